@@ -1,0 +1,13 @@
+"""The ``sc-policy`` command line (the only click user), a thin layer over :mod:`sc_policy.api`.
+
+Each command lives in its own module of this package and is registered on the
+``main`` group here. Errors are shown in one place: :class:`ScPolicyError` becomes a
+one-line message on stderr with its exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+from .base import main  # noqa: F401  (the console-script entry point)
+from . import explain as _explain  # noqa: F401  (registers its commands on main)
+
+__all__ = ["main"]

@@ -1,0 +1,43 @@
+"""``sc-policy explain`` and ``sc-policy versions``."""
+
+from __future__ import annotations
+
+import click
+
+from ..api import Workspace
+from ..errors import ScPolicyError
+from ..render import answer_json, answer_text, dumps, versions_text
+from .base import format_option, main, parse_date, policies_option, version_options
+
+
+@main.command()
+@click.argument("noc")
+@click.option("--industry", metavar="NAICS", help="The employer's NAICS Canada 2017 code (2 to 6 digits).")
+@click.option("--noc-version", type=click.Choice(["2016", "2021"]), default="2016", show_default=True,
+              help="Classification of NOC: 2016 (four digits) or 2021 (five digits, mapped by the concordance).")
+@version_options
+@format_option("text", "json")
+@policies_option
+def explain(noc, industry, noc_version, version, on, fmt, policies):
+    """Is training for occupation NOC in scope, and why? Clause by clause, per priority area."""
+    if version and on:
+        raise ScPolicyError("give --version or --on, not both", code="bad-input")
+    ws = Workspace(policies)
+    opened = ws.open(version, parse_date(on))
+    answer = opened.evaluator.answer(noc, industry, noc_version)
+    if fmt == "json":
+        click.echo(answer_json(answer), nl=False)
+    else:
+        click.echo(answer_text(answer, opened.version, ws.refdata), nl=False)
+
+
+@main.command()
+@format_option("text", "json")
+@policies_option
+def versions(fmt, policies):
+    """List the policy versions with their status and effective dates."""
+    rows = Workspace(policies).versions()
+    if fmt == "json":
+        click.echo(dumps(rows), nl=False)
+    else:
+        click.echo(versions_text(rows), nl=False)

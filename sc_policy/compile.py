@@ -1,0 +1,143 @@
+"""Compile a version's clause expressions with rule-engine (the only rule_engine user).
+
+Every ``when`` and ``condition`` expression is compiled once against a typed
+context built from :data:`~sc_policy.facts.FACTS`, so that a misspelt fact, a
+type error or an attribute outside the vocabulary fails at load time, at the
+clause's line, instead of during a decision. Explanation templates are checked
+here too: a placeholder must name a fact, with no attribute access or format
+specification (``{noc.__class__}`` is refused).
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
+
+import rule_engine
+
+from .errors import Finding
+from .facts import FACTS, families
+from .model import Clause, Version
+
+__all__ = ["CompiledClause", "CompiledVersion", "compile_version", "render_template"]
+
+_TYPES = {
+    "string": rule_engine.DataType.STRING,
+    "boolean": rule_engine.DataType.BOOLEAN,
+    "set": rule_engine.DataType.SET(rule_engine.DataType.STRING),
+}
+
+
+def _context(reads: set) -> rule_engine.Context:
+    types = {name: _TYPES[spec.type] for name, spec in FACTS.items()}
+
+    def resolve(name: str):
+        reads.add(name)
+        if name not in types:
+            raise rule_engine.SymbolResolutionError(name)
+        return types[name]
+
+    return rule_engine.Context(type_resolver=resolve, default_timezone="UTC")
+
+
+@dataclass(frozen=True)
+class CompiledClause:
+    clause: Clause
+    condition: Callable[[Mapping], bool]
+    when: Optional[Callable[[Mapping], bool]]
+    reads: Tuple[str, ...]  # the facts its expressions and templates use
+    families: Tuple[str, ...]  # their families: occupation / industry / area
+
+
+@dataclass(frozen=True)
+class CompiledVersion:
+    version: Version
+    clauses: Tuple[CompiledClause, ...]
+
+    def for_area(self, area_id: str) -> Tuple[CompiledClause, ...]:
+        return tuple(c for c in self.clauses if area_id in c.clause.applies_to)
+
+
+def _compile(expression: str, reads: set):
+    rule = rule_engine.Rule(expression, context=_context(reads))
+    return rule.matches
+
+
+def _expression_error(exc: Exception) -> str:
+    if isinstance(exc, rule_engine.SymbolResolutionError):
+        hint = f" (did you mean {exc.suggestion!r}?)" if getattr(exc, "suggestion", None) else ""
+        return f"unknown fact {exc.symbol_name!r}{hint}; known facts: {', '.join(sorted(FACTS))}"
+    if isinstance(exc, rule_engine.AttributeResolutionError):
+        return f"unknown attribute {exc.attribute_name!r}"
+    message = getattr(exc, "message", None) or str(exc)
+    return message
+
+
+def template_fields(template: str) -> List[str]:
+    """The placeholders of a template; raises ValueError for anything but ``{fact}``."""
+    names = []
+    for _, name, spec, conversion in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if spec or conversion or not name.isidentifier():
+            raise ValueError(f"placeholder {{{name}{'!' + conversion if conversion else ''}"
+                             f"{':' + spec if spec else ''}}} must be a plain fact name")
+        if name not in FACTS:
+            raise ValueError(f"placeholder {{{name}}} names no fact")
+        names.append(name)
+    return names
+
+
+def render_template(template: str, facts: Mapping[str, object]) -> str:
+    """Fill a (checked) template from the facts; sets render as sorted, comma-separated codes."""
+    values = {}
+    for name in template_fields(template):
+        value = facts.get(name, "")
+        values[name] = ", ".join(sorted(value)) if isinstance(value, (set, frozenset)) else value
+    return template.format_map(values)
+
+
+def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Finding]]:
+    findings: List[Finding] = []
+    reads: set = set()
+    compiled = {}
+    for key in ("when", "condition"):
+        expression = getattr(clause, key)
+        if expression is None:
+            compiled[key] = None
+            continue
+        try:
+            compiled[key] = _compile(expression, reads)
+        except rule_engine.EngineError as exc:
+            findings.append(Finding(clause.spans.get(key, clause.span), "error", "expression",
+                                    f"clause {clause.id!r}, {key}: {_expression_error(exc)}", subject=clause.id))
+    for key, template in clause.explain.items():
+        try:
+            reads.update(template_fields(template))
+        except ValueError as exc:
+            findings.append(Finding(clause.spans.get(f"explain.{key}", clause.span), "error", "template",
+                                    f"clause {clause.id!r}, explain.{key}: {exc}", subject=clause.id))
+    if findings:
+        return None, findings
+    known = tuple(sorted(r for r in reads if r in FACTS))
+    return CompiledClause(clause, compiled["condition"], compiled["when"], known, families(known)), findings
+
+
+def _clause_order(compiled: CompiledClause) -> Tuple[int, str]:
+    """Occupation clauses first, then those reading the industry; by id within each."""
+    return (1 if "industry" in compiled.families else 0, compiled.clause.id)
+
+
+def compile_version(version: Version) -> Tuple[Optional[CompiledVersion], List[Finding]]:
+    """Compile every clause; findings for each expression or template that fails."""
+    findings: List[Finding] = []
+    compiled = []
+    for clause in version.clauses:
+        result, problems = compile_clause(clause)
+        findings.extend(problems)
+        if result is not None:
+            compiled.append(result)
+    if findings:
+        return None, findings
+    return CompiledVersion(version, tuple(sorted(compiled, key=_clause_order))), findings

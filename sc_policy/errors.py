@@ -1,0 +1,126 @@
+"""One error hierarchy: every error a user can cause carries a code, a span and an exit status.
+
+The CLI catches :class:`ScPolicyError` in one place and prints ``str(error)``: a
+single line naming what went wrong and where. Nothing else is allowed to escape
+to the user as a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Optional
+
+from .source import Span
+
+__all__ = [
+    "ScPolicyError",
+    "InputError",
+    "PolicyLoadError",
+    "PolicyInvalidError",
+    "UnknownVersionError",
+    "Finding",
+    "SEVERITIES",
+]
+
+
+class ScPolicyError(Exception):
+    """Base class. ``code`` is a stable identifier, ``span`` where the problem is."""
+
+    exit_code = 2
+    code = "error"
+
+    def __init__(self, message: str, span: Optional[Span] = None, *, code: Optional[str] = None,
+                 hint: Optional[str] = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.hint = hint
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        text = self.message if self.span is None else f"{self.span}: {self.message}"
+        if self.hint:
+            text = f"{text} ({self.hint})"
+        return " ".join(text.split())
+
+    def as_dict(self) -> dict:
+        out = {"code": self.code, "message": self.message}
+        if self.hint:
+            out["hint"] = self.hint
+        if self.span is not None:
+            out.update(self.span.as_dict())
+        return out
+
+
+class InputError(ScPolicyError):
+    """A caller's input (a NOC code, a NAICS code, a date, a CSV row) is not acceptable."""
+
+    code = "bad-input"
+
+
+class PolicyLoadError(ScPolicyError):
+    """A rule file could not be read or parsed (missing, not UTF-8, bad YAML, unsafe YAML)."""
+
+    code = "load"
+
+
+class PolicyInvalidError(ScPolicyError):
+    """The policy tree loaded, but fails validation; ``findings`` holds every error found."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, span: Optional[Span] = None, *, findings=(), **kw):
+        super().__init__(message, span, **kw)
+        self.findings = tuple(findings)
+
+
+class UnknownVersionError(ScPolicyError):
+    """A version id (or a date) names no version of the policy."""
+
+    code = "unknown-version"
+
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One diagnostic of ``sc-policy check``: where, how bad, which check, what.
+
+    ``subject`` identifies what the finding is about (an area, a code) so that a
+    resolution can name it as ``check:subject``, a key that stays stable when lines move.
+    """
+
+    span: Span
+    severity: str
+    check: str
+    message: str
+    subject: str = ""
+    resolution: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.check}:{self.subject}" if self.subject else self.check
+
+    def resolved(self, resolution_id: str, decision: str) -> "Finding":
+        """This finding as resolved: shown as ``info`` with the analyst's decision."""
+        return replace(self, severity="info", resolution=resolution_id,
+                       message=f"{self.message} [resolved by {resolution_id}: {decision}]")
+
+    def render(self) -> str:
+        return " ".join(f"{self.span}: {self.severity} {self.check}: {self.message}".split())
+
+    def as_dict(self) -> dict:
+        out = {"path": self.span.path, "line": self.span.line, "column": self.span.column,
+               "severity": self.severity, "check": self.check, "message": " ".join(self.message.split())}
+        if self.subject:
+            out["key"] = self.key
+        if self.resolution:
+            out["resolution"] = self.resolution
+        return out
+
+    @classmethod
+    def from_error(cls, error: ScPolicyError) -> "Finding":
+        return cls(error.span or Span("?"), "error", error.code,
+                   error.message + (f" ({error.hint})" if error.hint else ""))

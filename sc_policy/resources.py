@@ -1,0 +1,35 @@
+"""Where the package's own data lives: the shipped policy tree, the schemas, the reference data.
+
+After ``pip install .`` the top-level ``policies/`` and ``schemas/`` folders are
+installed inside the package (see ``package_dir`` in ``setup.cfg``); in a source
+checkout or an editable install they are beside it. Both layouts are found here,
+so that no other module needs to know.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["package_dir", "shipped_policies", "schemas_dir", "refdata_dir"]
+
+_HERE = Path(__file__).resolve().parent
+
+
+def package_dir(name: str) -> Path:
+    """The installed ``sc_policy/<name>``, else the checkout's ``<name>`` beside the package."""
+    inside = _HERE / name
+    if inside.is_dir():
+        return inside
+    return _HERE.parent / name
+
+
+def shipped_policies() -> Path:
+    return package_dir("policies")
+
+
+def schemas_dir() -> Path:
+    return package_dir("schemas")
+
+
+def refdata_dir() -> Path:
+    return _HERE / "refdata"

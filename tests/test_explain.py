@@ -1,0 +1,153 @@
+"""Decisions for occupations the source lists, and for those it leaves out, with and without industry."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sc_policy.api import Workspace
+from sc_policy.errors import InputError
+from sc_policy.render import answer_json, answer_to_dict
+
+from conftest import VERSION, version_dir
+
+
+def areas(ws, noc, industry=None):
+    answer = ws.explain(noc, industry, version=VERSION)
+    assert len(answer.candidates) == 1
+    return answer.candidates[0].in_scope
+
+
+def clause(ws, noc, area, clause_id, industry=None):
+    decision = ws.explain(noc, industry, version=VERSION).candidates[0]
+    area_result = next(a for a in decision.areas if a.area == area)
+    return next(c.result for c in area_result.clauses if c.clause == clause_id)
+
+
+@pytest.mark.parametrize("noc,expected", [
+    ("2174", ("ict", "life-sciences", "manufacturing")),   # NOC A: ICT list + the code-less entries
+    ("2175", ("ict",)),                                    # the second ICT NOC A (resolution)
+    ("2281", ("ict", "life-sciences")),
+    ("5224", ("ict",)),
+    ("2211", ("life-sciences", "manufacturing")),
+    ("3219", ("life-sciences",)),                          # listed twice: counts once
+    ("1411", ("life-sciences",)),
+    ("9232", ("life-sciences", "manufacturing")),          # two titles: the code governs
+    ("7511", ("manufacturing",)),
+    ("9461", ("manufacturing",)),
+    ("5241", ("ict", "manufacturing")),
+])
+def test_listed_occupations_are_in_scope_in_their_areas(ws, noc, expected):
+    assert areas(ws, noc) == expected
+
+
+@pytest.mark.parametrize("noc,why", [
+    ("0011", "skill-level-limit"),     # management
+    ("0213", "skill-level-limit"),     # management, IT managers
+    ("6611", "skill-level-limit"),     # NOC D cashiers
+    ("2173", "noc-a-exception"),       # another NOC A
+    ("2171", "noc-a-exception"),
+    ("1111", "noc-a-exception"),
+    ("2231", "occupation-listed"),     # NOC B, not listed
+])
+def test_occupations_the_source_leaves_out_are_not_eligible(ws, noc, why):
+    answer = ws.explain(noc, version=VERSION)
+    assert answer.verdict == "not_eligible" and not answer.eligible
+    for area in answer.candidates[0].areas:
+        assert area.in_scope is False
+        assert {c.clause: c.result for c in area.clauses}[why] == "fail"
+
+
+def test_noc_a_exception_is_not_applicable_below_level_a(ws):
+    assert clause(ws, "2281", "ict", "noc-a-exception") == "not_applicable"
+    assert clause(ws, "2174", "ict", "noc-a-exception") == "pass"
+    assert clause(ws, "2175", "life-sciences", "noc-a-exception") == "fail"
+
+
+def test_industry_clause_is_not_applicable_without_industry_never_passed(ws):
+    decision = ws.explain("2281", version=VERSION).candidates[0]
+    for area in decision.areas:
+        results = {c.clause: c.result for c in area.clauses}
+        assert results["industry-in-area"] == "not_applicable"
+
+
+@pytest.mark.parametrize("industry,expected", [
+    ("541514", ("ict",)),              # within 5415
+    ("334110", ("ict", "manufacturing")),
+    ("334511", ("manufacturing",)),    # within 3345: excluded from ICT
+    ("3345", ("manufacturing",)),
+    ("517", ("ict",)),
+    ("44", ()),                        # retail: in no area
+])
+def test_ict_industry_and_the_3345_exclusion(ws, industry, expected):
+    assert areas(ws, "2174", industry) == expected
+
+
+@pytest.mark.parametrize("industry,expected", [
+    ("3254", ("life-sciences", "manufacturing")),
+    ("5417", ("life-sciences",)),
+    ("311111", ("manufacturing",)),    # Phase I: all of manufacturing
+    ("32", ("manufacturing",)),
+    ("541514", ()),
+])
+def test_life_sciences_and_phase_1_manufacturing_industries(ws, industry, expected):
+    assert areas(ws, "2211", industry) == expected
+
+
+def test_phase_1_clause_fails_outside_manufacturing(ws):
+    assert clause(ws, "7511", "manufacturing", "phase-1-manufacturing", "484") == "fail"
+    assert clause(ws, "7511", "manufacturing", "phase-1-manufacturing", "336") == "pass"
+
+
+def test_resolutions_show_where_they_matter(ws):
+    shown = {r.id for r in ws.explain("2175", version=VERSION).candidates[0].resolutions}
+    assert shown == {"ict-two-noc-a"}
+    shown = {r.id for r in ws.explain("3219", version=VERSION).candidates[0].resolutions}
+    assert shown == {"life-sciences-listed-twice"}
+    shown = {r.id for r in ws.explain("9232", version=VERSION).candidates[0].resolutions}
+    assert shown == {"central-control-operators-two-titles"}
+    assert ws.explain("2281", version=VERSION).candidates[0].resolutions == ()
+
+
+def test_json_shape_and_byte_identical(ws):
+    first = answer_json(ws.explain("2174", "541514", version=VERSION))
+    second = answer_json(Workspace().explain("2174", "541514", version=VERSION))
+    assert first == second
+    data = json.loads(first)
+    assert data["policy"] == "second-career-fast-track" and data["version"] == VERSION
+    assert data["input"]["noc"] == "2174" and data["eligible"] is True
+    ict = data["areas"][0]
+    assert ict["area"] == "ict" and ict["in_scope"] is True
+    assert {c["result"] for c in ict["clauses"]} <= {"pass", "fail", "not_applicable"}
+    assert all(c["source"] and c["clause_version"] >= 1 for c in ict["clauses"])
+
+
+@pytest.mark.parametrize("noc,industry,message", [
+    ("21A4", None, "not four digits"),
+    ("21232", None, "NOC 2021"),
+    ("2179", None, "not a NOC 2016 unit group"),
+    ("2174", "5", "not 2 to 6 digits"),
+    ("2174", "5132", "NAICS Canada 2022"),
+    ("2174", "541510", "not in NAICS Canada 2017"),
+])
+def test_bad_codes_are_refused(ws, noc, industry, message):
+    with pytest.raises(InputError, match=message):
+        ws.explain(noc, industry, version=VERSION)
+
+
+def test_rule_file_edit_changes_the_decision(tree_copy):
+    """No decision logic in Python: editing a list changes the answer."""
+    path = version_dir(tree_copy) / "areas" / "ict.yaml"
+    text = path.read_text(encoding="utf-8").replace("code: '5224'", "code: '5225'")
+    path.write_text(text, encoding="utf-8")
+    edited = Workspace(tree_copy)
+    assert edited.explain("5224", version=VERSION).verdict == "not_eligible"
+    assert edited.explain("5225", version=VERSION).verdict == "eligible"
+
+
+def test_noc_2021_candidates(ws):
+    answer = ws.explain("21232", noc_version="2021", version=VERSION)
+    assert [d.noc for d in answer.candidates] == ["2174"] and answer.verdict == "eligible"
+    data = answer_to_dict(answer)
+    assert data["noc_version"] == "2021" and data["candidates"][0]["noc"] == "2174"
