@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+from .check import SourceText, check_tree, check_version, has_errors
 from .compile import CompiledVersion, compile_version
 from .errors import Finding, PolicyInvalidError
 from .evaluate import Answer, Evaluator
@@ -73,9 +74,17 @@ class Workspace:
         compiled, problems = compile_version(loaded.version)
         if compiled is None:
             raise invalid(problems, f"version {ref.id}")
-        opened = OpenVersion(loaded.version, compiled, Evaluator(compiled, self.refdata), loaded.findings)
+        findings = check_version(loaded, self.root, refdata=self.refdata, compiled=compiled)
+        if has_errors(findings):
+            raise invalid(findings, f"version {ref.id}")
+        opened = OpenVersion(loaded.version, compiled, Evaluator(compiled, self.refdata), tuple(findings))
         self._open[key] = opened
         return opened
+
+    def check(self, versions: Optional[List[str]] = None,
+              source: Optional[str | os.PathLike | SourceText] = None) -> List[Finding]:
+        """Every finding of `sc-policy check` about the named versions (all by default)."""
+        return check_tree(self.tree, versions, source, self.refdata)
 
     def explain(self, noc, industry=None, *, version: Optional[str] = None, on: Optional[dt.date] = None,
                 noc_version: str = "2016") -> Answer:

@@ -9,5 +9,6 @@ from __future__ import annotations
 
 from .base import main  # noqa: F401  (the console-script entry point)
 from . import explain as _explain  # noqa: F401  (registers its commands on main)
+from . import check as _check  # noqa: F401  (registers `check` on main)
 
 __all__ = ["main"]
