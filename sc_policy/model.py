@@ -121,6 +121,14 @@ class Resolution:
 
 @dataclass(frozen=True)
 class TestCase:
+    """One analyst-written case of ``tests/*.yaml``: an input and what the policy must answer.
+
+    ``expect`` holds ``eligible`` and optionally ``verdict``, ``candidates``, ``areas`` and
+    ``clauses`` (area id -> clause id -> result), as the schema ``tests.yaml`` describes.
+    """
+
+    __test__ = False  # not a pytest test class, despite its name
+
     name: str
     noc: str
     noc_version: str
@@ -128,6 +136,7 @@ class TestCase:
     expect: Mapping
     path: str = field(compare=False)
     span: Span = field(compare=False)
+    source: Tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -247,10 +256,13 @@ def build_manifest(doc: Document) -> Manifest:
 
 
 def build_tests(doc: Document) -> Tuple[TestCase, ...]:
-    return tuple(
-        TestCase(c["name"], c["noc"], c.get("noc_version", "2016"), c.get("industry"), dict(c["expect"]),
-                 doc.path, doc.span(("cases", i)))
-        for i, c in enumerate(doc.data["cases"]))
+    cases = []
+    for i, c in enumerate(doc.data["cases"]):
+        where = ("cases", i)
+        cases.append(TestCase(c["name"], c["noc"], c.get("noc_version", "2016"), c.get("industry"),
+                              dict(c["expect"]), doc.path, doc.span(where),
+                              _citations(doc, where + ("source",), c.get("source"))))
+    return tuple(cases)
 
 
 def _date(value) -> Optional[dt.date]:

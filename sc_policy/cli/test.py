@@ -1,0 +1,75 @@
+"""``sc-policy test``: run the analysts' test cases of one or more versions, with clause coverage."""
+
+from __future__ import annotations
+
+import sys
+from typing import List
+
+import click
+
+from ..api import Workspace
+from ..render import dumps
+from ..testcases import OUTCOMES, VersionReport, report
+from .base import format_option, main, policies_option
+
+_HEAD = {"pass": "pass", "fail": "fail", "not_applicable": "n/a"}
+
+
+@main.command("test")
+@click.argument("versions", nargs=-1, metavar="[VERSION]...")
+@policies_option
+@format_option("text", "json")
+@click.option("--coverage", "with_coverage", is_flag=True,
+              help="Also report, per clause, which of pass, fail and not-applicable the cases exercised, "
+                   "and the listed occupations and NAICS codes that no case touches.")
+def test_command(versions, policies, fmt, with_coverage):
+    """Run the test cases (tests/*.yaml) of each VERSION (default: every version of the tree).
+
+    Prints one line per failing case, then `N passed, N failed`. Exit status 1 when a case
+    fails, 2 when the cases cannot run (an unknown or invalid version).
+    """
+    ws = Workspace(policies)
+    ids = list(dict.fromkeys(versions)) or list(dict.fromkeys(ref.id for ref in ws.tree.refs()))
+    reports = [report(ws.open(version_id).evaluator) for version_id in ids]
+    passed = sum(r.passed for r in reports)
+    failed = sum(r.failed for r in reports)
+    if fmt == "json":
+        click.echo(dumps({"passed": passed, "failed": failed,
+                          "versions": [r.as_dict(with_coverage) for r in reports]}), nl=False)
+    else:
+        lines: List[str] = []
+        for r in reports:
+            lines.extend(result.line() for result in r.results if not result.passed)
+        if with_coverage:
+            for r in reports:
+                lines.extend(coverage_lines(r))
+        lines.append(f"{passed} passed, {failed} failed")
+        click.echo("\n".join(lines))
+    if failed:
+        sys.exit(1)
+
+
+def coverage_lines(r: VersionReport) -> List[str]:
+    """The coverage of one version as text: a clause table, then the untouched list entries."""
+    cov = r.coverage
+    out = [f"coverage of {r.policy} {r.version} ({len(r.results)} cases):"]
+    width = max([len(c.clause) for c in cov.clauses] + [6])
+    out.append(f"  {'clause':<{width}}  " + "  ".join(f"{_HEAD[o]:>5}" for o in OUTCOMES) + "  missing")
+    for c in cov.clauses:
+        cells = [f"{c.cases.get(o, 0):>5}" if o in c.possible else f"{'-':>5}" for o in OUTCOMES]
+        missing = ", ".join(_HEAD[o] for o in c.missing) or "none"
+        out.append(f"  {c.clause:<{width}}  " + "  ".join(cells) + f"  {missing}")
+    complete = sum(1 for c in cov.clauses if not c.missing)
+    out.append(f"  clause coverage: {'complete' if cov.complete else 'incomplete'} "
+               f"({complete} of {len(cov.clauses)} clauses fully exercised)")
+    if cov.occupations:
+        out.append(f"  listed occupations no case touches ({len(cov.occupations)}):")
+        out.extend(f"    {u.area}: {u.code or '(no code)'} {u.title}" for u in cov.occupations)
+    else:
+        out.append("  listed occupations no case touches: none")
+    if cov.industries:
+        out.append(f"  NAICS codes no case touches ({len(cov.industries)}):")
+        out.extend(f"    {u.area}: {u.kind} {u.code} {u.description}" for u in cov.industries)
+    else:
+        out.append("  NAICS codes no case touches: none")
+    return out
