@@ -267,14 +267,23 @@ class _VersionChecker:
 
     # occupations and skill levels -----------------------------------------------------------
     def occupations(self) -> None:
-        titles: Dict[str, List[Tuple[Area, Occupation]]] = {}
+        """Codes, levels and titles of every entry; repeats, title conflicts and the NOC A limit.
+
+        A finding that the shipped resolutions name keeps its plain key (``area:code``);
+        a further repeat of the same thing gets its ordinal (``area:code:3``), so that a
+        resolution of one contradiction cannot silently cover a new one.
+        """
+        by_code: Dict[str, List[Tuple[Area, Occupation]]] = {}
         for area in self.v.areas:
-            seen: Dict[str, Occupation] = {}
+            count: Dict[str, int] = {}
+            first_at: Dict[str, Occupation] = {}
             level_a: List[Occupation] = []
             for i, occ in enumerate(area.occupations):
                 at = lambda key: self.span(area.path, ("occupations", i, key), occ.span)  # noqa: E731
                 if occ.code is None or occ.assigned_by:
-                    self._missing_code(area, occ, at("title"))
+                    subject = f"{area.id}:{slug(occ.title)}"
+                    count[subject] = count.get(subject, 0) + 1
+                    self._missing_code(area, occ, at("title"), _nth(subject, count[subject], 1))
                 if occ.code is None:
                     continue
                 code_span = at("code") if not occ.assigned_by else at("title")
@@ -291,51 +300,56 @@ class _VersionChecker:
                              f"area {area.id!r}: {occ.code} is not a NOC 2016 unit group (nearest: {near})",
                              f"{area.id}:{occ.code}")
                     continue
-                if occ.code in seen:
-                    first = seen[occ.code]
-                    self.add(occ.span, "error", "duplicate-occupation",
-                             f"area {area.id!r} lists {occ.code} {occ.title!r} again (first at line "
-                             f"{first.span.line}); one entry each counts", f"{area.id}:{occ.code}")
-                    continue
-                seen[occ.code] = occ
-                titles.setdefault(occ.code, []).append((area, occ))
                 derived = skill_level(occ.code)
                 if occ.level != derived:
                     self.add(at("level"), "error", "level-mismatch",
                              f"area {area.id!r}: {occ.code} is declared at level {occ.level}, but its code "
                              f"gives level {derived}", f"{area.id}:{occ.code}")
-                for level in sorted({occ.level, derived} & {"0", "D"}):
+                excluded = sorted({occ.level, derived} & {"0", "D"})
+                if excluded:
                     self.add(at("level"), "error", "excluded-level",
-                             f"area {area.id!r}: {occ.code} is at NOC skill level {level}; levels 0 and D "
+                             f"area {area.id!r}: {occ.code} is at NOC skill level {excluded[0]}; levels 0 and D "
                              f"are never in scope", f"{area.id}:{occ.code}")
-                    break
-                if occ.level == "A" or derived == "A":
-                    level_a.append(occ)
-                if _normalise_eq(occ.title, unit.title) is False:
+                if not _same_title(occ.title, unit.title):
                     self.add(at("title"), "warning", "official-title",
                              f"area {area.id!r}: {occ.code} is listed as {occ.title!r}; its official NOC 2016 "
                              f"title is {unit.title!r}", f"{area.id}:{occ.code}")
-            if len(level_a) > 1:
-                listing = ", ".join(f"{o.code} at line {o.span.line}" for o in level_a)
-                self.add(level_a[1].span, "error", "noc-a-limit",
+                by_code.setdefault(occ.code, []).append((area, occ))
+                subject = f"{area.id}:{occ.code}"
+                count[subject] = count.get(subject, 0) + 1
+                if count[subject] > 1:
+                    first = first_at[occ.code]
+                    self.add(occ.span, "error", "duplicate-occupation",
+                             f"area {area.id!r} lists {occ.code} {occ.title!r} {_times(count[subject])} (first "
+                             f"at line {first.span.line}); one entry each counts", _nth(subject, count[subject], 2))
+                    continue
+                first_at[occ.code] = occ
+                if occ.level == "A" or derived == "A":
+                    level_a.append(occ)
+            listing = ", ".join(f"{o.code} at line {o.span.line}" for o in level_a)
+            for n, extra in enumerate(level_a[1:], 2):
+                self.add(extra.span, "error", "noc-a-limit",
                          f"area {area.id!r} lists {len(level_a)} NOC A occupations ({listing}); at most one "
-                         f"NOC A occupation per area is allowed", area.id)
-        for code, entries in sorted(titles.items()):
+                         f"NOC A occupation per area is allowed",
+                         area.id if n == 2 else f"{area.id}:{extra.code}")
+        for code, entries in sorted(by_code.items()):
             first_area, first = entries[0]
+            titles = [normalise_title(first.title)]
             for area, occ in entries[1:]:
-                if normalise_title(occ.title) != normalise_title(first.title):
+                if normalise_title(occ.title) not in titles:
+                    titles.append(normalise_title(occ.title))
                     self.add(occ.span, "error", "title-conflict",
                              f"{code} is listed as {occ.title!r} in area {area.id!r} but as {first.title!r} in "
-                             f"area {first_area.id!r} ({first.span}); one code has one title", code)
-                    break
+                             f"area {first_area.id!r} ({first.span}); one code has one title",
+                             _nth(code, len(titles), 2))
 
-    def _missing_code(self, area: Area, occ: Occupation, span: Span) -> None:
+    def _missing_code(self, area: Area, occ: Occupation, span: Span, subject: str) -> None:
         message = f"area {area.id!r} lists {occ.title!r} (NOC {occ.level}) without a NOC code"
         if occ.assigned_by:
             message += f"; resolution {occ.assigned_by!r} assigns it {occ.code}"
         else:
             message += "; the entry counts for nothing until a resolution assigns it a code"
-        self.add(span, "error", "missing-code", message, f"{area.id}:{slug(occ.title)}")
+        self.add(span, "error", "missing-code", message, subject)
 
     # industries ---------------------------------------------------------------------------
     def industries(self) -> None:
@@ -521,8 +535,17 @@ class _VersionChecker:
                                  f"{area.id}:{code}:{cc.clause.id}")
 
 
-def _normalise_eq(a: str, b: str) -> bool:
+def _same_title(a: str, b: str) -> bool:
     return normalise_title(a) == normalise_title(b)
+
+
+def _nth(subject: str, n: int, plain: int) -> str:
+    """The subject of the ``n``-th occurrence: plain for the ``plain``-th, with the ordinal after it."""
+    return subject if n <= plain else f"{subject}:{n}"
+
+
+def _times(n: int) -> str:
+    return {2: "again", 3: "a third time"}.get(n, f"a {n}th time")
 
 
 def _known(ids) -> str:

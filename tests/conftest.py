@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from sc_policy.api import Workspace
 from sc_policy.resources import shipped_policies
 
 VERSION = "phase-1"
 POLICY = "second-career-fast-track"
+
+# Hypothesis profiles: "ci" (the default) keeps the property suite to seconds; run
+# `HYPOTHESIS_PROFILE=thorough python -m pytest tests` for a longer local search.
+settings.register_profile("ci", max_examples=30, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=1000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
