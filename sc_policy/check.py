@@ -228,23 +228,13 @@ class _VersionChecker:
     # references -------------------------------------------------------------------------
     def references(self) -> None:
         v = self.v
-        seen_areas: Dict[str, Area] = {}
         for area in v.areas:
             self._file_name(area.path, area.id, "area", area.span)
-            if area.id in seen_areas:
-                self.add(self.span(area.path, ("id",), area.span), "error", "duplicate-area",
-                         f"area id {area.id!r} is also the id of {seen_areas[area.id].path}", area.id)
-            else:
-                seen_areas[area.id] = area
-        seen_clauses: Dict[str, str] = {}
+        self._duplicates("area", [(a.id, a.path, self.span(a.path, ("id",), a.span)) for a in v.areas])
+        self._duplicates("clause", [(c.id, c.path, c.spans.get("id", c.span)) for c in v.clauses])
         covered = set()
         for clause in v.clauses:
             self._file_name(clause.path, clause.id, "clause", clause.span)
-            if clause.id in seen_clauses:
-                self.add(clause.spans.get("id", clause.span), "error", "duplicate-clause",
-                         f"clause id {clause.id!r} is also the id of {seen_clauses[clause.id]}", clause.id)
-            else:
-                seen_clauses[clause.id] = clause.path
             for i, area_id in enumerate(clause.applies_to):
                 if area_id in self.area_ids:
                     covered.add(area_id)
@@ -259,8 +249,23 @@ class _VersionChecker:
                              f"no clause applies to area {area.id!r}: every occupation would be in scope there",
                              area.id)
 
+    def _duplicates(self, kind: str, items: List[Tuple[str, str, Span]]) -> None:
+        """Two files of one kind with the same id: blame the file(s) not named after the id."""
+        groups: Dict[str, List[Tuple[str, Span]]] = {}
+        for ident, path, span in items:
+            groups.setdefault(ident, []).append((path, span))
+        for ident, files in sorted(groups.items()):
+            if len(files) < 2:
+                continue
+            named = [f for f in files if _stem(f[0]) == ident]
+            keep = named[0] if named else files[0]
+            for path, span in files:
+                if (path, span) != keep:
+                    self.add(span, "error", f"duplicate-{kind}",
+                             f"{kind} id {ident!r} is also the id of {keep[0]}; ids must be unique", ident)
+
     def _file_name(self, path: str, ident: str, kind: str, fallback: Span) -> None:
-        stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        stem = _stem(path)
         if stem != ident:
             self.add(self.span(path, ("id",), fallback), "error", "file-name",
                      f"{kind} id {ident!r} differs from its file name {stem}.yaml (rename one of them)", ident)
@@ -436,34 +441,36 @@ class _VersionChecker:
                              f"{a.area}:{a.code}")
 
     # provenance --------------------------------------------------------------------------------
-    def citations(self) -> Iterable[Tuple[str, Citation]]:
-        """(what, citation) for every citation of the version."""
+    def citations(self) -> Iterable[Tuple[str, Citation, str, tuple]]:
+        """(what, citation, file, key path of the citation) for every citation of the version."""
         for area in self.v.areas:
-            for c in area.source:
-                yield f"area {area.id!r}", c
+            p = area.path
+            for i, c in enumerate(area.source):
+                yield f"area {area.id!r}", c, p, ("source", i)
             for kind, entries in (("include", area.include), ("exclude", area.exclude)):
-                for e in entries:
-                    for c in e.source:
-                        yield f"area {area.id!r}, NAICS {e.code}", c
-            for o in area.occupations:
-                for c in o.source:
-                    yield f"area {area.id!r}, occupation {o.code or o.title!r}", c
+                for j, e in enumerate(entries):
+                    for i, c in enumerate(e.source):
+                        yield f"area {area.id!r}, NAICS {e.code}", c, p, ("industries", kind, j, "source", i)
+            for j, o in enumerate(area.occupations):
+                for i, c in enumerate(o.source):
+                    yield f"area {area.id!r}, occupation {o.code or o.title!r}", c, p, ("occupations", j, "source", i)
         for clause in self.v.clauses:
-            for c in clause.source:
-                yield f"clause {clause.id!r}", c
-        for r in self.v.resolutions:
-            for c in r.source:
-                yield f"resolution {r.id!r}", c
+            for i, c in enumerate(clause.source):
+                yield f"clause {clause.id!r}", c, clause.path, ("source", i)
+        resolutions = next((d.path for d in self.docs.values() if d.path.endswith("/resolutions.yaml")), "")
+        for j, r in enumerate(self.v.resolutions):
+            for i, c in enumerate(r.source):
+                yield f"resolution {r.id!r}", c, resolutions, ("resolutions", j, "source", i)
 
     def provenance(self, source: SourceText) -> None:
-        for what, citation in self.citations():
+        for what, citation, path, keypath in self.citations():
             lines = source.quote_lines(citation.quote)
             if not lines:
-                self.add(citation.span, "error", "quote-not-found",
+                self.add(self.span(path, keypath + ("quote",), citation.span), "error", "quote-not-found",
                          f"{what}: the quote {_short(citation.quote)!r} does not occur in {source.path}")
             elif citation.line not in lines:
                 where = ", ".join(str(n) for n in lines[:5])
-                self.add(citation.span, "error", "citation-line",
+                self.add(self.span(path, keypath + ("line",), citation.span), "error", "citation-line",
                          f"{what}: line {citation.line} of {source.path} does not hold the start of the quote "
                          f"{_short(citation.quote)!r}, which starts on line {where}")
         self._quote_mismatch()
@@ -533,6 +540,10 @@ class _VersionChecker:
                                  f"area {area.id!r} lists {code}, but its clause {cc.clause.id!r} "
                                  f"({cc.clause.path}) fails for it with no industry given: {reason}",
                                  f"{area.id}:{code}:{cc.clause.id}")
+
+
+def _stem(path: str) -> str:
+    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
 def _same_title(a: str, b: str) -> bool:

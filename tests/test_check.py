@@ -1,0 +1,432 @@
+"""``sc-policy check``: the shipped policy's contradictions, resolved; an analyst's mistakes, found in place."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from sc_policy.api import Workspace
+from sc_policy.check import CHECKS, check_tree
+from sc_policy.cli import main
+from sc_policy.errors import PolicyInvalidError
+from sc_policy.loader import load_document
+from sc_policy.resources import shipped_policies
+
+from conftest import POLICY, VERSION, version_dir
+
+REL = f"{POLICY}/{VERSION}"
+SOURCE = shipped_policies() / POLICY / "source" / "second-career-fast-track.txt"
+
+
+def run_check(*args, policies=None, fmt="json"):
+    argv = ["check", *args, "--format", fmt]
+    if policies is not None:
+        argv += ["--policies", str(policies)]
+    result = CliRunner().invoke(main, argv)
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), result.output
+    if fmt == "json" and result.exit_code in (0, 1):
+        return result.exit_code, json.loads(result.stdout)
+    return result.exit_code, result
+
+
+def errors(findings):
+    return [f for f in findings if f["severity"] == "error"]
+
+
+def with_check(findings, check):
+    return [f for f in findings if f["check"] == check]
+
+
+def entry_line(root: Path, area: str, code=None, title=None, nth=0) -> int:
+    """The line of the nth occupation entry with this code (or title), from the loader's own positions."""
+    doc = load_document(version_dir(root) / "areas" / f"{area}.yaml", "x")
+    hits = [i for i, o in enumerate(doc.data["occupations"])
+            if (code is not None and o.get("code") == code) or (title is not None and o.get("title") == title)]
+    return doc.span(("occupations", hits[nth])).line
+
+
+def line_of(path: Path, needle: str, nth: int = 0) -> int:
+    lines = [n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in text]
+    return lines[nth]
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def edit_data(path: Path, change) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8")
+
+
+# -- the shipped policy ---------------------------------------------------------------------------
+
+SHIPPED_KEYS = {
+    "noc-a-limit:ict": ("ict", "2175", None, 0),
+    "duplicate-occupation:life-sciences:3219": ("life-sciences", "3219", None, 1),
+    "duplicate-occupation:life-sciences:1411": ("life-sciences", "1411", None, 1),
+    "missing-code:life-sciences:computer-programmers-and-interactive-media-developers":
+        ("life-sciences", None, "Computer programmers and Interactive media developers", 0),
+    "missing-code:manufacturing:computer-programmers-and-interactive-media-developers":
+        ("manufacturing", None, "Computer programmers and interactive media developers", 0),
+    "title-conflict:9232": ("manufacturing", "9232", None, 0),
+}
+
+
+def test_shipped_policy_reports_every_contradiction_resolved_and_exits_0():
+    code, findings = run_check()
+    assert code == 0, errors(findings)
+    root = shipped_policies()
+    by_key = {f.get("key"): f for f in findings}
+    for key, (area, noc, title, nth) in SHIPPED_KEYS.items():
+        f = by_key[key]
+        assert f["severity"] == "info" and f["resolution"], f
+        assert f["path"] == f"{REL}/areas/{area}.yaml"
+        assert f["line"] == entry_line(root, area, noc, title, nth)
+        assert "[resolved by " in f["message"]
+    assert set(findings[0]) >= {"path", "line", "column", "severity", "check", "message"}
+
+
+def test_shipped_official_title_differences_are_warnings_giving_both_titles():
+    findings = check_tree(None, [VERSION])
+    warned = {f.subject: f for f in findings if f.check == "official-title"}
+    assert {"manufacturing:9461", "manufacturing:9213", "manufacturing:9465", "manufacturing:9232"} <= set(warned)
+    f = warned["manufacturing:9232"]
+    assert f.severity == "warning"
+    assert "'Petroleum, gas and chemical process operators'" in f.message
+    assert "'Central control and process operators, petroleum, gas and chemical processing'" in f.message
+    # letter case and dash style aside: ICT's capitalised titles and "specialists - wholesale" are not reported
+    assert "ict:2174" not in warned and "life-sciences:6221" not in warned
+
+
+def test_text_output_is_one_line_per_finding_sorted_by_path_and_line():
+    code, result = run_check(fmt="text")
+    assert code == 0
+    lines = result.stdout.splitlines()
+    pattern = re.compile(r"^(\S+):(\d+):(\d+): (error|warning|info) ([a-z0-9-]+): .+$")
+    parsed = [pattern.match(line) for line in lines]
+    assert lines and all(parsed), lines
+    keys = [(m.group(1), int(m.group(2))) for m in parsed]
+    assert keys == sorted(keys)
+    assert all(m.group(5) in CHECKS for m in parsed)
+
+
+@pytest.mark.parametrize("resolution", ["ict-two-noc-a", "life-sciences-listed-twice", "programmers-without-code",
+                                        "central-control-operators-two-titles"])
+def test_removing_any_one_resolution_fails_the_check(tree_copy, resolution):
+    path = version_dir(tree_copy) / "resolutions.yaml"
+    removed = []
+
+    def drop(data):
+        removed.extend(r["resolves"] for r in data["resolutions"] if r["id"] == resolution)
+        data["resolutions"] = [r for r in data["resolutions"] if r["id"] != resolution]
+
+    edit_data(path, drop)
+    code, findings = run_check(policies=tree_copy)
+    assert code == 1
+    unresolved = {f.get("key") for f in errors(findings)}
+    assert set(removed[0]) <= unresolved
+
+
+def test_removing_one_key_from_resolves_fails_the_check(tree_copy):
+    edit(version_dir(tree_copy) / "resolutions.yaml", "      - duplicate-occupation:life-sciences:1411\n", "")
+    code, findings = run_check(policies=tree_copy)
+    assert code == 1
+    assert [f["key"] for f in errors(findings)] == ["duplicate-occupation:life-sciences:1411"]
+
+
+def test_code_less_entry_without_its_resolution_counts_for_nothing(tree_copy):
+    def drop(data):
+        data["resolutions"] = [r for r in data["resolutions"] if r["id"] != "programmers-without-code"]
+    edit_data(version_dir(tree_copy) / "resolutions.yaml", drop)
+    findings = check_tree(tree_copy)
+    missing = [f for f in findings if f.check == "missing-code"]
+    assert len(missing) == 2 and all(f.severity == "error" for f in missing)
+    assert "counts for nothing" in missing[0].message
+
+
+# -- an analyst's typical mistakes, each at its file and line -------------------------------------
+
+def _mistakes():
+    """(name, edit(version folder) -> (file relative to the version, needle locating the line), check id)."""
+
+    def duplicate_key(v):
+        edit(v / "areas/ict.yaml", "title: Information and Communications Technology\n",
+             "title: Information and Communications Technology\ntitle: ICT\n")
+        return "areas/ict.yaml", "title: ICT"
+
+    def unknown_key(v):
+        edit(v / "clauses/skill-level-limit.yaml", "title: The occupation's", "titel: The occupation's")
+        return "clauses/skill-level-limit.yaml", "titel:"
+
+    def yaml_syntax(v):
+        edit(v / "areas/life-sciences.yaml", "  level: C\n", "  level: [C\n")
+        return "areas/life-sciences.yaml", None
+
+    def wrong_type(v):
+        edit(v / "areas/ict.yaml", "code: '2282'", "code: 2282")
+        return "areas/ict.yaml", "code: 2282"
+
+    def expression(v):
+        edit(v / "clauses/noc-a-exception.yaml", "condition: noc in area_noc_a", "condition: noc in area_noca")
+        return "clauses/noc-a-exception.yaml", "condition:"
+
+    def type_error(v):
+        edit(v / "clauses/noc-a-exception.yaml", "condition: noc in area_noc_a", "condition: noc + 1 > 2")
+        return "clauses/noc-a-exception.yaml", "condition:"
+
+    def template(v):
+        edit(v / "clauses/noc-a-exception.yaml", "{noc} is the NOC A", "{noc.__class__} is the NOC A")
+        return "clauses/noc-a-exception.yaml", "pass:"
+
+    def unknown_area(v):
+        edit(v / "clauses/skill-level-limit.yaml", "applies_to: [ict, life-sciences, manufacturing]",
+             "applies_to: [ict, life-science, manufacturing]")
+        return "clauses/skill-level-limit.yaml", "applies_to:"
+
+    def file_name(v):
+        edit(v / "areas/ict.yaml", "id: ict", "id: itc")
+        return "areas/ict.yaml", "id: itc"
+
+    def duplicate_clause(v):
+        (v / "clauses/skill-level-limit-copy.yaml").write_text(
+            (v / "clauses/skill-level-limit.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+        return "clauses/skill-level-limit-copy.yaml", "id: skill-level-limit"
+
+    def area_without_clauses(v):
+        for clause in (v / "clauses").glob("*.yaml"):
+            text = clause.read_text(encoding="utf-8")
+            clause.write_text(text.replace("applies_to: [ict, life-sciences, manufacturing]",
+                                           "applies_to: [ict, life-sciences]"), encoding="utf-8")
+        edit(v / "clauses/phase-1-manufacturing.yaml", "applies_to: [manufacturing]", "applies_to: [ict]")
+        return "areas/manufacturing.yaml", "id: manufacturing"
+
+    def unknown_noc(v):
+        edit(v / "areas/ict.yaml", "code: '2282'", "code: '2179'")
+        return "areas/ict.yaml", "code: '2179'"
+
+    def noc_format(v):
+        edit(v / "areas/ict.yaml", "code: '2282'", "code: '22820'")
+        return "areas/ict.yaml", "code: '22820'"
+
+    def level_mismatch(v):
+        edit(v / "areas/ict.yaml", "  level: B\n  source:\n  - {line: 70", "  level: C\n  source:\n  - {line: 70")
+        return "areas/ict.yaml", "level: C"
+
+    def excluded_level(v):  # a real level-D unit group, declared as D: the level matches, the policy excludes it
+        edit(v / "areas/ict.yaml", "code: '2282'\n  title: User Support Technicians\n  level: B",
+             "code: '6711'\n  title: User Support Technicians\n  level: D")
+        return "areas/ict.yaml", "level: D"
+
+    def second_noc_a(v):  # 2171 is a real NOC A unit group; Life Sciences already keeps 2174
+        edit(v / "areas/life-sciences.yaml", "code: '2211'\n  title: Chemical technologists and technicians\n"
+             "  level: B", "code: '2171'\n  title: Information systems analysts and consultants\n  level: A")
+        return "areas/life-sciences.yaml", "- title: Computer programmers"
+
+    def duplicate_occupation(v):
+        edit(v / "areas/ict.yaml", "- code: '2282'", "- code: '2281'")
+        return "areas/ict.yaml", ("- code: '2281'", 1)
+
+    def title_conflict(v):
+        edit(v / "areas/manufacturing.yaml", "title: Chemical technologists and technicians",
+             "title: Chemists and chemical technicians")
+        return "areas/manufacturing.yaml", "- code: '2211'"
+
+    def naics_unknown(v):
+        edit(v / "areas/ict.yaml", "code: '5415'", "code: '541510'")
+        return "areas/ict.yaml", "code: '541510'"
+
+    def naics_2022_only(v):
+        edit(v / "areas/ict.yaml", "code: '5112'", "code: '5132'")
+        return "areas/ict.yaml", "code: '5132'"
+
+    def naics_format(v):
+        edit(v / "areas/ict.yaml", "code: '5415'", "code: '54-15'")
+        return "areas/ict.yaml", "code: '54-15'"
+
+    def exclusion_outside(v):
+        edit(v / "areas/ict.yaml", "code: '3345'", "code: '3391'")
+        return "areas/ict.yaml", "code: '3391'"
+
+    def included_and_excluded(v):
+        edit(v / "areas/ict.yaml", "code: '3345'", "code: '334'")
+        return "areas/ict.yaml", ("code: '334'", 1)  # the finding is at the exclusion, after the include
+
+    def quote_drift(v):
+        edit(v / "clauses/phase-1-manufacturing.yaml", "the Manufacturing area as a whole will be prioritized.",
+             "the Manufacturing area as a whole will be prioritised.")
+        return "clauses/phase-1-manufacturing.yaml", "prioritised"
+
+    def citation_line(v):
+        edit(v / "areas/ict.yaml", "{line: 72, quote: 2282", "{line: 73, quote: 2282")
+        return "areas/ict.yaml", "{line: 73, quote: 2282"
+
+    def dropped_occupation(v):
+        edit(v / "areas/life-sciences.yaml", "- code: '2221'\n  title: Biological technologists and technicians\n"
+             "  level: B\n  source:\n  - {line: 96, quote: 2221 Biological technologists and technicians – NOC B}\n",
+             "")
+        return "areas/life-sciences.yaml", "- code: '3223'"
+
+    def disagreement(v):
+        edit(v / "clauses/skill-level-limit.yaml", 'condition: noc_level in ["A", "B", "C"]',
+             'condition: noc_level in ["A", "B"]')
+        return "areas/life-sciences.yaml", "- code: '9421'"  # every level-C occupation contradicts the clause
+
+    def stale_resolution(v):
+        edit(v / "resolutions.yaml", "resolves: [title-conflict:9232]",
+             "resolves: [title-conflict:9232, title-conflict:2281]")
+        return "resolutions.yaml", "resolves: [title-conflict:9232"
+
+    def unresolvable(v):
+        edit(v / "resolutions.yaml", "resolves: [title-conflict:9232]",
+             "resolves: [title-conflict:9232, expression:noc-a-exception]")
+        return "resolutions.yaml", "resolves: [title-conflict:9232"
+
+    def unmatched_assignment(v):
+        edit(v / "resolutions.yaml", "title: Computer programmers and interactive media developers, code",
+             "title: Computer programmers and interactive media developer, code")
+        return "resolutions.yaml", "media developer, code"
+
+    def unknown_affects(v):
+        edit(v / "resolutions.yaml", '{area: ict, codes: ["2174", "2175"]}', '{area: ict, codes: ["2174", "2173"]}')
+        return "resolutions.yaml", '"2173"'
+
+    def source_hash(v):
+        source = v.parent / "source" / "second-career-fast-track.txt"
+        source.write_text(source.read_text(encoding="utf-8") + "\nAppended.\n", encoding="utf-8")
+        return "version.yaml", "sha256:"
+
+    return [
+        ("duplicate-key", duplicate_key), ("unknown-key", unknown_key), ("yaml-syntax", yaml_syntax),
+        ("wrong-type", wrong_type), ("expression", expression), ("expression", type_error),
+        ("template", template), ("unknown-area", unknown_area), ("file-name", file_name),
+        ("duplicate-clause", duplicate_clause), ("area-without-clauses", area_without_clauses),
+        ("unknown-noc", unknown_noc), ("noc-format", noc_format), ("level-mismatch", level_mismatch),
+        ("excluded-level", excluded_level), ("noc-a-limit", second_noc_a),
+        ("duplicate-occupation", duplicate_occupation), ("title-conflict", title_conflict),
+        ("unknown-naics", naics_unknown), ("unknown-naics", naics_2022_only), ("naics-format", naics_format),
+        ("exclusion-outside", exclusion_outside), ("included-and-excluded", included_and_excluded),
+        ("quote-not-found", quote_drift), ("citation-line", citation_line),
+        ("unlisted-occupation", dropped_occupation), ("disagreement", disagreement),
+        ("stale-resolution", stale_resolution), ("unresolvable", unresolvable),
+        ("unmatched-assignment", unmatched_assignment), ("unknown-affects", unknown_affects),
+        ("source-hash", source_hash),
+    ]
+
+
+@pytest.mark.parametrize("check_id,mistake", _mistakes(), ids=[f"{c}-{m.__name__}" for c, m in _mistakes()])
+def test_typical_mistake_is_reported_at_its_file_and_line(tree_copy, check_id, mistake):
+    v = version_dir(tree_copy)
+    rel, needle = mistake(v)
+    code, findings = run_check(policies=tree_copy)
+    assert code == 1
+    hits = [f for f in errors(findings) if f["check"] == check_id and f["path"] == f"{REL}/{rel}"]
+    assert hits, [(f["path"], f["check"]) for f in errors(findings)]
+    if needle is not None:
+        needle, nth = needle if isinstance(needle, tuple) else (needle, 0)
+        assert line_of(v / rel, needle, nth) in {f["line"] for f in hits}, hits
+    assert check_id in CHECKS
+
+
+def test_duplicate_key_keeps_both_lines_in_view(tree_copy):
+    v = version_dir(tree_copy)
+    edit(v / "areas/ict.yaml", "title: Information and Communications Technology\n",
+         "title: Information and Communications Technology\ntitle: ICT\n")
+    findings = check_tree(tree_copy)
+    [f] = [f for f in findings if f.check == "duplicate-key"]
+    assert "duplicate key 'title'" in f.message and "first at line 2" in f.message
+
+
+def test_third_listing_is_not_covered_by_the_resolution_of_two(tree_copy):
+    path = version_dir(tree_copy) / "areas" / "life-sciences.yaml"
+    edit(path, "- code: '9232'",
+         "- code: '3219'\n  title: Other medical technologists and technicians (except dental health)\n  level: B\n"
+         "  source:\n  - {line: 114, quote: 3219 Other medical technologists and technicians (except dental health)"
+         " – NOC B}\n- code: '9232'")
+    findings = check_tree(tree_copy)
+    dup = [f for f in findings if f.check == "duplicate-occupation" and f.subject.startswith("life-sciences:3219")]
+    assert [f.severity for f in dup] == ["info", "error"]
+    assert dup[1].subject == "life-sciences:3219:3" and "a third time" in dup[1].message
+
+
+def test_source_option_checks_every_quote_against_the_given_text(tmp_path):
+    code, findings = run_check("--source", str(SOURCE))
+    assert code == 0
+    shortened = tmp_path / "source.txt"
+    shortened.write_text(SOURCE.read_text(encoding="utf-8").replace("Software publishers (NAICS 5112)", ""),
+                         encoding="utf-8")
+    code, findings = run_check("--source", str(shortened))
+    assert code == 1
+    [f] = with_check(errors(findings), "quote-not-found")
+    assert f["path"] == f"{REL}/areas/ict.yaml" and "Software publishers (NAICS 5112)" in f["message"]
+
+
+def test_quotes_match_whitespace_insensitively(tmp_path):
+    reflowed = tmp_path / "source.txt"
+    text = SOURCE.read_text(encoding="utf-8")
+    # a line break inside a quoted passage (the blank line after it goes, so no line number moves)
+    text = text.replace("(leaving 1 NOC A occupation included). While share of sector employment was also "
+                        "considered, potentially feasible NOC A pathways for the program were not identified "
+                        "because of the high proportion of high skill occupations in this sector.\n\n",
+                        "(leaving 1 NOC A\n  occupation \t included). While share of sector employment was also "
+                        "considered, potentially feasible NOC A pathways for the program were not identified "
+                        "because of the high proportion of high skill occupations in this sector.\n", 1)
+    assert text.count("\n") == SOURCE.read_text(encoding="utf-8").count("\n")
+    reflowed.write_text(text, encoding="utf-8")
+    code, findings = run_check("--source", str(reflowed))
+    assert code == 0, errors(findings)
+
+
+def test_missing_source_document_is_a_warning_and_quotes_go_unchecked(tree_copy):
+    (tree_copy / POLICY / "source" / "second-career-fast-track.txt").unlink()
+    code, findings = run_check(policies=tree_copy)
+    assert code == 0
+    [f] = with_check(findings, "source-missing")
+    assert f["severity"] == "warning" and f["path"] == f"{REL}/version.yaml"
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["phase-9"], "unknown version 'phase-9'"),
+    (["--source", "/no/such/source.txt"], "source document not found"),
+    (["--policies", "/no/such/tree"], "policy tree not found"),
+])
+def test_check_that_cannot_run_exits_2_with_one_line(args, needle):
+    result = CliRunner().invoke(main, ["check", *args])
+    assert result.exit_code == 2
+    assert needle in result.output and "Traceback" not in result.output
+
+
+def test_named_version_is_checked(tree_copy):
+    code, findings = run_check(VERSION, policies=tree_copy)
+    assert code == 0 and findings
+
+
+# -- the library: what explain, the service and a notebook rely on ----------------------------------
+
+def test_open_refuses_a_version_with_check_errors_naming_file_line_and_area(tree_copy):
+    edit(version_dir(tree_copy) / "areas/ict.yaml", "code: '2282'", "code: '2179'")
+    with pytest.raises(PolicyInvalidError) as info:
+        Workspace(tree_copy).open(VERSION)
+    text = str(info.value)
+    assert f"{REL}/areas/ict.yaml:{line_of(version_dir(tree_copy) / 'areas/ict.yaml', '2179')}:" in text
+    assert "unknown-noc" in text and "area 'ict'" in text
+    assert info.value.exit_code == 2
+    result = CliRunner().invoke(main, ["explain", "2174", "--policies", str(tree_copy)])
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
+
+
+def test_open_keeps_warnings_and_resolved_findings(opened):
+    severities = {f.severity for f in opened.findings}
+    assert "error" not in severities and {"info", "warning"} <= severities
+
+
+def test_workspace_check_is_check_tree(ws):
+    assert ws.check([VERSION]) == check_tree(ws.tree, [VERSION])
