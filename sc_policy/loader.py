@@ -15,6 +15,7 @@ line and column.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
@@ -87,14 +88,18 @@ def load_document(file: Path, display: Optional[str] = None) -> Document:
     """Read and parse ``file``; ``display`` is the path shown in messages."""
     shown = display if display is not None else str(file)
     try:
-        if file.is_dir():
+        info = file.stat()
+        if stat.S_ISDIR(info.st_mode):
             raise PolicyLoadError("is a directory, expected a YAML file", Span(shown), code="not-a-file")
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
+        if not stat.S_ISREG(info.st_mode):  # a pipe or a device would block or never end
+            raise PolicyLoadError("is not a regular file (a pipe, socket or device), expected a YAML file",
+                                  Span(shown), code="not-a-file")
+        if info.st_size > MAX_FILE_BYTES:
             raise PolicyLoadError(
-                f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit for rule files",
+                f"file is {info.st_size} bytes, over the {MAX_FILE_BYTES}-byte limit for rule files",
                 Span(shown), code="too-large")
-        raw = file.read_bytes()
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows meanwhile
     except FileNotFoundError:
         raise PolicyLoadError("no such file", Span(shown), code="missing") from None
     except PolicyLoadError:

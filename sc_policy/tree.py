@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from .errors import Finding, PolicyLoadError, ScPolicyError, UnknownVersionError
+from .errors import Finding, PolicyInvalidError, PolicyLoadError, ScPolicyError, UnknownVersionError
 from .loader import Document, is_inside, load_document
 from .model import (Version, build_area, build_clause, build_manifest, build_resolutions, build_tests)
 from .resources import shipped_policies
@@ -126,6 +126,10 @@ class PolicyTree:
 
     def load(self, ref: VersionRef) -> LoadedVersion:
         findings: List[Finding] = []
+        if not is_inside(ref.folder, self.root):
+            findings.append(Finding(Span(ref.rel), "error", "unsafe-path",
+                                    "version folder is a symbolic link that leads out of the policy tree"))
+            return LoadedVersion(ref, None, tuple(findings))
         manifest_path = ref.folder / "version.yaml"
         if not manifest_path.exists():
             findings.append(Finding(Span(f"{ref.rel}/version.yaml"), "error", "missing-manifest",
@@ -221,7 +225,15 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
     when = on or today or dt.date.today()
     in_force = []
     for ref, manifest in manifests(tree, refs):
-        if manifest is None or manifest.status == "draft":
+        if manifest is None:
+            # Any version could be the one in force: refuse to guess past a broken manifest.
+            problem = next(iter(tree.load(ref).errors), None)
+            what = f"{problem.check}: {problem.message}" if problem else "its manifest is missing or invalid"
+            raise PolicyInvalidError(f"cannot choose the version in force: version {ref.id} is invalid: {what}",
+                                     problem.span if problem else Span(f"{ref.rel}/version.yaml"),
+                                     hint="run `sc-policy check`, or name a version with --version",
+                                     findings=(problem,) if problem else ())
+        if manifest.status == "draft":
             continue
         if manifest.effective_from <= when and (manifest.effective_to is None or when <= manifest.effective_to):
             in_force.append((manifest.effective_from, ref))
@@ -236,6 +248,9 @@ def manifests(tree: PolicyTree, refs: List[VersionRef]):
     """(ref, Manifest or None) for each ref, reading only the manifests."""
     for ref in refs:
         path = ref.folder / "version.yaml"
+        if not is_inside(ref.folder, tree.root):
+            yield ref, None
+            continue
         try:
             doc = load_document(path, f"{ref.rel}/version.yaml")
         except PolicyLoadError:
