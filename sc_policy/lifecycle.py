@@ -1,26 +1,162 @@
-"""Checks over a policy's versions as they follow one another (frozen hashes, periods, clause versions)."""
+"""Checks over a policy's versions as they follow one another (frozen hashes, periods, clause versions).
+
+An auditor must be able to trust three things about a policy's history: that a
+frozen version still says what it said when it was frozen (its recorded hash),
+that exactly one version was in force on any day between the first and the last
+(no overlap between versions, no gap between a version and the one it
+supersedes), and that a clause whose wording changed says so by a new clause
+``version`` number, which every explanation shows.
+"""
 
 from __future__ import annotations
 
-from typing import List, Sequence
+import datetime as dt
+from dataclasses import replace
+from typing import Dict, List, Sequence
 
 from .errors import Finding
+from .model import Clause, Manifest, Version
+from .source import Span
 from .tree import LoadedVersion
 
-__all__ = ["lifecycle_findings"]
+__all__ = ["lifecycle_findings", "clause_content_changed", "period_text"]
+
+_ONE_DAY = dt.timedelta(days=1)
+
+
+def period_text(m: Manifest) -> str:
+    return f"{m.effective_from.isoformat()} to {m.effective_to.isoformat() if m.effective_to else 'open'}"
+
+
+def clause_content_changed(old: Clause, new: Clause) -> bool:
+    """True when the clauses differ in anything but their ``version`` number (positions are ignored)."""
+    return replace(old, version=new.version) != new
+
+
+def _field_span(version: Version, path: str, key: str, fallback: Span) -> Span:
+    for doc in version.documents:
+        if doc.path == path:
+            return doc.span((key,))
+    return fallback
+
+
+def _overlap(a: Manifest, b: Manifest) -> bool:
+    a_end = a.effective_to or dt.date.max
+    b_end = b.effective_to or dt.date.max
+    return a.effective_from <= b_end and b.effective_from <= a_end
+
+
+def _hash_findings(v: Version) -> List[Finding]:
+    m = v.manifest
+    if m.status != "draft" and m.sha256 and m.sha256 != v.content_hash:
+        return [Finding(m.span, "error", "hash-mismatch",
+                        f"version {m.id} is {m.status} and frozen with sha256 {m.sha256}, but its "
+                        f"content now hashes to {v.content_hash}: a frozen version is immutable; "
+                        f"make a new version with `sc-policy new-version`", subject=m.id)]
+    return []
+
+
+def _period_findings(versions: Sequence[Version]) -> List[Finding]:
+    """Periods within one policy: each valid, no two non-draft versions overlapping, no gap after a predecessor."""
+    findings: List[Finding] = []
+    by_id: Dict[str, Version] = {v.id: v for v in versions}
+    for v in versions:
+        m = v.manifest
+        if m.effective_to is not None and m.effective_to < m.effective_from:
+            findings.append(Finding(_field_span(v, m.path, "effective_to", m.span), "error", "period-invalid",
+                                    f"version {m.id} ends ({m.effective_to.isoformat()}) before it starts "
+                                    f"({m.effective_from.isoformat()})", subject=m.id))
+    in_force = sorted((v for v in versions if v.manifest.status != "draft"),
+                      key=lambda v: (v.manifest.effective_from, v.id))
+    reported = set()
+    for i, a in enumerate(in_force):
+        for b in in_force[i + 1:]:
+            if _overlap(a.manifest, b.manifest):
+                reported.add((a.id, b.id))
+                reported.add((b.id, a.id))
+                earlier, later = a, b  # sorted by start: b starts on or after a
+                fix = (f"set {earlier.id}'s effective_to to "
+                       f"{(later.manifest.effective_from - _ONE_DAY).isoformat()}")
+                findings.append(Finding(_field_span(later, later.manifest.path, "effective_from", later.manifest.span),
+                                        "error", "period-overlap",
+                                        f"versions {earlier.id} ({period_text(earlier.manifest)}) and {later.id} "
+                                        f"({period_text(later.manifest)}) are both in force on "
+                                        f"{later.manifest.effective_from.isoformat()}: {fix}",
+                                        subject=f"{earlier.id}/{later.id}"))
+    for v in versions:
+        m = v.manifest
+        if not m.supersedes:
+            continue
+        span = _field_span(v, m.path, "supersedes", m.span)
+        if m.supersedes == m.id:
+            findings.append(Finding(span, "error", "supersedes-unknown", f"version {m.id} supersedes itself",
+                                    subject=m.id))
+            continue
+        prev = by_id.get(m.supersedes)
+        if prev is None:
+            findings.append(Finding(span, "error", "supersedes-unknown",
+                                    f"version {m.id} supersedes {m.supersedes!r}, which is not a version of "
+                                    f"policy {m.policy}", subject=m.id))
+            continue
+        p = prev.manifest
+        start = _field_span(v, m.path, "effective_from", m.span)
+        if m.effective_from <= p.effective_from:
+            findings.append(Finding(start, "error", "period-overlap",
+                                    f"version {m.id} starts on {m.effective_from.isoformat()}, not after the "
+                                    f"version it supersedes, {p.id} ({period_text(p)})",
+                                    subject=f"{p.id}/{m.id}"))
+            continue
+        if p.effective_to is None:
+            continue  # open-ended predecessor: an overlap only once both are in force (above); freeze closes it
+        if m.effective_from <= p.effective_to:
+            if (p.id, m.id) not in reported:
+                findings.append(Finding(start, "error", "period-overlap",
+                                        f"version {m.id} starts on {m.effective_from.isoformat()}, but {p.id}, "
+                                        f"which it supersedes, is in force until {p.effective_to.isoformat()}",
+                                        subject=f"{p.id}/{m.id}"))
+        elif m.effective_from > p.effective_to + _ONE_DAY:
+            findings.append(Finding(start, "error", "period-gap",
+                                    f"no version is in force from {(p.effective_to + _ONE_DAY).isoformat()} to "
+                                    f"{(m.effective_from - _ONE_DAY).isoformat()}: {p.id} ends on "
+                                    f"{p.effective_to.isoformat()} and {m.id}, which supersedes it, starts on "
+                                    f"{m.effective_from.isoformat()}", subject=f"{p.id}/{m.id}"))
+    return findings
+
+
+def _clause_version_findings(versions: Sequence[Version]) -> List[Finding]:
+    """A clause that changed since the superseded version must carry a higher ``version``."""
+    findings: List[Finding] = []
+    by_id = {v.id: v for v in versions}
+    for v in versions:
+        prev = by_id.get(v.manifest.supersedes or "")
+        if prev is None or prev is v:
+            continue
+        old_clauses = {c.id: c for c in prev.clauses}
+        for clause in v.clauses:
+            old = old_clauses.get(clause.id)
+            if old is None or not clause_content_changed(old, clause):
+                continue
+            if clause.version <= old.version:
+                span = _field_span(v, clause.path, "version", clause.span)
+                findings.append(Finding(span, "error", "clause-version-not-bumped",
+                                        f"clause {clause.id!r} differs from the clause of the same id in {prev.id} "
+                                        f"(version {old.version}) but its version is {clause.version}: set it to "
+                                        f"{old.version + 1}", subject=clause.id))
+    return findings
 
 
 def lifecycle_findings(loaded: Sequence[LoadedVersion]) -> List[Finding]:
     """Findings about each version's life cycle; ``loaded`` holds every version of the tree."""
     findings: List[Finding] = []
+    by_policy: Dict[str, List[Version]] = {}
     for lv in loaded:
         v = lv.version
         if v is None:
             continue
-        m = v.manifest
-        if m.status != "draft" and m.sha256 and m.sha256 != v.content_hash:
-            findings.append(Finding(m.span, "error", "hash-mismatch",
-                                    f"version {m.id} is {m.status} and frozen with sha256 {m.sha256}, but its "
-                                    f"content now hashes to {v.content_hash}: a frozen version is immutable; "
-                                    f"make a new version with `sc-policy new-version`", subject=m.id))
+        findings.extend(_hash_findings(v))
+        by_policy.setdefault(v.policy, []).append(v)
+    for policy in sorted(by_policy):
+        versions = by_policy[policy]
+        findings.extend(_period_findings(versions))
+        findings.extend(_clause_version_findings(versions))
     return findings

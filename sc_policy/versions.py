@@ -1,0 +1,279 @@
+"""Make a new draft version from an existing one, and freeze a version once the analyst is done.
+
+Both change files that auditors rely on, so both write atomically: every file
+is written to a temporary file beside it and renamed over the old one
+(``os.replace``), and a new version folder is assembled under a hidden name and
+renamed into place, so a crash never leaves half a manifest or half a version.
+
+``freeze`` records the content hash (:func:`sc_policy.tree.content_hash`) in the
+manifest, sets the status to ``in-force``, and closes the period of the version
+it supersedes (``effective_to`` the day before, status ``superseded``); those
+fields are outside the hash, which is what lets a frozen version's life go on
+without changing its content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import yaml
+
+from .compile import compile_version
+from .errors import Finding, InputError, PolicyInvalidError, ScPolicyError
+from .lifecycle import lifecycle_findings
+from .loader import load_document, parse_document
+from .model import Version
+from .source import Span
+from .tree import LoadedVersion, PolicyTree, VersionRef, select_version
+
+__all__ = ["new_version", "freeze", "FreezeResult", "write_atomic", "set_manifest_fields"]
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]*$")  # as schemas/manifest.yaml requires
+_ONE_DAY = dt.timedelta(days=1)
+_MANIFEST_ORDER = ("id", "policy", "title", "status", "effective_from", "effective_to", "supersedes",
+                   "assumptions", "source_document", "sha256")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (UTF-8) via a temporary file in the same folder and a rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _yaml_line(key: str, value) -> str:
+    return yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, width=10_000).rstrip("\n")
+
+
+def _dump_manifest(data: Dict, header: str) -> str:
+    ordered = {k: data[k] for k in _MANIFEST_ORDER if k in data}
+    ordered.update({k: v for k, v in data.items() if k not in ordered})
+    body = yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=96, default_flow_style=False)
+    return header + body
+
+
+def set_manifest_fields(text: str, updates: Dict[str, object], path: str = "version.yaml") -> str:
+    """The manifest ``text`` with top-level scalar fields set (value) or removed (None).
+
+    Edits only the lines of those fields, so the analyst's comments and layout
+    stay; the result is parsed back and compared with the intended data, and if
+    an unusual layout defeats the line edit the manifest is written out whole.
+    """
+    original = parse_document(text.encode("utf-8"), path).data
+    expected = dict(original)
+    for key, value in updates.items():
+        if value is None:
+            expected.pop(key, None)
+        else:
+            expected[key] = value
+    lines = text.splitlines()
+
+    def block(key: str) -> Optional[Tuple[int, int]]:
+        for i, line in enumerate(lines):
+            if re.match(rf"^{re.escape(key)}\s*:", line):
+                end = i + 1
+                while end < len(lines) and lines[end].startswith((" ", "\t")):
+                    end += 1
+                return i, end
+        return None
+
+    for key, value in updates.items():
+        found = block(key)
+        if value is None:
+            if found:
+                del lines[found[0]:found[1]]
+            continue
+        new_line = _yaml_line(key, value)
+        if found:
+            lines[found[0]:found[1]] = [new_line]
+            continue
+        anchor = block("effective_from") if key == "effective_to" else None
+        if anchor:
+            lines.insert(anchor[1], new_line)
+        else:
+            lines.append(new_line)
+    result = "\n".join(lines) + "\n"
+    try:
+        ok = parse_document(result.encode("utf-8"), path).data == expected
+    except ScPolicyError:
+        ok = False
+    if not ok:
+        result = _dump_manifest(expected, "")
+    return result
+
+
+# -- new-version -------------------------------------------------------------------------------------------
+
+def new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Optional[dt.date] = None,
+                title: Optional[str] = None, today: Optional[dt.date] = None) -> Tuple[VersionRef, Dict]:
+    """Copy version ``from_id`` to a new draft ``new_id`` of the same policy; return its ref and manifest data."""
+    if not ID_PATTERN.match(new_id):
+        raise InputError(f"new version id {new_id!r} must be lower-case letters, digits, '.' and '-', "
+                         f"starting with a letter or digit", code="bad-input")
+    source = select_version(tree, from_id)
+    taken = [r for r in tree.refs() if r.id == new_id]
+    target = source.folder.parent / new_id
+    if taken or target.exists():
+        where = taken[0].rel if taken else tree.display(target)
+        raise InputError(f"version {new_id!r} already exists", Span(where), code="exists",
+                         hint="choose another id")
+    manifest_path = source.folder / "version.yaml"
+    data = dict(load_document(manifest_path, f"{source.rel}/version.yaml").data)
+    prev_from = _as_date(data.get("effective_from"))
+    prev_to = _as_date(data.get("effective_to"))
+    assumptions = {}
+    if effective_from is None:
+        effective_from = prev_to + _ONE_DAY if prev_to else max(today or dt.date.today(),
+                                                                 (prev_from or dt.date.min) + _ONE_DAY)
+        assumptions["effective_from"] = (
+            f"Set by `sc-policy new-version` when the draft was made from {from_id}, because no date was "
+            f"given; replace it with the date the ministry states.")
+    elif prev_from is not None and effective_from <= prev_from:
+        raise InputError(f"--effective-from {effective_from.isoformat()} is not after {from_id}'s "
+                         f"effective_from ({prev_from.isoformat()}): a new version starts after the one it "
+                         f"supersedes", code="bad-input")
+    manifest = {
+        "id": new_id,
+        "policy": data.get("policy", source.policy),
+        "title": title or f"{data.get('title', source.policy)} ({new_id})",
+        "status": "draft",
+        "effective_from": effective_from,
+        "supersedes": source.id if data.get("id") is None else data["id"],
+        "source_document": data.get("source_document"),
+    }
+    if assumptions:
+        manifest["assumptions"] = assumptions
+    header = (f"# Manifest of version {new_id}, a draft made from {from_id} by `sc-policy new-version`.\n"
+              f"# Edit the rule files, then: sc-policy check; sc-policy diff {from_id} {new_id}; "
+              f"sc-policy freeze {new_id}.\n")
+    staging = Path(tempfile.mkdtemp(dir=source.folder.parent, prefix=f".{new_id}.new-"))
+    try:
+        copy = staging / "version"
+        shutil.copytree(source.folder, copy, symlinks=True,
+                        ignore=shutil.ignore_patterns(".*.tmp"))
+        write_atomic(copy / "version.yaml", _dump_manifest(manifest, header))
+        os.replace(copy, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    ref = next(r for r in tree.refs() if r.folder == target)
+    return ref, manifest
+
+
+def _as_date(value) -> Optional[dt.date]:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+# -- freeze ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FreezeResult:
+    version: str
+    status: str
+    sha256: str
+    already_frozen: bool
+    closed: Optional[Tuple[str, dt.date, str]]  # (superseded id, its new effective_to, its status)
+
+
+def _require_valid(loaded: LoadedVersion) -> Version:
+    errors = [f for f in loaded.findings if f.severity == "error"]
+    if loaded.version is None or errors:
+        raise _invalid(errors or [Finding(Span(f"{loaded.ref.rel}/version.yaml"), "error", "invalid",
+                                          "the version could not be built")], loaded.ref.id)
+    compiled, problems = compile_version(loaded.version)
+    if compiled is None:
+        raise _invalid(problems, loaded.ref.id)
+    return loaded.version
+
+
+def _invalid(findings: List[Finding], version_id: str) -> PolicyInvalidError:
+    first = findings[0]
+    more = f" (and {len(findings) - 1} more; run `sc-policy check`)" if len(findings) > 1 else ""
+    return PolicyInvalidError(f"cannot freeze {version_id}: {first.check}: {' '.join(first.message.split())}{more}",
+                              first.span, findings=findings)
+
+
+def _located_in(finding: Finding, version: Version) -> bool:
+    return finding.span.path.startswith(version.folder.rstrip("/") + "/")
+
+
+def freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
+    """Record the version's content hash and status, and close the period of the version it supersedes.
+
+    Refuses (exit 2) a version with errors, a frozen version whose content has
+    changed, and any freeze after which the versions' periods would overlap or
+    leave a gap, or a changed clause would keep its version number.
+    """
+    ref = select_version(tree, version_id)
+    siblings = [r for r in tree.refs() if r.policy == ref.policy]
+    loaded = {r.id: tree.load(r) for r in siblings}
+    version = _require_valid(loaded[ref.id])
+    m = version.manifest
+    if m.status != "draft" and m.sha256 and m.sha256 != version.content_hash:
+        raise PolicyInvalidError(
+            f"cannot freeze {m.id}: it is {m.status} and frozen with sha256 {m.sha256}, but its content now "
+            f"hashes to {version.content_hash}; a frozen version is immutable: restore it, and make the "
+            f"change in a new version (`sc-policy new-version {m.id} NEW_ID`)", m.span)
+    already = m.status != "draft" and m.sha256 == version.content_hash
+    status = "in-force" if m.status == "draft" else m.status
+    planned = {m.id: replace(m, status=status, sha256=version.content_hash)}
+    updates: List[Tuple[Path, Dict[str, object]]] = []
+    if not already:
+        updates.append((ref.folder / "version.yaml", {"status": status, "sha256": version.content_hash}))
+    closed = None
+    prev_loaded = next((lv for lv in loaded.values() if lv.version is not None and lv.version.id == m.supersedes),
+                       None)
+    if m.supersedes and prev_loaded is not None:
+        p = prev_loaded.version.manifest
+        if p.status == "draft":
+            raise InputError(f"cannot freeze {m.id}: the version it supersedes, {p.id}, is still a draft; "
+                             f"freeze {p.id} first", m.span, code="bad-input")
+        if p.effective_to is None and m.effective_from > p.effective_from:
+            end = m.effective_from - _ONE_DAY
+            p_status = "superseded" if p.status == "in-force" else p.status
+            planned[p.id] = replace(p, effective_to=end, status=p_status)
+            updates.append((prev_loaded.ref.folder / "version.yaml", {"effective_to": end, "status": p_status}))
+            closed = (p.id, end, p_status)
+    simulated = []
+    for lv in loaded.values():
+        v = lv.version
+        if v is not None and v.id in planned:
+            v = replace(v, manifest=planned[v.id])
+        simulated.append(LoadedVersion(lv.ref, v, lv.findings))
+    involved = [lv.version for lv in loaded.values() if lv.version is not None and lv.version.id in planned]
+    blocking = [f for f in lifecycle_findings(simulated)
+                if f.severity == "error" and any(_located_in(f, v) for v in involved)]
+    if blocking:
+        raise _invalid(blocking, m.id)
+    for path, fields in updates:
+        text = path.read_text(encoding="utf-8")
+        write_atomic(path, set_manifest_fields(text, fields, tree.display(path)))
+    return FreezeResult(m.id, status, version.content_hash, already, closed)

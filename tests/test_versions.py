@@ -1,0 +1,260 @@
+"""Version life cycle: new-version, freeze, the checks over versions, and choosing a version by date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from sc_policy.cli import main
+from sc_policy.lifecycle import lifecycle_findings
+from sc_policy.loader import parse_document
+from sc_policy.tree import PolicyTree, select_version
+from sc_policy import versions as versions_module
+from sc_policy.versions import set_manifest_fields, write_atomic
+
+from conftest import POLICY, VERSION
+
+
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data):
+        return True
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def manifest(root: Path, version_id: str) -> dict:
+    return yaml.safe_load((root / POLICY / version_id / "version.yaml").read_text(encoding="utf-8"))
+
+
+def loaded(root: Path, version_id: str):
+    tree = PolicyTree(root)
+    return tree.load(next(r for r in tree.refs() if r.id == version_id))
+
+
+def errors(root: Path):
+    return [f for f in lifecycle_findings(PolicyTree(root).load_all()) if f.severity == "error"]
+
+
+def set_fields(root: Path, version_id: str, **fields):
+    path = root / POLICY / version_id / "version.yaml"
+    path.write_text(set_manifest_fields(path.read_text(encoding="utf-8"), fields), encoding="utf-8")
+
+
+def add_occupation(root: Path, version_id: str = "phase-2"):
+    path = root / POLICY / version_id / "areas" / "ict.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["occupations"].append({"code": "2241", "level": "B", "source": data["source"],
+                                "title": "Electrical and electronics engineering technologists and technicians"})
+    path.write_text(yaml.dump(data, Dumper=_NoAliases, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def edit_clause(root: Path, version_id: str, clause: str, **fields):
+    path = root / POLICY / version_id / "clauses" / f"{clause}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.update(fields)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def make_phase_2(root: Path, *extra) -> None:
+    result = run("new-version", VERSION, "phase-2", "--effective-from", "2022-04-01", "--policies", root, *extra)
+    assert result.exit_code == 0, result.output
+
+
+# -- new-version ----------------------------------------------------------------------------------------------
+
+def test_new_version_copies_a_draft_that_supersedes(tree_copy):
+    result = run("new-version", VERSION, "phase-2", "--effective-from", "2022-04-01", "--policies", tree_copy)
+    assert result.exit_code == 0, result.output
+    assert "phase-2" in result.output and "sc-policy freeze phase-2" in result.output
+    m = manifest(tree_copy, "phase-2")
+    assert m["id"] == "phase-2" and m["status"] == "draft" and m["supersedes"] == VERSION
+    assert m["effective_from"] == dt.date(2022, 4, 1)
+    assert "sha256" not in m and "effective_to" not in m
+    old, new = loaded(tree_copy, VERSION).version, loaded(tree_copy, "phase-2").version
+    assert (old.areas, old.clauses, old.resolutions, old.tests) == (new.areas, new.clauses, new.resolutions, new.tests)
+    assert not loaded(tree_copy, "phase-2").errors
+    assert errors(tree_copy) == []  # a draft after an open-ended version: freeze will close it
+    assert not [p for p in (tree_copy / POLICY).iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_new_version_without_a_date_records_an_assumption(tree_copy):
+    result = run("new-version", VERSION, "phase-2", "--policies", tree_copy)
+    assert result.exit_code == 0, result.output
+    m = manifest(tree_copy, "phase-2")
+    assert m["effective_from"] > dt.date(2021, 4, 1)
+    assert "new-version" in m["assumptions"]["effective_from"]
+    versions = json.loads(run("versions", "--policies", tree_copy, "--format", "json").output)
+    assert [v["id"] for v in versions] == [VERSION, "phase-2"]
+
+
+@pytest.mark.parametrize("args,needle", [
+    ([VERSION, VERSION], f"version '{VERSION}' already exists"),
+    ([VERSION, "Phase_2"], "new version id 'Phase_2'"),
+    (["phase-0", "phase-2"], "unknown version 'phase-0'"),
+    ([VERSION, "phase-2", "--effective-from", "2021-04-01"], "is not after phase-1's effective_from"),
+    ([VERSION, "phase-2", "--effective-from", "next week"], "not a date"),
+])
+def test_new_version_mistakes_are_one_line_exit_2(tree_copy, args, needle):
+    result = run("new-version", *args, "--policies", tree_copy)
+    assert result.exit_code == 2
+    assert needle in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tree_copy / POLICY / "phase-2").exists() or args[1] != "phase-2"
+
+
+def test_new_version_is_atomic_when_the_rename_fails(tree_copy, monkeypatch):
+    def refuse(src, dst):
+        raise OSError("disk full")
+    monkeypatch.setattr(versions_module.os, "replace", refuse)
+    with pytest.raises(OSError):
+        versions_module.new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2022, 4, 1))
+    assert sorted(p.name for p in (tree_copy / POLICY).iterdir()) == ["phase-1", "source"]
+
+
+# -- freeze ---------------------------------------------------------------------------------------------------
+
+def test_freeze_records_hash_closes_the_superseded_version_and_on_picks_by_date(tree_copy):
+    make_phase_2(tree_copy)
+    add_occupation(tree_copy)
+    old_hash = loaded(tree_copy, VERSION).version.content_hash
+    result = run("freeze", "phase-2", "--policies", tree_copy)
+    assert result.exit_code == 0, result.output
+    new = loaded(tree_copy, "phase-2").version
+    assert new.manifest.status == "in-force" and new.manifest.sha256 == new.content_hash
+    assert new.content_hash in result.output
+    prev = loaded(tree_copy, VERSION).version
+    assert prev.manifest.effective_to == dt.date(2022, 3, 31) and prev.manifest.status == "superseded"
+    assert prev.content_hash == old_hash  # life-cycle fields are outside the hash
+    assert "Closed version phase-1: effective_to 2022-03-31" in result.output
+    assert errors(tree_copy) == []
+    # Freezing again changes nothing.
+    before = {p: p.read_bytes() for p in (tree_copy / POLICY).rglob("version.yaml")}
+    again = run("freeze", "phase-2", "--policies", tree_copy)
+    assert again.exit_code == 0 and "already frozen" in again.output
+    assert before == {p: p.read_bytes() for p in (tree_copy / POLICY).rglob("version.yaml")}
+    # --on now picks each version in its own period, and every answer names the version and its hash.
+    tree = PolicyTree(tree_copy)
+    assert select_version(tree, on=dt.date(2022, 3, 31)).id == VERSION  # effective_to is inclusive
+    assert select_version(tree, on=dt.date(2022, 4, 1)).id == "phase-2"
+    for day, version, areas in (("2022-03-31", VERSION, ["life-sciences", "manufacturing"]),
+                                ("2022-04-01", "phase-2", ["ict", "life-sciences", "manufacturing"])):
+        result = run("explain", "2241", "--on", day, "--policies", tree_copy, "--format", "json")
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        assert data["version"] == version
+        assert data["version_hash"] == loaded(tree_copy, version).version.content_hash
+        assert sorted(a["area"] for a in data["areas"] if a["in_scope"]) == areas
+    text = run("explain", "2241", "--on", "2022-04-01", "--policies", tree_copy).output
+    assert "version phase-2" in text and new.content_hash in text
+    result = run("explain", "2241", "--on", "2020-01-01", "--policies", tree_copy)
+    assert result.exit_code == 2 and "no version of the policy is in force on 2020-01-01" in result.output
+
+
+def test_freezing_the_shipped_version_keeps_its_comments(tree_copy):
+    path = tree_copy / POLICY / VERSION / "version.yaml"
+    text = path.read_text(encoding="utf-8")
+    result = run("freeze", VERSION, "--policies", tree_copy)
+    assert result.exit_code == 0, result.output
+    after = path.read_text(encoding="utf-8")
+    assert after.startswith(text.rstrip("\n"))  # only a line added: comments and layout kept
+    v = loaded(tree_copy, VERSION).version
+    assert v.manifest.sha256 == v.content_hash and v.manifest.status == "in-force"
+    assert errors(tree_copy) == []
+
+
+def test_tampering_with_a_frozen_version_is_caught(tree_copy):
+    assert run("freeze", VERSION, "--policies", tree_copy).exit_code == 0
+    edit_clause(tree_copy, VERSION, "skill-level-limit", condition='noc_level in ["B", "C"]')
+    found = errors(tree_copy)
+    assert [f.check for f in found] == ["hash-mismatch"]
+    assert found[0].span.path.endswith(f"{VERSION}/version.yaml")
+    check = run("check", "--policies", tree_copy)
+    assert check.exit_code != 0 and "hash-mismatch" in check.output
+    refused = run("freeze", VERSION, "--policies", tree_copy)
+    assert refused.exit_code == 2 and "immutable" in refused.output
+    # Formatting and key order are not changes of meaning.
+    edit_clause(tree_copy, VERSION, "skill-level-limit", condition='noc_level in ["A", "B", "C"]')
+    assert errors(tree_copy) == []
+
+
+def test_freeze_refuses_a_changed_clause_with_the_same_version(tree_copy):
+    make_phase_2(tree_copy)
+    edit_clause(tree_copy, "phase-2", "phase-1-manufacturing", condition='(industry_prefixes & {"33"}).length > 0')
+    found = errors(tree_copy)
+    assert [(f.check, f.subject) for f in found] == [("clause-version-not-bumped", "phase-1-manufacturing")]
+    assert found[0].span.path.endswith("phase-2/clauses/phase-1-manufacturing.yaml")
+    lines = (tree_copy / POLICY / "phase-2" / "clauses" / "phase-1-manufacturing.yaml").read_text().splitlines()
+    assert lines[found[0].span.line - 1].startswith("version:")  # points at the clause's version number
+    result = run("freeze", "phase-2", "--policies", tree_copy)
+    assert result.exit_code == 2 and "clause-version-not-bumped" in result.output
+    assert manifest(tree_copy, "phase-2")["status"] == "draft"
+    edit_clause(tree_copy, "phase-2", "phase-1-manufacturing", version=2)
+    assert errors(tree_copy) == []
+    assert run("freeze", "phase-2", "--policies", tree_copy).exit_code == 0
+
+
+def test_freeze_refuses_a_version_with_errors(tree_copy):
+    make_phase_2(tree_copy)
+    edit_clause(tree_copy, "phase-2", "skill-level-limit", condition="noc_levl == 'A'", version=2)
+    result = run("freeze", "phase-2", "--policies", tree_copy)
+    assert result.exit_code == 2 and "noc_levl" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+# -- periods ----------------------------------------------------------------------------------------------------
+
+def test_overlap_gap_and_invalid_periods_are_errors(tree_copy):
+    make_phase_2(tree_copy)
+    set_fields(tree_copy, "phase-2", status="in-force")
+    found = errors(tree_copy)
+    assert [f.check for f in found] == ["period-overlap"]
+    assert "phase-1" in found[0].message and "2022-03-31" in found[0].message
+    set_fields(tree_copy, VERSION, effective_to=dt.date(2022, 1, 31))
+    found = errors(tree_copy)
+    assert [f.check for f in found] == ["period-gap"]
+    assert "from 2022-02-01 to 2022-03-31" in found[0].message
+    set_fields(tree_copy, VERSION, effective_to=dt.date(2022, 3, 31))
+    assert errors(tree_copy) == []
+    set_fields(tree_copy, VERSION, effective_to=dt.date(2020, 1, 1))
+    assert "period-invalid" in [f.check for f in errors(tree_copy)]
+    set_fields(tree_copy, VERSION, effective_to=dt.date(2022, 3, 31))
+    set_fields(tree_copy, "phase-2", supersedes="phase-0")
+    assert [f.check for f in errors(tree_copy)] == ["supersedes-unknown"]
+
+
+def test_a_draft_that_starts_before_its_predecessor_is_an_error(tree_copy):
+    make_phase_2(tree_copy)
+    set_fields(tree_copy, "phase-2", effective_from=dt.date(2020, 1, 1))
+    assert [f.check for f in errors(tree_copy)] == ["period-overlap"]
+
+
+# -- atomic writes and manifest edits --------------------------------------------------------------------------
+
+def test_write_atomic_leaves_the_old_file_when_the_rename_fails(tmp_path, monkeypatch):
+    target = tmp_path / "version.yaml"
+    target.write_text("id: a\n", encoding="utf-8")
+    monkeypatch.setattr(versions_module.os, "replace", lambda a, b: (_ for _ in ()).throw(OSError("no")))
+    with pytest.raises(OSError):
+        write_atomic(target, "id: b\n")
+    assert target.read_text(encoding="utf-8") == "id: a\n"
+    assert os.listdir(tmp_path) == ["version.yaml"]
+
+
+def test_set_manifest_fields_quotes_and_round_trips():
+    text = "# keep me\nid: x\nstatus: draft  # old\neffective_from: 2021-04-01\n"
+    digits = "1" * 64  # all digits: must stay a string
+    out = set_manifest_fields(text, {"status": "in-force", "sha256": digits, "effective_to": dt.date(2022, 1, 1)})
+    data = parse_document(out.encode(), "version.yaml").data
+    assert data == {"id": "x", "status": "in-force", "effective_from": dt.date(2021, 4, 1),
+                    "effective_to": dt.date(2022, 1, 1), "sha256": digits}
+    assert out.startswith("# keep me\n")
+    assert out.index("effective_to") == out.index("effective_from") + len("effective_from: 2021-04-01\n")
+    assert set_manifest_fields(out, {"sha256": None}).count("sha256") == 0
