@@ -118,8 +118,9 @@ def parse_document(raw: bytes, path: str) -> Document:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)  # 1-based, in bytes
         raise PolicyLoadError(f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded",
-                              Span(path, line, 0), code="encoding") from None
+                              Span(path, line, column), code="encoding") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip() or all(

@@ -69,7 +69,7 @@ def coverage_lines(r: VersionReport) -> List[str]:
         out.append("  listed occupations no case touches: none")
     if cov.industries:
         out.append(f"  NAICS codes no case touches ({len(cov.industries)}):")
-        out.extend(f"    {u.area}: {u.kind} {u.code} {u.description}" for u in cov.industries)
+        out.extend(f"    {u.area}: {u.kind} {u.code} {u.title}" for u in cov.industries)
     else:
         out.append("  NAICS codes no case touches: none")
     return out

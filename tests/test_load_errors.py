@@ -1,0 +1,255 @@
+"""Every bad file a user can put in a policy tree: one line naming it, exit 2, a finding in `check`.
+
+Each damage below is applied to a fresh copy of the shipped tree. The loader must
+report it as a finding of `PolicyTree.load` at the file (and line and column where
+there is one); `explain` must stop with that one line and exit status 2, never a
+traceback; `check` must list it as an error and exit 1. Loading must never execute
+anything from a rule file, and no read-only command may write into the tree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pathlib
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sc_policy.cli import main
+from sc_policy.loader import MAX_FILE_BYTES
+from sc_policy.tree import PolicyTree
+
+from conftest import POLICY, VERSION, version_dir
+
+V = f"{POLICY}/{VERSION}"
+
+
+def write(path: Path, data) -> None:
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data, encoding="utf-8")
+
+
+def replace_with_dir(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+
+
+def symlink_out(path: Path, outside: Path) -> None:
+    target = outside / path.name
+    shutil.copyfile(path, target)
+    path.unlink()
+    path.symlink_to(target)
+
+
+def folder_out(folder: Path, outside: Path) -> None:
+    target = outside / folder.name
+    shutil.copytree(folder, target)
+    shutil.rmtree(folder)
+    folder.symlink_to(target, target_is_directory=True)
+
+
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" \
+             "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+
+# name -> (damage(version_dir, outside_dir), file shown, check id, "line:col" or None, words of the message)
+DAMAGE = {
+    "missing file": (lambda v, o: (v / "areas" / "gone.yaml").symlink_to(v / "areas" / "nowhere.yaml"),
+                     "areas/gone.yaml", "missing", None, "no such file"),
+    "non-UTF-8 bytes": (lambda v, o: write(v / "areas" / "ict.yaml", b"id: ict\ntitle: caf\xe9\n"),
+                        "areas/ict.yaml", "encoding", "2:11", "not UTF-8: byte 0xe9"),
+    "tab indentation": (lambda v, o: write(v / "clauses" / "occupation-listed.yaml", "id: x\n\tversion: 1\n"),
+                        "clauses/occupation-listed.yaml", "yaml-syntax", "2:1", "tab character used for indentation"),
+    "alias bomb": (lambda v, o: write(v / "areas" / "ict.yaml", ALIAS_BOMB),
+                   "areas/ict.yaml", "unsafe-yaml", "1:4", "YAML anchors are not allowed"),
+    "huge file": (lambda v, o: write(v / "areas" / "ict.yaml", "# padding\n" + "x" * MAX_FILE_BYTES),
+                  "areas/ict.yaml", "too-large", None, f"over the {MAX_FILE_BYTES}-byte limit"),
+    "python tag": (lambda v, o: write(v / "clauses" / "noc-a-exception.yaml",
+                                      f"id: !!python/object/apply:os.system ['touch {o}/executed']\n"),
+                   "clauses/noc-a-exception.yaml", "unsafe-yaml", "1:5", "python/object/apply:os.system"),
+    "directory for a file": (lambda v, o: replace_with_dir(v / "areas" / "ict.yaml"),
+                             "areas/ict.yaml", "not-a-file", None, "is a directory, expected a YAML file"),
+    "pipe for a file": (lambda v, o: os.mkfifo(v / "areas" / "pipe.yaml"),
+                        "areas/pipe.yaml", "not-a-file", None, "is not a regular file"),
+    "symlink out of the tree": (lambda v, o: symlink_out(v / "areas" / "ict.yaml", o),
+                                "areas/ict.yaml", "unsafe-path", None, "symbolic link leads out of the policy tree"),
+    "folder linked out of the tree": (lambda v, o: folder_out(v / "clauses", o),
+                                      "clauses", "unsafe-path", None, "symbolic link leads out of the policy tree"),
+    "empty file": (lambda v, o: write(v / "clauses" / "noc-a-exception.yaml", ""),
+                   "clauses/noc-a-exception.yaml", "empty", None, "file is empty"),
+    "only comments": (lambda v, o: write(v / "resolutions.yaml", "# nothing yet\n\n# really\n"),
+                      "resolutions.yaml", "empty", None, "file is empty"),
+    "no manifest": (lambda v, o: (v / "version.yaml").unlink(),
+                    "version.yaml", "missing-manifest", None, "version folder has no manifest"),
+    "duplicate key": (lambda v, o: write(v / "clauses" / "skill-level-limit.yaml",
+                                         (v / "clauses" / "skill-level-limit.yaml").read_text("utf-8")
+                                         + "version: 2\n"),
+                      "clauses/skill-level-limit.yaml", "duplicate-key", "18:1", "duplicate key 'version'"),
+}
+
+
+@pytest.fixture()
+def no_cache(monkeypatch):
+    """Open versions from their files: the loader is what is under test, not the decision-table cache."""
+    monkeypatch.setenv("SC_POLICY_NO_CACHE", "1")
+
+
+def damaged(tree_copy: Path, tmp_path: Path, name: str):
+    damage, shown, check, where, words = DAMAGE[name]
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    damage(version_dir(tree_copy), outside)
+    return outside, f"{V}/{shown}", check, where, words
+
+
+def cli(*args):
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.mark.parametrize("name", sorted(DAMAGE))
+def test_load_reports_the_file_and_place(name, tree_copy, tmp_path):
+    outside, shown, check, where, words = damaged(tree_copy, tmp_path, name)
+    tree = PolicyTree(tree_copy)
+    (ref,) = tree.refs()
+    loaded = tree.load(ref)
+    hits = [f for f in loaded.errors if f.check == check and f.span.path == shown]
+    assert hits, [f.render() for f in loaded.findings]
+    assert words in hits[0].message
+    if where:
+        assert f"{hits[0].span.line}:{hits[0].span.column}" == where
+    assert not (outside / "executed").exists()
+
+
+@pytest.mark.parametrize("name", sorted(DAMAGE))
+def test_explain_stops_with_one_line_exit_2(name, tree_copy, tmp_path, no_cache):
+    outside, shown, check, where, words = damaged(tree_copy, tmp_path, name)
+    result = cli("explain", "2174", "--policies", str(tree_copy))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"sc-policy: error: {shown}" + (f":{where}:" if where else ":"))
+    assert check in line and words in line
+    assert not (outside / "executed").exists()
+
+
+@pytest.mark.parametrize("name", sorted(DAMAGE))
+def test_check_lists_it_as_an_error(name, tree_copy, tmp_path, no_cache):
+    outside, shown, check, where, words = damaged(tree_copy, tmp_path, name)
+    result = cli("check", "--policies", str(tree_copy))
+    assert result.exit_code == 1
+    prefix = f"{shown}:{where}: error {check}: " if where else f"{shown}: error {check}: "
+    assert any(line.startswith(prefix) and words in line for line in result.stdout.splitlines()), result.stdout
+
+
+def test_an_unreadable_file_is_named(tree_copy, monkeypatch, no_cache):
+    """Root reads any file whatever its mode, so the refusal of the operating system is simulated."""
+    target = version_dir(tree_copy) / "areas" / "ict.yaml"
+    real_open = pathlib.Path.open
+
+    def refusing_open(self, *args, **kwargs):
+        if self == target:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "open", refusing_open)
+    tree = PolicyTree(tree_copy)
+    loaded = tree.load(tree.refs()[0])
+    assert [f.render() for f in loaded.errors] == [
+        f"{V}/areas/ict.yaml: error unreadable: cannot read file: Permission denied"]
+    result = cli("explain", "2174", "--policies", str(tree_copy))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"sc-policy: error: {V}/areas/ict.yaml: version {VERSION} is invalid: "
+                                     "unreadable: cannot read file: Permission denied")
+
+
+def test_a_tree_that_does_not_exist_or_is_a_file(tmp_path):
+    result = cli("explain", "2174", "--policies", str(tmp_path / "nope"))
+    assert result.exit_code == 2 and result.stderr.strip() == f"sc-policy: error: {tmp_path / 'nope'}: policy tree not found"
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    result = cli("test", "--policies", str(tmp_path / "file"))
+    assert result.exit_code == 2 and "is a file" in result.stderr  # click's own check of the option
+
+
+def test_a_new_version_folder_without_manifest_names_it(tree_copy, no_cache):
+    (tree_copy / POLICY / "phase-2" / "areas").mkdir(parents=True)
+    result = cli("explain", "2174", "--policies", str(tree_copy))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"sc-policy: error: {POLICY}/phase-2/version.yaml: cannot choose the version "
+                                    "in force: version phase-2 is invalid: missing-manifest")
+    # naming the version that works still works
+    assert cli("explain", "2174", "--version", VERSION, "--policies", str(tree_copy)).exit_code == 0
+
+
+@pytest.mark.parametrize("where,expression", [
+    ("condition", "noc.__class__ == 'x'"),
+    ("condition", "noc.__class__.__init__.__globals__ != null"),
+    ("when", "area_occupations.__len__ > 0"),
+])
+def test_an_expression_reaching_outside_the_facts_is_refused_at_load(tree_copy, where, expression, no_cache):
+    path = version_dir(tree_copy) / "clauses" / "noc-a-exception.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = {"condition": "condition: noc in area_noc_a", "when": 'when: noc_level == "A"'}[where]
+    assert old in text
+    path.write_text(text.replace(old, f'{where}: "{expression}"'), encoding="utf-8")
+    line = text.splitlines().index(old) + 1
+    result = cli("explain", "2174", "--policies", str(tree_copy))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"sc-policy: error: {V}/clauses/noc-a-exception.yaml:{line}:1: ")
+    assert "unknown attribute '__" in result.stderr and f"{where}:" in result.stderr
+    checked = cli("check", "--policies", str(tree_copy))
+    assert checked.exit_code == 1 and f"noc-a-exception.yaml:{line}:1: error expression:" in checked.stdout
+
+
+def test_a_template_reaching_outside_the_facts_is_refused_at_load(tree_copy, no_cache):
+    path = version_dir(tree_copy) / "clauses" / "skill-level-limit.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('fail: "{noc} is at', 'fail: "{noc.__class__} is at'), encoding="utf-8")
+    result = cli("explain", "2174", "--policies", str(tree_copy))
+    assert result.exit_code == 2
+    assert "skill-level-limit.yaml:" in result.stderr and "must be a plain fact name" in result.stderr
+
+
+# -- nothing is written into the tree ------------------------------------------------------------
+
+def snapshot(root: Path) -> dict:
+    out = {}
+    for path in sorted(root.rglob("*")):
+        info = path.lstat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+        out[path.relative_to(root).as_posix()] = (info.st_mode, info.st_size, info.st_mtime_ns, digest)
+    return out
+
+
+READ_ONLY = [
+    ["explain", "2174", "--industry", "541514"],
+    ["explain", "21233", "--noc-version", "2021", "--format", "json"],
+    ["explain", "9999"],
+    ["versions"],
+    ["versions", "--format", "json"],
+    ["check"],
+    ["check", "--format", "json"],
+    ["test", "--coverage"],
+    ["test", "--format", "json"],
+    ["diff", VERSION, VERSION],
+    ["table", VERSION],
+]
+
+
+def test_no_read_only_command_writes_into_the_tree(tree_copy, tmp_path):
+    before = snapshot(tree_copy)
+    ran = 0
+    for args in READ_ONLY:
+        if args[0] not in main.commands:
+            continue
+        result = cli(*args, "--policies", str(tree_copy))
+        assert result.exit_code in (0, 1, 2), (args, result.output)
+        ran += 1
+    assert ran >= 8
+    assert snapshot(tree_copy) == before
