@@ -510,12 +510,13 @@ class _VersionChecker:
                 continue
             before = [n for n in ordered if n < line]
             after = [n for n in ordered if n > line]
-            area, index = cited[before[-1]] if before else cited[after[0]]
-            # Report where the entry belongs: after the entry citing the line before it.
-            if before:
-                nxt = index + 1
-                span = (area.occupations[nxt].span if nxt < len(area.occupations)
-                        else self.span(area.path, ("occupations",), area.span))
+            # The entry belongs to the area of its neighbours in the source; where the two
+            # neighbours belong to different areas (the first or last of a list), to the nearer one.
+            use_before = bool(before) and (not after or line - before[-1] <= after[0] - line
+                                           or cited[before[-1]][0] is cited[after[0]][0])
+            area, index = cited[before[-1]] if use_before else cited[after[0]]
+            if use_before and index + 1 < len(area.occupations):
+                span = area.occupations[index + 1].span  # where it would go: after its predecessor
             else:
                 span = area.occupations[index].span
             published = f"{code + ' ' if code else ''}{title} – NOC {level}"
