@@ -10,6 +10,7 @@ from __future__ import annotations
 from .base import main  # noqa: F401  (the console-script entry point)
 from . import explain as _explain  # noqa: F401  (registers its commands on main)
 from . import check as _check  # noqa: F401  (registers `check` on main)
+from . import serve as _serve  # noqa: F401  (registers `serve` on main)
 from . import test as _test  # noqa: F401  (registers `test` on main)
 from . import versions as _versions  # noqa: F401  (registers `new-version` and `freeze` on main)
 

@@ -1,0 +1,64 @@
+"""``sc-policy serve``: the decision service and the caseworkers' pages over HTTP (Starlette under uvicorn)."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import click
+
+from ..api import Workspace
+from ..errors import PolicyInvalidError, ScPolicyError
+from .base import main, policies_option
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail with one line, before any worker starts, when the address cannot be listened on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise ScPolicyError(f"--host/--port: cannot listen on {host}:{port}: {exc.strerror or exc}",
+                            code="bad-input") from None
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes (one per core for throughput).")
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
+@policies_option
+def serve(host, port, workers, access_log, policies):
+    """Serve decisions over HTTP: the JSON API (/v1/..., /openapi.json) and the caseworkers' page (/).
+
+    Loads, checks and compiles every version once at start and refuses to start,
+    printing the check's findings, when the policy tree has errors. Read-only:
+    the service writes nothing.
+    """
+    try:
+        import uvicorn
+        from ..service import create_app
+    except ImportError as exc:
+        raise ScPolicyError(f"the service needs Starlette and uvicorn ({exc.name} is missing)",
+                            hint='pip install "sc-policy[serve]"', code="missing-dependency") from None
+    workspace = Workspace(policies)
+    try:
+        app = create_app(workspace)
+    except PolicyInvalidError as exc:
+        for finding in exc.findings:
+            click.echo(finding.render(), err=True)
+        raise
+    _check_port_free(host, port)
+    versions = ", ".join(sorted(app.state.service.opened))
+    click.echo(f"sc-policy: serving {versions} from {workspace.root} at http://{host}:{port}/ "
+               f"(Ctrl-C to stop)", err=True)
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
+    else:
+        # Worker processes build their own app from the same tree, named through the environment.
+        os.environ["SC_POLICY_PATH"] = str(workspace.root)
+        uvicorn.run("sc_policy.service:create_app_from_environment", factory=True, host=host, port=port,
+                    workers=workers, access_log=access_log, log_level="info")

@@ -1,0 +1,160 @@
+"""End to end: `sc-policy serve` on a loopback port, asked over real HTTP and through Debian's Chromium.
+
+The browser test drives the caseworkers' page the way a caseworker does (type,
+submit, read, pick a match, print). It needs Debian's ``chromium`` and the
+``playwright`` package (its own browsers are never downloaded: it launches
+/usr/bin/chromium). Outside CI it is skipped when Chromium is absent; in CI
+(``$CI`` set) a missing browser is a failure, since `.ci/run` installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from click.testing import CliRunner
+
+from sc_policy.cli import main
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--no-proxy-server"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str):
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (loopback only)
+        return response.status, response.headers.get("content-type"), response.read()
+
+
+@pytest.fixture(scope="module")
+def server():
+    """`sc-policy serve` in a child process on a free loopback port; its base URL once /healthz answers."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", "from sc_policy.cli import main; main()", "serve",
+                             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"sc-policy serve exited with {proc.returncode}: {proc.stderr.read().decode()}")
+            try:
+                if get(base + "/healthz")[0] == 200:
+                    break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("sc-policy serve did not answer /healthz within 30 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_running_server_answers_like_the_cli(server):
+    status, ctype, body = get(server + "/v1/decisions?noc=2174&industry=541514")
+    expected = CliRunner().invoke(main, ["explain", "2174", "--industry", "541514", "--format", "json"])
+    assert status == 200 and ctype.startswith("application/json") and body == expected.stdout_bytes
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        get(server + "/v1/decisions?noc=2174&industry=541510")
+    assert refused.value.code == 400
+    assert refused.value.headers.get("content-type") == "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def browser_page(tmp_path_factory):
+    executable = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    missing = "Debian's chromium" if executable is None else "the playwright package" if sync_playwright is None \
+        else None
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing} is missing in CI; .ci/run installs it")
+        pytest.skip(f"{missing} is not installed (apt-get install chromium; pip install '.[test]'); "
+                    f"CI runs this test")
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=executable, headless=True,
+            args=CHROMIUM_FLAGS)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(15000)
+            yield page
+        finally:
+            context.close()
+
+
+def ask(page, base: str, occupation: str, industry: str = ""):
+    page.goto(base + "/")
+    page.get_by_label("Occupation", exact=True).fill(occupation)
+    page.get_by_label("Employer's industry (optional)").fill(industry)
+    page.get_by_role("button", name="Check eligibility").click()
+    page.wait_for_load_state()
+
+
+def test_caseworker_answers_a_case_in_the_browser(server, browser_page):
+    page = browser_page
+    # A US NAICS code: refused next to the industry field, with the Canadian code offered.
+    ask(page, server, "2174", "541510")
+    error = page.locator("#industry-error")
+    assert "NAICS Canada 2017" in error.inner_text() and "541514" in error.inner_text()
+    assert page.get_by_label("Employer's industry (optional)").get_attribute("aria-invalid") == "true"
+    assert page.locator("#verdict").count() == 0
+    # The Canadian code: the verdict, then the ICT clauses with result, reason and quoted source.
+    ask(page, server, "2174", "541514")
+    assert page.locator("#verdict").inner_text().startswith("Verdict: Eligible")
+    ict = page.get_by_role("region", name="Information and Communications Technology: in scope")
+    rows = ict.locator("tbody tr")
+    assert rows.count() >= 4
+    texts = [rows.nth(i).inner_text() for i in range(rows.count())]
+    industry_row = next(t for t in texts if "industry-in-area" in t)
+    assert "Pass" in industry_row and "541514" in industry_row and "Source, line" in industry_row
+    assert re.fullmatch(r"[0-9a-f]{64}", page.locator("#answer .hash").inner_text().strip())
+    # The print view keeps the answer and drops the form.
+    page.emulate_media(media="print")
+    assert page.locator("form").is_hidden() and page.locator("#verdict").is_visible()
+    page.emulate_media(media="screen")
+
+
+def test_bad_code_is_shown_next_to_the_field(server, browser_page):
+    page = browser_page
+    ask(page, server, "21A4")
+    field = page.get_by_label("Occupation", exact=True)
+    error = page.locator("#occupation-error")
+    assert "not four digits" in error.inner_text()
+    assert "occupation-error" in field.get_attribute("aria-describedby")
+    field_box, error_box = field.bounding_box(), error.bounding_box()
+    assert 0 <= field_box["y"] - (error_box["y"] + error_box["height"]) < 40   # directly above the field
+    assert page.get_by_role("alert").get_by_text("not four digits").count() == 1
+
+
+def test_occupation_found_by_words_and_picked(server, browser_page):
+    page = browser_page
+    ask(page, server, "web developers", "541514")
+    page.get_by_role("link", name="NOC 2016 2175 Web designers and developers").click()
+    page.wait_for_load_state()
+    assert page.locator("#verdict").inner_text().startswith("Verdict: Eligible")
+    assert page.get_by_label("Occupation", exact=True).input_value() == "2175"

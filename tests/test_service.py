@@ -1,0 +1,307 @@
+"""The decision service in-process: the JSON API against the CLI, problems for bad input, the pages.
+
+Starlette's TestClient drives the ASGI app without a socket. The schemathesis run
+generates requests from the OpenAPI document and asserts that none gets a
+server error and that every response matches the document.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
+
+schemathesis = pytest.importorskip("schemathesis")
+from schemathesis.checks import not_a_server_error  # noqa: E402
+from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,  # noqa: E402
+                                               status_code_conformance)
+with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx (which schemathesis uses) still works
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient  # noqa: E402
+
+from sc_policy.api import Workspace  # noqa: E402
+from sc_policy.cli import main  # noqa: E402
+from sc_policy.errors import PolicyInvalidError  # noqa: E402
+from sc_policy.service import MAX_BATCH, MAX_BODY_BYTES, create_app, openapi_document  # noqa: E402
+
+from conftest import VERSION, version_dir  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+APP = create_app(Workspace())
+"""One app for the module: schemathesis needs it when collecting (its lazy fixture loader fails on pytest 9)."""
+
+
+@pytest.fixture(scope="module")
+def app():
+    return APP
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    with TestClient(app) as c:
+        yield c
+
+
+def cli(*args: str):
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout_bytes
+
+
+def assert_problem(response, status: int, parameter: str):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert {"type", "title", "status", "detail"} <= set(body)
+    assert body["status"] == status and body["parameter"] == parameter
+    assert body["detail"].startswith(parameter), body["detail"]
+    assert "Traceback" not in response.text
+    return body
+
+
+# -- GET /v1/decisions is `sc-policy explain --format json`, byte for byte ------------------------------
+
+@pytest.mark.parametrize("query,args", [
+    ("noc=2174&industry=541514", ["2174", "--industry", "541514"]),
+    ("noc=2174", ["2174"]),
+    ("noc=2173&industry=334511", ["2173", "--industry", "334511"]),
+    ("noc=0213", ["0213"]),
+    ("noc=21232&noc_version=2021", ["21232", "--noc-version", "2021"]),
+    (f"noc=9232&version={VERSION}", ["9232", "--version", VERSION]),
+    ("noc=7511&on=2022-01-01&industry=3361", ["7511", "--on", "2022-01-01", "--industry", "3361"]),
+])
+def test_get_decision_is_the_cli_json_byte_for_byte(client, query, args):
+    response = client.get(f"/v1/decisions?{query}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.content == cli("explain", *args, "--format", "json")
+
+
+def test_decision_shows_verdict_and_ict_clauses(client):
+    body = client.get("/v1/decisions", params={"noc": "2174", "industry": "541514"}).json()
+    assert body["verdict"] == "eligible"
+    ict = next(a for a in body["areas"] if a["area"] == "ict")
+    assert ict["in_scope"] is True
+    assert {c["clause"]: c["result"] for c in ict["clauses"]}["industry-in-area"] == "pass"
+    assert all(c["source"] for c in ict["clauses"])
+
+
+# -- bad input: a 4xx problem naming the parameter ------------------------------------------------------
+
+def test_us_naics_code_is_refused_with_the_canadian_one_offered(client):
+    body = assert_problem(client.get("/v1/decisions?noc=2174&industry=541510"), 400, "industry")
+    assert "NAICS Canada 2017" in body["detail"] and "541514" in body["detail"]
+
+
+@pytest.mark.parametrize("query,parameter", [
+    ("noc=21A4", "noc"),
+    ("noc=9999", "noc"),
+    ("", "noc"),
+    ("noc=", "noc"),
+    ("noc=21232", "noc"),                              # NOC 2021 code without noc_version
+    ("noc=2174&noc_version=2019", "noc_version"),
+    ("noc=2174&industry=12", "industry"),
+    ("noc=2174&industry=33x", "industry"),
+    ("noc=2174&version=phase-9", "version"),
+    ("noc=2174&on=2020-01-01", "on"),                  # before the version came into force
+    ("noc=2174&on=yesterday", "on"),
+    (f"noc=2174&on=2022-01-01&version={VERSION}", "on"),
+    ("noc=2174&naics=541514", "naics"),                # a typo is named, not ignored
+    ("noc=2174&noc=2175", "noc"),
+    ("noc=" + "1" * 500, "noc"),
+])
+def test_bad_decision_input_gets_a_problem_naming_the_parameter(client, query, parameter):
+    assert_problem(client.get(f"/v1/decisions?{query}"), 400, parameter)
+
+
+def test_unknown_path_and_method_are_problems(client):
+    assert_problem(client.get("/v1/nothing"), 404, "path")
+    assert_problem(client.delete("/v1/decisions?noc=2174"), 405, "method")
+
+
+def test_unknown_page_is_a_page_for_a_browser(client):
+    response = client.get("/nothing", headers={"accept": "text/html"})
+    assert response.status_code == 404 and "<h1>Not found</h1>" in response.text
+
+
+# -- POST /v1/decisions: a bounded batch, answers in order, errors in place -----------------------------
+
+def test_batch_answers_in_order_with_errors_in_place(client):
+    items = [{"noc": "2174", "industry": "541514"}, {"noc": "21A4"}, {"noc": "2175"}, "2174",
+             {"noc": 2174}, {"noc": "2174", "industry": "541510"}, {"noc": "21232", "noc_version": "2021"}]
+    response = client.post("/v1/decisions", json=items)
+    assert response.status_code == 200
+    out = response.json()
+    assert len(out) == len(items)
+    single = client.get("/v1/decisions", params={"noc": "2174", "industry": "541514"}).json()
+    assert out[0] == single
+    assert out[2]["input"]["noc"] == "2175" and out[6]["noc_version"] == "2021"
+    assert out[1]["error"]["parameter"] == "[1].noc"
+    assert out[3]["error"]["parameter"] == "[3]"
+    assert out[4]["error"]["parameter"] == "[4].noc"          # a number would lose leading zeros
+    assert out[5]["error"]["parameter"] == "[5].industry" and "541514" in out[5]["error"]["detail"]
+
+
+def test_batch_is_bounded(client):
+    assert_problem(client.post("/v1/decisions", json=[{"noc": "2174"}] * (MAX_BATCH + 1)), 413, "body")
+    big = json.dumps([{"noc": "2174", "industry": " " * 1000}] * 80).encode()
+    assert len(big) > MAX_BODY_BYTES
+    assert_problem(client.post("/v1/decisions", content=big, headers={"content-type": "application/json"}),
+                   413, "body")
+    assert client.post("/v1/decisions", json=[{"noc": "2174"}] * MAX_BATCH).status_code == 200
+
+
+@pytest.mark.parametrize("content,ctype,status", [
+    (b"[{\"noc\": ", "application/json", 400),
+    (b"\xff\xfe", "application/json", 400),
+    (b"{\"noc\": \"2174\"}", "application/json", 400),
+    (b"[" * 100000 + b"]" * 100000, "application/json", 413),
+    (b"[{\"noc\": \"2174\"}]", "text/plain", 415),
+])
+def test_malformed_batch_is_a_problem(client, content, ctype, status):
+    assert_problem(client.post("/v1/decisions", content=content, headers={"content-type": ctype}), status,
+                   "body")
+
+
+def test_deeply_nested_batch_is_a_problem(client):
+    nested = b"[" * 5000 + b"]" * 5000
+    response = client.post("/v1/decisions", content=nested, headers={"content-type": "application/json"})
+    assert response.status_code == 200 or response.status_code == 400
+    if response.status_code == 200:       # a list of one list: that item is refused in place
+        assert response.json()[0]["error"]["parameter"] == "[0]"
+
+
+# -- versions, health, the OpenAPI document -------------------------------------------------------------
+
+def test_versions_are_the_cli_json(client):
+    response = client.get("/v1/versions")
+    assert response.status_code == 200 and response.content == cli("versions", "--format", "json")
+    row = client.get(f"/v1/versions/{VERSION}").json()
+    assert row == json.loads(response.content)[0]
+    assert re.fullmatch(r"[0-9a-f]{64}", row["content_hash"])
+    assert_problem(client.get("/v1/versions/phase-9"), 404, "id")
+
+
+def test_healthz(client):
+    assert client.get("/healthz").json() == {"status": "ok", "versions": [VERSION]}
+
+
+def test_openapi_describes_every_route(app, client):
+    doc = client.get("/openapi.json").json()
+    assert doc == openapi_document() and doc["openapi"].startswith("3.")
+    described = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
+    served = {(route.path, method) for route in app.routes for method in route.methods if method != "HEAD"}
+    assert described == served
+
+
+def test_diff_is_the_cli_json_byte_for_byte(client):
+    response = client.get(f"/v1/diff?old={VERSION}&new=2022-01-01")
+    assert response.status_code == 200
+    assert response.content == cli("diff", VERSION, VERSION, "--format", "json")
+
+
+def test_diff_refuses_unknown_versions(client):
+    assert_problem(client.get("/v1/diff?old=phase-1"), 400, "new")
+    assert_problem(client.get("/v1/diff?old=phase-9&new=phase-1"), 400, "old")
+    assert_problem(client.get("/v1/diff?old=phase-1&new=2001-01-01"), 400, "new")
+    assert_problem(client.get("/v1/diff?old=phase-1&new=phase-1&impact=no"), 400, "impact")
+
+
+# -- the service refuses a tree with errors ---------------------------------------------------------------
+
+def test_service_refuses_to_start_on_a_tree_with_errors(tree_copy, monkeypatch):
+    import uvicorn
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("serve started on a tree with errors"))
+    clause = version_dir(tree_copy) / "clauses" / "skill-level-limit.yaml"
+    clause.write_text(clause.read_text(encoding="utf-8").replace("condition:", "condition: nonsense_fact and",
+                                                                 1), encoding="utf-8")
+    with pytest.raises(PolicyInvalidError) as caught:
+        create_app(Workspace(tree_copy))
+    assert caught.value.findings and all(f.severity == "error" for f in caught.value.findings)
+    result = CliRunner().invoke(main, ["serve", "--policies", str(tree_copy), "--port", "8080"])
+    assert result.exit_code == 2
+    assert "skill-level-limit.yaml:" in result.stderr and "sc-policy: error: the policy tree has" in result.stderr
+    assert "Traceback" not in result.output
+
+
+# -- the pages -------------------------------------------------------------------------------------------
+
+def test_page_form_has_labelled_fields(client):
+    html = client.get("/").text
+    for name in ("occupation", "industry", "version"):
+        assert f'<label for="{name}">' in html and f'id="{name}"' in html
+    assert '<form method="get" action="/"' in html and "@media print" in html
+    assert 'class="field-error"' not in html
+
+
+def test_page_answers_with_verdict_clauses_sources_and_hash(client, opened):
+    html = client.get("/", params={"occupation": "2174", "industry": "541514"}).text
+    assert "Verdict: Eligible" in html and "Information and Communications Technology: in scope" in html
+    assert "The employer&#x27;s industry falls within the area&#x27;s definition" in html
+    assert "Source, line" in html and "<blockquote>" in html
+    assert opened.version.content_hash in html
+    assert "Resolution ict-two-noc-a" in html
+
+
+def test_page_shows_the_error_next_to_the_field(client):
+    html = client.get("/", params={"occupation": "21A4"}).text
+    assert re.search(r'<p class="field-error" id="occupation-error">.*not four digits', html)
+    assert 'aria-invalid="true"' in html and "Verdict" not in html
+    html = client.get("/", params={"occupation": "2174", "industry": "541510"}).text
+    error = re.search(r'<p class="field-error" id="industry-error">(.*?)</p>', html).group(1)
+    assert "NAICS Canada 2017" in error and "541514" in error
+
+
+def test_page_finds_occupations_by_words(client):
+    html = client.get("/", params={"occupation": "web developers", "industry": "541514"}).text
+    assert re.search(r'<a href="/\?occupation=2175&amp;industry=541514">NOC 2016 2175 Web designers', html)
+    assert "Verdict" not in html
+    html = client.get("/", params={"occupation": "zzyzx"}).text
+    assert 'id="occupation-error"' in html
+
+
+def test_page_answers_a_noc_2021_code(client):
+    html = client.get("/", params={"occupation": "21232"}).text
+    assert "NOC 2021 21232" in html and "Verdict:" in html
+
+
+def test_page_escapes_what_it_is_given(client):
+    html = client.get("/", params={"occupation": "<script>alert(1)</script>", "industry": "\"><b>x"}).text
+    assert "<script>" not in html and "<b>x" not in html
+    assert "&lt;script&gt;" in html
+    policy = client.get("/").headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src" not in policy     # no script may run at all
+
+
+def test_policy_book(client, opened):
+    html = client.get(f"/versions/{VERSION}").text
+    version = opened.version
+    for area in version.areas:
+        assert f'<h2 id="area-{area.id}">' in html
+    assert "<td>Software publishers</td>" in html            # official title and published description
+    assert "Computer programmers and interactive media developers" in html   # official NOC title
+    assert "Computer Programmers and Interactive Media Developers" in html   # as published
+    for clause in version.clauses:
+        assert f'id="clause-{clause.id}"' in html
+    for resolution in version.resolutions:
+        assert f'id="resolution-{resolution.id}"' in html
+    assert "&amp; area_naics_included" in html                  # rules shown escaped
+    assert client.get("/versions/phase-9").status_code == 404
+
+
+# -- property-based: the OpenAPI document against the app ----------------------------------------------
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+
+
+@schema.parametrize()
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_request_the_document_describes_gets_a_server_error(case):
+    case.call_and_validate(checks=[not_a_server_error, status_code_conformance, content_type_conformance,
+                                   response_schema_conformance])
