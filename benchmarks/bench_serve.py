@@ -19,6 +19,8 @@ cache-friendly case.
 
 The load generator shares the machine's cores with the server; its client is a
 minimal HTTP/1.1 keep-alive loop over asyncio streams so that it costs little.
+The server's own CPU time per decision (read from /proc, Linux only) is also
+reported: unlike requests per second, it hardly depends on what else runs.
 """
 
 from __future__ import annotations
@@ -111,6 +113,24 @@ def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 60) -> None
     raise SystemExit("server did not become healthy")
 
 
+def process_tree_cpu(pid: int) -> Optional[float]:
+    """CPU seconds (user + system) used so far by a process and its descendants; None off Linux."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, todo = 0.0, [pid]
+    try:
+        while todo:
+            p = todo.pop()
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick   # utime, stime
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
+
+
 def explain_sample(sample: List[Tuple[str, Optional[str]]]) -> float:
     """Seconds per `sc-policy explain --format json` subprocess call, over the sample."""
     t0 = time.perf_counter()
@@ -139,7 +159,9 @@ def main() -> None:
         items = inputs(args.inputs)
         paths = [path_for(n, i) for n, i in items]
         asyncio.run(drive(port, paths[-2000:], args.concurrency, 1.0))  # warm up: imports, first requests
+        cpu_before = process_tree_cpu(proc.pid)
         latencies, errors, elapsed = asyncio.run(drive(port, paths, args.concurrency, args.duration))
+        cpu_after = process_tree_cpu(proc.pid)
     finally:
         proc.terminate()
         try:
@@ -154,6 +176,14 @@ def main() -> None:
           f"inputs: {args.inputs}")
     print(f"service: {done} decisions in {elapsed:.1f} s = {done / elapsed:.0f} decisions/s; "
           f"p50 {p50:.2f} ms, p99 {p99:.2f} ms; errors {len(errors)}")
+    if cpu_before is not None and cpu_after is not None and done:
+        per = (cpu_after - cpu_before) / done
+        print(f"server CPU: {per * 1000:.2f} ms per decision (all workers), so {os.cpu_count()} idle cores "
+              f"could serve about {os.cpu_count() / per:.0f} decisions/s if the clients ran elsewhere")
+    try:
+        print(f"load average during the run: {os.getloadavg()[0]:.1f}")
+    except OSError:
+        pass
     for e in errors[:5]:
         print(f"  error: {e}")
     per_call = explain_sample(items[:args.explain_calls])
