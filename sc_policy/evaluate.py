@@ -10,14 +10,19 @@ into text, JSON or HTML.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
-from .compile import CompiledClause, CompiledVersion, render_template
+from .compile import render_template
 from .facts import area_facts, industry_facts, occupation_facts
 from .inputs import NocInput, parse_industry, parse_noc
-from .model import Citation, Resolution
+from .model import Citation, Clause, Resolution, Version
 from .refdata import ReferenceData, reference_data, skill_level
+
+if TYPE_CHECKING:  # the table path never needs these at run time
+    from .compile import CompiledClause, CompiledVersion
+    from .table import DecisionTable
 
 __all__ = ["ClauseResult", "AreaResult", "Decision", "Answer", "Evaluator", "PASS", "FAIL", "NOT_APPLICABLE"]
 
@@ -106,32 +111,75 @@ class Answer:
 
 
 class Evaluator:
-    """Evaluates decisions under one compiled version. Build once, call many times."""
+    """Evaluates decisions under one version. Build once, call many times.
 
-    def __init__(self, compiled: CompiledVersion, refdata: Optional[ReferenceData] = None):
-        self.compiled = compiled
-        self.version = compiled.version
+    With a :class:`~sc_policy.table.DecisionTable` every decision is a lookup in
+    the table, and the explanation is rendered from the clause results stored
+    there; without one (or through :meth:`decide_direct`) each clause expression
+    is evaluated with rule-engine. A table-backed evaluator opened from the cache
+    has no compiled version until something asks for one (``compiled``), so that
+    answering from the table never imports rule-engine.
+    """
+
+    def __init__(self, compiled: Optional["CompiledVersion"] = None, refdata: Optional[ReferenceData] = None, *,
+                 table: Optional["DecisionTable"] = None, version: Optional[Version] = None):
+        if compiled is None and (table is None or version is None):
+            raise TypeError("an Evaluator needs a compiled version, or a decision table and its version")
+        self._compiled = compiled
+        self.version = compiled.version if compiled is not None else version
         self.refdata = refdata or reference_data()
-        self._areas = tuple((area, area_facts(area), compiled.for_area(area.id)) for area in self.version.areas)
+        self.table = table
+        self._area_facts = tuple((area, area_facts(area)) for area in self.version.areas)
+
+    @property
+    def compiled(self) -> "CompiledVersion":
+        """The compiled version; compiled (importing rule-engine) on first use when opened from the cache."""
+        if self._compiled is None:
+            from .compile import compile_version
+            compiled, problems = compile_version(self.version)
+            if compiled is None:  # the cache holds only versions that compiled; the files have not changed
+                raise RuntimeError(f"version {self.version.id} no longer compiles: {problems[0].render()}")
+            self._compiled = compiled
+        return self._compiled
+
+    @functools.cached_property
+    def _areas(self) -> Tuple[Tuple[object, Dict[str, object], Tuple["CompiledClause", ...]], ...]:
+        """(area, area facts, compiled clauses that apply to it) for each area, in area order."""
+        return tuple((area, a_facts, self.compiled.for_area(area.id)) for area, a_facts in self._area_facts)
 
     # -- the generic evaluation -------------------------------------------------
     @staticmethod
-    def outcome(clause: CompiledClause, facts: Dict[str, object]) -> str:
+    def outcome(clause: "CompiledClause", facts: Dict[str, object]) -> str:
         if clause.when is not None and not clause.when(facts):
             return NOT_APPLICABLE
         return PASS if clause.condition(facts) else FAIL
 
     def decide(self, noc: str, industry: Optional[str] = None) -> Decision:
-        """Decide for a NOC 2016 unit group and an optional NAICS 2017 code (both already checked)."""
+        """Decide for a NOC 2016 unit group and an optional NAICS 2017 code (both already checked).
+
+        From the decision table when there is one and it covers the input, else directly.
+        """
+        if self.table is not None:
+            cell = self.table.cell(noc, industry)
+            if cell is not None:
+                return self._decision(noc, industry, lambda k, facts: self.table.results(k, cell))
+        return self.decide_direct(noc, industry)
+
+    def decide_direct(self, noc: str, industry: Optional[str] = None) -> Decision:
+        """Decide by evaluating every clause expression with rule-engine (the table's reference)."""
+        areas = self._areas
+        return self._decision(noc, industry, lambda k, facts: tuple(
+            (cc.clause, self.outcome(cc, facts)) for cc in areas[k][2]))
+
+    def _decision(self, noc: str, industry: Optional[str],
+                  outcomes: Callable[[int, Dict[str, object]], Sequence[Tuple[Clause, str]]]) -> Decision:
+        """Assemble a decision from each area's (clause, result) pairs; the one place reasons are rendered."""
         ind = industry_facts(industry, self.refdata)
         results = []
         applied: Dict[str, Resolution] = {}
-        for area, a_facts, clauses in self._areas:
+        for k, (area, a_facts) in enumerate(self._area_facts):
             facts = {**a_facts, **occupation_facts(noc, area, self.refdata), **ind}
-            clause_results = []
-            for cc in clauses:
-                result = self.outcome(cc, facts)
-                clause_results.append(self._result(cc, result, facts))
+            clause_results = [self._result(clause, result, facts) for clause, result in outcomes(k, facts)]
             in_scope = all(r.result != FAIL for r in clause_results)
             res = tuple(r.id for r in self.version.resolutions if r.affects_decision(area.id, noc))
             for r in self.version.resolutions:
@@ -146,8 +194,7 @@ class Evaluator:
                         () if eligible else self.nearby(noc))
 
     @staticmethod
-    def _result(cc: CompiledClause, result: str, facts: Dict[str, object]) -> ClauseResult:
-        clause = cc.clause
+    def _result(clause: Clause, result: str, facts: Dict[str, object]) -> ClauseResult:
         template = clause.explain.get(result)
         if template is None:  # not_applicable without its own text
             template = "Not applicable."
@@ -166,10 +213,15 @@ class Evaluator:
         return tuple(Nearby(c, titles[c], tuple(found[c])) for c in sorted(found))
 
     # -- from raw input ---------------------------------------------------------
-    def answer(self, noc: object, industry: object = None, noc_version: str = "2016") -> Answer:
-        """Check the raw codes (raising InputError) and decide every NOC 2016 candidate."""
+    def answer(self, noc: object, industry: object = None, noc_version: str = "2016", *,
+               direct: bool = False) -> Answer:
+        """Check the raw codes (raising InputError) and decide every NOC 2016 candidate.
+
+        ``direct=True`` bypasses the decision table (for the differential test).
+        """
         parsed = parse_noc(noc, self.refdata, noc_version)
         naics = parse_industry(industry, self.refdata)
-        decisions = tuple(self.decide(c, naics) for c in parsed.candidates)
+        decide = self.decide_direct if direct else self.decide
+        decisions = tuple(decide(c, naics) for c in parsed.candidates)
         return Answer(self.version.policy, self.version.id, self.version.content_hash, parsed, naics,
                       self.refdata.naics_title(naics) if naics else None, decisions)

@@ -24,6 +24,17 @@ settings.register_profile("thorough", max_examples=1000, deadline=None,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def table_cache_dir(tmp_path_factory):
+    """Every test, and every sc-policy it starts, uses a fresh decision-table cache, never the user's."""
+    patch = pytest.MonkeyPatch()
+    path = tmp_path_factory.mktemp("sc-policy-cache")
+    patch.setenv("SC_POLICY_CACHE_DIR", str(path))
+    patch.delenv("SC_POLICY_NO_CACHE", raising=False)
+    yield path
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def ws() -> Workspace:
     return Workspace()

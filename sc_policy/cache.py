@@ -1,0 +1,263 @@
+"""An on-disk cache of opened versions: the validated model, its findings and its decision table.
+
+Opening a version from its rule files means parsing YAML, validating with
+Cerberus, compiling expressions with rule-engine (0.3 s just to import) and
+evaluating every clause over its domain (about a second). The result depends only
+on the version's files, the policy's source document, the reference data and the
+code of sc-policy itself, so it is stored once and read back in milliseconds.
+
+* Where: ``$SC_POLICY_CACHE_DIR``, else ``$XDG_CACHE_HOME/sc-policy``, else
+  ``~/.cache/sc-policy``. ``SC_POLICY_NO_CACHE=1`` (or ``--no-cache``) bypasses it.
+* Key: SHA-256 over the cache format, the sc-policy version, the bytes of the
+  package's own code and data, the version folder's path in the tree, and the
+  exact bytes (and names) of every file of the version folder and of the policy's
+  ``source/`` folder. Any change gives another key; nothing is parsed to compute it.
+* Entries are JSON (never pickle): a header line with the key and the SHA-256 of
+  the body, then the body. Objects are rebuilt only as instances of the model's
+  own dataclasses, by name, from a fixed list. An entry that is unreadable,
+  truncated, for another key, or that does not rebuild into a whole table is
+  ignored (and replaced by a fresh one): it is never trusted.
+* Writes are atomic: a temporary file in the cache folder, renamed over the entry.
+  A cache that cannot be written is skipped silently; the answer is the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from . import model
+from .errors import Finding
+from .loader import Document
+from .source import Span
+from .table import DecisionTable, table_from_dict, table_to_dict
+
+__all__ = ["TableCache", "CachedVersion", "default_cache_dir", "encode", "decode", "FORMAT"]
+
+FORMAT = 1
+"""Bump when the layout of an entry changes."""
+
+_PACKAGE = Path(__file__).resolve().parent
+_SUFFIX = ".json"
+
+
+def default_cache_dir() -> Optional[Path]:
+    """The cache folder the environment names, or None when caching is switched off."""
+    if os.environ.get("SC_POLICY_NO_CACHE", "").strip() not in ("", "0"):
+        return None
+    explicit = os.environ.get("SC_POLICY_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "sc-policy"
+
+
+# -- a safe JSON codec for the model ------------------------------------------------
+
+def _classes() -> Dict[str, type]:
+    """The only classes an entry may rebuild: the model's dataclasses, Span, Document, Finding."""
+    found = {name: obj for name, obj in vars(model).items()
+             if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == model.__name__}
+    found.update({"Span": Span, "Document": Document, "Finding": Finding})
+    return found
+
+
+def encode(obj):
+    """Plain JSON data for a model object; raises TypeError for anything outside the model."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, list):
+        return [encode(x) for x in obj]
+    if isinstance(obj, tuple):
+        return {"$t": [encode(x) for x in obj]}
+    if isinstance(obj, dict):
+        if all(type(k) is str for k in obj):
+            return {"$o": {k: encode(v) for k, v in obj.items()}}
+        return {"$m": [[encode(k), encode(v)] for k, v in obj.items()]}
+    if isinstance(obj, dt.datetime):
+        return {"$dt": obj.isoformat()}
+    if isinstance(obj, dt.date):
+        return {"$d": obj.isoformat()}
+    if type(obj) is Span:
+        return {"$s": [obj.path, obj.line, obj.column]}
+    if type(obj) is Document and all(type(k) is tuple and all(type(x) in (str, int) for x in k)
+                                      and s.path == obj.path for k, s in obj.spans.items()):
+        # The bulk of an entry: one span per key of every rule file, stored compactly.
+        return {"$doc": [obj.path, encode(obj.data), [[list(k), s.line, s.column] for k, s in obj.spans.items()]]}
+    cls = type(obj)
+    if dataclasses.is_dataclass(obj) and _classes().get(cls.__name__) is cls:
+        return {"$": cls.__name__, "f": [encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)]}
+    raise TypeError(f"cannot cache a {cls.__name__}")
+
+
+def decode(data, classes: Optional[Dict[str, type]] = None):
+    """The inverse of :func:`encode`; raises ValueError/TypeError/KeyError on anything else."""
+    classes = classes if classes is not None else _classes()
+    if data is None or isinstance(data, (str, bool, int, float)):
+        return data
+    if isinstance(data, list):
+        return [decode(x, classes) for x in data]
+    if not isinstance(data, dict) or len(data) not in (1, 2):
+        raise ValueError("not an encoded value")
+    if "$s" in data:
+        path, line, column = data["$s"]
+        return Span(str(path), int(line), int(column))
+    if "$t" in data:
+        return tuple(decode(x, classes) for x in data["$t"])
+    if "$o" in data:
+        return {str(k): decode(v, classes) for k, v in data["$o"].items()}
+    if "$doc" in data:
+        path, body, spans = data["$doc"]
+        path = str(path)
+        return Document(path, decode(body, classes), {tuple(k): Span(path, int(line), int(column))
+                                                      for k, line, column in spans})
+    if "$m" in data:
+        return {decode(k, classes): decode(v, classes) for k, v in data["$m"]}
+    if "$d" in data:
+        return dt.date.fromisoformat(data["$d"])
+    if "$dt" in data:
+        return dt.datetime.fromisoformat(data["$dt"])
+    cls = classes[data["$"]]
+    return cls(*[decode(x, classes) for x in data["f"]])
+
+
+# -- entries --------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class CachedVersion:
+    """What opening a version produces, as stored."""
+
+    version: model.Version
+    findings: Tuple[Finding, ...]
+    table: DecisionTable
+
+
+def _files(folder: Path) -> Iterable[Tuple[str, Path]]:
+    if not folder.is_dir():
+        return []
+    return sorted((p.relative_to(folder).as_posix(), p) for p in folder.rglob("*") if p.is_file())
+
+
+def _package_digest() -> str:
+    """The bytes of sc-policy's own code and shipped data (a version number alone misses local edits)."""
+    h = hashlib.sha256()
+    for sub in ("", "cli", "refdata", "schemas"):
+        folder = _PACKAGE / sub
+        if not folder.is_dir():
+            continue
+        for p in sorted(folder.iterdir()):
+            if p.is_file() and p.suffix in (".py", ".csv", ".yaml"):
+                data = p.read_bytes()
+                h.update(f"{sub}/{p.name}\0{len(data)}\0".encode())
+                h.update(data)
+    return h.hexdigest()
+
+
+def _sc_policy_version() -> str:
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+    except ImportError:  # pragma: no cover
+        return "unknown"
+    try:
+        return version("sc-policy")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class TableCache:
+    """The cache folder. Reading never raises; a damaged entry reads as missing."""
+
+    def __init__(self, directory: os.PathLike | str):
+        self.directory = Path(directory)
+        self._code: Optional[str] = None
+
+    @classmethod
+    def default(cls) -> Optional["TableCache"]:
+        where = default_cache_dir()
+        return cls(where) if where is not None else None
+
+    def key(self, root: Path, policy: str, folder: Path, rel: str) -> str:
+        """The entry key of a version folder: see the module docstring for what goes in."""
+        if self._code is None:
+            self._code = f"{_sc_policy_version()}\0{_package_digest()}"
+        h = hashlib.sha256(f"sc-policy cache {FORMAT}\0{self._code}\0{rel}\0".encode())
+        for label, base in (("version", folder), ("source", Path(root) / policy / "source")):
+            for name, path in _files(base):
+                data = path.read_bytes()
+                h.update(f"{label}/{name}\0{len(data)}\0".encode())
+                h.update(data)
+        return h.hexdigest()
+
+    def _path(self, key: str, label: str) -> Path:
+        return self.directory / f"{_safe(label)}--{key}{_SUFFIX}"
+
+    def load(self, key: str, label: str) -> Optional[CachedVersion]:
+        path = self._path(key, label)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            head, _, body = raw.partition(b"\n")
+            header = json.loads(head)
+            if header != {"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()}:
+                return None
+            data = json.loads(body)
+            classes = _classes()
+            version = decode(data["version"], classes)
+            findings = tuple(decode(data["findings"], classes))
+            if not isinstance(version, model.Version) or not all(isinstance(f, Finding) for f in findings):
+                return None
+            return CachedVersion(version, findings, table_from_dict(data["table"], version))
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+            return None
+
+    def store(self, key: str, label: str, entry: CachedVersion) -> bool:
+        """Write an entry atomically, removing older entries of the same version; False if it cannot."""
+        try:
+            body = json.dumps({"version": encode(entry.version), "findings": encode(list(entry.findings)),
+                               "table": table_to_dict(entry.table)},
+                              ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        except (TypeError, ValueError):
+            return False
+        header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()})
+        target = self._path(key, label)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=self.directory)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(header.encode("ascii") + b"\n" + body)
+                os.replace(tmp, target)
+            except BaseException:
+                _unlink(Path(tmp))
+                raise
+            mine = re.compile(re.escape(_safe(label)) + r"--[0-9a-f]{64}" + re.escape(_SUFFIX))
+            for old in self.directory.iterdir():
+                if old != target and mine.fullmatch(old.name):
+                    _unlink(old)
+        except OSError:
+            return False
+        return True
+
+    def entries(self) -> List[Path]:
+        return sorted(self.directory.glob(f"*{_SUFFIX}")) if self.directory.is_dir() else []
+
+
+def _safe(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", label)[:100]
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass

@@ -1,0 +1,99 @@
+"""``sc-policy evaluate``: decide a caseload CSV, one output row per input row (see :mod:`sc_policy.batch`)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+import click
+
+from ..batch import CsvBatch, VersionChooser, text_sink
+from ..errors import InputError, ScPolicyError
+from .base import main, parse_date, policies_option, version_options
+from .table import binary_stdout, no_cache_option, workspace
+
+PROGRESS_BYTES = 8 << 20
+"""Inputs larger than this (about 150,000 rows) show a progress bar, when stderr is a terminal."""
+
+
+def _open_input(path: str):
+    if path == "-":
+        return sys.stdin.buffer, False
+    try:
+        return open(path, "rb"), True
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the input: {exc.strerror or exc}") from None
+
+
+def _size(stream) -> int:
+    """The input's size in bytes when it is a regular file (for the progress bar), else 0."""
+    try:
+        st = os.fstat(stream.fileno())
+    except (OSError, AttributeError, ValueError):  # io.UnsupportedOperation is both
+        return 0
+    return st.st_size if stat.S_ISREG(st.st_mode) else 0
+
+
+@main.command()
+@click.argument("input_path", metavar="[INPUT|-]", default="-", required=False)
+@click.option("--output", "-o", "output", metavar="FILE|-", default="-", show_default=True,
+              help="Where to write the decisions.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True,
+              help="Output format.")
+@version_options
+@click.option("--date-column", metavar="NAME",
+              help="Decide each row under the version in force on the date (YYYY-MM-DD) in this column.")
+@click.option("--noc-version", type=click.Choice(["2016", "2021"]), default="2016", show_default=True,
+              help="Classification of the noc column where a row has no noc_version value.")
+@no_cache_option
+@policies_option
+def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_cache, policies):
+    """Decide every row of a caseload CSV (header with a noc column; industry, noc_version optional).
+
+    Every column passes through; added: eligible, areas (;-separated), version, error (and
+    verdict, candidates for NOC 2021 codes). Exit 0 when every row was decided, 1 when some rows
+    have errors, 2 when the input cannot be read.
+    """
+    if sum(x is not None for x in (version, on, date_column)) > 1:
+        raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
+    ws = workspace(policies, no_cache)
+    chooser = VersionChooser(ws, version, parse_date(on), by_date=date_column is not None)
+    if date_column is None:
+        chooser.fixed()  # an invalid version stops here, before any output
+    batch = CsvBatch(chooser, fmt=fmt, noc_version=noc_version, date_column=date_column)
+    source, close_source = _open_input(input_path)
+    state = {}
+
+    def open_sink():
+        if output == "-":
+            state["sink"] = text_sink(binary_stdout())
+            state["detach"] = True
+        else:
+            if input_path != "-" and os.path.exists(output) and os.path.samefile(input_path, output):
+                raise InputError(f"{output}: the output would overwrite the input")
+            try:
+                state["sink"] = open(output, "w", encoding="utf-8", newline="")
+            except OSError as exc:
+                raise InputError(f"{output}: cannot write the output: {exc.strerror or exc}") from None
+        return state["sink"]
+
+    size = _size(source)
+    try:
+        if size >= PROGRESS_BYTES and sys.stderr.isatty():
+            with click.progressbar(length=size, label="evaluating", file=sys.stderr) as bar:
+                counts = batch.run(source, open_sink, bar.update)
+        else:
+            counts = batch.run(source, open_sink)
+    finally:
+        sink = state.get("sink")
+        if sink is not None:
+            try:
+                sink.flush()
+            finally:
+                sink.detach() if state.get("detach") else sink.close()
+        if close_source:
+            source.close()
+    if counts.errors:
+        click.echo(f"sc-policy: {counts.decided} decided, {counts.errors} errors", err=True)
+        sys.exit(1)

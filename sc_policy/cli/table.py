@@ -1,0 +1,81 @@
+"""``sc-policy table``: the whole decision table of a version, for a data team to join at scale."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+import click
+
+from ..api import Workspace
+from ..batch import text_sink
+from ..errors import ScPolicyError
+from .base import main, parse_date, policies_option, version_options
+
+__all__ = ["no_cache_option", "TABLE_COLUMNS", "CLASS_COLUMNS"]
+
+TABLE_COLUMNS = ("noc", "noc_title", "industry_class", "industry_representative", "industry_description",
+                 "eligible", "areas", "version", "version_hash")
+CLASS_COLUMNS = ("industry", "industry_title", "industry_class", "industry_representative")
+
+
+def no_cache_option(f):
+    return click.option("--no-cache", is_flag=True,
+                        help="Neither read nor write the decision-table cache (build the table afresh).")(f)
+
+
+def binary_stdout():
+    """Standard output as bytes (text already written to it flushed first)."""
+    sys.stdout.flush()
+    return sys.stdout.buffer
+
+
+def workspace(policies, no_cache: bool) -> Workspace:
+    return Workspace(policies, cache=not no_cache)
+
+
+@main.command()
+@version_options
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True,
+              help="Output format.")
+@click.option("--classes", is_flag=True,
+              help="Print instead every NAICS Canada 2017 code with its industry class, to join a caseload on.")
+@no_cache_option
+@policies_option
+def table(version, on, fmt, classes, no_cache, policies):
+    """Export a version's whole decision table: one row per NOC 2016 unit group and industry class.
+
+    Class 0 is "no employer industry given"; --classes maps every NAICS code to its class.
+    """
+    if version and on:
+        raise ScPolicyError("give --version or --on, not both", code="bad-input")
+    ws = workspace(policies, no_cache)
+    opened = ws.open(version, parse_date(on))
+    t = opened.table
+    refdata = ws.refdata
+    out = text_sink(binary_stdout())
+    try:
+        if classes:
+            names = CLASS_COLUMNS
+            rows = ((code, refdata.naics_title(code) or "", j, cls.representative)
+                    for j, cls in enumerate(t.classes, 1) for code in cls.codes)
+            rows = sorted(rows)
+        else:
+            names = TABLE_COLUMNS
+            rows = ((noc, refdata.noc_title(noc) or "", j, cls.representative if cls else "",
+                     cls.description if cls else "no employer industry given", bool(areas), areas, t.version,
+                     t.version_hash) for noc, j, cls, areas in t.rows())
+        if fmt == "csv":
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(names)
+            for row in rows:
+                writer.writerow([("true" if v else "false") if isinstance(v, bool)
+                                 else ";".join(v) if isinstance(v, tuple) else v for v in row])
+        else:
+            for row in rows:
+                out.write(json.dumps({k: (list(v) if isinstance(v, tuple) else v) for k, v in zip(names, row)},
+                                     ensure_ascii=False) + "\n")
+        out.flush()
+    finally:
+        out.detach()

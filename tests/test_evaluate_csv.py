@@ -1,0 +1,208 @@
+"""`sc-policy evaluate`: a caseload CSV in, one decision row per input row, in order, errors in place."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sc_policy.cli import main
+
+from conftest import POLICY, VERSION, version_dir
+
+
+def evaluate(args, data: bytes):
+    result = CliRunner().invoke(main, ["evaluate", *args], input=data)
+    return result
+
+
+def rows_of(text: str):
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_every_row_is_decided_with_pass_through_columns_in_order(ws):
+    data = b"case_id,noc,industry,note\nA1,2174,541514,first\nA2,2173,,\"a, quoted\nnote\"\nA3,9461,3345,x\n"
+    result = evaluate([], data)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "case_id,noc,industry,note,eligible,areas,version,error"
+    rows = rows_of(result.stdout)
+    assert [r["case_id"] for r in rows] == ["A1", "A2", "A3"]
+    assert rows[1]["note"] == "a, quoted\nnote"  # passed through unchanged
+    for r in rows:
+        answer = ws.explain(r["noc"], r["industry"] or None)
+        assert r["eligible"] == ("true" if answer.eligible else "false")
+        assert r["areas"] == ";".join(answer.candidates[0].in_scope)
+        assert r["version"] == VERSION and r["error"] == ""
+    assert rows[0]["areas"] == "ict" and rows[1]["eligible"] == "false"
+
+
+def test_bad_rows_get_error_rows_in_place_and_exit_1():
+    data = (b"case,noc,industry\n"
+            b"1,2174,541514\n"
+            b"2,21A4,\n"            # malformed NOC
+            b"3,2179,\n"            # well-formed, not a unit group
+            b"4,2174,5132\n"        # NAICS 2022 only
+            b"5,2174\n"             # a field missing
+            b"6,2174,541514,extra\n"  # a field too many
+            b"7,22\xff\xfe81,\n"    # not UTF-8
+            b"8,2281,\n")
+    result = evaluate([], data)
+    assert result.exit_code == 1
+    assert "6 errors" in result.stderr and "2 decided" in result.stderr
+    rows = rows_of(result.stdout)
+    assert [r["case"] for r in rows] == ["1", "2", "3", "4", "5", "6", "7", "8"]
+    errors = {r["case"]: r["error"] for r in rows}
+    assert "not four digits" in errors["2"]
+    assert "2179 is not a NOC 2016 unit group" in errors["3"]
+    assert "NAICS Canada 2022" in errors["4"]
+    assert "2 fields" in errors["5"] and "4 fields" in errors["6"]
+    assert "UTF-8" in errors["7"] and rows[6]["noc"] == "22\ufffd\ufffd81"
+    assert errors["1"] == errors["8"] == ""
+    for r in rows:
+        assert (r["eligible"] == "") == bool(r["error"])
+        assert "\n" not in r["error"]
+
+
+def test_bom_crlf_blank_lines_and_header_case_are_accepted():
+    data = "\ufeffCase,NOC , Industry\r\n1,2174,541514\r\n\r\n2,0011,\r\n".encode("utf-8")
+    result = evaluate([], data)
+    assert result.exit_code == 0, result.output
+    rows = rows_of(result.stdout)
+    assert [(r["Case"], r["eligible"]) for r in rows] == [("1", "true"), ("2", "false")]
+
+
+@pytest.mark.parametrize("data,needle", [
+    (b"", "empty"),
+    (b"case,code\n1,2174\n", "no 'noc' column"),
+    (b"noc,noc\n2174,2174\n", "twice"),
+    (b"noc,eligible\n2174,yes\n", "already has a column 'eligible'"),
+    (b"n\xffoc\n2174\n", "not valid UTF-8"),
+])
+def test_an_input_that_cannot_be_evaluated_is_one_line_exit_2(data, needle):
+    result = evaluate([], data)
+    assert result.exit_code == 2 and needle in result.stderr and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_file_and_conflicting_options_exit_2(tmp_path):
+    result = evaluate([str(tmp_path / "nope.csv")], b"")
+    assert result.exit_code == 2 and "nope.csv" in result.stderr and "cannot read" in result.stderr
+    result = evaluate(["--version", VERSION, "--date-column", "d"], b"noc\n2174\n")
+    assert result.exit_code == 2 and "at most one" in result.stderr
+    result = evaluate(["--version", "phase-9"], b"noc\n2174\n")
+    assert result.exit_code == 2 and "unknown version" in result.stderr
+
+
+def test_files_in_and_out(tmp_path):
+    src = tmp_path / "cases.csv"
+    src.write_bytes(b"id,noc\n1,2174\n2,x\n")
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(main, ["evaluate", str(src), "--output", str(out)])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert [r["error"] != "" for r in rows_of(out.read_text(encoding="utf-8"))] == [False, True]
+    result = CliRunner().invoke(main, ["evaluate", str(src), "--output", str(src)])
+    assert result.exit_code == 2 and "overwrite the input" in result.stderr
+    assert src.read_bytes() == b"id,noc\n1,2174\n2,x\n"
+
+
+def test_jsonl_output_is_typed():
+    result = evaluate(["--format", "jsonl"], b"id,noc,industry\n1,2174,541514\n2,21A4,\n")
+    assert result.exit_code == 1
+    first, second = [json.loads(line) for line in result.stdout.splitlines()]
+    assert first == {"id": "1", "noc": "2174", "industry": "541514", "eligible": True, "areas": ["ict"],
+                     "version": VERSION, "error": None}
+    assert second["eligible"] is None and second["areas"] == [] and "not four digits" in second["error"]
+
+
+def test_noc_2021_rows_get_a_verdict_and_their_candidates(ws):
+    concordance = ws.refdata.concordance
+    split = next(code for code, rows in sorted(concordance.items())
+                 if len({ws.explain(r.noc2016).eligible for r in rows}) == 2)
+    data = f"id,noc,noc_version\n1,21232,2021\n2,{split},2021\n3,2174,\n4,2174,2021\n5,2174,2019\n".encode()
+    result = evaluate([], data)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == "id,noc,noc_version,eligible,verdict,areas,candidates,version,error"
+    rows = rows_of(result.stdout)
+    assert rows[0]["verdict"] == "eligible" and rows[0]["candidates"] == "2174:ict+life-sciences+manufacturing"
+    assert rows[0]["areas"] == "ict;life-sciences;manufacturing"
+    answer = ws.explain(split, noc_version="2021")
+    assert rows[1]["verdict"] == "indeterminate" == answer.verdict and rows[1]["eligible"] == "false"
+    assert rows[1]["candidates"] == ";".join(
+        f"{d.noc}:{'+'.join(d.in_scope) or 'none'}" for d in answer.candidates)
+    assert rows[2]["verdict"] == "eligible" and rows[2]["error"] == ""  # empty noc_version: --noc-version (2016)
+    assert "five digits" in rows[3]["error"] and "not 2016 or 2021" in rows[4]["error"]
+    # --noc-version 2021 reads the noc column as NOC 2021 when there is no noc_version column.
+    result = evaluate(["--noc-version", "2021"], b"noc\n21232\n")
+    assert result.exit_code == 0 and rows_of(result.stdout)[0]["verdict"] == "eligible"
+
+
+def _two_versions(tree):
+    """phase-1 until 2022-12-31; phase-2 from 2023-01-01, where manufacturing stops at NAICS 31 and 32."""
+    v1 = version_dir(tree)
+    v2 = v1.parent / "phase-2"
+    shutil.copytree(v1, v2)
+    shutil.rmtree(v2 / "tests", ignore_errors=True)
+    m1 = (v1 / "version.yaml").read_text(encoding="utf-8")
+    (v1 / "version.yaml").write_text(m1.replace("effective_from: 2021-04-01",
+                                                "effective_from: 2021-04-01\neffective_to: 2022-12-31"),
+                                     encoding="utf-8")
+    m2 = m1.replace("id: phase-1", "id: phase-2").replace("effective_from: 2021-04-01",
+                                                          "effective_from: 2023-01-01\nsupersedes: phase-1")
+    (v2 / "version.yaml").write_text(m2, encoding="utf-8")
+    clause = v2 / "clauses" / "phase-1-manufacturing.yaml"
+    text = clause.read_text(encoding="utf-8")
+    assert 'condition: (industry_prefixes & {"31", "32", "33"}).length > 0' in text
+    clause.write_text(text.replace('{"31", "32", "33"}', '{"31", "32"}').replace("version: 1", "version: 2"),
+                      encoding="utf-8")
+    return tree
+
+
+def test_date_column_replays_each_row_under_the_version_of_its_day(tree_copy):
+    tree = _two_versions(tree_copy)
+    data = (b"id,noc,industry,decided\n1,9461,334110,2022-06-30\n2,9461,334110,2023-01-01\n"
+            b"3,9461,334110,2020-01-01\n4,9461,334110,30/06/2022\n5,9461,334110,2022-02-30\n"
+            b"6,9461,334110,2022-12-31\n")
+    result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree), "--date-column", "decided"], input=data)
+    assert result.exit_code == 1, result.output
+    rows = rows_of(result.stdout)
+    assert [(r["version"], r["eligible"]) for r in rows[:2]] == [("phase-1", "true"), ("phase-2", "false")]
+    assert "no version of the policy is in force on 2020-01-01" in rows[2]["error"]
+    assert "YYYY-MM-DD" in rows[3]["error"] and "not a date" in rows[4]["error"]
+    assert rows[5]["version"] == "phase-1" and rows[5]["eligible"] == "true"
+    result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree), "--date-column", "when"], input=data)
+    assert result.exit_code == 2 and "no 'when' column" in result.stderr
+    result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree), "--on", "2023-02-01"], input=data)
+    assert {r["version"] for r in rows_of(result.stdout)} == {"phase-2"}
+
+
+ROW = st.one_of(
+    st.tuples(st.sampled_from(["2174", "2173", "0011", "9461", "21A4", "2179", "", " 2281 "]),
+              st.sampled_from(["", "541514", "3345", "5132", "1", "31"])).map(lambda t: f"{t[0]},{t[1]}"),
+    st.just("2174"),                 # a field short
+    st.just("2174,541514,9"),        # a field too many
+    st.just("\"2174\",\"\""),        # quoted
+)
+
+
+@settings(max_examples=25)
+@given(rows=st.lists(ROW, max_size=30))
+def test_every_input_row_gets_exactly_one_output_row_in_order(ws, rows):
+    data = "n,noc,industry\n" + "".join(f"{i},{r}\n" for i, r in enumerate(rows))
+    result = evaluate([], data.encode())
+    out = rows_of(result.stdout)
+    assert [r["n"] for r in out] == [str(i) for i in range(len(rows))]
+    errors = sum(1 for r in out if r["error"])
+    assert result.exit_code == (1 if errors else 0)
+    if errors:
+        assert f"{len(rows) - errors} decided, {errors} errors" in result.stderr
+    for r in out:
+        if not r["error"]:
+            answer = ws.explain(r["noc"], r["industry"] or None)
+            assert r["eligible"] == ("true" if answer.eligible else "false")
