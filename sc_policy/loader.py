@@ -126,9 +126,17 @@ def parse_document(raw: bytes, path: str) -> Document:
     if not text.strip() or all(
             not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         raise PolicyLoadError("file is empty", Span(path), code="empty")
-    loader = _StrictLoader(text)
+    loader = None
     try:
+        loader = _StrictLoader(text)
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:  # a control character YAML does not allow
+        before = text[: max(exc.position, 0)]
+        line = before.count("\n") + 1
+        raise PolicyLoadError(f"character U+{exc.character:04X} is not allowed in YAML",
+                              Span(path, line, len(before) - before.rfind("\n")), code="yaml-syntax") from None
+    except RecursionError:
+        raise PolicyLoadError("YAML nested too deeply", Span(path), code="yaml-syntax") from None
     except _Refused as exc:
         raise PolicyLoadError(exc.message, _span(path, exc.mark), code="unsafe-yaml") from None
     except yaml.MarkedYAMLError as exc:
@@ -140,11 +148,15 @@ def parse_document(raw: bytes, path: str) -> Document:
     except yaml.YAMLError as exc:
         raise PolicyLoadError(f"YAML error: {exc}", Span(path), code="yaml-syntax") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         raise PolicyLoadError("file is empty", Span(path), code="empty")
     spans: Dict[KeyPath, Span] = {(): _span(path, node.start_mark)}
-    data = _construct(node, (), path, spans, loader)
+    try:
+        data = _construct(node, (), path, spans, loader)
+    except RecursionError:
+        raise PolicyLoadError("YAML nested too deeply", Span(path), code="yaml-syntax") from None
     return Document(path, data, spans)
 
 
@@ -171,9 +183,9 @@ def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], lo
                 raise PolicyLoadError("a mapping key must be a plain value",
                                       _span(path, key_node.start_mark), code="yaml-syntax")
             key = _construct(key_node, keypath, path, {}, loader)
-            if isinstance(key, (list, dict)):
-                raise PolicyLoadError("a mapping key must be a plain value",
-                                      _span(path, key_node.start_mark), code="yaml-syntax")
+            if not isinstance(key, str):  # every key of every rule file is a name
+                raise PolicyLoadError(f"key {key_node.value!r} is read as a {type(key).__name__}, not text "
+                                      f"(write it in quotes)", _span(path, key_node.start_mark), code="wrong-type")
             if key in mapping:
                 first = spans.get(keypath + (key,))
                 where = f" (first at line {first.line})" if first else ""

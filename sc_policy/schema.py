@@ -90,7 +90,9 @@ def validate(document: Document, kind: str) -> List[Finding]:
         return [Finding(document.span(), "error", "wrong-type",
                         f"a {kind} file must be a mapping of keys to values, not a {type(document.data).__name__}")]
     validator = _validator(kind)
-    validator.validate(document.data)
+    # normalize=False: the schemas neither coerce nor default, and Cerberus 1.3's normalisation
+    # raises TypeError on a list where a list of mappings is expected (`source: [[1]]`).
+    validator.validate(document.data, normalize=False)
     findings = []
     for keypath, message in _flatten(validator.errors):
         findings.append(Finding(document.span(keypath), "error", _check_id(message),

@@ -85,6 +85,12 @@ DAMAGE = {
                       "resolutions.yaml", "empty", None, "file is empty"),
     "no manifest": (lambda v, o: (v / "version.yaml").unlink(),
                     "version.yaml", "missing-manifest", None, "version folder has no manifest"),
+    "control character": (lambda v, o: write(v / "areas" / "ict.yaml", "id: ict\ntitle: a\x00b\n"),
+                          "areas/ict.yaml", "yaml-syntax", "2:9", "character U+0000 is not allowed"),
+    "deep nesting": (lambda v, o: write(v / "areas" / "ict.yaml", "id: " + "[" * 1_500 + "]" * 1_500 + "\n"),
+                     "areas/ict.yaml", "yaml-syntax", None, "nested too deeply"),
+    "number as a key": (lambda v, o: write(v / "resolutions.yaml", "resolutions: []\n2174: x\n"),
+                        "resolutions.yaml", "wrong-type", "2:1", "key '2174' is read as a int, not text"),
     "duplicate key": (lambda v, o: write(v / "clauses" / "skill-level-limit.yaml",
                                          (v / "clauses" / "skill-level-limit.yaml").read_text("utf-8")
                                          + "version: 2\n"),

@@ -1,0 +1,257 @@
+"""Fuzzing: no file and no command line makes sc-policy fail with anything but its own error.
+
+Property 1 feeds arbitrary bytes, YAML-ish token soup, arbitrary YAML-shaped data and
+edited copies of the shipped rule files to every file kind: parsing, validating and
+building the model either succeed or raise :class:`PolicyLoadError` carrying the
+file's path; loading a whole tree and compiling it never raise at all (problems are
+findings). Property 2 runs the CLI in-process over random arguments: exit status
+0, 1 or 2, and never an exception other than SystemExit.
+
+Both are bounded (max_examples, sizes) so that they run in CI in seconds; the
+"thorough" Hypothesis profile of conftest.py searches longer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sc_policy.cli import main
+from sc_policy.compile import compile_version
+from sc_policy.errors import Finding, PolicyLoadError
+from sc_policy.loader import parse_document
+from sc_policy.model import build_area, build_clause, build_manifest, build_resolutions, build_tests
+from sc_policy.resources import shipped_policies
+from sc_policy.schema import FILE_KINDS, schema_for, validate
+from sc_policy.tree import PolicyTree
+
+from conftest import POLICY, VERSION
+
+SHOWN = "fuzz/rule-file.yaml"
+FILE_OF_KIND = {"manifest": "version.yaml", "area": "areas/ict.yaml", "clause": "clauses/noc-a-exception.yaml",
+                "resolutions": "resolutions.yaml", "tests": "tests/noc-2021.yaml"}
+BUILD = {"manifest": build_manifest, "area": build_area, "clause": build_clause,
+         "resolutions": build_resolutions, "tests": build_tests}
+SHIPPED = shipped_policies() / POLICY / VERSION
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                      HealthCheck.function_scoped_fixture])
+
+
+def _schema_keys(schema, out: set) -> set:
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if isinstance(key, str) and key not in ("type", "required", "schema", "allowed", "regex", "empty",
+                                                    "minlength", "nullable", "keysrules", "valuesrules", "min"):
+                out.add(key)
+            _schema_keys(value, out)
+    elif isinstance(schema, list):
+        for item in schema:
+            _schema_keys(item, out)
+    return out
+
+
+KEYS = sorted(set().union(*(_schema_keys(schema_for(k)[0], set()) for k in FILE_KINDS)) | {"line", "quote"})
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(10 ** 30), max_value=10 ** 30),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
+    st.sampled_from(["2174", "334511", "A", "B", "0", "pass", "fail", "ict", "phase-1", "in-force", "2021",
+                     "noc in area_occupations", "noc.__class__", "{noc}", "{noc.__class__}", "x" * 300]),
+    st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)))
+keys = st.one_of(st.sampled_from(KEYS), st.text(max_size=8), st.integers(-5, 5), st.booleans(), st.none())
+values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                       st.dictionaries(keys, inner, max_size=5)), max_leaves=25)
+documents = st.dictionaries(st.sampled_from(KEYS), values, max_size=8)
+
+TOKENS = ["a", "id", "cases", "- ", ": ", "\n", "  ", "\t", "[", "]", "{", "}", ",", "&x ", "*x", "!!str ",
+          "!!python/object/apply:os.system ", "!!binary ", "? ", "'", '"', "#", "---\n", "...\n", "2174",
+          "1e9999", "0x1F", "2021-13-45", "~", "|", ">", "%YAML 1.1\n", "\ufeff", "\u2028", "é", "\x00"]
+yaml_soup = st.lists(st.sampled_from(TOKENS), max_size=40).map(lambda t: "".join(t).encode("utf-8"))
+
+
+def dump(data) -> bytes:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode("utf-8")
+
+
+@st.composite
+def edited_shipped(draw, kind: str) -> bytes:
+    """A shipped rule file with one node replaced by a random value, or deleted."""
+    data = yaml.safe_load((SHIPPED / FILE_OF_KIND[kind]).read_text(encoding="utf-8"))
+    node, key = data, None
+    parent = None
+    for _ in range(draw(st.integers(0, 5))):
+        if isinstance(node, dict) and node:
+            key = draw(st.sampled_from(sorted(node, key=str)))
+        elif isinstance(node, list) and node:
+            key = draw(st.integers(0, len(node) - 1))
+        else:
+            break
+        parent, node = node, node[key]
+    if parent is None:
+        return dump(draw(values))
+    if draw(st.booleans()):
+        parent[key] = draw(values)
+    elif isinstance(parent, dict):
+        del parent[key]
+    else:
+        parent.pop(key)
+    return dump(data)
+
+
+def any_file(kind: str):
+    return st.one_of(st.binary(max_size=300), yaml_soup, documents.map(dump), values.map(dump),
+                     edited_shipped(kind))
+
+
+def load_one(raw: bytes, kind: str) -> None:
+    """Parse, validate and build one file: succeed, or raise PolicyLoadError naming the file."""
+    try:
+        doc = parse_document(raw, SHOWN)
+    except PolicyLoadError as exc:
+        assert exc.span is not None and exc.span.path == SHOWN
+        assert "\n" not in str(exc)
+        return
+    findings = validate(doc, kind)
+    assert all(isinstance(f, Finding) and f.span.path == SHOWN for f in findings)
+    if not findings:
+        BUILD[kind](doc)
+
+
+@pytest.mark.parametrize("kind", FILE_KINDS)
+@FUZZ
+@given(data=st.data())
+def test_any_file_of_any_kind_loads_or_is_refused_with_its_path(kind, data):
+    load_one(data.draw(any_file(kind)), kind)
+
+
+@pytest.fixture(scope="module")
+def fuzz_tree(tmp_path_factory) -> Path:
+    """A small valid tree (one area, every clause, one resolution, one case file): quick to load."""
+    root = tmp_path_factory.mktemp("fuzz") / "policies"
+    folder = root / POLICY / VERSION
+    for rel in ("version.yaml", "areas/ict.yaml", "tests/noc-2021.yaml",
+                *(f"clauses/{p.name}" for p in (SHIPPED / "clauses").glob("*.yaml"))):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SHIPPED / rel, folder / rel)
+    resolutions = yaml.safe_load((SHIPPED / "resolutions.yaml").read_text(encoding="utf-8"))
+    (folder / "resolutions.yaml").write_bytes(dump({"resolutions": resolutions["resolutions"][:1]}))
+    tree = PolicyTree(root)
+    assert not tree.load(tree.refs()[0]).errors
+    return root
+
+
+@pytest.mark.parametrize("kind", FILE_KINDS)
+@settings(FUZZ, max_examples=15)
+@given(data=st.data())
+def test_a_tree_with_any_file_loads_and_compiles_into_findings(fuzz_tree, kind, data):
+    raw = data.draw(any_file(kind))
+    target = fuzz_tree / POLICY / VERSION / FILE_OF_KIND[kind]
+    original = target.read_bytes()
+    target.write_bytes(raw)
+    try:
+        tree = PolicyTree(fuzz_tree)
+        (ref,) = tree.refs()
+        loaded = tree.load(ref)  # never raises: every problem is a finding
+        assert all(f.span.path.startswith(f"{POLICY}/{VERSION}") for f in loaded.findings)
+        if loaded.version is not None and not loaded.errors:
+            compile_version(loaded.version)
+    finally:
+        target.write_bytes(original)
+
+
+EXPRESSION_TOKENS = ["noc", "noc_level", "area_noc_a", "industry_prefixes", "industry_given", " in ", " and ",
+                     " or ", "not ", "==", "!=", "=~", "(", ")", "[", "]", "{", "}", ",", '"A"', "1", "0.5", ".",
+                     "length", "__class__", "$re", "&", "|", "^", "-", "+", "*", "/", "%", "?", ":", "null",
+                     "true", "[0]", "[1:]", "`", "\\", "'", "\n", "if", "for", " ", "#"]
+
+
+@settings(FUZZ, max_examples=25)
+@given(expression=st.one_of(st.lists(st.sampled_from(EXPRESSION_TOKENS), min_size=1, max_size=30).map("".join),
+                            st.text(min_size=1, max_size=60)),
+       key=st.sampled_from(["when", "condition"]))
+def test_any_expression_compiles_or_is_a_finding(fuzz_tree, expression, key):
+    target = fuzz_tree / POLICY / VERSION / "clauses" / "noc-a-exception.yaml"
+    original = target.read_bytes()
+    data = yaml.safe_load(original)
+    data[key] = expression
+    target.write_bytes(dump(data))
+    try:
+        tree = PolicyTree(fuzz_tree)
+        loaded = tree.load(tree.refs()[0])
+        if loaded.version is not None and not loaded.errors:
+            compiled, findings = compile_version(loaded.version)
+            assert (compiled is None) == bool(findings)
+    finally:
+        target.write_bytes(original)
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+READ_COMMANDS = ["explain", "versions", "check", "test", "diff", "table", "evaluate"]
+"""Commands that only read; serve, new-version and freeze are left out (they listen or write)."""
+
+OPTIONS = ["--policies", "--version", "--on", "--format", "--industry", "--noc-version", "--coverage", "--source",
+           "--impact", "--no-impact", "--classes", "--no-cache", "--date-column", "--output", "-o", "--help",
+           "-h", "--", "-x", "--nope"]
+WORDS = ["2174", "21233", "9999", "0213", "21A4", "", " ", "541514", "3345", "1", "2016", "2021", "phase-1",
+         "phase-9", "2021-04-01", "1999-01-01", "2099-12-31", "soon", "text", "json", "csv", "jsonl", "markdown",
+         "out.csv", "-", "é", "\x00", "../", "/nonexistent"]
+
+
+@st.composite
+def command_lines(draw, trees):
+    head = draw(st.sampled_from(READ_COMMANDS + ["--help", "--version", "nope"]))
+    parts = [head]
+    for _ in range(draw(st.integers(0, 7))):
+        parts.append(draw(st.one_of(st.sampled_from(OPTIONS), st.sampled_from(WORDS),
+                                    st.text(max_size=8).filter(lambda t: t not in ("serve", "freeze", "new-version")))))
+    if draw(st.booleans()):  # most runs point at a scratch tree, some at a broken one
+        parts += ["--policies", str(draw(st.sampled_from(trees)))]
+    return parts
+
+
+@pytest.fixture(scope="module")
+def cli_trees(tmp_path_factory):
+    good = tmp_path_factory.mktemp("cli") / "policies"
+    shutil.copytree(shipped_policies(), good)
+    broken = tmp_path_factory.mktemp("cli-broken") / "policies"
+    shutil.copytree(shipped_policies(), broken)
+    (broken / POLICY / VERSION / "areas" / "ict.yaml").write_bytes(b"id: [\n\xff")
+    return [good, broken]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_cli_never_ends_in_a_traceback(cli_trees, data, tmp_path):
+    args = data.draw(command_lines([str(t) for t in cli_trees]))
+    workdir = tmp_path / "cwd"
+    workdir.mkdir(exist_ok=True)
+    previous = os.getcwd()
+    os.chdir(workdir)  # anything a command writes (evaluate -o out.csv) lands here
+    try:
+        result = CliRunner().invoke(main, args, input="")
+    finally:
+        os.chdir(previous)
+    assert result.exit_code in (0, 1, 2), (args, result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
+    assert "Traceback" not in result.output
+
+
+def test_the_shipped_tree_is_untouched_by_the_fuzzing():
+    """The CLI fuzz never names a writing command, and never the shipped tree: it is as shipped."""
+    tree = PolicyTree(shipped_policies())
+    (ref,) = tree.refs()
+    assert not tree.load(ref).errors
+    assert sorted(p.name for p in (SHIPPED / "tests").iterdir()) == sorted(
+        p.name for p in (SHIPPED / "tests").glob("*.yaml"))
+    assert not [p for p in SHIPPED.rglob("*") if p.name.endswith((".tmp", "~")) or p.name.startswith(".")]
+    assert os.path.isdir(SHIPPED)
