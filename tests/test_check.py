@@ -299,6 +299,11 @@ def _mistakes():
         edit(v / "resolutions.yaml", '{area: ict, codes: ["2174", "2175"]}', '{area: ict, codes: ["2174", "2173"]}')
         return "resolutions.yaml", '"2173"'
 
+    def uncited_occupation(v):
+        edit(v / "areas/ict.yaml", "  level: B\n  source:\n  - {line: 72, quote: 2282 User Support Technicians – NOC B}\n",
+             "  level: B\n")
+        return "areas/ict.yaml", "- code: '2282'"
+
     def source_hash(v):
         source = v.parent / "source" / "second-career-fast-track.txt"
         source.write_text(source.read_text(encoding="utf-8") + "\nAppended.\n", encoding="utf-8")
@@ -318,7 +323,7 @@ def _mistakes():
         ("unlisted-occupation", dropped_occupation), ("disagreement", disagreement),
         ("stale-resolution", stale_resolution), ("unresolvable", unresolvable),
         ("unmatched-assignment", unmatched_assignment), ("unknown-affects", unknown_affects),
-        ("source-hash", source_hash),
+        ("missing-key", uncited_occupation), ("source-hash", source_hash),
     ]
 
 
