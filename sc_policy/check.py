@@ -62,8 +62,15 @@ CHECKS: Mapping[str, str] = {
     "expression": "a when/condition expression that does not compile against the facts (unknown "
                   "fact, type error)",
     "template": "an explain template with a placeholder that is not a plain fact name",
-    # life cycle (sc_policy.lifecycle)
+    "not-a-directory": "the policy tree named by --policies is not a folder",
+    # life cycle (sc_policy.lifecycle): versions as they follow one another
     "hash-mismatch": "a frozen (non-draft) version whose content no longer matches its recorded sha256",
+    "period-invalid": "a version whose effective_to lies before its effective_from",
+    "period-overlap": "two versions in force on the same day",
+    "period-gap": "days between a version and the one it supersedes when none is in force",
+    "supersedes-unknown": "supersedes names no version of the policy (or the version itself)",
+    "clause-version-not-bumped": "a clause whose content changed from the superseded version under the same "
+                                 "clause version number",
     # references
     "file-name": "an area or clause whose id differs from its file name",
     "duplicate-area": "two area files with the same id",
