@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Tuple
 if TYPE_CHECKING:
     import rule_engine
 
-from .errors import Finding
+from .errors import Finding, PolicyInvalidError
 from .facts import FACTS, families
 from .model import Clause, Version
 
@@ -68,10 +68,28 @@ class CompiledVersion:
         return tuple(c for c in self.clauses if area_id in c.clause.applies_to)
 
 
-def _compile(expression: str, reads: set):
+def _compile(expression: str, reads: set, clause: Optional[Clause] = None, key: str = "condition"):
+    """The compiled expression as a function of the facts.
+
+    An expression can compile and still fail on some input (``noc_title[100]``, an
+    index past the end): that failure is the rule file's, so it is raised as a
+    PolicyInvalidError at the clause's line, never as rule-engine's own exception.
+    """
     import rule_engine
     rule = rule_engine.Rule(expression, context=_context(reads))
-    return rule.matches
+
+    def matches(facts: Mapping) -> bool:
+        try:
+            return rule.matches(facts)
+        except rule_engine.EngineError as exc:
+            where = clause.spans.get(key, clause.span) if clause is not None else None
+            name = f"clause {clause.id!r}, {key}" if clause is not None else key
+            raise PolicyInvalidError(
+                f"{name}: cannot be evaluated for NOC {facts.get('noc') or '?'}"
+                f"{' and NAICS ' + str(facts['industry']) if facts.get('industry') else ''}: "
+                f"{_expression_error(exc)}", where, code="expression") from None
+
+    return matches
 
 
 def _expression_error(exc: Exception) -> str:
@@ -81,6 +99,8 @@ def _expression_error(exc: Exception) -> str:
         return f"unknown fact {exc.symbol_name!r}{hint}; known facts: {', '.join(sorted(FACTS))}"
     if isinstance(exc, rule_engine.AttributeResolutionError):
         return f"unknown attribute {exc.attribute_name!r}"
+    if isinstance(exc, rule_engine.errors.LookupError):
+        return f"{exc.container!r} has no item {exc.item!r}"
     message = getattr(exc, "message", None) or str(exc)
     return message
 
@@ -120,7 +140,7 @@ def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Findi
             compiled[key] = None
             continue
         try:
-            compiled[key] = _compile(expression, reads)
+            compiled[key] = _compile(expression, reads, clause, key)
         except rule_engine.EngineError as exc:
             findings.append(Finding(clause.spans.get(key, clause.span), "error", "expression",
                                     f"clause {clause.id!r}, {key}: {_expression_error(exc)}", subject=clause.id))

@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 
 from sc_policy.cli import main
 from sc_policy.compile import compile_version
-from sc_policy.errors import Finding, PolicyLoadError
+from sc_policy.errors import Finding, PolicyInvalidError, PolicyLoadError
+from sc_policy.evaluate import Evaluator
 from sc_policy.loader import parse_document
 from sc_policy.model import build_area, build_clause, build_manifest, build_resolutions, build_tests
 from sc_policy.resources import shipped_policies
@@ -41,7 +42,8 @@ FILE_OF_KIND = {"manifest": "version.yaml", "area": "areas/ict.yaml", "clause": 
 BUILD = {"manifest": build_manifest, "area": build_area, "clause": build_clause,
          "resolutions": build_resolutions, "tests": build_tests}
 SHIPPED = shipped_policies() / POLICY / VERSION
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+SCALE = max(1, settings.default.max_examples // 30)  # 1 in CI; more under HYPOTHESIS_PROFILE=thorough
+FUZZ = settings(max_examples=40 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                       HealthCheck.function_scoped_fixture])
 
 
@@ -149,7 +151,7 @@ def fuzz_tree(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("kind", FILE_KINDS)
-@settings(FUZZ, max_examples=15)
+@settings(FUZZ, max_examples=15 * SCALE)
 @given(data=st.data())
 def test_a_tree_with_any_file_loads_and_compiles_into_findings(fuzz_tree, kind, data):
     raw = data.draw(any_file(kind))
@@ -173,7 +175,7 @@ EXPRESSION_TOKENS = ["noc", "noc_level", "area_noc_a", "industry_prefixes", "ind
                      "true", "[0]", "[1:]", "`", "\\", "'", "\n", "if", "for", " ", "#"]
 
 
-@settings(FUZZ, max_examples=25)
+@settings(FUZZ, max_examples=25 * SCALE)
 @given(expression=st.one_of(st.lists(st.sampled_from(EXPRESSION_TOKENS), min_size=1, max_size=30).map("".join),
                             st.text(min_size=1, max_size=60)),
        key=st.sampled_from(["when", "condition"]))
@@ -189,6 +191,13 @@ def test_any_expression_compiles_or_is_a_finding(fuzz_tree, expression, key):
         if loaded.version is not None and not loaded.errors:
             compiled, findings = compile_version(loaded.version)
             assert (compiled is None) == bool(findings)
+            if compiled is not None:  # it compiled: deciding succeeds, or names the clause
+                evaluator = Evaluator(compiled)
+                for noc, industry in (("2174", None), ("0213", "334511"), ("9611", "31")):
+                    try:
+                        evaluator.decide(noc, industry)
+                    except PolicyInvalidError as exc:
+                        assert exc.span is not None and exc.span.path.endswith("clauses/noc-a-exception.yaml")
     finally:
         target.write_bytes(original)
 
@@ -228,8 +237,7 @@ def cli_trees(tmp_path_factory):
     return [good, broken]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(FUZZ, max_examples=60 * SCALE)
 @given(data=st.data())
 def test_the_cli_never_ends_in_a_traceback(cli_trees, data, tmp_path):
     args = data.draw(command_lines([str(t) for t in cli_trees]))

@@ -259,3 +259,22 @@ def test_no_read_only_command_writes_into_the_tree(tree_copy, tmp_path):
         ran += 1
     assert ran >= 8
     assert snapshot(tree_copy) == before
+
+
+@pytest.mark.parametrize("expression,words", [
+    ('noc_title[100] == "x"', "has no item 100"),
+    ('$re_search("(", noc)', "unknown fact 're_search'"),
+])
+def test_an_expression_that_fails_on_some_input_is_named_not_a_traceback(tree_copy, expression, words, no_cache):
+    """It compiles, but fails when evaluated: the clause's line, exit 2, for every command that decides."""
+    path = version_dir(tree_copy) / "clauses" / "occupation-listed.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("condition: noc in area_occupations",
+                                 "condition: '" + expression.replace("'", "''") + "'"), encoding="utf-8")
+    for args in (["explain", "2174"], ["check"], ["test"]):
+        result = cli(*args, "--policies", str(tree_copy))
+        assert result.exit_code == 2, (args, result.output)
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith(f"sc-policy: error: {V}/clauses/occupation-listed.yaml:6:1: clause 'occupation-listed', "
+                               "condition: cannot be evaluated for NOC ")
+        assert words in line
