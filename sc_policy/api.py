@@ -89,8 +89,11 @@ class Workspace:
         key = ref.rel
         if key in self._open:
             return self._open[key]
-        cache_key = self.cache.key(self.root, ref.policy, ref.folder, ref.rel) if self.cache else None
-        entry = self.cache.load(cache_key, ref.rel) if self.cache else None
+        try:
+            cache_key = self.cache.key(self.root, ref.policy, ref.folder, ref.rel) if self.cache else None
+        except OSError:  # an unreadable file: no cache; loading the files below names it
+            cache_key = None
+        entry = self.cache.load(cache_key, ref.rel) if cache_key else None
         if entry is not None:
             opened = OpenVersion(entry.version, Evaluator(refdata=self.refdata, table=entry.table,
                                                           version=entry.version), entry.findings)
@@ -110,7 +113,7 @@ class Workspace:
             raise invalid(findings, f"version {ref.id}")
         table = build_table(Evaluator(compiled, self.refdata))
         opened = OpenVersion(loaded.version, Evaluator(compiled, self.refdata, table=table), tuple(findings))
-        if self.cache is not None:
+        if self.cache is not None and cache_key:
             self.cache.store(cache_key, ref.rel, CachedVersion(loaded.version, opened.findings, table))
         self._open[key] = opened
         return opened

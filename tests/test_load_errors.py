@@ -154,8 +154,12 @@ def test_check_lists_it_as_an_error(name, tree_copy, tmp_path, no_cache):
     assert any(line.startswith(prefix) and words in line for line in result.stdout.splitlines()), result.stdout
 
 
-def test_an_unreadable_file_is_named(tree_copy, monkeypatch, no_cache):
+@pytest.mark.parametrize("cached", [True, False], ids=["with the decision-table cache", "without"])
+def test_an_unreadable_file_is_named(tree_copy, monkeypatch, cached):
     """Root reads any file whatever its mode, so the refusal of the operating system is simulated."""
+    if not cached:
+        monkeypatch.setenv("SC_POLICY_NO_CACHE", "1")
+    assert cli("explain", "2174", "--policies", str(tree_copy)).exit_code == 0  # cached when it may be
     target = version_dir(tree_copy) / "areas" / "ict.yaml"
     real_open = pathlib.Path.open
 
