@@ -37,7 +37,7 @@ from .refdata import ReferenceData, reference_data, skill_level
 from .source import Span
 from .tree import LoadedVersion, PolicyTree, VersionRef, resolve_root
 
-__all__ = ["CHECKS", "RESOLVABLE", "SourceText", "read_source", "check_tree", "check_version",
+__all__ = ["CHECKS", "RESOLVABLE", "MAX_SOURCE_BYTES", "SourceText", "read_source", "check_tree", "check_version",
            "apply_resolutions", "normalise_title", "slug", "has_errors"]
 
 CHECKS: Mapping[str, str] = {
@@ -161,6 +161,8 @@ class SourceText:
     @classmethod
     def parse(cls, raw: bytes, path: str) -> "SourceText":
         text = raw.decode("utf-8")
+        if text.startswith("\ufeff"):
+            text = text[1:]
         lines = tuple(text.split("\n"))
         chars: List[str] = []
         where: List[int] = []
@@ -192,16 +194,23 @@ class SourceText:
         return out
 
 
+MAX_SOURCE_BYTES = 20_000_000
+"""A source document larger than this is refused (the shipped one is 30 kB)."""
+
+
 def read_source(path: Union[str, os.PathLike], display: Optional[str] = None) -> SourceText:
     """Read a source document; a missing or unreadable file is an InputError (exit 2)."""
     file = Path(path)
     shown = display or str(path)
     try:
+        if file.exists() and not file.is_file():  # a folder, a pipe, a device: never read (it may block)
+            raise InputError("source document is not a regular file", Span(shown), code="not-a-file")
+        if file.exists() and file.stat().st_size > MAX_SOURCE_BYTES:
+            raise InputError(f"source document is over the {MAX_SOURCE_BYTES}-byte limit", Span(shown),
+                             code="too-large")
         raw = file.read_bytes()
     except FileNotFoundError:
         raise InputError("source document not found", Span(shown), code="missing") from None
-    except IsADirectoryError:
-        raise InputError("source document is a directory", Span(shown), code="not-a-file") from None
     except OSError as exc:
         raise InputError(f"cannot read source document: {exc.strerror or exc}", Span(shown),
                          code="unreadable") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -407,6 +408,13 @@ def test_check_that_cannot_run_exits_2_with_one_line(args, needle):
     result = CliRunner().invoke(main, ["check", *args])
     assert result.exit_code == 2
     assert needle in result.output and "Traceback" not in result.output
+
+
+def test_source_that_is_not_a_regular_file_is_refused_without_reading_it(tmp_path):
+    fifo = tmp_path / "source.fifo"
+    os.mkfifo(fifo)
+    result = CliRunner().invoke(main, ["check", "--source", str(fifo)])
+    assert result.exit_code == 2 and "not a regular file" in result.output
 
 
 def test_named_version_is_checked(tree_copy):
