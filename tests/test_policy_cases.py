@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -243,3 +244,11 @@ def test_cannot_run_exits_2(args, needle):
 def test_json_is_byte_identical_between_runs():
     first = invoke("--format", "json", "--coverage").output
     assert first == invoke("--format", "json", "--coverage").output
+
+
+def test_a_version_without_cases_says_so(tree_copy):
+    shutil.rmtree(version_dir(tree_copy) / "tests")
+    result = invoke("--policies", str(tree_copy))
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [f"{POLICY} {VERSION}: no test cases (write them in tests/*.yaml)",
+                                          "0 passed, 0 failed"]

@@ -29,8 +29,11 @@ def test_command(versions, policies, fmt, with_coverage):
     fails, 2 when the cases cannot run (an unknown or invalid version).
     """
     ws = Workspace(policies)
-    ids = list(dict.fromkeys(versions)) or list(dict.fromkeys(ref.id for ref in ws.tree.refs()))
-    reports = [report(ws.open(version_id).evaluator) for version_id in ids]
+    if versions:
+        opened = [ws.open(version_id) for version_id in dict.fromkeys(versions)]
+    else:
+        opened = [ws.open_ref(ref) for ref in ws.tree.refs()]
+    reports = [report(o.evaluator) for o in opened]
     passed = sum(r.passed for r in reports)
     failed = sum(r.failed for r in reports)
     if fmt == "json":
@@ -39,6 +42,8 @@ def test_command(versions, policies, fmt, with_coverage):
     else:
         lines: List[str] = []
         for r in reports:
+            if not r.results:
+                lines.append(f"{r.policy} {r.version}: no test cases (write them in tests/*.yaml)")
             lines.extend(result.line() for result in r.results if not result.passed)
         if with_coverage:
             for r in reports:
