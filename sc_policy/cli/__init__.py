@@ -12,6 +12,7 @@ from . import explain as _explain  # noqa: F401  (registers its commands on main
 from . import check as _check  # noqa: F401  (registers `check` on main)
 from . import serve as _serve  # noqa: F401  (registers `serve` on main)
 from . import test as _test  # noqa: F401  (registers `test` on main)
+from . import diff as _diff  # noqa: F401  (registers `diff` on main)
 from . import versions as _versions  # noqa: F401  (registers `new-version` and `freeze` on main)
 from . import evaluate as _evaluate  # noqa: F401  (registers `evaluate` on main)
 from . import table as _table  # noqa: F401  (registers `table` on main)

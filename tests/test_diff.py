@@ -1,0 +1,339 @@
+"""`sc-policy diff`: structural changes and the exact decision impact, checked against brute force."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sc_policy.cli import main
+from sc_policy.compile import compile_version
+from sc_policy.diff import diff_versions, impact
+from sc_policy.evaluate import Evaluator
+from sc_policy.refdata import reference_data, skill_level
+from sc_policy.resources import shipped_policies
+from sc_policy.tree import PolicyTree
+from sc_policy.versions import new_version
+
+from conftest import POLICY, VERSION
+
+REFDATA = reference_data()
+NOCS = sorted(REFDATA.noc2016)
+NAICS = REFDATA.naics2017_codes
+
+
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data):
+        return True
+
+
+def edit_yaml(path: Path, change) -> bool:
+    """Change a rule file's data in place; True when the data changed."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    before = yaml.safe_dump(data)
+    change(data)
+    path.write_text(yaml.dump(data, Dumper=_NoAliases, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return yaml.safe_dump(data) != before
+
+
+def draft(root: Path, new_id: str = "phase-2") -> Path:
+    new_version(PolicyTree(root), VERSION, new_id)
+    return root / POLICY / new_id
+
+
+def invoke(*args):
+    result = CliRunner().invoke(main, list(args))
+    return result
+
+
+def evaluator(root: Path, version_id: str) -> Evaluator:
+    """Load and compile a version directly: the impact is a function of the compiled versions alone."""
+    tree = PolicyTree(root)
+    loaded = tree.load(next(r for r in tree.refs() if r.id == version_id))
+    assert not loaded.errors, [f.render() for f in loaded.errors]
+    compiled, problems = compile_version(loaded.version)
+    assert compiled is not None, [f.render() for f in problems]
+    return Evaluator(compiled, REFDATA)
+
+
+def add_consulting(root: Path) -> Path:
+    """A check-clean Phase II-like edit: ICT gains a level B occupation and NAICS 5416."""
+    folder = draft(root)
+
+    def change(d):
+        d["occupations"].append({"code": "2241", "title": REFDATA.noc_title("2241"), "level": "B",
+                                 "source": d["source"]})
+        d["industries"]["include"].append({"code": "5416", "description": "Management, scientific and "
+                                           "technical consulting services", "source": d["source"]})
+    edit_yaml(folder / "areas" / "ict.yaml", change)
+    return folder
+
+
+# -- the command ------------------------------------------------------------------------------------------------
+
+def test_diff_of_a_version_with_itself_is_empty():
+    result = invoke("diff", VERSION, VERSION, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["changes"] == [] and data["impact"] == []
+    assert data["old"]["id"] == data["new"]["id"] == VERSION
+    assert len(data["old"]["version_hash"]) == 64
+    text = invoke("diff", VERSION, VERSION).output
+    assert "Structural changes: none" in text and "Now eligible: none" in text
+
+
+def test_diff_names_changes_and_exact_impact(tree_copy):
+    add_consulting(tree_copy)
+    result = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {"old", "new", "changes", "impact"} <= set(data)
+    assert data["new"]["id"] == "phase-2" and data["new"]["status"] == "draft"
+    kinds = {(c["kind"], c.get("area"), c.get("noc") or c.get("naics")) for c in data["changes"]}
+    assert ("occupation_added", "ict", "2241") in kinds
+    assert ("naics_include_added", "ict", "5416") in kinds
+    assert ("manifest_changed", None, None) in {(k, a, n) for k, a, n in kinds if k == "manifest_changed"}
+    rows = {(r["noc"], r["industry"]): r for r in data["impact"]}
+    for r in data["impact"]:
+        assert set(r) >= {"noc", "industry", "before", "after", "change"}
+        assert r["before"] == sorted(r["before"]) and r["after"] == sorted(r["after"])
+    # 2241 was listed under life sciences and manufacturing; ICT adds it (no industry given).
+    assert rows[("2241", None)]["before"] == ["life-sciences", "manufacturing"]
+    assert rows[("2241", None)]["after"] == ["ict", "life-sciences", "manufacturing"]
+    assert rows[("2241", None)]["change"] == "areas_changed"
+    # ICT's occupations become eligible for employers in 5416 (the class's representative).
+    consulting = [r for r in data["impact"] if r["industry"] and r["industry"].startswith("5416")]
+    assert {r["noc"] for r in consulting} >= {"2174", "2175", "2241", "2281"}
+    assert all(r["change"] == "now_eligible" and r["after"] == ["ict"] for r in consulting)
+    # Every row agrees with `explain` under each version.
+    from sc_policy.api import Workspace
+    ws = Workspace(tree_copy)
+    for (noc, industry), row in rows.items():
+        for version, key in ((VERSION, "before"), ("phase-2", "after")):
+            decision = ws.explain(noc, industry, version=version).candidates[0]
+            assert sorted(decision.in_scope) == row[key]
+    summary = data["impact_summary"]
+    assert sum(summary["counts"].values()) == len(data["impact"])
+
+
+def test_diff_text_and_markdown_are_stable_and_fit(tree_copy):
+    add_consulting(tree_copy)
+    args = ("diff", VERSION, "phase-2", "--policies", str(tree_copy))
+    first, second = invoke(*args), invoke(*args)
+    assert first.exit_code == 0, first.output
+    assert first.output == second.output
+    assert max(len(line) for line in first.output.splitlines()) <= 100
+    out = first.output
+    assert "area ict: occupation 2241 added (level B)" in out
+    assert "Now eligible: " in out and "No longer eligible: none" in out
+    assert "within 5416" in out  # the class of the new inclusion is described
+    now = out.index("Now eligible:")
+    block = out[now:out.index("No longer eligible")].splitlines()[2:]
+    keys = [(line.split()[0], line.split()[1]) for line in block if line.startswith("  2")]
+    assert keys == sorted(keys, key=lambda k: (k[0], k[1] != "none", len(k[1]), k[1]))
+    md = invoke(*args, "--format", "markdown").output
+    assert md.startswith("# Policy change:")
+    assert "| NOC | title | industry | industry class | before | after |" in md
+    assert "`phase-1`" in md and "`phase-2`" in md
+
+
+def test_no_impact_and_versions_by_date(tree_copy):
+    add_consulting(tree_copy)
+    result = invoke("diff", "2021-04-01", "phase-2", "--policies", str(tree_copy), "--no-impact",
+                    "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["old"]["id"] == VERSION and data["impact"] is None
+    assert any(c["kind"] == "occupation_added" for c in data["changes"])
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["diff", VERSION, "phase-9"], "unknown version 'phase-9'"),
+    (["diff", "1999-01-01", VERSION], "no version of the policy is in force on 1999-01-01"),
+])
+def test_diff_bad_versions_are_one_line_exit_2(args, needle):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert needle in result.output
+    assert "Traceback" not in result.output
+
+
+def test_diff_refuses_a_version_with_errors(tree_copy):
+    folder = add_consulting(tree_copy)
+    edit_yaml(folder / "clauses" / "skill-level-limit.yaml", lambda d: d.update(condition="nocc == 1"))
+    result = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy))
+    assert result.exit_code == 2
+    assert "skill-level-limit" in result.output and "phase-2" in result.output
+
+
+# -- a clause reading both occupation and industry -----------------------------------------------------------
+
+def test_clause_reading_occupation_and_industry_is_exact_per_code(tmp_path):
+    root = tmp_path / "policies"
+    shutil.copytree(shipped_policies(), root)
+    folder = draft(root)
+    clause = {"id": "noc-a-not-consulting", "version": 1, "title": "Not for NOC A occupations in 5415",
+              "applies_to": ["ict"], "when": 'noc_level == "A"', "condition": 'not ("5415" in industry_prefixes)',
+              "explain": {"pass": "ok", "fail": "no", "not_applicable": "n/a"},
+              "source": [{"line": 13, "quote": "Definitions"}]}
+    (folder / "clauses" / "noc-a-not-consulting.yaml").write_text(yaml.safe_dump(clause), encoding="utf-8")
+    old, new = evaluator(root, VERSION), evaluator(root, "phase-2")
+    result = impact(old, new)
+    # ICT's two NOC A occupations, with the class of exactly the codes under 5415, which ICT no longer admits.
+    assert [(r.noc, r.industry, r.before, r.after, r.change) for r in result.rows] == [
+        ("2174", "5415", ("ict",), (), "no_longer_eligible"), ("2175", "5415", ("ict",), (), "no_longer_eligible")]
+    row_class = next(i for i in result.industries if i.code == "5415")
+    assert set(row_class.codes) == {c for c in NAICS if c.startswith("5415")}
+    # Brute force for one of them, over every NAICS code: exactly those codes changed.
+    changed = {c for c in NAICS if old.decide("2174", c).in_scope != new.decide("2174", c).in_scope}
+    assert changed == set(row_class.codes)
+
+
+# -- the property: random edited copies against brute force ------------------------------------------------
+
+AREAS = ("ict", "life-sciences", "manufacturing")
+CLAUSE_ALTERNATIVES = {
+    ("skill-level-limit", "condition"): ['noc_level in ["A", "B", "C"]', 'noc_level in ["B", "C"]',
+                                         'noc_level in ["A", "B", "C", "D"]', 'noc_level != "0"'],
+    ("noc-a-exception", "when"): ['noc_level == "A"', 'noc_level in ["0", "A"]', 'noc_level == "B"'],
+    ("noc-a-exception", "condition"): ["noc in area_noc_a", "noc in area_occupations"],
+    ("industry-in-area", "condition"): [
+        "(industry_prefixes & area_naics_included).length > 0 and "
+        "(industry_prefixes & area_naics_excluded).length == 0",
+        "(industry_prefixes & area_naics_included).length > 0"],
+    ("phase-1-manufacturing", "condition"): ['(industry_prefixes & {"31", "32", "33"}).length > 0',
+                                             '(industry_prefixes & {"33"}).length > 0',
+                                             '(industry_prefixes & {"31", "32", "33", "41"}).length > 0'],
+    ("phase-1-manufacturing", "applies_to"): [["manufacturing"], ["manufacturing", "life-sciences"]],
+    ("occupation-listed", "condition"): ["noc in area_occupations",
+                                         'noc in area_occupations or noc_level == "C"'],
+}
+
+edits = st.one_of(
+    st.tuples(st.just("drop_occupation"), st.sampled_from(AREAS), st.integers(0, 200)),
+    st.tuples(st.just("add_occupation"), st.sampled_from(AREAS), st.sampled_from(NOCS),
+              st.sampled_from(["derived", "0", "A", "B", "C", "D"])),
+    st.tuples(st.just("relevel"), st.sampled_from(AREAS), st.integers(0, 200), st.sampled_from(["0", "A", "B", "C", "D"])),
+    st.tuples(st.just("add_include"), st.sampled_from(AREAS), st.sampled_from(NAICS)),
+    st.tuples(st.just("remove_include"), st.sampled_from(AREAS), st.integers(0, 50)),
+    st.tuples(st.just("add_exclude"), st.sampled_from(AREAS), st.sampled_from(NAICS)),
+    st.tuples(st.just("remove_exclude"), st.sampled_from(AREAS), st.integers(0, 50)),
+    st.tuples(st.just("clause"), st.sampled_from(sorted(CLAUSE_ALTERNATIVES)), st.integers(0, 3)),
+)
+
+
+def apply_edit(folder: Path, edit) -> bool:
+    """Apply one edit to the draft's files; True when it changed their data."""
+    kind = edit[0]
+    if kind == "clause":
+        (clause_id, key), choice = edit[1], edit[2]
+        options = CLAUSE_ALTERNATIVES[(clause_id, key)]
+        value = options[choice % len(options)]
+        path = folder / "clauses" / f"{clause_id}.yaml"
+        if yaml.safe_load(path.read_text(encoding="utf-8")).get(key) == value:
+            return False
+        return edit_yaml(path, lambda d: d.update({key: value, "version": d["version"] + 1}))
+    area = edit[1]
+
+    def change(d):
+        occupations, industries = d["occupations"], d["industries"]
+        if kind == "drop_occupation" and occupations:
+            occupations.pop(edit[2] % len(occupations))
+        elif kind == "add_occupation":
+            level = skill_level(edit[2]) if edit[3] == "derived" else edit[3]
+            occupations.append({"code": edit[2], "title": REFDATA.noc_title(edit[2]), "level": level,
+                                "source": d["source"]})
+        elif kind == "relevel" and occupations:
+            occupations[edit[2] % len(occupations)]["level"] = edit[3]
+        elif kind in ("add_include", "add_exclude"):
+            which = "include" if kind == "add_include" else "exclude"
+            industries[which].append({"code": edit[2], "description": "edited", "source": d["source"]})
+        elif kind in ("remove_include", "remove_exclude"):
+            which = "include" if kind == "remove_include" else "exclude"
+            if industries[which]:
+                industries[which].pop(edit[2] % len(industries[which]))
+    return edit_yaml(folder / "areas" / f"{area}.yaml", change)
+
+
+EXPECTED_KINDS = {
+    "drop_occupation": ("occupation_removed", "occupation_repeats_changed"),
+    "add_occupation": ("occupation_added", "occupation_repeats_changed"),
+    "relevel": ("occupation_relevelled",),
+    "add_include": ("naics_include_added", "naics_include_changed"),
+    "remove_include": ("naics_include_removed", "naics_include_changed"),
+    "add_exclude": ("naics_exclude_added", "naics_exclude_changed"),
+    "remove_exclude": ("naics_exclude_removed", "naics_exclude_changed"),
+    "clause": ("clause_changed",),
+}
+
+
+def explained(row, diff) -> bool:
+    """Whether some structural change can account for an impact row (an attribution independent of the impact)."""
+    moved = set(row.before) ^ set(row.after)
+    codes = next(i.codes for i in diff.impact.industries if i.code == row.industry)
+    for ch in diff.changes:
+        d = ch.as_dict()
+        if ch.kind.startswith("occupation_") and d.get("noc") == row.noc and d["area"] in moved:
+            return True
+        if ch.kind.startswith("naics_") and d["area"] in moved and any(c.startswith(d["naics"]) for c in codes):
+            return True
+        if ch.kind.startswith("clause_"):
+            areas = {a for v in (diff.old, diff.new) for c in v.clauses if c.id == d["clause"] for a in c.applies_to}
+            if areas & moved:
+                return True
+    return False
+
+
+class _OldDecisions:
+    """The shipped version's decisions, memoised across examples (the old side never changes)."""
+
+    def __init__(self):
+        self.evaluator = None
+        self.cache = {}
+
+    def in_scope(self, noc, industry):
+        key = (noc, industry)
+        if key not in self.cache:
+            self.cache[key] = tuple(sorted(self.evaluator.decide(noc, industry).in_scope))
+        return self.cache[key]
+
+
+OLD = _OldDecisions()
+
+
+@settings(max_examples=max(2, settings.default.max_examples // 10))
+@given(st.lists(edits, min_size=1, max_size=3))
+def test_impact_equals_brute_force_over_random_edits(tmp_path_factory, edit_list):
+    root = tmp_path_factory.mktemp("edited") / "policies"
+    shutil.copytree(shipped_policies(), root)
+    folder = draft(root)
+    took = [apply_edit(folder, edit) for edit in edit_list]
+    if OLD.evaluator is None:
+        OLD.evaluator = evaluator(root, VERSION)
+    new = evaluator(root, "phase-2")
+    result = diff_versions(OLD.evaluator, new)
+    got = {(r.noc, r.industry): (r.before, r.after, r.change) for r in result.impact.rows}
+    expected = {}
+    for inp in result.impact.industries:
+        for noc in NOCS:
+            before = OLD.in_scope(noc, inp.code)
+            after = tuple(sorted(new.decide(noc, inp.code).in_scope))
+            if before != after:
+                change = ("now_eligible" if not before else "no_longer_eligible" if not after
+                          else "areas_changed")
+                expected[(noc, inp.code)] = (before, after, change)
+    assert got == expected
+    # Every changed decision is accounted for by a structural change that can change decisions ...
+    for row in result.impact.rows:
+        assert explained(row, result), row
+    # ... and an edit that changed the files is reported as a change of its kind.
+    if len(edit_list) == 1 and took[0]:
+        assert any(c.kind in EXPECTED_KINDS[edit_list[0][0]] for c in result.changes), (edit_list, result.changes)
+    if not any(took):
+        assert [c.kind for c in result.changes if not c.kind.startswith("manifest")] == [] and not got
