@@ -7,11 +7,12 @@ adds ``eligible``, ``areas``, ``version`` and ``error`` (and, when NOC 2021 code
 may occur, ``verdict`` and ``candidates``; see :data:`COLUMNS_NOC2021`).
 
 Why it is fast: each decision is a lookup in the version's decision table
-(:mod:`sc_policy.table`), and the finished output fields are remembered per
-distinct raw input (codes, NOC version, date), so that a row costs about what
-reading and writing it costs. Why memory stays flat: input is read in blocks of
-lines, rows are written as they are decided, and the memory of finished fields is
-emptied whenever it reaches :data:`MEMO_LIMIT` entries.
+(:mod:`sc_policy.table`). Raw NOC codes (to their NOC 2016 candidates), raw
+industries (to their industry class) and raw dates (to a version) are remembered,
+and so is the rendered output text per (candidates, class), so that besides reading
+and writing it a row costs a few dictionary lookups. Why memory stays flat: input
+is read in blocks of about :data:`BLOCK_BYTES`, rows are written as they are
+decided, and each memory is emptied when it reaches :data:`MEMO_LIMIT` entries.
 
 A row that cannot be decided (a malformed or unknown code, a wrong number of
 fields, bytes that are not UTF-8, a date with no version in force) gets an output
@@ -26,13 +27,14 @@ import codecs
 import collections
 import csv
 import datetime as dt
+import functools
 import io
 import itertools
 import json
 import re
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, TextIO, Tuple, BinaryIO
+from typing import BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 from .errors import InputError, ScPolicyError, UnknownVersionError
 from .inputs import NOC_VERSIONS, parse_industry, parse_noc
@@ -52,8 +54,8 @@ of a NOC 2021 code disagree); ``candidates`` lists each NOC 2016 candidate as
 only when there is exactly one candidate, and ``eligible`` is true only when every
 candidate is eligible."""
 
-MEMO_LIMIT = 100_000
-"""Distinct raw inputs remembered at once (then forgotten all together): bounds memory."""
+MEMO_LIMIT = 20_000
+"""Entries each memory (raw codes, raw industries, dates, finished fields) holds before it is emptied."""
 
 BLOCK_BYTES = 1 << 20
 """Input is read and decoded in blocks of whole lines of about this size."""
@@ -127,30 +129,50 @@ class _Lines:
     def __iter__(self) -> Iterator[str]:
         return itertools.chain.from_iterable(self._blocks())
 
-    def _blocks(self) -> Iterator[List[str]]:
+    def _blocks(self) -> Iterator[Iterable[str]]:
+        rest = b""
         first = True
         while True:
-            raw = self.stream.readlines(BLOCK_BYTES)
-            if not raw:
-                return
+            chunk = self.stream.read(BLOCK_BYTES)
             if first:
                 first = False
-                if raw[0].startswith(codecs.BOM_UTF8):  # spreadsheet exports often start with one
-                    raw[0] = raw[0][len(codecs.BOM_UTF8):]
+                if chunk.startswith(codecs.BOM_UTF8):  # spreadsheet exports often start with one
+                    chunk = chunk[len(codecs.BOM_UTF8):]
+            if not chunk:
+                block, rest = rest, b""
+            else:
+                cut = chunk.rfind(b"\n")
+                if cut < 0:
+                    rest += chunk
+                    continue
+                block, rest = rest + chunk[:cut + 1], chunk[cut + 1:]
+            if not block:
+                return
+            if self.progress is not None:
+                self.progress(len(block))
             try:
-                text = [line.decode("utf-8") for line in raw]
+                # Lines end at b"\n" only, so that line numbers stay physical.
+                text: Iterable[str] = io.StringIO(block.decode("utf-8"), newline="\n")
+                self.count += block.count(b"\n") + (not block.endswith(b"\n"))
             except UnicodeDecodeError:
                 text = []
-                for n, line in enumerate(raw, self.count + 1):
+                for line in _lf_lines(block):
+                    self.count += 1
                     try:
                         text.append(line.decode("utf-8"))
                     except UnicodeDecodeError:
-                        self.bad.append(n)
+                        self.bad.append(self.count)
                         text.append(line.decode("utf-8", "replace"))
-            self.count += len(raw)
-            if self.progress is not None:
-                self.progress(sum(map(len, raw)))
             yield text
+
+
+def _lf_lines(block: bytes) -> List[bytes]:
+    """A block cut into lines at b"\\n" only, as the CSV reader sees them (bytes.splitlines also cuts at b"\\r")."""
+    parts = block.split(b"\n")
+    lines = [p + b"\n" for p in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -168,8 +190,7 @@ class CsvBatch:
         self.noc_version = noc_version
         self.date_column = date_column
         self.refdata = chooser.ws.refdata
-        self._days: Dict[str, object] = {}  # raw date -> opened version or the InputError to report
-        self._inner: Dict[tuple, dict] = {}  # (version folder, noc, industry, NOC version) -> fields
+        self._days: Dict[str, object] = {}  # raw date -> opened version, or the message to report
 
     # -- the header ------------------------------------------------------------------
     def _columns(self, header: Sequence[str]) -> Tuple[Dict[str, int], Tuple[str, ...]]:
@@ -198,26 +219,9 @@ class CsvBatch:
                              hint="rename or drop it")
         return where, extra
 
-    # -- one distinct input --------------------------------------------------------------
-    def _decide(self, noc: str, industry: str, noc_version: str, day: Optional[str]) -> dict:
-        """The output fields for one distinct raw input, as plain values."""
-        version = ""
-        try:
-            opened = self.chooser.fixed() if day is None else self._on(day)
-            version = opened.version.id
-            inner = (opened.version.folder, noc, industry, noc_version)
-            found = self._inner.get(inner)
-            if found is None:
-                if len(self._inner) >= MEMO_LIMIT:
-                    self._inner.clear()
-                found = self._inner[inner] = self._decide_in(opened, noc, industry, noc_version)
-            return found
-        except ScPolicyError as exc:
-            return {"eligible": None, "verdict": None, "areas": (), "candidates": (), "version": version,
-                    "error": str(exc)}
-
+    # -- deciding, with memories per part of the input ---------------------------------------
     def _on(self, day: str):
-        """The opened version in force on a row's date (memoised per raw date text)."""
+        """The opened version in force on a row's date (memoised per raw date text); InputError if none."""
         found = self._days.get(day)
         if found is None:
             text = day.strip()
@@ -238,28 +242,109 @@ class CsvBatch:
             raise InputError(found)
         return found
 
-    def _decide_in(self, opened, noc: str, industry: str, noc_version: str) -> dict:
-        version = opened.version.id
+    def _candidates(self, noc: str, noc_version: str):
+        """The NOC 2016 candidates of a raw code (a tuple), or the message saying why there are none (a str)."""
+        nv = noc_version.strip() or self.noc_version
         try:
-            nv = noc_version.strip() or self.noc_version
             if nv not in NOC_VERSIONS:
                 raise InputError(f"NOC version {nv!r} is not 2016 or 2021")
-            parsed = parse_noc(noc, self.refdata, nv)
-            naics = parse_industry(industry, self.refdata)
+            return parse_noc(noc, self.refdata, nv).candidates
         except ScPolicyError as exc:
-            return {"eligible": None, "verdict": None, "areas": (), "candidates": (), "version": version,
-                    "error": str(exc)}
+            return str(exc)
+
+    def _industry(self, industry: str):
+        """The NAICS code of a raw industry (None if empty), or a message (an _Invalid)."""
+        try:
+            return parse_industry(industry, self.refdata)
+        except ScPolicyError as exc:
+            return _Invalid(str(exc))
+
+    @staticmethod
+    def _result(opened, candidates: Tuple[str, ...], naics: Optional[str]) -> dict:
         table = opened.table
-        candidates = []
-        for code in parsed.candidates:
+        decided = []
+        for code in candidates:
             cell = table.cell(code, naics)
             areas = table.in_scope(cell) if cell is not None else opened.evaluator.decide(code, naics).in_scope
-            candidates.append((code, areas))
-        results = {bool(a) for _, a in candidates}
+            decided.append((code, areas))
+        results = {bool(a) for _, a in decided}
         verdict = "indeterminate" if len(results) > 1 else "eligible" if results == {True} else "not_eligible"
         return {"eligible": results == {True}, "verdict": verdict,
-                "areas": candidates[0][1] if len(candidates) == 1 else (),
-                "candidates": tuple(candidates), "version": version, "error": ""}
+                "areas": decided[0][1] if len(decided) == 1 else (),
+                "candidates": tuple(decided), "version": opened.version.id, "error": ""}
+
+    @staticmethod
+    def _failure(message: str, version: str = "") -> dict:
+        return {"eligible": None, "verdict": None, "areas": (), "candidates": (), "version": version,
+                "error": message}
+
+    def _decider(self, where: Dict[str, int], render: Callable[[dict], object]) -> Callable[[List[str]], object]:
+        """A function from a well-formed row to its rendered output fields.
+
+        The raw NOC code (with its NOC version) and the raw industry are each looked up
+        in their own memory, and the rendered fields in one per version keyed by (NOC 2016
+        candidates, industry class): a few dictionary lookups per row.
+        """
+        noc_key = itemgetter(where["noc"], where["noc_version"]) if "noc_version" in where else \
+            itemgetter(where["noc"])
+        ind_key = itemgetter(where["industry"]) if "industry" in where else (lambda row: "")
+        i_day = where.get("date")
+        candidates_of, industry_of, result, failure = self._candidates, self._industry, self._result, self._failure
+        nocs: Dict[object, object] = {}
+        nocs_get = nocs.get
+        per_version: Dict[str, tuple] = {}  # version folder -> (opened, its table, industry memory, output memory)
+
+        def memories(opened) -> tuple:
+            found = per_version.get(opened.version.folder)
+            if found is None:
+                found = per_version[opened.version.folder] = (opened, opened.table, {}, {})
+            return found
+
+        def decide_in(memory: tuple, row: List[str]):
+            opened, table, industries, outputs = memory
+            raw_noc = noc_key(row)
+            cands = nocs_get(raw_noc)
+            if cands is None:
+                if len(nocs) >= MEMO_LIMIT:
+                    nocs.clear()
+                cands = nocs[raw_noc] = candidates_of(*raw_noc) if type(raw_noc) is tuple else \
+                    candidates_of(raw_noc, "")
+            raw_ind = ind_key(row)
+            j = industries.get(raw_ind)
+            if j is None:
+                naics = industry_of(raw_ind)
+                if type(naics) is not _Invalid:
+                    cls = table.industry_class(naics)
+                    naics = cls if cls is not None else naics  # a code the table lacks is decided directly
+                if len(industries) >= MEMO_LIMIT:
+                    industries.clear()
+                j = industries[raw_ind] = naics if naics is not None else 0
+            out = outputs.get((cands, j))
+            if out is None:
+                if len(outputs) >= MEMO_LIMIT:
+                    outputs.clear()
+                if type(cands) is str:
+                    d = failure(cands, opened.version.id)
+                elif type(j) is _Invalid:
+                    d = failure(j.message, opened.version.id)
+                else:
+                    naics = raw_ind.strip() or None if type(j) is int else j
+                    d = result(opened, cands, naics)
+                out = outputs[(cands, j)] = render(d)
+            return out
+
+        if i_day is None:
+            fixed = memories(self.chooser.fixed())
+            return functools.partial(decide_in, fixed)
+
+        def decide_by_date(row: List[str]):
+            try:
+                opened = self._on(row[i_day])
+            except InputError as exc:
+                return render(failure(str(exc)))
+            return decide_in(memories(opened), row)
+
+        return decide_by_date
 
     @staticmethod
     def _csv_fields(d: dict, extra: Tuple[str, ...]) -> Tuple[str, ...]:
@@ -314,19 +399,6 @@ class CsvBatch:
             return self._run_csv(reader, lines, header, where, extra, sink)
         return self._run_jsonl(reader, lines, header, where, extra, sink)
 
-    def _keyer(self, where: Dict[str, int]) -> Tuple[Callable, Callable]:
-        """A fast key of a row (its raw decisive fields) and the function that decides a key."""
-        roles = [r for r in ("noc", "industry", "noc_version", "date") if r in where]
-        getter = itemgetter(*[where[r] for r in roles])
-        single = len(roles) == 1
-
-        def unpack(key) -> Tuple[str, str, str, Optional[str]]:
-            values = dict(zip(roles, (key,) if single else key))
-            return (values["noc"], values.get("industry", ""), values.get("noc_version", ""),
-                    values.get("date") if "date" in where else None)
-
-        return getter, unpack
-
     def _structural(self, row: List[str], width: int, lines: _Lines, line_num: int) -> Optional[str]:
         """Why a row cannot be read at all, or None."""
         bad = lines.bad
@@ -338,20 +410,91 @@ class CsvBatch:
             return f"the row has {len(row)} fields, the header has {width}"
         return None
 
+    def _suffixer(self, extra: Tuple[str, ...]) -> Callable[[dict], Tuple[str, bool]]:
+        """Render a result as the CSV text that follows a row's own fields (``,eligible,...\\n``), once."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+
+        def suffix(d: dict) -> Tuple[str, bool]:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow(("",) + self._csv_fields(d, extra))
+            return buffer.getvalue(), bool(d["error"])
+
+        return suffix
+
     def _run_csv(self, reader, lines: _Lines, header, where, extra, sink: TextIO) -> Counts:
-        writer = csv.writer(sink, lineterminator="\n")
-        writer.writerow(list(header) + list(extra))
+        """The hot loop. A row's own fields go through csv.writer unchanged; the added fields
+        are appended as text rendered once per distinct result."""
+        suffix = self._suffixer(extra)
+        csv.writer(sink, lineterminator="\n").writerow(list(header) + list(extra))
+        write = csv.writer(sink, lineterminator="").writerow
+        swrite = sink.write
         width = len(header)
-        getter, unpack = self._keyer(where)
-        memo: Dict[object, Tuple[str, ...]] = {}
-        get = memo.get
-        write = writer.writerow
         bad = lines.bad
-        blank = ("",) * width
-        err_at = len(extra) - 1
-        error_fields = lambda msg: self._csv_fields(  # noqa: E731
-            {"eligible": None, "verdict": None, "areas": (), "candidates": (), "version": "", "error": msg}, extra)
+        blank = [""] * width
         rows = errors = 0
+        # With one version and no noc_version column (the common case) the lookups are inlined:
+        # raw NOC -> id, raw industry -> id, (id, id) -> rendered suffix.
+        fast = "date" not in where and "noc_version" not in where
+        decide = self._decider(where, suffix)
+        i_noc, i_ind = where["noc"], where.get("industry")
+        has_ind = i_ind is not None
+        if fast:
+            opened = self.chooser.fixed()
+            table = opened.table
+        nocs: Dict[str, int] = {}
+        industries: Dict[str, int] = {}
+        outputs: Dict[int, Tuple[str, bool]] = {}
+        values: Dict[object, int] = {}  # a candidates tuple, a message or an industry class -> its id
+        known: List[object] = []  # id -> that value
+        nocs_get, industries_get, outputs_get = nocs.get, industries.get, outputs.get
+        wide = 1 << 15  # ids stay below MEMO_LIMIT + 2, so keys stay small (fast) ints
+
+        sample: Dict[int, Optional[str]] = {0: None}  # industry class -> a code of it
+
+        def intern(value) -> int:
+            found = values.get(value)
+            if found is None:
+                found = values[value] = len(known)
+                known.append(value)
+            return found
+
+        def industry_value(raw: str) -> tuple:
+            naics = self._industry(raw)
+            if type(naics) is _Invalid:
+                return ("invalid", naics.message)
+            cls = table.industry_class(naics)
+            if cls is None:  # a code the table lacks (other reference data): decided directly
+                return ("code", naics)
+            sample.setdefault(cls, naics)
+            return ("class", cls)
+
+        def slow(row: List[str]) -> Tuple[str, bool]:
+            """A row whose NOC, industry or combination is new: fill the memories (emptied when full)."""
+            if max(len(known), len(nocs), len(industries), len(outputs)) >= MEMO_LIMIT:
+                for memory in (nocs, industries, outputs, values, known):
+                    memory.clear()
+            raw = row[i_noc]
+            n = nocs.get(raw)
+            if n is None:
+                n = nocs[raw] = intern(self._candidates(raw, ""))
+            raw = row[i_ind] if has_ind else ""
+            k = industries.get(raw)
+            if k is None:
+                k = industries[raw] = intern(industry_value(raw))
+            out = outputs.get(n * wide + k)
+            if out is None:
+                cands, ind = known[n], known[k]
+                if type(cands) is str:
+                    d = self._failure(cands, opened.version.id)
+                elif ind[0] == "invalid":
+                    d = self._failure(ind[1], opened.version.id)
+                else:
+                    d = self._result(opened, cands, sample[ind[1]] if ind[0] == "class" else ind[1])
+                out = outputs[n * wide + k] = suffix(d)
+            return out
+
         it = iter(reader)
         while True:
             try:
@@ -361,26 +504,30 @@ class CsvBatch:
                             continue  # a blank line is no row
                         problem = self._structural(row, width, lines, reader.line_num)
                         if problem is not None:
-                            write((row + list(blank))[:width] + list(error_fields(problem)))
+                            write((row + blank)[:width])
+                            swrite(suffix(self._failure(problem))[0])
                             rows += 1
                             errors += 1
                             continue
-                    key = getter(row)
-                    out = get(key)
-                    if out is None:
-                        if len(memo) >= MEMO_LIMIT:
-                            memo.clear()
-                        out = memo[key] = self._csv_fields(self._decide(*unpack(key)), extra)
-                    if out[err_at]:
+                    if fast:
+                        # ids are >= 0; a missing one (-1) gives a negative key, which is never stored
+                        out = outputs_get(nocs_get(row[i_noc], -1) * wide
+                                          + industries_get(row[i_ind] if has_ind else "", -1))
+                        if out is None:
+                            out = slow(row)
+                    else:
+                        out = decide(row)
+                    write(row)
+                    swrite(out[0])
+                    if out[1]:
                         errors += 1
                     rows += 1
-                    row += out
-                    write(row)
                 break
             except csv.Error as exc:
                 while bad and bad[0] <= reader.line_num:
                     bad.popleft()
-                write(list(blank) + list(error_fields(f"the row is not valid CSV: {exc}")))
+                write(blank)
+                swrite(suffix(self._failure(f"the row is not valid CSV: {exc}"))[0])
                 rows += 1
                 errors += 1
         sink.flush()
@@ -388,8 +535,7 @@ class CsvBatch:
 
     def _run_jsonl(self, reader, lines: _Lines, header, where, extra, sink: TextIO) -> Counts:
         width = len(header)
-        getter, unpack = self._keyer(where)
-        memo: Dict[object, dict] = {}
+        decide = self._decider(where, lambda d: self._json_fields(d, extra))
         counts = Counts()
         names = list(header)
 
@@ -402,10 +548,6 @@ class CsvBatch:
             else:
                 counts.decided += 1
 
-        def failure(message: str) -> dict:
-            return self._json_fields({"eligible": None, "verdict": None, "areas": (), "candidates": (),
-                                      "version": "", "error": message}, extra)
-
         it = iter(reader)
         while True:
             try:
@@ -414,22 +556,25 @@ class CsvBatch:
                         continue
                     problem = self._structural(row, width, lines, reader.line_num)
                     if problem is not None:
-                        emit((row + [""] * width)[:width], failure(problem))
+                        emit((row + [""] * width)[:width], self._json_fields(self._failure(problem), extra))
                         continue
-                    key = getter(row)
-                    out = memo.get(key)
-                    if out is None:
-                        if len(memo) >= MEMO_LIMIT:
-                            memo.clear()
-                        out = memo[key] = self._json_fields(self._decide(*unpack(key)), extra)
-                    emit(row, out)
+                    emit(row, decide(row))
                 break
             except csv.Error as exc:
                 while lines.bad and lines.bad[0] <= reader.line_num:
                     lines.bad.popleft()
-                emit([""] * width, failure(f"the row is not valid CSV: {exc}"))
+                emit([""] * width, self._json_fields(self._failure(f"the row is not valid CSV: {exc}"), extra))
         sink.flush()
         return counts
+
+
+class _Invalid:
+    """A raw industry that is not a NAICS Canada 2017 code, and why."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
 
 
 def text_sink(binary: BinaryIO) -> TextIO:

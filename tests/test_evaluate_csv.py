@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from sc_policy.cli import main
 
-from conftest import POLICY, VERSION, version_dir
+from conftest import VERSION, version_dir
 
 
 def evaluate(args, data: bytes):

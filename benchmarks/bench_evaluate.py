@@ -1,0 +1,194 @@
+"""Benchmark `sc-policy evaluate` and `sc-policy explain`, as ratios measured in one run on one machine.
+
+    python benchmarks/bench_evaluate.py              # 1,000,000 rows (about a minute)
+    python benchmarks/bench_evaluate.py --rows 100000
+
+What it measures (each command in its own process, wall time; medians of --repeat runs):
+
+* evaluate over a generated caseload CSV (case_id, noc, industry: every NOC 2016 unit
+  group, 30 % without industry, the rest any NAICS Canada 2017 code, 1 % bad codes),
+  against the practical limit: a plain Python pass that reads the same CSV with
+  csv.reader and writes it back with csv.writer and one added column. Target: at least 0.5x.
+* per-row direct rule-engine evaluation (Evaluator.decide_direct on --sample rows, in
+  process), against evaluate's rows per second. Target: at least 100x.
+* explain from a cold cache (an empty cache folder) and a warm one, against
+  `python -c "import click, yaml"`. Target: warm at most 2x.
+* peak resident memory of evaluate (getrusage of the child) at --rows/10, /2 and --rows
+  rows. Target: the same within noise.
+
+Wall time suffers when other work shares the machine; the CPU time of each process
+(user + system, from getrusage) is printed beside it and decides "met".
+
+The cache lives in a temporary folder, never the user's. Nothing here is a test: no
+threshold fails anything; the table says which targets were met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+PLAIN_PASS = r"""
+import csv, sys
+with open(sys.argv[1], newline="", encoding="utf-8") as f, open(sys.argv[2], "w", newline="", encoding="utf-8") as g:
+    r = csv.reader(f)
+    w = csv.writer(g, lineterminator="\n")
+    w.writerow(next(r) + ["added"])
+    for row in r:
+        row.append("x")
+        w.writerow(row)
+"""
+
+MEASURE = r"""
+import resource, subprocess, sys, time
+t = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - t
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(code, wall, r.ru_utime + r.ru_stime, r.ru_maxrss)
+"""
+
+
+def sc_policy() -> list:
+    exe = shutil.which("sc-policy") or os.path.join(os.path.dirname(sys.executable), "sc-policy")
+    return [exe] if os.path.exists(exe) else [sys.executable, "-m", "sc_policy.cli"]
+
+
+def generate(path: Path, rows: int, seed: int = 8) -> None:
+    from sc_policy.refdata import reference_data
+    rd = reference_data()
+    nocs = sorted(rd.noc2016)
+    naics = list(rd.naics2017_codes)
+    rnd = random.Random(seed)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["case_id", "noc", "industry"])
+        for i in range(rows):
+            r = rnd.random()
+            noc = rnd.choice(nocs) if r > 0.005 else "21A4"
+            industry = "" if r < 0.3 else rnd.choice(naics) if r < 0.995 else "5132"
+            w.writerow([f"C{i:08d}", noc, industry])
+
+
+def measure(cmd, env, repeat=1):
+    """(wall seconds, CPU seconds, peak RSS in MB) of a command in its own process; medians over runs."""
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", MEASURE, *cmd], env=env, capture_output=True, text=True).stdout
+        _, wall, cpu, rss = out.split()
+        runs.append((float(wall), float(cpu), int(rss) / 1024))  # Linux reports KiB
+    return tuple(statistics.median(r[i] for r in runs) for i in range(3))
+
+
+def direct_per_row(sample_path: Path, sample: int) -> float:
+    """CPU seconds per row of direct rule-engine evaluation (codes checked, every clause evaluated)."""
+    from sc_policy.api import Workspace
+    from sc_policy.errors import InputError
+    from sc_policy.inputs import parse_industry, parse_noc
+    ws = Workspace(cache=False)
+    ev = ws.open().evaluator
+    with open(sample_path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))[1:sample + 1]
+    t = time.process_time()
+    for _, noc, industry in rows:
+        try:
+            parsed = parse_noc(noc, ws.refdata)
+            naics = parse_industry(industry, ws.refdata)
+        except InputError:
+            continue
+        for c in parsed.candidates:
+            ev.decide_direct(c, naics).in_scope
+    return (time.process_time() - t) / len(rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=1_000_000, help="rows of the large caseload (default 1,000,000)")
+    ap.add_argument("--sample", type=int, default=2000, help="rows evaluated directly with rule-engine")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement (median)")
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="sc-policy-bench-"))
+    env = dict(os.environ, SC_POLICY_CACHE_DIR=str(work / "cache"))
+    env.pop("SC_POLICY_NO_CACHE", None)
+    cli = sc_policy()
+    try:
+        sizes = sorted({max(1, args.rows // 10), max(1, args.rows // 2), args.rows})
+        files = {}
+        for n in sizes:
+            files[n] = work / f"cases-{n}.csv"
+            generate(files[n], n)
+        big = files[args.rows]
+        subprocess.run(cli + ["explain", "2174"], env=env, stdout=subprocess.DEVNULL, check=True)  # warm the cache
+
+        plain = measure([sys.executable, "-c", PLAIN_PASS, str(big), str(work / "plain.csv")], env, args.repeat)
+        evaluate = measure(cli + ["evaluate", str(big), "--output", str(work / "out.csv")], env, args.repeat)
+        generate(work / "header.csv", 0)
+        startup = measure(cli + ["evaluate", str(work / "header.csv"), "--output", str(work / "o0.csv")], env,
+                          args.repeat)
+        per_row = direct_per_row(big, args.sample)
+        direct_total = per_row * args.rows
+
+        explain = ["explain", "2174", "--industry", "541514"]
+        cold = []
+        for i in range(args.repeat):
+            cold.append(measure(cli + explain, dict(env, SC_POLICY_CACHE_DIR=str(work / f"cold-{i}"))))
+        cold_t = tuple(statistics.median(c[i] for c in cold) for i in range(3))
+        warm_t = measure(cli + explain, env, args.repeat)
+        base_t = measure([sys.executable, "-c", "import click, yaml"], env, args.repeat)
+        base_cpu_python = measure([sys.executable, "-c", "pass"], env, args.repeat)[1]
+        rss = {n: measure(cli + ["evaluate", str(files[n]), "--output", str(work / f"m{n}.csv")], env)[2]
+               for n in sizes}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    def row(name, value="", ratio="", target="", met=""):
+        print(f"{name:<50} {value:>22} {ratio:>14} {target:>7} {met:>4}")
+
+    def times(m):
+        return f"{m[0]:.2f} s ({m[1]:.2f} cpu)"
+
+    def ratio(a, b):
+        return f"{a:.2f}x ({b:.2f} cpu)"
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"sc-policy benchmark: {args.rows:,} rows, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+          f"load average {load:.2f}; wall time (CPU time of the process), medians of {args.repeat}")
+    row("measure", "value", "ratio", "target", "met")
+    row(f"evaluate {args.rows:,} rows, warm cache", times(evaluate))
+    row("  of which start-up (evaluate a header alone)", times(startup))
+    row("plain csv read + write with one column", times(plain))
+    speed, speed_cpu = plain[0] / evaluate[0], plain[1] / evaluate[1]
+    row("  evaluate speed / plain pass speed", "", ratio(speed, speed_cpu), ">=0.5x",
+        "yes" if speed_cpu >= 0.5 else "NO")
+    rows_only = (plain[1] - base_cpu_python) / max(evaluate[1] - startup[1], 1e-9)
+    row("  the same, start-ups left out", "", f"({rows_only:.2f} cpu)", "", "")
+    row(f"direct rule-engine per row (sample of {args.sample:,})", f"{per_row * 1e6:.0f} us cpu")
+    row(f"  evaluate speed / direct ({direct_total:.0f} s est.)", "",
+        ratio(direct_total / evaluate[0], direct_total / evaluate[1]), ">=100x",
+        "yes" if direct_total / evaluate[1] >= 100 else "NO")
+    row("explain, cold cache", times(cold_t))
+    row("explain, warm cache", times(warm_t))
+    row("python -c 'import click, yaml'", times(base_t))
+    row("  warm explain / baseline", "", ratio(warm_t[0] / base_t[0], warm_t[1] / base_t[1]), "<=2x",
+        "yes" if warm_t[1] / base_t[1] <= 2 else "NO")
+    for n in sizes:
+        row(f"peak RSS, evaluate {n:,} rows", f"{rss[n]:.1f} MB")
+    growth = rss[args.rows] / rss[sizes[0]]
+    row(f"  peak RSS {args.rows:,} / {sizes[0]:,} rows", "", f"{growth:.2f}x", "~1x", "yes" if growth <= 1.2 else "NO")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE.parent))
+    main()
