@@ -8,7 +8,6 @@ import sys
 
 import click
 
-from ..batch import CsvBatch, VersionChooser, text_sink
 from ..errors import InputError, ScPolicyError
 from .base import main, parse_date, policies_option, version_options
 from .table import binary_stdout, no_cache_option, workspace
@@ -55,6 +54,7 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
     verdict, candidates for NOC 2021 codes). Exit 0 when every row was decided, 1 when some rows
     have errors, 2 when the input cannot be read.
     """
+    from ..batch import CsvBatch, VersionChooser, text_sink  # imported by this command alone
     if sum(x is not None for x in (version, on, date_column)) > 1:
         raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
     ws = workspace(policies, no_cache)

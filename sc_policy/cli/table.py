@@ -9,7 +9,6 @@ import sys
 import click
 
 from ..api import Workspace
-from ..batch import text_sink
 from ..errors import ScPolicyError
 from .base import main, parse_date, policies_option, version_options
 
@@ -50,6 +49,7 @@ def table(version, on, fmt, classes, no_cache, policies):
     """
     if version and on:
         raise ScPolicyError("give --version or --on, not both", code="bad-input")
+    from ..batch import text_sink  # only this command needs it
     ws = workspace(policies, no_cache)
     opened = ws.open(version, parse_date(on))
     t = opened.table
