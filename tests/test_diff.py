@@ -174,6 +174,31 @@ def test_diff_refuses_a_version_with_errors(tree_copy):
     assert "skill-level-limit" in result.output and "phase-2" in result.output
 
 
+def test_each_decision_bearing_edit_shows_in_the_impact(tmp_path):
+    root = tmp_path / "policies"
+    shutil.copytree(shipped_policies(), root)
+    folder = draft(root)
+
+    def change(d):
+        d["occupations"] = [o for o in d["occupations"] if o.get("code") != "5224"]  # dropped
+        next(o for o in d["occupations"] if o.get("code") == "2175")["level"] = "B"  # re-levelled
+        d["industries"]["exclude"] = []  # the 3345 exclusion removed
+    edit_yaml(folder / "areas" / "ict.yaml", change)
+    result = diff_versions(evaluator(root, VERSION), evaluator(root, "phase-2"))
+    kinds = {(c.kind, c.get("noc") or c.get("naics")) for c in result.changes}
+    assert {("occupation_removed", "5224"), ("occupation_relevelled", "2175"),
+            ("naics_exclude_removed", "3345")} <= kinds
+    rows = {(r.noc, r.industry): r for r in result.impact.rows}
+    assert (rows[("5224", None)].before, rows[("5224", None)].after) == (("ict",), ())
+    assert (rows[("2175", None)].before, rows[("2175", None)].after) == (("ict",), ())
+    assert rows[("2175", None)].change == "no_longer_eligible"
+    navigational = next(i for i in result.impact.industries if "334511" in i.codes)
+    assert set(navigational.codes) == {c for c in NAICS if c.startswith("3345")}
+    row = rows[("2174", navigational.code)]
+    assert "ict" in row.after and "ict" not in row.before and row.change == "areas_changed"
+    assert row.industry_class == "within 3345"
+
+
 # -- a clause reading both occupation and industry -----------------------------------------------------------
 
 def test_clause_reading_occupation_and_industry_is_exact_per_code(tmp_path):
