@@ -212,7 +212,8 @@ OPTIONS = ["--policies", "--version", "--on", "--format", "--industry", "--noc-v
            "-h", "--", "-x", "--nope"]
 WORDS = ["2174", "21233", "9999", "0213", "21A4", "", " ", "541514", "3345", "1", "2016", "2021", "phase-1",
          "phase-9", "2021-04-01", "1999-01-01", "2099-12-31", "soon", "text", "json", "csv", "jsonl", "markdown",
-         "out.csv", "-", "é", "\x00", "../", "/nonexistent"]
+         "out.csv", "-", "é", "../", "/nonexistent"]
+# No NUL: a real command line cannot carry one (and click's own Path type raises ValueError on it).
 
 
 @st.composite
@@ -221,7 +222,8 @@ def command_lines(draw, trees):
     parts = [head]
     for _ in range(draw(st.integers(0, 7))):
         parts.append(draw(st.one_of(st.sampled_from(OPTIONS), st.sampled_from(WORDS),
-                                    st.text(max_size=8).filter(lambda t: t not in ("serve", "freeze", "new-version")))))
+                                    st.text(st.characters(exclude_characters="\x00"), max_size=8)
+                                    .filter(lambda t: t not in ("serve", "freeze", "new-version")))))
     if draw(st.booleans()):  # most runs point at a scratch tree, some at a broken one
         parts += ["--policies", str(draw(st.sampled_from(trees)))]
     return parts
