@@ -256,8 +256,6 @@ def test_no_read_only_command_writes_into_the_tree(tree_copy, tmp_path):
     before = snapshot(tree_copy)
     ran = 0
     for args in READ_ONLY:
-        if args[0] not in main.commands:
-            continue
         result = cli(*args, "--policies", str(tree_copy))
         assert result.exit_code in (0, 1, 2), (args, result.output)
         ran += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import sys
 from typing import Optional
 
@@ -13,8 +14,33 @@ from ..errors import ScPolicyError
 __all__ = ["main", "policies_option", "format_option", "version_options", "fail", "parse_date", "Group"]
 
 
+COMMANDS = {
+    "explain": "explain:explain",
+    "versions": "explain:versions",
+    "check": "check:check",
+    "test": "test:test_command",
+    "new-version": "versions:new_version",
+    "freeze": "versions:freeze",
+    "diff": "diff:diff",
+    "evaluate": "evaluate:evaluate",
+    "table": "table:table",
+    "serve": "serve:serve",
+}
+"""Command name -> ``module:function`` in this package, imported when the command is used."""
+
+
 class Group(click.Group):
-    """A click group that turns every ScPolicyError into one line on stderr and its exit status."""
+    """The ``sc-policy`` group: commands loaded on first use (click's lazy-loading pattern), and
+    every ScPolicyError turned into one line on stderr with its exit status."""
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx, name):
+        if name in COMMANDS and name not in self.commands:
+            module, attr = COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(f"{__package__}.{module}"), attr), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx):
         try:
@@ -36,9 +62,11 @@ def fail(message: str, exit_code: int = 2):
 def main():
     """Ontario's Second Career Fast Track training-eligibility policy, as code.
 
-    Ask whether training for an occupation is in scope and why (explain), list
-    the policy versions (versions). Every command reads the shipped policy tree
-    unless --policies DIR or $SC_POLICY_PATH names another.
+    Ask whether training for an occupation is in scope and why (explain); check,
+    test, version, freeze and diff the rule files; decide whole caseloads
+    (evaluate, table); serve decisions over HTTP (serve). Every command reads the
+    policy tree shipped with sc-policy unless --policies DIR or $SC_POLICY_PATH
+    names another.
     """
 
 

@@ -8,10 +8,10 @@ import click
 
 from ..check import check_tree, has_errors
 from ..render import dumps
-from .base import format_option, main, policies_option
+from .base import format_option, policies_option
 
 
-@main.command()
+@click.command()
 @click.argument("versions", nargs=-1, metavar="[VERSION ...]")
 @click.option("--source", "source", type=click.Path(dir_okay=False, path_type=str), metavar="FILE",
               help="The policy's text to check every quote against (default: each manifest's source document).")

@@ -8,7 +8,7 @@ from ..api import Workspace
 from ..diff import diff_versions
 from ..diff_render import diff_json, diff_markdown, diff_text
 from ..errors import ScPolicyError, UnknownVersionError
-from .base import format_option, main, parse_date, policies_option
+from .base import format_option, parse_date, policies_option
 
 
 def _open(ws: Workspace, name: str):
@@ -25,7 +25,7 @@ def _open(ws: Workspace, name: str):
         return ws.open(None, day)
 
 
-@main.command()
+@click.command()
 @click.argument("old")
 @click.argument("new")
 @click.option("--impact/--no-impact", default=True, show_default=True,

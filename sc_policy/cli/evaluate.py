@@ -9,7 +9,7 @@ import sys
 import click
 
 from ..errors import InputError, ScPolicyError
-from .base import main, parse_date, policies_option, version_options
+from .base import parse_date, policies_option, version_options
 from .table import binary_stdout, no_cache_option, workspace
 
 PROGRESS_BYTES = 8 << 20
@@ -34,7 +34,7 @@ def _size(stream) -> int:
     return st.st_size if stat.S_ISREG(st.st_mode) else 0
 
 
-@main.command()
+@click.command()
 @click.argument("input_path", metavar="[INPUT|-]", default="-", required=False)
 @click.option("--output", "-o", "output", metavar="FILE|-", default="-", show_default=True,
               help="Where to write the decisions.")

@@ -7,10 +7,10 @@ import click
 from ..api import Workspace
 from ..errors import ScPolicyError
 from ..render import answer_json, answer_text, dumps, versions_text
-from .base import format_option, main, parse_date, policies_option, version_options
+from .base import format_option, parse_date, policies_option, version_options
 
 
-@main.command()
+@click.command()
 @click.argument("noc")
 @click.option("--industry", metavar="NAICS", help="The employer's NAICS Canada 2017 code (2 to 6 digits).")
 @click.option("--noc-version", type=click.Choice(["2016", "2021"]), default="2016", show_default=True,
@@ -31,7 +31,7 @@ def explain(noc, industry, noc_version, version, on, fmt, policies):
         click.echo(answer_text(answer, opened.version, ws.refdata), nl=False)
 
 
-@main.command()
+@click.command()
 @format_option("text", "json")
 @policies_option
 def versions(fmt, policies):

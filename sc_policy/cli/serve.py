@@ -9,7 +9,7 @@ import click
 
 from ..api import Workspace
 from ..errors import PolicyInvalidError, ScPolicyError
-from .base import main, policies_option
+from .base import policies_option
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -24,7 +24,7 @@ def _check_port_free(host: str, port: int) -> None:
                             code="bad-input") from None
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,

@@ -10,7 +10,7 @@ import click
 
 from ..api import Workspace
 from ..errors import ScPolicyError
-from .base import main, parse_date, policies_option, version_options
+from .base import parse_date, policies_option, version_options
 
 __all__ = ["no_cache_option", "TABLE_COLUMNS", "CLASS_COLUMNS"]
 
@@ -34,7 +34,7 @@ def workspace(policies, no_cache: bool) -> Workspace:
     return Workspace(policies, cache=not no_cache)
 
 
-@main.command()
+@click.command()
 @version_options
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True,
               help="Output format.")

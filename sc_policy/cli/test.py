@@ -10,12 +10,12 @@ import click
 from ..api import Workspace
 from ..render import dumps
 from ..testcases import OUTCOMES, VersionReport, report
-from .base import format_option, main, policies_option
+from .base import format_option, policies_option
 
 _HEAD = {"pass": "pass", "fail": "fail", "not_applicable": "n/a"}
 
 
-@main.command("test")
+@click.command("test")
 @click.argument("versions", nargs=-1, metavar="[VERSION]...")
 @policies_option
 @format_option("text", "json")

@@ -7,10 +7,10 @@ import click
 from ..tree import PolicyTree, resolve_root
 from ..versions import freeze as freeze_version
 from ..versions import new_version as make_new_version
-from .base import main, parse_date, policies_option
+from .base import parse_date, policies_option
 
 
-@main.command("new-version")
+@click.command("new-version")
 @click.argument("from_id", metavar="FROM")
 @click.argument("new_id", metavar="NEW_ID")
 @click.option("--effective-from", "effective_from", metavar="YYYY-MM-DD",
@@ -29,7 +29,7 @@ def new_version(from_id, new_id, effective_from, title, policies):
                f"and `sc-policy freeze {ref.id}`.")
 
 
-@main.command()
+@click.command()
 @click.argument("version_id", metavar="ID")
 @policies_option
 def freeze(version_id, policies):
