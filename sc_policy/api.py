@@ -100,6 +100,7 @@ class Workspace:
             self._open[key] = opened
             return opened
         from .check import check_version, has_errors
+        from .lifecycle import hash_findings
         from .compile import compile_version
         from .table import build_table
         loaded = self.tree.load(ref)
@@ -108,7 +109,10 @@ class Workspace:
         compiled, problems = compile_version(loaded.version)
         if compiled is None:
             raise invalid(problems, f"version {ref.id}")
-        findings = check_version(loaded, self.root, refdata=self.refdata, compiled=compiled)
+        # A frozen version whose content changed is refused here too, not only by `check`:
+        # its decisions would no longer be those of the version that was put in force.
+        findings = check_version(loaded, self.root, refdata=self.refdata, compiled=compiled,
+                                 extra=hash_findings(loaded.version))
         if has_errors(findings):
             raise invalid(findings, f"version {ref.id}")
         table = build_table(Evaluator(compiled, self.refdata))

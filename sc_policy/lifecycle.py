@@ -19,7 +19,7 @@ from .model import Clause, Manifest, Version
 from .source import Span
 from .tree import LoadedVersion
 
-__all__ = ["lifecycle_findings", "clause_content_changed", "period_text"]
+__all__ = ["lifecycle_findings", "clause_content_changed", "period_text", "hash_findings"]
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -46,7 +46,7 @@ def _overlap(a: Manifest, b: Manifest) -> bool:
     return a.effective_from <= b_end and b.effective_from <= a_end
 
 
-def _hash_findings(v: Version) -> List[Finding]:
+def hash_findings(v: Version) -> List[Finding]:
     m = v.manifest
     if m.status != "draft" and m.sha256 and m.sha256 != v.content_hash:
         return [Finding(m.span, "error", "hash-mismatch",
@@ -153,7 +153,7 @@ def lifecycle_findings(loaded: Sequence[LoadedVersion]) -> List[Finding]:
         v = lv.version
         if v is None:
             continue
-        findings.extend(_hash_findings(v))
+        findings.extend(hash_findings(v))
         by_policy.setdefault(v.policy, []).append(v)
     for policy in sorted(by_policy):
         versions = by_policy[policy]

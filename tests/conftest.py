@@ -46,11 +46,25 @@ def opened(ws):
 
 
 @pytest.fixture()
-def tree_copy(tmp_path) -> Path:
-    """A fresh copy of the shipped policy tree that a test may edit."""
+def shipped_copy(tmp_path) -> Path:
+    """A byte-for-byte copy of the shipped policy tree (its versions frozen, as shipped)."""
     dest = tmp_path / "policies"
     shutil.copytree(shipped_policies(), dest)
     return dest
+
+
+@pytest.fixture()
+def tree_copy(shipped_copy) -> Path:
+    """A copy of the shipped tree that a test may edit, as an analyst edits a working copy.
+
+    The shipped version is frozen, so any edit to it would (rightly) be reported as a
+    ``hash-mismatch``; the copy drops the recorded hashes so that each test sees only the
+    findings its own edit causes. Tests of freezing and tampering freeze their copy first.
+    """
+    for manifest in shipped_copy.rglob("version.yaml"):
+        lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
+        manifest.write_text("".join(l for l in lines if not l.startswith("sha256:")), encoding="utf-8")
+    return shipped_copy
 
 
 def version_dir(root: Path) -> Path:

@@ -258,3 +258,14 @@ def test_set_manifest_fields_quotes_and_round_trips():
     assert out.startswith("# keep me\n")
     assert out.index("effective_to") == out.index("effective_from") + len("effective_from: 2021-04-01\n")
     assert set_manifest_fields(out, {"sha256": None}).count("sha256") == 0
+
+
+def test_the_shipped_version_is_frozen_and_tampering_with_it_is_caught(shipped_copy):
+    shipped = loaded(shipped_copy, VERSION).version
+    assert shipped.manifest.status == "in-force"
+    assert shipped.manifest.sha256 == shipped.content_hash
+    assert errors(shipped_copy) == []
+    edit_clause(shipped_copy, VERSION, "skill-level-limit", title="The skill level is A, B or C")
+    assert [f.check for f in errors(shipped_copy)] == ["hash-mismatch"]
+    result = run("explain", "2174", "--policies", shipped_copy)
+    assert result.exit_code == 2 and "hash-mismatch" in result.output
