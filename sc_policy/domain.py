@@ -31,7 +31,7 @@ def industry_signature(evaluators: Sequence[Evaluator], code: str) -> Tuple[str,
     out = []
     for ev in evaluators:
         ind = industry_facts(code, ev.refdata)
-        for area, a_facts, clauses in ev._areas:
+        for area, a_facts, clauses in ev.area_clauses:
             for cc in clauses:
                 if "industry" in cc.families and "occupation" not in cc.families:
                     out.append(ev.outcome(cc, {**a_facts, **ind}))

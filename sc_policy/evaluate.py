@@ -143,7 +143,7 @@ class Evaluator:
         return self._compiled
 
     @functools.cached_property
-    def _areas(self) -> Tuple[Tuple[object, Dict[str, object], Tuple["CompiledClause", ...]], ...]:
+    def area_clauses(self) -> Tuple[Tuple[object, Dict[str, object], Tuple["CompiledClause", ...]], ...]:
         """(area, area facts, compiled clauses that apply to it) for each area, in area order."""
         return tuple((area, a_facts, self.compiled.for_area(area.id)) for area, a_facts in self._area_facts)
 
@@ -167,7 +167,7 @@ class Evaluator:
 
     def decide_direct(self, noc: str, industry: Optional[str] = None) -> Decision:
         """Decide by evaluating every clause expression with rule-engine (the table's reference)."""
-        areas = self._areas
+        areas = self.area_clauses
         return self._decision(noc, industry, lambda k, facts: tuple(
             (cc.clause, self.outcome(cc, facts)) for cc in areas[k][2]))
 

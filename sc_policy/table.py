@@ -205,7 +205,7 @@ def build_table(evaluator: "Evaluator") -> DecisionTable:
 
     plan = []  # per area: (a_facts, occupation facts per unit group, [(cc, kind, mixed or None)])
     mixed: List[_Mixed] = []
-    for area, a_facts, clauses in evaluator._areas:
+    for area, a_facts, clauses in evaluator.area_clauses:
         occ = [occupation_facts(n, area, refdata) for n in nocs]
         entries = []
         for cc in clauses:
