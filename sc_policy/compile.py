@@ -10,6 +10,7 @@ specification (``{noc.__class__}`` is refused).
 
 from __future__ import annotations
 
+import difflib
 import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Tuple
@@ -44,7 +45,8 @@ def _context(reads: set) -> "rule_engine.Context":
     def resolve(name: str):
         reads.add(name)
         if name not in types:
-            raise rule_engine.SymbolResolutionError(name)
+            close = difflib.get_close_matches(name, list(types), n=1)
+            raise rule_engine.SymbolResolutionError(name, suggestion=close[0] if close else None)
         return types[name]
 
     return rule_engine.Context(type_resolver=resolve, default_timezone="UTC")

@@ -34,6 +34,7 @@ FACTS: Mapping[str, FactSpec] = {f.name: f for f in (
     FactSpec("noc_level", "string", "occupation", "its skill level derived from the code: 0, A, B, C or D"),
     FactSpec("listed_title", "string", "occupation", "the title the area's list publishes for it, or empty"),
     FactSpec("listed_level", "string", "occupation", "the level the area's list declares for it, or empty"),
+    FactSpec("listed_line", "string", "occupation", "the source line where the area's list publishes it, or empty"),
     FactSpec("industry_given", "boolean", "industry", "whether the caller named the employer's industry"),
     FactSpec("industry", "string", "industry", "the NAICS Canada 2017 code, or empty"),
     FactSpec("industry_title", "string", "industry", "its official title, or empty"),
@@ -72,6 +73,7 @@ def occupation_facts(noc: str, area: Area, refdata: ReferenceData) -> Dict[str, 
         "noc_level": skill_level(noc),
         "listed_title": entry.title if entry else "",
         "listed_level": entry.level if entry else "",
+        "listed_line": str(entry.source[0].line) if entry and entry.source else "",
     }
 
 

@@ -73,5 +73,7 @@ def parse_industry(text: object, refdata: ReferenceData) -> Optional[str]:
                          hint=f"it is {later.title!r} in NAICS Canada 2022, but the policy is written in "
                               f"NAICS Canada 2017")
     near = refdata.nearest_naics(code)
+    us = ("six-digit codes differ between the US and Canadian NAICS; "
+          if len(code) == 6 and code[:5] in refdata.naics2017 else "")
     raise InputError(f"NAICS code {code} is not in NAICS Canada 2017",
-                     hint="nearest: " + "; ".join(f"{c} {refdata.naics2017[c].title}" for c in near))
+                     hint=us + "nearest: " + "; ".join(f"{c} {refdata.naics2017[c].title}" for c in near))

@@ -141,7 +141,7 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
     if answer.verdict == "indeterminate":
         detail = "the NOC 2016 candidates disagree: " + "; ".join(
             f"{d.noc} {'eligible' if d.eligible else 'not eligible'}" for d in answer.candidates) + \
-            ". Pick the candidate that matches the case."
+            ". Pick the candidate that matches the case"
     elif answer.eligible:
         areas = sorted({a.title for d in answer.candidates for a in d.areas if a.in_scope})
         detail = "in scope under " + ", ".join(areas)
@@ -173,13 +173,22 @@ def version_to_dict(version: Version) -> dict:
 
 
 def versions_text(rows: Iterable[dict]) -> str:
+    """One entry per version: id, status, period (assumed dates marked), title and content hash."""
     lines = []
     for r in rows:
-        to = r["effective_to"] or "open"
-        assumed = " (dates assumed by the analyst)" if r.get("assumptions") else ""
-        lines.append(f"{r['policy']} {r['id']:<12} {r['status']:<11} {r['effective_from']} to {to}{assumed}  {r['title']}")
+        assumed = r.get("assumptions") or {}
+
+        def date(field):
+            value = r.get(field) or "open"
+            return f"{value} (assumed)" if field in assumed else value
+
+        lines += _wrap(f"{r['policy']} {r['id']} ({r['status']}): in force {date('effective_from')} to "
+                       f"{date('effective_to')}. {r['title']}", "    ", "")
+        if r.get("content_hash"):
+            frozen = "frozen" if r.get("frozen") else "not frozen"
+            lines.append(f"    sha256 {r['content_hash']} ({frozen})")
         if r.get("problem"):
-            lines.append(f"    {r['problem']}")
-        for field, text in sorted((r.get("assumptions") or {}).items()):
+            lines += _wrap(r["problem"], "    ")
+        for field, text in sorted(assumed.items()):
             lines += _wrap(f"{field} is an assumption: {text}", "      ", "    ")
     return "\n".join(lines) + "\n"

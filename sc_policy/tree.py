@@ -240,7 +240,7 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
     if not in_force:
         what = f"on {when.isoformat()}" if on else "today"
         raise UnknownVersionError(f"no version of the policy is in force {what}",
-                                  hint="see `sc-policy versions`; name one with --version")
+                                  hint="`sc-policy versions` lists the versions and their dates")
     return max(in_force, key=lambda pair: (pair[0], pair[1].id))[1]
 
 

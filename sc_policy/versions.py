@@ -25,12 +25,15 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
+from .check import check_version
 from .compile import compile_version
 from .errors import Finding, InputError, PolicyInvalidError, ScPolicyError
+from .evaluate import Evaluator
 from .lifecycle import lifecycle_findings
 from .loader import load_document, parse_document
 from .model import Version
 from .source import Span
+from .testcases import run_cases
 from .tree import LoadedVersion, PolicyTree, VersionRef, select_version
 
 __all__ = ["new_version", "freeze", "FreezeResult", "write_atomic", "set_manifest_fields"]
@@ -214,6 +217,21 @@ def _require_valid(loaded: LoadedVersion) -> Version:
     return loaded.version
 
 
+def _require_checked_and_tested(loaded: LoadedVersion, root: Path) -> None:
+    """Refuse a version that `sc-policy check` finds errors in, or whose own test cases fail:
+    what is put in force must be what the analyst checked and tested."""
+    compiled, _ = compile_version(loaded.version)
+    findings = [f for f in check_version(loaded, root, compiled=compiled) if f.severity == "error"]
+    if findings:
+        raise _invalid(findings, loaded.ref.id)
+    failing = [r for r in run_cases(Evaluator(compiled)) if not r.passed]
+    if failing:
+        more = f" (and {len(failing) - 1} more failing cases)" if len(failing) > 1 else ""
+        raise PolicyInvalidError(f"cannot freeze {loaded.ref.id}: its own test cases fail: "
+                                 f"{failing[0].line()}{more}; run `sc-policy test {loaded.ref.id}`",
+                                 failing[0].case.span)
+
+
 def _invalid(findings: List[Finding], version_id: str) -> PolicyInvalidError:
     first = findings[0]
     more = f" (and {len(findings) - 1} more; run `sc-policy check`)" if len(findings) > 1 else ""
@@ -229,8 +247,9 @@ def freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
     """Record the version's content hash and status, and close the period of the version it supersedes.
 
     Refuses (exit 2) a version with errors, a frozen version whose content has
-    changed, and any freeze after which the versions' periods would overlap or
-    leave a gap, or a changed clause would keep its version number.
+    changed, any freeze after which the versions' periods would overlap or leave
+    a gap, or a changed clause would keep its version number, and a version that
+    `sc-policy check` finds errors in or whose own test cases fail.
     """
     ref = select_version(tree, version_id)
     siblings = [r for r in tree.refs() if r.policy == ref.policy]
@@ -273,6 +292,8 @@ def freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
                 if f.severity == "error" and any(_located_in(f, v) for v in involved)]
     if blocking:
         raise _invalid(blocking, m.id)
+    if not already:
+        _require_checked_and_tested(loaded[ref.id], tree.root)
     for path, fields in updates:
         text = path.read_text(encoding="utf-8")
         write_atomic(path, set_manifest_fields(text, fields, tree.display(path)))

@@ -42,6 +42,7 @@ def test_installed_cli_json(tmp_path):
     (["explain", "21A4"], "not four digits"),
     (["explain", "21232"], "--noc-version 2021"),
     (["explain", "2174", "--industry", "1"], "not 2 to 6 digits"),
+    (["explain", "2174", "--industry", "541510"], "differ between the US and Canadian NAICS; nearest: 541514"),
     (["explain", "2174", "--version", "phase-9"], "unknown version 'phase-9'"),
     (["explain", "2174", "--on", "1999-01-01"], "no version of the policy is in force on 1999-01-01"),
     (["explain", "2174", "--on", "soon"], "not a date"),
@@ -61,6 +62,7 @@ def test_invalid_tree_names_file_line_and_clause(tree_copy):
     assert result.returncode == 2
     line = result.stderr.strip()
     assert "clauses/occupation-listed.yaml:6:" in line and "'occupation-listed'" in line and "'nocc'" in line
+    assert "did you mean 'noc'?" in line
 
 
 def test_env_var_points_at_another_tree(tree_copy):
@@ -77,4 +79,6 @@ def test_versions_lists_status_and_assumed_dates():
     assert rows[0]["id"] == VERSION and rows[0]["status"] == "in-force"
     assert "effective_from" in rows[0]["assumptions"]
     text = CliRunner().invoke(main, ["versions"]).output
-    assert "assumption" in text
+    assert "2021-04-01 (assumed) to open" in text and "effective_from is an assumption" in text
+    assert f"sha256 {rows[0]['content_hash']} (frozen)" in text
+    assert max(len(line) for line in text.splitlines()) <= 100

@@ -151,3 +151,18 @@ def test_noc_2021_candidates(ws):
     assert [d.noc for d in answer.candidates] == ["2174"] and answer.verdict == "eligible"
     data = answer_to_dict(answer)
     assert data["noc_version"] == "2021" and data["candidates"][0]["noc"] == "2174"
+
+
+def test_reasons_cite_the_line_that_lists_the_occupation(ws):
+    decision = ws.explain("9461", version=VERSION).candidates[0]
+    manufacturing = next(a for a in decision.areas if a.area == "manufacturing")
+    listed = next(c for c in manufacturing.clauses if c.clause == "occupation-listed")
+    assert "line 151 of the source publishes it as" in listed.reason
+
+
+def test_indeterminate_text_ends_its_sentence_once(ws, opened):
+    from sc_policy.render import answer_text
+    answer = ws.explain("21233", noc_version="2021", version=VERSION)
+    assert answer.verdict == "indeterminate"
+    text = " ".join(answer_text(answer, opened.version).split())
+    assert "Pick the candidate that matches the case." in text and ".." not in text

@@ -54,6 +54,12 @@ def add_occupation(root: Path, version_id: str = "phase-2"):
     data["occupations"].append({"code": "2241", "level": "B", "source": data["source"],
                                 "title": "Electrical and electronics engineering technologists and technicians"})
     path.write_text(yaml.dump(data, Dumper=_NoAliases, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    # ... and, as an analyst must, the version's own test case for 2241 (now in scope under ICT too).
+    cases = root / POLICY / version_id / "tests" / "listed-occupations.yaml"
+    text = cases.read_text(encoding="utf-8")
+    old = "  noc: '2241'\n  expect:\n    eligible: true\n    areas: [life-sciences, manufacturing]\n"
+    assert old in text
+    cases.write_text(text.replace(old, old.replace("[life-sciences", "[ict, life-sciences")), encoding="utf-8")
 
 
 def edit_clause(root: Path, version_id: str, clause: str, **fields):
@@ -198,7 +204,11 @@ def test_freeze_refuses_a_changed_clause_with_the_same_version(tree_copy):
     assert manifest(tree_copy, "phase-2")["status"] == "draft"
     edit_clause(tree_copy, "phase-2", "phase-1-manufacturing", version=2)
     assert errors(tree_copy) == []
-    assert run("freeze", "phase-2", "--policies", tree_copy).exit_code == 0
+    # Checked now, but the copied Phase I cases expect 31 and 32 to count: freeze still refuses.
+    result = run("freeze", "phase-2", "--policies", tree_copy)
+    assert result.exit_code == 2
+    assert "its own test cases fail" in result.output and "sc-policy test phase-2" in result.output
+    assert manifest(tree_copy, "phase-2")["status"] == "draft"
 
 
 def test_freeze_refuses_a_version_with_errors(tree_copy):
@@ -269,3 +279,4 @@ def test_the_shipped_version_is_frozen_and_tampering_with_it_is_caught(shipped_c
     assert [f.check for f in errors(shipped_copy)] == ["hash-mismatch"]
     result = run("explain", "2174", "--policies", shipped_copy)
     assert result.exit_code == 2 and "hash-mismatch" in result.output
+

@@ -25,8 +25,8 @@ def new_version(from_id, new_id, effective_from, title, policies):
     assumed = " (an assumption; see its manifest)" if manifest.get("assumptions") else ""
     click.echo(f"Made draft version {ref.id} of policy {ref.policy} from {from_id} in {ref.folder}")
     click.echo(f"  effective from {manifest['effective_from'].isoformat()}{assumed}, supersedes {from_id}")
-    click.echo(f"Next: edit its rule files, then `sc-policy check`, `sc-policy diff {from_id} {ref.id}` "
-               f"and `sc-policy freeze {ref.id}`.")
+    click.echo(f"Next: edit its rule files and its test cases, then `sc-policy check`, `sc-policy test {ref.id}`, "
+               f"`sc-policy diff {from_id} {ref.id}` and `sc-policy freeze {ref.id}`.")
 
 
 @click.command()
