@@ -185,7 +185,7 @@ def _mistakes():
         return "clauses/noc-a-exception.yaml", "condition:"
 
     def template(v):
-        edit(v / "clauses/noc-a-exception.yaml", "{noc} is the NOC A", "{noc.__class__} is the NOC A")
+        edit(v / "clauses/noc-a-exception.yaml", "{noc} is a NOC A occupation that", "{noc.__class__} is a NOC A occupation that")
         return "clauses/noc-a-exception.yaml", "pass:"
 
     def unknown_area(v):
