@@ -42,11 +42,12 @@ from .tree import manifests
 
 __all__ = ["CsvBatch", "VersionChooser", "Counts", "COLUMNS", "COLUMNS_NOC2021", "MEMO_LIMIT", "BLOCK_BYTES"]
 
-COLUMNS = ("eligible", "areas", "version", "error")
+COLUMNS = ("eligible", "areas", "version", "error", "version_hash")
 """Added to every row: ``true``/``false`` (empty on error); the ids of the areas in scope,
-``;``-separated in area order; the version id that decided the row; a one-line error or empty."""
+``;``-separated in area order; the version id that decided the row; a one-line error or empty;
+and the content hash of the version that decided it (empty when no version decided it)."""
 
-COLUMNS_NOC2021 = ("eligible", "verdict", "areas", "candidates", "version", "error")
+COLUMNS_NOC2021 = ("eligible", "verdict", "areas", "candidates", "version", "error", "version_hash")
 """Added when the input has a ``noc_version`` column or ``--noc-version 2021`` is given:
 ``verdict`` is ``eligible``, ``not_eligible`` or ``indeterminate`` (the NOC 2016 candidates
 of a NOC 2021 code disagree); ``candidates`` lists each NOC 2016 candidate as
@@ -271,12 +272,13 @@ class CsvBatch:
         verdict = "indeterminate" if len(results) > 1 else "eligible" if results == {True} else "not_eligible"
         return {"eligible": results == {True}, "verdict": verdict,
                 "areas": decided[0][1] if len(decided) == 1 else (),
-                "candidates": tuple(decided), "version": opened.version.id, "error": ""}
+                "candidates": tuple(decided), "version": opened.version.id, "error": "",
+                "version_hash": opened.version.content_hash}
 
     @staticmethod
-    def _failure(message: str, version: str = "") -> dict:
+    def _failure(message: str, version: str = "", version_hash: str = "") -> dict:
         return {"eligible": None, "verdict": None, "areas": (), "candidates": (), "version": version,
-                "error": message}
+                "error": message, "version_hash": version_hash}
 
     def _decider(self, where: Dict[str, int], render: Callable[[dict], object]) -> Callable[[List[str]], object]:
         """A function from a well-formed row to its rendered output fields.
@@ -370,7 +372,7 @@ class CsvBatch:
                 value = list(value)
             elif name == "candidates":
                 value = [{"noc": c, "eligible": bool(a), "areas": list(a)} for c, a in value]
-            elif name in ("verdict", "version", "error"):
+            elif name in ("verdict", "version", "error", "version_hash"):
                 value = value or None
             out[name] = value
         return out
@@ -487,9 +489,9 @@ class CsvBatch:
             if out is None:
                 cands, ind = known[n], known[k]
                 if type(cands) is str:
-                    d = self._failure(cands, opened.version.id)
+                    d = self._failure(cands, opened.version.id, opened.version.content_hash)
                 elif ind[0] == "invalid":
-                    d = self._failure(ind[1], opened.version.id)
+                    d = self._failure(ind[1], opened.version.id, opened.version.content_hash)
                 else:
                     d = self._result(opened, cands, sample[ind[1]] if ind[0] == "class" else ind[1])
                 out = outputs[n * wide + k] = suffix(d)

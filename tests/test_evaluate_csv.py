@@ -26,12 +26,12 @@ def rows_of(text: str):
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_every_row_is_decided_with_pass_through_columns_in_order(ws):
+def test_every_row_is_decided_with_pass_through_columns_in_order(ws, opened):
     data = b"case_id,noc,industry,note\nA1,2174,541514,first\nA2,2173,,\"a, quoted\nnote\"\nA3,9461,3345,x\n"
     result = evaluate([], data)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "case_id,noc,industry,note,eligible,areas,version,error"
+    assert lines[0] == "case_id,noc,industry,note,eligible,areas,version,error,version_hash"
     rows = rows_of(result.stdout)
     assert [r["case_id"] for r in rows] == ["A1", "A2", "A3"]
     assert rows[1]["note"] == "a, quoted\nnote"  # passed through unchanged
@@ -40,6 +40,7 @@ def test_every_row_is_decided_with_pass_through_columns_in_order(ws):
         assert r["eligible"] == ("true" if answer.eligible else "false")
         assert r["areas"] == ";".join(answer.candidates[0].in_scope)
         assert r["version"] == VERSION and r["error"] == ""
+        assert r["version_hash"] == opened.version.content_hash
     assert rows[0]["areas"] == "ict" and rows[1]["eligible"] == "false"
 
 
@@ -112,12 +113,12 @@ def test_files_in_and_out(tmp_path):
     assert src.read_bytes() == b"id,noc\n1,2174\n2,x\n"
 
 
-def test_jsonl_output_is_typed():
+def test_jsonl_output_is_typed(opened):
     result = evaluate(["--format", "jsonl"], b"id,noc,industry\n1,2174,541514\n2,21A4,\n")
     assert result.exit_code == 1
     first, second = [json.loads(line) for line in result.stdout.splitlines()]
     assert first == {"id": "1", "noc": "2174", "industry": "541514", "eligible": True, "areas": ["ict"],
-                     "version": VERSION, "error": None}
+                     "version": VERSION, "error": None, "version_hash": opened.version.content_hash}
     assert second["eligible"] is None and second["areas"] == [] and "not four digits" in second["error"]
 
 
@@ -128,7 +129,7 @@ def test_noc_2021_rows_get_a_verdict_and_their_candidates(ws):
     data = f"id,noc,noc_version\n1,21232,2021\n2,{split},2021\n3,2174,\n4,2174,2021\n5,2174,2019\n".encode()
     result = evaluate([], data)
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[0] == "id,noc,noc_version,eligible,verdict,areas,candidates,version,error"
+    assert result.stdout.splitlines()[0] == "id,noc,noc_version,eligible,verdict,areas,candidates,version,error,version_hash"
     rows = rows_of(result.stdout)
     assert rows[0]["verdict"] == "eligible" and rows[0]["candidates"] == "2174:ict+life-sciences+manufacturing"
     assert rows[0]["areas"] == "ict;life-sciences;manufacturing"
