@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 
 from .cache import CachedVersion, TableCache
-from .errors import Finding, PolicyInvalidError
+from .errors import Finding, invalid_policy
 from .evaluate import Answer, Evaluator
 from .model import Version
 from .refdata import ReferenceData, reference_data
@@ -52,14 +52,6 @@ class OpenVersion:
     @property
     def table(self) -> "DecisionTable":
         return self.evaluator.table
-
-
-def invalid(findings, what: str) -> PolicyInvalidError:
-    errors = [f for f in findings if f.severity == "error"]
-    first = errors[0]
-    more = f" (and {len(errors) - 1} more errors; run `sc-policy check`)" if len(errors) > 1 else ""
-    return PolicyInvalidError(f"{what} is invalid: {first.check}: {' '.join(first.message.split())}{more}",
-                              first.span, findings=errors)
 
 
 class Workspace:
@@ -105,16 +97,16 @@ class Workspace:
         from .table import build_table
         loaded = self.tree.load(ref)
         if loaded.errors or loaded.version is None:
-            raise invalid(loaded.findings, f"version {ref.id}")
+            raise invalid_policy(loaded.findings, f"version {ref.id} is invalid")
         compiled, problems = compile_version(loaded.version)
         if compiled is None:
-            raise invalid(problems, f"version {ref.id}")
+            raise invalid_policy(problems, f"version {ref.id} is invalid")
         # A frozen version whose content changed is refused here too, not only by `check`:
         # its decisions would no longer be those of the version that was put in force.
         findings = check_version(loaded, self.root, refdata=self.refdata, compiled=compiled,
                                  extra=hash_findings(loaded.version))
         if has_errors(findings):
-            raise invalid(findings, f"version {ref.id}")
+            raise invalid_policy(findings, f"version {ref.id} is invalid")
         table = build_table(Evaluator(compiled, self.refdata))
         opened = OpenVersion(loaded.version, Evaluator(compiled, self.refdata, table=table), tuple(findings))
         if self.cache is not None and cache_key:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .evaluate import Evaluator
-from .facts import area_facts, industry_facts, prefixes
+from .facts import industry_facts, prefixes
 
 __all__ = ["IndustryClass", "industry_classes", "industry_signature"]
 

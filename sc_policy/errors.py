@@ -17,6 +17,7 @@ __all__ = [
     "InputError",
     "PolicyLoadError",
     "PolicyInvalidError",
+    "invalid_policy",
     "UnknownVersionError",
     "Finding",
     "SEVERITIES",
@@ -73,6 +74,18 @@ class PolicyInvalidError(ScPolicyError):
     def __init__(self, message: str, span: Optional[Span] = None, *, findings=(), **kw):
         super().__init__(message, span, **kw)
         self.findings = tuple(findings)
+
+
+def invalid_policy(findings, what: str) -> "PolicyInvalidError":
+    """One line for a version that cannot be used: ``what``, then its first error and how many more.
+
+    ``findings`` may mix severities; only errors count (all of them, when none is marked one).
+    """
+    errors = [f for f in findings if f.severity == "error"] or list(findings)
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more errors; run `sc-policy check`)" if len(errors) > 1 else ""
+    return PolicyInvalidError(f"{what}: {first.check}: {' '.join(first.message.split())}{more}",
+                              first.span, findings=errors)
 
 
 class UnknownVersionError(ScPolicyError):

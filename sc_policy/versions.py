@@ -27,7 +27,7 @@ import yaml
 
 from .check import check_version
 from .compile import compile_version
-from .errors import Finding, InputError, PolicyInvalidError, ScPolicyError
+from .errors import Finding, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
 from .evaluate import Evaluator
 from .lifecycle import lifecycle_findings
 from .loader import load_document, parse_document
@@ -209,11 +209,11 @@ class FreezeResult:
 def _require_valid(loaded: LoadedVersion) -> Version:
     errors = [f for f in loaded.findings if f.severity == "error"]
     if loaded.version is None or errors:
-        raise _invalid(errors or [Finding(Span(f"{loaded.ref.rel}/version.yaml"), "error", "invalid",
-                                          "the version could not be built")], loaded.ref.id)
+        raise invalid_policy(errors or [Finding(Span(f"{loaded.ref.rel}/version.yaml"), "error", "invalid",
+                                                "the version could not be built")], f"cannot freeze {loaded.ref.id}")
     compiled, problems = compile_version(loaded.version)
     if compiled is None:
-        raise _invalid(problems, loaded.ref.id)
+        raise invalid_policy(problems, f"cannot freeze {loaded.ref.id}")
     return loaded.version
 
 
@@ -223,20 +223,13 @@ def _require_checked_and_tested(loaded: LoadedVersion, root: Path) -> None:
     compiled, _ = compile_version(loaded.version)
     findings = [f for f in check_version(loaded, root, compiled=compiled) if f.severity == "error"]
     if findings:
-        raise _invalid(findings, loaded.ref.id)
+        raise invalid_policy(findings, f"cannot freeze {loaded.ref.id}")
     failing = [r for r in run_cases(Evaluator(compiled)) if not r.passed]
     if failing:
         more = f" (and {len(failing) - 1} more failing cases)" if len(failing) > 1 else ""
         raise PolicyInvalidError(f"cannot freeze {loaded.ref.id}: its own test cases fail: "
                                  f"{failing[0].line()}{more}; run `sc-policy test {loaded.ref.id}`",
                                  failing[0].case.span)
-
-
-def _invalid(findings: List[Finding], version_id: str) -> PolicyInvalidError:
-    first = findings[0]
-    more = f" (and {len(findings) - 1} more; run `sc-policy check`)" if len(findings) > 1 else ""
-    return PolicyInvalidError(f"cannot freeze {version_id}: {first.check}: {' '.join(first.message.split())}{more}",
-                              first.span, findings=findings)
 
 
 def _located_in(finding: Finding, version: Version) -> bool:
@@ -291,7 +284,7 @@ def freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
     blocking = [f for f in lifecycle_findings(simulated)
                 if f.severity == "error" and any(_located_in(f, v) for v in involved)]
     if blocking:
-        raise _invalid(blocking, m.id)
+        raise invalid_policy(blocking, f"cannot freeze {m.id}")
     if not already:
         _require_checked_and_tested(loaded[ref.id], tree.root)
     for path, fields in updates:
