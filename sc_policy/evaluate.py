@@ -181,11 +181,10 @@ class Evaluator:
             facts = {**a_facts, **occupation_facts(noc, area, self.refdata), **ind}
             clause_results = [self._result(clause, result, facts) for clause, result in outcomes(k, facts)]
             in_scope = all(r.result != FAIL for r in clause_results)
-            res = tuple(r.id for r in self.version.resolutions if r.affects_decision(area.id, noc))
-            for r in self.version.resolutions:
-                if r.id in res:
-                    applied[r.id] = r
-            results.append(AreaResult(area.id, area.title, in_scope, tuple(clause_results), res))
+            bearing = [r for r in self.version.resolutions if r.affects_decision(area.id, noc)]
+            applied.update((r.id, r) for r in bearing)
+            results.append(AreaResult(area.id, area.title, in_scope, tuple(clause_results),
+                                      tuple(r.id for r in bearing)))
         decision_areas = tuple(results)
         eligible = any(a.in_scope for a in decision_areas)
         return Decision(noc, self.refdata.noc_title(noc) or "", skill_level(noc), industry,
