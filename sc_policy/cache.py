@@ -41,7 +41,7 @@ from .table import DecisionTable, table_from_dict, table_to_dict
 
 __all__ = ["TableCache", "CachedVersion", "default_cache_dir", "encode", "decode", "FORMAT"]
 
-FORMAT = 1
+FORMAT = 2
 """Bump when the layout of an entry changes."""
 
 _PACKAGE = Path(__file__).resolve().parent

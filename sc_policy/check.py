@@ -542,16 +542,24 @@ class _VersionChecker:
 
     # agreement -------------------------------------------------------------------------------
     def agreement(self, compiled: CompiledVersion) -> None:
+        from .table import KeyedClause, frozen_facts
         no_industry = industry_facts(None, self.refdata)
+        no_industry_frozen = frozen_facts(no_industry)
+        memo: Dict[tuple, str] = {}  # one evaluation per clause and relevant values (as the table builds)
         for area in self.v.areas:
-            clauses = compiled.for_area(area.id)
             a_facts = area_facts(area)
+            clauses = [(cc, KeyedClause(cc, a_facts)) for cc in compiled.for_area(area.id)]
             for code, occ in area.listed.items():
                 if code not in self.refdata.noc2016:
                     continue  # reported as unknown-noc; cannot be evaluated
-                facts = {**a_facts, **occupation_facts(code, area, self.refdata), **no_industry}
-                for cc in clauses:
-                    if Evaluator.outcome(cc, facts) == FAIL:
+                occ_facts = occupation_facts(code, area, self.refdata)
+                occ_frozen = frozen_facts(occ_facts)
+                facts = {**a_facts, **occ_facts, **no_industry}
+                for cc, keyed in clauses:
+                    key = keyed.key(occ_frozen, no_industry_frozen)
+                    if key not in memo:
+                        memo[key] = Evaluator.outcome(cc, facts)
+                    if memo[key] == FAIL:
                         reason = render_template(cc.clause.explain["fail"], facts)
                         self.add(occ.span, "error", "disagreement",
                                  f"area {area.id!r} lists {code}, but its clause {cc.clause.id!r} "
