@@ -19,6 +19,7 @@ with errors. Every check id is listed in :data:`CHECKS` with its meaning.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import re
@@ -524,8 +525,8 @@ class _VersionChecker:
         for line, code, title, level in source.occupation_lines():
             if line in cited:
                 continue
-            before = [n for n in ordered if n < line]
-            after = [n for n in ordered if n > line]
+            at = bisect.bisect_left(ordered, line)  # the cited lines before and after it, without a scan
+            before, after = ordered[max(at - 1, 0):at], ordered[at:at + 1]
             # The entry belongs to the area of its neighbours in the source; where the two
             # neighbours belong to different areas (the first or last of a list), to the nearer one.
             use_before = bool(before) and (not after or line - before[-1] <= after[0] - line

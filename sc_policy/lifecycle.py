@@ -132,12 +132,14 @@ def _clause_version_findings(versions: Sequence[Version]) -> List[Finding]:
         if prev is None or prev is v:
             continue
         old_clauses = {c.id: c for c in prev.clauses}
+        docs = {d.path: d for d in v.documents}  # one look-up per clause, not a scan of every file
         for clause in v.clauses:
             old = old_clauses.get(clause.id)
             if old is None or not clause_content_changed(old, clause):
                 continue
             if clause.version <= old.version:
-                span = _field_span(v, clause.path, "version", clause.span)
+                doc = docs.get(clause.path)
+                span = doc.span(("version",)) if doc is not None else clause.span
                 findings.append(Finding(span, "error", "clause-version-not-bumped",
                                         f"clause {clause.id!r} differs from the clause of the same id in {prev.id} "
                                         f"(version {old.version}) but its version is {clause.version}: set it to "
