@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .compile import CompiledVersion, compile_version, render_template
-from .errors import Finding, InputError, UnknownVersionError
+from .errors import Finding, InputError, PolicyLoadError, UnknownVersionError
 from .evaluate import FAIL, Evaluator
 from .facts import area_facts, industry_facts, occupation_facts
 from .lifecycle import lifecycle_findings
-from .loader import Document, is_inside
+from .loader import MAX_SOURCE_BYTES, Document, file_kind, is_inside, read_regular
 from .model import Area, Citation, Occupation, Version
 from .refdata import ReferenceData, reference_data, skill_level
 from .source import Span
@@ -195,26 +195,18 @@ class SourceText:
         return out
 
 
-MAX_SOURCE_BYTES = 20_000_000
-"""A source document larger than this is refused (the shipped one is 30 kB)."""
-
-
 def read_source(path: Union[str, os.PathLike], display: Optional[str] = None) -> SourceText:
-    """Read a source document; a missing or unreadable file is an InputError (exit 2)."""
-    file = Path(path)
+    """Read a source document (a regular file under MAX_SOURCE_BYTES, looked at before it is read);
+    a missing, special, huge or unreadable file is an InputError (exit 2)."""
     shown = display or str(path)
     try:
-        if file.exists() and not file.is_file():  # a folder, a pipe, a device: never read (it may block)
-            raise InputError("source document is not a regular file", Span(shown), code="not-a-file")
-        if file.exists() and file.stat().st_size > MAX_SOURCE_BYTES:
-            raise InputError(f"source document is over the {MAX_SOURCE_BYTES}-byte limit", Span(shown),
-                             code="too-large")
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise InputError("source document not found", Span(shown), code="missing") from None
-    except OSError as exc:
-        raise InputError(f"cannot read source document: {exc.strerror or exc}", Span(shown),
-                         code="unreadable") from None
+        raw = read_regular(path, MAX_SOURCE_BYTES, shown, expected="a text file", limit_of="source documents")
+    except PolicyLoadError as exc:
+        message = {"missing": "source document not found",
+                   "not-a-file": "source document is not a regular file",
+                   "too-large": f"source document is over the {MAX_SOURCE_BYTES}-byte limit"}.get(
+            exc.code, exc.message.replace("cannot read file", "cannot read source document"))
+        raise InputError(message, Span(shown), code=exc.code) from None
     try:
         return SourceText.parse(raw, shown)
     except UnicodeDecodeError:
@@ -638,7 +630,7 @@ def _version_source(loaded: LoadedVersion, root: Path, out: List[Finding]) -> Op
         out.append(Finding(at("file"), "error", "unsafe-path",
                            f"source_document.file {m.source_file!r} leads out of the policy tree"))
         return None
-    if not file.is_file():
+    if file_kind(file)[0] == "missing":  # a folder, pipe or device is refused (an error) by read_source
         out.append(Finding(at("file"), "warning", "source-missing",
                            f"source document {shown} does not exist; quotes are not checked (give --source FILE)"))
         return None
