@@ -9,7 +9,7 @@ import sys
 import click
 
 from ..errors import InputError, ScPolicyError
-from .base import parse_date, policies_option, version_options
+from .base import NamedStream, parse_date, policies_option, version_options
 from .table import binary_stdout, no_cache_option, workspace
 
 PROGRESS_BYTES = 8 << 20
@@ -73,7 +73,7 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
             if input_path != "-" and os.path.exists(output) and os.path.samefile(input_path, output):
                 raise InputError(f"{output}: the output would overwrite the input")
             try:
-                state["sink"] = open(output, "w", encoding="utf-8", newline="")
+                state["sink"] = NamedStream(open(output, "w", encoding="utf-8", newline=""), output)
             except OSError as exc:
                 raise InputError(f"{output}: cannot write the output: {exc.strerror or exc}") from None
         return state["sink"]
