@@ -126,6 +126,12 @@ def test_other_paths_too_long_are_one_line(tree_copy, tmp_path):
     assert_one_line(cli("evaluate", str(cases), "-o", long, "--policies", str(tree_copy)), "File name too long")
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux's /proc")
+def test_an_input_that_fails_while_it_is_read_is_named():
+    """Reading /proc/self/mem from its start fails with EIO: a read error carries no file name of its own."""
+    assert_one_line(cli("evaluate", "/proc/self/mem"), "sc-policy: error: /proc/self/mem: Input/output error")
+
+
 def test_a_permission_refused_is_one_line_naming_the_path(tree_copy, monkeypatch):
     folder = tree_copy / "second-career-fast-track"
     real_iterdir = pathlib.Path.iterdir

@@ -97,6 +97,18 @@ class NamedStream:
                 exc.filename = self._name
             raise
 
+    def read(self, *args):
+        return self._call("read", *args)
+
+    def read1(self, *args):
+        return self._call("read1", *args)
+
+    def readinto(self, buffer):
+        return self._call("readinto", buffer)
+
+    def readline(self, *args):
+        return self._call("readline", *args)
+
     def write(self, data):
         return self._call("write", data)
 

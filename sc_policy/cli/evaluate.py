@@ -18,9 +18,9 @@ PROGRESS_BYTES = 8 << 20
 
 def _open_input(path: str):
     if path == "-":
-        return sys.stdin.buffer, False
+        return NamedStream(sys.stdin.buffer, "stdin"), False
     try:
-        return open(path, "rb"), True
+        return NamedStream(open(path, "rb"), path), True
     except OSError as exc:
         raise InputError(f"{path}: cannot read the input: {exc.strerror or exc}") from None
 
