@@ -120,13 +120,11 @@ def _known(data: Any, rules: dict, registry: dict, path: Tuple[Any, ...], unknow
     wrong type is left alone for Cerberus to report.
     """
     sub = rules.get("schema")
-    if isinstance(sub, str):
-        sub = registry.get(sub)
-    if not isinstance(sub, dict):
-        return data
     if isinstance(data, dict) and rules.get("type", "dict") == "dict":
-        return _known_fields(data, sub, registry, path, unknown)
-    if isinstance(data, list) and rules.get("type") == "list":
+        fields = registry.get(sub) if isinstance(sub, str) else sub
+        if isinstance(fields, dict):
+            return _known_fields(data, fields, registry, path, unknown)
+    elif isinstance(data, list) and rules.get("type") == "list" and isinstance(sub, dict):
         return [_known(item, sub, registry, path + (i,), unknown) for i, item in enumerate(data)]
     return data
 
