@@ -260,12 +260,9 @@ class _Builder:
         if found is not None:
             return found
         if col.kind == "occupation":
-            ind0, none = self.ind[0], ()
-            found = "".join(self.outcome(col, col.occ_key(f), o, none, ind0) for o, f in zip(occ, occ_frozen))
+            found = "".join(self.outcome(col, col.occ_key(f), o, (), self.ind[0]) for o, f in zip(occ, occ_frozen))
         elif col.kind == "industry":
-            none = ()
-            found = "".join(self.outcome(col, none, occ[0], col.ind_key(f), i)
-                            for i, f in zip(self.ind, self.ind_frozen))
+            found = "".join(self.outcome(col, (), occ[0], col.ind_key(f), i) for i, f in zip(self.ind, self.ind_frozen))
         else:
             found = self.outcome(col, (), occ[0], (), self.ind[0])
         self._columns[col.signature] = found
