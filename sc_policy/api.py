@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 
 from .cache import CachedVersion, TableCache
-from .errors import Finding, invalid_policy
+from .errors import Finding, PolicyInvalidError, invalid_policy
 from .evaluate import Answer, Evaluator
 from .model import Version
 from .refdata import ReferenceData, reference_data
@@ -107,7 +107,10 @@ class Workspace:
                                  extra=hash_findings(loaded.version))
         if has_errors(findings):
             raise invalid_policy(findings, f"version {ref.id} is invalid")
-        table = build_table(Evaluator(compiled, self.refdata))
+        try:
+            table = build_table(Evaluator(compiled, self.refdata))
+        except PolicyInvalidError as exc:  # an expression that fails or overruns its time budget on some input
+            raise invalid_policy([Finding.from_error(exc)], f"version {ref.id} is invalid") from None
         opened = OpenVersion(loaded.version, Evaluator(compiled, self.refdata, table=table), tuple(findings))
         if self.cache is not None and cache_key:
             self.cache.store(cache_key, ref.rel, CachedVersion(loaded.version, opened.findings, table))
