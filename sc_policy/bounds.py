@@ -253,6 +253,13 @@ def _reads(value, seen: set) -> Optional[str]:
     if isinstance(value, functools.partial):
         return _reads(value.func, seen)
     if isinstance(value, types.FunctionType):
+        for cell in value.__closure__ or ():  # the functions and values it closes over
+            try:
+                found = _reads(cell.cell_contents, seen)
+            except ValueError:  # an empty cell
+                continue
+            if found:
+                return found
         return _code_reads(value.__code__, value.__globals__, seen)
     if isinstance(value, types.BuiltinFunctionType):  # a function written in C, or a C method of an object
         owner = getattr(value, "__self__", None)

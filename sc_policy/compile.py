@@ -95,7 +95,11 @@ def _parse(expression: str, reads: set) -> Tuple["rule_engine.Rule", Tuple[str, 
     problem = screen(expression)
     if problem:
         raise _Refused(problem)
-    rule = run_bounded(None, "parse", lambda text: rule_engine.Rule(text, context=_context(reads)), expression)
+    def parse(text: str) -> "rule_engine.Rule":
+        with decimal.localcontext(_DECIMAL):  # rule-engine evaluates constant parts while it parses
+            return rule_engine.Rule(text, context=_context(reads))
+
+    rule = run_bounded(None, "parse", parse, expression)
     problem, subjects = inspect(rule.statement, FACTS)
     if problem:
         raise _Refused(problem)
