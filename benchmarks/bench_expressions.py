@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from sc_policy.api import Workspace
-from sc_policy.bounds import ExpressionBudget
+from sc_policy.budget import ExpressionBudget
 from sc_policy.compile import compile_version
 from sc_policy.evaluate import Evaluator
 from sc_policy.resources import shipped_policies

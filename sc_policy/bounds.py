@@ -1,4 +1,4 @@
-"""Bounds on rule-file expressions: what ``check`` refuses, and how long one may run.
+"""Bounds on rule-file expressions: what ``check`` refuses, before and after they are parsed.
 
 A ``when`` or ``condition`` is text written by an analyst and evaluated by rule-engine
 thousands of times while a version's decision table is built. Whatever it says, it may
@@ -16,11 +16,8 @@ on the case alone. Three layers keep it so:
    rule-engine), ``$range`` (it builds its whole list in one call that no timer can
    interrupt), a regular expression matched against anything but a fact, a comprehension
    nested in another one's result or condition, a comprehension variable named like a fact.
-3. While it runs (:class:`ExpressionBudget`): each expression may spend
-   :data:`EXPRESSION_SECONDS` of processor time in total in one run (one table build, one
-   check). On the main thread a timer interrupts an evaluation that overruns, even inside
-   the regular-expression engine; elsewhere the overrun is caught as soon as the
-   evaluation returns.
+3. While it runs (:mod:`sc_policy.budget`): each expression has a budget of processor
+   time for one run (one table build, one check), enforced by a timer on the main thread.
 """
 
 from __future__ import annotations
@@ -28,15 +25,13 @@ from __future__ import annotations
 import codecs
 import functools
 import re
-import signal
-import threading
-import time
 import types
-from typing import Callable, Collection, Dict, List, Mapping, Optional, Tuple, TypeVar
+from typing import Collection, Dict, List, Mapping, Optional, Tuple
 
-__all__ = ["MAX_EXPRESSION_CHARS", "MAX_OPERATORS", "MAX_REPEAT", "MAX_REGEX_STEPS", "MAX_SUBJECT_CHARS",
-           "EXPRESSION_SECONDS", "ExpressionLimitError", "ExpressionTimeout", "ExpressionBudget", "screen", "inspect",
-           "nondeterministic_builtins", "regex_problem", "check_subjects"]
+from .budget import ExpressionLimitError
+
+__all__ = ["MAX_EXPRESSION_CHARS", "MAX_OPERATORS", "MAX_REPEAT", "MAX_REGEX_STEPS", "MAX_SUBJECT_CHARS", "screen",
+           "inspect", "nondeterministic_builtins", "classify_builtins", "regex_problem", "check_subjects"]
 
 MAX_EXPRESSION_CHARS = 2_000
 """The longest ``when`` or ``condition``, in characters."""
@@ -49,21 +44,6 @@ MAX_SUBJECT_CHARS = 2_000
 MAX_REGEX_STEPS = 10_000_000
 """The most backtracking steps a regular expression may take, in the worst case, on a text of
 :data:`MAX_SUBJECT_CHARS` characters (estimated from its quantifiers; see :func:`regex_problem`)."""
-EXPRESSION_SECONDS = 10.0
-"""The processor time one expression may take in total while a version's decisions are computed or
-checked (processor time, so that a busy machine does not make a policy fail)."""
-
-T = TypeVar("T")
-
-
-class ExpressionLimitError(Exception):
-    """An expression went past one of these bounds while it was evaluated."""
-
-
-class ExpressionTimeout(ExpressionLimitError):
-    def __init__(self, seconds: float):
-        super().__init__(f"took more than {seconds:g} s of processor time in total (the limit for one "
-                         f"expression while a version's decisions are computed)")
 
 
 # -- 1. before parsing ------------------------------------------------------------------
@@ -89,11 +69,10 @@ _AFTER_PATTERN = {")", "]", "}", ",", ":", "?", "??", "==", "!=", "and", "or", "
 
 
 def _tokens(text: str) -> List[Tuple[str, str]]:
+    """(kind, text) of every token but white space and comments; kind is literal, word, number, op or other."""
     out = []
     for m in _TOKEN.finditer(text):
-        kind = m.lastgroup if m.lastgroup not in ("prefix", "q") else "literal"
-        if m.group("literal") is not None:
-            kind = "literal"
+        kind = "literal" if m.group("literal") is not None else m.lastgroup
         if kind not in ("space", "comment"):
             out.append((kind, m.group(0)))
     return out
@@ -384,87 +363,3 @@ def inspect(statement, facts: Collection[str]) -> Tuple[Optional[str], Tuple[str
                         "of the outer one; write it as one comprehension"), ()
         stack.extend(_children(node))
     return None, tuple(sorted(subjects))
-
-
-# -- 3. while evaluating -----------------------------------------------------------------
-
-def _alarm_usable() -> bool:
-    """Whether the processor-time timer is free for us: on the main thread, with no handler or timer of anyone else."""
-    return (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGVTALRM) in (signal.SIG_DFL, signal.SIG_IGN)
-            and signal.getitimer(signal.ITIMER_VIRTUAL) == (0.0, 0.0))
-
-
-class ExpressionBudget:
-    """The processor time each expression has left in one run (a table build, a check), and the timer
-    that enforces it.
-
-    Use as a context manager around the run: on the main thread it installs a SIGVTALRM
-    handler for the run's duration (restoring the previous one after), so that an
-    evaluation that overruns is interrupted, even inside the regular-expression engine;
-    elsewhere the overrun is detected when the evaluation returns. ``run(key, fn, arg)``
-    evaluates ``fn(arg)`` against ``key``'s budget and raises :class:`ExpressionTimeout`
-    when it is spent.
-    """
-
-    def __init__(self, seconds: float = EXPRESSION_SECONDS):
-        self.seconds = seconds
-        self.spent: Dict[object, float] = {}
-        self._alarm = False
-        self._armed = False
-        self._deadline = 0.0
-        self._previous = None
-        self._depth = 0
-
-    def __enter__(self) -> "ExpressionBudget":
-        if self._depth == 0 and _alarm_usable():
-            self._previous = signal.signal(signal.SIGVTALRM, self._on_alarm)
-            self._alarm = True
-        self._depth += 1
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._depth -= 1
-        if self._depth == 0 and self._alarm:
-            self._armed = False
-            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
-            signal.signal(signal.SIGVTALRM, self._previous)
-            self._alarm = False
-
-    def _on_alarm(self, signum, frame) -> None:
-        if not self._armed:
-            return
-        rest = self._deadline - time.thread_time()
-        if rest > 0.001:  # the timer counts the whole process; this thread has time left
-            signal.setitimer(signal.ITIMER_VIRTUAL, rest)
-            return
-        self._armed = False
-        raise ExpressionTimeout(self.seconds)
-
-    def run(self, key: object, fn: Callable[[object], T], arg: object) -> T:
-        left = self.seconds - self.spent.get(key, 0.0)
-        if left <= 0:
-            raise ExpressionTimeout(self.seconds)
-        start = time.thread_time()
-        try:
-            if self._alarm:
-                self._deadline = start + left
-                self._armed = True
-                signal.setitimer(signal.ITIMER_VIRTUAL, left)
-            result = fn(arg)
-        finally:
-            if self._alarm:
-                self._armed = False
-                signal.setitimer(signal.ITIMER_VIRTUAL, 0)
-            self.spent[key] = self.spent.get(key, 0.0) + (time.thread_time() - start)
-        if self.spent[key] > self.seconds:
-            raise ExpressionTimeout(self.seconds)
-        return result
-
-
-def run_bounded(budget: Optional[ExpressionBudget], key: object, fn: Callable[[object], T], arg: object) -> T:
-    """``fn(arg)`` against ``budget`` (a run's), or against a budget of its own when there is none."""
-    if budget is not None:
-        return budget.run(key, fn, arg)
-    with ExpressionBudget() as own:
-        return own.run(key, fn, arg)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from .bounds import ExpressionBudget
+from .budget import ExpressionBudget
 from .compile import CompiledVersion, compile_version, render_template
 from .errors import Finding, InputError, PolicyInvalidError, UnknownVersionError
 from .evaluate import FAIL, Evaluator

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Callable, List, Mapping, Optional, Tuple
 if TYPE_CHECKING:
     import rule_engine
 
-from .bounds import (ExpressionBudget, ExpressionLimitError, check_subjects, inspect, run_bounded, screen)
+from .bounds import check_subjects, inspect, screen
+from .budget import ExpressionBudget, ExpressionLimitError, run_bounded
 from .errors import Finding, PolicyInvalidError
 from .facts import FACTS, families
 from .model import Clause, Version

@@ -21,7 +21,7 @@ from .model import Citation, Clause, Resolution, Version
 from .refdata import ReferenceData, reference_data, skill_level
 
 if TYPE_CHECKING:  # the table path never needs these at run time
-    from .bounds import ExpressionBudget
+    from .budget import ExpressionBudget
     from .compile import CompiledClause, CompiledVersion
     from .table import DecisionTable
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 from .model import Clause, Version
 
 if TYPE_CHECKING:
-    from .bounds import ExpressionBudget
+    from .budget import ExpressionBudget
     from .evaluate import Evaluator
 
 __all__ = ["DecisionTable", "TableClass", "build_table", "table_to_dict", "table_from_dict", "OUTCOME_CODES"]
@@ -199,7 +199,7 @@ def build_table(evaluator: "Evaluator", budget: Optional["ExpressionBudget"] = N
     its budget, raises :class:`~sc_policy.errors.PolicyInvalidError` (code ``expression``) at
     its clause's line.
     """
-    from .bounds import ExpressionBudget
+    from .budget import ExpressionBudget
     with (budget if budget is not None else ExpressionBudget()) as run:
         return _build(evaluator, run)
 

@@ -31,7 +31,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sc_policy.bounds import ExpressionBudget, nondeterministic_builtins
+from sc_policy.bounds import nondeterministic_builtins
+from sc_policy.budget import ExpressionBudget
 from sc_policy.cli import main
 from sc_policy.compile import compile_clause, compile_version
 from sc_policy.errors import Finding, PolicyInvalidError, PolicyLoadError
