@@ -65,6 +65,10 @@ CHECKS: Mapping[str, str] = {
     "not-a-directory": "the policy tree named by --policies is not a folder",
     # life cycle (sc_policy.lifecycle): versions as they follow one another
     "hash-mismatch": "a frozen (non-draft) version whose content no longer matches its recorded sha256",
+    "table-mismatch": "a frozen version whose files, unchanged, now decide otherwise than its recorded "
+                      "table_sha256 (another sc-policy or reference data; found when the version is opened)",
+    "table-hash-missing": "a frozen version that records no table_sha256 (an older freeze; a warning: "
+                          "`sc-policy freeze` records it)",
     "period-invalid": "a version whose effective_to lies before its effective_from",
     "period-overlap": "two versions in force on the same day",
     "period-gap": "days between a version and the one it supersedes when none is in force",

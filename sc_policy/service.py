@@ -30,7 +30,7 @@ from . import pages
 from .api import OpenVersion, Workspace
 from .diff import diff_versions
 from .diff_render import diff_json
-from .errors import Finding, InputError, PolicyInvalidError, ScPolicyError, UnknownVersionError
+from .errors import Finding, InputError, PolicyInvalidError, ScPolicyError, UnknownVersionError, integrity_first
 from .inputs import NOC_VERSIONS, parse_industry, parse_noc
 from .lifecycle import lifecycle_findings
 from .render import answer_json, answer_to_dict, dumps
@@ -196,10 +196,10 @@ class DecisionService:
     """The loaded workspace and everything precomputed from it; the routes call its methods."""
 
     def __init__(self, workspace: Workspace):
-        errors = tree_findings(workspace)
+        errors = integrity_first(tree_findings(workspace))  # a modified frozen version first: it explains the rest
         if errors:
-            raise PolicyInvalidError(f"the policy tree has {len(errors)} error(s); run `sc-policy check`",
-                                     findings=errors)
+            raise PolicyInvalidError(f"the policy tree has {len(errors)} error(s), the first {errors[0].check} in "
+                                     f"{errors[0].span.path}; run `sc-policy check`", findings=errors)
         self.workspace = workspace
         self.refdata = workspace.refdata
         refs = workspace.tree.refs()
@@ -550,7 +550,12 @@ def openapi_document() -> dict:
                                   "status": {"type": "string"}, "effective_from": {"type": "string"},
                                   "effective_to": {"type": ["string", "null"]},
                                   "content_hash": {"type": "string"}, "sha256": {"type": ["string", "null"]},
-                                  "frozen": {"type": "boolean"}}}
+                                  "table_sha256": {"type": ["string", "null"],
+                                                   "description": "The hash of its decisions, recorded when frozen."},
+                                  "frozen": {"type": "boolean"},
+                                  "integrity": {"enum": ["intact", "modified", None],
+                                                "description": "For a frozen version: whether its content still "
+                                                               "has the sha256 recorded when it was frozen."}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "sc-policy decision service", "version": _package_version(),

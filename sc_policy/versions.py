@@ -5,8 +5,10 @@ is written to a temporary file beside it and renamed over the old one
 (``os.replace``), and a new version folder is assembled under a hidden name and
 renamed into place, so a crash never leaves half a manifest or half a version.
 
-``freeze`` records the content hash (:func:`sc_policy.tree.content_hash`) in the
-manifest, sets the status to ``in-force``, and closes the period of the version
+``freeze`` records the content hash (:func:`sc_policy.tree.content_hash`) and the
+hash of the version's decisions (:func:`sc_policy.table.decisions_hash`, of the
+table built from the files, never from the cache) in the manifest, sets the status
+to ``in-force``, and closes the period of the version
 it supersedes (``effective_to`` the day before, status ``superseded``); those
 fields are outside the hash, which is what lets a frozen version's life go on
 without changing its content.
@@ -29,10 +31,11 @@ from .check import check_version
 from .compile import compile_version
 from .errors import Finding, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
 from .evaluate import Evaluator
-from .lifecycle import lifecycle_findings
+from .lifecycle import hash_findings, lifecycle_findings, table_findings
 from .loader import load_document, parse_document
 from .model import Version
 from .source import Span
+from .table import build_table, decisions_hash
 from .testcases import run_cases
 from .tree import LoadedVersion, PolicyTree, VersionRef, select_version
 
@@ -41,7 +44,7 @@ __all__ = ["new_version", "freeze", "FreezeResult", "write_atomic", "set_manifes
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]*$")  # as schemas/manifest.yaml requires
 _ONE_DAY = dt.timedelta(days=1)
 _MANIFEST_ORDER = ("id", "policy", "title", "status", "effective_from", "effective_to", "supersedes",
-                   "assumptions", "source_document", "sha256")
+                   "assumptions", "source_document", "sha256", "table_sha256")
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -202,19 +205,30 @@ class FreezeResult:
     version: str
     status: str
     sha256: str
-    already_frozen: bool
+    already_frozen: bool  # frozen with this content before (then only a missing table_sha256 is written)
     closed: Optional[Tuple[str, dt.date, str]]  # (superseded id, its new effective_to, its status)
+    table_sha256: str = ""  # the hash of its decisions (sc_policy.table.decisions_hash)
+    table_recorded: bool = False  # table_sha256 written now (a new freeze, or an older one without it)
 
 
 def _require_valid(loaded: LoadedVersion) -> Version:
     errors = [f for f in loaded.findings if f.severity == "error"]
     if loaded.version is None or errors:
-        raise invalid_policy(errors or [Finding(Span(f"{loaded.ref.rel}/version.yaml"), "error", "invalid",
-                                                "the version could not be built")], f"cannot freeze {loaded.ref.id}")
+        modified = hash_findings(loaded.version) if loaded.version is not None else []  # named first
+        unbuilt = Finding(Span(f"{loaded.ref.rel}/version.yaml"), "error", "invalid", "the version could not be built")
+        raise invalid_policy(modified + errors or [unbuilt], f"cannot freeze {loaded.ref.id}")
     compiled, problems = compile_version(loaded.version)
     if compiled is None:
-        raise invalid_policy(problems, f"cannot freeze {loaded.ref.id}")
+        raise invalid_policy(hash_findings(loaded.version) + problems, f"cannot freeze {loaded.ref.id}")
     return loaded.version
+
+
+def _decisions(version: Version) -> str:
+    """The hash of the decisions of ``version``, from a table built from its files (a second or so)."""
+    compiled, problems = compile_version(version)
+    if compiled is None:  # _require_valid has compiled it already
+        raise invalid_policy(problems, f"cannot freeze {version.id}")
+    return decisions_hash(build_table(Evaluator(compiled)))
 
 
 def _require_checked_and_tested(loaded: LoadedVersion, root: Path) -> None:
@@ -239,10 +253,11 @@ def _located_in(finding: Finding, version: Version) -> bool:
 def freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
     """Record the version's content hash and status, and close the period of the version it supersedes.
 
-    Refuses (exit 2) a version with errors, a frozen version whose content has
-    changed, any freeze after which the versions' periods would overlap or leave
-    a gap, or a changed clause would keep its version number, and a version that
-    `sc-policy check` finds errors in or whose own test cases fail.
+    Records beside the content hash the hash of the version's decisions, computed
+    from its files. Refuses (exit 2) a version with errors, a frozen version whose
+    content or decisions have changed, any freeze after which the versions' periods
+    would overlap or leave a gap, or a changed clause would keep its version number,
+    and a version that `sc-policy check` finds errors in or whose own test cases fail.
     """
     ref = select_version(tree, version_id)
     siblings = [r for r in tree.refs() if r.policy == ref.policy]
@@ -256,7 +271,9 @@ def freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
             f"change in a new version (`sc-policy new-version {m.id} NEW_ID`)", m.span)
     already = m.status != "draft" and m.sha256 == version.content_hash
     status = "in-force" if m.status == "draft" else m.status
-    planned = {m.id: replace(m, status=status, sha256=version.content_hash)}
+    # Simulated as it stands until its hash is written, so that a finding about its clauses
+    # advises fixing them here, not making a new version (as for a version already frozen).
+    planned = {m.id: replace(m, status=status, sha256=m.sha256 if m.status != "draft" else None)}
     updates: List[Tuple[Path, Dict[str, object]]] = []
     if not already:
         updates.append((ref.folder / "version.yaml", {"status": status, "sha256": version.content_hash}))
@@ -287,7 +304,16 @@ def freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
         raise invalid_policy(blocking, f"cannot freeze {m.id}")
     if not already:
         _require_checked_and_tested(loaded[ref.id], tree.root)
+    decisions = _decisions(version)
+    changed = [f for f in table_findings(version, decisions) if f.severity == "error"] if already else []
+    if changed:
+        raise invalid_policy(changed, f"cannot freeze {m.id}")
+    record = not (already and m.table_sha256)
+    if record:  # beside the content hash; an older freeze without it gets it now
+        own = ref.folder / "version.yaml"
+        fields = dict(next((f for path, f in updates if path == own), {}), table_sha256=decisions)
+        updates = [(own, fields)] + [(path, f) for path, f in updates if path != own]
     for path, fields in updates:
         text = path.read_text(encoding="utf-8")
         write_atomic(path, set_manifest_fields(text, fields, tree.display(path)))
-    return FreezeResult(m.id, status, version.content_hash, already, closed)
+    return FreezeResult(m.id, status, version.content_hash, already, closed, decisions, record)

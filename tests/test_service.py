@@ -188,6 +188,15 @@ def test_versions_are_the_cli_json(client):
     assert_problem(client.get("/v1/versions/phase-9"), 404, "id")
 
 
+def test_versions_show_each_frozen_versions_integrity(client):
+    from sc_policy.table import decisions_hash
+    [row] = client.get("/v1/versions").json()
+    assert row["frozen"] is True and row["integrity"] == "intact" and row["sha256"] == row["content_hash"]
+    assert row["table_sha256"] == decisions_hash(APP.state.service.opened[VERSION].table)
+    described = openapi_document()["components"]["schemas"]
+    assert any("integrity" in schema.get("properties", {}) for schema in described.values())
+
+
 def test_healthz(client):
     assert client.get("/healthz").json() == {"status": "ok", "versions": [VERSION]}
 
@@ -228,6 +237,20 @@ def test_service_refuses_to_start_on_a_tree_with_errors(tree_copy, monkeypatch):
     assert result.exit_code == 2
     assert "skill-level-limit.yaml:" in result.stderr and "sc-policy: error: the policy tree has" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_service_refusing_a_tampered_version_names_the_hash_mismatch_first(shipped_copy, monkeypatch):
+    import uvicorn
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("serve started on a tampered tree"))
+    clause = version_dir(shipped_copy) / "clauses" / "skill-level-limit.yaml"
+    clause.write_text(clause.read_text(encoding="utf-8").replace("condition:", "condition: nonsense_fact and",
+                                                                 1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve", "--policies", str(shipped_copy), "--port", "8080"])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert " error hash-mismatch: version phase-1 is in-force and frozen" in lines[0]
+    assert any("nonsense_fact" in line for line in lines[1:])
+    assert lines[-1].startswith("sc-policy: error: the policy tree has 2 error(s), the first hash-mismatch in ")
 
 
 # -- the pages -------------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ import socket
 import click
 
 from ..api import Workspace
-from ..errors import PolicyInvalidError, ScPolicyError
-from .base import policies_option
+from ..errors import PolicyInvalidError, ScPolicyError, integrity_first
+from .base import policies_option, warn
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -44,11 +44,11 @@ def serve(host, port, workers, access_log, policies):
     except ImportError as exc:
         raise ScPolicyError(f"the service needs Starlette and uvicorn ({exc.name} is missing)",
                             hint='pip install "sc-policy[serve]"', code="missing-dependency") from None
-    workspace = Workspace(policies)
+    workspace = Workspace(policies, notify=warn)
     try:
         app = create_app(workspace)
     except PolicyInvalidError as exc:
-        for finding in exc.findings:
+        for finding in integrity_first(exc.findings):
             click.echo(finding.render(), err=True)
         raise
     _check_port_free(host, port)

@@ -38,8 +38,12 @@ def freeze(version_id, policies):
     result = freeze_version(tree, version_id)
     if result.already_frozen:
         click.echo(f"Version {result.version} is already frozen ({result.status}), sha256 {result.sha256}")
+        if result.table_recorded:
+            click.echo(f"Recorded the hash of its decisions, which its freeze had not: table_sha256 "
+                       f"{result.table_sha256} (its content hash is unchanged)")
     else:
-        click.echo(f"Froze version {result.version}: status {result.status}, sha256 {result.sha256}")
+        click.echo(f"Froze version {result.version}: status {result.status}, sha256 {result.sha256}, "
+                   f"table_sha256 {result.table_sha256}")
     if result.closed:
         prev, end, status = result.closed
         click.echo(f"Closed version {prev}: effective_to {end.isoformat()}, status {status}")
