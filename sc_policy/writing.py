@@ -183,8 +183,7 @@ def _read_journal(folder: Path) -> Optional[dict]:
         return None
     except OSError as exc:
         raise os_error(exc, "read the journal of an interrupted change", path) from None
-    damaged = f"the journal of an interrupted change is damaged ({{}}); review the policy's manifests, " \
-              f"then remove the journal"
+    damaged = "the journal of an interrupted change is damaged ({}); review the versions' manifests, then remove it"
     if not stat.S_ISREG(st.st_mode):
         raise ScPolicyError(damaged.format("not a regular file"), Span(str(path)), code="journal")
     if st.st_size > MAX_JOURNAL_BYTES:
