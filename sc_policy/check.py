@@ -36,6 +36,7 @@ from .model import Area, Citation, Occupation, Version
 from .refdata import ReferenceData, reference_data, skill_level
 from .source import Span
 from .tree import LoadedVersion, PolicyTree, VersionRef, resolve_root
+from .writing import JOURNAL_NAME, pending_change
 
 __all__ = ["CHECKS", "RESOLVABLE", "MAX_SOURCE_BYTES", "SourceText", "read_source", "check_tree", "check_version",
            "apply_resolutions", "normalise_title", "slug", "has_errors"]
@@ -75,6 +76,8 @@ CHECKS: Mapping[str, str] = {
     "supersedes-unknown": "supersedes names no version of the policy (or the version itself)",
     "clause-version-not-bumped": "a clause whose content changed from the superseded version under the same "
                                  "clause version number",
+    "interrupted-change": "a new-version or freeze that was killed after it committed its changes, and "
+                          "not yet finished (sc_policy.writing)",
     # references
     "file-name": "an area or clause whose id differs from its file name",
     "duplicate-area": "two area files with the same id",
@@ -726,4 +729,7 @@ def check_tree(tree: Union[PolicyTree, str, os.PathLike, None] = None, version_i
         out.extend(check_version(lv, tree.root, refdata=refdata, source=source, extra=extra))
     # Life-cycle findings outside every version folder (none today) are kept as they are.
     out.extend(f for f in life if not f.span.path.startswith(tuple(r.rel + "/" for r in refs)))
+    pending = pending_change(tree.root)
+    if pending is not None:
+        out.append(Finding(Span(JOURNAL_NAME), "error", "interrupted-change", pending))
     return sorted(out)

@@ -112,8 +112,9 @@ def _period_findings(versions: Sequence[Version]) -> List[Finding]:
                 reported.add((a.id, b.id))
                 reported.add((b.id, a.id))
                 earlier, later = a, b  # sorted by start: b starts on or after a
-                fix = (f"set {earlier.id}'s effective_to to "
-                       f"{(later.manifest.effective_from - _ONE_DAY).isoformat()}")
+                start = later.manifest.effective_from
+                fix = (f"set {earlier.id}'s effective_to to {(start - _ONE_DAY).isoformat()}"
+                       if start > dt.date.min else f"they cannot both start on {start.isoformat()}")
                 findings.append(Finding(_field_span(later, later.manifest.path, "effective_from", later.manifest.span),
                                         "error", "period-overlap",
                                         f"versions {earlier.id} ({period_text(earlier.manifest)}) and {later.id} "
@@ -143,8 +144,9 @@ def _period_findings(versions: Sequence[Version]) -> List[Finding]:
                                     f"version it supersedes, {p.id} ({period_text(p)})",
                                     subject=f"{p.id}/{m.id}"))
             continue
-        if p.effective_to is None:
-            continue  # open-ended predecessor: an overlap only once both are in force (above); freeze closes it
+        if p.effective_to is None or p.effective_to == dt.date.max:
+            continue  # open-ended predecessor (an end on the calendar's last day is open too): an overlap
+            # only once both are in force (above); freeze closes it
         if m.effective_from <= p.effective_to:
             if (p.id, m.id) not in reported:
                 findings.append(Finding(start, "error", "period-overlap",
