@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, settings
 
 schemathesis = pytest.importorskip("schemathesis")
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,  # noqa: E402
-                                               status_code_conformance)
+from schemathesis.config import SchemathesisConfig  # noqa: E402
 with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx (which schemathesis uses) still works
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: E402
@@ -26,7 +25,8 @@ with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx (which sc
 from sc_policy.api import Workspace  # noqa: E402
 from sc_policy.cli import main  # noqa: E402
 from sc_policy.errors import PolicyInvalidError  # noqa: E402
-from sc_policy.service import MAX_BATCH, MAX_BODY_BYTES, create_app, openapi_document  # noqa: E402
+from sc_policy.service import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, create_app,  # noqa: E402
+                               openapi_document)
 
 from conftest import VERSION, version_dir  # noqa: E402
 
@@ -123,6 +123,110 @@ def test_bad_decision_input_gets_a_problem_naming_the_parameter(client, query, p
 def test_unknown_path_and_method_are_problems(client):
     assert_problem(client.get("/v1/nothing"), 404, "path")
     assert_problem(client.delete("/v1/decisions?noc=2174"), 405, "method")
+
+
+def test_decisions_405_names_every_method_the_address_takes(client):
+    response = client.put("/v1/decisions", json=[])
+    assert_problem(response, 405, "method")
+    assert {m.strip() for m in response.headers["allow"].split(",")} >= {"GET", "POST"}
+
+
+# -- every route refuses what it does not take ----------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/v1/versions", f"/v1/versions/{VERSION}", "/v1/versions/phase-9", "/healthz",
+                                  "/openapi.json"])
+def test_routes_without_parameters_refuse_any(client, path):
+    body = assert_problem(client.get(f"{path}?verbose=1"), 400, "verbose")
+    assert "takes no parameters" in body["detail"]
+    assert_problem(client.get(f"{path}?verbose=1&verbose=2"), 400, "verbose")
+    assert client.get(path).status_code in (200, 404)
+
+
+@pytest.mark.parametrize("query,parameter", [
+    (f"old={VERSION}&new={VERSION}&old={VERSION}", "old"),
+    (f"old={VERSION}&new={VERSION}&format=text", "format"),
+    (f"old={VERSION}&new=" + "2" * 201, "new"),
+    (f"old=20220101&new={VERSION}", "old"),                   # a date is written YYYY-MM-DD, nothing else
+])
+def test_diff_refuses_repeated_unknown_and_long_parameters(client, query, parameter):
+    assert_problem(client.get(f"/v1/diff?{query}"), 400, parameter)
+
+
+def test_batch_takes_no_query_parameters(client):
+    assert_problem(client.post("/v1/decisions?noc=2174", json=[{"noc": "2174"}]), 400, "noc")
+
+
+@pytest.mark.parametrize("query,parameter", [
+    ("noc=2174&on=20220101", "on"),                           # Python reads it; the document's date does not
+    ("noc=2174&on=2022-02-30", "on"),
+    ("noc=2174&on=%202022-01-01", "on"),
+    ("noc=2174&noc_version=%202016", "noc_version"),
+])
+def test_dates_and_classifications_are_read_exactly_as_documented(client, query, parameter):
+    assert_problem(client.get(f"/v1/decisions?{query}"), 400, parameter)
+
+
+def test_an_empty_on_or_noc_version_is_not_given(client):
+    plain = client.get("/v1/decisions?noc=2174").content
+    assert client.get("/v1/decisions?noc=2174&on=&noc_version=&industry=&version=").content == plain
+
+
+@pytest.mark.parametrize("query,named", [
+    ("occupation=2174&utm_source=mail", "utm_source"),
+    ("occupation=2174&occupation=2175", "occupation"),
+    ("occupation=2174&version=" + "0" * 201, "version"),     # was cut to 200 characters and answered
+])
+def test_page_refuses_a_parameter_the_form_never_sends(client, query, named):
+    response = client.get(f"/?{query}")
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
+    assert "<h1>Bad request</h1>" in response.text and named in response.text
+    assert "Verdict" not in response.text
+
+
+def test_page_fields_stop_at_the_longest_value_taken(client):
+    html = client.get("/").text
+    for name in ("occupation", "industry"):
+        assert re.search(rf'<input [^>]*id="{name}"[^>]*maxlength="{MAX_PARAM_CHARS}"', html)
+
+
+def test_policy_book_takes_no_parameters(client):
+    response = client.get(f"/versions/{VERSION}?print=1")
+    assert response.status_code == 400 and "<h1>Bad request</h1>" in response.text
+
+
+# -- every response says nosniff --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method,url,kwargs", [
+    ("GET", "/v1/decisions?noc=2174", {}),                                        # 200 JSON
+    ("GET", "/v1/decisions?noc=21A4", {}),                                        # 400 problem
+    ("POST", "/v1/decisions", {"json": [{"noc": "2174"}] * (MAX_BATCH + 1)}),    # 413 problem
+    ("POST", "/v1/decisions", {"content": b"[]", "headers": {"content-type": "text/plain"}}),   # 415 problem
+    ("DELETE", "/v1/versions", {}),                                               # 405 problem
+    ("GET", "/v1/versions/phase-9", {}),                                          # 404 problem
+    ("GET", "/v1/versions", {}),
+    ("GET", "/v1/diff?old=phase-1&new=phase-1", {}),
+    ("GET", "/healthz", {}),
+    ("GET", "/openapi.json", {}),
+    ("GET", "/openapi.json?x=1", {}),
+    ("GET", "/?occupation=2174", {}),                                             # pages
+    ("GET", "/?x=1", {}),
+    ("GET", "/nothing", {"headers": {"accept": "text/html"}}),
+    ("GET", f"/versions/{VERSION}", {}),
+    ("GET", "/v1/versions/", {"follow_redirects": False}),                         # Starlette's own redirect
+])
+def test_every_response_says_nosniff(client, method, url, kwargs):
+    response = client.request(method, url, **kwargs)
+    assert response.headers.get_list("x-content-type-options") == ["nosniff"], (response.status_code, url)
+
+
+def test_a_server_error_says_nosniff_too(app, monkeypatch):
+    def fail(*args):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(app.state.service, "_diff_cached", fail)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        response = c.get(f"/v1/diff?old={VERSION}&new={VERSION}")
+    assert response.status_code == 500 and response.headers["content-type"] == "application/problem+json"
+    assert response.headers["x-content-type-options"] == "nosniff" and "boom" not in response.text
 
 
 def test_unknown_page_is_a_page_for_a_browser(client):
@@ -297,11 +401,22 @@ def test_policy_book(client, opened):
 
 # -- property-based: the OpenAPI document against the app ----------------------------------------------
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+def schemathesis_config():
+    """The repository's schemathesis.toml with every check enabled, as `st run --checks all` reads it."""
+    config = SchemathesisConfig.from_path(Path(__file__).resolve().parent.parent / "schemathesis.toml")
+    config.projects.override.checks.update(included_check_names=["all"])
+    return config
+
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=schemathesis_config())
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_request_the_document_describes_gets_a_server_error(case):
-    case.call_and_validate(checks=[not_a_server_error, status_code_conformance, content_type_conformance,
-                                   response_schema_conformance])
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_response_contradicts_the_document(case):
+    case.call_and_validate()
+
+
+TestDocumentedSequences = schema.as_state_machine().TestCase
+TestDocumentedSequences.settings = settings(max_examples=20, stateful_step_count=4, deadline=None,
+                                            suppress_health_check=list(HealthCheck))
