@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
@@ -474,11 +474,16 @@ async def read_bounded(request: Request) -> bytes:
         if int(declared) > MAX_BODY_BYTES:
             raise Problem(413, "too-large", f"body: larger than {MAX_BODY_BYTES} bytes", "body")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise Problem(413, "too-large", f"body: larger than {MAX_BODY_BYTES} bytes", "body")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise Problem(413, "too-large", f"body: larger than {MAX_BODY_BYTES} bytes", "body")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # The client left (or the server's request timeout closed the connection): nobody reads the answer.
+        raise Problem(400, "bad-request", "body: the connection closed before the whole body arrived",
+                      "body") from None
     return b"".join(chunks)
 
 

@@ -8,8 +8,14 @@ server error and that every response matches the document.
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -397,6 +403,165 @@ def test_policy_book(client, opened):
         assert f'id="resolution-{resolution.id}"' in html
     assert "&amp; area_naics_included" in html                  # rules shown escaped
     assert client.get("/versions/phase-9").status_code == 404
+
+
+# -- sc-policy serve on a loopback port: idle, slow and oversized clients are dropped ----------------------
+
+REQUEST_TIMEOUT, KEEP_ALIVE_TIMEOUT = 2, 1
+"""Short timeouts for the test; the defaults (10 s and 5 s) are the same code with other numbers."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served():
+    """`sc-policy serve` in a child process on 127.0.0.1 with short timeouts: (host, port, the process)."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", "from sc_policy.cli import main; main()", "serve",
+                             "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+                             "--timeout-request", str(REQUEST_TIMEOUT), "--timeout-keep-alive",
+                             str(KEEP_ALIVE_TIMEOUT)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"sc-policy serve exited with {proc.returncode}: {proc.stderr.read().decode()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("sc-policy serve did not listen within 30 s")
+            time.sleep(0.1)
+        yield "127.0.0.1", port, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def closed_after(sock: socket.socket, limit: float):
+    """(seconds until the server closed the connection, bytes it sent), or (None, ...) if still open at limit."""
+    start, received = time.monotonic(), b""
+    sock.settimeout(0.2)
+    while time.monotonic() - start < limit:
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            return time.monotonic() - start, received
+        received += chunk
+    return None, received
+
+
+def trickle(sock: socket.socket, pieces, every: float, limit: float):
+    """Send the pieces one by one, `every` seconds apart, until the server closes: seconds it took, or None."""
+    start = time.monotonic()
+    for piece in pieces:
+        if time.monotonic() - start > limit:
+            return None
+        try:
+            sock.sendall(piece)
+        except OSError:
+            return time.monotonic() - start
+        time.sleep(every)
+    return closed_after(sock, limit - (time.monotonic() - start))[0]
+
+
+def test_idle_and_slow_clients_are_dropped_at_the_request_timeout(served):
+    host, port, _ = served
+    limit = REQUEST_TIMEOUT + 4
+    idle, partial, slow_head, slow_body = (socket.create_connection((host, port)) for _ in range(4))
+    try:
+        partial.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        slow_body.sendall(b"POST /v1/decisions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: 64\r\n\r\n[")
+        with ThreadPoolExecutor(4) as pool:
+            waits = [pool.submit(closed_after, idle, limit), pool.submit(closed_after, partial, limit),
+                     pool.submit(trickle, slow_head, [b"GET /healthz HTTP/1.1\r\n"] + [b"X-A: b\r\n"] * 100,
+                                 0.2, limit),
+                     pool.submit(trickle, slow_body, [b" "] * 100, 0.2, limit)]
+            idle_s, partial_s, slow_head_s, slow_body_s = [w.result() for w in waits]
+    finally:
+        for sock in (idle, partial, slow_head, slow_body):
+            sock.close()
+    assert idle_s[0] is not None and REQUEST_TIMEOUT - 0.5 <= idle_s[0] <= limit and idle_s[1] == b""
+    assert partial_s[0] is not None and REQUEST_TIMEOUT - 0.5 <= partial_s[0] <= limit
+    assert slow_head_s is not None and REQUEST_TIMEOUT - 0.5 <= slow_head_s <= limit   # each byte resets no timer
+    assert slow_body_s is not None and REQUEST_TIMEOUT - 0.5 <= slow_body_s <= limit
+
+
+def read_response(sock: socket.socket):
+    """One HTTP/1.1 response with a Content-Length: (head, body)."""
+    sock.settimeout(5)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, "closed before a response"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?im)^content-length: *([0-9]+)", head).group(1))
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "closed in the middle of a response"
+        body += chunk
+    return head, body
+
+
+def test_a_kept_alive_connection_serves_then_closes_when_idle(served):
+    host, port, _ = served
+    with socket.create_connection((host, port)) as sock:
+        for _ in range(2):      # the deadline of one request does not cut the next one short
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            head, body = read_response(sock)
+            assert head.startswith(b"HTTP/1.1 200 ") and b"x-content-type-options: nosniff" in head
+            assert json.loads(body)["status"] == "ok"
+            time.sleep(KEEP_ALIVE_TIMEOUT / 2)
+        seconds, _ = closed_after(sock, KEEP_ALIVE_TIMEOUT + 4)
+    assert seconds is not None and seconds <= KEEP_ALIVE_TIMEOUT + 4
+
+
+def test_an_oversized_or_malformed_head_is_a_problem_and_a_close(served):
+    host, port, _ = served
+    with socket.create_connection((host, port)) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        try:
+            for _ in range(200):                   # 1.6 MB of headers, far over the 64 KiB cap
+                sock.sendall(b"X-Pad: " + b"a" * 8000 + b"\r\n")
+        except OSError:
+            pass                                   # closed before all of it was sent
+        seconds, answer = closed_after(sock, 5)
+    assert seconds is not None and answer.startswith(b"HTTP/1.1 431 ")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"application/problem+json" in head and b"nosniff" in head
+    assert json.loads(body)["parameter"] == "headers"
+    with socket.create_connection((host, port)) as sock:
+        sock.sendall(b"GET /\x00 HTTP/1.1\r\n\r\n")
+        seconds, answer = closed_after(sock, 5)
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"nosniff" in answer and b"problem+json" in answer
+
+
+def test_dropped_clients_leave_no_traceback_in_the_server_log(served):
+    host, port, proc = served
+    with socket.create_connection((host, port)) as sock:     # headers complete, body never finishes
+        sock.sendall(b"POST /v1/decisions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 10\r\n\r\n[")
+        assert closed_after(sock, REQUEST_TIMEOUT + 4)[0] is not None
+    time.sleep(0.5)
+    os.set_blocking(proc.stderr.fileno(), False)      # what the server has logged so far, without waiting
+    log = (proc.stderr.read() or b"").decode()
+    assert "Traceback" not in log and "Exception" not in log, log
 
 
 # -- property-based: the OpenAPI document against the app ----------------------------------------------
