@@ -18,9 +18,11 @@ to the h11 protocol).
 * a **head cap**: a request line and headers over ``max_head_bytes`` get a
   ``431`` problem and the connection is closed, before more is buffered.
 
-It hooks only the parser callbacks and the protocol methods uvicorn documents
-for subclasses of ``asyncio.Protocol``; the answer to a malformed request is
-uvicorn's, as an ``application/problem+json`` body with ``nosniff``.
+A malformed request gets uvicorn's 400 as an ``application/problem+json`` body
+with ``nosniff``. The subclass leans on uvicorn's httptools protocol as it is
+(its parser callbacks, ``cycle``, ``timeout_keep_alive_task``, ``loop`` and
+``send_400_response``): tests/test_service.py drives each limit against a real
+``sc-policy serve``, so an uvicorn release that moves them fails the tests.
 """
 
 from __future__ import annotations
