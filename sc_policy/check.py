@@ -37,6 +37,7 @@ from .model import Area, Citation, Occupation, Version
 from .refdata import ReferenceData, reference_data, skill_level
 from .source import Span
 from .tree import LoadedVersion, PolicyTree, VersionRef, resolve_root
+from .writing import JOURNAL_NAME, pending_change
 
 __all__ = ["CHECKS", "RESOLVABLE", "MAX_SOURCE_BYTES", "SourceText", "read_source", "check_tree", "check_version",
            "apply_resolutions", "normalise_title", "slug", "has_errors"]
@@ -68,12 +69,18 @@ CHECKS: Mapping[str, str] = {
     "not-a-directory": "the policy tree named by --policies is not a folder",
     # life cycle (sc_policy.lifecycle): versions as they follow one another
     "hash-mismatch": "a frozen (non-draft) version whose content no longer matches its recorded sha256",
+    "table-mismatch": "a frozen version whose files, unchanged, now decide otherwise than its recorded "
+                      "table_sha256 (another sc-policy or reference data; found when the version is opened)",
+    "table-hash-missing": "a frozen version that records no table_sha256 (an older freeze; a warning: "
+                          "`sc-policy freeze` records it)",
     "period-invalid": "a version whose effective_to lies before its effective_from",
     "period-overlap": "two versions in force on the same day",
     "period-gap": "days between a version and the one it supersedes when none is in force",
     "supersedes-unknown": "supersedes names no version of the policy (or the version itself)",
     "clause-version-not-bumped": "a clause whose content changed from the superseded version under the same "
                                  "clause version number",
+    "interrupted-change": "a new-version or freeze that was killed after it committed its changes, and "
+                          "not yet finished (sc_policy.writing)",
     # references
     "file-name": "an area or clause whose id differs from its file name",
     "duplicate-area": "two area files with the same id",
@@ -740,4 +747,7 @@ def check_tree(tree: Union[PolicyTree, str, os.PathLike, None] = None, version_i
         out.extend(check_version(lv, tree.root, refdata=refdata, source=source, extra=extra))
     # Life-cycle findings outside every version folder (none today) are kept as they are.
     out.extend(f for f in life if not f.span.path.startswith(tuple(r.rel + "/" for r in refs)))
+    pending = pending_change(tree.root)
+    if pending is not None:
+        out.append(Finding(Span(JOURNAL_NAME), "error", "interrupted-change", pending))
     return sorted(out)

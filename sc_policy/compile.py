@@ -96,6 +96,7 @@ def _parse(expression: str, reads: set) -> Tuple["rule_engine.Rule", Tuple[str, 
     problem = screen(expression)
     if problem:
         raise _Refused(problem)
+
     def parse(text: str) -> "rule_engine.Rule":
         with decimal.localcontext(_DECIMAL):  # rule-engine evaluates constant parts while it parses
             return rule_engine.Rule(text, context=_context(reads))

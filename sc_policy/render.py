@@ -14,6 +14,7 @@ import textwrap
 from typing import Iterable, List, Optional
 
 from .evaluate import Answer, Decision
+from .lifecycle import integrity, is_frozen
 from .model import Version
 from .refdata import ReferenceData, reference_data
 from .source import visible
@@ -169,9 +170,12 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
 
 
 def version_to_dict(version: Version) -> dict:
+    """The manifest, the content hash, whether the version is frozen and, if so, whether its content is
+    still what was frozen (``integrity``: ``intact`` or ``modified``; None when not frozen)."""
     out = version.manifest.as_dict()
     out["content_hash"] = version.content_hash
-    out["frozen"] = bool(version.manifest.sha256)
+    out["frozen"] = is_frozen(version.manifest)
+    out["integrity"] = integrity(version)
     return out
 
 
@@ -187,7 +191,10 @@ def versions_text(rows: Iterable[dict]) -> str:
 
         lines += _wrap(f"{r['policy']} {r['id']} ({r['status']}): in force {date('effective_from')} to "
                        f"{date('effective_to')}. {r['title']}", "    ", "")
-        if r.get("content_hash"):
+        if r.get("content_hash") and r.get("integrity") == "modified":
+            lines.append(f"    sha256 {r['content_hash']} MODIFIED since frozen")
+            lines.append(f"    frozen with sha256 {r['sha256']}")
+        elif r.get("content_hash"):
             frozen = "frozen" if r.get("frozen") else "not frozen"
             lines.append(f"    sha256 {r['content_hash']} ({frozen})")
         if r.get("problem"):

@@ -28,6 +28,8 @@ rule-engine nor Cerberus.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -37,7 +39,8 @@ if TYPE_CHECKING:
     from .budget import ExpressionBudget
     from .evaluate import Evaluator
 
-__all__ = ["DecisionTable", "TableClass", "build_table", "table_to_dict", "table_from_dict", "OUTCOME_CODES"]
+__all__ = ["DecisionTable", "TableClass", "build_table", "table_to_dict", "table_from_dict", "decisions_hash",
+           "OUTCOME_CODES"]
 
 OUTCOME_CODES = {"pass": "p", "fail": "f", "not_applicable": "n"}
 _RESULTS = {v: k for k, v in OUTCOME_CODES.items()}
@@ -100,6 +103,8 @@ class DecisionTable:
             raise ValueError("unit groups repeated or missing")
         if sum(len(c.codes) for c in self.classes) != len(self._code_class):
             raise ValueError("an industry code is in two classes")
+        if any(c.representative not in c.codes for c in self.classes):
+            raise ValueError("an industry class is represented by a code outside it")
         for cols in self.columns:
             for col in cols:
                 if len(col.outcomes) != self.size or set(col.outcomes) - set(_RESULTS):
@@ -280,6 +285,47 @@ def _refine(classes: List[TableClass], mixed: List[_Mixed], ind_facts_of) -> Lis
             out.append(TableClass(rep, tuple(sorted(members)),
                                   f"{cls.description}; the codes that {', '.join(ids)} treat like {rep}"))
     return sorted(out, key=lambda c: (len(c.representative), c.representative))
+
+
+# -- the decisions' own hash, recorded when a version is frozen ----------------------
+
+DECISIONS_FORMAT = "sc-policy decisions 1"
+"""Names the canonical form below; a new form gets a new name (and frozen versions keep theirs)."""
+
+
+def decisions_hash(table: DecisionTable) -> str:
+    """SHA-256 of what ``table`` decides, in a canonical form.
+
+    The form holds, for every area, clause, NOC 2016 unit group and industry (none,
+    or a NAICS code), the clause's result, and nothing else: the version's id and
+    hash, the class descriptions and representatives, the order of areas, clauses,
+    classes and codes, and how the table or the cache lays them out do not enter it.
+    Industry classes that decide alike in every column are merged, so that two tables
+    that split the codes differently but decide the same hash the same. Sorted-key,
+    compact JSON; it costs well under a millisecond for the shipped policy.
+    """
+    width = table.width
+    order = sorted(range(len(table.nocs)), key=lambda i: table.nocs[i])
+    in_order = order == list(range(len(order)))  # as built: the unit groups are sorted already
+
+    def strip(outcomes: str, j: int) -> str:
+        """Class j's results in one column, over the unit groups in code order."""
+        cells = outcomes[j::width]
+        return cells if in_order else "".join(cells[i] for i in order)
+
+    columns = [(area, col) for area, cols in zip(table.areas, table.columns) for col in cols]
+    merged: Dict[tuple, List[str]] = {}
+    for j, cls in enumerate(table.classes, 1):
+        merged.setdefault(tuple(strip(col.outcomes, j) for _, col in columns), []).extend(cls.codes)
+    industries = sorted((sorted(codes), signature) for signature, codes in merged.items())
+    none = [strip(col.outcomes, 0) for _, col in columns]
+    results: Dict[str, Dict[str, str]] = {}
+    for k, (area, col) in enumerate(columns):
+        results.setdefault(area, {})[col.clause] = none[k] + "".join(sig[k] for _, sig in industries)
+    canon = {"format": DECISIONS_FORMAT, "nocs": [table.nocs[i] for i in order],
+             "industries": [codes for codes, _ in industries], "results": results}
+    text = json.dumps(canon, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 # -- (de)serialisation, for the cache ------------------------------------------------

@@ -11,7 +11,7 @@ import click
 
 from ..errors import ScPolicyError
 
-__all__ = ["main", "policies_option", "format_option", "version_options", "fail", "parse_date", "Group"]
+__all__ = ["main", "policies_option", "format_option", "version_options", "fail", "warn", "parse_date", "Group"]
 
 
 COMMANDS = {
@@ -55,6 +55,12 @@ class Group(click.Group):
 def fail(message: str, exit_code: int = 2):
     click.echo(f"sc-policy: error: {message}", err=True)
     sys.exit(exit_code)
+
+
+def warn(message: str) -> None:
+    """One line on stderr for what the user should know but did not stop the command
+    (e.g. a library notice: ``Workspace(notify=warn)``)."""
+    click.echo(f"sc-policy: warning: {' '.join(message.split())}", err=True)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
