@@ -85,7 +85,8 @@ def _tree(base: Path, name: str, condition) -> Path:
     shutil.copytree(shipped_policies(), root)
     for manifest in root.rglob("version.yaml"):  # a working copy: the edit is the only finding
         lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
-        manifest.write_text("".join(l for l in lines if not l.startswith("sha256:")), encoding="utf-8")
+        manifest.write_text("".join(l for l in lines if not l.startswith(("sha256:", "table_sha256:"))),
+                            encoding="utf-8")
     if condition is not None:
         path = root / CLAUSE
         text = path.read_text(encoding="utf-8")
