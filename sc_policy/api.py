@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, Union
 
 from .cache import CachedVersion, TableCache
-from .errors import Finding, ScPolicyError, invalid_policy
+from .errors import Finding, PolicyInvalidError, ScPolicyError, invalid_policy
 from .evaluate import Answer, Evaluator
 from .lifecycle import hash_findings, is_frozen, table_findings
 from .loader import load_document
@@ -131,7 +131,10 @@ class Workspace:
         findings = check_version(loaded, self.root, refdata=self.refdata, compiled=compiled)
         if has_errors(findings):
             raise invalid_policy(findings, f"version {ref.id} is invalid")
-        table = build_table(Evaluator(compiled, self.refdata))
+        try:
+            table = build_table(Evaluator(compiled, self.refdata))
+        except PolicyInvalidError as exc:  # an expression that fails or overruns its time budget on some input
+            raise invalid_policy([Finding.from_error(exc)], f"version {ref.id} is invalid") from None
         manifest = loaded.version.manifest
         if is_frozen(manifest) and manifest.table_sha256:
             changed = [f for f in table_findings(loaded.version, decisions_hash(table)) if f.severity == "error"]

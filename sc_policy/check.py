@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
+from .budget import ExpressionBudget
 from .compile import CompiledVersion, compile_version, render_template
-from .errors import Finding, InputError, UnknownVersionError
+from .errors import Finding, InputError, PolicyInvalidError, UnknownVersionError
 from .evaluate import FAIL, Evaluator
 from .facts import area_facts, industry_facts, occupation_facts
 from .lifecycle import lifecycle_findings
@@ -61,7 +62,9 @@ CHECKS: Mapping[str, str] = {
     "unknown-file": "a file or folder in a version that is not a rule file (ignored; a warning)",
     # expressions (sc_policy.compile)
     "expression": "a when/condition expression that does not compile against the facts (unknown "
-                  "fact, type error)",
+                  "fact, type error), goes past a bound (length, nesting, a regular expression that can "
+                  "backtrack without end, $range), reads the clock, randomness or the environment, or fails "
+                  "or overruns its time budget when evaluated",
     "template": "an explain template with a placeholder that is not a plain fact name",
     "not-a-directory": "the policy tree named by --policies is not a folder",
     # life cycle (sc_policy.lifecycle): versions as they follow one another
@@ -549,21 +552,36 @@ class _VersionChecker:
 
     # agreement -------------------------------------------------------------------------------
     def agreement(self, compiled: CompiledVersion) -> None:
+        """Every listed occupation passes its own area's clauses; an expression that fails (or overruns
+        its time budget) while they are evaluated is an ``expression`` finding at its clause's line."""
         no_industry = industry_facts(None, self.refdata)
-        for area in self.v.areas:
-            clauses = compiled.for_area(area.id)
-            a_facts = area_facts(area)
-            for code, occ in area.listed.items():
-                if code not in self.refdata.noc2016:
-                    continue  # reported as unknown-noc; cannot be evaluated
-                facts = {**a_facts, **occupation_facts(code, area, self.refdata), **no_industry}
-                for cc in clauses:
-                    if Evaluator.outcome(cc, facts) == FAIL:
-                        reason = render_template(cc.clause.explain["fail"], facts)
-                        self.add(occ.span, "error", "disagreement",
-                                 f"area {area.id!r} lists {code}, but its clause {cc.clause.id!r} "
-                                 f"({cc.clause.path}) fails for it with no industry given: {reason}",
-                                 f"{area.id}:{code}:{cc.clause.id}")
+        broken: set = set()
+        with ExpressionBudget() as budget:
+            for area in self.v.areas:
+                clauses = compiled.for_area(area.id)
+                a_facts = area_facts(area)
+                for code, occ in area.listed.items():
+                    if code not in self.refdata.noc2016:
+                        continue  # reported as unknown-noc; cannot be evaluated
+                    facts = {**a_facts, **occupation_facts(code, area, self.refdata), **no_industry}
+                    for cc in clauses:
+                        if cc.clause.id not in broken:
+                            self._agree(cc, area, code, occ, facts, budget, broken)
+
+    def _agree(self, cc, area: Area, code: str, occ: Occupation, facts: dict, budget: ExpressionBudget,
+               broken: set) -> None:
+        try:
+            result = Evaluator.outcome(cc, facts, budget)
+        except PolicyInvalidError as exc:
+            broken.add(cc.clause.id)
+            self.add(exc.span or cc.clause.span, "error", "expression", exc.message, cc.clause.id)
+            return
+        if result == FAIL:
+            reason = render_template(cc.clause.explain["fail"], facts)
+            self.add(occ.span, "error", "disagreement",
+                     f"area {area.id!r} lists {code}, but its clause {cc.clause.id!r} "
+                     f"({cc.clause.path}) fails for it with no industry given: {reason}",
+                     f"{area.id}:{code}:{cc.clause.id}")
 
 
 def _stem(path: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Optional
 
-from .source import Span
+from .source import Span, visible
 
 __all__ = [
     "ScPolicyError",
@@ -45,7 +45,7 @@ class ScPolicyError(Exception):
         text = self.message if self.span is None else f"{self.span}: {self.message}"
         if self.hint:
             text = f"{text} ({self.hint})"
-        return " ".join(text.split())
+        return visible(" ".join(text.split()))
 
     def as_dict(self) -> dict:
         out = {"code": self.code, "message": self.message}
@@ -135,7 +135,8 @@ class Finding:
                        message=f"{self.message} [resolved by {resolution_id}: {decision}]")
 
     def render(self) -> str:
-        return " ".join(f"{self.span}: {self.severity} {self.check}: {self.message}".split())
+        """The finding as one line of text, control characters escaped."""
+        return visible(" ".join(f"{self.span}: {self.severity} {self.check}: {self.message}".split()))
 
     def as_dict(self) -> dict:
         out = {"path": self.span.path, "line": self.span.line, "column": self.span.column,

@@ -36,12 +36,20 @@ def schema_for(kind: str) -> Tuple[dict, dict]:
     return yaml.safe_load(_schema_text(kind)), registry
 
 
+class _Validator(cerberus.Validator):
+    """Cerberus's validator, except that ``integer`` means an integer: Cerberus counts ``true`` and
+    ``false`` as integers (bool is a subclass of int), so ``version: true`` would pass as version 1."""
+
+    types_mapping = dict(cerberus.Validator.types_mapping)
+    types_mapping["integer"] = cerberus.TypeDefinition("integer", (int,), (bool,))
+
+
 def _validator(kind: str) -> cerberus.Validator:
     schema, registry = schema_for(kind)
     reg = cerberus.schema.SchemaRegistry()
     for name, definition in registry.items():
         reg.add(name, definition)
-    return cerberus.Validator(schema, schema_registry=reg, allow_unknown=False)
+    return _Validator(schema, schema_registry=reg, allow_unknown=False)
 
 
 def _flatten(errors: Dict[Any, list], path: Tuple[Any, ...] = ()) -> Iterator[Tuple[Tuple[Any, ...], str]]:
@@ -68,6 +76,8 @@ def _describe(keypath: Tuple[Any, ...], message: str, data: Any) -> str:
     if (message == "must be of string type" and isinstance(_get(data, keypath), int)
             and any(k in ("code", "codes", "noc", "industry") for k in keypath)):
         message += ' (write codes in quotes, e.g. "2174")'
+    if message == "must be of integer type" and isinstance(_get(data, keypath), bool):
+        message += " (true and false are not numbers)"
     if message == "unknown field":
         return f"unknown key {keypath[-1]!r}" + (f" in {'.'.join(map(str, keypath[:-1]))}" if len(keypath) > 1 else "")
     if message == "required field":

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 from .model import Clause, Version
 
 if TYPE_CHECKING:
+    from .budget import ExpressionBudget
     from .evaluate import Evaluator
 
 __all__ = ["DecisionTable", "TableClass", "build_table", "table_to_dict", "table_from_dict", "decisions_hash",
@@ -164,13 +165,14 @@ class _Mixed:
     """A clause reading occupation and industry facts, in one area: evaluated on demand, memoised
     by the values of exactly the facts its expressions read."""
 
-    def __init__(self, evaluator: "Evaluator", cc, a_facts, occ_facts: List[dict], ind_facts_of):
+    def __init__(self, evaluator: "Evaluator", cc, a_facts, occ_facts: List[dict], ind_facts_of,
+                 budget: "ExpressionBudget"):
         from .facts import FACTS
         reads = _expression_reads(cc.clause)
         self.occ_names = [n for n in reads if FACTS[n].family == "occupation"]
         self.ind_names = [n for n in reads if FACTS[n].family == "industry"]
         self.evaluator, self.cc, self.a_facts = evaluator, cc, a_facts
-        self.occ_facts, self.ind_facts_of = occ_facts, ind_facts_of
+        self.occ_facts, self.ind_facts_of, self.budget = occ_facts, ind_facts_of, budget
         self.occ_keys = [tuple(_frozen(f[n]) for n in self.occ_names) for f in occ_facts]
         self.occ_groups: Dict[tuple, int] = {}
         for i, key in enumerate(self.occ_keys):
@@ -185,7 +187,7 @@ class _Mixed:
         found = self._memo.get(key)
         if found is None:
             facts = {**self.a_facts, **self.occ_facts[self.occ_groups[occ_key]], **ind_facts}
-            found = self._memo[key] = OUTCOME_CODES[self.evaluator.outcome(self.cc, facts)]
+            found = self._memo[key] = OUTCOME_CODES[self.evaluator.outcome(self.cc, facts, self.budget)]
         return found
 
     def signature(self, ind_facts: dict) -> Tuple[str, ...]:
@@ -193,8 +195,21 @@ class _Mixed:
         return tuple(self.outcome(k, ind_facts) for k in self.occ_groups)
 
 
-def build_table(evaluator: "Evaluator") -> DecisionTable:
-    """Evaluate every clause of ``evaluator``'s version over its domain (rule-engine, once per version)."""
+def build_table(evaluator: "Evaluator", budget: Optional["ExpressionBudget"] = None) -> DecisionTable:
+    """Evaluate every clause of ``evaluator``'s version over its domain (rule-engine, once per version).
+
+    Every expression is evaluated under ``budget`` (by default a new
+    :class:`~sc_policy.bounds.ExpressionBudget`: :data:`~sc_policy.bounds.EXPRESSION_SECONDS`
+    for each expression over the whole build). An expression that fails, or that overruns
+    its budget, raises :class:`~sc_policy.errors.PolicyInvalidError` (code ``expression``) at
+    its clause's line.
+    """
+    from .budget import ExpressionBudget
+    with (budget if budget is not None else ExpressionBudget()) as run:
+        return _build(evaluator, run)
+
+
+def _build(evaluator: "Evaluator", budget: "ExpressionBudget") -> DecisionTable:
     from .domain import industry_classes
     from .facts import industry_facts, occupation_facts
 
@@ -215,13 +230,14 @@ def build_table(evaluator: "Evaluator") -> DecisionTable:
         entries = []
         for cc in clauses:
             kind = _kind(cc.families)
-            m = _Mixed(evaluator, cc, a_facts, occ, ind_facts_of) if kind == "both" else None
+            m = _Mixed(evaluator, cc, a_facts, occ, ind_facts_of, budget) if kind == "both" else None
             if m is not None:
                 mixed.append(m)
             entries.append((cc, kind, m))
         plan.append((a_facts, occ, entries))
 
-    classes = [TableClass(c.representative, c.codes, c.description) for c in industry_classes([evaluator])]
+    classes = [TableClass(c.representative, c.codes, c.description)
+               for c in industry_classes([evaluator], budget=budget)]
     if mixed:
         classes = _refine(classes, mixed, ind_facts_of)
     reps: List[Optional[str]] = [None] + [c.representative for c in classes]
@@ -232,14 +248,14 @@ def build_table(evaluator: "Evaluator") -> DecisionTable:
         cols = []
         for cc, kind, m in entries:
             if kind == "area":
-                ch = OUTCOME_CODES[evaluator.outcome(cc, {**a_facts, **occ[0], **ind_facts_of(None)})]
+                ch = OUTCOME_CODES[evaluator.outcome(cc, {**a_facts, **occ[0], **ind_facts_of(None)}, budget)]
                 outcomes = ch * (len(nocs) * width)
             elif kind == "occupation":
                 none = ind_facts_of(None)
-                outcomes = "".join(OUTCOME_CODES[evaluator.outcome(cc, {**a_facts, **f, **none})] * width
+                outcomes = "".join(OUTCOME_CODES[evaluator.outcome(cc, {**a_facts, **f, **none}, budget)] * width
                                    for f in occ)
             elif kind == "industry":
-                row = "".join(OUTCOME_CODES[evaluator.outcome(cc, {**a_facts, **occ[0], **ind_facts_of(r)})]
+                row = "".join(OUTCOME_CODES[evaluator.outcome(cc, {**a_facts, **occ[0], **ind_facts_of(r)}, budget)]
                               for r in reps)
                 outcomes = row * len(nocs)
             else:
