@@ -115,7 +115,8 @@ def generate_tree(dest: Path, clauses: int) -> Path:
             yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8")
     manifest = folder / "version.yaml"
     data = yaml.safe_load(manifest.read_text("utf-8"))
-    data.pop("sha256", None)  # the content changed: the shipped hash no longer applies (in force, unfrozen)
+    for field in ("sha256", "table_sha256"):  # the content changed: the shipped hashes no longer apply
+        data.pop(field, None)
     manifest.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8")
     return root
 

@@ -18,12 +18,18 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
   or ignores it, naming it); it enters the key by name, kind and size. Any change
   gives another key; nothing is parsed to compute it.
 * Entries are JSON (never pickle): a header line with the key and the SHA-256 of
-  the body, then the body. Objects are rebuilt only as instances of the model's
-  own dataclasses, by name, from a fixed list. An entry is read only if it is a
-  regular file (not a symbolic link, pipe or device) of at most
-  :data:`MAX_ENTRY_BYTES`. An entry that is of another kind, too large, unreadable,
-  truncated, for another key, or that does not rebuild into a whole table is
-  ignored (and replaced by a fresh one): it is never trusted.
+  the body, then the body: the version's validated rule files (their data and
+  positions), its findings and its decision table. The model is rebuilt from the
+  stored rule files by the tree's own builder (never decoded from the entry), and
+  objects are rebuilt only as instances of the model's own classes, by name, from
+  a fixed list. An entry is read only if it is a regular file (not a symbolic link,
+  pipe or device) of at most :data:`MAX_ENTRY_BYTES`. An entry that is of another
+  kind, too large, unreadable, truncated, for another key, or that does not rebuild
+  into a whole table is ignored (and replaced by a fresh one).
+* The entry's SHA-256 catches damage, not forgery: anyone who can write the cache
+  folder can write a well-formed entry. What a frozen version decides is checked
+  against the hashes its manifest records (:meth:`sc_policy.api.Workspace.open_ref`);
+  a draft's entry is trusted as its owner's.
 * Writes are atomic: a temporary file in the cache folder, renamed over the entry.
   A cache that cannot be written is skipped silently; the answer is the same.
 """
@@ -45,14 +51,17 @@ from .errors import Finding, PolicyLoadError
 from .loader import MAX_FILE_BYTES, MAX_SOURCE_BYTES, Document, file_kind, read_regular
 from .source import Span
 from .table import DecisionTable, table_from_dict, table_to_dict
+from .tree import version_from_documents
 
 __all__ = ["TableCache", "CachedVersion", "default_cache_dir", "encode", "decode", "FORMAT"]
 
-FORMAT = 2
+FORMAT = 3
 """Bump when the layout of an entry changes."""
 
 MAX_ENTRY_BYTES = 256_000_000
 """An entry larger than this is neither written nor read (the shipped version's is about 350 kB)."""
+
+_BODY_KEYS = {"documents", "findings", "table"}
 
 _PACKAGE = Path(__file__).resolve().parent
 _SUFFIX = ".json"
@@ -221,6 +230,7 @@ class TableCache:
         return self.directory / f"{_safe(label)}--{key}{_SUFFIX}"
 
     def load(self, key: str, label: str) -> Optional[CachedVersion]:
+        """The entry of ``key``, or None; ``label`` is the version folder relative to the tree root."""
         path = self._path(key, label)
         try:  # a regular file, not a link to /dev/zero, a pipe or a 3 GB file: looked at, then read bounded
             raw = read_regular(path, MAX_ENTRY_BYTES, str(path), expected="a cache entry",
@@ -233,11 +243,14 @@ class TableCache:
             if header != {"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()}:
                 return None
             data = json.loads(body)
-            classes = _classes()
-            version = decode(data["version"], classes)
-            findings = tuple(decode(data["findings"], classes))
-            if not isinstance(version, model.Version) or not all(isinstance(f, Finding) for f in findings):
+            if not isinstance(data, dict) or set(data) != _BODY_KEYS:
                 return None
+            classes = _classes()
+            documents = tuple(decode(data["documents"], classes))
+            findings = tuple(decode(data["findings"], classes))
+            if not all(type(d) is Document for d in documents) or not all(isinstance(f, Finding) for f in findings):
+                return None
+            version = version_from_documents(label, documents)
             return CachedVersion(version, findings, table_from_dict(data["table"], version))
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None
@@ -245,8 +258,8 @@ class TableCache:
     def store(self, key: str, label: str, entry: CachedVersion) -> bool:
         """Write an entry atomically, removing older entries of the same version; False if it cannot."""
         try:
-            body = json.dumps({"version": encode(entry.version), "findings": encode(list(entry.findings)),
-                               "table": table_to_dict(entry.table)},
+            body = json.dumps({"documents": encode(list(entry.version.documents)),
+                               "findings": encode(list(entry.findings)), "table": table_to_dict(entry.table)},
                               ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         except (TypeError, ValueError):
             return False

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
+from .budget import ExpressionBudget
 from .compile import CompiledVersion, compile_version, render_template
-from .errors import Finding, InputError, PolicyLoadError, UnknownVersionError
+from .errors import Finding, InputError, PolicyInvalidError, PolicyLoadError, UnknownVersionError
 from .evaluate import FAIL, Evaluator
 from .facts import area_facts, industry_facts, occupation_facts
 from .lifecycle import lifecycle_findings
@@ -37,6 +38,7 @@ from .model import Area, Citation, Occupation, Version
 from .refdata import ReferenceData, reference_data, skill_level
 from .source import Span
 from .tree import LoadedVersion, PolicyTree, VersionRef, resolve_root
+from .writing import JOURNAL_NAME, pending_change
 
 __all__ = ["CHECKS", "RESOLVABLE", "MAX_SOURCE_BYTES", "SourceText", "read_source", "check_tree", "check_version",
            "apply_resolutions", "normalise_title", "slug", "has_errors"]
@@ -61,17 +63,25 @@ CHECKS: Mapping[str, str] = {
     "unknown-file": "a file or folder in a version that is not a rule file (ignored; a warning)",
     # expressions (sc_policy.compile)
     "expression": "a when/condition expression that does not compile against the facts (unknown "
-                  "fact, type error)",
+                  "fact, type error), goes past a bound (length, nesting, a regular expression that can "
+                  "backtrack without end, $range), reads the clock, randomness or the environment, or fails "
+                  "or overruns its time budget when evaluated",
     "template": "an explain template with a placeholder that is not a plain fact name",
     "not-a-directory": "the policy tree named by --policies is not a folder",
     # life cycle (sc_policy.lifecycle): versions as they follow one another
     "hash-mismatch": "a frozen (non-draft) version whose content no longer matches its recorded sha256",
+    "table-mismatch": "a frozen version whose files, unchanged, now decide otherwise than its recorded "
+                      "table_sha256 (another sc-policy or reference data; found when the version is opened)",
+    "table-hash-missing": "a frozen version that records no table_sha256 (an older freeze; a warning: "
+                          "`sc-policy freeze` records it)",
     "period-invalid": "a version whose effective_to lies before its effective_from",
     "period-overlap": "two versions in force on the same day",
     "period-gap": "days between a version and the one it supersedes when none is in force",
     "supersedes-unknown": "supersedes names no version of the policy (or the version itself)",
     "clause-version-not-bumped": "a clause whose content changed from the superseded version under the same "
                                  "clause version number",
+    "interrupted-change": "a new-version or freeze that was killed after it committed its changes, and "
+                          "not yet finished (sc_policy.writing)",
     # references
     "file-name": "an area or clause whose id differs from its file name",
     "duplicate-area": "two area files with the same id",
@@ -535,29 +545,45 @@ class _VersionChecker:
 
     # agreement -------------------------------------------------------------------------------
     def agreement(self, compiled: CompiledVersion) -> None:
-        from .table import KeyedClause, frozen_facts
+        """Every listed occupation passes its own area's clauses; an expression that fails (or overruns
+        its time budget) while they are evaluated is an ``expression`` finding at its clause's line.
+        Each clause is evaluated once per relevant value of what it reads, as the table is built."""
+        from .relevance import KeyedClause, frozen_facts
         no_industry = industry_facts(None, self.refdata)
         no_industry_frozen = frozen_facts(no_industry)
-        memo: Dict[tuple, str] = {}  # one evaluation per clause and relevant values (as the table builds)
-        for area in self.v.areas:
-            a_facts = area_facts(area)
-            clauses = [(cc, KeyedClause(cc, a_facts)) for cc in compiled.for_area(area.id)]
-            for code, occ in area.listed.items():
-                if code not in self.refdata.noc2016:
-                    continue  # reported as unknown-noc; cannot be evaluated
-                occ_facts = occupation_facts(code, area, self.refdata)
-                occ_frozen = frozen_facts(occ_facts)
-                facts = {**a_facts, **occ_facts, **no_industry}
-                for cc, keyed in clauses:
-                    key = keyed.key(occ_frozen, no_industry_frozen)
-                    if key not in memo:
-                        memo[key] = Evaluator.outcome(cc, facts)
-                    if memo[key] == FAIL:
-                        reason = render_template(cc.clause.explain["fail"], facts)
-                        self.add(occ.span, "error", "disagreement",
-                                 f"area {area.id!r} lists {code}, but its clause {cc.clause.id!r} "
-                                 f"({cc.clause.path}) fails for it with no industry given: {reason}",
-                                 f"{area.id}:{code}:{cc.clause.id}")
+        broken: set = set()
+        memo: Dict[tuple, str] = {}
+        with ExpressionBudget() as budget:
+            for area in self.v.areas:
+                a_facts = area_facts(area)
+                clauses = [(cc, KeyedClause(cc, a_facts)) for cc in compiled.for_area(area.id)]
+                for code, occ in area.listed.items():
+                    if code not in self.refdata.noc2016:
+                        continue  # reported as unknown-noc; cannot be evaluated
+                    occ_facts = occupation_facts(code, area, self.refdata)
+                    occ_frozen = frozen_facts(occ_facts)
+                    facts = {**a_facts, **occ_facts, **no_industry}
+                    for cc, keyed in clauses:
+                        if cc.clause.id not in broken:
+                            self._agree(cc, area, code, occ, facts, budget, broken,
+                                        memo, keyed.key(occ_frozen, no_industry_frozen))
+
+    def _agree(self, cc, area: Area, code: str, occ: Occupation, facts: dict, budget: ExpressionBudget,
+               broken: set, memo: Dict[tuple, str], key: tuple) -> None:
+        try:
+            if key not in memo:
+                memo[key] = Evaluator.outcome(cc, facts, budget)
+            result = memo[key]
+        except PolicyInvalidError as exc:
+            broken.add(cc.clause.id)
+            self.add(exc.span or cc.clause.span, "error", "expression", exc.message, cc.clause.id)
+            return
+        if result == FAIL:
+            reason = render_template(cc.clause.explain["fail"], facts)
+            self.add(occ.span, "error", "disagreement",
+                     f"area {area.id!r} lists {code}, but its clause {cc.clause.id!r} "
+                     f"({cc.clause.path}) fails for it with no industry given: {reason}",
+                     f"{area.id}:{code}:{cc.clause.id}")
 
 
 def _stem(path: str) -> str:
@@ -723,4 +749,7 @@ def check_tree(tree: Union[PolicyTree, str, os.PathLike, None] = None, version_i
         out.extend(check_version(lv, tree.root, refdata=refdata, source=source, extra=extra))
     # Life-cycle findings outside every version folder (none today) are kept as they are.
     out.extend(f for f in life if not f.span.path.startswith(tuple(r.rel + "/" for r in refs)))
+    pending = pending_change(tree.root)
+    if pending is not None:
+        out.append(Finding(Span(JOURNAL_NAME), "error", "interrupted-change", pending))
     return sorted(out)

@@ -1,15 +1,18 @@
-"""Compile a version's clause expressions with rule-engine (the only rule_engine user).
+"""Compile a version's clause expressions with rule-engine (with sc_policy.bounds, the only rule_engine users).
 
 Every ``when`` and ``condition`` expression is compiled once against a typed
 context built from :data:`~sc_policy.facts.FACTS`, so that a misspelt fact, a
 type error or an attribute outside the vocabulary fails at load time, at the
 clause's line, instead of during a decision. Explanation templates are checked
 here too: a placeholder must name a fact, with no attribute access or format
-specification (``{noc.__class__}`` is refused).
+specification (``{noc.__class__}`` is refused). Every expression is first held to the
+bounds of :mod:`sc_policy.bounds` (length, nesting, regular expressions, builtins that
+read the clock, randomness or the environment), and evaluated within its time budget.
 """
 
 from __future__ import annotations
 
+import decimal
 import difflib
 import string
 from dataclasses import dataclass
@@ -18,6 +21,8 @@ from typing import TYPE_CHECKING, Callable, List, Mapping, Optional, Tuple
 if TYPE_CHECKING:
     import rule_engine
 
+from .bounds import check_subjects, inspect, screen
+from .budget import ExpressionBudget, ExpressionLimitError, run_bounded
 from .errors import Finding, PolicyInvalidError
 from .facts import FACTS, families
 from .model import Clause, Version
@@ -49,14 +54,24 @@ def _context(reads: set) -> "rule_engine.Context":
             raise rule_engine.SymbolResolutionError(name, suggestion=close[0] if close else None)
         return types[name]
 
-    return rule_engine.Context(type_resolver=resolve, default_timezone="UTC")
+    # UTC and a fixed decimal context: nothing about the machine or the calling thread changes a result.
+    return rule_engine.Context(type_resolver=resolve, default_timezone="UTC", decimal_context=_DECIMAL)
+
+
+_DECIMAL = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN, Emin=-999999, Emax=999999, capitals=1,
+                           clamp=0, flags=[], traps=[decimal.InvalidOperation, decimal.DivisionByZero,
+                                                     decimal.Overflow])
+
+
+Evaluate = Callable[..., bool]
+"""A compiled expression: ``fn(facts, budget=None)``; ``budget`` is the run's :class:`ExpressionBudget`."""
 
 
 @dataclass(frozen=True)
 class CompiledClause:
     clause: Clause
-    condition: Callable[[Mapping], bool]
-    when: Optional[Callable[[Mapping], bool]]
+    condition: Evaluate
+    when: Optional[Evaluate]
     reads: Tuple[str, ...]  # the facts its expressions and templates use
     families: Tuple[str, ...]  # their families: occupation / industry / area
     expression_reads: Tuple[str, ...] = ()  # the facts its when and condition read (templates left out)
@@ -72,20 +87,48 @@ class CompiledVersion:
         return tuple(c for c in self.clauses if area_id in c.clause.applies_to)
 
 
+class _Refused(Exception):
+    """An expression that ``check`` refuses before or after parsing (sc_policy.bounds)."""
+
+
+def _parse(expression: str, reads: set) -> Tuple["rule_engine.Rule", Tuple[str, ...]]:
+    """The parsed rule and the facts its regular expressions read; raises _Refused, or rule-engine's
+    EngineError, or any exception of parsing (all reported at the clause's line)."""
+    import rule_engine
+    problem = screen(expression)
+    if problem:
+        raise _Refused(problem)
+
+    def parse(text: str) -> "rule_engine.Rule":
+        with decimal.localcontext(_DECIMAL):  # rule-engine evaluates constant parts while it parses
+            return rule_engine.Rule(text, context=_context(reads))
+
+    rule = run_bounded(None, "parse", parse, expression)
+    problem, subjects = inspect(rule.statement, FACTS)
+    if problem:
+        raise _Refused(problem)
+    return rule, subjects
+
+
 def _compile(expression: str, reads: set, clause: Optional[Clause] = None, key: str = "condition"):
-    """The compiled expression as a function of the facts.
+    """The compiled expression as a function of the facts (and of the run's budget).
 
     An expression can compile and still fail on some input (``noc_title[100]``, an
-    index past the end): that failure is the rule file's, so it is raised as a
-    PolicyInvalidError at the clause's line, never as rule-engine's own exception.
+    index past the end), overrun its time budget or hit a bound of sc_policy.bounds:
+    that failure is the rule file's, so it is raised as a PolicyInvalidError
+    (code ``expression``) at the clause's line, never as the exception itself.
     """
-    import rule_engine
-    rule = rule_engine.Rule(expression, context=_context(reads))
+    rule, subjects = _parse(expression, reads)
+    budget_key = (clause.id if clause is not None else "", key)
 
-    def matches(facts: Mapping) -> bool:
+    def evaluate(facts: Mapping) -> bool:
+        check_subjects(facts, subjects)
+        return rule.matches(facts)
+
+    def matches(facts: Mapping, budget: Optional[ExpressionBudget] = None) -> bool:
         try:
-            return rule.matches(facts)
-        except rule_engine.EngineError as exc:
+            return run_bounded(budget, budget_key, evaluate, facts)
+        except Exception as exc:  # any failure of the expression: rule-engine's, a bound, the interpreter's
             where = clause.spans.get(key, clause.span) if clause is not None else None
             name = f"clause {clause.id!r}, {key}" if clause is not None else key
             raise PolicyInvalidError(
@@ -96,7 +139,7 @@ def _compile(expression: str, reads: set, clause: Optional[Clause] = None, key: 
     return matches, rule
 
 
-def _expression_error(exc: Exception) -> str:
+def _expression_error(exc: BaseException) -> str:
     import rule_engine
     if isinstance(exc, rule_engine.SymbolResolutionError):
         hint = f" (did you mean {exc.suggestion!r}?)" if getattr(exc, "suggestion", None) else ""
@@ -105,8 +148,15 @@ def _expression_error(exc: Exception) -> str:
         return f"unknown attribute {exc.attribute_name!r}"
     if isinstance(exc, rule_engine.errors.LookupError):
         return f"{exc.container!r} has no item {exc.item!r}"
-    message = getattr(exc, "message", None) or str(exc)
-    return message
+    if isinstance(exc, (_Refused, ExpressionLimitError)):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return "nests too deeply to be evaluated"
+    if isinstance(exc, MemoryError):
+        return "needs more memory than there is"
+    if isinstance(exc, rule_engine.EngineError):
+        return getattr(exc, "message", None) or str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def template_fields(template: str) -> List[str]:
@@ -134,7 +184,6 @@ def render_template(template: str, facts: Mapping[str, object]) -> str:
 
 
 def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Finding]]:
-    import rule_engine
     findings: List[Finding] = []
     reads: set = set()
     compiled = {}
@@ -147,7 +196,7 @@ def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Findi
         try:
             compiled[key], rule = _compile(expression, reads, clause, key)
             rules.append(rule)
-        except rule_engine.EngineError as exc:
+        except Exception as exc:  # refused, rule-engine's error, or a failure while parsing (e.g. RecursionError)
             findings.append(Finding(clause.spans.get(key, clause.span), "error", "expression",
                                     f"clause {clause.id!r}, {key}: {_expression_error(exc)}", subject=clause.id))
     expression_reads = tuple(sorted(r for r in reads if r in FACTS))

@@ -13,7 +13,7 @@ from typing import List, Optional, Tuple
 
 from .diff import CHANGE_GROUPS, Change, ImpactRow, VersionDiff
 from .model import Version
-from .render import WIDTH, dumps
+from .render import WIDTH, dumps, visible
 
 __all__ = ["diff_text", "diff_markdown", "diff_json", "describe_change"]
 
@@ -131,7 +131,7 @@ def diff_text(diff: VersionDiff) -> str:
     imp = diff.impact
     if imp is None:
         lines.append("Impact: not computed (--no-impact).")
-        return "\n".join(line.rstrip() for line in lines) + "\n"
+        return visible("\n".join(line.rstrip() for line in lines) + "\n")
     n_ind = len(imp.industries)
     space = (f"{imp.nocs} NOC 2016 unit groups x {n_ind} industry inputs (no industry + one representative "
              f"of each of {n_ind - 1} industry classes) = {imp.nocs * n_ind} inputs, each decided under both "
@@ -151,7 +151,7 @@ def diff_text(diff: VersionDiff) -> str:
             lines.append("  NOC   NAICS   areas before -> after: NOC title")
         for r in rows:
             lines += _row_line(r)
-    return "\n".join(line.rstrip() for line in lines) + "\n"
+    return visible("\n".join(line.rstrip() for line in lines) + "\n")
 
 
 def _md(text) -> str:
@@ -190,7 +190,7 @@ def diff_markdown(diff: VersionDiff) -> str:
     out.append("")
     if imp is None:
         out.append("Not computed (`--no-impact`).")
-        return "\n".join(out) + "\n"
+        return visible("\n".join(out) + "\n")
     n_ind = len(imp.industries)
     out.append(f"Exact, over the whole input space: {imp.nocs} NOC 2016 unit groups × {n_ind} industry inputs "
                f"(no industry, and one representative of each class of NAICS codes that both versions treat "
@@ -210,4 +210,4 @@ def diff_markdown(diff: VersionDiff) -> str:
     out += ["", "### Industry inputs", "", "| industry | class | NAICS codes |", "|---|---|---|"]
     for inp in imp.industries:
         out.append(f"| {_md_code(inp.code)} | {_md(inp.description)} | {len(inp.codes) if inp.code else '—'} |")
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out) + "\n")

@@ -26,15 +26,16 @@ class IndustryClass:
     description: str
 
 
-def industry_signature(evaluators: Sequence[Evaluator], code: str) -> Tuple[str, ...]:
-    """The result of every industry-reading clause, in every area of every version, for ``code``."""
+def industry_signature(evaluators: Sequence[Evaluator], code: str, budget=None) -> Tuple[str, ...]:
+    """The result of every industry-reading clause, in every area of every version, for ``code``
+    (``budget``: the run's :class:`~sc_policy.bounds.ExpressionBudget`, if any)."""
     out = []
     for ev in evaluators:
         ind = industry_facts(code, ev.refdata)
         for area, a_facts, clauses in ev.area_clauses:
             for cc in clauses:
                 if "industry" in cc.families and "occupation" not in cc.families:
-                    out.append(ev.outcome(cc, {**a_facts, **ind}))
+                    out.append(ev.outcome(cc, {**a_facts, **ind}, budget))
     return tuple(out)
 
 
@@ -66,7 +67,7 @@ def _describe(members: Sequence[str], mentioned: List[str]) -> str:
 
 
 def industry_classes(evaluators: Sequence[Evaluator], codes: Optional[Sequence[str]] = None,
-                     signature: Optional[Callable[[str], Tuple[str, ...]]] = None) -> List[IndustryClass]:
+                     budget=None, signature: Optional[Callable[[str], Tuple[str, ...]]] = None) -> List[IndustryClass]:
     """Partition the NAICS Canada 2017 codes into classes the given versions cannot tell apart.
 
     ``signature`` gives a code's results when the caller has them already (the decision
@@ -82,7 +83,8 @@ def industry_classes(evaluators: Sequence[Evaluator], codes: Optional[Sequence[s
     codes = list(codes if codes is not None else refdata.naics2017_codes)
     groups: Dict[Tuple[str, ...], List[str]] = {}
     for code in codes:
-        groups.setdefault(signature(code) if signature else industry_signature(evaluators, code), []).append(code)
+        groups.setdefault(signature(code) if signature else industry_signature(evaluators, code, budget),
+                          []).append(code)
     included, excluded = _mentioned(evaluators)
     mentioned = sorted(set(included) | set(excluded))
     out = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Optional
 
-from .source import Span
+from .source import Span, visible
 
 __all__ = [
     "ScPolicyError",
@@ -18,6 +18,8 @@ __all__ = [
     "PolicyLoadError",
     "PolicyInvalidError",
     "invalid_policy",
+    "integrity_first",
+    "INTEGRITY_CHECKS",
     "UnknownVersionError",
     "Finding",
     "SEVERITIES",
@@ -43,7 +45,7 @@ class ScPolicyError(Exception):
         text = self.message if self.span is None else f"{self.span}: {self.message}"
         if self.hint:
             text = f"{text} ({self.hint})"
-        return " ".join(text.split())
+        return visible(" ".join(text.split()))
 
     def as_dict(self) -> dict:
         out = {"code": self.code, "message": self.message}
@@ -76,12 +78,23 @@ class PolicyInvalidError(ScPolicyError):
         self.findings = tuple(findings)
 
 
+INTEGRITY_CHECKS = ("hash-mismatch", "table-mismatch")
+"""Findings that a frozen version no longer is what was put in force: named before any other error,
+since they say why the others exist (a tampered file) and what to do (restore it, not fix it)."""
+
+
+def integrity_first(findings):
+    """``findings`` in their order, those of :data:`INTEGRITY_CHECKS` moved to the front."""
+    return sorted(findings, key=lambda f: f.check not in INTEGRITY_CHECKS)
+
+
 def invalid_policy(findings, what: str) -> "PolicyInvalidError":
     """One line for a version that cannot be used: ``what``, then its first error and how many more.
 
     ``findings`` may mix severities; only errors count (all of them, when none is marked one).
+    An integrity error (a frozen version modified since) is always the one named.
     """
-    errors = [f for f in findings if f.severity == "error"] or list(findings)
+    errors = integrity_first([f for f in findings if f.severity == "error"] or list(findings))
     first = errors[0]
     more = f" (and {len(errors) - 1} more errors; run `sc-policy check`)" if len(errors) > 1 else ""
     return PolicyInvalidError(f"{what}: {first.check}: {' '.join(first.message.split())}{more}",
@@ -122,7 +135,8 @@ class Finding:
                        message=f"{self.message} [resolved by {resolution_id}: {decision}]")
 
     def render(self) -> str:
-        return " ".join(f"{self.span}: {self.severity} {self.check}: {self.message}".split())
+        """The finding as one line of text, control characters escaped."""
+        return visible(" ".join(f"{self.span}: {self.severity} {self.check}: {self.message}".split()))
 
     def as_dict(self) -> dict:
         out = {"path": self.span.path, "line": self.span.line, "column": self.span.column,

@@ -21,6 +21,7 @@ from .model import Citation, Clause, Resolution, Version
 from .refdata import ReferenceData, reference_data, skill_level
 
 if TYPE_CHECKING:  # the table path never needs these at run time
+    from .budget import ExpressionBudget
     from .compile import CompiledClause, CompiledVersion
     from .table import DecisionTable
 
@@ -149,10 +150,12 @@ class Evaluator:
 
     # -- the generic evaluation -------------------------------------------------
     @staticmethod
-    def outcome(clause: "CompiledClause", facts: Dict[str, object]) -> str:
-        if clause.when is not None and not clause.when(facts):
+    def outcome(clause: "CompiledClause", facts: Dict[str, object], budget: Optional["ExpressionBudget"] = None) -> str:
+        """A clause's result for the facts; ``budget``: the time its expressions have left in this run
+        (a table build, a check), else each evaluation has a budget of its own."""
+        if clause.when is not None and not clause.when(facts, budget):
             return NOT_APPLICABLE
-        return PASS if clause.condition(facts) else FAIL
+        return PASS if clause.condition(facts, budget) else FAIL
 
     def decide(self, noc: str, industry: Optional[str] = None) -> Decision:
         """Decide for a NOC 2016 unit group and an optional NAICS 2017 code (both already checked).

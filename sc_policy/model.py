@@ -155,6 +155,7 @@ class Manifest:
     sha256: Optional[str]
     path: str = field(compare=False)
     span: Span = field(compare=False)
+    table_sha256: Optional[str] = None  # the hash of its decisions, recorded by `freeze` (table.decisions_hash)
 
     def as_dict(self) -> dict:
         return {
@@ -166,6 +167,7 @@ class Manifest:
             "source_document": {"title": self.source_title, "file": self.source_file,
                                 "sha256": self.source_sha256},
             "sha256": self.sha256,
+            "table_sha256": self.table_sha256,
         }
 
 
@@ -252,7 +254,8 @@ def build_manifest(doc: Document) -> Manifest:
     src = d["source_document"]
     return Manifest(d["id"], d["policy"], d["title"], d["status"], _date(d["effective_from"]),
                     _date(d.get("effective_to")), d.get("supersedes"), dict(d.get("assumptions") or {}),
-                    src["title"], src["file"], src["sha256"], d.get("sha256"), doc.path, doc.span())
+                    src["title"], src["file"], src["sha256"], d.get("sha256"), doc.path, doc.span(),
+                    d.get("table_sha256"))
 
 
 def build_tests(doc: Document) -> Tuple[TestCase, ...]:

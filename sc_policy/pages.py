@@ -20,7 +20,8 @@ from .evaluate import Answer, Decision
 from .model import Citation, Version
 from .refdata import ReferenceData, skill_level
 
-__all__ = ["Form", "Match", "TitleIndex", "home", "policy_book", "not_found", "sentence", "MAX_MATCHES"]
+__all__ = ["Form", "Match", "TitleIndex", "home", "policy_book", "not_found", "bad_request", "sentence",
+           "MAX_MATCHES"]
 
 MAX_MATCHES = 40
 RESULT_WORDS = {"pass": "Pass", "fail": "Fail", "not_applicable": "Not applicable"}
@@ -87,6 +88,8 @@ class Form:
     version: str = ""
     submitted: Tuple[str, ...] = ()
     errors: Dict[str, str] = field(default_factory=dict)
+    max_chars: Optional[int] = None
+    """The longest value the service takes for a field: the browser stops typing there."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ def _field(name: str, label: str, help_text: str, value: str, form: Form, *, req
     described = f"{name}-help" + (f" {name}-error" if error else "")
     invalid = ' aria-invalid="true"' if error else ""
     req = " required" if required else ""
+    if form.max_chars is not None:
+        req += f' maxlength="{form.max_chars}"'
     out = [f'<label for="{name}">{e(label)}</label>',
            f'<p class="help" id="{name}-help">{help_text}</p>']
     if error:
@@ -294,12 +299,20 @@ def home(form: Form, versions: Sequence[dict], *, matches: Sequence[Match] = (),
     return page(title, "\n".join(p for p in parts if p))
 
 
-def not_found(message: str, versions: Sequence[dict]) -> str:
+def _message_page(heading: str, message: str, versions: Sequence[dict]) -> str:
     items = "".join(f'<li><a href="/versions/{e(r["id"])}">{e(r["id"])}: {e(r.get("title", ""))}</a></li>'
                     for r in versions)
-    return page("Not found | Second Career Fast Track",
-                f"<h1>Not found</h1><p>{e(message)}</p><p>Policy versions:</p><ul>{items}</ul>"
+    return page(f"{heading} | Second Career Fast Track",
+                f"<h1>{e(heading)}</h1><p>{e(message)}</p><p>Policy versions:</p><ul>{items}</ul>"
                 f'<p><a href="/">Ask about a case</a>.</p>')
+
+
+def not_found(message: str, versions: Sequence[dict]) -> str:
+    return _message_page("Not found", message, versions)
+
+
+def bad_request(message: str, versions: Sequence[dict]) -> str:
+    return _message_page("Bad request", message, versions)
 
 
 def policy_book(version: Version, compiled: CompiledVersion, refdata: ReferenceData,

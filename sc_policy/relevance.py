@@ -27,12 +27,14 @@ is not reduced at all (its variable could shadow a fact's name).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterator, Mapping, Optional, Sequence, Tuple
 
 from .facts import FACTS
+from .model import Clause
 
-__all__ = ["Relevance", "relevance", "OTHER"]
+__all__ = ["Relevance", "relevance", "OTHER", "KeyedClause", "frozen_facts"]
 
 OTHER = ("other",)
 """The relevant value of a text fact that equals none of the texts it is compared with."""
@@ -159,3 +161,69 @@ def relevance(rules: Sequence[object], reads: Sequence[str]) -> Dict[str, Option
                         known.texts | use.texts, tuple(sorted(set(known.area_sets) | set(use.area_sets))))
             stack.extend((node, child) for _, child in _children(node))
     return found
+
+
+# -- keys: equal keys, equal outcomes ---------------------------------------------------
+
+def _frozen(value):
+    return frozenset(value) if isinstance(value, (set, frozenset)) else value
+
+
+def _kind(families: Sequence[str]) -> str:
+    occ, ind = "occupation" in families, "industry" in families
+    return "both" if occ and ind else "occupation" if occ else "industry" if ind else "area"
+
+
+def _expression_reads(clause: Clause) -> Tuple[str, ...]:
+    """The facts a clause's expressions read (its templates left out), as the compiler finds them."""
+    from .compile import compile_clause  # build time only
+    compiled, problems = compile_clause(dataclasses.replace(clause, explain={}))
+    if compiled is None:  # cannot happen for a clause that compiled with its templates
+        raise ValueError(problems[0].render())
+    return compiled.reads
+
+
+def _relevant(value, texts):
+    """The part of a fact's value that can make a difference (see :mod:`sc_policy.relevance`)."""
+    if texts is None:
+        return value
+    if isinstance(value, frozenset):
+        return value & texts
+    return value if value in texts else OTHER
+
+
+def frozen_facts(facts: Mapping[str, object]) -> dict:
+    """Facts with their sets frozen, ready to key a memo."""
+    return {k: _frozen(v) for k, v in facts.items()}
+
+
+class KeyedClause:
+    """One clause in one area, keyed for evaluation: an evaluation can be memoised under
+    :meth:`key`, made of the clause's expressions and the relevant values of exactly the facts
+    they read (:mod:`sc_policy.relevance`)."""
+
+    def __init__(self, cc, a_facts: dict):
+        from .facts import FACTS, families
+        reads = cc.expression_reads if cc.rules else _expression_reads(cc.clause)
+        relevant = relevance(cc.rules, reads) if cc.rules else {}
+        self.cc, self.a_facts = cc, a_facts
+        self.kind = _kind(families(reads))
+
+        def spec(family: str) -> Tuple[Tuple[str, Optional[frozenset]], ...]:
+            return tuple((n, relevant[n].values(a_facts) if relevant.get(n) is not None else None)
+                         for n in reads if FACTS[n].family == family)
+
+        self.occ, self.ind = spec("occupation"), spec("industry")
+        self.fixed = (cc.clause.when, cc.clause.condition,
+                      tuple((n, _frozen(a_facts[n])) for n in reads if FACTS[n].family == "area"))
+        self.signature = (self.kind, self.fixed, self.occ, self.ind)  # equal signatures: equal columns
+
+    def occ_key(self, frozen: dict) -> tuple:
+        return tuple(_relevant(frozen[n], texts) for n, texts in self.occ)
+
+    def ind_key(self, frozen: dict) -> tuple:
+        return tuple(_relevant(frozen[n], texts) for n, texts in self.ind)
+
+    def key(self, occ_frozen: dict, ind_frozen: dict) -> tuple:
+        """Equal keys: equal outcomes (``*_frozen``: see :func:`frozen_facts`)."""
+        return self.fixed, self.occ_key(occ_frozen), self.ind_key(ind_frozen)

@@ -2,7 +2,9 @@
 
 Renderers only read finished results; they decide nothing. JSON output is built
 from plain dicts in a fixed order and dumped the same way every time, so the
-same inputs under the same version give byte-identical JSON.
+same inputs under the same version give byte-identical JSON. Text output shows
+every control character as an escape (:func:`~sc_policy.source.visible`): rule
+files are text, and a template's ``\x1b]0;...\x07`` must not reach a terminal.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import textwrap
 from typing import Iterable, List, Optional
 
 from .evaluate import Answer, Decision
+from .lifecycle import integrity, is_frozen
 from .model import Version
 from .refdata import ReferenceData, reference_data
+from .source import visible
 
 __all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "version_to_dict", "versions_text",
-           "WIDTH"]
+           "visible", "WIDTH"]
 
 WIDTH = 100
 _MARK = {"pass": "PASS", "fail": "FAIL", "not_applicable": "N/A"}
@@ -162,13 +166,16 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
             lines += _wrap(f"{r.id}: {r.finding}", "      ", "  - ")
             lines += _wrap(f"Decision: {r.decision}", "      ")
         lines.append("")
-    return "\n".join(line.rstrip() for line in lines).rstrip() + "\n"
+    return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
 
 
 def version_to_dict(version: Version) -> dict:
+    """The manifest, the content hash, whether the version is frozen and, if so, whether its content is
+    still what was frozen (``integrity``: ``intact`` or ``modified``; None when not frozen)."""
     out = version.manifest.as_dict()
     out["content_hash"] = version.content_hash
-    out["frozen"] = bool(version.manifest.sha256)
+    out["frozen"] = is_frozen(version.manifest)
+    out["integrity"] = integrity(version)
     return out
 
 
@@ -184,11 +191,14 @@ def versions_text(rows: Iterable[dict]) -> str:
 
         lines += _wrap(f"{r['policy']} {r['id']} ({r['status']}): in force {date('effective_from')} to "
                        f"{date('effective_to')}. {r['title']}", "    ", "")
-        if r.get("content_hash"):
+        if r.get("content_hash") and r.get("integrity") == "modified":
+            lines.append(f"    sha256 {r['content_hash']} MODIFIED since frozen")
+            lines.append(f"    frozen with sha256 {r['sha256']}")
+        elif r.get("content_hash"):
             frozen = "frozen" if r.get("frozen") else "not frozen"
             lines.append(f"    sha256 {r['content_hash']} ({frozen})")
         if r.get("problem"):
             lines += _wrap(r["problem"], "    ")
         for field, text in sorted(assumed.items()):
             lines += _wrap(f"{field} is an assumption: {text}", "      ", "    ")
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines) + "\n")

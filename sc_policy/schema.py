@@ -54,9 +54,14 @@ class _TooMany(Exception):
         self.errors = errors
 
 
-class _Bounded(cerberus.Validator):
-    """A Validator that stops once it (or a child validator: Cerberus makes them of the same
-    class) holds more than MAX_FINDINGS errors, instead of sorting an ever longer list."""
+class _Validator(cerberus.Validator):
+    """Cerberus's validator, except that ``integer`` means an integer: Cerberus counts ``true`` and
+    ``false`` as integers (bool is a subclass of int), so ``version: true`` would pass as version 1;
+    and that it stops once it (or a child validator: Cerberus makes them of the same class) holds
+    more than MAX_FINDINGS errors, instead of sorting an ever longer list."""
+
+    types_mapping = dict(cerberus.Validator.types_mapping)
+    types_mapping["integer"] = cerberus.TypeDefinition("integer", (int,), (bool,))
 
     def _error(self, *args):
         super()._error(*args)
@@ -69,7 +74,7 @@ def _validator(kind: str) -> cerberus.Validator:
     reg = cerberus.schema.SchemaRegistry()
     for name, definition in registry.items():
         reg.add(name, definition)
-    return _Bounded(schema, schema_registry=reg, allow_unknown=False)
+    return _Validator(schema, schema_registry=reg, allow_unknown=False)
 
 
 def _flatten(errors: Dict[Any, list], path: Tuple[Any, ...] = ()) -> Iterator[Tuple[Tuple[Any, ...], str]]:
@@ -96,6 +101,8 @@ def _describe(keypath: Tuple[Any, ...], message: str, data: Any) -> str:
     if (message == "must be of string type" and isinstance(_get(data, keypath), int)
             and any(k in ("code", "codes", "noc", "industry") for k in keypath)):
         message += ' (write codes in quotes, e.g. "2174")'
+    if message == "must be of integer type" and isinstance(_get(data, keypath), bool):
+        message += " (true and false are not numbers)"
     if message == "unknown field":
         return f"unknown key {keypath[-1]!r}" + (f" in {'.'.join(map(str, keypath[:-1]))}" if len(keypath) > 1 else "")
     if message == "required field":

@@ -8,7 +8,9 @@ application holds no global state and writes nothing.
 Every answer the service gives for bad input is a 4xx ``application/problem+json``
 body (RFC 9457: ``type``, ``title``, ``status``, ``detail`` and the ``parameter``
 at fault); an unexpected failure is a 500 problem without a traceback. Request
-bodies and batches are bounded (:data:`MAX_BODY_BYTES`, :data:`MAX_BATCH`).
+bodies and batches are bounded (:data:`MAX_BODY_BYTES`, :data:`MAX_BATCH`). Every
+route refuses a query parameter it does not take, one given twice and a value over
+:data:`MAX_PARAM_CHARS`; every response carries ``X-Content-Type-Options: nosniff``.
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import re
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
@@ -30,7 +34,7 @@ from . import pages
 from .api import OpenVersion, Workspace
 from .diff import diff_versions
 from .diff_render import diff_json
-from .errors import Finding, InputError, PolicyInvalidError, ScPolicyError, UnknownVersionError
+from .errors import Finding, InputError, PolicyInvalidError, ScPolicyError, UnknownVersionError, integrity_first
 from .inputs import NOC_VERSIONS, parse_industry, parse_noc
 from .lifecycle import lifecycle_findings
 from .render import answer_json, answer_to_dict, dumps
@@ -48,6 +52,10 @@ ANSWER_CACHE_SIZE = 4096
 """Decisions kept as finished JSON text: the same inputs under the same version give the same bytes."""
 
 DECISION_PARAMS = ("noc", "industry", "version", "on", "noc_version")
+DIFF_PARAMS = ("old", "new")
+PAGE_PARAMS = ("occupation", "industry", "version")
+DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+"""The one way the service reads a date (the pattern the OpenAPI document gives for ``on``)."""
 PROBLEM_TYPE = "urn:sc-policy:problem:"
 TITLES = {
     "bad-input": "Invalid input",
@@ -92,10 +100,13 @@ class Problem(Exception):
         return cls(status, code, detail, parameter)
 
 
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+"""Sent with every response: a browser takes each body as the type it is labelled with, never guesses."""
+
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                "base-uri 'none'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
+    **NOSNIFF,
     "Referrer-Policy": "no-referrer",
 }
 """The pages load nothing but themselves: no script runs, even if escaping ever failed."""
@@ -106,8 +117,31 @@ def html_response(text: str, status: int = 200) -> HTMLResponse:
 
 
 def problem_response(problem: Problem, headers: Optional[Mapping[str, str]] = None) -> Response:
-    return Response(dumps(problem.as_dict()), status_code=problem.status, headers=headers,
+    # The header is set here too, not only by NoSniffMiddleware: a 500 is answered outside all middleware.
+    return Response(dumps(problem.as_dict()), status_code=problem.status, headers={**NOSNIFF, **(headers or {})},
                     media_type="application/problem+json")
+
+
+class NoSniffMiddleware:
+    """Adds ``X-Content-Type-Options: nosniff`` to every response that does not already carry it."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_nosniff(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"x-content-type-options" for name, _ in headers):
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_nosniff)
 
 
 @dataclass(frozen=True)
@@ -121,9 +155,23 @@ class DecisionInput:
     noc_version: str
 
 
+def parse_day(text: str, parameter: str) -> dt.date:
+    """A date written YYYY-MM-DD and nothing else (Python would also read 20220101); raise :class:`Problem`."""
+    try:
+        if DATE_FORM.fullmatch(text):
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise Problem(400, "bad-input", f"{parameter}: {text!r} is not a calendar date written YYYY-MM-DD", parameter)
+
+
 def decision_input(values: Mapping[str, object], where: str = "") -> DecisionInput:
-    """Check the shape of one input (query parameters or a batch item); raise :class:`Problem`."""
-    unknown = sorted(k for k in values if k not in DECISION_PARAMS)
+    """Check the shape of one input (query parameters or a batch item); raise :class:`Problem`.
+
+    ``noc``, ``industry`` and ``version`` are trimmed; ``on`` and ``noc_version`` are read exactly as the
+    OpenAPI document describes them. An empty value is the same as none.
+    """
+    unknown = sorted(k[:MAX_PARAM_CHARS] for k in values if k not in DECISION_PARAMS)
     if unknown:
         raise Problem(400, "bad-input", f"{where}{unknown[0]}: unknown parameter (expected one of "
                                         f"{', '.join(DECISION_PARAMS)})", where + unknown[0])
@@ -136,7 +184,10 @@ def decision_input(values: Mapping[str, object], where: str = "") -> DecisionInp
         if value is not None and len(value) > MAX_PARAM_CHARS:
             raise Problem(400, "bad-input", f"{where}{name}: longer than {MAX_PARAM_CHARS} characters",
                           where + name)
-        clean[name] = value.strip() if value is not None and value.strip() != "" else None
+        if name in ("on", "noc_version"):
+            clean[name] = value or None
+        else:
+            clean[name] = value.strip() if value is not None and value.strip() != "" else None
     if clean["noc"] is None:
         raise Problem(400, "bad-input", f"{where}noc: required (a NOC 2016 or NOC 2021 unit group code)",
                       where + "noc")
@@ -146,22 +197,25 @@ def decision_input(values: Mapping[str, object], where: str = "") -> DecisionInp
                       where + "noc_version")
     if clean["version"] and clean["on"]:
         raise Problem(400, "bad-input", f"{where}on: give version or on, not both", where + "on")
-    on = None
-    if clean["on"]:
-        try:
-            on = dt.date.fromisoformat(clean["on"])
-        except ValueError:
-            raise Problem(400, "bad-input", f"{where}on: {clean['on']!r} is not a date in the form YYYY-MM-DD",
-                          where + "on") from None
+    on = parse_day(clean["on"], where + "on") if clean["on"] else None
     return DecisionInput(clean["noc"], clean["industry"], clean["version"], on, noc_version)
 
 
-def single_query_params(request: Request) -> Dict[str, str]:
-    """The query parameters as a dict; a parameter given twice is refused rather than guessed."""
+def query_params(request: Request, allowed: Sequence[str] = ()) -> Dict[str, str]:
+    """The query parameters as a dict; refuse (400) one not in ``allowed``, one given twice, a value too long.
+
+    Nothing is ignored or guessed: a misspelt parameter would otherwise change the answer silently.
+    """
     values: Dict[str, str] = {}
     for key, value in request.query_params.multi_items():
+        name = key[:MAX_PARAM_CHARS]
+        if key not in allowed:
+            expected = f"expected one of {', '.join(allowed)}" if allowed else "this address takes no parameters"
+            raise Problem(400, "bad-input", f"{name}: unknown parameter ({expected})", name)
         if key in values:
-            raise Problem(400, "bad-input", f"{key}: given more than once", key)
+            raise Problem(400, "bad-input", f"{name}: given more than once", name)
+        if len(value) > MAX_PARAM_CHARS:
+            raise Problem(400, "bad-input", f"{name}: longer than {MAX_PARAM_CHARS} characters", name)
         values[key] = value
     return values
 
@@ -196,10 +250,10 @@ class DecisionService:
     """The loaded workspace and everything precomputed from it; the routes call its methods."""
 
     def __init__(self, workspace: Workspace):
-        errors = tree_findings(workspace)
+        errors = integrity_first(tree_findings(workspace))  # a modified frozen version first: it explains the rest
         if errors:
-            raise PolicyInvalidError(f"the policy tree has {len(errors)} error(s); run `sc-policy check`",
-                                     findings=errors)
+            raise PolicyInvalidError(f"the policy tree has {len(errors)} error(s), the first {errors[0].check} in "
+                                     f"{errors[0].span.path}; run `sc-policy check`", findings=errors)
         self.workspace = workspace
         self.refdata = workspace.refdata
         refs = workspace.tree.refs()
@@ -269,14 +323,20 @@ class DecisionService:
         return dumps(out)
 
     # -- routes ---------------------------------------------------------------------------------------
+    async def decisions(self, request: Request) -> Response:
+        if request.method == "POST":
+            return await self.post_decisions(request)
+        return await self.get_decision(request)
+
     async def get_decision(self, request: Request) -> Response:
-        answer, text = self.answer(decision_input(single_query_params(request)))
+        answer, text = self.answer(decision_input(query_params(request, DECISION_PARAMS)))
         return Response(text, media_type="application/json")
 
     async def post_decisions(self, request: Request) -> Response:
         if request.query_params:
-            raise Problem(400, "bad-input", "POST /v1/decisions takes no query parameters; send the inputs "
-                                            "in the body", next(iter(request.query_params)))
+            name = next(iter(request.query_params))[:MAX_PARAM_CHARS]
+            raise Problem(400, "bad-input", f"{name}: unknown parameter (POST /v1/decisions takes none; send "
+                                            f"the inputs in the body)", name)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json":
             raise Problem(415, "unsupported-media-type", "body: send a JSON list with Content-Type: "
@@ -292,9 +352,11 @@ class DecisionService:
         return Response(text, media_type="application/json")
 
     async def get_versions(self, request: Request) -> Response:
+        query_params(request)
         return Response(self.versions_json, media_type="application/json")
 
     async def get_version(self, request: Request) -> Response:
+        query_params(request)
         vid = request.path_params["id"]
         if vid not in self.version_json:
             raise Problem(404, "unknown-version", f"id: unknown version {vid!r} (known versions: "
@@ -302,12 +364,9 @@ class DecisionService:
         return Response(self.version_json[vid], media_type="application/json")
 
     async def get_diff(self, request: Request) -> Response:
-        params = single_query_params(request)
-        unknown = sorted(k for k in params if k not in ("old", "new"))
-        if unknown:
-            raise Problem(400, "bad-input", f"{unknown[0]}: unknown parameter (expected old and new)", unknown[0])
+        params = query_params(request, DIFF_PARAMS)
         chosen = []
-        for name in ("old", "new"):
+        for name in DIFF_PARAMS:
             value = params.get(name, "").strip()
             if not value:
                 raise Problem(400, "bad-input", f"{name}: required (a version id, or a date YYYY-MM-DD naming "
@@ -320,12 +379,11 @@ class DecisionService:
         """A version id as ``sc-policy diff`` reads its arguments: an id, else a date (the version in force)."""
         if value in self.opened:
             return value
-        try:
-            day = dt.date.fromisoformat(value)
-        except ValueError:
-            raise Problem(400, "unknown-version", f"{parameter}: unknown version {value[:MAX_PARAM_CHARS]!r} (known "
-                                                  f"versions: {', '.join(sorted(self.opened))}; or a date "
-                                                  f"YYYY-MM-DD)", parameter) from None
+        if not DATE_FORM.fullmatch(value):
+            raise Problem(400, "unknown-version", f"{parameter}: unknown version {value!r} (known versions: "
+                                                  f"{', '.join(sorted(self.opened))}; or a date YYYY-MM-DD)",
+                          parameter)
+        day = parse_day(value, parameter)
         try:
             return self._open_cached(None, day, dt.date.today()).version.id
         except ScPolicyError as exc:
@@ -335,19 +393,27 @@ class DecisionService:
         return diff_json(diff_versions(self.opened[old].evaluator, self.opened[new].evaluator))
 
     async def healthz(self, request: Request) -> Response:
+        query_params(request)
         return Response(dumps({"status": "ok", "versions": sorted(self.opened)}), media_type="application/json")
 
     async def openapi(self, request: Request) -> Response:
+        query_params(request)
         return Response(dumps(openapi_document()), media_type="application/json")
 
     # -- pages ----------------------------------------------------------------------------------------
     async def home(self, request: Request) -> Response:
-        params = request.query_params
-        form = pages.Form(occupation=params.get("occupation", "")[:MAX_PARAM_CHARS],
-                          industry=params.get("industry", "")[:MAX_PARAM_CHARS],
-                          version=params.get("version", "")[:MAX_PARAM_CHARS],
-                          submitted=tuple(params.keys()))
+        try:
+            params = query_params(request, PAGE_PARAMS)
+        except Problem as problem:
+            return self.refused_page(problem)
+        form = pages.Form(occupation=params.get("occupation", ""), industry=params.get("industry", ""),
+                          version=params.get("version", ""), submitted=tuple(params), max_chars=MAX_PARAM_CHARS)
         return html_response(await run_in_threadpool(self.home_html, form))
+
+    def refused_page(self, problem: Problem) -> Response:
+        """A page address with a parameter the page does not take (a form never sends one): a 400 page."""
+        return html_response(pages.bad_request(f"This address cannot be answered: {problem.detail}.",
+                                               self.version_rows), 400)
 
     def home_html(self, form: "pages.Form") -> str:
         versions = self.version_rows
@@ -389,6 +455,10 @@ class DecisionService:
         return pages.home(form, versions, answer=answer, version=opened.version, refdata=self.refdata)
 
     async def book(self, request: Request) -> Response:
+        try:
+            query_params(request)
+        except Problem as problem:
+            return self.refused_page(problem)
         vid = request.path_params["id"]
         if vid not in self.books:
             return html_response(pages.not_found(f"There is no policy version {vid!r}.", self.version_rows), 404)
@@ -404,11 +474,16 @@ async def read_bounded(request: Request) -> bytes:
         if int(declared) > MAX_BODY_BYTES:
             raise Problem(413, "too-large", f"body: larger than {MAX_BODY_BYTES} bytes", "body")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise Problem(413, "too-large", f"body: larger than {MAX_BODY_BYTES} bytes", "body")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise Problem(413, "too-large", f"body: larger than {MAX_BODY_BYTES} bytes", "body")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # The client left (or the server's request timeout closed the connection): nobody reads the answer.
+        raise Problem(400, "bad-request", "body: the connection closed before the whole body arrived",
+                      "body") from None
     return b"".join(chunks)
 
 
@@ -453,16 +528,15 @@ def create_app(workspace: Optional[Workspace] = None) -> Starlette:
     routes = [
         Route("/", service.home, methods=["GET"]),
         Route("/versions/{id}", service.book, methods=["GET"]),
-        Route("/v1/decisions", service.get_decision, methods=["GET"]),
-        Route("/v1/decisions", service.post_decisions, methods=["POST"]),
+        Route("/v1/decisions", service.decisions, methods=["GET", "POST"]),   # one route: one Allow header
         Route("/v1/versions", service.get_versions, methods=["GET"]),
         Route("/v1/versions/{id}", service.get_version, methods=["GET"]),
         Route("/v1/diff", service.get_diff, methods=["GET"]),
         Route("/openapi.json", service.openapi, methods=["GET"]),
         Route("/healthz", service.healthz, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={Problem: on_problem, HTTPException: on_http,
-                                                       Exception: on_error})
+    app = Starlette(routes=routes, middleware=[Middleware(NoSniffMiddleware)],
+                    exception_handlers={Problem: on_problem, HTTPException: on_http, Exception: on_error})
     app.state.service = service
     return app
 
@@ -480,12 +554,27 @@ def _param(name: str, description: str, schema: dict, required: bool = False, wh
 
 def openapi_document() -> dict:
     """The OpenAPI 3.1 description of every route (hand-written: the routes are few and stable)."""
-    problem = {"description": "The request was refused; `detail` names the parameter at fault.",
-               "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-    json_of = lambda ref, desc: {"description": desc, "content": {  # noqa: E731
-        "application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
-    html = lambda desc: {"description": desc, "content": {"text/html": {"schema": {"type": "string"}}}}  # noqa
+    headers = {"X-Content-Type-Options": {"$ref": "#/components/headers/NoSniff"}}
+    problem_content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    html_content = {"text/html": {"schema": {"type": "string"}}}
+
+    def problem(desc: str) -> dict:
+        return {"description": desc + " The body is a problem whose `parameter` names what is at fault.",
+                "headers": headers, "content": problem_content}
+
+    def json_of(ref: str, desc: str) -> dict:
+        return {"description": desc, "headers": headers,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+    def json_schema(schema: dict, desc: str) -> dict:
+        return {"description": desc, "headers": headers, "content": {"application/json": {"schema": schema}}}
+
+    def html(desc: str) -> dict:
+        return {"description": desc, "headers": headers, "content": html_content}
+
+    no_params = problem("The address takes no query parameters and one was given.")
     text_param = {"type": "string", "maxLength": MAX_PARAM_CHARS}
+    day = {"type": "string", "pattern": "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$", "examples": ["2022-01-01"]}
     decision_params = [
         _param("noc", "The occupation: a NOC 2016 unit group code (four digits), or with noc_version=2021 a "
                       "NOC 2021 code (five digits).", {"type": "string", "maxLength": MAX_PARAM_CHARS,
@@ -493,14 +582,18 @@ def openapi_document() -> dict:
         _param("industry", "The employer's NAICS Canada 2017 code (2 to 6 digits); optional.",
                {"type": "string", "maxLength": MAX_PARAM_CHARS, "examples": ["541514"]}),
         _param("version", "Policy version id (default: the one in force today). Not with `on`.", text_param),
-        _param("on", "Use the version in force on this date (YYYY-MM-DD). Not with `version`.",
-               {"type": "string", "maxLength": MAX_PARAM_CHARS, "examples": ["2022-01-01"]}),
-        _param("noc_version", "Classification of `noc`: 2016 (default) or 2021.",
-               {"type": "string", "enum": list(NOC_VERSIONS)}),
+        _param("on", "Use the version in force on this date (YYYY-MM-DD; empty: today). Not with `version`.", day),
+        _param("noc_version", "Classification of `noc`: 2016 (the default, also when empty) or 2021.",
+               {"type": "string", "enum": [*NOC_VERSIONS, ""]}),
     ]
-    input_schema = {"type": "object", "required": ["noc"], "additionalProperties": False,
-                    "properties": {name: {"type": ["string", "null"], "maxLength": MAX_PARAM_CHARS}
-                                   for name in DECISION_PARAMS}}
+    optional_text = {"type": ["string", "null"], "maxLength": MAX_PARAM_CHARS}
+    input_schema = {
+        "type": "object", "required": ["noc"], "additionalProperties": False,
+        "description": "One case, as the query parameters of GET /v1/decisions; a missing, null or empty "
+                       "value is not given.",
+        "properties": {"noc": optional_text, "industry": optional_text, "version": optional_text,
+                       "on": {**day, "type": ["string", "null"]},
+                       "noc_version": {"enum": [*NOC_VERSIONS, "", None]}}}
     source = {"type": "array", "items": {"type": "object", "required": ["line", "quote"], "properties": {
         "line": {"type": "integer"}, "quote": {"type": "string"}}}}
     clause = {"type": "object", "required": ["clause", "clause_version", "title", "result", "reason", "source"],
@@ -550,7 +643,12 @@ def openapi_document() -> dict:
                                   "status": {"type": "string"}, "effective_from": {"type": "string"},
                                   "effective_to": {"type": ["string", "null"]},
                                   "content_hash": {"type": "string"}, "sha256": {"type": ["string", "null"]},
-                                  "frozen": {"type": "boolean"}}}
+                                  "table_sha256": {"type": ["string", "null"],
+                                                   "description": "The hash of its decisions, recorded when frozen."},
+                                  "frozen": {"type": "boolean"},
+                                  "integrity": {"enum": ["intact", "modified", None],
+                                                "description": "For a frozen version: whether its content still "
+                                                               "has the sha256 recorded when it was frozen."}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "sc-policy decision service", "version": _package_version(),
@@ -560,60 +658,85 @@ def openapi_document() -> dict:
             "/v1/decisions": {
                 "get": {"operationId": "decide", "summary": "Decide one case",
                         "parameters": decision_params,
-                        "responses": {"200": json_of("Decision", "The decision, as `sc-policy explain --format json`."),
-                                      "400": problem}},
+                        "responses": {
+                            "200": json_of("Decision", "The decision, as `sc-policy explain --format json`."),
+                            "400": problem("A parameter is unknown, given twice, too long or malformed, or names "
+                                           "a code, version or date that the policy and the reference data do "
+                                           "not know (a well-formed request can get this answer).")}},
                 "post": {"operationId": "decideBatch", "summary": f"Decide up to {MAX_BATCH} cases",
                          "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                             "type": "array", "maxItems": MAX_BATCH, "items": input_schema}}}},
-                         "responses": {"200": {"description": "One entry per input, in order: a decision, or "
-                                                              "an object with `error` (a problem) for a bad input.",
-                                               "content": {"application/json": {"schema": {"type": "array", "items": {
-                                                   "oneOf": [{"$ref": "#/components/schemas/Decision"},
-                                                             {"type": "object", "required": ["error"],
-                                                              "properties": {"error": {
-                                                                  "$ref": "#/components/schemas/Problem"}}}]}}}}},
-                                       "400": problem, "413": problem, "415": problem}},
+                             "type": "array", "maxItems": MAX_BATCH,
+                             "description": "The cases, each a DecisionInput. An item that is not one is "
+                                            "answered in place with an error, like an unknown code.",
+                             "items": {"anyOf": [{"$ref": "#/components/schemas/DecisionInput"}, {}]}}}}},
+                         "responses": {
+                             "200": json_schema({"type": "array", "items": {"oneOf": [
+                                 {"$ref": "#/components/schemas/Decision"},
+                                 {"type": "object", "required": ["error"], "additionalProperties": False,
+                                  "properties": {"error": {"$ref": "#/components/schemas/Problem"}}}]}},
+                                 "One entry per input, in order: a decision, or an object with `error` (a "
+                                 "problem) for a bad input."),
+                             "400": problem("The body is not JSON, not a list, or was cut off; or a query "
+                                            "parameter was given."),
+                             "413": problem(f"More than {MAX_BATCH} inputs, or a body over {MAX_BODY_BYTES} "
+                                            f"bytes (a list of {MAX_BATCH} can still be too large)."),
+                             "415": problem("The body is not sent as application/json.")}},
             },
             "/v1/versions": {"get": {"operationId": "listVersions", "summary": "The versions of the policy",
-                                     "responses": {"200": {"description": "As `sc-policy versions --format json`.",
-                                                           "content": {"application/json": {"schema": {
-                                                               "type": "array",
-                                                               "items": {"$ref": "#/components/schemas/Version"}}}}}}}},
+                                     "responses": {"200": json_schema({
+                                         "type": "array", "items": {"$ref": "#/components/schemas/Version"}},
+                                         "As `sc-policy versions --format json`."), "400": no_params}}},
             "/v1/versions/{id}": {"get": {"operationId": "getVersion", "summary": "One version's manifest and hash",
                                           "parameters": [_param("id", "Version id.", text_param, True, "path")],
-                                          "responses": {"200": json_of("Version", "The version."), "404": problem}}},
+                                          "responses": {"200": json_of("Version", "The version."),
+                                                        "400": no_params,
+                                                        "404": problem("No version has this id.")}}},
             "/v1/diff": {"get": {"operationId": "diff", "summary": "What changed between two versions",
                                  "parameters": [
-                                     _param("old", "The earlier version: an id, or a date (the version in force "
-                                                   "that day).", text_param, True),
+                                     _param("old", "The earlier version: an id, or a date YYYY-MM-DD (the "
+                                                   "version in force that day).", text_param, True),
                                      _param("new", "The later version: an id or a date.", text_param, True)],
-                                 "responses": {"200": {"description": "As `sc-policy diff --format json`.",
-                                                       "content": {"application/json": {"schema": {"type": "object"}}}},
-                                               "400": problem}}},
+                                 "responses": {
+                                     "200": json_schema({"type": "object"}, "As `sc-policy diff --format json`."),
+                                     "400": problem("A parameter is missing, unknown, given twice or too long, "
+                                                    "or names no version (an id not known, a date on which no "
+                                                    "version is in force).")}}},
             "/healthz": {"get": {"operationId": "health", "summary": "Liveness",
-                                 "responses": {"200": {"description": "The service is up.", "content": {
-                                     "application/json": {"schema": {"type": "object", "required": ["status"]}}}}}}},
+                                 "responses": {"200": json_schema({
+                                     "type": "object", "required": ["status", "versions"],
+                                     "properties": {"status": {"const": "ok"},
+                                                    "versions": {"type": "array", "items": {"type": "string"}}}},
+                                     "The service is up, serving these versions."), "400": no_params}}},
             "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document",
-                                      "responses": {"200": {"description": "OpenAPI 3.1.",
-                                                            "content": {"application/json": {"schema": {
-                                                                "type": "object"}}}}}}},
+                                      "responses": {"200": json_schema({"type": "object"}, "OpenAPI 3.1."),
+                                                    "400": no_params}}},
             "/": {"get": {"operationId": "page", "summary": "The caseworkers' page: a form, and the explained answer",
                           "parameters": [
                               _param("occupation", "A NOC 2016 or NOC 2021 code, or words of the title.", text_param),
                               _param("industry", "The employer's NAICS Canada 2017 code.", text_param),
                               _param("version", "Policy version id (default: in force today).", text_param)],
-                          "responses": {"200": html("The page; errors are shown next to their field.")}}},
+                          "responses": {"200": html("The page; a mistake in a field is shown next to the field."),
+                                        "400": html("A parameter the form never sends: unknown, given twice or "
+                                                    "too long.")}}},
             "/versions/{id}": {"get": {"operationId": "policyBook", "summary": "A version as a readable policy book",
                                        "parameters": [_param("id", "Version id.", text_param, True, "path")],
                                        "responses": {"200": html("The policy book."),
-                                                     "404": html("No such version.")}}},
+                                                     "400": html("The address takes no query parameters."),
+                                                     "404": {"description": "No such version (a page for a "
+                                                                            "browser, else a problem).",
+                                                             "headers": headers,
+                                                             "content": {**html_content, **problem_content}}}}},
         },
-        "components": {"schemas": {
+        "components": {"headers": {"NoSniff": {
+            "description": "Every response: the body is the type it is labelled with; a browser must not guess.",
+            "required": True, "schema": {"type": "string", "const": "nosniff"}}},
+            "schemas": {
             "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
                         "properties": {"type": {"type": "string"}, "title": {"type": "string"},
                                        "status": {"type": "integer"}, "detail": {"type": "string"},
                                        "parameter": {"type": "string"}}},
             "Decision": decision,
+            "DecisionInput": input_schema,
             "Version": version_row,
         }},
     }

@@ -7,10 +7,27 @@ the location the way their reader expects.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional
 
-__all__ = ["Span"]
+__all__ = ["Span", "visible"]
+
+# Control characters (C0 but tab and line feed, DEL, C1) and the bidirectional overrides and
+# isolates, which reorder what a terminal shows: rule files are text from anyone who can write them.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: "re.Match[str]") -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """``text`` for a terminal: every control character shown as an escape (``\\x1b``), so that text
+    from a rule file (a template, a title, a file name) cannot move the cursor, retitle the window
+    or hide what follows; line feeds and tabs are kept."""
+    return _HIDDEN.sub(_escape, text)
 
 
 @dataclass(frozen=True, order=True)

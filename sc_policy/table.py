@@ -27,18 +27,20 @@ rule-engine nor Cerberus.
 
 from __future__ import annotations
 
-import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .model import Clause, Version
-from .relevance import OTHER, relevance
+from .relevance import KeyedClause, frozen_facts
 
 if TYPE_CHECKING:
+    from .budget import ExpressionBudget
     from .evaluate import Evaluator
 
-__all__ = ["DecisionTable", "TableClass", "build_table", "table_to_dict", "table_from_dict", "OUTCOME_CODES",
-           "KeyedClause", "frozen_facts"]
+__all__ = ["DecisionTable", "TableClass", "build_table", "table_to_dict", "table_from_dict", "decisions_hash",
+           "OUTCOME_CODES"]
 
 OUTCOME_CODES = {"pass": "p", "fail": "f", "not_applicable": "n"}
 _RESULTS = {v: k for k, v in OUTCOME_CODES.items()}
@@ -122,6 +124,8 @@ class DecisionTable:
             raise ValueError("unit groups repeated or missing")
         if sum(len(c.codes) for c in self.classes) != len(self._code_class):
             raise ValueError("an industry code is in two classes")
+        if any(c.representative not in c.codes for c in self.classes):
+            raise ValueError("an industry class is represented by a code outside it")
         for cols in self.columns:
             for col in cols:
                 if col.kind not in KINDS or len(col.outcomes) != self._length(col.kind) \
@@ -150,6 +154,17 @@ class DecisionTable:
         return tuple((clause, _RESULTS[col.outcomes[at[col.kind]]])
                      for clause, col in zip(self._clauses[area_index], self.columns[area_index]))
 
+    def strip(self, col: TableColumn, j: int) -> str:
+        """A column's results for industry class ``j`` (0: none), one per unit group, as stored order."""
+        n = len(self.nocs)
+        if col.kind == "area":
+            return col.outcomes * n
+        if col.kind == "occupation":
+            return col.outcomes
+        if col.kind == "industry":
+            return col.outcomes[j] * n
+        return col.outcomes[j::self.width]
+
     def in_scope(self, cell: int) -> Tuple[str, ...]:
         """The ids of the areas in scope for a cell, in area order (empty: not eligible)."""
         return tuple(area for area, failed in zip(self.areas, self._failed) if not failed[cell])
@@ -163,76 +178,12 @@ class DecisionTable:
 
 # -- building ------------------------------------------------------------------------
 
-def _frozen(value):
-    return frozenset(value) if isinstance(value, (set, frozenset)) else value
-
-
-def _kind(families: Sequence[str]) -> str:
-    occ, ind = "occupation" in families, "industry" in families
-    return "both" if occ and ind else "occupation" if occ else "industry" if ind else "area"
-
-
-def _expression_reads(clause: Clause) -> Tuple[str, ...]:
-    """The facts a clause's expressions read (its templates left out), as the compiler finds them."""
-    from .compile import compile_clause  # build time only
-    compiled, problems = compile_clause(dataclasses.replace(clause, explain={}))
-    if compiled is None:  # cannot happen for a clause that compiled with its templates
-        raise ValueError(problems[0].render())
-    return compiled.reads
-
-
-def _relevant(value, texts):
-    """The part of a fact's value that can make a difference (see :mod:`sc_policy.relevance`)."""
-    if texts is None:
-        return value
-    if isinstance(value, frozenset):
-        return value & texts
-    return value if value in texts else OTHER
-
-
-def frozen_facts(facts: Mapping[str, object]) -> dict:
-    """Facts with their sets frozen, ready to key a memo."""
-    return {k: _frozen(v) for k, v in facts.items()}
-
-
-class KeyedClause:
-    """One clause in one area, keyed for evaluation: an evaluation can be memoised under
-    :meth:`key`, made of the clause's expressions and the relevant values of exactly the facts
-    they read (:mod:`sc_policy.relevance`)."""
-
-    def __init__(self, cc, a_facts: dict):
-        from .facts import FACTS, families
-        reads = cc.expression_reads if cc.rules else _expression_reads(cc.clause)
-        relevant = relevance(cc.rules, reads) if cc.rules else {}
-        self.cc, self.a_facts = cc, a_facts
-        self.kind = _kind(families(reads))
-
-        def spec(family: str) -> Tuple[Tuple[str, Optional[frozenset]], ...]:
-            return tuple((n, relevant[n].values(a_facts) if relevant.get(n) is not None else None)
-                         for n in reads if FACTS[n].family == family)
-
-        self.occ, self.ind = spec("occupation"), spec("industry")
-        self.fixed = (cc.clause.when, cc.clause.condition,
-                      tuple((n, _frozen(a_facts[n])) for n in reads if FACTS[n].family == "area"))
-        self.signature = (self.kind, self.fixed, self.occ, self.ind)  # equal signatures: equal columns
-
-    def occ_key(self, frozen: dict) -> tuple:
-        return tuple(_relevant(frozen[n], texts) for n, texts in self.occ)
-
-    def ind_key(self, frozen: dict) -> tuple:
-        return tuple(_relevant(frozen[n], texts) for n, texts in self.ind)
-
-    def key(self, occ_frozen: dict, ind_frozen: dict) -> tuple:
-        """Equal keys: equal outcomes (``*_frozen``: see :func:`frozen_facts`)."""
-        return self.fixed, self.occ_key(occ_frozen), self.ind_key(ind_frozen)
-
-
 class _Builder:
     """The facts of the domain, computed once, and the memo of evaluations."""
 
-    def __init__(self, evaluator: "Evaluator"):
+    def __init__(self, evaluator: "Evaluator", budget: "ExpressionBudget"):
         from .facts import industry_facts, occupation_facts
-        self.evaluator = evaluator
+        self.evaluator, self.budget = evaluator, budget
         refdata = evaluator.refdata
         self.nocs = tuple(sorted(refdata.noc2016))
         self.codes: Tuple[Optional[str], ...] = (None,) + tuple(refdata.naics2017_codes)  # None: no industry
@@ -251,7 +202,7 @@ class _Builder:
         found = self._memo.get(key)
         if found is None:
             facts = {**col.a_facts, **occ, **ind}
-            found = self._memo[key] = OUTCOME_CODES[self.evaluator.outcome(col.cc, facts)]
+            found = self._memo[key] = OUTCOME_CODES[self.evaluator.outcome(col.cc, facts, self.budget)]
         return found
 
     def column(self, col: KeyedClause, occ: List[dict], occ_frozen: List[dict]) -> str:
@@ -269,16 +220,27 @@ class _Builder:
         return found
 
 
-def build_table(evaluator: "Evaluator") -> DecisionTable:
+def build_table(evaluator: "Evaluator", budget: Optional["ExpressionBudget"] = None) -> DecisionTable:
     """Evaluate every clause of ``evaluator``'s version over its domain (rule-engine, once per version).
 
     Each clause is evaluated once per distinct relevant value of what its expressions read
     (:mod:`sc_policy.relevance`); a column holds one outcome per value of its own domain.
+    Every expression is evaluated under ``budget`` (by default a new
+    :class:`~sc_policy.bounds.ExpressionBudget`: :data:`~sc_policy.bounds.EXPRESSION_SECONDS`
+    for each expression over the whole build). An expression that fails, or that overruns
+    its budget, raises :class:`~sc_policy.errors.PolicyInvalidError` (code ``expression``) at
+    its clause's line.
     """
+    from .budget import ExpressionBudget
+    with (budget if budget is not None else ExpressionBudget()) as run:
+        return _build(evaluator, run)
+
+
+def _build(evaluator: "Evaluator", budget: "ExpressionBudget") -> DecisionTable:
     from .domain import industry_classes
 
     version: Version = evaluator.version
-    b = _Builder(evaluator)
+    b = _Builder(evaluator, budget)
     code_index = {c: k for k, c in enumerate(b.codes)}
     per_area = []  # per area: [(column, outcomes over its domain, or for "both" its entry of mixed)]
     industry_rows: List[str] = []  # every industry column, over every code (None first)
@@ -363,6 +325,46 @@ def _refine(classes: List[TableClass], ids: List[str], signature) -> List[TableC
             out.append(TableClass(rep, tuple(sorted(members)),
                                   f"{cls.description}; the codes that {', '.join(ids)} treat like {rep}"))
     return sorted(out, key=lambda c: (len(c.representative), c.representative))
+
+
+# -- the decisions' own hash, recorded when a version is frozen ----------------------
+
+DECISIONS_FORMAT = "sc-policy decisions 1"
+"""Names the canonical form below; a new form gets a new name (and frozen versions keep theirs)."""
+
+
+def decisions_hash(table: DecisionTable) -> str:
+    """SHA-256 of what ``table`` decides, in a canonical form.
+
+    The form holds, for every area, clause, NOC 2016 unit group and industry (none,
+    or a NAICS code), the clause's result, and nothing else: the version's id and
+    hash, the class descriptions and representatives, the order of areas, clauses,
+    classes and codes, and how the table or the cache lays them out do not enter it.
+    Industry classes that decide alike in every column are merged, so that two tables
+    that split the codes differently but decide the same hash the same. Sorted-key,
+    compact JSON; it costs well under a millisecond for the shipped policy.
+    """
+    order = sorted(range(len(table.nocs)), key=lambda i: table.nocs[i])
+    in_order = order == list(range(len(order)))  # as built: the unit groups are sorted already
+
+    def strip(col: TableColumn, j: int) -> str:
+        """Class j's results in one column, over the unit groups in code order."""
+        cells = table.strip(col, j)
+        return cells if in_order else "".join(cells[i] for i in order)
+
+    columns = [(area, col) for area, cols in zip(table.areas, table.columns) for col in cols]
+    merged: Dict[tuple, List[str]] = {}
+    for j, cls in enumerate(table.classes, 1):
+        merged.setdefault(tuple(strip(col, j) for _, col in columns), []).extend(cls.codes)
+    industries = sorted((sorted(codes), signature) for signature, codes in merged.items())
+    none = [strip(col, 0) for _, col in columns]
+    results: Dict[str, Dict[str, str]] = {}
+    for k, (area, col) in enumerate(columns):
+        results.setdefault(area, {})[col.clause] = none[k] + "".join(sig[k] for _, sig in industries)
+    canon = {"format": DECISIONS_FORMAT, "nocs": [table.nocs[i] for i in order],
+             "industries": [codes for codes, _ in industries], "results": results}
+    text = json.dumps(canon, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 # -- (de)serialisation, for the cache ------------------------------------------------

@@ -20,6 +20,7 @@ from .errors import InputError
 from .evaluate import FAIL, NOT_APPLICABLE, PASS, Answer, Decision, Evaluator
 from .facts import prefixes
 from .model import TestCase, Version
+from .source import visible
 
 __all__ = ["Mismatch", "CaseResult", "ClauseCoverage", "Coverage", "VersionReport", "run_case", "run_cases",
            "coverage", "report", "OUTCOMES"]
@@ -64,7 +65,7 @@ class CaseResult:
         """The one line shown for a failing case: where, which case, the first mismatch."""
         first = self.mismatches[0].describe() if self.mismatches else "passed"
         more = f" (and {len(self.mismatches) - 1} more)" if len(self.mismatches) > 1 else ""
-        return " ".join(f"{self.case.span}: case {self.case.name}: {first}{more}".split())
+        return visible(" ".join(f"{self.case.span}: case {self.case.name}: {first}{more}".split()))
 
     def as_dict(self) -> dict:
         c = self.case

@@ -26,12 +26,13 @@ from .schema import validate
 from .source import Span
 
 __all__ = ["PolicyTree", "VersionRef", "LoadedVersion", "resolve_root", "content_hash", "select_version",
-           "manifests", "HASH_EXCLUDED"]
+           "manifests", "version_from_documents", "HASH_EXCLUDED"]
 
 ENV_VAR = "SC_POLICY_PATH"
 SOURCE_FOLDER = "source"
-HASH_EXCLUDED = ("status", "sha256", "effective_to")
-"""Manifest fields outside the content hash: they change over a frozen version's life."""
+HASH_EXCLUDED = ("status", "sha256", "table_sha256", "effective_to")
+"""Manifest fields outside the content hash: they change over a frozen version's life, or record it
+(``table_sha256``, the hash of the decisions, is recorded beside ``sha256`` and like it is left out)."""
 
 
 def resolve_root(policies: Optional[str | os.PathLike] = None) -> Path:
@@ -92,8 +93,21 @@ def content_hash(documents: Tuple[Document, ...], version_rel: str) -> str:
         if rel == "version.yaml" and isinstance(data, dict):
             data = {k: v for k, v in data.items() if k not in HASH_EXCLUDED}
         canon[rel] = data
-    text = json.dumps(canon, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    try:
+        text = json.dumps(canon, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    except TypeError:  # a file that fails its schema may have keys that are not strings
+        text = json.dumps(_string_keys(canon), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                          default=_json_default)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _string_keys(value):
+    """``value`` with every mapping key that is not a string written as its type and value."""
+    if isinstance(value, dict):
+        return {(k if isinstance(k, str) else f"<{type(k).__name__}>{k}"): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
 
 
 def _json_default(value):
@@ -136,6 +150,7 @@ class PolicyTree:
                                     "version folder has no manifest (version.yaml)"))
             return LoadedVersion(ref, None, tuple(findings))
         documents: Dict[str, Tuple[str, Document]] = {}
+        parsed: List[Document] = []  # every rule file that parsed, valid or not: what the content hash covers
         for path in sorted(ref.folder.rglob("*")):
             rel = path.relative_to(ref.folder).as_posix()
             shown = f"{ref.rel}/{rel}"
@@ -164,34 +179,59 @@ class PolicyTree:
             except PolicyLoadError as exc:
                 findings.append(Finding.from_error(exc))
                 continue
+            parsed.append(doc)
             problems = validate(doc, kind)
             findings.extend(problems)
             if not problems:
                 documents[rel] = (kind, doc)
-        version = self._build(ref, documents, findings)
-        return LoadedVersion(ref, version, tuple(sorted(findings)))
-
-    def _build(self, ref: VersionRef, documents, findings: List[Finding]) -> Optional[Version]:
         if "version.yaml" not in documents:
-            return None
-        manifest = build_manifest(documents["version.yaml"][1])
-        resolutions = ()
-        if "resolutions.yaml" in documents:
-            resolutions = build_resolutions(documents["resolutions.yaml"][1])
-        areas, clauses, tests = [], [], []
-        for rel, (kind, doc) in sorted(documents.items()):
-            if kind == "area":
-                areas.append(build_area(doc, tuple((r.id, a) for r in resolutions for a in r.assigns)))
-            elif kind == "clause":
-                clauses.append(build_clause(doc))
-            elif kind == "tests":
-                tests.extend(build_tests(doc))
-        docs = tuple(doc for _, (_, doc) in sorted(documents.items()))
-        return Version(manifest, tuple(sorted(areas, key=_area_order)), tuple(sorted(clauses, key=lambda c: c.id)),
-                       resolutions, tuple(tests), ref.rel, docs, content_hash(docs, ref.rel))
+            return LoadedVersion(ref, None, tuple(sorted(findings)))
+        # The hash covers a file that fails its schema too, so that a frozen version whose file
+        # became invalid is reported as changed (or not) by what the file says.
+        version = _build(ref.rel, documents, content_hash(tuple(parsed), ref.rel))
+        return LoadedVersion(ref, version, tuple(sorted(findings)))
 
     def load_all(self) -> List[LoadedVersion]:
         return [self.load(ref) for ref in self.refs()]
+
+
+def version_from_documents(rel: str, documents: Tuple[Document, ...]) -> Version:
+    """The version built from rule files already read and validated (e.g. kept in the cache).
+
+    ``rel`` is the version folder relative to the tree root; each document's path
+    lies under it. Raises (KeyError, TypeError, ValueError...) on data that no
+    valid rule file holds.
+    """
+    prefix = rel.rstrip("/") + "/"
+    found: Dict[str, Tuple[str, Document]] = {}
+    for doc in documents:
+        name = doc.path[len(prefix):] if doc.path.startswith(prefix) else ""
+        kind = _kind(name)
+        if kind is None or name in found:
+            raise ValueError(f"not a rule file of version {rel}: {doc.path}")
+        found[name] = (kind, doc)
+    if "version.yaml" not in found:
+        raise ValueError(f"version {rel} has no manifest")
+    return _build(rel, found, content_hash(tuple(documents), rel))
+
+
+def _build(rel: str, documents: Dict[str, Tuple[str, Document]], digest: str) -> Version:
+    """The model of a version from its valid rule files (name -> (kind, document)); ``digest`` its content hash."""
+    manifest = build_manifest(documents["version.yaml"][1])
+    resolutions = ()
+    if "resolutions.yaml" in documents:
+        resolutions = build_resolutions(documents["resolutions.yaml"][1])
+    areas, clauses, tests = [], [], []
+    for _, (kind, doc) in sorted(documents.items()):
+        if kind == "area":
+            areas.append(build_area(doc, tuple((r.id, a) for r in resolutions for a in r.assigns)))
+        elif kind == "clause":
+            clauses.append(build_clause(doc))
+        elif kind == "tests":
+            tests.extend(build_tests(doc))
+    docs = tuple(doc for _, (_, doc) in sorted(documents.items()))
+    return Version(manifest, tuple(sorted(areas, key=_area_order)), tuple(sorted(clauses, key=lambda c: c.id)),
+                   resolutions, tuple(tests), rel, docs, digest)
 
 
 AREA_ORDER = ("ict", "life-sciences", "manufacturing")

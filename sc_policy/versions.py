@@ -1,12 +1,17 @@
 """Make a new draft version from an existing one, and freeze a version once the analyst is done.
 
-Both change files that auditors rely on, so both write atomically: every file
-is written to a temporary file beside it and renamed over the old one
-(``os.replace``), and a new version folder is assembled under a hidden name and
-renamed into place, so a crash never leaves half a manifest or half a version.
+Both change files that auditors rely on. Both hold the policy tree's lock while
+they run, so two analysts never decide from the same state, and both write
+atomically (:mod:`sc_policy.writing`): every file goes to a temporary file beside
+it and is renamed over the old one, a new version folder is assembled under a
+hidden name and renamed into place, and the manifests ``freeze`` changes are
+replaced together through a journal, so a crash never leaves half a manifest,
+half a version, or one manifest changed without the other.
 
-``freeze`` records the content hash (:func:`sc_policy.tree.content_hash`) in the
-manifest, sets the status to ``in-force``, and closes the period of the version
+``freeze`` records the content hash (:func:`sc_policy.tree.content_hash`) and the
+hash of the version's decisions (:func:`sc_policy.table.decisions_hash`, of the
+table built from the files, never from the cache) in the manifest, sets the status
+to ``in-force``, and closes the period of the version
 it supersedes (``effective_to`` the day before, status ``superseded``); those
 fields are outside the hash, which is what lets a frozen version's life go on
 without changing its content.
@@ -15,6 +20,7 @@ without changing its content.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import shutil
@@ -30,41 +36,26 @@ from .check import check_version
 from .compile import compile_version
 from .errors import Finding, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
 from .evaluate import Evaluator
-from .lifecycle import lifecycle_findings
+from .lifecycle import hash_findings, lifecycle_findings, table_findings
 from .loader import MAX_FILE_BYTES, load_document, parse_document
 from .model import Version
 from .source import Span
+from .table import build_table, decisions_hash
 from .testcases import run_cases
 from .tree import LoadedVersion, PolicyTree, VersionRef, select_version
+from .writing import STAGING_PREFIX, Notice, changing, fsync_dir, replace_together, write_atomic
 
-__all__ = ["new_version", "freeze", "FreezeResult", "write_atomic", "set_manifest_fields"]
+__all__ = ["new_version", "freeze", "FreezeResult", "write_atomic", "set_manifest_fields", "require_safe_id",
+           "ID_PATTERN"]
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]*$")  # as schemas/manifest.yaml requires
+ID_MAX_LENGTH = 64
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,%d}" % (ID_MAX_LENGTH - 1))
+"""A version id (use with ``fullmatch``), as schemas/manifest.yaml requires: it names a folder, so only
+lower-case letters, digits, '.', '_' and '-' (no '/', no newline, no upper case, which folds together on
+some file systems), starting with a letter or digit (no '.', '..' or hidden names), at most 64 long."""
 _ONE_DAY = dt.timedelta(days=1)
 _MANIFEST_ORDER = ("id", "policy", "title", "status", "effective_from", "effective_to", "supersedes",
-                   "assumptions", "source_document", "sha256")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) via a temporary file in the same folder and a rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(exc, OSError) and exc.filename is None:  # a write refused: name the file it was for
-            exc.filename = str(path)
-        raise
+                   "assumptions", "source_document", "sha256", "table_sha256")
 
 
 def _yaml_line(key: str, value) -> str:
@@ -130,27 +121,57 @@ def set_manifest_fields(text: str, updates: Dict[str, object], path: str = "vers
 
 # -- new-version -------------------------------------------------------------------------------------------
 
+def require_safe_id(new_id: str) -> None:
+    """Refuse a version id that is not safe as a folder name (see :data:`ID_PATTERN`)."""
+    if not isinstance(new_id, str) or not ID_PATTERN.fullmatch(new_id):
+        shown = new_id if isinstance(new_id, str) and len(new_id) <= 80 else f"{str(new_id)[:80]}..."
+        raise InputError(f"new version id {shown!r} must be 1 to {ID_MAX_LENGTH} lower-case letters, digits, "
+                         f"'.', '_' and '-', starting with a letter or digit", code="bad-input")
+
+
+def _day_after(day: Optional[dt.date]) -> Optional[dt.date]:
+    """The next day; None for no day or for the last day of the calendar (9999-12-31)."""
+    return day + _ONE_DAY if day is not None and day < dt.date.max else None
+
+
 def new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Optional[dt.date] = None,
-                title: Optional[str] = None, today: Optional[dt.date] = None) -> Tuple[VersionRef, Dict]:
-    """Copy version ``from_id`` to a new draft ``new_id`` of the same policy; return its ref and manifest data."""
-    if not ID_PATTERN.match(new_id):
-        raise InputError(f"new version id {new_id!r} must be lower-case letters, digits, '.' and '-', "
-                         f"starting with a letter or digit", code="bad-input")
+                title: Optional[str] = None, today: Optional[dt.date] = None,
+                notice: Notice = None) -> Tuple[VersionRef, Dict]:
+    """Copy version ``from_id`` to a new draft ``new_id`` of the same policy; return its ref and manifest data.
+
+    Runs under the policy tree's lock (:func:`sc_policy.writing.changing`); ``notice``
+    is told when an interrupted command's change is finished first.
+    """
+    require_safe_id(new_id)
+    select_version(tree, from_id)  # an unknown version is refused before anything is locked
+    with changing(tree.root, notice):
+        return _new_version(tree, from_id, new_id, effective_from, title, today)
+
+
+def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Optional[dt.date],
+                 title: Optional[str], today: Optional[dt.date]) -> Tuple[VersionRef, Dict]:
     source = select_version(tree, from_id)
     taken = [r for r in tree.refs() if r.id == new_id]
     target = source.folder.parent / new_id
-    if taken or target.exists():
-        where = taken[0].rel if taken else tree.display(target)
-        raise InputError(f"version {new_id!r} already exists", Span(where), code="exists",
-                         hint="choose another id")
+    if taken or os.path.lexists(target):
+        raise _exists(tree, new_id, taken[0].rel if taken else tree.display(target))
     manifest_path = source.folder / "version.yaml"
     data = dict(load_document(manifest_path, f"{source.rel}/version.yaml").data)
     prev_from = _as_date(data.get("effective_from"))
     prev_to = _as_date(data.get("effective_to"))
+    if prev_to == dt.date.max:
+        prev_to = None  # an end on the calendar's last day is an open end
     assumptions = {}
     if effective_from is None:
-        effective_from = prev_to + _ONE_DAY if prev_to else max(today or dt.date.today(),
-                                                                 (prev_from or dt.date.min) + _ONE_DAY)
+        if prev_to is not None:
+            effective_from = prev_to + _ONE_DAY
+        else:
+            after_start = _day_after(prev_from) if prev_from is not None else dt.date.min
+            if after_start is None:
+                raise InputError(f"{from_id} starts on {prev_from.isoformat()}, the last day of the calendar: "
+                                 f"no version can start after it", Span(f"{source.rel}/version.yaml"),
+                                 code="bad-input")
+            effective_from = max(today or dt.date.today(), after_start)
         assumptions["effective_from"] = (
             f"Set by `sc-policy new-version` when the draft was made from {from_id}, because no date was "
             f"given; replace it with the date the ministry states.")
@@ -173,7 +194,7 @@ def new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Opt
               f"# Edit the rule files, then: sc-policy check; sc-policy diff {from_id} {new_id}; "
               f"sc-policy freeze {new_id}.\n")
     _refuse_uncopyable(tree, source.folder)
-    staging = Path(tempfile.mkdtemp(dir=source.folder.parent, prefix=f".{new_id}.new-"))
+    staging = Path(tempfile.mkdtemp(dir=source.folder.parent, prefix=f"{STAGING_PREFIX}{new_id}."))
     try:
         copy = staging / "version"
         try:
@@ -183,11 +204,21 @@ def new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Opt
             src, _, why = exc.args[0][0]
             raise ScPolicyError(f"cannot copy: {why}", Span(tree.display(Path(src))), code="unreadable") from None
         write_atomic(copy / "version.yaml", _dump_manifest(manifest, header))
-        os.replace(copy, target)
+        try:
+            os.replace(copy, target)
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+            raise _exists(tree, new_id, tree.display(target)) from None  # made by hand meanwhile
+        fsync_dir(source.folder.parent)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     ref = next(r for r in tree.refs() if r.folder == target)
     return ref, manifest
+
+
+def _exists(tree: PolicyTree, new_id: str, where: str) -> InputError:
+    return InputError(f"version {new_id!r} already exists", Span(where), code="exists", hint="choose another id")
 
 
 def _refuse_uncopyable(tree: PolicyTree, folder: Path) -> None:
@@ -230,19 +261,30 @@ class FreezeResult:
     version: str
     status: str
     sha256: str
-    already_frozen: bool
+    already_frozen: bool  # frozen with this content before (then only a missing table_sha256 is written)
     closed: Optional[Tuple[str, dt.date, str]]  # (superseded id, its new effective_to, its status)
+    table_sha256: str = ""  # the hash of its decisions (sc_policy.table.decisions_hash)
+    table_recorded: bool = False  # table_sha256 written now (a new freeze, or an older one without it)
 
 
 def _require_valid(loaded: LoadedVersion) -> Version:
     errors = [f for f in loaded.findings if f.severity == "error"]
     if loaded.version is None or errors:
-        raise invalid_policy(errors or [Finding(Span(f"{loaded.ref.rel}/version.yaml"), "error", "invalid",
-                                                "the version could not be built")], f"cannot freeze {loaded.ref.id}")
+        modified = hash_findings(loaded.version) if loaded.version is not None else []  # named first
+        unbuilt = Finding(Span(f"{loaded.ref.rel}/version.yaml"), "error", "invalid", "the version could not be built")
+        raise invalid_policy(modified + errors or [unbuilt], f"cannot freeze {loaded.ref.id}")
     compiled, problems = compile_version(loaded.version)
     if compiled is None:
-        raise invalid_policy(problems, f"cannot freeze {loaded.ref.id}")
+        raise invalid_policy(hash_findings(loaded.version) + problems, f"cannot freeze {loaded.ref.id}")
     return loaded.version
+
+
+def _decisions(version: Version) -> str:
+    """The hash of the decisions of ``version``, from a table built from its files (a second or so)."""
+    compiled, problems = compile_version(version)
+    if compiled is None:  # _require_valid has compiled it already
+        raise invalid_policy(problems, f"cannot freeze {version.id}")
+    return decisions_hash(build_table(Evaluator(compiled)))
 
 
 def _require_checked_and_tested(loaded: LoadedVersion, root: Path) -> None:
@@ -264,14 +306,21 @@ def _located_in(finding: Finding, version: Version) -> bool:
     return finding.span.path.startswith(version.folder.rstrip("/") + "/")
 
 
-def freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
+def freeze(tree: PolicyTree, version_id: str, notice: Notice = None) -> FreezeResult:
     """Record the version's content hash and status, and close the period of the version it supersedes.
 
-    Refuses (exit 2) a version with errors, a frozen version whose content has
-    changed, any freeze after which the versions' periods would overlap or leave
-    a gap, or a changed clause would keep its version number, and a version that
-    `sc-policy check` finds errors in or whose own test cases fail.
+    Records beside the content hash the hash of the version's decisions, computed
+    from its files. Refuses (exit 2) a version with errors, a frozen version whose
+    content or decisions have changed, any freeze after which the versions' periods
+    would overlap or leave a gap, or a changed clause would keep its version number,
+    and a version that `sc-policy check` finds errors in or whose own test cases fail.
     """
+    select_version(tree, version_id)  # an unknown version is refused before anything is locked
+    with changing(tree.root, notice):
+        return _freeze(tree, version_id)
+
+
+def _freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
     ref = select_version(tree, version_id)
     siblings = [r for r in tree.refs() if r.policy == ref.policy]
     loaded = {r.id: tree.load(r) for r in siblings}
@@ -284,7 +333,9 @@ def freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
             f"change in a new version (`sc-policy new-version {m.id} NEW_ID`)", m.span)
     already = m.status != "draft" and m.sha256 == version.content_hash
     status = "in-force" if m.status == "draft" else m.status
-    planned = {m.id: replace(m, status=status, sha256=version.content_hash)}
+    # Simulated as it stands until its hash is written, so that a finding about its clauses
+    # advises fixing them here, not making a new version (as for a version already frozen).
+    planned = {m.id: replace(m, status=status, sha256=m.sha256 if m.status != "draft" else None)}
     updates: List[Tuple[Path, Dict[str, object]]] = []
     if not already:
         updates.append((ref.folder / "version.yaml", {"status": status, "sha256": version.content_hash}))
@@ -296,7 +347,8 @@ def freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
         if p.status == "draft":
             raise InputError(f"cannot freeze {m.id}: the version it supersedes, {p.id}, is still a draft; "
                              f"freeze {p.id} first", m.span, code="bad-input")
-        if p.effective_to is None and m.effective_from > p.effective_from:
+        open_end = p.effective_to is None or p.effective_to == dt.date.max  # the calendar's last day: open
+        if open_end and m.effective_from > p.effective_from:
             end = m.effective_from - _ONE_DAY
             p_status = "superseded" if p.status == "in-force" else p.status
             planned[p.id] = replace(p, effective_to=end, status=p_status)
@@ -315,7 +367,19 @@ def freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
         raise invalid_policy(blocking, f"cannot freeze {m.id}")
     if not already:
         _require_checked_and_tested(loaded[ref.id], tree.root)
+    decisions = _decisions(version)
+    changed = [f for f in table_findings(version, decisions) if f.severity == "error"] if already else []
+    if changed:
+        raise invalid_policy(changed, f"cannot freeze {m.id}")
+    record = not (already and m.table_sha256)
+    if record:  # beside the content hash; an older freeze without it gets it now
+        own = ref.folder / "version.yaml"
+        fields = dict(next((f for path, f in updates if path == own), {}), table_sha256=decisions)
+        updates = [(own, fields)] + [(path, f) for path, f in updates if path != own]
+    changes = []
     for path, fields in updates:
-        text = path.read_text(encoding="utf-8")
-        write_atomic(path, set_manifest_fields(text, fields, tree.display(path)))
-    return FreezeResult(m.id, status, version.content_hash, already, closed)
+        before = path.read_bytes()
+        changes.append((path, before, set_manifest_fields(before.decode("utf-8"), fields, tree.display(path))))
+    if changes:
+        replace_together(tree.root, f"freeze {m.id}", changes)
+    return FreezeResult(m.id, status, version.content_hash, already, closed, decisions, record)

@@ -63,7 +63,8 @@ def tree_copy(shipped_copy) -> Path:
     """
     for manifest in shipped_copy.rglob("version.yaml"):
         lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
-        manifest.write_text("".join(l for l in lines if not l.startswith("sha256:")), encoding="utf-8")
+        manifest.write_text("".join(l for l in lines if not l.startswith(("sha256:", "table_sha256:"))),
+                            encoding="utf-8")
     return shipped_copy
 
 

@@ -176,6 +176,10 @@ def _mistakes():
         edit(v / "areas/ict.yaml", "code: '2282'", "code: 2282")
         return "areas/ict.yaml", "code: 2282"
 
+    def boolean_version(v):
+        edit(v / "clauses/noc-a-exception.yaml", "version: 1\n", "version: true\n")
+        return "clauses/noc-a-exception.yaml", "version: true"
+
     def expression(v):
         edit(v / "clauses/noc-a-exception.yaml", "condition: noc in area_noc_a", "condition: noc in area_noca")
         return "clauses/noc-a-exception.yaml", "condition:"
@@ -312,7 +316,8 @@ def _mistakes():
 
     return [
         ("duplicate-key", duplicate_key), ("unknown-key", unknown_key), ("yaml-syntax", yaml_syntax),
-        ("wrong-type", wrong_type), ("expression", expression), ("expression", type_error),
+        ("wrong-type", wrong_type), ("wrong-type", boolean_version), ("expression", expression),
+        ("expression", type_error),
         ("template", template), ("unknown-area", unknown_area), ("file-name", file_name),
         ("duplicate-clause", duplicate_clause), ("area-without-clauses", area_without_clauses),
         ("unknown-noc", unknown_noc), ("noc-format", noc_format), ("level-mismatch", level_mismatch),

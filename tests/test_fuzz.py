@@ -4,8 +4,11 @@ Property 1 feeds arbitrary bytes, YAML-ish token soup, arbitrary YAML-shaped dat
 edited copies of the shipped rule files to every file kind: parsing, validating and
 building the model either succeed or raise :class:`PolicyLoadError` carrying the
 file's path; loading a whole tree and compiling it never raise at all (problems are
-findings). Property 2 runs the CLI in-process over random arguments: exit status
-0, 1 or 2, and never an exception other than SystemExit.
+findings). A clause's expression, random or built from hostile shapes (nested
+quantifiers, huge repeat counts, long chains of ``not`` and ``or``, builtins that read
+the clock or build huge lists, nested comprehensions), is one ``expression`` finding at
+its line or is evaluated within its time budget. Property 2 runs the CLI in-process
+over random arguments: exit status 0, 1 or 2, and never an exception other than SystemExit.
 
 Both are bounded (max_examples, sizes) so that they run in CI in seconds; the
 "thorough" Hypothesis profile of conftest.py searches longer.
@@ -13,21 +16,29 @@ Both are bounded (max_examples, sizes) so that they run in CI in seconds; the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+import rule_engine
 import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sc_policy.bounds import nondeterministic_builtins
+from sc_policy.budget import ExpressionBudget
 from sc_policy.cli import main
-from sc_policy.compile import compile_version
+from sc_policy.compile import compile_clause, compile_version
 from sc_policy.errors import Finding, PolicyInvalidError, PolicyLoadError
 from sc_policy.evaluate import Evaluator
+from sc_policy.facts import area_facts, industry_facts, occupation_facts
+from sc_policy.refdata import reference_data
 from sc_policy.loader import parse_document
 from sc_policy.model import build_area, build_clause, build_manifest, build_resolutions, build_tests
 from sc_policy.resources import shipped_policies
@@ -200,6 +211,81 @@ def test_any_expression_compiles_or_is_a_finding(fuzz_tree, expression, key):
                         assert exc.span is not None and exc.span.path.endswith("clauses/noc-a-exception.yaml")
     finally:
         target.write_bytes(original)
+
+
+# -- hostile expressions (issue 13) -----------------------------------------------------------------
+
+_ATOMS = ["a", "b", ".", "[a-z ]", "\\d", "x", "(a|ab)", "(?:a|b)", "\\1", "^", "$", "(?=a)"]
+_QUANTIFIERS = st.one_of(st.sampled_from(["", "", "*", "+", "?", "*?", "++"]),
+                         st.integers(0, 2 ** 33).map(lambda n: "{%d}" % n),
+                         st.tuples(st.integers(0, 1500), st.integers(0, 5000)).map(lambda t: "{%d,%d}" % (min(t), max(t))))
+regexes = st.recursive(
+    st.tuples(st.sampled_from(_ATOMS), _QUANTIFIERS).map("".join),
+    lambda inner: st.one_of(st.lists(inner, min_size=1, max_size=4).map("".join),
+                            st.tuples(inner, _QUANTIFIERS).map(lambda t: f"({t[0]}){t[1]}"),
+                            st.lists(inner, min_size=2, max_size=3).map(lambda xs: "(" + "|".join(xs) + ")")),
+    max_leaves=8)
+regex_matches = st.builds(lambda subject, op, pattern: f"{subject} {op} {json.dumps(pattern)}",
+                          st.sampled_from(["noc_title", "listed_title.as_lower", "area_title", '"' + "a" * 40 + '!"',
+                                           "(noc_title + noc_title)", "noc"]),
+                          st.sampled_from(["=~", "=~~", "!~", "!~~"]), regexes)
+BUILTINS = sorted(rule_engine.Context().builtins)
+builtin_uses = st.builds(lambda name, form: form.replace("B", f"${name}"), st.sampled_from(BUILTINS),
+                         st.sampled_from(["B", "B()", "B(1000000)", "[B].length == 1", "B(noc)", "$map(B, [1, 2])",
+                                          "B.year > 2000", "B() > 0.5"]))
+_CHAINS = {"not": lambda n: "not " * n + "noc_level == 'A'", "or": lambda n: " or ".join(['noc == "1"'] * n),
+           "and": lambda n: " and ".join(["industry_given"] * n), "paren": lambda n: "(" * n + "true" + ")" * n,
+           "minus": lambda n: "-" * n + "1 == 1", "attr": lambda n: "noc" + ".as_lower" * n + ' == "x"'}
+chains = st.builds(lambda kind, n: _CHAINS[kind](n), st.sampled_from(sorted(_CHAINS)),
+                   st.sampled_from([1, 10, 49, 50, 99, 100, 101, 500, 20000]))
+_ITERABLES = ["area_occupations", "$range(1000000)", '["a", "b"]', "industry_prefixes", "$split(noc_title)"]
+comprehensions = st.recursive(
+    st.sampled_from(_ITERABLES),
+    lambda inner: st.one_of(
+        st.builds(lambda v, it, c: f"[{v} for {v} in {it}{c}]", st.sampled_from(["x", "y", "noc"]), inner,
+                  st.sampled_from(["", " if x == noc", " if (area_occupations & area_noc_a).length > 0"])),
+        st.builds(lambda body: f"[{body} for z in area_occupations]", inner)),
+    max_leaves=4).map(lambda c: f"{c}.length >= 0")
+controls = st.text(st.characters(min_codepoint=0, max_codepoint=0x9F), max_size=6).map(lambda t: f"noc == {json.dumps(t)}")
+hostile_expressions = st.one_of(regex_matches, builtin_uses, chains, comprehensions, controls).flatmap(
+    lambda e: st.sampled_from([e, f"({e}) and noc in area_occupations", f"noc in area_occupations or ({e})"]))
+REFUSED_BUILTIN = re.compile(r"\$(?:%s)\b" % "|".join(sorted(set(nondeterministic_builtins()) | {"range"})))
+
+
+@pytest.fixture(scope="module")
+def expression_setting():
+    """The shipped occupation-listed clause, and the facts of a few cases to evaluate its variants on."""
+    tree = PolicyTree(shipped_policies())
+    version = tree.load(tree.refs()[0]).version
+    (clause,) = [c for c in version.clauses if c.id == "occupation-listed"]
+    refdata = reference_data()
+    cases = [{**area_facts(area), **occupation_facts(noc, area, refdata), **industry_facts(industry, refdata)}
+             for area in version.areas[:2] for noc, industry in (("2174", None), ("0013", "334511"), ("9611", "31"))]
+    return clause, cases
+
+
+@settings(FUZZ, max_examples=50 * SCALE)
+@given(expression=hostile_expressions, key=st.sampled_from(["when", "condition"]))
+def test_a_hostile_expression_is_one_finding_or_runs_within_its_budget(expression_setting, expression, key):
+    template, cases = expression_setting
+    spans = dict(template.spans)
+    spans.setdefault("when", spans["condition"])
+    clause = dataclasses.replace(template, spans=spans, **{key: expression})
+    compiled, findings = compile_clause(clause)  # never raises
+    assert (compiled is None) == bool(findings)
+    for finding in findings:
+        assert (finding.check, finding.span) == ("expression", spans[key])
+        assert "\n" not in finding.render() and "\x1b" not in finding.render()
+    if compiled is None:
+        return
+    assert not REFUSED_BUILTIN.search(expression), expression
+    with ExpressionBudget(0.2) as budget:
+        for facts in cases:
+            try:
+                Evaluator.outcome(compiled, facts, budget)
+            except PolicyInvalidError as exc:  # failed, or overran its budget: named at its line
+                assert (exc.code, exc.span) == ("expression", spans[key])
+                break
 
 
 # -- the command line ------------------------------------------------------------------------------

@@ -276,15 +276,22 @@ def test_no_read_only_command_writes_into_the_tree(tree_copy, tmp_path):
     ('$re_search("(", noc)', "unknown fact 're_search'"),
 ])
 def test_an_expression_that_fails_on_some_input_is_named_not_a_traceback(tree_copy, expression, words, no_cache):
-    """It compiles, but fails when evaluated: the clause's line, exit 2, for every command that decides."""
+    """It compiles, but fails when evaluated: the clause's line, exit 2, for every command that decides;
+    `check` reports it as an `expression` finding at that line and exits 1."""
     path = version_dir(tree_copy) / "clauses" / "occupation-listed.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("condition: noc in area_occupations",
                                  "condition: '" + expression.replace("'", "''") + "'"), encoding="utf-8")
-    for args in (["explain", "2174"], ["check"], ["test"]):
+    for args in (["explain", "2174"], ["test"]):
         result = cli(*args, "--policies", str(tree_copy))
         assert result.exit_code == 2, (args, result.output)
         (line,) = result.stderr.strip().splitlines()
-        assert line.startswith(f"sc-policy: error: {V}/clauses/occupation-listed.yaml:6:1: clause 'occupation-listed', "
-                               "condition: cannot be evaluated for NOC ")
+        assert line.startswith(f"sc-policy: error: {V}/clauses/occupation-listed.yaml:6:1: version {VERSION} is "
+                               "invalid: expression: clause 'occupation-listed', condition: cannot be evaluated for NOC ")
         assert words in line
+    result = cli("check", "--policies", str(tree_copy))
+    assert result.exit_code == 1, result.output
+    (line,) = [l for l in result.stdout.splitlines() if " error " in l]
+    assert line.startswith(f"{V}/clauses/occupation-listed.yaml:6:1: error expression: clause 'occupation-listed', "
+                           "condition: cannot be evaluated for NOC ")
+    assert words in line

@@ -25,10 +25,9 @@ from sc_policy.evaluate import Evaluator
 from sc_policy.facts import area_facts, industry_facts, occupation_facts
 from sc_policy.model import Clause
 from sc_policy.refdata import reference_data
-from sc_policy.relevance import relevance
+from sc_policy.relevance import KeyedClause, frozen_facts, relevance
 from sc_policy.schema import MAX_FINDINGS
 from sc_policy.source import Span
-from sc_policy.table import KeyedClause, frozen_facts
 
 from conftest import VERSION, version_dir
 

@@ -8,17 +8,22 @@ server error and that every response matches the document.
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, settings
 
 schemathesis = pytest.importorskip("schemathesis")
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,  # noqa: E402
-                                               status_code_conformance)
+from schemathesis.config import SchemathesisConfig  # noqa: E402
 with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx (which schemathesis uses) still works
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: E402
@@ -26,7 +31,8 @@ with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx (which sc
 from sc_policy.api import Workspace  # noqa: E402
 from sc_policy.cli import main  # noqa: E402
 from sc_policy.errors import PolicyInvalidError  # noqa: E402
-from sc_policy.service import MAX_BATCH, MAX_BODY_BYTES, create_app, openapi_document  # noqa: E402
+from sc_policy.service import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, create_app,  # noqa: E402
+                               openapi_document)
 
 from conftest import VERSION, version_dir  # noqa: E402
 
@@ -125,6 +131,110 @@ def test_unknown_path_and_method_are_problems(client):
     assert_problem(client.delete("/v1/decisions?noc=2174"), 405, "method")
 
 
+def test_decisions_405_names_every_method_the_address_takes(client):
+    response = client.put("/v1/decisions", json=[])
+    assert_problem(response, 405, "method")
+    assert {m.strip() for m in response.headers["allow"].split(",")} >= {"GET", "POST"}
+
+
+# -- every route refuses what it does not take ----------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/v1/versions", f"/v1/versions/{VERSION}", "/v1/versions/phase-9", "/healthz",
+                                  "/openapi.json"])
+def test_routes_without_parameters_refuse_any(client, path):
+    body = assert_problem(client.get(f"{path}?verbose=1"), 400, "verbose")
+    assert "takes no parameters" in body["detail"]
+    assert_problem(client.get(f"{path}?verbose=1&verbose=2"), 400, "verbose")
+    assert client.get(path).status_code in (200, 404)
+
+
+@pytest.mark.parametrize("query,parameter", [
+    (f"old={VERSION}&new={VERSION}&old={VERSION}", "old"),
+    (f"old={VERSION}&new={VERSION}&format=text", "format"),
+    (f"old={VERSION}&new=" + "2" * 201, "new"),
+    (f"old=20220101&new={VERSION}", "old"),                   # a date is written YYYY-MM-DD, nothing else
+])
+def test_diff_refuses_repeated_unknown_and_long_parameters(client, query, parameter):
+    assert_problem(client.get(f"/v1/diff?{query}"), 400, parameter)
+
+
+def test_batch_takes_no_query_parameters(client):
+    assert_problem(client.post("/v1/decisions?noc=2174", json=[{"noc": "2174"}]), 400, "noc")
+
+
+@pytest.mark.parametrize("query,parameter", [
+    ("noc=2174&on=20220101", "on"),                           # Python reads it; the document's date does not
+    ("noc=2174&on=2022-02-30", "on"),
+    ("noc=2174&on=%202022-01-01", "on"),
+    ("noc=2174&noc_version=%202016", "noc_version"),
+])
+def test_dates_and_classifications_are_read_exactly_as_documented(client, query, parameter):
+    assert_problem(client.get(f"/v1/decisions?{query}"), 400, parameter)
+
+
+def test_an_empty_on_or_noc_version_is_not_given(client):
+    plain = client.get("/v1/decisions?noc=2174").content
+    assert client.get("/v1/decisions?noc=2174&on=&noc_version=&industry=&version=").content == plain
+
+
+@pytest.mark.parametrize("query,named", [
+    ("occupation=2174&utm_source=mail", "utm_source"),
+    ("occupation=2174&occupation=2175", "occupation"),
+    ("occupation=2174&version=" + "0" * 201, "version"),     # was cut to 200 characters and answered
+])
+def test_page_refuses_a_parameter_the_form_never_sends(client, query, named):
+    response = client.get(f"/?{query}")
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
+    assert "<h1>Bad request</h1>" in response.text and named in response.text
+    assert "Verdict" not in response.text
+
+
+def test_page_fields_stop_at_the_longest_value_taken(client):
+    html = client.get("/").text
+    for name in ("occupation", "industry"):
+        assert re.search(rf'<input [^>]*id="{name}"[^>]*maxlength="{MAX_PARAM_CHARS}"', html)
+
+
+def test_policy_book_takes_no_parameters(client):
+    response = client.get(f"/versions/{VERSION}?print=1")
+    assert response.status_code == 400 and "<h1>Bad request</h1>" in response.text
+
+
+# -- every response says nosniff --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method,url,kwargs", [
+    ("GET", "/v1/decisions?noc=2174", {}),                                        # 200 JSON
+    ("GET", "/v1/decisions?noc=21A4", {}),                                        # 400 problem
+    ("POST", "/v1/decisions", {"json": [{"noc": "2174"}] * (MAX_BATCH + 1)}),    # 413 problem
+    ("POST", "/v1/decisions", {"content": b"[]", "headers": {"content-type": "text/plain"}}),   # 415 problem
+    ("DELETE", "/v1/versions", {}),                                               # 405 problem
+    ("GET", "/v1/versions/phase-9", {}),                                          # 404 problem
+    ("GET", "/v1/versions", {}),
+    ("GET", "/v1/diff?old=phase-1&new=phase-1", {}),
+    ("GET", "/healthz", {}),
+    ("GET", "/openapi.json", {}),
+    ("GET", "/openapi.json?x=1", {}),
+    ("GET", "/?occupation=2174", {}),                                             # pages
+    ("GET", "/?x=1", {}),
+    ("GET", "/nothing", {"headers": {"accept": "text/html"}}),
+    ("GET", f"/versions/{VERSION}", {}),
+    ("GET", "/v1/versions/", {"follow_redirects": False}),                         # Starlette's own redirect
+])
+def test_every_response_says_nosniff(client, method, url, kwargs):
+    response = client.request(method, url, **kwargs)
+    assert response.headers.get_list("x-content-type-options") == ["nosniff"], (response.status_code, url)
+
+
+def test_a_server_error_says_nosniff_too(app, monkeypatch):
+    def fail(*args):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(app.state.service, "_diff_cached", fail)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        response = c.get(f"/v1/diff?old={VERSION}&new={VERSION}")
+    assert response.status_code == 500 and response.headers["content-type"] == "application/problem+json"
+    assert response.headers["x-content-type-options"] == "nosniff" and "boom" not in response.text
+
+
 def test_unknown_page_is_a_page_for_a_browser(client):
     response = client.get("/nothing", headers={"accept": "text/html"})
     assert response.status_code == 404 and "<h1>Not found</h1>" in response.text
@@ -188,6 +298,15 @@ def test_versions_are_the_cli_json(client):
     assert_problem(client.get("/v1/versions/phase-9"), 404, "id")
 
 
+def test_versions_show_each_frozen_versions_integrity(client):
+    from sc_policy.table import decisions_hash
+    [row] = client.get("/v1/versions").json()
+    assert row["frozen"] is True and row["integrity"] == "intact" and row["sha256"] == row["content_hash"]
+    assert row["table_sha256"] == decisions_hash(APP.state.service.opened[VERSION].table)
+    described = openapi_document()["components"]["schemas"]
+    assert any("integrity" in schema.get("properties", {}) for schema in described.values())
+
+
 def test_healthz(client):
     assert client.get("/healthz").json() == {"status": "ok", "versions": [VERSION]}
 
@@ -228,6 +347,20 @@ def test_service_refuses_to_start_on_a_tree_with_errors(tree_copy, monkeypatch):
     assert result.exit_code == 2
     assert "skill-level-limit.yaml:" in result.stderr and "sc-policy: error: the policy tree has" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_service_refusing_a_tampered_version_names_the_hash_mismatch_first(shipped_copy, monkeypatch):
+    import uvicorn
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("serve started on a tampered tree"))
+    clause = version_dir(shipped_copy) / "clauses" / "skill-level-limit.yaml"
+    clause.write_text(clause.read_text(encoding="utf-8").replace("condition:", "condition: nonsense_fact and",
+                                                                 1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve", "--policies", str(shipped_copy), "--port", "8080"])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert " error hash-mismatch: version phase-1 is in-force and frozen" in lines[0]
+    assert any("nonsense_fact" in line for line in lines[1:])
+    assert lines[-1].startswith("sc-policy: error: the policy tree has 2 error(s), the first hash-mismatch in ")
 
 
 # -- the pages -------------------------------------------------------------------------------------------
@@ -295,13 +428,183 @@ def test_policy_book(client, opened):
     assert client.get("/versions/phase-9").status_code == 404
 
 
+# -- sc-policy serve on a loopback port: idle, slow and oversized clients are dropped ----------------------
+
+REQUEST_TIMEOUT, KEEP_ALIVE_TIMEOUT = 2, 1
+"""Short timeouts for the test; the defaults (10 s and 5 s) are the same code with other numbers."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served():
+    """`sc-policy serve` in a child process on 127.0.0.1 with short timeouts: (host, port, the process)."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", "from sc_policy.cli import main; main()", "serve",
+                             "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+                             "--timeout-request", str(REQUEST_TIMEOUT), "--timeout-keep-alive",
+                             str(KEEP_ALIVE_TIMEOUT)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"sc-policy serve exited with {proc.returncode}: {proc.stderr.read().decode()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("sc-policy serve did not listen within 30 s")
+            time.sleep(0.1)
+        yield "127.0.0.1", port, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def closed_after(sock: socket.socket, limit: float):
+    """(seconds until the server closed the connection, bytes it sent), or (None, ...) if still open at limit."""
+    start, received = time.monotonic(), b""
+    sock.settimeout(0.2)
+    while time.monotonic() - start < limit:
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            return time.monotonic() - start, received
+        received += chunk
+    return None, received
+
+
+def trickle(sock: socket.socket, pieces, every: float, limit: float):
+    """Send the pieces one by one, `every` seconds apart, until the server closes: seconds it took, or None."""
+    start = time.monotonic()
+    for piece in pieces:
+        if time.monotonic() - start > limit:
+            return None
+        try:
+            sock.sendall(piece)
+        except OSError:
+            return time.monotonic() - start
+        time.sleep(every)
+    return closed_after(sock, limit - (time.monotonic() - start))[0]
+
+
+def test_idle_and_slow_clients_are_dropped_at_the_request_timeout(served):
+    host, port, _ = served
+    limit = REQUEST_TIMEOUT + 4
+    idle, partial, slow_head, slow_body = (socket.create_connection((host, port)) for _ in range(4))
+    try:
+        partial.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        slow_body.sendall(b"POST /v1/decisions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: 64\r\n\r\n[")
+        with ThreadPoolExecutor(4) as pool:
+            waits = [pool.submit(closed_after, idle, limit), pool.submit(closed_after, partial, limit),
+                     pool.submit(trickle, slow_head, [b"GET /healthz HTTP/1.1\r\n"] + [b"X-A: b\r\n"] * 100,
+                                 0.2, limit),
+                     pool.submit(trickle, slow_body, [b" "] * 100, 0.2, limit)]
+            idle_s, partial_s, slow_head_s, slow_body_s = [w.result() for w in waits]
+    finally:
+        for sock in (idle, partial, slow_head, slow_body):
+            sock.close()
+    assert idle_s[0] is not None and REQUEST_TIMEOUT - 0.5 <= idle_s[0] <= limit and idle_s[1] == b""
+    assert partial_s[0] is not None and REQUEST_TIMEOUT - 0.5 <= partial_s[0] <= limit
+    assert slow_head_s is not None and REQUEST_TIMEOUT - 0.5 <= slow_head_s <= limit   # each byte resets no timer
+    assert slow_body_s is not None and REQUEST_TIMEOUT - 0.5 <= slow_body_s <= limit
+
+
+def read_response(sock: socket.socket):
+    """One HTTP/1.1 response with a Content-Length: (head, body)."""
+    sock.settimeout(5)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, "closed before a response"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?im)^content-length: *([0-9]+)", head).group(1))
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "closed in the middle of a response"
+        body += chunk
+    return head, body
+
+
+def test_a_kept_alive_connection_serves_then_closes_when_idle(served):
+    host, port, _ = served
+    with socket.create_connection((host, port)) as sock:
+        for _ in range(2):      # the deadline of one request does not cut the next one short
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            head, body = read_response(sock)
+            assert head.startswith(b"HTTP/1.1 200 ") and b"x-content-type-options: nosniff" in head
+            assert json.loads(body)["status"] == "ok"
+            time.sleep(KEEP_ALIVE_TIMEOUT / 2)
+        seconds, _ = closed_after(sock, KEEP_ALIVE_TIMEOUT + 4)
+    assert seconds is not None and seconds <= KEEP_ALIVE_TIMEOUT + 4
+
+
+def test_an_oversized_or_malformed_head_is_a_problem_and_a_close(served):
+    host, port, _ = served
+    with socket.create_connection((host, port)) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        try:
+            for _ in range(200):                   # 1.6 MB of headers, far over the 64 KiB cap
+                sock.sendall(b"X-Pad: " + b"a" * 8000 + b"\r\n")
+        except OSError:
+            pass                                   # closed before all of it was sent
+        seconds, answer = closed_after(sock, 5)
+    assert seconds is not None and answer.startswith(b"HTTP/1.1 431 ")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"application/problem+json" in head and b"nosniff" in head
+    assert json.loads(body)["parameter"] == "headers"
+    with socket.create_connection((host, port)) as sock:
+        sock.sendall(b"GET /\x00 HTTP/1.1\r\n\r\n")
+        seconds, answer = closed_after(sock, 5)
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"nosniff" in answer and b"problem+json" in answer
+
+
+def test_dropped_clients_leave_no_traceback_in_the_server_log(served):
+    host, port, proc = served
+    with socket.create_connection((host, port)) as sock:     # headers complete, body never finishes
+        sock.sendall(b"POST /v1/decisions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 10\r\n\r\n[")
+        assert closed_after(sock, REQUEST_TIMEOUT + 4)[0] is not None
+    time.sleep(0.5)
+    os.set_blocking(proc.stderr.fileno(), False)      # what the server has logged so far, without waiting
+    log = (proc.stderr.read() or b"").decode()
+    assert "Traceback" not in log and "Exception" not in log, log
+
+
 # -- property-based: the OpenAPI document against the app ----------------------------------------------
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+def schemathesis_config():
+    """The repository's schemathesis.toml with every check enabled, as `st run --checks all` reads it."""
+    config = SchemathesisConfig.from_path(Path(__file__).resolve().parent.parent / "schemathesis.toml")
+    config.projects.override.checks.update(included_check_names=["all"])
+    return config
+
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=schemathesis_config())
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_request_the_document_describes_gets_a_server_error(case):
-    case.call_and_validate(checks=[not_a_server_error, status_code_conformance, content_type_conformance,
-                                   response_schema_conformance])
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_response_contradicts_the_document(case):
+    case.call_and_validate()
+
+
+TestDocumentedSequences = schema.as_state_machine().TestCase
+TestDocumentedSequences.settings = settings(max_examples=20, stateful_step_count=4, deadline=None,
+                                            suppress_health_check=list(HealthCheck))

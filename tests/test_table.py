@@ -21,7 +21,7 @@ from sc_policy.cli import main
 from sc_policy.refdata import reference_data
 from sc_policy.render import answer_json
 
-from conftest import VERSION, version_dir
+from conftest import POLICY, VERSION, version_dir
 
 NAICS = reference_data().naics2017_codes
 NOCS = tuple(sorted(reference_data().noc2016))
@@ -256,3 +256,175 @@ def test_table_jsonl_and_classes_join_back_to_every_code(opened):
 def test_table_command_errors_are_one_line_exit_2(args, needle):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and needle in result.output and len(result.output.strip().splitlines()) == 1
+
+
+# -- a frozen version commits to its decisions ---------------------------------------------------
+
+def test_decisions_hash_depends_on_the_decisions_only(opened):
+    from sc_policy.table import DecisionTable, TableClass, TableColumn, decisions_hash, table_from_dict, table_to_dict
+    t = opened.table
+    digest = decisions_hash(t)
+    assert digest == opened.version.manifest.table_sha256  # the shipped version records it
+    # The cache's layout, and a JSON round trip in another key order, change nothing.
+    data = json.loads(json.dumps(table_to_dict(t), sort_keys=True))
+    assert decisions_hash(table_from_dict(data, opened.version)) == digest
+    clauses = {c.id: c for c in opened.version.clauses}
+
+    def rebuilt(classes, columns, areas=t.areas):
+        return DecisionTable(t.policy, t.version, t.version_hash, areas, t.nocs, classes, columns, clauses)
+
+    # Split a class in two that decide alike, relabel, reorder: the same decisions, the same hash.
+    big = max(range(len(t.classes)), key=lambda j: len(t.classes[j].codes))
+    cls = t.classes[big]
+    halves = [TableClass(cls.codes[-1], cls.codes[len(cls.codes) // 2:], "second half"),
+              TableClass(cls.codes[0], cls.codes[:len(cls.codes) // 2], "first half")]
+    classes = halves + [c for j, c in enumerate(t.classes) if j != big]
+    old_of_new = [big + 1, big + 1] + [j + 1 for j in range(len(t.classes)) if j != big]  # 0: no industry
+    width = len(classes) + 1
+
+    def relaid(outcomes):
+        return "".join(outcomes[i * t.width + (old_of_new[k - 1] if k else 0)]
+                       for i in range(len(t.nocs)) for k in range(width))
+
+    columns = [[TableColumn(c.clause, relaid(c.outcomes)) for c in reversed(cols)] for cols in t.columns]
+    same = rebuilt(classes, columns)
+    assert same.in_scope(same.cell("2174", "541514")) == t.in_scope(t.cell("2174", "541514"))
+    assert decisions_hash(same) == digest
+    # One clause result changed in one cell: another hash.
+    cols = [list(c) for c in t.columns]
+    first = cols[0][0]
+    flipped = first.outcomes[:-1] + ("f" if first.outcomes[-1] != "f" else "p")
+    cols[0][0] = TableColumn(first.clause, flipped)
+    assert decisions_hash(rebuilt(t.classes, cols)) != digest
+
+
+def _forge_entry(cache, mutate):
+    """Rewrite the one cache entry with ``mutate(body)`` and a recomputed SHA-256, as someone who can
+    write the cache folder (but not the policy files) can."""
+    import hashlib
+    [entry] = cache.entries()
+    head, body = entry.read_bytes().split(b"\n", 1)
+    data = json.loads(body)
+    mutate(data)
+    # ... and keeps the entry consistent with itself: its table names the hash its documents have.
+    from sc_policy.tree import content_hash
+    data["table"]["version_hash"] = content_hash(tuple(decode(data["documents"])), f"{POLICY}/{VERSION}")
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    header = json.loads(head)
+    header["sha256"] = hashlib.sha256(body).hexdigest()
+    entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
+    return header["key"]
+
+
+def _pass_everywhere(noc):
+    def mutate(data):
+        t = data["table"]
+        width = len(t["classes"]) + 1
+        i = t["nocs"].index(noc)
+        for cols in t["columns"]:
+            for col in cols:
+                col["outcomes"] = col["outcomes"][:i * width] + "p" * width + col["outcomes"][(i + 1) * width:]
+    return mutate
+
+
+def _document(data, name):
+    return next(d["$doc"] for d in data["documents"] if d["$doc"][0].endswith(name))
+
+
+def _retitle_clause(data):  # what an explanation quotes, not what the table decides
+    body = _document(data, "clauses/skill-level-limit.yaml")[1]["$o"]
+    body["title"] = "Any skill level"
+
+
+def _unfreeze_manifest(data):  # the cached manifest says draft: nothing to verify, if it were believed
+    _document(data, "version.yaml")[1]["$o"]["status"] = "draft"
+
+
+FORGERIES = {"0013 passes every clause": _pass_everywhere("0013"), "a clause retitled": _retitle_clause,
+             "the manifest says draft": _unfreeze_manifest}
+
+
+@pytest.mark.parametrize("forgery", FORGERIES.values(), ids=FORGERIES)
+def test_a_forged_entry_of_a_frozen_version_is_set_aside(shipped_copy, tmp_path, forgery):
+    cache = TableCache(tmp_path / "cache")
+    first = Workspace(shipped_copy, cache=cache).open(VERSION)
+    want = answer_json(first.evaluator.answer("0013", None))
+    assert json.loads(want)["verdict"] == "not_eligible"  # 0013 (management) is not in scope
+    [entry] = cache.entries()
+    good = entry.read_bytes()
+    key = _forge_entry(cache, forgery)
+    forged = cache.load(key, f"{POLICY}/{VERSION}")
+    assert forged is not None  # well-formed: its own SHA-256 cannot tell
+    if forgery is FORGERIES["0013 passes every clause"]:
+        assert forged.table.in_scope(forged.table.cell("0013", None))  # it would answer eligible
+    notices = []
+    ws = Workspace(shipped_copy, cache=cache, notify=notices.append)
+    opened = ws.open(VERSION)
+    assert answer_json(opened.evaluator.answer("0013", None)) == want
+    assert opened.version == first.version and opened.evaluator._compiled is not None  # from the files
+    assert len(notices) == 1 and f"version {VERSION}" in notices[0] and ws.notices == notices
+    assert entry.read_bytes() == good  # the entry is rebuilt from the files
+
+
+def test_a_forged_entry_changes_no_command_and_each_says_so(shipped_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("SC_POLICY_CACHE_DIR", str(tmp_path / "cache"))
+    cache = TableCache(tmp_path / "cache")
+    runner = CliRunner()
+    commands = {
+        "explain": (["explain", "0013", "--format", "json"], None,
+                    lambda out: json.loads(out)["verdict"] == "not_eligible"),
+        "table": (["table"], None, lambda out: {r["eligible"] for r in csv.DictReader(io.StringIO(out))
+                                                if r["noc"] == "0013"} == {"false"}),
+        "evaluate": (["evaluate", "-"], "noc,industry\n0013,\n0013,541514\n",
+                     lambda out: [r["eligible"] for r in csv.DictReader(io.StringIO(out))] == ["false", "false"]),
+    }
+    for name, (args, stdin, right) in commands.items():
+        args = args + ["--policies", str(shipped_copy)]
+        assert runner.invoke(main, args, input=stdin).exit_code == 0  # a genuine entry
+        _forge_entry(cache, _pass_everywhere("0013"))
+        result = runner.invoke(main, args, input=stdin)
+        assert result.exit_code == 0, result.stderr
+        assert right(result.stdout), (name, result.stdout[:300])
+        [warning] = result.stderr.splitlines()
+        assert warning.startswith("sc-policy: warning: the cache entry of version phase-1")
+        assert "table_sha256" in warning
+        assert runner.invoke(main, args, input=stdin).stderr == ""  # rebuilt: the next run is quiet
+
+
+def test_a_version_whose_files_now_decide_otherwise_is_refused(shipped_copy):
+    """Files unchanged but decisions different from those frozen (as another sc-policy or reference data
+    would make them): recorded hash and files disagree, and no answer is given."""
+    from sc_policy.versions import set_manifest_fields
+    manifest = version_dir(shipped_copy) / "version.yaml"
+    manifest.write_text(set_manifest_fields(manifest.read_text(encoding="utf-8"), {"table_sha256": "0" * 64}),
+                        encoding="utf-8")
+    for args in (["explain", "2174"], ["table"], ["evaluate", "-"]):
+        result = CliRunner().invoke(main, args + ["--policies", str(shipped_copy)], input="noc\n2174\n")
+        assert result.exit_code == 2, (args, result.output)
+        [line] = result.stderr.splitlines()
+        assert "version phase-1 is invalid: table-mismatch:" in line and "0" * 64 in line
+        assert "version.yaml:" in line
+
+
+def test_a_version_frozen_without_a_decisions_hash_is_decided_from_its_files(shipped_copy, tmp_path):
+    """An older freeze: the cache cannot be verified, so it is not used; `check` says so; `freeze`
+    records the hash without changing the content hash, and the cache serves it again."""
+    manifest = version_dir(shipped_copy) / "version.yaml"
+    lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
+    manifest.write_text("".join(l for l in lines if not l.startswith("table_sha256:")), encoding="utf-8")
+    cache = TableCache(tmp_path / "cache")
+    for _ in range(2):
+        opened = Workspace(shipped_copy, cache=cache).open(VERSION)
+        assert opened.evaluator._compiled is not None and cache.entries() == []
+    check = CliRunner().invoke(main, ["check", "--policies", str(shipped_copy), "--format", "json"])
+    assert check.exit_code == 0
+    [missing] = [f for f in json.loads(check.stdout) if f["check"] == "table-hash-missing"]
+    assert missing["severity"] == "warning" and "sc-policy freeze phase-1" in missing["message"]
+    result = CliRunner().invoke(main, ["freeze", VERSION, "--policies", str(shipped_copy)])
+    assert result.exit_code == 0 and "already frozen" in result.output and "table_sha256" in result.output
+    from sc_policy.table import decisions_hash
+    assert manifest.read_text(encoding="utf-8") == "".join(lines)  # as shipped: one line added back
+    reopened = Workspace(shipped_copy, cache=cache).open(VERSION)
+    assert reopened.version.manifest.table_sha256 == decisions_hash(opened.table)
+    assert reopened.version.content_hash == opened.version.content_hash == opened.version.manifest.sha256
+    assert Workspace(shipped_copy, cache=cache).open(VERSION).evaluator._compiled is None  # from the cache

@@ -280,3 +280,96 @@ def test_the_shipped_version_is_frozen_and_tampering_with_it_is_caught(shipped_c
     result = run("explain", "2174", "--policies", shipped_copy)
     assert result.exit_code == 2 and "hash-mismatch" in result.output
 
+
+
+# -- a frozen version commits to its decisions; integrity is visible -----------------------------------------
+
+def test_freeze_records_the_hash_of_the_decisions_outside_the_content_hash(tree_copy):
+    from sc_policy.api import Workspace
+    from sc_policy.table import decisions_hash
+    before = loaded(tree_copy, VERSION).version.content_hash
+    result = run("freeze", VERSION, "--policies", tree_copy)
+    assert result.exit_code == 0, result.output
+    m = manifest(tree_copy, VERSION)
+    table = Workspace(tree_copy, cache=False).open(VERSION).table
+    assert m["table_sha256"] == decisions_hash(table) and f"table_sha256 {m['table_sha256']}" in result.output
+    assert m["sha256"] == before == loaded(tree_copy, VERSION).version.content_hash  # recording it changes no hash
+
+
+def test_the_shipped_version_records_the_hash_of_its_decisions(shipped_copy):
+    from sc_policy.api import Workspace
+    from sc_policy.table import decisions_hash
+    m = loaded(shipped_copy, VERSION).version.manifest
+    assert m.table_sha256 == decisions_hash(Workspace(shipped_copy, cache=False).open(VERSION).table)
+    assert [f.check for f in lifecycle_findings(PolicyTree(shipped_copy).load_all())] == []  # no warning either
+
+
+def test_versions_shows_integrity_and_exits_1_when_a_frozen_version_is_modified(shipped_copy):
+    result = run("versions", "--policies", shipped_copy, "--format", "json")
+    assert result.exit_code == 0
+    [row] = json.loads(result.stdout)
+    assert row["frozen"] is True and row["integrity"] == "intact" and row["sha256"] == row["content_hash"]
+    assert "MODIFIED" not in run("versions", "--policies", shipped_copy).output
+    edit_clause(shipped_copy, VERSION, "skill-level-limit", title="The skill level is A, B or C")
+    result = run("versions", "--policies", shipped_copy, "--format", "json")
+    assert result.exit_code == 1
+    [row] = json.loads(result.stdout)
+    assert row["frozen"] is True and row["integrity"] == "modified" and row["sha256"] != row["content_hash"]
+    assert result.stderr.startswith("sc-policy: 1 frozen version(s) modified since frozen: phase-1")
+    text = run("versions", "--policies", shipped_copy)
+    assert text.exit_code == 1
+    assert f"sha256 {row['content_hash']} MODIFIED since frozen" in text.stdout
+    assert f"frozen with sha256 {row['sha256']}" in text.stdout and "(frozen)" not in text.stdout
+    assert max(len(line) for line in text.stdout.splitlines()) <= 100
+
+
+def test_a_draft_has_no_integrity(tree_copy):
+    make_phase_2(tree_copy)
+    rows = json.loads(run("versions", "--policies", tree_copy, "--format", "json").stdout)
+    assert [(r["id"], r["frozen"], r["integrity"]) for r in rows] == [(VERSION, False, None), ("phase-2", False, None)]
+
+
+@pytest.mark.parametrize("mistake", ["expression", "schema"])
+def test_a_tampered_version_with_a_rule_error_is_refused_for_the_hash_mismatch_first(shipped_copy, mistake):
+    if mistake == "expression":
+        edit_clause(shipped_copy, VERSION, "skill-level-limit", condition="noc_levl == 'A'")
+    else:
+        edit_clause(shipped_copy, VERSION, "skill-level-limit", version="one")
+    for args in (["explain", "2174"], ["table"], ["test"], ["freeze", VERSION], ["diff", VERSION, VERSION]):
+        result = run(*args, "--policies", shipped_copy)
+        assert result.exit_code == 2, (args, result.output)
+        [line] = result.stderr.splitlines()
+        assert ": hash-mismatch: version phase-1 is in-force and frozen with sha256" in line, (args, line)
+        assert line.index("hash-mismatch") < line.index("phase-1 is in-force")  # named first, not "1 more"
+        assert "noc_levl" not in line and "wrong-type" not in line
+    check = run("check", "--policies", shipped_copy, "--format", "json")
+    assert {f["check"] for f in json.loads(check.stdout) if f["severity"] == "error"} >= {"hash-mismatch"}
+
+
+def test_no_finding_advises_changing_a_frozen_version(shipped_copy):
+    tree_copy = shipped_copy  # phase-1 frozen, as shipped
+    make_phase_2(tree_copy)
+    add_occupation(tree_copy)
+    assert run("freeze", "phase-2", "--policies", tree_copy).exit_code == 0
+    # Someone edits a clause of the frozen phase-1: phase-2, untouched, is not told to change.
+    clause = tree_copy / POLICY / VERSION / "clauses" / "skill-level-limit.yaml"
+    original = clause.read_bytes()
+    edit_clause(tree_copy, VERSION, "skill-level-limit", title="The skill level is A, B or C")
+    found = errors(tree_copy)
+    assert [(f.check, f.subject) for f in found] == [("hash-mismatch", VERSION)]
+    assert "new version" in found[0].message
+    check = run("check", "--policies", tree_copy)
+    assert check.exit_code == 1 and "hash-mismatch" in check.output
+    assert "clause-version-not-bumped" not in check.output and "set it to" not in check.output
+    clause.write_bytes(original)
+    assert errors(tree_copy) == []
+    # A frozen version that holds a changed clause under the old number (frozen by hand, or by an
+    # older sc-policy) is told to make a new version, not to edit itself.
+    edit_clause(tree_copy, "phase-2", "skill-level-limit", title="The skill level is A, B or C")
+    digest = loaded(tree_copy, "phase-2").version.content_hash
+    set_fields(tree_copy, "phase-2", sha256=digest, table_sha256=None)
+    [finding] = errors(tree_copy)
+    assert finding.check == "clause-version-not-bumped"
+    assert finding.span.path.endswith("phase-2/clauses/skill-level-limit.yaml")
+    assert "set it to" not in finding.message and "phase-2 is frozen and must not change" in finding.message
+    assert "sc-policy new-version phase-2" in finding.message

@@ -20,8 +20,9 @@ from typing import Optional
 import click
 
 from ..errors import ScPolicyError
+from ..source import visible
 
-__all__ = ["main", "policies_option", "format_option", "version_options", "fail", "parse_date", "Group",
+__all__ = ["main", "policies_option", "format_option", "version_options", "fail", "warn", "parse_date", "Group",
            "NamedStream", "os_error_message"]
 
 
@@ -133,14 +134,16 @@ class NamedStream:
 
 
 def _shown(path) -> str:
-    """A path for a message: whole, unless it is too long to read (ENAMETOOLONG), then its two ends."""
+    """A path for a one-line message: control characters, line feeds and tabs escaped; whole, unless
+    it is too long to read (ENAMETOOLONG), then its two ends."""
     text = os.fsdecode(path) if isinstance(path, (bytes, os.PathLike)) else str(path)
+    text = visible(text).replace("\n", "\\n").replace("\t", "\\t")
     return text if len(text) <= 200 else f"{text[:120]}…{text[-60:]} ({len(text)} characters)"
 
 
 def os_error_message(exc: OSError) -> str:
     """``path: reason`` (or ``path -> other: reason``) for an error of the operating system."""
-    reason = exc.strerror or str(exc)
+    reason = visible(" ".join((exc.strerror or str(exc)).split()))
     if exc.filename is None:
         return reason
     where = _shown(exc.filename) + (f" -> {_shown(exc.filename2)}" if exc.filename2 is not None else "")
@@ -177,6 +180,15 @@ def fail(message: str, exit_code: int = 2):
     except OSError:  # standard error refuses too: the exit status still says it
         pass
     sys.exit(exit_code)
+
+
+def warn(message: str) -> None:
+    """One line on stderr for what the user should know but did not stop the command
+    (e.g. a library notice: ``Workspace(notify=warn)``)."""
+    try:
+        click.echo(f"sc-policy: warning: {' '.join(message.split())}", err=True)
+    except OSError:  # standard error refuses: nothing more to say
+        pass
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -8,7 +8,7 @@ from ..api import Workspace
 from ..diff import diff_versions
 from ..diff_render import diff_json, diff_markdown, diff_text
 from ..errors import ScPolicyError, UnknownVersionError
-from .base import format_option, parse_date, policies_option
+from .base import format_option, parse_date, policies_option, warn
 
 
 def _open(ws: Workspace, name: str):
@@ -37,7 +37,7 @@ def diff(old, new, impact, fmt, policies):
 
     OLD and NEW are version ids, or dates (YYYY-MM-DD) naming the version in force that day.
     """
-    ws = Workspace(policies)
+    ws = Workspace(policies, notify=warn)
     result = diff_versions(_open(ws, old).evaluator, _open(ws, new).evaluator, with_impact=impact)
     render = {"json": diff_json, "markdown": diff_markdown}.get(fmt, diff_text)
     click.echo(render(result), nl=False)

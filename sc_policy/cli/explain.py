@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..api import Workspace
 from ..errors import ScPolicyError
 from ..render import answer_json, answer_text, dumps, versions_text
-from .base import format_option, parse_date, policies_option, version_options
+from .base import format_option, parse_date, policies_option, version_options, warn
 
 
 @click.command()
@@ -22,7 +24,7 @@ def explain(noc, industry, noc_version, version, on, fmt, policies):
     """Is training for occupation NOC in scope, and why? Clause by clause, per priority area."""
     if version and on:
         raise ScPolicyError("give --version or --on, not both", code="bad-input")
-    ws = Workspace(policies)
+    ws = Workspace(policies, notify=warn)
     opened = ws.open(version, parse_date(on))
     answer = opened.evaluator.answer(noc, industry, noc_version)
     if fmt == "json":
@@ -35,9 +37,18 @@ def explain(noc, industry, noc_version, version, on, fmt, policies):
 @format_option("text", "json")
 @policies_option
 def versions(fmt, policies):
-    """List the policy versions with their status and effective dates."""
+    """List the policy versions with their status, effective dates and hashes.
+
+    A frozen version whose content no longer has the hash recorded when it was frozen
+    is marked MODIFIED (JSON: "integrity": "modified"); the exit status is then 1.
+    """
     rows = Workspace(policies).versions()
     if fmt == "json":
         click.echo(dumps(rows), nl=False)
     else:
         click.echo(versions_text(rows), nl=False)
+    modified = [r["id"] for r in rows if r.get("integrity") == "modified"]
+    if modified:
+        click.echo(f"sc-policy: {len(modified)} frozen version(s) modified since frozen: {', '.join(modified)} "
+                   f"(restore their files; `sc-policy check` names the change)", err=True)
+        sys.exit(1)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 
 import click
 
 from ..api import Workspace
-from ..errors import PolicyInvalidError, ScPolicyError
-from .base import policies_option
+from ..errors import PolicyInvalidError, ScPolicyError, integrity_first
+from .base import policies_option, warn
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -30,35 +31,45 @@ def _check_port_free(host: str, port: int) -> None:
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes (one per core for throughput).")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
+@click.option("--timeout-request", type=click.IntRange(1, 3600), default=10, show_default=True, metavar="SECONDS",
+              help="Close a connection whose request (headers and body) has not arrived this long after the "
+                   "connection opened or the request began.")
+@click.option("--timeout-keep-alive", type=click.IntRange(1, 3600), default=5, show_default=True,
+              metavar="SECONDS", help="Close a kept-alive connection idle this long after a response.")
 @policies_option
-def serve(host, port, workers, access_log, policies):
+def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, policies):
     """Serve decisions over HTTP: the JSON API (/v1/..., /openapi.json) and the caseworkers' page (/).
 
     Loads, checks and compiles every version once at start and refuses to start,
     printing the check's findings, when the policy tree has errors. Read-only:
-    the service writes nothing.
+    the service writes nothing. A client that is idle or slow to send its request
+    is disconnected (see the timeouts); a request head over 64 KiB is refused.
     """
     try:
         import uvicorn
+        from ..http_limits import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
         from ..service import create_app
     except ImportError as exc:
-        raise ScPolicyError(f"the service needs Starlette and uvicorn ({exc.name} is missing)",
+        raise ScPolicyError(f"the service needs Starlette, uvicorn and httptools ({exc.name} is missing)",
                             hint='pip install "sc-policy[serve]"', code="missing-dependency") from None
-    workspace = Workspace(policies)
+    workspace = Workspace(policies, notify=warn)
     try:
         app = create_app(workspace)
     except PolicyInvalidError as exc:
-        for finding in exc.findings:
+        for finding in integrity_first(exc.findings):
             click.echo(finding.render(), err=True)
         raise
     _check_port_free(host, port)
     versions = ", ".join(sorted(app.state.service.opened))
     click.echo(f"sc-policy: serving {versions} from {workspace.root} at http://{host}:{port}/ "
                f"(Ctrl-C to stop)", err=True)
+    settings = dict(host=host, port=port, access_log=access_log, log_level="info", ws="none",
+                    http=functools.partial(BoundedHttpToolsProtocol, request_timeout=timeout_request,
+                                           max_head_bytes=MAX_HEAD_BYTES),
+                    timeout_keep_alive=timeout_keep_alive)
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
+        uvicorn.run(app, **settings)
     else:
         # Worker processes build their own app from the same tree, named through the environment.
         os.environ["SC_POLICY_PATH"] = str(workspace.root)
-        uvicorn.run("sc_policy.service:create_app_from_environment", factory=True, host=host, port=port,
-                    workers=workers, access_log=access_log, log_level="info")
+        uvicorn.run("sc_policy.service:create_app_from_environment", factory=True, workers=workers, **settings)

@@ -10,7 +10,7 @@ import click
 
 from ..api import Workspace
 from ..errors import ScPolicyError
-from .base import parse_date, policies_option, version_options
+from .base import parse_date, policies_option, version_options, warn
 
 __all__ = ["no_cache_option", "TABLE_COLUMNS", "CLASS_COLUMNS"]
 
@@ -31,7 +31,7 @@ def binary_stdout():
 
 
 def workspace(policies, no_cache: bool) -> Workspace:
-    return Workspace(policies, cache=not no_cache)
+    return Workspace(policies, cache=not no_cache, notify=warn)
 
 
 @click.command()

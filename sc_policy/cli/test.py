@@ -10,7 +10,7 @@ import click
 from ..api import Workspace
 from ..render import dumps
 from ..testcases import OUTCOMES, VersionReport, report
-from .base import format_option, policies_option
+from .base import format_option, policies_option, warn
 
 _HEAD = {"pass": "pass", "fail": "fail", "not_applicable": "n/a"}
 
@@ -28,7 +28,7 @@ def test_command(versions, policies, fmt, with_coverage):
     Prints one line per failing case, then `N passed, N failed`. Exit status 1 when a case
     fails, 2 when the cases cannot run (an unknown or invalid version).
     """
-    ws = Workspace(policies)
+    ws = Workspace(policies, notify=warn)
     if versions:
         opened = [ws.open(version_id) for version_id in dict.fromkeys(versions)]
     else:

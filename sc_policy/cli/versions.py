@@ -7,7 +7,12 @@ import click
 from ..tree import PolicyTree, resolve_root
 from ..versions import freeze as freeze_version
 from ..versions import new_version as make_new_version
+from ..writing import os_error
 from .base import parse_date, policies_option
+
+
+def _notice(message: str) -> None:
+    click.echo(f"sc-policy: {message}", err=True)
 
 
 @click.command("new-version")
@@ -21,7 +26,11 @@ from .base import parse_date, policies_option
 def new_version(from_id, new_id, effective_from, title, policies):
     """Copy version FROM as a new draft NEW_ID that supersedes it, ready to edit."""
     tree = PolicyTree(resolve_root(policies))
-    ref, manifest = make_new_version(tree, from_id, new_id, parse_date(effective_from, "--effective-from"), title)
+    start = parse_date(effective_from, "--effective-from")
+    try:
+        ref, manifest = make_new_version(tree, from_id, new_id, start, title, notice=_notice)
+    except OSError as exc:
+        raise os_error(exc, f"make version {new_id}", tree.root) from None
     assumed = " (an assumption; see its manifest)" if manifest.get("assumptions") else ""
     click.echo(f"Made draft version {ref.id} of policy {ref.policy} from {from_id} in {ref.folder}")
     click.echo(f"  effective from {manifest['effective_from'].isoformat()}{assumed}, supersedes {from_id}")
@@ -35,11 +44,18 @@ def new_version(from_id, new_id, effective_from, title, policies):
 def freeze(version_id, policies):
     """Record version ID's content hash and status (in-force); close the period of the one it supersedes."""
     tree = PolicyTree(resolve_root(policies))
-    result = freeze_version(tree, version_id)
+    try:
+        result = freeze_version(tree, version_id, notice=_notice)
+    except OSError as exc:
+        raise os_error(exc, f"freeze {version_id}", tree.root) from None
     if result.already_frozen:
         click.echo(f"Version {result.version} is already frozen ({result.status}), sha256 {result.sha256}")
+        if result.table_recorded:
+            click.echo(f"Recorded the hash of its decisions, which its freeze had not: table_sha256 "
+                       f"{result.table_sha256} (its content hash is unchanged)")
     else:
-        click.echo(f"Froze version {result.version}: status {result.status}, sha256 {result.sha256}")
+        click.echo(f"Froze version {result.version}: status {result.status}, sha256 {result.sha256}, "
+                   f"table_sha256 {result.table_sha256}")
     if result.closed:
         prev, end, status = result.closed
         click.echo(f"Closed version {prev}: effective_to {end.isoformat()}, status {status}")
