@@ -111,7 +111,12 @@ def _parse(expression: str, reads: set) -> Tuple["rule_engine.Rule", Tuple[str, 
 
 
 def _compile(expression: str, reads: set, clause: Optional[Clause] = None, key: str = "condition"):
-    """The compiled expression as a function of the facts (and of the run's budget).
+    """The compiled expression as a function of the facts (and of the run's budget)."""
+    return _compile_rule(expression, reads, clause, key)[0]
+
+
+def _compile_rule(expression: str, reads: set, clause: Optional[Clause] = None, key: str = "condition"):
+    """(the compiled expression as a function of the facts (and of the run's budget), its parsed rule).
 
     An expression can compile and still fail on some input (``noc_title[100]``, an
     index past the end), overrun its time budget or hit a bound of sc_policy.bounds:
@@ -194,7 +199,7 @@ def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Findi
             compiled[key] = None
             continue
         try:
-            compiled[key], rule = _compile(expression, reads, clause, key)
+            compiled[key], rule = _compile_rule(expression, reads, clause, key)
             rules.append(rule)
         except Exception as exc:  # refused, rule-engine's error, or a failure while parsing (e.g. RecursionError)
             findings.append(Finding(clause.spans.get(key, clause.span), "error", "expression",
