@@ -38,7 +38,7 @@ import codecs
 import csv
 import io
 import re
-from typing import BinaryIO, Callable, Iterable, Iterator, List, Optional, Tuple
+from typing import BinaryIO, Callable, Generator, Iterable, Iterator, List, Optional, Tuple
 
 from .errors import InputError
 
@@ -237,23 +237,52 @@ class CsvRows:
                                   f"then has {len(fields)} fields, the header has {width}")
         return (Broken(f"line {no}: {_NOT_UTF8}", fields) if bad else fields), j - i + 1
 
-    def _careful(self, lines: List[_Line], width: int) -> Iterator[List[str]]:
-        """The rows of ``lines`` (and of more input, while a quoted field runs on), read here."""
+    def _careful(self, lines: List[_Line], width: int) -> Generator[Tuple[Iterable[List[str]], bool], None, bool]:
+        """Batches of the rows of ``lines`` (and of more input, while a quoted field runs on);
+        returns whether any row was read here line by line.
+
+        A run of lines that csv.reader reads as these rules do (UTF-8, no NUL, no CR but the line
+        end's, an even number of quotes) goes to csv.reader in strict mode, and is taken if it
+        gives one row per line; any other line starts a row read here.
+        """
+        by_line = False
         i = 0
         while i < len(lines):
-            try:
-                row, used = self._row(lines, i, width)
-            except _Unreadable as exc:
-                no, why = exc.args
-                yield Broken(f"line {no}: {why}; it was skipped" if lines[i][1] is None else
-                             f"line {no}: the row is not valid CSV: {why}; reading resumes at the next line")
-                i += 1
-            else:
-                yield row
-                i += used
             if i > 4096:  # forget the lines already read
                 del lines[:i]
                 i = 0
+            j = i
+            while j < len(lines):
+                line, bad = lines[j][1], lines[j][3]
+                if line is None or bad or line.count('"') % 2 or "\x00" in line or "\r" in line[:-2]:
+                    break
+                j += 1
+            if j > i:
+                try:
+                    rows = list(csv.reader([line[1] for line in lines[i:j]], strict=True))
+                except csv.Error:
+                    rows = []
+                if len(rows) == j - i:
+                    yield rows, False
+                    i = j
+                    continue
+            rows = []
+            stop = max(j, i + 1)
+            while i < stop:  # the rows that start on these lines, one by one
+                try:
+                    row, used = self._row(lines, i, width)
+                except _Unreadable as exc:
+                    no, why = exc.args
+                    rows.append(Broken(f"line {no}: {why}; it was skipped" if lines[i][1] is None else
+                                       f"line {no}: the row is not valid CSV: {why}; "
+                                       f"reading resumes at the next line"))
+                    i += 1
+                else:
+                    rows.append(row)
+                    i += used
+            by_line = True
+            yield rows, True
+        return by_line
 
     # -- the input --------------------------------------------------------------------------------
     def header(self) -> List[str]:
@@ -282,32 +311,35 @@ class CsvRows:
     def batches(self, width: int) -> Iterator[Tuple[Iterable[List[str]], bool]]:
         """The rows after the header, as (rows, careful) in input order; ``careful`` batches may
         hold fields with line breaks and Broken rows. Each batch must be used up before the next."""
+        whole = True
         if self._lines:
             lines, self._lines = self._lines, []
-            yield self._careful(lines, width), True
+            yield from self._careful(lines, width)
         while True:
             piece = self._next_piece()
             if piece is None:
                 return
             no, block = piece
             if block is None:
-                yield self._careful(self._split(no, None), width), True
+                yield from self._careful(self._split(no, None), width)
                 continue
             try:
                 text = block.decode("utf-8")
             except UnicodeDecodeError:
-                yield self._careful(self._split(no, block), width), True
+                yield from self._careful(self._split(no, block), width)
                 continue
             crs = text.count("\r")
             if "\x00" not in text and (not crs or crs == text.count("\r\n")):  # (Python 3.10's csv refuses NUL)
                 if '"' not in text:
                     yield csv.reader(io.StringIO(text, newline="\n")), False
                     continue
-                try:
-                    rows = list(csv.reader(io.StringIO(text, newline="\n"), strict=True))
-                except csv.Error:
-                    rows = None
-                if rows is not None and len(rows) == text.count("\n"):  # every row on its own line
-                    yield rows, False
-                    continue
-            yield self._careful(self._split(no, block), width), True
+                if whole:  # quotes: the whole block in strict mode, taken if it gives one row per line
+                    try:
+                        rows = list(csv.reader(io.StringIO(text, newline="\n"), strict=True))
+                    except csv.Error:
+                        rows = []
+                    if len(rows) == text.count("\n"):
+                        yield rows, False
+                        continue
+            # Try the next block whole again only if this one had no row to read line by line.
+            whole = not (yield from self._careful(self._split(no, block), width))
