@@ -3,7 +3,9 @@
     python benchmarks/bench_evaluate.py              # 1,000,000 rows (about a minute)
     python benchmarks/bench_evaluate.py --rows 100000
 
-What it measures (each command in its own process, wall time; medians of --repeat runs):
+What it measures (each command in its own process, wall time; medians of --repeat runs, the
+commands compared with each other run in turn, A B A B, so that the machine's load touches
+them alike):
 
 * evaluate over a generated caseload CSV (case_id, noc, industry: every NOC 2016 unit
   group, 30 % without industry, the rest any NAICS Canada 2017 code, 1 % bad codes),
@@ -91,6 +93,17 @@ def measure(cmd, env, repeat=1):
     return tuple(statistics.median(r[i] for r in runs) for i in range(3))
 
 
+def alternate(commands: dict, repeat: int) -> dict:
+    """``measure`` of each command, run in turn (A B C A B C ...) for ``repeat`` rounds, so that a
+    change in the machine's load between rounds touches every command alike; medians.
+    ``commands`` maps a name to a function of the round giving (command, environment)."""
+    runs: dict = {name: [] for name in commands}
+    for i in range(repeat):
+        for name, command in commands.items():
+            runs[name].append(measure(*command(i)))
+    return {name: tuple(statistics.median(r[k] for r in rs) for k in range(3)) for name, rs in runs.items()}
+
+
 def direct_per_row(sample_path: Path, sample: int) -> float:
     """CPU seconds per row of direct rule-engine evaluation (codes checked, every clause evaluated)."""
     from sc_policy.api import Workspace
@@ -132,22 +145,26 @@ def main() -> None:
         big = files[args.rows]
         subprocess.run(cli + ["explain", "2174"], env=env, stdout=subprocess.DEVNULL, check=True)  # warm the cache
 
-        plain = measure([sys.executable, "-c", PLAIN_PASS, str(big), str(work / "plain.csv")], env, args.repeat)
-        evaluate = measure(cli + ["evaluate", str(big), "--output", str(work / "out.csv")], env, args.repeat)
         generate(work / "header.csv", 0)
-        startup = measure(cli + ["evaluate", str(work / "header.csv"), "--output", str(work / "o0.csv")], env,
-                          args.repeat)
+        first = alternate({
+            "plain": lambda i: ([sys.executable, "-c", PLAIN_PASS, str(big), str(work / "plain.csv")], env),
+            "evaluate": lambda i: (cli + ["evaluate", str(big), "--output", str(work / "out.csv")], env),
+            "startup": lambda i: (cli + ["evaluate", str(work / "header.csv"), "--output", str(work / "o0.csv")],
+                                  env),
+        }, args.repeat)
+        plain, evaluate, startup = first["plain"], first["evaluate"], first["startup"]
         per_row = direct_per_row(big, args.sample)
         direct_total = per_row * args.rows
 
         explain = ["explain", "2174", "--industry", "541514"]
-        cold = []
-        for i in range(args.repeat):
-            cold.append(measure(cli + explain, dict(env, SC_POLICY_CACHE_DIR=str(work / f"cold-{i}"))))
-        cold_t = tuple(statistics.median(c[i] for c in cold) for i in range(3))
-        warm_t = measure(cli + explain, env, args.repeat)
-        base_t = measure([sys.executable, "-c", "import click, yaml"], env, args.repeat)
-        base_cpu_python = measure([sys.executable, "-c", "pass"], env, args.repeat)[1]
+        second = alternate({
+            "cold": lambda i: (cli + explain, dict(env, SC_POLICY_CACHE_DIR=str(work / f"cold-{i}"))),
+            "warm": lambda i: (cli + explain, env),
+            "base": lambda i: ([sys.executable, "-c", "import click, yaml"], env),
+            "python": lambda i: ([sys.executable, "-c", "pass"], env),
+        }, args.repeat)
+        cold_t, warm_t, base_t = second["cold"], second["warm"], second["base"]
+        base_cpu_python = second["python"][1]
         rss = {n: measure(cli + ["evaluate", str(files[n]), "--output", str(work / f"m{n}.csv")], env)[2]
                for n in sizes}
     finally:
