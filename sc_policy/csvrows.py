@@ -252,10 +252,11 @@ class CsvRows:
             if i > 4096:  # forget the lines already read
                 del lines[:i]
                 i = 0
-            j = i
-            while j < len(lines):
-                line, bad = lines[j][1], lines[j][3]
-                if line is None or bad or line.count('"') % 2 or "\x00" in line or "\r" in line[:-2]:
+            j, n = i, len(lines)
+            while j < n:
+                _, line, _, bad = lines[j]
+                if bad or line is None or line.count('"') & 1 or "\x00" in line or \
+                        ("\r" in line and line.index("\r") < len(line) - 2):
                     break
                 j += 1
             if j > i:
