@@ -2,6 +2,7 @@
 
     python benchmarks/bench_evaluate.py              # 1,000,000 rows (about a minute)
     python benchmarks/bench_evaluate.py --rows 100000
+    python benchmarks/bench_evaluate.py --against /tmp/main   # also a before/after ratio against another tree
 
 What it measures (each command in its own process, wall time; medians of --repeat runs, the
 commands compared with each other run in turn, A B A B, so that the machine's load touches
@@ -130,6 +131,9 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000, help="rows of the large caseload (default 1,000,000)")
     ap.add_argument("--sample", type=int, default=2000, help="rows evaluated directly with rule-engine")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement (median)")
+    ap.add_argument("--against", metavar="DIR",
+                    help="also run evaluate from this source tree (e.g. `git archive main | tar -x -C DIR`), "
+                         "in turn with this one, each with its own warm cache: a before/after ratio")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="sc-policy-bench-"))
@@ -146,12 +150,21 @@ def main() -> None:
         subprocess.run(cli + ["explain", "2174"], env=env, stdout=subprocess.DEVNULL, check=True)  # warm the cache
 
         generate(work / "header.csv", 0)
-        first = alternate({
+        commands = {
             "plain": lambda i: ([sys.executable, "-c", PLAIN_PASS, str(big), str(work / "plain.csv")], env),
             "evaluate": lambda i: (cli + ["evaluate", str(big), "--output", str(work / "out.csv")], env),
             "startup": lambda i: (cli + ["evaluate", str(work / "header.csv"), "--output", str(work / "o0.csv")],
                                   env),
-        }, args.repeat)
+        }
+        if args.against:
+            # -P: the source tree named, not the current directory, provides sc_policy
+            other = [sys.executable, "-P", "-c", "from sc_policy.cli import main; main()"]
+            other_env = dict(env, PYTHONPATH=str(Path(args.against).resolve()),
+                             SC_POLICY_CACHE_DIR=str(work / "cache-against"))
+            subprocess.run(other + ["explain", "2174"], env=other_env, stdout=subprocess.DEVNULL, check=True)
+            commands["against"] = lambda i: (other + ["evaluate", str(big), "--output", str(work / "out-a.csv")],
+                                             other_env)
+        first = alternate(commands, args.repeat)
         plain, evaluate, startup = first["plain"], first["evaluate"], first["startup"]
         per_row = direct_per_row(big, args.sample)
         direct_total = per_row * args.rows
@@ -184,6 +197,10 @@ def main() -> None:
           f"load average {load:.2f}; wall time (CPU time of the process), medians of {args.repeat}")
     row("measure", "value", "ratio", "target", "met")
     row(f"evaluate {args.rows:,} rows, warm cache", times(evaluate))
+    if args.against:
+        against = first["against"]
+        row(f"  the same from {args.against}", times(against))
+        row("  this tree's time / that tree's", "", ratio(evaluate[0] / against[0], evaluate[1] / against[1]))
     row("  of which start-up (evaluate a header alone)", times(startup))
     row("plain csv read + write with one column", times(plain))
     speed, speed_cpu = plain[0] / evaluate[0], plain[1] / evaluate[1]
