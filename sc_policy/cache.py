@@ -10,15 +10,22 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
   ``~/.cache/sc-policy``. ``SC_POLICY_NO_CACHE=1`` (or ``--no-cache``) bypasses it.
 * Key: SHA-256 over the cache format, the sc-policy version, the bytes of the
   package's own code and data, the version folder's path in the tree, and the
-  exact bytes (and names) of every file of the version folder and of the policy's
-  ``source/`` folder. Any change gives another key; nothing is parsed to compute it.
+  names and kinds of every entry of the version folder and of the policy's
+  ``source/`` folder, with the exact bytes of each file that sc-policy may read:
+  a regular file within the loader's limit (:data:`~sc_policy.loader.MAX_FILE_BYTES`
+  in the version folder, :data:`~sc_policy.loader.MAX_SOURCE_BYTES` in ``source/``).
+  A larger file or a pipe, socket or device is never read (the loader refuses it
+  or ignores it, naming it); it enters the key by name, kind and size. Any change
+  gives another key; nothing is parsed to compute it.
 * Entries are JSON (never pickle): a header line with the key and the SHA-256 of
   the body, then the body: the version's validated rule files (their data and
   positions), its findings and its decision table. The model is rebuilt from the
   stored rule files by the tree's own builder (never decoded from the entry), and
   objects are rebuilt only as instances of the model's own classes, by name, from
-  a fixed list. An entry that is unreadable, truncated, for another key, or that
-  does not rebuild into a whole table is ignored (and replaced by a fresh one).
+  a fixed list. An entry is read only if it is a regular file (not a symbolic link,
+  pipe or device) of at most :data:`MAX_ENTRY_BYTES`. An entry that is of another
+  kind, too large, unreadable, truncated, for another key, or that does not rebuild
+  into a whole table is ignored (and replaced by a fresh one).
 * The entry's SHA-256 catches damage, not forgery: anyone who can write the cache
   folder can write a well-formed entry. What a frozen version decides is checked
   against the hashes its manifest records (:meth:`sc_policy.api.Workspace.open_ref`);
@@ -40,16 +47,19 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from . import model
-from .errors import Finding
-from .loader import Document
+from .errors import Finding, PolicyLoadError
+from .loader import MAX_FILE_BYTES, MAX_SOURCE_BYTES, Document, file_kind, read_regular
 from .source import Span
 from .table import DecisionTable, table_from_dict, table_to_dict
 from .tree import version_from_documents
 
 __all__ = ["TableCache", "CachedVersion", "default_cache_dir", "encode", "decode", "FORMAT"]
 
-FORMAT = 2
+FORMAT = 3
 """Bump when the layout of an entry changes."""
+
+MAX_ENTRY_BYTES = 256_000_000
+"""An entry larger than this is neither written nor read (the shipped version's is about 350 kB)."""
 
 _BODY_KEYS = {"documents", "findings", "table"}
 
@@ -149,10 +159,11 @@ class CachedVersion:
     table: DecisionTable
 
 
-def _files(folder: Path) -> Iterable[Tuple[str, Path]]:
+def _entries(folder: Path) -> Iterable[Tuple[str, Path]]:
+    """Every file, folder and other entry below ``folder``, by relative name."""
     if not folder.is_dir():
         return []
-    return sorted((p.relative_to(folder).as_posix(), p) for p in folder.rglob("*") if p.is_file())
+    return sorted((p.relative_to(folder).as_posix(), p) for p in folder.rglob("*"))
 
 
 def _package_digest() -> str:
@@ -198,11 +209,21 @@ class TableCache:
         if self._code is None:
             self._code = f"{_sc_policy_version()}\0{_package_digest()}"
         h = hashlib.sha256(f"sc-policy cache {FORMAT}\0{self._code}\0{rel}\0".encode())
-        for label, base in (("version", folder), ("source", Path(root) / policy / "source")):
-            for name, path in _files(base):
-                data = path.read_bytes()
-                h.update(f"{label}/{name}\0{len(data)}\0".encode())
-                h.update(data)
+        for label, base, limit in (("version", folder, MAX_FILE_BYTES),
+                                   ("source", Path(root) / policy / "source", MAX_SOURCE_BYTES)):
+            for name, path in _entries(base):
+                kind, size = file_kind(path)  # looked at before anything is read
+                data = None
+                if kind == "file" and size <= limit:
+                    try:
+                        data = read_regular(path, limit, name)
+                    except PolicyLoadError as exc:  # it changed since: key it by what it is now
+                        kind = exc.code
+                if data is None:
+                    h.update(f"{label}/{name}\0{kind}\0{size}\0unread\0".encode())
+                else:
+                    h.update(f"{label}/{name}\0{len(data)}\0".encode())
+                    h.update(data)
         return h.hexdigest()
 
     def _path(self, key: str, label: str) -> Path:
@@ -211,9 +232,10 @@ class TableCache:
     def load(self, key: str, label: str) -> Optional[CachedVersion]:
         """The entry of ``key``, or None; ``label`` is the version folder relative to the tree root."""
         path = self._path(key, label)
-        try:
-            raw = path.read_bytes()
-        except OSError:
+        try:  # a regular file, not a link to /dev/zero, a pipe or a 3 GB file: looked at, then read bounded
+            raw = read_regular(path, MAX_ENTRY_BYTES, str(path), expected="a cache entry",
+                               limit_of="cache entries", nofollow=True)
+        except PolicyLoadError:
             return None
         try:
             head, _, body = raw.partition(b"\n")
@@ -240,6 +262,8 @@ class TableCache:
                                "findings": encode(list(entry.findings)), "table": table_to_dict(entry.table)},
                               ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         except (TypeError, ValueError):
+            return False
+        if len(body) + 1024 > MAX_ENTRY_BYTES:  # (with its header) it could never be read back
             return False
         header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()})
         target = self._path(key, label)

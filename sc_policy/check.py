@@ -19,6 +19,7 @@ with errors. Every check id is listed in :data:`CHECKS` with its meaning.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import re
@@ -28,11 +29,11 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Uni
 
 from .budget import ExpressionBudget
 from .compile import CompiledVersion, compile_version, render_template
-from .errors import Finding, InputError, PolicyInvalidError, UnknownVersionError
+from .errors import Finding, InputError, PolicyInvalidError, PolicyLoadError, UnknownVersionError
 from .evaluate import FAIL, Evaluator
 from .facts import area_facts, industry_facts, occupation_facts
 from .lifecycle import lifecycle_findings
-from .loader import Document, is_inside
+from .loader import MAX_SOURCE_BYTES, Document, file_kind, is_inside, read_regular
 from .model import Area, Citation, Occupation, Version
 from .refdata import ReferenceData, reference_data, skill_level
 from .source import Span
@@ -204,26 +205,18 @@ class SourceText:
         return out
 
 
-MAX_SOURCE_BYTES = 20_000_000
-"""A source document larger than this is refused (the shipped one is 30 kB)."""
-
-
 def read_source(path: Union[str, os.PathLike], display: Optional[str] = None) -> SourceText:
-    """Read a source document; a missing or unreadable file is an InputError (exit 2)."""
-    file = Path(path)
+    """Read a source document (a regular file under MAX_SOURCE_BYTES, looked at before it is read);
+    a missing, special, huge or unreadable file is an InputError (exit 2)."""
     shown = display or str(path)
     try:
-        if file.exists() and not file.is_file():  # a folder, a pipe, a device: never read (it may block)
-            raise InputError("source document is not a regular file", Span(shown), code="not-a-file")
-        if file.exists() and file.stat().st_size > MAX_SOURCE_BYTES:
-            raise InputError(f"source document is over the {MAX_SOURCE_BYTES}-byte limit", Span(shown),
-                             code="too-large")
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise InputError("source document not found", Span(shown), code="missing") from None
-    except OSError as exc:
-        raise InputError(f"cannot read source document: {exc.strerror or exc}", Span(shown),
-                         code="unreadable") from None
+        raw = read_regular(path, MAX_SOURCE_BYTES, shown, expected="a text file", limit_of="source documents")
+    except PolicyLoadError as exc:
+        message = {"missing": "source document not found",
+                   "not-a-file": "source document is not a regular file",
+                   "too-large": f"source document is over the {MAX_SOURCE_BYTES}-byte limit"}.get(
+            exc.code, exc.message.replace("cannot read file", "cannot read source document"))
+        raise InputError(message, Span(shown), code=exc.code) from None
     try:
         return SourceText.parse(raw, shown)
     except UnicodeDecodeError:
@@ -534,8 +527,8 @@ class _VersionChecker:
         for line, code, title, level in source.occupation_lines():
             if line in cited:
                 continue
-            before = [n for n in ordered if n < line]
-            after = [n for n in ordered if n > line]
+            at = bisect.bisect_left(ordered, line)  # the cited lines before and after it, without a scan
+            before, after = ordered[max(at - 1, 0):at], ordered[at:at + 1]
             # The entry belongs to the area of its neighbours in the source; where the two
             # neighbours belong to different areas (the first or last of a list), to the nearer one.
             use_before = bool(before) and (not after or line - before[-1] <= after[0] - line
@@ -553,25 +546,34 @@ class _VersionChecker:
     # agreement -------------------------------------------------------------------------------
     def agreement(self, compiled: CompiledVersion) -> None:
         """Every listed occupation passes its own area's clauses; an expression that fails (or overruns
-        its time budget) while they are evaluated is an ``expression`` finding at its clause's line."""
+        its time budget) while they are evaluated is an ``expression`` finding at its clause's line.
+        Each clause is evaluated once per relevant value of what it reads, as the table is built."""
+        from .relevance import KeyedClause, frozen_facts
         no_industry = industry_facts(None, self.refdata)
+        no_industry_frozen = frozen_facts(no_industry)
         broken: set = set()
+        memo: Dict[tuple, str] = {}
         with ExpressionBudget() as budget:
             for area in self.v.areas:
-                clauses = compiled.for_area(area.id)
                 a_facts = area_facts(area)
+                clauses = [(cc, KeyedClause(cc, a_facts)) for cc in compiled.for_area(area.id)]
                 for code, occ in area.listed.items():
                     if code not in self.refdata.noc2016:
                         continue  # reported as unknown-noc; cannot be evaluated
-                    facts = {**a_facts, **occupation_facts(code, area, self.refdata), **no_industry}
-                    for cc in clauses:
+                    occ_facts = occupation_facts(code, area, self.refdata)
+                    occ_frozen = frozen_facts(occ_facts)
+                    facts = {**a_facts, **occ_facts, **no_industry}
+                    for cc, keyed in clauses:
                         if cc.clause.id not in broken:
-                            self._agree(cc, area, code, occ, facts, budget, broken)
+                            self._agree(cc, area, code, occ, facts, budget, broken,
+                                        memo, keyed.key(occ_frozen, no_industry_frozen))
 
     def _agree(self, cc, area: Area, code: str, occ: Occupation, facts: dict, budget: ExpressionBudget,
-               broken: set) -> None:
+               broken: set, memo: Dict[tuple, str], key: tuple) -> None:
         try:
-            result = Evaluator.outcome(cc, facts, budget)
+            if key not in memo:
+                memo[key] = Evaluator.outcome(cc, facts, budget)
+            result = memo[key]
         except PolicyInvalidError as exc:
             broken.add(cc.clause.id)
             self.add(exc.span or cc.clause.span, "error", "expression", exc.message, cc.clause.id)
@@ -654,7 +656,7 @@ def _version_source(loaded: LoadedVersion, root: Path, out: List[Finding]) -> Op
         out.append(Finding(at("file"), "error", "unsafe-path",
                            f"source_document.file {m.source_file!r} leads out of the policy tree"))
         return None
-    if not file.is_file():
+    if file_kind(file)[0] == "missing":  # a folder, pipe or device is refused (an error) by read_source
         out.append(Finding(at("file"), "warning", "source-missing",
                            f"source document {shown} does not exist; quotes are not checked (give --source FILE)"))
         return None

@@ -74,6 +74,8 @@ class CompiledClause:
     when: Optional[Evaluate]
     reads: Tuple[str, ...]  # the facts its expressions and templates use
     families: Tuple[str, ...]  # their families: occupation / industry / area
+    expression_reads: Tuple[str, ...] = ()  # the facts its when and condition read (templates left out)
+    rules: Tuple[object, ...] = ()  # the compiled rule-engine rules of when and condition
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,12 @@ def _parse(expression: str, reads: set) -> Tuple["rule_engine.Rule", Tuple[str, 
 
 
 def _compile(expression: str, reads: set, clause: Optional[Clause] = None, key: str = "condition"):
-    """The compiled expression as a function of the facts (and of the run's budget).
+    """The compiled expression as a function of the facts (and of the run's budget)."""
+    return _compile_rule(expression, reads, clause, key)[0]
+
+
+def _compile_rule(expression: str, reads: set, clause: Optional[Clause] = None, key: str = "condition"):
+    """(the compiled expression as a function of the facts (and of the run's budget), its parsed rule).
 
     An expression can compile and still fail on some input (``noc_title[100]``, an
     index past the end), overrun its time budget or hit a bound of sc_policy.bounds:
@@ -134,7 +141,7 @@ def _compile(expression: str, reads: set, clause: Optional[Clause] = None, key: 
                 f"{' and NAICS ' + str(facts['industry']) if facts.get('industry') else ''}: "
                 f"{_expression_error(exc)}", where, code="expression") from None
 
-    return matches
+    return matches, rule
 
 
 def _expression_error(exc: BaseException) -> str:
@@ -185,16 +192,19 @@ def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Findi
     findings: List[Finding] = []
     reads: set = set()
     compiled = {}
+    rules = []
     for key in ("when", "condition"):
         expression = getattr(clause, key)
         if expression is None:
             compiled[key] = None
             continue
         try:
-            compiled[key] = _compile(expression, reads, clause, key)
+            compiled[key], rule = _compile_rule(expression, reads, clause, key)
+            rules.append(rule)
         except Exception as exc:  # refused, rule-engine's error, or a failure while parsing (e.g. RecursionError)
             findings.append(Finding(clause.spans.get(key, clause.span), "error", "expression",
                                     f"clause {clause.id!r}, {key}: {_expression_error(exc)}", subject=clause.id))
+    expression_reads = tuple(sorted(r for r in reads if r in FACTS))
     for key, template in clause.explain.items():
         try:
             reads.update(template_fields(template))
@@ -204,7 +214,8 @@ def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Findi
     if findings:
         return None, findings
     known = tuple(sorted(r for r in reads if r in FACTS))
-    return CompiledClause(clause, compiled["condition"], compiled["when"], known, families(known)), findings
+    return CompiledClause(clause, compiled["condition"], compiled["when"], known, families(known),
+                          expression_reads, tuple(rules)), findings
 
 
 def _clause_order(compiled: CompiledClause) -> Tuple[int, str]:

@@ -11,7 +11,7 @@ which is what makes exact diffs and a complete decision table possible.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .evaluate import Evaluator
 from .facts import industry_facts, prefixes
@@ -67,8 +67,11 @@ def _describe(members: Sequence[str], mentioned: List[str]) -> str:
 
 
 def industry_classes(evaluators: Sequence[Evaluator], codes: Optional[Sequence[str]] = None,
-                     budget=None) -> List[IndustryClass]:
+                     budget=None, signature: Optional[Callable[[str], Tuple[str, ...]]] = None) -> List[IndustryClass]:
     """Partition the NAICS Canada 2017 codes into classes the given versions cannot tell apart.
+
+    ``signature`` gives a code's results when the caller has them already (the decision
+    table does); by default :func:`industry_signature` evaluates them.
 
     Clauses that read both occupation and industry facts would need the full
     product; they are evaluated per industry code for each NOC by the callers
@@ -80,7 +83,8 @@ def industry_classes(evaluators: Sequence[Evaluator], codes: Optional[Sequence[s
     codes = list(codes if codes is not None else refdata.naics2017_codes)
     groups: Dict[Tuple[str, ...], List[str]] = {}
     for code in codes:
-        groups.setdefault(industry_signature(evaluators, code, budget), []).append(code)
+        groups.setdefault(signature(code) if signature else industry_signature(evaluators, code, budget),
+                          []).append(code)
     included, excluded = _mentioned(evaluators)
     mentioned = sorted(set(included) | set(excluded))
     out = []

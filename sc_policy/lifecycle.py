@@ -176,12 +176,14 @@ def _clause_version_findings(versions: Sequence[Version]) -> List[Finding]:
         if prev is None or prev is v or "modified" in (integrity(v), integrity(prev)):
             continue
         old_clauses = {c.id: c for c in prev.clauses}
+        docs = {d.path: d for d in v.documents}  # one look-up per clause, not a scan of every file
         for clause in v.clauses:
             old = old_clauses.get(clause.id)
             if old is None or not clause_content_changed(old, clause):
                 continue
             if clause.version <= old.version:
-                span = _field_span(v, clause.path, "version", clause.span)
+                doc = docs.get(clause.path)
+                span = doc.span(("version",)) if doc is not None else clause.span
                 if is_frozen(v.manifest):  # its files must not change: the fix is a new version
                     fix = (f"{v.id} is frozen and must not change: make a new version from it "
                            f"(`sc-policy new-version {v.id} NEW_ID`) and give the clause version {old.version + 1} "

@@ -10,10 +10,16 @@ Rule files are data. This loader is deliberately stricter than ``yaml.safe_load`
 
 Every failure is a :class:`~sc_policy.errors.PolicyLoadError` carrying the file,
 line and column.
+
+:func:`read_regular` is how sc-policy reads any file of a policy tree (rule files,
+the source document, cache entries): it looks at the file's kind and size before
+reading, refuses anything but a regular file under a limit, never blocks on a
+pipe, and never reads more than the limit even if the file grows meanwhile.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -26,10 +32,14 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from .errors import PolicyLoadError
 from .source import Span
 
-__all__ = ["Document", "load_document", "parse_document", "MAX_FILE_BYTES"]
+__all__ = ["Document", "load_document", "parse_document", "read_regular", "file_kind", "MAX_FILE_BYTES",
+           "MAX_SOURCE_BYTES"]
 
 MAX_FILE_BYTES = 1_000_000
 """A rule file larger than this is refused: no real rule file comes near it."""
+
+MAX_SOURCE_BYTES = 20_000_000
+"""A source document larger than this is refused (the shipped one is 30 kB)."""
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:" + name
@@ -84,29 +94,78 @@ def _span(path: str, mark) -> Span:
     return Span(path, mark.line + 1, mark.column + 1)
 
 
-def load_document(file: Path, display: Optional[str] = None) -> Document:
-    """Read and parse ``file``; ``display`` is the path shown in messages."""
-    shown = display if display is not None else str(file)
+def file_kind(path: os.PathLike | str) -> Tuple[str, int]:
+    """("file", size), ("directory", 0), ("other", 0) for a pipe, socket or device, or ("missing", 0).
+
+    Follows symbolic links, as reading would; reads nothing.
+    """
     try:
-        info = file.stat()
+        info = os.stat(path)
+    except OSError:
+        return "missing", 0
+    if stat.S_ISREG(info.st_mode):
+        return "file", info.st_size
+    return ("directory" if stat.S_ISDIR(info.st_mode) else "other"), 0
+
+
+def read_regular(file: os.PathLike | str, limit: int, shown: Optional[str] = None, *,
+                 expected: str = "a YAML file", limit_of: str = "rule files", nofollow: bool = False) -> bytes:
+    """The bytes of ``file``, a regular file of at most ``limit`` bytes; never blocks, never reads more.
+
+    Looks before reading (kind and size), opens without blocking (a pipe swapped in
+    meanwhile cannot hang the read), looks again at what was opened, and reads at most
+    ``limit + 1`` bytes. ``nofollow`` refuses a symbolic link. Raises PolicyLoadError:
+    ``missing``, ``not-a-file`` (a folder, pipe, socket or device), ``too-large`` or
+    ``unreadable``, the message naming ``shown``, what was ``expected`` and the limit.
+    """
+    shown = shown if shown is not None else os.fspath(file)
+
+    def refuse(info: os.stat_result) -> None:
         if stat.S_ISDIR(info.st_mode):
-            raise PolicyLoadError("is a directory, expected a YAML file", Span(shown), code="not-a-file")
+            raise PolicyLoadError(f"is a directory, expected {expected}", Span(shown), code="not-a-file")
+        if stat.S_ISLNK(info.st_mode):  # only seen with nofollow
+            raise PolicyLoadError(f"is a symbolic link, expected {expected}", Span(shown), code="not-a-file")
         if not stat.S_ISREG(info.st_mode):  # a pipe or a device would block or never end
-            raise PolicyLoadError("is not a regular file (a pipe, socket or device), expected a YAML file",
+            raise PolicyLoadError(f"is not a regular file (a pipe, socket or device), expected {expected}",
                                   Span(shown), code="not-a-file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise PolicyLoadError(
-                f"file is {info.st_size} bytes, over the {MAX_FILE_BYTES}-byte limit for rule files",
-                Span(shown), code="too-large")
-        with file.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows meanwhile
+        if info.st_size > limit:
+            raise PolicyLoadError(f"file is {info.st_size} bytes, over the {limit}-byte limit for {limit_of}",
+                                  Span(shown), code="too-large")
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        refuse(os.lstat(file) if nofollow else os.stat(file))
+        fd = os.open(file, flags | (getattr(os, "O_NOFOLLOW", 0) if nofollow else 0))
+        try:
+            refuse(os.fstat(fd))  # what was opened, which may not be what was looked at
+            chunks, left = [], limit + 1
+            while left > 0:
+                chunk = os.read(fd, min(left, 1 << 20))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         raise PolicyLoadError("no such file", Span(shown), code="missing") from None
     except PolicyLoadError:
         raise
     except OSError as exc:
+        if nofollow and exc.errno == errno.ELOOP:
+            raise PolicyLoadError(f"is a symbolic link, expected {expected}", Span(shown),
+                                  code="not-a-file") from None
         raise PolicyLoadError(f"cannot read file: {exc.strerror or exc}", Span(shown), code="unreadable") from None
-    return parse_document(raw, shown)
+    raw = b"".join(chunks)
+    if len(raw) > limit:  # it grew after it was looked at
+        raise PolicyLoadError(f"file is over the {limit}-byte limit for {limit_of}", Span(shown), code="too-large")
+    return raw
+
+
+def load_document(file: Path, display: Optional[str] = None) -> Document:
+    """Read and parse ``file``; ``display`` is the path shown in messages."""
+    shown = display if display is not None else str(file)
+    return parse_document(read_regular(file, MAX_FILE_BYTES, shown), shown)
 
 
 def parse_document(raw: bytes, path: str) -> Document:

@@ -27,13 +27,13 @@ rule-engine nor Cerberus.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .model import Clause, Version
+from .relevance import KeyedClause, frozen_facts
 
 if TYPE_CHECKING:
     from .budget import ExpressionBudget
@@ -56,12 +56,18 @@ class TableClass:
     description: str
 
 
+KINDS = ("area", "occupation", "industry", "both")
+"""What a clause's expressions read, and so what its column holds one result per: one result in all
+(area facts only); one per unit group; one per industry class, 0 first; one per cell."""
+
+
 @dataclass(frozen=True)
 class TableColumn:
-    """One clause in one area: its result in every cell, one character per cell."""
+    """One clause in one area: one character per value of what it depends on (``kind``, see KINDS)."""
 
     clause: str
     outcomes: str
+    kind: str = "both"
 
 
 class DecisionTable:
@@ -86,14 +92,29 @@ class DecisionTable:
         self._code_class = {code: j for j, cls in enumerate(self.classes, 1) for code in cls.codes}
         self._clauses = [tuple(clauses[c.clause] for c in cols) for cols in self.columns]
         self._check()
-        # Per area, one byte per cell: 1 where some clause fails (the area is not in scope).
+        self._failed = [self._fails(cols) for cols in self.columns]
+
+    def _length(self, kind: str) -> int:
+        return {"area": 1, "occupation": len(self.nocs), "industry": self.width, "both": self.size}[kind]
+
+    def _fails(self, cols: Sequence[TableColumn]) -> bytes:
+        """One byte per cell: 1 where some clause of the area fails (the area is not in scope).
+
+        Columns are combined at their own resolution first, so this is linear in the columns'
+        lengths, not in the number of columns times the number of cells."""
         fails = bytes.maketrans(b"pfn", b"\x00\x01\x00")
-        self._failed = []
-        for cols in self.columns:
-            acc = 0
-            for col in cols:
-                acc |= int.from_bytes(col.outcomes.encode("ascii").translate(fails), "big")
-            self._failed.append(acc.to_bytes(self.size, "big"))
+        acc = {kind: 0 for kind in KINDS}
+        for col in cols:
+            acc[col.kind] |= int.from_bytes(col.outcomes.encode("ascii").translate(fails), "big")
+        occupation = acc["occupation"].to_bytes(len(self.nocs), "big")
+        industry = acc["industry"].to_bytes(self.width, "big")
+        failed_row = b"\x01" * self.width
+        cells = b"".join(failed_row if f else industry for f in occupation)
+        if acc["area"]:
+            cells = b"\x01" * self.size
+        if acc["both"]:
+            cells = (int.from_bytes(cells, "big") | acc["both"]).to_bytes(self.size, "big")
+        return cells
 
     def _check(self) -> None:
         """Refuse a table that is not whole (e.g. a damaged cache entry): raise ValueError."""
@@ -107,7 +128,8 @@ class DecisionTable:
             raise ValueError("an industry class is represented by a code outside it")
         for cols in self.columns:
             for col in cols:
-                if len(col.outcomes) != self.size or set(col.outcomes) - set(_RESULTS):
+                if col.kind not in KINDS or len(col.outcomes) != self._length(col.kind) \
+                        or set(col.outcomes) - set(_RESULTS):
                     raise ValueError(f"column {col.clause!r} does not cover every cell")
 
     # -- lookups ------------------------------------------------------------------
@@ -127,8 +149,21 @@ class DecisionTable:
 
     def results(self, area_index: int, cell: int) -> Tuple[Tuple[Clause, str], ...]:
         """(clause, result) for every clause of an area, in explanation order."""
-        return tuple((clause, _RESULTS[col.outcomes[cell]])
+        i, j = divmod(cell, self.width)
+        at = {"area": 0, "occupation": i, "industry": j, "both": cell}
+        return tuple((clause, _RESULTS[col.outcomes[at[col.kind]]])
                      for clause, col in zip(self._clauses[area_index], self.columns[area_index]))
+
+    def strip(self, col: TableColumn, j: int) -> str:
+        """A column's results for industry class ``j`` (0: none), one per unit group, as stored order."""
+        n = len(self.nocs)
+        if col.kind == "area":
+            return col.outcomes * n
+        if col.kind == "occupation":
+            return col.outcomes
+        if col.kind == "industry":
+            return col.outcomes[j] * n
+        return col.outcomes[j::self.width]
 
     def in_scope(self, cell: int) -> Tuple[str, ...]:
         """The ids of the areas in scope for a cell, in area order (empty: not eligible)."""
@@ -143,61 +178,53 @@ class DecisionTable:
 
 # -- building ------------------------------------------------------------------------
 
-def _frozen(value):
-    return frozenset(value) if isinstance(value, (set, frozenset)) else value
+class _Builder:
+    """The facts of the domain, computed once, and the memo of evaluations."""
 
-
-def _kind(families: Sequence[str]) -> str:
-    occ, ind = "occupation" in families, "industry" in families
-    return "both" if occ and ind else "occupation" if occ else "industry" if ind else "area"
-
-
-def _expression_reads(clause: Clause) -> Tuple[str, ...]:
-    """The facts a clause's expressions read (its templates left out), as the compiler finds them."""
-    from .compile import compile_clause  # build time only
-    compiled, problems = compile_clause(dataclasses.replace(clause, explain={}))
-    if compiled is None:  # cannot happen for a clause that compiled with its templates
-        raise ValueError(problems[0].render())
-    return compiled.reads
-
-
-class _Mixed:
-    """A clause reading occupation and industry facts, in one area: evaluated on demand, memoised
-    by the values of exactly the facts its expressions read."""
-
-    def __init__(self, evaluator: "Evaluator", cc, a_facts, occ_facts: List[dict], ind_facts_of,
-                 budget: "ExpressionBudget"):
-        from .facts import FACTS
-        reads = _expression_reads(cc.clause)
-        self.occ_names = [n for n in reads if FACTS[n].family == "occupation"]
-        self.ind_names = [n for n in reads if FACTS[n].family == "industry"]
-        self.evaluator, self.cc, self.a_facts = evaluator, cc, a_facts
-        self.occ_facts, self.ind_facts_of, self.budget = occ_facts, ind_facts_of, budget
-        self.occ_keys = [tuple(_frozen(f[n]) for n in self.occ_names) for f in occ_facts]
-        self.occ_groups: Dict[tuple, int] = {}
-        for i, key in enumerate(self.occ_keys):
-            self.occ_groups.setdefault(key, i)  # key -> a representative unit group
+    def __init__(self, evaluator: "Evaluator", budget: "ExpressionBudget"):
+        from .facts import industry_facts, occupation_facts
+        self.evaluator, self.budget = evaluator, budget
+        refdata = evaluator.refdata
+        self.nocs = tuple(sorted(refdata.noc2016))
+        self.codes: Tuple[Optional[str], ...] = (None,) + tuple(refdata.naics2017_codes)  # None: no industry
+        self.ind = [industry_facts(c, refdata) for c in self.codes]
+        self.ind_frozen = [frozen_facts(f) for f in self.ind]
+        self.areas = []  # (area facts, occupation facts per unit group, the same frozen, columns)
+        for area, a_facts, clauses in evaluator.area_clauses:
+            occ = [occupation_facts(n, area, refdata) for n in self.nocs]
+            self.areas.append((a_facts, occ, [frozen_facts(f) for f in occ],
+                               [KeyedClause(cc, a_facts) for cc in clauses]))
         self._memo: Dict[tuple, str] = {}
+        self._columns: Dict[tuple, str] = {}
 
-    def ind_key(self, facts: dict) -> tuple:
-        return tuple(_frozen(facts[n]) for n in self.ind_names)
-
-    def outcome(self, occ_key: tuple, ind_facts: dict) -> str:
-        key = (occ_key, self.ind_key(ind_facts))
+    def outcome(self, col: KeyedClause, occ_key: tuple, occ: dict, ind_key: tuple, ind: dict) -> str:
+        key = (col.fixed, occ_key, ind_key)
         found = self._memo.get(key)
         if found is None:
-            facts = {**self.a_facts, **self.occ_facts[self.occ_groups[occ_key]], **ind_facts}
-            found = self._memo[key] = OUTCOME_CODES[self.evaluator.outcome(self.cc, facts, self.budget)]
+            facts = {**col.a_facts, **occ, **ind}
+            found = self._memo[key] = OUTCOME_CODES[self.evaluator.outcome(col.cc, facts, self.budget)]
         return found
 
-    def signature(self, ind_facts: dict) -> Tuple[str, ...]:
-        """This clause's result for an industry, for every group of unit groups."""
-        return tuple(self.outcome(k, ind_facts) for k in self.occ_groups)
+    def column(self, col: KeyedClause, occ: List[dict], occ_frozen: List[dict]) -> str:
+        """The outcomes of a clause that is not "both": per unit group, per code (None first), or one."""
+        found = self._columns.get(col.signature)
+        if found is not None:
+            return found
+        if col.kind == "occupation":
+            found = "".join(self.outcome(col, col.occ_key(f), o, (), self.ind[0]) for o, f in zip(occ, occ_frozen))
+        elif col.kind == "industry":
+            found = "".join(self.outcome(col, (), occ[0], col.ind_key(f), i) for i, f in zip(self.ind, self.ind_frozen))
+        else:
+            found = self.outcome(col, (), occ[0], (), self.ind[0])
+        self._columns[col.signature] = found
+        return found
 
 
 def build_table(evaluator: "Evaluator", budget: Optional["ExpressionBudget"] = None) -> DecisionTable:
     """Evaluate every clause of ``evaluator``'s version over its domain (rule-engine, once per version).
 
+    Each clause is evaluated once per distinct relevant value of what its expressions read
+    (:mod:`sc_policy.relevance`); a column holds one outcome per value of its own domain.
     Every expression is evaluated under ``budget`` (by default a new
     :class:`~sc_policy.bounds.ExpressionBudget`: :data:`~sc_policy.bounds.EXPRESSION_SECONDS`
     for each expression over the whole build). An expression that fails, or that overruns
@@ -211,72 +238,85 @@ def build_table(evaluator: "Evaluator", budget: Optional["ExpressionBudget"] = N
 
 def _build(evaluator: "Evaluator", budget: "ExpressionBudget") -> DecisionTable:
     from .domain import industry_classes
-    from .facts import industry_facts, occupation_facts
 
     version: Version = evaluator.version
-    refdata = evaluator.refdata
-    nocs = tuple(sorted(refdata.noc2016))
-    ind_cache: Dict[Optional[str], dict] = {}
-
-    def ind_facts_of(code: Optional[str]) -> dict:
-        if code not in ind_cache:
-            ind_cache[code] = industry_facts(code, refdata)
-        return ind_cache[code]
-
-    plan = []  # per area: (a_facts, occupation facts per unit group, [(cc, kind, mixed or None)])
-    mixed: List[_Mixed] = []
-    for area, a_facts, clauses in evaluator.area_clauses:
-        occ = [occupation_facts(n, area, refdata) for n in nocs]
+    b = _Builder(evaluator, budget)
+    code_index = {c: k for k, c in enumerate(b.codes)}
+    per_area = []  # per area: [(column, outcomes over its domain, or for "both" its entry of mixed)]
+    industry_rows: List[str] = []  # every industry column, over every code (None first)
+    mixed = []  # (column, occupation facts, their keys: one representative unit group per key)
+    for a_facts, occ, occ_frozen, cols in b.areas:
         entries = []
-        for cc in clauses:
-            kind = _kind(cc.families)
-            m = _Mixed(evaluator, cc, a_facts, occ, ind_facts_of, budget) if kind == "both" else None
-            if m is not None:
-                mixed.append(m)
-            entries.append((cc, kind, m))
-        plan.append((a_facts, occ, entries))
+        for col in cols:
+            if col.kind == "both":
+                keys = [col.occ_key(f) for f in occ_frozen]
+                groups: Dict[tuple, int] = {}
+                for i, key in enumerate(keys):
+                    groups.setdefault(key, i)
+                mixed.append((col, occ, keys, groups))
+                entries.append((col, mixed[-1]))
+                continue
+            outcomes = b.column(col, occ, occ_frozen)
+            if col.kind == "industry":
+                industry_rows.append(outcomes)
+            entries.append((col, outcomes))
+        per_area.append(entries)
 
+    # A code's signature: its result under every industry clause, and, for every clause reading
+    # both families, the number of its row of results over the groups of unit groups. Equal
+    # columns are counted once.
+    rows = list(dict.fromkeys(industry_rows))
+    mixed_rows: List[List[int]] = []
+    seen = set()
+    for col, occ, keys, groups in mixed:
+        if col.signature in seen:
+            continue
+        seen.add(col.signature)
+        row_of: Dict[tuple, int] = {}
+        ids: Dict[tuple, int] = {}
+        per_code = []
+        for frozen, facts in zip(b.ind_frozen, b.ind):
+            ind_key = col.ind_key(frozen)
+            if ind_key not in row_of:
+                row = tuple(b.outcome(col, key, occ[i], ind_key, facts) for key, i in groups.items())
+                row_of[ind_key] = ids.setdefault(row, len(ids))
+            per_code.append(row_of[ind_key])
+        mixed_rows.append(per_code)
+    by_code = list(zip(*rows)) if rows else [()] * len(b.codes)
+    by_code_mixed = list(zip(*mixed_rows)) if mixed_rows else [()] * len(b.codes)
+    signatures = {c: by_code[k] for k, c in enumerate(b.codes) if c is not None}
     classes = [TableClass(c.representative, c.codes, c.description)
-               for c in industry_classes([evaluator], budget=budget)]
+               for c in industry_classes([evaluator], signature=signatures.__getitem__)]
     if mixed:
-        classes = _refine(classes, mixed, ind_facts_of)
-    reps: List[Optional[str]] = [None] + [c.representative for c in classes]
-    width = len(reps)
-
+        classes = _refine(classes, sorted({col.cc.clause.id for col, *_ in mixed}),
+                          lambda code: by_code_mixed[code_index[code]])
+    reps = [0] + [code_index[c.representative] for c in classes]  # the code of each table class
     columns = []
-    for a_facts, occ, entries in plan:
+    for entries in per_area:
         cols = []
-        for cc, kind, m in entries:
-            if kind == "area":
-                ch = OUTCOME_CODES[evaluator.outcome(cc, {**a_facts, **occ[0], **ind_facts_of(None)}, budget)]
-                outcomes = ch * (len(nocs) * width)
-            elif kind == "occupation":
-                none = ind_facts_of(None)
-                outcomes = "".join(OUTCOME_CODES[evaluator.outcome(cc, {**a_facts, **f, **none}, budget)] * width
-                                   for f in occ)
-            elif kind == "industry":
-                row = "".join(OUTCOME_CODES[evaluator.outcome(cc, {**a_facts, **occ[0], **ind_facts_of(r)}, budget)]
-                              for r in reps)
-                outcomes = row * len(nocs)
-            else:
-                outcomes = "".join(m.outcome(m.occ_keys[i], ind_facts_of(r))
-                                   for i in range(len(nocs)) for r in reps)
-            cols.append(TableColumn(cc.clause.id, outcomes))
+        for col, outcomes in entries:
+            if col.kind == "industry":
+                outcomes = "".join(outcomes[k] for k in reps)
+            elif col.kind == "both":
+                _, occ, keys, groups = outcomes
+                ind = [(col.ind_key(b.ind_frozen[k]), b.ind[k]) for k in reps]
+                row = {key: "".join(b.outcome(col, key, occ[i], ik, facts) for ik, facts in ind)
+                       for key, i in groups.items()}  # one row of cells per group of unit groups
+                outcomes = "".join(row[key] for key in keys)
+            cols.append(TableColumn(col.cc.clause.id, outcomes, col.kind))
         columns.append(cols)
-    return DecisionTable(version.policy, version.id, version.content_hash, [a.id for a in version.areas], nocs,
+    return DecisionTable(version.policy, version.id, version.content_hash, [a.id for a in version.areas], b.nocs,
                          classes, columns, {c.id: c for c in version.clauses})
 
 
-def _refine(classes: List[TableClass], mixed: List[_Mixed], ind_facts_of) -> List[TableClass]:
+def _refine(classes: List[TableClass], ids: List[str], signature) -> List[TableClass]:
     """Split each class so that every clause reading both families treats its codes alike for
     every unit group: codes with different results for some unit group land in different classes."""
-    ids = sorted({m.cc.clause.id for m in mixed})
     out = []
     for cls in classes:
         parts: Dict[tuple, List[str]] = {}
         for code in cls.codes:
-            facts = ind_facts_of(code)
-            parts.setdefault(tuple(m.signature(facts) for m in mixed), []).append(code)
+            parts.setdefault(signature(code), []).append(code)
         if len(parts) == 1:
             out.append(cls)
             continue
@@ -304,21 +344,20 @@ def decisions_hash(table: DecisionTable) -> str:
     that split the codes differently but decide the same hash the same. Sorted-key,
     compact JSON; it costs well under a millisecond for the shipped policy.
     """
-    width = table.width
     order = sorted(range(len(table.nocs)), key=lambda i: table.nocs[i])
     in_order = order == list(range(len(order)))  # as built: the unit groups are sorted already
 
-    def strip(outcomes: str, j: int) -> str:
+    def strip(col: TableColumn, j: int) -> str:
         """Class j's results in one column, over the unit groups in code order."""
-        cells = outcomes[j::width]
+        cells = table.strip(col, j)
         return cells if in_order else "".join(cells[i] for i in order)
 
     columns = [(area, col) for area, cols in zip(table.areas, table.columns) for col in cols]
     merged: Dict[tuple, List[str]] = {}
     for j, cls in enumerate(table.classes, 1):
-        merged.setdefault(tuple(strip(col.outcomes, j) for _, col in columns), []).extend(cls.codes)
+        merged.setdefault(tuple(strip(col, j) for _, col in columns), []).extend(cls.codes)
     industries = sorted((sorted(codes), signature) for signature, codes in merged.items())
-    none = [strip(col.outcomes, 0) for _, col in columns]
+    none = [strip(col, 0) for _, col in columns]
     results: Dict[str, Dict[str, str]] = {}
     for k, (area, col) in enumerate(columns):
         results.setdefault(area, {})[col.clause] = none[k] + "".join(sig[k] for _, sig in industries)
@@ -336,7 +375,8 @@ def table_to_dict(table: DecisionTable) -> dict:
         "areas": list(table.areas), "nocs": list(table.nocs),
         "classes": [{"representative": c.representative, "codes": list(c.codes), "description": c.description}
                     for c in table.classes],
-        "columns": [[{"clause": c.clause, "outcomes": c.outcomes} for c in cols] for cols in table.columns],
+        "columns": [[{"clause": c.clause, "kind": c.kind, "outcomes": c.outcomes} for c in cols]
+                    for cols in table.columns],
     }
 
 
@@ -353,7 +393,7 @@ def table_from_dict(data: dict, version: Version) -> DecisionTable:
         applies = sorted(c.id for c in version.clauses if area.id in c.applies_to)
         if sorted(c["clause"] for c in cols) != applies:
             raise ValueError(f"table clauses of area {area.id!r} differ from the version's")
-        columns.append([TableColumn(str(c["clause"]), str(c["outcomes"])) for c in cols])
+        columns.append([TableColumn(str(c["clause"]), str(c["outcomes"]), str(c["kind"])) for c in cols])
     classes = [TableClass(str(c["representative"]), tuple(str(x) for x in c["codes"]), str(c["description"]))
                for c in data["classes"]]
     return DecisionTable(version.policy, version.id, version.content_hash, data["areas"],

@@ -24,6 +24,7 @@ import errno
 import os
 import re
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,7 +37,7 @@ from .compile import compile_version
 from .errors import Finding, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
 from .evaluate import Evaluator
 from .lifecycle import hash_findings, lifecycle_findings, table_findings
-from .loader import load_document, parse_document
+from .loader import MAX_FILE_BYTES, load_document, parse_document
 from .model import Version
 from .source import Span
 from .table import build_table, decisions_hash
@@ -192,11 +193,16 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
     header = (f"# Manifest of version {new_id}, a draft made from {from_id} by `sc-policy new-version`.\n"
               f"# Edit the rule files, then: sc-policy check; sc-policy diff {from_id} {new_id}; "
               f"sc-policy freeze {new_id}.\n")
+    _refuse_uncopyable(tree, source.folder)
     staging = Path(tempfile.mkdtemp(dir=source.folder.parent, prefix=f"{STAGING_PREFIX}{new_id}."))
     try:
         copy = staging / "version"
-        shutil.copytree(source.folder, copy, symlinks=True,
-                        ignore=shutil.ignore_patterns(".*.tmp"))
+        try:
+            shutil.copytree(source.folder, copy, symlinks=True,
+                            ignore=shutil.ignore_patterns(".*.tmp"))
+        except shutil.Error as exc:  # e.g. a file that cannot be read; the first one, named
+            src, _, why = exc.args[0][0]
+            raise ScPolicyError(f"cannot copy: {why}", Span(tree.display(Path(src))), code="unreadable") from None
         write_atomic(copy / "version.yaml", _dump_manifest(manifest, header))
         try:
             os.replace(copy, target)
@@ -213,6 +219,26 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
 
 def _exists(tree: PolicyTree, new_id: str, where: str) -> InputError:
     return InputError(f"version {new_id!r} already exists", Span(where), code="exists", hint="choose another id")
+
+
+def _refuse_uncopyable(tree: PolicyTree, folder: Path) -> None:
+    """Refuse a version folder holding what a copy must not read: a pipe, socket or device (the
+    copy would block or fail) or a file over the rule-file limit (it would be read whole).
+    Symbolic links are copied as links, never followed."""
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in sorted(dirnames + filenames):
+            path = Path(dirpath) / name
+            kind = os.lstat(path)
+            if stat.S_ISLNK(kind.st_mode) or stat.S_ISDIR(kind.st_mode):
+                continue
+            where = Span(tree.display(path))
+            if not stat.S_ISREG(kind.st_mode):
+                raise InputError("is not a regular file (a pipe, socket or device); move it out of the version "
+                                 "folder to make a new version from it", where, code="not-a-file")
+            if kind.st_size > MAX_FILE_BYTES:
+                raise InputError(f"file is {kind.st_size} bytes, over the {MAX_FILE_BYTES}-byte limit for rule "
+                                 f"files; move it out of the version folder to make a new version from it",
+                                 where, code="too-large")
 
 
 def _as_date(value) -> Optional[dt.date]:

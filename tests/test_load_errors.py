@@ -168,7 +168,15 @@ def test_an_unreadable_file_is_named(tree_copy, monkeypatch, cached):
             raise PermissionError(13, "Permission denied", str(self))
         return real_open(self, *args, **kwargs)
 
+    real_os_open = os.open
+
+    def refusing_os_open(path, *args, **kwargs):  # the loader opens with os.open (non-blocking)
+        if pathlib.Path(path) == target:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_os_open(path, *args, **kwargs)
+
     monkeypatch.setattr(pathlib.Path, "open", refusing_open)
+    monkeypatch.setattr(os, "open", refusing_os_open)
     tree = PolicyTree(tree_copy)
     loaded = tree.load(tree.refs()[0])
     assert [f.render() for f in loaded.errors] == [

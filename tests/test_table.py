@@ -282,11 +282,11 @@ def test_decisions_hash_depends_on_the_decisions_only(opened):
     old_of_new = [big + 1, big + 1] + [j + 1 for j in range(len(t.classes)) if j != big]  # 0: no industry
     width = len(classes) + 1
 
-    def relaid(outcomes):
-        return "".join(outcomes[i * t.width + (old_of_new[k - 1] if k else 0)]
-                       for i in range(len(t.nocs)) for k in range(width))
+    def relaid(col):  # every cell of the column (its results at its own resolution, spread out), relaid
+        strips = [t.strip(col, j) for j in range(t.width)]
+        return "".join(strips[old_of_new[k - 1] if k else 0][i] for i in range(len(t.nocs)) for k in range(width))
 
-    columns = [[TableColumn(c.clause, relaid(c.outcomes)) for c in reversed(cols)] for cols in t.columns]
+    columns = [[TableColumn(c.clause, relaid(c)) for c in reversed(cols)] for cols in t.columns]
     same = rebuilt(classes, columns)
     assert same.in_scope(same.cell("2174", "541514")) == t.in_scope(t.cell("2174", "541514"))
     assert decisions_hash(same) == digest
@@ -294,7 +294,7 @@ def test_decisions_hash_depends_on_the_decisions_only(opened):
     cols = [list(c) for c in t.columns]
     first = cols[0][0]
     flipped = first.outcomes[:-1] + ("f" if first.outcomes[-1] != "f" else "p")
-    cols[0][0] = TableColumn(first.clause, flipped)
+    cols[0][0] = TableColumn(first.clause, flipped, first.kind)
     assert decisions_hash(rebuilt(t.classes, cols)) != digest
 
 
@@ -316,6 +316,19 @@ def _forge_entry(cache, mutate):
     return header["key"]
 
 
+def _every_cell(col, nocs: int, width: int) -> str:
+    """A stored column's results spread over every cell (a column holds one result per value of what its
+    clause depends on: one, one per unit group, one per industry class, or one per cell)."""
+    outcomes, kind = col["outcomes"], col["kind"]
+    if kind == "area":
+        return outcomes * (nocs * width)
+    if kind == "occupation":
+        return "".join(ch * width for ch in outcomes)
+    if kind == "industry":
+        return outcomes * nocs
+    return outcomes
+
+
 def _pass_everywhere(noc):
     def mutate(data):
         t = data["table"]
@@ -323,7 +336,8 @@ def _pass_everywhere(noc):
         i = t["nocs"].index(noc)
         for cols in t["columns"]:
             for col in cols:
-                col["outcomes"] = col["outcomes"][:i * width] + "p" * width + col["outcomes"][(i + 1) * width:]
+                cells = _every_cell(col, len(t["nocs"]), width)
+                col["kind"], col["outcomes"] = "both", cells[:i * width] + "p" * width + cells[(i + 1) * width:]
     return mutate
 
 

@@ -1,17 +1,29 @@
-"""The ``sc-policy`` group, the options every command shares, and the one place errors are shown."""
+"""The ``sc-policy`` group, the options every command shares, and the one place errors are shown.
+
+Errors are shown here and nowhere else: a :class:`ScPolicyError` is its own one line;
+an :class:`OSError` (the operating system refusing: a full disk, a closed pipe, a
+permission, a name too long, on any path or stream) becomes
+``sc-policy: error: <path or stdout>: <reason>``, exit status 2. Standard output is
+flushed before the command returns, inside this guard, so that a refusal that only
+shows when the last bytes are written is reported too, and the interpreter's own
+flush at exit never meets it again.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
 import sys
 from typing import Optional
 
 import click
 
 from ..errors import ScPolicyError
+from ..source import visible
 
-__all__ = ["main", "policies_option", "format_option", "version_options", "fail", "warn", "parse_date", "Group"]
+__all__ = ["main", "policies_option", "format_option", "version_options", "fail", "warn", "parse_date", "Group",
+           "NamedStream", "os_error_message"]
 
 
 COMMANDS = {
@@ -44,23 +56,139 @@ class Group(click.Group):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at exit
+            return result
         except ScPolicyError as exc:
             fail(str(exc), exc.exit_code)
-        except BrokenPipeError:  # e.g. `sc-policy table | head`
-            sys.stderr.close()
-            ctx.exit(0)
+        except OSError as exc:  # e.g. `sc-policy table > /dev/full`, `sc-policy table | head`
+            fail_os(exc)
+
+    def main(self, *args, **kwargs):
+        """Run, with standard output naming itself in its errors and flushed inside the guard."""
+        stdout = sys.stdout
+        sys.stdout = NamedStream(stdout, "stdout")
+        try:
+            try:
+                return super().main(*args, **kwargs)
+            finally:
+                sys.stdout.flush()  # also after --help and click's own messages
+        except OSError as exc:
+            fail_os(exc)
+        finally:
+            sys.stdout = stdout
+
+
+class NamedStream:
+    """A stream whose OSError names it: Python's errors on write carry no file name.
+
+    Everything else is the wrapped stream's; ``buffer`` (the bytes under a text stream)
+    names itself the same way.
+    """
+
+    def __init__(self, stream, name: str):
+        self._stream = stream
+        self._name = name
+
+    def _call(self, method: str, *args):
+        try:
+            return getattr(self._stream, method)(*args)
+        except OSError as exc:
+            if exc.filename is None:
+                exc.filename = self._name
+            raise
+
+    def read(self, *args):
+        return self._call("read", *args)
+
+    def read1(self, *args):
+        return self._call("read1", *args)
+
+    def readinto(self, buffer):
+        return self._call("readinto", buffer)
+
+    def readline(self, *args):
+        return self._call("readline", *args)
+
+    def write(self, data):
+        return self._call("write", data)
+
+    def writelines(self, lines):
+        return self._call("writelines", lines)
+
+    def flush(self):
+        return self._call("flush")
+
+    def close(self):
+        return self._call("close")
+
+    @property
+    def buffer(self):
+        return NamedStream(self._stream.buffer, self._name)
+
+    def __getattr__(self, attr):
+        return getattr(self._stream, attr)
+
+    def __iter__(self):
+        return iter(self._stream)
+
+
+def _shown(path) -> str:
+    """A path for a one-line message: control characters, line feeds and tabs escaped; whole, unless
+    it is too long to read (ENAMETOOLONG), then its two ends."""
+    text = os.fsdecode(path) if isinstance(path, (bytes, os.PathLike)) else str(path)
+    text = visible(text).replace("\n", "\\n").replace("\t", "\\t")
+    return text if len(text) <= 200 else f"{text[:120]}…{text[-60:]} ({len(text)} characters)"
+
+
+def os_error_message(exc: OSError) -> str:
+    """``path: reason`` (or ``path -> other: reason``) for an error of the operating system."""
+    reason = visible(" ".join((exc.strerror or str(exc)).split()))
+    if exc.filename is None:
+        return reason
+    where = _shown(exc.filename) + (f" -> {_shown(exc.filename2)}" if exc.filename2 is not None else "")
+    return f"{where}: {reason}"
+
+
+def fail_os(exc: OSError):
+    """Report an error of the operating system; if it was standard output's, silence the rest of it."""
+    if exc.filename == "stdout":
+        _silence_stdout()
+    fail(os_error_message(exc), 2)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that what is still buffered is dropped at exit, not
+    written again to a full disk or a closed pipe (which would print a second, Python error)."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, sys.stdout.fileno())
+        finally:
+            os.close(null)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a test's capture): nothing to silence
+        pass
 
 
 def fail(message: str, exit_code: int = 2):
-    click.echo(f"sc-policy: error: {message}", err=True)
+    try:
+        click.echo(f"sc-policy: error: {message}", err=True)
+    except OSError:  # standard error refuses too: the exit status still says it
+        pass
     sys.exit(exit_code)
 
 
 def warn(message: str) -> None:
     """One line on stderr for what the user should know but did not stop the command
     (e.g. a library notice: ``Workspace(notify=warn)``)."""
-    click.echo(f"sc-policy: warning: {' '.join(message.split())}", err=True)
+    try:
+        click.echo(f"sc-policy: warning: {' '.join(message.split())}", err=True)
+    except OSError:  # standard error refuses: nothing more to say
+        pass
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

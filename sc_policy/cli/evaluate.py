@@ -11,7 +11,7 @@ from typing import Optional, TextIO
 import click
 
 from ..errors import InputError, ScPolicyError
-from .base import parse_date, policies_option, version_options
+from .base import NamedStream, parse_date, policies_option, version_options
 from .table import binary_stdout, no_cache_option, workspace
 
 PROGRESS_BYTES = 8 << 20
@@ -20,9 +20,9 @@ PROGRESS_BYTES = 8 << 20
 
 def _open_input(path: str):
     if path == "-":
-        return sys.stdin.buffer, False
+        return NamedStream(sys.stdin.buffer, "stdin"), False
     try:
-        return open(path, "rb"), True
+        return NamedStream(open(path, "rb"), path), True
     except OSError as exc:
         raise InputError(f"{path}: cannot read the input: {exc.strerror or exc}") from None
 
@@ -129,7 +129,7 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
         else:
             if input_path != "-" and os.path.exists(output) and os.path.samefile(input_path, output):
                 raise InputError(f"{output}: the output would overwrite the input")
-            state["sink"] = named.open()
+            state["sink"] = NamedStream(named.open(), output)
         return state["sink"]
 
     size = _size(source)

@@ -1,0 +1,196 @@
+"""When the operating system says no (a full disk, a closed pipe, a permission, a name too long),
+every command says so in one line, ``sc-policy: error: <path or stdout>: <reason>``, exit 2.
+
+The full device and the closed pipe are real (``/dev/full``, a pipe whose reading end is
+closed), in a separate process, because the last bytes of output are only written when the
+process flushes them; the other refusals are simulated in-process where root would not meet
+them (root reads any file whatever its mode).
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sc_policy.cli import main
+
+from conftest import VERSION, version_dir
+
+pytestmark = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+
+LONG = "x" * 5000  # longer than any file name (255) and any path (4096) the file system allows
+
+COMMANDS = [
+    ["explain", "2174"], ["explain", "2174", "--format", "json"], ["versions"], ["check"], ["test"],
+    ["diff", VERSION, VERSION], ["table"], ["table", "--classes"], ["--help"], ["explain", "--help"], ["--version"],
+]
+
+
+def run(args, stdout, stdin=subprocess.DEVNULL, cwd=None):
+    return subprocess.run([sys.executable, "-c", "from sc_policy.cli import main; main()", *args],
+                          stdout=stdout, stderr=subprocess.PIPE, stdin=stdin, cwd=cwd, timeout=300)
+
+
+def one_error_line(stderr: bytes) -> str:
+    lines = stderr.decode("utf-8", "replace").splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sc-policy: error: "), lines
+    assert "Traceback" not in lines[0] and "Exception ignored" not in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a))
+def test_a_full_device_on_stdout_is_one_line(args):
+    with open("/dev/full", "wb") as full:
+        result = run(args, full)
+    assert result.returncode == 2
+    assert one_error_line(result.stderr) == "sc-policy: error: stdout: No space left on device"
+
+
+def test_evaluate_output_to_a_full_device_names_the_file(tmp_path):
+    cases = tmp_path / "cases.csv"
+    cases.write_text("noc,industry\n2174,541514\n", encoding="utf-8")
+    result = run(["evaluate", str(cases), "-o", "/dev/full"], subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert one_error_line(result.stderr) == "sc-policy: error: /dev/full: No space left on device"
+    with open("/dev/full", "wb") as full:  # and to standard output
+        result = run(["evaluate", str(cases)], full)
+    assert result.returncode == 2
+    assert one_error_line(result.stderr) == "sc-policy: error: stdout: No space left on device"
+
+
+@pytest.mark.parametrize("args", [["table"], ["check"], ["explain", "2174"]], ids=lambda a: " ".join(a))
+def test_a_closed_pipe_is_one_line(args):
+    """As in `sc-policy table | head`, once head has gone: the reading end is closed before it starts."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = run(args, write_end)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 2
+    assert one_error_line(result.stderr) == "sc-policy: error: stdout: Broken pipe"
+
+
+def cli(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def assert_one_line(result, needle: str):
+    assert result.exit_code == 2, (result.output, repr(result.exception))
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    line = one_error_line(result.stderr.encode("utf-8"))
+    assert needle in line, line
+    return line
+
+
+# The 7 commands that take a policy tree and a version (and new-version, which makes a path of its id).
+PATH_COMMANDS = {
+    "explain": (["explain", "2174", "--policies", "{p}"], ["explain", "2174", "--version", "{v}"]),
+    "versions": (["versions", "--policies", "{p}"], None),
+    "check": (["check", "--policies", "{p}"], ["check", "{v}"]),
+    "test": (["test", "--policies", "{p}"], ["test", "{v}"]),
+    "diff": (["diff", VERSION, VERSION, "--policies", "{p}"], ["diff", "{v}", VERSION]),
+    "table": (["table", "--policies", "{p}"], ["table", "--version", "{v}"]),
+    "evaluate": (["evaluate", "-", "--policies", "{p}"], ["evaluate", "-", "--version", "{v}"]),
+    "freeze": (["freeze", VERSION, "--policies", "{p}"], ["freeze", "{v}"]),
+    "new-version": (["new-version", VERSION, "x", "--policies", "{p}"], ["new-version", VERSION, "{v}"]),
+}
+
+
+@pytest.mark.parametrize("command", sorted(PATH_COMMANDS))
+def test_a_name_too_long_is_one_line(command, tree_copy, tmp_path):
+    with_tree, with_version = PATH_COMMANDS[command]
+    long_tree = str(tmp_path / LONG)
+    line = assert_one_line(cli(*[a.replace("{p}", long_tree) for a in with_tree]), "File name too long")
+    assert line.startswith(f"sc-policy: error: {tmp_path}") and "(5" in line  # the path, shortened, and its length
+    if with_version:
+        args = [a.replace("{v}", LONG) for a in with_version] + ["--policies", str(tree_copy)]
+        result = cli(*args)
+        assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+        assert result.stderr.startswith("sc-policy: error: ")
+
+
+def test_other_paths_too_long_are_one_line(tree_copy, tmp_path):
+    cases = tmp_path / "cases.csv"
+    cases.write_text("noc\n2174\n", encoding="utf-8")
+    long = str(tmp_path / LONG)
+    assert_one_line(cli("check", "--source", long, "--policies", str(tree_copy)), "File name too long")
+    assert_one_line(cli("evaluate", long, "--policies", str(tree_copy)), "File name too long")
+    assert_one_line(cli("evaluate", str(cases), "-o", long, "--policies", str(tree_copy)), "File name too long")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux's /proc")
+def test_an_input_that_fails_while_it_is_read_is_named():
+    """Reading /proc/self/mem from its start fails with EIO: a read error carries no file name of its own."""
+    assert_one_line(cli("evaluate", "/proc/self/mem"), "sc-policy: error: /proc/self/mem: Input/output error")
+
+
+def test_a_permission_refused_is_one_line_naming_the_path(tree_copy, monkeypatch):
+    folder = tree_copy / "second-career-fast-track"
+    real_iterdir = pathlib.Path.iterdir
+
+    def refusing_iterdir(self):
+        if self == folder:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(pathlib.Path, "iterdir", refusing_iterdir)
+    for args in (["explain", "2174"], ["versions"], ["check"], ["table"]):
+        line = assert_one_line(cli(*args, "--policies", str(tree_copy)), "Permission denied")
+        assert line == f"sc-policy: error: {folder}: Permission denied"
+
+
+def test_a_draft_that_cannot_be_written_is_one_line(tree_copy, monkeypatch):
+    def no_space(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("sc_policy.versions.os.fsync", no_space)
+    line = assert_one_line(cli("new-version", VERSION, "phase-2", "--policies", str(tree_copy)),
+                           "No space left on device")
+    assert "/version.yaml: " in line and line.endswith("No space left on device")  # the file it was writing
+    assert not (version_dir(tree_copy).parent / "phase-2").exists()  # nothing half made
+
+
+# -- fuzz: any path, in any place a command takes one ----------------------------------------------
+
+segment = st.text(st.characters(exclude_characters="\x00/", exclude_categories=("Cs",)), min_size=1, max_size=300)
+relative_paths = st.lists(segment.filter(lambda s: s not in ("..", ".")), min_size=1, max_size=20).map("/".join)
+PLACES = [
+    ["explain", "2174", "--policies", "{p}"], ["versions", "--policies", "{p}"], ["check", "--policies", "{p}"],
+    ["check", "--source", "{p}"], ["test", "--policies", "{p}"], ["diff", VERSION, VERSION, "--policies", "{p}"],
+    ["table", "--policies", "{p}"], ["evaluate", "{p}"], ["evaluate", "-", "-o", "{p}"],
+    ["explain", "2174", "--version", "{r}"], ["check", "{r}"], ["diff", "{r}", VERSION],
+    ["new-version", VERSION, "{r}", "--policies", "{tree}"], ["freeze", "{r}", "--policies", "{tree}"],
+]
+
+
+@pytest.fixture(scope="module")
+def fuzz_tree(tmp_path_factory):
+    import shutil
+    from sc_policy.resources import shipped_policies
+    dest = tmp_path_factory.mktemp("paths") / "policies"
+    shutil.copytree(shipped_policies(), dest)
+    return dest
+
+
+@settings(max_examples=80)
+@given(place=st.sampled_from(PLACES), rel=relative_paths)
+def test_any_path_in_any_place_ends_in_a_one_line_error_or_an_answer(fuzz_tree, tmp_path_factory, place, rel):
+    base = tmp_path_factory.mktemp("p")
+    args = [a.replace("{p}", str(base / rel)).replace("{r}", rel).replace("{tree}", str(fuzz_tree))
+            for a in place]
+    if "--policies" not in args:
+        args += ["--policies", str(fuzz_tree)]
+    result = CliRunner().invoke(main, args, input="noc\n2174\n")
+    assert result.exit_code in (0, 1, 2), (args, result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
+    if result.exit_code == 2:
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("sc-policy: error: "), (args, result.stderr)

@@ -1,0 +1,188 @@
+"""Costs grow with the input, not faster, without changing a single answer.
+
+The decision table evaluates a clause once per *relevant* value of the facts it reads
+(:mod:`sc_policy.relevance`); the property below checks the one thing that makes this
+correct: two inputs with the same key always get the same outcome, for expressions of
+every shape, reducible or not. Timings are the benchmark's (benchmarks/bench_scale.py),
+not the tests'.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from sc_policy.api import Workspace
+from sc_policy.cli import main
+from sc_policy.compile import compile_clause
+from sc_policy.errors import PolicyInvalidError
+from sc_policy.evaluate import Evaluator
+from sc_policy.facts import area_facts, industry_facts, occupation_facts
+from sc_policy.model import Clause
+from sc_policy.refdata import reference_data
+from sc_policy.relevance import KeyedClause, frozen_facts, relevance
+from sc_policy.schema import MAX_FINDINGS
+from sc_policy.source import Span
+
+from conftest import VERSION, version_dir
+
+REFDATA = reference_data()
+_rng = random.Random(13)
+NOCS = sorted(set(_rng.sample(sorted(REFDATA.noc2016), 14)) | {"2174", "2175", "2281", "9461", "0011", "7511"})
+CODES = [None] + sorted(set(_rng.sample(sorted(REFDATA.naics2017_codes), 12))
+                        | {"334", "3345", "334511", "541514", "31", "311", "4173"})
+
+TEXT_FACTS = ("noc", "noc_title", "noc_level", "listed_title", "listed_level", "listed_line", "industry",
+              "industry_title")
+AREA_SETS = ("area_occupations", "area_noc_a", "area_naics_included", "area_naics_excluded")
+LITERALS = sorted({*NOCS, *(c for c in CODES if c), "A", "B", "C", "D", "0", "", "33", "54", "5415", "zzz",
+                   REFDATA.noc_title("2174") or ""})
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+literal = st.sampled_from(LITERALS).map(_quote)
+texts = st.lists(st.sampled_from(LITERALS), min_size=1, max_size=4).map(lambda xs: ", ".join(map(_quote, xs)))
+text_fact = st.sampled_from(TEXT_FACTS)
+area_set = st.sampled_from(AREA_SETS)
+
+atoms = st.one_of(
+    # shapes the relevance analysis reduces
+    st.builds(lambda f, op, x: f"{f} {op} {x}", text_fact, st.sampled_from(["==", "!="]), literal),
+    st.builds(lambda x, f: f"{x} == {f}", literal, text_fact),
+    st.builds(lambda f, xs: f"{f} in [{xs}]", text_fact, texts),
+    st.builds(lambda f, xs: f"{f} in {{{xs}}}", text_fact, texts),
+    st.builds(lambda f, a: f"{f} in {a}", text_fact, area_set),
+    st.builds(lambda x: f"{x} in industry_prefixes", literal),
+    st.builds(lambda xs, op: f"(industry_prefixes & {{{xs}}}).length {op} 0", texts, st.sampled_from([">", "=="])),
+    st.builds(lambda a: f"({a} & industry_prefixes).length > 0", area_set),
+    st.just("industry_given"),
+    # shapes it must leave alone (every value distinct)
+    st.builds(lambda f, x: f"{x} in {f}", text_fact, literal),  # a substring test
+    st.builds(lambda f, x: f"{f} in {x}", text_fact, literal),  # ... the other way round
+    st.builds(lambda f, g: f"{f} == {g}", text_fact, text_fact),
+    st.builds(lambda f, r: f"{f} =~ {r}", text_fact, st.sampled_from(['"^21"', '"^33"', '"s$"', '"^$"'])),
+    st.builds(lambda f, n: f"{f}.length > {n}", text_fact, st.integers(0, 6)),
+    st.builds(lambda n: f"industry_prefixes.length > {n}", st.integers(0, 5)),
+    st.builds(lambda xs: f"(industry_prefixes | {{{xs}}}).length > 3", texts),
+    st.builds(lambda xs: f"(industry_prefixes ^ {{{xs}}}).length > 1", texts),
+    st.builds(lambda x: f"[p for p in industry_prefixes if p == {x}].length > 0", literal),
+    st.builds(lambda f: f"{f}[0] == \"2\"", text_fact),
+)
+
+expressions = st.recursive(atoms, lambda inner: st.one_of(
+    st.builds(lambda a, b: f"({a}) and ({b})", inner, inner),
+    st.builds(lambda a, b: f"({a}) or ({b})", inner, inner),
+    st.builds(lambda a: f"not ({a})", inner),
+    st.builds(lambda a, b, c: f"(({a}) ? ({b}) : ({c}))", inner, inner, inner),
+), max_leaves=4)
+
+
+def _clause(when, condition) -> Clause:
+    return Clause("generated", 1, "Generated", ("ict",), when, condition, {"pass": "p", "fail": "f"}, (),
+                  "generated.yaml", Span("generated.yaml"))
+
+
+@pytest.fixture(scope="module")
+def areas(opened):
+    return [a for a in opened.version.areas if a.id in ("ict", "manufacturing")]
+
+
+@settings(max_examples=60)
+@given(when=st.one_of(st.none(), expressions), condition=expressions)
+def test_inputs_with_the_same_key_have_the_same_outcome(areas, when, condition):
+    compiled, problems = compile_clause(_clause(when, condition))
+    assume(compiled is not None)
+    for area in areas:
+        a_facts = area_facts(area)
+        keyed = KeyedClause(compiled, a_facts)
+        seen = {}
+        for noc in NOCS:
+            occ = occupation_facts(noc, area, REFDATA)
+            for code in CODES:
+                ind = industry_facts(code, REFDATA)
+                try:
+                    outcome = Evaluator.outcome(compiled, {**a_facts, **occ, **ind})
+                except PolicyInvalidError:
+                    outcome = "error"
+                key = keyed.key(frozen_facts(occ), frozen_facts(ind))
+                assert seen.setdefault(key, (outcome, noc, code))[0] == outcome, \
+                    (when, condition, area.id, seen[key], (outcome, noc, code))
+
+
+def _relevance(condition):
+    compiled, problems = compile_clause(_clause(None, condition))
+    assert compiled is not None, problems
+    return relevance(compiled.rules, compiled.expression_reads)
+
+
+def test_literal_comparisons_are_reduced_and_other_uses_are_not():
+    found = _relevance('noc in area_occupations or noc == "1234"')
+    assert found["noc"].texts == {"1234"} and found["noc"].area_sets == ("area_occupations",)
+    found = _relevance('(industry_prefixes & {"31", "32"}).length > 0 and not ("541" in industry_prefixes)')
+    assert found["industry_prefixes"].texts == {"31", "32", "541"}
+    assert _relevance('noc =~ "^21" and noc == "2174"')["noc"] is None  # a regular expression sees every value
+    assert _relevance('"21" in noc')["noc"] is None  # a substring test too
+    assert _relevance("industry_prefixes.length > 2")["industry_prefixes"] is None
+    assert _relevance('[p for p in industry_prefixes if p == "33"].length > 0')["industry_prefixes"] is None
+
+
+# -- a varied tree: the table agrees with direct evaluation --------------------------------
+
+VARIED = {
+    "skill-level-or-code": 'noc_level in ["A", "B", "C"] or noc == "0011"',
+    "listed-or-code": 'noc in area_occupations or noc == "7511"',
+    "no-sector-54-unless-5415": 'not ("54" in industry_prefixes) or "5415" in industry_prefixes',
+    "within-area-or-33": 'not industry_given or (industry_prefixes & area_naics_included).length > 0 '
+                         'or "33" in industry_prefixes',
+    "not-level-d-in-31": 'not (noc_level == "D" and "31" in industry_prefixes)',
+    "title-regex": 'not (noc_title =~ "^Supervisors" and industry_given)',
+    "listed-level": 'listed_level != "D"',
+}
+
+
+def test_a_varied_tree_decides_as_direct_evaluation_does(tree_copy):
+    from test_table import same_everywhere
+    clauses = version_dir(tree_copy) / "clauses"
+    for name, condition in VARIED.items():
+        (clauses / f"{name}.yaml").write_text(yaml.safe_dump({
+            "id": name, "version": 1, "title": name, "applies_to": ["ict", "life-sciences", "manufacturing"],
+            "condition": condition, "explain": {"pass": "{noc} {industry} passes.", "fail": "{noc} fails."},
+            "source": [{"line": 64, "quote": "In-scope occupations"}]}), encoding="utf-8")
+    opened = Workspace(tree_copy, cache=False).open(VERSION)
+    t = opened.table
+    assert {c.clause for cols in t.columns for c in cols} >= set(VARIED)
+    for cols in t.columns:  # each column holds one result per value of what it depends on
+        for col in cols:
+            assert len(col.outcomes) == {"area": 1, "occupation": len(t.nocs), "industry": t.width,
+                                         "both": t.size}[col.kind]
+    for industry in (None, "541514", "541110", "331110", "311", "4173", "11"):
+        same_everywhere(opened.evaluator, industry)
+
+
+# -- check on thousands of schema errors ------------------------------------------------------
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda text: text + "".join(f"unknown_{i:05d}: {i}\n" for i in range(8000)),
+     f"7900 more schema findings in this file are not listed (the first {MAX_FINDINGS} are)"),
+    (lambda text: text.replace("applies_to: [ict, life-sciences, manufacturing]",
+                               "applies_to:\n" + "".join(f"  - {i}\n" for i in range(8000))),
+     f"validation stopped after {MAX_FINDINGS} schema findings in this file"),
+])
+def test_thousands_of_schema_errors_list_the_first_and_count_or_stop(tree_copy, damage, message):
+    path = version_dir(tree_copy) / "clauses" / "occupation-listed.yaml"
+    path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--policies", str(tree_copy), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    import json
+    mine = [f for f in json.loads(result.stdout) if f["path"].endswith("clauses/occupation-listed.yaml")]
+    assert len(mine) == MAX_FINDINGS + 1
+    assert mine[0]["check"] in ("unknown-key", "wrong-type") and mine[0]["line"] >= 1
+    assert message in mine[-1]["message"]
