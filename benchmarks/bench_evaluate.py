@@ -2,8 +2,11 @@
 
     python benchmarks/bench_evaluate.py              # 1,000,000 rows (about a minute)
     python benchmarks/bench_evaluate.py --rows 100000
+    python benchmarks/bench_evaluate.py --against /tmp/main   # also a before/after ratio against another tree
 
-What it measures (each command in its own process, wall time; medians of --repeat runs):
+What it measures (each command in its own process, wall time; medians of --repeat runs, the
+commands compared with each other run in turn, A B A B, so that the machine's load touches
+them alike):
 
 * evaluate over a generated caseload CSV (case_id, noc, industry: every NOC 2016 unit
   group, 30 % without industry, the rest any NAICS Canada 2017 code, 1 % bad codes),
@@ -91,6 +94,17 @@ def measure(cmd, env, repeat=1):
     return tuple(statistics.median(r[i] for r in runs) for i in range(3))
 
 
+def alternate(commands: dict, repeat: int) -> dict:
+    """``measure`` of each command, run in turn (A B C A B C ...) for ``repeat`` rounds, so that a
+    change in the machine's load between rounds touches every command alike; medians.
+    ``commands`` maps a name to a function of the round giving (command, environment)."""
+    runs: dict = {name: [] for name in commands}
+    for i in range(repeat):
+        for name, command in commands.items():
+            runs[name].append(measure(*command(i)))
+    return {name: tuple(statistics.median(r[k] for r in rs) for k in range(3)) for name, rs in runs.items()}
+
+
 def direct_per_row(sample_path: Path, sample: int) -> float:
     """CPU seconds per row of direct rule-engine evaluation (codes checked, every clause evaluated)."""
     from sc_policy.api import Workspace
@@ -117,6 +131,9 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000, help="rows of the large caseload (default 1,000,000)")
     ap.add_argument("--sample", type=int, default=2000, help="rows evaluated directly with rule-engine")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement (median)")
+    ap.add_argument("--against", metavar="DIR",
+                    help="also run evaluate from this source tree (e.g. `git archive main | tar -x -C DIR`), "
+                         "in turn with this one, each with its own warm cache: a before/after ratio")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="sc-policy-bench-"))
@@ -132,22 +149,35 @@ def main() -> None:
         big = files[args.rows]
         subprocess.run(cli + ["explain", "2174"], env=env, stdout=subprocess.DEVNULL, check=True)  # warm the cache
 
-        plain = measure([sys.executable, "-c", PLAIN_PASS, str(big), str(work / "plain.csv")], env, args.repeat)
-        evaluate = measure(cli + ["evaluate", str(big), "--output", str(work / "out.csv")], env, args.repeat)
         generate(work / "header.csv", 0)
-        startup = measure(cli + ["evaluate", str(work / "header.csv"), "--output", str(work / "o0.csv")], env,
-                          args.repeat)
+        commands = {
+            "plain": lambda i: ([sys.executable, "-c", PLAIN_PASS, str(big), str(work / "plain.csv")], env),
+            "evaluate": lambda i: (cli + ["evaluate", str(big), "--output", str(work / "out.csv")], env),
+            "startup": lambda i: (cli + ["evaluate", str(work / "header.csv"), "--output", str(work / "o0.csv")],
+                                  env),
+        }
+        if args.against:
+            # -P: the source tree named, not the current directory, provides sc_policy
+            other = [sys.executable, "-P", "-c", "from sc_policy.cli import main; main()"]
+            other_env = dict(env, PYTHONPATH=str(Path(args.against).resolve()),
+                             SC_POLICY_CACHE_DIR=str(work / "cache-against"))
+            subprocess.run(other + ["explain", "2174"], env=other_env, stdout=subprocess.DEVNULL, check=True)
+            commands["against"] = lambda i: (other + ["evaluate", str(big), "--output", str(work / "out-a.csv")],
+                                             other_env)
+        first = alternate(commands, args.repeat)
+        plain, evaluate, startup = first["plain"], first["evaluate"], first["startup"]
         per_row = direct_per_row(big, args.sample)
         direct_total = per_row * args.rows
 
         explain = ["explain", "2174", "--industry", "541514"]
-        cold = []
-        for i in range(args.repeat):
-            cold.append(measure(cli + explain, dict(env, SC_POLICY_CACHE_DIR=str(work / f"cold-{i}"))))
-        cold_t = tuple(statistics.median(c[i] for c in cold) for i in range(3))
-        warm_t = measure(cli + explain, env, args.repeat)
-        base_t = measure([sys.executable, "-c", "import click, yaml"], env, args.repeat)
-        base_cpu_python = measure([sys.executable, "-c", "pass"], env, args.repeat)[1]
+        second = alternate({
+            "cold": lambda i: (cli + explain, dict(env, SC_POLICY_CACHE_DIR=str(work / f"cold-{i}"))),
+            "warm": lambda i: (cli + explain, env),
+            "base": lambda i: ([sys.executable, "-c", "import click, yaml"], env),
+            "python": lambda i: ([sys.executable, "-c", "pass"], env),
+        }, args.repeat)
+        cold_t, warm_t, base_t = second["cold"], second["warm"], second["base"]
+        base_cpu_python = second["python"][1]
         rss = {n: measure(cli + ["evaluate", str(files[n]), "--output", str(work / f"m{n}.csv")], env)[2]
                for n in sizes}
     finally:
@@ -167,6 +197,10 @@ def main() -> None:
           f"load average {load:.2f}; wall time (CPU time of the process), medians of {args.repeat}")
     row("measure", "value", "ratio", "target", "met")
     row(f"evaluate {args.rows:,} rows, warm cache", times(evaluate))
+    if args.against:
+        against = first["against"]
+        row(f"  the same from {args.against}", times(against))
+        row("  this tree's time / that tree's", "", ratio(evaluate[0] / against[0], evaluate[1] / against[1]))
     row("  of which start-up (evaluate a header alone)", times(startup))
     row("plain csv read + write with one column", times(plain))
     speed, speed_cpu = plain[0] / evaluate[0], plain[1] / evaluate[1]

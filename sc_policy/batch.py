@@ -11,36 +11,36 @@ Why it is fast: each decision is a lookup in the version's decision table
 industries (to their industry class) and raw dates (to a version) are remembered,
 and so is the rendered output text per (candidates, class), so that besides reading
 and writing it a row costs a few dictionary lookups. Why memory stays flat: input
-is read in blocks of about :data:`BLOCK_BYTES`, rows are written as they are
-decided, and each memory is emptied when it reaches :data:`MEMO_LIMIT` entries.
+is read in blocks (:mod:`sc_policy.csvrows`, which also says what a row is), rows are
+written as they are decided, and each memory is emptied when it reaches
+:data:`MEMO_LIMIT` entries.
 
 A row that cannot be decided (a malformed or unknown code, a wrong number of
-fields, bytes that are not UTF-8, a date with no version in force) gets an output
-row in its place with ``error`` set; it never stops the batch. Only problems with
+fields, bytes that are not UTF-8, a line that is not CSV or is too long, a date with
+no version in force) gets an output row in its place with ``error`` set; it never
+stops the batch. Only problems with
 the whole input (no header, no ``noc`` column) raise :class:`InputError`.
 """
 
 from __future__ import annotations
 
 import bisect
-import codecs
-import collections
 import csv
 import datetime as dt
 import functools
 import io
-import itertools
 import json
 import re
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
+from typing import BinaryIO, Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 
-from .errors import InputError, ScPolicyError, UnknownVersionError
-from .inputs import NOC_VERSIONS, parse_industry, parse_noc
+from .csvrows import Broken, CsvRows
+from .errors import InputError, ScPolicyError, UnknownVersionError, one_line
+from .inputs import NOC_VERSIONS, industry_refusal, noc_candidates
 from .tree import manifests
 
-__all__ = ["CsvBatch", "VersionChooser", "Counts", "COLUMNS", "COLUMNS_NOC2021", "MEMO_LIMIT", "BLOCK_BYTES"]
+__all__ = ["CsvBatch", "VersionChooser", "Counts", "COLUMNS", "COLUMNS_NOC2021", "MEMO_LIMIT"]
 
 COLUMNS = ("eligible", "areas", "version", "error", "version_hash")
 """Added to every row: ``true``/``false`` (empty on error); the ids of the areas in scope,
@@ -56,10 +56,8 @@ only when there is exactly one candidate, and ``eligible`` is true only when eve
 candidate is eligible."""
 
 MEMO_LIMIT = 20_000
-"""Entries each memory (raw codes, raw industries, dates, finished fields) holds before it is emptied."""
-
-BLOCK_BYTES = 1 << 20
-"""Input is read and decoded in blocks of whole lines of about this size."""
+"""New entries the memories (raw codes, raw industries, dates, finished fields) take before they are
+emptied (none then holds more than twice as many)."""
 
 
 @dataclass
@@ -112,68 +110,6 @@ class VersionChooser:
         if ref is None:
             raise UnknownVersionError(f"no version of the policy is in force on {day.isoformat()}")
         return self.ws.open_ref(ref)
-
-
-class _Lines:
-    """The input's lines as text, decoded in blocks; remembers which physical lines were not UTF-8.
-
-    Undecodable lines are passed on with the bad bytes replaced by U+FFFD, so that
-    the CSV reader stays in step; ``bad`` holds their 1-based line numbers.
-    """
-
-    def __init__(self, stream: BinaryIO, progress: Optional[Callable[[int], None]] = None):
-        self.stream = stream
-        self.progress = progress
-        self.bad: collections.deque = collections.deque()
-        self.count = 0
-
-    def __iter__(self) -> Iterator[str]:
-        return itertools.chain.from_iterable(self._blocks())
-
-    def _blocks(self) -> Iterator[Iterable[str]]:
-        rest = b""
-        first = True
-        while True:
-            chunk = self.stream.read(BLOCK_BYTES)
-            if first:
-                first = False
-                if chunk.startswith(codecs.BOM_UTF8):  # spreadsheet exports often start with one
-                    chunk = chunk[len(codecs.BOM_UTF8):]
-            if not chunk:
-                block, rest = rest, b""
-            else:
-                cut = chunk.rfind(b"\n")
-                if cut < 0:
-                    rest += chunk
-                    continue
-                block, rest = rest + chunk[:cut + 1], chunk[cut + 1:]
-            if not block:
-                return
-            if self.progress is not None:
-                self.progress(len(block))
-            try:
-                # Lines end at b"\n" only, so that line numbers stay physical.
-                text: Iterable[str] = io.StringIO(block.decode("utf-8"), newline="\n")
-                self.count += block.count(b"\n") + (not block.endswith(b"\n"))
-            except UnicodeDecodeError:
-                text = []
-                for line in _lf_lines(block):
-                    self.count += 1
-                    try:
-                        text.append(line.decode("utf-8"))
-                    except UnicodeDecodeError:
-                        self.bad.append(self.count)
-                        text.append(line.decode("utf-8", "replace"))
-            yield text
-
-
-def _lf_lines(block: bytes) -> List[bytes]:
-    """A block cut into lines at b"\\n" only, as the CSV reader sees them (bytes.splitlines also cuts at b"\\r")."""
-    parts = block.split(b"\n")
-    lines = [p + b"\n" for p in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
-    return lines
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -246,19 +182,16 @@ class CsvBatch:
     def _candidates(self, noc: str, noc_version: str):
         """The NOC 2016 candidates of a raw code (a tuple), or the message saying why there are none (a str)."""
         nv = noc_version.strip() or self.noc_version
-        try:
-            if nv not in NOC_VERSIONS:
-                raise InputError(f"NOC version {nv!r} is not 2016 or 2021")
-            return parse_noc(noc, self.refdata, nv).candidates
-        except ScPolicyError as exc:
-            return str(exc)
+        if nv not in NOC_VERSIONS:
+            return one_line(f"NOC version {nv!r} is not 2016 or 2021")
+        return noc_candidates(noc, self.refdata, nv)
 
     def _industry(self, industry: str):
         """The NAICS code of a raw industry (None if empty), or a message (an _Invalid)."""
-        try:
-            return parse_industry(industry, self.refdata)
-        except ScPolicyError as exc:
-            return _Invalid(str(exc))
+        refusal = industry_refusal(industry, self.refdata)
+        if refusal is not None:
+            return _Invalid(refusal)
+        return industry.strip() or None
 
     @staticmethod
     def _result(opened, candidates: Tuple[str, ...], naics: Optional[str]) -> dict:
@@ -383,58 +316,79 @@ class CsvBatch:
         """Read ``source`` (bytes), check its header, then call ``open_sink`` and write every row.
 
         Raises InputError, before ``open_sink`` is called, when the input cannot be
-        evaluated at all.
+        evaluated at all. What a row is: :mod:`sc_policy.csvrows`.
         """
-        lines = _Lines(source, progress)
-        reader = csv.reader(lines)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise InputError("the input is empty: expected a header row naming a 'noc' column") from None
-        except csv.Error as exc:
-            raise InputError(f"the header row is not valid CSV: {exc}") from None
-        if lines.bad and lines.bad[0] <= reader.line_num:
-            raise InputError("the header row is not valid UTF-8")
+        rows = CsvRows(source, progress)
+        header = rows.header()
         where, extra = self._columns(header)
         sink = open_sink()
         if self.fmt == "csv":
-            return self._run_csv(reader, lines, header, where, extra, sink)
-        return self._run_jsonl(reader, lines, header, where, extra, sink)
+            return self._run_csv(rows, header, where, extra, sink)
+        return self._run_jsonl(rows, header, where, extra, sink)
 
-    def _structural(self, row: List[str], width: int, lines: _Lines, line_num: int) -> Optional[str]:
-        """Why a row cannot be read at all, or None."""
-        bad = lines.bad
-        if bad and bad[0] <= line_num:
-            while bad and bad[0] <= line_num:
-                bad.popleft()
-            return "the row is not valid UTF-8 (the bad bytes are shown as U+FFFD)"
-        if len(row) != width:
-            return f"the row has {len(row)} fields, the header has {width}"
-        return None
+    @staticmethod
+    def _unread(row: List[str], width: int) -> Tuple[List[str], str]:
+        """The fields to pass through and the message for a row of the wrong width or a Broken one."""
+        if type(row) is Broken:
+            return (row.fields + [""] * width)[:width], row.message
+        return (row + [""] * width)[:width], f"the row has {len(row)} fields, the header has {width}"
+
+    @staticmethod
+    def _line_writer(sink: TextIO) -> Callable[[Sequence[str]], None]:
+        """Write fields as CSV without a line end, quoting every field that holds a CR or LF.
+
+        (csv.writer quotes a field that holds a character of its line terminator, so a writer
+        without one would leave a line break bare; this one renders with CRLF and drops it.)
+        """
+        buffer = io.StringIO()
+        render = csv.writer(buffer, lineterminator="\r\n").writerow
+        swrite = sink.write
+
+        def write(fields: Sequence[str]) -> None:
+            buffer.seek(0)
+            buffer.truncate()
+            render(fields)
+            swrite(buffer.getvalue()[:-2])
+
+        return write
 
     def _suffixer(self, extra: Tuple[str, ...]) -> Callable[[dict], Tuple[str, bool]]:
         """Render a result as the CSV text that follows a row's own fields (``,eligible,...\\n``), once."""
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv.writer(buffer, lineterminator="\r\n")
 
         def suffix(d: dict) -> Tuple[str, bool]:
             buffer.seek(0)
             buffer.truncate()
             writer.writerow(("",) + self._csv_fields(d, extra))
-            return buffer.getvalue(), bool(d["error"])
+            return buffer.getvalue()[:-2] + "\n", bool(d["error"])
 
         return suffix
 
-    def _run_csv(self, reader, lines: _Lines, header, where, extra, sink: TextIO) -> Counts:
+    @staticmethod
+    def _failure_suffixer(suffix: Callable[[dict], Tuple[str, bool]], fields: dict) -> Callable[[str], Tuple[str, bool]]:
+        """The suffix of an error row with the other added fields as in ``fields``, for any message:
+        those fields are rendered once, the message is quoted as csv.writer would quote it."""
+        pre, post = suffix(dict(fields, error="\0"))[0].split("\0")
+
+        def fail(message: str) -> Tuple[str, bool]:
+            if '"' in message or "," in message or "\n" in message or "\r" in message:
+                message = '"' + message.replace('"', '""') + '"'
+            return pre + message + post, True
+
+        return fail
+
+    def _run_csv(self, reader: CsvRows, header, where, extra, sink: TextIO) -> Counts:
         """The hot loop. A row's own fields go through csv.writer unchanged; the added fields
         are appended as text rendered once per distinct result."""
         suffix = self._suffixer(extra)
-        csv.writer(sink, lineterminator="\n").writerow(list(header) + list(extra))
-        write = csv.writer(sink, lineterminator="").writerow
+        careful_write = self._line_writer(sink)
+        careful_write(list(header) + list(extra))
+        sink.write("\n")
+        # Rows of the fast batches hold no CR or LF (csvrows), so this writer needs no line end.
+        fast_write = csv.writer(sink, lineterminator="").writerow
         swrite = sink.write
         width = len(header)
-        bad = lines.bad
-        blank = [""] * width
         rows = errors = 0
         # With one version and no noc_version column (the common case) the lookups are inlined:
         # raw NOC -> id, raw industry -> id, (id, id) -> rendered suffix.
@@ -442,9 +396,11 @@ class CsvBatch:
         decide = self._decider(where, suffix)
         i_noc, i_ind = where["noc"], where.get("industry")
         has_ind = i_ind is not None
+        refdata, candidates_of = self.refdata, self._candidates
         if fast:
             opened = self.chooser.fixed()
             table = opened.table
+            fail = self._failure_suffixer(suffix, self._failure("", opened.version.id, opened.version.content_hash))
         nocs: Dict[str, int] = {}
         industries: Dict[str, int] = {}
         outputs: Dict[int, Tuple[str, bool]] = {}
@@ -463,79 +419,88 @@ class CsvBatch:
             return found
 
         def industry_value(raw: str) -> tuple:
-            naics = self._industry(raw)
-            if type(naics) is _Invalid:
-                return ("invalid", naics.message)
+            refusal = industry_refusal(raw, refdata)
+            if refusal is not None:
+                return ("invalid", refusal)
+            naics = raw.strip() or None
             cls = table.industry_class(naics)
             if cls is None:  # a code the table lacks (other reference data): decided directly
                 return ("code", naics)
             sample.setdefault(cls, naics)
             return ("class", cls)
 
+        misses = [0]
+
         def slow(row: List[str]) -> Tuple[str, bool]:
-            """A row whose NOC, industry or combination is new: fill the memories (emptied when full)."""
-            if max(len(known), len(nocs), len(industries), len(outputs)) >= MEMO_LIMIT:
+            """A row whose NOC, industry or combination is new: fill the memories. Each call adds at
+            most one entry to each (two to ``known`` and ``values``), so emptying them after
+            MEMO_LIMIT calls, or when ``known`` is that long, bounds them all and keeps ids below
+            MEMO_LIMIT + 2. A refusal (a message, or an ("invalid", message) pair) gets a new id
+            without a lookup: it names its own code, so sharing it would rarely save anything."""
+            misses[0] += 1
+            if misses[0] >= MEMO_LIMIT or len(known) >= MEMO_LIMIT:
+                misses[0] = 0
                 for memory in (nocs, industries, outputs, values, known):
                     memory.clear()
             raw = row[i_noc]
             n = nocs.get(raw)
             if n is None:
-                n = nocs[raw] = intern(self._candidates(raw, ""))
+                value = candidates_of(raw, "")
+                if type(value) is str:
+                    n = nocs[raw] = len(known)
+                    known.append(value)
+                else:
+                    n = nocs[raw] = intern(value)
             raw = row[i_ind] if has_ind else ""
             k = industries.get(raw)
             if k is None:
-                k = industries[raw] = intern(industry_value(raw))
+                value = industry_value(raw)
+                if value[0] == "invalid":
+                    k = industries[raw] = len(known)
+                    known.append(value)
+                else:
+                    k = industries[raw] = intern(value)
             out = outputs.get(n * wide + k)
             if out is None:
                 cands, ind = known[n], known[k]
                 if type(cands) is str:
-                    d = self._failure(cands, opened.version.id, opened.version.content_hash)
+                    out = fail(cands)
                 elif ind[0] == "invalid":
-                    d = self._failure(ind[1], opened.version.id, opened.version.content_hash)
+                    out = fail(ind[1])
                 else:
-                    d = self._result(opened, cands, sample[ind[1]] if ind[0] == "class" else ind[1])
-                out = outputs[n * wide + k] = suffix(d)
+                    out = suffix(self._result(opened, cands, sample[ind[1]] if ind[0] == "class" else ind[1]))
+                outputs[n * wide + k] = out
             return out
 
-        it = iter(reader)
-        while True:
-            try:
-                for row in it:
-                    if bad or len(row) != width:
-                        if not row and not (bad and bad[0] <= reader.line_num):
-                            continue  # a blank line is no row
-                        problem = self._structural(row, width, lines, reader.line_num)
-                        if problem is not None:
-                            write((row + blank)[:width])
-                            swrite(suffix(self._failure(problem))[0])
-                            rows += 1
-                            errors += 1
-                            continue
-                    if fast:
-                        # ids are >= 0; a missing one (-1) gives a negative key, which is never stored
-                        out = outputs_get(nocs_get(row[i_noc], -1) * wide
-                                          + industries_get(row[i_ind] if has_ind else "", -1))
-                        if out is None:
-                            out = slow(row)
-                    else:
-                        out = decide(row)
-                    write(row)
-                    swrite(out[0])
-                    if out[1]:
-                        errors += 1
+        for batch, careful in reader.batches(width):
+            write = careful_write if careful else fast_write
+            for row in batch:
+                if len(row) != width:
+                    if type(row) is list and not row:
+                        continue  # an empty line is no row
+                    fields, problem = self._unread(row, width)
+                    careful_write(fields)
+                    swrite(suffix(self._failure(problem))[0])
                     rows += 1
-                break
-            except csv.Error as exc:
-                while bad and bad[0] <= reader.line_num:
-                    bad.popleft()
-                write(blank)
-                swrite(suffix(self._failure(f"the row is not valid CSV: {exc}"))[0])
+                    errors += 1
+                    continue
+                if fast:
+                    # ids are >= 0; a missing one (-1) gives a negative key, which is never stored
+                    out = outputs_get(nocs_get(row[i_noc], -1) * wide
+                                      + industries_get(row[i_ind] if has_ind else "", -1))
+                    if out is None:
+                        out = slow(row)
+                else:
+                    out = decide(row)
+                write(row)
+                swrite(out[0])
+                if out[1]:
+                    errors += 1
                 rows += 1
-                errors += 1
         sink.flush()
         return Counts(rows - errors, errors)
 
-    def _run_jsonl(self, reader, lines: _Lines, header, where, extra, sink: TextIO) -> Counts:
+    def _run_jsonl(self, reader: CsvRows, header, where, extra, sink: TextIO) -> Counts:
         width = len(header)
         decide = self._decider(where, lambda d: self._json_fields(d, extra))
         counts = Counts()
@@ -550,22 +515,15 @@ class CsvBatch:
             else:
                 counts.decided += 1
 
-        it = iter(reader)
-        while True:
-            try:
-                for row in it:
-                    if not row and not (lines.bad and lines.bad[0] <= reader.line_num):
-                        continue
-                    problem = self._structural(row, width, lines, reader.line_num)
-                    if problem is not None:
-                        emit((row + [""] * width)[:width], self._json_fields(self._failure(problem), extra))
-                        continue
-                    emit(row, decide(row))
-                break
-            except csv.Error as exc:
-                while lines.bad and lines.bad[0] <= reader.line_num:
-                    lines.bad.popleft()
-                emit([""] * width, self._json_fields(self._failure(f"the row is not valid CSV: {exc}"), extra))
+        for batch, _ in reader.batches(width):
+            for row in batch:
+                if len(row) != width:
+                    if type(row) is list and not row:
+                        continue  # an empty line is no row
+                    fields, problem = self._unread(row, width)
+                    emit(fields, self._json_fields(self._failure(problem), extra))
+                    continue
+                emit(row, decide(row))
         sink.flush()
         return counts
 

@@ -13,6 +13,7 @@ from typing import Optional
 from .source import Span, visible
 
 __all__ = [
+    "one_line",
     "ScPolicyError",
     "InputError",
     "PolicyLoadError",
@@ -24,6 +25,15 @@ __all__ = [
     "Finding",
     "SEVERITIES",
 ]
+
+
+def one_line(message: str, hint: Optional[str] = None) -> str:
+    """``message (hint)`` on one line, every run of whitespace made one space and every other control
+    character shown as an escape (:func:`~sc_policy.source.visible`): how an error is shown."""
+    text = f"{message} ({hint})" if hint else message
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # already so (every whitespace character but the space is unprintable)
+    return visible(" ".join(text.split()))
 
 
 class ScPolicyError(Exception):
@@ -42,10 +52,7 @@ class ScPolicyError(Exception):
             self.code = code
 
     def __str__(self) -> str:
-        text = self.message if self.span is None else f"{self.span}: {self.message}"
-        if self.hint:
-            text = f"{text} ({self.hint})"
-        return visible(" ".join(text.split()))
+        return one_line(self.message if self.span is None else f"{self.span}: {self.message}", self.hint)
 
     def as_dict(self) -> dict:
         out = {"code": self.code, "message": self.message}

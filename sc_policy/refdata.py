@@ -10,8 +10,8 @@ table is needed; :func:`reference_data` returns the one shared, read-only copy.
 
 from __future__ import annotations
 
+import bisect
 import csv
-import difflib
 import functools
 import io
 from dataclasses import dataclass
@@ -23,6 +23,8 @@ __all__ = [
     "UnitGroup", "Industry", "Correspondence", "ReferenceData", "reference_data",
     "skill_level", "SKILL_LEVELS", "NAICS_RANGES",
 ]
+
+_MISSING = object()
 
 SKILL_LEVELS = ("0", "A", "B", "C", "D")
 """NOC 2016 skill levels: 0 is management, then A (university) to D (on-the-job)."""
@@ -146,25 +148,141 @@ class ReferenceData:
         ind = self.naics2017.get(code)
         return ind.title if ind else None
 
+    @functools.cached_property
+    def _noc_minor(self) -> Dict[str, Tuple[str, ...]]:
+        """Minor group (first three digits) -> its NOC 2016 unit groups, in file order."""
+        out: Dict[str, List[str]] = {}
+        for code in self.noc2016:
+            out.setdefault(code[:3], []).append(code)
+        return {prefix: tuple(codes) for prefix, codes in out.items()}
+
+    @functools.cached_property
+    def _noc_numeric(self) -> Dict[str, Tuple[Tuple[str, ...], Tuple[int, ...]]]:
+        """Prefix of two, one or no digits -> the NOC 2016 unit groups under it, sorted, and their values."""
+        out: Dict[str, List[str]] = {}
+        for code in sorted(self.noc2016):
+            for cut in range(3):
+                out.setdefault(code[:cut], []).append(code)
+        return {prefix: (tuple(codes), tuple(int(c) for c in codes)) for prefix, codes in out.items()}
+
+    @functools.cached_property
+    def _noc2021_index(self) -> Dict[str, Tuple[str, ...]]:
+        """Three-digit prefix -> the NOC 2021 unit groups of the concordance under it, sorted."""
+        out: Dict[str, List[str]] = {}
+        for code in sorted(self.concordance):
+            out.setdefault(code[:3], []).append(code)
+        return {prefix: tuple(codes) for prefix, codes in out.items()}
+
+    @functools.cached_property
+    def _naics_near(self) -> Dict[int, Dict[str, Optional[Tuple[str, ...]]]]:
+        """Code length -> {prefix: the answer of :meth:`nearest_naics` for a code of that length whose
+        longest prefix with an answer it is: the codes of that length under it, else the prefix
+        itself}. Every shorter prefix (of two digits or more) of such a prefix is a key too, with
+        None when it has no answer of its own, so that a search may stop at the first prefix missing."""
+        out: Dict[int, Dict[str, Optional[Tuple[str, ...]]]] = {}
+        for length in range(3, 7):
+            kids: Dict[str, List[str]] = {}
+            for code in self.naics2017_codes:  # sorted
+                if len(code) == length:
+                    for cut in range(2, length):
+                        kids.setdefault(code[:cut], []).append(code)
+            near: Dict[str, Optional[Tuple[str, ...]]] = {
+                code: (code,) for code in self.naics2017_codes if 2 <= len(code) < length}
+            near.update((prefix, tuple(codes)) for prefix, codes in kids.items())
+            for prefix in list(near):
+                for cut in range(2, len(prefix)):
+                    near.setdefault(prefix[:cut], None)
+            out[length] = near
+        return out
+
     def nearest_nocs(self, code: str, limit: int = 5) -> List[str]:
-        """Real unit groups near a code that is not one: the same minor group, else the closest codes."""
-        same_minor = [c for c in self.noc2016 if c[:3] == code[:3]]
+        """Real unit groups near a four-digit code that is not one: the same minor group (first three
+        digits), else the numerically closest of the same major group (two digits), else of the same
+        broad category (one digit), else of all; each answer is a few lookups in an index."""
+        same_minor = self._noc_minor.get(code[:3])
         if same_minor:
-            return same_minor[:limit]
-        return difflib.get_close_matches(code, list(self.noc2016), n=limit, cutoff=0.5) or \
-            sorted(self.noc2016, key=lambda c: abs(int(c) - int(code)))[:limit]
+            return list(same_minor[:limit])
+        try:
+            value = int(code)
+        except ValueError:
+            value = 0
+        for cut in (2, 1, 0):
+            group = self._noc_numeric.get(code[:cut])
+            if group:
+                return _closest(*group, value, limit)
+        return []
+
+    def nearest_noc2021(self, code: str, limit: int = 5) -> List[str]:
+        """NOC 2021 unit groups of the concordance that share a code's first three digits."""
+        return list(self._noc2021_index.get(code[:3], ())[:limit])
+
+    def _nearest_naics(self, code: str) -> Tuple[str, Tuple[str, ...]]:
+        """The prefix that decides :meth:`nearest_naics` (empty for none), and its whole answer."""
+        near = self._naics_near.get(len(code))
+        best: Tuple[str, Tuple[str, ...]] = ("", self._naics_two_digits)
+        if near is not None:
+            for cut in range(2, len(code)):
+                found = near.get(code[:cut], _MISSING)
+                if found is _MISSING:
+                    break
+                if found is not None:
+                    best = (code[:cut], found)
+        return best
+
+    @functools.cached_property
+    def _naics_two_digits(self) -> Tuple[str, ...]:
+        return tuple(c for c in self.naics2017_codes if len(c) == 2)
 
     def nearest_naics(self, code: str, limit: int = 5) -> List[str]:
-        """Real NAICS Canada 2017 codes near one that is not: its parent's children, else the parent."""
-        for cut in range(len(code) - 1, 1, -1):
-            parent = code[:cut]
-            kids = sorted(c for c in self.naics2017_codes
-                          if c.startswith(parent) and len(c) == len(code))
-            if kids:
-                return kids[:limit]
-            if parent in self.naics2017:
-                return [parent]
-        return sorted(c for c in self.naics2017_codes if len(c) == 2)[:limit]
+        """Real NAICS Canada 2017 codes near one that is not: for the longest prefix of the code that
+        has any, the codes of the same length under it, else that prefix itself if it is a code;
+        else the sectors. Each answer is a few lookups in an index."""
+        return list(self._nearest_naics(code)[1][:limit])
+
+    @functools.cached_property
+    def _titled(self) -> Dict[Tuple[str, ...], str]:
+        """Lists of codes (NOC 2016 or NAICS 2017) already written out with their titles."""
+        return {}
+
+    def _with_titles(self, codes: List[str], titles: Dict[str, object]) -> str:
+        """``CODE Title; CODE Title``, every run of whitespace in a title made one space."""
+        key = tuple(codes)
+        text = self._titled.get(key)
+        if text is None:
+            text = self._titled[key] = "; ".join(
+                f"{c} {' '.join(titles[c].title.split())}" for c in codes)  # type: ignore[attr-defined]
+        return text
+
+    def nearest_nocs_text(self, code: str) -> str:
+        """:meth:`nearest_nocs` as ``CODE Title; CODE Title`` (one line, single spaces), each distinct
+        list written once."""
+        return self._with_titles(self.nearest_nocs(code), self.noc2016)
+
+    def nearest_naics_text(self, code: str) -> str:
+        """:meth:`nearest_naics` as ``CODE Title; CODE Title`` (one line, single spaces), written once
+        per deciding prefix and code length (a few thousand at most)."""
+        prefix, found = self._nearest_naics(code)
+        key = (prefix, len(code))
+        text = self._naics_texts.get(key)
+        if text is None:
+            text = self._naics_texts[key] = self._with_titles(list(found[:5]), self.naics2017)
+        return text
+
+    @functools.cached_property
+    def _naics_texts(self) -> Dict[Tuple[str, int], str]:
+        return {}
+
+
+def _closest(codes: Tuple[str, ...], numbers: Tuple[int, ...], value: int, limit: int) -> List[str]:
+    """The ``limit`` codes numerically closest to ``value`` (ties: the lower code), in code order.
+
+    ``codes`` is sorted and ``numbers`` holds their values, so the answer lies among the
+    ``limit`` codes on each side of the place where ``value`` would go.
+    """
+    at = bisect.bisect_left(numbers, value)
+    lo = max(0, at - limit)
+    near = sorted(range(lo, min(len(codes), at + limit)), key=lambda i: (abs(numbers[i] - value), i))[:limit]
+    return [codes[i] for i in sorted(near)]
 
 
 @functools.lru_cache(maxsize=1)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
 import shutil
+import stat
+import subprocess
+import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -207,3 +213,68 @@ def test_every_input_row_gets_exactly_one_output_row_in_order(ws, rows):
         if not r["error"]:
             answer = ws.explain(r["noc"], r["industry"] or None)
             assert r["eligible"] == ("true" if answer.eligible else "false")
+
+
+def _leftovers(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_output_file_is_put_in_place_only_when_the_batch_finishes(tmp_path, monkeypatch):
+    out = tmp_path / "out.csv"
+    out.write_bytes(b"earlier,complete\n")
+    os.chmod(out, 0o640)
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"case\n1\n")  # refused before any output: no noc column
+    result = CliRunner().invoke(main, ["evaluate", str(src), "--output", str(out)])
+    assert result.exit_code == 2 and out.read_bytes() == b"earlier,complete\n"
+
+    from sc_policy.batch import CsvBatch
+
+    def fail_midway(self, reader, header, where, extra, sink):
+        sink.write("noc,eligible\n2174,true\n" * 5000)
+        raise OSError(28, "No space left on device")
+
+    src.write_bytes(b"noc\n2174\n")
+    with monkeypatch.context() as patch:
+        patch.setattr(CsvBatch, "_run_csv", fail_midway)
+        result = CliRunner().invoke(main, ["evaluate", str(src), "--output", str(out)])
+    assert result.exit_code == 2 and "No space left on device" in result.stderr  # one line, exit 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert out.read_bytes() == b"earlier,complete\n" and _leftovers(tmp_path) == ["in.csv", "out.csv"]
+
+    result = CliRunner().invoke(main, ["evaluate", str(src), "--output", str(out)])
+    assert result.exit_code == 0 and rows_of(out.read_text(encoding="utf-8"))[0]["eligible"] == "true"
+    assert _leftovers(tmp_path) == ["in.csv", "out.csv"] and stat.S_IMODE(out.stat().st_mode) == 0o640
+    link = tmp_path / "link.csv"
+    link.symlink_to(out)
+    result = CliRunner().invoke(main, ["evaluate", str(src), "--output", str(link), "--format", "jsonl"])
+    assert result.exit_code == 0 and link.is_symlink() and json.loads(out.read_text())["eligible"] is True
+
+
+def test_a_killed_run_leaves_the_earlier_output_and_no_partial_file(tmp_path):
+    """kill -9 in the middle of a batch: the earlier FILE is byte for byte as it was."""
+    out = tmp_path / "decisions.csv"
+    earlier = b"case,noc,eligible\n" + b"1,2174,true\n" * 1000
+    out.write_bytes(earlier)
+    exe = shutil.which("sc-policy") or os.path.join(os.path.dirname(sys.executable), "sc-policy")
+    proc = subprocess.Popen([exe, "evaluate", "-", "--output", str(out)], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # More than one read block, and no end of input: the run writes, then waits for more.
+        proc.stdin.write(b"case,noc\n" + b"".join(b"%d,2174\n" % i for i in range(300_000)))
+        proc.stdin.flush()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            partial = [p for p in tmp_path.iterdir() if p.name != out.name]
+            if partial and partial[0].stat().st_size > 0:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the run wrote nothing")
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdin.close()
+    assert out.read_bytes() == earlier
+    assert re.fullmatch(r"\.decisions\.csv\.[0-9a-f]{8}\.tmp", partial[0].name)
+    assert _leftovers(tmp_path) == sorted([out.name, partial[0].name])

@@ -86,3 +86,65 @@ def test_every_output_names_codes_by_official_title(ws, ref):
     assert answer.industry_title == ref.naics_title("325")
     # an occupation no area lists is still named by its official title
     assert ws.explain("0011", version=VERSION).noc.title == "Legislators"
+
+
+# -- nearest codes, from an index: the same answers as a search through every code ---------------------
+def _nearest_naics_by_search(ref, code, limit=5):
+    """The definition: for the longest prefix with any, the codes of the same length under it, else
+    that prefix if it is a code; else the sectors."""
+    for cut in range(len(code) - 1, 1, -1):
+        parent = code[:cut]
+        kids = sorted(c for c in ref.naics2017_codes if c.startswith(parent) and len(c) == len(code))
+        if kids:
+            return kids[:limit]
+        if parent in ref.naics2017:
+            return [parent]
+    return sorted(c for c in ref.naics2017_codes if len(c) == 2)[:limit]
+
+
+def test_nearest_naics_codes_are_those_of_a_search_through_every_code(ref):
+    codes = set(ref.naics2017_codes)
+    codes |= {c[:-1] + d for c in ref.naics2017_codes for d in "09"}  # a last digit off
+    codes |= {c + "9" for c in ref.naics2017_codes if len(c) < 6}    # a digit too many
+    codes |= {f"{i:02d}" for i in range(100)} | {f"{i}" * 6 for i in range(10)}
+    for code in sorted(codes):
+        assert ref.nearest_naics(code) == _nearest_naics_by_search(ref, code), code
+
+
+def test_nearest_noc_codes_are_the_minor_group_else_the_numerically_closest(ref):
+    units = sorted(ref.noc2016)
+    for code in (f"{i:04d}" for i in range(10_000)):
+        if code in ref.noc2016:
+            continue
+        near = ref.nearest_nocs(code)
+        same_minor = [c for c in ref.noc2016 if c[:3] == code[:3]]
+        if same_minor:
+            assert near == same_minor[:5], code
+            continue
+        group = next(g for g in ([c for c in units if c[:cut] == code[:cut]] for cut in (2, 1, 0)) if g)
+        closest = sorted(group, key=lambda c: (abs(int(c) - int(code)), c))[:5]
+        assert near == sorted(closest), code
+    assert ref.nearest_nocs("2199") == ["2171", "2172", "2173", "2174", "2175"]
+    near_2021 = ref.nearest_noc2021("21299")
+    assert near_2021 == [c for c in sorted(ref.concordance) if c[:3] == "212"][:5] and near_2021
+
+
+@pytest.mark.parametrize("version", ["2016", "2021"])
+def test_a_batch_refusal_reads_as_the_error_explain_shows(ref, version):
+    """noc_candidates and industry_refusal give the very line of parse_noc's and parse_industry's errors."""
+    from sc_policy.errors import InputError
+    from sc_policy.inputs import industry_refusal, noc_candidates, parse_industry, parse_noc
+    texts = [f"{i:04d}" for i in range(0, 10_000, 7)] + [f"{i:05d}" for i in range(0, 100_000, 97)]
+    texts += ["", " 2174 ", "21A4", "2  1", "\t5132\n", "541510", "5132", "31-33", "٢١٧٤", "x" * 3, "1", "99999"]
+    for text in texts:
+        try:
+            answer = parse_noc(text, ref, version).candidates
+        except InputError as exc:
+            answer = str(exc)
+        assert noc_candidates(text, ref, version) == answer, text
+        try:
+            parse_industry(text, ref)
+            refusal = None
+        except InputError as exc:
+            refusal = str(exc)
+        assert industry_refusal(text, ref) == refusal, text

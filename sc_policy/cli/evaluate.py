@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 import sys
+from typing import Optional, TextIO
 
 import click
 
@@ -23,6 +25,60 @@ def _open_input(path: str):
         return NamedStream(open(path, "rb"), path), True
     except OSError as exc:
         raise InputError(f"{path}: cannot read the input: {exc.strerror or exc}") from None
+
+
+class _Output:
+    """A named output: a regular file (or a new one) is written to a hidden temporary file beside
+    it (``.NAME.XXXXXXXX.tmp``) and renamed into place only when the batch has finished, so that a
+    run that fails or is killed leaves an earlier file as it was and no partial file under its name;
+    anything else (a device, a FIFO) is written in place."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.temporary: Optional[str] = None
+        self.target = path
+
+    def open(self) -> TextIO:
+        self.target = os.path.realpath(self.path)  # a symlink's file is replaced, not the symlink
+        try:
+            try:
+                st = os.stat(self.target)
+            except FileNotFoundError:
+                st = None
+            if st is not None and not stat.S_ISREG(st.st_mode):
+                return open(self.path, "w", encoding="utf-8", newline="")
+            folder, name = os.path.split(self.target)
+            while True:
+                temporary = os.path.join(folder, f".{name[:200]}.{secrets.token_hex(4)}.tmp")
+                try:
+                    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                except FileExistsError:
+                    continue
+                break
+        except OSError as exc:
+            raise InputError(f"{self.path}: cannot write the output: {exc.strerror or exc}") from None
+        self.temporary = temporary
+        if st is not None and os.chmod in os.supports_fd:
+            try:
+                os.chmod(fd, stat.S_IMODE(st.st_mode))  # the file it replaces keeps its permissions
+            except OSError:
+                pass  # (a file system without permissions): the new file has the usual ones
+        return open(fd, "w", encoding="utf-8", newline="")
+
+    def commit(self) -> None:
+        """Put the finished output in place (after its stream is closed)."""
+        if self.temporary is not None:
+            os.replace(self.temporary, self.target)
+            self.temporary = None
+
+    def discard(self) -> None:
+        """Remove the unfinished output, if it went to a temporary file."""
+        if self.temporary is not None:
+            try:
+                os.unlink(self.temporary)
+            except FileNotFoundError:
+                pass
+            self.temporary = None
 
 
 def _size(stream) -> int:
@@ -64,36 +120,42 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
     batch = CsvBatch(chooser, fmt=fmt, noc_version=noc_version, date_column=date_column)
     source, close_source = _open_input(input_path)
     state = {}
+    named = None if output == "-" else _Output(output)
 
     def open_sink():
-        if output == "-":
+        if named is None:
             state["sink"] = text_sink(binary_stdout())
             state["detach"] = True
         else:
             if input_path != "-" and os.path.exists(output) and os.path.samefile(input_path, output):
                 raise InputError(f"{output}: the output would overwrite the input")
-            try:
-                state["sink"] = NamedStream(open(output, "w", encoding="utf-8", newline=""), output)
-            except OSError as exc:
-                raise InputError(f"{output}: cannot write the output: {exc.strerror or exc}") from None
+            state["sink"] = NamedStream(named.open(), output)
         return state["sink"]
 
     size = _size(source)
+    finished = False
     try:
         if size >= PROGRESS_BYTES and sys.stderr.isatty():
             with click.progressbar(length=size, label="evaluating", file=sys.stderr) as bar:
                 counts = batch.run(source, open_sink, bar.update)
         else:
             counts = batch.run(source, open_sink)
+        finished = True
     finally:
-        sink = state.get("sink")
-        if sink is not None:
-            try:
-                sink.flush()
-            finally:
-                sink.detach() if state.get("detach") else sink.close()
-        if close_source:
-            source.close()
+        try:
+            sink = state.get("sink")
+            if sink is not None:
+                try:
+                    sink.flush()
+                finally:
+                    sink.detach() if state.get("detach") else sink.close()
+            if named is not None and finished:
+                named.commit()
+        finally:
+            if named is not None:
+                named.discard()  # unfinished, or closing or renaming failed: no partial output
+            if close_source:
+                source.close()
     if counts.errors:
         click.echo(f"sc-policy: {counts.decided} decided, {counts.errors} errors", err=True)
         sys.exit(1)
