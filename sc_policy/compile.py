@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import decimal
 import difflib
+import functools
 import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, List, Mapping, Optional, Tuple
@@ -179,10 +180,16 @@ def template_fields(template: str) -> List[str]:
     return names
 
 
+@functools.lru_cache(maxsize=4096)
+def _fields(template: str) -> Tuple[str, ...]:
+    """template_fields, parsed once per template: a decision renders every clause's template."""
+    return tuple(template_fields(template))
+
+
 def render_template(template: str, facts: Mapping[str, object]) -> str:
     """Fill a (checked) template from the facts; sets render as sorted, comma-separated codes."""
     values = {}
-    for name in template_fields(template):
+    for name in _fields(template):
         value = facts.get(name, "")
         values[name] = ", ".join(sorted(value)) if isinstance(value, (set, frozenset)) else value
     return template.format_map(values)

@@ -161,7 +161,8 @@ def test_a_draft_that_cannot_be_written_is_one_line(tree_copy, monkeypatch):
 # -- fuzz: any path, in any place a command takes one ----------------------------------------------
 
 segment = st.text(st.characters(exclude_characters="\x00/", exclude_categories=("Cs",)), min_size=1, max_size=300)
-relative_paths = st.lists(segment.filter(lambda s: s not in ("..", ".")), min_size=1, max_size=20).map("/".join)
+relative_paths = (st.lists(segment.filter(lambda s: s not in ("..", ".")), min_size=1, max_size=20).map("/".join)
+                  .filter(lambda p: not p.startswith("-")))  # an argument starting with '-' is an option
 PLACES = [
     ["explain", "2174", "--policies", "{p}"], ["versions", "--policies", "{p}"], ["check", "--policies", "{p}"],
     ["check", "--source", "{p}"], ["test", "--policies", "{p}"], ["diff", VERSION, VERSION, "--policies", "{p}"],
