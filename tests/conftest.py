@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -70,3 +76,42 @@ def tree_copy(shipped_copy) -> Path:
 
 def version_dir(root: Path) -> Path:
     return root / POLICY / VERSION
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(*options: str, ready: Callable[[int], bool] = lambda port: True):
+    """`sc-policy serve` in a child process on a free loopback port, with ``options``; yields (port, process)
+    once the port accepts connections and ``ready(port)`` is true, and stops it afterwards."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", "from sc_policy.cli import main; main()", "serve",
+                             "--host", "127.0.0.1", "--port", str(port), "--no-access-log", *options],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"sc-policy serve exited with {proc.returncode}: {proc.stderr.read().decode()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    pass
+                if ready(port):
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("sc-policy serve was not ready within 30 s")
+            time.sleep(0.1)
+        yield port, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -12,27 +12,18 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 from click.testing import CliRunner
 
+from conftest import serving
 from sc_policy.cli import main
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--no-proxy-server"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(url: str):
@@ -43,32 +34,15 @@ def get(url: str):
 @pytest.fixture(scope="module")
 def server():
     """`sc-policy serve` in a child process on a free loopback port; its base URL once /healthz answers."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", "from sc_policy.cli import main; main()", "serve",
-                             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"sc-policy serve exited with {proc.returncode}: {proc.stderr.read().decode()}")
-            try:
-                if get(base + "/healthz")[0] == 200:
-                    break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("sc-policy serve did not answer /healthz within 30 s")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
+
+    def healthy(port: int) -> bool:
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            return get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+        except (urllib.error.URLError, ConnectionError, OSError):
+            return False
+
+    with serving(ready=healthy) as (port, _):
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_running_server_answers_like_the_cli(server):

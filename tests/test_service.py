@@ -11,8 +11,6 @@ import json
 import os
 import re
 import socket
-import subprocess
-import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +26,7 @@ with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx (which sc
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: E402
 
+from conftest import serving  # noqa: E402
 from sc_policy.api import Workspace  # noqa: E402
 from sc_policy.cli import main  # noqa: E402
 from sc_policy.errors import PolicyInvalidError  # noqa: E402
@@ -434,41 +433,12 @@ REQUEST_TIMEOUT, KEEP_ALIVE_TIMEOUT = 2, 1
 """Short timeouts for the test; the defaults (10 s and 5 s) are the same code with other numbers."""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served():
     """`sc-policy serve` in a child process on 127.0.0.1 with short timeouts: (host, port, the process)."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", "from sc_policy.cli import main; main()", "serve",
-                             "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-                             "--timeout-request", str(REQUEST_TIMEOUT), "--timeout-keep-alive",
-                             str(KEEP_ALIVE_TIMEOUT)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"sc-policy serve exited with {proc.returncode}: {proc.stderr.read().decode()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("sc-policy serve did not listen within 30 s")
-            time.sleep(0.1)
+    with serving("--timeout-request", str(REQUEST_TIMEOUT), "--timeout-keep-alive",
+                 str(KEEP_ALIVE_TIMEOUT)) as (port, proc):
         yield "127.0.0.1", port, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def closed_after(sock: socket.socket, limit: float):
