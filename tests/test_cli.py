@@ -82,3 +82,15 @@ def test_versions_lists_status_and_assumed_dates():
     assert "2021-04-01 (assumed) to open" in text and "effective_from is an assumption" in text
     assert f"sha256 {rows[0]['content_hash']} (frozen)" in text
     assert max(len(line) for line in text.splitlines()) <= 100
+
+
+def test_python_dash_m_runs_the_same_command(tmp_path):
+    """`python -m sc_policy` answers exactly as the installed `sc-policy` does, errors included."""
+    for args in (["explain", "2174", "--format", "json"], ["explain", "21"]):
+        module = subprocess.run([sys.executable, "-m", "sc_policy", *args], capture_output=True, text=True,
+                                cwd=tmp_path, timeout=120)
+        script = run(*args, cwd=tmp_path)
+        assert (module.returncode, module.stdout, module.stderr) == (script.returncode, script.stdout, script.stderr)
+    assert module.returncode == 2 and module.stderr.startswith("sc-policy: error: ")
+    usage = subprocess.run([sys.executable, "-m", "sc_policy", "--help"], capture_output=True, text=True, timeout=120)
+    assert usage.returncode == 0 and usage.stdout.startswith("Usage: sc-policy ")
