@@ -155,6 +155,10 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
     target = source.folder.parent / new_id
     if taken or os.path.lexists(target):
         raise _exists(tree, new_id, taken[0].rel if taken else tree.display(target))
+    loaded = tree.load(source)
+    modified = hash_findings(loaded.version) if loaded.version is not None else []
+    if modified:  # a new version starts from what was put in force, never from a changed copy of it
+        raise invalid_policy(modified, f"cannot make {new_id} from {from_id}")
     manifest_path = source.folder / "version.yaml"
     data = dict(load_document(manifest_path, f"{source.rel}/version.yaml").data)
     prev_from = _as_date(data.get("effective_from"))

@@ -191,6 +191,18 @@ def test_tampering_with_a_frozen_version_is_caught(tree_copy):
     assert errors(tree_copy) == []
 
 
+def test_new_version_refuses_a_frozen_version_changed_since_it_was_frozen(tree_copy):
+    """A new version starts from what was put in force, never from a changed copy of it."""
+    assert run("freeze", VERSION, "--policies", tree_copy).exit_code == 0
+    edit_clause(tree_copy, VERSION, "skill-level-limit", condition='noc_level in ["B", "C"]')
+    refused = run("new-version", VERSION, "phase-2", "--policies", tree_copy)
+    assert refused.exit_code == 2 and len(refused.output.strip().splitlines()) == 1
+    assert refused.output.startswith("sc-policy: error: ") and "hash-mismatch" in refused.output
+    assert not (tree_copy / POLICY / "phase-2").exists()
+    edit_clause(tree_copy, VERSION, "skill-level-limit", condition='noc_level in ["A", "B", "C"]')  # restored
+    assert run("new-version", VERSION, "phase-2", "--policies", tree_copy).exit_code == 0
+
+
 def test_freeze_refuses_a_changed_clause_with_the_same_version(tree_copy):
     make_phase_2(tree_copy)
     edit_clause(tree_copy, "phase-2", "phase-1-manufacturing", condition='(industry_prefixes & {"33"}).length > 0')
