@@ -278,3 +278,19 @@ def test_a_killed_run_leaves_the_earlier_output_and_no_partial_file(tmp_path):
     assert out.read_bytes() == earlier
     assert re.fullmatch(r"\.decisions\.csv\.[0-9a-f]{8}\.tmp", partial[0].name)
     assert _leftovers(tmp_path) == sorted([out.name, partial[0].name])
+
+
+@pytest.mark.parametrize("header, message", [
+    (b"noc,noc\n2174,2174\n", "the header names column 'noc' twice"),
+    (b"case\n1\n", "the input has no 'noc' column"),
+    (b"", "the input is empty"),
+])
+def test_a_header_that_cannot_be_used_names_the_input(tmp_path, header, message):
+    """One line naming the file (or stdin) the header is in, exit 2, and no output file."""
+    src = tmp_path / "caseload.csv"
+    src.write_bytes(header)
+    result = CliRunner().invoke(main, ["evaluate", str(src), "--output", str(tmp_path / "out.csv")])
+    assert result.exit_code == 2 and result.stderr.startswith(f"sc-policy: error: {src}: {message}")
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "out.csv").exists()
+    piped = evaluate([], header)
+    assert piped.exit_code == 2 and piped.stderr.startswith(f"sc-policy: error: stdin: {message}")

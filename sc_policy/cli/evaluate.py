@@ -11,6 +11,7 @@ from typing import Optional, TextIO
 import click
 
 from ..errors import InputError, ScPolicyError
+from ..source import Span
 from .base import NamedStream, parse_date, policies_option, version_options
 from .table import binary_stdout, no_cache_option, workspace
 
@@ -128,18 +129,23 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
             state["detach"] = True
         else:
             if input_path != "-" and os.path.exists(output) and os.path.samefile(input_path, output):
-                raise InputError(f"{output}: the output would overwrite the input")
+                raise InputError("the output would overwrite the input", Span(output))
             state["sink"] = NamedStream(named.open(), output)
         return state["sink"]
 
     size = _size(source)
     finished = False
     try:
-        if size >= PROGRESS_BYTES and sys.stderr.isatty():
-            with click.progressbar(length=size, label="evaluating", file=sys.stderr) as bar:
-                counts = batch.run(source, open_sink, bar.update)
-        else:
-            counts = batch.run(source, open_sink)
+        try:
+            if size >= PROGRESS_BYTES and sys.stderr.isatty():
+                with click.progressbar(length=size, label="evaluating", file=sys.stderr) as bar:
+                    counts = batch.run(source, open_sink, bar.update)
+            else:
+                counts = batch.run(source, open_sink)
+        except InputError as exc:  # a header that cannot be read: name the input it is in
+            if exc.span is None:
+                exc.span = Span("stdin" if input_path == "-" else input_path)
+            raise
         finished = True
     finally:
         try:
