@@ -30,7 +30,8 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
   folder can write a well-formed entry. What a frozen version decides is checked
   against the hashes its manifest records (:meth:`sc_policy.api.Workspace.open_ref`);
   a draft's entry is trusted as its owner's.
-* Writes are atomic: a temporary file in the cache folder, renamed over the entry.
+* Writes are atomic (:func:`sc_policy.writing.write_atomic`, readable by the owner alone): a
+  temporary file in the cache folder, renamed over the entry.
   A cache that cannot be written is skipped silently; the answer is the same.
 """
 
@@ -42,7 +43,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -52,6 +52,7 @@ from .loader import MAX_FILE_BYTES, MAX_SOURCE_BYTES, Document, file_kind, read_
 from .source import Span
 from .table import DecisionTable, table_from_dict, table_to_dict
 from .tree import version_from_documents
+from .writing import write_atomic
 
 __all__ = ["TableCache", "CachedVersion", "default_cache_dir", "encode", "decode", "FORMAT"]
 
@@ -269,14 +270,7 @@ class TableCache:
         target = self._path(key, label)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=self.directory)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(header.encode("ascii") + b"\n" + body)
-                os.replace(tmp, target)
-            except BaseException:
-                _unlink(Path(tmp))
-                raise
+            write_atomic(target, header.encode("ascii") + b"\n" + body, mode=0o600)  # the owner's alone
             mine = re.compile(re.escape(_safe(label)) + r"--[0-9a-f]{64}" + re.escape(_SUFFIX))
             for old in self.directory.iterdir():
                 if old != target and mine.fullmatch(old.name):
