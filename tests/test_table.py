@@ -113,6 +113,7 @@ def test_second_open_comes_from_the_cache_without_compiling(tree_copy, tmp_path)
     cache = TableCache(tmp_path / "cache")
     first = Workspace(tree_copy, cache=cache).open(VERSION)
     assert len(cache.entries()) == 1
+    assert cache.entries()[0].stat().st_mode & 0o777 == 0o600  # an entry is readable by its owner alone
     second = Workspace(tree_copy, cache=cache).open(VERSION)
     assert second.evaluator._compiled is None  # answered from the table, nothing compiled
     assert second.version == first.version and second.findings == first.findings
