@@ -44,7 +44,7 @@ def write(path: Path, rows) -> None:
 
 def caseloads(work: Path, rows: int, seed: int = 13) -> dict:
     """{name: (valid file, bad file, extra arguments, bad rows)}."""
-    from sc_policy.refdata import reference_data
+    from sc_policy.reference.statcan import reference_data
     rd = reference_data()
     rnd = random.Random(seed)
     nocs, naics = sorted(rd.noc2016), list(rd.naics2017_codes)

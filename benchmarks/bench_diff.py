@@ -31,14 +31,14 @@ from pathlib import Path
 
 import yaml
 
-from sc_policy.api import Workspace
-from sc_policy.compile import compile_version
-from sc_policy.diff import diff_versions
-from sc_policy.evaluate import Evaluator
-from sc_policy.refdata import reference_data
+from sc_policy.app.workspace import Workspace
+from sc_policy.engine.compile import compile_version
+from sc_policy.analysis.diff import diff_versions
+from sc_policy.engine.decide import Evaluator
+from sc_policy.reference.statcan import reference_data
 from sc_policy.resources import shipped_policies
-from sc_policy.tree import PolicyTree
-from sc_policy.versions import new_version
+from sc_policy.load.tree import PolicyTree
+from sc_policy.app.authoring import new_version
 
 POLICY, OLD, NEW = "second-career-fast-track", "phase-1", "phase-2"
 

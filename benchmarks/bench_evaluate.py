@@ -69,7 +69,7 @@ def sc_policy() -> list:
 
 
 def generate(path: Path, rows: int, seed: int = 8) -> None:
-    from sc_policy.refdata import reference_data
+    from sc_policy.reference.statcan import reference_data
     rd = reference_data()
     nocs = sorted(rd.noc2016)
     naics = list(rd.naics2017_codes)
@@ -107,9 +107,9 @@ def alternate(commands: dict, repeat: int) -> dict:
 
 def direct_per_row(sample_path: Path, sample: int) -> float:
     """CPU seconds per row of direct rule-engine evaluation (codes checked, every clause evaluated)."""
-    from sc_policy.api import Workspace
-    from sc_policy.errors import InputError
-    from sc_policy.inputs import parse_industry, parse_noc
+    from sc_policy.app.workspace import Workspace
+    from sc_policy.diagnostics import InputError
+    from sc_policy.reference.codes import parse_industry, parse_noc
     ws = Workspace(cache=False)
     ev = ws.open().evaluator
     with open(sample_path, newline="", encoding="utf-8") as f:

@@ -28,12 +28,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from sc_policy.api import Workspace
-from sc_policy.budget import ExpressionBudget
-from sc_policy.compile import compile_version
-from sc_policy.evaluate import Evaluator
+from sc_policy.app.workspace import Workspace
+from sc_policy.engine.budget import ExpressionBudget
+from sc_policy.engine.compile import compile_version
+from sc_policy.engine.decide import Evaluator
 from sc_policy.resources import shipped_policies
-from sc_policy.table import build_table
+from sc_policy.engine.table import build_table
 
 POLICY, VERSION = "second-career-fast-track", "phase-1"
 CLAUSE = f"{POLICY}/{VERSION}/clauses/occupation-listed.yaml"

@@ -66,8 +66,8 @@ def warm_explain(baseline: Path, runs: int) -> None:
 
 def in_process(repeat: int = 50) -> None:
     sys.path.insert(0, str(HERE))
-    from sc_policy.api import Workspace, _untrusted
-    from sc_policy.cache import TableCache
+    from sc_policy.app.workspace import Workspace, _untrusted
+    from sc_policy.app.cache import TableCache
     with tempfile.TemporaryDirectory() as tmp:
         cache = TableCache(tmp)
         Workspace(cache=cache).open()  # warm

@@ -36,9 +36,9 @@ from typing import Callable, Dict, List, Tuple
 
 import yaml
 
-from sc_policy.api import Workspace
-from sc_policy.check import check_tree
-from sc_policy.refdata import reference_data
+from sc_policy.app.workspace import Workspace
+from sc_policy.checks.check import check_tree
+from sc_policy.reference.statcan import reference_data
 from sc_policy.resources import shipped_policies
 
 POLICY, VERSION = "second-career-fast-track", "phase-1"

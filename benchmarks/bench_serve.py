@@ -37,7 +37,7 @@ import time
 import urllib.request
 from typing import List, Optional, Tuple
 
-from sc_policy.refdata import reference_data
+from sc_policy.reference.statcan import reference_data
 
 SERVE = [sys.executable, "-c", "from sc_policy.cli import main; main()"]
 REPEAT_INDUSTRIES = (None, "541514", "334511", "325410", "3254", "5112", "311")

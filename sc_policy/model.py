@@ -3,7 +3,7 @@
 Nothing here parses YAML or compiles expressions: :func:`build_version` turns
 documents that already passed their schema into a model, and the model is what
 every later stage (compile, evaluate, check, diff) reads. Each element keeps the
-:class:`~sc_policy.source.Span` of the entry it came from.
+:class:`~sc_policy.diagnostics.Span` of the entry it came from.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Dict, Mapping, Optional, Tuple
 
-from .loader import Document
-from .source import Span
+from sc_policy.load.yamlfile import Document
+from sc_policy.diagnostics import Span
 
 __all__ = [
     "Citation", "Occupation", "IndustryEntry", "Area", "Clause", "Resolution", "Assignment",

@@ -15,7 +15,7 @@ from typing import Callable
 import pytest
 from hypothesis import HealthCheck, settings
 
-from sc_policy.api import Workspace
+from sc_policy.app.workspace import Workspace
 from sc_policy.resources import shipped_policies
 
 VERSION = "phase-1"

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sc_policy.api import Workspace
-from sc_policy.cache import TableCache
+from sc_policy.app.workspace import Workspace
+from sc_policy.app.cache import TableCache
 from sc_policy.cli import main
-from sc_policy.errors import PolicyLoadError
-from sc_policy.loader import MAX_FILE_BYTES, MAX_SOURCE_BYTES, file_kind, read_regular
-from sc_policy.render import answer_json
+from sc_policy.diagnostics import PolicyLoadError
+from sc_policy.load.yamlfile import MAX_FILE_BYTES, MAX_SOURCE_BYTES, file_kind, read_regular
+from sc_policy.present.render import answer_json
 
 from conftest import POLICY, VERSION, version_dir
 

@@ -11,11 +11,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from sc_policy.api import Workspace
-from sc_policy.check import CHECKS, check_tree
+from sc_policy.app.workspace import Workspace
+from sc_policy.checks.check import CHECKS, check_tree
 from sc_policy.cli import main
-from sc_policy.errors import PolicyInvalidError
-from sc_policy.loader import load_document
+from sc_policy.diagnostics import PolicyInvalidError
+from sc_policy.load.yamlfile import load_document
 from sc_policy.resources import shipped_policies
 
 from conftest import POLICY, VERSION, version_dir

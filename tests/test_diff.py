@@ -14,13 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sc_policy.cli import main
-from sc_policy.compile import compile_version
-from sc_policy.diff import diff_versions, impact
-from sc_policy.evaluate import Evaluator
-from sc_policy.refdata import reference_data, skill_level
+from sc_policy.engine.compile import compile_version
+from sc_policy.analysis.diff import diff_versions, impact
+from sc_policy.engine.decide import Evaluator
+from sc_policy.reference.statcan import reference_data, skill_level
 from sc_policy.resources import shipped_policies
-from sc_policy.tree import PolicyTree
-from sc_policy.versions import new_version
+from sc_policy.load.tree import PolicyTree
+from sc_policy.app.authoring import new_version
 
 from conftest import POLICY, VERSION
 
@@ -114,7 +114,7 @@ def test_diff_names_changes_and_exact_impact(tree_copy):
     assert {r["noc"] for r in consulting} >= {"2174", "2175", "2241", "2281"}
     assert all(r["change"] == "now_eligible" and r["after"] == ["ict"] for r in consulting)
     # Every row agrees with `explain` under each version.
-    from sc_policy.api import Workspace
+    from sc_policy.app.workspace import Workspace
     ws = Workspace(tree_copy)
     for (noc, industry), row in rows.items():
         for version, key in ((VERSION, "before"), ("phase-2", "after")):

@@ -228,7 +228,7 @@ def test_output_file_is_put_in_place_only_when_the_batch_finishes(tmp_path, monk
     result = CliRunner().invoke(main, ["evaluate", str(src), "--output", str(out)])
     assert result.exit_code == 2 and out.read_bytes() == b"earlier,complete\n"
 
-    from sc_policy.batch import CsvBatch
+    from sc_policy.app.caseload import CsvBatch
 
     def fail_midway(self, reader, header, where, extra, sink):
         sink.write("noc,eligible\n2174,true\n" * 5000)

@@ -2,7 +2,7 @@
 empty), whatever the bytes, quotes and line ends.
 
 The expected rows come from a reference reader written here, character by character, from the
-rules in the README (and :mod:`sc_policy.csvrows`); the output is parsed back with the csv
+rules in the README (and :mod:`sc_policy.app.csvrows`); the output is parsed back with the csv
 module (or json) and compared with it row for row.
 """
 
@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sc_policy.cli import main
-from sc_policy.csvrows import LINE_LIMIT, Broken, CsvRows
-from sc_policy.errors import InputError
+from sc_policy.app.csvrows import LINE_LIMIT, Broken, CsvRows
+from sc_policy.diagnostics import InputError
 
 BOM = b"\xef\xbb\xbf"
 
@@ -354,7 +354,7 @@ class Counting:
 def test_stray_quotes_on_every_line_are_read_in_linear_time(monkeypatch, line):
     """Every line opens a quoted field that could run on: the reader scans each character a bounded
     number of times (a row refused at the limit must not be scanned again from each of its lines)."""
-    from sc_policy import csvrows
+    from sc_policy.app import csvrows
     counting = {name: Counting(getattr(csvrows, name)) for name in ("_QUOTED", "_UNQUOTED")}
     for name, pattern in counting.items():
         monkeypatch.setattr(csvrows, name, pattern)

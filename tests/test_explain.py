@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from sc_policy.api import Workspace
-from sc_policy.errors import InputError
-from sc_policy.render import answer_json, answer_to_dict
+from sc_policy.app.workspace import Workspace
+from sc_policy.diagnostics import InputError
+from sc_policy.present.render import answer_json, answer_to_dict
 
 from conftest import VERSION, version_dir
 
@@ -161,7 +161,7 @@ def test_reasons_cite_the_line_that_lists_the_occupation(ws):
 
 
 def test_indeterminate_text_ends_its_sentence_once(ws, opened):
-    from sc_policy.render import answer_text
+    from sc_policy.present.render import answer_text
     answer = ws.explain("21233", noc_version="2021", version=VERSION)
     assert answer.verdict == "indeterminate"
     text = " ".join(answer_text(answer, opened.version).split())

@@ -22,16 +22,16 @@ import pytest
 import rule_engine
 from click.testing import CliRunner
 
-from sc_policy.api import Workspace
-from sc_policy.bounds import (MAX_EXPRESSION_CHARS, MAX_OPERATORS, MAX_REPEAT, MAX_SUBJECT_CHARS, classify_builtins,
+from sc_policy.app.workspace import Workspace
+from sc_policy.engine.bounds import (MAX_EXPRESSION_CHARS, MAX_OPERATORS, MAX_REPEAT, MAX_SUBJECT_CHARS, classify_builtins,
                               nondeterministic_builtins, regex_problem, screen)
-from sc_policy.budget import ExpressionBudget
+from sc_policy.engine.budget import ExpressionBudget
 from sc_policy.cli import main
-from sc_policy.compile import _compile, compile_version
-from sc_policy.errors import Finding, PolicyInvalidError, ScPolicyError
-from sc_policy.evaluate import Evaluator
-from sc_policy.source import Span
-from sc_policy.table import build_table
+from sc_policy.engine.compile import _compile, compile_version
+from sc_policy.diagnostics import Finding, PolicyInvalidError, ScPolicyError
+from sc_policy.engine.decide import Evaluator
+from sc_policy.diagnostics import Span
+from sc_policy.engine.table import build_table
 
 from conftest import POLICY, VERSION, version_dir
 

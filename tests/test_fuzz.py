@@ -31,19 +31,19 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sc_policy.bounds import nondeterministic_builtins
-from sc_policy.budget import ExpressionBudget
+from sc_policy.engine.bounds import nondeterministic_builtins
+from sc_policy.engine.budget import ExpressionBudget
 from sc_policy.cli import main
-from sc_policy.compile import compile_clause, compile_version
-from sc_policy.errors import Finding, PolicyInvalidError, PolicyLoadError
-from sc_policy.evaluate import Evaluator
-from sc_policy.facts import area_facts, industry_facts, occupation_facts
-from sc_policy.refdata import reference_data
-from sc_policy.loader import parse_document
+from sc_policy.engine.compile import compile_clause, compile_version
+from sc_policy.diagnostics import Finding, PolicyInvalidError, PolicyLoadError
+from sc_policy.engine.decide import Evaluator
+from sc_policy.engine.facts import area_facts, industry_facts, occupation_facts
+from sc_policy.reference.statcan import reference_data
+from sc_policy.load.yamlfile import parse_document
 from sc_policy.model import build_area, build_clause, build_manifest, build_resolutions, build_tests
 from sc_policy.resources import shipped_policies
-from sc_policy.schema import FILE_KINDS, schema_for, validate
-from sc_policy.tree import PolicyTree
+from sc_policy.load.schema import FILE_KINDS, schema_for, validate
+from sc_policy.load.tree import PolicyTree
 
 from conftest import POLICY, VERSION
 

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from sc_policy.cli import main
-from sc_policy.loader import MAX_FILE_BYTES
-from sc_policy.tree import PolicyTree
+from sc_policy.load.yamlfile import MAX_FILE_BYTES
+from sc_policy.load.tree import PolicyTree
 
 from conftest import POLICY, VERSION, version_dir
 

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
 from sc_policy.cli import main
-from sc_policy.loader import load_document
-from sc_policy.refdata import SKILL_LEVELS
+from sc_policy.load.yamlfile import load_document
+from sc_policy.reference.statcan import SKILL_LEVELS
 from sc_policy.resources import shipped_policies
 
 from conftest import POLICY, VERSION, version_dir

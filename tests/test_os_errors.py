@@ -151,7 +151,7 @@ def test_a_draft_that_cannot_be_written_is_one_line(tree_copy, monkeypatch):
     def no_space(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("sc_policy.versions.os.fsync", no_space)
+    monkeypatch.setattr("sc_policy.app.authoring.os.fsync", no_space)
     line = assert_one_line(cli("new-version", VERSION, "phase-2", "--policies", str(tree_copy)),
                            "No space left on device")
     assert "/version.yaml: " in line and line.endswith("No space left on device")  # the file it was writing

@@ -14,9 +14,9 @@ from collections import Counter
 import pytest
 from hypothesis import assume, given, strategies as st
 
-from sc_policy.errors import InputError
-from sc_policy.refdata import reference_data, skill_level
-from sc_policy.render import answer_json, answer_text
+from sc_policy.diagnostics import InputError
+from sc_policy.reference.statcan import reference_data, skill_level
+from sc_policy.present.render import answer_json, answer_text
 
 REF = reference_data()
 UNIT_GROUPS = sorted(REF.noc2016)

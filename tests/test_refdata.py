@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from sc_policy.refdata import ReferenceData, skill_level
+from sc_policy.reference.statcan import ReferenceData, skill_level
 from sc_policy.resources import refdata_dir
 
 from conftest import VERSION
@@ -132,8 +132,8 @@ def test_nearest_noc_codes_are_the_minor_group_else_the_numerically_closest(ref)
 @pytest.mark.parametrize("version", ["2016", "2021"])
 def test_a_batch_refusal_reads_as_the_error_explain_shows(ref, version):
     """noc_candidates and industry_refusal give the very line of parse_noc's and parse_industry's errors."""
-    from sc_policy.errors import InputError
-    from sc_policy.inputs import industry_refusal, noc_candidates, parse_industry, parse_noc
+    from sc_policy.diagnostics import InputError
+    from sc_policy.reference.codes import industry_refusal, noc_candidates, parse_industry, parse_noc
     texts = [f"{i:04d}" for i in range(0, 10_000, 7)] + [f"{i:05d}" for i in range(0, 100_000, 97)]
     texts += ["", " 2174 ", "21A4", "2  1", "\t5132\n", "541510", "5132", "31-33", "٢١٧٤", "x" * 3, "1", "99999"]
     for text in texts:

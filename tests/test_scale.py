@@ -1,7 +1,7 @@
 """Costs grow with the input, not faster, without changing a single answer.
 
 The decision table evaluates a clause once per *relevant* value of the facts it reads
-(:mod:`sc_policy.relevance`); the property below checks the one thing that makes this
+(:mod:`sc_policy.engine.relevance`); the property below checks the one thing that makes this
 correct: two inputs with the same key always get the same outcome, for expressions of
 every shape, reducible or not. Timings are the benchmark's (benchmarks/bench_scale.py),
 not the tests'.
@@ -17,17 +17,17 @@ from click.testing import CliRunner
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sc_policy.api import Workspace
+from sc_policy.app.workspace import Workspace
 from sc_policy.cli import main
-from sc_policy.compile import compile_clause
-from sc_policy.errors import PolicyInvalidError
-from sc_policy.evaluate import Evaluator
-from sc_policy.facts import area_facts, industry_facts, occupation_facts
+from sc_policy.engine.compile import compile_clause
+from sc_policy.diagnostics import PolicyInvalidError
+from sc_policy.engine.decide import Evaluator
+from sc_policy.engine.facts import area_facts, industry_facts, occupation_facts
 from sc_policy.model import Clause
-from sc_policy.refdata import reference_data
-from sc_policy.relevance import KeyedClause, frozen_facts, relevance
-from sc_policy.schema import MAX_FINDINGS
-from sc_policy.source import Span
+from sc_policy.reference.statcan import reference_data
+from sc_policy.engine.relevance import KeyedClause, frozen_facts, relevance
+from sc_policy.load.schema import MAX_FINDINGS
+from sc_policy.diagnostics import Span
 
 from conftest import VERSION, version_dir
 

@@ -27,10 +27,10 @@ with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx (which sc
     from starlette.testclient import TestClient  # noqa: E402
 
 from conftest import serving  # noqa: E402
-from sc_policy.api import Workspace  # noqa: E402
+from sc_policy.app.workspace import Workspace  # noqa: E402
 from sc_policy.cli import main  # noqa: E402
-from sc_policy.errors import PolicyInvalidError  # noqa: E402
-from sc_policy.service import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, create_app,  # noqa: E402
+from sc_policy.diagnostics import PolicyInvalidError  # noqa: E402
+from sc_policy.http.app import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, create_app,  # noqa: E402
                                openapi_document)
 
 from conftest import VERSION, version_dir  # noqa: E402
@@ -298,7 +298,7 @@ def test_versions_are_the_cli_json(client):
 
 
 def test_versions_show_each_frozen_versions_integrity(client):
-    from sc_policy.table import decisions_hash
+    from sc_policy.engine.table import decisions_hash
     [row] = client.get("/v1/versions").json()
     assert row["frozen"] is True and row["integrity"] == "intact" and row["sha256"] == row["content_hash"]
     assert row["table_sha256"] == decisions_hash(APP.state.service.opened[VERSION].table)

@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sc_policy.api import Workspace
-from sc_policy.cache import TableCache, decode, encode
+from sc_policy.app.workspace import Workspace
+from sc_policy.app.cache import TableCache, decode, encode
 from sc_policy.cli import main
-from sc_policy.refdata import reference_data
-from sc_policy.render import answer_json
+from sc_policy.reference.statcan import reference_data
+from sc_policy.present.render import answer_json
 
 from conftest import POLICY, VERSION, version_dir
 
@@ -57,7 +57,7 @@ def test_table_agrees_with_direct_evaluation_for_sampled_industries(opened, indu
 @given(noc=st.sampled_from(NOCS), industry=st.sampled_from(NAICS), noc2021=st.sampled_from(
     sorted(reference_data().concordance)))
 def test_table_agrees_on_text_and_noc_2021_answers(ws, opened, noc, industry, noc2021):
-    from sc_policy.render import answer_text
+    from sc_policy.present.render import answer_text
     ev = opened.evaluator
     for args in ((noc, industry, "2016"), (noc2021, industry, "2021")):
         table, direct = ev.answer(*args), ev.answer(*args, direct=True)
@@ -262,7 +262,7 @@ def test_table_command_errors_are_one_line_exit_2(args, needle):
 # -- a frozen version commits to its decisions ---------------------------------------------------
 
 def test_decisions_hash_depends_on_the_decisions_only(opened):
-    from sc_policy.table import DecisionTable, TableClass, TableColumn, decisions_hash, table_from_dict, table_to_dict
+    from sc_policy.engine.table import DecisionTable, TableClass, TableColumn, decisions_hash, table_from_dict, table_to_dict
     t = opened.table
     digest = decisions_hash(t)
     assert digest == opened.version.manifest.table_sha256  # the shipped version records it
@@ -308,7 +308,7 @@ def _forge_entry(cache, mutate):
     data = json.loads(body)
     mutate(data)
     # ... and keeps the entry consistent with itself: its table names the hash its documents have.
-    from sc_policy.tree import content_hash
+    from sc_policy.load.tree import content_hash
     data["table"]["version_hash"] = content_hash(tuple(decode(data["documents"])), f"{POLICY}/{VERSION}")
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     header = json.loads(head)
@@ -409,7 +409,7 @@ def test_a_forged_entry_changes_no_command_and_each_says_so(shipped_copy, tmp_pa
 def test_a_version_whose_files_now_decide_otherwise_is_refused(shipped_copy):
     """Files unchanged but decisions different from those frozen (as another sc-policy or reference data
     would make them): recorded hash and files disagree, and no answer is given."""
-    from sc_policy.versions import set_manifest_fields
+    from sc_policy.app.authoring import set_manifest_fields
     manifest = version_dir(shipped_copy) / "version.yaml"
     manifest.write_text(set_manifest_fields(manifest.read_text(encoding="utf-8"), {"table_sha256": "0" * 64}),
                         encoding="utf-8")
@@ -437,7 +437,7 @@ def test_a_version_frozen_without_a_decisions_hash_is_decided_from_its_files(shi
     assert missing["severity"] == "warning" and "sc-policy freeze phase-1" in missing["message"]
     result = CliRunner().invoke(main, ["freeze", VERSION, "--policies", str(shipped_copy)])
     assert result.exit_code == 0 and "already frozen" in result.output and "table_sha256" in result.output
-    from sc_policy.table import decisions_hash
+    from sc_policy.engine.table import decisions_hash
     assert manifest.read_text(encoding="utf-8") == "".join(lines)  # as shipped: one line added back
     reopened = Workspace(shipped_copy, cache=cache).open(VERSION)
     assert reopened.version.manifest.table_sha256 == decisions_hash(opened.table)

@@ -21,12 +21,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from sc_policy.check import check_tree
+from sc_policy.checks.check import check_tree
 from sc_policy.cli import main
-from sc_policy.lifecycle import lifecycle_findings
-from sc_policy.tree import PolicyTree
-from sc_policy.versions import new_version
-from sc_policy.writing import JOURNAL_NAME, LOCK_NAME, changing
+from sc_policy.checks.lifecycle import lifecycle_findings
+from sc_policy.load.tree import PolicyTree
+from sc_policy.app.authoring import new_version
+from sc_policy.app.writing import JOURNAL_NAME, LOCK_NAME, changing
 
 from conftest import POLICY, VERSION
 
@@ -225,7 +225,7 @@ def guard(name):
         return real[name](*args, **kw)
     return call
 os.replace, os.unlink = guard("replace"), guard("unlink")
-from sc_policy.writing import changing, replace_together
+from sc_policy.app.writing import changing, replace_together
 with changing(root):
     if not recover_only:
         files = [root / "p" / name / "version.yaml" for name in ("a", "b")]

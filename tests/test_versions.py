@@ -12,11 +12,11 @@ import yaml
 from click.testing import CliRunner
 
 from sc_policy.cli import main
-from sc_policy.lifecycle import lifecycle_findings
-from sc_policy.loader import parse_document
-from sc_policy.tree import PolicyTree, select_version
-from sc_policy import versions as versions_module
-from sc_policy.versions import set_manifest_fields, write_atomic
+from sc_policy.checks.lifecycle import lifecycle_findings
+from sc_policy.load.yamlfile import parse_document
+from sc_policy.load.tree import PolicyTree, select_version
+from sc_policy.app import authoring as versions_module
+from sc_policy.app.authoring import set_manifest_fields, write_atomic
 
 from conftest import POLICY, VERSION
 
@@ -297,8 +297,8 @@ def test_the_shipped_version_is_frozen_and_tampering_with_it_is_caught(shipped_c
 # -- a frozen version commits to its decisions; integrity is visible -----------------------------------------
 
 def test_freeze_records_the_hash_of_the_decisions_outside_the_content_hash(tree_copy):
-    from sc_policy.api import Workspace
-    from sc_policy.table import decisions_hash
+    from sc_policy.app.workspace import Workspace
+    from sc_policy.engine.table import decisions_hash
     before = loaded(tree_copy, VERSION).version.content_hash
     result = run("freeze", VERSION, "--policies", tree_copy)
     assert result.exit_code == 0, result.output
@@ -309,8 +309,8 @@ def test_freeze_records_the_hash_of_the_decisions_outside_the_content_hash(tree_
 
 
 def test_the_shipped_version_records_the_hash_of_its_decisions(shipped_copy):
-    from sc_policy.api import Workspace
-    from sc_policy.table import decisions_hash
+    from sc_policy.app.workspace import Workspace
+    from sc_policy.engine.table import decisions_hash
     m = loaded(shipped_copy, VERSION).version.manifest
     assert m.table_sha256 == decisions_hash(Workspace(shipped_copy, cache=False).open(VERSION).table)
     assert [f.check for f in lifecycle_findings(PolicyTree(shipped_copy).load_all())] == []  # no warning either

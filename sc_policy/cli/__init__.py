@@ -1,4 +1,4 @@
-"""The ``sc-policy`` command line (the only click user), a thin layer over :mod:`sc_policy.api`.
+"""The ``sc-policy`` command line (the only click user), a thin layer over :mod:`sc_policy.app.workspace`.
 
 Each command lives in its own module of this package and is imported only when it
 runs (see :class:`~sc_policy.cli.base.Group`), so that `sc-policy explain` does not
@@ -9,6 +9,6 @@ status, never a traceback.
 
 from __future__ import annotations
 
-from .base import main  # noqa: F401  (the console-script entry point)
+from sc_policy.cli.base import main  # noqa: F401  (the console-script entry point)
 
 __all__ = ["main"]

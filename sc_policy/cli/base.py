@@ -19,8 +19,8 @@ from typing import Optional
 
 import click
 
-from ..errors import ScPolicyError
-from ..source import visible
+from sc_policy.diagnostics import ScPolicyError
+from sc_policy.diagnostics import visible
 
 __all__ = ["main", "policies_option", "format_option", "version_options", "fail", "warn", "parse_date", "Group",
            "NamedStream", "os_error_message"]
@@ -28,11 +28,11 @@ __all__ = ["main", "policies_option", "format_option", "version_options", "fail"
 
 COMMANDS = {
     "explain": "explain:explain",
-    "versions": "explain:versions",
+    "versions": "versions:versions",
     "check": "check:check",
     "test": "test:test_command",
-    "new-version": "versions:new_version",
-    "freeze": "versions:freeze",
+    "new-version": "new_version:new_version",
+    "freeze": "freeze:freeze",
     "diff": "diff:diff",
     "evaluate": "evaluate:evaluate",
     "table": "table:table",

@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from ..check import check_tree, has_errors
-from ..render import dumps
-from .base import format_option, policies_option
+from sc_policy.checks.check import check_tree, has_errors
+from sc_policy.present.render import dumps
+from sc_policy.cli.base import format_option, policies_option
 
 
 @click.command()

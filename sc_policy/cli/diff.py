@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ..api import Workspace
-from ..diff import diff_versions
-from ..diff_render import diff_json, diff_markdown, diff_text
-from ..errors import ScPolicyError, UnknownVersionError
-from .base import format_option, parse_date, policies_option, warn
+from sc_policy.app.workspace import Workspace
+from sc_policy.analysis.diff import diff_versions
+from sc_policy.present.diff import diff_json, diff_markdown, diff_text
+from sc_policy.diagnostics import ScPolicyError, UnknownVersionError
+from sc_policy.cli.base import format_option, parse_date, policies_option, warn
 
 
 def _open(ws: Workspace, name: str):

@@ -1,4 +1,4 @@
-"""``sc-policy evaluate``: decide a caseload CSV, one output row per input row (see :mod:`sc_policy.batch`)."""
+"""``sc-policy evaluate``: decide a caseload CSV, one output row per input row (see :mod:`sc_policy.app.caseload`)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Optional, TextIO
 
 import click
 
-from ..errors import InputError, ScPolicyError
-from ..source import Span
-from .base import NamedStream, parse_date, policies_option, version_options
-from .table import binary_stdout, no_cache_option, workspace
+from sc_policy.diagnostics import InputError, ScPolicyError
+from sc_policy.diagnostics import Span
+from sc_policy.cli.base import NamedStream, parse_date, policies_option, version_options
+from sc_policy.cli.table import binary_stdout, no_cache_option, workspace
 
 PROGRESS_BYTES = 8 << 20
 """Inputs larger than this (about 150,000 rows) show a progress bar, when stderr is a terminal."""
@@ -111,7 +111,7 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
     verdict, candidates for NOC 2021 codes). Exit 0 when every row was decided, 1 when some rows
     have errors, 2 when the input cannot be read.
     """
-    from ..batch import CsvBatch, VersionChooser, text_sink  # imported by this command alone
+    from sc_policy.app.caseload import CsvBatch, VersionChooser, text_sink  # imported by this command alone
     if sum(x is not None for x in (version, on, date_column)) > 1:
         raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
     ws = workspace(policies, no_cache)

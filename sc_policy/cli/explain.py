@@ -1,15 +1,13 @@
-"""``sc-policy explain`` and ``sc-policy versions``."""
+"""``sc-policy explain``: is training for one occupation in scope, and why."""
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from ..api import Workspace
-from ..errors import ScPolicyError
-from ..render import answer_json, answer_text, dumps, versions_text
-from .base import format_option, parse_date, policies_option, version_options, warn
+from sc_policy.app.workspace import Workspace
+from sc_policy.diagnostics import ScPolicyError
+from sc_policy.present.render import answer_json, answer_text
+from sc_policy.cli.base import format_option, parse_date, policies_option, version_options, warn
 
 
 @click.command()
@@ -32,23 +30,3 @@ def explain(noc, industry, noc_version, version, on, fmt, policies):
     else:
         click.echo(answer_text(answer, opened.version, ws.refdata), nl=False)
 
-
-@click.command()
-@format_option("text", "json")
-@policies_option
-def versions(fmt, policies):
-    """List the policy versions with their status, effective dates and hashes.
-
-    A frozen version whose content no longer has the hash recorded when it was frozen
-    is marked MODIFIED (JSON: "integrity": "modified"); the exit status is then 1.
-    """
-    rows = Workspace(policies).versions()
-    if fmt == "json":
-        click.echo(dumps(rows), nl=False)
-    else:
-        click.echo(versions_text(rows), nl=False)
-    modified = [r["id"] for r in rows if r.get("integrity") == "modified"]
-    if modified:
-        click.echo(f"sc-policy: {len(modified)} frozen version(s) modified since frozen: {', '.join(modified)} "
-                   f"(restore their files; `sc-policy check` names the change)", err=True)
-        sys.exit(1)

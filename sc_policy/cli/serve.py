@@ -8,9 +8,9 @@ import socket
 
 import click
 
-from ..api import Workspace
-from ..errors import PolicyInvalidError, ScPolicyError, integrity_first
-from .base import policies_option, warn
+from sc_policy.app.workspace import Workspace
+from sc_policy.diagnostics import PolicyInvalidError, ScPolicyError, integrity_first
+from sc_policy.cli.base import policies_option, warn
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -47,8 +47,8 @@ def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, 
     """
     try:
         import uvicorn
-        from ..http_limits import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
-        from ..service import create_app
+        from sc_policy.http.limits import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
+        from sc_policy.http.app import create_app
     except ImportError as exc:
         raise ScPolicyError(f"the service needs Starlette, uvicorn and httptools ({exc.name} is missing)",
                             hint='pip install "sc-policy[serve]"', code="missing-dependency") from None
@@ -72,4 +72,4 @@ def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, 
     else:
         # Worker processes build their own app from the same tree, named through the environment.
         os.environ["SC_POLICY_PATH"] = str(workspace.root)
-        uvicorn.run("sc_policy.service:create_app_from_environment", factory=True, workers=workers, **settings)
+        uvicorn.run("sc_policy.http.app:create_app_from_environment", factory=True, workers=workers, **settings)

@@ -8,9 +8,9 @@ import sys
 
 import click
 
-from ..api import Workspace
-from ..errors import ScPolicyError
-from .base import parse_date, policies_option, version_options, warn
+from sc_policy.app.workspace import Workspace
+from sc_policy.diagnostics import ScPolicyError
+from sc_policy.cli.base import parse_date, policies_option, version_options, warn
 
 __all__ = ["no_cache_option", "TABLE_COLUMNS", "CLASS_COLUMNS"]
 
@@ -49,7 +49,7 @@ def table(version, on, fmt, classes, no_cache, policies):
     """
     if version and on:
         raise ScPolicyError("give --version or --on, not both", code="bad-input")
-    from ..batch import text_sink  # only this command needs it
+    from sc_policy.app.caseload import text_sink  # only this command needs it
     ws = workspace(policies, no_cache)
     opened = ws.open(version, parse_date(on))
     t = opened.table

@@ -7,10 +7,10 @@ from typing import List
 
 import click
 
-from ..api import Workspace
-from ..render import dumps
-from ..testcases import OUTCOMES, VersionReport, report
-from .base import format_option, policies_option, warn
+from sc_policy.app.workspace import Workspace
+from sc_policy.present.render import dumps
+from sc_policy.analysis.testcases import OUTCOMES, VersionReport, report
+from sc_policy.cli.base import format_option, policies_option, warn
 
 _HEAD = {"pass": "pass", "fail": "fail", "not_applicable": "n/a"}
 

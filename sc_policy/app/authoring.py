@@ -1,0 +1,389 @@
+"""Make a new draft version from an existing one, and freeze a version once the analyst is done.
+
+Both change files that auditors rely on. Both hold the policy tree's lock while
+they run, so two analysts never decide from the same state, and both write
+atomically (:mod:`sc_policy.app.writing`): every file goes to a temporary file beside
+it and is renamed over the old one, a new version folder is assembled under a
+hidden name and renamed into place, and the manifests ``freeze`` changes are
+replaced together through a journal, so a crash never leaves half a manifest,
+half a version, or one manifest changed without the other.
+
+``freeze`` records the content hash (:func:`sc_policy.load.tree.content_hash`) and the
+hash of the version's decisions (:func:`sc_policy.engine.table.decisions_hash`, of the
+table built from the files, never from the cache) in the manifest, sets the status
+to ``in-force``, and closes the period of the version
+it supersedes (``effective_to`` the day before, status ``superseded``); those
+fields are outside the hash, which is what lets a frozen version's life go on
+without changing its content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import re
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import yaml
+
+from sc_policy.checks.check import check_version
+from sc_policy.engine.compile import compile_version
+from sc_policy.diagnostics import Finding, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
+from sc_policy.engine.decide import Evaluator
+from sc_policy.checks.lifecycle import hash_findings, lifecycle_findings, table_findings
+from sc_policy.load.yamlfile import MAX_FILE_BYTES, load_document, parse_document
+from sc_policy.model import Version
+from sc_policy.diagnostics import Span
+from sc_policy.engine.table import build_table, decisions_hash
+from sc_policy.analysis.testcases import run_cases
+from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, select_version
+from sc_policy.app.writing import STAGING_PREFIX, Notice, changing, fsync_dir, replace_together, write_atomic
+
+__all__ = ["new_version", "freeze", "FreezeResult", "write_atomic", "set_manifest_fields", "require_safe_id",
+           "ID_PATTERN"]
+
+ID_MAX_LENGTH = 64
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,%d}" % (ID_MAX_LENGTH - 1))
+"""A version id (use with ``fullmatch``), as schemas/manifest.yaml requires: it names a folder, so only
+lower-case letters, digits, '.', '_' and '-' (no '/', no newline, no upper case, which folds together on
+some file systems), starting with a letter or digit (no '.', '..' or hidden names), at most 64 long."""
+_ONE_DAY = dt.timedelta(days=1)
+_MANIFEST_ORDER = ("id", "policy", "title", "status", "effective_from", "effective_to", "supersedes",
+                   "assumptions", "source_document", "sha256", "table_sha256")
+
+
+def _yaml_line(key: str, value) -> str:
+    return yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, width=10_000).rstrip("\n")
+
+
+def _dump_manifest(data: Dict, header: str) -> str:
+    ordered = {k: data[k] for k in _MANIFEST_ORDER if k in data}
+    ordered.update({k: v for k, v in data.items() if k not in ordered})
+    body = yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=96, default_flow_style=False)
+    return header + body
+
+
+def set_manifest_fields(text: str, updates: Dict[str, object], path: str = "version.yaml") -> str:
+    """The manifest ``text`` with top-level scalar fields set (value) or removed (None).
+
+    Edits only the lines of those fields, so the analyst's comments and layout
+    stay; the result is parsed back and compared with the intended data, and if
+    an unusual layout defeats the line edit the manifest is written out whole.
+    """
+    original = parse_document(text.encode("utf-8"), path).data
+    expected = dict(original)
+    for key, value in updates.items():
+        if value is None:
+            expected.pop(key, None)
+        else:
+            expected[key] = value
+    lines = text.splitlines()
+
+    def block(key: str) -> Optional[Tuple[int, int]]:
+        for i, line in enumerate(lines):
+            if re.match(rf"^{re.escape(key)}\s*:", line):
+                end = i + 1
+                while end < len(lines) and lines[end].startswith((" ", "\t")):
+                    end += 1
+                return i, end
+        return None
+
+    for key, value in updates.items():
+        found = block(key)
+        if value is None:
+            if found:
+                del lines[found[0]:found[1]]
+            continue
+        new_line = _yaml_line(key, value)
+        if found:
+            lines[found[0]:found[1]] = [new_line]
+            continue
+        anchor = block("effective_from") if key == "effective_to" else None
+        if anchor:
+            lines.insert(anchor[1], new_line)
+        else:
+            lines.append(new_line)
+    result = "\n".join(lines) + "\n"
+    try:
+        ok = parse_document(result.encode("utf-8"), path).data == expected
+    except ScPolicyError:
+        ok = False
+    if not ok:
+        result = _dump_manifest(expected, "")
+    return result
+
+
+# -- new-version -------------------------------------------------------------------------------------------
+
+def require_safe_id(new_id: str) -> None:
+    """Refuse a version id that is not safe as a folder name (see :data:`ID_PATTERN`)."""
+    if not isinstance(new_id, str) or not ID_PATTERN.fullmatch(new_id):
+        shown = new_id if isinstance(new_id, str) and len(new_id) <= 80 else f"{str(new_id)[:80]}..."
+        raise InputError(f"new version id {shown!r} must be 1 to {ID_MAX_LENGTH} lower-case letters, digits, "
+                         f"'.', '_' and '-', starting with a letter or digit", code="bad-input")
+
+
+def _day_after(day: Optional[dt.date]) -> Optional[dt.date]:
+    """The next day; None for no day or for the last day of the calendar (9999-12-31)."""
+    return day + _ONE_DAY if day is not None and day < dt.date.max else None
+
+
+def new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Optional[dt.date] = None,
+                title: Optional[str] = None, today: Optional[dt.date] = None,
+                notice: Notice = None) -> Tuple[VersionRef, Dict]:
+    """Copy version ``from_id`` to a new draft ``new_id`` of the same policy; return its ref and manifest data.
+
+    Runs under the policy tree's lock (:func:`sc_policy.app.writing.changing`); ``notice``
+    is told when an interrupted command's change is finished first.
+    """
+    require_safe_id(new_id)
+    select_version(tree, from_id)  # an unknown version is refused before anything is locked
+    with changing(tree.root, notice):
+        return _new_version(tree, from_id, new_id, effective_from, title, today)
+
+
+def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Optional[dt.date],
+                 title: Optional[str], today: Optional[dt.date]) -> Tuple[VersionRef, Dict]:
+    source = select_version(tree, from_id)
+    taken = [r for r in tree.refs() if r.id == new_id]
+    target = source.folder.parent / new_id
+    if taken or os.path.lexists(target):
+        raise _exists(tree, new_id, taken[0].rel if taken else tree.display(target))
+    loaded = tree.load(source)
+    modified = hash_findings(loaded.version) if loaded.version is not None else []
+    if modified:  # a new version starts from what was put in force, never from a changed copy of it
+        raise invalid_policy(modified, f"cannot make {new_id} from {from_id}")
+    manifest_path = source.folder / "version.yaml"
+    data = dict(load_document(manifest_path, f"{source.rel}/version.yaml").data)
+    prev_from = _as_date(data.get("effective_from"))
+    prev_to = _as_date(data.get("effective_to"))
+    if prev_to == dt.date.max:
+        prev_to = None  # an end on the calendar's last day is an open end
+    assumptions = {}
+    if effective_from is None:
+        if prev_to is not None:
+            effective_from = prev_to + _ONE_DAY
+        else:
+            after_start = _day_after(prev_from) if prev_from is not None else dt.date.min
+            if after_start is None:
+                raise InputError(f"{from_id} starts on {prev_from.isoformat()}, the last day of the calendar: "
+                                 f"no version can start after it", Span(f"{source.rel}/version.yaml"),
+                                 code="bad-input")
+            effective_from = max(today or dt.date.today(), after_start)
+        assumptions["effective_from"] = (
+            f"Set by `sc-policy new-version` when the draft was made from {from_id}, because no date was "
+            f"given; replace it with the date the ministry states.")
+    elif prev_from is not None and effective_from <= prev_from:
+        raise InputError(f"--effective-from {effective_from.isoformat()} is not after {from_id}'s "
+                         f"effective_from ({prev_from.isoformat()}): a new version starts after the one it "
+                         f"supersedes", code="bad-input")
+    manifest = {
+        "id": new_id,
+        "policy": data.get("policy", source.policy),
+        "title": title or f"{data.get('title', source.policy)} ({new_id})",
+        "status": "draft",
+        "effective_from": effective_from,
+        "supersedes": source.id if data.get("id") is None else data["id"],
+        "source_document": data.get("source_document"),
+    }
+    if assumptions:
+        manifest["assumptions"] = assumptions
+    header = (f"# Manifest of version {new_id}, a draft made from {from_id} by `sc-policy new-version`.\n"
+              f"# Edit the rule files, then: sc-policy check; sc-policy diff {from_id} {new_id}; "
+              f"sc-policy freeze {new_id}.\n")
+    _refuse_uncopyable(tree, source.folder)
+    staging = Path(tempfile.mkdtemp(dir=source.folder.parent, prefix=f"{STAGING_PREFIX}{new_id}."))
+    try:
+        copy = staging / "version"
+        try:
+            shutil.copytree(source.folder, copy, symlinks=True,
+                            ignore=shutil.ignore_patterns(".*.tmp"))
+        except shutil.Error as exc:  # e.g. a file that cannot be read; the first one, named
+            src, _, why = exc.args[0][0]
+            raise ScPolicyError(f"cannot copy: {why}", Span(tree.display(Path(src))), code="unreadable") from None
+        write_atomic(copy / "version.yaml", _dump_manifest(manifest, header))
+        try:
+            os.replace(copy, target)
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+            raise _exists(tree, new_id, tree.display(target)) from None  # made by hand meanwhile
+        fsync_dir(source.folder.parent)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    ref = next(r for r in tree.refs() if r.folder == target)
+    return ref, manifest
+
+
+def _exists(tree: PolicyTree, new_id: str, where: str) -> InputError:
+    return InputError(f"version {new_id!r} already exists", Span(where), code="exists", hint="choose another id")
+
+
+def _refuse_uncopyable(tree: PolicyTree, folder: Path) -> None:
+    """Refuse a version folder holding what a copy must not read: a pipe, socket or device (the
+    copy would block or fail) or a file over the rule-file limit (it would be read whole).
+    Symbolic links are copied as links, never followed."""
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in sorted(dirnames + filenames):
+            path = Path(dirpath) / name
+            kind = os.lstat(path)
+            if stat.S_ISLNK(kind.st_mode) or stat.S_ISDIR(kind.st_mode):
+                continue
+            where = Span(tree.display(path))
+            if not stat.S_ISREG(kind.st_mode):
+                raise InputError("is not a regular file (a pipe, socket or device); move it out of the version "
+                                 "folder to make a new version from it", where, code="not-a-file")
+            if kind.st_size > MAX_FILE_BYTES:
+                raise InputError(f"file is {kind.st_size} bytes, over the {MAX_FILE_BYTES}-byte limit for rule "
+                                 f"files; move it out of the version folder to make a new version from it",
+                                 where, code="too-large")
+
+
+def _as_date(value) -> Optional[dt.date]:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+# -- freeze ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FreezeResult:
+    version: str
+    status: str
+    sha256: str
+    already_frozen: bool  # frozen with this content before (then only a missing table_sha256 is written)
+    closed: Optional[Tuple[str, dt.date, str]]  # (superseded id, its new effective_to, its status)
+    table_sha256: str = ""  # the hash of its decisions (sc_policy.engine.table.decisions_hash)
+    table_recorded: bool = False  # table_sha256 written now (a new freeze, or an older one without it)
+
+
+def _require_valid(loaded: LoadedVersion) -> Version:
+    errors = [f for f in loaded.findings if f.severity == "error"]
+    if loaded.version is None or errors:
+        modified = hash_findings(loaded.version) if loaded.version is not None else []  # named first
+        unbuilt = Finding(Span(f"{loaded.ref.rel}/version.yaml"), "error", "invalid", "the version could not be built")
+        raise invalid_policy(modified + errors or [unbuilt], f"cannot freeze {loaded.ref.id}")
+    compiled, problems = compile_version(loaded.version)
+    if compiled is None:
+        raise invalid_policy(hash_findings(loaded.version) + problems, f"cannot freeze {loaded.ref.id}")
+    return loaded.version
+
+
+def _decisions(version: Version) -> str:
+    """The hash of the decisions of ``version``, from a table built from its files (a second or so)."""
+    compiled, problems = compile_version(version)
+    if compiled is None:  # _require_valid has compiled it already
+        raise invalid_policy(problems, f"cannot freeze {version.id}")
+    return decisions_hash(build_table(Evaluator(compiled)))
+
+
+def _require_checked_and_tested(loaded: LoadedVersion, root: Path) -> None:
+    """Refuse a version that `sc-policy check` finds errors in, or whose own test cases fail:
+    what is put in force must be what the analyst checked and tested."""
+    compiled, _ = compile_version(loaded.version)
+    findings = [f for f in check_version(loaded, root, compiled=compiled) if f.severity == "error"]
+    if findings:
+        raise invalid_policy(findings, f"cannot freeze {loaded.ref.id}")
+    failing = [r for r in run_cases(Evaluator(compiled)) if not r.passed]
+    if failing:
+        more = f" (and {len(failing) - 1} more failing cases)" if len(failing) > 1 else ""
+        raise PolicyInvalidError(f"cannot freeze {loaded.ref.id}: its own test cases fail: "
+                                 f"{failing[0].line()}{more}; run `sc-policy test {loaded.ref.id}`",
+                                 failing[0].case.span)
+
+
+def _located_in(finding: Finding, version: Version) -> bool:
+    return finding.span.path.startswith(version.folder.rstrip("/") + "/")
+
+
+def freeze(tree: PolicyTree, version_id: str, notice: Notice = None) -> FreezeResult:
+    """Record the version's content hash and status, and close the period of the version it supersedes.
+
+    Records beside the content hash the hash of the version's decisions, computed
+    from its files. Refuses (exit 2) a version with errors, a frozen version whose
+    content or decisions have changed, any freeze after which the versions' periods
+    would overlap or leave a gap, or a changed clause would keep its version number,
+    and a version that `sc-policy check` finds errors in or whose own test cases fail.
+    """
+    select_version(tree, version_id)  # an unknown version is refused before anything is locked
+    with changing(tree.root, notice):
+        return _freeze(tree, version_id)
+
+
+def _freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
+    ref = select_version(tree, version_id)
+    siblings = [r for r in tree.refs() if r.policy == ref.policy]
+    loaded = {r.id: tree.load(r) for r in siblings}
+    version = _require_valid(loaded[ref.id])
+    m = version.manifest
+    if m.status != "draft" and m.sha256 and m.sha256 != version.content_hash:
+        raise PolicyInvalidError(
+            f"cannot freeze {m.id}: it is {m.status} and frozen with sha256 {m.sha256}, but its content now "
+            f"hashes to {version.content_hash}; a frozen version is immutable: restore it, and make the "
+            f"change in a new version (`sc-policy new-version {m.id} NEW_ID`)", m.span)
+    already = m.status != "draft" and m.sha256 == version.content_hash
+    status = "in-force" if m.status == "draft" else m.status
+    # Simulated as it stands until its hash is written, so that a finding about its clauses
+    # advises fixing them here, not making a new version (as for a version already frozen).
+    planned = {m.id: replace(m, status=status, sha256=m.sha256 if m.status != "draft" else None)}
+    updates: List[Tuple[Path, Dict[str, object]]] = []
+    if not already:
+        updates.append((ref.folder / "version.yaml", {"status": status, "sha256": version.content_hash}))
+    closed = None
+    prev_loaded = next((lv for lv in loaded.values() if lv.version is not None and lv.version.id == m.supersedes),
+                       None)
+    if m.supersedes and prev_loaded is not None:
+        p = prev_loaded.version.manifest
+        if p.status == "draft":
+            raise InputError(f"cannot freeze {m.id}: the version it supersedes, {p.id}, is still a draft; "
+                             f"freeze {p.id} first", m.span, code="bad-input")
+        open_end = p.effective_to is None or p.effective_to == dt.date.max  # the calendar's last day: open
+        if open_end and m.effective_from > p.effective_from:
+            end = m.effective_from - _ONE_DAY
+            p_status = "superseded" if p.status == "in-force" else p.status
+            planned[p.id] = replace(p, effective_to=end, status=p_status)
+            updates.append((prev_loaded.ref.folder / "version.yaml", {"effective_to": end, "status": p_status}))
+            closed = (p.id, end, p_status)
+    simulated = []
+    for lv in loaded.values():
+        v = lv.version
+        if v is not None and v.id in planned:
+            v = replace(v, manifest=planned[v.id])
+        simulated.append(LoadedVersion(lv.ref, v, lv.findings))
+    involved = [lv.version for lv in loaded.values() if lv.version is not None and lv.version.id in planned]
+    blocking = [f for f in lifecycle_findings(simulated)
+                if f.severity == "error" and any(_located_in(f, v) for v in involved)]
+    if blocking:
+        raise invalid_policy(blocking, f"cannot freeze {m.id}")
+    if not already:
+        _require_checked_and_tested(loaded[ref.id], tree.root)
+    decisions = _decisions(version)
+    changed = [f for f in table_findings(version, decisions) if f.severity == "error"] if already else []
+    if changed:
+        raise invalid_policy(changed, f"cannot freeze {m.id}")
+    record = not (already and m.table_sha256)
+    if record:  # beside the content hash; an older freeze without it gets it now
+        own = ref.folder / "version.yaml"
+        fields = dict(next((f for path, f in updates if path == own), {}), table_sha256=decisions)
+        updates = [(own, fields)] + [(path, f) for path, f in updates if path != own]
+    changes = []
+    for path, fields in updates:
+        before = path.read_bytes()
+        changes.append((path, before, set_manifest_fields(before.decode("utf-8"), fields, tree.display(path))))
+    if changes:
+        replace_together(tree.root, f"freeze {m.id}", changes)
+    return FreezeResult(m.id, status, version.content_hash, already, closed, decisions, record)

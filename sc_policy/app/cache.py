@@ -1,0 +1,294 @@
+"""An on-disk cache of opened versions: the validated model, its findings and its decision table.
+
+Opening a version from its rule files means parsing YAML, validating with
+Cerberus, compiling expressions with rule-engine (0.3 s just to import) and
+evaluating every clause over its domain (about a second). The result depends only
+on the version's files, the policy's source document, the reference data and the
+code of sc-policy itself, so it is stored once and read back in milliseconds.
+
+* Where: ``$SC_POLICY_CACHE_DIR``, else ``$XDG_CACHE_HOME/sc-policy``, else
+  ``~/.cache/sc-policy``. ``SC_POLICY_NO_CACHE=1`` (or ``--no-cache``) bypasses it.
+* Key: SHA-256 over the cache format, the sc-policy version, the bytes of the
+  package's own code and data, the version folder's path in the tree, and the
+  names and kinds of every entry of the version folder and of the policy's
+  ``source/`` folder, with the exact bytes of each file that sc-policy may read:
+  a regular file within the loader's limit (:data:`~sc_policy.load.yamlfile.MAX_FILE_BYTES`
+  in the version folder, :data:`~sc_policy.load.yamlfile.MAX_SOURCE_BYTES` in ``source/``).
+  A larger file or a pipe, socket or device is never read (the loader refuses it
+  or ignores it, naming it); it enters the key by name, kind and size. Any change
+  gives another key; nothing is parsed to compute it.
+* Entries are JSON (never pickle): a header line with the key and the SHA-256 of
+  the body, then the body: the version's validated rule files (their data and
+  positions), its findings and its decision table. The model is rebuilt from the
+  stored rule files by the tree's own builder (never decoded from the entry), and
+  objects are rebuilt only as instances of the model's own classes, by name, from
+  a fixed list. An entry is read only if it is a regular file (not a symbolic link,
+  pipe or device) of at most :data:`MAX_ENTRY_BYTES`. An entry that is of another
+  kind, too large, unreadable, truncated, for another key, or that does not rebuild
+  into a whole table is ignored (and replaced by a fresh one).
+* The entry's SHA-256 catches damage, not forgery: anyone who can write the cache
+  folder can write a well-formed entry. What a frozen version decides is checked
+  against the hashes its manifest records (:meth:`sc_policy.app.workspace.Workspace.open_ref`);
+  a draft's entry is trusted as its owner's.
+* Writes are atomic (:func:`sc_policy.app.writing.write_atomic`, readable by the owner alone): a
+  temporary file in the cache folder, renamed over the entry.
+  A cache that cannot be written is skipped silently; the answer is the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Tuple
+
+import sc_policy.model as model
+from sc_policy.diagnostics import Finding, PolicyLoadError
+from sc_policy.load.yamlfile import MAX_FILE_BYTES, MAX_SOURCE_BYTES, Document, file_kind, read_regular
+from sc_policy.diagnostics import Span
+from sc_policy.engine.table import DecisionTable, table_from_dict, table_to_dict
+from sc_policy.load.tree import version_from_documents
+from sc_policy.app.writing import write_atomic
+
+__all__ = ["TableCache", "CachedVersion", "default_cache_dir", "encode", "decode", "FORMAT"]
+
+FORMAT = 3
+"""Bump when the layout of an entry changes."""
+
+MAX_ENTRY_BYTES = 256_000_000
+"""An entry larger than this is neither written nor read (the shipped version's is about 350 kB)."""
+
+_BODY_KEYS = {"documents", "findings", "table"}
+
+_PACKAGE = Path(__file__).resolve().parent
+_SUFFIX = ".json"
+
+
+def default_cache_dir() -> Optional[Path]:
+    """The cache folder the environment names, or None when caching is switched off."""
+    if os.environ.get("SC_POLICY_NO_CACHE", "").strip() not in ("", "0"):
+        return None
+    explicit = os.environ.get("SC_POLICY_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "sc-policy"
+
+
+# -- a safe JSON codec for the model ------------------------------------------------
+
+def _classes() -> Dict[str, type]:
+    """The only classes an entry may rebuild: the model's dataclasses, Span, Document, Finding."""
+    found = {name: obj for name, obj in vars(model).items()
+             if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == model.__name__}
+    found.update({"Span": Span, "Document": Document, "Finding": Finding})
+    return found
+
+
+def encode(obj):
+    """Plain JSON data for a model object; raises TypeError for anything outside the model."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, list):
+        return [encode(x) for x in obj]
+    if isinstance(obj, tuple):
+        return {"$t": [encode(x) for x in obj]}
+    if isinstance(obj, dict):
+        if all(type(k) is str for k in obj):
+            return {"$o": {k: encode(v) for k, v in obj.items()}}
+        return {"$m": [[encode(k), encode(v)] for k, v in obj.items()]}
+    if isinstance(obj, dt.datetime):
+        return {"$dt": obj.isoformat()}
+    if isinstance(obj, dt.date):
+        return {"$d": obj.isoformat()}
+    if type(obj) is Span:
+        return {"$s": [obj.path, obj.line, obj.column]}
+    if type(obj) is Document and all(type(k) is tuple and all(type(x) in (str, int) for x in k)
+                                      and s.path == obj.path for k, s in obj.spans.items()):
+        # The bulk of an entry: one span per key of every rule file, stored compactly.
+        return {"$doc": [obj.path, encode(obj.data), [[list(k), s.line, s.column] for k, s in obj.spans.items()]]}
+    cls = type(obj)
+    if dataclasses.is_dataclass(obj) and _classes().get(cls.__name__) is cls:
+        return {"$": cls.__name__, "f": [encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)]}
+    raise TypeError(f"cannot cache a {cls.__name__}")
+
+
+def decode(data, classes: Optional[Dict[str, type]] = None):
+    """The inverse of :func:`encode`; raises ValueError/TypeError/KeyError on anything else."""
+    classes = classes if classes is not None else _classes()
+    if data is None or isinstance(data, (str, bool, int, float)):
+        return data
+    if isinstance(data, list):
+        return [decode(x, classes) for x in data]
+    if not isinstance(data, dict) or len(data) not in (1, 2):
+        raise ValueError("not an encoded value")
+    if "$s" in data:
+        path, line, column = data["$s"]
+        return Span(str(path), int(line), int(column))
+    if "$t" in data:
+        return tuple(decode(x, classes) for x in data["$t"])
+    if "$o" in data:
+        return {str(k): decode(v, classes) for k, v in data["$o"].items()}
+    if "$doc" in data:
+        path, body, spans = data["$doc"]
+        path = str(path)
+        return Document(path, decode(body, classes), {tuple(k): Span(path, int(line), int(column))
+                                                      for k, line, column in spans})
+    if "$m" in data:
+        return {decode(k, classes): decode(v, classes) for k, v in data["$m"]}
+    if "$d" in data:
+        return dt.date.fromisoformat(data["$d"])
+    if "$dt" in data:
+        return dt.datetime.fromisoformat(data["$dt"])
+    cls = classes[data["$"]]
+    return cls(*[decode(x, classes) for x in data["f"]])
+
+
+# -- entries --------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class CachedVersion:
+    """What opening a version produces, as stored."""
+
+    version: model.Version
+    findings: Tuple[Finding, ...]
+    table: DecisionTable
+
+
+def _entries(folder: Path) -> Iterable[Tuple[str, Path]]:
+    """Every file, folder and other entry below ``folder``, by relative name."""
+    if not folder.is_dir():
+        return []
+    return sorted((p.relative_to(folder).as_posix(), p) for p in folder.rglob("*"))
+
+
+def _package_digest() -> str:
+    """The bytes of sc-policy's own code and shipped data (a version number alone misses local edits)."""
+    h = hashlib.sha256()
+    for sub in ("", "cli", "refdata", "schemas"):
+        folder = _PACKAGE / sub
+        if not folder.is_dir():
+            continue
+        for p in sorted(folder.iterdir()):
+            if p.is_file() and p.suffix in (".py", ".csv", ".yaml"):
+                data = p.read_bytes()
+                h.update(f"{sub}/{p.name}\0{len(data)}\0".encode())
+                h.update(data)
+    return h.hexdigest()
+
+
+def _sc_policy_version() -> str:
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+    except ImportError:  # pragma: no cover
+        return "unknown"
+    try:
+        return version("sc-policy")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class TableCache:
+    """The cache folder. Reading never raises; a damaged entry reads as missing."""
+
+    def __init__(self, directory: os.PathLike | str):
+        self.directory = Path(directory)
+        self._code: Optional[str] = None
+
+    @classmethod
+    def default(cls) -> Optional["TableCache"]:
+        where = default_cache_dir()
+        return cls(where) if where is not None else None
+
+    def key(self, root: Path, policy: str, folder: Path, rel: str) -> str:
+        """The entry key of a version folder: see the module docstring for what goes in."""
+        if self._code is None:
+            self._code = f"{_sc_policy_version()}\0{_package_digest()}"
+        h = hashlib.sha256(f"sc-policy cache {FORMAT}\0{self._code}\0{rel}\0".encode())
+        for label, base, limit in (("version", folder, MAX_FILE_BYTES),
+                                   ("source", Path(root) / policy / "source", MAX_SOURCE_BYTES)):
+            for name, path in _entries(base):
+                kind, size = file_kind(path)  # looked at before anything is read
+                data = None
+                if kind == "file" and size <= limit:
+                    try:
+                        data = read_regular(path, limit, name)
+                    except PolicyLoadError as exc:  # it changed since: key it by what it is now
+                        kind = exc.code
+                if data is None:
+                    h.update(f"{label}/{name}\0{kind}\0{size}\0unread\0".encode())
+                else:
+                    h.update(f"{label}/{name}\0{len(data)}\0".encode())
+                    h.update(data)
+        return h.hexdigest()
+
+    def _path(self, key: str, label: str) -> Path:
+        return self.directory / f"{_safe(label)}--{key}{_SUFFIX}"
+
+    def load(self, key: str, label: str) -> Optional[CachedVersion]:
+        """The entry of ``key``, or None; ``label`` is the version folder relative to the tree root."""
+        path = self._path(key, label)
+        try:  # a regular file, not a link to /dev/zero, a pipe or a 3 GB file: looked at, then read bounded
+            raw = read_regular(path, MAX_ENTRY_BYTES, str(path), expected="a cache entry",
+                               limit_of="cache entries", nofollow=True)
+        except PolicyLoadError:
+            return None
+        try:
+            head, _, body = raw.partition(b"\n")
+            header = json.loads(head)
+            if header != {"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()}:
+                return None
+            data = json.loads(body)
+            if not isinstance(data, dict) or set(data) != _BODY_KEYS:
+                return None
+            classes = _classes()
+            documents = tuple(decode(data["documents"], classes))
+            findings = tuple(decode(data["findings"], classes))
+            if not all(type(d) is Document for d in documents) or not all(isinstance(f, Finding) for f in findings):
+                return None
+            version = version_from_documents(label, documents)
+            return CachedVersion(version, findings, table_from_dict(data["table"], version))
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+            return None
+
+    def store(self, key: str, label: str, entry: CachedVersion) -> bool:
+        """Write an entry atomically, removing older entries of the same version; False if it cannot."""
+        try:
+            body = json.dumps({"documents": encode(list(entry.version.documents)),
+                               "findings": encode(list(entry.findings)), "table": table_to_dict(entry.table)},
+                              ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        except (TypeError, ValueError):
+            return False
+        if len(body) + 1024 > MAX_ENTRY_BYTES:  # (with its header) it could never be read back
+            return False
+        header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()})
+        target = self._path(key, label)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            write_atomic(target, header.encode("ascii") + b"\n" + body, mode=0o600)  # the owner's alone
+            mine = re.compile(re.escape(_safe(label)) + r"--[0-9a-f]{64}" + re.escape(_SUFFIX))
+            for old in self.directory.iterdir():
+                if old != target and mine.fullmatch(old.name):
+                    _unlink(old)
+        except OSError:
+            return False
+        return True
+
+    def entries(self) -> List[Path]:
+        return sorted(self.directory.glob(f"*{_SUFFIX}")) if self.directory.is_dir() else []
+
+
+def _safe(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", label)[:100]
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass

@@ -1,0 +1,215 @@
+"""Checks over a policy's versions as they follow one another (frozen hashes, periods, clause versions).
+
+An auditor must be able to trust three things about a policy's history: that a
+frozen version still says and decides what it said and decided when it was frozen
+(its recorded content hash and decision-table hash),
+that exactly one version was in force on any day between the first and the last
+(no overlap between versions, no gap between a version and the one it
+supersedes), and that a clause whose wording changed says so by a new clause
+``version`` number, which every explanation shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Dict, List, Optional, Sequence
+
+from sc_policy.diagnostics import Finding
+from sc_policy.model import Clause, Manifest, Version
+from sc_policy.diagnostics import Span
+from sc_policy.load.tree import LoadedVersion
+
+__all__ = ["lifecycle_findings", "clause_content_changed", "period_text", "hash_findings", "is_frozen",
+           "integrity", "table_findings"]
+
+_ONE_DAY = dt.timedelta(days=1)
+
+
+def period_text(m: Manifest) -> str:
+    return f"{m.effective_from.isoformat()} to {m.effective_to.isoformat() if m.effective_to else 'open'}"
+
+
+def clause_content_changed(old: Clause, new: Clause) -> bool:
+    """True when the clauses differ in anything but their ``version`` number (positions are ignored)."""
+    return replace(old, version=new.version) != new
+
+
+def _field_span(version: Version, path: str, key: str, fallback: Span) -> Span:
+    for doc in version.documents:
+        if doc.path == path:
+            return doc.span((key,))
+    return fallback
+
+
+def _overlap(a: Manifest, b: Manifest) -> bool:
+    a_end = a.effective_to or dt.date.max
+    b_end = b.effective_to or dt.date.max
+    return a.effective_from <= b_end and b.effective_from <= a_end
+
+
+def is_frozen(m: Manifest) -> bool:
+    """A version is frozen once ``freeze`` has recorded its content hash (and it is no longer a draft)."""
+    return m.status != "draft" and bool(m.sha256)
+
+
+def integrity(v: Version) -> Optional[str]:
+    """``intact`` when a frozen version's content still has its recorded hash, ``modified`` when
+    not; None for a version that is not frozen."""
+    if not is_frozen(v.manifest):
+        return None
+    return "intact" if v.manifest.sha256 == v.content_hash else "modified"
+
+
+def hash_findings(v: Version) -> List[Finding]:
+    m = v.manifest
+    if integrity(v) == "modified":
+        return [Finding(_field_span(v, m.path, "sha256", m.span), "error", "hash-mismatch",
+                        f"version {m.id} is {m.status} and frozen with sha256 {m.sha256}, but its "
+                        f"content now hashes to {v.content_hash}: a frozen version is immutable; restore "
+                        f"its files and make any change in a new version (`sc-policy new-version {m.id} "
+                        f"NEW_ID`)", subject=m.id)]
+    return []
+
+
+def table_findings(v: Version, decisions: Optional[str] = None) -> List[Finding]:
+    """About a frozen version's recorded decision-table hash: missing (a warning: an older freeze), or,
+    given ``decisions`` (:func:`sc_policy.engine.table.decisions_hash` of the table built from its files),
+    different from it (an error: the version no longer decides as it did when it was frozen)."""
+    m = v.manifest
+    if not is_frozen(m):
+        return []
+    if not m.table_sha256:
+        return [Finding(_field_span(v, m.path, "sha256", m.span), "warning", "table-hash-missing",
+                        f"version {m.id} was frozen without the hash of its decision table, so its cached "
+                        f"decisions cannot be verified and it is decided from its rule files every time: "
+                        f"`sc-policy freeze {m.id}` records it (its content hash does not change)", subject=m.id)]
+    if decisions is not None and decisions != m.table_sha256:
+        return [Finding(_field_span(v, m.path, "table_sha256", m.span), "error", "table-mismatch",
+                        f"version {m.id} was frozen with decision-table sha256 {m.table_sha256}, but its rule "
+                        f"files now decide differently (sha256 {decisions}); its content is unchanged, so this "
+                        f"sc-policy or its reference data decides it otherwise: use the sc-policy it was frozen "
+                        f"with, or make a new version (`sc-policy new-version {m.id} NEW_ID`)", subject=m.id)]
+    return []
+
+
+def _period_findings(versions: Sequence[Version]) -> List[Finding]:
+    """Periods within one policy: each valid, no two non-draft versions overlapping, no gap after a predecessor."""
+    findings: List[Finding] = []
+    by_id: Dict[str, Version] = {v.id: v for v in versions}
+    for v in versions:
+        m = v.manifest
+        if m.effective_to is not None and m.effective_to < m.effective_from:
+            findings.append(Finding(_field_span(v, m.path, "effective_to", m.span), "error", "period-invalid",
+                                    f"version {m.id} ends ({m.effective_to.isoformat()}) before it starts "
+                                    f"({m.effective_from.isoformat()})", subject=m.id))
+    in_force = sorted((v for v in versions if v.manifest.status != "draft"),
+                      key=lambda v: (v.manifest.effective_from, v.id))
+    reported = set()
+    for i, a in enumerate(in_force):
+        for b in in_force[i + 1:]:
+            if _overlap(a.manifest, b.manifest):
+                reported.add((a.id, b.id))
+                reported.add((b.id, a.id))
+                earlier, later = a, b  # sorted by start: b starts on or after a
+                start = later.manifest.effective_from
+                fix = (f"set {earlier.id}'s effective_to to {(start - _ONE_DAY).isoformat()}"
+                       if start > dt.date.min else f"they cannot both start on {start.isoformat()}")
+                findings.append(Finding(_field_span(later, later.manifest.path, "effective_from", later.manifest.span),
+                                        "error", "period-overlap",
+                                        f"versions {earlier.id} ({period_text(earlier.manifest)}) and {later.id} "
+                                        f"({period_text(later.manifest)}) are both in force on "
+                                        f"{later.manifest.effective_from.isoformat()}: {fix}",
+                                        subject=f"{earlier.id}/{later.id}"))
+    for v in versions:
+        m = v.manifest
+        if not m.supersedes:
+            continue
+        span = _field_span(v, m.path, "supersedes", m.span)
+        if m.supersedes == m.id:
+            findings.append(Finding(span, "error", "supersedes-unknown", f"version {m.id} supersedes itself",
+                                    subject=m.id))
+            continue
+        prev = by_id.get(m.supersedes)
+        if prev is None:
+            findings.append(Finding(span, "error", "supersedes-unknown",
+                                    f"version {m.id} supersedes {m.supersedes!r}, which is not a version of "
+                                    f"policy {m.policy}", subject=m.id))
+            continue
+        p = prev.manifest
+        start = _field_span(v, m.path, "effective_from", m.span)
+        if m.effective_from <= p.effective_from:
+            findings.append(Finding(start, "error", "period-overlap",
+                                    f"version {m.id} starts on {m.effective_from.isoformat()}, not after the "
+                                    f"version it supersedes, {p.id} ({period_text(p)})",
+                                    subject=f"{p.id}/{m.id}"))
+            continue
+        if p.effective_to is None or p.effective_to == dt.date.max:
+            continue  # open-ended predecessor (an end on the calendar's last day is open too): an overlap
+            # only once both are in force (above); freeze closes it
+        if m.effective_from <= p.effective_to:
+            if (p.id, m.id) not in reported:
+                findings.append(Finding(start, "error", "period-overlap",
+                                        f"version {m.id} starts on {m.effective_from.isoformat()}, but {p.id}, "
+                                        f"which it supersedes, is in force until {p.effective_to.isoformat()}",
+                                        subject=f"{p.id}/{m.id}"))
+        elif m.effective_from > p.effective_to + _ONE_DAY:
+            findings.append(Finding(start, "error", "period-gap",
+                                    f"no version is in force from {(p.effective_to + _ONE_DAY).isoformat()} to "
+                                    f"{(m.effective_from - _ONE_DAY).isoformat()}: {p.id} ends on "
+                                    f"{p.effective_to.isoformat()} and {m.id}, which supersedes it, starts on "
+                                    f"{m.effective_from.isoformat()}", subject=f"{p.id}/{m.id}"))
+    return findings
+
+
+def _clause_version_findings(versions: Sequence[Version]) -> List[Finding]:
+    """A clause that changed since the superseded version must carry a higher ``version``.
+
+    A frozen version modified since it was frozen is compared with nothing: its
+    ``hash-mismatch`` is the finding (restore it), and a comparison with content
+    that is not the version's would advise changing a version that must not change.
+    """
+    findings: List[Finding] = []
+    by_id = {v.id: v for v in versions}
+    for v in versions:
+        prev = by_id.get(v.manifest.supersedes or "")
+        if prev is None or prev is v or "modified" in (integrity(v), integrity(prev)):
+            continue
+        old_clauses = {c.id: c for c in prev.clauses}
+        docs = {d.path: d for d in v.documents}  # one look-up per clause, not a scan of every file
+        for clause in v.clauses:
+            old = old_clauses.get(clause.id)
+            if old is None or not clause_content_changed(old, clause):
+                continue
+            if clause.version <= old.version:
+                doc = docs.get(clause.path)
+                span = doc.span(("version",)) if doc is not None else clause.span
+                if is_frozen(v.manifest):  # its files must not change: the fix is a new version
+                    fix = (f"{v.id} is frozen and must not change: make a new version from it "
+                           f"(`sc-policy new-version {v.id} NEW_ID`) and give the clause version {old.version + 1} "
+                           f"there")
+                else:
+                    fix = f"set it to {old.version + 1}"
+                findings.append(Finding(span, "error", "clause-version-not-bumped",
+                                        f"clause {clause.id!r} differs from the clause of the same id in {prev.id} "
+                                        f"(version {old.version}) but its version is {clause.version}: {fix}",
+                                        subject=clause.id))
+    return findings
+
+
+def lifecycle_findings(loaded: Sequence[LoadedVersion]) -> List[Finding]:
+    """Findings about each version's life cycle; ``loaded`` holds every version of the tree."""
+    findings: List[Finding] = []
+    by_policy: Dict[str, List[Version]] = {}
+    for lv in loaded:
+        v = lv.version
+        if v is None:
+            continue
+        findings.extend(hash_findings(v))
+        findings.extend(table_findings(v))
+        by_policy.setdefault(v.policy, []).append(v)
+    for policy in sorted(by_policy):
+        versions = by_policy[policy]
+        findings.extend(_period_findings(versions))
+        findings.extend(_clause_version_findings(versions))
+    return findings

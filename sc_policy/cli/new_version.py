@@ -1,0 +1,38 @@
+"""``sc-policy new-version``: copy a version as a new draft that supersedes it."""
+
+from __future__ import annotations
+
+import click
+
+from sc_policy.load.tree import PolicyTree, resolve_root
+from sc_policy.app.authoring import new_version as make_new_version
+from sc_policy.app.writing import os_error
+from sc_policy.cli.base import parse_date, policies_option
+
+
+def _notice(message: str) -> None:
+    click.echo(f"sc-policy: {message}", err=True)
+
+
+@click.command("new-version")
+@click.argument("from_id", metavar="FROM")
+@click.argument("new_id", metavar="NEW_ID")
+@click.option("--effective-from", "effective_from", metavar="YYYY-MM-DD",
+              help="First day the new version is in force (default: the day after FROM ends, else today, "
+                   "recorded as an assumption).")
+@click.option("--title", help="Title of the new version (default: FROM's title with NEW_ID).")
+@policies_option
+def new_version(from_id, new_id, effective_from, title, policies):
+    """Copy version FROM as a new draft NEW_ID that supersedes it, ready to edit."""
+    tree = PolicyTree(resolve_root(policies))
+    start = parse_date(effective_from, "--effective-from")
+    try:
+        ref, manifest = make_new_version(tree, from_id, new_id, start, title, notice=_notice)
+    except OSError as exc:
+        raise os_error(exc, f"make version {new_id}", tree.root) from None
+    assumed = " (an assumption; see its manifest)" if manifest.get("assumptions") else ""
+    click.echo(f"Made draft version {ref.id} of policy {ref.policy} from {from_id} in {ref.folder}")
+    click.echo(f"  effective from {manifest['effective_from'].isoformat()}{assumed}, supersedes {from_id}")
+    click.echo(f"Next: edit its rule files and its test cases, then `sc-policy check`, `sc-policy test {ref.id}`, "
+               f"`sc-policy diff {from_id} {ref.id}` and `sc-policy freeze {ref.id}`.")
+

@@ -1,0 +1,95 @@
+"""The finite input space of a policy: NOC 2016 unit groups times industry classes.
+
+Inputs are checked against the official classifications, so a decision depends
+on one of the 500 NOC 2016 unit groups and on either no industry or one of the
+NAICS Canada 2017 codes. Industry codes fall into *classes*: sets of codes that
+every industry-reading clause, in every area, of every version considered,
+treats alike. One representative per class then stands for the whole class,
+which is what makes exact diffs and a complete decision table possible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from sc_policy.engine.decide import Evaluator
+from sc_policy.engine.facts import industry_facts, prefixes
+
+__all__ = ["IndustryClass", "industry_classes", "industry_signature"]
+
+
+@dataclass(frozen=True)
+class IndustryClass:
+    representative: str
+    codes: Tuple[str, ...]
+    description: str
+
+
+def industry_signature(evaluators: Sequence[Evaluator], code: str, budget=None) -> Tuple[str, ...]:
+    """The result of every industry-reading clause, in every area of every version, for ``code``
+    (``budget``: the run's :class:`~sc_policy.engine.bounds.ExpressionBudget`, if any)."""
+    out = []
+    for ev in evaluators:
+        ind = industry_facts(code, ev.refdata)
+        for area, a_facts, clauses in ev.area_clauses:
+            for cc in clauses:
+                if "industry" in cc.families and "occupation" not in cc.families:
+                    out.append(ev.outcome(cc, {**a_facts, **ind}, budget))
+    return tuple(out)
+
+
+def _mentioned(evaluators: Sequence[Evaluator]) -> Tuple[List[str], List[str]]:
+    inc, exc = set(), set()
+    for ev in evaluators:
+        for area in ev.version.areas:
+            inc.update(e.code for e in area.include)
+            exc.update(e.code for e in area.exclude)
+    return sorted(inc), sorted(exc)
+
+
+def _describe(members: Sequence[str], mentioned: List[str]) -> str:
+    """Say which named codes a class lies within: the deepest named code above each member,
+    and the named codes below those that no member falls in."""
+    deepest = set()
+    for code in members:
+        above = [c for c in mentioned if c in prefixes(code)]
+        if above:
+            deepest.add(max(above, key=len))
+    if not deepest:
+        return "outside every code named in an area definition"
+    order = lambda c: (c[:2], len(c), c)  # noqa: E731
+    within = sorted(deepest, key=order)
+    outside = sorted((c for c in mentioned if c not in deepest and any(c.startswith(w) and c != w for w in within)),
+                     key=order)
+    text = "within " + (within[0] if len(within) == 1 else ", ".join(within[:-1]) + " or " + within[-1])
+    return text + (", outside " + ", ".join(outside) if outside else "")
+
+
+def industry_classes(evaluators: Sequence[Evaluator], codes: Optional[Sequence[str]] = None,
+                     budget=None, signature: Optional[Callable[[str], Tuple[str, ...]]] = None) -> List[IndustryClass]:
+    """Partition the NAICS Canada 2017 codes into classes the given versions cannot tell apart.
+
+    ``signature`` gives a code's results when the caller has them already (the decision
+    table does); by default :func:`industry_signature` evaluates them.
+
+    Clauses that read both occupation and industry facts would need the full
+    product; they are evaluated per industry code for each NOC by the callers
+    that need it, and do not refine these classes.
+    """
+    if not evaluators:
+        return []
+    refdata = evaluators[0].refdata
+    codes = list(codes if codes is not None else refdata.naics2017_codes)
+    groups: Dict[Tuple[str, ...], List[str]] = {}
+    for code in codes:
+        groups.setdefault(signature(code) if signature else industry_signature(evaluators, code, budget),
+                          []).append(code)
+    included, excluded = _mentioned(evaluators)
+    mentioned = sorted(set(included) | set(excluded))
+    out = []
+    for members in groups.values():
+        members = sorted(members, key=lambda c: (len(c), c))
+        rep = members[0]
+        out.append(IndustryClass(rep, tuple(sorted(members)), _describe(members, mentioned)))
+    return sorted(out, key=lambda c: (len(c.representative), c.representative))

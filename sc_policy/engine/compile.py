@@ -1,0 +1,244 @@
+"""Compile a version's clause expressions with rule-engine (with sc_policy.engine.bounds, the only rule_engine users).
+
+Every ``when`` and ``condition`` expression is compiled once against a typed
+context built from :data:`~sc_policy.engine.facts.FACTS`, so that a misspelt fact, a
+type error or an attribute outside the vocabulary fails at load time, at the
+clause's line, instead of during a decision. Explanation templates are checked
+here too: a placeholder must name a fact, with no attribute access or format
+specification (``{noc.__class__}`` is refused). Every expression is first held to the
+bounds of :mod:`sc_policy.engine.bounds` (length, nesting, regular expressions, builtins that
+read the clock, randomness or the environment), and evaluated within its time budget.
+"""
+
+from __future__ import annotations
+
+import decimal
+import difflib
+import functools
+import string
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, List, Mapping, Optional, Tuple
+
+if TYPE_CHECKING:
+    import rule_engine
+
+from sc_policy.engine.bounds import check_subjects, inspect, screen
+from sc_policy.engine.budget import ExpressionBudget, ExpressionLimitError, run_bounded
+from sc_policy.diagnostics import Finding, PolicyInvalidError
+from sc_policy.engine.facts import FACTS, families
+from sc_policy.model import Clause, Version
+
+__all__ = ["CompiledClause", "CompiledVersion", "compile_version", "render_template"]
+
+# rule_engine is imported where it is used, not at import time: it costs about 0.3 s, and
+# rendering templates (render_template) or answering from a cached decision table needs none of it.
+
+
+def _types() -> dict:
+    import rule_engine
+    return {
+        "string": rule_engine.DataType.STRING,
+        "boolean": rule_engine.DataType.BOOLEAN,
+        "set": rule_engine.DataType.SET(rule_engine.DataType.STRING),
+    }
+
+
+def _context(reads: set) -> "rule_engine.Context":
+    import rule_engine
+    kinds = _types()
+    types = {name: kinds[spec.type] for name, spec in FACTS.items()}
+
+    def resolve(name: str):
+        reads.add(name)
+        if name not in types:
+            close = difflib.get_close_matches(name, list(types), n=1)
+            raise rule_engine.SymbolResolutionError(name, suggestion=close[0] if close else None)
+        return types[name]
+
+    # UTC and a fixed decimal context: nothing about the machine or the calling thread changes a result.
+    return rule_engine.Context(type_resolver=resolve, default_timezone="UTC", decimal_context=_DECIMAL)
+
+
+_DECIMAL = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN, Emin=-999999, Emax=999999, capitals=1,
+                           clamp=0, flags=[], traps=[decimal.InvalidOperation, decimal.DivisionByZero,
+                                                     decimal.Overflow])
+
+
+Evaluate = Callable[..., bool]
+"""A compiled expression: ``fn(facts, budget=None)``; ``budget`` is the run's :class:`ExpressionBudget`."""
+
+
+@dataclass(frozen=True)
+class CompiledClause:
+    clause: Clause
+    condition: Evaluate
+    when: Optional[Evaluate]
+    reads: Tuple[str, ...]  # the facts its expressions and templates use
+    families: Tuple[str, ...]  # their families: occupation / industry / area
+    expression_reads: Tuple[str, ...] = ()  # the facts its when and condition read (templates left out)
+    rules: Tuple[object, ...] = ()  # the compiled rule-engine rules of when and condition
+
+
+@dataclass(frozen=True)
+class CompiledVersion:
+    version: Version
+    clauses: Tuple[CompiledClause, ...]
+
+    def for_area(self, area_id: str) -> Tuple[CompiledClause, ...]:
+        return tuple(c for c in self.clauses if area_id in c.clause.applies_to)
+
+
+class _Refused(Exception):
+    """An expression that ``check`` refuses before or after parsing (sc_policy.engine.bounds)."""
+
+
+def _parse(expression: str, reads: set) -> Tuple["rule_engine.Rule", Tuple[str, ...]]:
+    """The parsed rule and the facts its regular expressions read; raises _Refused, or rule-engine's
+    EngineError, or any exception of parsing (all reported at the clause's line)."""
+    import rule_engine
+    problem = screen(expression)
+    if problem:
+        raise _Refused(problem)
+
+    def parse(text: str) -> "rule_engine.Rule":
+        with decimal.localcontext(_DECIMAL):  # rule-engine evaluates constant parts while it parses
+            return rule_engine.Rule(text, context=_context(reads))
+
+    rule = run_bounded(None, "parse", parse, expression)
+    problem, subjects = inspect(rule.statement, FACTS)
+    if problem:
+        raise _Refused(problem)
+    return rule, subjects
+
+
+def _compile(expression: str, reads: set, clause: Optional[Clause] = None, key: str = "condition"):
+    """The compiled expression as a function of the facts (and of the run's budget)."""
+    return _compile_rule(expression, reads, clause, key)[0]
+
+
+def _compile_rule(expression: str, reads: set, clause: Optional[Clause] = None, key: str = "condition"):
+    """(the compiled expression as a function of the facts (and of the run's budget), its parsed rule).
+
+    An expression can compile and still fail on some input (``noc_title[100]``, an
+    index past the end), overrun its time budget or hit a bound of sc_policy.engine.bounds:
+    that failure is the rule file's, so it is raised as a PolicyInvalidError
+    (code ``expression``) at the clause's line, never as the exception itself.
+    """
+    rule, subjects = _parse(expression, reads)
+    budget_key = (clause.id if clause is not None else "", key)
+
+    def evaluate(facts: Mapping) -> bool:
+        check_subjects(facts, subjects)
+        return rule.matches(facts)
+
+    def matches(facts: Mapping, budget: Optional[ExpressionBudget] = None) -> bool:
+        try:
+            return run_bounded(budget, budget_key, evaluate, facts)
+        except Exception as exc:  # any failure of the expression: rule-engine's, a bound, the interpreter's
+            where = clause.spans.get(key, clause.span) if clause is not None else None
+            name = f"clause {clause.id!r}, {key}" if clause is not None else key
+            raise PolicyInvalidError(
+                f"{name}: cannot be evaluated for NOC {facts.get('noc') or '?'}"
+                f"{' and NAICS ' + str(facts['industry']) if facts.get('industry') else ''}: "
+                f"{_expression_error(exc)}", where, code="expression") from None
+
+    return matches, rule
+
+
+def _expression_error(exc: BaseException) -> str:
+    import rule_engine
+    if isinstance(exc, rule_engine.SymbolResolutionError):
+        hint = f" (did you mean {exc.suggestion!r}?)" if getattr(exc, "suggestion", None) else ""
+        return f"unknown fact {exc.symbol_name!r}{hint}; known facts: {', '.join(sorted(FACTS))}"
+    if isinstance(exc, rule_engine.AttributeResolutionError):
+        return f"unknown attribute {exc.attribute_name!r}"
+    if isinstance(exc, rule_engine.errors.LookupError):
+        return f"{exc.container!r} has no item {exc.item!r}"
+    if isinstance(exc, (_Refused, ExpressionLimitError)):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return "nests too deeply to be evaluated"
+    if isinstance(exc, MemoryError):
+        return "needs more memory than there is"
+    if isinstance(exc, rule_engine.EngineError):
+        return getattr(exc, "message", None) or str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def template_fields(template: str) -> List[str]:
+    """The placeholders of a template; raises ValueError for anything but ``{fact}``."""
+    names = []
+    for _, name, spec, conversion in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if spec or conversion or not name.isidentifier():
+            raise ValueError(f"placeholder {{{name}{'!' + conversion if conversion else ''}"
+                             f"{':' + spec if spec else ''}}} must be a plain fact name")
+        if name not in FACTS:
+            raise ValueError(f"placeholder {{{name}}} names no fact")
+        names.append(name)
+    return names
+
+
+@functools.lru_cache(maxsize=4096)
+def _fields(template: str) -> Tuple[str, ...]:
+    """template_fields, parsed once per template: a decision renders every clause's template."""
+    return tuple(template_fields(template))
+
+
+def render_template(template: str, facts: Mapping[str, object]) -> str:
+    """Fill a (checked) template from the facts; sets render as sorted, comma-separated codes."""
+    values = {}
+    for name in _fields(template):
+        value = facts.get(name, "")
+        values[name] = ", ".join(sorted(value)) if isinstance(value, (set, frozenset)) else value
+    return template.format_map(values)
+
+
+def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Finding]]:
+    findings: List[Finding] = []
+    reads: set = set()
+    compiled = {}
+    rules = []
+    for key in ("when", "condition"):
+        expression = getattr(clause, key)
+        if expression is None:
+            compiled[key] = None
+            continue
+        try:
+            compiled[key], rule = _compile_rule(expression, reads, clause, key)
+            rules.append(rule)
+        except Exception as exc:  # refused, rule-engine's error, or a failure while parsing (e.g. RecursionError)
+            findings.append(Finding(clause.spans.get(key, clause.span), "error", "expression",
+                                    f"clause {clause.id!r}, {key}: {_expression_error(exc)}", subject=clause.id))
+    expression_reads = tuple(sorted(r for r in reads if r in FACTS))
+    for key, template in clause.explain.items():
+        try:
+            reads.update(template_fields(template))
+        except ValueError as exc:
+            findings.append(Finding(clause.spans.get(f"explain.{key}", clause.span), "error", "template",
+                                    f"clause {clause.id!r}, explain.{key}: {exc}", subject=clause.id))
+    if findings:
+        return None, findings
+    known = tuple(sorted(r for r in reads if r in FACTS))
+    return CompiledClause(clause, compiled["condition"], compiled["when"], known, families(known),
+                          expression_reads, tuple(rules)), findings
+
+
+def _clause_order(compiled: CompiledClause) -> Tuple[int, str]:
+    """Occupation clauses first, then those reading the industry; by id within each."""
+    return (1 if "industry" in compiled.families else 0, compiled.clause.id)
+
+
+def compile_version(version: Version) -> Tuple[Optional[CompiledVersion], List[Finding]]:
+    """Compile every clause; findings for each expression or template that fails."""
+    findings: List[Finding] = []
+    compiled = []
+    for clause in version.clauses:
+        result, problems = compile_clause(clause)
+        findings.extend(problems)
+        if result is not None:
+            compiled.append(result)
+    if findings:
+        return None, findings
+    return CompiledVersion(version, tuple(sorted(compiled, key=_clause_order))), findings

@@ -1,0 +1,229 @@
+"""Decide a case: every clause of every area, with its result and reason.
+
+The evaluation is generic: an area is in scope when every clause that applies
+to it passes or is not applicable; the case is eligible when at least one area
+is in scope. What each clause means lives in the rule files, never here.
+
+A :class:`Decision` is a plain record of the clause results; renderers turn it
+into text, JSON or HTML.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
+
+from sc_policy.engine.compile import render_template
+from sc_policy.engine.facts import area_facts, industry_facts, occupation_facts
+from sc_policy.reference.codes import NocInput, parse_industry, parse_noc
+from sc_policy.model import Citation, Clause, Resolution, Version
+from sc_policy.reference.statcan import ReferenceData, reference_data, skill_level
+
+if TYPE_CHECKING:  # the table path never needs these at run time
+    from sc_policy.engine.budget import ExpressionBudget
+    from sc_policy.engine.compile import CompiledClause, CompiledVersion
+    from sc_policy.engine.table import DecisionTable
+
+__all__ = ["ClauseResult", "AreaResult", "Decision", "Answer", "Evaluator", "PASS", "FAIL", "NOT_APPLICABLE"]
+
+PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"
+
+
+@dataclass(frozen=True)
+class ClauseResult:
+    clause: str
+    clause_version: int
+    title: str
+    result: str
+    reason: str
+    source: Tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    area: str
+    title: str
+    in_scope: bool
+    clauses: Tuple[ClauseResult, ...]
+    resolutions: Tuple[str, ...]  # ids of the resolutions that bear on this area's answer
+
+
+@dataclass(frozen=True)
+class Nearby:
+    """A listed occupation of the same NOC minor group, offered when the answer is no."""
+
+    code: str
+    title: str
+    areas: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The decision for one NOC 2016 unit group (and industry) under one version."""
+
+    noc: str
+    noc_title: str
+    noc_level: str
+    industry: Optional[str]
+    industry_title: Optional[str]
+    areas: Tuple[AreaResult, ...]
+    resolutions: Tuple[Resolution, ...]
+    nearby: Tuple[Nearby, ...]
+
+    @property
+    def eligible(self) -> bool:
+        return any(a.in_scope for a in self.areas)
+
+    @property
+    def in_scope(self) -> Tuple[str, ...]:
+        return tuple(a.area for a in self.areas if a.in_scope)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the caller asked and what the policy says: one decision per NOC 2016 candidate.
+
+    A NOC 2016 code has one candidate. A NOC 2021 code may correspond to several
+    NOC 2016 unit groups; when their decisions differ the verdict is
+    ``indeterminate`` and the caseworker must pick the right one.
+    """
+
+    policy: str
+    version: str
+    version_hash: str
+    noc: NocInput
+    industry: Optional[str]
+    industry_title: Optional[str]
+    candidates: Tuple[Decision, ...]
+
+    @property
+    def verdict(self) -> str:
+        results = {d.eligible for d in self.candidates}
+        if results == {True}:
+            return "eligible"
+        if results == {False}:
+            return "not_eligible"
+        return "indeterminate"
+
+    @property
+    def eligible(self) -> bool:
+        return all(d.eligible for d in self.candidates)
+
+
+class Evaluator:
+    """Evaluates decisions under one version. Build once, call many times.
+
+    With a :class:`~sc_policy.engine.table.DecisionTable` every decision is a lookup in
+    the table, and the explanation is rendered from the clause results stored
+    there; without one (or through :meth:`decide_direct`) each clause expression
+    is evaluated with rule-engine. A table-backed evaluator opened from the cache
+    has no compiled version until something asks for one (``compiled``), so that
+    answering from the table never imports rule-engine.
+    """
+
+    def __init__(self, compiled: Optional["CompiledVersion"] = None, refdata: Optional[ReferenceData] = None, *,
+                 table: Optional["DecisionTable"] = None, version: Optional[Version] = None):
+        if compiled is None and (table is None or version is None):
+            raise TypeError("an Evaluator needs a compiled version, or a decision table and its version")
+        self._compiled = compiled
+        self.version = compiled.version if compiled is not None else version
+        self.refdata = refdata or reference_data()
+        self.table = table
+        self._area_facts = tuple((area, area_facts(area)) for area in self.version.areas)
+
+    @property
+    def compiled(self) -> "CompiledVersion":
+        """The compiled version; compiled (importing rule-engine) on first use when opened from the cache."""
+        if self._compiled is None:
+            from sc_policy.engine.compile import compile_version
+            compiled, problems = compile_version(self.version)
+            if compiled is None:  # the cache holds only versions that compiled; the files have not changed
+                raise RuntimeError(f"version {self.version.id} no longer compiles: {problems[0].render()}")
+            self._compiled = compiled
+        return self._compiled
+
+    @functools.cached_property
+    def area_clauses(self) -> Tuple[Tuple[object, Dict[str, object], Tuple["CompiledClause", ...]], ...]:
+        """(area, area facts, compiled clauses that apply to it) for each area, in area order."""
+        return tuple((area, a_facts, self.compiled.for_area(area.id)) for area, a_facts in self._area_facts)
+
+    # -- the generic evaluation -------------------------------------------------
+    @staticmethod
+    def outcome(clause: "CompiledClause", facts: Dict[str, object], budget: Optional["ExpressionBudget"] = None) -> str:
+        """A clause's result for the facts; ``budget``: the time its expressions have left in this run
+        (a table build, a check), else each evaluation has a budget of its own."""
+        if clause.when is not None and not clause.when(facts, budget):
+            return NOT_APPLICABLE
+        return PASS if clause.condition(facts, budget) else FAIL
+
+    def decide(self, noc: str, industry: Optional[str] = None) -> Decision:
+        """Decide for a NOC 2016 unit group and an optional NAICS 2017 code (both already checked).
+
+        From the decision table when there is one and it covers the input, else directly.
+        """
+        if self.table is not None:
+            cell = self.table.cell(noc, industry)
+            if cell is not None:
+                return self._decision(noc, industry, lambda k, facts: self.table.results(k, cell))
+        return self.decide_direct(noc, industry)
+
+    def decide_direct(self, noc: str, industry: Optional[str] = None) -> Decision:
+        """Decide by evaluating every clause expression with rule-engine (the table's reference)."""
+        areas = self.area_clauses
+        return self._decision(noc, industry, lambda k, facts: tuple(
+            (cc.clause, self.outcome(cc, facts)) for cc in areas[k][2]))
+
+    def _decision(self, noc: str, industry: Optional[str],
+                  outcomes: Callable[[int, Dict[str, object]], Sequence[Tuple[Clause, str]]]) -> Decision:
+        """Assemble a decision from each area's (clause, result) pairs; the one place reasons are rendered."""
+        ind = industry_facts(industry, self.refdata)
+        results = []
+        applied: Dict[str, Resolution] = {}
+        for k, (area, a_facts) in enumerate(self._area_facts):
+            facts = {**a_facts, **occupation_facts(noc, area, self.refdata), **ind}
+            clause_results = [self._result(clause, result, facts) for clause, result in outcomes(k, facts)]
+            in_scope = all(r.result != FAIL for r in clause_results)
+            bearing = [r for r in self.version.resolutions if r.affects_decision(area.id, noc)]
+            applied.update((r.id, r) for r in bearing)
+            results.append(AreaResult(area.id, area.title, in_scope, tuple(clause_results),
+                                      tuple(r.id for r in bearing)))
+        decision_areas = tuple(results)
+        eligible = any(a.in_scope for a in decision_areas)
+        return Decision(noc, self.refdata.noc_title(noc) or "", skill_level(noc), industry,
+                        self.refdata.naics_title(industry) if industry else None, decision_areas,
+                        tuple(r for r in self.version.resolutions if r.id in applied),
+                        () if eligible else self.nearby(noc))
+
+    @staticmethod
+    def _result(clause: Clause, result: str, facts: Dict[str, object]) -> ClauseResult:
+        template = clause.explain.get(result)
+        if template is None:  # not_applicable without its own text
+            template = "Not applicable."
+        return ClauseResult(clause.id, clause.version, clause.title, result,
+                            render_template(template, facts), clause.source)
+
+    def nearby(self, noc: str) -> Tuple[Nearby, ...]:
+        """Listed occupations of the same NOC 2016 minor group (first three digits)."""
+        found: Dict[str, List[str]] = {}
+        titles: Dict[str, str] = {}
+        for area in self.version.areas:
+            for code in area.listed:
+                if code != noc and code[:3] == noc[:3]:
+                    found.setdefault(code, []).append(area.id)
+                    titles[code] = self.refdata.noc_title(code) or area.listed[code].title
+        return tuple(Nearby(c, titles[c], tuple(found[c])) for c in sorted(found))
+
+    # -- from raw input ---------------------------------------------------------
+    def answer(self, noc: object, industry: object = None, noc_version: str = "2016", *,
+               direct: bool = False) -> Answer:
+        """Check the raw codes (raising InputError) and decide every NOC 2016 candidate.
+
+        ``direct=True`` bypasses the decision table (for the differential test).
+        """
+        parsed = parse_noc(noc, self.refdata, noc_version)
+        naics = parse_industry(industry, self.refdata)
+        decide = self.decide_direct if direct else self.decide
+        decisions = tuple(decide(c, naics) for c in parsed.candidates)
+        return Answer(self.version.policy, self.version.id, self.version.content_hash, parsed, naics,
+                      self.refdata.naics_title(naics) if naics else None, decisions)

@@ -1,0 +1,1 @@
+"""Front door: the decision service and the caseworkers' pages over HTTP."""

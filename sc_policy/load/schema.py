@@ -1,0 +1,183 @@
+"""Validate rule files against the Cerberus schemas in ``schemas/`` (the only Cerberus user).
+
+Each file kind has one schema file. Cerberus's nested error tree is flattened
+into :class:`~sc_policy.diagnostics.Finding` objects placed at the real line and
+column of the offending key, using the positions the loader recorded.
+
+Cerberus sorts its whole error list each time it adds an error, so a file with
+thousands of errors in one mapping or list takes time that grows with their
+square (8,000 unknown keys: about a minute). Unknown keys, the mistake that comes
+in bulk, are therefore found here, in one pass over the data and the schema, and
+removed before Cerberus sees the data; Cerberus stops as soon as one of its
+validators (the file, or one mapping or list in it) holds more than
+:data:`MAX_FINDINGS` errors; and a file with more than :data:`MAX_FINDINGS`
+schema findings lists the first ones and says how many more there are.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Dict, Iterator, List, Tuple
+
+import cerberus
+import yaml
+
+from sc_policy.diagnostics import Finding
+from sc_policy.load.yamlfile import Document
+from sc_policy.resources import schemas_dir
+
+__all__ = ["FILE_KINDS", "MAX_FINDINGS", "validate", "schema_for"]
+
+FILE_KINDS = ("manifest", "area", "clause", "resolutions", "tests")
+
+MAX_FINDINGS = 100
+"""At most this many schema findings per file are listed; one more finding counts the rest."""
+
+
+@functools.lru_cache(maxsize=None)
+def _schema_text(name: str) -> str:
+    return (schemas_dir() / f"{name}.yaml").read_text("utf-8")
+
+
+@functools.lru_cache(maxsize=None)
+def schema_for(kind: str) -> Tuple[dict, dict]:
+    """The schema of a file kind and the registry of shared sub-schemas it refers to."""
+    if kind not in FILE_KINDS:
+        raise ValueError(f"unknown file kind {kind!r}")
+    registry = {"citation": yaml.safe_load(_schema_text("_citation"))}
+    return yaml.safe_load(_schema_text(kind)), registry
+
+
+class _TooMany(Exception):
+    def __init__(self, errors):
+        super().__init__("too many errors")
+        self.errors = errors
+
+
+class _Validator(cerberus.Validator):
+    """Cerberus's validator, except that ``integer`` means an integer: Cerberus counts ``true`` and
+    ``false`` as integers (bool is a subclass of int), so ``version: true`` would pass as version 1;
+    and that it stops once it (or a child validator: Cerberus makes them of the same class) holds
+    more than MAX_FINDINGS errors, instead of sorting an ever longer list."""
+
+    types_mapping = dict(cerberus.Validator.types_mapping)
+    types_mapping["integer"] = cerberus.TypeDefinition("integer", (int,), (bool,))
+
+    def _error(self, *args):
+        super()._error(*args)
+        if len(self._errors) > MAX_FINDINGS:
+            raise _TooMany(list(self._errors))
+
+
+def _validator(kind: str) -> cerberus.Validator:
+    schema, registry = schema_for(kind)
+    reg = cerberus.schema.SchemaRegistry()
+    for name, definition in registry.items():
+        reg.add(name, definition)
+    return _Validator(schema, schema_registry=reg, allow_unknown=False)
+
+
+def _flatten(errors: Dict[Any, list], path: Tuple[Any, ...] = ()) -> Iterator[Tuple[Tuple[Any, ...], str]]:
+    for key, entries in errors.items():
+        for entry in entries:
+            if isinstance(entry, dict):
+                yield from _flatten(entry, path + (key,))
+            else:
+                yield path + (key,), str(entry)
+
+
+def _check_id(message: str) -> str:
+    if message == "unknown field":
+        return "unknown-key"
+    if message.startswith("must be of") and message.endswith("type"):
+        return "wrong-type"
+    if message == "required field":
+        return "missing-key"
+    return "schema"
+
+
+def _describe(keypath: Tuple[Any, ...], message: str, data: Any) -> str:
+    where = ".".join(str(k) for k in keypath)
+    if (message == "must be of string type" and isinstance(_get(data, keypath), int)
+            and any(k in ("code", "codes", "noc", "industry") for k in keypath)):
+        message += ' (write codes in quotes, e.g. "2174")'
+    if message == "must be of integer type" and isinstance(_get(data, keypath), bool):
+        message += " (true and false are not numbers)"
+    if message == "unknown field":
+        return f"unknown key {keypath[-1]!r}" + (f" in {'.'.join(map(str, keypath[:-1]))}" if len(keypath) > 1 else "")
+    if message == "required field":
+        return f"missing required key {where!r}"
+    return f"{where}: {message}"
+
+
+def _get(data: Any, keypath: Tuple[Any, ...]) -> Any:
+    for key in keypath:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _known(data: Any, rules: dict, registry: dict, path: Tuple[Any, ...], unknown: List[Tuple[Any, ...]]) -> Any:
+    """``data`` without the keys its schema does not know (their key paths go to ``unknown``).
+
+    ``rules`` are the rules of one value; only ``schema`` (a mapping's fields, a list's items,
+    or the name of a registered schema) is followed, as Cerberus follows it. A value of the
+    wrong type is left alone for Cerberus to report.
+    """
+    sub = rules.get("schema")
+    if isinstance(data, dict) and rules.get("type", "dict") == "dict":
+        fields = registry.get(sub) if isinstance(sub, str) else sub
+        if isinstance(fields, dict):
+            return _known_fields(data, fields, registry, path, unknown)
+    elif isinstance(data, list) and rules.get("type") == "list" and isinstance(sub, dict):
+        return [_known(item, sub, registry, path + (i,), unknown) for i, item in enumerate(data)]
+    return data
+
+
+def _known_fields(data: dict, fields: dict, registry: dict, path: Tuple[Any, ...],
+                  unknown: List[Tuple[Any, ...]]) -> dict:
+    out = {}
+    for key, value in data.items():
+        if key in fields and isinstance(fields[key], dict):
+            out[key] = _known(value, fields[key], registry, path + (key,), unknown)
+        else:
+            unknown.append(path + (key,))
+    return out
+
+
+def validate(document: Document, kind: str) -> List[Finding]:
+    """Every schema violation in ``document`` as an error finding at its line (at most MAX_FINDINGS listed)."""
+    if not isinstance(document.data, dict):
+        return [Finding(document.span(), "error", "wrong-type",
+                        f"a {kind} file must be a mapping of keys to values, not a {type(document.data).__name__}")]
+    schema, registry = schema_for(kind)
+    unknown: List[Tuple[Any, ...]] = []
+    known = _known_fields(document.data, schema, registry, (), unknown)
+    errors = [(keypath, "unknown field") for keypath in unknown]
+    validator = _validator(kind)
+    stopped = False
+    try:
+        # normalize=False: the schemas neither coerce nor default, and Cerberus 1.3's normalisation
+        # raises TypeError on a list where a list of mappings is expected (`source: [[1]]`).
+        validator.validate(known, normalize=False)
+        errors.extend(_flatten(validator.errors))
+    except _TooMany as exc:  # what the stopped validator and the file's own validator had found
+        stopped = True
+        handler = cerberus.errors.BasicErrorHandler
+        found = list(_flatten(handler()(list(validator._errors)))) + list(_flatten(handler()(exc.errors)))
+        errors.extend(dict.fromkeys(found))  # the file's own validator may be the one that stopped
+    findings = sorted(Finding(document.span(keypath), "error", _check_id(message),
+                              _describe(keypath, message, document.data)) for keypath, message in errors)
+    if stopped:
+        findings = findings[:MAX_FINDINGS] + [Finding(
+            findings[-1].span if findings else document.span(), "error", "schema",
+            f"validation stopped after {MAX_FINDINGS} schema findings in this file (the first are listed); "
+            f"fix them and check again")]
+    elif len(findings) > MAX_FINDINGS:
+        rest = findings[MAX_FINDINGS:]
+        findings = findings[:MAX_FINDINGS] + [Finding(
+            rest[0].span, "error", "schema",
+            f"{len(rest)} more schema findings in this file are not listed (the first {MAX_FINDINGS} are)")]
+    return findings

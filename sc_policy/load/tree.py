@@ -1,0 +1,299 @@
+"""Find and load the versions of a policy tree.
+
+A policy tree is a folder ``ROOT/<policy>/<version>/`` of rule files (see the
+README for the layout). Loading a version reads every file with the strict
+loader, validates it against its schema, and builds the model from the files
+that are valid. Problems are returned as findings, not raised, so that
+``sc-policy check`` can report all of them at once; :func:`load_version_strict`
+raises the first one for commands that need a working policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from sc_policy.diagnostics import Finding, PolicyInvalidError, PolicyLoadError, ScPolicyError, UnknownVersionError
+from sc_policy.load.yamlfile import Document, is_inside, load_document
+from sc_policy.model import (Version, build_area, build_clause, build_manifest, build_resolutions, build_tests)
+from sc_policy.resources import shipped_policies
+from sc_policy.load.schema import validate
+from sc_policy.diagnostics import Span
+
+__all__ = ["PolicyTree", "VersionRef", "LoadedVersion", "resolve_root", "content_hash", "select_version",
+           "manifests", "version_from_documents", "HASH_EXCLUDED"]
+
+ENV_VAR = "SC_POLICY_PATH"
+SOURCE_FOLDER = "source"
+HASH_EXCLUDED = ("status", "sha256", "table_sha256", "effective_to")
+"""Manifest fields outside the content hash: they change over a frozen version's life, or record it
+(``table_sha256``, the hash of the decisions, is recorded beside ``sha256`` and like it is left out)."""
+
+
+def resolve_root(policies: Optional[str | os.PathLike] = None) -> Path:
+    """The policy tree to use: ``--policies``, else ``$SC_POLICY_PATH``, else the shipped one."""
+    chosen = policies if policies else os.environ.get(ENV_VAR) or None
+    root = Path(chosen) if chosen else shipped_policies()
+    if not root.exists():
+        raise ScPolicyError("policy tree not found", Span(str(root)), code="missing")
+    if not root.is_dir():
+        raise ScPolicyError("policy tree is not a directory", Span(str(root)), code="not-a-directory")
+    return root
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    policy: str
+    id: str
+    folder: Path
+    rel: str  # folder relative to the tree root, with forward slashes
+
+
+@dataclass(frozen=True)
+class LoadedVersion:
+    """A version as far as it could be built, with every load and schema finding."""
+
+    ref: VersionRef
+    version: Optional[Version]
+    findings: Tuple[Finding, ...]
+
+    @property
+    def errors(self) -> Tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+
+def _kind(rel: str) -> Optional[str]:
+    parts = rel.split("/")
+    if rel == "version.yaml":
+        return "manifest"
+    if rel == "resolutions.yaml":
+        return "resolutions"
+    if len(parts) == 2 and parts[1].endswith(".yaml"):
+        return {"areas": "area", "clauses": "clause", "tests": "tests"}.get(parts[0])
+    return None
+
+
+def content_hash(documents: Tuple[Document, ...], version_rel: str) -> str:
+    """SHA-256 of a canonical form of every file of a version.
+
+    The data of each file (not its text) is serialised as sorted-key JSON, so key
+    order, comments and formatting do not change the hash; any change of meaning
+    does. The manifest's life-cycle fields (:data:`HASH_EXCLUDED`) are left out.
+    """
+    canon = {}
+    prefix = version_rel.rstrip("/") + "/"
+    for doc in documents:
+        rel = doc.path[len(prefix):] if doc.path.startswith(prefix) else doc.path
+        data = doc.data
+        if rel == "version.yaml" and isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k not in HASH_EXCLUDED}
+        canon[rel] = data
+    try:
+        text = json.dumps(canon, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    except TypeError:  # a file that fails its schema may have keys that are not strings
+        text = json.dumps(_string_keys(canon), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                          default=_json_default)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _string_keys(value):
+    """``value`` with every mapping key that is not a string written as its type and value."""
+    if isinstance(value, dict):
+        return {(k if isinstance(k, str) else f"<{type(k).__name__}>{k}"): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
+
+
+def _json_default(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot hash {type(value).__name__}")
+
+
+class PolicyTree:
+    """A policy tree on disk. Reads nothing until asked."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def display(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def refs(self) -> List[VersionRef]:
+        """Every version folder of every policy, sorted by policy and folder name."""
+        out = []
+        for policy_dir in sorted(p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            for folder in sorted(p for p in policy_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+                if folder.name == SOURCE_FOLDER:
+                    continue
+                out.append(VersionRef(policy_dir.name, folder.name, folder, self.display(folder)))
+        return out
+
+    def load(self, ref: VersionRef) -> LoadedVersion:
+        findings: List[Finding] = []
+        if not is_inside(ref.folder, self.root):
+            findings.append(Finding(Span(ref.rel), "error", "unsafe-path",
+                                    "version folder is a symbolic link that leads out of the policy tree"))
+            return LoadedVersion(ref, None, tuple(findings))
+        manifest_path = ref.folder / "version.yaml"
+        if not manifest_path.exists():
+            findings.append(Finding(Span(f"{ref.rel}/version.yaml"), "error", "missing-manifest",
+                                    "version folder has no manifest (version.yaml)"))
+            return LoadedVersion(ref, None, tuple(findings))
+        documents: Dict[str, Tuple[str, Document]] = {}
+        parsed: List[Document] = []  # every rule file that parsed, valid or not: what the content hash covers
+        for path in sorted(ref.folder.rglob("*")):
+            rel = path.relative_to(ref.folder).as_posix()
+            shown = f"{ref.rel}/{rel}"
+            if path.is_symlink() and not is_inside(path, self.root):
+                findings.append(Finding(Span(shown), "error", "unsafe-path",
+                                        "symbolic link leads out of the policy tree"))
+                continue
+            kind = _kind(rel)
+            if path.is_dir():
+                if rel in ("areas", "clauses", "tests"):
+                    continue
+                if kind is not None:
+                    findings.append(Finding(Span(shown), "error", "not-a-file",
+                                            "is a directory, expected a YAML file"))
+                elif "/" not in rel:
+                    findings.append(Finding(Span(shown), "warning", "unknown-file",
+                                            "unexpected folder in a version (expected areas/, clauses/, tests/)"))
+                continue
+            if kind is None:
+                if "/" not in rel.rstrip("/") or rel.split("/")[0] in ("areas", "clauses", "tests"):
+                    findings.append(Finding(Span(shown), "warning", "unknown-file",
+                                            "file is not a rule file of any kind and is ignored"))
+                continue
+            try:
+                doc = load_document(path, shown)
+            except PolicyLoadError as exc:
+                findings.append(Finding.from_error(exc))
+                continue
+            parsed.append(doc)
+            problems = validate(doc, kind)
+            findings.extend(problems)
+            if not problems:
+                documents[rel] = (kind, doc)
+        if "version.yaml" not in documents:
+            return LoadedVersion(ref, None, tuple(sorted(findings)))
+        # The hash covers a file that fails its schema too, so that a frozen version whose file
+        # became invalid is reported as changed (or not) by what the file says.
+        version = _build(ref.rel, documents, content_hash(tuple(parsed), ref.rel))
+        return LoadedVersion(ref, version, tuple(sorted(findings)))
+
+    def load_all(self) -> List[LoadedVersion]:
+        return [self.load(ref) for ref in self.refs()]
+
+
+def version_from_documents(rel: str, documents: Tuple[Document, ...]) -> Version:
+    """The version built from rule files already read and validated (e.g. kept in the cache).
+
+    ``rel`` is the version folder relative to the tree root; each document's path
+    lies under it. Raises (KeyError, TypeError, ValueError...) on data that no
+    valid rule file holds.
+    """
+    prefix = rel.rstrip("/") + "/"
+    found: Dict[str, Tuple[str, Document]] = {}
+    for doc in documents:
+        name = doc.path[len(prefix):] if doc.path.startswith(prefix) else ""
+        kind = _kind(name)
+        if kind is None or name in found:
+            raise ValueError(f"not a rule file of version {rel}: {doc.path}")
+        found[name] = (kind, doc)
+    if "version.yaml" not in found:
+        raise ValueError(f"version {rel} has no manifest")
+    return _build(rel, found, content_hash(tuple(documents), rel))
+
+
+def _build(rel: str, documents: Dict[str, Tuple[str, Document]], digest: str) -> Version:
+    """The model of a version from its valid rule files (name -> (kind, document)); ``digest`` its content hash."""
+    manifest = build_manifest(documents["version.yaml"][1])
+    resolutions = ()
+    if "resolutions.yaml" in documents:
+        resolutions = build_resolutions(documents["resolutions.yaml"][1])
+    areas, clauses, tests = [], [], []
+    for _, (kind, doc) in sorted(documents.items()):
+        if kind == "area":
+            areas.append(build_area(doc, tuple((r.id, a) for r in resolutions for a in r.assigns)))
+        elif kind == "clause":
+            clauses.append(build_clause(doc))
+        elif kind == "tests":
+            tests.extend(build_tests(doc))
+    docs = tuple(doc for _, (_, doc) in sorted(documents.items()))
+    return Version(manifest, tuple(sorted(areas, key=_area_order)), tuple(sorted(clauses, key=lambda c: c.id)),
+                   resolutions, tuple(tests), rel, docs, digest)
+
+
+AREA_ORDER = ("ict", "life-sciences", "manufacturing")
+"""The order the source presents its priority areas in; other areas follow by id."""
+
+
+def _area_order(area) -> Tuple[int, str]:
+    return (AREA_ORDER.index(area.id) if area.id in AREA_ORDER else len(AREA_ORDER), area.id)
+
+
+def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optional[dt.date] = None,
+                   policy: Optional[str] = None, today: Optional[dt.date] = None) -> VersionRef:
+    """Pick a version: by id; or the one in force on date ``on``; or, given neither, the one in force today.
+
+    Drafts are never chosen by date. A version is in force from ``effective_from``
+    to ``effective_to`` inclusive (open-ended when that is absent).
+    """
+    refs = tree.refs()
+    if policy:
+        refs = [r for r in refs if r.policy == policy]
+        if not refs:
+            raise UnknownVersionError(f"unknown policy {policy!r}", Span(str(tree.root)))
+    if not refs:
+        raise UnknownVersionError("no policy versions found", Span(str(tree.root)))
+    if version_id is not None:
+        for ref in refs:
+            if ref.id == version_id:
+                return ref
+        known = ", ".join(sorted({r.id for r in refs}))
+        raise UnknownVersionError(f"unknown version {version_id!r}", hint=f"known versions: {known}")
+    when = on or today or dt.date.today()
+    in_force = []
+    for ref, manifest in manifests(tree, refs):
+        if manifest is None:
+            # Any version could be the one in force: refuse to guess past a broken manifest.
+            problem = next(iter(tree.load(ref).errors), None)
+            what = f"{problem.check}: {problem.message}" if problem else "its manifest is missing or invalid"
+            raise PolicyInvalidError(f"cannot choose the version in force: version {ref.id} is invalid: {what}",
+                                     problem.span if problem else Span(f"{ref.rel}/version.yaml"),
+                                     hint="run `sc-policy check`, or name a version with --version",
+                                     findings=(problem,) if problem else ())
+        if manifest.status == "draft":
+            continue
+        if manifest.effective_from <= when and (manifest.effective_to is None or when <= manifest.effective_to):
+            in_force.append((manifest.effective_from, ref))
+    if not in_force:
+        what = f"on {when.isoformat()}" if on else "today"
+        raise UnknownVersionError(f"no version of the policy is in force {what}",
+                                  hint="`sc-policy versions` lists the versions and their dates")
+    return max(in_force, key=lambda pair: (pair[0], pair[1].id))[1]
+
+
+def manifests(tree: PolicyTree, refs: List[VersionRef]):
+    """(ref, Manifest or None) for each ref, reading only the manifests."""
+    for ref in refs:
+        path = ref.folder / "version.yaml"
+        if not is_inside(ref.folder, tree.root):
+            yield ref, None
+            continue
+        try:
+            doc = load_document(path, f"{ref.rel}/version.yaml")
+        except PolicyLoadError:
+            yield ref, None
+            continue
+        yield ref, (build_manifest(doc) if not validate(doc, "manifest") else None)

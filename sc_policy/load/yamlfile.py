@@ -1,0 +1,265 @@
+"""Read one YAML rule file into plain data plus the position of every node.
+
+Rule files are data. This loader is deliberately stricter than ``yaml.safe_load``:
+
+* duplicate mapping keys are refused (PyYAML silently keeps the last one, losing
+  the analyst's first value);
+* anchors, aliases and explicit tags are refused (no alias bombs, no Python
+  objects, no ``!!binary`` surprises);
+* the file must be UTF-8, non-empty, a single document, and under a size limit.
+
+Every failure is a :class:`~sc_policy.diagnostics.PolicyLoadError` carrying the file,
+line and column.
+
+:func:`read_regular` is how sc-policy reads any file of a policy tree (rule files,
+the source document, cache entries): it looks at the file's kind and size before
+reading, refuses anything but a regular file under a limit, never blocks on a
+pipe, and never reads more than the limit even if the file grows meanwhile.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Optional, Tuple
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from sc_policy.diagnostics import PolicyLoadError
+from sc_policy.diagnostics import Span
+
+__all__ = ["Document", "load_document", "parse_document", "read_regular", "file_kind", "MAX_FILE_BYTES",
+           "MAX_SOURCE_BYTES"]
+
+MAX_FILE_BYTES = 1_000_000
+"""A rule file larger than this is refused: no real rule file comes near it."""
+
+MAX_SOURCE_BYTES = 20_000_000
+"""A source document larger than this is refused (the shipped one is 30 kB)."""
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:" + name
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+}
+
+KeyPath = Tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed rule file: its data and the span of every key and list item in it.
+
+    ``spans`` maps a key path such as ``("occupations", 3, "code")`` to where that
+    entry starts; :meth:`span` falls back to the nearest enclosing node, so that
+    any error about any part of the data can be reported at a real line.
+    """
+
+    path: str
+    data: Any
+    spans: Dict[KeyPath, Span] = field(repr=False, default_factory=dict)
+
+    def span(self, keypath: KeyPath = ()) -> Span:
+        keypath = tuple(keypath)
+        while keypath not in self.spans and keypath:
+            keypath = keypath[:-1]
+        return self.spans.get(keypath, Span(self.path, 1, 1))
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses anchors and aliases while composing."""
+
+    def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused("YAML aliases are not allowed in rule files", event.start_mark)
+        if getattr(event, "anchor", None) is not None:
+            raise _Refused("YAML anchors are not allowed in rule files", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, mark):
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+def _span(path: str, mark) -> Span:
+    if mark is None:
+        return Span(path)
+    return Span(path, mark.line + 1, mark.column + 1)
+
+
+def file_kind(path: os.PathLike | str) -> Tuple[str, int]:
+    """("file", size), ("directory", 0), ("other", 0) for a pipe, socket or device, or ("missing", 0).
+
+    Follows symbolic links, as reading would; reads nothing.
+    """
+    try:
+        info = os.stat(path)
+    except OSError:
+        return "missing", 0
+    if stat.S_ISREG(info.st_mode):
+        return "file", info.st_size
+    return ("directory" if stat.S_ISDIR(info.st_mode) else "other"), 0
+
+
+def read_regular(file: os.PathLike | str, limit: int, shown: Optional[str] = None, *,
+                 expected: str = "a YAML file", limit_of: str = "rule files", nofollow: bool = False) -> bytes:
+    """The bytes of ``file``, a regular file of at most ``limit`` bytes; never blocks, never reads more.
+
+    Looks before reading (kind and size), opens without blocking (a pipe swapped in
+    meanwhile cannot hang the read), looks again at what was opened, and reads at most
+    ``limit + 1`` bytes. ``nofollow`` refuses a symbolic link. Raises PolicyLoadError:
+    ``missing``, ``not-a-file`` (a folder, pipe, socket or device), ``too-large`` or
+    ``unreadable``, the message naming ``shown``, what was ``expected`` and the limit.
+    """
+    shown = shown if shown is not None else os.fspath(file)
+
+    def refuse(info: os.stat_result) -> None:
+        if stat.S_ISDIR(info.st_mode):
+            raise PolicyLoadError(f"is a directory, expected {expected}", Span(shown), code="not-a-file")
+        if stat.S_ISLNK(info.st_mode):  # only seen with nofollow
+            raise PolicyLoadError(f"is a symbolic link, expected {expected}", Span(shown), code="not-a-file")
+        if not stat.S_ISREG(info.st_mode):  # a pipe or a device would block or never end
+            raise PolicyLoadError(f"is not a regular file (a pipe, socket or device), expected {expected}",
+                                  Span(shown), code="not-a-file")
+        if info.st_size > limit:
+            raise PolicyLoadError(f"file is {info.st_size} bytes, over the {limit}-byte limit for {limit_of}",
+                                  Span(shown), code="too-large")
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        refuse(os.lstat(file) if nofollow else os.stat(file))
+        fd = os.open(file, flags | (getattr(os, "O_NOFOLLOW", 0) if nofollow else 0))
+        try:
+            refuse(os.fstat(fd))  # what was opened, which may not be what was looked at
+            chunks, left = [], limit + 1
+            while left > 0:
+                chunk = os.read(fd, min(left, 1 << 20))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+        finally:
+            os.close(fd)
+    except FileNotFoundError:
+        raise PolicyLoadError("no such file", Span(shown), code="missing") from None
+    except PolicyLoadError:
+        raise
+    except OSError as exc:
+        if nofollow and exc.errno == errno.ELOOP:
+            raise PolicyLoadError(f"is a symbolic link, expected {expected}", Span(shown),
+                                  code="not-a-file") from None
+        raise PolicyLoadError(f"cannot read file: {exc.strerror or exc}", Span(shown), code="unreadable") from None
+    raw = b"".join(chunks)
+    if len(raw) > limit:  # it grew after it was looked at
+        raise PolicyLoadError(f"file is over the {limit}-byte limit for {limit_of}", Span(shown), code="too-large")
+    return raw
+
+
+def load_document(file: Path, display: Optional[str] = None) -> Document:
+    """Read and parse ``file``; ``display`` is the path shown in messages."""
+    shown = display if display is not None else str(file)
+    return parse_document(read_regular(file, MAX_FILE_BYTES, shown), shown)
+
+
+def parse_document(raw: bytes, path: str) -> Document:
+    """Parse the bytes of a rule file (see the module docstring for what is refused)."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise PolicyLoadError(f"file is over the {MAX_FILE_BYTES}-byte limit for rule files",
+                              Span(path), code="too-large")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)  # 1-based, in bytes
+        raise PolicyLoadError(f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded",
+                              Span(path, line, column), code="encoding") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip() or all(
+            not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+        raise PolicyLoadError("file is empty", Span(path), code="empty")
+    loader = None
+    try:
+        loader = _StrictLoader(text)
+        node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:  # a control character YAML does not allow
+        before = text[: max(exc.position, 0)]
+        line = before.count("\n") + 1
+        raise PolicyLoadError(f"character U+{exc.character:04X} is not allowed in YAML",
+                              Span(path, line, len(before) - before.rfind("\n")), code="yaml-syntax") from None
+    except RecursionError:
+        raise PolicyLoadError("YAML nested too deeply", Span(path), code="yaml-syntax") from None
+    except _Refused as exc:
+        raise PolicyLoadError(exc.message, _span(path, exc.mark), code="unsafe-yaml") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        if "\t" in problem or "'\\t'" in problem:
+            problem = "tab character used for indentation (use spaces)"
+        raise PolicyLoadError(f"YAML syntax error: {problem}", _span(path, mark), code="yaml-syntax") from None
+    except yaml.YAMLError as exc:
+        raise PolicyLoadError(f"YAML error: {exc}", Span(path), code="yaml-syntax") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if node is None:
+        raise PolicyLoadError("file is empty", Span(path), code="empty")
+    spans: Dict[KeyPath, Span] = {(): _span(path, node.start_mark)}
+    try:
+        data = _construct(node, (), path, spans, loader)
+    except RecursionError:
+        raise PolicyLoadError("YAML nested too deeply", Span(path), code="yaml-syntax") from None
+    return Document(path, data, spans)
+
+
+def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], loader) -> Any:
+    if node.tag not in _PLAIN_TAGS:
+        raise PolicyLoadError(f"YAML tag {node.tag!r} is not allowed in rule files",
+                              _span(path, node.start_mark), code="unsafe-yaml")
+    if isinstance(node, ScalarNode):
+        try:
+            return loader.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            raise PolicyLoadError(f"cannot read value {node.value!r}: {exc}".splitlines()[0],
+                                  _span(path, node.start_mark), code="yaml-syntax") from None
+    if isinstance(node, SequenceNode):
+        items = []
+        for index, child in enumerate(node.value):
+            spans[keypath + (index,)] = _span(path, child.start_mark)
+            items.append(_construct(child, keypath + (index,), path, spans, loader))
+        return items
+    if isinstance(node, MappingNode):
+        mapping: Dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise PolicyLoadError("a mapping key must be a plain value",
+                                      _span(path, key_node.start_mark), code="yaml-syntax")
+            key = _construct(key_node, keypath, path, {}, loader)
+            if not isinstance(key, str):  # every key of every rule file is a name
+                raise PolicyLoadError(f"key {key_node.value!r} is read as a {type(key).__name__}, not text "
+                                      f"(write it in quotes)", _span(path, key_node.start_mark), code="wrong-type")
+            if key in mapping:
+                first = spans.get(keypath + (key,))
+                where = f" (first at line {first.line})" if first else ""
+                raise PolicyLoadError(f"duplicate key {key!r}{where}",
+                                      _span(path, key_node.start_mark), code="duplicate-key")
+            spans[keypath + (key,)] = _span(path, key_node.start_mark)
+            mapping[key] = _construct(value_node, keypath + (key,), path, spans, loader)
+        return mapping
+    raise PolicyLoadError("unsupported YAML node", _span(path, node.start_mark), code="yaml-syntax")
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """True when ``path`` (after following symlinks) lies inside ``root``."""
+    try:
+        Path(os.path.realpath(path)).relative_to(os.path.realpath(root))
+    except ValueError:
+        return False
+    return True

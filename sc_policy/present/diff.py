@@ -1,0 +1,213 @@
+"""Show a :class:`~sc_policy.analysis.diff.VersionDiff` as text (a terminal, a review) or Markdown (a change request).
+
+Renderers only read the finished diff. Both formats are sorted the way the diff
+is (structural changes by section, impact rows by group, NOC and industry), so
+the same two versions always give the same bytes; text lines fit in 100 columns.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import List, Optional, Tuple
+
+from sc_policy.analysis.diff import CHANGE_GROUPS, Change, ImpactRow, VersionDiff
+from sc_policy.model import Version
+from sc_policy.present.render import WIDTH, dumps, visible
+
+__all__ = ["diff_text", "diff_markdown", "diff_json", "describe_change"]
+
+GROUP_TITLES = {"now_eligible": "Now eligible", "no_longer_eligible": "No longer eligible",
+                "areas_changed": "Eligible under different areas"}
+
+
+def diff_json(diff: VersionDiff) -> str:
+    return dumps(diff.as_dict())
+
+
+def _value(value) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, str):
+        return " ".join(value.split()) or "(empty)"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _areas(areas: Tuple[str, ...]) -> str:
+    return ", ".join(areas) if areas else "none"
+
+
+def describe_change(ch: Change) -> Tuple[str, List[Tuple[str, str, str]]]:
+    """A one-sentence summary of a change, and its (field, old, new) details."""
+    d = ch.as_dict()
+    k = ch.kind
+    where = f"area {d.get('area')}: " if "area" in d else ""
+    if k == "manifest_changed":
+        return f"manifest: {d['field']} changed", [(d["field"], _value(d["old"]), _value(d["new"]))]
+    if k == "clause_added":
+        details = [("applies_to", "", _value(d["applies_to"])), ("when", "", _value(d["when"])),
+                   ("condition", "", _value(d["condition"]))]
+        return f"clause {d['clause']} added (version {d['version']}): {d['title']}", details
+    if k == "clause_removed":
+        return f"clause {d['clause']} removed (was version {d['version']}): {d['title']}", []
+    if k == "clause_changed":
+        names = ", ".join(f["field"] for f in d["fields"]) or "version only"
+        return (f"clause {d['clause']} changed (version {d['old_version']} -> {d['new_version']}): {names}",
+                [(f["field"], _value(f["old"]), _value(f["new"])) for f in d["fields"]])
+    if k == "area_added":
+        return (f"area {d['area']} added: {d['title']}",
+                [("occupations", "", _value(d["occupations"])), ("include", "", _value(d["include"])),
+                 ("exclude", "", _value(d["exclude"]))])
+    if k == "area_removed":
+        return f"area {d['area']} removed: {d['title']}", []
+    if k == "area_changed":
+        return f"{where}{d['field']} changed", [(d["field"], _value(d["old"]), _value(d["new"]))]
+    if k.startswith("naics_"):
+        _, which, what = k.split("_")
+        noun = "inclusion" if which == "include" else "exclusion"
+        if what == "changed":
+            return f"{where}NAICS {noun} {d['naics']} re-described or re-cited", [
+                ("entry", _value(d["old"]), _value(d["new"]))]
+        return f"{where}NAICS {noun} {d['naics']} {what}: {d['description']}", []
+    code = d.get("noc") or "(no code)"
+    if k in ("occupation_added", "occupation_removed"):
+        return f"{where}occupation {code} {k.split('_')[1]} (level {d['level']}): {d['title']}", []
+    if k == "occupation_retitled":
+        return f"{where}occupation {code} re-titled", [("title", _value(d["old"]), _value(d["new"]))]
+    if k == "occupation_relevelled":
+        return f"{where}occupation {code} re-levelled", [("level", _value(d["old"]), _value(d["new"]))]
+    if k == "occupation_cited":
+        return f"{where}occupation {code} cited differently", [("source", _value(d["old"]), _value(d["new"]))]
+    if k == "occupation_repeats_changed":
+        return f"{where}occupation {code} listed a different number of times", [
+            ("entries", _value(d["old"]), _value(d["new"]))]
+    if k in ("resolution_added", "resolution_removed"):
+        return f"resolution {d['resolution']} {k.split('_')[1]}: {d['finding']}", []
+    if k == "resolution_changed":
+        return (f"resolution {d['resolution']} changed: {', '.join(f['field'] for f in d['fields'])}",
+                [(f["field"], _value(f["old"]), _value(f["new"])) for f in d["fields"]])
+    if k.startswith("test_"):
+        return f"test case {d['test']} {k.split('_')[1]} ({d['file']})", []
+    if k == "file_changed":
+        return f"file {d['file']} {d['change']}", []
+    return f"{k}: {_value(d)}", []  # pragma: no cover - every kind the diff makes is handled above
+
+
+def _wrap(text: str, first: str, rest: str) -> List[str]:
+    return textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=first, subsequent_indent=rest,
+                         break_on_hyphens=False, break_long_words=True) or [first.rstrip()]
+
+
+def _version_line(label: str, v: Version) -> List[str]:
+    m = v.manifest
+    to = m.effective_to.isoformat() if m.effective_to else "open"
+    lines = _wrap(f"{m.id}: {m.title}", f"  {label}: ", " " * 7)
+    lines += _wrap(f"status {m.status}, effective {m.effective_from.isoformat()} to {to}", " " * 7, " " * 7)
+    lines.append(f"       sha256 {v.content_hash}")
+    return lines
+
+
+def _row_line(r: ImpactRow) -> List[str]:
+    ind = r.industry or "none"
+    return _wrap(f"{_areas(r.before)} -> {_areas(r.after)}: {r.noc_title}", f"  {r.noc:<5} {ind:<7} ", " " * 16)
+
+
+def diff_text(diff: VersionDiff) -> str:
+    old, new = diff.old, diff.new
+    lines = _wrap(f"sc-policy diff: policy {new.policy}, version {old.id} -> {new.id}", "", "  ")
+    lines += _version_line("old", old) + _version_line("new", new)
+    lines.append("")
+    lines.append(f"Structural changes: {len(diff.changes) or 'none'}")
+    for ch in diff.changes:
+        summary, details = describe_change(ch)
+        lines += _wrap(summary, "  - ", "    ")
+        for name, before, after in details:
+            if before:
+                lines += _wrap(f"{name} was: {before}", "      ", "        ")
+                lines += _wrap(f"{name} now: {after}", "      ", "        ")
+            else:
+                lines += _wrap(f"{name}: {after}", "      ", "        ")
+    lines.append("")
+    imp = diff.impact
+    if imp is None:
+        lines.append("Impact: not computed (--no-impact).")
+        return visible("\n".join(line.rstrip() for line in lines) + "\n")
+    n_ind = len(imp.industries)
+    space = (f"{imp.nocs} NOC 2016 unit groups x {n_ind} industry inputs (no industry + one representative "
+             f"of each of {n_ind - 1} industry classes) = {imp.nocs * n_ind} inputs, each decided under both "
+             f"versions.")
+    lines += _wrap(f"Impact: {space}", "", "  ")
+    lines += _wrap(", ".join(f"{GROUP_TITLES[g].lower()}: {imp.count(g)}" for g in CHANGE_GROUPS), "  ", "  ")
+    lines.append("")
+    lines.append("Industry inputs (a class's representative stands for every code in it):")
+    for inp in imp.industries:
+        size = f" ({len(inp.codes)} code{'s' if len(inp.codes) != 1 else ''})" if inp.code else ""
+        lines += _wrap(f"{inp.description}{size}", f"  {inp.code or 'none':<7} ", " " * 10)
+    for group in CHANGE_GROUPS:
+        rows = [r for r in imp.rows if r.change == group]
+        lines.append("")
+        lines.append(f"{GROUP_TITLES[group]}: {len(rows) or 'none'}")
+        if rows:
+            lines.append("  NOC   NAICS   areas before -> after: NOC title")
+        for r in rows:
+            lines += _row_line(r)
+    return visible("\n".join(line.rstrip() for line in lines) + "\n")
+
+
+def _md(text) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _md_code(text: Optional[str]) -> str:
+    return f"`{text}`" if text else "—"
+
+
+def diff_markdown(diff: VersionDiff) -> str:
+    old, new = diff.old, diff.new
+    mo, mn = old.manifest, new.manifest
+    out = [f"# Policy change: {_md(new.policy)} `{mo.id}` → `{mn.id}`", "",
+           "| | old | new |", "|---|---|---|",
+           f"| version | `{mo.id}` | `{mn.id}` |",
+           f"| title | {_md(mo.title)} | {_md(mn.title)} |",
+           f"| status | {mo.status} | {mn.status} |",
+           f"| in force | {mo.effective_from.isoformat()} to {mo.effective_to.isoformat() if mo.effective_to else 'open'}"
+           f" | {mn.effective_from.isoformat()} to {mn.effective_to.isoformat() if mn.effective_to else 'open'} |",
+           f"| content sha256 | `{old.content_hash}` | `{new.content_hash}` |", "",
+           f"## Structural changes ({len(diff.changes)})", ""]
+    if not diff.changes:
+        out.append("None.")
+    for ch in diff.changes:
+        summary, details = describe_change(ch)
+        out.append(f"- {_md(summary)}")
+        for name, before, after in details:
+            if before:
+                out.append(f"  - {_md(name)}: was `{_md(before)}`, now `{_md(after)}`")
+            else:
+                out.append(f"  - {_md(name)}: `{_md(after)}`")
+    out.append("")
+    imp = diff.impact
+    out.append("## Decision impact")
+    out.append("")
+    if imp is None:
+        out.append("Not computed (`--no-impact`).")
+        return visible("\n".join(out) + "\n")
+    n_ind = len(imp.industries)
+    out.append(f"Exact, over the whole input space: {imp.nocs} NOC 2016 unit groups × {n_ind} industry inputs "
+               f"(no industry, and one representative of each class of NAICS codes that both versions treat "
+               f"alike) = {imp.nocs * n_ind} inputs, each decided under both versions.")
+    out += ["", "| change | inputs |", "|---|---|"]
+    out += [f"| {GROUP_TITLES[g]} | {imp.count(g)} |" for g in CHANGE_GROUPS]
+    for group in CHANGE_GROUPS:
+        rows = [r for r in imp.rows if r.change == group]
+        out += ["", f"### {GROUP_TITLES[group]} ({len(rows)})", ""]
+        if not rows:
+            out.append("None.")
+            continue
+        out += ["| NOC | title | industry | industry class | before | after |", "|---|---|---|---|---|---|"]
+        for r in rows:
+            out.append(f"| {r.noc} | {_md(r.noc_title)} | {_md_code(r.industry)} | {_md(r.industry_class)} | "
+                       f"{_md(_areas(r.before))} | {_md(_areas(r.after))} |")
+    out += ["", "### Industry inputs", "", "| industry | class | NAICS codes |", "|---|---|---|"]
+    for inp in imp.industries:
+        out.append(f"| {_md_code(inp.code)} | {_md(inp.description)} | {len(inp.codes) if inp.code else '—'} |")
+    return visible("\n".join(out) + "\n")

@@ -1,0 +1,204 @@
+"""Turn answers, findings and version lists into text, JSON or Markdown.
+
+Renderers only read finished results; they decide nothing. JSON output is built
+from plain dicts in a fixed order and dumped the same way every time, so the
+same inputs under the same version give byte-identical JSON. Text output shows
+every control character as an escape (:func:`~sc_policy.diagnostics.visible`): rule
+files are text, and a template's ``\x1b]0;...\x07`` must not reach a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import Iterable, List, Optional
+
+from sc_policy.engine.decide import Answer, Decision
+from sc_policy.checks.lifecycle import integrity, is_frozen
+from sc_policy.model import Version
+from sc_policy.reference.statcan import ReferenceData, reference_data
+from sc_policy.diagnostics import visible
+
+__all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "version_to_dict", "versions_text",
+           "visible", "WIDTH"]
+
+WIDTH = 100
+_MARK = {"pass": "PASS", "fail": "FAIL", "not_applicable": "N/A"}
+
+
+def dumps(obj) -> str:
+    """The one JSON encoding of the package: UTF-8 text, two-space indent, a final newline."""
+    return json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+
+
+def _decision_dict(d: Decision) -> dict:
+    return {
+        "noc": d.noc,
+        "noc_title": d.noc_title,
+        "noc_level": d.noc_level,
+        "verdict": "eligible" if d.eligible else "not_eligible",
+        "eligible": d.eligible,
+        "areas": [{
+            "area": a.area,
+            "title": a.title,
+            "in_scope": a.in_scope,
+            "clauses": [{
+                "clause": c.clause,
+                "clause_version": c.clause_version,
+                "title": c.title,
+                "result": c.result,
+                "reason": c.reason,
+                "source": [s.as_dict() for s in c.source],
+            } for c in a.clauses],
+            "resolutions": list(a.resolutions),
+        } for a in d.areas],
+        "resolutions": [r.as_dict() for r in d.resolutions],
+        "nearby": [{"noc": n.code, "title": n.title, "areas": list(n.areas)} for n in d.nearby],
+    }
+
+
+def answer_to_dict(answer: Answer) -> dict:
+    """The decision as JSON-ready data (the shape the README documents)."""
+    only = answer.candidates[0] if len(answer.candidates) == 1 else None
+    out = {
+        "policy": answer.policy,
+        "version": answer.version,
+        "version_hash": answer.version_hash,
+        "noc_version": answer.noc.version,
+        "input": {
+            "noc": answer.noc.code,
+            "noc_title": answer.noc.title,
+            "noc_version": answer.noc.version,
+            "industry": answer.industry,
+            "industry_title": answer.industry_title,
+        },
+        "verdict": answer.verdict,
+        "eligible": answer.eligible,
+    }
+    if only is not None:
+        body = _decision_dict(only)
+        out.update({"areas": body["areas"], "resolutions": body["resolutions"], "nearby": body["nearby"]})
+    else:
+        out.update({"areas": [], "resolutions": [], "nearby": []})
+    out["candidates"] = [_decision_dict(d) for d in answer.candidates] if answer.noc.version == "2021" else []
+    return out
+
+
+def answer_json(answer: Answer) -> str:
+    return dumps(answer_to_dict(answer))
+
+
+def _wrap(text: str, indent: str, first: Optional[str] = None) -> List[str]:
+    return textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=first if first is not None else indent,
+                         subsequent_indent=indent, break_on_hyphens=False) or [first or indent]
+
+
+def _definition_lines(version: Version, area_id: str, refdata: ReferenceData) -> List[str]:
+    area = version.area(area_id)
+    if area is None:
+        return []
+    lines = []
+    for label, entries in (("includes", area.include), ("excludes", area.exclude)):
+        for e in entries:
+            official = refdata.naics_title(e.code) or "not in NAICS Canada 2017"
+            lines += _wrap(f"{label} NAICS {e.code} {official} (published: {e.description})", "      ", "    - ")
+    return lines
+
+
+def _decision_text(d: Decision, version: Version, refdata: ReferenceData, resolutions: dict) -> List[str]:
+    lines = []
+    for a in d.areas:
+        lines.append(f"{a.title} ({a.area}): {'IN SCOPE' if a.in_scope else 'not in scope'}")
+        lines.append("  Industry definition:")
+        lines += _definition_lines(version, a.area, refdata)
+        for c in a.clauses:
+            lines += _wrap(f"{c.title} [{c.clause} v{c.clause_version}]", "         ", f"  {_MARK[c.result]:<6} ")
+            lines += _wrap(c.reason, "         ")
+            for s in c.source:
+                lines += _wrap(f"Source, line {s.line}: \u201c{s.quote}\u201d", "           ", "         ")
+        for rid in a.resolutions:
+            r = resolutions[rid]
+            lines += _wrap(f"Resolution {r.id}: {r.decision}", "    ", "  Note: ")
+        lines.append("")
+    if d.nearby:
+        lines.append("Listed occupations of the same NOC minor group:")
+        for n in d.nearby:
+            lines += _wrap(f"{n.code} {n.title} (listed under: {', '.join(n.areas)})", "      ", "    ")
+        lines.append("")
+    return lines
+
+
+def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceData] = None) -> str:
+    """A plain-text explanation that reads well at 100 columns and pastes into a case file."""
+    refdata = refdata or reference_data()
+    m = version.manifest
+    resolutions = {r.id: r for r in version.resolutions}
+    lines = _wrap(f"{m.title}: policy {m.policy}, version {m.id} ({m.status}), sha256 {version.content_hash}", "  ", "")
+    lines += _wrap(f"Occupation: NOC {answer.noc.version} {answer.noc.code} {answer.noc.title}", "            ", "")
+    if answer.noc.version == "2021":
+        lines += _wrap("NOC 2016 unit groups (Statistics Canada concordance): " + "; ".join(
+            f"{d.noc} {d.noc_title}" for d in answer.candidates), "            ", "            ")
+    industry = (f"NAICS {answer.industry} {answer.industry_title}" if answer.industry
+                else "none given (industry clauses are not applicable)")
+    lines += _wrap(f"Industry:   {industry}", "            ", "")
+    verdict = {"eligible": "ELIGIBLE", "not_eligible": "NOT ELIGIBLE", "indeterminate": "INDETERMINATE"}[answer.verdict]
+    if answer.verdict == "indeterminate":
+        detail = "the NOC 2016 candidates disagree: " + "; ".join(
+            f"{d.noc} {'eligible' if d.eligible else 'not eligible'}" for d in answer.candidates) + \
+            ". Pick the candidate that matches the case"
+    elif answer.eligible:
+        areas = sorted({a.title for d in answer.candidates for a in d.areas if a.in_scope})
+        detail = "in scope under " + ", ".join(areas)
+    else:
+        detail = "in scope under no priority area"
+    lines.append("")
+    lines += _wrap(f"Verdict: {verdict}, {detail}.", "         ", "")
+    lines.append("")
+    for d in answer.candidates:
+        if len(answer.candidates) > 1 or answer.noc.version == "2021":
+            lines.append(f"== Candidate NOC 2016 {d.noc} {d.noc_title}: {'eligible' if d.eligible else 'not eligible'}")
+            lines.append("")
+        lines += _decision_text(d, version, refdata, resolutions)
+    applied = {r.id: r for d in answer.candidates for r in d.resolutions}
+    if applied:
+        lines.append("Analyst's resolutions of the source's contradictions that bear on this answer:")
+        for r in applied.values():
+            lines += _wrap(f"{r.id}: {r.finding}", "      ", "  - ")
+            lines += _wrap(f"Decision: {r.decision}", "      ")
+        lines.append("")
+    return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
+
+
+def version_to_dict(version: Version) -> dict:
+    """The manifest, the content hash, whether the version is frozen and, if so, whether its content is
+    still what was frozen (``integrity``: ``intact`` or ``modified``; None when not frozen)."""
+    out = version.manifest.as_dict()
+    out["content_hash"] = version.content_hash
+    out["frozen"] = is_frozen(version.manifest)
+    out["integrity"] = integrity(version)
+    return out
+
+
+def versions_text(rows: Iterable[dict]) -> str:
+    """One entry per version: id, status, period (assumed dates marked), title and content hash."""
+    lines = []
+    for r in rows:
+        assumed = r.get("assumptions") or {}
+
+        def date(field):
+            value = r.get(field) or "open"
+            return f"{value} (assumed)" if field in assumed else value
+
+        lines += _wrap(f"{r['policy']} {r['id']} ({r['status']}): in force {date('effective_from')} to "
+                       f"{date('effective_to')}. {r['title']}", "    ", "")
+        if r.get("content_hash") and r.get("integrity") == "modified":
+            lines.append(f"    sha256 {r['content_hash']} MODIFIED since frozen")
+            lines.append(f"    frozen with sha256 {r['sha256']}")
+        elif r.get("content_hash"):
+            frozen = "frozen" if r.get("frozen") else "not frozen"
+            lines.append(f"    sha256 {r['content_hash']} ({frozen})")
+        if r.get("problem"):
+            lines += _wrap(r["problem"], "    ")
+        for field, text in sorted(assumed.items()):
+            lines += _wrap(f"{field} is an assumption: {text}", "      ", "    ")
+    return visible("\n".join(lines) + "\n")

@@ -1,0 +1,291 @@
+"""Statistics Canada's classifications, shipped unchanged in ``sc_policy/refdata``.
+
+NOC 2016 (unit groups and hierarchy), the NOC 2016 -> NOC 2021 concordance, and
+NAICS Canada 2017 and 2022. Source: Statistics Canada, under the Statistics
+Canada Open Licence (see ``refdata/PROVENANCE.md``).
+
+Files are read lazily, once per :class:`ReferenceData` object, the first time a
+table is needed; :func:`reference_data` returns the one shared, read-only copy.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import functools
+import io
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+from sc_policy.resources import refdata_dir
+
+__all__ = [
+    "UnitGroup", "Industry", "Correspondence", "ReferenceData", "reference_data",
+    "skill_level", "SKILL_LEVELS", "NAICS_RANGES",
+]
+
+_MISSING = object()
+
+SKILL_LEVELS = ("0", "A", "B", "C", "D")
+"""NOC 2016 skill levels: 0 is management, then A (university) to D (on-the-job)."""
+
+NAICS_RANGES = {"31-33": ("31", "32", "33"), "44-45": ("44", "45"), "48-49": ("48", "49")}
+"""NAICS sectors published as ranges; each two-digit code names a part of its sector."""
+
+
+def skill_level(code: str) -> str:
+    """The NOC 2016 skill level of a unit group, read from its code.
+
+    First digit 0: management ("0"). Otherwise the second digit: 0-1 A, 2-3 B,
+    4-5 C, 6-7 D. NOC 2016 has no skill-level column; this is its coding rule.
+    """
+    if len(code) != 4 or not code.isdigit():
+        raise ValueError(f"not a four-digit NOC 2016 code: {code!r}")
+    if code[0] == "0":
+        return "0"
+    return "AABBCCDD"[int(code[1])] if code[1] in "01234567" else "?"
+
+
+@dataclass(frozen=True)
+class UnitGroup:
+    code: str
+    title: str
+    minor_group: str
+    minor_group_title: str
+    major_group: str
+    major_group_title: str
+
+    @property
+    def level(self) -> str:
+        return skill_level(self.code)
+
+
+@dataclass(frozen=True)
+class Industry:
+    code: str
+    title: str
+    level: int  # StatCan level: 1 sector ... 5 Canadian industry
+    sector: str  # the sector code, a range where the sector is one ("31-33")
+
+
+@dataclass(frozen=True)
+class Correspondence:
+    noc2016: str
+    noc2021: str
+    noc2021_title: str
+    change: str
+
+
+def _read_csv(name: str) -> List[dict]:
+    text = (refdata_dir() / name).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _naics_table(name: str) -> Dict[str, Industry]:
+    rows = _read_csv(name)
+    table: Dict[str, Industry] = {}
+    for row in rows:
+        code, title, level = row["code"], row["title"], int(row["level"])
+        sector = code if level == 1 else None
+        table[code] = Industry(code, title, level, sector or "")
+    # Every code's sector: the two-digit prefix, or the range holding it.
+    part_of = {part: rng for rng, parts in NAICS_RANGES.items() for part in parts}
+    out: Dict[str, Industry] = {}
+    for code, ind in table.items():
+        sector = code if ind.level == 1 else part_of.get(code[:2], code[:2])
+        out[code] = Industry(code, ind.title, ind.level, sector)
+    for rng, parts in NAICS_RANGES.items():
+        if rng in table:
+            for part in parts:
+                out[part] = Industry(part, table[rng].title, 1, rng)
+    return out
+
+
+class ReferenceData:
+    """The classification tables, each read on first use."""
+
+    @functools.cached_property
+    def noc2016(self) -> Dict[str, UnitGroup]:
+        return {
+            r["code"]: UnitGroup(r["code"], r["title"], r["minor_group"], r["minor_group_title"],
+                                 r["major_group"], r["major_group_title"])
+            for r in _read_csv("noc2016_unit_groups.csv")
+        }
+
+    @functools.cached_property
+    def noc2016_groups(self) -> Dict[str, str]:
+        """Every code of the NOC 2016 hierarchy (all levels) with its title."""
+        return {r["code"]: r["title"] for r in _read_csv("noc2016_hierarchy.csv")}
+
+    @functools.cached_property
+    def concordance(self) -> Dict[str, Tuple[Correspondence, ...]]:
+        """NOC 2021 code -> the NOC 2016 unit groups it corresponds to."""
+        out: Dict[str, List[Correspondence]] = {}
+        for r in _read_csv("noc2016_to_noc2021.csv"):
+            out.setdefault(r["noc2021_code"], []).append(
+                Correspondence(r["noc2016_code"], r["noc2021_code"], r["noc2021_title"],
+                               r["gsim_type_of_change"]))
+        return {k: tuple(sorted(v, key=lambda c: c.noc2016)) for k, v in out.items()}
+
+    @functools.cached_property
+    def naics2017(self) -> Dict[str, Industry]:
+        return _naics_table("naics_canada_2017.csv")
+
+    @functools.cached_property
+    def naics2022(self) -> Dict[str, Industry]:
+        return _naics_table("naics_canada_2022.csv")
+
+    @functools.cached_property
+    def naics2017_codes(self) -> Tuple[str, ...]:
+        """Every code an industry input may take: ranges split into their two-digit parts."""
+        return tuple(sorted(c for c in self.naics2017 if "-" not in c))
+
+    def noc_title(self, code: str) -> Optional[str]:
+        unit = self.noc2016.get(code)
+        return unit.title if unit else None
+
+    def naics_title(self, code: str) -> Optional[str]:
+        ind = self.naics2017.get(code)
+        return ind.title if ind else None
+
+    @functools.cached_property
+    def _noc_minor(self) -> Dict[str, Tuple[str, ...]]:
+        """Minor group (first three digits) -> its NOC 2016 unit groups, in file order."""
+        out: Dict[str, List[str]] = {}
+        for code in self.noc2016:
+            out.setdefault(code[:3], []).append(code)
+        return {prefix: tuple(codes) for prefix, codes in out.items()}
+
+    @functools.cached_property
+    def _noc_numeric(self) -> Dict[str, Tuple[Tuple[str, ...], Tuple[int, ...]]]:
+        """Prefix of two, one or no digits -> the NOC 2016 unit groups under it, sorted, and their values."""
+        out: Dict[str, List[str]] = {}
+        for code in sorted(self.noc2016):
+            for cut in range(3):
+                out.setdefault(code[:cut], []).append(code)
+        return {prefix: (tuple(codes), tuple(int(c) for c in codes)) for prefix, codes in out.items()}
+
+    @functools.cached_property
+    def _noc2021_index(self) -> Dict[str, Tuple[str, ...]]:
+        """Three-digit prefix -> the NOC 2021 unit groups of the concordance under it, sorted."""
+        out: Dict[str, List[str]] = {}
+        for code in sorted(self.concordance):
+            out.setdefault(code[:3], []).append(code)
+        return {prefix: tuple(codes) for prefix, codes in out.items()}
+
+    @functools.cached_property
+    def _naics_near(self) -> Dict[int, Dict[str, Optional[Tuple[str, ...]]]]:
+        """Code length -> {prefix: the answer of :meth:`nearest_naics` for a code of that length whose
+        longest prefix with an answer it is: the codes of that length under it, else the prefix
+        itself}. Every shorter prefix (of two digits or more) of such a prefix is a key too, with
+        None when it has no answer of its own, so that a search may stop at the first prefix missing."""
+        out: Dict[int, Dict[str, Optional[Tuple[str, ...]]]] = {}
+        for length in range(3, 7):
+            kids: Dict[str, List[str]] = {}
+            for code in self.naics2017_codes:  # sorted
+                if len(code) == length:
+                    for cut in range(2, length):
+                        kids.setdefault(code[:cut], []).append(code)
+            near: Dict[str, Optional[Tuple[str, ...]]] = {
+                code: (code,) for code in self.naics2017_codes if 2 <= len(code) < length}
+            near.update((prefix, tuple(codes)) for prefix, codes in kids.items())
+            for prefix in list(near):
+                for cut in range(2, len(prefix)):
+                    near.setdefault(prefix[:cut], None)
+            out[length] = near
+        return out
+
+    def nearest_nocs(self, code: str, limit: int = 5) -> List[str]:
+        """Real unit groups near a four-digit code that is not one: the same minor group (first three
+        digits), else the numerically closest of the same major group (two digits), else of the same
+        broad category (one digit), else of all; each answer is a few lookups in an index."""
+        same_minor = self._noc_minor.get(code[:3])
+        if same_minor:
+            return list(same_minor[:limit])
+        try:
+            value = int(code)
+        except ValueError:
+            value = 0
+        for cut in (2, 1, 0):
+            group = self._noc_numeric.get(code[:cut])
+            if group:
+                return _closest(*group, value, limit)
+        return []
+
+    def nearest_noc2021(self, code: str, limit: int = 5) -> List[str]:
+        """NOC 2021 unit groups of the concordance that share a code's first three digits."""
+        return list(self._noc2021_index.get(code[:3], ())[:limit])
+
+    def _nearest_naics(self, code: str) -> Tuple[str, Tuple[str, ...]]:
+        """The prefix that decides :meth:`nearest_naics` (empty for none), and its whole answer."""
+        near = self._naics_near.get(len(code))
+        best: Tuple[str, Tuple[str, ...]] = ("", self._naics_two_digits)
+        if near is not None:
+            for cut in range(2, len(code)):
+                found = near.get(code[:cut], _MISSING)
+                if found is _MISSING:
+                    break
+                if found is not None:
+                    best = (code[:cut], found)
+        return best
+
+    @functools.cached_property
+    def _naics_two_digits(self) -> Tuple[str, ...]:
+        return tuple(c for c in self.naics2017_codes if len(c) == 2)
+
+    def nearest_naics(self, code: str, limit: int = 5) -> List[str]:
+        """Real NAICS Canada 2017 codes near one that is not: for the longest prefix of the code that
+        has any, the codes of the same length under it, else that prefix itself if it is a code;
+        else the sectors. Each answer is a few lookups in an index."""
+        return list(self._nearest_naics(code)[1][:limit])
+
+    @functools.cached_property
+    def _titled(self) -> Dict[Tuple[str, ...], str]:
+        """Lists of codes (NOC 2016 or NAICS 2017) already written out with their titles."""
+        return {}
+
+    def _with_titles(self, codes: List[str], titles: Dict[str, object]) -> str:
+        """``CODE Title; CODE Title``, every run of whitespace in a title made one space."""
+        key = tuple(codes)
+        text = self._titled.get(key)
+        if text is None:
+            text = self._titled[key] = "; ".join(
+                f"{c} {' '.join(titles[c].title.split())}" for c in codes)  # type: ignore[attr-defined]
+        return text
+
+    def nearest_nocs_text(self, code: str) -> str:
+        """:meth:`nearest_nocs` as ``CODE Title; CODE Title`` (one line, single spaces), each distinct
+        list written once."""
+        return self._with_titles(self.nearest_nocs(code), self.noc2016)
+
+    def nearest_naics_text(self, code: str) -> str:
+        """:meth:`nearest_naics` as ``CODE Title; CODE Title`` (one line, single spaces), written once
+        per deciding prefix and code length (a few thousand at most)."""
+        prefix, found = self._nearest_naics(code)
+        key = (prefix, len(code))
+        text = self._naics_texts.get(key)
+        if text is None:
+            text = self._naics_texts[key] = self._with_titles(list(found[:5]), self.naics2017)
+        return text
+
+    @functools.cached_property
+    def _naics_texts(self) -> Dict[Tuple[str, int], str]:
+        return {}
+
+
+def _closest(codes: Tuple[str, ...], numbers: Tuple[int, ...], value: int, limit: int) -> List[str]:
+    """The ``limit`` codes numerically closest to ``value`` (ties: the lower code), in code order.
+
+    ``codes`` is sorted and ``numbers`` holds their values, so the answer lies among the
+    ``limit`` codes on each side of the place where ``value`` would go.
+    """
+    at = bisect.bisect_left(numbers, value)
+    lo = max(0, at - limit)
+    near = sorted(range(lo, min(len(codes), at + limit)), key=lambda i: (abs(numbers[i] - value), i))[:limit]
+    return [codes[i] for i in sorted(near)]
+
+
+@functools.lru_cache(maxsize=1)
+def reference_data() -> ReferenceData:
+    """The shared reference tables (created on first call, not at import)."""
+    return ReferenceData()
