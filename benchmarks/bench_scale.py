@@ -199,7 +199,7 @@ def main(argv=None) -> int:
         for _ in range(args.repeat):
             for label, root in (("plain", plain), ("unknown", unknown)):
                 runs[label].append(_timed(_check, root))
-        found = sum(f.check == "unknown-key" for f in _check(unknown))
+        found = sum(f.code == "unknown-key" for f in _check(unknown))
         (w_plain, c_plain), (w_unknown, c_unknown) = (
             tuple(statistics.median(x[k] for x in runs[label]) for k in (0, 1)) for label in ("plain", "unknown"))
         print(f"check, shipped tree (baseline):                      wall {w_plain:6.2f} s, cpu {c_plain:6.2f} s")

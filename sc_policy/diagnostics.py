@@ -7,9 +7,9 @@ to the user as a traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 import re
-from typing import Optional
+from dataclasses import dataclass, field, replace
+from typing import Optional, Tuple
 
 
 __all__ = [
@@ -25,7 +25,8 @@ __all__ = [
     "integrity_first",
     "INTEGRITY_CHECKS",
     "UnknownVersionError",
-    "Finding",
+    "Diagnostic",
+    "Suggestion",
     "SEVERITIES",
 ]
 
@@ -99,6 +100,12 @@ class ScPolicyError(Exception):
     def __str__(self) -> str:
         return one_line(self.message if self.span is None else f"{self.span}: {self.message}", self.hint)
 
+    @property
+    def diagnostic(self) -> "Diagnostic":
+        """This error as a :class:`Diagnostic` (severity error; the hint as a suggestion)."""
+        return Diagnostic(self.span or Span(""), "error", self.code,
+                          self.message + (f" ({self.hint})" if self.hint else ""))
+
     def as_dict(self) -> dict:
         out = {"code": self.code, "message": self.message}
         if self.hint:
@@ -137,7 +144,7 @@ since they say why the others exist (a tampered file) and what to do (restore it
 
 def integrity_first(findings):
     """``findings`` in their order, those of :data:`INTEGRITY_CHECKS` moved to the front."""
-    return sorted(findings, key=lambda f: f.check not in INTEGRITY_CHECKS)
+    return sorted(findings, key=lambda f: f.code not in INTEGRITY_CHECKS)
 
 
 def invalid_policy(findings, what: str) -> "PolicyInvalidError":
@@ -149,7 +156,7 @@ def invalid_policy(findings, what: str) -> "PolicyInvalidError":
     errors = integrity_first([f for f in findings if f.severity == "error"] or list(findings))
     first = errors[0]
     more = f" (and {len(errors) - 1} more errors; run `sc-policy check`)" if len(errors) > 1 else ""
-    return PolicyInvalidError(f"{what}: {first.check}: {' '.join(first.message.split())}{more}",
+    return PolicyInvalidError(f"{what}: {first.code}: {' '.join(first.message.split())}{more}",
                               first.span, findings=errors)
 
 
@@ -162,44 +169,55 @@ class UnknownVersionError(ScPolicyError):
 SEVERITIES = ("error", "warning", "info")
 
 
-@dataclass(frozen=True, order=True)
-class Finding:
-    """One diagnostic of ``sc-policy check``: where, how bad, which check, what.
+@dataclass(frozen=True)
+class Suggestion:
+    """What the user can do about a diagnostic, as data: each front door puts it in its own words.
 
-    ``subject`` identifies what the finding is about (an area, a code) so that a
-    resolution can name it as ``check:subject``, a key that stays stable when lines move.
+    ``kind`` says what sort of help it is (``did-you-mean``, ``known-versions``, ...); ``values``
+    are the things offered (codes, ids); ``text`` is plain help that names no command, flag or route.
+    """
+
+    kind: str
+    values: Tuple[str, ...] = ()
+    text: str = ""
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """Anything a user can get wrong, or should know: where, how bad, which code, what.
+
+    The one type from the YAML loader to an HTTP parameter: a check's finding, a refused input, a
+    version that cannot be used. ``subject`` identifies what it is about (an area, a code) so that a
+    resolution can name it as ``code:subject``, a key that stays stable when lines move;
+    ``resolution`` is the id of the analyst's resolution that settled it (then the severity is info).
     """
 
     span: Span
     severity: str
-    check: str
+    code: str
     message: str
     subject: str = ""
     resolution: str = ""
+    suggestion: Optional[Suggestion] = field(default=None, compare=False)
 
     @property
     def key(self) -> str:
-        return f"{self.check}:{self.subject}" if self.subject else self.check
+        return f"{self.code}:{self.subject}" if self.subject else self.code
 
-    def resolved(self, resolution_id: str, decision: str) -> "Finding":
-        """This finding as resolved: shown as ``info`` with the analyst's decision."""
+    def resolved(self, resolution_id: str, decision: str) -> "Diagnostic":
+        """This diagnostic as resolved: shown as ``info`` with the analyst's decision."""
         return replace(self, severity="info", resolution=resolution_id,
                        message=f"{self.message} [resolved by {resolution_id}: {decision}]")
 
     def render(self) -> str:
-        """The finding as one line of text, control characters escaped."""
-        return visible(" ".join(f"{self.span}: {self.severity} {self.check}: {self.message}".split()))
+        """The diagnostic as one line of text, control characters escaped."""
+        return visible(" ".join(f"{self.span}: {self.severity} {self.code}: {self.message}".split()))
 
     def as_dict(self) -> dict:
         out = {"path": self.span.path, "line": self.span.line, "column": self.span.column,
-               "severity": self.severity, "check": self.check, "message": " ".join(self.message.split())}
+               "severity": self.severity, "check": self.code, "message": " ".join(self.message.split())}
         if self.subject:
             out["key"] = self.key
         if self.resolution:
             out["resolution"] = self.resolution
         return out
-
-    @classmethod
-    def from_error(cls, error: ScPolicyError) -> "Finding":
-        return cls(error.span or Span("?"), "error", error.code,
-                   error.message + (f" ({error.hint})" if error.hint else ""))

@@ -98,7 +98,7 @@ def test_shipped_policy_reports_every_contradiction_resolved_and_exits_0():
 
 def test_shipped_official_title_differences_are_warnings_giving_both_titles():
     findings = check_tree(None, [VERSION])
-    warned = {f.subject: f for f in findings if f.check == "official-title"}
+    warned = {f.subject: f for f in findings if f.code == "official-title"}
     assert {"manufacturing:9461", "manufacturing:9213", "manufacturing:9465", "manufacturing:9232"} <= set(warned)
     f = warned["manufacturing:9232"]
     assert f.severity == "warning"
@@ -149,7 +149,7 @@ def test_code_less_entry_without_its_resolution_counts_for_nothing(tree_copy):
         data["resolutions"] = [r for r in data["resolutions"] if r["id"] != "programmers-without-code"]
     edit_data(version_dir(tree_copy) / "resolutions.yaml", drop)
     findings = check_tree(tree_copy)
-    missing = [f for f in findings if f.check == "missing-code"]
+    missing = [f for f in findings if f.code == "missing-code"]
     assert len(missing) == 2 and all(f.severity == "error" for f in missing)
     assert "counts for nothing" in missing[0].message
 
@@ -352,7 +352,7 @@ def test_duplicate_key_keeps_both_lines_in_view(tree_copy):
     edit(v / "areas/ict.yaml", "title: Information and Communications Technology\n",
          "title: Information and Communications Technology\ntitle: ICT\n")
     findings = check_tree(tree_copy)
-    [f] = [f for f in findings if f.check == "duplicate-key"]
+    [f] = [f for f in findings if f.code == "duplicate-key"]
     assert "duplicate key 'title'" in f.message and "first at line 2" in f.message
 
 
@@ -363,7 +363,7 @@ def test_third_listing_is_not_covered_by_the_resolution_of_two(tree_copy):
          "  source:\n  - {line: 114, quote: 3219 Other medical technologists and technicians (except dental health)"
          " – NOC B}\n- code: '9232'")
     findings = check_tree(tree_copy)
-    dup = [f for f in findings if f.check == "duplicate-occupation" and f.subject.startswith("life-sciences:3219")]
+    dup = [f for f in findings if f.code == "duplicate-occupation" and f.subject.startswith("life-sciences:3219")]
     assert [f.severity for f in dup] == ["info", "error"]
     assert dup[1].subject == "life-sciences:3219:3" and "a third time" in dup[1].message
 

@@ -28,7 +28,7 @@ from sc_policy.engine.bounds import (MAX_EXPRESSION_CHARS, MAX_OPERATORS, MAX_RE
 from sc_policy.engine.budget import ExpressionBudget
 from sc_policy.cli import main
 from sc_policy.engine.compile import _compile, compile_version
-from sc_policy.diagnostics import Finding, PolicyInvalidError, ScPolicyError
+from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, ScPolicyError
 from sc_policy.engine.decide import Evaluator
 from sc_policy.diagnostics import Span
 from sc_policy.engine.table import build_table
@@ -307,6 +307,6 @@ def test_control_characters_of_a_version_title_and_of_messages_are_escaped(tree_
                                      '\ntitle: "\\e[2J\\rSecond Career Fast Track – Phase I"\n'), encoding="utf-8")
     shown = run("versions", "--policies", str(tree_copy)).stdout
     assert "\\x1b[2J Second" in shown and "\x1b" not in shown and "\r" not in shown  # \r is white space
-    finding = Finding(Span("areas/\x1b[31mict.yaml", 3, 1), "error", "schema", "bad \x9b1m value")
+    finding = Diagnostic(Span("areas/\x1b[31mict.yaml", 3, 1), "error", "schema", "bad \x9b1m value")
     assert finding.render() == "areas/\\x1b[31mict.yaml:3:1: error schema: bad \\x9b1m value"
     assert str(ScPolicyError("no \x07 bell", Span("x\x1b.yaml"))) == "x\\x1b.yaml: no \\x07 bell"

@@ -35,7 +35,7 @@ from sc_policy.engine.bounds import nondeterministic_builtins
 from sc_policy.engine.budget import ExpressionBudget
 from sc_policy.cli import main
 from sc_policy.engine.compile import compile_clause, compile_version
-from sc_policy.diagnostics import Finding, PolicyInvalidError, PolicyLoadError
+from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, PolicyLoadError
 from sc_policy.engine.decide import Evaluator
 from sc_policy.engine.facts import area_facts, industry_facts, occupation_facts
 from sc_policy.reference.statcan import reference_data
@@ -133,7 +133,7 @@ def load_one(raw: bytes, kind: str) -> None:
         assert "\n" not in str(exc)
         return
     findings = validate(doc, kind)
-    assert all(isinstance(f, Finding) and f.span.path == SHOWN for f in findings)
+    assert all(isinstance(f, Diagnostic) and f.span.path == SHOWN for f in findings)
     if not findings:
         BUILD[kind](doc)
 
@@ -274,7 +274,7 @@ def test_a_hostile_expression_is_one_finding_or_runs_within_its_budget(expressio
     compiled, findings = compile_clause(clause)  # never raises
     assert (compiled is None) == bool(findings)
     for finding in findings:
-        assert (finding.check, finding.span) == ("expression", spans[key])
+        assert (finding.code, finding.span) == ("expression", spans[key])
         assert "\n" not in finding.render() and "\x1b" not in finding.render()
     if compiled is None:
         return

@@ -125,7 +125,7 @@ def test_load_reports_the_file_and_place(name, tree_copy, tmp_path):
     tree = PolicyTree(tree_copy)
     (ref,) = tree.refs()
     loaded = tree.load(ref)
-    hits = [f for f in loaded.errors if f.check == check and f.span.path == shown]
+    hits = [f for f in loaded.errors if f.code == check and f.span.path == shown]
     assert hits, [f.render() for f in loaded.findings]
     assert words in hits[0].message
     if where:

@@ -313,7 +313,7 @@ def test_safe_version_ids_are_made_and_the_schema_agrees(tree_copy):
     path.write_text(path.read_text(encoding="utf-8").replace("id: phase-2.1_b", 'id: "phase-2.1_b\\n"'),
                     encoding="utf-8")
     found = PolicyTree(tree_copy).load(next(r for r in PolicyTree(tree_copy).refs() if r.id == "phase-2.1_b"))
-    assert [(f.check, f.message.split(":")[0]) for f in found.errors] == [("schema", "id")]
+    assert [(f.code, f.message.split(":")[0]) for f in found.errors] == [("schema", "id")]
 
 
 def test_new_version_id_too_long_for_the_file_system_is_one_line(tree_copy, monkeypatch):
@@ -368,7 +368,7 @@ def test_two_versions_from_the_calendars_first_day_are_an_overlap_not_a_crash(tr
     path = tree_copy / POLICY / "phase-2" / "version.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("effective_from: 2022-04-01", "effective_from: 0001-01-01")
                     .replace("status: draft", "status: in-force"), encoding="utf-8")
-    found = [f for f in lifecycle_findings(PolicyTree(tree_copy).load_all()) if f.check == "period-overlap"]
+    found = [f for f in lifecycle_findings(PolicyTree(tree_copy).load_all()) if f.code == "period-overlap"]
     assert found and "they cannot both start on 0001-01-01" in found[0].message
     result = run("check", "--policies", tree_copy)
     assert result.exit_code == 1 and "Traceback" not in result.output

@@ -180,7 +180,7 @@ def test_tampering_with_a_frozen_version_is_caught(tree_copy):
     assert run("freeze", VERSION, "--policies", tree_copy).exit_code == 0
     edit_clause(tree_copy, VERSION, "skill-level-limit", condition='noc_level in ["B", "C"]')
     found = errors(tree_copy)
-    assert [f.check for f in found] == ["hash-mismatch"]
+    assert [f.code for f in found] == ["hash-mismatch"]
     assert found[0].span.path.endswith(f"{VERSION}/version.yaml")
     check = run("check", "--policies", tree_copy)
     assert check.exit_code != 0 and "hash-mismatch" in check.output
@@ -207,7 +207,7 @@ def test_freeze_refuses_a_changed_clause_with_the_same_version(tree_copy):
     make_phase_2(tree_copy)
     edit_clause(tree_copy, "phase-2", "phase-1-manufacturing", condition='(industry_prefixes & {"33"}).length > 0')
     found = errors(tree_copy)
-    assert [(f.check, f.subject) for f in found] == [("clause-version-not-bumped", "phase-1-manufacturing")]
+    assert [(f.code, f.subject) for f in found] == [("clause-version-not-bumped", "phase-1-manufacturing")]
     assert found[0].span.path.endswith("phase-2/clauses/phase-1-manufacturing.yaml")
     lines = (tree_copy / POLICY / "phase-2" / "clauses" / "phase-1-manufacturing.yaml").read_text().splitlines()
     assert lines[found[0].span.line - 1].startswith("version:")  # points at the clause's version number
@@ -237,25 +237,25 @@ def test_overlap_gap_and_invalid_periods_are_errors(tree_copy):
     make_phase_2(tree_copy)
     set_fields(tree_copy, "phase-2", status="in-force")
     found = errors(tree_copy)
-    assert [f.check for f in found] == ["period-overlap"]
+    assert [f.code for f in found] == ["period-overlap"]
     assert "phase-1" in found[0].message and "2022-03-31" in found[0].message
     set_fields(tree_copy, VERSION, effective_to=dt.date(2022, 1, 31))
     found = errors(tree_copy)
-    assert [f.check for f in found] == ["period-gap"]
+    assert [f.code for f in found] == ["period-gap"]
     assert "from 2022-02-01 to 2022-03-31" in found[0].message
     set_fields(tree_copy, VERSION, effective_to=dt.date(2022, 3, 31))
     assert errors(tree_copy) == []
     set_fields(tree_copy, VERSION, effective_to=dt.date(2020, 1, 1))
-    assert "period-invalid" in [f.check for f in errors(tree_copy)]
+    assert "period-invalid" in [f.code for f in errors(tree_copy)]
     set_fields(tree_copy, VERSION, effective_to=dt.date(2022, 3, 31))
     set_fields(tree_copy, "phase-2", supersedes="phase-0")
-    assert [f.check for f in errors(tree_copy)] == ["supersedes-unknown"]
+    assert [f.code for f in errors(tree_copy)] == ["supersedes-unknown"]
 
 
 def test_a_draft_that_starts_before_its_predecessor_is_an_error(tree_copy):
     make_phase_2(tree_copy)
     set_fields(tree_copy, "phase-2", effective_from=dt.date(2020, 1, 1))
-    assert [f.check for f in errors(tree_copy)] == ["period-overlap"]
+    assert [f.code for f in errors(tree_copy)] == ["period-overlap"]
 
 
 # -- atomic writes and manifest edits --------------------------------------------------------------------------
@@ -288,7 +288,7 @@ def test_the_shipped_version_is_frozen_and_tampering_with_it_is_caught(shipped_c
     assert shipped.manifest.sha256 == shipped.content_hash
     assert errors(shipped_copy) == []
     edit_clause(shipped_copy, VERSION, "skill-level-limit", title="The skill level is A, B or C")
-    assert [f.check for f in errors(shipped_copy)] == ["hash-mismatch"]
+    assert [f.code for f in errors(shipped_copy)] == ["hash-mismatch"]
     result = run("explain", "2174", "--policies", shipped_copy)
     assert result.exit_code == 2 and "hash-mismatch" in result.output
 
@@ -313,7 +313,7 @@ def test_the_shipped_version_records_the_hash_of_its_decisions(shipped_copy):
     from sc_policy.engine.table import decisions_hash
     m = loaded(shipped_copy, VERSION).version.manifest
     assert m.table_sha256 == decisions_hash(Workspace(shipped_copy, cache=False).open(VERSION).table)
-    assert [f.check for f in lifecycle_findings(PolicyTree(shipped_copy).load_all())] == []  # no warning either
+    assert [f.code for f in lifecycle_findings(PolicyTree(shipped_copy).load_all())] == []  # no warning either
 
 
 def test_versions_shows_integrity_and_exits_1_when_a_frozen_version_is_modified(shipped_copy):
@@ -368,7 +368,7 @@ def test_no_finding_advises_changing_a_frozen_version(shipped_copy):
     original = clause.read_bytes()
     edit_clause(tree_copy, VERSION, "skill-level-limit", title="The skill level is A, B or C")
     found = errors(tree_copy)
-    assert [(f.check, f.subject) for f in found] == [("hash-mismatch", VERSION)]
+    assert [(f.code, f.subject) for f in found] == [("hash-mismatch", VERSION)]
     assert "new version" in found[0].message
     check = run("check", "--policies", tree_copy)
     assert check.exit_code == 1 and "hash-mismatch" in check.output
@@ -381,7 +381,7 @@ def test_no_finding_advises_changing_a_frozen_version(shipped_copy):
     digest = loaded(tree_copy, "phase-2").version.content_hash
     set_fields(tree_copy, "phase-2", sha256=digest, table_sha256=None)
     [finding] = errors(tree_copy)
-    assert finding.check == "clause-version-not-bumped"
+    assert finding.code == "clause-version-not-bumped"
     assert finding.span.path.endswith("phase-2/clauses/skill-level-limit.yaml")
     assert "set it to" not in finding.message and "phase-2 is frozen and must not change" in finding.message
     assert "sc-policy new-version phase-2" in finding.message

@@ -34,7 +34,7 @@ import yaml
 
 from sc_policy.checks.check import check_version
 from sc_policy.engine.compile import compile_version
-from sc_policy.diagnostics import Finding, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
+from sc_policy.diagnostics import Diagnostic, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
 from sc_policy.engine.decide import Evaluator
 from sc_policy.checks.lifecycle import hash_findings, lifecycle_findings, table_findings
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, load_document, parse_document
@@ -275,7 +275,7 @@ def _require_valid(loaded: LoadedVersion) -> Version:
     errors = [f for f in loaded.findings if f.severity == "error"]
     if loaded.version is None or errors:
         modified = hash_findings(loaded.version) if loaded.version is not None else []  # named first
-        unbuilt = Finding(Span(f"{loaded.ref.rel}/version.yaml"), "error", "invalid", "the version could not be built")
+        unbuilt = Diagnostic(Span(f"{loaded.ref.rel}/version.yaml"), "error", "invalid", "the version could not be built")
         raise invalid_policy(modified + errors or [unbuilt], f"cannot freeze {loaded.ref.id}")
     compiled, problems = compile_version(loaded.version)
     if compiled is None:
@@ -306,7 +306,7 @@ def _require_checked_and_tested(loaded: LoadedVersion, root: Path) -> None:
                                  failing[0].case.span)
 
 
-def _located_in(finding: Finding, version: Version) -> bool:
+def _located_in(finding: Diagnostic, version: Version) -> bool:
     return finding.span.path.startswith(version.folder.rstrip("/") + "/")
 
 

@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import sc_policy.model as model
-from sc_policy.diagnostics import Finding, PolicyLoadError
+from sc_policy.diagnostics import Diagnostic, PolicyLoadError
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, MAX_SOURCE_BYTES, Document, file_kind, read_regular
 from sc_policy.diagnostics import Span
 from sc_policy.engine.table import DecisionTable, table_from_dict, table_to_dict
@@ -83,10 +83,10 @@ def default_cache_dir() -> Optional[Path]:
 # -- a safe JSON codec for the model ------------------------------------------------
 
 def _classes() -> Dict[str, type]:
-    """The only classes an entry may rebuild: the model's dataclasses, Span, Document, Finding."""
+    """The only classes an entry may rebuild: the model's dataclasses, Span, Document, Diagnostic."""
     found = {name: obj for name, obj in vars(model).items()
              if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == model.__name__}
-    found.update({"Span": Span, "Document": Document, "Finding": Finding})
+    found.update({"Span": Span, "Document": Document, "Diagnostic": Diagnostic})
     return found
 
 
@@ -156,7 +156,7 @@ class CachedVersion:
     """What opening a version produces, as stored."""
 
     version: model.Version
-    findings: Tuple[Finding, ...]
+    findings: Tuple[Diagnostic, ...]
     table: DecisionTable
 
 
@@ -249,7 +249,7 @@ class TableCache:
             classes = _classes()
             documents = tuple(decode(data["documents"], classes))
             findings = tuple(decode(data["findings"], classes))
-            if not all(type(d) is Document for d in documents) or not all(isinstance(f, Finding) for f in findings):
+            if not all(type(d) is Document for d in documents) or not all(isinstance(f, Diagnostic) for f in findings):
                 return None
             version = version_from_documents(label, documents)
             return CachedVersion(version, findings, table_from_dict(data["table"], version))

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, Union
 
 from sc_policy.app.cache import CachedVersion, TableCache
-from sc_policy.diagnostics import Finding, PolicyInvalidError, ScPolicyError, invalid_policy
+from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, ScPolicyError, invalid_policy
 from sc_policy.engine.decide import Answer, Evaluator
 from sc_policy.checks.lifecycle import hash_findings, is_frozen, table_findings
 from sc_policy.load.yamlfile import load_document
@@ -51,7 +51,7 @@ class OpenVersion:
 
     version: Version
     evaluator: Evaluator
-    findings: Tuple[Finding, ...]  # warnings and resolved (info) findings; never errors
+    findings: Tuple[Diagnostic, ...]  # warnings and resolved (info) findings; never errors
 
     @property
     def compiled(self) -> "CompiledVersion":
@@ -134,7 +134,7 @@ class Workspace:
         try:
             table = build_table(Evaluator(compiled, self.refdata))
         except PolicyInvalidError as exc:  # an expression that fails or overruns its time budget on some input
-            raise invalid_policy([Finding.from_error(exc)], f"version {ref.id} is invalid") from None
+            raise invalid_policy([exc.diagnostic], f"version {ref.id} is invalid") from None
         manifest = loaded.version.manifest
         if is_frozen(manifest) and manifest.table_sha256:
             changed = [f for f in table_findings(loaded.version, decisions_hash(table)) if f.severity == "error"]
@@ -149,7 +149,7 @@ class Workspace:
         return opened
 
     def check(self, versions: Optional[List[str]] = None,
-              source: Optional[str | os.PathLike | SourceText] = None) -> List[Finding]:
+              source: Optional[str | os.PathLike | SourceText] = None) -> List[Diagnostic]:
         """Every finding of `sc-policy check` about the named versions (all by default)."""
         from sc_policy.checks.check import check_tree
         return check_tree(self.tree, versions, source, self.refdata)

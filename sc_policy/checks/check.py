@@ -29,7 +29,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Uni
 
 from sc_policy.engine.budget import ExpressionBudget
 from sc_policy.engine.compile import CompiledVersion, compile_version, render_template
-from sc_policy.diagnostics import Finding, InputError, PolicyInvalidError, PolicyLoadError, UnknownVersionError
+from sc_policy.diagnostics import Diagnostic, InputError, PolicyInvalidError, PolicyLoadError, UnknownVersionError
 from sc_policy.engine.decide import FAIL, Evaluator
 from sc_policy.engine.facts import area_facts, industry_facts, occupation_facts
 from sc_policy.checks.lifecycle import lifecycle_findings
@@ -144,7 +144,7 @@ def slug(text: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", text.casefold()))
 
 
-def has_errors(findings: Iterable[Finding]) -> bool:
+def has_errors(findings: Iterable[Diagnostic]) -> bool:
     return any(f.severity == "error" for f in findings)
 
 
@@ -234,11 +234,11 @@ class _VersionChecker:
         self.refdata = refdata
         self.partial = partial  # some file failed to load: skip checks that need every file
         self.docs: Dict[str, Document] = {d.path: d for d in version.documents}
-        self.out: List[Finding] = []
+        self.out: List[Diagnostic] = []
         self.area_ids = {a.id for a in version.areas}
 
     def add(self, span: Span, severity: str, check: str, message: str, subject: str = "") -> None:
-        self.out.append(Finding(span, severity, check, message, subject))
+        self.out.append(Diagnostic(span, severity, check, message, subject))
 
     def span(self, path: str, keypath: tuple, fallback: Span) -> Span:
         doc = self.docs.get(path)
@@ -612,23 +612,23 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def apply_resolutions(version: Version, findings: Sequence[Finding], check_stale: bool = True) -> List[Finding]:
+def apply_resolutions(version: Version, findings: Sequence[Diagnostic], check_stale: bool = True) -> List[Diagnostic]:
     """Mark the findings that a resolution names as resolved (info); add stale/unresolvable errors."""
     by_key: Dict[str, Tuple[str, str]] = {}
-    out: List[Finding] = []
+    out: List[Diagnostic] = []
     for r in version.resolutions:
         for key, span in zip(r.resolves, r.resolves_spans or (r.span,) * len(r.resolves)):
             check = key.split(":", 1)[0]
             if check not in RESOLVABLE:
                 what = "an unknown check" if check not in CHECKS else "a mistake in the rule files, not in the source"
-                out.append(Finding(span, "error", "unresolvable",
+                out.append(Diagnostic(span, "error", "unresolvable",
                                    f"resolution {r.id!r} resolves {key!r}, but {check!r} is {what}; only "
                                    f"{', '.join(sorted(RESOLVABLE))} findings can be resolved", f"{r.id}:{key}"))
                 continue
             by_key.setdefault(key, (r.id, " ".join(r.decision.split())))
     used = set()
     for f in findings:
-        if f.check in RESOLVABLE and f.key in by_key and f.severity != "info":
+        if f.code in RESOLVABLE and f.key in by_key and f.severity != "info":
             rid, decision = by_key[f.key]
             used.add(f.key)
             out.append(f.resolved(rid, decision))
@@ -638,13 +638,13 @@ def apply_resolutions(version: Version, findings: Sequence[Finding], check_stale
         for r in version.resolutions:
             for key, span in zip(r.resolves, r.resolves_spans or (r.span,) * len(r.resolves)):
                 if key in by_key and key not in used:
-                    out.append(Finding(span, "error", "stale-resolution",
+                    out.append(Diagnostic(span, "error", "stale-resolution",
                                        f"resolution {r.id!r} resolves {key!r}, but no check finds {key!r} any more; "
                                        f"remove it from resolves (or the resolution)", f"{r.id}:{key}"))
     return out
 
 
-def _version_source(loaded: LoadedVersion, root: Path, out: List[Finding]) -> Optional[SourceText]:
+def _version_source(loaded: LoadedVersion, root: Path, out: List[Diagnostic]) -> Optional[SourceText]:
     """The source document named by the manifest (relative to the policy folder), hash-checked."""
     v = loaded.version
     m = v.manifest
@@ -653,20 +653,20 @@ def _version_source(loaded: LoadedVersion, root: Path, out: List[Finding]) -> Op
     file = loaded.ref.folder.parent / m.source_file
     shown = f"{loaded.ref.policy}/{m.source_file}"
     if not is_inside(file, root):
-        out.append(Finding(at("file"), "error", "unsafe-path",
+        out.append(Diagnostic(at("file"), "error", "unsafe-path",
                            f"source_document.file {m.source_file!r} leads out of the policy tree"))
         return None
     if file_kind(file)[0] == "missing":  # a folder, pipe or device is refused (an error) by read_source
-        out.append(Finding(at("file"), "warning", "source-missing",
+        out.append(Diagnostic(at("file"), "warning", "source-missing",
                            f"source document {shown} does not exist; quotes are not checked (give --source FILE)"))
         return None
     try:
         source = read_source(file, shown)
     except InputError as exc:
-        out.append(Finding(at("file"), "error", "source-missing", f"source document {shown}: {exc.message}"))
+        out.append(Diagnostic(at("file"), "error", "source-missing", f"source document {shown}: {exc.message}"))
         return None
     if source.sha256 != m.source_sha256.lower():
-        out.append(Finding(at("sha256"), "error", "source-hash",
+        out.append(Diagnostic(at("sha256"), "error", "source-hash",
                            f"source document {shown} has sha256 {source.sha256}, but the manifest records "
                            f"{m.source_sha256}: the quotes were checked against another text (update the manifest "
                            f"only after re-checking every quote)", m.id))
@@ -675,14 +675,14 @@ def _version_source(loaded: LoadedVersion, root: Path, out: List[Finding]) -> Op
 
 def check_version(loaded: LoadedVersion, root: Union[str, os.PathLike], *, refdata: Optional[ReferenceData] = None,
                   source: Optional[SourceText] = None, compiled: Optional[CompiledVersion] = None,
-                  extra: Sequence[Finding] = ()) -> List[Finding]:
+                  extra: Sequence[Diagnostic] = ()) -> List[Diagnostic]:
     """Every finding about one loaded version, resolutions applied, sorted by path and line.
 
     ``source`` overrides the manifest's source document; ``compiled`` saves compiling
     again when the caller already has it; ``extra`` are findings from elsewhere (the life
     cycle) that the version's resolutions may also name.
     """
-    findings: List[Finding] = list(loaded.findings) + list(extra)
+    findings: List[Diagnostic] = list(loaded.findings) + list(extra)
     version = loaded.version
     if version is None:
         return sorted(findings)
@@ -696,7 +696,7 @@ def check_version(loaded: LoadedVersion, root: Union[str, os.PathLike], *, refda
     checker.occupations()
     checker.industries()
     checker.resolution_references()
-    own: List[Finding] = []
+    own: List[Diagnostic] = []
     text = source if source is not None else _version_source(loaded, Path(root), own)
     if text is not None:
         checker.provenance(text)
@@ -724,7 +724,7 @@ def _select(refs: List[VersionRef], version_ids: Optional[Sequence[str]], root: 
 
 def check_tree(tree: Union[PolicyTree, str, os.PathLike, None] = None, version_ids: Optional[Sequence[str]] = None,
                source: Union[SourceText, str, os.PathLike, None] = None,
-               refdata: Optional[ReferenceData] = None) -> List[Finding]:
+               refdata: Optional[ReferenceData] = None) -> List[Diagnostic]:
     """Check the named versions of a policy tree (all by default); findings sorted by path and line.
 
     ``tree`` is a :class:`PolicyTree` or a folder (None: the shipped tree); ``source``
@@ -740,7 +740,7 @@ def check_tree(tree: Union[PolicyTree, str, os.PathLike, None] = None, version_i
     chosen = _select(refs, version_ids, tree.root)
     loaded = [tree.load(ref) for ref in refs]
     life = lifecycle_findings(loaded)
-    out: List[Finding] = []
+    out: List[Diagnostic] = []
     for lv in loaded:
         if lv.ref not in chosen:
             continue
@@ -751,5 +751,5 @@ def check_tree(tree: Union[PolicyTree, str, os.PathLike, None] = None, version_i
     out.extend(f for f in life if not f.span.path.startswith(tuple(r.rel + "/" for r in refs)))
     pending = pending_change(tree.root)
     if pending is not None:
-        out.append(Finding(Span(JOURNAL_NAME), "error", "interrupted-change", pending))
+        out.append(Diagnostic(Span(JOURNAL_NAME), "error", "interrupted-change", pending))
     return sorted(out)

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Dict, List, Optional, Sequence
 
-from sc_policy.diagnostics import Finding
+from sc_policy.diagnostics import Diagnostic
 from sc_policy.model import Clause, Manifest, Version
 from sc_policy.diagnostics import Span
 from sc_policy.load.tree import LoadedVersion
@@ -61,10 +61,10 @@ def integrity(v: Version) -> Optional[str]:
     return "intact" if v.manifest.sha256 == v.content_hash else "modified"
 
 
-def hash_findings(v: Version) -> List[Finding]:
+def hash_findings(v: Version) -> List[Diagnostic]:
     m = v.manifest
     if integrity(v) == "modified":
-        return [Finding(_field_span(v, m.path, "sha256", m.span), "error", "hash-mismatch",
+        return [Diagnostic(_field_span(v, m.path, "sha256", m.span), "error", "hash-mismatch",
                         f"version {m.id} is {m.status} and frozen with sha256 {m.sha256}, but its "
                         f"content now hashes to {v.content_hash}: a frozen version is immutable; restore "
                         f"its files and make any change in a new version (`sc-policy new-version {m.id} "
@@ -72,7 +72,7 @@ def hash_findings(v: Version) -> List[Finding]:
     return []
 
 
-def table_findings(v: Version, decisions: Optional[str] = None) -> List[Finding]:
+def table_findings(v: Version, decisions: Optional[str] = None) -> List[Diagnostic]:
     """About a frozen version's recorded decision-table hash: missing (a warning: an older freeze), or,
     given ``decisions`` (:func:`sc_policy.engine.table.decisions_hash` of the table built from its files),
     different from it (an error: the version no longer decides as it did when it was frozen)."""
@@ -80,12 +80,12 @@ def table_findings(v: Version, decisions: Optional[str] = None) -> List[Finding]
     if not is_frozen(m):
         return []
     if not m.table_sha256:
-        return [Finding(_field_span(v, m.path, "sha256", m.span), "warning", "table-hash-missing",
+        return [Diagnostic(_field_span(v, m.path, "sha256", m.span), "warning", "table-hash-missing",
                         f"version {m.id} was frozen without the hash of its decision table, so its cached "
                         f"decisions cannot be verified and it is decided from its rule files every time: "
                         f"`sc-policy freeze {m.id}` records it (its content hash does not change)", subject=m.id)]
     if decisions is not None and decisions != m.table_sha256:
-        return [Finding(_field_span(v, m.path, "table_sha256", m.span), "error", "table-mismatch",
+        return [Diagnostic(_field_span(v, m.path, "table_sha256", m.span), "error", "table-mismatch",
                         f"version {m.id} was frozen with decision-table sha256 {m.table_sha256}, but its rule "
                         f"files now decide differently (sha256 {decisions}); its content is unchanged, so this "
                         f"sc-policy or its reference data decides it otherwise: use the sc-policy it was frozen "
@@ -93,14 +93,14 @@ def table_findings(v: Version, decisions: Optional[str] = None) -> List[Finding]
     return []
 
 
-def _period_findings(versions: Sequence[Version]) -> List[Finding]:
+def _period_findings(versions: Sequence[Version]) -> List[Diagnostic]:
     """Periods within one policy: each valid, no two non-draft versions overlapping, no gap after a predecessor."""
-    findings: List[Finding] = []
+    findings: List[Diagnostic] = []
     by_id: Dict[str, Version] = {v.id: v for v in versions}
     for v in versions:
         m = v.manifest
         if m.effective_to is not None and m.effective_to < m.effective_from:
-            findings.append(Finding(_field_span(v, m.path, "effective_to", m.span), "error", "period-invalid",
+            findings.append(Diagnostic(_field_span(v, m.path, "effective_to", m.span), "error", "period-invalid",
                                     f"version {m.id} ends ({m.effective_to.isoformat()}) before it starts "
                                     f"({m.effective_from.isoformat()})", subject=m.id))
     in_force = sorted((v for v in versions if v.manifest.status != "draft"),
@@ -115,7 +115,7 @@ def _period_findings(versions: Sequence[Version]) -> List[Finding]:
                 start = later.manifest.effective_from
                 fix = (f"set {earlier.id}'s effective_to to {(start - _ONE_DAY).isoformat()}"
                        if start > dt.date.min else f"they cannot both start on {start.isoformat()}")
-                findings.append(Finding(_field_span(later, later.manifest.path, "effective_from", later.manifest.span),
+                findings.append(Diagnostic(_field_span(later, later.manifest.path, "effective_from", later.manifest.span),
                                         "error", "period-overlap",
                                         f"versions {earlier.id} ({period_text(earlier.manifest)}) and {later.id} "
                                         f"({period_text(later.manifest)}) are both in force on "
@@ -127,19 +127,19 @@ def _period_findings(versions: Sequence[Version]) -> List[Finding]:
             continue
         span = _field_span(v, m.path, "supersedes", m.span)
         if m.supersedes == m.id:
-            findings.append(Finding(span, "error", "supersedes-unknown", f"version {m.id} supersedes itself",
+            findings.append(Diagnostic(span, "error", "supersedes-unknown", f"version {m.id} supersedes itself",
                                     subject=m.id))
             continue
         prev = by_id.get(m.supersedes)
         if prev is None:
-            findings.append(Finding(span, "error", "supersedes-unknown",
+            findings.append(Diagnostic(span, "error", "supersedes-unknown",
                                     f"version {m.id} supersedes {m.supersedes!r}, which is not a version of "
                                     f"policy {m.policy}", subject=m.id))
             continue
         p = prev.manifest
         start = _field_span(v, m.path, "effective_from", m.span)
         if m.effective_from <= p.effective_from:
-            findings.append(Finding(start, "error", "period-overlap",
+            findings.append(Diagnostic(start, "error", "period-overlap",
                                     f"version {m.id} starts on {m.effective_from.isoformat()}, not after the "
                                     f"version it supersedes, {p.id} ({period_text(p)})",
                                     subject=f"{p.id}/{m.id}"))
@@ -149,12 +149,12 @@ def _period_findings(versions: Sequence[Version]) -> List[Finding]:
             # only once both are in force (above); freeze closes it
         if m.effective_from <= p.effective_to:
             if (p.id, m.id) not in reported:
-                findings.append(Finding(start, "error", "period-overlap",
+                findings.append(Diagnostic(start, "error", "period-overlap",
                                         f"version {m.id} starts on {m.effective_from.isoformat()}, but {p.id}, "
                                         f"which it supersedes, is in force until {p.effective_to.isoformat()}",
                                         subject=f"{p.id}/{m.id}"))
         elif m.effective_from > p.effective_to + _ONE_DAY:
-            findings.append(Finding(start, "error", "period-gap",
+            findings.append(Diagnostic(start, "error", "period-gap",
                                     f"no version is in force from {(p.effective_to + _ONE_DAY).isoformat()} to "
                                     f"{(m.effective_from - _ONE_DAY).isoformat()}: {p.id} ends on "
                                     f"{p.effective_to.isoformat()} and {m.id}, which supersedes it, starts on "
@@ -162,14 +162,14 @@ def _period_findings(versions: Sequence[Version]) -> List[Finding]:
     return findings
 
 
-def _clause_version_findings(versions: Sequence[Version]) -> List[Finding]:
+def _clause_version_findings(versions: Sequence[Version]) -> List[Diagnostic]:
     """A clause that changed since the superseded version must carry a higher ``version``.
 
     A frozen version modified since it was frozen is compared with nothing: its
     ``hash-mismatch`` is the finding (restore it), and a comparison with content
     that is not the version's would advise changing a version that must not change.
     """
-    findings: List[Finding] = []
+    findings: List[Diagnostic] = []
     by_id = {v.id: v for v in versions}
     for v in versions:
         prev = by_id.get(v.manifest.supersedes or "")
@@ -190,16 +190,16 @@ def _clause_version_findings(versions: Sequence[Version]) -> List[Finding]:
                            f"there")
                 else:
                     fix = f"set it to {old.version + 1}"
-                findings.append(Finding(span, "error", "clause-version-not-bumped",
+                findings.append(Diagnostic(span, "error", "clause-version-not-bumped",
                                         f"clause {clause.id!r} differs from the clause of the same id in {prev.id} "
                                         f"(version {old.version}) but its version is {clause.version}: {fix}",
                                         subject=clause.id))
     return findings
 
 
-def lifecycle_findings(loaded: Sequence[LoadedVersion]) -> List[Finding]:
+def lifecycle_findings(loaded: Sequence[LoadedVersion]) -> List[Diagnostic]:
     """Findings about each version's life cycle; ``loaded`` holds every version of the tree."""
-    findings: List[Finding] = []
+    findings: List[Diagnostic] = []
     by_policy: Dict[str, List[Version]] = {}
     for lv in loaded:
         v = lv.version

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 from sc_policy.engine.bounds import check_subjects, inspect, screen
 from sc_policy.engine.budget import ExpressionBudget, ExpressionLimitError, run_bounded
-from sc_policy.diagnostics import Finding, PolicyInvalidError
+from sc_policy.diagnostics import Diagnostic, PolicyInvalidError
 from sc_policy.engine.facts import FACTS, families
 from sc_policy.model import Clause, Version
 
@@ -195,8 +195,8 @@ def render_template(template: str, facts: Mapping[str, object]) -> str:
     return template.format_map(values)
 
 
-def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Finding]]:
-    findings: List[Finding] = []
+def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Diagnostic]]:
+    findings: List[Diagnostic] = []
     reads: set = set()
     compiled = {}
     rules = []
@@ -209,14 +209,14 @@ def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Findi
             compiled[key], rule = _compile_rule(expression, reads, clause, key)
             rules.append(rule)
         except Exception as exc:  # refused, rule-engine's error, or a failure while parsing (e.g. RecursionError)
-            findings.append(Finding(clause.spans.get(key, clause.span), "error", "expression",
+            findings.append(Diagnostic(clause.spans.get(key, clause.span), "error", "expression",
                                     f"clause {clause.id!r}, {key}: {_expression_error(exc)}", subject=clause.id))
     expression_reads = tuple(sorted(r for r in reads if r in FACTS))
     for key, template in clause.explain.items():
         try:
             reads.update(template_fields(template))
         except ValueError as exc:
-            findings.append(Finding(clause.spans.get(f"explain.{key}", clause.span), "error", "template",
+            findings.append(Diagnostic(clause.spans.get(f"explain.{key}", clause.span), "error", "template",
                                     f"clause {clause.id!r}, explain.{key}: {exc}", subject=clause.id))
     if findings:
         return None, findings
@@ -230,9 +230,9 @@ def _clause_order(compiled: CompiledClause) -> Tuple[int, str]:
     return (1 if "industry" in compiled.families else 0, compiled.clause.id)
 
 
-def compile_version(version: Version) -> Tuple[Optional[CompiledVersion], List[Finding]]:
+def compile_version(version: Version) -> Tuple[Optional[CompiledVersion], List[Diagnostic]]:
     """Compile every clause; findings for each expression or template that fails."""
-    findings: List[Finding] = []
+    findings: List[Diagnostic] = []
     compiled = []
     for clause in version.clauses:
         result, problems = compile_clause(clause)

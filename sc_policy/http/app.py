@@ -34,7 +34,7 @@ from sc_policy.present import pages
 from sc_policy.app.workspace import OpenVersion, Workspace
 from sc_policy.analysis.diff import diff_versions
 from sc_policy.present.diff import diff_json
-from sc_policy.diagnostics import Finding, InputError, PolicyInvalidError, ScPolicyError, UnknownVersionError, integrity_first
+from sc_policy.diagnostics import Diagnostic, InputError, PolicyInvalidError, ScPolicyError, UnknownVersionError, integrity_first
 from sc_policy.reference.codes import NOC_VERSIONS, parse_industry, parse_noc
 from sc_policy.checks.lifecycle import lifecycle_findings
 from sc_policy.present.render import answer_json, answer_to_dict, dumps
@@ -220,7 +220,7 @@ def query_params(request: Request, allowed: Sequence[str] = ()) -> Dict[str, str
     return values
 
 
-def tree_findings(workspace: Workspace) -> List[Finding]:
+def tree_findings(workspace: Workspace) -> List[Diagnostic]:
     """What ``sc-policy check`` would report as errors for the tree: load, schema, compile and life-cycle.
 
     Uses the check command's own function when the package has one, so that the
@@ -233,7 +233,7 @@ def tree_findings(workspace: Workspace) -> List[Finding]:
     run = getattr(check_module, "check_tree", None) if check_module is not None else None
     if run is not None:
         return [f for f in run(workspace.tree, refdata=workspace.refdata) if f.severity == "error"]
-    findings: List[Finding] = []
+    findings: List[Diagnostic] = []
     loaded = workspace.tree.load_all()
     for lv in loaded:
         try:
@@ -241,7 +241,7 @@ def tree_findings(workspace: Workspace) -> List[Finding]:
         except PolicyInvalidError as exc:
             findings.extend(exc.findings)
         except ScPolicyError as exc:
-            findings.append(Finding.from_error(exc))
+            findings.append(exc.diagnostic)
     findings.extend(f for f in lifecycle_findings(loaded) if f.severity == "error")
     return sorted(set(findings))
 
@@ -252,7 +252,7 @@ class DecisionService:
     def __init__(self, workspace: Workspace):
         errors = integrity_first(tree_findings(workspace))  # a modified frozen version first: it explains the rest
         if errors:
-            raise PolicyInvalidError(f"the policy tree has {len(errors)} error(s), the first {errors[0].check} in "
+            raise PolicyInvalidError(f"the policy tree has {len(errors)} error(s), the first {errors[0].code} in "
                                      f"{errors[0].span.path}; run `sc-policy check`", findings=errors)
         self.workspace = workspace
         self.refdata = workspace.refdata

@@ -1,7 +1,7 @@
 """Validate rule files against the Cerberus schemas in ``schemas/`` (the only Cerberus user).
 
 Each file kind has one schema file. Cerberus's nested error tree is flattened
-into :class:`~sc_policy.diagnostics.Finding` objects placed at the real line and
+into :class:`~sc_policy.diagnostics.Diagnostic` objects placed at the real line and
 column of the offending key, using the positions the loader recorded.
 
 Cerberus sorts its whole error list each time it adds an error, so a file with
@@ -22,7 +22,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 import cerberus
 import yaml
 
-from sc_policy.diagnostics import Finding
+from sc_policy.diagnostics import Diagnostic
 from sc_policy.load.yamlfile import Document
 from sc_policy.resources import schemas_dir
 
@@ -147,10 +147,10 @@ def _known_fields(data: dict, fields: dict, registry: dict, path: Tuple[Any, ...
     return out
 
 
-def validate(document: Document, kind: str) -> List[Finding]:
+def validate(document: Document, kind: str) -> List[Diagnostic]:
     """Every schema violation in ``document`` as an error finding at its line (at most MAX_FINDINGS listed)."""
     if not isinstance(document.data, dict):
-        return [Finding(document.span(), "error", "wrong-type",
+        return [Diagnostic(document.span(), "error", "wrong-type",
                         f"a {kind} file must be a mapping of keys to values, not a {type(document.data).__name__}")]
     schema, registry = schema_for(kind)
     unknown: List[Tuple[Any, ...]] = []
@@ -168,16 +168,16 @@ def validate(document: Document, kind: str) -> List[Finding]:
         handler = cerberus.errors.BasicErrorHandler
         found = list(_flatten(handler()(list(validator._errors)))) + list(_flatten(handler()(exc.errors)))
         errors.extend(dict.fromkeys(found))  # the file's own validator may be the one that stopped
-    findings = sorted(Finding(document.span(keypath), "error", _check_id(message),
+    findings = sorted(Diagnostic(document.span(keypath), "error", _check_id(message),
                               _describe(keypath, message, document.data)) for keypath, message in errors)
     if stopped:
-        findings = findings[:MAX_FINDINGS] + [Finding(
+        findings = findings[:MAX_FINDINGS] + [Diagnostic(
             findings[-1].span if findings else document.span(), "error", "schema",
             f"validation stopped after {MAX_FINDINGS} schema findings in this file (the first are listed); "
             f"fix them and check again")]
     elif len(findings) > MAX_FINDINGS:
         rest = findings[MAX_FINDINGS:]
-        findings = findings[:MAX_FINDINGS] + [Finding(
+        findings = findings[:MAX_FINDINGS] + [Diagnostic(
             rest[0].span, "error", "schema",
             f"{len(rest)} more schema findings in this file are not listed (the first {MAX_FINDINGS} are)")]
     return findings

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from sc_policy.diagnostics import Finding, PolicyInvalidError, PolicyLoadError, ScPolicyError, UnknownVersionError
+from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, PolicyLoadError, ScPolicyError, UnknownVersionError
 from sc_policy.load.yamlfile import Document, is_inside, load_document
 from sc_policy.model import (Version, build_area, build_clause, build_manifest, build_resolutions, build_tests)
 from sc_policy.resources import shipped_policies
@@ -60,10 +60,10 @@ class LoadedVersion:
 
     ref: VersionRef
     version: Optional[Version]
-    findings: Tuple[Finding, ...]
+    findings: Tuple[Diagnostic, ...]
 
     @property
-    def errors(self) -> Tuple[Finding, ...]:
+    def errors(self) -> Tuple[Diagnostic, ...]:
         return tuple(f for f in self.findings if f.severity == "error")
 
 
@@ -139,14 +139,14 @@ class PolicyTree:
         return out
 
     def load(self, ref: VersionRef) -> LoadedVersion:
-        findings: List[Finding] = []
+        findings: List[Diagnostic] = []
         if not is_inside(ref.folder, self.root):
-            findings.append(Finding(Span(ref.rel), "error", "unsafe-path",
+            findings.append(Diagnostic(Span(ref.rel), "error", "unsafe-path",
                                     "version folder is a symbolic link that leads out of the policy tree"))
             return LoadedVersion(ref, None, tuple(findings))
         manifest_path = ref.folder / "version.yaml"
         if not manifest_path.exists():
-            findings.append(Finding(Span(f"{ref.rel}/version.yaml"), "error", "missing-manifest",
+            findings.append(Diagnostic(Span(f"{ref.rel}/version.yaml"), "error", "missing-manifest",
                                     "version folder has no manifest (version.yaml)"))
             return LoadedVersion(ref, None, tuple(findings))
         documents: Dict[str, Tuple[str, Document]] = {}
@@ -155,7 +155,7 @@ class PolicyTree:
             rel = path.relative_to(ref.folder).as_posix()
             shown = f"{ref.rel}/{rel}"
             if path.is_symlink() and not is_inside(path, self.root):
-                findings.append(Finding(Span(shown), "error", "unsafe-path",
+                findings.append(Diagnostic(Span(shown), "error", "unsafe-path",
                                         "symbolic link leads out of the policy tree"))
                 continue
             kind = _kind(rel)
@@ -163,21 +163,21 @@ class PolicyTree:
                 if rel in ("areas", "clauses", "tests"):
                     continue
                 if kind is not None:
-                    findings.append(Finding(Span(shown), "error", "not-a-file",
+                    findings.append(Diagnostic(Span(shown), "error", "not-a-file",
                                             "is a directory, expected a YAML file"))
                 elif "/" not in rel:
-                    findings.append(Finding(Span(shown), "warning", "unknown-file",
+                    findings.append(Diagnostic(Span(shown), "warning", "unknown-file",
                                             "unexpected folder in a version (expected areas/, clauses/, tests/)"))
                 continue
             if kind is None:
                 if "/" not in rel.rstrip("/") or rel.split("/")[0] in ("areas", "clauses", "tests"):
-                    findings.append(Finding(Span(shown), "warning", "unknown-file",
+                    findings.append(Diagnostic(Span(shown), "warning", "unknown-file",
                                             "file is not a rule file of any kind and is ignored"))
                 continue
             try:
                 doc = load_document(path, shown)
             except PolicyLoadError as exc:
-                findings.append(Finding.from_error(exc))
+                findings.append(exc.diagnostic)
                 continue
             parsed.append(doc)
             problems = validate(doc, kind)
@@ -268,7 +268,7 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
         if manifest is None:
             # Any version could be the one in force: refuse to guess past a broken manifest.
             problem = next(iter(tree.load(ref).errors), None)
-            what = f"{problem.check}: {problem.message}" if problem else "its manifest is missing or invalid"
+            what = f"{problem.code}: {problem.message}" if problem else "its manifest is missing or invalid"
             raise PolicyInvalidError(f"cannot choose the version in force: version {ref.id} is invalid: {what}",
                                      problem.span if problem else Span(f"{ref.rel}/version.yaml"),
                                      hint="run `sc-policy check`, or name a version with --version",

@@ -379,7 +379,7 @@ def policy_book(version: Version, compiled: CompiledVersion, refdata: ReferenceD
     for r in version.resolutions:
         resolutions.append(f'<section aria-labelledby="resolution-{e(r.id)}"><h3 id="resolution-{e(r.id)}">'
                            f'{e(r.id)}</h3><dl><dt>Resolves</dt><dd>{e(", ".join(r.resolves))}</dd>'
-                           f'<dt>Finding</dt><dd>{e(" ".join(r.finding.split()))}</dd>'
+                           f'<dt>Diagnostic</dt><dd>{e(" ".join(r.finding.split()))}</dd>'
                            f'<dt>Decision</dt><dd>{e(" ".join(r.decision.split()))}</dd></dl>'
                            f'{_quotes(r.source)}</section>')
     others = "".join(f'<li><a href="/versions/{e(r["id"])}">{e(r["id"])}</a> ({e(r["status"])})</li>'
