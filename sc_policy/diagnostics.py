@@ -267,6 +267,8 @@ class Suggestion:
     - ``rename-column``: a CSV input's column clashes with one the output adds; rename or drop it.
     - ``choose-another-id``: a new version's id is taken; ``values`` is that id.
     - ``install-extra``: an optional part of sc-policy is not installed; ``values`` is the extra.
+    - ``run-tests``: a version's own test cases fail; ``values`` is the version, whose cases to run.
+    - ``new-version``: a frozen version cannot change; ``values`` is the version to make a new one from.
     - ``note``: context that explains the refusal (no action); the text says it.
     """
 

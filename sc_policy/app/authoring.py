@@ -303,8 +303,9 @@ def _require_checked_and_tested(loaded: LoadedVersion, root: Path) -> None:
     if failing:
         more = f" (and {len(failing) - 1} more failing cases)" if len(failing) > 1 else ""
         raise PolicyInvalidError(f"cannot freeze {loaded.ref.id}: its own test cases fail: "
-                                 f"{failing[0].line()}{more}; run `sc-policy test {loaded.ref.id}`",
-                                 failing[0].case.span)
+                                 f"{failing[0].line()}{more}", failing[0].case.span,
+                                 suggestion=Suggestion("run-tests", (loaded.ref.id,),
+                                                       f"run the test cases of {loaded.ref.id}"))
 
 
 def _located_in(finding: Diagnostic, version: Version) -> bool:
@@ -335,7 +336,8 @@ def _freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
         raise PolicyInvalidError(
             f"cannot freeze {m.id}: it is {m.status} and frozen with sha256 {m.sha256}, but its content now "
             f"hashes to {version.content_hash}; a frozen version is immutable: restore it, and make the "
-            f"change in a new version (`sc-policy new-version {m.id} NEW_ID`)", m.span)
+            f"change in a new version", m.span,
+            suggestion=Suggestion("new-version", (m.id,), f"a new version made from {m.id}"))
     already = m.status != "draft" and m.sha256 == version.content_hash
     status = "in-force" if m.status == "draft" else m.status
     # Simulated as it stands until its hash is written, so that a finding about its clauses

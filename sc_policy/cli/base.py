@@ -180,7 +180,7 @@ def warn(message: str) -> None:
         pass
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group("sc-policy", cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="sc-policy")
 def main():
     """Ontario's Second Career Fast Track training-eligibility policy, as code.

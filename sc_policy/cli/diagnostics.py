@@ -27,6 +27,8 @@ WORDS: Dict[str, Callable[[Suggestion], str]] = {
     "list-versions": lambda s: "`sc-policy versions` lists the versions and their dates",
     "noc-version": lambda s: _NOC_VERSION.get(s.values[0] if s.values else "", s.text),
     "install-extra": lambda s: f'pip install "sc-policy[{s.values[0]}]"',
+    "run-tests": lambda s: f"run `sc-policy test {s.values[0]}`",
+    "new-version": lambda s: f"`sc-policy new-version {s.values[0]} NEW_ID`",
 }
 """The kinds of suggestion the command line words itself: those that name a command or an option.
 Every other kind is shown in its plain words (:attr:`Suggestion.text`)."""
