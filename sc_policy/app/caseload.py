@@ -154,7 +154,8 @@ class CsvBatch:
         if "noc" not in where:
             raise InputError("the input has no 'noc' column", suggestion=_columns_of(header))
         if self.date_column is not None and "date" not in where:
-            raise InputError(f"the input has no date column {self.date_column!r}", suggestion=_columns_of(header))
+            raise InputError(f"the input has no {self.date_column!r} column for the dates",
+                             suggestion=_columns_of(header))
         extra = COLUMNS_NOC2021 if ("noc_version" in where or self.noc_version == "2021") else COLUMNS
         clash = [n for n in names if n in extra]
         if clash:
@@ -177,7 +178,8 @@ class CsvBatch:
                     raise InputError(f"date {text!r} in column {self.date_column!r} is not a date") from None
                 found = self.chooser.on(when)
             except ScPolicyError as exc:
-                found = exc.line(self.words)  # the message, not the exception: re-raising one object grows its traceback
+                # the message, not the exception: re-raising one object grows its traceback
+                found = exc.line(self.words)
             if len(self._days) >= MEMO_LIMIT:
                 self._days.clear()
             self._days[day] = found

@@ -10,7 +10,7 @@ from typing import Optional, TextIO
 
 import click
 
-from sc_policy.diagnostics import InputError, ScPolicyError
+from sc_policy.diagnostics import InputError, ScPolicyError, os_error
 from sc_policy.diagnostics import Span
 from sc_policy.cli.base import NamedStream, policies_option, version_options
 from sc_policy.cli.diagnostics import words
@@ -26,7 +26,7 @@ def _open_input(path: str):
     try:
         return NamedStream(open(path, "rb"), path), True
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the input: {exc.strerror or exc}") from None
+        raise os_error(exc, "read the input", path) from None
 
 
 class _Output:

@@ -53,7 +53,8 @@ def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, 
     except ImportError as exc:
         raise ScPolicyError(f"the service needs Starlette, uvicorn and httptools ({exc.name} is missing)",
                             code="missing-dependency",
-                            suggestion=Suggestion("install-extra", ("serve",), "install sc-policy's serve extra")) from None
+                            suggestion=Suggestion("install-extra", ("serve",),
+                                                  "install sc-policy's serve extra")) from None
     workspace = Workspace(policies, notify=warn)
     try:
         app = create_app(workspace)
