@@ -313,3 +313,27 @@ def test_more_errors_than_the_one_named_are_a_run_check_suggestion(tree_copy, no
     result = cli("explain", "2174", "--policies", str(tree_copy))
     assert result.exit_code == 2
     assert result.stderr.strip().endswith(f"(and {more} more errors; run `sc-policy check`)"), result.stderr
+
+
+def test_schema_findings_are_classified_by_cerberus_error_codes(tmp_path):
+    """unknown-key, missing-key and wrong-type come from Cerberus's error codes (UNKNOWN_FIELD,
+    REQUIRED_FIELD, BAD_TYPE and BAD_TYPE_FOR_SCHEMA); every other Cerberus error is ``schema``."""
+    from sc_policy.load.schema import validate
+    from sc_policy.load.yamlfile import load_document
+    path = tmp_path / "version.yaml"
+    path.write_text(f"id: Phase_1\ntitle: 12\nstatus: nope\neffective_from: true\n"
+                    f"assumptions: {{effective_from: '', bogus: x}}\nsource_document: x\n"
+                    f"table_sha256: '{'a' * 64}'\nextra: 1\n", encoding="utf-8")
+    found = [(f.code, f.message) for f in validate(load_document(path, "version.yaml"), "manifest")]
+    assert found == [
+        ("missing-key", "missing required key 'policy'"),  # at the file's start
+        ("schema", "id: value does not match regex '^[a-z0-9][a-z0-9._-]{0,63}\\Z'"),
+        ("wrong-type", "title: must be of string type"),
+        ("schema", "status: unallowed value nope"),
+        ("wrong-type", "effective_from: must be of date type"),
+        ("schema", "assumptions.effective_from: empty values not allowed"),
+        ("schema", "assumptions.bogus: unallowed value bogus"),
+        ("wrong-type", "source_document: must be of dict type"),
+        ("schema", "table_sha256: field 'sha256' is required"),
+        ("unknown-key", "unknown key 'extra'"),
+    ], found
