@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import importlib
 import os
+import re
 import sys
 
 import click
@@ -206,6 +207,9 @@ def format_option(*choices: str, default: str = "text"):
     return deco
 
 
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 class Date(click.DateTime):
     """click's :class:`~click.DateTime` for a day, ``YYYY-MM-DD``, given to the command as a :class:`datetime.date`."""
 
@@ -221,6 +225,8 @@ class Date(click.DateTime):
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
         try:
+            if not _DAY.fullmatch(str(value)):  # strptime would take 2021-4-1; the service does not
+                raise click.BadParameter(str(value))
             return super().convert(value, param, ctx).date()
         except click.BadParameter:
             self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
