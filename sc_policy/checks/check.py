@@ -30,6 +30,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Uni
 from sc_policy.engine.budget import ExpressionBudget
 from sc_policy.engine.compile import CompiledVersion, compile_version, render_template
 from sc_policy.diagnostics import Diagnostic, InputError, PolicyInvalidError, PolicyLoadError, UnknownVersionError
+from sc_policy.diagnostics import unknown_version
 from sc_policy.engine.decide import FAIL, Evaluator
 from sc_policy.engine.facts import area_facts, industry_facts, occupation_facts
 from sc_policy.checks.lifecycle import lifecycle_findings
@@ -716,8 +717,7 @@ def _select(refs: List[VersionRef], version_ids: Optional[Sequence[str]], root: 
     for vid in version_ids:
         match = [r for r in refs if vid in (r.id, f"{r.policy}/{r.id}")]
         if not match:
-            known = ", ".join(sorted({r.id for r in refs}))
-            raise UnknownVersionError(f"unknown version {vid!r}", hint=f"known versions: {known}")
+            raise unknown_version(vid, (r.id for r in refs))
         chosen.extend(r for r in match if r not in chosen)
     return chosen
 

@@ -90,8 +90,8 @@ class Problem(Exception):
     @classmethod
     def from_error(cls, error: ScPolicyError, parameter: Optional[str], status: int = 400) -> "Problem":
         detail = " ".join(error.message.split())
-        if error.hint:
-            detail += f" ({' '.join(error.hint.split())})"
+        if error.suggestion is not None and error.suggestion.text:  # plain words until the service words them
+            detail += f" ({' '.join(error.suggestion.text.split())})"
         for flag, name in CLI_WORDS:
             detail = detail.replace(flag, name)
         if parameter:

@@ -4,8 +4,8 @@ A policy tree is a folder ``ROOT/<policy>/<version>/`` of rule files (see the
 README for the layout). Loading a version reads every file with the strict
 loader, validates it against its schema, and builds the model from the files
 that are valid. Problems are returned as findings, not raised, so that
-``sc-policy check`` can report all of them at once; :func:`load_version_strict`
-raises the first one for commands that need a working policy.
+a check can report all of them at once; :func:`select_version` chooses a version
+by id or date, raising the error a user's choice deserves.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, PolicyLoadError, ScPolicyError, UnknownVersionError
+from sc_policy.diagnostics import (Diagnostic, PolicyInvalidError, PolicyLoadError, ScPolicyError, Suggestion,
+                                   UnknownVersionError, unknown_version)
 from sc_policy.load.yamlfile import Document, is_inside, load_document
 from sc_policy.model import (Version, build_area, build_clause, build_manifest, build_resolutions, build_tests)
 from sc_policy.resources import shipped_policies
@@ -260,8 +261,7 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
         for ref in refs:
             if ref.id == version_id:
                 return ref
-        known = ", ".join(sorted({r.id for r in refs}))
-        raise UnknownVersionError(f"unknown version {version_id!r}", hint=f"known versions: {known}")
+        raise unknown_version(version_id, (r.id for r in refs))
     when = on or today or dt.date.today()
     in_force = []
     for ref, manifest in manifests(tree, refs):
@@ -271,7 +271,8 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
             what = f"{problem.code}: {problem.message}" if problem else "its manifest is missing or invalid"
             raise PolicyInvalidError(f"cannot choose the version in force: version {ref.id} is invalid: {what}",
                                      problem.span if problem else Span(f"{ref.rel}/version.yaml"),
-                                     hint="run `sc-policy check`, or name a version with --version",
+                                     suggestion=Suggestion("choose-version", (), "check the policy tree, or name "
+                                                           "a version by its id"),
                                      findings=(problem,) if problem else ())
         if manifest.status == "draft":
             continue
@@ -280,7 +281,7 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
     if not in_force:
         what = f"on {when.isoformat()}" if on else "today"
         raise UnknownVersionError(f"no version of the policy is in force {what}",
-                                  hint="`sc-policy versions` lists the versions and their dates")
+                                  suggestion=Suggestion("list-versions", (), "the list of versions gives their dates"))
     return max(in_force, key=lambda pair: (pair[0], pair[1].id))[1]
 
 
