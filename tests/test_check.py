@@ -12,7 +12,8 @@ import yaml
 from click.testing import CliRunner
 
 from sc_policy.app.workspace import Workspace
-from sc_policy.checks.check import CHECKS, check_tree
+from sc_policy.app.checking import check_tree
+from sc_policy.checks.registry import CHECKS
 from sc_policy.cli import main
 from sc_policy.diagnostics import PolicyInvalidError
 from sc_policy.load.yamlfile import load_document

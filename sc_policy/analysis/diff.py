@@ -3,7 +3,8 @@
 Structural changes come from the two models (never from the YAML text): clauses,
 areas, occupations, NAICS inclusions and exclusions, resolutions, test cases and
 the manifest. A file whose data differs without any of those changes showing is
-still reported (``file_changed``), so a diff is empty exactly when the contents
+still reported (``file_changed``), by the hash of what each file says that the
+loader records (:attr:`Version.files`), so a diff is empty exactly when the contents
 are equal.
 
 The impact is exact, not sampled. A decision depends on one of the 500 NOC 2016
@@ -25,7 +26,6 @@ from sc_policy.engine.decide import Evaluator
 from sc_policy.checks.lifecycle import clause_content_changed
 from sc_policy.model import Area, Clause, Occupation, Version
 from sc_policy.engine.table import DecisionTable, build_table
-from sc_policy.load.tree import HASH_EXCLUDED
 
 __all__ = ["Change", "IndustryInput", "ImpactRow", "Impact", "VersionDiff", "structural_changes",
            "industry_inputs", "impact", "diff_versions", "decision_table", "CHANGE_GROUPS"]
@@ -256,17 +256,6 @@ def _files_touched(changes: Iterable[Change], old: Version, new: Version) -> set
     return touched
 
 
-def _file_data(version: Version) -> Dict[str, Any]:
-    out = {}
-    for doc in version.documents:
-        rel = _rel(doc.path, version.folder)
-        data = doc.data
-        if rel == "version.yaml" and isinstance(data, dict):
-            data = {k: v for k, v in data.items() if k not in HASH_EXCLUDED + ("id",)}
-        out[rel] = data
-    return out
-
-
 def structural_changes(old: Version, new: Version) -> List[Change]:
     """Every change from ``old`` to ``new``, sorted: manifest, clauses, areas, resolutions, tests, other files."""
     order = {a.id: i for i, a in enumerate(new.areas)}
@@ -278,7 +267,7 @@ def structural_changes(old: Version, new: Version) -> List[Change]:
     changes = (_manifest_changes(old, new) + _clause_changes(old, new) + _area_changes(old, new, area_rank)
                + _resolution_changes(old, new) + _test_changes(old, new))
     touched = _files_touched(changes, old, new)
-    fa, fb = _file_data(old), _file_data(new)
+    fa, fb = old.files, new.files  # what each file says, hashed by the loader
     for rel in sorted(set(fa) | set(fb)):
         if fa.get(rel) != fb.get(rel) and rel not in touched:
             what = "removed" if rel not in fb else "added" if rel not in fa else "changed"

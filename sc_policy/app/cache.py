@@ -158,6 +158,7 @@ class CachedVersion:
     version: model.Version
     findings: Tuple[Diagnostic, ...]
     table: DecisionTable
+    documents: Tuple[Document, ...]  # the validated rule files the version is rebuilt from
 
 
 def _entries(folder: Path) -> Iterable[Tuple[str, Path]]:
@@ -252,14 +253,14 @@ class TableCache:
             if not all(type(d) is Document for d in documents) or not all(isinstance(f, Diagnostic) for f in findings):
                 return None
             version = version_from_documents(label, documents)
-            return CachedVersion(version, findings, table_from_dict(data["table"], version))
+            return CachedVersion(version, findings, table_from_dict(data["table"], version), documents)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None
 
     def store(self, key: str, label: str, entry: CachedVersion) -> bool:
         """Write an entry atomically, removing older entries of the same version; False if it cannot."""
         try:
-            body = json.dumps({"documents": encode(list(entry.version.documents)),
+            body = json.dumps({"documents": encode(list(entry.documents)),
                                "findings": encode(list(entry.findings)), "table": table_to_dict(entry.table)},
                               ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         except (TypeError, ValueError):
