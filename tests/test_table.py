@@ -443,3 +443,20 @@ def test_a_version_frozen_without_a_decisions_hash_is_decided_from_its_files(shi
     assert reopened.version.manifest.table_sha256 == decisions_hash(opened.table)
     assert reopened.version.content_hash == opened.version.content_hash == opened.version.manifest.sha256
     assert Workspace(shipped_copy, cache=cache).open(VERSION).evaluator._compiled is None  # from the cache
+
+
+def test_cache_key_covers_the_code_and_data_of_every_subpackage(tmp_path, monkeypatch):
+    """An entry made by other code (any module of any layer) or other reference data is never read back."""
+    import shutil
+    from sc_policy.app import cache as cache_module
+    package = tmp_path / "sc_policy"
+    shutil.copytree(cache_module._PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache_module, "_PACKAGE", package)
+    base = cache_module._package_digest()
+    for rel in ("checks/registry.py", "load/build.py", "engine/decide.py", "refdata/noc2016_unit_groups.csv"):
+        path = package / rel
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n")
+        assert cache_module._package_digest() != base, rel
+        path.write_bytes(original)
+    assert cache_module._package_digest() == base
