@@ -32,7 +32,7 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-from sc_policy.checks.check import check_version
+from sc_policy.app.checking import check_version
 from sc_policy.engine.compile import compile_version
 from sc_policy.diagnostics import Diagnostic, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
 from sc_policy.engine.decide import Evaluator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sc_policy.checks.check import check_tree, has_errors
+from sc_policy.app.checking import check_tree, has_errors
 from sc_policy.present.render import dumps
 from sc_policy.cli.base import format_option, policies_option
 from sc_policy.cli.diagnostics import words

@@ -227,7 +227,7 @@ def tree_findings(workspace: Workspace) -> List[Diagnostic]:
     service and ``sc-policy check`` never disagree about what an error is.
     """
     try:
-        from sc_policy.checks import check as check_module  # written alongside; optional until it exists
+        from sc_policy.app import checking as check_module  # written alongside; optional until it exists
     except ImportError:
         check_module = None
     run = getattr(check_module, "check_tree", None) if check_module is not None else None
