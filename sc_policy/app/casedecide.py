@@ -112,6 +112,8 @@ class RowDecider:
             else itemgetter(where["noc"])
         self._industry = itemgetter(where["industry"]) if "industry" in where else (lambda row: "")
         self._day = where.get("date")
+        self._plain = (where["noc"], where["industry"]) if "industry" in where and "noc_version" not in where \
+            else None
         self._nocs: Dict[object, int] = {}  # raw NOC (or (raw NOC, raw NOC version)) -> id
         self._values: Dict[object, int] = {}  # a candidates tuple or an industry value -> its id
         self._known: List[object] = []  # id -> that value
@@ -216,6 +218,16 @@ class RowDecider:
         if i_day is None:
             memory = self._memory(self.chooser.fixed())
             outputs_get, industries_get = memory.outputs.get, memory.industries.get
+            if self._plain is not None:  # the common case, with the columns indexed in place: a little faster
+                i_noc, i_industry = self._plain
+
+                def decide(row: List[str], outputs_get=outputs_get, nocs_get=nocs_get, i_noc=i_noc,
+                           industries_get=industries_get, i_industry=i_industry, wide=_WIDE) -> Added:
+                    # (the memories as defaults: local variables, the fastest to read)
+                    out = outputs_get(nocs_get(row[i_noc], -1) * wide + industries_get(row[i_industry], -1))
+                    return out if out is not None else slow(memory, row)
+
+                return decide
 
             def decide(row: List[str]) -> Added:
                 # ids are >= 0; a missing one (-1) gives a negative key, which is never stored

@@ -89,8 +89,8 @@ class CsvFormat:
         return fail
 
     def start(self, sink: TextIO, columns: Columns) -> Tuple[RowWriter, RowWriter]:
-        """Write the header line; return the writers of a row's own fields (no line end): one for
-        any fields, and a faster one for fields that hold no CR or LF."""
+        """Write the header line to ``sink`` (anything with ``write``); return the writers of a row's
+        own fields (no line end): one for any fields, and a faster one for fields that hold no CR or LF."""
         buffer = io.StringIO()
         render = csv.writer(buffer, lineterminator="\r\n").writerow
         swrite = sink.write
@@ -104,7 +104,7 @@ class CsvFormat:
             swrite(buffer.getvalue()[:-2])
 
         careful(list(columns.header) + list(self.added))
-        sink.write("\n")
+        swrite("\n")
         return careful, csv.writer(sink, lineterminator="").writerow
 
 
