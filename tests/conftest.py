@@ -81,6 +81,26 @@ def opened(ws):
     return ws.open(VERSION)
 
 
+@pytest.fixture(scope="module")
+def cli_shares_ws(ws):
+    """In-process ``sc-policy evaluate`` and ``table`` runs (CliRunner) on the shipped tree (no
+    ``--policies``, no ``--no-cache``) decide with the session's workspace ``ws`` instead of opening
+    the shipped version from the cache again for each run: for modules that run a command per
+    example to test what it does with its input. (Reading the cache is tested on its own.)"""
+    import sc_policy.cli.evaluate as cli_evaluate
+    import sc_policy.cli.table as cli_table
+    original = cli_table.workspace
+
+    def shared(policies, no_cache):
+        return ws if policies is None and not no_cache else original(policies, no_cache)
+
+    patch = pytest.MonkeyPatch()
+    for module in (cli_table, cli_evaluate):
+        patch.setattr(module, "workspace", shared)
+    yield ws
+    patch.undo()
+
+
 @pytest.fixture()
 def shipped_copy(tmp_path) -> Path:
     """A byte-for-byte copy of the shipped policy tree (its versions frozen, as shipped)."""

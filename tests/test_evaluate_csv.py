@@ -23,6 +23,8 @@ from sc_policy.cli import main
 from conftest import VERSION, version_dir
 
 
+pytestmark = pytest.mark.usefixtures("cli_shares_ws")  # one opened shipped version for every run
+
 def evaluate(args, data: bytes):
     result = CliRunner().invoke(main, ["evaluate", *args], input=data)
     return result
