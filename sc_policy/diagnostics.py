@@ -19,7 +19,6 @@ from typing import Callable, Optional, Tuple
 __all__ = [
     "Span",
     "visible",
-    "maybe",
     "one_line",
     "ScPolicyError",
     "InputError",
@@ -71,16 +70,8 @@ class Span:
             return f"{self.path}:{self.line}:{self.column or 1}"
         return self.path
 
-    def with_path(self, path: str) -> "Span":
-        return Span(path, self.line, self.column)
-
     def as_dict(self) -> dict:
         return {"path": self.path, "line": self.line, "column": self.column}
-
-
-def maybe(span: Optional[Span], path: str) -> Span:
-    """``span`` when known, otherwise a span naming only ``path``."""
-    return span if span is not None else Span(path)
 
 
 def one_line(message: str, advice: Optional[str] = None) -> str:

@@ -1,4 +1,8 @@
-"""Shared fixtures: the shipped workspace, and a writable copy of the shipped policy tree."""
+"""Shared fixtures: the shipped workspace, and a writable copy of the shipped policy tree; the ``slow`` marker.
+
+Tests marked ``slow`` (exhaustive comparisons and long searches, seconds each) are skipped unless
+``--run-slow`` is given; CI (``.ci/run``) gives it, so every test still runs there.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,32 @@ settings.register_profile("thorough", max_examples=1000, deadline=None,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+SLOW_ELSEWHERE = frozenset({
+    # Slow tests of files other sessions edit, marked here to spare their files a merge conflict;
+    # each may move to a ``@pytest.mark.slow`` on its own definition.
+    "test_impact_equals_brute_force_over_random_edits",  # test_diff: a property search over edits
+    "test_clause_reading_occupation_and_industry_is_exact_per_code",  # test_diff, test_table: every code
+    "test_a_clause_reading_occupation_and_industry_is_exact_per_code",
+    "test_table_agrees_for_every_industry_class_representative",  # test_table: every class, every NOC
+    "test_table_agrees_with_direct_evaluation_for_sampled_industries",
+    "test_concurrent_commands_leave_at_most_one_version_in_force",  # test_version_writes: races
+})
+
+
+def pytest_addoption(parser):
+    parser.addoption("--run-slow", action="store_true",
+                     help="also run the tests marked slow (exhaustive comparisons and long searches); CI does")
+
+
+def pytest_collection_modifyitems(config, items):
+    run_slow = config.getoption("--run-slow")
+    for item in items:
+        if getattr(item, "originalname", item.name) in SLOW_ELSEWHERE:
+            item.add_marker(pytest.mark.slow)
+        if not run_slow and item.get_closest_marker("slow") is not None:
+            item.add_marker(pytest.mark.skip(reason="slow: run with --run-slow (CI does)"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def table_cache_dir(tmp_path_factory):
     """Every test, and every sc-policy it starts, uses a fresh decision-table cache, never the user's."""
@@ -49,6 +79,26 @@ def ws() -> Workspace:
 @pytest.fixture(scope="session")
 def opened(ws):
     return ws.open(VERSION)
+
+
+@pytest.fixture(scope="module")
+def cli_shares_ws(ws):
+    """In-process ``sc-policy evaluate`` and ``table`` runs (CliRunner) on the shipped tree (no
+    ``--policies``, no ``--no-cache``) decide with the session's workspace ``ws`` instead of opening
+    the shipped version from the cache again for each run: for modules that run a command per
+    example to test what it does with its input. (Reading the cache is tested on its own.)"""
+    import sc_policy.cli.evaluate as cli_evaluate
+    import sc_policy.cli.table as cli_table
+    original = cli_table.workspace
+
+    def shared(policies, no_cache):
+        return ws if policies is None and not no_cache else original(policies, no_cache)
+
+    patch = pytest.MonkeyPatch()
+    for module in (cli_table, cli_evaluate):
+        patch.setattr(module, "workspace", shared)
+    yield ws
+    patch.undo()
 
 
 @pytest.fixture()

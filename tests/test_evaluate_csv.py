@@ -23,6 +23,8 @@ from sc_policy.cli import main
 from conftest import VERSION, version_dir
 
 
+pytestmark = pytest.mark.usefixtures("cli_shares_ws")  # one opened shipped version for every run
+
 def evaluate(args, data: bytes):
     result = CliRunner().invoke(main, ["evaluate", *args], input=data)
     return result
@@ -230,13 +232,13 @@ def test_output_file_is_put_in_place_only_when_the_batch_finishes(tmp_path, monk
 
     from sc_policy.app.caseload import CsvBatch
 
-    def fail_midway(self, reader, header, where, extra, sink):
+    def fail_midway(reader, columns, fmt, decide, sink):
         sink.write("noc,eligible\n2174,true\n" * 5000)
         raise OSError(28, "No space left on device")
 
     src.write_bytes(b"noc\n2174\n")
     with monkeypatch.context() as patch:
-        patch.setattr(CsvBatch, "_run_csv", fail_midway)
+        patch.setattr(CsvBatch, "_stream", staticmethod(fail_midway))
         result = CliRunner().invoke(main, ["evaluate", str(src), "--output", str(out)])
     assert result.exit_code == 2 and "No space left on device" in result.stderr  # one line, exit 2
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr

@@ -38,6 +38,8 @@ def _lines(data: bytes) -> List[bytes]:
     return lines
 
 
+pytestmark = pytest.mark.usefixtures("cli_shares_ws")  # one opened shipped version for every run
+
 def _record(lines: List[bytes], i: int, width: Optional[int], limit: int) -> Tuple[Optional[List[bytes]], int]:
     """The row starting at line i: (its fields, lines used), or (None, 1) when it does not parse."""
     line = lines[i]

@@ -95,6 +95,7 @@ def areas(opened):
     return [a for a in opened.version.areas if a.id in ("ict", "manufacturing")]
 
 
+@pytest.mark.slow
 @settings(max_examples=60)
 @given(when=st.one_of(st.none(), expressions), condition=expressions)
 def test_inputs_with_the_same_key_have_the_same_outcome(areas, when, condition):
@@ -148,6 +149,7 @@ VARIED = {
 }
 
 
+@pytest.mark.slow
 def test_a_varied_tree_decides_as_direct_evaluation_does(tree_copy):
     from test_table import same_everywhere
     clauses = version_dir(tree_copy) / "clauses"

@@ -34,11 +34,11 @@ import errno
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import stat
-import tempfile
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import BinaryIO, Callable, Iterator, List, Optional, Sequence, Tuple
 
 from sc_policy.diagnostics import ScPolicyError, os_error
 from sc_policy.diagnostics import Span
@@ -48,8 +48,8 @@ try:
 except ImportError:  # pragma: no cover - not a POSIX system
     fcntl = None
 
-__all__ = ["LOCK_NAME", "JOURNAL_NAME", "STAGING_PREFIX", "MAX_JOURNAL_BYTES", "write_atomic", "changing",
-           "replace_together", "pending_change", "fsync_dir"]
+__all__ = ["LOCK_NAME", "JOURNAL_NAME", "STAGING_PREFIX", "MAX_JOURNAL_BYTES", "atomic_file", "write_atomic",
+           "changing", "replace_together", "pending_change", "fsync_dir"]
 
 LOCK_NAME = ".sc-policy.lock"
 JOURNAL_NAME = ".sc-policy.journal"
@@ -80,29 +80,69 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: str | bytes, *, mode: Optional[int] = None) -> None:
-    """Replace ``path`` with ``data`` (text as UTF-8) via a temporary file in the same folder and a rename.
+@contextlib.contextmanager
+def atomic_file(path: os.PathLike | str, *, mode: Optional[int] = None, sync: bool = True) -> Iterator[BinaryIO]:
+    """Write the new contents of ``path`` to the binary file this yields; when the block ends
+    normally, put it in place of ``path`` as one step (a rename), else remove it and leave
+    ``path`` as it was.
 
-    The new file has ``mode`` if given, else the permissions of the file it replaces (0o644 for a new one).
+    The file is written under a hidden temporary name beside ``path``
+    (``.NAME.XXXXXXXX.tmp``, NAME cut to 200 characters), so that a process killed while
+    writing leaves the old file whole and no partial file under its name. The new file has
+    ``mode`` if given, else the permissions of the file it replaces, else those a new file
+    gets (0o666 less the umask). With ``sync``, the file and then its folder are flushed to
+    disk before and after the rename. ``path`` itself is replaced (a symbolic link by a file:
+    pass its ``os.path.realpath`` to replace the file it points to). An OSError names ``path``.
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    path = os.fspath(path)
+    folder, name = os.path.split(path)
+    try:
+        while True:
+            tmp = os.path.join(folder, f".{name[:200]}.{secrets.token_hex(4)}.tmp")
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
+            except FileExistsError:
+                continue
+            break
+    except OSError as exc:
+        if exc.filename is None or exc.filename == tmp:  # name the file it was for
+            exc.filename = path
+        raise
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if mode is None:
+                try:
+                    st = os.stat(path)
+                except FileNotFoundError:
+                    st = None
+                if st is not None and stat.S_ISREG(st.st_mode):
+                    mode = stat.S_IMODE(st.st_mode)  # the file it replaces keeps its permissions
+            if mode is not None and os.chmod in os.supports_fd:
+                try:
+                    os.chmod(fh.fileno(), mode)
+                except OSError:
+                    pass  # (a file system without permissions): the new file has the usual ones
+            yield fh
             fh.flush()
-            os.fsync(fh.fileno())
-        if mode is None:
-            mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.chmod(tmp, mode)
+            if sync:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
-        if os.path.exists(tmp):
+        try:
             os.unlink(tmp)
-        if isinstance(exc, OSError) and exc.filename is None:  # a write refused: name the file it was for
-            exc.filename = str(path)
+        except FileNotFoundError:
+            pass
+        if isinstance(exc, OSError) and (exc.filename is None or exc.filename == tmp):
+            exc.filename = path  # a write refused: name the file it was for
         raise
-    fsync_dir(path.parent)
+    if sync:
+        fsync_dir(Path(folder or "."))
+
+
+def write_atomic(path: Path, data: str | bytes, *, mode: Optional[int] = None) -> None:
+    """Replace ``path`` with ``data`` (text as UTF-8) through :func:`atomic_file`, flushed to disk."""
+    with atomic_file(path, mode=mode) as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 # -- the lock ------------------------------------------------------------------------------------------------

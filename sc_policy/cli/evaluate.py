@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import secrets
 import stat
 import sys
-from typing import Optional, TextIO
+from typing import BinaryIO
 
 import click
 
+from sc_policy.app.writing import atomic_file
 from sc_policy.diagnostics import InputError, ScPolicyError, os_error
 from sc_policy.diagnostics import Span
 from sc_policy.cli.base import NamedStream, policies_option, version_options
@@ -29,58 +30,40 @@ def _open_input(path: str):
         raise os_error(exc, "read the input", path) from None
 
 
-class _Output:
-    """A named output: a regular file (or a new one) is written to a hidden temporary file beside
-    it (``.NAME.XXXXXXXX.tmp``) and renamed into place only when the batch has finished, so that a
-    run that fails or is killed leaves an earlier file as it was and no partial file under its name;
-    anything else (a device, a FIFO) is written in place."""
-
-    def __init__(self, path: str):
-        self.path = path
-        self.temporary: Optional[str] = None
-        self.target = path
-
-    def open(self) -> TextIO:
-        self.target = os.path.realpath(self.path)  # a symlink's file is replaced, not the symlink
+def _output_file(path: str, resources: contextlib.ExitStack) -> BinaryIO:
+    """The file to write a named output to, entered into ``resources``: a regular file (or a new
+    one) is written through :func:`sc_policy.app.writing.atomic_file`, put in place only when
+    ``resources`` closes without an error (a run that fails or is killed leaves an earlier file
+    as it was, and no partial file under its name; a symlink's file is replaced, not the
+    symlink); anything else (a device, a FIFO) is written in place."""
+    target = os.path.realpath(path)
+    try:
         try:
-            try:
-                st = os.stat(self.target)
-            except FileNotFoundError:
-                st = None
-            if st is not None and not stat.S_ISREG(st.st_mode):
-                return open(self.path, "w", encoding="utf-8", newline="")
-            folder, name = os.path.split(self.target)
-            while True:
-                temporary = os.path.join(folder, f".{name[:200]}.{secrets.token_hex(4)}.tmp")
-                try:
-                    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-                except FileExistsError:
-                    continue
-                break
-        except OSError as exc:
-            raise InputError(f"{self.path}: cannot write the output: {exc.strerror or exc}") from None
-        self.temporary = temporary
-        if st is not None and os.chmod in os.supports_fd:
-            try:
-                os.chmod(fd, stat.S_IMODE(st.st_mode))  # the file it replaces keeps its permissions
-            except OSError:
-                pass  # (a file system without permissions): the new file has the usual ones
-        return open(fd, "w", encoding="utf-8", newline="")
+            regular = stat.S_ISREG(os.stat(target).st_mode)
+        except FileNotFoundError:
+            regular = True
+        if not regular:
+            device = NamedStream(open(path, "wb"), path)
+            resources.callback(device.close)
+            return device
+        return resources.enter_context(atomic_file(target, sync=False))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the output: {exc.strerror or exc}") from None
 
-    def commit(self) -> None:
-        """Put the finished output in place (after its stream is closed)."""
-        if self.temporary is not None:
-            os.replace(self.temporary, self.target)
-            self.temporary = None
 
-    def discard(self) -> None:
-        """Remove the unfinished output, if it went to a temporary file."""
-        if self.temporary is not None:
+def _finisher(sink, standard: bool):
+    """The exit of the output's text stream: flushed, then let go of (standard output stays open,
+    a named output is then put in place by its ``atomic_file``); after a failure a named output's
+    stream is left unflushed, since its file is removed."""
+    def finish(failed, *_):
+        if failed is None or standard:
             try:
-                os.unlink(self.temporary)
-            except FileNotFoundError:
-                pass
-            self.temporary = None
+                sink.flush()
+            finally:
+                sink.detach()
+        return False
+
+    return finish
 
 
 def _size(stream) -> int:
@@ -112,7 +95,8 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
     verdict, candidates for NOC 2021 codes). Exit 0 when every row was decided, 1 when some rows
     have errors, 2 when the input cannot be read.
     """
-    from sc_policy.app.caseload import CsvBatch, VersionChooser, text_sink  # imported by this command alone
+    from sc_policy.app.casedecide import VersionChooser  # imported by this command alone
+    from sc_policy.app.caseload import CsvBatch, text_sink
     if sum(x is not None for x in (version, on, date_column)) > 1:
         raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
     ws = workspace(policies, no_cache)
@@ -121,22 +105,21 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
         chooser.fixed()  # an invalid version stops here, before any output
     batch = CsvBatch(chooser, fmt=fmt, noc_version=noc_version, date_column=date_column, words=words)
     source, close_source = _open_input(input_path)
-    state = {}
-    named = None if output == "-" else _Output(output)
+    with contextlib.ExitStack() as resources:  # on leaving: the output finished (or dropped), the input closed
+        if close_source:
+            resources.callback(source.close)
 
-    def open_sink():
-        if named is None:
-            state["sink"] = text_sink(binary_stdout())
-            state["detach"] = True
-        else:
-            if input_path != "-" and os.path.exists(output) and os.path.samefile(input_path, output):
-                raise InputError("the output would overwrite the input", Span(output))
-            state["sink"] = NamedStream(named.open(), output)
-        return state["sink"]
+        def open_sink():
+            if output == "-":
+                sink = text_sink(binary_stdout())
+            else:
+                if input_path != "-" and os.path.exists(output) and os.path.samefile(input_path, output):
+                    raise InputError("the output would overwrite the input", Span(output))
+                sink = NamedStream(text_sink(_output_file(output, resources)), output)
+            resources.push(_finisher(sink, output == "-"))
+            return sink
 
-    size = _size(source)
-    finished = False
-    try:
+        size = _size(source)
         try:
             if size >= PROGRESS_BYTES and sys.stderr.isatty():
                 with click.progressbar(length=size, label="evaluating", file=sys.stderr) as bar:
@@ -145,22 +128,6 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
                 counts = batch.run(source, open_sink)
         except InputError as exc:  # a header that cannot be read: name the input it is in
             raise exc.at(Span("stdin" if input_path == "-" else input_path))
-        finished = True
-    finally:
-        try:
-            sink = state.get("sink")
-            if sink is not None:
-                try:
-                    sink.flush()
-                finally:
-                    sink.detach() if state.get("detach") else sink.close()
-            if named is not None and finished:
-                named.commit()
-        finally:
-            if named is not None:
-                named.discard()  # unfinished, or closing or renaming failed: no partial output
-            if close_source:
-                source.close()
     if counts.errors:
         click.echo(f"sc-policy: {counts.decided} decided, {counts.errors} errors", err=True)
         click.get_current_context().exit(1)

@@ -113,11 +113,6 @@ class ReferenceData:
         }
 
     @functools.cached_property
-    def noc2016_groups(self) -> Dict[str, str]:
-        """Every code of the NOC 2016 hierarchy (all levels) with its title."""
-        return {r["code"]: r["title"] for r in _read_csv("noc2016_hierarchy.csv")}
-
-    @functools.cached_property
     def concordance(self) -> Dict[str, Tuple[Correspondence, ...]]:
         """NOC 2021 code -> the NOC 2016 unit groups it corresponds to."""
         out: Dict[str, List[Correspondence]] = {}

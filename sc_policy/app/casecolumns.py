@@ -1,0 +1,78 @@
+"""A caseload's header: which columns hold the inputs, and which columns the output adds.
+
+The input's header names a ``noc`` column and optionally ``industry``, ``noc_version`` and a date
+column (names matched without regard to case or surrounding spaces). Every input column passes
+through unchanged; the output adds :data:`COLUMNS`, or :data:`COLUMNS_NOC2021` when NOC 2021 codes
+may occur.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Optional, Sequence, Tuple
+
+from sc_policy.diagnostics import InputError, Suggestion
+
+__all__ = ["COLUMNS", "COLUMNS_NOC2021", "Columns", "resolve_columns"]
+
+COLUMNS = ("eligible", "areas", "version", "error", "version_hash")
+"""Added to every row: ``true``/``false`` (empty on error); the ids of the areas in scope,
+``;``-separated in area order; the version id that decided the row; a one-line error or empty;
+and the content hash of the version that decided it (empty when no version decided it)."""
+
+COLUMNS_NOC2021 = ("eligible", "verdict", "areas", "candidates", "version", "error", "version_hash")
+"""Added when the input has a ``noc_version`` column or ``--noc-version 2021`` is given:
+``verdict`` is ``eligible``, ``not_eligible`` or ``indeterminate`` (the NOC 2016 candidates
+of a NOC 2021 code disagree); ``candidates`` lists each NOC 2016 candidate as
+``CODE:area+area`` (``CODE:none`` when not eligible), ``;``-separated; ``areas`` is filled
+only when there is exactly one candidate, and ``eligible`` is true only when every
+candidate is eligible."""
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where a caseload's inputs are: ``where`` maps a role (``noc``, ``industry``, ``noc_version``,
+    ``date``) to its column's index; ``header`` is the input's header as read; ``added`` the
+    columns the output adds."""
+
+    header: Tuple[str, ...]
+    where: Dict[str, int]
+    added: Tuple[str, ...]
+
+    @property
+    def width(self) -> int:
+        return len(self.header)
+
+
+def _columns_of(header: Sequence[str]) -> Suggestion:
+    """``known-columns``: the columns the header has."""
+    return Suggestion("known-columns", tuple(header), f"the header has: {', '.join(header) if header else 'nothing'}")
+
+
+def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
+                    noc_version: str = "2016") -> Columns:
+    """The columns of ``header``; InputError when a column is named twice, ``noc`` (or the date
+    column asked for) is missing, or the input already has a column the output adds."""
+    names = [h.strip().lower() for h in header]
+    seen = set()
+    for n in names:
+        if n in seen:
+            raise InputError(f"the header names column {n!r} twice")
+        seen.add(n)
+    where = {}
+    wanted = {"noc": "noc", "industry": "industry", "noc_version": "noc_version"}
+    if date_column is not None:
+        wanted["date"] = date_column.strip().lower()
+    for role, name in wanted.items():
+        if name in names:
+            where[role] = names.index(name)
+    if "noc" not in where:
+        raise InputError("the input has no 'noc' column", suggestion=_columns_of(header))
+    if date_column is not None and "date" not in where:
+        raise InputError(f"the input has no {date_column!r} column for the dates", suggestion=_columns_of(header))
+    added = COLUMNS_NOC2021 if ("noc_version" in where or noc_version == "2021") else COLUMNS
+    clash = [n for n in names if n in added]
+    if clash:
+        raise InputError(f"the input already has a column {clash[0]!r}, which the output adds",
+                         suggestion=Suggestion("rename-column", (clash[0],), "rename or drop it"))
+    return Columns(tuple(header), where, added)

@@ -1,0 +1,150 @@
+"""Writing a decided caseload: CSV or JSON Lines, one output line per input row, in input order.
+
+Both formats write a row as two pieces of text: the row's own fields (rendered for each row)
+and the added fields that follow them (rendered once per distinct result by :meth:`render`,
+then remembered by the decider, :mod:`sc_policy.app.casedecide`). A *result* is a dict with
+``eligible``, ``verdict``, ``areas``, ``candidates``, ``version``, ``error`` and
+``version_hash`` (see :func:`result` and :func:`failure`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Callable, List, Optional, Sequence, TextIO, Tuple
+
+from sc_policy.app.casecolumns import Columns
+
+__all__ = ["Added", "CsvFormat", "JsonlFormat", "FORMATS", "result", "failure"]
+
+Added = Tuple[str, bool]
+"""The text that follows a row's own fields (to the line end), and whether the row is an error."""
+
+RowWriter = Callable[[Sequence[str]], None]
+
+
+def result(opened, candidates: Tuple[str, ...], naics: Optional[str]) -> dict:
+    """The result of NOC 2016 ``candidates`` (one or more) and an industry under an opened version."""
+    table = opened.table
+    decided = []
+    for code in candidates:
+        cell = table.cell(code, naics)
+        areas = table.in_scope(cell) if cell is not None else opened.evaluator.decide(code, naics).in_scope
+        decided.append((code, areas))
+    results = {bool(a) for _, a in decided}
+    verdict = "indeterminate" if len(results) > 1 else "eligible" if results == {True} else "not_eligible"
+    return {"eligible": results == {True}, "verdict": verdict,
+            "areas": decided[0][1] if len(decided) == 1 else (),
+            "candidates": tuple(decided), "version": opened.version.id, "error": "",
+            "version_hash": opened.version.content_hash}
+
+
+def failure(message: str, version: str = "", version_hash: str = "") -> dict:
+    """The result of a row that could not be decided (under ``version``, if one was chosen)."""
+    return {"eligible": None, "verdict": None, "areas": (), "candidates": (), "version": version,
+            "error": message, "version_hash": version_hash}
+
+
+class CsvFormat:
+    """The input's columns, then the added ones; CSV as :func:`csv.writer` writes it, LF line ends
+    (a field holding a line break is quoted and keeps it)."""
+
+    def __init__(self, columns: Columns):
+        self.added = columns.added
+        buffer = io.StringIO()
+        self._buffer, self._writer = buffer, csv.writer(buffer, lineterminator="\r\n")
+
+    def _fields(self, d: dict) -> Tuple[str, ...]:
+        out = []
+        for name in self.added:
+            value = d[name]
+            if name == "eligible":
+                out.append("" if value is None else "true" if value else "false")
+            elif name == "areas":
+                out.append(";".join(value))
+            elif name == "candidates":
+                out.append(";".join(f"{c}:{'+'.join(a) if a else 'none'}" for c, a in value))
+            else:
+                out.append(value or "")
+        return tuple(out)
+
+    def render(self, d: dict) -> Added:
+        buffer = self._buffer
+        buffer.seek(0)
+        buffer.truncate()
+        self._writer.writerow(("",) + self._fields(d))
+        return buffer.getvalue()[:-2] + "\n", bool(d["error"])
+
+    def failing(self, version: str = "", version_hash: str = "") -> Callable[[str], Added]:
+        """:meth:`render` of :func:`failure` for any message: the other fields are rendered once,
+        the message is quoted as csv.writer would quote it."""
+        pre, post = self.render(failure("\0", version, version_hash))[0].split("\0")
+
+        def fail(message: str) -> Added:
+            if '"' in message or "," in message or "\n" in message or "\r" in message:
+                message = '"' + message.replace('"', '""') + '"'
+            return pre + message + post, True
+
+        return fail
+
+    def start(self, sink: TextIO, columns: Columns) -> Tuple[RowWriter, RowWriter]:
+        """Write the header line to ``sink`` (anything with ``write``); return the writers of a row's
+        own fields (no line end): one for any fields, and a faster one for fields that hold no CR or LF."""
+        buffer = io.StringIO()
+        render = csv.writer(buffer, lineterminator="\r\n").writerow
+        swrite = sink.write
+
+        def careful(fields: Sequence[str]) -> None:
+            # csv.writer quotes a field that holds a character of its line terminator, so a writer
+            # without one would leave a line break bare: render with CRLF and drop it.
+            buffer.seek(0)
+            buffer.truncate()
+            render(fields)
+            swrite(buffer.getvalue()[:-2])
+
+        careful(list(columns.header) + list(self.added))
+        swrite("\n")
+        return careful, csv.writer(sink, lineterminator="").writerow
+
+
+class JsonlFormat:
+    """One JSON object per row: the input's columns by header name (as strings), then the added
+    ones (``areas`` a list, ``candidates`` a list of ``{noc, eligible, areas}``, the other strings
+    or null), as ``json.dumps`` writes it (UTF-8, not ASCII-escaped)."""
+
+    def __init__(self, columns: Columns):
+        self.added = columns.added
+
+    def _fields(self, d: dict) -> dict:
+        out = {}
+        for name in self.added:
+            value = d[name]
+            if name == "areas":
+                value = list(value)
+            elif name == "candidates":
+                value = [{"noc": c, "eligible": bool(a), "areas": list(a)} for c, a in value]
+            elif name in ("verdict", "version", "error", "version_hash"):
+                value = value or None
+            out[name] = value
+        return out
+
+    def render(self, d: dict) -> Added:
+        # The header's names differ from each other and from the added ones (casecolumns), so
+        # the object's text is the input fields' object without its "}" and this without its "{".
+        return ", " + json.dumps(self._fields(d), ensure_ascii=False)[1:] + "\n", bool(d["error"])
+
+    def failing(self, version: str = "", version_hash: str = "") -> Callable[[str], Added]:
+        return lambda message: self.render(failure(message, version, version_hash))
+
+    def start(self, sink: TextIO, columns: Columns) -> Tuple[RowWriter, RowWriter]:
+        names: List[str] = list(columns.header)
+        dumps, swrite = json.dumps, sink.write
+
+        def write(fields: Sequence[str]) -> None:
+            swrite(dumps(dict(zip(names, fields)), ensure_ascii=False)[:-1])
+
+        return write, write
+
+
+FORMATS = {"csv": CsvFormat, "jsonl": JsonlFormat}
