@@ -318,6 +318,40 @@ def test_openapi_describes_every_route(app, client):
     assert described == served
 
 
+def test_openapi_describes_the_response_bodies(client):
+    doc = client.get("/openapi.json").json()
+    schemas, paths = doc["components"]["schemas"], doc["paths"]
+
+    def body(path, method, status, media="application/json"):
+        return paths[path][method]["responses"][status]["content"][media]["schema"]
+
+    def named(schema):
+        return schemas[schema["$ref"].rsplit("/", 1)[1]]
+
+    decision = named(body("/v1/decisions", "get", "200"))
+    assert {"verdict", "areas", "candidates", "version_hash"} <= set(decision["required"])
+    answer = client.get("/v1/decisions?noc=2174&industry=541514").json()
+    assert set(answer) == set(decision["properties"])                  # every field of the answer, no other
+    version = named(body("/v1/versions/{id}", "get", "200"))
+    assert set(version["properties"]) == set(client.get(f"/v1/versions/{VERSION}").json())
+    diff = named(body("/v1/diff", "get", "200"))
+    assert set(diff["required"]) >= {"old", "new", "changes", "impact"}
+    for path, operations in paths.items():                              # every refusal is a problem
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                assert response["headers"]["X-Content-Type-Options"]
+                if int(status) >= 400 and not path.startswith(("/versions/", "/?")) and path != "/":
+                    problem = named(body(path, method, status, "application/problem+json"))
+                    assert set(problem["required"]) == {"type", "title", "status", "detail"}
+    assert "422" not in json.dumps(paths)
+
+
+def test_head_is_answered_like_get(client):
+    response = client.head("/healthz")
+    assert response.status_code == 200 and response.headers["x-content-type-options"] == "nosniff"
+    assert {m.strip() for m in client.put("/healthz").headers["allow"].split(",")} == {"GET", "HEAD"}
+
+
 def test_diff_is_the_cli_json_byte_for_byte(client):
     response = client.get(f"/v1/diff?old={VERSION}&new=2022-01-01")
     assert response.status_code == 200
@@ -375,7 +409,7 @@ def test_page_form_has_labelled_fields(client):
 def test_page_answers_with_verdict_clauses_sources_and_hash(client, opened):
     html = client.get("/", params={"occupation": "2174", "industry": "541514"}).text
     assert "Verdict: Eligible" in html and "Information and Communications Technology: in scope" in html
-    assert "The employer&#x27;s industry falls within the area&#x27;s definition" in html
+    assert "The employer&#39;s industry falls within the area&#39;s definition" in html
     assert "Source, line" in html and "<blockquote>" in html
     assert opened.version.content_hash in html
     assert "Resolution ict-two-noc-a" in html

@@ -1,4 +1,4 @@
-"""``sc-policy serve``: the decision service and the caseworkers' pages over HTTP (Starlette under uvicorn)."""
+"""``sc-policy serve``: the decision service and the caseworkers' pages over HTTP (FastAPI under uvicorn)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, 
         from sc_policy.http.limits import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
         from sc_policy.http.app import create_app
     except ImportError as exc:
-        raise ScPolicyError(f"the service needs Starlette, uvicorn and httptools ({exc.name} is missing)",
+        raise ScPolicyError(f"the service needs FastAPI, Jinja2, uvicorn and httptools ({exc.name} is missing)",
                             hint='pip install "sc-policy[serve]"', code="missing-dependency") from None
     workspace = Workspace(policies, notify=warn)
     try:
@@ -58,7 +58,7 @@ def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, 
     except PolicyInvalidError as exc:
         for finding in integrity_first(exc.findings):
             click.echo(finding.render(), err=True)
-        raise
+        raise PolicyInvalidError(exc.message, findings=exc.findings, hint="run `sc-policy check`") from None
     _check_port_free(host, port)
     versions = ", ".join(sorted(app.state.service.opened))
     click.echo(f"sc-policy: serving {versions} from {workspace.root} at http://{host}:{port}/ "

@@ -1,0 +1,159 @@
+"""The one place the service turns what went wrong into an RFC 9457 ``application/problem+json`` answer.
+
+Two kinds of mistake reach it: a :class:`~sc_policy.diagnostics.Diagnostic` from the library
+(an unknown code, a version not in force, given as ``ScPolicyError.diagnostic``) and a
+pydantic validation error (a request whose shape the models of :mod:`sc_policy.http.models`
+refuse). Both become a :class:`Problem` whose ``detail`` starts with the parameter at fault
+and whose ``parameter`` names it; a library's :class:`~sc_policy.diagnostics.Suggestion` is
+worded here, in the API's terms.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping, Optional, Sequence
+
+from starlette.responses import Response
+
+from sc_policy.diagnostics import Diagnostic, Suggestion
+from sc_policy.http.models import DATE_PATTERN, DecisionInput
+from sc_policy.present.render import dumps
+
+__all__ = ["Problem", "NOSNIFF", "PROBLEM_TYPE", "TITLES", "problem_response", "from_diagnostic",
+           "from_validation", "suggestion_words", "required"]
+
+PROBLEM_TYPE = "urn:sc-policy:problem:"
+TITLES = {
+    "bad-input": "Invalid input",
+    "bad-request": "Malformed request",
+    "unknown-version": "Unknown policy version",
+    "not-found": "Not found",
+    "method-not-allowed": "Method not allowed",
+    "too-large": "Request too large",
+    "unsupported-media-type": "Unsupported media type",
+    "server-error": "Internal server error",
+}
+
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+"""Sent with every response: a browser takes each body as the type it is labelled with, never guesses."""
+
+
+class Problem(Exception):
+    """A request the service refuses: becomes an ``application/problem+json`` response."""
+
+    def __init__(self, status: int, code: str, detail: str, parameter: Optional[str] = None):
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.parameter = status, code, detail, parameter
+
+    def as_dict(self) -> dict:
+        out = {"type": PROBLEM_TYPE + self.code, "title": TITLES.get(self.code, "Invalid input"),
+               "status": self.status, "detail": self.detail}
+        if self.parameter is not None:
+            out["parameter"] = self.parameter
+        return out
+
+    def within(self, where: str) -> "Problem":
+        """The same problem about an item of a batch: ``where`` (``[3].``) put before the parameter."""
+        if self.parameter is None or self.parameter.startswith("["):
+            return self
+        return Problem(self.status, self.code, where + self.detail, where + self.parameter)
+
+
+def problem_response(problem: Problem, headers: Optional[Mapping[str, str]] = None) -> Response:
+    # The header is set here too, not only by the middleware: a 500 is answered outside all middleware.
+    return Response(dumps(problem.as_dict()), status_code=problem.status, headers={**NOSNIFF, **(headers or {})},
+                    media_type="application/problem+json")
+
+
+# -- a library diagnostic -------------------------------------------------------------------------------
+
+SUGGESTION_WORDS = {
+    "known-versions": "known versions: {values}",
+    "did-you-mean": "did you mean {values}?",
+    "known-codes": "known codes: {values}",
+}
+"""How the API words each kind of :class:`Suggestion` (an unknown kind: its text, else its values)."""
+
+
+def suggestion_words(suggestion: Suggestion) -> str:
+    values = ", ".join(suggestion.values)
+    form = SUGGESTION_WORDS.get(suggestion.kind)
+    if form is not None and values:
+        words = form.format(values=values)
+        return f"{words}; {suggestion.text}" if suggestion.text else words
+    return suggestion.text or values
+
+
+CLI_FLAG_ADAPTER = (("--noc-version ", "noc_version="), ("--version", "the version parameter"), ("--on", "on"),
+                    ("`sc-policy versions` lists the versions and their dates",
+                     "GET /v1/versions lists the versions and their dates"),
+                    ("run `sc-policy check`, or name a version with the version parameter",
+                     "name a version with the version parameter"))
+"""ADAPTER, to delete once no library message names a command-line flag (issue 14, helper `diag`):
+a few messages of ``sc_policy.load.tree`` and ``sc_policy.reference.codes`` still give their help in
+the CLI's words, which this turns into the API's. Nothing else here depends on it."""
+
+
+def _without_cli_words(text: str) -> str:
+    for cli, api in CLI_FLAG_ADAPTER:
+        text = text.replace(cli, api)
+    return text
+
+
+def from_diagnostic(diagnostic: Diagnostic, parameter: Optional[str], status: int = 400) -> Problem:
+    """A library diagnostic about ``parameter`` as a problem: ``parameter: message (suggestion)``."""
+    detail = " ".join(diagnostic.message.split())
+    suggestion = getattr(diagnostic, "suggestion", None)
+    if suggestion is not None:
+        words = " ".join(suggestion_words(suggestion).split())
+        if words:
+            detail += f" ({words})"
+    detail = _without_cli_words(detail)
+    if parameter:
+        detail = f"{parameter}: {detail}"
+    code = diagnostic.code if diagnostic.code in TITLES else "bad-input"
+    return Problem(status, code, detail, parameter)
+
+
+# -- a request the models refuse ---------------------------------------------------------------------------
+
+REQUIRED = {
+    "noc": "a NOC 2016 or NOC 2021 unit group code",
+    "old": "a version id, or a date YYYY-MM-DD naming the version in force that day",
+    "new": "a version id, or a date YYYY-MM-DD naming the version in force that day",
+}
+"""What a required parameter is, said when it is missing."""
+
+
+def required(name: str) -> str:
+    what = REQUIRED.get(name.rpartition(".")[2])
+    return f"required ({what})" if what else "required"
+
+
+def _wording(name: str, error: Mapping) -> str:
+    kind, ctx, value = error.get("type", ""), error.get("ctx") or {}, error.get("input")
+    if kind == "missing" or (kind == "string_type" and value is None):   # null is not given
+        return required(name)
+    if kind == "string_too_long":
+        return f"longer than {ctx.get('max_length')} characters"
+    if kind == "string_type":
+        return "must be a string (codes may start with 0)"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == DATE_PATTERN:
+        return f"{value!r} is not a calendar date written YYYY-MM-DD"
+    if kind == "literal_error":
+        choices = [c for c in re.findall(r"'([^']*)'", str(ctx.get("expected", ""))) if c]
+        return f"must be {' or '.join(choices)}, not {value!r}"
+    if kind == "extra_forbidden":
+        return f"unknown parameter (expected one of {', '.join(DecisionInput.model_fields)})"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be an object with a noc"
+    return " ".join(str(error.get("msg", "not valid")).split())
+
+
+def from_validation(errors: Sequence[Mapping], where: str = "") -> Problem:
+    """The first of pydantic's errors as a problem naming its parameter (``where`` before it, in a batch)."""
+    error = errors[0] if errors else {}
+    loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
+    name = ".".join(loc)[:200]
+    parameter = (where + name) if name else (where.rstrip(".") or "request")
+    return Problem(400, "bad-input", f"{parameter}: {_wording(name, error)}", parameter)
