@@ -54,6 +54,11 @@ def not_found_page(request: Request, message: str) -> Response:
                          404)
 
 
+def field(description: str):
+    """A field of the form, as a declared query parameter."""
+    return Query(max_length=MAX_PARAM_CHARS, description=description)
+
+
 def page_router() -> APIRouter:
     """The pages' routes, declared (the service they use is the application's ``state.service``)."""
     router = APIRouter(default_response_class=HTMLResponse)
@@ -64,10 +69,9 @@ def page_router() -> APIRouter:
                 responses={400: {"description": "A parameter the form never sends: unknown, given twice or too "
                                                 "long.", "content": HTML}})
     def home(request: Request,
-             occupation: Annotated[Optional[str], Query(max_length=MAX_PARAM_CHARS, description="A NOC 2016 or NOC 2021 code, or words of the "
-                                                           "title.")] = None,
-             industry: Annotated[Optional[str], Query(max_length=MAX_PARAM_CHARS, description="The employer's NAICS Canada 2017 code.")] = None,
-             version: Annotated[Optional[str], Query(max_length=MAX_PARAM_CHARS, description="Policy version id (default: in force today).")] = None
+             occupation: Annotated[Optional[str], field("A NOC 2016 or NOC 2021 code, or words of the title.")] = None,
+             industry: Annotated[Optional[str], field("The employer's NAICS Canada 2017 code.")] = None,
+             version: Annotated[Optional[str], field("Policy version id (default: in force today).")] = None
              ) -> Response:
         form = pages.Form(occupation=occupation or "", industry=industry or "", version=version or "",
                           submitted=tuple(request.query_params), max_chars=MAX_PARAM_CHARS)

@@ -32,7 +32,7 @@ def strict_query(allowed: Sequence[str] = (), none_taken: str = "this address ta
     Nothing is ignored or guessed: a misspelt parameter would otherwise change the answer silently.
     It runs before FastAPI reads the declared parameters, so these refusals come first.
     """
-    def check(request: Request) -> None:
+    async def check(request: Request) -> None:  # async: FastAPI would run a plain function in a thread
         seen = set()
         for key, value in request.query_params.multi_items():
             name = key[:MAX_PARAM_CHARS]
@@ -93,6 +93,11 @@ def parse_json(body: bytes):
         raise Problem(400, "bad-request", f"body: not valid UTF-8 JSON ({exc})", "body") from None
     except RecursionError:
         raise Problem(400, "bad-request", "body: JSON nested too deeply", "body") from None
+
+
+def version_param(description: str):
+    """A version named in the query, by id or by date."""
+    return Query(max_length=MAX_PARAM_CHARS, description=description)
 
 
 def api_router() -> APIRouter:
@@ -157,9 +162,9 @@ def api_router() -> APIRouter:
                 responses={400: problem("A parameter is missing, unknown, given twice or too long, or names no "
                                         "version (an id not known, a date on which no version is in force).")})
     async def diff(request: Request,
-                   old: Annotated[str, Query(max_length=MAX_PARAM_CHARS, description="The earlier version: an id, or a date YYYY-MM-DD (the "
-                                                          "version in force that day).")],
-                   new: Annotated[str, Query(max_length=MAX_PARAM_CHARS, description="The later version: an id or a date.")]) -> Response:
+                   old: Annotated[str, version_param("The earlier version: an id, or a date YYYY-MM-DD (the "
+                                                     "version in force that day).")],
+                   new: Annotated[str, version_param("The later version: an id or a date.")]) -> Response:
         service = service_of(request)
         chosen = []
         for name, value in (("old", old), ("new", new)):
