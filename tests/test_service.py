@@ -125,6 +125,32 @@ def test_bad_decision_input_gets_a_problem_naming_the_parameter(client, query, p
     assert_problem(client.get(f"/v1/decisions?{query}"), 400, parameter)
 
 
+@pytest.mark.parametrize("query,parameter", [
+    ("noc=2174&on=2020-01-01", "on"),
+    ("noc=2174&version=phase-9", "version"),
+    ("noc=21232", "noc"),
+    ("noc=2174&industry=541510", "industry"),
+])
+def test_problems_are_worded_for_the_api_not_the_command_line(client, query, parameter):
+    detail = assert_problem(client.get(f"/v1/decisions?{query}"), 400, parameter)["detail"]
+    assert "sc-policy" not in detail and "--" not in detail, detail
+
+
+def test_a_suggestion_is_worded_by_each_front_door():
+    from sc_policy.diagnostics import Diagnostic, Span, Suggestion
+    from sc_policy.http.problems import from_diagnostic
+    from sc_policy.present.pages import sentence
+    known = Diagnostic(Span(""), "error", "unknown-version", "unknown version 'phase-9'",
+                       suggestion=Suggestion("known-versions", ("phase-1", "phase-2")))
+    problem = from_diagnostic(known, "version")
+    assert problem.detail == "version: unknown version 'phase-9' (known versions: phase-1, phase-2)"
+    assert problem.code == "unknown-version" and problem.parameter == "version" and problem.status == 400
+    assert sentence(known) == "Unknown version 'phase-9'. Known versions: phase-1, phase-2."
+    plain = Diagnostic(Span(""), "error", "bad-input", "NOC code '21A4' is not four digits",
+                       suggestion=Suggestion("hint", text="a NOC 2016 code has four digits"))
+    assert from_diagnostic(plain, "noc").detail.endswith("(a NOC 2016 code has four digits)")
+
+
 def test_unknown_path_and_method_are_problems(client):
     assert_problem(client.get("/v1/nothing"), 404, "path")
     assert_problem(client.delete("/v1/decisions?noc=2174"), 405, "method")

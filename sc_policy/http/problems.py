@@ -103,7 +103,7 @@ def _without_cli_words(text: str) -> str:
 def from_diagnostic(diagnostic: Diagnostic, parameter: Optional[str], status: int = 400) -> Problem:
     """A library diagnostic about ``parameter`` as a problem: ``parameter: message (suggestion)``."""
     detail = " ".join(diagnostic.message.split())
-    suggestion = getattr(diagnostic, "suggestion", None)
+    suggestion = diagnostic.suggestion
     if suggestion is not None:
         words = " ".join(suggestion_words(suggestion).split())
         if words:

@@ -77,7 +77,7 @@ def sentence(diagnostic: Diagnostic, advice: str = "") -> str:
     text = _one_line(diagnostic.message)
     text = text[0].upper() + text[1:] if text else text
     text = text if text.endswith(".") else text + "."
-    help_text = _suggestion(getattr(diagnostic, "suggestion", None))
+    help_text = _suggestion(diagnostic.suggestion)
     if help_text:
         text += f" {help_text}" + ("" if help_text.endswith((".", "?")) else ".")
     return f"{text} {advice}".strip()
