@@ -3,47 +3,57 @@
 Each route is declared with its parameters and its response models (:mod:`sc_policy.http.models`),
 from which FastAPI builds the OpenAPI document. A route answers with the finished JSON text the
 CLI prints (byte for byte), not a re-serialised model. Every route first refuses a query parameter
-it does not take, one given twice and a value over ``MAX_PARAM_CHARS``
-(:func:`strict_query`); a batch's body is read within ``MAX_BODY_BYTES`` by :func:`read_bounded`.
+it does not take, one given twice and a value over ``MAX_PARAM_CHARS`` (:func:`check_query`); a
+batch's body is read within ``MAX_BODY_BYTES`` by :func:`read_bounded`. GET /v1/decisions reads its
+parameters with :class:`DecisionInput` itself (:func:`decision_query`, documented by
+:func:`query_parameters` from the same model): FastAPI's own reading of a parameter model cost more
+than the rest of a cached answer.
 """
 
 import json
-from typing import Annotated, Any, Callable, Dict, List, Sequence
+from typing import Annotated, Any, Callable, Dict, List, Sequence, Type
 
 from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from sc_policy.http.models import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, BatchAnswers, Decision, DecisionInput,
                                    DiffResult, Health, ProblemDetails, VersionInfo, batch_body_schema)
-from sc_policy.http.problems import Problem, required
+from sc_policy.http.problems import Problem, from_validation, required
 from sc_policy.http.service import DecisionService, case_of
 
-__all__ = ["api_router", "strict_query", "read_bounded", "parse_json", "DECISION_PARAMS", "DIFF_PARAMS"]
+__all__ = ["api_router", "check_query", "strict_query", "decision_query", "query_parameters", "read_bounded",
+           "parse_json", "DECISION_PARAMS", "DIFF_PARAMS"]
 
 DECISION_PARAMS = tuple(DecisionInput.model_fields)
 DIFF_PARAMS = ("old", "new")
 
 
-def strict_query(allowed: Sequence[str] = (), none_taken: str = "this address takes no parameters") -> Callable:
-    """A dependency refusing (400) a query parameter not in ``allowed``, one given twice, a value too long.
+def check_query(request: Request, allowed: Sequence[str] = (),
+                none_taken: str = "this address takes no parameters") -> None:
+    """Refuse (400) a query parameter not in ``allowed``, one given twice, a value too long.
 
     Nothing is ignored or guessed: a misspelt parameter would otherwise change the answer silently.
-    It runs before FastAPI reads the declared parameters, so these refusals come first.
     """
+    seen = set()
+    for key, value in request.query_params.multi_items():
+        name = key[:MAX_PARAM_CHARS]
+        if key not in allowed:
+            expected = f"expected one of {', '.join(allowed)}" if allowed else none_taken
+            raise Problem(400, "bad-input", f"{name}: unknown parameter ({expected})", name)
+        if key in seen:
+            raise Problem(400, "bad-input", f"{name}: given more than once", name)
+        if len(value) > MAX_PARAM_CHARS:
+            raise Problem(400, "bad-input", f"{name}: longer than {MAX_PARAM_CHARS} characters", name)
+        seen.add(key)
+
+
+def strict_query(allowed: Sequence[str] = (), none_taken: str = "this address takes no parameters") -> Callable:
+    """:func:`check_query` as a dependency: it runs before FastAPI reads the declared parameters."""
     async def check(request: Request) -> None:  # async: FastAPI would run a plain function in a thread
-        seen = set()
-        for key, value in request.query_params.multi_items():
-            name = key[:MAX_PARAM_CHARS]
-            if key not in allowed:
-                expected = f"expected one of {', '.join(allowed)}" if allowed else none_taken
-                raise Problem(400, "bad-input", f"{name}: unknown parameter ({expected})", name)
-            if key in seen:
-                raise Problem(400, "bad-input", f"{name}: given more than once", name)
-            if len(value) > MAX_PARAM_CHARS:
-                raise Problem(400, "bad-input", f"{name}: longer than {MAX_PARAM_CHARS} characters", name)
-            seen.add(key)
+        check_query(request, allowed, none_taken)
     return check
 
 
@@ -95,6 +105,33 @@ def parse_json(body: bytes):
         raise Problem(400, "bad-request", "body: JSON nested too deeply", "body") from None
 
 
+def decision_query(request: Request) -> DecisionInput:
+    """The query of GET /v1/decisions as a :class:`DecisionInput`; raise :class:`Problem` naming the parameter."""
+    check_query(request, DECISION_PARAMS)
+    try:
+        return DecisionInput.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise from_validation(exc.errors(include_url=False)) from None
+
+
+def query_parameters(model: Type[BaseModel]) -> List[Dict[str, Any]]:
+    """The OpenAPI query parameters of a model's fields, generated from its JSON schema (null is never sent)."""
+    schema = model.model_json_schema()
+    required = set(schema.get("required", ()))
+    out = []
+    for name, prop in schema["properties"].items():
+        prop = dict(prop)
+        description = prop.pop("description", "")
+        prop.pop("title", None)
+        prop.pop("default", None)
+        branches = [b for b in prop.pop("anyOf", ()) if b.get("type") != "null"]
+        if branches:
+            prop = {**branches[0], **prop}
+        out.append({"name": name, "in": "query", "required": name in required, "description": description,
+                    "schema": prop})
+    return out
+
+
 def version_param(description: str):
     """A version named in the query, by id or by date."""
     return Query(max_length=MAX_PARAM_CHARS, description=description)
@@ -106,12 +143,14 @@ def api_router() -> APIRouter:
 
     @router.get("/v1/decisions", operation_id="decide", summary="Decide one case", response_model=Decision,
                 response_description="The decision, as `sc-policy explain --format json`.",
-                dependencies=[Depends(strict_query(DECISION_PARAMS))],
+                openapi_extra={"parameters": query_parameters(DecisionInput)},
                 responses={400: problem("A parameter is unknown, given twice, too long or malformed, or names a "
                                         "code, version or date that the policy and the reference data do not "
                                         "know (a well-formed request can get this answer).")})
-    async def decide(request: Request, query: Annotated[DecisionInput, Query()]) -> Response:
-        _, body = service_of(request).answer(case_of(query))
+    async def decide(request: Request) -> Response:
+        # The parameters are read here, not by FastAPI: its per-request reading of a parameter model
+        # took twice the time of the rest of the request (benchmarks/bench_serve.py).
+        _, body = service_of(request).answer(case_of(decision_query(request)))
         return json_response(body)
 
     @router.post("/v1/decisions", operation_id="decideBatch", summary=f"Decide up to {MAX_BATCH} cases",
