@@ -145,10 +145,14 @@ def test_a_suggestion_is_worded_by_each_front_door():
     problem = from_diagnostic(known, "version")
     assert problem.detail == "version: unknown version 'phase-9' (known versions: phase-1, phase-2)"
     assert problem.code == "unknown-version" and problem.parameter == "version" and problem.status == 400
-    assert sentence(known) == "Unknown version 'phase-9'. Known versions: phase-1, phase-2."
-    plain = Diagnostic(Span(""), "error", "bad-input", "NOC code '21A4' is not four digits",
-                       suggestion=Suggestion("hint", text="a NOC 2016 code has four digits"))
-    assert from_diagnostic(plain, "noc").detail.endswith("(a NOC 2016 code has four digits)")
+    listed = Diagnostic(Span(""), "error", "unknown-version", "no version of the policy is in force today",
+                        suggestion=Suggestion("list-versions", (), "the list of versions gives their dates"))
+    assert from_diagnostic(listed, "on").detail.endswith("(GET /v1/versions lists the versions and their dates)")
+    assert sentence(listed, "Pick one.") == ("No version of the policy is in force today (the list of versions "
+                                             "gives their dates). Pick one.")
+    plain = Diagnostic(Span(""), "error", "bad-input", "NAICS code 9 is not 2 to 6 digits",
+                       suggestion=Suggestion("note", text="a NAICS code has 2 to 6 digits"))
+    assert from_diagnostic(plain, "industry").detail.endswith("(a NAICS code has 2 to 6 digits)")
 
 
 def test_unknown_path_and_method_are_problems(client):

@@ -38,7 +38,7 @@ from sc_policy.engine.table import decisions_hash
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, manifests, resolve_root, select_version
 
 if TYPE_CHECKING:  # imported when needed: check and compile import rule-engine (0.3 s)
-    from sc_policy.checks.check import SourceText
+    from sc_policy.load.policytext import SourceText
     from sc_policy.engine.compile import CompiledVersion
     from sc_policy.engine.table import DecisionTable
 
@@ -116,7 +116,7 @@ class Workspace:
             if problem:
                 self._notice(f"the cache entry of version {ref.id} is not what {ref.id} was frozen with "
                              f"({problem}): set aside; deciding from the rule files")
-        from sc_policy.checks.check import check_version, has_errors
+        from sc_policy.app.checking import check_version, has_errors
         from sc_policy.engine.compile import compile_version
         from sc_policy.engine.table import build_table
         loaded = self.tree.load(ref)
@@ -144,14 +144,15 @@ class Workspace:
         # A frozen version without a recorded decisions hash is never answered from the cache (it
         # could not be verified), so it is not stored either.
         if self.cache is not None and cache_key and not (is_frozen(manifest) and not manifest.table_sha256):
-            self.cache.store(cache_key, ref.rel, CachedVersion(loaded.version, opened.findings, table))
+            self.cache.store(cache_key, ref.rel,
+                             CachedVersion(loaded.version, opened.findings, table, loaded.documents))
         self._open[key] = opened
         return opened
 
     def check(self, versions: Optional[List[str]] = None,
               source: Optional[str | os.PathLike | SourceText] = None) -> List[Diagnostic]:
         """Every finding of `sc-policy check` about the named versions (all by default)."""
-        from sc_policy.checks.check import check_tree
+        from sc_policy.app.checking import check_tree
         return check_tree(self.tree, versions, source, self.refdata)
 
     def explain(self, noc, industry=None, *, version: Optional[str] = None, on: Optional[dt.date] = None,
@@ -196,7 +197,7 @@ def _untrusted(ref: VersionRef, entry: CachedVersion) -> Optional[str]:
         disk = load_document(ref.folder / "version.yaml", f"{ref.rel}/version.yaml")
     except ScPolicyError:
         return ""  # opening from the files names the problem
-    cached = next((d for d in entry.version.documents if d.path == disk.path), None)
+    cached = next((d for d in entry.documents if d.path == disk.path), None)
     if cached is None or cached.data != disk.data:
         return "its manifest differs from version.yaml"
     m = entry.version.manifest

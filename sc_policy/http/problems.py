@@ -1,7 +1,7 @@
 """The one place the service turns what went wrong into an RFC 9457 ``application/problem+json`` answer.
 
 Two kinds of mistake reach it: a :class:`~sc_policy.diagnostics.Diagnostic` from the library
-(an unknown code, a version not in force, given as ``ScPolicyError.diagnostic``) and a
+(an unknown code, a version not in force: ``ScPolicyError.diagnostic``) and a
 pydantic validation error (a request whose shape the models of :mod:`sc_policy.http.models`
 refuse). Both become a :class:`Problem` whose ``detail`` starts with the parameter at fault
 and whose ``parameter`` names it; a library's :class:`~sc_policy.diagnostics.Suggestion` is
@@ -11,11 +11,11 @@ worded here, in the API's terms.
 from __future__ import annotations
 
 import re
-from typing import Mapping, Optional, Sequence
+from typing import Callable, Dict, Mapping, Optional, Sequence
 
 from starlette.responses import Response
 
-from sc_policy.diagnostics import Diagnostic, Suggestion
+from sc_policy.diagnostics import Diagnostic, Suggestion, one_line
 from sc_policy.http.models import DATE_PATTERN, DecisionInput
 from sc_policy.present.render import dumps
 
@@ -67,48 +67,31 @@ def problem_response(problem: Problem, headers: Optional[Mapping[str, str]] = No
 
 # -- a library diagnostic -------------------------------------------------------------------------------
 
-SUGGESTION_WORDS = {
-    "known-versions": "known versions: {values}",
-    "did-you-mean": "did you mean {values}?",
-    "known-codes": "known codes: {values}",
+_NOC_VERSION = {"2016": "a NOC 2016 code has four digits; give noc_version=2016 or none",
+                "2021": "this looks like a five-digit NOC 2021 code; give noc_version=2021"}
+
+SUGGESTION_WORDS: Dict[str, Callable[[Suggestion], str]] = {
+    "known-versions": lambda s: f"known versions: {', '.join(s.values)}" if s.values else s.text,
+    "list-versions": lambda s: "GET /v1/versions lists the versions and their dates",
+    "choose-version": lambda s: "name a version with the version parameter",
+    "noc-version": lambda s: _NOC_VERSION.get(s.values[0] if s.values else "", s.text),
+    "one-of": lambda s: f"use {' or '.join(s.values)}" if s.values else s.text,
 }
-"""How the API words each kind of :class:`Suggestion` (an unknown kind: its text, else its values)."""
+"""The kinds of :class:`Suggestion` the API words itself (those about its parameters and routes);
+every other kind is given in its plain words (:attr:`Suggestion.text`)."""
 
 
-def suggestion_words(suggestion: Suggestion) -> str:
-    values = ", ".join(suggestion.values)
-    form = SUGGESTION_WORDS.get(suggestion.kind)
-    if form is not None and values:
-        words = form.format(values=values)
-        return f"{words}; {suggestion.text}" if suggestion.text else words
-    return suggestion.text or values
-
-
-CLI_FLAG_ADAPTER = (("--noc-version ", "noc_version="), ("--version", "the version parameter"), ("--on", "on"),
-                    ("`sc-policy versions` lists the versions and their dates",
-                     "GET /v1/versions lists the versions and their dates"),
-                    ("run `sc-policy check`, or name a version with the version parameter",
-                     "name a version with the version parameter"))
-"""ADAPTER, to delete once no library message names a command-line flag (issue 14, helper `diag`):
-a few messages of ``sc_policy.load.tree`` and ``sc_policy.reference.codes`` still give their help in
-the CLI's words, which this turns into the API's. Nothing else here depends on it."""
-
-
-def _without_cli_words(text: str) -> str:
-    for cli, api in CLI_FLAG_ADAPTER:
-        text = text.replace(cli, api)
-    return text
+def suggestion_words(suggestion: Optional[Suggestion]) -> str:
+    """A suggestion in the API's words ("" for none)."""
+    if suggestion is None:
+        return ""
+    word = SUGGESTION_WORDS.get(suggestion.kind)
+    return word(suggestion) if word is not None else suggestion.text
 
 
 def from_diagnostic(diagnostic: Diagnostic, parameter: Optional[str], status: int = 400) -> Problem:
     """A library diagnostic about ``parameter`` as a problem: ``parameter: message (suggestion)``."""
-    detail = " ".join(diagnostic.message.split())
-    suggestion = diagnostic.suggestion
-    if suggestion is not None:
-        words = " ".join(suggestion_words(suggestion).split())
-        if words:
-            detail += f" ({words})"
-    detail = _without_cli_words(detail)
+    detail = one_line(diagnostic.message, suggestion_words(diagnostic.suggestion))
     if parameter:
         detail = f"{parameter}: {detail}"
     code = diagnostic.code if diagnostic.code in TITLES else "bad-input"

@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import jinja2
 
-from sc_policy.diagnostics import Diagnostic, Suggestion
+from sc_policy.diagnostics import Diagnostic, one_line, plain_words
 from sc_policy.engine.compile import CompiledVersion
 from sc_policy.engine.decide import Answer
 from sc_policy.model import Version
@@ -58,29 +58,11 @@ def render(env: jinja2.Environment, name: str, context: dict) -> str:
     return env.get_template(name).render(context)
 
 
-SUGGESTION_WORDS = {"known-versions": "Known versions: {values}", "did-you-mean": "Did you mean {values}?",
-                    "known-codes": "Known codes: {values}"}
-"""How the page words each kind of :class:`Suggestion` (an unknown kind: its text, else its values)."""
-
-
-def _suggestion(suggestion: Optional[Suggestion]) -> str:
-    if suggestion is None:
-        return ""
-    values = ", ".join(suggestion.values)
-    form = SUGGESTION_WORDS.get(suggestion.kind)
-    words = form.format(values=values) if form and values else ""
-    return " ".join(" ".join(p for p in (words, suggestion.text) if p).split())
-
-
 def sentence(diagnostic: Diagnostic, advice: str = "") -> str:
-    """A user's mistake as sentences for the page, shown next to its field: what, the help, what to do."""
-    text = _one_line(diagnostic.message)
+    """A user's mistake as a sentence for the page, shown next to its field: what, the help, what to do."""
+    text = one_line(diagnostic.message, plain_words(diagnostic.suggestion))
     text = text[0].upper() + text[1:] if text else text
-    text = text if text.endswith(".") else text + "."
-    help_text = _suggestion(diagnostic.suggestion)
-    if help_text:
-        text += f" {help_text}" + ("" if help_text.endswith((".", "?")) else ".")
-    return f"{text} {advice}".strip()
+    return f"{text}. {advice}".strip()
 
 
 @dataclass
