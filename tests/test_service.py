@@ -125,6 +125,36 @@ def test_bad_decision_input_gets_a_problem_naming_the_parameter(client, query, p
     assert_problem(client.get(f"/v1/decisions?{query}"), 400, parameter)
 
 
+@pytest.mark.parametrize("query,parameter", [
+    ("noc=2174&on=2020-01-01", "on"),
+    ("noc=2174&version=phase-9", "version"),
+    ("noc=21232", "noc"),
+    ("noc=2174&industry=541510", "industry"),
+])
+def test_problems_are_worded_for_the_api_not_the_command_line(client, query, parameter):
+    detail = assert_problem(client.get(f"/v1/decisions?{query}"), 400, parameter)["detail"]
+    assert "sc-policy" not in detail and "--" not in detail, detail
+
+
+def test_a_suggestion_is_worded_by_each_front_door():
+    from sc_policy.diagnostics import Diagnostic, Span, Suggestion
+    from sc_policy.http.problems import from_diagnostic
+    from sc_policy.present.pages import sentence
+    known = Diagnostic(Span(""), "error", "unknown-version", "unknown version 'phase-9'",
+                       suggestion=Suggestion("known-versions", ("phase-1", "phase-2")))
+    problem = from_diagnostic(known, "version")
+    assert problem.detail == "version: unknown version 'phase-9' (known versions: phase-1, phase-2)"
+    assert problem.code == "unknown-version" and problem.parameter == "version" and problem.status == 400
+    listed = Diagnostic(Span(""), "error", "unknown-version", "no version of the policy is in force today",
+                        suggestion=Suggestion("list-versions", (), "the list of versions gives their dates"))
+    assert from_diagnostic(listed, "on").detail.endswith("(GET /v1/versions lists the versions and their dates)")
+    assert sentence(listed, "Pick one.") == ("No version of the policy is in force today (the list of versions "
+                                             "gives their dates). Pick one.")
+    plain = Diagnostic(Span(""), "error", "bad-input", "NAICS code 9 is not 2 to 6 digits",
+                       suggestion=Suggestion("note", text="a NAICS code has 2 to 6 digits"))
+    assert from_diagnostic(plain, "industry").detail.endswith("(a NAICS code has 2 to 6 digits)")
+
+
 def test_unknown_path_and_method_are_problems(client):
     assert_problem(client.get("/v1/nothing"), 404, "path")
     assert_problem(client.delete("/v1/decisions?noc=2174"), 405, "method")
@@ -318,6 +348,40 @@ def test_openapi_describes_every_route(app, client):
     assert described == served
 
 
+def test_openapi_describes_the_response_bodies(client):
+    doc = client.get("/openapi.json").json()
+    schemas, paths = doc["components"]["schemas"], doc["paths"]
+
+    def body(path, method, status, media="application/json"):
+        return paths[path][method]["responses"][status]["content"][media]["schema"]
+
+    def named(schema):
+        return schemas[schema["$ref"].rsplit("/", 1)[1]]
+
+    decision = named(body("/v1/decisions", "get", "200"))
+    assert {"verdict", "areas", "candidates", "version_hash"} <= set(decision["required"])
+    answer = client.get("/v1/decisions?noc=2174&industry=541514").json()
+    assert set(answer) == set(decision["properties"])                  # every field of the answer, no other
+    version = named(body("/v1/versions/{id}", "get", "200"))
+    assert set(version["properties"]) == set(client.get(f"/v1/versions/{VERSION}").json())
+    diff = named(body("/v1/diff", "get", "200"))
+    assert set(diff["required"]) >= {"old", "new", "changes", "impact"}
+    for path, operations in paths.items():                              # every refusal is a problem
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                assert response["headers"]["X-Content-Type-Options"]
+                if int(status) >= 400 and not path.startswith(("/versions/", "/?")) and path != "/":
+                    problem = named(body(path, method, status, "application/problem+json"))
+                    assert set(problem["required"]) == {"type", "title", "status", "detail"}
+    assert "422" not in json.dumps(paths)
+
+
+def test_head_is_answered_like_get(client):
+    response = client.head("/healthz")
+    assert response.status_code == 200 and response.headers["x-content-type-options"] == "nosniff"
+    assert {m.strip() for m in client.put("/healthz").headers["allow"].split(",")} == {"GET", "HEAD"}
+
+
 def test_diff_is_the_cli_json_byte_for_byte(client):
     response = client.get(f"/v1/diff?old={VERSION}&new=2022-01-01")
     assert response.status_code == 200
@@ -375,7 +439,7 @@ def test_page_form_has_labelled_fields(client):
 def test_page_answers_with_verdict_clauses_sources_and_hash(client, opened):
     html = client.get("/", params={"occupation": "2174", "industry": "541514"}).text
     assert "Verdict: Eligible" in html and "Information and Communications Technology: in scope" in html
-    assert "The employer&#x27;s industry falls within the area&#x27;s definition" in html
+    assert "The employer&#39;s industry falls within the area&#39;s definition" in html
     assert "Source, line" in html and "<blockquote>" in html
     assert opened.version.content_hash in html
     assert "Resolution ict-two-noc-a" in html

@@ -1,4 +1,4 @@
-"""``sc-policy serve``: the decision service and the caseworkers' pages over HTTP (Starlette under uvicorn)."""
+"""``sc-policy serve``: the decision service and the caseworkers' pages over HTTP (FastAPI under uvicorn)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, 
         from sc_policy.http.limits import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
         from sc_policy.http.app import create_app
     except ImportError as exc:
-        raise ScPolicyError(f"the service needs Starlette, uvicorn and httptools ({exc.name} is missing)",
+        raise ScPolicyError(f"the service needs FastAPI, Jinja2, uvicorn and httptools ({exc.name} is missing)",
                             code="missing-dependency",
                             suggestion=Suggestion("install-extra", ("serve",),
                                                   "install sc-policy's serve extra")) from None

@@ -33,7 +33,7 @@ from typing import Optional
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from sc_policy.present.render import dumps
-from sc_policy.http.app import NOSNIFF, Problem
+from sc_policy.http.problems import NOSNIFF, Problem
 
 __all__ = ["BoundedHttpToolsProtocol", "REQUEST_TIMEOUT", "KEEP_ALIVE_TIMEOUT", "MAX_HEAD_BYTES"]
 

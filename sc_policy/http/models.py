@@ -1,0 +1,250 @@
+"""The request and response bodies of the decision service, declared once as pydantic models.
+
+FastAPI builds ``/openapi.json`` from these declarations. The responses themselves are
+the finished JSON text of :mod:`sc_policy.present.render` and :mod:`sc_policy.present.diff`
+(byte for byte what ``sc-policy explain/versions/diff --format json`` print), so the
+models describe those bodies; ``tests/test_service.py`` checks with schemathesis that no
+response contradicts them. :class:`DecisionInput` also *checks* every input: the query
+parameters of ``GET /v1/decisions`` and each item of a batch.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Dict, List, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sc_policy.reference.codes import NOC_VERSIONS
+
+__all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "MAX_PARAM_CHARS", "DATE_PATTERN", "DecisionInput", "Decision",
+           "VersionInfo", "DiffResult", "Health", "ProblemDetails", "BatchError", "BatchAnswers", "batch_body_schema"]
+
+MAX_BATCH = 100
+"""Most inputs one POST /v1/decisions may carry."""
+MAX_BODY_BYTES = 64 * 1024
+"""Largest request body accepted (a full batch of inputs is well under 16 KiB)."""
+MAX_PARAM_CHARS = 200
+"""Longest value accepted for any parameter; no code or title search needs more."""
+DATE_PATTERN = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"
+"""How the service reads a date, YYYY-MM-DD and nothing else (empty: not given)."""
+
+Text = Annotated[Optional[str], Field(max_length=MAX_PARAM_CHARS)]
+Day = Annotated[Optional[str], Field(pattern=DATE_PATTERN, examples=["2022-01-01"])]
+Result = Literal["pass", "fail", "not_applicable"]
+
+
+class DecisionInput(BaseModel):
+    """One case, as the query parameters of GET /v1/decisions or one item of a batch.
+
+    A missing, null or empty value is not given; ``noc``, ``industry`` and ``version`` are trimmed.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    noc: Annotated[str, Field(max_length=MAX_PARAM_CHARS, examples=["2174"],
+                              description="The occupation: a NOC 2016 unit group code (four digits), or with "
+                                          "noc_version=2021 a NOC 2021 code (five digits).")]
+    industry: Annotated[Text, Field(description="The employer's NAICS Canada 2017 code (2 to 6 digits); "
+                                                "optional.", examples=["541514"])] = None
+    version: Annotated[Text, Field(description="Policy version id (default: the one in force today). "
+                                               "Not with `on`.")] = None
+    on: Annotated[Day, Field(description="Use the version in force on this date (YYYY-MM-DD; empty: today). "
+                                         "Not with `version`.")] = None
+    noc_version: Annotated[Optional[Literal[NOC_VERSIONS + ("",)]],  # type: ignore[misc]
+                           Field(description="Classification of `noc`: 2016 (the default, also when empty) "
+                                             "or 2021.")] = None
+
+
+class Citation(BaseModel):
+    line: int
+    quote: str
+
+
+class ClauseResult(BaseModel):
+    clause: str
+    clause_version: int
+    title: str
+    result: Result
+    reason: str
+    source: List[Citation]
+
+
+class AreaResult(BaseModel):
+    area: str
+    title: str
+    in_scope: bool
+    clauses: List[ClauseResult]
+    resolutions: List[str]
+
+
+class AppliedResolution(BaseModel):
+    id: str
+    resolves: List[str]
+    finding: str
+    decision: str
+    source: List[Citation]
+
+
+class Nearby(BaseModel):
+    noc: str
+    title: str
+    areas: List[str]
+
+
+class Candidate(BaseModel):
+    """The decision for one NOC 2016 unit group a NOC 2021 code corresponds to."""
+
+    noc: str
+    noc_title: str
+    noc_level: str
+    verdict: Literal["eligible", "not_eligible"]
+    eligible: bool
+    areas: List[AreaResult]
+    resolutions: List[AppliedResolution]
+    nearby: List[Nearby]
+
+
+class AnswerInput(BaseModel):
+    noc: str
+    noc_title: str
+    noc_version: Literal[NOC_VERSIONS]  # type: ignore[valid-type]
+    industry: Optional[str]
+    industry_title: Optional[str]
+
+
+class Decision(BaseModel):
+    """The JSON of `sc-policy explain --format json`, byte for byte."""
+
+    policy: str
+    version: str
+    version_hash: Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
+    noc_version: Literal[NOC_VERSIONS]  # type: ignore[valid-type]
+    input: AnswerInput
+    verdict: Literal["eligible", "not_eligible", "indeterminate"]
+    eligible: bool
+    areas: List[AreaResult]
+    resolutions: List[AppliedResolution]
+    nearby: List[Nearby]
+    candidates: List[Candidate]
+
+
+class SourceDocument(BaseModel):
+    """The ministry's text a version encodes."""
+
+    title: str
+    file: str
+    sha256: Optional[str]
+
+
+class VersionInfo(BaseModel):
+    """A version's manifest with its content hash (as `sc-policy versions --format json`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    policy: str
+    title: str
+    status: str
+    effective_from: str
+    effective_to: Optional[str] = None
+    supersedes: Optional[str] = None
+    assumptions: Annotated[Dict[str, str], Field(description="Each field whose value the analyst assumed (the "
+                                                             "source does not state it), with the reason.")] = {}
+    source_document: Optional[SourceDocument] = None
+    content_hash: Optional[str] = None
+    sha256: Optional[str] = None
+    table_sha256: Annotated[Optional[str], Field(description="The hash of its decisions, recorded when "
+                                                             "frozen.")] = None
+    frozen: Optional[bool] = None
+    integrity: Annotated[Optional[Literal["intact", "modified"]],
+                         Field(description="For a frozen version: whether its content still has the sha256 "
+                                           "recorded when it was frozen.")] = None
+
+
+class DiffVersion(BaseModel):
+    policy: str
+    id: str
+    title: str
+    status: str
+    effective_from: str
+    effective_to: Optional[str]
+    version_hash: str
+    sha256: Optional[str]
+
+
+class Change(BaseModel):
+    """One structural change; its other fields depend on ``kind`` (as `sc-policy diff --format json`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: str
+
+
+class ImpactRow(BaseModel):
+    noc: str
+    noc_title: str
+    industry: Optional[str]
+    industry_class: Optional[str]
+    industry_codes: int
+    before: List[str]
+    after: List[str]
+    change: Literal["now_eligible", "no_longer_eligible", "areas_changed"]
+
+
+class ImpactSummary(BaseModel):
+    nocs: int
+    industry_inputs: int
+    inputs: int
+    counts: Dict[str, int]
+
+
+class IndustryInput(BaseModel):
+    industry: Optional[str]
+    description: str
+    codes: int
+
+
+class DiffResult(BaseModel):
+    """What changed between two versions, and every input whose decision changed (as `sc-policy diff`)."""
+
+    old: DiffVersion
+    new: DiffVersion
+    changes: List[Change]
+    impact: Optional[List[ImpactRow]]
+    impact_summary: Optional[ImpactSummary] = None
+    industry_inputs: Optional[List[IndustryInput]] = None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    versions: List[str]
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem; ``parameter`` names the parameter (or the body, path, method) at fault."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    parameter: Optional[str] = None
+
+
+class BatchError(BaseModel):
+    """A batch item that could not be decided, answered in its place."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: ProblemDetails
+
+
+BatchAnswers = List[Union[Decision, BatchError]]
+"""The answer to a batch: one entry per input, in order."""
+
+
+def batch_body_schema() -> dict:
+    """The request body of POST /v1/decisions (read by the service itself, within its limits)."""
+    return {"type": "array", "maxItems": MAX_BATCH,
+            "description": "The cases, each a DecisionInput. An item that is not one is answered in place "
+                           "with an error, like an unknown code.",
+            "items": {"anyOf": [DecisionInput.model_json_schema(), {}]}}

@@ -1,0 +1,92 @@
+"""The caseworkers' pages: the question form with its answer (``/``) and the policy book (``/versions/{id}``).
+
+The HTML comes from the templates of :mod:`sc_policy.present.pages`, rendered with autoescaping
+through Starlette's ``Jinja2Templates``. A mistake in a field is shown next to the field (a 200
+page); an address the form never produces (an unknown parameter, one given twice, a value too
+long) gets a "Bad request" page, rendered by :func:`refused_page`.
+"""
+
+from typing import Annotated, Optional
+
+from fastapi import APIRouter, Depends, Path, Query
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.templating import Jinja2Templates
+
+from sc_policy.http.models import MAX_PARAM_CHARS
+from sc_policy.http.problems import NOSNIFF, Problem
+from sc_policy.http.routes_api import strict_query
+from sc_policy.present import pages
+
+__all__ = ["page_router", "page_response", "refused_page", "not_found_page", "PAGE_HEADERS", "PAGE_PARAMS"]
+
+PAGE_PARAMS = ("occupation", "industry", "version")
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                               "base-uri 'none'; frame-ancestors 'none'",
+    **NOSNIFF,
+    "Referrer-Policy": "no-referrer",
+}
+"""The pages load nothing but themselves: no script runs, even if escaping ever failed."""
+HTML = {"text/html": {"schema": {"type": "string"}}}
+
+
+def is_page(request: Request) -> bool:
+    """An address of a page (its refusals are pages too, not problems)."""
+    path = request.url.path
+    return path == "/" or path.startswith("/versions/")
+
+
+def page_response(request: Request, name: str, context: dict, status: int = 200) -> Response:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, context, status_code=status, headers=PAGE_HEADERS)
+
+
+def refused_page(request: Request, problem: Problem) -> Response:
+    """A page address with a parameter the page does not take (a form never sends one): a 400 page."""
+    context = request.app.state.service.message_context(
+        "Bad request", f"This address cannot be answered: {problem.detail}.")
+    return page_response(request, "message.html", context, 400)
+
+
+def not_found_page(request: Request, message: str) -> Response:
+    return page_response(request, "message.html", request.app.state.service.message_context("Not found", message),
+                         404)
+
+
+def field(description: str):
+    """A field of the form, as a declared query parameter."""
+    return Query(max_length=MAX_PARAM_CHARS, description=description)
+
+
+def page_router() -> APIRouter:
+    """The pages' routes, declared (the service they use is the application's ``state.service``)."""
+    router = APIRouter(default_response_class=HTMLResponse)
+
+    @router.get("/", operation_id="page", summary="The caseworkers' page: a form, and the explained answer",
+                response_description="The page; a mistake in a field is shown next to the field.",
+                dependencies=[Depends(strict_query(PAGE_PARAMS))],
+                responses={400: {"description": "A parameter the form never sends: unknown, given twice or too "
+                                                "long.", "content": HTML}})
+    def home(request: Request,
+             occupation: Annotated[Optional[str], field("A NOC 2016 or NOC 2021 code, or words of the title.")] = None,
+             industry: Annotated[Optional[str], field("The employer's NAICS Canada 2017 code.")] = None,
+             version: Annotated[Optional[str], field("Policy version id (default: in force today).")] = None
+             ) -> Response:
+        form = pages.Form(occupation=occupation or "", industry=industry or "", version=version or "",
+                          submitted=tuple(request.query_params), max_chars=MAX_PARAM_CHARS)
+        return page_response(request, "home.html", request.app.state.service.home_context(form))
+
+    @router.get("/versions/{id}", operation_id="policyBook", summary="A version as a readable policy book",
+                response_description="The policy book.", dependencies=[Depends(strict_query())],
+                responses={400: {"description": "A query parameter was given (the address takes none), or the "
+                                                f"id is longer than {MAX_PARAM_CHARS} characters.", "content": HTML},
+                           404: {"description": "No such version.", "content": HTML}})
+    async def book(request: Request,
+                   id: Annotated[str, Path(max_length=MAX_PARAM_CHARS, description="Version id.")]) -> Response:
+        books = request.app.state.service.books
+        if id not in books:
+            return not_found_page(request, f"There is no policy version {id!r}.")
+        return HTMLResponse(books[id], headers=PAGE_HEADERS)
+
+    return router

@@ -1,0 +1,227 @@
+"""The JSON API: /v1/decisions, /v1/versions, /v1/diff, /healthz and /openapi.json.
+
+Each route is declared with its parameters and its response models (:mod:`sc_policy.http.models`),
+from which FastAPI builds the OpenAPI document. A route answers with the finished JSON text the
+CLI prints (byte for byte), not a re-serialised model. Every route first refuses a query parameter
+it does not take, one given twice and a value over ``MAX_PARAM_CHARS`` (:func:`check_query`); a
+batch's body is read within ``MAX_BODY_BYTES`` by :func:`read_bounded`. GET /v1/decisions reads its
+parameters with :class:`DecisionInput` itself (:func:`decision_query`, documented by
+:func:`query_parameters` from the same model): FastAPI's own reading of a parameter model cost more
+than the rest of a cached answer.
+"""
+
+import json
+from typing import Annotated, Any, Callable, Dict, List, Sequence, Type
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+
+from sc_policy.http.models import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, BatchAnswers, Decision, DecisionInput,
+                                   DiffResult, Health, ProblemDetails, VersionInfo, batch_body_schema)
+from sc_policy.http.problems import Problem, from_validation, required
+from sc_policy.http.service import DecisionService, case_of
+
+__all__ = ["api_router", "check_query", "strict_query", "decision_query", "query_parameters", "read_bounded",
+           "parse_json", "DECISION_PARAMS", "DIFF_PARAMS"]
+
+DECISION_PARAMS = tuple(DecisionInput.model_fields)
+DIFF_PARAMS = ("old", "new")
+
+
+def check_query(request: Request, allowed: Sequence[str] = (),
+                none_taken: str = "this address takes no parameters") -> None:
+    """Refuse (400) a query parameter not in ``allowed``, one given twice, a value too long.
+
+    Nothing is ignored or guessed: a misspelt parameter would otherwise change the answer silently.
+    """
+    seen = set()
+    for key, value in request.query_params.multi_items():
+        name = key[:MAX_PARAM_CHARS]
+        if key not in allowed:
+            expected = f"expected one of {', '.join(allowed)}" if allowed else none_taken
+            raise Problem(400, "bad-input", f"{name}: unknown parameter ({expected})", name)
+        if key in seen:
+            raise Problem(400, "bad-input", f"{name}: given more than once", name)
+        if len(value) > MAX_PARAM_CHARS:
+            raise Problem(400, "bad-input", f"{name}: longer than {MAX_PARAM_CHARS} characters", name)
+        seen.add(key)
+
+
+def strict_query(allowed: Sequence[str] = (), none_taken: str = "this address takes no parameters") -> Callable:
+    """:func:`check_query` as a dependency: it runs before FastAPI reads the declared parameters."""
+    async def check(request: Request) -> None:  # async: FastAPI would run a plain function in a thread
+        check_query(request, allowed, none_taken)
+    return check
+
+
+def problem(description: str) -> Dict[str, Any]:
+    """An error response of the document: a problem whose ``parameter`` names what is at fault."""
+    return {"model": ProblemDetails,
+            "description": description + " The body is a problem whose `parameter` names what is at fault."}
+
+
+NO_PARAMS = {400: problem("The address takes no query parameters and one was given.")}
+
+
+def service_of(request: Request) -> DecisionService:
+    return request.app.state.service
+
+
+def json_response(text: str) -> Response:
+    return Response(text, media_type="application/json")
+
+
+async def read_bounded(request: Request) -> bytes:
+    """The request body, refusing (413) anything over MAX_BODY_BYTES, declared or streamed."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise Problem(400, "bad-request", "Content-Length: not a number", "Content-Length")
+        if int(declared) > MAX_BODY_BYTES:
+            raise Problem(413, "too-large", f"body: larger than {MAX_BODY_BYTES} bytes", "body")
+    chunks, size = [], 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise Problem(413, "too-large", f"body: larger than {MAX_BODY_BYTES} bytes", "body")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # The client left (or the server's request timeout closed the connection): nobody reads the answer.
+        raise Problem(400, "bad-request", "body: the connection closed before the whole body arrived",
+                      "body") from None
+    return b"".join(chunks)
+
+
+def parse_json(body: bytes):
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Problem(400, "bad-request", f"body: not valid UTF-8 JSON ({exc})", "body") from None
+    except RecursionError:
+        raise Problem(400, "bad-request", "body: JSON nested too deeply", "body") from None
+
+
+def decision_query(request: Request) -> DecisionInput:
+    """The query of GET /v1/decisions as a :class:`DecisionInput`; raise :class:`Problem` naming the parameter."""
+    check_query(request, DECISION_PARAMS)
+    try:
+        return DecisionInput.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise from_validation(exc.errors(include_url=False)) from None
+
+
+def query_parameters(model: Type[BaseModel]) -> List[Dict[str, Any]]:
+    """The OpenAPI query parameters of a model's fields, generated from its JSON schema (null is never sent)."""
+    schema = model.model_json_schema()
+    required = set(schema.get("required", ()))
+    out = []
+    for name, prop in schema["properties"].items():
+        prop = dict(prop)
+        description = prop.pop("description", "")
+        prop.pop("title", None)
+        prop.pop("default", None)
+        branches = [b for b in prop.pop("anyOf", ()) if b.get("type") != "null"]
+        if branches:
+            prop = {**branches[0], **prop}
+        out.append({"name": name, "in": "query", "required": name in required, "description": description,
+                    "schema": prop})
+    return out
+
+
+def version_param(description: str):
+    """A version named in the query, by id or by date."""
+    return Query(max_length=MAX_PARAM_CHARS, description=description)
+
+
+def api_router() -> APIRouter:
+    """The API's routes, declared (the service they use is the application's ``state.service``)."""
+    router = APIRouter()
+
+    @router.get("/v1/decisions", operation_id="decide", summary="Decide one case", response_model=Decision,
+                response_description="The decision, as `sc-policy explain --format json`.",
+                openapi_extra={"parameters": query_parameters(DecisionInput)},
+                responses={400: problem("A parameter is unknown, given twice, too long or malformed, or names a "
+                                        "code, version or date that the policy and the reference data do not "
+                                        "know (a well-formed request can get this answer).")})
+    async def decide(request: Request) -> Response:
+        # The parameters are read here, not by FastAPI: its per-request reading of a parameter model
+        # took twice the time of the rest of the request (benchmarks/bench_serve.py).
+        _, body = service_of(request).answer(case_of(decision_query(request)))
+        return json_response(body)
+
+    @router.post("/v1/decisions", operation_id="decideBatch", summary=f"Decide up to {MAX_BATCH} cases",
+                 response_model=BatchAnswers,
+                 response_description="One entry per input, in order: a decision, or an object with `error` (a "
+                                      "problem) for a bad input.",
+                 dependencies=[Depends(strict_query(none_taken="POST /v1/decisions takes none; send the inputs "
+                                                               "in the body"))],
+                 openapi_extra={"requestBody": {"required": True, "content": {
+                     "application/json": {"schema": batch_body_schema()}}}},
+                 responses={400: problem("The body is not JSON, not a list, or was cut off; or a query parameter "
+                                         "was given."),
+                            413: problem(f"More than {MAX_BATCH} inputs, or a body over {MAX_BODY_BYTES} bytes (a "
+                                         f"list of {MAX_BATCH} can still be too large)."),
+                            415: problem("The body is not sent as application/json.")})
+    async def decide_batch(request: Request) -> Response:
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json":
+            raise Problem(415, "unsupported-media-type", "body: send a JSON list with Content-Type: "
+                                                         "application/json", "body")
+        items = parse_json(await read_bounded(request))
+        if not isinstance(items, list):
+            raise Problem(400, "bad-input", "body: must be a JSON list of inputs", "body")
+        if len(items) > MAX_BATCH:
+            raise Problem(413, "too-large", f"body: at most {MAX_BATCH} inputs per request, got {len(items)}",
+                          "body")
+        return json_response(await run_in_threadpool(service_of(request).batch, items))
+
+    @router.get("/v1/versions", operation_id="listVersions", summary="The versions of the policy",
+                response_model=List[VersionInfo], response_description="As `sc-policy versions --format json`.",
+                dependencies=[Depends(strict_query())], responses=NO_PARAMS)
+    async def list_versions(request: Request) -> Response:
+        return json_response(service_of(request).versions_json)
+
+    @router.get("/v1/versions/{id}", operation_id="getVersion", summary="One version's manifest and hash",
+                response_model=VersionInfo, response_description="The version.",
+                dependencies=[Depends(strict_query())],
+                responses={400: problem("A query parameter was given, or the id is longer than "
+                                        f"{MAX_PARAM_CHARS} characters."),
+                           404: problem("No version has this id.")})
+    async def get_version(request: Request,
+                          id: Annotated[str, Path(max_length=MAX_PARAM_CHARS, description="Version id.")]) -> Response:
+        return json_response(service_of(request).version_row(id))
+
+    @router.get("/v1/diff", operation_id="diff", summary="What changed between two versions",
+                response_model=DiffResult, response_description="As `sc-policy diff --format json`.",
+                dependencies=[Depends(strict_query(DIFF_PARAMS))],
+                responses={400: problem("A parameter is missing, unknown, given twice or too long, or names no "
+                                        "version (an id not known, a date on which no version is in force).")})
+    async def diff(request: Request,
+                   old: Annotated[str, version_param("The earlier version: an id, or a date YYYY-MM-DD (the "
+                                                     "version in force that day).")],
+                   new: Annotated[str, version_param("The later version: an id or a date.")]) -> Response:
+        service = service_of(request)
+        chosen = []
+        for name, value in (("old", old), ("new", new)):
+            if not value.strip():
+                raise Problem(400, "bad-input", f"{name}: {required(name)}", name)
+            chosen.append(service.version_named(name, value.strip()))
+        return json_response(await run_in_threadpool(service.diff, chosen[0], chosen[1]))
+
+    @router.get("/healthz", operation_id="health", summary="Liveness", response_model=Health,
+                response_description="The service is up, serving these versions.",
+                dependencies=[Depends(strict_query())], responses=NO_PARAMS)
+    async def health(request: Request) -> Response:
+        return json_response(service_of(request).health_json)
+
+    @router.get("/openapi.json", operation_id="openapi", summary="This document", response_model=Dict[str, Any],
+                response_description="OpenAPI 3.1.", dependencies=[Depends(strict_query())], responses=NO_PARAMS)
+    async def openapi(request: Request) -> Response:
+        return json_response(request.app.state.openapi_json)
+
+    return router
+

@@ -1,0 +1,218 @@
+"""What the service knows and does, apart from HTTP: the opened versions, decisions, diffs, the pages' HTML.
+
+:class:`DecisionService` is built once per application from one
+:class:`~sc_policy.app.workspace.Workspace`: the workspace checks the tree (a tree with
+errors never starts serving), opens each version once and lists them; everything a request
+needs is then at hand, and a request only evaluates. Choosing a version, by id or by date,
+is the workspace's (:meth:`Workspace.select`). Mistakes are raised as
+:class:`~sc_policy.http.problems.Problem` naming the parameter at fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from typing import Dict, List, NamedTuple, Optional, Sequence
+
+from pydantic import ValidationError
+
+from sc_policy.analysis.diff import diff_versions
+from sc_policy.app.workspace import OpenVersion, Workspace
+from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError, UnknownVersionError,
+                                   integrity_first)
+from sc_policy.http.models import DecisionInput
+from sc_policy.http.problems import Problem, from_diagnostic, from_validation, required
+from sc_policy.present import pages
+from sc_policy.present.diff import diff_json
+from sc_policy.present.render import answer_json, answer_to_dict, dumps
+from sc_policy.reference.codes import parse_industry, parse_noc
+
+__all__ = ["DecisionService", "Case", "case_of", "parse_day", "ANSWER_CACHE_SIZE"]
+
+ANSWER_CACHE_SIZE = 4096
+"""Decisions kept as finished JSON text: the same inputs under the same version give the same bytes."""
+DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+"""The one way the service reads a date (the pattern the OpenAPI document gives for ``on``)."""
+
+
+class Case(NamedTuple):
+    """One input, trimmed, with its date read (the codes themselves are checked when deciding)."""
+
+    noc: str
+    industry: Optional[str]
+    version: Optional[str]
+    on: Optional[dt.date]
+    noc_version: str
+
+
+def parse_day(text: str, parameter: str) -> dt.date:
+    """A date written YYYY-MM-DD and nothing else (Python would also read 20220101); raise :class:`Problem`."""
+    try:
+        if DATE_FORM.fullmatch(text):
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise Problem(400, "bad-input", f"{parameter}: {text!r} is not a calendar date written YYYY-MM-DD", parameter)
+
+
+def _given(value: Optional[str]) -> Optional[str]:
+    return value.strip() or None if value is not None else None
+
+
+def case_of(inp: DecisionInput) -> Case:
+    """A checked input as a case: an empty value is none; ``version`` and ``on`` exclude each other."""
+    noc = _given(inp.noc)
+    if noc is None:
+        raise Problem(400, "bad-input", f"noc: {required('noc')}", "noc")
+    version = _given(inp.version)
+    if version and inp.on:
+        raise Problem(400, "bad-input", "on: give version or on, not both", "on")
+    on = parse_day(inp.on, "on") if inp.on else None
+    return Case(noc, _given(inp.industry), version, on, inp.noc_version or "2016")
+
+
+class DecisionService:
+    """The checked workspace and everything precomputed from it; the routes call its methods."""
+
+    def __init__(self, workspace: Workspace):
+        # A modified frozen version first: it explains the rest.
+        errors = integrity_first([f for f in workspace.check() if f.severity == "error"])
+        if errors:
+            raise PolicyInvalidError(f"the policy tree has {len(errors)} error(s), the first {errors[0].code} in "
+                                     f"{errors[0].span.path}", findings=errors)
+        self.workspace = workspace
+        self.refdata = workspace.refdata
+        refs = workspace.tree.refs()
+        if not refs:
+            raise UnknownVersionError("no policy versions found")
+        self.opened: Dict[str, OpenVersion] = {ref.id: workspace.open(ref.id) for ref in refs}
+        self.version_rows = workspace.versions()
+        self.versions_json = dumps(self.version_rows)
+        self.version_json = {row["id"]: dumps(row) for row in self.version_rows}
+        self.health_json = dumps({"status": "ok", "versions": sorted(self.opened)})
+        self.html = pages.environment()
+        self.books = {vid: pages.render(self.html, "book.html",
+                                        pages.book_context(o.version, o.compiled, self.refdata, self.version_rows))
+                      for vid, o in self.opened.items()}
+        self.titles = pages.TitleIndex(self.refdata)
+        self._chosen = functools.lru_cache(maxsize=512)(self._choose)
+        self._answer_cached = functools.lru_cache(maxsize=ANSWER_CACHE_SIZE)(self._answer_uncached)
+        self._diff_cached = functools.lru_cache(maxsize=16)(self._diff_uncached)
+
+    # -- choosing a version -------------------------------------------------------------------------------
+    def _choose(self, version: Optional[str], on: Optional[dt.date], today: dt.date) -> str:
+        # ``today`` is part of the key only: the version in force changes at midnight.
+        return self.workspace.select(version, on).id
+
+    def choose(self, version: Optional[str], on: Optional[dt.date], parameter: str) -> OpenVersion:
+        """The version named, or in force on ``on`` (or today); raise Problem naming ``parameter``."""
+        try:
+            return self.opened[self._chosen(version, on, dt.date.today())]
+        except ScPolicyError as exc:
+            raise from_diagnostic(exc.diagnostic, parameter) from None
+
+    def version_named(self, parameter: str, value: str) -> str:
+        """A version id as ``sc-policy diff`` reads its arguments: an id, else a date (the version in force)."""
+        if value in self.opened or not DATE_FORM.fullmatch(value):
+            try:
+                return self.choose(value, None, parameter).version.id
+            except Problem as problem:
+                problem.detail += ", or a date YYYY-MM-DD naming the version in force that day"
+                raise
+        return self.choose(None, parse_day(value, parameter), parameter).version.id
+
+    def version_row(self, vid: str) -> str:
+        """A version's manifest as JSON text; raise a 404 Problem naming ``id``."""
+        if vid in self.version_json:
+            return self.version_json[vid]
+        try:
+            self.workspace.select(vid)          # the workspace says why an id names no version
+        except ScPolicyError as exc:
+            raise from_diagnostic(exc.diagnostic, "id", 404) from None
+        raise Problem(404, "unknown-version", f"id: version {vid!r} is not served", "id")
+
+    # -- deciding -----------------------------------------------------------------------------------------
+    def _answer_uncached(self, version_id: str, noc: str, industry: Optional[str], noc_version: str):
+        answer = self.opened[version_id].evaluator.answer(noc, industry, noc_version)
+        return answer, answer_json(answer)
+
+    def answer(self, case: Case):
+        """(Answer, its JSON text) for one case; raise Problem naming the parameter at fault."""
+        opened = self.choose(case.version, case.on, "on" if case.on else "version")
+        for parameter, check in (("noc", lambda: parse_noc(case.noc, self.refdata, case.noc_version)),
+                                 ("industry", lambda: parse_industry(case.industry, self.refdata))):
+            try:
+                check()
+            except InputError as exc:
+                raise from_diagnostic(exc.diagnostic, parameter) from None
+        try:
+            return self._answer_cached(opened.version.id, case.noc, case.industry, case.noc_version)
+        except ScPolicyError as exc:
+            raise from_diagnostic(exc.diagnostic, None) from None
+
+    def batch(self, items: Sequence[object]) -> str:
+        """Every item decided in order; an item that cannot be is answered in place with its problem."""
+        out: List[dict] = []
+        for i, item in enumerate(items):
+            where = f"[{i}]."
+            try:
+                try:
+                    inp = DecisionInput.model_validate(item)
+                except ValidationError as exc:
+                    raise from_validation(exc.errors(include_url=False), where) from None
+                answer, _ = self.answer(case_of(inp))
+                out.append(answer_to_dict(answer))
+            except Problem as problem:
+                out.append({"error": problem.within(where).as_dict()})
+        return dumps(out)
+
+    def _diff_uncached(self, old: str, new: str) -> str:
+        return diff_json(diff_versions(self.opened[old].evaluator, self.opened[new].evaluator))
+
+    def diff(self, old: str, new: str) -> str:
+        return self._diff_cached(old, new)
+
+    # -- the question page --------------------------------------------------------------------------------
+    def home_context(self, form: pages.Form) -> dict:
+        """The page's context: the form with an error next to each field at fault, the matches, or the answer."""
+        versions = self.version_rows
+        occupation = form.occupation.strip()
+        if not occupation:
+            if form.industry.strip() or "occupation" in form.submitted:
+                form.errors["occupation"] = "Enter an occupation: a NOC code or words of its title."
+            return pages.home_context(form, versions)
+        version = form.version.strip() or None
+        chosen: Optional[OpenVersion] = None
+        try:
+            chosen = self.opened[self._chosen(version, None, dt.date.today())]
+        except ScPolicyError as exc:
+            form.errors["version"] = pages.sentence(exc.diagnostic)
+        industry = form.industry.strip() or None
+        try:
+            parse_industry(industry, self.refdata)
+        except InputError as exc:
+            form.errors["industry"] = pages.sentence(exc.diagnostic, "Six-digit codes differ between the US and "
+                                                                     "Canadian NAICS: use the NAICS Canada 2017 "
+                                                                     "code." if len(industry or "") == 6 else "")
+        if not any(ch.isdigit() for ch in occupation):
+            matches = self.titles.search(occupation)
+            if not matches:
+                form.errors["occupation"] = (f"No NOC 2016 or NOC 2021 title contains all of the words "
+                                             f"\u201c{occupation}\u201d. Try fewer or other words, or a code.")
+            return pages.home_context(form, versions, matches=matches)
+        noc_version = "2021" if len(occupation) == 5 and occupation.isdigit() else "2016"
+        try:
+            parse_noc(occupation, self.refdata, noc_version)
+        except InputError as exc:
+            form.errors["occupation"] = pages.sentence(exc.diagnostic, "Enter a four-digit NOC 2016 code, a "
+                                                                       "five-digit NOC 2021 code or words of the "
+                                                                       "title.")
+        if form.errors or chosen is None:
+            return pages.home_context(form, versions)
+        answer, _ = self._answer_cached(chosen.version.id, occupation, industry, noc_version)
+        return pages.home_context(form, versions, answer=answer, version=chosen.version, refdata=self.refdata)
+
+    def message_context(self, heading: str, message: str) -> dict:
+        return pages.message_context(heading, message, self.version_rows)
+
