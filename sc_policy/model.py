@@ -17,7 +17,8 @@ from sc_policy.diagnostics import Span
 
 __all__ = [
     "Citation", "Occupation", "IndustryEntry", "Area", "Clause", "Resolution", "Assignment",
-    "TestCase", "Manifest", "Version", "build_area", "build_clause", "build_resolutions",
+    "TestCase", "Manifest", "Version", "PASS", "FAIL", "NOT_APPLICABLE", "CLAUSE_RESULTS",
+    "build_area", "build_clause", "build_resolutions",
     "build_manifest", "build_tests",
 ]
 
@@ -73,6 +74,12 @@ class Area:
             if occ.code is not None and occ.code not in out:
                 out[occ.code] = occ
         return out
+
+
+PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"
+CLAUSE_RESULTS = (PASS, FAIL, NOT_APPLICABLE)
+"""What a clause can say about a case, the one vocabulary of clause results: the keys of a clause's
+``explain`` templates, a test case's expected clause results, a decision's results and the table's."""
 
 
 @dataclass(frozen=True)

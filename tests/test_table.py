@@ -262,7 +262,8 @@ def test_table_command_errors_are_one_line_exit_2(args, needle):
 # -- a frozen version commits to its decisions ---------------------------------------------------
 
 def test_decisions_hash_depends_on_the_decisions_only(opened):
-    from sc_policy.engine.table import DecisionTable, TableClass, TableColumn, decisions_hash, table_from_dict, table_to_dict
+    from sc_policy.engine.classes import IndustryClass
+    from sc_policy.engine.table import DecisionTable, TableColumn, decisions_hash, table_from_dict, table_to_dict
     t = opened.table
     digest = decisions_hash(t)
     assert digest == opened.version.manifest.table_sha256  # the shipped version records it
@@ -277,8 +278,8 @@ def test_decisions_hash_depends_on_the_decisions_only(opened):
     # Split a class in two that decide alike, relabel, reorder: the same decisions, the same hash.
     big = max(range(len(t.classes)), key=lambda j: len(t.classes[j].codes))
     cls = t.classes[big]
-    halves = [TableClass(cls.codes[-1], cls.codes[len(cls.codes) // 2:], "second half"),
-              TableClass(cls.codes[0], cls.codes[:len(cls.codes) // 2], "first half")]
+    halves = [IndustryClass(cls.codes[-1], cls.codes[len(cls.codes) // 2:], "second half"),
+              IndustryClass(cls.codes[0], cls.codes[:len(cls.codes) // 2], "first half")]
     classes = halves + [c for j, c in enumerate(t.classes) if j != big]
     old_of_new = [big + 1, big + 1] + [j + 1 for j in range(len(t.classes)) if j != big]  # 0: no industry
     width = len(classes) + 1

@@ -20,14 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from sc_policy.engine.classes import industry_classes
+from sc_policy.engine.classes import NO_INDUSTRY, IndustryClass, industry_classes
 from sc_policy.engine.decide import Evaluator
 from sc_policy.checks.lifecycle import clause_content_changed
 from sc_policy.model import Area, Clause, Occupation, Version
 from sc_policy.engine.table import DecisionTable, build_table
 from sc_policy.load.tree import HASH_EXCLUDED
 
-__all__ = ["Change", "IndustryInput", "ImpactRow", "Impact", "VersionDiff", "structural_changes",
+__all__ = ["Change", "ImpactRow", "Impact", "VersionDiff", "structural_changes",
            "industry_inputs", "impact", "diff_versions", "decision_table", "CHANGE_GROUPS"]
 
 CHANGE_GROUPS = ("now_eligible", "no_longer_eligible", "areas_changed")
@@ -288,25 +288,13 @@ def structural_changes(old: Version, new: Version) -> List[Change]:
 
 # -- the input space ---------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class IndustryInput:
-    """One industry value of the input space: no industry (``code`` None), or a representative of a class."""
-
-    code: Optional[str]
-    description: str
-    codes: Tuple[str, ...]  # the NAICS codes it stands for (empty for no industry)
-
-
-NO_INDUSTRY = IndustryInput(None, "no industry given", ())
-
-
 def decision_table(evaluator: Evaluator) -> DecisionTable:
     """The evaluator's decision table (an opened version has one; a bare evaluator gets one built)."""
     return evaluator.table if evaluator.table is not None else build_table(evaluator)
 
 
 def industry_inputs(old: DecisionTable, new: DecisionTable, codes: Sequence[str],
-                    evaluators: Sequence[Evaluator] = ()) -> List[IndustryInput]:
+                    evaluators: Sequence[Evaluator] = ()) -> List[IndustryClass]:
     """No industry, then one input per class of codes that both versions' tables treat alike.
 
     Each table's classes are exact for its own version, clauses reading both
@@ -336,8 +324,8 @@ def industry_inputs(old: DecisionTable, new: DecisionTable, codes: Sequence[str]
                 f"{was.description} (before); {now.description} (after)"
         else:
             description = f"{was.description} (before); {now.description} (after)"
-        out.append(IndustryInput(members[0], description, tuple(sorted(members))))
-    return [out[0]] + sorted(out[1:], key=lambda i: (len(i.code), i.code))
+        out.append(IndustryClass(members[0], tuple(sorted(members)), description))
+    return [out[0]] + sorted(out[1:], key=lambda i: (len(i.representative), i.representative))
 
 
 # -- the impact ---------------------------------------------------------------------------------------------
@@ -363,7 +351,7 @@ class ImpactRow:
 class Impact:
     rows: Tuple[ImpactRow, ...]
     nocs: int
-    industries: Tuple[IndustryInput, ...]
+    industries: Tuple[IndustryClass, ...]
 
     def count(self, change: str) -> int:
         return sum(1 for r in self.rows if r.change == change)
@@ -398,11 +386,11 @@ def impact(old: Evaluator, new: Evaluator) -> Impact:
     rows = []
     for inp in inputs:
         for n in nocs:
-            b = tuple(sorted(t_old.in_scope(t_old.cell(n, inp.code))))
-            a = tuple(sorted(t_new.in_scope(t_new.cell(n, inp.code))))
+            b = tuple(sorted(t_old.in_scope(t_old.cell(n, inp.representative))))
+            a = tuple(sorted(t_new.in_scope(t_new.cell(n, inp.representative))))
             change = _classify(b, a)
             if change:
-                rows.append(ImpactRow(n, refdata.noc_title(n) or "", inp.code, inp.description, len(inp.codes),
+                rows.append(ImpactRow(n, refdata.noc_title(n) or "", inp.representative, inp.description, len(inp.codes),
                                       b, a, change))
     rows.sort(key=lambda r: (CHANGE_GROUPS.index(r.change), r.noc, r.industry is not None, len(r.industry or ""),
                              r.industry or ""))
@@ -424,7 +412,7 @@ class VersionDiff:
                "impact": [r.as_dict() for r in self.impact.rows] if self.impact is not None else None}
         if self.impact is not None:
             out["impact_summary"] = self.impact.as_dict()
-            out["industry_inputs"] = [{"industry": i.code, "description": i.description, "codes": len(i.codes)}
+            out["industry_inputs"] = [{"industry": i.representative, "description": i.description, "codes": len(i.codes)}
                                       for i in self.impact.industries]
         return out
 

@@ -26,7 +26,7 @@ from sc_policy.engine.bounds import check_subjects, inspect, screen
 from sc_policy.engine.budget import ExpressionBudget, ExpressionLimitError, run_bounded
 from sc_policy.diagnostics import Diagnostic, PolicyInvalidError
 from sc_policy.engine.facts import FACTS, families
-from sc_policy.model import Clause, Version
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Clause, Version
 
 __all__ = ["CompiledClause", "CompiledVersion", "compile_version", "render_template"]
 
@@ -77,6 +77,14 @@ class CompiledClause:
     families: Tuple[str, ...]  # their families: occupation / industry / area
     expression_reads: Tuple[str, ...] = ()  # the facts its when and condition read (templates left out)
     rules: Tuple[object, ...] = ()  # the compiled rule-engine rules of when and condition
+
+    def outcome(self, facts: Mapping[str, object], budget: Optional[ExpressionBudget] = None) -> str:
+        """The clause's result for the facts (:data:`~sc_policy.model.CLAUSE_RESULTS`); ``budget``: the
+        time its expressions have left in this run (a table build, a check), else each evaluation has
+        a budget of its own."""
+        if self.when is not None and not self.when(facts, budget):
+            return NOT_APPLICABLE
+        return PASS if self.condition(facts, budget) else FAIL
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tupl
 from sc_policy.engine.compile import render_template
 from sc_policy.engine.facts import area_facts, industry_facts, occupation_facts
 from sc_policy.reference.codes import NocInput, parse_industry, parse_noc
-from sc_policy.model import Citation, Clause, Resolution, Version
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Clause, Resolution, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data, skill_level
 
 if TYPE_CHECKING:  # the table path never needs these at run time
@@ -26,8 +26,6 @@ if TYPE_CHECKING:  # the table path never needs these at run time
     from sc_policy.engine.table import DecisionTable
 
 __all__ = ["ClauseResult", "AreaResult", "Decision", "Answer", "Evaluator", "PASS", "FAIL", "NOT_APPLICABLE"]
-
-PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"
 
 
 @dataclass(frozen=True)
@@ -153,9 +151,7 @@ class Evaluator:
     def outcome(clause: "CompiledClause", facts: Dict[str, object], budget: Optional["ExpressionBudget"] = None) -> str:
         """A clause's result for the facts; ``budget``: the time its expressions have left in this run
         (a table build, a check), else each evaluation has a budget of its own."""
-        if clause.when is not None and not clause.when(facts, budget):
-            return NOT_APPLICABLE
-        return PASS if clause.condition(facts, budget) else FAIL
+        return clause.outcome(facts, budget)
 
     def decide(self, noc: str, industry: Optional[str] = None) -> Decision:
         """Decide for a NOC 2016 unit group and an optional NAICS 2017 code (both already checked).

@@ -15,7 +15,7 @@ from typing import Iterable, List, Optional
 
 from sc_policy.engine.decide import Answer, Decision
 from sc_policy.checks.lifecycle import integrity, is_frozen
-from sc_policy.model import Version
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
 from sc_policy.diagnostics import visible
 
@@ -23,7 +23,7 @@ __all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "version_to_
            "visible", "WIDTH"]
 
 WIDTH = 100
-_MARK = {"pass": "PASS", "fail": "FAIL", "not_applicable": "N/A"}
+_MARK = {PASS: "PASS", FAIL: "FAIL", NOT_APPLICABLE: "N/A"}
 
 
 def dumps(obj) -> str:
