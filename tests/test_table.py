@@ -112,6 +112,8 @@ def test_a_clause_reading_occupation_and_industry_is_exact_per_code(tree_copy):
 def test_second_open_comes_from_the_cache_without_compiling(tree_copy, tmp_path):
     cache = TableCache(tmp_path / "cache")
     first = Workspace(tree_copy, cache=cache).open(VERSION)
+    assert first.evaluator._table is None and cache.entries() == []  # opening alone builds no table...
+    assert first.table is not None  # ... the first decision (or the table asked for) builds and stores it
     assert len(cache.entries()) == 1
     assert cache.entries()[0].stat().st_mode & 0o777 == 0o600  # an entry is readable by its owner alone
     second = Workspace(tree_copy, cache=cache).open(VERSION)
@@ -159,7 +161,7 @@ def test_a_damaged_cache_entry_is_ignored_and_rebuilt(tree_copy, tmp_path):
 def test_a_forged_entry_with_a_matching_digest_that_does_not_fit_is_refused(tree_copy, tmp_path):
     import hashlib
     cache = TableCache(tmp_path / "cache")
-    Workspace(tree_copy, cache=cache).open(VERSION)
+    assert Workspace(tree_copy, cache=cache).open(VERSION).table is not None  # built, and stored
     [entry] = cache.entries()
     head, body = entry.read_bytes().split(b"\n", 1)
     data = json.loads(body)
@@ -442,5 +444,6 @@ def test_a_version_frozen_without_a_decisions_hash_is_decided_from_its_files(shi
     assert manifest.read_text(encoding="utf-8") == "".join(lines)  # as shipped: one line added back
     reopened = Workspace(shipped_copy, cache=cache).open(VERSION)
     assert reopened.version.manifest.table_sha256 == decisions_hash(opened.table)
+    assert decisions_hash(reopened.table) == reopened.version.manifest.table_sha256  # built, verified, stored
     assert reopened.version.content_hash == opened.version.content_hash == opened.version.manifest.sha256
     assert Workspace(shipped_copy, cache=cache).open(VERSION).evaluator._compiled is None  # from the cache

@@ -43,6 +43,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -53,6 +54,7 @@ from sc_policy.diagnostics import Span
 from sc_policy.engine.table import DecisionTable, table_from_dict, table_to_dict
 from sc_policy.load.tree import version_from_documents
 from sc_policy.app.writing import write_atomic
+from sc_policy.resources import schemas_dir
 
 __all__ = ["TableCache", "CachedVersion", "default_cache_dir", "encode", "decode", "FORMAT"]
 
@@ -64,7 +66,7 @@ MAX_ENTRY_BYTES = 256_000_000
 
 _BODY_KEYS = {"documents", "findings", "table"}
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # sc_policy/
 _SUFFIX = ".json"
 
 
@@ -168,16 +170,17 @@ def _entries(folder: Path) -> Iterable[Tuple[str, Path]]:
 
 
 def _package_digest() -> str:
-    """The bytes of sc-policy's own code and shipped data (a version number alone misses local edits)."""
+    """The bytes of sc-policy's own code and shipped data, every subpackage included (a version number
+    alone misses local edits)."""
     h = hashlib.sha256()
-    for sub in ("", "cli", "refdata", "schemas"):
-        folder = _PACKAGE / sub
-        if not folder.is_dir():
+    roots = [_PACKAGE, schemas_dir()]
+    for base in dict.fromkeys(roots):
+        if not base.is_dir():
             continue
-        for p in sorted(folder.iterdir()):
-            if p.is_file() and p.suffix in (".py", ".csv", ".yaml"):
+        for p in sorted(base.rglob("*")):
+            if p.suffix in (".py", ".csv", ".yaml") and "__pycache__" not in p.parts and p.is_file():
                 data = p.read_bytes()
-                h.update(f"{sub}/{p.name}\0{len(data)}\0".encode())
+                h.update(f"{p.relative_to(base.parent).as_posix()}\0{len(data)}\0".encode())
                 h.update(data)
     return h.hexdigest()
 
@@ -229,6 +232,19 @@ class TableCache:
 
     def _path(self, key: str, label: str) -> Path:
         return self.directory / f"{_safe(label)}--{key}{_SUFFIX}"
+
+    def has(self, key: str, label: str) -> bool:
+        """Whether an entry of ``key`` is there (a regular file of at most :data:`MAX_ENTRY_BYTES`), unread.
+
+        One is written only for a version that opened without error, so it tells that the version's
+        manifest, whose exact bytes are in the key, passed its schema: choosing a version by date
+        then needs no validation (see :meth:`sc_policy.app.workspace.Workspace.select`).
+        """
+        try:
+            info = os.lstat(self._path(key, label))
+        except OSError:
+            return False
+        return stat.S_ISREG(info.st_mode) and info.st_size <= MAX_ENTRY_BYTES
 
     def load(self, key: str, label: str) -> Optional[CachedVersion]:
         """The entry of ``key``, or None; ``label`` is the version folder relative to the tree root."""

@@ -118,17 +118,31 @@ class Evaluator:
     is evaluated with rule-engine. A table-backed evaluator opened from the cache
     has no compiled version until something asks for one (``compiled``), so that
     answering from the table never imports rule-engine.
+
+    ``tabulate``, when given, builds the table the first time a decision (or :attr:`table`)
+    asks for it: opening a version to check or test it does not pay for a table no one reads.
+    If it raises, the error reaches the caller, and the next decision tries again.
     """
 
     def __init__(self, compiled: Optional["CompiledVersion"] = None, refdata: Optional[ReferenceData] = None, *,
-                 table: Optional["DecisionTable"] = None, version: Optional[Version] = None):
+                 table: Optional["DecisionTable"] = None, version: Optional[Version] = None,
+                 tabulate: Optional[Callable[["Evaluator"], "DecisionTable"]] = None):
         if compiled is None and (table is None or version is None):
             raise TypeError("an Evaluator needs a compiled version, or a decision table and its version")
         self._compiled = compiled
         self.version = compiled.version if compiled is not None else version
         self.refdata = refdata or reference_data()
-        self.table = table
+        self._table = table
+        self._tabulate = tabulate if table is None else None
         self._area_facts = tuple((area, area_facts(area)) for area in self.version.areas)
+
+    @property
+    def table(self) -> Optional["DecisionTable"]:
+        """The decision table: built on first use when the evaluator was given ``tabulate``."""
+        if self._table is None and self._tabulate is not None:
+            self._table = self._tabulate(self)
+            self._tabulate = None
+        return self._table
 
     @property
     def compiled(self) -> "CompiledVersion":
@@ -158,10 +172,11 @@ class Evaluator:
 
         From the decision table when there is one and it covers the input, else directly.
         """
-        if self.table is not None:
-            cell = self.table.cell(noc, industry)
+        table = self._table if self._table is not None else self.table
+        if table is not None:
+            cell = table.cell(noc, industry)
             if cell is not None:
-                return self._decision(noc, industry, lambda k, facts: self.table.results(k, cell))
+                return self._decision(noc, industry, lambda k, facts: table.results(k, cell))
         return self.decide_direct(noc, industry)
 
     def decide_direct(self, noc: str, industry: Optional[str] = None) -> Decision:
