@@ -8,8 +8,9 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
 
 * Where: ``$SC_POLICY_CACHE_DIR``, else ``$XDG_CACHE_HOME/sc-policy``, else
   ``~/.cache/sc-policy``. ``SC_POLICY_NO_CACHE=1`` (or ``--no-cache``) bypasses it.
-* Key: SHA-256 over the cache format, the sc-policy version, the bytes of the
-  package's own code and data, the version folder's path in the tree, and the
+* Key: SHA-256 over the cache format, the bytes of the package's own code and data
+  (every module of every subpackage, the schemas, the reference tables: a version
+  number alone would miss a local edit), the version folder's path in the tree, and the
   names and kinds of every entry of the version folder and of the policy's
   ``source/`` folder, with the exact bytes of each file that sc-policy may read:
   a regular file within the loader's limit (:data:`~sc_policy.load.yamlfile.MAX_FILE_BYTES`
@@ -53,7 +54,6 @@ from sc_policy.load.yamlfile import MAX_FILE_BYTES, MAX_SOURCE_BYTES, Document, 
 from sc_policy.diagnostics import Span
 from sc_policy.engine.table import DecisionTable, table_from_dict, table_to_dict
 from sc_policy.load.tree import version_from_documents
-from sc_policy.app.writing import write_atomic
 from sc_policy.resources import schemas_dir
 
 __all__ = ["TableCache", "CachedVersion", "default_cache_dir", "encode", "decode", "FORMAT"]
@@ -185,17 +185,6 @@ def _package_digest() -> str:
     return h.hexdigest()
 
 
-def _sc_policy_version() -> str:
-    try:
-        from importlib.metadata import PackageNotFoundError, version
-    except ImportError:  # pragma: no cover
-        return "unknown"
-    try:
-        return version("sc-policy")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 class TableCache:
     """The cache folder. Reading never raises; a damaged entry reads as missing."""
 
@@ -211,7 +200,7 @@ class TableCache:
     def key(self, root: Path, policy: str, folder: Path, rel: str) -> str:
         """The entry key of a version folder: see the module docstring for what goes in."""
         if self._code is None:
-            self._code = f"{_sc_policy_version()}\0{_package_digest()}"
+            self._code = _package_digest()
         h = hashlib.sha256(f"sc-policy cache {FORMAT}\0{self._code}\0{rel}\0".encode())
         for label, base, limit in (("version", folder, MAX_FILE_BYTES),
                                    ("source", Path(root) / policy / "source", MAX_SOURCE_BYTES)):
@@ -283,6 +272,7 @@ class TableCache:
         if len(body) + 1024 > MAX_ENTRY_BYTES:  # (with its header) it could never be read back
             return False
         header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()})
+        from sc_policy.app.writing import write_atomic  # (tempfile, shutil): only when an entry is written
         target = self._path(key, label)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)

@@ -137,6 +137,15 @@ class DecisionTable:
         """The class number of a NAICS code (0 for no industry), or None if the table does not know it."""
         return 0 if industry is None else self._code_class.get(industry)
 
+    def area_columns(self, area_index: int) -> Tuple[Tuple[Clause, TableColumn], ...]:
+        """(clause, its column) for every clause of an area, in explanation order."""
+        return tuple(zip(self._clauses[area_index], self.columns[area_index]))
+
+    def positions(self, cell: int) -> Dict[str, int]:
+        """Where a cell's result is in a column of each kind (see KINDS)."""
+        i, j = divmod(cell, self.width)
+        return {"area": 0, "occupation": i, "industry": j, "both": cell}
+
     def results(self, area_index: int, cell: int) -> Tuple[Tuple[Clause, str], ...]:
         """(clause, result) for every clause of an area, in explanation order."""
         i, j = divmod(cell, self.width)
