@@ -165,7 +165,7 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             roots = {n: generate_tree(Path(tmp), n) for n in sizes}
             times = {n: [] for n in sizes}
-            for _ in range(max(1, args.repeat // 3)):
+            for _ in range(max(2, args.repeat // 3)):
                 for n in sizes:  # the sizes alternate
                     times[n].append(_python(COLD, (roots[n], VERSION), env)[0])
             print("\ncold open + first answer of generated versions (CPU, fresh process each, imports excluded)")

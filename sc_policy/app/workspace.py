@@ -76,6 +76,20 @@ def version_row(version: Version) -> dict:
     return out
 
 
+class _ReadOnce(PolicyTree):
+    """A policy tree whose version folders are each read once (a workspace's, shared with `check`)."""
+
+    def __init__(self, root):
+        super().__init__(root)
+        self._loaded: Dict[str, LoadedVersion] = {}
+
+    def load(self, ref: VersionRef) -> LoadedVersion:
+        loaded = self._loaded.get(ref.rel)
+        if loaded is None:
+            loaded = self._loaded[ref.rel] = super().load(ref)
+        return loaded
+
+
 class Workspace:
     """A policy tree and the versions opened from it, each stage of each version run once."""
 
@@ -87,7 +101,7 @@ class Workspace:
         something the user should know that did not stop the answer (a cache entry set aside).
         """
         self.root = resolve_root(policies)
-        self.tree = PolicyTree(self.root)
+        self.tree: PolicyTree = _ReadOnce(self.root)
         self.refdata = refdata or reference_data()
         self.cache: Optional[TableCache] = TableCache.default() if cache is True else (cache or None)
         self.notices: List[str] = []
@@ -96,7 +110,7 @@ class Workspace:
         self._chosen: Dict[tuple, VersionRef] = {}  # (id, None) or (None, date) -> the version chosen
         self._manifests: Dict[str, Tuple[Optional[Document], Optional[Manifest]]] = {}  # by folder
         self._keys: Dict[str, Optional[str]] = {}  # cache key by folder
-        self._loaded: Dict[str, LoadedVersion] = {}
+        self._compiled: Dict[str, tuple] = {}  # by folder: (CompiledVersion or None, its problems)
         self._open: Dict[str, OpenVersion] = {}
 
     def _notice(self, text: str) -> None:
@@ -168,10 +182,15 @@ class Workspace:
 
     def load_ref(self, ref: VersionRef) -> LoadedVersion:
         """A version folder read and validated (once): its model as far as it could be built, and every finding."""
-        loaded = self._loaded.get(ref.rel)
-        if loaded is None:
-            loaded = self._loaded[ref.rel] = self.tree.load(ref)
-        return loaded
+        return self.tree.load(ref)
+
+    def _compile(self, loaded: LoadedVersion):
+        """(the compiled version or None, the problems), compiled once."""
+        found = self._compiled.get(loaded.ref.rel)
+        if found is None or found[0] is not None and found[0].version is not loaded.version:
+            from sc_policy.engine.compile import compile_version
+            found = self._compiled[loaded.ref.rel] = compile_version(loaded.version)
+        return found
 
     def open(self, version: Optional[str] = None, on: Optional[dt.date] = None) -> OpenVersion:
         """Load, validate and compile a version; raise PolicyInvalidError if it has any error."""
@@ -195,14 +214,13 @@ class Workspace:
                 self._notice(f"the cache entry of version {ref.id} is not what {ref.id} was frozen with "
                              f"({problem}): set aside; deciding from the rule files")
         from sc_policy.checks.check import check_version, has_errors
-        from sc_policy.engine.compile import compile_version
         loaded = self.load_ref(ref)
         # A frozen version whose content changed is refused before anything else is said about it:
         # its decisions would no longer be those of the version that was put in force.
         modified = hash_findings(loaded.version) if loaded.version is not None else []
         if modified or loaded.errors or loaded.version is None:
             raise invalid_policy(modified + list(loaded.findings), f"version {ref.id} is invalid")
-        compiled, problems = compile_version(loaded.version)
+        compiled, problems = self._compile(loaded)
         if compiled is None:
             raise invalid_policy(problems, f"version {ref.id} is invalid")
         findings = tuple(check_version(loaded, self.root, refdata=self.refdata, compiled=compiled))
@@ -238,14 +256,19 @@ class Workspace:
     # -- what the front doors ask ---------------------------------------------------------------
     def check(self, versions: Optional[List[str]] = None,
               source: Optional[str | os.PathLike | SourceText] = None) -> List[Diagnostic]:
-        """Every finding of `sc-policy check` about the named versions (all by default)."""
+        """Every finding of `sc-policy check` about the named versions (all by default), from the versions
+        as this workspace read and compiled them (once)."""
         from sc_policy.checks.check import check_tree
-        return check_tree(self.tree, versions, source, self.refdata)
+        return check_tree(self.tree, versions, source, self.refdata, compiled=lambda lv: self._compile(lv)[0])
 
     def explain(self, noc, industry=None, *, version: Optional[str] = None, on: Optional[dt.date] = None,
                 noc_version: str = "2016") -> Answer:
         """The answer for a NOC (and industry) under the version named, or in force on ``on`` (default today)."""
-        return self.open(version, on).evaluator.answer(noc, industry, noc_version)
+        ref = self._chosen.get((version, None) if version is not None else (None, on or dt.date.today()))
+        opened = self._open.get(ref.rel) if ref is not None else None
+        if opened is None:  # the first answer of this version or date
+            opened = self.open(version, on)
+        return opened.evaluator.answer(noc, industry, noc_version)
 
     def versions(self) -> List[dict]:
         """Every version's manifest (as a dict), in tree order; an unreadable manifest is marked.
