@@ -31,6 +31,11 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
   folder can write a well-formed entry. What a frozen version decides is checked
   against the hashes its manifest records (:meth:`sc_policy.app.workspace.Workspace.open_ref`);
   a draft's entry is trusted as its owner's.
+* Choosing a version by date reads every manifest (``version.yaml``) from the disk, always:
+  the manifest is the trust anchor. Its schema is not checked again (no Cerberus) when the
+  cache holds an entry for the version's exact files (:meth:`TableCache.has`, which looks
+  without reading): one is written only after the version opened without error. The
+  entry's own manifest is never believed: it must equal the one on disk.
 * Writes are atomic (:func:`sc_policy.app.writing.write_atomic`, readable by the owner alone): a
   temporary file in the cache folder, renamed over the entry.
   A cache that cannot be written is skipped silently; the answer is the same.

@@ -161,7 +161,7 @@ class Evaluator:
         self._tabulate = tabulate if table is None else None
         self._area_facts = tuple((area, area_facts(area)) for area in self.version.areas)
         self._memo: Dict[object, object] = {}  # see _from_table
-        self._runs = None  # (table, per area: its runs of clauses, see _runs)
+        self._runs = None  # (table, per area: (index, area, area facts, its runs of clauses, see _runs))
 
     @property
     def table(self) -> Optional["DecisionTable"]:
@@ -218,16 +218,24 @@ class Evaluator:
         memo, refdata = self._memo, self.refdata
         runs = self._runs
         if runs is None or runs[0] is not table:
-            runs = self._runs = (table, [_runs(table, k) for k in range(len(self._area_facts))])
+            runs = self._runs = (table, tuple((k, area, a_facts, _runs(table, k))
+                                              for k, (area, a_facts) in enumerate(self._area_facts)))
+        unit = memo.get(noc)
+        if unit is None:  # what depends on the unit group alone: its title and level, the resolutions per area
+            bearing = tuple(tuple(r for r in self.version.resolutions if r.affects_decision(area.id, noc))
+                            for area, _ in self._area_facts)
+            unit = memo[noc] = (refdata.noc_title(noc) or "", skill_level(noc), bearing,
+                                tuple(tuple(r.id for r in b) for b in bearing))
         i, j = divmod(cell, table.width)
         results = []
-        applied: Dict[str, Resolution] = {}
+        applied = False
+        eligible = False
         ind = None
-        for k, (area, a_facts) in enumerate(self._area_facts):
+        for k, area, a_facts, area_runs in runs[1]:
             facts = None
             clause_results: Tuple[ClauseResult, ...] = ()
             failed = False
-            for r, (columns, on_noc, on_class, on_industry) in enumerate(runs[1][k]):
+            for r, (columns, on_noc, on_class, on_industry) in enumerate(area_runs):
                 key = (k, r, i if on_noc else None, industry if on_industry else j if on_class else None)
                 found = memo.get(key)
                 if found is None:
@@ -242,23 +250,21 @@ class Evaluator:
                         memo[key] = found
                 clause_results += found[0]
                 failed = failed or found[1]
-            bearing = memo.get((k, noc))
-            if bearing is None:
-                chosen = tuple(r for r in self.version.resolutions if r.affects_decision(area.id, noc))
-                bearing = memo[(k, noc)] = (chosen, tuple(r.id for r in chosen))
-            if bearing[0]:
-                applied.update((r.id, r) for r in bearing[0])
-            results.append(AreaResult(area.id, area.title, not failed, clause_results, bearing[1]))
-        eligible = any(a.in_scope for a in results)
+            applied = applied or bool(unit[2][k])
+            eligible = eligible or not failed
+            results.append(AreaResult(area.id, area.title, not failed, clause_results, unit[3][k]))
         if eligible:
             nearby = ()
         else:
-            nearby = memo.get(noc)
+            nearby = memo.get(("nearby", noc))
             if nearby is None:
-                nearby = memo[noc] = self.nearby(noc)
-        return Decision(noc, refdata.noc_title(noc) or "", skill_level(noc), industry,
-                        refdata.naics_title(industry) if industry else None, tuple(results),
-                        tuple(r for r in self.version.resolutions if r.id in applied) if applied else (), nearby)
+                nearby = memo[("nearby", noc)] = self.nearby(noc)
+        resolutions = ()
+        if applied:
+            ids = {r.id for bearing in unit[2] for r in bearing}
+            resolutions = tuple(r for r in self.version.resolutions if r.id in ids)
+        return Decision(noc, unit[0], unit[1], industry, refdata.naics_title(industry) if industry else None,
+                        tuple(results), resolutions, nearby)
 
     def decide_direct(self, noc: str, industry: Optional[str] = None) -> Decision:
         """Decide by evaluating every clause expression with rule-engine (the table's reference)."""
