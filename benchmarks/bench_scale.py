@@ -37,7 +37,7 @@ from typing import Callable, Dict, List, Tuple
 import yaml
 
 from sc_policy.app.workspace import Workspace
-from sc_policy.checks.check import check_tree
+from sc_policy.app.checking import check_tree
 from sc_policy.reference.statcan import reference_data
 from sc_policy.resources import shipped_policies
 

@@ -1,15 +1,19 @@
-"""One error hierarchy: every error a user can cause carries a code, a span and an exit status.
+"""One diagnostic type for everything a user can get wrong, and the one error hierarchy that carries it.
 
-The CLI catches :class:`ScPolicyError` in one place and prints ``str(error)``: a
-single line naming what went wrong and where. Nothing else is allowed to escape
-to the user as a traceback.
+A :class:`Diagnostic` says where (a :class:`Span`), how bad, which code and what; its
+optional :class:`Suggestion` is help as data (a kind and the values it offers), never
+words naming a command-line flag, a command or an HTTP route: each front door (the
+CLI, the service, the pages) words suggestions itself and renders a diagnostic once.
+An error a user caused is a :class:`ScPolicyError` carrying one diagnostic; nothing
+else is allowed to escape to the user as a traceback.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 
 __all__ = [
@@ -25,6 +29,12 @@ __all__ = [
     "integrity_first",
     "INTEGRITY_CHECKS",
     "UnknownVersionError",
+    "unknown_version",
+    "os_error",
+    "shown_path",
+    "run_check",
+    "plain_words",
+    "NOWHERE",
     "Diagnostic",
     "Suggestion",
     "SEVERITIES",
@@ -73,64 +83,111 @@ def maybe(span: Optional[Span], path: str) -> Span:
     return span if span is not None else Span(path)
 
 
-def one_line(message: str, hint: Optional[str] = None) -> str:
-    """``message (hint)`` on one line, every run of whitespace made one space and every other control
+def one_line(message: str, advice: Optional[str] = None) -> str:
+    """``message (advice)`` on one line, every run of whitespace made one space and every other control
     character shown as an escape (:func:`visible`): how an error is shown."""
-    text = f"{message} ({hint})" if hint else message
+    text = f"{message} ({advice})" if advice else message
     if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
         return text  # already so (every whitespace character but the space is unprintable)
     return visible(" ".join(text.split()))
 
 
+NOWHERE = Span("")
+"""The span of a diagnostic that is about no file (a caller's argument, the whole tree)."""
+
+
+def plain_words(suggestion: Optional["Suggestion"]) -> str:
+    """A suggestion in words that name no front door: its ``text``. Each front door has its own
+    words for the kinds that need them (see :class:`Suggestion`) and falls back to these."""
+    return suggestion.text if suggestion is not None else ""
+
+
 class ScPolicyError(Exception):
-    """Base class. ``code`` is a stable identifier, ``span`` where the problem is."""
+    """An error a user caused, carrying one :class:`Diagnostic` (code, message, span, suggestion).
+
+    ``exit_code`` is the exit status a command ends with; ``default_code`` is the code of the
+    class, which ``code=`` overrides. ``str(error)`` is the diagnostic in plain words (its
+    suggestion's ``text``); a front door words it itself from :attr:`diagnostic`.
+    """
 
     exit_code = 2
-    code = "error"
+    default_code = "error"
 
     def __init__(self, message: str, span: Optional[Span] = None, *, code: Optional[str] = None,
-                 hint: Optional[str] = None):
+                 suggestion: Optional["Suggestion"] = None):
         super().__init__(message)
-        self.message = message
-        self.span = span
-        self.hint = hint
-        if code is not None:
-            self.code = code
-
-    def __str__(self) -> str:
-        return one_line(self.message if self.span is None else f"{self.span}: {self.message}", self.hint)
+        self.diagnostic = Diagnostic(span if span is not None else NOWHERE, "error", code or self.default_code,
+                                     message, suggestion=suggestion)
 
     @property
-    def diagnostic(self) -> "Diagnostic":
-        """This error as a :class:`Diagnostic` (severity error; the hint as a suggestion)."""
-        return Diagnostic(self.span or Span(""), "error", self.code,
-                          self.message + (f" ({self.hint})" if self.hint else ""))
+    def code(self) -> str:
+        return self.diagnostic.code
 
-    def as_dict(self) -> dict:
-        out = {"code": self.code, "message": self.message}
-        if self.hint:
-            out["hint"] = self.hint
-        if self.span is not None:
-            out.update(self.span.as_dict())
-        return out
+    @property
+    def message(self) -> str:
+        return self.diagnostic.message
+
+    @property
+    def span(self) -> Optional[Span]:
+        """Where the problem is, or None when it is about no file."""
+        return self.diagnostic.span if self.diagnostic.span.path else None
+
+    @property
+    def suggestion(self) -> Optional["Suggestion"]:
+        return self.diagnostic.suggestion
+
+    def at(self, span: Span) -> "ScPolicyError":
+        """This error placed at ``span`` (when it has no place yet); returns itself."""
+        if not self.diagnostic.span.path:
+            self.diagnostic = replace(self.diagnostic, span=span)
+        return self
+
+    def line(self, words: Callable[[Optional["Suggestion"]], str] = plain_words) -> str:
+        """``span: message (suggestion)`` on one line, the suggestion in ``words``."""
+        where = self.span
+        return one_line(self.message if where is None else f"{where}: {self.message}", words(self.suggestion))
+
+    def __str__(self) -> str:
+        return self.line()
+
+
+def shown_path(path) -> str:
+    """A path for a one-line message: control characters, line feeds and tabs escaped; whole, unless
+    it is too long to read (ENAMETOOLONG), then its two ends and its length."""
+    text = os.fsdecode(path) if isinstance(path, (bytes, os.PathLike)) else str(path)
+    text = visible(text).replace("\n", "\\n").replace("\t", "\\t")
+    return text if len(text) <= 200 else f"{text[:120]}…{text[-60:]} ({len(text)} characters)"
+
+
+def os_error(exc: OSError, what: str = "", path=None) -> "ScPolicyError":
+    """An error of the operating system (a full disk, a closed pipe, a permission, a name too long) as
+    an error with code ``os-error``: at the path it names (else ``path``; ``path -> other`` for a
+    rename), saying what was being done (``what``, when given) and why."""
+    reason = " ".join((exc.strerror or str(exc) or type(exc).__name__).split())
+    name = exc.filename if exc.filename is not None else path
+    span = None
+    if name is not None:
+        filename2 = getattr(exc, "filename2", None)
+        span = Span(shown_path(name) + (f" -> {shown_path(filename2)}" if filename2 is not None else ""))
+    return ScPolicyError(f"cannot {what}: {reason}" if what else reason, span, code="os-error")
 
 
 class InputError(ScPolicyError):
     """A caller's input (a NOC code, a NAICS code, a date, a CSV row) is not acceptable."""
 
-    code = "bad-input"
+    default_code = "bad-input"
 
 
 class PolicyLoadError(ScPolicyError):
     """A rule file could not be read or parsed (missing, not UTF-8, bad YAML, unsafe YAML)."""
 
-    code = "load"
+    default_code = "load"
 
 
 class PolicyInvalidError(ScPolicyError):
     """The policy tree loaded, but fails validation; ``findings`` holds every error found."""
 
-    code = "invalid"
+    default_code = "invalid"
 
     def __init__(self, message: str, span: Optional[Span] = None, *, findings=(), **kw):
         super().__init__(message, span, **kw)
@@ -148,22 +205,39 @@ def integrity_first(findings):
 
 
 def invalid_policy(findings, what: str) -> "PolicyInvalidError":
-    """One line for a version that cannot be used: ``what``, then its first error and how many more.
+    """One line for a version that cannot be used: ``what``, then its first error (and its suggestion);
+    when there are more errors, the suggestion is ``run-check`` with their number.
 
     ``findings`` may mix severities; only errors count (all of them, when none is marked one).
     An integrity error (a frozen version modified since) is always the one named.
     """
     errors = integrity_first([f for f in findings if f.severity == "error"] or list(findings))
     first = errors[0]
-    more = f" (and {len(errors) - 1} more errors; run `sc-policy check`)" if len(errors) > 1 else ""
-    return PolicyInvalidError(f"{what}: {first.code}: {' '.join(first.message.split())}{more}",
-                              first.span, findings=errors)
+    message = f"{what}: {first.code}: {' '.join(first.message.split())}"
+    suggestion = first.suggestion
+    if len(errors) > 1:
+        if suggestion is not None:  # the first error's own help stays with it, in its words
+            message = one_line(message, suggestion.text)
+        suggestion = run_check(len(errors) - 1)
+    return PolicyInvalidError(message, first.span, findings=errors, suggestion=suggestion)
+
+
+def run_check(more: int) -> "Suggestion":
+    """``run-check``: ``more`` further errors, which a check of the whole tree lists."""
+    return Suggestion("run-check", (str(more),), f"and {more} more errors; a check of the policy tree lists them")
 
 
 class UnknownVersionError(ScPolicyError):
     """A version id (or a date) names no version of the policy."""
 
-    code = "unknown-version"
+    default_code = "unknown-version"
+
+
+def unknown_version(version_id: str, known) -> UnknownVersionError:
+    """The error for a version id the tree lacks, suggesting the ids it has (``known-versions``)."""
+    ids = tuple(sorted(set(known)))
+    return UnknownVersionError(f"unknown version {version_id!r}",
+                               suggestion=Suggestion("known-versions", ids, f"known versions: {', '.join(ids)}"))
 
 
 SEVERITIES = ("error", "warning", "info")
@@ -173,8 +247,29 @@ SEVERITIES = ("error", "warning", "info")
 class Suggestion:
     """What the user can do about a diagnostic, as data: each front door puts it in its own words.
 
-    ``kind`` says what sort of help it is (``did-you-mean``, ``known-versions``, ...); ``values``
-    are the things offered (codes, ids); ``text`` is plain help that names no command, flag or route.
+    ``kind`` says what sort of help it is; ``values`` are the things offered (codes, ids);
+    ``text`` is the same help in plain words that name no command, flag or route (what
+    ``str(error)`` shows, and what a front door shows for a kind it has no words of its own for).
+    The kinds:
+
+    - ``did-you-mean``: the name or code given is unknown; ``values`` are the nearest known ones.
+    - ``known-versions``: a version id is unknown; ``values`` are the ids the tree has.
+    - ``list-versions``: no version is in force on the day asked; the list of versions and their
+      dates says which is in force when. No values.
+    - ``choose-version``: the version in force cannot be chosen (a version's manifest is invalid);
+      check the tree, or name a version by its id. No values.
+    - ``run-check``: the version has more errors than the one named; ``values`` is their number;
+      a check of the whole tree lists them.
+    - ``noc-version``: a NOC code has the form of another NOC version's codes; ``values`` is that
+      version (``2016`` or ``2021``), the classification to ask in.
+    - ``one-of``: a value is not one of those accepted; ``values`` are the accepted ones.
+    - ``known-columns``: a CSV input lacks a column; ``values`` are the columns its header has.
+    - ``rename-column``: a CSV input's column clashes with one the output adds; rename or drop it.
+    - ``choose-another-id``: a new version's id is taken; ``values`` is that id.
+    - ``install-extra``: an optional part of sc-policy is not installed; ``values`` is the extra.
+    - ``run-tests``: a version's own test cases fail; ``values`` is the version, whose cases to run.
+    - ``new-version``: a frozen version cannot change; ``values`` is the version to make a new one from.
+    - ``note``: context that explains the refusal (no action); the text says it.
     """
 
     kind: str
@@ -209,15 +304,22 @@ class Diagnostic:
         return replace(self, severity="info", resolution=resolution_id,
                        message=f"{self.message} [resolved by {resolution_id}: {decision}]")
 
-    def render(self) -> str:
-        """The diagnostic as one line of text, control characters escaped."""
-        return visible(" ".join(f"{self.span}: {self.severity} {self.code}: {self.message}".split()))
+    def render(self, words: Callable[[Optional[Suggestion]], str] = plain_words) -> str:
+        """The diagnostic as one line of text, ``span: severity code: message (suggestion)``, the
+        suggestion in ``words`` (plain by default), control characters escaped."""
+        return one_line(f"{self.span}: {self.severity} {self.code}: {self.message}", words(self.suggestion))
 
     def as_dict(self) -> dict:
+        """The diagnostic for JSON: ``message`` has the suggestion in plain words, and ``suggestion``
+        (when there is one) its kind and values."""
         out = {"path": self.span.path, "line": self.span.line, "column": self.span.column,
                "severity": self.severity, "check": self.code, "message": " ".join(self.message.split())}
+        if self.suggestion is not None and self.suggestion.text:
+            out["message"] += f" ({' '.join(self.suggestion.text.split())})"
         if self.subject:
             out["key"] = self.key
         if self.resolution:
             out["resolution"] = self.resolution
+        if self.suggestion is not None:
+            out["suggestion"] = {"kind": self.suggestion.kind, "values": list(self.suggestion.values)}
         return out

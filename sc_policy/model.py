@@ -1,9 +1,11 @@
-"""The policy as frozen dataclasses, built from validated rule files.
+"""The policy as frozen dataclasses: what every later stage (compile, evaluate, check, diff) reads.
 
-Nothing here parses YAML or compiles expressions: :func:`build_version` turns
-documents that already passed their schema into a model, and the model is what
-every later stage (compile, evaluate, check, diff) reads. Each element keeps the
-:class:`~sc_policy.diagnostics.Span` of the entry it came from.
+Nothing here parses YAML or compiles expressions: the loader (:mod:`sc_policy.load.build`)
+builds the model from rule files that already passed their schema, and hands each
+element its positions. Like Cedar's ``Node<T>{node, loc}``, every element keeps the
+:class:`~sc_policy.diagnostics.Span` of the entry it came from (``span``) and of its keys
+(``spans``, read with :meth:`Located.at`); equality and hashing ignore positions, so
+that moving an entry to another line changes nothing the policy says.
 """
 
 from __future__ import annotations
@@ -12,31 +14,46 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Dict, Mapping, Optional, Tuple
 
-from sc_policy.load.yamlfile import Document
 from sc_policy.diagnostics import Span
 
 __all__ = [
-    "Citation", "Occupation", "IndustryEntry", "Area", "Clause", "Resolution", "Assignment",
+    "Located", "Citation", "Occupation", "IndustryEntry", "Area", "Clause", "Resolution", "Assignment",
     "TestCase", "Manifest", "Version", "PASS", "FAIL", "NOT_APPLICABLE", "CLAUSE_RESULTS",
-    "build_area", "build_clause", "build_resolutions",
-    "build_manifest", "build_tests",
 ]
 
 
+class Located:
+    """What every element of the model shares: ``span`` (the entry) and ``spans`` (its keys)."""
+
+    __slots__ = ()
+    span: Span
+    spans: Mapping[str, Span]
+
+    def at(self, key: str = "") -> Span:
+        """Where key ``key`` of the entry is (dotted for nested keys and list items:
+        ``source_document.file``, ``applies_to.2``); an absent key gives the nearest enclosing one."""
+        while key:
+            if key in self.spans:
+                return self.spans[key]
+            key = key.rpartition(".")[0]
+        return self.span
+
+
 @dataclass(frozen=True)
-class Citation:
+class Citation(Located):
     """A passage of the source document: its line there and the exact words."""
 
     line: int
     quote: str
     span: Span = field(compare=False)
+    spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"line": self.line, "quote": self.quote}
 
 
 @dataclass(frozen=True)
-class Occupation:
+class Occupation(Located):
     """An occupation as the source publishes it; ``code`` is None where it gives none."""
 
     code: Optional[str]
@@ -45,18 +62,20 @@ class Occupation:
     source: Tuple[Citation, ...]
     span: Span = field(compare=False)
     assigned_by: str = ""  # id of the resolution that gave a code-less entry its code
+    spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
 
 
 @dataclass(frozen=True)
-class IndustryEntry:
+class IndustryEntry(Located):
     code: str
     description: str
     source: Tuple[Citation, ...]
     span: Span = field(compare=False)
+    spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
 
 
 @dataclass(frozen=True)
-class Area:
+class Area(Located):
     id: str
     title: str
     source: Tuple[Citation, ...]
@@ -65,6 +84,7 @@ class Area:
     occupations: Tuple[Occupation, ...]
     path: str = field(compare=False)
     span: Span = field(compare=False)
+    spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
 
     @property
     def listed(self) -> Dict[str, Occupation]:
@@ -83,7 +103,7 @@ CLAUSE_RESULTS = (PASS, FAIL, NOT_APPLICABLE)
 
 
 @dataclass(frozen=True)
-class Clause:
+class Clause(Located):
     id: str
     version: int
     title: str
@@ -98,15 +118,16 @@ class Clause:
 
 
 @dataclass(frozen=True)
-class Assignment:
+class Assignment(Located):
     area: str
     title: str
     code: str
     span: Span = field(compare=False)
+    spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
 
 
 @dataclass(frozen=True)
-class Resolution:
+class Resolution(Located):
     id: str
     resolves: Tuple[str, ...]
     finding: str
@@ -116,6 +137,7 @@ class Resolution:
     assigns: Tuple[Assignment, ...]
     span: Span = field(compare=False)
     resolves_spans: Tuple[Span, ...] = field(compare=False, default=())
+    spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
 
     def affects_decision(self, area: str, code: str) -> bool:
         return any(a == area and code in codes for a, codes in self.affects)
@@ -127,7 +149,7 @@ class Resolution:
 
 
 @dataclass(frozen=True)
-class TestCase:
+class TestCase(Located):
     """One analyst-written case of ``tests/*.yaml``: an input and what the policy must answer.
 
     ``expect`` holds ``eligible`` and optionally ``verdict``, ``candidates``, ``areas`` and
@@ -144,10 +166,11 @@ class TestCase:
     path: str = field(compare=False)
     span: Span = field(compare=False)
     source: Tuple[Citation, ...] = ()
+    spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
 
 
 @dataclass(frozen=True)
-class Manifest:
+class Manifest(Located):
     id: str
     policy: str
     title: str
@@ -163,6 +186,7 @@ class Manifest:
     path: str = field(compare=False)
     span: Span = field(compare=False)
     table_sha256: Optional[str] = None  # the hash of its decisions, recorded by `freeze` (table.decisions_hash)
+    spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -188,8 +212,11 @@ class Version:
     resolutions: Tuple[Resolution, ...]
     tests: Tuple[TestCase, ...]
     folder: str = field(compare=False)  # path of the version folder, relative to the tree root
-    documents: Tuple[Document, ...] = field(compare=False, default=())
     content_hash: str = field(compare=False, default="")
+    files: Mapping[str, str] = field(compare=False, default_factory=dict)
+    """Each rule file (relative to ``folder``) -> the SHA-256 of what it says (its data, not its text;
+    the manifest without its life-cycle fields and id), so that a diff can tell a file changed
+    in a way no structural change shows, without the YAML."""
 
     @property
     def id(self) -> str:
@@ -202,82 +229,3 @@ class Version:
     def area(self, area_id: str) -> Optional[Area]:
         return next((a for a in self.areas if a.id == area_id), None)
 
-
-def _citations(doc: Document, keypath, items) -> Tuple[Citation, ...]:
-    return tuple(Citation(c["line"], c["quote"], doc.span(keypath + (i,))) for i, c in enumerate(items or ()))
-
-
-def build_area(doc: Document, assignments: Tuple[Tuple[str, Assignment], ...] = ()) -> Area:
-    """Build an area; ``assignments`` are (resolution id, assignment) pairs giving code-less entries a code."""
-    d = doc.data
-    occupations = []
-    for i, o in enumerate(d["occupations"]):
-        code, assigned = o.get("code"), ""
-        if code is None:
-            for rid, a in assignments:
-                if a.area == d["id"] and a.title == o["title"]:
-                    code, assigned = a.code, rid
-                    break
-        occupations.append(Occupation(code, o["title"], o["level"],
-                                      _citations(doc, ("occupations", i, "source"), o["source"]),
-                                      doc.span(("occupations", i)), assigned))
-    industries = d["industries"]
-
-    def entries(kind):
-        return tuple(IndustryEntry(e["code"], e["description"],
-                                   _citations(doc, ("industries", kind, i, "source"), e["source"]),
-                                   doc.span(("industries", kind, i)))
-                     for i, e in enumerate(industries[kind]))
-
-    return Area(d["id"], d["title"], _citations(doc, ("source",), d["source"]), entries("include"),
-                entries("exclude"), tuple(occupations), doc.path, doc.span())
-
-
-def build_clause(doc: Document) -> Clause:
-    d = doc.data
-    spans = {k: doc.span((k,)) for k in ("id", "applies_to", "when", "condition", "explain")}
-    spans.update({f"explain.{k}": doc.span(("explain", k)) for k in d["explain"]})
-    spans.update({f"applies_to.{i}": doc.span(("applies_to", i)) for i in range(len(d["applies_to"]))})
-    return Clause(d["id"], d["version"], d["title"], tuple(d["applies_to"]), d.get("when"), d["condition"],
-                  dict(d["explain"]), _citations(doc, ("source",), d["source"]), doc.path, doc.span(), spans)
-
-
-def build_resolutions(doc: Document) -> Tuple[Resolution, ...]:
-    out = []
-    for i, r in enumerate(doc.data["resolutions"]):
-        out.append(Resolution(
-            r["id"], tuple(r["resolves"]), r["finding"], r["decision"],
-            _citations(doc, ("resolutions", i, "source"), r["source"]),
-            tuple((a["area"], tuple(a["codes"])) for a in r.get("affects", ())),
-            tuple(Assignment(a["area"], a["title"], a["code"], doc.span(("resolutions", i, "assigns", j)))
-                  for j, a in enumerate(r.get("assigns", ()))),
-            doc.span(("resolutions", i)),
-            tuple(doc.span(("resolutions", i, "resolves", j)) for j in range(len(r["resolves"])))))
-    return tuple(out)
-
-
-def build_manifest(doc: Document) -> Manifest:
-    d = doc.data
-    src = d["source_document"]
-    return Manifest(d["id"], d["policy"], d["title"], d["status"], _date(d["effective_from"]),
-                    _date(d.get("effective_to")), d.get("supersedes"), dict(d.get("assumptions") or {}),
-                    src["title"], src["file"], src["sha256"], d.get("sha256"), doc.path, doc.span(),
-                    d.get("table_sha256"))
-
-
-def build_tests(doc: Document) -> Tuple[TestCase, ...]:
-    cases = []
-    for i, c in enumerate(doc.data["cases"]):
-        where = ("cases", i)
-        cases.append(TestCase(c["name"], c["noc"], c.get("noc_version", "2016"), c.get("industry"),
-                              dict(c["expect"]), doc.path, doc.span(where),
-                              _citations(doc, where + ("source",), c.get("source"))))
-    return tuple(cases)
-
-
-def _date(value) -> Optional[dt.date]:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value

@@ -12,7 +12,9 @@ import yaml
 from click.testing import CliRunner
 
 from sc_policy.app.workspace import Workspace
-from sc_policy.checks.check import CHECKS, check_tree
+from sc_policy.app.checking import check_tree
+from sc_policy.load.tree import PolicyTree, select_version
+from sc_policy.checks.registry import CHECKS
 from sc_policy.cli import main
 from sc_policy.diagnostics import PolicyInvalidError
 from sc_policy.load.yamlfile import load_document
@@ -448,3 +450,81 @@ def test_open_keeps_warnings_and_resolved_findings(opened):
 
 def test_workspace_check_is_check_tree(ws):
     assert ws.check([VERSION]) == check_tree(ws.tree, [VERSION])
+
+
+# -- positions live on the model ---------------------------------------------------------------------------
+
+def _shipped():
+    tree = PolicyTree(shipped_policies())
+    return tree.load(select_version(tree, VERSION)).version
+
+
+def test_every_element_of_the_model_knows_where_it_and_its_keys_are():
+    """The loader hands each element the positions the YAML parser saw: checks need no YAML to report."""
+    version = _shipped()
+    folder = shipped_policies()
+    doc = {}
+
+    def span(path, *keypath):
+        if path not in doc:
+            doc[path] = load_document(folder / path, path)
+        return doc[path].span(keypath)
+
+    def line(s):  # the text of the line a span points at
+        return (folder / s.path).read_text(encoding="utf-8").splitlines()[s.line - 1]
+
+    m = version.manifest
+    assert m.at("source_document.sha256") == span(m.path, "source_document", "sha256")
+    assert line(m.at("source_document.sha256")).strip().startswith("sha256:")
+    assert m.at("effective_to") == m.span  # absent: the nearest enclosing entry, as the loader's span() does
+    for area in version.areas:
+        assert area.at("id") == span(area.path, "id") and line(area.at("id")).startswith("id:")
+        for i, occ in enumerate(area.occupations):
+            assert occ.span == span(area.path, "occupations", i)
+            for key in ("code", "title", "level"):
+                assert occ.at(key) == span(area.path, "occupations", i, key)
+            if occ.code is not None and not occ.assigned_by:
+                assert occ.code in line(occ.at("code"))
+            for j, c in enumerate(occ.source):
+                assert c.at("quote") == span(area.path, "occupations", i, "source", j, "quote")
+                assert c.at("line") == span(area.path, "occupations", i, "source", j, "line")
+        for kind in ("include", "exclude"):
+            for i, entry in enumerate(getattr(area, kind)):
+                assert entry.at("code") == span(area.path, "industries", kind, i, "code")
+                assert entry.code in line(entry.at("code"))
+    for clause in version.clauses:
+        assert clause.at("version") == span(clause.path, "version")
+        assert line(clause.at("version")).startswith("version:")
+    resolutions = f"{REL}/resolutions.yaml"
+    for i, r in enumerate(version.resolutions):
+        assert r.span == span(resolutions, "resolutions", i) and r.at("id") == span(resolutions, "resolutions", i, "id")
+        for j in range(len(r.affects)):
+            assert r.at(f"affects.{j}") == span(resolutions, "resolutions", i, "affects", j)
+    assert any(r.affects for r in version.resolutions)
+    for case in version.tests:
+        assert case.span.path == case.path and line(case.at("name")).lstrip("- ").startswith("name:")
+
+
+def test_positions_do_not_change_what_the_policy_says(shipped_copy):
+    """Equality ignores positions; every finding follows its entry when the entry moves."""
+    tree_copy = shipped_copy  # frozen, as shipped: the life cycle's findings move with their lines too
+    folder = version_dir(tree_copy)
+    edit(folder / "resolutions.yaml", "resolves: [noc-a-limit:ict]", "resolves: [noc-a-limit:ict-x]")
+    edit(folder / "version.yaml", "sha256: 66739da7", "sha256: 00039da7")
+    before = check_tree(tree_copy, [VERSION])
+    assert {"stale-resolution", "hash-mismatch", "source-hash", "noc-a-limit"} <= {f.code for f in before}
+    old = PolicyTree(tree_copy).load(select_version(PolicyTree(tree_copy), VERSION)).version
+    for path in sorted(version_dir(tree_copy).rglob("*.yaml")):
+        path.write_text("# moved down two lines\n\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    new = PolicyTree(tree_copy).load(select_version(PolicyTree(tree_copy), VERSION)).version
+    assert new == old and new.content_hash == old.content_hash and hash(new.areas) == hash(old.areas)
+    assert new.areas[0].occupations[0].span.line == old.areas[0].occupations[0].span.line + 2
+    after = check_tree(tree_copy, [VERSION])
+    assert [(f.span.path, f.span.line + 2, f.span.column, f.code, f.key) for f in before] == \
+        [(f.span.path, f.span.line, f.span.column, f.code, f.key) for f in after]
+    assert {f.span.path.rsplit("/", 1)[-1] for f in after} >= {"resolutions.yaml", "version.yaml", "ict.yaml"}
+
+
+def test_a_version_is_named_by_its_id_or_by_policy_and_id(ws):
+    assert select_version(ws.tree, f"{POLICY}/{VERSION}") == select_version(ws.tree, VERSION)
+    assert check_tree(ws.tree, [f"{POLICY}/{VERSION}", VERSION]) == check_tree(ws.tree, [VERSION])

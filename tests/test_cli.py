@@ -94,3 +94,71 @@ def test_python_dash_m_runs_the_same_command(tmp_path):
     assert module.returncode == 2 and module.stderr.startswith("sc-policy: error: ")
     usage = subprocess.run([sys.executable, "-m", "sc_policy", "--help"], capture_output=True, text=True, timeout=120)
     assert usage.returncode == 0 and usage.stdout.startswith("Usage: sc-policy ")
+
+
+# -- one diagnostic, worded once by the command line ------------------------------------------------
+
+@pytest.mark.parametrize("args,line", [
+    (["explain", "2174", "--format", "xml"], "sc-policy: error: --format: 'xml' is not one of 'text', 'json'"),
+    (["check", "--policies", "/etc/passwd"], "sc-policy: error: --policies: directory '/etc/passwd' is a file"),
+    (["explain", "2174", "--on", "2021-02-30"],
+     "sc-policy: error: --on: '2021-02-30' is not a date in the form YYYY-MM-DD"),
+    (["new-version", VERSION, "phase-2", "--effective-from", "soon"],
+     "sc-policy: error: --effective-from: 'soon' is not a date in the form YYYY-MM-DD"),
+    (["explain"], "sc-policy: error: Missing argument 'NOC' (see 'sc-policy explain --help')"),
+    (["explain", "2174", "--nope"],
+     "sc-policy: error: No such option '--nope'. Did you mean '--on'? (see 'sc-policy explain --help')"),
+    (["nope"], "sc-policy: error: No such command 'nope' (see 'sc-policy --help')"),
+])
+def test_a_usage_error_is_one_line_naming_the_option_exit_2(args, line):
+    """click's own refusals read like every other error: one line, not click's usage block."""
+    result = CliRunner().invoke(main, args)
+    assert (result.exit_code, result.stderr.strip(), result.stdout) == (2, line, ""), result.output
+
+
+@pytest.mark.parametrize("args,line", [
+    (["explain", "21232"], "NOC code '21232' is not four digits (this looks like a five-digit NOC 2021 code; "
+                           "use --noc-version 2021)"),
+    (["explain", "2174", "--noc-version", "2021"],
+     "NOC 2021 code '2174' is not five digits (a NOC 2016 code has four digits; drop --noc-version 2021)"),
+    (["explain", "2174", "--version", "phase-9"], f"unknown version 'phase-9' (known versions: {VERSION})"),
+    (["diff", VERSION, "phase-9"], f"unknown version 'phase-9' (known versions: {VERSION})"),
+    (["diff", VERSION, "2021-02-30"], "'2021-02-30' is neither a version id nor a date"),
+    (["explain", "2174", "--on", "1999-01-01"],
+     "no version of the policy is in force on 1999-01-01 (`sc-policy versions` lists the versions and their dates)"),
+])
+def test_a_suggestion_is_worded_by_the_command_line(args, line):
+    result = CliRunner().invoke(main, args)
+    assert (result.exit_code, result.stderr.strip()) == (2, f"sc-policy: error: {line}")
+
+
+def test_diff_chooses_a_version_by_date_as_every_command_does():
+    by_date = CliRunner().invoke(main, ["diff", VERSION, "2022-01-01", "--no-impact", "--format", "json"])
+    by_id = CliRunner().invoke(main, ["diff", VERSION, VERSION, "--no-impact", "--format", "json"])
+    assert by_date.exit_code == 0 and by_date.stdout == by_id.stdout
+    before = CliRunner().invoke(main, ["diff", VERSION, "1999-01-01"])
+    assert before.exit_code == 2 and "no version of the policy is in force on 1999-01-01" in before.stderr
+
+
+def test_library_errors_name_no_command_line_flag_and_carry_their_help_as_data(tmp_path):
+    """Below the command line, an error's help is a Suggestion (kind, values); its plain words name
+    no command or flag, so a library caller or the service can word it its own way."""
+    from sc_policy.app.workspace import Workspace
+    from sc_policy.diagnostics import ScPolicyError
+    ws = Workspace()
+    cases = [
+        (lambda: ws.open("phase-9"), "known-versions", (VERSION,)),
+        (lambda: ws.open(None, __import__("datetime").date(1999, 1, 1)), "list-versions", ()),
+        (lambda: ws.open().evaluator.answer("21232", None, "2016"), "noc-version", ("2021",)),
+        (lambda: ws.open().evaluator.answer("2174", None, "2021"), "noc-version", ("2016",)),
+        (lambda: ws.open().evaluator.answer("2199", None, "2016"), "did-you-mean",
+         ("2171", "2172", "2173", "2174", "2175")),
+        (lambda: ws.open().evaluator.answer("2174", "541510", "2016"), "did-you-mean", ("541514", "541515")),
+    ]
+    for call, kind, values in cases:
+        with pytest.raises(ScPolicyError) as caught:
+            call()
+        error = caught.value
+        assert (error.suggestion.kind, error.suggestion.values) == (kind, values), str(error)
+        assert error.diagnostic.suggestion == error.suggestion and error.diagnostic.severity == "error"
+        assert "sc-policy" not in str(error) and "--" not in str(error), str(error)

@@ -364,3 +364,25 @@ def test_impact_equals_brute_force_over_random_edits(tmp_path_factory, edit_list
         assert any(c.kind in EXPECTED_KINDS[edit_list[0][0]] for c in result.changes), (edit_list, result.changes)
     if not any(took):
         assert [c.kind for c in result.changes if not c.kind.startswith("manifest")] == [] and not got
+
+
+# -- structural changes, read from the models ----------------------------------------------------------------
+
+def _structural(root: Path, old_id: str, new_id: str):
+    from sc_policy.analysis.diff import structural_changes
+    tree = PolicyTree(root)
+    old, new = (tree.load(next(r for r in tree.refs() if r.id == v)).version for v in (old_id, new_id))
+    return structural_changes(old, new)
+
+
+def test_moving_entries_to_other_lines_is_no_change_but_reordering_a_list_is(tree_copy):
+    folder = draft(tree_copy)
+    for path in sorted(folder.rglob("*.yaml")):  # every entry of every file moves down three lines
+        path.write_text("# moved\n#\n\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert {c.kind for c in _structural(tree_copy, VERSION, "phase-2")} == {"manifest_changed"}
+    # The same entries in another order: no occupation changes, but the file says something else.
+    assert edit_yaml(folder / "areas" / "manufacturing.yaml",
+                     lambda d: d["occupations"].insert(0, d["occupations"].pop(1)))
+    changes = [c for c in _structural(tree_copy, VERSION, "phase-2") if c.kind != "manifest_changed"]
+    assert [c.as_dict() for c in changes] == [{"kind": "file_changed", "file": "areas/manufacturing.yaml",
+                                               "change": "changed"}]

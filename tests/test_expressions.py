@@ -311,3 +311,20 @@ def test_control_characters_of_a_version_title_and_of_messages_are_escaped(tree_
     finding = Diagnostic(Span("areas/\x1b[31mict.yaml", 3, 1), "error", "schema", "bad \x9b1m value")
     assert finding.render() == "areas/\\x1b[31mict.yaml:3:1: error schema: bad \\x9b1m value"
     assert str(ScPolicyError("no \x07 bell", Span("x\x1b.yaml"))) == "x\\x1b.yaml: no \\x07 bell"
+
+
+@pytest.mark.parametrize("expression,symbol,suggested", [
+    ("nocc in area_occupations", "unknown fact 'nocc'", "noc"),
+    ("noc in area_ocupations", "unknown fact 'area_ocupations'", "area_occupations"),
+    ("noc.lenght > 3", "unknown attribute 'lenght'", "length"),
+])
+def test_an_unknown_name_carries_rule_engines_suggestion_as_data(tree_copy, expression, symbol, suggested):
+    """rule-engine's own suggestion (SymbolResolutionError.suggestion) is the diagnostic's did-you-mean."""
+    set_condition(tree_copy, expression)
+    result = run("check", "--format", "json", "--policies", str(tree_copy))
+    (found,) = [f for f in json.loads(result.stdout) if f["severity"] == "error"]
+    assert symbol in found["message"] and f"(did you mean {suggested!r}?)" in found["message"]
+    assert found["suggestion"] == {"kind": "did-you-mean", "values": [suggested]}
+    text = run("check", "--policies", str(tree_copy)).stdout
+    assert f"{REL}:{CONDITION_LINE}:1: error expression: clause 'occupation-listed', condition: {symbol}" in text
+    assert f"(did you mean {suggested!r}?)" in text

@@ -40,7 +40,7 @@ from sc_policy.engine.decide import Evaluator
 from sc_policy.engine.facts import area_facts, industry_facts, occupation_facts
 from sc_policy.reference.statcan import reference_data
 from sc_policy.load.yamlfile import parse_document
-from sc_policy.model import build_area, build_clause, build_manifest, build_resolutions, build_tests
+from sc_policy.load.build import build_area, build_clause, build_manifest, build_resolutions, build_tests
 from sc_policy.resources import shipped_policies
 from sc_policy.load.schema import FILE_KINDS, schema_for, validate
 from sc_policy.load.tree import PolicyTree

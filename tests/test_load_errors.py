@@ -201,6 +201,7 @@ def test_a_new_version_folder_without_manifest_names_it(tree_copy, no_cache):
     assert result.exit_code == 2
     assert result.stderr.startswith(f"sc-policy: error: {POLICY}/phase-2/version.yaml: cannot choose the version "
                                     "in force: version phase-2 is invalid: missing-manifest")
+    assert result.stderr.strip().endswith("(run `sc-policy check`, or name a version with --version)")
     # naming the version that works still works
     assert cli("explain", "2174", "--version", VERSION, "--policies", str(tree_copy)).exit_code == 0
 
@@ -295,3 +296,44 @@ def test_an_expression_that_fails_on_some_input_is_named_not_a_traceback(tree_co
     assert line.startswith(f"{V}/clauses/occupation-listed.yaml:6:1: error expression: clause 'occupation-listed', "
                            "condition: cannot be evaluated for NOC ")
     assert words in line
+
+
+def test_more_errors_than_the_one_named_are_a_run_check_suggestion(tree_copy, no_cache):
+    """A version with several errors names the first; the rest are a ``run-check`` suggestion with their
+    number, which the command line words as `sc-policy check`."""
+    from sc_policy.app.workspace import Workspace
+    from sc_policy.diagnostics import PolicyInvalidError
+    (version_dir(tree_copy) / "areas" / "ict.yaml").write_text("id: [\n", encoding="utf-8")
+    (version_dir(tree_copy) / "clauses" / "occupation-listed.yaml").write_text("id: [\n", encoding="utf-8")
+    with pytest.raises(PolicyInvalidError) as caught:
+        Workspace(tree_copy, cache=False).open(VERSION)
+    more = len(caught.value.findings) - 1
+    assert more >= 1 and (caught.value.suggestion.kind, caught.value.suggestion.values) == ("run-check", (str(more),))
+    assert "sc-policy" not in str(caught.value) and f"(and {more} more errors; " in str(caught.value)
+    result = cli("explain", "2174", "--policies", str(tree_copy))
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith(f"(and {more} more errors; run `sc-policy check`)"), result.stderr
+
+
+def test_schema_findings_are_classified_by_cerberus_error_codes(tmp_path):
+    """unknown-key, missing-key and wrong-type come from Cerberus's error codes (UNKNOWN_FIELD,
+    REQUIRED_FIELD, BAD_TYPE and BAD_TYPE_FOR_SCHEMA); every other Cerberus error is ``schema``."""
+    from sc_policy.load.schema import validate
+    from sc_policy.load.yamlfile import load_document
+    path = tmp_path / "version.yaml"
+    path.write_text(f"id: Phase_1\ntitle: 12\nstatus: nope\neffective_from: true\n"
+                    f"assumptions: {{effective_from: '', bogus: x}}\nsource_document: x\n"
+                    f"table_sha256: '{'a' * 64}'\nextra: 1\n", encoding="utf-8")
+    found = [(f.code, f.message) for f in validate(load_document(path, "version.yaml"), "manifest")]
+    assert found == [
+        ("missing-key", "missing required key 'policy'"),  # at the file's start
+        ("schema", "id: value does not match regex '^[a-z0-9][a-z0-9._-]{0,63}\\Z'"),
+        ("wrong-type", "title: must be of string type"),
+        ("schema", "status: unallowed value nope"),
+        ("wrong-type", "effective_from: must be of date type"),
+        ("schema", "assumptions.effective_from: empty values not allowed"),
+        ("schema", "assumptions.bogus: unallowed value bogus"),
+        ("wrong-type", "source_document: must be of dict type"),
+        ("schema", "table_sha256: field 'sha256' is required"),
+        ("unknown-key", "unknown key 'extra'"),
+    ], found

@@ -119,7 +119,7 @@ def test_second_open_comes_from_the_cache_without_compiling(tree_copy, tmp_path)
     second = Workspace(tree_copy, cache=cache).open(VERSION)
     assert second.evaluator._compiled is None  # answered from the table, nothing compiled
     assert second.version == first.version and second.findings == first.findings
-    assert second.version.documents == first.version.documents
+    assert encode(second.version) == encode(first.version)  # every field, the positions of every element too
     for noc, industry in (("2174", "541514"), ("2173", None), ("9461", "3345")):
         assert answer_json(second.evaluator.answer(noc, industry)) == answer_json(first.evaluator.answer(noc, industry))
     assert second.compiled.version == first.version  # compiled on demand for the callers that need it
@@ -127,7 +127,7 @@ def test_second_open_comes_from_the_cache_without_compiling(tree_copy, tmp_path)
 
 def test_version_model_round_trips_through_the_cache_codec(opened):
     assert decode(json.loads(json.dumps(encode(opened.version)))) == opened.version
-    assert [d.spans for d in decode(encode(opened.version)).documents] == [d.spans for d in opened.version.documents]
+    assert encode(decode(json.loads(json.dumps(encode(opened.version))))) == encode(opened.version)  # positions too
 
 
 DAMAGES = {
@@ -517,3 +517,18 @@ def test_the_package_root_is_the_public_api_and_imports_nothing_until_asked():
     assert run.returncode == 0, run.stderr
     assert run.stdout.split("\n")[0] == ("['sc_policy'] ['Answer', 'Diagnostic', 'ScPolicyError', 'Workspace'] "
                                          "True eligible")
+def test_cache_key_covers_the_code_and_data_of_every_subpackage(tmp_path, monkeypatch):
+    """An entry made by other code (any module of any layer) or other reference data is never read back."""
+    import shutil
+    from sc_policy.app import cache as cache_module
+    package = tmp_path / "sc_policy"
+    shutil.copytree(cache_module._PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache_module, "_PACKAGE", package)
+    base = cache_module._package_digest()
+    for rel in ("checks/registry.py", "load/build.py", "engine/decide.py", "refdata/noc2016_unit_groups.csv"):
+        path = package / rel
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n")
+        assert cache_module._package_digest() != base, rel
+        path.write_bytes(original)
+    assert cache_module._package_digest() == base

@@ -21,7 +21,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from sc_policy.checks.check import check_tree
+from sc_policy.app.checking import check_tree
 from sc_policy.cli import main
 from sc_policy.checks.lifecycle import lifecycle_findings
 from sc_policy.load.tree import PolicyTree

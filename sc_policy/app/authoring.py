@@ -32,14 +32,14 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-from sc_policy.checks.check import check_version
+from sc_policy.app.checking import check_version
 from sc_policy.engine.compile import CompiledVersion, compile_version
 from sc_policy.diagnostics import Diagnostic, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
 from sc_policy.engine.decide import Evaluator
 from sc_policy.checks.lifecycle import hash_findings, lifecycle_findings, table_findings
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, load_document, parse_document
 from sc_policy.model import Version
-from sc_policy.diagnostics import Span
+from sc_policy.diagnostics import Span, Suggestion
 from sc_policy.engine.table import build_table, decisions_hash
 from sc_policy.analysis.testcases import run_cases
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, select_version
@@ -180,7 +180,7 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
             f"Set by `sc-policy new-version` when the draft was made from {from_id}, because no date was "
             f"given; replace it with the date the ministry states.")
     elif prev_from is not None and effective_from <= prev_from:
-        raise InputError(f"--effective-from {effective_from.isoformat()} is not after {from_id}'s "
+        raise InputError(f"effective_from {effective_from.isoformat()} is not after {from_id}'s "
                          f"effective_from ({prev_from.isoformat()}): a new version starts after the one it "
                          f"supersedes", code="bad-input")
     manifest = {
@@ -222,7 +222,8 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
 
 
 def _exists(tree: PolicyTree, new_id: str, where: str) -> InputError:
-    return InputError(f"version {new_id!r} already exists", Span(where), code="exists", hint="choose another id")
+    return InputError(f"version {new_id!r} already exists", Span(where), code="exists",
+                      suggestion=Suggestion("choose-another-id", (new_id,), "choose another id"))
 
 
 def _refuse_uncopyable(tree: PolicyTree, folder: Path) -> None:
@@ -298,8 +299,9 @@ def _require_checked_and_tested(loaded: LoadedVersion, root: Path, compiled: Com
     if failing:
         more = f" (and {len(failing) - 1} more failing cases)" if len(failing) > 1 else ""
         raise PolicyInvalidError(f"cannot freeze {loaded.ref.id}: its own test cases fail: "
-                                 f"{failing[0].line()}{more}; run `sc-policy test {loaded.ref.id}`",
-                                 failing[0].case.span)
+                                 f"{failing[0].line()}{more}", failing[0].case.span,
+                                 suggestion=Suggestion("run-tests", (loaded.ref.id,),
+                                                       f"run the test cases of {loaded.ref.id}"))
 
 
 def _located_in(finding: Diagnostic, version: Version) -> bool:
@@ -330,7 +332,8 @@ def _freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
         raise PolicyInvalidError(
             f"cannot freeze {m.id}: it is {m.status} and frozen with sha256 {m.sha256}, but its content now "
             f"hashes to {version.content_hash}; a frozen version is immutable: restore it, and make the "
-            f"change in a new version (`sc-policy new-version {m.id} NEW_ID`)", m.span)
+            f"change in a new version", m.span,
+            suggestion=Suggestion("new-version", (m.id,), f"a new version made from {m.id}"))
     already = m.status != "draft" and m.sha256 == version.content_hash
     status = "in-force" if m.status == "draft" else m.status
     # Simulated as it stands until its hash is written, so that a finding about its clauses

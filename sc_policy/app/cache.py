@@ -71,7 +71,7 @@ MAX_ENTRY_BYTES = 256_000_000
 
 _BODY_KEYS = {"documents", "findings", "table"}
 
-_PACKAGE = Path(__file__).resolve().parent.parent  # sc_policy/
+_PACKAGE = Path(__file__).resolve().parent.parent  # sc_policy/, whose code and data key every entry
 _SUFFIX = ".json"
 
 
@@ -165,6 +165,7 @@ class CachedVersion:
     version: model.Version
     findings: Tuple[Diagnostic, ...]
     table: DecisionTable
+    documents: Tuple[Document, ...]  # the validated rule files the version is rebuilt from
 
 
 def _entries(folder: Path) -> Iterable[Tuple[str, Path]]:
@@ -175,17 +176,15 @@ def _entries(folder: Path) -> Iterable[Tuple[str, Path]]:
 
 
 def _package_digest() -> str:
-    """The bytes of sc-policy's own code and shipped data, every subpackage included (a version number
-    alone misses local edits)."""
+    """The bytes of sc-policy's own code and shipped data (a version number alone misses local edits):
+    every module and data file of the package, in every subpackage, and the rule files' schemas."""
     h = hashlib.sha256()
-    roots = [_PACKAGE, schemas_dir()]
-    for base in dict.fromkeys(roots):
-        if not base.is_dir():
-            continue
-        for p in sorted(base.rglob("*")):
-            if p.suffix in (".py", ".csv", ".yaml") and "__pycache__" not in p.parts and p.is_file():
+    for label, folder in (("", _PACKAGE), ("schemas/", schemas_dir())):
+        for name, p in _entries(folder):
+            if (p.suffix in (".py", ".csv", ".yaml") and name.split("/", 1)[0] not in ("policies", "__pycache__")
+                    and "/__pycache__/" not in name and p.is_file()):
                 data = p.read_bytes()
-                h.update(f"{p.relative_to(base.parent).as_posix()}\0{len(data)}\0".encode())
+                h.update(f"{label}{name}\0{len(data)}\0".encode())
                 h.update(data)
     return h.hexdigest()
 
@@ -262,14 +261,14 @@ class TableCache:
             if not all(type(d) is Document for d in documents) or not all(isinstance(f, Diagnostic) for f in findings):
                 return None
             version = version_from_documents(label, documents)
-            return CachedVersion(version, findings, table_from_dict(data["table"], version))
+            return CachedVersion(version, findings, table_from_dict(data["table"], version), documents)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None
 
     def store(self, key: str, label: str, entry: CachedVersion) -> bool:
         """Write an entry atomically, removing older entries of the same version; False if it cannot."""
         try:
-            body = json.dumps({"documents": encode(list(entry.version.documents)),
+            body = json.dumps({"documents": encode(list(entry.documents)),
                                "findings": encode(list(entry.findings)), "table": table_to_dict(entry.table)},
                               ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         except (TypeError, ValueError):

@@ -36,8 +36,8 @@ from operator import itemgetter
 from typing import BinaryIO, Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 
 from sc_policy.app.csvrows import Broken, CsvRows
-from sc_policy.diagnostics import InputError, ScPolicyError, UnknownVersionError, one_line
-from sc_policy.reference.codes import NOC_VERSIONS, industry_refusal, noc_candidates
+from sc_policy.diagnostics import InputError, ScPolicyError, Suggestion, UnknownVersionError, one_line, plain_words
+from sc_policy.reference.codes import NOC_VERSIONS, Words, industry_refusal, noc_candidates
 from sc_policy.load.tree import manifests
 
 __all__ = ["CsvBatch", "VersionChooser", "Counts", "COLUMNS", "COLUMNS_NOC2021", "MEMO_LIMIT"]
@@ -115,17 +115,24 @@ class VersionChooser:
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def _columns_of(header: Sequence[str]) -> Suggestion:
+    """``known-columns``: the columns the header has."""
+    return Suggestion("known-columns", tuple(header), f"the header has: {', '.join(header) if header else 'nothing'}")
+
+
 class CsvBatch:
     """One batch run's settings; :meth:`run` streams an input to an output."""
 
     def __init__(self, chooser: VersionChooser, *, fmt: str = "csv", noc_version: str = "2016",
-                 date_column: Optional[str] = None):
+                 date_column: Optional[str] = None, words: Words = plain_words):
+        """``words`` puts a refusal's suggestion in the words of the front door that runs the batch."""
         if fmt not in ("csv", "jsonl"):
             raise ValueError(fmt)
         self.chooser = chooser
         self.fmt = fmt
         self.noc_version = noc_version
         self.date_column = date_column
+        self.words = words
         self.refdata = chooser.ws.refdata
         self._days: Dict[str, object] = {}  # raw date -> opened version, or the message to report
 
@@ -145,15 +152,15 @@ class CsvBatch:
             if name in names:
                 where[role] = names.index(name)
         if "noc" not in where:
-            raise InputError("the input has no 'noc' column",
-                             hint=f"the header has: {', '.join(header) if header else 'nothing'}")
+            raise InputError("the input has no 'noc' column", suggestion=_columns_of(header))
         if self.date_column is not None and "date" not in where:
-            raise InputError(f"the input has no {self.date_column!r} column (--date-column)")
+            raise InputError(f"the input has no {self.date_column!r} column for the dates",
+                             suggestion=_columns_of(header))
         extra = COLUMNS_NOC2021 if ("noc_version" in where or self.noc_version == "2021") else COLUMNS
         clash = [n for n in names if n in extra]
         if clash:
             raise InputError(f"the input already has a column {clash[0]!r}, which the output adds",
-                             hint="rename or drop it")
+                             suggestion=Suggestion("rename-column", (clash[0],), "rename or drop it"))
         return where, extra
 
     # -- deciding, with memories per part of the input ---------------------------------------
@@ -171,7 +178,8 @@ class CsvBatch:
                     raise InputError(f"date {text!r} in column {self.date_column!r} is not a date") from None
                 found = self.chooser.on(when)
             except ScPolicyError as exc:
-                found = str(exc)  # the message, not the exception: re-raising one object grows its traceback
+                # the message, not the exception: re-raising one object grows its traceback
+                found = exc.line(self.words)
             if len(self._days) >= MEMO_LIMIT:
                 self._days.clear()
             self._days[day] = found
@@ -184,11 +192,11 @@ class CsvBatch:
         nv = noc_version.strip() or self.noc_version
         if nv not in NOC_VERSIONS:
             return one_line(f"NOC version {nv!r} is not 2016 or 2021")
-        return noc_candidates(noc, self.refdata, nv)
+        return noc_candidates(noc, self.refdata, nv, self.words)
 
     def _industry(self, industry: str):
         """The NAICS code of a raw industry (None if empty), or a message (an _Invalid)."""
-        refusal = industry_refusal(industry, self.refdata)
+        refusal = industry_refusal(industry, self.refdata, self.words)
         if refusal is not None:
             return _Invalid(refusal)
         return industry.strip() or None
@@ -276,7 +284,7 @@ class CsvBatch:
             try:
                 opened = self._on(row[i_day])
             except InputError as exc:
-                return render(failure(str(exc)))
+                return render(failure(exc.line(self.words)))
             return decide_in(memories(opened), row)
 
         return decide_by_date
@@ -396,7 +404,7 @@ class CsvBatch:
         decide = self._decider(where, suffix)
         i_noc, i_ind = where["noc"], where.get("industry")
         has_ind = i_ind is not None
-        refdata, candidates_of = self.refdata, self._candidates
+        refdata, candidates_of, words = self.refdata, self._candidates, self.words
         if fast:
             opened = self.chooser.fixed()
             table = opened.table
@@ -419,7 +427,7 @@ class CsvBatch:
             return found
 
         def industry_value(raw: str) -> tuple:
-            refusal = industry_refusal(raw, refdata)
+            refusal = industry_refusal(raw, refdata, words)
             if refusal is not None:
                 return ("invalid", refusal)
             naics = raw.strip() or None

@@ -40,7 +40,7 @@ from sc_policy.model import Manifest, Version, build_manifest
 from sc_policy.reference.statcan import ReferenceData, reference_data
 
 if TYPE_CHECKING:  # imported when needed: check and compile import rule-engine (0.3 s)
-    from sc_policy.checks.check import SourceText
+    from sc_policy.load.policytext import SourceText
     from sc_policy.engine.compile import CompiledVersion
     from sc_policy.engine.table import DecisionTable
 
@@ -213,7 +213,7 @@ class Workspace:
             if problem:
                 self._notice(f"the cache entry of version {ref.id} is not what {ref.id} was frozen with "
                              f"({problem}): set aside; deciding from the rule files")
-        from sc_policy.checks.check import check_version, has_errors
+        from sc_policy.app.checking import check_version, has_errors
         loaded = self.load_ref(ref)
         # A frozen version whose content changed is refused before anything else is said about it:
         # its decisions would no longer be those of the version that was put in force.
@@ -227,11 +227,12 @@ class Workspace:
         if has_errors(findings):
             raise invalid_policy(findings, f"version {ref.id} is invalid")
         opened = OpenVersion(loaded.version, Evaluator(compiled, self.refdata,
-                                                       tabulate=self._tabulator(ref, findings, cache_key)), findings)
+                                                       tabulate=self._tabulator(ref, loaded, findings, cache_key)), findings)
         self._open[ref.rel] = opened
         return opened
 
-    def _tabulator(self, ref: VersionRef, findings: Tuple[Diagnostic, ...], cache_key: Optional[str]):
+    def _tabulator(self, ref: VersionRef, loaded: LoadedVersion, findings: Tuple[Diagnostic, ...],
+                   cache_key: Optional[str]):
         """What builds an opened version's table on first use: the table, checked against the decisions
         hash a frozen version records, then stored in the cache with the version."""
         def tabulate(evaluator: Evaluator) -> "DecisionTable":
@@ -249,7 +250,7 @@ class Workspace:
             # A frozen version without a recorded decisions hash is never answered from the cache (it
             # could not be verified), so it is not stored either.
             if self.cache is not None and cache_key and not (is_frozen(manifest) and not manifest.table_sha256):
-                self.cache.store(cache_key, ref.rel, CachedVersion(version, findings, table))
+                self.cache.store(cache_key, ref.rel, CachedVersion(version, findings, table, loaded.documents))
             return table
         return tabulate
 
@@ -258,7 +259,7 @@ class Workspace:
               source: Optional[str | os.PathLike | SourceText] = None) -> List[Diagnostic]:
         """Every finding of `sc-policy check` about the named versions (all by default), from the versions
         as this workspace read and compiled them (once)."""
-        from sc_policy.checks.check import check_tree
+        from sc_policy.app.checking import check_tree
         return check_tree(self.tree, versions, source, self.refdata, compiled=lambda lv: self._compile(lv)[0])
 
     def explain(self, noc, industry=None, *, version: Optional[str] = None, on: Optional[dt.date] = None,
@@ -308,7 +309,7 @@ def _untrusted(entry: CachedVersion, disk: Optional[Document]) -> Optional[str]:
     """
     if disk is None:
         return ""  # opening from the files names the problem
-    cached = next((d for d in entry.version.documents if d.path == disk.path), None)
+    cached = next((d for d in entry.documents if d.path == disk.path), None)
     if cached is None or cached.data != disk.data:
         return "its manifest differs from version.yaml"
     m = entry.version.manifest

@@ -40,7 +40,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
-from sc_policy.diagnostics import ScPolicyError
+from sc_policy.diagnostics import ScPolicyError, os_error
 from sc_policy.diagnostics import Span
 
 try:
@@ -49,7 +49,7 @@ except ImportError:  # pragma: no cover - not a POSIX system
     fcntl = None
 
 __all__ = ["LOCK_NAME", "JOURNAL_NAME", "STAGING_PREFIX", "MAX_JOURNAL_BYTES", "write_atomic", "changing",
-           "replace_together", "pending_change", "os_error", "fsync_dir"]
+           "replace_together", "pending_change", "fsync_dir"]
 
 LOCK_NAME = ".sc-policy.lock"
 JOURNAL_NAME = ".sc-policy.journal"
@@ -61,12 +61,6 @@ _JOURNAL_FORMAT = 1
 _MANIFEST_TMP = (".version.yaml.", ".tmp")  # the temporary names write_atomic gives a manifest
 
 Notice = Optional[Callable[[str], None]]
-
-
-def os_error(exc: OSError, what: str, path: os.PathLike | str) -> ScPolicyError:
-    """A one-line error for an operating-system refusal: the path, what was being done, and why."""
-    reason = exc.strerror or type(exc).__name__
-    return ScPolicyError(f"cannot {what}: {reason}", Span(str(exc.filename or path)), code="os-error")
 
 
 def _sha(data: bytes) -> str:

@@ -17,7 +17,6 @@ from typing import Dict, List, Optional, Sequence
 
 from sc_policy.diagnostics import Diagnostic
 from sc_policy.model import Clause, Manifest, Version
-from sc_policy.diagnostics import Span
 from sc_policy.load.tree import LoadedVersion
 
 __all__ = ["lifecycle_findings", "clause_content_changed", "period_text", "hash_findings", "is_frozen",
@@ -33,13 +32,6 @@ def period_text(m: Manifest) -> str:
 def clause_content_changed(old: Clause, new: Clause) -> bool:
     """True when the clauses differ in anything but their ``version`` number (positions are ignored)."""
     return replace(old, version=new.version) != new
-
-
-def _field_span(version: Version, path: str, key: str, fallback: Span) -> Span:
-    for doc in version.documents:
-        if doc.path == path:
-            return doc.span((key,))
-    return fallback
 
 
 def _overlap(a: Manifest, b: Manifest) -> bool:
@@ -64,7 +56,7 @@ def integrity(v: Version) -> Optional[str]:
 def hash_findings(v: Version) -> List[Diagnostic]:
     m = v.manifest
     if integrity(v) == "modified":
-        return [Diagnostic(_field_span(v, m.path, "sha256", m.span), "error", "hash-mismatch",
+        return [Diagnostic(m.at("sha256"), "error", "hash-mismatch",
                         f"version {m.id} is {m.status} and frozen with sha256 {m.sha256}, but its "
                         f"content now hashes to {v.content_hash}: a frozen version is immutable; restore "
                         f"its files and make any change in a new version (`sc-policy new-version {m.id} "
@@ -80,12 +72,12 @@ def table_findings(v: Version, decisions: Optional[str] = None) -> List[Diagnost
     if not is_frozen(m):
         return []
     if not m.table_sha256:
-        return [Diagnostic(_field_span(v, m.path, "sha256", m.span), "warning", "table-hash-missing",
+        return [Diagnostic(m.at("sha256"), "warning", "table-hash-missing",
                         f"version {m.id} was frozen without the hash of its decision table, so its cached "
                         f"decisions cannot be verified and it is decided from its rule files every time: "
                         f"`sc-policy freeze {m.id}` records it (its content hash does not change)", subject=m.id)]
     if decisions is not None and decisions != m.table_sha256:
-        return [Diagnostic(_field_span(v, m.path, "table_sha256", m.span), "error", "table-mismatch",
+        return [Diagnostic(m.at("table_sha256"), "error", "table-mismatch",
                         f"version {m.id} was frozen with decision-table sha256 {m.table_sha256}, but its rule "
                         f"files now decide differently (sha256 {decisions}); its content is unchanged, so this "
                         f"sc-policy or its reference data decides it otherwise: use the sc-policy it was frozen "
@@ -100,7 +92,7 @@ def _period_findings(versions: Sequence[Version]) -> List[Diagnostic]:
     for v in versions:
         m = v.manifest
         if m.effective_to is not None and m.effective_to < m.effective_from:
-            findings.append(Diagnostic(_field_span(v, m.path, "effective_to", m.span), "error", "period-invalid",
+            findings.append(Diagnostic(m.at("effective_to"), "error", "period-invalid",
                                     f"version {m.id} ends ({m.effective_to.isoformat()}) before it starts "
                                     f"({m.effective_from.isoformat()})", subject=m.id))
     in_force = sorted((v for v in versions if v.manifest.status != "draft"),
@@ -115,7 +107,7 @@ def _period_findings(versions: Sequence[Version]) -> List[Diagnostic]:
                 start = later.manifest.effective_from
                 fix = (f"set {earlier.id}'s effective_to to {(start - _ONE_DAY).isoformat()}"
                        if start > dt.date.min else f"they cannot both start on {start.isoformat()}")
-                findings.append(Diagnostic(_field_span(later, later.manifest.path, "effective_from", later.manifest.span),
+                findings.append(Diagnostic(later.manifest.at("effective_from"),
                                         "error", "period-overlap",
                                         f"versions {earlier.id} ({period_text(earlier.manifest)}) and {later.id} "
                                         f"({period_text(later.manifest)}) are both in force on "
@@ -125,7 +117,7 @@ def _period_findings(versions: Sequence[Version]) -> List[Diagnostic]:
         m = v.manifest
         if not m.supersedes:
             continue
-        span = _field_span(v, m.path, "supersedes", m.span)
+        span = m.at("supersedes")
         if m.supersedes == m.id:
             findings.append(Diagnostic(span, "error", "supersedes-unknown", f"version {m.id} supersedes itself",
                                     subject=m.id))
@@ -137,7 +129,7 @@ def _period_findings(versions: Sequence[Version]) -> List[Diagnostic]:
                                     f"policy {m.policy}", subject=m.id))
             continue
         p = prev.manifest
-        start = _field_span(v, m.path, "effective_from", m.span)
+        start = m.at("effective_from")
         if m.effective_from <= p.effective_from:
             findings.append(Diagnostic(start, "error", "period-overlap",
                                     f"version {m.id} starts on {m.effective_from.isoformat()}, not after the "
@@ -176,14 +168,12 @@ def _clause_version_findings(versions: Sequence[Version]) -> List[Diagnostic]:
         if prev is None or prev is v or "modified" in (integrity(v), integrity(prev)):
             continue
         old_clauses = {c.id: c for c in prev.clauses}
-        docs = {d.path: d for d in v.documents}  # one look-up per clause, not a scan of every file
         for clause in v.clauses:
             old = old_clauses.get(clause.id)
             if old is None or not clause_content_changed(old, clause):
                 continue
             if clause.version <= old.version:
-                doc = docs.get(clause.path)
-                span = doc.span(("version",)) if doc is not None else clause.span
+                span = clause.at("version")
                 if is_frozen(v.manifest):  # its files must not change: the fix is a new version
                     fix = (f"{v.id} is frozen and must not change: make a new version from it "
                            f"(`sc-policy new-version {v.id} NEW_ID`) and give the clause version {old.version + 1} "

@@ -1,29 +1,31 @@
-"""The ``sc-policy`` group, the options every command shares, and the one place errors are shown.
+"""The ``sc-policy`` group, the options every command shares, and the one place errors are turned into output.
 
-Errors are shown here and nowhere else: a :class:`ScPolicyError` is its own one line;
-an :class:`OSError` (the operating system refusing: a full disk, a closed pipe, a
-permission, a name too long, on any path or stream) becomes
-``sc-policy: error: <path or stdout>: <reason>``, exit status 2. Standard output is
-flushed before the command returns, inside this guard, so that a refusal that only
-shows when the last bytes are written is reported too, and the interpreter's own
-flush at exit never meets it again.
+Every error becomes a :class:`~sc_policy.cli.diagnostics.Failure` in :meth:`Group.reported`,
+and click shows it as one line on stderr and exits with its status: a
+:class:`ScPolicyError` is its diagnostic in the CLI's words; an :class:`OSError` (the
+operating system refusing: a full disk, a closed pipe, a permission, a name too long,
+on any path or stream) becomes ``sc-policy: error: <path or stdout>: <reason>``; a usage
+error of click's is one line too. All exit with status 2. Standard output is flushed
+before the command returns, inside this guard, so that a refusal that only shows when
+the last bytes are written is reported too, and the interpreter's own flush at exit
+never meets it again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import os
+import re
 import sys
-from typing import Optional
 
 import click
 
 from sc_policy.diagnostics import ScPolicyError
-from sc_policy.diagnostics import visible
+from sc_policy.cli.diagnostics import Failure, failure_of, usage_failure
 
-__all__ = ["main", "policies_option", "format_option", "version_options", "fail", "warn", "parse_date", "Group",
-           "NamedStream", "os_error_message"]
+__all__ = ["main", "policies_option", "format_option", "version_options", "warn", "Date", "Group", "NamedStream"]
 
 
 COMMANDS = {
@@ -43,7 +45,7 @@ COMMANDS = {
 
 class Group(click.Group):
     """The ``sc-policy`` group: commands loaded on first use (click's lazy-loading pattern), and
-    every ScPolicyError turned into one line on stderr with its exit status."""
+    every error turned into a :class:`Failure` that click shows as one line with its exit status."""
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
@@ -54,28 +56,48 @@ class Group(click.Group):
             self.add_command(getattr(importlib.import_module(f"{__package__}.{module}"), attr), name)
         return super().get_command(ctx, name)
 
-    def invoke(self, ctx):
+    @staticmethod
+    @contextlib.contextmanager
+    def reported():
+        """The one place errors become output: inside it, standard output is flushed when the block
+        ends (normally or by a click exit), and any error is raised again as a :class:`Failure`."""
         try:
-            result = super().invoke(ctx)
+            try:
+                yield
+            except click.exceptions.Exit:
+                sys.stdout.flush()  # --help, --version, an exit status: what they wrote is reported
+                raise
             sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at exit
-            return result
-        except ScPolicyError as exc:
-            fail(str(exc), exc.exit_code)
+        except Failure:
+            raise
+        except click.UsageError as exc:
+            raise usage_failure(exc) from None
         except OSError as exc:  # e.g. `sc-policy table > /dev/full`, `sc-policy table | head`
-            fail_os(exc)
+            if exc.filename == "stdout":
+                _silence_stdout()
+            raise failure_of(exc) from None
+        except ScPolicyError as exc:
+            raise failure_of(exc) from None
+
+    def make_context(self, *args, **kwargs):
+        with self.reported():  # the group's own options: sc-policy --nope
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):
+        with self.reported():  # the command's name, its options and the command itself
+            return super().invoke(ctx)
 
     def main(self, *args, **kwargs):
-        """Run, with standard output naming itself in its errors and flushed inside the guard."""
+        """Run, with standard output naming itself in its errors."""
         stdout = sys.stdout
         sys.stdout = NamedStream(stdout, "stdout")
         try:
-            try:
-                return super().main(*args, **kwargs)
-            finally:
-                sys.stdout.flush()  # also after --help and click's own messages
-        except OSError as exc:
-            fail_os(exc)
+            return super().main(*args, **kwargs)
         finally:
+            try:
+                sys.stdout.flush()  # normally done already, inside reported()
+            except OSError:  # after an error that was reported: drop the rest
+                _silence_stdout()
             sys.stdout = stdout
 
 
@@ -133,30 +155,6 @@ class NamedStream:
         return iter(self._stream)
 
 
-def _shown(path) -> str:
-    """A path for a one-line message: control characters, line feeds and tabs escaped; whole, unless
-    it is too long to read (ENAMETOOLONG), then its two ends."""
-    text = os.fsdecode(path) if isinstance(path, (bytes, os.PathLike)) else str(path)
-    text = visible(text).replace("\n", "\\n").replace("\t", "\\t")
-    return text if len(text) <= 200 else f"{text[:120]}…{text[-60:]} ({len(text)} characters)"
-
-
-def os_error_message(exc: OSError) -> str:
-    """``path: reason`` (or ``path -> other: reason``) for an error of the operating system."""
-    reason = visible(" ".join((exc.strerror or str(exc)).split()))
-    if exc.filename is None:
-        return reason
-    where = _shown(exc.filename) + (f" -> {_shown(exc.filename2)}" if exc.filename2 is not None else "")
-    return f"{where}: {reason}"
-
-
-def fail_os(exc: OSError):
-    """Report an error of the operating system; if it was standard output's, silence the rest of it."""
-    if exc.filename == "stdout":
-        _silence_stdout()
-    fail(os_error_message(exc), 2)
-
-
 def _silence_stdout() -> None:
     """Point standard output at /dev/null, so that what is still buffered is dropped at exit, not
     written again to a full disk or a closed pipe (which would print a second, Python error)."""
@@ -174,14 +172,6 @@ def _silence_stdout() -> None:
         pass
 
 
-def fail(message: str, exit_code: int = 2):
-    try:
-        click.echo(f"sc-policy: error: {message}", err=True)
-    except OSError:  # standard error refuses too: the exit status still says it
-        pass
-    sys.exit(exit_code)
-
-
 def warn(message: str) -> None:
     """One line on stderr for what the user should know but did not stop the command
     (e.g. a library notice: ``Workspace(notify=warn)``)."""
@@ -191,7 +181,7 @@ def warn(message: str) -> None:
         pass
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group("sc-policy", cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="sc-policy")
 def main():
     """Ontario's Second Career Fast Track training-eligibility policy, as code.
@@ -217,16 +207,32 @@ def format_option(*choices: str, default: str = "text"):
     return deco
 
 
-def parse_date(value: Optional[str], what: str = "--on") -> Optional[dt.date]:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ScPolicyError(f"{what}: {value!r} is not a date in the form YYYY-MM-DD", code="bad-input") from None
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class Date(click.DateTime):
+    """click's :class:`~click.DateTime` for a day, ``YYYY-MM-DD``, given to the command as a :class:`datetime.date`."""
+
+    name = "date"
+
+    def __init__(self):
+        super().__init__(["%Y-%m-%d"])
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        try:
+            if not _DAY.fullmatch(str(value)):  # strptime would take 2021-4-1; the service does not
+                raise click.BadParameter(str(value))
+            return super().convert(value, param, ctx).date()
+        except click.BadParameter:
+            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
 
 
 def version_options(f):
-    f = click.option("--on", "on", metavar="YYYY-MM-DD", help="Use the version in force on this date.")(f)
+    f = click.option("--on", "on", type=Date(), help="Use the version in force on this date.")(f)
     f = click.option("--version", "version", metavar="ID", help="Policy version id (default: in force today).")(f)
     return f

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from sc_policy.checks.check import check_tree, has_errors
+from sc_policy.app.checking import check_tree, has_errors
 from sc_policy.present.render import dumps
 from sc_policy.cli.base import format_option, policies_option
+from sc_policy.cli.diagnostics import words
 
 
 @click.command()
@@ -29,8 +28,8 @@ def check(versions, source, fmt, policies):
         click.echo(dumps([f.as_dict() for f in findings]), nl=False)
     else:
         for finding in findings:
-            click.echo(finding.render())
+            click.echo(finding.render(words))
         counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
         click.echo(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} resolved or info",
                    err=True)
-    sys.exit(1 if has_errors(findings) else 0)
+    click.get_current_context().exit(1 if has_errors(findings) else 0)

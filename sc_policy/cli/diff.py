@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import click
 
 from sc_policy.app.workspace import Workspace
 from sc_policy.analysis.diff import diff_versions
 from sc_policy.present.diff import diff_json, diff_markdown, diff_text
-from sc_policy.diagnostics import ScPolicyError, UnknownVersionError
-from sc_policy.cli.base import format_option, parse_date, policies_option, warn
+from sc_policy.diagnostics import InputError
+from sc_policy.cli.base import format_option, policies_option, warn
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _open(ws: Workspace, name: str):
-    """A version by id or, failing that, by a date (YYYY-MM-DD): the version in force that day."""
-    try:
-        return ws.open(name)
-    except UnknownVersionError:
+    """The version named by id or, for a date (YYYY-MM-DD) that is no version's id, the version in
+    force that day: chosen, like every command's, by the workspace."""
+    if _DAY.fullmatch(name) and name not in {ref.id for ref in ws.tree.refs()}:
         try:
-            day = parse_date(name, "version")
-        except ScPolicyError:
-            raise UnknownVersionError(
-                f"unknown version {name!r}",
-                hint="name a version id (see `sc-policy versions`) or a date YYYY-MM-DD") from None
+            day = dt.date.fromisoformat(name)
+        except ValueError:
+            raise InputError(f"{name!r} is neither a version id nor a date") from None
         return ws.open(None, day)
+    return ws.open(name)
 
 
 @click.command()

@@ -10,9 +10,10 @@ from typing import Optional, TextIO
 
 import click
 
-from sc_policy.diagnostics import InputError, ScPolicyError
+from sc_policy.diagnostics import InputError, ScPolicyError, os_error
 from sc_policy.diagnostics import Span
-from sc_policy.cli.base import NamedStream, parse_date, policies_option, version_options
+from sc_policy.cli.base import NamedStream, policies_option, version_options
+from sc_policy.cli.diagnostics import words
 from sc_policy.cli.table import binary_stdout, no_cache_option, workspace
 
 PROGRESS_BYTES = 8 << 20
@@ -25,7 +26,7 @@ def _open_input(path: str):
     try:
         return NamedStream(open(path, "rb"), path), True
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the input: {exc.strerror or exc}") from None
+        raise os_error(exc, "read the input", path) from None
 
 
 class _Output:
@@ -115,10 +116,10 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
     if sum(x is not None for x in (version, on, date_column)) > 1:
         raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
     ws = workspace(policies, no_cache)
-    chooser = VersionChooser(ws, version, parse_date(on), by_date=date_column is not None)
+    chooser = VersionChooser(ws, version, on, by_date=date_column is not None)
     if date_column is None:
         chooser.fixed()  # an invalid version stops here, before any output
-    batch = CsvBatch(chooser, fmt=fmt, noc_version=noc_version, date_column=date_column)
+    batch = CsvBatch(chooser, fmt=fmt, noc_version=noc_version, date_column=date_column, words=words)
     source, close_source = _open_input(input_path)
     state = {}
     named = None if output == "-" else _Output(output)
@@ -143,9 +144,7 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
             else:
                 counts = batch.run(source, open_sink)
         except InputError as exc:  # a header that cannot be read: name the input it is in
-            if exc.span is None:
-                exc.span = Span("stdin" if input_path == "-" else input_path)
-            raise
+            raise exc.at(Span("stdin" if input_path == "-" else input_path))
         finished = True
     finally:
         try:
@@ -164,4 +163,4 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
                 source.close()
     if counts.errors:
         click.echo(f"sc-policy: {counts.decided} decided, {counts.errors} errors", err=True)
-        sys.exit(1)
+        click.get_current_context().exit(1)

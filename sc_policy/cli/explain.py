@@ -7,7 +7,7 @@ import click
 from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import ScPolicyError
 from sc_policy.present.render import answer_json, answer_text
-from sc_policy.cli.base import format_option, parse_date, policies_option, version_options, warn
+from sc_policy.cli.base import format_option, policies_option, version_options, warn
 
 
 @click.command()
@@ -23,7 +23,7 @@ def explain(noc, industry, noc_version, version, on, fmt, policies):
     if version and on:
         raise ScPolicyError("give --version or --on, not both", code="bad-input")
     ws = Workspace(policies, notify=warn)
-    opened = ws.open(version, parse_date(on))
+    opened = ws.open(version, on)
     answer = opened.evaluator.answer(noc, industry, noc_version)
     if fmt == "json":
         click.echo(answer_json(answer), nl=False)

@@ -6,7 +6,7 @@ import click
 
 from sc_policy.load.tree import PolicyTree, resolve_root
 from sc_policy.app.authoring import freeze as freeze_version
-from sc_policy.app.writing import os_error
+from sc_policy.diagnostics import os_error
 from sc_policy.cli.base import policies_option
 from sc_policy.cli.new_version import _notice
 

@@ -6,8 +6,8 @@ import click
 
 from sc_policy.load.tree import PolicyTree, resolve_root
 from sc_policy.app.authoring import new_version as make_new_version
-from sc_policy.app.writing import os_error
-from sc_policy.cli.base import parse_date, policies_option
+from sc_policy.diagnostics import os_error
+from sc_policy.cli.base import Date, policies_option
 
 
 def _notice(message: str) -> None:
@@ -17,7 +17,7 @@ def _notice(message: str) -> None:
 @click.command("new-version")
 @click.argument("from_id", metavar="FROM")
 @click.argument("new_id", metavar="NEW_ID")
-@click.option("--effective-from", "effective_from", metavar="YYYY-MM-DD",
+@click.option("--effective-from", "effective_from", type=Date(),
               help="First day the new version is in force (default: the day after FROM ends, else today, "
                    "recorded as an assumption).")
 @click.option("--title", help="Title of the new version (default: FROM's title with NEW_ID).")
@@ -25,9 +25,8 @@ def _notice(message: str) -> None:
 def new_version(from_id, new_id, effective_from, title, policies):
     """Copy version FROM as a new draft NEW_ID that supersedes it, ready to edit."""
     tree = PolicyTree(resolve_root(policies))
-    start = parse_date(effective_from, "--effective-from")
     try:
-        ref, manifest = make_new_version(tree, from_id, new_id, start, title, notice=_notice)
+        ref, manifest = make_new_version(tree, from_id, new_id, effective_from, title, notice=_notice)
     except OSError as exc:
         raise os_error(exc, f"make version {new_id}", tree.root) from None
     assumed = " (an assumption; see its manifest)" if manifest.get("assumptions") else ""

@@ -9,8 +9,9 @@ import socket
 import click
 
 from sc_policy.app.workspace import Workspace
-from sc_policy.diagnostics import PolicyInvalidError, ScPolicyError, integrity_first
+from sc_policy.diagnostics import PolicyInvalidError, ScPolicyError, Suggestion, integrity_first
 from sc_policy.cli.base import policies_option, warn
+from sc_policy.cli.diagnostics import words
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -51,13 +52,15 @@ def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, 
         from sc_policy.http.app import create_app
     except ImportError as exc:
         raise ScPolicyError(f"the service needs Starlette, uvicorn and httptools ({exc.name} is missing)",
-                            hint='pip install "sc-policy[serve]"', code="missing-dependency") from None
+                            code="missing-dependency",
+                            suggestion=Suggestion("install-extra", ("serve",),
+                                                  "install sc-policy's serve extra")) from None
     workspace = Workspace(policies, notify=warn)
     try:
         app = create_app(workspace)
     except PolicyInvalidError as exc:
         for finding in integrity_first(exc.findings):
-            click.echo(finding.render(), err=True)
+            click.echo(finding.render(words), err=True)
         raise
     _check_port_free(host, port)
     versions = ", ".join(sorted(app.state.service.opened))

@@ -11,7 +11,7 @@ import click
 from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import ScPolicyError
 from sc_policy.engine.classes import NO_INDUSTRY
-from sc_policy.cli.base import parse_date, policies_option, version_options, warn
+from sc_policy.cli.base import policies_option, version_options, warn
 
 __all__ = ["no_cache_option", "TABLE_COLUMNS", "CLASS_COLUMNS"]
 
@@ -52,7 +52,7 @@ def table(version, on, fmt, classes, no_cache, policies):
         raise ScPolicyError("give --version or --on, not both", code="bad-input")
     from sc_policy.app.caseload import text_sink  # only this command needs it
     ws = workspace(policies, no_cache)
-    opened = ws.open(version, parse_date(on))
+    opened = ws.open(version, on)
     t = opened.table
     refdata = ws.refdata
     out = text_sink(binary_stdout())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import List
 
 import click
@@ -52,7 +51,7 @@ def test_command(versions, policies, fmt, with_coverage):
         lines.append(f"{passed} passed, {failed} failed")
         click.echo("\n".join(lines))
     if failed:
-        sys.exit(1)
+        click.get_current_context().exit(1)
 
 
 def coverage_lines(r: VersionReport) -> List[str]:

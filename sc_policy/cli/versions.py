@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from sc_policy.app.workspace import Workspace
@@ -29,4 +27,4 @@ def versions(fmt, policies):
     if modified:
         click.echo(f"sc-policy: {len(modified)} frozen version(s) modified since frozen: {', '.join(modified)} "
                    f"(restore their files; `sc-policy check` names the change)", err=True)
-        sys.exit(1)
+        click.get_current_context().exit(1)

@@ -13,7 +13,6 @@ read the clock, randomness or the environment), and evaluated within its time bu
 from __future__ import annotations
 
 import decimal
-import difflib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, List, Mapping, Optional, Tuple
 
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
 
 from sc_policy.engine.bounds import check_subjects, inspect, screen
 from sc_policy.engine.budget import ExpressionBudget, ExpressionLimitError, run_bounded
-from sc_policy.diagnostics import Diagnostic, PolicyInvalidError
+from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, Suggestion
 from sc_policy.engine.facts import FACTS, families
 from sc_policy.engine.templates import render_template, template_fields
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Clause, Version
@@ -45,14 +44,12 @@ def _types() -> dict:
 def _context(reads: set) -> "rule_engine.Context":
     import rule_engine
     kinds = _types()
-    types = {name: kinds[spec.type] for name, spec in FACTS.items()}
+    # rule-engine's own resolver: an unknown name raises its SymbolResolutionError with its suggestion.
+    resolve_type = rule_engine.type_resolver_from_dict({name: kinds[spec.type] for name, spec in FACTS.items()})
 
     def resolve(name: str):
         reads.add(name)
-        if name not in types:
-            close = difflib.get_close_matches(name, list(types), n=1)
-            raise rule_engine.SymbolResolutionError(name, suggestion=close[0] if close else None)
-        return types[name]
+        return resolve_type(name)
 
     # UTC and a fixed decimal context: nothing about the machine or the calling thread changes a result.
     return rule_engine.Context(type_resolver=resolve, default_timezone="UTC", decimal_context=_DECIMAL)
@@ -147,16 +144,23 @@ def _compile_rule(expression: str, reads: set, clause: Optional[Clause] = None, 
             raise PolicyInvalidError(
                 f"{name}: cannot be evaluated for NOC {facts.get('noc') or '?'}"
                 f"{' and NAICS ' + str(facts['industry']) if facts.get('industry') else ''}: "
-                f"{_expression_error(exc)}", where, code="expression") from None
+                f"{_expression_error(exc)}", where, code="expression", suggestion=_did_you_mean(exc)) from None
 
     return matches, rule
+
+
+def _did_you_mean(exc: BaseException) -> Optional[Suggestion]:
+    """rule-engine's suggestion for an unknown fact or attribute, as a ``did-you-mean`` suggestion."""
+    import rule_engine
+    if isinstance(exc, (rule_engine.SymbolResolutionError, rule_engine.AttributeResolutionError)) and exc.suggestion:
+        return Suggestion("did-you-mean", (exc.suggestion,), f"did you mean {exc.suggestion!r}?")
+    return None
 
 
 def _expression_error(exc: BaseException) -> str:
     import rule_engine
     if isinstance(exc, rule_engine.SymbolResolutionError):
-        hint = f" (did you mean {exc.suggestion!r}?)" if getattr(exc, "suggestion", None) else ""
-        return f"unknown fact {exc.symbol_name!r}{hint}; known facts: {', '.join(sorted(FACTS))}"
+        return f"unknown fact {exc.symbol_name!r}; known facts: {', '.join(sorted(FACTS))}"
     if isinstance(exc, rule_engine.AttributeResolutionError):
         return f"unknown attribute {exc.attribute_name!r}"
     if isinstance(exc, rule_engine.errors.LookupError):
@@ -187,7 +191,8 @@ def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Diagn
             rules.append(rule)
         except Exception as exc:  # refused, rule-engine's error, or a failure while parsing (e.g. RecursionError)
             findings.append(Diagnostic(clause.spans.get(key, clause.span), "error", "expression",
-                                    f"clause {clause.id!r}, {key}: {_expression_error(exc)}", subject=clause.id))
+                                       f"clause {clause.id!r}, {key}: {_expression_error(exc)}", subject=clause.id,
+                                       suggestion=_did_you_mean(exc)))
     expression_reads = tuple(sorted(r for r in reads if r in FACTS))
     for key, template in clause.explain.items():
         try:

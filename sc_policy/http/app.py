@@ -90,8 +90,8 @@ class Problem(Exception):
     @classmethod
     def from_error(cls, error: ScPolicyError, parameter: Optional[str], status: int = 400) -> "Problem":
         detail = " ".join(error.message.split())
-        if error.hint:
-            detail += f" ({' '.join(error.hint.split())})"
+        if error.suggestion is not None and error.suggestion.text:  # plain words until the service words them
+            detail += f" ({' '.join(error.suggestion.text.split())})"
         for flag, name in CLI_WORDS:
             detail = detail.replace(flag, name)
         if parameter:
@@ -227,7 +227,7 @@ def tree_findings(workspace: Workspace) -> List[Diagnostic]:
     service and ``sc-policy check`` never disagree about what an error is.
     """
     try:
-        from sc_policy.checks import check as check_module  # written alongside; optional until it exists
+        from sc_policy.app import checking as check_module  # written alongside; optional until it exists
     except ImportError:
         check_module = None
     run = getattr(check_module, "check_tree", None) if check_module is not None else None

@@ -1,7 +1,9 @@
 """Validate rule files against the Cerberus schemas in ``schemas/`` (the only Cerberus user).
 
-Each file kind has one schema file. Cerberus's nested error tree is flattened
-into :class:`~sc_policy.diagnostics.Diagnostic` objects placed at the real line and
+Each file kind has one schema file. Cerberus's errors are listed by an error
+handler of Cerberus's own kind, classified by their Cerberus error code
+(``cerberus.errors``: unknown field, required field, bad type, ...), and become
+:class:`~sc_policy.diagnostics.Diagnostic` objects placed at the real line and
 column of the offending key, using the positions the loader recorded.
 
 Cerberus sorts its whole error list each time it adds an error, so a file with
@@ -17,10 +19,11 @@ schema findings lists the first ones and says how many more there are.
 from __future__ import annotations
 
 import functools
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, List, Tuple
 
 import cerberus
 import yaml
+from cerberus.errors import BAD_TYPE, BAD_TYPE_FOR_SCHEMA, REQUIRED_FIELD, UNKNOWN_FIELD
 
 from sc_policy.diagnostics import Diagnostic
 from sc_policy.load.yamlfile import Document
@@ -69,44 +72,59 @@ class _Validator(cerberus.Validator):
             raise _TooMany(list(self._errors))
 
 
+Error = Tuple[Tuple[Any, ...], int, str]
+"""One schema error: the key path of the value, Cerberus's error code, Cerberus's message."""
+
+
+class _Leaves(cerberus.errors.BaseErrorHandler):
+    """A Cerberus error handler that lists every error that is not a group of others as an
+    :data:`Error`: its document path, its code (``cerberus.errors``) and its message as Cerberus's
+    :class:`~cerberus.errors.BasicErrorHandler` words it. (The schemas use no logical rules such as
+    ``anyof``, whose errors would need their definitions named.)"""
+
+    messages = cerberus.errors.BasicErrorHandler.messages
+
+    def __call__(self, errors) -> List[Error]:
+        out: List[Error] = []
+        self._add(errors, out)
+        return out
+
+    def _add(self, errors, out: List[Error]) -> None:
+        for error in errors:
+            if error.is_group_error:
+                self._add(error.child_errors, out)
+            elif error.code in self.messages:
+                message = self.messages[error.code].format(*error.info, constraint=error.constraint,
+                                                           field=error.field, value=error.value)
+                out.append((tuple(error.document_path), error.code, message))
+
+
 def _validator(kind: str) -> cerberus.Validator:
     schema, registry = schema_for(kind)
     reg = cerberus.schema.SchemaRegistry()
     for name, definition in registry.items():
         reg.add(name, definition)
-    return _Validator(schema, schema_registry=reg, allow_unknown=False)
+    return _Validator(schema, schema_registry=reg, allow_unknown=False, error_handler=_Leaves)
 
 
-def _flatten(errors: Dict[Any, list], path: Tuple[Any, ...] = ()) -> Iterator[Tuple[Tuple[Any, ...], str]]:
-    for key, entries in errors.items():
-        for entry in entries:
-            if isinstance(entry, dict):
-                yield from _flatten(entry, path + (key,))
-            else:
-                yield path + (key,), str(entry)
+_CHECKS = {UNKNOWN_FIELD.code: "unknown-key", BAD_TYPE.code: "wrong-type", BAD_TYPE_FOR_SCHEMA.code: "wrong-type",
+           REQUIRED_FIELD.code: "missing-key"}
+"""The check id of a Cerberus error code; any other code is ``schema``."""
 
 
-def _check_id(message: str) -> str:
-    if message == "unknown field":
-        return "unknown-key"
-    if message.startswith("must be of") and message.endswith("type"):
-        return "wrong-type"
-    if message == "required field":
-        return "missing-key"
-    return "schema"
-
-
-def _describe(keypath: Tuple[Any, ...], message: str, data: Any) -> str:
+def _describe(keypath: Tuple[Any, ...], code: int, message: str, data: Any) -> str:
     where = ".".join(str(k) for k in keypath)
-    if (message == "must be of string type" and isinstance(_get(data, keypath), int)
-            and any(k in ("code", "codes", "noc", "industry") for k in keypath)):
-        message += ' (write codes in quotes, e.g. "2174")'
-    if message == "must be of integer type" and isinstance(_get(data, keypath), bool):
-        message += " (true and false are not numbers)"
-    if message == "unknown field":
+    if code == UNKNOWN_FIELD.code:
         return f"unknown key {keypath[-1]!r}" + (f" in {'.'.join(map(str, keypath[:-1]))}" if len(keypath) > 1 else "")
-    if message == "required field":
+    if code == REQUIRED_FIELD.code:
         return f"missing required key {where!r}"
+    if code == BAD_TYPE.code:
+        value = _get(data, keypath)
+        if (message == "must be of string type" and isinstance(value, int)
+                and any(k in ("code", "codes", "noc", "industry") for k in keypath)):
+            message += ' (write codes in quotes, e.g. "2174")'
+        if message == "must be of integer type" and isinstance(value, bool):
+            message += " (true and false are not numbers)"
     return f"{where}: {message}"
 
 
@@ -155,21 +173,21 @@ def validate(document: Document, kind: str) -> List[Diagnostic]:
     schema, registry = schema_for(kind)
     unknown: List[Tuple[Any, ...]] = []
     known = _known_fields(document.data, schema, registry, (), unknown)
-    errors = [(keypath, "unknown field") for keypath in unknown]
+    errors: List[Error] = [(keypath, UNKNOWN_FIELD.code, "unknown field") for keypath in unknown]
     validator = _validator(kind)
     stopped = False
     try:
         # normalize=False: the schemas neither coerce nor default, and Cerberus 1.3's normalisation
         # raises TypeError on a list where a list of mappings is expected (`source: [[1]]`).
         validator.validate(known, normalize=False)
-        errors.extend(_flatten(validator.errors))
+        errors.extend(validator.errors)
     except _TooMany as exc:  # what the stopped validator and the file's own validator had found
         stopped = True
-        handler = cerberus.errors.BasicErrorHandler
-        found = list(_flatten(handler()(list(validator._errors)))) + list(_flatten(handler()(exc.errors)))
+        found = validator.errors + _Leaves()(exc.errors)
         errors.extend(dict.fromkeys(found))  # the file's own validator may be the one that stopped
-    findings = sorted(Diagnostic(document.span(keypath), "error", _check_id(message),
-                              _describe(keypath, message, document.data)) for keypath, message in errors)
+    findings = sorted(Diagnostic(document.span(keypath), "error", _CHECKS.get(code, "schema"),
+                                 _describe(keypath, code, message, document.data))
+                      for keypath, code, message in errors)
     if stopped:
         findings = findings[:MAX_FINDINGS] + [Diagnostic(
             findings[-1].span if findings else document.span(), "error", "schema",

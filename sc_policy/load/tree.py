@@ -3,9 +3,10 @@
 A policy tree is a folder ``ROOT/<policy>/<version>/`` of rule files (see the
 README for the layout). Loading a version reads every file with the strict
 loader, validates it against its schema, and builds the model from the files
-that are valid. Problems are returned as findings, not raised, so that
-``sc-policy check`` can report all of them at once; :func:`load_version_strict`
-raises the first one for commands that need a working policy.
+that are valid (:mod:`sc_policy.load.build`, which gives the model its positions).
+Problems are returned as findings, not raised, so that a check can
+report all of them at once. :func:`select_version` is the one way to choose a
+version: by id (``phase-1`` or ``policy/phase-1``) or by the date it is in force.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, PolicyLoadError, ScPolicyError, UnknownVersionError
+from sc_policy.diagnostics import (Diagnostic, PolicyInvalidError, PolicyLoadError, ScPolicyError, Suggestion,
+                                   UnknownVersionError, unknown_version)
 from sc_policy.load.yamlfile import Document, is_inside, load_document
-from sc_policy.model import (Version, build_area, build_clause, build_manifest, build_resolutions, build_tests)
+from sc_policy.load.build import build_area, build_clause, build_manifest, build_resolutions, build_tests
+from sc_policy.model import Version
 from sc_policy.resources import shipped_policies
 from sc_policy.diagnostics import Span
 
 __all__ = ["PolicyTree", "VersionRef", "LoadedVersion", "resolve_root", "content_hash", "select_version",
-           "manifests", "version_from_documents", "HASH_EXCLUDED"]
+           "manifests", "version_from_documents", "file_hashes", "HASH_EXCLUDED"]
 
 ENV_VAR = "SC_POLICY_PATH"
 SOURCE_FOLDER = "source"
@@ -55,11 +58,16 @@ class VersionRef:
 
 @dataclass(frozen=True)
 class LoadedVersion:
-    """A version as far as it could be built, with every load and schema finding."""
+    """A version as far as it could be built, with every load and schema finding.
+
+    ``documents`` are the valid rule files the version was built from (what the cache
+    stores to rebuild it without YAML); the model itself carries its positions.
+    """
 
     ref: VersionRef
     version: Optional[Version]
     findings: Tuple[Diagnostic, ...]
+    documents: Tuple[Document, ...] = ()
 
     @property
     def errors(self) -> Tuple[Diagnostic, ...]:
@@ -84,18 +92,32 @@ def content_hash(documents: Tuple[Document, ...], version_rel: str) -> str:
     order, comments and formatting do not change the hash; any change of meaning
     does. The manifest's life-cycle fields (:data:`HASH_EXCLUDED`) are left out.
     """
+    return _digest(_canon(documents, version_rel, HASH_EXCLUDED))
+
+
+def file_hashes(documents: Tuple[Document, ...], version_rel: str) -> Dict[str, str]:
+    """Each file (relative to the version folder) -> the SHA-256 of what it says, in the canonical form
+    of :func:`content_hash`; the manifest without its life-cycle fields and its id (what a diff compares)."""
+    return {rel: _digest(data) for rel, data in _canon(documents, version_rel, HASH_EXCLUDED + ("id",)).items()}
+
+
+def _canon(documents: Tuple[Document, ...], version_rel: str, excluded: Tuple[str, ...]) -> Dict[str, object]:
     canon = {}
     prefix = version_rel.rstrip("/") + "/"
     for doc in documents:
         rel = doc.path[len(prefix):] if doc.path.startswith(prefix) else doc.path
         data = doc.data
         if rel == "version.yaml" and isinstance(data, dict):
-            data = {k: v for k, v in data.items() if k not in HASH_EXCLUDED}
+            data = {k: v for k, v in data.items() if k not in excluded}
         canon[rel] = data
+    return canon
+
+
+def _digest(data) -> str:
     try:
-        text = json.dumps(canon, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default)
     except TypeError:  # a file that fails its schema may have keys that are not strings
-        text = json.dumps(_string_keys(canon), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+        text = json.dumps(_string_keys(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                           default=_json_default)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -189,7 +211,8 @@ class PolicyTree:
         # The hash covers a file that fails its schema too, so that a frozen version whose file
         # became invalid is reported as changed (or not) by what the file says.
         version = _build(ref.rel, documents, content_hash(tuple(parsed), ref.rel))
-        return LoadedVersion(ref, version, tuple(sorted(findings)))
+        return LoadedVersion(ref, version, tuple(sorted(findings)),
+                             tuple(doc for _, (_, doc) in sorted(documents.items())))
 
     def load_all(self) -> List[LoadedVersion]:
         return [self.load(ref) for ref in self.refs()]
@@ -231,7 +254,7 @@ def _build(rel: str, documents: Dict[str, Tuple[str, Document]], digest: str) ->
             tests.extend(build_tests(doc))
     docs = tuple(doc for _, (_, doc) in sorted(documents.items()))
     return Version(manifest, tuple(sorted(areas, key=_area_order)), tuple(sorted(clauses, key=lambda c: c.id)),
-                   resolutions, tuple(tests), rel, docs, digest)
+                   resolutions, tuple(tests), rel, digest, file_hashes(docs, rel))
 
 
 AREA_ORDER = ("ict", "life-sciences", "manufacturing")
@@ -245,7 +268,8 @@ def _area_order(area) -> Tuple[int, str]:
 def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optional[dt.date] = None,
                    policy: Optional[str] = None, today: Optional[dt.date] = None, *,
                    read=None, refs: Optional[List[VersionRef]] = None) -> VersionRef:
-    """Pick a version: by id; or the one in force on date ``on``; or, given neither, the one in force today.
+    """Pick a version: by id (``phase-1``, or ``policy/phase-1``); or the one in force on date ``on``;
+    or, given neither, the one in force today. An id that several policies use names the first.
 
     Drafts are never chosen by date. A version is in force from ``effective_from``
     to ``effective_to`` inclusive (open-ended when that is absent). ``read(tree, refs)``
@@ -261,10 +285,9 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
         raise UnknownVersionError("no policy versions found", Span(str(tree.root)))
     if version_id is not None:
         for ref in refs:
-            if ref.id == version_id:
+            if version_id in (ref.id, f"{ref.policy}/{ref.id}"):
                 return ref
-        known = ", ".join(sorted({r.id for r in refs}))
-        raise UnknownVersionError(f"unknown version {version_id!r}", hint=f"known versions: {known}")
+        raise unknown_version(version_id, (r.id for r in refs))
     when = on or today or dt.date.today()
     in_force = []
     for ref, manifest in (read or manifests)(tree, refs):
@@ -274,7 +297,8 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
             what = f"{problem.code}: {problem.message}" if problem else "its manifest is missing or invalid"
             raise PolicyInvalidError(f"cannot choose the version in force: version {ref.id} is invalid: {what}",
                                      problem.span if problem else Span(f"{ref.rel}/version.yaml"),
-                                     hint="run `sc-policy check`, or name a version with --version",
+                                     suggestion=Suggestion("choose-version", (), "check the policy tree, or name "
+                                                           "a version by its id"),
                                      findings=(problem,) if problem else ())
         if manifest.status == "draft":
             continue
@@ -283,7 +307,7 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
     if not in_force:
         what = f"on {when.isoformat()}" if on else "today"
         raise UnknownVersionError(f"no version of the policy is in force {what}",
-                                  hint="`sc-policy versions` lists the versions and their dates")
+                                  suggestion=Suggestion("list-versions", (), "the list of versions gives their dates"))
     return max(in_force, key=lambda pair: (pair[0], pair[1].id))[1]
 
 

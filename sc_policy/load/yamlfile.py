@@ -75,13 +75,13 @@ class _StrictLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
-            raise _Refused("YAML aliases are not allowed in rule files", event.start_mark)
+            raise _RefusedYaml("YAML aliases are not allowed in rule files", event.start_mark)
         if getattr(event, "anchor", None) is not None:
-            raise _Refused("YAML anchors are not allowed in rule files", event.start_mark)
+            raise _RefusedYaml("YAML anchors are not allowed in rule files", event.start_mark)
         return super().compose_node(parent, index)
 
 
-class _Refused(Exception):
+class _RefusedYaml(Exception):
     def __init__(self, message: str, mark):
         super().__init__(message)
         self.message = message
@@ -196,7 +196,7 @@ def parse_document(raw: bytes, path: str) -> Document:
                               Span(path, line, len(before) - before.rfind("\n")), code="yaml-syntax") from None
     except RecursionError:
         raise PolicyLoadError("YAML nested too deeply", Span(path), code="yaml-syntax") from None
-    except _Refused as exc:
+    except _RefusedYaml as exc:
         raise PolicyLoadError(exc.message, _span(path, exc.mark), code="unsafe-yaml") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -73,8 +73,8 @@ def sentence(error: ScPolicyError, advice: str = "") -> str:
     """A user's mistake as one sentence for the page: what, the hint, and what to do."""
     text = " ".join(error.message.split())
     text = text[0].upper() + text[1:] if text else text
-    if error.hint:
-        text += f" ({' '.join(error.hint.split())})"
+    if error.suggestion is not None and error.suggestion.text:
+        text += f" ({' '.join(error.suggestion.text.split())})"
     text += "."
     return f"{text} {advice}".strip()
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional, Tuple, Union
+from typing import Callable, Optional, Tuple, Union
 
-from sc_policy.diagnostics import InputError, one_line
+from sc_policy.diagnostics import InputError, Suggestion, one_line, plain_words
 from sc_policy.reference.statcan import ReferenceData
 
 __all__ = ["NocInput", "parse_noc", "parse_industry", "noc_candidates", "industry_refusal", "NOC_VERSIONS"]
@@ -32,55 +32,63 @@ class NocInput:
     candidates: Tuple[str, ...]  # NOC 2016 codes
 
 
-_Refusal = Tuple[str, Optional[str], bool]
-"""(message, hint) of the InputError that refuses a code, and whether ``message (hint)`` is known to
-be one line with single spaces already (a code of digits, the classifications' titles), so that a
-batch need not check it."""
+_Refusal = Tuple[str, Optional[Suggestion]]
+"""(message, suggestion) of the InputError that refuses a code."""
+
+Words = Callable[[Optional[Suggestion]], str]
+"""How a front door words a suggestion (:func:`~sc_policy.diagnostics.plain_words` by default)."""
 
 
 def parse_noc(text: object, refdata: ReferenceData, noc_version: str = "2016") -> NocInput:
     code = str(text).strip() if text is not None else ""
     if noc_version not in NOC_VERSIONS:
-        raise InputError(f"unknown NOC version {noc_version!r}", hint="use 2016 or 2021")
+        raise InputError(f"unknown NOC version {noc_version!r}",
+                         suggestion=Suggestion("one-of", NOC_VERSIONS, "use 2016 or 2021"))
     found = _noc(code, refdata, noc_version)
     if type(found) is tuple:
-        raise InputError(found[0], hint=found[1])
+        raise InputError(found[0], suggestion=found[1])
     return found
 
 
-def _line(refusal: _Refusal) -> str:
-    message, hint, clean = refusal
-    return (f"{message} ({hint})" if hint else message) if clean else one_line(message, hint)
+def _line(refusal: _Refusal, words: Words) -> str:
+    message, suggestion = refusal
+    return one_line(message, words(suggestion))
 
 
-def noc_candidates(text: str, refdata: ReferenceData, noc_version: str) -> Union[Tuple[str, ...], str]:
-    """The NOC 2016 candidates of a raw code, or the one line the error of :func:`parse_noc` shows
-    (not raised: a batch asks once per distinct bad code, and raising would cost it more).
-    ``noc_version`` must be one of NOC_VERSIONS."""
+def noc_candidates(text: str, refdata: ReferenceData, noc_version: str,
+                   words: Words = plain_words) -> Union[Tuple[str, ...], str]:
+    """The NOC 2016 candidates of a raw code, or the one line the error of :func:`parse_noc` shows,
+    its suggestion in ``words`` (not raised: a batch asks once per distinct bad code, and raising
+    would cost it more). ``noc_version`` must be one of NOC_VERSIONS."""
     found = _noc(text.strip(), refdata, noc_version)
-    return _line(found) if type(found) is tuple else found.candidates
+    return _line(found, words) if type(found) is tuple else found.candidates
+
+
+def _nearest(codes, text: str) -> Optional[Suggestion]:
+    return Suggestion("did-you-mean", tuple(codes), text) if codes else None
 
 
 def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput, _Refusal]:
     if noc_version == "2021":
         if not _FIVE.fullmatch(code):
-            hint = "a NOC 2016 code has four digits; drop --noc-version 2021" if _FOUR.fullmatch(code) else None
-            return f"NOC 2021 code {code!r} is not five digits", hint, False
+            suggestion = (Suggestion("noc-version", ("2016",), "a NOC 2016 code has four digits")
+                          if _FOUR.fullmatch(code) else None)
+            return f"NOC 2021 code {code!r} is not five digits", suggestion
         rows = refdata.concordance.get(code)
         if not rows:
             near = refdata.nearest_noc2021(code)
             return (f"NOC 2021 code {code} is not a NOC 2021 unit group",
-                    f"nearest: {', '.join(near)}" if near else None, True)
+                    _nearest(near, f"nearest: {', '.join(near)}"))
         return NocInput(code, "2021", rows[0].noc2021_title, tuple(sorted({r.noc2016 for r in rows})))
     if not _FOUR.fullmatch(code):
-        hint = None
+        suggestion = None
         if _FIVE.fullmatch(code):
-            hint = "this looks like a five-digit NOC 2021 code; use --noc-version 2021"
-        return f"NOC code {code!r} is not four digits", hint, False
+            suggestion = Suggestion("noc-version", ("2021",), "this looks like a five-digit NOC 2021 code")
+        return f"NOC code {code!r} is not four digits", suggestion
     unit = refdata.noc2016.get(code)
     if unit is None:
-        return (f"NOC code {code} is not a NOC 2016 unit group", "nearest: " + refdata.nearest_nocs_text(code),
-                True)
+        return (f"NOC code {code} is not a NOC 2016 unit group",
+                _nearest(refdata.nearest_nocs(code), "nearest: " + refdata.nearest_nocs_text(code)))
     return NocInput(code, "2016", unit.title, (code,))
 
 
@@ -89,29 +97,30 @@ def parse_industry(text: object, refdata: ReferenceData) -> Optional[str]:
     code = str(text).strip() if text is not None else ""
     refusal = _industry(code, refdata)
     if refusal is not None:
-        raise InputError(refusal[0], hint=refusal[1])
+        raise InputError(refusal[0], suggestion=refusal[1])
     return code or None
 
 
-def industry_refusal(text: str, refdata: ReferenceData) -> Optional[str]:
-    """The one line the error of :func:`parse_industry` shows for a raw industry, or None when it
-    is accepted (not raised: a batch asks once per distinct bad code)."""
+def industry_refusal(text: str, refdata: ReferenceData, words: Words = plain_words) -> Optional[str]:
+    """The one line the error of :func:`parse_industry` shows for a raw industry (its suggestion in
+    ``words``), or None when it is accepted (not raised: a batch asks once per distinct bad code)."""
     refusal = _industry(text.strip(), refdata)
-    return None if refusal is None else _line(refusal)
+    return None if refusal is None else _line(refusal, words)
 
 
 def _industry(code: str, refdata: ReferenceData) -> Optional[_Refusal]:
     if code == "":
         return None
     if not _NAICS.fullmatch(code):
-        return f"NAICS code {code!r} is not 2 to 6 digits", None, False
+        return f"NAICS code {code!r} is not 2 to 6 digits", None
     if code in refdata.naics2017:
         return None
     later = refdata.naics2022.get(code)
     if later is not None:
         return (f"NAICS code {code} is not in NAICS Canada 2017",
-                f"it is {later.title!r} in NAICS Canada 2022, but the policy is written in NAICS Canada 2017", False)
+                Suggestion("note", (), f"it is {later.title!r} in NAICS Canada 2022, but the policy is written in "
+                                       f"NAICS Canada 2017"))
     us = ("six-digit codes differ between the US and Canadian NAICS; "
           if len(code) == 6 and code[:5] in refdata.naics2017 else "")
-    return (f"NAICS code {code} is not in NAICS Canada 2017", us + "nearest: " + refdata.nearest_naics_text(code),
-            True)
+    return (f"NAICS code {code} is not in NAICS Canada 2017",
+            _nearest(refdata.nearest_naics(code), us + "nearest: " + refdata.nearest_naics_text(code)))

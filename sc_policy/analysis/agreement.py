@@ -1,0 +1,66 @@
+"""Agreement: each area's listed occupations pass the area's own clauses.
+
+An area lists an occupation because the policy puts it in scope; a clause of the
+same area that fails for it (with no industry given) says the rule files disagree
+with themselves (``disagreement``). The clauses are compiled and evaluated here, so
+this check sits above the engine; an expression that fails or overruns its time
+budget while evaluated is an ``expression`` finding at its clause's line.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List
+
+from sc_policy.diagnostics import Diagnostic, PolicyInvalidError
+from sc_policy.engine.budget import ExpressionBudget
+from sc_policy.engine.compile import CompiledVersion, render_template
+from sc_policy.engine.decide import FAIL, Evaluator
+from sc_policy.engine.facts import area_facts, industry_facts, occupation_facts
+from sc_policy.engine.relevance import KeyedClause, frozen_facts
+from sc_policy.model import Area, Occupation, Version
+from sc_policy.reference.statcan import ReferenceData
+
+__all__ = ["agreement"]
+
+
+def agreement(version: Version, compiled: CompiledVersion, refdata: ReferenceData) -> List[Diagnostic]:
+    """Every listed occupation of ``version`` against its own area's clauses (``compiled``). Each clause is evaluated once per
+    relevant value of what it reads, as the decision table is built."""
+    out: List[Diagnostic] = []
+    no_industry = industry_facts(None, refdata)
+    no_industry_frozen = frozen_facts(no_industry)
+    broken: set = set()
+    memo: Dict[tuple, str] = {}
+    with ExpressionBudget() as budget:
+        for area in version.areas:
+            a_facts = area_facts(area)
+            clauses = [(cc, KeyedClause(cc, a_facts)) for cc in compiled.for_area(area.id)]
+            for code, occ in area.listed.items():
+                if code not in refdata.noc2016:
+                    continue  # reported as unknown-noc; cannot be evaluated
+                occ_facts = occupation_facts(code, area, refdata)
+                occ_frozen = frozen_facts(occ_facts)
+                facts = {**a_facts, **occ_facts, **no_industry}
+                for cc, keyed in clauses:
+                    if cc.clause.id not in broken:
+                        _agree(out, cc, area, code, occ, facts, budget, broken, memo,
+                               keyed.key(occ_frozen, no_industry_frozen))
+    return out
+
+
+def _agree(out: List[Diagnostic], cc, area: Area, code: str, occ: Occupation, facts: dict,
+           budget: ExpressionBudget, broken: set, memo: Dict[tuple, str], key: tuple) -> None:
+    try:
+        if key not in memo:
+            memo[key] = Evaluator.outcome(cc, facts, budget)
+        result = memo[key]
+    except PolicyInvalidError as exc:
+        broken.add(cc.clause.id)
+        out.append(Diagnostic(exc.span or cc.clause.span, "error", "expression", exc.message, cc.clause.id))
+        return
+    if result == FAIL:
+        reason = render_template(cc.clause.explain["fail"], facts)
+        out.append(Diagnostic(occ.span, "error", "disagreement",
+                              f"area {area.id!r} lists {code}, but its clause {cc.clause.id!r} "
+                              f"({cc.clause.path}) fails for it with no industry given: {reason}",
+                              f"{area.id}:{code}:{cc.clause.id}"))

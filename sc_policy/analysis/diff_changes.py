@@ -1,0 +1,259 @@
+"""The structural changes between two versions: what changed in the rule files, read from the two models.
+
+Clauses, areas, occupations, NAICS inclusions and exclusions, resolutions, test cases
+and the manifest are compared as models (never as YAML text). A file whose data
+differs without any of those changes showing is still reported (``file_changed``),
+by the hash of what each file says that the loader records (:attr:`Version.files`),
+so a diff is empty exactly when the contents are equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Tuple
+
+from sc_policy.checks.lifecycle import clause_content_changed
+from sc_policy.model import Area, Clause, Occupation, Version
+
+__all__ = ["Change", "structural_changes"]
+
+
+# -- structural changes ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    """One structural change; ``data`` holds its fields in display order (``kind`` first when exported)."""
+
+    kind: str
+    data: Tuple[Tuple[str, Any], ...]
+    order: Tuple = field(compare=False, default=())
+
+    def get(self, name: str, default=None):
+        return dict(self.data).get(name, default)
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, **{k: v for k, v in self.data}}
+
+
+def _change(kind: str, order: Tuple, **data) -> Change:
+    return Change(kind, tuple(data.items()), order)
+
+
+def _citations(items) -> List[dict]:
+    return [c.as_dict() for c in items]
+
+
+def _rel(path: str, folder: str) -> str:
+    prefix = folder.rstrip("/") + "/"
+    return path[len(prefix):] if path.startswith(prefix) else path
+
+
+def _plain(value):
+    """A model value as JSON-ready data (dates as ISO text, tuples as lists, mappings as sorted dicts)."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, dict) or (hasattr(value, "items") and not isinstance(value, (str, bytes))):
+        return {k: _plain(v) for k, v in sorted(value.items())}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+_MANIFEST_FIELDS = ("policy", "title", "status", "effective_from", "effective_to", "supersedes", "assumptions",
+                    "source_title", "source_file", "source_sha256", "sha256")
+_CLAUSE_FIELDS = ("title", "applies_to", "when", "condition", "explain", "source")
+
+
+def _manifest_changes(old: Version, new: Version) -> List[Change]:
+    out = []
+    for i, name in enumerate(_MANIFEST_FIELDS):
+        a, b = getattr(old.manifest, name), getattr(new.manifest, name)
+        if a != b:
+            out.append(_change("manifest_changed", (0, "", i), field=name, old=_plain(a), new=_plain(b)))
+    return out
+
+
+def _clause_value(clause: Clause, name: str):
+    value = getattr(clause, name)
+    if name == "source":
+        return _citations(value)
+    if name == "condition" or name == "when":
+        return " ".join(value.split()) if value else value
+    return _plain(value)
+
+
+def _clause_changes(old: Version, new: Version) -> List[Change]:
+    out = []
+    a = {c.id: c for c in old.clauses}
+    b = {c.id: c for c in new.clauses}
+    for cid in sorted(set(a) | set(b)):
+        if cid not in b:
+            out.append(_change("clause_removed", (1, cid), clause=cid, version=a[cid].version, title=a[cid].title))
+        elif cid not in a:
+            out.append(_change("clause_added", (1, cid), clause=cid, version=b[cid].version, title=b[cid].title,
+                               applies_to=list(b[cid].applies_to), when=_clause_value(b[cid], "when"),
+                               condition=_clause_value(b[cid], "condition")))
+        elif clause_content_changed(a[cid], b[cid]) or a[cid].version != b[cid].version:
+            fields = [{"field": f, "old": _clause_value(a[cid], f), "new": _clause_value(b[cid], f)}
+                      for f in _CLAUSE_FIELDS if getattr(a[cid], f) != getattr(b[cid], f)]
+            out.append(_change("clause_changed", (1, cid), clause=cid, old_version=a[cid].version,
+                               new_version=b[cid].version, fields=fields))
+    return out
+
+
+def _occupation_key(occ: Occupation) -> str:
+    return occ.code if occ.code is not None else f"(no code) {occ.title}"
+
+
+def _entries(area: Area) -> Dict[str, List[Occupation]]:
+    out: Dict[str, List[Occupation]] = {}
+    for occ in area.occupations:
+        out.setdefault(_occupation_key(occ), []).append(occ)
+    return out
+
+
+def _area_changes(old: Version, new: Version, area_rank) -> List[Change]:
+    out = []
+    a = {x.id: x for x in old.areas}
+    b = {x.id: x for x in new.areas}
+    for aid in sorted(set(a) | set(b), key=area_rank):
+        rank = area_rank(aid)
+        if aid not in b:
+            out.append(_change("area_removed", (2, rank, ""), area=aid, title=a[aid].title))
+            continue
+        if aid not in a:
+            nb = b[aid]
+            out.append(_change("area_added", (2, rank, ""), area=aid, title=nb.title,
+                               occupations=sorted(nb.listed), include=[e.code for e in nb.include],
+                               exclude=[e.code for e in nb.exclude]))
+            continue
+        oa, ob = a[aid], b[aid]
+        for name in ("title", "source"):
+            va, vb = getattr(oa, name), getattr(ob, name)
+            if va != vb:
+                conv = _citations if name == "source" else (lambda v: v)
+                out.append(_change("area_changed", (2, rank, "", name), area=aid, field=name, old=conv(va),
+                                   new=conv(vb)))
+        for which in ("include", "exclude"):
+            ea = {e.code: e for e in getattr(oa, which)}
+            eb = {e.code: e for e in getattr(ob, which)}
+            for code in sorted(set(ea) | set(eb)):
+                order = (2, rank, "naics", code, which)
+                if code not in eb:
+                    out.append(_change(f"naics_{which}_removed", order, area=aid, naics=code,
+                                       description=ea[code].description))
+                elif code not in ea:
+                    out.append(_change(f"naics_{which}_added", order, area=aid, naics=code,
+                                       description=eb[code].description))
+                elif ea[code] != eb[code]:
+                    out.append(_change(f"naics_{which}_changed", order, area=aid, naics=code,
+                                       old={"description": ea[code].description,
+                                            "source": _citations(ea[code].source)},
+                                       new={"description": eb[code].description,
+                                            "source": _citations(eb[code].source)}))
+        pa, pb = _entries(oa), _entries(ob)
+        for key in sorted(set(pa) | set(pb)):
+            order = (2, rank, "occ", key)
+            if key not in pb:
+                occ = pa[key][0]
+                out.append(_change("occupation_removed", order, area=aid, noc=occ.code, title=occ.title,
+                                   level=occ.level))
+                continue
+            if key not in pa:
+                occ = pb[key][0]
+                out.append(_change("occupation_added", order, area=aid, noc=occ.code, title=occ.title,
+                                   level=occ.level))
+                continue
+            x, y = pa[key][0], pb[key][0]
+            if x.title != y.title:
+                out.append(_change("occupation_retitled", order + (1,), area=aid, noc=x.code, old=x.title,
+                                   new=y.title))
+            if x.level != y.level:
+                out.append(_change("occupation_relevelled", order + (2,), area=aid, noc=x.code, old=x.level,
+                                   new=y.level))
+            if x.source != y.source or x.assigned_by != y.assigned_by:
+                out.append(_change("occupation_cited", order + (3,), area=aid, noc=x.code,
+                                   old={"source": _citations(x.source), "assigned_by": x.assigned_by},
+                                   new={"source": _citations(y.source), "assigned_by": y.assigned_by}))
+            if pa[key][1:] != pb[key][1:]:
+                out.append(_change("occupation_repeats_changed", order + (4,), area=aid, noc=x.code,
+                                   old=len(pa[key]), new=len(pb[key])))
+    return out
+
+
+def _resolution_changes(old: Version, new: Version) -> List[Change]:
+    out = []
+    a = {r.id: r for r in old.resolutions}
+    b = {r.id: r for r in new.resolutions}
+    for rid in sorted(set(a) | set(b)):
+        if rid not in b:
+            out.append(_change("resolution_removed", (3, rid), resolution=rid,
+                               finding=" ".join(a[rid].finding.split())))
+        elif rid not in a:
+            out.append(_change("resolution_added", (3, rid), resolution=rid,
+                               finding=" ".join(b[rid].finding.split())))
+        elif a[rid] != b[rid]:
+            da, db = a[rid].as_dict(), b[rid].as_dict()
+            da.update(affects=_plain(a[rid].affects), assigns=[(x.area, x.title, x.code) for x in a[rid].assigns])
+            db.update(affects=_plain(b[rid].affects), assigns=[(x.area, x.title, x.code) for x in b[rid].assigns])
+            fields = [{"field": k, "old": _plain(da[k]), "new": _plain(db[k])} for k in da if da[k] != db[k]]
+            out.append(_change("resolution_changed", (3, rid), resolution=rid, fields=fields))
+    return out
+
+
+def _test_changes(old: Version, new: Version) -> List[Change]:
+    out = []
+    a = {t.name: t for t in old.tests}
+    b = {t.name: t for t in new.tests}
+    for name in sorted(set(a) | set(b)):
+        if name not in b:
+            out.append(_change("test_removed", (4, name), test=name, file=_rel(a[name].path, old.folder)))
+        elif name not in a:
+            out.append(_change("test_added", (4, name), test=name, file=_rel(b[name].path, new.folder)))
+        elif a[name] != b[name]:
+            out.append(_change("test_changed", (4, name), test=name, file=_rel(b[name].path, new.folder)))
+    return out
+
+
+def _files_touched(changes: Iterable[Change], old: Version, new: Version) -> set:
+    """The version-relative files that the specific changes account for."""
+    touched = set()
+    clauses_old = {c.id: c.path for c in old.clauses}
+    clauses_new = {c.id: c.path for c in new.clauses}
+    for ch in changes:
+        if ch.kind.startswith("manifest"):
+            touched.add("version.yaml")
+        elif ch.kind.startswith("clause"):
+            cid = ch.get("clause")
+            for paths, v in ((clauses_old, old), (clauses_new, new)):
+                if cid in paths:
+                    touched.add(_rel(paths[cid], v.folder))
+        elif ch.get("area") is not None:
+            for v in (old, new):
+                area = v.area(ch.get("area"))
+                if area is not None:
+                    touched.add(_rel(area.path, v.folder))
+        elif ch.kind.startswith("resolution"):
+            touched.add("resolutions.yaml")
+        elif ch.kind.startswith("test"):
+            touched.add(ch.get("file"))
+    return touched
+
+
+def structural_changes(old: Version, new: Version) -> List[Change]:
+    """Every change from ``old`` to ``new``, sorted: manifest, clauses, areas, resolutions, tests, other files."""
+    order = {a.id: i for i, a in enumerate(new.areas)}
+    order.update({a.id: len(new.areas) + i for i, a in enumerate(old.areas) if a.id not in order})
+
+    def area_rank(aid):
+        return (order.get(aid, len(order)), aid)
+
+    changes = (_manifest_changes(old, new) + _clause_changes(old, new) + _area_changes(old, new, area_rank)
+               + _resolution_changes(old, new) + _test_changes(old, new))
+    touched = _files_touched(changes, old, new)
+    fa, fb = old.files, new.files  # what each file says, hashed by the loader
+    for rel in sorted(set(fa) | set(fb)):
+        if fa.get(rel) != fb.get(rel) and rel not in touched:
+            what = "removed" if rel not in fb else "added" if rel not in fa else "changed"
+            changes.append(_change("file_changed", (5, rel), file=rel, change=what))
+    return sorted(changes, key=lambda c: c.order)

@@ -1,0 +1,159 @@
+"""Check a policy's rule files for consistency, the way a compiler or a linter does.
+
+Analysts edit YAML by hand; this is what stops a bad edit from reaching a decision.
+:func:`check_tree` returns every finding about the chosen versions: the loader's and
+the schema's (structure), the life cycle's (:mod:`sc_policy.checks.lifecycle`), each
+version's (:func:`check_version`), and an interrupted change of the tree
+(:mod:`sc_policy.app.writing`). Each finding carries the real file, line and column of
+the node it is about, read from the model.
+
+:func:`check_version` runs :data:`STAGES` in order, as OPA's compiler runs its named
+stages, each appending to one list of findings: compile, the model checks of
+:mod:`sc_policy.checks`, provenance against the source document, agreement
+(:mod:`sc_policy.analysis.agreement`), and last the analyst's resolutions, which mark
+the findings they name as resolved. Every check id is listed in
+:data:`sc_policy.checks.registry.CHECKS` with its meaning; a new check is a function
+over the model in ``checks/`` and a stage here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence, Tuple, Union
+
+from sc_policy.analysis.agreement import agreement
+from sc_policy.app.writing import JOURNAL_NAME, pending_change
+from sc_policy.checks.industries import industries
+from sc_policy.checks.lifecycle import lifecycle_findings
+from sc_policy.checks.occupations import occupations
+from sc_policy.checks.provenance import provenance, version_source
+from sc_policy.checks.references import references, resolution_references
+from sc_policy.checks.registry import has_errors
+from sc_policy.checks.resolutions import apply_resolutions
+from sc_policy.diagnostics import Diagnostic, Span
+from sc_policy.engine.compile import CompiledVersion, compile_version
+from sc_policy.load.policytext import SourceText, read_source
+from sc_policy.load.tree import LoadedVersion, PolicyTree, resolve_root, select_version
+from sc_policy.model import Version
+from sc_policy.reference.statcan import ReferenceData, reference_data
+
+__all__ = ["Stage", "STAGES", "check_version", "check_tree", "has_errors"]
+
+
+@dataclass
+class _Run:
+    """One version being checked: what the stages read, and the one list they append to."""
+
+    loaded: LoadedVersion
+    version: Version
+    root: Path
+    refdata: ReferenceData
+    partial: bool  # some file failed to load: checks that need every file are skipped
+    source: Optional[SourceText]
+    compiled: Optional[CompiledVersion]
+    out: List[Diagnostic] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[_Run], None]
+
+
+def _compile(run: _Run) -> None:
+    if run.compiled is None:
+        run.compiled, problems = compile_version(run.version)
+        run.out.extend(problems)
+
+
+def _model(check: Callable[[Version, ReferenceData, bool], List[Diagnostic]]) -> Callable[[_Run], None]:
+    def stage(run: _Run) -> None:
+        run.out.extend(check(run.version, run.refdata, run.partial))
+    return stage
+
+
+def _provenance(run: _Run) -> None:
+    text = run.source if run.source is not None else version_source(run.loaded, run.root, run.out)
+    if text is not None:
+        run.out.extend(provenance(run.version, text, run.partial))
+
+
+def _agreement(run: _Run) -> None:
+    if run.compiled is not None:
+        run.out.extend(agreement(run.version, run.compiled, run.refdata))
+
+
+def _resolutions(run: _Run) -> None:
+    run.out[:] = apply_resolutions(run.version, run.out, check_stale=not run.partial)
+
+
+STAGES: Tuple[Stage, ...] = (
+    Stage("compile", _compile),
+    Stage("references", _model(references)),
+    Stage("occupations", _model(occupations)),
+    Stage("industries", _model(industries)),
+    Stage("resolution-references", _model(resolution_references)),
+    Stage("provenance", _provenance),
+    Stage("agreement", _agreement),
+    Stage("resolutions", _resolutions),
+)
+"""The checks of one version, in the order they run."""
+
+
+def check_version(loaded: LoadedVersion, root: Union[str, os.PathLike], *, refdata: Optional[ReferenceData] = None,
+                  source: Optional[SourceText] = None, compiled: Optional[CompiledVersion] = None,
+                  extra: Sequence[Diagnostic] = ()) -> List[Diagnostic]:
+    """Every finding about one loaded version, resolutions applied, sorted by path and line.
+
+    ``source`` overrides the manifest's source document; ``compiled`` saves compiling
+    again when the caller already has it; ``extra`` are findings from elsewhere (the life
+    cycle) that the version's resolutions may also name.
+    """
+    findings: List[Diagnostic] = list(loaded.findings) + list(extra)
+    if loaded.version is None:
+        return sorted(findings)
+    run = _Run(loaded, loaded.version, Path(root), refdata or reference_data(),
+               any(f.severity == "error" for f in loaded.findings), source, compiled, findings)
+    for stage in STAGES:
+        stage.run(run)
+    return sorted(run.out)
+
+
+def check_tree(tree: Union[PolicyTree, str, os.PathLike, None] = None, version_ids: Optional[Sequence[str]] = None,
+               source: Union[SourceText, str, os.PathLike, None] = None,
+               refdata: Optional[ReferenceData] = None,
+               compiled: Optional[Callable[[LoadedVersion], Optional[CompiledVersion]]] = None) -> List[Diagnostic]:
+    """Check the named versions of a policy tree (all by default); findings sorted by path and line.
+
+    ``tree`` is a :class:`PolicyTree` or a folder (None: the shipped tree); ``source``
+    a source document (path or :class:`SourceText`) to check every quote against
+    instead of each manifest's. Raises :class:`ScPolicyError` (exit 2) when the check
+    cannot run: no tree, an unknown version, an unreadable ``source``.
+    """
+    if not isinstance(tree, PolicyTree):
+        tree = PolicyTree(resolve_root(tree))
+    if source is not None and not isinstance(source, SourceText):
+        source = read_source(source)
+    refs = tree.refs()
+    if version_ids:
+        chosen = list(dict.fromkeys(select_version(tree, vid) for vid in version_ids))
+    else:
+        chosen = refs or [select_version(tree)]  # a tree without versions: select_version refuses it
+    loaded = [tree.load(ref) for ref in refs]
+    life = lifecycle_findings(loaded)
+    out: List[Diagnostic] = []
+    for lv in loaded:
+        if lv.ref not in chosen:
+            continue
+        prefix = lv.ref.rel + "/"
+        extra = [f for f in life if f.span.path.startswith(prefix)]
+        out.extend(check_version(lv, tree.root, refdata=refdata, source=source, extra=extra,
+                                 compiled=compiled(lv) if compiled is not None and lv.version is not None else None))
+    # Life-cycle findings outside every version folder (none today) are kept as they are.
+    out.extend(f for f in life if not f.span.path.startswith(tuple(r.rel + "/" for r in refs)))
+    pending = pending_change(tree.root)
+    if pending is not None:
+        out.append(Diagnostic(Span(JOURNAL_NAME), "error", "interrupted-change", pending))
+    return sorted(out)

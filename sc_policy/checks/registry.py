@@ -1,0 +1,104 @@
+"""The registry of checks: every check id with its meaning, and those a resolution may resolve.
+
+Ids are data that resolutions and scripts name (``check:subject``); a check module
+reports only ids listed here (tests/test_check.py holds them to it).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from sc_policy.diagnostics import Diagnostic
+
+__all__ = ["CHECKS", "RESOLVABLE", "has_errors"]
+
+CHECKS: Mapping[str, str] = {
+    # structure: the loader and the schema (sc_policy.load.yamlfile, sc_policy.load.tree, sc_policy.load.schema)
+    "missing": "a file or folder that must exist does not",
+    "unreadable": "a file cannot be read",
+    "not-a-file": "a folder where a rule file is expected",
+    "too-large": "a rule file over the size limit",
+    "encoding": "a rule file that is not UTF-8",
+    "empty": "a rule file with no content",
+    "yaml-syntax": "YAML that does not parse (with the line and column of the problem)",
+    "unsafe-yaml": "YAML anchors, aliases or tags, refused in rule files",
+    "duplicate-key": "the same key twice in one mapping (YAML would silently keep the last)",
+    "schema": "a value the file's schema does not allow",
+    "unknown-key": "a key the file's schema does not know (often a misspelling)",
+    "wrong-type": "a value of the wrong type (e.g. a code written without quotes)",
+    "missing-key": "a required key is absent",
+    "missing-manifest": "a version folder without version.yaml",
+    "unsafe-path": "a symbolic link or source path that leads out of the policy tree",
+    "unknown-file": "a file or folder in a version that is not a rule file (ignored; a warning)",
+    # expressions (sc_policy.engine.compile)
+    "expression": "a when/condition expression that does not compile against the facts (unknown "
+                  "fact, type error), goes past a bound (length, nesting, a regular expression that can "
+                  "backtrack without end, $range), reads the clock, randomness or the environment, or fails "
+                  "or overruns its time budget when evaluated",
+    "template": "an explain template with a placeholder that is not a plain fact name",
+    "not-a-directory": "the policy tree named by --policies is not a folder",
+    # life cycle (sc_policy.checks.lifecycle): versions as they follow one another
+    "hash-mismatch": "a frozen (non-draft) version whose content no longer matches its recorded sha256",
+    "table-mismatch": "a frozen version whose files, unchanged, now decide otherwise than its recorded "
+                      "table_sha256 (another sc-policy or reference data; found when the version is opened)",
+    "table-hash-missing": "a frozen version that records no table_sha256 (an older freeze; a warning: "
+                          "`sc-policy freeze` records it)",
+    "period-invalid": "a version whose effective_to lies before its effective_from",
+    "period-overlap": "two versions in force on the same day",
+    "period-gap": "days between a version and the one it supersedes when none is in force",
+    "supersedes-unknown": "supersedes names no version of the policy (or the version itself)",
+    "clause-version-not-bumped": "a clause whose content changed from the superseded version under the same "
+                                 "clause version number",
+    "interrupted-change": "a new-version or freeze that was killed after it committed its changes, and "
+                          "not yet finished (sc_policy.app.writing)",
+    # references
+    "file-name": "an area or clause whose id differs from its file name",
+    "duplicate-area": "two area files with the same id",
+    "duplicate-clause": "two clause files with the same id",
+    "unknown-area": "applies_to, affects or assigns names an area that does not exist",
+    "area-without-clauses": "an area that no clause applies to (everything would be in scope)",
+    "duplicate-resolution": "two resolutions with the same id",
+    "stale-resolution": "a resolution names a finding key that no finding has",
+    "unresolvable": "a resolution names a check that cannot be resolved (fix the file instead)",
+    "unmatched-assignment": "a resolution assigns a code to an occupation entry that does not exist "
+                            "or already has a code",
+    "unknown-affects": "a resolution's affects names a code that the area does not list",
+    # occupations
+    "noc-format": "an occupation code that is not four digits",
+    "unknown-noc": "an occupation code that is not a NOC 2016 unit group",
+    "missing-code": "an occupation entry published without a NOC code",
+    "duplicate-occupation": "the same code listed twice in one area",
+    "title-conflict": "one code listed under different titles across the areas of a version",
+    "official-title": "a listed title that differs from the official NOC 2016 title (a warning)",
+    "level-mismatch": "a declared skill level that differs from the level derived from the code",
+    # skill-level policy
+    "excluded-level": "an occupation at skill level 0 or D (never in scope)",
+    "noc-a-limit": "more than one NOC A occupation in an area",
+    # industries
+    "naics-format": "an industry code that is not 2 to 6 digits",
+    "unknown-naics": "an industry code that does not exist in NAICS Canada 2017",
+    "duplicate-industry": "the same industry code twice in one list (a warning)",
+    "included-and-excluded": "an industry code both included and excluded by one area",
+    "exclusion-outside": "an excluded industry code that lies inside no included code of its area",
+    # provenance
+    "source-missing": "the manifest's source document does not exist (quotes not checked; a warning)",
+    "source-hash": "the source document's sha256 differs from the one the manifest records",
+    "quote-not-found": "a quoted passage that does not occur in the source document",
+    "citation-line": "a citation whose line does not hold the start of its quote",
+    "quote-mismatch": "an occupation whose quote publishes another code or level (a warning)",
+    "unlisted-occupation": "an occupation line of the source that no occupation entry cites",
+    # agreement (sc_policy.analysis.agreement)
+    "disagreement": "a listed occupation that a clause of its own area fails (with no industry)",
+}
+"""Every check id, with its meaning. Ids are stable: resolutions and scripts name them."""
+
+RESOLVABLE = frozenset({
+    "noc-a-limit", "duplicate-occupation", "missing-code", "title-conflict", "official-title",
+    "level-mismatch", "excluded-level", "quote-mismatch", "unlisted-occupation", "duplicate-industry",
+})
+"""The checks that report what the *source* says (its contradictions), which a resolution may
+resolve. Every other finding is a mistake in the rule files and must be fixed there."""
+
+
+def has_errors(findings: Iterable[Diagnostic]) -> bool:
+    return any(f.severity == "error" for f in findings)

@@ -1,0 +1,80 @@
+"""How the command line shows what went wrong: one line, once, in the CLI's own words.
+
+Every error reaches the user as a :class:`Failure`, a :class:`click.ClickException`
+that click shows (``sc-policy: error: ...`` on stderr) and exits with: a library
+error (:class:`~sc_policy.diagnostics.ScPolicyError`, its suggestion worded by
+:func:`words`), an error of the operating system, and click's own usage errors,
+which are one line here rather than click's usage block.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, Optional
+
+import click
+
+from sc_policy.diagnostics import Suggestion, one_line, os_error
+
+__all__ = ["Failure", "words", "failure_of", "usage_failure"]
+
+
+_NOC_VERSION = {"2016": "a NOC 2016 code has four digits; drop --noc-version 2021",
+                "2021": "this looks like a five-digit NOC 2021 code; use --noc-version 2021"}
+
+WORDS: Dict[str, Callable[[Suggestion], str]] = {
+    "run-check": lambda s: f"and {s.values[0]} more errors; run `sc-policy check`",
+    "choose-version": lambda s: "run `sc-policy check`, or name a version with --version",
+    "list-versions": lambda s: "`sc-policy versions` lists the versions and their dates",
+    "noc-version": lambda s: _NOC_VERSION.get(s.values[0] if s.values else "", s.text),
+    "install-extra": lambda s: f'pip install "sc-policy[{s.values[0]}]"',
+    "run-tests": lambda s: f"run `sc-policy test {s.values[0]}`",
+    "new-version": lambda s: f"`sc-policy new-version {s.values[0]} NEW_ID`",
+}
+"""The kinds of suggestion the command line words itself: those that name a command or an option.
+Every other kind is shown in its plain words (:attr:`Suggestion.text`)."""
+
+
+def words(suggestion: Optional[Suggestion]) -> str:
+    """A suggestion in the command line's words ("" for none)."""
+    if suggestion is None:
+        return ""
+    word = WORDS.get(suggestion.kind)
+    return word(suggestion) if word is not None else suggestion.text
+
+
+class Failure(click.ClickException):
+    """What ends a command with an error: shown by click as one line, ``sc-policy: error: LINE``,
+    then click exits with ``exit_code`` (2 unless said otherwise)."""
+
+    exit_code = 2
+
+    def __init__(self, line: str, exit_code: int = 2):
+        super().__init__(line)
+        self.exit_code = exit_code
+
+    def show(self, file=None) -> None:
+        try:
+            click.echo(f"sc-policy: error: {self.format_message()}", file=file, err=file is None)
+        except OSError:  # standard error refuses too: the exit status still says it
+            pass
+
+
+def failure_of(error: BaseException) -> Failure:
+    """The failure that shows a library error or an error of the operating system."""
+    if isinstance(error, OSError):
+        error = os_error(error)
+    return Failure(error.line(words), error.exit_code)
+
+
+def usage_failure(error: click.UsageError) -> Failure:
+    """Click's usage error as one line: ``OPTION: what is wrong`` for a bad value, else click's
+    message and where the help is."""
+    message = error.format_message().strip().rstrip(".")
+    param = getattr(error, "param", None)
+    if isinstance(error, click.BadParameter) and not isinstance(error, click.MissingParameter) and param:
+        name = "/".join(param.opts) if isinstance(param, click.Option) else param.human_readable_name
+        message = error.message.strip().rstrip(".")
+        message = f"{name}: {message[:1].lower() + message[1:] if message[1:2].islower() else message}"
+    elif error.ctx is not None:
+        message += f" (see '{error.ctx.command_path} --help')"
+    return Failure(one_line(message), error.exit_code)

@@ -1,0 +1,125 @@
+"""Build the model (:mod:`sc_policy.model`) from rule files that passed their schema, with positions.
+
+The loader is what knows where each entry of a rule file is: each builder hands the
+element it makes the span of its entry (``span``) and of the keys inside it
+(``spans``: ``code``, ``source_document.file``, ``applies_to.2``), so that checks,
+the life cycle and the diff report at a real line without going back to the YAML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Dict, Optional, Tuple
+
+from sc_policy.diagnostics import Span
+from sc_policy.load.yamlfile import Document, KeyPath
+from sc_policy.model import (Area, Assignment, Citation, Clause, IndustryEntry, Manifest, Occupation, Resolution,
+                             TestCase)
+
+__all__ = ["build_area", "build_clause", "build_resolutions", "build_manifest", "build_tests"]
+
+
+class _Positions:
+    """The spans of one document, indexed by entry: the spans of the keys one and two levels inside it."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        inner: Dict[KeyPath, Dict[str, Span]] = {}
+        for keypath, span in doc.spans.items():
+            if len(keypath) >= 1:
+                inner.setdefault(keypath[:-1], {})[str(keypath[-1])] = span
+            if len(keypath) >= 2:
+                inner.setdefault(keypath[:-2], {})[f"{keypath[-2]}.{keypath[-1]}"] = span
+        self._inner = inner
+
+    def span(self, keypath: KeyPath = ()) -> Span:
+        return self.doc.span(keypath)
+
+    def spans(self, keypath: KeyPath = ()) -> Dict[str, Span]:
+        return dict(self._inner.get(tuple(keypath), {}))
+
+
+def _citations(at: _Positions, keypath: KeyPath, items) -> Tuple[Citation, ...]:
+    return tuple(Citation(c["line"], c["quote"], at.span(keypath + (i,)), at.spans(keypath + (i,)))
+                 for i, c in enumerate(items or ()))
+
+
+def build_area(doc: Document, assignments: Tuple[Tuple[str, Assignment], ...] = ()) -> Area:
+    """Build an area; ``assignments`` are (resolution id, assignment) pairs giving code-less entries a code."""
+    at = _Positions(doc)
+    d = doc.data
+    occupations = []
+    for i, o in enumerate(d["occupations"]):
+        code, assigned = o.get("code"), ""
+        if code is None:
+            for rid, a in assignments:
+                if a.area == d["id"] and a.title == o["title"]:
+                    code, assigned = a.code, rid
+                    break
+        where = ("occupations", i)
+        occupations.append(Occupation(code, o["title"], o["level"], _citations(at, where + ("source",), o["source"]),
+                                      at.span(where), assigned, at.spans(where)))
+    industries = d["industries"]
+
+    def entries(kind):
+        return tuple(IndustryEntry(e["code"], e["description"],
+                                   _citations(at, ("industries", kind, i, "source"), e["source"]),
+                                   at.span(("industries", kind, i)), at.spans(("industries", kind, i)))
+                     for i, e in enumerate(industries[kind]))
+
+    return Area(d["id"], d["title"], _citations(at, ("source",), d["source"]), entries("include"),
+                entries("exclude"), tuple(occupations), doc.path, at.span(), at.spans())
+
+
+def build_clause(doc: Document) -> Clause:
+    at = _Positions(doc)
+    d = doc.data
+    return Clause(d["id"], d["version"], d["title"], tuple(d["applies_to"]), d.get("when"), d["condition"],
+                  dict(d["explain"]), _citations(at, ("source",), d["source"]), doc.path, at.span(), at.spans())
+
+
+def build_resolutions(doc: Document) -> Tuple[Resolution, ...]:
+    at = _Positions(doc)
+    out = []
+    for i, r in enumerate(doc.data["resolutions"]):
+        where = ("resolutions", i)
+        out.append(Resolution(
+            r["id"], tuple(r["resolves"]), r["finding"], r["decision"],
+            _citations(at, where + ("source",), r["source"]),
+            tuple((a["area"], tuple(a["codes"])) for a in r.get("affects", ())),
+            tuple(Assignment(a["area"], a["title"], a["code"], at.span(where + ("assigns", j)),
+                             at.spans(where + ("assigns", j)))
+                  for j, a in enumerate(r.get("assigns", ()))),
+            at.span(where),
+            tuple(at.span(where + ("resolves", j)) for j in range(len(r["resolves"]))),
+            at.spans(where)))
+    return tuple(out)
+
+
+def build_manifest(doc: Document) -> Manifest:
+    at = _Positions(doc)
+    d = doc.data
+    src = d["source_document"]
+    return Manifest(d["id"], d["policy"], d["title"], d["status"], _date(d["effective_from"]),
+                    _date(d.get("effective_to")), d.get("supersedes"), dict(d.get("assumptions") or {}),
+                    src["title"], src["file"], src["sha256"], d.get("sha256"), doc.path, at.span(),
+                    d.get("table_sha256"), at.spans())
+
+
+def build_tests(doc: Document) -> Tuple[TestCase, ...]:
+    at = _Positions(doc)
+    cases = []
+    for i, c in enumerate(doc.data["cases"]):
+        where = ("cases", i)
+        cases.append(TestCase(c["name"], c["noc"], c.get("noc_version", "2016"), c.get("industry"),
+                              dict(c["expect"]), doc.path, at.span(where),
+                              _citations(at, where + ("source",), c.get("source")), at.spans(where)))
+    return tuple(cases)
+
+
+def _date(value) -> Optional[dt.date]:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value

@@ -1,0 +1,96 @@
+"""The policy's source document, read and indexed so that a quote can be found in it.
+
+Every citation of a rule file names a line of the source document and its exact
+words; :class:`SourceText` finds a quote whitespace-insensitively and tells the line
+it starts on, and lists the lines that publish an occupation (``[code] title – NOC X``).
+:func:`read_source` reads the document as the loader reads a rule file: a regular
+file under :data:`~sc_policy.load.yamlfile.MAX_SOURCE_BYTES`, looked at before it is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from typing import List, Optional, Tuple, Union
+
+from sc_policy.diagnostics import InputError, PolicyLoadError, Span
+from sc_policy.load.yamlfile import MAX_SOURCE_BYTES, read_regular
+
+__all__ = ["SourceText", "read_source", "OCCUPATION_LINE", "MAX_SOURCE_BYTES"]
+
+OCCUPATION_LINE = re.compile(r"^\s*(?:(\d{4})\s+)?(\S.*?)\s*[\u002d\u2013\u2014]\s*NOC\s+([0ABCD])\s*$")
+"""A line (or a quote) publishing an occupation: groups code (or None), title, level."""
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """The policy's text, indexed so that a quote can be found whitespace-insensitively.
+
+    ``compact`` is the text with all whitespace removed and ``compact_lines`` the
+    line number of each of its characters, so a match gives the line it starts on.
+    """
+
+    path: str
+    lines: Tuple[str, ...]
+    compact: str
+    compact_lines: Tuple[int, ...]
+    sha256: str
+
+    @classmethod
+    def parse(cls, raw: bytes, path: str) -> "SourceText":
+        text = raw.decode("utf-8")
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        lines = tuple(text.split("\n"))
+        chars: List[str] = []
+        where: List[int] = []
+        for number, line in enumerate(lines, 1):
+            kept = _compact(line)
+            chars.append(kept)
+            where.extend([number] * len(kept))
+        return cls(path, lines, "".join(chars), tuple(where), hashlib.sha256(raw).hexdigest())
+
+    def quote_lines(self, quote: str) -> List[int]:
+        """The lines on which an occurrence of ``quote`` starts (none: it does not occur)."""
+        needle = _compact(quote)
+        if not needle:
+            return []
+        found = set()
+        at = self.compact.find(needle)
+        while at >= 0:
+            found.add(self.compact_lines[at])
+            at = self.compact.find(needle, at + 1)
+        return sorted(found)
+
+    def occupation_lines(self) -> List[Tuple[int, Optional[str], str, str]]:
+        """(line, code or None, title, level) of every line published as ``[code] title – NOC X``."""
+        out = []
+        for number, line in enumerate(self.lines, 1):
+            match = OCCUPATION_LINE.match(line)
+            if match:
+                out.append((number, match.group(1), match.group(2), match.group(3)))
+        return out
+
+
+def read_source(path: Union[str, os.PathLike], display: Optional[str] = None) -> SourceText:
+    """Read a source document (a regular file under MAX_SOURCE_BYTES, looked at before it is read);
+    a missing, special, huge or unreadable file is an InputError (exit 2)."""
+    shown = display or str(path)
+    try:
+        raw = read_regular(path, MAX_SOURCE_BYTES, shown, expected="a text file", limit_of="source documents")
+    except PolicyLoadError as exc:
+        message = {"missing": "source document not found",
+                   "not-a-file": "source document is not a regular file",
+                   "too-large": f"source document is over the {MAX_SOURCE_BYTES}-byte limit"}.get(
+            exc.code, exc.message.replace("cannot read file", "cannot read source document"))
+        raise InputError(message, Span(shown), code=exc.code) from None
+    try:
+        return SourceText.parse(raw, shown)
+    except UnicodeDecodeError:
+        raise InputError("source document is not UTF-8 text", Span(shown), code="encoding") from None
