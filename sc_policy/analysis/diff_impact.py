@@ -128,7 +128,7 @@ def impact(old: Evaluator, new: Evaluator) -> Impact:
             a = tuple(sorted(t_new.in_scope(t_new.cell(n, inp.representative))))
             change = _classify(b, a)
             if change:
-                rows.append(ImpactRow(n, refdata.noc_title(n) or "", inp.representative, inp.description, len(inp.representatives),
+                rows.append(ImpactRow(n, refdata.noc_title(n) or "", inp.representative, inp.description, len(inp.codes),
                                       b, a, change))
     rows.sort(key=lambda r: (CHANGE_GROUPS.index(r.change), r.noc, r.industry is not None, len(r.industry or ""),
                              r.industry or ""))

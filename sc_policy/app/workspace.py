@@ -36,7 +36,8 @@ from sc_policy.engine.decide import Answer, Evaluator
 from sc_policy.engine.table import decisions_hash
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, manifests, resolve_root, select_version
 from sc_policy.load.yamlfile import Document, is_inside, load_document
-from sc_policy.model import Manifest, Version, build_manifest
+from sc_policy.load.build import build_manifest
+from sc_policy.model import Manifest, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
 
 if TYPE_CHECKING:  # imported when needed: check and compile import rule-engine (0.3 s)
