@@ -127,8 +127,8 @@ def main() -> None:
                 changed = 0
                 for inp in imp.industries:
                     for noc in sorted(refdata.noc2016):
-                        changed += direct_old.decide(noc, inp.code).in_scope != \
-                            direct_new.decide(noc, inp.code).in_scope
+                        changed += direct_old.decide(noc, inp.representative).in_scope != \
+                            direct_new.decide(noc, inp.representative).in_scope
                 return changed
 
             t_brute, changed = timed(brute, 1)

@@ -18,7 +18,7 @@ from sc_policy.diagnostics import Span
 
 __all__ = [
     "Located", "Citation", "Occupation", "IndustryEntry", "Area", "Clause", "Resolution", "Assignment",
-    "TestCase", "Manifest", "Version",
+    "TestCase", "Manifest", "Version", "PASS", "FAIL", "NOT_APPLICABLE", "CLAUSE_RESULTS",
 ]
 
 
@@ -94,6 +94,12 @@ class Area(Located):
             if occ.code is not None and occ.code not in out:
                 out[occ.code] = occ
         return out
+
+
+PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"
+CLAUSE_RESULTS = (PASS, FAIL, NOT_APPLICABLE)
+"""What a clause can say about a case, the one vocabulary of clause results: the keys of a clause's
+``explain`` templates, a test case's expected clause results, a decision's results and the table's."""
 
 
 @dataclass(frozen=True)

@@ -194,7 +194,7 @@ def test_each_decision_bearing_edit_shows_in_the_impact(tmp_path):
     assert rows[("2175", None)].change == "no_longer_eligible"
     navigational = next(i for i in result.impact.industries if "334511" in i.codes)
     assert set(navigational.codes) == {c for c in NAICS if c.startswith("3345")}
-    row = rows[("2174", navigational.code)]
+    row = rows[("2174", navigational.representative)]
     assert "ict" in row.after and "ict" not in row.before and row.change == "areas_changed"
     assert row.industry_class == "within 3345"
 
@@ -215,7 +215,7 @@ def test_clause_reading_occupation_and_industry_is_exact_per_code(tmp_path):
     # ICT's two NOC A occupations, with the class of exactly the codes under 5415, which ICT no longer admits.
     assert [(r.noc, r.industry, r.before, r.after, r.change) for r in result.rows] == [
         ("2174", "5415", ("ict",), (), "no_longer_eligible"), ("2175", "5415", ("ict",), (), "no_longer_eligible")]
-    row_class = next(i for i in result.industries if i.code == "5415")
+    row_class = next(i for i in result.industries if i.representative == "5415")
     assert set(row_class.codes) == {c for c in NAICS if c.startswith("5415")}
     # Brute force for one of them, over every NAICS code: exactly those codes changed.
     changed = {c for c in NAICS if old.decide("2174", c).in_scope != new.decide("2174", c).in_scope}
@@ -303,7 +303,7 @@ EXPECTED_KINDS = {
 def explained(row, diff) -> bool:
     """Whether some structural change can account for an impact row (an attribution independent of the impact)."""
     moved = set(row.before) ^ set(row.after)
-    codes = next(i.codes for i in diff.impact.industries if i.code == row.industry)
+    codes = next(i.codes for i in diff.impact.industries if i.representative == row.industry)
     for ch in diff.changes:
         d = ch.as_dict()
         if ch.kind.startswith("occupation_") and d.get("noc") == row.noc and d["area"] in moved:
@@ -349,12 +349,12 @@ def test_impact_equals_brute_force_over_random_edits(tmp_path_factory, edit_list
     expected = {}
     for inp in result.impact.industries:
         for noc in NOCS:
-            before = OLD.in_scope(noc, inp.code)
-            after = tuple(sorted(new.decide(noc, inp.code).in_scope))
+            before = OLD.in_scope(noc, inp.representative)
+            after = tuple(sorted(new.decide(noc, inp.representative).in_scope))
             if before != after:
                 change = ("now_eligible" if not before else "no_longer_eligible" if not after
                           else "areas_changed")
-                expected[(noc, inp.code)] = (before, after, change)
+                expected[(noc, inp.representative)] = (before, after, change)
     assert got == expected
     # Every changed decision is accounted for by a structural change that can change decisions ...
     for row in result.impact.rows:

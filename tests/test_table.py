@@ -112,6 +112,8 @@ def test_a_clause_reading_occupation_and_industry_is_exact_per_code(tree_copy):
 def test_second_open_comes_from_the_cache_without_compiling(tree_copy, tmp_path):
     cache = TableCache(tmp_path / "cache")
     first = Workspace(tree_copy, cache=cache).open(VERSION)
+    assert first.evaluator._table is None and cache.entries() == []  # opening alone builds no table...
+    assert first.table is not None  # ... the first decision (or the table asked for) builds and stores it
     assert len(cache.entries()) == 1
     assert cache.entries()[0].stat().st_mode & 0o777 == 0o600  # an entry is readable by its owner alone
     second = Workspace(tree_copy, cache=cache).open(VERSION)
@@ -159,7 +161,7 @@ def test_a_damaged_cache_entry_is_ignored_and_rebuilt(tree_copy, tmp_path):
 def test_a_forged_entry_with_a_matching_digest_that_does_not_fit_is_refused(tree_copy, tmp_path):
     import hashlib
     cache = TableCache(tmp_path / "cache")
-    Workspace(tree_copy, cache=cache).open(VERSION)
+    assert Workspace(tree_copy, cache=cache).open(VERSION).table is not None  # built, and stored
     [entry] = cache.entries()
     head, body = entry.read_bytes().split(b"\n", 1)
     data = json.loads(body)
@@ -262,7 +264,8 @@ def test_table_command_errors_are_one_line_exit_2(args, needle):
 # -- a frozen version commits to its decisions ---------------------------------------------------
 
 def test_decisions_hash_depends_on_the_decisions_only(opened):
-    from sc_policy.engine.table import DecisionTable, TableClass, TableColumn, decisions_hash, table_from_dict, table_to_dict
+    from sc_policy.engine.classes import IndustryClass
+    from sc_policy.engine.table import DecisionTable, TableColumn, decisions_hash, table_from_dict, table_to_dict
     t = opened.table
     digest = decisions_hash(t)
     assert digest == opened.version.manifest.table_sha256  # the shipped version records it
@@ -277,8 +280,8 @@ def test_decisions_hash_depends_on_the_decisions_only(opened):
     # Split a class in two that decide alike, relabel, reorder: the same decisions, the same hash.
     big = max(range(len(t.classes)), key=lambda j: len(t.classes[j].codes))
     cls = t.classes[big]
-    halves = [TableClass(cls.codes[-1], cls.codes[len(cls.codes) // 2:], "second half"),
-              TableClass(cls.codes[0], cls.codes[:len(cls.codes) // 2], "first half")]
+    halves = [IndustryClass(cls.codes[-1], cls.codes[len(cls.codes) // 2:], "second half"),
+              IndustryClass(cls.codes[0], cls.codes[:len(cls.codes) // 2], "first half")]
     classes = halves + [c for j, c in enumerate(t.classes) if j != big]
     old_of_new = [big + 1, big + 1] + [j + 1 for j in range(len(t.classes)) if j != big]  # 0: no industry
     width = len(classes) + 1
@@ -441,10 +444,79 @@ def test_a_version_frozen_without_a_decisions_hash_is_decided_from_its_files(shi
     assert manifest.read_text(encoding="utf-8") == "".join(lines)  # as shipped: one line added back
     reopened = Workspace(shipped_copy, cache=cache).open(VERSION)
     assert reopened.version.manifest.table_sha256 == decisions_hash(opened.table)
+    assert decisions_hash(reopened.table) == reopened.version.manifest.table_sha256  # built, verified, stored
     assert reopened.version.content_hash == opened.version.content_hash == opened.version.manifest.sha256
     assert Workspace(shipped_copy, cache=cache).open(VERSION).evaluator._compiled is None  # from the cache
 
 
+# -- one pipeline: each stage once ----------------------------------------------------------------
+
+def test_a_workspace_reads_checks_and_compiles_each_version_once(tree_copy, monkeypatch):
+    import datetime as dt
+    import sc_policy.engine.compile as compile_module
+    from sc_policy.load.tree import PolicyTree
+    loads, compiles, tables = [], [], []
+    real_load, real_compile = PolicyTree.load, compile_module.compile_version
+    monkeypatch.setattr(PolicyTree, "load", lambda self, ref: loads.append(ref.id) or real_load(self, ref))
+    monkeypatch.setattr(compile_module, "compile_version", lambda v: compiles.append(v.id) or real_compile(v))
+    import sc_policy.engine.table as table_module
+    real_build = table_module.build_table
+    monkeypatch.setattr(table_module, "build_table", lambda ev, budget=None: tables.append(1) or real_build(ev, budget))
+    ws = Workspace(tree_copy, cache=False)
+    opened = ws.open(VERSION)
+    assert (loads, compiles, tables) == ([VERSION], [VERSION], [])  # opening builds no table
+    assert ws.select(VERSION) is ws.select(VERSION) and ws.select(on=dt.date(2025, 6, 1)) is ws.select(on=dt.date(2025, 6, 1))
+    for _ in range(3):
+        assert ws.explain("2174", "541514", version=VERSION).eligible
+        assert ws.explain("2174", on=dt.date(2025, 6, 1)).eligible
+    assert ws.open(VERSION) is opened and ws.load(VERSION) is ws.load_ref(ws.select(VERSION))
+    ws.versions()
+    assert (loads, compiles, tables) == ([VERSION], [VERSION], [1])  # the first decision built the table
+
+
+def test_freeze_compiles_once(shipped_copy, monkeypatch):
+    import sc_policy.app.authoring as authoring
+    manifest = version_dir(shipped_copy) / "version.yaml"
+    lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
+    manifest.write_text("".join(l for l in lines if not l.startswith("table_sha256:")), encoding="utf-8")
+    compiles = []
+    real = authoring.compile_version
+    monkeypatch.setattr(authoring, "compile_version", lambda v: compiles.append(v.id) or real(v))
+    from sc_policy.load.tree import PolicyTree
+    result = authoring.freeze(PolicyTree(shipped_copy), VERSION)
+    assert result.table_recorded and compiles == [VERSION]
+    assert manifest.read_text(encoding="utf-8") == "".join(lines)
+
+
+def test_warm_explain_imports_neither_cerberus_nor_rule_engine_and_parses_only_manifests(tmp_path):
+    env = dict(os.environ, SC_POLICY_CACHE_DIR=str(tmp_path))
+    env.pop("SC_POLICY_NO_CACHE", None)
+    script = ("import sys\nimport sc_policy.load.yamlfile as y\nparsed = []\nreal = y.parse_document\n"
+              "y.parse_document = lambda raw, path: parsed.append(path) or real(raw, path)\n"
+              "from sc_policy.cli import main\n"
+              "try:\n    main(['explain', '2174'])\n"
+              "except SystemExit as e:\n    assert not e.code, e.code\n"
+              "print(sorted({m.split('.')[0] for m in sys.modules} & {'cerberus', 'rule_engine'}), parsed,"
+              " file=sys.stderr)\n")
+    runs = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+            for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[1].stderr
+    assert runs[0].stdout == runs[1].stdout and "ELIGIBLE" in runs[1].stdout
+    cold, warm = (r.stderr.strip().splitlines()[-1] for r in runs)
+    assert cold.startswith("['cerberus', 'rule_engine']")
+    assert warm == f"[] ['{POLICY}/{VERSION}/version.yaml']"  # the manifest, the cache's trust anchor, alone
+
+
+def test_the_package_root_is_the_public_api_and_imports_nothing_until_asked():
+    script = ("import sys, sc_policy\nbefore = sorted(m for m in sys.modules if m.startswith('sc_policy'))\n"
+              "from sc_policy import Answer, Diagnostic, Workspace\n"
+              "answer = Workspace().explain('2174', industry='541514')\n"
+              "print(before, sorted(sc_policy.__all__), isinstance(answer, Answer), answer.verdict)\n")
+    env = dict(os.environ)
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[0] == ("['sc_policy'] ['Answer', 'Diagnostic', 'ScPolicyError', 'Workspace'] "
+                                         "True eligible")
 def test_cache_key_covers_the_code_and_data_of_every_subpackage(tmp_path, monkeypatch):
     """An entry made by other code (any module of any layer) or other reference data is never read back."""
     import shutil

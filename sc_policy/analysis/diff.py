@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from sc_policy.analysis.diff_changes import Change, structural_changes
-from sc_policy.analysis.diff_impact import (CHANGE_GROUPS, Impact, ImpactRow, IndustryInput, decision_table, impact,
+from sc_policy.analysis.diff_impact import (CHANGE_GROUPS, Impact, ImpactRow, decision_table, impact,
                                             industry_inputs)
 from sc_policy.engine.decide import Evaluator
 from sc_policy.model import Version
 
-__all__ = ["Change", "IndustryInput", "ImpactRow", "Impact", "VersionDiff", "structural_changes",
+__all__ = ["Change", "ImpactRow", "Impact", "VersionDiff", "structural_changes",
            "industry_inputs", "impact", "diff_versions", "decision_table", "CHANGE_GROUPS"]
 
 
@@ -36,7 +36,7 @@ class VersionDiff:
                "impact": [r.as_dict() for r in self.impact.rows] if self.impact is not None else None}
         if self.impact is not None:
             out["impact_summary"] = self.impact.as_dict()
-            out["industry_inputs"] = [{"industry": i.code, "description": i.description, "codes": len(i.codes)}
+            out["industry_inputs"] = [{"industry": i.representative, "description": i.description, "codes": len(i.codes)}
                                       for i in self.impact.industries]
         return out
 

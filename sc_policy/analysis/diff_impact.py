@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from sc_policy.engine.classes import industry_classes
+from sc_policy.engine.classes import NO_INDUSTRY, IndustryClass, industry_classes
 from sc_policy.engine.decide import Evaluator
 from sc_policy.engine.table import DecisionTable, build_table
 
-__all__ = ["CHANGE_GROUPS", "IndustryInput", "ImpactRow", "Impact", "industry_inputs", "impact", "decision_table"]
+__all__ = ["CHANGE_GROUPS", "ImpactRow", "Impact", "industry_inputs", "impact", "decision_table"]
 
 CHANGE_GROUPS = ("now_eligible", "no_longer_eligible", "areas_changed")
 """The impact groups, in the order they are shown."""
@@ -26,25 +26,13 @@ CHANGE_GROUPS = ("now_eligible", "no_longer_eligible", "areas_changed")
 
 # -- the input space ---------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class IndustryInput:
-    """One industry value of the input space: no industry (``code`` None), or a representative of a class."""
-
-    code: Optional[str]
-    description: str
-    codes: Tuple[str, ...]  # the NAICS codes it stands for (empty for no industry)
-
-
-NO_INDUSTRY = IndustryInput(None, "no industry given", ())
-
-
 def decision_table(evaluator: Evaluator) -> DecisionTable:
     """The evaluator's decision table (an opened version has one; a bare evaluator gets one built)."""
     return evaluator.table if evaluator.table is not None else build_table(evaluator)
 
 
 def industry_inputs(old: DecisionTable, new: DecisionTable, codes: Sequence[str],
-                    evaluators: Sequence[Evaluator] = ()) -> List[IndustryInput]:
+                    evaluators: Sequence[Evaluator] = ()) -> List[IndustryClass]:
     """No industry, then one input per class of codes that both versions' tables treat alike.
 
     Each table's classes are exact for its own version, clauses reading both
@@ -74,8 +62,8 @@ def industry_inputs(old: DecisionTable, new: DecisionTable, codes: Sequence[str]
                 f"{was.description} (before); {now.description} (after)"
         else:
             description = f"{was.description} (before); {now.description} (after)"
-        out.append(IndustryInput(members[0], description, tuple(sorted(members))))
-    return [out[0]] + sorted(out[1:], key=lambda i: (len(i.code), i.code))
+        out.append(IndustryClass(members[0], tuple(sorted(members)), description))
+    return [out[0]] + sorted(out[1:], key=lambda i: (len(i.representative), i.representative))
 
 
 # -- the impact ---------------------------------------------------------------------------------------------
@@ -101,7 +89,7 @@ class ImpactRow:
 class Impact:
     rows: Tuple[ImpactRow, ...]
     nocs: int
-    industries: Tuple[IndustryInput, ...]
+    industries: Tuple[IndustryClass, ...]
 
     def count(self, change: str) -> int:
         return sum(1 for r in self.rows if r.change == change)
@@ -136,11 +124,11 @@ def impact(old: Evaluator, new: Evaluator) -> Impact:
     rows = []
     for inp in inputs:
         for n in nocs:
-            b = tuple(sorted(t_old.in_scope(t_old.cell(n, inp.code))))
-            a = tuple(sorted(t_new.in_scope(t_new.cell(n, inp.code))))
+            b = tuple(sorted(t_old.in_scope(t_old.cell(n, inp.representative))))
+            a = tuple(sorted(t_new.in_scope(t_new.cell(n, inp.representative))))
             change = _classify(b, a)
             if change:
-                rows.append(ImpactRow(n, refdata.noc_title(n) or "", inp.code, inp.description, len(inp.codes),
+                rows.append(ImpactRow(n, refdata.noc_title(n) or "", inp.representative, inp.description, len(inp.codes),
                                       b, a, change))
     rows.sort(key=lambda r: (CHANGE_GROUPS.index(r.change), r.noc, r.industry is not None, len(r.industry or ""),
                              r.industry or ""))

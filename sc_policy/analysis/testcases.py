@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from sc_policy.diagnostics import InputError
-from sc_policy.engine.decide import FAIL, NOT_APPLICABLE, PASS, Answer, Decision, Evaluator
+from sc_policy.engine.decide import Answer, Decision, Evaluator
+from sc_policy.model import CLAUSE_RESULTS, FAIL, NOT_APPLICABLE, PASS
 from sc_policy.engine.facts import prefixes
 from sc_policy.model import TestCase, Version
 from sc_policy.diagnostics import visible
@@ -25,7 +26,7 @@ from sc_policy.diagnostics import visible
 __all__ = ["Mismatch", "CaseResult", "ClauseCoverage", "Coverage", "VersionReport", "run_case", "run_cases",
            "coverage", "report", "OUTCOMES"]
 
-OUTCOMES = (PASS, FAIL, NOT_APPLICABLE)
+OUTCOMES = CLAUSE_RESULTS
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from sc_policy.app.checking import check_version
-from sc_policy.engine.compile import compile_version
+from sc_policy.engine.compile import CompiledVersion, compile_version
 from sc_policy.diagnostics import Diagnostic, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
 from sc_policy.engine.decide import Evaluator
 from sc_policy.checks.lifecycle import hash_findings, lifecycle_findings, table_findings
@@ -272,30 +272,26 @@ class FreezeResult:
     table_recorded: bool = False  # table_sha256 written now (a new freeze, or an older one without it)
 
 
-def _require_valid(loaded: LoadedVersion) -> Version:
+def _require_valid(loaded: LoadedVersion) -> Tuple[Version, CompiledVersion]:
     errors = [f for f in loaded.findings if f.severity == "error"]
     if loaded.version is None or errors:
         modified = hash_findings(loaded.version) if loaded.version is not None else []  # named first
         unbuilt = Diagnostic(Span(f"{loaded.ref.rel}/version.yaml"), "error", "invalid", "the version could not be built")
         raise invalid_policy(modified + errors or [unbuilt], f"cannot freeze {loaded.ref.id}")
-    compiled, problems = compile_version(loaded.version)
+    compiled, problems = compile_version(loaded.version)  # the one compilation of a freeze
     if compiled is None:
         raise invalid_policy(hash_findings(loaded.version) + problems, f"cannot freeze {loaded.ref.id}")
-    return loaded.version
+    return loaded.version, compiled
 
 
-def _decisions(version: Version) -> str:
-    """The hash of the decisions of ``version``, from a table built from its files (a second or so)."""
-    compiled, problems = compile_version(version)
-    if compiled is None:  # _require_valid has compiled it already
-        raise invalid_policy(problems, f"cannot freeze {version.id}")
+def _decisions(compiled: CompiledVersion) -> str:
+    """The hash of the decisions of the compiled version, from a table built from its files."""
     return decisions_hash(build_table(Evaluator(compiled)))
 
 
-def _require_checked_and_tested(loaded: LoadedVersion, root: Path) -> None:
+def _require_checked_and_tested(loaded: LoadedVersion, root: Path, compiled: CompiledVersion) -> None:
     """Refuse a version that `sc-policy check` finds errors in, or whose own test cases fail:
     what is put in force must be what the analyst checked and tested."""
-    compiled, _ = compile_version(loaded.version)
     findings = [f for f in check_version(loaded, root, compiled=compiled) if f.severity == "error"]
     if findings:
         raise invalid_policy(findings, f"cannot freeze {loaded.ref.id}")
@@ -330,7 +326,7 @@ def _freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
     ref = select_version(tree, version_id)
     siblings = [r for r in tree.refs() if r.policy == ref.policy]
     loaded = {r.id: tree.load(r) for r in siblings}
-    version = _require_valid(loaded[ref.id])
+    version, compiled = _require_valid(loaded[ref.id])
     m = version.manifest
     if m.status != "draft" and m.sha256 and m.sha256 != version.content_hash:
         raise PolicyInvalidError(
@@ -373,8 +369,8 @@ def _freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
     if blocking:
         raise invalid_policy(blocking, f"cannot freeze {m.id}")
     if not already:
-        _require_checked_and_tested(loaded[ref.id], tree.root)
-    decisions = _decisions(version)
+        _require_checked_and_tested(loaded[ref.id], tree.root, compiled)
+    decisions = _decisions(compiled)
     changed = [f for f in table_findings(version, decisions) if f.severity == "error"] if already else []
     if changed:
         raise invalid_policy(changed, f"cannot freeze {m.id}")

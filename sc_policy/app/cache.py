@@ -8,8 +8,9 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
 
 * Where: ``$SC_POLICY_CACHE_DIR``, else ``$XDG_CACHE_HOME/sc-policy``, else
   ``~/.cache/sc-policy``. ``SC_POLICY_NO_CACHE=1`` (or ``--no-cache``) bypasses it.
-* Key: SHA-256 over the cache format, the sc-policy version, the bytes of the
-  package's own code and data, the version folder's path in the tree, and the
+* Key: SHA-256 over the cache format, the bytes of the package's own code and data
+  (every module of every subpackage, the schemas, the reference tables: a version
+  number alone would miss a local edit), the version folder's path in the tree, and the
   names and kinds of every entry of the version folder and of the policy's
   ``source/`` folder, with the exact bytes of each file that sc-policy may read:
   a regular file within the loader's limit (:data:`~sc_policy.load.yamlfile.MAX_FILE_BYTES`
@@ -30,6 +31,11 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
   folder can write a well-formed entry. What a frozen version decides is checked
   against the hashes its manifest records (:meth:`sc_policy.app.workspace.Workspace.open_ref`);
   a draft's entry is trusted as its owner's.
+* Choosing a version by date reads every manifest (``version.yaml``) from the disk, always:
+  the manifest is the trust anchor. Its schema is not checked again (no Cerberus) when the
+  cache holds an entry for the version's exact files (:meth:`TableCache.has`, which looks
+  without reading): one is written only after the version opened without error. The
+  entry's own manifest is never believed: it must equal the one on disk.
 * Writes are atomic (:func:`sc_policy.app.writing.write_atomic`, readable by the owner alone): a
   temporary file in the cache folder, renamed over the entry.
   A cache that cannot be written is skipped silently; the answer is the same.
@@ -43,6 +49,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -52,7 +59,6 @@ from sc_policy.load.yamlfile import MAX_FILE_BYTES, MAX_SOURCE_BYTES, Document, 
 from sc_policy.diagnostics import Span
 from sc_policy.engine.table import DecisionTable, table_from_dict, table_to_dict
 from sc_policy.load.tree import version_from_documents
-from sc_policy.app.writing import write_atomic
 from sc_policy.resources import schemas_dir
 
 __all__ = ["TableCache", "CachedVersion", "default_cache_dir", "encode", "decode", "FORMAT"]
@@ -183,17 +189,6 @@ def _package_digest() -> str:
     return h.hexdigest()
 
 
-def _sc_policy_version() -> str:
-    try:
-        from importlib.metadata import PackageNotFoundError, version
-    except ImportError:  # pragma: no cover
-        return "unknown"
-    try:
-        return version("sc-policy")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 class TableCache:
     """The cache folder. Reading never raises; a damaged entry reads as missing."""
 
@@ -209,7 +204,7 @@ class TableCache:
     def key(self, root: Path, policy: str, folder: Path, rel: str) -> str:
         """The entry key of a version folder: see the module docstring for what goes in."""
         if self._code is None:
-            self._code = f"{_sc_policy_version()}\0{_package_digest()}"
+            self._code = _package_digest()
         h = hashlib.sha256(f"sc-policy cache {FORMAT}\0{self._code}\0{rel}\0".encode())
         for label, base, limit in (("version", folder, MAX_FILE_BYTES),
                                    ("source", Path(root) / policy / "source", MAX_SOURCE_BYTES)):
@@ -230,6 +225,19 @@ class TableCache:
 
     def _path(self, key: str, label: str) -> Path:
         return self.directory / f"{_safe(label)}--{key}{_SUFFIX}"
+
+    def has(self, key: str, label: str) -> bool:
+        """Whether an entry of ``key`` is there (a regular file of at most :data:`MAX_ENTRY_BYTES`), unread.
+
+        One is written only for a version that opened without error, so it tells that the version's
+        manifest, whose exact bytes are in the key, passed its schema: choosing a version by date
+        then needs no validation (see :meth:`sc_policy.app.workspace.Workspace.select`).
+        """
+        try:
+            info = os.lstat(self._path(key, label))
+        except OSError:
+            return False
+        return stat.S_ISREG(info.st_mode) and info.st_size <= MAX_ENTRY_BYTES
 
     def load(self, key: str, label: str) -> Optional[CachedVersion]:
         """The entry of ``key``, or None; ``label`` is the version folder relative to the tree root."""
@@ -268,6 +276,7 @@ class TableCache:
         if len(body) + 1024 > MAX_ENTRY_BYTES:  # (with its header) it could never be read back
             return False
         header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()})
+        from sc_policy.app.writing import write_atomic  # (tempfile, shutil): only when an entry is written
         target = self._path(key, label)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)

@@ -123,7 +123,8 @@ def check_version(loaded: LoadedVersion, root: Union[str, os.PathLike], *, refda
 
 def check_tree(tree: Union[PolicyTree, str, os.PathLike, None] = None, version_ids: Optional[Sequence[str]] = None,
                source: Union[SourceText, str, os.PathLike, None] = None,
-               refdata: Optional[ReferenceData] = None) -> List[Diagnostic]:
+               refdata: Optional[ReferenceData] = None,
+               compiled: Optional[Callable[[LoadedVersion], Optional[CompiledVersion]]] = None) -> List[Diagnostic]:
     """Check the named versions of a policy tree (all by default); findings sorted by path and line.
 
     ``tree`` is a :class:`PolicyTree` or a folder (None: the shipped tree); ``source``
@@ -148,7 +149,8 @@ def check_tree(tree: Union[PolicyTree, str, os.PathLike, None] = None, version_i
             continue
         prefix = lv.ref.rel + "/"
         extra = [f for f in life if f.span.path.startswith(prefix)]
-        out.extend(check_version(lv, tree.root, refdata=refdata, source=source, extra=extra))
+        out.extend(check_version(lv, tree.root, refdata=refdata, source=source, extra=extra,
+                                 compiled=compiled(lv) if compiled is not None and lv.version is not None else None))
     # Life-cycle findings outside every version folder (none today) are kept as they are.
     out.extend(f for f in life if not f.span.path.startswith(tuple(r.rel + "/" for r in refs)))
     pending = pending_change(tree.root)

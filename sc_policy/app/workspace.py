@@ -6,11 +6,14 @@
     >>> answer.verdict
     'eligible'
 
-A :class:`Workspace` opens a policy tree; :meth:`Workspace.open` loads, validates
-and compiles one version (once; it is kept) and refuses a version with errors.
-Decisions come from the version's decision table (:mod:`sc_policy.engine.table`), which is
-kept with the validated rule files in the on-disk cache (:mod:`sc_policy.app.cache`): opening
-a version whose files have not changed parses no YAML and no expression.
+A :class:`Workspace` opens a policy tree and runs the pipeline once per version and
+per process: it reads, checks and compiles a version at most once (:meth:`Workspace.load_ref`,
+:meth:`Workspace.open_ref`), remembers which version an id or a date chooses
+(:meth:`Workspace.select`), and builds a version's decision table (:mod:`sc_policy.engine.table`)
+only when a decision is first asked for, so that opening a version to check or test it does
+not pay for one. The table is kept with the validated rule files in the on-disk cache
+(:mod:`sc_policy.app.cache`): opening a version whose files have not changed parses no rule
+file but its manifest, and compiles no expression.
 
 A frozen version's cache entry is used only when it matches what the version's
 manifest records: its content hash and the hash of its decisions
@@ -24,25 +27,25 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 from sc_policy.app.cache import CachedVersion, TableCache
+from sc_policy.checks.lifecycle import hash_findings, integrity, is_frozen, table_findings
 from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, ScPolicyError, invalid_policy
 from sc_policy.engine.decide import Answer, Evaluator
-from sc_policy.checks.lifecycle import hash_findings, is_frozen, table_findings
-from sc_policy.load.yamlfile import load_document
-from sc_policy.model import Version
-from sc_policy.reference.statcan import ReferenceData, reference_data
-from sc_policy.present.render import version_to_dict
 from sc_policy.engine.table import decisions_hash
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, manifests, resolve_root, select_version
+from sc_policy.load.yamlfile import Document, is_inside, load_document
+from sc_policy.load.build import build_manifest
+from sc_policy.model import Manifest, Version
+from sc_policy.reference.statcan import ReferenceData, reference_data
 
 if TYPE_CHECKING:  # imported when needed: check and compile import rule-engine (0.3 s)
     from sc_policy.load.policytext import SourceText
     from sc_policy.engine.compile import CompiledVersion
     from sc_policy.engine.table import DecisionTable
 
-__all__ = ["Workspace", "OpenVersion"]
+__all__ = ["Workspace", "OpenVersion", "version_row"]
 
 
 @dataclass(frozen=True)
@@ -60,11 +63,36 @@ class OpenVersion:
 
     @property
     def table(self) -> "DecisionTable":
+        """The decision table (built on first use when the version was opened from its files)."""
         return self.evaluator.table
 
 
+def version_row(version: Version) -> dict:
+    """The manifest, the content hash, whether the version is frozen and, if so, whether its content is
+    still what was frozen (``integrity``: ``intact`` or ``modified``; None when not frozen)."""
+    out = version.manifest.as_dict()
+    out["content_hash"] = version.content_hash
+    out["frozen"] = is_frozen(version.manifest)
+    out["integrity"] = integrity(version)
+    return out
+
+
+class _ReadOnce(PolicyTree):
+    """A policy tree whose version folders are each read once (a workspace's, shared with `check`)."""
+
+    def __init__(self, root):
+        super().__init__(root)
+        self._loaded: Dict[str, LoadedVersion] = {}
+
+    def load(self, ref: VersionRef) -> LoadedVersion:
+        loaded = self._loaded.get(ref.rel)
+        if loaded is None:
+            loaded = self._loaded[ref.rel] = super().load(ref)
+        return loaded
+
+
 class Workspace:
-    """A policy tree and the versions opened from it."""
+    """A policy tree and the versions opened from it, each stage of each version run once."""
 
     def __init__(self, policies: Optional[str | os.PathLike] = None, refdata: Optional[ReferenceData] = None, *,
                  cache: Union[bool, TableCache, None] = True, notify: Optional[Callable[[str], None]] = None):
@@ -74,11 +102,16 @@ class Workspace:
         something the user should know that did not stop the answer (a cache entry set aside).
         """
         self.root = resolve_root(policies)
-        self.tree = PolicyTree(self.root)
+        self.tree: PolicyTree = _ReadOnce(self.root)
         self.refdata = refdata or reference_data()
         self.cache: Optional[TableCache] = TableCache.default() if cache is True else (cache or None)
         self.notices: List[str] = []
         self._notify = notify
+        self._refs: Optional[List[VersionRef]] = None
+        self._chosen: Dict[tuple, VersionRef] = {}  # (id, None) or (None, date) -> the version chosen
+        self._manifests: Dict[str, Tuple[Optional[Document], Optional[Manifest]]] = {}  # by folder
+        self._keys: Dict[str, Optional[str]] = {}  # cache key by folder
+        self._compiled: Dict[str, tuple] = {}  # by folder: (CompiledVersion or None, its problems)
         self._open: Dict[str, OpenVersion] = {}
 
     def _notice(self, text: str) -> None:
@@ -86,78 +119,158 @@ class Workspace:
         if self._notify is not None:
             self._notify(text)
 
-    def select(self, version: Optional[str] = None, on: Optional[dt.date] = None):
-        return select_version(self.tree, version, on)
+    # -- choosing a version ------------------------------------------------------------------
+    def refs(self) -> List[VersionRef]:
+        """Every version folder of the tree (listed once)."""
+        if self._refs is None:
+            self._refs = self.tree.refs()
+        return list(self._refs)
 
+    def select(self, version: Optional[str] = None, on: Optional[dt.date] = None) -> VersionRef:
+        """The version named, else the one in force on ``on`` (default today); remembered by id and date."""
+        key = (version, None) if version is not None else (None, on or dt.date.today())
+        ref = self._chosen.get(key)
+        if ref is None:
+            ref = self._chosen[key] = select_version(self.tree, version, on, read=self._read_manifests,
+                                                     refs=self.refs())
+        return ref
+
+    def _read_manifests(self, tree: PolicyTree, refs: List[VersionRef]) -> Iterator[Tuple[VersionRef, Optional[Manifest]]]:
+        for ref in refs:
+            yield ref, self._manifest(ref)[1]
+
+    def _manifest(self, ref: VersionRef) -> Tuple[Optional[Document], Optional[Manifest]]:
+        """(the manifest file as read, the Manifest or None when it is missing or invalid), read once.
+
+        The manifest is the cache's trust anchor, so it is always read from the disk. Its schema is
+        checked with Cerberus unless the cache holds an entry for the version's exact files (one is
+        written only for a version that opened without error, so its manifest passed its schema).
+        """
+        found = self._manifests.get(ref.rel)
+        if found is not None:
+            return found
+        doc, manifest = None, None
+        if is_inside(ref.folder, self.root):
+            try:
+                doc = load_document(ref.folder / "version.yaml", f"{ref.rel}/version.yaml")
+            except ScPolicyError:  # unreadable or not YAML: the manifest is invalid
+                doc = None
+        if doc is not None:
+            key = self._cache_key(ref)
+            if key is not None and self.cache.has(key, ref.rel):
+                try:
+                    manifest = build_manifest(doc)
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    manifest = None
+            if manifest is None:
+                manifest = next(iter(manifests(self.tree, [ref])))[1]
+        found = self._manifests[ref.rel] = (doc, manifest)
+        return found
+
+    def _cache_key(self, ref: VersionRef) -> Optional[str]:
+        if self.cache is None:
+            return None
+        if ref.rel not in self._keys:
+            try:
+                self._keys[ref.rel] = self.cache.key(self.root, ref.policy, ref.folder, ref.rel)
+            except OSError:  # an unreadable file: no cache; loading the files names it
+                self._keys[ref.rel] = None
+        return self._keys[ref.rel]
+
+    # -- the pipeline ----------------------------------------------------------------------------
     def load(self, version: Optional[str] = None, on: Optional[dt.date] = None) -> LoadedVersion:
-        return self.tree.load(self.select(version, on))
+        return self.load_ref(self.select(version, on))
+
+    def load_ref(self, ref: VersionRef) -> LoadedVersion:
+        """A version folder read and validated (once): its model as far as it could be built, and every finding."""
+        return self.tree.load(ref)
+
+    def _compile(self, loaded: LoadedVersion):
+        """(the compiled version or None, the problems), compiled once."""
+        found = self._compiled.get(loaded.ref.rel)
+        if found is None or found[0] is not None and found[0].version is not loaded.version:
+            from sc_policy.engine.compile import compile_version
+            found = self._compiled[loaded.ref.rel] = compile_version(loaded.version)
+        return found
 
     def open(self, version: Optional[str] = None, on: Optional[dt.date] = None) -> OpenVersion:
         """Load, validate and compile a version; raise PolicyInvalidError if it has any error."""
         return self.open_ref(self.select(version, on))
 
     def open_ref(self, ref: VersionRef) -> OpenVersion:
-        """Open a version folder: from the cache when its files are unchanged, else from the files."""
-        key = ref.rel
-        if key in self._open:
-            return self._open[key]
-        try:
-            cache_key = self.cache.key(self.root, ref.policy, ref.folder, ref.rel) if self.cache else None
-        except OSError:  # an unreadable file: no cache; loading the files below names it
-            cache_key = None
+        """Open a version folder: from the cache when its files are unchanged, else from the files (once)."""
+        opened = self._open.get(ref.rel)
+        if opened is not None:
+            return opened
+        cache_key = self._cache_key(ref)
         entry = self.cache.load(cache_key, ref.rel) if cache_key else None
         if entry is not None:
-            problem = _untrusted(ref, entry)
+            problem = _untrusted(entry, self._manifest(ref)[0])
             if problem is None:
                 opened = OpenVersion(entry.version, Evaluator(refdata=self.refdata, table=entry.table,
                                                               version=entry.version), entry.findings)
-                self._open[key] = opened
+                self._open[ref.rel] = opened
                 return opened
             if problem:
                 self._notice(f"the cache entry of version {ref.id} is not what {ref.id} was frozen with "
                              f"({problem}): set aside; deciding from the rule files")
         from sc_policy.app.checking import check_version, has_errors
-        from sc_policy.engine.compile import compile_version
-        from sc_policy.engine.table import build_table
-        loaded = self.tree.load(ref)
+        loaded = self.load_ref(ref)
         # A frozen version whose content changed is refused before anything else is said about it:
         # its decisions would no longer be those of the version that was put in force.
         modified = hash_findings(loaded.version) if loaded.version is not None else []
         if modified or loaded.errors or loaded.version is None:
             raise invalid_policy(modified + list(loaded.findings), f"version {ref.id} is invalid")
-        compiled, problems = compile_version(loaded.version)
+        compiled, problems = self._compile(loaded)
         if compiled is None:
             raise invalid_policy(problems, f"version {ref.id} is invalid")
-        findings = check_version(loaded, self.root, refdata=self.refdata, compiled=compiled)
+        findings = tuple(check_version(loaded, self.root, refdata=self.refdata, compiled=compiled))
         if has_errors(findings):
             raise invalid_policy(findings, f"version {ref.id} is invalid")
-        try:
-            table = build_table(Evaluator(compiled, self.refdata))
-        except PolicyInvalidError as exc:  # an expression that fails or overruns its time budget on some input
-            raise invalid_policy([exc.diagnostic], f"version {ref.id} is invalid") from None
-        manifest = loaded.version.manifest
-        if is_frozen(manifest) and manifest.table_sha256:
-            changed = [f for f in table_findings(loaded.version, decisions_hash(table)) if f.severity == "error"]
-            if changed:
-                raise invalid_policy(changed, f"version {ref.id} is invalid")
-        opened = OpenVersion(loaded.version, Evaluator(compiled, self.refdata, table=table), tuple(findings))
-        # A frozen version without a recorded decisions hash is never answered from the cache (it
-        # could not be verified), so it is not stored either.
-        if self.cache is not None and cache_key and not (is_frozen(manifest) and not manifest.table_sha256):
-            self.cache.store(cache_key, ref.rel,
-                             CachedVersion(loaded.version, opened.findings, table, loaded.documents))
-        self._open[key] = opened
+        opened = OpenVersion(loaded.version, Evaluator(compiled, self.refdata,
+                                                       tabulate=self._tabulator(ref, loaded, findings, cache_key)), findings)
+        self._open[ref.rel] = opened
         return opened
 
+    def _tabulator(self, ref: VersionRef, loaded: LoadedVersion, findings: Tuple[Diagnostic, ...],
+                   cache_key: Optional[str]):
+        """What builds an opened version's table on first use: the table, checked against the decisions
+        hash a frozen version records, then stored in the cache with the version."""
+        def tabulate(evaluator: Evaluator) -> "DecisionTable":
+            from sc_policy.engine.table import build_table
+            try:
+                table = build_table(evaluator)
+            except PolicyInvalidError as exc:  # an expression that fails or overruns its time budget on some input
+                raise invalid_policy([exc.diagnostic], f"version {ref.id} is invalid") from None
+            version = evaluator.version
+            manifest = version.manifest
+            if is_frozen(manifest) and manifest.table_sha256:
+                changed = [f for f in table_findings(version, decisions_hash(table)) if f.severity == "error"]
+                if changed:
+                    raise invalid_policy(changed, f"version {ref.id} is invalid")
+            # A frozen version without a recorded decisions hash is never answered from the cache (it
+            # could not be verified), so it is not stored either.
+            if self.cache is not None and cache_key and not (is_frozen(manifest) and not manifest.table_sha256):
+                self.cache.store(cache_key, ref.rel, CachedVersion(version, findings, table, loaded.documents))
+            return table
+        return tabulate
+
+    # -- what the front doors ask ---------------------------------------------------------------
     def check(self, versions: Optional[List[str]] = None,
               source: Optional[str | os.PathLike | SourceText] = None) -> List[Diagnostic]:
-        """Every finding of `sc-policy check` about the named versions (all by default)."""
+        """Every finding of `sc-policy check` about the named versions (all by default), from the versions
+        as this workspace read and compiled them (once)."""
         from sc_policy.app.checking import check_tree
-        return check_tree(self.tree, versions, source, self.refdata)
+        return check_tree(self.tree, versions, source, self.refdata, compiled=lambda lv: self._compile(lv)[0])
 
     def explain(self, noc, industry=None, *, version: Optional[str] = None, on: Optional[dt.date] = None,
                 noc_version: str = "2016") -> Answer:
-        return self.open(version, on).evaluator.answer(noc, industry, noc_version)
+        """The answer for a NOC (and industry) under the version named, or in force on ``on`` (default today)."""
+        ref = self._chosen.get((version, None) if version is not None else (None, on or dt.date.today()))
+        opened = self._open.get(ref.rel) if ref is not None else None
+        if opened is None:  # the first answer of this version or date
+            opened = self.open(version, on)
+        return opened.evaluator.answer(noc, industry, noc_version)
 
     def versions(self) -> List[dict]:
         """Every version's manifest (as a dict), in tree order; an unreadable manifest is marked.
@@ -166,15 +279,17 @@ class Workspace:
         content still has the hash recorded when it was frozen), None otherwise.
         """
         rows = []
-        for ref, manifest in manifests(self.tree, self.tree.refs()):
+        for ref in self.refs():
+            manifest = self._manifest(ref)[1]
             if manifest is None:
                 rows.append({"policy": ref.policy, "id": ref.id, "status": "invalid", "effective_from": "?",
                              "effective_to": None, "title": "", "assumptions": {}, "integrity": None,
                              "problem": f"{ref.rel}/version.yaml is missing or invalid; run `sc-policy check`"})
                 continue
-            loaded = self.tree.load(ref)
-            if loaded.version is not None:
-                rows.append(version_to_dict(loaded.version))
+            opened = self._open.get(ref.rel)
+            version = opened.version if opened is not None else self.load_ref(ref).version
+            if version is not None:
+                rows.append(version_row(version))
             else:
                 row = manifest.as_dict()
                 row["integrity"] = None
@@ -183,19 +298,17 @@ class Workspace:
         return rows
 
 
-def _untrusted(ref: VersionRef, entry: CachedVersion) -> Optional[str]:
-    """None when a cache entry may answer for version ``ref``; else why not (empty: nothing to tell).
+def _untrusted(entry: CachedVersion, disk: Optional[Document]) -> Optional[str]:
+    """None when a cache entry may answer for its version; else why not (empty: nothing to tell).
 
-    The trust anchor is the manifest on disk, never the entry: the entry's rule files
-    must hold exactly that manifest and, for a frozen version, have the recorded
+    The trust anchor is the manifest on disk (``disk``, as read), never the entry: the entry's rule
+    files must hold exactly that manifest and, for a frozen version, have the recorded
     content hash, and its table must decide what the recorded decisions hash says.
     A draft's entry is trusted as its owner's. A frozen version that records no
     decisions hash (frozen by an older sc-policy) cannot be verified, so it is not
     answered from the cache at all.
     """
-    try:
-        disk = load_document(ref.folder / "version.yaml", f"{ref.rel}/version.yaml")
-    except ScPolicyError:
+    if disk is None:
         return ""  # opening from the files names the problem
     cached = next((d for d in entry.documents if d.path == disk.path), None)
     if cached is None or cached.data != disk.data:

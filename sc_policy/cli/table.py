@@ -10,6 +10,7 @@ import click
 
 from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import ScPolicyError
+from sc_policy.engine.classes import NO_INDUSTRY
 from sc_policy.cli.base import policies_option, version_options, warn
 
 __all__ = ["no_cache_option", "TABLE_COLUMNS", "CLASS_COLUMNS"]
@@ -64,7 +65,7 @@ def table(version, on, fmt, classes, no_cache, policies):
         else:
             names = TABLE_COLUMNS
             rows = ((noc, refdata.noc_title(noc) or "", j, cls.representative if cls else "",
-                     cls.description if cls else "no employer industry given", bool(areas), areas, t.version,
+                     cls.description if cls else NO_INDUSTRY.description, bool(areas), areas, t.version,
                      t.version_hash) for noc, j, cls, areas in t.rows())
         if fmt == "csv":
             writer = csv.writer(out, lineterminator="\n")

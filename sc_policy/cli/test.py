@@ -9,9 +9,10 @@ import click
 from sc_policy.app.workspace import Workspace
 from sc_policy.present.render import dumps
 from sc_policy.analysis.testcases import OUTCOMES, VersionReport, report
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS
 from sc_policy.cli.base import format_option, policies_option, warn
 
-_HEAD = {"pass": "pass", "fail": "fail", "not_applicable": "n/a"}
+_HEAD = {PASS: "pass", FAIL: "fail", NOT_APPLICABLE: "n/a"}
 
 
 @click.command("test")

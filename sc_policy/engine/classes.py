@@ -6,6 +6,13 @@ NAICS Canada 2017 codes. Industry codes fall into *classes*: sets of codes that
 every industry-reading clause, in every area, of every version considered,
 treats alike. One representative per class then stands for the whole class,
 which is what makes exact diffs and a complete decision table possible.
+
+:class:`IndustryClass` is the one type of an industry class (the decision table's classes,
+the industry inputs of a diff); :data:`NO_INDUSTRY` is the one "no industry" input.
+
+The functions here read what an evaluator of one version offers (``refdata``, ``version``
+and ``area_clauses``, as :class:`sc_policy.engine.decide.Evaluator` has them) without
+importing it: the decision table sorts codes into classes before there is any evaluator.
 """
 
 from __future__ import annotations
@@ -13,20 +20,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from sc_policy.engine.decide import Evaluator
 from sc_policy.engine.facts import industry_facts, prefixes
 
-__all__ = ["IndustryClass", "industry_classes", "industry_signature"]
+__all__ = ["IndustryClass", "NO_INDUSTRY", "industry_classes", "industry_signature"]
 
 
 @dataclass(frozen=True)
 class IndustryClass:
-    representative: str
+    """A set of NAICS codes decided alike, its representative (None: no industry) and what it is."""
+
+    representative: Optional[str]
     codes: Tuple[str, ...]
     description: str
 
 
-def industry_signature(evaluators: Sequence[Evaluator], code: str, budget=None) -> Tuple[str, ...]:
+NO_INDUSTRY = IndustryClass(None, (), "no employer industry given")
+"""The input without an industry (class 0 of a decision table)."""
+
+
+def industry_signature(evaluators: Sequence, code: str, budget=None) -> Tuple[str, ...]:
     """The result of every industry-reading clause, in every area of every version, for ``code``
     (``budget``: the run's :class:`~sc_policy.engine.bounds.ExpressionBudget`, if any)."""
     out = []
@@ -35,11 +47,11 @@ def industry_signature(evaluators: Sequence[Evaluator], code: str, budget=None) 
         for area, a_facts, clauses in ev.area_clauses:
             for cc in clauses:
                 if "industry" in cc.families and "occupation" not in cc.families:
-                    out.append(ev.outcome(cc, {**a_facts, **ind}, budget))
+                    out.append(cc.outcome({**a_facts, **ind}, budget))
     return tuple(out)
 
 
-def _mentioned(evaluators: Sequence[Evaluator]) -> Tuple[List[str], List[str]]:
+def _mentioned(evaluators: Sequence) -> Tuple[List[str], List[str]]:
     inc, exc = set(), set()
     for ev in evaluators:
         for area in ev.version.areas:
@@ -66,7 +78,7 @@ def _describe(members: Sequence[str], mentioned: List[str]) -> str:
     return text + (", outside " + ", ".join(outside) if outside else "")
 
 
-def industry_classes(evaluators: Sequence[Evaluator], codes: Optional[Sequence[str]] = None,
+def industry_classes(evaluators: Sequence, codes: Optional[Sequence[str]] = None,
                      budget=None, signature: Optional[Callable[[str], Tuple[str, ...]]] = None) -> List[IndustryClass]:
     """Partition the NAICS Canada 2017 codes into classes the given versions cannot tell apart.
 

@@ -13,8 +13,6 @@ read the clock, randomness or the environment), and evaluated within its time bu
 from __future__ import annotations
 
 import decimal
-import functools
-import string
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, List, Mapping, Optional, Tuple
 
@@ -25,7 +23,8 @@ from sc_policy.engine.bounds import check_subjects, inspect, screen
 from sc_policy.engine.budget import ExpressionBudget, ExpressionLimitError, run_bounded
 from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, Suggestion
 from sc_policy.engine.facts import FACTS, families
-from sc_policy.model import Clause, Version
+from sc_policy.engine.templates import render_template, template_fields
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Clause, Version
 
 __all__ = ["CompiledClause", "CompiledVersion", "compile_version", "render_template"]
 
@@ -74,6 +73,14 @@ class CompiledClause:
     families: Tuple[str, ...]  # their families: occupation / industry / area
     expression_reads: Tuple[str, ...] = ()  # the facts its when and condition read (templates left out)
     rules: Tuple[object, ...] = ()  # the compiled rule-engine rules of when and condition
+
+    def outcome(self, facts: Mapping[str, object], budget: Optional[ExpressionBudget] = None) -> str:
+        """The clause's result for the facts (:data:`~sc_policy.model.CLAUSE_RESULTS`); ``budget``: the
+        time its expressions have left in this run (a table build, a check), else each evaluation has
+        a budget of its own."""
+        if self.when is not None and not self.when(facts, budget):
+            return NOT_APPLICABLE
+        return PASS if self.condition(facts, budget) else FAIL
 
 
 @dataclass(frozen=True)
@@ -167,36 +174,6 @@ def _expression_error(exc: BaseException) -> str:
     if isinstance(exc, rule_engine.EngineError):
         return getattr(exc, "message", None) or str(exc)
     return f"{type(exc).__name__}: {exc}"
-
-
-def template_fields(template: str) -> List[str]:
-    """The placeholders of a template; raises ValueError for anything but ``{fact}``."""
-    names = []
-    for _, name, spec, conversion in string.Formatter().parse(template):
-        if name is None:
-            continue
-        if spec or conversion or not name.isidentifier():
-            raise ValueError(f"placeholder {{{name}{'!' + conversion if conversion else ''}"
-                             f"{':' + spec if spec else ''}}} must be a plain fact name")
-        if name not in FACTS:
-            raise ValueError(f"placeholder {{{name}}} names no fact")
-        names.append(name)
-    return names
-
-
-@functools.lru_cache(maxsize=4096)
-def _fields(template: str) -> Tuple[str, ...]:
-    """template_fields, parsed once per template: a decision renders every clause's template."""
-    return tuple(template_fields(template))
-
-
-def render_template(template: str, facts: Mapping[str, object]) -> str:
-    """Fill a (checked) template from the facts; sets render as sorted, comma-separated codes."""
-    values = {}
-    for name in _fields(template):
-        value = facts.get(name, "")
-        values[name] = ", ".join(sorted(value)) if isinstance(value, (set, frozenset)) else value
-    return template.format_map(values)
 
 
 def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Diagnostic]]:

@@ -14,20 +14,18 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
-from sc_policy.engine.compile import render_template
-from sc_policy.engine.facts import area_facts, industry_facts, occupation_facts
+from sc_policy.engine.templates import render_template, template_fields
+from sc_policy.engine.facts import FACTS, area_facts, industry_facts, occupation_facts
+from sc_policy.engine.table import OUTCOME_CODES, DecisionTable
 from sc_policy.reference.codes import NocInput, parse_industry, parse_noc
-from sc_policy.model import Citation, Clause, Resolution, Version
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Clause, Resolution, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data, skill_level
 
 if TYPE_CHECKING:  # the table path never needs these at run time
     from sc_policy.engine.budget import ExpressionBudget
     from sc_policy.engine.compile import CompiledClause, CompiledVersion
-    from sc_policy.engine.table import DecisionTable
 
 __all__ = ["ClauseResult", "AreaResult", "Decision", "Answer", "Evaluator", "PASS", "FAIL", "NOT_APPLICABLE"]
-
-PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"
 
 
 @dataclass(frozen=True)
@@ -111,6 +109,31 @@ class Answer:
         return all(d.eligible for d in self.candidates)
 
 
+MEMO_LIMIT = 200_000
+"""How many parts of decisions an evaluator remembers (the domain is finite, but large when a
+reason quotes both the occupation and the industry)."""
+
+
+_RESULT_OF = {code: result for result, code in OUTCOME_CODES.items()}
+
+
+def _runs(table: "DecisionTable", k: int) -> List[tuple]:
+    """Area ``k``'s clauses in runs of consecutive clauses that depend on the same inputs: for each,
+    ((clause, outcomes, kind) per clause, depends on the unit group, on the industry class, on the
+    industry code). A result depends on what its column's kind says; a reason on the families of
+    the facts its templates read."""
+    out: List[tuple] = []
+    for clause, col in table.area_columns(k):
+        read = {FACTS[name].family for template in clause.explain.values() for name in template_fields(template)}
+        needs = (col.kind in ("occupation", "both") or "occupation" in read,
+                 col.kind in ("industry", "both"), "industry" in read)
+        if out and out[-1][1:] == needs:
+            out[-1] = (out[-1][0] + ((clause, col.outcomes, col.kind),),) + needs
+        else:
+            out.append((((clause, col.outcomes, col.kind),),) + needs)
+    return out
+
+
 class Evaluator:
     """Evaluates decisions under one version. Build once, call many times.
 
@@ -120,17 +143,33 @@ class Evaluator:
     is evaluated with rule-engine. A table-backed evaluator opened from the cache
     has no compiled version until something asks for one (``compiled``), so that
     answering from the table never imports rule-engine.
+
+    ``tabulate``, when given, builds the table the first time a decision (or :attr:`table`)
+    asks for it: opening a version to check or test it does not pay for a table no one reads.
+    If it raises, the error reaches the caller, and the next decision tries again.
     """
 
     def __init__(self, compiled: Optional["CompiledVersion"] = None, refdata: Optional[ReferenceData] = None, *,
-                 table: Optional["DecisionTable"] = None, version: Optional[Version] = None):
+                 table: Optional["DecisionTable"] = None, version: Optional[Version] = None,
+                 tabulate: Optional[Callable[["Evaluator"], "DecisionTable"]] = None):
         if compiled is None and (table is None or version is None):
             raise TypeError("an Evaluator needs a compiled version, or a decision table and its version")
         self._compiled = compiled
         self.version = compiled.version if compiled is not None else version
         self.refdata = refdata or reference_data()
-        self.table = table
+        self._table = table
+        self._tabulate = tabulate if table is None else None
         self._area_facts = tuple((area, area_facts(area)) for area in self.version.areas)
+        self._memo: Dict[object, object] = {}  # see _from_table
+        self._runs = None  # (table, per area: (index, area, area facts, its runs of clauses, see _runs))
+
+    @property
+    def table(self) -> Optional["DecisionTable"]:
+        """The decision table: built on first use when the evaluator was given ``tabulate``."""
+        if self._table is None and self._tabulate is not None:
+            self._table = self._tabulate(self)
+            self._tabulate = None
+        return self._table
 
     @property
     def compiled(self) -> "CompiledVersion":
@@ -153,20 +192,79 @@ class Evaluator:
     def outcome(clause: "CompiledClause", facts: Dict[str, object], budget: Optional["ExpressionBudget"] = None) -> str:
         """A clause's result for the facts; ``budget``: the time its expressions have left in this run
         (a table build, a check), else each evaluation has a budget of its own."""
-        if clause.when is not None and not clause.when(facts, budget):
-            return NOT_APPLICABLE
-        return PASS if clause.condition(facts, budget) else FAIL
+        return clause.outcome(facts, budget)
 
     def decide(self, noc: str, industry: Optional[str] = None) -> Decision:
         """Decide for a NOC 2016 unit group and an optional NAICS 2017 code (both already checked).
 
         From the decision table when there is one and it covers the input, else directly.
         """
-        if self.table is not None:
-            cell = self.table.cell(noc, industry)
+        table = self._table if self._table is not None else self.table
+        if table is not None:
+            cell = table.cell(noc, industry)
             if cell is not None:
-                return self._decision(noc, industry, lambda k, facts: self.table.results(k, cell))
+                return self._from_table(noc, industry, table, cell)
         return self.decide_direct(noc, industry)
+
+    def _from_table(self, noc: str, industry: Optional[str], table: "DecisionTable", cell: int) -> Decision:
+        """The decision of a table cell, as :meth:`_decision` makes it (the differential tests compare them).
+
+        An area's clauses are taken in runs of consecutive clauses that depend on the same inputs
+        (their results on the unit group and/or the industry class, their reasons on the unit
+        group and/or the industry code); a run's clause results are remembered by exactly those
+        inputs, within :data:`MEMO_LIMIT` entries, as are the resolutions bearing on an area and
+        the nearby occupations, by unit group.
+        """
+        memo, refdata = self._memo, self.refdata
+        runs = self._runs
+        if runs is None or runs[0] is not table:
+            runs = self._runs = (table, tuple((k, area, a_facts, _runs(table, k))
+                                              for k, (area, a_facts) in enumerate(self._area_facts)))
+        unit = memo.get(noc)
+        if unit is None:  # what depends on the unit group alone: its title and level, the resolutions per area
+            bearing = tuple(tuple(r for r in self.version.resolutions if r.affects_decision(area.id, noc))
+                            for area, _ in self._area_facts)
+            unit = memo[noc] = (refdata.noc_title(noc) or "", skill_level(noc), bearing,
+                                tuple(tuple(r.id for r in b) for b in bearing))
+        i, j = divmod(cell, table.width)
+        results = []
+        applied = False
+        eligible = False
+        ind = None
+        for k, area, a_facts, area_runs in runs[1]:
+            facts = None
+            clause_results: Tuple[ClauseResult, ...] = ()
+            failed = False
+            for r, (columns, on_noc, on_class, on_industry) in enumerate(area_runs):
+                key = (k, r, i if on_noc else None, industry if on_industry else j if on_class else None)
+                found = memo.get(key)
+                if found is None:
+                    if facts is None:
+                        ind = ind if ind is not None else industry_facts(industry, refdata)
+                        facts = {**a_facts, **occupation_facts(noc, area, refdata), **ind}
+                    at = {"area": 0, "occupation": i, "industry": j, "both": cell}
+                    run = tuple(self._result(clause, _RESULT_OF[outcomes[at[kind]]], facts)
+                                for clause, outcomes, kind in columns)
+                    found = (run, any(c.result == FAIL for c in run))
+                    if len(memo) < MEMO_LIMIT:
+                        memo[key] = found
+                clause_results += found[0]
+                failed = failed or found[1]
+            applied = applied or bool(unit[2][k])
+            eligible = eligible or not failed
+            results.append(AreaResult(area.id, area.title, not failed, clause_results, unit[3][k]))
+        if eligible:
+            nearby = ()
+        else:
+            nearby = memo.get(("nearby", noc))
+            if nearby is None:
+                nearby = memo[("nearby", noc)] = self.nearby(noc)
+        resolutions = ()
+        if applied:
+            ids = {r.id for bearing in unit[2] for r in bearing}
+            resolutions = tuple(r for r in self.version.resolutions if r.id in ids)
+        return Decision(noc, unit[0], unit[1], industry, refdata.naics_title(industry) if industry else None,
+                        tuple(results), resolutions, nearby)
 
     def decide_direct(self, noc: str, industry: Optional[str] = None) -> Decision:
         """Decide by evaluating every clause expression with rule-engine (the table's reference)."""

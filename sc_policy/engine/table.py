@@ -32,28 +32,18 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from sc_policy.model import Clause, Version
+from sc_policy.engine.classes import IndustryClass, industry_classes
 from sc_policy.engine.relevance import KeyedClause, frozen_facts
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Clause, Version
 
 if TYPE_CHECKING:
     from sc_policy.engine.budget import ExpressionBudget
-    from sc_policy.engine.decide import Evaluator
 
-__all__ = ["DecisionTable", "TableClass", "build_table", "table_to_dict", "table_from_dict", "decisions_hash",
-           "OUTCOME_CODES"]
+__all__ = ["DecisionTable", "build_table", "table_to_dict", "table_from_dict", "decisions_hash", "OUTCOME_CODES"]
 
-OUTCOME_CODES = {"pass": "p", "fail": "f", "not_applicable": "n"}
+OUTCOME_CODES = {PASS: "p", FAIL: "f", NOT_APPLICABLE: "n"}
+"""How the table stores each clause result (:data:`~sc_policy.model.CLAUSE_RESULTS`): one letter."""
 _RESULTS = {v: k for k, v in OUTCOME_CODES.items()}
-NO_INDUSTRY = "no employer industry given"
-
-
-@dataclass(frozen=True)
-class TableClass:
-    """An industry class of the table: its representative code, its members, and what it is."""
-
-    representative: str
-    codes: Tuple[str, ...]
-    description: str
 
 
 KINDS = ("area", "occupation", "industry", "both")
@@ -79,7 +69,7 @@ class DecisionTable:
     """
 
     def __init__(self, policy: str, version: str, version_hash: str, areas: Sequence[str],
-                 nocs: Sequence[str], classes: Sequence[TableClass],
+                 nocs: Sequence[str], classes: Sequence[IndustryClass],
                  columns: Sequence[Sequence[TableColumn]], clauses: Mapping[str, Clause]):
         self.policy, self.version, self.version_hash = policy, version, version_hash
         self.areas = tuple(areas)
@@ -147,6 +137,15 @@ class DecisionTable:
         """The class number of a NAICS code (0 for no industry), or None if the table does not know it."""
         return 0 if industry is None else self._code_class.get(industry)
 
+    def area_columns(self, area_index: int) -> Tuple[Tuple[Clause, TableColumn], ...]:
+        """(clause, its column) for every clause of an area, in explanation order."""
+        return tuple(zip(self._clauses[area_index], self.columns[area_index]))
+
+    def positions(self, cell: int) -> Dict[str, int]:
+        """Where a cell's result is in a column of each kind (see KINDS)."""
+        i, j = divmod(cell, self.width)
+        return {"area": 0, "occupation": i, "industry": j, "both": cell}
+
     def results(self, area_index: int, cell: int) -> Tuple[Tuple[Clause, str], ...]:
         """(clause, result) for every clause of an area, in explanation order."""
         i, j = divmod(cell, self.width)
@@ -181,7 +180,7 @@ class DecisionTable:
 class _Builder:
     """The facts of the domain, computed once, and the memo of evaluations."""
 
-    def __init__(self, evaluator: "Evaluator", budget: "ExpressionBudget"):
+    def __init__(self, evaluator, budget: "ExpressionBudget"):
         from sc_policy.engine.facts import industry_facts, occupation_facts
         self.evaluator, self.budget = evaluator, budget
         refdata = evaluator.refdata
@@ -202,7 +201,7 @@ class _Builder:
         found = self._memo.get(key)
         if found is None:
             facts = {**col.a_facts, **occ, **ind}
-            found = self._memo[key] = OUTCOME_CODES[self.evaluator.outcome(col.cc, facts, self.budget)]
+            found = self._memo[key] = OUTCOME_CODES[col.cc.outcome(facts, self.budget)]
         return found
 
     def column(self, col: KeyedClause, occ: List[dict], occ_frozen: List[dict]) -> str:
@@ -220,8 +219,11 @@ class _Builder:
         return found
 
 
-def build_table(evaluator: "Evaluator", budget: Optional["ExpressionBudget"] = None) -> DecisionTable:
+def build_table(evaluator, budget: Optional["ExpressionBudget"] = None) -> DecisionTable:
     """Evaluate every clause of ``evaluator``'s version over its domain (rule-engine, once per version).
+
+    ``evaluator``: what an :class:`~sc_policy.engine.decide.Evaluator` offers of its version
+    (``version``, ``refdata`` and ``area_clauses``).
 
     Each clause is evaluated once per distinct relevant value of what its expressions read
     (:mod:`sc_policy.engine.relevance`); a column holds one outcome per value of its own domain.
@@ -236,9 +238,7 @@ def build_table(evaluator: "Evaluator", budget: Optional["ExpressionBudget"] = N
         return _build(evaluator, run)
 
 
-def _build(evaluator: "Evaluator", budget: "ExpressionBudget") -> DecisionTable:
-    from sc_policy.engine.classes import industry_classes
-
+def _build(evaluator, budget: "ExpressionBudget") -> DecisionTable:
     version: Version = evaluator.version
     b = _Builder(evaluator, budget)
     code_index = {c: k for k, c in enumerate(b.codes)}
@@ -285,8 +285,7 @@ def _build(evaluator: "Evaluator", budget: "ExpressionBudget") -> DecisionTable:
     by_code = list(zip(*rows)) if rows else [()] * len(b.codes)
     by_code_mixed = list(zip(*mixed_rows)) if mixed_rows else [()] * len(b.codes)
     signatures = {c: by_code[k] for k, c in enumerate(b.codes) if c is not None}
-    classes = [TableClass(c.representative, c.codes, c.description)
-               for c in industry_classes([evaluator], signature=signatures.__getitem__)]
+    classes = industry_classes([evaluator], signature=signatures.__getitem__)
     if mixed:
         classes = _refine(classes, sorted({col.cc.clause.id for col, *_ in mixed}),
                           lambda code: by_code_mixed[code_index[code]])
@@ -309,7 +308,7 @@ def _build(evaluator: "Evaluator", budget: "ExpressionBudget") -> DecisionTable:
                          classes, columns, {c.id: c for c in version.clauses})
 
 
-def _refine(classes: List[TableClass], ids: List[str], signature) -> List[TableClass]:
+def _refine(classes: List[IndustryClass], ids: List[str], signature) -> List[IndustryClass]:
     """Split each class so that every clause reading both families treats its codes alike for
     every unit group: codes with different results for some unit group land in different classes."""
     out = []
@@ -322,7 +321,7 @@ def _refine(classes: List[TableClass], ids: List[str], signature) -> List[TableC
             continue
         for members in parts.values():
             rep = min(members, key=lambda c: (len(c), c))
-            out.append(TableClass(rep, tuple(sorted(members)),
+            out.append(IndustryClass(rep, tuple(sorted(members)),
                                   f"{cls.description}; the codes that {', '.join(ids)} treat like {rep}"))
     return sorted(out, key=lambda c: (len(c.representative), c.representative))
 
@@ -394,7 +393,7 @@ def table_from_dict(data: dict, version: Version) -> DecisionTable:
         if sorted(c["clause"] for c in cols) != applies:
             raise ValueError(f"table clauses of area {area.id!r} differ from the version's")
         columns.append([TableColumn(str(c["clause"]), str(c["outcomes"]), str(c["kind"])) for c in cols])
-    classes = [TableClass(str(c["representative"]), tuple(str(x) for x in c["codes"]), str(c["description"]))
+    classes = [IndustryClass(str(c["representative"]), tuple(str(x) for x in c["codes"]), str(c["description"]))
                for c in data["classes"]]
     return DecisionTable(version.policy, version.id, version.content_hash, data["areas"],
                          [str(n) for n in data["nocs"]], classes, columns, clauses)

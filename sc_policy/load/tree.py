@@ -25,7 +25,6 @@ from sc_policy.load.yamlfile import Document, is_inside, load_document
 from sc_policy.load.build import build_area, build_clause, build_manifest, build_resolutions, build_tests
 from sc_policy.model import Version
 from sc_policy.resources import shipped_policies
-from sc_policy.load.schema import validate
 from sc_policy.diagnostics import Span
 
 __all__ = ["PolicyTree", "VersionRef", "LoadedVersion", "resolve_root", "content_hash", "select_version",
@@ -202,6 +201,7 @@ class PolicyTree:
                 findings.append(exc.diagnostic)
                 continue
             parsed.append(doc)
+            from sc_policy.load.schema import validate  # Cerberus: imported only when a file is validated
             problems = validate(doc, kind)
             findings.extend(problems)
             if not problems:
@@ -266,14 +266,17 @@ def _area_order(area) -> Tuple[int, str]:
 
 
 def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optional[dt.date] = None,
-                   policy: Optional[str] = None, today: Optional[dt.date] = None) -> VersionRef:
+                   policy: Optional[str] = None, today: Optional[dt.date] = None, *,
+                   read=None, refs: Optional[List[VersionRef]] = None) -> VersionRef:
     """Pick a version: by id (``phase-1``, or ``policy/phase-1``); or the one in force on date ``on``;
     or, given neither, the one in force today. An id that several policies use names the first.
 
     Drafts are never chosen by date. A version is in force from ``effective_from``
-    to ``effective_to`` inclusive (open-ended when that is absent).
+    to ``effective_to`` inclusive (open-ended when that is absent). ``read(tree, refs)``
+    gives (ref, Manifest or None) for each ref (by default :func:`manifests`); ``refs``
+    the tree's versions when the caller has listed them already.
     """
-    refs = tree.refs()
+    refs = tree.refs() if refs is None else list(refs)
     if policy:
         refs = [r for r in refs if r.policy == policy]
         if not refs:
@@ -287,7 +290,7 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
         raise unknown_version(version_id, (r.id for r in refs))
     when = on or today or dt.date.today()
     in_force = []
-    for ref, manifest in manifests(tree, refs):
+    for ref, manifest in (read or manifests)(tree, refs):
         if manifest is None:
             # Any version could be the one in force: refuse to guess past a broken manifest.
             problem = next(iter(tree.load(ref).errors), None)
@@ -320,4 +323,5 @@ def manifests(tree: PolicyTree, refs: List[VersionRef]):
         except PolicyLoadError:
             yield ref, None
             continue
+        from sc_policy.load.schema import validate
         yield ref, (build_manifest(doc) if not validate(doc, "manifest") else None)

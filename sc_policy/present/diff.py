@@ -141,8 +141,8 @@ def diff_text(diff: VersionDiff) -> str:
     lines.append("")
     lines.append("Industry inputs (a class's representative stands for every code in it):")
     for inp in imp.industries:
-        size = f" ({len(inp.codes)} code{'s' if len(inp.codes) != 1 else ''})" if inp.code else ""
-        lines += _wrap(f"{inp.description}{size}", f"  {inp.code or 'none':<7} ", " " * 10)
+        size = f" ({len(inp.codes)} code{'s' if len(inp.codes) != 1 else ''})" if inp.representative else ""
+        lines += _wrap(f"{inp.description}{size}", f"  {inp.representative or 'none':<7} ", " " * 10)
     for group in CHANGE_GROUPS:
         rows = [r for r in imp.rows if r.change == group]
         lines.append("")
@@ -209,5 +209,5 @@ def diff_markdown(diff: VersionDiff) -> str:
                        f"{_md(_areas(r.before))} | {_md(_areas(r.after))} |")
     out += ["", "### Industry inputs", "", "| industry | class | NAICS codes |", "|---|---|---|"]
     for inp in imp.industries:
-        out.append(f"| {_md_code(inp.code)} | {_md(inp.description)} | {len(inp.codes) if inp.code else '—'} |")
+        out.append(f"| {_md_code(inp.representative)} | {_md(inp.description)} | {len(inp.codes) if inp.representative else '—'} |")
     return visible("\n".join(out) + "\n")

@@ -14,16 +14,15 @@ import textwrap
 from typing import Iterable, List, Optional
 
 from sc_policy.engine.decide import Answer, Decision
-from sc_policy.checks.lifecycle import integrity, is_frozen
-from sc_policy.model import Version
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
 from sc_policy.diagnostics import visible
 
-__all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "version_to_dict", "versions_text",
+__all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "versions_text",
            "visible", "WIDTH"]
 
 WIDTH = 100
-_MARK = {"pass": "PASS", "fail": "FAIL", "not_applicable": "N/A"}
+_MARK = {PASS: "PASS", FAIL: "FAIL", NOT_APPLICABLE: "N/A"}
 
 
 def dumps(obj) -> str:
@@ -167,16 +166,6 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
             lines += _wrap(f"Decision: {r.decision}", "      ")
         lines.append("")
     return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
-
-
-def version_to_dict(version: Version) -> dict:
-    """The manifest, the content hash, whether the version is frozen and, if so, whether its content is
-    still what was frozen (``integrity``: ``intact`` or ``modified``; None when not frozen)."""
-    out = version.manifest.as_dict()
-    out["content_hash"] = version.content_hash
-    out["frozen"] = is_frozen(version.manifest)
-    out["integrity"] = integrity(version)
-    return out
 
 
 def versions_text(rows: Iterable[dict]) -> str:
