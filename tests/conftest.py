@@ -34,18 +34,6 @@ settings.register_profile("thorough", max_examples=1000, deadline=None,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-SLOW_ELSEWHERE = frozenset({
-    # Slow tests of files other sessions edit, marked here to spare their files a merge conflict;
-    # each may move to a ``@pytest.mark.slow`` on its own definition.
-    "test_impact_equals_brute_force_over_random_edits",  # test_diff: a property search over edits
-    "test_clause_reading_occupation_and_industry_is_exact_per_code",  # test_diff, test_table: every code
-    "test_a_clause_reading_occupation_and_industry_is_exact_per_code",
-    "test_table_agrees_for_every_industry_class_representative",  # test_table: every class, every NOC
-    "test_table_agrees_with_direct_evaluation_for_sampled_industries",
-    "test_concurrent_commands_leave_at_most_one_version_in_force",  # test_version_writes: races
-})
-
-
 def pytest_addoption(parser):
     parser.addoption("--run-slow", action="store_true",
                      help="also run the tests marked slow (exhaustive comparisons and long searches); CI does")
@@ -54,8 +42,6 @@ def pytest_addoption(parser):
 def pytest_collection_modifyitems(config, items):
     run_slow = config.getoption("--run-slow")
     for item in items:
-        if getattr(item, "originalname", item.name) in SLOW_ELSEWHERE:
-            item.add_marker(pytest.mark.slow)
         if not run_slow and item.get_closest_marker("slow") is not None:
             item.add_marker(pytest.mark.skip(reason="slow: run with --run-slow (CI does)"))
 

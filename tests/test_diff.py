@@ -201,6 +201,7 @@ def test_each_decision_bearing_edit_shows_in_the_impact(tmp_path):
 
 # -- a clause reading both occupation and industry -----------------------------------------------------------
 
+@pytest.mark.slow
 def test_clause_reading_occupation_and_industry_is_exact_per_code(tmp_path):
     root = tmp_path / "policies"
     shutil.copytree(shipped_policies(), root)
@@ -334,6 +335,7 @@ class _OldDecisions:
 OLD = _OldDecisions()
 
 
+@pytest.mark.slow
 @settings(max_examples=max(2, settings.default.max_examples // 10))
 @given(st.lists(edits, min_size=1, max_size=3))
 def test_impact_equals_brute_force_over_random_edits(tmp_path_factory, edit_list):

@@ -42,11 +42,13 @@ def test_table_is_used_and_agrees_with_direct_evaluation_without_industry(opened
     same_everywhere(opened.evaluator, None)
 
 
+@pytest.mark.slow
 def test_table_agrees_for_every_industry_class_representative(opened):
     for cls in opened.table.classes:
         same_everywhere(opened.evaluator, cls.representative)
 
 
+@pytest.mark.slow
 @settings(max_examples=5)
 @given(industry=st.sampled_from(NAICS))
 def test_table_agrees_with_direct_evaluation_for_sampled_industries(opened, industry):
@@ -91,6 +93,7 @@ source:
 """
 
 
+@pytest.mark.slow
 def test_a_clause_reading_occupation_and_industry_is_exact_per_code(tree_copy):
     (version_dir(tree_copy) / "clauses" / "ict-b-needs-computer-services.yaml").write_text(MIXED_CLAUSE,
                                                                                         encoding="utf-8")

@@ -128,6 +128,7 @@ def _two_drafts(root: Path) -> None:
         new_version(PolicyTree(root), VERSION, new_id, dt.date(2022, 4, 1))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["freeze-freeze", "freeze-new-version"])
 def test_concurrent_commands_leave_at_most_one_version_in_force(tmp_path, shipped_copy, kind):
     for trial in range(TRIALS):

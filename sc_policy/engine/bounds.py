@@ -130,7 +130,7 @@ _REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
 _BACKREFERENCES = {"GROUPREF", "GROUPREF_EXISTS", "GROUPREF_IGNORE", "GROUPREF_LOC_IGNORE", "GROUPREF_UNI_IGNORE"}
 
 
-class _Refused(Exception):
+class _RegexRefused(Exception):
     pass
 
 
@@ -148,10 +148,10 @@ def _ways(items, n: int) -> int:
             low, high, body = av
             for count in (low, high):
                 if count != _sre_parse.MAXREPEAT and count > MAX_REPEAT:
-                    raise _Refused(f"repeats {count:,} times; the limit for a repeat count is {MAX_REPEAT:,}")
+                    raise _RegexRefused(f"repeats {count:,} times; the limit for a repeat count is {MAX_REPEAT:,}")
             inner = _ways(body, n)
             if high > 1 and inner > 1:
-                raise _Refused("repeats a group that can itself match in more than one way (a quantifier "
+                raise _RegexRefused("repeats a group that can itself match in more than one way (a quantifier "
                                "inside a quantified group, or alternatives inside one), which can take "
                                "exponential time")
             top = n if high == _sre_parse.MAXREPEAT else min(high, n)
@@ -165,7 +165,7 @@ def _ways(items, n: int) -> int:
         elif name in ("ASSERT", "ASSERT_NOT"):
             total *= _ways(av[1], n)
         elif name in _BACKREFERENCES:
-            raise _Refused("uses a backreference, whose matching time cannot be bounded")
+            raise _RegexRefused("uses a backreference, whose matching time cannot be bounded")
     return total
 
 
@@ -180,7 +180,7 @@ def regex_problem(pattern: str, search: bool = False) -> Optional[str]:
     try:
         parsed = _sre_parse.parse(pattern, 0)
         steps = _ways(parsed, MAX_SUBJECT_CHARS) * (MAX_SUBJECT_CHARS if search else 1)
-    except _Refused as exc:
+    except _RegexRefused as exc:
         return f"the regular expression {shown!r} {exc}"
     except OverflowError:
         return f"the regular expression {shown!r} has a repeat count over the limit of {MAX_REPEAT:,}"

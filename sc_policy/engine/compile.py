@@ -92,17 +92,17 @@ class CompiledVersion:
         return tuple(c for c in self.clauses if area_id in c.clause.applies_to)
 
 
-class _Refused(Exception):
+class _ExpressionRefused(Exception):
     """An expression that ``check`` refuses before or after parsing (sc_policy.engine.bounds)."""
 
 
 def _parse(expression: str, reads: set) -> Tuple["rule_engine.Rule", Tuple[str, ...]]:
-    """The parsed rule and the facts its regular expressions read; raises _Refused, or rule-engine's
+    """The parsed rule and the facts its regular expressions read; raises _ExpressionRefused, or rule-engine's
     EngineError, or any exception of parsing (all reported at the clause's line)."""
     import rule_engine
     problem = screen(expression)
     if problem:
-        raise _Refused(problem)
+        raise _ExpressionRefused(problem)
 
     def parse(text: str) -> "rule_engine.Rule":
         with decimal.localcontext(_DECIMAL):  # rule-engine evaluates constant parts while it parses
@@ -111,7 +111,7 @@ def _parse(expression: str, reads: set) -> Tuple["rule_engine.Rule", Tuple[str, 
     rule = run_bounded(None, "parse", parse, expression)
     problem, subjects = inspect(rule.statement, FACTS)
     if problem:
-        raise _Refused(problem)
+        raise _ExpressionRefused(problem)
     return rule, subjects
 
 
@@ -165,7 +165,7 @@ def _expression_error(exc: BaseException) -> str:
         return f"unknown attribute {exc.attribute_name!r}"
     if isinstance(exc, rule_engine.errors.LookupError):
         return f"{exc.container!r} has no item {exc.item!r}"
-    if isinstance(exc, (_Refused, ExpressionLimitError)):
+    if isinstance(exc, (_ExpressionRefused, ExpressionLimitError)):
         return str(exc)
     if isinstance(exc, RecursionError):
         return "nests too deeply to be evaluated"

@@ -14,6 +14,7 @@ from typing import Annotated, Dict, List, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS
 from sc_policy.reference.codes import NOC_VERSIONS
 
 __all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "MAX_PARAM_CHARS", "DATE_PATTERN", "DecisionInput", "Decision",
@@ -30,7 +31,7 @@ DATE_PATTERN = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"
 
 Text = Annotated[Optional[str], Field(max_length=MAX_PARAM_CHARS)]
 Day = Annotated[Optional[str], Field(pattern=DATE_PATTERN, examples=["2022-01-01"])]
-Result = Literal["pass", "fail", "not_applicable"]
+Result = Literal[PASS, FAIL, NOT_APPLICABLE]  # sc_policy.model.CLAUSE_RESULTS
 
 
 class DecisionInput(BaseModel):

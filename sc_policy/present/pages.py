@@ -21,7 +21,7 @@ import jinja2
 from sc_policy.diagnostics import Diagnostic, one_line, plain_words
 from sc_policy.engine.compile import CompiledVersion
 from sc_policy.engine.decide import Answer
-from sc_policy.model import Version
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Version
 from sc_policy.reference.statcan import ReferenceData, skill_level
 
 __all__ = ["Form", "Match", "TitleIndex", "environment", "render", "home_context", "book_context",
@@ -30,7 +30,7 @@ __all__ = ["Form", "Match", "TitleIndex", "environment", "render", "home_context
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 """The pages' templates (package data: ``setup.cfg`` ships them with the package)."""
 MAX_MATCHES = 40
-RESULT_WORDS = {"pass": "Pass", "fail": "Fail", "not_applicable": "Not applicable"}
+RESULT_WORDS = {PASS: "Pass", FAIL: "Fail", NOT_APPLICABLE: "Not applicable"}
 VERDICT_WORDS = {"eligible": "Eligible", "not_eligible": "Not eligible", "indeterminate": "Indeterminate"}
 SITE = "Second Career Fast Track"
 
