@@ -88,7 +88,7 @@ def occupations(opened: Opened, refdata: ReferenceData, industry: Optional[str] 
     code = parse_industry(industry, refdata)
     area_id = area_of(version, area)
     table = opened.table
-    if table.industry_class(code) is None:  # every NAICS Canada 2017 code has a class; a table that lacks one is not whole
+    if table.industry_class(code) is None:  # every NAICS Canada 2017 code has a class, unless the table is not whole
         raise InputError(f"NAICS code {code} is not in the decision table of version {version.id}")
     rows = []
     for noc in table.nocs:
