@@ -9,6 +9,7 @@ submit, read, pick a match, print). It needs Debian's ``chromium`` and the
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -132,3 +133,37 @@ def test_occupation_found_by_words_and_picked(server, browser_page):
     page.wait_for_load_state()
     assert page.locator("#verdict").inner_text().startswith("Verdict: Eligible")
     assert page.get_by_label("Occupation", exact=True).input_value() == "2175"
+
+
+def test_caseworker_browses_the_occupations_an_industry_opens(server, browser_page):
+    page = browser_page
+    page.goto(server + "/")
+    page.get_by_role("link", name="which occupations an employer's industry opens").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "Which occupations can a client train for?"
+    # Without an industry: the published lists, each occupation with its areas.
+    published = page.get_by_role("table")
+    assert published.locator("tbody tr").count() > 0
+    # An industry and an area, chosen with the form (a plain GET form: no script runs on the page).
+    page.get_by_label("Employer's industry (optional)").fill("325410")
+    page.get_by_label("Priority area").select_option(label="Life Sciences")
+    page.get_by_role("button", name="Show occupations").click()
+    page.wait_for_load_state()
+    status, _, body = get(server + "/v1/occupations?industry=325410&area=life-sciences")
+    expected = [o["noc"] for o in json.loads(body)["occupations"]]
+    table = page.get_by_role("table", name=re.compile("NOC 2016 unit groups eligible for an employer in NAICS 325410"))
+    codes = table.locator("tbody th[scope=row]").all_inner_texts()
+    assert status == 200 and codes == expected and len(codes) > 0
+    assert all("Life Sciences" in t for t in table.locator("tbody td:last-child").all_inner_texts())
+    # A code leads to its explained answer for the same industry.
+    table.get_by_role("link", name=codes[0], exact=True).click()
+    page.wait_for_load_state()
+    assert page.locator("#verdict").inner_text().startswith("Verdict: Eligible")
+    assert page.get_by_label("Employer's industry (optional)").input_value() == "325410"
+    # A mistake is shown next to its field.
+    page.goto(server + "/occupations")
+    page.get_by_label("Employer's industry (optional)").fill("541510")
+    page.get_by_role("button", name="Show occupations").click()
+    page.wait_for_load_state()
+    assert "541514" in page.locator("#industry-error").inner_text()
+    assert page.get_by_role("table").count() == 0

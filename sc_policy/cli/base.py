@@ -38,6 +38,7 @@ COMMANDS = {
     "diff": "diff:diff",
     "evaluate": "evaluate:evaluate",
     "table": "table:table",
+    "occupations": "occupations:occupations",
     "serve": "serve:serve",
 }
 """Command name -> ``module:function`` in this package, imported when the command is used."""

@@ -18,7 +18,8 @@ from sc_policy.model import FAIL, NOT_APPLICABLE, PASS
 from sc_policy.reference.codes import NOC_VERSIONS
 
 __all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "MAX_PARAM_CHARS", "DATE_PATTERN", "DecisionInput", "Decision",
-           "VersionInfo", "DiffResult", "Health", "ProblemDetails", "BatchError", "BatchAnswers", "batch_body_schema"]
+           "VersionInfo", "DiffResult", "Health", "ProblemDetails", "BatchError", "BatchAnswers", "batch_body_schema",
+           "OccupationsInput", "OccupationList"]
 
 MAX_BATCH = 100
 """Most inputs one POST /v1/decisions may carry."""
@@ -54,6 +55,22 @@ class DecisionInput(BaseModel):
     noc_version: Annotated[Optional[Literal[NOC_VERSIONS + ("",)]],  # type: ignore[misc]
                            Field(description="Classification of `noc`: 2016 (the default, also when empty) "
                                              "or 2021.")] = None
+
+
+class OccupationsInput(BaseModel):
+    """The query parameters of GET /v1/occupations; a missing or empty value is not given, each is trimmed."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    industry: Annotated[Text, Field(description="The employer's NAICS Canada 2017 code (2 to 6 digits); none: "
+                                                "what the version decides without an employer (its published "
+                                                "lists).", examples=["325410"])] = None
+    area: Annotated[Text, Field(description="Only the unit groups in scope under this priority area (its id, as "
+                                            "in the decisions' `areas`).", examples=["life-sciences"])] = None
+    version: Annotated[Text, Field(description="Policy version id (default: the one in force today). "
+                                               "Not with `on`.")] = None
+    on: Annotated[Day, Field(description="Use the version in force on this date (YYYY-MM-DD; empty: today). "
+                                         "Not with `version`.")] = None
 
 
 class Citation(BaseModel):
@@ -214,6 +231,37 @@ class DiffResult(BaseModel):
     impact: Optional[List[ImpactRow]]
     impact_summary: Optional[ImpactSummary] = None
     industry_inputs: Optional[List[IndustryInput]] = None
+
+
+class OccupationsQuery(BaseModel):
+    industry: Optional[str]
+    industry_title: Optional[str]
+    area: Optional[str]
+
+
+class AreaName(BaseModel):
+    area: str
+    title: str
+
+
+class OpenedOccupation(BaseModel):
+    noc: Annotated[str, Field(pattern="^[0-9]{4}$")]
+    noc_title: Annotated[str, Field(description="The official NOC 2016 title.")]
+    areas: Annotated[List[str], Field(description="The ids of the areas it is in scope under, in the version's "
+                                                  "order.")]
+
+
+class OccupationList(BaseModel):
+    """Every eligible NOC 2016 unit group for one input, from the version's decision table (as
+    `sc-policy occupations --format json`)."""
+
+    policy: str
+    version: str
+    version_hash: Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
+    input: OccupationsQuery
+    areas: Annotated[List[AreaName], Field(description="Every area of the version, in its order.")]
+    count: int
+    occupations: Annotated[List[OpenedOccupation], Field(description="In NOC code order.")]
 
 
 class Health(BaseModel):

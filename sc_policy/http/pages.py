@@ -1,4 +1,5 @@
-"""The caseworkers' pages: the question form with its answer (``/``) and the policy book (``/versions/{id}``).
+"""The caseworkers' pages: the question form with its answer (``/``), the occupations an industry opens
+(``/occupations``) and the policy book (``/versions/{id}``).
 
 The HTML comes from the templates of :mod:`sc_policy.present.pages`, rendered with autoescaping
 through Starlette's ``Jinja2Templates``. A mistake in a field is shown next to the field (a 200
@@ -14,13 +15,16 @@ from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
 from sc_policy.http.models import MAX_PARAM_CHARS
+from sc_policy.http.occupations import occupations_page
 from sc_policy.http.problems import NOSNIFF, Problem
 from sc_policy.http.routes_api import strict_query
 from sc_policy.present import pages
 
-__all__ = ["page_router", "page_response", "refused_page", "not_found_page", "PAGE_HEADERS", "PAGE_PARAMS"]
+__all__ = ["page_router", "page_response", "refused_page", "not_found_page", "PAGE_HEADERS", "PAGE_PARAMS",
+           "OCCUPATIONS_PAGE_PARAMS"]
 
 PAGE_PARAMS = ("occupation", "industry", "version")
+OCCUPATIONS_PAGE_PARAMS = ("industry", "area", "version")
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                "base-uri 'none'; frame-ancestors 'none'",
@@ -34,7 +38,7 @@ HTML = {"text/html": {"schema": {"type": "string"}}}
 def is_page(request: Request) -> bool:
     """An address of a page (its refusals are pages too, not problems)."""
     path = request.url.path
-    return path == "/" or path.startswith("/versions/")
+    return path in ("/", "/occupations") or path.startswith("/versions/")
 
 
 def page_response(request: Request, name: str, context: dict, status: int = 200) -> Response:
@@ -76,6 +80,24 @@ def page_router() -> APIRouter:
         form = pages.Form(occupation=occupation or "", industry=industry or "", version=version or "",
                           submitted=tuple(request.query_params), max_chars=MAX_PARAM_CHARS)
         return page_response(request, "home.html", request.app.state.service.home_context(form))
+
+    @router.get("/occupations", operation_id="occupationsPage",
+                summary="The caseworkers' list of the occupations an employer's industry opens",
+                response_description="The page: a form (industry, area, version) and the list of eligible NOC 2016 "
+                                     "unit groups with their areas.",
+                dependencies=[Depends(strict_query(OCCUPATIONS_PAGE_PARAMS))],
+                responses={400: {"description": "A field's value is not known (shown next to the field), or a "
+                                                "parameter the form never sends: unknown, given twice or too long.",
+                                 "content": HTML}})
+    def occupations(request: Request,
+                    industry: Annotated[Optional[str], field("The employer's NAICS Canada 2017 code.")] = None,
+                    area: Annotated[Optional[str], field("A priority area's id (default: every area).")] = None,
+                    version: Annotated[Optional[str], field("Policy version id (default: in force today).")] = None
+                    ) -> Response:
+        form = pages.Form(industry=industry or "", area=area or "", version=version or "",
+                          submitted=tuple(request.query_params), max_chars=MAX_PARAM_CHARS)
+        context, status = occupations_page(request.app.state.service, form)
+        return page_response(request, "occupations.html", context, status)
 
     @router.get("/versions/{id}", operation_id="policyBook", summary="A version as a readable policy book",
                 response_description="The policy book.", dependencies=[Depends(strict_query())],

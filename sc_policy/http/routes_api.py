@@ -20,14 +20,17 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from sc_policy.http.models import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, BatchAnswers, Decision, DecisionInput,
-                                   DiffResult, Health, ProblemDetails, VersionInfo, batch_body_schema)
+                                   DiffResult, Health, OccupationList, OccupationsInput, ProblemDetails, VersionInfo,
+                                   batch_body_schema)
+from sc_policy.http.occupations import occupations_answer
 from sc_policy.http.problems import Problem, from_validation, required
 from sc_policy.http.service import DecisionService, case_of
 
 __all__ = ["api_router", "check_query", "strict_query", "decision_query", "query_parameters", "read_bounded",
-           "parse_json", "DECISION_PARAMS", "DIFF_PARAMS"]
+           "parse_json", "DECISION_PARAMS", "DIFF_PARAMS", "OCCUPATIONS_PARAMS"]
 
 DECISION_PARAMS = tuple(DecisionInput.model_fields)
+OCCUPATIONS_PARAMS = tuple(OccupationsInput.model_fields)
 DIFF_PARAMS = ("old", "new")
 
 
@@ -114,6 +117,15 @@ def decision_query(request: Request) -> DecisionInput:
         raise from_validation(exc.errors(include_url=False)) from None
 
 
+def occupations_query(request: Request) -> OccupationsInput:
+    """The query of GET /v1/occupations as an :class:`OccupationsInput`; raise :class:`Problem` naming the parameter."""
+    check_query(request, OCCUPATIONS_PARAMS)
+    try:
+        return OccupationsInput.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise from_validation(exc.errors(include_url=False)) from None
+
+
 def query_parameters(model: Type[BaseModel]) -> List[Dict[str, Any]]:
     """The OpenAPI query parameters of a model's fields, generated from its JSON schema (null is never sent)."""
     schema = model.model_json_schema()
@@ -178,6 +190,17 @@ def api_router() -> APIRouter:
             raise Problem(413, "too-large", f"body: at most {MAX_BATCH} inputs per request, got {len(items)}",
                           "body")
         return json_response(await run_in_threadpool(service_of(request).batch, items))
+
+    @router.get("/v1/occupations", operation_id="occupations", summary="Which occupations an industry opens",
+                response_model=OccupationList,
+                response_description="Every eligible NOC 2016 unit group with its areas, from the version's "
+                                     "decision table, as `sc-policy occupations --format json`.",
+                openapi_extra={"parameters": query_parameters(OccupationsInput)},
+                responses={400: problem("A parameter is unknown, given twice, too long or malformed, or names an "
+                                        "industry code, area, version or date that the policy and the reference "
+                                        "data do not know (a well-formed request can get this answer).")})
+    async def list_occupations(request: Request) -> Response:
+        return json_response(occupations_answer(service_of(request), occupations_query(request)))
 
     @router.get("/v1/versions", operation_id="listVersions", summary="The versions of the policy",
                 response_model=List[VersionInfo], response_description="As `sc-policy versions --format json`.",

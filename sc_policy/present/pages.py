@@ -18,6 +18,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import jinja2
 
+from sc_policy.analysis.occupations import Occupations
 from sc_policy.diagnostics import Diagnostic, one_line, plain_words
 from sc_policy.engine.compile import CompiledVersion
 from sc_policy.engine.decide import Answer
@@ -25,7 +26,7 @@ from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Version
 from sc_policy.reference.statcan import ReferenceData, skill_level
 
 __all__ = ["Form", "Match", "TitleIndex", "environment", "render", "home_context", "book_context",
-           "message_context", "sentence", "link", "TEMPLATES", "MAX_MATCHES"]
+           "message_context", "occupations_context", "sentence", "link", "TEMPLATES", "MAX_MATCHES"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 """The pages' templates (package data: ``setup.cfg`` ships them with the package)."""
@@ -72,6 +73,7 @@ class Form:
     occupation: str = ""
     industry: str = ""
     version: str = ""
+    area: str = ""
     submitted: Tuple[str, ...] = ()
     errors: Dict[str, str] = field(default_factory=dict)
     max_chars: Optional[int] = None
@@ -144,3 +146,21 @@ def book_context(version: Version, compiled: CompiledVersion, refdata: Reference
     m = version.manifest
     return {"title": f"{m.title} ({m.id}) | policy book", "version": version, "compiled": compiled,
             "refdata": refdata, "versions": versions}
+
+
+def occupations_context(form: Form, versions: Sequence[dict], areas: Sequence[Tuple[str, str]], *,
+                        found: Optional[Occupations] = None) -> dict:
+    """The page of the occupations an industry opens (``occupations.html``): the form (industry, area,
+    version; ``areas`` are the (id, title) of the chosen version's areas) and the list."""
+    title = f"Which occupations an employer's industry opens | {SITE}"
+    context = {"form": form, "versions": versions, "areas": areas, "found": None}
+    if form.errors:
+        title = "Error: " + title
+    elif found is not None:
+        where = f"NAICS {found.industry} {found.industry_title}" if found.industry else "no employer industry"
+        title = f"{len(found.rows)} occupations open for {where} | {SITE}"
+        context.update(found=found,
+                       json_link=link("/v1/occupations", industry=found.industry, area=found.area,
+                                      version=found.version))
+    context["title"] = title
+    return context
