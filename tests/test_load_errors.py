@@ -337,3 +337,14 @@ def test_schema_findings_are_classified_by_cerberus_error_codes(tmp_path):
         ("schema", "table_sha256: field 'sha256' is required"),
         ("unknown-key", "unknown key 'extra'"),
     ], found
+
+
+def test_a_file_parsed_again_gives_equal_data_that_callers_cannot_share(tree_copy):
+    from sc_policy.load.yamlfile import load_document
+    path = tree_copy / POLICY / VERSION / "areas" / "ict.yaml"
+    first, second = load_document(path, "ict.yaml"), load_document(path, "ict.yaml")
+    assert first == second and first.spans == second.spans
+    first.data["occupations"].clear()  # one caller's change to its data reaches no other caller
+    assert load_document(path, "ict.yaml").data == second.data and second.data["occupations"]
+    path.write_text(path.read_text(encoding="utf-8").replace("title:", "titel:", 1), encoding="utf-8")
+    assert "titel" in str(load_document(path, "ict.yaml").data)  # an edited file is read as edited

@@ -19,7 +19,9 @@ pipe, and never reads more than the limit even if the file grows meanwhile.
 
 from __future__ import annotations
 
+import copy
 import errno
+import functools
 import os
 import stat
 from dataclasses import dataclass, field
@@ -169,7 +171,22 @@ def load_document(file: Path, display: Optional[str] = None) -> Document:
 
 
 def parse_document(raw: bytes, path: str) -> Document:
-    """Parse the bytes of a rule file (see the module docstring for what is refused)."""
+    """Parse the bytes of a rule file (see the module docstring for what is refused).
+
+    The same bytes under the same name are parsed once per process (a policy tree re-read after an
+    edit, a copy of a tree, a version and its draft share most of their files); each caller gets its
+    own copy of the data, so that nothing one caller does to it reaches another.
+    """
+    data, spans = (_remembered if len(raw) <= _REMEMBERED_BYTES else _parse)(raw, path)
+    return Document(path, copy.deepcopy(data), dict(spans))
+
+
+_REMEMBERED_BYTES = 256 * 1024
+"""Files up to this size are remembered (every shipped rule file is under 30 kB): at most 256 of them."""
+
+
+def _parse(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
+    """What :func:`parse_document` returns for ``raw``, as ``(data, spans)``; a refusal is not remembered."""
     if len(raw) > MAX_FILE_BYTES:
         raise PolicyLoadError(f"file is over the {MAX_FILE_BYTES}-byte limit for rule files",
                               Span(path), code="too-large")
@@ -216,7 +233,7 @@ def parse_document(raw: bytes, path: str) -> Document:
         data = _construct(node, (), path, spans, loader)
     except RecursionError:
         raise PolicyLoadError("YAML nested too deeply", Span(path), code="yaml-syntax") from None
-    return Document(path, data, spans)
+    return data, spans
 
 
 def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], loader) -> Any:
@@ -254,6 +271,9 @@ def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], lo
             mapping[key] = _construct(value_node, keypath + (key,), path, spans, loader)
         return mapping
     raise PolicyLoadError("unsupported YAML node", _span(path, node.start_mark), code="yaml-syntax")
+
+
+_remembered = functools.lru_cache(maxsize=256)(_parse)
 
 
 def is_inside(path: Path, root: Path) -> bool:
