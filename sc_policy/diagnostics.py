@@ -260,6 +260,8 @@ class Suggestion:
     - ``install-extra``: an optional part of sc-policy is not installed; ``values`` is the extra.
     - ``run-tests``: a version's own test cases fail; ``values`` is the version, whose cases to run.
     - ``new-version``: a frozen version cannot change; ``values`` is the version to make a new one from.
+    - ``freeze``: freezing the version again records what is missing; ``values`` is the version.
+    - ``give-source``: the policy's source document is not where the manifest says; name it.
     - ``note``: context that explains the refusal (no action); the text says it.
     """
 
@@ -300,13 +302,14 @@ class Diagnostic:
         suggestion in ``words`` (plain by default), control characters escaped."""
         return one_line(f"{self.span}: {self.severity} {self.code}: {self.message}", words(self.suggestion))
 
-    def as_dict(self) -> dict:
-        """The diagnostic for JSON: ``message`` has the suggestion in plain words, and ``suggestion``
-        (when there is one) its kind and values."""
+    def as_dict(self, words: Callable[[Optional[Suggestion]], str] = plain_words) -> dict:
+        """The diagnostic for JSON: ``message`` has the suggestion in ``words`` (plain by default), and
+        ``suggestion`` (when there is one) its kind and values."""
         out = {"path": self.span.path, "line": self.span.line, "column": self.span.column,
                "severity": self.severity, "check": self.code, "message": " ".join(self.message.split())}
-        if self.suggestion is not None and self.suggestion.text:
-            out["message"] += f" ({' '.join(self.suggestion.text.split())})"
+        worded = words(self.suggestion)
+        if worded:
+            out["message"] += f" ({' '.join(worded.split())})"
         if self.subject:
             out["key"] = self.key
         if self.resolution:

@@ -12,6 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from sc_policy.cli import main
+from sc_policy.cli.diagnostics import words
 from sc_policy.checks.lifecycle import lifecycle_findings
 from sc_policy.load.yamlfile import parse_document
 from sc_policy.load.tree import PolicyTree, select_version
@@ -384,4 +385,5 @@ def test_no_finding_advises_changing_a_frozen_version(shipped_copy):
     assert finding.code == "clause-version-not-bumped"
     assert finding.span.path.endswith("phase-2/clauses/skill-level-limit.yaml")
     assert "set it to" not in finding.message and "phase-2 is frozen and must not change" in finding.message
-    assert "sc-policy new-version phase-2" in finding.message
+    assert (finding.suggestion.kind, finding.suggestion.values) == ("new-version", ("phase-2",))
+    assert "(`sc-policy new-version phase-2 NEW_ID`)" in finding.render(words)  # as `sc-policy check` shows it

@@ -284,7 +284,8 @@ class Workspace:
             if manifest is None:
                 rows.append({"policy": ref.policy, "id": ref.id, "status": "invalid", "effective_from": "?",
                              "effective_to": None, "title": "", "assumptions": {}, "integrity": None,
-                             "problem": f"{ref.rel}/version.yaml is missing or invalid; run `sc-policy check`"})
+                             "problem": f"{ref.rel}/version.yaml is missing or invalid; a check of the tree names "
+                                        f"the problem"})
                 continue
             opened = self._open.get(ref.rel)
             version = opened.version if opened is not None else self.load_ref(ref).version
@@ -293,7 +294,7 @@ class Workspace:
             else:
                 row = manifest.as_dict()
                 row["integrity"] = None
-                row["problem"] = "version has errors; run `sc-policy check`"
+                row["problem"] = "version has errors; a check of the tree lists them"
                 rows.append(row)
         return rows
 

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Dict, List, Optional, Sequence
 
-from sc_policy.diagnostics import Diagnostic
+from sc_policy.diagnostics import Diagnostic, Suggestion
 from sc_policy.model import Clause, Manifest, Version
 from sc_policy.load.tree import LoadedVersion
 
@@ -53,14 +53,18 @@ def integrity(v: Version) -> Optional[str]:
     return "intact" if v.manifest.sha256 == v.content_hash else "modified"
 
 
+def _new_version(version_id: str) -> Suggestion:
+    return Suggestion("new-version", (version_id,), f"make a new version from {version_id}")
+
+
 def hash_findings(v: Version) -> List[Diagnostic]:
     m = v.manifest
     if integrity(v) == "modified":
         return [Diagnostic(m.at("sha256"), "error", "hash-mismatch",
                         f"version {m.id} is {m.status} and frozen with sha256 {m.sha256}, but its "
                         f"content now hashes to {v.content_hash}: a frozen version is immutable; restore "
-                        f"its files and make any change in a new version (`sc-policy new-version {m.id} "
-                        f"NEW_ID`)", subject=m.id)]
+                        f"its files and make any change in a new version", subject=m.id,
+                        suggestion=_new_version(m.id))]
     return []
 
 
@@ -74,14 +78,15 @@ def table_findings(v: Version, decisions: Optional[str] = None) -> List[Diagnost
     if not m.table_sha256:
         return [Diagnostic(m.at("sha256"), "warning", "table-hash-missing",
                         f"version {m.id} was frozen without the hash of its decision table, so its cached "
-                        f"decisions cannot be verified and it is decided from its rule files every time: "
-                        f"`sc-policy freeze {m.id}` records it (its content hash does not change)", subject=m.id)]
+                        f"decisions cannot be verified and it is decided from its rule files every time; "
+                        f"freezing it again records it, and its content hash does not change", subject=m.id,
+                        suggestion=Suggestion("freeze", (m.id,), f"freeze {m.id} again"))]
     if decisions is not None and decisions != m.table_sha256:
         return [Diagnostic(m.at("table_sha256"), "error", "table-mismatch",
                         f"version {m.id} was frozen with decision-table sha256 {m.table_sha256}, but its rule "
                         f"files now decide differently (sha256 {decisions}); its content is unchanged, so this "
                         f"sc-policy or its reference data decides it otherwise: use the sc-policy it was frozen "
-                        f"with, or make a new version (`sc-policy new-version {m.id} NEW_ID`)", subject=m.id)]
+                        f"with, or make a new version", subject=m.id, suggestion=_new_version(m.id))]
     return []
 
 
@@ -175,15 +180,15 @@ def _clause_version_findings(versions: Sequence[Version]) -> List[Diagnostic]:
             if clause.version <= old.version:
                 span = clause.at("version")
                 if is_frozen(v.manifest):  # its files must not change: the fix is a new version
-                    fix = (f"{v.id} is frozen and must not change: make a new version from it "
-                           f"(`sc-policy new-version {v.id} NEW_ID`) and give the clause version {old.version + 1} "
-                           f"there")
+                    fix = (f"{v.id} is frozen and must not change: make a new version from it and give the "
+                           f"clause version {old.version + 1} there")
+                    suggestion = _new_version(v.id)
                 else:
-                    fix = f"set it to {old.version + 1}"
+                    fix, suggestion = f"set it to {old.version + 1}", None
                 findings.append(Diagnostic(span, "error", "clause-version-not-bumped",
                                         f"clause {clause.id!r} differs from the clause of the same id in {prev.id} "
                                         f"(version {old.version}) but its version is {clause.version}: {fix}",
-                                        subject=clause.id))
+                                        subject=clause.id, suggestion=suggestion))
     return findings
 
 

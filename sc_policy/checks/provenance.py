@@ -13,7 +13,7 @@ import bisect
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from sc_policy.diagnostics import Diagnostic, InputError
+from sc_policy.diagnostics import Diagnostic, Suggestion, InputError
 from sc_policy.checks.subjects import short, slug
 from sc_policy.load.policytext import OCCUPATION_LINE, SourceText, read_source
 from sc_policy.load.tree import LoadedVersion
@@ -127,7 +127,8 @@ def version_source(loaded: LoadedVersion, root: Path, out: List[Diagnostic]) -> 
         return None
     if file_kind(file)[0] == "missing":  # a folder, pipe or device is refused (an error) by read_source
         out.append(Diagnostic(m.at("source_document.file"), "warning", "source-missing",
-                              f"source document {shown} does not exist; quotes are not checked (give --source FILE)"))
+                              f"source document {shown} does not exist; quotes are not checked",
+                              suggestion=Suggestion("give-source", (), "name the source document")))
         return None
     try:
         source = read_source(file, shown)

@@ -25,7 +25,7 @@ def check(versions, source, fmt, policies):
     """
     findings = check_tree(policies, list(versions) or None, source)
     if fmt == "json":
-        click.echo(dumps([f.as_dict() for f in findings]), nl=False)
+        click.echo(dumps([f.as_dict(words) for f in findings]), nl=False)
     else:
         for finding in findings:
             click.echo(finding.render(words))

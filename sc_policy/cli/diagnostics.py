@@ -29,6 +29,8 @@ WORDS: Dict[str, Callable[[Suggestion], str]] = {
     "install-extra": lambda s: f'pip install "sc-policy[{s.values[0]}]"',
     "run-tests": lambda s: f"run `sc-policy test {s.values[0]}`",
     "new-version": lambda s: f"`sc-policy new-version {s.values[0]} NEW_ID`",
+    "freeze": lambda s: f"`sc-policy freeze {s.values[0]}` records it",
+    "give-source": lambda s: "give --source FILE",
 }
 """The kinds of suggestion the command line words itself: those that name a command or an option.
 Every other kind is shown in its plain words (:attr:`Suggestion.text`)."""
