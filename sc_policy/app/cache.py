@@ -50,12 +50,14 @@ import json
 import os
 import re
 import stat
+import time
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import sc_policy.model as model
 from sc_policy.diagnostics import Diagnostic, PolicyLoadError
-from sc_policy.load.yamlfile import MAX_FILE_BYTES, MAX_SOURCE_BYTES, Document, file_kind, read_regular
+from sc_policy.load.yamlfile import (MAX_FILE_BYTES, MAX_SOURCE_BYTES, Document, LazyMapping, PackedSpans,
+                                     file_kind, read_regular)
 from sc_policy.diagnostics import Span
 from sc_policy.engine.table import DecisionTable, table_from_dict, table_to_dict
 from sc_policy.load.tree import version_from_documents
@@ -105,7 +107,8 @@ def encode(obj):
         return [encode(x) for x in obj]
     if isinstance(obj, tuple):
         return {"$t": [encode(x) for x in obj]}
-    if isinstance(obj, dict):
+    if isinstance(obj, (dict, LazyMapping)):  # (a model element's spans, made on first use)
+        obj = dict(obj)
         if all(type(k) is str for k in obj):
             return {"$o": {k: encode(v) for k, v in obj.items()}}
         return {"$m": [[encode(k), encode(v)] for k, v in obj.items()]}
@@ -144,8 +147,8 @@ def decode(data, classes: Optional[Dict[str, type]] = None):
     if "$doc" in data:
         path, body, spans = data["$doc"]
         path = str(path)
-        return Document(path, decode(body, classes), {tuple(k): Span(path, int(line), int(column))
-                                                      for k, line, column in spans})
+        return Document(path, decode(body, classes), PackedSpans(path, {tuple(k): (int(line), int(column))
+                                                                        for k, line, column in spans}))
     if "$m" in data:
         return {decode(k, classes): decode(v, classes) for k, v in data["$m"]}
     if "$d" in data:
@@ -175,26 +178,53 @@ def _entries(folder: Path) -> Iterable[Tuple[str, Path]]:
     return sorted((p.relative_to(folder).as_posix(), p) for p in folder.rglob("*"))
 
 
-def _package_digest() -> str:
-    """The bytes of sc-policy's own code and shipped data (a version number alone misses local edits):
-    every module and data file of the package, in every subpackage, and the rule files' schemas."""
-    h = hashlib.sha256()
+def _package_files() -> List[Tuple[str, Path]]:
+    """sc-policy's own code and shipped data, by name: every module and data file of the package,
+    in every subpackage, and the rule files' schemas."""
+    files = []
     for label, folder in (("", _PACKAGE), ("schemas/", schemas_dir())):
         for name, p in _entries(folder):
             if (p.suffix in (".py", ".csv", ".yaml") and name.split("/", 1)[0] not in ("policies", "__pycache__")
                     and "/__pycache__/" not in name and p.is_file()):
-                data = p.read_bytes()
-                h.update(f"{label}{name}\0{len(data)}\0".encode())
-                h.update(data)
+                files.append((label + name, p))
+    return files
+
+
+def _package_digest(files: Optional[List[Tuple[str, Path]]] = None) -> str:
+    """The bytes of sc-policy's own code and shipped data (a version number alone misses local edits)."""
+    h = hashlib.sha256()
+    for name, p in files if files is not None else _package_files():
+        data = p.read_bytes()
+        h.update(f"{name}\0{len(data)}\0".encode())
+        h.update(data)
     return h.hexdigest()
 
+
+def _signature(files: List[Tuple[str, Path]]) -> Tuple[str, int]:
+    """(a digest of what ``os.stat`` says of each file, the newest change time among them, in ns)."""
+    h = hashlib.sha256()
+    newest = 0
+    for name, p in files:
+        info = os.stat(p)
+        newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
+        h.update(f"{name}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}\0"
+                 f"{info.st_dev}\0".encode())
+    return h.hexdigest(), newest
+
+
+_RACY_NS = 2_000_000_000
+"""A signature is remembered only when every file is older than this: a file written within the same
+tick of the file system's clock as it was hashed could change without changing its times (git's "racy" case)."""
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 class TableCache:
     """The cache folder. Reading never raises; a damaged entry reads as missing."""
 
     def __init__(self, directory: os.PathLike | str):
         self.directory = Path(directory)
-        self._code: Optional[str] = None
+        self._code: Optional[str] = None  # the digest of the package's files
+        self._stat: Optional[str] = None  # their signature by os.stat, when it may be remembered
 
     @classmethod
     def default(cls) -> Optional["TableCache"]:
@@ -203,9 +233,8 @@ class TableCache:
 
     def key(self, root: Path, policy: str, folder: Path, rel: str) -> str:
         """The entry key of a version folder: see the module docstring for what goes in."""
-        if self._code is None:
-            self._code = _package_digest()
-        h = hashlib.sha256(f"sc-policy cache {FORMAT}\0{self._code}\0{rel}\0".encode())
+        code = self._code_digest(rel)
+        h = hashlib.sha256(f"sc-policy cache {FORMAT}\0{code}\0{rel}\0".encode())
         for label, base, limit in (("version", folder, MAX_FILE_BYTES),
                                    ("source", Path(root) / policy / "source", MAX_SOURCE_BYTES)):
             for name, path in _entries(base):
@@ -222,6 +251,37 @@ class TableCache:
                     h.update(f"{label}/{name}\0{len(data)}\0".encode())
                     h.update(data)
         return h.hexdigest()
+
+    def _code_digest(self, label: str) -> str:
+        """:func:`_package_digest`, taken from the header of an entry of ``label`` written while no file of
+        the package has changed since (the same size, times, inode and device, as ``git status`` decides);
+        the bytes are hashed again whenever any of them differs. A forged header can only choose which
+        entry is looked up, which anyone who can write the folder can do by writing the entry."""
+        if self._code is not None:
+            return self._code
+        files = _package_files()
+        try:
+            self._stat, newest = _signature(files)
+        except OSError:
+            self._stat, newest = None, 0
+        if self._stat is not None:
+            for name in self._candidates(label):
+                header = _header(self.directory / name)
+                if header.get("code_stat") == self._stat and _HEX64.fullmatch(str(header.get("code"))):
+                    self._code = header["code"]
+                    return self._code
+        self._code = _package_digest(files)
+        if self._stat is not None and time.time_ns() - newest <= _RACY_NS:
+            self._stat = None  # too fresh to be remembered by its times
+        return self._code
+
+    def _candidates(self, label: str) -> List[str]:
+        try:
+            names = os.listdir(self.directory)
+        except OSError:
+            return []
+        mine = re.compile(re.escape(_safe(label)) + r"--[0-9a-f]{64}" + re.escape(_SUFFIX))
+        return sorted(n for n in names if mine.fullmatch(n))
 
     def _path(self, key: str, label: str) -> Path:
         return self.directory / f"{_safe(label)}--{key}{_SUFFIX}"
@@ -250,7 +310,8 @@ class TableCache:
         try:
             head, _, body = raw.partition(b"\n")
             header = json.loads(head)
-            if header != {"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()}:
+            if not isinstance(header, dict) or set(header) - {"code", "code_stat"} != {"format", "key", "sha256"} or (
+                    header["format"], header["key"], header["sha256"]) != (FORMAT, key, hashlib.sha256(body).hexdigest()):
                 return None
             data = json.loads(body)
             if not isinstance(data, dict) or set(data) != _BODY_KEYS:
@@ -275,7 +336,8 @@ class TableCache:
             return False
         if len(body) + 1024 > MAX_ENTRY_BYTES:  # (with its header) it could never be read back
             return False
-        header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()})
+        header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest(),
+                             "code": self._code, "code_stat": self._stat})
         from sc_policy.app.writing import write_atomic  # (tempfile, shutil): only when an entry is written
         target = self._path(key, label)
         try:
@@ -291,6 +353,24 @@ class TableCache:
 
     def entries(self) -> List[Path]:
         return sorted(self.directory.glob(f"*{_SUFFIX}")) if self.directory.is_dir() else []
+
+
+def _header(path: Path) -> dict:
+    """The header line of an entry (at most 1 kB, a regular file, not followed through a link), or {}."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return {}
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return {}
+        head = os.read(fd, 1024).partition(b"\n")[0]
+        header = json.loads(head)
+        return header if isinstance(header, dict) else {}
+    except (OSError, ValueError):
+        return {}
+    finally:
+        os.close(fd)
 
 
 def _safe(label: str) -> str:

@@ -24,9 +24,10 @@ import errno
 import functools
 import os
 import stat
+from collections import abc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -62,13 +63,70 @@ class Document:
 
     path: str
     data: Any
-    spans: Dict[KeyPath, Span] = field(repr=False, default_factory=dict)
+    spans: Mapping[KeyPath, Span] = field(repr=False, default_factory=dict)
 
     def span(self, keypath: KeyPath = ()) -> Span:
         keypath = tuple(keypath)
         while keypath not in self.spans and keypath:
             keypath = keypath[:-1]
         return self.spans.get(keypath, Span(self.path, 1, 1))
+
+
+class LazyMapping(abc.Mapping):
+    """A read-only mapping made by ``factory`` on first use: what a warm run never looks at (the spans
+    of a model element's keys, the hash of each rule file) it never builds."""
+
+    __slots__ = ("_factory", "_made")
+
+    def __init__(self, factory: Callable[[], Dict]):
+        self._factory: Optional[Callable[[], Dict]] = factory
+        self._made: Optional[Dict] = None
+
+    def _dict(self) -> Dict:
+        if self._made is None:
+            self._made, self._factory = self._factory(), None
+        return self._made
+
+    def __getitem__(self, key):
+        return self._dict()[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self._dict()
+
+    def __iter__(self) -> Iterator:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+    def __repr__(self) -> str:
+        return repr(self._dict())
+
+
+class PackedSpans(abc.Mapping):
+    """The spans of a document as (line, column) pairs by key path, each :class:`Span` made when looked
+    up: the form a cache entry gives back (thousands of spans, of which a warm answer reads a few)."""
+
+    __slots__ = ("_path", "_at")
+
+    def __init__(self, path: str, at: Dict[KeyPath, Tuple[int, int]]):
+        self._path, self._at = path, at
+
+    def __getitem__(self, key) -> Span:
+        line, column = self._at[key]
+        return Span(self._path, line, column)
+
+    def __contains__(self, key) -> bool:
+        return key in self._at
+
+    def __iter__(self) -> Iterator:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
 
 
 class _StrictLoader(yaml.SafeLoader):

@@ -76,28 +76,35 @@ class Correspondence:
     change: str
 
 
-def _read_csv(name: str) -> List[dict]:
+def _read_csv(name: str, *columns: str) -> List[tuple]:
+    """The named columns of every row of a table, as :class:`csv.DictReader` reads them (blank lines
+    skipped, a missing cell None), without a dict per row: the command line reads the tables on every run."""
     text = (refdata_dir() / name).read_text(encoding="utf-8")
-    return list(csv.DictReader(io.StringIO(text)))
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, [])
+    at = [header.index(c) for c in columns]
+    width = len(header)
+    out = []
+    for row in rows:
+        if not row:
+            continue
+        if len(row) < width:
+            row = row + [None] * (width - len(row))
+        out.append(tuple(row[i] for i in at))
+    return out
 
 
 def _naics_table(name: str) -> Dict[str, Industry]:
-    rows = _read_csv(name)
-    table: Dict[str, Industry] = {}
-    for row in rows:
-        code, title, level = row["code"], row["title"], int(row["level"])
-        sector = code if level == 1 else None
-        table[code] = Industry(code, title, level, sector or "")
-    # Every code's sector: the two-digit prefix, or the range holding it.
+    # Every code's sector: the code itself for a sector, else the two-digit prefix or the range holding it.
     part_of = {part: rng for rng, parts in NAICS_RANGES.items() for part in parts}
     out: Dict[str, Industry] = {}
-    for code, ind in table.items():
-        sector = code if ind.level == 1 else part_of.get(code[:2], code[:2])
-        out[code] = Industry(code, ind.title, ind.level, sector)
+    for code, title, level in _read_csv(name, "code", "title", "level"):
+        level = int(level)
+        out[code] = Industry(code, title, level, code if level == 1 else part_of.get(code[:2], code[:2]))
     for rng, parts in NAICS_RANGES.items():
-        if rng in table:
+        if rng in out:
             for part in parts:
-                out[part] = Industry(part, table[rng].title, 1, rng)
+                out[part] = Industry(part, out[rng].title, 1, rng)
     return out
 
 
@@ -106,20 +113,16 @@ class ReferenceData:
 
     @functools.cached_property
     def noc2016(self) -> Dict[str, UnitGroup]:
-        return {
-            r["code"]: UnitGroup(r["code"], r["title"], r["minor_group"], r["minor_group_title"],
-                                 r["major_group"], r["major_group_title"])
-            for r in _read_csv("noc2016_unit_groups.csv")
-        }
+        return {r[0]: UnitGroup(*r) for r in _read_csv("noc2016_unit_groups.csv", "code", "title", "minor_group",
+                                                               "minor_group_title", "major_group", "major_group_title")}
 
     @functools.cached_property
     def concordance(self) -> Dict[str, Tuple[Correspondence, ...]]:
         """NOC 2021 code -> the NOC 2016 unit groups it corresponds to."""
         out: Dict[str, List[Correspondence]] = {}
-        for r in _read_csv("noc2016_to_noc2021.csv"):
-            out.setdefault(r["noc2021_code"], []).append(
-                Correspondence(r["noc2016_code"], r["noc2021_code"], r["noc2021_title"],
-                               r["gsim_type_of_change"]))
+        for noc2016, noc2021, title, change in _read_csv("noc2016_to_noc2021.csv", "noc2016_code", "noc2021_code",
+                                                         "noc2021_title", "gsim_type_of_change"):
+            out.setdefault(noc2021, []).append(Correspondence(noc2016, noc2021, title, change))
         return {k: tuple(sorted(v, key=lambda c: c.noc2016)) for k, v in out.items()}
 
     @functools.cached_property
