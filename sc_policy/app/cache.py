@@ -172,22 +172,32 @@ class CachedVersion:
 
 
 def _entries(folder: Path) -> Iterable[Tuple[str, Path]]:
-    """Every file, folder and other entry below ``folder``, by relative name."""
+    """Every file, folder and other entry below ``folder``, by relative name (links to folders not followed)."""
     if not folder.is_dir():
         return []
-    return sorted((p.relative_to(folder).as_posix(), p) for p in folder.rglob("*"))
+    out = []
+    for top, dirs, files in os.walk(folder):
+        rel = os.path.relpath(top, folder)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        out.extend((prefix + name, Path(top, name)) for name in dirs + files)
+    return sorted(out)
 
 
 def _package_files() -> List[Tuple[str, Path]]:
     """sc-policy's own code and shipped data, by name: every module and data file of the package,
-    in every subpackage, and the rule files' schemas."""
+    in every subpackage, and the rule files' schemas (not ``policies/``, not ``__pycache__``)."""
     files = []
     for label, folder in (("", _PACKAGE), ("schemas/", schemas_dir())):
-        for name, p in _entries(folder):
-            if (p.suffix in (".py", ".csv", ".yaml") and name.split("/", 1)[0] not in ("policies", "__pycache__")
-                    and "/__pycache__/" not in name and p.is_file()):
-                files.append((label + name, p))
-    return files
+        for top, dirs, names in os.walk(folder):
+            rel = os.path.relpath(top, folder)
+            prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+            dirs[:] = [d for d in dirs if d != "__pycache__" and not (prefix == "" and d == "policies")]
+            for name in names:
+                path = os.path.join(top, name)
+                if os.path.splitext(name)[1] in (".py", ".csv", ".yaml") and os.path.isfile(path) and \
+                        not (prefix == "" and name in ("policies", "__pycache__")):
+                    files.append((label + prefix + name, Path(path)))
+    return sorted(files)
 
 
 def _package_digest(files: Optional[List[Tuple[str, Path]]] = None) -> str:

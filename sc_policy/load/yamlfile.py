@@ -23,6 +23,7 @@ import copy
 import errno
 import functools
 import os
+import re
 import stat
 from collections import abc
 from dataclasses import dataclass, field
@@ -260,6 +261,46 @@ def _parse(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
     if not text.strip() or all(
             not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         raise PolicyLoadError("file is empty", Span(path), code="empty")
+    node, loader = _compose_fast(text)
+    if loader is None:
+        node, loader = _compose(text, path)
+    if node is None:
+        raise PolicyLoadError("file is empty", Span(path), code="empty")
+    spans: Dict[KeyPath, Span] = {(): _span(path, node.start_mark)}
+    try:
+        data = _construct(node, (), path, spans, loader)
+    except RecursionError:
+        raise PolicyLoadError("YAML nested too deeply", Span(path), code="yaml-syntax") from None
+    return data, spans
+
+
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+"""PyYAML's binding of libyaml, when it was built with it: it composes the same nodes, with the same
+positions, several times faster than the pure-Python loader."""
+
+_NOT_FOR_FAST = re.compile(r"[&*!]")
+"""What could start an anchor, an alias or a tag: a text holding one anywhere (even in quotes) is
+composed by the strict pure-Python loader, which refuses anchors and aliases as it meets them."""
+
+
+def _compose_fast(text: str):
+    """(the node tree, the loader) from libyaml, or (None, None) when the strict pure-Python loader
+    must compose the text: no libyaml, a character that may start an anchor, alias or tag, one the
+    YAML reader does not allow, or any problem at all, which the strict loader then words itself."""
+    if _FAST_LOADER is None or _NOT_FOR_FAST.search(text) or yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return None, None
+    loader = _FAST_LOADER(text)
+    try:
+        node = loader.get_single_node()
+    except Exception:  # noqa: BLE001 - said again, in the strict loader's words
+        return None, None
+    finally:
+        loader.dispose()
+    return (node, loader) if node is not None else (None, None)
+
+
+def _compose(text: str, path: str):
+    """(the node tree or None, the loader), composed by the strict loader; raises PolicyLoadError."""
     loader = None
     try:
         loader = _StrictLoader(text)
@@ -284,14 +325,7 @@ def _parse(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
     finally:
         if loader is not None:
             loader.dispose()
-    if node is None:
-        raise PolicyLoadError("file is empty", Span(path), code="empty")
-    spans: Dict[KeyPath, Span] = {(): _span(path, node.start_mark)}
-    try:
-        data = _construct(node, (), path, spans, loader)
-    except RecursionError:
-        raise PolicyLoadError("YAML nested too deeply", Span(path), code="yaml-syntax") from None
-    return data, spans
+    return node, loader
 
 
 def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], loader) -> Any:
