@@ -44,7 +44,6 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 import json
 import os
@@ -52,13 +51,12 @@ import re
 import stat
 import time
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Iterable, List, Optional, Tuple
 
 import sc_policy.model as model
+from sc_policy.app.codec import _classes, decode, encode
 from sc_policy.diagnostics import Diagnostic, PolicyLoadError
-from sc_policy.load.yamlfile import (MAX_FILE_BYTES, MAX_SOURCE_BYTES, Document, LazyMapping, PackedSpans,
-                                     file_kind, read_regular)
-from sc_policy.diagnostics import Span
+from sc_policy.load.yamlfile import MAX_FILE_BYTES, MAX_SOURCE_BYTES, Document, file_kind, read_regular
 from sc_policy.engine.table import DecisionTable, table_from_dict, table_to_dict
 from sc_policy.load.tree import version_from_documents
 from sc_policy.resources import schemas_dir
@@ -87,76 +85,6 @@ def default_cache_dir() -> Optional[Path]:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
     return base / "sc-policy"
-
-
-# -- a safe JSON codec for the model ------------------------------------------------
-
-def _classes() -> Dict[str, type]:
-    """The only classes an entry may rebuild: the model's dataclasses, Span, Document, Diagnostic."""
-    found = {name: obj for name, obj in vars(model).items()
-             if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == model.__name__}
-    found.update({"Span": Span, "Document": Document, "Diagnostic": Diagnostic})
-    return found
-
-
-def encode(obj):
-    """Plain JSON data for a model object; raises TypeError for anything outside the model."""
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
-    if isinstance(obj, list):
-        return [encode(x) for x in obj]
-    if isinstance(obj, tuple):
-        return {"$t": [encode(x) for x in obj]}
-    if isinstance(obj, (dict, LazyMapping)):  # (a model element's spans, made on first use)
-        obj = dict(obj)
-        if all(type(k) is str for k in obj):
-            return {"$o": {k: encode(v) for k, v in obj.items()}}
-        return {"$m": [[encode(k), encode(v)] for k, v in obj.items()]}
-    if isinstance(obj, dt.datetime):
-        return {"$dt": obj.isoformat()}
-    if isinstance(obj, dt.date):
-        return {"$d": obj.isoformat()}
-    if type(obj) is Span:
-        return {"$s": [obj.path, obj.line, obj.column]}
-    if type(obj) is Document and all(type(k) is tuple and all(type(x) in (str, int) for x in k)
-                                      and s.path == obj.path for k, s in obj.spans.items()):
-        # The bulk of an entry: one span per key of every rule file, stored compactly.
-        return {"$doc": [obj.path, encode(obj.data), [[list(k), s.line, s.column] for k, s in obj.spans.items()]]}
-    cls = type(obj)
-    if dataclasses.is_dataclass(obj) and _classes().get(cls.__name__) is cls:
-        return {"$": cls.__name__, "f": [encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)]}
-    raise TypeError(f"cannot cache a {cls.__name__}")
-
-
-def decode(data, classes: Optional[Dict[str, type]] = None):
-    """The inverse of :func:`encode`; raises ValueError/TypeError/KeyError on anything else."""
-    classes = classes if classes is not None else _classes()
-    if data is None or isinstance(data, (str, bool, int, float)):
-        return data
-    if isinstance(data, list):
-        return [decode(x, classes) for x in data]
-    if not isinstance(data, dict) or len(data) not in (1, 2):
-        raise ValueError("not an encoded value")
-    if "$s" in data:
-        path, line, column = data["$s"]
-        return Span(str(path), int(line), int(column))
-    if "$t" in data:
-        return tuple(decode(x, classes) for x in data["$t"])
-    if "$o" in data:
-        return {str(k): decode(v, classes) for k, v in data["$o"].items()}
-    if "$doc" in data:
-        path, body, spans = data["$doc"]
-        path = str(path)
-        return Document(path, decode(body, classes), PackedSpans(path, {tuple(k): (int(line), int(column))
-                                                                        for k, line, column in spans}))
-    if "$m" in data:
-        return {decode(k, classes): decode(v, classes) for k, v in data["$m"]}
-    if "$d" in data:
-        return dt.date.fromisoformat(data["$d"])
-    if "$dt" in data:
-        return dt.datetime.fromisoformat(data["$dt"])
-    cls = classes[data["$"]]
-    return cls(*[decode(x, classes) for x in data["f"]])
 
 
 # -- entries --------------------------------------------------------------------------

@@ -50,6 +50,8 @@ def resolve_root(policies: Optional[str | os.PathLike] = None) -> Path:
 
 @dataclass(frozen=True)
 class VersionRef:
+    """A version folder of a policy tree: where it is, before anything in it is read."""
+
     policy: str
     id: str
     folder: Path

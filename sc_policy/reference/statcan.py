@@ -48,6 +48,8 @@ def skill_level(code: str) -> str:
 
 @dataclass(frozen=True)
 class UnitGroup:
+    """A NOC 2016 unit group with its minor and major groups."""
+
     code: str
     title: str
     minor_group: str
@@ -62,6 +64,8 @@ class UnitGroup:
 
 @dataclass(frozen=True)
 class Industry:
+    """A NAICS Canada code with its title, level and sector."""
+
     code: str
     title: str
     level: int  # StatCan level: 1 sector ... 5 Canadian industry
@@ -70,6 +74,8 @@ class Industry:
 
 @dataclass(frozen=True)
 class Correspondence:
+    """A NOC 2016 unit group that a NOC 2021 unit group corresponds to, and how."""
+
     noc2016: str
     noc2021: str
     noc2021_title: str
