@@ -17,8 +17,14 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
   in the version folder, :data:`~sc_policy.load.yamlfile.MAX_SOURCE_BYTES` in ``source/``).
   A larger file or a pipe, socket or device is never read (the loader refuses it
   or ignores it, naming it); it enters the key by name, kind and size. Any change
-  gives another key; nothing is parsed to compute it.
-* Entries are JSON (never pickle): a header line with the key and the SHA-256 of
+  gives another key; nothing is parsed to compute it. The digest of the package's own
+  files is written in each entry's header beside their ``os.stat`` signature (size,
+  modification and change times, inode, device) and read back while the signature is
+  the same, as ``git status`` trusts its index; a file changed within 2 s of being hashed
+  is not remembered (git's "racy" case), and any change of the signature hashes the
+  bytes again. A forged header can only choose which entry is looked up, which whoever
+  can write the folder can do anyway.
+* Entries are JSON (never pickle, see :mod:`sc_policy.app.codec`): a header line with the key and the SHA-256 of
   the body, then the body: the version's validated rule files (their data and
   positions), its findings and its decision table. The model is rebuilt from the
   stored rule files by the tree's own builder (never decoded from the entry), and
@@ -35,7 +41,11 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
   the manifest is the trust anchor. Its schema is not checked again (no Cerberus) when the
   cache holds an entry for the version's exact files (:meth:`TableCache.has`, which looks
   without reading): one is written only after the version opened without error. The
-  entry's own manifest is never believed: it must equal the one on disk.
+  entry's own manifest is never believed: it must equal the one on disk. (Nor is a parsed
+  manifest kept in the cache under the SHA-256 of the manifest's bytes: that hash binds the
+  bytes, not what the entry says they mean, so a forged entry could pair the true hash
+  with a relabelled manifest, ``status: draft`` for a frozen version, and so escape the
+  frozen version's hash checks. Reading the small manifest costs about 0.1 ms with libyaml.)
 * Writes are atomic (:func:`sc_policy.app.writing.write_atomic`, readable by the owner alone): a
   temporary file in the cache folder, renamed over the entry.
   A cache that cannot be written is skipped silently; the answer is the same.
@@ -44,6 +54,7 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import json
 import os
@@ -245,6 +256,8 @@ class TableCache:
                                limit_of="cache entries", nofollow=True)
         except PolicyLoadError:
             return None
+        collecting = gc.isenabled()
+        gc.disable()  # decoding makes some 20,000 acyclic objects: nothing for the cyclic collector to find
         try:
             head, _, body = raw.partition(b"\n")
             header = json.loads(head)
@@ -263,6 +276,9 @@ class TableCache:
             return CachedVersion(version, findings, table_from_dict(data["table"], version), documents)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None
+        finally:
+            if collecting:
+                gc.enable()
 
     def store(self, key: str, label: str, entry: CachedVersion) -> bool:
         """Write an entry atomically, removing older entries of the same version; False if it cannot."""
