@@ -21,6 +21,7 @@ def _parse(raw: bytes, fast: bool, monkeypatch):
     with monkeypatch.context() as m:
         if not fast:
             m.setattr(yamlfile, "_FAST_LOADER", None)
+        yamlfile._remembered.cache_clear()  # parsed again, not remembered from the other loader's parse
         try:
             doc = yamlfile.parse_document(raw, "f.yaml")
         except PolicyLoadError as exc:
