@@ -122,7 +122,7 @@ def _entries(folder: Path) -> Iterable[Tuple[str, Path]]:
     return sorted(out)
 
 
-def _package_files() -> List[Tuple[str, Path]]:
+def _package_files() -> List[Tuple[str, str]]:
     """sc-policy's own code and shipped data, by name: every module and data file of the package,
     in every subpackage, and the rule files' schemas (not ``policies/``, not ``__pycache__``)."""
     files = []
@@ -135,21 +135,22 @@ def _package_files() -> List[Tuple[str, Path]]:
                 path = os.path.join(top, name)
                 if os.path.splitext(name)[1] in (".py", ".csv", ".yaml") and os.path.isfile(path) and \
                         not (prefix == "" and name in ("policies", "__pycache__")):
-                    files.append((label + prefix + name, Path(path)))
+                    files.append((label + prefix + name, path))
     return sorted(files)
 
 
-def _package_digest(files: Optional[List[Tuple[str, Path]]] = None) -> str:
+def _package_digest(files: Optional[List[Tuple[str, str]]] = None) -> str:
     """The bytes of sc-policy's own code and shipped data (a version number alone misses local edits)."""
     h = hashlib.sha256()
     for name, p in files if files is not None else _package_files():
-        data = p.read_bytes()
+        with open(p, "rb") as fh:
+            data = fh.read()
         h.update(f"{name}\0{len(data)}\0".encode())
         h.update(data)
     return h.hexdigest()
 
 
-def _signature(files: List[Tuple[str, Path]]) -> Tuple[str, int]:
+def _signature(files: List[Tuple[str, str]]) -> Tuple[str, int]:
     """(a digest of what ``os.stat`` says of each file, the newest change time among them, in ns)."""
     h = hashlib.sha256()
     newest = 0
