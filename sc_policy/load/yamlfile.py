@@ -278,14 +278,17 @@ _FAST_LOADER = getattr(yaml, "CSafeLoader", None)
 """PyYAML's binding of libyaml, when it was built with it: it composes the same nodes, with the same
 positions, several times faster than the pure-Python loader."""
 
-_NOT_FOR_FAST = re.compile(r"[&*!]")
-"""What could start an anchor, an alias or a tag: a text holding one anywhere (even in quotes) is
-composed by the strict pure-Python loader, which refuses anchors and aliases as it meets them."""
+_NOT_FOR_FAST = re.compile(r"[&*][^\s,\[\]{}]")
+"""What could be an anchor or an alias: ``&`` or ``*`` followed by a character an anchor's name may
+hold (YAML: any but a space or a flow indicator). A text holding one anywhere, even in quotes or
+inside a word, is composed by the strict pure-Python loader, which refuses anchors and aliases as it
+meets them; ``x & y`` is composed by libyaml. (Tags need no such care: both loaders keep them on the
+nodes, and :func:`_construct` refuses any but the plain ones.)"""
 
 
 def _compose_fast(text: str):
     """(the node tree, the loader) from libyaml, or (None, None) when the strict pure-Python loader
-    must compose the text: no libyaml, a character that may start an anchor, alias or tag, one the
+    must compose the text: no libyaml, characters that may be an anchor or an alias, one the
     YAML reader does not allow, or any problem at all, which the strict loader then words itself."""
     if _FAST_LOADER is None or _NOT_FOR_FAST.search(text) or yaml.reader.Reader.NON_PRINTABLE.search(text):
         return None, None
