@@ -67,6 +67,8 @@ class Occupation(Located):
 
 @dataclass(frozen=True)
 class IndustryEntry(Located):
+    """A NAICS code an area's industry definition includes or excludes, as the source describes it."""
+
     code: str
     description: str
     source: Tuple[Citation, ...]
@@ -76,6 +78,8 @@ class IndustryEntry(Located):
 
 @dataclass(frozen=True)
 class Area(Located):
+    """A priority area: its industry definition and the occupations it lists."""
+
     id: str
     title: str
     source: Tuple[Citation, ...]
@@ -104,6 +108,8 @@ CLAUSE_RESULTS = (PASS, FAIL, NOT_APPLICABLE)
 
 @dataclass(frozen=True)
 class Clause(Located):
+    """A rule: the areas it applies to, its rule-engine expressions and its explanations."""
+
     id: str
     version: int
     title: str
@@ -119,6 +125,8 @@ class Clause(Located):
 
 @dataclass(frozen=True)
 class Assignment(Located):
+    """A code a resolution gives to an occupation the source lists without one."""
+
     area: str
     title: str
     code: str
@@ -128,6 +136,8 @@ class Assignment(Located):
 
 @dataclass(frozen=True)
 class Resolution(Located):
+    """An analyst's resolution of a contradiction in the source: what it resolves and decides."""
+
     id: str
     resolves: Tuple[str, ...]
     finding: str
@@ -171,6 +181,8 @@ class TestCase(Located):
 
 @dataclass(frozen=True)
 class Manifest(Located):
+    """A version's manifest (``version.yaml``): its id, life cycle, period and source document."""
+
     id: str
     policy: str
     title: str

@@ -148,3 +148,36 @@ def test_a_batch_refusal_reads_as_the_error_explain_shows(ref, version):
         except InputError as exc:
             refusal = str(exc)
         assert industry_refusal(text, ref) == refusal, text
+
+
+def _dict_reader(text):
+    import csv
+    import io
+    rows = list(csv.DictReader(io.StringIO(text)))
+    header = next(csv.reader(io.StringIO(text)), [])
+    return header, [tuple(r[c] for c in header) for r in rows]
+
+
+@pytest.mark.parametrize("text", [
+    'a,b,c\n1,2,3\n',
+    'a,b,c\n1,"two, three",3\n\n4,5\n',                  # a quoted comma, a blank line, a short row
+    'a,b\n1,"say ""hi"""\n2,x\n',                         # doubled quotes
+    'a,b\n1,"two\nlines"\n2,x\n',                         # a field across lines: the csv module reads it all
+    'a,b\r\n1,2\r\n3,"4,5"\r\n',                          # carriage returns
+    'a,b\n1,2,3,4\n',                                     # a long row
+])
+def test_tables_read_as_the_csv_module_reads_them(text):
+    from sc_policy.reference.statcan import _columns, _rows
+    header, expected = _dict_reader(text)
+    assert _columns(_rows(text), tuple(header)) == expected
+
+
+def test_every_shipped_table_reads_as_the_csv_module_reads_it():
+    from sc_policy.reference.statcan import _columns, _rows
+    from sc_policy.resources import refdata_dir
+    tables = sorted(refdata_dir().glob("*.csv"))
+    assert len(tables) >= 5
+    for path in tables:
+        text = path.read_text(encoding="utf-8")
+        header, expected = _dict_reader(text)
+        assert _columns(_rows(text), tuple(header)) == expected, path.name

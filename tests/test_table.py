@@ -535,3 +535,57 @@ def test_cache_key_covers_the_code_and_data_of_every_subpackage(tmp_path, monkey
         assert cache_module._package_digest() != base, rel
         path.write_bytes(original)
     assert cache_module._package_digest() == base
+
+
+def test_the_package_digest_is_remembered_by_stat_and_hashed_again_on_any_change(tree_copy, tmp_path, monkeypatch):
+    """The digest of sc-policy's own files is read back from an entry's header while no file changed
+    (by os.stat), and computed again from the bytes when one did: an edit still changes the key."""
+    import shutil
+    from sc_policy.app import cache as cache_module
+    package = tmp_path / "sc_policy"
+    shutil.copytree(cache_module._PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__", "policies"))
+    monkeypatch.setattr(cache_module, "_PACKAGE", package)
+    hashed = []
+    real = cache_module._package_digest
+
+    def digest(files=None):
+        hashed.append(1)
+        return real(files)
+
+    monkeypatch.setattr(cache_module, "_package_digest", digest)
+    store = tmp_path / "cache"
+    first = Workspace(tree_copy, cache=TableCache(store))
+    assert first.explain("2174", version=VERSION).eligible
+    [entry] = TableCache(store).entries()
+    again = Workspace(tree_copy, cache=TableCache(store))
+    assert again.explain("2174", version=VERSION).eligible
+    # copied just now (the change time cannot be set back): too fresh to be trusted by its times
+    assert len(hashed) == 2 and TableCache(store).entries() == [entry]
+    monkeypatch.setattr(cache_module, "_RACY_NS", 0)  # as if the copy were older than the file system's tick
+    entry.unlink()
+    third = Workspace(tree_copy, cache=TableCache(store))
+    assert third.explain("2174", version=VERSION).eligible
+    [entry] = TableCache(store).entries()
+    assert len(hashed) == 3
+    fourth = Workspace(tree_copy, cache=TableCache(store))
+    assert fourth.explain("2174", version=VERSION).eligible and fourth.notices == []
+    assert fourth.open(VERSION).evaluator._compiled is None  # from the cache entry...
+    assert len(hashed) == 3 and TableCache(store).entries() == [entry]  # ...found without hashing again
+    module = package / "engine" / "decide.py"
+    module.write_bytes(module.read_bytes() + b"\n")  # same name, new bytes (and times)
+    edited = Workspace(tree_copy, cache=TableCache(store))
+    assert edited.explain("2174", version=VERSION).eligible
+    assert len(hashed) == 4 and TableCache(store).entries() != [entry]  # hashed again: another key
+    # a header that lies about the digest only picks which entry is looked up: the entry it sits on,
+    # keyed by the true digest, is not the one looked up, so the version is opened from its files
+    forged = tmp_path / "forged"
+    forged.mkdir()
+    [honest] = TableCache(store).entries()
+    head, _, body = honest.read_bytes().partition(b"\n")
+    header = json.loads(head)
+    header["code"] = "0" * 64
+    (forged / honest.name).write_bytes(json.dumps(header).encode() + b"\n" + body)
+    lied = Workspace(tree_copy, cache=TableCache(forged))
+    assert lied.explain("2174", version=VERSION).eligible
+    assert lied.open(VERSION).evaluator._table is not None  # built from the files...
+    assert [p.name for p in TableCache(forged).entries()] != [honest.name]  # ...and stored under another key

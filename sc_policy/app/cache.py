@@ -17,8 +17,14 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
   in the version folder, :data:`~sc_policy.load.yamlfile.MAX_SOURCE_BYTES` in ``source/``).
   A larger file or a pipe, socket or device is never read (the loader refuses it
   or ignores it, naming it); it enters the key by name, kind and size. Any change
-  gives another key; nothing is parsed to compute it.
-* Entries are JSON (never pickle): a header line with the key and the SHA-256 of
+  gives another key; nothing is parsed to compute it. The digest of the package's own
+  files is written in each entry's header beside their ``os.stat`` signature (size,
+  modification and change times, inode, device) and read back while the signature is
+  the same, as ``git status`` trusts its index; a file changed within 2 s of being hashed
+  is not remembered (git's "racy" case), and any change of the signature hashes the
+  bytes again. A forged header can only choose which entry is looked up, which whoever
+  can write the folder can do anyway.
+* Entries are JSON (never pickle, see :mod:`sc_policy.app.codec`): a header line with the key and the SHA-256 of
   the body, then the body: the version's validated rule files (their data and
   positions), its findings and its decision table. The model is rebuilt from the
   stored rule files by the tree's own builder (never decoded from the entry), and
@@ -35,7 +41,11 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
   the manifest is the trust anchor. Its schema is not checked again (no Cerberus) when the
   cache holds an entry for the version's exact files (:meth:`TableCache.has`, which looks
   without reading): one is written only after the version opened without error. The
-  entry's own manifest is never believed: it must equal the one on disk.
+  entry's own manifest is never believed: it must equal the one on disk. (Nor is a parsed
+  manifest kept in the cache under the SHA-256 of the manifest's bytes: that hash binds the
+  bytes, not what the entry says they mean, so a forged entry could pair the true hash
+  with a relabelled manifest, ``status: draft`` for a frozen version, and so escape the
+  frozen version's hash checks. Reading the small manifest costs about 0.1 ms with libyaml.)
 * Writes are atomic (:func:`sc_policy.app.writing.write_atomic`, readable by the owner alone): a
   temporary file in the cache folder, renamed over the entry.
   A cache that cannot be written is skipped silently; the answer is the same.
@@ -44,19 +54,20 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
+import gc
 import hashlib
 import json
 import os
 import re
 import stat
+import time
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Iterable, List, Optional, Tuple
 
 import sc_policy.model as model
+from sc_policy.app.codec import _classes, decode, encode
 from sc_policy.diagnostics import Diagnostic, PolicyLoadError
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, MAX_SOURCE_BYTES, Document, file_kind, read_regular
-from sc_policy.diagnostics import Span
 from sc_policy.engine.table import DecisionTable, table_from_dict, table_to_dict
 from sc_policy.load.tree import version_from_documents
 from sc_policy.resources import schemas_dir
@@ -87,75 +98,6 @@ def default_cache_dir() -> Optional[Path]:
     return base / "sc-policy"
 
 
-# -- a safe JSON codec for the model ------------------------------------------------
-
-def _classes() -> Dict[str, type]:
-    """The only classes an entry may rebuild: the model's dataclasses, Span, Document, Diagnostic."""
-    found = {name: obj for name, obj in vars(model).items()
-             if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == model.__name__}
-    found.update({"Span": Span, "Document": Document, "Diagnostic": Diagnostic})
-    return found
-
-
-def encode(obj):
-    """Plain JSON data for a model object; raises TypeError for anything outside the model."""
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
-    if isinstance(obj, list):
-        return [encode(x) for x in obj]
-    if isinstance(obj, tuple):
-        return {"$t": [encode(x) for x in obj]}
-    if isinstance(obj, dict):
-        if all(type(k) is str for k in obj):
-            return {"$o": {k: encode(v) for k, v in obj.items()}}
-        return {"$m": [[encode(k), encode(v)] for k, v in obj.items()]}
-    if isinstance(obj, dt.datetime):
-        return {"$dt": obj.isoformat()}
-    if isinstance(obj, dt.date):
-        return {"$d": obj.isoformat()}
-    if type(obj) is Span:
-        return {"$s": [obj.path, obj.line, obj.column]}
-    if type(obj) is Document and all(type(k) is tuple and all(type(x) in (str, int) for x in k)
-                                      and s.path == obj.path for k, s in obj.spans.items()):
-        # The bulk of an entry: one span per key of every rule file, stored compactly.
-        return {"$doc": [obj.path, encode(obj.data), [[list(k), s.line, s.column] for k, s in obj.spans.items()]]}
-    cls = type(obj)
-    if dataclasses.is_dataclass(obj) and _classes().get(cls.__name__) is cls:
-        return {"$": cls.__name__, "f": [encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)]}
-    raise TypeError(f"cannot cache a {cls.__name__}")
-
-
-def decode(data, classes: Optional[Dict[str, type]] = None):
-    """The inverse of :func:`encode`; raises ValueError/TypeError/KeyError on anything else."""
-    classes = classes if classes is not None else _classes()
-    if data is None or isinstance(data, (str, bool, int, float)):
-        return data
-    if isinstance(data, list):
-        return [decode(x, classes) for x in data]
-    if not isinstance(data, dict) or len(data) not in (1, 2):
-        raise ValueError("not an encoded value")
-    if "$s" in data:
-        path, line, column = data["$s"]
-        return Span(str(path), int(line), int(column))
-    if "$t" in data:
-        return tuple(decode(x, classes) for x in data["$t"])
-    if "$o" in data:
-        return {str(k): decode(v, classes) for k, v in data["$o"].items()}
-    if "$doc" in data:
-        path, body, spans = data["$doc"]
-        path = str(path)
-        return Document(path, decode(body, classes), {tuple(k): Span(path, int(line), int(column))
-                                                      for k, line, column in spans})
-    if "$m" in data:
-        return {decode(k, classes): decode(v, classes) for k, v in data["$m"]}
-    if "$d" in data:
-        return dt.date.fromisoformat(data["$d"])
-    if "$dt" in data:
-        return dt.datetime.fromisoformat(data["$dt"])
-    cls = classes[data["$"]]
-    return cls(*[decode(x, classes) for x in data["f"]])
-
-
 # -- entries --------------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
@@ -169,32 +111,70 @@ class CachedVersion:
 
 
 def _entries(folder: Path) -> Iterable[Tuple[str, Path]]:
-    """Every file, folder and other entry below ``folder``, by relative name."""
+    """Every file, folder and other entry below ``folder``, by relative name (links to folders not followed)."""
     if not folder.is_dir():
         return []
-    return sorted((p.relative_to(folder).as_posix(), p) for p in folder.rglob("*"))
+    out = []
+    for top, dirs, files in os.walk(folder):
+        rel = os.path.relpath(top, folder)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        out.extend((prefix + name, Path(top, name)) for name in dirs + files)
+    return sorted(out)
 
 
-def _package_digest() -> str:
-    """The bytes of sc-policy's own code and shipped data (a version number alone misses local edits):
-    every module and data file of the package, in every subpackage, and the rule files' schemas."""
-    h = hashlib.sha256()
+def _package_files() -> List[Tuple[str, str]]:
+    """sc-policy's own code and shipped data, by name: every module and data file of the package,
+    in every subpackage, and the rule files' schemas (not ``policies/``, not ``__pycache__``)."""
+    files = []
     for label, folder in (("", _PACKAGE), ("schemas/", schemas_dir())):
-        for name, p in _entries(folder):
-            if (p.suffix in (".py", ".csv", ".yaml") and name.split("/", 1)[0] not in ("policies", "__pycache__")
-                    and "/__pycache__/" not in name and p.is_file()):
-                data = p.read_bytes()
-                h.update(f"{label}{name}\0{len(data)}\0".encode())
-                h.update(data)
+        for top, dirs, names in os.walk(folder):
+            rel = os.path.relpath(top, folder)
+            prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+            dirs[:] = [d for d in dirs if d != "__pycache__" and not (prefix == "" and d == "policies")]
+            for name in names:
+                path = os.path.join(top, name)
+                if os.path.splitext(name)[1] in (".py", ".csv", ".yaml") and os.path.isfile(path) and \
+                        not (prefix == "" and name in ("policies", "__pycache__")):
+                    files.append((label + prefix + name, path))
+    return sorted(files)
+
+
+def _package_digest(files: Optional[List[Tuple[str, str]]] = None) -> str:
+    """The bytes of sc-policy's own code and shipped data (a version number alone misses local edits)."""
+    h = hashlib.sha256()
+    for name, p in files if files is not None else _package_files():
+        with open(p, "rb") as fh:
+            data = fh.read()
+        h.update(f"{name}\0{len(data)}\0".encode())
+        h.update(data)
     return h.hexdigest()
 
+
+def _signature(files: List[Tuple[str, str]]) -> Tuple[str, int]:
+    """(a digest of what ``os.stat`` says of each file, the newest change time among them, in ns)."""
+    h = hashlib.sha256()
+    newest = 0
+    for name, p in files:
+        info = os.stat(p)
+        newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
+        h.update(f"{name}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}\0"
+                 f"{info.st_dev}\0".encode())
+    return h.hexdigest(), newest
+
+
+_RACY_NS = 2_000_000_000
+"""A signature is remembered only when every file is older than this: a file written within the same
+tick of the file system's clock as it was hashed could change without changing its times (git's "racy" case)."""
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 class TableCache:
     """The cache folder. Reading never raises; a damaged entry reads as missing."""
 
     def __init__(self, directory: os.PathLike | str):
         self.directory = Path(directory)
-        self._code: Optional[str] = None
+        self._code: Optional[str] = None  # the digest of the package's files
+        self._stat: Optional[str] = None  # their signature by os.stat, when it may be remembered
 
     @classmethod
     def default(cls) -> Optional["TableCache"]:
@@ -203,9 +183,8 @@ class TableCache:
 
     def key(self, root: Path, policy: str, folder: Path, rel: str) -> str:
         """The entry key of a version folder: see the module docstring for what goes in."""
-        if self._code is None:
-            self._code = _package_digest()
-        h = hashlib.sha256(f"sc-policy cache {FORMAT}\0{self._code}\0{rel}\0".encode())
+        code = self._code_digest(rel)
+        h = hashlib.sha256(f"sc-policy cache {FORMAT}\0{code}\0{rel}\0".encode())
         for label, base, limit in (("version", folder, MAX_FILE_BYTES),
                                    ("source", Path(root) / policy / "source", MAX_SOURCE_BYTES)):
             for name, path in _entries(base):
@@ -222,6 +201,37 @@ class TableCache:
                     h.update(f"{label}/{name}\0{len(data)}\0".encode())
                     h.update(data)
         return h.hexdigest()
+
+    def _code_digest(self, label: str) -> str:
+        """:func:`_package_digest`, taken from the header of an entry of ``label`` written while no file of
+        the package has changed since (the same size, times, inode and device, as ``git status`` decides);
+        the bytes are hashed again whenever any of them differs. A forged header can only choose which
+        entry is looked up, which anyone who can write the folder can do by writing the entry."""
+        if self._code is not None:
+            return self._code
+        files = _package_files()
+        try:
+            self._stat, newest = _signature(files)
+        except OSError:
+            self._stat, newest = None, 0
+        if self._stat is not None:
+            for name in self._candidates(label):
+                header = _header(self.directory / name)
+                if header.get("code_stat") == self._stat and _HEX64.fullmatch(str(header.get("code"))):
+                    self._code = header["code"]
+                    return self._code
+        self._code = _package_digest(files)
+        if self._stat is not None and time.time_ns() - newest <= _RACY_NS:
+            self._stat = None  # too fresh to be remembered by its times
+        return self._code
+
+    def _candidates(self, label: str) -> List[str]:
+        try:
+            names = os.listdir(self.directory)
+        except OSError:
+            return []
+        mine = re.compile(re.escape(_safe(label)) + r"--[0-9a-f]{64}" + re.escape(_SUFFIX))
+        return sorted(n for n in names if mine.fullmatch(n))
 
     def _path(self, key: str, label: str) -> Path:
         return self.directory / f"{_safe(label)}--{key}{_SUFFIX}"
@@ -247,10 +257,13 @@ class TableCache:
                                limit_of="cache entries", nofollow=True)
         except PolicyLoadError:
             return None
+        collecting = gc.isenabled()
+        gc.disable()  # decoding makes some 20,000 acyclic objects: nothing for the cyclic collector to find
         try:
             head, _, body = raw.partition(b"\n")
             header = json.loads(head)
-            if header != {"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()}:
+            if not isinstance(header, dict) or set(header) - {"code", "code_stat"} != {"format", "key", "sha256"} or (
+                    header["format"], header["key"], header["sha256"]) != (FORMAT, key, hashlib.sha256(body).hexdigest()):
                 return None
             data = json.loads(body)
             if not isinstance(data, dict) or set(data) != _BODY_KEYS:
@@ -264,6 +277,9 @@ class TableCache:
             return CachedVersion(version, findings, table_from_dict(data["table"], version), documents)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None
+        finally:
+            if collecting:
+                gc.enable()
 
     def store(self, key: str, label: str, entry: CachedVersion) -> bool:
         """Write an entry atomically, removing older entries of the same version; False if it cannot."""
@@ -275,7 +291,8 @@ class TableCache:
             return False
         if len(body) + 1024 > MAX_ENTRY_BYTES:  # (with its header) it could never be read back
             return False
-        header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()})
+        header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest(),
+                             "code": self._code, "code_stat": self._stat})
         from sc_policy.app.writing import write_atomic  # (tempfile, shutil): only when an entry is written
         target = self._path(key, label)
         try:
@@ -291,6 +308,24 @@ class TableCache:
 
     def entries(self) -> List[Path]:
         return sorted(self.directory.glob(f"*{_SUFFIX}")) if self.directory.is_dir() else []
+
+
+def _header(path: Path) -> dict:
+    """The header line of an entry (at most 1 kB, a regular file, not followed through a link), or {}."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return {}
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return {}
+        head = os.read(fd, 1024).partition(b"\n")[0]
+        header = json.loads(head)
+        return header if isinstance(header, dict) else {}
+    except (OSError, ValueError):
+        return {}
+    finally:
+        os.close(fd)
 
 
 def _safe(label: str) -> str:

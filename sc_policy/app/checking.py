@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from sc_policy.analysis.agreement import agreement
 from sc_policy.app.writing import JOURNAL_NAME, pending_change
@@ -39,7 +39,7 @@ from sc_policy.load.tree import LoadedVersion, PolicyTree, resolve_root, select_
 from sc_policy.model import Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
 
-__all__ = ["Stage", "STAGES", "check_version", "check_tree", "has_errors"]
+__all__ = ["Stage", "STAGES", "CHECK_STAGES", "CheckMemo", "check_version", "check_tree", "has_errors"]
 
 
 @dataclass
@@ -89,7 +89,7 @@ def _resolutions(run: _Run) -> None:
     run.out[:] = apply_resolutions(run.version, run.out, check_stale=not run.partial)
 
 
-STAGES: Tuple[Stage, ...] = (
+CHECK_STAGES: Tuple[Stage, ...] = (
     Stage("compile", _compile),
     Stage("references", _model(references)),
     Stage("occupations", _model(occupations)),
@@ -97,40 +97,55 @@ STAGES: Tuple[Stage, ...] = (
     Stage("resolution-references", _model(resolution_references)),
     Stage("provenance", _provenance),
     Stage("agreement", _agreement),
-    Stage("resolutions", _resolutions),
 )
-"""The checks of one version, in the order they run."""
+"""The stages that find something about one version, in the order they run (each only appends)."""
+
+STAGES: Tuple[Stage, ...] = CHECK_STAGES + (Stage("resolutions", _resolutions),)
+"""The checks of one version, in the order they run: last, the analyst's resolutions mark what they name."""
+
+CheckMemo = Dict[str, Tuple[Version, List[Diagnostic]]]
+"""What :data:`CHECK_STAGES` found about each version (by folder), kept by a workspace so that each
+version is checked once however many callers ask (see :func:`check_version`)."""
 
 
 def check_version(loaded: LoadedVersion, root: Union[str, os.PathLike], *, refdata: Optional[ReferenceData] = None,
                   source: Optional[SourceText] = None, compiled: Optional[CompiledVersion] = None,
-                  extra: Sequence[Diagnostic] = ()) -> List[Diagnostic]:
+                  extra: Sequence[Diagnostic] = (), memo: Optional[CheckMemo] = None) -> List[Diagnostic]:
     """Every finding about one loaded version, resolutions applied, sorted by path and line.
 
     ``source`` overrides the manifest's source document; ``compiled`` saves compiling
     again when the caller already has it; ``extra`` are findings from elsewhere (the life
-    cycle) that the version's resolutions may also name.
+    cycle) that the version's resolutions may also name. ``memo`` (a workspace's) keeps
+    what :data:`CHECK_STAGES` found about the version, so that a second call (another
+    caller, other ``extra``) only applies the resolutions again; it is not used with ``source``.
     """
     findings: List[Diagnostic] = list(loaded.findings) + list(extra)
     if loaded.version is None:
         return sorted(findings)
-    run = _Run(loaded, loaded.version, Path(root), refdata or reference_data(),
-               any(f.severity == "error" for f in loaded.findings), source, compiled, findings)
-    for stage in STAGES:
-        stage.run(run)
-    return sorted(run.out)
+    partial = any(f.severity == "error" for f in loaded.findings)
+    kept = memo.get(loaded.ref.rel) if memo is not None and source is None else None
+    if kept is None or kept[0] is not loaded.version:
+        run = _Run(loaded, loaded.version, Path(root), refdata or reference_data(), partial, source, compiled, [])
+        for stage in CHECK_STAGES:
+            stage.run(run)
+        kept = (loaded.version, run.out)
+        if memo is not None and source is None:
+            memo[loaded.ref.rel] = kept
+    return sorted(apply_resolutions(loaded.version, findings + kept[1], check_stale=not partial))
 
 
 def check_tree(tree: Union[PolicyTree, str, os.PathLike, None] = None, version_ids: Optional[Sequence[str]] = None,
                source: Union[SourceText, str, os.PathLike, None] = None,
                refdata: Optional[ReferenceData] = None,
-               compiled: Optional[Callable[[LoadedVersion], Optional[CompiledVersion]]] = None) -> List[Diagnostic]:
+               compiled: Optional[Callable[[LoadedVersion], Optional[CompiledVersion]]] = None,
+               memo: Optional[CheckMemo] = None) -> List[Diagnostic]:
     """Check the named versions of a policy tree (all by default); findings sorted by path and line.
 
     ``tree`` is a :class:`PolicyTree` or a folder (None: the shipped tree); ``source``
     a source document (path or :class:`SourceText`) to check every quote against
     instead of each manifest's. Raises :class:`ScPolicyError` (exit 2) when the check
-    cannot run: no tree, an unknown version, an unreadable ``source``.
+    cannot run: no tree, an unknown version, an unreadable ``source``. ``compiled`` and
+    ``memo`` are a workspace's (each version compiled and checked once, see :func:`check_version`).
     """
     if not isinstance(tree, PolicyTree):
         tree = PolicyTree(resolve_root(tree))
@@ -149,7 +164,7 @@ def check_tree(tree: Union[PolicyTree, str, os.PathLike, None] = None, version_i
             continue
         prefix = lv.ref.rel + "/"
         extra = [f for f in life if f.span.path.startswith(prefix)]
-        out.extend(check_version(lv, tree.root, refdata=refdata, source=source, extra=extra,
+        out.extend(check_version(lv, tree.root, refdata=refdata, source=source, extra=extra, memo=memo,
                                  compiled=compiled(lv) if compiled is not None and lv.version is not None else None))
     # Life-cycle findings outside every version folder (none today) are kept as they are.
     out.extend(f for f in life if not f.span.path.startswith(tuple(r.rel + "/" for r in refs)))

@@ -112,6 +112,7 @@ class Workspace:
         self._manifests: Dict[str, Tuple[Optional[Document], Optional[Manifest]]] = {}  # by folder
         self._keys: Dict[str, Optional[str]] = {}  # cache key by folder
         self._compiled: Dict[str, tuple] = {}  # by folder: (CompiledVersion or None, its problems)
+        self._checked: dict = {}  # by folder: what the checks found (sc_policy.app.checking.CheckMemo)
         self._open: Dict[str, OpenVersion] = {}
 
     def _notice(self, text: str) -> None:
@@ -207,8 +208,15 @@ class Workspace:
         if entry is not None:
             problem = _untrusted(entry, self._manifest(ref)[0])
             if problem is None:
-                opened = OpenVersion(entry.version, Evaluator(refdata=self.refdata, table=entry.table,
-                                                              version=entry.version), entry.findings)
+                # Compiled already in this process (checked first, as the service starts): the table comes
+                # from the cache, the compiled clauses (and the version they were read with) from here.
+                known = self._compiled.get(ref.rel)
+                compiled = known[0] if known is not None and known[0] is not None else None
+                if compiled is not None and compiled.version != entry.version:
+                    compiled = None
+                version = compiled.version if compiled is not None else entry.version
+                opened = OpenVersion(version, Evaluator(compiled, self.refdata, table=entry.table, version=version),
+                                     entry.findings)
                 self._open[ref.rel] = opened
                 return opened
             if problem:
@@ -224,7 +232,7 @@ class Workspace:
         compiled, problems = self._compile(loaded)
         if compiled is None:
             raise invalid_policy(problems, f"version {ref.id} is invalid")
-        findings = tuple(check_version(loaded, self.root, refdata=self.refdata, compiled=compiled))
+        findings = tuple(check_version(loaded, self.root, refdata=self.refdata, compiled=compiled, memo=self._checked))
         if has_errors(findings):
             raise invalid_policy(findings, f"version {ref.id} is invalid")
         opened = OpenVersion(loaded.version, Evaluator(compiled, self.refdata,
@@ -261,7 +269,8 @@ class Workspace:
         """Every finding of `sc-policy check` about the named versions (all by default), from the versions
         as this workspace read and compiled them (once)."""
         from sc_policy.app.checking import check_tree
-        return check_tree(self.tree, versions, source, self.refdata, compiled=lambda lv: self._compile(lv)[0])
+        return check_tree(self.tree, versions, source, self.refdata, compiled=lambda lv: self._compile(lv)[0],
+                          memo=self._checked)
 
     def explain(self, noc, industry=None, *, version: Optional[str] = None, on: Optional[dt.date] = None,
                 noc_version: str = "2016") -> Answer:

@@ -30,6 +30,8 @@ __all__ = ["ClauseResult", "AreaResult", "Decision", "Answer", "Evaluator", "PAS
 
 @dataclass(frozen=True)
 class ClauseResult:
+    """What one clause said about a case: its result and the reason, with its source."""
+
     clause: str
     clause_version: int
     title: str
@@ -40,6 +42,8 @@ class ClauseResult:
 
 @dataclass(frozen=True)
 class AreaResult:
+    """One priority area's answer: in scope or not, clause by clause."""
+
     area: str
     title: str
     in_scope: bool

@@ -22,6 +22,8 @@ __all__ = ["FACTS", "FactSpec", "occupation_facts", "industry_facts", "area_fact
 
 @dataclass(frozen=True)
 class FactSpec:
+    """A fact clause expressions may read: its name, type, family and meaning."""
+
     name: str
     type: str  # "string", "boolean" or "set" (a set of strings)
     family: str  # "occupation", "industry" or "area"

@@ -9,10 +9,10 @@ the life cycle and the diff report at a real line without going back to the YAML
 from __future__ import annotations
 
 import datetime as dt
-from typing import Dict, Optional, Tuple
+from typing import Dict, Mapping, Optional, Tuple
 
 from sc_policy.diagnostics import Span
-from sc_policy.load.yamlfile import Document, KeyPath
+from sc_policy.load.yamlfile import Document, KeyPath, LazyMapping
 from sc_policy.model import (Area, Assignment, Citation, Clause, IndustryEntry, Manifest, Occupation, Resolution,
                              TestCase)
 
@@ -24,19 +24,26 @@ class _Positions:
 
     def __init__(self, doc: Document):
         self.doc = doc
-        inner: Dict[KeyPath, Dict[str, Span]] = {}
-        for keypath, span in doc.spans.items():
-            if len(keypath) >= 1:
-                inner.setdefault(keypath[:-1], {})[str(keypath[-1])] = span
-            if len(keypath) >= 2:
-                inner.setdefault(keypath[:-2], {})[f"{keypath[-2]}.{keypath[-1]}"] = span
-        self._inner = inner
+        self._inner: Optional[Dict[KeyPath, Dict[str, Span]]] = None
+
+    def _index(self) -> Dict[KeyPath, Dict[str, Span]]:
+        if self._inner is None:
+            inner: Dict[KeyPath, Dict[str, Span]] = {}
+            for keypath, span in self.doc.spans.items():
+                if len(keypath) >= 1:
+                    inner.setdefault(keypath[:-1], {})[str(keypath[-1])] = span
+                if len(keypath) >= 2:
+                    inner.setdefault(keypath[:-2], {})[f"{keypath[-2]}.{keypath[-1]}"] = span
+            self._inner = inner
+        return self._inner
 
     def span(self, keypath: KeyPath = ()) -> Span:
         return self.doc.span(keypath)
 
-    def spans(self, keypath: KeyPath = ()) -> Dict[str, Span]:
-        return dict(self._inner.get(tuple(keypath), {}))
+    def spans(self, keypath: KeyPath = ()) -> Mapping[str, Span]:
+        """The spans of the keys inside an entry, indexed when first asked for (a warm answer never asks)."""
+        keypath = tuple(keypath)
+        return LazyMapping(lambda: dict(self._index().get(keypath, {})))
 
 
 def _citations(at: _Positions, keypath: KeyPath, items) -> Tuple[Citation, ...]:

@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Tuple
 
 from sc_policy.diagnostics import (Diagnostic, PolicyInvalidError, PolicyLoadError, ScPolicyError, Suggestion,
                                    UnknownVersionError, unknown_version)
-from sc_policy.load.yamlfile import Document, is_inside, load_document
+from sc_policy.load.yamlfile import Document, LazyMapping, is_inside, load_document
 from sc_policy.load.build import build_area, build_clause, build_manifest, build_resolutions, build_tests
 from sc_policy.model import Version
 from sc_policy.resources import shipped_policies
@@ -50,6 +50,8 @@ def resolve_root(policies: Optional[str | os.PathLike] = None) -> Path:
 
 @dataclass(frozen=True)
 class VersionRef:
+    """A version folder of a policy tree: where it is, before anything in it is read."""
+
     policy: str
     id: str
     folder: Path
@@ -254,7 +256,7 @@ def _build(rel: str, documents: Dict[str, Tuple[str, Document]], digest: str) ->
             tests.extend(build_tests(doc))
     docs = tuple(doc for _, (_, doc) in sorted(documents.items()))
     return Version(manifest, tuple(sorted(areas, key=_area_order)), tuple(sorted(clauses, key=lambda c: c.id)),
-                   resolutions, tuple(tests), rel, digest, file_hashes(docs, rel))
+                   resolutions, tuple(tests), rel, digest, LazyMapping(lambda: file_hashes(docs, rel)))
 
 
 AREA_ORDER = ("ict", "life-sciences", "manufacturing")

@@ -23,10 +23,12 @@ import copy
 import errno
 import functools
 import os
+import re
 import stat
+from collections import abc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -62,13 +64,70 @@ class Document:
 
     path: str
     data: Any
-    spans: Dict[KeyPath, Span] = field(repr=False, default_factory=dict)
+    spans: Mapping[KeyPath, Span] = field(repr=False, default_factory=dict)
 
     def span(self, keypath: KeyPath = ()) -> Span:
         keypath = tuple(keypath)
         while keypath not in self.spans and keypath:
             keypath = keypath[:-1]
         return self.spans.get(keypath, Span(self.path, 1, 1))
+
+
+class LazyMapping(abc.Mapping):
+    """A read-only mapping made by ``factory`` on first use: what a warm run never looks at (the spans
+    of a model element's keys, the hash of each rule file) it never builds."""
+
+    __slots__ = ("_factory", "_made")
+
+    def __init__(self, factory: Callable[[], Dict]):
+        self._factory: Optional[Callable[[], Dict]] = factory
+        self._made: Optional[Dict] = None
+
+    def _dict(self) -> Dict:
+        if self._made is None:
+            self._made, self._factory = self._factory(), None
+        return self._made
+
+    def __getitem__(self, key):
+        return self._dict()[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self._dict()
+
+    def __iter__(self) -> Iterator:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+    def __repr__(self) -> str:
+        return repr(self._dict())
+
+
+class PackedSpans(abc.Mapping):
+    """The spans of a document as (line, column) pairs by key path, each :class:`Span` made when looked
+    up: the form a cache entry gives back (thousands of spans, of which a warm answer reads a few)."""
+
+    __slots__ = ("_path", "_at")
+
+    def __init__(self, path: str, at: Dict[KeyPath, Tuple[int, int]]):
+        self._path, self._at = path, at
+
+    def __getitem__(self, key) -> Span:
+        line, column = self._at[key]
+        return Span(self._path, line, column)
+
+    def __contains__(self, key) -> bool:
+        return key in self._at
+
+    def __iter__(self) -> Iterator:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -202,6 +261,49 @@ def _parse(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
     if not text.strip() or all(
             not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         raise PolicyLoadError("file is empty", Span(path), code="empty")
+    node, loader = _compose_fast(text)
+    if loader is None:
+        node, loader = _compose(text, path)
+    if node is None:
+        raise PolicyLoadError("file is empty", Span(path), code="empty")
+    spans: Dict[KeyPath, Span] = {(): _span(path, node.start_mark)}
+    try:
+        data = _construct(node, (), path, spans, loader)
+    except RecursionError:
+        raise PolicyLoadError("YAML nested too deeply", Span(path), code="yaml-syntax") from None
+    return data, spans
+
+
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+"""PyYAML's binding of libyaml, when it was built with it: it composes the same nodes, with the same
+positions, several times faster than the pure-Python loader."""
+
+_NOT_FOR_FAST = re.compile(r"[&*][^\s,\[\]{}]")
+"""What could be an anchor or an alias: ``&`` or ``*`` followed by a character an anchor's name may
+hold (YAML: any but a space or a flow indicator). A text holding one anywhere, even in quotes or
+inside a word, is composed by the strict pure-Python loader, which refuses anchors and aliases as it
+meets them; ``x & y`` is composed by libyaml. (Tags need no such care: both loaders keep them on the
+nodes, and :func:`_construct` refuses any but the plain ones.)"""
+
+
+def _compose_fast(text: str):
+    """(the node tree, the loader) from libyaml, or (None, None) when the strict pure-Python loader
+    must compose the text: no libyaml, characters that may be an anchor or an alias, one the
+    YAML reader does not allow, or any problem at all, which the strict loader then words itself."""
+    if _FAST_LOADER is None or _NOT_FOR_FAST.search(text) or yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return None, None
+    loader = _FAST_LOADER(text)
+    try:
+        node = loader.get_single_node()
+    except Exception:  # noqa: BLE001 - said again, in the strict loader's words
+        return None, None
+    finally:
+        loader.dispose()
+    return (node, loader) if node is not None else (None, None)
+
+
+def _compose(text: str, path: str):
+    """(the node tree or None, the loader), composed by the strict loader; raises PolicyLoadError."""
     loader = None
     try:
         loader = _StrictLoader(text)
@@ -226,14 +328,7 @@ def _parse(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
     finally:
         if loader is not None:
             loader.dispose()
-    if node is None:
-        raise PolicyLoadError("file is empty", Span(path), code="empty")
-    spans: Dict[KeyPath, Span] = {(): _span(path, node.start_mark)}
-    try:
-        data = _construct(node, (), path, spans, loader)
-    except RecursionError:
-        raise PolicyLoadError("YAML nested too deeply", Span(path), code="yaml-syntax") from None
-    return data, spans
+    return node, loader
 
 
 def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], loader) -> Any:

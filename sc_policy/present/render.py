@@ -10,7 +10,6 @@ files are text, and a template's ``\x1b]0;...\x07`` must not reach a terminal.
 from __future__ import annotations
 
 import json
-import textwrap
 from typing import Iterable, List, Optional
 
 from sc_policy.engine.decide import Answer, Decision
@@ -88,8 +87,30 @@ def answer_json(answer: Answer) -> str:
 
 
 def _wrap(text: str, indent: str, first: Optional[str] = None) -> List[str]:
-    return textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=first if first is not None else indent,
-                         subsequent_indent=indent, break_on_hyphens=False) or [first or indent]
+    """``text`` with every run of whitespace made one space, in lines of at most :data:`WIDTH` columns.
+
+    What ``textwrap.wrap(..., break_on_hyphens=False)`` gives: words go on a line while they fit,
+    one space apart. textwrap itself (a few times slower) does it when a word is wider than a line,
+    which it cuts.
+    """
+    first = first if first is not None else indent
+    words = text.split()
+    if not words:
+        return [first or indent]
+    if len(max(words, key=len)) > WIDTH - max(len(first), len(indent)):
+        import textwrap
+        return textwrap.wrap(" ".join(words), WIDTH, initial_indent=first, subsequent_indent=indent,
+                             break_on_hyphens=False) or [first or indent]
+    lines: List[str] = []
+    start, room, used = 0, WIDTH - len(first), len(words[0])
+    for i in range(1, len(words)):
+        if used + 1 + len(words[i]) <= room:
+            used += 1 + len(words[i])
+        else:
+            lines.append((indent if lines else first) + " ".join(words[start:i]))
+            start, room, used = i, WIDTH - len(indent), len(words[i])
+    lines.append((indent if lines else first) + " ".join(words[start:]))
+    return lines
 
 
 def _definition_lines(version: Version, area_id: str, refdata: ReferenceData) -> List[str]:

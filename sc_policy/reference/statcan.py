@@ -48,6 +48,8 @@ def skill_level(code: str) -> str:
 
 @dataclass(frozen=True)
 class UnitGroup:
+    """A NOC 2016 unit group with its minor and major groups."""
+
     code: str
     title: str
     minor_group: str
@@ -62,6 +64,8 @@ class UnitGroup:
 
 @dataclass(frozen=True)
 class Industry:
+    """A NAICS Canada code with its title, level and sector."""
+
     code: str
     title: str
     level: int  # StatCan level: 1 sector ... 5 Canadian industry
@@ -70,34 +74,68 @@ class Industry:
 
 @dataclass(frozen=True)
 class Correspondence:
+    """A NOC 2016 unit group that a NOC 2021 unit group corresponds to, and how."""
+
     noc2016: str
     noc2021: str
     noc2021_title: str
     change: str
 
 
-def _read_csv(name: str) -> List[dict]:
+def _read_csv(name: str, *columns: str) -> List[tuple]:
+    """The named columns of every row of a table, as :class:`csv.DictReader` reads them (blank lines
+    skipped, a missing cell None), without a dict per row: the command line reads the tables on every run.
+
+    A line without a quote is split at its commas (what the csv module does with it, several times
+    faster); a quoted line is read by the csv module, and the whole table is when a quoted field
+    might span lines or a line ends in a carriage return.
+    """
     text = (refdata_dir() / name).read_text(encoding="utf-8")
-    return list(csv.DictReader(io.StringIO(text)))
+    return _columns(_rows(text), columns)
+
+
+def _rows(text: str) -> List[List[str]]:
+    if "\r" in text or text.count('"') % 2:
+        return list(csv.reader(io.StringIO(text)))
+    rows = []
+    for line in text.split("\n"):
+        if not line:
+            continue
+        if '"' not in line:
+            rows.append(line.split(","))
+        elif line.count('"') % 2:  # a quoted field that goes on to the next line
+            return list(csv.reader(io.StringIO(text)))
+        else:
+            rows.extend(csv.reader((line,)))
+    return rows
+
+
+def _columns(rows: List[List[str]], columns: Tuple[str, ...]) -> List[tuple]:
+    if not rows:
+        return []
+    header, width = rows[0], len(rows[0])
+    at = [header.index(c) for c in columns]
+    out = []
+    for row in rows[1:]:
+        if not row:
+            continue
+        if len(row) < width:
+            row = row + [None] * (width - len(row))
+        out.append(tuple(row[i] for i in at))
+    return out
 
 
 def _naics_table(name: str) -> Dict[str, Industry]:
-    rows = _read_csv(name)
-    table: Dict[str, Industry] = {}
-    for row in rows:
-        code, title, level = row["code"], row["title"], int(row["level"])
-        sector = code if level == 1 else None
-        table[code] = Industry(code, title, level, sector or "")
-    # Every code's sector: the two-digit prefix, or the range holding it.
+    # Every code's sector: the code itself for a sector, else the two-digit prefix or the range holding it.
     part_of = {part: rng for rng, parts in NAICS_RANGES.items() for part in parts}
     out: Dict[str, Industry] = {}
-    for code, ind in table.items():
-        sector = code if ind.level == 1 else part_of.get(code[:2], code[:2])
-        out[code] = Industry(code, ind.title, ind.level, sector)
+    for code, title, level in _read_csv(name, "code", "title", "level"):
+        level = int(level)
+        out[code] = Industry(code, title, level, code if level == 1 else part_of.get(code[:2], code[:2]))
     for rng, parts in NAICS_RANGES.items():
-        if rng in table:
+        if rng in out:
             for part in parts:
-                out[part] = Industry(part, table[rng].title, 1, rng)
+                out[part] = Industry(part, out[rng].title, 1, rng)
     return out
 
 
@@ -106,20 +144,16 @@ class ReferenceData:
 
     @functools.cached_property
     def noc2016(self) -> Dict[str, UnitGroup]:
-        return {
-            r["code"]: UnitGroup(r["code"], r["title"], r["minor_group"], r["minor_group_title"],
-                                 r["major_group"], r["major_group_title"])
-            for r in _read_csv("noc2016_unit_groups.csv")
-        }
+        return {r[0]: UnitGroup(*r) for r in _read_csv("noc2016_unit_groups.csv", "code", "title", "minor_group",
+                                                               "minor_group_title", "major_group", "major_group_title")}
 
     @functools.cached_property
     def concordance(self) -> Dict[str, Tuple[Correspondence, ...]]:
         """NOC 2021 code -> the NOC 2016 unit groups it corresponds to."""
         out: Dict[str, List[Correspondence]] = {}
-        for r in _read_csv("noc2016_to_noc2021.csv"):
-            out.setdefault(r["noc2021_code"], []).append(
-                Correspondence(r["noc2016_code"], r["noc2021_code"], r["noc2021_title"],
-                               r["gsim_type_of_change"]))
+        for noc2016, noc2021, title, change in _read_csv("noc2016_to_noc2021.csv", "noc2016_code", "noc2021_code",
+                                                         "noc2021_title", "gsim_type_of_change"):
+            out.setdefault(noc2021, []).append(Correspondence(noc2016, noc2021, title, change))
         return {k: tuple(sorted(v, key=lambda c: c.noc2016)) for k, v in out.items()}
 
     @functools.cached_property

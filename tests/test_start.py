@@ -1,0 +1,81 @@
+"""Starting the service runs each stage of the pipeline once per version (issue 14, item 4)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from click.testing import CliRunner
+
+import sc_policy.app.checking as checking
+import sc_policy.engine.compile as compile_module
+from sc_policy.app.workspace import Workspace
+from sc_policy.cli import main
+from sc_policy.http.app import create_app
+from sc_policy.load.tree import PolicyTree
+
+from conftest import POLICY, VERSION
+
+
+def _counting(monkeypatch):
+    """Counters of loads, compiles and checks, by version folder (``policy/id``)."""
+    counts = {"load": Counter(), "compile": Counter(), "check": Counter()}
+    real_load = PolicyTree.load
+
+    def load(self, ref):
+        counts["load"][ref.rel] += 1
+        return real_load(self, ref)
+
+    real_compile = compile_module.compile_version
+
+    def compile_version(version, *args, **kwargs):
+        counts["compile"][version.folder] += 1
+        return real_compile(version, *args, **kwargs)
+
+    def counted(stage):
+        def run(r):
+            counts["check"][f"{r.loaded.ref.rel}:{stage.name}"] += 1
+            return stage.run(r)
+        return checking.Stage(stage.name, run)
+
+    monkeypatch.setattr(PolicyTree, "load", load)
+    monkeypatch.setattr(compile_module, "compile_version", compile_version)
+    monkeypatch.setattr(checking, "compile_version", compile_version)
+    monkeypatch.setattr(checking, "CHECK_STAGES", tuple(counted(s) for s in checking.CHECK_STAGES))
+    return counts
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["no-cache", "warm-cache"])
+def test_the_service_starts_with_one_load_compile_and_check_per_version(tree_copy, tmp_path, monkeypatch, cache):
+    added = CliRunner().invoke(main, ["new-version", VERSION, "phase-2", "--policies", str(tree_copy)])
+    assert added.exit_code == 0, added.output
+    folders = {f"{POLICY}/{VERSION}", f"{POLICY}/phase-2"}
+    if cache:  # entries written by an earlier process: the service still checks every version once
+        from sc_policy.app.cache import TableCache
+        store = TableCache(tmp_path / "cache")
+        earlier = Workspace(tree_copy, cache=store)
+        for vid in (VERSION, "phase-2"):
+            earlier.explain("2174", version=vid)
+        assert len(store.entries()) == 2
+        workspace = Workspace(tree_copy, cache=TableCache(tmp_path / "cache"))
+    else:
+        workspace = Workspace(tree_copy, cache=False)
+    counts = _counting(monkeypatch)
+    app = create_app(workspace)
+    assert app is not None
+    assert counts["load"] == {folder: 1 for folder in folders}
+    assert counts["compile"] == {folder: 1 for folder in folders}
+    stages = [s.name for s in checking.CHECK_STAGES]
+    assert counts["check"] == {f"{folder}:{name}": 1 for folder in folders for name in stages}
+    # and the answers are those of the versions as checked
+    assert workspace.explain("2174", version="phase-2").eligible
+
+
+def test_open_after_check_reuses_the_findings_and_agrees_with_a_fresh_workspace(tree_copy):
+    shared = Workspace(tree_copy, cache=False)
+    checked = shared.check()
+    opened = shared.open(VERSION)
+    fresh = Workspace(tree_copy, cache=False).open(VERSION)
+    assert opened.findings == fresh.findings
+    assert [f for f in checked if f.span.path.startswith(f"{POLICY}/{VERSION}/")] == sorted(
+        f for f in Workspace(tree_copy, cache=False).check() if f.span.path.startswith(f"{POLICY}/{VERSION}/"))
