@@ -23,7 +23,6 @@ import copy
 import errno
 import functools
 import os
-import re
 import stat
 from collections import abc
 from dataclasses import dataclass, field
@@ -261,9 +260,7 @@ def _parse(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
     if not text.strip() or all(
             not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         raise PolicyLoadError("file is empty", Span(path), code="empty")
-    node, loader = _compose_fast(text)
-    if loader is None:
-        node, loader = _compose(text, path)
+    node, loader = _compose(text, path)
     if node is None:
         raise PolicyLoadError("file is empty", Span(path), code="empty")
     spans: Dict[KeyPath, Span] = {(): _span(path, node.start_mark)}
@@ -274,32 +271,9 @@ def _parse(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
     return data, spans
 
 
-_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
-"""PyYAML's binding of libyaml, when it was built with it: it composes the same nodes, with the same
-positions, several times faster than the pure-Python loader."""
-
-_NOT_FOR_FAST = re.compile(r"[&*][^\s,\[\]{}]")
-"""What could be an anchor or an alias: ``&`` or ``*`` followed by a character an anchor's name may
-hold (YAML: any but a space or a flow indicator). A text holding one anywhere, even in quotes or
-inside a word, is composed by the strict pure-Python loader, which refuses anchors and aliases as it
-meets them; ``x & y`` is composed by libyaml. (Tags need no such care: both loaders keep them on the
-nodes, and :func:`_construct` refuses any but the plain ones.)"""
-
-
-def _compose_fast(text: str):
-    """(the node tree, the loader) from libyaml, or (None, None) when the strict pure-Python loader
-    must compose the text: no libyaml, characters that may be an anchor or an alias, one the
-    YAML reader does not allow, or any problem at all, which the strict loader then words itself."""
-    if _FAST_LOADER is None or _NOT_FOR_FAST.search(text) or yaml.reader.Reader.NON_PRINTABLE.search(text):
-        return None, None
-    loader = _FAST_LOADER(text)
-    try:
-        node = loader.get_single_node()
-    except Exception:  # noqa: BLE001 - said again, in the strict loader's words
-        return None, None
-    finally:
-        loader.dispose()
-    return (node, loader) if node is not None else (None, None)
+# One parser: PyYAML's own, in Python. libyaml (yaml.CSafeLoader) composes several times faster, but it
+# accepts texts PyYAML refuses (a block scalar header followed by '#', a tab, a stray '?'), so a rule file
+# would be read on one machine and refused on another; the per-process memory above pays for most of it.
 
 
 def _compose(text: str, path: str):
