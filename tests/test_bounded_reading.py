@@ -104,6 +104,7 @@ def test_a_cache_entry_that_is_not_a_small_regular_file_is_ignored_and_replaced(
 
 # -- a version folder and source/ ----------------------------------------------------------------
 
+@pytest.mark.slow
 def test_huge_and_special_stray_files_are_never_read(tree_copy, tmp_path):
     folder = version_dir(tree_copy)
     sparse(folder / "minutes.bin")

@@ -537,6 +537,7 @@ def trickle(sock: socket.socket, pieces, every: float, limit: float):
     return closed_after(sock, limit - (time.monotonic() - start))[0]
 
 
+@pytest.mark.slow
 def test_idle_and_slow_clients_are_dropped_at_the_request_timeout(served):
     host, port, _ = served
     limit = REQUEST_TIMEOUT + 4
@@ -577,6 +578,7 @@ def read_response(sock: socket.socket):
     return head, body
 
 
+@pytest.mark.slow
 def test_a_kept_alive_connection_serves_then_closes_when_idle(served):
     host, port, _ = served
     with socket.create_connection((host, port)) as sock:
@@ -610,6 +612,7 @@ def test_an_oversized_or_malformed_head_is_a_problem_and_a_close(served):
     assert answer.startswith(b"HTTP/1.1 400 ") and b"nosniff" in answer and b"problem+json" in answer
 
 
+@pytest.mark.slow
 def test_dropped_clients_leave_no_traceback_in_the_server_log(served):
     host, port, proc = served
     with socket.create_connection((host, port)) as sock:     # headers complete, body never finishes

@@ -153,6 +153,7 @@ def test_concurrent_commands_leave_at_most_one_version_in_force(tmp_path, shippe
     assert_check_accepts(root)  # the full check once (it reads every rule file); the periods above every time
 
 
+@pytest.mark.slow
 def test_concurrent_new_versions_of_one_id_make_one_folder(tmp_path, shipped_copy):
     for trial in range(2 * TRIALS):
         root = tmp_path / f"trial-{trial}"
@@ -175,6 +176,7 @@ def _kill_freeze(root: Path, op: str, suffix: str) -> subprocess.CompletedProces
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_freeze_killed_between_its_manifest_writes_is_finished_by_the_next_command(tree_copy):
     new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2022, 4, 1))
     killed = _kill_freeze(tree_copy, "replace", f"{VERSION}/version.yaml")
@@ -198,6 +200,7 @@ def test_freeze_killed_between_its_manifest_writes_is_finished_by_the_next_comma
     assert_no_leftovers(tree_copy)
 
 
+@pytest.mark.slow
 def test_freeze_killed_before_it_commits_leaves_the_old_state(tree_copy):
     new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2022, 4, 1))
     before = manifest_bytes(tree_copy)
