@@ -83,7 +83,7 @@ class DecisionService:
                                      f"{errors[0].span.path}", findings=errors)
         self.workspace = workspace
         self.refdata = workspace.refdata
-        refs = workspace.tree.refs()
+        refs = workspace.refs()
         if not refs:
             raise UnknownVersionError("no policy versions found")
         self.opened: Dict[str, OpenVersion] = {ref.id: workspace.open(ref.id) for ref in refs}
