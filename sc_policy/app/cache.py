@@ -243,11 +243,15 @@ class TableCache:
         manifest, whose exact bytes are in the key, passed its schema: choosing a version by date
         then needs no validation (see :meth:`sc_policy.app.workspace.Workspace.select`).
         """
+        path = self._path(key, label)
         try:
-            info = os.lstat(self._path(key, label))
+            info = os.lstat(path)
         except OSError:
             return False
-        return stat.S_ISREG(info.st_mode) and info.st_size <= MAX_ENTRY_BYTES
+        if not (stat.S_ISREG(info.st_mode) and info.st_size <= MAX_ENTRY_BYTES):
+            return False
+        header = _header(path)  # its first line: the format and the key it was written for
+        return header.get("format") == FORMAT and header.get("key") == key
 
     def load(self, key: str, label: str) -> Optional[CachedVersion]:
         """The entry of ``key``, or None; ``label`` is the version folder relative to the tree root."""

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 from sc_policy.app.cache import CachedVersion, TableCache
 from sc_policy.checks.lifecycle import hash_findings, integrity, is_frozen, table_findings
@@ -91,6 +92,24 @@ class _ReadOnce(PolicyTree):
         return loaded
 
 
+_CHOICES_KEPT = 1024
+"""How many choices of version (by id or by day) a workspace remembers, the latest used first."""
+
+
+def _well_typed(m: Manifest) -> bool:
+    """Whether a manifest built without its schema check has the types its schema asks for, so that
+    nothing built from it can fail later: a file at a cache entry's name vouches for no manifest."""
+    def day(value) -> bool:
+        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+    texts = (m.id, m.policy, m.title, m.status, m.source_title, m.source_file, m.source_sha256)
+    optional = (m.supersedes, m.sha256, m.table_sha256)
+    return (all(isinstance(v, str) for v in texts) and all(v is None or isinstance(v, str) for v in optional)
+            and day(m.effective_from) and (m.effective_to is None or day(m.effective_to))
+            and isinstance(m.assumptions, Mapping)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in m.assumptions.items()))
+
+
 class Workspace:
     """A policy tree and the versions opened from it, each stage of each version run once."""
 
@@ -104,11 +123,13 @@ class Workspace:
         self.root = resolve_root(policies)
         self.tree: PolicyTree = _ReadOnce(self.root)
         self.refdata = refdata or reference_data()
-        self.cache: Optional[TableCache] = TableCache.default() if cache is True else (cache or None)
+        # The cache's key covers the shipped reference data: other reference data gets no cache.
+        self.cache: Optional[TableCache] = None if refdata is not None else (
+            TableCache.default() if cache is True else (cache or None))
         self.notices: List[str] = []
         self._notify = notify
         self._refs: Optional[List[VersionRef]] = None
-        self._chosen: Dict[tuple, VersionRef] = {}  # (id, None) or (None, date) -> the version chosen
+        self._chosen: "OrderedDict[tuple, VersionRef]" = OrderedDict()  # (id, None) or (None, date) -> version
         self._manifests: Dict[str, Tuple[Optional[Document], Optional[Manifest]]] = {}  # by folder
         self._keys: Dict[str, Optional[str]] = {}  # cache key by folder
         self._compiled: Dict[str, tuple] = {}  # by folder: (CompiledVersion or None, its problems)
@@ -134,6 +155,10 @@ class Workspace:
         if ref is None:
             ref = self._chosen[key] = select_version(self.tree, version, on, read=self._read_manifests,
                                                      refs=self.refs())
+            if len(self._chosen) > _CHOICES_KEPT:  # a service is asked for any day: keep the latest
+                self._chosen.popitem(last=False)
+        else:
+            self._chosen.move_to_end(key)
         return ref
 
     def _read_manifests(self, tree: PolicyTree, refs: List[VersionRef]) -> Iterator[Tuple[VersionRef, Optional[Manifest]]]:
@@ -163,6 +188,8 @@ class Workspace:
                     manifest = build_manifest(doc)
                 except (KeyError, TypeError, ValueError, AttributeError):
                     manifest = None
+                if manifest is not None and not _well_typed(manifest):  # an entry beside a bad manifest
+                    manifest = None                                      # is not the cache's to vouch for
             if manifest is None:
                 manifest = next(iter(manifests(self.tree, [ref])))[1]
         found = self._manifests[ref.rel] = (doc, manifest)

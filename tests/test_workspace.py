@@ -1,0 +1,52 @@
+"""What a Workspace remembers, and what it does not trust: a file at a cache entry's name vouches for
+no manifest, the choices of version it remembers are bounded, and other reference data gets no cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from click.testing import CliRunner
+
+from sc_policy.app.cache import TableCache
+from sc_policy.app.workspace import _CHOICES_KEPT, Workspace
+from sc_policy.cli import main
+from sc_policy.reference.statcan import reference_data
+
+from conftest import POLICY, VERSION
+
+
+def _run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_a_junk_file_at_an_entry_name_does_not_spare_a_bad_manifest_its_schema(tree_copy):
+    manifest = tree_copy / POLICY / VERSION / "version.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    start = next(line for line in text.splitlines() if line.startswith("effective_from:"))
+    manifest.write_text(text.replace(start, "effective_from: soon"), encoding="utf-8")
+    before = _run("explain", "2174", "--policies", tree_copy)
+    assert before.exit_code == 2 and "effective_from" in before.output, before.output
+    cache = TableCache.default()  # the one the commands use (the tests' own folder)
+    ws = Workspace(tree_copy, cache=cache)
+    [ref] = [r for r in ws.refs() if r.id == VERSION]
+    path = cache._path(ws._cache_key(ref), ref.rel)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x")  # not an entry: no header naming its format and key
+    assert not cache.has(ws._cache_key(ref), ref.rel) and ws._manifest(ref)[1] is None
+    assert _run("explain", "2174", "--policies", tree_copy).output == before.output
+    listed = _run("versions", "--policies", tree_copy)
+    assert listed.exit_code in (0, 1) and isinstance(listed.exception, (SystemExit, type(None))), listed.exception
+    assert "invalid" in listed.output
+
+
+def test_the_choices_of_version_it_remembers_are_bounded(ws):
+    first = dt.date(2021, 4, 1)
+    for n in range(_CHOICES_KEPT + 50):
+        assert ws.select(None, first + dt.timedelta(days=n)).id == VERSION
+    assert len(ws._chosen) == _CHOICES_KEPT
+    assert ws.select(VERSION).id == VERSION
+
+
+def test_other_reference_data_is_never_answered_from_the_cache(tmp_path):
+    assert Workspace(refdata=reference_data(), cache=TableCache(tmp_path)).cache is None
+    assert Workspace(cache=TableCache(tmp_path)).cache is not None
