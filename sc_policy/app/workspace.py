@@ -35,7 +35,7 @@ from sc_policy.checks.lifecycle import hash_findings, integrity, is_frozen, tabl
 from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, ScPolicyError, invalid_policy
 from sc_policy.engine.decide import Answer, Evaluator
 from sc_policy.engine.table import decisions_hash
-from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, manifests, resolve_root, select_version
+from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, manifest_of, resolve_root, select_version
 from sc_policy.load.yamlfile import Document, is_inside, load_document
 from sc_policy.load.build import build_manifest
 from sc_policy.model import Manifest, Version
@@ -191,7 +191,7 @@ class Workspace:
                 if manifest is not None and not _well_typed(manifest):  # an entry beside a bad manifest
                     manifest = None                                      # is not the cache's to vouch for
             if manifest is None:
-                manifest = next(iter(manifests(self.tree, [ref])))[1]
+                manifest = manifest_of(doc)  # the very bytes compared with any cache entry
         found = self._manifests[ref.rel] = (doc, manifest)
         return found
 

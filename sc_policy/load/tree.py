@@ -325,5 +325,10 @@ def manifests(tree: PolicyTree, refs: List[VersionRef]):
         except PolicyLoadError:
             yield ref, None
             continue
-        from sc_policy.load.schema import validate
-        yield ref, (build_manifest(doc) if not validate(doc, "manifest") else None)
+        yield ref, manifest_of(doc)
+
+
+def manifest_of(doc: Document):
+    """The Manifest of a manifest file as read, or None when it fails its schema."""
+    from sc_policy.load.schema import validate  # Cerberus only when a manifest must be validated
+    return build_manifest(doc) if not validate(doc, "manifest") else None
