@@ -108,22 +108,24 @@ def parse_json(body: bytes):
         raise Problem(400, "bad-request", "body: JSON nested too deeply", "body") from None
 
 
-def decision_query(request: Request) -> DecisionInput:
-    """The query of GET /v1/decisions as a :class:`DecisionInput`; raise :class:`Problem` naming the parameter."""
-    check_query(request, DECISION_PARAMS)
+def _query(request: Request, params, model):
+    """The query of a GET route as its declared ``model``, refusing parameters not in ``params``; raise
+    :class:`Problem` naming the parameter."""
+    check_query(request, params)
     try:
-        return DecisionInput.model_validate(dict(request.query_params))
+        return model.model_validate(dict(request.query_params))
     except ValidationError as exc:
         raise from_validation(exc.errors(include_url=False)) from None
+
+
+def decision_query(request: Request) -> DecisionInput:
+    """The query of GET /v1/decisions as a :class:`DecisionInput`."""
+    return _query(request, DECISION_PARAMS, DecisionInput)
 
 
 def occupations_query(request: Request) -> OccupationsInput:
-    """The query of GET /v1/occupations as an :class:`OccupationsInput`; raise :class:`Problem` naming the parameter."""
-    check_query(request, OCCUPATIONS_PARAMS)
-    try:
-        return OccupationsInput.model_validate(dict(request.query_params))
-    except ValidationError as exc:
-        raise from_validation(exc.errors(include_url=False)) from None
+    """The query of GET /v1/occupations as an :class:`OccupationsInput`."""
+    return _query(request, OCCUPATIONS_PARAMS, OccupationsInput)
 
 
 def query_parameters(model: Type[BaseModel]) -> List[Dict[str, Any]]:
