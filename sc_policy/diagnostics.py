@@ -13,13 +13,14 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable, Optional, Tuple
+from typing import Callable, Mapping, Optional, Tuple
 
 
 __all__ = [
     "Span",
     "visible",
     "one_line",
+    "worded",
     "ScPolicyError",
     "InputError",
     "PolicyLoadError",
@@ -85,6 +86,15 @@ def one_line(message: str, advice: Optional[str] = None) -> str:
 
 NOWHERE = Span("")
 """The span of a diagnostic that is about no file (a caller's argument, the whole tree)."""
+
+
+def worded(suggestion: Optional["Suggestion"], table: Mapping[str, Callable[["Suggestion"], str]]) -> str:
+    """A suggestion in a front door's words: ``table`` words the kinds that door words itself (by
+    kind); any other kind is its plain words. "" for none."""
+    if suggestion is None:
+        return ""
+    word = table.get(suggestion.kind)
+    return word(suggestion) if word is not None else suggestion.text
 
 
 def plain_words(suggestion: Optional["Suggestion"]) -> str:

@@ -13,7 +13,7 @@ from typing import Callable, Dict, Optional
 
 import click
 
-from sc_policy.diagnostics import Suggestion, one_line, os_error
+from sc_policy.diagnostics import Suggestion, one_line, os_error, worded
 
 __all__ = ["Failure", "words", "failure_of", "usage_failure"]
 
@@ -38,10 +38,7 @@ Every other kind is shown in its plain words (:attr:`Suggestion.text`)."""
 
 def words(suggestion: Optional[Suggestion]) -> str:
     """A suggestion in the command line's words ("" for none)."""
-    if suggestion is None:
-        return ""
-    word = WORDS.get(suggestion.kind)
-    return word(suggestion) if word is not None else suggestion.text
+    return worded(suggestion, WORDS)
 
 
 class Failure(click.ClickException):

@@ -15,7 +15,7 @@ from typing import Callable, Dict, Mapping, Optional, Sequence
 
 from starlette.responses import Response
 
-from sc_policy.diagnostics import Diagnostic, Suggestion, one_line
+from sc_policy.diagnostics import Diagnostic, Suggestion, one_line, worded
 from sc_policy.http.models import DATE_PATTERN, DecisionInput
 from sc_policy.present.render import dumps
 
@@ -83,10 +83,7 @@ every other kind is given in its plain words (:attr:`Suggestion.text`)."""
 
 def suggestion_words(suggestion: Optional[Suggestion]) -> str:
     """A suggestion in the API's words ("" for none)."""
-    if suggestion is None:
-        return ""
-    word = SUGGESTION_WORDS.get(suggestion.kind)
-    return word(suggestion) if word is not None else suggestion.text
+    return worded(suggestion, SUGGESTION_WORDS)
 
 
 def from_diagnostic(diagnostic: Diagnostic, parameter: Optional[str], status: int = 400) -> Problem:
