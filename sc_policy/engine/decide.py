@@ -18,7 +18,7 @@ from sc_policy.engine.templates import render_template, template_fields
 from sc_policy.engine.facts import FACTS, area_facts, industry_facts, occupation_facts
 from sc_policy.engine.table import OUTCOME_CODES, DecisionTable
 from sc_policy.reference.codes import NocInput, parse_industry, parse_noc
-from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Clause, Resolution, Version
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Clause, Interpretation, Resolution, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data, skill_level
 
 if TYPE_CHECKING:  # the table path never needs these at run time
@@ -49,6 +49,7 @@ class AreaResult:
     in_scope: bool
     clauses: Tuple[ClauseResult, ...]
     resolutions: Tuple[str, ...]  # ids of the resolutions that bear on this area's answer
+    interpretations: Tuple[str, ...] = ()  # ids of the interpretations its clauses rest on
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Decision:
     areas: Tuple[AreaResult, ...]
     resolutions: Tuple[Resolution, ...]
     nearby: Tuple[Nearby, ...]
+    interpretations: Tuple[Interpretation, ...] = ()  # those bearing on any area's answer, in file order
 
     @property
     def eligible(self) -> bool:
@@ -138,6 +140,17 @@ def _runs(table: "DecisionTable", k: int) -> List[tuple]:
     return out
 
 
+def _interpretations(version: Version) -> Tuple[Tuple[Tuple[str, ...], ...], Tuple[Interpretation, ...]]:
+    """Per area (in area order) the ids of the interpretations that bear on its answer: those a clause
+    applying to it rests on, unless the interpretation names other areas; and all of them, in file order."""
+    per_area = tuple(tuple(i.id for i in version.interpretations
+                           if (not i.areas or area.id in i.areas)
+                           and any(i.id in c.rests_on for c in version.clauses if area.id in c.applies_to))
+                     for area in version.areas)
+    used = {rid for ids in per_area for rid in ids}
+    return per_area, tuple(i for i in version.interpretations if i.id in used)
+
+
 class Evaluator:
     """Evaluates decisions under one version. Build once, call many times.
 
@@ -164,6 +177,7 @@ class Evaluator:
         self._table = table
         self._tabulate = tabulate if table is None else None
         self._area_facts = tuple((area, area_facts(area)) for area in self.version.areas)
+        self._readings = _interpretations(self.version)
         self._memo: Dict[object, object] = {}  # see _from_table
         self._runs = None  # (table, per area: (index, area, area facts, its runs of clauses, see _runs))
 
@@ -256,7 +270,8 @@ class Evaluator:
                 failed = failed or found[1]
             applied = applied or bool(unit[2][k])
             eligible = eligible or not failed
-            results.append(AreaResult(area.id, area.title, not failed, clause_results, unit[3][k]))
+            results.append(AreaResult(area.id, area.title, not failed, clause_results, unit[3][k],
+                                      self._readings[0][k]))
         if eligible:
             nearby = ()
         else:
@@ -268,7 +283,7 @@ class Evaluator:
             ids = {r.id for bearing in unit[2] for r in bearing}
             resolutions = tuple(r for r in self.version.resolutions if r.id in ids)
         return Decision(noc, unit[0], unit[1], industry, refdata.naics_title(industry) if industry else None,
-                        tuple(results), resolutions, nearby)
+                        tuple(results), resolutions, nearby, self._readings[1])
 
     def decide_direct(self, noc: str, industry: Optional[str] = None) -> Decision:
         """Decide by evaluating every clause expression with rule-engine (the table's reference)."""
@@ -289,13 +304,13 @@ class Evaluator:
             bearing = [r for r in self.version.resolutions if r.affects_decision(area.id, noc)]
             applied.update((r.id, r) for r in bearing)
             results.append(AreaResult(area.id, area.title, in_scope, tuple(clause_results),
-                                      tuple(r.id for r in bearing)))
+                                      tuple(r.id for r in bearing), self._readings[0][k]))
         decision_areas = tuple(results)
         eligible = any(a.in_scope for a in decision_areas)
         return Decision(noc, self.refdata.noc_title(noc) or "", skill_level(noc), industry,
                         self.refdata.naics_title(industry) if industry else None, decision_areas,
                         tuple(r for r in self.version.resolutions if r.id in applied),
-                        () if eligible else self.nearby(noc))
+                        () if eligible else self.nearby(noc), self._readings[1])
 
     @staticmethod
     def _result(clause: Clause, result: str, facts: Dict[str, object]) -> ClauseResult:
@@ -303,7 +318,7 @@ class Evaluator:
         if template is None:  # not_applicable without its own text
             template = "Not applicable."
         return ClauseResult(clause.id, clause.version, clause.title, result,
-                            render_template(template, facts), clause.source)
+                            render_template(template, facts), clause.source_for(facts["area"]))
 
     def nearby(self, noc: str) -> Tuple[Nearby, ...]:
         """Listed occupations of the same NOC 2016 minor group (first three digits)."""

@@ -93,6 +93,7 @@ class AreaResult(BaseModel):
     in_scope: bool
     clauses: List[ClauseResult]
     resolutions: List[str]
+    interpretations: List[str]
 
 
 class AppliedResolution(BaseModel):
@@ -100,6 +101,15 @@ class AppliedResolution(BaseModel):
     resolves: List[str]
     finding: str
     decision: str
+    source: List[Citation]
+
+
+class AppliedInterpretation(BaseModel):
+    """An analyst's reading where the source is silent, that a clause of the answer rests on."""
+
+    id: str
+    question: str
+    reading: str
     source: List[Citation]
 
 
@@ -119,6 +129,7 @@ class Candidate(BaseModel):
     eligible: bool
     areas: List[AreaResult]
     resolutions: List[AppliedResolution]
+    interpretations: List[AppliedInterpretation]
     nearby: List[Nearby]
 
 
@@ -142,6 +153,7 @@ class Decision(BaseModel):
     eligible: bool
     areas: List[AreaResult]
     resolutions: List[AppliedResolution]
+    interpretations: List[AppliedInterpretation]
     nearby: List[Nearby]
     candidates: List[Candidate]
 

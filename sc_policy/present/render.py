@@ -17,7 +17,7 @@ from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
 from sc_policy.diagnostics import visible
 
-__all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "versions_text",
+__all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "industry_label", "versions_text",
            "visible", "WIDTH"]
 
 WIDTH = 100
@@ -49,8 +49,10 @@ def _decision_dict(d: Decision) -> dict:
                 "source": [s.as_dict() for s in c.source],
             } for c in a.clauses],
             "resolutions": list(a.resolutions),
+            "interpretations": list(a.interpretations),
         } for a in d.areas],
         "resolutions": [r.as_dict() for r in d.resolutions],
+        "interpretations": [i.as_dict() for i in d.interpretations],
         "nearby": [{"noc": n.code, "title": n.title, "areas": list(n.areas)} for n in d.nearby],
     }
 
@@ -75,9 +77,10 @@ def answer_to_dict(answer: Answer) -> dict:
     }
     if only is not None:
         body = _decision_dict(only)
-        out.update({"areas": body["areas"], "resolutions": body["resolutions"], "nearby": body["nearby"]})
+        out.update({"areas": body["areas"], "resolutions": body["resolutions"],
+                    "interpretations": body["interpretations"], "nearby": body["nearby"]})
     else:
-        out.update({"areas": [], "resolutions": [], "nearby": []})
+        out.update({"areas": [], "resolutions": [], "interpretations": [], "nearby": []})
     out["candidates"] = [_decision_dict(d) for d in answer.candidates] if answer.noc.version == "2021" else []
     return out
 
@@ -113,6 +116,15 @@ def _wrap(text: str, indent: str, first: Optional[str] = None) -> List[str]:
     return lines
 
 
+def industry_label(entry) -> str:
+    """How an answer labels an industry entry: the source's own words, or, for a code the source does
+    not publish, that the analyst derived it and from which lines."""
+    if entry.published:
+        return f"published: {entry.description}"
+    lines = ", ".join(str(c.line) for c in entry.source)
+    return f"not published, derived from line {lines}: {entry.description}"
+
+
 def _definition_lines(version: Version, area_id: str, refdata: ReferenceData) -> List[str]:
     area = version.area(area_id)
     if area is None:
@@ -121,7 +133,7 @@ def _definition_lines(version: Version, area_id: str, refdata: ReferenceData) ->
     for label, entries in (("includes", area.include), ("excludes", area.exclude)):
         for e in entries:
             official = refdata.naics_title(e.code) or "not in NAICS Canada 2017"
-            lines += _wrap(f"{label} NAICS {e.code} {official} (published: {e.description})", "      ", "    - ")
+            lines += _wrap(f"{label} NAICS {e.code} {official} ({industry_label(e)})", "      ", "    - ")
     return lines
 
 
@@ -185,6 +197,14 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
         for r in applied.values():
             lines += _wrap(f"{r.id}: {r.finding}", "      ", "  - ")
             lines += _wrap(f"Decision: {r.decision}", "      ")
+        lines.append("")
+    readings = {i.id: i for d in answer.candidates for i in d.interpretations}
+    if readings:
+        lines.append("Analyst's interpretations where the source is silent that bear on this answer:")
+        for i in readings.values():
+            lines += _wrap(f"{i.id}: {i.question}", "      ", "  - ")
+            lines += _wrap(f"Reading: {i.reading}", "      ")
+            lines += _wrap("Rests on line " + ", ".join(str(c.line) for c in i.source) + ".", "      ")
         lines.append("")
     return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
 
