@@ -204,7 +204,8 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
         for i in readings.values():
             lines += _wrap(f"{i.id}: {i.question}", "      ", "  - ")
             lines += _wrap(f"Reading: {i.reading}", "      ")
-            lines += _wrap("Rests on line " + ", ".join(str(c.line) for c in i.source) + ".", "      ")
+            cited = [str(c.line) for c in i.source]
+            lines += _wrap(f"Rests on line{'s' if len(cited) > 1 else ''} {', '.join(cited)}.", "      ")
         lines.append("")
     return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
 
