@@ -55,7 +55,7 @@ lower-case letters, digits, '.', '_' and '-' (no '/', no newline, no upper case,
 some file systems), starting with a letter or digit (no '.', '..' or hidden names), at most 64 long."""
 _ONE_DAY = dt.timedelta(days=1)
 _MANIFEST_ORDER = ("id", "policy", "title", "status", "effective_from", "effective_to", "supersedes",
-                   "assumptions", "source_document", "sha256", "table_sha256")
+                   "assumptions", "source_document", "general_sections", "sha256", "table_sha256")
 
 
 def _yaml_line(key: str, value) -> str:
@@ -194,6 +194,8 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
     }
     if assumptions:
         manifest["assumptions"] = assumptions
+    if data.get("general_sections"):  # the source's text that governs every area: the same document
+        manifest["general_sections"] = data["general_sections"]
     header = (f"# Manifest of version {new_id}, a draft made from {from_id} by `sc-policy new-version`.\n"
               f"# Edit the rule files, then: sc-policy check; sc-policy diff {from_id} {new_id}; "
               f"sc-policy freeze {new_id}.\n")
