@@ -28,7 +28,7 @@ from sc_policy.load.tree import PolicyTree
 from sc_policy.app.authoring import new_version
 from sc_policy.app.writing import JOURNAL_NAME, LOCK_NAME, changing
 
-from conftest import POLICY, VERSION
+from conftest import POLICY, SHIPPED, VERSION
 
 TRIALS = int(os.environ.get("SC_POLICY_RACE_TRIALS", "3"))
 CLI = [sys.executable, "-c", "from sc_policy.cli import main; main()"]
@@ -305,7 +305,7 @@ def test_unsafe_version_ids_are_refused(tree_copy, bad):
     result = run("new-version", "--policies", tree_copy, "--", VERSION, bad)
     assert result.exit_code == 2
     assert_one_line_error(result.output, "must be 1 to 64 lower-case letters, digits, '.', '_' and '-'")
-    assert sorted(p.name for p in (tree_copy / POLICY).iterdir()) == [VERSION, "source"]
+    assert sorted(p.name for p in (tree_copy / POLICY).iterdir()) == [*SHIPPED, "source"]
 
 
 def test_safe_version_ids_are_made_and_the_schema_agrees(tree_copy):
@@ -331,7 +331,7 @@ def test_new_version_id_too_long_for_the_file_system_is_one_line(tree_copy, monk
     result = run("new-version", VERSION, "phase-2", "--policies", tree_copy)
     assert result.exit_code == 2
     assert_one_line_error(result.output, f"{POLICY}/phase-2: cannot make version phase-2: File name too long")
-    assert sorted(p.name for p in (tree_copy / POLICY).iterdir()) == [VERSION, "source"]
+    assert sorted(p.name for p in (tree_copy / POLICY).iterdir()) == [*SHIPPED, "source"]
 
 
 def _set_period(root: Path, start: str, end: str = "") -> None:
