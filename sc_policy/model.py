@@ -264,8 +264,6 @@ class Manifest(Located):
                                 "sha256": self.source_sha256},
             "sha256": self.sha256,
             "table_sha256": self.table_sha256,
-            **({"general_sections": [{"lines": s.lines, "what": s.what} for s in self.general_sections]}
-               if self.general_sections else {}),
         }
 
 
