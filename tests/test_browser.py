@@ -270,5 +270,6 @@ def test_every_page_meets_wcag_2_aa(server, browser_page, axe, path, status, wid
         response = page.goto(server + path)
         assert response.status == status
         assert violations(axe, page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= width     # no sideways scrolling
     finally:
         page.set_viewport_size({"width": 1280, "height": 800})
