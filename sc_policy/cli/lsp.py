@@ -21,8 +21,9 @@ def lsp(stdio):
     try:
         from sc_policy.lsp.server import run
     except ImportError as exc:
-        if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol", "cattrs", "attrs"):
+        missing = (exc.name or "").split(".")[0]
+        if missing not in ("pygls", "lsprotocol", "cattrs", "attrs"):
             raise
-        raise ScPolicyError(f"the language server needs pygls ({exc.name} is missing)", code="missing-dependency",
+        raise ScPolicyError(f"the language server needs pygls ({missing} is not installed)", code="missing-dependency",
                             suggestion=Suggestion("install-extra", ("lsp",), "install sc-policy's lsp extra")) from None
     run()

@@ -40,6 +40,23 @@ def _indent(line: str) -> Tuple[int, bool]:
     return (indent + 1 if item else indent), item
 
 
+def _unquoted(text: str) -> str:
+    """``text`` with the inside of every quoted scalar blanked (a quote opens one only where a value can
+    begin: at the start, after a space, ``[``, ``{``, ``,`` or ``:``), so that words in it are no keys."""
+    out, quote = [], ""
+    for at, char in enumerate(text):
+        if quote:
+            out.append(char if char == quote else " ")
+            if char == quote:
+                quote = ""
+        elif char in "'\"" and (at == 0 or text[at - 1] in " \t[{,:"):
+            quote = char
+            out.append(char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def _blank(line: str) -> bool:
     stripped = line.strip()
     return not stripped or stripped.startswith("#")
@@ -51,7 +68,7 @@ def context_at(lines: Sequence[str], line: int, column: int) -> Context:
         return Context("", ())
     here = lines[line].rstrip("\r\n")
     before = here[:column]
-    keys = [m.group(1) for m in _KEY.finditer(before)]
+    keys = [m.group(1) for m in _KEY.finditer(_unquoted(before))]
     if _blank(here) and not keys:
         # An empty line: the cursor's column says how deep it is.
         threshold = len(before) - len(before.lstrip(" ")) + (1 if before.strip() == "-" else 0)
