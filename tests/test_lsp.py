@@ -96,6 +96,11 @@ async def test_findings_of_the_unsaved_buffer_are_published_and_cleared_on_fix(c
     resolved = next(d for d in client.diagnostics[uri] if d.code == "noc-a-limit")
     assert resolved.severity == types.DiagnosticSeverity.Information
     assert resolved.data["resolution"] == "ict-two-noc-a" and "[resolved by ict-two-noc-a:" in resolved.message
+    (related,) = resolved.related_information
+    resolutions = version_dir(shipped_copy) / "resolutions.yaml"
+    assert related.location.uri == from_fs_path(str(resolutions))
+    entry = resolutions.read_text(encoding="utf-8").splitlines()[related.location.range.start.line]
+    assert entry.strip() == "- id: ict-two-noc-a"
     # The frozen version's content changed: its manifest (not open) is told so.
     await until(lambda: "hash-mismatch" in codes(client, manifest), "the hash-mismatch error on version.yaml")
     assert ict.read_bytes() == on_disk  # nothing was written
@@ -105,6 +110,25 @@ async def test_findings_of_the_unsaved_buffer_are_published_and_cleared_on_fix(c
                 and not codes(client, manifest), "the errors to be cleared")
     assert "noc-a-limit" in codes(client, uri)  # the resolved finding stays, as information
     assert ict.read_bytes() == on_disk
+
+
+async def test_closing_an_unsaved_buffer_checks_the_file_on_the_disk_again(client, shipped_copy):
+    ict = version_dir(shipped_copy) / "areas" / "ict.yaml"
+    uri = open_file(client, ict, ict.read_text(encoding="utf-8").replace("level: B", "level: Q", 1))
+    await until(lambda: codes(client, uri, types.DiagnosticSeverity.Error), "an error in the buffer")
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    await until(lambda: not codes(client, uri, types.DiagnosticSeverity.Error), "the disk's file, without error")
+
+
+async def test_other_files_are_left_alone(client, shipped_copy):
+    notes = shipped_copy / POLICY / "notes.yaml"
+    notes.write_text("occupations:\n- code: '2174'\n", encoding="utf-8")
+    other = open_file(client, notes)
+    assert await client.text_document_hover_async(types.HoverParams(
+        types.TextDocumentIdentifier(other), types.Position(1, 10))) is None
+    ict = open_file(client, version_dir(shipped_copy) / "areas" / "ict.yaml")
+    await until(lambda: ict in client.diagnostics, "the rule file's check")
+    assert other not in client.diagnostics
 
 
 async def test_a_yaml_slip_is_an_error_at_its_line(client, shipped_copy):

@@ -19,6 +19,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
+from sc_policy.load.tree import rule_file_kind
 from sc_policy.lsp.completion import TRIGGERS, completions
 from sc_policy.lsp.diagnostics import to_lsp
 from sc_policy.lsp.hover import hover_text
@@ -109,8 +110,9 @@ class PolicyServer(LanguageServer):
         of the version, and (cleared) every file given findings before that has none now."""
         place = checked.place
         uris = {}
-        for path, _ in texts_under(place.folder, self.open_texts()).items():
-            uris[path] = self._uri_of(path)
+        for path in texts_under(place.folder, self.open_texts()):
+            if rule_file_kind(path.relative_to(place.folder).as_posix()):  # cleared when it has no finding
+                uris[path] = self._uri_of(path)
         for shown in checked.files():
             path = Path(os.path.abspath(place.root / shown))
             uris.setdefault(path, self._uri_of(path))
@@ -119,6 +121,16 @@ class PolicyServer(LanguageServer):
             if path is not None:
                 uris.setdefault(Path(os.path.abspath(path)), uri)
         units = self.workspace.position_codec.client_num_units
+        resolutions = {r.id: r.span for r in checked.version.resolutions} if checked.version is not None else {}
+
+        def resolution(rid: str) -> Optional[types.Location]:
+            span = resolutions.get(rid)
+            if span is None or not span.path:
+                return None
+            path = Path(os.path.abspath(place.root / span.path))
+            line = max(span.line - 1, 0)
+            return types.Location(self._uri_of(path), types.Range(types.Position(line, 0), types.Position(line, 0)))
+
         published = set()
         for path, uri in sorted(uris.items()):
             try:
@@ -128,7 +140,7 @@ class PolicyServer(LanguageServer):
             findings = checked.for_file(shown)
             lines, version = self._lines(path, uri)
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                uri=uri, diagnostics=to_lsp(findings, lines, units), version=version))
+                uri=uri, diagnostics=to_lsp(findings, lines, units, resolution), version=version))
             if findings:
                 published.add(uri)
         self._published[place.folder] = published
