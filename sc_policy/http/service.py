@@ -183,18 +183,17 @@ class DecisionService:
                 form.errors["occupation"] = "Enter an occupation: a NOC code or words of its title."
             return pages.home_context(form, versions)
         version = form.version.strip() or None
+        today = dt.date.today()
         chosen: Optional[OpenVersion] = None
         try:
-            chosen = self.opened[self._chosen(version, None, dt.date.today())]
+            chosen = self.opened[self._chosen(version, None, today)]
         except ScPolicyError as exc:
             form.errors["version"] = pages.sentence(exc.diagnostic)
         industry = form.industry.strip() or None
         try:
             parse_industry(industry, self.refdata)
         except InputError as exc:
-            form.errors["industry"] = pages.sentence(exc.diagnostic, "Six-digit codes differ between the US and "
-                                                                     "Canadian NAICS: use the NAICS Canada 2017 "
-                                                                     "code." if len(industry or "") == 6 else "")
+            form.errors["industry"] = pages.sentence(exc.diagnostic)   # its suggestion names the Canadian codes
         if not any(ch.isdigit() for ch in occupation):
             matches = self.titles.search(occupation)
             if not matches:
@@ -211,7 +210,8 @@ class DecisionService:
         if form.errors or chosen is None:
             return pages.home_context(form, versions)
         answer, _ = self._answer_cached(chosen.version.id, occupation, industry, noc_version)
-        return pages.home_context(form, versions, answer=answer, version=chosen.version, refdata=self.refdata)
+        return pages.home_context(form, versions, answer=answer, version=chosen.version, refdata=self.refdata,
+                                  decided_on=today, version_by_date=version is None)
 
     def message_context(self, heading: str, message: str) -> dict:
         return pages.message_context(heading, message, self.version_rows)
