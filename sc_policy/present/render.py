@@ -191,7 +191,7 @@ def _summary_text(d: Decision, reasons, brief: bool) -> List[str]:
             f"{'' if len(a.resolutions) > 1 else 's'} on it" if a.resolutions else ""), "    ", "")
         for c in a.clauses:
             follows = why.follows_from(c.clause) if why else None
-            reason = f"follows from {follows} (the same cause)." if follows else c.reason
+            reason = f"follows from {follows}, the same cause." if follows else c.reason
             text = f"{c.clause}{_lines_of(c.source)}: {reason}"
             if why and c.clause == why.deciding:
                 lines += _wrap(text, "         ", f"  {_MARK[c.result]:<6} ")
@@ -219,7 +219,7 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
             f"{d.noc} {d.noc_title}" for d in answer.candidates), "            ", "            ")
     industry = (f"NAICS {answer.industry} {answer.industry_title}" if answer.industry
                 else "none given (industry clauses are not applicable)")
-    lines += _wrap(f"Industry:   {industry}", "            ", "")
+    lines += _wrap(industry, "            ", "Industry:   ")
     verdict = {"eligible": "ELIGIBLE", "not_eligible": "NOT ELIGIBLE", "indeterminate": "INDETERMINATE"}[answer.verdict]
     lines.append("")
     lines += _wrap(f"Verdict: {verdict}. {answer.reason}", "         ", "")
