@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 from sc_policy.engine.templates import render_template, template_fields
+from sc_policy.engine.reasons import AreaReason, area_reasons, decision_reason, profiles
 from sc_policy.engine.facts import FACTS, area_facts, industry_facts, occupation_facts
 from sc_policy.engine.table import OUTCOME_CODES, DecisionTable
 from sc_policy.reference.codes import NocInput, parse_industry, parse_noc
@@ -98,6 +99,9 @@ class Answer:
     industry: Optional[str]
     industry_title: Optional[str]
     candidates: Tuple[Decision, ...]
+    reasons: Tuple[Tuple[AreaReason, ...], ...] = ()   # per candidate, per area: its deciding clause
+    reason: str = ""                                      # the deciding sentence
+    decided_on: Optional[str] = None                      # the day the version was chosen for (ISO)
 
     @property
     def verdict(self) -> str:
@@ -165,6 +169,7 @@ class Evaluator:
         self._tabulate = tabulate if table is None else None
         self._area_facts = tuple((area, area_facts(area)) for area in self.version.areas)
         self._memo: Dict[object, object] = {}  # see _from_table
+        self._profiles = None  # see sc_policy.engine.reasons.profiles
         self._runs = None  # (table, per area: (index, area, area facts, its runs of clauses, see _runs))
 
     @property
@@ -318,14 +323,26 @@ class Evaluator:
 
     # -- from raw input ---------------------------------------------------------
     def answer(self, noc: object, industry: object = None, noc_version: str = "2016", *,
-               direct: bool = False) -> Answer:
+               direct: bool = False, decided_on: Optional[str] = None) -> Answer:
         """Check the raw codes (raising InputError) and decide every NOC 2016 candidate.
 
-        ``direct=True`` bypasses the decision table (for the differential test).
+        ``direct=True`` bypasses the decision table (for the differential test); ``decided_on``: the
+        day (ISO) the version was chosen for, which the answer reports.
         """
         parsed = parse_noc(noc, self.refdata, noc_version)
         naics = parse_industry(industry, self.refdata)
         decide = self.decide_direct if direct else self.decide
         decisions = tuple(decide(c, naics) for c in parsed.candidates)
+        prof = self._profiles
+        if prof is None:
+            prof = self._profiles = profiles(self.table, self.version)
+        reasons = tuple(area_reasons(d, prof) for d in decisions)
+        if len(decisions) == 1:
+            listed_in = [a.id for a in self.version.areas if decisions[0].noc in a.listed]
+            reason = decision_reason(decisions[0], reasons[0], listed_in)
+        else:
+            reason = (f"NOC {parsed.version} {parsed.code} corresponds to {len(decisions)} NOC 2016 unit groups: "
+                      + "; ".join(f"{d.noc} {d.noc_title}, " + (f"eligible ({', '.join(d.in_scope)})" if d.eligible
+                                                                 else "not eligible") for d in decisions) + ".")
         return Answer(self.version.policy, self.version.id, self.version.content_hash, parsed, naics,
-                      self.refdata.naics_title(naics) if naics else None, decisions)
+                      self.refdata.naics_title(naics) if naics else None, decisions, reasons, reason, decided_on)

@@ -85,6 +85,10 @@ class ClauseResult(BaseModel):
     result: Result
     reason: str
     source: List[Citation]
+    deciding: bool = Field(description="This clause decides the area's answer: it admits the case (the most "
+                                       "specific clause that passes) or is its deciding failure.")
+    follows_from: Optional[str] = Field(description="A failing clause with the same cause as the deciding one: "
+                                                    "the id of the clause it follows from.")
 
 
 class AreaResult(BaseModel):
@@ -140,6 +144,9 @@ class Decision(BaseModel):
     input: AnswerInput
     verdict: Literal["eligible", "not_eligible", "indeterminate"]
     eligible: bool
+    reason: str = Field(description="The deciding reason, in one sentence.")
+    decided_on: Optional[str] = Field(description="The day (YYYY-MM-DD) the version was chosen for: the date asked, "
+                                                  "else the day of the answer.")
     areas: List[AreaResult]
     resolutions: List[AppliedResolution]
     nearby: List[Nearby]

@@ -133,8 +133,9 @@ class DecisionService:
         raise Problem(404, "unknown-version", f"id: version {vid!r} is not served", "id")
 
     # -- deciding -----------------------------------------------------------------------------------------
-    def _answer_uncached(self, version_id: str, noc: str, industry: Optional[str], noc_version: str):
-        answer = self.opened[version_id].evaluator.answer(noc, industry, noc_version)
+    def _answer_uncached(self, version_id: str, noc: str, industry: Optional[str], noc_version: str,
+                         decided_on: str):
+        answer = self.opened[version_id].evaluator.answer(noc, industry, noc_version, decided_on=decided_on)
         return answer, answer_json(answer)
 
     def answer(self, case: Case):
@@ -147,7 +148,8 @@ class DecisionService:
             except InputError as exc:
                 raise from_diagnostic(exc.diagnostic, parameter) from None
         try:
-            return self._answer_cached(opened.version.id, case.noc, case.industry, case.noc_version)
+            return self._answer_cached(opened.version.id, case.noc, case.industry, case.noc_version,
+                                       (case.on or dt.date.today()).isoformat())
         except ScPolicyError as exc:
             raise from_diagnostic(exc.diagnostic, None) from None
 
@@ -209,9 +211,9 @@ class DecisionService:
                                                                        "title.")
         if form.errors or chosen is None:
             return pages.home_context(form, versions)
-        answer, _ = self._answer_cached(chosen.version.id, occupation, industry, noc_version)
+        answer, _ = self._answer_cached(chosen.version.id, occupation, industry, noc_version, today.isoformat())
         return pages.home_context(form, versions, answer=answer, version=chosen.version, refdata=self.refdata,
-                                  decided_on=today, version_by_date=version is None)
+                                  decided_on=today, version_by_date=version is None, reason=answer.reason)
 
     def message_context(self, heading: str, message: str) -> dict:
         return pages.message_context(heading, message, self.version_rows)

@@ -29,7 +29,8 @@ def dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
 
 
-def _decision_dict(d: Decision) -> dict:
+def _decision_dict(d: Decision, reasons=()) -> dict:
+    by_area = {r.area: r for r in reasons}
     return {
         "noc": d.noc,
         "noc_title": d.noc_title,
@@ -47,6 +48,8 @@ def _decision_dict(d: Decision) -> dict:
                 "result": c.result,
                 "reason": c.reason,
                 "source": [s.as_dict() for s in c.source],
+                "deciding": bool(a.area in by_area and by_area[a.area].deciding == c.clause),
+                "follows_from": by_area[a.area].follows_from(c.clause) if a.area in by_area else None,
             } for c in a.clauses],
             "resolutions": list(a.resolutions),
         } for a in d.areas],
@@ -72,13 +75,16 @@ def answer_to_dict(answer: Answer) -> dict:
         },
         "verdict": answer.verdict,
         "eligible": answer.eligible,
+        "reason": answer.reason,
+        "decided_on": answer.decided_on,
     }
     if only is not None:
-        body = _decision_dict(only)
+        body = _decision_dict(only, answer.reasons[0] if answer.reasons else ())
         out.update({"areas": body["areas"], "resolutions": body["resolutions"], "nearby": body["nearby"]})
     else:
         out.update({"areas": [], "resolutions": [], "nearby": []})
-    out["candidates"] = [_decision_dict(d) for d in answer.candidates] if answer.noc.version == "2021" else []
+    out["candidates"] = [_decision_dict(d, r) for d, r in zip(answer.candidates, answer.reasons or ((),) * len(
+        answer.candidates))] if answer.noc.version == "2021" else []
     return out
 
 
@@ -148,43 +154,100 @@ def _decision_text(d: Decision, version: Version, refdata: ReferenceData, resolu
     return lines
 
 
-def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceData] = None) -> str:
-    """A plain-text explanation that reads well at 100 columns and pastes into a case file."""
+def _lines_of(source) -> str:
+    """`` [lines 62, 80]``: the source lines a clause or resolution rests on."""
+    lines = sorted({s.line for s in source})
+    if not lines:
+        return ""
+    return f" [line{'s' if len(lines) > 1 else ''} {', '.join(str(n) for n in lines)}]"
+
+
+def _one_line(text: str, prefix: str = "") -> str:
+    """``prefix`` and ``text`` on one line of at most :data:`WIDTH` columns, cut at a word with an ellipsis
+    if longer (the full answer shows it all)."""
+    text = prefix + " ".join(text.split())
+    if len(text) <= WIDTH:
+        return text
+    cut = text[:WIDTH - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[WIDTH // 2:] else cut) + "\u2026"
+
+
+def _summary_text(d: Decision, reasons, brief: bool) -> List[str]:
+    """One line per area, and one line per clause: result, id, the lines it rests on, the reason (or
+    the clause it follows from). The area's deciding clause gives its reason in full, the others on
+    one line. ``brief`` (one of several candidates): the area lines alone, each with its deciding clause."""
+    by_area = {r.area: r for r in reasons}
+    lines = []
+    for a in d.areas:
+        why = by_area.get(a.area)
+        scope = "IN SCOPE" if a.in_scope else "not in scope"
+        if brief:
+            c = next((c for c in a.clauses if why and c.clause == why.deciding), None)
+            lines.append(_one_line(f"{a.title} ({a.area}): {scope}" +
+                                   (f", {_MARK[c.result]} {c.clause}: {c.reason}" if c else ""), "  "))
+            continue
+        lines += _wrap(f"{a.title} ({a.area}): {scope}" + (
+            f"; resolution{'s' if len(a.resolutions) > 1 else ''} {', '.join(a.resolutions)} bear"
+            f"{'' if len(a.resolutions) > 1 else 's'} on it" if a.resolutions else ""), "    ", "")
+        for c in a.clauses:
+            follows = why.follows_from(c.clause) if why else None
+            reason = f"follows from {follows}, the same cause." if follows else c.reason
+            text = f"{c.clause}{_lines_of(c.source)}: {reason}"
+            if why and c.clause == why.deciding:
+                lines += _wrap(text, "         ", f"  {_MARK[c.result]:<6} ")
+            else:
+                lines.append(_one_line(text, f"  {_MARK[c.result]:<6} "))
+    return lines
+
+
+def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceData] = None, *,
+                full: bool = False) -> str:
+    """A plain-text explanation that reads well at 100 columns and pastes into a case file.
+
+    It opens with the verdict and the deciding reason; then one line per area and per clause, and
+    the resolutions that bear on the answer. ``full``: every clause's definition and quotes in full.
+    """
     refdata = refdata or reference_data()
     m = version.manifest
     resolutions = {r.id: r for r in version.resolutions}
-    lines = _wrap(f"{m.title}: policy {m.policy}, version {m.id} ({m.status}), sha256 {version.content_hash}", "  ", "")
+    when = f", decided on {answer.decided_on}" if answer.decided_on else ""
+    lines = _wrap(f"{m.title}: policy {m.policy}, version {m.id} ({m.status}){when}, "
+                  f"sha256 {version.content_hash}", "  ", "")
     lines += _wrap(f"Occupation: NOC {answer.noc.version} {answer.noc.code} {answer.noc.title}", "            ", "")
     if answer.noc.version == "2021":
         lines += _wrap("NOC 2016 unit groups (Statistics Canada concordance): " + "; ".join(
             f"{d.noc} {d.noc_title}" for d in answer.candidates), "            ", "            ")
     industry = (f"NAICS {answer.industry} {answer.industry_title}" if answer.industry
                 else "none given (industry clauses are not applicable)")
-    lines += _wrap(f"Industry:   {industry}", "            ", "")
+    lines += _wrap(industry, "            ", "Industry:   ")
     verdict = {"eligible": "ELIGIBLE", "not_eligible": "NOT ELIGIBLE", "indeterminate": "INDETERMINATE"}[answer.verdict]
+    lines.append("")
+    lines += _wrap(f"Verdict: {verdict}. {answer.reason}", "         ", "")
     if answer.verdict == "indeterminate":
-        detail = "the NOC 2016 candidates disagree: " + "; ".join(
-            f"{d.noc} {'eligible' if d.eligible else 'not eligible'}" for d in answer.candidates) + \
-            ". Pick the candidate that matches the case"
-    elif answer.eligible:
-        areas = sorted({a.title for d in answer.candidates for a in d.areas if a.in_scope})
-        detail = "in scope under " + ", ".join(areas)
-    else:
-        detail = "in scope under no priority area"
+        lines += _wrap("Pick the candidate that matches the case.", "         ")
     lines.append("")
-    lines += _wrap(f"Verdict: {verdict}, {detail}.", "         ", "")
-    lines.append("")
-    for d in answer.candidates:
+    reasons = answer.reasons or ((),) * len(answer.candidates)
+    for d, r in zip(answer.candidates, reasons):
         if len(answer.candidates) > 1 or answer.noc.version == "2021":
             lines.append(f"== Candidate NOC 2016 {d.noc} {d.noc_title}: {'eligible' if d.eligible else 'not eligible'}")
             lines.append("")
-        lines += _decision_text(d, version, refdata, resolutions)
+        if full:
+            lines += _decision_text(d, version, refdata, resolutions)
+        else:
+            lines += _summary_text(d, r, brief=len(answer.candidates) > 1)
+            if d.nearby:
+                lines += _wrap("Listed occupations of the same NOC minor group: " + "; ".join(
+                    f"{n.code} {n.title} ({', '.join(n.areas)})" for n in d.nearby), "  ", "")
+            lines.append("")
     applied = {r.id: r for d in answer.candidates for r in d.resolutions}
     if applied:
         lines.append("Analyst's resolutions of the source's contradictions that bear on this answer:")
         for r in applied.values():
-            lines += _wrap(f"{r.id}: {r.finding}", "      ", "  - ")
-            lines += _wrap(f"Decision: {r.decision}", "      ")
+            if full:
+                lines += _wrap(f"{r.id}: {r.finding}", "      ", "  - ")
+                lines += _wrap(f"Decision: {r.decision}", "      ")
+            else:
+                lines += _wrap(f"{r.id}: {r.decision}{_lines_of(r.source)}", "      ", "  - ")
         lines.append("")
     return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
 
