@@ -40,6 +40,7 @@ COMMANDS = {
     "table": "table:table",
     "occupations": "occupations:occupations",
     "serve": "serve:serve",
+    "schema": "schema:schema",
 }
 """Command name -> ``module:function`` in this package, imported when the command is used."""
 
