@@ -38,6 +38,7 @@ __all__ = [
     "Diagnostic",
     "Suggestion",
     "SEVERITIES",
+    "counted",
 ]
 
 
@@ -95,6 +96,11 @@ def worded(suggestion: Optional["Suggestion"], table: Mapping[str, Callable[["Su
         return ""
     word = table.get(suggestion.kind)
     return word(suggestion) if word is not None else suggestion.text
+
+
+def counted(number: int, noun: str, plural: Optional[str] = None) -> str:
+    """``1 error``, ``2 errors``, ``0 errors``: a number and its noun, singular for one."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
 def plain_words(suggestion: Optional["Suggestion"]) -> str:
@@ -225,7 +231,8 @@ def invalid_policy(findings, what: str) -> "PolicyInvalidError":
 
 def run_check(more: int) -> "Suggestion":
     """``run-check``: ``more`` further errors, which a check of the whole tree lists."""
-    return Suggestion("run-check", (str(more),), f"and {more} more errors; a check of the policy tree lists them")
+    return Suggestion("run-check", (str(more),), f"and {more} more {'error' if more == 1 else 'errors'}; "
+                                                 f"a check of the policy tree lists them")
 
 
 class UnknownVersionError(ScPolicyError):

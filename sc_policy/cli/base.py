@@ -17,15 +17,21 @@ import contextlib
 import datetime as dt
 import importlib
 import os
+import posixpath
 import re
 import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
 
 import click
 
 from sc_policy.diagnostics import ScPolicyError
+from sc_policy.load.tree import resolve_root
 from sc_policy.cli.diagnostics import Failure, failure_of, usage_failure
 
-__all__ = ["main", "policies_option", "format_option", "version_options", "warn", "Date", "Group", "NamedStream"]
+__all__ = ["main", "policies_option", "format_option", "version_options", "warn", "Date", "Group", "NamedStream",
+           "tool_version", "tree_paths"]
 
 
 COMMANDS = {
@@ -238,3 +244,24 @@ def version_options(f):
     f = click.option("--on", "on", type=Date(), help="Use the version in force on this date.")(f)
     f = click.option("--version", "version", metavar="ID", help="Policy version id (default: in force today).")(f)
     return f
+
+
+def tool_version() -> str:
+    """The installed sc-policy's version (what a report names as the tool that made it)."""
+    try:
+        return metadata.version("sc-policy")
+    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "0+unknown"
+
+
+def tree_paths(policies) -> Callable[[str], str]:
+    """How a finding's path (relative to the policy tree) is named from the directory the command runs
+    in: joined to the tree as given (--policies, $SC_POLICY_PATH, or the shipped tree's folder), so
+    that a CI service finds it from the repository's root; a path outside the tree is kept as it is."""
+    root = resolve_root(policies)
+
+    def located(path: str) -> str:
+        if not path or Path(path).is_absolute() or not (root / path).exists():
+            return path
+        return posixpath.normpath(posixpath.join(root.as_posix(), path))
+    return located

@@ -13,7 +13,7 @@ from typing import Callable, Dict, Optional
 
 import click
 
-from sc_policy.diagnostics import Suggestion, one_line, os_error, worded
+from sc_policy.diagnostics import Suggestion, counted, one_line, os_error, worded
 
 __all__ = ["Failure", "words", "failure_of", "usage_failure"]
 
@@ -22,7 +22,7 @@ _NOC_VERSION = {"2016": "a NOC 2016 code has four digits; drop --noc-version 202
                 "2021": "this looks like a five-digit NOC 2021 code; use --noc-version 2021"}
 
 WORDS: Dict[str, Callable[[Suggestion], str]] = {
-    "run-check": lambda s: f"and {s.values[0]} more errors; run `sc-policy check`",
+    "run-check": lambda s: f"and {counted(int(s.values[0]), 'more error', 'more errors')}; run `sc-policy check`",
     "choose-version": lambda s: "run `sc-policy check`, or name a version with --version",
     "list-versions": lambda s: "`sc-policy versions` lists the versions and their dates",
     "noc-version": lambda s: _NOC_VERSION.get(s.values[0] if s.values else "", s.text),
