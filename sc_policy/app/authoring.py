@@ -186,7 +186,8 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
     manifest = {
         "id": new_id,
         "policy": data.get("policy", source.policy),
-        "title": title or f"{data.get('title', source.policy)} ({new_id})",
+        # Never the source's title: answers under the new version would read as the old one's.
+        "title": title or f"{data.get('policy', source.policy)} {new_id}",
         "status": "draft",
         "effective_from": effective_from,
         "supersedes": source.id if data.get("id") is None else data["id"],
@@ -270,6 +271,7 @@ class FreezeResult:
     closed: Optional[Tuple[str, dt.date, str]]  # (superseded id, its new effective_to, its status)
     table_sha256: str = ""  # the hash of its decisions (sc_policy.engine.table.decisions_hash)
     table_recorded: bool = False  # table_sha256 written now (a new freeze, or an older one without it)
+    same_title_as: str = ""  # the version it supersedes, when both have the same title (a draft left untitled)
 
 
 def _require_valid(loaded: LoadedVersion) -> Tuple[Version, CompiledVersion]:
@@ -385,4 +387,6 @@ def _freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
         changes.append((path, before, set_manifest_fields(before.decode("utf-8"), fields, tree.display(path))))
     if changes:
         replace_together(tree.root, f"freeze {m.id}", changes)
-    return FreezeResult(m.id, status, version.content_hash, already, closed, decisions, record)
+    same = prev_loaded.version.manifest.id if prev_loaded is not None and \
+        " ".join(prev_loaded.version.manifest.title.split()) == " ".join(m.title.split()) else ""
+    return FreezeResult(m.id, status, version.content_hash, already, closed, decisions, record, same)

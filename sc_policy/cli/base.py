@@ -28,7 +28,7 @@ import click
 
 from sc_policy.diagnostics import ScPolicyError
 from sc_policy.load.tree import resolve_root
-from sc_policy.cli.diagnostics import Failure, failure_of, usage_failure
+from sc_policy.cli.diagnostics import Failure, failure_of, remember_policies, usage_failure
 
 __all__ = ["main", "policies_option", "format_option", "version_options", "warn", "Date", "Group", "NamedStream",
            "tool_version", "tree_paths"]
@@ -204,7 +204,7 @@ def main():
 
 def policies_option(f):
     return click.option("--policies", "policies", type=click.Path(file_okay=False, path_type=str),
-                        envvar="SC_POLICY_PATH", show_envvar=True,
+                        envvar="SC_POLICY_PATH", show_envvar=True, callback=remember_policies,
                         help="Policy tree to read (default: the one shipped with sc-policy).")(f)
 
 
