@@ -39,7 +39,7 @@ from sc_policy.engine.decide import Evaluator
 from sc_policy.checks.lifecycle import hash_findings, lifecycle_findings, table_findings
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, load_document, parse_document
 from sc_policy.model import Version
-from sc_policy.diagnostics import Span, Suggestion
+from sc_policy.diagnostics import Span, Suggestion, counted
 from sc_policy.engine.table import build_table, decisions_hash
 from sc_policy.analysis.testcases import run_cases
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, select_version
@@ -299,7 +299,7 @@ def _require_checked_and_tested(loaded: LoadedVersion, root: Path, compiled: Com
         raise invalid_policy(findings, f"cannot freeze {loaded.ref.id}")
     failing = [r for r in run_cases(Evaluator(compiled)) if not r.passed]
     if failing:
-        more = f" (and {len(failing) - 1} more failing cases)" if len(failing) > 1 else ""
+        more = f" (and {counted(len(failing) - 1, 'more failing case')})" if len(failing) > 1 else ""
         raise PolicyInvalidError(f"cannot freeze {loaded.ref.id}: its own test cases fail: "
                                  f"{failing[0].line()}{more}", failing[0].case.span,
                                  suggestion=Suggestion("run-tests", (loaded.ref.id,),

@@ -317,25 +317,28 @@ _SLIP_PROBLEMS = ("expected <block end>", "mapping values are not allowed", "cou
 """The errors PyYAML reports on the line after a line indented too little."""
 
 
-def _indents(text: str) -> Iterator[Tuple[int, int]]:
-    """(line index, column of its content) of each line that is not blank or a comment; the content
-    of ``- key: value`` starts at ``key``."""
+def _indents(text: str) -> Iterator[Tuple[int, int, bool]]:
+    """(line index, column of its content, whether it opens a block: ends with ``:``) of each line that
+    is not blank or a comment; the content of ``- key: value`` starts at ``key``."""
     for number, line in enumerate(text.splitlines()):
         stripped = line.lstrip(" ")
         if stripped and not stripped.startswith("#"):
             while stripped.startswith("- ") or stripped == "-":
                 stripped = stripped[1:].lstrip(" ")
-            yield number, len(line) - len(stripped)
+            yield number, len(line) - len(stripped), stripped.split(" #")[0].rstrip().endswith(":")
 
 
 def _slipped_line(text: str, stopped: int) -> Optional[Tuple[int, int]]:
     """(line index, indentation) of the line before the one the parser ``stopped`` on, when that line
-    is indented less than both the line before it and the line after it (an indentation slip)."""
-    lines = [(n, i) for n, i in _indents(text) if n <= stopped]
+    is indented less than the line after it and either less than the line before it or no more than a
+    line before it that opens a block (an indentation slip)."""
+    lines = [entry for entry in _indents(text) if entry[0] <= stopped]
     if len(lines) < 3 or lines[-1][0] != stopped:
         return None
-    (_, before), (slipped, indent), (_, after) = lines[-3:]
-    return (slipped, indent) if indent < before and indent < after else None
+    (_, before, opens), (slipped, indent, _), (_, after, _) = lines[-3:]
+    if indent < after and (indent < before or (opens and indent <= before)):
+        return slipped, indent
+    return None
 
 
 def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], loader) -> Any:
