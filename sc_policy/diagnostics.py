@@ -245,10 +245,9 @@ class UnknownVersionError(ScPolicyError):
 def unknown_version(version_id: str, known, tree: str = "") -> UnknownVersionError:
     """The error for a version id the tree lacks, suggesting the ids it has (``known-versions``);
     ``tree`` is the policy tree that was read (carried as data, for a front door to name)."""
-    ids = tuple(sorted(set(known)))
-    where = f" in the policy tree {shown_path(tree)}" if tree else ""
+    ids = tuple(sorted(set(known)))  # the plain text names no path: the service and the pages show it
     return UnknownVersionError(f"unknown version {version_id!r}",
-                               suggestion=Suggestion("known-versions", ids, f"known versions{where}: {', '.join(ids)}",
+                               suggestion=Suggestion("known-versions", ids, f"known versions: {', '.join(ids)}",
                                                      tree=tree))
 
 
@@ -291,7 +290,8 @@ class Suggestion:
     text: str = ""
     tree: str = ""
     """The policy tree the help is about, when it matters (``known-versions``: the tree that was read),
-    as data: the command line names it, the service does not show its paths."""
+    as data only (not in ``text``): the command line names it; the service and the pages, which must not
+    show the server's paths, do not."""
 
 
 @functools.total_ordering

@@ -192,9 +192,11 @@ def test_the_library_and_the_service_carry_the_tree_as_data(shipped_copy):
         select_version(PolicyTree(shipped_copy), "phase-2")
     suggestion = caught.value.suggestion
     assert (suggestion.kind, suggestion.values, suggestion.tree) == ("known-versions", (VERSION,), str(shipped_copy))
-    assert "--policies" not in str(caught.value) and str(shipped_copy) in str(caught.value)
+    assert str(caught.value) == f"unknown version 'phase-2' (known versions: {VERSION})"  # no flag, no path
     detail = from_diagnostic(caught.value.diagnostic, "version").detail
     assert str(shipped_copy) not in detail and detail.endswith(f"(known versions: {VERSION})")
+    from sc_policy.present.pages import sentence
+    assert str(shipped_copy) not in sentence(caught.value.diagnostic)
 
 
 # -- titles ------------------------------------------------------------------------------------------

@@ -196,7 +196,8 @@ def main():
 
     Ask whether training for an occupation is in scope and why (explain); check,
     test, version, freeze and diff the rule files; decide whole caseloads
-    (evaluate, table); serve decisions over HTTP (serve). Every command reads the
+    (evaluate, table); serve decisions over HTTP (serve); give an editor the rule
+    files' JSON Schemas (schema). Every command reads the
     policy tree shipped with sc-policy unless --policies DIR or $SC_POLICY_PATH
     names another.
     """
