@@ -185,3 +185,9 @@ def test_junit_xml_to_an_unwritable_place_is_one_line_and_exit_2(shipped_copy, t
     result = run("test", "--policies", str(shipped_copy), "--junit-xml", str(tmp_path / "no" / "such" / "r.xml"))
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("sc-policy: error: ")
+
+
+def test_junit_xml_to_a_full_device_is_one_line_and_exit_2(shipped_copy):
+    result = run("test", "--policies", str(shipped_copy), "--junit-xml", "/dev/full")
+    assert result.exit_code == 2
+    assert result.stderr == "sc-policy: error: /dev/full: cannot write the JUnit report: No space left on device\n"
