@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from sc_policy.cli import main
+from sc_policy.resources import shipped_policies
 
 from conftest import VERSION, version_dir
 
@@ -121,8 +122,10 @@ def test_a_usage_error_is_one_line_naming_the_option_exit_2(args, line):
                            "use --noc-version 2021)"),
     (["explain", "2174", "--noc-version", "2021"],
      "NOC 2021 code '2174' is not five digits (a NOC 2016 code has four digits; drop --noc-version 2021)"),
-    (["explain", "2174", "--version", "phase-9"], f"unknown version 'phase-9' (known versions: {VERSION})"),
-    (["diff", VERSION, "phase-9"], f"unknown version 'phase-9' (known versions: {VERSION})"),
+    (["explain", "2174", "--version", "phase-9"], f"unknown version 'phase-9' (known versions in the shipped policy "
+                                                  f"tree {shipped_policies()}: {VERSION}; --policies DIR reads another)"),
+    (["diff", VERSION, "phase-9"], f"unknown version 'phase-9' (known versions in the shipped policy tree "
+                                   f"{shipped_policies()}: {VERSION}; --policies DIR reads another)"),
     (["diff", VERSION, "2021-02-30"], "'2021-02-30' is neither a version id nor a date"),
     (["explain", "2174", "--on", "1999-01-01"],
      "no version of the policy is in force on 1999-01-01 (`sc-policy versions` lists the versions and their dates)"),

@@ -249,7 +249,7 @@ def test_a_line_break_in_a_field_is_quoted_in_the_output():
 
 def test_a_stray_quote_costs_its_own_row_only():
     result, rows = run(b'noc,note\n2174,"oops\n' + b"0013,ok\n" * 50)
-    assert result.exit_code == 1 and "50 decided, 1 errors" in result.stderr
+    assert result.exit_code == 1 and "50 decided, 1 error" in result.stderr
     assert len(rows) == 51
     assert rows[0]["error"].startswith("line 2: the row is not valid CSV: a quoted field starts on this line")
     assert all(r["noc"] == "0013" and r["error"] == "" for r in rows[1:])

@@ -30,6 +30,7 @@ LONG = "x" * 5000  # longer than any file name (255) and any path (4096) the fil
 COMMANDS = [
     ["explain", "2174"], ["explain", "2174", "--format", "json"], ["versions"], ["check"], ["test"],
     ["diff", VERSION, VERSION], ["table"], ["table", "--classes"], ["--help"], ["explain", "--help"], ["--version"],
+    ["check", "--format", "sarif"], ["check", "--format", "github", "--severity", "warning"], ["schema", "area"],
 ]
 
 

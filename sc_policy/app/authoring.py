@@ -39,7 +39,7 @@ from sc_policy.engine.decide import Evaluator
 from sc_policy.checks.lifecycle import hash_findings, lifecycle_findings, table_findings
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, load_document, parse_document
 from sc_policy.model import Version
-from sc_policy.diagnostics import Span, Suggestion
+from sc_policy.diagnostics import Span, Suggestion, counted
 from sc_policy.engine.table import build_table, decisions_hash
 from sc_policy.analysis.testcases import run_cases
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, select_version
@@ -186,7 +186,8 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
     manifest = {
         "id": new_id,
         "policy": data.get("policy", source.policy),
-        "title": title or f"{data.get('title', source.policy)} ({new_id})",
+        # Never the source's title: answers under the new version would read as the old one's.
+        "title": title or f"{data.get('policy', source.policy)} {new_id}",
         "status": "draft",
         "effective_from": effective_from,
         "supersedes": source.id if data.get("id") is None else data["id"],
@@ -270,6 +271,7 @@ class FreezeResult:
     closed: Optional[Tuple[str, dt.date, str]]  # (superseded id, its new effective_to, its status)
     table_sha256: str = ""  # the hash of its decisions (sc_policy.engine.table.decisions_hash)
     table_recorded: bool = False  # table_sha256 written now (a new freeze, or an older one without it)
+    same_title_as: str = ""  # the version it supersedes, when both have the same title (a draft left untitled)
 
 
 def _require_valid(loaded: LoadedVersion) -> Tuple[Version, CompiledVersion]:
@@ -297,7 +299,7 @@ def _require_checked_and_tested(loaded: LoadedVersion, root: Path, compiled: Com
         raise invalid_policy(findings, f"cannot freeze {loaded.ref.id}")
     failing = [r for r in run_cases(Evaluator(compiled)) if not r.passed]
     if failing:
-        more = f" (and {len(failing) - 1} more failing cases)" if len(failing) > 1 else ""
+        more = f" (and {counted(len(failing) - 1, 'more failing case')})" if len(failing) > 1 else ""
         raise PolicyInvalidError(f"cannot freeze {loaded.ref.id}: its own test cases fail: "
                                  f"{failing[0].line()}{more}", failing[0].case.span,
                                  suggestion=Suggestion("run-tests", (loaded.ref.id,),
@@ -385,4 +387,6 @@ def _freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
         changes.append((path, before, set_manifest_fields(before.decode("utf-8"), fields, tree.display(path))))
     if changes:
         replace_together(tree.root, f"freeze {m.id}", changes)
-    return FreezeResult(m.id, status, version.content_hash, already, closed, decisions, record)
+    same = prev_loaded.version.manifest.id if prev_loaded is not None and \
+        " ".join(prev_loaded.version.manifest.title.split()) == " ".join(m.title.split()) else ""
+    return FreezeResult(m.id, status, version.content_hash, already, closed, decisions, record, same)

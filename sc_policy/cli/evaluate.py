@@ -11,7 +11,7 @@ from typing import BinaryIO
 import click
 
 from sc_policy.app.writing import atomic_file
-from sc_policy.diagnostics import InputError, ScPolicyError, os_error
+from sc_policy.diagnostics import InputError, ScPolicyError, counted, os_error
 from sc_policy.diagnostics import Span
 from sc_policy.cli.base import NamedStream, policies_option, version_options
 from sc_policy.cli.diagnostics import words
@@ -129,5 +129,5 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
         except InputError as exc:  # a header that cannot be read: name the input it is in
             raise exc.at(Span("stdin" if input_path == "-" else input_path))
     if counts.errors:
-        click.echo(f"sc-policy: {counts.decided} decided, {counts.errors} errors", err=True)
+        click.echo(f"sc-policy: {counts.decided} decided, {counted(counts.errors, 'error')}", err=True)
         click.get_current_context().exit(1)

@@ -311,7 +311,7 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
         for ref in refs:
             if version_id in (ref.id, f"{ref.policy}/{ref.id}"):
                 return ref
-        raise unknown_version(version_id, (r.id for r in refs))
+        raise unknown_version(version_id, (r.id for r in refs), str(tree.root))
     when = on or today or dt.date.today()
     in_force = []
     for ref, manifest in (read or manifests)(tree, refs):
