@@ -308,12 +308,14 @@ class Workspace:
 
     def explain(self, noc, industry=None, *, version: Optional[str] = None, on: Optional[dt.date] = None,
                 noc_version: str = "2016") -> Answer:
-        """The answer for a NOC (and industry) under the version named, or in force on ``on`` (default today)."""
-        ref = self._chosen.get((version, None) if version is not None else (None, on or dt.date.today()))
+        """The answer for a NOC (and industry) under the version named, or in force on ``on`` (default today);
+        the answer reports that day as ``decided_on``."""
+        day = on or dt.date.today()
+        ref = self._chosen.get((version, None) if version is not None else (None, day))
         opened = self._open.get(ref.rel) if ref is not None else None
         if opened is None:  # the first answer of this version or date
             opened = self.open(version, on)
-        return opened.evaluator.answer(noc, industry, noc_version)
+        return opened.evaluator.answer(noc, industry, noc_version, decided_on=day.isoformat())
 
     def versions(self) -> List[dict]:
         """Every version's manifest (as a dict), in tree order; an unreadable manifest is marked.
