@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import random
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -218,3 +219,58 @@ def test_sql_errors_are_one_line_exit_2(monkeypatch):
     result = CliRunner().invoke(main, ["sql"])
     assert result.exit_code == 2 and result.output.strip().splitlines() == [
         'sc-policy: error: writing SQL needs sqlglot: pip install "sc-policy[data]"']
+
+
+def _readme_blocks() -> dict:
+    """The README's SQL recipes for DuckDB and SQLite (the ```sql blocks of its warehouse section)."""
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Deciding a caseload in your warehouse"):]
+    section = section[:section.index("\n### ", 10)]
+    blocks = re.findall(r"\n(\w+) \([^\n]*\n\n```sql\n(.*?)```", section, re.S)
+    return {name: body for name, body in blocks}
+
+
+def test_readme_recipes_decide_as_evaluate_does(tmp_path, monkeypatch):
+    """The README's commands, run as written (the CLIs' .read and .import done by the test), in DuckDB and
+    SQLite: `decisions` equals evaluate's output on the same CSV."""
+    blocks = _readme_blocks()
+    assert set(blocks) == {"DuckDB", "SQLite"}
+    header, rows = caseload(5_000, 3)
+    (tmp_path / "cases.csv").write_bytes(_csv(header, rows))
+    expected = run_evaluate(_csv(header, rows), [])
+    monkeypatch.chdir(tmp_path)
+    for name, body in blocks.items():
+        dialect = name.lower()
+        (tmp_path / "decide.sql").write_text(sql_script([], dialect), encoding="utf-8")
+        con = duckdb.connect() if dialect == "duckdb" else sqlite3.connect(":memory:")
+        result = None
+        statements, pending = [], ""
+        for line in body.splitlines():  # a dot command is one line; SQL runs to its ";"
+            if line.startswith("."):
+                statements.append(line)
+            else:
+                pending += line + "\n"
+                if line.rstrip().endswith(";"):
+                    statements.append(pending.strip())
+                    pending = ""
+        assert not pending.strip()
+        for statement in statements:
+            if statement.startswith(".read "):
+                script = Path(statement.split()[1]).read_text(encoding="utf-8")
+                con.execute(script) if dialect == "duckdb" else con.executescript(script)
+            elif statement.startswith(".import --csv "):
+                _, _, path, table = statement.split()
+                with open(path, newline="", encoding="utf-8") as f:
+                    found = list(csv.reader(f))
+                con.execute(f"CREATE TABLE {table} ({', '.join(f'{h} TEXT' for h in found[0])})")
+                con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(found[0]))})", found[1:])
+            else:
+                result = con.execute(statement).fetchall()
+        cur = con.execute("SELECT * FROM decisions")
+        names = [d[0] for d in cur.description]
+        assert_same(expected, names, cur.fetchall(), header)
+        counts = {_text(e): n for e, n in result}  # the recipe's last query: decisions by eligibility
+        assert counts == {v: sum(r["eligible"] == v for r in expected) for v in ("", "true", "false")}
+        if dialect == "duckdb":
+            written = list(csv.DictReader(open(tmp_path / "decisions.csv", newline="", encoding="utf-8")))
+            assert len(written) == len(expected) and list(written[0]) == list(expected[0])

@@ -202,14 +202,18 @@ def _table(name: str, rows: Iterable[tuple], dialect: str) -> List[exp.Expressio
 
 
 def statements(data: ScriptData, dialect: str) -> List[exp.Expression]:
-    """The script's statements, in order (Spark gets no PRIMARY KEY: its tables have none)."""
+    """The script's statements, in order. Spark gets no PRIMARY KEY (its tables have none) and a
+    temporary view (Spark refuses a permanent view over a temporary ``caseload``)."""
     if dialect not in DIALECTS:
         raise ValueError(dialect)
     out: List[exp.Expression] = [_sql("DROP VIEW IF EXISTS decisions")]
     out += _table("sc_policy_versions", data.versions, dialect)
     out += _table("sc_policy_industries", data.industries, dialect)
     out += _table("sc_policy_decisions", data.decisions, dialect)
-    out.append(view(data))
+    decisions = view(data)
+    if dialect == "spark":  # a permanent view may not read a temporary one, which a caseload often is
+        decisions.set("properties", exp.Properties(expressions=[exp.TemporaryProperty()]))
+    out.append(decisions)
     return out
 
 
