@@ -214,6 +214,10 @@ def test_sql_errors_are_one_line_exit_2(monkeypatch):
     assert result.exit_code == 2 and "unknown version 'phase-9'" in result.output
     result = CliRunner().invoke(main, ["sql", "--dialect", "oracle"])
     assert result.exit_code == 2
+    for args, needle in ((["--date-column", " "], "names no column"), (["--date-column", "d", "--on", "2022-01-01"],
+                                                                        "at most one of")):
+        result = CliRunner().invoke(main, ["sql", *args])
+        assert result.exit_code == 2 and needle in result.output and len(result.output.strip().splitlines()) == 1
     monkeypatch.setitem(sys.modules, "sqlglot", None)  # as if the data extra were not installed
     monkeypatch.delitem(sys.modules, "sc_policy.app.sqlscript", raising=False)
     result = CliRunner().invoke(main, ["sql"])

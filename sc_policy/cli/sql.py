@@ -34,6 +34,8 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
     """
     if sum(x is not None for x in (version, on, date_column)) > 1:
         raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
+    if date_column is not None and not date_column.strip():
+        raise ScPolicyError("--date-column names no column", code="bad-input")
     try:
         from sc_policy.app.sqlscript import script
     except ImportError as exc:
