@@ -46,6 +46,14 @@ class CaseloadShape:
     noc_version_column: bool = False
     noc_version: str = "2016"
     date_column: Optional[str] = None
+    renamed: Tuple[Tuple[str, str], ...] = ()
+    """(role, column) for a role (``noc``, ``industry``, ``noc_version``, ``date``) whose column has
+    another name than its own (the date column's is ``date_column``)."""
+
+    def column(self, role: str) -> str:
+        """The name of the caseload's column for ``role``."""
+        default = self.date_column if role == "date" else role
+        return dict(self.renamed).get(role, default)
 
     @property
     def added(self) -> Tuple[str, ...]:
@@ -69,13 +77,16 @@ def _day(day) -> Optional[str]:
     return None if day is None else day.isoformat()
 
 
-def script_data(ws, shape: CaseloadShape, version: Optional[str] = None, on=None) -> ScriptData:
+def script_data(ws, shape: CaseloadShape, version: Optional[str] = None, on=None,
+                chooser: Optional[VersionChooser] = None) -> ScriptData:
     """The rows of the script for a caseload of ``shape`` under ``version`` (or the one in force
-    ``on``, by default today), or under the version in force on each row's date."""
+    ``on``, by default today), or under the version in force on each row's date (``chooser``:
+    the batch's own, instead of ``version`` and ``on``)."""
     if shape.noc_version not in NOC_VERSIONS:
         raise ValueError(shape.noc_version)
     by_date = shape.date_column is not None
-    chooser = VersionChooser(ws, version, on, by_date=by_date)
+    if chooser is None:
+        chooser = VersionChooser(ws, version, on, by_date=by_date)
     versions: List[tuple] = []
     opened_by_id = {}
     if by_date:

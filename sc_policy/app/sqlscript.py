@@ -152,14 +152,14 @@ def _error(data: ScriptData, v: Dict[str, exp.Expression]) -> exp.Expression:
 def view(data: ScriptData) -> exp.Expression:
     """``CREATE VIEW decisions AS SELECT ...``: the caseload's columns, then evaluate's."""
     shape = data.shape
-    values: Dict[str, exp.Expression] = {"sc_noc": _text("noc")}
-    values["sc_industry"] = _text("industry") if shape.industry else exp.Literal.string("")
+    values: Dict[str, exp.Expression] = {"sc_noc": _text(shape.column("noc"))}
+    values["sc_industry"] = _text(shape.column("industry")) if shape.industry else exp.Literal.string("")
     default = exp.Literal.string(shape.noc_version)
-    values["sc_noc_version"] = (exp.Coalesce(this=exp.Nullif(this=_text("noc_version"), expression=exp.Literal.string("")),
+    values["sc_noc_version"] = (exp.Coalesce(this=exp.Nullif(this=_text(shape.column("noc_version")), expression=exp.Literal.string("")),
                                              expressions=[default]) if shape.noc_version_column else default)
     select = _sql(_VIEW)
     if shape.date_column is not None:
-        day = values["sc_day"] = _text(shape.date_column.strip())
+        day = values["sc_day"] = _text(shape.column("date"))
         digits = exp.func("SUBSTR", day.copy(), 1, 4)
         digits = _cat(digits, exp.func("SUBSTR", day.copy(), 6, 2), exp.func("SUBSTR", day.copy(), 9, 2))
         values["sc_day_ok"] = _fill(_sql(_DAY_OK), {"sc_day": day, "sc_digits_of_day": _digits(digits, 8, 8)})

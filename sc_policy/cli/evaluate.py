@@ -75,6 +75,21 @@ def _size(stream) -> int:
     return st.st_size if stat.S_ISREG(st.st_mode) else 0
 
 
+def _columnar(chooser, input_path: str, open_sink, fmt: str, noc_version: str, date_column):
+    """The batch decided in DuckDB (:mod:`sc_policy.app.caseduck`) when the data extra is installed, the
+    output is CSV and the input a file it takes; else None (nothing written), for the Python path.
+    ``SC_POLICY_ENGINE=python`` asks for the Python path."""
+    if fmt != "csv" or input_path == "-" or os.environ.get("SC_POLICY_ENGINE", "") == "python":
+        return None
+    try:
+        import duckdb  # noqa: F401
+        from sc_policy.app import caseduck
+    except ImportError:
+        return None
+    return caseduck.run(chooser, input_path, open_sink, noc_version=noc_version, date_column=date_column,
+                        words=words)
+
+
 @click.command()
 @click.argument("input_path", metavar="[INPUT|-]", default="-", required=False)
 @click.option("--output", "-o", "output", metavar="FILE|-", default="-", show_default=True,
@@ -121,7 +136,10 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
 
         size = _size(source)
         try:
-            if size >= PROGRESS_BYTES and sys.stderr.isatty():
+            counts = _columnar(chooser, input_path, open_sink, fmt, noc_version, date_column) if size else None
+            if counts is not None:
+                pass
+            elif size >= PROGRESS_BYTES and sys.stderr.isatty():
                 with click.progressbar(length=size, label="evaluating", file=sys.stderr) as bar:
                     counts = batch.run(source, open_sink, bar.update)
             else:
