@@ -1,4 +1,4 @@
-"""`evaluate` through DuckDB (the data extra): byte for byte the output of the Python path, on every
+"""`evaluate` through DuckDB (the data extra, SC_POLICY_ENGINE=duckdb): byte for byte the output of the Python path, on every
 kind of bad row, and the same exit status and counts; an input DuckDB would read otherwise is left
 to the Python path."""
 
@@ -49,10 +49,10 @@ def _write(path, header, rows):
 
 
 def both(path, args, monkeypatch):
+    monkeypatch.setenv("SC_POLICY_ENGINE", "duckdb")
     fast = CliRunner().invoke(main, ["evaluate", str(path), *args])
-    monkeypatch.setenv("SC_POLICY_ENGINE", "python")
-    slow = CliRunner().invoke(main, ["evaluate", str(path), *args])
     monkeypatch.delenv("SC_POLICY_ENGINE")
+    slow = CliRunner().invoke(main, ["evaluate", str(path), *args])
     assert fast.exit_code == slow.exit_code and fast.exit_code in (0, 1), fast.output
     assert fast.stderr == slow.stderr
     assert fast.stdout_bytes == slow.stdout_bytes
@@ -96,3 +96,9 @@ def test_other_inputs_go_the_python_way(tmp_path, monkeypatch, used, text):
     path.write_bytes(text)
     both(path, [], monkeypatch)
     assert used == [False]
+
+
+def test_the_python_path_is_the_default(tmp_path, used):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(b"noc,industry\n2174,541514\n")
+    assert CliRunner().invoke(main, ["evaluate", str(path)]).exit_code == 0 and used == []

@@ -34,6 +34,8 @@ from sc_policy.reference.codes import Words
 __all__ = ["run", "plain_input"]
 
 _BLOCK = 1 << 20
+MEMORY_LIMIT = "256MB"
+"""DuckDB's memory for a batch; it sorts the rows back into input order on disk beyond it."""
 
 
 def plain_input(path: str) -> Optional[str]:
@@ -76,6 +78,22 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _fill(con, table: str, rows, path: str) -> None:
+    """Insert ``rows`` into ``table`` through a CSV file (NULL unquoted, text quoted, booleans as words)."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.writelines(",".join("" if v is None else ("true" if v else "false") if isinstance(v, bool) else str(v)
+                              if isinstance(v, int) else '"' + v.replace('"', '""') + '"' for v in row) + "\n"
+                     for row in rows)
+    con.execute(f"INSERT INTO {table} SELECT * FROM read_csv({_literal(path)}, header = false, auto_detect = false, "
+                f"columns = {{{', '.join(f'{_literal(c)}: {_literal(t)}' for c, t in _kinds(con, table))}}}, "
+                f"delim = ',', quote = '\"', escape = '\"', allow_quoted_nulls = false)")
+
+
+def _kinds(con, table: str):
+    return con.execute(f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = "
+                       f"{_literal(table)} ORDER BY ordinal_position").fetchall()
+
+
 def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, noc_version: str = "2016",
         date_column: Optional[str] = None, words: Words = plain_words) -> Optional[Counts]:
     """Decide the CSV file ``path`` in DuckDB and write it to ``open_sink()``; None (nothing written)
@@ -115,8 +133,13 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
             con.execute(f"CREATE VIEW caseload AS SELECT *, row_number() OVER () AS sc_policy_row FROM read_csv({_literal(path)}, header = true, "
                         f"auto_detect = false, columns = {{{kinds.rsplit(', ', 1)[0]}}}, delim = ',', quote = '\"', "
                         f"escape = '\"', strict_mode = true, null_padding = false)")
-            for statement in statements(data, "duckdb"):
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")  # beyond it DuckDB sorts on disk: memory stays flat
+            con.execute(f"SET temp_directory = {_literal(folder)}")
+            for statement in statements(data, "duckdb", values=False):
                 con.execute(statement.sql(dialect="duckdb"))
+            for table, rows in (("sc_policy_versions", data.versions), ("sc_policy_industries", data.industries),
+                                ("sc_policy_decisions", data.decisions)):
+                _fill(con, table, rows, os.path.join(folder, table + ".csv"))
             raw = [f"COALESCE({names[i]}, '')" for i in roles]
             keys = con.execute(f"SELECT {', '.join(raw)}, count(*) FROM decisions WHERE error IS NOT NULL "
                                f"GROUP BY ALL").fetchall()

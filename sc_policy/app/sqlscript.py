@@ -189,11 +189,11 @@ def _literal(value) -> exp.Expression:
     return exp.Literal.string(value)
 
 
-def _table(name: str, rows: Iterable[tuple], dialect: str) -> List[exp.Expression]:
+def _table(name: str, rows: Iterable[tuple], dialect: str, values: bool = True) -> List[exp.Expression]:
     columns, key = _TABLES[name]
     create = _sql(f"CREATE TABLE {name} ({columns}{f', PRIMARY KEY ({key})' if key and dialect != 'spark' else ''})")
     out = [_sql(f"DROP TABLE IF EXISTS {name}"), create]
-    rows = list(rows)
+    rows = list(rows) if values else []
     for at in range(0, len(rows), CHUNK):
         values = exp.Values(expressions=[exp.Tuple(expressions=[_literal(v) for v in row])
                                          for row in rows[at:at + CHUNK]])
@@ -201,15 +201,16 @@ def _table(name: str, rows: Iterable[tuple], dialect: str) -> List[exp.Expressio
     return out
 
 
-def statements(data: ScriptData, dialect: str) -> List[exp.Expression]:
-    """The script's statements, in order. Spark gets no PRIMARY KEY (its tables have none) and a
+def statements(data: ScriptData, dialect: str, values: bool = True) -> List[exp.Expression]:
+    """The script's statements, in order (without ``values``, the tables are created empty, for a
+    caller that fills them itself: faster than parsing thousands of rows of SQL). Spark gets no PRIMARY KEY (its tables have none) and a
     temporary view (Spark refuses a permanent view over a temporary ``caseload``)."""
     if dialect not in DIALECTS:
         raise ValueError(dialect)
     out: List[exp.Expression] = [_sql("DROP VIEW IF EXISTS decisions")]
-    out += _table("sc_policy_versions", data.versions, dialect)
-    out += _table("sc_policy_industries", data.industries, dialect)
-    out += _table("sc_policy_decisions", data.decisions, dialect)
+    out += _table("sc_policy_versions", data.versions, dialect, values)
+    out += _table("sc_policy_industries", data.industries, dialect, values)
+    out += _table("sc_policy_decisions", data.decisions, dialect, values)
     decisions = view(data)
     if dialect == "spark":  # a permanent view may not read a temporary one, which a caseload often is
         decisions.set("properties", exp.Properties(expressions=[exp.TemporaryProperty()]))

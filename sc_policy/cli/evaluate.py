@@ -76,10 +76,11 @@ def _size(stream) -> int:
 
 
 def _columnar(chooser, input_path: str, open_sink, fmt: str, noc_version: str, date_column):
-    """The batch decided in DuckDB (:mod:`sc_policy.app.caseduck`) when the data extra is installed, the
-    output is CSV and the input a file it takes; else None (nothing written), for the Python path.
-    ``SC_POLICY_ENGINE=python`` asks for the Python path."""
-    if fmt != "csv" or input_path == "-" or os.environ.get("SC_POLICY_ENGINE", "") == "python":
+    """The batch decided in DuckDB (:mod:`sc_policy.app.caseduck`) when ``SC_POLICY_ENGINE=duckdb`` asks
+    for it, the data extra is installed, the output is CSV and the input a file it takes; else None
+    (nothing written), for the Python path. Opt-in: benchmarks/bench_evaluate.py measures it slower
+    than the Python path so far (its fixed cost and the sort back into input order)."""
+    if fmt != "csv" or input_path == "-" or os.environ.get("SC_POLICY_ENGINE", "") != "duckdb":
         return None
     try:
         import duckdb  # noqa: F401
