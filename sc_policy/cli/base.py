@@ -44,6 +44,7 @@ COMMANDS = {
     "diff": "diff:diff",
     "evaluate": "evaluate:evaluate",
     "table": "table:table",
+    "sql": "sql:sql",
     "occupations": "occupations:occupations",
     "serve": "serve:serve",
     "lsp": "lsp:lsp",

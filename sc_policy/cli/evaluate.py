@@ -75,6 +75,22 @@ def _size(stream) -> int:
     return st.st_size if stat.S_ISREG(st.st_mode) else 0
 
 
+def _columnar(chooser, input_path: str, open_sink, fmt: str, noc_version: str, date_column):
+    """The batch decided in DuckDB (:mod:`sc_policy.app.caseduck`) when ``SC_POLICY_ENGINE=duckdb`` asks
+    for it, the data extra is installed, the output is CSV and the input a file it takes; else None
+    (nothing written), for the Python path. Opt-in: benchmarks/bench_evaluate.py measures it slower
+    than the Python path so far (its fixed cost and the sort back into input order)."""
+    if fmt != "csv" or input_path == "-" or os.environ.get("SC_POLICY_ENGINE", "") != "duckdb":
+        return None
+    try:
+        import duckdb  # noqa: F401
+        from sc_policy.app import caseduck
+    except ImportError:
+        return None
+    return caseduck.run(chooser, input_path, open_sink, noc_version=noc_version, date_column=date_column,
+                        words=words)
+
+
 @click.command()
 @click.argument("input_path", metavar="[INPUT|-]", default="-", required=False)
 @click.option("--output", "-o", "output", metavar="FILE|-", default="-", show_default=True,
@@ -121,7 +137,10 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
 
         size = _size(source)
         try:
-            if size >= PROGRESS_BYTES and sys.stderr.isatty():
+            counts = _columnar(chooser, input_path, open_sink, fmt, noc_version, date_column) if size else None
+            if counts is not None:
+                pass
+            elif size >= PROGRESS_BYTES and sys.stderr.isatty():
                 with click.progressbar(length=size, label="evaluating", file=sys.stderr) as bar:
                     counts = batch.run(source, open_sink, bar.update)
             else:

@@ -46,7 +46,8 @@ def workspace(policies, no_cache: bool) -> Workspace:
 def table(version, on, fmt, classes, no_cache, policies):
     """Export a version's whole decision table: one row per NOC 2016 unit group and industry class.
 
-    Class 0 is "no employer industry given"; --classes maps every NAICS code to its class.
+    Class 0 is "no employer industry given"; --classes maps every NAICS code to its class (and
+    the empty industry to class 0). `sc-policy sql` writes a script that joins a caseload exactly.
     """
     if version and on:
         raise ScPolicyError("give --version or --on, not both", code="bad-input")
@@ -61,7 +62,8 @@ def table(version, on, fmt, classes, no_cache, policies):
             names = CLASS_COLUMNS
             rows = ((code, refdata.naics_title(code) or "", j, cls.representative)
                     for j, cls in enumerate(t.classes, 1) for code in cls.codes)
-            rows = sorted(rows)
+            # class 0 first: an empty industry (after trimming) is "no employer industry given"
+            rows = [("", NO_INDUSTRY.description, 0, "")] + sorted(rows)
         else:
             names = TABLE_COLUMNS
             rows = ((noc, refdata.noc_title(noc) or "", j, cls.representative if cls else "",
