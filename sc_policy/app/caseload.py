@@ -1,7 +1,9 @@
 """Decide a whole caseload: a CSV in, one output row per input row, streamed.
 
 The input is a CSV file with a header row (:mod:`sc_policy.app.casecolumns` says which columns
-it must and may have, and which the output adds); every column passes through unchanged.
+it must and may have, and which the output adds); every column passes through, the columns of
+codes (``noc``, ``industry``, ``noc_version``) trimmed of surrounding whitespace as the decision
+reads them.
 The stages, one module each: reading rows (:mod:`sc_policy.app.csvrows`, which also says what
 a row is), resolving the header (:mod:`~sc_policy.app.casecolumns`), deciding a row
 (:mod:`~sc_policy.app.casedecide`, which says why it is fast) and writing CSV or JSON Lines
@@ -21,7 +23,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import BinaryIO, Callable, List, Optional, TextIO
+from typing import BinaryIO, Callable, List, Optional, TextIO, Tuple
 
 from sc_policy.app.casecolumns import Columns, resolve_columns
 from sc_policy.app.casedecide import RowDecider, VersionChooser
@@ -30,7 +32,7 @@ from sc_policy.app.csvrows import Broken, CsvRows
 from sc_policy.diagnostics import plain_words
 from sc_policy.reference.codes import Words
 
-__all__ = ["CsvBatch", "Counts", "text_sink"]
+__all__ = ["CsvBatch", "Counts", "code_columns", "text_sink"]
 
 
 @dataclass
@@ -77,11 +79,14 @@ class CsvBatch:
         careful_write, fast_write = fmt.start(SimpleNamespace(write=swrite), columns)
         fail = fmt.failing()
         width = columns.width
+        trim = code_columns(columns)
         rows = errors = 0
         for batch, careful in reader.batches(width):
             write = careful_write if careful else fast_write  # fast batches hold no CR or LF (csvrows)
             for row in batch:
                 if len(row) == width:
+                    for i in trim:
+                        row[i] = row[i].strip()
                     out = decide(row)
                     write(row)
                 else:
@@ -92,7 +97,10 @@ class CsvBatch:
                     else:
                         fields, problem = row, f"the row has {len(row)} fields, the header has {width}"
                     out = fail(problem)
-                    careful_write((fields + [""] * width)[:width])
+                    fields = (fields + [""] * width)[:width]
+                    for i in trim:
+                        fields[i] = fields[i].strip()
+                    careful_write(fields)
                 swrite(out[0])
                 if out[1]:
                     errors += 1
@@ -102,6 +110,12 @@ class CsvBatch:
         sink.write("".join(parts))  # the header, when there is no row
         sink.flush()
         return Counts(rows - errors, errors)
+
+
+def code_columns(columns: Columns) -> Tuple[int, ...]:
+    """The indexes of the columns that hold codes (``noc``, ``industry``, ``noc_version``), which
+    the output writes trimmed of surrounding whitespace (as they are read for the decision)."""
+    return tuple(columns.where[role] for role in ("noc", "industry", "noc_version") if role in columns.where)
 
 
 def text_sink(binary: BinaryIO) -> TextIO:

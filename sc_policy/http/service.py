@@ -201,7 +201,10 @@ class DecisionService:
                 form.errors["occupation"] = (f"No NOC 2016 or NOC 2021 title contains all of the words "
                                              f"\u201c{occupation}\u201d. Try fewer or other words, or a code.")
             return pages.home_context(form, versions, matches=matches)
-        noc_version = "2021" if len(occupation) == 5 and occupation.isdigit() else "2016"
+        # Five digits are a NOC 2021 code, unless a leading zero makes them no NOC 2021 code but a
+        # NOC 2016 one with a zero too many (02174), which is refused as that.
+        noc_version = "2021" if len(occupation) == 5 and occupation.isdigit() and not (
+            occupation[0] == "0" and occupation not in self.refdata.concordance) else "2016"
         try:
             parse_noc(occupation, self.refdata, noc_version)
         except InputError as exc:

@@ -248,7 +248,8 @@ class ReferenceData:
     def _nearest_naics(self, code: str) -> Tuple[str, Tuple[str, ...]]:
         """The prefix that decides :meth:`nearest_naics` (empty for none), and its whole answer."""
         near = self._naics_near.get(len(code))
-        best: Tuple[str, Tuple[str, ...]] = ("", self._naics_two_digits)
+        sectors = tuple(c for c in self._naics_two_digits if c[:1] == code[:1])
+        best: Tuple[str, Tuple[str, ...]] = (code[:1], sectors) if sectors else ("", self._naics_two_digits)
         if near is not None:
             for cut in range(2, len(code)):
                 found = near.get(code[:cut], _MISSING)
@@ -265,7 +266,8 @@ class ReferenceData:
     def nearest_naics(self, code: str, limit: int = 5) -> List[str]:
         """Real NAICS Canada 2017 codes near one that is not: for the longest prefix of the code that
         has any, the codes of the same length under it, else that prefix itself if it is a code;
-        else the sectors. Each answer is a few lookups in an index."""
+        else the sectors that share its first digit; else all sectors. Each answer is a few lookups
+        in an index."""
         return list(self._nearest_naics(code)[1][:limit])
 
     @functools.cached_property
