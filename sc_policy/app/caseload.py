@@ -72,6 +72,8 @@ class CsvBatch:
         if self.fmt == "parquet":
             from sc_policy.app.caseparquet import ParquetFormat  # only with the data extra
             fmt = ParquetFormat(columns)
+            if hasattr(rows, "only"):  # a Parquet input: its other columns pass through as read
+                rows.only(columns.where.values())
         else:
             fmt = FORMATS[self.fmt](columns)
         decide = RowDecider(self.chooser, columns, fmt, noc_version=self.noc_version,

@@ -15,6 +15,7 @@ columns, typed as the JSON Lines output writes them (:class:`ParquetFormat`).
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 from sc_policy.app.casecolumns import Columns
@@ -78,6 +79,12 @@ class ParquetRows:
             raise InputError(f"cannot read the input as Parquet: {_one_line(exc)}") from None
         self.schema = self.file.schema_arrow
         self.current = None
+        self.read_only: Optional[set] = None
+
+    def only(self, indexes) -> None:
+        """Read as text only the columns at ``indexes`` (the others' fields are empty): for an output
+        that passes the other columns through as they are (Parquet)."""
+        self.read_only = set(indexes)
 
     def header(self) -> List[str]:
         return [str(name) for name in self.schema.names]
@@ -86,8 +93,10 @@ class ParquetRows:
         try:
             for batch in self.file.iter_batches(batch_size=self.batch_rows):
                 self.current = batch
-                columns = [texts(batch.column(i)) for i in range(batch.num_columns)]
-                yield [list(row) for row in zip(*columns)] if columns else [[] for _ in range(batch.num_rows)], True
+                only = self.read_only
+                columns = [texts(batch.column(i)) if only is None or i in only else repeat("", batch.num_rows)
+                           for i in range(batch.num_columns)]
+                yield [list(row) for row in zip(*columns)], True
         except self._errors as exc:
             raise InputError(f"cannot read the input as Parquet: {_one_line(exc)}") from None
 
