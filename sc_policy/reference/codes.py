@@ -78,8 +78,8 @@ def _zero_dropped(code: str, title: Optional[str], classification: str) -> Sugge
     title, None when it is no unit group), which a spreadsheet drops when it reads a code as a number."""
     padded = "0" + code
     if title is None:
-        return Suggestion("did-you-mean", (padded,), f"if a spreadsheet dropped a leading zero, {padded} is not "
-                                                     f"a {classification} unit group either")
+        return Suggestion("note", (), f"if a spreadsheet dropped a leading zero, {padded} is not a "
+                                      f"{classification} unit group either")
     return Suggestion("did-you-mean", (padded,), f"a spreadsheet probably dropped a leading zero: "
                                                  f"{_titled(padded, title)}")
 

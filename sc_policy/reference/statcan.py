@@ -248,7 +248,7 @@ class ReferenceData:
     def _nearest_naics(self, code: str) -> Tuple[str, Tuple[str, ...]]:
         """The prefix that decides :meth:`nearest_naics` (empty for none), and its whole answer."""
         near = self._naics_near.get(len(code))
-        sectors = tuple(c for c in self._naics_two_digits if c[:1] == code[:1])
+        sectors = self._naics_sectors_by_digit.get(code[:1])
         best: Tuple[str, Tuple[str, ...]] = (code[:1], sectors) if sectors else ("", self._naics_two_digits)
         if near is not None:
             for cut in range(2, len(code)):
@@ -258,6 +258,14 @@ class ReferenceData:
                 if found is not None:
                     best = (code[:cut], found)
         return best
+
+    @functools.cached_property
+    def _naics_sectors_by_digit(self) -> Dict[str, Tuple[str, ...]]:
+        """First digit -> the two-digit codes (sectors and parts of ranges) that start with it."""
+        out: Dict[str, List[str]] = {}
+        for code in self._naics_two_digits:
+            out.setdefault(code[0], []).append(code)
+        return {digit: tuple(codes) for digit, codes in out.items()}
 
     @functools.cached_property
     def _naics_two_digits(self) -> Tuple[str, ...]:
