@@ -105,3 +105,13 @@ def test_the_document_declares_the_views(client):
     assert {"view", "pretty"} <= {p["name"] for p in get["parameters"]}
     assert {"view", "pretty"} == {p["name"] for p in doc["paths"]["/v1/decisions"]["post"]["parameters"]}
     assert "DecisionBrief" in json.dumps(get["responses"]["200"])
+
+
+@pytest.mark.parametrize("query", QUERIES[:3] + ["noc=2174&view=brief&pretty=1"])
+def test_a_decision_has_the_same_head_on_the_fast_path_as_through_the_route(client, query):
+    """GET is answered before FastAPI's routing (sc_policy/http/fastpath.py); HEAD goes through the route."""
+    get, head = client.get(f"/v1/decisions?{query}"), client.head(f"/v1/decisions?{query}")
+    assert get.status_code == head.status_code == 200 and head.content == b""
+    for name in ("content-type", "content-length", "x-content-type-options"):
+        assert get.headers[name] == head.headers[name], name
+    assert int(get.headers["content-length"]) == len(get.content)

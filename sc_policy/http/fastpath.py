@@ -1,7 +1,7 @@
 """The hot path: ``GET /v1/decisions`` answered before FastAPI's routing, for a request that succeeds.
 
-FastAPI's routing, its dependency solving and Starlette's request objects cost more server time than
-a decision itself (``benchmarks/bench_serve.py``; the profile is in the CHANGELOG of issue 17). This
+FastAPI's routing, its dependency solving and Starlette's request objects cost several times the
+server time of a cached decision (profiled in-process for issue 17; ``benchmarks/bench_serve.py``). This
 ASGI middleware reads such a request as the declared route does (the query checked as
 :func:`~sc_policy.http.routes_api.check_query` checks it, then :class:`~sc_policy.http.models.DecisionQuery`
 and :func:`~sc_policy.http.service.case_of`), asks the same :class:`~sc_policy.http.service.DecisionService`
@@ -17,10 +17,9 @@ from urllib.parse import parse_qsl
 from pydantic import ValidationError
 
 from sc_policy.diagnostics import ScPolicyError
-from sc_policy.http.models import MAX_PARAM_CHARS
+from sc_policy.http.models import MAX_PARAM_CHARS, DecisionQuery
 from sc_policy.http.problems import Problem
 from sc_policy.http.routes_api import DECISION_PARAMS, view_of
-from sc_policy.http.models import DecisionQuery
 from sc_policy.http.service import case_of
 
 __all__ = ["FastDecisions", "PATH"]
