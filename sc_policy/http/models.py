@@ -2,7 +2,8 @@
 
 FastAPI builds ``/openapi.json`` from these declarations. The responses themselves are
 the finished JSON text of :mod:`sc_policy.present.render` and :mod:`sc_policy.present.diff`
-(byte for byte what ``sc-policy explain/versions/diff --format json`` print), so the
+(what ``sc-policy explain/versions/diff --format json`` print; a decision compact unless
+``pretty=1`` asks for those very bytes, or in its brief view), so the
 models describe those bodies; ``tests/test_service.py`` checks with schemathesis that no
 response contradicts them. :class:`DecisionInput` also *checks* every input: the query
 parameters of ``GET /v1/decisions`` and each item of a batch.
