@@ -47,9 +47,11 @@ def server():
 
 
 def test_running_server_answers_like_the_cli(server):
-    status, ctype, body = get(server + "/v1/decisions?noc=2174&industry=541514")
+    status, ctype, body = get(server + "/v1/decisions?noc=2174&industry=541514&pretty=1")
     expected = CliRunner().invoke(main, ["explain", "2174", "--industry", "541514", "--format", "json"])
     assert status == 200 and ctype.startswith("application/json") and body == expected.stdout_bytes
+    status, ctype, body = get(server + "/v1/decisions?noc=2174&industry=541514")   # compact by default
+    assert status == 200 and body.count(b"\n") == 1 and json.loads(body) == json.loads(expected.stdout_bytes)
     with pytest.raises(urllib.error.HTTPError) as refused:
         get(server + "/v1/decisions?noc=2174&industry=541510")
     assert refused.value.code == 400

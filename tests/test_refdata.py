@@ -91,7 +91,8 @@ def test_every_output_names_codes_by_official_title(ws, ref):
 # -- nearest codes, from an index: the same answers as a search through every code ---------------------
 def _nearest_naics_by_search(ref, code, limit=5):
     """The definition: for the longest prefix with any, the codes of the same length under it, else
-    that prefix if it is a code; else the sectors."""
+    that prefix if it is a code; else the sectors sharing its first digit (issue 17: 999999 is nearest
+    91, not 11, 21, 22, 23 and 31); else all sectors."""
     for cut in range(len(code) - 1, 1, -1):
         parent = code[:cut]
         kids = sorted(c for c in ref.naics2017_codes if c.startswith(parent) and len(c) == len(code))
@@ -99,7 +100,8 @@ def _nearest_naics_by_search(ref, code, limit=5):
             return kids[:limit]
         if parent in ref.naics2017:
             return [parent]
-    return sorted(c for c in ref.naics2017_codes if len(c) == 2)[:limit]
+    sectors = sorted(c for c in ref.naics2017_codes if len(c) == 2)
+    return ([c for c in sectors if c[0] == code[0]] or sectors)[:limit]
 
 
 def test_nearest_naics_codes_are_those_of_a_search_through_every_code(ref):
@@ -109,6 +111,7 @@ def test_nearest_naics_codes_are_those_of_a_search_through_every_code(ref):
     codes |= {f"{i:02d}" for i in range(100)} | {f"{i}" * 6 for i in range(10)}
     for code in sorted(codes):
         assert ref.nearest_naics(code) == _nearest_naics_by_search(ref, code), code
+    assert ref.nearest_naics("999999") == ["91"]
 
 
 def test_nearest_noc_codes_are_the_minor_group_else_the_numerically_closest(ref):

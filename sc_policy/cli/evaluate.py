@@ -95,8 +95,8 @@ def _columnar(chooser, input_path: str, open_sink, fmt: str, noc_version: str, d
 @click.argument("input_path", metavar="[INPUT|-]", default="-", required=False)
 @click.option("--output", "-o", "output", metavar="FILE|-", default="-", show_default=True,
               help="Where to write the decisions.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True,
-              help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]),
+              help="Output format  [default: parquet for an output named *.parquet, else csv].")
 @version_options
 @click.option("--date-column", metavar="NAME",
               help="Decide each row under the version in force on the date (YYYY-MM-DD) in this column.")
@@ -107,37 +107,52 @@ def _columnar(chooser, input_path: str, open_sink, fmt: str, noc_version: str, d
 def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_cache, policies):
     """Decide every row of a caseload CSV (header with a noc column; industry, noc_version optional).
 
-    Every column passes through; added: eligible, areas (;-separated), version, error (and
-    verdict, candidates for NOC 2021 codes). Exit 0 when every row was decided, 1 when some rows
-    have errors, 2 when the input cannot be read.
+    Every column passes through (noc, industry, noc_version trimmed); added: eligible, areas
+    (;-separated), version, error (and verdict, candidates for NOC 2021 codes). An input or output
+    named *.parquet is Parquet (needs pip install "sc-policy[data]"). Exit 0 when every row was
+    decided, 1 when some rows have errors, 2 when the input cannot be read.
     """
     from sc_policy.app.casedecide import VersionChooser  # imported by this command alone
     from sc_policy.app.caseload import CsvBatch, text_sink
+    from sc_policy.app.caseparquet import ParquetRows, arrow, is_parquet
     if sum(x is not None for x in (version, on, date_column)) > 1:
         raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
+    fmt = fmt or ("parquet" if is_parquet(output) else "csv")
+    parquet_in = input_path != "-" and is_parquet(input_path)
+    if parquet_in or fmt == "parquet":
+        arrow()  # pyarrow is there, or a one-line error naming the extra
     ws = workspace(policies, no_cache)
     chooser = VersionChooser(ws, version, on, by_date=date_column is not None)
     if date_column is None:
         chooser.fixed()  # an invalid version stops here, before any output
     batch = CsvBatch(chooser, fmt=fmt, noc_version=noc_version, date_column=date_column, words=words)
-    source, close_source = _open_input(input_path)
+    source, close_source = (None, False) if parquet_in else _open_input(input_path)
     with contextlib.ExitStack() as resources:  # on leaving: the output finished (or dropped), the input closed
         if close_source:
             resources.callback(source.close)
 
         def open_sink():
+            if input_path != "-" and output != "-" and os.path.exists(output) and \
+                    os.path.samefile(input_path, output):
+                raise InputError("the output would overwrite the input", Span(output))
+            if fmt == "parquet":  # binary, written by pyarrow a record batch at a time
+                return binary_stdout() if output == "-" else _output_file(output, resources)
             if output == "-":
                 sink = text_sink(binary_stdout())
             else:
-                if input_path != "-" and os.path.exists(output) and os.path.samefile(input_path, output):
-                    raise InputError("the output would overwrite the input", Span(output))
                 sink = NamedStream(text_sink(_output_file(output, resources)), output)
             resources.push(_finisher(sink, output == "-"))
             return sink
 
-        size = _size(source)
+        size = 0 if parquet_in else _size(source)
         try:
-            counts = _columnar(chooser, input_path, open_sink, fmt, noc_version, date_column) if size else None
+            counts = None
+            if parquet_in:
+                rows = ParquetRows(input_path)
+                resources.callback(rows.close)
+                counts = batch.run_rows(rows, open_sink)
+            elif size:
+                counts = _columnar(chooser, input_path, open_sink, fmt, noc_version, date_column)
             if counts is not None:
                 pass
             elif size >= PROGRESS_BYTES and sys.stderr.isatty():

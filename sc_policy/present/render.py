@@ -10,15 +10,15 @@ files are text, and a template's ``\x1b]0;...\x07`` must not reach a terminal.
 from __future__ import annotations
 
 import json
-from typing import Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 from sc_policy.engine.decide import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
 from sc_policy.diagnostics import visible
 
-__all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "versions_text",
-           "visible", "WIDTH"]
+__all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "compact_dumps", "versions_text",
+           "visible", "VIEWS", "WIDTH"]
 
 WIDTH = 100
 _MARK = {PASS: "PASS", FAIL: "FAIL", NOT_APPLICABLE: "N/A"}
@@ -29,8 +29,51 @@ def dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
 
 
-def _decision_dict(d: Decision, reasons=()) -> dict:
+def compact_dumps(obj) -> str:
+    """The same JSON on one line, without spaces, and a final newline: what the service sends by
+    default (``json.dumps`` with an indent runs in pure Python; this runs in its C encoder)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+VIEWS = ("full", "brief")
+"""The views of a decision: ``full`` (the README's shape, with every clause's sources and the
+resolutions' texts) and ``brief`` (the same decision without the quotes: per area its clauses'
+results and reasons, the resolutions by id, no nearby occupations)."""
+
+Sources = Dict[tuple, list]
+"""A memory of the ``source`` lists already made: a clause's citations are the same objects in
+every decision of a version, so a caller that keeps one (per service) makes each list once."""
+
+
+def _sources(source: tuple, memo: Optional[Sources]) -> list:
+    if memo is None:
+        return [s.as_dict() for s in source]
+    found = memo.get(source)
+    if found is None:
+        found = memo[source] = [s.as_dict() for s in source]
+    return found
+
+
+def _decision_dict(d: Decision, view: str = "full", memo: Optional[Sources] = None, reasons=()) -> dict:
     by_area = {r.area: r for r in reasons}
+    if view == "brief":
+        return {
+            "noc": d.noc,
+            "noc_title": d.noc_title,
+            "noc_level": d.noc_level,
+            "verdict": "eligible" if d.eligible else "not_eligible",
+            "eligible": d.eligible,
+            "areas": [{
+                "area": a.area,
+                "in_scope": a.in_scope,
+                "clauses": [{"clause": c.clause, "clause_version": c.clause_version, "result": c.result,
+                             "reason": c.reason,
+                             "deciding": bool(a.area in by_area and by_area[a.area].deciding == c.clause),
+                             "follows_from": by_area[a.area].follows_from(c.clause) if a.area in by_area else None}
+                            for c in a.clauses],
+                "resolutions": list(a.resolutions),
+            } for a in d.areas],
+        }
     return {
         "noc": d.noc,
         "noc_title": d.noc_title,
@@ -47,7 +90,7 @@ def _decision_dict(d: Decision, reasons=()) -> dict:
                 "title": c.title,
                 "result": c.result,
                 "reason": c.reason,
-                "source": [s.as_dict() for s in c.source],
+                "source": _sources(c.source, memo),
                 "deciding": bool(a.area in by_area and by_area[a.area].deciding == c.clause),
                 "follows_from": by_area[a.area].follows_from(c.clause) if a.area in by_area else None,
             } for c in a.clauses],
@@ -58,8 +101,9 @@ def _decision_dict(d: Decision, reasons=()) -> dict:
     }
 
 
-def answer_to_dict(answer: Answer) -> dict:
-    """The decision as JSON-ready data (the shape the README documents)."""
+def answer_to_dict(answer: Answer, view: str = "full", sources: Optional[Sources] = None) -> dict:
+    """The decision as JSON-ready data (the shape the README documents), in one of :data:`VIEWS`.
+    Both views share every field but the areas' details, the resolutions and the nearby occupations."""
     only = answer.candidates[0] if len(answer.candidates) == 1 else None
     out = {
         "policy": answer.policy,
@@ -78,13 +122,19 @@ def answer_to_dict(answer: Answer) -> dict:
         "reason": answer.reason,
         "decided_on": answer.decided_on,
     }
+    full = view != "brief"
     if only is not None:
-        body = _decision_dict(only, answer.reasons[0] if answer.reasons else ())
-        out.update({"areas": body["areas"], "resolutions": body["resolutions"], "nearby": body["nearby"]})
+        body = _decision_dict(only, view, sources, answer.reasons[0] if answer.reasons else ())
+        out["areas"] = body["areas"]
+        if full:
+            out.update({"resolutions": body["resolutions"], "nearby": body["nearby"]})
     else:
-        out.update({"areas": [], "resolutions": [], "nearby": []})
-    out["candidates"] = [_decision_dict(d, r) for d, r in zip(answer.candidates, answer.reasons or ((),) * len(
-        answer.candidates))] if answer.noc.version == "2021" else []
+        out["areas"] = []
+        if full:
+            out.update({"resolutions": [], "nearby": []})
+    out["candidates"] = ([_decision_dict(d, view, sources, r) for d, r in
+                          zip(answer.candidates, answer.reasons or ((),) * len(answer.candidates))]
+                         if answer.noc.version == "2021" else [])
     return out
 
 

@@ -248,7 +248,8 @@ class ReferenceData:
     def _nearest_naics(self, code: str) -> Tuple[str, Tuple[str, ...]]:
         """The prefix that decides :meth:`nearest_naics` (empty for none), and its whole answer."""
         near = self._naics_near.get(len(code))
-        best: Tuple[str, Tuple[str, ...]] = ("", self._naics_two_digits)
+        sectors = self._naics_sectors_by_digit.get(code[:1])
+        best: Tuple[str, Tuple[str, ...]] = (code[:1], sectors) if sectors else ("", self._naics_two_digits)
         if near is not None:
             for cut in range(2, len(code)):
                 found = near.get(code[:cut], _MISSING)
@@ -259,13 +260,22 @@ class ReferenceData:
         return best
 
     @functools.cached_property
+    def _naics_sectors_by_digit(self) -> Dict[str, Tuple[str, ...]]:
+        """First digit -> the two-digit codes (sectors and parts of ranges) that start with it."""
+        out: Dict[str, List[str]] = {}
+        for code in self._naics_two_digits:
+            out.setdefault(code[0], []).append(code)
+        return {digit: tuple(codes) for digit, codes in out.items()}
+
+    @functools.cached_property
     def _naics_two_digits(self) -> Tuple[str, ...]:
         return tuple(c for c in self.naics2017_codes if len(c) == 2)
 
     def nearest_naics(self, code: str, limit: int = 5) -> List[str]:
         """Real NAICS Canada 2017 codes near one that is not: for the longest prefix of the code that
         has any, the codes of the same length under it, else that prefix itself if it is a code;
-        else the sectors. Each answer is a few lookups in an index."""
+        else the sectors that share its first digit; else all sectors. Each answer is a few lookups
+        in an index."""
         return list(self._nearest_naics(code)[1][:limit])
 
     @functools.cached_property
