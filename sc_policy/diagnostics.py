@@ -282,6 +282,8 @@ class Suggestion:
     - ``new-version``: a frozen version cannot change; ``values`` is the version to make a new one from.
     - ``freeze``: freezing the version again records what is missing; ``values`` is the version.
     - ``give-source``: the policy's source document is not where the manifest says; name it.
+    - ``finish-change``: a change of the tree was interrupted after it committed; ``values`` is the
+      change as its caller named it (running it again, or any change of the tree, finishes it).
     - ``note``: context that explains the refusal (no action); the text says it.
     """
 

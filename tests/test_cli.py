@@ -27,8 +27,12 @@ def test_installed_cli_explains_from_any_directory(tmp_path):
     result = run("explain", "2174", "--version", VERSION, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Verdict: ELIGIBLE" in result.stdout
-    assert "occupation-listed" in result.stdout and "Source, line" in result.stdout
+    assert "occupation-listed [lines 13, 64]" in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= 100
+    full = run("explain", "2174", "--version", VERSION, "--full", cwd=tmp_path)
+    assert full.returncode == 0, full.stderr
+    assert "[occupation-listed v1]" in full.stdout and "Source, line 64: \u201cIn-scope occupations\u201d" in full.stdout
+    assert max(len(line) for line in full.stdout.splitlines()) <= 100
 
 
 def test_installed_cli_json(tmp_path):

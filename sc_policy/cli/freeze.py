@@ -18,7 +18,7 @@ def freeze(version_id, policies):
     """Record version ID's content hash and status (in-force); close the period of the one it supersedes."""
     tree = PolicyTree(resolve_root(policies))
     try:
-        result = freeze_version(tree, version_id, notice=_notice)
+        result = freeze_version(tree, version_id, notice=_notice, name="sc-policy freeze")
     except OSError as exc:
         raise os_error(exc, f"freeze {version_id}", tree.root) from None
     if result.already_frozen:

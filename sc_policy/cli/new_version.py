@@ -28,7 +28,9 @@ def new_version(from_id, new_id, effective_from, title, policies):
     """Copy version FROM as a new draft NEW_ID that supersedes it, ready to edit."""
     tree = PolicyTree(resolve_root(policies))
     try:
-        ref, manifest = make_new_version(tree, from_id, new_id, effective_from, title, notice=_notice)
+        ref, manifest = make_new_version(
+            tree, from_id, new_id, effective_from, title, notice=_notice, made_by="sc-policy new-version",
+            next_steps=("sc-policy check", f"sc-policy diff {from_id} {new_id}", f"sc-policy freeze {new_id}"))
     except OSError as exc:
         raise os_error(exc, f"make version {new_id}", tree.root) from None
     assumed = " (an assumption; see its manifest)" if manifest.get("assumptions") else ""

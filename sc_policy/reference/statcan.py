@@ -14,6 +14,7 @@ import bisect
 import csv
 import functools
 import io
+import operator
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
@@ -115,13 +116,14 @@ def _columns(rows: List[List[str]], columns: Tuple[str, ...]) -> List[tuple]:
         return []
     header, width = rows[0], len(rows[0])
     at = [header.index(c) for c in columns]
+    pick = operator.itemgetter(*at) if len(at) > 1 else (lambda row: (row[at[0]],))
     out = []
     for row in rows[1:]:
         if not row:
             continue
         if len(row) < width:
             row = row + [None] * (width - len(row))
-        out.append(tuple(row[i] for i in at))
+        out.append(pick(row))
     return out
 
 
@@ -174,8 +176,21 @@ class ReferenceData:
         return unit.title if unit else None
 
     def naics_title(self, code: str) -> Optional[str]:
-        ind = self.naics2017.get(code)
+        table = self.__dict__.get("naics2017")  # (cached_property keeps it there once built)
+        if table is None:  # a text answer names a few industries: their titles need no Industry per code
+            return self._naics2017_titles.get(code)
+        ind = table.get(code)
         return ind.title if ind else None
+
+    @functools.cached_property
+    def _naics2017_titles(self) -> Dict[str, str]:
+        """NAICS 2017 code -> title, as :attr:`naics2017` has them (a range's parts with its title)."""
+        out = dict(_read_csv("naics_canada_2017.csv", "code", "title"))
+        for rng, parts in NAICS_RANGES.items():
+            if rng in out:
+                for part in parts:
+                    out[part] = out[rng]
+        return out
 
     @functools.cached_property
     def _noc_minor(self) -> Dict[str, Tuple[str, ...]]:
