@@ -140,6 +140,30 @@ class Nearby(BaseModel):
     areas: List[str]
 
 
+class OccupationChange(BaseModel):
+    """A NOC 2016 unit group near the case's (same minor group, then major group), eligible with its industry."""
+
+    noc: str
+    title: str
+    areas: List[str]
+
+
+class IndustryChange(BaseModel):
+    """An area where only the industry fails, with its industry definition (NAICS codes)."""
+
+    area: str
+    title: str
+    include: List[str]
+    exclude: List[str]
+
+
+class Changes(BaseModel):
+    """What would make a not-eligible case eligible, from the decision table (both empty otherwise)."""
+
+    occupations: Annotated[List[OccupationChange], Field(max_length=5)]
+    industries: List[IndustryChange]
+
+
 class Candidate(BaseModel):
     """The decision for one NOC 2016 unit group a NOC 2021 code corresponds to."""
 
@@ -151,6 +175,7 @@ class Candidate(BaseModel):
     areas: List[AreaResult]
     resolutions: List[AppliedResolution]
     nearby: List[Nearby]
+    changes: Changes
 
 
 class AnswerInput(BaseModel):
@@ -219,6 +244,7 @@ class Decision(BaseModel):
     areas: List[AreaResult]
     resolutions: List[AppliedResolution]
     nearby: List[Nearby]
+    changes: Changes
     candidates: List[Candidate]
 
 
