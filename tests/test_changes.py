@@ -174,3 +174,33 @@ def test_an_evaluator_without_a_table_gives_the_same_changes(opened):
     bare = Evaluator(compiled, REFDATA)
     for noc, industry in (("7511", "484121"), ("7512", None), ("2171", "541510")):
         assert bare.decide(noc, industry) == opened.evaluator.decide(noc, industry)
+
+
+NO_FOOD = """\
+id: no-food-manufacturing
+version: 1
+title: Food manufacturing does not count
+applies_to: [manufacturing]
+when: industry_given
+condition: (industry_prefixes & {"311"}).length == 0
+explain:
+  pass: "NAICS {industry} is not food manufacturing."
+  fail: "NAICS {industry} is food manufacturing."
+  not_applicable: "No employer industry was given."
+source:
+  - line: 56
+    quote: For Phase I implementation, the Manufacturing area as a whole will be prioritized.
+"""
+
+
+def test_an_area_is_offered_only_when_its_whole_definition_opens_it(tree_copy):
+    from sc_policy.app.workspace import Workspace
+    from conftest import VERSION, version_dir
+    (version_dir(tree_copy) / "clauses" / "no-food-manufacturing.yaml").write_text(NO_FOOD, encoding="utf-8")
+    ev = Workspace(tree_copy).open(VERSION).evaluator
+    # only industry clauses fail, but part of NAICS 31-33 (311, food) still fails: no promise is made
+    for industry in ("484121", "311111"):
+        decision = ev.decide("7511", industry)
+        assert not decision.eligible and decision.changes.industries == ()
+        assert decision == ev.decide_direct("7511", industry)
+    assert ev.decide("7511", "332999").eligible
