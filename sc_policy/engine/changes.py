@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, Optional, Tuple
 
-from sc_policy.engine.facts import prefixes
 from sc_policy.engine.table import DecisionTable
 from sc_policy.model import FAIL, Area, Version
 from sc_policy.reference.statcan import ReferenceData
@@ -75,20 +74,26 @@ NO_CHANGES = Changes()
 
 
 def within_definition(code: str, area: Area) -> bool:
-    """Whether a NAICS code is equal to or below one of the area's included codes and no excluded one."""
-    above = prefixes(code)
-    return any(e.code in above for e in area.include) and not any(e.code in above for e in area.exclude)
+    """Whether a NAICS code is equal to or below one of the area's included codes and no excluded one
+    (as the fact ``industry_prefixes`` reads a code: its first 2, 3, ... digits)."""
+    return _within(code, _codes(area.include), _codes(area.exclude))
+
+
+def _codes(entries) -> Tuple[str, ...]:
+    return tuple(e.code for e in entries if len(e.code) >= 2)  # a code's prefixes start at 2 digits
+
+
+def _within(code: str, include: Tuple[str, ...], exclude: Tuple[str, ...]) -> bool:
+    return code.startswith(include) and not (exclude and code.startswith(exclude))
 
 
 def definition_classes(table: DecisionTable, area: Area, refdata: ReferenceData) -> FrozenSet[int]:
     """The table's industry classes (numbers, 1 up) of every NAICS code within an area's definition."""
-    found = set()
-    for code in refdata.naics2017_codes:
-        if within_definition(code, area):
-            j = table.industry_class(code)
-            if j is not None:
-                found.add(j)
-    return frozenset(found)
+    include, exclude = _codes(area.include), _codes(area.exclude)
+    if not include:
+        return frozenset()
+    classes = (table.industry_class(code) for code in refdata.naics2017_codes if _within(code, include, exclude))
+    return frozenset(j for j in classes if j is not None)
 
 
 def what_would_change(table: DecisionTable, version: Version, refdata: ReferenceData, noc: str,
@@ -127,7 +132,7 @@ def what_would_change(table: DecisionTable, version: Version, refdata: Reference
             classes = memo.get(area_id)
             if classes is None:
                 classes = memo[area_id] = definition_classes(table, area, refdata)
-            if classes and all(area_id in table.in_scope(row + c) for c in classes):
+            if classes and all(area_id in table.in_scope(row + c) for c in sorted(classes)):
                 industries.append(IndustryChange(area.id, area.title, tuple(e.code for e in area.include),
                                                  tuple(e.code for e in area.exclude)))
     return Changes(occupations, tuple(industries))
