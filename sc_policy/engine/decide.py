@@ -14,10 +14,11 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
+from sc_policy.engine.changes import NO_CHANGES, ChangeFinder, Changes
 from sc_policy.engine.templates import render_template, template_fields
 from sc_policy.engine.reasons import AreaReason, area_reasons, decision_reason, profiles
 from sc_policy.engine.facts import FACTS, area_facts, industry_facts, occupation_facts
-from sc_policy.engine.table import OUTCOME_CODES, DecisionTable
+from sc_policy.engine.table import OUTCOME_CODES, DecisionTable, build_table
 from sc_policy.reference.codes import NocInput, parse_industry, parse_noc
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Clause, Resolution, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data, skill_level
@@ -73,6 +74,7 @@ class Decision:
     areas: Tuple[AreaResult, ...]
     resolutions: Tuple[Resolution, ...]
     nearby: Tuple[Nearby, ...]
+    changes: Changes = NO_CHANGES  # what would make a not-eligible case eligible (engine/changes.py)
 
     @property
     def eligible(self) -> bool:
@@ -171,6 +173,7 @@ class Evaluator:
         self._memo: Dict[object, object] = {}  # see _from_table
         self._profiles = None  # see sc_policy.engine.reasons.profiles
         self._runs = None  # (table, per area: (index, area, area facts, its runs of clauses, see _runs))
+        self._changes = ChangeFinder(self.version, self.refdata)  # see changes
 
     @property
     def table(self) -> Optional["DecisionTable"]:
@@ -263,17 +266,18 @@ class Evaluator:
             eligible = eligible or not failed
             results.append(AreaResult(area.id, area.title, not failed, clause_results, unit[3][k]))
         if eligible:
-            nearby = ()
+            nearby, changes = (), NO_CHANGES
         else:
             nearby = memo.get(("nearby", noc))
             if nearby is None:
                 nearby = memo[("nearby", noc)] = self.nearby(noc)
+            changes = self.changes(noc, industry)
         resolutions = ()
         if applied:
             ids = {r.id for bearing in unit[2] for r in bearing}
             resolutions = tuple(r for r in self.version.resolutions if r.id in ids)
         return Decision(noc, unit[0], unit[1], industry, refdata.naics_title(industry) if industry else None,
-                        tuple(results), resolutions, nearby)
+                        tuple(results), resolutions, nearby, changes)
 
     def decide_direct(self, noc: str, industry: Optional[str] = None) -> Decision:
         """Decide by evaluating every clause expression with rule-engine (the table's reference)."""
@@ -300,7 +304,8 @@ class Evaluator:
         return Decision(noc, self.refdata.noc_title(noc) or "", skill_level(noc), industry,
                         self.refdata.naics_title(industry) if industry else None, decision_areas,
                         tuple(r for r in self.version.resolutions if r.id in applied),
-                        () if eligible else self.nearby(noc))
+                        () if eligible else self.nearby(noc),
+                        NO_CHANGES if eligible else self.changes(noc, industry))
 
     @staticmethod
     def _result(clause: Clause, result: str, facts: Dict[str, object]) -> ClauseResult:
@@ -320,6 +325,12 @@ class Evaluator:
                     found.setdefault(code, []).append(area.id)
                     titles[code] = self.refdata.noc_title(code) or area.listed[code].title
         return tuple(Nearby(c, titles[c], tuple(found[c])) for c in sorted(found))
+
+    def changes(self, noc: str, industry: Optional[str] = None) -> Changes:
+        """What would make the case eligible (:mod:`sc_policy.engine.changes`), read from the decision
+        table; an evaluator without one builds one for this, and keeps it for this alone."""
+        table = self._table if self._table is not None else self.table
+        return self._changes(table, lambda: build_table(self), noc, industry)
 
     # -- from raw input ---------------------------------------------------------
     def answer(self, noc: object, industry: object = None, noc_version: str = "2016", *,

@@ -62,7 +62,7 @@ class DecisionInput(BaseModel):
 View = Annotated[Optional[Literal["full", "brief", ""]],
                  Field(description="`full` (the default, also when empty): the decision as `sc-policy explain "
                                    "--format json` gives it; `brief`: the same without the quotes (each "
-                                   "clause's result and reason, resolutions by id, no nearby occupations).")]
+                                   "clause's result and reason, resolutions by id, no nearby occupations or changes).")]
 Pretty = Annotated[Optional[Literal["0", "1", ""]],
                    Field(description="`1`: indented JSON for people (the full view is then byte for byte "
                                      "`sc-policy explain --format json`); default: compact JSON on one line.")]
@@ -140,6 +140,27 @@ class Nearby(BaseModel):
     areas: List[str]
 
 
+class OccupationChange(BaseModel):
+    """A NOC 2016 unit group near the case's (same minor group, then major group), eligible with its industry."""
+    noc: str
+    title: str
+    areas: List[str]
+
+
+class IndustryChange(BaseModel):
+    """An area where only the industry fails, with its industry definition (NAICS codes)."""
+    area: str
+    title: str
+    include: List[str]
+    exclude: List[str]
+
+
+class Changes(BaseModel):
+    """What would make a not-eligible case eligible, from the decision table (both empty otherwise)."""
+    occupations: Annotated[List[OccupationChange], Field(max_length=5)]
+    industries: List[IndustryChange]
+
+
 class Candidate(BaseModel):
     """The decision for one NOC 2016 unit group a NOC 2021 code corresponds to."""
 
@@ -151,6 +172,7 @@ class Candidate(BaseModel):
     areas: List[AreaResult]
     resolutions: List[AppliedResolution]
     nearby: List[Nearby]
+    changes: Changes
 
 
 class AnswerInput(BaseModel):
@@ -188,7 +210,7 @@ class CandidateBrief(BaseModel):
 
 class DecisionBrief(BaseModel):
     """The brief view of a decision (``view=brief``): every field of the full one but the quotes, the
-    areas' and clauses' titles, the resolutions' texts and the nearby occupations."""
+    areas' and clauses' titles, the resolutions' texts, the nearby occupations and the changes."""
 
     policy: str
     version: str
@@ -219,6 +241,7 @@ class Decision(BaseModel):
     areas: List[AreaResult]
     resolutions: List[AppliedResolution]
     nearby: List[Nearby]
+    changes: Changes
     candidates: List[Candidate]
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import Dict, Iterable, List, Optional
 
+from sc_policy.engine.changes import NO_CHANGES
+from sc_policy.present.changes import changes_text
 from sc_policy.engine.decide import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
@@ -38,7 +40,7 @@ def compact_dumps(obj) -> str:
 VIEWS = ("full", "brief")
 """The views of a decision: ``full`` (the README's shape, with every clause's sources and the
 resolutions' texts) and ``brief`` (the same decision without the quotes: per area its clauses'
-results and reasons, the resolutions by id, no nearby occupations)."""
+results and reasons, the resolutions by id, no nearby occupations and no changes)."""
 
 Sources = Dict[tuple, list]
 """A memory of the ``source`` lists already made: a clause's citations are the same objects in
@@ -98,12 +100,14 @@ def _decision_dict(d: Decision, view: str = "full", memo: Optional[Sources] = No
         } for a in d.areas],
         "resolutions": [r.as_dict() for r in d.resolutions],
         "nearby": [{"noc": n.code, "title": n.title, "areas": list(n.areas)} for n in d.nearby],
+        "changes": d.changes.as_dict(),
     }
 
 
 def answer_to_dict(answer: Answer, view: str = "full", sources: Optional[Sources] = None) -> dict:
     """The decision as JSON-ready data (the shape the README documents), in one of :data:`VIEWS`.
-    Both views share every field but the areas' details, the resolutions and the nearby occupations."""
+    Both views share every field but the areas' details, the resolutions, the nearby occupations and
+    the changes that would make the case eligible."""
     only = answer.candidates[0] if len(answer.candidates) == 1 else None
     out = {
         "policy": answer.policy,
@@ -127,11 +131,11 @@ def answer_to_dict(answer: Answer, view: str = "full", sources: Optional[Sources
         body = _decision_dict(only, view, sources, answer.reasons[0] if answer.reasons else ())
         out["areas"] = body["areas"]
         if full:
-            out.update({"resolutions": body["resolutions"], "nearby": body["nearby"]})
+            out.update({"resolutions": body["resolutions"], "nearby": body["nearby"], "changes": body["changes"]})
     else:
         out["areas"] = []
         if full:
-            out.update({"resolutions": [], "nearby": []})
+            out.update({"resolutions": [], "nearby": [], "changes": NO_CHANGES.as_dict()})
     out["candidates"] = ([_decision_dict(d, view, sources, r) for d, r in
                           zip(answer.candidates, answer.reasons or ((),) * len(answer.candidates))]
                          if answer.noc.version == "2021" else [])
@@ -196,11 +200,8 @@ def _decision_text(d: Decision, version: Version, refdata: ReferenceData, resolu
             r = resolutions[rid]
             lines += _wrap(f"Resolution {r.id}: {r.decision}", "    ", "  Note: ")
         lines.append("")
-    if d.nearby:
-        lines.append("Listed occupations of the same NOC minor group:")
-        for n in d.nearby:
-            lines += _wrap(f"{n.code} {n.title} (listed under: {', '.join(n.areas)})", "      ", "    ")
-        lines.append("")
+    if d.changes:
+        lines += changes_text(d.changes) + [""]
     return lines
 
 
@@ -285,9 +286,7 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
             lines += _decision_text(d, version, refdata, resolutions)
         else:
             lines += _summary_text(d, r, brief=len(answer.candidates) > 1)
-            if d.nearby:
-                lines += _wrap("Listed occupations of the same NOC minor group: " + "; ".join(
-                    f"{n.code} {n.title} ({', '.join(n.areas)})" for n in d.nearby), "  ", "")
+            lines += changes_text(d.changes)
             lines.append("")
     applied = {r.id: r for d in answer.candidates for r in d.resolutions}
     if applied:
