@@ -131,6 +131,9 @@ def test_an_unlisted_occupation_suggests_the_listed_ones_of_its_minor_group_firs
     assert decision.changes.occupations[0].areas == ev.decide("7511").in_scope
     result = CliRunner().invoke(main, ["explain", "7512"])
     assert result.exit_code == 0
+    assert "another occupation (the same industry): 7511 (manufacturing)" in result.output
+    result = CliRunner().invoke(main, ["explain", "7512", "--full"])
+    assert result.exit_code == 0
     assert "7511 Transport truck drivers (eligible under: manufacturing)" in result.output
     assert "Listed occupations of the same NOC minor group" not in result.output
     data = json.loads(CliRunner().invoke(main, ["explain", "7512", "--format", "json"]).output)

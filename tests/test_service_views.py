@@ -21,7 +21,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 QUERIES = ["noc=2174&industry=541514", "noc=2174", "noc=9241&industry=3254", "noc=21233&noc_version=2021",
            "noc=21232&noc_version=2021", "noc=0211&industry=31-33"]
-DETAIL = ("resolutions", "nearby")  # the full view's texts with quotes that the brief view leaves out
+DETAIL = ("resolutions", "nearby", "changes")  # the full view's texts with quotes that the brief view leaves out
 
 
 @pytest.fixture(scope="module")

@@ -109,12 +109,15 @@ def decision_reason(decision: "Decision", reasons: Sequence[AreaReason], listed_
     listed = [a for a in decision.areas if a.area in listed_in]
     if not listed:
         return f"{decision.noc} {decision.noc_title} is on the in-scope list of no priority area."
-    parts = []
+    groups: Dict[Optional[str], list] = {}
+    first = None
     for a in listed:
         c = _clause(a, by_area[a.area].deciding)
-        parts.append(f"under {a.title}, where clause {c.clause} fails: {c.reason}" if c
-                     else f"under {a.title}, where it is not in scope.")
-    return f"{decision.noc} is listed " + " It is listed ".join(parts)
+        first = first or c
+        groups.setdefault(c.clause if c else None, []).append(a.title)
+    where = ", and ".join(f"under {_and(titles)}" + (f", where clause {cid} fails" if cid else "")
+                          for cid, titles in groups.items())
+    return f"{decision.noc} is listed {where}" + (f": {first.reason}" if first else ".")
 
 
 def _and(items: Sequence[str]) -> str:

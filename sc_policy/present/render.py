@@ -13,7 +13,7 @@ import json
 from typing import Dict, Iterable, List, Optional
 
 from sc_policy.engine.changes import NO_CHANGES
-from sc_policy.present.changes import changes_text
+from sc_policy.present.changes import changes_text, industry_phrase
 from sc_policy.engine.decide import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
@@ -223,6 +223,20 @@ def _one_line(text: str, prefix: str = "") -> str:
     return (cut.rsplit(" ", 1)[0] if " " in cut[WIDTH // 2:] else cut) + "\u2026"
 
 
+def _changes_brief(changes) -> List[str]:
+    """What would change the answer, in a few lines: the occupations by code (with the areas that would
+    take them), each other employer's industries in full (the full answer names the occupations)."""
+    if not changes:
+        return []
+    lines = ["What would change the answer:"]
+    if changes.occupations:
+        lines += _wrap("another occupation (the same industry): " + ", ".join(
+            f"{o.noc} ({', '.join(o.areas)})" for o in changes.occupations), "      ", "  - ")
+    for i in changes.industries:
+        lines += _wrap(f"another employer: {industry_phrase(i)}", "      ", "  - ")
+    return lines
+
+
 def _summary_text(d: Decision, reasons, brief: bool) -> List[str]:
     """One line per area, and one line per clause: result, id, the lines it rests on, the reason (or
     the clause it follows from). The area's deciding clause gives its reason in full, the others on
@@ -286,7 +300,7 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
             lines += _decision_text(d, version, refdata, resolutions)
         else:
             lines += _summary_text(d, r, brief=len(answer.candidates) > 1)
-            lines += changes_text(d.changes)
+            lines += _changes_brief(d.changes)
             lines.append("")
     applied = {r.id: r for d in answer.candidates for r in d.resolutions}
     if applied:
