@@ -11,7 +11,7 @@ into text, JSON or HTML.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 from sc_policy.engine.changes import NO_CHANGES, ChangeFinder, Changes
@@ -101,9 +101,24 @@ class Answer:
     industry: Optional[str]
     industry_title: Optional[str]
     candidates: Tuple[Decision, ...]
-    reasons: Tuple[Tuple[AreaReason, ...], ...] = ()   # per candidate, per area: its deciding clause
-    reason: str = ""                                      # the deciding sentence
     decided_on: Optional[str] = None                      # the day the version was chosen for (ISO)
+    why: Optional[Callable[["Answer"], Tuple[tuple, str]]] = field(default=None, compare=False, repr=False)
+    """Gives (reasons, reason) for this answer; asked on first use of either (a caller that wants only
+    the verdict does not pay for the explanation)."""
+
+    @functools.cached_property
+    def _why(self) -> Tuple[tuple, str]:
+        return self.why(self) if self.why is not None else ((), "")
+
+    @property
+    def reasons(self) -> Tuple[Tuple[AreaReason, ...], ...]:
+        """Per candidate, per area: its deciding clause and the failures that follow from it."""
+        return self._why[0]
+
+    @property
+    def reason(self) -> str:
+        """The deciding sentence."""
+        return self._why[1]
 
     @property
     def verdict(self) -> str:
@@ -172,6 +187,8 @@ class Evaluator:
         self._area_facts = tuple((area, area_facts(area)) for area in self.version.areas)
         self._memo: Dict[object, object] = {}  # see _from_table
         self._profiles = None  # see sc_policy.engine.reasons.profiles
+        self._reasons: Dict[object, object] = {}  # area reasons by the area's results (reasons.area_reasons)
+        self._listed = tuple((area.id, frozenset(area.listed)) for area in self.version.areas)
         self._runs = None  # (table, per area: (index, area, area facts, its runs of clauses, see _runs))
         self._changes = ChangeFinder(self.version, self.refdata)  # see changes
 
@@ -344,16 +361,21 @@ class Evaluator:
         naics = parse_industry(industry, self.refdata)
         decide = self.decide_direct if direct else self.decide
         decisions = tuple(decide(c, naics) for c in parsed.candidates)
+        return Answer(self.version.policy, self.version.id, self.version.content_hash, parsed, naics,
+                      self.refdata.naics_title(naics) if naics else None, decisions, decided_on, self._why)
+
+    def _why(self, answer: Answer) -> Tuple[tuple, str]:
+        """(each candidate's area reasons, the deciding sentence) of an answer (:mod:`sc_policy.engine.reasons`)."""
+        decisions = answer.candidates
         prof = self._profiles
         if prof is None:
             prof = self._profiles = profiles(self.table, self.version)
-        reasons = tuple(area_reasons(d, prof) for d in decisions)
+        reasons = tuple(area_reasons(d, prof, self._reasons) for d in decisions)
         if len(decisions) == 1:
-            listed_in = [a.id for a in self.version.areas if decisions[0].noc in a.listed]
-            reason = decision_reason(decisions[0], reasons[0], listed_in)
-        else:
-            reason = (f"NOC {parsed.version} {parsed.code} corresponds to {len(decisions)} NOC 2016 unit groups: "
-                      + "; ".join(f"{d.noc} {d.noc_title}, " + (f"eligible ({', '.join(d.in_scope)})" if d.eligible
-                                                                 else "not eligible") for d in decisions) + ".")
-        return Answer(self.version.policy, self.version.id, self.version.content_hash, parsed, naics,
-                      self.refdata.naics_title(naics) if naics else None, decisions, reasons, reason, decided_on)
+            listed_in = [area for area, codes in self._listed if decisions[0].noc in codes]
+            return reasons, decision_reason(decisions[0], reasons[0], listed_in)
+        noc = answer.noc
+        return reasons, (f"NOC {noc.version} {noc.code} corresponds to {len(decisions)} NOC 2016 unit groups: "
+                         + "; ".join(f"{d.noc} {d.noc_title}, " + (f"eligible ({', '.join(d.in_scope)})"
+                                                                    if d.eligible else "not eligible")
+                                     for d in decisions) + ".")

@@ -73,21 +73,33 @@ def _rank(area: "AreaResult", result: str, prof: Mapping[Tuple[str, str], Profil
     return [c for _, c in sorted(((i, c) for i, c in enumerate(area.clauses) if c.result == result), key=key)]
 
 
-def area_reasons(decision: "Decision", prof: Mapping[Tuple[str, str], Profile]) -> Tuple[AreaReason, ...]:
+def area_reasons(decision: "Decision", prof: Mapping[Tuple[str, str], Profile],
+                 memo: Optional[dict] = None) -> Tuple[AreaReason, ...]:
+    """Each area's deciding clause and the failures that follow from it. An area's reason depends only
+    on its clauses' results, so ``memo`` (kept by the caller, per version) remembers it by them."""
     out = []
     for area in decision.areas:
-        if area.in_scope:
-            ranked = _rank(area, PASS, prof)
-            out.append(AreaReason(area.area, ranked[0].clause if ranked else None, ()))
-            continue
-        ranked = _rank(area, FAIL, prof)
-        chosen = ranked[0]
-        reads = prof.get((area.area, chosen.clause))
-        follows = tuple((c.clause, chosen.clause) for c in ranked[1:]
-                        if reads is not None and prof.get((area.area, c.clause)) is not None
-                        and prof[(area.area, c.clause)].reads == reads.reads)
-        out.append(AreaReason(area.area, chosen.clause, follows))
+        key = (area.area, tuple(c.result for c in area.clauses))
+        found = memo.get(key) if memo is not None else None
+        if found is None:
+            found = _area_reason(area, prof)
+            if memo is not None:
+                memo[key] = found
+        out.append(found)
     return tuple(out)
+
+
+def _area_reason(area: "AreaResult", prof: Mapping[Tuple[str, str], Profile]) -> AreaReason:
+    if area.in_scope:
+        ranked = _rank(area, PASS, prof)
+        return AreaReason(area.area, ranked[0].clause if ranked else None, ())
+    ranked = _rank(area, FAIL, prof)
+    chosen = ranked[0]
+    reads = prof.get((area.area, chosen.clause))
+    follows = tuple((c.clause, chosen.clause) for c in ranked[1:]
+                    if reads is not None and prof.get((area.area, c.clause)) is not None
+                    and prof[(area.area, c.clause)].reads == reads.reads)
+    return AreaReason(area.area, chosen.clause, follows)
 
 
 def _clause(area: "AreaResult", clause_id: Optional[str]):
