@@ -158,7 +158,11 @@ def _version_rows(refdata, opened, noc_versions) -> Tuple[List[tuple], List[tupl
             continue
         cls = table.industry_class(code)
         if cls is None:  # decided directly by evaluate: find (or make) the class that decides as it does
-            column = [_fields(result(opened, candidates, code)) for _, _, candidates in nocs]
+            decided = {}  # a NOC 2021 code mapped to one NOC 2016 code decides as that code does
+            for _, _, candidates in nocs:
+                if candidates not in decided:
+                    decided[candidates] = _fields(result(opened, candidates, code))
+            column = [decided[candidates] for _, _, candidates in nocs]
             cls = next((j for j, known in enumerate(columns) if known == column), None)
             if cls is None:
                 cls = len(columns)
