@@ -9,6 +9,7 @@ shows here as a mismatch until the SQL follows it.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import random
@@ -111,6 +112,14 @@ def run_evaluate(data: bytes, args) -> list:
 
 
 def sql_script(args, dialect: str) -> str:
+    return _sql_script(tuple(args), dialect)
+
+
+@functools.lru_cache(maxsize=None)
+def _sql_script(args: tuple, dialect: str) -> str:
+    """The script, once per module run for the same arguments (the command is deterministic; the
+    shipped version is shared through ``cli_shares_ws``, and a ``--policies`` tree's path is new
+    for each test)."""
     result = CliRunner().invoke(main, ["sql", "--dialect", dialect, *args])
     assert result.exit_code == 0, result.output
     return result.stdout
