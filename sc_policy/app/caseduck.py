@@ -108,7 +108,8 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
     names = [f"c{i}" for i in range(columns.width)]
     shape = CaseloadShape(industry="industry" in where, noc_version_column="noc_version" in where,
                           noc_version=noc_version, date_column=None if date_column is None else names[where["date"]],
-                          renamed=tuple((role, names[i]) for role, i in where.items()))
+                          renamed=tuple((role, names[i]) for role, i in where.items()),
+                          columns=tuple(names) + ("sc_policy_row",))  # listed: the view trims the code columns
     data = script_data(chooser.ws, shape, chooser=chooser)
     fmt = CsvFormat(columns)
     decide = RowDecider(chooser, columns, fmt, noc_version=noc_version, date_column=date_column,

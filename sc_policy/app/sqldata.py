@@ -27,6 +27,7 @@ from sc_policy.app.casedecide import VersionChooser
 from sc_policy.app.caseformats import result
 from sc_policy.diagnostics import ScPolicyError
 from sc_policy.reference.codes import NOC_VERSIONS, industry_refusal, noc_candidates
+from sc_policy.reference.statcan import NAICS_RANGES
 
 __all__ = ["CaseloadShape", "ScriptData", "script_data", "whitespace"]
 
@@ -49,11 +50,21 @@ class CaseloadShape:
     renamed: Tuple[Tuple[str, str], ...] = ()
     """(role, column) for a role (``noc``, ``industry``, ``noc_version``, ``date``) whose column has
     another name than its own (the date column's is ``date_column``)."""
+    columns: Tuple[str, ...] = ()
+    """The caseload's columns in order, when known: the view then lists them, the code columns
+    trimmed in place as ``evaluate`` writes them (without them only DuckDB's ``* REPLACE`` can)."""
 
     def column(self, role: str) -> str:
         """The name of the caseload's column for ``role``."""
         default = self.date_column if role == "date" else role
         return dict(self.renamed).get(role, default)
+
+    def codes(self) -> Tuple[str, ...]:
+        """The caseload's columns of codes (``noc``, ``industry``, ``noc_version``), which
+        ``evaluate`` writes trimmed."""
+        roles = ("noc",) + (("industry",) if self.industry else ()) \
+            + (("noc_version",) if self.noc_version_column else ())
+        return tuple(self.column(role) for role in roles)
 
     @property
     def added(self) -> Tuple[str, ...]:
@@ -106,23 +117,10 @@ def script_data(ws, shape: CaseloadShape, version: Optional[str] = None, on=None
         if len({o.version.content_hash for o in opens}) > 1:
             raise ScPolicyError(f"two versions in force at different times are both called {vid!r}",
                                 code="bad-input")
-        industries.extend(_industries(ws.refdata, opens[0]))
-        decisions.extend(_decisions(ws.refdata, opens[0], shape.noc_versions))
+        version_industries, version_decisions = _version_rows(ws.refdata, opens[0], shape.noc_versions)
+        industries.extend(version_industries)
+        decisions.extend(version_decisions)
     return ScriptData(shape, tuple(versions), tuple(industries), tuple(decisions))
-
-
-def _industries(refdata, opened) -> List[tuple]:
-    """(version, industry, class) for every industry evaluate accepts under ``opened``."""
-    table, vid = opened.table, opened.version.id
-    rows = [(vid, "", 0)]
-    for code in sorted(refdata.naics2017):
-        if industry_refusal(code, refdata) is not None:
-            continue
-        cls = table.industry_class(code)
-        if cls is None:  # evaluate decides such a code directly; a table row per code would be needed
-            raise ScPolicyError(f"the decision table of {vid} has no class for NAICS code {code}", code="bad-input")
-        rows.append((vid, code, cls))
-    return rows
 
 
 def _fields(decided: dict) -> tuple:
@@ -131,18 +129,45 @@ def _fields(decided: dict) -> tuple:
             ";".join(f"{c}:{'+'.join(a) if a else 'none'}" for c, a in decided["candidates"]))
 
 
-def _decisions(refdata, opened, noc_versions) -> List[tuple]:
-    """(version, noc_version, noc, class, eligible, verdict, areas, candidates) for every NOC code
-    evaluate accepts in ``noc_versions`` and every industry class of ``opened``'s table."""
-    table, vid = opened.table, opened.version.id
-    naics = [None] + [c.representative for c in table.classes]  # any code of a class decides as the others
-    rows = []
+def _nocs(refdata, noc_versions) -> List[tuple]:
+    """(noc_version, code, candidates) for every NOC code evaluate accepts in ``noc_versions``."""
+    out = []
     for nv in noc_versions:
         codes = refdata.noc2016 if nv == "2016" else refdata.concordance
         for code in sorted(codes):
             candidates = noc_candidates(code, refdata, nv)
-            if type(candidates) is str:
-                continue
-            for j, rep in enumerate(naics):
-                rows.append((vid, nv, code, j) + _fields(result(opened, candidates, rep)))
-    return rows
+            if type(candidates) is not str:
+                out.append((nv, code, candidates))
+    return out
+
+
+def _version_rows(refdata, opened, noc_versions) -> Tuple[List[tuple], List[tuple]]:
+    """The ``industries`` and ``decisions`` rows of one version (see the module).
+
+    An industry ``evaluate`` accepts but the table puts in no class (a sector StatCan writes as a
+    range, "31-33", which ``evaluate`` decides directly) is decided here as ``evaluate`` decides it,
+    for every NOC code; it takes the class whose decisions equal its own on every NOC code, or,
+    when none does, a class of its own numbered after the table's, with its own decision rows."""
+    table, vid = opened.table, opened.version.id
+    nocs = _nocs(refdata, noc_versions)
+    naics = [None] + [c.representative for c in table.classes]  # any code of a class decides as the others
+    columns = [[_fields(result(opened, candidates, rep)) for _, _, candidates in nocs] for rep in naics]
+    industries = [(vid, "", 0)]
+    for code in sorted(set(refdata.naics2017) | set(NAICS_RANGES)):
+        if industry_refusal(code, refdata) is not None:
+            continue
+        cls = table.industry_class(code)
+        if cls is None:  # decided directly by evaluate: find (or make) the class that decides as it does
+            decided = {}  # a NOC 2021 code mapped to one NOC 2016 code decides as that code does
+            for _, _, candidates in nocs:
+                if candidates not in decided:
+                    decided[candidates] = _fields(result(opened, candidates, code))
+            column = [decided[candidates] for _, _, candidates in nocs]
+            cls = next((j for j, known in enumerate(columns) if known == column), None)
+            if cls is None:
+                cls = len(columns)
+                columns.append(column)
+        industries.append((vid, code, cls))
+    decisions = [(vid, nv, code, j) + column[k] for k, (nv, code, _) in enumerate(nocs)
+                 for j, column in enumerate(columns)]
+    return industries, decisions

@@ -92,7 +92,7 @@ def _fill(tree: exp.Expression, values: Dict[str, exp.Expression]) -> exp.Expres
 
 def _text(column: str) -> exp.Expression:
     """A caseload column as text, NULL as '', trimmed as ``str.strip()`` trims."""
-    name = exp.to_identifier(column.strip().lower(), quoted=True)  # matched as evaluate matches a header
+    name = exp.to_identifier(_name(column), quoted=True)
     raw = exp.Coalesce(this=exp.cast(exp.column(name, "c"), "TEXT"),
                        expressions=[exp.Literal.string("")])
     space = exp.Literal.string(whitespace())
@@ -155,7 +155,25 @@ def _error(data: ScriptData, v: Dict[str, exp.Expression]) -> exp.Expression:
     return _when(cases)
 
 
-def view(data: ScriptData) -> exp.Expression:
+def _name(column: str) -> str:
+    return column.strip().lower()  # a column matched as evaluate matches a header
+
+
+def _own_columns(shape, dialect: str) -> List[exp.Expression]:
+    """The caseload's columns as ``evaluate`` writes them: the code columns trimmed in place (as
+    text, NULL as ''), listed when the shape knows them, else by DuckDB's ``* REPLACE``; any
+    other dialect without the list passes them through as they are."""
+    codes = {_name(c): _text(c) for c in shape.codes()}
+    if shape.columns:
+        return [exp.alias_(codes[_name(c)], exp.to_identifier(c, quoted=True)) if _name(c) in codes
+                else exp.column(exp.to_identifier(c, quoted=True), "c") for c in shape.columns]
+    star = exp.Star()
+    if dialect == "duckdb":
+        star.set("replace", [exp.alias_(e, exp.to_identifier(n, quoted=True)) for n, e in codes.items()])
+    return [exp.Column(this=star, table=exp.to_identifier("c"))]
+
+
+def view(data: ScriptData, dialect: str = "duckdb") -> exp.Expression:
     """``CREATE VIEW decisions AS SELECT ...``: the caseload's columns, then evaluate's."""
     shape = data.shape
     values: Dict[str, exp.Expression] = {"sc_noc": _text(shape.column("noc"))}
@@ -181,7 +199,7 @@ def view(data: ScriptData) -> exp.Expression:
             projection = exp.alias_(_when([(_sql("d.noc IS NULL"), _error(data, values))]), "error")
         if name in ("*",) or name in shape.added:
             columns.append(projection)
-    select.set("expressions", columns)
+    select.set("expressions", _own_columns(shape, dialect) + columns[1:])
     return exp.Create(this=exp.to_table("decisions"), kind="VIEW", expression=select)
 
 
@@ -217,7 +235,7 @@ def statements(data: ScriptData, dialect: str, values: bool = True) -> List[exp.
     out += _table("sc_policy_versions", data.versions, dialect, values)
     out += _table("sc_policy_industries", data.industries, dialect, values)
     out += _table("sc_policy_decisions", data.decisions, dialect, values)
-    decisions = view(data)
+    decisions = view(data, dialect)
     if dialect == "spark":  # a permanent view may not read a temporary one, which a caseload often is
         decisions.set("properties", exp.Properties(expressions=[exp.TemporaryProperty()]))
     out.append(decisions)

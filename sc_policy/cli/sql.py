@@ -23,14 +23,20 @@ DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
 @click.option("--noc-version-column", is_flag=True,
               help="The caseload has a noc_version column (2016 or 2021 per row); adds verdict and candidates.")
 @click.option("--no-industry", is_flag=True, help="The caseload has no industry column (no row has an industry).")
+@click.option("--columns", metavar="NAMES",
+              help="The caseload's columns in order, comma-separated (e.g. its CSV header line): the view lists "
+                   "them with the code columns trimmed as evaluate writes them (DuckDB needs no list).")
 @no_cache_option
 @policies_option
-def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_industry, no_cache, policies):
+def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_industry, columns, no_cache,
+        policies):
     """Print a SQL script that creates a view `decisions` over your table or view `caseload`.
 
     The caseload has a noc column, an industry column (unless --no-industry), and optionally
     a noc_version column and a date column (when named here). The view passes every column
-    through and adds evaluate's columns, an error on every row evaluate refuses.
+    through and adds evaluate's columns, an error on every row evaluate refuses. The code columns
+    come out trimmed as evaluate writes them: in DuckDB always, elsewhere when --columns lists
+    the caseload's columns.
     """
     if sum(x is not None for x in (version, on, date_column)) > 1:
         raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
@@ -43,8 +49,14 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
             raise
         raise ScPolicyError('writing SQL needs sqlglot: pip install "sc-policy[data]"', code="missing-extra") from None
     from sc_policy.app.sqldata import CaseloadShape, script_data
+    names = () if columns is None else tuple(c.strip() for c in columns.split(","))
     shape = CaseloadShape(industry=not no_industry, noc_version_column=noc_version_column,
-                          noc_version=noc_version, date_column=date_column)
+                          noc_version=noc_version, date_column=date_column, columns=names)
+    if names:
+        wanted = {n.lower() for n in names}
+        for column in shape.codes() + ((date_column,) if date_column else ()):
+            if column.strip().lower() not in wanted:
+                raise ScPolicyError(f"--columns has no column {column.strip().lower()!r}", code="bad-input")
     data = script_data(table_command.workspace(policies, no_cache), shape, version, on)
     text = script(data, dialect)
     out = binary_stdout()
