@@ -19,7 +19,7 @@ from itertools import repeat
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 from sc_policy.app.casecolumns import Columns
-from sc_policy.app.caseformats import failure
+from sc_policy.app.caseformats import failure, typed_fields
 from sc_policy.diagnostics import InputError, ScPolicyError, Suggestion
 
 __all__ = ["arrow", "ParquetRows", "ParquetFormat", "ParquetWriter", "BATCH_ROWS", "is_parquet", "write_table"]
@@ -118,17 +118,7 @@ class ParquetFormat:
         self.added = columns.added
 
     def render(self, d: dict) -> Tuple[tuple, bool]:
-        out = []
-        for name in self.added:
-            value = d[name]
-            if name == "areas":
-                value = list(value)
-            elif name == "candidates":
-                value = [{"noc": c, "eligible": bool(a), "areas": list(a)} for c, a in value]
-            elif name in ("verdict", "version", "error", "version_hash"):
-                value = value or None
-            out.append(value)
-        return tuple(out), bool(d["error"])
+        return tuple(typed_fields(self.added, d)), bool(d["error"])
 
     def failing(self, version: str = "", version_hash: str = "") -> Callable[[str], Tuple[tuple, bool]]:
         return lambda message: self.render(failure(message, version, version_hash))

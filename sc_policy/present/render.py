@@ -56,52 +56,41 @@ def _sources(source: tuple, memo: Optional[Sources]) -> list:
     return found
 
 
+def _clause_dict(c, why, full: bool, memo: Optional[Sources]) -> dict:
+    """One clause result; the brief view leaves out its title and sources."""
+    out = {"clause": c.clause, "clause_version": c.clause_version}
+    if full:
+        out["title"] = c.title
+    out.update(result=c.result, reason=c.reason)
+    if full:
+        out["source"] = _sources(c.source, memo)
+    out["deciding"] = bool(why is not None and why.deciding == c.clause)
+    out["follows_from"] = why.follows_from(c.clause) if why is not None else None
+    return out
+
+
 def _decision_dict(d: Decision, view: str = "full", memo: Optional[Sources] = None, reasons=()) -> dict:
+    """One candidate's decision: the brief view has neither the titles, the sources, the resolutions'
+    texts nor the nearby occupations and changes."""
     by_area = {r.area: r for r in reasons}
-    if view == "brief":
-        return {
-            "noc": d.noc,
-            "noc_title": d.noc_title,
-            "noc_level": d.noc_level,
-            "verdict": "eligible" if d.eligible else "not_eligible",
-            "eligible": d.eligible,
-            "areas": [{
-                "area": a.area,
-                "in_scope": a.in_scope,
-                "clauses": [{"clause": c.clause, "clause_version": c.clause_version, "result": c.result,
-                             "reason": c.reason,
-                             "deciding": bool(a.area in by_area and by_area[a.area].deciding == c.clause),
-                             "follows_from": by_area[a.area].follows_from(c.clause) if a.area in by_area else None}
-                            for c in a.clauses],
-                "resolutions": list(a.resolutions),
-            } for a in d.areas],
-        }
-    return {
-        "noc": d.noc,
-        "noc_title": d.noc_title,
-        "noc_level": d.noc_level,
-        "verdict": "eligible" if d.eligible else "not_eligible",
-        "eligible": d.eligible,
-        "areas": [{
-            "area": a.area,
-            "title": a.title,
-            "in_scope": a.in_scope,
-            "clauses": [{
-                "clause": c.clause,
-                "clause_version": c.clause_version,
-                "title": c.title,
-                "result": c.result,
-                "reason": c.reason,
-                "source": _sources(c.source, memo),
-                "deciding": bool(a.area in by_area and by_area[a.area].deciding == c.clause),
-                "follows_from": by_area[a.area].follows_from(c.clause) if a.area in by_area else None,
-            } for c in a.clauses],
-            "resolutions": list(a.resolutions),
-        } for a in d.areas],
+    full = view != "brief"
+    areas = []
+    for a in d.areas:
+        area = {"area": a.area, "title": a.title} if full else {"area": a.area}
+        area["in_scope"] = a.in_scope
+        area["clauses"] = [_clause_dict(c, by_area.get(a.area), full, memo) for c in a.clauses]
+        area["resolutions"] = list(a.resolutions)
+        areas.append(area)
+    out = {"noc": d.noc, "noc_title": d.noc_title, "noc_level": d.noc_level,
+           "verdict": "eligible" if d.eligible else "not_eligible", "eligible": d.eligible, "areas": areas}
+    if not full:
+        return out
+    out.update({
         "resolutions": [r.as_dict() for r in d.resolutions],
         "nearby": [{"noc": n.code, "title": n.title, "areas": list(n.areas)} for n in d.nearby],
         "changes": d.changes.as_dict(),
-    }
+    })
+    return out
 
 
 def answer_to_dict(answer: Answer, view: str = "full", sources: Optional[Sources] = None) -> dict:
