@@ -20,7 +20,6 @@ import os
 import posixpath
 import re
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
@@ -251,6 +250,7 @@ def version_options(f):
 
 def tool_version() -> str:
     """The installed sc-policy's version (what a report names as the tool that made it)."""
+    from importlib import metadata  # 35 ms of imports (email, zipfile): only the reports that name the tool pay
     try:
         return metadata.version("sc-policy")
     except metadata.PackageNotFoundError:  # run from a checkout that is not installed
