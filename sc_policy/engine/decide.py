@@ -226,14 +226,22 @@ class Evaluator:
     def decide(self, noc: str, industry: Optional[str] = None) -> Decision:
         """Decide for a NOC 2016 unit group and an optional NAICS 2017 code (both already checked).
 
-        From the decision table when there is one and it covers the input, else directly.
+        From the decision table when there is one and it covers the input, else directly (an input
+        the table does not cover, such as a sector StatCan writes as a range, "31-33", is decided
+        directly once and remembered, within :data:`MEMO_LIMIT` entries).
         """
         table = self._table if self._table is not None else self.table
         if table is not None:
             cell = table.cell(noc, industry)
             if cell is not None:
                 return self._from_table(noc, industry, table, cell)
-        return self.decide_direct(noc, industry)
+        key = ("direct", noc, industry)
+        found = self._memo.get(key)
+        if found is None:
+            found = self.decide_direct(noc, industry)
+            if len(self._memo) < MEMO_LIMIT:
+                self._memo[key] = found
+        return found
 
     def _from_table(self, noc: str, industry: Optional[str], table: "DecisionTable", cell: int) -> Decision:
         """The decision of a table cell, as :meth:`_decision` makes it (the differential tests compare them).
