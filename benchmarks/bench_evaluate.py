@@ -16,6 +16,9 @@ them alike):
   process), against evaluate's rows per second. Target: at least 100x.
 * explain from a cold cache (an empty cache folder) and a warm one, against
   `python -c "import click, yaml"`. Target: warm at most 2x.
+* with the data extra (DuckDB) installed, evaluate through DuckDB (SC_POLICY_ENGINE=duckdb): against a hand-written DuckDB
+  join of the caseload on the exported `table` and `table --classes`, writing the same columns.
+  Target: at most 1.0x. And against the Python path (the default).
 * peak resident memory of evaluate (getrusage of the child) at --rows/10, /2 and --rows
   rows. Target: the same within noise.
 
@@ -52,6 +55,21 @@ with open(sys.argv[1], newline="", encoding="utf-8") as f, open(sys.argv[2], "w"
         row.append("x")
         w.writerow(row)
 """
+
+DUCK_JOIN = r"""
+import duckdb, sys
+cases, table, classes, out = sys.argv[1:5]
+con = duckdb.connect()
+con.execute(f'''COPY (
+  SELECT c.case_id, c.noc, c.industry, t.eligible, NULLIF(t.areas, \'\') AS areas, t.version,
+         CASE WHEN t.noc IS NULL THEN \'bad code\' END AS error, t.version_hash
+  FROM read_csv(\'{cases}\', all_varchar = true) AS c
+  LEFT JOIN read_csv(\'{classes}\', all_varchar = true) AS k ON k.industry = COALESCE(trim(c.industry), \'\')
+  LEFT JOIN read_csv(\'{table}\', all_varchar = true) AS t ON t.noc = trim(c.noc) AND t.industry_class = k.industry_class
+) TO \'{out}\' (HEADER)''')
+"""
+"""The baseline of the columnar path: a hand-written DuckDB join of the caseload on `sc-policy table` and
+`table --classes` (its class 0 row for no industry), writing evaluate's columns (an error marked, not worded)."""
 
 MEASURE = r"""
 import resource, subprocess, sys, time
@@ -156,6 +174,19 @@ def main() -> None:
             "startup": lambda i: (cli + ["evaluate", str(work / "header.csv"), "--output", str(work / "o0.csv")],
                                   env),
         }
+        try:
+            import duckdb  # noqa: F401  (the data extra: evaluate decides in DuckDB)
+            columnar = True
+        except ImportError:
+            columnar = False
+        if columnar:
+            for name, extra in (("table", []), ("classes", ["--classes"])):
+                with open(work / f"{name}.csv", "wb") as f:
+                    subprocess.run(cli + ["table", *extra], env=env, stdout=f, check=True)
+            commands["duckjoin"] = lambda i: ([sys.executable, "-c", DUCK_JOIN, str(big), str(work / "table.csv"),
+                                               str(work / "classes.csv"), str(work / "join.csv")], env)
+            commands["duckdb"] = lambda i: (cli + ["evaluate", str(big), "--output", str(work / "out-d.csv")],
+                                            dict(env, SC_POLICY_ENGINE="duckdb"))
         if args.against:
             # -P: the source tree named, not the current directory, provides sc_policy
             other = [sys.executable, "-P", "-c", "from sc_policy.cli import main; main()"]
@@ -202,6 +233,13 @@ def main() -> None:
         row(f"  the same from {args.against}", times(against))
         row("  this tree's time / that tree's", "", ratio(evaluate[0] / against[0], evaluate[1] / against[1]))
     row("  of which start-up (evaluate a header alone)", times(startup))
+    if "duckjoin" in first:
+        join, duck = first["duckjoin"], first["duckdb"]
+        row("evaluate through DuckDB (SC_POLICY_ENGINE=duckdb)", times(duck))
+        row("hand-written DuckDB join on the exported tables", times(join))
+        row("  evaluate through DuckDB / hand-written join", "", ratio(duck[0] / join[0], duck[1] / join[1]),
+            "<=1.0x", "yes" if duck[1] / join[1] <= 1.0 else "NO")
+        row("  evaluate through DuckDB / Python path", "", ratio(duck[0] / evaluate[0], duck[1] / evaluate[1]))
     row("plain csv read + write with one column", times(plain))
     speed, speed_cpu = plain[0] / evaluate[0], plain[1] / evaluate[1]
     row("  evaluate speed / plain pass speed", "", ratio(speed, speed_cpu), ">=0.5x",

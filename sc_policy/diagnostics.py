@@ -10,6 +10,7 @@ else is allowed to escape to the user as a traceback.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -38,6 +39,7 @@ __all__ = [
     "Diagnostic",
     "Suggestion",
     "SEVERITIES",
+    "counted",
 ]
 
 
@@ -95,6 +97,11 @@ def worded(suggestion: Optional["Suggestion"], table: Mapping[str, Callable[["Su
         return ""
     word = table.get(suggestion.kind)
     return word(suggestion) if word is not None else suggestion.text
+
+
+def counted(number: int, noun: str, plural: Optional[str] = None) -> str:
+    """``1 error``, ``2 errors``, ``0 errors``: a number and its noun, singular for one."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
 def plain_words(suggestion: Optional["Suggestion"]) -> str:
@@ -225,7 +232,8 @@ def invalid_policy(findings, what: str) -> "PolicyInvalidError":
 
 def run_check(more: int) -> "Suggestion":
     """``run-check``: ``more`` further errors, which a check of the whole tree lists."""
-    return Suggestion("run-check", (str(more),), f"and {more} more errors; a check of the policy tree lists them")
+    return Suggestion("run-check", (str(more),), f"and {more} more {'error' if more == 1 else 'errors'}; "
+                                                 f"a check of the policy tree lists them")
 
 
 class UnknownVersionError(ScPolicyError):
@@ -234,11 +242,13 @@ class UnknownVersionError(ScPolicyError):
     default_code = "unknown-version"
 
 
-def unknown_version(version_id: str, known) -> UnknownVersionError:
-    """The error for a version id the tree lacks, suggesting the ids it has (``known-versions``)."""
-    ids = tuple(sorted(set(known)))
+def unknown_version(version_id: str, known, tree: str = "") -> UnknownVersionError:
+    """The error for a version id the tree lacks, suggesting the ids it has (``known-versions``);
+    ``tree`` is the policy tree that was read (carried as data, for a front door to name)."""
+    ids = tuple(sorted(set(known)))  # the plain text names no path: the service and the pages show it
     return UnknownVersionError(f"unknown version {version_id!r}",
-                               suggestion=Suggestion("known-versions", ids, f"known versions: {', '.join(ids)}"))
+                               suggestion=Suggestion("known-versions", ids, f"known versions: {', '.join(ids)}",
+                                                     tree=tree))
 
 
 SEVERITIES = ("error", "warning", "info")
@@ -254,7 +264,7 @@ class Suggestion:
     The kinds:
 
     - ``did-you-mean``: the name or code given is unknown; ``values`` are the nearest known ones.
-    - ``known-versions``: a version id is unknown; ``values`` are the ids the tree has.
+    - ``known-versions``: a version id is unknown; ``values`` are the ids the tree has, ``tree`` the tree.
     - ``list-versions``: no version is in force on the day asked; the list of versions and their
       dates says which is in force when. No values.
     - ``choose-version``: the version in force cannot be chosen (a version's manifest is invalid);
@@ -272,15 +282,22 @@ class Suggestion:
     - ``new-version``: a frozen version cannot change; ``values`` is the version to make a new one from.
     - ``freeze``: freezing the version again records what is missing; ``values`` is the version.
     - ``give-source``: the policy's source document is not where the manifest says; name it.
+    - ``finish-change``: a change of the tree was interrupted after it committed; ``values`` is the
+      change as its caller named it (running it again, or any change of the tree, finishes it).
     - ``note``: context that explains the refusal (no action); the text says it.
     """
 
     kind: str
     values: Tuple[str, ...] = ()
     text: str = ""
+    tree: str = ""
+    """The policy tree the help is about, when it matters (``known-versions``: the tree that was read),
+    as data only (not in ``text``): the command line names it; the service and the pages, which must not
+    show the server's paths, do not."""
 
 
-@dataclass(frozen=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True)
 class Diagnostic:
     """Anything a user can get wrong, or should know: where, how bad, which code, what.
 
@@ -301,6 +318,17 @@ class Diagnostic:
     @property
     def key(self) -> str:
         return f"{self.code}:{self.subject}" if self.subject else self.code
+
+    def _order(self) -> tuple:
+        # By place, then severity, code and message; at one place an unknown key comes first: it most
+        # often explains the others there (the required key it misspells, reported missing).
+        return (self.span, self.severity, self.code != "unknown-key", self.code, self.message, self.subject,
+                self.resolution)
+
+    def __lt__(self, other: "Diagnostic") -> bool:
+        if not isinstance(other, Diagnostic):
+            return NotImplemented
+        return self._order() < other._order()
 
     def resolved(self, resolution_id: str, decision: str) -> "Diagnostic":
         """This diagnostic as resolved: shown as ``info`` with the analyst's decision."""

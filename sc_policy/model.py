@@ -295,3 +295,8 @@ class Version:
     def area(self, area_id: str) -> Optional[Area]:
         return next((a for a in self.areas if a.id == area_id), None)
 
+    def readings_for(self, area: str, clause: Clause) -> Tuple[str, ...]:
+        """The ids of the interpretations ``clause`` rests on that bear on its answer in ``area`` (one that
+        names areas bears on those only), in file order."""
+        return tuple(i.id for i in self.interpretations if i.id in clause.rests_on and (not i.areas or area in i.areas))
+

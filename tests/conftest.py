@@ -105,11 +105,16 @@ def tree_copy(shipped_copy) -> Path:
     ``hash-mismatch``; the copy drops the recorded hashes so that each test sees only the
     findings its own edit causes. Tests of freezing and tampering freeze their copy first.
     """
-    for manifest in shipped_copy.rglob("version.yaml"):
+    return unfrozen(shipped_copy)
+
+
+def unfrozen(root: Path) -> Path:
+    """The copy of the shipped tree at ``root`` without its recorded hashes (see :func:`tree_copy`)."""
+    for manifest in root.rglob("version.yaml"):
         lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
         manifest.write_text("".join(l for l in lines if not l.startswith(("sha256:", "table_sha256:"))),
                             encoding="utf-8")
-    return shipped_copy
+    return root
 
 
 def version_dir(root: Path) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,8 +24,9 @@ from sc_policy.cli import main
 from sc_policy.diagnostics import PolicyLoadError
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, MAX_SOURCE_BYTES, file_kind, read_regular
 from sc_policy.present.render import answer_json
+from sc_policy.resources import shipped_policies
 
-from conftest import POLICY, VERSION, version_dir
+from conftest import POLICY, VERSION, unfrozen, version_dir
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"),
                                 reason="needs pipes and /dev/zero")
@@ -75,13 +77,26 @@ def test_read_regular_looks_before_it_reads(tmp_path):
 
 # -- the cache -------------------------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def cached_answer(tmp_path_factory):
+    """A copy of the shipped tree that the tests only read (as ``tree_copy`` makes it), the name of the
+    cache entry an answer writes for it, and that answer: made once for every kind of entry below."""
+    tree = tmp_path_factory.mktemp("tree") / "policies"
+    shutil.copytree(shipped_policies(), tree)
+    unfrozen(tree)
+    cache = TableCache(tmp_path_factory.mktemp("cache"))
+    want = answer_json(Workspace(tree, cache=cache).explain("2174", "541514", version=VERSION))
+    [entry] = cache.entries()
+    return tree, entry.name, want
+
+
 @pytest.mark.parametrize("replace", ["symlink to /dev/zero", "symlink to /dev/urandom", "fifo", "3 GB sparse file",
                                      "a folder"])
-def test_a_cache_entry_that_is_not_a_small_regular_file_is_ignored_and_replaced(tree_copy, tmp_path, replace):
+def test_a_cache_entry_that_is_not_a_small_regular_file_is_ignored_and_replaced(cached_answer, tmp_path, replace):
+    tree_copy, name, want = cached_answer
     cache = TableCache(tmp_path / "cache")
-    want = answer_json(Workspace(tree_copy, cache=cache).explain("2174", "541514", version=VERSION))
-    [entry] = cache.entries()
-    entry.unlink()
+    cache.directory.mkdir()
+    entry = cache.directory / name  # where the entry of the answer was: something else is there now
     if replace.startswith("symlink"):
         entry.symlink_to(replace.split()[-1])
     elif replace == "fifo":

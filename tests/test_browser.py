@@ -47,9 +47,11 @@ def server():
 
 
 def test_running_server_answers_like_the_cli(server):
-    status, ctype, body = get(server + "/v1/decisions?noc=2174&industry=541514")
+    status, ctype, body = get(server + "/v1/decisions?noc=2174&industry=541514&pretty=1")
     expected = CliRunner().invoke(main, ["explain", "2174", "--industry", "541514", "--format", "json"])
     assert status == 200 and ctype.startswith("application/json") and body == expected.stdout_bytes
+    status, ctype, body = get(server + "/v1/decisions?noc=2174&industry=541514")   # compact by default
+    assert status == 200 and body.count(b"\n") == 1 and json.loads(body) == json.loads(expected.stdout_bytes)
     with pytest.raises(urllib.error.HTTPError) as refused:
         get(server + "/v1/decisions?noc=2174&industry=541510")
     assert refused.value.code == 400
@@ -102,7 +104,7 @@ def test_caseworker_answers_a_case_in_the_browser(server, browser_page):
     ask(page, server, "2174", "541514")
     assert page.locator("#verdict").inner_text().startswith("Verdict: Eligible")
     ict = page.get_by_role("region", name="Information and Communications Technology: in scope")
-    rows = ict.locator("tbody tr")
+    rows = ict.get_by_role("list", name=re.compile("^Clauses of Information")).get_by_role("listitem")
     assert rows.count() >= 4
     texts = [rows.nth(i).inner_text() for i in range(rows.count())]
     industry_row = next(t for t in texts if "industry-in-area" in t)
@@ -167,3 +169,109 @@ def test_caseworker_browses_the_occupations_an_industry_opens(server, browser_pa
     page.wait_for_load_state()
     assert "541514" in page.locator("#industry-error").inner_text()
     assert page.get_by_role("table").count() == 0
+
+
+# -- the page for people: layout, printing, accessibility --------------------------------------------------
+
+LAYOUT = """() => {
+  const main = document.querySelector('main').getBoundingClientRect().width;
+  const quotes = [...document.querySelectorAll('blockquote')].map(q => q.getBoundingClientRect().width);
+  return {height: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth,
+          main: main, narrowest: Math.min(...quotes), quotes: quotes.length};
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_answer_quotes_are_readable_on_a_desktop_and_a_phone(server, browser_page, width):
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 800})
+    try:
+        page.goto(server + "/?occupation=2174")
+        layout = page.evaluate(LAYOUT)
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 800})
+    assert layout["quotes"] > 0
+    assert layout["width"] <= width                          # nothing scrolls sideways, even on a phone
+    assert layout["narrowest"] >= 0.75 * min(layout["main"], 60 * 16)   # quotes run the width of the text
+    if width == 1280:
+        assert layout["height"] < 6000                       # was 8,387 px with quotes in a narrow column
+
+
+def test_collapsed_sections_print_open(server, browser_page):
+    page = browser_page
+    page.goto(server + "/?occupation=2174")
+    definition = page.locator("details li").first
+    assert definition.is_hidden()                            # on screen the industry definition is collapsed
+    page.emulate_media(media="print")
+    try:
+        assert definition.is_visible() and page.locator("form").is_hidden()
+        assert all(page.locator("details li").nth(i).is_visible() for i in range(page.locator("details li").count()))
+    finally:
+        page.emulate_media(media="screen")
+    assert definition.is_hidden()
+
+
+def test_indeterminate_answer_names_its_candidates_in_the_browser(server, browser_page):
+    page = browser_page
+    ask(page, server, "13110")
+    assert page.locator("#verdict").inner_text().startswith("Verdict: Indeterminate")
+    candidates = page.locator("#candidates li").all_inner_texts()
+    assert candidates == ["NOC 2016 0112 Human resources managers: not eligible, in scope under no priority area",
+                          "NOC 2016 1241 Administrative assistants: eligible, in scope under Life Sciences"]
+    page.get_by_role("link", name="NOC 2016 1241 Administrative assistants").click()
+    page.wait_for_load_state()
+    assert page.locator("#verdict").inner_text().startswith("Verdict: Eligible")
+
+
+@pytest.fixture(scope="module")
+def axe():
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("axe-playwright-python is missing in CI; pip install '.[test]' installs it")
+        pytest.skip("axe-playwright-python is not installed (pip install '.[test]')")
+    return Axe()      # axe-core ships inside the package: nothing is fetched
+
+
+WCAG_2_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}, "resultTypes": ["violations"]}
+
+
+def violations(axe, page) -> list:
+    results = axe.run(page, options=WCAG_2_AA).response
+    assert results["testEngine"]["name"] == "axe-core" and results["passes"]      # axe really ran its rules
+    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]]
+
+
+def test_axe_finds_a_violation_where_there_is_one(browser_page, axe):
+    page = browser_page
+    page.set_content('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><main>'
+                     '<input type="text" id="x"></main></body></html>')
+    assert [v for v, _ in violations(axe, page)] == ["label"]
+
+
+@pytest.mark.parametrize("path,status", [
+    ("/", 200),                                                  # the form
+    ("/?occupation=2174&industry=541514", 200),                  # eligible
+    ("/?occupation=7511&industry=484121", 200),                  # not eligible
+    ("/?occupation=13110", 200),                                 # indeterminate (NOC 2021)
+    ("/?occupation=21A4", 400),                                  # an error next to its field
+    ("/?occupation=2174&industry=541510", 400),
+    ("/?occupation=web+developers", 200),                        # matches of a title search
+    ("/versions/phase-1", 200),                                  # the policy book
+    ("/occupations", 200),                                       # occupations
+    ("/occupations?industry=325410&area=life-sciences", 200),
+    ("/occupations?industry=5", 400),
+    ("/nothing", 404),
+])
+@pytest.mark.parametrize("width", [1280, 375])
+def test_every_page_meets_wcag_2_aa(server, browser_page, axe, path, status, width):
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 800})
+    try:
+        response = page.goto(server + path)
+        assert response.status == status
+        assert violations(axe, page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= width     # no sideways scrolling
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 800})

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from sc_policy.cli import main
+from sc_policy.resources import shipped_policies
 
 from conftest import VERSION, version_dir
 
@@ -26,8 +27,12 @@ def test_installed_cli_explains_from_any_directory(tmp_path):
     result = run("explain", "2174", "--version", VERSION, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Verdict: ELIGIBLE" in result.stdout
-    assert "occupation-listed" in result.stdout and "Source, line" in result.stdout
+    assert "occupation-listed [lines 13, 64]" in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= 100
+    full = run("explain", "2174", "--version", VERSION, "--full", cwd=tmp_path)
+    assert full.returncode == 0, full.stderr
+    assert "[occupation-listed v1]" in full.stdout and "Source, line 64: \u201cIn-scope occupations\u201d" in full.stdout
+    assert max(len(line) for line in full.stdout.splitlines()) <= 100
 
 
 def test_installed_cli_json(tmp_path):
@@ -122,8 +127,11 @@ def test_a_usage_error_is_one_line_naming_the_option_exit_2(args, line):
                            "use --noc-version 2021)"),
     (["explain", "2174", "--noc-version", "2021"],
      "NOC 2021 code '2174' is not five digits (a NOC 2016 code has four digits; drop --noc-version 2021)"),
-    (["explain", "2174", "--version", "phase-9"], "unknown version 'phase-9' (known versions: phase-1, phase-1.1)"),
-    (["diff", VERSION, "phase-9"], "unknown version 'phase-9' (known versions: phase-1, phase-1.1)"),
+    (["explain", "2174", "--version", "phase-9"], f"unknown version 'phase-9' (known versions in the shipped policy "
+                                                  f"tree {shipped_policies()}: phase-1, phase-1.1; --policies DIR "
+                                                  f"reads another)"),
+    (["diff", VERSION, "phase-9"], f"unknown version 'phase-9' (known versions in the shipped policy tree "
+                                   f"{shipped_policies()}: phase-1, phase-1.1; --policies DIR reads another)"),
     (["diff", VERSION, "2021-02-30"], "'2021-02-30' is neither a version id nor a date"),
     (["explain", "2174", "--on", "1999-01-01"],
      "no version of the policy is in force on 1999-01-01 (`sc-policy versions` lists the versions and their dates)"),

@@ -211,7 +211,7 @@ def test_every_input_row_gets_exactly_one_output_row_in_order(ws, rows):
     errors = sum(1 for r in out if r["error"])
     assert result.exit_code == (1 if errors else 0)
     if errors:
-        assert f"{len(rows) - errors} decided, {errors} errors" in result.stderr
+        assert f"{len(rows) - errors} decided, {errors} {'error' if errors == 1 else 'errors'}" in result.stderr
     for r in out:
         if not r["error"]:
             answer = ws.explain(r["noc"], r["industry"] or None)

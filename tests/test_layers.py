@@ -18,7 +18,7 @@ LAYERS = [
     {"sc_policy.analysis"},
     {"sc_policy.app"},
     {"sc_policy.present"},
-    {"sc_policy.cli", "sc_policy.http", "sc_policy", "sc_policy.__main__"},
+    {"sc_policy.cli", "sc_policy.http", "sc_policy.lsp", "sc_policy", "sc_policy.__main__"},
 ]
 """Bottom first. A module may import its own layer and those below it."""
 

@@ -201,7 +201,8 @@ def test_a_new_version_folder_without_manifest_names_it(tree_copy, no_cache):
     assert result.exit_code == 2
     assert result.stderr.startswith(f"sc-policy: error: {POLICY}/phase-2/version.yaml: cannot choose the version "
                                     "in force: version phase-2 is invalid: missing-manifest")
-    assert result.stderr.strip().endswith("(run `sc-policy check`, or name a version with --version)")
+    assert result.stderr.strip().endswith(f"(run `sc-policy check --policies {tree_copy}`, or name a version with "
+                                          "--version)")
     # naming the version that works still works
     assert cli("explain", "2174", "--version", VERSION, "--policies", str(tree_copy)).exit_code == 0
 
@@ -309,10 +310,10 @@ def test_more_errors_than_the_one_named_are_a_run_check_suggestion(tree_copy, no
         Workspace(tree_copy, cache=False).open(VERSION)
     more = len(caught.value.findings) - 1
     assert more >= 1 and (caught.value.suggestion.kind, caught.value.suggestion.values) == ("run-check", (str(more),))
-    assert "sc-policy" not in str(caught.value) and f"(and {more} more errors; " in str(caught.value)
+    assert "sc-policy" not in str(caught.value) and f"(and {more} more {'error' if more == 1 else 'errors'}; " in str(caught.value)
     result = cli("explain", "2174", "--policies", str(tree_copy))
     assert result.exit_code == 2
-    assert result.stderr.strip().endswith(f"(and {more} more errors; run `sc-policy check`)"), result.stderr
+    assert result.stderr.strip().endswith(f"(and {more} more {'error' if more == 1 else 'errors'}; run `sc-policy check --policies {tree_copy}`)"), result.stderr
 
 
 def test_schema_findings_are_classified_by_cerberus_error_codes(tmp_path):

@@ -153,7 +153,7 @@ def test_on_chooses_the_version_in_force():
 @pytest.mark.parametrize("args,says", [
     (["--industry", "541510"], "NAICS code 541510 is not in NAICS Canada 2017"),
     (["--industry", "5415x"], "NAICS code '5415x' is not 2 to 6 digits"),
-    (["--industry", "31-33"], "NAICS code '31-33' is not 2 to 6 digits"),
+    (["--industry", "31-34"], "NAICS code '31-34' is not 2 to 6 digits"),  # (31-33 is a sector: issue 17)
     (["--area", "medtech"], "unknown area 'medtech' in version phase-1.1 (the areas are ict, life-sciences, "
                             "manufacturing)"),
     (["--version", "phase-9"], "unknown version 'phase-9'"),
@@ -297,3 +297,13 @@ def test_occupations_page_refuses_a_parameter_the_form_never_sends(client):
 def test_occupations_page_escapes_what_it_is_given(client):
     html = client.get("/occupations", params={"industry": "\"><script>x</script>"}).text
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize("sector,part", [("31-33", "31"), ("44-45", "44"), ("48-49", "48")])
+def test_a_sector_written_as_a_range_opens_what_its_parts_open(sector, part):
+    """StatCan's own sector codes are accepted (issue 17); in phase-1 each part of a sector opens the same."""
+    ranged = run("occupations", "--industry", sector, "--format", "json")
+    assert ranged.exit_code == 0, ranged.output
+    body, parts = json.loads(ranged.stdout), json.loads(run("occupations", "--industry", part, "--format", "json").stdout)
+    assert body["input"]["industry"] == sector and body["occupations"] == parts["occupations"]
+    assert sector != "31-33" or body["count"] > 0

@@ -29,7 +29,8 @@ LONG = "x" * 5000  # longer than any file name (255) and any path (4096) the fil
 
 COMMANDS = [
     ["explain", "2174"], ["explain", "2174", "--format", "json"], ["versions"], ["check"], ["test"],
-    ["diff", VERSION, VERSION], ["table"], ["table", "--classes"], ["--help"], ["explain", "--help"], ["--version"],
+    ["diff", VERSION, VERSION], ["table"], ["table", "--classes"], ["sql"], ["--help"], ["explain", "--help"], ["--version"],
+    ["check", "--format", "sarif"], ["check", "--format", "github", "--severity", "warning"], ["schema", "area"],
 ]
 
 
@@ -65,7 +66,7 @@ def test_evaluate_output_to_a_full_device_names_the_file(tmp_path):
     assert one_error_line(result.stderr) == "sc-policy: error: stdout: No space left on device"
 
 
-@pytest.mark.parametrize("args", [["table"], ["check"], ["explain", "2174"]], ids=lambda a: " ".join(a))
+@pytest.mark.parametrize("args", [["table"], ["sql"], ["check"], ["explain", "2174"]], ids=lambda a: " ".join(a))
 def test_a_closed_pipe_is_one_line(args):
     """As in `sc-policy table | head`, once head has gone: the reading end is closed before it starts."""
     read_end, write_end = os.pipe()

@@ -181,7 +181,7 @@ def test_a_case_with_a_refused_input_fails_without_crashing(tmp_path, tree_copy)
     assert f"{POLICY}/{VERSION}/tests/typo.yaml:2:3: case typo: expected eligible, got input refused: " \
            "NOC code 2199 is not a NOC 2016 unit group" in out
     assert "case unknown area and clause: expected ict/no-such-clause pass, got no clause 'no-such-clause' " \
-           "applies to area 'ict' (and 1 more)" in out
+           "applies to area 'ict' (and 1 more mismatch in this case)" in out
     assert "expected one NOC 2016 candidate (areas and clauses need one), got 2 candidates [2171, 2175]" in out
     assert summary(out)[1] == 3
 

@@ -122,18 +122,20 @@ def test_explanations_are_faithful(opened, noc, naics):
     eligible = any(a["in_scope"] for a in data["areas"])
     assert data["eligible"] == eligible
     assert data["verdict"] == ("eligible" if eligible else "not_eligible")
-    # the printed text says the same: per area, one PASS/FAIL/N/A line per applicable clause
-    text = answer_text(answer, opened.version, REF)
-    assert re.search(r"^Verdict: (ELIGIBLE|NOT ELIGIBLE),", text, re.M).group(1) == \
-        ("ELIGIBLE" if eligible else "NOT ELIGIBLE")
-    headers = [(m.start(), m.group(1), m.group(2)) for m in
-               re.finditer(r"^.+ \(([a-z0-9-]+)\): (IN SCOPE|not in scope)$", text, re.M)]
-    assert [h[1] for h in headers] == [a["area"] for a in data["areas"]]
-    for (start, area_id, printed), end, area in zip(headers, [h[0] for h in headers[1:]] + [len(text)],
-                                                    data["areas"]):
-        marks = re.findall(r"^  (PASS|FAIL|N/A) ", text[start:end], re.M)
-        assert len(marks) == len(applicable[area_id])
-        assert (printed == "IN SCOPE") == ("FAIL" not in marks) == area["in_scope"]
+    # the printed text says the same, in the default answer and in the full one: the verdict first,
+    # then per area, one PASS/FAIL/N/A line per applicable clause
+    for full in (False, True):
+        text = answer_text(answer, opened.version, REF, full=full)
+        assert re.search(r"^Verdict: (ELIGIBLE|NOT ELIGIBLE)\. ", text, re.M).group(1) == \
+            ("ELIGIBLE" if eligible else "NOT ELIGIBLE")
+        headers = [(m.start(), m.group(1), m.group(2)) for m in
+                   re.finditer(r"^.+ \(([a-z0-9-]+)\): (IN SCOPE|not in scope)(?:;|$)", text, re.M)]
+        assert [h[1] for h in headers] == [a["area"] for a in data["areas"]]
+        for (start, area_id, printed), end, area in zip(headers, [h[0] for h in headers[1:]] + [len(text)],
+                                                        data["areas"]):
+            marks = re.findall(r"^  (PASS|FAIL|N/A) ", text[start:end], re.M)
+            assert len(marks) == len(applicable[area_id])
+            assert (printed == "IN SCOPE") == ("FAIL" not in marks) == area["in_scope"]
 
 
 # -- NOC 2021 (issue 4) ---------------------------------------------------------------------------

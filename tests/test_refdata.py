@@ -89,17 +89,24 @@ def test_every_output_names_codes_by_official_title(ws, ref):
 
 
 # -- nearest codes, from an index: the same answers as a search through every code ---------------------
-def _nearest_naics_by_search(ref, code, limit=5):
+def _nearest_naics_by_search(ref, code, limit=5, searched=None):
     """The definition: for the longest prefix with any, the codes of the same length under it, else
-    that prefix if it is a code; else the sectors."""
+    that prefix if it is a code; else the sectors sharing its first digit (issue 17: 999999 is nearest
+    91, not 11, 21, 22, 23 and 31); else all sectors. ``searched`` keeps each search's result (by prefix
+    and length) for the next code that asks the same."""
+    searched = {} if searched is None else searched
     for cut in range(len(code) - 1, 1, -1):
         parent = code[:cut]
-        kids = sorted(c for c in ref.naics2017_codes if c.startswith(parent) and len(c) == len(code))
+        kids = searched.get((parent, len(code)))
+        if kids is None:
+            kids = searched[parent, len(code)] = sorted(c for c in ref.naics2017_codes
+                                                        if c.startswith(parent) and len(c) == len(code))
         if kids:
             return kids[:limit]
         if parent in ref.naics2017:
             return [parent]
-    return sorted(c for c in ref.naics2017_codes if len(c) == 2)[:limit]
+    sectors = sorted(c for c in ref.naics2017_codes if len(c) == 2)
+    return ([c for c in sectors if c[0] == code[0]] or sectors)[:limit]
 
 
 def test_nearest_naics_codes_are_those_of_a_search_through_every_code(ref):
@@ -107,23 +114,27 @@ def test_nearest_naics_codes_are_those_of_a_search_through_every_code(ref):
     codes |= {c[:-1] + d for c in ref.naics2017_codes for d in "09"}  # a last digit off
     codes |= {c + "9" for c in ref.naics2017_codes if len(c) < 6}    # a digit too many
     codes |= {f"{i:02d}" for i in range(100)} | {f"{i}" * 6 for i in range(10)}
+    searched = {}
     for code in sorted(codes):
-        assert ref.nearest_naics(code) == _nearest_naics_by_search(ref, code), code
+        assert ref.nearest_naics(code) == _nearest_naics_by_search(ref, code, searched=searched), code
+    assert ref.nearest_naics("999999") == ["91"]
 
 
 def test_nearest_noc_codes_are_the_minor_group_else_the_numerically_closest(ref):
     units = sorted(ref.noc2016)
-    for code in (f"{i:04d}" for i in range(10_000)):
-        if code in ref.noc2016:
-            continue
-        near = ref.nearest_nocs(code)
-        same_minor = [c for c in ref.noc2016 if c[:3] == code[:3]]
-        if same_minor:
-            assert near == same_minor[:5], code
-            continue
-        group = next(g for g in ([c for c in units if c[:cut] == code[:cut]] for cut in (2, 1, 0)) if g)
-        closest = sorted(group, key=lambda c: (abs(int(c) - int(code)), c))[:5]
-        assert near == sorted(closest), code
+    for minor in (f"{i:03d}" for i in range(1_000)):  # every code, ten at a time: the searches depend on the
+        same_minor = [c for c in ref.noc2016 if c[:3] == minor]  # first three digits only
+        group = None if same_minor else next(g for g in ([c for c in units if c[:cut] == minor[:cut]]
+                                                         for cut in (2, 1, 0)) if g)
+        for code in (minor + digit for digit in "0123456789"):
+            if code in ref.noc2016:
+                continue
+            near = ref.nearest_nocs(code)
+            if same_minor:
+                assert near == same_minor[:5], code
+                continue
+            closest = sorted(group, key=lambda c: (abs(int(c) - int(code)), c))[:5]
+            assert near == sorted(closest), code
     assert ref.nearest_nocs("2199") == ["2171", "2172", "2173", "2174", "2175"]
     near_2021 = ref.nearest_noc2021("21299")
     assert near_2021 == [c for c in sorted(ref.concordance) if c[:3] == "212"][:5] and near_2021

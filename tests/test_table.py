@@ -249,7 +249,9 @@ def test_table_jsonl_and_classes_join_back_to_every_code(opened):
     assert first["noc"] == "0011" and first["eligible"] is False and first["areas"] == []
     result = CliRunner().invoke(main, ["table", "--classes"])
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    assert len(rows) == len(NAICS) and {r["industry"] for r in rows} == set(NAICS)
+    assert len(rows) == len(NAICS) + 1 and {r["industry"] for r in rows} == set(NAICS) | {""}
+    assert rows[0] == {"industry": "", "industry_title": "no employer industry given", "industry_class": "0",
+                       "industry_representative": ""}  # class 0: no industry
     cls = {r["industry"]: r["industry_class"] for r in rows}
     assert cls["541514"] == cls["5415"] and cls["541514"] != cls["334110"]
 

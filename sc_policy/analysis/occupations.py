@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Optional, Protocol, Tuple
 from sc_policy.diagnostics import InputError, Suggestion
 from sc_policy.model import Version
 from sc_policy.reference.codes import parse_industry
-from sc_policy.reference.statcan import ReferenceData
+from sc_policy.reference.statcan import NAICS_RANGES, ReferenceData
 
 if TYPE_CHECKING:
+    from sc_policy.engine.decide import Evaluator
     from sc_policy.engine.table import DecisionTable
 
 __all__ = ["OpenedOccupation", "Occupations", "Opened", "occupations", "area_of"]
@@ -63,6 +64,9 @@ class Opened(Protocol):
     @property
     def table(self) -> "DecisionTable": ...
 
+    @property
+    def evaluator(self) -> "Evaluator": ...
+
 
 def area_of(version: Version, text: Optional[str]) -> Optional[str]:
     """The id of one of the version's areas (None for nothing given); InputError if it names none."""
@@ -88,11 +92,17 @@ def occupations(opened: Opened, refdata: ReferenceData, industry: Optional[str] 
     code = parse_industry(industry, refdata)
     area_id = area_of(version, area)
     table = opened.table
-    if table.industry_class(code) is None:  # every NAICS Canada 2017 code has a class, unless the table is not whole
+    if table.industry_class(code) is not None:
+        def in_scope(noc: str) -> Tuple[str, ...]:
+            return table.in_scope(table.cell(noc, code))
+    elif code in NAICS_RANGES:  # a sector StatCan writes as a range ("31-33"): no class holds it, decided directly
+        def in_scope(noc: str) -> Tuple[str, ...]:
+            return opened.evaluator.decide(noc, code).in_scope
+    else:  # every NAICS Canada 2017 code has a class, unless the table is not whole
         raise InputError(f"NAICS code {code} is not in the decision table of version {version.id}")
     rows = []
     for noc in table.nocs:
-        found = table.in_scope(table.cell(noc, code))
+        found = in_scope(noc)
         if found and (area_id is None or area_id in found):
             rows.append(OpenedOccupation(noc, refdata.noc_title(noc) or "", found))
     rows.sort(key=lambda r: r.noc)

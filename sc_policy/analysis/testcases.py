@@ -65,7 +65,8 @@ class CaseResult:
     def line(self) -> str:
         """The one line shown for a failing case: where, which case, the first mismatch."""
         first = self.mismatches[0].describe() if self.mismatches else "passed"
-        more = f" (and {len(self.mismatches) - 1} more)" if len(self.mismatches) > 1 else ""
+        more = len(self.mismatches) - 1
+        more = f" (and {more} more {'mismatch' if more == 1 else 'mismatches'} in this case)" if more else ""
         return visible(" ".join(f"{self.case.span}: case {self.case.name}: {first}{more}".split()))
 
     def as_dict(self) -> dict:

@@ -28,7 +28,7 @@ import stat
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -39,7 +39,7 @@ from sc_policy.engine.decide import Evaluator
 from sc_policy.checks.lifecycle import hash_findings, lifecycle_findings, table_findings
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, load_document, parse_document
 from sc_policy.model import Version
-from sc_policy.diagnostics import Span, Suggestion
+from sc_policy.diagnostics import Span, Suggestion, counted
 from sc_policy.engine.table import build_table, decisions_hash
 from sc_policy.analysis.testcases import run_cases
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, select_version
@@ -136,20 +136,25 @@ def _day_after(day: Optional[dt.date]) -> Optional[dt.date]:
 
 def new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Optional[dt.date] = None,
                 title: Optional[str] = None, today: Optional[dt.date] = None,
-                notice: Notice = None) -> Tuple[VersionRef, Dict]:
+                notice: Notice = None, *, made_by: str = "", next_steps: Sequence[str] = ()) -> Tuple[VersionRef, Dict]:
     """Copy version ``from_id`` to a new draft ``new_id`` of the same policy; return its ref and manifest data.
 
     Runs under the policy tree's lock (:func:`sc_policy.app.writing.changing`); ``notice``
-    is told when an interrupted command's change is finished first.
+    is told when an interrupted command's change is finished first. The caller words the new
+    manifest's comments: ``made_by`` names what made the draft (e.g. the command its user ran),
+    ``next_steps`` what to do next, each in its own words (by default: no name, and the steps in
+    plain words).
     """
     require_safe_id(new_id)
     select_version(tree, from_id)  # an unknown version is refused before anything is locked
     with changing(tree.root, notice):
-        return _new_version(tree, from_id, new_id, effective_from, title, today)
+        return _new_version(tree, from_id, new_id, effective_from, title, today, made_by, next_steps)
 
 
 def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Optional[dt.date],
-                 title: Optional[str], today: Optional[dt.date]) -> Tuple[VersionRef, Dict]:
+                 title: Optional[str], today: Optional[dt.date], made_by: str = "",
+                 next_steps: Sequence[str] = ()) -> Tuple[VersionRef, Dict]:
+    by = f" by `{made_by}`" if made_by else ""
     source = select_version(tree, from_id)
     taken = [r for r in tree.refs() if r.id == new_id]
     target = source.folder.parent / new_id
@@ -177,7 +182,7 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
                                  code="bad-input")
             effective_from = max(today or dt.date.today(), after_start)
         assumptions["effective_from"] = (
-            f"Set by `sc-policy new-version` when the draft was made from {from_id}, because no date was "
+            f"Set{by} when the draft was made from {from_id}, because no date was "
             f"given; replace it with the date the ministry states.")
     elif prev_from is not None and effective_from <= prev_from:
         raise InputError(f"effective_from {effective_from.isoformat()} is not after {from_id}'s "
@@ -186,7 +191,8 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
     manifest = {
         "id": new_id,
         "policy": data.get("policy", source.policy),
-        "title": title or f"{data.get('title', source.policy)} ({new_id})",
+        # Never the source's title: answers under the new version would read as the old one's.
+        "title": title or f"{data.get('policy', source.policy)} {new_id}",
         "status": "draft",
         "effective_from": effective_from,
         "supersedes": source.id if data.get("id") is None else data["id"],
@@ -196,9 +202,9 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
         manifest["assumptions"] = assumptions
     if data.get("general_sections"):  # the source's text that governs every area: the same document
         manifest["general_sections"] = data["general_sections"]
-    header = (f"# Manifest of version {new_id}, a draft made from {from_id} by `sc-policy new-version`.\n"
-              f"# Edit the rule files, then: sc-policy check; sc-policy diff {from_id} {new_id}; "
-              f"sc-policy freeze {new_id}.\n")
+    steps = "; ".join(next_steps) or f"check it, test it, compare it with {from_id} and freeze it"
+    header = (f"# Manifest of version {new_id}, a draft made from {from_id}{by}.\n"
+              f"# Edit the rule files, then: {steps}.\n")
     _refuse_uncopyable(tree, source.folder)
     staging = Path(tempfile.mkdtemp(dir=source.folder.parent, prefix=f"{STAGING_PREFIX}{new_id}."))
     try:
@@ -272,6 +278,7 @@ class FreezeResult:
     closed: Optional[Tuple[str, dt.date, str]]  # (superseded id, its new effective_to, its status)
     table_sha256: str = ""  # the hash of its decisions (sc_policy.engine.table.decisions_hash)
     table_recorded: bool = False  # table_sha256 written now (a new freeze, or an older one without it)
+    same_title_as: str = ""  # the version it supersedes, when both have the same title (a draft left untitled)
 
 
 def _require_valid(loaded: LoadedVersion) -> Tuple[Version, CompiledVersion]:
@@ -299,7 +306,7 @@ def _require_checked_and_tested(loaded: LoadedVersion, root: Path, compiled: Com
         raise invalid_policy(findings, f"cannot freeze {loaded.ref.id}")
     failing = [r for r in run_cases(Evaluator(compiled)) if not r.passed]
     if failing:
-        more = f" (and {len(failing) - 1} more failing cases)" if len(failing) > 1 else ""
+        more = f" (and {counted(len(failing) - 1, 'more failing case')})" if len(failing) > 1 else ""
         raise PolicyInvalidError(f"cannot freeze {loaded.ref.id}: its own test cases fail: "
                                  f"{failing[0].line()}{more}", failing[0].case.span,
                                  suggestion=Suggestion("run-tests", (loaded.ref.id,),
@@ -310,7 +317,7 @@ def _located_in(finding: Diagnostic, version: Version) -> bool:
     return finding.span.path.startswith(version.folder.rstrip("/") + "/")
 
 
-def freeze(tree: PolicyTree, version_id: str, notice: Notice = None) -> FreezeResult:
+def freeze(tree: PolicyTree, version_id: str, notice: Notice = None, *, name: str = "freeze") -> FreezeResult:
     """Record the version's content hash and status, and close the period of the version it supersedes.
 
     Records beside the content hash the hash of the version's decisions, computed
@@ -318,13 +325,16 @@ def freeze(tree: PolicyTree, version_id: str, notice: Notice = None) -> FreezeRe
     content or decisions have changed, any freeze after which the versions' periods
     would overlap or leave a gap, or a changed clause would keep its version number,
     and a version that `sc-policy check` finds errors in or whose own test cases fail.
+
+    ``name`` is what the caller calls this change (e.g. the command its user ran), followed by the
+    version's id: the journal of the change records it, so that an interrupted freeze is named so.
     """
     select_version(tree, version_id)  # an unknown version is refused before anything is locked
     with changing(tree.root, notice):
-        return _freeze(tree, version_id)
+        return _freeze(tree, version_id, name)
 
 
-def _freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
+def _freeze(tree: PolicyTree, version_id: str, name: str = "freeze") -> FreezeResult:
     ref = select_version(tree, version_id)
     siblings = [r for r in tree.refs() if r.policy == ref.policy]
     loaded = {r.id: tree.load(r) for r in siblings}
@@ -386,5 +396,7 @@ def _freeze(tree: PolicyTree, version_id: str) -> FreezeResult:
         before = path.read_bytes()
         changes.append((path, before, set_manifest_fields(before.decode("utf-8"), fields, tree.display(path))))
     if changes:
-        replace_together(tree.root, f"freeze {m.id}", changes)
-    return FreezeResult(m.id, status, version.content_hash, already, closed, decisions, record)
+        replace_together(tree.root, f"{name} {m.id}", changes)
+    same = prev_loaded.version.manifest.id if prev_loaded is not None and \
+        " ".join(prev_loaded.version.manifest.title.split()) == " ".join(m.title.split()) else ""
+    return FreezeResult(m.id, status, version.content_hash, already, closed, decisions, record, same)

@@ -65,6 +65,13 @@ class VersionChooser:
             except UnknownVersionError:
                 self._refs.append(None)
 
+    def intervals(self):
+        """(first day or None, last day or None, version ref or None) for every stretch of the calendar
+        within which the version in force cannot change, in order (by date only): what :meth:`on` bisects."""
+        starts = [None] + self._bounds
+        ends = [b - dt.timedelta(days=1) for b in self._bounds] + [None]
+        return list(zip(starts, ends, self._refs))
+
     def fixed(self):
         """The opened version for every row (not by date)."""
         return self.ws.open_ref(self._fixed)

@@ -108,6 +108,22 @@ class CsvFormat:
         return careful, csv.writer(sink, lineterminator="").writerow
 
 
+def typed_fields(added: Sequence[str], d: dict) -> List[object]:
+    """A decided row's added columns as typed values (JSONL and Parquet): ``areas`` a list,
+    ``candidates`` a list of ``{noc, eligible, areas}``, an empty verdict, version, hash or error null."""
+    out: List[object] = []
+    for name in added:
+        value = d[name]
+        if name == "areas":
+            value = list(value)
+        elif name == "candidates":
+            value = [{"noc": c, "eligible": bool(a), "areas": list(a)} for c, a in value]
+        elif name in ("verdict", "version", "error", "version_hash"):
+            value = value or None
+        out.append(value)
+    return out
+
+
 class JsonlFormat:
     """One JSON object per row: the input's columns by header name (as strings), then the added
     ones (``areas`` a list, ``candidates`` a list of ``{noc, eligible, areas}``, the other strings
@@ -117,17 +133,7 @@ class JsonlFormat:
         self.added = columns.added
 
     def _fields(self, d: dict) -> dict:
-        out = {}
-        for name in self.added:
-            value = d[name]
-            if name == "areas":
-                value = list(value)
-            elif name == "candidates":
-                value = [{"noc": c, "eligible": bool(a), "areas": list(a)} for c, a in value]
-            elif name in ("verdict", "version", "error", "version_hash"):
-                value = value or None
-            out[name] = value
-        return out
+        return dict(zip(self.added, typed_fields(self.added, d)))
 
     def render(self, d: dict) -> Added:
         # The header's names differ from each other and from the added ones (casecolumns), so

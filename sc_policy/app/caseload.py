@@ -1,7 +1,9 @@
 """Decide a whole caseload: a CSV in, one output row per input row, streamed.
 
 The input is a CSV file with a header row (:mod:`sc_policy.app.casecolumns` says which columns
-it must and may have, and which the output adds); every column passes through unchanged.
+it must and may have, and which the output adds); every column passes through, the columns of
+codes (``noc``, ``industry``, ``noc_version``) trimmed of surrounding whitespace as the decision
+reads them.
 The stages, one module each: reading rows (:mod:`sc_policy.app.csvrows`, which also says what
 a row is), resolving the header (:mod:`~sc_policy.app.casecolumns`), deciding a row
 (:mod:`~sc_policy.app.casedecide`, which says why it is fast) and writing CSV or JSON Lines
@@ -21,7 +23,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import BinaryIO, Callable, List, Optional, TextIO
+from typing import BinaryIO, Callable, List, Optional, TextIO, Tuple
 
 from sc_policy.app.casecolumns import Columns, resolve_columns
 from sc_policy.app.casedecide import RowDecider, VersionChooser
@@ -30,7 +32,7 @@ from sc_policy.app.csvrows import Broken, CsvRows
 from sc_policy.diagnostics import plain_words
 from sc_policy.reference.codes import Words
 
-__all__ = ["CsvBatch", "Counts", "text_sink"]
+__all__ = ["CsvBatch", "Counts", "code_columns", "text_sink"]
 
 
 @dataclass
@@ -45,7 +47,7 @@ class CsvBatch:
     def __init__(self, chooser: VersionChooser, *, fmt: str = "csv", noc_version: str = "2016",
                  date_column: Optional[str] = None, words: Words = plain_words):
         """``words`` puts a refusal's suggestion in the words of the front door that runs the batch."""
-        if fmt not in FORMATS:
+        if fmt not in FORMATS and fmt != "parquet":
             raise ValueError(fmt)
         self.chooser = chooser
         self.fmt = fmt
@@ -60,11 +62,24 @@ class CsvBatch:
         Raises InputError, before ``open_sink`` is called, when the input cannot be
         evaluated at all. What a row is: :mod:`sc_policy.app.csvrows`.
         """
-        rows = CsvRows(source, progress)
+        return self.run_rows(CsvRows(source, progress), open_sink)
+
+    def run_rows(self, rows, open_sink: Callable[[], object]) -> Counts:
+        """:meth:`run` over rows already opened: a :class:`CsvRows`, or anything with its ``header`` and
+        ``batches`` (:class:`~sc_policy.app.caseparquet.ParquetRows`). For the ``parquet`` format,
+        ``open_sink`` gives a binary file (or a path)."""
         columns = resolve_columns(rows.header(), date_column=self.date_column, noc_version=self.noc_version)
-        fmt = FORMATS[self.fmt](columns)
+        if self.fmt == "parquet":
+            from sc_policy.app.caseparquet import ParquetFormat  # only with the data extra
+            fmt = ParquetFormat(columns)
+            if hasattr(rows, "only"):  # a Parquet input: its other columns pass through as read
+                rows.only(columns.where.values())
+        else:
+            fmt = FORMATS[self.fmt](columns)
         decide = RowDecider(self.chooser, columns, fmt, noc_version=self.noc_version,
                             date_column=self.date_column, words=self.words).function()
+        if self.fmt == "parquet":
+            return self._stream_parquet(rows, columns, fmt, decide, open_sink())
         return self._stream(rows, columns, fmt, decide, open_sink())
 
     @staticmethod
@@ -77,11 +92,14 @@ class CsvBatch:
         careful_write, fast_write = fmt.start(SimpleNamespace(write=swrite), columns)
         fail = fmt.failing()
         width = columns.width
+        trim = code_columns(columns)
         rows = errors = 0
         for batch, careful in reader.batches(width):
             write = careful_write if careful else fast_write  # fast batches hold no CR or LF (csvrows)
             for row in batch:
                 if len(row) == width:
+                    for i in trim:
+                        row[i] = row[i].strip()
                     out = decide(row)
                     write(row)
                 else:
@@ -92,7 +110,10 @@ class CsvBatch:
                     else:
                         fields, problem = row, f"the row has {len(row)} fields, the header has {width}"
                     out = fail(problem)
-                    careful_write((fields + [""] * width)[:width])
+                    fields = (fields + [""] * width)[:width]
+                    for i in trim:
+                        fields[i] = fields[i].strip()
+                    careful_write(fields)
                 swrite(out[0])
                 if out[1]:
                     errors += 1
@@ -102,6 +123,57 @@ class CsvBatch:
         sink.write("".join(parts))  # the header, when there is no row
         sink.flush()
         return Counts(rows - errors, errors)
+
+    @staticmethod
+    def _stream_parquet(reader, columns: Columns, fmt, decide, sink) -> Counts:
+        """The loop for Parquet output: each batch of rows written as one record batch."""
+        return _parquet_loop(reader, columns, fmt, decide, sink)
+
+
+def _rows_of(batch, width: int, trim: Tuple[int, ...], decide, fail):
+    """(a row's own fields, its added fields) for each row of a batch, in order (no empty line)."""
+    for row in batch:
+        if len(row) == width:
+            for i in trim:
+                row[i] = row[i].strip()
+            yield row, decide(row)
+            continue
+        if type(row) is list and not row:
+            continue  # an empty line is no row
+        if type(row) is Broken:
+            fields, problem = row.fields, row.message
+        else:
+            fields, problem = row, f"the row has {len(row)} fields, the header has {width}"
+        fields = (fields + [""] * width)[:width]
+        for i in trim:
+            fields[i] = fields[i].strip()
+        yield fields, fail(problem)
+
+
+def code_columns(columns: Columns) -> Tuple[int, ...]:
+    """The indexes of the columns that hold codes (``noc``, ``industry``, ``noc_version``), which
+    the output writes trimmed of surrounding whitespace (as they are read for the decision)."""
+    return tuple(columns.where[role] for role in ("noc", "industry", "noc_version") if role in columns.where)
+
+
+def _parquet_loop(reader, columns: Columns, fmt, decide, sink) -> Counts:
+    from sc_policy.app.caseparquet import ParquetWriter  # only with the data extra
+    writer = ParquetWriter(sink, columns, fmt, code_columns(columns), getattr(reader, "schema", None))
+    fail, width, trim = fmt.failing(), columns.width, code_columns(columns)
+    rows = errors = 0
+    try:
+        for batch, _ in reader.batches(width):
+            own, added = [], []
+            for fields, out in _rows_of(batch, width, trim, decide, fail):
+                own.append(fields)
+                added.append(out[0])
+                errors += out[1]
+            if own:
+                writer.write(own, added, getattr(reader, "current", None))
+                rows += len(own)
+    finally:
+        writer.close()
+    return Counts(rows - errors, errors)
 
 
 def text_sink(binary: BinaryIO) -> TextIO:

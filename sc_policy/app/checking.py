@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from sc_policy.analysis.agreement import agreement
-from sc_policy.app.writing import JOURNAL_NAME, pending_change
+from sc_policy.app.writing import pending_change
 from sc_policy.checks.citations import citations
 from sc_policy.checks.industries import industries
 from sc_policy.checks.interpretations import interpretations
@@ -34,7 +34,7 @@ from sc_policy.checks.provenance import provenance, version_source
 from sc_policy.checks.references import references, resolution_references
 from sc_policy.checks.registry import has_errors
 from sc_policy.checks.resolutions import apply_resolutions
-from sc_policy.diagnostics import Diagnostic, Span
+from sc_policy.diagnostics import Diagnostic
 from sc_policy.engine.compile import CompiledVersion, compile_version
 from sc_policy.load.policytext import SourceText, read_source
 from sc_policy.load.tree import LoadedVersion, PolicyTree, resolve_root, select_version
@@ -174,5 +174,5 @@ def check_tree(tree: Union[PolicyTree, str, os.PathLike, None] = None, version_i
     out.extend(f for f in life if not f.span.path.startswith(tuple(r.rel + "/" for r in refs)))
     pending = pending_change(tree.root)
     if pending is not None:
-        out.append(Diagnostic(Span(JOURNAL_NAME), "error", "interrupted-change", pending))
+        out.append(pending)
     return sorted(out)

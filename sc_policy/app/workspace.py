@@ -36,7 +36,7 @@ from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, ScPolicyError,
 from sc_policy.engine.decide import Answer, Evaluator
 from sc_policy.engine.table import decisions_hash
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, manifest_of, resolve_root, select_version
-from sc_policy.load.yamlfile import Document, is_inside, load_document
+from sc_policy.load.yamlfile import Document, is_inside
 from sc_policy.load.build import build_manifest
 from sc_policy.model import Manifest, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
@@ -81,8 +81,8 @@ def version_row(version: Version) -> dict:
 class _ReadOnce(PolicyTree):
     """A policy tree whose version folders are each read once (a workspace's, shared with `check`)."""
 
-    def __init__(self, root):
-        super().__init__(root)
+    def __init__(self, root, overlay=None):
+        super().__init__(root, overlay)
         self._loaded: Dict[str, LoadedVersion] = {}
 
     def load(self, ref: VersionRef) -> LoadedVersion:
@@ -114,17 +114,23 @@ class Workspace:
     """A policy tree and the versions opened from it, each stage of each version run once."""
 
     def __init__(self, policies: Optional[str | os.PathLike] = None, refdata: Optional[ReferenceData] = None, *,
-                 cache: Union[bool, TableCache, None] = True, notify: Optional[Callable[[str], None]] = None):
+                 cache: Union[bool, TableCache, None] = True, notify: Optional[Callable[[str], None]] = None,
+                 overlay: Optional[Mapping[Union[str, os.PathLike], str]] = None):
         """``cache``: True for the user's cache (see :mod:`sc_policy.app.cache`), False for none, or a TableCache.
+
+        ``overlay`` maps paths of rule files to texts read in their place (an editor's unsaved buffers,
+        see :class:`~sc_policy.load.tree.PolicyTree`). A workspace with an overlay uses no cache at all:
+        its versions are never answered from a cache entry, and none is written for them.
 
         ``notify`` is called with each notice (one line) as it is recorded in :attr:`notices`:
         something the user should know that did not stop the answer (a cache entry set aside).
         """
         self.root = resolve_root(policies)
-        self.tree: PolicyTree = _ReadOnce(self.root)
+        self.tree: PolicyTree = _ReadOnce(self.root, overlay)
         self.refdata = refdata or reference_data()
-        # The cache's key covers the shipped reference data: other reference data gets no cache.
-        self.cache: Optional[TableCache] = None if refdata is not None else (
+        # The cache's key covers the shipped reference data (other reference data gets no cache) and the
+        # files on the disk (an overlay's texts are not on the disk: no cache).
+        self.cache: Optional[TableCache] = None if refdata is not None or self.tree.overlay else (
             TableCache.default() if cache is True else (cache or None))
         self.notices: List[str] = []
         self._notify = notify
@@ -168,7 +174,8 @@ class Workspace:
     def _manifest(self, ref: VersionRef) -> Tuple[Optional[Document], Optional[Manifest]]:
         """(the manifest file as read, the Manifest or None when it is missing or invalid), read once.
 
-        The manifest is the cache's trust anchor, so it is always read from the disk. Its schema is
+        The manifest is the cache's trust anchor, so it is always read from the disk (or the overlay,
+        which leaves the workspace without a cache). Its schema is
         checked with Cerberus unless the cache holds an entry for the version's exact files (one is
         written only for a version that opened without error, so its manifest passed its schema).
         """
@@ -178,7 +185,7 @@ class Workspace:
         doc, manifest = None, None
         if is_inside(ref.folder, self.root):
             try:
-                doc = load_document(ref.folder / "version.yaml", f"{ref.rel}/version.yaml")
+                doc = self.tree.document(ref.folder / "version.yaml", f"{ref.rel}/version.yaml")
             except ScPolicyError:  # unreadable or not YAML: the manifest is invalid
                 doc = None
         if doc is not None:
@@ -301,12 +308,14 @@ class Workspace:
 
     def explain(self, noc, industry=None, *, version: Optional[str] = None, on: Optional[dt.date] = None,
                 noc_version: str = "2016") -> Answer:
-        """The answer for a NOC (and industry) under the version named, or in force on ``on`` (default today)."""
-        ref = self._chosen.get((version, None) if version is not None else (None, on or dt.date.today()))
+        """The answer for a NOC (and industry) under the version named, or in force on ``on`` (default today);
+        the answer reports that day as ``decided_on``."""
+        day = on or dt.date.today()
+        ref = self._chosen.get((version, None) if version is not None else (None, day))
         opened = self._open.get(ref.rel) if ref is not None else None
         if opened is None:  # the first answer of this version or date
             opened = self.open(version, on)
-        return opened.evaluator.answer(noc, industry, noc_version)
+        return opened.evaluator.answer(noc, industry, noc_version, decided_on=day.isoformat())
 
     def versions(self) -> List[dict]:
         """Every version's manifest (as a dict), in tree order; an unreadable manifest is marked.

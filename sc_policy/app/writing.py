@@ -40,8 +40,7 @@ import stat
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterator, List, Optional, Sequence, Tuple
 
-from sc_policy.diagnostics import ScPolicyError, os_error
-from sc_policy.diagnostics import Span
+from sc_policy.diagnostics import Diagnostic, ScPolicyError, Span, Suggestion, os_error
 
 try:
     import fcntl
@@ -191,6 +190,8 @@ def changing(folder: Path, notice: Notice = None) -> Iterator[None]:
 def replace_together(folder: Path, command: str, changes: Sequence[Tuple[Path, bytes, str]]) -> None:
     """Replace files inside policy tree ``folder`` so that a crash leaves all or none of them changed.
 
+    ``command`` names the change as its caller words it (e.g. the command its user ran), recorded in
+    the journal so that an interrupted change can be named later (:func:`pending_change`).
     ``changes`` holds (path, the bytes the new text was computed from, new text).
     Call only inside :func:`changing` for ``folder``.
     """
@@ -251,16 +252,22 @@ def _well_formed(data) -> bool:
     return True
 
 
-def pending_change(folder: Path) -> Optional[str]:
-    """What an interrupted command left unfinished in policy tree ``folder``, said in one line (None: nothing)."""
+def pending_change(folder: Path) -> Optional[Diagnostic]:
+    """What an interrupted change left unfinished in policy tree ``folder`` (None: nothing), as an
+    ``interrupted-change`` error at the journal. The change is named as its caller named it when it began
+    (:func:`replace_together`); running it again, or any change of the tree, finishes it."""
+    where = Span(JOURNAL_NAME)
     try:
         data = _read_journal(Path(folder))
     except ScPolicyError as exc:
-        return exc.message
+        return Diagnostic(where, "error", "interrupted-change", exc.message)
     if data is None:
         return None
-    return (f"`sc-policy {data['command']}` was interrupted after it committed its changes, and some manifests "
-            f"may not have them yet: run `sc-policy {data['command']}` again to finish them")
+    change = data["command"]
+    return Diagnostic(where, "error", "interrupted-change",
+                      f"`{change}` was interrupted after it committed its changes, and some manifests may not have "
+                      f"them yet", suggestion=Suggestion("finish-change", (change,),
+                                                         f"run `{change}` again to finish them"))
 
 
 def _recover(folder: Path, notice: Notice) -> None:
@@ -280,7 +287,7 @@ def _recover(folder: Path, notice: Notice) -> None:
             if current == entry["after"]:
                 continue
             if current != entry["before"]:
-                raise ScPolicyError(f"cannot finish the interrupted `sc-policy {data['command']}` recorded in "
+                raise ScPolicyError(f"cannot finish the interrupted `{data['command']}` recorded in "
                                     f"{journal}: this file was changed since; review it, then remove the "
                                     f"journal", Span(str(path)), code="journal")
             todo.append(entry)
@@ -291,7 +298,7 @@ def _recover(folder: Path, notice: Notice) -> None:
             raise os_error(exc, "finish an interrupted change", exc.filename or journal) from None
         fsync_dir(folder)
         if notice is not None:
-            notice(f"finished the interrupted `sc-policy {data['command']}` ({len(todo)} of "
+            notice(f"finished the interrupted `{data['command']}` ({len(todo)} of "
                    f"{len(data['files'])} files were still to change)")
     _remove_leftovers(folder)
 

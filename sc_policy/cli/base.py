@@ -17,15 +17,20 @@ import contextlib
 import datetime as dt
 import importlib
 import os
+import posixpath
 import re
 import sys
+from pathlib import Path
+from typing import Callable
 
 import click
 
 from sc_policy.diagnostics import ScPolicyError
-from sc_policy.cli.diagnostics import Failure, failure_of, usage_failure
+from sc_policy.load.tree import resolve_root
+from sc_policy.cli.diagnostics import Failure, failure_of, remember_policies, usage_failure
 
-__all__ = ["main", "policies_option", "format_option", "version_options", "warn", "Date", "Group", "NamedStream"]
+__all__ = ["main", "policies_option", "format_option", "version_options", "warn", "Date", "Group", "NamedStream",
+           "tool_version", "tree_paths"]
 
 
 COMMANDS = {
@@ -38,8 +43,11 @@ COMMANDS = {
     "diff": "diff:diff",
     "evaluate": "evaluate:evaluate",
     "table": "table:table",
+    "sql": "sql:sql",
     "occupations": "occupations:occupations",
     "serve": "serve:serve",
+    "lsp": "lsp:lsp",
+    "schema": "schema:schema",
 }
 """Command name -> ``module:function`` in this package, imported when the command is used."""
 
@@ -189,7 +197,8 @@ def main():
 
     Ask whether training for an occupation is in scope and why (explain); check,
     test, version, freeze and diff the rule files; decide whole caseloads
-    (evaluate, table); serve decisions over HTTP (serve). Every command reads the
+    (evaluate, table); serve decisions over HTTP (serve); give an editor the rule
+    files' JSON Schemas (schema). Every command reads the
     policy tree shipped with sc-policy unless --policies DIR or $SC_POLICY_PATH
     names another.
     """
@@ -197,7 +206,7 @@ def main():
 
 def policies_option(f):
     return click.option("--policies", "policies", type=click.Path(file_okay=False, path_type=str),
-                        envvar="SC_POLICY_PATH", show_envvar=True,
+                        envvar="SC_POLICY_PATH", show_envvar=True, callback=remember_policies,
                         help="Policy tree to read (default: the one shipped with sc-policy).")(f)
 
 
@@ -237,3 +246,25 @@ def version_options(f):
     f = click.option("--on", "on", type=Date(), help="Use the version in force on this date.")(f)
     f = click.option("--version", "version", metavar="ID", help="Policy version id (default: in force today).")(f)
     return f
+
+
+def tool_version() -> str:
+    """The installed sc-policy's version (what a report names as the tool that made it)."""
+    from importlib import metadata  # 35 ms of imports (email, zipfile): only the reports that name the tool pay
+    try:
+        return metadata.version("sc-policy")
+    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "0+unknown"
+
+
+def tree_paths(policies) -> Callable[[str], str]:
+    """How a finding's path (relative to the policy tree) is named from the directory the command runs
+    in: joined to the tree as given (--policies, $SC_POLICY_PATH, or the shipped tree's folder), so
+    that a CI service finds it from the repository's root; a path outside the tree is kept as it is."""
+    root = resolve_root(policies)
+
+    def located(path: str) -> str:
+        if not path or Path(path).is_absolute() or not (root / path).exists():
+            return path
+        return posixpath.normpath(posixpath.join(root.as_posix(), path))
+    return located

@@ -9,31 +9,72 @@ which are one line here rather than click's usage block.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional
+import shlex
+from typing import Callable, Dict, Optional, Tuple
 
 import click
 
-from sc_policy.diagnostics import Suggestion, one_line, os_error, worded
+from sc_policy.diagnostics import Suggestion, counted, one_line, os_error, shown_path, worded
+from sc_policy.load.tree import ENV_VAR
 
-__all__ = ["Failure", "words", "failure_of", "usage_failure"]
+__all__ = ["Failure", "words", "failure_of", "usage_failure", "policies_flag", "remember_policies", "POLICIES"]
 
 
 _NOC_VERSION = {"2016": "a NOC 2016 code has four digits; drop --noc-version 2021",
                 "2021": "this looks like a five-digit NOC 2021 code; use --noc-version 2021"}
 
+POLICIES = "sc_policy.policies"
+"""The key, in click's context ``meta`` (shared by a command's context and its group's), of the policy
+tree the command was given: ``(value, source)``, the source ``commandline``, ``environment`` or ``default``."""
+
+
+def remember_policies(ctx: click.Context, param: click.Parameter, value):
+    """The ``--policies`` option's callback: remembers how the tree was given, for :func:`words`."""
+    source = ctx.get_parameter_source(param.name)
+    ctx.meta[POLICIES] = (value or "", source.name.lower() if source is not None else "default")
+    return value
+
+
+def _given() -> Tuple[str, str]:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(POLICIES, ("", "default")) if ctx is not None else ("", "default")
+
+
+def policies_flag() -> str:
+    """`` --policies DIR`` when the command was given the tree on its command line ("" otherwise): what a
+    command it suggests needs to read the same tree."""
+    value, source = _given()
+    return f" --policies {shlex.quote(value)}" if value and source == "commandline" else ""
+
+
+def _known_versions(s: Suggestion) -> str:
+    ids = ", ".join(s.values)
+    value, source = _given()
+    if not s.tree:
+        return f"known versions: {ids}"
+    if value and source == "commandline":
+        return f"known versions in the policy tree {shown_path(s.tree)} (--policies {shlex.quote(value)}): {ids}"
+    if value and source == "environment":
+        return f"known versions in the policy tree {shown_path(s.tree)} (${ENV_VAR}): {ids}"
+    return f"known versions in the shipped policy tree {shown_path(s.tree)}: {ids}; --policies DIR reads another"
+
+
 WORDS: Dict[str, Callable[[Suggestion], str]] = {
-    "run-check": lambda s: f"and {s.values[0]} more errors; run `sc-policy check`",
-    "choose-version": lambda s: "run `sc-policy check`, or name a version with --version",
-    "list-versions": lambda s: "`sc-policy versions` lists the versions and their dates",
+    "run-check": lambda s: f"and {counted(int(s.values[0]), 'more error', 'more errors')}; "
+                           f"run `sc-policy check{policies_flag()}`",
+    "choose-version": lambda s: f"run `sc-policy check{policies_flag()}`, or name a version with --version",
+    "list-versions": lambda s: f"`sc-policy versions{policies_flag()}` lists the versions and their dates",
+    "known-versions": _known_versions,
     "noc-version": lambda s: _NOC_VERSION.get(s.values[0] if s.values else "", s.text),
     "install-extra": lambda s: f'pip install "sc-policy[{s.values[0]}]"',
-    "run-tests": lambda s: f"run `sc-policy test {s.values[0]}`",
-    "new-version": lambda s: f"`sc-policy new-version {s.values[0]} NEW_ID`",
-    "freeze": lambda s: f"`sc-policy freeze {s.values[0]}` records it",
+    "run-tests": lambda s: f"run `sc-policy test {s.values[0]}{policies_flag()}`",
+    "new-version": lambda s: f"`sc-policy new-version {s.values[0]} NEW_ID{policies_flag()}`",
+    "freeze": lambda s: f"`sc-policy freeze {s.values[0]}{policies_flag()}` records it",
     "give-source": lambda s: "give --source FILE",
 }
-"""The kinds of suggestion the command line words itself: those that name a command or an option.
-Every other kind is shown in its plain words (:attr:`Suggestion.text`)."""
+"""The kinds of suggestion the command line words itself: those that name a command or an option
+(a command it suggests carries the ``--policies`` this one was given). Every other kind is shown in
+its plain words (:attr:`Suggestion.text`)."""
 
 
 def words(suggestion: Optional[Suggestion]) -> str:

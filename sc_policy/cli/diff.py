@@ -42,5 +42,9 @@ def diff(old, new, impact, fmt, policies):
     """
     ws = Workspace(policies, notify=warn)
     result = diff_versions(_open(ws, old).evaluator, _open(ws, new).evaluator, with_impact=impact)
-    render = {"json": diff_json, "markdown": diff_markdown}.get(fmt, diff_text)
-    click.echo(render(result), nl=False)
+    if fmt == "json":
+        click.echo(diff_json(result), nl=False)
+    elif fmt == "markdown":
+        click.echo(diff_markdown(result, not_computed="`--no-impact`"), nl=False)
+    else:
+        click.echo(diff_text(result, not_computed="--no-impact"), nl=False)

@@ -11,7 +11,7 @@ from typing import BinaryIO
 import click
 
 from sc_policy.app.writing import atomic_file
-from sc_policy.diagnostics import InputError, ScPolicyError, os_error
+from sc_policy.diagnostics import InputError, ScPolicyError, counted, os_error
 from sc_policy.diagnostics import Span
 from sc_policy.cli.base import NamedStream, policies_option, version_options
 from sc_policy.cli.diagnostics import words
@@ -75,12 +75,28 @@ def _size(stream) -> int:
     return st.st_size if stat.S_ISREG(st.st_mode) else 0
 
 
+def _columnar(chooser, input_path: str, open_sink, fmt: str, noc_version: str, date_column):
+    """The batch decided in DuckDB (:mod:`sc_policy.app.caseduck`) when ``SC_POLICY_ENGINE=duckdb`` asks
+    for it, the data extra is installed, the output is CSV and the input a file it takes; else None
+    (nothing written), for the Python path. Opt-in: benchmarks/bench_evaluate.py measures it slower
+    than the Python path so far (its fixed cost and the sort back into input order)."""
+    if fmt != "csv" or input_path == "-" or os.environ.get("SC_POLICY_ENGINE", "") != "duckdb":
+        return None
+    try:
+        import duckdb  # noqa: F401
+        from sc_policy.app import caseduck
+    except ImportError:
+        return None
+    return caseduck.run(chooser, input_path, open_sink, noc_version=noc_version, date_column=date_column,
+                        words=words)
+
+
 @click.command()
 @click.argument("input_path", metavar="[INPUT|-]", default="-", required=False)
 @click.option("--output", "-o", "output", metavar="FILE|-", default="-", show_default=True,
               help="Where to write the decisions.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True,
-              help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]),
+              help="Output format  [default: parquet for an output named *.parquet, else csv].")
 @version_options
 @click.option("--date-column", metavar="NAME",
               help="Decide each row under the version in force on the date (YYYY-MM-DD) in this column.")
@@ -91,37 +107,55 @@ def _size(stream) -> int:
 def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_cache, policies):
     """Decide every row of a caseload CSV (header with a noc column; industry, noc_version optional).
 
-    Every column passes through; added: eligible, areas (;-separated), version, error (and
-    verdict, candidates for NOC 2021 codes). Exit 0 when every row was decided, 1 when some rows
-    have errors, 2 when the input cannot be read.
+    Every column passes through (noc, industry, noc_version trimmed); added: eligible, areas
+    (;-separated), version, error (and verdict, candidates for NOC 2021 codes). An input or output
+    named *.parquet is Parquet (needs pip install "sc-policy[data]"). Exit 0 when every row was
+    decided, 1 when some rows have errors, 2 when the input cannot be read.
     """
     from sc_policy.app.casedecide import VersionChooser  # imported by this command alone
     from sc_policy.app.caseload import CsvBatch, text_sink
+    from sc_policy.app.caseparquet import ParquetRows, arrow, is_parquet
     if sum(x is not None for x in (version, on, date_column)) > 1:
         raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
+    fmt = fmt or ("parquet" if is_parquet(output) else "csv")
+    parquet_in = input_path != "-" and is_parquet(input_path)
+    if parquet_in or fmt == "parquet":
+        arrow()  # pyarrow is there, or a one-line error naming the extra
     ws = workspace(policies, no_cache)
     chooser = VersionChooser(ws, version, on, by_date=date_column is not None)
     if date_column is None:
         chooser.fixed()  # an invalid version stops here, before any output
     batch = CsvBatch(chooser, fmt=fmt, noc_version=noc_version, date_column=date_column, words=words)
-    source, close_source = _open_input(input_path)
+    source, close_source = (None, False) if parquet_in else _open_input(input_path)
     with contextlib.ExitStack() as resources:  # on leaving: the output finished (or dropped), the input closed
         if close_source:
             resources.callback(source.close)
 
         def open_sink():
+            if input_path != "-" and output != "-" and os.path.exists(output) and \
+                    os.path.samefile(input_path, output):
+                raise InputError("the output would overwrite the input", Span(output))
+            if fmt == "parquet":  # binary, written by pyarrow a record batch at a time
+                return binary_stdout() if output == "-" else _output_file(output, resources)
             if output == "-":
                 sink = text_sink(binary_stdout())
             else:
-                if input_path != "-" and os.path.exists(output) and os.path.samefile(input_path, output):
-                    raise InputError("the output would overwrite the input", Span(output))
                 sink = NamedStream(text_sink(_output_file(output, resources)), output)
             resources.push(_finisher(sink, output == "-"))
             return sink
 
-        size = _size(source)
+        size = 0 if parquet_in else _size(source)
         try:
-            if size >= PROGRESS_BYTES and sys.stderr.isatty():
+            counts = None
+            if parquet_in:
+                rows = ParquetRows(input_path)
+                resources.callback(rows.close)
+                counts = batch.run_rows(rows, open_sink)
+            elif size:
+                counts = _columnar(chooser, input_path, open_sink, fmt, noc_version, date_column)
+            if counts is not None:
+                pass
+            elif size >= PROGRESS_BYTES and sys.stderr.isatty():
                 with click.progressbar(length=size, label="evaluating", file=sys.stderr) as bar:
                     counts = batch.run(source, open_sink, bar.update)
             else:
@@ -129,5 +163,5 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
         except InputError as exc:  # a header that cannot be read: name the input it is in
             raise exc.at(Span("stdin" if input_path == "-" else input_path))
     if counts.errors:
-        click.echo(f"sc-policy: {counts.decided} decided, {counts.errors} errors", err=True)
+        click.echo(f"sc-policy: {counts.decided} decided, {counted(counts.errors, 'error')}", err=True)
         click.get_current_context().exit(1)

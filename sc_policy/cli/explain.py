@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from sc_policy.app.workspace import Workspace
@@ -16,17 +18,18 @@ from sc_policy.cli.base import format_option, policies_option, version_options, 
 @click.option("--noc-version", type=click.Choice(["2016", "2021"]), default="2016", show_default=True,
               help="Classification of NOC: 2016 (four digits) or 2021 (five digits, mapped by the concordance).")
 @version_options
+@click.option("--full", is_flag=True, help="Text: every clause's definition and every quote of the source in full.")
 @format_option("text", "json")
 @policies_option
-def explain(noc, industry, noc_version, version, on, fmt, policies):
+def explain(noc, industry, noc_version, version, on, full, fmt, policies):
     """Is training for occupation NOC in scope, and why? Clause by clause, per priority area."""
     if version and on:
         raise ScPolicyError("give --version or --on, not both", code="bad-input")
     ws = Workspace(policies, notify=warn)
     opened = ws.open(version, on)
-    answer = opened.evaluator.answer(noc, industry, noc_version)
+    answer = opened.evaluator.answer(noc, industry, noc_version, decided_on=(on or dt.date.today()).isoformat())
     if fmt == "json":
         click.echo(answer_json(answer), nl=False)
     else:
-        click.echo(answer_text(answer, opened.version, ws.refdata), nl=False)
+        click.echo(answer_text(answer, opened.version, ws.refdata, full=full), nl=False)
 

@@ -7,7 +7,7 @@ import click
 from sc_policy.load.tree import PolicyTree, resolve_root
 from sc_policy.app.authoring import freeze as freeze_version
 from sc_policy.diagnostics import os_error
-from sc_policy.cli.base import policies_option
+from sc_policy.cli.base import policies_option, warn
 from sc_policy.cli.new_version import _notice
 
 
@@ -18,7 +18,7 @@ def freeze(version_id, policies):
     """Record version ID's content hash and status (in-force); close the period of the one it supersedes."""
     tree = PolicyTree(resolve_root(policies))
     try:
-        result = freeze_version(tree, version_id, notice=_notice)
+        result = freeze_version(tree, version_id, notice=_notice, name="sc-policy freeze")
     except OSError as exc:
         raise os_error(exc, f"freeze {version_id}", tree.root) from None
     if result.already_frozen:
@@ -29,6 +29,9 @@ def freeze(version_id, policies):
     else:
         click.echo(f"Froze version {result.version}: status {result.status}, sha256 {result.sha256}, "
                    f"table_sha256 {result.table_sha256}")
+    if result.same_title_as:
+        warn(f"version {result.version} has the same title as {result.same_title_as}, which it supersedes: "
+             f"answers under either read alike; give it its own title in a new version")
     if result.closed:
         prev, end, status = result.closed
         click.echo(f"Closed version {prev}: effective_to {end.isoformat()}, status {status}")

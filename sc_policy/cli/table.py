@@ -18,6 +18,8 @@ __all__ = ["no_cache_option", "TABLE_COLUMNS", "CLASS_COLUMNS"]
 TABLE_COLUMNS = ("noc", "noc_title", "industry_class", "industry_representative", "industry_description",
                  "eligible", "areas", "version", "version_hash")
 CLASS_COLUMNS = ("industry", "industry_title", "industry_class", "industry_representative")
+KINDS = {"industry_class": "integer", "eligible": "boolean", "areas": "texts"}
+"""The Parquet kinds of the columns that are not text."""
 
 
 def no_cache_option(f):
@@ -35,10 +37,22 @@ def workspace(policies, no_cache: bool) -> Workspace:
     return Workspace(policies, cache=not no_cache, notify=warn)
 
 
+def _rows(t, refdata, classes: bool):
+    """(column names, rows) of the table, or of the industry classes."""
+    if classes:
+        rows = ((code, refdata.naics_title(code) or "", j, cls.representative)
+                for j, cls in enumerate(t.classes, 1) for code in cls.codes)
+        # class 0 first: an empty industry (after trimming) is "no employer industry given"
+        return CLASS_COLUMNS, [("", NO_INDUSTRY.description, 0, "")] + sorted(rows)
+    return TABLE_COLUMNS, ((noc, refdata.noc_title(noc) or "", j, cls.representative if cls else "",
+                            cls.description if cls else NO_INDUSTRY.description, bool(areas), areas, t.version,
+                            t.version_hash) for noc, j, cls, areas in t.rows())
+
+
 @click.command()
 @version_options
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True,
-              help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), default="csv", show_default=True,
+              help="Output format (parquet needs pip install \"sc-policy[data]\").")
 @click.option("--classes", is_flag=True,
               help="Print instead every NAICS Canada 2017 code with its industry class, to join a caseload on.")
 @no_cache_option
@@ -46,27 +60,26 @@ def workspace(policies, no_cache: bool) -> Workspace:
 def table(version, on, fmt, classes, no_cache, policies):
     """Export a version's whole decision table: one row per NOC 2016 unit group and industry class.
 
-    Class 0 is "no employer industry given"; --classes maps every NAICS code to its class.
+    Class 0 is "no employer industry given"; --classes maps every NAICS code to its class (and
+    the empty industry to class 0). `sc-policy sql` writes a script that joins a caseload exactly.
     """
     if version and on:
         raise ScPolicyError("give --version or --on, not both", code="bad-input")
     from sc_policy.app.caseload import text_sink  # only this command needs it
+    if fmt == "parquet":
+        from sc_policy.app.caseparquet import arrow, write_table
+        arrow()  # pyarrow is there, or a one-line error naming the extra
     ws = workspace(policies, no_cache)
     opened = ws.open(version, on)
     t = opened.table
     refdata = ws.refdata
+    if fmt == "parquet":
+        names, rows = _rows(t, refdata, classes)
+        write_table(binary_stdout(), [(n, KINDS.get(n, "text")) for n in names], rows)
+        return
     out = text_sink(binary_stdout())
+    names, rows = _rows(t, refdata, classes)
     try:
-        if classes:
-            names = CLASS_COLUMNS
-            rows = ((code, refdata.naics_title(code) or "", j, cls.representative)
-                    for j, cls in enumerate(t.classes, 1) for code in cls.codes)
-            rows = sorted(rows)
-        else:
-            names = TABLE_COLUMNS
-            rows = ((noc, refdata.noc_title(noc) or "", j, cls.representative if cls else "",
-                     cls.description if cls else NO_INDUSTRY.description, bool(areas), areas, t.version,
-                     t.version_hash) for noc, j, cls, areas in t.rows())
         if fmt == "csv":
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(names)

@@ -7,10 +7,12 @@ from typing import List
 import click
 
 from sc_policy.app.workspace import Workspace
+from sc_policy.diagnostics import os_error
+from sc_policy.present.junit import junit_xml
 from sc_policy.present.render import dumps
 from sc_policy.analysis.testcases import OUTCOMES, VersionReport, report
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS
-from sc_policy.cli.base import format_option, policies_option, warn
+from sc_policy.cli.base import format_option, policies_option, tree_paths, warn
 
 _HEAD = {PASS: "pass", FAIL: "fail", NOT_APPLICABLE: "n/a"}
 
@@ -22,11 +24,14 @@ _HEAD = {PASS: "pass", FAIL: "fail", NOT_APPLICABLE: "n/a"}
 @click.option("--coverage", "with_coverage", is_flag=True,
               help="Also report, per clause, which of pass, fail and not-applicable the cases exercised, "
                    "and the listed occupations and NAICS codes that no case touches.")
-def test_command(versions, policies, fmt, with_coverage):
+@click.option("--junit-xml", "junit", type=click.Path(dir_okay=False, writable=True, path_type=str), metavar="FILE",
+              help="Also write the results as a JUnit XML report to FILE (one testcase per case), for CI.")
+def test_command(versions, policies, fmt, with_coverage, junit):
     """Run the test cases (tests/*.yaml) of each VERSION (default: every version of the tree).
 
     Prints one line per failing case, then `N passed, N failed`. Exit status 1 when a case
-    fails, 2 when the cases cannot run (an unknown or invalid version).
+    fails, 2 when the cases cannot run (an unknown or invalid version); the JUnit report is
+    written in both of the first two cases.
     """
     ws = Workspace(policies, notify=warn)
     if versions:
@@ -36,6 +41,12 @@ def test_command(versions, policies, fmt, with_coverage):
     reports = [report(o.evaluator) for o in opened]
     passed = sum(r.passed for r in reports)
     failed = sum(r.failed for r in reports)
+    if junit:
+        try:
+            with open(junit, "wb") as out:
+                out.write(junit_xml(reports, tree_paths(policies)))
+        except OSError as exc:
+            raise os_error(exc, "write the JUnit report", junit) from None
     if fmt == "json":
         click.echo(dumps({"passed": passed, "failed": failed,
                           "versions": [r.as_dict(with_coverage) for r in reports]}), nl=False)

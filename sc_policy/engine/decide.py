@@ -11,12 +11,14 @@ into text, JSON or HTML.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
+from sc_policy.engine.changes import NO_CHANGES, ChangeFinder, Changes
 from sc_policy.engine.templates import render_template, template_fields
+from sc_policy.engine.reasons import AreaReason, area_reasons, decision_reason, profiles
 from sc_policy.engine.facts import FACTS, area_facts, industry_facts, occupation_facts
-from sc_policy.engine.table import OUTCOME_CODES, DecisionTable
+from sc_policy.engine.table import OUTCOME_CODES, DecisionTable, build_table
 from sc_policy.reference.codes import NocInput, parse_industry, parse_noc
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Clause, Interpretation, Resolution, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data, skill_level
@@ -38,6 +40,7 @@ class ClauseResult:
     result: str
     reason: str
     source: Tuple[Citation, ...]
+    interpretations: Tuple[str, ...] = ()  # ids of the interpretations it rests on here
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Decision:
     areas: Tuple[AreaResult, ...]
     resolutions: Tuple[Resolution, ...]
     nearby: Tuple[Nearby, ...]
+    changes: Changes = NO_CHANGES  # what would make a not-eligible case eligible (engine/changes.py)
     interpretations: Tuple[Interpretation, ...] = ()  # those bearing on any area's answer, in file order
 
     @property
@@ -100,6 +104,24 @@ class Answer:
     industry: Optional[str]
     industry_title: Optional[str]
     candidates: Tuple[Decision, ...]
+    decided_on: Optional[str] = None                      # the day the version was chosen for (ISO)
+    why: Optional[Callable[["Answer"], Tuple[tuple, str]]] = field(default=None, compare=False, repr=False)
+    """Gives (reasons, reason) for this answer; asked on first use of either (a caller that wants only
+    the verdict does not pay for the explanation)."""
+
+    @functools.cached_property
+    def _why(self) -> Tuple[tuple, str]:
+        return self.why(self) if self.why is not None else ((), "")
+
+    @property
+    def reasons(self) -> Tuple[Tuple[AreaReason, ...], ...]:
+        """Per candidate, per area: its deciding clause and the failures that follow from it."""
+        return self._why[0]
+
+    @property
+    def reason(self) -> str:
+        """The deciding sentence."""
+        return self._why[1]
 
     @property
     def verdict(self) -> str:
@@ -140,17 +162,6 @@ def _runs(table: "DecisionTable", k: int) -> List[tuple]:
     return out
 
 
-def _interpretations(version: Version) -> Tuple[Tuple[Tuple[str, ...], ...], Tuple[Interpretation, ...]]:
-    """Per area (in area order) the ids of the interpretations that bear on its answer: those a clause
-    applying to it rests on, unless the interpretation names other areas; and all of them, in file order."""
-    per_area = tuple(tuple(i.id for i in version.interpretations
-                           if (not i.areas or area.id in i.areas)
-                           and any(i.id in c.rests_on for c in version.clauses if area.id in c.applies_to))
-                     for area in version.areas)
-    used = {rid for ids in per_area for rid in ids}
-    return per_area, tuple(i for i in version.interpretations if i.id in used)
-
-
 class Evaluator:
     """Evaluates decisions under one version. Build once, call many times.
 
@@ -177,9 +188,18 @@ class Evaluator:
         self._table = table
         self._tabulate = tabulate if table is None else None
         self._area_facts = tuple((area, area_facts(area)) for area in self.version.areas)
-        self._readings = _interpretations(self.version)
+        self._rests = {(a.id, c.id): self.version.readings_for(a.id, c) for a in self.version.areas
+                       for c in self.version.clauses}  # a clause's interpretations bearing on an area
+        per_area = tuple(tuple(i.id for i in self.version.interpretations if any(
+            i.id in self._rests[(a.id, c.id)] for c in self.version.clauses if a.id in c.applies_to))
+            for a in self.version.areas)
+        self._readings = per_area, tuple(i for i in self.version.interpretations if any(i.id in p for p in per_area))
         self._memo: Dict[object, object] = {}  # see _from_table
+        self._profiles = None  # see sc_policy.engine.reasons.profiles
+        self._reasons: Dict[object, object] = {}  # area reasons by the area's results (reasons.area_reasons)
+        self._listed = tuple((area.id, frozenset(area.listed)) for area in self.version.areas)
         self._runs = None  # (table, per area: (index, area, area facts, its runs of clauses, see _runs))
+        self._changes = ChangeFinder(self.version, self.refdata)  # see changes
 
     @property
     def table(self) -> Optional["DecisionTable"]:
@@ -215,14 +235,22 @@ class Evaluator:
     def decide(self, noc: str, industry: Optional[str] = None) -> Decision:
         """Decide for a NOC 2016 unit group and an optional NAICS 2017 code (both already checked).
 
-        From the decision table when there is one and it covers the input, else directly.
+        From the decision table when there is one and it covers the input, else directly (an input
+        the table does not cover, such as a sector StatCan writes as a range, "31-33", is decided
+        directly once and remembered, within :data:`MEMO_LIMIT` entries).
         """
         table = self._table if self._table is not None else self.table
         if table is not None:
             cell = table.cell(noc, industry)
             if cell is not None:
                 return self._from_table(noc, industry, table, cell)
-        return self.decide_direct(noc, industry)
+        key = ("direct", noc, industry)
+        found = self._memo.get(key)
+        if found is None:
+            found = self.decide_direct(noc, industry)
+            if len(self._memo) < MEMO_LIMIT:
+                self._memo[key] = found
+        return found
 
     def _from_table(self, noc: str, industry: Optional[str], table: "DecisionTable", cell: int) -> Decision:
         """The decision of a table cell, as :meth:`_decision` makes it (the differential tests compare them).
@@ -273,17 +301,18 @@ class Evaluator:
             results.append(AreaResult(area.id, area.title, not failed, clause_results, unit[3][k],
                                       self._readings[0][k]))
         if eligible:
-            nearby = ()
+            nearby, changes = (), NO_CHANGES
         else:
             nearby = memo.get(("nearby", noc))
             if nearby is None:
                 nearby = memo[("nearby", noc)] = self.nearby(noc)
+            changes = self.changes(noc, industry)
         resolutions = ()
         if applied:
             ids = {r.id for bearing in unit[2] for r in bearing}
             resolutions = tuple(r for r in self.version.resolutions if r.id in ids)
         return Decision(noc, unit[0], unit[1], industry, refdata.naics_title(industry) if industry else None,
-                        tuple(results), resolutions, nearby, self._readings[1])
+                        tuple(results), resolutions, nearby, changes, self._readings[1])
 
     def decide_direct(self, noc: str, industry: Optional[str] = None) -> Decision:
         """Decide by evaluating every clause expression with rule-engine (the table's reference)."""
@@ -310,15 +339,15 @@ class Evaluator:
         return Decision(noc, self.refdata.noc_title(noc) or "", skill_level(noc), industry,
                         self.refdata.naics_title(industry) if industry else None, decision_areas,
                         tuple(r for r in self.version.resolutions if r.id in applied),
-                        () if eligible else self.nearby(noc), self._readings[1])
+                        () if eligible else self.nearby(noc),
+                        NO_CHANGES if eligible else self.changes(noc, industry), self._readings[1])
 
-    @staticmethod
-    def _result(clause: Clause, result: str, facts: Dict[str, object]) -> ClauseResult:
+    def _result(self, clause: Clause, result: str, facts: Dict[str, object]) -> ClauseResult:
         template = clause.explain.get(result)
         if template is None:  # not_applicable without its own text
             template = "Not applicable."
-        return ClauseResult(clause.id, clause.version, clause.title, result,
-                            render_template(template, facts), clause.source_for(facts["area"]))
+        return ClauseResult(clause.id, clause.version, clause.title, result, render_template(template, facts),
+                            clause.source_for(facts["area"]), self._rests.get((facts["area"], clause.id), ()))
 
     def nearby(self, noc: str) -> Tuple[Nearby, ...]:
         """Listed occupations of the same NOC 2016 minor group (first three digits)."""
@@ -331,16 +360,39 @@ class Evaluator:
                     titles[code] = self.refdata.noc_title(code) or area.listed[code].title
         return tuple(Nearby(c, titles[c], tuple(found[c])) for c in sorted(found))
 
+    def changes(self, noc: str, industry: Optional[str] = None) -> Changes:
+        """What would make the case eligible (:mod:`sc_policy.engine.changes`), read from the decision
+        table; an evaluator without one builds one for this, and keeps it for this alone."""
+        table = self._table if self._table is not None else self.table
+        return self._changes(table, lambda: build_table(self), noc, industry)
+
     # -- from raw input ---------------------------------------------------------
     def answer(self, noc: object, industry: object = None, noc_version: str = "2016", *,
-               direct: bool = False) -> Answer:
+               direct: bool = False, decided_on: Optional[str] = None) -> Answer:
         """Check the raw codes (raising InputError) and decide every NOC 2016 candidate.
 
-        ``direct=True`` bypasses the decision table (for the differential test).
+        ``direct=True`` bypasses the decision table (for the differential test); ``decided_on``: the
+        day (ISO) the version was chosen for, which the answer reports.
         """
         parsed = parse_noc(noc, self.refdata, noc_version)
         naics = parse_industry(industry, self.refdata)
         decide = self.decide_direct if direct else self.decide
         decisions = tuple(decide(c, naics) for c in parsed.candidates)
         return Answer(self.version.policy, self.version.id, self.version.content_hash, parsed, naics,
-                      self.refdata.naics_title(naics) if naics else None, decisions)
+                      self.refdata.naics_title(naics) if naics else None, decisions, decided_on, self._why)
+
+    def _why(self, answer: Answer) -> Tuple[tuple, str]:
+        """(each candidate's area reasons, the deciding sentence) of an answer (:mod:`sc_policy.engine.reasons`)."""
+        decisions = answer.candidates
+        prof = self._profiles
+        if prof is None:
+            prof = self._profiles = profiles(self.table, self.version)
+        reasons = tuple(area_reasons(d, prof, self._reasons) for d in decisions)
+        if len(decisions) == 1:
+            listed_in = [area for area, codes in self._listed if decisions[0].noc in codes]
+            return reasons, decision_reason(decisions[0], reasons[0], listed_in)
+        noc = answer.noc
+        return reasons, (f"NOC {noc.version} {noc.code} corresponds to {len(decisions)} NOC 2016 unit groups: "
+                         + "; ".join(f"{d.noc} {d.noc_title}, " + (f"eligible ({', '.join(d.in_scope)})"
+                                                                    if d.eligible else "not eligible")
+                                     for d in decisions) + ".")

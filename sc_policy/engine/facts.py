@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Dict, Mapping, Optional, Tuple
 
 from sc_policy.model import Area
-from sc_policy.reference.statcan import ReferenceData, skill_level
+from sc_policy.reference.statcan import NAICS_RANGES, ReferenceData, skill_level
 
 __all__ = ["FACTS", "FactSpec", "occupation_facts", "industry_facts", "area_facts", "prefixes"]
 
@@ -51,7 +51,11 @@ FACTS: Mapping[str, FactSpec] = {f.name: f for f in (
 
 
 def prefixes(code: str) -> set:
-    """A NAICS code and every code above it in the hierarchy (2 digits and longer)."""
+    """A NAICS code and every code above it in the hierarchy (2 digits and longer); a sector that
+    StatCan writes as a range ("31-33") is itself and each of its two-digit parts."""
+    parts = NAICS_RANGES.get(code)
+    if parts is not None:
+        return {code, *parts}
     return set(code[:n] for n in range(2, len(code) + 1))
 
 

@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from sc_policy.engine.classes import IndustryClass, industry_classes
-from sc_policy.engine.relevance import KeyedClause, frozen_facts
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Clause, Version
 
 if TYPE_CHECKING:
     from sc_policy.engine.budget import ExpressionBudget
+    from sc_policy.engine.relevance import KeyedClause
 
 __all__ = ["DecisionTable", "build_table", "table_to_dict", "table_from_dict", "decisions_hash", "OUTCOME_CODES"]
 
@@ -182,6 +182,7 @@ class _Builder:
 
     def __init__(self, evaluator, budget: "ExpressionBudget"):
         from sc_policy.engine.facts import industry_facts, occupation_facts
+        from sc_policy.engine.relevance import KeyedClause, frozen_facts  # (building only: not on the warm path)
         self.evaluator, self.budget = evaluator, budget
         refdata = evaluator.refdata
         self.nocs = tuple(sorted(refdata.noc2016))

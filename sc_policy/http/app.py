@@ -32,6 +32,7 @@ from starlette.templating import Jinja2Templates
 
 from sc_policy.app.workspace import Workspace
 from sc_policy.http.models import MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS
+from sc_policy.http.fastpath import FastDecisions
 from sc_policy.http.pages import is_page, not_found_page, page_router, refused_page
 from sc_policy.http.problems import NOSNIFF, Problem, from_validation, problem_response
 from sc_policy.http.routes_api import DECISION_PARAMS, api_router
@@ -137,7 +138,8 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
     service = DecisionService(workspace if workspace is not None else Workspace())
     app = FastAPI(title=TITLE, description=DESCRIPTION, version=_package_version(), openapi_url=None,
                   docs_url=None, redoc_url=None, routes=_routes(),
-                  middleware=[Middleware(NoSniffMiddleware), Middleware(HeadAsGetMiddleware)])
+                  middleware=[Middleware(FastDecisions), Middleware(NoSniffMiddleware),
+                              Middleware(HeadAsGetMiddleware)])
     document = openapi_document()
     app.openapi = lambda: document  # type: ignore[method-assign]
     app.state.service = service

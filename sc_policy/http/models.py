@@ -2,7 +2,8 @@
 
 FastAPI builds ``/openapi.json`` from these declarations. The responses themselves are
 the finished JSON text of :mod:`sc_policy.present.render` and :mod:`sc_policy.present.diff`
-(byte for byte what ``sc-policy explain/versions/diff --format json`` print), so the
+(what ``sc-policy explain/versions/diff --format json`` print; a decision compact unless
+``pretty=1`` asks for those very bytes, or in its brief view), so the
 models describe those bodies; ``tests/test_service.py`` checks with schemathesis that no
 response contradicts them. :class:`DecisionInput` also *checks* every input: the query
 parameters of ``GET /v1/decisions`` and each item of a batch.
@@ -17,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS
 from sc_policy.reference.codes import NOC_VERSIONS
 
-__all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "MAX_PARAM_CHARS", "DATE_PATTERN", "DecisionInput", "Decision",
+__all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "MAX_PARAM_CHARS", "DATE_PATTERN", "DecisionInput", "DecisionQuery",
+           "ViewInput", "Decision", "DecisionBrief",
            "VersionInfo", "DiffResult", "Health", "ProblemDetails", "BatchError", "BatchAnswers", "batch_body_schema",
            "OccupationsInput", "OccupationList"]
 
@@ -57,6 +59,31 @@ class DecisionInput(BaseModel):
                                              "or 2021.")] = None
 
 
+View = Annotated[Optional[Literal["full", "brief", ""]],
+                 Field(description="`full` (the default, also when empty): the decision as `sc-policy explain "
+                                   "--format json` gives it; `brief`: the same without the quotes (each "
+                                   "clause's result and reason, resolutions by id, no nearby occupations or changes).")]
+Pretty = Annotated[Optional[Literal["0", "1", ""]],
+                   Field(description="`1`: indented JSON for people (the full view is then byte for byte "
+                                     "`sc-policy explain --format json`); default: compact JSON on one line.")]
+
+
+class ViewInput(BaseModel):
+    """How a decision is written: the query parameters ``view`` and ``pretty`` (POST /v1/decisions)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    view: View = None
+    pretty: Pretty = None
+
+
+class DecisionQuery(DecisionInput):
+    """The query parameters of GET /v1/decisions: one case, and how its decision is written."""
+
+    view: View = None
+    pretty: Pretty = None
+
+
 class OccupationsInput(BaseModel):
     """The query parameters of GET /v1/occupations; a missing or empty value is not given, each is trimmed."""
 
@@ -85,6 +112,10 @@ class ClauseResult(BaseModel):
     result: Result
     reason: str
     source: List[Citation]
+    deciding: bool = Field(description="This clause decides the area's answer: it admits the case (the most "
+                                       "specific clause that passes) or is its deciding failure.")
+    follows_from: Optional[str] = Field(description="A failing clause with the same cause as the deciding one: "
+                                                    "the id of the clause it follows from.")
 
 
 class AreaResult(BaseModel):
@@ -119,6 +150,27 @@ class Nearby(BaseModel):
     areas: List[str]
 
 
+class OccupationChange(BaseModel):
+    """A NOC 2016 unit group near the case's (same minor group, then major group), eligible with its industry."""
+    noc: str
+    title: str
+    areas: List[str]
+
+
+class IndustryChange(BaseModel):
+    """An area where only the industry fails, with its industry definition (NAICS codes)."""
+    area: str
+    title: str
+    include: List[str]
+    exclude: List[str]
+
+
+class Changes(BaseModel):
+    """What would make a not-eligible case eligible, from the decision table (both empty otherwise)."""
+    occupations: Annotated[List[OccupationChange], Field(max_length=5)]
+    industries: List[IndustryChange]
+
+
 class Candidate(BaseModel):
     """The decision for one NOC 2016 unit group a NOC 2021 code corresponds to."""
 
@@ -131,6 +183,7 @@ class Candidate(BaseModel):
     resolutions: List[AppliedResolution]
     interpretations: List[AppliedInterpretation]
     nearby: List[Nearby]
+    changes: Changes
 
 
 class AnswerInput(BaseModel):
@@ -141,8 +194,34 @@ class AnswerInput(BaseModel):
     industry_title: Optional[str]
 
 
-class Decision(BaseModel):
-    """The JSON of `sc-policy explain --format json`, byte for byte."""
+class ClauseBrief(BaseModel):
+    clause: str
+    clause_version: int
+    result: Result
+    reason: str
+    deciding: bool
+    follows_from: Optional[str]
+
+
+class AreaBrief(BaseModel):
+    area: str
+    in_scope: bool
+    clauses: List[ClauseBrief]
+    resolutions: List[str]
+
+
+class CandidateBrief(BaseModel):
+    noc: str
+    noc_title: str
+    noc_level: str
+    verdict: Literal["eligible", "not_eligible"]
+    eligible: bool
+    areas: List[AreaBrief]
+
+
+class DecisionBrief(BaseModel):
+    """The brief view of a decision (``view=brief``): every field of the full one but the quotes, the
+    areas' and clauses' titles, the resolutions' texts, the nearby occupations and the changes."""
 
     policy: str
     version: str
@@ -151,10 +230,30 @@ class Decision(BaseModel):
     input: AnswerInput
     verdict: Literal["eligible", "not_eligible", "indeterminate"]
     eligible: bool
+    reason: str
+    decided_on: Optional[str]
+    areas: List[AreaBrief]
+    candidates: List[CandidateBrief]
+
+
+class Decision(BaseModel):
+    """The JSON of `sc-policy explain --format json` (byte for byte with ``pretty=1``)."""
+
+    policy: str
+    version: str
+    version_hash: Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
+    noc_version: Literal[NOC_VERSIONS]  # type: ignore[valid-type]
+    input: AnswerInput
+    verdict: Literal["eligible", "not_eligible", "indeterminate"]
+    eligible: bool
+    reason: str = Field(description="The deciding reason, in one sentence.")
+    decided_on: Optional[str] = Field(description="The day (YYYY-MM-DD) the version was chosen for: the date asked, "
+                                                  "else the day of the answer.")
     areas: List[AreaResult]
     resolutions: List[AppliedResolution]
     interpretations: List[AppliedInterpretation]
     nearby: List[Nearby]
+    changes: Changes
     candidates: List[Candidate]
 
 
@@ -299,7 +398,7 @@ class BatchError(BaseModel):
     error: ProblemDetails
 
 
-BatchAnswers = List[Union[Decision, BatchError]]
+BatchAnswers = List[Union[Decision, DecisionBrief, BatchError]]
 """The answer to a batch: one entry per input, in order."""
 
 

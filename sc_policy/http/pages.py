@@ -2,8 +2,8 @@
 (``/occupations``) and the policy book (``/versions/{id}``).
 
 The HTML comes from the templates of :mod:`sc_policy.present.pages`, rendered with autoescaping
-through Starlette's ``Jinja2Templates``. A mistake in a field is shown next to the field (a 200
-page); an address the form never produces (an unknown parameter, one given twice, a value too
+through Starlette's ``Jinja2Templates``. A mistake in a field is shown next to the field, on the
+page rendered as usual with status 400; an address the form never produces (an unknown parameter, one given twice, a value too
 long) gets a "Bad request" page, rendered by :func:`refused_page`.
 """
 
@@ -68,10 +68,12 @@ def page_router() -> APIRouter:
     router = APIRouter(default_response_class=HTMLResponse)
 
     @router.get("/", operation_id="page", summary="The caseworkers' page: a form, and the explained answer",
-                response_description="The page; a mistake in a field is shown next to the field.",
+                response_description="The page: the form, the matches of a title search, or the explained answer.",
                 dependencies=[Depends(strict_query(PAGE_PARAMS))],
-                responses={400: {"description": "A parameter the form never sends: unknown, given twice or too "
-                                                "long.", "content": HTML}})
+                responses={400: {"description": "A field's value is not known (shown next to the field: a bad "
+                                                "occupation code, an unknown industry or version, a title no "
+                                                "occupation has), or a parameter the form never sends: unknown, "
+                                                "given twice or too long.", "content": HTML}})
     def home(request: Request,
              occupation: Annotated[Optional[str], field("A NOC 2016 or NOC 2021 code, or words of the title.")] = None,
              industry: Annotated[Optional[str], field("The employer's NAICS Canada 2017 code.")] = None,
@@ -79,7 +81,8 @@ def page_router() -> APIRouter:
              ) -> Response:
         form = pages.Form(occupation=occupation or "", industry=industry or "", version=version or "",
                           submitted=tuple(request.query_params), max_chars=MAX_PARAM_CHARS)
-        return page_response(request, "home.html", request.app.state.service.home_context(form))
+        context = request.app.state.service.home_context(form)
+        return page_response(request, "home.html", context, 400 if form.errors else 200)
 
     @router.get("/occupations", operation_id="occupationsPage",
                 summary="The caseworkers' list of the occupations an employer's industry opens",

@@ -1,17 +1,18 @@
 """The JSON API: /v1/decisions, /v1/versions, /v1/diff, /healthz and /openapi.json.
 
 Each route is declared with its parameters and its response models (:mod:`sc_policy.http.models`),
-from which FastAPI builds the OpenAPI document. A route answers with the finished JSON text the
-CLI prints (byte for byte), not a re-serialised model. Every route first refuses a query parameter
+from which FastAPI builds the OpenAPI document. A route answers with finished JSON text, not a
+re-serialised model: a decision compact by default (``pretty=1``: byte for byte what the CLI
+prints), the other routes as the CLI prints them. Every route first refuses a query parameter
 it does not take, one given twice and a value over ``MAX_PARAM_CHARS`` (:func:`check_query`); a
 batch's body is read within ``MAX_BODY_BYTES`` by :func:`read_bounded`. GET /v1/decisions reads its
-parameters with :class:`DecisionInput` itself (:func:`decision_query`, documented by
+parameters with :class:`DecisionQuery` itself (:func:`decision_query`, documented by
 :func:`query_parameters` from the same model): FastAPI's own reading of a parameter model cost more
 than the rest of a cached answer.
 """
 
 import json
-from typing import Annotated, Any, Callable, Dict, List, Sequence, Type
+from typing import Annotated, Any, Callable, Dict, List, Sequence, Tuple, Type, Union
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ValidationError
@@ -19,9 +20,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from sc_policy.http.models import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, BatchAnswers, Decision, DecisionInput,
-                                   DiffResult, Health, OccupationList, OccupationsInput, ProblemDetails, VersionInfo,
-                                   batch_body_schema)
+from sc_policy.http.models import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, BatchAnswers, Decision,
+                                   DecisionBrief, DecisionQuery, DiffResult, Health, OccupationList, OccupationsInput,
+                                   ProblemDetails, VersionInfo, ViewInput, batch_body_schema)
 from sc_policy.http.occupations import occupations_answer
 from sc_policy.http.problems import Problem, from_validation, required
 from sc_policy.http.service import DecisionService, case_of
@@ -29,7 +30,8 @@ from sc_policy.http.service import DecisionService, case_of
 __all__ = ["api_router", "check_query", "strict_query", "decision_query", "query_parameters", "read_bounded",
            "parse_json", "DECISION_PARAMS", "DIFF_PARAMS", "OCCUPATIONS_PARAMS"]
 
-DECISION_PARAMS = tuple(DecisionInput.model_fields)
+DECISION_PARAMS = tuple(DecisionQuery.model_fields)
+VIEW_PARAMS = tuple(ViewInput.model_fields)
 OCCUPATIONS_PARAMS = tuple(OccupationsInput.model_fields)
 DIFF_PARAMS = ("old", "new")
 
@@ -118,9 +120,14 @@ def _query(request: Request, params, model):
         raise from_validation(exc.errors(include_url=False)) from None
 
 
-def decision_query(request: Request) -> DecisionInput:
-    """The query of GET /v1/decisions as a :class:`DecisionInput`."""
-    return _query(request, DECISION_PARAMS, DecisionInput)
+def decision_query(request: Request) -> DecisionQuery:
+    """The query of GET /v1/decisions as a :class:`DecisionQuery`."""
+    return _query(request, DECISION_PARAMS, DecisionQuery)
+
+
+def view_of(query) -> Tuple[str, bool]:
+    """(view, pretty) of a query with ``view`` and ``pretty``: an empty or missing value is the default."""
+    return query.view or "full", query.pretty == "1"
 
 
 def occupations_query(request: Request) -> OccupationsInput:
@@ -155,32 +162,35 @@ def api_router() -> APIRouter:
     """The API's routes, declared (the service they use is the application's ``state.service``)."""
     router = APIRouter()
 
-    @router.get("/v1/decisions", operation_id="decide", summary="Decide one case", response_model=Decision,
-                response_description="The decision, as `sc-policy explain --format json`.",
-                openapi_extra={"parameters": query_parameters(DecisionInput)},
+    @router.get("/v1/decisions", operation_id="decide", summary="Decide one case",
+                response_model=Union[Decision, DecisionBrief],
+                response_description="The decision, as `sc-policy explain --format json` (compact unless "
+                                     "`pretty=1`), or its brief view (`view=brief`).",
+                openapi_extra={"parameters": query_parameters(DecisionQuery)},
                 responses={400: problem("A parameter is unknown, given twice, too long or malformed, or names a "
                                         "code, version or date that the policy and the reference data do not "
                                         "know (a well-formed request can get this answer).")})
     async def decide(request: Request) -> Response:
         # The parameters are read here, not by FastAPI: its per-request reading of a parameter model
         # took twice the time of the rest of the request (benchmarks/bench_serve.py).
-        _, body = service_of(request).answer(case_of(decision_query(request)))
-        return json_response(body)
+        query = decision_query(request)
+        return json_response(service_of(request).answer(case_of(query), *view_of(query)))
 
     @router.post("/v1/decisions", operation_id="decideBatch", summary=f"Decide up to {MAX_BATCH} cases",
                  response_model=BatchAnswers,
                  response_description="One entry per input, in order: a decision, or an object with `error` (a "
                                       "problem) for a bad input.",
-                 dependencies=[Depends(strict_query(none_taken="POST /v1/decisions takes none; send the inputs "
-                                                               "in the body"))],
-                 openapi_extra={"requestBody": {"required": True, "content": {
-                     "application/json": {"schema": batch_body_schema()}}}},
+                 openapi_extra={"parameters": query_parameters(ViewInput),
+                                "requestBody": {"required": True, "content": {
+                                    "application/json": {"schema": batch_body_schema()}}}},
                  responses={400: problem("The body is not JSON, not a list, or was cut off; or a query parameter "
-                                         "was given."),
+                                         "other than `view` and `pretty` was given, or one of them is not a "
+                                         "value they take."),
                             413: problem(f"More than {MAX_BATCH} inputs, or a body over {MAX_BODY_BYTES} bytes (a "
                                          f"list of {MAX_BATCH} can still be too large)."),
                             415: problem("The body is not sent as application/json.")})
     async def decide_batch(request: Request) -> Response:
+        view, pretty = view_of(_query(request, VIEW_PARAMS, ViewInput))
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json":
             raise Problem(415, "unsupported-media-type", "body: send a JSON list with Content-Type: "
@@ -191,7 +201,7 @@ def api_router() -> APIRouter:
         if len(items) > MAX_BATCH:
             raise Problem(413, "too-large", f"body: at most {MAX_BATCH} inputs per request, got {len(items)}",
                           "body")
-        return json_response(await run_in_threadpool(service_of(request).batch, items))
+        return json_response(await run_in_threadpool(service_of(request).batch, items, view, pretty))
 
     @router.get("/v1/occupations", operation_id="occupations", summary="Which occupations an industry opens",
                 response_model=OccupationList,

@@ -25,13 +25,14 @@ from sc_policy.http.models import DecisionInput
 from sc_policy.http.problems import Problem, from_diagnostic, from_validation, required
 from sc_policy.present import pages
 from sc_policy.present.diff import diff_json
-from sc_policy.present.render import answer_json, answer_to_dict, dumps
+from sc_policy.present.render import Sources, answer_to_dict, compact_dumps, dumps
 from sc_policy.reference.codes import parse_industry, parse_noc
 
 __all__ = ["DecisionService", "Case", "case_of", "parse_day", "ANSWER_CACHE_SIZE"]
 
 ANSWER_CACHE_SIZE = 4096
-"""Decisions kept as finished JSON text: the same inputs under the same version give the same bytes."""
+"""Decisions kept (and as many finished JSON bodies): the same inputs under the same version give the
+same bytes."""
 DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 """The one way the service reads a date (the pattern the OpenAPI document gives for ``on``)."""
 
@@ -97,7 +98,9 @@ class DecisionService:
                       for vid, o in self.opened.items()}
         self.titles = pages.TitleIndex(self.refdata)
         self._chosen = functools.lru_cache(maxsize=512)(self._choose)
+        self._sources: Sources = {}  # each clause's citations as JSON-ready lists, made once per version
         self._answer_cached = functools.lru_cache(maxsize=ANSWER_CACHE_SIZE)(self._answer_uncached)
+        self._body_cached = functools.lru_cache(maxsize=ANSWER_CACHE_SIZE)(self._body_uncached)
         self._diff_cached = functools.lru_cache(maxsize=16)(self._diff_uncached)
 
     # -- choosing a version -------------------------------------------------------------------------------
@@ -133,12 +136,18 @@ class DecisionService:
         raise Problem(404, "unknown-version", f"id: version {vid!r} is not served", "id")
 
     # -- deciding -----------------------------------------------------------------------------------------
-    def _answer_uncached(self, version_id: str, noc: str, industry: Optional[str], noc_version: str):
-        answer = self.opened[version_id].evaluator.answer(noc, industry, noc_version)
-        return answer, answer_json(answer)
+    def _answer_uncached(self, version_id: str, noc: str, industry: Optional[str], noc_version: str,
+                         decided_on: str):
+        return self.opened[version_id].evaluator.answer(noc, industry, noc_version, decided_on=decided_on)
 
-    def answer(self, case: Case):
-        """(Answer, its JSON text) for one case; raise Problem naming the parameter at fault."""
+    def _body_uncached(self, version_id: str, noc: str, industry: Optional[str], noc_version: str,
+                       decided_on: str, view: str, pretty: bool) -> bytes:
+        data = answer_to_dict(self._answer_cached(version_id, noc, industry, noc_version, decided_on), view,
+                              self._sources)
+        return (dumps(data) if pretty else compact_dumps(data)).encode("utf-8")
+
+    def _checked(self, case: Case) -> OpenVersion:
+        """The version that decides a case, its codes checked; raise Problem naming the parameter at fault."""
         opened = self.choose(case.version, case.on, "on" if case.on else "version")
         for parameter, check in (("noc", lambda: parse_noc(case.noc, self.refdata, case.noc_version)),
                                  ("industry", lambda: parse_industry(case.industry, self.refdata))):
@@ -146,12 +155,20 @@ class DecisionService:
                 check()
             except InputError as exc:
                 raise from_diagnostic(exc.diagnostic, parameter) from None
+        return opened
+
+    def answer(self, case: Case, view: str = "full", pretty: bool = False) -> bytes:
+        """The decision of one case as UTF-8 JSON in one of :data:`~sc_policy.present.render.VIEWS`:
+        compact, or ``pretty`` (indented: the bytes of ``sc-policy explain --format json`` for the full
+        view); raise Problem naming the parameter at fault. The same request gives the same bytes."""
+        opened = self._checked(case)
         try:
-            return self._answer_cached(opened.version.id, case.noc, case.industry, case.noc_version)
+            return self._body_cached(opened.version.id, case.noc, case.industry, case.noc_version,
+                                     (case.on or dt.date.today()).isoformat(), view, pretty)
         except ScPolicyError as exc:
             raise from_diagnostic(exc.diagnostic, None) from None
 
-    def batch(self, items: Sequence[object]) -> str:
+    def batch(self, items: Sequence[object], view: str = "full", pretty: bool = False) -> str:
         """Every item decided in order; an item that cannot be is answered in place with its problem."""
         out: List[dict] = []
         for i, item in enumerate(items):
@@ -161,11 +178,17 @@ class DecisionService:
                     inp = DecisionInput.model_validate(item)
                 except ValidationError as exc:
                     raise from_validation(exc.errors(include_url=False), where) from None
-                answer, _ = self.answer(case_of(inp))
-                out.append(answer_to_dict(answer))
+                case = case_of(inp)
+                opened = self._checked(case)
+                try:
+                    answer = self._answer_cached(opened.version.id, case.noc, case.industry, case.noc_version,
+                                                 (case.on or dt.date.today()).isoformat())
+                except ScPolicyError as exc:
+                    raise from_diagnostic(exc.diagnostic, None) from None
+                out.append(answer_to_dict(answer, view, self._sources))
             except Problem as problem:
                 out.append({"error": problem.within(where).as_dict()})
-        return dumps(out)
+        return dumps(out) if pretty else compact_dumps(out)
 
     def _diff_uncached(self, old: str, new: str) -> str:
         return diff_json(diff_versions(self.opened[old].evaluator, self.opened[new].evaluator))
@@ -183,25 +206,27 @@ class DecisionService:
                 form.errors["occupation"] = "Enter an occupation: a NOC code or words of its title."
             return pages.home_context(form, versions)
         version = form.version.strip() or None
+        today = dt.date.today()
         chosen: Optional[OpenVersion] = None
         try:
-            chosen = self.opened[self._chosen(version, None, dt.date.today())]
+            chosen = self.opened[self._chosen(version, None, today)]
         except ScPolicyError as exc:
             form.errors["version"] = pages.sentence(exc.diagnostic)
         industry = form.industry.strip() or None
         try:
             parse_industry(industry, self.refdata)
         except InputError as exc:
-            form.errors["industry"] = pages.sentence(exc.diagnostic, "Six-digit codes differ between the US and "
-                                                                     "Canadian NAICS: use the NAICS Canada 2017 "
-                                                                     "code." if len(industry or "") == 6 else "")
+            form.errors["industry"] = pages.sentence(exc.diagnostic)   # its suggestion names the Canadian codes
         if not any(ch.isdigit() for ch in occupation):
             matches = self.titles.search(occupation)
             if not matches:
                 form.errors["occupation"] = (f"No NOC 2016 or NOC 2021 title contains all of the words "
                                              f"\u201c{occupation}\u201d. Try fewer or other words, or a code.")
             return pages.home_context(form, versions, matches=matches)
-        noc_version = "2021" if len(occupation) == 5 and occupation.isdigit() else "2016"
+        # Five digits are a NOC 2021 code, unless a leading zero makes them no NOC 2021 code but a
+        # NOC 2016 one with a zero too many (02174), which is refused as that.
+        noc_version = "2021" if len(occupation) == 5 and occupation.isdigit() and not (
+            occupation[0] == "0" and occupation not in self.refdata.concordance) else "2016"
         try:
             parse_noc(occupation, self.refdata, noc_version)
         except InputError as exc:
@@ -210,8 +235,9 @@ class DecisionService:
                                                                        "title.")
         if form.errors or chosen is None:
             return pages.home_context(form, versions)
-        answer, _ = self._answer_cached(chosen.version.id, occupation, industry, noc_version)
-        return pages.home_context(form, versions, answer=answer, version=chosen.version, refdata=self.refdata)
+        answer = self._answer_cached(chosen.version.id, occupation, industry, noc_version, today.isoformat())
+        return pages.home_context(form, versions, answer=answer, version=chosen.version, refdata=self.refdata,
+                                  decided_on=today, version_by_date=version is None, reason=answer.reason)
 
     def message_context(self, heading: str, message: str) -> dict:
         return pages.message_context(heading, message, self.version_rows)

@@ -18,14 +18,15 @@ schema findings lists the first ones and says how many more there are.
 
 from __future__ import annotations
 
+import difflib
 import functools
-from typing import Any, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import cerberus
 import yaml
 from cerberus.errors import BAD_TYPE, BAD_TYPE_FOR_SCHEMA, REQUIRED_FIELD, UNKNOWN_FIELD
 
-from sc_policy.diagnostics import Diagnostic
+from sc_policy.diagnostics import Diagnostic, Suggestion
 from sc_policy.load.yamlfile import Document
 from sc_policy.resources import schemas_dir
 
@@ -137,7 +138,11 @@ def _get(data: Any, keypath: Tuple[Any, ...]) -> Any:
     return data
 
 
-def _known(data: Any, rules: dict, registry: dict, path: Tuple[Any, ...], unknown: List[Tuple[Any, ...]]) -> Any:
+Unknown = Dict[Tuple[Any, ...], str]
+"""The key path of each unknown key -> the field it most likely stands for ("" for none)."""
+
+
+def _known(data: Any, rules: dict, registry: dict, path: Tuple[Any, ...], unknown: Unknown) -> Any:
     """``data`` without the keys its schema does not know (their key paths go to ``unknown``).
 
     ``rules`` are the rules of one value; only ``schema`` (a mapping's fields, a list's items,
@@ -154,15 +159,45 @@ def _known(data: Any, rules: dict, registry: dict, path: Tuple[Any, ...], unknow
     return data
 
 
-def _known_fields(data: dict, fields: dict, registry: dict, path: Tuple[Any, ...],
-                  unknown: List[Tuple[Any, ...]]) -> dict:
+def _known_fields(data: dict, fields: dict, registry: dict, path: Tuple[Any, ...], unknown: Unknown) -> dict:
     out = {}
     for key, value in data.items():
         if key in fields and isinstance(fields[key], dict):
             out[key] = _known(value, fields[key], registry, path + (key,), unknown)
         else:
-            unknown.append(path + (key,))
+            unknown[path + (key,)] = _closest(str(key), data, fields)
     return out
+
+
+def _closest(key: str, data: dict, fields: dict) -> str:
+    """The field a misspelt ``key`` most likely stands for ("" for none): a close match among the
+    fields the mapping lacks, a required one before another."""
+    absent = [k for k, rules in fields.items() if k not in data and isinstance(rules, dict)]
+    for pool in ([k for k in absent if fields[k].get("required")], absent):
+        match = difflib.get_close_matches(key, pool, n=1, cutoff=0.6)
+        if match:
+            return match[0]
+    return ""
+
+
+def _ordered(document: Document, errors: List[Error], unknown: Unknown) -> List[Diagnostic]:
+    """The errors as findings, sorted. An unknown key that most likely misspells a field the mapping
+    lacks says "did you mean"; when that field is required, its missing-key finding is placed at the
+    unknown key (where the fix is), after it, and says so."""
+    meant_by = {keypath[:-1] + (meant,): keypath for keypath, meant in unknown.items() if meant}
+    findings = []
+    for keypath, code, message in errors:
+        span, suggestion = document.span(keypath), None
+        text = _describe(keypath, code, message, document.data)
+        if code == UNKNOWN_FIELD.code and unknown.get(keypath):
+            meant = unknown[keypath]
+            suggestion = Suggestion("did-you-mean", (meant,), f"did you mean {meant!r}")
+        elif code == REQUIRED_FIELD.code and keypath in meant_by:
+            misspelt = meant_by[keypath]
+            span = document.span(misspelt)
+            text += f" (most likely the unknown key {misspelt[-1]!r} on this line)"
+        findings.append(Diagnostic(span, "error", _CHECKS.get(code, "schema"), text, suggestion=suggestion))
+    return sorted(set(findings))
 
 
 def validate(document: Document, kind: str) -> List[Diagnostic]:
@@ -171,7 +206,7 @@ def validate(document: Document, kind: str) -> List[Diagnostic]:
         return [Diagnostic(document.span(), "error", "wrong-type",
                         f"a {kind} file must be a mapping of keys to values, not a {type(document.data).__name__}")]
     schema, registry = schema_for(kind)
-    unknown: List[Tuple[Any, ...]] = []
+    unknown: Unknown = {}
     known = _known_fields(document.data, schema, registry, (), unknown)
     errors: List[Error] = [(keypath, UNKNOWN_FIELD.code, "unknown field") for keypath in unknown]
     validator = _validator(kind)
@@ -185,9 +220,7 @@ def validate(document: Document, kind: str) -> List[Diagnostic]:
         stopped = True
         found = validator.errors + _Leaves()(exc.errors)
         errors.extend(dict.fromkeys(found))  # the file's own validator may be the one that stopped
-    findings = sorted(Diagnostic(document.span(keypath), "error", _CHECKS.get(code, "schema"),
-                                 _describe(keypath, code, message, document.data))
-                      for keypath, code, message in errors)
+    findings = _ordered(document, errors, unknown)
     if stopped:
         findings = findings[:MAX_FINDINGS] + [Diagnostic(
             findings[-1].span if findings else document.span(), "error", "schema",

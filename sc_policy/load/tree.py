@@ -17,11 +17,11 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple, Union
 
 from sc_policy.diagnostics import (Diagnostic, PolicyInvalidError, PolicyLoadError, ScPolicyError, Suggestion,
                                    UnknownVersionError, unknown_version)
-from sc_policy.load.yamlfile import Document, LazyMapping, is_inside, load_document
+from sc_policy.load.yamlfile import Document, LazyMapping, is_inside, load_document, parse_document
 from sc_policy.load.build import (build_area, build_clause, build_interpretations, build_manifest, build_resolutions,
                                   build_tests)
 from sc_policy.model import Version
@@ -29,7 +29,7 @@ from sc_policy.resources import shipped_policies
 from sc_policy.diagnostics import Span
 
 __all__ = ["PolicyTree", "VersionRef", "LoadedVersion", "resolve_root", "content_hash", "select_version",
-           "manifests", "version_from_documents", "file_hashes", "HASH_EXCLUDED"]
+           "manifests", "version_from_documents", "file_hashes", "rule_file_kind", "HASH_EXCLUDED"]
 
 ENV_VAR = "SC_POLICY_PATH"
 SOURCE_FOLDER = "source"
@@ -77,7 +77,9 @@ class LoadedVersion:
         return tuple(f for f in self.findings if f.severity == "error")
 
 
-def _kind(rel: str) -> Optional[str]:
+def rule_file_kind(rel: str) -> Optional[str]:
+    """The kind of rule file at ``rel`` (relative to its version folder, with forward slashes):
+    ``manifest``, ``resolutions``, ``area``, ``clause`` or ``tests``; None for any other file."""
     parts = rel.split("/")
     if rel == "version.yaml":
         return "manifest"
@@ -141,10 +143,30 @@ def _json_default(value):
 
 
 class PolicyTree:
-    """A policy tree on disk. Reads nothing until asked."""
+    """A policy tree on disk. Reads nothing until asked.
 
-    def __init__(self, root: Path):
+    ``overlay`` maps paths of rule files to texts read in place of the files (an editor's unsaved
+    buffers): each such file is parsed from its text, and one that is not on the disk yet is read as if it
+    were. Nothing is written; the files on the disk are left as they are.
+    """
+
+    def __init__(self, root: Path, overlay: Optional[Mapping[Union[str, os.PathLike], str]] = None):
         self.root = Path(root)
+        self.overlay: Dict[str, str] = {os.path.abspath(k): v for k, v in (overlay or {}).items()}
+
+    def document(self, path: Path, shown: str) -> Document:
+        """The rule file at ``path`` read and parsed (``shown`` is the path its findings name): from its
+        text in the overlay when there is one, else from the disk. Raises PolicyLoadError."""
+        text = self.overlay.get(os.path.abspath(path)) if self.overlay else None
+        if text is None:
+            return load_document(path, shown)
+        # A lone surrogate cannot come from a file: kept as the bytes it stands for, which the parser refuses.
+        return parse_document(text.encode("utf-8", "surrogatepass"), shown)
+
+    def _overlaid(self, folder: Path) -> List[Path]:
+        """The paths of the overlay inside ``folder`` (at any depth)."""
+        base = os.path.abspath(folder) + os.sep
+        return [folder / os.path.relpath(p, base) for p in self.overlay if p.startswith(base)]
 
     def display(self, path: Path) -> str:
         try:
@@ -169,20 +191,20 @@ class PolicyTree:
                                     "version folder is a symbolic link that leads out of the policy tree"))
             return LoadedVersion(ref, None, tuple(findings))
         manifest_path = ref.folder / "version.yaml"
-        if not manifest_path.exists():
+        if not manifest_path.exists() and os.path.abspath(manifest_path) not in self.overlay:
             findings.append(Diagnostic(Span(f"{ref.rel}/version.yaml"), "error", "missing-manifest",
                                     "version folder has no manifest (version.yaml)"))
             return LoadedVersion(ref, None, tuple(findings))
         documents: Dict[str, Tuple[str, Document]] = {}
         parsed: List[Document] = []  # every rule file that parsed, valid or not: what the content hash covers
-        for path in sorted(ref.folder.rglob("*")):
+        for path in sorted(set(ref.folder.rglob("*")).union(self._overlaid(ref.folder))):
             rel = path.relative_to(ref.folder).as_posix()
             shown = f"{ref.rel}/{rel}"
             if path.is_symlink() and not is_inside(path, self.root):
                 findings.append(Diagnostic(Span(shown), "error", "unsafe-path",
                                         "symbolic link leads out of the policy tree"))
                 continue
-            kind = _kind(rel)
+            kind = rule_file_kind(rel)
             if path.is_dir():
                 if rel in ("areas", "clauses", "tests"):
                     continue
@@ -199,7 +221,7 @@ class PolicyTree:
                                             "file is not a rule file of any kind and is ignored"))
                 continue
             try:
-                doc = load_document(path, shown)
+                doc = self.document(path, shown)
             except PolicyLoadError as exc:
                 findings.append(exc.diagnostic)
                 continue
@@ -232,7 +254,7 @@ def version_from_documents(rel: str, documents: Tuple[Document, ...]) -> Version
     found: Dict[str, Tuple[str, Document]] = {}
     for doc in documents:
         name = doc.path[len(prefix):] if doc.path.startswith(prefix) else ""
-        kind = _kind(name)
+        kind = rule_file_kind(name)
         if kind is None or name in found:
             raise ValueError(f"not a rule file of version {rel}: {doc.path}")
         found[name] = (kind, doc)
@@ -292,7 +314,7 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
         for ref in refs:
             if version_id in (ref.id, f"{ref.policy}/{ref.id}"):
                 return ref
-        raise unknown_version(version_id, (r.id for r in refs))
+        raise unknown_version(version_id, (r.id for r in refs), str(tree.root))
     when = on or today or dt.date.today()
     in_force = []
     for ref, manifest in (read or manifests)(tree, refs):
@@ -324,7 +346,7 @@ def manifests(tree: PolicyTree, refs: List[VersionRef]):
             yield ref, None
             continue
         try:
-            doc = load_document(path, f"{ref.rel}/version.yaml")
+            doc = tree.document(path, f"{ref.rel}/version.yaml")
         except PolicyLoadError:
             yield ref, None
             continue

@@ -296,6 +296,14 @@ def _compose(text: str, path: str):
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         if "\t" in problem or "'\\t'" in problem:
             problem = "tab character used for indentation (use spaces)"
+        slip = _slipped_line(text, mark.line) if mark is not None and problem.startswith(_SLIP_PROBLEMS) else None
+        if slip is not None:  # the parser stops on the line after a line indented too little
+            line, indent = slip
+            raise PolicyLoadError(f"YAML syntax error, most likely the indentation of this line: the parser stopped "
+                                  f"at line {mark.line + 1} ({problem})", Span(path, line + 1, indent + 1),
+                                  code="yaml-syntax") from None
+        if problem.startswith("expected <block end>"):
+            problem = f"this line is indented differently from the lines above it ({problem})"
         raise PolicyLoadError(f"YAML syntax error: {problem}", _span(path, mark), code="yaml-syntax") from None
     except yaml.YAMLError as exc:
         raise PolicyLoadError(f"YAML error: {exc}", Span(path), code="yaml-syntax") from None
@@ -303,6 +311,34 @@ def _compose(text: str, path: str):
         if loader is not None:
             loader.dispose()
     return node, loader
+
+
+_SLIP_PROBLEMS = ("expected <block end>", "mapping values are not allowed", "could not find expected ':'")
+"""The errors PyYAML reports on the line after a line indented too little."""
+
+
+def _indents(text: str) -> Iterator[Tuple[int, int, bool]]:
+    """(line index, column of its content, whether it opens a block: ends with ``:``) of each line that
+    is not blank or a comment; the content of ``- key: value`` starts at ``key``."""
+    for number, line in enumerate(text.splitlines()):
+        stripped = line.lstrip(" ")
+        if stripped and not stripped.startswith("#"):
+            while stripped.startswith("- ") or stripped == "-":
+                stripped = stripped[1:].lstrip(" ")
+            yield number, len(line) - len(stripped), stripped.split(" #")[0].rstrip().endswith(":")
+
+
+def _slipped_line(text: str, stopped: int) -> Optional[Tuple[int, int]]:
+    """(line index, indentation) of the line before the one the parser ``stopped`` on, when that line
+    is indented less than the line after it and either less than the line before it or no more than a
+    line before it that opens a block (an indentation slip)."""
+    lines = [entry for entry in _indents(text) if entry[0] <= stopped]
+    if len(lines) < 3 or lines[-1][0] != stopped:
+        return None
+    (_, before, opens), (slipped, indent, _), (_, after, _) = lines[-3:]
+    if indent < after and (indent < before or (opens and indent <= before)):
+        return slipped, indent
+    return None
 
 
 def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], loader) -> Any:

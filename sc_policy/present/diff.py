@@ -118,7 +118,8 @@ def _row_line(r: ImpactRow) -> List[str]:
     return _wrap(f"{_areas(r.before)} -> {_areas(r.after)}: {r.noc_title}", f"  {r.noc:<5} {ind:<7} ", " " * 16)
 
 
-def diff_text(diff: VersionDiff) -> str:
+def diff_text(diff: VersionDiff, *, not_computed: str = "not asked for") -> str:
+    """The diff as text; ``not_computed`` says why there is no impact, when there is none (the caller's words)."""
     old, new = diff.old, diff.new
     lines = _wrap(f"sc-policy diff: policy {new.policy}, version {old.id} -> {new.id}", "", "  ")
     lines += _version_line("old", old) + _version_line("new", new)
@@ -136,7 +137,7 @@ def diff_text(diff: VersionDiff) -> str:
     lines.append("")
     imp = diff.impact
     if imp is None:
-        lines.append("Impact: not computed (--no-impact).")
+        lines.append(f"Impact: not computed ({not_computed}).")
         return visible("\n".join(line.rstrip() for line in lines) + "\n")
     n_ind = len(imp.industries)
     space = (f"{imp.nocs} NOC 2016 unit groups x {n_ind} industry inputs (no industry + one representative "
@@ -168,7 +169,8 @@ def _md_code(text: Optional[str]) -> str:
     return f"`{text}`" if text else "—"
 
 
-def diff_markdown(diff: VersionDiff) -> str:
+def diff_markdown(diff: VersionDiff, *, not_computed: str = "not asked for") -> str:
+    """The diff as Markdown; ``not_computed`` (Markdown, the caller's words) says why there is no impact."""
     old, new = diff.old, diff.new
     mo, mn = old.manifest, new.manifest
     out = [f"# Policy change: {_md(new.policy)} `{mo.id}` → `{mn.id}`", "",
@@ -195,7 +197,7 @@ def diff_markdown(diff: VersionDiff) -> str:
     out.append("## Decision impact")
     out.append("")
     if imp is None:
-        out.append("Not computed (`--no-impact`).")
+        out.append(f"Not computed ({not_computed}).")
         return visible("\n".join(out) + "\n")
     n_ind = len(imp.industries)
     out.append(f"Exact, over the whole input space: {imp.nocs} NOC 2016 unit groups × {n_ind} industry inputs "

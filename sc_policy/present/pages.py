@@ -10,6 +10,7 @@ case files. The HTTP front door serves them through Starlette's ``Jinja2Template
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import urllib.parse
 from dataclasses import dataclass, field
@@ -21,11 +22,11 @@ import jinja2
 from sc_policy.analysis.occupations import Occupations
 from sc_policy.diagnostics import Diagnostic, one_line, plain_words
 from sc_policy.engine.compile import CompiledVersion
-from sc_policy.engine.decide import Answer
-from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Version
+from sc_policy.engine.decide import Answer, Decision
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Version
 from sc_policy.reference.statcan import ReferenceData, skill_level
 
-__all__ = ["Form", "Match", "TitleIndex", "environment", "render", "home_context", "book_context",
+__all__ = ["Form", "Match", "TitleIndex", "QuoteLedger", "outcome", "environment", "render", "home_context", "book_context",
            "message_context", "occupations_context", "sentence", "link", "TEMPLATES", "MAX_MATCHES"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -51,7 +52,8 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["oneline"] = _one_line
-    env.globals.update(link=link, result_words=RESULT_WORDS, verdict_words=VERDICT_WORDS, skill_level=skill_level)
+    env.globals.update(link=link, result_words=RESULT_WORDS, verdict_words=VERDICT_WORDS, skill_level=skill_level,
+                       outcome=outcome)
     return env
 
 
@@ -102,10 +104,43 @@ class TitleIndex:
         return [row for row, folded in self.rows if all(w in folded for w in words)]
 
 
+class QuoteLedger:
+    """The passages of the source already quoted on one page, in the order the page shows them.
+
+    An answer cites the same passage under several areas and clauses; the page quotes it in full
+    where it first appears (:meth:`split` gives that quote its anchor) and links back to it after
+    that, so that no sentence of the source is printed twice. One ledger serves one rendering.
+    """
+
+    def __init__(self) -> None:
+        self._anchors: Dict[Tuple[int, str], str] = {}
+
+    def split(self, source: Sequence[Citation]) -> Tuple[List[Tuple[str, Citation]], List[Tuple[str, Citation]]]:
+        """(the passages quoted here for the first time, those quoted above), each with its anchor; the
+        first ones are recorded as quoted."""
+        fresh: List[Tuple[str, Citation]] = []
+        seen: List[Tuple[str, Citation]] = []
+        for citation in source:
+            key = (citation.line, citation.quote)
+            if key in self._anchors:
+                if all(c.line != citation.line for _, c in seen):   # a line is named once
+                    seen.append((self._anchors[key], citation))
+            else:
+                self._anchors[key] = f"quote-{len(self._anchors) + 1}"
+                fresh.append((self._anchors[key], citation))
+        return fresh, seen
+
+
+def outcome(d: Decision) -> str:
+    """One NOC 2016 unit group's outcome in words: eligible or not, and under which areas."""
+    areas = [a.title for a in d.areas if a.in_scope]
+    return f"eligible, in scope under {', '.join(areas)}" if areas else "not eligible, in scope under no priority area"
+
+
 def _verdict_detail(answer: Answer) -> str:
     if answer.verdict == "indeterminate":
-        return ("the NOC 2016 unit groups this NOC 2021 code corresponds to disagree; pick the one that matches "
-                "the case")
+        return ("the NOC 2016 unit groups that this NOC 2021 code corresponds to disagree; pick the one that "
+                "matches the case")
     if answer.eligible:
         return "in scope under " + ", ".join(sorted({a.title for d in answer.candidates for a in d.areas
                                                       if a.in_scope}))
@@ -114,8 +149,13 @@ def _verdict_detail(answer: Answer) -> str:
 
 def home_context(form: Form, versions: Sequence[dict], *, matches: Sequence[Match] = (),
                  answer: Optional[Answer] = None, version: Optional[Version] = None,
-                 refdata: Optional[ReferenceData] = None) -> dict:
-    """The question page (``home.html``): the form, the matches of a title search, or the answer."""
+                 refdata: Optional[ReferenceData] = None, decided_on: Optional[dt.date] = None,
+                 version_by_date: bool = True, reason: Optional[str] = None) -> dict:
+    """The question page (``home.html``): the form, the matches of a title search, or the answer.
+
+    An answer's summary gives the verdict, ``reason`` (the deciding sentence, when the answer has
+    one), ``decided_on`` (the day whose version was chosen, or the day asked when the form named the
+    version: ``version_by_date`` false), the version and its content hash."""
     title = f"{SITE}: is training in scope?"
     context = {"form": form, "versions": versions, "matches": matches, "shown": matches[:MAX_MATCHES],
                "answer": None}
@@ -127,6 +167,8 @@ def home_context(form: Form, versions: Sequence[dict], *, matches: Sequence[Matc
         m = version.manifest
         context.update(
             answer=answer, version=version, refdata=refdata, verdict_detail=_verdict_detail(answer),
+            reason=reason, decided_on=decided_on, version_by_date=version_by_date,
+            ledger=QuoteLedger(),
             resolutions={r.id: r for r in version.resolutions},
             applied=list({r.id: r for d in answer.candidates for r in d.resolutions}.values()),
             json_link=link("/v1/decisions", noc=answer.noc.code, industry=answer.industry,

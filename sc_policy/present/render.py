@@ -10,15 +10,17 @@ files are text, and a template's ``\x1b]0;...\x07`` must not reach a terminal.
 from __future__ import annotations
 
 import json
-from typing import Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional
 
+from sc_policy.engine.changes import NO_CHANGES
+from sc_policy.present.changes import changes_text, industry_phrase
 from sc_policy.engine.decide import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
 from sc_policy.diagnostics import visible
 
-__all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "industry_label", "versions_text",
-           "visible", "WIDTH"]
+__all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "compact_dumps", "industry_label",
+           "versions_text", "visible", "VIEWS", "WIDTH"]
 
 WIDTH = 100
 _MARK = {PASS: "PASS", FAIL: "FAIL", NOT_APPLICABLE: "N/A"}
@@ -29,36 +31,74 @@ def dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
 
 
-def _decision_dict(d: Decision) -> dict:
-    return {
-        "noc": d.noc,
-        "noc_title": d.noc_title,
-        "noc_level": d.noc_level,
-        "verdict": "eligible" if d.eligible else "not_eligible",
-        "eligible": d.eligible,
-        "areas": [{
-            "area": a.area,
-            "title": a.title,
-            "in_scope": a.in_scope,
-            "clauses": [{
-                "clause": c.clause,
-                "clause_version": c.clause_version,
-                "title": c.title,
-                "result": c.result,
-                "reason": c.reason,
-                "source": [s.as_dict() for s in c.source],
-            } for c in a.clauses],
-            "resolutions": list(a.resolutions),
-            "interpretations": list(a.interpretations),
-        } for a in d.areas],
+def compact_dumps(obj) -> str:
+    """The same JSON on one line, without spaces, and a final newline: what the service sends by
+    default (``json.dumps`` with an indent runs in pure Python; this runs in its C encoder)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+VIEWS = ("full", "brief")
+"""The views of a decision: ``full`` (the README's shape, with every clause's sources and the
+resolutions' texts) and ``brief`` (the same decision without the quotes: per area its clauses'
+results and reasons, the resolutions by id, no nearby occupations and no changes)."""
+
+Sources = Dict[tuple, list]
+"""A memory of the ``source`` lists already made: a clause's citations are the same objects in
+every decision of a version, so a caller that keeps one (per service) makes each list once."""
+
+
+def _sources(source: tuple, memo: Optional[Sources]) -> list:
+    if memo is None:
+        return [s.as_dict() for s in source]
+    found = memo.get(source)
+    if found is None:
+        found = memo[source] = [s.as_dict() for s in source]
+    return found
+
+
+def _clause_dict(c, why, full: bool, memo: Optional[Sources]) -> dict:
+    """One clause result; the brief view leaves out its title and sources."""
+    out = {"clause": c.clause, "clause_version": c.clause_version}
+    if full:
+        out["title"] = c.title
+    out.update(result=c.result, reason=c.reason)
+    if full:
+        out["source"] = _sources(c.source, memo)
+    out["deciding"] = bool(why is not None and why.deciding == c.clause)
+    out["follows_from"] = why.follows_from(c.clause) if why is not None else None
+    return out
+
+
+def _decision_dict(d: Decision, view: str = "full", memo: Optional[Sources] = None, reasons=()) -> dict:
+    """One candidate's decision: the brief view has neither the titles, the sources, the resolutions'
+    texts nor the nearby occupations and changes."""
+    by_area = {r.area: r for r in reasons}
+    full = view != "brief"
+    areas = []
+    for a in d.areas:
+        area = {"area": a.area, "title": a.title} if full else {"area": a.area}
+        area["in_scope"] = a.in_scope
+        area["clauses"] = [_clause_dict(c, by_area.get(a.area), full, memo) for c in a.clauses]
+        area["resolutions"] = list(a.resolutions)
+        area["interpretations"] = list(a.interpretations)
+        areas.append(area)
+    out = {"noc": d.noc, "noc_title": d.noc_title, "noc_level": d.noc_level,
+           "verdict": "eligible" if d.eligible else "not_eligible", "eligible": d.eligible, "areas": areas}
+    if not full:
+        return out
+    out.update({
         "resolutions": [r.as_dict() for r in d.resolutions],
         "interpretations": [i.as_dict() for i in d.interpretations],
         "nearby": [{"noc": n.code, "title": n.title, "areas": list(n.areas)} for n in d.nearby],
-    }
+        "changes": d.changes.as_dict(),
+    })
+    return out
 
 
-def answer_to_dict(answer: Answer) -> dict:
-    """The decision as JSON-ready data (the shape the README documents)."""
+def answer_to_dict(answer: Answer, view: str = "full", sources: Optional[Sources] = None) -> dict:
+    """The decision as JSON-ready data (the shape the README documents), in one of :data:`VIEWS`.
+    Both views share every field but the areas' details, the resolutions, the nearby occupations and
+    the changes that would make the case eligible."""
     only = answer.candidates[0] if len(answer.candidates) == 1 else None
     out = {
         "policy": answer.policy,
@@ -74,14 +114,23 @@ def answer_to_dict(answer: Answer) -> dict:
         },
         "verdict": answer.verdict,
         "eligible": answer.eligible,
+        "reason": answer.reason,
+        "decided_on": answer.decided_on,
     }
+    full = view != "brief"
     if only is not None:
-        body = _decision_dict(only)
-        out.update({"areas": body["areas"], "resolutions": body["resolutions"],
-                    "interpretations": body["interpretations"], "nearby": body["nearby"]})
+        body = _decision_dict(only, view, sources, answer.reasons[0] if answer.reasons else ())
+        out["areas"] = body["areas"]
+        if full:
+            out.update({"resolutions": body["resolutions"], "interpretations": body["interpretations"],
+                        "nearby": body["nearby"], "changes": body["changes"]})
     else:
-        out.update({"areas": [], "resolutions": [], "interpretations": [], "nearby": []})
-    out["candidates"] = [_decision_dict(d) for d in answer.candidates] if answer.noc.version == "2021" else []
+        out["areas"] = []
+        if full:
+            out.update({"resolutions": [], "interpretations": [], "nearby": [], "changes": NO_CHANGES.as_dict()})
+    out["candidates"] = ([_decision_dict(d, view, sources, r) for d, r in
+                          zip(answer.candidates, answer.reasons or ((),) * len(answer.candidates))]
+                         if answer.noc.version == "2021" else [])
     return out
 
 
@@ -152,51 +201,117 @@ def _decision_text(d: Decision, version: Version, refdata: ReferenceData, resolu
             r = resolutions[rid]
             lines += _wrap(f"Resolution {r.id}: {r.decision}", "    ", "  Note: ")
         lines.append("")
-    if d.nearby:
-        lines.append("Listed occupations of the same NOC minor group:")
-        for n in d.nearby:
-            lines += _wrap(f"{n.code} {n.title} (listed under: {', '.join(n.areas)})", "      ", "    ")
-        lines.append("")
+    if d.changes:
+        lines += changes_text(d.changes) + [""]
     return lines
 
 
-def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceData] = None) -> str:
-    """A plain-text explanation that reads well at 100 columns and pastes into a case file."""
+def _lines_of(source) -> str:
+    """`` [lines 62, 80]``: the source lines a clause or resolution rests on."""
+    lines = sorted({s.line for s in source})
+    if not lines:
+        return ""
+    return f" [line{'s' if len(lines) > 1 else ''} {', '.join(str(n) for n in lines)}]"
+
+
+def _one_line(text: str, prefix: str = "") -> str:
+    """``prefix`` and ``text`` on one line of at most :data:`WIDTH` columns, cut at a word with an ellipsis
+    if longer (the full answer shows it all)."""
+    text = prefix + " ".join(text.split())
+    if len(text) <= WIDTH:
+        return text
+    cut = text[:WIDTH - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[WIDTH // 2:] else cut) + "\u2026"
+
+
+def _changes_brief(changes) -> List[str]:
+    """What would change the answer, in a few lines: the occupations by code (with the areas that would
+    take them), each other employer's industries in full (the full answer names the occupations)."""
+    if not changes:
+        return []
+    lines = ["What would change the answer:"]
+    if changes.occupations:
+        lines += _wrap("another occupation (the same industry): " + ", ".join(
+            f"{o.noc} ({', '.join(o.areas)})" for o in changes.occupations), "      ", "  - ")
+    for i in changes.industries:
+        lines += _wrap(f"another employer: {industry_phrase(i)}", "      ", "  - ")
+    return lines
+
+
+def _summary_text(d: Decision, reasons, brief: bool) -> List[str]:
+    """One line per area, and one line per clause: result, id, the lines it rests on, the reason (or
+    the clause it follows from). The area's deciding clause gives its reason in full, the others on
+    one line. ``brief`` (one of several candidates): the area lines alone, each with its deciding clause."""
+    by_area = {r.area: r for r in reasons}
+    lines = []
+    for a in d.areas:
+        why = by_area.get(a.area)
+        scope = "IN SCOPE" if a.in_scope else "not in scope"
+        if brief:
+            c = next((c for c in a.clauses if why and c.clause == why.deciding), None)
+            lines.append(_one_line(f"{a.title} ({a.area}): {scope}" +
+                                   (f", {_MARK[c.result]} {c.clause}: {c.reason}" if c else ""), "  "))
+            continue
+        lines += _wrap(f"{a.title} ({a.area}): {scope}" + (
+            f"; resolution{'s' if len(a.resolutions) > 1 else ''} {', '.join(a.resolutions)} bear"
+            f"{'' if len(a.resolutions) > 1 else 's'} on it" if a.resolutions else ""), "    ", "")
+        for c in a.clauses:
+            follows = why.follows_from(c.clause) if why else None
+            reason = f"follows from {follows}, the same cause." if follows else c.reason
+            text = f"{c.clause}{_lines_of(c.source)}: {reason}"
+            if why and c.clause == why.deciding:
+                lines += _wrap(text, "         ", f"  {_MARK[c.result]:<6} ")
+            else:
+                lines.append(_one_line(text, f"  {_MARK[c.result]:<6} "))
+    return lines
+
+
+def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceData] = None, *,
+                full: bool = False) -> str:
+    """A plain-text explanation that reads well at 100 columns and pastes into a case file.
+
+    It opens with the verdict and the deciding reason; then one line per area and per clause, and
+    the resolutions that bear on the answer. ``full``: every clause's definition and quotes in full.
+    """
     refdata = refdata or reference_data()
     m = version.manifest
     resolutions = {r.id: r for r in version.resolutions}
-    lines = _wrap(f"{m.title}: policy {m.policy}, version {m.id} ({m.status}), sha256 {version.content_hash}", "  ", "")
+    when = f", decided on {answer.decided_on}" if answer.decided_on else ""
+    lines = _wrap(f"{m.title}: policy {m.policy}, version {m.id} ({m.status}){when}, "
+                  f"sha256 {version.content_hash}", "  ", "")
     lines += _wrap(f"Occupation: NOC {answer.noc.version} {answer.noc.code} {answer.noc.title}", "            ", "")
     if answer.noc.version == "2021":
         lines += _wrap("NOC 2016 unit groups (Statistics Canada concordance): " + "; ".join(
             f"{d.noc} {d.noc_title}" for d in answer.candidates), "            ", "            ")
     industry = (f"NAICS {answer.industry} {answer.industry_title}" if answer.industry
                 else "none given (industry clauses are not applicable)")
-    lines += _wrap(f"Industry:   {industry}", "            ", "")
+    lines += _wrap(industry, "            ", "Industry:   ")
     verdict = {"eligible": "ELIGIBLE", "not_eligible": "NOT ELIGIBLE", "indeterminate": "INDETERMINATE"}[answer.verdict]
+    lines.append("")
+    lines += _wrap(f"Verdict: {verdict}. {answer.reason}", "         ", "")
     if answer.verdict == "indeterminate":
-        detail = "the NOC 2016 candidates disagree: " + "; ".join(
-            f"{d.noc} {'eligible' if d.eligible else 'not eligible'}" for d in answer.candidates) + \
-            ". Pick the candidate that matches the case"
-    elif answer.eligible:
-        areas = sorted({a.title for d in answer.candidates for a in d.areas if a.in_scope})
-        detail = "in scope under " + ", ".join(areas)
-    else:
-        detail = "in scope under no priority area"
+        lines += _wrap("Pick the candidate that matches the case.", "         ")
     lines.append("")
-    lines += _wrap(f"Verdict: {verdict}, {detail}.", "         ", "")
-    lines.append("")
-    for d in answer.candidates:
+    reasons = answer.reasons or ((),) * len(answer.candidates)
+    for d, r in zip(answer.candidates, reasons):
         if len(answer.candidates) > 1 or answer.noc.version == "2021":
             lines.append(f"== Candidate NOC 2016 {d.noc} {d.noc_title}: {'eligible' if d.eligible else 'not eligible'}")
             lines.append("")
-        lines += _decision_text(d, version, refdata, resolutions)
+        if full:
+            lines += _decision_text(d, version, refdata, resolutions)
+        else:
+            lines += _summary_text(d, r, brief=len(answer.candidates) > 1)
+            lines += _changes_brief(d.changes)
+            lines.append("")
     applied = {r.id: r for d in answer.candidates for r in d.resolutions}
     if applied:
         lines.append("Analyst's resolutions of the source's contradictions that bear on this answer:")
         for r in applied.values():
-            lines += _wrap(f"{r.id}: {r.finding}", "      ", "  - ")
-            lines += _wrap(f"Decision: {r.decision}", "      ")
+            if full:
+                lines += _wrap(f"{r.id}: {r.finding}", "      ", "  - ")
+                lines += _wrap(f"Decision: {r.decision}", "      ")
+            else:
+                lines += _wrap(f"{r.id}: {r.decision}{_lines_of(r.source)}", "      ", "  - ")
         lines.append("")
     readings = {i.id: i for d in answer.candidates for i in d.interpretations}
     if readings:

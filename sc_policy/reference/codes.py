@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Callable, Optional, Tuple, Union
 
 from sc_policy.diagnostics import InputError, Suggestion, one_line, plain_words
-from sc_policy.reference.statcan import ReferenceData
+from sc_policy.reference.statcan import NAICS_RANGES, ReferenceData
 
 __all__ = ["NocInput", "parse_noc", "parse_industry", "noc_candidates", "industry_refusal", "NOC_VERSIONS"]
 
 NOC_VERSIONS = ("2016", "2021")
 
-_FOUR, _FIVE, _NAICS = re.compile(r"\d{4}"), re.compile(r"\d{5}"), re.compile(r"\d{2,6}")
+_THREE, _FOUR, _FIVE = re.compile(r"\d{3}"), re.compile(r"\d{4}"), re.compile(r"\d{5}")
+_NAICS = re.compile(r"\d{2,6}")
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,31 @@ def _nearest(codes, text: str) -> Optional[Suggestion]:
     return Suggestion("did-you-mean", tuple(codes), text) if codes else None
 
 
+def _titled(code: str, title: str) -> str:
+    return f"{code} {' '.join(title.split())}"
+
+
+def _zero_dropped(code: str, title: Optional[str], classification: str) -> Suggestion:
+    """For a code one digit short: the code with a leading zero put back (``title`` is that code's
+    title, None when it is no unit group), which a spreadsheet drops when it reads a code as a number."""
+    padded = "0" + code
+    if title is None:
+        return Suggestion("note", (), f"if a spreadsheet dropped a leading zero, {padded} is not a "
+                                      f"{classification} unit group either")
+    return Suggestion("did-you-mean", (padded,), f"a spreadsheet probably dropped a leading zero: "
+                                                 f"{_titled(padded, title)}")
+
+
 def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput, _Refusal]:
     if noc_version == "2021":
         if not _FIVE.fullmatch(code):
-            suggestion = (Suggestion("noc-version", ("2016",), "a NOC 2016 code has four digits")
-                          if _FOUR.fullmatch(code) else None)
+            suggestion = None
+            if _FOUR.fullmatch(code):
+                padded = refdata.concordance.get("0" + code)
+                if padded:
+                    suggestion = _zero_dropped(code, padded[0].noc2021_title, "NOC 2021")
+                else:
+                    suggestion = Suggestion("noc-version", ("2016",), "a NOC 2016 code has four digits")
             return f"NOC 2021 code {code!r} is not five digits", suggestion
         rows = refdata.concordance.get(code)
         if not rows:
@@ -82,8 +103,18 @@ def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput,
         return NocInput(code, "2021", rows[0].noc2021_title, tuple(sorted({r.noc2016 for r in rows})))
     if not _FOUR.fullmatch(code):
         suggestion = None
-        if _FIVE.fullmatch(code):
-            suggestion = Suggestion("noc-version", ("2021",), "this looks like a five-digit NOC 2021 code")
+        if _THREE.fullmatch(code):
+            suggestion = _zero_dropped(code, refdata.noc_title("0" + code), "NOC 2016")
+        elif _FIVE.fullmatch(code):
+            rows = refdata.concordance.get(code)
+            if rows:  # a real NOC 2021 unit group
+                suggestion = Suggestion("noc-version", ("2021",), f"{_titled(code, rows[0].noc2021_title)} is a "
+                                                                  f"NOC 2021 unit group")
+            elif code.startswith("0") and code[1:] in refdata.noc2016:
+                suggestion = Suggestion("did-you-mean", (code[1:],), f"it is not a NOC 2021 unit group; without its "
+                                        f"leading zero, {_titled(code[1:], refdata.noc2016[code[1:]].title)}")
+            else:
+                suggestion = Suggestion("note", (), "it is not a NOC 2021 unit group either")
         return f"NOC code {code!r} is not four digits", suggestion
     unit = refdata.noc2016.get(code)
     if unit is None:
@@ -109,7 +140,7 @@ def industry_refusal(text: str, refdata: ReferenceData, words: Words = plain_wor
 
 
 def _industry(code: str, refdata: ReferenceData) -> Optional[_Refusal]:
-    if code == "":
+    if code == "" or code in NAICS_RANGES:  # StatCan writes three sectors as ranges ("31-33")
         return None
     if not _NAICS.fullmatch(code):
         return f"NAICS code {code!r} is not 2 to 6 digits", None

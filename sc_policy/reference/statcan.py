@@ -14,6 +14,7 @@ import bisect
 import csv
 import functools
 import io
+import operator
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
@@ -115,13 +116,14 @@ def _columns(rows: List[List[str]], columns: Tuple[str, ...]) -> List[tuple]:
         return []
     header, width = rows[0], len(rows[0])
     at = [header.index(c) for c in columns]
+    pick = operator.itemgetter(*at) if len(at) > 1 else (lambda row: (row[at[0]],))
     out = []
     for row in rows[1:]:
         if not row:
             continue
         if len(row) < width:
             row = row + [None] * (width - len(row))
-        out.append(tuple(row[i] for i in at))
+        out.append(pick(row))
     return out
 
 
@@ -174,8 +176,21 @@ class ReferenceData:
         return unit.title if unit else None
 
     def naics_title(self, code: str) -> Optional[str]:
-        ind = self.naics2017.get(code)
+        table = self.__dict__.get("naics2017")  # (cached_property keeps it there once built)
+        if table is None:  # a text answer names a few industries: their titles need no Industry per code
+            return self._naics2017_titles.get(code)
+        ind = table.get(code)
         return ind.title if ind else None
+
+    @functools.cached_property
+    def _naics2017_titles(self) -> Dict[str, str]:
+        """NAICS 2017 code -> title, as :attr:`naics2017` has them (a range's parts with its title)."""
+        out = dict(_read_csv("naics_canada_2017.csv", "code", "title"))
+        for rng, parts in NAICS_RANGES.items():
+            if rng in out:
+                for part in parts:
+                    out[part] = out[rng]
+        return out
 
     @functools.cached_property
     def _noc_minor(self) -> Dict[str, Tuple[str, ...]]:
@@ -248,7 +263,8 @@ class ReferenceData:
     def _nearest_naics(self, code: str) -> Tuple[str, Tuple[str, ...]]:
         """The prefix that decides :meth:`nearest_naics` (empty for none), and its whole answer."""
         near = self._naics_near.get(len(code))
-        best: Tuple[str, Tuple[str, ...]] = ("", self._naics_two_digits)
+        sectors = self._naics_sectors_by_digit.get(code[:1])
+        best: Tuple[str, Tuple[str, ...]] = (code[:1], sectors) if sectors else ("", self._naics_two_digits)
         if near is not None:
             for cut in range(2, len(code)):
                 found = near.get(code[:cut], _MISSING)
@@ -259,13 +275,22 @@ class ReferenceData:
         return best
 
     @functools.cached_property
+    def _naics_sectors_by_digit(self) -> Dict[str, Tuple[str, ...]]:
+        """First digit -> the two-digit codes (sectors and parts of ranges) that start with it."""
+        out: Dict[str, List[str]] = {}
+        for code in self._naics_two_digits:
+            out.setdefault(code[0], []).append(code)
+        return {digit: tuple(codes) for digit, codes in out.items()}
+
+    @functools.cached_property
     def _naics_two_digits(self) -> Tuple[str, ...]:
         return tuple(c for c in self.naics2017_codes if len(c) == 2)
 
     def nearest_naics(self, code: str, limit: int = 5) -> List[str]:
         """Real NAICS Canada 2017 codes near one that is not: for the longest prefix of the code that
         has any, the codes of the same length under it, else that prefix itself if it is a code;
-        else the sectors. Each answer is a few lookups in an index."""
+        else the sectors that share its first digit; else all sectors. Each answer is a few lookups
+        in an index."""
         return list(self._nearest_naics(code)[1][:limit])
 
     @functools.cached_property

@@ -1,0 +1,209 @@
+"""A caseload in Parquet: read one (its rows in order, a record batch at a time) and write one.
+
+Parquet needs pyarrow, sc-policy's optional ``data`` extra (:func:`arrow`). Reading and writing go a
+record batch at a time (:data:`BATCH_ROWS` rows), so memory stays flat however long the caseload.
+
+Reading: the header is the file's column names; a row's value is read as text for the decision
+(:func:`texts`): a string as it is, a number or a date as Arrow writes it (``211``, ``2022-01-31``),
+a null as empty. So a NOC code a spreadsheet turned into the number 211 reaches the decision as
+``211`` and gets its error. A Parquet file has no malformed rows: every row gets an output row.
+
+Writing: the input's columns pass through with their types (from a CSV input: text), the columns of
+codes (``noc``, ``industry``, ``noc_version``) as trimmed text when they are text; then the added
+columns, typed as the JSON Lines output writes them (:class:`ParquetFormat`).
+"""
+
+from __future__ import annotations
+
+from itertools import repeat
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+
+from sc_policy.app.casecolumns import Columns
+from sc_policy.app.caseformats import failure, typed_fields
+from sc_policy.diagnostics import InputError, ScPolicyError, Suggestion
+
+__all__ = ["arrow", "ParquetRows", "ParquetFormat", "ParquetWriter", "BATCH_ROWS", "is_parquet", "write_table"]
+
+BATCH_ROWS = 65_536
+"""Rows per record batch read and written."""
+
+
+def is_parquet(name: Optional[str]) -> bool:
+    """Whether a file name names a Parquet file (it ends in ``.parquet``, in any case)."""
+    return bool(name) and name.lower().endswith(".parquet")
+
+
+def arrow():
+    """(pyarrow, pyarrow.parquet, pyarrow.compute); ScPolicyError naming the extra when pyarrow is missing."""
+    try:
+        import pyarrow
+        import pyarrow.compute
+        import pyarrow.parquet
+    except ImportError:
+        raise ScPolicyError("reading or writing Parquet needs pyarrow, which is not installed",
+                            code="missing-dependency",
+                            suggestion=Suggestion("install-extra", ("data",),
+                                                  "install sc-policy's data extra")) from None
+    return pyarrow, pyarrow.parquet, pyarrow.compute
+
+
+def texts(array) -> List[str]:
+    """A column's values as the text the decision reads: nulls empty, other values as Arrow casts them to
+    text (numbers without a fraction as integers, dates YYYY-MM-DD); a value Arrow cannot cast (a list,
+    bytes that are not UTF-8) as Python writes it."""
+    pa, _, pc = arrow()
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        try:
+            array = pc.cast(array, pa.large_string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return ["" if v is None else v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+                    for v in array.to_pylist()]
+    return ["" if v is None else v for v in array.to_pylist()]
+
+
+class ParquetRows:
+    """The rows of a Parquet file, read as :class:`~sc_policy.app.csvrows.CsvRows` gives a CSV's: the
+    :meth:`header`, then :meth:`batches` of rows (lists of text, each of the header's width); the record
+    batch a batch of rows came from is :attr:`current` (for its columns to pass through)."""
+
+    def __init__(self, path: str, *, batch_rows: int = BATCH_ROWS):
+        pa, pq, _ = arrow()
+        self._errors = (OSError, ValueError, pa.ArrowException)  # ArrowInvalid is a ValueError
+        self.path = path
+        self.batch_rows = batch_rows
+        try:
+            self.file = pq.ParquetFile(path)
+        except self._errors as exc:
+            raise InputError(f"cannot read the input as Parquet: {_one_line(exc)}") from None
+        self.schema = self.file.schema_arrow
+        self.current = None
+        self.read_only: Optional[set] = None
+
+    def only(self, indexes) -> None:
+        """Read as text only the columns at ``indexes`` (the others' fields are empty): for an output
+        that passes the other columns through as they are (Parquet)."""
+        self.read_only = set(indexes)
+
+    def header(self) -> List[str]:
+        return [str(name) for name in self.schema.names]
+
+    def batches(self, width: int) -> Iterator[Tuple[List[List[str]], bool]]:
+        try:
+            for batch in self.file.iter_batches(batch_size=self.batch_rows):
+                self.current = batch
+                only = self.read_only
+                columns = [texts(batch.column(i)) if only is None or i in only else repeat("", batch.num_rows)
+                           for i in range(batch.num_columns)]
+                yield [list(row) for row in zip(*columns)], True
+        except self._errors as exc:
+            raise InputError(f"cannot read the input as Parquet: {_one_line(exc)}") from None
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+class ParquetFormat:
+    """The added columns as typed values: ``eligible`` a boolean (null on error), ``areas`` a list of
+    area ids, ``candidates`` a list of ``{noc, eligible, areas}``, the others text or null when empty
+    (as the JSON Lines output writes them). :meth:`render` gives a row's added values and whether it
+    is an error, as the text formats' ``render`` gives their text."""
+
+    def __init__(self, columns: Columns):
+        self.added = columns.added
+
+    def render(self, d: dict) -> Tuple[tuple, bool]:
+        return tuple(typed_fields(self.added, d)), bool(d["error"])
+
+    def failing(self, version: str = "", version_hash: str = "") -> Callable[[str], Tuple[tuple, bool]]:
+        return lambda message: self.render(failure(message, version, version_hash))
+
+    def schema(self):
+        """The Arrow types of the added columns, in order."""
+        pa, _, _ = arrow()
+        areas = pa.list_(pa.string())
+        types = {"eligible": pa.bool_(), "areas": areas,
+                 "candidates": pa.list_(pa.struct([("noc", pa.string()), ("eligible", pa.bool_()),
+                                                   ("areas", areas)]))}
+        return [pa.field(name, types.get(name, pa.string())) for name in self.added]
+
+
+class ParquetWriter:
+    """Writes decided rows to a Parquet sink (a path or a binary file), a record batch at a time.
+
+    ``passthrough`` is the input's Arrow schema when the input is Parquet (its columns then pass
+    through with their types), None for a CSV input (its columns are text)."""
+
+    def __init__(self, sink, columns: Columns, fmt: ParquetFormat, code_columns: Sequence[int],
+                 passthrough=None):
+        pa, pq, pc = arrow()
+        self.pa, self.pc = pa, pc
+        codes = set(code_columns)
+        fields, self.kept = [], []  # kept: the columns that pass through as read (a Parquet input's)
+        for i, name in enumerate(columns.header):
+            field = None if passthrough is None else passthrough.field(i)
+            if field is None or (i in codes and _textual(pa, field.type)):
+                fields.append(pa.field(name, pa.string()))
+                self.kept.append(False)
+            else:
+                fields.append(field)
+                self.kept.append(True)
+        self.width = len(fields)
+        self.added = fmt.schema()
+        self.schema = pa.schema(fields + self.added)
+        self.writer = pq.ParquetWriter(sink, self.schema)
+
+    def write(self, rows: List[Sequence[str]], added: List[tuple], batch=None) -> None:
+        """Write rows (their own fields as text, codes trimmed) and their added values; ``batch``, the
+        record batch they were read from (a Parquet input), gives the columns that pass through as
+        they are, and the nulls of its text columns of codes."""
+        pa, pc = self.pa, self.pc
+        arrays = []
+        for i in range(self.width):
+            if self.kept[i]:
+                arrays.append(batch.column(i))
+                continue
+            text = pa.array([row[i] for row in rows], pa.string())
+            if batch is not None and batch.column(i).null_count:
+                text = pc.if_else(batch.column(i).is_null(), pa.scalar(None, pa.string()), text)
+            arrays.append(text)
+        for k, field in enumerate(self.added):
+            arrays.append(pa.array([values[k] for values in added], field.type))
+        self.writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _textual(pa, type_) -> bool:
+    return (pa.types.is_string(type_) or pa.types.is_large_string(type_) or
+            (pa.types.is_dictionary(type_) and (pa.types.is_string(type_.value_type)
+                                                or pa.types.is_large_string(type_.value_type))))
+
+
+def write_table(sink, columns: Sequence[Tuple[str, str]], rows) -> None:
+    """Write ``rows`` (tuples) to a Parquet sink, a record batch at a time. ``columns`` gives each
+    column's name and kind: ``text``, ``integer``, ``boolean`` or ``texts`` (a list of text; a row
+    holds a tuple)."""
+    pa, pq, _ = arrow()
+    kinds = {"text": pa.string(), "integer": pa.int64(), "boolean": pa.bool_(), "texts": pa.list_(pa.string())}
+    schema = pa.schema([pa.field(name, kinds[kind]) for name, kind in columns])
+    batch: list = []
+
+    def flush(writer) -> None:
+        arrays = [pa.array([row[i] for row in batch], field.type) for i, field in enumerate(schema)]
+        writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+        batch.clear()
+
+    with pq.ParquetWriter(sink, schema) as writer:
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH_ROWS:
+                flush(writer)
+        if batch:
+            flush(writer)

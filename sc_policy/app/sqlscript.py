@@ -1,0 +1,247 @@
+"""A version compiled to one self-contained SQL script, for DuckDB, SQLite, PostgreSQL or Spark.
+
+The script (re)creates three tables of data (:mod:`sc_policy.app.sqldata`: ``sc_policy_versions``,
+``sc_policy_industries``, ``sc_policy_decisions``) and a view ``decisions`` over a table or view
+``caseload`` that must exist before the script runs. The view passes every column of ``caseload``
+through and adds ``evaluate``'s columns: ``eligible`` (a boolean, NULL on an error), ``verdict``,
+``version``, ``error`` and ``version_hash`` (text, NULL where ``evaluate`` writes an empty field),
+``areas`` and ``candidates`` (text as ``evaluate`` writes them, ``''`` when empty).
+
+A row is decided as ``evaluate`` decides it: every code is cast to text and trimmed of what
+Python's ``str.strip()`` removes; an empty or NULL industry is "no industry" (class 0); an empty or
+NULL ``noc_version`` is the default; any code ``evaluate`` refuses (malformed, unknown, a NAICS
+code of another edition) matches no row of the data and gives an error, as does a date that is not
+a real ``YYYY-MM-DD`` day or has no version in force. The error text is ``evaluate``'s message
+without its suggestion of the nearest codes.
+
+The view is one AST, parsed from canonical SQL and completed with :mod:`sqlglot.expressions`;
+sqlglot writes it, and the data, in each dialect. Nothing here formats SQL by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterable, List
+
+import sqlglot
+from sqlglot import exp
+
+from sc_policy.app.sqldata import ScriptData, whitespace
+
+__all__ = ["DIALECTS", "script", "statements"]
+
+DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
+
+CHUNK = 500
+"""Rows per INSERT (SQLite's default limit on the terms of a compound SELECT is 500)."""
+
+_TABLES = {
+    "sc_policy_versions": ("version TEXT NOT NULL, version_hash TEXT NOT NULL, in_force_from TEXT, in_force_to TEXT",
+                           None),
+    "sc_policy_industries": ("version TEXT NOT NULL, industry TEXT NOT NULL, industry_class INT NOT NULL",
+                             "version, industry"),
+    "sc_policy_decisions": ("version TEXT NOT NULL, noc_version TEXT NOT NULL, noc TEXT NOT NULL, "
+                            "industry_class INT NOT NULL, eligible BOOLEAN NOT NULL, verdict TEXT NOT NULL, "
+                            "areas TEXT NOT NULL, candidates TEXT NOT NULL",
+                            "version, noc_version, noc, industry_class"),
+}
+
+_VIEW = """
+SELECT c.*, d.eligible AS eligible, d.verdict AS verdict, COALESCE(d.areas, '') AS areas,
+       COALESCE(d.candidates, '') AS candidates, v.version AS version, CAST(NULL AS TEXT) AS error,
+       v.version_hash AS version_hash
+FROM caseload AS c
+CROSS JOIN sc_policy_versions AS v
+LEFT JOIN sc_policy_industries AS i ON i.version = v.version AND i.industry = sc_industry
+LEFT JOIN sc_policy_decisions AS n
+  ON n.version = v.version AND n.noc_version = sc_noc_version AND n.noc = sc_noc AND n.industry_class = 0
+LEFT JOIN sc_policy_decisions AS d
+  ON d.version = v.version AND d.noc_version = sc_noc_version AND d.noc = sc_noc
+  AND d.industry_class = i.industry_class
+"""
+
+_DAY_OK = """
+CASE WHEN LENGTH(sc_day) = 10 AND SUBSTR(sc_day, 5, 1) = '-' AND SUBSTR(sc_day, 8, 1) = '-'
+          AND sc_digits_of_day
+     THEN CAST(SUBSTR(sc_day, 1, 4) AS INT) >= 1 AND CAST(SUBSTR(sc_day, 6, 2) AS INT) BETWEEN 1 AND 12
+          AND CAST(SUBSTR(sc_day, 9, 2) AS INT) BETWEEN 1 AND
+              CASE WHEN CAST(SUBSTR(sc_day, 6, 2) AS INT) = 2 THEN
+                        CASE WHEN (CAST(SUBSTR(sc_day, 1, 4) AS INT) % 4 = 0
+                                   AND CAST(SUBSTR(sc_day, 1, 4) AS INT) % 100 <> 0)
+                                  OR CAST(SUBSTR(sc_day, 1, 4) AS INT) % 400 = 0 THEN 29 ELSE 28 END
+                   WHEN CAST(SUBSTR(sc_day, 6, 2) AS INT) IN (4, 6, 9, 11) THEN 30 ELSE 31 END
+     ELSE FALSE END
+"""
+
+_IN_FORCE = """
+(v.in_force_from IS NULL OR v.in_force_from <= sc_day) AND (v.in_force_to IS NULL OR sc_day <= v.in_force_to)
+"""
+
+
+def _sql(text: str) -> exp.Expression:
+    return sqlglot.parse_one(text)
+
+
+def _fill(tree: exp.Expression, values: Dict[str, exp.Expression]) -> exp.Expression:
+    """``tree`` with each placeholder column (``sc_noc``...) replaced by a copy of its expression."""
+    def swap(node):
+        if isinstance(node, exp.Column) and not node.table and node.name in values:
+            return values[node.name].copy()
+        return node
+    return tree.transform(swap)
+
+
+def _text(column: str) -> exp.Expression:
+    """A caseload column as text, NULL as '', trimmed as ``str.strip()`` trims."""
+    name = exp.to_identifier(_name(column), quoted=True)
+    raw = exp.Coalesce(this=exp.cast(exp.column(name, "c"), "TEXT"),
+                       expressions=[exp.Literal.string("")])
+    space = exp.Literal.string(whitespace())
+    ends = [exp.func("SUBSTR", raw.copy(), exp.Literal.number(1), exp.Literal.number(1)),
+            exp.func("SUBSTR", raw.copy(), exp.func("LENGTH", raw.copy()), exp.Literal.number(1))]
+    padded = exp.or_(*(exp.GT(this=exp.StrPosition(this=space.copy(), substr=end), expression=exp.Literal.number(0))
+                       for end in ends))
+    # TRIM with a set of characters is slow (DuckDB: microseconds a row); only a padded value needs it
+    return _when([(padded, exp.Trim(this=raw.copy(), expression=space, position="BOTH"))], raw.copy())
+
+
+def _digits(value: exp.Expression, low: int, high: int) -> exp.Expression:
+    """``value`` is ``low`` to ``high`` ASCII digits (nested REPLACE: no regex dialect is common to all)."""
+    stripped = value.copy()
+    for d in "0123456789":
+        stripped = exp.func("REPLACE", stripped, exp.Literal.string(d), exp.Literal.string(""))
+    length = exp.func("LENGTH", value.copy())
+    return exp.and_(exp.Between(this=length, low=exp.Literal.number(low), high=exp.Literal.number(high)),
+                    exp.EQ(this=stripped, expression=exp.Literal.string("")))
+
+
+def _cat(*parts) -> exp.Expression:
+    """Text joined (``||``): strings are literals, expressions as they are."""
+    nodes = [exp.Literal.string(p) if isinstance(p, str) else p.copy() for p in parts]
+    out = nodes[0]
+    for node in nodes[1:]:
+        out = exp.DPipe(this=out, expression=node, safe=True)
+    return out
+
+
+def _when(cases, default=None) -> exp.Expression:
+    node = exp.Case()
+    for cond, then in cases:
+        node = node.when(cond, then)
+    return node.else_(default) if default is not None else node
+
+
+def _error(data: ScriptData, v: Dict[str, exp.Expression]) -> exp.Expression:
+    """The error of a row that matched no decision, in evaluate's order of checks and words."""
+    shape = data.shape
+    noc, industry, nv = v["sc_noc"], v["sc_industry"], v["sc_noc_version"]
+    cases = []
+    if shape.date_column is not None:
+        day = v["sc_day"]
+        cases.append((_sql("v.version IS NULL"), _when(
+            [(v["sc_day_ok"].copy(), _cat("no version of the policy is in force on ", day))],
+            _cat("date '", day, f"' in column {shape.date_column.strip().lower()!r} is not a YYYY-MM-DD date"))))
+    if shape.noc_version_column:
+        cases.append((exp.not_(exp.In(this=nv.copy(), expressions=[exp.Literal.string(x) for x in ("2016", "2021")])),
+                      _cat("NOC version '", nv, "' is not 2016 or 2021")))
+    noc2016 = _when([(_digits(noc, 4, 4), _cat("NOC code ", noc, " is not a NOC 2016 unit group"))],
+                    _cat("NOC code '", noc, "' is not four digits"))
+    noc2021 = _when([(_digits(noc, 5, 5), _cat("NOC 2021 code ", noc, " is not a NOC 2021 unit group"))],
+                    _cat("NOC 2021 code '", noc, "' is not five digits"))
+    cases.append((_sql("n.noc IS NULL"), _when([(exp.EQ(this=nv.copy(), expression=exp.Literal.string("2021")),
+                                                 noc2021)], noc2016)))
+    cases.append((_sql("i.industry_class IS NULL"), _when(
+        [(_digits(industry, 2, 6), _cat("NAICS code ", industry, " is not in NAICS Canada 2017"))],
+        _cat("NAICS code '", industry, "' is not 2 to 6 digits"))))
+    return _when(cases)
+
+
+def _name(column: str) -> str:
+    return column.strip().lower()  # a column matched as evaluate matches a header
+
+
+def _own_columns(shape, dialect: str) -> List[exp.Expression]:
+    """The caseload's columns as ``evaluate`` writes them: the code columns trimmed in place (as
+    text, NULL as ''), listed when the shape knows them, else by DuckDB's ``* REPLACE``; any
+    other dialect without the list passes them through as they are."""
+    codes = {_name(c): _text(c) for c in shape.codes()}
+    if shape.columns:
+        return [exp.alias_(codes[_name(c)], exp.to_identifier(c, quoted=True)) if _name(c) in codes
+                else exp.column(exp.to_identifier(c, quoted=True), "c") for c in shape.columns]
+    star = exp.Star()
+    if dialect == "duckdb":
+        star.set("replace", [exp.alias_(e, exp.to_identifier(n, quoted=True)) for n, e in codes.items()])
+    return [exp.Column(this=star, table=exp.to_identifier("c"))]
+
+
+def view(data: ScriptData, dialect: str = "duckdb") -> exp.Expression:
+    """``CREATE VIEW decisions AS SELECT ...``: the caseload's columns, then evaluate's."""
+    shape = data.shape
+    values: Dict[str, exp.Expression] = {"sc_noc": _text(shape.column("noc"))}
+    values["sc_industry"] = _text(shape.column("industry")) if shape.industry else exp.Literal.string("")
+    default = exp.Literal.string(shape.noc_version)
+    values["sc_noc_version"] = (exp.Coalesce(this=exp.Nullif(this=_text(shape.column("noc_version")), expression=exp.Literal.string("")),
+                                             expressions=[default]) if shape.noc_version_column else default)
+    select = _sql(_VIEW)
+    if shape.date_column is not None:
+        day = values["sc_day"] = _text(shape.column("date"))
+        digits = exp.func("SUBSTR", day.copy(), 1, 4)
+        digits = _cat(digits, exp.func("SUBSTR", day.copy(), 6, 2), exp.func("SUBSTR", day.copy(), 9, 2))
+        values["sc_day_ok"] = _fill(_sql(_DAY_OK), {"sc_day": day, "sc_digits_of_day": _digits(digits, 8, 8)})
+        on = exp.and_(values["sc_day_ok"].copy(), _fill(_sql(_IN_FORCE), {"sc_day": day}))
+        joins = select.args["joins"]
+        joins[0] = exp.Join(this=exp.to_table("sc_policy_versions").as_("v"), side="LEFT", on=on)
+        select.set("joins", joins)
+    select = _fill(select, values)
+    columns = []
+    for projection in select.expressions:
+        name = projection.alias_or_name
+        if name == "error":
+            projection = exp.alias_(_when([(_sql("d.noc IS NULL"), _error(data, values))]), "error")
+        if name in ("*",) or name in shape.added:
+            columns.append(projection)
+    select.set("expressions", _own_columns(shape, dialect) + columns[1:])
+    return exp.Create(this=exp.to_table("decisions"), kind="VIEW", expression=select)
+
+
+def _literal(value) -> exp.Expression:
+    if value is None:
+        return exp.null()
+    if isinstance(value, bool):
+        return exp.true() if value else exp.false()
+    if isinstance(value, int):
+        return exp.Literal.number(value)
+    return exp.Literal.string(value)
+
+
+def _table(name: str, rows: Iterable[tuple], dialect: str, values: bool = True) -> List[exp.Expression]:
+    columns, key = _TABLES[name]
+    create = _sql(f"CREATE TABLE {name} ({columns}{f', PRIMARY KEY ({key})' if key and dialect != 'spark' else ''})")
+    out = [_sql(f"DROP TABLE IF EXISTS {name}"), create]
+    rows = list(rows) if values else []
+    for at in range(0, len(rows), CHUNK):
+        values = exp.Values(expressions=[exp.Tuple(expressions=[_literal(v) for v in row])
+                                         for row in rows[at:at + CHUNK]])
+        out.append(exp.Insert(this=exp.to_table(name), expression=values))
+    return out
+
+
+def statements(data: ScriptData, dialect: str, values: bool = True) -> List[exp.Expression]:
+    """The script's statements, in order (without ``values``, the tables are created empty, for a
+    caller that fills them itself: faster than parsing thousands of rows of SQL). Spark gets no PRIMARY KEY (its tables have none) and a
+    temporary view (Spark refuses a permanent view over a temporary ``caseload``)."""
+    if dialect not in DIALECTS:
+        raise ValueError(dialect)
+    out: List[exp.Expression] = [_sql("DROP VIEW IF EXISTS decisions")]
+    out += _table("sc_policy_versions", data.versions, dialect, values)
+    out += _table("sc_policy_industries", data.industries, dialect, values)
+    out += _table("sc_policy_decisions", data.decisions, dialect, values)
+    decisions = view(data, dialect)
+    if dialect == "spark":  # a permanent view may not read a temporary one, which a caseload often is
+        decisions.set("properties", exp.Properties(expressions=[exp.TemporaryProperty()]))
+    out.append(decisions)
+    return out
+
+
+def script(data: ScriptData, dialect: str) -> str:
+    """The whole script in ``dialect``: statements each ending in ``;`` and a line end."""
+    return "".join(s.sql(dialect=dialect) + ";\n" for s in statements(data, dialect))

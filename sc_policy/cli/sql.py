@@ -1,0 +1,64 @@
+"""``sc-policy sql``: a version compiled to one SQL script that decides a ``caseload`` table in a warehouse."""
+
+from __future__ import annotations
+
+import click
+
+from sc_policy.diagnostics import ScPolicyError
+from sc_policy.cli.base import policies_option, version_options
+from sc_policy.cli import table as table_command
+from sc_policy.cli.table import binary_stdout, no_cache_option
+
+DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
+
+
+@click.command()
+@version_options
+@click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True,
+              help="The SQL dialect to write.")
+@click.option("--date-column", metavar="NAME",
+              help="Decide each row under the version in force on the date (YYYY-MM-DD) in this column.")
+@click.option("--noc-version", type=click.Choice(["2016", "2021"]), default="2016", show_default=True,
+              help="Classification of the noc column where a row has no noc_version value.")
+@click.option("--noc-version-column", is_flag=True,
+              help="The caseload has a noc_version column (2016 or 2021 per row); adds verdict and candidates.")
+@click.option("--no-industry", is_flag=True, help="The caseload has no industry column (no row has an industry).")
+@click.option("--columns", metavar="NAMES",
+              help="The caseload's columns in order, comma-separated (e.g. its CSV header line): the view lists "
+                   "them with the code columns trimmed as evaluate writes them (DuckDB needs no list).")
+@no_cache_option
+@policies_option
+def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_industry, columns, no_cache,
+        policies):
+    """Print a SQL script that creates a view `decisions` over your table or view `caseload`.
+
+    The caseload has a noc column, an industry column (unless --no-industry), and optionally
+    a noc_version column and a date column (when named here). The view passes every column
+    through and adds evaluate's columns, an error on every row evaluate refuses. The code columns
+    come out trimmed as evaluate writes them: in DuckDB always, elsewhere when --columns lists
+    the caseload's columns.
+    """
+    if sum(x is not None for x in (version, on, date_column)) > 1:
+        raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
+    if date_column is not None and not date_column.strip():
+        raise ScPolicyError("--date-column names no column", code="bad-input")
+    try:
+        from sc_policy.app.sqlscript import script
+    except ImportError as exc:
+        if getattr(exc, "name", None) != "sqlglot":
+            raise
+        raise ScPolicyError('writing SQL needs sqlglot: pip install "sc-policy[data]"', code="missing-extra") from None
+    from sc_policy.app.sqldata import CaseloadShape, script_data
+    names = () if columns is None else tuple(c.strip() for c in columns.split(","))
+    shape = CaseloadShape(industry=not no_industry, noc_version_column=noc_version_column,
+                          noc_version=noc_version, date_column=date_column, columns=names)
+    if names:
+        wanted = {n.lower() for n in names}
+        for column in shape.codes() + ((date_column,) if date_column else ()):
+            if column.strip().lower() not in wanted:
+                raise ScPolicyError(f"--columns has no column {column.strip().lower()!r}", code="bad-input")
+    data = script_data(table_command.workspace(policies, no_cache), shape, version, on)
+    text = script(data, dialect)
+    out = binary_stdout()
+    out.write(text.encode("utf-8"))
+    out.flush()

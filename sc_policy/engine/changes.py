@@ -1,0 +1,168 @@
+"""What would change a not-eligible answer, read from the decision table.
+
+Two kinds of change are offered, both found by looking cells up in a
+:class:`~sc_policy.engine.table.DecisionTable`, so that every suggestion is a
+decision the rule files make, never a sentence written by hand:
+
+* another occupation: the NOC 2016 unit groups nearest the case's in the NOC
+  hierarchy (the same minor group, its first three digits, then the same major
+  group, its first two) that are eligible *with the case's own industry* (or with
+  none, when none was given); at most :data:`MOST_OCCUPATIONS`, nearest first,
+  then in code order;
+* another employer: when the case names an industry and, in some area, every
+  clause that fails reads the industry (the occupation itself is in scope there),
+  that area with its industry definition (its ``include`` and ``exclude`` codes),
+  offered only when every NAICS code within that definition puts the occupation
+  in scope in that area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict, FrozenSet, Optional, Tuple
+
+from sc_policy.engine.table import DecisionTable
+from sc_policy.model import FAIL, Area, Version
+from sc_policy.reference.statcan import ReferenceData
+
+__all__ = ["OccupationChange", "IndustryChange", "Changes", "NO_CHANGES", "MOST_OCCUPATIONS",
+           "what_would_change", "within_definition", "definition_classes", "ChangeFinder"]
+
+MOST_OCCUPATIONS = 5
+"""How many other occupations a not-eligible answer offers at most."""
+
+INDUSTRY_KINDS = ("industry", "both")
+"""The kinds of table column (:data:`sc_policy.engine.table.KINDS`) whose clause reads the industry."""
+
+
+@dataclass(frozen=True)
+class OccupationChange:
+    """A NOC 2016 unit group near the case's that is eligible with the case's industry, and where."""
+
+    noc: str
+    title: str
+    areas: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IndustryChange:
+    """An area that lists the occupation, and the industries (its definition) it is eligible under."""
+
+    area: str
+    title: str
+    include: Tuple[str, ...]
+    exclude: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What would make a not-eligible case eligible (both empty: nothing, or the case is eligible)."""
+
+    occupations: Tuple[OccupationChange, ...] = ()
+    industries: Tuple[IndustryChange, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.occupations or self.industries)
+
+    def as_dict(self) -> dict:
+        return {"occupations": [{"noc": o.noc, "title": o.title, "areas": list(o.areas)} for o in self.occupations],
+                "industries": [{"area": i.area, "title": i.title, "include": list(i.include),
+                                "exclude": list(i.exclude)} for i in self.industries]}
+
+
+NO_CHANGES = Changes()
+
+
+def within_definition(code: str, area: Area) -> bool:
+    """Whether a NAICS code is equal to or below one of the area's included codes and no excluded one
+    (as the fact ``industry_prefixes`` reads a code: its first 2, 3, ... digits)."""
+    return _within(code, _codes(area.include), _codes(area.exclude))
+
+
+def _codes(entries) -> Tuple[str, ...]:
+    return tuple(e.code for e in entries if len(e.code) >= 2)  # a code's prefixes start at 2 digits
+
+
+def _within(code: str, include: Tuple[str, ...], exclude: Tuple[str, ...]) -> bool:
+    return code.startswith(include) and not (exclude and code.startswith(exclude))
+
+
+def definition_classes(table: DecisionTable, area: Area, refdata: ReferenceData) -> FrozenSet[int]:
+    """The table's industry classes (numbers, 1 up) of every NAICS code within an area's definition."""
+    include, exclude = _codes(area.include), _codes(area.exclude)
+    if not include:
+        return frozenset()
+    classes = (table.industry_class(code) for code in refdata.naics2017_codes if _within(code, include, exclude))
+    return frozenset(j for j in classes if j is not None)
+
+
+def what_would_change(table: DecisionTable, version: Version, refdata: ReferenceData, noc: str,
+                      industry: Optional[str],
+                      definitions: Optional[Dict[str, FrozenSet[int]]] = None) -> Changes:
+    """The changes that would make the case (``noc``, ``industry``) eligible; empty when it is already
+    eligible or the table does not cover it. ``definitions``: a memo of :func:`definition_classes`
+    by area id, filled as it is used (the caller keeps it for the table)."""
+    cell = table.cell(noc, industry)
+    if cell is None or table.in_scope(cell):
+        return NO_CHANGES
+    j = table.industry_class(industry)
+    nearest = []
+    for other in table.nocs:
+        tier = 0 if other[:3] == noc[:3] else 1 if other[:2] == noc[:2] else None
+        if tier is None or other == noc:
+            continue
+        areas = table.in_scope(table.cell(other, None) + j)
+        if areas:
+            nearest.append((tier, other, areas))
+    nearest.sort()
+    occupations = tuple(OccupationChange(code, refdata.noc_title(code) or "", areas)
+                        for _, code, areas in nearest[:MOST_OCCUPATIONS])
+    industries = []
+    if industry is not None:
+        row = cell - j
+        memo = definitions if definitions is not None else {}
+        for k, area_id in enumerate(table.areas):
+            failing = [col for (clause, col), (_, result) in zip(table.area_columns(k), table.results(k, cell))
+                       if result == FAIL]
+            if not failing or any(col.kind not in INDUSTRY_KINDS for col in failing):
+                continue
+            area = version.area(area_id)
+            if area is None:
+                continue
+            classes = memo.get(area_id)
+            if classes is None:
+                classes = memo[area_id] = definition_classes(table, area, refdata)
+            if classes and all(area_id in table.in_scope(row + c) for c in sorted(classes)):
+                industries.append(IndustryChange(area.id, area.title, tuple(e.code for e in area.include),
+                                                 tuple(e.code for e in area.exclude)))
+    return Changes(occupations, tuple(industries))
+
+
+class ChangeFinder:
+    """:func:`what_would_change` for one version, remembered per table cell (within ``limit`` entries).
+
+    ``finder(table, build, noc, industry)``: with ``table`` None (an evaluator without a table),
+    ``build()`` makes one the first time, and it is kept for this alone."""
+
+    def __init__(self, version: Version, refdata: ReferenceData, limit: int = 100_000):
+        self.version, self.refdata, self.limit = version, refdata, limit
+        self._table: Optional[DecisionTable] = None
+        self._built: Optional[DecisionTable] = None
+        self._memo: Dict[tuple, Changes] = {}
+        self._definitions: Dict[str, FrozenSet[int]] = {}
+
+    def __call__(self, table: Optional[DecisionTable], build: Callable[[], DecisionTable], noc: str,
+                 industry: Optional[str]) -> Changes:
+        if table is None:
+            if self._built is None:
+                self._built = build()
+            table = self._built
+        if table is not self._table:
+            self._table, self._memo, self._definitions = table, {}, {}
+        key = (noc, table.industry_class(industry))
+        found = self._memo.get(key)
+        if found is None:
+            found = what_would_change(table, self.version, self.refdata, noc, industry, self._definitions)
+            if len(self._memo) < self.limit:
+                self._memo[key] = found
+        return found

@@ -1,0 +1,137 @@
+"""Why a decision came out as it did: the deciding clause of each area, and the failures that follow from it.
+
+A clause is the more *specific* the fewer inputs of the decision table give it the result in
+question: a clause that passes for two unit groups admits a case more specifically than one that
+passes for four hundred; of two clauses failing for the same input, the one that fails for fewer
+inputs is the more specific, then the one that applies to fewer areas (the Phase I clause of one
+area before a clause shared by all), then the first in the area's order. Two failing clauses of an
+area *share a cause* when their expressions read the same kind of facts (the occupation, the
+industry, or both: the table column's ``kind``); the more specific one decides and each other one
+is shown as following from it. Nothing here changes a result: it only ranks the results the rule
+files gave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, Mapping, Optional, Sequence, Tuple
+
+from sc_policy.model import FAIL, PASS, Version
+
+if TYPE_CHECKING:
+    from sc_policy.engine.table import DecisionTable
+
+# Decisions and area results (sc_policy.engine.decide, which imports this module) are read by their fields.
+Decision = AreaResult = object
+
+__all__ = ["Profile", "profiles", "AreaReason", "area_reasons", "decision_reason"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One clause in one area, over the whole decision table."""
+
+    reads: str       # the column's kind: area, occupation, industry or both
+    passes: float    # the share of the column's entries that pass
+    fails: float     # ... and that fail
+    areas: int       # how many areas the clause applies to
+
+
+def profiles(table: Optional["DecisionTable"], version: Version) -> Dict[Tuple[str, str], Profile]:
+    """(area id, clause id) -> Profile, from the table's columns (empty without a table)."""
+    out: Dict[Tuple[str, str], Profile] = {}
+    if table is None:
+        return out
+    applies = {c.id: len(c.applies_to) for c in version.clauses}
+    for k, area in enumerate(table.areas):
+        for clause, col in table.area_columns(k):
+            n = len(col.outcomes) or 1
+            out[(area, clause.id)] = Profile(col.kind, col.outcomes.count("p") / n, col.outcomes.count("f") / n,
+                                             applies.get(clause.id, 0))
+    return out
+
+
+@dataclass(frozen=True)
+class AreaReason:
+    """The deciding clause of one area's answer (None when no clause decides: nothing passed or failed),
+    and, for each other failing clause with the same cause, the clause it follows from."""
+
+    area: str
+    deciding: Optional[str]
+    follows: Tuple[Tuple[str, str], ...]   # (clause id, the clause it follows from)
+
+    def follows_from(self, clause: str) -> Optional[str]:
+        return dict(self.follows).get(clause)
+
+
+def _rank(area: "AreaResult", result: str, prof: Mapping[Tuple[str, str], Profile]):
+    def key(item):
+        index, c = item
+        p = prof.get((area.area, c.clause))
+        share = (p.passes if result == PASS else p.fails) if p else 1.0
+        return (share, p.areas if p else 0, index)
+    return [c for _, c in sorted(((i, c) for i, c in enumerate(area.clauses) if c.result == result), key=key)]
+
+
+def area_reasons(decision: "Decision", prof: Mapping[Tuple[str, str], Profile],
+                 memo: Optional[dict] = None) -> Tuple[AreaReason, ...]:
+    """Each area's deciding clause and the failures that follow from it. An area's reason depends only
+    on its clauses' results, so ``memo`` (kept by the caller, per version) remembers it by them."""
+    out = []
+    for area in decision.areas:
+        key = (area.area, tuple(c.result for c in area.clauses))
+        found = memo.get(key) if memo is not None else None
+        if found is None:
+            found = _area_reason(area, prof)
+            if memo is not None:
+                memo[key] = found
+        out.append(found)
+    return tuple(out)
+
+
+def _area_reason(area: "AreaResult", prof: Mapping[Tuple[str, str], Profile]) -> AreaReason:
+    if area.in_scope:
+        ranked = _rank(area, PASS, prof)
+        return AreaReason(area.area, ranked[0].clause if ranked else None, ())
+    ranked = _rank(area, FAIL, prof)
+    chosen = ranked[0]
+    reads = prof.get((area.area, chosen.clause))
+    follows = tuple((c.clause, chosen.clause) for c in ranked[1:]
+                    if reads is not None and prof.get((area.area, c.clause)) is not None
+                    and prof[(area.area, c.clause)].reads == reads.reads)
+    return AreaReason(area.area, chosen.clause, follows)
+
+
+def _clause(area: "AreaResult", clause_id: Optional[str]):
+    return next((c for c in area.clauses if c.clause == clause_id), None)
+
+
+def decision_reason(decision: "Decision", reasons: Sequence[AreaReason], listed_in: Sequence[str]) -> str:
+    """The one sentence that says why: the admitting clause of each area in scope; else the deciding
+    failure of each area that lists the occupation; else that no area lists it."""
+    by_area = {r.area: r for r in reasons}
+    if decision.eligible:
+        admitted = [(a, _clause(a, by_area[a.area].deciding)) for a in decision.areas if a.in_scope]
+        groups: Dict[Optional[str], list] = {}
+        for a, c in admitted:
+            groups.setdefault(c.clause if c else None, []).append(a.title)
+        where = "; ".join(f"{_and(titles)}" + (f", by clause {cid}" if cid else "") for cid, titles in groups.items())
+        first = next((c for _, c in admitted if c is not None), None)
+        return f"In scope under {where}" + (f": {first.reason}" if first else ".")
+    listed = [a for a in decision.areas if a.area in listed_in]
+    if not listed:
+        return f"{decision.noc} {decision.noc_title} is on the in-scope list of no priority area."
+    groups: Dict[Optional[str], list] = {}
+    first = None
+    for a in listed:
+        c = _clause(a, by_area[a.area].deciding)
+        first = first or c
+        groups.setdefault(c.clause if c else None, []).append(a.title)
+    where = ", and ".join(f"under {_and(titles)}" + (f", where clause {cid} fails" if cid else "")
+                          for cid, titles in groups.items())
+    return f"{decision.noc} is listed {where}" + (f": {first.reason}" if first else ".")
+
+
+def _and(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

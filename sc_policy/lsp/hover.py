@@ -1,0 +1,127 @@
+"""What hovering over a code or a citation's line shows: Statistics Canada's words and the source's.
+
+- a NOC 2016 code (an occupation's ``code``, a test's ``noc``, a resolution's ``codes``): its official
+  title, its skill level, and the areas of the version that list it (with the title they publish);
+  a five-digit NOC 2021 code: the NOC 2016 unit groups it corresponds to;
+- a NAICS code (an area's ``industries``, a test's ``industry``): its official NAICS Canada 2017 title;
+- the ``line`` of a citation: that line of the version's source document.
+
+Every text from a rule file, the source or the tables is shown escaped, never as markup.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Optional, Sequence
+
+from lsprotocol import types
+
+from sc_policy.diagnostics import ScPolicyError
+from sc_policy.load.policytext import read_source
+from sc_policy.lsp.context import context_at, token_at
+from sc_policy.lsp.overlay import Checked, Place
+from sc_policy.model import Version
+from sc_policy.reference.statcan import ReferenceData, skill_level
+
+__all__ = ["hover_text", "LEVELS"]
+
+LEVELS = {
+    "0": "management occupations",
+    "A": "usually a university education",
+    "B": "usually college education or apprenticeship training",
+    "C": "usually secondary school and/or occupation-specific training",
+    "D": "on-the-job training is usually given",
+}
+"""What each NOC 2016 skill level stands for (NOC 2016's skill level types)."""
+
+NOC_KEYS = ("code", "noc", "codes")
+NAICS_KEYS = ("industry",)
+
+_MARKUP = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
+
+
+def escaped(text: str) -> str:
+    """``text`` shown as it is in Markdown (every character that could be markup escaped)."""
+    return _MARKUP.sub(r"\\\1", " ".join(text.split()))
+
+
+def _noc(code: str, version: Optional[Version], refdata: ReferenceData) -> str:
+    unit = refdata.noc2016.get(code)
+    if unit is None:
+        near = refdata.nearest_nocs_text(code)
+        return (f"**NOC 2016 {code}**: not a NOC 2016 unit group"
+                + (f"  \nnearest: {escaped(near)}" if near else ""))
+    level = skill_level(code)
+    text = [f"**NOC 2016 {code}** {escaped(unit.title)}",
+            f"skill level {level}: {LEVELS.get(level, 'unknown')}",
+            f"minor group {unit.minor_group} {escaped(unit.minor_group_title)}"]
+    if version is None:
+        text.append("areas: not known (the version does not load; see its errors)")
+    else:
+        areas = [(area, area.listed[code]) for area in version.areas if code in area.listed]
+        if areas:
+            text.append("listed by: " + "; ".join(
+                f"{escaped(area.id)} (as {escaped(entry.title)}, NOC {escaped(entry.level)}"
+                + (f", code assigned by resolution {escaped(entry.assigned_by)})" if entry.assigned_by else ")")
+                for area, entry in areas))
+        else:
+            text.append(f"listed by no area of version {escaped(version.manifest.id)}")
+    return "  \n".join(text)
+
+
+def _noc2021(code: str, refdata: ReferenceData) -> Optional[str]:
+    found = refdata.concordance.get(code)
+    if not found:
+        return None
+    title = found[0].noc2021_title
+    olds = "; ".join(f"{c.noc2016} {escaped(refdata.noc_title(c.noc2016) or '')}" for c in found)
+    return f"**NOC 2021 {code}** {escaped(title)}  \ncorresponds to NOC 2016: {olds}"
+
+
+def _naics(code: str, refdata: ReferenceData) -> str:
+    industry = refdata.naics2017.get(code)
+    if industry is None:
+        near = refdata.nearest_naics_text(code)
+        return (f"**NAICS Canada 2017 {code}**: not a NAICS Canada 2017 code"
+                + (f"  \nnearest: {escaped(near)}" if near else ""))
+    return f"**NAICS Canada 2017 {code}** {escaped(industry.title)}  \nsector {escaped(industry.sector)}"
+
+
+def _source_line(number: int, place: Place, version: Optional[Version]) -> str:
+    if version is None:
+        return "the source document is not known (the version's manifest does not load)"
+    file = version.manifest.source_file
+    shown = f"{place.folder.parent.name}/{file}"
+    try:
+        source = read_source(Path(place.source_folder) / file, shown)
+    except ScPolicyError as exc:
+        return escaped(exc.line())
+    if not 1 <= number <= len(source.lines):
+        return f"{escaped(shown)} has no line {number} (it has {len(source.lines)})"
+    return f"**{escaped(shown)}, line {number}**  \n{escaped(source.lines[number - 1]) or '(empty line)'}"
+
+
+def hover_text(lines: Sequence[str], line: int, column: int, place: Place, checked: Optional[Checked],
+               refdata: ReferenceData) -> Optional[tuple]:
+    """(Markdown text, start column, end column) of the hover at 0-based ``line`` and ``column`` (in
+    characters) of a rule file, or None when the cursor is on nothing that has one."""
+    if not 0 <= line < len(lines):
+        return None
+    found = token_at(lines[line], column)
+    if found is None or not found[0].isdigit():
+        return None
+    token, start, end = found
+    context = context_at(lines, line, start)
+    version = checked.version if checked is not None else None
+    if context.key == "line":
+        text = _source_line(int(token), place, version)
+    elif context.key in NAICS_KEYS or context.within("industries"):
+        text = _naics(token, refdata)
+    elif context.key in NOC_KEYS and len(token) == 4:
+        text = _noc(token, version, refdata)
+    elif context.key in NOC_KEYS and len(token) == 5:
+        text = _noc2021(token, refdata)
+    else:
+        return None
+    return (text, start, end) if text else None

@@ -1,0 +1,220 @@
+"""The language server's wiring: which LSP message does what (pygls over stdio).
+
+On open, change, save and close of a rule file, the file's version is checked again with every open
+file of its policy tree read from the editor's text (:func:`sc_policy.lsp.overlay.check_with`), and the
+findings are published for every file of the version they are about (and cleared from a file they no
+longer are about). A change waits :data:`SETTLE` seconds for the next keystroke before it is checked;
+checks run one at a time, off the loop that answers hovers and completions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Dict, Optional, Set, Tuple
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from sc_policy.load.tree import rule_file_kind
+from sc_policy.lsp.completion import TRIGGERS, completions
+from sc_policy.lsp.diagnostics import to_lsp
+from sc_policy.lsp.hover import hover_text
+from sc_policy.lsp.overlay import Checked, Place, check_with, place_of, texts_under
+from sc_policy.reference.statcan import ReferenceData, reference_data
+
+__all__ = ["PolicyServer", "make_server", "run", "SETTLE"]
+
+SETTLE = 0.1
+"""Seconds a change waits for the next one before the version is checked (typing is checked once)."""
+
+log = logging.getLogger(__name__)
+
+
+class PolicyServer(LanguageServer):
+    """The server's state: the last check of each version folder, and what was published for it."""
+
+    def __init__(self, refdata: Optional[ReferenceData] = None):
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            own = version("sc-policy")
+        except PackageNotFoundError:  # run from a source tree that is not installed
+            own = "unknown"
+        super().__init__("sc-policy", own, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.refdata = refdata or reference_data()
+        self.checked: Dict[Path, Checked] = {}
+        self._published: Dict[Path, Set[str]] = {}  # version folder -> uris given its findings
+        self._turn: Dict[Path, int] = {}  # version folder -> the number of the latest check asked for
+        self._one_at_a_time: Optional[asyncio.Lock] = None
+
+    # -- the documents ------------------------------------------------------------------------
+    def open_texts(self) -> Dict[Path, str]:
+        """Every open document with a file path: path -> the editor's text."""
+        out = {}
+        for uri, document in list(self.workspace.text_documents.items()):
+            path = to_fs_path(uri)
+            if path is not None:
+                out[Path(os.path.abspath(path))] = document.source
+        return out
+
+    def place(self, uri: str) -> Optional[Place]:
+        path = to_fs_path(uri)
+        if path is None:
+            return None
+        opened = set(self.open_texts())
+        return place_of(path, lambda p: Path(os.path.abspath(p)) in opened)
+
+    def _lines(self, path: Path, uri: Optional[str]) -> Tuple[list, Optional[int]]:
+        """(the lines of a file as the editor has it, else as on the disk; its document version or None)."""
+        if uri is not None:
+            document = self.workspace.text_documents.get(uri)
+            if document is not None:
+                return list(document.lines), document.version
+        try:
+            return path.read_text(encoding="utf-8", errors="replace").splitlines(True), None
+        except OSError:
+            return [], None
+
+    # -- checking -------------------------------------------------------------------------------
+    async def recheck(self, uri: str, settle: float = 0.0) -> None:
+        """Check the version of the rule file at ``uri`` (after ``settle`` seconds without another change)
+        and publish its findings; a newer request for the same version supersedes this one."""
+        place = self.place(uri)
+        if place is None:
+            return
+        turn = self._turn[place.folder] = self._turn.get(place.folder, 0) + 1
+        if settle:
+            await asyncio.sleep(settle)
+        if self._one_at_a_time is None:
+            self._one_at_a_time = asyncio.Lock()
+        async with self._one_at_a_time:
+            if self._turn.get(place.folder) != turn:
+                return  # changed again meanwhile: the later request checks it
+            texts = texts_under(place.root, self.open_texts())
+            try:
+                checked = await asyncio.get_running_loop().run_in_executor(
+                    None, check_with, place, texts, self.refdata)
+            except Exception as exc:  # a fault of sc-policy's own: said in the log, the server stays up
+                log.exception("checking %s failed", place.version_id)
+                self.window_log_message(types.LogMessageParams(
+                    types.MessageType.Error, f"sc-policy: checking {place.version_id} failed: {exc!r}"))
+                return
+        self.checked[place.folder] = checked
+        self.publish(checked)
+
+    def publish(self, checked: Checked) -> None:
+        """Publish the findings of a check for every file of its version they are about, every open file
+        of the version, and (cleared) every file given findings before that has none now."""
+        place = checked.place
+        uris = {}
+        for path in texts_under(place.folder, self.open_texts()):
+            if rule_file_kind(path.relative_to(place.folder).as_posix()):  # cleared when it has no finding
+                uris[path] = self._uri_of(path)
+        for shown in checked.files():
+            path = Path(os.path.abspath(place.root / shown))
+            uris.setdefault(path, self._uri_of(path))
+        for uri in self._published.get(place.folder, ()):
+            path = to_fs_path(uri)
+            if path is not None:
+                uris.setdefault(Path(os.path.abspath(path)), uri)
+        units = self.workspace.position_codec.client_num_units
+        resolutions = {r.id: r.span for r in checked.version.resolutions} if checked.version is not None else {}
+
+        def resolution(rid: str) -> Optional[types.Location]:
+            span = resolutions.get(rid)
+            if span is None or not span.path:
+                return None
+            path = Path(os.path.abspath(place.root / span.path))
+            line = max(span.line - 1, 0)
+            return types.Location(self._uri_of(path), types.Range(types.Position(line, 0), types.Position(line, 0)))
+
+        published = set()
+        for path, uri in sorted(uris.items()):
+            try:
+                shown = f"{place.version_id}/{path.relative_to(place.folder).as_posix()}"
+            except ValueError:
+                continue
+            findings = checked.for_file(shown)
+            lines, version = self._lines(path, uri)
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=uri, diagnostics=to_lsp(findings, lines, units, resolution), version=version))
+            if findings:
+                published.add(uri)
+        self._published[place.folder] = published
+
+    def _uri_of(self, path: Path) -> str:
+        """The uri the editor opened ``path`` under, else the file's own."""
+        for uri in list(self.workspace.text_documents):
+            there = to_fs_path(uri)
+            if there is not None and Path(os.path.abspath(there)) == path:
+                return uri
+        return from_fs_path(str(path))
+
+    def checked_for(self, place: Place) -> Optional[Checked]:
+        return self.checked.get(place.folder)
+
+
+def _document(server: PolicyServer, uri: str):
+    """(the open document, its place) or None for a file that is not a rule file."""
+    place = server.place(uri)
+    if place is None:
+        return None
+    return server.workspace.get_text_document(uri), place
+
+
+def make_server(refdata: Optional[ReferenceData] = None) -> PolicyServer:
+    """A language server with every feature registered (not started)."""
+    server = PolicyServer(refdata)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(ls: PolicyServer, params: types.DidOpenTextDocumentParams):
+        await ls.recheck(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    async def did_change(ls: PolicyServer, params: types.DidChangeTextDocumentParams):
+        await ls.recheck(params.text_document.uri, SETTLE)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    async def did_save(ls: PolicyServer, params: types.DidSaveTextDocumentParams):
+        await ls.recheck(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    async def did_close(ls: PolicyServer, params: types.DidCloseTextDocumentParams):
+        await ls.recheck(params.text_document.uri)  # the file is read from the disk again
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: PolicyServer, params: types.HoverParams) -> Optional[types.Hover]:
+        found = _document(ls, params.text_document.uri)
+        if found is None:
+            return None
+        document, place = found
+        lines = document.lines
+        at = document.position_from_client_units(params.position)
+        shown = hover_text(lines, at.line, at.character, place, ls.checked_for(place), ls.refdata)
+        if shown is None:
+            return None
+        text, start, end = shown
+        units = ls.workspace.position_codec.client_num_units
+        line = lines[at.line]
+        return types.Hover(
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
+            range=types.Range(types.Position(at.line, units(line[:start])), types.Position(at.line, units(line[:end]))))
+
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=TRIGGERS))
+    def complete(ls: PolicyServer, params: types.CompletionParams) -> Optional[types.CompletionList]:
+        found = _document(ls, params.text_document.uri)
+        if found is None:
+            return None
+        document, place = found
+        at = document.position_from_client_units(params.position)
+        return completions(document.lines, at.line, at.character, place, ls.checked_for(place))
+
+    return server
+
+
+def run() -> None:
+    """Serve the Language Server Protocol on standard input and output until the client says exit."""
+    make_server().start_io()

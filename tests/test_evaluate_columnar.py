@@ -1,0 +1,104 @@
+"""`evaluate` through DuckDB (the data extra, SC_POLICY_ENGINE=duckdb): byte for byte the output of the Python path, on every
+kind of bad row, and the same exit status and counts; an input DuckDB would read otherwise is left
+to the Python path."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+
+import pytest
+from click.testing import CliRunner
+
+from sc_policy.app import caseduck
+from sc_policy.cli import main
+
+from test_sql import _date, _industry, _noc, caseload
+from test_evaluate_csv import _two_versions
+
+pytestmark = pytest.mark.usefixtures("cli_shares_ws")
+
+PLAIN_PADS = ["", " ", "  ", "\t", "\u00a0", "\u3000", "\x0b", "\x0c", "\u2028", "\x1c"]
+"""What evaluate trims and a CSV writer leaves unquoted."""
+
+
+@pytest.fixture()
+def used(monkeypatch):
+    """How many runs the DuckDB path decided (not handed back to the Python path)."""
+    taken = []
+    original = caseduck.run
+
+    def run(*args, **kwargs):
+        counts = original(*args, **kwargs)
+        taken.append(counts is not None)
+        return counts
+
+    monkeypatch.setattr(caseduck, "run", run)
+    return taken
+
+
+def _plain(monkeypatch):
+    import test_sql
+    monkeypatch.setattr(test_sql, "PADS", PLAIN_PADS)
+
+
+def _write(path, header, rows):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows([header] + rows)
+
+
+def both(path, args, monkeypatch):
+    monkeypatch.setenv("SC_POLICY_ENGINE", "duckdb")
+    fast = CliRunner().invoke(main, ["evaluate", str(path), *args])
+    monkeypatch.delenv("SC_POLICY_ENGINE")
+    slow = CliRunner().invoke(main, ["evaluate", str(path), *args])
+    assert fast.exit_code == slow.exit_code and fast.exit_code in (0, 1), fast.output
+    assert fast.stderr == slow.stderr
+    assert fast.stdout_bytes == slow.stdout_bytes
+    return fast
+
+
+@pytest.mark.parametrize("shape,args", [
+    ({"industry": True}, []),
+    ({"industry": True, "noc_version": True}, []),
+    ({"industry": False}, ["--noc-version", "2021"]),
+])
+def test_duckdb_path_is_byte_identical(tmp_path, monkeypatch, used, shape, args):
+    _plain(monkeypatch)
+    header, rows = caseload(100_000 if shape == {"industry": True} else 20_000, 23, **shape)
+    path = tmp_path / "cases.csv"
+    _write(path, header, rows)
+    result = both(path, args, monkeypatch)
+    assert used == [True] and "errors" in result.stderr
+
+
+def test_duckdb_path_by_date_is_byte_identical(tmp_path, monkeypatch, used, tree_copy):
+    _plain(monkeypatch)
+    tree = _two_versions(tree_copy)
+    header, rows = caseload(20_000, 29, date=True)
+    path = tmp_path / "cases.csv"
+    _write(path, header, rows)
+    both(path, ["--policies", str(tree), "--date-column", "decided"], monkeypatch)
+    assert used == [True]
+
+
+@pytest.mark.parametrize("text", [
+    b'noc,industry\n"2174",541514\n',        # quotes
+    b"noc,industry\r\n2174,541514\r\n",       # CRLF
+    b"noc,industry\n2174,541514\n\n9461,\n",  # an empty line
+    b"noc,industry\n2174\n9461,\n",           # a row of another width
+    b"\xef\xbb\xbfnoc,industry\n2174,\n",     # a byte-order mark
+    b"noc,industry\n21\xff4,\n",              # not UTF-8
+])
+def test_other_inputs_go_the_python_way(tmp_path, monkeypatch, used, text):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(text)
+    both(path, [], monkeypatch)
+    assert used == [False]
+
+
+def test_the_python_path_is_the_default(tmp_path, used):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(b"noc,industry\n2174,541514\n")
+    assert CliRunner().invoke(main, ["evaluate", str(path)]).exit_code == 0 and used == []

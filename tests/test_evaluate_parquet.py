@@ -1,0 +1,142 @@
+"""Parquet in and out of ``evaluate`` and out of ``table`` (issue 17; the ``data`` extra, pyarrow).
+
+The Parquet output holds the rows the JSON Lines output holds, in the same order, with the same
+types; a Parquet input is decided as the same rows in a CSV would be; a bad row never disappears.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+
+from sc_policy.app.casedecide import VersionChooser  # noqa: E402
+from sc_policy.app.caseload import CsvBatch  # noqa: E402
+from sc_policy.app.caseparquet import ParquetRows  # noqa: E402
+from sc_policy.cli import main  # noqa: E402
+
+
+def run(*args, data=None):
+    return CliRunner().invoke(main, list(args), input=data)
+
+
+def caseload() -> bytes:
+    """Every kind of row: decided, bad codes, spaces, a quoted line break, a stray quote, a wrong width,
+    bytes that are not UTF-8, an empty line, a line over the limit, StatCan's sector ranges."""
+    lines = [b"noc,industry,note",
+             b"2174,541514,plain", b" 0211 , 3111 ,spaces", b"211,,zero dropped", b"02174,,zero added",
+             b"2174,999999,unknown naics", b"21A4,,malformed", b"9241,31-33,range",
+             b'2174,,"a quoted\nline break"', b'2174,,"stray"quote', b"2174,x", b"2174,,\xff\xfe not utf-8",
+             b"", b"2174,,too long " + b"x" * 140_000, b"0213,48-49,last"]
+    rows = []
+    for k in range(300):  # a few thousand rows, so that batches are many with a small batch size
+        rows += lines[1:] if k else lines
+    return b"\n".join(rows) + b"\n"
+
+
+def jsonl_rows(path) -> list:
+    result = run("evaluate", str(path), "--format", "jsonl")
+    assert result.exit_code == 1, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_parquet_output_is_the_jsonl_output_row_for_row(tmp_path):
+    src = tmp_path / "caseload.csv"
+    src.write_bytes(caseload())
+    out = tmp_path / "decided.parquet"
+    result = run("evaluate", str(src), "--output", str(out))
+    assert result.exit_code == 1 and "errors" in result.stderr
+    table = pq.read_table(out)
+    expected = jsonl_rows(src)
+    assert table.num_rows == len(expected) == 300 * 13          # the empty lines are no rows
+    assert table.to_pylist() == expected
+    assert table.schema.field("eligible").type == pa.bool_()
+    assert table.schema.field("areas").type == pa.list_(pa.string())
+    assert table.column("noc").to_pylist()[:3] == ["2174", "0211", "211"]         # trimmed
+    errors = table.column("error").to_pylist()
+    assert "0211 Engineering managers" in errors[2] and "not valid CSV" in errors[8]
+    assert "the header has 3" in errors[9] and "not valid UTF-8" in errors[10] and "longer than" in errors[11]
+    assert errors[6] is None and table.column("industry").to_pylist()[12] == "48-49"
+
+
+def test_a_parquet_input_is_decided_as_its_rows_in_a_csv(tmp_path):
+    text = caseload().replace(b"\xff\xfe", b"").split(b"\n")
+    good = [line for line in text if line.count(b",") == 2 and b'"' not in line and len(line) < 1000]
+    src = tmp_path / "caseload.csv"
+    src.write_bytes(b"\n".join(good) + b"\n")
+    rows = list(csv.reader(io.StringIO(src.read_text())))
+    pq.write_table(pa.table({name: [r[i] for r in rows[1:]] for i, name in enumerate(rows[0])}),
+                   tmp_path / "caseload.parquet", row_group_size=500)
+    from_csv = run("evaluate", str(src))
+    from_parquet = run("evaluate", str(tmp_path / "caseload.parquet"))
+    assert from_csv.exit_code == from_parquet.exit_code == 1
+    assert from_parquet.stdout_bytes == from_csv.stdout_bytes
+    both = run("evaluate", str(tmp_path / "caseload.parquet"), "-o", str(tmp_path / "out.parquet"))
+    assert both.exit_code == 1
+    assert pq.read_table(tmp_path / "out.parquet").to_pylist() == jsonl_rows(src)
+
+
+def test_a_parquet_input_keeps_its_types_and_its_order_across_batches(ws, tmp_path):
+    import datetime as dt
+    n = 5_000
+    nocs = [[2174, 211, 9241, None, 213][k % 5] for k in range(n)]
+    table = pa.table({"id": pa.array(range(n), pa.int64()), "noc": pa.array(nocs, pa.int64()),
+                      "industry": pa.array([[" 541514 ", None, "31-33", "x", ""][k % 5] for k in range(n)])
+                      .dictionary_encode(),
+                      "decided": pa.array([dt.date(2023, 1, 1)] * n)})
+    pq.write_table(table, tmp_path / "in.parquet", row_group_size=777)
+    batch = CsvBatch(VersionChooser(ws, by_date=True), fmt="parquet", date_column="decided")
+    rows = ParquetRows(str(tmp_path / "in.parquet"), batch_rows=1000)
+    counts = batch.run_rows(rows, lambda: str(tmp_path / "out.parquet"))
+    out = pq.read_table(tmp_path / "out.parquet")
+    assert counts.decided + counts.errors == n == out.num_rows
+    assert out.column("id").to_pylist() == list(range(n))                # order kept, types kept
+    assert out.schema.field("noc").type == pa.int64() and out.schema.field("decided").type == pa.date32()
+    assert out.column("industry").to_pylist()[:5] == ["541514", None, "31-33", "x", ""]
+    first = out.slice(0, 5).to_pylist()
+    assert first[0]["eligible"] is True and "ict" in first[0]["areas"]
+    assert "0211" in first[1]["error"] and first[2]["error"] is None
+    assert "is not four digits" in first[3]["error"]                     # a null code is an empty one
+
+
+def test_table_writes_parquet(tmp_path):
+    as_csv = list(csv.DictReader(io.StringIO(run("table").stdout)))
+    result = run("table", "--format", "parquet")
+    assert result.exit_code == 0
+    table = pq.read_table(io.BytesIO(result.stdout_bytes))
+    assert table.num_rows == len(as_csv)
+    for got, want in zip(table.to_pylist(), as_csv):
+        assert got["noc"] == want["noc"] and got["industry_class"] == int(want["industry_class"])
+        assert got["eligible"] == (want["eligible"] == "true")
+        assert ";".join(got["areas"]) == want["areas"] and got["version_hash"] == want["version_hash"]
+    classes = pq.read_table(io.BytesIO(run("table", "--classes", "--format", "parquet").stdout_bytes))
+    assert classes.num_rows == len(run("table", "--classes").stdout.splitlines()) - 1
+
+
+def test_a_file_that_is_not_parquet_is_one_line_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"noc\n2174\n")
+    result = run("evaluate", str(bad))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.count("\n") == 1 and "bad.parquet" in result.output and "Parquet" in result.output
+    result = run("evaluate", str(tmp_path / "missing.parquet"))
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+
+
+@pytest.mark.parametrize("args", [["evaluate", "-", "-o", "{tmp}/out.parquet"], ["evaluate", "{tmp}/in.parquet"],
+                                  ["evaluate", "-", "--format", "parquet"], ["table", "--format", "parquet"]])
+def test_without_pyarrow_parquet_is_an_error_naming_the_extra(tmp_path, monkeypatch, args):
+    (tmp_path / "in.parquet").write_bytes(b"")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)                   # import pyarrow fails
+    result = run(*[a.format(tmp=tmp_path) for a in args], data="noc\n2174\n")
+    assert result.exit_code == 2, result.output
+    assert result.output == ('sc-policy: error: reading or writing Parquet needs pyarrow, which is not installed '
+                             '(pip install "sc-policy[data]")\n')
+    assert not (tmp_path / "out.parquet").exists()

@@ -1,0 +1,80 @@
+"""What the language server takes the cursor to be on, in the shapes the rule files are written in
+(and in a buffer that is not valid YAML while it is typed). No pygls needed."""
+
+from __future__ import annotations
+
+import pytest
+
+from sc_policy.lsp.context import context_at, token_at
+
+CLAUSE = """\
+# a comment: with a colon
+id: noc-a-exception
+applies_to:
+- ict
+- manufacturing
+when: noc_level == "A"
+condition: >-
+  noc in area_noc_a
+  and noc_level == "A"
+explain:
+  pass: "{noc} is listed"
+
+  fail: "{noc} is not: {area_title}"
+source:
+  - line: 62
+    quote: 'Note: (leaving 1 NOC A occupation included)'
+  - {line: 80, quote: In-scope occupations}
+"""
+
+AREA = """\
+industries:
+  include:
+  - code: '4173'
+    description: Computer wholesaler
+    source:
+    - {line: 22, quote: Computer (NAICS 4173)}
+occupations:
+- code: '2174'
+  title: [unclosed
+"""
+
+
+def at(text: str, needle: str, offset: int):
+    lines = text.splitlines(True)
+    number = next(i for i, line in enumerate(lines) if needle in line)
+    return context_at(lines, number, lines[number].index(needle) + offset)
+
+
+@pytest.mark.parametrize("needle, offset, key, outer", [
+    ("- ict", 3, "applies_to", ()),                      # a block list at the key's own indentation
+    ("- manufacturing", 5, "applies_to", ()),
+    ('when: noc_level', 8, "when", ()),
+    ("  noc in area_noc_a", 5, "condition", ()),         # a folded scalar's next lines
+    ('and noc_level == "A"', 6, "condition", ()),
+    ('  pass: "{noc}', 11, "pass", ("explain",)),
+    ('  fail: "{noc}', 30, "fail", ("explain",)),         # past a blank line, text holding a colon
+    ("  - line: 62", 11, "line", ("source",)),
+    ("    quote: 'Note:", 16, "quote", ("source",)),       # "Note:" in a quoted value is no key
+    ("  - {line: 80", 12, "line", ("source",)),
+])
+def test_the_key_whose_value_holds_the_cursor(needle, offset, key, outer):
+    context = at(CLAUSE, needle, offset)
+    assert (context.key, context.outer) == (key, outer)
+
+
+def test_a_list_items_first_key_is_a_sibling_and_enclosing_keys_are_found_above():
+    four = at(AREA, "- code: '4173'", 10)
+    assert (four.key, four.outer) == ("code", ("industries", "include"))
+    cited = at(AREA, "{line: 22", 8)
+    assert (cited.key, cited.outer) == ("line", ("industries", "include", "source"))
+    noc = at(AREA, "- code: '2174'", 10)
+    assert (noc.key, noc.outer) == ("code", ("occupations",)) and not noc.within("industries")
+    broken = at(AREA, "title: [unclosed", 10)  # not YAML: still read as text
+    assert (broken.key, broken.outer) == ("title", ("occupations",))
+
+
+def test_the_word_under_the_cursor():
+    assert token_at("- code: '2174'\n", 11) == ("2174", 9, 13)
+    assert token_at("applies_to: [ict, life-sciences]", 20) == ("life-sciences", 18, 31)
+    assert token_at("a: b", 2) is None

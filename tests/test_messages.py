@@ -1,0 +1,225 @@
+"""The messages an analyst meets (item 5 of issue 16): a misspelt key, an indentation slip, counts in
+summaries, hints that can be followed as printed, unknown versions that name the tree, and titles that
+do not make one version read as another."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from sc_policy.cli import main
+from sc_policy.diagnostics import PolicyLoadError
+from sc_policy.load.yamlfile import parse_document
+from sc_policy.resources import shipped_policies
+
+from conftest import POLICY, VERSION, version_dir
+
+REL = f"{POLICY}/{VERSION}"
+
+
+def cli(*args, env=None):
+    result = CliRunner().invoke(main, list(args), env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# -- a misspelt key ----------------------------------------------------------------------------------
+
+def test_a_misspelt_key_is_reported_first_with_did_you_mean(tree_copy):
+    clause = version_dir(tree_copy) / "clauses" / "occupation-listed.yaml"
+    edit(clause, "\ntitle:", "\ntitel:")
+    line = next(n for n, text in enumerate(clause.read_text("utf-8").splitlines(), 1) if text.startswith("titel:"))
+    result = cli("check", "--severity", "error", "--policies", str(tree_copy))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{REL}/clauses/occupation-listed.yaml:{line}:1: error unknown-key: unknown key 'titel' (did you mean 'title')",
+        f"{REL}/clauses/occupation-listed.yaml:{line}:1: error missing-key: missing required key 'title' "
+        f"(most likely the unknown key 'titel' on this line)"]
+    # a command that needs the version names the misspelt key, not the missing one
+    explain = cli("explain", "2174", "--policies", str(tree_copy))
+    assert explain.exit_code == 2
+    assert f"occupation-listed.yaml:{line}:1: version {VERSION} is invalid: unknown-key: unknown key 'titel' " \
+           "(did you mean 'title')" in explain.stderr
+
+
+def test_a_misspelt_key_in_a_list_item_names_the_field_of_that_item(tree_copy):
+    area = version_dir(tree_copy) / "areas" / "ict.yaml"
+    edit(area, "  level:", "  levle:")
+    result = cli("check", "--format", "json", "--severity", "error", "--policies", str(tree_copy))
+    findings = json.loads(result.stdout)
+    assert [f["check"] for f in findings] == ["unknown-key", "missing-key"]
+    assert findings[0]["message"].startswith("unknown key 'levle' in occupations.0 (did you mean 'level')")
+    assert findings[0]["suggestion"] == {"kind": "did-you-mean", "values": ["level"]}
+    assert (findings[1]["line"], findings[1]["column"]) == (findings[0]["line"], findings[0]["column"])
+    assert findings[1]["message"].startswith("missing required key 'occupations.0.level'")
+
+
+def test_an_unknown_key_like_no_field_has_no_guess(tree_copy):
+    edit(version_dir(tree_copy) / "clauses" / "occupation-listed.yaml", "\ntitle:", "\nzzz: 1\ntitle:")
+    result = cli("check", "--format", "json", "--severity", "error", "--policies", str(tree_copy))
+    (finding,) = json.loads(result.stdout)
+    assert finding["message"] == "unknown key 'zzz'" and "suggestion" not in finding
+
+
+def test_a_guess_prefers_a_missing_required_key():
+    from sc_policy.load.schema import validate
+    text = ("id: a\nversion: 1\ntitle: t\napplies_to: [ict]\ncondition: 'true'\n"
+            "explain: {pass: p, fail: f}\nsource: [{line: 1, quote: q}]\nwhne: 'x'\n")
+    (finding,) = validate(parse_document(text.encode(), "c.yaml"), "clause")
+    assert finding.suggestion.values == ("when",)  # the only field it lacks: optional, still the guess
+    text = text.replace("condition:", "conditon:")
+    found = validate(parse_document(text.encode(), "c.yaml"), "clause")
+    assert [(f.code, f.suggestion and f.suggestion.values) for f in found] == [
+        ("unknown-key", ("condition",)), ("missing-key", None), ("unknown-key", ("when",))]
+
+
+# -- an indentation slip -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,line,column,stopped", [
+    ("id: x\noccupations:\n  - code: '1'\n    title: a\nlevel: b\n  - code: '3'\n    title: c\n", 5, 1, 6),
+    ("id: a\nexplain:\n  pass: a\nfail: b\n  not_applicable: c\n", 4, 1, 5),
+    ("cases:\n- name: a\n  expect:\n    eligible: true\n  # a comment\n\nnoc: '1'\n  industry: '2'\n", 7, 1, 8),
+])
+def test_an_indentation_slip_is_pointed_at_saying_where_the_parser_stopped(text, line, column, stopped):
+    with pytest.raises(yaml.YAMLError) as plain:
+        yaml.safe_load(text)
+    assert plain.value.problem_mark.line + 1 == stopped  # PyYAML names the line after
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(text.encode(), "f.yaml")
+    error = caught.value
+    assert (error.span.line, error.span.column) == (line, column)
+    assert error.message.startswith(f"YAML syntax error, most likely the indentation of this line: the parser "
+                                    f"stopped at line {stopped} (")
+
+
+@pytest.mark.parametrize("text,line", [
+    ("id: x\nitems:\n  - code: '1'\n    title: a\n   - code: '2'\n    title: b\n", 5),  # the slip is the line itself
+    ("cases:\n- name: a\n  noc: '1'\n- name: b\n noc: '2'\n  expect: {eligible: true}\n", 5),
+])
+def test_a_slip_on_the_line_the_parser_names_keeps_that_line(text, line):
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(text.encode(), "f.yaml")
+    assert caught.value.span.line == line
+    assert caught.value.message.startswith("YAML syntax error: this line is indented differently from the lines "
+                                           "above it (expected <block end>")
+
+
+def test_the_cli_shows_the_slip_on_one_line(tree_copy):
+    clause = version_dir(tree_copy) / "clauses" / "occupation-listed.yaml"
+    lines = clause.read_text("utf-8").splitlines(keepends=True)
+    at = next(i for i, text in enumerate(lines) if text.startswith("  pass:"))  # explain's first key
+    lines[at] = lines[at][2:]
+    clause.write_text("".join(lines), encoding="utf-8")
+    result = cli("check", "--severity", "error", "--policies", str(tree_copy))
+    assert result.exit_code == 1
+    assert f"{REL}/clauses/occupation-listed.yaml:{at + 1}:1: error yaml-syntax: YAML syntax error, most likely " \
+           f"the indentation of this line: the parser stopped at line {at + 2} " in result.stdout
+
+
+# -- counts ------------------------------------------------------------------------------------------
+
+def test_summaries_count_in_the_singular_and_the_plural(tree_copy, shipped_copy):
+    assert cli("check", "--policies", str(shipped_copy)).stderr == "0 errors, 4 warnings, 6 resolved or info\n"
+    edit(version_dir(tree_copy) / "clauses" / "occupation-listed.yaml", "\ntitle:", "\nnotes: x\ntitle:")
+    assert cli("check", "--policies", str(tree_copy)).stderr.startswith("1 error, 4 warnings, ")
+
+
+def test_a_freeze_refused_for_failing_cases_counts_the_others(tree_copy):
+    (version_dir(tree_copy) / "tests" / "wrong.yaml").write_text(
+        "cases:\n" + "".join(f"- name: wrong {n}\n  noc: '2174'\n  expect: {{eligible: false}}\n" for n in range(3)),
+        encoding="utf-8")
+    result = cli("freeze", VERSION, "--policies", str(tree_copy))
+    assert result.exit_code == 2
+    assert "case wrong 0: expected not eligible, got eligible (decided by clause " in result.stderr
+    assert result.stderr.count("(and 2 more failing cases)") == 1
+    assert result.stderr.rstrip().endswith(f"(run `sc-policy test {VERSION} --policies {tree_copy}`)")
+
+
+# -- hints and unknown versions ----------------------------------------------------------------------
+
+def test_the_next_hint_of_new_version_can_be_followed_as_printed(shipped_copy, monkeypatch):
+    monkeypatch.chdir(shipped_copy.parent)
+    result = cli("new-version", VERSION, "phase-2", "--effective-from", "2030-01-01", "--policies", "policies")
+    assert result.exit_code == 0, result.output
+    (hint,) = [line for line in result.stdout.splitlines() if line.startswith("Next:")]
+    assert "in the policy tree policies," in hint
+    commands = re.findall(r"`sc-policy ([^`]*)`", hint)
+    assert [c.split()[0] for c in commands] == ["check", "test", "diff", "freeze"]
+    for command in commands[:3]:
+        argv = shlex.split(command)
+        assert argv[-2:] == ["--policies", "policies"]
+        assert cli(*argv).exit_code in (0, 1), command  # it reads the tree just made, not the shipped one
+    assert cli(*shlex.split(commands[1])).stdout.endswith(" passed, 0 failed\n")
+
+
+def test_the_hint_has_no_flag_when_the_tree_comes_from_the_environment(shipped_copy):
+    result = cli("new-version", VERSION, "phase-2", "--effective-from", "2030-01-01",
+                 env={"SC_POLICY_PATH": str(shipped_copy)})
+    assert result.exit_code == 0, result.output
+    assert "`sc-policy test phase-2`" in result.stdout and "--policies" not in result.stdout
+
+
+def test_an_unknown_version_names_the_tree_and_the_policies_given(shipped_copy):
+    result = cli("test", "phase-2", "--policies", str(shipped_copy))
+    assert result.exit_code == 2
+    assert result.stderr == (f"sc-policy: error: unknown version 'phase-2' (known versions in the policy tree "
+                             f"{shipped_copy} (--policies {shipped_copy}): {VERSION})\n")
+    env = cli("test", "phase-2", env={"SC_POLICY_PATH": str(shipped_copy)})
+    assert env.stderr == (f"sc-policy: error: unknown version 'phase-2' (known versions in the policy tree "
+                          f"{shipped_copy} ($SC_POLICY_PATH): {VERSION})\n")
+    shipped = cli("test", "phase-2")
+    assert shipped.stderr == (f"sc-policy: error: unknown version 'phase-2' (known versions in the shipped policy "
+                              f"tree {shipped_policies()}: {VERSION}; --policies DIR reads another)\n")
+
+
+def test_the_library_and_the_service_carry_the_tree_as_data(shipped_copy):
+    from sc_policy.diagnostics import UnknownVersionError
+    from sc_policy.http.problems import from_diagnostic
+    from sc_policy.load.tree import PolicyTree, select_version
+    with pytest.raises(UnknownVersionError) as caught:
+        select_version(PolicyTree(shipped_copy), "phase-2")
+    suggestion = caught.value.suggestion
+    assert (suggestion.kind, suggestion.values, suggestion.tree) == ("known-versions", (VERSION,), str(shipped_copy))
+    assert str(caught.value) == f"unknown version 'phase-2' (known versions: {VERSION})"  # no flag, no path
+    detail = from_diagnostic(caught.value.diagnostic, "version").detail
+    assert str(shipped_copy) not in detail and detail.endswith(f"(known versions: {VERSION})")
+    from sc_policy.present.pages import sentence
+    assert str(shipped_copy) not in sentence(caught.value.diagnostic)
+
+
+# -- titles ------------------------------------------------------------------------------------------
+
+def test_new_version_without_a_title_names_the_draft_by_its_id(shipped_copy):
+    result = cli("new-version", VERSION, "phase-2", "--effective-from", "2030-01-01", "--policies", str(shipped_copy))
+    assert result.exit_code == 0, result.output
+    old = yaml.safe_load((version_dir(shipped_copy) / "version.yaml").read_text("utf-8"))
+    new = yaml.safe_load((shipped_copy / POLICY / "phase-2" / "version.yaml").read_text("utf-8"))
+    assert new["title"] == f"{POLICY} phase-2"
+    assert old["title"] not in new["title"]
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_freeze_warns_when_a_version_keeps_the_title_of_the_one_it_supersedes(shipped_copy, same):
+    assert cli("new-version", VERSION, "phase-2", "--effective-from", "2030-01-01", "--policies",
+               str(shipped_copy)).exit_code == 0
+    old = yaml.safe_load((version_dir(shipped_copy) / "version.yaml").read_text("utf-8"))
+    manifest = shipped_copy / POLICY / "phase-2" / "version.yaml"
+    title = old["title"] if same else "Second Career Fast Track, Phase II"
+    edit(manifest, f"title: {POLICY} phase-2", f"title: {json.dumps(title)}")
+    result = cli("freeze", "phase-2", "--policies", str(shipped_copy))
+    assert result.exit_code == 0, result.output
+    warning = (f"sc-policy: warning: version phase-2 has the same title as {VERSION}, which it supersedes: "
+               "answers under either read alike; give it its own title in a new version\n")
+    assert (warning in result.stderr) == same

@@ -1,0 +1,94 @@
+"""A version read with unsaved texts in place of some of its files (the language server's overlay).
+
+The texts are read instead of the files, nothing is written, and a workspace with an overlay is never
+answered from (nor writes) a cache entry. Also: which files the language server treats as rule files,
+and `sc-policy lsp` without pygls.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from click.testing import CliRunner
+
+from sc_policy.app.cache import TableCache
+from sc_policy.app.workspace import Workspace
+from sc_policy.cli import main as cli
+from sc_policy.load.tree import PolicyTree
+
+from conftest import POLICY, VERSION, version_dir
+
+ICT = f"{POLICY}/{VERSION}/areas/ict.yaml"
+
+
+def test_an_overlaid_text_is_checked_in_place_of_the_file_which_is_left_as_it_is(shipped_copy):
+    ict = version_dir(shipped_copy) / "areas" / "ict.yaml"
+    before = ict.read_bytes()
+    mistaken = before.decode("utf-8").replace("- code: '2282'", "- code: '2292'")
+    overlaid = Workspace(shipped_copy, cache=False, overlay={ict: mistaken}).check([VERSION])
+    assert [(f.code, f.span.line) for f in overlaid if f.code == "unknown-noc"] == [("unknown-noc", 56)]
+    assert any(f.code == "hash-mismatch" for f in overlaid)  # the frozen version's content is not what was frozen
+    assert ict.read_bytes() == before
+    plain = Workspace(shipped_copy, cache=False).check([VERSION])
+    assert not any(f.severity == "error" for f in plain)
+
+
+def test_an_overlaid_workspace_is_never_answered_from_a_cache_entry_nor_writes_one(tree_copy, tmp_path):
+    cache = TableCache(tmp_path / "cache")
+    warm = Workspace(tree_copy, cache=cache)
+    assert warm.explain("2175").verdict == "eligible"  # builds the table: an entry for the files on the disk
+    entries = sorted((p.name, p.read_bytes()) for p in cache.entries())
+    assert entries
+    manifest = version_dir(tree_copy) / "version.yaml"
+    edited = manifest.read_text(encoding="utf-8").replace("title: Second Career Fast Track – Phase I",
+                                                          "title: Phase I as edited")
+    overlaid = Workspace(tree_copy, cache=cache, overlay={manifest: edited})
+    assert overlaid.cache is None
+    assert overlaid.open(VERSION).version.manifest.title == "Phase I as edited"
+    assert overlaid.explain("2175").verdict == "eligible"
+    assert sorted((p.name, p.read_bytes()) for p in cache.entries()) == entries
+    again = Workspace(tree_copy, cache=cache)  # the disk's version still opens from its entry
+    assert again.open(VERSION).version.manifest.title == "Second Career Fast Track – Phase I"
+
+
+def test_an_overlaid_file_that_is_not_on_the_disk_is_read_as_a_rule_file(shipped_copy):
+    new = version_dir(shipped_copy) / "areas" / "new-area.yaml"
+    tree = PolicyTree(shipped_copy, {new: "id: new-area\ntitle: [unclosed\n"})
+    loaded = tree.load(tree.refs()[0])
+    assert [(f.code, f.span.path, f.span.line) for f in loaded.findings if f.severity == "error"] == \
+        [("yaml-syntax", f"{POLICY}/{VERSION}/areas/new-area.yaml", 3)]
+    assert not new.exists()
+
+
+def test_a_text_that_is_not_utf8_is_refused_like_a_file(shipped_copy):
+    ict = version_dir(shipped_copy) / "areas" / "ict.yaml"
+    tree = PolicyTree(shipped_copy, {ict: "id: ict\ntitle: \ud800\n"})
+    errors = [f for f in tree.load(tree.refs()[0]).findings if f.severity == "error"]
+    assert [(f.code, f.span.path, f.span.line) for f in errors] == [("encoding", ICT, 2)]
+
+
+def test_rule_files_and_others(shipped_copy):
+    from sc_policy.lsp.overlay import place_of
+    folder = version_dir(shipped_copy)
+    for rel in ("version.yaml", "resolutions.yaml", "areas/ict.yaml", "clauses/noc-a-exception.yaml",
+                "tests/industries.yaml"):
+        place = place_of(folder / rel)
+        assert (place.root, place.folder, place.rel, place.shown) == \
+            (shipped_copy, folder, rel, f"{POLICY}/{VERSION}/{rel}")
+    for other in (shipped_copy / POLICY / "source" / "second-career-fast-track.txt", folder / "notes.yaml",
+                  folder / "areas" / "deep" / "x.yaml", shipped_copy / "version.yaml"):
+        assert place_of(other) is None, other
+    draft = shipped_copy / POLICY / "draft"  # a folder whose manifest is only open in the editor
+    assert place_of(draft / "areas" / "ict.yaml") is None
+    assert place_of(draft / "areas" / "ict.yaml", lambda p: p == draft / "version.yaml").folder == draft
+
+
+def test_lsp_without_pygls_is_one_line_naming_the_extra(monkeypatch):
+    for name in list(sys.modules):
+        if name.split(".")[0] in ("pygls", "lsprotocol") or name == "sc_policy.lsp.server":
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "pygls", None)  # what an environment without the extra has
+    result = CliRunner().invoke(cli, ["lsp"])
+    assert result.exit_code == 2
+    assert result.output == ('sc-policy: error: the language server needs pygls (pygls is not installed) '
+                             '(pip install "sc-policy[lsp]")\n')

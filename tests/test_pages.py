@@ -1,0 +1,153 @@
+"""The caseworkers' question page, for people: the summary first, each passage quoted once, the candidates of
+an indeterminate answer, mistakes with a 4xx status and without a repeated sentence.
+
+The browser checks (layout at 1280 px and 375 px, printing, accessibility) are in tests/test_browser.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as htmllib
+import re
+import warnings
+
+import pytest
+
+pytest.importorskip("fastapi")
+with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx still works
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient  # noqa: E402
+
+from sc_policy.app.workspace import Workspace  # noqa: E402
+from sc_policy.http.app import create_app  # noqa: E402
+from sc_policy.present import pages  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def app():
+    return create_app(Workspace())
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    with TestClient(app) as c:
+        yield c
+
+
+def text_of(fragment: str) -> str:
+    return htmllib.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def summary_of(html: str) -> str:
+    return re.search(r'<div class="summary">(.*?)</div>', html, re.S).group(1)
+
+
+def sentences(text: str):
+    """The sentences and clauses of a message of more than three words, folded: split at . ; : ( and )."""
+    return [" ".join(p.casefold().split()) for p in re.split(r"[.;:]\s|\s?\(|\)", text + " ") if len(p.split()) > 3]
+
+
+# -- the summary box ---------------------------------------------------------------------------------------
+
+def test_the_summary_gives_verdict_date_version_and_hash_above_the_detail(client, app):
+    html = client.get("/", params={"occupation": "2174", "industry": "541514"}).text
+    opened = app.state.service.opened["phase-1"]
+    summary = summary_of(html)
+    assert 'id="verdict"' in summary and "Verdict: Eligible" in summary
+    assert f"<dt>Date</dt><dd id=\"decided-on\">{dt.date.today().isoformat()} (the version in force that day)" \
+        in summary
+    assert "version phase-1" in summary and opened.version.content_hash in summary
+    assert html.index('<div class="summary">') < html.index('class="area"')
+    named = client.get("/", params={"occupation": "2174", "version": "phase-1"}).text
+    assert "(the version chosen in the form)" in summary_of(named)
+
+
+def test_the_summary_shows_the_deciding_reason_when_the_answer_has_one(app):
+    service = app.state.service
+    opened = service.opened["phase-1"]
+    answer = opened.evaluator.answer("7511", "484121", "2016")
+    form = pages.Form(occupation="7511", industry="484121")
+    reason = "7511 is listed under Manufacturing, but NAICS 484121 <Truck transportation> is outside it."
+    html = pages.render(service.html, "home.html", pages.home_context(
+        form, service.version_rows, answer=answer, version=opened.version, refdata=service.refdata,
+        decided_on=dt.date(2022, 1, 1), reason=reason))
+    summary = summary_of(html)
+    assert '<p class="reason" id="reason">7511 is listed under Manufacturing, but NAICS 484121 ' \
+           '&lt;Truck transportation&gt; is outside it.</p>' in summary
+    assert "2022-01-01" in summary
+    without = pages.render(service.html, "home.html", pages.home_context(
+        form, service.version_rows, answer=answer, version=opened.version, refdata=service.refdata,
+        decided_on=dt.date(2022, 1, 1)))
+    assert 'id="reason"' not in without
+
+
+# -- each passage quoted once ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("params", [{"occupation": "2174"}, {"occupation": "2174", "industry": "541514"},
+                                    {"occupation": "7511", "industry": "484121"}, {"occupation": "13110"}])
+def test_an_answer_quotes_each_passage_once_and_links_back_to_it(client, params):
+    html = client.get("/", params=params).text
+    quoted = re.findall(r"<blockquote><p[^>]*>(.*?)</p><footer>Source, line (\d+)</footer>", html)
+    assert quoted and len(quoted) == len(set(quoted))
+    anchors = set(re.findall(r'<blockquote><p id="(quote-\d+)">', html))
+    links = set(re.findall(r'<a href="#(quote-\d+)">', html))
+    assert links and links <= anchors                         # every "quoted above" leads to its quote
+
+
+# -- an indeterminate answer -------------------------------------------------------------------------------
+
+def test_an_indeterminate_answer_names_its_candidates_and_their_outcomes(client):
+    response = client.get("/", params={"occupation": "13110"})
+    assert response.status_code == 200
+    summary = summary_of(response.text)
+    assert "Verdict: Indeterminate" in summary
+    items = [text_of(li) for li in re.findall(r"<li>(.*?)</li>",
+                                                re.search(r'<ul class="candidates" id="candidates">(.*?)</ul>',
+                                                          summary).group(1))]
+    assert items == ["NOC 2016 0112 Human resources managers: not eligible, in scope under no priority area",
+                     "NOC 2016 1241 Administrative assistants: eligible, in scope under Life Sciences"]
+    assert '<a href="/?occupation=1241&amp;version=phase-1">' in summary
+    # The same outcomes as the decisions the service gives for each NOC 2016 code.
+    for code, eligible in (("0112", False), ("1241", True)):
+        assert client.get("/v1/decisions", params={"noc": code}).json()["eligible"] is eligible
+
+
+# -- mistakes: a 4xx status, the page still rendered, no sentence twice -------------------------------------
+
+@pytest.mark.parametrize("params,field", [
+    ({"occupation": "21A4"}, "occupation"),                                 # a malformed NOC code
+    ({"occupation": "9999"}, "occupation"),                                 # no such NOC 2016 unit group
+    ({"occupation": "99999"}, "occupation"),                                # no such NOC 2021 unit group
+    ({"occupation": "zzyzx"}, "occupation"),                                # no title has these words
+    ({"occupation": "", "industry": "5415"}, "occupation"),                 # an industry but no occupation
+    ({"occupation": "2174", "industry": "999999"}, "industry"),             # unknown NAICS
+    ({"occupation": "2174", "industry": "541510"}, "industry"),             # a US NAICS code
+    ({"occupation": "2174", "version": "phase-9"}, "version"),              # unknown version
+    ({"occupation": "2174", "version": "2022-13-45"}, "version"),           # a bad date for a version
+])
+def test_a_mistake_is_a_400_page_with_the_error_next_to_its_field(client, params, field):
+    response = client.get("/", params=params)
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert '<form method="get" action="/"' in html and f'id="{field}-error"' in html
+    assert "Verdict" not in html and html.startswith("<!DOCTYPE html>")
+    error = text_of(re.search(rf'<p class="field-error" id="{field}-error">(.*?)</p>', html).group(1))
+    parts = sentences(error)
+    assert len(parts) == len(set(parts)), error
+
+
+def test_answers_and_matches_are_200(client):
+    assert client.get("/").status_code == 200
+    assert client.get("/", params={"occupation": "2174", "industry": "541514"}).status_code == 200
+    assert client.get("/", params={"occupation": "web developers"}).status_code == 200
+
+
+def test_a_us_naics_code_says_once_that_six_digit_codes_differ(client):
+    html = client.get("/", params={"occupation": "2174", "industry": "541510"}).text
+    error = text_of(re.search(r'<p class="field-error" id="industry-error">(.*?)</p>', html).group(1))
+    assert error.casefold().count("six-digit codes differ") == 1 and "541514" in error
+    unknown = client.get("/", params={"occupation": "2174", "industry": "999999"}).text
+    error = text_of(re.search(r'<p class="field-error" id="industry-error">(.*?)</p>', unknown).group(1))
+    assert "six-digit codes differ" not in error.casefold()       # 999999 is no US code either

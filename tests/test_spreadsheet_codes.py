@@ -1,0 +1,138 @@
+"""Codes as spreadsheets mangle them (issue 17): a dropped leading zero, a zero too many, StatCan's
+sector ranges, surrounding spaces and an unknown code's hint, the same at every door (explain,
+evaluate, the API, the page)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+
+import pytest
+from click.testing import CliRunner
+
+from sc_policy.cli import main
+from sc_policy.reference.codes import industry_refusal, noc_candidates, parse_industry, parse_noc
+from sc_policy.reference.statcan import NAICS_RANGES, reference_data
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return reference_data()
+
+
+def run(*args, data=None):
+    return CliRunner().invoke(main, list(args), input=data)
+
+
+def explain_error(*args) -> str:
+    result = run("explain", *args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    return result.output.strip()
+
+
+def test_a_three_digit_noc_names_the_code_with_its_leading_zero(ref):
+    message = explain_error("211")
+    assert "spreadsheet probably dropped a leading zero" in message and "0211 Engineering managers" in message
+    assert ref.noc_title("0211") == "Engineering managers"
+    # a three-digit code whose zero-padded form is no unit group says so, rather than offering it
+    message = explain_error("999")
+    assert "0999" in message and "not a NOC 2016 unit group either" in message
+    assert "probably" not in message
+
+
+def test_a_five_digit_code_is_called_a_noc_2021_code_only_when_it_is_one(ref):
+    assert "02174" not in ref.concordance
+    message = explain_error("02174")
+    assert "not a NOC 2021 unit group" in message and "looks like" not in message
+    assert "2174 Computer programmers" in message and "--noc-version" not in message
+    assert "--noc-version 2021" in explain_error("21232")          # a real NOC 2021 unit group
+    message = explain_error("99999")
+    assert "not a NOC 2021 unit group either" in message and "--noc-version" not in message
+
+
+@pytest.mark.parametrize("sector", sorted(NAICS_RANGES))
+def test_statcan_sector_ranges_are_the_sector_they_name(ws, ref, sector):
+    assert parse_industry(f" {sector} ", ref) == sector and industry_refusal(sector, ref) is None
+    opened = ws.open("phase-1")
+    parts = NAICS_RANGES[sector]
+    for noc in sorted(ref.noc2016):
+        areas = opened.evaluator.decide(noc, sector).in_scope
+        # in phase-1 each part of a sector decides alike, and the range decides as they do
+        assert {opened.evaluator.decide(noc, p).in_scope for p in parts} == {areas}, (noc, sector)
+    answer = ws.explain("9241", industry=sector, version="phase-1")
+    assert answer.industry == sector and answer.industry_title == ref.naics_title(parts[0])
+
+
+def test_manufacturing_as_statcan_writes_it_counts_as_manufacturing(ws, ref):
+    opened = ws.open("phase-1")
+    eligible = [n for n in sorted(ref.noc2016) if "manufacturing" in opened.evaluator.decide(n, "31").in_scope]
+    assert eligible
+    for noc in eligible:
+        assert "manufacturing" in opened.evaluator.decide(noc, "31-33").in_scope
+    text = run("explain", eligible[0], "--industry", "31-33")
+    assert text.exit_code == 0 and "NAICS 31-33 Manufacturing is in manufacturing" in text.output
+
+
+def test_an_unknown_naics_code_is_offered_the_codes_sharing_its_longest_prefix(ref):
+    message = explain_error("0211", "--industry", "999999")
+    assert "nearest: 91 Public administration" in message and "11 Agriculture" not in message
+    assert ref.nearest_naics("899999") == ["81"]
+    assert ref.nearest_naics("119999")[0].startswith("11") and len(ref.nearest_naics("119999")[0]) == 6
+
+
+def test_evaluate_trims_the_code_columns_and_words_the_errors_as_explain(ref):
+    data = ("noc,industry,noc_version,note\n"
+            " 0211 , 3111 ,,  kept  \n"
+            "211,,,a\n"
+            "0211,\t31-33 , 2016 ,b\n"
+            "02174,,,c\n"
+            "2174 ,x\n")
+    result = run("evaluate", data=data)
+    assert result.exit_code == 1, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["noc"], r["industry"], r["noc_version"]) for r in rows] == [
+        ("0211", "3111", ""), ("211", "", ""), ("0211", "31-33", "2016"), ("02174", "", ""), ("2174", "x", "")]
+    assert rows[0]["note"] == "  kept  "            # other columns pass through untouched
+    assert rows[0]["error"] == "" and rows[2]["error"] == "" and rows[2]["verdict"] == "not_eligible"
+    assert rows[1]["error"] == explain_error("211").split("error: ", 1)[1]
+    assert rows[3]["error"] == explain_error("02174").split("error: ", 1)[1]
+    assert "0211" in rows[1]["error"] and "NOC 2021 code" not in rows[3]["error"]
+    assert rows[4]["error"].startswith("the row has 2 fields")
+
+
+def test_the_batch_and_the_explain_refusals_agree_on_the_new_hints(ref):
+    for text in ("211", "999", "02174", "09999", "21232", " 211 ", "0211"):
+        for version in ("2016", "2021"):
+            try:
+                answer = parse_noc(text, ref, version).candidates
+            except Exception as exc:  # InputError
+                answer = str(exc)
+            assert noc_candidates(text, ref, version) == answer
+
+
+def test_the_service_and_the_page_read_codes_as_explain_does():
+    pytest.importorskip("fastapi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    from sc_policy.app.workspace import Workspace
+    from sc_policy.http.app import create_app
+    with TestClient(create_app(Workspace())) as client:
+        body = client.get("/v1/decisions?noc=211").json()
+        assert body["parameter"] == "noc" and "0211 Engineering managers" in body["detail"]
+        body = client.get("/v1/decisions?noc=2174&industry=999999").json()
+        assert "nearest: 91 Public administration" in body["detail"]
+        answer = client.get("/v1/decisions?noc=0211&industry=%2031-33%20").json()
+        assert answer["input"]["industry"] == "31-33" and answer["input"]["industry_title"] == "Manufacturing"
+        html = client.get("/", params={"occupation": "211"}).text
+        error = re.search(r'<p class="field-error" id="occupation-error">(.*?)</p>', html, re.S).group(1)
+        assert "0211" in error and "leading zero" in error
+        html = client.get("/", params={"occupation": "02174"}).text
+        error = re.search(r'<p class="field-error" id="occupation-error">(.*?)</p>', html, re.S).group(1)
+        assert "NOC code &#39;02174&#39; is not four digits" in error and "NOC 2021 code 02174" not in error
+        assert "not a NOC 2021 unit group" in error and "2174 Computer programmers" in error
+        html = client.get("/", params={"occupation": "0211", "industry": "48-49"}).text
+        assert "Verdict" in html and 'id="industry-error"' not in html
