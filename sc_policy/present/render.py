@@ -66,6 +66,7 @@ def _clause_dict(c, why, full: bool, memo: Optional[Sources]) -> dict:
         out["source"] = _sources(c.source, memo)
     out["deciding"] = bool(why is not None and why.deciding == c.clause)
     out["follows_from"] = why.follows_from(c.clause) if why is not None else None
+    out["interpretations"] = list(c.interpretations)
     return out
 
 
