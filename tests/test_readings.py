@@ -144,13 +144,13 @@ def test_a_clause_that_cites_nothing_is_an_error(tree_copy):
 
 
 def test_manufacturing_naics_codes_are_not_labelled_as_published(ws):
-    new_text = answer_text(ws.explain("7511", "484121", version=NEW), ws.open(NEW).version)
+    new_text = answer_text(ws.explain("7511", "484121", version=NEW), ws.open(NEW).version, full=True)
     assert "(published: Manufacturing" not in new_text
     assert "includes NAICS 31 Manufacturing (not published, derived from line 56:" in new_text
     assert "includes NAICS 5112 Software publishers (published: Software publishers)" in new_text
     assert [e.published for e in ws.open(NEW).version.area("manufacturing").include] == [False] * 3
     # phase-1 is frozen as it was: its entries say nothing, so they keep the old label
-    old_text = answer_text(ws.explain("7511", "484121", version=OLD), ws.open(OLD).version)
+    old_text = answer_text(ws.explain("7511", "484121", version=OLD), ws.open(OLD).version, full=True)
     assert "(published: Manufacturing (Phase I" in old_text
 
 
@@ -167,7 +167,7 @@ def test_answers_list_the_interpretations_that_bear_on_them(ws, new):
     assert per_area == {"ict": ["industries-and-lists-combine", "life-sciences-note-adds-none"],
                         "life-sciences": ["industries-and-lists-combine", "life-sciences-note-adds-none"],
                         "manufacturing": ["industries-and-lists-combine"]}
-    text = answer_text(ws.explain("2211", version=NEW), new.version)
+    text = answer_text(ws.explain("2211", version=NEW), new.version, full=True)
     assert "Analyst's interpretations where the source is silent that bear on this answer:" in text
     assert "  - life-sciences-note-adds-none: The Life Sciences note says" in text
     # phase-1 records none, and says none

@@ -254,8 +254,8 @@ def _summary_text(d: Decision, reasons, brief: bool) -> List[str]:
                                    (f", {_MARK[c.result]} {c.clause}: {c.reason}" if c else ""), "  "))
             continue
         lines += _wrap(f"{a.title} ({a.area}): {scope}" + (
-            f"; resolution{'s' if len(a.resolutions) > 1 else ''} {', '.join(a.resolutions)} bear"
-            f"{'' if len(a.resolutions) > 1 else 's'} on it" if a.resolutions else ""), "    ", "")
+            f"; resolution{'s' if len(a.resolutions) > 1 else ''} {', '.join(a.resolutions)}"
+            if a.resolutions else ""), "    ", "")
         for c in a.clauses:
             follows = why.follows_from(c.clause) if why else None
             reason = f"follows from {follows}, the same cause." if follows else c.reason
@@ -265,6 +265,39 @@ def _summary_text(d: Decision, reasons, brief: bool) -> List[str]:
             else:
                 lines.append(_one_line(text, f"  {_MARK[c.result]:<6} "))
     return lines
+
+
+def _notes_full(resolutions, readings) -> List[str]:
+    """The resolutions that bear on an answer with their findings, and the interpretations with their
+    questions, readings and lines."""
+    lines: List[str] = []
+    if resolutions:
+        lines.append("Analyst's resolutions of the source's contradictions that bear on this answer:")
+        for r in resolutions:
+            lines += _wrap(f"{r.id}: {r.finding}", "      ", "  - ")
+            lines += _wrap(f"Decision: {r.decision}", "      ")
+        lines.append("")
+    if readings:
+        lines.append("Analyst's interpretations where the source is silent that bear on this answer:")
+        for i in readings:
+            lines += _wrap(f"{i.id}: {i.question}", "      ", "  - ")
+            lines += _wrap(f"Reading: {i.reading}", "      ")
+            cited = [str(c.line) for c in i.source]
+            lines += _wrap(f"Rests on line{'s' if len(cited) > 1 else ''} {', '.join(cited)}.", "      ")
+    return lines
+
+
+def _deciding_readings(answer: Answer, version: Version) -> Dict[str, object]:
+    """The interpretations that decide the answer: those the deciding clause rests on in each area the
+    deciding reason names (the areas in scope; else the areas that list the occupation; else every area)."""
+    out: Dict[str, object] = {}
+    for d, reasons in zip(answer.candidates, answer.reasons or ((),) * len(answer.candidates)):
+        chosen = {r.area: r.deciding for r in reasons}
+        named = [a for a in d.areas if a.in_scope] or [a for a in d.areas if d.noc in (
+            version.area(a.area).listed if version.area(a.area) else ())] or d.areas
+        ids = {i for a in named for c in a.clauses if chosen.get(a.area) == c.clause for i in c.interpretations}
+        out.update((i.id, i) for i in d.interpretations if i.id in ids)
+    return out
 
 
 def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceData] = None, *,
@@ -305,24 +338,16 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
             lines += _changes_brief(d.changes)
             lines.append("")
     applied = {r.id: r for d in answer.candidates for r in d.resolutions}
-    if applied:
-        lines.append("Analyst's resolutions of the source's contradictions that bear on this answer:")
+    if full:
+        lines += _notes_full(applied.values(), {i.id: i for d in answer.candidates for i in d.interpretations}.values())
+        return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
+    readings = _deciding_readings(answer, version)
+    if applied or readings:  # a line each: --full gives their texts, and every interpretation that bears on it
+        lines.append("The analyst's resolutions that bear on this answer, and interpretations that decide it:")
         for r in applied.values():
-            if full:
-                lines += _wrap(f"{r.id}: {r.finding}", "      ", "  - ")
-                lines += _wrap(f"Decision: {r.decision}", "      ")
-            else:
-                lines += _wrap(f"{r.id}: {r.decision}{_lines_of(r.source)}", "      ", "  - ")
-        lines.append("")
-    readings = {i.id: i for d in answer.candidates for i in d.interpretations}
-    if readings:
-        lines.append("Analyst's interpretations where the source is silent that bear on this answer:")
+            lines.append(_one_line(f"{r.id}{_lines_of(r.source)}: {r.decision}", "  - "))
         for i in readings.values():
-            lines += _wrap(f"{i.id}: {i.question}", "      ", "  - ")
-            lines += _wrap(f"Reading: {i.reading}", "      ")
-            cited = [str(c.line) for c in i.source]
-            lines += _wrap(f"Rests on line{'s' if len(cited) > 1 else ''} {', '.join(cited)}.", "      ")
-        lines.append("")
+            lines.append(_one_line(f"interpretation {i.id}{_lines_of(i.source)}: {i.reading}", "  - "))
     return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
 
 
