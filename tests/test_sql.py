@@ -200,13 +200,13 @@ def test_sql_decides_100k_rows_as_evaluate_does_in_duckdb_and_sqlite(tmp_path):
     (["--no-industry", "--noc-version", "2021"], ["--noc-version", "2021"], {"industry": False}),
 ])
 def test_sql_without_optional_columns(tmp_path, sql_args, eval_args, shape):
-    compare(tmp_path, 20_000, 5, sql_args=sql_args, eval_args=eval_args, **shape)
+    compare(tmp_path, 5_000, 5, sql_args=sql_args, eval_args=eval_args, **shape)
 
 
 def test_sql_by_date_chooses_the_version_in_force_each_day(tmp_path, tree_copy):
     tree = _two_versions(tree_copy)
     args = ["--policies", str(tree), "--date-column", "decided"]
-    expected = compare(tmp_path, 20_000, 9, sql_args=args, eval_args=args, date=True)
+    expected = compare(tmp_path, 5_000, 9, sql_args=args, eval_args=args, date=True)
     assert {r["version"] for r in expected} == {"phase-1", "phase-2", ""}
 
 
