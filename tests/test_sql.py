@@ -186,6 +186,7 @@ def compare(tmp_path, n, seed, *, sql_args=(), eval_args=(), **shape):
     return expected
 
 
+@pytest.mark.slow
 def test_sql_decides_100k_rows_as_evaluate_does_in_duckdb_and_sqlite(tmp_path):
     expected = compare(tmp_path, 100_000, 17, sql_args=["--noc-version-column"], industry=True, noc_version=True)
     verdicts = {r["verdict"] for r in expected}
@@ -210,6 +211,7 @@ def test_sql_by_date_chooses_the_version_in_force_each_day(tmp_path, tree_copy):
     assert {r["version"] for r in expected} == {"phase-1", "phase-2", ""}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dialect", ["postgres", "spark"])
 def test_postgres_and_spark_scripts_parse_in_their_dialect(dialect):
     text = sql_script(["--noc-version-column", "--date-column", "decided"], dialect)
