@@ -186,6 +186,7 @@ def compare(tmp_path, n, seed, *, sql_args=(), eval_args=(), **shape):
     return expected
 
 
+@pytest.mark.slow
 def test_sql_decides_100k_rows_as_evaluate_does_in_duckdb_and_sqlite(tmp_path):
     expected = compare(tmp_path, 100_000, 17, sql_args=["--noc-version-column"], industry=True, noc_version=True)
     verdicts = {r["verdict"] for r in expected}
@@ -200,16 +201,17 @@ def test_sql_decides_100k_rows_as_evaluate_does_in_duckdb_and_sqlite(tmp_path):
     (["--no-industry", "--noc-version", "2021"], ["--noc-version", "2021"], {"industry": False}),
 ])
 def test_sql_without_optional_columns(tmp_path, sql_args, eval_args, shape):
-    compare(tmp_path, 20_000, 5, sql_args=sql_args, eval_args=eval_args, **shape)
+    compare(tmp_path, 5_000, 5, sql_args=sql_args, eval_args=eval_args, **shape)
 
 
 def test_sql_by_date_chooses_the_version_in_force_each_day(tmp_path, tree_copy):
     tree = _two_versions(tree_copy)
     args = ["--policies", str(tree), "--date-column", "decided"]
-    expected = compare(tmp_path, 20_000, 9, sql_args=args, eval_args=args, date=True)
+    expected = compare(tmp_path, 5_000, 9, sql_args=args, eval_args=args, date=True)
     assert {r["version"] for r in expected} == {"phase-1", "phase-2", ""}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dialect", ["postgres", "spark"])
 def test_postgres_and_spark_scripts_parse_in_their_dialect(dialect):
     text = sql_script(["--noc-version-column", "--date-column", "decided"], dialect)

@@ -30,7 +30,7 @@ def result(opened, candidates: Tuple[str, ...], naics: Optional[str]) -> dict:
     decided = []
     for code in candidates:
         cell = table.cell(code, naics)
-        areas = table.in_scope(cell) if cell is not None else opened.evaluator.decide(code, naics).in_scope
+        areas = table.in_scope(cell) if cell is not None else opened.evaluator.in_scope(code, naics)
         decided.append((code, areas))
     results = {bool(a) for _, a in decided}
     verdict = "indeterminate" if len(results) > 1 else "eligible" if results == {True} else "not_eligible"

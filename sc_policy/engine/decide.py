@@ -200,6 +200,7 @@ class Evaluator:
         self._listed = tuple((area.id, frozenset(area.listed)) for area in self.version.areas)
         self._runs = None  # (table, per area: (index, area, area facts, its runs of clauses, see _runs))
         self._changes = ChangeFinder(self.version, self.refdata)  # see changes
+        self._outside = None  # see in_scope
 
     @property
     def table(self) -> Optional["DecisionTable"]:
@@ -235,22 +236,26 @@ class Evaluator:
     def decide(self, noc: str, industry: Optional[str] = None) -> Decision:
         """Decide for a NOC 2016 unit group and an optional NAICS 2017 code (both already checked).
 
-        From the decision table when there is one and it covers the input, else directly (an input
-        the table does not cover, such as a sector StatCan writes as a range, "31-33", is decided
-        directly once and remembered, within :data:`MEMO_LIMIT` entries).
+        From the decision table when there is one and it covers the input, else directly.
         """
         table = self._table if self._table is not None else self.table
         if table is not None:
             cell = table.cell(noc, industry)
             if cell is not None:
                 return self._from_table(noc, industry, table, cell)
-        key = ("direct", noc, industry)
-        found = self._memo.get(key)
-        if found is None:
-            found = self.decide_direct(noc, industry)
-            if len(self._memo) < MEMO_LIMIT:
-                self._memo[key] = found
-        return found
+        return self.decide_direct(noc, industry)
+
+    def in_scope(self, noc: str, industry: Optional[str] = None) -> Tuple[str, ...]:
+        """The areas that admit an input (both codes already checked), all a caseload row needs: from
+        the table, else by keyed evaluation (a sector range, "31-33": :mod:`sc_policy.engine.outside`)."""
+        table = self._table if self._table is not None else self.table
+        cell = table.cell(noc, industry) if table is not None else None
+        if cell is not None:
+            return table.in_scope(cell)
+        if self._outside is None:
+            from sc_policy.engine.outside import OutsideTable
+            self._outside = OutsideTable(self)
+        return self._outside.in_scope(noc, industry)
 
     def _from_table(self, noc: str, industry: Optional[str], table: "DecisionTable", cell: int) -> Decision:
         """The decision of a table cell, as :meth:`_decision` makes it (the differential tests compare them).
