@@ -300,3 +300,10 @@ class Version:
         names areas bears on those only), in file order."""
         return tuple(i.id for i in self.interpretations if i.id in clause.rests_on and (not i.areas or area in i.areas))
 
+    def readings_by_area(self) -> Tuple[Tuple[Tuple[str, ...], ...], Tuple[Interpretation, ...]]:
+        """Per area (in area order) the ids of the interpretations bearing on its answer (those a clause that
+        applies to it rests on there), and every interpretation bearing on some area's, in file order."""
+        per_area = tuple(tuple(i.id for i in self.interpretations if any(
+            i.id in self.readings_for(a.id, c) for c in self.clauses if a.id in c.applies_to)) for a in self.areas)
+        return per_area, tuple(i for i in self.interpretations if any(i.id in ids for ids in per_area))
+

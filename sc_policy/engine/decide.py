@@ -190,10 +190,7 @@ class Evaluator:
         self._area_facts = tuple((area, area_facts(area)) for area in self.version.areas)
         self._rests = {(a.id, c.id): self.version.readings_for(a.id, c) for a in self.version.areas
                        for c in self.version.clauses}  # a clause's interpretations bearing on an area
-        per_area = tuple(tuple(i.id for i in self.version.interpretations if any(
-            i.id in self._rests[(a.id, c.id)] for c in self.version.clauses if a.id in c.applies_to))
-            for a in self.version.areas)
-        self._readings = per_area, tuple(i for i in self.version.interpretations if any(i.id in p for p in per_area))
+        self._readings = self.version.readings_by_area()
         self._memo: Dict[object, object] = {}  # see _from_table
         self._profiles = None  # see sc_policy.engine.reasons.profiles
         self._reasons: Dict[object, object] = {}  # area reasons by the area's results (reasons.area_reasons)
