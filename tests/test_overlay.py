@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 
 import yaml
-
 from click.testing import CliRunner
 
 from sc_policy.app.cache import TableCache
