@@ -22,6 +22,8 @@ from sc_policy.app.workspace import Workspace  # noqa: E402
 from sc_policy.http.app import create_app  # noqa: E402
 from sc_policy.present import pages  # noqa: E402
 
+from conftest import VERSION  # noqa: E402
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
@@ -53,20 +55,20 @@ def sentences(text: str):
 
 def test_the_summary_gives_verdict_date_version_and_hash_above_the_detail(client, app):
     html = client.get("/", params={"occupation": "2174", "industry": "541514"}).text
-    opened = app.state.service.opened["phase-1"]
+    opened = app.state.service.opened[VERSION]  # the version in force today
     summary = summary_of(html)
     assert 'id="verdict"' in summary and "Verdict: Eligible" in summary
     assert f"<dt>Date</dt><dd id=\"decided-on\">{dt.date.today().isoformat()} (the version in force that day)" \
         in summary
-    assert "version phase-1" in summary and opened.version.content_hash in summary
+    assert f"version {VERSION}" in summary and opened.version.content_hash in summary
     assert html.index('<div class="summary">') < html.index('class="area"')
-    named = client.get("/", params={"occupation": "2174", "version": "phase-1"}).text
+    named = client.get("/", params={"occupation": "2174", "version": VERSION}).text
     assert "(the version chosen in the form)" in summary_of(named)
 
 
 def test_the_summary_shows_the_deciding_reason_when_the_answer_has_one(app):
     service = app.state.service
-    opened = service.opened["phase-1"]
+    opened = service.opened[VERSION]
     answer = opened.evaluator.answer("7511", "484121", "2016")
     form = pages.Form(occupation="7511", industry="484121")
     reason = "7511 is listed under Manufacturing, but NAICS 484121 <Truck transportation> is outside it."
@@ -108,7 +110,7 @@ def test_an_indeterminate_answer_names_its_candidates_and_their_outcomes(client)
                                                           summary).group(1))]
     assert items == ["NOC 2016 0112 Human resources managers: not eligible, in scope under no priority area",
                      "NOC 2016 1241 Administrative assistants: eligible, in scope under Life Sciences"]
-    assert '<a href="/?occupation=1241&amp;version=phase-1">' in summary
+    assert f'<a href="/?occupation=1241&amp;version={VERSION}">' in summary
     # The same outcomes as the decisions the service gives for each NOC 2016 code.
     for code, eligible in (("0112", False), ("1241", True)):
         assert client.get("/v1/decisions", params={"noc": code}).json()["eligible"] is eligible
