@@ -175,6 +175,21 @@ def test_answers_list_the_interpretations_that_bear_on_them(ws, new):
     assert old["interpretations"] == [] and all(a["interpretations"] == [] for a in old["areas"])
 
 
+def test_check_shows_the_interpretations_and_the_resolutions(ws):
+    found = ws.check([NEW])
+    shown = {f.subject: f for f in found if f.code == "interpretation"}
+    assert set(shown) == {"industries-and-lists-combine", "life-sciences-note-adds-none"}
+    assert {(f.severity, f.span.path) for f in shown.values()} == {("info", f"{POLICY}/{NEW}/resolutions.yaml")}
+    assert ("decides clauses industry-in-area, occupation-listed, phase-1-manufacturing: An area requires an "
+            "occupation on its list") in shown["industries-and-lists-combine"].message
+    assert ("decides clause occupation-listed in ict, life-sciences: The note names no occupation"
+            in shown["life-sciences-note-adds-none"].message)
+    assert {f.resolution for f in found if f.resolution} == {
+        "ict-two-noc-a", "life-sciences-listed-twice", "programmers-without-code",
+        "central-control-operators-two-titles"}
+    assert not any(f.code == "interpretation" for f in ws.check([OLD]))  # phase-1 records none
+
+
 def test_answers_of_a_noc_2021_code_list_them_per_candidate(ws):
     body = answer_to_dict(ws.explain("21233", version=NEW, noc_version="2021"))
     assert body["interpretations"] == []  # several candidates: each carries its own

@@ -4,6 +4,8 @@ An interpretation is a reading where the source is silent; it is data only while
 on it. One that no clause names in ``rests_on`` is ``unused-interpretation``; a ``rests_on`` id
 that no interpretation has is ``unknown-interpretation``; an id used twice is
 ``duplicate-interpretation``; an interpretation's ``areas`` naming no area is ``unknown-area``.
+Each interpretation a clause rests on is shown (``interpretation``, an info) with its reading and
+the clauses it decides, as a resolution is shown with the finding it resolves.
 """
 
 from __future__ import annotations
@@ -41,6 +43,13 @@ def interpretations(version: Version, refdata: ReferenceData, partial: bool) -> 
             out.append(Diagnostic(reading.at("id"), "error", "unused-interpretation",
                                   f"interpretation {reading.id!r} is used by no clause: name it in the rests_on of "
                                   f"the clauses it decides, or remove it", reading.id))
+        elif reading.id in used:  # shown, as a resolution is shown with the finding it resolves
+            resting = [c.id for c in version.clauses if reading.id in c.rests_on]
+            where = f" in {', '.join(reading.areas)}" if reading.areas else ""
+            out.append(Diagnostic(reading.at("id"), "info", "interpretation",
+                                  f"interpretation {reading.id!r}, where the source is silent, decides clause"
+                                  f"{'s' if len(resting) > 1 else ''} {', '.join(resting)}{where}: "
+                                  f"{' '.join(reading.reading.split())}", reading.id))
     for clause in version.clauses:
         for i, rid in enumerate(clause.rests_on):
             if rid not in ids and not partial:

@@ -70,6 +70,7 @@ CHECKS: Mapping[str, str] = {
                             "interpretations it then rests on; a warning when it rests on none; an error when "
                             "the clause cites nothing at all)",
     # interpretations (sc_policy.checks.interpretations)
+    "interpretation": "an analyst's reading where the source is silent, shown (info) with the clauses resting on it",
     "unused-interpretation": "an interpretation that no clause rests on",
     "unknown-interpretation": "a clause rests on an interpretation that resolutions.yaml does not record",
     "duplicate-interpretation": "two interpretations with the same id",
