@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from sc_policy.app.workspace import Workspace
 from sc_policy.cli import main
-from sc_policy.present.render import answer_text, answer_to_dict
+from sc_policy.present.render import answer_json, answer_text, answer_to_dict
 
 from conftest import POLICY
 
@@ -173,6 +173,38 @@ def test_answers_list_the_interpretations_that_bear_on_them(ws, new):
     # phase-1 records none, and says none
     old = answer_to_dict(ws.explain("2211", version=OLD))
     assert old["interpretations"] == [] and all(a["interpretations"] == [] for a in old["areas"])
+
+
+def test_each_clause_names_the_interpretations_it_rests_on_in_both_views(ws):
+    answer = ws.explain("7511", "484121", version=NEW, on=dt.date(2026, 11, 26))
+    full, brief = answer_to_dict(answer), answer_to_dict(answer, "brief")
+    for body in (full, brief):
+        rests = {(a["area"], c["clause"]): c["interpretations"] for a in body["areas"] for c in a["clauses"]}
+        assert rests[("manufacturing", "phase-1-manufacturing")] == ["industries-and-lists-combine"]
+        assert rests[("ict", "occupation-listed")] == ["industries-and-lists-combine", "life-sciences-note-adds-none"]
+        assert rests[("manufacturing", "occupation-listed")] == ["industries-and-lists-combine"]  # the note: ICT, LS
+        assert rests[("ict", "skill-level-limit")] == []
+        assert [a["interpretations"] for a in body["areas"]] == [a["interpretations"] for a in full["areas"]]
+    assert "interpretations" not in brief and [i["id"] for i in full["interpretations"]] == [
+        "industries-and-lists-combine", "life-sciences-note-adds-none"]
+    again = ws.explain("7511", "484121", version=NEW, on=dt.date(2026, 11, 26))
+    assert answer_json(again) == answer_json(answer)
+
+
+def test_the_default_answer_lists_the_interpretations_that_decide_it(ws, new):
+    def notes(*args):
+        text = answer_text(ws.explain(*args, version=NEW), new.version)
+        return [line for line in text.splitlines() if line.startswith("  - interpretation ")]
+
+    # 7511 fails in Manufacturing, the only area that lists it, on the Phase I clause: the industry reading
+    assert notes("7511", "484121") == ["  - interpretation industries-and-lists-combine [lines 13, 58]: An area "
+                                       "requires an occupation on\u2026"]  # one line: --full has the reading
+    # 2211 is admitted by occupation-listed in Life Sciences, where the 1-2% note bears on the list too
+    assert [n.split()[2] for n in notes("2211")] == ["industries-and-lists-combine", "life-sciences-note-adds-none"]
+    # 2174 is admitted by its NOC A exception, which rests on no interpretation
+    assert notes("2174") == []
+    full = answer_text(ws.explain("2174", version=NEW), new.version, full=True)
+    assert "  - industries-and-lists-combine: The source defines each priority area" in full  # --full: all
 
 
 def test_check_shows_the_interpretations_and_the_resolutions(ws):
