@@ -79,7 +79,8 @@ def test_an_indeterminate_reason_names_every_candidate_and_its_outcome():
     for candidate in data["candidates"]:
         assert candidate["noc"] in data["reason"]
     assert "0112 Human resources managers, not eligible" in data["reason"]
-    assert "1241 Administrative assistants, eligible (life-sciences)" in data["reason"]
+    assert "1241 Administrative assistants, eligible (Life Sciences)" in data["reason"]   # areas by title
+    assert "life-sciences" not in data["reason"]
 
 
 def test_json_gives_reason_and_the_day_the_version_was_chosen_for_byte_for_byte():

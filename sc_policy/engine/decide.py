@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tupl
 
 from sc_policy.engine.changes import NO_CHANGES, ChangeFinder, Changes
 from sc_policy.engine.templates import render_template, template_fields
-from sc_policy.engine.reasons import AreaReason, area_reasons, decision_reason, profiles
+from sc_policy.engine.reasons import AreaReason, area_reasons, candidates_reason, decision_reason, profiles
 from sc_policy.engine.facts import FACTS, area_facts, industry_facts, occupation_facts
 from sc_policy.engine.table import OUTCOME_CODES, DecisionTable, build_table
 from sc_policy.reference.codes import NocInput, parse_industry, parse_noc
@@ -374,8 +374,4 @@ class Evaluator:
         if len(decisions) == 1:
             listed_in = [area for area, codes in self._listed if decisions[0].noc in codes]
             return reasons, decision_reason(decisions[0], reasons[0], listed_in)
-        noc = answer.noc
-        return reasons, (f"NOC {noc.version} {noc.code} corresponds to {len(decisions)} NOC 2016 unit groups: "
-                         + "; ".join(f"{d.noc} {d.noc_title}, " + (f"eligible ({', '.join(d.in_scope)})"
-                                                                    if d.eligible else "not eligible")
-                                     for d in decisions) + ".")
+        return reasons, candidates_reason(answer.noc, decisions)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # Decisions and area results (sc_policy.engine.decide, which imports this module) are read by their fields.
 Decision = AreaResult = object
 
-__all__ = ["Profile", "profiles", "AreaReason", "area_reasons", "decision_reason"]
+__all__ = ["Profile", "profiles", "AreaReason", "area_reasons", "decision_reason", "candidates_reason"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,15 @@ def decision_reason(decision: "Decision", reasons: Sequence[AreaReason], listed_
     where = ", and ".join(f"under {_and(titles)}" + (f", where clause {cid} fails" if cid else "")
                           for cid, titles in groups.items())
     return f"{decision.noc} is listed {where}" + (f": {first.reason}" if first else ".")
+
+
+def candidates_reason(noc, decisions: Sequence["Decision"]) -> str:
+    """The sentence of an answer with several NOC 2016 candidates (a NOC 2021 code): each candidate and
+    its outcome, the areas by title as in :func:`decision_reason`."""
+    return (f"NOC {noc.version} {noc.code} corresponds to {len(decisions)} NOC 2016 unit groups: "
+            + "; ".join(f"{d.noc} {d.noc_title}, " + (
+                f"eligible ({_and([a.title for a in d.areas if a.in_scope])})" if d.eligible else "not eligible")
+                for d in decisions) + ".")
 
 
 def _and(items: Sequence[str]) -> str:
