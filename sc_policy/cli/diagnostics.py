@@ -21,7 +21,7 @@ __all__ = ["Failure", "words", "failure_of", "usage_failure", "policies_flag", "
 
 
 _NOC_VERSION = {"2016": "a NOC 2016 code has four digits; drop --noc-version 2021",
-                "2021": "this looks like a five-digit NOC 2021 code; use --noc-version 2021"}
+                "2021": "a five-digit NOC 2021 code: use --noc-version 2021"}
 
 POLICIES = "sc_policy.policies"
 """The key, in click's context ``meta`` (shared by a command's context and its group's), of the policy
@@ -56,14 +56,14 @@ def _known_versions(s: Suggestion) -> str:
         return f"known versions in the policy tree {shown_path(s.tree)} (--policies {shlex.quote(value)}): {ids}"
     if value and source == "environment":
         return f"known versions in the policy tree {shown_path(s.tree)} (${ENV_VAR}): {ids}"
-    return f"known versions in the shipped policy tree {shown_path(s.tree)}: {ids}; --policies DIR reads another"
+    return f"known versions in the shipped tree {shown_path(s.tree)}: {ids}; or give --policies DIR"
 
 
 WORDS: Dict[str, Callable[[Suggestion], str]] = {
     "run-check": lambda s: f"and {counted(int(s.values[0]), 'more error', 'more errors')}; "
                            f"run `sc-policy check{policies_flag()}`",
     "choose-version": lambda s: f"run `sc-policy check{policies_flag()}`, or name a version with --version",
-    "list-versions": lambda s: f"`sc-policy versions{policies_flag()}` lists the versions and their dates",
+    "list-versions": lambda s: f"`sc-policy versions{policies_flag()}` lists their dates",
     "known-versions": _known_versions,
     "noc-version": lambda s: _NOC_VERSION.get(s.values[0] if s.values else "", s.text),
     "install-extra": lambda s: f'pip install "sc-policy[{s.values[0]}]"',
