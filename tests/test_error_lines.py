@@ -80,3 +80,12 @@ def test_evaluate_echoes_a_row_s_long_values_cut():
     assert len(errors) == 4
     for error in errors:
         assert "ABCDE\u2026" in error and "ABCDEF" not in error and len(error) <= LIMIT, error
+
+
+def test_a_wide_header_without_a_noc_column_is_named_in_part():
+    header = ",".join(f"column_number_{i}" for i in range(40))
+    result = CliRunner().invoke(main, ["evaluate"], input=header + "\n" + ",".join("1" * 40) + "\n")
+    assert result.exit_code == 2
+    line, = result.stderr.splitlines()
+    assert "the input has no 'noc' column (the header has: column_number_0, column_number_1 and 38 more)" in line
+    assert len(line) <= LIMIT, line

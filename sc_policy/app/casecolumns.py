@@ -9,9 +9,9 @@ may occur.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from sc_policy.diagnostics import InputError, Suggestion, echoed
+from sc_policy.diagnostics import ECHO_CHARS, InputError, Suggestion, echoed
 
 __all__ = ["COLUMNS", "COLUMNS_NOC2021", "Columns", "resolve_columns"]
 
@@ -44,9 +44,18 @@ class Columns:
         return len(self.header)
 
 
-def _columns_of(header: Sequence[str]) -> Suggestion:
-    """``known-columns``: the columns the header has."""
-    return Suggestion("known-columns", tuple(header), f"the header has: {', '.join(header) if header else 'nothing'}")
+def _columns_of(header: Sequence[str], room: int = 40) -> Suggestion:
+    """``known-columns``: the columns the header has (all of them as data; in words, those that fit in
+    about ``room`` columns, each cut at ECHO_CHARS characters, and how many more)."""
+    shown: List[str] = []
+    for name in header:
+        name = name if len(name) <= ECHO_CHARS else name[:ECHO_CHARS] + "\u2026"
+        if shown and len(", ".join(shown + [name])) > room:
+            break
+        shown.append(name)
+    more = len(header) - len(shown)
+    text = ", ".join(shown) + (f" and {more} more" if more else "") if header else "nothing"
+    return Suggestion("known-columns", tuple(header), f"the header has: {text}")
 
 
 def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
