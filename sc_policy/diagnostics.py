@@ -21,6 +21,7 @@ __all__ = [
     "Span",
     "visible",
     "echoed",
+    "cut",
     "ECHO_CHARS",
     "one_line",
     "worded",
@@ -66,11 +67,16 @@ ECHO_CHARS = 40
 """How much of a user's value an error message repeats: a value may be a whole line or a pasted page."""
 
 
-def echoed(value: object, limit: int = ECHO_CHARS) -> str:
-    """A user's value as an error message quotes it: its ``repr``, the value cut after ``limit``
-    characters with an ellipsis (``'xxxx…'``), so that the message stays one short line."""
+def cut(value: object, limit: int = ECHO_CHARS) -> str:
+    """A user's value as an error message repeats it: cut after ``limit`` characters with an ellipsis."""
     text = value if isinstance(value, str) else str(value)
-    return repr(text if len(text) <= limit else text[:limit] + "\u2026")
+    return text if len(text) <= limit else text[:limit] + "\u2026"
+
+
+def echoed(value: object, limit: int = ECHO_CHARS) -> str:
+    """A user's value as an error message quotes it: the ``repr`` of :func:`cut` (``'xxxx…'``), so
+    that the message stays one short line."""
+    return repr(cut(value, limit))
 
 
 @dataclass(frozen=True, order=True)
