@@ -9,12 +9,13 @@ which are one line here rather than click's usage block.
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import Callable, Dict, Optional, Tuple
 
 import click
 
-from sc_policy.diagnostics import Suggestion, counted, one_line, os_error, shown_path, worded
+from sc_policy.diagnostics import ECHO_CHARS, Suggestion, counted, cut, one_line, os_error, shown_path, worded
 from sc_policy.load.tree import ENV_VAR
 
 __all__ = ["Failure", "words", "failure_of", "usage_failure", "policies_flag", "remember_policies", "POLICIES"]
@@ -117,4 +118,9 @@ def usage_failure(error: click.UsageError) -> Failure:
         message = f"{name}: {message[:1].lower() + message[1:] if message[1:2].islower() else message}"
     elif error.ctx is not None:
         message += f" (see '{error.ctx.command_path} --help')"
-    return Failure(one_line(message), error.exit_code)
+    return Failure(one_line(_LONG_QUOTED.sub(lambda m: f"'{cut(m.group(1))}'", message)), error.exit_code)
+
+
+_LONG_QUOTED = re.compile("'([^'\n]{%d,})'" % (ECHO_CHARS + 1))
+"""A value click quotes in its message (an option's value, an unknown option or command) longer than
+ECHO_CHARS: shown cut, as the library's own messages echo a user's value."""
