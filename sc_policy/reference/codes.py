@@ -15,7 +15,8 @@ from typing import Callable, Mapping, Optional, Sequence, Tuple, Union
 from sc_policy.diagnostics import InputError, Suggestion, echoed, one_line, plain_words
 from sc_policy.reference.statcan import NAICS_RANGES, ReferenceData
 
-__all__ = ["NocInput", "parse_noc", "parse_industry", "noc_candidates", "industry_refusal", "NOC_VERSIONS"]
+__all__ = ["NocInput", "parse_noc", "parse_industry", "noc_candidates", "industry_refusal", "nearest_text",
+           "MESSAGE_ROOM", "NOC_VERSIONS"]
 
 NOC_VERSIONS = ("2016", "2021")
 
@@ -83,7 +84,7 @@ def _cut(text: str, room: int) -> str:
     return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "\u2026"
 
 
-def _fitting(codes: Sequence[str], titles: Mapping[str, object], room: int) -> str:
+def nearest_text(codes: Sequence[str], titles: Mapping[str, object], room: int) -> str:
     """``CODE Title; CODE Title`` for ``codes`` when it fits in ``room`` columns, else ``CODE, CODE``
     with as many codes as fit (the first always)."""
     titled = "; ".join(_titled(c, titles[c].title) for c in codes)  # type: ignore[attr-defined]
@@ -102,7 +103,7 @@ def _nearest_fitting(message: str, codes: Sequence[str], titles: Mapping[str, ob
     """The did-you-mean suggestion of a refusal ``message``: ``before`` (a note), then the nearest
     codes in the room :data:`MESSAGE_ROOM` leaves (the suggestion's values keep every code)."""
     room = MESSAGE_ROOM - len(message) - len(" (") - len(before) - len("nearest: ") - len(")")
-    return _nearest(codes, before + "nearest: " + _fitting(codes, titles, room)) if codes else None
+    return _nearest(codes, before + "nearest: " + nearest_text(codes, titles, room)) if codes else None
 
 
 def _titled(code: str, title: str) -> str:
