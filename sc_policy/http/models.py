@@ -114,8 +114,8 @@ class ClauseResult(BaseModel):
     source: List[Citation]
     deciding: bool = Field(description="This clause decides the area's answer: it admits the case (the most "
                                        "specific clause that passes) or is its deciding failure.")
-    follows_from: Optional[str] = Field(description="A failing clause with the same cause as the deciding one: "
-                                                    "the id of the clause it follows from.")
+    follows_from: Optional[str] = Field(description="A failing clause whose failure adds no cause to the deciding "
+                                                    "one's (it fails only where that one fails): its id.")
 
 
 class AreaResult(BaseModel):
