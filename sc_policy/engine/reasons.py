@@ -33,7 +33,6 @@ __all__ = ["Profile", "Profiles", "profiles", "AreaReason", "area_reasons", "dec
 class Profile:
     """One clause in one area, over the whole decision table."""
 
-    reads: str       # the column's kind: area, occupation, industry or both
     passes: float    # the share of the column's entries that pass
     fails: float     # ... and that fail
     areas: int       # how many areas the clause applies to
@@ -84,7 +83,7 @@ def profiles(table: Optional["DecisionTable"], version: Version) -> Profiles:
     for k, area in enumerate(table.areas):
         for clause, col in table.area_columns(k):
             n = len(col.outcomes) or 1
-            out[(area, clause.id)] = Profile(col.kind, col.outcomes.count("p") / n, col.outcomes.count("f") / n,
+            out[(area, clause.id)] = Profile(col.outcomes.count("p") / n, col.outcomes.count("f") / n,
                                              applies.get(clause.id, 0))
     return out
 
