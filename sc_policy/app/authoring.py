@@ -39,7 +39,7 @@ from sc_policy.engine.decide import Evaluator
 from sc_policy.checks.lifecycle import hash_findings, lifecycle_findings, table_findings
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, load_document, parse_document
 from sc_policy.model import Version
-from sc_policy.diagnostics import Span, Suggestion, counted
+from sc_policy.diagnostics import Span, Suggestion, counted, echoed
 from sc_policy.engine.table import build_table, decisions_hash
 from sc_policy.analysis.testcases import run_cases
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, select_version
@@ -124,8 +124,7 @@ def set_manifest_fields(text: str, updates: Dict[str, object], path: str = "vers
 def require_safe_id(new_id: str) -> None:
     """Refuse a version id that is not safe as a folder name (see :data:`ID_PATTERN`)."""
     if not isinstance(new_id, str) or not ID_PATTERN.fullmatch(new_id):
-        shown = new_id if isinstance(new_id, str) and len(new_id) <= 80 else f"{str(new_id)[:80]}..."
-        raise InputError(f"new version id {shown!r} must be 1 to {ID_MAX_LENGTH} lower-case letters, digits, "
+        raise InputError(f"new version id {echoed(new_id)} must be 1 to {ID_MAX_LENGTH} lower-case letters, digits, "
                          f"'.', '_' and '-', starting with a letter or digit", code="bad-input")
 
 

@@ -114,8 +114,8 @@ class ClauseResult(BaseModel):
     source: List[Citation]
     deciding: bool = Field(description="This clause decides the area's answer: it admits the case (the most "
                                        "specific clause that passes) or is its deciding failure.")
-    follows_from: Optional[str] = Field(description="A failing clause with the same cause as the deciding one: "
-                                                    "the id of the clause it follows from.")
+    follows_from: Optional[str] = Field(description="A failing clause whose failure adds no cause to the deciding "
+                                                    "one's (it fails only where that one fails): its id.")
 
 
 class AreaResult(BaseModel):
@@ -134,14 +134,10 @@ class AppliedResolution(BaseModel):
     source: List[Citation]
 
 
-class Nearby(BaseModel):
-    noc: str
-    title: str
-    areas: List[str]
-
-
 class OccupationChange(BaseModel):
-    """A NOC 2016 unit group near the case's (same minor group, then major group), eligible with its industry."""
+    """Another NOC 2016 unit group and its areas: in ``changes``, one near the case's (same minor group, then
+    major group) and the areas it is eligible under with the case's industry; in ``nearby``, a listed
+    occupation of the same minor group and the areas that list it."""
     noc: str
     title: str
     areas: List[str]
@@ -171,7 +167,7 @@ class Candidate(BaseModel):
     eligible: bool
     areas: List[AreaResult]
     resolutions: List[AppliedResolution]
-    nearby: List[Nearby]
+    nearby: List[OccupationChange]
     changes: Changes
 
 
@@ -208,25 +204,8 @@ class CandidateBrief(BaseModel):
     areas: List[AreaBrief]
 
 
-class DecisionBrief(BaseModel):
-    """The brief view of a decision (``view=brief``): every field of the full one but the quotes, the
-    areas' and clauses' titles, the resolutions' texts, the nearby occupations and the changes."""
-
-    policy: str
-    version: str
-    version_hash: Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
-    noc_version: Literal[NOC_VERSIONS]  # type: ignore[valid-type]
-    input: AnswerInput
-    verdict: Literal["eligible", "not_eligible", "indeterminate"]
-    eligible: bool
-    reason: str
-    decided_on: Optional[str]
-    areas: List[AreaBrief]
-    candidates: List[CandidateBrief]
-
-
-class Decision(BaseModel):
-    """The JSON of `sc-policy explain --format json` (byte for byte with ``pretty=1``)."""
+class AnswerHead(BaseModel):
+    """The fields both views of a decision open with: the version, the input, the verdict and its reason."""
 
     policy: str
     version: str
@@ -238,9 +217,22 @@ class Decision(BaseModel):
     reason: str = Field(description="The deciding reason, in one sentence.")
     decided_on: Optional[str] = Field(description="The day (YYYY-MM-DD) the version was chosen for: the date asked, "
                                                   "else the day of the answer.")
+
+
+class DecisionBrief(AnswerHead):
+    """The brief view of a decision (``view=brief``): every field of the full one but the quotes, the
+    areas' and clauses' titles, the resolutions' texts, the nearby occupations and the changes."""
+
+    areas: List[AreaBrief]
+    candidates: List[CandidateBrief]
+
+
+class Decision(AnswerHead):
+    """The JSON of `sc-policy explain --format json` (byte for byte with ``pretty=1``)."""
+
     areas: List[AreaResult]
     resolutions: List[AppliedResolution]
-    nearby: List[Nearby]
+    nearby: List[OccupationChange]
     changes: Changes
     candidates: List[Candidate]
 

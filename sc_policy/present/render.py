@@ -87,7 +87,7 @@ def _decision_dict(d: Decision, view: str = "full", memo: Optional[Sources] = No
         return out
     out.update({
         "resolutions": [r.as_dict() for r in d.resolutions],
-        "nearby": [{"noc": n.code, "title": n.title, "areas": list(n.areas)} for n in d.nearby],
+        "nearby": [n.as_dict() for n in d.nearby],
         "changes": d.changes.as_dict(),
     })
     return out
