@@ -20,6 +20,9 @@ from typing import Callable, Mapping, Optional, Tuple
 __all__ = [
     "Span",
     "visible",
+    "echoed",
+    "cut",
+    "ECHO_CHARS",
     "one_line",
     "worded",
     "ScPolicyError",
@@ -58,6 +61,22 @@ def visible(text: str) -> str:
     from a rule file (a template, a title, a file name) cannot move the cursor, retitle the window
     or hide what follows; line feeds and tabs are kept."""
     return _HIDDEN.sub(_escape, text)
+
+
+ECHO_CHARS = 40
+"""How much of a user's value an error message repeats: a value may be a whole line or a pasted page."""
+
+
+def cut(value: object, limit: int = ECHO_CHARS) -> str:
+    """A user's value as an error message repeats it: cut after ``limit`` characters with an ellipsis."""
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[:limit] + "\u2026"
+
+
+def echoed(value: object, limit: int = ECHO_CHARS) -> str:
+    """A user's value as an error message quotes it: the ``repr`` of :func:`cut` (``'xxxx…'``), so
+    that the message stays one short line."""
+    return repr(cut(value, limit))
 
 
 @dataclass(frozen=True, order=True)
@@ -246,7 +265,7 @@ def unknown_version(version_id: str, known, tree: str = "") -> UnknownVersionErr
     """The error for a version id the tree lacks, suggesting the ids it has (``known-versions``);
     ``tree`` is the policy tree that was read (carried as data, for a front door to name)."""
     ids = tuple(sorted(set(known)))  # the plain text names no path: the service and the pages show it
-    return UnknownVersionError(f"unknown version {version_id!r}",
+    return UnknownVersionError(f"unknown version {echoed(version_id)}",
                                suggestion=Suggestion("known-versions", ids, f"known versions: {', '.join(ids)}",
                                                      tree=tree))
 

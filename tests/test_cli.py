@@ -47,7 +47,7 @@ def test_installed_cli_json(tmp_path):
     (["explain", "21A4"], "not four digits"),
     (["explain", "21232"], "--noc-version 2021"),
     (["explain", "2174", "--industry", "1"], "not 2 to 6 digits"),
-    (["explain", "2174", "--industry", "541510"], "differ between the US and Canadian NAICS; nearest: 541514"),
+    (["explain", "2174", "--industry", "541510"], "six-digit codes differ from US NAICS; nearest: 541514"),
     (["explain", "2174", "--version", "phase-9"], "unknown version 'phase-9'"),
     (["explain", "2174", "--on", "1999-01-01"], "no version of the policy is in force on 1999-01-01"),
     (["explain", "2174", "--on", "soon"], "not a date"),
@@ -123,18 +123,18 @@ def test_a_usage_error_is_one_line_naming_the_option_exit_2(args, line):
 
 
 @pytest.mark.parametrize("args,line", [
-    (["explain", "21232"], "NOC code '21232' is not four digits (this looks like a five-digit NOC 2021 code; "
+    (["explain", "21232"], "NOC code '21232' is not four digits (a five-digit NOC 2021 code: "
                            "use --noc-version 2021)"),
     (["explain", "2174", "--noc-version", "2021"],
      "NOC 2021 code '2174' is not five digits (a NOC 2016 code has four digits; drop --noc-version 2021)"),
-    (["explain", "2174", "--version", "phase-9"], f"unknown version 'phase-9' (known versions in the shipped policy "
-                                                  f"tree {shipped_policies()}: phase-1, phase-1.1; --policies DIR "
-                                                  f"reads another)"),
-    (["diff", VERSION, "phase-9"], f"unknown version 'phase-9' (known versions in the shipped policy tree "
-                                   f"{shipped_policies()}: phase-1, phase-1.1; --policies DIR reads another)"),
+    (["explain", "2174", "--version", "phase-9"], f"unknown version 'phase-9' (known versions in the shipped "
+                                                  f"tree {shipped_policies()}: phase-1, phase-1.1; or give --policies "
+                                                  f"DIR)"),
+    (["diff", VERSION, "phase-9"], f"unknown version 'phase-9' (known versions in the shipped tree "
+                                   f"{shipped_policies()}: phase-1, phase-1.1; or give --policies DIR)"),
     (["diff", VERSION, "2021-02-30"], "'2021-02-30' is neither a version id nor a date"),
     (["explain", "2174", "--on", "1999-01-01"],
-     "no version of the policy is in force on 1999-01-01 (`sc-policy versions` lists the versions and their dates)"),
+     "no version of the policy is in force on 1999-01-01 (`sc-policy versions` lists their dates)"),
 ])
 def test_a_suggestion_is_worded_by_the_command_line(args, line):
     result = CliRunner().invoke(main, args)

@@ -7,12 +7,14 @@ library names no command or flag of the CLI, and the CLI's output says what it s
 from __future__ import annotations
 
 import datetime as dt
+import re
 import pytest
 from click.testing import CliRunner
 
 import sc_policy.app.writing as writing
 from sc_policy.analysis.diff import diff_versions
 from sc_policy.app.authoring import new_version
+from sc_policy.checks.registry import CHECKS
 from sc_policy.app.writing import JOURNAL_NAME, changing, pending_change, replace_together
 from sc_policy.cli import main
 from sc_policy.cli.diagnostics import words
@@ -93,3 +95,9 @@ def test_a_diff_without_its_impact_says_why_in_its_callers_words(opened):
         out = CliRunner().invoke(main, ["diff", VERSION, VERSION, "--no-impact", "--format", fmt])
         assert out.exit_code == 0, out.output
         assert line in out.output
+
+
+def test_the_checks_meanings_name_no_command_or_flag():
+    """The registry's meanings are library text (shown by any front door): no CLI flag, no command."""
+    for check, meaning in CHECKS.items():
+        assert not re.search(r"--[a-z]", meaning) and "sc-policy " not in meaning, check

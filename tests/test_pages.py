@@ -153,3 +153,57 @@ def test_a_us_naics_code_says_once_that_six_digit_codes_differ(client):
     unknown = client.get("/", params={"occupation": "2174", "industry": "999999"}).text
     error = text_of(re.search(r'<p class="field-error" id="industry-error">(.*?)</p>', unknown).group(1))
     assert "six-digit codes differ" not in error.casefold()       # 999999 is no US code either
+
+
+# -- what would change the answer, and which clauses decided it ---------------------------------------------
+
+def section_of(html: str, heading_id: str) -> str:
+    return re.search(rf'<section aria-labelledby="{heading_id}">(.*?)</section>', html, re.S).group(1)
+
+
+def clause_of(html: str, noc: str, area: str, clause: str) -> str:
+    return re.search(rf'<li class="clause[^"]*" id="clause-{noc}-{area}-{clause}">(.*?)</li>', html, re.S).group(0)
+
+
+def test_a_not_eligible_answer_shows_what_would_change_it_as_the_cli_does(client, app):
+    html = client.get("/", params={"occupation": "7452", "industry": "484121"}).text
+    changes = text_of(section_of(html, "changes-7452"))
+    assert "What would change the answer" in changes
+    assert "eligible under Manufacturing for an employer in NAICS 31, 32 or 33" in changes
+    assert "eligible under Life Sciences for an employer in NAICS 3391, 5417 or 3254" in changes
+    assert "same NOC minor group" not in html.replace("the same NOC minor group first", "")
+    # another occupation is offered with the case's industry, linked to its answer for that industry
+    opened = app.state.service.opened["phase-1"]
+    answer = opened.evaluator.answer("2171", "325410")
+    offered = answer.candidates[0].changes.occupations
+    assert offered                                  # (the CLI's text offers them too)
+    html = client.get("/", params={"occupation": "2171", "industry": "325410"}).text
+    changes = section_of(html, "changes-2171")
+    for o in offered:
+        assert f'<a href="/?occupation={o.noc}&amp;industry=325410&amp;version=phase-1">{o.noc} ' in changes
+
+
+def test_the_page_offers_no_occupation_that_the_employer_s_industry_rules_out(client, app):
+    """7511 is listed (under Manufacturing) in 7512's minor group, but not eligible for a trucking employer:
+    the old list of listed occupations of the same minor group offered it; the changes do not."""
+    opened = app.state.service.opened["phase-1"]
+    assert not opened.evaluator.answer("7511", "484121").eligible
+    assert [n.noc for n in opened.evaluator.answer("7512", "484121").candidates[0].nearby] == ["7511"]
+    html = client.get("/", params={"occupation": "7512", "industry": "484121"}).text
+    assert "occupation=7511" not in html and "7511 Transport truck drivers" not in html
+
+
+def test_the_page_marks_the_deciding_clause_and_those_that_follow_from_it(client):
+    html = client.get("/", params={"occupation": "7511", "industry": "484121"}).text
+    deciding = clause_of(html, "7511", "manufacturing", "phase-1-manufacturing")
+    assert 'class="clause deciding"' in deciding and "the deciding failure here" in text_of(deciding)
+    follows = clause_of(html, "7511", "manufacturing", "industry-in-area")
+    assert 'class="clause"' in follows
+    assert '<a href="#clause-7511-manufacturing-phase-1-manufacturing">phase-1-manufacturing</a>' in follows
+    admitted = clause_of(client.get("/", params={"occupation": "2174", "industry": "541514"}).text,
+                         "2174", "ict", "noc-a-exception")
+    assert "the clause that admits the case here" in text_of(admitted)
+    # two causes, two failures: nothing follows (0211 is at skill level 0 and on no list)
+    html = client.get("/", params={"occupation": "0211", "industry": "3254"}).text
+    assert "Follows from" not in html
+    assert "the deciding failure here" in text_of(clause_of(html, "0211", "ict", "skill-level-limit"))

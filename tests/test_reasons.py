@@ -73,13 +73,27 @@ def test_one_cause_is_one_failure_the_other_follows_from_it():
     assert "industry-in-area [lines" in section and "follows from phase-1-manufacturing" in section
 
 
+def test_a_failure_with_a_cause_of_its_own_does_not_follow_from_the_deciding_one():
+    """0211 is at skill level 0 and on no list: two causes. Not being listed fails for inputs where the skill
+    level passes (every unlisted A, B or C occupation), so it does not follow from the skill level."""
+    data = json.loads(explain("0211", "--industry", "3254", "--format", "json"))
+    for area in data["areas"]:
+        clauses = {c["clause"]: c for c in area["clauses"]}
+        assert clauses["skill-level-limit"]["deciding"] and clauses["skill-level-limit"]["result"] == FAIL
+        assert clauses["occupation-listed"]["result"] == FAIL
+        assert clauses["occupation-listed"]["follows_from"] is None, area["area"]
+    text = explain("0211", "--industry", "3254")
+    assert "follows from" not in text and "0211 Engineering managers is not on the list" in text
+
+
 def test_an_indeterminate_reason_names_every_candidate_and_its_outcome():
     data = json.loads(explain("13110", "--noc-version", "2021", "--format", "json"))
     assert data["verdict"] == "indeterminate"
     for candidate in data["candidates"]:
         assert candidate["noc"] in data["reason"]
     assert "0112 Human resources managers, not eligible" in data["reason"]
-    assert "1241 Administrative assistants, eligible (life-sciences)" in data["reason"]
+    assert "1241 Administrative assistants, eligible (Life Sciences)" in data["reason"]   # areas by title
+    assert "life-sciences" not in data["reason"]
 
 
 def test_json_gives_reason_and_the_day_the_version_was_chosen_for_byte_for_byte():
@@ -101,6 +115,21 @@ def test_full_prints_every_quote():
     assert "Industry definition:" in full and "Industry definition:" not in default
 
 
+_FAILING = {}
+
+
+def _failing_inputs(table):
+    """(area index, clause id) -> the set of (unit group, industry class) inputs on which the clause fails."""
+    if _FAILING.get("table") is not table:
+        _FAILING.clear()
+        _FAILING["table"] = table
+        for k in range(len(table.areas)):
+            for clause, col in table.area_columns(k):
+                _FAILING[(k, clause.id)] = {(i, j) for i in range(len(table.nocs)) for j in range(table.width)
+                                            if col.outcomes[table.positions(i * table.width + j)[col.kind]] == "f"}
+    return _FAILING
+
+
 @settings(max_examples=150, deadline=None)
 @given(noc=st.sampled_from(sorted(REF.noc2016)),
        industry=st.one_of(st.none(), st.sampled_from(["484121", "541514", "325410", "3345", "31", "511211",
@@ -110,6 +139,7 @@ def test_deciding_clauses_are_the_results_the_rules_gave(opened, noc, industry):
     from its area's deciding failure, reads the same kind of facts, and fails too. Nothing is re-decided."""
     answer = opened.evaluator.answer(noc, industry, decided_on="2026-11-26")
     table = opened.evaluator.table
+    failing = _failing_inputs(table)
     data = answer_to_dict(answer)
     for k, area in enumerate(data["areas"]):
         kinds = {clause.id: col.kind for clause, col in table.area_columns(k)}
@@ -120,4 +150,7 @@ def test_deciding_clauses_are_the_results_the_rules_gave(opened, noc, industry):
             if c["follows_from"] is not None:
                 assert c["result"] == FAIL and c["follows_from"] == deciding[0]["clause"]
                 assert kinds[c["clause"]] == kinds[c["follows_from"]]
+            if c["result"] == FAIL and not c["deciding"]:  # it follows exactly when it fails only where the other does
+                mine, theirs = failing[(k, c["clause"])], failing[(k, deciding[0]["clause"])]
+                assert (c["follows_from"] is not None) == (mine <= theirs), (area["area"], c["clause"])
     assert set(OUTCOME_CODES) >= {c["result"] for a in data["areas"] for c in a["clauses"]}

@@ -661,3 +661,15 @@ def test_no_response_contradicts_the_document(case):
 TestDocumentedSequences = schema.as_state_machine().TestCase
 TestDocumentedSequences.settings = settings(max_examples=20, stateful_step_count=4, deadline=None,
                                             suppress_health_check=list(HealthCheck))
+
+
+def test_problems_echo_a_long_value_cut(client):
+    """A parameter's value, an unknown parameter's name and a path are repeated cut at 40 characters."""
+    long = "x" * 35 + "ABCDEFGHIJ" + "y" * 150
+    for url, params in (("/v1/decisions", {"noc": long}), ("/v1/decisions", {"noc": "2174", "industry": long}),
+                        ("/v1/decisions", {"noc": "2174", "on": long}), ("/v1/decisions", {long: "1"}),
+                        ("/v1/occupations", {"area": long}), ("/" + long[1:], {})):
+        response = client.get(url, params=params)
+        assert response.status_code in (400, 404), response.text
+        detail = response.json()["detail"]
+        assert "ABCDE\u2026" in detail and "ABCDEF" not in detail and len(detail) <= 160, detail

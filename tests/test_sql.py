@@ -293,3 +293,17 @@ def test_readme_recipes_decide_as_evaluate_does(tmp_path, monkeypatch):
         if dialect == "duckdb":
             written = list(csv.DictReader(open(tmp_path / "decisions.csv", newline="", encoding="utf-8")))
             assert len(written) == len(expected) and list(written[0]) == list(expected[0])
+
+
+def test_sql_echoes_a_long_value_cut_as_evaluate_does(tmp_path):
+    """A row's long code is quoted in the error cut after 40 characters with an ellipsis, in the SQL's
+    words exactly as in evaluate's (the same script as the 100k comparison, made once per module)."""
+    long = "x" * 35 + "ABCDEFGHIJ" + "y" * 100
+    header = ["id", "noc", "industry", "noc_version"]
+    rows = [["1", long, "", ""], ["2", "2174", long, ""], ["3", "2174", "", long], ["4", "2174", " abc ", ""]]
+    expected = {r["id"]: r["error"] for r in run_evaluate(_csv(header, rows), [])}
+    assert all(("ABCDE\u2026" in expected[i]) and "ABCDEF" not in expected[i] for i in "123"), expected
+    names, got = run_duckdb(sql_script(["--noc-version-column"], "duckdb"), header, rows, tmp_path / "long.jsonl")
+    assert {row[0]: row[names.index("error")] for row in got} == expected
+    names, got = run_sqlite(sql_script(["--noc-version-column", "--columns", ",".join(header)], "sqlite"), header, rows)
+    assert {row[0]: row[names.index("error")] for row in got} == expected

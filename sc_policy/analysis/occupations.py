@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Protocol, Tuple
 
-from sc_policy.diagnostics import InputError, Suggestion
+from sc_policy.diagnostics import InputError, Suggestion, echoed
 from sc_policy.model import Version
 from sc_policy.reference.codes import parse_industry
 from sc_policy.reference.statcan import NAICS_RANGES, ReferenceData
@@ -75,7 +75,7 @@ def area_of(version: Version, text: Optional[str]) -> Optional[str]:
         return None
     ids = tuple(a.id for a in version.areas)
     if area not in ids:
-        raise InputError(f"unknown area {area!r} in version {version.id}",
+        raise InputError(f"unknown area {echoed(area)} in version {version.id}",
                          suggestion=Suggestion("one-of", ids, f"the areas are {', '.join(ids)}"))
     return area
 

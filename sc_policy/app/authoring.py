@@ -34,7 +34,7 @@ import yaml
 from sc_policy.app.checking import check_version
 from sc_policy.engine.compile import CompiledVersion, compile_version
 from sc_policy.diagnostics import (Diagnostic, InputError, PolicyInvalidError, ScPolicyError, Span, Suggestion, counted,
-                                   invalid_policy)
+                                   echoed, invalid_policy)
 from sc_policy.engine.decide import Evaluator
 from sc_policy.checks.lifecycle import hash_findings, lifecycle_findings, table_findings
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, load_document, parse_document
@@ -123,8 +123,7 @@ def set_manifest_fields(text: str, updates: Dict[str, object], path: str = "vers
 def require_safe_id(new_id: str) -> None:
     """Refuse a version id that is not safe as a folder name (see :data:`ID_PATTERN`)."""
     if not isinstance(new_id, str) or not ID_PATTERN.fullmatch(new_id):
-        shown = new_id if isinstance(new_id, str) and len(new_id) <= 80 else f"{str(new_id)[:80]}..."
-        raise InputError(f"new version id {shown!r} must be 1 to {ID_MAX_LENGTH} lower-case letters, digits, "
+        raise InputError(f"new version id {echoed(new_id)} must be 1 to {ID_MAX_LENGTH} lower-case letters, digits, "
                          f"'.', '_' and '-', starting with a letter or digit", code="bad-input")
 
 

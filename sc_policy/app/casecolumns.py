@@ -9,9 +9,9 @@ may occur.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from sc_policy.diagnostics import InputError, Suggestion
+from sc_policy.diagnostics import ECHO_CHARS, InputError, Suggestion, echoed
 
 __all__ = ["COLUMNS", "COLUMNS_NOC2021", "Columns", "resolve_columns"]
 
@@ -44,9 +44,18 @@ class Columns:
         return len(self.header)
 
 
-def _columns_of(header: Sequence[str]) -> Suggestion:
-    """``known-columns``: the columns the header has."""
-    return Suggestion("known-columns", tuple(header), f"the header has: {', '.join(header) if header else 'nothing'}")
+def _columns_of(header: Sequence[str], room: int = 40) -> Suggestion:
+    """``known-columns``: the columns the header has (all of them as data; in words, those that fit in
+    about ``room`` columns, each cut at ECHO_CHARS characters, and how many more)."""
+    shown: List[str] = []
+    for name in header:
+        name = name if len(name) <= ECHO_CHARS else name[:ECHO_CHARS] + "\u2026"
+        if shown and len(", ".join(shown + [name])) > room:
+            break
+        shown.append(name)
+    more = len(header) - len(shown)
+    text = ", ".join(shown) + (f" and {more} more" if more else "") if header else "nothing"
+    return Suggestion("known-columns", tuple(header), f"the header has: {text}")
 
 
 def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
@@ -57,7 +66,7 @@ def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
     seen = set()
     for n in names:
         if n in seen:
-            raise InputError(f"the header names column {n!r} twice")
+            raise InputError(f"the header names column {echoed(n)} twice")
         seen.add(n)
     where = {}
     wanted = {"noc": "noc", "industry": "industry", "noc_version": "noc_version"}
@@ -69,10 +78,10 @@ def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
     if "noc" not in where:
         raise InputError("the input has no 'noc' column", suggestion=_columns_of(header))
     if date_column is not None and "date" not in where:
-        raise InputError(f"the input has no {date_column!r} column for the dates", suggestion=_columns_of(header))
+        raise InputError(f"the input has no {echoed(date_column)} column for the dates", suggestion=_columns_of(header))
     added = COLUMNS_NOC2021 if ("noc_version" in where or noc_version == "2021") else COLUMNS
     clash = [n for n in names if n in added]
     if clash:
-        raise InputError(f"the input already has a column {clash[0]!r}, which the output adds",
+        raise InputError(f"the input already has a column {echoed(clash[0])}, which the output adds",
                          suggestion=Suggestion("rename-column", (clash[0],), "rename or drop it"))
     return Columns(tuple(header), where, added)

@@ -17,7 +17,7 @@ from typing import Callable, Dict, List, Optional
 
 from sc_policy.app.casecolumns import Columns
 from sc_policy.app.caseformats import Added, failure, result
-from sc_policy.diagnostics import InputError, ScPolicyError, UnknownVersionError, one_line, plain_words
+from sc_policy.diagnostics import InputError, ScPolicyError, UnknownVersionError, echoed, one_line, plain_words
 from sc_policy.load.tree import manifests
 from sc_policy.reference.codes import NOC_VERSIONS, Words, industry_refusal, noc_candidates
 
@@ -134,7 +134,7 @@ class RowDecider:
         noc, nv = raw if type(raw) is tuple else (raw, "")
         nv = nv.strip() or self.noc_version
         if nv not in NOC_VERSIONS:
-            return one_line(f"NOC version {nv!r} is not 2016 or 2021")
+            return one_line(f"NOC version {echoed(nv)} is not 2016 or 2021")
         return noc_candidates(noc, self.refdata, nv, self.words)
 
     def _industry_value(self, raw: str, memory: _Memory) -> tuple:
@@ -160,11 +160,11 @@ class RowDecider:
         text = raw.strip()
         try:
             if not _DATE.fullmatch(text):
-                raise InputError(f"date {text!r} in column {self.date_column!r} is not YYYY-MM-DD")
+                raise InputError(f"date {echoed(text)} in column {echoed(self.date_column)} is not YYYY-MM-DD")
             try:
                 when = dt.date.fromisoformat(text)
             except ValueError:
-                raise InputError(f"date {text!r} in column {self.date_column!r} is not a date") from None
+                raise InputError(f"date {echoed(text)} in column {echoed(self.date_column)} is not a date") from None
             return self._memory(self.chooser.on(when))
         except ScPolicyError as exc:
             return self.fmt.render(failure(exc.line(self.words)))

@@ -103,16 +103,10 @@ class CsvBatch:
                     out = decide(row)
                     write(row)
                 else:
-                    if type(row) is list and not row:
-                        continue  # an empty line is no row
-                    if type(row) is Broken:
-                        fields, problem = row.fields, row.message
-                    else:
-                        fields, problem = row, f"the row has {len(row)} fields, the header has {width}"
-                    out = fail(problem)
-                    fields = (fields + [""] * width)[:width]
-                    for i in trim:
-                        fields[i] = fields[i].strip()
+                    unfit = _unfit(row, width, trim, fail)
+                    if unfit is None:
+                        continue
+                    fields, out = unfit
                     careful_write(fields)
                 swrite(out[0])
                 if out[1]:
@@ -138,16 +132,25 @@ def _rows_of(batch, width: int, trim: Tuple[int, ...], decide, fail):
                 row[i] = row[i].strip()
             yield row, decide(row)
             continue
-        if type(row) is list and not row:
-            continue  # an empty line is no row
-        if type(row) is Broken:
-            fields, problem = row.fields, row.message
-        else:
-            fields, problem = row, f"the row has {len(row)} fields, the header has {width}"
-        fields = (fields + [""] * width)[:width]
-        for i in trim:
-            fields[i] = fields[i].strip()
-        yield fields, fail(problem)
+        unfit = _unfit(row, width, trim, fail)
+        if unfit is not None:
+            yield unfit
+
+
+def _unfit(row, width: int, trim: Tuple[int, ...], fail):
+    """A row without ``width`` fields (too few or many, or one the reader could not read: ``Broken``)
+    as (its fields padded or cut to ``width``, code columns trimmed; its added fields: the error);
+    None for an empty line, which is no row."""
+    if type(row) is list and not row:
+        return None
+    if type(row) is Broken:
+        fields, problem = row.fields, row.message
+    else:
+        fields, problem = row, f"the row has {len(row)} fields, the header has {width}"
+    fields = (fields + [""] * width)[:width]
+    for i in trim:
+        fields[i] = fields[i].strip()
+    return fields, fail(problem)
 
 
 def code_columns(columns: Columns) -> Tuple[int, ...]:

@@ -26,6 +26,7 @@ import sqlglot
 from sqlglot import exp
 
 from sc_policy.app.sqldata import ScriptData, whitespace
+from sc_policy.diagnostics import ECHO_CHARS, echoed
 
 __all__ = ["DIALECTS", "script", "statements"]
 
@@ -123,6 +124,14 @@ def _cat(*parts) -> exp.Expression:
     return out
 
 
+def _echo(value: exp.Expression) -> exp.Expression:
+    """A row's value as evaluate's error quotes it (:func:`~sc_policy.diagnostics.echoed`): cut after
+    :data:`~sc_policy.diagnostics.ECHO_CHARS` characters, with an ellipsis."""
+    cut = exp.Substring(this=value.copy(), start=exp.Literal.number(1), length=exp.Literal.number(ECHO_CHARS))
+    return _when([(exp.GT(this=exp.func("LENGTH", value.copy()), expression=exp.Literal.number(ECHO_CHARS)),
+                   _cat(cut, "\u2026"))], value.copy())
+
+
 def _when(cases, default=None) -> exp.Expression:
     node = exp.Case()
     for cond, then in cases:
@@ -139,19 +148,19 @@ def _error(data: ScriptData, v: Dict[str, exp.Expression]) -> exp.Expression:
         day = v["sc_day"]
         cases.append((_sql("v.version IS NULL"), _when(
             [(v["sc_day_ok"].copy(), _cat("no version of the policy is in force on ", day))],
-            _cat("date '", day, f"' in column {shape.date_column.strip().lower()!r} is not a YYYY-MM-DD date"))))
+            _cat("date '", _echo(day), f"' in column {echoed(shape.date_column.strip().lower())} is not a YYYY-MM-DD date"))))
     if shape.noc_version_column:
         cases.append((exp.not_(exp.In(this=nv.copy(), expressions=[exp.Literal.string(x) for x in ("2016", "2021")])),
-                      _cat("NOC version '", nv, "' is not 2016 or 2021")))
+                      _cat("NOC version '", _echo(nv), "' is not 2016 or 2021")))
     noc2016 = _when([(_digits(noc, 4, 4), _cat("NOC code ", noc, " is not a NOC 2016 unit group"))],
-                    _cat("NOC code '", noc, "' is not four digits"))
+                    _cat("NOC code '", _echo(noc), "' is not four digits"))
     noc2021 = _when([(_digits(noc, 5, 5), _cat("NOC 2021 code ", noc, " is not a NOC 2021 unit group"))],
-                    _cat("NOC 2021 code '", noc, "' is not five digits"))
+                    _cat("NOC 2021 code '", _echo(noc), "' is not five digits"))
     cases.append((_sql("n.noc IS NULL"), _when([(exp.EQ(this=nv.copy(), expression=exp.Literal.string("2021")),
                                                  noc2021)], noc2016)))
     cases.append((_sql("i.industry_class IS NULL"), _when(
         [(_digits(industry, 2, 6), _cat("NAICS code ", industry, " is not in NAICS Canada 2017"))],
-        _cat("NAICS code '", industry, "' is not 2 to 6 digits"))))
+        _cat("NAICS code '", _echo(industry), "' is not 2 to 6 digits"))))
     return _when(cases)
 
 

@@ -7,9 +7,13 @@ from typing import Dict, List
 
 from sc_policy.diagnostics import Diagnostic
 from sc_policy.model import Version
+from sc_policy.reference.codes import nearest_text
 from sc_policy.reference.statcan import ReferenceData
 
-__all__ = ["industries"]
+__all__ = ["industries", "NEAREST_ROOM"]
+
+NEAREST_ROOM = 50
+"""The columns the list of the nearest codes takes at most in a finding (titled if they fit, else codes)."""
 
 
 def industries(version: Version, refdata: ReferenceData, partial: bool) -> List[Diagnostic]:
@@ -31,11 +35,9 @@ def industries(version: Version, refdata: ReferenceData, partial: bool) -> List[
                 if entry.code not in naics:
                     later = refdata.naics2022.get(entry.code)
                     if later is not None:
-                        hint = (f"it is {later.title!r} in NAICS Canada 2022; the policy is written in "
-                                f"NAICS Canada 2017")
+                        hint = f"it is {later.title!r} in NAICS Canada 2022, not 2017"
                     else:
-                        hint = "nearest: " + "; ".join(f"{c} {naics[c].title}"
-                                                       for c in refdata.nearest_naics(entry.code))
+                        hint = "nearest: " + nearest_text(refdata.nearest_naics(entry.code), naics, NEAREST_ROOM)
                     out.append(Diagnostic(span, "error", "unknown-naics",
                                           f"area {area.id!r}: {entry.code} is not in NAICS Canada 2017 ({hint})",
                                           subject))

@@ -13,6 +13,8 @@ from typing import Dict, List, Tuple
 from sc_policy.diagnostics import Diagnostic, Span
 from sc_policy.checks.subjects import normalise_title, nth, same_title, slug, times
 from sc_policy.model import Area, Occupation, Version
+from sc_policy.checks.industries import NEAREST_ROOM
+from sc_policy.reference.codes import nearest_text
 from sc_policy.reference.statcan import ReferenceData, skill_level
 
 __all__ = ["occupations"]
@@ -45,7 +47,7 @@ def occupations(version: Version, refdata: ReferenceData, partial: bool) -> List
                 continue
             unit = refdata.noc2016.get(occ.code)
             if unit is None:
-                near = "; ".join(f"{c} {refdata.noc2016[c].title}" for c in refdata.nearest_nocs(occ.code))
+                near = nearest_text(refdata.nearest_nocs(occ.code), refdata.noc2016, NEAREST_ROOM)
                 add(code_span, "error", "unknown-noc",
                     f"area {area.id!r}: {occ.code} is not a NOC 2016 unit group (nearest: {near})",
                     f"{area.id}:{occ.code}")

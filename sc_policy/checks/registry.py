@@ -36,13 +36,14 @@ CHECKS: Mapping[str, str] = {
                   "backtrack without end, $range), reads the clock, randomness or the environment, or fails "
                   "or overruns its time budget when evaluated",
     "template": "an explain template with a placeholder that is not a plain fact name",
-    "not-a-directory": "the policy tree named by --policies is not a folder",
+    "not-a-directory": "the policy tree the caller named is not a folder",
     # life cycle (sc_policy.checks.lifecycle): versions as they follow one another
     "hash-mismatch": "a frozen (non-draft) version whose content no longer matches its recorded sha256",
     "table-mismatch": "a frozen version whose files, unchanged, now decide otherwise than its recorded "
-                      "table_sha256 (another sc-policy or reference data; found when the version is opened)",
+                      "table_sha256 (another release of the tool or of the reference data; found when the version "
+                      "is opened)",
     "table-hash-missing": "a frozen version that records no table_sha256 (an older freeze; a warning: "
-                          "`sc-policy freeze` records it)",
+                          "freezing records it)",
     "period-invalid": "a version whose effective_to lies before its effective_from",
     "period-overlap": "two versions in force on the same day",
     "period-gap": "days between a version and the one it supersedes when none is in force",

@@ -25,7 +25,7 @@ from typing import Callable
 
 import click
 
-from sc_policy.diagnostics import ScPolicyError
+from sc_policy.diagnostics import ScPolicyError, echoed
 from sc_policy.load.tree import resolve_root
 from sc_policy.cli.diagnostics import Failure, failure_of, remember_policies, usage_failure
 
@@ -239,7 +239,7 @@ class Date(click.DateTime):
                 raise click.BadParameter(str(value))
             return super().convert(value, param, ctx).date()
         except click.BadParameter:
-            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
+            self.fail(f"{echoed(value)} is not a date in the form YYYY-MM-DD", param, ctx)
 
 
 def version_options(f):

@@ -9,19 +9,20 @@ which are one line here rather than click's usage block.
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import Callable, Dict, Optional, Tuple
 
 import click
 
-from sc_policy.diagnostics import Suggestion, counted, one_line, os_error, shown_path, worded
+from sc_policy.diagnostics import ECHO_CHARS, Suggestion, counted, cut, one_line, os_error, shown_path, worded
 from sc_policy.load.tree import ENV_VAR
 
 __all__ = ["Failure", "words", "failure_of", "usage_failure", "policies_flag", "remember_policies", "POLICIES"]
 
 
 _NOC_VERSION = {"2016": "a NOC 2016 code has four digits; drop --noc-version 2021",
-                "2021": "this looks like a five-digit NOC 2021 code; use --noc-version 2021"}
+                "2021": "a five-digit NOC 2021 code: use --noc-version 2021"}
 
 POLICIES = "sc_policy.policies"
 """The key, in click's context ``meta`` (shared by a command's context and its group's), of the policy
@@ -56,14 +57,14 @@ def _known_versions(s: Suggestion) -> str:
         return f"known versions in the policy tree {shown_path(s.tree)} (--policies {shlex.quote(value)}): {ids}"
     if value and source == "environment":
         return f"known versions in the policy tree {shown_path(s.tree)} (${ENV_VAR}): {ids}"
-    return f"known versions in the shipped policy tree {shown_path(s.tree)}: {ids}; --policies DIR reads another"
+    return f"known versions in the shipped tree {shown_path(s.tree)}: {ids}; or give --policies DIR"
 
 
 WORDS: Dict[str, Callable[[Suggestion], str]] = {
     "run-check": lambda s: f"and {counted(int(s.values[0]), 'more error', 'more errors')}; "
                            f"run `sc-policy check{policies_flag()}`",
     "choose-version": lambda s: f"run `sc-policy check{policies_flag()}`, or name a version with --version",
-    "list-versions": lambda s: f"`sc-policy versions{policies_flag()}` lists the versions and their dates",
+    "list-versions": lambda s: f"`sc-policy versions{policies_flag()}` lists their dates",
     "known-versions": _known_versions,
     "noc-version": lambda s: _NOC_VERSION.get(s.values[0] if s.values else "", s.text),
     "install-extra": lambda s: f'pip install "sc-policy[{s.values[0]}]"',
@@ -117,4 +118,9 @@ def usage_failure(error: click.UsageError) -> Failure:
         message = f"{name}: {message[:1].lower() + message[1:] if message[1:2].islower() else message}"
     elif error.ctx is not None:
         message += f" (see '{error.ctx.command_path} --help')"
-    return Failure(one_line(message), error.exit_code)
+    return Failure(one_line(_LONG_QUOTED.sub(lambda m: f"'{cut(m.group(1))}'", message)), error.exit_code)
+
+
+_LONG_QUOTED = re.compile("'([^'\n]{%d,})'" % (ECHO_CHARS + 1))
+"""A value click quotes in its message (an option's value, an unknown option or command) longer than
+ECHO_CHARS: shown cut, as the library's own messages echo a user's value."""

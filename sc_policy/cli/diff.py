@@ -10,7 +10,7 @@ import click
 from sc_policy.app.workspace import Workspace
 from sc_policy.analysis.diff import diff_versions
 from sc_policy.present.diff import diff_json, diff_markdown, diff_text
-from sc_policy.diagnostics import InputError
+from sc_policy.diagnostics import InputError, echoed
 from sc_policy.cli.base import format_option, policies_option, warn
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -23,7 +23,7 @@ def _open(ws: Workspace, name: str):
         try:
             day = dt.date.fromisoformat(name)
         except ValueError:
-            raise InputError(f"{name!r} is neither a version id nor a date") from None
+            raise InputError(f"{echoed(name)} is neither a version id nor a date") from None
         return ws.open(None, day)
     return ws.open(name)
 

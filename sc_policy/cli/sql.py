@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sc_policy.diagnostics import ScPolicyError
+from sc_policy.diagnostics import ScPolicyError, echoed
 from sc_policy.cli.base import policies_option, version_options
 from sc_policy.cli import table as table_command
 from sc_policy.cli.table import binary_stdout, no_cache_option
@@ -56,7 +56,7 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
         wanted = {n.lower() for n in names}
         for column in shape.codes() + ((date_column,) if date_column else ()):
             if column.strip().lower() not in wanted:
-                raise ScPolicyError(f"--columns has no column {column.strip().lower()!r}", code="bad-input")
+                raise ScPolicyError(f"--columns has no column {echoed(column.strip().lower())}", code="bad-input")
     data = script_data(table_command.workspace(policies, no_cache), shape, version, on)
     text = script(data, dialect)
     out = binary_stdout()

@@ -37,11 +37,17 @@ INDUSTRY_KINDS = ("industry", "both")
 
 @dataclass(frozen=True)
 class OccupationChange:
-    """A NOC 2016 unit group near the case's that is eligible with the case's industry, and where."""
+    """Another NOC 2016 unit group offered for a not-eligible case, and its areas: in
+    :attr:`Changes.occupations`, one near the case's that is eligible with the case's industry, and
+    the areas it is in scope under; in ``Decision.nearby`` (sc_policy.engine.decide), a listed
+    occupation of the same NOC minor group, and the areas that list it."""
 
     noc: str
     title: str
     areas: Tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {"noc": self.noc, "title": self.title, "areas": list(self.areas)}
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,7 @@ class Changes:
         return bool(self.occupations or self.industries)
 
     def as_dict(self) -> dict:
-        return {"occupations": [{"noc": o.noc, "title": o.title, "areas": list(o.areas)} for o in self.occupations],
+        return {"occupations": [o.as_dict() for o in self.occupations],
                 "industries": [{"area": i.area, "title": i.title, "include": list(i.include),
                                 "exclude": list(i.exclude)} for i in self.industries]}
 

@@ -14,9 +14,9 @@ import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
-from sc_policy.engine.changes import NO_CHANGES, ChangeFinder, Changes
+from sc_policy.engine.changes import NO_CHANGES, ChangeFinder, Changes, OccupationChange
 from sc_policy.engine.templates import render_template, template_fields
-from sc_policy.engine.reasons import AreaReason, area_reasons, decision_reason, profiles
+from sc_policy.engine.reasons import AreaReason, area_reasons, candidates_reason, decision_reason, profiles
 from sc_policy.engine.facts import FACTS, area_facts, industry_facts, occupation_facts
 from sc_policy.engine.table import OUTCOME_CODES, DecisionTable, build_table
 from sc_policy.reference.codes import NocInput, parse_industry, parse_noc
@@ -56,15 +56,6 @@ class AreaResult:
 
 
 @dataclass(frozen=True)
-class Nearby:
-    """A listed occupation of the same NOC minor group, offered when the answer is no."""
-
-    code: str
-    title: str
-    areas: Tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Decision:
     """The decision for one NOC 2016 unit group (and industry) under one version."""
 
@@ -75,7 +66,7 @@ class Decision:
     industry_title: Optional[str]
     areas: Tuple[AreaResult, ...]
     resolutions: Tuple[Resolution, ...]
-    nearby: Tuple[Nearby, ...]
+    nearby: Tuple[OccupationChange, ...]  # listed occupations of the same NOC minor group, and where
     changes: Changes = NO_CHANGES  # what would make a not-eligible case eligible (engine/changes.py)
     interpretations: Tuple[Interpretation, ...] = ()  # those bearing on any area's answer, in file order
 
@@ -351,7 +342,7 @@ class Evaluator:
         return ClauseResult(clause.id, clause.version, clause.title, result, render_template(template, facts),
                             clause.source_for(facts["area"]), self._rests.get((facts["area"], clause.id), ()))
 
-    def nearby(self, noc: str) -> Tuple[Nearby, ...]:
+    def nearby(self, noc: str) -> Tuple[OccupationChange, ...]:
         """Listed occupations of the same NOC 2016 minor group (first three digits)."""
         found: Dict[str, List[str]] = {}
         titles: Dict[str, str] = {}
@@ -360,7 +351,7 @@ class Evaluator:
                 if code != noc and code[:3] == noc[:3]:
                     found.setdefault(code, []).append(area.id)
                     titles[code] = self.refdata.noc_title(code) or area.listed[code].title
-        return tuple(Nearby(c, titles[c], tuple(found[c])) for c in sorted(found))
+        return tuple(OccupationChange(c, titles[c], tuple(found[c])) for c in sorted(found))
 
     def changes(self, noc: str, industry: Optional[str] = None) -> Changes:
         """What would make the case eligible (:mod:`sc_policy.engine.changes`), read from the decision
@@ -393,8 +384,4 @@ class Evaluator:
         if len(decisions) == 1:
             listed_in = [area for area, codes in self._listed if decisions[0].noc in codes]
             return reasons, decision_reason(decisions[0], reasons[0], listed_in)
-        noc = answer.noc
-        return reasons, (f"NOC {noc.version} {noc.code} corresponds to {len(decisions)} NOC 2016 unit groups: "
-                         + "; ".join(f"{d.noc} {d.noc_title}, " + (f"eligible ({', '.join(d.in_scope)})"
-                                                                    if d.eligible else "not eligible")
-                                     for d in decisions) + ".")
+        return reasons, candidates_reason(answer.noc, decisions)

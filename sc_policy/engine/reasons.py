@@ -4,11 +4,13 @@ A clause is the more *specific* the fewer inputs of the decision table give it t
 question: a clause that passes for two unit groups admits a case more specifically than one that
 passes for four hundred; of two clauses failing for the same input, the one that fails for fewer
 inputs is the more specific, then the one that applies to fewer areas (the Phase I clause of one
-area before a clause shared by all), then the first in the area's order. Two failing clauses of an
-area *share a cause* when their expressions read the same kind of facts (the occupation, the
-industry, or both: the table column's ``kind``); the more specific one decides and each other one
-is shown as following from it. Nothing here changes a result: it only ranks the results the rule
-files gave.
+area before a clause shared by all), then the first in the area's order. Another failing clause of
+an area *follows from* the deciding one when its failure adds no cause of its own: on every input
+of the decision table where it fails, the deciding clause fails too (the sets of failing inputs are
+compared cell by cell, from the table's columns). Two clauses that test the same thing (Phase I's
+``industry-in-area`` and ``phase-1-manufacturing`` for Manufacturing) fail on the same inputs; an
+occupation that is not listed and is at an excluded skill level fails for two causes, and neither
+follows from the other. Nothing here changes a result: it only ranks the results the rule files gave.
 """
 
 from __future__ import annotations
@@ -24,29 +26,64 @@ if TYPE_CHECKING:
 # Decisions and area results (sc_policy.engine.decide, which imports this module) are read by their fields.
 Decision = AreaResult = object
 
-__all__ = ["Profile", "profiles", "AreaReason", "area_reasons", "decision_reason"]
+__all__ = ["Profile", "Profiles", "profiles", "AreaReason", "area_reasons", "decision_reason", "candidates_reason"]
 
 
 @dataclass(frozen=True)
 class Profile:
     """One clause in one area, over the whole decision table."""
 
-    reads: str       # the column's kind: area, occupation, industry or both
     passes: float    # the share of the column's entries that pass
     fails: float     # ... and that fail
     areas: int       # how many areas the clause applies to
 
 
-def profiles(table: Optional["DecisionTable"], version: Version) -> Dict[Tuple[str, str], Profile]:
+_FAILS = bytes.maketrans(b"pfn", b"\x00\x01\x00")
+
+
+class Profiles(Dict[Tuple[str, str], Profile]):
+    """(area id, clause id) -> :class:`Profile`; and, asked for, the table's cells where a clause fails."""
+
+    def __init__(self, table: Optional["DecisionTable"] = None):
+        super().__init__()
+        self.table = table
+        self._failing: Dict[Tuple[str, str], int] = {}
+
+    def failing(self, area: str, clause: str) -> Optional[int]:
+        """The cells where the clause fails in the area, one byte (0 or 1) per cell read as an integer
+        (None without a table, or for a clause the table does not have); made on first use."""
+        key = (area, clause)
+        found = self._failing.get(key)
+        if found is None and self.table is not None and area in self.table.areas:
+            t = self.table
+            col = next((col for c, col in t.area_columns(t.areas.index(area)) if c.id == clause), None)
+            if col is None:
+                return None
+            fails = col.outcomes.encode("ascii").translate(_FAILS)
+            if col.kind == "occupation":
+                rows = (b"\x00" * t.width, b"\x01" * t.width)
+                fails = b"".join(rows[v] for v in fails)
+            elif col.kind in ("industry", "area"):
+                fails = fails * (t.size // len(fails))
+            found = self._failing[key] = int.from_bytes(fails, "big")
+        return found
+
+    def follows(self, area: str, clause: str, deciding: str) -> bool:
+        """Whether ``clause`` fails only where ``deciding`` fails too (its failure adds no cause)."""
+        mine, theirs = self.failing(area, clause), self.failing(area, deciding)
+        return mine is not None and theirs is not None and mine & ~theirs == 0
+
+
+def profiles(table: Optional["DecisionTable"], version: Version) -> Profiles:
     """(area id, clause id) -> Profile, from the table's columns (empty without a table)."""
-    out: Dict[Tuple[str, str], Profile] = {}
+    out = Profiles(table)
     if table is None:
         return out
     applies = {c.id: len(c.applies_to) for c in version.clauses}
     for k, area in enumerate(table.areas):
         for clause, col in table.area_columns(k):
             n = len(col.outcomes) or 1
-            out[(area, clause.id)] = Profile(col.kind, col.outcomes.count("p") / n, col.outcomes.count("f") / n,
+            out[(area, clause.id)] = Profile(col.outcomes.count("p") / n, col.outcomes.count("f") / n,
                                              applies.get(clause.id, 0))
     return out
 
@@ -95,10 +132,10 @@ def _area_reason(area: "AreaResult", prof: Mapping[Tuple[str, str], Profile]) ->
         return AreaReason(area.area, ranked[0].clause if ranked else None, ())
     ranked = _rank(area, FAIL, prof)
     chosen = ranked[0]
-    reads = prof.get((area.area, chosen.clause))
-    follows = tuple((c.clause, chosen.clause) for c in ranked[1:]
-                    if reads is not None and prof.get((area.area, c.clause)) is not None
-                    and prof[(area.area, c.clause)].reads == reads.reads)
+    follows: Tuple[Tuple[str, str], ...] = ()
+    if isinstance(prof, Profiles):
+        follows = tuple((c.clause, chosen.clause) for c in ranked[1:]
+                        if prof.follows(area.area, c.clause, chosen.clause))
     return AreaReason(area.area, chosen.clause, follows)
 
 
@@ -130,6 +167,15 @@ def decision_reason(decision: "Decision", reasons: Sequence[AreaReason], listed_
     where = ", and ".join(f"under {_and(titles)}" + (f", where clause {cid} fails" if cid else "")
                           for cid, titles in groups.items())
     return f"{decision.noc} is listed {where}" + (f": {first.reason}" if first else ".")
+
+
+def candidates_reason(noc, decisions: Sequence["Decision"]) -> str:
+    """The sentence of an answer with several NOC 2016 candidates (a NOC 2021 code): each candidate and
+    its outcome, the areas by title as in :func:`decision_reason`."""
+    return (f"NOC {noc.version} {noc.code} corresponds to {len(decisions)} NOC 2016 unit groups: "
+            + "; ".join(f"{d.noc} {d.noc_title}, " + (
+                f"eligible ({_and([a.title for a in d.areas if a.in_scope])})" if d.eligible else "not eligible")
+                for d in decisions) + ".")
 
 
 def _and(items: Sequence[str]) -> str:

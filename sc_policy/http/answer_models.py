@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS
 from sc_policy.reference.codes import NOC_VERSIONS
 
-__all__ = ["Citation", "ClauseResult", "AreaResult", "AppliedResolution", "AppliedInterpretation", "Nearby",
-           "Changes", "Candidate", "AnswerInput", "ClauseBrief", "AreaBrief", "CandidateBrief", "DecisionBrief",
-           "Decision"]
+__all__ = ["Citation", "ClauseResult", "AreaResult", "AppliedResolution", "AppliedInterpretation", "OccupationChange",
+           "IndustryChange", "Changes", "Candidate", "AnswerInput", "ClauseBrief", "AreaBrief", "CandidateBrief",
+           "AnswerHead", "DecisionBrief", "Decision"]
 
 Result = Literal[PASS, FAIL, NOT_APPLICABLE]  # sc_policy.model.CLAUSE_RESULTS
 
@@ -31,8 +31,8 @@ class ClauseResult(BaseModel):
     source: List[Citation]
     deciding: bool = Field(description="This clause decides the area's answer: it admits the case (the most "
                                        "specific clause that passes) or is its deciding failure.")
-    follows_from: Optional[str] = Field(description="A failing clause with the same cause as the deciding one: "
-                                                    "the id of the clause it follows from.")
+    follows_from: Optional[str] = Field(description="A failing clause whose failure adds no cause to the deciding "
+                                                    "one's (it fails only where that one fails): its id.")
     interpretations: List[str] = Field(description="The ids of the analyst's interpretations this clause rests on "
                                                    "in this area (their texts under the decision's interpretations).")
 
@@ -63,14 +63,10 @@ class AppliedInterpretation(BaseModel):
     source: List[Citation]
 
 
-class Nearby(BaseModel):
-    noc: str
-    title: str
-    areas: List[str]
-
-
 class OccupationChange(BaseModel):
-    """A NOC 2016 unit group near the case's (same minor group, then major group), eligible with its industry."""
+    """Another NOC 2016 unit group and its areas: in ``changes``, one near the case's (same minor group, then
+    major group) and the areas it is eligible under with the case's industry; in ``nearby``, a listed
+    occupation of the same minor group and the areas that list it."""
     noc: str
     title: str
     areas: List[str]
@@ -101,7 +97,7 @@ class Candidate(BaseModel):
     areas: List[AreaResult]
     resolutions: List[AppliedResolution]
     interpretations: List[AppliedInterpretation]
-    nearby: List[Nearby]
+    nearby: List[OccupationChange]
     changes: Changes
 
 
@@ -140,25 +136,8 @@ class CandidateBrief(BaseModel):
     areas: List[AreaBrief]
 
 
-class DecisionBrief(BaseModel):
-    """The brief view of a decision (``view=brief``): every field of the full one but the quotes, the
-    areas' and clauses' titles, the resolutions' texts, the nearby occupations and the changes."""
-
-    policy: str
-    version: str
-    version_hash: Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
-    noc_version: Literal[NOC_VERSIONS]  # type: ignore[valid-type]
-    input: AnswerInput
-    verdict: Literal["eligible", "not_eligible", "indeterminate"]
-    eligible: bool
-    reason: str
-    decided_on: Optional[str]
-    areas: List[AreaBrief]
-    candidates: List[CandidateBrief]
-
-
-class Decision(BaseModel):
-    """The JSON of `sc-policy explain --format json` (byte for byte with ``pretty=1``)."""
+class AnswerHead(BaseModel):
+    """The fields both views of a decision open with: the version, the input, the verdict and its reason."""
 
     policy: str
     version: str
@@ -170,9 +149,23 @@ class Decision(BaseModel):
     reason: str = Field(description="The deciding reason, in one sentence.")
     decided_on: Optional[str] = Field(description="The day (YYYY-MM-DD) the version was chosen for: the date asked, "
                                                   "else the day of the answer.")
+
+
+class DecisionBrief(AnswerHead):
+    """The brief view of a decision (``view=brief``): every field of the full one but the quotes, the
+    areas' and clauses' titles, the resolutions' and interpretations' texts, the nearby occupations and the
+    changes."""
+
+    areas: List[AreaBrief]
+    candidates: List[CandidateBrief]
+
+
+class Decision(AnswerHead):
+    """The JSON of `sc-policy explain --format json` (byte for byte with ``pretty=1``)."""
+
     areas: List[AreaResult]
     resolutions: List[AppliedResolution]
     interpretations: List[AppliedInterpretation]
-    nearby: List[Nearby]
+    nearby: List[OccupationChange]
     changes: Changes
     candidates: List[Candidate]

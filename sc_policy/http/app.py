@@ -31,6 +31,7 @@ from starlette.routing import Match
 from starlette.templating import Jinja2Templates
 
 from sc_policy.app.workspace import Workspace
+from sc_policy.diagnostics import cut
 from sc_policy.http.models import MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS
 from sc_policy.http.fastpath import FastDecisions
 from sc_policy.http.pages import is_page, not_found_page, page_router, refused_page
@@ -158,8 +159,8 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
         if exc.status_code == 404 and _wants_html(request):
             return not_found_page(request, "There is no page at this address.")
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "bad-request")
-        detail = {404: f"path: nothing at {request.url.path}",
-                  405: f"method: {request.method} is not allowed here"}.get(exc.status_code, str(exc.detail))
+        detail = {404: f"path: nothing at {cut(request.url.path)}",
+                  405: f"method: {cut(request.method)} is not allowed here"}.get(exc.status_code, str(exc.detail))
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = _allowed_methods(app, request)

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
+from sc_policy.diagnostics import echoed
 from sc_policy.http.models import MAX_PARAM_CHARS
 from sc_policy.http.occupations import occupations_page
 from sc_policy.http.problems import NOSNIFF, Problem
@@ -111,7 +112,7 @@ def page_router() -> APIRouter:
                    id: Annotated[str, Path(max_length=MAX_PARAM_CHARS, description="Version id.")]) -> Response:
         books = request.app.state.service.books
         if id not in books:
-            return not_found_page(request, f"There is no policy version {id!r}.")
+            return not_found_page(request, f"There is no policy version {echoed(id)}.")
         return HTMLResponse(books[id], headers=PAGE_HEADERS)
 
     return router

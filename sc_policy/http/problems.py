@@ -15,7 +15,7 @@ from typing import Callable, Dict, Mapping, Optional, Sequence
 
 from starlette.responses import Response
 
-from sc_policy.diagnostics import Diagnostic, Suggestion, one_line, worded
+from sc_policy.diagnostics import Diagnostic, Suggestion, echoed, one_line, worded
 from sc_policy.http.models import DATE_PATTERN, DecisionInput
 from sc_policy.present.render import dumps
 
@@ -119,10 +119,10 @@ def _wording(name: str, error: Mapping) -> str:
     if kind == "string_type":
         return "must be a string (codes may start with 0)"
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == DATE_PATTERN:
-        return f"{value!r} is not a calendar date written YYYY-MM-DD"
+        return f"{echoed(value)} is not a calendar date written YYYY-MM-DD"
     if kind == "literal_error":
         choices = [c for c in re.findall(r"'([^']*)'", str(ctx.get("expected", ""))) if c]
-        return f"must be {' or '.join(choices)}, not {value!r}"
+        return f"must be {' or '.join(choices)}, not {echoed(value)}"
     if kind == "extra_forbidden":
         return f"unknown parameter (expected one of {', '.join(DecisionInput.model_fields)})"
     if kind in ("model_type", "model_attributes_type", "dict_type"):

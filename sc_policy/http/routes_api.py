@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from sc_policy.diagnostics import cut
 from sc_policy.http.models import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, BatchAnswers, Decision,
                                    DecisionBrief, DecisionQuery, DiffResult, Health, OccupationList, OccupationsInput,
                                    ProblemDetails, VersionInfo, ViewInput, batch_body_schema)
@@ -47,11 +48,11 @@ def check_query(request: Request, allowed: Sequence[str] = (),
         name = key[:MAX_PARAM_CHARS]
         if key not in allowed:
             expected = f"expected one of {', '.join(allowed)}" if allowed else none_taken
-            raise Problem(400, "bad-input", f"{name}: unknown parameter ({expected})", name)
+            raise Problem(400, "bad-input", f"{cut(name)}: unknown parameter ({expected})", name)
         if key in seen:
-            raise Problem(400, "bad-input", f"{name}: given more than once", name)
+            raise Problem(400, "bad-input", f"{cut(name)}: given more than once", name)
         if len(value) > MAX_PARAM_CHARS:
-            raise Problem(400, "bad-input", f"{name}: longer than {MAX_PARAM_CHARS} characters", name)
+            raise Problem(400, "bad-input", f"{cut(name)}: longer than {MAX_PARAM_CHARS} characters", name)
         seen.add(key)
 
 

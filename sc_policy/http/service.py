@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from sc_policy.analysis.diff import diff_versions
 from sc_policy.app.workspace import OpenVersion, Workspace
-from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError, UnknownVersionError,
+from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError, UnknownVersionError, echoed,
                                    integrity_first)
 from sc_policy.http.models import DecisionInput
 from sc_policy.http.problems import Problem, from_diagnostic, from_validation, required
@@ -54,7 +54,7 @@ def parse_day(text: str, parameter: str) -> dt.date:
             return dt.date.fromisoformat(text)
     except ValueError:
         pass
-    raise Problem(400, "bad-input", f"{parameter}: {text!r} is not a calendar date written YYYY-MM-DD", parameter)
+    raise Problem(400, "bad-input", f"{parameter}: {echoed(text)} is not a calendar date written YYYY-MM-DD", parameter)
 
 
 def _given(value: Optional[str]) -> Optional[str]:
@@ -133,7 +133,7 @@ class DecisionService:
             self.workspace.select(vid)          # the workspace says why an id names no version
         except ScPolicyError as exc:
             raise from_diagnostic(exc.diagnostic, "id", 404) from None
-        raise Problem(404, "unknown-version", f"id: version {vid!r} is not served", "id")
+        raise Problem(404, "unknown-version", f"id: version {echoed(vid)} is not served", "id")
 
     # -- deciding -----------------------------------------------------------------------------------------
     def _answer_uncached(self, version_id: str, noc: str, industry: Optional[str], noc_version: str,

@@ -26,7 +26,7 @@ from sc_policy.load.build import (build_area, build_clause, build_interpretation
                                   build_tests)
 from sc_policy.model import Version
 from sc_policy.resources import shipped_policies
-from sc_policy.diagnostics import Span
+from sc_policy.diagnostics import Span, echoed
 
 __all__ = ["PolicyTree", "VersionRef", "LoadedVersion", "resolve_root", "content_hash", "select_version",
            "manifests", "version_from_documents", "file_hashes", "rule_file_kind", "HASH_EXCLUDED"]
@@ -307,7 +307,7 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
     if policy:
         refs = [r for r in refs if r.policy == policy]
         if not refs:
-            raise UnknownVersionError(f"unknown policy {policy!r}", Span(str(tree.root)))
+            raise UnknownVersionError(f"unknown policy {echoed(policy)}", Span(str(tree.root)))
     if not refs:
         raise UnknownVersionError("no policy versions found", Span(str(tree.root)))
     if version_id is not None:

@@ -24,6 +24,7 @@ from sc_policy.diagnostics import Diagnostic, one_line, plain_words
 from sc_policy.engine.compile import CompiledVersion
 from sc_policy.engine.decide import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Version
+from sc_policy.present.changes import industry_phrase
 from sc_policy.reference.statcan import ReferenceData, skill_level
 
 __all__ = ["Form", "Match", "TitleIndex", "QuoteLedger", "outcome", "environment", "render", "home_context", "book_context",
@@ -53,7 +54,7 @@ def environment() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["oneline"] = _one_line
     env.globals.update(link=link, result_words=RESULT_WORDS, verdict_words=VERDICT_WORDS, skill_level=skill_level,
-                       outcome=outcome)
+                       outcome=outcome, industry_phrase=industry_phrase)
     return env
 
 

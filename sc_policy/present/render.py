@@ -90,7 +90,7 @@ def _decision_dict(d: Decision, view: str = "full", memo: Optional[Sources] = No
     out.update({
         "resolutions": [r.as_dict() for r in d.resolutions],
         "interpretations": [i.as_dict() for i in d.interpretations],
-        "nearby": [{"noc": n.code, "title": n.title, "areas": list(n.areas)} for n in d.nearby],
+        "nearby": [n.as_dict() for n in d.nearby],
         "changes": d.changes.as_dict(),
     })
     return out

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Optional, Tuple, Union
+from typing import Callable, Mapping, Optional, Sequence, Tuple, Union
 
-from sc_policy.diagnostics import InputError, Suggestion, one_line, plain_words
+from sc_policy.diagnostics import InputError, Suggestion, echoed, one_line, plain_words
 from sc_policy.reference.statcan import NAICS_RANGES, ReferenceData
 
-__all__ = ["NocInput", "parse_noc", "parse_industry", "noc_candidates", "industry_refusal", "NOC_VERSIONS"]
+__all__ = ["NocInput", "parse_noc", "parse_industry", "noc_candidates", "industry_refusal", "nearest_text",
+           "MESSAGE_ROOM", "NOC_VERSIONS"]
 
 NOC_VERSIONS = ("2016", "2021")
 
@@ -43,7 +44,7 @@ Words = Callable[[Optional[Suggestion]], str]
 def parse_noc(text: object, refdata: ReferenceData, noc_version: str = "2016") -> NocInput:
     code = str(text).strip() if text is not None else ""
     if noc_version not in NOC_VERSIONS:
-        raise InputError(f"unknown NOC version {noc_version!r}",
+        raise InputError(f"unknown NOC version {echoed(noc_version)}",
                          suggestion=Suggestion("one-of", NOC_VERSIONS, "use 2016 or 2021"))
     found = _noc(code, refdata, noc_version)
     if type(found) is tuple:
@@ -65,8 +66,44 @@ def noc_candidates(text: str, refdata: ReferenceData, noc_version: str,
     return _line(found, words) if type(found) is tuple else found.candidates
 
 
+MESSAGE_ROOM = 100
+"""The columns a refusal and its help fill at most (a front door puts its own words before it): the
+list of nearest codes is made as short as it must be to fit (titled, else codes alone, else fewer)."""
+
+
 def _nearest(codes, text: str) -> Optional[Suggestion]:
     return Suggestion("did-you-mean", tuple(codes), text) if codes else None
+
+
+def _cut(text: str, room: int) -> str:
+    """``text``, cut at a word with an ellipsis when it is longer than ``room`` (at least 20) columns."""
+    room = max(room, 20)
+    if len(text) <= room:
+        return text
+    cut = text[:room - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "\u2026"
+
+
+def nearest_text(codes: Sequence[str], titles: Mapping[str, object], room: int) -> str:
+    """``CODE Title; CODE Title`` for ``codes`` when it fits in ``room`` columns, else ``CODE, CODE``
+    with as many codes as fit (the first always)."""
+    titled = "; ".join(_titled(c, titles[c].title) for c in codes)  # type: ignore[attr-defined]
+    if len(titled) <= room:
+        return titled
+    shown = list(codes[:1])
+    for c in codes[1:]:
+        if len(", ".join(shown + [c])) > room:
+            break
+        shown.append(c)
+    return ", ".join(shown)
+
+
+def _nearest_fitting(message: str, codes: Sequence[str], titles: Mapping[str, object],
+                     before: str = "") -> Optional[Suggestion]:
+    """The did-you-mean suggestion of a refusal ``message``: ``before`` (a note), then the nearest
+    codes in the room :data:`MESSAGE_ROOM` leaves (the suggestion's values keep every code)."""
+    room = MESSAGE_ROOM - len(message) - len(" (") - len(before) - len("nearest: ") - len(")")
+    return _nearest(codes, before + "nearest: " + nearest_text(codes, titles, room)) if codes else None
 
 
 def _titled(code: str, title: str) -> str:
@@ -78,10 +115,10 @@ def _zero_dropped(code: str, title: Optional[str], classification: str) -> Sugge
     title, None when it is no unit group), which a spreadsheet drops when it reads a code as a number."""
     padded = "0" + code
     if title is None:
-        return Suggestion("note", (), f"if a spreadsheet dropped a leading zero, {padded} is not a "
-                                      f"{classification} unit group either")
-    return Suggestion("did-you-mean", (padded,), f"a spreadsheet probably dropped a leading zero: "
-                                                 f"{_titled(padded, title)}")
+        return Suggestion("note", (), f"with a leading zero, {padded} is not a {classification} unit group either")
+    said = "a spreadsheet dropped a leading zero: "
+    room = MESSAGE_ROOM - len(f"NOC code '{code}' is not four digits (") - len(said) - 1
+    return Suggestion("did-you-mean", (padded,), said + _cut(_titled(padded, title), room))
 
 
 def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput, _Refusal]:
@@ -94,7 +131,7 @@ def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput,
                     suggestion = _zero_dropped(code, padded[0].noc2021_title, "NOC 2021")
                 else:
                     suggestion = Suggestion("noc-version", ("2016",), "a NOC 2016 code has four digits")
-            return f"NOC 2021 code {code!r} is not five digits", suggestion
+            return f"NOC 2021 code {echoed(code)} is not five digits", suggestion
         rows = refdata.concordance.get(code)
         if not rows:
             near = refdata.nearest_noc2021(code)
@@ -111,15 +148,17 @@ def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput,
                 suggestion = Suggestion("noc-version", ("2021",), f"{_titled(code, rows[0].noc2021_title)} is a "
                                                                   f"NOC 2021 unit group")
             elif code.startswith("0") and code[1:] in refdata.noc2016:
-                suggestion = Suggestion("did-you-mean", (code[1:],), f"it is not a NOC 2021 unit group; without its "
-                                        f"leading zero, {_titled(code[1:], refdata.noc2016[code[1:]].title)}")
+                said = "not a NOC 2021 unit group; try "
+                room = MESSAGE_ROOM - len(f"NOC code '{code}' is not four digits (") - len(said) - 1
+                suggestion = Suggestion("did-you-mean", (code[1:],), said + _cut(
+                    _titled(code[1:], refdata.noc2016[code[1:]].title), room))
             else:
                 suggestion = Suggestion("note", (), "it is not a NOC 2021 unit group either")
-        return f"NOC code {code!r} is not four digits", suggestion
+        return f"NOC code {echoed(code)} is not four digits", suggestion
     unit = refdata.noc2016.get(code)
     if unit is None:
-        return (f"NOC code {code} is not a NOC 2016 unit group",
-                _nearest(refdata.nearest_nocs(code), "nearest: " + refdata.nearest_nocs_text(code)))
+        message = f"NOC code {code} is not a NOC 2016 unit group"
+        return message, _nearest_fitting(message, refdata.nearest_nocs(code), refdata.noc2016)
     return NocInput(code, "2016", unit.title, (code,))
 
 
@@ -143,15 +182,15 @@ def _industry(code: str, refdata: ReferenceData) -> Optional[_Refusal]:
     if code == "" or code in NAICS_RANGES:  # StatCan writes three sectors as ranges ("31-33")
         return None
     if not _NAICS.fullmatch(code):
-        return f"NAICS code {code!r} is not 2 to 6 digits", None
+        return f"NAICS code {echoed(code)} is not 2 to 6 digits", None
     if code in refdata.naics2017:
         return None
     later = refdata.naics2022.get(code)
     if later is not None:
-        return (f"NAICS code {code} is not in NAICS Canada 2017",
-                Suggestion("note", (), f"it is {later.title!r} in NAICS Canada 2022, but the policy is written in "
-                                       f"NAICS Canada 2017"))
-    us = ("six-digit codes differ between the US and Canadian NAICS; "
-          if len(code) == 6 and code[:5] in refdata.naics2017 else "")
-    return (f"NAICS code {code} is not in NAICS Canada 2017",
-            _nearest(refdata.nearest_naics(code), us + "nearest: " + refdata.nearest_naics_text(code)))
+        message = f"NAICS code {code} is not in NAICS Canada 2017"
+        note = "a NAICS Canada 2022 code: "
+        return message, Suggestion("note", (), note + _cut(" ".join(later.title.split()),
+                                                           MESSAGE_ROOM - len(message) - len(note) - 3))
+    us = "six-digit codes differ from US NAICS; " if len(code) == 6 and code[:5] in refdata.naics2017 else ""
+    message = f"NAICS code {code} is not in NAICS Canada 2017"
+    return message, _nearest_fitting(message, refdata.nearest_naics(code), refdata.naics2017, us)
