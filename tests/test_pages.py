@@ -173,20 +173,20 @@ def test_a_not_eligible_answer_shows_what_would_change_it_as_the_cli_does(client
     assert "eligible under Life Sciences for an employer in NAICS 3391, 5417 or 3254" in changes
     assert "same NOC minor group" not in html.replace("the same NOC minor group first", "")
     # another occupation is offered with the case's industry, linked to its answer for that industry
-    opened = app.state.service.opened["phase-1"]
+    opened = app.state.service.opened[VERSION]
     answer = opened.evaluator.answer("2171", "325410")
     offered = answer.candidates[0].changes.occupations
     assert offered                                  # (the CLI's text offers them too)
     html = client.get("/", params={"occupation": "2171", "industry": "325410"}).text
     changes = section_of(html, "changes-2171")
     for o in offered:
-        assert f'<a href="/?occupation={o.noc}&amp;industry=325410&amp;version=phase-1">{o.noc} ' in changes
+        assert f'<a href="/?occupation={o.noc}&amp;industry=325410&amp;version={VERSION}">{o.noc} ' in changes
 
 
 def test_the_page_offers_no_occupation_that_the_employer_s_industry_rules_out(client, app):
     """7511 is listed (under Manufacturing) in 7512's minor group, but not eligible for a trucking employer:
     the old list of listed occupations of the same minor group offered it; the changes do not."""
-    opened = app.state.service.opened["phase-1"]
+    opened = app.state.service.opened[VERSION]
     assert not opened.evaluator.answer("7511", "484121").eligible
     assert [n.noc for n in opened.evaluator.answer("7512", "484121").candidates[0].nearby] == ["7511"]
     html = client.get("/", params={"occupation": "7512", "industry": "484121"}).text
