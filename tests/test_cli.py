@@ -127,11 +127,10 @@ def test_a_usage_error_is_one_line_naming_the_option_exit_2(args, line):
                            "use --noc-version 2021)"),
     (["explain", "2174", "--noc-version", "2021"],
      "NOC 2021 code '2174' is not five digits (a NOC 2016 code has four digits; drop --noc-version 2021)"),
-    (["explain", "2174", "--version", "phase-9"], f"unknown version 'phase-9' (known versions in the shipped "
-                                                  f"tree {shipped_policies()}: phase-1, phase-1.1; or give --policies "
-                                                  f"DIR)"),
-    (["diff", VERSION, "phase-9"], f"unknown version 'phase-9' (known versions in the shipped tree "
-                                   f"{shipped_policies()}: phase-1, phase-1.1; or give --policies DIR)"),
+    (["explain", "2174", "--version", "phase-9"], f"unknown version 'phase-9' (versions in the shipped "
+                                                  f"tree {shipped_policies()}: phase-1, phase-1.1; or --policies DIR)"),
+    (["diff", VERSION, "phase-9"], f"unknown version 'phase-9' (versions in the shipped tree "
+                                   f"{shipped_policies()}: phase-1, phase-1.1; or --policies DIR)"),
     (["diff", VERSION, "2021-02-30"], "'2021-02-30' is neither a version id nor a date"),
     (["explain", "2174", "--on", "1999-01-01"],
      "no version of the policy is in force on 1999-01-01 (`sc-policy versions` lists their dates)"),

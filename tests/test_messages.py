@@ -185,8 +185,8 @@ def test_an_unknown_version_names_the_tree_and_the_policies_given(shipped_copy):
     assert env.stderr == (f"sc-policy: error: unknown version 'phase-2' (known versions in the policy tree "
                           f"{shipped_copy} ($SC_POLICY_PATH): {KNOWN})\n")
     shipped = cli("test", "phase-2")
-    assert shipped.stderr == (f"sc-policy: error: unknown version 'phase-2' (known versions in the shipped "
-                              f"tree {shipped_policies()}: {KNOWN}; or give --policies DIR)\n")
+    assert shipped.stderr == (f"sc-policy: error: unknown version 'phase-2' (versions in the shipped "
+                              f"tree {shipped_policies()}: {KNOWN}; or --policies DIR)\n")
 
 
 def test_the_library_and_the_service_carry_the_tree_as_data(shipped_copy):
