@@ -17,7 +17,8 @@ from typing import Dict, Mapping, Optional, Tuple
 from sc_policy.diagnostics import Span
 
 __all__ = [
-    "Located", "Citation", "Occupation", "IndustryEntry", "Area", "Clause", "Resolution", "Assignment",
+    "Located", "Citation", "Section", "Occupation", "IndustryEntry", "Area", "Clause", "Resolution", "Assignment",
+    "Interpretation",
     "TestCase", "Manifest", "Version", "PASS", "FAIL", "NOT_APPLICABLE", "CLAUSE_RESULTS",
 ]
 
@@ -53,6 +54,25 @@ class Citation(Located):
 
 
 @dataclass(frozen=True)
+class Section(Located):
+    """A range of lines of the source document (``first`` to ``last``, inclusive) and what it holds:
+    an area's ``definition`` or ``list``, or a part of the general text that governs every area."""
+
+    first: int
+    last: int
+    what: str
+    span: Span = field(compare=False)
+    spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
+
+    def holds(self, line: int) -> bool:
+        return self.first <= line <= self.last
+
+    @property
+    def lines(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
+
+
+@dataclass(frozen=True)
 class Occupation(Located):
     """An occupation as the source publishes it; ``code`` is None where it gives none."""
 
@@ -74,6 +94,7 @@ class IndustryEntry(Located):
     source: Tuple[Citation, ...]
     span: Span = field(compare=False)
     spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
+    published: bool = True  # False: the source publishes no such code; the analyst derived it from ``source``
 
 
 @dataclass(frozen=True)
@@ -89,6 +110,7 @@ class Area(Located):
     path: str = field(compare=False)
     span: Span = field(compare=False)
     spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
+    sections: Tuple[Section, ...] = ()  # its own sections of the source (none named: not checked)
 
     @property
     def listed(self) -> Dict[str, Occupation]:
@@ -121,6 +143,16 @@ class Clause(Located):
     path: str = field(compare=False)
     span: Span = field(compare=False)
     spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
+    area_source: Tuple[Tuple[str, Tuple[Citation, ...]], ...] = ()  # (area id, its own passages), file order
+    rests_on: Tuple[str, ...] = ()  # ids of the interpretations it rests on
+
+    def own_source(self, area: str) -> Tuple[Citation, ...]:
+        """The passages of area ``area``'s own sections that the clause cites for it."""
+        return next((cites for a, cites in self.area_source if a == area), ())
+
+    def source_for(self, area: str) -> Tuple[Citation, ...]:
+        """What an answer for area ``area`` quotes: ``source`` (every area's), then the area's own."""
+        return self.source + self.own_source(area)
 
 
 @dataclass(frozen=True)
@@ -155,6 +187,26 @@ class Resolution(Located):
     def as_dict(self) -> dict:
         return {"id": self.id, "resolves": list(self.resolves), "finding": " ".join(self.finding.split()),
                 "decision": " ".join(self.decision.split()),
+                "source": [c.as_dict() for c in self.source]}
+
+
+@dataclass(frozen=True)
+class Interpretation(Located):
+    """An analyst's reading where the source is silent: the question it leaves open, the reading and
+    the passages it rests on; ``areas`` limits the answers it bears on (empty: every area of a clause
+    resting on it)."""
+
+    id: str
+    question: str
+    reading: str
+    source: Tuple[Citation, ...]
+    areas: Tuple[str, ...]
+    span: Span = field(compare=False)
+    spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "question": " ".join(self.question.split()),
+                "reading": " ".join(self.reading.split()),
                 "source": [c.as_dict() for c in self.source]}
 
 
@@ -199,6 +251,7 @@ class Manifest(Located):
     span: Span = field(compare=False)
     table_sha256: Optional[str] = None  # the hash of its decisions, recorded by `freeze` (table.decisions_hash)
     spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
+    general_sections: Tuple[Section, ...] = ()  # the source's text that governs every area
 
     def as_dict(self) -> dict:
         return {
@@ -229,6 +282,7 @@ class Version:
     """Each rule file (relative to ``folder``) -> the SHA-256 of what it says (its data, not its text;
     the manifest without its life-cycle fields and id), so that a diff can tell a file changed
     in a way no structural change shows, without the YAML."""
+    interpretations: Tuple[Interpretation, ...] = ()  # the analyst's readings (resolutions.yaml)
 
     @property
     def id(self) -> str:
@@ -240,4 +294,16 @@ class Version:
 
     def area(self, area_id: str) -> Optional[Area]:
         return next((a for a in self.areas if a.id == area_id), None)
+
+    def readings_for(self, area: str, clause: Clause) -> Tuple[str, ...]:
+        """The ids of the interpretations ``clause`` rests on that bear on its answer in ``area`` (one that
+        names areas bears on those only), in file order."""
+        return tuple(i.id for i in self.interpretations if i.id in clause.rests_on and (not i.areas or area in i.areas))
+
+    def readings_by_area(self) -> Tuple[Tuple[Tuple[str, ...], ...], Tuple[Interpretation, ...]]:
+        """Per area (in area order) the ids of the interpretations bearing on its answer (those a clause that
+        applies to it rests on there), and every interpretation bearing on some area's, in file order."""
+        per_area = tuple(tuple(i.id for i in self.interpretations if any(
+            i.id in self.readings_for(a.id, c) for c in self.clauses if a.id in c.applies_to)) for a in self.areas)
+        return per_area, tuple(i for i in self.interpretations if any(i.id in ids for ids in per_area))
 

@@ -20,7 +20,7 @@ from sc_policy.diagnostics import PolicyInvalidError
 from sc_policy.load.yamlfile import load_document
 from sc_policy.resources import shipped_policies
 
-from conftest import POLICY, VERSION, version_dir
+from conftest import POLICY, SHIPPED, VERSION, version_dir
 
 REL = f"{POLICY}/{VERSION}"
 SOURCE = shipped_policies() / POLICY / "source" / "second-career-fast-track.txt"
@@ -45,9 +45,9 @@ def with_check(findings, check):
     return [f for f in findings if f["check"] == check]
 
 
-def entry_line(root: Path, area: str, code=None, title=None, nth=0) -> int:
+def entry_line(root: Path, area: str, code=None, title=None, nth=0, version=VERSION) -> int:
     """The line of the nth occupation entry with this code (or title), from the loader's own positions."""
-    doc = load_document(version_dir(root) / "areas" / f"{area}.yaml", "x")
+    doc = load_document(root / POLICY / version / "areas" / f"{area}.yaml", "x")
     hits = [i for i, o in enumerate(doc.data["occupations"])
             if (code is not None and o.get("code") == code) or (title is not None and o.get("title") == title)]
     return doc.span(("occupations", hits[nth])).line
@@ -88,13 +88,15 @@ def test_shipped_policy_reports_every_contradiction_resolved_and_exits_0():
     code, findings = run_check()
     assert code == 0, errors(findings)
     root = shipped_policies()
-    by_key = {f.get("key"): f for f in findings}
-    for key, (area, noc, title, nth) in SHIPPED_KEYS.items():
-        f = by_key[key]
-        assert f["severity"] == "info" and f["resolution"], f
-        assert f["path"] == f"{REL}/areas/{area}.yaml"
-        assert f["line"] == entry_line(root, area, noc, title, nth)
-        assert "[resolved by " in f["message"]
+    for version in SHIPPED:  # each shipped version reports its own, in its own files
+        rel = f"{POLICY}/{version}"
+        by_key = {f.get("key"): f for f in findings if f["path"].startswith(f"{rel}/")}
+        for key, (area, noc, title, nth) in SHIPPED_KEYS.items():
+            f = by_key[key]
+            assert f["severity"] == "info" and f["resolution"], f
+            assert f["path"] == f"{rel}/areas/{area}.yaml"
+            assert f["line"] == entry_line(root, area, noc, title, nth, version)
+            assert "[resolved by " in f["message"]
     assert set(findings[0]) >= {"path", "line", "column", "severity", "check", "message"}
 
 
@@ -150,7 +152,7 @@ def test_code_less_entry_without_its_resolution_counts_for_nothing(tree_copy):
     def drop(data):
         data["resolutions"] = [r for r in data["resolutions"] if r["id"] != "programmers-without-code"]
     edit_data(version_dir(tree_copy) / "resolutions.yaml", drop)
-    findings = check_tree(tree_copy)
+    findings = check_tree(tree_copy, [VERSION])  # the edited version (phase-1.1 keeps its resolution)
     missing = [f for f in findings if f.code == "missing-code"]
     assert len(missing) == 2 and all(f.severity == "error" for f in missing)
     assert "counts for nothing" in missing[0].message
@@ -179,7 +181,7 @@ def _mistakes():
         return "areas/ict.yaml", "code: 2282"
 
     def boolean_version(v):
-        edit(v / "clauses/noc-a-exception.yaml", "version: 1\n", "version: true\n")
+        edit(v / "clauses/noc-a-exception.yaml", "version: 2\n", "version: true\n")
         return "clauses/noc-a-exception.yaml", "version: true"
 
     def expression(v):
@@ -367,7 +369,7 @@ def test_third_listing_is_not_covered_by_the_resolution_of_two(tree_copy):
          "- code: '3219'\n  title: Other medical technologists and technicians (except dental health)\n  level: B\n"
          "  source:\n  - {line: 114, quote: 3219 Other medical technologists and technicians (except dental health)"
          " – NOC B}\n- code: '9232'")
-    findings = check_tree(tree_copy)
+    findings = check_tree(tree_copy, [VERSION])  # the edited version
     dup = [f for f in findings if f.code == "duplicate-occupation" and f.subject.startswith("life-sciences:3219")]
     assert [f.severity for f in dup] == ["info", "error"]
     assert dup[1].subject == "life-sciences:3219:3" and "a third time" in dup[1].message
@@ -381,8 +383,9 @@ def test_source_option_checks_every_quote_against_the_given_text(tmp_path):
                          encoding="utf-8")
     code, findings = run_check("--source", str(shortened))
     assert code == 1
-    [f] = with_check(errors(findings), "quote-not-found")
-    assert f["path"] == f"{REL}/areas/ict.yaml" and "Software publishers (NAICS 5112)" in f["message"]
+    found = with_check(errors(findings), "quote-not-found")  # one per version: both quote line 23
+    assert [f["path"] for f in found] == [f"{POLICY}/{v}/areas/ict.yaml" for v in ("phase-1.1", "phase-1")]
+    assert all("Software publishers (NAICS 5112)" in f["message"] for f in found)
 
 
 def test_quotes_match_whitespace_insensitively(tmp_path):
@@ -405,8 +408,9 @@ def test_missing_source_document_is_a_warning_and_quotes_go_unchecked(tree_copy)
     (tree_copy / POLICY / "source" / "second-career-fast-track.txt").unlink()
     code, findings = run_check(policies=tree_copy)
     assert code == 0
-    [f] = with_check(findings, "source-missing")
-    assert f["severity"] == "warning" and f["path"] == f"{REL}/version.yaml"
+    found = with_check(findings, "source-missing")  # one per version naming it
+    assert [(f["severity"], f["path"]) for f in found] == [
+        ("warning", f"{POLICY}/{v}/version.yaml") for v in ("phase-1.1", "phase-1")]
 
 
 @pytest.mark.parametrize("args,needle", [
@@ -442,7 +446,7 @@ def test_open_refuses_a_version_with_check_errors_naming_file_line_and_area(tree
     assert f"{REL}/areas/ict.yaml:{line_of(version_dir(tree_copy) / 'areas/ict.yaml', '2179')}:" in text
     assert "unknown-noc" in text and "area 'ict'" in text
     assert info.value.exit_code == 2
-    result = CliRunner().invoke(main, ["explain", "2174", "--policies", str(tree_copy)])
+    result = CliRunner().invoke(main, ["explain", "2174", "--version", VERSION, "--policies", str(tree_copy)])
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
 
 
@@ -479,7 +483,9 @@ def test_every_element_of_the_model_knows_where_it_and_its_keys_are():
     m = version.manifest
     assert m.at("source_document.sha256") == span(m.path, "source_document", "sha256")
     assert line(m.at("source_document.sha256")).strip().startswith("sha256:")
-    assert m.at("effective_to") == m.span  # absent: the nearest enclosing entry, as the loader's span() does
+    assert line(m.at("supersedes")).startswith("supersedes:")
+    assert m.at("effective_to") == m.span  # absent (in force, open-ended): the nearest enclosing entry, as the
+    #                                        loader's span() does
     for area in version.areas:
         assert area.at("id") == span(area.path, "id") and line(area.at("id")).startswith("id:")
         for i, occ in enumerate(area.occupations):

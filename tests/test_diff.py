@@ -102,7 +102,7 @@ def test_diff_names_changes_and_exact_impact(tree_copy):
     assert ("occupation_added", "ict", "2241") in kinds
     assert ("naics_include_added", "ict", "5416") in kinds
     assert {"field": "effective_from", "kind": "manifest_changed", "new": data["new"]["effective_from"],
-            "old": "2021-04-01"} in data["changes"]
+            "old": "2026-11-26"} in data["changes"]  # VERSION's
     rows = {(r["noc"], r["industry"]): r for r in data["impact"]}
     for r in data["impact"]:
         assert set(r) >= {"noc", "industry", "before", "after", "change"}
@@ -144,12 +144,12 @@ def test_diff_text_and_markdown_are_stable_and_fit(tree_copy):
     md = invoke(*args, "--format", "markdown").output
     assert md.startswith("# Policy change:")
     assert "| NOC | title | industry | industry class | before | after |" in md
-    assert "`phase-1`" in md and "`phase-2`" in md
+    assert f"`{VERSION}`" in md and "`phase-2`" in md
 
 
 def test_no_impact_and_versions_by_date(tree_copy):
     add_consulting(tree_copy)
-    result = invoke("diff", "2021-04-01", "phase-2", "--policies", str(tree_copy), "--no-impact",
+    result = invoke("diff", "2026-11-26", "phase-2", "--policies", str(tree_copy), "--no-impact",
                     "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)

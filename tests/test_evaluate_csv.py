@@ -153,41 +153,42 @@ def test_noc_2021_rows_get_a_verdict_and_their_candidates(ws):
 
 
 def _two_versions(tree):
-    """phase-1 until 2022-12-31; phase-2 from 2023-01-01, where manufacturing stops at NAICS 31 and 32."""
+    """phase-1.1 until 2027-12-31; phase-2 from 2028-01-01, where manufacturing stops at NAICS 31 and 32."""
     v1 = version_dir(tree)
     v2 = v1.parent / "phase-2"
     shutil.copytree(v1, v2)
     shutil.rmtree(v2 / "tests", ignore_errors=True)
     m1 = (v1 / "version.yaml").read_text(encoding="utf-8")
-    (v1 / "version.yaml").write_text(m1.replace("effective_from: 2021-04-01",
-                                                "effective_from: 2021-04-01\neffective_to: 2022-12-31"),
+    (v1 / "version.yaml").write_text(m1.replace("effective_from: 2026-11-26",
+                                                "effective_from: 2026-11-26\neffective_to: 2027-12-31"),
                                      encoding="utf-8")
-    m2 = m1.replace("id: phase-1", "id: phase-2").replace("effective_from: 2021-04-01",
-                                                          "effective_from: 2023-01-01\nsupersedes: phase-1")
+    m2 = m1.replace("id: phase-1.1", "id: phase-2").replace("effective_from: 2026-11-26",
+                                                            "effective_from: 2028-01-01").replace(
+        "supersedes: phase-1\n", "supersedes: phase-1.1\n")
     (v2 / "version.yaml").write_text(m2, encoding="utf-8")
     clause = v2 / "clauses" / "phase-1-manufacturing.yaml"
     text = clause.read_text(encoding="utf-8")
     assert 'condition: (industry_prefixes & {"31", "32", "33"}).length > 0' in text
-    clause.write_text(text.replace('{"31", "32", "33"}', '{"31", "32"}').replace("version: 1", "version: 2"),
+    clause.write_text(text.replace('{"31", "32", "33"}', '{"31", "32"}').replace("version: 2", "version: 3"),
                       encoding="utf-8")
     return tree
 
 
 def test_date_column_replays_each_row_under_the_version_of_its_day(tree_copy):
     tree = _two_versions(tree_copy)
-    data = (b"id,noc,industry,decided\n1,9461,334110,2022-06-30\n2,9461,334110,2023-01-01\n"
-            b"3,9461,334110,2020-01-01\n4,9461,334110,30/06/2022\n5,9461,334110,2022-02-30\n"
-            b"6,9461,334110,2022-12-31\n")
+    data = (b"id,noc,industry,decided\n1,9461,334110,2027-06-30\n2,9461,334110,2028-01-01\n"
+            b"3,9461,334110,2020-01-01\n4,9461,334110,30/06/2027\n5,9461,334110,2027-02-30\n"
+            b"6,9461,334110,2027-12-31\n")
     result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree), "--date-column", "decided"], input=data)
     assert result.exit_code == 1, result.output
     rows = rows_of(result.stdout)
-    assert [(r["version"], r["eligible"]) for r in rows[:2]] == [("phase-1", "true"), ("phase-2", "false")]
+    assert [(r["version"], r["eligible"]) for r in rows[:2]] == [(VERSION, "true"), ("phase-2", "false")]
     assert "no version of the policy is in force on 2020-01-01" in rows[2]["error"]
     assert "YYYY-MM-DD" in rows[3]["error"] and "not a date" in rows[4]["error"]
-    assert rows[5]["version"] == "phase-1" and rows[5]["eligible"] == "true"
+    assert rows[5]["version"] == VERSION and rows[5]["eligible"] == "true"
     result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree), "--date-column", "when"], input=data)
     assert result.exit_code == 2 and "no 'when' column" in result.stderr
-    result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree), "--on", "2023-02-01"], input=data)
+    result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree), "--on", "2028-02-01"], input=data)
     assert {r["version"] for r in rows_of(result.stdout)} == {"phase-2"}
 
 

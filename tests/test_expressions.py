@@ -303,9 +303,9 @@ def test_control_characters_of_a_template_are_shown_as_escapes(tree_copy):
 def test_control_characters_of_a_version_title_and_of_messages_are_escaped(tree_copy):
     manifest = version_dir(tree_copy) / "version.yaml"
     text = manifest.read_text(encoding="utf-8")
-    assert "\ntitle: Second Career Fast Track – Phase I\n" in text
-    manifest.write_text(text.replace("\ntitle: Second Career Fast Track – Phase I\n",
-                                     '\ntitle: "\\e[2J\\rSecond Career Fast Track – Phase I"\n'), encoding="utf-8")
+    title = "Second Career Fast Track – Phase I (each area citing its own text)"
+    assert f"\ntitle: {title}\n" in text
+    manifest.write_text(text.replace(f"\ntitle: {title}\n", f'\ntitle: "\\e[2J\\r{title}"\n'), encoding="utf-8")
     shown = run("versions", "--policies", str(tree_copy)).stdout
     assert "\\x1b[2J Second" in shown and "\x1b" not in shown and "\r" not in shown  # \r is white space
     finding = Diagnostic(Span("areas/\x1b[31mict.yaml", 3, 1), "error", "schema", "bad \x9b1m value")

@@ -70,7 +70,7 @@ def _header(root, version_id):
 
 
 def test_a_new_drafts_comments_are_worded_by_its_caller(shipped_copy):
-    new_version(PolicyTree(shipped_copy), VERSION, "phase-2", dt.date(2022, 4, 1))
+    new_version(PolicyTree(shipped_copy), VERSION, "phase-2", dt.date(2027, 4, 1))  # after VERSION's start
     header, _ = _header(shipped_copy, "phase-2")
     assert header == [f"# Manifest of version phase-2, a draft made from {VERSION}.",
                       f"# Edit the rule files, then: check it, test it, compare it with {VERSION} and freeze it."]

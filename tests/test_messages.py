@@ -18,7 +18,7 @@ from sc_policy.diagnostics import PolicyLoadError
 from sc_policy.load.yamlfile import parse_document
 from sc_policy.resources import shipped_policies
 
-from conftest import POLICY, VERSION, version_dir
+from conftest import POLICY, SHIPPED, VERSION, version_dir
 
 REL = f"{POLICY}/{VERSION}"
 
@@ -131,9 +131,11 @@ def test_the_cli_shows_the_slip_on_one_line(tree_copy):
 # -- counts ------------------------------------------------------------------------------------------
 
 def test_summaries_count_in_the_singular_and_the_plural(tree_copy, shipped_copy):
-    assert cli("check", "--policies", str(shipped_copy)).stderr == "0 errors, 4 warnings, 6 resolved or info\n"
+    # phase-1: 4 warnings, 6 resolved; phase-1.1 the same, ICT's skill-level clause without a passage of its own
+    # and its two interpretations
+    assert cli("check", "--policies", str(shipped_copy)).stderr == "0 errors, 9 warnings, 14 resolved or info\n"
     edit(version_dir(tree_copy) / "clauses" / "occupation-listed.yaml", "\ntitle:", "\nnotes: x\ntitle:")
-    assert cli("check", "--policies", str(tree_copy)).stderr.startswith("1 error, 4 warnings, ")
+    assert cli("check", "--policies", str(tree_copy)).stderr.startswith("1 error, 9 warnings, ")
 
 
 def test_a_freeze_refused_for_failing_cases_counts_the_others(tree_copy):
@@ -171,17 +173,20 @@ def test_the_hint_has_no_flag_when_the_tree_comes_from_the_environment(shipped_c
     assert "`sc-policy test phase-2`" in result.stdout and "--policies" not in result.stdout
 
 
+KNOWN = ", ".join(SHIPPED)  # the known versions, as an unknown one lists them
+
+
 def test_an_unknown_version_names_the_tree_and_the_policies_given(shipped_copy):
     result = cli("test", "phase-2", "--policies", str(shipped_copy))
     assert result.exit_code == 2
     assert result.stderr == (f"sc-policy: error: unknown version 'phase-2' (known versions in the policy tree "
-                             f"{shipped_copy} (--policies {shipped_copy}): {VERSION})\n")
+                             f"{shipped_copy} (--policies {shipped_copy}): {KNOWN})\n")
     env = cli("test", "phase-2", env={"SC_POLICY_PATH": str(shipped_copy)})
     assert env.stderr == (f"sc-policy: error: unknown version 'phase-2' (known versions in the policy tree "
-                          f"{shipped_copy} ($SC_POLICY_PATH): {VERSION})\n")
+                          f"{shipped_copy} ($SC_POLICY_PATH): {KNOWN})\n")
     shipped = cli("test", "phase-2")
-    assert shipped.stderr == (f"sc-policy: error: unknown version 'phase-2' (known versions in the shipped "
-                              f"tree {shipped_policies()}: {VERSION}; or give --policies DIR)\n")
+    assert shipped.stderr == (f"sc-policy: error: unknown version 'phase-2' (versions in the shipped "
+                              f"tree {shipped_policies()}: {KNOWN}; or --policies DIR)\n")
 
 
 def test_the_library_and_the_service_carry_the_tree_as_data(shipped_copy):
@@ -191,10 +196,10 @@ def test_the_library_and_the_service_carry_the_tree_as_data(shipped_copy):
     with pytest.raises(UnknownVersionError) as caught:
         select_version(PolicyTree(shipped_copy), "phase-2")
     suggestion = caught.value.suggestion
-    assert (suggestion.kind, suggestion.values, suggestion.tree) == ("known-versions", (VERSION,), str(shipped_copy))
-    assert str(caught.value) == f"unknown version 'phase-2' (known versions: {VERSION})"  # no flag, no path
+    assert (suggestion.kind, suggestion.values, suggestion.tree) == ("known-versions", SHIPPED, str(shipped_copy))
+    assert str(caught.value) == f"unknown version 'phase-2' (known versions: {KNOWN})"  # no flag, no path
     detail = from_diagnostic(caught.value.diagnostic, "version").detail
-    assert str(shipped_copy) not in detail and detail.endswith(f"(known versions: {VERSION})")
+    assert str(shipped_copy) not in detail and detail.endswith(f"(known versions: {KNOWN})")
     from sc_policy.present.pages import sentence
     assert str(shipped_copy) not in sentence(caught.value.diagnostic)
 

@@ -22,6 +22,8 @@ from sc_policy.app.workspace import Workspace  # noqa: E402
 from sc_policy.http.app import create_app  # noqa: E402
 from sc_policy.present import pages  # noqa: E402
 
+from conftest import VERSION  # noqa: E402
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
@@ -53,20 +55,20 @@ def sentences(text: str):
 
 def test_the_summary_gives_verdict_date_version_and_hash_above_the_detail(client, app):
     html = client.get("/", params={"occupation": "2174", "industry": "541514"}).text
-    opened = app.state.service.opened["phase-1"]
+    opened = app.state.service.opened[VERSION]  # the version in force today
     summary = summary_of(html)
     assert 'id="verdict"' in summary and "Verdict: Eligible" in summary
     assert f"<dt>Date</dt><dd id=\"decided-on\">{dt.date.today().isoformat()} (the version in force that day)" \
         in summary
-    assert "version phase-1" in summary and opened.version.content_hash in summary
+    assert f"version {VERSION}" in summary and opened.version.content_hash in summary
     assert html.index('<div class="summary">') < html.index('class="area"')
-    named = client.get("/", params={"occupation": "2174", "version": "phase-1"}).text
+    named = client.get("/", params={"occupation": "2174", "version": VERSION}).text
     assert "(the version chosen in the form)" in summary_of(named)
 
 
 def test_the_summary_shows_the_deciding_reason_when_the_answer_has_one(app):
     service = app.state.service
-    opened = service.opened["phase-1"]
+    opened = service.opened[VERSION]
     answer = opened.evaluator.answer("7511", "484121", "2016")
     form = pages.Form(occupation="7511", industry="484121")
     reason = "7511 is listed under Manufacturing, but NAICS 484121 <Truck transportation> is outside it."
@@ -108,7 +110,7 @@ def test_an_indeterminate_answer_names_its_candidates_and_their_outcomes(client)
                                                           summary).group(1))]
     assert items == ["NOC 2016 0112 Human resources managers: not eligible, in scope under no priority area",
                      "NOC 2016 1241 Administrative assistants: eligible, in scope under Life Sciences"]
-    assert '<a href="/?occupation=1241&amp;version=phase-1">' in summary
+    assert f'<a href="/?occupation=1241&amp;version={VERSION}">' in summary
     # The same outcomes as the decisions the service gives for each NOC 2016 code.
     for code, eligible in (("0112", False), ("1241", True)):
         assert client.get("/v1/decisions", params={"noc": code}).json()["eligible"] is eligible
@@ -171,20 +173,20 @@ def test_a_not_eligible_answer_shows_what_would_change_it_as_the_cli_does(client
     assert "eligible under Life Sciences for an employer in NAICS 3391, 5417 or 3254" in changes
     assert "same NOC minor group" not in html.replace("the same NOC minor group first", "")
     # another occupation is offered with the case's industry, linked to its answer for that industry
-    opened = app.state.service.opened["phase-1"]
+    opened = app.state.service.opened[VERSION]
     answer = opened.evaluator.answer("2171", "325410")
     offered = answer.candidates[0].changes.occupations
     assert offered                                  # (the CLI's text offers them too)
     html = client.get("/", params={"occupation": "2171", "industry": "325410"}).text
     changes = section_of(html, "changes-2171")
     for o in offered:
-        assert f'<a href="/?occupation={o.noc}&amp;industry=325410&amp;version=phase-1">{o.noc} ' in changes
+        assert f'<a href="/?occupation={o.noc}&amp;industry=325410&amp;version={VERSION}">{o.noc} ' in changes
 
 
 def test_the_page_offers_no_occupation_that_the_employer_s_industry_rules_out(client, app):
     """7511 is listed (under Manufacturing) in 7512's minor group, but not eligible for a trucking employer:
     the old list of listed occupations of the same minor group offered it; the changes do not."""
-    opened = app.state.service.opened["phase-1"]
+    opened = app.state.service.opened[VERSION]
     assert not opened.evaluator.answer("7511", "484121").eligible
     assert [n.noc for n in opened.evaluator.answer("7512", "484121").candidates[0].nearby] == ["7511"]
     html = client.get("/", params={"occupation": "7512", "industry": "484121"}).text

@@ -62,7 +62,7 @@ def test_shipped_cases_pass_with_complete_clause_coverage():
 
 
 def test_coverage_json_counts_every_result_of_every_clause():
-    result = invoke("--coverage", "--format", "json")
+    result = invoke(VERSION, "--coverage", "--format", "json")
     assert result.exit_code == 0
     data = json.loads(result.output)
     (report,) = data["versions"]
@@ -128,7 +128,7 @@ def test_dropping_the_3345_exclusion_fails_the_cases_that_rely_on_it(tree_copy):
     text = ict.read_text(encoding="utf-8")
     ict.write_text(text[:text.index("  exclude:")] + "  exclude: []\n" + text[text.index("occupations:"):],
                    encoding="utf-8")
-    result = invoke("--policies", str(tree_copy))
+    result = invoke(VERSION, "--policies", str(tree_copy))
     assert result.exit_code == 1
     passed, failed = summary(result.output)
     assert failed == 3 and passed == len(shipped_cases()) - 3
@@ -145,7 +145,7 @@ def test_dropping_the_3345_exclusion_fails_the_cases_that_rely_on_it(tree_copy):
 
 def test_removing_an_occupation_fails_its_case_with_the_deciding_clause(tree_copy):
     edit(version_dir(tree_copy) / "areas" / "ict.yaml", "- code: '5224'", "- code: '5225'")
-    result = invoke("--policies", str(tree_copy), "--format", "text")
+    result = invoke(VERSION, "--policies", str(tree_copy), "--format", "text")
     assert result.exit_code == 1
     lines = result.output.splitlines()
     hit = [line for line in lines if "case listed 5224 Broadcast Technicians:" in line]
@@ -157,7 +157,7 @@ def test_a_wrong_expectation_names_the_clause_result(tree_copy):
     cases = version_dir(tree_copy) / "tests" / "contradictions.yaml"
     edit(cases, "ict: {noc-a-exception: pass, occupation-listed: pass}",
          "ict: {noc-a-exception: fail, occupation-listed: pass}")
-    result = invoke("--policies", str(tree_copy), "--format", "json")
+    result = invoke(VERSION, "--policies", str(tree_copy), "--format", "json")
     assert result.exit_code == 1
     data = json.loads(result.output)
     assert data["failed"] == 1
@@ -175,7 +175,7 @@ def test_a_case_with_a_refused_input_fails_without_crashing(tmp_path, tree_copy)
         "    clauses: {ict: {no-such-clause: pass}, nowhere: {occupation-listed: pass}}\n"
         "- name: areas of an ambiguous NOC 2021 code\n  noc: '21233'\n  noc_version: '2021'\n"
         "  expect: {eligible: false, areas: [ict]}\n", encoding="utf-8")
-    result = invoke("--policies", str(tree_copy))
+    result = invoke(VERSION, "--policies", str(tree_copy))
     assert result.exit_code == 1
     out = result.output
     assert f"{POLICY}/{VERSION}/tests/typo.yaml:2:3: case typo: expected eligible, got input refused: " \
@@ -189,7 +189,7 @@ def test_a_case_with_a_refused_input_fails_without_crashing(tmp_path, tree_copy)
 def test_an_ambiguous_noc_2021_expectation_blames_the_candidate(tree_copy):
     edit(version_dir(tree_copy) / "tests" / "noc-2021.yaml", "    verdict: indeterminate\n    candidates: ['2171', '2175']",
          "    verdict: eligible\n    candidates: ['2171', '2175']")
-    result = invoke("--policies", str(tree_copy))
+    result = invoke(VERSION, "--policies", str(tree_copy))
     assert result.exit_code == 1
     (line,) = [l for l in result.output.splitlines() if "21233" in l]
     assert line.endswith("expected verdict eligible, got verdict indeterminate "
@@ -205,7 +205,7 @@ def test_coverage_names_what_no_case_exercises(tree_copy):
     data = yaml.safe_load(listed.read_text(encoding="utf-8"))
     data["cases"] = [c for c in data["cases"] if c["noc"] != "5224"]
     listed.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    result = invoke("--policies", str(tree_copy), "--coverage", "--format", "json")
+    result = invoke(VERSION, "--policies", str(tree_copy), "--coverage", "--format", "json")
     assert result.exit_code == 0
     cov = json.loads(result.output)["versions"][0]["coverage"]
     by_clause = {c["clause"]: c["missing"] for c in cov["clauses"]}
@@ -214,7 +214,7 @@ def test_coverage_names_what_no_case_exercises(tree_copy):
                          "phase-1-manufacturing": ["pass", "fail"], "skill-level-limit": ["fail"]}
     assert [(u["area"], u["code"]) for u in cov["untouched_occupations"]] == [("ict", "5224")]
     assert len(cov["untouched_industries"]) == 14  # every NAICS entry of every area
-    text = invoke("--policies", str(tree_copy), "--coverage").output
+    text = invoke(VERSION, "--policies", str(tree_copy), "--coverage").output
     assert "clause coverage: incomplete (2 of 5 clauses fully exercised)" in text
     assert re.search(r"skill-level-limit +\d+ +0 +- +fail\n", text)
     assert "    ict: 5224 Broadcast Technicians" in text
@@ -226,7 +226,7 @@ def test_coverage_names_what_no_case_exercises(tree_copy):
 def test_an_invalid_case_file_stops_the_run_with_its_line(tree_copy):
     (version_dir(tree_copy) / "tests" / "bad.yaml").write_text(
         "cases:\n- name: unquoted\n  noc: 2174\n  expect: {eligible: true}\n", encoding="utf-8")
-    result = invoke("--policies", str(tree_copy))
+    result = invoke(VERSION, "--policies", str(tree_copy))
     assert result.exit_code == 2
     assert f"{POLICY}/{VERSION}/tests/bad.yaml:3:3:" in result.output and 'write codes in quotes' in result.output
     assert "Traceback" not in result.output
@@ -242,13 +242,13 @@ def test_cannot_run_exits_2(args, needle):
 
 
 def test_json_is_byte_identical_between_runs():
-    first = invoke("--format", "json", "--coverage").output
-    assert first == invoke("--format", "json", "--coverage").output
+    first = invoke(VERSION, "--format", "json", "--coverage").output
+    assert first == invoke(VERSION, "--format", "json", "--coverage").output
 
 
 def test_a_version_without_cases_says_so(tree_copy):
     shutil.rmtree(version_dir(tree_copy) / "tests")
-    result = invoke("--policies", str(tree_copy))
+    result = invoke(VERSION, "--policies", str(tree_copy))
     assert result.exit_code == 0
     assert result.output.splitlines() == [f"{POLICY} {VERSION}: no test cases (write them in tests/*.yaml)",
                                           "0 passed, 0 failed"]

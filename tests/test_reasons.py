@@ -97,11 +97,11 @@ def test_an_indeterminate_reason_names_every_candidate_and_its_outcome():
 
 
 def test_json_gives_reason_and_the_day_the_version_was_chosen_for_byte_for_byte():
-    args = ("9232", "--on", "2022-01-01", "--format", "json")
+    args = ("9232", "--on", "2027-01-01", "--format", "json")  # a day VERSION, the version in force, covers
     first, second = explain(*args), explain(*args)
     assert first == second
     data = json.loads(first)
-    assert data["decided_on"] == "2022-01-01"
+    assert data["decided_on"] == "2027-01-01" and data["version"] == VERSION
     assert data["reason"].startswith("In scope under Life Sciences and Manufacturing, by clause occupation-listed")
     today = json.loads(explain("9232", "--version", VERSION, "--format", "json"))
     assert today["decided_on"] in {dt.date.today().isoformat(), (dt.date.today() - dt.timedelta(days=1)).isoformat()}

@@ -157,7 +157,10 @@ def test_a_varied_tree_decides_as_direct_evaluation_does(tree_copy):
         (clauses / f"{name}.yaml").write_text(yaml.safe_dump({
             "id": name, "version": 1, "title": name, "applies_to": ["ict", "life-sciences", "manufacturing"],
             "condition": condition, "explain": {"pass": "{noc} {industry} passes.", "fail": "{noc} fails."},
-            "source": [{"line": 64, "quote": "In-scope occupations"}]}), encoding="utf-8")
+            "source": [], "area_source": {  # each area cites the heading of its own list
+                "ict": [{"line": 64, "quote": "In-scope occupations"}],
+                "life-sciences": [{"line": 84, "quote": "In-scope occupations"}],
+                "manufacturing": [{"line": 147, "quote": "In-Scope Occupations:"}]}}), encoding="utf-8")
     opened = Workspace(tree_copy, cache=False).open(VERSION)
     t = opened.table
     assert {c.clause for cols in t.columns for c in cols} >= set(VARIED)

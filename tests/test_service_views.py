@@ -21,7 +21,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 QUERIES = ["noc=2174&industry=541514", "noc=2174", "noc=9241&industry=3254", "noc=21233&noc_version=2021",
            "noc=21232&noc_version=2021", "noc=0211&industry=31-33"]
-DETAIL = ("resolutions", "nearby", "changes")  # the full view's texts with quotes that the brief view leaves out
+DETAIL = ("resolutions", "interpretations", "nearby", "changes")  # the full view's texts with quotes that the
+#                                                                    brief view leaves out (each by id per area)
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +42,9 @@ def _keys(obj):
 
 
 def _results(decision):
-    return [(a["area"], a["in_scope"], [(c["clause"], c["clause_version"], c["result"], c["reason"])
-                                        for c in a["clauses"]], a["resolutions"]) for a in decision["areas"]]
+    return [(a["area"], a["in_scope"], [(c["clause"], c["clause_version"], c["result"], c["reason"],
+                                         c["interpretations"]) for c in a["clauses"]],
+             a["resolutions"], a["interpretations"]) for a in decision["areas"]]
 
 
 @pytest.mark.parametrize("query", QUERIES)

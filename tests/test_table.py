@@ -21,7 +21,7 @@ from sc_policy.cli import main
 from sc_policy.reference.statcan import reference_data
 from sc_policy.present.render import answer_json
 
-from conftest import POLICY, VERSION, version_dir
+from conftest import POLICY, SHIPPED, VERSION, version_dir
 
 NAICS = reference_data().naics2017_codes
 NOCS = tuple(sorted(reference_data().noc2016))
@@ -425,7 +425,7 @@ def test_a_version_whose_files_now_decide_otherwise_is_refused(shipped_copy):
         result = CliRunner().invoke(main, args + ["--policies", str(shipped_copy)], input="noc\n2174\n")
         assert result.exit_code == 2, (args, result.output)
         [line] = result.stderr.splitlines()
-        assert "version phase-1 is invalid: table-mismatch:" in line and "0" * 64 in line
+        assert f"version {VERSION} is invalid: table-mismatch:" in line and "0" * 64 in line
         assert "version.yaml:" in line
 
 
@@ -470,13 +470,15 @@ def test_a_workspace_reads_checks_and_compiles_each_version_once(tree_copy, monk
     ws = Workspace(tree_copy, cache=False)
     opened = ws.open(VERSION)
     assert (loads, compiles, tables) == ([VERSION], [VERSION], [])  # opening builds no table
-    assert ws.select(VERSION) is ws.select(VERSION) and ws.select(on=dt.date(2025, 6, 1)) is ws.select(on=dt.date(2025, 6, 1))
+    assert ws.select(VERSION) is ws.select(VERSION) and ws.select(on=dt.date(2027, 6, 1)) is ws.select(on=dt.date(2027, 6, 1))
     for _ in range(3):
         assert ws.explain("2174", "541514", version=VERSION).eligible
-        assert ws.explain("2174", on=dt.date(2025, 6, 1)).eligible
+        assert ws.explain("2174", on=dt.date(2027, 6, 1)).eligible
     assert ws.open(VERSION) is opened and ws.load(VERSION) is ws.load_ref(ws.select(VERSION))
-    ws.versions()
     assert (loads, compiles, tables) == ([VERSION], [VERSION], [1])  # the first decision built the table
+    ws.versions()  # lists every version with its hash: reads the other shipped version too, once
+    ws.versions()
+    assert (sorted(loads), compiles, tables) == (sorted(SHIPPED), [VERSION], [1])
 
 
 def test_freeze_compiles_once(shipped_copy, monkeypatch):
@@ -509,7 +511,9 @@ def test_warm_explain_imports_neither_cerberus_nor_rule_engine_and_parses_only_m
     assert runs[0].stdout == runs[1].stdout and "ELIGIBLE" in runs[1].stdout
     cold, warm = (r.stderr.strip().splitlines()[-1] for r in runs)
     assert cold.startswith("['cerberus', 'rule_engine']")
-    assert warm == f"[] ['{POLICY}/{VERSION}/version.yaml']"  # the manifest, the cache's trust anchor, alone
+    # the manifests alone, the cache's trust anchor: every version's, to choose the one in force today (the
+    # superseded one's schema vouched for by the entry's header), and none validated with Cerberus
+    assert warm == "[] " + str([f"{POLICY}/{v}/version.yaml" for v in SHIPPED])
 
 
 def test_the_package_root_is_the_public_api_and_imports_nothing_until_asked():

@@ -28,7 +28,7 @@ from sc_policy.load.tree import PolicyTree
 from sc_policy.app.authoring import new_version
 from sc_policy.app.writing import JOURNAL_NAME, LOCK_NAME, changing
 
-from conftest import POLICY, VERSION
+from conftest import POLICY, SHIPPED, VERSION
 
 TRIALS = int(os.environ.get("SC_POLICY_RACE_TRIALS", "3"))
 CLI = [sys.executable, "-c", "from sc_policy.cli import main; main()"]
@@ -119,13 +119,13 @@ def test_a_command_that_finds_the_tree_locked_stops_with_one_line(tree_copy):
     with open(tree_copy / LOCK_NAME, "a") as mine:  # released when the command ended
         fcntl.flock(mine, fcntl.LOCK_EX | fcntl.LOCK_NB)
     # The lock file is outside every version and policy folder: nothing reads it.
-    assert [r.id for r in PolicyTree(tree_copy).refs()] == [VERSION, "phase-2"]
+    assert [r.id for r in PolicyTree(tree_copy).refs()] == ["phase-1", VERSION, "phase-2"]
     assert_no_leftovers(tree_copy)
 
 
 def _two_drafts(root: Path) -> None:
     for new_id in ("phase-2", "phase-3"):  # both supersede phase-1 from the same day: only one may win
-        new_version(PolicyTree(root), VERSION, new_id, dt.date(2022, 4, 1))
+        new_version(PolicyTree(root), VERSION, new_id, dt.date(2027, 4, 1))
 
 
 @pytest.mark.slow
@@ -136,7 +136,7 @@ def test_concurrent_commands_leave_at_most_one_version_in_force(tmp_path, shippe
         shutil.copytree(shipped_copy, root)
         _two_drafts(root)
         second = (["freeze", "phase-3"] if kind == "freeze-freeze" else
-                  ["new-version", VERSION, "phase-4", "--effective-from", "2022-04-01"])
+                  ["new-version", VERSION, "phase-4", "--effective-from", "2027-04-01"])
         results = race(["freeze", "phase-2", "--policies", root], [*second, "--policies", root])
         codes = [code for code, _, _ in results]
         assert set(codes) <= {0, 2}, results
@@ -147,7 +147,7 @@ def test_concurrent_commands_leave_at_most_one_version_in_force(tmp_path, shippe
             assert codes.count(0) == 1, results  # one version put in force, never two
             winner = "phase-2" if codes[0] == 0 else "phase-3"
             m = manifests(root)
-            assert m[winner]["status"] == "in-force" and m[VERSION]["effective_to"] == dt.date(2022, 3, 31)
+            assert m[winner]["status"] == "in-force" and m[VERSION]["effective_to"] == dt.date(2027, 3, 31)
         assert_at_most_one_in_force_per_day(root)
         assert_no_leftovers(root)
     assert_check_accepts(root)  # the full check once (it reads every rule file); the periods above every time
@@ -158,12 +158,12 @@ def test_concurrent_new_versions_of_one_id_make_one_folder(tmp_path, shipped_cop
     for trial in range(2 * TRIALS):
         root = tmp_path / f"trial-{trial}"
         shutil.copytree(shipped_copy, root)
-        results = race(*[["new-version", VERSION, "phase-2", "--effective-from", "2022-04-01", "--policies", root]] * 2)
+        results = race(*[["new-version", VERSION, "phase-2", "--effective-from", "2027-04-01", "--policies", root]] * 2)
         codes = sorted(code for code, _, _ in results)
         assert codes == [0, 2], results
         assert_one_line_error(next(err for code, _, err in results if code == 2),
                               "another sc-policy command is changing", "version 'phase-2' already exists")
-        assert sorted(p.name for p in (root / POLICY).iterdir()) == ["phase-1", "phase-2", "source"]
+        assert sorted(p.name for p in (root / POLICY).iterdir()) == sorted(SHIPPED + ("phase-2", "source"))
         assert manifests(root)["phase-2"]["status"] == "draft"
         assert_no_leftovers(root)
     assert_check_accepts(root)
@@ -178,7 +178,7 @@ def _kill_freeze(root: Path, op: str, suffix: str) -> subprocess.CompletedProces
 
 @pytest.mark.slow
 def test_freeze_killed_between_its_manifest_writes_is_finished_by_the_next_command(tree_copy):
-    new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2022, 4, 1))
+    new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2027, 4, 1))
     killed = _kill_freeze(tree_copy, "replace", f"{VERSION}/version.yaml")
     assert killed.returncode == 137, killed.stderr
     # On disk: phase-2 written, phase-1 not yet closed; the journal says what is still to do.
@@ -194,7 +194,7 @@ def test_freeze_killed_between_its_manifest_writes_is_finished_by_the_next_comma
     assert "finished the interrupted `sc-policy freeze phase-2` (1 of 2 files were still to change)" in again.output
     m = manifests(tree_copy)
     assert f"Version phase-2 is already frozen (in-force), sha256 {m['phase-2']['sha256']}" in again.output
-    assert m[VERSION]["effective_to"] == dt.date(2022, 3, 31) and m[VERSION]["status"] == "superseded"
+    assert m[VERSION]["effective_to"] == dt.date(2027, 3, 31) and m[VERSION]["status"] == "superseded"
     assert_at_most_one_in_force_per_day(tree_copy)
     assert_check_accepts(tree_copy)
     assert_no_leftovers(tree_copy)
@@ -202,7 +202,7 @@ def test_freeze_killed_between_its_manifest_writes_is_finished_by_the_next_comma
 
 @pytest.mark.slow
 def test_freeze_killed_before_it_commits_leaves_the_old_state(tree_copy):
-    new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2022, 4, 1))
+    new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2027, 4, 1))
     before = manifest_bytes(tree_copy)
     killed = _kill_freeze(tree_copy, "replace", JOURNAL_NAME)
     assert killed.returncode == 137, killed.stderr
@@ -279,7 +279,7 @@ def test_a_kill_at_any_point_of_a_change_leaves_the_old_or_the_new_state(tmp_pat
 
 
 def test_an_interrupted_change_is_never_finished_over_a_later_edit(tree_copy):
-    new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2022, 4, 1))
+    new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2027, 4, 1))
     assert _kill_freeze(tree_copy, "replace", f"{VERSION}/version.yaml").returncode == 137
     path = tree_copy / POLICY / VERSION / "version.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("Phase I", "Phase 1"), encoding="utf-8")
@@ -305,7 +305,7 @@ def test_unsafe_version_ids_are_refused(tree_copy, bad):
     result = run("new-version", "--policies", tree_copy, "--", VERSION, bad)
     assert result.exit_code == 2
     assert_one_line_error(result.output, "must be 1 to 64 lower-case letters, digits, '.', '_' and '-'")
-    assert sorted(p.name for p in (tree_copy / POLICY).iterdir()) == [VERSION, "source"]
+    assert sorted(p.name for p in (tree_copy / POLICY).iterdir()) == [*SHIPPED, "source"]
 
 
 def test_safe_version_ids_are_made_and_the_schema_agrees(tree_copy):
@@ -331,23 +331,24 @@ def test_new_version_id_too_long_for_the_file_system_is_one_line(tree_copy, monk
     result = run("new-version", VERSION, "phase-2", "--policies", tree_copy)
     assert result.exit_code == 2
     assert_one_line_error(result.output, f"{POLICY}/phase-2: cannot make version phase-2: File name too long")
-    assert sorted(p.name for p in (tree_copy / POLICY).iterdir()) == [VERSION, "source"]
+    assert sorted(p.name for p in (tree_copy / POLICY).iterdir()) == [*SHIPPED, "source"]
 
 
 def _set_period(root: Path, start: str, end: str = "") -> None:
     path = root / POLICY / VERSION / "version.yaml"
     period = f"effective_from: {start}" + (f"\neffective_to: {end}" if end else "")
-    text = path.read_text(encoding="utf-8").replace("effective_from: 2021-04-01", period)
+    text = path.read_text(encoding="utf-8").replace("effective_from: 2026-11-26", period)
     path.write_text(text, encoding="utf-8")
 
 
 def test_a_version_that_ends_on_the_calendars_last_day_is_open_ended(tree_copy):
-    _set_period(tree_copy, "2021-04-01", "9999-12-31")
+    _set_period(tree_copy, "2026-11-26", "9999-12-31")
     result = run("new-version", VERSION, "phase-2", "--policies", tree_copy)
     assert result.exit_code == 0, result.output
     draft = manifests(tree_copy)["phase-2"]
     start = draft["effective_from"]
-    assert start == dt.date.today() and "new-version" in draft["assumptions"]["effective_from"]
+    # today, but never on or before the start of the version it follows (phase-1.1 starts 2026-11-26)
+    assert start == max(dt.date.today(), dt.date(2026, 11, 27)) and "new-version" in draft["assumptions"]["effective_from"]
     assert_check_accepts(tree_copy)  # a draft after an open end, as after no end
     result = run("freeze", "phase-2", "--policies", tree_copy)
     assert result.exit_code == 0, result.output
@@ -361,16 +362,16 @@ def test_a_version_that_starts_on_the_calendars_last_day_has_no_successor(tree_c
     for extra in ([], ["--effective-from", "9999-12-31"]):
         result = run("new-version", VERSION, "phase-2", *extra, "--policies", tree_copy)
         assert result.exit_code == 2
-        assert_one_line_error(result.output, "phase-1 starts on 9999-12-31, the last day of the calendar",
-                              "is not after phase-1's effective_from (9999-12-31)")
+        assert_one_line_error(result.output, "phase-1.1 starts on 9999-12-31, the last day of the calendar",
+                              "is not after phase-1.1's effective_from (9999-12-31)")
     assert not (tree_copy / POLICY / "phase-2").exists()
 
 
 def test_two_versions_from_the_calendars_first_day_are_an_overlap_not_a_crash(tree_copy):
     _set_period(tree_copy, "0001-01-01")
-    new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2022, 4, 1))
+    new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2027, 4, 1))
     path = tree_copy / POLICY / "phase-2" / "version.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("effective_from: 2022-04-01", "effective_from: 0001-01-01")
+    path.write_text(path.read_text(encoding="utf-8").replace("effective_from: 2027-04-01", "effective_from: 0001-01-01")
                     .replace("status: draft", "status: in-force"), encoding="utf-8")
     found = [f for f in lifecycle_findings(PolicyTree(tree_copy).load_all()) if f.code == "period-overlap"]
     assert found and "they cannot both start on 0001-01-01" in found[0].message

@@ -19,7 +19,10 @@ from sc_policy.load.tree import PolicyTree, select_version
 from sc_policy.app import authoring as versions_module
 from sc_policy.app.authoring import set_manifest_fields, write_atomic
 
-from conftest import POLICY, VERSION
+from conftest import POLICY
+
+VERSION = "phase-1.1"  # the version in force: new versions are made from it
+FIRST = "phase-1"  # the version it superseded (frozen, closed on 2026-11-25 by phase-1.1's freeze)
 
 
 class _NoAliases(yaml.SafeDumper):
@@ -71,42 +74,45 @@ def edit_clause(root: Path, version_id: str, clause: str, **fields):
 
 
 def make_phase_2(root: Path, *extra) -> None:
-    result = run("new-version", VERSION, "phase-2", "--effective-from", "2022-04-01", "--policies", root, *extra)
+    result = run("new-version", VERSION, "phase-2", "--effective-from", "2027-04-01", "--policies", root, *extra)
     assert result.exit_code == 0, result.output
 
 
 # -- new-version ----------------------------------------------------------------------------------------------
 
 def test_new_version_copies_a_draft_that_supersedes(tree_copy):
-    result = run("new-version", VERSION, "phase-2", "--effective-from", "2022-04-01", "--policies", tree_copy)
+    result = run("new-version", VERSION, "phase-2", "--effective-from", "2027-04-01", "--policies", tree_copy)
     assert result.exit_code == 0, result.output
     assert "phase-2" in result.output and "sc-policy freeze phase-2" in result.output
     m = manifest(tree_copy, "phase-2")
     assert m["id"] == "phase-2" and m["status"] == "draft" and m["supersedes"] == VERSION
-    assert m["effective_from"] == dt.date(2022, 4, 1)
+    assert m["effective_from"] == dt.date(2027, 4, 1)
     assert "sha256" not in m and "effective_to" not in m
     old, new = loaded(tree_copy, VERSION).version, loaded(tree_copy, "phase-2").version
     assert (old.areas, old.clauses, old.resolutions, old.tests) == (new.areas, new.clauses, new.resolutions, new.tests)
+    assert old.interpretations == new.interpretations and len(new.interpretations) == 2
+    assert new.manifest.general_sections == old.manifest.general_sections != ()  # the same source document
     assert not loaded(tree_copy, "phase-2").errors
     assert errors(tree_copy) == []  # a draft after an open-ended version: freeze will close it
     assert not [p for p in (tree_copy / POLICY).iterdir() if p.name.startswith(".")]  # no staging left
 
 
 def test_new_version_without_a_date_records_an_assumption(tree_copy):
-    result = run("new-version", VERSION, "phase-2", "--policies", tree_copy)
+    # from a version that has an end (phase-1), the new one starts the day after it, whatever the clock
+    result = run("new-version", FIRST, "phase-2", "--policies", tree_copy)
     assert result.exit_code == 0, result.output
     m = manifest(tree_copy, "phase-2")
-    assert m["effective_from"] > dt.date(2021, 4, 1)
+    assert m["effective_from"] == dt.date(2026, 11, 26)
     assert "new-version" in m["assumptions"]["effective_from"]
     versions = json.loads(run("versions", "--policies", tree_copy, "--format", "json").output)
-    assert [v["id"] for v in versions] == [VERSION, "phase-2"]
+    assert [v["id"] for v in versions] == [FIRST, VERSION, "phase-2"]
 
 
 @pytest.mark.parametrize("args,needle", [
     ([VERSION, VERSION], f"version '{VERSION}' already exists"),
     ([VERSION, "Phase_2"], "new version id 'Phase_2'"),
     (["phase-0", "phase-2"], "unknown version 'phase-0'"),
-    ([VERSION, "phase-2", "--effective-from", "2021-04-01"], "is not after phase-1's effective_from"),
+    ([VERSION, "phase-2", "--effective-from", "2026-11-26"], "is not after phase-1.1's effective_from"),
     ([VERSION, "phase-2", "--effective-from", "next week"], "not a date"),
 ])
 def test_new_version_mistakes_are_one_line_exit_2(tree_copy, args, needle):
@@ -122,8 +128,8 @@ def test_new_version_is_atomic_when_the_rename_fails(tree_copy, monkeypatch):
         raise OSError("disk full")
     monkeypatch.setattr(versions_module.os, "replace", refuse)
     with pytest.raises(OSError):
-        versions_module.new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2022, 4, 1))
-    assert sorted(p.name for p in (tree_copy / POLICY).iterdir()) == ["phase-1", "source"]
+        versions_module.new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2027, 4, 1))
+    assert sorted(p.name for p in (tree_copy / POLICY).iterdir()) == ["phase-1", "phase-1.1", "source"]
 
 
 # -- freeze ---------------------------------------------------------------------------------------------------
@@ -138,9 +144,9 @@ def test_freeze_records_hash_closes_the_superseded_version_and_on_picks_by_date(
     assert new.manifest.status == "in-force" and new.manifest.sha256 == new.content_hash
     assert new.content_hash in result.output
     prev = loaded(tree_copy, VERSION).version
-    assert prev.manifest.effective_to == dt.date(2022, 3, 31) and prev.manifest.status == "superseded"
+    assert prev.manifest.effective_to == dt.date(2027, 3, 31) and prev.manifest.status == "superseded"
     assert prev.content_hash == old_hash  # life-cycle fields are outside the hash
-    assert "Closed version phase-1: effective_to 2022-03-31" in result.output
+    assert "Closed version phase-1.1: effective_to 2027-03-31" in result.output
     assert errors(tree_copy) == []
     # Freezing again changes nothing.
     before = {p: p.read_bytes() for p in (tree_copy / POLICY).rglob("version.yaml")}
@@ -149,17 +155,17 @@ def test_freeze_records_hash_closes_the_superseded_version_and_on_picks_by_date(
     assert before == {p: p.read_bytes() for p in (tree_copy / POLICY).rglob("version.yaml")}
     # --on now picks each version in its own period, and every answer names the version and its hash.
     tree = PolicyTree(tree_copy)
-    assert select_version(tree, on=dt.date(2022, 3, 31)).id == VERSION  # effective_to is inclusive
-    assert select_version(tree, on=dt.date(2022, 4, 1)).id == "phase-2"
-    for day, version, areas in (("2022-03-31", VERSION, ["life-sciences", "manufacturing"]),
-                                ("2022-04-01", "phase-2", ["ict", "life-sciences", "manufacturing"])):
+    assert select_version(tree, on=dt.date(2027, 3, 31)).id == VERSION  # effective_to is inclusive
+    assert select_version(tree, on=dt.date(2027, 4, 1)).id == "phase-2"
+    for day, version, areas in (("2027-03-31", VERSION, ["life-sciences", "manufacturing"]),
+                                ("2027-04-01", "phase-2", ["ict", "life-sciences", "manufacturing"])):
         result = run("explain", "2241", "--on", day, "--policies", tree_copy, "--format", "json")
         assert result.exit_code == 0, result.output
         data = json.loads(result.output)
         assert data["version"] == version
         assert data["version_hash"] == loaded(tree_copy, version).version.content_hash
         assert sorted(a["area"] for a in data["areas"] if a["in_scope"]) == areas
-    text = run("explain", "2241", "--on", "2022-04-01", "--policies", tree_copy).output
+    text = run("explain", "2241", "--on", "2027-04-01", "--policies", tree_copy).output
     assert "version phase-2" in text and new.content_hash in text
     result = run("explain", "2241", "--on", "2020-01-01", "--policies", tree_copy)
     assert result.exit_code == 2 and "no version of the policy is in force on 2020-01-01" in result.output
@@ -215,7 +221,7 @@ def test_freeze_refuses_a_changed_clause_with_the_same_version(tree_copy):
     result = run("freeze", "phase-2", "--policies", tree_copy)
     assert result.exit_code == 2 and "clause-version-not-bumped" in result.output
     assert manifest(tree_copy, "phase-2")["status"] == "draft"
-    edit_clause(tree_copy, "phase-2", "phase-1-manufacturing", version=2)
+    edit_clause(tree_copy, "phase-2", "phase-1-manufacturing", version=3)  # phase-1.1 has version 2
     assert errors(tree_copy) == []
     # Checked now, but the copied Phase I cases expect 31 and 32 to count: freeze still refuses.
     result = run("freeze", "phase-2", "--policies", tree_copy)
@@ -239,16 +245,16 @@ def test_overlap_gap_and_invalid_periods_are_errors(tree_copy):
     set_fields(tree_copy, "phase-2", status="in-force")
     found = errors(tree_copy)
     assert [f.code for f in found] == ["period-overlap"]
-    assert "phase-1" in found[0].message and "2022-03-31" in found[0].message
-    set_fields(tree_copy, VERSION, effective_to=dt.date(2022, 1, 31))
+    assert VERSION in found[0].message and "2027-03-31" in found[0].message
+    set_fields(tree_copy, VERSION, effective_to=dt.date(2027, 1, 31))
     found = errors(tree_copy)
     assert [f.code for f in found] == ["period-gap"]
-    assert "from 2022-02-01 to 2022-03-31" in found[0].message
-    set_fields(tree_copy, VERSION, effective_to=dt.date(2022, 3, 31))
+    assert "from 2027-02-01 to 2027-03-31" in found[0].message
+    set_fields(tree_copy, VERSION, effective_to=dt.date(2027, 3, 31))
     assert errors(tree_copy) == []
     set_fields(tree_copy, VERSION, effective_to=dt.date(2020, 1, 1))
     assert "period-invalid" in [f.code for f in errors(tree_copy)]
-    set_fields(tree_copy, VERSION, effective_to=dt.date(2022, 3, 31))
+    set_fields(tree_copy, VERSION, effective_to=dt.date(2027, 3, 31))
     set_fields(tree_copy, "phase-2", supersedes="phase-0")
     assert [f.code for f in errors(tree_copy)] == ["supersedes-unknown"]
 
@@ -320,26 +326,31 @@ def test_the_shipped_version_records_the_hash_of_its_decisions(shipped_copy):
 def test_versions_shows_integrity_and_exits_1_when_a_frozen_version_is_modified(shipped_copy):
     result = run("versions", "--policies", shipped_copy, "--format", "json")
     assert result.exit_code == 0
-    [row] = json.loads(result.stdout)
-    assert row["frozen"] is True and row["integrity"] == "intact" and row["sha256"] == row["content_hash"]
+    rows = json.loads(result.stdout)
+    assert [r["id"] for r in rows] == [FIRST, VERSION]
+    for row in rows:
+        assert row["frozen"] is True and row["integrity"] == "intact" and row["sha256"] == row["content_hash"]
     assert "MODIFIED" not in run("versions", "--policies", shipped_copy).output
     edit_clause(shipped_copy, VERSION, "skill-level-limit", title="The skill level is A, B or C")
     result = run("versions", "--policies", shipped_copy, "--format", "json")
     assert result.exit_code == 1
-    [row] = json.loads(result.stdout)
+    first, row = json.loads(result.stdout)
+    assert first["integrity"] == "intact"
     assert row["frozen"] is True and row["integrity"] == "modified" and row["sha256"] != row["content_hash"]
-    assert result.stderr.startswith("sc-policy: 1 frozen version(s) modified since frozen: phase-1")
+    assert result.stderr.startswith("sc-policy: 1 frozen version(s) modified since frozen: phase-1.1 (")
     text = run("versions", "--policies", shipped_copy)
     assert text.exit_code == 1
     assert f"sha256 {row['content_hash']} MODIFIED since frozen" in text.stdout
-    assert f"frozen with sha256 {row['sha256']}" in text.stdout and "(frozen)" not in text.stdout
+    assert f"frozen with sha256 {row['sha256']}" in text.stdout and text.stdout.count("(frozen)") == 1
+    assert f"sha256 {first['sha256']} (frozen)" in text.stdout  # phase-1, untouched
     assert max(len(line) for line in text.stdout.splitlines()) <= 100
 
 
 def test_a_draft_has_no_integrity(tree_copy):
     make_phase_2(tree_copy)
     rows = json.loads(run("versions", "--policies", tree_copy, "--format", "json").stdout)
-    assert [(r["id"], r["frozen"], r["integrity"]) for r in rows] == [(VERSION, False, None), ("phase-2", False, None)]
+    assert [(r["id"], r["frozen"], r["integrity"]) for r in rows] == [(FIRST, False, None), (VERSION, False, None),
+                                                                          ("phase-2", False, None)]
 
 
 @pytest.mark.parametrize("mistake", ["expression", "schema"])
@@ -352,19 +363,19 @@ def test_a_tampered_version_with_a_rule_error_is_refused_for_the_hash_mismatch_f
         result = run(*args, "--policies", shipped_copy)
         assert result.exit_code == 2, (args, result.output)
         [line] = result.stderr.splitlines()
-        assert ": hash-mismatch: version phase-1 is in-force and frozen with sha256" in line, (args, line)
-        assert line.index("hash-mismatch") < line.index("phase-1 is in-force")  # named first, not "1 more"
+        assert f": hash-mismatch: version {VERSION} is in-force and frozen with sha256" in line, (args, line)
+        assert line.index("hash-mismatch") < line.index(f"{VERSION} is in-force")  # named first, not "1 more"
         assert "noc_levl" not in line and "wrong-type" not in line
     check = run("check", "--policies", shipped_copy, "--format", "json")
     assert {f["check"] for f in json.loads(check.stdout) if f["severity"] == "error"} >= {"hash-mismatch"}
 
 
 def test_no_finding_advises_changing_a_frozen_version(shipped_copy):
-    tree_copy = shipped_copy  # phase-1 frozen, as shipped
+    tree_copy = shipped_copy  # phase-1 and phase-1.1 frozen, as shipped
     make_phase_2(tree_copy)
     add_occupation(tree_copy)
     assert run("freeze", "phase-2", "--policies", tree_copy).exit_code == 0
-    # Someone edits a clause of the frozen phase-1: phase-2, untouched, is not told to change.
+    # Someone edits a clause of the frozen phase-1.1: phase-2, untouched, is not told to change.
     clause = tree_copy / POLICY / VERSION / "clauses" / "skill-level-limit.yaml"
     original = clause.read_bytes()
     edit_clause(tree_copy, VERSION, "skill-level-limit", title="The skill level is A, B or C")

@@ -1,6 +1,6 @@
 """The structural changes between two versions: what changed in the rule files, read from the two models.
 
-Clauses, areas, occupations, NAICS inclusions and exclusions, resolutions, test cases
+Clauses, areas, occupations, NAICS inclusions and exclusions, resolutions, interpretations, test cases
 and the manifest are compared as models (never as YAML text). A file whose data
 differs without any of those changes showing is still reported (``file_changed``),
 by the hash of what each file says that the loader records (:attr:`Version.files`),
@@ -60,8 +60,12 @@ def _plain(value):
 
 
 _MANIFEST_FIELDS = ("policy", "title", "status", "effective_from", "effective_to", "supersedes", "assumptions",
-                    "source_title", "source_file", "source_sha256", "sha256")
-_CLAUSE_FIELDS = ("title", "applies_to", "when", "condition", "explain", "source")
+                    "source_title", "source_file", "source_sha256", "sha256", "general_sections")
+_CLAUSE_FIELDS = ("title", "applies_to", "when", "condition", "explain", "source", "area_source", "rests_on")
+
+
+def _sections(items) -> List[dict]:
+    return [{"lines": s.lines, "what": s.what} for s in items]
 
 
 def _manifest_changes(old: Version, new: Version) -> List[Change]:
@@ -69,7 +73,8 @@ def _manifest_changes(old: Version, new: Version) -> List[Change]:
     for i, name in enumerate(_MANIFEST_FIELDS):
         a, b = getattr(old.manifest, name), getattr(new.manifest, name)
         if a != b:
-            out.append(_change("manifest_changed", (0, "", i), field=name, old=_plain(a), new=_plain(b)))
+            conv = _sections if name == "general_sections" else _plain
+            out.append(_change("manifest_changed", (0, "", i), field=name, old=conv(a), new=conv(b)))
     return out
 
 
@@ -77,6 +82,8 @@ def _clause_value(clause: Clause, name: str):
     value = getattr(clause, name)
     if name == "source":
         return _citations(value)
+    if name == "area_source":
+        return {area: _citations(cites) for area, cites in value}
     if name == "condition" or name == "when":
         return " ".join(value.split()) if value else value
     return _plain(value)
@@ -128,10 +135,10 @@ def _area_changes(old: Version, new: Version, area_rank) -> List[Change]:
                                exclude=[e.code for e in nb.exclude]))
             continue
         oa, ob = a[aid], b[aid]
-        for name in ("title", "source"):
+        for name in ("title", "source", "sections"):
             va, vb = getattr(oa, name), getattr(ob, name)
             if va != vb:
-                conv = _citations if name == "source" else (lambda v: v)
+                conv = {"source": _citations, "sections": _sections}.get(name, lambda v: v)
                 out.append(_change("area_changed", (2, rank, "", name), area=aid, field=name, old=conv(va),
                                    new=conv(vb)))
         for which in ("include", "exclude"):
@@ -147,9 +154,9 @@ def _area_changes(old: Version, new: Version, area_rank) -> List[Change]:
                                        description=eb[code].description))
                 elif ea[code] != eb[code]:
                     out.append(_change(f"naics_{which}_changed", order, area=aid, naics=code,
-                                       old={"description": ea[code].description,
+                                       old={"description": ea[code].description, "published": ea[code].published,
                                             "source": _citations(ea[code].source)},
-                                       new={"description": eb[code].description,
+                                       new={"description": eb[code].description, "published": eb[code].published,
                                             "source": _citations(eb[code].source)}))
         pa, pb = _entries(oa), _entries(ob)
         for key in sorted(set(pa) | set(pb)):
@@ -201,6 +208,27 @@ def _resolution_changes(old: Version, new: Version) -> List[Change]:
     return out
 
 
+def _interpretation_changes(old: Version, new: Version) -> List[Change]:
+    out = []
+    a = {r.id: r for r in old.interpretations}
+    b = {r.id: r for r in new.interpretations}
+    for rid in sorted(set(a) | set(b)):
+        order = (3.5, rid)  # after the resolutions, in the same file
+        if rid not in b:
+            out.append(_change("interpretation_removed", order, interpretation=rid,
+                               question=" ".join(a[rid].question.split())))
+        elif rid not in a:
+            out.append(_change("interpretation_added", order, interpretation=rid,
+                               question=" ".join(b[rid].question.split()),
+                               reading=" ".join(b[rid].reading.split())))
+        elif a[rid] != b[rid]:
+            da, db = a[rid].as_dict(), b[rid].as_dict()
+            da["areas"], db["areas"] = list(a[rid].areas), list(b[rid].areas)
+            fields = [{"field": k, "old": _plain(da[k]), "new": _plain(db[k])} for k in da if da[k] != db[k]]
+            out.append(_change("interpretation_changed", order, interpretation=rid, fields=fields))
+    return out
+
+
 def _test_changes(old: Version, new: Version) -> List[Change]:
     out = []
     a = {t.name: t for t in old.tests}
@@ -233,7 +261,7 @@ def _files_touched(changes: Iterable[Change], old: Version, new: Version) -> set
                 area = v.area(ch.get("area"))
                 if area is not None:
                     touched.add(_rel(area.path, v.folder))
-        elif ch.kind.startswith("resolution"):
+        elif ch.kind.startswith(("resolution", "interpretation")):
             touched.add("resolutions.yaml")
         elif ch.kind.startswith("test"):
             touched.add(ch.get("file"))
@@ -249,7 +277,7 @@ def structural_changes(old: Version, new: Version) -> List[Change]:
         return (order.get(aid, len(order)), aid)
 
     changes = (_manifest_changes(old, new) + _clause_changes(old, new) + _area_changes(old, new, area_rank)
-               + _resolution_changes(old, new) + _test_changes(old, new))
+               + _resolution_changes(old, new) + _interpretation_changes(old, new) + _test_changes(old, new))
     touched = _files_touched(changes, old, new)
     fa, fb = old.files, new.files  # what each file says, hashed by the loader
     for rel in sorted(set(fa) | set(fb)):

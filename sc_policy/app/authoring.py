@@ -10,9 +10,8 @@ half a version, or one manifest changed without the other.
 
 ``freeze`` records the content hash (:func:`sc_policy.load.tree.content_hash`) and the
 hash of the version's decisions (:func:`sc_policy.engine.table.decisions_hash`, of the
-table built from the files, never from the cache) in the manifest, sets the status
-to ``in-force``, and closes the period of the version
-it supersedes (``effective_to`` the day before, status ``superseded``); those
+table built from the files, never from the cache) in the manifest, sets the status to ``in-force``,
+and closes the period of the version it supersedes (``effective_to`` the day before, status ``superseded``); those
 fields are outside the hash, which is what lets a frozen version's life go on
 without changing its content.
 """
@@ -34,12 +33,12 @@ import yaml
 
 from sc_policy.app.checking import check_version
 from sc_policy.engine.compile import CompiledVersion, compile_version
-from sc_policy.diagnostics import Diagnostic, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
+from sc_policy.diagnostics import (Diagnostic, InputError, PolicyInvalidError, ScPolicyError, Span, Suggestion, counted,
+                                   echoed, invalid_policy)
 from sc_policy.engine.decide import Evaluator
 from sc_policy.checks.lifecycle import hash_findings, lifecycle_findings, table_findings
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, load_document, parse_document
 from sc_policy.model import Version
-from sc_policy.diagnostics import Span, Suggestion, counted, echoed
 from sc_policy.engine.table import build_table, decisions_hash
 from sc_policy.analysis.testcases import run_cases
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, select_version
@@ -55,7 +54,7 @@ lower-case letters, digits, '.', '_' and '-' (no '/', no newline, no upper case,
 some file systems), starting with a letter or digit (no '.', '..' or hidden names), at most 64 long."""
 _ONE_DAY = dt.timedelta(days=1)
 _MANIFEST_ORDER = ("id", "policy", "title", "status", "effective_from", "effective_to", "supersedes",
-                   "assumptions", "source_document", "sha256", "table_sha256")
+                   "assumptions", "source_document", "general_sections", "sha256", "table_sha256")
 
 
 def _yaml_line(key: str, value) -> str:
@@ -197,8 +196,9 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
         "supersedes": source.id if data.get("id") is None else data["id"],
         "source_document": data.get("source_document"),
     }
-    if assumptions:
-        manifest["assumptions"] = assumptions
+    # the assumed dates, and the source's text that governs every area (the same document): when there are any
+    manifest.update({k: v for k, v in (("assumptions", assumptions),
+                                       ("general_sections", data.get("general_sections"))) if v})
     steps = "; ".join(next_steps) or f"check it, test it, compare it with {from_id} and freeze it"
     header = (f"# Manifest of version {new_id}, a draft made from {from_id}{by}.\n"
               f"# Edit the rule files, then: {steps}.\n")

@@ -84,6 +84,7 @@ _BODY_KEYS = {"documents", "findings", "table"}
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # sc_policy/, whose code and data key every entry
 _SUFFIX = ".json"
+_VOUCHED = 6  # most manifests an entry's header vouches for (it must stay within the 1 kB _header reads)
 
 
 def default_cache_dir() -> Optional[Path]:
@@ -175,6 +176,7 @@ class TableCache:
         self.directory = Path(directory)
         self._code: Optional[str] = None  # the digest of the package's files
         self._stat: Optional[str] = None  # their signature by os.stat, when it may be remembered
+        self._vouched: List[str] = []  # keys of versions whose manifest passed its schema (see vouch)
 
     @classmethod
     def default(cls) -> Optional["TableCache"]:
@@ -253,6 +255,27 @@ class TableCache:
         header = _header(path)  # its first line: the format and the key it was written for
         return header.get("format") == FORMAT and header.get("key") == key
 
+    def vouches(self, key: str, label: str) -> bool:
+        """Whether the manifest of the version of ``key`` (its exact bytes, under this code) is known to pass
+        its schema: an entry of ``key`` is there (:meth:`has`), or an entry's header lists ``key`` among the
+        manifests checked while it was made (:meth:`vouch`: a version never opened, superseded say)."""
+        if self.has(key, label):
+            return True
+        try:
+            names = os.listdir(self.directory)
+        except OSError:
+            return False
+        entry = re.compile(r".*--[0-9a-f]{64}" + re.escape(_SUFFIX))
+        return any(key in (_header(self.directory / n).get("vouched") or ()) for n in sorted(names)
+                   if entry.fullmatch(n))
+
+    def vouch(self, key: str) -> None:
+        """Remember that the manifest of the version of ``key`` passed its schema: the next entry written
+        lists it in its header (at most :data:`_VOUCHED` of them), so that choosing a version by date needs
+        no Cerberus when the versions' files are as they were."""
+        if key not in self._vouched and len(self._vouched) < _VOUCHED:
+            self._vouched.append(key)
+
     def load(self, key: str, label: str) -> Optional[CachedVersion]:
         """The entry of ``key``, or None; ``label`` is the version folder relative to the tree root."""
         path = self._path(key, label)
@@ -266,7 +289,7 @@ class TableCache:
         try:
             head, _, body = raw.partition(b"\n")
             header = json.loads(head)
-            if not isinstance(header, dict) or set(header) - {"code", "code_stat"} != {"format", "key", "sha256"} or (
+            if not isinstance(header, dict) or set(header) - {"code", "code_stat", "vouched"} != {"format", "key", "sha256"} or (
                     header["format"], header["key"], header["sha256"]) != (FORMAT, key, hashlib.sha256(body).hexdigest()):
                 return None
             data = json.loads(body)
@@ -296,7 +319,8 @@ class TableCache:
         if len(body) + 1024 > MAX_ENTRY_BYTES:  # (with its header) it could never be read back
             return False
         header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest(),
-                             "code": self._code, "code_stat": self._stat})
+                             "code": self._code, "code_stat": self._stat,
+                             "vouched": [k for k in self._vouched if k != key]})
         from sc_policy.app.writing import write_atomic  # (tempfile, shutil): only when an entry is written
         target = self._path(key, label)
         try:

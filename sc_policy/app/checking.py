@@ -25,7 +25,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from sc_policy.analysis.agreement import agreement
 from sc_policy.app.writing import pending_change
+from sc_policy.checks.citations import citations
 from sc_policy.checks.industries import industries
+from sc_policy.checks.interpretations import interpretations
 from sc_policy.checks.lifecycle import lifecycle_findings
 from sc_policy.checks.occupations import occupations
 from sc_policy.checks.provenance import provenance, version_source
@@ -95,6 +97,8 @@ CHECK_STAGES: Tuple[Stage, ...] = (
     Stage("occupations", _model(occupations)),
     Stage("industries", _model(industries)),
     Stage("resolution-references", _model(resolution_references)),
+    Stage("interpretations", _model(interpretations)),
+    Stage("citations", _model(citations)),
     Stage("provenance", _provenance),
     Stage("agreement", _agreement),
 )

@@ -177,7 +177,8 @@ class Workspace:
         The manifest is the cache's trust anchor, so it is always read from the disk (or the overlay,
         which leaves the workspace without a cache). Its schema is
         checked with Cerberus unless the cache holds an entry for the version's exact files (one is
-        written only for a version that opened without error, so its manifest passed its schema).
+        written only for a version that opened without error, so its manifest passed its schema) or
+        an entry whose header vouches for it (:meth:`TableCache.vouch`).
         """
         found = self._manifests.get(ref.rel)
         if found is not None:
@@ -190,7 +191,7 @@ class Workspace:
                 doc = None
         if doc is not None:
             key = self._cache_key(ref)
-            if key is not None and self.cache.has(key, ref.rel):
+            if key is not None and self.cache.vouches(key, ref.rel):
                 try:
                     manifest = build_manifest(doc)
                 except (KeyError, TypeError, ValueError, AttributeError):
@@ -199,6 +200,8 @@ class Workspace:
                     manifest = None                                      # is not the cache's to vouch for
             if manifest is None:
                 manifest = manifest_of(doc)  # the very bytes compared with any cache entry
+                if manifest is not None and key is not None:
+                    self.cache.vouch(key)
         found = self._manifests[ref.rel] = (doc, manifest)
         return found
 

@@ -38,9 +38,15 @@ def citations(version: Version) -> Iterable[Tuple[str, Citation]]:
     for clause in version.clauses:
         for c in clause.source:
             yield f"clause {clause.id!r}", c
+        for area_id, cites in clause.area_source:
+            for c in cites:
+                yield f"clause {clause.id!r} for area {area_id!r}", c
     for r in version.resolutions:
         for c in r.source:
             yield f"resolution {r.id!r}", c
+    for i in version.interpretations:
+        for c in i.source:
+            yield f"interpretation {i.id!r}", c
 
 
 def provenance(version: Version, source: SourceText, partial: bool) -> List[Diagnostic]:

@@ -56,7 +56,7 @@ CHECKS: Mapping[str, str] = {
     "file-name": "an area or clause whose id differs from its file name",
     "duplicate-area": "two area files with the same id",
     "duplicate-clause": "two clause files with the same id",
-    "unknown-area": "applies_to, affects or assigns names an area that does not exist",
+    "unknown-area": "applies_to, affects, assigns or an interpretation's areas names an area that does not exist",
     "area-without-clauses": "an area that no clause applies to (everything would be in scope)",
     "duplicate-resolution": "two resolutions with the same id",
     "stale-resolution": "a resolution names a finding key that no finding has",
@@ -64,6 +64,17 @@ CHECKS: Mapping[str, str] = {
     "unmatched-assignment": "a resolution assigns a code to an occupation entry that does not exist "
                             "or already has a code",
     "unknown-affects": "a resolution's affects names a code that the area does not list",
+    # each area quotes its own text (sc_policy.checks.citations)
+    "citation-area": "a citation shown for an area that lies outside the area's sections of the source and the "
+                     "general text",
+    "area-without-passage": "a clause that cites no passage of an area's own text for it (info naming the "
+                            "interpretations it then rests on; a warning when it rests on none; an error when "
+                            "the clause cites nothing at all)",
+    # interpretations (sc_policy.checks.interpretations)
+    "interpretation": "an analyst's reading where the source is silent, shown (info) with the clauses resting on it",
+    "unused-interpretation": "an interpretation that no clause rests on",
+    "unknown-interpretation": "a clause rests on an interpretation that resolutions.yaml does not record",
+    "duplicate-interpretation": "two interpretations with the same id",
     # occupations
     "noc-format": "an occupation code that is not four digits",
     "unknown-noc": "an occupation code that is not a NOC 2016 unit group",

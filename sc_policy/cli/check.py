@@ -29,7 +29,8 @@ def check(versions, source, fmt, severity, policies):
     path and line; or a JSON list; or a SARIF 2.1.0 log (--format sarif, for code scanning);
     or GitHub Actions annotations (--format github), their paths from the directory the
     command runs in. Findings that a resolution in resolutions.yaml resolves are shown as
-    info. Exit status: 0 no errors, 1 errors, 2 the check could not run.
+    info, with the resolution; so is each interpretation a clause rests on, with its reading.
+    Exit status: 0 no errors, 1 errors, 2 the check could not run.
     """
     findings = check_tree(policies, list(versions) or None, source)
     shown = [f for f in findings if SEVERITIES.index(f.severity) <= SEVERITIES.index(severity)]

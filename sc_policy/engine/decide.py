@@ -20,7 +20,7 @@ from sc_policy.engine.reasons import AreaReason, area_reasons, candidates_reason
 from sc_policy.engine.facts import FACTS, area_facts, industry_facts, occupation_facts
 from sc_policy.engine.table import OUTCOME_CODES, DecisionTable, build_table
 from sc_policy.reference.codes import NocInput, parse_industry, parse_noc
-from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Clause, Resolution, Version
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Clause, Interpretation, Resolution, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data, skill_level
 
 if TYPE_CHECKING:  # the table path never needs these at run time
@@ -40,6 +40,7 @@ class ClauseResult:
     result: str
     reason: str
     source: Tuple[Citation, ...]
+    interpretations: Tuple[str, ...] = ()  # ids of the interpretations it rests on here
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class AreaResult:
     in_scope: bool
     clauses: Tuple[ClauseResult, ...]
     resolutions: Tuple[str, ...]  # ids of the resolutions that bear on this area's answer
+    interpretations: Tuple[str, ...] = ()  # ids of the interpretations its clauses rest on
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Decision:
     resolutions: Tuple[Resolution, ...]
     nearby: Tuple[OccupationChange, ...]  # listed occupations of the same NOC minor group, and where
     changes: Changes = NO_CHANGES  # what would make a not-eligible case eligible (engine/changes.py)
+    interpretations: Tuple[Interpretation, ...] = ()  # those bearing on any area's answer, in file order
 
     @property
     def eligible(self) -> bool:
@@ -176,6 +179,9 @@ class Evaluator:
         self._table = table
         self._tabulate = tabulate if table is None else None
         self._area_facts = tuple((area, area_facts(area)) for area in self.version.areas)
+        self._rests = {(a.id, c.id): self.version.readings_for(a.id, c) for a in self.version.areas
+                       for c in self.version.clauses}  # a clause's interpretations bearing on an area
+        self._readings = self.version.readings_by_area()
         self._memo: Dict[object, object] = {}  # see _from_table
         self._profiles = None  # see sc_policy.engine.reasons.profiles
         self._reasons: Dict[object, object] = {}  # area reasons by the area's results (reasons.area_reasons)
@@ -285,7 +291,8 @@ class Evaluator:
                 failed = failed or found[1]
             applied = applied or bool(unit[2][k])
             eligible = eligible or not failed
-            results.append(AreaResult(area.id, area.title, not failed, clause_results, unit[3][k]))
+            results.append(AreaResult(area.id, area.title, not failed, clause_results, unit[3][k],
+                                      self._readings[0][k]))
         if eligible:
             nearby, changes = (), NO_CHANGES
         else:
@@ -298,7 +305,7 @@ class Evaluator:
             ids = {r.id for bearing in unit[2] for r in bearing}
             resolutions = tuple(r for r in self.version.resolutions if r.id in ids)
         return Decision(noc, unit[0], unit[1], industry, refdata.naics_title(industry) if industry else None,
-                        tuple(results), resolutions, nearby, changes)
+                        tuple(results), resolutions, nearby, changes, self._readings[1])
 
     def decide_direct(self, noc: str, industry: Optional[str] = None) -> Decision:
         """Decide by evaluating every clause expression with rule-engine (the table's reference)."""
@@ -319,22 +326,21 @@ class Evaluator:
             bearing = [r for r in self.version.resolutions if r.affects_decision(area.id, noc)]
             applied.update((r.id, r) for r in bearing)
             results.append(AreaResult(area.id, area.title, in_scope, tuple(clause_results),
-                                      tuple(r.id for r in bearing)))
+                                      tuple(r.id for r in bearing), self._readings[0][k]))
         decision_areas = tuple(results)
         eligible = any(a.in_scope for a in decision_areas)
         return Decision(noc, self.refdata.noc_title(noc) or "", skill_level(noc), industry,
                         self.refdata.naics_title(industry) if industry else None, decision_areas,
                         tuple(r for r in self.version.resolutions if r.id in applied),
                         () if eligible else self.nearby(noc),
-                        NO_CHANGES if eligible else self.changes(noc, industry))
+                        NO_CHANGES if eligible else self.changes(noc, industry), self._readings[1])
 
-    @staticmethod
-    def _result(clause: Clause, result: str, facts: Dict[str, object]) -> ClauseResult:
+    def _result(self, clause: Clause, result: str, facts: Dict[str, object]) -> ClauseResult:
         template = clause.explain.get(result)
         if template is None:  # not_applicable without its own text
             template = "Not applicable."
-        return ClauseResult(clause.id, clause.version, clause.title, result,
-                            render_template(template, facts), clause.source)
+        return ClauseResult(clause.id, clause.version, clause.title, result, render_template(template, facts),
+                            clause.source_for(facts["area"]), self._rests.get((facts["area"], clause.id), ()))
 
     def nearby(self, noc: str) -> Tuple[OccupationChange, ...]:
         """Listed occupations of the same NOC 2016 minor group (first three digits)."""

@@ -13,10 +13,11 @@ from typing import Dict, Mapping, Optional, Tuple
 
 from sc_policy.diagnostics import Span
 from sc_policy.load.yamlfile import Document, KeyPath, LazyMapping
-from sc_policy.model import (Area, Assignment, Citation, Clause, IndustryEntry, Manifest, Occupation, Resolution,
-                             TestCase)
+from sc_policy.model import (Area, Assignment, Citation, Clause, IndustryEntry, Interpretation, Manifest, Occupation,
+                             Resolution, Section, TestCase)
 
-__all__ = ["build_area", "build_clause", "build_resolutions", "build_manifest", "build_tests"]
+__all__ = ["build_area", "build_clause", "build_resolutions", "build_interpretations", "build_manifest",
+           "build_tests"]
 
 
 class _Positions:
@@ -51,6 +52,14 @@ def _citations(at: _Positions, keypath: KeyPath, items) -> Tuple[Citation, ...]:
                  for i, c in enumerate(items or ()))
 
 
+def _sections(at: _Positions, keypath: KeyPath, items) -> Tuple[Section, ...]:
+    out = []
+    for i, s in enumerate(items or ()):
+        first, _, last = s["lines"].partition("-")
+        out.append(Section(int(first), int(last or first), s["what"], at.span(keypath + (i,)), at.spans(keypath + (i,))))
+    return tuple(out)
+
+
 def build_area(doc: Document, assignments: Tuple[Tuple[str, Assignment], ...] = ()) -> Area:
     """Build an area; ``assignments`` are (resolution id, assignment) pairs giving code-less entries a code."""
     at = _Positions(doc)
@@ -71,18 +80,23 @@ def build_area(doc: Document, assignments: Tuple[Tuple[str, Assignment], ...] = 
     def entries(kind):
         return tuple(IndustryEntry(e["code"], e["description"],
                                    _citations(at, ("industries", kind, i, "source"), e["source"]),
-                                   at.span(("industries", kind, i)), at.spans(("industries", kind, i)))
+                                   at.span(("industries", kind, i)), at.spans(("industries", kind, i)),
+                                   e.get("published", True))
                      for i, e in enumerate(industries[kind]))
 
     return Area(d["id"], d["title"], _citations(at, ("source",), d["source"]), entries("include"),
-                entries("exclude"), tuple(occupations), doc.path, at.span(), at.spans())
+                entries("exclude"), tuple(occupations), doc.path, at.span(), at.spans(),
+                _sections(at, ("sections",), d.get("sections")))
 
 
 def build_clause(doc: Document) -> Clause:
     at = _Positions(doc)
     d = doc.data
+    area_source = tuple((area, _citations(at, ("area_source", area), cites))
+                        for area, cites in (d.get("area_source") or {}).items())
     return Clause(d["id"], d["version"], d["title"], tuple(d["applies_to"]), d.get("when"), d["condition"],
-                  dict(d["explain"]), _citations(at, ("source",), d["source"]), doc.path, at.span(), at.spans())
+                  dict(d["explain"]), _citations(at, ("source",), d["source"]), doc.path, at.span(), at.spans(),
+                  area_source, tuple(d.get("rests_on") or ()))
 
 
 def build_resolutions(doc: Document) -> Tuple[Resolution, ...]:
@@ -103,6 +117,16 @@ def build_resolutions(doc: Document) -> Tuple[Resolution, ...]:
     return tuple(out)
 
 
+def build_interpretations(doc: Document) -> Tuple[Interpretation, ...]:
+    """The analyst's readings where the source is silent (``interpretations`` of resolutions.yaml)."""
+    at = _Positions(doc)
+    return tuple(Interpretation(r["id"], r["question"], r["reading"],
+                                _citations(at, ("interpretations", i, "source"), r["source"]),
+                                tuple(r.get("areas") or ()), at.span(("interpretations", i)),
+                                at.spans(("interpretations", i)))
+                 for i, r in enumerate(doc.data.get("interpretations") or ()))
+
+
 def build_manifest(doc: Document) -> Manifest:
     at = _Positions(doc)
     d = doc.data
@@ -110,7 +134,7 @@ def build_manifest(doc: Document) -> Manifest:
     return Manifest(d["id"], d["policy"], d["title"], d["status"], _date(d["effective_from"]),
                     _date(d.get("effective_to")), d.get("supersedes"), dict(d.get("assumptions") or {}),
                     src["title"], src["file"], src["sha256"], d.get("sha256"), doc.path, at.span(),
-                    d.get("table_sha256"), at.spans())
+                    d.get("table_sha256"), at.spans(), _sections(at, ("general_sections",), d.get("general_sections")))
 
 
 def build_tests(doc: Document) -> Tuple[TestCase, ...]:

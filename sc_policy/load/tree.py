@@ -22,7 +22,8 @@ from typing import Dict, List, Mapping, Optional, Tuple, Union
 from sc_policy.diagnostics import (Diagnostic, PolicyInvalidError, PolicyLoadError, ScPolicyError, Suggestion,
                                    UnknownVersionError, unknown_version)
 from sc_policy.load.yamlfile import Document, LazyMapping, is_inside, load_document, parse_document
-from sc_policy.load.build import build_area, build_clause, build_manifest, build_resolutions, build_tests
+from sc_policy.load.build import (build_area, build_clause, build_interpretations, build_manifest, build_resolutions,
+                                  build_tests)
 from sc_policy.model import Version
 from sc_policy.resources import shipped_policies
 from sc_policy.diagnostics import Span, echoed
@@ -265,9 +266,10 @@ def version_from_documents(rel: str, documents: Tuple[Document, ...]) -> Version
 def _build(rel: str, documents: Dict[str, Tuple[str, Document]], digest: str) -> Version:
     """The model of a version from its valid rule files (name -> (kind, document)); ``digest`` its content hash."""
     manifest = build_manifest(documents["version.yaml"][1])
-    resolutions = ()
+    resolutions, interpretations = (), ()
     if "resolutions.yaml" in documents:
         resolutions = build_resolutions(documents["resolutions.yaml"][1])
+        interpretations = build_interpretations(documents["resolutions.yaml"][1])
     areas, clauses, tests = [], [], []
     for _, (kind, doc) in sorted(documents.items()):
         if kind == "area":
@@ -278,7 +280,8 @@ def _build(rel: str, documents: Dict[str, Tuple[str, Document]], digest: str) ->
             tests.extend(build_tests(doc))
     docs = tuple(doc for _, (_, doc) in sorted(documents.items()))
     return Version(manifest, tuple(sorted(areas, key=_area_order)), tuple(sorted(clauses, key=lambda c: c.id)),
-                   resolutions, tuple(tests), rel, digest, LazyMapping(lambda: file_hashes(docs, rel)))
+                   resolutions, tuple(tests), rel, digest, LazyMapping(lambda: file_hashes(docs, rel)),
+                   interpretations)
 
 
 AREA_ORDER = ("ict", "life-sciences", "manufacturing")

@@ -86,6 +86,12 @@ def describe_change(ch: Change) -> Tuple[str, List[Tuple[str, str, str]]]:
     if k == "resolution_changed":
         return (f"resolution {d['resolution']} changed: {', '.join(f['field'] for f in d['fields'])}",
                 [(f["field"], _value(f["old"]), _value(f["new"])) for f in d["fields"]])
+    if k in ("interpretation_added", "interpretation_removed"):
+        return f"interpretation {d['interpretation']} {k.split('_')[1]}: {d['question']}", (
+            [("reading", "", _value(d["reading"]))] if k == "interpretation_added" else [])
+    if k == "interpretation_changed":
+        return (f"interpretation {d['interpretation']} changed: {', '.join(f['field'] for f in d['fields'])}",
+                [(f["field"], _value(f["old"]), _value(f["new"])) for f in d["fields"]])
     if k.startswith("test_"):
         return f"test case {d['test']} {k.split('_')[1]} ({d['file']})", []
     if k == "file_changed":

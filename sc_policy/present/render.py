@@ -19,8 +19,8 @@ from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
 from sc_policy.diagnostics import visible
 
-__all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "compact_dumps", "versions_text",
-           "visible", "VIEWS", "WIDTH"]
+__all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "compact_dumps", "industry_label",
+           "versions_text", "visible", "VIEWS", "WIDTH"]
 
 WIDTH = 100
 _MARK = {PASS: "PASS", FAIL: "FAIL", NOT_APPLICABLE: "N/A"}
@@ -66,6 +66,7 @@ def _clause_dict(c, why, full: bool, memo: Optional[Sources]) -> dict:
         out["source"] = _sources(c.source, memo)
     out["deciding"] = bool(why is not None and why.deciding == c.clause)
     out["follows_from"] = why.follows_from(c.clause) if why is not None else None
+    out["interpretations"] = list(c.interpretations)
     return out
 
 
@@ -80,6 +81,7 @@ def _decision_dict(d: Decision, view: str = "full", memo: Optional[Sources] = No
         area["in_scope"] = a.in_scope
         area["clauses"] = [_clause_dict(c, by_area.get(a.area), full, memo) for c in a.clauses]
         area["resolutions"] = list(a.resolutions)
+        area["interpretations"] = list(a.interpretations)
         areas.append(area)
     out = {"noc": d.noc, "noc_title": d.noc_title, "noc_level": d.noc_level,
            "verdict": "eligible" if d.eligible else "not_eligible", "eligible": d.eligible, "areas": areas}
@@ -87,6 +89,7 @@ def _decision_dict(d: Decision, view: str = "full", memo: Optional[Sources] = No
         return out
     out.update({
         "resolutions": [r.as_dict() for r in d.resolutions],
+        "interpretations": [i.as_dict() for i in d.interpretations],
         "nearby": [n.as_dict() for n in d.nearby],
         "changes": d.changes.as_dict(),
     })
@@ -120,11 +123,12 @@ def answer_to_dict(answer: Answer, view: str = "full", sources: Optional[Sources
         body = _decision_dict(only, view, sources, answer.reasons[0] if answer.reasons else ())
         out["areas"] = body["areas"]
         if full:
-            out.update({"resolutions": body["resolutions"], "nearby": body["nearby"], "changes": body["changes"]})
+            out.update({"resolutions": body["resolutions"], "interpretations": body["interpretations"],
+                        "nearby": body["nearby"], "changes": body["changes"]})
     else:
         out["areas"] = []
         if full:
-            out.update({"resolutions": [], "nearby": [], "changes": NO_CHANGES.as_dict()})
+            out.update({"resolutions": [], "interpretations": [], "nearby": [], "changes": NO_CHANGES.as_dict()})
     out["candidates"] = ([_decision_dict(d, view, sources, r) for d, r in
                           zip(answer.candidates, answer.reasons or ((),) * len(answer.candidates))]
                          if answer.noc.version == "2021" else [])
@@ -162,6 +166,15 @@ def _wrap(text: str, indent: str, first: Optional[str] = None) -> List[str]:
     return lines
 
 
+def industry_label(entry) -> str:
+    """How an answer labels an industry entry: the source's own words, or, for a code the source does
+    not publish, that the analyst derived it and from which lines."""
+    if entry.published:
+        return f"published: {entry.description}"
+    lines = ", ".join(str(c.line) for c in entry.source)
+    return f"not published, derived from line {lines}: {entry.description}"
+
+
 def _definition_lines(version: Version, area_id: str, refdata: ReferenceData) -> List[str]:
     area = version.area(area_id)
     if area is None:
@@ -170,7 +183,7 @@ def _definition_lines(version: Version, area_id: str, refdata: ReferenceData) ->
     for label, entries in (("includes", area.include), ("excludes", area.exclude)):
         for e in entries:
             official = refdata.naics_title(e.code) or "not in NAICS Canada 2017"
-            lines += _wrap(f"{label} NAICS {e.code} {official} (published: {e.description})", "      ", "    - ")
+            lines += _wrap(f"{label} NAICS {e.code} {official} ({industry_label(e)})", "      ", "    - ")
     return lines
 
 
@@ -241,8 +254,8 @@ def _summary_text(d: Decision, reasons, brief: bool) -> List[str]:
                                    (f", {_MARK[c.result]} {c.clause}: {c.reason}" if c else ""), "  "))
             continue
         lines += _wrap(f"{a.title} ({a.area}): {scope}" + (
-            f"; resolution{'s' if len(a.resolutions) > 1 else ''} {', '.join(a.resolutions)} bear"
-            f"{'' if len(a.resolutions) > 1 else 's'} on it" if a.resolutions else ""), "    ", "")
+            f"; resolution{'s' if len(a.resolutions) > 1 else ''} {', '.join(a.resolutions)}"
+            if a.resolutions else ""), "    ", "")
         for c in a.clauses:
             follows = why.follows_from(c.clause) if why else None
             reason = f"follows from {follows}, the same cause." if follows else c.reason
@@ -252,6 +265,39 @@ def _summary_text(d: Decision, reasons, brief: bool) -> List[str]:
             else:
                 lines.append(_one_line(text, f"  {_MARK[c.result]:<6} "))
     return lines
+
+
+def _notes_full(resolutions, readings) -> List[str]:
+    """The resolutions that bear on an answer with their findings, and the interpretations with their
+    questions, readings and lines."""
+    lines: List[str] = []
+    if resolutions:
+        lines.append("Analyst's resolutions of the source's contradictions that bear on this answer:")
+        for r in resolutions:
+            lines += _wrap(f"{r.id}: {r.finding}", "      ", "  - ")
+            lines += _wrap(f"Decision: {r.decision}", "      ")
+        lines.append("")
+    if readings:
+        lines.append("Analyst's interpretations where the source is silent that bear on this answer:")
+        for i in readings:
+            lines += _wrap(f"{i.id}: {i.question}", "      ", "  - ")
+            lines += _wrap(f"Reading: {i.reading}", "      ")
+            cited = [str(c.line) for c in i.source]
+            lines += _wrap(f"Rests on line{'s' if len(cited) > 1 else ''} {', '.join(cited)}.", "      ")
+    return lines
+
+
+def _deciding_readings(answer: Answer, version: Version) -> Dict[str, object]:
+    """The interpretations that decide the answer: those the deciding clause rests on in each area the
+    deciding reason names (the areas in scope; else the areas that list the occupation; else every area)."""
+    out: Dict[str, object] = {}
+    for d, reasons in zip(answer.candidates, answer.reasons or ((),) * len(answer.candidates)):
+        chosen = {r.area: r.deciding for r in reasons}
+        named = [a for a in d.areas if a.in_scope] or [a for a in d.areas if d.noc in (
+            version.area(a.area).listed if version.area(a.area) else ())] or d.areas
+        ids = {i for a in named for c in a.clauses if chosen.get(a.area) == c.clause for i in c.interpretations}
+        out.update((i.id, i) for i in d.interpretations if i.id in ids)
+    return out
 
 
 def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceData] = None, *,
@@ -292,15 +338,16 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
             lines += _changes_brief(d.changes)
             lines.append("")
     applied = {r.id: r for d in answer.candidates for r in d.resolutions}
-    if applied:
-        lines.append("Analyst's resolutions of the source's contradictions that bear on this answer:")
+    if full:
+        lines += _notes_full(applied.values(), {i.id: i for d in answer.candidates for i in d.interpretations}.values())
+        return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
+    readings = _deciding_readings(answer, version)
+    if applied or readings:  # a line each: --full gives their texts, and every interpretation that bears on it
+        lines.append("The analyst's resolutions that bear on this answer, and interpretations that decide it:")
         for r in applied.values():
-            if full:
-                lines += _wrap(f"{r.id}: {r.finding}", "      ", "  - ")
-                lines += _wrap(f"Decision: {r.decision}", "      ")
-            else:
-                lines += _wrap(f"{r.id}: {r.decision}{_lines_of(r.source)}", "      ", "  - ")
-        lines.append("")
+            lines.append(_one_line(f"{r.id}{_lines_of(r.source)}: {r.decision}", "  - "))
+        for i in readings.values():
+            lines.append(_one_line(f"interpretation {i.id}{_lines_of(i.source)}: {i.reading}", "  - "))
     return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
 
 

@@ -1,0 +1,171 @@
+"""The bodies of a decision, full and brief, declared as pydantic models (re-exported by
+:mod:`sc_policy.http.models`): what ``sc-policy explain --format json`` prints, field for field."""
+
+from __future__ import annotations
+
+from typing import Annotated, List, Literal, Optional
+
+from pydantic import BaseModel, Field
+
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS
+from sc_policy.reference.codes import NOC_VERSIONS
+
+__all__ = ["Citation", "ClauseResult", "AreaResult", "AppliedResolution", "AppliedInterpretation", "OccupationChange",
+           "IndustryChange", "Changes", "Candidate", "AnswerInput", "ClauseBrief", "AreaBrief", "CandidateBrief",
+           "AnswerHead", "DecisionBrief", "Decision"]
+
+Result = Literal[PASS, FAIL, NOT_APPLICABLE]  # sc_policy.model.CLAUSE_RESULTS
+
+
+class Citation(BaseModel):
+    line: int
+    quote: str
+
+
+class ClauseResult(BaseModel):
+    clause: str
+    clause_version: int
+    title: str
+    result: Result
+    reason: str
+    source: List[Citation]
+    deciding: bool = Field(description="This clause decides the area's answer: it admits the case (the most "
+                                       "specific clause that passes) or is its deciding failure.")
+    follows_from: Optional[str] = Field(description="A failing clause whose failure adds no cause to the deciding "
+                                                    "one's (it fails only where that one fails): its id.")
+    interpretations: List[str] = Field(description="The ids of the analyst's interpretations this clause rests on "
+                                                   "in this area (their texts under the decision's interpretations).")
+
+
+class AreaResult(BaseModel):
+    area: str
+    title: str
+    in_scope: bool
+    clauses: List[ClauseResult]
+    resolutions: List[str]
+    interpretations: List[str]
+
+
+class AppliedResolution(BaseModel):
+    id: str
+    resolves: List[str]
+    finding: str
+    decision: str
+    source: List[Citation]
+
+
+class AppliedInterpretation(BaseModel):
+    """An analyst's reading where the source is silent, that a clause of the answer rests on."""
+
+    id: str
+    question: str
+    reading: str
+    source: List[Citation]
+
+
+class OccupationChange(BaseModel):
+    """Another NOC 2016 unit group and its areas: in ``changes``, one near the case's (same minor group, then
+    major group) and the areas it is eligible under with the case's industry; in ``nearby``, a listed
+    occupation of the same minor group and the areas that list it."""
+    noc: str
+    title: str
+    areas: List[str]
+
+
+class IndustryChange(BaseModel):
+    """An area where only the industry fails, with its industry definition (NAICS codes)."""
+    area: str
+    title: str
+    include: List[str]
+    exclude: List[str]
+
+
+class Changes(BaseModel):
+    """What would make a not-eligible case eligible, from the decision table (both empty otherwise)."""
+    occupations: Annotated[List[OccupationChange], Field(max_length=5)]
+    industries: List[IndustryChange]
+
+
+class Candidate(BaseModel):
+    """The decision for one NOC 2016 unit group a NOC 2021 code corresponds to."""
+
+    noc: str
+    noc_title: str
+    noc_level: str
+    verdict: Literal["eligible", "not_eligible"]
+    eligible: bool
+    areas: List[AreaResult]
+    resolutions: List[AppliedResolution]
+    interpretations: List[AppliedInterpretation]
+    nearby: List[OccupationChange]
+    changes: Changes
+
+
+class AnswerInput(BaseModel):
+    noc: str
+    noc_title: str
+    noc_version: Literal[NOC_VERSIONS]  # type: ignore[valid-type]
+    industry: Optional[str]
+    industry_title: Optional[str]
+
+
+class ClauseBrief(BaseModel):
+    clause: str
+    clause_version: int
+    result: Result
+    reason: str
+    deciding: bool
+    follows_from: Optional[str]
+    interpretations: List[str]
+
+
+class AreaBrief(BaseModel):
+    area: str
+    in_scope: bool
+    clauses: List[ClauseBrief]
+    resolutions: List[str]
+    interpretations: List[str]
+
+
+class CandidateBrief(BaseModel):
+    noc: str
+    noc_title: str
+    noc_level: str
+    verdict: Literal["eligible", "not_eligible"]
+    eligible: bool
+    areas: List[AreaBrief]
+
+
+class AnswerHead(BaseModel):
+    """The fields both views of a decision open with: the version, the input, the verdict and its reason."""
+
+    policy: str
+    version: str
+    version_hash: Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
+    noc_version: Literal[NOC_VERSIONS]  # type: ignore[valid-type]
+    input: AnswerInput
+    verdict: Literal["eligible", "not_eligible", "indeterminate"]
+    eligible: bool
+    reason: str = Field(description="The deciding reason, in one sentence.")
+    decided_on: Optional[str] = Field(description="The day (YYYY-MM-DD) the version was chosen for: the date asked, "
+                                                  "else the day of the answer.")
+
+
+class DecisionBrief(AnswerHead):
+    """The brief view of a decision (``view=brief``): every field of the full one but the quotes, the
+    areas' and clauses' titles, the resolutions' and interpretations' texts, the nearby occupations and the
+    changes."""
+
+    areas: List[AreaBrief]
+    candidates: List[CandidateBrief]
+
+
+class Decision(AnswerHead):
+    """The JSON of `sc-policy explain --format json` (byte for byte with ``pretty=1``)."""
+
+    areas: List[AreaResult]
+    resolutions: List[AppliedResolution]
+    interpretations: List[AppliedInterpretation]
+    nearby: List[OccupationChange]
+    changes: Changes
+    candidates: List[Candidate]
