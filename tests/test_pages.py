@@ -207,3 +207,23 @@ def test_the_page_marks_the_deciding_clause_and_those_that_follow_from_it(client
     html = client.get("/", params={"occupation": "0211", "industry": "3254"}).text
     assert "Follows from" not in html
     assert "the deciding failure here" in text_of(clause_of(html, "0211", "ict", "skill-level-limit"))
+
+
+def test_the_interpretations_that_bear_on_an_answer_are_shown_and_linked_from_their_clauses(client, opened):
+    html = client.get("/", params={"occupation": "7511", "industry": "484121"}).text
+    version = opened.version
+    bearing = {i.id for d in opened.evaluator.answer("7511", "484121").candidates for i in d.interpretations}
+    assert bearing  # the page must show what the answer's JSON lists
+    for i in version.interpretations:
+        shown = f'id="interpretation-{i.id}"' in html
+        assert shown == (i.id in bearing), i.id
+        if shown:
+            assert " ".join(i.reading.split()) in htmllib.unescape(html)
+            assert f'href="#interpretation-{i.id}"' in html  # a clause that rests on it links to it
+    # The policy book lists every interpretation with the clauses resting on it.
+    book = client.get(f"/versions/{version.id}").text
+    for i in version.interpretations:
+        section = book[book.index(f'id="interpretation-{i.id}"'):]
+        section = section[:section.index("</section>")]
+        resting = [c.id for c in version.clauses if i.id in c.rests_on]
+        assert resting and all(f'href="#clause-{c}"' in section for c in resting), i.id

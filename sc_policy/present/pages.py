@@ -172,6 +172,7 @@ def home_context(form: Form, versions: Sequence[dict], *, matches: Sequence[Matc
             ledger=QuoteLedger(),
             resolutions={r.id: r for r in version.resolutions},
             applied=list({r.id: r for d in answer.candidates for r in d.resolutions}.values()),
+            readings=list({i.id: i for d in answer.candidates for i in d.interpretations}.values()),
             json_link=link("/v1/decisions", noc=answer.noc.code, industry=answer.industry,
                            noc_version=answer.noc.version if answer.noc.version != "2016" else None, version=m.id))
     context["title"] = title
