@@ -74,9 +74,9 @@ class Group(click.Group):
             try:
                 yield
             except click.exceptions.Exit:
-                sys.stdout.flush()  # --help, --version, an exit status: what they wrote is reported
+                _flush_stdout()  # --help, --version, an exit status: what they wrote is reported
                 raise
-            sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at exit
+            _flush_stdout()  # a full disk or a closed pipe is reported here, not at exit
         except Failure:
             raise
         except click.UsageError as exc:
@@ -104,10 +104,17 @@ class Group(click.Group):
             return super().main(*args, **kwargs)
         finally:
             try:
-                sys.stdout.flush()  # normally done already, inside reported()
+                _flush_stdout()  # normally done already, inside reported()
             except OSError:  # after an error that was reported: drop the rest
                 _silence_stdout()
             sys.stdout = stdout
+
+
+def _flush_stdout() -> None:
+    """Flush standard output, unless a command closed it when it was done (the language server
+    closes it on the client's exit; closing flushed it, and nothing can be written to it any more)."""
+    if not sys.stdout.closed:
+        sys.stdout.flush()
 
 
 class NamedStream:
