@@ -66,6 +66,8 @@ def both(path, args, monkeypatch):
 ])
 def test_duckdb_path_is_byte_identical(tmp_path, monkeypatch, used, shape, args):
     _plain(monkeypatch)
+    # within less memory than the caseload's hash tables would take: the joins build on the small tables
+    monkeypatch.setattr(caseduck, "MEMORY_LIMIT", "96MB")
     header, rows = caseload(100_000 if shape == {"industry": True} else 20_000, 23, **shape)
     path = tmp_path / "cases.csv"
     _write(path, header, rows)

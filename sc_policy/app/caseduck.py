@@ -136,6 +136,10 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
                         f"escape = '\"', strict_mode = true, null_padding = false)")
             con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")  # beyond it DuckDB sorts on disk: memory stays flat
             con.execute(f"SET temp_directory = {_literal(folder)}")
+            # read_csv without auto-detection tells the optimiser ~42 rows: it would then build every join's
+            # hash table on the caseload (RIGHT joins), past the memory limit on large inputs (an error, so
+            # the Python path again after DuckDB's work). The caseload is the probe side of each LEFT join.
+            con.execute("SET disabled_optimizers = 'build_side_probe_side'")
             for statement in statements(data, "duckdb", values=False):
                 con.execute(statement.sql(dialect="duckdb"))
             for table, rows in (("sc_policy_versions", data.versions), ("sc_policy_industries", data.industries),
