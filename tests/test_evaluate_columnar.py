@@ -104,3 +104,14 @@ def test_the_python_path_is_the_default(tmp_path, used):
     path = tmp_path / "cases.csv"
     path.write_bytes(b"noc,industry\n2174,541514\n")
     assert CliRunner().invoke(main, ["evaluate", str(path)]).exit_code == 0 and used == []
+
+
+@pytest.mark.parametrize("text", [
+    b"noc,industry\n2174,541514\n9461,\n0011,31\n",  # no sector range: its rows are left out of the SQL's tables
+    b"noc,industry\n2174, 31-33\n9461,44-45\n",       # ranges, decided as evaluate decides them
+])
+def test_sector_ranges_present_or_not(tmp_path, monkeypatch, used, text):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(text)
+    both(path, [], monkeypatch)
+    assert used == [True]
