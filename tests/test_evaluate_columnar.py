@@ -66,6 +66,8 @@ def both(path, args, monkeypatch):
 ])
 def test_duckdb_path_is_byte_identical(tmp_path, monkeypatch, used, shape, args):
     _plain(monkeypatch)
+    # within less memory than the caseload's hash tables would take: the joins build on the small tables
+    monkeypatch.setattr(caseduck, "MEMORY_LIMIT", "96MB")
     header, rows = caseload(100_000 if shape == {"industry": True} else 20_000, 23, **shape)
     path = tmp_path / "cases.csv"
     _write(path, header, rows)
@@ -102,3 +104,14 @@ def test_the_python_path_is_the_default(tmp_path, used):
     path = tmp_path / "cases.csv"
     path.write_bytes(b"noc,industry\n2174,541514\n")
     assert CliRunner().invoke(main, ["evaluate", str(path)]).exit_code == 0 and used == []
+
+
+@pytest.mark.parametrize("text", [
+    b"noc,industry\n2174,541514\n9461,\n0011,31\n",  # no sector range: its rows are left out of the SQL's tables
+    b"noc,industry\n2174, 31-33\n9461,44-45\n",       # ranges, decided as evaluate decides them
+])
+def test_sector_ranges_present_or_not(tmp_path, monkeypatch, used, text):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(text)
+    both(path, [], monkeypatch)
+    assert used == [True]

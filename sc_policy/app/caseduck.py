@@ -110,7 +110,6 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
                           noc_version=noc_version, date_column=None if date_column is None else names[where["date"]],
                           renamed=tuple((role, names[i]) for role, i in where.items()),
                           columns=tuple(names) + ("sc_policy_row",))  # listed: the view trims the code columns
-    data = script_data(chooser.ws, shape, chooser=chooser)
     fmt = CsvFormat(columns)
     decide = RowDecider(chooser, columns, fmt, noc_version=noc_version, date_column=date_column,
                         words=words).function()
@@ -136,6 +135,15 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
                         f"escape = '\"', strict_mode = true, null_padding = false)")
             con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")  # beyond it DuckDB sorts on disk: memory stays flat
             con.execute(f"SET temp_directory = {_literal(folder)}")
+            # read_csv without auto-detection tells the optimiser ~42 rows: it would then build every join's
+            # hash table on the caseload (RIGHT joins), past the memory limit on large inputs (an error, so
+            # the Python path again after DuckDB's work). The caseload is the probe side of each LEFT join.
+            con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+            present = None  # the caseload's industries: see script_data
+            if "industry" in where:
+                present = {v.strip() for (v,) in con.execute(f"SELECT DISTINCT {names[where['industry']]} "
+                                                            f"FROM caseload").fetchall() if v is not None}
+            data = script_data(chooser.ws, shape, chooser=chooser, present=present)
             for statement in statements(data, "duckdb", values=False):
                 con.execute(statement.sql(dialect="duckdb"))
             for table, rows in (("sc_policy_versions", data.versions), ("sc_policy_industries", data.industries),

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import sys
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Collection, List, Optional, Tuple
 
 from sc_policy.app.casecolumns import COLUMNS, COLUMNS_NOC2021
 from sc_policy.app.casedecide import VersionChooser
@@ -92,10 +92,12 @@ def _day(day) -> Optional[str]:
 
 
 def script_data(ws, shape: CaseloadShape, version: Optional[str] = None, on=None,
-                chooser: Optional[VersionChooser] = None) -> ScriptData:
+                chooser: Optional[VersionChooser] = None, present: Optional[Collection[str]] = None) -> ScriptData:
     """The rows of the script for a caseload of ``shape`` under ``version`` (or the one in force
     ``on``, by default today), or under the version in force on each row's date (``chooser``:
-    the batch's own, instead of ``version`` and ``on``)."""
+    the batch's own, instead of ``version`` and ``on``). ``present``: the (trimmed) industries of a
+    known caseload; an industry the table puts in no class gets rows only if present (deciding one
+    compiles the version's rules: a caseload without one is spared that)."""
     if shape.noc_version not in NOC_VERSIONS:
         raise ValueError(shape.noc_version)
     by_date = shape.date_column is not None
@@ -120,7 +122,7 @@ def script_data(ws, shape: CaseloadShape, version: Optional[str] = None, on=None
         if len({o.version.content_hash for o in opens}) > 1:
             raise ScPolicyError(f"two versions in force at different times are both called {vid!r}",
                                 code="bad-input")
-        version_industries, version_decisions = _version_rows(ws.refdata, opens[0], shape.noc_versions)
+        version_industries, version_decisions = _version_rows(ws.refdata, opens[0], shape.noc_versions, present)
         industries.extend(version_industries)
         decisions.extend(version_decisions)
     return ScriptData(shape, tuple(versions), tuple(industries), tuple(decisions))
@@ -144,7 +146,7 @@ def _nocs(refdata, noc_versions) -> List[tuple]:
     return out
 
 
-def _version_rows(refdata, opened, noc_versions) -> Tuple[List[tuple], List[tuple]]:
+def _version_rows(refdata, opened, noc_versions, present=None) -> Tuple[List[tuple], List[tuple]]:
     """The ``industries`` and ``decisions`` rows of one version (see the module).
 
     An industry ``evaluate`` accepts but the table puts in no class (a sector StatCan writes as a
@@ -160,6 +162,8 @@ def _version_rows(refdata, opened, noc_versions) -> Tuple[List[tuple], List[tupl
         if industry_refusal(code, refdata) is not None:
             continue
         cls = table.industry_class(code)
+        if cls is None and present is not None and code not in present:
+            continue  # not in the caseload
         if cls is None:  # decided directly by evaluate: find (or make) the class that decides as it does
             decided = {}  # a NOC 2021 code mapped to one NOC 2016 code decides as that code does
             for _, _, candidates in nocs:
