@@ -121,6 +121,13 @@ def version_dir(root: Path) -> Path:
     return root / POLICY / VERSION
 
 
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Replace the first ``count`` occurrences of ``old`` in a file (which must hold that many)."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= count, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -20,7 +20,7 @@ from sc_policy.diagnostics import PolicyInvalidError
 from sc_policy.load.yamlfile import load_document
 from sc_policy.resources import shipped_policies
 
-from conftest import POLICY, SHIPPED, VERSION, version_dir
+from conftest import POLICY, SHIPPED, VERSION, edit, version_dir
 
 REL = f"{POLICY}/{VERSION}"
 SOURCE = shipped_policies() / POLICY / "source" / "second-career-fast-track.txt"
@@ -56,12 +56,6 @@ def entry_line(root: Path, area: str, code=None, title=None, nth=0, version=VERS
 def line_of(path: Path, needle: str, nth: int = 0) -> int:
     lines = [n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in text]
     return lines[nth]
-
-
-def edit(path: Path, old: str, new: str, count: int = 1) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, count), encoding="utf-8")
 
 
 def edit_data(path: Path, change) -> None:

@@ -15,7 +15,7 @@ from sc_policy.cli import main
 from sc_policy.diagnostics import Diagnostic, Span
 from sc_policy.present.annotations import annotation
 
-from conftest import POLICY, VERSION, version_dir
+from conftest import POLICY, VERSION, edit, version_dir
 
 REL = f"{POLICY}/{VERSION}"
 
@@ -53,12 +53,6 @@ def run(*argv):
     result = CliRunner().invoke(main, list(argv))
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 @pytest.fixture()

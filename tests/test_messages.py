@@ -18,7 +18,7 @@ from sc_policy.diagnostics import PolicyLoadError
 from sc_policy.load.yamlfile import parse_document
 from sc_policy.resources import shipped_policies
 
-from conftest import POLICY, SHIPPED, VERSION, version_dir
+from conftest import POLICY, SHIPPED, VERSION, edit, version_dir
 
 REL = f"{POLICY}/{VERSION}"
 
@@ -27,12 +27,6 @@ def cli(*args, env=None):
     result = CliRunner().invoke(main, list(args), env=env)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 # -- a misspelt key ----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sc_policy.cli import main
 from sc_policy.resources import shipped_policies
 
-from conftest import POLICY, VERSION, version_dir
+from conftest import POLICY, VERSION, edit, version_dir
 
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$")
 FAILURE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): case (?P<name>.+?): expected (?P<expected>.+?), "
@@ -41,12 +41,6 @@ def shipped_case_files():
 def shipped_cases():
     return [case for path in shipped_case_files()
             for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]]
-
-
-def edit(path: Path, old: str, new: str, count: int = 1):
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) >= count, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, count), encoding="utf-8")
 
 
 # -- the shipped policy -------------------------------------------------------------------------
