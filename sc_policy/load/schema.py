@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
+import threading
+from collections import OrderedDict
 from typing import Any, Dict, List, Tuple
 
 import cerberus
@@ -56,6 +59,7 @@ class _TooMany(Exception):
     def __init__(self, errors):
         super().__init__("too many errors")
         self.errors = errors
+        self.found: List[Error] = []
 
 
 class _Validator(cerberus.Validator):
@@ -200,6 +204,40 @@ def _ordered(document: Document, errors: List[Error], unknown: Unknown) -> List[
     return sorted(set(findings))
 
 
+_SEEN: "OrderedDict[bytes, Tuple[Error, ...]]" = OrderedDict()
+_SEEN_MAX = 512
+_SEEN_LOCK = threading.Lock()
+"""Cerberus's errors for the data it last saw (keyed by the SHA-256 of the kind and the data's
+``repr``, which tells a date from a string and ``1`` from ``true``): a tree is validated again
+with most of its files unchanged (the language server on each edit, a copy of a tree, every
+version of a policy holding the same areas), and Cerberus takes most of a load's time."""
+
+
+def _cerberus_errors(kind: str, known: Any) -> Tuple[Error, ...]:
+    """Cerberus's errors for ``known`` (the data without its unknown keys) as a ``kind`` file;
+    raises :class:`_TooMany`, with ``found`` set, when a validator stops."""
+    key = hashlib.sha256(f"{kind}\0{known!r}".encode("utf-8", "surrogatepass")).digest()
+    with _SEEN_LOCK:
+        found = _SEEN.get(key)
+        if found is not None:
+            _SEEN.move_to_end(key)
+            return found
+    validator = _validator(kind)
+    try:
+        # normalize=False: the schemas neither coerce nor default, and Cerberus 1.3's normalisation
+        # raises TypeError on a list where a list of mappings is expected (`source: [[1]]`).
+        validator.validate(known, normalize=False)
+    except _TooMany as exc:
+        exc.found = validator.errors + _Leaves()(exc.errors)
+        raise
+    found = tuple(validator.errors)
+    with _SEEN_LOCK:
+        _SEEN[key] = found
+        if len(_SEEN) > _SEEN_MAX:
+            _SEEN.popitem(last=False)
+    return found
+
+
 def validate(document: Document, kind: str) -> List[Diagnostic]:
     """Every schema violation in ``document`` as an error finding at its line (at most MAX_FINDINGS listed)."""
     if not isinstance(document.data, dict):
@@ -209,17 +247,12 @@ def validate(document: Document, kind: str) -> List[Diagnostic]:
     unknown: Unknown = {}
     known = _known_fields(document.data, schema, registry, (), unknown)
     errors: List[Error] = [(keypath, UNKNOWN_FIELD.code, "unknown field") for keypath in unknown]
-    validator = _validator(kind)
     stopped = False
     try:
-        # normalize=False: the schemas neither coerce nor default, and Cerberus 1.3's normalisation
-        # raises TypeError on a list where a list of mappings is expected (`source: [[1]]`).
-        validator.validate(known, normalize=False)
-        errors.extend(validator.errors)
+        errors.extend(_cerberus_errors(kind, known))
     except _TooMany as exc:  # what the stopped validator and the file's own validator had found
         stopped = True
-        found = validator.errors + _Leaves()(exc.errors)
-        errors.extend(dict.fromkeys(found))  # the file's own validator may be the one that stopped
+        errors.extend(dict.fromkeys(exc.found))  # the file's own validator may be the one that stopped
     findings = _ordered(document, errors, unknown)
     if stopped:
         findings = findings[:MAX_FINDINGS] + [Diagnostic(
