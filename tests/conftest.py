@@ -117,6 +117,12 @@ def tree_copy(shipped_copy) -> Path:
     return unfrozen(shipped_copy)
 
 
+def slow(*values, **kwargs):
+    """One case of a parametrized test that runs only with ``--run-slow`` (as CI runs): for the cases
+    beyond the representatives that a plain run keeps of each behaviour."""
+    return pytest.param(*values, marks=pytest.mark.slow, **kwargs)
+
+
 def unfrozen(root: Path) -> Path:
     """The copy of the shipped tree at ``root`` without its recorded hashes (see :func:`tree_copy`)."""
     for manifest in root.rglob("version.yaml"):
