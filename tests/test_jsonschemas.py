@@ -174,7 +174,7 @@ def test_package_data_ships_the_json_schemas():
     assert "sc_policy.schemas = *.yaml, *.schema.json" in setup
 
 
-def test_a_file_validated_again_gets_findings_for_its_own_data_and_path():
+def test_a_file_read_again_gets_findings_for_its_own_data_and_path():
     """Cerberus's verdict is remembered for data it has seen (a copy of a tree, a language-server
     edit): a date and the same date quoted as a string are different data, and the same findings
     are placed in each file that holds them."""
@@ -188,3 +188,7 @@ def test_a_file_validated_again_gets_findings_for_its_own_data_and_path():
         assert [f.code for f in first] == ["wrong-type"] and "effective_from" in first[0].message
         assert [f.span.path for f in first] == ["a/version.yaml"] and [f.span.path for f in second] == ["b/version.yaml"]
         assert [(f.message, f.span.line) for f in first] == [(f.message, f.span.line) for f in second]
+    # the parse of the same bytes is remembered too, and every position names the file it is asked for
+    for name in ("c/version.yaml", "d/version.yaml"):
+        spans = parse_document(raw, name).spans
+        assert {s.path for s in spans.values()} == {name} and len(spans) > 10

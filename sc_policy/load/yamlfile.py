@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import copy
 import errno
-import functools
 import os
 import stat
-from collections import abc
+from collections import OrderedDict, abc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
@@ -231,12 +230,14 @@ def load_document(file: Path, display: Optional[str] = None) -> Document:
 def parse_document(raw: bytes, path: str) -> Document:
     """Parse the bytes of a rule file (see the module docstring for what is refused).
 
-    The same bytes under the same name are parsed once per process (a policy tree re-read after an
-    edit, a copy of a tree, a version and its draft share most of their files); each caller gets its
-    own copy of the data, so that nothing one caller does to it reaches another.
+    The same bytes are parsed once per process, under any name (a tree re-read after an edit, a copy of a
+    tree, a version and the draft made from it share most of their files); each caller gets its own copy
+    of the data, its own name in every position, so that nothing one caller does to it reaches another.
     """
     data, spans = (_remembered if len(raw) <= _REMEMBERED_BYTES else _parse)(raw, path)
-    return Document(path, copy.deepcopy(data), dict(spans))
+    if spans[()].path == path:
+        return Document(path, copy.deepcopy(data), dict(spans))
+    return Document(path, copy.deepcopy(data), {k: Span(path, s.line, s.column) for k, s in spans.items()})
 
 
 _REMEMBERED_BYTES = 256 * 1024
@@ -244,7 +245,7 @@ _REMEMBERED_BYTES = 256 * 1024
 
 
 def _parse(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
-    """What :func:`parse_document` returns for ``raw``, as ``(data, spans)``; a refusal is not remembered."""
+    """What :func:`parse_document` returns for ``raw``, as ``(data, spans)``."""
     if len(raw) > MAX_FILE_BYTES:
         raise PolicyLoadError(f"file is over the {MAX_FILE_BYTES}-byte limit for rule files",
                               Span(path), code="too-large")
@@ -378,7 +379,16 @@ def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], lo
     raise PolicyLoadError("unsupported YAML node", _span(path, node.start_mark), code="yaml-syntax")
 
 
-_remembered = functools.lru_cache(maxsize=256)(_parse)
+_PARSED: "OrderedDict[bytes, Tuple[Any, Dict[KeyPath, Span]]]" = OrderedDict()
+
+
+def _remembered(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
+    """:func:`_parse` of the last 256 files, by their bytes alone; a refusal is not remembered (it names ``path``)."""
+    found = _PARSED.pop(raw, None) or _parse(raw, path)
+    _PARSED[raw] = found
+    if len(_PARSED) > 256:
+        _PARSED.popitem(last=False)
+    return found
 
 
 def is_inside(path: Path, root: Path) -> bool:
