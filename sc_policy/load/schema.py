@@ -59,7 +59,6 @@ class _TooMany(Exception):
     def __init__(self, errors):
         super().__init__("too many errors")
         self.errors = errors
-        self.found: List[Error] = []
 
 
 class _Validator(cerberus.Validator):
@@ -204,38 +203,44 @@ def _ordered(document: Document, errors: List[Error], unknown: Unknown) -> List[
     return sorted(set(findings))
 
 
-_SEEN: "OrderedDict[bytes, Tuple[Error, ...]]" = OrderedDict()
+_SEEN: "OrderedDict[bytes, Tuple[List[Error], Unknown, bool]]" = OrderedDict()
 _SEEN_MAX = 512
 _SEEN_LOCK = threading.Lock()
-"""Cerberus's errors for the data it last saw (keyed by the SHA-256 of the kind and the data's
-``repr``, which tells a date from a string and ``1`` from ``true``): a tree is validated again
-with most of its files unchanged (the language server on each edit, a copy of a tree, every
-version of a policy holding the same areas), and Cerberus takes most of a load's time."""
+"""The schema errors of the data last validated (keyed by the SHA-256 of the kind and the data's ``repr``,
+which tells a date from a string and ``1`` from ``true``): a tree is validated again with most of its
+files unchanged (the language server on each edit, a copy of a tree, every version of a policy holding
+the same areas), and Cerberus takes most of a load's time."""
 
 
-def _cerberus_errors(kind: str, known: Any) -> Tuple[Error, ...]:
-    """Cerberus's errors for ``known`` (the data without its unknown keys) as a ``kind`` file;
-    raises :class:`_TooMany`, with ``found`` set, when a validator stops."""
-    key = hashlib.sha256(f"{kind}\0{known!r}".encode("utf-8", "surrogatepass")).digest()
+def _errors(kind: str, data: dict) -> Tuple[List[Error], Unknown, bool]:
+    """The schema errors of ``data`` as a ``kind`` file, its unknown keys (each with the field it most
+    likely misspells), and whether Cerberus stopped early; remembered for the last files seen."""
+    key = hashlib.sha256(f"{kind}\0{data!r}".encode("utf-8", "surrogatepass")).digest()
     with _SEEN_LOCK:
         found = _SEEN.get(key)
         if found is not None:
             _SEEN.move_to_end(key)
             return found
+    schema, registry = schema_for(kind)
+    unknown: Unknown = {}
+    known = _known_fields(data, schema, registry, (), unknown)
+    errors: List[Error] = [(keypath, UNKNOWN_FIELD.code, "unknown field") for keypath in unknown]
     validator = _validator(kind)
+    stopped = False
     try:
         # normalize=False: the schemas neither coerce nor default, and Cerberus 1.3's normalisation
         # raises TypeError on a list where a list of mappings is expected (`source: [[1]]`).
         validator.validate(known, normalize=False)
-    except _TooMany as exc:
-        exc.found = validator.errors + _Leaves()(exc.errors)
-        raise
-    found = tuple(validator.errors)
+        errors.extend(validator.errors)
+    except _TooMany as exc:  # what the stopped validator and the file's own validator had found
+        stopped = True
+        found = validator.errors + _Leaves()(exc.errors)
+        errors.extend(dict.fromkeys(found))  # the file's own validator may be the one that stopped
     with _SEEN_LOCK:
-        _SEEN[key] = found
+        _SEEN[key] = (errors, unknown, stopped)
         if len(_SEEN) > _SEEN_MAX:
             _SEEN.popitem(last=False)
-    return found
+    return errors, unknown, stopped
 
 
 def validate(document: Document, kind: str) -> List[Diagnostic]:
@@ -243,16 +248,7 @@ def validate(document: Document, kind: str) -> List[Diagnostic]:
     if not isinstance(document.data, dict):
         return [Diagnostic(document.span(), "error", "wrong-type",
                         f"a {kind} file must be a mapping of keys to values, not a {type(document.data).__name__}")]
-    schema, registry = schema_for(kind)
-    unknown: Unknown = {}
-    known = _known_fields(document.data, schema, registry, (), unknown)
-    errors: List[Error] = [(keypath, UNKNOWN_FIELD.code, "unknown field") for keypath in unknown]
-    stopped = False
-    try:
-        errors.extend(_cerberus_errors(kind, known))
-    except _TooMany as exc:  # what the stopped validator and the file's own validator had found
-        stopped = True
-        errors.extend(dict.fromkeys(exc.found))  # the file's own validator may be the one that stopped
+    errors, unknown, stopped = _errors(kind, document.data)
     findings = _ordered(document, errors, unknown)
     if stopped:
         findings = findings[:MAX_FINDINGS] + [Diagnostic(
