@@ -50,3 +50,36 @@ def test_the_choices_of_version_it_remembers_are_bounded(ws):
 def test_other_reference_data_is_never_answered_from_the_cache(tmp_path):
     assert Workspace(refdata=reference_data(), cache=TableCache(tmp_path)).cache is None
     assert Workspace(cache=TableCache(tmp_path)).cache is not None
+
+
+def test_a_version_without_an_entry_of_its_own_takes_the_code_digest_from_a_neighbours_header(tmp_path, monkeypatch):
+    import sc_policy.app.cache as cache_module
+    cache = TableCache(tmp_path / "cache")
+    ws = Workspace(cache=cache)
+    ws.explain("2174")  # writes the entry of the version in force, with the code digest in its header
+    superseded = next(r for r in ws.refs() if r.id != ws.select().id)
+    assert not cache.has(Workspace(cache=TableCache(tmp_path / "cache"))._cache_key(superseded), superseded.rel)
+
+    def rehash(*args):
+        raise AssertionError("the package's files were hashed again")
+
+    monkeypatch.setattr(cache_module, "_package_digest", rehash)
+    fresh = TableCache(tmp_path / "cache")
+    assert Workspace(cache=fresh)._cache_key(superseded) == ws._cache_key(superseded)
+
+
+def test_a_vouched_manifest_is_read_as_the_strict_parser_reads_it():
+    import pytest
+    from sc_policy.diagnostics import PolicyLoadError
+    from sc_policy.load.yamlfile import parse_document, parse_vouched
+    from sc_policy.resources import shipped_policies
+    files = sorted(shipped_policies().rglob("*.yaml"))
+    assert len(files) > 20
+    for path in files:
+        raw = path.read_bytes()
+        strict, fast = parse_document(raw, path.name), parse_vouched(raw, path.name)
+        assert fast.data == strict.data and dict(fast.spans) == dict(strict.spans), path
+    # bytes the strict parser refuses are refused by it, with its message
+    bad = b"id: a\nid: b\n"
+    with pytest.raises(PolicyLoadError, match="duplicate key"):
+        parse_vouched(bad, "x.yaml")

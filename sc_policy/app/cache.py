@@ -84,6 +84,7 @@ _BODY_KEYS = {"documents", "findings", "table"}
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # sc_policy/, whose code and data key every entry
 _SUFFIX = ".json"
+_OTHERS = 4  # entries of other versions whose header is read for the code digest (see _candidates)
 _VOUCHED = 6  # most manifests an entry's header vouches for (it must stay within the 1 kB _header reads)
 
 
@@ -177,6 +178,8 @@ class TableCache:
         self._code: Optional[str] = None  # the digest of the package's files
         self._stat: Optional[str] = None  # their signature by os.stat, when it may be remembered
         self._vouched: List[str] = []  # keys of versions whose manifest passed its schema (see vouch)
+        self._names: Optional[List[str]] = None  # the folder's entries, listed once (until one is written)
+        self._heads: dict = {}  # their headers, read once each
 
     @classmethod
     def default(cls) -> Optional["TableCache"]:
@@ -218,7 +221,7 @@ class TableCache:
             self._stat, newest = None, 0
         if self._stat is not None:
             for name in self._candidates(label):
-                header = _header(self.directory / name)
+                header = self._head(name)
                 if header.get("code_stat") == self._stat and _HEX64.fullmatch(str(header.get("code"))):
                     self._code = header["code"]
                     return self._code
@@ -228,12 +231,30 @@ class TableCache:
         return self._code
 
     def _candidates(self, label: str) -> List[str]:
-        try:
-            names = os.listdir(self.directory)
-        except OSError:
-            return []
+        """The entries whose header may hold the code digest: those of ``label`` first, then up to
+        :data:`_OTHERS` others (a version with no entry of its own, a superseded one, is keyed by the
+        same code as its neighbours)."""
         mine = re.compile(re.escape(_safe(label)) + r"--[0-9a-f]{64}" + re.escape(_SUFFIX))
-        return sorted(n for n in names if mine.fullmatch(n))
+        names = self._listing()
+        own = [n for n in names if mine.fullmatch(n)]
+        return own + [n for n in names if n not in own][:_OTHERS]
+
+    def _listing(self) -> List[str]:
+        """The names of the folder's entries, sorted, listed once per instance (until :meth:`store`)."""
+        if self._names is None:
+            try:
+                names = os.listdir(self.directory)
+            except OSError:
+                names = []
+            entry = re.compile(r".*--[0-9a-f]{64}" + re.escape(_SUFFIX))
+            self._names = sorted(n for n in names if entry.fullmatch(n))
+        return self._names
+
+    def _head(self, name: str) -> dict:
+        """:func:`_header` of entry ``name``, read once per instance."""
+        if name not in self._heads:
+            self._heads[name] = _header(self.directory / name)
+        return self._heads[name]
 
     def _path(self, key: str, label: str) -> Path:
         return self.directory / f"{_safe(label)}--{key}{_SUFFIX}"
@@ -261,13 +282,7 @@ class TableCache:
         manifests checked while it was made (:meth:`vouch`: a version never opened, superseded say)."""
         if self.has(key, label):
             return True
-        try:
-            names = os.listdir(self.directory)
-        except OSError:
-            return False
-        entry = re.compile(r".*--[0-9a-f]{64}" + re.escape(_SUFFIX))
-        return any(key in (_header(self.directory / n).get("vouched") or ()) for n in sorted(names)
-                   if entry.fullmatch(n))
+        return any(key in (self._head(n).get("vouched") or ()) for n in self._listing())
 
     def vouch(self, key: str) -> None:
         """Remember that the manifest of the version of ``key`` passed its schema: the next entry written
@@ -326,6 +341,7 @@ class TableCache:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             write_atomic(target, header.encode("ascii") + b"\n" + body, mode=0o600)  # the owner's alone
+            self._names, self._heads = None, {}
             mine = re.compile(re.escape(_safe(label)) + r"--[0-9a-f]{64}" + re.escape(_SUFFIX))
             for old in self.directory.iterdir():
                 if old != target and mine.fullmatch(old.name):

@@ -36,7 +36,7 @@ from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, ScPolicyError,
 from sc_policy.engine.decide import Answer, Evaluator
 from sc_policy.engine.table import decisions_hash
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, manifest_of, resolve_root, select_version
-from sc_policy.load.yamlfile import Document, is_inside
+from sc_policy.load.yamlfile import Document, is_inside, load_vouched
 from sc_policy.load.build import build_manifest
 from sc_policy.model import Manifest, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
@@ -184,14 +184,18 @@ class Workspace:
         if found is not None:
             return found
         doc, manifest = None, None
+        key = self._cache_key(ref) if is_inside(ref.folder, self.root) else None
+        vouched = key is not None and self.cache.vouches(key, ref.rel)
         if is_inside(ref.folder, self.root):
             try:
-                doc = self.tree.document(ref.folder / "version.yaml", f"{ref.rel}/version.yaml")
+                doc = self._vouched_manifest(ref) if vouched else None
+                if doc is None:
+                    doc = self.tree.document(ref.folder / "version.yaml", f"{ref.rel}/version.yaml")
+                    vouched = False
             except ScPolicyError:  # unreadable or not YAML: the manifest is invalid
                 doc = None
         if doc is not None:
-            key = self._cache_key(ref)
-            if key is not None and self.cache.vouches(key, ref.rel):
+            if vouched:
                 try:
                     manifest = build_manifest(doc)
                 except (KeyError, TypeError, ValueError, AttributeError):
@@ -204,6 +208,16 @@ class Workspace:
                     self.cache.vouch(key)
         found = self._manifests[ref.rel] = (doc, manifest)
         return found
+
+    def _vouched_manifest(self, ref: VersionRef) -> Optional[Document]:
+        """The manifest of a version whose exact bytes the cache vouches for (:meth:`TableCache.vouches`:
+        this code parsed and validated them before), read by the fast parser
+        (:func:`~sc_policy.load.yamlfile.parse_vouched`); None when the tree has an overlay (whose
+        text is not the bytes the key was made of). An entry is still used only when its manifest
+        equals this one (:func:`_untrusted`)."""
+        if self.tree.overlay:
+            return None
+        return load_vouched(ref.folder / "version.yaml", f"{ref.rel}/version.yaml")
 
     def _cache_key(self, ref: VersionRef) -> Optional[str]:
         if self.cache is None:
