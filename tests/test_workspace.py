@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from click.testing import CliRunner
 
 from sc_policy.app.cache import TableCache
@@ -83,3 +85,42 @@ def test_a_vouched_manifest_is_read_as_the_strict_parser_reads_it():
     bad = b"id: a\nid: b\n"
     with pytest.raises(PolicyLoadError, match="duplicate key"):
         parse_vouched(bad, "x.yaml")
+
+
+def test_an_answer_reports_the_day_it_was_asked_on_across_midnight(ws, monkeypatch):
+    import time as real_time
+    import sc_policy.app.workspace as module
+    now = {"day": dt.date(2026, 12, 1), "asked": 0}
+
+    class Clock(dt.date):
+        @classmethod
+        def today(cls):
+            now["asked"] += 1
+            return now["day"]
+
+    class Time:
+        mktime = staticmethod(real_time.mktime)
+
+        @staticmethod
+        def time():
+            return real_time.mktime(now["day"].timetuple()) + 23 * 3600 + 59 * 60  # 23:59 local
+
+    monkeypatch.setattr(module, "time", Time)
+    monkeypatch.setattr(module, "dt", type("datetime", (), {"date": Clock, "timedelta": dt.timedelta}))
+    assert ws.explain("2174").decided_on == "2026-12-01"
+    asked = now["asked"]
+    assert [ws.explain("2174").decided_on for _ in range(3)] == ["2026-12-01"] * 3
+    assert now["asked"] == asked  # the clock's date is asked once a day
+    now["day"] = dt.date(2026, 12, 2)
+    assert ws.explain("2174").decided_on == "2026-12-02"
+
+
+def test_remembered_inputs_answer_as_fresh_ones_and_a_refused_code_is_refused_every_time(ws):
+    from sc_policy.diagnostics import InputError
+    fresh = Workspace().explain(" 2174 ", industry="541514 ")
+    assert [ws.explain(" 2174 ", industry="541514 ") for _ in range(2)] == [fresh, fresh]
+    for _ in range(2):
+        with pytest.raises(InputError, match="not four digits"):
+            ws.explain("21744")
+        with pytest.raises(InputError, match="NAICS"):
+            ws.explain("2174", industry="999999")

@@ -12,8 +12,8 @@ per process: it reads, checks and compiles a version at most once (:meth:`Worksp
 (:meth:`Workspace.select`), and builds a version's decision table (:mod:`sc_policy.engine.table`)
 only when a decision is first asked for, so that opening a version to check or test it does
 not pay for one. The table is kept with the validated rule files in the on-disk cache
-(:mod:`sc_policy.app.cache`): opening a version whose files have not changed parses no rule
-file but its manifest, and compiles no expression.
+(:mod:`sc_policy.app.cache`): opening a version whose files have not changed compiles no expression
+and parses no rule file but its manifest (by libyaml, which re-reads bytes validated before).
 
 A frozen version's cache entry is used only when it matches what the version's
 manifest records: its content hash and the hash of its decisions
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
@@ -141,6 +142,7 @@ class Workspace:
         self._compiled: Dict[str, tuple] = {}  # by folder: (CompiledVersion or None, its problems)
         self._checked: dict = {}  # by folder: what the checks found (sc_policy.app.checking.CheckMemo)
         self._open: Dict[str, OpenVersion] = {}
+        self._day: Optional[tuple] = None  # (the local day's first second, the next day's, the day, as ISO)
 
     def _notice(self, text: str) -> None:
         self.notices.append(text)
@@ -327,12 +329,22 @@ class Workspace:
                 noc_version: str = "2016") -> Answer:
         """The answer for a NOC (and industry) under the version named, or in force on ``on`` (default today);
         the answer reports that day as ``decided_on``."""
-        day = on or dt.date.today()
+        day, iso = (on, on.isoformat()) if on is not None else self._today()
         ref = self._chosen.get((version, None) if version is not None else (None, day))
         opened = self._open.get(ref.rel) if ref is not None else None
         if opened is None:  # the first answer of this version or date
             opened = self.open(version, on)
-        return opened.evaluator.answer(noc, industry, noc_version, decided_on=day.isoformat())
+        return opened.evaluator.answer(noc, industry, noc_version, decided_on=iso)
+
+    def _today(self) -> Tuple[dt.date, str]:
+        """(today, as ISO), asked of the clock's date only when the local day it was asked for has ended."""
+        now, known = time.time(), self._day
+        if known is None or not known[0] <= now < known[1]:
+            day = dt.date.today()
+            start = time.mktime(day.timetuple())
+            known = (start, time.mktime((day + dt.timedelta(days=1)).timetuple()), day, day.isoformat())
+            self._day = known if known[0] <= now < known[1] else None  # (the day may turn between the readings)
+        return known[2], known[3]
 
     def versions(self) -> List[dict]:
         """Every version's manifest (as a dict), in tree order; an unreadable manifest is marked.

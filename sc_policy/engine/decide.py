@@ -133,6 +133,8 @@ MEMO_LIMIT = 200_000
 reason quotes both the occupation and the industry)."""
 
 
+INPUTS_KEPT = 20_000  # how many distinct accepted raw codes of each kind an evaluator remembers parsed
+
 _RESULT_OF = {code: result for result, code in OUTCOME_CODES.items()}
 
 
@@ -183,6 +185,8 @@ class Evaluator:
                        for c in self.version.clauses}  # a clause's interpretations bearing on an area
         self._readings = self.version.readings_by_area()
         self._memo: Dict[object, object] = {}  # see _from_table
+        self._nocs: Dict[tuple, NocInput] = {}  # accepted raw NOC inputs, parsed (see answer)
+        self._industries: Dict[object, tuple] = {}  # accepted raw industries: (code, title)
         self._profiles = None  # see sc_policy.engine.reasons.profiles
         self._reasons: Dict[object, object] = {}  # area reasons by the area's results (reasons.area_reasons)
         self._listed = tuple((area.id, frozenset(area.listed)) for area in self.version.areas)
@@ -367,12 +371,21 @@ class Evaluator:
         ``direct=True`` bypasses the decision table (for the differential test); ``decided_on``: the
         day (ISO) the version was chosen for, which the answer reports.
         """
-        parsed = parse_noc(noc, self.refdata, noc_version)
-        naics = parse_industry(industry, self.refdata)
+        parsed = self._nocs.get((noc, noc_version)) if type(noc) is str else None
+        if parsed is None:
+            parsed = parse_noc(noc, self.refdata, noc_version)
+            if type(noc) is str and len(self._nocs) < INPUTS_KEPT:  # accepted codes only: a refusal raised
+                self._nocs[noc, noc_version] = parsed
+        found = self._industries.get(industry) if industry is None or type(industry) is str else None
+        if found is None:
+            naics = parse_industry(industry, self.refdata)
+            found = (naics, self.refdata.naics_title(naics) if naics else None)
+            if (industry is None or type(industry) is str) and len(self._industries) < INPUTS_KEPT:
+                self._industries[industry] = found
         decide = self.decide_direct if direct else self.decide
-        decisions = tuple(decide(c, naics) for c in parsed.candidates)
-        return Answer(self.version.policy, self.version.id, self.version.content_hash, parsed, naics,
-                      self.refdata.naics_title(naics) if naics else None, decisions, decided_on, self._why)
+        decisions = tuple(decide(c, found[0]) for c in parsed.candidates)
+        return Answer(self.version.policy, self.version.id, self.version.content_hash, parsed, found[0],
+                      found[1], decisions, decided_on, self._why)
 
     def _why(self, answer: Answer) -> Tuple[tuple, str]:
         """(each candidate's area reasons, the deciding sentence) of an answer (:mod:`sc_policy.engine.reasons`)."""
