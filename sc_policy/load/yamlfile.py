@@ -33,8 +33,8 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from sc_policy.diagnostics import PolicyLoadError
-from sc_policy.diagnostics import Span
-from sc_policy.load.yamlhints import SLIP_PROBLEMS, slipped_line
+from sc_policy.diagnostics import Span, Suggestion
+from sc_policy.load.yamlhints import QUOTE_ADVICE, SLIP_PROBLEMS, quote_needed, slipped_line
 
 __all__ = ["Document", "load_document", "parse_document", "parse_vouched", "load_vouched", "read_regular", "file_kind", "MAX_FILE_BYTES",
            "MAX_SOURCE_BYTES"]
@@ -339,7 +339,10 @@ def _compose(text: str, path: str):
                                   code="yaml-syntax") from None
         if problem.startswith("expected <block end>"):
             problem = f"this line is indented differently from the lines above it ({problem})"
-        raise PolicyLoadError(f"YAML syntax error: {problem}", _span(path, mark), code="yaml-syntax") from None
+        colon = mark is not None and problem.startswith("mapping values are not allowed") and \
+            quote_needed(text, mark.line, mark.column)
+        raise PolicyLoadError(f"YAML syntax error: {problem}", _span(path, mark), code="yaml-syntax",
+                              suggestion=Suggestion("note", (), QUOTE_ADVICE) if colon else None) from None
     except yaml.YAMLError as exc:
         raise PolicyLoadError(f"YAML error: {exc}", Span(path), code="yaml-syntax") from None
     finally:

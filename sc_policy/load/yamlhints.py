@@ -1,11 +1,12 @@
-"""Where a YAML syntax error most likely is: PyYAML reports an indentation slip on the line after the
-line indented too little; these find that line (used by :mod:`sc_policy.load.yamlfile`)."""
+"""Where a YAML syntax error most likely is, and what fixes it: PyYAML reports an indentation slip on
+the line after the line indented too little, and a ``: `` inside a plain value as "mapping values are
+not allowed here" (used by :mod:`sc_policy.load.yamlfile`)."""
 
 from __future__ import annotations
 
 from typing import Iterator, Optional, Tuple
 
-__all__ = ["SLIP_PROBLEMS", "slipped_line"]
+__all__ = ["SLIP_PROBLEMS", "slipped_line", "QUOTE_ADVICE", "quote_needed"]
 
 SLIP_PROBLEMS = ("expected <block end>", "mapping values are not allowed", "could not find expected ':'")
 """The errors PyYAML reports on the line after a line indented too little."""
@@ -33,3 +34,19 @@ def slipped_line(text: str, stopped: int) -> Optional[Tuple[int, int]]:
     if indent < after and (indent < before or (opens and indent <= before)):
         return slipped, indent
     return None
+
+
+QUOTE_ADVICE = "a value that contains ': ' must be in quotes"
+
+
+def quote_needed(text: str, line: int, column: int) -> bool:
+    """Whether the ``: `` PyYAML stopped at (0-based ``line`` and ``column``) lies inside the plain value of
+    a ``key: value`` on the same line (``title: Step one: apply``), not at a key of its own."""
+    lines = text.splitlines()
+    if line >= len(lines):
+        return False
+    before = lines[line][:column].lstrip(" ")
+    while before.startswith("- "):
+        before = before[2:].lstrip(" ")
+    key, sep, value = before.partition(": ")
+    return bool(sep and key and value.strip()) and not value.lstrip().startswith(("'", '"', "#"))
