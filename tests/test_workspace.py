@@ -124,3 +124,22 @@ def test_remembered_inputs_answer_as_fresh_ones_and_a_refused_code_is_refused_ev
             ws.explain("21744")
         with pytest.raises(InputError, match="NAICS"):
             ws.explain("2174", industry="999999")
+
+
+def test_bytes_libyaml_would_read_otherwise_are_never_vouched_for_nor_cached(tmp_path, monkeypatch):
+    import dataclasses
+    import sc_policy.app.trust as trust
+    real = trust.load_vouched
+
+    def otherwise(path, shown):  # as if libyaml read these bytes differently from the strict parser
+        doc = real(path, shown)
+        return dataclasses.replace(doc, data={**doc.data, "status": "draft"})
+
+    monkeypatch.setattr(trust, "load_vouched", otherwise)
+    cache = TableCache(tmp_path / "cache")
+    ws = Workspace(cache=cache)
+    assert ws.explain("2174").verdict == "eligible"
+    assert cache.entries() == [] and cache._vouched == []
+    monkeypatch.setattr(trust, "load_vouched", real)
+    ws = Workspace(cache=TableCache(tmp_path / "cache"))
+    assert ws.explain("2174").verdict == "eligible" and len(ws.cache.entries()) == 1
