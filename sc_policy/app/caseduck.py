@@ -114,7 +114,7 @@ def _slices(path: str, header: str, folder: str) -> Iterator[str]:
                 out.write(carry)
                 carry = b""
                 while True:
-                    block = f.read(_BLOCK)
+                    block = f.read(min(_BLOCK, SLICE_BYTES))
                     if not block:
                         more = False
                         break
