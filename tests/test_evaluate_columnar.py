@@ -77,6 +77,7 @@ def test_duckdb_path_is_byte_identical(tmp_path, monkeypatch, used, shape, args)
 
 def test_duckdb_path_by_date_is_byte_identical(tmp_path, monkeypatch, used, tree_copy):
     _plain(monkeypatch)
+    monkeypatch.setattr(caseduck, "SLICE_BYTES", 64 << 10)  # and across slices, each sorted on its own
     tree = _two_versions(tree_copy)
     header, rows = caseload(20_000, 29, date=True)
     path = tmp_path / "cases.csv"
