@@ -167,3 +167,11 @@ def test_what_the_sql_trims():
     from sc_policy.app.sqldata import whitespace
     assert whitespace() == "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
     assert not any("0" <= c <= "z" for c in whitespace())
+
+
+@pytest.mark.parametrize("text", [b"id,noc,industry\n", b"id,noc,industry\n1, 2174 ,541514\n2,21A4,\n4,0011,5132"])
+def test_a_header_alone_and_a_last_line_without_its_end(tmp_path, monkeypatch, used, text):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(text)
+    both(path, [], monkeypatch)
+    assert used == [True]
