@@ -28,7 +28,7 @@ def __getattr__(name: str):
         from sc_policy.app.workspace import Workspace
         return Workspace
     if name == "Answer":
-        from sc_policy.engine.decide import Answer
+        from sc_policy.engine.results import Answer
         return Answer
     if name in ("Diagnostic", "ScPolicyError"):
         import sc_policy.diagnostics as diagnostics

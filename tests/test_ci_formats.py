@@ -207,6 +207,22 @@ def test_junit_xml_failures_carry_the_expected_and_actual_answer(tree_copy, tmp_
     assert by_name["right"].get("classname") == f"{POLICY}.{VERSION}.wrong"
 
 
+def test_a_run_that_cannot_start_replaces_the_junit_report_with_one_error_naming_why(tree_copy, tmp_path):
+    # a frozen version edited in place: its content no longer has the hash it was frozen with
+    edit(version_dir(tree_copy) / "clauses" / "occupation-listed.yaml", "title:", "notes: an edit\ntitle:")
+    out = tmp_path / "report.xml"
+    out.write_text("<testsuites tests='133' failures='0'/>", encoding="utf-8")  # last run's report
+    result = run("test", VERSION, "--policies", str(tree_copy), "--junit-xml", str(out))
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    root = _junit(out)
+    assert (root.get("tests"), root.get("errors"), root.get("failures")) == ("1", "1", "0")
+    [suite] = root.findall("testsuite")
+    error = suite.find("testcase/error")
+    assert suite.get("name") == VERSION and error is not None
+    assert error.get("message") == result.stderr.removeprefix("sc-policy: error: ").rstrip("\n")
+    assert "occupation-listed.yaml" in error.text or "modified" in error.text
+
+
 def test_junit_xml_to_an_unwritable_place_is_one_line_and_exit_2(shipped_copy, tmp_path):
     result = run("test", "--policies", str(shipped_copy), "--junit-xml", str(tmp_path / "no" / "such" / "r.xml"))
     assert result.exit_code == 2

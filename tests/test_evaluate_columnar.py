@@ -78,6 +78,7 @@ def test_duckdb_path_is_byte_identical(tmp_path, monkeypatch, sized, used, shape
 
 def test_duckdb_path_by_date_is_byte_identical(tmp_path, monkeypatch, sized, used, tree_copy):
     _plain(monkeypatch)
+    monkeypatch.setattr(caseduck, "SLICE_BYTES", 64 << 10)  # and across slices, each sorted on its own
     tree = _two_versions(tree_copy)
     header, rows = caseload(sized(4_000, 20_000), 29, date=True)
     path = tmp_path / "cases.csv"
@@ -112,6 +113,65 @@ def test_the_python_path_is_the_default(tmp_path, used):
     b"noc,industry\n2174, 31-33\n9461,44-45\n",       # ranges, decided as evaluate decides them
 ])
 def test_sector_ranges_present_or_not(tmp_path, monkeypatch, used, text):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(text)
+    both(path, [], monkeypatch)
+    assert used == [True]
+
+
+def test_order_across_many_slices_and_threads(tmp_path, monkeypatch, used):
+    """Each slice is sorted back into order on its own and the slices are written in turn: with
+    slices of a few hundred rows and more threads than rows need, the output is still the Python
+    path's, byte for byte (an input without a final line end included)."""
+    _plain(monkeypatch)
+    monkeypatch.setattr(caseduck, "SLICE_BYTES", 8 << 10)
+    monkeypatch.setattr(caseduck, "THREADS", 8)
+    header, rows = caseload(6_000, 31, noc_version=True)
+    path = tmp_path / "cases.csv"
+    _write(path, header, rows)
+    path.write_bytes(path.read_bytes().rstrip(b"\n"))
+    slices = []
+    original = caseduck._slices
+    monkeypatch.setattr(caseduck, "_slices", lambda *a: (slices.append(p) or p for p in original(*a)))
+    both(path, [], monkeypatch)
+    assert used == [True] and len(slices) > 10
+
+
+@pytest.mark.parametrize("text", [b"noc,industry\n2174,54\x011514\n", b"noc,industry\n21\x0274,\n"])
+def test_the_markers_bytes_go_the_python_way(tmp_path, monkeypatch, used, text):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(text)
+    both(path, [], monkeypatch)
+    assert used == [False]
+
+
+def test_long_lines_are_found_wherever_they_fall():
+    """The input check's jumps from line end to line end refuse a line over the limit exactly as
+    splitting the input into lines would, wherever the line falls in the blocks."""
+    rng = random.Random(5)
+    limit = caseduck.LINE_LIMIT
+    for _ in range(200):
+        lengths = [rng.choice([0, 1, 10, limit - 2, limit - 1, limit, limit + 1]) for _ in range(rng.randint(1, 6))]
+        text = b"\n".join(b"x" * n for n in lengths)
+        at, line, fit = 0, 0, True
+        while at < len(text) and fit:
+            size = rng.choice([1, 7, limit // 3, limit, 2 * limit + 5])
+            line = caseduck._lines_fit(text[at:at + size], line)
+            fit, at = line is not None, at + size
+        assert fit == (max(lengths) + 1 <= limit), lengths
+
+
+def test_what_the_sql_trims():
+    """The SQL trims what str.strip() trims (found at C speed), and takes a value that begins and
+    ends within '0'..'z' as not padded: no such character is whitespace."""
+    import sys
+    from sc_policy.app.sqldata import whitespace
+    assert whitespace() == "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    assert not any("0" <= c <= "z" for c in whitespace())
+
+
+@pytest.mark.parametrize("text", [b"id,noc,industry\n", b"id,noc,industry\n1, 2174 ,541514\n2,21A4,\n4,0011,5132"])
+def test_a_header_alone_and_a_last_line_without_its_end(tmp_path, monkeypatch, used, text):
     path = tmp_path / "cases.csv"
     path.write_bytes(text)
     both(path, [], monkeypatch)

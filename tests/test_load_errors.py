@@ -349,3 +349,22 @@ def test_a_file_parsed_again_gives_equal_data_that_callers_cannot_share(tree_cop
     assert load_document(path, "ict.yaml").data == second.data and second.data["occupations"]
     path.write_text(path.read_text(encoding="utf-8").replace("title:", "titel:", 1), encoding="utf-8")
     assert "titel" in str(load_document(path, "ict.yaml").data)  # an edited file is read as edited
+
+
+@pytest.mark.parametrize("text, where, advised", [
+    ("id: x\ntitle: Step one: apply\n", (2, 16), True),
+    ("id: x\nsource:\n  - line: 12\n    quote: Note: the list\n", (4, 16), True),
+    ("id: x\ntitle: 'Step one': apply\n", None, False),  # quoted already: another mistake
+    ("id: x\nexplain:\n  pass: a\n   fail: b\n", None, False),  # an indentation slip, not a colon
+])
+def test_a_colon_inside_a_plain_value_is_advised_to_be_quoted(text, where, advised):
+    from sc_policy.diagnostics import PolicyLoadError
+    from sc_policy.load.yamlfile import parse_document
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(text.encode(), "clause.yaml")
+    error = caught.value
+    assert error.code == "yaml-syntax"
+    if where is not None:
+        assert (error.span.line, error.span.column) == where
+    assert ("must be in quotes" in str(error)) is advised, str(error)
+    assert (error.suggestion is not None and error.suggestion.kind == "note") is advised

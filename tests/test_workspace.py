@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from click.testing import CliRunner
 
 from sc_policy.app.cache import TableCache
@@ -50,3 +52,94 @@ def test_the_choices_of_version_it_remembers_are_bounded(ws):
 def test_other_reference_data_is_never_answered_from_the_cache(tmp_path):
     assert Workspace(refdata=reference_data(), cache=TableCache(tmp_path)).cache is None
     assert Workspace(cache=TableCache(tmp_path)).cache is not None
+
+
+def test_a_version_without_an_entry_of_its_own_takes_the_code_digest_from_a_neighbours_header(tmp_path, monkeypatch):
+    import sc_policy.app.cache as cache_module
+    cache = TableCache(tmp_path / "cache")
+    ws = Workspace(cache=cache)
+    ws.explain("2174")  # writes the entry of the version in force, with the code digest in its header
+    superseded = next(r for r in ws.refs() if r.id != ws.select().id)
+    assert not cache.has(Workspace(cache=TableCache(tmp_path / "cache"))._cache_key(superseded), superseded.rel)
+
+    def rehash(*args):
+        raise AssertionError("the package's files were hashed again")
+
+    monkeypatch.setattr(cache_module, "_package_digest", rehash)
+    fresh = TableCache(tmp_path / "cache")
+    assert Workspace(cache=fresh)._cache_key(superseded) == ws._cache_key(superseded)
+
+
+def test_a_vouched_manifest_is_read_as_the_strict_parser_reads_it():
+    import pytest
+    from sc_policy.diagnostics import PolicyLoadError
+    from sc_policy.load.yamlfile import parse_document, parse_vouched
+    from sc_policy.resources import shipped_policies
+    files = sorted(shipped_policies().rglob("*.yaml"))
+    assert len(files) > 20
+    for path in files:
+        raw = path.read_bytes()
+        strict, fast = parse_document(raw, path.name), parse_vouched(raw, path.name)
+        assert fast.data == strict.data and dict(fast.spans) == dict(strict.spans), path
+    # bytes the strict parser refuses are refused by it, with its message
+    bad = b"id: a\nid: b\n"
+    with pytest.raises(PolicyLoadError, match="duplicate key"):
+        parse_vouched(bad, "x.yaml")
+
+
+def test_an_answer_reports_the_day_it_was_asked_on_across_midnight(ws, monkeypatch):
+    import time as real_time
+    import sc_policy.app.workspace as module
+    now = {"day": dt.date(2026, 12, 1), "asked": 0}
+
+    class Clock(dt.date):
+        @classmethod
+        def today(cls):
+            now["asked"] += 1
+            return now["day"]
+
+    class Time:
+        mktime = staticmethod(real_time.mktime)
+
+        @staticmethod
+        def time():
+            return real_time.mktime(now["day"].timetuple()) + 23 * 3600 + 59 * 60  # 23:59 local
+
+    monkeypatch.setattr(module, "time", Time)
+    monkeypatch.setattr(module, "dt", type("datetime", (), {"date": Clock, "timedelta": dt.timedelta}))
+    assert ws.explain("2174").decided_on == "2026-12-01"
+    asked = now["asked"]
+    assert [ws.explain("2174").decided_on for _ in range(3)] == ["2026-12-01"] * 3
+    assert now["asked"] == asked  # the clock's date is asked once a day
+    now["day"] = dt.date(2026, 12, 2)
+    assert ws.explain("2174").decided_on == "2026-12-02"
+
+
+def test_remembered_inputs_answer_as_fresh_ones_and_a_refused_code_is_refused_every_time(ws):
+    from sc_policy.diagnostics import InputError
+    fresh = Workspace().explain(" 2174 ", industry="541514 ")
+    assert [ws.explain(" 2174 ", industry="541514 ") for _ in range(2)] == [fresh, fresh]
+    for _ in range(2):
+        with pytest.raises(InputError, match="not four digits"):
+            ws.explain("21744")
+        with pytest.raises(InputError, match="NAICS"):
+            ws.explain("2174", industry="999999")
+
+
+def test_bytes_libyaml_would_read_otherwise_are_never_vouched_for_nor_cached(tmp_path, monkeypatch):
+    import dataclasses
+    import sc_policy.app.trust as trust
+    real = trust.load_vouched
+
+    def otherwise(path, shown):  # as if libyaml read these bytes differently from the strict parser
+        doc = real(path, shown)
+        return dataclasses.replace(doc, data={**doc.data, "status": "draft"})
+
+    monkeypatch.setattr(trust, "load_vouched", otherwise)
+    cache = TableCache(tmp_path / "cache")
+    ws = Workspace(cache=cache)
+    assert ws.explain("2174").verdict == "eligible"
+    assert cache.entries() == [] and cache._vouched == []
+    monkeypatch.setattr(trust, "load_vouched", real)
+    ws = Workspace(cache=TableCache(tmp_path / "cache"))
+    assert ws.explain("2174").verdict == "eligible" and len(ws.cache.entries()) == 1

@@ -2,24 +2,27 @@
 :class:`sc_policy.app.caseload.CsvBatch` writes it.
 
 The SQL of :mod:`sc_policy.app.sqlscript` decides every row in DuckDB's columnar engine, which
-reads the CSV and writes the output itself; only the rows it marks as errors come back to Python
-(each distinct combination of their raw codes once), through the batch's own
-:class:`~sc_policy.app.casedecide.RowDecider`, for ``evaluate``'s message, which DuckDB joins back. DuckDB reads CSV by rules of its own, so
+reads the CSV and writes the output itself, a slice of the input (:data:`SLICE_BYTES`) at a time,
+each slice sorted back into input order in memory (so memory stays flat and nothing spills to
+disk). Only the rows the SQL marks as errors come back to Python: for each, the SQL writes a
+marker and the row's raw codes in place of the added fields, and the copy to the output replaces
+them with what the batch's own :class:`~sc_policy.app.casedecide.RowDecider` adds (each distinct
+combination of raw codes decided once), message and all. DuckDB reads CSV by rules of its own, so
 this path takes only an input on which they agree with :mod:`sc_policy.app.csvrows`: UTF-8 without
-a byte-order mark, no ``"``, no CR, no NUL, no empty line, no line over the limit, every row of the
-header's width. Any other input (checked first, in one pass over the bytes) is left to the Python
-path: :func:`run` then returns None, before anything is written.
+a byte-order mark, no ``"``, no CR, no NUL (nor the bytes 1 and 2, the marker's), no empty line,
+no line over the limit, every row of the header's width. Any other input (checked first, in one
+pass over the bytes, or refused by DuckDB's strict reading) is left to the Python path: :func:`run`
+then returns None, before anything is written.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
-import io
+import functools
 import os
 import shutil
 import tempfile
-from typing import Callable, List, Optional, TextIO
+from typing import BinaryIO, Callable, Iterator, List, Optional, TextIO, Tuple
 
 from sc_policy.app.casecolumns import resolve_columns
 from sc_policy.app.casedecide import RowDecider, VersionChooser
@@ -34,14 +37,37 @@ from sc_policy.reference.codes import Words
 __all__ = ["run", "plain_input"]
 
 _BLOCK = 1 << 20
+_MARK, _SEP = b"\x01", "\x02"
+"""An error row's marker in the SQL's output, and the separator of its raw codes (never in an input this path takes)."""
 MEMORY_LIMIT = "256MB"
-"""DuckDB's memory for a batch; it sorts the rows back into input order on disk beyond it."""
+"""DuckDB's memory for a batch; it would sort rows back into input order on disk beyond it."""
+THREADS = 1
+"""DuckDB's threads: a slice is small, and on 1,000,000 rows a second thread took as much CPU and
+wall time (measured on 2 cores) and more memory."""
+SLICE_BYTES = 2 << 20
+"""DuckDB decides (and sorts back into input order) a slice of the input of about this size at a
+time (about 100,000 rows of three short columns; larger slices cost memory, smaller ones CPU)."""
 
 
-def plain_input(path: str) -> Optional[str]:
-    """The header line of a file DuckDB reads as csvrows does (see the module), or None."""
+def _lines_fit(block: bytes, line: int) -> Optional[int]:
+    """The length of the unfinished line at the end of ``block`` (``line``: its bytes before the
+    block), or None when a line of it, with its line end, would be over the limit."""
+    most = LINE_LIMIT - 1  # a line's bytes without its line end
+    at, room = 0, most - line
+    while len(block) - at > room:  # jump from line end to line end, at most ``most`` bytes apart
+        end = block.rfind(b"\n", at, at + room + 1)
+        if end < 0:
+            return None
+        at, room = end + 1, most
+    last = block.rfind(b"\n")
+    return line + len(block) if last < 0 else len(block) - last - 1
+
+
+def plain_input(path: str) -> Optional[Tuple[str, bool]]:
+    """The header line of a file DuckDB reads as csvrows does (see the module), and whether any
+    ``-`` follows it (a sector range such as ``31-33`` needs one); or None."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    header, line, last = None, 0, b"\n"  # bytes of the current line so far; the byte before this block
+    header, line, last, dash = None, 0, b"\n", False  # bytes of the current line so far; the byte before this block
     with open(path, "rb") as f:
         first = True
         while True:
@@ -50,28 +76,93 @@ def plain_input(path: str) -> Optional[str]:
                 break
             if first and block.startswith(codecs.BOM_UTF8):
                 return None
-            if b'"' in block or b"\r" in block or b"\x00" in block or b"\n\n" in block \
+            if b'"' in block or b"\r" in block or b"\x00" in block or b"\x01" in block or b"\x02" in block \
+                    or b"\n\n" in block \
                     or (last == b"\n" and block[:1] == b"\n"):
                 return None
             try:
                 decoder.decode(block)
             except UnicodeDecodeError:
                 return None
-            parts = block.split(b"\n")
             if first:
-                if len(parts) == 1:
+                end = block.find(b"\n")
+                if end < 0:
                     return None
-                header = parts[0].decode("utf-8")
-            lengths = [len(p) for p in parts]
-            lengths[0] += line
-            if max(lengths) + 1 > LINE_LIMIT:
+                header = block[:end].decode("utf-8")
+                dash = b"-" in block[end:]
+            else:
+                dash = dash or b"-" in block
+            line = _lines_fit(block, line)
+            if line is None:
                 return None
-            line, last, first = lengths[-1], block[-1:], False
+            last, first = block[-1:], False
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return None
-    return header
+    return header, dash
+
+
+def _slices(path: str, header: str, folder: str) -> Iterator[str]:
+    """The input cut at line ends into files of about SLICE_BYTES each, each with the header line."""
+    head = (header + "\n").encode("utf-8")
+    with open(path, "rb") as f:
+        f.readline()
+        carry, n, more = b"", 0, True
+        while more:
+            piece = os.path.join(folder, f"slice-{n}.csv")
+            with open(piece, "wb") as out:
+                out.write(head)
+                size = len(carry)
+                out.write(carry)
+                carry = b""
+                while True:
+                    block = f.read(min(_BLOCK, SLICE_BYTES))
+                    if not block:
+                        more = False
+                        break
+                    size += len(block)
+                    cut = block.rfind(b"\n") + 1 if size >= SLICE_BYTES else 0
+                    if cut:  # the slice ends with the block's last whole line
+                        out.write(block[:cut])
+                        carry = block[cut:]
+                        break
+                    out.write(block)
+            if not more and n and os.path.getsize(piece) == len(head) and not carry:
+                os.unlink(piece)  # the input ended exactly at the end of the previous slice
+                return
+            yield piece
+            n += 1
+
+
+def _copy_marked(path: str, out: BinaryIO, added: Callable[[str], str]) -> int:
+    """Copy the SQL's output (UTF-8) to ``out``, each marked error row's added fields replaced by
+    ``added`` of the raw codes after the marker; the number of error rows."""
+    errors, carry = 0, b""
+    with open(path, "rb") as decided:
+        while True:
+            block = decided.read(_BLOCK)
+            if not block:
+                break
+            chunk = carry + block
+            cut = chunk.rfind(b"\n") + 1  # whole lines only: a marked row is replaced whole
+            chunk, carry = chunk[:cut], chunk[cut:]
+            at = chunk.find(_MARK)
+            if at < 0:
+                out.write(chunk)
+                continue
+            parts, done = [], 0
+            while at >= 0:
+                end = chunk.index(b"\n", at)
+                raw = chunk[at + 1:end].split(b",", 1)[0].decode("utf-8")
+                parts += [chunk[done:at - 1], added(raw).encode("utf-8")]
+                errors, done = errors + 1, end + 1
+                at = chunk.find(_MARK, done)
+            parts.append(chunk[done:])
+            out.write(b"".join(parts))
+    if carry:
+        raise ValueError("the SQL's output does not end with a line end")
+    return errors
 
 
 def _literal(text: str) -> str:
@@ -99,9 +190,10 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
     """Decide the CSV file ``path`` in DuckDB and write it to ``open_sink()``; None (nothing written)
     when the input is not one this path takes. Raises InputError as the Python path does."""
     import duckdb
-    header_line = plain_input(path)
-    if header_line is None:
+    plain = plain_input(path)
+    if plain is None:
         return None
+    header_line, dash = plain
     header = header_line.split(",")
     columns = resolve_columns(header, date_column=date_column, noc_version=noc_version)
     where = columns.where
@@ -113,75 +205,79 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
     fmt = CsvFormat(columns)
     decide = RowDecider(chooser, columns, fmt, noc_version=noc_version, date_column=date_column,
                         words=words).function()
-    at_error = columns.added.index("error")
     roles = sorted(where.values())
 
-    def message(values) -> str:
-        """evaluate's message for an error row, from its raw role columns (NULL: an empty field)."""
+    def added(marked: str) -> str:
+        """evaluate's added fields (from the leading comma, with the line end) of an error row, from
+        the raw role columns the SQL wrote after its marker."""
         row = [""] * columns.width
-        for i, value in zip(roles, values):
-            row[i] = value or ""
-        text, _ = decide(row)
-        return next(csv.reader(io.StringIO(text[1:])))[at_error]
+        for i, value in zip(roles, marked.split(_SEP)):
+            row[i] = value
+        return decide(row)[0]
 
     con = duckdb.connect(":memory:")
     folder = tempfile.mkdtemp(prefix="sc-policy-")
-    out_path, messages_path = os.path.join(folder, "decided.csv"), os.path.join(folder, "messages.csv")
+    outputs: List[str] = []
+    rows = 0
     try:
-        kinds = ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in names + ["message"])
+        kinds = ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in names)
+
+        def read(csv_path: str) -> str:
+            return (f"read_csv({_literal(csv_path)}, header = true, auto_detect = false, columns = {{{kinds}}}, "
+                    f"delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false)")
+
         try:
-            con.execute(f"CREATE VIEW caseload AS SELECT *, row_number() OVER () AS sc_policy_row FROM read_csv({_literal(path)}, header = true, "
-                        f"auto_detect = false, columns = {{{kinds.rsplit(', ', 1)[0]}}}, delim = ',', quote = '\"', "
-                        f"escape = '\"', strict_mode = true, null_padding = false)")
-            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")  # beyond it DuckDB sorts on disk: memory stays flat
+            con.execute(f"SET threads = {THREADS}")
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")  # beyond it DuckDB sorts on disk
             con.execute(f"SET temp_directory = {_literal(folder)}")
             # read_csv without auto-detection tells the optimiser ~42 rows: it would then build every join's
             # hash table on the caseload (RIGHT joins), past the memory limit on large inputs (an error, so
             # the Python path again after DuckDB's work). The caseload is the probe side of each LEFT join.
             con.execute("SET disabled_optimizers = 'build_side_probe_side'")
             present = None  # the caseload's industries: see script_data
-            if "industry" in where:
+            if "industry" in where and not dash:
+                present = ()  # no sector range: no row can name one
+            elif "industry" in where:
                 present = {v.strip() for (v,) in con.execute(f"SELECT DISTINCT {names[where['industry']]} "
-                                                            f"FROM caseload").fetchall() if v is not None}
+                                                            f"FROM {read(path)}").fetchall() if v is not None}
             data = script_data(chooser.ws, shape, chooser=chooser, present=present)
-            for statement in statements(data, "duckdb", values=False):
-                con.execute(statement.sql(dialect="duckdb"))
-            for table, rows in (("sc_policy_versions", data.versions), ("sc_policy_industries", data.industries),
-                                ("sc_policy_decisions", data.decisions)):
-                _fill(con, table, rows, os.path.join(folder, table + ".csv"))
-            raw = [f"COALESCE({names[i]}, '')" for i in roles]
-            keys = con.execute(f"SELECT {', '.join(raw)}, count(*) FROM decisions WHERE error IS NOT NULL "
-                               f"GROUP BY ALL").fetchall()
-            errors = sum(k[-1] for k in keys)
-            with open(messages_path, "w", encoding="utf-8", newline="") as f:  # each error's words, from Python
-                writer = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n")
-                writer.writerow([names[i] for i in roles] + ["message"])
-                writer.writerows(list(k[:-1]) + [message(k[:-1])] for k in keys)
-            kinds = ", ".join(f"{_literal(names[i])}: 'VARCHAR'" for i in roles) + ", 'message': 'VARCHAR'"
-            con.execute(f"CREATE TABLE sc_policy_messages AS SELECT * FROM read_csv({_literal(messages_path)}, "
-                        f"header = true, auto_detect = false, columns = {{{kinds}}}, delim = ',', quote = '\"', "
-                        f"escape = '\"', allow_quoted_nulls = false)")
+            # an error row's added fields are evaluate's, from Python: the SQL writes in their place a
+            # marker and the row's raw codes, which the copy below replaces (each distinct row once)
+            marked = f"{_literal(_MARK.decode())} || " + f" || {_literal(_SEP)} || ".join(
+                f"COALESCE(x.{names[i]}, '')" for i in roles)
             fields: List[str] = [f"NULLIF(x.{n}, '')" for n in names]
-            for name in columns.added:
-                fields.append(f"x.{name}" if name == "eligible" else
-                              "m.message" if name == "error" else f"NULLIF(x.{name}, '')")
-            on = " AND ".join(f"m.{names[i]} = {r.replace(names[i], 'x.' + names[i])}" for i, r in zip(roles, raw))
-            con.execute(f"COPY (SELECT {', '.join(fields)} FROM decisions AS x LEFT JOIN sc_policy_messages AS m "
-                        f"ON x.error IS NOT NULL AND {on} ORDER BY x.sc_policy_row) TO {_literal(out_path)} "
-                        f"(FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', ESCAPE '\"')")
+            for k, name in enumerate(columns.added):
+                field = "CAST(x.eligible AS VARCHAR)" if name == "eligible" else f"NULLIF(x.{name}, '')"
+                fields.append(f"CASE WHEN x.error IS NULL THEN {field} " + (f"ELSE {marked} END" if k == 0 else "END"))
+            # a slice of the input at a time, each sorted back into input order in memory: memory stays
+            # flat however long the input, and nothing spills to disk
+            for n, piece in enumerate(_slices(path, header_line, folder)):
+                con.execute(f"CREATE OR REPLACE VIEW caseload AS SELECT *, row_number() OVER () AS sc_policy_row "
+                            f"FROM {read(piece)}")
+                if n == 0:  # the view decisions reads caseload, which must exist first
+                    for statement in statements(data, "duckdb", values=False):
+                        con.execute(statement.sql(dialect="duckdb"))
+                    for table, values in (("sc_policy_versions", data.versions),
+                                        ("sc_policy_industries", data.industries),
+                                        ("sc_policy_decisions", data.decisions)):
+                        _fill(con, table, values, os.path.join(folder, table + ".csv"))
+                outputs.append(os.path.join(folder, f"decided-{n}.csv"))
+                rows += con.execute(f"COPY (SELECT {', '.join(fields)} FROM decisions AS x ORDER BY x.sc_policy_row) "
+                            f"TO {_literal(outputs[-1])} (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', "
+                            f"ESCAPE '\"')").fetchone()[0]
+                os.unlink(piece)
         except duckdb.Error:
             return None  # DuckDB read the input otherwise (e.g. a row of another width): the Python path
+        con.close()
         sink = open_sink()
         fmt.start(sink, columns)  # the header, as the Python path writes it
-        rows = 0
-        with open(out_path, "r", encoding="utf-8", newline="") as decided:
-            while True:
-                chunk = decided.read(_BLOCK)
-                if not chunk:
-                    break
-                rows += chunk.count("\n")
-                sink.write(chunk)
-        sink.flush()
+        sink.flush()  # then the rows, as bytes, under the text layer
+        errors = 0
+        added = functools.lru_cache(maxsize=4096)(added)
+        for output in outputs:
+            errors += _copy_marked(output, sink.buffer, added)
+            os.unlink(output)
+        sink.buffer.flush()
         return Counts(rows - errors, errors)
     finally:
         con.close()

@@ -19,7 +19,9 @@ row as ``evaluate`` does:
 from __future__ import annotations
 
 import functools
+import re
 import sys
+from array import array
 from dataclasses import dataclass
 from typing import Collection, List, Optional, Tuple
 
@@ -36,8 +38,9 @@ __all__ = ["CaseloadShape", "ScriptData", "script_data", "whitespace"]
 @functools.lru_cache(maxsize=1)
 def whitespace() -> str:
     """Every character Python's ``str.strip()`` removes, which ``evaluate`` trims codes of (found once
-    per process: it tests all 1.1 million code points)."""
-    return "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    per process: ``re``'s ``\\s``, which is ``str.isspace()``, over all 1.1 million code points at C speed)."""
+    every = array("I", range(sys.maxunicode + 1)).tobytes().decode(f"utf-32-{sys.byteorder[0]}e", "surrogatepass")
+    return "".join(re.findall(r"\s", every))
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def _fill(tree: exp.Expression, values: Dict[str, exp.Expression]) -> exp.Expres
     return tree.transform(swap)
 
 
-def _text(column: str) -> exp.Expression:
+def _text(column: str, dialect: str = "duckdb") -> exp.Expression:
     """A caseload column as text, NULL as '', trimmed as ``str.strip()`` trims."""
     name = exp.to_identifier(_name(column), quoted=True)
     raw = exp.Coalesce(this=exp.cast(exp.column(name, "c"), "TEXT"),
@@ -99,10 +99,14 @@ def _text(column: str) -> exp.Expression:
     space = exp.Literal.string(whitespace())
     ends = [exp.func("SUBSTR", raw.copy(), exp.Literal.number(1), exp.Literal.number(1)),
             exp.func("SUBSTR", raw.copy(), exp.func("LENGTH", raw.copy()), exp.Literal.number(1))]
-    padded = exp.or_(*(exp.GT(this=exp.StrPosition(this=space.copy(), substr=end), expression=exp.Literal.number(0))
+    if dialect == "postgres":  # compared by code point, not by the database's collation
+        ends = [exp.Collate(this=end, expression=exp.Identifier(this="C", quoted=True)) for end in ends]
+    # every character str.strip() removes is below '0' or above 'z': a value that begins and ends
+    # within that range is not padded (an empty one is taken as padded: TRIM leaves it empty)
+    plain = exp.and_(*(exp.Between(this=end, low=exp.Literal.string("0"), high=exp.Literal.string("z"))
                        for end in ends))
     # TRIM with a set of characters is slow (DuckDB: microseconds a row); only a padded value needs it
-    return _when([(padded, exp.Trim(this=raw.copy(), expression=space, position="BOTH"))], raw.copy())
+    return _when([(plain, raw.copy())], exp.Trim(this=raw.copy(), expression=space, position="BOTH"))
 
 
 def _digits(value: exp.Expression, low: int, high: int) -> exp.Expression:
@@ -168,31 +172,52 @@ def _name(column: str) -> str:
     return column.strip().lower()  # a column matched as evaluate matches a header
 
 
-def _own_columns(shape, dialect: str) -> List[exp.Expression]:
+def _own_columns(shape, dialect: str, texts: Dict[str, exp.Expression]) -> List[exp.Expression]:
     """The caseload's columns as ``evaluate`` writes them: the code columns trimmed in place (as
-    text, NULL as ''), listed when the shape knows them, else by DuckDB's ``* REPLACE``; any
-    other dialect without the list passes them through as they are."""
-    codes = {_name(c): _text(c) for c in shape.codes()}
+    text, NULL as ''; ``texts``: each code column's trimmed value), listed when the shape knows
+    them, else by DuckDB's ``* REPLACE``; any other dialect without the list passes them through
+    as they are."""
+    codes = {_name(c): texts[c] for c in shape.codes()}
     if shape.columns:
-        return [exp.alias_(codes[_name(c)], exp.to_identifier(c, quoted=True)) if _name(c) in codes
+        return [exp.alias_(codes[_name(c)].copy(), exp.to_identifier(c, quoted=True)) if _name(c) in codes
                 else exp.column(exp.to_identifier(c, quoted=True), "c") for c in shape.columns]
     star = exp.Star()
     if dialect == "duckdb":
-        star.set("replace", [exp.alias_(e, exp.to_identifier(n, quoted=True)) for n, e in codes.items()])
+        star.set("replace", [exp.alias_(e.copy(), exp.to_identifier(n, quoted=True)) for n, e in codes.items()])
     return [exp.Column(this=star, table=exp.to_identifier("c"))]
+
+
+def _trimmed_once(select: exp.Expression, shape, dialect: str) -> Dict[str, exp.Expression]:
+    """Each code (and date) column's trimmed text, by column: when the shape lists the caseload's
+    columns, computed once a row in a derived table that replaces ``caseload`` in ``select`` (then
+    referred to as ``c.sc_policy_<role>``); else the expression itself, written where it is used."""
+    roles = [r for r in ("noc", "industry", "noc_version", "date") if r in ("noc", "date") or
+             (r == "industry" and shape.industry) or (r == "noc_version" and shape.noc_version_column)]
+    if shape.date_column is None:
+        roles.remove("date")
+    texts = {shape.column(r): _text(shape.column(r), dialect) for r in roles}
+    if not shape.columns:
+        return texts
+    inner = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("c")),
+                       *(exp.alias_(texts[shape.column(r)], f"sc_policy_{r}") for r in roles)
+                       ).from_(exp.to_table("caseload").as_("c"))
+    select.from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("c"))), copy=False)
+    return {shape.column(r): exp.column(f"sc_policy_{r}", "c") for r in roles}
 
 
 def view(data: ScriptData, dialect: str = "duckdb") -> exp.Expression:
     """``CREATE VIEW decisions AS SELECT ...``: the caseload's columns, then evaluate's."""
     shape = data.shape
-    values: Dict[str, exp.Expression] = {"sc_noc": _text(shape.column("noc"))}
-    values["sc_industry"] = _text(shape.column("industry")) if shape.industry else exp.Literal.string("")
-    default = exp.Literal.string(shape.noc_version)
-    values["sc_noc_version"] = (exp.Coalesce(this=exp.Nullif(this=_text(shape.column("noc_version")), expression=exp.Literal.string("")),
-                                             expressions=[default]) if shape.noc_version_column else default)
     select = _sql(_VIEW)
+    texts = _trimmed_once(select, shape, dialect)
+    values: Dict[str, exp.Expression] = {"sc_noc": texts[shape.column("noc")]}
+    values["sc_industry"] = texts[shape.column("industry")] if shape.industry else exp.Literal.string("")
+    default = exp.Literal.string(shape.noc_version)
+    values["sc_noc_version"] = (exp.Coalesce(this=exp.Nullif(this=texts[shape.column("noc_version")].copy(),
+                                                             expression=exp.Literal.string("")),
+                                             expressions=[default]) if shape.noc_version_column else default)
     if shape.date_column is not None:
-        day = values["sc_day"] = _text(shape.column("date"))
+        day = values["sc_day"] = texts[shape.column("date")]
         digits = exp.func("SUBSTR", day.copy(), 1, 4)
         digits = _cat(digits, exp.func("SUBSTR", day.copy(), 6, 2), exp.func("SUBSTR", day.copy(), 9, 2))
         values["sc_day_ok"] = _fill(_sql(_DAY_OK), {"sc_day": day, "sc_digits_of_day": _digits(digits, 8, 8)})
@@ -208,7 +233,7 @@ def view(data: ScriptData, dialect: str = "duckdb") -> exp.Expression:
             projection = exp.alias_(_when([(_sql("d.noc IS NULL"), _error(data, values))]), "error")
         if name in ("*",) or name in shape.added:
             columns.append(projection)
-    select.set("expressions", _own_columns(shape, dialect) + columns[1:])
+    select.set("expressions", _own_columns(shape, dialect, texts) + columns[1:])
     return exp.Create(this=exp.to_table("decisions"), kind="VIEW", expression=select)
 
 

@@ -12,8 +12,8 @@ per process: it reads, checks and compiles a version at most once (:meth:`Worksp
 (:meth:`Workspace.select`), and builds a version's decision table (:mod:`sc_policy.engine.table`)
 only when a decision is first asked for, so that opening a version to check or test it does
 not pay for one. The table is kept with the validated rule files in the on-disk cache
-(:mod:`sc_policy.app.cache`): opening a version whose files have not changed parses no rule
-file but its manifest, and compiles no expression.
+(:mod:`sc_policy.app.cache`): opening a version whose files have not changed compiles no expression
+and parses no rule file but its manifest (by libyaml, which re-reads bytes validated before).
 
 A frozen version's cache entry is used only when it matches what the version's
 manifest records: its content hash and the hash of its decisions
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
@@ -36,8 +37,8 @@ from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, ScPolicyError,
 from sc_policy.engine.decide import Answer, Evaluator
 from sc_policy.engine.table import decisions_hash
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, manifest_of, resolve_root, select_version
-from sc_policy.load.yamlfile import Document, is_inside
-from sc_policy.load.build import build_manifest
+from sc_policy.load.yamlfile import Document, is_inside, load_vouched
+from sc_policy.app.trust import read_alike, untrusted, vouched_manifest
 from sc_policy.model import Manifest, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
 
@@ -96,20 +97,6 @@ _CHOICES_KEPT = 1024
 """How many choices of version (by id or by day) a workspace remembers, the latest used first."""
 
 
-def _well_typed(m: Manifest) -> bool:
-    """Whether a manifest built without its schema check has the types its schema asks for, so that
-    nothing built from it can fail later: a file at a cache entry's name vouches for no manifest."""
-    def day(value) -> bool:
-        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-
-    texts = (m.id, m.policy, m.title, m.status, m.source_title, m.source_file, m.source_sha256)
-    optional = (m.supersedes, m.sha256, m.table_sha256)
-    return (all(isinstance(v, str) for v in texts) and all(v is None or isinstance(v, str) for v in optional)
-            and day(m.effective_from) and (m.effective_to is None or day(m.effective_to))
-            and isinstance(m.assumptions, Mapping)
-            and all(isinstance(k, str) and isinstance(v, str) for k, v in m.assumptions.items()))
-
-
 class Workspace:
     """A policy tree and the versions opened from it, each stage of each version run once."""
 
@@ -141,6 +128,7 @@ class Workspace:
         self._compiled: Dict[str, tuple] = {}  # by folder: (CompiledVersion or None, its problems)
         self._checked: dict = {}  # by folder: what the checks found (sc_policy.app.checking.CheckMemo)
         self._open: Dict[str, OpenVersion] = {}
+        self._day: Optional[tuple] = None  # (the local day's first second, the next day's, the day, as ISO)
 
     def _notice(self, text: str) -> None:
         self.notices.append(text)
@@ -184,24 +172,23 @@ class Workspace:
         if found is not None:
             return found
         doc, manifest = None, None
-        if is_inside(ref.folder, self.root):
+        inside = is_inside(ref.folder, self.root)
+        key = self._cache_key(ref) if inside else None
+        shown = f"{ref.rel}/version.yaml"
+        if key is not None and not self.tree.overlay and self.cache.vouches(key, ref.rel):
+            try:  # bytes this code parsed strictly, validated, and read alike with libyaml before
+                doc = load_vouched(ref.folder / "version.yaml", shown)
+                manifest = vouched_manifest(doc)
+            except ScPolicyError:
+                pass
+        if manifest is None and inside:
             try:
-                doc = self.tree.document(ref.folder / "version.yaml", f"{ref.rel}/version.yaml")
+                doc = self.tree.document(ref.folder / "version.yaml", shown)
             except ScPolicyError:  # unreadable or not YAML: the manifest is invalid
                 doc = None
-        if doc is not None:
-            key = self._cache_key(ref)
-            if key is not None and self.cache.vouches(key, ref.rel):
-                try:
-                    manifest = build_manifest(doc)
-                except (KeyError, TypeError, ValueError, AttributeError):
-                    manifest = None
-                if manifest is not None and not _well_typed(manifest):  # an entry beside a bad manifest
-                    manifest = None                                      # is not the cache's to vouch for
-            if manifest is None:
-                manifest = manifest_of(doc)  # the very bytes compared with any cache entry
-                if manifest is not None and key is not None:
-                    self.cache.vouch(key)
+            manifest = manifest_of(doc) if doc is not None else None
+            if manifest is not None and key is not None and read_alike(ref.folder / "version.yaml", doc):
+                self.cache.vouch(key)
         found = self._manifests[ref.rel] = (doc, manifest)
         return found
 
@@ -243,7 +230,7 @@ class Workspace:
         cache_key = self._cache_key(ref)
         entry = self.cache.load(cache_key, ref.rel) if cache_key else None
         if entry is not None:
-            problem = _untrusted(entry, self._manifest(ref)[0])
+            problem = untrusted(entry, self._manifest(ref)[0])
             if problem is None:
                 # Compiled already in this process (checked first, as the service starts): the table comes
                 # from the cache, the compiled clauses (and the version they were read with) from here.
@@ -295,7 +282,9 @@ class Workspace:
                     raise invalid_policy(changed, f"version {ref.id} is invalid")
             # A frozen version without a recorded decisions hash is never answered from the cache (it
             # could not be verified), so it is not stored either.
-            if self.cache is not None and cache_key and not (is_frozen(manifest) and not manifest.table_sha256):
+            if self.cache is not None and cache_key and not (is_frozen(manifest) and not manifest.table_sha256) \
+                    and read_alike(ref.folder / "version.yaml", next(
+                        (d for d in loaded.documents if d.path == f"{ref.rel}/version.yaml"), None)):
                 self.cache.store(cache_key, ref.rel, CachedVersion(version, findings, table, loaded.documents))
             return table
         return tabulate
@@ -313,12 +302,22 @@ class Workspace:
                 noc_version: str = "2016") -> Answer:
         """The answer for a NOC (and industry) under the version named, or in force on ``on`` (default today);
         the answer reports that day as ``decided_on``."""
-        day = on or dt.date.today()
+        day, iso = (on, on.isoformat()) if on is not None else self._today()
         ref = self._chosen.get((version, None) if version is not None else (None, day))
         opened = self._open.get(ref.rel) if ref is not None else None
         if opened is None:  # the first answer of this version or date
             opened = self.open(version, on)
-        return opened.evaluator.answer(noc, industry, noc_version, decided_on=day.isoformat())
+        return opened.evaluator.answer(noc, industry, noc_version, decided_on=iso)
+
+    def _today(self) -> Tuple[dt.date, str]:
+        """(today, as ISO), asked of the clock's date only when the local day it was asked for has ended."""
+        now, known = time.time(), self._day
+        if known is None or not known[0] <= now < known[1]:
+            day = dt.date.today()
+            start = time.mktime(day.timetuple())
+            known = (start, time.mktime((day + dt.timedelta(days=1)).timetuple()), day, day.isoformat())
+            self._day = known if known[0] <= now < known[1] else None  # (the day may turn between the readings)
+        return known[2], known[3]
 
     def versions(self) -> List[dict]:
         """Every version's manifest (as a dict), in tree order; an unreadable manifest is marked.
@@ -345,30 +344,3 @@ class Workspace:
                 row["problem"] = "version has errors; a check of the tree lists them"
                 rows.append(row)
         return rows
-
-
-def _untrusted(entry: CachedVersion, disk: Optional[Document]) -> Optional[str]:
-    """None when a cache entry may answer for its version; else why not (empty: nothing to tell).
-
-    The trust anchor is the manifest on disk (``disk``, as read), never the entry: the entry's rule
-    files must hold exactly that manifest and, for a frozen version, have the recorded
-    content hash, and its table must decide what the recorded decisions hash says.
-    A draft's entry is trusted as its owner's. A frozen version that records no
-    decisions hash (frozen by an older sc-policy) cannot be verified, so it is not
-    answered from the cache at all.
-    """
-    if disk is None:
-        return ""  # opening from the files names the problem
-    cached = next((d for d in entry.documents if d.path == disk.path), None)
-    if cached is None or cached.data != disk.data:
-        return "its manifest differs from version.yaml"
-    m = entry.version.manifest
-    if not is_frozen(m):
-        return None
-    if not m.table_sha256:
-        return ""
-    if entry.version.content_hash != m.sha256:
-        return f"its rule files do not hash to the recorded sha256 {m.sha256}"
-    if decisions_hash(entry.table) != m.table_sha256:
-        return f"its decisions do not hash to the recorded table_sha256 {m.table_sha256}"
-    return None

@@ -7,12 +7,13 @@ from typing import List
 import click
 
 from sc_policy.app.workspace import Workspace
-from sc_policy.diagnostics import os_error
-from sc_policy.present.junit import junit_xml
+from sc_policy.diagnostics import ScPolicyError, os_error
+from sc_policy.present.junit import junit_refusal, junit_xml
 from sc_policy.present.render import dumps
 from sc_policy.analysis.testcases import OUTCOMES, VersionReport, report
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS
 from sc_policy.cli.base import format_option, policies_option, tree_paths, warn
+from sc_policy.cli.diagnostics import words
 
 _HEAD = {PASS: "pass", FAIL: "fail", NOT_APPLICABLE: "n/a"}
 
@@ -31,22 +32,24 @@ def test_command(versions, policies, fmt, with_coverage, junit):
 
     Prints one line per failing case, then `N passed, N failed`. Exit status 1 when a case
     fails, 2 when the cases cannot run (an unknown or invalid version); the JUnit report is
-    written in both of the first two cases.
+    written in every case, for a run that cannot start as one error naming why.
     """
     ws = Workspace(policies, notify=warn)
-    if versions:
-        opened = [ws.open(version_id) for version_id in dict.fromkeys(versions)]
-    else:
-        opened = [ws.open_ref(ref) for ref in ws.tree.refs()]
+    asked = list(dict.fromkeys(versions)) if versions else ws.tree.refs()
+    opened = []
+    for item in asked:
+        try:
+            opened.append(ws.open(item) if isinstance(item, str) else ws.open_ref(item))
+        except ScPolicyError as exc:  # the run cannot start: the report says why before the error is shown
+            if junit:
+                _write(junit, junit_refusal(item if isinstance(item, str) else item.rel, exc.line(words),
+                                            [f.render(words) for f in getattr(exc, "findings", ())]))
+            raise
     reports = [report(o.evaluator) for o in opened]
     passed = sum(r.passed for r in reports)
     failed = sum(r.failed for r in reports)
     if junit:
-        try:
-            with open(junit, "wb") as out:
-                out.write(junit_xml(reports, tree_paths(policies)))
-        except OSError as exc:
-            raise os_error(exc, "write the JUnit report", junit) from None
+        _write(junit, junit_xml(reports, tree_paths(policies)))
     if fmt == "json":
         click.echo(dumps({"passed": passed, "failed": failed,
                           "versions": [r.as_dict(with_coverage) for r in reports]}), nl=False)
@@ -63,6 +66,14 @@ def test_command(versions, policies, fmt, with_coverage, junit):
         click.echo("\n".join(lines))
     if failed:
         click.get_current_context().exit(1)
+
+
+def _write(path: str, report: bytes) -> None:
+    try:
+        with open(path, "wb") as out:
+            out.write(report)
+    except OSError as exc:
+        raise os_error(exc, "write the JUnit report", path) from None
 
 
 def coverage_lines(r: VersionReport) -> List[str]:

@@ -11,16 +11,16 @@ into text, JSON or HTML.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 from sc_policy.engine.changes import NO_CHANGES, ChangeFinder, Changes, OccupationChange
+from sc_policy.engine.results import Answer, AreaResult, ClauseResult, Decision
 from sc_policy.engine.templates import render_template, template_fields
-from sc_policy.engine.reasons import AreaReason, area_reasons, candidates_reason, decision_reason, profiles
+from sc_policy.engine.reasons import area_reasons, candidates_reason, decision_reason, profiles
 from sc_policy.engine.facts import FACTS, area_facts, industry_facts, occupation_facts
 from sc_policy.engine.table import OUTCOME_CODES, DecisionTable, build_table
 from sc_policy.reference.codes import NocInput, parse_industry, parse_noc
-from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Clause, Interpretation, Resolution, Version
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Clause, Resolution, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data, skill_level
 
 if TYPE_CHECKING:  # the table path never needs these at run time
@@ -30,108 +30,12 @@ if TYPE_CHECKING:  # the table path never needs these at run time
 __all__ = ["ClauseResult", "AreaResult", "Decision", "Answer", "Evaluator", "PASS", "FAIL", "NOT_APPLICABLE"]
 
 
-@dataclass(frozen=True)
-class ClauseResult:
-    """What one clause said about a case: its result and the reason, with its source."""
-
-    clause: str
-    clause_version: int
-    title: str
-    result: str
-    reason: str
-    source: Tuple[Citation, ...]
-    interpretations: Tuple[str, ...] = ()  # ids of the interpretations it rests on here
-
-
-@dataclass(frozen=True)
-class AreaResult:
-    """One priority area's answer: in scope or not, clause by clause."""
-
-    area: str
-    title: str
-    in_scope: bool
-    clauses: Tuple[ClauseResult, ...]
-    resolutions: Tuple[str, ...]  # ids of the resolutions that bear on this area's answer
-    interpretations: Tuple[str, ...] = ()  # ids of the interpretations its clauses rest on
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The decision for one NOC 2016 unit group (and industry) under one version."""
-
-    noc: str
-    noc_title: str
-    noc_level: str
-    industry: Optional[str]
-    industry_title: Optional[str]
-    areas: Tuple[AreaResult, ...]
-    resolutions: Tuple[Resolution, ...]
-    nearby: Tuple[OccupationChange, ...]  # listed occupations of the same NOC minor group, and where
-    changes: Changes = NO_CHANGES  # what would make a not-eligible case eligible (engine/changes.py)
-    interpretations: Tuple[Interpretation, ...] = ()  # those bearing on any area's answer, in file order
-
-    @property
-    def eligible(self) -> bool:
-        return any(a.in_scope for a in self.areas)
-
-    @property
-    def in_scope(self) -> Tuple[str, ...]:
-        return tuple(a.area for a in self.areas if a.in_scope)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What the caller asked and what the policy says: one decision per NOC 2016 candidate.
-
-    A NOC 2016 code has one candidate. A NOC 2021 code may correspond to several
-    NOC 2016 unit groups; when their decisions differ the verdict is
-    ``indeterminate`` and the caseworker must pick the right one.
-    """
-
-    policy: str
-    version: str
-    version_hash: str
-    noc: NocInput
-    industry: Optional[str]
-    industry_title: Optional[str]
-    candidates: Tuple[Decision, ...]
-    decided_on: Optional[str] = None                      # the day the version was chosen for (ISO)
-    why: Optional[Callable[["Answer"], Tuple[tuple, str]]] = field(default=None, compare=False, repr=False)
-    """Gives (reasons, reason) for this answer; asked on first use of either (a caller that wants only
-    the verdict does not pay for the explanation)."""
-
-    @functools.cached_property
-    def _why(self) -> Tuple[tuple, str]:
-        return self.why(self) if self.why is not None else ((), "")
-
-    @property
-    def reasons(self) -> Tuple[Tuple[AreaReason, ...], ...]:
-        """Per candidate, per area: its deciding clause and the failures that follow from it."""
-        return self._why[0]
-
-    @property
-    def reason(self) -> str:
-        """The deciding sentence."""
-        return self._why[1]
-
-    @property
-    def verdict(self) -> str:
-        results = {d.eligible for d in self.candidates}
-        if results == {True}:
-            return "eligible"
-        if results == {False}:
-            return "not_eligible"
-        return "indeterminate"
-
-    @property
-    def eligible(self) -> bool:
-        return all(d.eligible for d in self.candidates)
-
-
 MEMO_LIMIT = 200_000
 """How many parts of decisions an evaluator remembers (the domain is finite, but large when a
 reason quotes both the occupation and the industry)."""
 
+
+INPUTS_KEPT = 20_000  # how many distinct accepted raw codes of each kind an evaluator remembers parsed
 
 _RESULT_OF = {code: result for result, code in OUTCOME_CODES.items()}
 
@@ -183,6 +87,8 @@ class Evaluator:
                        for c in self.version.clauses}  # a clause's interpretations bearing on an area
         self._readings = self.version.readings_by_area()
         self._memo: Dict[object, object] = {}  # see _from_table
+        self._nocs: Dict[tuple, NocInput] = {}  # accepted raw NOC inputs, parsed (see answer)
+        self._industries: Dict[object, tuple] = {}  # accepted raw industries: (code, title)
         self._profiles = None  # see sc_policy.engine.reasons.profiles
         self._reasons: Dict[object, object] = {}  # area reasons by the area's results (reasons.area_reasons)
         self._listed = tuple((area.id, frozenset(area.listed)) for area in self.version.areas)
@@ -255,6 +161,9 @@ class Evaluator:
         the nearby occupations, by unit group.
         """
         memo, refdata = self._memo, self.refdata
+        whole = memo.get(("decision", noc)) if industry is None else None  # the unit group alone: few of them
+        if whole is not None:
+            return whole
         runs = self._runs
         if runs is None or runs[0] is not table:
             runs = self._runs = (table, tuple((k, area, a_facts, _runs(table, k))
@@ -304,8 +213,11 @@ class Evaluator:
         if applied:
             ids = {r.id for bearing in unit[2] for r in bearing}
             resolutions = tuple(r for r in self.version.resolutions if r.id in ids)
-        return Decision(noc, unit[0], unit[1], industry, refdata.naics_title(industry) if industry else None,
-                        tuple(results), resolutions, nearby, changes, self._readings[1])
+        decision = Decision(noc, unit[0], unit[1], industry, refdata.naics_title(industry) if industry else None,
+                            tuple(results), resolutions, nearby, changes, self._readings[1])
+        if industry is None and len(memo) < MEMO_LIMIT:
+            memo["decision", noc] = decision
+        return decision
 
     def decide_direct(self, noc: str, industry: Optional[str] = None) -> Decision:
         """Decide by evaluating every clause expression with rule-engine (the table's reference)."""
@@ -367,12 +279,21 @@ class Evaluator:
         ``direct=True`` bypasses the decision table (for the differential test); ``decided_on``: the
         day (ISO) the version was chosen for, which the answer reports.
         """
-        parsed = parse_noc(noc, self.refdata, noc_version)
-        naics = parse_industry(industry, self.refdata)
+        parsed = self._nocs.get((noc, noc_version)) if type(noc) is str else None
+        if parsed is None:
+            parsed = parse_noc(noc, self.refdata, noc_version)
+            if type(noc) is str and len(self._nocs) < INPUTS_KEPT:  # accepted codes only: a refusal raised
+                self._nocs[noc, noc_version] = parsed
+        found = self._industries.get(industry) if industry is None or type(industry) is str else None
+        if found is None:
+            naics = parse_industry(industry, self.refdata)
+            found = (naics, self.refdata.naics_title(naics) if naics else None)
+            if (industry is None or type(industry) is str) and len(self._industries) < INPUTS_KEPT:
+                self._industries[industry] = found
         decide = self.decide_direct if direct else self.decide
-        decisions = tuple(decide(c, naics) for c in parsed.candidates)
-        return Answer(self.version.policy, self.version.id, self.version.content_hash, parsed, naics,
-                      self.refdata.naics_title(naics) if naics else None, decisions, decided_on, self._why)
+        decisions = tuple(decide(c, found[0]) for c in parsed.candidates)
+        return Answer(self.version.policy, self.version.id, self.version.content_hash, parsed, found[0],
+                      found[1], decisions, decided_on, self._why)
 
     def _why(self, answer: Answer) -> Tuple[tuple, str]:
         """(each candidate's area reasons, the deciding sentence) of an answer (:mod:`sc_policy.engine.reasons`)."""

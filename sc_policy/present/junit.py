@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 from sc_policy.analysis.testcases import CaseResult, VersionReport
 from sc_policy.diagnostics import visible
 
-__all__ = ["junit_xml"]
+__all__ = ["junit_xml", "junit_refusal"]
 
 
 def _clean(text: str) -> str:
@@ -51,5 +51,19 @@ def junit_xml(reports: Sequence[VersionReport], located: Callable[[str], str] = 
             "failures": str(report.failed), "errors": "0", "skipped": "0"})
         for result in report.results:
             _testcase(suite, report, result, located)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def junit_refusal(suite: str, message: str, details: Sequence[str]) -> bytes:
+    """The JUnit XML report of a run that could not start: suite ``suite`` (the version refused) with one
+    testcase, "the version opens", in ``<error>`` with ``message`` and the ``details`` (one line each), so
+    that CI shows why no case ran, never an old report left in the file's place."""
+    root = ET.Element("testsuites", {"name": "sc-policy test", "tests": "1", "failures": "0", "errors": "1"})
+    element = ET.SubElement(ET.SubElement(root, "testsuite", {
+        "name": _clean(suite), "tests": "1", "failures": "0", "errors": "1", "skipped": "0"}),
+        "testcase", {"name": "the version opens", "classname": _clean(suite.replace("/", "."))})
+    error = ET.SubElement(element, "error", {"type": "refused", "message": _clean(message)})
+    error.text = _clean("\n".join(details) or message)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

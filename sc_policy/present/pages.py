@@ -22,7 +22,7 @@ import jinja2
 from sc_policy.analysis.occupations import Occupations
 from sc_policy.diagnostics import Diagnostic, one_line, plain_words
 from sc_policy.engine.compile import CompiledVersion
-from sc_policy.engine.decide import Answer, Decision
+from sc_policy.engine.results import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Version
 from sc_policy.present.changes import industry_phrase
 from sc_policy.reference.statcan import ReferenceData, skill_level

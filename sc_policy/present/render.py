@@ -14,7 +14,7 @@ from typing import Dict, Iterable, List, Optional
 
 from sc_policy.engine.changes import NO_CHANGES
 from sc_policy.present.changes import changes_text, industry_phrase
-from sc_policy.engine.decide import Answer, Decision
+from sc_policy.engine.results import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
 from sc_policy.diagnostics import visible
