@@ -23,7 +23,7 @@ import copy
 import errno
 import os
 import stat
-from collections import OrderedDict, abc
+from collections import abc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
@@ -33,6 +33,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from sc_policy.diagnostics import PolicyLoadError
 from sc_policy.diagnostics import Span, Suggestion
+from sc_policy.load.remembered import Remembered
 from sc_policy.load.yamlhints import QUOTE_ADVICE, SLIP_PROBLEMS, quote_needed, slipped_line
 
 __all__ = ["Document", "load_document", "parse_document", "parse_vouched", "load_vouched", "read_regular", "file_kind", "MAX_FILE_BYTES",
@@ -235,10 +236,9 @@ def parse_document(raw: bytes, path: str) -> Document:
     tree, a version and the draft made from it share most of their files); each caller gets its own copy
     of the data, its own name in every position, so that nothing one caller does to it reaches another.
     """
-    data, spans = (_remembered if len(raw) <= _REMEMBERED_BYTES else _parse)(raw, path)
-    if spans[()].path == path:
-        return Document(path, copy.deepcopy(data), dict(spans))
-    return Document(path, copy.deepcopy(data), {k: Span(path, s.line, s.column) for k, s in spans.items()})
+    data, spans = _PARSED.get(raw, _parse, path) if len(raw) <= _REMEMBERED_BYTES else _parse(raw, path)
+    return Document(path, copy.deepcopy(data), {k: s if s.path == path else Span(path, s.line, s.column)
+                                                for k, s in spans.items()})
 
 
 def load_vouched(file: Path, display: str) -> Document:
@@ -275,7 +275,8 @@ def parse_vouched(raw: bytes, path: str) -> Document:
 
 
 _REMEMBERED_BYTES = 256 * 1024
-"""Files up to this size are remembered (every shipped rule file is under 30 kB): at most 256 of them."""
+"""Files up to this size are remembered by their bytes (every shipped rule file is under 30 kB): the last 256."""
+_PARSED: Remembered = Remembered(256)
 
 
 def _parse(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
@@ -387,18 +388,6 @@ def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], lo
             mapping[key] = _construct(value_node, keypath + (key,), path, spans, loader)
         return mapping
     raise PolicyLoadError("unsupported YAML node", _span(path, node.start_mark), code="yaml-syntax")
-
-
-_PARSED: "OrderedDict[bytes, Tuple[Any, Dict[KeyPath, Span]]]" = OrderedDict()
-
-
-def _remembered(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
-    """:func:`_parse` of the last 256 files, by their bytes alone; a refusal is not remembered (it names ``path``)."""
-    found = _PARSED.pop(raw, None) or _parse(raw, path)
-    _PARSED[raw] = found
-    if len(_PARSED) > 256:
-        _PARSED.popitem(last=False)
-    return found
 
 
 def is_inside(path: Path, root: Path) -> bool:
