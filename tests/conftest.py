@@ -1,7 +1,8 @@
 """Shared fixtures: the shipped workspace, and a writable copy of the shipped policy tree; the ``slow`` marker.
 
 Tests marked ``slow`` (exhaustive comparisons and long searches, seconds each) are skipped unless
-``--run-slow`` is given; CI (``.ci/run``) gives it, so every test still runs there.
+``--run-slow`` is given; CI (``.ci/run``) gives it, so every test still runs there. A comparison over
+many generated rows takes its size from ``sized``: few rows in a plain run, all of them with ``--run-slow``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if not run_slow and item.get_closest_marker("slow") is not None:
             item.add_marker(pytest.mark.skip(reason="slow: run with --run-slow (CI does)"))
+
+
+@pytest.fixture(scope="session")
+def sized(request) -> Callable[[int, int], int]:
+    """``sized(small, large)``: ``large`` when the slow tests run (``--run-slow``, as CI runs), else ``small``:
+    a differential comparison keeps every assertion in a plain run, over fewer generated rows."""
+    run_slow = request.config.getoption("--run-slow")
+    return lambda small, large: large if run_slow else small
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -106,6 +115,12 @@ def tree_copy(shipped_copy) -> Path:
     findings its own edit causes. Tests of freezing and tampering freeze their copy first.
     """
     return unfrozen(shipped_copy)
+
+
+def slow(*values, **kwargs):
+    """One case of a parametrized test that runs only with ``--run-slow`` (as CI runs): for the cases
+    beyond the representatives that a plain run keeps of each behaviour."""
+    return pytest.param(*values, marks=pytest.mark.slow, **kwargs)
 
 
 def unfrozen(root: Path) -> Path:

@@ -26,7 +26,7 @@ from sc_policy.load.yamlfile import MAX_FILE_BYTES, MAX_SOURCE_BYTES, file_kind,
 from sc_policy.present.render import answer_json
 from sc_policy.resources import shipped_policies
 
-from conftest import POLICY, VERSION, unfrozen, version_dir
+from conftest import POLICY, VERSION, slow, unfrozen, version_dir
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"),
                                 reason="needs pipes and /dev/zero")
@@ -90,8 +90,8 @@ def cached_answer(tmp_path_factory):
     return tree, entry.name, want
 
 
-@pytest.mark.parametrize("replace", ["symlink to /dev/zero", "symlink to /dev/urandom", "fifo", "3 GB sparse file",
-                                     "a folder"])
+@pytest.mark.parametrize("replace", ["symlink to /dev/zero", slow("symlink to /dev/urandom"), "fifo", "3 GB sparse file",
+                                     slow("a folder")])
 def test_a_cache_entry_that_is_not_a_small_regular_file_is_ignored_and_replaced(cached_answer, tmp_path, replace):
     tree_copy, name, want = cached_answer
     cache = TableCache(tmp_path / "cache")
@@ -146,7 +146,7 @@ def test_a_huge_rule_file_is_refused_in_one_line(tree_copy, tmp_path):
     assert f"over the {MAX_FILE_BYTES}-byte limit" in lines[0]
 
 
-@pytest.mark.parametrize("kind", ["fifo", "huge", "device"])
+@pytest.mark.parametrize("kind", ["fifo", slow("huge"), "device"])
 def test_a_source_document_that_is_not_a_small_regular_file_is_refused(tree_copy, tmp_path, kind):
     source = tree_copy / POLICY / "source" / "second-career-fast-track.txt"
     source.unlink()

@@ -250,7 +250,7 @@ def test_axe_finds_a_violation_where_there_is_one(browser_page, axe):
     assert [v for v, _ in violations(axe, page)] == ["label"]
 
 
-@pytest.mark.parametrize("path,status", [
+PAGES = [
     ("/", 200),                                                  # the form
     ("/?occupation=2174&industry=541514", 200),                  # eligible
     ("/?occupation=7511&industry=484121", 200),                  # not eligible
@@ -263,8 +263,13 @@ def test_axe_finds_a_violation_where_there_is_one(browser_page, axe):
     ("/occupations?industry=325410&area=life-sciences", 200),
     ("/occupations?industry=5", 400),
     ("/nothing", 404),
-])
-@pytest.mark.parametrize("width", [1280, 375])
+]
+
+
+@pytest.mark.parametrize("width,path,status", [
+    # a plain run takes each page at one of the two widths, in turn; --run-slow (CI) at both (about a second each)
+    pytest.param(width, path, status, id=f"{width}-{path}-{status}", marks=[pytest.mark.slow] if (i + w) % 2 else [])
+    for i, (path, status) in enumerate(PAGES) for w, width in enumerate((1280, 375))])
 def test_every_page_meets_wcag_2_aa(server, browser_page, axe, path, status, width):
     page = browser_page
     page.set_viewport_size({"width": width, "height": 800})

@@ -64,22 +64,23 @@ def both(path, args, monkeypatch):
     ({"industry": True, "noc_version": True}, []),
     ({"industry": False}, ["--noc-version", "2021"]),
 ])
-def test_duckdb_path_is_byte_identical(tmp_path, monkeypatch, used, shape, args):
+def test_duckdb_path_is_byte_identical(tmp_path, monkeypatch, sized, used, shape, args):
     _plain(monkeypatch)
-    # within less memory than the caseload's hash tables would take: the joins build on the small tables
+    # within less memory than the caseload's hash tables would take (at 100,000 rows, with --run-slow):
+    # the joins build on the small tables
     monkeypatch.setattr(caseduck, "MEMORY_LIMIT", "96MB")
-    header, rows = caseload(100_000 if shape == {"industry": True} else 20_000, 23, **shape)
+    header, rows = caseload(sized(10_000, 100_000) if shape == {"industry": True} else sized(4_000, 20_000), 23, **shape)
     path = tmp_path / "cases.csv"
     _write(path, header, rows)
     result = both(path, args, monkeypatch)
     assert used == [True] and "errors" in result.stderr
 
 
-def test_duckdb_path_by_date_is_byte_identical(tmp_path, monkeypatch, used, tree_copy):
+def test_duckdb_path_by_date_is_byte_identical(tmp_path, monkeypatch, sized, used, tree_copy):
     _plain(monkeypatch)
     monkeypatch.setattr(caseduck, "SLICE_BYTES", 64 << 10)  # and across slices, each sorted on its own
     tree = _two_versions(tree_copy)
-    header, rows = caseload(20_000, 29, date=True)
+    header, rows = caseload(sized(4_000, 20_000), 29, date=True)
     path = tmp_path / "cases.csv"
     _write(path, header, rows)
     both(path, ["--policies", str(tree), "--date-column", "decided"], monkeypatch)

@@ -172,3 +172,23 @@ def test_generation_refuses_a_cerberus_rule_it_cannot_translate(monkeypatch):
 def test_package_data_ships_the_json_schemas():
     setup = (Path(__file__).resolve().parent.parent / "setup.cfg").read_text("utf-8")
     assert "sc_policy.schemas = *.yaml, *.schema.json" in setup
+
+
+def test_a_file_read_again_gets_findings_for_its_own_data_and_path():
+    """Cerberus's verdict is remembered for data it has seen (a copy of a tree, a language-server
+    edit): a date and the same date quoted as a string are different data, and the same findings
+    are placed in each file that holds them."""
+    raw = (VERSION / "version.yaml").read_bytes()
+    quoted = raw.replace(b"\neffective_from: 2021-04-01\n", b"\neffective_from: '2021-04-01'\n")
+    assert quoted != raw
+    for _ in range(2):
+        assert validate(parse_document(raw, "a/version.yaml"), "manifest") == []
+        first = validate(parse_document(quoted, "a/version.yaml"), "manifest")
+        second = validate(parse_document(quoted, "b/version.yaml"), "manifest")
+        assert [f.code for f in first] == ["wrong-type"] and "effective_from" in first[0].message
+        assert [f.span.path for f in first] == ["a/version.yaml"] and [f.span.path for f in second] == ["b/version.yaml"]
+        assert [(f.message, f.span.line) for f in first] == [(f.message, f.span.line) for f in second]
+    # the parse of the same bytes is remembered too, and every position names the file it is asked for
+    for name in ("c/version.yaml", "d/version.yaml"):
+        spans = parse_document(raw, name).spans
+        assert {s.path for s in spans.values()} == {name} and len(spans) > 10

@@ -26,11 +26,13 @@ from sc_policy.reference.statcan import reference_data  # noqa: E402
 
 from conftest import POLICY, VERSION, version_dir  # noqa: E402
 
-pytestmark = pytest.mark.asyncio
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "sc_policy.lsp"]))
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "sc_policy.lsp"]),
+                    scope="module", loop_scope="module")
 async def client(lsp_client: LanguageClient):
+    """One server for the module, as an editor keeps one: each test opens the files of its own copy of the tree."""
     await lsp_client.initialize_session(types.InitializeParams(capabilities=client_capabilities("visual-studio-code")))
     yield
     await lsp_client.shutdown_session()

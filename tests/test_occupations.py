@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, strategies as st
 
-from conftest import VERSION
+from conftest import VERSION, slow
 from sc_policy.analysis.occupations import occupations
 from sc_policy.cli import main
 from sc_policy.present.render import WIDTH
@@ -299,7 +299,7 @@ def test_occupations_page_escapes_what_it_is_given(client):
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
-@pytest.mark.parametrize("sector,part", [("31-33", "31"), ("44-45", "44"), ("48-49", "48")])
+@pytest.mark.parametrize("sector,part", [("31-33", "31"), slow("44-45", "44"), slow("48-49", "48")])  # ~1.5 s each
 def test_a_sector_written_as_a_range_opens_what_its_parts_open(sector, part):
     """StatCan's own sector codes are accepted (issue 17); in phase-1 each part of a sector opens the same."""
     ranged = run("occupations", "--industry", sector, "--format", "json")

@@ -21,17 +21,20 @@ from hypothesis import strategies as st
 
 from sc_policy.cli import main
 
-from conftest import VERSION, version_dir
+from conftest import VERSION, slow, version_dir
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
 
 LONG = "x" * 5000  # longer than any file name (255) and any path (4096) the file system allows
 
 COMMANDS = [
-    ["explain", "2174"], ["explain", "2174", "--format", "json"], ["versions"], ["check"], ["test"],
-    ["diff", VERSION, VERSION], ["table"], ["table", "--classes"], ["sql"], ["--help"], ["explain", "--help"], ["--version"],
-    ["check", "--format", "sarif"], ["check", "--format", "github", "--severity", "warning"], ["schema", "area"],
+    ["explain", "2174"], ["explain", "2174", "--format", "json"], slow(["versions"]), ["check"], slow(["test"]),
+    ["diff", VERSION, VERSION], ["table"], ["table", "--classes"], slow(["sql"]), ["--help"], ["explain", "--help"],
+    ["--version"], slow(["check", "--format", "sarif"]), slow(["check", "--format", "github", "--severity", "warning"]),
+    ["schema", "area"],
 ]
+"""Each command in a child process (about a second each for those that check or load the tree): the ones
+marked slow write their output as another listed command does, and run with --run-slow (CI)."""
 
 
 def run(args, stdout, stdin=subprocess.DEVNULL, cwd=None):
@@ -66,7 +69,7 @@ def test_evaluate_output_to_a_full_device_names_the_file(tmp_path):
     assert one_error_line(result.stderr) == "sc-policy: error: stdout: No space left on device"
 
 
-@pytest.mark.parametrize("args", [["table"], ["sql"], ["check"], ["explain", "2174"]], ids=lambda a: " ".join(a))
+@pytest.mark.parametrize("args", [["table"], slow(["sql"]), slow(["check"]), ["explain", "2174"]], ids=lambda a: " ".join(a))
 def test_a_closed_pipe_is_one_line(args):
     """As in `sc-policy table | head`, once head has gone: the reading end is closed before it starts."""
     read_end, write_end = os.pipe()

@@ -200,14 +200,14 @@ def test_sql_decides_100k_rows_as_evaluate_does_in_duckdb_and_sqlite(tmp_path):
     ([], [], {"industry": True}),
     (["--no-industry", "--noc-version", "2021"], ["--noc-version", "2021"], {"industry": False}),
 ])
-def test_sql_without_optional_columns(tmp_path, sql_args, eval_args, shape):
-    compare(tmp_path, 5_000, 5, sql_args=sql_args, eval_args=eval_args, **shape)
+def test_sql_without_optional_columns(tmp_path, sized, sql_args, eval_args, shape):
+    compare(tmp_path, sized(1_000, 5_000), 5, sql_args=sql_args, eval_args=eval_args, **shape)
 
 
-def test_sql_by_date_chooses_the_version_in_force_each_day(tmp_path, tree_copy):
+def test_sql_by_date_chooses_the_version_in_force_each_day(tmp_path, sized, tree_copy):
     tree = _two_versions(tree_copy)
     args = ["--policies", str(tree), "--date-column", "decided"]
-    expected = compare(tmp_path, 5_000, 9, sql_args=args, eval_args=args, date=True)
+    expected = compare(tmp_path, sized(1_000, 5_000), 9, sql_args=args, eval_args=args, date=True)
     assert {r["version"] for r in expected} == {"phase-1", "phase-2", ""}
 
 
@@ -248,12 +248,12 @@ def _readme_blocks() -> dict:
     return {name: body for name, body in blocks}
 
 
-def test_readme_recipes_decide_as_evaluate_does(tmp_path, monkeypatch):
+def test_readme_recipes_decide_as_evaluate_does(tmp_path, monkeypatch, sized):
     """The README's commands, run as written (the CLIs' .read and .import done by the test), in DuckDB and
     SQLite: `decisions` equals evaluate's output on the same CSV."""
     blocks = _readme_blocks()
     assert set(blocks) == {"DuckDB", "SQLite"}
-    header, rows = caseload(5_000, 3)
+    header, rows = caseload(sized(1_000, 5_000), 3)
     (tmp_path / "cases.csv").write_bytes(_csv(header, rows))
     expected = run_evaluate(_csv(header, rows), [])
     monkeypatch.chdir(tmp_path)

@@ -22,6 +22,14 @@ from sc_policy.reference.statcan import ReferenceData
 
 __all__ = ["agreement"]
 
+_OUTCOMES: Dict[tuple, str] = {}
+_OUTCOMES_MAX = 50_000
+"""Outcomes already found, under the key that makes equal keys equal outcomes (a clause's expressions and
+the relevant values of the facts they read, :class:`~sc_policy.engine.relevance.KeyedClause`), for every
+check in the process: a tree is checked again with most of its clauses and occupations unchanged (the
+language server on each edit, a copy of a tree, a version and the draft made from it). A failure is
+never remembered, so an expression that overruns its budget is reported each time."""
+
 
 def agreement(version: Version, compiled: CompiledVersion, refdata: ReferenceData) -> List[Diagnostic]:
     """Every listed occupation of ``version`` against its own area's clauses (``compiled``). Each clause is evaluated once per
@@ -30,7 +38,9 @@ def agreement(version: Version, compiled: CompiledVersion, refdata: ReferenceDat
     no_industry = industry_facts(None, refdata)
     no_industry_frozen = frozen_facts(no_industry)
     broken: set = set()
-    memo: Dict[tuple, str] = {}
+    memo = _OUTCOMES
+    if len(memo) > _OUTCOMES_MAX:
+        memo.clear()
     with ExpressionBudget() as budget:
         for area in version.areas:
             a_facts = area_facts(area)

@@ -278,4 +278,4 @@ def statements(data: ScriptData, dialect: str, values: bool = True) -> List[exp.
 
 def script(data: ScriptData, dialect: str) -> str:
     """The whole script in ``dialect``: statements each ending in ``;`` and a line end."""
-    return "".join(s.sql(dialect=dialect) + ";\n" for s in statements(data, dialect))
+    return "".join(s.sql(dialect=dialect, copy=False) + ";\n" for s in statements(data, dialect))

@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
+import threading
+from collections import OrderedDict
 from typing import Any, Dict, List, Tuple
 
 import cerberus
@@ -200,14 +203,27 @@ def _ordered(document: Document, errors: List[Error], unknown: Unknown) -> List[
     return sorted(set(findings))
 
 
-def validate(document: Document, kind: str) -> List[Diagnostic]:
-    """Every schema violation in ``document`` as an error finding at its line (at most MAX_FINDINGS listed)."""
-    if not isinstance(document.data, dict):
-        return [Diagnostic(document.span(), "error", "wrong-type",
-                        f"a {kind} file must be a mapping of keys to values, not a {type(document.data).__name__}")]
+_SEEN: "OrderedDict[bytes, Tuple[List[Error], Unknown, bool]]" = OrderedDict()
+_SEEN_MAX = 512
+_SEEN_LOCK = threading.Lock()
+"""The schema errors of the data last validated (keyed by the SHA-256 of the kind and the data's ``repr``,
+which tells a date from a string and ``1`` from ``true``): a tree is validated again with most of its
+files unchanged (the language server on each edit, a copy of a tree, every version of a policy holding
+the same areas), and Cerberus takes most of a load's time."""
+
+
+def _errors(kind: str, data: dict) -> Tuple[List[Error], Unknown, bool]:
+    """The schema errors of ``data`` as a ``kind`` file, its unknown keys (each with the field it most
+    likely misspells), and whether Cerberus stopped early; remembered for the last files seen."""
+    key = hashlib.sha256(f"{kind}\0{data!r}".encode("utf-8", "surrogatepass")).digest()
+    with _SEEN_LOCK:
+        found = _SEEN.get(key)
+        if found is not None:
+            _SEEN.move_to_end(key)
+            return found
     schema, registry = schema_for(kind)
     unknown: Unknown = {}
-    known = _known_fields(document.data, schema, registry, (), unknown)
+    known = _known_fields(data, schema, registry, (), unknown)
     errors: List[Error] = [(keypath, UNKNOWN_FIELD.code, "unknown field") for keypath in unknown]
     validator = _validator(kind)
     stopped = False
@@ -220,6 +236,19 @@ def validate(document: Document, kind: str) -> List[Diagnostic]:
         stopped = True
         found = validator.errors + _Leaves()(exc.errors)
         errors.extend(dict.fromkeys(found))  # the file's own validator may be the one that stopped
+    with _SEEN_LOCK:
+        _SEEN[key] = (errors, unknown, stopped)
+        if len(_SEEN) > _SEEN_MAX:
+            _SEEN.popitem(last=False)
+    return errors, unknown, stopped
+
+
+def validate(document: Document, kind: str) -> List[Diagnostic]:
+    """Every schema violation in ``document`` as an error finding at its line (at most MAX_FINDINGS listed)."""
+    if not isinstance(document.data, dict):
+        return [Diagnostic(document.span(), "error", "wrong-type",
+                        f"a {kind} file must be a mapping of keys to values, not a {type(document.data).__name__}")]
+    errors, unknown, stopped = _errors(kind, document.data)
     findings = _ordered(document, errors, unknown)
     if stopped:
         findings = findings[:MAX_FINDINGS] + [Diagnostic(

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import errno
-import functools
 import os
 import stat
 from collections import abc
@@ -34,6 +33,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from sc_policy.diagnostics import PolicyLoadError
 from sc_policy.diagnostics import Span, Suggestion
+from sc_policy.load.remembered import Remembered
 from sc_policy.load.yamlhints import QUOTE_ADVICE, SLIP_PROBLEMS, quote_needed, slipped_line
 
 __all__ = ["Document", "load_document", "parse_document", "parse_vouched", "load_vouched", "read_regular", "file_kind", "MAX_FILE_BYTES",
@@ -232,12 +232,13 @@ def load_document(file: Path, display: Optional[str] = None) -> Document:
 def parse_document(raw: bytes, path: str) -> Document:
     """Parse the bytes of a rule file (see the module docstring for what is refused).
 
-    The same bytes under the same name are parsed once per process (a policy tree re-read after an
-    edit, a copy of a tree, a version and its draft share most of their files); each caller gets its
-    own copy of the data, so that nothing one caller does to it reaches another.
+    The same bytes are parsed once per process, under any name (a tree re-read after an edit, a copy of a
+    tree, a version and the draft made from it share most of their files); each caller gets its own copy
+    of the data, its own name in every position, so that nothing one caller does to it reaches another.
     """
-    data, spans = (_remembered if len(raw) <= _REMEMBERED_BYTES else _parse)(raw, path)
-    return Document(path, copy.deepcopy(data), dict(spans))
+    data, spans = _PARSED.get(raw, _parse, path) if len(raw) <= _REMEMBERED_BYTES else _parse(raw, path)
+    return Document(path, copy.deepcopy(data), {k: s if s.path == path else Span(path, s.line, s.column)
+                                                for k, s in spans.items()})
 
 
 def load_vouched(file: Path, display: str) -> Document:
@@ -274,11 +275,12 @@ def parse_vouched(raw: bytes, path: str) -> Document:
 
 
 _REMEMBERED_BYTES = 256 * 1024
-"""Files up to this size are remembered (every shipped rule file is under 30 kB): at most 256 of them."""
+"""Files up to this size are remembered by their bytes (every shipped rule file is under 30 kB): the last 256."""
+_PARSED: Remembered = Remembered(256)
 
 
 def _parse(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
-    """What :func:`parse_document` returns for ``raw``, as ``(data, spans)``; a refusal is not remembered."""
+    """What :func:`parse_document` returns for ``raw``, as ``(data, spans)``."""
     if len(raw) > MAX_FILE_BYTES:
         raise PolicyLoadError(f"file is over the {MAX_FILE_BYTES}-byte limit for rule files",
                               Span(path), code="too-large")
@@ -386,9 +388,6 @@ def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], lo
             mapping[key] = _construct(value_node, keypath + (key,), path, spans, loader)
         return mapping
     raise PolicyLoadError("unsupported YAML node", _span(path, node.start_mark), code="yaml-syntax")
-
-
-_remembered = functools.lru_cache(maxsize=256)(_parse)
 
 
 def is_inside(path: Path, root: Path) -> bool:

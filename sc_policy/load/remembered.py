@@ -1,0 +1,29 @@
+"""A bounded memory of what was made from a key (the last parses of rule files, by their bytes)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Callable, Generic, Hashable, TypeVar
+
+__all__ = ["Remembered"]
+
+T = TypeVar("T")
+
+
+class Remembered(Generic[T]):
+    """The last ``size`` values made by ``make(key, *args)``, found again by the key alone (the other
+    arguments must not change the value, only how a failure is worded); a failure is not remembered.
+    Each step is one operation on a dict, so threads may share it."""
+
+    def __init__(self, size: int):
+        self._values: "OrderedDict[Hashable, T]" = OrderedDict()
+        self._size = size
+
+    def get(self, key: Hashable, make: Callable[..., T], *args) -> T:
+        found = self._values.pop(key, None)
+        if found is None:
+            found = make(key, *args)
+        self._values[key] = found
+        if len(self._values) > self._size:
+            self._values.popitem(last=False)
+        return found
