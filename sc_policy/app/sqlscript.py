@@ -191,10 +191,8 @@ def _trimmed_once(select: exp.Expression, shape, dialect: str) -> Dict[str, exp.
     """Each code (and date) column's trimmed text, by column: when the shape lists the caseload's
     columns, computed once a row in a derived table that replaces ``caseload`` in ``select`` (then
     referred to as ``c.sc_policy_<role>``); else the expression itself, written where it is used."""
-    roles = [r for r in ("noc", "industry", "noc_version", "date") if r in ("noc", "date") or
-             (r == "industry" and shape.industry) or (r == "noc_version" and shape.noc_version_column)]
-    if shape.date_column is None:
-        roles.remove("date")
+    roles = [r for r, present in (("noc", True), ("industry", shape.industry), ("noc_version", shape.noc_version_column),
+                                  ("date", shape.date_column is not None)) if present]
     texts = {shape.column(r): _text(shape.column(r), dialect) for r in roles}
     if not shape.columns:
         return texts

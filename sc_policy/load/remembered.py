@@ -1,4 +1,5 @@
-"""A bounded memory of what was made from a key (the last parses of rule files, by their bytes)."""
+"""A bounded memory of what was made from a key (the last parses of rule files by their bytes, the last
+schema verdicts by their data)."""
 
 from __future__ import annotations
 

@@ -21,8 +21,6 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
-import threading
-from collections import OrderedDict
 from typing import Any, Dict, List, Tuple
 
 import cerberus
@@ -30,6 +28,7 @@ import yaml
 from cerberus.errors import BAD_TYPE, BAD_TYPE_FOR_SCHEMA, REQUIRED_FIELD, UNKNOWN_FIELD
 
 from sc_policy.diagnostics import Diagnostic, Suggestion
+from sc_policy.load.remembered import Remembered
 from sc_policy.load.yamlfile import Document
 from sc_policy.resources import schemas_dir
 
@@ -203,10 +202,8 @@ def _ordered(document: Document, errors: List[Error], unknown: Unknown) -> List[
     return sorted(set(findings))
 
 
-_SEEN: "OrderedDict[bytes, Tuple[List[Error], Unknown, bool]]" = OrderedDict()
-_SEEN_MAX = 512
-_SEEN_LOCK = threading.Lock()
-"""The schema errors of the data last validated (keyed by the SHA-256 of the kind and the data's ``repr``,
+_VERDICTS: Remembered = Remembered(512)
+"""The schema verdicts of the data last validated (keyed by the SHA-256 of the kind and the data's ``repr``,
 which tells a date from a string and ``1`` from ``true``): a tree is validated again with most of its
 files unchanged (the language server on each edit, a copy of a tree, every version of a policy holding
 the same areas), and Cerberus takes most of a load's time."""
@@ -216,11 +213,11 @@ def _errors(kind: str, data: dict) -> Tuple[List[Error], Unknown, bool]:
     """The schema errors of ``data`` as a ``kind`` file, its unknown keys (each with the field it most
     likely misspells), and whether Cerberus stopped early; remembered for the last files seen."""
     key = hashlib.sha256(f"{kind}\0{data!r}".encode("utf-8", "surrogatepass")).digest()
-    with _SEEN_LOCK:
-        found = _SEEN.get(key)
-        if found is not None:
-            _SEEN.move_to_end(key)
-            return found
+    return _VERDICTS.get(key, _verdict, kind, data)
+
+
+def _verdict(key: bytes, kind: str, data: dict) -> Tuple[List[Error], Unknown, bool]:
+    """What :func:`_errors` returns, found by Cerberus (``key``: what it is remembered by)."""
     schema, registry = schema_for(kind)
     unknown: Unknown = {}
     known = _known_fields(data, schema, registry, (), unknown)
@@ -236,10 +233,6 @@ def _errors(kind: str, data: dict) -> Tuple[List[Error], Unknown, bool]:
         stopped = True
         found = validator.errors + _Leaves()(exc.errors)
         errors.extend(dict.fromkeys(found))  # the file's own validator may be the one that stopped
-    with _SEEN_LOCK:
-        _SEEN[key] = (errors, unknown, stopped)
-        if len(_SEEN) > _SEEN_MAX:
-            _SEEN.popitem(last=False)
     return errors, unknown, stopped
 
 

@@ -36,8 +36,8 @@ from sc_policy.diagnostics import Span, Suggestion
 from sc_policy.load.remembered import Remembered
 from sc_policy.load.yamlhints import QUOTE_ADVICE, SLIP_PROBLEMS, quote_needed, slipped_line
 
-__all__ = ["Document", "load_document", "parse_document", "parse_vouched", "load_vouched", "read_regular", "file_kind", "MAX_FILE_BYTES",
-           "MAX_SOURCE_BYTES"]
+__all__ = ["Document", "load_document", "parse_document", "parse_vouched", "load_vouched", "read_regular",
+           "file_kind", "MAX_FILE_BYTES", "MAX_SOURCE_BYTES"]
 
 MAX_FILE_BYTES = 1_000_000
 """A rule file larger than this is refused: no real rule file comes near it."""
