@@ -9,7 +9,7 @@ budget while evaluated is an ``expression`` finding at its clause's line.
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import List
 
 from sc_policy.diagnostics import Diagnostic, PolicyInvalidError
 from sc_policy.engine.budget import ExpressionBudget
@@ -17,14 +17,14 @@ from sc_policy.engine.compile import CompiledVersion, render_template
 from sc_policy.engine.decide import FAIL, Evaluator
 from sc_policy.engine.facts import area_facts, industry_facts, occupation_facts
 from sc_policy.engine.relevance import KeyedClause, frozen_facts
+from sc_policy.load.remembered import Remembered
 from sc_policy.model import Area, Occupation, Version
 from sc_policy.reference.statcan import ReferenceData
 
 __all__ = ["agreement"]
 
-_OUTCOMES: Dict[tuple, str] = {}
-_OUTCOMES_MAX = 50_000
-"""Outcomes already found, under the key that makes equal keys equal outcomes (a clause's expressions and
+_OUTCOMES: Remembered = Remembered(50_000)
+"""The last outcomes found, under the key that makes equal keys equal outcomes (a clause's expressions and
 the relevant values of the facts they read, :class:`~sc_policy.engine.relevance.KeyedClause`), for every
 check in the process: a tree is checked again with most of its clauses and occupations unchanged (the
 language server on each edit, a copy of a tree, a version and the draft made from it). A failure is
@@ -38,9 +38,6 @@ def agreement(version: Version, compiled: CompiledVersion, refdata: ReferenceDat
     no_industry = industry_facts(None, refdata)
     no_industry_frozen = frozen_facts(no_industry)
     broken: set = set()
-    memo = _OUTCOMES
-    if len(memo) > _OUTCOMES_MAX:
-        memo.clear()
     with ExpressionBudget() as budget:
         for area in version.areas:
             a_facts = area_facts(area)
@@ -53,17 +50,15 @@ def agreement(version: Version, compiled: CompiledVersion, refdata: ReferenceDat
                 facts = {**a_facts, **occ_facts, **no_industry}
                 for cc, keyed in clauses:
                     if cc.clause.id not in broken:
-                        _agree(out, cc, area, code, occ, facts, budget, broken, memo,
+                        _agree(out, cc, area, code, occ, facts, budget, broken,
                                keyed.key(occ_frozen, no_industry_frozen))
     return out
 
 
 def _agree(out: List[Diagnostic], cc, area: Area, code: str, occ: Occupation, facts: dict,
-           budget: ExpressionBudget, broken: set, memo: Dict[tuple, str], key: tuple) -> None:
+           budget: ExpressionBudget, broken: set, key: tuple) -> None:
     try:
-        if key not in memo:
-            memo[key] = Evaluator.outcome(cc, facts, budget)
-        result = memo[key]
+        result = _OUTCOMES.get(key, lambda _key: Evaluator.outcome(cc, facts, budget))
     except PolicyInvalidError as exc:
         broken.add(cc.clause.id)
         out.append(Diagnostic(exc.span or cc.clause.span, "error", "expression", exc.message, cc.clause.id))

@@ -1,5 +1,5 @@
 """A bounded memory of what was made from a key (the last parses of rule files by their bytes, the last
-schema verdicts by their data)."""
+schema verdicts by their data, the last clause outcomes of the agreement check by their keys)."""
 
 from __future__ import annotations
 
