@@ -11,7 +11,9 @@ that moving an entry to another line changes nothing the policy says.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Dict, Mapping, Optional, Tuple
 
 from sc_policy.diagnostics import Span
@@ -112,14 +114,14 @@ class Area(Located):
     spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
     sections: Tuple[Section, ...] = ()  # its own sections of the source (none named: not checked)
 
-    @property
-    def listed(self) -> Dict[str, Occupation]:
-        """Code -> the first entry listing it (later repeats add nothing)."""
+    @functools.cached_property
+    def listed(self) -> Mapping[str, Occupation]:
+        """Code -> the first entry listing it (later repeats add nothing); read-only, worked out once."""
         out: Dict[str, Occupation] = {}
         for occ in self.occupations:
             if occ.code is not None and occ.code not in out:
                 out[occ.code] = occ
-        return out
+        return MappingProxyType(out)
 
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"

@@ -26,7 +26,7 @@ from sc_policy.model import FAIL, Area, Version
 from sc_policy.reference.statcan import ReferenceData
 
 __all__ = ["OccupationChange", "IndustryChange", "Changes", "NO_CHANGES", "MOST_OCCUPATIONS",
-           "what_would_change", "within_definition", "definition_classes", "ChangeFinder"]
+           "what_would_change", "nearest_first", "within_definition", "definition_classes", "ChangeFinder"]
 
 MOST_OCCUPATIONS = 5
 """How many other occupations a not-eligible answer offers at most."""
@@ -102,27 +102,40 @@ def definition_classes(table: DecisionTable, area: Area, refdata: ReferenceData)
     return frozenset(j for j in classes if j is not None)
 
 
+def nearest_first(table: DecisionTable) -> Dict[str, Tuple[str, ...]]:
+    """For each unit group of the table, the others of its NOC major group (first two digits), nearest
+    first: those of its minor group (first three digits), then the rest, each in code order."""
+    groups: Dict[str, list] = {}
+    for code in table.nocs:
+        groups.setdefault(code[:2], []).append(code)
+    out = {}
+    for members in groups.values():
+        members.sort()
+        for code in members:
+            out[code] = tuple(sorted((o for o in members if o != code), key=lambda o: (o[:3] != code[:3], o)))
+    return out
+
+
 def what_would_change(table: DecisionTable, version: Version, refdata: ReferenceData, noc: str,
                       industry: Optional[str],
-                      definitions: Optional[Dict[str, FrozenSet[int]]] = None) -> Changes:
+                      definitions: Optional[Dict[str, FrozenSet[int]]] = None,
+                      nearest: Optional[Dict[str, Tuple[str, ...]]] = None) -> Changes:
     """The changes that would make the case (``noc``, ``industry``) eligible; empty when it is already
     eligible or the table does not cover it. ``definitions``: a memo of :func:`definition_classes`
-    by area id, filled as it is used (the caller keeps it for the table)."""
+    by area id, filled as it is used, and ``nearest``: :func:`nearest_first` of the table (the caller
+    keeps both for the table)."""
     cell = table.cell(noc, industry)
     if cell is None or table.in_scope(cell):
         return NO_CHANGES
     j = table.industry_class(industry)
-    nearest = []
-    for other in table.nocs:
-        tier = 0 if other[:3] == noc[:3] else 1 if other[:2] == noc[:2] else None
-        if tier is None or other == noc:
-            continue
+    offered = []
+    for other in (nearest if nearest is not None else nearest_first(table))[noc]:
         areas = table.in_scope(table.cell(other, None) + j)
         if areas:
-            nearest.append((tier, other, areas))
-    nearest.sort()
-    occupations = tuple(OccupationChange(code, refdata.noc_title(code) or "", areas)
-                        for _, code, areas in nearest[:MOST_OCCUPATIONS])
+            offered.append(OccupationChange(other, refdata.noc_title(other) or "", areas))
+            if len(offered) == MOST_OCCUPATIONS:
+                break
+    occupations = tuple(offered)
     industries = []
     if industry is not None:
         row = cell - j
@@ -156,6 +169,7 @@ class ChangeFinder:
         self._built: Optional[DecisionTable] = None
         self._memo: Dict[tuple, Changes] = {}
         self._definitions: Dict[str, FrozenSet[int]] = {}
+        self._nearest: Optional[Dict[str, Tuple[str, ...]]] = None
 
     def __call__(self, table: Optional[DecisionTable], build: Callable[[], DecisionTable], noc: str,
                  industry: Optional[str]) -> Changes:
@@ -164,11 +178,12 @@ class ChangeFinder:
                 self._built = build()
             table = self._built
         if table is not self._table:
-            self._table, self._memo, self._definitions = table, {}, {}
+            self._table, self._memo, self._definitions, self._nearest = table, {}, {}, nearest_first(table)
         key = (noc, table.industry_class(industry))
         found = self._memo.get(key)
         if found is None:
-            found = what_would_change(table, self.version, self.refdata, noc, industry, self._definitions)
+            found = what_would_change(table, self.version, self.refdata, noc, industry, self._definitions,
+                                      self._nearest)
             if len(self._memo) < self.limit:
                 self._memo[key] = found
         return found

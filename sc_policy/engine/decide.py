@@ -291,7 +291,9 @@ class Evaluator:
             if (industry is None or type(industry) is str) and len(self._industries) < INPUTS_KEPT:
                 self._industries[industry] = found
         decide = self.decide_direct if direct else self.decide
-        decisions = tuple(decide(c, found[0]) for c in parsed.candidates)
+        candidates = parsed.candidates
+        decisions = ((decide(candidates[0], found[0]),) if len(candidates) == 1
+                     else tuple(decide(c, found[0]) for c in candidates))
         return Answer(self.version.policy, self.version.id, self.version.content_hash, parsed, found[0],
                       found[1], decisions, decided_on, self._why)
 
