@@ -4,6 +4,7 @@ no manifest, the choices of version it remembers are bounded, and other referenc
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -143,3 +144,14 @@ def test_bytes_libyaml_would_read_otherwise_are_never_vouched_for_nor_cached(tmp
     monkeypatch.setattr(trust, "load_vouched", real)
     ws = Workspace(cache=TableCache(tmp_path / "cache"))
     assert ws.explain("2174").verdict == "eligible" and len(ws.cache.entries()) == 1
+
+
+@pytest.mark.parametrize("header", [{"vouched": True}, {"vouched": 5}, {"vouched": "abc"},
+                                    {"code": 10 ** 63, "code_stat": None, "vouched": {"k": 1}}])
+def test_a_malformed_header_in_the_cache_folder_is_ignored(tmp_path, header):
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / ("x--" + "a" * 64 + ".json")).write_text(json.dumps(header) + "\n{}", encoding="utf-8")
+    clean = Workspace(cache=False).explain("2174")
+    assert Workspace(cache=TableCache(folder)).explain("2174") == clean
+    assert Workspace(cache=TableCache(folder)).explain("2174") == clean  # and again, from what it wrote

@@ -224,7 +224,8 @@ class TableCache:
         if self._stat is not None:
             for name in self._candidates(label):
                 header = self._head(name)
-                if header.get("code_stat") == self._stat and _HEX64.fullmatch(str(header.get("code"))):
+                code = header.get("code")
+                if header.get("code_stat") == self._stat and isinstance(code, str) and _HEX64.fullmatch(code):
                     self._code = header["code"]
                     return self._code
         self._code = _package_digest(files)
@@ -284,7 +285,7 @@ class TableCache:
         manifests checked while it was made (:meth:`vouch`: a version never opened, superseded say)."""
         if self.has(key, label):
             return True
-        return any(key in (self._head(n).get("vouched") or ()) for n in self._listing())
+        return any(_listed(self._head(n).get("vouched"), key) for n in self._listing())
 
     def vouch(self, key: str) -> None:
         """Remember that the manifest of the version of ``key`` passed its schema: the next entry written
@@ -372,6 +373,11 @@ def _header(path: Path) -> dict:
         return {}
     finally:
         os.close(fd)
+
+
+def _listed(vouched: object, key: str) -> bool:
+    """Whether a header's ``vouched`` (a list of keys, if it is well formed) lists ``key``."""
+    return isinstance(vouched, list) and key in vouched
 
 
 def _safe(label: str) -> str:
