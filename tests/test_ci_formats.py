@@ -247,3 +247,20 @@ def test_the_sarif_requirements_refuse_a_damaged_log(broken, damage):
     damage(log)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft7Validator(SARIF_SCHEMA, format_checker=jsonschema.FormatChecker()).validate(log)
+
+
+@pytest.mark.parametrize("tree, said", [("missing", "policy tree not found"), ("empty", "no policy versions found")])
+def test_a_tree_the_run_cannot_read_replaces_the_junit_report_and_an_empty_one_does_not_pass(tmp_path, tree, said):
+    root = tmp_path / tree
+    if tree == "empty":
+        root.mkdir()
+    out = tmp_path / "report.xml"
+    out.write_text("<testsuites tests='133' failures='0'/>", encoding="utf-8")  # last run's report
+    result = run("test", "--policies", str(root), "--junit-xml", str(out))
+    assert result.exit_code == 2 and result.stderr == f"sc-policy: error: {root}: {said}\n"
+    suite = _junit(out).find("testsuite")
+    assert suite.get("name") == str(root) and suite.get("errors") == "1"
+    assert suite.find("testcase").get("name") == "the policy tree has versions"
+    assert suite.find("testcase/error").get("message") == f"{root}: {said}"
+    listed = run("versions", "--policies", str(root))
+    assert listed.exit_code == 2 and listed.stderr == f"sc-policy: error: {root}: {said}\n"

@@ -7,7 +7,7 @@ from typing import List
 import click
 
 from sc_policy.app.workspace import Workspace
-from sc_policy.diagnostics import ScPolicyError, os_error
+from sc_policy.diagnostics import ScPolicyError, Span, UnknownVersionError, os_error
 from sc_policy.present.junit import junit_refusal, junit_xml
 from sc_policy.present.render import dumps
 from sc_policy.analysis.testcases import OUTCOMES, VersionReport, report
@@ -34,17 +34,26 @@ def test_command(versions, policies, fmt, with_coverage, junit):
     fails, 2 when the cases cannot run (an unknown or invalid version); the JUnit report is
     written in every case, for a run that cannot start as one error naming why.
     """
-    ws = Workspace(policies, notify=warn)
-    asked = list(dict.fromkeys(versions)) if versions else ws.tree.refs()
+    item = None  # the version the run could not start with (None: the tree itself), for the report
     opened = []
-    for item in asked:
-        try:
+    try:
+        ws = Workspace(policies, notify=warn)
+        asked = list(dict.fromkeys(versions)) if versions else ws.tree.refs()
+        if not asked:  # a CI job pointed at the wrong folder must not pass
+            raise UnknownVersionError("no policy versions found", Span(str(ws.tree.root)))
+        for item in asked:
             opened.append(ws.open(item) if isinstance(item, str) else ws.open_ref(item))
-        except ScPolicyError as exc:  # the run cannot start: the report says why before the error is shown
-            if junit:
-                _write(junit, junit_refusal(item if isinstance(item, str) else item.rel, exc.line(words),
-                                            [f.render(words) for f in getattr(exc, "findings", ())]))
-            raise
+    except ScPolicyError as exc:  # the run cannot start: the report says why before the error is shown
+        if junit:
+            details = [f.render(words) for f in getattr(exc, "findings", ())]
+            if item is None:  # the tree itself: named as the error names it
+                span = exc.diagnostic.span
+                refusal = junit_refusal(span.path if span else "policies", exc.line(words), details,
+                                        "the policy tree has versions")
+            else:
+                refusal = junit_refusal(item if isinstance(item, str) else item.rel, exc.line(words), details)
+            _write(junit, refusal)
+        raise
     reports = [report(o.evaluator) for o in opened]
     passed = sum(r.passed for r in reports)
     failed = sum(r.failed for r in reports)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from sc_policy.app.workspace import Workspace
+from sc_policy.diagnostics import Span, UnknownVersionError
 from sc_policy.present.render import dumps, versions_text
 from sc_policy.cli.base import format_option, policies_option
 
@@ -18,7 +19,10 @@ def versions(fmt, policies):
     A frozen version whose content no longer has the hash recorded when it was frozen
     is marked MODIFIED (JSON: "integrity": "modified"); the exit status is then 1.
     """
-    rows = Workspace(policies).versions()
+    ws = Workspace(policies)
+    rows = ws.versions()
+    if not rows:  # the wrong folder, most likely: said, as check and explain say it
+        raise UnknownVersionError("no policy versions found", Span(str(ws.tree.root)))
     if fmt == "json":
         click.echo(dumps(rows), nl=False)
     else:
