@@ -138,3 +138,22 @@ def test_the_service_and_the_page_read_codes_as_explain_does():
         assert "not a NOC 2021 unit group" in error and "2174 Computer programmers" in error
         html = client.get("/", params={"occupation": "0211", "industry": "48-49"}).text
         assert "Verdict" in html and 'id="industry-error"' not in html
+
+
+@pytest.mark.parametrize("args, said", [
+    (["\uff12\uff11\uff17\uff14"], "NOC code '\uff12\uff11\uff17\uff14' is not four digits"),  # fullwidth 2174
+    (["21\u0667" "4"], "NOC code '21\u06674' is not four digits"),  # an Arabic-Indic seven
+    (["2174", "--industry", "\uff15\uff14\uff11\uff15\uff11\uff14"],
+     "NAICS code '\uff15\uff14\uff11\uff15\uff11\uff14' is not 2 to 6 digits"),
+    (["\uff12\uff11\uff17\uff14\uff10", "--noc-version", "2021"], "is not five digits"),
+])
+def test_digits_of_other_scripts_are_not_a_code(ref, args, said):
+    assert said in explain_error(*args)
+    with pytest.raises(Exception):
+        parse_noc("\uff12\uff11\uff17\uff14", ref, "2016")
+    data = "noc,industry\n\uff12\uff11\uff17\uff14,\n2174,\uff15\uff14\uff11\uff15\uff11\uff14\n"
+    result = run("evaluate", data=data)
+    assert result.exit_code == 1
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["error"].split(" '")[0] for r in rows] == ["NOC code", "NAICS code"], rows
+    assert "digits" in rows[0]["error"] and "digits" in rows[1]["error"]

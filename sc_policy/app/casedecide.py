@@ -27,7 +27,7 @@ MEMO_LIMIT = 20_000
 """New entries the memories (raw codes, raw industries, dates, finished fields) take before they are
 emptied (none then holds more than twice as many)."""
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _WIDE = 1 << 15  # ids stay below MEMO_LIMIT + 2, so a (NOC id, industry id) key stays a small (fast) int
 
 

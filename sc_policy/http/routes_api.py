@@ -84,7 +84,7 @@ async def read_bounded(request: Request) -> bytes:
     """The request body, refusing (413) anything over MAX_BODY_BYTES, declared or streamed."""
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        if not (declared.isascii() and declared.isdigit()):
             raise Problem(400, "bad-request", "Content-Length: not a number", "Content-Length")
         if int(declared) > MAX_BODY_BYTES:
             raise Problem(413, "too-large", f"body: larger than {MAX_BODY_BYTES} bytes", "body")

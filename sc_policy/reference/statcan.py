@@ -40,7 +40,7 @@ def skill_level(code: str) -> str:
     First digit 0: management ("0"). Otherwise the second digit: 0-1 A, 2-3 B,
     4-5 C, 6-7 D. NOC 2016 has no skill-level column; this is its coding rule.
     """
-    if len(code) != 4 or not code.isdigit():
+    if len(code) != 4 or not (code.isascii() and code.isdigit()):
         raise ValueError(f"not a four-digit NOC 2016 code: {code!r}")
     if code[0] == "0":
         return "0"
