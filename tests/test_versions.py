@@ -301,6 +301,33 @@ def test_the_shipped_version_is_frozen_and_tampering_with_it_is_caught(shipped_c
 
 
 
+def test_a_frozen_version_marked_draft_is_refused_and_not_frozen_again(shipped_copy):
+    recorded = manifest(shipped_copy, VERSION)["sha256"]
+    set_fields(shipped_copy, VERSION, status="draft")
+    edit_clause(shipped_copy, VERSION, "skill-level-limit", title="The skill level is A, B or C")
+    [finding] = errors(shipped_copy)
+    assert finding.code == "draft-hashed" and finding.span.path.endswith(f"{VERSION}/version.yaml")
+    assert "restore its status" in finding.message
+    checked = run("check", VERSION, "--policies", shipped_copy)
+    assert checked.exit_code == 1 and "draft-hashed" in checked.output
+    result = run("explain", "2174", "--version", VERSION, "--policies", shipped_copy)
+    assert result.exit_code == 2 and "draft-hashed" in result.output
+    frozen = run("freeze", VERSION, "--policies", shipped_copy)
+    assert frozen.exit_code == 2 and "draft-hashed" in frozen.output
+    assert manifest(shipped_copy, VERSION)["sha256"] == recorded  # nothing written
+
+
+def test_a_version_in_force_without_its_hash_is_reported_and_freezing_it_settles_it(tree_copy):
+    findings = [f for f in lifecycle_findings(PolicyTree(tree_copy).load_all()) if f.code == "not-frozen"]
+    assert sorted(f.subject for f in findings) == [FIRST, VERSION] and {f.severity for f in findings} == {"warning"}
+    assert all(f.suggestion.kind == "freeze" and f.span.path.endswith("version.yaml") for f in findings)
+    checked = run("check", "--policies", tree_copy)
+    assert f"version {VERSION} is in-force but records no sha256" in checked.output
+    assert run("freeze", VERSION, "--policies", tree_copy).exit_code == 0
+    after = [f.subject for f in lifecycle_findings(PolicyTree(tree_copy).load_all()) if f.code == "not-frozen"]
+    assert after == [FIRST]
+
+
 # -- a frozen version commits to its decisions; integrity is visible -----------------------------------------
 
 def test_freeze_records_the_hash_of_the_decisions_outside_the_content_hash(tree_copy):

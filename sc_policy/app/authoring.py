@@ -8,12 +8,11 @@ hidden name and renamed into place, and the manifests ``freeze`` changes are
 replaced together through a journal, so a crash never leaves half a manifest,
 half a version, or one manifest changed without the other.
 
-``freeze`` records the content hash (:func:`sc_policy.load.tree.content_hash`) and the
-hash of the version's decisions (:func:`sc_policy.engine.table.decisions_hash`, of the
-table built from the files, never from the cache) in the manifest, sets the status to ``in-force``,
-and closes the period of the version it supersedes (``effective_to`` the day before, status ``superseded``); those
-fields are outside the hash, which is what lets a frozen version's life go on
-without changing its content.
+``freeze`` records the content hash (:func:`sc_policy.load.tree.content_hash`) and the hash of the
+version's decisions (:func:`sc_policy.engine.table.decisions_hash`, of the table built from the files,
+never from the cache) in the manifest, sets the status to ``in-force``, and closes the period of the
+version it supersedes (``effective_to`` the day before, status ``superseded``); those fields are
+outside the hash, which is what lets a frozen version's life go on without changing its content.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ from sc_policy.engine.compile import CompiledVersion, compile_version
 from sc_policy.diagnostics import (Diagnostic, InputError, PolicyInvalidError, ScPolicyError, Span, Suggestion, counted,
                                    echoed, invalid_policy)
 from sc_policy.engine.decide import Evaluator
-from sc_policy.checks.lifecycle import hash_findings, lifecycle_findings, table_findings
+from sc_policy.checks.lifecycle import hash_findings, lifecycle_findings, status_findings, table_findings
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, load_document, parse_document
 from sc_policy.model import Version
 from sc_policy.engine.table import build_table, decisions_hash
@@ -337,6 +336,8 @@ def _freeze(tree: PolicyTree, version_id: str, name: str = "freeze") -> FreezeRe
     loaded = {r.id: tree.load(r) for r in siblings}
     version, compiled = _require_valid(loaded[ref.id])
     m = version.manifest
+    if m.status == "draft" and (m.sha256 or m.table_sha256):  # frozen, then marked draft: not frozen again
+        raise invalid_policy(status_findings(version), f"cannot freeze {m.id}")
     if m.status != "draft" and m.sha256 and m.sha256 != version.content_hash:
         raise PolicyInvalidError(
             f"cannot freeze {m.id}: it is {m.status} and frozen with sha256 {m.sha256}, but its content now "
@@ -373,8 +374,8 @@ def _freeze(tree: PolicyTree, version_id: str, name: str = "freeze") -> FreezeRe
             v = replace(v, manifest=planned[v.id])
         simulated.append(LoadedVersion(lv.ref, v, lv.findings))
     involved = [lv.version for lv in loaded.values() if lv.version is not None and lv.version.id in planned]
-    blocking = [f for f in lifecycle_findings(simulated)
-                if f.severity == "error" and any(_located_in(f, v) for v in involved)]
+    blocking = [f for f in lifecycle_findings(simulated)  # (not frozen: what this freeze does)
+                if f.severity == "error" and f.code != "not-frozen" and any(_located_in(f, v) for v in involved)]
     if blocking:
         raise invalid_policy(blocking, f"cannot freeze {m.id}")
     if not already:

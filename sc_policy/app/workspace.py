@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 from sc_policy.app.cache import CachedVersion, TableCache
-from sc_policy.checks.lifecycle import hash_findings, integrity, is_frozen, table_findings
+from sc_policy.checks.lifecycle import hash_findings, integrity, is_frozen, status_findings, table_findings
 from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, ScPolicyError, invalid_policy
 from sc_policy.engine.decide import Answer, Evaluator
 from sc_policy.engine.table import decisions_hash
@@ -249,8 +249,11 @@ class Workspace:
         from sc_policy.app.checking import check_version, has_errors
         loaded = self.load_ref(ref)
         # A frozen version whose content changed is refused before anything else is said about it:
-        # its decisions would no longer be those of the version that was put in force.
-        modified = hash_findings(loaded.version) if loaded.version is not None else []
+        # its decisions would no longer be those of the version that was put in force; so is a draft
+        # that records a freeze's hashes (a frozen version relabelled, escaping the check above).
+        version = loaded.version
+        modified = [f for f in hash_findings(version) + status_findings(version)
+                    if f.severity == "error"] if version is not None else []
         if modified or loaded.errors or loaded.version is None:
             raise invalid_policy(modified + list(loaded.findings), f"version {ref.id} is invalid")
         compiled, problems = self._compile(loaded)

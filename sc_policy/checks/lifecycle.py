@@ -19,8 +19,8 @@ from sc_policy.diagnostics import Diagnostic, Suggestion
 from sc_policy.model import Clause, Manifest, Version
 from sc_policy.load.tree import LoadedVersion
 
-__all__ = ["lifecycle_findings", "clause_content_changed", "period_text", "hash_findings", "is_frozen",
-           "integrity", "table_findings"]
+__all__ = ["lifecycle_findings", "clause_content_changed", "period_text", "hash_findings", "status_findings",
+           "is_frozen", "integrity", "table_findings"]
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -65,6 +65,26 @@ def hash_findings(v: Version) -> List[Diagnostic]:
                         f"content now hashes to {v.content_hash}: a frozen version is immutable; restore "
                         f"its files and make any change in a new version", subject=m.id,
                         suggestion=_new_version(m.id))]
+    return []
+
+
+def status_findings(v: Version) -> List[Diagnostic]:
+    """A version's status against the hashes its manifest records: a version in force or superseded should
+    record the ``sha256`` its freeze wrote (a warning: without it nothing shows that its decisions changed),
+    and a draft records none (an error: a frozen version marked draft would escape its hash checks, and be
+    frozen again with other content under the same id)."""
+    m = v.manifest
+    if m.status != "draft" and not m.sha256:  # a warning: a working copy is edited so (tests/conftest.py)
+        return [Diagnostic(m.at("status"), "warning", "not-frozen",
+                           f"version {m.id} is {m.status} but records no sha256, so nothing shows a change to "
+                           f"what it decides; freeze it (or make it a draft)", subject=m.id,
+                           suggestion=Suggestion("freeze", (m.id,), f"freeze {m.id}"))]
+    if m.status == "draft" and (m.sha256 or m.table_sha256):
+        recorded = "sha256" if m.sha256 else "table_sha256"
+        return [Diagnostic(m.at(recorded), "error", "draft-hashed",
+                           f"version {m.id} is a draft but records the {recorded} of a freeze: a draft records no "
+                           f"hash (freeze writes it); if {m.id} was frozen, restore its status, else remove "
+                           f"the hash", subject=m.id)]
     return []
 
 
@@ -201,6 +221,7 @@ def lifecycle_findings(loaded: Sequence[LoadedVersion]) -> List[Diagnostic]:
         if v is None:
             continue
         findings.extend(hash_findings(v))
+        findings.extend(status_findings(v))
         findings.extend(table_findings(v))
         by_policy.setdefault(v.policy, []).append(v)
     for policy in sorted(by_policy):
