@@ -307,3 +307,28 @@ def test_sql_echoes_a_long_value_cut_as_evaluate_does(tmp_path):
     assert {row[0]: row[names.index("error")] for row in got} == expected
     names, got = run_sqlite(sql_script(["--noc-version-column", "--columns", ",".join(header)], "sqlite"), header, rows)
     assert {row[0]: row[names.index("error")] for row in got} == expected
+
+
+@pytest.mark.parametrize("columns, said", [
+    ("noc,noc", "--columns: the header names column 'noc' twice"),
+    ("noc,industry,eligible", "--columns: the input already has a column 'eligible', which the output adds"),
+    ("noc, Error ,industry", "--columns: the input already has a column 'error', which the output adds"),
+    ("industry", "--columns has no column 'noc'"),
+])
+def test_columns_that_evaluate_would_refuse_are_refused(columns, said):
+    result = CliRunner().invoke(main, ["sql", "--dialect", "sqlite", "--columns", columns])
+    assert result.exit_code == 2 and result.stderr.startswith(f"sc-policy: error: {said}"), result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_columns_are_read_as_a_csv_header_quotes_and_all():
+    header = ["noc", "weird name", "industry"]
+    script = sql_script(["--columns", '"noc","weird name","industry"'], "sqlite")
+    con = sqlite3.connect(":memory:")
+    con.execute('CREATE TABLE caseload (noc TEXT, "weird name" TEXT, industry TEXT)')
+    con.executemany("INSERT INTO caseload VALUES (?, ?, ?)", [("2174", "kept", "541514"), (" 2174 ", "x", "")])
+    con.executescript(script)
+    cur = con.execute("SELECT * FROM decisions")
+    names, got = [d[0] for d in cur.description], cur.fetchall()
+    assert names[:3] == header
+    assert [tuple(map(_text, row[:4])) for row in got] == [("2174", "kept", "541514", "true"), ("2174", "x", "", "true")]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+
 import click
 
-from sc_policy.diagnostics import ScPolicyError, echoed
+from sc_policy.app.casecolumns import resolve_columns
+from sc_policy.diagnostics import InputError, ScPolicyError, echoed
 from sc_policy.cli.base import policies_option, version_options
 from sc_policy.cli import table as table_command
 from sc_policy.cli.table import binary_stdout, no_cache_option
@@ -49,10 +52,16 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
             raise
         raise ScPolicyError('writing SQL needs sqlglot: pip install "sc-policy[data]"', code="missing-extra") from None
     from sc_policy.app.sqldata import CaseloadShape, script_data
-    names = () if columns is None else tuple(c.strip() for c in columns.split(","))
+    names = () if columns is None else tuple(c.strip() for c in next(csv.reader([columns]), ()))  # a CSV header
     shape = CaseloadShape(industry=not no_industry, noc_version_column=noc_version_column,
                           noc_version=noc_version, date_column=date_column, columns=names)
     if names:
+        try:  # as evaluate refuses a header: a column named twice, or one the view adds (it would shadow it)
+            resolve_columns(names, date_column=date_column, noc_version="2021" if noc_version_column else noc_version)
+        except InputError as exc:
+            if "no 'noc' column" not in exc.diagnostic.message:
+                raise ScPolicyError(f"--columns: {exc.diagnostic.message}", code="bad-input",
+                                    suggestion=exc.diagnostic.suggestion) from None
         wanted = {n.lower() for n in names}
         for column in shape.codes() + ((date_column,) if date_column else ()):
             if column.strip().lower() not in wanted:
