@@ -283,6 +283,11 @@ def _mistakes():
              'condition: noc_level in ["A", "B"]')
         return "areas/life-sciences.yaml", "- code: '9421'"  # every level-C occupation contradicts the clause
 
+    def admitted_unlisted(v):  # the other way round: a clause admits an occupation no list publishes
+        edit(v / "clauses/occupation-listed.yaml", "condition: noc in area_occupations\n",
+             'condition: noc in area_occupations or noc == "7512"\n')
+        return "clauses/occupation-listed.yaml", "condition:"
+
     def stale_resolution(v):
         edit(v / "resolutions.yaml", "resolves: [title-conflict:9232]",
              "resolves: [title-conflict:9232, title-conflict:2281]")
@@ -324,7 +329,7 @@ def _mistakes():
         ("unknown-naics", naics_unknown), ("unknown-naics", naics_2022_only), ("naics-format", naics_format),
         ("exclusion-outside", exclusion_outside), ("included-and-excluded", included_and_excluded),
         ("quote-not-found", quote_drift), ("citation-line", citation_line),
-        ("unlisted-occupation", dropped_occupation), ("disagreement", disagreement),
+        ("unlisted-occupation", dropped_occupation), ("disagreement", disagreement), ("disagreement", admitted_unlisted),
         ("stale-resolution", stale_resolution), ("unresolvable", unresolvable),
         ("unmatched-assignment", unmatched_assignment), ("unknown-affects", unknown_affects),
         ("missing-key", uncited_occupation), ("source-hash", source_hash),
@@ -531,3 +536,13 @@ def test_positions_do_not_change_what_the_policy_says(shipped_copy):
 def test_a_version_is_named_by_its_id_or_by_policy_and_id(ws):
     assert select_version(ws.tree, f"{POLICY}/{VERSION}") == select_version(ws.tree, VERSION)
     assert check_tree(ws.tree, [f"{POLICY}/{VERSION}", VERSION]) == check_tree(ws.tree, [VERSION])
+
+
+def test_clauses_that_admit_occupations_no_list_publishes_are_one_finding_per_area(tree_copy):
+    edit(version_dir(tree_copy) / "clauses/occupation-listed.yaml", "condition: noc in area_occupations\n",
+         "condition: noc_level in [\"A\", \"B\", \"C\"]\n")  # any B or C occupation, listed or not
+    code, findings = run_check(policies=tree_copy)
+    hits = [f for f in errors(findings) if f["key"].endswith(":unlisted")]
+    assert sorted(f["key"] for f in hits) == [f"disagreement:{a}:unlisted" for a in ("ict", "life-sciences", "manufacturing")]
+    assert all(re.search(r"does not list \d{4}, \d{4}, \d{4}, \d{4}, \d{4} and \d+ more, but its clauses put them "
+                         r"in scope with no industry given", f["message"]) for f in hits), hits

@@ -1,20 +1,21 @@
-"""Agreement: each area's listed occupations pass the area's own clauses.
+"""Agreement: each area's listed occupations pass the area's own clauses, and no other occupation does.
 
 An area lists an occupation because the policy puts it in scope; a clause of the
 same area that fails for it (with no industry given) says the rule files disagree
-with themselves (``disagreement``). The clauses are compiled and evaluated here, so
+with themselves (``disagreement``), and so do clauses that put in scope, with no industry
+given, a NOC 2016 unit group the area does not list. The clauses are compiled and evaluated here, so
 this check sits above the engine; an expression that fails or overruns its time
 budget while evaluated is an ``expression`` finding at its clause's line.
 """
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional, Tuple
 
-from sc_policy.diagnostics import Diagnostic, PolicyInvalidError
+from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, Span
 from sc_policy.engine.budget import ExpressionBudget
 from sc_policy.engine.compile import CompiledVersion, render_template
-from sc_policy.engine.decide import FAIL, Evaluator
+from sc_policy.engine.decide import FAIL, PASS, Evaluator
 from sc_policy.engine.facts import area_facts, industry_facts, occupation_facts
 from sc_policy.engine.relevance import KeyedClause, frozen_facts
 from sc_policy.load.remembered import Remembered
@@ -52,7 +53,45 @@ def agreement(version: Version, compiled: CompiledVersion, refdata: ReferenceDat
                     if cc.clause.id not in broken:
                         _agree(out, cc, area, code, occ, facts, budget, broken,
                                keyed.key(occ_frozen, no_industry_frozen))
+            admitted = [(code, at) for code in sorted(refdata.noc2016) if code not in area.listed
+                        for at in [_admits(clauses, area, code, a_facts, no_industry, no_industry_frozen, refdata,
+                                           budget, broken)] if at is not None]
+            if admitted:
+                out.append(_unlisted(area, admitted))
     return out
+
+
+def _admits(clauses, area: Area, code: str, a_facts: dict, no_industry: dict, no_industry_frozen: dict,
+            refdata: ReferenceData, budget: ExpressionBudget, broken: set) -> Optional[Span]:
+    """Where the area's clauses put unit group ``code`` in scope with no industry given (none fails): the first
+    clause that reads the occupation and passes it (else the area's entry); None when one fails it."""
+    occ_facts = occupation_facts(code, area, refdata)
+    occ_frozen = frozen_facts(occ_facts)
+    facts = {**a_facts, **occ_facts, **no_industry}
+    at = None
+    for cc, keyed in clauses:
+        if cc.clause.id in broken:
+            return None  # reported as an expression finding
+        try:
+            result = _OUTCOMES.get(keyed.key(occ_frozen, no_industry_frozen),
+                                   lambda _key, cc=cc: Evaluator.outcome(cc, facts, budget))
+        except PolicyInvalidError:
+            return None  # reported for the listed occupations, or it fails for this one alone: not in scope
+        if result == FAIL:
+            return None
+        if at is None and result == PASS and keyed.kind in ("occupation", "both"):
+            at = cc.clause.at("condition")
+    return at or area.span
+
+
+def _unlisted(area: Area, admitted: List[Tuple[str, Span]]) -> Diagnostic:
+    """One finding per area for the unit groups its clauses admit but it does not list, where the first is admitted."""
+    codes = [code for code, _ in admitted]
+    shown = ", ".join(codes[:5]) + (f" and {len(codes) - 5} more" if len(codes) > 5 else "")
+    return Diagnostic(admitted[0][1], "error", "disagreement",
+                      f"area {area.id!r} does not list {shown}, but its clauses put "
+                      f"{'it' if len(codes) == 1 else 'them'} in scope with no industry given: an area's "
+                      f"clauses and its list of occupations must agree", f"{area.id}:unlisted")
 
 
 def _agree(out: List[Diagnostic], cc, area: Area, code: str, occ: Occupation, facts: dict,
