@@ -356,6 +356,7 @@ def test_a_file_parsed_again_gives_equal_data_that_callers_cannot_share(tree_cop
     ("id: x\nsource:\n  - line: 12\n    quote: Note: the list\n", (4, 16), True),
     ("id: x\ntitle: 'Step one': apply\n", None, False),  # quoted already: another mistake
     ("id: x\nexplain:\n  pass: a\n   fail: b\n", None, False),  # an indentation slip, not a colon
+    ("id: x\nsource:\n- {line: 82, quote: Note: A number of occupations}\n", (3, 25), True),  # flow style
 ])
 def test_a_colon_inside_a_plain_value_is_advised_to_be_quoted(text, where, advised):
     from sc_policy.diagnostics import PolicyLoadError
@@ -368,3 +369,16 @@ def test_a_colon_inside_a_plain_value_is_advised_to_be_quoted(text, where, advis
         assert (error.span.line, error.span.column) == where
     assert ("must be in quotes" in str(error)) is advised, str(error)
     assert (error.suggestion is not None and error.suggestion.kind == "note") is advised
+
+
+@pytest.mark.parametrize("text", ["id: x\ntitle: 'it's'\nnext: 1\n", 'id: x\ntitle: "X" and more\nnext: 1\n',
+                                  "id: x\nsource:\n  - title: 'a'b\n"])
+def test_text_after_a_closing_quote_is_not_called_an_indentation_slip(text):
+    from sc_policy.diagnostics import PolicyLoadError
+    from sc_policy.load.yamlfile import parse_document
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(text.encode(), "clause.yaml")
+    error = caught.value
+    assert error.message.startswith("YAML syntax error: text after the closing quote of a quoted value"), error.message
+    assert "indented" not in error.message and error.span.line == text[:text.index("'" if "'" in text else '"')].count("\n") + 1
+    assert error.suggestion.text == "quote the whole value; inside single quotes write a quote twice ('it''s')"

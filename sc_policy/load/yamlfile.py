@@ -34,7 +34,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from sc_policy.diagnostics import PolicyLoadError
 from sc_policy.diagnostics import Span, Suggestion
 from sc_policy.load.remembered import Remembered
-from sc_policy.load.yamlhints import QUOTE_ADVICE, SLIP_PROBLEMS, quote_needed, slipped_line
+from sc_policy.load.yamlhints import SLIP_PROBLEMS, slipped_line, worded
 
 __all__ = ["Document", "load_document", "parse_document", "parse_vouched", "load_vouched", "read_regular",
            "file_kind", "MAX_FILE_BYTES", "MAX_SOURCE_BYTES"]
@@ -339,12 +339,9 @@ def _compose(text: str, path: str):
             raise PolicyLoadError(f"YAML syntax error, most likely the indentation of this line: the parser stopped "
                                   f"at line {mark.line + 1} ({problem})", Span(path, line + 1, indent + 1),
                                   code="yaml-syntax") from None
-        if problem.startswith("expected <block end>"):
-            problem = f"this line is indented differently from the lines above it ({problem})"
-        colon = mark is not None and problem.startswith("mapping values are not allowed") and \
-            quote_needed(text, mark.line, mark.column)
+        problem, advice = worded(text, problem, mark)
         raise PolicyLoadError(f"YAML syntax error: {problem}", _span(path, mark), code="yaml-syntax",
-                              suggestion=Suggestion("note", (), QUOTE_ADVICE) if colon else None) from None
+                              suggestion=Suggestion("note", (), advice) if advice else None) from None
     except yaml.YAMLError as exc:
         raise PolicyLoadError(f"YAML error: {exc}", Span(path), code="yaml-syntax") from None
     finally:

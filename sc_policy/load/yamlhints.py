@@ -4,9 +4,10 @@ not allowed here" (used by :mod:`sc_policy.load.yamlfile`)."""
 
 from __future__ import annotations
 
-from typing import Iterator, Optional, Tuple
+from typing import Any, Iterator, Optional, Tuple
 
-__all__ = ["SLIP_PROBLEMS", "slipped_line", "QUOTE_ADVICE", "quote_needed"]
+__all__ = ["SLIP_PROBLEMS", "slipped_line", "QUOTE_ADVICE", "quote_needed", "AFTER_QUOTE_ADVICE", "after_quoted",
+           "worded"]
 
 SLIP_PROBLEMS = ("expected <block end>", "mapping values are not allowed", "could not find expected ':'")
 """The errors PyYAML reports on the line after a line indented too little."""
@@ -50,3 +51,33 @@ def quote_needed(text: str, line: int, column: int) -> bool:
         before = before[2:].lstrip(" ")
     key, sep, value = before.partition(": ")
     return bool(sep and key and value.strip()) and not value.lstrip().startswith(("'", '"', "#"))
+
+
+AFTER_QUOTE_ADVICE = "quote the whole value; inside single quotes write a quote twice ('it''s')"
+
+
+def after_quoted(text: str, line: int, column: int) -> bool:
+    """Whether PyYAML stopped (0-based ``line`` and ``column``) at text that follows, on the same line, the
+    closing quote of a quoted value (``title: 'it's'``, ``title: "X" and more``): not an indentation slip."""
+    lines = text.splitlines()
+    if line >= len(lines):
+        return False
+    before = lines[line][:column].lstrip(" ")
+    while before.startswith("- "):
+        before = before[2:].lstrip(" ")
+    key, sep, value = before.partition(": ")
+    value = value.strip()
+    return bool(sep and key) and len(value) >= 2 and value[0] in "'\"" and value[-1] == value[0]
+
+
+def worded(text: str, problem: str, mark: Any) -> Tuple[str, Optional[str]]:
+    """(the problem in words, advice or None) for a syntax error PyYAML reports at ``mark`` (0-based line and
+    column, or None) that is not an indentation slip (:func:`slipped_line`)."""
+    if problem.startswith("expected <block end>") and mark is not None and after_quoted(text, mark.line, mark.column):
+        return f"text after the closing quote of a quoted value ({problem})", AFTER_QUOTE_ADVICE
+    if problem.startswith("expected <block end>"):
+        return f"this line is indented differently from the lines above it ({problem})", None
+    if mark is not None and (problem.startswith("mapping values are not allowed") and quote_needed(
+            text, mark.line, mark.column) or problem.endswith("but got ':'")):  # (in {line: 1, quote: a: b})
+        return problem, QUOTE_ADVICE
+    return problem, None
