@@ -32,9 +32,11 @@ language server on each edit, a copy of a tree, a version and the draft made fro
 never remembered, so an expression that overruns its budget is reported each time."""
 
 
-def agreement(version: Version, compiled: CompiledVersion, refdata: ReferenceData) -> List[Diagnostic]:
-    """Every listed occupation of ``version`` against its own area's clauses (``compiled``). Each clause is evaluated once per
-    relevant value of what it reads, as the decision table is built."""
+def agreement(version: Version, compiled: CompiledVersion, refdata: ReferenceData, *,
+              every_clause: bool = True) -> List[Diagnostic]:
+    """Every listed occupation of ``version`` against its own area's clauses (``compiled``), and, when the version
+    has ``every_clause`` (no clause file failed to load), every unit group it does not list. Each clause is
+    evaluated once per relevant value of what it reads, as the decision table is built."""
     out: List[Diagnostic] = []
     no_industry = industry_facts(None, refdata)
     no_industry_frozen = frozen_facts(no_industry)
@@ -53,7 +55,8 @@ def agreement(version: Version, compiled: CompiledVersion, refdata: ReferenceDat
                     if cc.clause.id not in broken:
                         _agree(out, cc, area, code, occ, facts, budget, broken,
                                keyed.key(occ_frozen, no_industry_frozen))
-            admitted = [(code, at) for code in sorted(refdata.noc2016) if code not in area.listed
+            unlisted = [code for code in sorted(refdata.noc2016) if code not in area.listed] if every_clause else []
+            admitted = [(code, at) for code in unlisted
                         for at in [_admits(clauses, area, code, a_facts, no_industry, no_industry_frozen, refdata,
                                            budget, broken)] if at is not None]
             if admitted:

@@ -84,7 +84,7 @@ def _provenance(run: _Run) -> None:
 
 def _agreement(run: _Run) -> None:
     if run.compiled is not None:
-        run.out.extend(agreement(run.version, run.compiled, run.refdata))
+        run.out.extend(agreement(run.version, run.compiled, run.refdata, every_clause=not run.partial))
 
 
 def _resolutions(run: _Run) -> None:
