@@ -382,3 +382,15 @@ def test_text_after_a_closing_quote_is_not_called_an_indentation_slip(text):
     assert error.message.startswith("YAML syntax error: text after the closing quote of a quoted value"), error.message
     assert "indented" not in error.message and error.span.line == text[:text.index("'" if "'" in text else '"')].count("\n") + 1
     assert error.suggestion.text == "quote the whole value; inside single quotes write a quote twice ('it''s')"
+
+
+def test_a_date_and_time_is_not_a_day_for_a_manifest(tree_copy):
+    manifest = tree_copy / POLICY / VERSION / "version.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    start = next(line for line in text.splitlines() if line.startswith("effective_from:"))
+    manifest.write_text(text.replace(start, start + "T10:00:00"), encoding="utf-8")  # a YAML timestamp
+    result = CliRunner().invoke(main, ["check", "--policies", str(tree_copy)])
+    line = text.splitlines().index(start) + 1
+    assert result.exit_code == 1
+    assert f"{POLICY}/{VERSION}/version.yaml:{line}:1: error wrong-type: effective_from: must be of date type" \
+        in result.stdout

@@ -18,6 +18,7 @@ schema findings lists the first ones and says how many more there are.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import functools
 import hashlib
@@ -63,11 +64,13 @@ class _TooMany(Exception):
 class _Validator(cerberus.Validator):
     """Cerberus's validator, except that ``integer`` means an integer: Cerberus counts ``true`` and
     ``false`` as integers (bool is a subclass of int), so ``version: true`` would pass as version 1;
-    and that it stops once it (or a child validator: Cerberus makes them of the same class) holds
+    that ``date`` means a day (a YAML timestamp, ``2026-11-27T10:00:00``, is a datetime, a subclass of
+    date); and that it stops once it (or a child validator: Cerberus makes them of the same class) holds
     more than MAX_FINDINGS errors, instead of sorting an ever longer list."""
 
     types_mapping = dict(cerberus.Validator.types_mapping)
     types_mapping["integer"] = cerberus.TypeDefinition("integer", (int,), (bool,))
+    types_mapping["date"] = cerberus.TypeDefinition("date", (dt.date,), (dt.datetime,))
 
     def _error(self, *args):
         super()._error(*args)
