@@ -381,3 +381,14 @@ def test_each_row_of_many_distinct_bad_codes_gets_its_own_message():
     assert result.exit_code == 1 and len(rows) == n
     for i, row in enumerate(rows):
         assert row["error"].startswith(f"NOC code '{i:05d}' is not four digits"), (i, row["error"])
+
+
+def test_a_rows_own_noc_version_is_not_advised_about_the_option():
+    data = "noc,noc_version\n2174,2021\n21232,2016\n21232,\n"
+    result = CliRunner().invoke(main, ["evaluate"], input=data)
+    errors = [row["error"] for row in csv.DictReader(io.StringIO(result.stdout))]
+    assert errors == [
+        "NOC 2021 code '2174' is not five digits (a NOC 2016 code has four digits)",
+        "NOC code '21232' is not four digits (21232 Software developers and programmers is a NOC 2021 unit group)",
+        "NOC code '21232' is not four digits (a five-digit NOC 2021 code: use --noc-version 2021)",  # the option's
+    ]

@@ -132,10 +132,11 @@ class RowDecider:
     def _candidates(self, raw) -> object:
         """The NOC 2016 candidates of a raw code (a tuple), or the message saying why there are none (a str)."""
         noc, nv = raw if type(raw) is tuple else (raw, "")
-        nv = nv.strip() or self.noc_version
+        given = nv.strip()  # by the row's noc_version column: advice about the front door's option would mislead
+        nv = given or self.noc_version
         if nv not in NOC_VERSIONS:
             return one_line(f"NOC version {echoed(nv)} is not 2016 or 2021")
-        return noc_candidates(noc, self.refdata, nv, self.words)
+        return noc_candidates(noc, self.refdata, nv, plain_words if given else self.words)
 
     def _industry_value(self, raw: str, memory: _Memory) -> tuple:
         refusal = industry_refusal(raw, self.refdata, self.words)
