@@ -12,7 +12,7 @@ from sc_policy.cli import main
 from sc_policy.engine.changes import MOST_OCCUPATIONS, Changes, IndustryChange
 from sc_policy.present.changes import changes_text
 from sc_policy.present.render import answer_json, answer_text
-from sc_policy.reference.statcan import reference_data
+from sc_policy.reference.statcan import NAICS_RANGES, reference_data
 
 REFDATA = reference_data()
 NOCS = tuple(sorted(REFDATA.noc2016))
@@ -210,3 +210,31 @@ def test_an_area_is_offered_only_when_its_whole_definition_opens_it(tree_copy):
         assert not decision.eligible and decision.changes.industries == ()
         assert decision == ev.decide_direct("7511", industry)
     assert ev.decide("7511", "332999").eligible
+
+
+@settings(max_examples=15)
+@given(noc=st.sampled_from(NOCS), sector=st.sampled_from(sorted(NAICS_RANGES)))
+def test_a_sector_range_gets_the_changes_its_parts_would(opened, noc, sector):
+    """A sector StatCan writes as a range ("31-33") is decided directly, not from the table; what would
+    change it is found as for any code: the nearest eligible occupations, and the areas it fails on the
+    industry alone whose whole definition opens them."""
+    ev, version = opened.evaluator, opened.version
+    decision = ev.decide(noc, sector)
+    changes = decision.changes
+    if decision.eligible:
+        assert changes == Changes()
+        return
+    near = sorted((tier(noc, other), other) for other in NOCS
+                  if other != noc and tier(noc, other) is not None and ev.in_scope(other, sector))
+    assert [o.noc for o in changes.occupations] == [other for _, other in near[:MOST_OCCUPATIONS]]
+    assert all(o.areas == ev.decide_direct(o.noc, sector).in_scope for o in changes.occupations)
+    for change in changes.industries:
+        area = version.area(change.area)
+        assert change.area not in decision.in_scope and change.area in ev.decide_direct(noc, None).in_scope
+        assert all(change.area in ev.decide(noc, code).in_scope for code in NAICS if within(code, area))
+
+
+def test_a_sector_range_offers_what_its_two_digit_part_offers(opened):
+    ev = opened.evaluator
+    assert ev.decide("9461", "44-45").changes == ev.decide("9461", "44").changes != Changes()
+    assert ev.decide("2175", "31-33").changes == ev.decide("2175", "31").changes != Changes()

@@ -26,7 +26,7 @@ from sc_policy.model import FAIL, Area, Version
 from sc_policy.reference.statcan import ReferenceData
 
 __all__ = ["OccupationChange", "IndustryChange", "Changes", "NO_CHANGES", "MOST_OCCUPATIONS",
-           "what_would_change", "nearest_first", "within_definition", "definition_classes", "ChangeFinder"]
+           "what_would_change", "Outside", "nearest_first", "within_definition", "definition_classes", "ChangeFinder"]
 
 MOST_OCCUPATIONS = 5
 """How many other occupations a not-eligible answer offers at most."""
@@ -116,21 +116,42 @@ def nearest_first(table: DecisionTable) -> Dict[str, Tuple[str, ...]]:
     return out
 
 
+Outside = Tuple[Callable[[str, str], Tuple[str, ...]], Tuple[Tuple[str, ...], ...]]
+"""For an input the table does not cover (a sector range, "31-33"): the areas in scope of (unit group, that
+industry), and the ids of the clauses that fail the case in each area, in area order."""
+
+
 def what_would_change(table: DecisionTable, version: Version, refdata: ReferenceData, noc: str,
                       industry: Optional[str],
                       definitions: Optional[Dict[str, FrozenSet[int]]] = None,
-                      nearest: Optional[Dict[str, Tuple[str, ...]]] = None) -> Changes:
+                      nearest: Optional[Dict[str, Tuple[str, ...]]] = None,
+                      outside: Optional[Outside] = None) -> Changes:
     """The changes that would make the case (``noc``, ``industry``) eligible; empty when it is already
-    eligible or the table does not cover it. ``definitions``: a memo of :func:`definition_classes`
-    by area id, filled as it is used, and ``nearest``: :func:`nearest_first` of the table (the caller
-    keeps both for the table)."""
+    eligible, or the table does not cover it and ``outside`` does not say. ``definitions``: a memo of
+    :func:`definition_classes` by area id, filled as it is used, and ``nearest``: :func:`nearest_first` of
+    the table (the caller keeps both for the table)."""
     cell = table.cell(noc, industry)
-    if cell is None or table.in_scope(cell):
+    if cell is not None:
+        if table.in_scope(cell):
+            return NO_CHANGES
+        j = table.industry_class(industry)
+        row = cell - j
+        areas_of = lambda other: table.in_scope(table.cell(other, None) + j)  # noqa: E731
+        failing = [[col.kind for (_, col), (_, result) in zip(table.area_columns(k), table.results(k, cell))
+                    if result == FAIL] for k in range(len(table.areas))]
+    elif outside is not None and industry is not None and table.cell(noc, None) is not None:
+        in_scope, failing_ids = outside
+        if in_scope(noc, industry):
+            return NO_CHANGES
+        row = table.cell(noc, None)
+        areas_of = lambda other: in_scope(other, industry)  # noqa: E731
+        failing = [[col.kind for clause, col in table.area_columns(k) if clause.id in failing_ids[k]]
+                   for k in range(len(table.areas))]
+    else:
         return NO_CHANGES
-    j = table.industry_class(industry)
     offered = []
     for other in (nearest if nearest is not None else nearest_first(table))[noc]:
-        areas = table.in_scope(table.cell(other, None) + j)
+        areas = areas_of(other)
         if areas:
             offered.append(OccupationChange(other, refdata.noc_title(other) or "", areas))
             if len(offered) == MOST_OCCUPATIONS:
@@ -138,12 +159,9 @@ def what_would_change(table: DecisionTable, version: Version, refdata: Reference
     occupations = tuple(offered)
     industries = []
     if industry is not None:
-        row = cell - j
         memo = definitions if definitions is not None else {}
         for k, area_id in enumerate(table.areas):
-            failing = [col for (clause, col), (_, result) in zip(table.area_columns(k), table.results(k, cell))
-                       if result == FAIL]
-            if not failing or any(col.kind not in INDUSTRY_KINDS for col in failing):
+            if not failing[k] or any(kind not in INDUSTRY_KINDS for kind in failing[k]):
                 continue
             area = version.area(area_id)
             if area is None:
@@ -160,8 +178,9 @@ def what_would_change(table: DecisionTable, version: Version, refdata: Reference
 class ChangeFinder:
     """:func:`what_would_change` for one version, remembered per table cell (within ``limit`` entries).
 
-    ``finder(table, build, noc, industry)``: with ``table`` None (an evaluator without a table),
-    ``build()`` makes one the first time, and it is kept for this alone."""
+    ``finder(table, build, noc, industry, outside=None)``: with ``table`` None (an evaluator without a
+    table), ``build()`` makes one the first time, and it is kept for this alone; ``outside``: see
+    :data:`Outside`, for an industry the table does not cover."""
 
     def __init__(self, version: Version, refdata: ReferenceData, limit: int = 100_000):
         self.version, self.refdata, self.limit = version, refdata, limit
@@ -172,18 +191,19 @@ class ChangeFinder:
         self._nearest: Optional[Dict[str, Tuple[str, ...]]] = None
 
     def __call__(self, table: Optional[DecisionTable], build: Callable[[], DecisionTable], noc: str,
-                 industry: Optional[str]) -> Changes:
+                 industry: Optional[str], outside: Optional[Outside] = None) -> Changes:
         if table is None:
             if self._built is None:
                 self._built = build()
             table = self._built
         if table is not self._table:
             self._table, self._memo, self._definitions, self._nearest = table, {}, {}, nearest_first(table)
-        key = (noc, table.industry_class(industry))
+        j = table.industry_class(industry)
+        key = (noc, j) if j is not None else (noc, None, industry)  # (an industry the table does not cover)
         found = self._memo.get(key)
         if found is None:
             found = what_would_change(table, self.version, self.refdata, noc, industry, self._definitions,
-                                      self._nearest)
+                                      self._nearest, outside)
             if len(self._memo) < self.limit:
                 self._memo[key] = found
         return found

@@ -245,7 +245,9 @@ class Evaluator:
                         self.refdata.naics_title(industry) if industry else None, decision_areas,
                         tuple(r for r in self.version.resolutions if r.id in applied),
                         () if eligible else self.nearby(noc),
-                        NO_CHANGES if eligible else self.changes(noc, industry), self._readings[1])
+                        NO_CHANGES if eligible else self.changes(noc, industry, tuple(
+                            tuple(c.clause for c in a.clauses if c.result == FAIL) for a in decision_areas)),
+                        self._readings[1])
 
     def _result(self, clause: Clause, result: str, facts: Dict[str, object]) -> ClauseResult:
         template = clause.explain.get(result)
@@ -265,11 +267,14 @@ class Evaluator:
                     titles[code] = self.refdata.noc_title(code) or area.listed[code].title
         return tuple(OccupationChange(c, titles[c], tuple(found[c])) for c in sorted(found))
 
-    def changes(self, noc: str, industry: Optional[str] = None) -> Changes:
+    def changes(self, noc: str, industry: Optional[str] = None,
+                failing: Optional[Tuple[Tuple[str, ...], ...]] = None) -> Changes:
         """What would make the case eligible (:mod:`sc_policy.engine.changes`), read from the decision
-        table; an evaluator without one builds one for this, and keeps it for this alone."""
+        table; an evaluator without one builds one for this, and keeps it for this alone. ``failing``: the
+        ids of the clauses that fail the case, per area, for an industry the table does not cover."""
         table = self._table if self._table is not None else self.table
-        return self._changes(table, lambda: build_table(self), noc, industry)
+        return self._changes(table, lambda: build_table(self), noc, industry,
+                             (self.in_scope, failing) if failing is not None else None)
 
     # -- from raw input ---------------------------------------------------------
     def answer(self, noc: object, industry: object = None, noc_version: str = "2016", *,
