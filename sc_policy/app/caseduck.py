@@ -30,7 +30,7 @@ from sc_policy.app.caseformats import CsvFormat
 from sc_policy.app.caseload import Counts
 from sc_policy.app.csvrows import LINE_LIMIT
 from sc_policy.app.sqldata import CaseloadShape, script_data
-from sc_policy.app.sqlscript import statements
+from sc_policy.app.sqlcache import statements_text
 from sc_policy.diagnostics import plain_words
 from sc_policy.reference.codes import Words
 
@@ -170,19 +170,17 @@ def _literal(text: str) -> str:
 
 
 def _fill(con, table: str, rows, path: str) -> None:
-    """Insert ``rows`` into ``table`` through a CSV file (NULL unquoted, text quoted, booleans as words)."""
+    """Insert ``rows`` into ``table`` through a CSV file (NULL unquoted, text quoted, booleans as words),
+    read as text and cast to the table's types by the INSERT."""
+    if not rows:
+        return
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.writelines(",".join("" if v is None else ("true" if v else "false") if isinstance(v, bool) else str(v)
                               if isinstance(v, int) else '"' + v.replace('"', '""') + '"' for v in row) + "\n"
                      for row in rows)
+    kinds = ", ".join(f"'v{i}': 'VARCHAR'" for i in range(len(rows[0])))
     con.execute(f"INSERT INTO {table} SELECT * FROM read_csv({_literal(path)}, header = false, auto_detect = false, "
-                f"columns = {{{', '.join(f'{_literal(c)}: {_literal(t)}' for c, t in _kinds(con, table))}}}, "
-                f"delim = ',', quote = '\"', escape = '\"', allow_quoted_nulls = false)")
-
-
-def _kinds(con, table: str):
-    return con.execute(f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = "
-                       f"{_literal(table)} ORDER BY ordinal_position").fetchall()
+                f"columns = {{{kinds}}}, delim = ',', quote = '\"', escape = '\"', allow_quoted_nulls = false)")
 
 
 def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, noc_version: str = "2016",
@@ -255,8 +253,8 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
                 con.execute(f"CREATE OR REPLACE VIEW caseload AS SELECT *, row_number() OVER () AS sc_policy_row "
                             f"FROM {read(piece)}")
                 if n == 0:  # the view decisions reads caseload, which must exist first
-                    for statement in statements(data, "duckdb", values=False):
-                        con.execute(statement.sql(dialect="duckdb"))
+                    for statement in statements_text(chooser.ws.cache, shape, "duckdb"):
+                        con.execute(statement)
                     for table, values in (("sc_policy_versions", data.versions),
                                         ("sc_policy_industries", data.industries),
                                         ("sc_policy_decisions", data.decisions)):
