@@ -1,7 +1,8 @@
 """Deciding a caseload CSV in DuckDB through the compiled SQL (the ``data`` extra), byte for byte as
 :class:`sc_policy.app.caseload.CsvBatch` writes it.
 
-The SQL of :mod:`sc_policy.app.sqlscript` decides every row in DuckDB's columnar engine, which
+The SQL of :mod:`sc_policy.app.sqlscript` (its statements kept in the cache by
+:mod:`sc_policy.app.sqlcache`) decides every row in DuckDB's columnar engine, which
 reads the CSV and writes the output itself, a slice of the input (:data:`SLICE_BYTES`) at a time,
 each slice sorted back into input order in memory (so memory stays flat and nothing spills to
 disk). Only the rows the SQL marks as errors come back to Python: for each, the SQL writes a
