@@ -116,3 +116,18 @@ def test_a_cache_that_cannot_be_written_is_skipped(tmp_path, generations):
     blocked.write_text("not a folder")
     cache = TableCache(blocked / "cache")
     assert sqlcache.statements_text(cache, SHAPE, "duckdb") == sqlcache.generated(SHAPE, "duckdb")
+
+
+def test_the_oldest_entries_go_beyond_the_limit(cache, monkeypatch):
+    monkeypatch.setattr(sqlcache, "MAX_ENTRIES", 2)
+    shapes = [CaseloadShape(industry=True, renamed=(("noc", f"n{i}"),), columns=(f"n{i}", "sc_policy_row"))
+              for i in range(3)]
+    for i, shape in enumerate(shapes):
+        sqlcache.statements_text(cache, shape, "duckdb")
+        entry = sqlcache.path(cache, "duckdb", sqlcache.key(cache, shape, "duckdb"))
+        os.utime(entry, ns=(i * 10**9, i * 10**9))  # written in turn
+    other = cache.directory / "not-ours.sql"
+    other.write_text("kept")
+    names = sorted(p.name for p in cache.directory.iterdir())
+    kept = {sqlcache.path(cache, "duckdb", sqlcache.key(cache, s, "duckdb")).name for s in shapes[1:]}
+    assert names == sorted(kept | {"not-ours.sql"})

@@ -16,7 +16,7 @@ again neither imports sqlglot nor builds the view's AST (about 0.2 s of CPU a ru
   and whose body has that SHA-256 and is a list of text; anything else is ignored and written afresh.
   As for every entry of the cache, the SHA-256 catches damage, not forgery: the folder is its owner's.
 * Writes are atomic and readable by the owner alone (:func:`sc_policy.app.writing.write_atomic`);
-  a cache that cannot be written is skipped silently. No cache (``--no-cache``, ``SC_POLICY_NO_CACHE``,
+  a cache that cannot be written is skipped silently. At most :data:`MAX_ENTRIES` are kept. No cache (``--no-cache``, ``SC_POLICY_NO_CACHE``,
   other reference data, an overlay): the statements are generated each time.
 """
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 from typing import List, Optional
@@ -33,7 +34,7 @@ from sc_policy.app.sqldata import CaseloadShape, ScriptData
 from sc_policy.diagnostics import PolicyLoadError
 from sc_policy.load.yamlfile import read_regular
 
-__all__ = ["FORMAT", "MAX_ENTRY_BYTES", "generated", "statements_text"]
+__all__ = ["FORMAT", "MAX_ENTRIES", "MAX_ENTRY_BYTES", "generated", "statements_text"]
 
 FORMAT = 1
 """Bump when the layout of an entry changes."""
@@ -41,7 +42,11 @@ FORMAT = 1
 MAX_ENTRY_BYTES = 4_000_000
 """An entry larger than this is neither written nor read (a caseload of three columns: about 20 kB)."""
 
+MAX_ENTRIES = 64
+"""Entries kept (one per code, dialect and shape of caseload): writing one more removes the oldest."""
+
 _SUFFIX = ".sql"
+_ENTRY = re.compile(r"sql-[a-z_]+--[0-9a-f]{64}" + re.escape(_SUFFIX))
 
 
 def generated(shape: CaseloadShape, dialect: str) -> List[str]:
@@ -88,8 +93,25 @@ def _store(entry: Path, wanted: str, texts: List[str]) -> None:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(entry, header.encode("ascii") + b"\n" + body, mode=0o600)  # the owner's alone
+        _prune(entry.parent)
     except OSError:
         pass
+
+
+def _prune(folder: Path) -> None:
+    """Remove the oldest entries beyond :data:`MAX_ENTRIES` (by modification time; others' files untouched)."""
+    kept = []
+    for name in os.listdir(folder):
+        if _ENTRY.fullmatch(name):
+            try:
+                kept.append((os.lstat(folder / name).st_mtime_ns, name))
+            except OSError:
+                continue
+    for _, name in sorted(kept)[:max(0, len(kept) - MAX_ENTRIES)]:
+        try:
+            os.unlink(folder / name)
+        except OSError:
+            pass
 
 
 def statements_text(cache: Optional[TableCache], shape: CaseloadShape, dialect: str) -> List[str]:
