@@ -16,8 +16,9 @@ again neither imports sqlglot nor builds the view's AST (about 0.2 s of CPU a ru
   and whose body has that SHA-256 and is a list of text; anything else is ignored and written afresh.
   As for every entry of the cache, the SHA-256 catches damage, not forgery: the folder is its owner's.
 * Writes are atomic and readable by the owner alone (:func:`sc_policy.app.writing.write_atomic`);
-  a cache that cannot be written is skipped silently. At most :data:`MAX_ENTRIES` are kept. No cache (``--no-cache``, ``SC_POLICY_NO_CACHE``,
-  other reference data, an overlay): the statements are generated each time.
+  a cache that cannot be written is skipped silently. At most :data:`MAX_ENTRIES` are kept. No cache
+  (``--no-cache``, ``SC_POLICY_NO_CACHE``, other reference data, an overlay): the statements are
+  generated each time.
 """
 
 from __future__ import annotations
