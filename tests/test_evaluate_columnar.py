@@ -197,3 +197,22 @@ def test_the_sql_kept_in_the_cache_decides_alike(tmp_path, monkeypatch, used, ws
     before = len(made)
     assert both(path, [], monkeypatch).stdout_bytes == first and len(made) == before + 1
     assert used == [True, True, True]
+
+
+def test_the_sql_may_touch_nothing_but_the_input_and_its_folder(tmp_path, monkeypatch, used):
+    """DuckDB runs the statements (perhaps from the cache, a folder that may be shared) sandboxed: a view
+    that also reads another file, or a statement that writes one, installs an extension or lifts the
+    sandbox, is refused, and the Python path decides."""
+    from sc_policy.app import sqlcache
+    secret, written = tmp_path / "secret.csv", tmp_path / "written.csv"
+    secret.write_text("x\n1\n")
+    path = tmp_path / "cases.csv"
+    path.write_bytes(b"noc,industry\n2174,541514\n")
+    original = sqlcache.statements_text
+    hostile = [lambda texts: texts[:-1] + [texts[-1] + f" CROSS JOIN read_csv('{secret}') AS s"]] + [
+        lambda texts, extra=extra: texts[:-1] + [extra] + texts[-1:]
+        for extra in (f"COPY (SELECT 1) TO '{written}'", "INSTALL httpfs", "SET enable_external_access = true")]
+    for spoil in hostile:
+        monkeypatch.setattr(caseduck, "statements_text", lambda *a, spoil=spoil: spoil(original(*a)))
+        both(path, [], monkeypatch)
+    assert used == [False] * 4 and not written.exists()

@@ -189,6 +189,7 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
     """Decide the CSV file ``path`` in DuckDB and write it to ``open_sink()``; None (nothing written)
     when the input is not one this path takes. Raises InputError as the Python path does."""
     import duckdb
+    path = os.path.abspath(path)
     plain = plain_input(path)
     if plain is None:
         return None
@@ -233,6 +234,13 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
             # hash table on the caseload (RIGHT joins), past the memory limit on large inputs (an error, so
             # the Python path again after DuckDB's work). The caseload is the probe side of each LEFT join.
             con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+            # DuckDB may then touch the input and the batch's folder alone, and load no extension: the
+            # statements may come from the cache (sqlcache), whose folder is the user's but may be shared
+            con.execute(f"SET allowed_directories = [{_literal(os.path.join(folder, ''))}]")
+            con.execute(f"SET allowed_paths = [{_literal(path)}]")
+            for setting in ("enable_external_access", "autoinstall_known_extensions", "autoload_known_extensions"):
+                con.execute(f"SET {setting} = false")
+            con.execute("SET lock_configuration = true")
             present = None  # the caseload's industries: see script_data
             if "industry" in where and not dash:
                 present = ()  # no sector range: no row can name one

@@ -15,6 +15,8 @@ again neither imports sqlglot nor builds the view's AST (about 0.2 s of CPU a ru
   regular file (not a symbolic link) of at most :data:`MAX_ENTRY_BYTES` whose header names this key
   and whose body has that SHA-256 and is a list of text; anything else is ignored and written afresh.
   As for every entry of the cache, the SHA-256 catches damage, not forgery: the folder is its owner's.
+  Since the statements are code, DuckDB runs them sandboxed (:func:`sc_policy.app.caseduck.run`): it
+  may read the input and touch the batch's own temporary folder, nothing else, and loads no extension.
 * Writes are atomic and readable by the owner alone (:func:`sc_policy.app.writing.write_atomic`);
   a cache that cannot be written is skipped silently. At most :data:`MAX_ENTRIES` are kept. No cache
   (``--no-cache``, ``SC_POLICY_NO_CACHE``, other reference data, an overlay): the statements are
