@@ -3,6 +3,7 @@
     python benchmarks/bench_evaluate.py              # 1,000,000 rows (about a minute)
     python benchmarks/bench_evaluate.py --rows 100000
     python benchmarks/bench_evaluate.py --against /tmp/main   # also a before/after ratio against another tree
+                                                              # (its Python path, and its DuckDB path)
 
 What it measures (each command in its own process, wall time; medians of --repeat runs, the
 commands compared with each other run in turn, A B A B, so that the machine's load touches
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import filecmp
 import os
 import random
 import shutil
@@ -190,6 +192,9 @@ def main() -> None:
                                                str(work / "classes.csv"), str(work / "join.csv")], env)
             commands["duckdb"] = lambda i: (cli + ["evaluate", str(big), "--output", str(work / "out-d.csv")],
                                             dict(env, SC_POLICY_ENGINE="duckdb"))
+            subprocess.run(cli + ["evaluate", str(files[sizes[0]]), "--output", str(work / "warm-d.csv")],  # its SQL
+                           env=dict(env, SC_POLICY_ENGINE="duckdb"), stdout=subprocess.DEVNULL,  # cached first
+                           stderr=subprocess.DEVNULL)
         if args.against:
             # -P: the source tree named, not the current directory, provides sc_policy
             other = [sys.executable, "-P", "-c", "from sc_policy.cli import main; main()"]
@@ -198,7 +203,15 @@ def main() -> None:
             subprocess.run(other + ["explain", "2174"], env=other_env, stdout=subprocess.DEVNULL, check=True)
             commands["against"] = lambda i: (other + ["evaluate", str(big), "--output", str(work / "out-a.csv")],
                                              other_env)
+            if columnar:  # the DuckDB path of that tree too (warm: its SQL kept in its cache after a first run)
+                subprocess.run(other + ["evaluate", str(files[sizes[0]]), "--output", str(work / "warm-a.csv")],
+                               env=dict(other_env, SC_POLICY_ENGINE="duckdb"), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+                commands["against-duckdb"] = lambda i: (
+                    other + ["evaluate", str(big), "--output", str(work / "out-ad.csv")],
+                    dict(other_env, SC_POLICY_ENGINE="duckdb"))
         first, least = alternate(commands, args.repeat)
+        identical = columnar and filecmp.cmp(work / "out.csv", work / "out-d.csv", shallow=False)
         plain, evaluate, startup = first["plain"], first["evaluate"], first["startup"]
         per_row = direct_per_row(big, args.sample)
         direct_total = per_row * args.rows
@@ -241,12 +254,17 @@ def main() -> None:
     if "duckjoin" in first:
         join, duck = first["duckjoin"], first["duckdb"]
         row("evaluate through DuckDB (SC_POLICY_ENGINE=duckdb)", times(duck))
+        row("  its output byte for byte the Python path's", "yes" if identical else "NO")
         row("hand-written DuckDB join on the exported tables", times(join))
         row("  evaluate through DuckDB / hand-written join", "", ratio(duck[0] / join[0], duck[1] / join[1]),
             "<=1.0x", "yes" if duck[1] / join[1] <= 1.0 else "NO")
         join_min, duck_min = least["duckjoin"], least["duckdb"]
         row("  the same, minima over the runs", "", ratio(duck_min[0] / join_min[0], duck_min[1] / join_min[1]))
         row("  evaluate through DuckDB / Python path", "", ratio(duck[0] / evaluate[0], duck[1] / evaluate[1]))
+        if "against-duckdb" in first:
+            theirs = first["against-duckdb"]
+            row(f"  the same through DuckDB from {args.against}", times(theirs))
+            row("  this tree's DuckDB path / that tree's", "", ratio(duck[0] / theirs[0], duck[1] / theirs[1]))
     row("plain csv read + write with one column", times(plain))
     speed, speed_cpu = plain[0] / evaluate[0], plain[1] / evaluate[1]
     row("  evaluate speed / plain pass speed", "", ratio(speed, speed_cpu), ">=0.5x",

@@ -1,7 +1,8 @@
 """Deciding a caseload CSV in DuckDB through the compiled SQL (the ``data`` extra), byte for byte as
 :class:`sc_policy.app.caseload.CsvBatch` writes it.
 
-The SQL of :mod:`sc_policy.app.sqlscript` decides every row in DuckDB's columnar engine, which
+The SQL of :mod:`sc_policy.app.sqlscript` (its statements kept in the cache by
+:mod:`sc_policy.app.sqlcache`) decides every row in DuckDB's columnar engine, which
 reads the CSV and writes the output itself, a slice of the input (:data:`SLICE_BYTES`) at a time,
 each slice sorted back into input order in memory (so memory stays flat and nothing spills to
 disk). Only the rows the SQL marks as errors come back to Python: for each, the SQL writes a
@@ -30,7 +31,7 @@ from sc_policy.app.caseformats import CsvFormat
 from sc_policy.app.caseload import Counts
 from sc_policy.app.csvrows import LINE_LIMIT
 from sc_policy.app.sqldata import CaseloadShape, script_data
-from sc_policy.app.sqlscript import statements
+from sc_policy.app.sqlcache import statements_text
 from sc_policy.diagnostics import plain_words
 from sc_policy.reference.codes import Words
 
@@ -170,19 +171,17 @@ def _literal(text: str) -> str:
 
 
 def _fill(con, table: str, rows, path: str) -> None:
-    """Insert ``rows`` into ``table`` through a CSV file (NULL unquoted, text quoted, booleans as words)."""
+    """Insert ``rows`` into ``table`` through a CSV file (NULL unquoted, text quoted, booleans as words),
+    read as text and cast to the table's types by the INSERT."""
+    if not rows:
+        return
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.writelines(",".join("" if v is None else ("true" if v else "false") if isinstance(v, bool) else str(v)
                               if isinstance(v, int) else '"' + v.replace('"', '""') + '"' for v in row) + "\n"
                      for row in rows)
+    kinds = ", ".join(f"'v{i}': 'VARCHAR'" for i in range(len(rows[0])))
     con.execute(f"INSERT INTO {table} SELECT * FROM read_csv({_literal(path)}, header = false, auto_detect = false, "
-                f"columns = {{{', '.join(f'{_literal(c)}: {_literal(t)}' for c, t in _kinds(con, table))}}}, "
-                f"delim = ',', quote = '\"', escape = '\"', allow_quoted_nulls = false)")
-
-
-def _kinds(con, table: str):
-    return con.execute(f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = "
-                       f"{_literal(table)} ORDER BY ordinal_position").fetchall()
+                f"columns = {{{kinds}}}, delim = ',', quote = '\"', escape = '\"', allow_quoted_nulls = false)")
 
 
 def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, noc_version: str = "2016",
@@ -190,6 +189,7 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
     """Decide the CSV file ``path`` in DuckDB and write it to ``open_sink()``; None (nothing written)
     when the input is not one this path takes. Raises InputError as the Python path does."""
     import duckdb
+    path = os.path.abspath(path)
     plain = plain_input(path)
     if plain is None:
         return None
@@ -234,6 +234,13 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
             # hash table on the caseload (RIGHT joins), past the memory limit on large inputs (an error, so
             # the Python path again after DuckDB's work). The caseload is the probe side of each LEFT join.
             con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+            # DuckDB may then touch the input and the batch's folder alone, and load no extension: the
+            # statements may come from the cache (sqlcache), whose folder is the user's but may be shared
+            con.execute(f"SET allowed_directories = [{_literal(os.path.join(folder, ''))}]")
+            con.execute(f"SET allowed_paths = [{_literal(path)}]")
+            for setting in ("enable_external_access", "autoinstall_known_extensions", "autoload_known_extensions"):
+                con.execute(f"SET {setting} = false")
+            con.execute("SET lock_configuration = true")
             present = None  # the caseload's industries: see script_data
             if "industry" in where and not dash:
                 present = ()  # no sector range: no row can name one
@@ -255,8 +262,8 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
                 con.execute(f"CREATE OR REPLACE VIEW caseload AS SELECT *, row_number() OVER () AS sc_policy_row "
                             f"FROM {read(piece)}")
                 if n == 0:  # the view decisions reads caseload, which must exist first
-                    for statement in statements(data, "duckdb", values=False):
-                        con.execute(statement.sql(dialect="duckdb"))
+                    for statement in statements_text(chooser.ws.cache, shape, "duckdb"):
+                        con.execute(statement)
                     for table, values in (("sc_policy_versions", data.versions),
                                         ("sc_policy_industries", data.industries),
                                         ("sc_policy_decisions", data.decisions)):

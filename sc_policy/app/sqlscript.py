@@ -102,9 +102,10 @@ def _text(column: str, dialect: str = "duckdb") -> exp.Expression:
     if dialect == "postgres":  # compared by code point, not by the database's collation
         ends = [exp.Collate(this=end, expression=exp.Identifier(this="C", quoted=True)) for end in ends]
     # every character str.strip() removes is below '0' or above 'z': a value that begins and ends
-    # within that range is not padded (an empty one is taken as padded: TRIM leaves it empty)
-    plain = exp.and_(*(exp.Between(this=end, low=exp.Literal.string("0"), high=exp.Literal.string("z"))
-                       for end in ends))
+    # within that range is not padded, nor is an empty one (common: a row without an industry)
+    plain = exp.or_(exp.EQ(this=raw.copy(), expression=exp.Literal.string("")),
+                    exp.and_(*(exp.Between(this=end, low=exp.Literal.string("0"), high=exp.Literal.string("z"))
+                               for end in ends)))
     # TRIM with a set of characters is slow (DuckDB: microseconds a row); only a padded value needs it
     return _when([(plain, raw.copy())], exp.Trim(this=raw.copy(), expression=space, position="BOTH"))
 
