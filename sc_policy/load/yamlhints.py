@@ -40,17 +40,24 @@ def slipped_line(text: str, stopped: int) -> Optional[Tuple[int, int]]:
 QUOTE_ADVICE = "a value that contains ': ' must be in quotes"
 
 
-def quote_needed(text: str, line: int, column: int) -> bool:
-    """Whether the ``: `` PyYAML stopped at (0-based ``line`` and ``column``) lies inside the plain value of
-    a ``key: value`` on the same line (``title: Step one: apply``), not at a key of its own."""
+def _before(text: str, line: int, column: int) -> Optional[Tuple[str, str]]:
+    """(key, value) of the ``key: value`` before 0-based ``line`` and ``column`` on that line (list dashes
+    left out), or None when there is no ``: `` before it."""
     lines = text.splitlines()
     if line >= len(lines):
-        return False
+        return None
     before = lines[line][:column].lstrip(" ")
     while before.startswith("- "):
         before = before[2:].lstrip(" ")
     key, sep, value = before.partition(": ")
-    return bool(sep and key and value.strip()) and not value.lstrip().startswith(("'", '"', "#"))
+    return (key, value) if sep and key else None
+
+
+def quote_needed(text: str, line: int, column: int) -> bool:
+    """Whether the ``: `` PyYAML stopped at (0-based ``line`` and ``column``) lies inside the plain value of
+    a ``key: value`` on the same line (``title: Step one: apply``), not at a key of its own."""
+    found = _before(text, line, column)
+    return found is not None and bool(found[1].strip()) and not found[1].lstrip().startswith(("'", '"', "#"))
 
 
 AFTER_QUOTE_ADVICE = "quote the whole value; inside single quotes write a quote twice ('it''s')"
@@ -59,15 +66,9 @@ AFTER_QUOTE_ADVICE = "quote the whole value; inside single quotes write a quote 
 def after_quoted(text: str, line: int, column: int) -> bool:
     """Whether PyYAML stopped (0-based ``line`` and ``column``) at text that follows, on the same line, the
     closing quote of a quoted value (``title: 'it's'``, ``title: "X" and more``): not an indentation slip."""
-    lines = text.splitlines()
-    if line >= len(lines):
-        return False
-    before = lines[line][:column].lstrip(" ")
-    while before.startswith("- "):
-        before = before[2:].lstrip(" ")
-    key, sep, value = before.partition(": ")
-    value = value.strip()
-    return bool(sep and key) and len(value) >= 2 and value[0] in "'\"" and value[-1] == value[0]
+    found = _before(text, line, column)
+    value = found[1].strip() if found is not None else ""
+    return len(value) >= 2 and value[0] in "'\"" and value[-1] == value[0]
 
 
 def worded(text: str, problem: str, mark: Any) -> Tuple[str, Optional[str]]:
