@@ -178,41 +178,18 @@ def test_a_header_alone_and_a_last_line_without_its_end(tmp_path, monkeypatch, u
     assert used == [True]
 
 
-def test_the_sql_kept_in_the_cache_decides_alike(tmp_path, monkeypatch, used, ws):
-    """A second run reads the compiled SQL's statements from the cache (no sqlglot) and writes the same
-    bytes; a damaged entry is ignored (generated again), the output still the Python path's."""
-    from sc_policy.app import sqlcache
-    made = []
-    original = sqlcache.generated
-    monkeypatch.setattr(sqlcache, "generated", lambda *a: made.append(a) or original(*a))
-    path = tmp_path / "cases.csv"
-    path.write_bytes(b"id,noc,industry\n1,2174,541514\n2,21A4,\n3, 0011 ,31-33\n")
-    first = both(path, [], monkeypatch).stdout_bytes
-    assert both(path, [], monkeypatch).stdout_bytes == first and len(made) <= 1  # at most the first generates
-    entries = list(ws.cache.directory.glob("sql-duckdb--*.sql"))
-    assert entries
-    for entry in entries:  # damaged: a view that finds everyone eligible, under the entry's header
-        head, _, body = entry.read_bytes().partition(b"\n")
-        entry.write_bytes(head + b"\n" + body.replace(b"d.eligible AS eligible", b"TRUE AS eligible"))
-    before = len(made)
-    assert both(path, [], monkeypatch).stdout_bytes == first and len(made) == before + 1
-    assert used == [True, True, True]
-
-
 def test_the_sql_may_touch_nothing_but_the_input_and_its_folder(tmp_path, monkeypatch, used):
-    """DuckDB runs the statements (perhaps from the cache, a folder that may be shared) sandboxed: a view
-    that also reads another file, or a statement that writes one, installs an extension or lifts the
-    sandbox, is refused, and the Python path decides."""
-    from sc_policy.app import sqlcache
+    """DuckDB runs the statements sandboxed: a view that also reads another file, or a statement that
+    writes one, installs an extension or lifts the sandbox, is refused, and the Python path decides."""
     secret, written = tmp_path / "secret.csv", tmp_path / "written.csv"
     secret.write_text("x\n1\n")
     path = tmp_path / "cases.csv"
     path.write_bytes(b"noc,industry\n2174,541514\n")
-    original = sqlcache.statements_text
+    original = caseduck._statements
     hostile = [lambda texts: texts[:-1] + [texts[-1] + f" CROSS JOIN read_csv('{secret}') AS s"]] + [
         lambda texts, extra=extra: texts[:-1] + [extra] + texts[-1:]
         for extra in (f"COPY (SELECT 1) TO '{written}'", "INSTALL httpfs", "SET enable_external_access = true")]
     for spoil in hostile:
-        monkeypatch.setattr(caseduck, "statements_text", lambda *a, spoil=spoil: spoil(original(*a)))
+        monkeypatch.setattr(caseduck, "_statements", lambda *a, spoil=spoil: spoil(original(*a)))
         both(path, [], monkeypatch)
     assert used == [False] * 4 and not written.exists()

@@ -209,10 +209,6 @@ class TableCache:
                     h.update(data)
         return h.hexdigest()
 
-    def code_digest(self) -> str:
-        """The SHA-256 of sc-policy's own code and data (as in every entry's key), for another kind of entry."""
-        return self._code_digest("")
-
     def _code_digest(self, label: str) -> str:
         """:func:`_package_digest`, taken from the header of an entry of ``label`` written while no file of
         the package has changed since (the same size, times, inode and device, as ``git status`` decides);

@@ -1,8 +1,7 @@
 """Deciding a caseload CSV in DuckDB through the compiled SQL (the ``data`` extra), byte for byte as
 :class:`sc_policy.app.caseload.CsvBatch` writes it.
 
-The SQL of :mod:`sc_policy.app.sqlscript` (its statements kept in the cache by
-:mod:`sc_policy.app.sqlcache`) decides every row in DuckDB's columnar engine, which
+The SQL of :mod:`sc_policy.app.sqlscript` decides every row in DuckDB's columnar engine, which
 reads the CSV and writes the output itself, a slice of the input (:data:`SLICE_BYTES`) at a time,
 each slice sorted back into input order in memory (so memory stays flat and nothing spills to
 disk). Only the rows the SQL marks as errors come back to Python: for each, the SQL writes a
@@ -31,7 +30,7 @@ from sc_policy.app.caseformats import CsvFormat
 from sc_policy.app.caseload import Counts
 from sc_policy.app.csvrows import LINE_LIMIT
 from sc_policy.app.sqldata import CaseloadShape, script_data
-from sc_policy.app.sqlcache import statements_text
+from sc_policy.app.sqlscript import statements
 from sc_policy.diagnostics import plain_words
 from sc_policy.reference.codes import Words
 
@@ -170,6 +169,11 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _statements(data) -> List[str]:
+    """The compiled SQL's statements for DuckDB, the tables' rows left out (:func:`_fill` loads them)."""
+    return [statement.sql(dialect="duckdb") for statement in statements(data, "duckdb", values=False)]
+
+
 def _fill(con, table: str, rows, path: str) -> None:
     """Insert ``rows`` into ``table`` through a CSV file (NULL unquoted, text quoted, booleans as words),
     read as text and cast to the table's types by the INSERT."""
@@ -234,8 +238,7 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
             # hash table on the caseload (RIGHT joins), past the memory limit on large inputs (an error, so
             # the Python path again after DuckDB's work). The caseload is the probe side of each LEFT join.
             con.execute("SET disabled_optimizers = 'build_side_probe_side'")
-            # DuckDB may then touch the input and the batch's folder alone, and load no extension: the
-            # statements may come from the cache (sqlcache), whose folder is the user's but may be shared
+            # DuckDB may then touch the input and the batch's folder alone, and load no extension
             con.execute(f"SET allowed_directories = [{_literal(os.path.join(folder, ''))}]")
             con.execute(f"SET allowed_paths = [{_literal(path)}]")
             for setting in ("enable_external_access", "autoinstall_known_extensions", "autoload_known_extensions"):
@@ -262,7 +265,7 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
                 con.execute(f"CREATE OR REPLACE VIEW caseload AS SELECT *, row_number() OVER () AS sc_policy_row "
                             f"FROM {read(piece)}")
                 if n == 0:  # the view decisions reads caseload, which must exist first
-                    for statement in statements_text(chooser.ws.cache, shape, "duckdb"):
+                    for statement in _statements(data):
                         con.execute(statement)
                     for table, values in (("sc_policy_versions", data.versions),
                                         ("sc_policy_industries", data.industries),
