@@ -193,3 +193,11 @@ def test_the_sql_may_touch_nothing_but_the_input_and_its_folder(tmp_path, monkey
         monkeypatch.setattr(caseduck, "_statements", lambda *a, spoil=spoil: spoil(original(*a)))
         both(path, [], monkeypatch)
     assert used == [False] * 4 and not written.exists()
+
+
+def test_a_lone_column_left_empty_by_trimming_is_written_alike(tmp_path, monkeypatch, used):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(b"noc\n2174\n \n\t0011\n")
+    result = both(path, [], monkeypatch)
+    assert result.stdout_bytes.splitlines()[2].startswith(b",,,phase-1.1,NOC code '' is not four digits,")
+    assert used == [True]

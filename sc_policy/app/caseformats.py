@@ -105,7 +105,15 @@ class CsvFormat:
 
         careful(list(columns.header) + list(self.added))
         swrite("\n")
-        return careful, csv.writer(sink, lineterminator="").writerow
+        fast = csv.writer(sink, lineterminator="").writerow
+        if columns.width != 1:
+            return careful, fast
+
+        # csv.writer writes a row of one empty field as "" (to tell it from an empty line); the added
+        # fields follow it here, so it is written empty, as DuckDB writes it
+        def alone(write: RowWriter) -> RowWriter:
+            return lambda fields: None if len(fields) == 1 and not fields[0] else write(fields)
+        return alone(careful), alone(fast)
 
 
 def typed_fields(added: Sequence[str], d: dict) -> List[object]:
