@@ -332,3 +332,15 @@ def test_columns_are_read_as_a_csv_header_quotes_and_all():
     names, got = [d[0] for d in cur.description], cur.fetchall()
     assert names[:3] == header
     assert [tuple(map(_text, row[:4])) for row in got] == [("2174", "kept", "541514", "true"), ("2174", "x", "", "true")]
+
+
+def test_a_bad_date_is_worded_as_evaluate_words_it():
+    header = ["noc", "decided"]
+    rows = [("2174", day) for day in ("2026-02-30", "2026/01/01", "2027-01-01", "2001-01-01", "0000-01-01", "26-1-1")]
+    args = ["--date-column", "decided", "--no-industry"]
+    expected = [r["error"] for r in run_evaluate("\n".join(",".join(r) for r in [header, *rows]).encode() + b"\n",
+                                                 ["--date-column", "decided"])]
+    assert expected[:2] == ["date '2026-02-30' in column 'decided' is not a date",
+                            "date '2026/01/01' in column 'decided' is not YYYY-MM-DD"]
+    names, got = run_sqlite(sql_script(args + ["--columns", "noc,decided"], "sqlite"), header, rows)
+    assert [_text(row[names.index("error")]) for row in got] == expected

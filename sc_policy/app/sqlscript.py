@@ -60,9 +60,11 @@ LEFT JOIN sc_policy_decisions AS d
   AND d.industry_class = i.industry_class
 """
 
-_DAY_OK = """
-CASE WHEN LENGTH(sc_day) = 10 AND SUBSTR(sc_day, 5, 1) = '-' AND SUBSTR(sc_day, 8, 1) = '-'
-          AND sc_digits_of_day
+_DAY_SHAPE = "LENGTH(sc_day) = 10 AND SUBSTR(sc_day, 5, 1) = '-' AND SUBSTR(sc_day, 8, 1) = '-' AND sc_digits_of_day"
+"""A day written YYYY-MM-DD (``sc_digits_of_day``: its eight digits are ASCII digits)."""
+
+_DAY_OK = f"""
+CASE WHEN {_DAY_SHAPE}
      THEN CAST(SUBSTR(sc_day, 1, 4) AS INT) >= 1 AND CAST(SUBSTR(sc_day, 6, 2) AS INT) BETWEEN 1 AND 12
           AND CAST(SUBSTR(sc_day, 9, 2) AS INT) BETWEEN 1 AND
               CASE WHEN CAST(SUBSTR(sc_day, 6, 2) AS INT) = 2 THEN
@@ -151,9 +153,11 @@ def _error(data: ScriptData, v: Dict[str, exp.Expression]) -> exp.Expression:
     cases = []
     if shape.date_column is not None:
         day = v["sc_day"]
+        said = f"' in column {echoed(shape.date_column.strip().lower())} is not "
         cases.append((_sql("v.version IS NULL"), _when(
-            [(v["sc_day_ok"].copy(), _cat("no version of the policy is in force on ", day))],
-            _cat("date '", _echo(day), f"' in column {echoed(shape.date_column.strip().lower())} is not a YYYY-MM-DD date"))))
+            [(v["sc_day_ok"].copy(), _cat("no version of the policy is in force on ", day)),
+             (v["sc_day_shape"].copy(), _cat("date '", _echo(day), said + "a date"))],
+            _cat("date '", _echo(day), said + "YYYY-MM-DD"))))
     if shape.noc_version_column:
         cases.append((exp.not_(exp.In(this=nv.copy(), expressions=[exp.Literal.string(x) for x in ("2016", "2021")])),
                       _cat("NOC version '", _echo(nv), "' is not 2016 or 2021")))
@@ -220,6 +224,7 @@ def view(data: ScriptData, dialect: str = "duckdb") -> exp.Expression:
         digits = exp.func("SUBSTR", day.copy(), 1, 4)
         digits = _cat(digits, exp.func("SUBSTR", day.copy(), 6, 2), exp.func("SUBSTR", day.copy(), 9, 2))
         values["sc_day_ok"] = _fill(_sql(_DAY_OK), {"sc_day": day, "sc_digits_of_day": _digits(digits, 8, 8)})
+        values["sc_day_shape"] = _fill(_sql(_DAY_SHAPE), {"sc_day": day, "sc_digits_of_day": _digits(digits, 8, 8)})
         on = exp.and_(values["sc_day_ok"].copy(), _fill(_sql(_IN_FORCE), {"sc_day": day}))
         joins = select.args["joins"]
         joins[0] = exp.Join(this=exp.to_table("sc_policy_versions").as_("v"), side="LEFT", on=on)
