@@ -15,6 +15,7 @@ columns, typed as the JSON Lines output writes them (:class:`ParquetFormat`).
 
 from __future__ import annotations
 
+import json
 from itertools import repeat
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
@@ -49,8 +50,8 @@ def arrow():
 
 def texts(array) -> List[str]:
     """A column's values as the text the decision reads: nulls empty, other values as Arrow casts them to
-    text (numbers without a fraction as integers, dates YYYY-MM-DD); a value Arrow cannot cast (a list,
-    bytes that are not UTF-8) as Python writes it."""
+    text (numbers without a fraction as integers, dates YYYY-MM-DD); a value Arrow cannot cast as JSON (a
+    list or a struct) or decoded with replacement characters (bytes that are not UTF-8)."""
     pa, _, pc = arrow()
     if pa.types.is_dictionary(array.type):
         array = array.dictionary_decode()
@@ -58,7 +59,8 @@ def texts(array) -> List[str]:
         try:
             array = pc.cast(array, pa.large_string())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            return ["" if v is None else v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+            return ["" if v is None else v.decode("utf-8", "replace") if isinstance(v, bytes) else
+                    json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, dict)) else str(v)
                     for v in array.to_pylist()]
     return ["" if v is None else v for v in array.to_pylist()]
 
