@@ -10,7 +10,7 @@ budget while evaluated is an ``expression`` finding at its clause's line.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, Span
 from sc_policy.engine.budget import ExpressionBudget
@@ -41,6 +41,7 @@ def agreement(version: Version, compiled: CompiledVersion, refdata: ReferenceDat
     no_industry = industry_facts(None, refdata)
     no_industry_frozen = frozen_facts(no_industry)
     broken: set = set()
+    unlisted: dict = {}  # code -> (facts, frozen) of a unit group an area does not list (alike in every such area)
     with ExpressionBudget() as budget:
         for area in version.areas:
             a_facts = area_facts(area)
@@ -55,29 +56,34 @@ def agreement(version: Version, compiled: CompiledVersion, refdata: ReferenceDat
                     if cc.clause.id not in broken:
                         _agree(out, cc, area, code, occ, facts, budget, broken,
                                keyed.key(occ_frozen, no_industry_frozen))
-            unlisted = [code for code in sorted(refdata.noc2016) if code not in area.listed] if every_clause else []
-            admitted = [(code, at) for code in unlisted
-                        for at in [_admits(clauses, area, code, a_facts, no_industry, no_industry_frozen, refdata,
-                                           budget, broken)] if at is not None]
+            admitted = []
+            for code in sorted(refdata.noc2016) if every_clause else ():
+                if code not in area.listed:
+                    occ = unlisted.get(code)
+                    if occ is None:
+                        facts = occupation_facts(code, area, refdata)
+                        occ = unlisted[code] = (facts, frozen_facts(facts))
+                    at = _admits(clauses, area, lambda occ=occ: {**a_facts, **occ[0], **no_industry}, occ[1],
+                                 no_industry_frozen, budget, broken)
+                    if at is not None:
+                        admitted.append((code, at))
             if admitted:
                 out.append(_unlisted(area, admitted))
     return out
 
 
-def _admits(clauses, area: Area, code: str, a_facts: dict, no_industry: dict, no_industry_frozen: dict,
-            refdata: ReferenceData, budget: ExpressionBudget, broken: set) -> Optional[Span]:
-    """Where the area's clauses put unit group ``code`` in scope with no industry given (none fails): the first
-    clause that reads the occupation and passes it (else the area's entry); None when one fails it."""
-    occ_facts = occupation_facts(code, area, refdata)
-    occ_frozen = frozen_facts(occ_facts)
-    facts = {**a_facts, **occ_facts, **no_industry}
+def _admits(clauses, area: Area, facts: Callable[[], dict], occ_frozen: dict, no_industry_frozen: dict,
+            budget: ExpressionBudget, broken: set) -> Optional[Span]:
+    """Where the area's clauses put an unlisted unit group (``facts()``, with no industry given) in scope (none
+    fails it): the first clause that reads the occupation and passes it (else the area's entry); None when one
+    fails it."""
     at = None
     for cc, keyed in clauses:
         if cc.clause.id in broken:
             return None  # reported as an expression finding
         try:
             result = _OUTCOMES.get(keyed.key(occ_frozen, no_industry_frozen),
-                                   lambda _key, cc=cc: Evaluator.outcome(cc, facts, budget))
+                                   lambda _key, cc=cc: Evaluator.outcome(cc, facts(), budget))
         except PolicyInvalidError:
             return None  # reported for the listed occupations, or it fails for this one alone: not in scope
         if result == FAIL:
