@@ -199,7 +199,9 @@ class ChangeFinder:
         if table is not self._table:
             self._table, self._memo, self._definitions, self._nearest = table, {}, {}, nearest_first(table)
         j = table.industry_class(industry)
-        key = (noc, j) if j is not None else (noc, None, industry)  # (an industry the table does not cover)
+        if j is None and outside is None:  # an industry the table does not cover, and nothing else to go by
+            return what_would_change(table, self.version, self.refdata, noc, industry)
+        key = (noc, j) if j is not None else (noc, None, industry)
         found = self._memo.get(key)
         if found is None:
             found = what_would_change(table, self.version, self.refdata, noc, industry, self._definitions,
