@@ -374,8 +374,8 @@ def _freeze(tree: PolicyTree, version_id: str, name: str = "freeze") -> FreezeRe
             v = replace(v, manifest=planned[v.id])
         simulated.append(LoadedVersion(lv.ref, v, lv.findings))
     involved = [lv.version for lv in loaded.values() if lv.version is not None and lv.version.id in planned]
-    blocking = [f for f in lifecycle_findings(simulated)  # (not frozen: what this freeze does)
-                if f.severity == "error" and f.code != "not-frozen" and any(_located_in(f, v) for v in involved)]
+    blocking = [f for f in lifecycle_findings(simulated)
+                if f.severity == "error" and any(_located_in(f, v) for v in involved)]
     if blocking:
         raise invalid_policy(blocking, f"cannot freeze {m.id}")
     if not already:
