@@ -27,7 +27,7 @@ def industries(version: Version, refdata: ReferenceData, partial: bool) -> List[
             for entry in entries:
                 span = entry.at("code")
                 subject = f"{area.id}:{entry.code}"
-                if not re.fullmatch(r"\d{2,6}", entry.code):
+                if not re.fullmatch(r"[0-9]{2,6}", entry.code):
                     out.append(Diagnostic(span, "error", "naics-format",
                                           f"area {area.id!r}: industry code {entry.code!r} is not 2 to 6 digits",
                                           subject))

@@ -40,7 +40,7 @@ def occupations(version: Version, refdata: ReferenceData, partial: bool) -> List
             if occ.code is None:
                 continue
             code_span = occ.at("code") if not occ.assigned_by else occ.at("title")
-            if not re.fullmatch(r"\d{4}", occ.code):
+            if not re.fullmatch(r"[0-9]{4}", occ.code):
                 add(code_span, "error", "noc-format",
                     f"area {area.id!r}: occupation code {occ.code!r} is not four digits "
                     f"(a NOC 2016 unit group code, e.g. \"2174\")", f"{area.id}:{occ.code}")

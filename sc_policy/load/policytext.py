@@ -20,7 +20,7 @@ from sc_policy.load.yamlfile import MAX_SOURCE_BYTES, read_regular
 
 __all__ = ["SourceText", "read_source", "OCCUPATION_LINE", "MAX_SOURCE_BYTES"]
 
-OCCUPATION_LINE = re.compile(r"^\s*(?:(\d{4})\s+)?(\S.*?)\s*[\u002d\u2013\u2014]\s*NOC\s+([0ABCD])\s*$")
+OCCUPATION_LINE = re.compile(r"^\s*(?:([0-9]{4})\s+)?(\S.*?)\s*[\u002d\u2013\u2014]\s*NOC\s+([0ABCD])\s*$")
 """A line (or a quote) publishing an occupation: groups code (or None), title, level."""
 
 

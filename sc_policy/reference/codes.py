@@ -20,7 +20,8 @@ __all__ = ["NocInput", "parse_noc", "parse_industry", "noc_candidates", "industr
 
 NOC_VERSIONS = ("2016", "2021")
 
-_THREE, _FOUR, _FIVE = re.compile(r"[0-9]{3}"), re.compile(r"[0-9]{4}"), re.compile(r"[0-9]{5}")  # ASCII digits (\d takes any script's)
+# ASCII digits: \d takes any script's ("２１７４")
+_THREE, _FOUR, _FIVE = re.compile(r"[0-9]{3}"), re.compile(r"[0-9]{4}"), re.compile(r"[0-9]{5}")
 _NAICS = re.compile(r"[0-9]{2,6}")
 
 
