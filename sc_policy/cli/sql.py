@@ -52,20 +52,25 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
             raise
         raise ScPolicyError('writing SQL needs sqlglot: pip install "sc-policy[data]"', code="missing-extra") from None
     from sc_policy.app.sqldata import CaseloadShape, script_data
-    names = () if columns is None else tuple(c.strip() for c in next(csv.reader([columns]), ()))  # a CSV header
+    # a CSV header line, as head -n 1 gives it (a byte-order mark left out, as evaluate reads it)
+    names = () if columns is None else tuple(c.strip() for c in next(csv.reader([columns.lstrip("\ufeff")]), ()))
+    if columns is not None and not any(names):
+        raise ScPolicyError("--columns names no column", code="bad-input")
     shape = CaseloadShape(industry=not no_industry, noc_version_column=noc_version_column,
                           noc_version=noc_version, date_column=date_column, columns=names)
     if names:
-        try:  # as evaluate refuses a header: a column named twice, or one the view adds (it would shadow it)
-            resolve_columns(names, date_column=date_column, noc_version="2021" if noc_version_column else noc_version)
-        except InputError as exc:
-            if "no 'noc' column" not in exc.diagnostic.message:
+        wanted = {n.lower() for n in names}
+        missing = [c.strip().lower() for c in shape.codes() + ((date_column,) if date_column else ())
+                   if c.strip().lower() not in wanted]
+        if "noc" not in missing:  # (without it, evaluate would say the header has no 'noc' column)
+            try:  # as evaluate refuses a header: a column named twice, or one the view adds (it would shadow it)
+                resolve_columns(names, date_column=date_column,
+                                noc_version="2021" if noc_version_column else noc_version)
+            except InputError as exc:
                 raise ScPolicyError(f"--columns: {exc.diagnostic.message}", code="bad-input",
                                     suggestion=exc.diagnostic.suggestion) from None
-        wanted = {n.lower() for n in names}
-        for column in shape.codes() + ((date_column,) if date_column else ()):
-            if column.strip().lower() not in wanted:
-                raise ScPolicyError(f"--columns has no column {echoed(column.strip().lower())}", code="bad-input")
+        if missing:
+            raise ScPolicyError(f"--columns has no column {echoed(missing[0])}", code="bad-input")
     data = script_data(table_command.workspace(policies, no_cache), shape, version, on)
     text = script(data, dialect)
     out = binary_stdout()
