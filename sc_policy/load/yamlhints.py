@@ -4,6 +4,7 @@ not allowed here" (used by :mod:`sc_policy.load.yamlfile`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator, Optional, Tuple
 
 __all__ = ["SLIP_PROBLEMS", "slipped_line", "QUOTE_ADVICE", "quote_needed", "AFTER_QUOTE_ADVICE", "after_quoted",
@@ -78,7 +79,24 @@ def worded(text: str, problem: str, mark: Any) -> Tuple[str, Optional[str]]:
         return f"text after the closing quote of a quoted value ({problem})", AFTER_QUOTE_ADVICE
     if problem.startswith("expected <block end>"):
         return f"this line is indented differently from the lines above it ({problem})", None
-    if mark is not None and (problem.startswith("mapping values are not allowed") and quote_needed(
-            text, mark.line, mark.column) or problem.endswith("but got ':'")):  # (in {line: 1, quote: a: b})
+    if mark is None:
+        return problem, None
+    if problem.startswith("mapping values are not allowed") and quote_needed(text, mark.line, mark.column):
         return problem, QUOTE_ADVICE
+    if problem.endswith("but got ':'") and _in_flow_value(text, mark.line, mark.column):  # {line: 1, quote: a: b}
+        return problem, FLOW_ADVICE
     return problem, None
+
+
+FLOW_ADVICE = QUOTE_ADVICE + ", or a ',' is missing between two keys"
+
+
+def _in_flow_value(text: str, line: int, column: int) -> bool:
+    """Whether the ``:`` at 0-based ``line`` and ``column`` follows a ``key: value`` of a flow mapping's entry
+    on that line (``{line: 82, quote: Note: A}``, or a comma left out: ``{line: 82 quote: A}``)."""
+    lines = text.splitlines()
+    if line >= len(lines):
+        return False
+    entry = re.split(r"[{,]", lines[line][:column])[-1]
+    key, sep, value = entry.partition(": ")
+    return bool(sep and key.strip() and value.strip())
