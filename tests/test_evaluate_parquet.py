@@ -145,11 +145,12 @@ def test_without_pyarrow_parquet_is_an_error_naming_the_extra(tmp_path, monkeypa
 def test_a_list_or_struct_column_is_written_to_csv_and_jsonl_as_json(tmp_path):
     source = tmp_path / "cases.parquet"
     pq.write_table(pa.table({"noc": ["2174", "0011"], "tags": [["a", "b"], []],
-                             "meta": [{"a": 1, "b": "x"}, None]}), source)
+                             "meta": [{"a": 1, "b": "x"}, None], "raw": [[b"ab"], None]}), source)
     result = run("evaluate", str(source), "--output", str(tmp_path / "out.csv"))
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8"))))
-    assert [(r["tags"], r["meta"]) for r in rows] == [('["a", "b"]', '{"a": 1, "b": "x"}'), ("[]", "")]
+    assert [(r["tags"], r["meta"], r["raw"]) for r in rows] == [('["a", "b"]', '{"a": 1, "b": "x"}', '["ab"]'),
+                                                                ("[]", "", "")]
     result = run("evaluate", str(source), "--format", "jsonl")
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["tags"] for line in result.stdout.splitlines()] == ['["a", "b"]', "[]"]

@@ -60,9 +60,15 @@ def texts(array) -> List[str]:
             array = pc.cast(array, pa.large_string())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return ["" if v is None else v.decode("utf-8", "replace") if isinstance(v, bytes) else
-                    json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, dict)) else str(v)
+                    json.dumps(v, ensure_ascii=False, default=_json_text) if isinstance(v, (list, dict)) else str(v)
                     for v in array.to_pylist()]
     return ["" if v is None else v for v in array.to_pylist()]
+
+
+def _json_text(value) -> str:
+    """A value inside a list or struct that JSON has no type for: bytes decoded (as a column of them is),
+    anything else (a date, a decimal) as text."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 class ParquetRows:
