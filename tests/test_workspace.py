@@ -146,8 +146,7 @@ def test_bytes_libyaml_would_read_otherwise_are_never_vouched_for_nor_cached(tmp
     assert ws.explain("2174").verdict == "eligible" and len(ws.cache.entries()) == 1
 
 
-@pytest.mark.parametrize("header", [{"vouched": True}, {"vouched": 5}, {"vouched": "abc"},
-                                    {"code": 10 ** 63, "code_stat": None, "vouched": {"k": 1}}])
+@pytest.mark.parametrize("header", [{"vouched": True}, {"vouched": 5}, {"vouched": "abc"}, {"vouched": {"k": 1}}])
 def test_a_malformed_header_in_the_cache_folder_is_ignored(tmp_path, header):
     folder = tmp_path / "cache"
     folder.mkdir()
