@@ -220,6 +220,10 @@ def _mistakes():
         edit(v / "areas/ict.yaml", "code: '2282'", "code: '22820'")
         return "areas/ict.yaml", "code: '22820'"
 
+    def fullwidth_noc(v):  # digits of another script are not a code's digits
+        edit(v / "areas/ict.yaml", "code: '2282'", "code: '\uff12\uff12\uff18\uff12'")
+        return "areas/ict.yaml", "code: '\uff12\uff12\uff18\uff12'"
+
     def level_mismatch(v):
         edit(v / "areas/ict.yaml", "  level: B\n  source:\n  - {line: 70", "  level: C\n  source:\n  - {line: 70")
         return "areas/ict.yaml", "level: C"
@@ -323,7 +327,7 @@ def _mistakes():
         ("expression", type_error),
         ("template", template), ("unknown-area", unknown_area), ("file-name", file_name),
         ("duplicate-clause", duplicate_clause), ("area-without-clauses", area_without_clauses),
-        ("unknown-noc", unknown_noc), ("noc-format", noc_format), ("level-mismatch", level_mismatch),
+        ("unknown-noc", unknown_noc), ("noc-format", noc_format), ("noc-format", fullwidth_noc), ("level-mismatch", level_mismatch),
         ("excluded-level", excluded_level), ("noc-a-limit", second_noc_a),
         ("duplicate-occupation", duplicate_occupation), ("title-conflict", title_conflict),
         ("unknown-naics", naics_unknown), ("unknown-naics", naics_2022_only), ("naics-format", naics_format),
