@@ -19,7 +19,6 @@ pipe, and never reads more than the limit even if the file grows meanwhile.
 
 from __future__ import annotations
 
-import copy
 import errno
 import os
 import stat
@@ -33,7 +32,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from sc_policy.diagnostics import PolicyLoadError
 from sc_policy.diagnostics import Span, Suggestion
-from sc_policy.load.remembered import Remembered
+from sc_policy.load.remembered import Remembered, fresh
 from sc_policy.load.yamlhints import SLIP_PROBLEMS, slipped_line, worded
 
 __all__ = ["Document", "load_document", "parse_document", "parse_vouched", "load_vouched", "read_regular",
@@ -237,8 +236,9 @@ def parse_document(raw: bytes, path: str) -> Document:
     of the data, its own name in every position, so that nothing one caller does to it reaches another.
     """
     data, spans = _PARSED.get(raw, _parse, path) if len(raw) <= _REMEMBERED_BYTES else _parse(raw, path)
-    return Document(path, copy.deepcopy(data), {k: s if s.path == path else Span(path, s.line, s.column)
-                                                for k, s in spans.items()})
+    return Document(path, fresh(data), {k: s if s.path == path else Span(path, s.line, s.column)
+                                         for k, s in spans.items()})
+
 
 
 def load_vouched(file: Path, display: str) -> Document:
