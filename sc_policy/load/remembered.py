@@ -33,7 +33,7 @@ class Remembered(Generic[T]):
 def fresh(data: Any) -> Any:
     """A copy of remembered parsed YAML for one caller: new dicts and lists all the way down, the scalars
     (str, int, float, bool, None, dates: all immutable) shared. Rule files have no aliases, so nothing
-    is reached twice; several times faster than :func:`copy.deepcopy`, which a tree's ~30 files paid."""
+    is reached twice; about three times faster than :func:`copy.deepcopy` (0.045 against 0.14 ms for ict.yaml)."""
     kind = type(data)
     if kind is dict:
         return {key: fresh(value) for key, value in data.items()}
