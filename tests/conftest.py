@@ -42,6 +42,20 @@ def pytest_addoption(parser):
                      help="also run the tests marked slow (exhaustive comparisons and long searches); CI does")
 
 
+_RUN_SLOW = False  # whether this run gives --run-slow (set once, before collection, by pytest_configure)
+
+
+def pytest_configure(config):
+    global _RUN_SLOW
+    _RUN_SLOW = bool(config.getoption("--run-slow"))
+
+
+def examples(small: int, large: int) -> int:
+    """``max_examples`` for a long property search, read when its test module is collected: ``large``
+    with ``--run-slow`` (as CI runs), else ``small`` (the same properties, fewer generated cases)."""
+    return large if _RUN_SLOW else small
+
+
 def pytest_collection_modifyitems(config, items):
     run_slow = config.getoption("--run-slow")
     for item in items:

@@ -53,18 +53,32 @@ def test_installed_cli_json(tmp_path):
     (["explain", "2174", "--on", "soon"], "not a date"),
 ])
 def test_bad_input_is_one_line_exit_2(args, needle):
-    result = run(*args)
-    assert result.returncode == 2
+    """In process (the command's words and status); a real process's stderr: the test below."""
+    result = CliRunner().invoke(main, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == 2
     assert needle in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_bad_input_to_the_installed_command_is_one_line_exit_2_and_no_traceback():
+    """The installed command in a process of its own: its whole stderr is the one line."""
+    for args, needle in ((["explain", "21A4"], "not four digits"),
+                         (["explain", "2174", "--industry", "541510"],
+                          "six-digit codes differ from US NAICS; nearest: 541514")):
+        result = run(*args)
+        assert result.returncode == 2
+        assert needle in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
 def test_invalid_tree_names_file_line_and_clause(tree_copy):
     path = version_dir(tree_copy) / "clauses" / "occupation-listed.yaml"
     text = path.read_text(encoding="utf-8").replace("noc in area_occupations", "nocc in area_occupations")
     path.write_text(text, encoding="utf-8")
-    result = run("explain", "2174", "--policies", str(tree_copy))
-    assert result.returncode == 2
+    result = CliRunner().invoke(main, ["explain", "2174", "--policies", str(tree_copy)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == 2
     line = result.stderr.strip()
     assert "clauses/occupation-listed.yaml:6:" in line and "'occupation-listed'" in line and "'nocc'" in line
     assert "did you mean 'noc'?" in line
@@ -72,9 +86,9 @@ def test_invalid_tree_names_file_line_and_clause(tree_copy):
 
 def test_env_var_points_at_another_tree(tree_copy):
     (version_dir(tree_copy) / "areas" / "ict.yaml").write_text("id: [\n", encoding="utf-8")
-    env = dict(os.environ, SC_POLICY_PATH=str(tree_copy))
-    result = run("explain", "2174", env=env)
-    assert result.returncode == 2 and "areas/ict.yaml:" in result.stderr
+    result = CliRunner(env={"SC_POLICY_PATH": str(tree_copy)}).invoke(main, ["explain", "2174"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == 2 and "areas/ict.yaml:" in result.stderr
 
 
 def test_versions_lists_status_and_assumed_dates():

@@ -192,3 +192,19 @@ def test_a_file_read_again_gets_findings_for_its_own_data_and_path():
     for name in ("c/version.yaml", "d/version.yaml"):
         spans = parse_document(raw, name).spans
         assert {s.path for s in spans.values()} == {name} and len(spans) > 10
+
+
+def test_each_reader_of_remembered_bytes_gets_data_of_its_own():
+    """The parse of the same bytes is remembered, but what one reader changes in its data (a mapping,
+    a list, at any depth) never reaches the next reader of those bytes."""
+    raw = (VERSION / "areas" / "ict.yaml").read_bytes()
+    first = parse_document(raw, "a/areas/ict.yaml").data
+    pristine = copy.deepcopy(first)
+    second = parse_document(raw, "b/areas/ict.yaml").data
+    assert first == second == pristine and first is not second
+    first["industries"]["include"][0]["source"][0]["line"] = 99   # deep inside: a list in a mapping in a list
+    first["industries"]["include"].append({"code": "999"})
+    first["title"] = "changed"
+    assert parse_document(raw, "c/areas/ict.yaml").data == second == pristine
+    second["industries"].clear()
+    assert parse_document(raw, "d/areas/ict.yaml").data == pristine

@@ -351,6 +351,28 @@ def test_a_file_parsed_again_gives_equal_data_that_callers_cannot_share(tree_cop
     assert "titel" in str(load_document(path, "ict.yaml").data)  # an edited file is read as edited
 
 
+@pytest.mark.parametrize("opening, closing", [("[", "]"), ("{a: ", "}")])
+def test_flow_collections_nested_over_100_deep_are_refused_as_nested_too_deeply(opening, closing):
+    """PyYAML's scanner takes time quadratic in the depth of ``[`` and ``{``: the loader stops at 100
+    (rule files nest a few levels), with the words and code of any nesting too deep, however deep it goes."""
+    from sc_policy.diagnostics import PolicyLoadError
+    from sc_policy.load.yamlfile import parse_document
+
+    def text(depth: int) -> bytes:
+        return f"id: {opening * depth}1{closing * depth}\n".encode()
+
+    data = parse_document(text(100), "deep.yaml").data["id"]
+    for _ in range(100):
+        data = data[0] if isinstance(data, list) else data["a"]
+    assert data == 1
+    for depth in (101, 2_000, 100_000):  # the last under the 1 MB limit for rule files
+        with pytest.raises(PolicyLoadError) as refused:
+            parse_document(text(depth), "deep.yaml")
+        diagnostic = refused.value.diagnostic
+        assert (diagnostic.code, diagnostic.message, diagnostic.span.path) == ("yaml-syntax", "YAML nested too deeply",
+                                                                               "deep.yaml")
+
+
 @pytest.mark.parametrize("text, where, advised", [
     ("id: x\ntitle: Step one: apply\n", (2, 16), True),
     ("id: x\nsource:\n  - line: 12\n    quote: Note: the list\n", (4, 16), True),

@@ -33,7 +33,7 @@ from sc_policy.diagnostics import PolicyInvalidError  # noqa: E402
 from sc_policy.http.app import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, create_app,  # noqa: E402
                                openapi_document)
 
-from conftest import VERSION, version_dir  # noqa: E402
+from conftest import VERSION, examples, version_dir  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -653,7 +653,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=schemathesi
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(12, 40), deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_response_contradicts_the_document(case):
     case.call_and_validate()
 

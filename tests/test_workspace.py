@@ -154,3 +154,19 @@ def test_a_malformed_header_in_the_cache_folder_is_ignored(tmp_path, header):
     clean = Workspace(cache=False).explain("2174")
     assert Workspace(cache=TableCache(folder)).explain("2174") == clean
     assert Workspace(cache=TableCache(folder)).explain("2174") == clean  # and again, from what it wrote
+
+
+def test_an_areas_listed_occupations_are_made_once_and_read_only(opened):
+    """Every decision asks each area for its listed codes: the mapping is made once per area, the
+    first entry of a repeated code wins, nobody can change it, and it is no part of the area's equality."""
+    import dataclasses
+    area = next(a for a in opened.version.areas if a.occupations)
+    listed = area.listed
+    assert listed is area.listed
+    assert list(listed) == list(dict.fromkeys(o.code for o in area.occupations if o.code is not None))
+    assert all(listed[o.code] is next(p for p in area.occupations if p.code == o.code)
+               for o in area.occupations if o.code is not None)
+    with pytest.raises(TypeError):
+        listed["0000"] = area.occupations[0]  # type: ignore[index]
+    again = dataclasses.replace(area)
+    assert again == area and hash(again) == hash(area) and again.listed == listed

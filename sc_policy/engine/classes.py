@@ -65,7 +65,8 @@ def _describe(members: Sequence[str], mentioned: List[str]) -> str:
     and the named codes below those that no member falls in."""
     deepest = set()
     for code in members:
-        above = [c for c in mentioned if c in prefixes(code)]
+        ups = prefixes(code)  # once per member, not once per named code
+        above = [c for c in mentioned if c in ups]
         if above:
             deepest.add(max(above, key=len))
     if not deepest:

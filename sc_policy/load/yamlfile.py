@@ -5,7 +5,7 @@ Rule files are data. This loader is deliberately stricter than ``yaml.safe_load`
 * duplicate mapping keys are refused (PyYAML silently keeps the last one, losing
   the analyst's first value);
 * anchors, aliases and explicit tags are refused (no alias bombs, no Python
-  objects, no ``!!binary`` surprises);
+  objects, no ``!!binary`` surprises), and so are ``[`` and ``{`` nested over 100 deep;
 * the file must be UTF-8, non-empty, a single document, and under a size limit.
 
 Every failure is a :class:`~sc_policy.diagnostics.PolicyLoadError` carrying the file,
@@ -19,7 +19,6 @@ pipe, and never reads more than the limit even if the file grows meanwhile.
 
 from __future__ import annotations
 
-import copy
 import errno
 import os
 import stat
@@ -31,9 +30,8 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from sc_policy.diagnostics import PolicyLoadError
-from sc_policy.diagnostics import Span, Suggestion
-from sc_policy.load.remembered import Remembered
+from sc_policy.diagnostics import PolicyLoadError, Span, Suggestion
+from sc_policy.load.remembered import Remembered, fresh
 from sc_policy.load.yamlhints import SLIP_PROBLEMS, slipped_line, worded
 
 __all__ = ["Document", "load_document", "parse_document", "parse_vouched", "load_vouched", "read_regular",
@@ -45,10 +43,7 @@ MAX_FILE_BYTES = 1_000_000
 MAX_SOURCE_BYTES = 20_000_000
 """A source document larger than this is refused (the shipped one is 30 kB)."""
 
-_PLAIN_TAGS = {
-    "tag:yaml.org,2002:" + name
-    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
-}
+_PLAIN_TAGS = {"tag:yaml.org,2002:" + n for n in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 
 KeyPath = Tuple[Any, ...]
 
@@ -131,7 +126,13 @@ class PackedSpans(abc.Mapping):
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses anchors and aliases while composing."""
+    """A SafeLoader that refuses anchors and aliases while composing, and flow collections nested over
+    100 deep while scanning (PyYAML's scanner takes time quadratic in that depth; rule files nest a few)."""
+
+    def fetch_flow_collection_start(self, token_class):  # noqa: D401 - PyYAML hook
+        if self.flow_level >= 100:
+            raise RecursionError("flow collections nested over 100 deep")  # reported as "nested too deeply"
+        super().fetch_flow_collection_start(token_class)
 
     def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
         event = self.peek_event()
@@ -237,8 +238,9 @@ def parse_document(raw: bytes, path: str) -> Document:
     of the data, its own name in every position, so that nothing one caller does to it reaches another.
     """
     data, spans = _PARSED.get(raw, _parse, path) if len(raw) <= _REMEMBERED_BYTES else _parse(raw, path)
-    return Document(path, copy.deepcopy(data), {k: s if s.path == path else Span(path, s.line, s.column)
-                                                for k, s in spans.items()})
+    return Document(path, fresh(data), {k: s if s.path == path else Span(path, s.line, s.column)
+                                         for k, s in spans.items()})
+
 
 
 def load_vouched(file: Path, display: str) -> Document:
@@ -282,8 +284,7 @@ _PARSED: Remembered = Remembered(256)
 def _parse(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
     """What :func:`parse_document` returns for ``raw``, as ``(data, spans)``."""
     if len(raw) > MAX_FILE_BYTES:
-        raise PolicyLoadError(f"file is over the {MAX_FILE_BYTES}-byte limit for rule files",
-                              Span(path), code="too-large")
+        raise PolicyLoadError(f"file is over the {MAX_FILE_BYTES}-byte limit for rule files", Span(path), code="too-large")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -293,8 +294,7 @@ def _parse(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
                               Span(path, line, column), code="encoding") from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    if not text.strip() or all(
-            not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+    if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         raise PolicyLoadError("file is empty", Span(path), code="empty")
     node, loader = _compose(text, path)
     if node is None:
