@@ -294,7 +294,7 @@ def apply_edit(folder: Path, edit) -> bool:
 EXPECTED_KINDS = {
     "drop_occupation": ("occupation_removed", "occupation_repeats_changed"),
     "add_occupation": ("occupation_added", "occupation_repeats_changed"),
-    "relevel": ("occupation_relevelled",),
+    "relevel": ("occupation_relevelled", "occupation_repeats_changed"),  # (a repeated entry relevelled)
     "add_include": ("naics_include_added", "naics_include_changed"),
     "remove_include": ("naics_include_removed", "naics_include_changed"),
     "add_exclude": ("naics_exclude_added", "naics_exclude_changed"),
@@ -395,3 +395,17 @@ def test_moving_entries_to_other_lines_is_no_change_but_reordering_a_list_is(tre
     changes = [c for c in _structural(tree_copy, VERSION, "phase-2") if c.kind != "manifest_changed"]
     assert [c.as_dict() for c in changes] == [{"kind": "file_changed", "file": "areas/manufacturing.yaml",
                                                "change": "changed"}]
+
+
+def test_a_repeated_entry_relevelled_is_a_change_of_the_repeats(tmp_path):
+    from sc_policy.present.diff import describe_change
+    root = tmp_path / "policies"
+    shutil.copytree(shipped_policies(), root)
+    folder = draft(root)
+    # life-sciences lists 3219 twice; its 15th entry is the second, and re-levelling it changes no decision
+    assert apply_edit(folder, ("relevel", "life-sciences", 14, "0"))
+    result = diff_versions(evaluator(root, VERSION), evaluator(root, "phase-2"))
+    [change] = [c for c in result.changes if not c.kind.startswith("manifest")]
+    assert change.kind == "occupation_repeats_changed"
+    assert describe_change(change) == ("area life-sciences: occupation 3219: a repeated entry of it changed",
+                                       [("entries", "2", "2")])

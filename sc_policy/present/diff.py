@@ -79,6 +79,9 @@ def describe_change(ch: Change) -> Tuple[str, List[Tuple[str, str, str]]]:
     if k == "occupation_cited":
         return f"{where}occupation {code} cited differently", [("source", _value(d["old"]), _value(d["new"]))]
     if k == "occupation_repeats_changed":
+        if d["old"] == d["new"]:  # as many entries, one of the later ones edited (its level, title or citation)
+            return f"{where}occupation {code}: a repeated entry of it changed", [
+                ("entries", _value(d["old"]), _value(d["new"]))]
         return f"{where}occupation {code} listed a different number of times", [
             ("entries", _value(d["old"]), _value(d["new"]))]
     if k in ("resolution_added", "resolution_removed"):
