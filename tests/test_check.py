@@ -547,6 +547,7 @@ def test_clauses_that_admit_occupations_no_list_publishes_are_one_finding_per_ar
          "condition: noc_level in [\"A\", \"B\", \"C\"]\n")  # any B or C occupation, listed or not
     code, findings = run_check(policies=tree_copy)
     hits = [f for f in errors(findings) if f["key"].endswith(":unlisted")]
-    assert sorted(f["key"] for f in hits) == [f"disagreement:{a}:unlisted" for a in ("ict", "life-sciences", "manufacturing")]
+    areas = ("ict", "life-sciences", "manufacturing")
+    assert sorted(f["key"] for f in hits) == [f"disagreement:{a}:unlisted" for a in areas]
     assert all(re.search(r"does not list \d{4}, \d{4}, \d{4}, \d{4}, \d{4} and \d+ more, but its clauses put them "
                          r"in scope with no industry given", f["message"]) for f in hits), hits

@@ -224,7 +224,8 @@ def view(data: ScriptData, dialect: str = "duckdb") -> exp.Expression:
         digits = exp.func("SUBSTR", day.copy(), 1, 4)
         digits = _cat(digits, exp.func("SUBSTR", day.copy(), 6, 2), exp.func("SUBSTR", day.copy(), 9, 2))
         day_parts = {"sc_day": day, "sc_digits_of_day": _digits(digits, 8, 8)}
-        values["sc_day_ok"], values["sc_day_shape"] = _fill(_sql(_DAY_OK), day_parts), _fill(_sql(_DAY_SHAPE), day_parts)
+        values["sc_day_ok"] = _fill(_sql(_DAY_OK), day_parts)
+        values["sc_day_shape"] = _fill(_sql(_DAY_SHAPE), day_parts)
         on = exp.and_(values["sc_day_ok"].copy(), _fill(_sql(_IN_FORCE), {"sc_day": day}))
         joins = select.args["joins"]
         joins[0] = exp.Join(this=exp.to_table("sc_policy_versions").as_("v"), side="LEFT", on=on)

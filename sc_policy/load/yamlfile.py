@@ -242,7 +242,6 @@ def parse_document(raw: bytes, path: str) -> Document:
                                          for k, s in spans.items()})
 
 
-
 def load_vouched(file: Path, display: str) -> Document:
     """Read ``file`` and parse it with :func:`parse_vouched` (``display``: the path shown in messages)."""
     return parse_vouched(read_regular(file, MAX_FILE_BYTES, display), display)
@@ -284,7 +283,8 @@ _PARSED: Remembered = Remembered(256)
 def _parse(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
     """What :func:`parse_document` returns for ``raw``, as ``(data, spans)``."""
     if len(raw) > MAX_FILE_BYTES:
-        raise PolicyLoadError(f"file is over the {MAX_FILE_BYTES}-byte limit for rule files", Span(path), code="too-large")
+        raise PolicyLoadError(f"file is over the {MAX_FILE_BYTES}-byte limit for rule files", Span(path),
+                              code="too-large")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
