@@ -20,7 +20,7 @@ sqlglot writes it, and the data, in each dialect. Nothing here formats SQL by ha
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List
+from typing import Dict, List, Sequence
 
 import sqlglot
 from sqlglot import exp
@@ -252,28 +252,77 @@ def _literal(value) -> exp.Expression:
     return exp.Literal.string(value)
 
 
-def _table(name: str, rows: Iterable[tuple], dialect: str, values: bool = True) -> List[exp.Expression]:
+def _table(name: str, dialect: str) -> List[exp.Expression]:
+    """``DROP TABLE`` and ``CREATE TABLE`` of one of the data's tables."""
     columns, key = _TABLES[name]
     create = _sql(f"CREATE TABLE {name} ({columns}{f', PRIMARY KEY ({key})' if key and dialect != 'spark' else ''})")
-    out = [_sql(f"DROP TABLE IF EXISTS {name}"), create]
-    rows = list(rows) if values else []
-    for at in range(0, len(rows), CHUNK):
-        values = exp.Values(expressions=[exp.Tuple(expressions=[_literal(v) for v in row])
-                                         for row in rows[at:at + CHUNK]])
-        out.append(exp.Insert(this=exp.to_table(name), expression=values))
-    return out
+    return [_sql(f"DROP TABLE IF EXISTS {name}"), create]
 
 
-def statements(data: ScriptData, dialect: str, values: bool = True) -> List[exp.Expression]:
-    """The script's statements, in order (without ``values``, the tables are created empty, for a
-    caller that fills them itself: faster than parsing thousands of rows of SQL). Spark gets no PRIMARY KEY (its tables have none) and a
-    temporary view (Spark refuses a permanent view over a temporary ``caseload``)."""
+def _inserts(name: str, rows: Sequence[tuple], dialect: str) -> List[exp.Expression]:
+    """The rows as ``INSERT ... VALUES`` statements of :data:`CHUNK` rows, every value a node of its own."""
+    return [exp.Insert(this=exp.to_table(name),
+                       expression=exp.Values(expressions=[exp.Tuple(expressions=[_literal(v) for v in row])
+                                                          for row in rows[at:at + CHUNK]]))
+            for at in range(0, len(rows), CHUNK)]
+
+
+class _Rows:
+    """The same statements as :func:`_inserts` with far fewer nodes for sqlglot to build and write
+    (the table of decisions has some 30,000 values, but only hundreds of distinct ones): each
+    distinct value's literal, and the frame of a row of ``n`` values (its parentheses and commas),
+    written once by sqlglot for the dialect; each row is then one :class:`~sqlglot.exp.Var` node
+    holding its text, which sqlglot writes verbatim into the ``INSERT``. ``test_sql`` checks that the
+    script is byte for byte the one written from :func:`_inserts`."""
+
+    def __init__(self, dialect: str):
+        self.dialect = dialect
+        self.writer = sqlglot.Dialect.get_or_raise(dialect).generator()
+        self.literals: Dict[tuple, str] = {}
+        self.frames: Dict[int, str] = {}
+
+    def literal(self, value) -> str:
+        key = (type(value), value)  # True == 1, but they are written differently
+        text = self.literals.get(key)
+        if text is None:
+            text = self.literals[key] = self.writer.generate(_literal(value), copy=False)
+        return text
+
+    def frame(self, n: int) -> str:
+        """A row of ``n`` values as sqlglot writes it, a ``str.format`` field where each value goes."""
+        frame = self.frames.get(n)
+        if frame is None:
+            marks = [f"\x00{i}\x00" for i in range(n)]
+            text = exp.Tuple(expressions=[exp.Var(this=m) for m in marks]).sql(dialect=self.dialect)
+            pieces = []
+            for mark in marks:
+                head, found, text = text.partition(mark)
+                if not found:  # (sqlglot writes every value of a row, in order)
+                    raise AssertionError(f"sqlglot wrote a row without its value {mark!r}")
+                pieces.append(head.replace("{", "{{").replace("}", "}}"))
+            pieces.append(text.replace("{", "{{").replace("}", "}}"))
+            frame = self.frames[n] = "{}".join(pieces)
+        return frame
+
+    def inserts(self, name: str, rows: Sequence[tuple], dialect: str) -> List[exp.Expression]:
+        literal = self.literal
+        out = []
+        for at in range(0, len(rows), CHUNK):
+            chunk = rows[at:at + CHUNK]
+            texts = [self.frame(len(row)).format(*map(literal, row)) for row in chunk]
+            out.append(exp.Insert(this=exp.to_table(name),
+                                  expression=exp.Values(expressions=[exp.Var(this=t) for t in texts])))
+        return out
+
+
+def _statements(data: ScriptData, dialect: str, inserts) -> List[exp.Expression]:
     if dialect not in DIALECTS:
         raise ValueError(dialect)
     out: List[exp.Expression] = [_sql("DROP VIEW IF EXISTS decisions")]
-    out += _table("sc_policy_versions", data.versions, dialect, values)
-    out += _table("sc_policy_industries", data.industries, dialect, values)
-    out += _table("sc_policy_decisions", data.decisions, dialect, values)
+    for name, rows in (("sc_policy_versions", data.versions), ("sc_policy_industries", data.industries),
+                       ("sc_policy_decisions", data.decisions)):
+        out += _table(name, dialect)
+        out += inserts(name, rows, dialect)
     decisions = view(data, dialect)
     if dialect == "spark":  # a permanent view may not read a temporary one, which a caseload often is
         decisions.set("properties", exp.Properties(expressions=[exp.TemporaryProperty()]))
@@ -281,6 +330,16 @@ def statements(data: ScriptData, dialect: str, values: bool = True) -> List[exp.
     return out
 
 
+def statements(data: ScriptData, dialect: str, values: bool = True) -> List[exp.Expression]:
+    """The script's statements, in order, every value of the data a node of its own (without
+    ``values``, the tables are created empty, for a caller that fills them itself: faster than
+    parsing thousands of rows of SQL). Spark gets no PRIMARY KEY (its tables have none) and a
+    temporary view (Spark refuses a permanent view over a temporary ``caseload``)."""
+    return _statements(data, dialect, _inserts if values else lambda *_: [])
+
+
 def script(data: ScriptData, dialect: str) -> str:
-    """The whole script in ``dialect``: statements each ending in ``;`` and a line end."""
-    return "".join(s.sql(dialect=dialect, copy=False) + ";\n" for s in statements(data, dialect))
+    """The whole script in ``dialect``: statements each ending in ``;`` and a line end (the
+    :func:`statements`, each row of data written as :class:`_Rows` writes it)."""
+    rows = _Rows(dialect)
+    return "".join(s.sql(dialect=dialect, copy=False) + ";\n" for s in _statements(data, dialect, rows.inserts))
