@@ -99,15 +99,16 @@ def _text(column: str, dialect: str = "duckdb") -> exp.Expression:
     raw = exp.Coalesce(this=exp.cast(exp.column(name, "c"), "TEXT"),
                        expressions=[exp.Literal.string("")])
     space = exp.Literal.string(whitespace())
-    ends = [exp.func("SUBSTR", raw.copy(), exp.Literal.number(1), exp.Literal.number(1)),
-            exp.func("SUBSTR", raw.copy(), exp.func("LENGTH", raw.copy()), exp.Literal.number(1))]
+    ends = [exp.func("SUBSTR", raw.copy(), exp.Literal.number(1), exp.Literal.number(1), copy=False),
+            exp.func("SUBSTR", raw.copy(), exp.func("LENGTH", raw.copy(), copy=False), exp.Literal.number(1),
+                     copy=False)]
     if dialect == "postgres":  # compared by code point, not by the database's collation
         ends = [exp.Collate(this=end, expression=exp.Identifier(this="C", quoted=True)) for end in ends]
     # every character str.strip() removes is below '0' or above 'z': a value that begins and ends
     # within that range is not padded, nor is an empty one (common: a row without an industry)
     plain = exp.or_(exp.EQ(this=raw.copy(), expression=exp.Literal.string("")),
                     exp.and_(*(exp.Between(this=end, low=exp.Literal.string("0"), high=exp.Literal.string("z"))
-                               for end in ends)))
+                               for end in ends), copy=False), copy=False)
     # TRIM with a set of characters is slow (DuckDB: microseconds a row); only a padded value needs it
     return _when([(plain, raw.copy())], exp.Trim(this=raw.copy(), expression=space, position="BOTH"))
 
@@ -116,10 +117,10 @@ def _digits(value: exp.Expression, low: int, high: int) -> exp.Expression:
     """``value`` is ``low`` to ``high`` ASCII digits (nested REPLACE: no regex dialect is common to all)."""
     stripped = value.copy()
     for d in "0123456789":
-        stripped = exp.func("REPLACE", stripped, exp.Literal.string(d), exp.Literal.string(""))
-    length = exp.func("LENGTH", value.copy())
+        stripped = exp.func("REPLACE", stripped, exp.Literal.string(d), exp.Literal.string(""), copy=False)
+    length = exp.func("LENGTH", value.copy(), copy=False)
     return exp.and_(exp.Between(this=length, low=exp.Literal.number(low), high=exp.Literal.number(high)),
-                    exp.EQ(this=stripped, expression=exp.Literal.string("")))
+                    exp.EQ(this=stripped, expression=exp.Literal.string("")), copy=False)
 
 
 def _cat(*parts) -> exp.Expression:
@@ -135,15 +136,17 @@ def _echo(value: exp.Expression) -> exp.Expression:
     """A row's value as evaluate's error quotes it (:func:`~sc_policy.diagnostics.echoed`): cut after
     :data:`~sc_policy.diagnostics.ECHO_CHARS` characters, with an ellipsis."""
     cut = exp.Substring(this=value.copy(), start=exp.Literal.number(1), length=exp.Literal.number(ECHO_CHARS))
-    return _when([(exp.GT(this=exp.func("LENGTH", value.copy()), expression=exp.Literal.number(ECHO_CHARS)),
+    return _when([(exp.GT(this=exp.func("LENGTH", value.copy(), copy=False), expression=exp.Literal.number(ECHO_CHARS)),
                    _cat(cut, "\u2026"))], value.copy())
 
 
 def _when(cases, default=None) -> exp.Expression:
+    """``CASE WHEN ... END`` of the nodes given, not copied (each a node of its own: the callers copy
+    a shared one; copying at every level built the view's tree many times over)."""
     node = exp.Case()
     for cond, then in cases:
-        node = node.when(cond, then)
-    return node.else_(default) if default is not None else node
+        node = node.when(cond, then, copy=False)
+    return node.else_(default, copy=False) if default is not None else node
 
 
 def _error(data: ScriptData, v: Dict[str, exp.Expression]) -> exp.Expression:
@@ -159,7 +162,8 @@ def _error(data: ScriptData, v: Dict[str, exp.Expression]) -> exp.Expression:
              (v["sc_day_shape"].copy(), _cat("date '", _echo(day), said + "a date"))],
             _cat("date '", _echo(day), said + "YYYY-MM-DD"))))
     if shape.noc_version_column:
-        cases.append((exp.not_(exp.In(this=nv.copy(), expressions=[exp.Literal.string(x) for x in ("2016", "2021")])),
+        cases.append((exp.not_(exp.In(this=nv.copy(), expressions=[exp.Literal.string(x) for x in ("2016", "2021")]),
+                               copy=False),
                       _cat("NOC version '", _echo(nv), "' is not 2016 or 2021")))
     noc2016 = _when([(_digits(noc, 4, 4), _cat("NOC code ", noc, " is not a NOC 2016 unit group"))],
                     _cat("NOC code '", _echo(noc), "' is not four digits"))
@@ -184,11 +188,11 @@ def _own_columns(shape, dialect: str, texts: Dict[str, exp.Expression]) -> List[
     as they are."""
     codes = {_name(c): texts[c] for c in shape.codes()}
     if shape.columns:
-        return [exp.alias_(codes[_name(c)].copy(), exp.to_identifier(c, quoted=True)) if _name(c) in codes
+        return [exp.alias_(codes[_name(c)], exp.to_identifier(c, quoted=True)) if _name(c) in codes
                 else exp.column(exp.to_identifier(c, quoted=True), "c") for c in shape.columns]
     star = exp.Star()
     if dialect == "duckdb":
-        star.set("replace", [exp.alias_(e.copy(), exp.to_identifier(n, quoted=True)) for n, e in codes.items()])
+        star.set("replace", [exp.alias_(e, exp.to_identifier(n, quoted=True)) for n, e in codes.items()])
     return [exp.Column(this=star, table=exp.to_identifier("c"))]
 
 
@@ -221,12 +225,12 @@ def view(data: ScriptData, dialect: str = "duckdb") -> exp.Expression:
                                              expressions=[default]) if shape.noc_version_column else default)
     if shape.date_column is not None:
         day = values["sc_day"] = texts[shape.column("date")]
-        digits = exp.func("SUBSTR", day.copy(), 1, 4)
-        digits = _cat(digits, exp.func("SUBSTR", day.copy(), 6, 2), exp.func("SUBSTR", day.copy(), 9, 2))
+        digits = exp.func("SUBSTR", day.copy(), 1, 4, copy=False)
+        digits = _cat(digits, *(exp.func("SUBSTR", day.copy(), at, 2, copy=False) for at in (6, 9)))
         day_parts = {"sc_day": day, "sc_digits_of_day": _digits(digits, 8, 8)}
         values["sc_day_ok"] = _fill(_sql(_DAY_OK), day_parts)
         values["sc_day_shape"] = _fill(_sql(_DAY_SHAPE), day_parts)
-        on = exp.and_(values["sc_day_ok"].copy(), _fill(_sql(_IN_FORCE), {"sc_day": day}))
+        on = exp.and_(values["sc_day_ok"].copy(), _fill(_sql(_IN_FORCE), {"sc_day": day}), copy=False)
         joins = select.args["joins"]
         joins[0] = exp.Join(this=exp.to_table("sc_policy_versions").as_("v"), side="LEFT", on=on)
         select.set("joins", joins)
@@ -235,7 +239,7 @@ def view(data: ScriptData, dialect: str = "duckdb") -> exp.Expression:
     for projection in select.expressions:
         name = projection.alias_or_name
         if name == "error":
-            projection = exp.alias_(_when([(_sql("d.noc IS NULL"), _error(data, values))]), "error")
+            projection = exp.alias_(_when([(_sql("d.noc IS NULL"), _error(data, values))]), "error", copy=False)
         if name in ("*",) or name in shape.added:
             columns.append(projection)
     select.set("expressions", _own_columns(shape, dialect, texts) + columns[1:])
