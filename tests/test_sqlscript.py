@@ -5,12 +5,14 @@ value a node of its own, in every dialect."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 pytest.importorskip("sqlglot")
 
 from sc_policy.app import sqlscript  # noqa: E402
-from sc_policy.app.sqldata import CaseloadShape, ScriptData, script_data  # noqa: E402
+from sc_policy.app.sqldata import CaseloadShape, ScriptData, script_data, whitespace  # noqa: E402
 
 
 def plain(data: ScriptData, dialect: str) -> str:
@@ -44,3 +46,8 @@ def test_the_script_is_what_sqlglot_writes_from_the_plain_ast(data, dialect):
     assert text == plain(data, dialect)
     assert text.count("INSERT INTO") == sum(-(-len(rows) // sqlscript.CHUNK) for rows in
                                             (data.versions, data.industries, data.decisions))
+
+
+def test_whitespace_is_every_character_str_strip_removes():
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    assert whitespace() == "".join(c for c in every if c.isspace())
