@@ -15,7 +15,9 @@ a real ``YYYY-MM-DD`` day or has no version in force. The error text is ``evalua
 without its suggestion of the nearest codes.
 
 The view is one AST, parsed from canonical SQL and completed with :mod:`sqlglot.expressions`;
-sqlglot writes it, and the data, in each dialect. Nothing here formats SQL by hand.
+sqlglot writes it, and the data, in each dialect. Nothing here formats SQL by hand: the rows of the
+data are written from each distinct value's literal and the frame of a row as sqlglot writes them
+(:class:`_Rows`), byte for byte the script sqlglot writes from one node per value (:func:`statements`).
 """
 
 from __future__ import annotations
@@ -136,8 +138,8 @@ def _echo(value: exp.Expression) -> exp.Expression:
     """A row's value as evaluate's error quotes it (:func:`~sc_policy.diagnostics.echoed`): cut after
     :data:`~sc_policy.diagnostics.ECHO_CHARS` characters, with an ellipsis."""
     cut = exp.Substring(this=value.copy(), start=exp.Literal.number(1), length=exp.Literal.number(ECHO_CHARS))
-    return _when([(exp.GT(this=exp.func("LENGTH", value.copy(), copy=False), expression=exp.Literal.number(ECHO_CHARS)),
-                   _cat(cut, "\u2026"))], value.copy())
+    longer = exp.GT(this=exp.func("LENGTH", value.copy(), copy=False), expression=exp.Literal.number(ECHO_CHARS))
+    return _when([(longer, _cat(cut, "\u2026"))], value.copy())
 
 
 def _when(cases, default=None) -> exp.Expression:
@@ -200,8 +202,9 @@ def _trimmed_once(select: exp.Expression, shape, dialect: str) -> Dict[str, exp.
     """Each code (and date) column's trimmed text, by column: when the shape lists the caseload's
     columns, computed once a row in a derived table that replaces ``caseload`` in ``select`` (then
     referred to as ``c.sc_policy_<role>``); else the expression itself, written where it is used."""
-    roles = [r for r, present in (("noc", True), ("industry", shape.industry), ("noc_version", shape.noc_version_column),
-                                  ("date", shape.date_column is not None)) if present]
+    roles = [r for r, present in (("noc", True), ("industry", shape.industry),
+                                  ("noc_version", shape.noc_version_column), ("date", shape.date_column is not None))
+             if present]
     texts = {shape.column(r): _text(shape.column(r), dialect) for r in roles}
     if not shape.columns:
         return texts
@@ -273,14 +276,13 @@ def _inserts(name: str, rows: Sequence[tuple], dialect: str) -> List[exp.Express
 
 class _Rows:
     """The same statements as :func:`_inserts` with far fewer nodes for sqlglot to build and write
-    (the table of decisions has some 30,000 values, but only hundreds of distinct ones): each
-    distinct value's literal, and the frame of a row of ``n`` values (its parentheses and commas),
-    written once by sqlglot for the dialect; each row is then one :class:`~sqlglot.exp.Var` node
-    holding its text, which sqlglot writes verbatim into the ``INSERT``. ``test_sql`` checks that the
-    script is byte for byte the one written from :func:`_inserts`."""
+    (the default script's rows hold some 34,000 values, a tenth of them distinct): each distinct
+    value's literal, and the frame of a row of ``n`` values (its parentheses and commas), written
+    once by sqlglot for the dialect; each row is then one :class:`~sqlglot.exp.Var` node holding its
+    text, which sqlglot writes verbatim into the ``INSERT``. ``tests/test_sqlscript.py`` checks that
+    the script is byte for byte the one sqlglot writes from :func:`_inserts`, in every dialect."""
 
     def __init__(self, dialect: str):
-        self.dialect = dialect
         self.writer = sqlglot.Dialect.get_or_raise(dialect).generator()
         self.literals: Dict[tuple, str] = {}
         self.frames: Dict[int, str] = {}
@@ -297,7 +299,7 @@ class _Rows:
         frame = self.frames.get(n)
         if frame is None:
             marks = [f"\x00{i}\x00" for i in range(n)]
-            text = exp.Tuple(expressions=[exp.Var(this=m) for m in marks]).sql(dialect=self.dialect)
+            text = self.writer.generate(exp.Tuple(expressions=[exp.Var(this=m) for m in marks]), copy=False)
             pieces = []
             for mark in marks:
                 head, found, text = text.partition(mark)
