@@ -15,12 +15,14 @@ a real ``YYYY-MM-DD`` day or has no version in force. The error text is ``evalua
 without its suggestion of the nearest codes.
 
 The view is one AST, parsed from canonical SQL and completed with :mod:`sqlglot.expressions`;
-sqlglot writes it, and the data, in each dialect. Nothing here formats SQL by hand.
+sqlglot writes it, and the data, in each dialect. Nothing here formats SQL by hand: the rows of the
+data are written from each distinct value's literal and the frame of a row as sqlglot writes them
+(:class:`_Rows`), byte for byte the script sqlglot writes from one node per value (:func:`statements`).
 """
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List
+from typing import Dict, List, Sequence
 
 import sqlglot
 from sqlglot import exp
@@ -99,15 +101,16 @@ def _text(column: str, dialect: str = "duckdb") -> exp.Expression:
     raw = exp.Coalesce(this=exp.cast(exp.column(name, "c"), "TEXT"),
                        expressions=[exp.Literal.string("")])
     space = exp.Literal.string(whitespace())
-    ends = [exp.func("SUBSTR", raw.copy(), exp.Literal.number(1), exp.Literal.number(1)),
-            exp.func("SUBSTR", raw.copy(), exp.func("LENGTH", raw.copy()), exp.Literal.number(1))]
+    ends = [exp.func("SUBSTR", raw.copy(), exp.Literal.number(1), exp.Literal.number(1), copy=False),
+            exp.func("SUBSTR", raw.copy(), exp.func("LENGTH", raw.copy(), copy=False), exp.Literal.number(1),
+                     copy=False)]
     if dialect == "postgres":  # compared by code point, not by the database's collation
         ends = [exp.Collate(this=end, expression=exp.Identifier(this="C", quoted=True)) for end in ends]
     # every character str.strip() removes is below '0' or above 'z': a value that begins and ends
     # within that range is not padded, nor is an empty one (common: a row without an industry)
     plain = exp.or_(exp.EQ(this=raw.copy(), expression=exp.Literal.string("")),
                     exp.and_(*(exp.Between(this=end, low=exp.Literal.string("0"), high=exp.Literal.string("z"))
-                               for end in ends)))
+                               for end in ends), copy=False), copy=False)
     # TRIM with a set of characters is slow (DuckDB: microseconds a row); only a padded value needs it
     return _when([(plain, raw.copy())], exp.Trim(this=raw.copy(), expression=space, position="BOTH"))
 
@@ -116,10 +119,10 @@ def _digits(value: exp.Expression, low: int, high: int) -> exp.Expression:
     """``value`` is ``low`` to ``high`` ASCII digits (nested REPLACE: no regex dialect is common to all)."""
     stripped = value.copy()
     for d in "0123456789":
-        stripped = exp.func("REPLACE", stripped, exp.Literal.string(d), exp.Literal.string(""))
-    length = exp.func("LENGTH", value.copy())
+        stripped = exp.func("REPLACE", stripped, exp.Literal.string(d), exp.Literal.string(""), copy=False)
+    length = exp.func("LENGTH", value.copy(), copy=False)
     return exp.and_(exp.Between(this=length, low=exp.Literal.number(low), high=exp.Literal.number(high)),
-                    exp.EQ(this=stripped, expression=exp.Literal.string("")))
+                    exp.EQ(this=stripped, expression=exp.Literal.string("")), copy=False)
 
 
 def _cat(*parts) -> exp.Expression:
@@ -135,15 +138,17 @@ def _echo(value: exp.Expression) -> exp.Expression:
     """A row's value as evaluate's error quotes it (:func:`~sc_policy.diagnostics.echoed`): cut after
     :data:`~sc_policy.diagnostics.ECHO_CHARS` characters, with an ellipsis."""
     cut = exp.Substring(this=value.copy(), start=exp.Literal.number(1), length=exp.Literal.number(ECHO_CHARS))
-    return _when([(exp.GT(this=exp.func("LENGTH", value.copy()), expression=exp.Literal.number(ECHO_CHARS)),
-                   _cat(cut, "\u2026"))], value.copy())
+    longer = exp.GT(this=exp.func("LENGTH", value.copy(), copy=False), expression=exp.Literal.number(ECHO_CHARS))
+    return _when([(longer, _cat(cut, "\u2026"))], value.copy())
 
 
 def _when(cases, default=None) -> exp.Expression:
+    """``CASE WHEN ... END`` of the nodes given, not copied (each a node of its own: the callers copy
+    a shared one; copying at every level built the view's tree many times over)."""
     node = exp.Case()
     for cond, then in cases:
-        node = node.when(cond, then)
-    return node.else_(default) if default is not None else node
+        node = node.when(cond, then, copy=False)
+    return node.else_(default, copy=False) if default is not None else node
 
 
 def _error(data: ScriptData, v: Dict[str, exp.Expression]) -> exp.Expression:
@@ -159,7 +164,8 @@ def _error(data: ScriptData, v: Dict[str, exp.Expression]) -> exp.Expression:
              (v["sc_day_shape"].copy(), _cat("date '", _echo(day), said + "a date"))],
             _cat("date '", _echo(day), said + "YYYY-MM-DD"))))
     if shape.noc_version_column:
-        cases.append((exp.not_(exp.In(this=nv.copy(), expressions=[exp.Literal.string(x) for x in ("2016", "2021")])),
+        cases.append((exp.not_(exp.In(this=nv.copy(), expressions=[exp.Literal.string(x) for x in ("2016", "2021")]),
+                               copy=False),
                       _cat("NOC version '", _echo(nv), "' is not 2016 or 2021")))
     noc2016 = _when([(_digits(noc, 4, 4), _cat("NOC code ", noc, " is not a NOC 2016 unit group"))],
                     _cat("NOC code '", _echo(noc), "' is not four digits"))
@@ -184,11 +190,11 @@ def _own_columns(shape, dialect: str, texts: Dict[str, exp.Expression]) -> List[
     as they are."""
     codes = {_name(c): texts[c] for c in shape.codes()}
     if shape.columns:
-        return [exp.alias_(codes[_name(c)].copy(), exp.to_identifier(c, quoted=True)) if _name(c) in codes
+        return [exp.alias_(codes[_name(c)], exp.to_identifier(c, quoted=True)) if _name(c) in codes
                 else exp.column(exp.to_identifier(c, quoted=True), "c") for c in shape.columns]
     star = exp.Star()
     if dialect == "duckdb":
-        star.set("replace", [exp.alias_(e.copy(), exp.to_identifier(n, quoted=True)) for n, e in codes.items()])
+        star.set("replace", [exp.alias_(e, exp.to_identifier(n, quoted=True)) for n, e in codes.items()])
     return [exp.Column(this=star, table=exp.to_identifier("c"))]
 
 
@@ -196,8 +202,9 @@ def _trimmed_once(select: exp.Expression, shape, dialect: str) -> Dict[str, exp.
     """Each code (and date) column's trimmed text, by column: when the shape lists the caseload's
     columns, computed once a row in a derived table that replaces ``caseload`` in ``select`` (then
     referred to as ``c.sc_policy_<role>``); else the expression itself, written where it is used."""
-    roles = [r for r, present in (("noc", True), ("industry", shape.industry), ("noc_version", shape.noc_version_column),
-                                  ("date", shape.date_column is not None)) if present]
+    roles = [r for r, present in (("noc", True), ("industry", shape.industry),
+                                  ("noc_version", shape.noc_version_column), ("date", shape.date_column is not None))
+             if present]
     texts = {shape.column(r): _text(shape.column(r), dialect) for r in roles}
     if not shape.columns:
         return texts
@@ -221,12 +228,12 @@ def view(data: ScriptData, dialect: str = "duckdb") -> exp.Expression:
                                              expressions=[default]) if shape.noc_version_column else default)
     if shape.date_column is not None:
         day = values["sc_day"] = texts[shape.column("date")]
-        digits = exp.func("SUBSTR", day.copy(), 1, 4)
-        digits = _cat(digits, exp.func("SUBSTR", day.copy(), 6, 2), exp.func("SUBSTR", day.copy(), 9, 2))
+        digits = exp.func("SUBSTR", day.copy(), 1, 4, copy=False)
+        digits = _cat(digits, *(exp.func("SUBSTR", day.copy(), at, 2, copy=False) for at in (6, 9)))
         day_parts = {"sc_day": day, "sc_digits_of_day": _digits(digits, 8, 8)}
         values["sc_day_ok"] = _fill(_sql(_DAY_OK), day_parts)
         values["sc_day_shape"] = _fill(_sql(_DAY_SHAPE), day_parts)
-        on = exp.and_(values["sc_day_ok"].copy(), _fill(_sql(_IN_FORCE), {"sc_day": day}))
+        on = exp.and_(values["sc_day_ok"].copy(), _fill(_sql(_IN_FORCE), {"sc_day": day}), copy=False)
         joins = select.args["joins"]
         joins[0] = exp.Join(this=exp.to_table("sc_policy_versions").as_("v"), side="LEFT", on=on)
         select.set("joins", joins)
@@ -235,7 +242,7 @@ def view(data: ScriptData, dialect: str = "duckdb") -> exp.Expression:
     for projection in select.expressions:
         name = projection.alias_or_name
         if name == "error":
-            projection = exp.alias_(_when([(_sql("d.noc IS NULL"), _error(data, values))]), "error")
+            projection = exp.alias_(_when([(_sql("d.noc IS NULL"), _error(data, values))]), "error", copy=False)
         if name in ("*",) or name in shape.added:
             columns.append(projection)
     select.set("expressions", _own_columns(shape, dialect, texts) + columns[1:])
@@ -252,28 +259,76 @@ def _literal(value) -> exp.Expression:
     return exp.Literal.string(value)
 
 
-def _table(name: str, rows: Iterable[tuple], dialect: str, values: bool = True) -> List[exp.Expression]:
+def _table(name: str, dialect: str) -> List[exp.Expression]:
+    """``DROP TABLE`` and ``CREATE TABLE`` of one of the data's tables."""
     columns, key = _TABLES[name]
     create = _sql(f"CREATE TABLE {name} ({columns}{f', PRIMARY KEY ({key})' if key and dialect != 'spark' else ''})")
-    out = [_sql(f"DROP TABLE IF EXISTS {name}"), create]
-    rows = list(rows) if values else []
-    for at in range(0, len(rows), CHUNK):
-        values = exp.Values(expressions=[exp.Tuple(expressions=[_literal(v) for v in row])
-                                         for row in rows[at:at + CHUNK]])
-        out.append(exp.Insert(this=exp.to_table(name), expression=values))
-    return out
+    return [_sql(f"DROP TABLE IF EXISTS {name}"), create]
 
 
-def statements(data: ScriptData, dialect: str, values: bool = True) -> List[exp.Expression]:
-    """The script's statements, in order (without ``values``, the tables are created empty, for a
-    caller that fills them itself: faster than parsing thousands of rows of SQL). Spark gets no PRIMARY KEY (its tables have none) and a
-    temporary view (Spark refuses a permanent view over a temporary ``caseload``)."""
+def _inserts(name: str, rows: Sequence[tuple], dialect: str) -> List[exp.Expression]:
+    """The rows as ``INSERT ... VALUES`` statements of :data:`CHUNK` rows, every value a node of its own."""
+    return [exp.Insert(this=exp.to_table(name),
+                       expression=exp.Values(expressions=[exp.Tuple(expressions=[_literal(v) for v in row])
+                                                          for row in rows[at:at + CHUNK]]))
+            for at in range(0, len(rows), CHUNK)]
+
+
+class _Rows:
+    """The same statements as :func:`_inserts` with far fewer nodes for sqlglot to build and write
+    (the default script's rows hold some 34,000 values, a tenth of them distinct): each distinct
+    value's literal, and the frame of a row of ``n`` values (its parentheses and commas), written
+    once by sqlglot for the dialect; each row is then one :class:`~sqlglot.exp.Var` node holding its
+    text, which sqlglot writes verbatim into the ``INSERT``. ``tests/test_sqlscript.py`` checks that
+    the script is byte for byte the one sqlglot writes from :func:`_inserts`, in every dialect."""
+
+    def __init__(self, dialect: str):
+        self.writer = sqlglot.Dialect.get_or_raise(dialect).generator()
+        self.literals: Dict[tuple, str] = {}
+        self.frames: Dict[int, str] = {}
+
+    def literal(self, value) -> str:
+        key = (type(value), value)  # True == 1, but they are written differently
+        text = self.literals.get(key)
+        if text is None:
+            text = self.literals[key] = self.writer.generate(_literal(value), copy=False)
+        return text
+
+    def frame(self, n: int) -> str:
+        """A row of ``n`` values as sqlglot writes it, a ``str.format`` field where each value goes."""
+        frame = self.frames.get(n)
+        if frame is None:
+            marks = [f"\x00{i}\x00" for i in range(n)]
+            text = self.writer.generate(exp.Tuple(expressions=[exp.Var(this=m) for m in marks]), copy=False)
+            pieces = []
+            for mark in marks:
+                head, found, text = text.partition(mark)
+                if not found:  # (sqlglot writes every value of a row, in order)
+                    raise AssertionError(f"sqlglot wrote a row without its value {mark!r}")
+                pieces.append(head.replace("{", "{{").replace("}", "}}"))
+            pieces.append(text.replace("{", "{{").replace("}", "}}"))
+            frame = self.frames[n] = "{}".join(pieces)
+        return frame
+
+    def inserts(self, name: str, rows: Sequence[tuple], dialect: str) -> List[exp.Expression]:
+        literal = self.literal
+        out = []
+        for at in range(0, len(rows), CHUNK):
+            chunk = rows[at:at + CHUNK]
+            texts = [self.frame(len(row)).format(*map(literal, row)) for row in chunk]
+            out.append(exp.Insert(this=exp.to_table(name),
+                                  expression=exp.Values(expressions=[exp.Var(this=t) for t in texts])))
+        return out
+
+
+def _statements(data: ScriptData, dialect: str, inserts) -> List[exp.Expression]:
     if dialect not in DIALECTS:
         raise ValueError(dialect)
     out: List[exp.Expression] = [_sql("DROP VIEW IF EXISTS decisions")]
-    out += _table("sc_policy_versions", data.versions, dialect, values)
-    out += _table("sc_policy_industries", data.industries, dialect, values)
-    out += _table("sc_policy_decisions", data.decisions, dialect, values)
+    for name, rows in (("sc_policy_versions", data.versions), ("sc_policy_industries", data.industries),
+                       ("sc_policy_decisions", data.decisions)):
+        out += _table(name, dialect)
+        out += inserts(name, rows, dialect)
     decisions = view(data, dialect)
     if dialect == "spark":  # a permanent view may not read a temporary one, which a caseload often is
         decisions.set("properties", exp.Properties(expressions=[exp.TemporaryProperty()]))
@@ -281,6 +336,16 @@ def statements(data: ScriptData, dialect: str, values: bool = True) -> List[exp.
     return out
 
 
+def statements(data: ScriptData, dialect: str, values: bool = True) -> List[exp.Expression]:
+    """The script's statements, in order, every value of the data a node of its own (without
+    ``values``, the tables are created empty, for a caller that fills them itself: faster than
+    parsing thousands of rows of SQL). Spark gets no PRIMARY KEY (its tables have none) and a
+    temporary view (Spark refuses a permanent view over a temporary ``caseload``)."""
+    return _statements(data, dialect, _inserts if values else lambda *_: [])
+
+
 def script(data: ScriptData, dialect: str) -> str:
-    """The whole script in ``dialect``: statements each ending in ``;`` and a line end."""
-    return "".join(s.sql(dialect=dialect, copy=False) + ";\n" for s in statements(data, dialect))
+    """The whole script in ``dialect``: statements each ending in ``;`` and a line end (the
+    :func:`statements`, each row of data written as :class:`_Rows` writes it)."""
+    rows = _Rows(dialect)
+    return "".join(s.sql(dialect=dialect, copy=False) + ";\n" for s in _statements(data, dialect, rows.inserts))

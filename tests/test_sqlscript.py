@@ -1,0 +1,53 @@
+"""`sc-policy sql` writes the rows of its data without building a node per value (each distinct
+value's literal and the frame of a row written once by sqlglot, then reused): the script must be,
+byte for byte, the one sqlglot writes from the plain AST of :func:`sqlscript.statements`, every
+value a node of its own, in every dialect."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+pytest.importorskip("sqlglot")
+
+from sc_policy.app import sqlscript  # noqa: E402
+from sc_policy.app.sqldata import CaseloadShape, ScriptData, script_data, whitespace  # noqa: E402
+
+
+def plain(data: ScriptData, dialect: str) -> str:
+    """The script as sqlglot writes the statements' plain AST (no value's text reused)."""
+    return "".join(s.sql(dialect=dialect) + ";\n" for s in sqlscript.statements(data, dialect))
+
+
+AWKWARD = ["", "it's", "''", "a\\b", "\\'", "line\nbreak", "tab\there", "{}", "{0}", "}{", "%s", "\x00", "\u2026",
+           "\u00e9t\u00e9", "\U0001f600", '"quoted"', "a, b", "(x)", "NULL", "TRUE", "--", "/* c */", ";"]
+"""Values no table of the shipped version holds: quotes, backslashes, line breaks, braces (the frame
+of a row is a format string), punctuation and words of SQL."""
+
+
+@pytest.fixture(scope="module")
+def data(ws) -> ScriptData:
+    """The rows ``sc-policy sql`` writes for the shipped version by default, and awkward rows of
+    every type of value (text, NULL, booleans and the integers equal to them, negative numbers)."""
+    shipped = script_data(ws, CaseloadShape())
+    versions = tuple((text, text, None, text) for text in AWKWARD) + (("v", "h", "2020-01-01", None),)
+    industries = tuple(("v", text, number) for text in AWKWARD[:5] for number in (0, 1, -1, 2 ** 40))
+    decisions = tuple(("v", "2016", text, 1, flag, text, "", text) for text in AWKWARD for flag in (True, False)) \
+        + (("v", "2021", "1", 0, 1, None, "0", "False"),)
+    return ScriptData(shipped.shape, shipped.versions + versions, shipped.industries + industries,
+                      shipped.decisions + decisions)
+
+
+@pytest.mark.parametrize("dialect", sqlscript.DIALECTS)
+def test_the_script_is_what_sqlglot_writes_from_the_plain_ast(data, dialect):
+    assert len(data.decisions) > 3_000
+    text = sqlscript.script(data, dialect)
+    assert text == plain(data, dialect)
+    assert text.count("INSERT INTO") == sum(-(-len(rows) // sqlscript.CHUNK) for rows in
+                                            (data.versions, data.industries, data.decisions))
+
+
+def test_whitespace_is_every_character_str_strip_removes():
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    assert whitespace() == "".join(c for c in every if c.isspace())
