@@ -1,6 +1,6 @@
 """Benchmark `sc-policy sql` (writing the script) of this tree against another tree of the code, paired.
 
-    git -C /work/main archive main | tar -x -C /tmp/sqlbase      # the baseline, e.g. main
+    mkdir /tmp/sqlbase && git archive BASE-REV | tar -x -C /tmp/sqlbase   # the baseline's code
     python benchmarks/bench_sql.py --base /tmp/sqlbase           # 7 pairs per dialect
     python benchmarks/bench_sql.py --base /tmp/sqlbase --runs 5 --dialect sqlite --dialect duckdb
 
@@ -30,7 +30,8 @@ def run(tree: Path, dialect: str, extra) -> tuple:
     env = dict(os.environ, PYTHONPATH=str(tree))
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # (compiled once, as an installed package is)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = subprocess.run([sys.executable, "-m", "sc_policy", "sql", "--dialect", dialect, *extra],
+    # -P: the tree named by PYTHONPATH, not the current directory (a checkout), provides sc_policy
+    result = subprocess.run([sys.executable, "-P", "-m", "sc_policy", "sql", "--dialect", dialect, *extra],
                             capture_output=True, env=env, timeout=600, check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -56,26 +56,54 @@ def examples(small: int, large: int) -> int:
     return large if _RUN_SLOW else small
 
 
-def pytest_xdist_auto_num_workers(config):
-    """``-n auto`` (setup.cfg): a process per CPU (pytest-xdist's count) for a run of several files, none
-    for a run of one test file, which then starts as fast as without pytest-xdist and takes ``--pdb``."""
-    if len(config.args) == 1 and config.args[0].split("::")[0].endswith(".py"):
-        return 0
-    return None
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """In parallel by default, when pytest-xdist is installed: a process per CPU, each test file's tests in
+    one process (its server, browser or language server started once). Not when ``-n`` is given (``-n 0``:
+    in this process) nor for a run of a single test file, which then starts at once and takes a debugger."""
+    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput") \
+            or config.option.numprocesses is not None:
+        return
+    files = {arg.split("::")[0] for arg in config.args}
+    if len(files) == 1 and next(iter(files)).endswith(".py"):
+        return
+    config.option.numprocesses = "auto"
+    if config.option.dist == "no":
+        config.option.dist = "loadfile"
+
+
+def _repeated_ids(ids) -> str:
+    """What is wrong when two tests have one node id (pytest-xdist schedules by it, and would run one), or ''."""
+    seen, repeated = set(), []
+    for nodeid in ids:
+        if nodeid in seen:
+            repeated.append(nodeid)
+        seen.add(nodeid)
+    return (f"{len(repeated)} test(s) repeat another's node id, which pytest-xdist would run once: {repeated[0]}"
+            if repeated else "")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    """Under pytest-xdist the controller stops a run whose tests repeat a node id (a worker cannot say why)."""
+    message = _repeated_ids(ids)
+    if message:
+        pytest.exit(message, returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 def pytest_collection_modifyitems(config, items):
     run_slow = config.getoption("--run-slow")
-    seen = set()
     for item in items:
         if type(item).__name__ == "SchemathesisFunction" and not item.nodeid.endswith("::" + item.name):
             # schemathesis 4 gives each API operation's test the function's node id under pytest 9
             # (`originalname` without the "[GET /]"); pytest-xdist schedules tests by node id, so it
-            # would run one operation of ten. Name each by its operation, as a plain run shows it.
-            item._id = item.parent.id.child(item.name)  # (pytest 9 keeps a node's id there; 8 has no such duplicates)
-        if item.nodeid in seen:
-            raise pytest.UsageError(f"two tests have the node id {item.nodeid}: pytest-xdist would run one")
-        seen.add(item.nodeid)
+            # would run one operation of ten. Each gets its operation as its parameter, as a plain run
+            # names it (pytest 9 keeps a node's id there; pytest 8 gave no two the same id).
+            item._id = item.parent.id.child(item.originalname).with_params(item.name[len(item.originalname) + 1:-1])
+    message = _repeated_ids(item.nodeid for item in items)
+    if message and not hasattr(config, "workerinput"):
+        raise pytest.UsageError(message)
+    for item in items:
         if not run_slow and item.get_closest_marker("slow") is not None:
             item.add_marker(pytest.mark.skip(reason="slow: run with --run-slow (CI does)"))
 
@@ -183,31 +211,41 @@ def free_port() -> int:
 @contextlib.contextmanager
 def serving(*options: str, ready: Callable[[int], bool] = lambda port: True):
     """`sc-policy serve` in a child process on a free loopback port, with ``options``; yields (port, process)
-    once the port accepts connections and ``ready(port)`` is true, and stops it afterwards."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", "from sc_policy.cli import main; main()", "serve",
-                             "--host", "127.0.0.1", "--port", str(port), "--no-access-log", *options],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"sc-policy serve exited with {proc.returncode}: {proc.stderr.read().decode()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    pass
-                if ready(port):
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("sc-policy serve was not ready within 30 s")
-            time.sleep(0.1)
-        yield port, proc
-    finally:
-        proc.terminate()
+    once the port accepts connections and ``ready(port)`` is true, and stops it afterwards. A port taken
+    between being found free and being bound (by a test of another process) is replaced by another."""
+    for attempt in range(3):
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-c", "from sc_policy.cli import main; main()", "serve",
+                                 "--host", "127.0.0.1", "--port", str(port), "--no-access-log", *options],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        started = False
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            while True:
+                if proc.poll() is not None:
+                    err = proc.stderr.read().decode()
+                    if "address already in use" in err.lower() and attempt < 2:
+                        break  # another port
+                    pytest.fail(f"sc-policy serve exited with {proc.returncode}: {err}")
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        pass
+                    if ready(port):
+                        started = True
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail("sc-policy serve was not ready within 30 s")
+                time.sleep(0.1)
+            if started:
+                yield port, proc
+                return
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()

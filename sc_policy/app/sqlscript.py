@@ -250,13 +250,17 @@ def view(data: ScriptData, dialect: str = "duckdb") -> exp.Expression:
 
 
 def _literal(value) -> exp.Expression:
+    """A value of the data (None, a bool, an int or text) as a literal; :class:`_Rows` remembers each
+    by its type and value, which tell apart the texts of these types (not those of 0.0 and -0.0)."""
     if value is None:
         return exp.null()
     if isinstance(value, bool):
         return exp.true() if value else exp.false()
     if isinstance(value, int):
         return exp.Literal.number(value)
-    return exp.Literal.string(value)
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    raise TypeError(f"no literal for a {type(value).__name__} in the script's data")
 
 
 def _table(name: str, dialect: str) -> List[exp.Expression]:
