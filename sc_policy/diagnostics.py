@@ -270,6 +270,11 @@ def unknown_version(version_id: str, known, tree: str = "") -> UnknownVersionErr
                                                      tree=tree))
 
 
+def no_versions(tree: str) -> UnknownVersionError:
+    """The error for a policy tree (``tree``, its folder) that holds no version: most likely the wrong folder."""
+    return UnknownVersionError("no policy versions found", Span(tree))
+
+
 SEVERITIES = ("error", "warning", "info")
 
 

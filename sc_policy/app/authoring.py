@@ -336,7 +336,7 @@ def _freeze(tree: PolicyTree, version_id: str, name: str = "freeze") -> FreezeRe
     loaded = {r.id: tree.load(r) for r in siblings}
     version, compiled = _require_valid(loaded[ref.id])
     m = version.manifest
-    if m.status == "draft" and (m.sha256 or m.table_sha256):  # frozen, then marked draft: not frozen again
+    if any(f.severity == "error" for f in status_findings(version)):  # frozen, then marked draft: not frozen again
         raise invalid_policy(status_findings(version), f"cannot freeze {m.id}")
     if m.status != "draft" and m.sha256 and m.sha256 != version.content_hash:
         raise PolicyInvalidError(

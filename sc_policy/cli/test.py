@@ -7,7 +7,7 @@ from typing import List
 import click
 
 from sc_policy.app.workspace import Workspace
-from sc_policy.diagnostics import ScPolicyError, Span, UnknownVersionError, os_error
+from sc_policy.diagnostics import ScPolicyError, no_versions, os_error
 from sc_policy.present.junit import junit_refusal, junit_xml
 from sc_policy.present.render import dumps
 from sc_policy.analysis.testcases import OUTCOMES, VersionReport, report
@@ -40,7 +40,7 @@ def test_command(versions, policies, fmt, with_coverage, junit):
         ws = Workspace(policies, notify=warn)
         asked = list(dict.fromkeys(versions)) if versions else ws.tree.refs()
         if not asked:  # a CI job pointed at the wrong folder must not pass
-            raise UnknownVersionError("no policy versions found", Span(str(ws.tree.root)))
+            raise no_versions(str(ws.tree.root))
         for item in asked:
             opened.append(ws.open(item) if isinstance(item, str) else ws.open_ref(item))
     except ScPolicyError as exc:  # the run cannot start: the report says why before the error is shown

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from sc_policy.app.workspace import Workspace
-from sc_policy.diagnostics import Span, UnknownVersionError
+from sc_policy.diagnostics import no_versions
 from sc_policy.present.render import dumps, versions_text
 from sc_policy.cli.base import format_option, policies_option
 
@@ -22,7 +22,7 @@ def versions(fmt, policies):
     ws = Workspace(policies)
     rows = ws.versions()
     if not rows:  # the wrong folder, most likely: said, as check and explain say it
-        raise UnknownVersionError("no policy versions found", Span(str(ws.tree.root)))
+        raise no_versions(str(ws.tree.root))
     if fmt == "json":
         click.echo(dumps(rows), nl=False)
     else:

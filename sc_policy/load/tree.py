@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple, Union
 
 from sc_policy.diagnostics import (Diagnostic, PolicyInvalidError, PolicyLoadError, ScPolicyError, Suggestion,
-                                   UnknownVersionError, unknown_version)
+                                   UnknownVersionError, no_versions, unknown_version)
 from sc_policy.load.yamlfile import Document, LazyMapping, is_inside, load_document, parse_document
 from sc_policy.load.build import (build_area, build_clause, build_interpretations, build_manifest, build_resolutions,
                                   build_tests)
@@ -309,7 +309,7 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
         if not refs:
             raise UnknownVersionError(f"unknown policy {echoed(policy)}", Span(str(tree.root)))
     if not refs:
-        raise UnknownVersionError("no policy versions found", Span(str(tree.root)))
+        raise no_versions(str(tree.root))
     if version_id is not None:
         for ref in refs:
             if version_id in (ref.id, f"{ref.policy}/{ref.id}"):
