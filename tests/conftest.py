@@ -92,7 +92,6 @@ def pytest_xdist_node_collection_finished(node, ids):
 
 
 def pytest_collection_modifyitems(config, items):
-    run_slow = config.getoption("--run-slow")
     for item in items:
         if type(item).__name__ == "SchemathesisFunction" and not item.nodeid.endswith("::" + item.name):
             # schemathesis 4 gives each API operation's test the function's node id under pytest 9
@@ -104,16 +103,15 @@ def pytest_collection_modifyitems(config, items):
     if message and not hasattr(config, "workerinput"):
         raise pytest.UsageError(message)
     for item in items:
-        if not run_slow and item.get_closest_marker("slow") is not None:
+        if not _RUN_SLOW and item.get_closest_marker("slow") is not None:
             item.add_marker(pytest.mark.skip(reason="slow: run with --run-slow (CI does)"))
 
 
 @pytest.fixture(scope="session")
-def sized(request) -> Callable[[int, int], int]:
-    """``sized(small, large)``: ``large`` when the slow tests run (``--run-slow``, as CI runs), else ``small``:
-    a differential comparison keeps every assertion in a plain run, over fewer generated rows."""
-    run_slow = request.config.getoption("--run-slow")
-    return lambda small, large: large if run_slow else small
+def sized() -> Callable[[int, int], int]:
+    """``sized(small, large)``: ``large`` when the slow tests run (``--run-slow``, as CI runs), else ``small``
+    (:func:`examples`): a differential comparison keeps every assertion in a plain run, over fewer generated rows."""
+    return examples
 
 
 @pytest.fixture(scope="session", autouse=True)
