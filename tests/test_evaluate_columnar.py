@@ -201,3 +201,17 @@ def test_a_lone_column_left_empty_by_trimming_is_written_alike(tmp_path, monkeyp
     result = both(path, [], monkeypatch)
     assert result.stdout_bytes.splitlines()[2].startswith(b",,,phase-1.1,NOC code '' is not four digits,")
     assert used == [True]
+
+
+def test_pass_through_text_is_quoted_as_the_python_path_quotes_it(tmp_path, monkeypatch, used):
+    """DuckDB's CSV writer quotes a field holding its comment character `#` unless told there is none;
+    the Python path does not, so every character a plain input may hold, alone and within a field,
+    is written alike (a leading `#` in the first column included)."""
+    chars = [chr(c) for c in range(3, 128) if chr(c) not in '\n\r",'] + ["\u00a0", "\u2028", "é"]
+    lines = ["id,noc,industry,note"] + [f"{i},2174,541514,{v}" for i, c in enumerate(chars)
+                                         for v in (c, "x" + c + "x")] + ["#1,2174,541514,#"]
+    path = tmp_path / "cases.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    result = both(path, [], monkeypatch)
+    assert result.stdout_bytes.splitlines()[-1].startswith(b"#1,2174,541514,#,true,")
+    assert used == [True]

@@ -274,7 +274,7 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
                 outputs.append(os.path.join(folder, f"decided-{n}.csv"))
                 rows += con.execute(f"COPY (SELECT {', '.join(fields)} FROM decisions AS x ORDER BY x.sc_policy_row) "
                             f"TO {_literal(outputs[-1])} (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', "
-                            f"ESCAPE '\"')").fetchone()[0]
+                            f"ESCAPE '\"', COMMENT '')").fetchone()[0]
                 os.unlink(piece)
         except duckdb.Error:
             return None  # DuckDB read the input otherwise (e.g. a row of another width): the Python path
