@@ -297,6 +297,18 @@ def test_batch_answers_in_order_with_errors_in_place(client):
     assert out[5]["error"]["parameter"] == "[5].industry" and "541514" in out[5]["error"]["detail"]
 
 
+def test_batch_names_a_value_of_the_wrong_json_type(client):
+    """A number where a string is expected is said to be one: never "must be 2016 or 2021, not '2016'"."""
+    items = [{"noc": "2174", "noc_version": 2016}, {"noc": "2174", "noc_version": True},
+             {"noc": "2174", "on": 20261126}, {"noc": "2174", "version": 1}, {"noc": "2174", "industry": 541514}]
+    out = client.post("/v1/decisions", json=items).json()
+    details = [item["error"]["detail"] for item in out]
+    assert details == ["[0].noc_version: must be a string, 2016 or 2021, not a number",
+                       "[1].noc_version: must be a string, 2016 or 2021, not a boolean",
+                       "[2].on: must be a string", "[3].version: must be a string",
+                       "[4].industry: must be a string (codes may start with 0)"]
+
+
 def test_batch_is_bounded(client):
     assert_problem(client.post("/v1/decisions", json=[{"noc": "2174"}] * (MAX_BATCH + 1)), 413, "body")
     big = json.dumps([{"noc": "2174", "industry": " " * 1000}] * 80).encode()
