@@ -215,3 +215,16 @@ def test_pass_through_text_is_quoted_as_the_python_path_quotes_it(tmp_path, monk
     result = both(path, [], monkeypatch)
     assert result.stdout_bytes.splitlines()[-1].startswith(b"#1,2174,541514,#,true,")
     assert used == [True]
+
+
+@pytest.mark.parametrize("engine", ["duckDB", "ducdb", "sql"])
+def test_an_engine_that_names_none_is_refused(tmp_path, monkeypatch, used, engine):
+    """A misspelt SC_POLICY_ENGINE is a one-line error before any output, not the default path unsaid."""
+    path = tmp_path / "cases.csv"
+    path.write_bytes(b"noc,industry\n2174,541514\n")
+    monkeypatch.setenv("SC_POLICY_ENGINE", engine)
+    result = CliRunner().invoke(main, ["evaluate", str(path)])
+    assert result.exit_code == 2 and result.stdout == "" and used == []
+    assert result.stderr == f"sc-policy: error: SC_POLICY_ENGINE='{engine}' names no engine (expected python or duckdb)\n"
+    monkeypatch.setenv("SC_POLICY_ENGINE", "python")
+    assert CliRunner().invoke(main, ["evaluate", str(path)]).exit_code == 0 and used == []
