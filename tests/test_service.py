@@ -619,6 +619,25 @@ def test_a_kept_alive_connection_serves_then_closes_when_idle(served):
     assert seconds is not None and seconds <= KEEP_ALIVE_TIMEOUT + 4
 
 
+@pytest.mark.parametrize("head", [
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 70_000 + b"\r\n\r\n",   # one header, sent whole
+    b"GET /v1/decisions?noc=2174" + b"&" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",  # a long URL
+])
+def test_a_head_over_the_cap_sent_at_once_is_a_431(served, head):
+    """A head a little over 64 KiB that arrives in one chunk is refused too (the count of chunks alone
+    let heads up to a read's size, 256 KiB, through to the application)."""
+    host, port, _ = served
+    with socket.create_connection((host, port)) as sock:
+        sock.sendall(head)
+        seconds, answer = closed_after(sock, 5)
+    assert seconds is not None and answer.startswith(b"HTTP/1.1 431 "), answer[:80]
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["parameter"] == "headers"
+    with socket.create_connection((host, port)) as sock:       # just under the cap: answered
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 60_000 + b"\r\n\r\n")
+        head_, _ = read_response(sock)
+    assert head_.startswith(b"HTTP/1.1 200 ")
+
+
 def test_an_oversized_or_malformed_head_is_a_problem_and_a_close(served):
     host, port, _ = served
     with socket.create_connection((host, port)) as sock:
