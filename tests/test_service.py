@@ -167,6 +167,11 @@ def test_a_suggestion_is_worded_by_each_front_door():
 
 def test_unknown_path_and_method_are_problems(client):
     assert_problem(client.get("/v1/nothing"), 404, "path")
+    # a trailing slash is another path: a 404 problem, not an undocumented 307 to a Location built
+    # from the request's Host header
+    for path in ("/v1/versions/", f"/v1/versions/{VERSION}/", "/v1/decisions/?noc=2174", "/healthz/",
+                 "/occupations/"):
+        assert_problem(client.get(path, headers={"host": "elsewhere.example"}, follow_redirects=False), 404, "path")
     assert_problem(client.delete("/v1/decisions?noc=2174"), 405, "method")
 
 
