@@ -314,6 +314,15 @@ def test_batch_names_a_value_of_the_wrong_json_type(client):
                        "[4].industry: must be a string (codes may start with 0)"]
 
 
+def test_batch_refuses_a_key_given_twice_in_place(client):
+    """{"noc": "2174", "noc": "0011"} is refused as a query parameter given twice is, not decided for 0011."""
+    body = b'[{"noc": "2174", "noc": "0011"}, {"noc": "2174", "industry": "541514", "industry": ""}, {"noc": "2174"}]'
+    out = client.post("/v1/decisions", content=body, headers={"content-type": "application/json"}).json()
+    assert [item.get("error", {}).get("detail") for item in out] == [
+        "[0].noc: given more than once", "[1].industry: given more than once", None]
+    assert out[1]["error"]["parameter"] == "[1].industry" and out[2]["eligible"] is True
+
+
 def test_batch_is_bounded(client):
     assert_problem(client.post("/v1/decisions", json=[{"noc": "2174"}] * (MAX_BATCH + 1)), 413, "body")
     big = json.dumps([{"noc": "2174", "industry": " " * 1000}] * 80).encode()
