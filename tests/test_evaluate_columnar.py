@@ -92,6 +92,8 @@ def test_duckdb_path_by_date_is_byte_identical(tmp_path, monkeypatch, sized, use
     b"noc,industry\r\n2174,541514\r\n",       # CRLF
     b"noc,industry\n2174,541514\n\n9461,\n",  # an empty line
     b"noc,industry\n2174\n9461,\n",           # a row of another width
+    b"noc,industry\n2174,541514,\n9461,\n",   # a row with an empty extra field, which DuckDB drops
+    b"noc,industry\n9461,\n2174,541514,,",     # ... two, on a last line without its end
     b"\xef\xbb\xbfnoc,industry\n2174,\n",     # a byte-order mark
     b"noc,industry\n21\xff4,\n",              # not UTF-8
 ])
