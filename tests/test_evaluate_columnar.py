@@ -92,6 +92,8 @@ def test_duckdb_path_by_date_is_byte_identical(tmp_path, monkeypatch, sized, use
     b"noc,industry\r\n2174,541514\r\n",       # CRLF
     b"noc,industry\n2174,541514\n\n9461,\n",  # an empty line
     b"noc,industry\n2174\n9461,\n",           # a row of another width
+    b"noc,industry\n2174,541514,\n9461,\n",   # a row with an empty extra field, which DuckDB drops
+    b"noc,industry\n9461,\n2174,541514,,",     # ... two, on a last line without its end
     b"\xef\xbb\xbfnoc,industry\n2174,\n",     # a byte-order mark
     b"noc,industry\n21\xff4,\n",              # not UTF-8
 ])
@@ -201,3 +203,30 @@ def test_a_lone_column_left_empty_by_trimming_is_written_alike(tmp_path, monkeyp
     result = both(path, [], monkeypatch)
     assert result.stdout_bytes.splitlines()[2].startswith(b",,,phase-1.1,NOC code '' is not four digits,")
     assert used == [True]
+
+
+def test_pass_through_text_is_quoted_as_the_python_path_quotes_it(tmp_path, monkeypatch, used):
+    """DuckDB's CSV writer quotes a field holding its comment character `#` unless told there is none;
+    the Python path does not, so every character a plain input may hold, alone and within a field,
+    is written alike (a leading `#` in the first column included)."""
+    chars = [chr(c) for c in range(3, 128) if chr(c) not in '\n\r",'] + ["\u00a0", "\u2028", "é"]
+    lines = ["id,noc,industry,note"] + [f"{i},2174,541514,{v}" for i, c in enumerate(chars)
+                                         for v in (c, "x" + c + "x")] + ["#1,2174,541514,#"]
+    path = tmp_path / "cases.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    result = both(path, [], monkeypatch)
+    assert result.stdout_bytes.splitlines()[-1].startswith(b"#1,2174,541514,#,true,")
+    assert used == [True]
+
+
+@pytest.mark.parametrize("engine", ["duckDB", "ducdb", "sql"])
+def test_an_engine_that_names_none_is_refused(tmp_path, monkeypatch, used, engine):
+    """A misspelt SC_POLICY_ENGINE is a one-line error before any output, not the default path unsaid."""
+    path = tmp_path / "cases.csv"
+    path.write_bytes(b"noc,industry\n2174,541514\n")
+    monkeypatch.setenv("SC_POLICY_ENGINE", engine)
+    result = CliRunner().invoke(main, ["evaluate", str(path)])
+    assert result.exit_code == 2 and result.stdout == "" and used == []
+    assert result.stderr == f"sc-policy: error: SC_POLICY_ENGINE='{engine}' names no engine (expected python or duckdb)\n"
+    monkeypatch.setenv("SC_POLICY_ENGINE", "python")
+    assert CliRunner().invoke(main, ["evaluate", str(path)]).exit_code == 0 and used == []

@@ -287,6 +287,8 @@ def test_a_killed_run_leaves_the_earlier_output_and_no_partial_file(tmp_path):
     (b"noc,noc\n2174,2174\n", "the header names column 'noc' twice"),
     (b"case\n1\n", "the input has no 'noc' column"),
     (b"", "the input is empty"),
+    # lines ended by CR alone (an old Mac format) are one header line: refused, not 0 rows and exit 0
+    (b"noc,industry\r2174,541514\r9461,\r", "column 2 of the header, 'industry\\r2174', holds a CR"),
 ])
 def test_a_header_that_cannot_be_used_names_the_input(tmp_path, header, message):
     """One line naming the file (or stdin) the header is in, exit 2, and no output file."""

@@ -167,6 +167,11 @@ def test_a_suggestion_is_worded_by_each_front_door():
 
 def test_unknown_path_and_method_are_problems(client):
     assert_problem(client.get("/v1/nothing"), 404, "path")
+    # a trailing slash is another path: a 404 problem, not an undocumented 307 to a Location built
+    # from the request's Host header
+    for path in ("/v1/versions/", f"/v1/versions/{VERSION}/", "/v1/decisions/?noc=2174", "/healthz/",
+                 "/occupations/"):
+        assert_problem(client.get(path, headers={"host": "elsewhere.example"}, follow_redirects=False), 404, "path")
     assert_problem(client.delete("/v1/decisions?noc=2174"), 405, "method")
 
 
@@ -295,6 +300,27 @@ def test_batch_answers_in_order_with_errors_in_place(client):
     assert out[3]["error"]["parameter"] == "[3]"
     assert out[4]["error"]["parameter"] == "[4].noc"          # a number would lose leading zeros
     assert out[5]["error"]["parameter"] == "[5].industry" and "541514" in out[5]["error"]["detail"]
+
+
+def test_batch_names_a_value_of_the_wrong_json_type(client):
+    """A number where a string is expected is said to be one: never "must be 2016 or 2021, not '2016'"."""
+    items = [{"noc": "2174", "noc_version": 2016}, {"noc": "2174", "noc_version": True},
+             {"noc": "2174", "on": 20261126}, {"noc": "2174", "version": 1}, {"noc": "2174", "industry": 541514}]
+    out = client.post("/v1/decisions", json=items).json()
+    details = [item["error"]["detail"] for item in out]
+    assert details == ["[0].noc_version: must be a string, 2016 or 2021, not a number",
+                       "[1].noc_version: must be a string, 2016 or 2021, not a boolean",
+                       "[2].on: must be a string", "[3].version: must be a string",
+                       "[4].industry: must be a string (codes may start with 0)"]
+
+
+def test_batch_refuses_a_key_given_twice_in_place(client):
+    """{"noc": "2174", "noc": "0011"} is refused as a query parameter given twice is, not decided for 0011."""
+    body = b'[{"noc": "2174", "noc": "0011"}, {"noc": "2174", "industry": "541514", "industry": ""}, {"noc": "2174"}]'
+    out = client.post("/v1/decisions", content=body, headers={"content-type": "application/json"}).json()
+    assert [item.get("error", {}).get("detail") for item in out] == [
+        "[0].noc: given more than once", "[1].industry: given more than once", None]
+    assert out[1]["error"]["parameter"] == "[1].industry" and out[2]["eligible"] is True
 
 
 def test_batch_is_bounded(client):
@@ -605,6 +631,25 @@ def test_a_kept_alive_connection_serves_then_closes_when_idle(served):
             time.sleep(KEEP_ALIVE_TIMEOUT / 2)
         seconds, _ = closed_after(sock, KEEP_ALIVE_TIMEOUT + 4)
     assert seconds is not None and seconds <= KEEP_ALIVE_TIMEOUT + 4
+
+
+@pytest.mark.parametrize("head", [
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 70_000 + b"\r\n\r\n",   # one header, sent whole
+    b"GET /v1/decisions?noc=2174" + b"&" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",  # a long URL
+])
+def test_a_head_over_the_cap_sent_at_once_is_a_431(served, head):
+    """A head a little over 64 KiB that arrives in one chunk is refused too (the count of chunks alone
+    let heads up to a read's size, 256 KiB, through to the application)."""
+    host, port, _ = served
+    with socket.create_connection((host, port)) as sock:
+        sock.sendall(head)
+        seconds, answer = closed_after(sock, 5)
+    assert seconds is not None and answer.startswith(b"HTTP/1.1 431 "), answer[:80]
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["parameter"] == "headers"
+    with socket.create_connection((host, port)) as sock:       # just under the cap: answered
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 60_000 + b"\r\n\r\n")
+        head_, _ = read_response(sock)
+    assert head_.startswith(b"HTTP/1.1 200 ")
 
 
 def test_an_oversized_or_malformed_head_is_a_problem_and_a_close(served):

@@ -315,6 +315,10 @@ def test_sql_echoes_a_long_value_cut_as_evaluate_does(tmp_path):
     ("noc, Error ,industry", "--columns: the input already has a column 'error', which the output adds"),
     ("industry", "--columns has no column 'noc'"),
     ("", "--columns names no column"),  # (head -n 1 of a file that is not there)
+    ("id,noc,industry\n1,2174,541514", "--columns holds a line break: give the header line alone"),  # head -n 2
+    ("noc,in\rdustry", "--columns holds a line break"),
+    ('noc,"industry', "--columns is not a CSV header line: unexpected end of data"),
+    ('"noc"x,industry', "--columns is not a CSV header line"),
 ])
 def test_columns_that_evaluate_would_refuse_are_refused(columns, said):
     result = CliRunner().invoke(main, ["sql", "--dialect", "sqlite", "--columns", columns])

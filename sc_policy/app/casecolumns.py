@@ -60,8 +60,12 @@ def _columns_of(header: Sequence[str], room: int = 40) -> Suggestion:
 
 def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
                     noc_version: str = "2016") -> Columns:
-    """The columns of ``header``; InputError when a column is named twice, ``noc`` (or the date
-    column asked for) is missing, or the input already has a column the output adds."""
+    """The columns of ``header``; InputError when a name holds a CR, a column is named twice, ``noc`` (or
+    the date column asked for) is missing, or the input already has a column the output adds."""
+    for i, name in enumerate(header):
+        if "\r" in name:  # a file whose lines end with CR alone is one header line: every row gone unsaid
+            raise InputError(f"column {i + 1} of the header, {echoed(name)}, holds a CR: only LF or CRLF "
+                             "ends a line (save a file with CR line ends, an old Mac format, with LF or CRLF)")
     names = [h.strip().lower() for h in header]
     seen = set()
     for n in names:

@@ -10,8 +10,10 @@ them with what the batch's own :class:`~sc_policy.app.casedecide.RowDecider` add
 combination of raw codes decided once), message and all. DuckDB reads CSV by rules of its own, so
 this path takes only an input on which they agree with :mod:`sc_policy.app.csvrows`: UTF-8 without
 a byte-order mark, no ``"``, no CR, no NUL (nor the bytes 1 and 2, the marker's), no empty line,
-no line over the limit, every row of the header's width. Any other input (checked first, in one
-pass over the bytes, or refused by DuckDB's strict reading) is left to the Python path: :func:`run`
+no line over the limit, every row of the header's width (DuckDB refuses a shorter row, but reads a
+longer one whose extra fields are empty, ``2174,541514,``, as if they were not there: the commas
+are counted). Any other input (checked first, in one pass over the bytes, or refused by DuckDB's
+strict reading) is left to the Python path: :func:`run`
 then returns None, before anything is written.
 """
 
@@ -68,6 +70,7 @@ def plain_input(path: str) -> Optional[Tuple[str, bool]]:
     ``-`` follows it (a sector range such as ``31-33`` needs one); or None."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     header, line, last, dash = None, 0, b"\n", False  # bytes of the current line so far; the byte before this block
+    commas = ends = 0  # DuckDB drops a row's extra fields when they are empty ("2174,541514,"): count them
     with open(path, "rb") as f:
         first = True
         while True:
@@ -95,10 +98,15 @@ def plain_input(path: str) -> Optional[Tuple[str, bool]]:
             line = _lines_fit(block, line)
             if line is None:
                 return None
+            commas, ends = commas + block.count(b","), ends + block.count(b"\n")
             last, first = block[-1:], False
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
+        return None
+    # every line has the header's fields: DuckDB refuses a row with fewer, so the commas of all the lines
+    # add up to the header's only when no row has more
+    if commas != (ends + (last != b"\n")) * header.count(","):
         return None
     return header, dash
 
@@ -274,7 +282,7 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
                 outputs.append(os.path.join(folder, f"decided-{n}.csv"))
                 rows += con.execute(f"COPY (SELECT {', '.join(fields)} FROM decisions AS x ORDER BY x.sc_policy_row) "
                             f"TO {_literal(outputs[-1])} (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', "
-                            f"ESCAPE '\"')").fetchone()[0]
+                            f"ESCAPE '\"', COMMENT '')").fetchone()[0]
                 os.unlink(piece)
         except duckdb.Error:
             return None  # DuckDB read the input otherwise (e.g. a row of another width): the Python path

@@ -11,7 +11,7 @@ from typing import BinaryIO
 import click
 
 from sc_policy.app.writing import atomic_file
-from sc_policy.diagnostics import InputError, ScPolicyError, counted, os_error
+from sc_policy.diagnostics import InputError, ScPolicyError, counted, echoed, os_error
 from sc_policy.diagnostics import Span
 from sc_policy.cli.base import NamedStream, policies_option, version_options
 from sc_policy.cli.diagnostics import words
@@ -75,13 +75,27 @@ def _size(stream) -> int:
     return st.st_size if stat.S_ISREG(st.st_mode) else 0
 
 
+ENGINES = ("python", "duckdb")
+"""The values SC_POLICY_ENGINE may take (empty or unset is the default, python)."""
+
+
+def _engine() -> str:
+    """The engine ``SC_POLICY_ENGINE`` names; a value that names none is a one-line error (a typo
+    would otherwise decide the batch on the default path unsaid)."""
+    value = os.environ.get("SC_POLICY_ENGINE", "")
+    if value not in ENGINES + ("",):
+        raise ScPolicyError(f"SC_POLICY_ENGINE={echoed(value)} names no engine (expected {' or '.join(ENGINES)})",
+                            code="bad-input")
+    return value or "python"
+
+
 def _columnar(chooser, input_path: str, open_sink, fmt: str, noc_version: str, date_column):
     """The batch decided in DuckDB (:mod:`sc_policy.app.caseduck`) when ``SC_POLICY_ENGINE=duckdb`` asks
     for it, the data extra is installed, the output is CSV and the input a file it takes; else None
     (nothing written), for the Python path. Opt-in: benchmarks/bench_evaluate.py measures it about as
     fast as the Python path and about twice the CPU of a hand-written DuckDB join (the compiled view's
     trimming, error column and third join, the sort back into input order, Python's fixed cost)."""
-    if fmt != "csv" or input_path == "-" or os.environ.get("SC_POLICY_ENGINE", "") != "duckdb":
+    if fmt != "csv" or input_path == "-" or _engine() != "duckdb":
         return None
     try:
         import duckdb  # noqa: F401
@@ -118,6 +132,7 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
     from sc_policy.app.caseparquet import ParquetRows, arrow, is_parquet
     if sum(x is not None for x in (version, on, date_column)) > 1:
         raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
+    _engine()  # a misspelt engine stops here, before any output
     fmt = fmt or ("parquet" if is_parquet(output) else "csv")
     parquet_in = input_path != "-" and is_parquet(input_path)
     if parquet_in or fmt == "parquet":

@@ -15,6 +15,19 @@ from sc_policy.cli.table import binary_stdout, no_cache_option
 DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
 
 
+def _header(columns: str) -> tuple:
+    """The names of ``--columns``, a CSV header line as ``head -n 1`` gives it (a byte-order mark and
+    a line end left out, as evaluate reads a header); a one-line error when it is not one."""
+    text = columns.lstrip("\ufeff")
+    try:
+        return tuple(c.strip() for c in next(csv.reader([text], strict=True), ()))
+    except csv.Error as exc:
+        if "new-line" in str(exc):  # an unquoted CR or LF: more than the header line
+            raise ScPolicyError("--columns holds a line break: give the header line alone (head -n 1)",
+                                code="bad-input") from None
+        raise ScPolicyError(f"--columns is not a CSV header line: {exc}", code="bad-input") from None
+
+
 @click.command()
 @version_options
 @click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True,
@@ -53,7 +66,7 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
         raise ScPolicyError('writing SQL needs sqlglot: pip install "sc-policy[data]"', code="missing-extra") from None
     from sc_policy.app.sqldata import CaseloadShape, script_data
     # a CSV header line, as head -n 1 gives it (a byte-order mark left out, as evaluate reads it)
-    names = () if columns is None else tuple(c.strip() for c in next(csv.reader([columns.lstrip("\ufeff")]), ()))
+    names = () if columns is None else _header(columns)
     if columns is not None and not any(names):
         raise ScPolicyError("--columns names no column", code="bad-input")
     shape = CaseloadShape(industry=not no_industry, noc_version_column=noc_version_column,

@@ -138,7 +138,7 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
     """
     service = DecisionService(workspace if workspace is not None else Workspace())
     app = FastAPI(title=TITLE, description=DESCRIPTION, version=_package_version(), openapi_url=None,
-                  docs_url=None, redoc_url=None, routes=_routes(),
+                  docs_url=None, redoc_url=None, routes=_routes(), redirect_slashes=False,
                   middleware=[Middleware(FastDecisions), Middleware(NoSniffMiddleware),
                               Middleware(HeadAsGetMiddleware)])
     document = openapi_document()

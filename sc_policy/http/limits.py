@@ -16,7 +16,9 @@ to the h11 protocol).
   ``request_timeout`` seconds, however it trickles; otherwise the connection is
   closed. Idle time between requests stays uvicorn's keep-alive timeout.
 * a **head cap**: a request line and headers over ``max_head_bytes`` get a
-  ``431`` problem and the connection is closed, before more is buffered.
+  ``431`` problem and the connection is closed, before more is buffered (counted
+  both by the chunks received and by the URL and headers the parser reads, so a
+  head that arrives whole in one chunk is caught too).
 
 A malformed request gets uvicorn's 400 as an ``application/problem+json`` body
 with ``nosniff``. The subclass leans on uvicorn's httptools protocol as it is
@@ -57,6 +59,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.max_head_bytes = max_head_bytes
         self._deadline: Optional[asyncio.TimerHandle] = None
         self._head_bytes: Optional[int] = 0    # bytes of the open request head; None when no head is open
+        self._head_parsed = 0                  # bytes of its URL and whole headers, as the parser hands them over
+        self._head_too_large = False
         self._messages_begun = 0
 
     # -- the deadline ---------------------------------------------------------------------------------
@@ -97,8 +101,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self._head_bytes is not None and self._messages_begun == begun:
             self._head_bytes += len(data)
             if self._head_bytes > self.max_head_bytes:
-                self._refuse(431, Problem(431, "too-large", f"headers: the request line and headers are over "
-                                                            f"{self.max_head_bytes} bytes", "headers"))
+                self._refuse(431, self._too_large())
                 return
         # Bytes that begin no request (blank lines) still cancel uvicorn's keep-alive timer.
         if self.timeout_keep_alive_task is None and not self._answering():
@@ -109,7 +112,25 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._messages_begun += 1
         self._head_bytes = 0
+        self._head_parsed = 0
         self._arm()
+
+    def _parsed(self, size: int) -> None:
+        """Count ``size`` bytes of the head the parser has read; over the cap, stop it (the exception
+        becomes httptools' HttpParserCallbackError, which uvicorn answers through send_400_response).
+        This catches a head that arrives whole in one chunk, which the count of chunks lets through."""
+        self._head_parsed += size
+        if self._head_parsed > self.max_head_bytes:
+            self._head_too_large = True
+            raise ValueError("the request head is over the cap")
+
+    def on_url(self, url: bytes) -> None:
+        self._parsed(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._parsed(len(name) + len(value) + 4)  # with ": " and the line end
+        super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
         self._head_bytes = None
@@ -121,7 +142,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     # -- answers the application never sees -------------------------------------------------------------
     def send_400_response(self, msg: str) -> None:
+        if self._head_too_large:
+            self._refuse(431, self._too_large())
+            return
         self._refuse(400, Problem(400, "bad-request", "request: not a valid HTTP/1.1 request", "request"))
+
+    def _too_large(self) -> Problem:
+        return Problem(431, "too-large", f"headers: the request line and headers are over {self.max_head_bytes} bytes",
+                       "headers")
 
     def _refuse(self, status: int, problem: Problem) -> None:
         """Answer with a problem and close, unless a response is already under way (then only close)."""

@@ -117,11 +117,16 @@ def _wording(name: str, error: Mapping) -> str:
     if kind == "string_too_long":
         return f"longer than {ctx.get('max_length')} characters"
     if kind == "string_type":
-        return "must be a string (codes may start with 0)"
+        field = name.rpartition(".")[2]
+        return "must be a string (codes may start with 0)" if field in ("noc", "industry") else "must be a string"
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == DATE_PATTERN:
         return f"{echoed(value)} is not a calendar date written YYYY-MM-DD"
     if kind == "literal_error":
         choices = [c for c in re.findall(r"'([^']*)'", str(ctx.get("expected", ""))) if c]
+        if not isinstance(value, str):   # a JSON number 2021 is not the text "2021"
+            kind = "a boolean" if isinstance(value, bool) else "a number" if isinstance(value, (int, float)) else \
+                "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else "null"
+            return f"must be a string, {' or '.join(choices)}, not {kind}"
         return f"must be {' or '.join(choices)}, not {echoed(value)}"
     if kind == "extra_forbidden":
         return f"unknown parameter (expected one of {', '.join(DecisionInput.model_fields)})"

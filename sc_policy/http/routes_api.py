@@ -26,7 +26,7 @@ from sc_policy.http.models import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, B
                                    ProblemDetails, VersionInfo, ViewInput, batch_body_schema)
 from sc_policy.http.occupations import occupations_answer
 from sc_policy.http.problems import Problem, from_validation, required
-from sc_policy.http.service import DecisionService, case_of
+from sc_policy.http.service import DecisionService, case_of, json_object
 
 __all__ = ["api_router", "check_query", "strict_query", "decision_query", "query_parameters", "read_bounded",
            "parse_json", "DECISION_PARAMS", "DIFF_PARAMS", "OCCUPATIONS_PARAMS"]
@@ -104,7 +104,7 @@ async def read_bounded(request: Request) -> bytes:
 
 def parse_json(body: bytes):
     try:
-        return json.loads(body.decode("utf-8"))
+        return json.loads(body.decode("utf-8"), object_pairs_hook=json_object)
     except (UnicodeDecodeError, ValueError) as exc:
         raise Problem(400, "bad-request", f"body: not valid UTF-8 JSON ({exc})", "body") from None
     except RecursionError:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from sc_policy.analysis.diff import diff_versions
 from sc_policy.app.workspace import OpenVersion, Workspace
-from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError, UnknownVersionError, echoed,
+from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError, UnknownVersionError, cut, echoed,
                                    integrity_first)
 from sc_policy.http.models import DecisionInput
 from sc_policy.http.problems import Problem, from_diagnostic, from_validation, required
@@ -28,13 +28,29 @@ from sc_policy.present.diff import diff_json
 from sc_policy.present.render import Sources, answer_to_dict, compact_dumps, dumps
 from sc_policy.reference.codes import parse_industry, parse_noc
 
-__all__ = ["DecisionService", "Case", "case_of", "parse_day", "ANSWER_CACHE_SIZE"]
+__all__ = ["DecisionService", "Case", "case_of", "parse_day", "json_object", "ANSWER_CACHE_SIZE"]
 
 ANSWER_CACHE_SIZE = 4096
 """Decisions kept (and as many finished JSON bodies): the same inputs under the same version give the
 same bytes."""
 DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 """The one way the service reads a date (the pattern the OpenAPI document gives for ``on``)."""
+
+
+class JsonObject(dict):
+    """An object of a request's JSON body; ``repeated``: its first key given more than once, or None."""
+
+    repeated: Optional[str] = None
+
+
+def json_object(pairs) -> JsonObject:
+    """``json.loads``' object_pairs_hook: the object, its last value of a key kept, its first repeated key noted."""
+    obj = JsonObject()
+    for key, value in pairs:
+        if key in obj and obj.repeated is None:
+            obj.repeated = key
+        obj[key] = value
+    return obj
 
 
 class Case(NamedTuple):
@@ -174,6 +190,9 @@ class DecisionService:
         for i, item in enumerate(items):
             where = f"[{i}]."
             try:
+                repeated = getattr(item, "repeated", None)
+                if repeated is not None:  # as a query parameter given twice is refused, not the last one kept
+                    raise Problem(400, "bad-input", f"{cut(repeated)}: given more than once", repeated)
                 try:
                     inp = DecisionInput.model_validate(item)
                 except ValidationError as exc:
