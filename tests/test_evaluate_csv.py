@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
@@ -289,6 +290,17 @@ def test_a_killed_run_leaves_the_earlier_output_and_no_partial_file(tmp_path):
     (b"", "the input is empty"),
     # lines ended by CR alone (an old Mac format) are one header line: refused, not 0 rows and exit 0
     (b"noc,industry\r2174,541514\r9461,\r", "column 2 of the header, 'industry\\r2174', holds a CR"),
+    # files often given for a CSV file are named by their first bytes
+    (gzip.compress(b"noc,industry\n2174,541514\n"),
+     "the header row is not valid UTF-8 (the input looks compressed with gzip: decompress it first)"),
+    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb6\n",
+     "the header row is not valid UTF-8 (the input looks like a ZIP archive, such as an .xlsx workbook: save the "
+     "sheet as CSV UTF-8)"),
+    (b"PAR1\x15\x04\x15\x10\x15\x14L\x15\x02\x15\x00\x12\x00\x00\x08\xe4\n",
+     "the header row is not valid UTF-8 (the input looks like a Parquet file: Parquet is read from a file whose "
+     "name ends in .parquet)"),
+    ("noc,industry\n2174,541514\n".encode("utf-16"),
+     "the header row is not valid UTF-8 (the input looks like UTF-16 text: save it as UTF-8)"),
 ])
 def test_a_header_that_cannot_be_used_names_the_input(tmp_path, header, message):
     """One line naming the file (or stdin) the header is in, exit 2, and no output file."""

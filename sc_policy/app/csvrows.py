@@ -41,7 +41,7 @@ import io
 import re
 from typing import BinaryIO, Callable, Generator, Iterable, Iterator, List, Optional, Tuple
 
-from sc_policy.diagnostics import InputError
+from sc_policy.diagnostics import InputError, Suggestion
 
 __all__ = ["Broken", "CsvRows", "LINE_LIMIT", "BLOCK_BYTES"]
 
@@ -59,6 +59,23 @@ _NOT_UTF8 = "the row is not valid UTF-8 (the bad bytes are shown as U+FFFD)"
 _STRAY = "a quoted field runs past the end of this line in a row that also has a '\"' inside an unquoted field"
 
 _Line = Tuple[int, Optional[str], int, bool]  # (line number, text with its line end, bytes, not UTF-8)
+
+_NOT_CSV = ((b"\x1f\x8b", "the input looks compressed with gzip: decompress it first"),
+            (b"PK\x03\x04", "the input looks like a ZIP archive, such as an .xlsx workbook: save the sheet as CSV "
+                            "UTF-8"),
+            (b"PAR1", "the input looks like a Parquet file: Parquet is read from a file whose name ends in "
+                      ".parquet"),
+            (b"\xff\xfe", "the input looks like UTF-16 text: save it as UTF-8"),
+            (b"\xfe\xff", "the input looks like UTF-16 text: save it as UTF-8"))
+"""The first bytes of files that are often given for a CSV file, and what to do about them."""
+
+
+def _not_csv(first: bytes) -> Optional[Suggestion]:
+    """What the input seems to be when its first bytes are those of a known kind of file, or None."""
+    for magic, text in _NOT_CSV:
+        if first.startswith(magic):
+            return Suggestion("note", (), text)
+    return None
 
 
 class Broken(list):
@@ -94,6 +111,7 @@ class CsvRows:
         self._pieces = self._read()
         self._back: List[Tuple[int, Optional[bytes]]] = []  # pieces to give again, last first
         self._lines: List[_Line] = []  # lines read for the header that are not part of it
+        self._first = b""  # the input's first bytes, for what it seems to be when its header cannot be read
 
     # -- blocks of whole lines ------------------------------------------------------------
     def _read(self) -> Iterator[Tuple[int, Optional[bytes]]]:
@@ -102,6 +120,7 @@ class CsvRows:
         read, limit, size = self.stream.read, self.limit, self.block
         no, rest, skipping = 1, b"", False
         chunk = read(max(size, len(codecs.BOM_UTF8)))
+        self._first = chunk[:4]
         if self.progress is not None and chunk:
             self.progress(len(chunk))
         if chunk.startswith(codecs.BOM_UTF8):  # spreadsheet exports often start with one
@@ -303,10 +322,12 @@ class CsvRows:
             row, used = self._row(lines, 0, None)
         except _Unreadable as exc:
             if block is None:
-                raise InputError(f"the header row is longer than {self.limit:,} bytes") from None
-            raise InputError(f"the header row is not valid CSV: {exc.args[1]}") from None
+                raise InputError(f"the header row is longer than {self.limit:,} bytes",
+                                 suggestion=_not_csv(self._first)) from None
+            raise InputError(f"the header row is not valid CSV: {exc.args[1]}",
+                             suggestion=_not_csv(self._first)) from None
         if type(row) is Broken:
-            raise InputError("the header row is not valid UTF-8")
+            raise InputError("the header row is not valid UTF-8", suggestion=_not_csv(self._first))
         self._lines = lines[used:]
         return row
 
