@@ -189,6 +189,10 @@ def test_date_column_replays_each_row_under_the_version_of_its_day(tree_copy):
     assert rows[5]["version"] == VERSION and rows[5]["eligible"] == "true"
     result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree), "--date-column", "when"], input=data)
     assert result.exit_code == 2 and "no 'when' column" in result.stderr
+    for column, codes in (("noc", "NOC codes"), (" Industry", "industries")):  # every row would be an error
+        result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree), "--date-column", column], input=data)
+        assert result.exit_code == 2 and result.stderr.strip().splitlines() == [
+            f"sc-policy: error: stdin: the column of the dates, {column!r}, is the column of the {codes}"]
     result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree), "--on", "2028-02-01"], input=data)
     assert {r["version"] for r in rows_of(result.stdout)} == {"phase-2"}
 

@@ -229,7 +229,9 @@ def test_sql_errors_are_one_line_exit_2(monkeypatch):
     result = CliRunner().invoke(main, ["sql", "--dialect", "oracle"])
     assert result.exit_code == 2
     for args, needle in ((["--date-column", " "], "names no column"), (["--date-column", "d", "--on", "2022-01-01"],
-                                                                        "at most one of")):
+                                                                        "at most one of"),
+                         (["--date-column", "NOC"], "--date-column names 'NOC', a column of codes"),
+                         (["--date-column", "noc_version", "--noc-version-column"], "a column of codes")):
         result = CliRunner().invoke(main, ["sql", *args])
         assert result.exit_code == 2 and needle in result.output and len(result.output.strip().splitlines()) == 1
     monkeypatch.setitem(sys.modules, "sqlglot", None)  # as if the data extra were not installed

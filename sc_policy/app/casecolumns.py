@@ -61,7 +61,7 @@ def _columns_of(header: Sequence[str], room: int = 40) -> Suggestion:
 def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
                     noc_version: str = "2016") -> Columns:
     """The columns of ``header``; InputError when a name holds a CR, a column is named twice, ``noc`` (or
-    the date column asked for) is missing, or the input already has a column the output adds."""
+    the date column asked for) is missing or is a column of codes, or the input already has a column the output adds."""
     for i, name in enumerate(header):
         if "\r" in name:  # a file whose lines end with CR alone is one header line: every row gone unsaid
             raise InputError(f"column {i + 1} of the header, {echoed(name)}, holds a CR: only LF or CRLF "
@@ -83,6 +83,11 @@ def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
         raise InputError("the input has no 'noc' column", suggestion=_columns_of(header))
     if date_column is not None and "date" not in where:
         raise InputError(f"the input has no {echoed(date_column)} column for the dates", suggestion=_columns_of(header))
+    taken = [role for role in ("noc", "industry", "noc_version") if date_column is not None and role in where
+             and where[role] == where["date"]]
+    if taken:  # every row would be an error: its code read as a date
+        raise InputError(f"the column of the dates, {echoed(date_column)}, is the column of the "
+                         f"{'NOC codes' if taken[0] == 'noc' else 'industries' if taken[0] == 'industry' else 'NOC versions'}")
     added = COLUMNS_NOC2021 if ("noc_version" in where or noc_version == "2021") else COLUMNS
     clash = [n for n in names if n in added]
     if clash:

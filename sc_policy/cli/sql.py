@@ -71,6 +71,9 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
         raise ScPolicyError("--columns names no column", code="bad-input")
     shape = CaseloadShape(industry=not no_industry, noc_version_column=noc_version_column,
                           noc_version=noc_version, date_column=date_column, columns=names)
+    if date_column is not None and date_column.strip().lower() in {c.strip().lower() for c in shape.codes()}:
+        raise ScPolicyError(f"--date-column names {echoed(date_column)}, a column of codes: every row would be "
+                            "an error", code="bad-input")
     if names:
         wanted = {n.lower() for n in names}
         missing = [c.strip().lower() for c in shape.codes() + ((date_column,) if date_column else ())
