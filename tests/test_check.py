@@ -199,6 +199,14 @@ def _mistakes():
         edit(v / "areas/ict.yaml", "id: ict", "id: itc")
         return "areas/ict.yaml", "id: itc"
 
+    def version_id(v):  # listed as phase-2 while every command knows the folder's name, phase-1.1
+        edit(v / "version.yaml", f"id: {VERSION}\n", "id: phase-2\n")
+        return "version.yaml", "id: phase-2"
+
+    def policy_name(v):
+        edit(v / "version.yaml", f"policy: {POLICY}\n", "policy: second-career\n")
+        return "version.yaml", "policy: second-career"
+
     def duplicate_clause(v):
         (v / "clauses/skill-level-limit-copy.yaml").write_text(
             (v / "clauses/skill-level-limit.yaml").read_text(encoding="utf-8"), encoding="utf-8")
@@ -326,6 +334,7 @@ def _mistakes():
         ("wrong-type", wrong_type), ("wrong-type", boolean_version), ("expression", expression),
         ("expression", type_error),
         ("template", template), ("unknown-area", unknown_area), ("file-name", file_name),
+        ("file-name", version_id), ("file-name", policy_name),
         ("duplicate-clause", duplicate_clause), ("area-without-clauses", area_without_clauses),
         ("unknown-noc", unknown_noc), ("noc-format", noc_format), ("noc-format", fullwidth_noc), ("level-mismatch", level_mismatch),
         ("excluded-level", excluded_level), ("noc-a-limit", second_noc_a),
