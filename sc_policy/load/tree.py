@@ -330,12 +330,24 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
         if manifest.status == "draft":
             continue
         if manifest.effective_from <= when and (manifest.effective_to is None or when <= manifest.effective_to):
-            in_force.append((manifest.effective_from, ref))
+            in_force.append((manifest.effective_from, ref, manifest))
     if not in_force:
         what = f"on {when.isoformat()}" if on else "today"
         raise UnknownVersionError(f"no version of the policy is in force {what}",
                                   suggestion=Suggestion("list-versions", (), "the list of versions gives their dates"))
-    return max(in_force, key=lambda pair: (pair[0], pair[1].id))[1]
+    _, chosen, manifest = max(in_force, key=lambda entry: (entry[0], entry[1].id))
+    others = [r.id for _, r, _ in in_force if r is not chosen and r.policy == chosen.policy]
+    if others:  # a period-overlap (an error of `check`): which one decides is not the tree's to guess
+        what = f"on {when.isoformat()}" if on else "today"
+        problem = Diagnostic(manifest.at("effective_from"), "error", "period-overlap",
+                             f"versions {', '.join(others)} and {chosen.id} of policy {chosen.policy} are all in "
+                             f"force {what}" if len(others) > 1 else
+                             f"versions {others[0]} and {chosen.id} of policy {chosen.policy} are both in force {what}")
+        raise PolicyInvalidError(f"cannot choose the version in force: {problem.code}: {problem.message}",
+                                 problem.span, findings=(problem,),
+                                 suggestion=Suggestion("choose-version", (), "check the policy tree, or name a "
+                                                       "version by its id"))
+    return chosen
 
 
 def manifests(tree: PolicyTree, refs: List[VersionRef]):
