@@ -13,7 +13,7 @@ from sc_policy.present.render import dumps
 from sc_policy.analysis.testcases import OUTCOMES, VersionReport, report
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS
 from sc_policy.cli.base import format_option, policies_option, tree_paths, warn
-from sc_policy.cli.diagnostics import words
+from sc_policy.cli.diagnostics import named, words
 
 _HEAD = {PASS: "pass", FAIL: "fail", NOT_APPLICABLE: "n/a"}
 
@@ -26,6 +26,7 @@ _HEAD = {PASS: "pass", FAIL: "fail", NOT_APPLICABLE: "n/a"}
               help="Also report, per clause, which of pass, fail and not-applicable the cases exercised, "
                    "and the listed occupations and NAICS codes that no case touches.")
 @click.option("--junit-xml", "junit", type=click.Path(dir_okay=False, writable=True, path_type=str), metavar="FILE",
+              callback=named,
               help="Also write the results as a JUnit XML report to FILE (one testcase per case), for CI.")
 def test_command(versions, policies, fmt, with_coverage, junit):
     """Run the test cases (tests/*.yaml) of each VERSION (default: every version of the tree).
