@@ -366,6 +366,22 @@ def test_typical_mistake_is_reported_at_its_file_and_line(tree_copy, check_id, m
                    for f in hits), [f["message"] for f in hits]
 
 
+def test_a_section_that_ends_before_it_starts_is_one_error_at_its_line(tree_copy):
+    # 27-17 holds no line: every citation of the definition was a citation-area error instead, and the first
+    # of them (an area's own title, line 17) was what explain named
+    v = version_dir(tree_copy)
+    edit(v / "areas/ict.yaml", "{lines: 17-27,", "{lines: 27-17,")
+    code, findings = run_check(policies=tree_copy)
+    assert code == 1
+    assert [(f["path"], f["line"], f["check"]) for f in errors(findings)] == [
+        (f"{REL}/areas/ict.yaml", line_of(v / "areas/ict.yaml", "{lines: 27-17,"), "schema")]
+    assert "27-17 end before they start (write 17-27)" in errors(findings)[0]["message"]
+    edit(v / "areas/ict.yaml", "{lines: 27-17,", "{lines: 17-27,")
+    edit(v / "version.yaml", "{lines: 3-15,", "{lines: 15-3,")
+    code, findings = run_check(policies=tree_copy)
+    assert [(f["path"], f["check"]) for f in errors(findings)] == [(f"{REL}/version.yaml", "schema")]
+
+
 def test_duplicate_key_keeps_both_lines_in_view(tree_copy):
     v = version_dir(tree_copy)
     edit(v / "areas/ict.yaml", "title: Information and Communications Technology\n",
