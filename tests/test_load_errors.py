@@ -416,3 +416,22 @@ def test_a_date_and_time_is_not_a_day_for_a_manifest(tree_copy):
     assert result.exit_code == 1
     assert f"{POLICY}/{VERSION}/version.yaml:{line}:1: error wrong-type: effective_from: must be of date type" \
         in result.stdout
+
+
+def test_a_yaml_file_named_unlike_a_rule_file_names_the_rule_file_it_would_be(tree_copy):
+    # clauses/x.yml is ignored: its clause silently drops out of the version; the warning says how it is read
+    v = version_dir(tree_copy)
+    (v / "clauses" / "skill-level-limit.yaml").rename(v / "clauses" / "skill-level-limit.yml")
+    (v / "areas" / "ict.yaml").rename(v / "areas" / "ICT.YAML")
+    (v / "tests" / "old").mkdir()
+    (v / "tests" / "industries.yaml").rename(v / "tests" / "old" / "industries.yaml")
+    (v / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
+    (v / "areas" / "life-sciences.yml").write_text("a: 1\n", encoding="utf-8")  # beside the real one
+    tree = PolicyTree(tree_copy)
+    loaded = tree.load(next(r for r in tree.refs() if r.id == VERSION))
+    found = {f.span.path.rsplit("/", 1)[-1]: f.message for f in loaded.findings if f.code == "unknown-file"}
+    ignored = "file is not a rule file of any kind and is ignored"
+    assert found == {"skill-level-limit.yml": f"{ignored} (to be read, name it clauses/skill-level-limit.yaml)",
+                     "ICT.YAML": f"{ignored} (to be read, name it areas/ICT.yaml)",
+                     "industries.yaml": f"{ignored} (to be read, name it tests/industries.yaml)",
+                     "notes.yaml": ignored, "life-sciences.yml": ignored}

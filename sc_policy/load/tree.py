@@ -90,6 +90,18 @@ def rule_file_kind(rel: str) -> Optional[str]:
     return None
 
 
+def _meant(rel: str) -> Optional[str]:
+    """The rule file a YAML file that is none was most likely meant to be (``clauses/x.yml``,
+    ``areas/sub/x.yaml``, ``Version.yaml``: its clause, area, manifest silently left out), or None."""
+    parts = rel.split("/")
+    stem, dot, ext = parts[-1].rpartition(".")
+    if not dot or not stem or ext.lower() not in ("yaml", "yml"):
+        return None
+    name = f"{stem}.yaml"
+    candidate = name.lower() if len(parts) == 1 else f"{parts[0]}/{name}"
+    return candidate if candidate != rel and rule_file_kind(candidate) else None
+
+
 def content_hash(documents: Tuple[Document, ...], version_rel: str) -> str:
     """SHA-256 of a canonical form of every file of a version.
 
@@ -217,8 +229,10 @@ class PolicyTree:
                 continue
             if kind is None:
                 if "/" not in rel.rstrip("/") or rel.split("/")[0] in ("areas", "clauses", "tests"):
+                    meant = _meant(rel)
+                    hint = f" (to be read, name it {meant})" if meant and not (ref.folder / meant).exists() else ""
                     findings.append(Diagnostic(Span(shown), "warning", "unknown-file",
-                                            "file is not a rule file of any kind and is ignored"))
+                                            f"file is not a rule file of any kind and is ignored{hint}"))
                 continue
             try:
                 doc = self.document(path, shown)
