@@ -272,6 +272,14 @@ def test_a_day_two_versions_are_in_force_chooses_neither(tree_copy):
         assert run("explain", "2174", *before, "--policies", tree_copy).exit_code == 0
 
 
+def test_two_versions_that_start_on_one_day_are_not_told_to_end_one_the_day_before(tree_copy):
+    make_phase_2(tree_copy)
+    set_fields(tree_copy, "phase-2", status="in-force", effective_from=dt.date(2026, 11, 26))  # VERSION's start
+    overlaps = [f.message for f in errors(tree_copy) if "both in force" in f.message]
+    assert overlaps and all("effective_to to 2026-11-25" not in m for m in overlaps), overlaps  # before it starts
+    assert all("they cannot both start on 2026-11-26" in m for m in overlaps), overlaps
+
+
 def test_a_draft_that_starts_before_its_predecessor_is_an_error(tree_copy):
     make_phase_2(tree_copy)
     set_fields(tree_copy, "phase-2", effective_from=dt.date(2020, 1, 1))
