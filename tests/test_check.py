@@ -207,6 +207,11 @@ def _mistakes():
         edit(v / "version.yaml", f"policy: {POLICY}\n", "policy: second-career\n")
         return "version.yaml", "policy: second-career"
 
+    def no_areas(v):  # a version that decides nothing: everyone would be told no
+        for area in (v / "areas").glob("*.yaml"):
+            area.unlink()
+        return "areas", None
+
     def duplicate_clause(v):
         (v / "clauses/skill-level-limit-copy.yaml").write_text(
             (v / "clauses/skill-level-limit.yaml").read_text(encoding="utf-8"), encoding="utf-8")
@@ -334,7 +339,7 @@ def _mistakes():
         ("wrong-type", wrong_type), ("wrong-type", boolean_version), ("expression", expression),
         ("expression", type_error),
         ("template", template), ("unknown-area", unknown_area), ("file-name", file_name),
-        ("file-name", version_id), ("file-name", policy_name),
+        ("file-name", version_id), ("file-name", policy_name), ("missing", no_areas),
         ("duplicate-clause", duplicate_clause), ("area-without-clauses", area_without_clauses),
         ("unknown-noc", unknown_noc), ("noc-format", noc_format), ("noc-format", fullwidth_noc), ("level-mismatch", level_mismatch),
         ("excluded-level", excluded_level), ("noc-a-limit", second_noc_a),

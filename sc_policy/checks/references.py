@@ -26,6 +26,10 @@ def references(version: Version, refdata: ReferenceData, partial: bool) -> List[
     """
     out: List[Diagnostic] = []
     _folder_names(out, version.manifest)
+    if not version.areas and not partial:  # (an area file that failed to load is reported as itself)
+        out.append(Diagnostic(Span(f"{version.folder}/areas"), "error", "missing",
+                              "the version has no area files (areas/*.yaml): no occupation would be in scope "
+                              "anywhere", "areas"))
     area_ids = {a.id for a in version.areas}
     for area in version.areas:
         _file_name(out, area.path, area.id, "area", area.at("id"))
