@@ -195,6 +195,19 @@ def test_a_tree_that_does_not_exist_or_is_a_file(tmp_path):
     assert result.exit_code == 2 and "is a file" in result.stderr  # click's own check of the option
 
 
+@pytest.mark.parametrize("command", [["check"], ["explain", "2174"], ["test"], ["versions"]])
+def test_a_policy_or_version_folder_given_as_the_tree_says_which_folder_is_the_tree(tree_copy, command):
+    # one level too deep: each version folder was taken for a policy and each of its folders for a version,
+    # a missing-manifest error for each of them (explain: "version areas is invalid")
+    for given, what in ((tree_copy / POLICY, "holds the version folder phase-1 itself, so it is a policy folder"),
+                        (tree_copy / POLICY / VERSION, "is a version folder")):
+        result = cli(*command, "--policies", str(given))
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip() == (f"sc-policy: error: {given}: {what}, not a policy tree (its tree would be "
+                                         f"{tree_copy})"), result.stderr
+    assert cli(*command, "--policies", str(tree_copy)).exit_code in (0, 1)  # the tree itself
+
+
 def test_a_new_version_folder_without_manifest_names_it(tree_copy, no_cache):
     (tree_copy / POLICY / "phase-2" / "areas").mkdir(parents=True)
     result = cli("explain", "2174", "--policies", str(tree_copy))

@@ -46,6 +46,16 @@ def resolve_root(policies: Optional[str | os.PathLike] = None) -> Path:
         raise ScPolicyError("policy tree not found", Span(str(root)), code="missing")
     if not root.is_dir():
         raise ScPolicyError("policy tree is not a directory", Span(str(root)), code="not-a-directory")
+    # a tree holds policy folders, which hold the version folders: one level too deep is a common slip
+    if not any(root.glob("*/*/version.yaml")):
+        here = root.absolute()
+        if (root / "version.yaml").exists():
+            raise ScPolicyError(f"is a version folder, not a policy tree (its tree would be {here.parent.parent})",
+                                Span(str(root)), code="not-a-directory")
+        version = min((p.parent.name for p in root.glob("*/version.yaml")), default=None)
+        if version is not None:
+            raise ScPolicyError(f"holds the version folder {version} itself, so it is a policy folder, not a policy "
+                                f"tree (its tree would be {here.parent})", Span(str(root)), code="not-a-directory")
     return root
 
 
