@@ -199,6 +199,19 @@ def _mistakes():
         edit(v / "areas/ict.yaml", "id: ict", "id: itc")
         return "areas/ict.yaml", "id: itc"
 
+    def version_id(v):  # listed as phase-2 while every command knows the folder's name, phase-1.1
+        edit(v / "version.yaml", f"id: {VERSION}\n", "id: phase-2\n")
+        return "version.yaml", "id: phase-2"
+
+    def policy_name(v):
+        edit(v / "version.yaml", f"policy: {POLICY}\n", "policy: second-career\n")
+        return "version.yaml", "policy: second-career"
+
+    def no_areas(v):  # a version that decides nothing: everyone would be told no
+        for area in (v / "areas").glob("*.yaml"):
+            area.unlink()
+        return "areas", None
+
     def duplicate_clause(v):
         (v / "clauses/skill-level-limit-copy.yaml").write_text(
             (v / "clauses/skill-level-limit.yaml").read_text(encoding="utf-8"), encoding="utf-8")
@@ -326,6 +339,7 @@ def _mistakes():
         ("wrong-type", wrong_type), ("wrong-type", boolean_version), ("expression", expression),
         ("expression", type_error),
         ("template", template), ("unknown-area", unknown_area), ("file-name", file_name),
+        ("file-name", version_id), ("file-name", policy_name), ("missing", no_areas),
         ("duplicate-clause", duplicate_clause), ("area-without-clauses", area_without_clauses),
         ("unknown-noc", unknown_noc), ("noc-format", noc_format), ("noc-format", fullwidth_noc), ("level-mismatch", level_mismatch),
         ("excluded-level", excluded_level), ("noc-a-limit", second_noc_a),
@@ -355,6 +369,22 @@ def test_typical_mistake_is_reported_at_its_file_and_line(tree_copy, check_id, m
     if check_id in ("unknown-noc", "unknown-naics"):  # the nearest codes are named in a short form
         assert all(len(f["message"]) <= 110 and "nearest: " in f["message"] or "2022" in f["message"]
                    for f in hits), [f["message"] for f in hits]
+
+
+def test_a_section_that_ends_before_it_starts_is_one_error_at_its_line(tree_copy):
+    # 27-17 holds no line: every citation of the definition was a citation-area error instead, and the first
+    # of them (an area's own title, line 17) was what explain named
+    v = version_dir(tree_copy)
+    edit(v / "areas/ict.yaml", "{lines: 17-27,", "{lines: 27-17,")
+    code, findings = run_check(policies=tree_copy)
+    assert code == 1
+    assert [(f["path"], f["line"], f["check"]) for f in errors(findings)] == [
+        (f"{REL}/areas/ict.yaml", line_of(v / "areas/ict.yaml", "{lines: 27-17,"), "schema")]
+    assert "27-17 end before they start (write 17-27)" in errors(findings)[0]["message"]
+    edit(v / "areas/ict.yaml", "{lines: 27-17,", "{lines: 17-27,")
+    edit(v / "version.yaml", "{lines: 3-15,", "{lines: 15-3,")
+    code, findings = run_check(policies=tree_copy)
+    assert [(f["path"], f["check"]) for f in errors(findings)] == [(f"{REL}/version.yaml", "schema")]
 
 
 def test_duplicate_key_keeps_both_lines_in_view(tree_copy):

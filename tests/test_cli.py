@@ -129,6 +129,11 @@ def test_python_dash_m_runs_the_same_command(tmp_path):
     (["explain", "2174", "--nope"],
      "sc-policy: error: No such option '--nope'. Did you mean '--on'? (see 'sc-policy explain --help')"),
     (["nope"], "sc-policy: error: No such command 'nope' (see 'sc-policy --help')"),
+    # an empty path (a shell variable never set) was read as none given: the shipped tree, no report written
+    (["check", "--policies", ""], "sc-policy: error: --policies: an empty value names no file or folder"),
+    (["test", "--junit-xml", ""], "sc-policy: error: --junit-xml: an empty value names no file or folder"),
+    (["check", "--source", ""], "sc-policy: error: --source: an empty value names no file or folder"),
+    (["evaluate", "--output", ""], "sc-policy: error: --output/-o: an empty value names no file or folder"),
 ])
 def test_a_usage_error_is_one_line_naming_the_option_exit_2(args, line):
     """click's own refusals read like every other error: one line, not click's usage block."""

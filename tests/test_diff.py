@@ -91,6 +91,22 @@ def test_diff_of_a_version_with_itself_is_empty():
     assert "Structural changes: none" in text and "Now eligible: none" in text
 
 
+def test_diff_names_every_recorded_hash_that_changed(shipped_copy):
+    # a draft made from the frozen version records neither of its hashes: the auditor sees both go
+    result = invoke("new-version", VERSION, "phase-2", "--effective-from", "2027-04-01",
+                    "--policies", str(shipped_copy))
+    assert result.exit_code == 0, result.output
+    recorded = yaml.safe_load((shipped_copy / POLICY / VERSION / "version.yaml").read_text(encoding="utf-8"))
+    result = invoke("diff", VERSION, "phase-2", "--policies", str(shipped_copy), "--format", "json", "--no-impact")
+    assert result.exit_code == 0, result.output
+    changed = {c["field"]: (c["old"], c["new"]) for c in json.loads(result.output)["changes"]
+               if c["kind"] == "manifest_changed"}
+    assert changed["sha256"] == (recorded["sha256"], None)
+    assert changed["table_sha256"] == (recorded["table_sha256"], None)
+    text = invoke("diff", VERSION, "phase-2", "--policies", str(shipped_copy), "--no-impact").output
+    assert "manifest: table_sha256 changed" in text
+
+
 def test_diff_names_changes_and_exact_impact(tree_copy):
     add_consulting(tree_copy)
     result = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--format", "json")

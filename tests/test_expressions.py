@@ -114,6 +114,14 @@ def test_the_reported_nondeterministic_conditions_are_refused(tree_copy, express
     assert f"{name} depends on" in expression_errors(tree_copy)
 
 
+@pytest.mark.parametrize("expression,value", [
+    ("noc", "a text"), ("noc_title.length", "a number"), ("area_occupations", "a set"), ("null", "null")])
+def test_a_condition_whose_value_is_not_true_or_false_is_refused(tree_copy, expression, value):
+    # rule-engine takes the truth of any value: `noc` (a comparison forgotten) passed for every occupation
+    set_condition(tree_copy, expression)
+    assert f"condition: its value is {value}, not true or false" in expression_errors(tree_copy)
+
+
 def test_arithmetic_does_not_depend_on_the_callers_decimal_context():
     with decimal.localcontext() as ctx:
         ctx.prec = 5

@@ -195,6 +195,19 @@ def test_a_tree_that_does_not_exist_or_is_a_file(tmp_path):
     assert result.exit_code == 2 and "is a file" in result.stderr  # click's own check of the option
 
 
+@pytest.mark.parametrize("command", [["check"], ["explain", "2174"], ["test"], ["versions"]])
+def test_a_policy_or_version_folder_given_as_the_tree_says_which_folder_is_the_tree(tree_copy, command):
+    # one level too deep: each version folder was taken for a policy and each of its folders for a version,
+    # a missing-manifest error for each of them (explain: "version areas is invalid")
+    for given, what in ((tree_copy / POLICY, "holds the version folder phase-1 itself, so it is a policy folder"),
+                        (tree_copy / POLICY / VERSION, "is a version folder")):
+        result = cli(*command, "--policies", str(given))
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip() == (f"sc-policy: error: {given}: {what}, not a policy tree (its tree would be "
+                                         f"{tree_copy})"), result.stderr
+    assert cli(*command, "--policies", str(tree_copy)).exit_code in (0, 1)  # the tree itself
+
+
 def test_a_new_version_folder_without_manifest_names_it(tree_copy, no_cache):
     (tree_copy / POLICY / "phase-2" / "areas").mkdir(parents=True)
     result = cli("explain", "2174", "--policies", str(tree_copy))
@@ -416,3 +429,22 @@ def test_a_date_and_time_is_not_a_day_for_a_manifest(tree_copy):
     assert result.exit_code == 1
     assert f"{POLICY}/{VERSION}/version.yaml:{line}:1: error wrong-type: effective_from: must be of date type" \
         in result.stdout
+
+
+def test_a_yaml_file_named_unlike_a_rule_file_names_the_rule_file_it_would_be(tree_copy):
+    # clauses/x.yml is ignored: its clause silently drops out of the version; the warning says how it is read
+    v = version_dir(tree_copy)
+    (v / "clauses" / "skill-level-limit.yaml").rename(v / "clauses" / "skill-level-limit.yml")
+    (v / "areas" / "ict.yaml").rename(v / "areas" / "ICT.YAML")
+    (v / "tests" / "old").mkdir()
+    (v / "tests" / "industries.yaml").rename(v / "tests" / "old" / "industries.yaml")
+    (v / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
+    (v / "areas" / "life-sciences.yml").write_text("a: 1\n", encoding="utf-8")  # beside the real one
+    tree = PolicyTree(tree_copy)
+    loaded = tree.load(next(r for r in tree.refs() if r.id == VERSION))
+    found = {f.span.path.rsplit("/", 1)[-1]: f.message for f in loaded.findings if f.code == "unknown-file"}
+    ignored = "file is not a rule file of any kind and is ignored"
+    assert found == {"skill-level-limit.yml": f"{ignored} (to be read, name it clauses/skill-level-limit.yaml)",
+                     "ICT.YAML": f"{ignored} (to be read, name it areas/ICT.yaml)",
+                     "industries.yaml": f"{ignored} (to be read, name it tests/industries.yaml)",
+                     "notes.yaml": ignored, "life-sciences.yml": ignored}

@@ -184,6 +184,20 @@ async def test_hover_shows_the_official_titles_and_the_source_line(client, shipp
     assert nothing is None
 
 
+async def test_a_position_past_the_last_line_has_no_hover_and_no_error(client, shipped_copy):
+    # the empty line after a file's final newline is where an editor's cursor (or mouse) can be
+    clause = version_dir(shipped_copy) / "clauses" / "skill-level-limit.yaml"
+    text = clause.read_text(encoding="utf-8")
+    assert text.endswith("\n")
+    uri = open_file(client, clause)
+    for at in (types.Position(len(text.splitlines()), 0), types.Position(len(text.splitlines()) + 5, 3)):
+        assert await client.text_document_hover_async(
+            types.HoverParams(types.TextDocumentIdentifier(uri), at)) is None
+        answer = await client.text_document_completion_async(
+            types.CompletionParams(types.TextDocumentIdentifier(uri), at))
+        assert not (answer.items if isinstance(answer, types.CompletionList) else answer)
+
+
 async def test_completion_offers_facts_in_expressions_and_area_ids_in_applies_to(client, shipped_copy):
     clause = version_dir(shipped_copy) / "clauses" / "noc-a-exception.yaml"
     text = clause.read_text(encoding="utf-8")

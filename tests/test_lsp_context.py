@@ -78,3 +78,10 @@ def test_the_word_under_the_cursor():
     assert token_at("- code: '2174'\n", 11) == ("2174", 9, 13)
     assert token_at("applies_to: [ict, life-sciences]", 20) == ("life-sciences", 18, 31)
     assert token_at("a: b", 2) is None
+
+
+def test_a_column_past_the_end_of_the_line_is_its_end():
+    # pygls gives a position past the last line as the last line's length with its newline
+    assert token_at("- code: '2174'\n", 15) is None
+    assert token_at("  version: 2\n", 13) == ("2", 11, 12)
+    assert token_at("ab", 99) == ("ab", 0, 2)

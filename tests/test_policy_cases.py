@@ -180,6 +180,24 @@ def test_a_case_with_a_refused_input_fails_without_crashing(tmp_path, tree_copy)
     assert summary(out)[1] == 3
 
 
+def test_a_version_named_twice_is_run_once():
+    once = summary(invoke("phase-1").output)
+    assert summary(invoke("phase-1", f"{POLICY}/phase-1", "phase-1").output) == once  # it ran 266 cases
+    reports = json.loads(invoke("phase-1", f"{POLICY}/phase-1", "--format", "json").output)["versions"]
+    assert len(reports) == 1
+
+
+def test_a_misspelt_area_in_expected_areas_is_named_not_blamed_on_a_clause(tree_copy):
+    (version_dir(tree_copy) / "tests" / "typo.yaml").write_text(
+        "cases:\n- name: typo\n  noc: '2174'\n  industry: '541514'\n  expect: {eligible: true, areas: [itc]}\n",
+        encoding="utf-8")
+    result = invoke(VERSION, "--policies", str(tree_copy))
+    assert result.exit_code == 1
+    # it read "got areas [ict] (decided by clause industry-in-area in area ict)": as if the rules were at fault
+    assert f"{POLICY}/{VERSION}/tests/typo.yaml:2:3: case typo: expected areas [itc], got areas [ict]; no area " \
+           "'itc' in this version\n" in result.output
+
+
 def test_an_ambiguous_noc_2021_expectation_blames_the_candidate(tree_copy):
     edit(version_dir(tree_copy) / "tests" / "noc-2021.yaml", "    verdict: indeterminate\n    candidates: ['2171', '2175']",
          "    verdict: eligible\n    candidates: ['2171', '2175']")

@@ -259,6 +259,27 @@ def test_overlap_gap_and_invalid_periods_are_errors(tree_copy):
     assert [f.code for f in errors(tree_copy)] == ["supersedes-unknown"]
 
 
+def test_a_day_two_versions_are_in_force_chooses_neither(tree_copy):
+    # phase-2 put in force by hand (never frozen) over phase-1.1's open end: the date no longer names one version
+    make_phase_2(tree_copy)
+    set_fields(tree_copy, "phase-2", status="in-force")
+    for command in (["explain", "2174", "--on", "2027-04-01"], ["occupations", "--on", "2027-04-01"]):
+        result = run(*command, "--policies", tree_copy)
+        assert result.exit_code == 2, result.output
+        line, = result.output.strip().splitlines()
+        assert "version.yaml" in line and "period-overlap" in line and VERSION in line and "phase-2" in line, line
+    for before in (["--on", "2027-03-31"], ["--version", "phase-2"]):  # one version in force; a version by id
+        assert run("explain", "2174", *before, "--policies", tree_copy).exit_code == 0
+
+
+def test_two_versions_that_start_on_one_day_are_not_told_to_end_one_the_day_before(tree_copy):
+    make_phase_2(tree_copy)
+    set_fields(tree_copy, "phase-2", status="in-force", effective_from=dt.date(2026, 11, 26))  # VERSION's start
+    overlaps = [f.message for f in errors(tree_copy) if "both in force" in f.message]
+    assert overlaps and all("effective_to to 2026-11-25" not in m for m in overlaps), overlaps  # before it starts
+    assert all("they cannot both start on 2026-11-26" in m for m in overlaps), overlaps
+
+
 def test_a_draft_that_starts_before_its_predecessor_is_an_error(tree_copy):
     make_phase_2(tree_copy)
     set_fields(tree_copy, "phase-2", effective_from=dt.date(2020, 1, 1))

@@ -60,7 +60,7 @@ def _plain(value):
 
 
 _MANIFEST_FIELDS = ("policy", "title", "status", "effective_from", "effective_to", "supersedes", "assumptions",
-                    "source_title", "source_file", "source_sha256", "sha256", "general_sections")
+                    "source_title", "source_file", "source_sha256", "sha256", "table_sha256", "general_sections")
 _CLAUSE_FIELDS = ("title", "applies_to", "when", "condition", "explain", "source", "area_source", "rests_on")
 
 

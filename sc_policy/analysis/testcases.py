@@ -171,9 +171,14 @@ def _scope_mismatches(decision: Decision, expect: Mapping) -> List[Mismatch]:
             known = [a.area for a in decision.areas]
             order = known + sorted(wanted - set(known))
             differing = [a for a in order if a in wanted ^ got]
-            out.append(_blame(decision, differing, expect, "areas",
-                              _areas_text([a for a in order if a in wanted]),
-                              _areas_text([a for a in order if a in got]), False))
+            expected = _areas_text([a for a in order if a in wanted])
+            actual = _areas_text([a for a in order if a in got])
+            unknown = sorted(wanted - set(known))
+            if unknown:  # a misspelt id in the case: no clause of the version decided that
+                out.append(Mismatch("areas", expected, f"{actual}; no area {', '.join(map(repr, unknown))} in this "
+                                                       f"version"))
+            else:
+                out.append(_blame(decision, differing, expect, "areas", expected, actual, False))
     for area_id, clauses in (expect.get("clauses") or {}).items():
         area = next((a for a in decision.areas if a.area == area_id), None)
         for clause_id, wanted in clauses.items():

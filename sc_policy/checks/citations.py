@@ -29,8 +29,18 @@ def _ranges(sections: Iterable[Section]) -> str:
 
 
 def citations(version: Version, refdata: ReferenceData, partial: bool) -> List[Diagnostic]:
-    """``citation-area`` and ``area-without-passage`` for every area that names its sections."""
+    """``citation-area`` and ``area-without-passage`` for every area that names its sections (and a
+    section whose range ends before it starts, which holds no line)."""
     out: List[Diagnostic] = []
+    reversed_ = set()  # the owners of a section whose range ends before it starts: it holds no line
+    for owner, sections in [("", version.manifest.general_sections)] + [(a.id, a.sections) for a in version.areas]:
+        for s in sections:
+            if s.first > s.last:
+                reversed_.add(owner)
+                out.append(Diagnostic(s.at("lines"), "error", "schema",
+                                      f"{f'area {owner!r}' if owner else 'general_sections'}: section lines "
+                                      f"{s.lines} end before they start (write {s.last}-{s.first})",
+                                      f"{owner}:{s.lines}"))
     for clause in version.clauses:
         if not clause.source and not any(cites for _, cites in clause.area_source):
             out.append(Diagnostic(clause.at("source"), "error", "area-without-passage",
@@ -38,7 +48,7 @@ def citations(version: Version, refdata: ReferenceData, partial: bool) -> List[D
                                   f"area_source)", clause.id))
     general = version.manifest.general_sections
     for area in version.areas:
-        if not area.sections:
+        if not area.sections or {"", area.id} & reversed_:  # each citation would be "outside": one error says why
             continue
         allowed = tuple(area.sections) + tuple(general)
         where = f"area {area.id!r} (its sections {_ranges(area.sections)}, the general text {_ranges(general)})"

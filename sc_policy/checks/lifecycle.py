@@ -131,7 +131,8 @@ def _period_findings(versions: Sequence[Version]) -> List[Diagnostic]:
                 earlier, later = a, b  # sorted by start: b starts on or after a
                 start = later.manifest.effective_from
                 fix = (f"set {earlier.id}'s effective_to to {(start - _ONE_DAY).isoformat()}"
-                       if start > dt.date.min else f"they cannot both start on {start.isoformat()}")
+                       if start > earlier.manifest.effective_from  # else it would end before it starts
+                       else f"they cannot both start on {start.isoformat()}")
                 findings.append(Diagnostic(later.manifest.at("effective_from"),
                                         "error", "period-overlap",
                                         f"versions {earlier.id} ({period_text(earlier.manifest)}) and {later.id} "

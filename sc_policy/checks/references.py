@@ -1,4 +1,5 @@
-"""References between the rule files of a version: ids and file names, areas named by clauses and resolutions.
+"""References between the rule files of a version: ids and the names of files and folders, areas named by
+clauses and resolutions.
 
 A clause that applies to an area that does not exist, two areas with one id, an
 area no clause applies to (everything would be in scope there), a resolution that
@@ -12,7 +13,7 @@ from typing import Dict, List, Tuple
 
 from sc_policy.diagnostics import Diagnostic, Span
 from sc_policy.checks.subjects import known_areas, slug, stem
-from sc_policy.model import Version
+from sc_policy.model import Manifest, Version
 from sc_policy.reference.statcan import ReferenceData
 
 __all__ = ["references", "resolution_references"]
@@ -24,6 +25,11 @@ def references(version: Version, refdata: ReferenceData, partial: bool) -> List[
     ``partial``: some file failed to load, so a reference to what it held is not reported.
     """
     out: List[Diagnostic] = []
+    _folder_names(out, version.manifest)
+    if not version.areas and not partial:  # (an area file that failed to load is reported as itself)
+        out.append(Diagnostic(Span(f"{version.folder}/areas"), "error", "missing",
+                              "the version has no area files (areas/*.yaml): no occupation would be in scope "
+                              "anywhere", "areas"))
     area_ids = {a.id for a in version.areas}
     for area in version.areas:
         _file_name(out, area.path, area.id, "area", area.at("id"))
@@ -70,6 +76,20 @@ def _file_name(out: List[Diagnostic], path: str, ident: str, kind: str, span: Sp
         out.append(Diagnostic(span, "error", "file-name",
                               f"{kind} id {ident!r} differs from its file name {name}.yaml (rename one of them)",
                               ident))
+
+
+def _folder_names(out: List[Diagnostic], manifest: Manifest) -> None:
+    """The manifest's ``policy`` and ``id`` against the folders that hold it (POLICY/ID/version.yaml): a
+    version is named by its folder, so another id would be listed under a name no command accepts."""
+    parts = manifest.path.split("/")
+    if len(parts) < 3:
+        return
+    for key, value, folder in (("policy", manifest.policy, parts[-3]), ("id", manifest.id, parts[-2])):
+        if value != folder:
+            what = "version id" if key == "id" else "policy"
+            out.append(Diagnostic(manifest.at(key), "error", "file-name",
+                                  f"{what} {value!r} differs from its folder name {folder} (rename one of them)",
+                                  value))
 
 
 def resolution_references(version: Version, refdata: ReferenceData, partial: bool) -> List[Diagnostic]:

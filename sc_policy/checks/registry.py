@@ -53,7 +53,8 @@ CHECKS: Mapping[str, str] = {
     "interrupted-change": "a new-version or freeze that was killed after it committed its changes, and "
                           "not yet finished (sc_policy.app.writing)",
     # references
-    "file-name": "an area or clause whose id differs from its file name",
+    "file-name": "an area or clause whose id differs from its file name; a manifest whose id or policy differs "
+                 "from its folder",
     "duplicate-area": "two area files with the same id",
     "duplicate-clause": "two clause files with the same id",
     "unknown-area": "applies_to, affects, assigns or an interpretation's areas names an area that does not exist",

@@ -10,12 +10,12 @@ from sc_policy.present.annotations import annotations
 from sc_policy.present.render import dumps
 from sc_policy.present.sarif import sarif_log
 from sc_policy.cli.base import format_option, policies_option, tool_version, tree_paths
-from sc_policy.cli.diagnostics import words
+from sc_policy.cli.diagnostics import named, words
 
 
 @click.command()
 @click.argument("versions", nargs=-1, metavar="[VERSION ...]")
-@click.option("--source", "source", type=click.Path(dir_okay=False, path_type=str), metavar="FILE",
+@click.option("--source", "source", type=click.Path(dir_okay=False, path_type=str), metavar="FILE", callback=named,
               help="The policy's text to check every quote against (default: each manifest's source document).")
 @format_option("text", "json", "sarif", "github")
 @click.option("--severity", "severity", type=click.Choice(SEVERITIES), default="info", show_default=True,

@@ -18,7 +18,8 @@ import click
 from sc_policy.diagnostics import ECHO_CHARS, Suggestion, counted, cut, one_line, os_error, shown_path, worded
 from sc_policy.load.tree import ENV_VAR
 
-__all__ = ["Failure", "words", "failure_of", "usage_failure", "policies_flag", "remember_policies", "POLICIES"]
+__all__ = ["Failure", "words", "failure_of", "usage_failure", "policies_flag", "remember_policies", "named",
+           "POLICIES"]
 
 
 _NOC_VERSION = {"2016": "a NOC 2016 code has four digits; drop --noc-version 2021",
@@ -33,6 +34,14 @@ def remember_policies(ctx: click.Context, param: click.Parameter, value):
     """The ``--policies`` option's callback: remembers how the tree was given, for :func:`words`."""
     source = ctx.get_parameter_source(param.name)
     ctx.meta[POLICIES] = (value or "", source.name.lower() if source is not None else "default")
+    return named(ctx, param, value)
+
+
+def named(ctx: click.Context, param: click.Parameter, value):
+    """A callback refusing an empty path (``--policies "$TREE"`` with TREE never set), which would
+    otherwise read as no value given: another tree checked, or no report written, without a word."""
+    if value == "":
+        raise click.BadParameter("an empty value names no file or folder", ctx, param)
     return value
 
 

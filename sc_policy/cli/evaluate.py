@@ -14,7 +14,7 @@ from sc_policy.app.writing import atomic_file
 from sc_policy.diagnostics import InputError, ScPolicyError, counted, echoed, os_error
 from sc_policy.diagnostics import Span
 from sc_policy.cli.base import NamedStream, policies_option, version_options
-from sc_policy.cli.diagnostics import words
+from sc_policy.cli.diagnostics import named, words
 from sc_policy.cli.table import binary_stdout, no_cache_option, workspace
 
 PROGRESS_BYTES = 8 << 20
@@ -107,8 +107,8 @@ def _columnar(chooser, input_path: str, open_sink, fmt: str, noc_version: str, d
 
 
 @click.command()
-@click.argument("input_path", metavar="[INPUT|-]", default="-", required=False)
-@click.option("--output", "-o", "output", metavar="FILE|-", default="-", show_default=True,
+@click.argument("input_path", metavar="[INPUT|-]", default="-", required=False, callback=named)
+@click.option("--output", "-o", "output", metavar="FILE|-", default="-", show_default=True, callback=named,
               help="Where to write the decisions.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]),
               help="Output format  [default: parquet for an output named *.parquet, else csv].")

@@ -19,8 +19,8 @@ def _notice(message: str) -> None:
 @click.argument("from_id", metavar="FROM")
 @click.argument("new_id", metavar="NEW_ID")
 @click.option("--effective-from", "effective_from", type=Date(),
-              help="First day the new version is in force (default: the day after FROM ends, else today, "
-                   "recorded as an assumption).")
+              help="First day the new version is in force (default: the day after FROM ends, else today or, "
+                   "when FROM starts later, the day after it starts; recorded as an assumption).")
 @click.option("--title", help="Title of the new version, which answers under it show (default: the policy and "
                                 "NEW_ID, e.g. 'second-career-fast-track phase-2', never FROM's title).")
 @policies_option

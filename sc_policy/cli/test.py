@@ -13,7 +13,7 @@ from sc_policy.present.render import dumps
 from sc_policy.analysis.testcases import OUTCOMES, VersionReport, report
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS
 from sc_policy.cli.base import format_option, policies_option, tree_paths, warn
-from sc_policy.cli.diagnostics import words
+from sc_policy.cli.diagnostics import named, words
 
 _HEAD = {PASS: "pass", FAIL: "fail", NOT_APPLICABLE: "n/a"}
 
@@ -26,6 +26,7 @@ _HEAD = {PASS: "pass", FAIL: "fail", NOT_APPLICABLE: "n/a"}
               help="Also report, per clause, which of pass, fail and not-applicable the cases exercised, "
                    "and the listed occupations and NAICS codes that no case touches.")
 @click.option("--junit-xml", "junit", type=click.Path(dir_okay=False, writable=True, path_type=str), metavar="FILE",
+              callback=named,
               help="Also write the results as a JUnit XML report to FILE (one testcase per case), for CI.")
 def test_command(versions, policies, fmt, with_coverage, junit):
     """Run the test cases (tests/*.yaml) of each VERSION (default: every version of the tree).
@@ -42,7 +43,9 @@ def test_command(versions, policies, fmt, with_coverage, junit):
         if not asked:  # a CI job pointed at the wrong folder must not pass
             raise no_versions(str(ws.tree.root))
         for item in asked:
-            opened.append(ws.open(item) if isinstance(item, str) else ws.open_ref(item))
+            version = ws.open(item) if isinstance(item, str) else ws.open_ref(item)
+            if all(version is not other for other in opened):  # phase-1 and POLICY/phase-1 are one version
+                opened.append(version)
     except ScPolicyError as exc:  # the run cannot start: the report says why before the error is shown
         if junit:
             details = [f.render(words) for f in getattr(exc, "findings", ())]

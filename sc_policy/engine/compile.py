@@ -92,6 +92,12 @@ class CompiledVersion:
         return tuple(c for c in self.clauses if area_id in c.clause.applies_to)
 
 
+_KINDS = {"STRING": "a text", "FLOAT": "a number", "SET": "a set", "ARRAY": "a list", "MAPPING": "a mapping",
+          "NULL": "null", "DATETIME": "a date and time", "TIMEDELTA": "a duration", "BYTES": "bytes",
+          "FUNCTION": "a function"}
+"""rule-engine's data types as a condition's non-boolean value is named."""
+
+
 class _ExpressionRefused(Exception):
     """An expression that ``check`` refuses before or after parsing (sc_policy.engine.bounds)."""
 
@@ -109,6 +115,11 @@ def _parse(expression: str, reads: set) -> Tuple["rule_engine.Rule", Tuple[str, 
             return rule_engine.Rule(text, context=_context(reads))
 
     rule = run_bounded(None, "parse", parse, expression)
+    kind = rule.statement.expression.result_type
+    if kind not in (rule_engine.DataType.BOOLEAN, rule_engine.DataType.UNDEFINED):  # rule-engine takes its truth
+        what = _KINDS.get(kind.name, kind.name.lower())
+        raise _ExpressionRefused(f"its value is {what}, not true or false (it would pass whenever that is not empty "
+                                 f"or zero): compare or test it, e.g. noc_level in [\"A\", \"B\"]")
     problem, subjects = inspect(rule.statement, FACTS)
     if problem:
         raise _ExpressionRefused(problem)

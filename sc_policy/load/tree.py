@@ -46,6 +46,16 @@ def resolve_root(policies: Optional[str | os.PathLike] = None) -> Path:
         raise ScPolicyError("policy tree not found", Span(str(root)), code="missing")
     if not root.is_dir():
         raise ScPolicyError("policy tree is not a directory", Span(str(root)), code="not-a-directory")
+    # a tree holds policy folders, which hold the version folders: one level too deep is a common slip
+    if not any(root.glob("*/*/version.yaml")):
+        here = root.absolute()
+        if (root / "version.yaml").exists():
+            raise ScPolicyError(f"is a version folder, not a policy tree (its tree would be {here.parent.parent})",
+                                Span(str(root)), code="not-a-directory")
+        version = min((p.parent.name for p in root.glob("*/version.yaml")), default=None)
+        if version is not None:
+            raise ScPolicyError(f"holds the version folder {version} itself, so it is a policy folder, not a policy "
+                                f"tree (its tree would be {here.parent})", Span(str(root)), code="not-a-directory")
     return root
 
 
@@ -88,6 +98,18 @@ def rule_file_kind(rel: str) -> Optional[str]:
     if len(parts) == 2 and parts[1].endswith(".yaml"):
         return {"areas": "area", "clauses": "clause", "tests": "tests"}.get(parts[0])
     return None
+
+
+def _meant(rel: str) -> Optional[str]:
+    """The rule file a YAML file that is none was most likely meant to be (``clauses/x.yml``,
+    ``areas/sub/x.yaml``, ``Version.yaml``: its clause, area, manifest silently left out), or None."""
+    parts = rel.split("/")
+    stem, dot, ext = parts[-1].rpartition(".")
+    if not dot or not stem or ext.lower() not in ("yaml", "yml"):
+        return None
+    name = f"{stem}.yaml"
+    candidate = name.lower() if len(parts) == 1 else f"{parts[0]}/{name}"
+    return candidate if candidate != rel and rule_file_kind(candidate) else None
 
 
 def content_hash(documents: Tuple[Document, ...], version_rel: str) -> str:
@@ -217,8 +239,10 @@ class PolicyTree:
                 continue
             if kind is None:
                 if "/" not in rel.rstrip("/") or rel.split("/")[0] in ("areas", "clauses", "tests"):
+                    meant = _meant(rel)
+                    hint = f" (to be read, name it {meant})" if meant and not (ref.folder / meant).exists() else ""
                     findings.append(Diagnostic(Span(shown), "warning", "unknown-file",
-                                            "file is not a rule file of any kind and is ignored"))
+                                            f"file is not a rule file of any kind and is ignored{hint}"))
                 continue
             try:
                 doc = self.document(path, shown)
@@ -330,12 +354,24 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
         if manifest.status == "draft":
             continue
         if manifest.effective_from <= when and (manifest.effective_to is None or when <= manifest.effective_to):
-            in_force.append((manifest.effective_from, ref))
+            in_force.append((manifest.effective_from, ref, manifest))
     if not in_force:
         what = f"on {when.isoformat()}" if on else "today"
         raise UnknownVersionError(f"no version of the policy is in force {what}",
                                   suggestion=Suggestion("list-versions", (), "the list of versions gives their dates"))
-    return max(in_force, key=lambda pair: (pair[0], pair[1].id))[1]
+    _, chosen, manifest = max(in_force, key=lambda entry: (entry[0], entry[1].id))
+    others = [r.id for _, r, _ in in_force if r is not chosen and r.policy == chosen.policy]
+    if others:  # a period-overlap (an error of `check`): which one decides is not the tree's to guess
+        what = f"on {when.isoformat()}" if on else "today"
+        problem = Diagnostic(manifest.at("effective_from"), "error", "period-overlap",
+                             f"versions {', '.join(others)} and {chosen.id} of policy {chosen.policy} are all in "
+                             f"force {what}" if len(others) > 1 else
+                             f"versions {others[0]} and {chosen.id} of policy {chosen.policy} are both in force {what}")
+        raise PolicyInvalidError(f"cannot choose the version in force: {problem.code}: {problem.message}",
+                                 problem.span, findings=(problem,),
+                                 suggestion=Suggestion("choose-version", (), "check the policy tree, or name a "
+                                                       "version by its id"))
+    return chosen
 
 
 def manifests(tree: PolicyTree, refs: List[VersionRef]):

@@ -100,7 +100,7 @@ def context_at(lines: Sequence[str], line: int, column: int) -> Context:
 def token_at(text: str, column: int) -> Optional[Tuple[str, int, int]]:
     """(the word at ``column`` of a line: letters, digits, ``_`` and ``-``, its start, its end), or None."""
     text = text.rstrip("\r\n")
-    start = column
+    start = column = min(column, len(text))  # a client's position past the end of the line is its end
     while start > 0 and _TOKEN.match(text[start - 1]):
         start -= 1
     end = column

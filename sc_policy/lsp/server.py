@@ -192,6 +192,8 @@ def make_server(refdata: Optional[ReferenceData] = None) -> PolicyServer:
             return None
         document, place = found
         lines = document.lines
+        if params.position.line >= len(lines):
+            return None  # past the last line (the empty line after a final newline): pygls moves it to the last line
         at = document.position_from_client_units(params.position)
         shown = hover_text(lines, at.line, at.character, place, ls.checked_for(place), ls.refdata)
         if shown is None:
