@@ -264,3 +264,16 @@ def test_a_version_without_cases_says_so(tree_copy):
     assert result.exit_code == 0
     assert result.output.splitlines() == [f"{POLICY} {VERSION}: no test cases (write them in tests/*.yaml)",
                                           "0 passed, 0 failed"]
+
+
+def test_a_failing_case_names_the_clause_explain_names(tree_copy):
+    # 9461 with a food manufacturer: in scope under Manufacturing, which explain says occupation-listed decides
+    (version_dir(tree_copy) / "tests" / "wrong.yaml").write_text(
+        "cases:\n- name: wrong\n  noc: '9461'\n  industry: '311410'\n  expect: {eligible: false}\n", encoding="utf-8")
+    explained = json.loads(CliRunner().invoke(main, ["explain", "9461", "--industry", "311410", "--format", "json",
+                                                     "--policies", str(tree_copy)]).output)
+    area, = [a for a in explained["areas"] if a["in_scope"]]
+    deciding, = [c["clause"] for c in area["clauses"] if c["deciding"]]
+    result = invoke(VERSION, "--policies", str(tree_copy))
+    failure, = [FAILURE.match(line) for line in result.output.splitlines() if "case wrong:" in line]
+    assert (failure["clause"], failure["area"]) == (deciding, area["area"]) == ("occupation-listed", "manufacturing")

@@ -14,7 +14,7 @@ exercises could be deleted without any case noticing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from sc_policy.diagnostics import InputError
 from sc_policy.engine.decide import Answer, Decision, Evaluator
@@ -84,35 +84,33 @@ def _eligible_text(value: bool) -> str:
     return "eligible" if value else "not eligible"
 
 
-def _deciding(decision: Decision, area_id: str, expect: Mapping) -> str:
+Reasons = Callable[[Decision], Mapping[str, Optional[str]]]
+"""A decision's deciding clause by area (asked only for a case that fails: it reads the decision table)."""
+
+
+def _deciding(decision: Decision, area_id: str, expect: Mapping, reasons: Mapping[str, Optional[str]]) -> str:
     """The clause that put ``area_id`` in or out of scope, against what the case expected.
 
-    An area out of scope is decided by a failing clause, one in scope by a passing one.
-    A clause the case names with another result is the best witness; otherwise, for an
-    area out of scope, its first failing clause, and for one in scope the passing clause
-    most specific to the input (the last, industry clauses come last, when an industry
-    is given; the first otherwise).
+    A clause the case names with another result than the area's is the best witness; otherwise
+    the area's deciding clause, as ``explain`` names it (``reasons``: area id -> deciding clause,
+    :mod:`sc_policy.engine.reasons`).
     """
     area = next((a for a in decision.areas if a.area == area_id), None)
     if area is None:
         return ""
     wanted = FAIL if not area.in_scope else PASS
-    candidates = [c.clause for c in area.clauses if c.result == wanted]
-    if not candidates:
-        return ""
     named = (expect.get("clauses") or {}).get(area_id) or {}
-    for clause in candidates:
-        if clause in named and named[clause] != wanted:
-            return clause
-    if wanted == PASS and decision.industry:
-        return candidates[-1]
-    return candidates[0]
+    for c in area.clauses:
+        if c.result == wanted and c.clause in named and named[c.clause] != wanted:
+            return c.clause
+    return reasons.get(area_id) or ""
 
 
 def _blame(decision: Decision, areas: Sequence[str], expect: Mapping, what: str, expected: str, actual: str,
-           several: bool) -> Mismatch:
+           several: bool, reasons: Reasons) -> Mismatch:
+    deciding = reasons(decision)
     for area_id in areas:
-        clause = _deciding(decision, area_id, expect)
+        clause = _deciding(decision, area_id, expect, deciding)
         if clause:
             return Mismatch(what, expected, actual, clause, area_id, decision.noc if several else "")
     return Mismatch(what, expected, actual)
@@ -128,6 +126,10 @@ def run_case(evaluator: Evaluator, case: TestCase) -> CaseResult:
     expect = case.expect
     out: List[Mismatch] = []
     decisions = answer.candidates
+
+    def reasons(decision: Decision) -> Mapping[str, Optional[str]]:
+        index = next(i for i, d in enumerate(decisions) if d is decision)
+        return {r.area: r.deciding for r in answer.reasons[index]}
     several = len(decisions) > 1
     codes = [d.noc for d in decisions]
 
@@ -137,33 +139,34 @@ def run_case(evaluator: Evaluator, case: TestCase) -> CaseResult:
 
     if "verdict" in expect and expect["verdict"] != answer.verdict:
         out.append(_eligibility_mismatch(decisions, expect, "verdict", f"verdict {expect['verdict']}",
-                                         f"verdict {answer.verdict}", expect["verdict"] == "eligible", several))
+                                         f"verdict {answer.verdict}", expect["verdict"] == "eligible", several, reasons))
 
     if expect["eligible"] != answer.eligible:
         out.append(_eligibility_mismatch(decisions, expect, "eligible", _eligible_text(expect["eligible"]),
-                                         _eligible_text(answer.eligible), expect["eligible"], several))
+                                         _eligible_text(answer.eligible), expect["eligible"], several, reasons))
 
     if ("areas" in expect or "clauses" in expect) and several:
         out.append(Mismatch("areas", "one NOC 2016 candidate (areas and clauses need one)",
                             f"{len(codes)} candidates [{', '.join(codes)}]"))
     elif "areas" in expect or "clauses" in expect:
-        out.extend(_scope_mismatches(decisions[0], expect))
+        out.extend(_scope_mismatches(decisions[0], expect, reasons))
     return CaseResult(case, tuple(out), answer)
 
 
 def _eligibility_mismatch(decisions: Sequence[Decision], expect: Mapping, what: str, expected: str,
-                          actual: str, wanted_eligible: bool, several: bool) -> Mismatch:
+                          actual: str, wanted_eligible: bool, several: bool, reasons: Reasons) -> Mismatch:
     """Blame a candidate whose decision is not the one wanted, and the clause that decided its area."""
     wrong = [d for d in decisions if d.eligible != wanted_eligible] or list(decisions)
     decision = wrong[0]
     if decision.eligible:  # wanted out, but in: the clause that let the first in-scope area in
-        return _blame(decision, decision.in_scope, expect, what, expected, actual, several)
+        return _blame(decision, decision.in_scope, expect, what, expected, actual, several, reasons)
     # wanted in, but out: the clause that kept an area out (one the case expects in scope first)
     order = [a for a in expect.get("areas") or () if a in {x.area for x in decision.areas}]
-    return _blame(decision, order + [a.area for a in decision.areas], expect, what, expected, actual, several)
+    return _blame(decision, order + [a.area for a in decision.areas], expect, what, expected, actual, several,
+                  reasons)
 
 
-def _scope_mismatches(decision: Decision, expect: Mapping) -> List[Mismatch]:
+def _scope_mismatches(decision: Decision, expect: Mapping, reasons: Reasons) -> List[Mismatch]:
     out: List[Mismatch] = []
     if "areas" in expect:
         wanted, got = set(expect["areas"]), set(decision.in_scope)
@@ -178,7 +181,7 @@ def _scope_mismatches(decision: Decision, expect: Mapping) -> List[Mismatch]:
                 out.append(Mismatch("areas", expected, f"{actual}; no area {', '.join(map(repr, unknown))} in this "
                                                        f"version"))
             else:
-                out.append(_blame(decision, differing, expect, "areas", expected, actual, False))
+                out.append(_blame(decision, differing, expect, "areas", expected, actual, False, reasons))
     for area_id, clauses in (expect.get("clauses") or {}).items():
         area = next((a for a in decision.areas if a.area == area_id), None)
         for clause_id, wanted in clauses.items():
