@@ -39,7 +39,10 @@ def test_a_junk_file_at_an_entry_name_does_not_spare_a_bad_manifest_its_schema(t
     assert _run("explain", "2174", "--policies", tree_copy).output == before.output
     listed = _run("versions", "--policies", tree_copy)
     assert listed.exit_code in (0, 1) and isinstance(listed.exception, (SystemExit, type(None))), listed.exception
-    assert "invalid" in listed.output
+    assert f"{POLICY} {VERSION} (invalid): in force unknown to open." in listed.output
+    row, = [r for r in json.loads(_run("versions", "--format", "json", "--policies", tree_copy).output)
+            if r["id"] == VERSION]
+    assert (row["status"], row["effective_from"], row["effective_to"]) == ("invalid", None, None)  # not "?"
 
 
 def test_the_choices_of_version_it_remembers_are_bounded(ws):

@@ -332,7 +332,7 @@ class Workspace:
         for ref in self.refs():
             manifest = self._manifest(ref)[1]
             if manifest is None:
-                rows.append({"policy": ref.policy, "id": ref.id, "status": "invalid", "effective_from": "?",
+                rows.append({"policy": ref.policy, "id": ref.id, "status": "invalid", "effective_from": None,
                              "effective_to": None, "title": "", "assumptions": {}, "integrity": None,
                              "problem": f"{ref.rel}/version.yaml is missing or invalid; a check of the tree names "
                                         f"the problem"})

@@ -116,7 +116,8 @@ class VersionInfo(BaseModel):
     policy: str
     title: str
     status: str
-    effective_from: str
+    effective_from: Annotated[Optional[str], Field(description="null only for a version whose manifest is invalid "
+                                                               "(status `invalid`).")]
     effective_to: Optional[str] = None
     supersedes: Optional[str] = None
     assumptions: Annotated[Dict[str, str], Field(description="Each field whose value the analyst assumed (the "

@@ -358,7 +358,7 @@ def versions_text(rows: Iterable[dict]) -> str:
         assumed = r.get("assumptions") or {}
 
         def date(field):
-            value = r.get(field) or "open"
+            value = r.get(field) or ("open" if field == "effective_to" else "unknown")  # (an invalid manifest)
             return f"{value} (assumed)" if field in assumed else value
 
         lines += _wrap(f"{r['policy']} {r['id']} ({r['status']}): in force {date('effective_from')} to "
