@@ -124,7 +124,8 @@ def _row_line(r: ImpactRow) -> List[str]:
 def diff_text(diff: VersionDiff, *, not_computed: str = "not asked for") -> str:
     """The diff as text; ``not_computed`` says why there is no impact, when there is none (the caller's words)."""
     old, new = diff.old, diff.new
-    lines = _wrap(f"sc-policy diff: policy {new.policy}, version {old.id} -> {new.id}", "", "  ")
+    lines = _wrap(f"sc-policy diff: policy {new.policy}, version {old.id} -> {new.id}" if old.policy == new.policy else
+                  f"sc-policy diff: policies differ: version {old.policy}/{old.id} -> {new.policy}/{new.id}", "", "  ")
     lines += _version_line("old", old) + _version_line("new", new)
     lines.append("")
     lines.append(f"Structural changes: {len(diff.changes) or 'none'}")
@@ -176,7 +177,8 @@ def diff_markdown(diff: VersionDiff, *, not_computed: str = "not asked for") -> 
     """The diff as Markdown; ``not_computed`` (Markdown, the caller's words) says why there is no impact."""
     old, new = diff.old, diff.new
     mo, mn = old.manifest, new.manifest
-    out = [f"# Policy change: {_md(new.policy)} `{mo.id}` → `{mn.id}`", "",
+    out = [f"# Policy change: {_md(new.policy)} `{mo.id}` → `{mn.id}`" if old.policy == new.policy else
+           f"# Policy change: {_md(old.policy)} `{mo.id}` → {_md(new.policy)} `{mn.id}` (policies differ)", "",
            "| | old | new |", "|---|---|---|",
            f"| version | `{mo.id}` | `{mn.id}` |",
            f"| title | {_md(mo.title)} | {_md(mn.title)} |",
