@@ -468,3 +468,14 @@ def test_an_id_or_a_day_several_policies_share_chooses_none(shipped_copy):
     result = CliRunner().invoke(main, ["explain", "2174", "--policies", tree, "--version", f"{POLICY}/phase-1.1"])
     assert result.exit_code == 0 and f"policy {POLICY}," in result.output
     assert select_version(PolicyTree(shipped_copy), on=dt.date(2026, 11, 26), policy=POLICY).policy == POLICY
+
+
+def test_versions_flags_a_frozen_version_marked_draft(shipped_copy):
+    """`versions`, the auditor's integrity overview, showed a frozen version relabelled draft (its hashes kept)
+    as "(not frozen)", integrity null, exit 0: the one relabelling that escapes its hash checks went unseen."""
+    set_fields(shipped_copy, VERSION, status="draft")
+    result = CliRunner().invoke(main, ["versions", "--policies", str(shipped_copy)])
+    assert result.exit_code == 1
+    assert "records the hashes of a freeze: a frozen version relabelled draft?" in " ".join(result.stdout.split())
+    assert result.stderr.startswith(f"sc-policy: 1 draft(s) record the hashes of a freeze: {VERSION} (")
+    assert all(len(line) <= 100 for line in result.stdout.splitlines())
