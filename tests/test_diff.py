@@ -440,3 +440,18 @@ def test_a_diff_between_two_policies_says_so_in_its_heading(tree_copy):
     assert text.output.splitlines()[0] == f"sc-policy diff: policies differ: version {POLICY}/{VERSION} -> other/{VERSION}"
     markdown = CliRunner().invoke(main, args + ["--format", "markdown"])
     assert markdown.output.splitlines()[0] == f"# Policy change: {POLICY} `{VERSION}` → other `{VERSION}` (policies differ)"
+
+
+def test_markdown_quotes_a_changed_value_exactly(tree_copy):
+    """A changed value is a code span in a list item, where a backslash escapes nothing: a condition's set
+    union `|` showed as `\\|`, and a backtick in a title ended the span early."""
+    folder = draft(tree_copy)
+
+    def change(d):
+        d["version"] += 1
+        d["title"] = "Industry in `area`"
+        d["condition"] = "(industry_prefixes | {\"zz\"}).length > 0 and " + " ".join(d["condition"].split())
+    edit_yaml(folder / "clauses" / "industry-in-area.yaml", change)
+    md = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--format", "markdown", "--no-impact").output
+    assert "now `` Industry in `area` ``" in md
+    assert "now `(industry_prefixes | {\"zz\"}).length > 0 and (industry_prefixes & area_naics_included)" in md

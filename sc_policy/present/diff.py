@@ -8,6 +8,7 @@ the same two versions always give the same bytes; text lines fit in 100 columns.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from typing import List, Optional, Tuple
 
@@ -169,6 +170,15 @@ def _md(text) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+def _span(text) -> str:
+    """``text`` as a code span of a list item, exactly: a pipe stays a pipe (outside a table ``\\|`` shows both
+    characters; a condition's set union is ``|``), and a backtick in it does not end the span."""
+    text = " ".join(str(text).split())
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _md_code(text: Optional[str]) -> str:
     return f"`{text}`" if text else "—"
 
@@ -194,9 +204,9 @@ def diff_markdown(diff: VersionDiff, *, not_computed: str = "not asked for") -> 
         out.append(f"- {_md(summary)}")
         for name, before, after in details:
             if before:
-                out.append(f"  - {_md(name)}: was `{_md(before)}`, now `{_md(after)}`")
+                out.append(f"  - {_md(name)}: was {_span(before)}, now {_span(after)}")
             else:
-                out.append(f"  - {_md(name)}: `{_md(after)}`")
+                out.append(f"  - {_md(name)}: {_span(after)}")
     out.append("")
     imp = diff.impact
     out.append("## Decision impact")
