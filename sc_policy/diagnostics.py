@@ -226,9 +226,14 @@ INTEGRITY_CHECKS = ("hash-mismatch", "table-mismatch")
 since they say why the others exist (a tampered file) and what to do (restore it, not fix it)."""
 
 
+ROOT_CAUSES = INTEGRITY_CHECKS + ("source-hash",)
+"""Named first, in this order: then a source document changed since its quotes were checked, the cause of
+every ``quote-not-found`` that follows it."""
+
+
 def integrity_first(findings):
-    """``findings`` in their order, those of :data:`INTEGRITY_CHECKS` moved to the front."""
-    return sorted(findings, key=lambda f: f.code not in INTEGRITY_CHECKS)
+    """``findings`` in their order, those of :data:`ROOT_CAUSES` moved to the front (in its order)."""
+    return sorted(findings, key=lambda f: ROOT_CAUSES.index(f.code) if f.code in ROOT_CAUSES else len(ROOT_CAUSES))
 
 
 def invalid_policy(findings, what: str) -> "PolicyInvalidError":

@@ -581,3 +581,16 @@ def test_clauses_that_admit_occupations_no_list_publishes_are_one_finding_per_ar
     assert sorted(f["key"] for f in hits) == [f"disagreement:{a}:unlisted" for a in areas]
     assert all(re.search(r"does not list \d{4}, \d{4}, \d{4}, \d{4}, \d{4} and \d+ more, but its clauses put them "
                          r"in scope with no industry given", f["message"]) for f in hits), hits
+
+
+def test_a_changed_source_document_is_named_before_the_quotes_it_breaks(shipped_copy):
+    """A frozen version whose source document was edited is refused for that cause, named first, with the
+    frozen version's remedy (restore the text), not the quotes' errors that follow from it (it named the
+    first quote-not-found, and advised to update the manifest, which a frozen version cannot)."""
+    source = shipped_copy / POLICY / "source" / "second-career-fast-track.txt"
+    edit(source, "will be prioritized", "will be prioritised")
+    result = CliRunner().invoke(main, ["explain", "2174", "--version", VERSION, "--policies", str(shipped_copy)])
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.output
+    assert f"version {VERSION} is invalid: source-hash:" in result.stderr
+    assert f"restore the text version {VERSION} was frozen with" in result.stderr
+    assert "(and " in result.stderr and "update the manifest" not in result.stderr

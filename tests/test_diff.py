@@ -425,3 +425,33 @@ def test_a_repeated_entry_relevelled_is_a_change_of_the_repeats(tmp_path):
     assert change.kind == "occupation_repeats_changed"
     assert describe_change(change) == ("area life-sciences: occupation 3219: a repeated entry of it changed",
                                        [("entries", "2", "2")])
+
+
+def test_a_diff_between_two_policies_says_so_in_its_heading(tree_copy):
+    """Versions of two policies are compared as asked, but the heading names both policies (it named only
+    the new one: `policy other, version phase-1.1 -> phase-1.1`, as if one version were compared with itself)."""
+    shutil.copytree(tree_copy / POLICY, tree_copy / "other")
+    for manifest in (tree_copy / "other").glob("*/version.yaml"):
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace(f"policy: {POLICY}\n", "policy: other\n"),
+                            encoding="utf-8")
+    args = ["diff", f"{POLICY}/{VERSION}", f"other/{VERSION}", "--no-impact", "--policies", str(tree_copy)]
+    text = CliRunner().invoke(main, args)
+    assert text.exit_code == 0, text.output
+    assert text.output.splitlines()[0] == f"sc-policy diff: policies differ: version {POLICY}/{VERSION} -> other/{VERSION}"
+    markdown = CliRunner().invoke(main, args + ["--format", "markdown"])
+    assert markdown.output.splitlines()[0] == f"# Policy change: {POLICY} `{VERSION}` → other `{VERSION}` (policies differ)"
+
+
+def test_markdown_quotes_a_changed_value_exactly(tree_copy):
+    """A changed value is a code span in a list item, where a backslash escapes nothing: a condition's set
+    union `|` showed as `\\|`, and a backtick in a title ended the span early."""
+    folder = draft(tree_copy)
+
+    def change(d):
+        d["version"] += 1
+        d["title"] = "Industry in `area`"
+        d["condition"] = "(industry_prefixes | {\"zz\"}).length > 0 and " + " ".join(d["condition"].split())
+    edit_yaml(folder / "clauses" / "industry-in-area.yaml", change)
+    md = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--format", "markdown", "--no-impact").output
+    assert "now `` Industry in `area` ``" in md
+    assert "now `(industry_prefixes | {\"zz\"}).length > 0 and (industry_prefixes & area_naics_included)" in md

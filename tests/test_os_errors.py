@@ -199,3 +199,14 @@ def test_any_path_in_any_place_ends_in_a_one_line_error_or_an_answer(fuzz_tree, 
     if result.exit_code == 2:
         lines = result.stderr.splitlines()
         assert len(lines) == 1 and lines[0].startswith("sc-policy: error: "), (args, result.stderr)
+
+
+def test_output_is_utf8_whatever_the_locale_says():
+    """A locale or PYTHONIOENCODING naming another encoding (latin-1, a Windows code page) neither breaks
+    an answer holding an en dash (it was a traceback, exit 1, and no output) nor changes its bytes."""
+    args = [sys.executable, "-c", "from sc_policy.cli import main; main()", "explain", "2174", "--format", "json",
+            "--on", "2026-11-27"]
+    plain = subprocess.run(args, capture_output=True, timeout=300)
+    latin = subprocess.run(args, capture_output=True, timeout=300, env={**os.environ, "PYTHONIOENCODING": "latin-1"})
+    assert (latin.returncode, latin.stderr) == (0, b""), latin.stderr.decode("utf-8", "replace")[-300:]
+    assert "–".encode() in latin.stdout and latin.stdout == plain.stdout

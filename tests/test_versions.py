@@ -446,3 +446,36 @@ def test_no_finding_advises_changing_a_frozen_version(shipped_copy):
     assert "set it to" not in finding.message and "phase-2 is frozen and must not change" in finding.message
     assert (finding.suggestion.kind, finding.suggestion.values) == ("new-version", ("phase-2",))
     assert "(`sc-policy new-version phase-2 NEW_ID`)" in finding.render(words)  # as `sc-policy check` shows it
+
+
+def test_an_id_or_a_day_several_policies_share_chooses_none(shipped_copy):
+    """A second policy in the tree (its folder sorting first) must not take over the answers given for the
+    first: a version id both use, or a day both have a version in force on, is refused, naming both
+    (it named the first policy's, so adding a policy folder changed what `explain --version ID` decided)."""
+    import shutil
+    other = shipped_copy / "another-policy"
+    shutil.copytree(shipped_copy / POLICY, other)
+    for manifest in other.glob("*/version.yaml"):
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace(f"policy: {POLICY}\n", "policy: another-policy\n"),
+                            encoding="utf-8")
+    tree = str(shipped_copy)
+    for args, needle in ((["--version", "phase-1.1"], "version 'phase-1.1' is a version of several policies: name it as "
+                          f"another-policy/phase-1.1 or {POLICY}/phase-1.1"),
+                         (["--on", "2026-11-26"], "versions of several policies are in force on 2026-11-26: name one "
+                          f"(another-policy/phase-1.1, {POLICY}/phase-1.1)")):
+        result = CliRunner().invoke(main, ["explain", "2174", "--policies", tree, *args])
+        assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1 and needle in result.stderr, result.output
+    result = CliRunner().invoke(main, ["explain", "2174", "--policies", tree, "--version", f"{POLICY}/phase-1.1"])
+    assert result.exit_code == 0 and f"policy {POLICY}," in result.output
+    assert select_version(PolicyTree(shipped_copy), on=dt.date(2026, 11, 26), policy=POLICY).policy == POLICY
+
+
+def test_versions_flags_a_frozen_version_marked_draft(shipped_copy):
+    """`versions`, the auditor's integrity overview, showed a frozen version relabelled draft (its hashes kept)
+    as "(not frozen)", integrity null, exit 0: the one relabelling that escapes its hash checks went unseen."""
+    set_fields(shipped_copy, VERSION, status="draft")
+    result = CliRunner().invoke(main, ["versions", "--policies", str(shipped_copy)])
+    assert result.exit_code == 1
+    assert "records the hashes of a freeze: a frozen version relabelled draft?" in " ".join(result.stdout.split())
+    assert result.stderr.startswith(f"sc-policy: 1 draft(s) record the hashes of a freeze: {VERSION} (")
+    assert all(len(line) <= 100 for line in result.stdout.splitlines())

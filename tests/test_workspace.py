@@ -173,3 +173,19 @@ def test_an_areas_listed_occupations_are_made_once_and_read_only(opened):
         listed["0000"] = area.occupations[0]  # type: ignore[index]
     again = dataclasses.replace(area)
     assert again == area and hash(again) == hash(area) and again.listed == listed
+
+
+def test_a_file_saved_while_a_version_is_read_is_not_cached_under_its_old_bytes(tree_copy, tmp_path):
+    """The cache key is taken from the files' bytes before they are read; a file saved in between (an editor,
+    a checkout) gave an entry of the new content under the old bytes' key, so that undoing the edit kept
+    answering as edited, from the cache, for a version that is not frozen (whose entry is trusted)."""
+    clause = tree_copy / POLICY / VERSION / "clauses" / "phase-1-manufacturing.yaml"
+    original = clause.read_text(encoding="utf-8")
+    ws = Workspace(tree_copy, cache=TableCache(tmp_path / "cache"))
+    ws._cache_key(ws.select(VERSION))  # keyed from the bytes on disk (NAICS 31-33 count) ...
+    clause.write_text(original.replace('{"31", "32", "33"}', '{"32", "33"}'), encoding="utf-8")  # ... then saved
+    assert ws.explain("9461", "311", version=VERSION).verdict == "not_eligible"  # as read
+    clause.write_text(original, encoding="utf-8")  # the edit undone
+    for _ in range(2):  # from the files, then from what that wrote
+        assert Workspace(tree_copy, cache=TableCache(tmp_path / "cache")).explain(
+            "9461", "311", version=VERSION).verdict == "eligible"

@@ -202,6 +202,14 @@ class Workspace:
                 self._keys[ref.rel] = None
         return self._keys[ref.rel]
 
+    def _unchanged(self, ref: VersionRef, cache_key: str) -> bool:
+        """Whether the version's files still have the bytes ``cache_key`` was taken from: a file saved while
+        the version was read must not be stored under its old bytes' key (a draft's entry is trusted)."""
+        try:
+            return self.cache.key(self.root, ref.policy, ref.folder, ref.rel) == cache_key
+        except OSError:
+            return False
+
     # -- the pipeline ----------------------------------------------------------------------------
     def load(self, version: Optional[str] = None, on: Optional[dt.date] = None) -> LoadedVersion:
         return self.load_ref(self.select(version, on))
@@ -287,7 +295,8 @@ class Workspace:
             # could not be verified), so it is not stored either.
             if self.cache is not None and cache_key and not (is_frozen(manifest) and not manifest.table_sha256) \
                     and read_alike(ref.folder / "version.yaml", next(
-                        (d for d in loaded.documents if d.path == f"{ref.rel}/version.yaml"), None)):
+                        (d for d in loaded.documents if d.path == f"{ref.rel}/version.yaml"), None)) \
+                    and self._unchanged(ref, cache_key):
                 self.cache.store(cache_key, ref.rel, CachedVersion(version, findings, table, loaded.documents))
             return table
         return tabulate

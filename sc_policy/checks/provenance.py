@@ -143,8 +143,11 @@ def version_source(loaded: LoadedVersion, root: Path, out: List[Diagnostic]) -> 
                               f"source document {shown}: {exc.message}"))
         return None
     if source.sha256 != m.source_sha256.lower():
+        frozen = m.status != "draft" and bool(m.sha256)  # (checks.lifecycle.is_frozen)
         out.append(Diagnostic(m.at("source_document.sha256"), "error", "source-hash",
                               f"source document {shown} has sha256 {source.sha256}, but the manifest records "
-                              f"{m.source_sha256}: the quotes were checked against another text (update the "
-                              f"manifest only after re-checking every quote)", m.id))
+                              f"{m.source_sha256}: the quotes were checked against another text ("
+                              + ("restore the text version " + m.id + " was frozen with; a new text needs a new "
+                                 "version" if frozen else
+                                 "update the manifest only after re-checking every quote") + ")", m.id))
     return source

@@ -97,7 +97,8 @@ class Group(click.Group):
             return super().invoke(ctx)
 
     def main(self, *args, **kwargs):
-        """Run, with standard output naming itself in its errors."""
+        """Run, with standard output in UTF-8 and naming itself in its errors."""
+        _utf8(sys.stdout)
         stdout = sys.stdout
         sys.stdout = NamedStream(stdout, "stdout")
         try:
@@ -108,6 +109,16 @@ class Group(click.Group):
             except OSError:  # after an error that was reported: drop the rest
                 _silence_stdout()
             sys.stdout = stdout
+
+
+def _utf8(stream) -> None:
+    """Write UTF-8 whatever the locale says (``PYTHONIOENCODING=latin-1``, a Windows code page): the
+    answers hold text no such encoding has (an en dash, an arrow), and the same inputs give the same bytes."""
+    if (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "") != "utf8":
+        try:
+            stream.reconfigure(encoding="utf-8")
+        except (AttributeError, ValueError, OSError):  # not a text file of Python's (a test's capture)
+            pass
 
 
 def _flush_stdout() -> None:

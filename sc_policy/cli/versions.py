@@ -17,7 +17,8 @@ def versions(fmt, policies):
     """List the policy versions with their status, effective dates and hashes.
 
     A frozen version whose content no longer has the hash recorded when it was frozen
-    is marked MODIFIED (JSON: "integrity": "modified"); the exit status is then 1.
+    is marked MODIFIED (JSON: "integrity": "modified"); the exit status is then 1, as it is
+    when a draft records the hashes of a freeze (a frozen version relabelled draft).
     """
     ws = Workspace(policies)
     rows = ws.versions()
@@ -28,7 +29,12 @@ def versions(fmt, policies):
     else:
         click.echo(versions_text(rows), nl=False)
     modified = [r["id"] for r in rows if r.get("integrity") == "modified"]
+    relabelled = [r["id"] for r in rows if r.get("status") == "draft" and (r.get("sha256") or r.get("table_sha256"))]
     if modified:
         click.echo(f"sc-policy: {len(modified)} frozen version(s) modified since frozen: {', '.join(modified)} "
                    f"(restore their files; `sc-policy check` names the change)", err=True)
+    if relabelled:  # check's draft-hashed: a frozen version marked draft escapes the integrity shown above
+        click.echo(f"sc-policy: {len(relabelled)} draft(s) record the hashes of a freeze: {', '.join(relabelled)} "
+                   f"(a frozen version relabelled draft? restore its status; `sc-policy check` names it)", err=True)
+    if modified or relabelled:
         click.get_current_context().exit(1)

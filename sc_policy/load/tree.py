@@ -320,12 +320,11 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
                    policy: Optional[str] = None, today: Optional[dt.date] = None, *,
                    read=None, refs: Optional[List[VersionRef]] = None) -> VersionRef:
     """Pick a version: by id (``phase-1``, or ``policy/phase-1``); or the one in force on date ``on``;
-    or, given neither, the one in force today. An id that several policies use names the first.
+    or, given neither, the one in force today. An id or a day that several policies share names none.
 
-    Drafts are never chosen by date. A version is in force from ``effective_from``
-    to ``effective_to`` inclusive (open-ended when that is absent). ``read(tree, refs)``
-    gives (ref, Manifest or None) for each ref (by default :func:`manifests`); ``refs``
-    the tree's versions when the caller has listed them already.
+    Drafts are never chosen by date. A version is in force from ``effective_from`` to ``effective_to``
+    inclusive (open-ended when that is absent). ``read(tree, refs)`` gives (ref, Manifest or None) for
+    each ref (by default :func:`manifests`); ``refs`` the tree's versions when the caller listed them.
     """
     refs = tree.refs() if refs is None else list(refs)
     if policy:
@@ -335,9 +334,12 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
     if not refs:
         raise no_versions(str(tree.root))
     if version_id is not None:
-        for ref in refs:
-            if version_id in (ref.id, f"{ref.policy}/{ref.id}"):
-                return ref
+        found = [ref for ref in refs if version_id in (ref.id, f"{ref.policy}/{ref.id}")]
+        if len({r.policy for r in found}) > 1:  # which policy: not the tree's to guess
+            raise UnknownVersionError(f"version {echoed(version_id)} is a version of several policies: name it "
+                                      f"as {' or '.join(f'{r.policy}/{r.id}' for r in found)}", Span(str(tree.root)))
+        if found:
+            return found[0]
         raise unknown_version(version_id, (r.id for r in refs), str(tree.root))
     when = on or today or dt.date.today()
     in_force = []
@@ -359,6 +361,9 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
         what = f"on {when.isoformat()}" if on else "today"
         raise UnknownVersionError(f"no version of the policy is in force {what}",
                                   suggestion=Suggestion("list-versions", (), "the list of versions gives their dates"))
+    if len({r.policy for _, r, _ in in_force}) > 1:  # which policy: not the tree's to guess either
+        raise UnknownVersionError(f"versions of several policies are in force {'on ' + when.isoformat() if on else 'today'}"
+                                  f": name one ({', '.join(sorted(f'{r.policy}/{r.id}' for _, r, _ in in_force))})")
     _, chosen, manifest = max(in_force, key=lambda entry: (entry[0], entry[1].id))
     others = [r.id for _, r, _ in in_force if r is not chosen and r.policy == chosen.policy]
     if others:  # a period-overlap (an error of `check`): which one decides is not the tree's to guess

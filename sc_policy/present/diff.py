@@ -8,6 +8,7 @@ the same two versions always give the same bytes; text lines fit in 100 columns.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from typing import List, Optional, Tuple
 
@@ -124,7 +125,8 @@ def _row_line(r: ImpactRow) -> List[str]:
 def diff_text(diff: VersionDiff, *, not_computed: str = "not asked for") -> str:
     """The diff as text; ``not_computed`` says why there is no impact, when there is none (the caller's words)."""
     old, new = diff.old, diff.new
-    lines = _wrap(f"sc-policy diff: policy {new.policy}, version {old.id} -> {new.id}", "", "  ")
+    lines = _wrap(f"sc-policy diff: policy {new.policy}, version {old.id} -> {new.id}" if old.policy == new.policy else
+                  f"sc-policy diff: policies differ: version {old.policy}/{old.id} -> {new.policy}/{new.id}", "", "  ")
     lines += _version_line("old", old) + _version_line("new", new)
     lines.append("")
     lines.append(f"Structural changes: {len(diff.changes) or 'none'}")
@@ -168,6 +170,15 @@ def _md(text) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+def _span(text) -> str:
+    """``text`` as a code span of a list item, exactly: a pipe stays a pipe (outside a table ``\\|`` shows both
+    characters; a condition's set union is ``|``), and a backtick in it does not end the span."""
+    text = " ".join(str(text).split())
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _md_code(text: Optional[str]) -> str:
     return f"`{text}`" if text else "—"
 
@@ -176,7 +187,8 @@ def diff_markdown(diff: VersionDiff, *, not_computed: str = "not asked for") -> 
     """The diff as Markdown; ``not_computed`` (Markdown, the caller's words) says why there is no impact."""
     old, new = diff.old, diff.new
     mo, mn = old.manifest, new.manifest
-    out = [f"# Policy change: {_md(new.policy)} `{mo.id}` → `{mn.id}`", "",
+    out = [f"# Policy change: {_md(new.policy)} `{mo.id}` → `{mn.id}`" if old.policy == new.policy else
+           f"# Policy change: {_md(old.policy)} `{mo.id}` → {_md(new.policy)} `{mn.id}` (policies differ)", "",
            "| | old | new |", "|---|---|---|",
            f"| version | `{mo.id}` | `{mn.id}` |",
            f"| title | {_md(mo.title)} | {_md(mn.title)} |",
@@ -192,9 +204,9 @@ def diff_markdown(diff: VersionDiff, *, not_computed: str = "not asked for") -> 
         out.append(f"- {_md(summary)}")
         for name, before, after in details:
             if before:
-                out.append(f"  - {_md(name)}: was `{_md(before)}`, now `{_md(after)}`")
+                out.append(f"  - {_md(name)}: was {_span(before)}, now {_span(after)}")
             else:
-                out.append(f"  - {_md(name)}: `{_md(after)}`")
+                out.append(f"  - {_md(name)}: {_span(after)}")
     out.append("")
     imp = diff.impact
     out.append("## Decision impact")
