@@ -103,9 +103,13 @@ def test_json_gives_reason_and_the_day_the_version_was_chosen_for_byte_for_byte(
     data = json.loads(first)
     assert data["decided_on"] == "2027-01-01" and data["version"] == VERSION
     assert data["reason"].startswith("In scope under Life Sciences and Manufacturing, by clause occupation-listed")
-    today = json.loads(explain("9232", "--version", VERSION, "--format", "json"))
+    today = json.loads(explain("9232", "--format", "json"))  # chosen for today
     assert today["decided_on"] in {dt.date.today().isoformat(), (dt.date.today() - dt.timedelta(days=1)).isoformat()}
     assert {k: v for k, v in today.items() if k != "decided_on"} == {k: v for k, v in data.items() if k != "decided_on"}
+    # a version named by its id is chosen for no day: its answer is the same bytes on any day
+    named = explain("9232", "--version", VERSION, "--format", "json")
+    assert json.loads(named) == {**today, "decided_on": None}
+    assert "decided on" not in explain("9232", "--version", VERSION).splitlines()[1]
 
 
 def test_full_prints_every_quote():

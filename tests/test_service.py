@@ -96,6 +96,12 @@ def test_get_decision_is_the_cli_json_byte_for_byte(client, query, args):
     assert compact.content.count(b"\n") == 1 and len(compact.content) < len(printed)
 
 
+def test_a_version_named_by_id_is_decided_on_no_day(client):
+    assert client.get(f"/v1/decisions?noc=2174&version={VERSION}").json()["decided_on"] is None
+    assert client.get("/v1/decisions?noc=2174&on=2027-01-01").json()["decided_on"] == "2027-01-01"
+    assert client.get("/v1/decisions?noc=2174").json()["decided_on"] is not None  # chosen for today
+
+
 def test_decision_shows_verdict_and_ict_clauses(client):
     body = client.get("/v1/decisions", params={"noc": "2174", "industry": "541514"}).json()
     assert body["verdict"] == "eligible"

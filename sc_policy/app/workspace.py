@@ -313,8 +313,10 @@ class Workspace:
     def explain(self, noc, industry=None, *, version: Optional[str] = None, on: Optional[dt.date] = None,
                 noc_version: str = "2016") -> Answer:
         """The answer for a NOC (and industry) under the version named, or in force on ``on`` (default today);
-        the answer reports that day as ``decided_on``."""
+        the answer reports that day as ``decided_on`` (None for a version named by its id alone)."""
         day, iso = (on, on.isoformat()) if on is not None else self._today()
+        if version is not None and on is None:
+            iso = None
         ref = self._chosen.get((version, None) if version is not None else (None, day))
         opened = self._open.get(ref.rel) if ref is not None else None
         if opened is None:  # the first answer of this version or date

@@ -27,7 +27,9 @@ def explain(noc, industry, noc_version, version, on, full, fmt, policies):
         raise ScPolicyError("give --version or --on, not both", code="bad-input")
     ws = Workspace(policies, notify=warn)
     opened = ws.open(version, on)
-    answer = opened.evaluator.answer(noc, industry, noc_version, decided_on=(on or dt.date.today()).isoformat())
+    # the day the version was chosen for; none for a version named by its id (the same bytes any day)
+    day = None if version else (on or dt.date.today()).isoformat()
+    answer = opened.evaluator.answer(noc, industry, noc_version, decided_on=day)
     if fmt == "json":
         click.echo(answer_json(answer), nl=False)
     else:

@@ -148,7 +148,8 @@ class AnswerHead(BaseModel):
     eligible: bool
     reason: str = Field(description="The deciding reason, in one sentence.")
     decided_on: Optional[str] = Field(description="The day (YYYY-MM-DD) the version was chosen for: the date asked, "
-                                                  "else the day of the answer.")
+                                                  "else the day of the answer; null for a version named by "
+                                                  "its id alone.")
 
 
 class DecisionBrief(AnswerHead):

@@ -53,6 +53,14 @@ def json_object(pairs) -> JsonObject:
     return obj
 
 
+def day_of(case: "Case") -> Optional[str]:
+    """The day the case's version was chosen for: ``on``, else today; None for a version named by its id
+    alone (its answer is then the same bytes any day)."""
+    if case.on is not None:
+        return case.on.isoformat()
+    return None if case.version else dt.date.today().isoformat()
+
+
 class Case(NamedTuple):
     """One input, trimmed, with its date read (the codes themselves are checked when deciding)."""
 
@@ -153,11 +161,11 @@ class DecisionService:
 
     # -- deciding -----------------------------------------------------------------------------------------
     def _answer_uncached(self, version_id: str, noc: str, industry: Optional[str], noc_version: str,
-                         decided_on: str):
+                         decided_on: Optional[str]):
         return self.opened[version_id].evaluator.answer(noc, industry, noc_version, decided_on=decided_on)
 
     def _body_uncached(self, version_id: str, noc: str, industry: Optional[str], noc_version: str,
-                       decided_on: str, view: str, pretty: bool) -> bytes:
+                       decided_on: Optional[str], view: str, pretty: bool) -> bytes:
         data = answer_to_dict(self._answer_cached(version_id, noc, industry, noc_version, decided_on), view,
                               self._sources)
         return (dumps(data) if pretty else compact_dumps(data)).encode("utf-8")
@@ -180,7 +188,7 @@ class DecisionService:
         opened = self._checked(case)
         try:
             return self._body_cached(opened.version.id, case.noc, case.industry, case.noc_version,
-                                     (case.on or dt.date.today()).isoformat(), view, pretty)
+                                     day_of(case), view, pretty)
         except ScPolicyError as exc:
             raise from_diagnostic(exc.diagnostic, None) from None
 
@@ -201,7 +209,7 @@ class DecisionService:
                 opened = self._checked(case)
                 try:
                     answer = self._answer_cached(opened.version.id, case.noc, case.industry, case.noc_version,
-                                                 (case.on or dt.date.today()).isoformat())
+                                                 day_of(case))
                 except ScPolicyError as exc:
                     raise from_diagnostic(exc.diagnostic, None) from None
                 out.append(answer_to_dict(answer, view, self._sources))
