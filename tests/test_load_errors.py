@@ -342,7 +342,8 @@ def test_schema_findings_are_classified_by_cerberus_error_codes(tmp_path):
     assert found == [
         ("missing-key", "missing required key 'policy'"),  # at the file's start
         ("schema", "id: value does not match regex '^[a-z0-9][a-z0-9._-]{0,63}\\Z'"),
-        ("wrong-type", "title: must be of string type"),
+        ("wrong-type", "title: must be of string type (YAML reads this value as a number: write it in quotes to "
+                       "give it as text)"),
         ("schema", "status: unallowed value nope"),
         ("wrong-type", "effective_from: must be of date type"),
         ("schema", "assumptions.effective_from: empty values not allowed"),
@@ -351,6 +352,18 @@ def test_schema_findings_are_classified_by_cerberus_error_codes(tmp_path):
         ("schema", "table_sha256: field 'sha256' is required"),
         ("unknown-key", "unknown key 'extra'"),
     ], found
+
+
+@pytest.mark.parametrize("value, kind", [("true", "true or false"), ("2026-01-01", "a date"), ("0.5", "a number")])
+def test_a_text_yaml_reads_as_another_type_says_to_quote_it(tmp_path, value, kind):
+    from sc_policy.load.schema import validate
+    from sc_policy.load.yamlfile import load_document
+    path = tmp_path / "x.yaml"  # `condition: true` is a rule-engine expression, but YAML gives a boolean
+    path.write_text(f"id: x\nversion: 1\ntitle: x\napplies_to: [ict]\ncondition: {value}\n"
+                    f"explain: {{pass: a, fail: b}}\n", encoding="utf-8")
+    found = [(f.code, f.message) for f in validate(load_document(path, "x.yaml"), "clause")]
+    assert ("wrong-type", f"condition: must be of string type (YAML reads this value as {kind}: write it in "
+                          f"quotes to give it as text)") in found, found
 
 
 def test_a_file_parsed_again_gives_equal_data_that_callers_cannot_share(tree_copy):

@@ -129,6 +129,9 @@ def _describe(keypath: Tuple[Any, ...], code: int, message: str, data: Any) -> s
         if (message == "must be of string type" and isinstance(value, int)
                 and any(k in ("code", "codes", "noc", "industry") for k in keypath)):
             message += ' (write codes in quotes, e.g. "2174")'
+        elif message == "must be of string type" and isinstance(value, (bool, int, float, dt.date)):
+            kind = "true or false" if isinstance(value, bool) else "a date" if isinstance(value, dt.date) else "a number"
+            message += f" (YAML reads this value as {kind}: write it in quotes to give it as text)"
         if message == "must be of integer type" and isinstance(value, bool):
             message += " (true and false are not numbers)"
     return f"{where}: {message}"
