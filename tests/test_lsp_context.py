@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sc_policy.lsp.context import context_at, token_at
+from sc_policy.lsp.context import context_at, in_comment, token_at
 
 CLAUSE = """\
 # a comment: with a colon
@@ -85,3 +85,22 @@ def test_a_column_past_the_end_of_the_line_is_its_end():
     assert token_at("- code: '2174'\n", 15) is None
     assert token_at("  version: 2\n", 13) == ("2", 11, 12)
     assert token_at("ab", 99) == ("ab", 0, 2)
+
+
+def test_a_comment_is_told_from_a_hash_in_a_value():
+    assert in_comment("applies_to: [ict] # ", 20) and in_comment("# applies_to: [", 15)
+    assert in_comment("  # note", 5) and not in_comment("  # note", 1)
+    assert not in_comment("condition: noc == '#1' and ", 27)         # in quotes: a value
+    assert not in_comment("explain: {pass: a#b, ", 21)               # no space before it: a value
+    assert not in_comment("applies_to: [ict, ", 18)
+
+
+def test_completion_offers_nothing_in_a_comment(tmp_path):
+    from sc_policy.lsp.completion import completions
+    from sc_policy.lsp.overlay import Place
+    place = Place(tmp_path, tmp_path / "p" / "v", "clauses/c.yaml")
+    lines = ["id: c\n", "applies_to: [ict] # see \n", "condition: noc_level == 'A'  # noc\n"]
+    assert completions(lines, 1, 15, place, None) is not None            # inside the list
+    assert completions(lines, 1, 24, place, None) is None                # in the comment after it
+    assert completions(lines, 2, 20, place, None) is not None
+    assert completions(lines, 2, 35, place, None) is None
