@@ -23,6 +23,7 @@ NOC_VERSIONS = ("2016", "2021")
 # ASCII digits: \d takes any script's ("２１７４")
 _FOUR, _FIVE = re.compile(r"[0-9]{4}"), re.compile(r"[0-9]{5}")
 _SHORT = re.compile(r"[0-9]{1,4}")  # a code a spreadsheet read as a number (``0011`` became ``11``)
+_DECIMAL = re.compile(r"([0-9]{1,6})\.0+")  # and wrote back as a decimal number (``2174.0``)
 _NAICS = re.compile(r"[0-9]{2,6}")
 
 
@@ -124,7 +125,28 @@ def _zero_dropped(code: str, padded: str, title: Optional[str], classification: 
     return Suggestion("did-you-mean", (padded,), said + _cut(_titled(padded, title), room))
 
 
+def _as_decimal(message: str, padded: str, title: Optional[str], unknown: str) -> Suggestion:
+    """For a code a spreadsheet wrote as a decimal number (``2174.0``): ``padded``, its digits as a code,
+    when that is one (``title``), else the note that it is not (``unknown``)."""
+    if title is None:
+        return Suggestion("note", (), f"{padded} {unknown} either")
+    said = "written as a number: "
+    return Suggestion("did-you-mean", (padded,), said + _cut(_titled(padded, title),
+                                                              MESSAGE_ROOM - len(message) - len(said) - 3))
+
+
 def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput, _Refusal]:
+    decimal = _DECIMAL.fullmatch(code)
+    if decimal is not None and len(decimal.group(1)) <= (5 if noc_version == "2021" else 4):
+        digits = decimal.group(1).zfill(5 if noc_version == "2021" else 4)
+        if noc_version == "2021":
+            rows = refdata.concordance.get(digits)
+            title = rows[0].noc2021_title if rows else None
+            message = f"NOC 2021 code {echoed(code)} is not five digits"
+        else:
+            title = refdata.noc_title(digits)
+            message = f"NOC code {echoed(code)} is not four digits"
+        return message, _as_decimal(message, digits, title, f"is not a NOC {noc_version} unit group")
     if noc_version == "2021":
         if not _FIVE.fullmatch(code):
             suggestion = None
@@ -184,7 +206,13 @@ def _industry(code: str, refdata: ReferenceData) -> Optional[_Refusal]:
     if code == "" or code in NAICS_RANGES:  # StatCan writes three sectors as ranges ("31-33")
         return None
     if not _NAICS.fullmatch(code):
-        return f"NAICS code {echoed(code)} is not 2 to 6 digits", None
+        message = f"NAICS code {echoed(code)} is not 2 to 6 digits"
+        decimal = _DECIMAL.fullmatch(code)
+        if decimal is not None and _NAICS.fullmatch(decimal.group(1)):
+            digits = decimal.group(1)
+            title = refdata.naics2017[digits].title if digits in refdata.naics2017 else None
+            return message, _as_decimal(message, digits, title, "is not in NAICS Canada 2017")
+        return message, None
     if code in refdata.naics2017:
         return None
     later = refdata.naics2022.get(code)
