@@ -104,3 +104,18 @@ def test_completion_offers_nothing_in_a_comment(tmp_path):
     assert completions(lines, 1, 24, place, None) is None                # in the comment after it
     assert completions(lines, 2, 20, place, None) is not None
     assert completions(lines, 2, 35, place, None) is None
+
+
+def test_hover_reads_only_ascii_digits_and_says_when_the_version_is_not_checked_yet(tmp_path):
+    from sc_policy.lsp.hover import hover_text
+    from sc_policy.lsp.overlay import Place
+    from sc_policy.reference.statcan import reference_data
+    place, ref = Place(tmp_path, tmp_path / "p" / "v", "areas/a.yaml"), reference_data()
+    lines = ["source:\n", "- {line: \u00b2, quote: x}\n", "- {line: \uff11\uff17, quote: x}\n",
+             "- {line: 17, quote: x}\n", "occupations:\n", "- code: '2174'\n"]
+    assert hover_text(lines, 1, 9, place, None, ref) is None          # a superscript two is no line number
+    assert hover_text(lines, 2, 9, place, None, ref) is None          # nor are fullwidth digits (YAML: a string)
+    text, start, end = hover_text(lines, 3, 9, place, None, ref)
+    assert "not known yet" in text and "does not load" not in text and (start, end) == (9, 11)
+    text = hover_text(lines, 5, 10, place, None, ref)[0]
+    assert "Computer programmers" in text and "not known yet" in text and "does not load" not in text
