@@ -151,6 +151,9 @@ def test_words_no_title_contains_are_echoed_short_and_visible(client):
     html = client.get("/", params={"occupation": "welder\x00\x1bx"}).text
     error = text_of(re.search(r'<p class="field-error" id="occupation-error">(.*?)</p>', html).group(1))
     assert "\\x00" in error and "\\x1b" in error and "\x00" not in error and "\x1b" not in error
+    html = client.get("/", params={"occupation": "welders\x00"}).text     # words some titles contain
+    heading = text_of(re.search(r'<h2 id="matches-title">(.*?)</h2>', html).group(1))
+    assert heading == "Occupations matching \u201cwelders\\x00\u201d"
     html = client.get("/", params={"occupation": "zq " * 60}).text
     error = text_of(re.search(r'<p class="field-error" id="occupation-error">(.*?)</p>', html).group(1))
     assert "zq zq" in error and len(error) < 150 and "\u2026" in error
