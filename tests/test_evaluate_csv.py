@@ -295,7 +295,7 @@ def test_a_killed_run_leaves_the_earlier_output_and_no_partial_file(tmp_path):
     # lines ended by CR alone (an old Mac format) are one header line: refused, not 0 rows and exit 0
     (b"noc,industry\r2174,541514\r9461,\r", "column 2 of the header, 'industry\\r2174', holds a CR"),
     # files often given for a CSV file are named by their first bytes
-    (gzip.compress(b"noc,industry\n2174,541514\n"),
+    (gzip.compress(b"noc,industry\n2174,541514\n", mtime=0),
      "the header row is not valid UTF-8 (the input looks compressed with gzip: decompress it first)"),
     (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb6\n",
      "the header row is not valid UTF-8 (the input looks like a ZIP archive, such as an .xlsx workbook: save the "

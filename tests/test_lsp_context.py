@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sc_policy.lsp.context import context_at, token_at
+from sc_policy.lsp.context import context_at, in_comment, token_at
 
 CLAUSE = """\
 # a comment: with a colon
@@ -85,3 +85,37 @@ def test_a_column_past_the_end_of_the_line_is_its_end():
     assert token_at("- code: '2174'\n", 15) is None
     assert token_at("  version: 2\n", 13) == ("2", 11, 12)
     assert token_at("ab", 99) == ("ab", 0, 2)
+
+
+def test_a_comment_is_told_from_a_hash_in_a_value():
+    assert in_comment("applies_to: [ict] # ", 20) and in_comment("# applies_to: [", 15)
+    assert in_comment("  # note", 5) and not in_comment("  # note", 1)
+    assert not in_comment("condition: noc == '#1' and ", 27)         # in quotes: a value
+    assert not in_comment("explain: {pass: a#b, ", 21)               # no space before it: a value
+    assert not in_comment("applies_to: [ict, ", 18)
+
+
+def test_completion_offers_nothing_in_a_comment(tmp_path):
+    from sc_policy.lsp.completion import completions
+    from sc_policy.lsp.overlay import Place
+    place = Place(tmp_path, tmp_path / "p" / "v", "clauses/c.yaml")
+    lines = ["id: c\n", "applies_to: [ict] # see \n", "condition: noc_level == 'A'  # noc\n"]
+    assert completions(lines, 1, 15, place, None) is not None            # inside the list
+    assert completions(lines, 1, 24, place, None) is None                # in the comment after it
+    assert completions(lines, 2, 20, place, None) is not None
+    assert completions(lines, 2, 35, place, None) is None
+
+
+def test_hover_reads_only_ascii_digits_and_says_when_the_version_is_not_checked_yet(tmp_path):
+    from sc_policy.lsp.hover import hover_text
+    from sc_policy.lsp.overlay import Place
+    from sc_policy.reference.statcan import reference_data
+    place, ref = Place(tmp_path, tmp_path / "p" / "v", "areas/a.yaml"), reference_data()
+    lines = ["source:\n", "- {line: \u00b2, quote: x}\n", "- {line: \uff11\uff17, quote: x}\n",
+             "- {line: 17, quote: x}\n", "occupations:\n", "- code: '2174'\n"]
+    assert hover_text(lines, 1, 9, place, None, ref) is None          # a superscript two is no line number
+    assert hover_text(lines, 2, 9, place, None, ref) is None          # nor are fullwidth digits (YAML: a string)
+    text, start, end = hover_text(lines, 3, 9, place, None, ref)
+    assert "not known yet" in text and "does not load" not in text and (start, end) == (9, 11)
+    text = hover_text(lines, 5, 10, place, None, ref)[0]
+    assert "Computer programmers" in text and "not known yet" in text and "does not load" not in text

@@ -146,6 +146,19 @@ def test_answers_and_matches_are_200(client):
     assert client.get("/", params={"occupation": "web developers"}).status_code == 200
 
 
+def test_words_no_title_contains_are_echoed_short_and_visible(client):
+    # a control character is shown as an escape, never written into the page; a pasted page is cut
+    html = client.get("/", params={"occupation": "welder\x00\x1bx"}).text
+    error = text_of(re.search(r'<p class="field-error" id="occupation-error">(.*?)</p>', html).group(1))
+    assert "\\x00" in error and "\\x1b" in error and "\x00" not in error and "\x1b" not in error
+    html = client.get("/", params={"occupation": "welders\x00"}).text     # words some titles contain
+    heading = text_of(re.search(r'<h2 id="matches-title">(.*?)</h2>', html).group(1))
+    assert heading == "Occupations matching \u201cwelders\\x00\u201d"
+    html = client.get("/", params={"occupation": "zq " * 60}).text
+    error = text_of(re.search(r'<p class="field-error" id="occupation-error">(.*?)</p>', html).group(1))
+    assert "zq zq" in error and len(error) < 150 and "\u2026" in error
+
+
 def test_a_us_naics_code_says_once_that_six_digit_codes_differ(client):
     html = client.get("/", params={"occupation": "2174", "industry": "541510"}).text
     error = text_of(re.search(r'<p class="field-error" id="industry-error">(.*?)</p>', html).group(1))

@@ -46,6 +46,35 @@ def test_a_three_digit_noc_names_the_code_with_its_leading_zero(ref):
     assert "probably" not in message
 
 
+def test_a_code_that_lost_two_leading_zeros_is_named_with_them(ref):
+    # NOC 2016 0011-0016 and NOC 2021 00010-00015: a spreadsheet that reads them as numbers drops both zeros
+    assert ref.noc_title("0011") == "Legislators" and "00010" in ref.concordance
+    message = explain_error("11")
+    assert "spreadsheet dropped leading zeros" in message and "0011 Legislators" in message
+    message = explain_error("10", "--noc-version", "2021")
+    assert "spreadsheet dropped leading zeros" in message and "00010 Legislators" in message
+    assert "00011" in explain_error("11", "--noc-version", "2021")
+    message = explain_error("99")
+    assert "0099" in message and "not a NOC 2016 unit group either" in message
+    # the other doors word it alike
+    assert "0011 Legislators" in noc_candidates("11", ref, "2016")
+    assert "with a leading zero," not in explain_error("99")
+
+
+def test_a_code_written_as_a_decimal_number_is_named_as_the_code(ref):
+    # a spreadsheet (or pandas, for a column with a gap) writes 2174 back as 2174.0; it stays refused
+    message = explain_error("2174.0")
+    assert "written as a number: 2174 Computer programmers" in message
+    assert "written as a number: 0211 Engineering managers" in explain_error("211.0")
+    assert "9999 is not a NOC 2016 unit group either" in explain_error("9999.0")
+    assert "written as a number: 21232 Software" in explain_error("21232.0", "--noc-version", "2021")
+    assert "written as a number: 541514 Computer" in explain_error("2174", "--industry", "541514.0")
+    assert "999999 is not in NAICS Canada 2017 either" in explain_error("2174", "--industry", "999999.0")
+    assert "written" not in explain_error("2174.5") and "written" not in explain_error("2174", "--industry", "54.5")
+    assert "2174 Computer" in noc_candidates("2174.0", ref, "2016")             # evaluate and the service
+    assert "541514 Computer" in industry_refusal("541514.0", ref)
+
+
 def test_a_five_digit_code_is_called_a_noc_2021_code_only_when_it_is_one(ref):
     assert "02174" not in ref.concordance
     message = explain_error("02174")

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sc_policy.analysis.diff import diff_versions
 from sc_policy.app.workspace import OpenVersion, Workspace
 from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError, UnknownVersionError, cut, echoed,
-                                   integrity_first)
+                                   integrity_first, visible)
 from sc_policy.http.models import DecisionInput
 from sc_policy.http.problems import Problem, from_diagnostic, from_validation, required
 from sc_policy.present import pages
@@ -248,7 +248,8 @@ class DecisionService:
             matches = self.titles.search(occupation)
             if not matches:
                 form.errors["occupation"] = (f"No NOC 2016 or NOC 2021 title contains all of the words "
-                                             f"\u201c{occupation}\u201d. Try fewer or other words, or a code.")
+                                             f"\u201c{visible(cut(occupation))}\u201d. Try fewer or other words, "
+                                             f"or a code.")
             return pages.home_context(form, versions, matches=matches)
         # Five digits are a NOC 2021 code, unless a leading zero makes them no NOC 2021 code but a
         # NOC 2016 one with a zero too many (02174), which is refused as that.

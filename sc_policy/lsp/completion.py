@@ -13,7 +13,7 @@ from typing import List, Optional, Sequence
 from lsprotocol import types
 
 from sc_policy.engine.facts import FACTS
-from sc_policy.lsp.context import context_at
+from sc_policy.lsp.context import context_at, in_comment
 from sc_policy.lsp.overlay import Checked, Place
 
 __all__ = ["completions", "EXPRESSION_KEYS", "TRIGGERS"]
@@ -44,9 +44,9 @@ def _areas(place: Place, checked: Optional[Checked]) -> List[types.CompletionIte
 def completions(lines: Sequence[str], line: int, column: int, place: Place,
                 checked: Optional[Checked]) -> Optional[types.CompletionList]:
     """The completion at 0-based ``line`` and ``column`` (in characters) of a rule file, or None where it
-    offers nothing (outside a clause's expressions, templates and ``applies_to``)."""
-    if not place.rel.startswith("clauses/"):
-        return None
+    offers nothing (outside a clause's expressions, templates and ``applies_to``, and in a comment)."""
+    if not place.rel.startswith("clauses/") or (0 <= line < len(lines) and in_comment(lines[line], column)):
+        return None  # a comment is prose: no fact or area is offered in it
     context = context_at(lines, line, column)
     if context.within(*EXPRESSION_KEYS):
         items = _facts()

@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-__all__ = ["Context", "context_at", "token_at"]
+__all__ = ["Context", "context_at", "in_comment", "token_at"]
 
 _KEY = re.compile(r"""(?:^|[\s{,\-])([A-Za-z_][\w-]*)\s*:(?=\s|$)""")
 _LINE_KEY = re.compile(r"""^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:(?=\s|$)""")
 _TOKEN = re.compile(r"[\w-]")
+_COMMENT = re.compile(r"(?:^|\s)#")
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,12 @@ def context_at(lines: Sequence[str], line: int, column: int) -> Context:
     if keys:
         return Context(keys[-1], tuple(outer))
     return Context(outer[-1], tuple(outer[:-1])) if outer else Context("", ())
+
+
+def in_comment(text: str, column: int) -> bool:
+    """Whether ``column`` of a line is inside a comment: after a ``#`` that starts the line or follows a
+    space, outside quotes (``'#1'`` and ``a#b`` are no comments)."""
+    return _COMMENT.search(_unquoted(text.rstrip("\r\n")[:column])) is not None
 
 
 def token_at(text: str, column: int) -> Optional[Tuple[str, int, int]]:

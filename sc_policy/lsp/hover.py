@@ -46,7 +46,7 @@ def escaped(text: str) -> str:
     return _MARKUP.sub(r"\\\1", " ".join(text.split()))
 
 
-def _noc(code: str, version: Optional[Version], refdata: ReferenceData) -> str:
+def _noc(code: str, version: Optional[Version], refdata: ReferenceData, checked: bool = True) -> str:
     unit = refdata.noc2016.get(code)
     if unit is None:
         near = refdata.nearest_nocs_text(code)
@@ -57,7 +57,8 @@ def _noc(code: str, version: Optional[Version], refdata: ReferenceData) -> str:
             f"skill level {level}: {LEVELS.get(level, 'unknown')}",
             f"minor group {unit.minor_group} {escaped(unit.minor_group_title)}"]
     if version is None:
-        text.append("areas: not known (the version does not load; see its errors)")
+        text.append("areas: not known (the version does not load; see its errors)" if checked
+                    else "areas: not known yet (the version is being checked)")
     else:
         areas = [(area, area.listed[code]) for area in version.areas if code in area.listed]
         if areas:
@@ -88,8 +89,10 @@ def _naics(code: str, refdata: ReferenceData) -> str:
     return f"**NAICS Canada 2017 {code}** {escaped(industry.title)}  \nsector {escaped(industry.sector)}"
 
 
-def _source_line(number: int, place: Place, version: Optional[Version]) -> str:
+def _source_line(number: int, place: Place, version: Optional[Version], checked: bool = True) -> str:
     if version is None:
+        if not checked:
+            return "the source document is not known yet (the version is being checked)"
         return "the source document is not known (the version's manifest does not load)"
     file = version.manifest.source_file
     shown = f"{place.folder.parent.name}/{file}"
@@ -109,17 +112,17 @@ def hover_text(lines: Sequence[str], line: int, column: int, place: Place, check
     if not 0 <= line < len(lines):
         return None
     found = token_at(lines[line], column)
-    if found is None or not found[0].isdigit():
-        return None
+    if found is None or not (found[0].isascii() and found[0].isdigit()):
+        return None  # only ASCII digits are a number or a code (YAML reads "\u00b2" or "\uff11\uff17" as text)
     token, start, end = found
     context = context_at(lines, line, start)
     version = checked.version if checked is not None else None
     if context.key == "line":
-        text = _source_line(int(token), place, version)
+        text = _source_line(int(token), place, version, checked is not None)
     elif context.key in NAICS_KEYS or context.within("industries"):
         text = _naics(token, refdata)
     elif context.key in NOC_KEYS and len(token) == 4:
-        text = _noc(token, version, refdata)
+        text = _noc(token, version, refdata, checked is not None)
     elif context.key in NOC_KEYS and len(token) == 5:
         text = _noc2021(token, refdata)
     else:

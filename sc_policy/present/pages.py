@@ -20,7 +20,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import jinja2
 
 from sc_policy.analysis.occupations import Occupations
-from sc_policy.diagnostics import Diagnostic, one_line, plain_words
+from sc_policy.diagnostics import Diagnostic, one_line, plain_words, visible
 from sc_policy.engine.compile import CompiledVersion
 from sc_policy.engine.results import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Version
@@ -53,6 +53,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["oneline"] = _one_line
+    env.filters["visible"] = visible  # a user's text with its control characters shown as escapes
     env.globals.update(link=link, result_words=RESULT_WORDS, verdict_words=VERDICT_WORDS, skill_level=skill_level,
                        outcome=outcome, industry_phrase=industry_phrase)
     return env

@@ -329,7 +329,8 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
     reasons = answer.reasons or ((),) * len(answer.candidates)
     for d, r in zip(answer.candidates, reasons):
         if len(answer.candidates) > 1 or answer.noc.version == "2021":
-            lines.append(f"== Candidate NOC 2016 {d.noc} {d.noc_title}: {'eligible' if d.eligible else 'not eligible'}")
+            lines += _wrap(f"== Candidate NOC 2016 {d.noc} {d.noc_title}: "
+                           f"{'eligible' if d.eligible else 'not eligible'}", "   ", "")
             lines.append("")
         if full:
             lines += _decision_text(d, version, refdata, resolutions)

@@ -21,7 +21,9 @@ __all__ = ["NocInput", "parse_noc", "parse_industry", "noc_candidates", "industr
 NOC_VERSIONS = ("2016", "2021")
 
 # ASCII digits: \d takes any script's ("２１７４")
-_THREE, _FOUR, _FIVE = re.compile(r"[0-9]{3}"), re.compile(r"[0-9]{4}"), re.compile(r"[0-9]{5}")
+_FOUR, _FIVE = re.compile(r"[0-9]{4}"), re.compile(r"[0-9]{5}")
+_SHORT = re.compile(r"[0-9]{1,4}")  # a code a spreadsheet read as a number (``0011`` became ``11``)
+_DECIMAL = re.compile(r"([0-9]{1,6})\.0+")  # and wrote back as a decimal number (``2174.0``)
 _NAICS = re.compile(r"[0-9]{2,6}")
 
 
@@ -111,27 +113,48 @@ def _titled(code: str, title: str) -> str:
     return f"{code} {' '.join(title.split())}"
 
 
-def _zero_dropped(code: str, title: Optional[str], classification: str) -> Suggestion:
-    """For a code one digit short: the code with a leading zero put back (``title`` is that code's
-    title, None when it is no unit group), which a spreadsheet drops when it reads a code as a number."""
-    padded = "0" + code
+def _zero_dropped(code: str, padded: str, title: Optional[str], classification: str) -> Suggestion:
+    """For a code short of digits: ``padded``, the code with its leading zeros put back (``title`` is
+    that code's title, None when it is no unit group), which a spreadsheet drops when it reads a code
+    as a number (NOC 2016 0011 becomes 11)."""
+    zeros = "a leading zero" if len(padded) - len(code) == 1 else "leading zeros"
     if title is None:
-        return Suggestion("note", (), f"with a leading zero, {padded} is not a {classification} unit group either")
-    said = "a spreadsheet dropped a leading zero: "
+        return Suggestion("note", (), f"with {zeros}, {padded} is not a {classification} unit group either")
+    said = f"a spreadsheet dropped {zeros}: "
     room = MESSAGE_ROOM - len(f"NOC code '{code}' is not four digits (") - len(said) - 1
     return Suggestion("did-you-mean", (padded,), said + _cut(_titled(padded, title), room))
 
 
+def _as_decimal(message: str, padded: str, title: Optional[str], unknown: str) -> Suggestion:
+    """For a code a spreadsheet wrote as a decimal number (``2174.0``): ``padded``, its digits as a code,
+    when that is one (``title``), else the note that it is not (``unknown``)."""
+    if title is None:
+        return Suggestion("note", (), f"{padded} {unknown} either")
+    said = "written as a number: "
+    return Suggestion("did-you-mean", (padded,), said + _cut(_titled(padded, title),
+                                                              MESSAGE_ROOM - len(message) - len(said) - 3))
+
+
 def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput, _Refusal]:
+    decimal = _DECIMAL.fullmatch(code)
+    if decimal is not None and len(decimal.group(1)) <= (5 if noc_version == "2021" else 4):
+        digits = decimal.group(1).zfill(5 if noc_version == "2021" else 4)
+        if noc_version == "2021":
+            rows = refdata.concordance.get(digits)
+            title = rows[0].noc2021_title if rows else None
+            message = f"NOC 2021 code {echoed(code)} is not five digits"
+        else:
+            title = refdata.noc_title(digits)
+            message = f"NOC code {echoed(code)} is not four digits"
+        return message, _as_decimal(message, digits, title, f"is not a NOC {noc_version} unit group")
     if noc_version == "2021":
         if not _FIVE.fullmatch(code):
             suggestion = None
-            if _FOUR.fullmatch(code):
-                padded = refdata.concordance.get("0" + code)
-                if padded:
-                    suggestion = _zero_dropped(code, padded[0].noc2021_title, "NOC 2021")
-                else:
-                    suggestion = Suggestion("noc-version", ("2016",), "a NOC 2016 code has four digits")
+            rows = refdata.concordance.get(code.zfill(5)) if _SHORT.fullmatch(code) else None
+            if rows:
+                suggestion = _zero_dropped(code, code.zfill(5), rows[0].noc2021_title, "NOC 2021")
+            elif _FOUR.fullmatch(code):
+                suggestion = Suggestion("noc-version", ("2016",), "a NOC 2016 code has four digits")
             return f"NOC 2021 code {echoed(code)} is not five digits", suggestion
         rows = refdata.concordance.get(code)
         if not rows:
@@ -141,8 +164,8 @@ def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput,
         return NocInput(code, "2021", rows[0].noc2021_title, tuple(sorted({r.noc2016 for r in rows})))
     if not _FOUR.fullmatch(code):
         suggestion = None
-        if _THREE.fullmatch(code):
-            suggestion = _zero_dropped(code, refdata.noc_title("0" + code), "NOC 2016")
+        if _SHORT.fullmatch(code):
+            suggestion = _zero_dropped(code, code.zfill(4), refdata.noc_title(code.zfill(4)), "NOC 2016")
         elif _FIVE.fullmatch(code):
             rows = refdata.concordance.get(code)
             if rows:  # a real NOC 2021 unit group
@@ -183,7 +206,13 @@ def _industry(code: str, refdata: ReferenceData) -> Optional[_Refusal]:
     if code == "" or code in NAICS_RANGES:  # StatCan writes three sectors as ranges ("31-33")
         return None
     if not _NAICS.fullmatch(code):
-        return f"NAICS code {echoed(code)} is not 2 to 6 digits", None
+        message = f"NAICS code {echoed(code)} is not 2 to 6 digits"
+        decimal = _DECIMAL.fullmatch(code)
+        if decimal is not None and _NAICS.fullmatch(decimal.group(1)):
+            digits = decimal.group(1)
+            title = refdata.naics2017[digits].title if digits in refdata.naics2017 else None
+            return message, _as_decimal(message, digits, title, "is not in NAICS Canada 2017")
+        return message, None
     if code in refdata.naics2017:
         return None
     later = refdata.naics2022.get(code)
