@@ -109,8 +109,8 @@ def test_a_cache_entry_that_is_not_a_small_regular_file_is_ignored_and_replaced(
     ref = ws.select(VERSION)
     assert cache.load(cache.key(ws.root, ref.policy, ref.folder, ref.rel), ref.rel) is None
     env = dict(os.environ, SC_POLICY_CACHE_DIR=str(cache.directory))
-    result = run("explain", "2174", "--industry", "541514", "--format", "json", "--policies", str(tree_copy),
-                 env=env)
+    result = run("explain", "2174", "--industry", "541514", "--version", VERSION, "--format", "json", "--policies",
+                 str(tree_copy), env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode("utf-8") == want
     if replace != "a folder":  # rebuilt and written back as a regular file
