@@ -119,7 +119,9 @@ def test_the_reported_nondeterministic_conditions_are_refused(tree_copy, express
 def test_a_condition_whose_value_is_not_true_or_false_is_refused(tree_copy, expression, value):
     # rule-engine takes the truth of any value: `noc` (a comparison forgotten) passed for every occupation
     set_condition(tree_copy, expression)
-    assert f"condition: its value is {value}, not true or false" in expression_errors(tree_copy)
+    errors = expression_errors(tree_copy)
+    would = "never pass" if value == "null" else "pass whenever that is not empty or zero"
+    assert f"condition: its value is {value}, not true or false (it would {would})" in errors
 
 
 def test_arithmetic_does_not_depend_on_the_callers_decimal_context():

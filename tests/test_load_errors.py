@@ -458,6 +458,6 @@ def test_a_yaml_file_named_unlike_a_rule_file_names_the_rule_file_it_would_be(tr
     found = {f.span.path.rsplit("/", 1)[-1]: f.message for f in loaded.findings if f.code == "unknown-file"}
     ignored = "file is not a rule file of any kind and is ignored"
     assert found == {"skill-level-limit.yml": f"{ignored} (to be read, name it clauses/skill-level-limit.yaml)",
-                     "ICT.YAML": f"{ignored} (to be read, name it areas/ICT.yaml)",
+                     "ICT.YAML": f"{ignored} (to be read, name it areas/ict.yaml)",
                      "industries.yaml": f"{ignored} (to be read, name it tests/industries.yaml)",
                      "notes.yaml": ignored, "life-sciences.yml": ignored}

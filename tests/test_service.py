@@ -460,6 +460,25 @@ def test_service_refuses_to_start_on_a_tree_with_errors(tree_copy, monkeypatch):
     assert "Traceback" not in result.output
 
 
+def test_service_refuses_a_tree_whose_policies_share_a_version_id(tree_copy, monkeypatch):
+    # the API names a version by its id alone: one version would have answered for both (a draft here)
+    import shutil
+    import uvicorn
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("serve started with a version id shared"))
+    other = tree_copy / "other"
+    shutil.copytree(tree_copy / "second-career-fast-track", other)
+    shutil.rmtree(other / "phase-1")
+    manifest = other / VERSION / "version.yaml"
+    manifest.write_text("".join(line for line in manifest.read_text(encoding="utf-8").splitlines(keepends=True)
+                                if not line.startswith("supersedes:")).replace(
+        "policy: second-career-fast-track", "policy: other").replace("status: in-force", "status: draft"),
+        encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve", "--policies", str(tree_copy), "--port", "8080"])
+    assert result.exit_code == 2 and result.stderr.strip().splitlines() == [
+        f"sc-policy: error: {tree_copy}: the service names versions by their ids, and policies other, "
+        f"second-career-fast-track of the tree share version id '{VERSION}': serve a tree that holds one of them"]
+
+
 def test_service_refusing_a_tampered_version_names_the_hash_mismatch_first(shipped_copy, monkeypatch):
     import uvicorn
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("serve started on a tampered tree"))

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from sc_policy.app.workspace import Workspace
+from sc_policy.app.workspace import Workspace, decision_day
 from sc_policy.diagnostics import ScPolicyError
 from sc_policy.present.render import answer_json, answer_text
 from sc_policy.cli.base import format_option, policies_option, version_options, warn
@@ -27,9 +27,8 @@ def explain(noc, industry, noc_version, version, on, full, fmt, policies):
         raise ScPolicyError("give --version or --on, not both", code="bad-input")
     ws = Workspace(policies, notify=warn)
     opened = ws.open(version, on)
-    # the day the version was chosen for; none for a version named by its id (the same bytes any day)
-    day = None if version else (on or dt.date.today()).isoformat()
-    answer = opened.evaluator.answer(noc, industry, noc_version, decided_on=day)
+    answer = opened.evaluator.answer(noc, industry, noc_version,
+                                     decided_on=decision_day(version, on, lambda: dt.date.today().isoformat()))
     if fmt == "json":
         click.echo(answer_json(answer), nl=False)
     else:

@@ -6,7 +6,7 @@ import click
 
 from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import no_versions
-from sc_policy.present.render import dumps, versions_text
+from sc_policy.present.render import dumps, relabelled, versions_text
 from sc_policy.cli.base import format_option, policies_option
 
 
@@ -29,12 +29,13 @@ def versions(fmt, policies):
     else:
         click.echo(versions_text(rows), nl=False)
     modified = [r["id"] for r in rows if r.get("integrity") == "modified"]
-    relabelled = [r["id"] for r in rows if r.get("status") == "draft" and (r.get("sha256") or r.get("table_sha256"))]
+    relabelled_ids = [r["id"] for r in rows if relabelled(r)]
     if modified:
         click.echo(f"sc-policy: {len(modified)} frozen version(s) modified since frozen: {', '.join(modified)} "
                    f"(restore their files; `sc-policy check` names the change)", err=True)
-    if relabelled:  # check's draft-hashed: a frozen version marked draft escapes the integrity shown above
-        click.echo(f"sc-policy: {len(relabelled)} draft(s) record the hashes of a freeze: {', '.join(relabelled)} "
+    if relabelled_ids:  # check's draft-hashed: a frozen version marked draft escapes the integrity shown above
+        click.echo(f"sc-policy: {len(relabelled_ids)} draft(s) record the hashes of a freeze: "
+                   f"{', '.join(relabelled_ids)} "
                    f"(a frozen version relabelled draft? restore its status; `sc-policy check` names it)", err=True)
-    if modified or relabelled:
+    if modified or relabelled_ids:
         click.get_current_context().exit(1)

@@ -118,8 +118,10 @@ def _parse(expression: str, reads: set) -> Tuple["rule_engine.Rule", Tuple[str, 
     kind = rule.statement.expression.result_type
     if kind not in (rule_engine.DataType.BOOLEAN, rule_engine.DataType.UNDEFINED):  # rule-engine takes its truth
         what = _KINDS.get(kind.name, kind.name.lower())
-        raise _ExpressionRefused(f"its value is {what}, not true or false (it would pass whenever that is not empty "
-                                 f"or zero): compare or test it, e.g. noc_level in [\"A\", \"B\"]")
+        never = kind == rule_engine.DataType.NULL
+        raise _ExpressionRefused(f"its value is {what}, not true or false (it would "
+                                 f"{'never pass' if never else 'pass whenever that is not empty or zero'}): compare "
+                                 f"or test it, e.g. noc_level in [\"A\", \"B\"]")
     problem, subjects = inspect(rule.statement, FACTS)
     if problem:
         raise _ExpressionRefused(problem)

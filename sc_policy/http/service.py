@@ -18,9 +18,9 @@ from typing import Dict, List, NamedTuple, Optional, Sequence
 from pydantic import ValidationError
 
 from sc_policy.analysis.diff import diff_versions
-from sc_policy.app.workspace import OpenVersion, Workspace
-from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError, UnknownVersionError, cut, echoed,
-                                   integrity_first, visible)
+from sc_policy.app.workspace import OpenVersion, Workspace, decision_day
+from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError, Span, UnknownVersionError, cut,
+                                   echoed, integrity_first, visible)
 from sc_policy.http.models import DecisionInput
 from sc_policy.http.problems import Problem, from_diagnostic, from_validation, required
 from sc_policy.present import pages
@@ -54,11 +54,8 @@ def json_object(pairs) -> JsonObject:
 
 
 def day_of(case: "Case") -> Optional[str]:
-    """The day the case's version was chosen for: ``on``, else today; None for a version named by its id
-    alone (its answer is then the same bytes any day)."""
-    if case.on is not None:
-        return case.on.isoformat()
-    return None if case.version else dt.date.today().isoformat()
+    """The day the case's answer is decided on (:func:`~sc_policy.app.workspace.decision_day`)."""
+    return decision_day(case.version, case.on, lambda: dt.date.today().isoformat())
 
 
 class Case(NamedTuple):
@@ -111,6 +108,12 @@ class DecisionService:
         refs = workspace.refs()
         if not refs:
             raise UnknownVersionError("no policy versions found")
+        shared = sorted({r.id for r in refs if sum(s.id == r.id for s in refs) > 1})
+        if shared:  # the API names a version by its id alone: one would answer for both
+            policies = ", ".join(sorted(r.policy for r in refs if r.id == shared[0]))
+            raise UnknownVersionError(f"the service names versions by their ids, and policies {policies} of the tree "
+                                      f"share version id {echoed(shared[0])}: serve a tree that holds one of them",
+                                      Span(str(workspace.root)))
         self.opened: Dict[str, OpenVersion] = {ref.id: workspace.open(ref.id) for ref in refs}
         self.version_rows = workspace.versions()
         self.versions_json = dumps(self.version_rows)

@@ -107,8 +107,8 @@ def _meant(rel: str) -> Optional[str]:
     stem, dot, ext = parts[-1].rpartition(".")
     if not dot or not stem or ext.lower() not in ("yaml", "yml"):
         return None
-    name = f"{stem}.yaml"
-    candidate = name.lower() if len(parts) == 1 else f"{parts[0]}/{name}"
+    name = f"{stem.lower()}.yaml"  # ids are lower case: a file named after one in upper case is a file-name error
+    candidate = name if len(parts) == 1 else f"{parts[0]}/{name}"
     return candidate if candidate != rel and rule_file_kind(candidate) else None
 
 

@@ -20,7 +20,7 @@ from sc_policy.reference.statcan import ReferenceData, reference_data
 from sc_policy.diagnostics import visible
 
 __all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "compact_dumps", "industry_label",
-           "versions_text", "visible", "VIEWS", "WIDTH"]
+           "versions_text", "relabelled", "visible", "VIEWS", "WIDTH"]
 
 WIDTH = 100
 _MARK = {PASS: "PASS", FAIL: "FAIL", NOT_APPLICABLE: "N/A"}
@@ -368,7 +368,7 @@ def versions_text(rows: Iterable[dict]) -> str:
             lines.append(f"    sha256 {r['content_hash']} MODIFIED since frozen")
             lines.append(f"    frozen with sha256 {r['sha256']}")
         elif r.get("content_hash"):
-            frozen = "frozen" if r.get("frozen") else "not frozen" if not _relabelled(r) else \
+            frozen = "frozen" if r.get("frozen") else "not frozen" if not relabelled(r) else \
                 "not frozen, but its manifest records the hashes of a freeze: a frozen version relabelled draft?"
             lines += _wrap(f"sha256 {r['content_hash']} ({frozen})", "      ", "    ")
         if r.get("problem"):
@@ -378,7 +378,7 @@ def versions_text(rows: Iterable[dict]) -> str:
     return visible("\n".join(lines) + "\n")
 
 
-def _relabelled(row: dict) -> bool:
+def relabelled(row: dict) -> bool:
     """A draft whose manifest records a freeze's hashes (``check``'s ``draft-hashed``): only ``freeze`` writes
     them, so it is most likely a frozen version relabelled, which escapes its hash checks."""
     return row.get("status") == "draft" and bool(row.get("sha256") or row.get("table_sha256"))
