@@ -468,6 +468,11 @@ def test_an_id_or_a_day_several_policies_share_chooses_none(shipped_copy):
     result = CliRunner().invoke(main, ["explain", "2174", "--policies", tree, "--version", f"{POLICY}/phase-1.1"])
     assert result.exit_code == 0 and f"policy {POLICY}," in result.output
     assert select_version(PolicyTree(shipped_copy), on=dt.date(2026, 11, 26), policy=POLICY).policy == POLICY
+    # the summary of `versions` names a version by policy and id when the tree has several policies
+    set_fields(shipped_copy, VERSION, status="draft")
+    result = CliRunner().invoke(main, ["versions", "--policies", tree])
+    assert result.exit_code == 1 and "modified since frozen: another-policy/phase-1, another-policy/phase-1.1 (" \
+        in result.stderr and f"1 draft(s) record the hashes of a freeze: {POLICY}/{VERSION} (" in result.stderr
 
 
 def test_versions_flags_a_frozen_version_marked_draft(shipped_copy):

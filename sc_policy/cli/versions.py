@@ -28,8 +28,10 @@ def versions(fmt, policies):
         click.echo(dumps(rows), nl=False)
     else:
         click.echo(versions_text(rows), nl=False)
-    modified = [r["id"] for r in rows if r.get("integrity") == "modified"]
-    relabelled_ids = [r["id"] for r in rows if relabelled(r)]
+    several = len({r["policy"] for r in rows}) > 1  # then an id alone may name a version of either policy
+    named = [f"{r['policy']}/{r['id']}" if several else r["id"] for r in rows]
+    modified = [n for n, r in zip(named, rows) if r.get("integrity") == "modified"]
+    relabelled_ids = [n for n, r in zip(named, rows) if relabelled(r)]
     if modified:
         click.echo(f"sc-policy: {len(modified)} frozen version(s) modified since frozen: {', '.join(modified)} "
                    f"(restore their files; `sc-policy check` names the change)", err=True)
