@@ -135,27 +135,45 @@ def _as_decimal(message: str, padded: str, title: Optional[str], unknown: str) -
                                                               MESSAGE_ROOM - len(message) - len(said) - 3))
 
 
-def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput, _Refusal]:
+def _unit_title(refdata: ReferenceData, code: str, noc_version: str) -> Optional[str]:
+    """The title of the NOC ``noc_version`` unit group ``code``, or None when it is none."""
+    if noc_version == "2021":
+        rows = refdata.concordance.get(code)
+        return rows[0].noc2021_title if rows else None
+    return refdata.noc_title(code)
+
+
+def _not_digits(code: str, noc_version: str) -> str:
+    """The refusal of a NOC ``noc_version`` code that is not of its classification's width."""
+    if noc_version == "2021":
+        return f"NOC 2021 code {echoed(code)} is not five digits"
+    return f"NOC code {echoed(code)} is not four digits"
+
+
+def _decimal(code: str, refdata: ReferenceData, noc_version: str) -> Optional[_Refusal]:
+    """The refusal of a code a spreadsheet wrote as a decimal number (``2174.0``), or None for another."""
+    width = 5 if noc_version == "2021" else 4
     decimal = _DECIMAL.fullmatch(code)
-    if decimal is not None and len(decimal.group(1)) <= (5 if noc_version == "2021" else 4):
-        digits = decimal.group(1).zfill(5 if noc_version == "2021" else 4)
-        if noc_version == "2021":
-            rows = refdata.concordance.get(digits)
-            title = rows[0].noc2021_title if rows else None
-            message = f"NOC 2021 code {echoed(code)} is not five digits"
-        else:
-            title = refdata.noc_title(digits)
-            message = f"NOC code {echoed(code)} is not four digits"
-        return message, _as_decimal(message, digits, title, f"is not a NOC {noc_version} unit group")
+    if decimal is None or len(decimal.group(1)) > width:
+        return None
+    digits, message = decimal.group(1).zfill(width), _not_digits(code, noc_version)
+    return message, _as_decimal(message, digits, _unit_title(refdata, digits, noc_version),
+                                f"is not a NOC {noc_version} unit group")
+
+
+def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput, _Refusal]:
     if noc_version == "2021":
         if not _FIVE.fullmatch(code):
+            decimal = _decimal(code, refdata, "2021")
+            if decimal is not None:
+                return decimal
             suggestion = None
-            rows = refdata.concordance.get(code.zfill(5)) if _SHORT.fullmatch(code) else None
-            if rows:
-                suggestion = _zero_dropped(code, code.zfill(5), rows[0].noc2021_title, "NOC 2021")
+            title = _unit_title(refdata, code.zfill(5), "2021") if _SHORT.fullmatch(code) else None
+            if title is not None:
+                suggestion = _zero_dropped(code, code.zfill(5), title, "NOC 2021")
             elif _FOUR.fullmatch(code):
                 suggestion = Suggestion("noc-version", ("2016",), "a NOC 2016 code has four digits")
-            return f"NOC 2021 code {echoed(code)} is not five digits", suggestion
+            return _not_digits(code, "2021"), suggestion
         rows = refdata.concordance.get(code)
         if not rows:
             near = refdata.nearest_noc2021(code)
@@ -163,9 +181,12 @@ def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput,
                     _nearest(near, f"nearest: {', '.join(near)}"))
         return NocInput(code, "2021", rows[0].noc2021_title, tuple(sorted({r.noc2016 for r in rows})))
     if not _FOUR.fullmatch(code):
+        decimal = _decimal(code, refdata, "2016")
+        if decimal is not None:
+            return decimal
         suggestion = None
         if _SHORT.fullmatch(code):
-            suggestion = _zero_dropped(code, code.zfill(4), refdata.noc_title(code.zfill(4)), "NOC 2016")
+            suggestion = _zero_dropped(code, code.zfill(4), _unit_title(refdata, code.zfill(4), "2016"), "NOC 2016")
         elif _FIVE.fullmatch(code):
             rows = refdata.concordance.get(code)
             if rows:  # a real NOC 2021 unit group
@@ -178,7 +199,7 @@ def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput,
                     _titled(code[1:], refdata.noc2016[code[1:]].title), room))
             else:
                 suggestion = Suggestion("note", (), "it is not a NOC 2021 unit group either")
-        return f"NOC code {echoed(code)} is not four digits", suggestion
+        return _not_digits(code, "2016"), suggestion
     unit = refdata.noc2016.get(code)
     if unit is None:
         message = f"NOC code {code} is not a NOC 2016 unit group"
