@@ -50,12 +50,12 @@ if TYPE_CHECKING:  # imported when needed: check and compile import rule-engine 
 __all__ = ["Workspace", "OpenVersion", "version_row", "decision_day"]
 
 
-def decision_day(version: Optional[str], on: Optional[dt.date], today: Callable[[], str]) -> Optional[str]:
-    """The day (ISO) an answer reports as ``decided_on``: ``on``, else ``today()`` when the version is chosen
-    by date; None for a version named by its id alone (its answer is then the same bytes on any day)."""
+def decision_day(version: Optional[str], on: Optional[dt.date], today: str) -> Optional[str]:
+    """The day (ISO) an answer reports as ``decided_on``: ``on``, else ``today`` (ISO) when the version is
+    chosen by date; None for a version named by its id alone (its answer is then the same bytes on any day)."""
     if on is not None:
         return on.isoformat()
-    return None if version is not None else today()
+    return None if version is not None else today
 
 
 @dataclass(frozen=True)
@@ -322,13 +322,12 @@ class Workspace:
                 noc_version: str = "2016") -> Answer:
         """The answer for a NOC (and industry) under the version named, or in force on ``on`` (default today);
         the answer reports that day as ``decided_on`` (None for a version named by its id alone)."""
-        day = on if on is not None or version is not None else self._today()[0]
+        day, iso = (on, on.isoformat()) if on is not None else self._today()
         ref = self._chosen.get((version, None) if version is not None else (None, day))
         opened = self._open.get(ref.rel) if ref is not None else None
         if opened is None:  # the first answer of this version or date
             opened = self.open(version, on)
-        return opened.evaluator.answer(noc, industry, noc_version,
-                                       decided_on=decision_day(version, on, lambda: self._today()[1]))
+        return opened.evaluator.answer(noc, industry, noc_version, decided_on=decision_day(version, on, iso))
 
     def _today(self) -> Tuple[dt.date, str]:
         """(today, as ISO), asked of the clock's date only when the local day it was asked for has ended."""

@@ -28,7 +28,7 @@ def explain(noc, industry, noc_version, version, on, full, fmt, policies):
     ws = Workspace(policies, notify=warn)
     opened = ws.open(version, on)
     answer = opened.evaluator.answer(noc, industry, noc_version,
-                                     decided_on=decision_day(version, on, lambda: dt.date.today().isoformat()))
+                                     decided_on=decision_day(version, on, dt.date.today().isoformat()))
     if fmt == "json":
         click.echo(answer_json(answer), nl=False)
     else:

@@ -10,6 +10,7 @@ is the workspace's (:meth:`Workspace.select`). Mistakes are raised as
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import re
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 from sc_policy.analysis.diff import diff_versions
 from sc_policy.app.workspace import OpenVersion, Workspace, decision_day
 from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError, Span, UnknownVersionError, cut,
-                                   echoed, integrity_first, visible)
+                                   echoed, integrity_first, no_versions, visible)
 from sc_policy.http.models import DecisionInput
 from sc_policy.http.problems import Problem, from_diagnostic, from_validation, required
 from sc_policy.present import pages
@@ -55,7 +56,7 @@ def json_object(pairs) -> JsonObject:
 
 def day_of(case: "Case") -> Optional[str]:
     """The day the case's answer is decided on (:func:`~sc_policy.app.workspace.decision_day`)."""
-    return decision_day(case.version, case.on, lambda: dt.date.today().isoformat())
+    return decision_day(case.version, case.on, dt.date.today().isoformat())
 
 
 class Case(NamedTuple):
@@ -107,8 +108,8 @@ class DecisionService:
         self.refdata = workspace.refdata
         refs = workspace.refs()
         if not refs:
-            raise UnknownVersionError("no policy versions found")
-        shared = sorted({r.id for r in refs if sum(s.id == r.id for s in refs) > 1})
+            raise no_versions(str(workspace.root))
+        shared = sorted(vid for vid, n in collections.Counter(r.id for r in refs).items() if n > 1)
         if shared:  # the API names a version by its id alone: one would answer for both
             policies = ", ".join(sorted(r.policy for r in refs if r.id == shared[0]))
             raise UnknownVersionError(f"the service names versions by their ids, and policies {policies} of the tree "
