@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from sc_policy.diagnostics import Diagnostic, Suggestion, InputError
+from sc_policy.checks.lifecycle import is_frozen
 from sc_policy.checks.subjects import short, slug
 from sc_policy.load.policytext import OCCUPATION_LINE, SourceText, read_source
 from sc_policy.load.tree import LoadedVersion
@@ -143,11 +144,10 @@ def version_source(loaded: LoadedVersion, root: Path, out: List[Diagnostic]) -> 
                               f"source document {shown}: {exc.message}"))
         return None
     if source.sha256 != m.source_sha256.lower():
-        frozen = m.status != "draft" and bool(m.sha256)  # (checks.lifecycle.is_frozen)
         out.append(Diagnostic(m.at("source_document.sha256"), "error", "source-hash",
                               f"source document {shown} has sha256 {source.sha256}, but the manifest records "
                               f"{m.source_sha256}: the quotes were checked against another text ("
                               + ("restore the text version " + m.id + " was frozen with; a new text needs a new "
-                                 "version" if frozen else
+                                 "version" if is_frozen(m) else
                                  "update the manifest only after re-checking every quote") + ")", m.id))
     return source
