@@ -342,6 +342,7 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
             return found[0]
         raise unknown_version(version_id, (r.id for r in refs), str(tree.root))
     when = on or today or dt.date.today()
+    what = f"on {when.isoformat()}" if on else "today"
     in_force = []
     for ref, manifest in (read or manifests)(tree, refs):
         if manifest is None:
@@ -358,16 +359,14 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
         if manifest.effective_from <= when and (manifest.effective_to is None or when <= manifest.effective_to):
             in_force.append((manifest.effective_from, ref, manifest))
     if not in_force:
-        what = f"on {when.isoformat()}" if on else "today"
         raise UnknownVersionError(f"no version of the policy is in force {what}",
                                   suggestion=Suggestion("list-versions", (), "the list of versions gives their dates"))
     if len({r.policy for _, r, _ in in_force}) > 1:  # which policy: not the tree's to guess either
-        raise UnknownVersionError(f"versions of several policies are in force {'on ' + when.isoformat() if on else 'today'}"
-                                  f": name one ({', '.join(sorted(f'{r.policy}/{r.id}' for _, r, _ in in_force))})")
+        named = ", ".join(sorted(f"{r.policy}/{r.id}" for _, r, _ in in_force))
+        raise UnknownVersionError(f"versions of several policies are in force {what}: name one ({named})")
     _, chosen, manifest = max(in_force, key=lambda entry: (entry[0], entry[1].id))
     others = [r.id for _, r, _ in in_force if r is not chosen and r.policy == chosen.policy]
     if others:  # a period-overlap (an error of `check`): which one decides is not the tree's to guess
-        what = f"on {when.isoformat()}" if on else "today"
         problem = Diagnostic(manifest.at("effective_from"), "error", "period-overlap",
                              f"versions {', '.join(others)} and {chosen.id} of policy {chosen.policy} are all in "
                              f"force {what}" if len(others) > 1 else
