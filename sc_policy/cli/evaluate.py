@@ -89,13 +89,13 @@ def _engine() -> str:
     return value or "python"
 
 
-def _columnar(chooser, input_path: str, open_sink, fmt: str, noc_version: str, date_column):
-    """The batch decided in DuckDB (:mod:`sc_policy.app.caseduck`) when ``SC_POLICY_ENGINE=duckdb`` asks
+def _columnar(chooser, input_path: str, open_sink, fmt: str, noc_version: str, date_column, engine: str):
+    """The batch decided in DuckDB (:mod:`sc_policy.app.caseduck`) when ``engine`` (SC_POLICY_ENGINE) asks
     for it, the data extra is installed, the output is CSV and the input a file it takes; else None
     (nothing written), for the Python path. Opt-in: benchmarks/bench_evaluate.py measures it about as
     fast as the Python path and about twice the CPU of a hand-written DuckDB join (the compiled view's
     trimming, error column and third join, the sort back into input order, Python's fixed cost)."""
-    if fmt != "csv" or input_path == "-" or _engine() != "duckdb":
+    if fmt != "csv" or input_path == "-" or engine != "duckdb":
         return None
     try:
         import duckdb  # noqa: F401
@@ -132,7 +132,7 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
     from sc_policy.app.caseparquet import ParquetRows, arrow, is_parquet
     if sum(x is not None for x in (version, on, date_column)) > 1:
         raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
-    _engine()  # a misspelt engine stops here, before any output
+    engine = _engine()  # a misspelt engine stops here, before any output
     fmt = fmt or ("parquet" if is_parquet(output) else "csv")
     parquet_in = input_path != "-" and is_parquet(input_path)
     if parquet_in or fmt == "parquet":
@@ -168,7 +168,7 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
                 resources.callback(rows.close)
                 counts = batch.run_rows(rows, open_sink)
             elif size:
-                counts = _columnar(chooser, input_path, open_sink, fmt, noc_version, date_column)
+                counts = _columnar(chooser, input_path, open_sink, fmt, noc_version, date_column, engine)
             if counts is not None:
                 pass
             elif size >= PROGRESS_BYTES and sys.stderr.isatty():
