@@ -78,6 +78,11 @@ def add_consulting(root: Path) -> Path:
     return folder
 
 
+def _line_of(path: Path, start: str) -> int:
+    """The 1-based number of the first line of ``path`` that starts with ``start``."""
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.startswith(start))
+
+
 # -- the command ------------------------------------------------------------------------------------------------
 
 def test_diff_of_a_version_with_itself_is_empty():
@@ -117,8 +122,19 @@ def test_diff_names_changes_and_exact_impact(tree_copy):
     kinds = {(c["kind"], c.get("area"), c.get("noc") or c.get("naics")) for c in data["changes"]}
     assert ("occupation_added", "ict", "2241") in kinds
     assert ("naics_include_added", "ict", "5416") in kinds
+    manifest = f"{POLICY}/{{}}/version.yaml"
     assert {"field": "effective_from", "kind": "manifest_changed", "new": data["new"]["effective_from"],
-            "old": "2026-11-26"} in data["changes"]  # VERSION's
+            "old": "2026-11-26",  # VERSION's, and where each version's manifest says it
+            "old_at": {"path": manifest.format(VERSION), "line": _line_of(tree_copy / manifest.format(VERSION),
+                                                                         "effective_from:"), "column": 1},
+            "new_at": {"path": manifest.format("phase-2"), "line": _line_of(tree_copy / manifest.format("phase-2"),
+                                                                            "effective_from:"), "column": 1},
+            } in data["changes"]
+    added = next(c for c in data["changes"] if c["kind"] == "occupation_added")
+    ict = f"{POLICY}/phase-2/areas/ict.yaml"
+    assert added["old_at"] is None and added["new_at"]["path"] == ict
+    assert (tree_copy / ict).read_text(encoding="utf-8").splitlines()[added["new_at"]["line"] - 1].strip() \
+        == "- code: '2241'"  # the entry the analyst added
     rows = {(r["noc"], r["industry"]): r for r in data["impact"]}
     for r in data["impact"]:
         assert set(r) >= {"noc", "industry", "before", "after", "change"}
@@ -151,6 +167,13 @@ def test_diff_text_and_markdown_are_stable_and_fit(tree_copy):
     assert max(len(line) for line in first.output.splitlines()) <= 100
     out = first.output
     assert "area ict: occupation 2241 added (level B)" in out
+    ict = tree_copy / POLICY / "phase-2" / "areas" / "ict.yaml"
+    line = _line_of(ict, "- code: '2241'")
+    at = f"{POLICY}/phase-2/areas/ict.yaml:{line}:3"  # the entry's mapping, after "- "
+    # where the auditor finds the change: the entry in the new version's file (it has no old place)
+    lines = out.splitlines()
+    summary = next(i for i, text in enumerate(lines) if text.startswith("  - area ict: occupation 2241 added"))
+    assert next(text for text in lines[summary + 1:] if text.startswith("      ")) == f"      new at {at}"
     assert "Now eligible: " in out and "No longer eligible: none" in out
     assert "within 5416" in out  # the class of the new inclusion is described
     now = out.index("Now eligible:")
@@ -161,6 +184,7 @@ def test_diff_text_and_markdown_are_stable_and_fit(tree_copy):
     assert md.startswith("# Policy change:")
     assert "| NOC | title | industry | industry class | before | after |" in md
     assert f"`{VERSION}`" in md and "`phase-2`" in md
+    assert f"- area ict: occupation 2241 added (level B): {REFDATA.noc_title('2241')}\n  - new at `{at}`\n" in md
 
 
 def test_no_impact_and_versions_by_date(tree_copy):
@@ -410,7 +434,11 @@ def test_moving_entries_to_other_lines_is_no_change_but_reordering_a_list_is(tre
                      lambda d: d["occupations"].insert(0, d["occupations"].pop(1)))
     changes = [c for c in _structural(tree_copy, VERSION, "phase-2") if c.kind != "manifest_changed"]
     assert [c.as_dict() for c in changes] == [{"kind": "file_changed", "file": "areas/manufacturing.yaml",
-                                               "change": "changed"}]
+                                               "change": "changed",
+                                               "old_at": {"path": f"{POLICY}/{VERSION}/areas/manufacturing.yaml",
+                                                          "line": 0, "column": 0},
+                                               "new_at": {"path": f"{POLICY}/phase-2/areas/manufacturing.yaml",
+                                                          "line": 0, "column": 0}}]
 
 
 def test_a_repeated_entry_relevelled_is_a_change_of_the_repeats(tmp_path):

@@ -10,9 +10,10 @@ so a diff is empty exactly when the contents are equal.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from sc_policy.checks.lifecycle import clause_content_changed
+from sc_policy.diagnostics import Span
 from sc_policy.model import Area, Clause, Occupation, Version
 
 __all__ = ["Change", "structural_changes"]
@@ -22,21 +23,35 @@ __all__ = ["Change", "structural_changes"]
 
 @dataclass(frozen=True)
 class Change:
-    """One structural change; ``data`` holds its fields in display order (``kind`` first when exported)."""
+    """One structural change; ``data`` holds its fields in display order (``kind`` first when exported).
+    ``old_at`` and ``new_at`` are where it is in each version's files (None for the version without it):
+    the entry, or the key of the field that changed; a whole file's change has no line."""
 
     kind: str
     data: Tuple[Tuple[str, Any], ...]
     order: Tuple = field(compare=False, default=())
+    old_at: Optional[Span] = field(compare=False, default=None)
+    new_at: Optional[Span] = field(compare=False, default=None)
 
     def get(self, name: str, default=None):
         return dict(self.data).get(name, default)
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, **{k: v for k, v in self.data}}
+        return {"kind": self.kind, **{k: v for k, v in self.data},
+                "old_at": _place(self.old_at), "new_at": _place(self.new_at)}
 
 
-def _change(kind: str, order: Tuple, **data) -> Change:
-    return Change(kind, tuple(data.items()), order)
+def _place(span: Optional[Span]) -> Optional[dict]:
+    return None if span is None else span.as_dict()
+
+
+def _change(kind: str, order: Tuple, at: Tuple[Optional[Span], Optional[Span]], **data) -> Change:
+    return Change(kind, tuple(data.items()), order, *at)
+
+
+def _where(old, new, key: str = "") -> Tuple[Optional[Span], Optional[Span]]:
+    """The places of an element (or of its key ``key``) in the old and the new version; None for a side without it."""
+    return (None if old is None else old.at(key)), (None if new is None else new.at(key))
 
 
 def _citations(items) -> List[dict]:
@@ -61,6 +76,9 @@ def _plain(value):
 
 _MANIFEST_FIELDS = ("policy", "title", "status", "effective_from", "effective_to", "supersedes", "assumptions",
                     "source_title", "source_file", "source_sha256", "sha256", "table_sha256", "general_sections")
+_MANIFEST_KEYS = {"source_title": "source_document.title", "source_file": "source_document.file",
+                  "source_sha256": "source_document.sha256"}
+"""The manifest's keys of the fields that the model names otherwise."""
 _CLAUSE_FIELDS = ("title", "applies_to", "when", "condition", "explain", "source", "area_source", "rests_on")
 
 
@@ -74,7 +92,9 @@ def _manifest_changes(old: Version, new: Version) -> List[Change]:
         a, b = getattr(old.manifest, name), getattr(new.manifest, name)
         if a != b:
             conv = _sections if name == "general_sections" else _plain
-            out.append(_change("manifest_changed", (0, "", i), field=name, old=conv(a), new=conv(b)))
+            key = _MANIFEST_KEYS.get(name, name)
+            out.append(_change("manifest_changed", (0, "", i), _where(old.manifest, new.manifest, key), field=name,
+                               old=conv(a), new=conv(b)))
     return out
 
 
@@ -95,15 +115,17 @@ def _clause_changes(old: Version, new: Version) -> List[Change]:
     b = {c.id: c for c in new.clauses}
     for cid in sorted(set(a) | set(b)):
         if cid not in b:
-            out.append(_change("clause_removed", (1, cid), clause=cid, version=a[cid].version, title=a[cid].title))
+            out.append(_change("clause_removed", (1, cid), _where(a[cid], None), clause=cid, version=a[cid].version, title=a[cid].title))
         elif cid not in a:
-            out.append(_change("clause_added", (1, cid), clause=cid, version=b[cid].version, title=b[cid].title,
+            out.append(_change("clause_added", (1, cid), _where(None, b[cid]), clause=cid, version=b[cid].version, title=b[cid].title,
                                applies_to=list(b[cid].applies_to), when=_clause_value(b[cid], "when"),
                                condition=_clause_value(b[cid], "condition")))
         elif clause_content_changed(a[cid], b[cid]) or a[cid].version != b[cid].version:
             fields = [{"field": f, "old": _clause_value(a[cid], f), "new": _clause_value(b[cid], f)}
                       for f in _CLAUSE_FIELDS if getattr(a[cid], f) != getattr(b[cid], f)]
-            out.append(_change("clause_changed", (1, cid), clause=cid, old_version=a[cid].version,
+            first = fields[0]["field"] if fields else "version"
+            out.append(_change("clause_changed", (1, cid), _where(a[cid], b[cid], first), clause=cid,
+                               old_version=a[cid].version,
                                new_version=b[cid].version, fields=fields))
     return out
 
@@ -126,11 +148,11 @@ def _area_changes(old: Version, new: Version, area_rank) -> List[Change]:
     for aid in sorted(set(a) | set(b), key=area_rank):
         rank = area_rank(aid)
         if aid not in b:
-            out.append(_change("area_removed", (2, rank, ""), area=aid, title=a[aid].title))
+            out.append(_change("area_removed", (2, rank, ""), _where(a[aid], None), area=aid, title=a[aid].title))
             continue
         if aid not in a:
             nb = b[aid]
-            out.append(_change("area_added", (2, rank, ""), area=aid, title=nb.title,
+            out.append(_change("area_added", (2, rank, ""), _where(None, nb), area=aid, title=nb.title,
                                occupations=sorted(nb.listed), include=[e.code for e in nb.include],
                                exclude=[e.code for e in nb.exclude]))
             continue
@@ -139,7 +161,7 @@ def _area_changes(old: Version, new: Version, area_rank) -> List[Change]:
             va, vb = getattr(oa, name), getattr(ob, name)
             if va != vb:
                 conv = {"source": _citations, "sections": _sections}.get(name, lambda v: v)
-                out.append(_change("area_changed", (2, rank, "", name), area=aid, field=name, old=conv(va),
+                out.append(_change("area_changed", (2, rank, "", name), _where(oa, ob, name), area=aid, field=name, old=conv(va),
                                    new=conv(vb)))
         for which in ("include", "exclude"):
             ea = {e.code: e for e in getattr(oa, which)}
@@ -147,13 +169,13 @@ def _area_changes(old: Version, new: Version, area_rank) -> List[Change]:
             for code in sorted(set(ea) | set(eb)):
                 order = (2, rank, "naics", code, which)
                 if code not in eb:
-                    out.append(_change(f"naics_{which}_removed", order, area=aid, naics=code,
+                    out.append(_change(f"naics_{which}_removed", order, _where(ea[code], None), area=aid, naics=code,
                                        description=ea[code].description))
                 elif code not in ea:
-                    out.append(_change(f"naics_{which}_added", order, area=aid, naics=code,
+                    out.append(_change(f"naics_{which}_added", order, _where(None, eb[code]), area=aid, naics=code,
                                        description=eb[code].description))
                 elif ea[code] != eb[code]:
-                    out.append(_change(f"naics_{which}_changed", order, area=aid, naics=code,
+                    out.append(_change(f"naics_{which}_changed", order, _where(ea[code], eb[code]), area=aid, naics=code,
                                        old={"description": ea[code].description, "published": ea[code].published,
                                             "source": _citations(ea[code].source)},
                                        new={"description": eb[code].description, "published": eb[code].published,
@@ -163,27 +185,28 @@ def _area_changes(old: Version, new: Version, area_rank) -> List[Change]:
             order = (2, rank, "occ", key)
             if key not in pb:
                 occ = pa[key][0]
-                out.append(_change("occupation_removed", order, area=aid, noc=occ.code, title=occ.title,
+                out.append(_change("occupation_removed", order, _where(occ, None), area=aid, noc=occ.code, title=occ.title,
                                    level=occ.level))
                 continue
             if key not in pa:
                 occ = pb[key][0]
-                out.append(_change("occupation_added", order, area=aid, noc=occ.code, title=occ.title,
+                out.append(_change("occupation_added", order, _where(None, occ), area=aid, noc=occ.code, title=occ.title,
                                    level=occ.level))
                 continue
             x, y = pa[key][0], pb[key][0]
+            at = _where(x, y)
             if x.title != y.title:
-                out.append(_change("occupation_retitled", order + (1,), area=aid, noc=x.code, old=x.title,
+                out.append(_change("occupation_retitled", order + (1,), at, area=aid, noc=x.code, old=x.title,
                                    new=y.title))
             if x.level != y.level:
-                out.append(_change("occupation_relevelled", order + (2,), area=aid, noc=x.code, old=x.level,
+                out.append(_change("occupation_relevelled", order + (2,), at, area=aid, noc=x.code, old=x.level,
                                    new=y.level))
             if x.source != y.source or x.assigned_by != y.assigned_by:
-                out.append(_change("occupation_cited", order + (3,), area=aid, noc=x.code,
+                out.append(_change("occupation_cited", order + (3,), at, area=aid, noc=x.code,
                                    old={"source": _citations(x.source), "assigned_by": x.assigned_by},
                                    new={"source": _citations(y.source), "assigned_by": y.assigned_by}))
             if pa[key][1:] != pb[key][1:]:
-                out.append(_change("occupation_repeats_changed", order + (4,), area=aid, noc=x.code,
+                out.append(_change("occupation_repeats_changed", order + (4,), at, area=aid, noc=x.code,
                                    old=len(pa[key]), new=len(pb[key])))
     return out
 
@@ -194,17 +217,17 @@ def _resolution_changes(old: Version, new: Version) -> List[Change]:
     b = {r.id: r for r in new.resolutions}
     for rid in sorted(set(a) | set(b)):
         if rid not in b:
-            out.append(_change("resolution_removed", (3, rid), resolution=rid,
+            out.append(_change("resolution_removed", (3, rid), _where(a[rid], None), resolution=rid,
                                finding=" ".join(a[rid].finding.split())))
         elif rid not in a:
-            out.append(_change("resolution_added", (3, rid), resolution=rid,
+            out.append(_change("resolution_added", (3, rid), _where(None, b[rid]), resolution=rid,
                                finding=" ".join(b[rid].finding.split())))
         elif a[rid] != b[rid]:
             da, db = a[rid].as_dict(), b[rid].as_dict()
             da.update(affects=_plain(a[rid].affects), assigns=[(x.area, x.title, x.code) for x in a[rid].assigns])
             db.update(affects=_plain(b[rid].affects), assigns=[(x.area, x.title, x.code) for x in b[rid].assigns])
             fields = [{"field": k, "old": _plain(da[k]), "new": _plain(db[k])} for k in da if da[k] != db[k]]
-            out.append(_change("resolution_changed", (3, rid), resolution=rid, fields=fields))
+            out.append(_change("resolution_changed", (3, rid), _where(a[rid], b[rid]), resolution=rid, fields=fields))
     return out
 
 
@@ -215,17 +238,17 @@ def _interpretation_changes(old: Version, new: Version) -> List[Change]:
     for rid in sorted(set(a) | set(b)):
         order = (3.5, rid)  # after the resolutions, in the same file
         if rid not in b:
-            out.append(_change("interpretation_removed", order, interpretation=rid,
+            out.append(_change("interpretation_removed", order, _where(a[rid], None), interpretation=rid,
                                question=" ".join(a[rid].question.split())))
         elif rid not in a:
-            out.append(_change("interpretation_added", order, interpretation=rid,
+            out.append(_change("interpretation_added", order, _where(None, b[rid]), interpretation=rid,
                                question=" ".join(b[rid].question.split()),
                                reading=" ".join(b[rid].reading.split())))
         elif a[rid] != b[rid]:
             da, db = a[rid].as_dict(), b[rid].as_dict()
             da["areas"], db["areas"] = list(a[rid].areas), list(b[rid].areas)
             fields = [{"field": k, "old": _plain(da[k]), "new": _plain(db[k])} for k in da if da[k] != db[k]]
-            out.append(_change("interpretation_changed", order, interpretation=rid, fields=fields))
+            out.append(_change("interpretation_changed", order, _where(a[rid], b[rid]), interpretation=rid, fields=fields))
     return out
 
 
@@ -235,11 +258,11 @@ def _test_changes(old: Version, new: Version) -> List[Change]:
     b = {t.name: t for t in new.tests}
     for name in sorted(set(a) | set(b)):
         if name not in b:
-            out.append(_change("test_removed", (4, name), test=name, file=_rel(a[name].path, old.folder)))
+            out.append(_change("test_removed", (4, name), _where(a[name], None), test=name, file=_rel(a[name].path, old.folder)))
         elif name not in a:
-            out.append(_change("test_added", (4, name), test=name, file=_rel(b[name].path, new.folder)))
+            out.append(_change("test_added", (4, name), _where(None, b[name]), test=name, file=_rel(b[name].path, new.folder)))
         elif a[name] != b[name]:
-            out.append(_change("test_changed", (4, name), test=name, file=_rel(b[name].path, new.folder)))
+            out.append(_change("test_changed", (4, name), _where(a[name], b[name]), test=name, file=_rel(b[name].path, new.folder)))
     return out
 
 
@@ -283,5 +306,6 @@ def structural_changes(old: Version, new: Version) -> List[Change]:
     for rel in sorted(set(fa) | set(fb)):
         if fa.get(rel) != fb.get(rel) and rel not in touched:
             what = "removed" if rel not in fb else "added" if rel not in fa else "changed"
-            changes.append(_change("file_changed", (5, rel), file=rel, change=what))
+            at = (None if rel not in fa else Span(f"{old.folder}/{rel}"), None if rel not in fb else Span(f"{new.folder}/{rel}"))
+            changes.append(_change("file_changed", (5, rel), at, file=rel, change=what))
     return sorted(changes, key=lambda c: c.order)

@@ -144,12 +144,23 @@ class DiffVersion(BaseModel):
     sha256: Optional[str]
 
 
+class Place(BaseModel):
+    """Where a change is in a version's files: a path from the policy tree; line and column 1-based, 0 for a whole file."""
+
+    path: str
+    line: int
+    column: int
+
+
 class Change(BaseModel):
-    """One structural change; its other fields depend on ``kind`` (as `sc-policy diff --format json`)."""
+    """One structural change; its other fields depend on ``kind`` (as `sc-policy diff --format json`).
+    ``old_at`` and ``new_at``: where it is in each version's files (null for the version without it)."""
 
     model_config = ConfigDict(extra="allow")
 
     kind: str
+    old_at: Optional[Place]
+    new_at: Optional[Place]
 
 
 class ImpactRow(BaseModel):

@@ -13,6 +13,7 @@ import textwrap
 from typing import List, Optional, Tuple
 
 from sc_policy.analysis.diff import CHANGE_GROUPS, Change, ImpactRow, VersionDiff
+from sc_policy.diagnostics import Span
 from sc_policy.model import Version
 from sc_policy.present.render import WIDTH, dumps, visible
 
@@ -103,6 +104,11 @@ def describe_change(ch: Change) -> Tuple[str, List[Tuple[str, str, str]]]:
     return f"{k}: {_value(d)}", []  # pragma: no cover - every kind the diff makes is handled above
 
 
+def _places(ch: Change) -> List[Tuple[str, Span]]:
+    """Where a change is in the old and the new version's files (``old`` / ``new``, each when it has one)."""
+    return [(label, span) for label, span in (("old", ch.old_at), ("new", ch.new_at)) if span is not None]
+
+
 def _wrap(text: str, first: str, rest: str) -> List[str]:
     return textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=first, subsequent_indent=rest,
                          break_on_hyphens=False, break_long_words=True) or [first.rstrip()]
@@ -133,6 +139,8 @@ def diff_text(diff: VersionDiff, *, not_computed: str = "not asked for") -> str:
     for ch in diff.changes:
         summary, details = describe_change(ch)
         lines += _wrap(summary, "  - ", "    ")
+        for label, span in _places(ch):
+            lines += _wrap(f"{label} at {span}", "      ", "        ")
         for name, before, after in details:
             if before:
                 lines += _wrap(f"{name} was: {before}", "      ", "        ")
@@ -202,6 +210,9 @@ def diff_markdown(diff: VersionDiff, *, not_computed: str = "not asked for") -> 
     for ch in diff.changes:
         summary, details = describe_change(ch)
         out.append(f"- {_md(summary)}")
+        places = _places(ch)
+        if places:
+            out.append("  - " + ", ".join(f"{label} at {_span(span)}" for label, span in places))
         for name, before, after in details:
             if before:
                 out.append(f"  - {_md(name)}: was {_span(before)}, now {_span(after)}")
