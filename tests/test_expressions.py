@@ -338,3 +338,42 @@ def test_an_unknown_name_carries_rule_engines_suggestion_as_data(tree_copy, expr
     text = run("check", "--policies", str(tree_copy)).stdout
     assert f"{REL}:{CONDITION_LINE}:1: error expression: clause 'occupation-listed', condition: {symbol}" in text
     assert f"(did you mean {suggested!r}?)" in text
+
+
+# -- a syntax error is shown at its character -----------------------------------------------------------
+
+SYNTAX = [  # (the condition as written in the rule file, the character the error is at, the message's end)
+    ("condition: noc in area_occupations and )\n", ")", "syntax error at ')'"),
+    ("condition: 'noc in area_occupations and noc $ 3'\n", "$", "syntax error: illegal character '$'"),
+    ("condition: >-\n  noc in area_occupations\n  and (noc_level == \"A\" $ 3)\n", "$",
+     "syntax error: illegal character '$'"),
+    ("condition: |\n  noc in area_occupations and\n     noc_level == \"A\" )\n", ")", "syntax error at ')'"),
+    ("condition: noc in\n  area_occupations and )\n", ")", "syntax error at ')'"),
+    ("condition: noc in area_occupations and\n", None, "syntax error: the expression ends before it is complete"),
+]
+
+
+@pytest.mark.parametrize("written,at,words", SYNTAX, ids=[f"{i}" for i in range(len(SYNTAX))])
+def test_a_syntax_error_is_reported_at_its_character_in_the_file(tree_copy, written, at, words):
+    path = version_dir(tree_copy) / "clauses" / "occupation-listed.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("condition: noc in area_occupations\n", written),
+                    encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if at is None:  # just past the expression's last character
+        line = next(n for n, text in enumerate(lines, 1) if text.startswith("condition:"))
+        column = len(lines[line - 1]) + 1
+    else:
+        line = next(n for n, text in enumerate(lines, 1) if at in text and n >= CONDITION_LINE)
+        column = lines[line - 1].index(at) + 1
+    result = run("check", "--format", "json", "--policies", str(tree_copy))
+    (found,) = [f for f in json.loads(result.stdout) if f["check"] == "expression"]
+    assert (found["path"], found["line"], found["column"]) == (REL, line, column), (found, lines[line - 1])
+    assert found["message"] == f"clause 'occupation-listed', condition: {words}"
+
+
+def test_a_syntax_error_in_a_value_written_with_escapes_is_reported_at_its_key(tree_copy):
+    set_condition(tree_copy, "noc in area_occupations and noc_title == \"a\\tb\" )")  # the YAML has \" and \t
+    result = run("check", "--format", "json", "--policies", str(tree_copy))
+    (found,) = [f for f in json.loads(result.stdout) if f["check"] == "expression"]
+    assert (found["path"], found["line"], found["column"]) == (REL, CONDITION_LINE, 1)
+    assert found["message"].endswith("syntax error at ')'")

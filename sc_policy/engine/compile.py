@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 
 from sc_policy.engine.bounds import check_subjects, inspect, screen
 from sc_policy.engine.budget import ExpressionBudget, ExpressionLimitError, run_bounded
-from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, Suggestion
+from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, Span, Suggestion
 from sc_policy.engine.facts import FACTS, families
 from sc_policy.engine.templates import render_template, template_fields
+from sc_policy.load.valuelines import place_in_value
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Clause, Version
 
 __all__ = ["CompiledClause", "CompiledVersion", "compile_version", "render_template"]
@@ -170,8 +171,28 @@ def _did_you_mean(exc: BaseException) -> Optional[Suggestion]:
     return None
 
 
+def _error_place(clause: Clause, key: str, expression: str, exc: BaseException) -> Span:
+    """Where an expression's error is: at the character rule-engine's syntax error names (just past the
+    end when the expression ends too soon), when the loader recorded where the value's lines are; else its key."""
+    import rule_engine
+    if isinstance(exc, rule_engine.RuleSyntaxError):
+        token = exc.token
+        offset = token.lexpos if token is not None else len(expression.rstrip())
+        place = place_in_value(clause.spans, key, offset)
+        if place is not None:
+            return place
+    return clause.spans.get(key, clause.span)
+
+
 def _expression_error(exc: BaseException) -> str:
     import rule_engine
+    if isinstance(exc, rule_engine.RuleSyntaxError):
+        token = exc.token
+        if token is None:
+            return "syntax error: the expression ends before it is complete"
+        if token.type == "error":  # rule-engine's "syntax error (illegal character '$') at: line 1:4"
+            return f"syntax error: illegal character {str(token.value)[:1]!r}"
+        return f"syntax error at {str(token.value)[:40]!r}"
     if isinstance(exc, rule_engine.SymbolResolutionError):
         return f"unknown fact {exc.symbol_name!r}; known facts: {', '.join(sorted(FACTS))}"
     if isinstance(exc, rule_engine.AttributeResolutionError):
@@ -203,7 +224,7 @@ def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Diagn
             compiled[key], rule = _compile_rule(expression, reads, clause, key)
             rules.append(rule)
         except Exception as exc:  # refused, rule-engine's error, or a failure while parsing (e.g. RecursionError)
-            findings.append(Diagnostic(clause.spans.get(key, clause.span), "error", "expression",
+            findings.append(Diagnostic(_error_place(clause, key, expression, exc), "error", "expression",
                                        f"clause {clause.id!r}, {key}: {_expression_error(exc)}", subject=clause.id,
                                        suggestion=_did_you_mean(exc)))
     expression_reads = tuple(sorted(r for r in reads if r in FACTS))

@@ -33,6 +33,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from sc_policy.diagnostics import PolicyLoadError, Span, Suggestion
 from sc_policy.load.remembered import Remembered, fresh
 from sc_policy.load.yamlhints import SLIP_PROBLEMS, slipped_line, worded
+from sc_policy.load.valuelines import EXPRESSION_KEYS, value_lines
 
 __all__ = ["Document", "load_document", "parse_document", "parse_vouched", "load_vouched", "read_regular",
            "file_kind", "MAX_FILE_BYTES", "MAX_SOURCE_BYTES"]
@@ -259,7 +260,7 @@ def parse_vouched(raw: bytes, path: str) -> Document:
         return parse_document(raw, path)
     try:
         text = raw.decode("utf-8")
-        loader = loader_class(text[1:] if text.startswith("\ufeff") else text)
+        loader = loader_class(loader_text := text[1:] if text.startswith("\ufeff") else text)
     except (UnicodeDecodeError, yaml.YAMLError):
         return parse_document(raw, path)  # which names the problem
     try:
@@ -267,7 +268,7 @@ def parse_vouched(raw: bytes, path: str) -> Document:
         if node is None:
             return parse_document(raw, path)
         spans: Dict[KeyPath, Span] = {(): _span(path, node.start_mark)}
-        data = _construct(node, (), path, spans, loader)
+        data = _construct(node, (), path, spans, loader, loader_text)
     except (yaml.YAMLError, RecursionError):
         return parse_document(raw, path)
     finally:
@@ -301,7 +302,7 @@ def _parse(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
         raise PolicyLoadError("file is empty", Span(path), code="empty")
     spans: Dict[KeyPath, Span] = {(): _span(path, node.start_mark)}
     try:
-        data = _construct(node, (), path, spans, loader)
+        data = _construct(node, (), path, spans, loader, text)
     except RecursionError:
         raise PolicyLoadError("YAML nested too deeply", Span(path), code="yaml-syntax") from None
     return data, spans
@@ -350,7 +351,7 @@ def _compose(text: str, path: str):
     return node, loader
 
 
-def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], loader) -> Any:
+def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], loader, text: str) -> Any:
     if node.tag not in _PLAIN_TAGS:
         raise PolicyLoadError(f"YAML tag {node.tag!r} is not allowed in rule files",
                               _span(path, node.start_mark), code="unsafe-yaml")
@@ -364,7 +365,7 @@ def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], lo
         items = []
         for index, child in enumerate(node.value):
             spans[keypath + (index,)] = _span(path, child.start_mark)
-            items.append(_construct(child, keypath + (index,), path, spans, loader))
+            items.append(_construct(child, keypath + (index,), path, spans, loader, text))
         return items
     if isinstance(node, MappingNode):
         mapping: Dict[Any, Any] = {}
@@ -372,7 +373,7 @@ def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], lo
             if not isinstance(key_node, ScalarNode):
                 raise PolicyLoadError("a mapping key must be a plain value",
                                       _span(path, key_node.start_mark), code="yaml-syntax")
-            key = _construct(key_node, keypath, path, {}, loader)
+            key = _construct(key_node, keypath, path, {}, loader, text)
             if not isinstance(key, str):  # every key of every rule file is a name
                 raise PolicyLoadError(f"key {key_node.value!r} is read as a {type(key).__name__}, not text "
                                       f"(write it in quotes)", _span(path, key_node.start_mark), code="wrong-type")
@@ -382,7 +383,9 @@ def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], lo
                 raise PolicyLoadError(f"duplicate key {key!r}{where}",
                                       _span(path, key_node.start_mark), code="duplicate-key")
             spans[keypath + (key,)] = _span(path, key_node.start_mark)
-            mapping[key] = _construct(value_node, keypath + (key,), path, spans, loader)
+            value = mapping[key] = _construct(value_node, keypath + (key,), path, spans, loader, text)
+            if key in EXPRESSION_KEYS and isinstance(value, str):
+                value_lines(value_node, value, keypath + (key,), path, spans, text)
         return mapping
     raise PolicyLoadError("unsupported YAML node", _span(path, node.start_mark), code="yaml-syntax")
 
