@@ -30,6 +30,7 @@ from sc_policy.cli import main
 from sc_policy.engine.compile import _compile, compile_version
 from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, ScPolicyError
 from sc_policy.engine.decide import Evaluator
+from sc_policy.engine.facts import FACTS
 from sc_policy.diagnostics import Span
 from sc_policy.engine.table import build_table
 
@@ -340,9 +341,9 @@ def test_an_unknown_name_carries_rule_engines_suggestion_as_data(tree_copy, expr
     assert f"(did you mean {suggested!r}?)" in text
 
 
-# -- a syntax error is shown at its character -----------------------------------------------------------
+# -- a syntax error, an unknown fact or attribute is shown at its character -----------------------------
 
-SYNTAX = [  # (the condition as written in the rule file, the character the error is at, the message's end)
+SYNTAX = [  # (the condition as written in the rule file, the text the error is at, the message's end)
     ("condition: noc in area_occupations and )\n", ")", "syntax error at ')'"),
     ("condition: 'noc in area_occupations and noc $ 3'\n", "$", "syntax error: illegal character '$'"),
     ("condition: >-\n  noc in area_occupations\n  and (noc_level == \"A\" $ 3)\n", "$",
@@ -350,11 +351,15 @@ SYNTAX = [  # (the condition as written in the rule file, the character the erro
     ("condition: |\n  noc in area_occupations and\n     noc_level == \"A\" )\n", ")", "syntax error at ')'"),
     ("condition: noc in\n  area_occupations and )\n", ")", "syntax error at ')'"),
     ("condition: noc in area_occupations and\n", None, "syntax error: the expression ends before it is complete"),
+    ("condition: >-\n  noc in area_occupations and\n  (\"nco_title\" == nco_title)\n", " nco_title)",
+     "unknown fact 'nco_title'; known facts: " + ", ".join(sorted(FACTS)) + " (did you mean 'noc_title'?)"),
+    ("condition: noc in area_occupations and noc.lenght > 2\n", "lenght", "unknown attribute 'lenght' (did you mean "
+                                                                          "'length'?)"),
 ]
 
 
 @pytest.mark.parametrize("written,at,words", SYNTAX, ids=[f"{i}" for i in range(len(SYNTAX))])
-def test_a_syntax_error_is_reported_at_its_character_in_the_file(tree_copy, written, at, words):
+def test_an_expression_error_is_reported_at_its_character_in_the_file(tree_copy, written, at, words):
     path = version_dir(tree_copy) / "clauses" / "occupation-listed.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("condition: noc in area_occupations\n", written),
                     encoding="utf-8")
@@ -364,7 +369,7 @@ def test_a_syntax_error_is_reported_at_its_character_in_the_file(tree_copy, writ
         column = len(lines[line - 1]) + 1
     else:
         line = next(n for n, text in enumerate(lines, 1) if at in text and n >= CONDITION_LINE)
-        column = lines[line - 1].index(at) + 1
+        column = lines[line - 1].index(at) + 1 + (len(at) - len(at.lstrip()))
     result = run("check", "--format", "json", "--policies", str(tree_copy))
     (found,) = [f for f in json.loads(result.stdout) if f["check"] == "expression"]
     assert (found["path"], found["line"], found["column"]) == (REL, line, column), (found, lines[line - 1])

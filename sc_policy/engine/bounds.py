@@ -31,7 +31,8 @@ from typing import Collection, Dict, List, Mapping, Optional, Tuple
 from sc_policy.engine.budget import ExpressionLimitError
 
 __all__ = ["MAX_EXPRESSION_CHARS", "MAX_OPERATORS", "MAX_REPEAT", "MAX_REGEX_STEPS", "MAX_SUBJECT_CHARS", "screen",
-           "inspect", "nondeterministic_builtins", "classify_builtins", "regex_problem", "check_subjects"]
+           "inspect", "nondeterministic_builtins", "classify_builtins", "regex_problem", "check_subjects",
+           "name_offset"]
 
 MAX_EXPRESSION_CHARS = 2_000
 """The longest ``when`` or ``condition``, in characters."""
@@ -76,6 +77,20 @@ def _tokens(text: str) -> List[Tuple[str, str]]:
         if kind not in ("space", "comment"):
             out.append((kind, m.group(0)))
     return out
+
+
+def name_offset(text: str, name: str, attribute: bool = False) -> Optional[int]:
+    """Where the name ``name`` first appears in an expression as a token of its own (after a ``.`` or
+    ``&.`` when ``attribute``, else not): the offset of its first character; None when it does not."""
+    before = ""
+    for m in _TOKEN.finditer(text):
+        kind = "literal" if m.group("literal") is not None else m.lastgroup
+        if kind in ("space", "comment"):
+            continue
+        if kind == "word" and m.group(0) == name and (before in (".", "&.")) == attribute:
+            return m.start()
+        before = m.group(0)
+    return None
 
 
 def _string_value(token: str) -> Optional[str]:

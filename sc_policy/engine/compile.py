@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable, List, Mapping, Optional, Tuple
 if TYPE_CHECKING:
     import rule_engine
 
-from sc_policy.engine.bounds import check_subjects, inspect, screen
+from sc_policy.engine.bounds import check_subjects, inspect, name_offset, screen
 from sc_policy.engine.budget import ExpressionBudget, ExpressionLimitError, run_bounded
 from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, Span, Suggestion
 from sc_policy.engine.facts import FACTS, families
@@ -173,15 +173,18 @@ def _did_you_mean(exc: BaseException) -> Optional[Suggestion]:
 
 def _error_place(clause: Clause, key: str, expression: str, exc: BaseException) -> Span:
     """Where an expression's error is: at the character rule-engine's syntax error names (just past the
-    end when the expression ends too soon), when the loader recorded where the value's lines are; else its key."""
+    end when the expression ends too soon), or at the unknown fact or attribute, when the loader recorded
+    where the value's lines are; else at its key."""
     import rule_engine
+    offset = None
     if isinstance(exc, rule_engine.RuleSyntaxError):
-        token = exc.token
-        offset = token.lexpos if token is not None else len(expression.rstrip())
-        place = place_in_value(clause.spans, key, offset)
-        if place is not None:
-            return place
-    return clause.spans.get(key, clause.span)
+        offset = exc.token.lexpos if exc.token is not None else len(expression.rstrip())
+    elif isinstance(exc, rule_engine.SymbolResolutionError):
+        offset = name_offset(expression, exc.symbol_name)
+    elif isinstance(exc, rule_engine.AttributeResolutionError):
+        offset = name_offset(expression, exc.attribute_name, attribute=True)
+    place = place_in_value(clause.spans, key, offset) if offset is not None else None
+    return place if place is not None else clause.spans.get(key, clause.span)
 
 
 def _expression_error(exc: BaseException) -> str:
