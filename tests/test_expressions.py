@@ -125,6 +125,22 @@ def test_a_condition_whose_value_is_not_true_or_false_is_refused(tree_copy, expr
     assert f"condition: its value is {value}, not true or false (it would {would})" in errors
 
 
+@pytest.mark.parametrize("expression,value", [
+    ('noc_level == "A" ? noc : false', "a text"), ('noc_level == "A" ? noc in area_occupations : null', "null"),
+    ('noc_level == "A" ? true : (noc_level == "B" ? noc_title.length : false)', "a number")])
+def test_a_conditional_with_a_branch_that_is_not_true_or_false_is_refused(tree_copy, expression, value):
+    # rule-engine calls a conditional whose branches differ in type UNDEFINED, and takes the truth of its value
+    set_condition(tree_copy, expression)
+    would = "never pass" if value == "null" else "pass whenever that is not empty or zero"
+    assert f"condition: its value can be {value}, not true or false (it would {would})" in expression_errors(tree_copy)
+
+
+def test_a_conditional_whose_branches_are_true_or_false_is_accepted(tree_copy):
+    set_condition(tree_copy, 'noc_level == "A" ? noc in area_noc_a : noc in area_occupations')
+    result = run("check", "--format", "json", "--policies", str(tree_copy))
+    assert not [f for f in json.loads(result.stdout) if f["check"] == "expression"], result.stdout
+
+
 def test_arithmetic_does_not_depend_on_the_callers_decimal_context():
     with decimal.localcontext() as ctx:
         ctx.prec = 5
@@ -337,7 +353,9 @@ def test_an_unknown_name_carries_rule_engines_suggestion_as_data(tree_copy, expr
     assert symbol in found["message"] and f"(did you mean {suggested!r}?)" in found["message"]
     assert found["suggestion"] == {"kind": "did-you-mean", "values": [suggested]}
     text = run("check", "--policies", str(tree_copy)).stdout
-    assert f"{REL}:{CONDITION_LINE}:1: error expression: clause 'occupation-listed', condition: {symbol}" in text
+    name = symbol.split("'")[1]  # at the name: the value starts after `condition: "`, at column 13
+    column = len('condition: "') + 1 + expression.index(name)
+    assert f"{REL}:{CONDITION_LINE}:{column}: error expression: clause 'occupation-listed', condition: {symbol}" in text
     assert f"(did you mean {suggested!r}?)" in text
 
 

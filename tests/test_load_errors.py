@@ -232,12 +232,13 @@ def test_an_expression_reaching_outside_the_facts_is_refused_at_load(tree_copy, 
     assert old in text
     path.write_text(text.replace(old, f'{where}: "{expression}"'), encoding="utf-8")
     line = text.splitlines().index(old) + 1
+    column = len(f'{where}: "') + 1 + expression.index(".__") + 1  # at the attribute's name
     result = cli("explain", "2174", "--policies", str(tree_copy))
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"sc-policy: error: {V}/clauses/noc-a-exception.yaml:{line}:1: ")
+    assert result.stderr.startswith(f"sc-policy: error: {V}/clauses/noc-a-exception.yaml:{line}:{column}: ")
     assert "unknown attribute '__" in result.stderr and f"{where}:" in result.stderr
     checked = cli("check", "--policies", str(tree_copy))
-    assert checked.exit_code == 1 and f"noc-a-exception.yaml:{line}:1: error expression:" in checked.stdout
+    assert checked.exit_code == 1 and f"noc-a-exception.yaml:{line}:{column}: error expression:" in checked.stdout
 
 
 def test_a_template_reaching_outside_the_facts_is_refused_at_load(tree_copy, no_cache):

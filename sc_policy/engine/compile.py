@@ -103,6 +103,15 @@ class _ExpressionRefused(Exception):
     """An expression that ``check`` refuses before or after parsing (sc_policy.engine.bounds)."""
 
 
+def _value_kinds(expression) -> List["rule_engine.DataType"]:
+    """The types an expression's value can have: a conditional's (``c ? a : b``) are its branches', whose
+    types differ when rule-engine calls the whole UNDEFINED; any other expression's is its own."""
+    import rule_engine
+    if isinstance(expression, rule_engine.ast.TernaryExpression):
+        return _value_kinds(expression.case_true) + _value_kinds(expression.case_false)
+    return [expression.result_type]
+
+
 def _parse(expression: str, reads: set) -> Tuple["rule_engine.Rule", Tuple[str, ...]]:
     """The parsed rule and the facts its regular expressions read; raises _ExpressionRefused, or rule-engine's
     EngineError, or any exception of parsing (all reported at the clause's line)."""
@@ -116,13 +125,14 @@ def _parse(expression: str, reads: set) -> Tuple["rule_engine.Rule", Tuple[str, 
             return rule_engine.Rule(text, context=_context(reads))
 
     rule = run_bounded(None, "parse", parse, expression)
-    kind = rule.statement.expression.result_type
-    if kind not in (rule_engine.DataType.BOOLEAN, rule_engine.DataType.UNDEFINED):  # rule-engine takes its truth
+    kinds = _value_kinds(rule.statement.expression)
+    kind = next((k for k in kinds if k not in (rule_engine.DataType.BOOLEAN, rule_engine.DataType.UNDEFINED)), None)
+    if kind is not None:  # rule-engine would take its truth
         what = _KINDS.get(kind.name, kind.name.lower())
         never = kind == rule_engine.DataType.NULL
-        raise _ExpressionRefused(f"its value is {what}, not true or false (it would "
-                                 f"{'never pass' if never else 'pass whenever that is not empty or zero'}): compare "
-                                 f"or test it, e.g. noc_level in [\"A\", \"B\"]")
+        raise _ExpressionRefused(f"its value {'is' if len(kinds) == 1 else 'can be'} {what}, not true or false (it "
+                                 f"would {'never pass' if never else 'pass whenever that is not empty or zero'}): "
+                                 f"compare or test it, e.g. noc_level in [\"A\", \"B\"]")
     problem, subjects = inspect(rule.statement, FACTS)
     if problem:
         raise _ExpressionRefused(problem)
