@@ -371,6 +371,36 @@ def test_typical_mistake_is_reported_at_its_file_and_line(tree_copy, check_id, m
                    for f in hits), [f["message"] for f in hits]
 
 
+def test_the_lines_of_a_dropped_area_are_named_at_the_manifest_not_blamed_on_another_area(tree_copy):
+    # the lines of life sciences' list were blamed on manufacturing, the area of the nearest cited line
+    from sc_policy.load.policytext import SourceText
+    v = version_dir(tree_copy)
+    held = yaml.safe_load((v / "areas/life-sciences.yaml").read_text(encoding="utf-8"))["sections"]
+    ranges = [tuple(int(n) for n in (s["lines"] + "-" + s["lines"]).split("-")[:2]) for s in held]
+    source = SourceText.parse((tree_copy / POLICY / "source" / "second-career-fast-track.txt").read_bytes(), "src")
+    published = {line for line, *_ in source.occupation_lines() if any(a <= line <= b for a, b in ranges)}
+    assert len(published) > 20
+    (v / "areas/life-sciences.yaml").unlink()
+    code, findings = run_check(policies=tree_copy)
+    assert code == 1
+    unlisted = [f for f in findings if f["check"] == "unlisted-occupation"]
+    assert {f["path"] for f in unlisted} == {f"{REL}/version.yaml"}, {f["path"] for f in unlisted}
+    assert {int(re.search(r"line (\d+) of", f["message"]).group(1)) for f in unlisted} == published
+    assert all("no area's sections hold (an area dropped?)" in f["message"] and f["key"].startswith("unlisted-occupation:version:")
+               for f in unlisted)
+
+
+def test_a_line_dropped_from_an_area_s_list_is_blamed_on_the_area_whose_sections_hold_it(tree_copy):
+    v = version_dir(tree_copy)
+    text = (v / "areas/ict.yaml").read_text(encoding="utf-8")
+    first = text.index("- code: '2175'")  # ict's second NOC A: its entry removed, the source still lists it
+    (v / "areas/ict.yaml").write_text(text[:first] + text[text.index("- code:", first + 1):], encoding="utf-8")
+    code, findings = run_check(policies=tree_copy)
+    (found,) = [f for f in findings if f["check"] == "unlisted-occupation"]
+    assert found["path"] == f"{REL}/areas/ict.yaml" and found["key"] == "unlisted-occupation:ict:2175", found
+    assert found["message"].startswith("area 'ict': line ")
+
+
 def test_a_section_that_ends_before_it_starts_is_one_error_at_its_line(tree_copy):
     # 27-17 holds no line: every citation of the definition was a citation-area error instead, and the first
     # of them (an area's own title, line 17) was what explain named

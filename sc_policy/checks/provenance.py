@@ -92,6 +92,10 @@ def _quote_mismatch(version: Version) -> List[Diagnostic]:
 
 
 def _unlisted(version: Version, source: SourceText) -> List[Diagnostic]:
+    """``unlisted-occupation`` for every line of the source that publishes an occupation no entry cites, in
+    the area whose ``sections`` hold the line; in a version whose areas name no sections (phase-1's
+    files), in the area of the cited lines around it. A line that no area's sections hold, in a version
+    whose areas name theirs, belongs to no area of the version (one dropped): it is named at the manifest."""
     out: List[Diagnostic] = []
     cited: Dict[int, Tuple[Area, int]] = {}
     for area in version.areas:
@@ -100,26 +104,56 @@ def _unlisted(version: Version, source: SourceText) -> List[Diagnostic]:
                 cited.setdefault(c.line, (area, i))
     if not cited:
         return out
-    ordered = sorted(cited)
+    sections = [(s, area) for area in version.areas for s in area.sections]
     for line, code, title, level in source.occupation_lines():
         if line in cited:
             continue
-        at = bisect.bisect_left(ordered, line)  # the cited lines before and after it, without a scan
-        before, after = ordered[max(at - 1, 0):at], ordered[at:at + 1]
-        # The entry belongs to the area of its neighbours in the source; where the two
-        # neighbours belong to different areas (the first or last of a list), to the nearer one.
-        use_before = bool(before) and (not after or line - before[-1] <= after[0] - line
-                                       or cited[before[-1]][0] is cited[after[0]][0])
-        area, index = cited[before[-1]] if use_before else cited[after[0]]
-        if use_before and index + 1 < len(area.occupations):
-            span = area.occupations[index + 1].span  # where it would go: after its predecessor
-        else:
-            span = area.occupations[index].span
         published = f"{code + ' ' if code else ''}{title} – NOC {level}"
-        out.append(Diagnostic(span, "error", "unlisted-occupation",
+        subject = code or slug(title)
+        if sections:
+            owner = next((area for s, area in sections if s.holds(line)), None)
+            if owner is None:
+                out.append(Diagnostic(version.manifest.span, "error", "unlisted-occupation",
+                                      f"line {line} of {source.path} publishes {published!r}, which no occupation "
+                                      f"entry cites and no area's sections hold (an area dropped?)",
+                                      f"version:{subject}"))
+                continue
+            own = sorted(ln for ln, (area, _) in cited.items() if area is owner)
+        else:
+            owner, own = None, sorted(cited)
+        area = owner or _neighbours_area(line, own, cited)
+        out.append(Diagnostic(_where_it_goes(line, own, cited, area), "error", "unlisted-occupation",
                               f"area {area.id!r}: line {line} of {source.path} publishes {published!r}, which no "
-                              f"occupation entry cites (dropped from the list?)", f"{area.id}:{code or slug(title)}"))
+                              f"occupation entry cites (dropped from the list?)", f"{area.id}:{subject}"))
     return out
+
+
+def _neighbours_area(line: int, ordered: List[int], cited: Dict[int, Tuple[Area, int]]) -> Area:
+    """The area of a line's cited neighbours in the source; where the two belong to different areas (the
+    first or last of a list), the nearer one's."""
+    before, after = _around(line, ordered)
+    use_before = bool(before) and (not after or line - before[-1] <= after[0] - line
+                                   or cited[before[-1]][0] is cited[after[0]][0])
+    return cited[before[-1]][0] if use_before else cited[after[0]][0]
+
+
+def _around(line: int, ordered: List[int]) -> Tuple[List[int], List[int]]:
+    at = bisect.bisect_left(ordered, line)  # the cited lines before and after it, without a scan
+    return ordered[max(at - 1, 0):at], ordered[at:at + 1]
+
+
+def _where_it_goes(line: int, ordered: List[int], cited: Dict[int, Tuple[Area, int]], area: Area):
+    """Where in ``area`` a missing line goes: the entry after its predecessor (or the predecessor, the last),
+    else the entry after it, among ``ordered`` (the cited lines of its area, or of every area); else the area."""
+    before, after = _around(line, ordered)
+    if before and cited[before[-1]][0] is area:
+        index = cited[before[-1]][1]
+        if index + 1 < len(area.occupations):
+            return area.occupations[index + 1].span  # where it would go: after its predecessor
+        return area.occupations[index].span
+    if after and cited[after[0]][0] is area:
+        return area.occupations[cited[after[0]][1]].span
+    return area.span
 
 
 def version_source(loaded: LoadedVersion, root: Path, out: List[Diagnostic]) -> Optional[SourceText]:
