@@ -189,3 +189,11 @@ def test_library_errors_name_no_command_line_flag_and_carry_their_help_as_data(t
         assert (error.suggestion.kind, error.suggestion.values) == (kind, values), str(error)
         assert error.diagnostic.suggestion == error.suggestion and error.diagnostic.severity == "error"
         assert "sc-policy" not in str(error) and "--" not in str(error), str(error)
+
+
+def test_the_top_level_help_names_every_command_in_its_description():
+    # a command added without a word in `sc-policy --help`'s overview is found only by reading the list
+    import re
+    described = main.help.split("Every command reads")[0]
+    for name in main.commands:
+        assert re.search(rf"\b{re.escape(name)}\b", described), name

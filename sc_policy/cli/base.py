@@ -213,12 +213,13 @@ def warn(message: str) -> None:
 def main():
     """Ontario's Second Career Fast Track training-eligibility policy, as code.
 
-    Ask whether training for an occupation is in scope and why (explain); check,
-    test, version, freeze and diff the rule files; decide whole caseloads
-    (evaluate, table); serve decisions over HTTP (serve); give an editor the rule
-    files' JSON Schemas (schema). Every command reads the
-    policy tree shipped with sc-policy unless --policies DIR or $SC_POLICY_PATH
-    names another.
+    Ask whether training for an occupation is in scope and why (explain), or which
+    occupations are (occupations); check, test and diff the rule files, and make,
+    list and freeze versions (new-version, versions, freeze); decide whole caseloads
+    (evaluate, table) or in a database (sql); serve decisions over HTTP (serve);
+    give an editor the rule files' JSON Schemas and a language server (schema, lsp).
+    Every command reads the policy tree shipped with sc-policy unless --policies DIR
+    or $SC_POLICY_PATH names another.
     """
 
 
