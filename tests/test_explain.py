@@ -140,6 +140,18 @@ def test_bad_codes_are_refused(ws, noc, industry, message):
         ws.explain(noc, industry, version=VERSION)
 
 
+def test_a_noc_version_given_as_a_number_is_that_version(ws):
+    """``noc_version=2021`` (a number, as a script reads it from JSON or a spreadsheet) is NOC 2021: it was
+    refused as "unknown NOC version '2021' (use 2016 or 2021)"."""
+    assert answer_json(ws.explain("21232", noc_version=2021, version=VERSION)) == answer_json(
+        ws.explain("21232", noc_version="2021", version=VERSION))
+    assert ws.explain("2174", noc_version=2016, version=VERSION).noc.version == "2016"
+    with pytest.raises(InputError, match="unknown NOC version '2011'"):
+        ws.explain("2174", noc_version=2011, version=VERSION)
+    with pytest.raises(InputError, match="unknown NOC version 'True'"):
+        ws.explain("2174", noc_version=True, version=VERSION)
+
+
 def test_rule_file_edit_changes_the_decision(tree_copy):
     """No decision logic in Python: editing a list changes the answer."""
     path = version_dir(tree_copy) / "areas" / "ict.yaml"

@@ -44,8 +44,12 @@ Words = Callable[[Optional[Suggestion]], str]
 """How a front door words a suggestion (:func:`~sc_policy.diagnostics.plain_words` by default)."""
 
 
-def parse_noc(text: object, refdata: ReferenceData, noc_version: str = "2016") -> NocInput:
+def parse_noc(text: object, refdata: ReferenceData, noc_version: Union[str, int] = "2016") -> NocInput:
+    """The NOC 2016 unit group(s) ``text`` stands for, in ``noc_version`` ("2016" or "2021", or the same
+    as a number); raise :class:`InputError` naming the code (and the nearest real ones) otherwise."""
     code = str(text).strip() if text is not None else ""
+    if type(noc_version) is int:  # 2021 read from JSON or a spreadsheet is NOC 2021 (True is not)
+        noc_version = str(noc_version)
     if noc_version not in NOC_VERSIONS:
         raise InputError(f"unknown NOC version {echoed(noc_version)}",
                          suggestion=Suggestion("one-of", NOC_VERSIONS, "use 2016 or 2021"))
