@@ -130,6 +130,30 @@ def test_remembered_inputs_answer_as_fresh_ones_and_a_refused_code_is_refused_ev
             ws.explain("2174", industry="999999")
 
 
+def test_the_day_asked_is_a_date_a_datetime_or_an_iso_day_and_anything_else_is_refused(ws):
+    """``on=`` as a script has it: a datetime is its day, ``"YYYY-MM-DD"`` is that day; any other value is the
+    package's one-line refusal (it was an AttributeError or a TypeError from deep inside)."""
+    from sc_policy.diagnostics import InputError
+    day = ws.explain("2174", on=dt.date(2026, 11, 25))
+    assert day.version == "phase-1" and day.decided_on == "2026-11-25"
+    assert ws.explain("2174", on=dt.datetime(2026, 11, 25, 12, 30)) == day
+    assert ws.explain("2174", on="2026-11-25") == day
+    for bad in ("2026-11-31", "20261125", "25/11/2026", " 2026-11-25", 20261125, ["2026-11-25"]):
+        with pytest.raises(InputError, match="not a calendar date written YYYY-MM-DD") as refused:
+            ws.explain("2174", on=bad)
+        assert refused.value.code == "bad-input" and "\n" not in str(refused.value)
+
+
+def test_a_version_and_a_day_together_are_refused_as_every_front_door_refuses_them(ws):
+    """The version named and a day to choose one by exclude each other (the CLI and the service refuse both):
+    the day was silently ignored, and reported as the answer's ``decided_on`` for a version not in force then."""
+    from sc_policy.diagnostics import InputError
+    with pytest.raises(InputError, match="not both") as refused:
+        ws.explain("2174", version="phase-1", on=dt.date(2026, 11, 26))
+    assert refused.value.code == "bad-input"
+    assert ws.explain("2174", version="phase-1").decided_on is None
+
+
 def test_bytes_libyaml_would_read_otherwise_are_never_vouched_for_nor_cached(tmp_path, monkeypatch):
     import dataclasses
     import sc_policy.app.trust as trust

@@ -33,13 +33,14 @@ from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Mapping, Optio
 
 from sc_policy.app.cache import CachedVersion, TableCache
 from sc_policy.checks.lifecycle import hash_findings, integrity, is_frozen, status_findings, table_findings
-from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, ScPolicyError, invalid_policy
+from sc_policy.diagnostics import Diagnostic, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
 from sc_policy.engine.decide import Answer, Evaluator
 from sc_policy.engine.table import decisions_hash
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, manifest_of, resolve_root, select_version
 from sc_policy.load.yamlfile import Document, is_inside, load_vouched
 from sc_policy.app.trust import read_alike, untrusted, vouched_manifest
 from sc_policy.model import Manifest, Version
+from sc_policy.reference.codes import parse_day
 from sc_policy.reference.statcan import ReferenceData, reference_data
 
 if TYPE_CHECKING:  # imported when needed: check and compile import rule-engine (0.3 s)
@@ -322,6 +323,10 @@ class Workspace:
                 noc_version: str = "2016") -> Answer:
         """The answer for a NOC (and industry) under the version named, or in force on ``on`` (default today);
         the answer reports that day as ``decided_on`` (None for a version named by its id alone)."""
+        if on is not None:
+            on = parse_day(on)
+            if version is not None:
+                raise InputError("give a version or a day to choose the one in force, not both")
         day, iso = (on, on.isoformat()) if on is not None else self._today()
         ref = self._chosen.get((version, None) if version is not None else (None, day))
         opened = self._open.get(ref.rel) if ref is not None else None
