@@ -144,6 +144,29 @@ def test_the_day_asked_is_a_date_a_datetime_or_an_iso_day_and_anything_else_is_r
         assert refused.value.code == "bad-input" and "\n" not in str(refused.value)
 
 
+def test_one_workspace_answers_from_several_threads_as_from_one(opened):
+    """As the package root documents (and the service relies on): a fresh workspace, asked from 8 threads at
+    once before any version is open, gives each answer (and each refusal) that it gives asked in turn."""
+    from concurrent.futures import ThreadPoolExecutor
+    from sc_policy.diagnostics import ScPolicyError
+    from sc_policy.present.render import answer_json
+    assert opened.table is not None  # built once per session, and stored in the session's cache
+    shared = Workspace()  # opened from that cache entry, as a script's second run would be
+    days = (None, dt.date(2026, 11, 26), dt.date(2027, 1, 1))
+    asks = [(noc, industry, day) for noc in ("2174", "7511", "0211", "21A4") for industry in (None, "541514")
+            for day in days]
+
+    def one(ask):
+        try:
+            return answer_json(shared.explain(ask[0], ask[1], on=ask[2]))
+        except ScPolicyError as error:
+            return error.line()
+
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(one, asks))
+    assert together == [one(ask) for ask in asks]
+
+
 def test_a_version_and_a_day_together_are_refused_as_every_front_door_refuses_them(ws):
     """The version named and a day to choose one by exclude each other (the CLI and the service refuse both):
     the day was silently ignored, and reported as the answer's ``decided_on`` for a version not in force then."""
