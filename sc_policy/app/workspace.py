@@ -107,7 +107,14 @@ _CHOICES_KEPT = 1024
 
 
 class Workspace:
-    """A policy tree and the versions opened from it, each stage of each version run once."""
+    """A policy tree and the versions opened from it, each stage of each version run once.
+
+    ``Workspace()`` opens the tree ``$SC_POLICY_PATH`` names, else the one shipped with the package;
+    ``Workspace(path)`` opens another (a copy to edit). Ask it with :meth:`explain`. A version is read,
+    checked and compiled on its first use and kept for the workspace's life: a rule file edited on the
+    disk afterwards is seen by a new ``Workspace``, not by this one. One workspace may be asked from
+    several threads at once. Errors are :class:`~sc_policy.diagnostics.ScPolicyError` (see :meth:`explain`).
+    """
 
     def __init__(self, policies: Optional[str | os.PathLike] = None, refdata: Optional[ReferenceData] = None, *,
                  cache: Union[bool, TableCache, None] = True, notify: Optional[Callable[[str], None]] = None,
@@ -221,6 +228,7 @@ class Workspace:
 
     # -- the pipeline ----------------------------------------------------------------------------
     def load(self, version: Optional[str] = None, on: Optional[dt.date] = None) -> LoadedVersion:
+        """The version named, or in force on ``on`` (default today), read and validated (once); see :meth:`load_ref`."""
         return self.load_ref(self.select(version, on))
 
     def load_ref(self, ref: VersionRef) -> LoadedVersion:
@@ -322,7 +330,20 @@ class Workspace:
     def explain(self, noc, industry=None, *, version: Optional[str] = None, on: Optional[dt.date] = None,
                 noc_version: str = "2016") -> Answer:
         """The answer for a NOC (and industry) under the version named, or in force on ``on`` (default today);
-        the answer reports that day as ``decided_on`` (None for a version named by its id alone)."""
+        the answer reports that day as ``decided_on`` (None for a version named by its id alone).
+
+        ``noc``: a NOC 2016 unit group (``"2174"``), or with ``noc_version="2021"`` (or 2021) a NOC 2021 one
+        (``"21232"``; the answer then has one candidate per NOC 2016 unit group it maps to).
+        ``industry``: the employer's NAICS Canada 2017 code, or None. ``version``: a version id;
+        ``on``: a ``datetime.date`` (a datetime is its day, ``"YYYY-MM-DD"`` is read) choosing the version
+        in force then; not both. JSON: :func:`sc_policy.present.render.answer_json` (``sc_policy.answer_json``).
+
+        Raises :class:`~sc_policy.diagnostics.ScPolicyError`, one line, its ``diagnostic`` giving ``code``,
+        ``message`` and ``span``: code ``bad-input`` (:class:`~sc_policy.diagnostics.InputError`: a code that
+        is not in the classification, a bad date, a version and a day), ``unknown-version`` (no such id, or no
+        version in force that day), ``invalid`` (the version has errors: ``error.findings``), or ``missing``,
+        ``not-a-directory`` or ``os-error`` for the tree itself.
+        """
         if on is not None:
             on = parse_day(on)
             if version is not None:
