@@ -16,7 +16,9 @@ The public API::
 * :class:`Answer` is what it returns: the verdict and, per NOC 2016 candidate, every area and
   clause result with its reason and citations.
 * :func:`answer_to_dict` and :func:`answer_json` give an answer as JSON-ready data and as JSON text
-  (the README's shape; the same inputs and version give the same bytes).
+  (the README's shape; the same inputs and version give the same bytes). An Answer itself refers to
+  the version's model: ``json.dumps``, ``dataclasses.asdict``, ``copy.deepcopy`` and ``pickle`` do not
+  take it; send ``answer_json(answer)`` to another process.
 * :class:`Diagnostic` is what a user can get wrong (a rule file, a code, a version), with its
   position; :class:`ScPolicyError` is raised with one (``error.diagnostic``, and ``error.code``,
   ``error.message``, ``error.span``). ``str(error)`` is one line. Its ``code`` says which:
