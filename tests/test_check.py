@@ -610,3 +610,12 @@ def test_every_check_id_a_check_reports_is_in_the_registry():
                         and node.args[2].value not in CHECKS:
                     unregistered.append(f"{layer}/{path.name}:{node.lineno}: {node.args[2].value}")
     assert not unregistered, unregistered
+
+
+def test_every_registered_check_is_in_the_readmes_table_of_checks():
+    """The README's *The checks* (what an analyst reads to understand a finding) lists every registered id."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("### The checks\n"):]
+    table = table[:table.index("\n\n", table.index("| id |"))]
+    listed = {name for row in table.splitlines()[2:] for name in re.findall(r"`([a-z0-9-]+)`", row.split(" | ")[0])}
+    assert sorted(set(CHECKS) - listed) == []
