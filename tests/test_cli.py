@@ -189,3 +189,16 @@ def test_library_errors_name_no_command_line_flag_and_carry_their_help_as_data(t
         assert (error.suggestion.kind, error.suggestion.values) == (kind, values), str(error)
         assert error.diagnostic.suggestion == error.suggestion and error.diagnostic.severity == "error"
         assert "sc-policy" not in str(error) and "--" not in str(error), str(error)
+
+
+def test_every_command_is_in_the_readmes_table_of_commands():
+    """The README's *Commands* table names every command the group has, and only those."""
+    import re
+    from pathlib import Path
+    from sc_policy.cli.base import COMMANDS
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| command | what it does |"):]
+    table = table[:table.index("\n\n")]
+    listed = {name for row in table.splitlines()[2:]
+              for name in re.findall(r"`(?:sc-policy )?([a-z][a-z-]*)[ `]", row.split(" | ")[0])}
+    assert listed == set(COMMANDS) == set(main.list_commands(None))

@@ -338,3 +338,14 @@ def test_an_unknown_name_carries_rule_engines_suggestion_as_data(tree_copy, expr
     text = run("check", "--policies", str(tree_copy)).stdout
     assert f"{REL}:{CONDITION_LINE}:1: error expression: clause 'occupation-listed', condition: {symbol}" in text
     assert f"(did you mean {suggested!r}?)" in text
+
+
+def test_every_fact_is_in_the_readmes_table_of_facts_and_no_other():
+    """The README's table under *The rule files* is what an analyst may write: every fact, and only facts."""
+    import re
+    from sc_policy.engine.facts import FACTS
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| fact | type | meaning |"):]
+    table = table[:table.index("\n\n")]
+    listed = {name for row in table.splitlines()[2:] for name in re.findall(r"`([a-z_]+)`", row.split(" | ")[0])}
+    assert listed == set(FACTS)
