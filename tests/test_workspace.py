@@ -167,13 +167,15 @@ def test_one_workspace_answers_from_several_threads_as_from_one(opened):
     assert together == [one(ask) for ask in asks]
 
 
-def test_a_version_and_a_day_together_are_refused_as_every_front_door_refuses_them(ws):
-    """The version named and a day to choose one by exclude each other (the CLI and the service refuse both):
-    the day was silently ignored, and reported as the answer's ``decided_on`` for a version not in force then."""
+def test_a_version_and_a_day_that_chooses_another_are_refused(ws):
+    """A version named with a day must be the version in force that day (the CLI and the service refuse both
+    together): the day was silently ignored, and reported as the answer's ``decided_on`` for a version that
+    was not in force then."""
     from sc_policy.diagnostics import InputError
-    with pytest.raises(InputError, match="not both") as refused:
+    with pytest.raises(InputError, match=r"version phase-1 is not in force on 2026-11-26 \(phase-1\.1 is\)") as no:
         ws.explain("2174", version="phase-1", on=dt.date(2026, 11, 26))
-    assert refused.value.code == "bad-input"
+    assert no.value.code == "bad-input"
+    assert ws.explain("2174", version="phase-1", on="2026-11-25").decided_on == "2026-11-25"
     assert ws.explain("2174", version="phase-1").decided_on is None
 
 

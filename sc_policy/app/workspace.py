@@ -336,18 +336,21 @@ class Workspace:
         (``"21232"``; the answer then has one candidate per NOC 2016 unit group it maps to).
         ``industry``: the employer's NAICS Canada 2017 code, or None. ``version``: a version id;
         ``on``: a ``datetime.date`` (a datetime is its day, ``"YYYY-MM-DD"`` is read) choosing the version
-        in force then; not both. JSON: :func:`sc_policy.present.render.answer_json` (``sc_policy.answer_json``).
+        in force then; both only when that day chooses that version. JSON: :func:`sc_policy.present.render.answer_json` (``sc_policy.answer_json``).
 
         Raises :class:`~sc_policy.diagnostics.ScPolicyError`, one line, its ``diagnostic`` giving ``code``,
         ``message`` and ``span``: code ``bad-input`` (:class:`~sc_policy.diagnostics.InputError`: a code that
-        is not in the classification, a bad date, a version and a day), ``unknown-version`` (no such id, or no
+        is not in the classification, a bad date, a version not in force on the day given), ``unknown-version`` (no such id, or no
         version in force that day), ``invalid`` (the version has errors: ``error.findings``), or ``missing``,
         ``not-a-directory`` or ``os-error`` for the tree itself.
         """
         if on is not None:
             on = parse_day(on)
-            if version is not None:
-                raise InputError("give a version or a day to choose the one in force, not both")
+            if version is not None:  # then the day must choose that version, or its answer would misreport it
+                named, in_force = self.select(version), self.select(None, on)
+                if named != in_force:
+                    raise InputError(f"version {named.id} is not in force on {on.isoformat()} ({in_force.id} is): "
+                                     f"give the version or the day alone")
         day, iso = (on, on.isoformat()) if on is not None else self._today()
         ref = self._chosen.get((version, None) if version is not None else (None, day))
         opened = self._open.get(ref.rel) if ref is not None else None
