@@ -327,22 +327,23 @@ class Workspace:
         return check_tree(self.tree, versions, source, self.refdata, compiled=lambda lv: self._compile(lv)[0],
                           memo=self._checked)
 
-    def explain(self, noc, industry=None, *, version: Optional[str] = None, on: Optional[dt.date] = None,
-                noc_version: str = "2016") -> Answer:
+    def explain(self, noc, industry=None, *, version: Optional[str] = None,
+                on: Union[dt.date, str, None] = None, noc_version: Union[str, int] = "2016") -> Answer:
         """The answer for a NOC (and industry) under the version named, or in force on ``on`` (default today);
         the answer reports that day as ``decided_on`` (None for a version named by its id alone).
 
-        ``noc``: a NOC 2016 unit group (``"2174"``), or with ``noc_version="2021"`` (or 2021) a NOC 2021 one
-        (``"21232"``; the answer then has one candidate per NOC 2016 unit group it maps to).
-        ``industry``: the employer's NAICS Canada 2017 code, or None. ``version``: a version id;
-        ``on``: a ``datetime.date`` (a datetime is its day, ``"YYYY-MM-DD"`` is read) choosing the version
-        in force then; both only when that day chooses that version. JSON: :func:`sc_policy.present.render.answer_json` (``sc_policy.answer_json``).
+        ``noc``: a NOC 2016 unit group (``"2174"``), or with ``noc_version="2021"`` (or 2021) a NOC 2021
+        one (``"21232"``; the answer then has one candidate per NOC 2016 unit group it maps to).
+        ``industry``: the employer's NAICS Canada 2017 code, or None. ``version``: a version id.
+        ``on``: a ``datetime.date`` (a datetime is its day; ``"YYYY-MM-DD"`` is read) choosing the version
+        in force then; with ``version`` only when that day chooses that version.
+        As JSON: ``sc_policy.answer_json(answer)``.
 
-        Raises :class:`~sc_policy.diagnostics.ScPolicyError`, one line, its ``diagnostic`` giving ``code``,
-        ``message`` and ``span``: code ``bad-input`` (:class:`~sc_policy.diagnostics.InputError`: a code that
-        is not in the classification, a bad date, a version not in force on the day given), ``unknown-version`` (no such id, or no
-        version in force that day), ``invalid`` (the version has errors: ``error.findings``), or ``missing``,
-        ``not-a-directory`` or ``os-error`` for the tree itself.
+        Raises :class:`~sc_policy.diagnostics.ScPolicyError` (one line; its ``diagnostic`` gives ``code``,
+        ``message`` and ``span``), with code ``bad-input`` (an :class:`~sc_policy.diagnostics.InputError`:
+        a code not in its classification, a bad date, a version not in force on the day given),
+        ``unknown-version`` (no such id, or no version in force that day), ``invalid`` (the version has
+        errors, listed in ``error.findings``), or ``missing``, ``not-a-directory`` or ``os-error`` (the tree).
         """
         if on is not None:
             on = parse_day(on)
