@@ -112,8 +112,8 @@ class Workspace:
     ``Workspace()`` opens the tree ``$SC_POLICY_PATH`` names, else the one shipped with the package;
     ``Workspace(path)`` opens another (a copy to edit). Ask it with :meth:`explain`. A version is read,
     checked and compiled on its first use and kept for the workspace's life: a rule file edited on the
-    disk afterwards is seen by a new ``Workspace``, not by this one. One workspace may be asked from
-    several threads at once. Errors are :class:`~sc_policy.diagnostics.ScPolicyError` (see :meth:`explain`).
+    disk afterwards is seen by a new ``Workspace``, not by this one. One workspace may answer
+    (:meth:`explain`) from several threads at once. Errors are :class:`~sc_policy.diagnostics.ScPolicyError` (see :meth:`explain`).
     """
 
     def __init__(self, policies: Optional[str | os.PathLike] = None, refdata: Optional[ReferenceData] = None, *,
