@@ -7,7 +7,7 @@
     'eligible'
 
 A :class:`Workspace` opens a policy tree and runs the pipeline once per version and
-per process: it reads, checks and compiles a version at most once (:meth:`Workspace.load_ref`,
+per workspace (another workspace opens the version again, from the cache when it can): it reads, checks and compiles a version at most once (:meth:`Workspace.load_ref`,
 :meth:`Workspace.open_ref`), remembers which version an id or a date chooses
 (:meth:`Workspace.select`), and builds a version's decision table (:mod:`sc_policy.engine.table`)
 only when a decision is first asked for, so that opening a version to check or test it does
