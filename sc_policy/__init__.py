@@ -2,18 +2,29 @@
 
 The public API::
 
-    >>> from sc_policy import Workspace
+    >>> from sc_policy import Workspace, answer_json
     >>> answer = Workspace().explain("2174", industry="541514")   # the shipped policy tree
     >>> answer.verdict
     'eligible'
+    >>> text = answer_json(answer)     # the bytes `sc-policy explain --format json` prints
 
 * :class:`Workspace` opens a policy tree (``Workspace(path)``; default ``$SC_POLICY_PATH``,
   else the shipped one) and answers with :meth:`Workspace.explain`
-  ``(noc, industry=None, *, version=None, on=None, noc_version="2016")``.
+  ``(noc, industry=None, *, version=None, on=None, noc_version="2016")``. It reads, checks and
+  compiles each version once and keeps it: a rule file edited afterwards is seen by a new
+  ``Workspace``, not by this one. One workspace may answer from several threads at once.
 * :class:`Answer` is what it returns: the verdict and, per NOC 2016 candidate, every area and
   clause result with its reason and citations.
+* :func:`answer_to_dict` and :func:`answer_json` give an answer as JSON-ready data and as JSON text
+  (the README's shape; the same inputs and version give the same bytes). An Answer itself refers to
+  the version's model: ``json.dumps``, ``dataclasses.asdict``, ``copy.deepcopy`` and ``pickle`` do not
+  take it; send ``answer_json(answer)`` to another process.
 * :class:`Diagnostic` is what a user can get wrong (a rule file, a code, a version), with its
-  position; :class:`ScPolicyError` is raised with one (``error.diagnostic``).
+  position; :class:`ScPolicyError` is raised with one (``error.diagnostic``, and ``error.code``,
+  ``error.message``, ``error.span``). ``str(error)`` is one line. Its ``code`` says which:
+  ``bad-input`` (a code, a date), ``unknown-version`` (a version id, a day with no version in force,
+  a tree without versions), ``invalid`` (the version has errors; ``error.findings`` lists them),
+  ``missing`` or ``not-a-directory`` (the tree), ``os-error``.
 
 Everything else is internal and may change. The names are imported on first use, so that
 ``import sc_policy`` (which the ``sc-policy`` command does first) costs nothing.
@@ -21,7 +32,7 @@ Everything else is internal and may change. The names are imported on first use,
 
 from __future__ import annotations
 
-__all__ = ["Workspace", "Answer", "Diagnostic", "ScPolicyError"]
+__all__ = ["Workspace", "Answer", "Diagnostic", "ScPolicyError", "answer_to_dict", "answer_json"]
 
 def __getattr__(name: str):
     if name == "Workspace":
@@ -33,6 +44,9 @@ def __getattr__(name: str):
     if name in ("Diagnostic", "ScPolicyError"):
         import sc_policy.diagnostics as diagnostics
         return getattr(diagnostics, name)
+    if name in ("answer_to_dict", "answer_json"):
+        import sc_policy.present.render as render
+        return getattr(render, name)
     raise AttributeError(f"module 'sc_policy' has no attribute {name!r}")
 
 

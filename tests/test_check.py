@@ -624,3 +624,28 @@ def test_a_changed_source_document_is_named_before_the_quotes_it_breaks(shipped_
     assert f"version {VERSION} is invalid: source-hash:" in result.stderr
     assert f"restore the text version {VERSION} was frozen with" in result.stderr
     assert "(and " in result.stderr and "update the manifest" not in result.stderr
+
+
+def test_every_check_id_a_check_reports_is_in_the_registry():
+    """A finding's code written in a check, loader or compiler is a registered id (else a resolution naming it
+    is told it names 'an unknown check', and the list of ids scripts rely on is short of it)."""
+    import ast
+    package = Path(__file__).resolve().parent.parent / "sc_policy"
+    unregistered = []
+    for layer in ("load", "checks", "engine", "analysis"):
+        for path in sorted((package / layer).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Diagnostic" \
+                        and len(node.args) >= 3 and isinstance(node.args[2], ast.Constant) \
+                        and node.args[2].value not in CHECKS:
+                    unregistered.append(f"{layer}/{path.name}:{node.lineno}: {node.args[2].value}")
+    assert not unregistered, unregistered
+
+
+def test_every_registered_check_is_in_the_readmes_table_of_checks():
+    """The README's *The checks* (what an analyst reads to understand a finding) lists every registered id."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("### The checks\n"):]
+    table = table[:table.index("\n\n", table.index("| id |"))]
+    listed = {name for row in table.splitlines()[2:] for name in re.findall(r"`([a-z0-9-]+)`", row.split(" | ")[0])}
+    assert sorted(set(CHECKS) - listed) == []

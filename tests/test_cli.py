@@ -197,3 +197,16 @@ def test_the_top_level_help_names_every_command_in_its_description():
     described = main.help.split("Every command reads")[0]
     for name in main.commands:
         assert re.search(rf"\b{re.escape(name)}\b", described), name
+
+
+def test_every_command_is_in_the_readmes_table_of_commands():
+    """The README's *Commands* table names every command the group has, and only those."""
+    import re
+    from pathlib import Path
+    from sc_policy.cli.base import COMMANDS
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| command | what it does |"):]
+    table = table[:table.index("\n\n")]
+    listed = {name for row in table.splitlines()[2:]
+              for name in re.findall(r"`(?:sc-policy )?([a-z][a-z-]*)[ `]", row.split(" | ")[0])}
+    assert listed == set(COMMANDS) == set(main.list_commands(None))

@@ -140,6 +140,33 @@ def test_bad_codes_are_refused(ws, noc, industry, message):
         ws.explain(noc, industry, version=VERSION)
 
 
+def test_the_public_api_gives_the_json_answer_the_command_prints(opened):
+    """A script serialises an answer with the package root's ``answer_json`` (``json.dumps`` cannot: an
+    Answer is not JSON), the same bytes as ``sc-policy explain --format json``."""
+    import sc_policy
+    from click.testing import CliRunner
+    from sc_policy.cli import main
+    assert {"answer_json", "answer_to_dict"} <= set(sc_policy.__all__)
+    assert opened.table is not None  # built once per session, and stored in the session's cache
+    answer = sc_policy.Workspace().explain("7511", industry="484121", version=VERSION)  # from that entry
+    printed = CliRunner().invoke(main, ["explain", "7511", "--industry", "484121", "--version", VERSION,
+                                        "--format", "json"])
+    assert printed.exit_code == 0 and sc_policy.answer_json(answer) == printed.output
+    assert json.loads(printed.output) == sc_policy.answer_to_dict(answer)
+
+
+def test_a_noc_version_given_as_a_number_is_that_version(ws):
+    """``noc_version=2021`` (a number, as a script reads it from JSON or a spreadsheet) is NOC 2021: it was
+    refused as "unknown NOC version '2021' (use 2016 or 2021)"."""
+    assert answer_json(ws.explain("21232", noc_version=2021, version=VERSION)) == answer_json(
+        ws.explain("21232", noc_version="2021", version=VERSION))
+    assert ws.explain("2174", noc_version=2016, version=VERSION).noc.version == "2016"
+    with pytest.raises(InputError, match="unknown NOC version '2011'"):
+        ws.explain("2174", noc_version=2011, version=VERSION)
+    with pytest.raises(InputError, match="unknown NOC version 'True'"):
+        ws.explain("2174", noc_version=True, version=VERSION)
+
+
 def test_rule_file_edit_changes_the_decision(tree_copy):
     """No decision logic in Python: editing a list changes the answer."""
     path = version_dir(tree_copy) / "areas" / "ict.yaml"

@@ -400,3 +400,14 @@ def test_a_syntax_error_in_a_value_written_with_escapes_is_reported_at_its_key(t
     (found,) = [f for f in json.loads(result.stdout) if f["check"] == "expression"]
     assert (found["path"], found["line"], found["column"]) == (REL, CONDITION_LINE, 1)
     assert found["message"].endswith("syntax error at ')'")
+
+
+def test_every_fact_is_in_the_readmes_table_of_facts_and_no_other():
+    """The README's table under *The rule files* is what an analyst may write: every fact, and only facts."""
+    import re
+    from sc_policy.engine.facts import FACTS
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| fact | type | meaning |"):]
+    table = table[:table.index("\n\n")]
+    listed = {name for row in table.splitlines()[2:] for name in re.findall(r"`([a-z_]+)`", row.split(" | ")[0])}
+    assert listed == set(FACTS)

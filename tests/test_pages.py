@@ -17,6 +17,7 @@ pytest.importorskip("fastapi")
 with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx still works
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: E402
+from starlette.requests import Request  # noqa: E402
 
 from sc_policy.app.workspace import Workspace  # noqa: E402
 from sc_policy.http.app import create_app  # noqa: E402
@@ -240,3 +241,32 @@ def test_the_interpretations_that_bear_on_an_answer_are_shown_and_linked_from_th
         section = section[:section.index("</section>")]
         resting = [c.id for c in version.clauses if i.id in c.rests_on]
         assert resting and all(f'href="#clause-{c}"' in section for c in resting), i.id
+
+
+def test_a_page_routed_in_a_page_router_is_refused_as_a_page_without_being_listed_anywhere(app, client):
+    """A new page is its template, its context and its route (the README's recipe): a route declared with the
+    pages' HTML responses gets its refusals as a 400 page, as the shipped pages do; it needed its path added
+    to a second list (``is_page``), without which they came back as JSON problems."""
+    from fastapi import APIRouter, Depends
+    from starlette.responses import HTMLResponse
+    from sc_policy.http.pages import page_response
+    from sc_policy.http.routes_api import strict_query
+
+    router = APIRouter(default_response_class=HTMLResponse)
+
+    @router.get("/a-new-page", dependencies=[Depends(strict_query())])
+    def a_new_page(request: Request):
+        return page_response(request, "message.html", app.state.service.message_context("A new page", "Hello."))
+
+    before = len(app.router.routes)
+    app.include_router(router)
+    try:
+        assert "Hello." in client.get("/a-new-page").text
+        refused = client.get("/a-new-page?x=1")
+        assert refused.status_code == 400 and refused.headers["content-type"].startswith("text/html"), \
+            refused.headers["content-type"]
+        assert "Bad request" in refused.text
+        api = client.get("/v1/versions?x=1")  # the API's refusals stay problems
+        assert api.status_code == 400 and api.headers["content-type"] == "application/problem+json"
+    finally:
+        del app.router.routes[before:]

@@ -527,8 +527,8 @@ def test_the_package_root_is_the_public_api_and_imports_nothing_until_asked():
     env = dict(os.environ)
     run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.split("\n")[0] == ("['sc_policy'] ['Answer', 'Diagnostic', 'ScPolicyError', 'Workspace'] "
-                                         "True eligible")
+    assert run.stdout.split("\n")[0] == ("['sc_policy'] ['Answer', 'Diagnostic', 'ScPolicyError', 'Workspace', "
+                                         "'answer_json', 'answer_to_dict'] True eligible")
 def test_cache_key_covers_the_code_and_data_of_every_subpackage(tmp_path, monkeypatch):
     """An entry made by other code (any module of any layer) or other reference data is never read back."""
     import shutil

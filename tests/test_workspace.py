@@ -130,6 +130,55 @@ def test_remembered_inputs_answer_as_fresh_ones_and_a_refused_code_is_refused_ev
             ws.explain("2174", industry="999999")
 
 
+def test_the_day_asked_is_a_date_a_datetime_or_an_iso_day_and_anything_else_is_refused(ws):
+    """``on=`` as a script has it: a datetime is its day, ``"YYYY-MM-DD"`` is that day; any other value is the
+    package's one-line refusal (it was an AttributeError or a TypeError from deep inside)."""
+    from sc_policy.diagnostics import InputError
+    day = ws.explain("2174", on=dt.date(2026, 11, 25))
+    assert day.version == "phase-1" and day.decided_on == "2026-11-25"
+    assert ws.explain("2174", on=dt.datetime(2026, 11, 25, 12, 30)) == day
+    assert ws.explain("2174", on="2026-11-25") == day
+    for bad in ("2026-11-31", "20261125", "25/11/2026", " 2026-11-25", 20261125, ["2026-11-25"]):
+        with pytest.raises(InputError, match="not a calendar date written YYYY-MM-DD") as refused:
+            ws.explain("2174", on=bad)
+        assert refused.value.code == "bad-input" and "\n" not in str(refused.value)
+
+
+def test_one_workspace_answers_from_several_threads_as_from_one(opened):
+    """As the package root documents (and the service relies on): a fresh workspace, asked from 8 threads at
+    once before any version is open, gives each answer (and each refusal) that it gives asked in turn."""
+    from concurrent.futures import ThreadPoolExecutor
+    from sc_policy.diagnostics import ScPolicyError
+    from sc_policy.present.render import answer_json
+    assert opened.table is not None  # built once per session, and stored in the session's cache
+    shared = Workspace()  # opened from that cache entry, as a script's second run would be
+    days = (None, dt.date(2026, 11, 26), dt.date(2027, 1, 1))
+    asks = [(noc, industry, day) for noc in ("2174", "7511", "0211", "21A4") for industry in (None, "541514")
+            for day in days]
+
+    def one(ask):
+        try:
+            return answer_json(shared.explain(ask[0], ask[1], on=ask[2]))
+        except ScPolicyError as error:
+            return error.line()
+
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(one, asks))
+    assert together == [one(ask) for ask in asks]
+
+
+def test_a_version_and_a_day_that_chooses_another_are_refused(ws):
+    """A version named with a day must be the version in force that day (the CLI and the service refuse both
+    together): the day was silently ignored, and reported as the answer's ``decided_on`` for a version that
+    was not in force then."""
+    from sc_policy.diagnostics import InputError
+    with pytest.raises(InputError, match=r"version phase-1 is not in force on 2026-11-26 \(phase-1\.1 is\)") as no:
+        ws.explain("2174", version="phase-1", on=dt.date(2026, 11, 26))
+    assert no.value.code == "bad-input"
+    assert ws.explain("2174", version="phase-1", on="2026-11-25").decided_on == "2026-11-25"
+    assert ws.explain("2174", version="phase-1").decided_on is None
+
+
 def test_bytes_libyaml_would_read_otherwise_are_never_vouched_for_nor_cached(tmp_path, monkeypatch):
     import dataclasses
     import sc_policy.app.trust as trust

@@ -1,1 +1,1 @@
-"""Layer 4, analysis: what is computed over decisions (the diff of two versions and its impact, the analysts' test cases, agreement of clauses with their lists)."""
+"""The analysis layer (above engine, below app; see tests/test_layers.py): what is computed over decisions (the diff of two versions and its impact, the analysts' test cases, agreement of clauses with their lists, the occupations an industry opens)."""

@@ -1,1 +1,1 @@
-"""Layer 5, application: the workspace (one pipeline that opens each version once), the cache, authoring versions on disk, deciding caseloads."""
+"""The application layer (above analysis, below present; see tests/test_layers.py): the workspace (one pipeline that opens each version once), the cache, authoring versions on disk, deciding caseloads."""

@@ -13,7 +13,8 @@ stages, each appending to one list of findings: compile, the model checks of
 (:mod:`sc_policy.analysis.agreement`), and last the analyst's resolutions, which mark
 the findings they name as resolved. Every check id is listed in
 :data:`sc_policy.checks.registry.CHECKS` with its meaning; a new check is a function
-over the model in ``checks/`` and a stage here.
+``(version, refdata, partial)`` over the model in ``checks/``, its id in the registry, and a stage
+of :data:`CHECK_STAGES` here.
 """
 
 from __future__ import annotations

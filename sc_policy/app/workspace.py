@@ -7,7 +7,7 @@
     'eligible'
 
 A :class:`Workspace` opens a policy tree and runs the pipeline once per version and
-per process: it reads, checks and compiles a version at most once (:meth:`Workspace.load_ref`,
+per workspace (another workspace opens the version again, from the cache when it can): it reads, checks and compiles a version at most once (:meth:`Workspace.load_ref`,
 :meth:`Workspace.open_ref`), remembers which version an id or a date chooses
 (:meth:`Workspace.select`), and builds a version's decision table (:mod:`sc_policy.engine.table`)
 only when a decision is first asked for, so that opening a version to check or test it does
@@ -33,13 +33,14 @@ from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Mapping, Optio
 
 from sc_policy.app.cache import CachedVersion, TableCache
 from sc_policy.checks.lifecycle import hash_findings, integrity, is_frozen, status_findings, table_findings
-from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, ScPolicyError, invalid_policy
+from sc_policy.diagnostics import Diagnostic, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
 from sc_policy.engine.decide import Answer, Evaluator
 from sc_policy.engine.table import decisions_hash
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, manifest_of, resolve_root, select_version
 from sc_policy.load.yamlfile import Document, is_inside, load_vouched
 from sc_policy.app.trust import read_alike, untrusted, vouched_manifest
 from sc_policy.model import Manifest, Version
+from sc_policy.reference.codes import parse_day
 from sc_policy.reference.statcan import ReferenceData, reference_data
 
 if TYPE_CHECKING:  # imported when needed: check and compile import rule-engine (0.3 s)
@@ -106,7 +107,14 @@ _CHOICES_KEPT = 1024
 
 
 class Workspace:
-    """A policy tree and the versions opened from it, each stage of each version run once."""
+    """A policy tree and the versions opened from it, each stage of each version run once.
+
+    ``Workspace()`` opens the tree ``$SC_POLICY_PATH`` names, else the one shipped with the package;
+    ``Workspace(path)`` opens another (a copy to edit). Ask it with :meth:`explain`. A version is read,
+    checked and compiled on its first use and kept for the workspace's life: a rule file edited on the
+    disk afterwards is seen by a new ``Workspace``, not by this one. One workspace may answer
+    (:meth:`explain`) from several threads at once. Errors are :class:`~sc_policy.diagnostics.ScPolicyError` (see :meth:`explain`).
+    """
 
     def __init__(self, policies: Optional[str | os.PathLike] = None, refdata: Optional[ReferenceData] = None, *,
                  cache: Union[bool, TableCache, None] = True, notify: Optional[Callable[[str], None]] = None,
@@ -220,6 +228,7 @@ class Workspace:
 
     # -- the pipeline ----------------------------------------------------------------------------
     def load(self, version: Optional[str] = None, on: Optional[dt.date] = None) -> LoadedVersion:
+        """The version named, or in force on ``on`` (default today), read and validated (once); see :meth:`load_ref`."""
         return self.load_ref(self.select(version, on))
 
     def load_ref(self, ref: VersionRef) -> LoadedVersion:
@@ -318,10 +327,31 @@ class Workspace:
         return check_tree(self.tree, versions, source, self.refdata, compiled=lambda lv: self._compile(lv)[0],
                           memo=self._checked)
 
-    def explain(self, noc, industry=None, *, version: Optional[str] = None, on: Optional[dt.date] = None,
-                noc_version: str = "2016") -> Answer:
+    def explain(self, noc, industry=None, *, version: Optional[str] = None,
+                on: Union[dt.date, str, None] = None, noc_version: Union[str, int] = "2016") -> Answer:
         """The answer for a NOC (and industry) under the version named, or in force on ``on`` (default today);
-        the answer reports that day as ``decided_on`` (None for a version named by its id alone)."""
+        the answer reports that day as ``decided_on`` (None for a version named by its id alone).
+
+        ``noc``: a NOC 2016 unit group (``"2174"``), or with ``noc_version="2021"`` (or 2021) a NOC 2021
+        one (``"21232"``; the answer then has one candidate per NOC 2016 unit group it maps to).
+        ``industry``: the employer's NAICS Canada 2017 code, or None. ``version``: a version id.
+        ``on``: a ``datetime.date`` (a datetime is its day; ``"YYYY-MM-DD"`` is read) choosing the version
+        in force then; with ``version`` only when that day chooses that version.
+        As JSON: ``sc_policy.answer_json(answer)``.
+
+        Raises :class:`~sc_policy.diagnostics.ScPolicyError` (one line; its ``diagnostic`` gives ``code``,
+        ``message`` and ``span``), with code ``bad-input`` (an :class:`~sc_policy.diagnostics.InputError`:
+        a code not in its classification, a bad date, a version not in force on the day given),
+        ``unknown-version`` (no such id, or no version in force that day), ``invalid`` (the version has
+        errors, listed in ``error.findings``), or ``missing``, ``not-a-directory`` or ``os-error`` (the tree).
+        """
+        if on is not None:
+            on = parse_day(on)
+            if version is not None:  # then the day must choose that version, or its answer would misreport it
+                named, in_force = self.select(version), self.select(None, on)
+                if named != in_force:
+                    raise InputError(f"version {named.id} is not in force on {on.isoformat()} ({in_force.id} is): "
+                                     f"give the version or the day alone")
         day, iso = (on, on.isoformat()) if on is not None else self._today()
         ref = self._chosen.get((version, None) if version is not None else (None, day))
         opened = self._open.get(ref.rel) if ref is not None else None

@@ -1,1 +1,1 @@
-"""Layer 2, checks: what ``sc-policy check`` finds in a version's model and in a tree's history, without deciding anything."""
+"""The checks layer (above load, below engine; see tests/test_layers.py): what ``sc-policy check`` finds in a version's model and in a tree's history, without deciding anything."""

@@ -44,6 +44,10 @@ CHECKS: Mapping[str, str] = {
                       "is opened)",
     "table-hash-missing": "a frozen version that records no table_sha256 (an older freeze; a warning: "
                           "freezing records it)",
+    "not-frozen": "a version in force or superseded whose manifest records no sha256 (a warning: nothing "
+                  "shows a change to what it decides)",
+    "draft-hashed": "a draft whose manifest records the sha256 or table_sha256 of a freeze (a frozen version "
+                    "relabelled draft, which would escape its hash checks)",
     "period-invalid": "a version whose effective_to lies before its effective_from",
     "period-overlap": "two versions in force on the same day",
     "period-gap": "days between a version and the one it supersedes when none is in force",

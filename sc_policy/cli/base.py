@@ -1,5 +1,8 @@
 """The ``sc-policy`` group, the options every command shares, and the one place errors are turned into output.
 
+The group's commands are listed in :data:`COMMANDS` (name -> ``module:function`` of this package), each
+imported when it is first used: a new command is a module of its own and one line there.
+
 Every error becomes a :class:`~sc_policy.cli.diagnostics.Failure` in :meth:`Group.reported`,
 and click shows it as one line on stderr and exits with its status: a
 :class:`ScPolicyError` is its diagnostic in the CLI's words; an :class:`OSError` (the

@@ -1,1 +1,1 @@
-"""Layer 3, engine: the facts a clause reads, expressions compiled with rule-engine, the decision of one case and the decision table of a version."""
+"""The engine layer (above checks, below analysis; see tests/test_layers.py): the facts a clause reads, expressions compiled with rule-engine, the decision of one case and the decision table of a version."""

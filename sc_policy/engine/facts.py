@@ -7,6 +7,9 @@ family, which tells the decision table what a clause depends on:
 * ``occupation``: depends on the NOC code (and the area);
 * ``industry``: depends on the employer's NAICS code (and the area);
 * ``area``: depends only on the area.
+
+A fact is its :class:`FactSpec` in :data:`FACTS` and its value, made by the function of its family
+(:func:`occupation_facts`, :func:`industry_facts`, :func:`area_facts`) from that family's input alone.
 """
 
 from __future__ import annotations

@@ -102,6 +102,7 @@ class Answer:
 
     @property
     def verdict(self) -> str:
+        """``eligible`` (every candidate is), ``not_eligible`` (none is) or ``indeterminate`` (they differ)."""
         results = {d.eligible for d in self.candidates}
         if results == {True}:
             return "eligible"
@@ -111,4 +112,5 @@ class Answer:
 
     @property
     def eligible(self) -> bool:
+        """True only when every candidate is eligible (an indeterminate answer is not)."""
         return all(d.eligible for d in self.candidates)

@@ -37,9 +37,10 @@ HTML = {"text/html": {"schema": {"type": "string"}}}
 
 
 def is_page(request: Request) -> bool:
-    """An address of a page (its refusals are pages too, not problems)."""
-    path = request.url.path
-    return path in ("/", "/occupations") or path.startswith("/versions/")
+    """An address of a page (its refusals are pages too, not problems): one routed to a route that answers
+    HTML, as every route of :func:`page_router` does, so that a new page needs no list of its own here."""
+    route = request.scope.get("route")
+    return route is not None and getattr(route, "response_class", None) is HTMLResponse
 
 
 def page_response(request: Request, name: str, context: dict, status: int = 200) -> Response:

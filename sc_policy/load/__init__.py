@@ -1,1 +1,1 @@
-"""Layer 1, load: rule files read from disk (YAML with the position of every node, the Cerberus schemas, the policy tree) into the model."""
+"""The load layer (above model and reference, below checks; see tests/test_layers.py): rule files read from disk (YAML with the position of every node, the Cerberus schemas, the policy tree) into the model."""

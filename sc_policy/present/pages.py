@@ -1,4 +1,5 @@
-"""Server-rendered HTML for caseworkers: the question form with its answer, and the policy book.
+"""Server-rendered HTML for caseworkers: the question form with its answer, the occupations an industry
+opens, and the policy book.
 
 The pages are Jinja2 templates (``sc_policy/present/templates/``, shipped as package data)
 rendered with autoescaping: every piece of text from input, rule files or reference data is

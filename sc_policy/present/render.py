@@ -136,6 +136,8 @@ def answer_to_dict(answer: Answer, view: str = "full", sources: Optional[Sources
 
 
 def answer_json(answer: Answer) -> str:
+    """The answer as JSON text (:func:`answer_to_dict`'s full view, :func:`dumps`): the bytes
+    ``sc-policy explain --format json`` prints."""
     return dumps(answer_to_dict(answer))
 
 

@@ -8,6 +8,7 @@ names the code and the nearest real ones.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, Sequence, Tuple, Union
@@ -15,7 +16,7 @@ from typing import Callable, Mapping, Optional, Sequence, Tuple, Union
 from sc_policy.diagnostics import InputError, Suggestion, echoed, one_line, plain_words
 from sc_policy.reference.statcan import NAICS_RANGES, ReferenceData
 
-__all__ = ["NocInput", "parse_noc", "parse_industry", "noc_candidates", "industry_refusal", "nearest_text",
+__all__ = ["NocInput", "parse_noc", "parse_day", "parse_industry", "noc_candidates", "industry_refusal", "nearest_text",
            "MESSAGE_ROOM", "NOC_VERSIONS"]
 
 NOC_VERSIONS = ("2016", "2021")
@@ -44,8 +45,12 @@ Words = Callable[[Optional[Suggestion]], str]
 """How a front door words a suggestion (:func:`~sc_policy.diagnostics.plain_words` by default)."""
 
 
-def parse_noc(text: object, refdata: ReferenceData, noc_version: str = "2016") -> NocInput:
+def parse_noc(text: object, refdata: ReferenceData, noc_version: Union[str, int] = "2016") -> NocInput:
+    """The NOC 2016 unit group(s) ``text`` stands for, in ``noc_version`` ("2016" or "2021", or the same
+    as a number); raise :class:`InputError` naming the code (and the nearest real ones) otherwise."""
     code = str(text).strip() if text is not None else ""
+    if type(noc_version) is int:  # 2021 read from JSON or a spreadsheet is NOC 2021 (True is not)
+        noc_version = str(noc_version)
     if noc_version not in NOC_VERSIONS:
         raise InputError(f"unknown NOC version {echoed(noc_version)}",
                          suggestion=Suggestion("one-of", NOC_VERSIONS, "use 2016 or 2021"))
@@ -53,6 +58,24 @@ def parse_noc(text: object, refdata: ReferenceData, noc_version: str = "2016") -
     if type(found) is tuple:
         raise InputError(found[0], suggestion=found[1])
     return found
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_day(value: object) -> dt.date:
+    """The day a caller asks about: a date, a datetime (its day) or text written YYYY-MM-DD and nothing else
+    (Python would also read 20261125); anything else is an :class:`InputError`."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InputError(f"{echoed(value)} is not a calendar date written YYYY-MM-DD")
 
 
 def _line(refusal: _Refusal, words: Words) -> str:
