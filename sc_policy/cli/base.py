@@ -21,7 +21,6 @@ import datetime as dt
 import importlib
 import os
 import posixpath
-import re
 import sys
 from pathlib import Path
 from typing import Callable
@@ -30,6 +29,7 @@ import click
 
 from sc_policy.diagnostics import ScPolicyError, echoed
 from sc_policy.load.tree import resolve_root
+from sc_policy.reference.codes import DAY_FORM
 from sc_policy.cli.diagnostics import Failure, failure_of, remember_policies, usage_failure
 
 __all__ = ["main", "policies_option", "format_option", "version_options", "warn", "Date", "Group", "NamedStream",
@@ -239,9 +239,6 @@ def format_option(*choices: str, default: str = "text"):
     return deco
 
 
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
 class Date(click.DateTime):
     """click's :class:`~click.DateTime` for a day, ``YYYY-MM-DD``, given to the command as a :class:`datetime.date`."""
 
@@ -257,7 +254,7 @@ class Date(click.DateTime):
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
         try:
-            if not _DAY.fullmatch(str(value)):  # strptime would take 2021-4-1; the service does not
+            if not DAY_FORM.fullmatch(str(value)):  # strptime would take 2021-4-1; the service does not
                 raise click.BadParameter(str(value))
             return super().convert(value, param, ctx).date()
         except click.BadParameter:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import click
 
@@ -11,15 +10,13 @@ from sc_policy.app.workspace import Workspace
 from sc_policy.analysis.diff import diff_versions
 from sc_policy.present.diff import diff_json, diff_markdown, diff_text
 from sc_policy.diagnostics import InputError, echoed
+from sc_policy.reference.codes import DAY_FORM
 from sc_policy.cli.base import format_option, policies_option, warn
-
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
 
 def _open(ws: Workspace, name: str):
     """The version named by id or, for a date (YYYY-MM-DD) that is no version's id, the version in
     force that day: chosen, like every command's, by the workspace."""
-    if _DAY.fullmatch(name) and name not in {ref.id for ref in ws.tree.refs()}:
+    if DAY_FORM.fullmatch(name) and name not in {ref.id for ref in ws.tree.refs()}:
         try:
             day = dt.date.fromisoformat(name)
         except ValueError:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import functools
-import re
 from typing import Dict, List, NamedTuple, Optional, Sequence
 
 from pydantic import ValidationError
@@ -27,14 +26,14 @@ from sc_policy.http.problems import Problem, from_diagnostic, from_validation, r
 from sc_policy.present import pages
 from sc_policy.present.diff import diff_json
 from sc_policy.present.render import Sources, answer_to_dict, compact_dumps, dumps
-from sc_policy.reference.codes import parse_industry, parse_noc
+from sc_policy.reference.codes import DAY_FORM, parse_industry, parse_noc
+from sc_policy.reference.codes import parse_day as read_day
 
 __all__ = ["DecisionService", "Case", "case_of", "parse_day", "json_object", "ANSWER_CACHE_SIZE"]
 
 ANSWER_CACHE_SIZE = 4096
 """Decisions kept (and as many finished JSON bodies): the same inputs under the same version give the
 same bytes."""
-DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 """The one way the service reads a date (the pattern the OpenAPI document gives for ``on``)."""
 
 
@@ -70,13 +69,11 @@ class Case(NamedTuple):
 
 
 def parse_day(text: str, parameter: str) -> dt.date:
-    """A date written YYYY-MM-DD and nothing else (Python would also read 20220101); raise :class:`Problem`."""
+    """The day a parameter's text names (:func:`sc_policy.reference.codes.parse_day`); raise :class:`Problem`."""
     try:
-        if DATE_FORM.fullmatch(text):
-            return dt.date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise Problem(400, "bad-input", f"{parameter}: {echoed(text)} is not a calendar date written YYYY-MM-DD", parameter)
+        return read_day(text)
+    except InputError as exc:
+        raise Problem(400, "bad-input", f"{parameter}: {exc.message}", parameter) from None
 
 
 def _given(value: Optional[str]) -> Optional[str]:
@@ -145,7 +142,7 @@ class DecisionService:
 
     def version_named(self, parameter: str, value: str) -> str:
         """A version id as ``sc-policy diff`` reads its arguments: an id, else a date (the version in force)."""
-        if value in self.opened or not DATE_FORM.fullmatch(value):
+        if value in self.opened or not DAY_FORM.fullmatch(value):
             try:
                 return self.choose(value, None, parameter).version.id
             except Problem as problem:

@@ -16,7 +16,7 @@ from typing import Callable, Mapping, Optional, Sequence, Tuple, Union
 from sc_policy.diagnostics import InputError, Suggestion, echoed, one_line, plain_words
 from sc_policy.reference.statcan import NAICS_RANGES, ReferenceData
 
-__all__ = ["NocInput", "parse_noc", "parse_day", "parse_industry", "noc_candidates", "industry_refusal", "nearest_text",
+__all__ = ["NocInput", "parse_noc", "parse_day", "DAY_FORM", "parse_industry", "noc_candidates", "industry_refusal", "nearest_text",
            "MESSAGE_ROOM", "NOC_VERSIONS"]
 
 NOC_VERSIONS = ("2016", "2021")
@@ -60,7 +60,8 @@ def parse_noc(text: object, refdata: ReferenceData, noc_version: Union[str, int]
     return found
 
 
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DAY_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+"""How a day is written, whoever reads it (Python's fromisoformat and strptime also take 20261125 or 2026-1-5)."""
 
 
 def parse_day(value: object) -> dt.date:
@@ -70,7 +71,7 @@ def parse_day(value: object) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str) and _DAY.fullmatch(value):
+    if isinstance(value, str) and DAY_FORM.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
