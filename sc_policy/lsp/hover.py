@@ -15,8 +15,6 @@ import re
 from pathlib import Path
 from typing import Optional, Sequence
 
-from lsprotocol import types
-
 from sc_policy.diagnostics import ScPolicyError
 from sc_policy.load.policytext import read_source
 from sc_policy.lsp.context import context_at, token_at
