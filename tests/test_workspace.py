@@ -167,6 +167,22 @@ def test_one_workspace_answers_from_several_threads_as_from_one(opened):
     assert together == [one(ask) for ask in asks]
 
 
+def test_a_choice_another_thread_lets_go_between_reading_and_refreshing_it_still_answers(ws):
+    """``select`` reads a remembered choice, then marks it as the latest; a thread that lets it go in between
+    (the oldest of more than 1,024 days asked) left the first with KeyError."""
+    from collections import OrderedDict
+
+    class LetGo(OrderedDict):  # the other thread's pop, between this thread's get and move_to_end
+        def get(self, key, default=None):
+            found = super().get(key, default)
+            self.pop(key, None)
+            return found
+
+    chosen = ws.select(None, dt.date(2026, 11, 26))
+    ws._chosen = LetGo(ws._chosen)
+    assert ws.select(None, dt.date(2026, 11, 26)) == chosen
+
+
 def test_a_version_and_a_day_that_chooses_another_are_refused(ws):
     """A version named with a day must be the version in force that day (the CLI and the service refuse both
     together): the day was silently ignored, and reported as the answer's ``decided_on`` for a version that

@@ -24,6 +24,7 @@ from its files. A draft's entry is trusted as its owner's.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import time
@@ -166,9 +167,11 @@ class Workspace:
             ref = self._chosen[key] = select_version(self.tree, version, on, read=self._read_manifests,
                                                      refs=self.refs())
             if len(self._chosen) > _CHOICES_KEPT:  # a service is asked for any day: keep the latest
-                self._chosen.popitem(last=False)
+                with contextlib.suppress(KeyError):  # another thread emptied it meanwhile
+                    self._chosen.popitem(last=False)
         else:
-            self._chosen.move_to_end(key)
+            with contextlib.suppress(KeyError):  # another thread let the choice go since: it stands
+                self._chosen.move_to_end(key)
         return ref
 
     def _read_manifests(self, tree: PolicyTree, refs: List[VersionRef]) -> Iterator[Tuple[VersionRef, Optional[Manifest]]]:
