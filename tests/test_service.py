@@ -363,6 +363,13 @@ def test_a_body_that_is_not_json_says_what_is_wrong_in_its_own_words(client, con
     assert response.json()["detail"] == detail
 
 
+def test_a_body_after_a_byte_order_mark_is_read(client):
+    """Not 'unexpected UTF-8 BOM (decode using utf-8-sig)': RFC 8259 lets a reader ignore the mark."""
+    response = client.post("/v1/decisions", content='\ufeff[{"noc": "2174"}]'.encode("utf-8"),
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 200 and response.json()[0]["verdict"] == "eligible"
+
+
 def test_deeply_nested_batch_is_a_problem(client):
     nested = b"[" * 5000 + b"]" * 5000
     response = client.post("/v1/decisions", content=nested, headers={"content-type": "application/json"})

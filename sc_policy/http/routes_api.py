@@ -109,8 +109,8 @@ def parse_json(body: bytes):
     except UnicodeDecodeError as exc:
         raise Problem(400, "bad-request", f"body: not UTF-8: byte 0x{body[exc.start]:02x} at byte {exc.start}",
                       "body") from None
-    try:
-        return json.loads(text, object_pairs_hook=json_object)
+    try:  # a byte-order mark, which some Windows clients write, is ignored (RFC 8259, section 8.1)
+        return json.loads(text[1:] if text.startswith("\ufeff") else text, object_pairs_hook=json_object)
     except json.JSONDecodeError as exc:
         raise Problem(400, "bad-request", f"body: not valid JSON: {exc.msg[:1].lower()}{exc.msg[1:]} at line "
                                           f"{exc.lineno}, column {exc.colno}", "body") from None
