@@ -476,6 +476,22 @@ def test_missing_source_document_is_a_warning_and_quotes_go_unchecked(tree_copy)
         ("warning", f"{POLICY}/{v}/version.yaml") for v in ("phase-1.1", "phase-1")]
 
 
+def test_a_source_document_that_cannot_be_read_is_not_said_to_be_missing(tree_copy):
+    """A symbolic link to itself exists but cannot be read: an error naming the system's reason, not a
+    warning that the document "does not exist" (with which every command went on, its quotes unchecked)."""
+    source = tree_copy / POLICY / "source" / "second-career-fast-track.txt"
+    source.unlink()
+    source.symlink_to(source.name)
+    from sc_policy.checks.provenance import version_source
+    from sc_policy.load.tree import PolicyTree
+    tree = PolicyTree(tree_copy)
+    found = []
+    assert version_source(tree.load(next(r for r in tree.refs() if r.id == VERSION)), tree_copy, found) is None
+    assert [(f.severity, f.code, f.span.path) for f in found] == [("error", "source-missing",
+                                                                  f"{POLICY}/{VERSION}/version.yaml")]
+    assert "does not exist" not in found[0].message and "Too many levels of symbolic links" in found[0].message
+
+
 @pytest.mark.parametrize("args,needle", [
     (["phase-9"], "unknown version 'phase-9'"),
     (["--source", "/no/such/source.txt"], "source document not found"),

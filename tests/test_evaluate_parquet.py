@@ -154,3 +154,32 @@ def test_a_list_or_struct_column_is_written_to_csv_and_jsonl_as_json(tmp_path):
     result = run("evaluate", str(source), "--format", "jsonl")
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["tags"] for line in result.stdout.splitlines()] == ['["a", "b"]', "[]"]
+
+
+def test_a_dictionary_that_decodes_to_more_text_than_a_batch_may_hold_is_refused_unread(tmp_path):
+    """A few hundred bytes of Parquet can hold one long value and thousands of rows that repeat it (its
+    dictionary): decoded, 20,000 rows of 1 MiB were 20 GB. The decoded size is known before decoding."""
+    from sc_policy.diagnostics import InputError
+    value = "x" * 4096
+    column = pa.DictionaryArray.from_arrays(pa.array([0] * 5_000, pa.int32()), pa.array([value]))
+    pq.write_table(pa.table({"id": pa.array(range(5_000)), "noc": column}), tmp_path / "bomb.parquet",
+                   compression="zstd")
+    assert (tmp_path / "bomb.parquet").stat().st_size < 50_000  # for 20 MB of text
+    rows = ParquetRows(str(tmp_path / "bomb.parquet"), text_bytes=1 << 20)
+    with pytest.raises(InputError) as refused:
+        next(rows.batches(2))
+    assert refused.value.message == ("column 'noc' holds 20,480,000 bytes of text in rows 1 to 5,000, over the "
+                                     "1,048,576-byte limit for one batch of rows (its values repeat)")
+    small = ParquetRows(str(tmp_path / "bomb.parquet"), batch_rows=40, text_bytes=1 << 20)
+    assert [len(rows) for rows, _ in small.batches(2)][:2] == [40, 40]  # 160 kB a batch: read
+    assert small.current.schema == small.schema                         # the column passes through as text
+
+
+def test_rows_wide_on_average_are_read_in_fewer_rows_a_batch(tmp_path):
+    """Plain values compress too: the batch is as many rows as the row group's declared size allows."""
+    pq.write_table(pa.table({"noc": ["2174" + " " * 100_000] * 100}), tmp_path / "wide.parquet",
+                   compression="zstd", use_dictionary=False)
+    rows = ParquetRows(str(tmp_path / "wide.parquet"), batch_bytes=1 << 20)
+    sizes = [len(batch) for batch, _ in rows.batches(1)]
+    assert sum(sizes) == 100 and max(sizes) <= 10
+    assert rows.current.column(0)[0].as_py().strip() == "2174"

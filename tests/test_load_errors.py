@@ -462,3 +462,47 @@ def test_a_yaml_file_named_unlike_a_rule_file_names_the_rule_file_it_would_be(tr
                      "ICT.YAML": f"{ignored} (to be read, name it areas/ict.yaml)",
                      "industries.yaml": f"{ignored} (to be read, name it tests/industries.yaml)",
                      "notes.yaml": ignored, "life-sciences.yml": ignored}
+
+
+@pytest.mark.parametrize("text, line", [('id: x\ntitle: "caf\\ud800"\n', 2), ('id: x\n"k\\udfff": 1\n', 2),
+                                        ('id: x\nsource:\n  - quote: "\\U0000DC80"\n', 3)],
+                         ids=["in a value", "in a key", "as a long escape in a list"])
+def test_an_escape_naming_no_character_is_refused_at_its_line(text, line):
+    """A lone surrogate (``"\\ud800"``) is no character: UTF-8 cannot write it, and hashing the version
+    raised UnicodeEncodeError as a traceback."""
+    from sc_policy.diagnostics import PolicyLoadError
+    from sc_policy.load.yamlfile import parse_document
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(text.encode(), "clause.yaml")
+    error = caught.value
+    assert (error.code, error.span.path, error.span.line) == ("encoding", "clause.yaml", line)
+    assert "lone surrogate" in error.message and "names no character" in error.message, error.message
+    assert error.message.isascii()
+
+
+def test_explain_refuses_a_lone_surrogate_in_one_line(tree_copy, no_cache):
+    manifest = version_dir(tree_copy) / "version.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    manifest.write_text(text.replace(title, 'title: "D\\ud800"'), encoding="utf-8")
+    result = cli("explain", "2174", "--version", VERSION, "--policies", str(tree_copy))
+    assert result.exit_code == 2 and result.stdout == ""
+    (message,) = result.stderr.splitlines()
+    line = text.splitlines().index(title) + 1
+    assert message.startswith(f"sc-policy: error: {V}/version.yaml:{line}:8: version {VERSION} is invalid: encoding: ")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("id: " + "9" * 5_000 + "\n", "cannot read value '99999"),  # over Python's digits limit for int()
+    ("id: x\n" + "9" * 1_000 + ": 1\n", "key '99999"),  # a number as a key
+    ("id: x\nk" + "x" * 1_000 + ": 1\nk" + "x" * 1_000 + ": 2\n", "duplicate key 'kxxxx"),
+], ids=["a number of 5,000 digits", "a number as a key", "a duplicate key"])
+def test_a_huge_value_in_an_error_is_cut(text, words):
+    """The message repeats 40 characters of the value, not all of it (a 900,000-digit number was a 900 kB line)."""
+    from sc_policy.diagnostics import PolicyLoadError
+    from sc_policy.load.yamlfile import parse_document
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(text.encode(), "clause.yaml")
+    message = caught.value.message
+    assert words in message and "\u2026'" in message and len(message) < 200, message
+    assert "sys.set_int_max_str_digits" not in message

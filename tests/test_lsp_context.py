@@ -119,3 +119,33 @@ def test_hover_reads_only_ascii_digits_and_says_when_the_version_is_not_checked_
     assert "not known yet" in text and "does not load" not in text and (start, end) == (9, 11)
     text = hover_text(lines, 5, 10, place, None, ref)[0]
     assert "Computer programmers" in text and "not known yet" in text and "does not load" not in text
+
+
+def test_a_path_too_long_for_the_system_is_no_rule_file(tmp_path):
+    """An editor's URI of a path over the system's limit made hover and completion an internal error
+    (-32603, OSError: File name too long) while looking for its manifest."""
+    from sc_policy.lsp.overlay import place_of
+    assert place_of(tmp_path / ("a/" * 3_000) / "version.yaml") is None
+    assert place_of(tmp_path / ("a" * 300) / "clauses" / "x.yaml") is None
+    from sc_policy.lsp.overlay import check_with
+    from sc_policy.reference.statcan import reference_data
+    opened = tmp_path / ("a/" * 3_000) / "p" / "v" / "version.yaml"  # open in the editor, so it has a place
+    place = place_of(opened, lambda p: p == opened)
+    [finding] = check_with(place, {opened: "id: v\n"}, reference_data()).findings
+    assert (finding.severity, finding.code, finding.span.path) == ("error", "os-error", place.shown)
+    assert finding.message.endswith("cannot check the version: File name too long"), finding.message
+
+
+def test_a_version_yaml_open_inside_a_version_folder_is_one_error_at_it(tree_copy):
+    """An unsaved version.yaml in a folder of a version (``phase-1.1/notes/version.yaml``) would make its
+    policy folder the tree: the check is one finding at the file, not a fault of the server."""
+    from sc_policy.lsp.overlay import check_with, place_of
+    from sc_policy.reference.statcan import reference_data
+    from conftest import version_dir
+    path = version_dir(tree_copy) / "notes" / "version.yaml"
+    place = place_of(path, lambda p: p == path)
+    assert place is not None and place.folder == path.parent
+    checked = check_with(place, {path: "id: notes\n"}, reference_data())
+    [finding] = checked.findings
+    assert finding.severity == "error" and finding.span.path == place.shown
+    assert "so it is a policy folder, not a policy tree" in finding.message

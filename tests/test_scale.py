@@ -168,6 +168,10 @@ def test_a_varied_tree_decides_as_direct_evaluation_does(tree_copy):
         for col in cols:
             assert len(col.outcomes) == {"area": 1, "occupation": len(t.nocs), "industry": t.width,
                                          "both": t.size}[col.kind]
+    # A cache entry of this table, were the version frozen, would answer: laid out as the check expects
+    from sc_policy.engine.layout import layout_differs
+    assert layout_differs(t, opened.version) is None
+    assert any(col.kind == "both" for cols in t.columns for col in cols)
     # Each industry against every other unit group, alternating halves: every unit group is compared
     # under three or four of the industries (direct evaluation of 500 unit groups costs seconds).
     from test_table import NOCS

@@ -350,6 +350,26 @@ def test_malformed_batch_is_a_problem(client, content, ctype, status):
                    "body")
 
 
+@pytest.mark.parametrize("content, detail", [
+    (b'[{"noc": ' + b"9" * 5000 + b"}]", "body: a number in the JSON has more digits than any input needs (5000)"),
+    (b'[{"noc": "2174"}]\xff', "body: not UTF-8: byte 0xff at byte 17"),
+    (b'[{"noc": }]', "body: not valid JSON: expecting value at line 1, column 10"),
+], ids=["a number of 5,000 digits", "a byte that is not UTF-8", "not JSON"])
+def test_a_body_that_is_not_json_says_what_is_wrong_in_its_own_words(client, content, detail):
+    """Not Python's: a 5,000-digit number was 'not valid UTF-8 JSON (Exceeds the limit (4300 digits)
+    for integer string conversion ...; use sys.set_int_max_str_digits() ...)'."""
+    response = client.post("/v1/decisions", content=content, headers={"content-type": "application/json"})
+    assert_problem(response, 400, "body")
+    assert response.json()["detail"] == detail
+
+
+def test_a_body_after_a_byte_order_mark_is_read(client):
+    """Not 'unexpected UTF-8 BOM (decode using utf-8-sig)': RFC 8259 lets a reader ignore the mark."""
+    response = client.post("/v1/decisions", content='\ufeff[{"noc": "2174"}]'.encode("utf-8"),
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 200 and response.json()[0]["verdict"] == "eligible"
+
+
 def test_deeply_nested_batch_is_a_problem(client):
     nested = b"[" * 5000 + b"]" * 5000
     response = client.post("/v1/decisions", content=nested, headers={"content-type": "application/json"})

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from sc_policy.app.workspace import Workspace
 from sc_policy.app.cache import TableCache, decode, encode
+from sc_policy.engine.table import table_to_dict
 from sc_policy.cli import main
 from sc_policy.reference.statcan import reference_data
 from sc_policy.present.render import answer_json
@@ -363,8 +364,55 @@ def _unfreeze_manifest(data):  # the cached manifest says draft: nothing to veri
     _document(data, "version.yaml")[1]["$o"]["status"] = "draft"
 
 
+def _reorder_clauses(data):  # the explanation lists an area's clauses in its columns' order
+    for cols in data["table"]["columns"]:
+        cols.reverse()
+
+
+def _reorder_unit_groups(data):  # the same cells, the unit groups listed in another order
+    t = data["table"]
+    n, width = len(t["nocs"]), len(t["classes"]) + 1
+    t["nocs"].reverse()
+    for cols in t["columns"]:
+        for col in cols:
+            if col["kind"] == "occupation":
+                col["outcomes"] = col["outcomes"][::-1]
+            elif col["kind"] == "both":
+                rows = [col["outcomes"][i * width:(i + 1) * width] for i in range(n)]
+                col["outcomes"] = "".join(reversed(rows))
+
+
+def _split_a_class(data):  # two classes deciding alike: the same decisions, other class numbers
+    t = data["table"]
+    width = len(t["classes"]) + 1
+    j = max(range(len(t["classes"])), key=lambda k: len(t["classes"][k]["codes"]))
+    big = t["classes"][j]
+    moved = [c for c in big["codes"] if c != big["representative"]][-1]
+    big["codes"].remove(moved)
+    t["classes"].append({"representative": moved, "codes": [moved], "description": big["description"]})
+    for cols in t["columns"]:
+        for col in cols:
+            if col["kind"] == "industry":
+                col["outcomes"] += col["outcomes"][j + 1]
+            elif col["kind"] == "both":
+                o = col["outcomes"]
+                col["outcomes"] = "".join(o[i:i + width] + o[i + j + 1] for i in range(0, len(o), width))
+
+
+def _redescribe_a_class(data):  # what `table` and `diff` print of a class, not what it decides
+    data["table"]["classes"][-1]["description"] = "within 11, said the forger"
+
+
+def _represent_a_class_otherwise(data):  # any code of the class, not its first
+    cls = max(data["table"]["classes"], key=lambda c: len(c["codes"]))
+    cls["representative"] = cls["codes"][-1]
+
+
 FORGERIES = {"0013 passes every clause": _pass_everywhere("0013"), "a clause retitled": _retitle_clause,
-             "the manifest says draft": _unfreeze_manifest}
+             "the manifest says draft": _unfreeze_manifest, "clauses reordered": _reorder_clauses,
+             "unit groups reordered": _reorder_unit_groups, "a class split in two": _split_a_class,
+             "a class described otherwise": _redescribe_a_class,
+             "a class represented otherwise": _represent_a_class_otherwise}
 
 
 @pytest.mark.parametrize("forgery", FORGERIES.values(), ids=FORGERIES)
@@ -384,6 +432,7 @@ def test_a_forged_entry_of_a_frozen_version_is_set_aside(shipped_copy, tmp_path,
     ws = Workspace(shipped_copy, cache=cache, notify=notices.append)
     opened = ws.open(VERSION)
     assert answer_json(opened.evaluator.answer("0013", None)) == want
+    assert table_to_dict(opened.table) == table_to_dict(first.table)  # laid out and described as built
     assert opened.version == first.version and opened.evaluator._compiled is not None  # from the files
     assert len(notices) == 1 and f"version {VERSION}" in notices[0] and ws.notices == notices
     assert entry.read_bytes() == good  # the entry is rebuilt from the files

@@ -26,7 +26,15 @@ from sc_policy.diagnostics import InputError, ScPolicyError, Suggestion
 __all__ = ["arrow", "ParquetRows", "ParquetFormat", "ParquetWriter", "BATCH_ROWS", "is_parquet", "write_table"]
 
 BATCH_ROWS = 65_536
-"""Rows per record batch read and written."""
+"""Rows per record batch read and written (fewer when the rows are wide: :data:`BATCH_BYTES`)."""
+
+BATCH_BYTES = 64 << 20
+"""A record batch read holds about this much data at most, by the sizes the file declares: a row group
+whose rows average 1 MiB is read 64 rows at a time (Parquet compresses a repeated value to nothing)."""
+
+TEXT_BYTES = 256 << 20
+"""The most text one column of one record batch may decode to from a dictionary: a dictionary lets a few
+hundred bytes of file stand for gigabytes of one value repeated; such a file is refused."""
 
 
 def is_parquet(name: Optional[str]) -> bool:
@@ -76,16 +84,22 @@ class ParquetRows:
     :meth:`header`, then :meth:`batches` of rows (lists of text, each of the header's width); the record
     batch a batch of rows came from is :attr:`current` (for its columns to pass through)."""
 
-    def __init__(self, path: str, *, batch_rows: int = BATCH_ROWS):
+    def __init__(self, path: str, *, batch_rows: int = BATCH_ROWS, batch_bytes: int = BATCH_BYTES,
+                 text_bytes: int = TEXT_BYTES):
         pa, pq, _ = arrow()
         self._errors = (OSError, ValueError, pa.ArrowException)  # ArrowInvalid is a ValueError
         self.path = path
-        self.batch_rows = batch_rows
+        self.text_bytes = text_bytes
         try:
-            self.file = pq.ParquetFile(path)
+            self.schema = pq.read_schema(path)
+            # Text read as the dictionary the file holds, not decoded, until its size is known (batches).
+            self._encoded = [f.name for f in self.schema if _bytes_like(pa, f.type)]
+            self.file = pq.ParquetFile(path, read_dictionary=self._encoded)
+            groups = [self.file.metadata.row_group(g) for g in range(self.file.metadata.num_row_groups)]
         except self._errors as exc:
             raise InputError(f"cannot read the input as Parquet: {_one_line(exc)}") from None
-        self.schema = self.file.schema_arrow
+        wide = max((g.total_byte_size / g.num_rows for g in groups if g.num_rows), default=0)
+        self.batch_rows = max(1, min(batch_rows, int(batch_bytes // max(wide, 1))))
         self.current = None
         self.read_only: Optional[set] = None
 
@@ -98,8 +112,10 @@ class ParquetRows:
         return [str(name) for name in self.schema.names]
 
     def batches(self, width: int) -> Iterator[Tuple[List[List[str]], bool]]:
+        done = 0
         try:
             for batch in self.file.iter_batches(batch_size=self.batch_rows):
+                batch, done = self._decoded(batch, done), done + batch.num_rows
                 self.current = batch
                 only = self.read_only
                 columns = [texts(batch.column(i)) if only is None or i in only else repeat("", batch.num_rows)
@@ -107,6 +123,23 @@ class ParquetRows:
                 yield [list(row) for row in zip(*columns)], True
         except self._errors as exc:
             raise InputError(f"cannot read the input as Parquet: {_one_line(exc)}") from None
+
+    def _decoded(self, batch, done: int):
+        """``batch`` with the text columns read as dictionaries decoded, as the file's schema types them;
+        InputError when one would decode to more than :attr:`text_bytes` (``done``: the rows before it)."""
+        pa, _, pc = arrow()
+        columns = []
+        for name, column in zip(batch.schema.names, batch.columns):
+            if pa.types.is_dictionary(column.type) and _bytes_like(pa, column.type.value_type):
+                size = pc.sum(pc.take(pc.binary_length(column.dictionary), column.indices)).as_py() or 0
+                if size > self.text_bytes:
+                    raise InputError(f"column {name!r} holds {size:,} bytes of text in rows {done + 1:,} to "
+                                     f"{done + batch.num_rows:,}, over the {self.text_bytes:,}-byte limit for one "
+                                     f"batch of rows (its values repeat)")
+                if name in self._encoded and not pa.types.is_dictionary(self.schema.field(name).type):
+                    column = column.dictionary_decode()
+            columns.append(column)
+        return pa.RecordBatch.from_arrays(columns, schema=self.schema)
 
     def close(self) -> None:
         self.file.close()
@@ -186,6 +219,12 @@ class ParquetWriter:
 
     def close(self) -> None:
         self.writer.close()
+
+
+def _bytes_like(pa, type_) -> bool:
+    """Text or bytes, which a dictionary can repeat at no cost in the file."""
+    return any(test(type_) for test in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
+                                        pa.types.is_large_binary))
 
 
 def _textual(pa, type_) -> bool:

@@ -18,6 +18,7 @@ from typing import Mapping, Optional
 from sc_policy.app.cache import CachedVersion
 from sc_policy.checks.lifecycle import is_frozen
 from sc_policy.diagnostics import ScPolicyError
+from sc_policy.engine.layout import layout_differs
 from sc_policy.engine.table import decisions_hash
 from sc_policy.load.build import build_manifest
 from sc_policy.load.yamlfile import Document, load_vouched
@@ -66,7 +67,8 @@ def untrusted(entry: CachedVersion, disk: Optional[Document]) -> Optional[str]:
 
     The trust anchor is the manifest on disk (``disk``, as read), never the entry: the entry's rule
     files must hold exactly that manifest and, for a frozen version, have the recorded
-    content hash, and its table must decide what the recorded decisions hash says.
+    content hash, and its table must decide what the recorded decisions hash says and be laid out
+    as its files lay it out (:func:`~sc_policy.engine.layout.layout_differs`).
     A draft's entry is trusted as its owner's. A frozen version that records no
     decisions hash (frozen by an older sc-policy) cannot be verified, so it is not
     answered from the cache at all.
@@ -85,4 +87,4 @@ def untrusted(entry: CachedVersion, disk: Optional[Document]) -> Optional[str]:
         return f"its rule files do not hash to the recorded sha256 {m.sha256}"
     if decisions_hash(entry.table) != m.table_sha256:
         return f"its decisions do not hash to the recorded table_sha256 {m.table_sha256}"
-    return None
+    return layout_differs(entry.table, entry.version)  # what the hash leaves out: order, classes, descriptions

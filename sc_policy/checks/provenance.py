@@ -10,15 +10,16 @@ document a manifest names, checking it lies in the tree and has the recorded has
 from __future__ import annotations
 
 import bisect
+import os
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from sc_policy.diagnostics import Diagnostic, Suggestion, InputError
+from sc_policy.diagnostics import Diagnostic, Suggestion, InputError, shown_path
 from sc_policy.checks.lifecycle import is_frozen
 from sc_policy.checks.subjects import short, slug
 from sc_policy.load.policytext import OCCUPATION_LINE, SourceText, read_source
 from sc_policy.load.tree import LoadedVersion
-from sc_policy.load.yamlfile import file_kind, is_inside
+from sc_policy.load.yamlfile import is_inside
 from sc_policy.model import Area, Citation, Version
 
 __all__ = ["citations", "provenance", "version_source"]
@@ -156,17 +157,29 @@ def _where_it_goes(line: int, ordered: List[int], cited: Dict[int, Tuple[Area, i
     return area.span
 
 
+def _absent(file: Path) -> bool:
+    """Whether nothing is at ``file`` (a warning: a tree may be checked without its source document),
+    rather than something that cannot be read, which the reading names."""
+    try:
+        os.stat(file)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def version_source(loaded: LoadedVersion, root: Path, out: List[Diagnostic]) -> Optional[SourceText]:
     """The source document named by the manifest (relative to the policy folder), hash-checked; what
     stops it from being read (outside the tree, missing, unreadable) is appended to ``out``."""
     m = loaded.version.manifest
     file = loaded.ref.folder.parent / m.source_file
-    shown = f"{loaded.ref.policy}/{m.source_file}"
+    shown = shown_path(f"{loaded.ref.policy}/{m.source_file}")
     if not is_inside(file, root):
         out.append(Diagnostic(m.at("source_document.file"), "error", "unsafe-path",
                               f"source_document.file {m.source_file!r} leads out of the policy tree"))
         return None
-    if file_kind(file)[0] == "missing":  # a folder, pipe or device is refused (an error) by read_source
+    if _absent(file):  # a folder, pipe or device, a link loop, a name too long: an error of read_source
         out.append(Diagnostic(m.at("source_document.file"), "warning", "source-missing",
                               f"source document {shown} does not exist; quotes are not checked",
                               suggestion=Suggestion("give-source", (), "name the source document")))

@@ -22,7 +22,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from sc_policy.engine.facts import industry_facts, prefixes
 
-__all__ = ["IndustryClass", "NO_INDUSTRY", "industry_classes", "industry_signature"]
+__all__ = ["IndustryClass", "NO_INDUSTRY", "industry_classes", "industry_signature", "describe", "REFINED"]
 
 
 @dataclass(frozen=True)
@@ -60,13 +60,17 @@ def _mentioned(evaluators: Sequence) -> Tuple[List[str], List[str]]:
     return sorted(inc), sorted(exc)
 
 
-def _describe(members: Sequence[str], mentioned: List[str]) -> str:
+REFINED = "; the codes that "
+"""What a class split by clauses that read both families adds to its description, before their ids."""
+
+
+def describe(members: Sequence[str], mentioned: List[str]) -> str:
     """Say which named codes a class lies within: the deepest named code above each member,
     and the named codes below those that no member falls in."""
     deepest = set()
+    named = set(mentioned)
     for code in members:
-        ups = prefixes(code)  # once per member, not once per named code
-        above = [c for c in mentioned if c in ups]
+        above = [c for c in prefixes(code) if c in named]  # a few look-ups per member, not one per named code
         if above:
             deepest.add(max(above, key=len))
     if not deepest:
@@ -104,5 +108,5 @@ def industry_classes(evaluators: Sequence, codes: Optional[Sequence[str]] = None
     for members in groups.values():
         members = sorted(members, key=lambda c: (len(c), c))
         rep = members[0]
-        out.append(IndustryClass(rep, tuple(sorted(members)), _describe(members, mentioned)))
+        out.append(IndustryClass(rep, tuple(sorted(members)), describe(members, mentioned)))
     return sorted(out, key=lambda c: (len(c.representative), c.representative))

@@ -32,7 +32,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from sc_policy.engine.classes import IndustryClass, industry_classes
+from sc_policy.engine.classes import REFINED, IndustryClass, industry_classes
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Clause, Version
 
 if TYPE_CHECKING:
@@ -323,7 +323,7 @@ def _refine(classes: List[IndustryClass], ids: List[str], signature) -> List[Ind
         for members in parts.values():
             rep = min(members, key=lambda c: (len(c), c))
             out.append(IndustryClass(rep, tuple(sorted(members)),
-                                  f"{cls.description}; the codes that {', '.join(ids)} treat like {rep}"))
+                                  f"{cls.description}{REFINED}{', '.join(ids)} treat like {rep}"))
     return sorted(out, key=lambda c: (len(c.representative), c.representative))
 
 

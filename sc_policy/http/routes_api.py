@@ -12,6 +12,7 @@ than the rest of a cached answer.
 """
 
 import json
+import re
 from typing import Annotated, Any, Callable, Dict, List, Sequence, Tuple, Type, Union
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -104,9 +105,19 @@ async def read_bounded(request: Request) -> bytes:
 
 def parse_json(body: bytes):
     try:
-        return json.loads(body.decode("utf-8"), object_pairs_hook=json_object)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise Problem(400, "bad-request", f"body: not valid UTF-8 JSON ({exc})", "body") from None
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Problem(400, "bad-request", f"body: not UTF-8: byte 0x{body[exc.start]:02x} at byte {exc.start}",
+                      "body") from None
+    try:  # a byte-order mark, which some Windows clients write, is ignored (RFC 8259, section 8.1)
+        return json.loads(text[1:] if text.startswith("\ufeff") else text, object_pairs_hook=json_object)
+    except json.JSONDecodeError as exc:
+        raise Problem(400, "bad-request", f"body: not valid JSON: {exc.msg[:1].lower()}{exc.msg[1:]} at line "
+                                          f"{exc.lineno}, column {exc.colno}", "body") from None
+    except ValueError:  # int() refuses a number of thousands of digits (sys.get_int_max_str_digits)
+        digits = max((len(run) for run in re.findall(r"[0-9]+", text)), default=0)
+        raise Problem(400, "bad-request", f"body: a number in the JSON has more digits than any input needs "
+                                          f"({digits})", "body") from None
     except RecursionError:
         raise Problem(400, "bad-request", "body: JSON nested too deeply", "body") from None
 

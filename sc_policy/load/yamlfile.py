@@ -30,10 +30,11 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from sc_policy.diagnostics import PolicyLoadError, Span, Suggestion
+from sc_policy.diagnostics import PolicyLoadError, Span, Suggestion, echoed
 from sc_policy.load.remembered import Remembered, fresh
 from sc_policy.load.yamlhints import SLIP_PROBLEMS, slipped_line, worded
 from sc_policy.load.valuelines import EXPRESSION_KEYS, value_lines
+from sc_policy.load.yamlvalues import scalar_value
 
 __all__ = ["Document", "load_document", "parse_document", "parse_vouched", "load_vouched", "read_regular",
            "file_kind", "MAX_FILE_BYTES", "MAX_SOURCE_BYTES"]
@@ -356,11 +357,7 @@ def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], lo
         raise PolicyLoadError(f"YAML tag {node.tag!r} is not allowed in rule files",
                               _span(path, node.start_mark), code="unsafe-yaml")
     if isinstance(node, ScalarNode):
-        try:
-            return loader.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, OverflowError) as exc:
-            raise PolicyLoadError(f"cannot read value {node.value!r}: {exc}".splitlines()[0],
-                                  _span(path, node.start_mark), code="yaml-syntax") from None
+        return scalar_value(loader, node, _span(path, node.start_mark))
     if isinstance(node, SequenceNode):
         items = []
         for index, child in enumerate(node.value):
@@ -375,12 +372,12 @@ def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], lo
                                       _span(path, key_node.start_mark), code="yaml-syntax")
             key = _construct(key_node, keypath, path, {}, loader, text)
             if not isinstance(key, str):  # every key of every rule file is a name
-                raise PolicyLoadError(f"key {key_node.value!r} is read as a {type(key).__name__}, not text "
+                raise PolicyLoadError(f"key {echoed(key_node.value)} is read as a {type(key).__name__}, not text "
                                       f"(write it in quotes)", _span(path, key_node.start_mark), code="wrong-type")
             if key in mapping:
                 first = spans.get(keypath + (key,))
                 where = f" (first at line {first.line})" if first else ""
-                raise PolicyLoadError(f"duplicate key {key!r}{where}",
+                raise PolicyLoadError(f"duplicate key {echoed(key)}{where}",
                                       _span(path, key_node.start_mark), code="duplicate-key")
             spans[keypath + (key,)] = _span(path, key_node.start_mark)
             value = mapping[key] = _construct(value_node, keypath + (key,), path, spans, loader, text)

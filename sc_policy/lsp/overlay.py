@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Dict, Mapping, Optional, Tuple
 
 from sc_policy.app.workspace import Workspace
-from sc_policy.diagnostics import Diagnostic, ScPolicyError, Span
+from sc_policy.diagnostics import Diagnostic, ScPolicyError, Span, os_error
 from sc_policy.load.tree import rule_file_kind
 from sc_policy.model import Version
 from sc_policy.reference.statcan import ReferenceData
@@ -55,9 +55,18 @@ def place_of(path: os.PathLike, is_open: Callable[[Path], bool] = lambda p: Fals
         if rule_file_kind(rel) is None or folder.name == "source" or folder.parent == folder.parent.parent:
             continue
         manifest = folder / "version.yaml"
-        if manifest.is_file() or is_open(manifest):
+        if _is_file(manifest) or is_open(manifest):
             return Place(folder.parent.parent, folder, rel)
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """Whether a regular file is at ``path``; False, not OSError, for a name the system cannot look up
+    (longer than it allows): an editor's URI may name anything."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -92,11 +101,12 @@ def check_with(place: Place, texts: Mapping[Path, str], refdata: ReferenceData) 
 
     A check that cannot run at all (the tree is gone) is one error at the file itself.
     """
-    workspace = Workspace(place.root, refdata, overlay=texts)
-    try:
+    try:  # the folder two above an unsaved version.yaml may be no tree (phase-1.1/notes/version.yaml)
+        workspace = Workspace(place.root, refdata, overlay=texts)
         findings = workspace.check([place.version_id])
         version = workspace.load_ref(workspace.select(place.version_id)).version
-    except ScPolicyError as exc:
+    except (ScPolicyError, OSError) as exc:  # OSError: a path the system cannot look up (a name too long)
+        exc = os_error(exc, "check the version") if isinstance(exc, OSError) else exc
         problem = exc.diagnostic
         if not problem.span.path.startswith(place.version_id + "/"):
             problem = Diagnostic(Span(place.shown), "error", problem.code, exc.line())
