@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from sc_policy.engine.facts import industry_facts, prefixes
+from sc_policy.reference.statcan import NAICS_RANGES
 
 __all__ = ["IndustryClass", "NO_INDUSTRY", "industry_classes", "industry_signature", "describe", "REFINED"]
 
@@ -69,10 +70,22 @@ def describe(members: Sequence[str], mentioned: List[str]) -> str:
     and the named codes below those that no member falls in."""
     deepest = set()
     named = set(mentioned)
+    below: Dict[str, Optional[str]] = {}  # a code's deepest named prefix (itself included), once per code
+
+    def under(code: str) -> Optional[str]:
+        found = below.get(code, "")
+        if found == "":
+            found = below[code] = code if code in named else under(code[:-1]) if len(code) > 2 else None
+        return found
+
     for code in members:
-        above = [c for c in prefixes(code) if c in named]  # a few look-ups per member, not one per named code
-        if above:
-            deepest.add(max(above, key=len))
+        if code in NAICS_RANGES:  # a sector written as a range: itself, or one of its parts
+            above = [c for c in prefixes(code) if c in named]
+            found = max(above, key=len) if above else None
+        else:
+            found = under(code)
+        if found is not None:
+            deepest.add(found)
     if not deepest:
         return "outside every code named in an area definition"
     order = lambda c: (c[:2], len(c), c)  # noqa: E731

@@ -33,7 +33,8 @@ def layout_differs(table: DecisionTable, version: Version) -> Optional[str]:
         if not _in_explanation_order(cols):
             return f"the clauses of area {area} are not in the order the explanation lists them"
     classes = table.classes
-    if any(list(c.codes) != sorted(c.codes) or c.representative != min(c.codes, key=_first) for c in classes):
+    # in sorted codes, the first of the shortest is the first by (length, code)
+    if any(list(c.codes) != sorted(c.codes) or c.representative != min(c.codes, key=len) for c in classes):
         return "an industry class is not represented by its first code"
     if [c.representative for c in classes] != sorted((c.representative for c in classes), key=_first):
         return "its industry classes are not in order"
