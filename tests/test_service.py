@@ -513,6 +513,21 @@ def test_service_refusing_a_tampered_version_names_the_hash_mismatch_first(shipp
     assert lines[-1].startswith("sc-policy: error: the policy tree has 2 error(s), the first hash-mismatch in ")
 
 
+def test_serve_passes_a_path_prefix_to_uvicorn_and_refuses_a_malformed_one(monkeypatch):
+    # behind a reverse proxy that serves the service at /sc and strips the prefix (README: Operating it)
+    import uvicorn
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append(k))
+    monkeypatch.setattr("sc_policy.cli.serve._check_port_free", lambda host, port: None)
+    assert CliRunner().invoke(main, ["serve", "--root-path", "/sc/policy"]).exit_code == 0
+    assert started[-1]["root_path"] == "/sc/policy"
+    assert CliRunner().invoke(main, ["serve"]).exit_code == 0 and started[-1]["root_path"] == ""
+    for bad in ("sc", "/sc/", "/s c", "/sc?x=1"):
+        result = CliRunner().invoke(main, ["serve", "--root-path", bad])
+        assert result.exit_code == 2 and "--root-path" in result.stderr and "Traceback" not in result.output, bad
+    assert len(started) == 2
+
+
 # -- the pages -------------------------------------------------------------------------------------------
 
 def test_page_form_has_labelled_fields(client):

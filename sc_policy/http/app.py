@@ -179,7 +179,8 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith(("/v1/", "/openapi.json", "/healthz")) and \
+    path = request.url.path[len(request.scope.get("root_path", "")):]     # as routed, without --root-path
+    return not path.startswith(("/v1/", "/openapi.json", "/healthz")) and \
         "text/html" in request.headers.get("accept", "")
 
 

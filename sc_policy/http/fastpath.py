@@ -49,7 +49,8 @@ class FastDecisions:
             return None
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != PATH:
+        if scope["type"] != "http" or scope["method"] != "GET" or \
+                scope["path"] != scope.get("root_path", "") + PATH:     # uvicorn puts --root-path before the path
             await self.app(scope, receive, send)
             return
         query = self._query(scope.get("query_string", b""))

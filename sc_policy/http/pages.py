@@ -43,9 +43,15 @@ def is_page(request: Request) -> bool:
     return route is not None and getattr(route, "response_class", None) is HTMLResponse
 
 
+def root_of(request: Request) -> str:
+    """The path prefix the service is served under (the ASGI ``root_path``, ``serve --root-path``), or ''."""
+    return request.scope.get("app_root_path", request.scope.get("root_path", "")).rstrip("/")
+
+
 def page_response(request: Request, name: str, context: dict, status: int = 200) -> Response:
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, name, context, status_code=status, headers=PAGE_HEADERS)
+    return templates.TemplateResponse(request, name, {**context, "root": root_of(request)}, status_code=status,
+                                      headers=PAGE_HEADERS)
 
 
 def refused_page(request: Request, problem: Problem) -> Response:
@@ -111,9 +117,9 @@ def page_router() -> APIRouter:
                            404: {"description": "No such version.", "content": HTML}})
     async def book(request: Request,
                    id: Annotated[str, Path(max_length=MAX_PARAM_CHARS, description="Version id.")]) -> Response:
-        books = request.app.state.service.books
-        if id not in books:
+        service = request.app.state.service
+        if id not in service.books:
             return not_found_page(request, f"There is no policy version {echoed(id)}.")
-        return HTMLResponse(books[id], headers=PAGE_HEADERS)
+        return HTMLResponse(service.book(id, root_of(request)), headers=PAGE_HEADERS)
 
     return router

@@ -121,12 +121,22 @@ class DecisionService:
         self.books = {vid: pages.render(self.html, "book.html",
                                         pages.book_context(o.version, o.compiled, self.refdata, self.version_rows))
                       for vid, o in self.opened.items()}
+        self._book_under = functools.lru_cache(maxsize=64)(self._book_uncached)
         self.titles = pages.TitleIndex(self.refdata)
         self._chosen = functools.lru_cache(maxsize=512)(self._choose)
         self._sources: Sources = {}  # each clause's citations as JSON-ready lists, made once per version
         self._answer_cached = functools.lru_cache(maxsize=ANSWER_CACHE_SIZE)(self._answer_uncached)
         self._body_cached = functools.lru_cache(maxsize=ANSWER_CACHE_SIZE)(self._body_uncached)
         self._diff_cached = functools.lru_cache(maxsize=16)(self._diff_uncached)
+
+    def _book_uncached(self, vid: str, root: str) -> str:
+        opened = self.opened[vid]
+        return pages.render(self.html, "book.html", {**pages.book_context(opened.version, opened.compiled, self.refdata,
+                                                                          self.version_rows), "root": root})
+
+    def book(self, vid: str, root: str = "") -> str:
+        """A version's policy book, its links under the path prefix ``root`` (``''``: made at start)."""
+        return self.books[vid] if not root else self._book_under(vid, root)
 
     # -- choosing a version -------------------------------------------------------------------------------
     def _choose(self, version: Optional[str], on: Optional[dt.date], today: dt.date) -> str:
