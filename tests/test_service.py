@@ -275,6 +275,31 @@ def test_every_response_says_nosniff(client, method, url, kwargs):
     assert response.headers.get_list("x-content-type-options") == ["nosniff"], (response.status_code, url)
 
 
+@pytest.mark.parametrize("url", ["/v1/decisions?noc=2174&industry=541514", "/v1/decisions?noc=2174&pretty=1",
+                                 "/v1/versions", f"/v1/versions/{VERSION}", "/openapi.json", "/healthz",
+                                 f"/versions/{VERSION}", "/?occupation=2174&industry=541514"])
+def test_an_answer_carries_a_validator_and_a_client_that_has_it_gets_a_304(client, url):
+    # a case-management system or a caching proxy revalidates instead of fetching the same bytes again
+    first = client.get(url)
+    etag = first.headers["etag"]
+    assert first.status_code == 200 and first.headers["cache-control"] == "no-cache" and etag.startswith('"')
+    again = client.get(url, headers={"if-none-match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert again.headers["cache-control"] == "no-cache" and "content-length" not in again.headers
+    assert client.get(url, headers={"if-none-match": f'"x", {etag}'}).status_code == 304
+    assert client.get(url, headers={"if-none-match": '"something-else"'}).content == first.content
+    assert client.head(url, headers={"if-none-match": etag}).status_code == 304
+
+
+def test_different_bytes_have_different_validators_and_a_refusal_has_none(client):
+    compact = client.get("/v1/decisions?noc=2174&industry=541514")
+    pretty = client.get("/v1/decisions?noc=2174&industry=541514&pretty=1")
+    assert compact.headers["etag"] != pretty.headers["etag"]
+    assert client.get("/v1/decisions?noc=2174&industry=541514").headers["etag"] == compact.headers["etag"]
+    refused = client.get("/v1/decisions?noc=21A4", headers={"if-none-match": "*"})
+    assert refused.status_code == 400 and "etag" not in refused.headers
+
+
 def test_a_server_error_says_nosniff_too(app, monkeypatch):
     def fail(*args):
         raise RuntimeError("boom")

@@ -33,6 +33,7 @@ from starlette.templating import Jinja2Templates
 from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import cut
 from sc_policy.http.models import MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS
+from sc_policy.http.caching import ConditionalGet
 from sc_policy.http.fastpath import FastDecisions
 from sc_policy.http.pages import is_page, not_found_page, page_router, refused_page
 from sc_policy.http.problems import NOSNIFF, Problem, from_validation, problem_response
@@ -139,7 +140,7 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
     service = DecisionService(workspace if workspace is not None else Workspace())
     app = FastAPI(title=TITLE, description=DESCRIPTION, version=_package_version(), openapi_url=None,
                   docs_url=None, redoc_url=None, routes=_routes(), redirect_slashes=False,
-                  middleware=[Middleware(FastDecisions), Middleware(NoSniffMiddleware),
+                  middleware=[Middleware(ConditionalGet), Middleware(FastDecisions), Middleware(NoSniffMiddleware),
                               Middleware(HeadAsGetMiddleware)])
     document = openapi_document()
     app.openapi = lambda: document  # type: ignore[method-assign]
