@@ -602,6 +602,15 @@ def test_page_escapes_what_it_is_given(client):
     assert "default-src 'none'" in policy and "script-src" not in policy     # no script may run at all
 
 
+@pytest.mark.parametrize("url", ["/", "/?occupation=2174&industry=541514", "/?occupation=21A4", "/occupations",
+                                 f"/versions/{VERSION}", "/versions/phase-9", "/?colour=red"])
+def test_every_page_refuses_to_be_framed_in_old_browsers_too(client, url):
+    # CSP frame-ancestors is ignored by browsers that predate CSP 2; X-Frame-Options is what they obey
+    headers = client.get(url, headers={"accept": "text/html"}).headers
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"] and headers["x-frame-options"] == "DENY"
+
+
 def test_policy_book(client, opened):
     html = client.get(f"/versions/{VERSION}").text
     version = opened.version

@@ -31,6 +31,7 @@ PAGE_HEADERS = {
                                "base-uri 'none'; frame-ancestors 'none'",
     **NOSNIFF,
     "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",          # frame-ancestors, for browsers older than CSP 2
 }
 """The pages load nothing but themselves: no script runs, even if escaping ever failed."""
 HTML = {"text/html": {"schema": {"type": "string"}}}
