@@ -429,6 +429,25 @@ def test_healthz(client):
     assert client.get("/healthz").json() == {"status": "ok", "versions": ["phase-1", VERSION]}
 
 
+def test_healthz_is_503_on_a_day_no_version_is_in_force(app, monkeypatch):
+    # every question that names no version (every caseworker's) would be refused: a balancer must not send them here
+    import datetime as dt
+    service = app.state.service
+    monkeypatch.setattr(service, "_chosen", lambda version, on, today: service.workspace.select(
+        version, on or (dt.date(2020, 1, 1) if version is None else None)).id)   # before phase-1's first day
+    with TestClient(app) as c:
+        response = c.get("/healthz")
+        assert_problem(response, 503, "service")
+        detail = response.json()["detail"]      # the workspace's words: in force on 2020-01-01 here, today in service
+        assert detail.startswith("service: no version of the policy is in force ")
+        assert detail.endswith("; a question that names a version is answered")
+        assert c.get("/v1/decisions?noc=2174").status_code == 400
+        assert c.get(f"/v1/decisions?noc=2174&version={VERSION}").status_code == 200
+        assert c.head("/healthz").status_code == 503
+    monkeypatch.undo()
+    assert TestClient(app).get("/healthz").status_code == 200       # today again
+
+
 def test_openapi_describes_every_route(app, client):
     doc = client.get("/openapi.json").json()
     assert doc == openapi_document() and doc["openapi"].startswith("3.")

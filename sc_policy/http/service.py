@@ -138,6 +138,16 @@ class DecisionService:
         """A version's policy book, its links under the path prefix ``root`` (``''``: made at start)."""
         return self.books[vid] if not root else self._book_under(vid, root)
 
+    def health(self) -> str:
+        """``/healthz``'s JSON; raise a 503 Problem on a day no version is in force (a question naming no
+        version, as every caseworker's does, would be refused)."""
+        try:
+            self._chosen(None, None, dt.date.today())
+        except ScPolicyError as exc:
+            raise Problem(503, "no-version-in-force", f"service: {exc.diagnostic.message}; a question that "
+                                                      f"names a version is answered", "service") from None
+        return self.health_json
+
     # -- choosing a version -------------------------------------------------------------------------------
     def _choose(self, version: Optional[str], on: Optional[dt.date], today: dt.date) -> str:
         # ``today`` is part of the key only: the version in force changes at midnight.
