@@ -291,6 +291,16 @@ def test_an_answer_carries_a_validator_and_a_client_that_has_it_gets_a_304(clien
     assert client.head(url, headers={"if-none-match": etag}).status_code == 304
 
 
+def test_openapi_describes_the_validators_and_the_304(client):
+    doc = client.get("/openapi.json").json()
+    for path, operations in doc["paths"].items():
+        get = operations["get"]
+        assert {"ETag", "Cache-Control", "X-Content-Type-Options"} <= set(get["responses"]["200"]["headers"]), path
+        assert "content" not in get["responses"]["304"] and "ETag" in get["responses"]["304"]["headers"], path
+    headers = doc["components"]["headers"]
+    assert headers["CacheControl"]["schema"]["const"] == client.get("/healthz").headers["cache-control"]
+
+
 def test_different_bytes_have_different_validators_and_a_refusal_has_none(client):
     compact = client.get("/v1/decisions?noc=2174&industry=541514")
     pretty = client.get("/v1/decisions?noc=2174&industry=541514&pretty=1")

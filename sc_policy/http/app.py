@@ -33,7 +33,7 @@ from starlette.templating import Jinja2Templates
 from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import cut
 from sc_policy.http.models import MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS
-from sc_policy.http.caching import ConditionalGet
+from sc_policy.http.caching import CACHE_CONTROL, ConditionalGet
 from sc_policy.http.fastpath import FastDecisions
 from sc_policy.http.pages import is_page, not_found_page, page_router, refused_page
 from sc_policy.http.problems import NOSNIFF, Problem, from_validation, problem_response
@@ -100,20 +100,31 @@ def openapi_document() -> dict:
     doc = get_openapi(title=TITLE, version=_package_version(), openapi_version="3.1.0", description=DESCRIPTION,
                       routes=_routes())
     header = {"X-Content-Type-Options": {"$ref": "#/components/headers/NoSniff"}}
+    validators = {"ETag": {"$ref": "#/components/headers/ETag"},
+                  "Cache-Control": {"$ref": "#/components/headers/CacheControl"}, **header}
     for operations in doc["paths"].values():
-        for operation in operations.values():
+        for method, operation in operations.items():
+            if method == "get":
+                operation["responses"]["304"] = {"description": "Not modified: the request's If-None-Match names "
+                                                                "the answer's ETag.", "headers": validators}
             responses = operation["responses"]
             responses.pop("422", None)
             for status, response in responses.items():
                 content = response.get("content", {})
                 if int(status) >= 400 and "application/json" in content:
                     content["application/problem+json"] = content.pop("application/json")
-                response["headers"] = header
+                response["headers"] = validators if status in ("200", "304") and method == "get" else header
     components = doc.setdefault("components", {})
     schemas = components.get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
-    components["headers"] = {"NoSniff": {
+    components["headers"] = {"ETag": {
+        "description": "Every 200 to a GET: the SHA-256 of the body (the same bytes, the same tag); send it "
+                       "back in If-None-Match to get a 304 while the answer is unchanged.", "required": True,
+        "schema": {"type": "string"}}, "CacheControl": {
+        "description": "A cache may keep the answer but must revalidate it: which version answers a question "
+                       "naming none changes with the day.", "required": True,
+        "schema": {"type": "string", "const": CACHE_CONTROL}}, "NoSniff": {
         "description": "Every response: the body is the type it is labelled with; a browser must not guess.",
         "required": True, "schema": {"type": "string", "const": NOSNIFF["X-Content-Type-Options"]}}}
     return doc
