@@ -582,6 +582,14 @@ def test_serve_passes_a_path_prefix_to_uvicorn_and_refuses_a_malformed_one(monke
     assert len(started) == 2
 
 
+def test_serve_names_an_ipv6_address_in_a_url_that_works(monkeypatch):
+    import uvicorn
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    monkeypatch.setattr("sc_policy.cli.serve._check_port_free", lambda host, port: None)
+    result = CliRunner().invoke(main, ["serve", "--host", "::1", "--port", "8081"])
+    assert result.exit_code == 0 and " at http://[::1]:8081/ " in result.stderr
+
+
 # -- the pages -------------------------------------------------------------------------------------------
 
 def test_page_form_has_labelled_fields(client):

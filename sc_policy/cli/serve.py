@@ -79,7 +79,8 @@ def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, 
         raise
     _check_port_free(host, port)
     versions = ", ".join(sorted(app.state.service.opened))
-    click.echo(f"sc-policy: serving {versions} from {workspace.root} at http://{host}:{port}/ "
+    address = f"[{host}]" if ":" in host else host     # an IPv6 address is bracketed in a URL
+    click.echo(f"sc-policy: serving {versions} from {workspace.root} at http://{address}:{port}/ "
                f"(Ctrl-C to stop)", err=True)
     settings = dict(host=host, port=port, access_log=access_log, log_level="info", ws="none",
                     http=functools.partial(BoundedHttpToolsProtocol, request_timeout=timeout_request,
