@@ -27,6 +27,7 @@ with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx (which sc
     from starlette.testclient import TestClient  # noqa: E402
 
 from conftest import serving  # noqa: E402
+from sc_policy.http.caching import etag_of  # noqa: E402
 from sc_policy.app.workspace import Workspace  # noqa: E402
 from sc_policy.cli import main  # noqa: E402
 from sc_policy.diagnostics import PolicyInvalidError  # noqa: E402
@@ -305,6 +306,8 @@ def test_different_bytes_have_different_validators_and_a_refusal_has_none(client
     compact = client.get("/v1/decisions?noc=2174&industry=541514")
     pretty = client.get("/v1/decisions?noc=2174&industry=541514&pretty=1")
     assert compact.headers["etag"] != pretty.headers["etag"]
+    assert [compact.headers["etag"], pretty.headers["etag"]] == [etag_of(compact.content).decode(),
+                                                                etag_of(pretty.content).decode()]
     assert client.get("/v1/decisions?noc=2174&industry=541514").headers["etag"] == compact.headers["etag"]
     refused = client.get("/v1/decisions?noc=21A4", headers={"if-none-match": "*"})
     assert refused.status_code == 400 and "etag" not in refused.headers

@@ -54,15 +54,17 @@ class FastDecisions:
             await self.app(scope, receive, send)
             return
         query = self._query(scope.get("query_string", b""))
-        body = None
+        tagged = None
         if query is not None:
             try:
-                body = scope["app"].state.service.answer(case_of(query), *view_of(query))
+                tagged = scope["app"].state.service.tagged_answer(case_of(query), *view_of(query))
             except (Problem, ScPolicyError):
-                body = None
-        if body is None:
+                tagged = None
+        if tagged is None:
             await self.app(scope, receive, send)
             return
+        body, etag = tagged
         await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-length", str(len(body)).encode("ascii")), _TYPE, _NOSNIFF]})
+                    "headers": [(b"content-length", str(len(body)).encode("ascii")), _TYPE, _NOSNIFF,
+                                (b"etag", etag)]})
         await send({"type": "http.response.body", "body": body})
