@@ -151,7 +151,7 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
     service = DecisionService(workspace if workspace is not None else Workspace())
     app = FastAPI(title=TITLE, description=DESCRIPTION, version=_package_version(), openapi_url=None,
                   docs_url=None, redoc_url=None, routes=_routes(), redirect_slashes=False,
-                  middleware=[Middleware(ConditionalGet), Middleware(FastDecisions), Middleware(NoSniffMiddleware),
+                  middleware=[Middleware(FastDecisions), Middleware(ConditionalGet), Middleware(NoSniffMiddleware),
                               Middleware(HeadAsGetMiddleware)])
     document = openapi_document()
     app.openapi = lambda: document  # type: ignore[method-assign]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 
-__all__ = ["ConditionalGet", "CACHE_CONTROL", "etag_of"]
+__all__ = ["ConditionalGet", "CACHE_CONTROL", "etag_of", "if_none_match", "matches"]
 
 CACHE_CONTROL = "no-cache"
 _DROPPED_ON_304 = (b"content-length", b"content-type")
@@ -23,7 +23,12 @@ def etag_of(body: bytes) -> bytes:
     return b'"' + hashlib.sha256(body).hexdigest()[:32].encode("ascii") + b'"'
 
 
-def _matches(if_none_match: bytes, etag: bytes) -> bool:
+def if_none_match(scope) -> bytes:
+    """The request's If-None-Match header(s), joined; ``b''`` when it sends none."""
+    return b",".join(value for name, value in scope.get("headers", ()) if name.lower() == b"if-none-match")
+
+
+def matches(if_none_match: bytes, etag: bytes) -> bool:
     """Whether an If-None-Match header names the tag (weak comparison, as the RFC asks for it), or is ``*``."""
     tags = [tag.strip() for tag in if_none_match.split(b",")]
     return any(tag == b"*" or tag.removeprefix(b"W/") == etag for tag in tags)
@@ -39,7 +44,7 @@ class ConditionalGet:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        if_none_match = b",".join(value for name, value in scope.get("headers", ()) if name.lower() == b"if-none-match")
+        asked = if_none_match(scope)
         held = {}
         chunks = []
 
@@ -55,12 +60,11 @@ class ConditionalGet:
                 return
             body = b"".join(chunks)
             start = held.pop("start")
-            given = [value for name, value in start.get("headers", []) if name.lower() == b"etag"]
-            etag = given[0] if given else etag_of(body)     # the fast path sends the tag made with the body
+            etag = etag_of(body)
             headers = [(name, value) for name, value in start.get("headers", [])
                        if name.lower() not in (b"etag", b"cache-control")]
             headers += [(b"etag", etag), (b"cache-control", CACHE_CONTROL.encode("ascii"))]
-            if if_none_match and _matches(if_none_match, etag):
+            if asked and matches(asked, etag):
                 await send({**start, "status": 304,
                             "headers": [(n, v) for n, v in headers if n.lower() not in _DROPPED_ON_304]})
                 await send({"type": "http.response.body", "body": b""})
