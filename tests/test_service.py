@@ -313,6 +313,13 @@ def test_different_bytes_have_different_validators_and_a_refusal_has_none(client
     assert refused.status_code == 400 and "etag" not in refused.headers
 
 
+def test_a_404_that_differs_by_accept_says_so_to_caches(client):
+    # an unknown address is a page for a browser and a problem for a program: a shared cache must keep both apart
+    page, problem = client.get("/nothing", headers={"accept": "text/html"}), client.get("/nothing")
+    assert page.headers["content-type"].startswith("text/html") and page.headers["vary"] == "Accept"
+    assert problem.headers["content-type"] == "application/problem+json" and problem.headers["vary"] == "Accept"
+
+
 def test_a_server_error_says_nosniff_too(app, monkeypatch):
     def fail(*args):
         raise RuntimeError("boom")

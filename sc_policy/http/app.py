@@ -169,13 +169,17 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
 
     async def on_http(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 404 and _wants_html(request):
-            return not_found_page(request, "There is no page at this address.")
+            page = not_found_page(request, "There is no page at this address.")
+            page.headers["Vary"] = "Accept"         # a page for a browser, a problem for a program
+            return page
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "bad-request")
         detail = {404: f"path: nothing at {cut(request.url.path)}",
                   405: f"method: {cut(request.method)} is not allowed here"}.get(exc.status_code, str(exc.detail))
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = _allowed_methods(app, request)
+        if exc.status_code == 404:
+            headers["Vary"] = "Accept"
         return problem_response(Problem(exc.status_code, code, detail, "path" if exc.status_code == 404 else
                                         "method"), headers=headers)
 
