@@ -577,12 +577,13 @@ def test_service_refusing_a_tampered_version_names_the_hash_mismatch_first(shipp
     assert lines[-1].startswith("sc-policy: error: the policy tree has 2 error(s), the first hash-mismatch in ")
 
 
-def test_serve_passes_a_path_prefix_to_uvicorn_and_refuses_a_malformed_one(monkeypatch):
+def test_serve_passes_a_path_prefix_to_uvicorn_and_refuses_a_malformed_one(app, monkeypatch):
     # behind a reverse proxy that serves the service at /sc and strips the prefix (README: Operating it)
     import uvicorn
     started = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append(k))
     monkeypatch.setattr("sc_policy.cli.serve._check_port_free", lambda host, port: None)
+    monkeypatch.setattr("sc_policy.http.app.create_app", lambda workspace: app)     # the shipped tree, built once
     assert CliRunner().invoke(main, ["serve", "--root-path", "/sc/policy"]).exit_code == 0
     assert started[-1]["root_path"] == "/sc/policy"
     assert CliRunner().invoke(main, ["serve"]).exit_code == 0 and started[-1]["root_path"] == ""
@@ -592,10 +593,11 @@ def test_serve_passes_a_path_prefix_to_uvicorn_and_refuses_a_malformed_one(monke
     assert len(started) == 2
 
 
-def test_serve_names_an_ipv6_address_in_a_url_that_works(monkeypatch):
+def test_serve_names_an_ipv6_address_in_a_url_that_works(app, monkeypatch):
     import uvicorn
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
     monkeypatch.setattr("sc_policy.cli.serve._check_port_free", lambda host, port: None)
+    monkeypatch.setattr("sc_policy.http.app.create_app", lambda workspace: app)
     result = CliRunner().invoke(main, ["serve", "--host", "::1", "--port", "8081"])
     assert result.exit_code == 0 and " at http://[::1]:8081/ " in result.stderr
 
