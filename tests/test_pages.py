@@ -270,3 +270,17 @@ def test_a_page_routed_in_a_page_router_is_refused_as_a_page_without_being_liste
         assert api.status_code == 400 and api.headers["content-type"] == "application/problem+json"
     finally:
         del app.router.routes[before:]
+
+
+def test_behind_a_proxy_at_a_path_prefix_every_link_and_form_stays_under_the_prefix(app):
+    """A reverse proxy serving the service at /sc (``sc-policy serve --root-path /sc``: the ASGI root_path,
+    which uvicorn puts before the path) gets pages whose links and forms all lead back under /sc."""
+    with TestClient(app, root_path="/sc") as c:
+        for path in ("/sc/", "/sc/?occupation=2174&industry=541514", "/sc/?occupation=6322&industry=325410",
+                     "/sc/?occupation=programmer", "/sc/occupations?industry=325410", f"/sc/versions/{VERSION}",
+                     "/sc/versions/phase-1", "/sc/no-such-page", "/sc/?colour=red"):
+            response = c.get(path, headers={"accept": "text/html"})
+            targets = re.findall(r'(?:href|action)="([^"#][^"]*)"', response.text)
+            assert response.status_code in (200, 400, 404) and targets, path
+            assert all(t.startswith("/sc/") for t in targets), (path, [t for t in targets if not t.startswith("/sc/")])
+    assert '<form method="get" action="/"' in TestClient(app).get("/").text   # without a prefix, as before

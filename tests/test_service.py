@@ -27,6 +27,7 @@ with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx (which sc
     from starlette.testclient import TestClient  # noqa: E402
 
 from conftest import serving  # noqa: E402
+from sc_policy.http.caching import etag_of  # noqa: E402
 from sc_policy.app.workspace import Workspace  # noqa: E402
 from sc_policy.cli import main  # noqa: E402
 from sc_policy.diagnostics import PolicyInvalidError  # noqa: E402
@@ -275,6 +276,50 @@ def test_every_response_says_nosniff(client, method, url, kwargs):
     assert response.headers.get_list("x-content-type-options") == ["nosniff"], (response.status_code, url)
 
 
+@pytest.mark.parametrize("url", ["/v1/decisions?noc=2174&industry=541514", "/v1/decisions?noc=2174&pretty=1",
+                                 "/v1/versions", f"/v1/versions/{VERSION}", "/openapi.json", "/healthz",
+                                 f"/versions/{VERSION}", "/?occupation=2174&industry=541514"])
+def test_an_answer_carries_a_validator_and_a_client_that_has_it_gets_a_304(client, url):
+    # a case-management system or a caching proxy revalidates instead of fetching the same bytes again
+    first = client.get(url)
+    etag = first.headers["etag"]
+    assert first.status_code == 200 and first.headers["cache-control"] == "no-cache" and etag.startswith('"')
+    again = client.get(url, headers={"if-none-match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert again.headers["cache-control"] == "no-cache" and "content-length" not in again.headers
+    assert client.get(url, headers={"if-none-match": f'"x", {etag}'}).status_code == 304
+    assert client.get(url, headers={"if-none-match": '"something-else"'}).content == first.content
+    assert client.head(url, headers={"if-none-match": etag}).status_code == 304
+
+
+def test_openapi_describes_the_validators_and_the_304(client):
+    doc = client.get("/openapi.json").json()
+    for path, operations in doc["paths"].items():
+        get = operations["get"]
+        assert {"ETag", "Cache-Control", "X-Content-Type-Options"} <= set(get["responses"]["200"]["headers"]), path
+        assert "content" not in get["responses"]["304"] and "ETag" in get["responses"]["304"]["headers"], path
+    headers = doc["components"]["headers"]
+    assert headers["CacheControl"]["schema"]["const"] == client.get("/healthz").headers["cache-control"]
+
+
+def test_different_bytes_have_different_validators_and_a_refusal_has_none(client):
+    compact = client.get("/v1/decisions?noc=2174&industry=541514")
+    pretty = client.get("/v1/decisions?noc=2174&industry=541514&pretty=1")
+    assert compact.headers["etag"] != pretty.headers["etag"]
+    assert [compact.headers["etag"], pretty.headers["etag"]] == [etag_of(compact.content).decode(),
+                                                                etag_of(pretty.content).decode()]
+    assert client.get("/v1/decisions?noc=2174&industry=541514").headers["etag"] == compact.headers["etag"]
+    refused = client.get("/v1/decisions?noc=21A4", headers={"if-none-match": "*"})
+    assert refused.status_code == 400 and "etag" not in refused.headers
+
+
+def test_a_404_that_differs_by_accept_says_so_to_caches(client):
+    # an unknown address is a page for a browser and a problem for a program: a shared cache must keep both apart
+    page, problem = client.get("/nothing", headers={"accept": "text/html"}), client.get("/nothing")
+    assert page.headers["content-type"].startswith("text/html") and page.headers["vary"] == "Accept"
+    assert problem.headers["content-type"] == "application/problem+json" and problem.headers["vary"] == "Accept"
+
+
 def test_a_server_error_says_nosniff_too(app, monkeypatch):
     def fail(*args):
         raise RuntimeError("boom")
@@ -404,6 +449,25 @@ def test_healthz(client):
     assert client.get("/healthz").json() == {"status": "ok", "versions": ["phase-1", VERSION]}
 
 
+def test_healthz_is_503_on_a_day_no_version_is_in_force(app, monkeypatch):
+    # every question that names no version (every caseworker's) would be refused: a balancer must not send them here
+    import datetime as dt
+    service = app.state.service
+    monkeypatch.setattr(service, "_chosen", lambda version, on, today: service.workspace.select(
+        version, on or (dt.date(2020, 1, 1) if version is None else None)).id)   # before phase-1's first day
+    with TestClient(app) as c:
+        response = c.get("/healthz")
+        assert_problem(response, 503, "service")
+        detail = response.json()["detail"]      # the workspace's words: in force on 2020-01-01 here, today in service
+        assert detail.startswith("service: no version of the policy is in force ")
+        assert detail.endswith("; a question that names a version is answered")
+        assert c.get("/v1/decisions?noc=2174").status_code == 400
+        assert c.get(f"/v1/decisions?noc=2174&version={VERSION}").status_code == 200
+        assert c.head("/healthz").status_code == 503
+    monkeypatch.undo()
+    assert TestClient(app).get("/healthz").status_code == 200       # today again
+
+
 def test_openapi_describes_every_route(app, client):
     doc = client.get("/openapi.json").json()
     assert doc == openapi_document() and doc["openapi"].startswith("3.")
@@ -513,6 +577,31 @@ def test_service_refusing_a_tampered_version_names_the_hash_mismatch_first(shipp
     assert lines[-1].startswith("sc-policy: error: the policy tree has 2 error(s), the first hash-mismatch in ")
 
 
+def test_serve_passes_a_path_prefix_to_uvicorn_and_refuses_a_malformed_one(app, monkeypatch):
+    # behind a reverse proxy that serves the service at /sc and strips the prefix (README: Operating it)
+    import uvicorn
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append(k))
+    monkeypatch.setattr("sc_policy.cli.serve._check_port_free", lambda host, port: None)
+    monkeypatch.setattr("sc_policy.http.app.create_app", lambda workspace: app)     # the shipped tree, built once
+    assert CliRunner().invoke(main, ["serve", "--root-path", "/sc/policy"]).exit_code == 0
+    assert started[-1]["root_path"] == "/sc/policy"
+    assert CliRunner().invoke(main, ["serve"]).exit_code == 0 and started[-1]["root_path"] == ""
+    for bad in ("sc", "/sc/", "/s c", "/sc?x=1"):
+        result = CliRunner().invoke(main, ["serve", "--root-path", bad])
+        assert result.exit_code == 2 and "--root-path" in result.stderr and "Traceback" not in result.output, bad
+    assert len(started) == 2
+
+
+def test_serve_names_an_ipv6_address_in_a_url_that_works(app, monkeypatch):
+    import uvicorn
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    monkeypatch.setattr("sc_policy.cli.serve._check_port_free", lambda host, port: None)
+    monkeypatch.setattr("sc_policy.http.app.create_app", lambda workspace: app)
+    result = CliRunner().invoke(main, ["serve", "--host", "::1", "--port", "8081"])
+    assert result.exit_code == 0 and " at http://[::1]:8081/ " in result.stderr
+
+
 # -- the pages -------------------------------------------------------------------------------------------
 
 def test_page_form_has_labelled_fields(client):
@@ -560,6 +649,15 @@ def test_page_escapes_what_it_is_given(client):
     assert "&lt;script&gt;" in html
     policy = client.get("/").headers["content-security-policy"]
     assert "default-src 'none'" in policy and "script-src" not in policy     # no script may run at all
+
+
+@pytest.mark.parametrize("url", ["/", "/?occupation=2174&industry=541514", "/?occupation=21A4", "/occupations",
+                                 f"/versions/{VERSION}", "/versions/phase-9", "/?colour=red"])
+def test_every_page_refuses_to_be_framed_in_old_browsers_too(client, url):
+    # CSP frame-ancestors is ignored by browsers that predate CSP 2; X-Frame-Options is what they obey
+    headers = client.get(url, headers={"accept": "text/html"}).headers
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"] and headers["x-frame-options"] == "DENY"
 
 
 def test_policy_book(client, opened):

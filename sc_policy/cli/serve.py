@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import socket
 
 import click
@@ -26,6 +27,17 @@ def _check_port_free(host: str, port: int) -> None:
                             code="bad-input") from None
 
 
+_PREFIX = re.compile(r"(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*")
+"""A path prefix: segments of a URL path's characters, each after a '/', none empty, no '/' at the end."""
+
+
+def _root_path(ctx, param, value: str) -> str:
+    if not _PREFIX.fullmatch(value):
+        raise click.BadParameter(f"{value!r} is no path prefix: write it as /NAME or /NAME/NAME, without a "
+                                 f"'/' at the end (or '' for none)")
+    return value
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
@@ -37,8 +49,11 @@ def _check_port_free(host: str, port: int) -> None:
                    "connection opened or the request began.")
 @click.option("--timeout-keep-alive", type=click.IntRange(1, 3600), default=5, show_default=True,
               metavar="SECONDS", help="Close a kept-alive connection idle this long after a response.")
+@click.option("--root-path", default="", metavar="PREFIX", callback=_root_path,
+              help="The path a reverse proxy serves the service under, e.g. /second-career, when the proxy "
+                   "strips it from the requests it passes on: the pages' links and forms start with it.")
 @policies_option
-def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, policies):
+def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, root_path, policies):
     """Serve decisions over HTTP: the JSON API (/v1/..., /openapi.json) and the caseworkers' page (/).
 
     Loads, checks and compiles every version once at start and refuses to start,
@@ -64,12 +79,13 @@ def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, 
         raise
     _check_port_free(host, port)
     versions = ", ".join(sorted(app.state.service.opened))
-    click.echo(f"sc-policy: serving {versions} from {workspace.root} at http://{host}:{port}/ "
+    address = f"[{host}]" if ":" in host else host     # an IPv6 address is bracketed in a URL
+    click.echo(f"sc-policy: serving {versions} from {workspace.root} at http://{address}:{port}/ "
                f"(Ctrl-C to stop)", err=True)
     settings = dict(host=host, port=port, access_log=access_log, log_level="info", ws="none",
                     http=functools.partial(BoundedHttpToolsProtocol, request_timeout=timeout_request,
                                            max_head_bytes=MAX_HEAD_BYTES),
-                    timeout_keep_alive=timeout_keep_alive)
+                    timeout_keep_alive=timeout_keep_alive, root_path=root_path)
     if workers == 1:
         uvicorn.run(app, **settings)
     else:

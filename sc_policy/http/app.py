@@ -33,6 +33,7 @@ from starlette.templating import Jinja2Templates
 from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import cut
 from sc_policy.http.models import MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS
+from sc_policy.http.caching import CACHE_CONTROL, ConditionalGet
 from sc_policy.http.fastpath import FastDecisions
 from sc_policy.http.pages import is_page, not_found_page, page_router, refused_page
 from sc_policy.http.problems import NOSNIFF, Problem, from_validation, problem_response
@@ -99,20 +100,31 @@ def openapi_document() -> dict:
     doc = get_openapi(title=TITLE, version=_package_version(), openapi_version="3.1.0", description=DESCRIPTION,
                       routes=_routes())
     header = {"X-Content-Type-Options": {"$ref": "#/components/headers/NoSniff"}}
+    validators = {"ETag": {"$ref": "#/components/headers/ETag"},
+                  "Cache-Control": {"$ref": "#/components/headers/CacheControl"}, **header}
     for operations in doc["paths"].values():
-        for operation in operations.values():
+        for method, operation in operations.items():
+            if method == "get":
+                operation["responses"]["304"] = {"description": "Not modified: the request's If-None-Match names "
+                                                                "the answer's ETag.", "headers": validators}
             responses = operation["responses"]
             responses.pop("422", None)
             for status, response in responses.items():
                 content = response.get("content", {})
                 if int(status) >= 400 and "application/json" in content:
                     content["application/problem+json"] = content.pop("application/json")
-                response["headers"] = header
+                response["headers"] = validators if status in ("200", "304") and method == "get" else header
     components = doc.setdefault("components", {})
     schemas = components.get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
-    components["headers"] = {"NoSniff": {
+    components["headers"] = {"ETag": {
+        "description": "Every 200 to a GET: the SHA-256 of the body (the same bytes, the same tag); send it "
+                       "back in If-None-Match to get a 304 while the answer is unchanged.", "required": True,
+        "schema": {"type": "string"}}, "CacheControl": {
+        "description": "A cache may keep the answer but must revalidate it: which version answers a question "
+                       "naming none changes with the day.", "required": True,
+        "schema": {"type": "string", "const": CACHE_CONTROL}}, "NoSniff": {
         "description": "Every response: the body is the type it is labelled with; a browser must not guess.",
         "required": True, "schema": {"type": "string", "const": NOSNIFF["X-Content-Type-Options"]}}}
     return doc
@@ -139,7 +151,7 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
     service = DecisionService(workspace if workspace is not None else Workspace())
     app = FastAPI(title=TITLE, description=DESCRIPTION, version=_package_version(), openapi_url=None,
                   docs_url=None, redoc_url=None, routes=_routes(), redirect_slashes=False,
-                  middleware=[Middleware(FastDecisions), Middleware(NoSniffMiddleware),
+                  middleware=[Middleware(FastDecisions), Middleware(ConditionalGet), Middleware(NoSniffMiddleware),
                               Middleware(HeadAsGetMiddleware)])
     document = openapi_document()
     app.openapi = lambda: document  # type: ignore[method-assign]
@@ -157,13 +169,17 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
 
     async def on_http(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 404 and _wants_html(request):
-            return not_found_page(request, "There is no page at this address.")
+            page = not_found_page(request, "There is no page at this address.")
+            page.headers["Vary"] = "Accept"         # a page for a browser, a problem for a program
+            return page
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "bad-request")
         detail = {404: f"path: nothing at {cut(request.url.path)}",
                   405: f"method: {cut(request.method)} is not allowed here"}.get(exc.status_code, str(exc.detail))
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = _allowed_methods(app, request)
+        if exc.status_code == 404:
+            headers["Vary"] = "Accept"
         return problem_response(Problem(exc.status_code, code, detail, "path" if exc.status_code == 404 else
                                         "method"), headers=headers)
 
@@ -179,7 +195,8 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith(("/v1/", "/openapi.json", "/healthz")) and \
+    path = request.url.path[len(request.scope.get("root_path", "")):]     # as routed, without --root-path
+    return not path.startswith(("/v1/", "/openapi.json", "/healthz")) and \
         "text/html" in request.headers.get("accept", "")
 
 

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 from pydantic import ValidationError
 
 from sc_policy.diagnostics import ScPolicyError
+from sc_policy.http.caching import CACHE_CONTROL, if_none_match, matches
 from sc_policy.http.models import MAX_PARAM_CHARS, DecisionQuery
 from sc_policy.http.problems import Problem
 from sc_policy.http.routes_api import DECISION_PARAMS, view_of
@@ -27,6 +28,7 @@ __all__ = ["FastDecisions", "PATH"]
 PATH = "/v1/decisions"
 _TYPE = (b"content-type", b"application/json")
 _NOSNIFF = (b"x-content-type-options", b"nosniff")
+_CACHE_CONTROL = (b"cache-control", CACHE_CONTROL.encode("ascii"))
 
 
 class FastDecisions:
@@ -49,19 +51,28 @@ class FastDecisions:
             return None
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != PATH:
+        if scope["type"] != "http" or scope["method"] != "GET" or \
+                scope["path"] != scope.get("root_path", "") + PATH:     # uvicorn puts --root-path before the path
             await self.app(scope, receive, send)
             return
         query = self._query(scope.get("query_string", b""))
-        body = None
+        tagged = None
         if query is not None:
             try:
-                body = scope["app"].state.service.answer(case_of(query), *view_of(query))
+                tagged = scope["app"].state.service.tagged_answer(case_of(query), *view_of(query))
             except (Problem, ScPolicyError):
-                body = None
-        if body is None:
+                tagged = None
+        if tagged is None:
             await self.app(scope, receive, send)
             return
+        body, etag = tagged                 # the tag is made once with the cached bytes, not per request
+        asked = if_none_match(scope)
+        if asked and matches(asked, etag):  # as ConditionalGet answers every other GET
+            await send({"type": "http.response.start", "status": 304,
+                        "headers": [_NOSNIFF, (b"etag", etag), _CACHE_CONTROL]})
+            await send({"type": "http.response.body", "body": b""})
+            return
         await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-length", str(len(body)).encode("ascii")), _TYPE, _NOSNIFF]})
+                    "headers": [(b"content-length", str(len(body)).encode("ascii")), _TYPE, _NOSNIFF,
+                                (b"etag", etag), _CACHE_CONTROL]})
         await send({"type": "http.response.body", "body": body})

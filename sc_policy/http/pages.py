@@ -31,6 +31,7 @@ PAGE_HEADERS = {
                                "base-uri 'none'; frame-ancestors 'none'",
     **NOSNIFF,
     "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",          # frame-ancestors, for browsers older than CSP 2
 }
 """The pages load nothing but themselves: no script runs, even if escaping ever failed."""
 HTML = {"text/html": {"schema": {"type": "string"}}}
@@ -43,9 +44,15 @@ def is_page(request: Request) -> bool:
     return route is not None and getattr(route, "response_class", None) is HTMLResponse
 
 
+def root_of(request: Request) -> str:
+    """The path prefix the service is served under (the ASGI ``root_path``, ``serve --root-path``), or ''."""
+    return request.scope.get("app_root_path", request.scope.get("root_path", "")).rstrip("/")
+
+
 def page_response(request: Request, name: str, context: dict, status: int = 200) -> Response:
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, name, context, status_code=status, headers=PAGE_HEADERS)
+    return templates.TemplateResponse(request, name, {**context, "root": root_of(request)}, status_code=status,
+                                      headers=PAGE_HEADERS)
 
 
 def refused_page(request: Request, problem: Problem) -> Response:
@@ -111,9 +118,9 @@ def page_router() -> APIRouter:
                            404: {"description": "No such version.", "content": HTML}})
     async def book(request: Request,
                    id: Annotated[str, Path(max_length=MAX_PARAM_CHARS, description="Version id.")]) -> Response:
-        books = request.app.state.service.books
-        if id not in books:
+        service = request.app.state.service
+        if id not in service.books:
             return not_found_page(request, f"There is no policy version {echoed(id)}.")
-        return HTMLResponse(books[id], headers=PAGE_HEADERS)
+        return HTMLResponse(service.book(id, root_of(request)), headers=PAGE_HEADERS)
 
     return router

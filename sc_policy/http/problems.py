@@ -32,6 +32,7 @@ TITLES = {
     "too-large": "Request too large",
     "unsupported-media-type": "Unsupported media type",
     "server-error": "Internal server error",
+    "no-version-in-force": "No version in force",
 }
 
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}

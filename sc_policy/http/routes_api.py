@@ -259,11 +259,15 @@ def api_router() -> APIRouter:
             chosen.append(service.version_named(name, value.strip()))
         return json_response(await run_in_threadpool(service.diff, chosen[0], chosen[1]))
 
-    @router.get("/healthz", operation_id="health", summary="Liveness", response_model=Health,
-                response_description="The service is up, serving these versions.",
-                dependencies=[Depends(strict_query())], responses=NO_PARAMS)
+    @router.get("/healthz", operation_id="health", summary="Health: up, and a version is in force today",
+                response_model=Health, response_description="The service is up, serving these versions, one of "
+                                                             "them in force today.",
+                dependencies=[Depends(strict_query())],
+                responses={**NO_PARAMS, 503: problem("No version is in force today: a question that names no "
+                                                     "version is refused, one that names a version is answered "
+                                                     "(a balancer should send this instance nothing).")})
     async def health(request: Request) -> Response:
-        return json_response(service_of(request).health_json)
+        return json_response(service_of(request).health())
 
     @router.get("/openapi.json", operation_id="openapi", summary="This document", response_model=Dict[str, Any],
                 response_description="OpenAPI 3.1.", dependencies=[Depends(strict_query())], responses=NO_PARAMS)

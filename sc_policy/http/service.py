@@ -13,7 +13,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import functools
-from typing import Dict, List, NamedTuple, Optional, Sequence
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from pydantic import ValidationError
 
@@ -21,6 +21,7 @@ from sc_policy.analysis.diff import diff_versions
 from sc_policy.app.workspace import OpenVersion, Workspace, decision_day
 from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError, Span, UnknownVersionError, cut,
                                    echoed, integrity_first, no_versions, visible)
+from sc_policy.http.caching import etag_of
 from sc_policy.http.models import DecisionInput
 from sc_policy.http.problems import Problem, from_diagnostic, from_validation, required
 from sc_policy.present import pages
@@ -121,12 +122,32 @@ class DecisionService:
         self.books = {vid: pages.render(self.html, "book.html",
                                         pages.book_context(o.version, o.compiled, self.refdata, self.version_rows))
                       for vid, o in self.opened.items()}
+        self._book_under = functools.lru_cache(maxsize=64)(self._book_uncached)
         self.titles = pages.TitleIndex(self.refdata)
         self._chosen = functools.lru_cache(maxsize=512)(self._choose)
         self._sources: Sources = {}  # each clause's citations as JSON-ready lists, made once per version
         self._answer_cached = functools.lru_cache(maxsize=ANSWER_CACHE_SIZE)(self._answer_uncached)
         self._body_cached = functools.lru_cache(maxsize=ANSWER_CACHE_SIZE)(self._body_uncached)
         self._diff_cached = functools.lru_cache(maxsize=16)(self._diff_uncached)
+
+    def _book_uncached(self, vid: str, root: str) -> str:
+        opened = self.opened[vid]
+        return pages.render(self.html, "book.html", {**pages.book_context(opened.version, opened.compiled, self.refdata,
+                                                                          self.version_rows), "root": root})
+
+    def book(self, vid: str, root: str = "") -> str:
+        """A version's policy book, its links under the path prefix ``root`` (``''``: made at start)."""
+        return self.books[vid] if not root else self._book_under(vid, root)
+
+    def health(self) -> str:
+        """``/healthz``'s JSON; raise a 503 Problem on a day no version is in force (a question naming no
+        version, as every caseworker's does, would be refused)."""
+        try:
+            self._chosen(None, None, dt.date.today())
+        except ScPolicyError as exc:
+            raise Problem(503, "no-version-in-force", f"service: {exc.diagnostic.message}; a question that "
+                                                      f"names a version is answered", "service") from None
+        return self.health_json
 
     # -- choosing a version -------------------------------------------------------------------------------
     def _choose(self, version: Optional[str], on: Optional[dt.date], today: dt.date) -> str:
@@ -166,10 +187,11 @@ class DecisionService:
         return self.opened[version_id].evaluator.answer(noc, industry, noc_version, decided_on=decided_on)
 
     def _body_uncached(self, version_id: str, noc: str, industry: Optional[str], noc_version: str,
-                       decided_on: Optional[str], view: str, pretty: bool) -> bytes:
+                       decided_on: Optional[str], view: str, pretty: bool) -> Tuple[bytes, bytes]:
         data = answer_to_dict(self._answer_cached(version_id, noc, industry, noc_version, decided_on), view,
                               self._sources)
-        return (dumps(data) if pretty else compact_dumps(data)).encode("utf-8")
+        body = (dumps(data) if pretty else compact_dumps(data)).encode("utf-8")
+        return body, etag_of(body)     # the tag made once per body, not per request
 
     def _checked(self, case: Case) -> OpenVersion:
         """The version that decides a case, its codes checked; raise Problem naming the parameter at fault."""
@@ -186,6 +208,10 @@ class DecisionService:
         """The decision of one case as UTF-8 JSON in one of :data:`~sc_policy.present.render.VIEWS`:
         compact, or ``pretty`` (indented: the bytes of ``sc-policy explain --format json`` for the full
         view); raise Problem naming the parameter at fault. The same request gives the same bytes."""
+        return self.tagged_answer(case, view, pretty)[0]
+
+    def tagged_answer(self, case: Case, view: str = "full", pretty: bool = False) -> Tuple[bytes, bytes]:
+        """:meth:`answer`'s bytes and their entity tag (:func:`~sc_policy.http.caching.etag_of`)."""
         opened = self._checked(case)
         try:
             return self._body_cached(opened.version.id, case.noc, case.industry, case.noc_version,

@@ -55,8 +55,9 @@ def environment() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["oneline"] = _one_line
     env.filters["visible"] = visible  # a user's text with its control characters shown as escapes
-    env.globals.update(link=link, result_words=RESULT_WORDS, verdict_words=VERDICT_WORDS, skill_level=skill_level,
-                       outcome=outcome, industry_phrase=industry_phrase)
+    # ``root``: the path prefix the service is served under behind a proxy (the ASGI root_path); links start with it.
+    env.globals.update(root="", link=link, result_words=RESULT_WORDS, verdict_words=VERDICT_WORDS,
+                       skill_level=skill_level, outcome=outcome, industry_phrase=industry_phrase)
     return env
 
 
