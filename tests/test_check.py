@@ -438,6 +438,26 @@ def test_third_listing_is_not_covered_by_the_resolution_of_two(tree_copy):
     assert dup[1].subject == "life-sciences:3219:3" and "a third time" in dup[1].message
 
 
+def test_an_industry_entry_quoting_another_naics_code_is_a_quote_mismatch(tree_copy):
+    # an analyst adds NAICS 5191 to ICT and, copying the entry above, keeps its citation of line 23,
+    # which publishes NAICS 5112: the entry claims a source that says something else
+    path = version_dir(tree_copy) / "areas" / "ict.yaml"
+    edit(path, "  - code: '5112'\n    description: Software publishers\n",
+         "  - code: '5112'\n    description: Software publishers\n    source:\n"
+         "    - {line: 23, quote: Software publishers (NAICS 5112)}\n"
+         "  - code: '5191'\n    description: Other information services\n")
+    findings = check_tree(tree_copy, [VERSION])
+    found = [f for f in findings if f.code == "quote-mismatch"]
+    assert len(found) == 1, found
+    f = found[0]
+    assert f.severity == "warning" and f.subject == "ict:naics:5191"
+    assert f.span.path.endswith("areas/ict.yaml")
+    assert f.span.line == line_of(path, "{line: 23, quote: Software publishers (NAICS 5112)}", 1)
+    assert "publishes NAICS 5112, not 5191" in f.message
+    # the shipped industries (and ICT's exclusion, whose quote names no code) quote their own codes
+    assert not [f for f in check_tree(None, list(SHIPPED)) if f.code == "quote-mismatch"]
+
+
 def test_source_option_checks_every_quote_against_the_given_text(tmp_path):
     code, findings = run_check("--source", str(SOURCE))
     assert code == 0

@@ -1,8 +1,8 @@
 """Provenance: every citation of a version against the policy's source document.
 
 Each quote must occur in the source (whitespace aside) and start on the line it
-names; an occupation's quote must publish the code and level the entry declares;
-and every line of the source that publishes an occupation must be cited by some
+names; an occupation's quote must publish the code and level the entry declares, an industry's
+quote its code when it publishes codes; and every line of the source that publishes an occupation must be cited by some
 entry (one dropped from a list is found). :func:`version_source` reads the source
 document a manifest names, checking it lies in the tree and has the recorded hash.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -70,9 +71,22 @@ def provenance(version: Version, source: SourceText, partial: bool) -> List[Diag
     return out
 
 
+NAICS_IN_QUOTE = re.compile(r"\(NAICS ([0-9]{2,6})\)")
+"""How the source publishes an industry's code: "Software publishers (NAICS 5112)"."""
+
+
 def _quote_mismatch(version: Version) -> List[Diagnostic]:
     out = []
     for area in version.areas:
+        for entries in (area.include, area.exclude):
+            for entry in entries:  # an entry whose quote publishes codes, none of them its own
+                for c in entry.source:
+                    published = NAICS_IN_QUOTE.findall(c.quote)
+                    if published and entry.code not in published:
+                        out.append(Diagnostic(c.span, "warning", "quote-mismatch",
+                                              f"area {area.id!r}: the quoted source publishes NAICS "
+                                              f"{' and '.join(published)}, not {entry.code}",
+                                              f"{area.id}:naics:{entry.code}"))
         for occ in area.occupations:
             for c in occ.source:
                 match = OCCUPATION_LINE.match(c.quote)
