@@ -277,3 +277,18 @@ def test_a_failing_case_names_the_clause_explain_names(tree_copy):
     result = invoke(VERSION, "--policies", str(tree_copy))
     failure, = [FAILURE.match(line) for line in result.output.splitlines() if "case wrong:" in line]
     assert (failure["clause"], failure["area"]) == (deciding, area["area"]) == ("occupation-listed", "manufacturing")
+
+
+def test_a_case_wrongly_expecting_eligible_blames_the_area_that_lists_the_occupation(tree_copy):
+    # 9461 is listed under Manufacturing only; with a software employer explain says Manufacturing's clause
+    # keeps it out. The failure named ICT (the first area), whose list never held 9461.
+    (version_dir(tree_copy) / "tests" / "wrong.yaml").write_text(
+        "cases:\n- name: wrong\n  noc: '9461'\n  industry: '541514'\n  expect: {eligible: true}\n", encoding="utf-8")
+    explained = json.loads(CliRunner().invoke(main, ["explain", "9461", "--industry", "541514", "--format", "json",
+                                                     "--policies", str(tree_copy)]).output)
+    area, = [a for a in explained["areas"] if a["area"] == "manufacturing"]
+    deciding, = [c["clause"] for c in area["clauses"] if c["deciding"]]
+    assert f"where clause {deciding} fails" in explained["reason"]
+    result = invoke(VERSION, "--policies", str(tree_copy))
+    failure, = [FAILURE.match(line) for line in result.output.splitlines() if "case wrong:" in line]
+    assert (failure["clause"], failure["area"]) == (deciding, "manufacturing")

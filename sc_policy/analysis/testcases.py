@@ -133,17 +133,22 @@ def run_case(evaluator: Evaluator, case: TestCase) -> CaseResult:
     several = len(decisions) > 1
     codes = [d.noc for d in decisions]
 
+    def listing(decision: Decision) -> List[str]:  # the areas whose lists publish it, as explain blames them
+        return [area.id for area in evaluator.version.areas if decision.noc in area.listed]
+
     if "candidates" in expect and sorted(expect["candidates"]) != sorted(codes):
         out.append(Mismatch("candidates", "NOC 2016 candidates [" + ", ".join(sorted(expect["candidates"])) + "]",
                             "[" + ", ".join(codes) + "]"))
 
     if "verdict" in expect and expect["verdict"] != answer.verdict:
         out.append(_eligibility_mismatch(decisions, expect, "verdict", f"verdict {expect['verdict']}",
-                                         f"verdict {answer.verdict}", expect["verdict"] == "eligible", several, reasons))
+                                         f"verdict {answer.verdict}", expect["verdict"] == "eligible", several, reasons,
+                                         listing))
 
     if expect["eligible"] != answer.eligible:
         out.append(_eligibility_mismatch(decisions, expect, "eligible", _eligible_text(expect["eligible"]),
-                                         _eligible_text(answer.eligible), expect["eligible"], several, reasons))
+                                         _eligible_text(answer.eligible), expect["eligible"], several, reasons,
+                                         listing))
 
     if ("areas" in expect or "clauses" in expect) and several:
         out.append(Mismatch("areas", "one NOC 2016 candidate (areas and clauses need one)",
@@ -154,14 +159,18 @@ def run_case(evaluator: Evaluator, case: TestCase) -> CaseResult:
 
 
 def _eligibility_mismatch(decisions: Sequence[Decision], expect: Mapping, what: str, expected: str,
-                          actual: str, wanted_eligible: bool, several: bool, reasons: Reasons) -> Mismatch:
+                          actual: str, wanted_eligible: bool, several: bool, reasons: Reasons,
+                          listing: Callable[[Decision], List[str]]) -> Mismatch:
     """Blame a candidate whose decision is not the one wanted, and the clause that decided its area."""
     wrong = [d for d in decisions if d.eligible != wanted_eligible] or list(decisions)
     decision = wrong[0]
     if decision.eligible:  # wanted out, but in: the clause that let the first in-scope area in
         return _blame(decision, decision.in_scope, expect, what, expected, actual, several, reasons)
-    # wanted in, but out: the clause that kept an area out (one the case expects in scope first)
-    order = [a for a in expect.get("areas") or () if a in {x.area for x in decision.areas}]
+    # wanted in, but out: the clause that kept an area out (one the case expects in scope first, then one
+    # whose list publishes the occupation, as explain's verdict names it)
+    known = {x.area for x in decision.areas}
+    order = [a for a in expect.get("areas") or () if a in known]
+    order += [a for a in listing(decision) if a in known]
     return _blame(decision, order + [a.area for a in decision.areas], expect, what, expected, actual, several,
                   reasons)
 
