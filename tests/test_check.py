@@ -329,6 +329,16 @@ def _mistakes():
              "  level: B\n")
         return "areas/ict.yaml", "- code: '2282'"
 
+    def case_quote_typo(v):  # a test case's citation is a citation like any other
+        edit(v / "tests/industries.yaml", "{line: 26, quote: Computer systems design and related services (NAICS 5415)}",
+             "{line: 26, quote: Computer system design and related services (NAICS 5415)}")
+        return "tests/industries.yaml", "Computer system design"
+
+    def case_citation_line(v):
+        edit(v / "tests/industries.yaml", "{line: 26, quote: Computer systems design and related services (NAICS 5415)}",
+             "{line: 27, quote: Computer systems design and related services (NAICS 5415)}")
+        return "tests/industries.yaml", "{line: 27, quote: Computer systems design"
+
     def source_hash(v):
         source = v.parent / "source" / "second-career-fast-track.txt"
         source.write_text(source.read_text(encoding="utf-8") + "\nAppended.\n", encoding="utf-8")
@@ -351,6 +361,7 @@ def _mistakes():
         ("stale-resolution", stale_resolution), ("unresolvable", unresolvable),
         ("unmatched-assignment", unmatched_assignment), ("unknown-affects", unknown_affects),
         ("missing-key", uncited_occupation), ("source-hash", source_hash),
+        ("quote-not-found", case_quote_typo), ("citation-line", case_citation_line),
     ]
 
 
@@ -466,20 +477,22 @@ def test_source_option_checks_every_quote_against_the_given_text(tmp_path):
                          encoding="utf-8")
     code, findings = run_check("--source", str(shortened))
     assert code == 1
-    found = with_check(errors(findings), "quote-not-found")  # one per version: both quote line 23
-    assert [f["path"] for f in found] == [f"{POLICY}/{v}/areas/ict.yaml" for v in ("phase-1.1", "phase-1")]
+    found = with_check(errors(findings), "quote-not-found")  # per version: ICT and two test cases quote line 23
+    assert [f["path"] for f in found] == [f"{POLICY}/{v}/{file}" for v in ("phase-1.1", "phase-1")
+                                          for file in ("areas/ict.yaml", "tests/industries.yaml", "tests/noc-2021.yaml")]
     assert all("Software publishers (NAICS 5112)" in f["message"] for f in found)
 
 
 def test_quotes_match_whitespace_insensitively(tmp_path):
     reflowed = tmp_path / "source.txt"
     text = SOURCE.read_text(encoding="utf-8")
-    # a line break inside a quoted passage (the blank line after it goes, so no line number moves)
+    # a line break inside quoted passages (the blank line after it goes, so no line number moves); the
+    # break comes after "While", so that no quote's first line moves (a test case cites "While share ..." on 62)
     text = text.replace("(leaving 1 NOC A occupation included). While share of sector employment was also "
                         "considered, potentially feasible NOC A pathways for the program were not identified "
                         "because of the high proportion of high skill occupations in this sector.\n\n",
-                        "(leaving 1 NOC A\n  occupation \t included). While share of sector employment was also "
-                        "considered, potentially feasible NOC A pathways for the program were not identified "
+                        "(leaving 1 NOC A  occupation \t included). While share of sector employment was also "
+                        "considered,\n  potentially feasible NOC A pathways for the program were not identified "
                         "because of the high proportion of high skill occupations in this sector.\n", 1)
     assert text.count("\n") == SOURCE.read_text(encoding="utf-8").count("\n")
     reflowed.write_text(text, encoding="utf-8")

@@ -50,6 +50,9 @@ def citations(version: Version) -> Iterable[Tuple[str, Citation]]:
     for i in version.interpretations:
         for c in i.source:
             yield f"interpretation {i.id!r}", c
+    for case in version.tests:
+        for c in case.source:
+            yield f"test case {case.name!r}", c
 
 
 def provenance(version: Version, source: SourceText, partial: bool) -> List[Diagnostic]:
