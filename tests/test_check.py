@@ -339,6 +339,15 @@ def _mistakes():
              "{line: 27, quote: Computer systems design and related services (NAICS 5415)}")
         return "tests/industries.yaml", "{line: 27, quote: Computer systems design"
 
+    def case_contradiction(v):  # eligible with no area in scope: no answer can ever match it
+        edit(v / "tests/industries.yaml", "  expect: {eligible: true, areas: [ict]}", "  expect: {eligible: true, areas: []}")
+        return "tests/industries.yaml", "  expect: {eligible: true, areas: []}"
+
+    def case_verdict_contradiction(v):
+        edit(v / "tests/industries.yaml", "  expect: {eligible: true, areas: [ict]}",
+             "  expect: {eligible: true, verdict: not_eligible, areas: [ict]}")
+        return "tests/industries.yaml", "verdict: not_eligible"
+
     def source_hash(v):
         source = v.parent / "source" / "second-career-fast-track.txt"
         source.write_text(source.read_text(encoding="utf-8") + "\nAppended.\n", encoding="utf-8")
@@ -362,6 +371,7 @@ def _mistakes():
         ("unmatched-assignment", unmatched_assignment), ("unknown-affects", unknown_affects),
         ("missing-key", uncited_occupation), ("source-hash", source_hash),
         ("quote-not-found", case_quote_typo), ("citation-line", case_citation_line),
+        ("case-contradiction", case_contradiction), ("case-contradiction", case_verdict_contradiction),
     ]
 
 
