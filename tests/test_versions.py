@@ -484,3 +484,18 @@ def test_versions_flags_a_frozen_version_marked_draft(shipped_copy):
     assert "records the hashes of a freeze: a frozen version relabelled draft?" in " ".join(result.stdout.split())
     assert result.stderr.startswith(f"sc-policy: 1 draft(s) record the hashes of a freeze: {VERSION} (")
     assert all(len(line) <= 100 for line in result.stdout.splitlines())
+
+
+def test_versions_names_a_version_by_its_folder_when_its_manifest_gives_another_id(tree_copy):
+    """A draft whose manifest kept another version's id (copied by hand, or edited) was listed under that id:
+    `versions` showed phase-1.1 twice, exit 0, while every command names the version by its folder."""
+    run("new-version", VERSION, "phase-2", "--effective-from", "2027-04-01", "--policies", tree_copy)
+    set_fields(tree_copy, "phase-2", id=VERSION)
+    result = CliRunner().invoke(main, ["versions", "--format", "json", "--policies", str(tree_copy)])
+    rows = json.loads(result.stdout)
+    assert [r["id"] for r in rows] == ["phase-1", VERSION, "phase-2"]
+    problem = rows[2]["problem"]
+    assert f"its manifest names it '{VERSION}'" in problem and "id: phase-2" in problem
+    assert "problem" not in rows[1]
+    text = CliRunner().invoke(main, ["versions", "--policies", str(tree_copy)]).stdout
+    assert f"{POLICY} phase-2 (draft)" in text and f"its manifest names it '{VERSION}'" in " ".join(text.split())
