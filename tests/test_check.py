@@ -479,6 +479,26 @@ def test_an_industry_entry_quoting_another_naics_code_is_a_quote_mismatch(tree_c
     assert not [f for f in check_tree(None, list(SHIPPED)) if f.code == "quote-mismatch"]
 
 
+def test_a_quote_with_a_typo_names_the_passage_it_most_likely_meant(tree_copy):
+    v = version_dir(tree_copy)
+    edit(v / "areas/ict.yaml", "quote: Software publishers (NAICS 5112)}", "quote: Software publisher (NAICS 5112)}")
+    edit(v / "clauses/noc-a-exception.yaml", "within the maximum duration of the Second Career program (leaving 1",
+         "within the maximum duraton of the Second Career program (leaving 1")
+    edit(v / "clauses/phase-1-manufacturing.yaml", "quote: There is no firm or exhaustive list",
+         "quote: Nothing like this appears in the ministry's text at all, anywhere")
+    found = {f.span.path.rsplit("/", 1)[-1]: f for f in check_tree(tree_copy, [VERSION]) if f.code == "quote-not-found"}
+    assert set(found) == {"ict.yaml", "noc-a-exception.yaml", "phase-1-manufacturing.yaml"}
+    ict = found["ict.yaml"]
+    assert ict.suggestion.kind == "did-you-mean" and ict.suggestion.values == ("Software publishers (NAICS 5112)",)
+    assert "the nearest passage is on line 23: 'Software publishers (NAICS 5112)'" in ict.suggestion.text
+    long = found["noc-a-exception.yaml"].suggestion  # a long quote: the passage is shown shortened, its line exact
+    assert long is not None and "line 62:" in long.text and "within the maximum duration of" in long.values[0]
+    assert found["phase-1-manufacturing.yaml"].suggestion is None  # nothing near enough is offered
+    code, result = run_check(policies=tree_copy, fmt="text")
+    assert "(NAICS 5112)' does not occur in second-career-fast-track/source/second-career-fast-track.txt (the nearest " \
+           "passage is on line 23: 'Software publishers (NAICS 5112)')" in result.stdout
+
+
 def test_source_option_checks_every_quote_against_the_given_text(tmp_path):
     code, findings = run_check("--source", str(SOURCE))
     assert code == 0

@@ -61,8 +61,12 @@ def provenance(version: Version, source: SourceText, partial: bool) -> List[Diag
     for what, citation in citations(version):
         lines = source.quote_lines(citation.quote)
         if not lines:
+            meant = source.nearest(citation.quote)
+            hint = None if meant is None else Suggestion(
+                "did-you-mean", (meant[1],), f"the nearest passage is on line {meant[0]}: {short(meant[1])!r}")
             out.append(Diagnostic(citation.at("quote"), "error", "quote-not-found",
-                                  f"{what}: the quote {short(citation.quote)!r} does not occur in {source.path}"))
+                                  f"{what}: the quote {short(citation.quote)!r} does not occur in {source.path}",
+                                  suggestion=hint))
         elif citation.line not in lines:
             where = ", ".join(str(n) for n in lines[:5])
             out.append(Diagnostic(citation.at("line"), "error", "citation-line",
