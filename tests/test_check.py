@@ -499,6 +499,25 @@ def test_a_quote_with_a_typo_names_the_passage_it_most_likely_meant(tree_copy):
            "passage is on line 23: 'Software publishers (NAICS 5112)')" in result.stdout
 
 
+def test_a_resolution_naming_a_mistyped_key_offers_the_unresolved_finding_it_most_likely_meant(tree_copy):
+    # the analyst resolves the title conflict of 9232 but types 9223: the key resolves nothing, and the conflict
+    # stays an error; the stale resolution said only "remove it", never which finding it was meant for
+    edit(version_dir(tree_copy) / "resolutions.yaml", "resolves: [title-conflict:9232]",
+         "resolves: [title-conflict:9223]")
+    findings = check_tree(tree_copy, [VERSION])
+    stale, = [f for f in findings if f.code == "stale-resolution"]
+    assert [f.key for f in findings if f.code == "title-conflict" and f.severity == "error"] == ["title-conflict:9232"]
+    assert stale.suggestion is not None and stale.suggestion.values == ("title-conflict:9232",)
+    assert "no check finds 'title-conflict:9223'" in stale.message and "any more" not in stale.message
+    code, result = run_check(policies=tree_copy, fmt="text")
+    assert "(did you mean 'title-conflict:9232', which no resolution resolves?)" in result.stdout
+    # a key that was right once and whose finding has gone (the source fixed) is told to go, with no guess
+    edit(version_dir(tree_copy) / "resolutions.yaml", "resolves: [title-conflict:9223]",
+         "resolves: [title-conflict:9232, title-conflict:2281]")
+    stale, = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "stale-resolution"]
+    assert stale.suggestion is None and "remove it from resolves" in stale.message
+
+
 def test_source_option_checks_every_quote_against_the_given_text(tmp_path):
     code, findings = run_check("--source", str(SOURCE))
     assert code == 0
