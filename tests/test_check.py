@@ -339,15 +339,6 @@ def _mistakes():
              "{line: 27, quote: Computer systems design and related services (NAICS 5415)}")
         return "tests/industries.yaml", "{line: 27, quote: Computer systems design"
 
-    def case_contradiction(v):  # eligible with no area in scope: no answer can ever match it
-        edit(v / "tests/industries.yaml", "  expect: {eligible: true, areas: [ict]}", "  expect: {eligible: true, areas: []}")
-        return "tests/industries.yaml", "  expect: {eligible: true, areas: []}"
-
-    def case_verdict_contradiction(v):
-        edit(v / "tests/industries.yaml", "  expect: {eligible: true, areas: [ict]}",
-             "  expect: {eligible: true, verdict: not_eligible, areas: [ict]}")
-        return "tests/industries.yaml", "verdict: not_eligible"
-
     def source_hash(v):
         source = v.parent / "source" / "second-career-fast-track.txt"
         source.write_text(source.read_text(encoding="utf-8") + "\nAppended.\n", encoding="utf-8")
@@ -371,7 +362,6 @@ def _mistakes():
         ("unmatched-assignment", unmatched_assignment), ("unknown-affects", unknown_affects),
         ("missing-key", uncited_occupation), ("source-hash", source_hash),
         ("quote-not-found", case_quote_typo), ("citation-line", case_citation_line),
-        ("case-contradiction", case_contradiction), ("case-contradiction", case_verdict_contradiction),
     ]
 
 
@@ -516,6 +506,21 @@ def test_a_resolution_naming_a_mistyped_key_offers_the_unresolved_finding_it_mos
          "resolves: [title-conflict:9232, title-conflict:2281]")
     stale, = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "stale-resolution"]
     assert stale.suggestion is None and "remove it from resolves" in stale.message
+
+
+@pytest.mark.parametrize("expect,needle", [
+    ("{eligible: true, areas: []}", "areas: []"),  # eligible with no area in scope: no answer can match it
+    ("{eligible: true, verdict: not_eligible, areas: [ict]}", "verdict: not_eligible"),
+])
+def test_a_case_whose_expectations_contradict_each_other_is_a_warning_at_its_line(tree_copy, expect, needle):
+    # a warning, not an error: `test` still runs every case (this one fails), and explain is not refused
+    path = version_dir(tree_copy) / "tests" / "industries.yaml"
+    edit(path, "  expect: {eligible: true, areas: [ict]}", f"  expect: {expect}")
+    found = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "case-contradiction"]
+    assert [(f.severity, f.span.path, f.span.line) for f in found] == [
+        ("warning", f"{REL}/tests/industries.yaml", line_of(path, needle))]
+    assert "test case 'ICT computer systems design given as the 4-digit group 5415'" in found[0].message
+    assert "case-contradiction" in CHECKS
 
 
 def test_source_option_checks_every_quote_against_the_given_text(tmp_path):

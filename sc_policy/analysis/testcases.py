@@ -91,19 +91,18 @@ Reasons = Callable[[Decision], Mapping[str, Optional[str]]]
 def _deciding(decision: Decision, area_id: str, expect: Mapping, reasons: Mapping[str, Optional[str]]) -> str:
     """The clause that put ``area_id`` in or out of scope, against what the case expected.
 
-    A clause the case names with another result than the area's is the best witness; otherwise
-    the area's deciding clause, as ``explain`` names it (``reasons``: area id -> deciding clause,
-    :mod:`sc_policy.engine.reasons`).
+    A clause the case names with another result than the area's is the best witness (the area's
+    deciding clause first, when the case names it so); otherwise the area's deciding clause, as
+    ``explain`` names it (``reasons``: area id -> deciding clause, :mod:`sc_policy.engine.reasons`).
     """
     area = next((a for a in decision.areas if a.area == area_id), None)
     if area is None:
         return ""
     wanted = FAIL if not area.in_scope else PASS
     named = (expect.get("clauses") or {}).get(area_id) or {}
-    for c in area.clauses:
-        if c.result == wanted and c.clause in named and named[c.clause] != wanted:
-            return c.clause
-    return reasons.get(area_id) or ""
+    witnesses = [c.clause for c in area.clauses if c.result == wanted and c.clause in named and named[c.clause] != wanted]
+    deciding = reasons.get(area_id) or ""
+    return deciding if deciding in witnesses or not witnesses else witnesses[0]
 
 
 def _blame(decision: Decision, areas: Sequence[str], expect: Mapping, what: str, expected: str, actual: str,

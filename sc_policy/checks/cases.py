@@ -3,8 +3,9 @@
 A case states ``eligible`` and may state the ``verdict`` and the ``areas`` in scope; the three are
 tied together (a case is eligible exactly when some area is in scope, and its verdict is
 ``eligible`` exactly when it is eligible), so a case that states them at odds with each other
-would fail whatever the rules say: ``case-contradiction``, at the expectation that disagrees with
-``eligible``.
+would fail whatever the rules say: ``case-contradiction``, a warning at the expectation that
+disagrees with ``eligible`` (``test`` still runs the case, and fails it; a warning leaves the version's
+answers and its other cases alone).
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ def case_expectations(version: Version, refdata: ReferenceData, partial: bool) -
         said = "eligible" if eligible else "not eligible"
         verdict = expect.get("verdict")
         if isinstance(verdict, str) and (verdict == "eligible") != eligible:
-            out.append(Diagnostic(case.at("expect.verdict"), "error", "case-contradiction",
+            out.append(Diagnostic(case.at("expect.verdict"), "warning", "case-contradiction",
                                   f"test case {case.name!r} expects {said} but verdict {verdict}, which no answer "
                                   f"gives together (verdict eligible is given exactly when eligible is true): "
                                   f"correct one of them", case.name))
         areas = expect.get("areas")
         if isinstance(areas, list) and bool(areas) != eligible:
             shown = "no area" if not areas else "areas [" + ", ".join(map(str, areas)) + "]"
-            out.append(Diagnostic(case.at("expect.areas"), "error", "case-contradiction",
+            out.append(Diagnostic(case.at("expect.areas"), "warning", "case-contradiction",
                                   f"test case {case.name!r} expects {said} with {shown} in scope, which no answer "
                                   f"gives (a case is eligible exactly when some area is in scope): correct "
                                   f"'eligible' or 'areas'", case.name))

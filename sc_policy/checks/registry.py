@@ -81,7 +81,7 @@ CHECKS: Mapping[str, str] = {
     "unknown-interpretation": "a clause rests on an interpretation that resolutions.yaml does not record",
     "duplicate-interpretation": "two interpretations with the same id",
     # the analysts' test cases (sc_policy.checks.cases)
-    "case-contradiction": "a test case whose verdict or areas contradict its eligible (no answer can match it)",
+    "case-contradiction": "a test case whose verdict or areas contradict its eligible (no answer can match it; a warning)",
     # occupations
     "noc-format": "an occupation code that is not four digits",
     "unknown-noc": "an occupation code that is not a NOC 2016 unit group",
