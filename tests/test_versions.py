@@ -499,3 +499,20 @@ def test_versions_names_a_version_by_its_folder_when_its_manifest_gives_another_
     assert "problem" not in rows[1]
     text = CliRunner().invoke(main, ["versions", "--policies", str(tree_copy)]).stdout
     assert f"{POLICY} phase-2 (draft)" in text and f"its manifest names it '{VERSION}'" in " ".join(text.split())
+
+
+def test_a_draft_made_from_a_version_already_superseded_is_told_to_supersede_its_successor(tree_copy):
+    """`new-version phase-1 phase-1b` made a draft beside phase-1.1, both superseding phase-1: check found nothing,
+    and freeze (and check, once its start was moved) advised moving dates or ending phase-1.1, never the lineage."""
+    result = run("new-version", "phase-1", "phase-1b", "--policies", tree_copy)
+    assert result.exit_code == 0, result.output
+    found = [f for f in errors(tree_copy) if f.subject == "phase-1b"]
+    assert [f.code for f in found] == ["superseded-twice"]
+    assert found[0].span.line == loaded(tree_copy, "phase-1b").version.manifest.at("supersedes").line
+    assert f"phase-1, which {VERSION} (in-force, 2026-11-26 to open) already supersedes" in found[0].message
+    assert f"supersede {VERSION}" in found[0].message
+    set_fields(tree_copy, "phase-1b", effective_from=dt.date(2027, 1, 1))  # no gap advice about phase-1 either
+    assert [f.code for f in errors(tree_copy)] == ["superseded-twice"]
+    refused = run("freeze", "phase-1b", "--policies", tree_copy)
+    assert refused.exit_code == 2
+    assert "effective_to" not in refused.output and f"supersede {VERSION}" in refused.output, refused.output
