@@ -516,3 +516,16 @@ def test_a_draft_made_from_a_version_already_superseded_is_told_to_supersede_its
     refused = run("freeze", "phase-1b", "--policies", tree_copy)
     assert refused.exit_code == 2
     assert "effective_to" not in refused.output and f"supersede {VERSION}" in refused.output, refused.output
+
+
+def test_freeze_refused_for_a_failing_case_names_its_place_once(tree_copy):
+    make_phase_2(tree_copy)
+    cases = tree_copy / POLICY / "phase-2" / "tests" / "industries.yaml"
+    text = cases.read_text(encoding="utf-8")
+    cases.write_text(text.replace("  expect: {eligible: true, areas: [ict]}", "  expect: {eligible: true, areas: [manufacturing]}", 1),
+                     encoding="utf-8")
+    result = run("freeze", "phase-2", "--policies", tree_copy)
+    assert result.exit_code == 2
+    place = f"{POLICY}/phase-2/tests/industries.yaml:"
+    assert result.output.count(place) == 1, result.output  # it read "PATH:L:C: cannot freeze ...: PATH:L:C: case ..."
+    assert result.output.startswith(f"sc-policy: error: {place}") and ": its own test cases fail: case " in result.output

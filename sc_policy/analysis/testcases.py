@@ -64,10 +64,14 @@ class CaseResult:
 
     def line(self) -> str:
         """The one line shown for a failing case: where, which case, the first mismatch."""
+        return visible(f"{self.case.span}: {self.summary()}")
+
+    def summary(self) -> str:
+        """:meth:`line` without the place (for a message that is shown at the case's place)."""
         first = self.mismatches[0].describe() if self.mismatches else "passed"
         more = len(self.mismatches) - 1
         more = f" (and {more} more {'mismatch' if more == 1 else 'mismatches'} in this case)" if more else ""
-        return visible(" ".join(f"{self.case.span}: case {self.case.name}: {first}{more}".split()))
+        return visible(" ".join(f"case {self.case.name}: {first}{more}".split()))
 
     def as_dict(self) -> dict:
         c = self.case
