@@ -412,6 +412,30 @@ def test_a_line_dropped_from_an_area_s_list_is_blamed_on_the_area_whose_sections
     assert found["message"].startswith("area 'ict': line ")
 
 
+def test_an_entry_dropped_on_purpose_is_told_the_key_its_resolution_names(tree_copy):
+    # Phase II drops 7511 from Manufacturing: the finding asked "(dropped from the list?)" but gave the key a
+    # resolution needs only in JSON; the text output now says which key to resolve, and stops once resolved
+    v = version_dir(tree_copy)
+    text = (v / "areas/manufacturing.yaml").read_text(encoding="utf-8")
+    first = text.index("- code: '7511'")
+    (v / "areas/manufacturing.yaml").write_text(text[:first] + text[text.index("- code:", first + 1):], encoding="utf-8")
+    code, result = run_check(policies=tree_copy, fmt="text")
+    (line,) = [x for x in result.stdout.splitlines() if " unlisted-occupation: " in x]
+    assert line.endswith("(dropped from the list? if on purpose, record a resolution that resolves "
+                         "unlisted-occupation:manufacturing:7511)"), line
+    edit(v / "resolutions.yaml", "\ninterpretations:", """
+  - id: truck-drivers-out
+    resolves: [unlisted-occupation:manufacturing:7511]
+    finding: The Manufacturing list publishes 7511 Transport truck drivers.
+    decision: Phase II drops it.
+    source:
+      - {line: 198, quote: 7511 Transport truck drivers – NOC C}
+interpretations:""")
+    code, result = run_check(policies=tree_copy, fmt="text")
+    (line,) = [x for x in result.stdout.splitlines() if " unlisted-occupation: " in x]
+    assert " info " in line and line.endswith("[resolved by truck-drivers-out: Phase II drops it.]"), line
+
+
 def test_a_section_that_ends_before_it_starts_is_one_error_at_its_line(tree_copy):
     # 27-17 holds no line: every citation of the definition was a citation-area error instead, and the first
     # of them (an area's own title, line 17) was what explain named

@@ -144,9 +144,12 @@ def _unlisted(version: Version, source: SourceText) -> List[Diagnostic]:
         else:
             owner, own = None, sorted(cited)
         area = owner or _neighbours_area(line, own, cited)
+        key = f"unlisted-occupation:{area.id}:{subject}"  # what a resolution of a deliberate drop names
         out.append(Diagnostic(_where_it_goes(line, own, cited, area), "error", "unlisted-occupation",
                               f"area {area.id!r}: line {line} of {source.path} publishes {published!r}, which no "
-                              f"occupation entry cites (dropped from the list?)", f"{area.id}:{subject}"))
+                              f"occupation entry cites", f"{area.id}:{subject}",
+                              suggestion=Suggestion("resolve", (key,), f"dropped from the list? if on purpose, "
+                                                                       f"record a resolution that resolves {key}")))
     return out
 
 
