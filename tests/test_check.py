@@ -547,6 +547,19 @@ def test_a_case_whose_expectations_contradict_each_other_is_a_warning_at_its_lin
     assert "case-contradiction" in CHECKS
 
 
+def test_an_occupation_whose_quotes_publish_no_occupation_is_a_quote_mismatch(tree_copy):
+    # Phase II adds 2283 to ICT citing the list's heading: the quote occurs, on a line of ICT's sections, so nothing
+    # said that the source lists no such occupation
+    path = version_dir(tree_copy) / "areas" / "ict.yaml"
+    with path.open("a", encoding="utf-8") as out:
+        out.write("- code: '2283'\n  title: Information systems testing technicians\n  level: B\n  source:\n"
+                  "  - {line: 64, quote: In-scope occupations}\n")
+    found = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "quote-mismatch"]
+    assert [(f.severity, f.subject, f.span.line) for f in found] == [
+        ("warning", "ict:2283", line_of(path, "{line: 64, quote: In-scope occupations}"))]
+    assert "publish no occupation" in found[0].message
+
+
 def test_source_option_checks_every_quote_against_the_given_text(tmp_path):
     code, findings = run_check("--source", str(SOURCE))
     assert code == 0

@@ -95,6 +95,12 @@ def _quote_mismatch(version: Version) -> List[Diagnostic]:
                                               f"{' and '.join(published)}, not {entry.code}",
                                               f"{area.id}:naics:{entry.code}"))
         for occ in area.occupations:
+            if occ.source and not any(OCCUPATION_LINE.match(c.quote) for c in occ.source):
+                out.append(Diagnostic(occ.source[0].span, "warning", "quote-mismatch",
+                                      f"area {area.id!r}: the quotes of {occ.code or occ.title!r} publish no "
+                                      f"occupation (no '[code] title – NOC X' line of a list): cite the line that "
+                                      f"lists it, or, if the source lists it nowhere, record why in a resolution",
+                                      f"{area.id}:{occ.code or slug(occ.title)}"))
             for c in occ.source:
                 match = OCCUPATION_LINE.match(c.quote)
                 if not match:

@@ -105,8 +105,8 @@ CHECKS: Mapping[str, str] = {
     "source-hash": "the source document's sha256 differs from the one the manifest records",
     "quote-not-found": "a quoted passage that does not occur in the source document",
     "citation-line": "a citation whose line does not hold the start of its quote",
-    "quote-mismatch": ("an occupation whose quote publishes another code or level; an industry whose quote "
-                       "publishes only other NAICS codes (a warning)"),
+    "quote-mismatch": ("an occupation whose quote publishes another code or level, or no occupation at all; an "
+                       "industry whose quote publishes only other NAICS codes (a warning)"),
     "unlisted-occupation": "an occupation line of the source that no occupation entry cites",
     # agreement (sc_policy.analysis.agreement)
     "disagreement": "a listed occupation that a clause of its own area fails (with no industry)",
