@@ -159,12 +159,14 @@ def _period_findings(versions: Sequence[Version]) -> List[Diagnostic]:
             continue
         p = prev.manifest
         taken = _successor(versions, v, p.id)
-        if taken is not None:  # a draft made from a version already superseded: no date can fix its periods
-            t = taken.manifest
-            findings.append(Diagnostic(span, "error", "superseded-twice",
+        if taken is not None:  # made from a version already superseded: no date can fix its periods
+            t = taken.manifest  # a draft (the one left when another was frozen first) may wait: a warning
+            draft = m.status == "draft"
+            findings.append(Diagnostic(span, "warning" if draft else "error", "superseded-twice",
                                        f"version {m.id} supersedes {p.id}, which {t.id} ({t.status}, "
-                                       f"{period_text(t)}) already supersedes: a version has one successor; make "
-                                       f"{m.id} supersede {t.id} (or the latest version after it), starting after "
+                                       f"{period_text(t)}) already supersedes: a version has one successor"
+                                       f"{', so freeze would refuse it' if draft else ''}; make {m.id} supersede "
+                                       f"{t.id} (or the latest version after it), starting after "
                                        f"{t.effective_from.isoformat()}", subject=m.id))
             continue
         start = m.at("effective_from")

@@ -52,7 +52,8 @@ CHECKS: Mapping[str, str] = {
     "period-overlap": "two versions in force on the same day",
     "period-gap": "days between a version and the one it supersedes when none is in force",
     "supersedes-unknown": "supersedes names no version of the policy (or the version itself)",
-    "superseded-twice": "a version superseding one that another version (not a draft) already supersedes",
+    "superseded-twice": ("a version superseding one that another version (not a draft) already supersedes (a "
+                         "warning for a draft)"),
     "clause-version-not-bumped": "a clause whose content changed from the superseded version under the same "
                                  "clause version number",
     "interrupted-change": "a new-version or freeze that was killed after it committed its changes, and "
