@@ -313,6 +313,8 @@ class Suggestion:
     - ``give-source``: the policy's source document is not where the manifest says; name it.
     - ``finish-change``: a change of the tree was interrupted after it committed; ``values`` is the
       change as its caller named it (running it again, or any change of the tree, finishes it).
+    - ``resolve``: a finding the analyst may settle on purpose by a resolution; ``values`` is the key
+      it names (dropped once the finding is resolved).
     - ``note``: context that explains the refusal (no action); the text says it.
     """
 
@@ -362,7 +364,9 @@ class Diagnostic:
     def resolved(self, resolution_id: str, decision: str) -> "Diagnostic":
         """This diagnostic as resolved: shown as ``info`` with the analyst's decision."""
         return replace(self, severity="info", resolution=resolution_id,
-                       message=f"{self.message} [resolved by {resolution_id}: {decision}]")
+                       message=f"{self.message} [resolved by {resolution_id}: {decision}]",
+                       suggestion=None if self.suggestion is not None and self.suggestion.kind == "resolve"
+                       else self.suggestion)  # the advice to resolve it is followed
 
     def render(self, words: Callable[[Optional[Suggestion]], str] = plain_words) -> str:
         """The diagnostic as one line of text, ``span: severity code: message (suggestion)``, the

@@ -329,6 +329,16 @@ def _mistakes():
              "  level: B\n")
         return "areas/ict.yaml", "- code: '2282'"
 
+    def case_quote_typo(v):  # a test case's citation is a citation like any other
+        edit(v / "tests/industries.yaml", "{line: 26, quote: Computer systems design and related services (NAICS 5415)}",
+             "{line: 26, quote: Computer system design and related services (NAICS 5415)}")
+        return "tests/industries.yaml", "Computer system design"
+
+    def case_citation_line(v):
+        edit(v / "tests/industries.yaml", "{line: 26, quote: Computer systems design and related services (NAICS 5415)}",
+             "{line: 27, quote: Computer systems design and related services (NAICS 5415)}")
+        return "tests/industries.yaml", "{line: 27, quote: Computer systems design"
+
     def source_hash(v):
         source = v.parent / "source" / "second-career-fast-track.txt"
         source.write_text(source.read_text(encoding="utf-8") + "\nAppended.\n", encoding="utf-8")
@@ -351,6 +361,7 @@ def _mistakes():
         ("stale-resolution", stale_resolution), ("unresolvable", unresolvable),
         ("unmatched-assignment", unmatched_assignment), ("unknown-affects", unknown_affects),
         ("missing-key", uncited_occupation), ("source-hash", source_hash),
+        ("quote-not-found", case_quote_typo), ("citation-line", case_citation_line),
     ]
 
 
@@ -401,6 +412,30 @@ def test_a_line_dropped_from_an_area_s_list_is_blamed_on_the_area_whose_sections
     assert found["message"].startswith("area 'ict': line ")
 
 
+def test_an_entry_dropped_on_purpose_is_told_the_key_its_resolution_names(tree_copy):
+    # Phase II drops 7511 from Manufacturing: the finding asked "(dropped from the list?)" but gave the key a
+    # resolution needs only in JSON; the text output now says which key to resolve, and stops once resolved
+    v = version_dir(tree_copy)
+    text = (v / "areas/manufacturing.yaml").read_text(encoding="utf-8")
+    first = text.index("- code: '7511'")
+    (v / "areas/manufacturing.yaml").write_text(text[:first] + text[text.index("- code:", first + 1):], encoding="utf-8")
+    code, result = run_check(policies=tree_copy, fmt="text")
+    (line,) = [x for x in result.stdout.splitlines() if " unlisted-occupation: " in x]
+    assert line.endswith("(dropped from the list? if on purpose, record a resolution that resolves "
+                         "unlisted-occupation:manufacturing:7511)"), line
+    edit(v / "resolutions.yaml", "\ninterpretations:", """
+  - id: truck-drivers-out
+    resolves: [unlisted-occupation:manufacturing:7511]
+    finding: The Manufacturing list publishes 7511 Transport truck drivers.
+    decision: Phase II drops it.
+    source:
+      - {line: 198, quote: 7511 Transport truck drivers – NOC C}
+interpretations:""")
+    code, result = run_check(policies=tree_copy, fmt="text")
+    (line,) = [x for x in result.stdout.splitlines() if " unlisted-occupation: " in x]
+    assert " info " in line and line.endswith("[resolved by truck-drivers-out: Phase II drops it.]"), line
+
+
 def test_a_section_that_ends_before_it_starts_is_one_error_at_its_line(tree_copy):
     # 27-17 holds no line: every citation of the definition was a citation-area error instead, and the first
     # of them (an area's own title, line 17) was what explain named
@@ -438,6 +473,93 @@ def test_third_listing_is_not_covered_by_the_resolution_of_two(tree_copy):
     assert dup[1].subject == "life-sciences:3219:3" and "a third time" in dup[1].message
 
 
+def test_an_industry_entry_quoting_another_naics_code_is_a_quote_mismatch(tree_copy):
+    # an analyst adds NAICS 5191 to ICT and, copying the entry above, keeps its citation of line 23,
+    # which publishes NAICS 5112: the entry claims a source that says something else
+    path = version_dir(tree_copy) / "areas" / "ict.yaml"
+    edit(path, "  - code: '5112'\n    description: Software publishers\n",
+         "  - code: '5112'\n    description: Software publishers\n    source:\n"
+         "    - {line: 23, quote: Software publishers (NAICS 5112)}\n"
+         "  - code: '5191'\n    description: Other information services\n")
+    findings = check_tree(tree_copy, [VERSION])
+    found = [f for f in findings if f.code == "quote-mismatch"]
+    assert len(found) == 1, found
+    f = found[0]
+    assert f.severity == "warning" and f.subject == "ict:naics:5191"
+    assert f.span.path.endswith("areas/ict.yaml")
+    assert f.span.line == line_of(path, "{line: 23, quote: Software publishers (NAICS 5112)}", 1)
+    assert "publishes NAICS 5112, not 5191" in f.message
+    # the shipped industries (and ICT's exclusion, whose quote names no code) quote their own codes
+    assert not [f for f in check_tree(None, list(SHIPPED)) if f.code == "quote-mismatch"]
+
+
+def test_a_quote_with_a_typo_names_the_passage_it_most_likely_meant(tree_copy):
+    v = version_dir(tree_copy)
+    edit(v / "areas/ict.yaml", "quote: Software publishers (NAICS 5112)}", "quote: Software publisher (NAICS 5112)}")
+    edit(v / "clauses/noc-a-exception.yaml", "within the maximum duration of the Second Career program (leaving 1",
+         "within the maximum duraton of the Second Career program (leaving 1")
+    edit(v / "clauses/phase-1-manufacturing.yaml", "quote: There is no firm or exhaustive list",
+         "quote: Nothing like this appears in the ministry's text at all, anywhere")
+    found = {f.span.path.rsplit("/", 1)[-1]: f for f in check_tree(tree_copy, [VERSION]) if f.code == "quote-not-found"}
+    assert set(found) == {"ict.yaml", "noc-a-exception.yaml", "phase-1-manufacturing.yaml"}
+    ict = found["ict.yaml"]
+    assert ict.suggestion.kind == "did-you-mean" and ict.suggestion.values == ("Software publishers (NAICS 5112)",)
+    assert "the nearest passage is on line 23: 'Software publishers (NAICS 5112)'" in ict.suggestion.text
+    long = found["noc-a-exception.yaml"].suggestion  # a long quote: the passage is shown shortened, its line exact
+    assert long is not None and "line 62:" in long.text and "within the maximum duration of" in long.values[0]
+    assert found["phase-1-manufacturing.yaml"].suggestion is None  # nothing near enough is offered
+    code, result = run_check(policies=tree_copy, fmt="text")
+    assert "(NAICS 5112)' does not occur in second-career-fast-track/source/second-career-fast-track.txt (the nearest " \
+           "passage is on line 23: 'Software publishers (NAICS 5112)')" in result.stdout
+
+
+def test_a_resolution_naming_a_mistyped_key_offers_the_unresolved_finding_it_most_likely_meant(tree_copy):
+    # the analyst resolves the title conflict of 9232 but types 9223: the key resolves nothing, and the conflict
+    # stays an error; the stale resolution said only "remove it", never which finding it was meant for
+    edit(version_dir(tree_copy) / "resolutions.yaml", "resolves: [title-conflict:9232]",
+         "resolves: [title-conflict:9223]")
+    findings = check_tree(tree_copy, [VERSION])
+    stale, = [f for f in findings if f.code == "stale-resolution"]
+    assert [f.key for f in findings if f.code == "title-conflict" and f.severity == "error"] == ["title-conflict:9232"]
+    assert stale.suggestion is not None and stale.suggestion.values == ("title-conflict:9232",)
+    assert "no check finds 'title-conflict:9223'" in stale.message and "any more" not in stale.message
+    code, result = run_check(policies=tree_copy, fmt="text")
+    assert "(did you mean 'title-conflict:9232', which no resolution resolves?)" in result.stdout
+    # a key that was right once and whose finding has gone (the source fixed) is told to go, with no guess
+    edit(version_dir(tree_copy) / "resolutions.yaml", "resolves: [title-conflict:9223]",
+         "resolves: [title-conflict:9232, title-conflict:2281]")
+    stale, = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "stale-resolution"]
+    assert stale.suggestion is None and "remove it from resolves" in stale.message
+
+
+@pytest.mark.parametrize("expect,needle", [
+    ("{eligible: true, areas: []}", "areas: []"),  # eligible with no area in scope: no answer can match it
+    ("{eligible: true, verdict: not_eligible, areas: [ict]}", "verdict: not_eligible"),
+])
+def test_a_case_whose_expectations_contradict_each_other_is_a_warning_at_its_line(tree_copy, expect, needle):
+    # a warning, not an error: `test` still runs every case (this one fails), and explain is not refused
+    path = version_dir(tree_copy) / "tests" / "industries.yaml"
+    edit(path, "  expect: {eligible: true, areas: [ict]}", f"  expect: {expect}")
+    found = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "case-contradiction"]
+    assert [(f.severity, f.span.path, f.span.line) for f in found] == [
+        ("warning", f"{REL}/tests/industries.yaml", line_of(path, needle))]
+    assert "test case 'ICT computer systems design given as the 4-digit group 5415'" in found[0].message
+    assert "case-contradiction" in CHECKS
+
+
+def test_an_occupation_whose_quotes_publish_no_occupation_is_a_quote_mismatch(tree_copy):
+    # Phase II adds 2283 to ICT citing the list's heading: the quote occurs, on a line of ICT's sections, so nothing
+    # said that the source lists no such occupation
+    path = version_dir(tree_copy) / "areas" / "ict.yaml"
+    with path.open("a", encoding="utf-8") as out:
+        out.write("- code: '2283'\n  title: Information systems testing technicians\n  level: B\n  source:\n"
+                  "  - {line: 64, quote: In-scope occupations}\n")
+    found = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "quote-mismatch"]
+    assert [(f.severity, f.subject, f.span.line) for f in found] == [
+        ("warning", "ict:2283", line_of(path, "{line: 64, quote: In-scope occupations}"))]
+    assert "publish no occupation" in found[0].message
+
+
 def test_source_option_checks_every_quote_against_the_given_text(tmp_path):
     code, findings = run_check("--source", str(SOURCE))
     assert code == 0
@@ -446,20 +568,22 @@ def test_source_option_checks_every_quote_against_the_given_text(tmp_path):
                          encoding="utf-8")
     code, findings = run_check("--source", str(shortened))
     assert code == 1
-    found = with_check(errors(findings), "quote-not-found")  # one per version: both quote line 23
-    assert [f["path"] for f in found] == [f"{POLICY}/{v}/areas/ict.yaml" for v in ("phase-1.1", "phase-1")]
+    found = with_check(errors(findings), "quote-not-found")  # per version: ICT and two test cases quote line 23
+    assert [f["path"] for f in found] == [f"{POLICY}/{v}/{file}" for v in ("phase-1.1", "phase-1")
+                                          for file in ("areas/ict.yaml", "tests/industries.yaml", "tests/noc-2021.yaml")]
     assert all("Software publishers (NAICS 5112)" in f["message"] for f in found)
 
 
 def test_quotes_match_whitespace_insensitively(tmp_path):
     reflowed = tmp_path / "source.txt"
     text = SOURCE.read_text(encoding="utf-8")
-    # a line break inside a quoted passage (the blank line after it goes, so no line number moves)
+    # a line break inside quoted passages (the blank line after it goes, so no line number moves); the
+    # break comes after "While", so that no quote's first line moves (a test case cites "While share ..." on 62)
     text = text.replace("(leaving 1 NOC A occupation included). While share of sector employment was also "
                         "considered, potentially feasible NOC A pathways for the program were not identified "
                         "because of the high proportion of high skill occupations in this sector.\n\n",
-                        "(leaving 1 NOC A\n  occupation \t included). While share of sector employment was also "
-                        "considered, potentially feasible NOC A pathways for the program were not identified "
+                        "(leaving 1 NOC A  occupation \t included). While share of sector employment was also "
+                        "considered,\n  potentially feasible NOC A pathways for the program were not identified "
                         "because of the high proportion of high skill occupations in this sector.\n", 1)
     assert text.count("\n") == SOURCE.read_text(encoding="utf-8").count("\n")
     reflowed.write_text(text, encoding="utf-8")

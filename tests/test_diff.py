@@ -483,3 +483,25 @@ def test_markdown_quotes_a_changed_value_exactly(tree_copy):
     md = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--format", "markdown", "--no-impact").output
     assert "now `` Industry in `area` ``" in md
     assert "now `(industry_prefixes | {\"zz\"}).length > 0 and (industry_prefixes & area_naics_included)" in md
+
+
+def test_a_changed_test_case_shows_what_it_now_expects(tree_copy):
+    """A case whose expected answer changed is the analyst's written record of a decision change; the diff said
+    only "test case X changed", so the auditor could not see that it now expects not eligible."""
+    folder = draft(tree_copy)
+    cases = folder / "tests" / "industries.yaml"
+    name = "Phase I manufacturing given as the sector 31"
+    text = cases.read_text(encoding="utf-8")
+    old = "  expect: {eligible: true, areas: [manufacturing], clauses: {manufacturing: {phase-1-manufacturing: pass}}}"
+    start = text.index(f"- name: {name}")
+    assert text.index(old, start) < text.index("- name:", start + 1)
+    cases.write_text(text[:start] + text[start:].replace(old, "  expect: {eligible: false, areas: []}", 1),
+                     encoding="utf-8")
+    result = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--format", "json", "--no-impact")
+    changed, = [c for c in json.loads(result.output)["changes"] if c["kind"] == "test_changed"]
+    assert changed["test"] == name and changed["fields"] == [
+        {"field": "expect", "old": {"areas": ["manufacturing"], "clauses": {"manufacturing": {
+            "phase-1-manufacturing": "pass"}}, "eligible": True}, "new": {"areas": [], "eligible": False}}]
+    text = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--no-impact").output
+    assert f"test case {name} changed: expect (tests/industries.yaml)" in text
+    assert 'expect now: {"areas": [], "eligible": false}' in text

@@ -411,3 +411,16 @@ def test_every_fact_is_in_the_readmes_table_of_facts_and_no_other():
     table = table[:table.index("\n\n")]
     listed = {name for row in table.splitlines()[2:] for name in re.findall(r"`([a-z_]+)`", row.split(" | ")[0])}
     assert listed == set(FACTS)
+
+
+def test_a_misspelt_placeholder_names_the_fact_it_most_likely_meant(tree_copy):
+    """A condition's unknown fact got rule-engine's did-you-mean; a template's ({industy_title}) got none."""
+    path = tree_copy / POLICY / VERSION / "clauses" / "phase-1-manufacturing.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("{industry} {industry_title} is not in", "{industry} {industy_title} is not in", 1),
+                    encoding="utf-8")
+    result = run("check", "--format", "json", "--policies", str(tree_copy))
+    (found,) = [f for f in json.loads(result.stdout) if f["severity"] == "error"]
+    assert found["check"] == "template" and "{industy_title} names no fact" in found["message"]
+    assert found["suggestion"] == {"kind": "did-you-mean", "values": ["industry_title"]}
+    assert "(did you mean 'industry_title'?)" in run("check", "--policies", str(tree_copy)).stdout

@@ -277,3 +277,39 @@ def test_a_failing_case_names_the_clause_explain_names(tree_copy):
     result = invoke(VERSION, "--policies", str(tree_copy))
     failure, = [FAILURE.match(line) for line in result.output.splitlines() if "case wrong:" in line]
     assert (failure["clause"], failure["area"]) == (deciding, area["area"]) == ("occupation-listed", "manufacturing")
+
+
+def test_a_case_wrongly_expecting_eligible_blames_the_area_that_lists_the_occupation(tree_copy):
+    # 9461 is listed under Manufacturing only; with a software employer explain says Manufacturing's clause
+    # keeps it out. The failure named ICT (the first area), whose list never held 9461.
+    (version_dir(tree_copy) / "tests" / "wrong.yaml").write_text(
+        "cases:\n- name: wrong\n  noc: '9461'\n  industry: '541514'\n  expect: {eligible: true}\n", encoding="utf-8")
+    explained = json.loads(CliRunner().invoke(main, ["explain", "9461", "--industry", "541514", "--format", "json",
+                                                     "--policies", str(tree_copy)]).output)
+    area, = [a for a in explained["areas"] if a["area"] == "manufacturing"]
+    deciding, = [c["clause"] for c in area["clauses"] if c["deciding"]]
+    assert f"where clause {deciding} fails" in explained["reason"]
+    result = invoke(VERSION, "--policies", str(tree_copy))
+    failure, = [FAILURE.match(line) for line in result.output.splitlines() if "case wrong:" in line]
+    assert (failure["clause"], failure["area"]) == (deciding, "manufacturing")
+
+
+def test_a_case_naming_several_failing_clauses_blames_the_one_explain_names(tree_copy):
+    # README's Phase II edit: manufacturing keeps NAICS 32-33 only (clause and area). The copied case for 9461 at
+    # a food manufacturer names industry-in-area and phase-1-manufacturing, which now both fail; explain says
+    # industry-in-area follows from phase-1-manufacturing, but the failure blamed industry-in-area, the first named
+    v = version_dir(tree_copy)
+    edit(v / "clauses" / "phase-1-manufacturing.yaml", '{"31", "32", "33"}', '{"32", "33"}')
+    area = v / "areas" / "manufacturing.yaml"
+    text = area.read_text(encoding="utf-8")
+    start = text.index("  - code: '31'")
+    area.write_text(text[:start] + text[text.index("  - code: '32'"):], encoding="utf-8")
+    explained = json.loads(CliRunner().invoke(main, ["explain", "9461", "--industry", "311410", "--format", "json",
+                                                     "--policies", str(tree_copy)]).output)
+    manufacturing, = [a for a in explained["areas"] if a["area"] == "manufacturing"]
+    deciding, = [c["clause"] for c in manufacturing["clauses"] if c["deciding"]]
+    assert deciding == "phase-1-manufacturing"
+    result = invoke(VERSION, "--policies", str(tree_copy))
+    failure, = [FAILURE.match(line) for line in result.output.splitlines()
+                if "case Phase I manufacturing food 311410 (sector 31):" in line]
+    assert (failure["clause"], failure["area"]) == (deciding, "manufacturing")

@@ -484,3 +484,52 @@ def test_versions_flags_a_frozen_version_marked_draft(shipped_copy):
     assert "records the hashes of a freeze: a frozen version relabelled draft?" in " ".join(result.stdout.split())
     assert result.stderr.startswith(f"sc-policy: 1 draft(s) record the hashes of a freeze: {VERSION} (")
     assert all(len(line) <= 100 for line in result.stdout.splitlines())
+
+
+def test_versions_names_a_version_by_its_folder_when_its_manifest_gives_another_id(tree_copy):
+    """A draft whose manifest kept another version's id (copied by hand, or edited) was listed under that id:
+    `versions` showed phase-1.1 twice, exit 0, while every command names the version by its folder."""
+    run("new-version", VERSION, "phase-2", "--effective-from", "2027-04-01", "--policies", tree_copy)
+    set_fields(tree_copy, "phase-2", id=VERSION)
+    result = CliRunner().invoke(main, ["versions", "--format", "json", "--policies", str(tree_copy)])
+    rows = json.loads(result.stdout)
+    assert [r["id"] for r in rows] == ["phase-1", VERSION, "phase-2"]
+    problem = rows[2]["problem"]
+    assert f"its manifest names it '{VERSION}'" in problem and "id: phase-2" in problem
+    assert "problem" not in rows[1]
+    text = CliRunner().invoke(main, ["versions", "--policies", str(tree_copy)]).stdout
+    assert f"{POLICY} phase-2 (draft)" in text and f"its manifest names it '{VERSION}'" in " ".join(text.split())
+
+
+def test_a_draft_made_from_a_version_already_superseded_is_told_to_supersede_its_successor(tree_copy):
+    """`new-version phase-1 phase-1b` made a draft beside phase-1.1, both superseding phase-1: check found nothing,
+    and freeze (and check, once its start was moved) advised moving dates or ending phase-1.1, never the lineage."""
+    result = run("new-version", "phase-1", "phase-1b", "--policies", tree_copy)
+    assert result.exit_code == 0, result.output
+
+    def found():  # a warning for a draft (it may wait, as the draft left when another was frozen first)
+        return [f for f in lifecycle_findings(PolicyTree(tree_copy).load_all())
+                if f.subject == "phase-1b" and f.severity != "info"]
+    assert [(f.code, f.severity) for f in found()] == [("superseded-twice", "warning")]
+    first = found()[0]
+    assert first.span.line == loaded(tree_copy, "phase-1b").version.manifest.at("supersedes").line
+    assert f"phase-1, which {VERSION} (in-force, 2026-11-26 to open) already supersedes" in first.message
+    assert f"freeze would refuse it; make phase-1b supersede {VERSION}" in first.message
+    set_fields(tree_copy, "phase-1b", effective_from=dt.date(2027, 1, 1))  # no gap advice about phase-1 either
+    assert [(f.code, f.severity) for f in found()] == [("superseded-twice", "warning")] and errors(tree_copy) == []
+    refused = run("freeze", "phase-1b", "--policies", tree_copy)
+    assert refused.exit_code == 2
+    assert "effective_to" not in refused.output and f"supersede {VERSION}" in refused.output, refused.output
+
+
+def test_freeze_refused_for_a_failing_case_names_its_place_once(tree_copy):
+    make_phase_2(tree_copy)
+    cases = tree_copy / POLICY / "phase-2" / "tests" / "industries.yaml"
+    text = cases.read_text(encoding="utf-8")
+    cases.write_text(text.replace("  expect: {eligible: true, areas: [ict]}", "  expect: {eligible: true, areas: [manufacturing]}", 1),
+                     encoding="utf-8")
+    result = run("freeze", "phase-2", "--policies", tree_copy)
+    assert result.exit_code == 2
+    place = f"{POLICY}/phase-2/tests/industries.yaml:"
+    assert result.output.count(place) == 1, result.output  # it read "PATH:L:C: cannot freeze ...: PATH:L:C: case ..."
+    assert result.output.startswith(f"sc-policy: error: {place}") and ": its own test cases fail: case " in result.output

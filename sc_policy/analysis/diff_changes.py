@@ -262,8 +262,20 @@ def _test_changes(old: Version, new: Version) -> List[Change]:
         elif name not in a:
             out.append(_change("test_added", (4, name), _where(None, b[name]), test=name, file=_rel(b[name].path, new.folder)))
         elif a[name] != b[name]:
-            out.append(_change("test_changed", (4, name), _where(a[name], b[name]), test=name, file=_rel(b[name].path, new.folder)))
+            fields = [{"field": k, "old": _test_value(a[name], k), "new": _test_value(b[name], k)}
+                      for k in _TEST_FIELDS if _test_value(a[name], k) != _test_value(b[name], k)]
+            out.append(_change("test_changed", (4, name), _where(a[name], b[name]), test=name,
+                               file=_rel(b[name].path, new.folder), fields=fields))
     return out
+
+
+_TEST_FIELDS = ("noc", "noc_version", "industry", "expect", "source")
+"""What a test case says, in its file's order: a changed case lists the ones that changed, old and new."""
+
+
+def _test_value(case, name: str):
+    value = getattr(case, name)
+    return _citations(value) if name == "source" else _plain(value)
 
 
 def _files_touched(changes: Iterable[Change], old: Version, new: Version) -> set:

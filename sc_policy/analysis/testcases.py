@@ -64,10 +64,14 @@ class CaseResult:
 
     def line(self) -> str:
         """The one line shown for a failing case: where, which case, the first mismatch."""
+        return visible(f"{self.case.span}: {self.summary()}")
+
+    def summary(self) -> str:
+        """:meth:`line` without the place (for a message that is shown at the case's place)."""
         first = self.mismatches[0].describe() if self.mismatches else "passed"
         more = len(self.mismatches) - 1
         more = f" (and {more} more {'mismatch' if more == 1 else 'mismatches'} in this case)" if more else ""
-        return visible(" ".join(f"{self.case.span}: case {self.case.name}: {first}{more}".split()))
+        return visible(" ".join(f"case {self.case.name}: {first}{more}".split()))
 
     def as_dict(self) -> dict:
         c = self.case
@@ -91,19 +95,18 @@ Reasons = Callable[[Decision], Mapping[str, Optional[str]]]
 def _deciding(decision: Decision, area_id: str, expect: Mapping, reasons: Mapping[str, Optional[str]]) -> str:
     """The clause that put ``area_id`` in or out of scope, against what the case expected.
 
-    A clause the case names with another result than the area's is the best witness; otherwise
-    the area's deciding clause, as ``explain`` names it (``reasons``: area id -> deciding clause,
-    :mod:`sc_policy.engine.reasons`).
+    A clause the case names with another result than the area's is the best witness (the area's
+    deciding clause first, when the case names it so); otherwise the area's deciding clause, as
+    ``explain`` names it (``reasons``: area id -> deciding clause, :mod:`sc_policy.engine.reasons`).
     """
     area = next((a for a in decision.areas if a.area == area_id), None)
     if area is None:
         return ""
     wanted = FAIL if not area.in_scope else PASS
     named = (expect.get("clauses") or {}).get(area_id) or {}
-    for c in area.clauses:
-        if c.result == wanted and c.clause in named and named[c.clause] != wanted:
-            return c.clause
-    return reasons.get(area_id) or ""
+    witnesses = [c.clause for c in area.clauses if c.result == wanted and c.clause in named and named[c.clause] != wanted]
+    deciding = reasons.get(area_id) or ""
+    return deciding if deciding in witnesses or not witnesses else witnesses[0]
 
 
 def _blame(decision: Decision, areas: Sequence[str], expect: Mapping, what: str, expected: str, actual: str,
@@ -133,17 +136,22 @@ def run_case(evaluator: Evaluator, case: TestCase) -> CaseResult:
     several = len(decisions) > 1
     codes = [d.noc for d in decisions]
 
+    def listing(decision: Decision) -> List[str]:  # the areas whose lists publish it, as explain blames them
+        return [area.id for area in evaluator.version.areas if decision.noc in area.listed]
+
     if "candidates" in expect and sorted(expect["candidates"]) != sorted(codes):
         out.append(Mismatch("candidates", "NOC 2016 candidates [" + ", ".join(sorted(expect["candidates"])) + "]",
                             "[" + ", ".join(codes) + "]"))
 
     if "verdict" in expect and expect["verdict"] != answer.verdict:
         out.append(_eligibility_mismatch(decisions, expect, "verdict", f"verdict {expect['verdict']}",
-                                         f"verdict {answer.verdict}", expect["verdict"] == "eligible", several, reasons))
+                                         f"verdict {answer.verdict}", expect["verdict"] == "eligible", several, reasons,
+                                         listing))
 
     if expect["eligible"] != answer.eligible:
         out.append(_eligibility_mismatch(decisions, expect, "eligible", _eligible_text(expect["eligible"]),
-                                         _eligible_text(answer.eligible), expect["eligible"], several, reasons))
+                                         _eligible_text(answer.eligible), expect["eligible"], several, reasons,
+                                         listing))
 
     if ("areas" in expect or "clauses" in expect) and several:
         out.append(Mismatch("areas", "one NOC 2016 candidate (areas and clauses need one)",
@@ -154,14 +162,18 @@ def run_case(evaluator: Evaluator, case: TestCase) -> CaseResult:
 
 
 def _eligibility_mismatch(decisions: Sequence[Decision], expect: Mapping, what: str, expected: str,
-                          actual: str, wanted_eligible: bool, several: bool, reasons: Reasons) -> Mismatch:
+                          actual: str, wanted_eligible: bool, several: bool, reasons: Reasons,
+                          listing: Callable[[Decision], List[str]]) -> Mismatch:
     """Blame a candidate whose decision is not the one wanted, and the clause that decided its area."""
     wrong = [d for d in decisions if d.eligible != wanted_eligible] or list(decisions)
     decision = wrong[0]
     if decision.eligible:  # wanted out, but in: the clause that let the first in-scope area in
         return _blame(decision, decision.in_scope, expect, what, expected, actual, several, reasons)
-    # wanted in, but out: the clause that kept an area out (one the case expects in scope first)
-    order = [a for a in expect.get("areas") or () if a in {x.area for x in decision.areas}]
+    # wanted in, but out: the clause that kept an area out (one the case expects in scope first, then one
+    # whose list publishes the occupation, as explain's verdict names it)
+    known = {x.area for x in decision.areas}
+    order = [a for a in expect.get("areas") or () if a in known]
+    order += [a for a in listing(decision) if a in known]
     return _blame(decision, order + [a.area for a in decision.areas], expect, what, expected, actual, several,
                   reasons)
 

@@ -304,7 +304,7 @@ def _require_checked_and_tested(loaded: LoadedVersion, root: Path, compiled: Com
     if failing:
         more = f" (and {counted(len(failing) - 1, 'more failing case')})" if len(failing) > 1 else ""
         raise PolicyInvalidError(f"cannot freeze {loaded.ref.id}: its own test cases fail: "
-                                 f"{failing[0].line()}{more}", failing[0].case.span,
+                                 f"{failing[0].summary()}{more}", failing[0].case.span,
                                  suggestion=Suggestion("run-tests", (loaded.ref.id,),
                                                        f"run the test cases of {loaded.ref.id}"))
 

@@ -33,13 +33,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 from sc_policy.app.cache import CachedVersion, TableCache
-from sc_policy.checks.lifecycle import hash_findings, integrity, is_frozen, status_findings, table_findings
+from sc_policy.checks.lifecycle import hash_findings, is_frozen, status_findings, table_findings
 from sc_policy.diagnostics import Diagnostic, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
 from sc_policy.engine.decide import Answer, Evaluator
 from sc_policy.engine.table import decisions_hash
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, manifest_of, resolve_root, select_version
 from sc_policy.load.yamlfile import Document, is_inside, load_vouched
 from sc_policy.app.trust import read_alike, untrusted, vouched_manifest
+from sc_policy.app.versionrows import version_row
 from sc_policy.model import Manifest, Version
 from sc_policy.reference.codes import parse_day
 from sc_policy.reference.statcan import ReferenceData, reference_data
@@ -77,16 +78,6 @@ class OpenVersion:
     def table(self) -> "DecisionTable":
         """The decision table (built on first use when the version was opened from its files)."""
         return self.evaluator.table
-
-
-def version_row(version: Version) -> dict:
-    """The manifest, the content hash, whether the version is frozen and, if so, whether its content is
-    still what was frozen (``integrity``: ``intact`` or ``modified``; None when not frozen)."""
-    out = version.manifest.as_dict()
-    out["content_hash"] = version.content_hash
-    out["frozen"] = is_frozen(version.manifest)
-    out["integrity"] = integrity(version)
-    return out
 
 
 class _ReadOnce(PolicyTree):
@@ -390,7 +381,7 @@ class Workspace:
             opened = self._open.get(ref.rel)
             version = opened.version if opened is not None else self.load_ref(ref).version
             if version is not None:
-                rows.append(version_row(version))
+                rows.append(version_row(version, ref.id))
             else:
                 row = manifest.as_dict()
                 row["integrity"] = None

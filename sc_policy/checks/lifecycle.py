@@ -133,6 +133,9 @@ def _period_findings(versions: Sequence[Version]) -> List[Diagnostic]:
                 fix = (f"set {earlier.id}'s effective_to to {(start - _ONE_DAY).isoformat()}"
                        if start > earlier.manifest.effective_from  # else it would end before it starts
                        else f"they cannot both start on {start.isoformat()}")
+                if later.manifest.supersedes and later.manifest.supersedes == earlier.manifest.supersedes:
+                    fix = (f"both supersede {later.manifest.supersedes}, so no date fixes it: {later.id} should "
+                           f"supersede {earlier.id}")  # two successors of one version: the lineage is wrong
                 findings.append(Diagnostic(later.manifest.at("effective_from"),
                                         "error", "period-overlap",
                                         f"versions {earlier.id} ({period_text(earlier.manifest)}) and {later.id} "
@@ -155,6 +158,17 @@ def _period_findings(versions: Sequence[Version]) -> List[Diagnostic]:
                                     f"policy {m.policy}", subject=m.id))
             continue
         p = prev.manifest
+        taken = _successor(versions, v, p.id)
+        if taken is not None:  # made from a version already superseded: no date can fix its periods
+            t = taken.manifest  # a draft (the one left when another was frozen first) may wait: a warning
+            draft = m.status == "draft"
+            findings.append(Diagnostic(span, "warning" if draft else "error", "superseded-twice",
+                                       f"version {m.id} supersedes {p.id}, which {t.id} ({t.status}, "
+                                       f"{period_text(t)}) already supersedes: a version has one successor"
+                                       f"{', so freeze would refuse it' if draft else ''}; make {m.id} supersede "
+                                       f"{t.id} (or the latest version after it), starting after "
+                                       f"{t.effective_from.isoformat()}", subject=m.id))
+            continue
         start = m.at("effective_from")
         if m.effective_from <= p.effective_from:
             findings.append(Diagnostic(start, "error", "period-overlap",
@@ -178,6 +192,18 @@ def _period_findings(versions: Sequence[Version]) -> List[Diagnostic]:
                                     f"{p.effective_to.isoformat()} and {m.id}, which supersedes it, starts on "
                                     f"{m.effective_from.isoformat()}", subject=f"{p.id}/{m.id}"))
     return findings
+
+
+def _successor(versions: Sequence[Version], v: Version, superseded: str) -> Optional[Version]:
+    """Another version, not a draft, that supersedes ``superseded`` too and comes first (``v`` is a draft, or
+    starts later): the one successor ``superseded`` has; None when ``v`` is that one."""
+    m = v.manifest
+    for w in versions:
+        n = w.manifest
+        if w is not v and n.supersedes == superseded and n.status != "draft" and (
+                m.status == "draft" or (n.effective_from, w.id) < (m.effective_from, v.id)):
+            return w
+    return None
 
 
 def _clause_version_findings(versions: Sequence[Version]) -> List[Diagnostic]:

@@ -1,8 +1,8 @@
 """Provenance: every citation of a version against the policy's source document.
 
 Each quote must occur in the source (whitespace aside) and start on the line it
-names; an occupation's quote must publish the code and level the entry declares;
-and every line of the source that publishes an occupation must be cited by some
+names; an occupation's quote must publish the code and level the entry declares, an industry's
+quote its code when it publishes codes; and every line of the source that publishes an occupation must be cited by some
 entry (one dropped from a list is found). :func:`version_source` reads the source
 document a manifest names, checking it lies in the tree and has the recorded hash.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -49,6 +50,9 @@ def citations(version: Version) -> Iterable[Tuple[str, Citation]]:
     for i in version.interpretations:
         for c in i.source:
             yield f"interpretation {i.id!r}", c
+    for case in version.tests:
+        for c in case.source:
+            yield f"test case {case.name!r}", c
 
 
 def provenance(version: Version, source: SourceText, partial: bool) -> List[Diagnostic]:
@@ -57,8 +61,12 @@ def provenance(version: Version, source: SourceText, partial: bool) -> List[Diag
     for what, citation in citations(version):
         lines = source.quote_lines(citation.quote)
         if not lines:
+            meant = source.nearest(citation.quote)
+            hint = None if meant is None else Suggestion(
+                "did-you-mean", (meant[1],), f"the nearest passage is on line {meant[0]}: {short(meant[1])!r}")
             out.append(Diagnostic(citation.at("quote"), "error", "quote-not-found",
-                                  f"{what}: the quote {short(citation.quote)!r} does not occur in {source.path}"))
+                                  f"{what}: the quote {short(citation.quote)!r} does not occur in {source.path}",
+                                  suggestion=hint))
         elif citation.line not in lines:
             where = ", ".join(str(n) for n in lines[:5])
             out.append(Diagnostic(citation.at("line"), "error", "citation-line",
@@ -70,10 +78,29 @@ def provenance(version: Version, source: SourceText, partial: bool) -> List[Diag
     return out
 
 
+NAICS_IN_QUOTE = re.compile(r"\(NAICS ([0-9]{2,6})\)")
+"""How the source publishes an industry's code: "Software publishers (NAICS 5112)"."""
+
+
 def _quote_mismatch(version: Version) -> List[Diagnostic]:
     out = []
     for area in version.areas:
+        for entries in (area.include, area.exclude):
+            for entry in entries:  # an entry whose quote publishes codes, none of them its own
+                for c in entry.source:
+                    published = NAICS_IN_QUOTE.findall(c.quote)
+                    if published and entry.code not in published:
+                        out.append(Diagnostic(c.span, "warning", "quote-mismatch",
+                                              f"area {area.id!r}: the quoted source publishes NAICS "
+                                              f"{' and '.join(published)}, not {entry.code}",
+                                              f"{area.id}:naics:{entry.code}"))
         for occ in area.occupations:
+            if occ.source and not any(OCCUPATION_LINE.match(c.quote) for c in occ.source):
+                out.append(Diagnostic(occ.source[0].span, "warning", "quote-mismatch",
+                                      f"area {area.id!r}: the quotes of {occ.code or occ.title!r} publish no "
+                                      f"occupation (no '[code] title – NOC X' line of a list): cite the line that "
+                                      f"lists it, or, if the source lists it nowhere, record why in a resolution",
+                                      f"{area.id}:{occ.code or slug(occ.title)}"))
             for c in occ.source:
                 match = OCCUPATION_LINE.match(c.quote)
                 if not match:
@@ -123,9 +150,12 @@ def _unlisted(version: Version, source: SourceText) -> List[Diagnostic]:
         else:
             owner, own = None, sorted(cited)
         area = owner or _neighbours_area(line, own, cited)
+        key = f"unlisted-occupation:{area.id}:{subject}"  # what a resolution of a deliberate drop names
         out.append(Diagnostic(_where_it_goes(line, own, cited, area), "error", "unlisted-occupation",
                               f"area {area.id!r}: line {line} of {source.path} publishes {published!r}, which no "
-                              f"occupation entry cites (dropped from the list?)", f"{area.id}:{subject}"))
+                              f"occupation entry cites", f"{area.id}:{subject}",
+                              suggestion=Suggestion("resolve", (key,), f"dropped from the list? if on purpose, "
+                                                                       f"record a resolution that resolves {key}")))
     return out
 
 

@@ -52,6 +52,8 @@ CHECKS: Mapping[str, str] = {
     "period-overlap": "two versions in force on the same day",
     "period-gap": "days between a version and the one it supersedes when none is in force",
     "supersedes-unknown": "supersedes names no version of the policy (or the version itself)",
+    "superseded-twice": ("a version superseding one that another version (not a draft) already supersedes (a "
+                         "warning for a draft)"),
     "clause-version-not-bumped": "a clause whose content changed from the superseded version under the same "
                                  "clause version number",
     "interrupted-change": "a new-version or freeze that was killed after it committed its changes, and "
@@ -80,6 +82,8 @@ CHECKS: Mapping[str, str] = {
     "unused-interpretation": "an interpretation that no clause rests on",
     "unknown-interpretation": "a clause rests on an interpretation that resolutions.yaml does not record",
     "duplicate-interpretation": "two interpretations with the same id",
+    # the analysts' test cases (sc_policy.checks.cases)
+    "case-contradiction": "a test case whose verdict or areas contradict its eligible (no answer can match it; a warning)",
     # occupations
     "noc-format": "an occupation code that is not four digits",
     "unknown-noc": "an occupation code that is not a NOC 2016 unit group",
@@ -102,7 +106,8 @@ CHECKS: Mapping[str, str] = {
     "source-hash": "the source document's sha256 differs from the one the manifest records",
     "quote-not-found": "a quoted passage that does not occur in the source document",
     "citation-line": "a citation whose line does not hold the start of its quote",
-    "quote-mismatch": "an occupation whose quote publishes another code or level (a warning)",
+    "quote-mismatch": ("an occupation whose quote publishes another code or level, or no occupation at all; an "
+                       "industry whose quote publishes only other NAICS codes (a warning)"),
     "unlisted-occupation": "an occupation line of the source that no occupation entry cites",
     # agreement (sc_policy.analysis.agreement)
     "disagreement": "a listed occupation that a clause of its own area fails (with no industry)",

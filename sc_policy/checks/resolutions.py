@@ -9,10 +9,11 @@ check outside :data:`~sc_policy.checks.registry.RESOLVABLE` (``unresolvable``).
 
 from __future__ import annotations
 
+import difflib
 from typing import Dict, List, Sequence, Tuple
 
 from sc_policy.checks.registry import CHECKS, RESOLVABLE
-from sc_policy.diagnostics import Diagnostic
+from sc_policy.diagnostics import Diagnostic, Suggestion
 from sc_policy.model import Version
 
 __all__ = ["apply_resolutions"]
@@ -41,10 +42,23 @@ def apply_resolutions(version: Version, findings: Sequence[Diagnostic], check_st
         else:
             out.append(f)
     if check_stale:
+        unresolved = sorted({f.key for f in out if f.code in RESOLVABLE and f.severity != "info" and f.key})
         for r in version.resolutions:
             for key, span in zip(r.resolves, r.resolves_spans or (r.span,) * len(r.resolves)):
                 if key in by_key and key not in used:
-                    out.append(Diagnostic(span, "error", "stale-resolution",
-                                       f"resolution {r.id!r} resolves {key!r}, but no check finds {key!r} any more; "
-                                       f"remove it from resolves (or the resolution)", f"{r.id}:{key}"))
+                    out.append(_stale(r.id, key, span, unresolved))
     return out
+
+
+def _stale(rid: str, key: str, span, unresolved: Sequence[str]) -> Diagnostic:
+    """``stale-resolution`` for a key no finding has: when an unresolved finding's key is close to it (a
+    mistyped code), that key is offered; else the key is most likely left from a finding that has gone."""
+    meant = difflib.get_close_matches(key, unresolved, n=1, cutoff=0.8)
+    if meant:
+        return Diagnostic(span, "error", "stale-resolution",
+                          f"resolution {rid!r} resolves {key!r}, but no check finds {key!r}", f"{rid}:{key}",
+                          suggestion=Suggestion("did-you-mean", (meant[0],),
+                                                f"did you mean {meant[0]!r}, which no resolution resolves?"))
+    return Diagnostic(span, "error", "stale-resolution",
+                      f"resolution {rid!r} resolves {key!r}, but no check finds {key!r}; remove it from resolves "
+                      f"(or the resolution)", f"{rid}:{key}")

@@ -245,8 +245,11 @@ def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Diagn
         try:
             reads.update(template_fields(template))
         except ValueError as exc:
+            meant = getattr(exc, "meant", None)
             findings.append(Diagnostic(clause.spans.get(f"explain.{key}", clause.span), "error", "template",
-                                    f"clause {clause.id!r}, explain.{key}: {exc}", subject=clause.id))
+                                       f"clause {clause.id!r}, explain.{key}: {exc}", subject=clause.id,
+                                       suggestion=Suggestion("did-you-mean", (meant,), f"did you mean {meant!r}?")
+                                       if meant else None))
     if findings:
         return None, findings
     known = tuple(sorted(r for r in reads if r in FACTS))

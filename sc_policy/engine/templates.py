@@ -6,26 +6,36 @@ Kept apart from :mod:`sc_policy.engine.compile` so that rendering a reason from 
 
 from __future__ import annotations
 
+import difflib
 import functools
 import string
-from typing import List, Mapping, Tuple
+from typing import List, Mapping, Optional, Tuple
 
 from sc_policy.engine.facts import FACTS
 
-__all__ = ["template_fields", "render_template"]
+__all__ = ["template_fields", "render_template", "TemplateError"]
+
+
+class TemplateError(ValueError):
+    """A placeholder that is not a plain fact name; ``meant``: the fact a misspelt one most likely names."""
+
+    def __init__(self, message: str, meant: Optional[str] = None):
+        super().__init__(message)
+        self.meant = meant
 
 
 def template_fields(template: str) -> List[str]:
-    """The placeholders of a template; raises ValueError for anything but ``{fact}``."""
+    """The placeholders of a template; raises TemplateError (a ValueError) for anything but ``{fact}``."""
     names = []
     for _, name, spec, conversion in string.Formatter().parse(template):
         if name is None:
             continue
         if spec or conversion or not name.isidentifier():
-            raise ValueError(f"placeholder {{{name}{'!' + conversion if conversion else ''}"
+            raise TemplateError(f"placeholder {{{name}{'!' + conversion if conversion else ''}"
                              f"{':' + spec if spec else ''}}} must be a plain fact name")
         if name not in FACTS:
-            raise ValueError(f"placeholder {{{name}}} names no fact")
+            meant = difflib.get_close_matches(name, sorted(FACTS), n=1, cutoff=0.8)
+            raise TemplateError(f"placeholder {{{name}}} names no fact", meant[0] if meant else None)
         names.append(name)
     return names
 

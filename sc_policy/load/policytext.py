@@ -9,6 +9,8 @@ file under :data:`~sc_policy.load.yamlfile.MAX_SOURCE_BYTES`, looked at before i
 
 from __future__ import annotations
 
+import bisect
+import difflib
 import hashlib
 import os
 import re
@@ -68,6 +70,49 @@ class SourceText:
             at = self.compact.find(needle, at + 1)
         return sorted(found)
 
+    def nearest(self, quote: str) -> Optional[Tuple[int, str]]:
+        """(line, passage) of the source most likely meant by a quote that does not occur in it (a typo, a
+        word dropped): the passage from the quote's longest beginning that occurs to its longest end that
+        occurs near it (or the other way round), when the part shared is at least half the quote and the two
+        are at least 80% alike; else None."""
+        needle = _compact(quote)
+        size = len(needle)
+        if size < 8:
+            return None
+        head, tail = _longest(needle, self.compact, False), _longest(needle, self.compact, True)
+        if max(head, tail) * 2 < size:
+            return None
+        reach = size + size // 4 + 1  # how far from the part found the rest of the passage may end
+        if head >= tail:
+            start = self.compact.find(needle[:head])
+            window = self.compact[start:start + reach]
+            found = _longest(needle, window, True)
+            end = start + window.rfind(needle[size - found:]) + found if found else start + size
+        else:
+            end = self.compact.find(needle[size - tail:]) + tail
+            first = max(end - reach, 0)
+            window = self.compact[first:end]
+            found = _longest(needle, window, False)
+            start = first + window.find(needle[:found]) if found else max(end - size, 0)
+        end = min(max(end, start + 1), len(self.compact))
+        if difflib.SequenceMatcher(None, needle, self.compact[start:end], autojunk=False).ratio() < 0.8:
+            return None
+        return self.compact_lines[start], self._passage(start, end)
+
+    def _passage(self, start: int, end: int) -> str:
+        """The words of the source from compact index ``start`` to ``end``, spaced as in the text."""
+        first, last = self.compact_lines[start], self.compact_lines[end - 1]
+        skip = start - bisect.bisect_left(self.compact_lines, first)  # characters of its line before it
+        keep = end - bisect.bisect_left(self.compact_lines, first)
+        text = " ".join(" ".join(self.lines[n - 1].split()) for n in range(first, last + 1))
+        out, seen = [], 0
+        for char in text:
+            if not char.isspace():
+                seen += 1
+            if skip < seen <= keep or (char.isspace() and skip < seen < keep):
+                out.append(char)
+        return "".join(out)
+
     def occupation_lines(self) -> List[Tuple[int, Optional[str], str, str]]:
         """(line, code or None, title, level) of every line published as ``[code] title – NOC X``."""
         out = []
@@ -76,6 +121,19 @@ class SourceText:
             if match:
                 out.append((number, match.group(1), match.group(2), match.group(3)))
         return out
+
+
+def _longest(needle: str, text: str, from_end: bool) -> int:
+    """The length of the longest beginning (or end) of ``needle`` that occurs in ``text``: a bisection,
+    since every shorter one then occurs too."""
+    lo, hi = 0, len(needle)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if (needle[len(needle) - mid:] if from_end else needle[:mid]) in text:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def read_source(path: Union[str, os.PathLike], display: Optional[str] = None) -> SourceText:

@@ -1,0 +1,28 @@
+"""One row of ``sc-policy versions`` (and of ``GET /v1/versions``): a version's manifest with its hashes."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sc_policy.checks.lifecycle import integrity, is_frozen
+from sc_policy.model import Version
+
+__all__ = ["version_row"]
+
+
+def version_row(version: Version, folder: Optional[str] = None) -> dict:
+    """The manifest, the content hash, whether the version is frozen and, if so, whether its content is
+    still what was frozen (``integrity``: ``intact`` or ``modified``; None when not frozen).
+
+    A version is named by its folder (``folder``, when given), which every command takes; a manifest
+    that gives another id (``check``'s ``file-name``) is listed under the folder's, with a ``problem``
+    naming the id it gives, so that two rows never show one id."""
+    out = version.manifest.as_dict()
+    out["content_hash"] = version.content_hash
+    out["frozen"] = is_frozen(version.manifest)
+    out["integrity"] = integrity(version)
+    if folder is not None and folder != version.manifest.id:
+        out["id"] = folder
+        out["problem"] = (f"its manifest names it {version.manifest.id!r}, but a version is named by its folder: "
+                          f"set id: {folder} in its version.yaml (a check of the tree reports it as file-name)")
+    return out
