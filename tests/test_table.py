@@ -369,6 +369,13 @@ def _reorder_clauses(data):  # the explanation lists an area's clauses in its co
         cols.reverse()
 
 
+def _reorder_clauses_plausibly(data):  # occupation-only clauses moved after one that reads the industry, each
+    order = ["skill-level-limit", "industry-in-area", "noc-a-exception", "occupation-listed",  # run sorted by id
+             "phase-1-manufacturing"]
+    for cols in data["table"]["columns"]:
+        cols.sort(key=lambda c: order.index(c["clause"]))
+
+
 def _reorder_unit_groups(data):  # the same cells, the unit groups listed in another order
     t = data["table"]
     n, width = len(t["nocs"]), len(t["classes"]) + 1
@@ -410,6 +417,7 @@ def _represent_a_class_otherwise(data):  # any code of the class, not its first
 
 FORGERIES = {"0013 passes every clause": _pass_everywhere("0013"), "a clause retitled": _retitle_clause,
              "the manifest says draft": _unfreeze_manifest, "clauses reordered": _reorder_clauses,
+             "clauses reordered into two sorted runs": _reorder_clauses_plausibly,
              "unit groups reordered": _reorder_unit_groups, "a class split in two": _split_a_class,
              "a class described otherwise": _redescribe_a_class,
              "a class represented otherwise": _represent_a_class_otherwise}

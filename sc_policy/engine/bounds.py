@@ -26,13 +26,14 @@ import codecs
 import functools
 import re
 import types
-from typing import Collection, Dict, List, Mapping, Optional, Tuple
+from typing import Collection, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
 from sc_policy.engine.budget import ExpressionLimitError
+from sc_policy.engine.facts import FACTS
 
 __all__ = ["MAX_EXPRESSION_CHARS", "MAX_OPERATORS", "MAX_REPEAT", "MAX_REGEX_STEPS", "MAX_SUBJECT_CHARS", "screen",
            "inspect", "nondeterministic_builtins", "classify_builtins", "regex_problem", "check_subjects",
-           "name_offset"]
+           "name_offset", "fact_names"]
 
 MAX_EXPRESSION_CHARS = 2_000
 """The longest ``when`` or ``condition``, in characters."""
@@ -79,18 +80,28 @@ def _tokens(text: str) -> List[Tuple[str, str]]:
     return out
 
 
-def name_offset(text: str, name: str, attribute: bool = False) -> Optional[int]:
-    """Where the name ``name`` first appears in an expression as a token of its own (after a ``.`` or
-    ``&.`` when ``attribute``, else not): the offset of its first character; None when it does not."""
+def _names(text: str) -> Iterator[Tuple[int, str, bool]]:
+    """(offset, name, whether it follows ``.`` or ``&.``: an attribute) of every name token of an expression."""
     before = ""
     for m in _TOKEN.finditer(text):
         kind = "literal" if m.group("literal") is not None else m.lastgroup
         if kind in ("space", "comment"):
             continue
-        if kind == "word" and m.group(0) == name and (before in (".", "&.")) == attribute:
-            return m.start()
+        if kind == "word":
+            yield m.start(), m.group(0), before in (".", "&.")
         before = m.group(0)
-    return None
+
+
+def name_offset(text: str, name: str, attribute: bool = False) -> Optional[int]:
+    """Where the name ``name`` first appears in an expression as a token of its own (after a ``.`` or
+    ``&.`` when ``attribute``, else not): the offset of its first character; None when it does not."""
+    return next((at for at, word, is_attribute in _names(text) if word == name and is_attribute == attribute), None)
+
+
+def fact_names(text: str) -> Set[str]:
+    """The facts an expression names (its names that are facts and not attributes): those rule-engine
+    resolves when it parses it, an expression that hides a fact behind a variable being refused."""
+    return {word for _, word, is_attribute in _names(text) if not is_attribute and word in FACTS}
 
 
 def _string_value(token: str) -> Optional[str]:

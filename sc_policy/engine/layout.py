@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
+from sc_policy.engine.bounds import fact_names
 from sc_policy.engine.classes import REFINED, IndustryClass, describe
+from sc_policy.engine.facts import families
 from sc_policy.engine.table import DecisionTable
+from sc_policy.engine.templates import template_fields
 from sc_policy.model import Version
 
 __all__ = ["layout_differs"]
@@ -29,8 +32,10 @@ def layout_differs(table: DecisionTable, version: Version) -> Optional[str]:
     """None when ``table`` is laid out as built for ``version``; else what differs, in a few words."""
     if list(table.nocs) != sorted(table.nocs):
         return "its unit groups are not in code order"
+    rank = _compiled_order(version)
     for area, cols in zip(table.areas, table.columns):
-        if not _in_explanation_order(cols):
+        ids = [c.clause for c in cols]
+        if any(cid not in rank for cid in ids) or ids != sorted(ids, key=rank.__getitem__):
             return f"the clauses of area {area} are not in the order the explanation lists them"
     classes = table.classes
     # in sorted codes, the first of the shortest is the first by (length, code)
@@ -44,14 +49,24 @@ def layout_differs(table: DecisionTable, version: Version) -> Optional[str]:
     return _descriptions_differ(table, version)
 
 
-def _in_explanation_order(cols) -> bool:
-    """Whether an area's columns can be in the compiler's order: the clauses that read no industry fact,
-    by id, then those that do, by id (:func:`sc_policy.engine.compile.compile_version`). Which clauses
-    read one is known only by compiling them, which a warm cache does not; a column that decides by the
-    industry ("industry" or "both") certainly does, so it must come after the split."""
-    ids = [c.clause for c in cols]
-    first_industry = next((k for k, c in enumerate(cols) if c.kind in ("industry", "both")), len(cols))
-    return any(ids[:k] == sorted(ids[:k]) and ids[k:] == sorted(ids[k:]) for k in range(first_industry + 1))
+def _compiled_order(version: Version) -> Dict[str, Tuple[int, str]]:
+    """Each clause's place in the compiler's order (:func:`sc_policy.engine.compile.compile_version`): the
+    clauses that read no industry fact, by id, then those that do, by id; what a clause reads is the facts
+    its expressions name and its templates' placeholders, found here without compiling (a warm cache does
+    not compile). None of a clause whose templates cannot be read (no entry holds one)."""
+    order: Dict[str, Tuple[int, str]] = {}
+    for clause in version.clauses:
+        reads = set()
+        for expression in (clause.when, clause.condition):
+            if expression:
+                reads |= fact_names(expression)
+        try:
+            for template in clause.explain.values():
+                reads.update(template_fields(template))
+        except ValueError:
+            continue
+        order[clause.id] = (1 if "industry" in families(reads) else 0, clause.id)
+    return order
 
 
 def _descriptions_differ(table: DecisionTable, version: Version) -> Optional[str]:
