@@ -789,3 +789,25 @@ def test_every_registered_check_is_in_the_readmes_table_of_checks():
     table = table[:table.index("\n\n", table.index("| id |"))]
     listed = {name for row in table.splitlines()[2:] for name in re.findall(r"`([a-z0-9-]+)`", row.split(" | ")[0])}
     assert sorted(set(CHECKS) - listed) == []
+
+
+def test_the_passage_a_very_long_quote_meant_is_not_searched_for():
+    """The comparison behind the hint is quadratic in the quote's length: a quote of tens of thousands of
+    characters (a rule file may hold one) stalled `check`, the language server and `serve` for a minute.
+    Past NEAREST_MAX_CHARS characters (white space aside) no passage is offered, however near."""
+    from sc_policy.load.policytext import NEAREST_MAX_CHARS, SourceText
+    source = SourceText.parse(SOURCE.read_bytes(), "src")
+    text = "\n".join(source.lines)
+
+    def quote_of(chars: int) -> str:  # the source's opening, of about ``chars`` characters, with one typo
+        quote, kept = [], 0
+        for word in text.split():
+            quote.append(word)
+            kept += len(word)
+            if kept >= chars:
+                break
+        quote[3] = quote[3] + "x"
+        return " ".join(quote)
+
+    assert source.nearest(quote_of(NEAREST_MAX_CHARS - 100)) is not None
+    assert source.nearest(quote_of(NEAREST_MAX_CHARS + 100)) is None

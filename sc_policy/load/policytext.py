@@ -26,6 +26,11 @@ OCCUPATION_LINE = re.compile(r"^\s*(?:([0-9]{4})\s+)?(\S.*?)\s*[\u002d\u2013\u20
 """A line (or a quote) publishing an occupation: groups code (or None), title, level."""
 
 
+NEAREST_MAX_CHARS = 1_000
+"""The longest quote (without white space) for which :meth:`SourceText.nearest` looks for the passage meant:
+its comparison takes time quadratic in the length (a 56,000-character quote took a minute)."""
+
+
 def _compact(text: str) -> str:
     return "".join(text.split())
 
@@ -77,7 +82,7 @@ class SourceText:
         are at least 80% alike; else None."""
         needle = _compact(quote)
         size = len(needle)
-        if size < 8:
+        if size < 8 or size > NEAREST_MAX_CHARS:  # too short to be told apart; too long to compare quickly
             return None
         head, tail = _longest(needle, self.compact, False), _longest(needle, self.compact, True)
         if max(head, tail) * 2 < size:
@@ -95,7 +100,8 @@ class SourceText:
             found = _longest(needle, window, False)
             start = first + window.find(needle[:found]) if found else max(end - size, 0)
         end = min(max(end, start + 1), len(self.compact))
-        if difflib.SequenceMatcher(None, needle, self.compact[start:end], autojunk=False).ratio() < 0.8:
+        alike = difflib.SequenceMatcher(None, needle, self.compact[start:end], autojunk=False)
+        if alike.real_quick_ratio() < 0.8 or alike.quick_ratio() < 0.8 or alike.ratio() < 0.8:
             return None
         return self.compact_lines[start], self._passage(start, end)
 
