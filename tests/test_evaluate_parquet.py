@@ -175,6 +175,31 @@ def test_a_dictionary_that_decodes_to_more_text_than_a_batch_may_hold_is_refused
     assert small.current.schema == small.schema                         # the column passes through as text
 
 
+@pytest.mark.parametrize("kind", ["list", "struct", "map"])
+def test_a_dictionary_inside_a_list_struct_or_map_is_measured_before_it_is_decoded(tmp_path, kind):
+    """The same repeated value inside a nested column was decoded whole (the limit read top-level text
+    only): 400 rows of a 1 MiB value in a list took 1.7 GB. Under the limit, the column passes through."""
+    from sc_policy.diagnostics import InputError
+    n, value = 5_000, "x" * 4096
+    text = pa.DictionaryArray.from_arrays(pa.array([0] * n, pa.int32()), pa.array([value])).cast(pa.string())
+    if kind == "list":
+        column = pa.ListArray.from_arrays(pa.array(range(n + 1), pa.int32()), text)
+    elif kind == "struct":
+        column = pa.StructArray.from_arrays([text, pa.array(range(n))], ["note", "n"])
+    else:
+        column = pa.MapArray.from_arrays(pa.array(range(n + 1), pa.int32()), pa.array(["k"] * n), text)
+    pq.write_table(pa.table({"noc": ["2174"] * n, "extra": column}), tmp_path / "nested.parquet", compression="zstd")
+    assert (tmp_path / "nested.parquet").stat().st_size < 50_000  # for 20 MB of text
+    rows = ParquetRows(str(tmp_path / "nested.parquet"), text_bytes=1 << 20)
+    size = "20,485,000" if kind == "map" else "20,480,000"  # a map's keys are text too
+    with pytest.raises(InputError, match=rf"^column 'extra' holds {size} bytes of text in rows 1 to 5,000, over"):
+        next(rows.batches(2))
+    small = ParquetRows(str(tmp_path / "nested.parquet"), batch_rows=40, text_bytes=1 << 20)
+    first, _ = next(small.batches(2))
+    assert len(first) == 40 and value in first[0][1]                     # read, as JSON text
+    assert small.current.schema == small.schema == pq.read_schema(tmp_path / "nested.parquet")  # typed as the file
+
+
 def test_rows_wide_on_average_are_read_in_fewer_rows_a_batch(tmp_path):
     """Plain values compress too: the batch is as many rows as the row group's declared size allows."""
     pq.write_table(pa.table({"noc": ["2174" + " " * 100_000] * 100}), tmp_path / "wide.parquet",

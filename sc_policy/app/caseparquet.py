@@ -92,9 +92,13 @@ class ParquetRows:
         self.text_bytes = text_bytes
         try:
             self.schema = pq.read_schema(path)
-            # Text read as the dictionary the file holds, not decoded, until its size is known (batches).
+            # Text read as the dictionary the file holds, not decoded, until its size is known (batches):
+            # a text column, and the text inside a list, struct or map column (by the path of its leaf).
             self._encoded = [f.name for f in self.schema if _bytes_like(pa, f.type)]
-            self.file = pq.ParquetFile(path, read_dictionary=self._encoded)
+            leaves = pq.ParquetFile(path).schema
+            nested = [leaves.column(i).path for i in range(len(leaves)) if "." in leaves.column(i).path
+                      and leaves.column(i).physical_type in ("BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY")]
+            self.file = pq.ParquetFile(path, read_dictionary=self._encoded + nested)
             groups = [self.file.metadata.row_group(g) for g in range(self.file.metadata.num_row_groups)]
         except self._errors as exc:
             raise InputError(f"cannot read the input as Parquet: {_one_line(exc)}") from None
@@ -130,19 +134,34 @@ class ParquetRows:
         pa, _, pc = arrow()
         columns = []
         for name, column in zip(batch.schema.names, batch.columns):
-            if pa.types.is_dictionary(column.type) and _bytes_like(pa, column.type.value_type):
-                size = pc.sum(pc.take(pc.binary_length(column.dictionary), column.indices)).as_py() or 0
-                if size > self.text_bytes:
-                    raise InputError(f"column {name!r} holds {size:,} bytes of text in rows {done + 1:,} to "
-                                     f"{done + batch.num_rows:,}, over the {self.text_bytes:,}-byte limit for one "
-                                     f"batch of rows (its values repeat)")
-                if name in self._encoded and not pa.types.is_dictionary(self.schema.field(name).type):
-                    column = column.dictionary_decode()
+            size = _text_size(pa, pc, column)
+            if size > self.text_bytes:
+                raise InputError(f"column {name!r} holds {size:,} bytes of text in rows {done + 1:,} to "
+                                 f"{done + batch.num_rows:,}, over the {self.text_bytes:,}-byte limit for one "
+                                 f"batch of rows (its values repeat)")
+            if column.type != self.schema.field(name).type:  # read as dictionaries: as the file types it
+                column = column.cast(self.schema.field(name).type)
             columns.append(column)
         return pa.RecordBatch.from_arrays(columns, schema=self.schema)
 
     def close(self) -> None:
         self.file.close()
+
+
+def _text_size(pa, pc, array) -> int:
+    """The bytes of text (or bytes) an array read as dictionaries decodes to, inside lists, structs and
+    maps too; 0 for an array that holds none read so."""
+    if pa.types.is_dictionary(array.type):
+        if not _bytes_like(pa, array.type.value_type):
+            return 0
+        return pc.sum(pc.take(pc.binary_length(array.dictionary), array.indices)).as_py() or 0
+    if pa.types.is_map(array.type):
+        return _text_size(pa, pc, array.keys) + _text_size(pa, pc, array.items)
+    if pa.types.is_list(array.type) or pa.types.is_large_list(array.type) or pa.types.is_fixed_size_list(array.type):
+        return _text_size(pa, pc, array.flatten())
+    if pa.types.is_struct(array.type):
+        return sum(_text_size(pa, pc, field) for field in array.flatten())
+    return 0
 
 
 def _one_line(exc: BaseException) -> str:
