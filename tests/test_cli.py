@@ -150,7 +150,7 @@ def test_a_usage_error_is_one_line_naming_the_option_exit_2(args, line):
                                                   f"tree {shipped_policies()}: phase-1, phase-1.1; or --policies DIR)"),
     (["diff", VERSION, "phase-9"], f"unknown version 'phase-9' (versions in the shipped tree "
                                    f"{shipped_policies()}: phase-1, phase-1.1; or --policies DIR)"),
-    (["diff", VERSION, "2021-02-30"], "'2021-02-30' is neither a version id nor a date"),
+    (["diff", VERSION, "2021-02-30"], "'2021-02-30' is not a calendar date written YYYY-MM-DD"),
     (["explain", "2174", "--on", "1999-01-01"],
      "no version of the policy is in force on 1999-01-01 (`sc-policy versions` lists their dates)"),
 ])

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import click
 
 from sc_policy.app.workspace import Workspace
 from sc_policy.analysis.diff import diff_versions
 from sc_policy.present.diff import diff_json, diff_markdown, diff_text
-from sc_policy.diagnostics import InputError, echoed
-from sc_policy.reference.codes import DAY_FORM
+from sc_policy.reference.codes import day_named
 from sc_policy.cli.base import format_option, policies_option, warn
+
+
 
 def _open(ws: Workspace, name: str):
     """The version named by id or, for a date (YYYY-MM-DD) that is no version's id, the version in
     force that day: chosen, like every command's, by the workspace."""
-    if DAY_FORM.fullmatch(name) and name not in {ref.id for ref in ws.tree.refs()}:
-        try:
-            day = dt.date.fromisoformat(name)
-        except ValueError:
-            raise InputError(f"{echoed(name)} is neither a version id nor a date") from None
-        return ws.open(None, day)
-    return ws.open(name)
+    day = day_named(name, {ref.id for ref in ws.tree.refs()})
+    return ws.open(None, day) if day is not None else ws.open(name)
 
 
 @click.command()

@@ -119,8 +119,9 @@ def openapi_document() -> dict:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     components["headers"] = {"ETag": {
-        "description": "Every 200 to a GET: the SHA-256 of the body (the same bytes, the same tag); send it "
-                       "back in If-None-Match to get a 304 while the answer is unchanged.", "required": True,
+        "description": "Every 200 to a GET: the first 128 bits of the SHA-256 of the body, in hex (the same bytes, "
+                       "the same tag); send it back in If-None-Match to get a 304 while the answer is unchanged.",
+        "required": True,
         "schema": {"type": "string"}}, "CacheControl": {
         "description": "A cache may keep the answer but must revalidate it: which version answers a question "
                        "naming none changes with the day.", "required": True,

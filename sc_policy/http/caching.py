@@ -3,7 +3,7 @@
 An answer is the same bytes for the same request under the same tree (decisions are deterministic),
 but which version a request without ``version`` names changes at midnight, and a restarted service
 may serve another tree: so every answer says ``Cache-Control: no-cache`` (a cache may keep it and
-must ask again before using it) and carries a strong ``ETag``, the SHA-256 of its body. A request
+must ask again before using it) and carries a strong ``ETag``, the first 128 bits of the SHA-256 of its body. A request
 whose ``If-None-Match`` names that tag (RFC 9110, section 13.1.2) gets ``304 Not Modified`` with the
 same head and no body; any other request, and any answer that is not a ``200``, passes unchanged.
 """

@@ -27,7 +27,7 @@ from sc_policy.http.problems import Problem, from_diagnostic, from_validation, r
 from sc_policy.present import pages
 from sc_policy.present.diff import diff_json
 from sc_policy.present.render import Sources, answer_to_dict, compact_dumps, dumps
-from sc_policy.reference.codes import DAY_FORM, parse_industry, parse_noc
+from sc_policy.reference.codes import day_named, parse_industry, parse_noc
 from sc_policy.reference.codes import parse_day as read_day
 
 __all__ = ["DecisionService", "Case", "case_of", "parse_day", "json_object", "ANSWER_CACHE_SIZE"]
@@ -35,7 +35,6 @@ __all__ = ["DecisionService", "Case", "case_of", "parse_day", "json_object", "AN
 ANSWER_CACHE_SIZE = 4096
 """Decisions kept (and as many finished JSON bodies): the same inputs under the same version give the
 same bytes."""
-"""The one way the service reads a date (the pattern the OpenAPI document gives for ``on``)."""
 
 
 class JsonObject(dict):
@@ -74,7 +73,11 @@ def parse_day(text: str, parameter: str) -> dt.date:
     try:
         return read_day(text)
     except InputError as exc:
-        raise Problem(400, "bad-input", f"{parameter}: {exc.message}", parameter) from None
+        raise _input_problem(parameter, exc) from None
+
+
+def _input_problem(parameter: str, exc: InputError) -> Problem:
+    return Problem(400, "bad-input", f"{parameter}: {exc.message}", parameter)
 
 
 def _given(value: Optional[str]) -> Optional[str]:
@@ -162,14 +165,19 @@ class DecisionService:
             raise from_diagnostic(exc.diagnostic, parameter) from None
 
     def version_named(self, parameter: str, value: str) -> str:
-        """A version id as ``sc-policy diff`` reads its arguments: an id, else a date (the version in force)."""
-        if value in self.opened or not DAY_FORM.fullmatch(value):
+        """A version id as ``sc-policy diff`` reads its arguments (:func:`~sc_policy.reference.codes.day_named`):
+        an id, else a date (the version in force)."""
+        try:
+            day = day_named(value, self.opened)
+        except InputError as exc:
+            raise _input_problem(parameter, exc) from None
+        if day is None:
             try:
                 return self.choose(value, None, parameter).version.id
             except Problem as problem:
                 problem.detail += ", or a date YYYY-MM-DD naming the version in force that day"
                 raise
-        return self.choose(None, parse_day(value, parameter), parameter).version.id
+        return self.choose(None, day, parameter).version.id
 
     def version_row(self, vid: str) -> str:
         """A version's manifest as JSON text; raise a 404 Problem naming ``id``."""

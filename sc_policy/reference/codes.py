@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Sequence, Tuple, Union
+from typing import Callable, Collection, Mapping, Optional, Sequence, Tuple, Union
 
 from sc_policy.diagnostics import InputError, Suggestion, echoed, one_line, plain_words
 from sc_policy.reference.statcan import NAICS_RANGES, ReferenceData
 
-__all__ = ["NocInput", "parse_noc", "parse_day", "DAY_FORM", "parse_industry", "noc_candidates", "industry_refusal", "nearest_text",
+__all__ = ["NocInput", "parse_noc", "parse_day", "day_named", "DAY_FORM", "parse_industry", "noc_candidates", "industry_refusal", "nearest_text",
            "MESSAGE_ROOM", "NOC_VERSIONS"]
 
 NOC_VERSIONS = ("2016", "2021")
@@ -77,6 +77,15 @@ def parse_day(value: object) -> dt.date:
         except ValueError:
             pass
     raise InputError(f"{echoed(value)} is not a calendar date written YYYY-MM-DD")
+
+
+def day_named(text: str, versions: Collection[str]) -> Optional[dt.date]:
+    """What a command's argument naming a version names (``sc-policy diff OLD NEW``, the service's diff): a
+    version by its id, returned as None, when it is one of ``versions`` or not written YYYY-MM-DD; else the
+    day it writes, the version in force then (InputError when it is no calendar day)."""
+    if text in versions or not DAY_FORM.fullmatch(text):
+        return None
+    return parse_day(text)
 
 
 def _line(refusal: _Refusal, words: Words) -> str:
