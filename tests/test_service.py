@@ -34,7 +34,7 @@ from sc_policy.diagnostics import PolicyInvalidError  # noqa: E402
 from sc_policy.http.app import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, create_app,  # noqa: E402
                                openapi_document)
 
-from conftest import VERSION, examples, version_dir  # noqa: E402
+from conftest import POLICY, VERSION, examples, version_dir  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -466,6 +466,19 @@ def test_healthz_is_503_on_a_day_no_version_is_in_force(app, monkeypatch):
         assert c.head("/healthz").status_code == 503
     monkeypatch.undo()
     assert TestClient(app).get("/healthz").status_code == 200       # today again
+
+
+def test_healthz_is_503_for_a_tree_whose_last_version_has_ended(shipped_copy):
+    """The same on the real clock: with phase-1 alone (in force until 2026-11-25), no version is in force
+    today, and a balancer must hear it from /healthz while a question naming phase-1 is still answered."""
+    import shutil
+    shutil.rmtree(shipped_copy / POLICY / VERSION)
+    with TestClient(create_app(Workspace(shipped_copy))) as c:
+        response = c.get("/healthz")
+        assert_problem(response, 503, "service")
+        assert response.json()["detail"] == ("service: no version of the policy is in force today; a question that "
+                                             "names a version is answered")
+        assert c.get("/v1/decisions?noc=2174&version=phase-1").status_code == 200
 
 
 def test_openapi_describes_every_route(app, client):
