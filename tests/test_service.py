@@ -481,6 +481,17 @@ def test_healthz_is_503_for_a_tree_whose_last_version_has_ended(shipped_copy):
         assert c.get("/v1/decisions?noc=2174&version=phase-1").status_code == 200
 
 
+@pytest.mark.parametrize("root_path", ["", "/sc"])
+def test_a_decision_is_answered_by_the_fast_path_with_or_without_a_path_prefix(app, monkeypatch, root_path):
+    """The fast path answers GET /v1/decisions before routing (its bytes are the route's); behind a proxy at a
+    prefix (``serve --root-path``) it must still match, or every decision pays for FastAPI's routing."""
+    service, routed = app.state.service, []
+    monkeypatch.setattr(service, "answer", lambda *a, **k: routed.append(a) or b"{}")  # the route's way only
+    with TestClient(app, root_path=root_path) as c:
+        response = c.get(f"{root_path}/v1/decisions?noc=2174")
+    assert response.status_code == 200 and response.json()["input"]["noc"] == "2174" and routed == []
+
+
 def test_openapi_describes_every_route(app, client):
     doc = client.get("/openapi.json").json()
     assert doc == openapi_document() and doc["openapi"].startswith("3.")
