@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Callable, List, Mapping, Optional, Tuple
 if TYPE_CHECKING:
     import rule_engine
 
-from sc_policy.engine.bounds import check_subjects, inspect, name_offset, screen
+from sc_policy.engine.bounds import check_subjects, inspect, screen
+from sc_policy.engine.tokens import name_offset
 from sc_policy.engine.budget import ExpressionBudget, ExpressionLimitError, run_bounded
 from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, Span, Suggestion
 from sc_policy.engine.facts import FACTS, families

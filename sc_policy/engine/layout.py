@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
-from sc_policy.engine.bounds import fact_names
+from sc_policy.engine.tokens import fact_names
 from sc_policy.engine.classes import REFINED, IndustryClass, describe
 from sc_policy.engine.facts import families
 from sc_policy.engine.table import DecisionTable
