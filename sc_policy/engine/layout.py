@@ -4,10 +4,10 @@
 The decisions hash (:func:`~sc_policy.engine.table.decisions_hash`) proves what a table decides,
 not how it is laid out: the order of the unit groups, of an area's clauses (the order the
 explanation lists them in, and the last tie-break of the deciding clause), how the industry codes
-are cut into classes, each class's representative and description. A cache entry that kept its decisions but changed those would
-change an explanation, the rows of ``sc-policy table`` or a diff's wording for a frozen version.
-Each is a function of the version and the decisions, so it is checked here, at the cost of a few
-milliseconds.
+are cut into classes, each class's representative and description. A cache entry that kept its
+decisions but changed those would change an explanation, the rows of ``sc-policy table`` or a
+diff's wording for a frozen version. Each is a function of the version and the decisions, so it is
+checked here, at the cost of about a millisecond.
 """
 
 from __future__ import annotations
