@@ -23,7 +23,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from sc_policy.engine.facts import industry_facts, prefixes
 from sc_policy.reference.statcan import NAICS_RANGES
 
-__all__ = ["IndustryClass", "NO_INDUSTRY", "industry_classes", "industry_signature", "describe", "REFINED"]
+__all__ = ["IndustryClass", "NO_INDUSTRY", "industry_classes", "industry_signature", "describe", "REFINED", "code_order"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,11 @@ def _mentioned(evaluators: Sequence) -> Tuple[List[str], List[str]]:
             inc.update(e.code for e in area.include)
             exc.update(e.code for e in area.exclude)
     return sorted(inc), sorted(exc)
+
+
+def code_order(code: str) -> Tuple[int, str]:
+    """The order of a class's codes that makes its first its representative: shorter codes first, then by code."""
+    return len(code), code
 
 
 REFINED = "; the codes that "
@@ -119,7 +124,7 @@ def industry_classes(evaluators: Sequence, codes: Optional[Sequence[str]] = None
     mentioned = sorted(set(included) | set(excluded))
     out = []
     for members in groups.values():
-        members = sorted(members, key=lambda c: (len(c), c))
+        members = sorted(members, key=code_order)
         rep = members[0]
         out.append(IndustryClass(rep, tuple(sorted(members)), describe(members, mentioned)))
-    return sorted(out, key=lambda c: (len(c.representative), c.representative))
+    return sorted(out, key=lambda c: code_order(c.representative))

@@ -23,7 +23,7 @@ from sc_policy.engine.bounds import check_subjects, inspect, screen
 from sc_policy.engine.tokens import name_offset
 from sc_policy.engine.budget import ExpressionBudget, ExpressionLimitError, run_bounded
 from sc_policy.diagnostics import Diagnostic, PolicyInvalidError, Span, Suggestion
-from sc_policy.engine.facts import FACTS, families
+from sc_policy.engine.facts import FACTS, clause_rank, families
 from sc_policy.engine.templates import render_template, template_fields
 from sc_policy.load.valuelines import place_in_value
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Clause, Version
@@ -259,8 +259,8 @@ def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Diagn
 
 
 def _clause_order(compiled: CompiledClause) -> Tuple[int, str]:
-    """Occupation clauses first, then those reading the industry; by id within each."""
-    return (1 if "industry" in compiled.families else 0, compiled.clause.id)
+    """Occupation clauses first, then those reading the industry; by id within each (:func:`~sc_policy.engine.facts.clause_rank`)."""
+    return clause_rank(compiled.families, compiled.clause.id)
 
 
 def compile_version(version: Version) -> Tuple[Optional[CompiledVersion], List[Diagnostic]]:

@@ -20,7 +20,7 @@ from typing import Dict, Mapping, Optional, Tuple
 from sc_policy.model import Area
 from sc_policy.reference.statcan import NAICS_RANGES, ReferenceData, skill_level
 
-__all__ = ["FACTS", "FactSpec", "occupation_facts", "industry_facts", "area_facts", "prefixes"]
+__all__ = ["FACTS", "FactSpec", "occupation_facts", "industry_facts", "area_facts", "prefixes", "families", "clause_rank"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,12 @@ def industry_facts(industry: Optional[str], refdata: ReferenceData) -> Dict[str,
         return {"industry_given": False, "industry": "", "industry_title": "", "industry_prefixes": set()}
     return {"industry_given": True, "industry": industry, "industry_title": refdata.naics_title(industry) or "",
             "industry_prefixes": prefixes(industry)}
+
+
+def clause_rank(clause_families: Tuple[str, ...], clause_id: str) -> Tuple[int, str]:
+    """A clause's place in the order the compiler keeps an area's clauses (and an explanation lists them):
+    those that read no industry fact, by id, then those that do, by id."""
+    return (1 if "industry" in clause_families else 0, clause_id)
 
 
 def families(names) -> Tuple[str, ...]:

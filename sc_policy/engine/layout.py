@@ -15,17 +15,13 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Tuple
 
 from sc_policy.engine.tokens import fact_names
-from sc_policy.engine.classes import REFINED, IndustryClass, describe
-from sc_policy.engine.facts import families
+from sc_policy.engine.classes import REFINED, IndustryClass, code_order, describe
+from sc_policy.engine.facts import clause_rank, families
 from sc_policy.engine.table import DecisionTable
 from sc_policy.engine.templates import template_fields
 from sc_policy.model import Version
 
 __all__ = ["layout_differs"]
-
-
-def _first(code: str) -> Tuple[int, str]:
-    return len(code), code
 
 
 def layout_differs(table: DecisionTable, version: Version) -> Optional[str]:
@@ -41,7 +37,7 @@ def layout_differs(table: DecisionTable, version: Version) -> Optional[str]:
     # in sorted codes, the first of the shortest is the first by (length, code)
     if any(list(c.codes) != sorted(c.codes) or c.representative != min(c.codes, key=len) for c in classes):
         return "an industry class is not represented by its first code"
-    if [c.representative for c in classes] != sorted((c.representative for c in classes), key=_first):
+    if [c.representative for c in classes] != sorted((c.representative for c in classes), key=code_order):
         return "its industry classes are not in order"
     columns = [col for cols in table.columns for col in cols]
     if len({tuple(table.strip(col, j) for col in columns) for j in range(1, table.width)}) != len(classes):
@@ -65,7 +61,7 @@ def _compiled_order(version: Version) -> Dict[str, Tuple[int, str]]:
                 reads.update(template_fields(template))
         except ValueError:
             continue
-        order[clause.id] = (1 if "industry" in families(reads) else 0, clause.id)
+        order[clause.id] = clause_rank(families(reads), clause.id)
     return order
 
 
