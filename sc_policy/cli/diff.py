@@ -11,7 +11,6 @@ from sc_policy.reference.codes import day_named
 from sc_policy.cli.base import format_option, policies_option, warn
 
 
-
 def _open(ws: Workspace, name: str):
     """The version named by id or, for a date (YYYY-MM-DD) that is no version's id, the version in
     force that day: chosen, like every command's, by the workspace."""

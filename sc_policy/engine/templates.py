@@ -6,7 +6,6 @@ Kept apart from :mod:`sc_policy.engine.compile` so that rendering a reason from 
 
 from __future__ import annotations
 
-import difflib
 import functools
 import string
 from typing import List, Mapping, Optional, Tuple
@@ -34,6 +33,7 @@ def template_fields(template: str) -> List[str]:
             raise TemplateError(f"placeholder {{{name}{'!' + conversion if conversion else ''}"
                              f"{':' + spec if spec else ''}}} must be a plain fact name")
         if name not in FACTS:
+            import difflib  # only for a misspelt placeholder: not on a warm run's path
             meant = difflib.get_close_matches(name, sorted(FACTS), n=1, cutoff=0.8)
             raise TemplateError(f"placeholder {{{name}}} names no fact", meant[0] if meant else None)
         names.append(name)

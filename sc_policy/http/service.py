@@ -122,9 +122,7 @@ class DecisionService:
         self.version_json = {row["id"]: dumps(row) for row in self.version_rows}
         self.health_json = dumps({"status": "ok", "versions": sorted(self.opened)})
         self.html = pages.environment()
-        self.books = {vid: pages.render(self.html, "book.html",
-                                        pages.book_context(o.version, o.compiled, self.refdata, self.version_rows))
-                      for vid, o in self.opened.items()}
+        self.books = {vid: self._book_uncached(vid, "") for vid in self.opened}  # made at start, the rest on use
         self._book_under = functools.lru_cache(maxsize=64)(self._book_uncached)
         self.titles = pages.TitleIndex(self.refdata)
         self._chosen = functools.lru_cache(maxsize=512)(self._choose)
