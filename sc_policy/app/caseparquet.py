@@ -91,14 +91,15 @@ class ParquetRows:
         self.path = path
         self.text_bytes = text_bytes
         try:
-            self.schema = pq.read_schema(path)
+            with pq.ParquetFile(path) as footer:  # its schema, read once: the file is opened again to read it so
+                self.schema = footer.schema_arrow
+                leaves, metadata = footer.schema, footer.metadata
             # Text read as the dictionary the file holds, not decoded, until its size is known (batches):
             # a text column, and the text inside a list, struct or map column (by the path of its leaf).
             self._encoded = [f.name for f in self.schema if _bytes_like(pa, f.type)]
-            leaves = pq.ParquetFile(path).schema
             nested = [leaves.column(i).path for i in range(len(leaves)) if "." in leaves.column(i).path
                       and leaves.column(i).physical_type in ("BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY")]
-            self.file = pq.ParquetFile(path, read_dictionary=self._encoded + nested)
+            self.file = pq.ParquetFile(path, read_dictionary=self._encoded + nested, metadata=metadata)
             groups = [self.file.metadata.row_group(g) for g in range(self.file.metadata.num_row_groups)]
         except self._errors as exc:
             raise InputError(f"cannot read the input as Parquet: {_one_line(exc)}") from None
