@@ -424,3 +424,29 @@ def test_a_misspelt_placeholder_names_the_fact_it_most_likely_meant(tree_copy):
     assert found["check"] == "template" and "{industy_title} names no fact" in found["message"]
     assert found["suggestion"] == {"kind": "did-you-mean", "values": ["industry_title"]}
     assert "(did you mean 'industry_title'?)" in run("check", "--policies", str(tree_copy)).stdout
+
+
+TEMPLATES = [  # (the fail template as written, the placeholder the error is at, the message's end)
+    ('  fail: "NAICS {industry} {industy_title} is not in manufacturing."\n', "{industy_title}",
+     "placeholder {industy_title} names no fact"),
+    ("  fail: >-\n    NAICS {industry} is not in\n    manufacturing ({{31-33}}): {industry!r}\n", "{industry!r}",
+     "placeholder {industry!r} must be a plain fact name"),
+    ("  fail: |\n    NAICS {industry}\n      outside {area_title:>9}\n", "{area_title:>9}",
+     "placeholder {area_title:>9} must be a plain fact name"),
+]
+
+
+@pytest.mark.parametrize("written,at,words", TEMPLATES, ids=[f"{i}" for i in range(len(TEMPLATES))])
+def test_a_templates_bad_placeholder_is_reported_at_its_character_in_the_file(tree_copy, written, at, words):
+    """As an expression's error is: the line and column of the placeholder's brace, however the value is written."""
+    rel = f"{POLICY}/{VERSION}/clauses/phase-1-manufacturing.yaml"
+    path = tree_copy / rel
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    (i,) = [n for n, text in enumerate(lines) if text.startswith("  fail:")]
+    path.write_text("".join(lines[:i]) + written + "".join(lines[i + 1:]), encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if at in text)
+    result = run("check", "--format", "json", "--policies", str(tree_copy))
+    (found,) = [f for f in json.loads(result.stdout) if f["check"] == "template"]
+    assert (found["path"], found["line"], found["column"]) == (rel, line, lines[line - 1].index(at) + 1), found
+    assert f"explain.fail: {words}" in found["message"]

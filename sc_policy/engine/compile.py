@@ -246,8 +246,9 @@ def compile_clause(clause: Clause) -> Tuple[Optional[CompiledClause], List[Diagn
         try:
             reads.update(template_fields(template))
         except ValueError as exc:
-            meant = getattr(exc, "meant", None)
-            findings.append(Diagnostic(clause.spans.get(f"explain.{key}", clause.span), "error", "template",
+            meant, offset = getattr(exc, "meant", None), getattr(exc, "offset", None)
+            place = place_in_value(clause.spans, f"explain.{key}", offset) if offset is not None else None
+            findings.append(Diagnostic(place or clause.spans.get(f"explain.{key}", clause.span), "error", "template",
                                        f"clause {clause.id!r}, explain.{key}: {exc}", subject=clause.id,
                                        suggestion=Suggestion("did-you-mean", (meant,), f"did you mean {meant!r}?")
                                        if meant else None))

@@ -16,27 +16,32 @@ __all__ = ["template_fields", "render_template", "TemplateError"]
 
 
 class TemplateError(ValueError):
-    """A placeholder that is not a plain fact name; ``meant``: the fact a misspelt one most likely names."""
+    """A placeholder that is not a plain fact name; ``offset``: where it begins in the template (its
+    ``{``), or None; ``meant``: the fact a misspelt one most likely names."""
 
-    def __init__(self, message: str, meant: Optional[str] = None):
+    def __init__(self, message: str, offset: Optional[int] = None, meant: Optional[str] = None):
         super().__init__(message)
+        self.offset = offset
         self.meant = meant
 
 
 def template_fields(template: str) -> List[str]:
     """The placeholders of a template; raises TemplateError (a ValueError) for anything but ``{fact}``."""
     names = []
-    for _, name, spec, conversion in string.Formatter().parse(template):
+    at = 0  # where the text parsed so far ends in the template
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        at += len(literal) + literal.count("{") + literal.count("}")  # each brace of the text was written twice
         if name is None:
             continue
+        written = f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
         if spec or conversion or not name.isidentifier():
-            raise TemplateError(f"placeholder {{{name}{'!' + conversion if conversion else ''}"
-                             f"{':' + spec if spec else ''}}} must be a plain fact name")
+            raise TemplateError(f"placeholder {written} must be a plain fact name", at)
         if name not in FACTS:
             import difflib  # only for a misspelt placeholder: not on a warm run's path
             meant = difflib.get_close_matches(name, sorted(FACTS), n=1, cutoff=0.8)
-            raise TemplateError(f"placeholder {{{name}}} names no fact", meant[0] if meant else None)
+            raise TemplateError(f"placeholder {{{name}}} names no fact", at, meant[0] if meant else None)
         names.append(name)
+        at += len(written)
     return names
 
 

@@ -21,7 +21,8 @@ __all__ = ["build_area", "build_clause", "build_resolutions", "build_interpretat
 
 
 class _Positions:
-    """The spans of one document, indexed by entry: the spans of the keys one and two levels inside it."""
+    """The spans of one document, indexed by entry: the spans of the keys one and two levels inside it (and
+    three for the places of a value's lines, ``explain.pass.@N``)."""
 
     def __init__(self, doc: Document):
         self.doc = doc
@@ -35,6 +36,8 @@ class _Positions:
                     inner.setdefault(keypath[:-1], {})[str(keypath[-1])] = span
                 if len(keypath) >= 2:
                     inner.setdefault(keypath[:-2], {})[f"{keypath[-2]}.{keypath[-1]}"] = span
+                if len(keypath) >= 3 and str(keypath[-1]).startswith("@"):  # a template's line: explain.pass.@N
+                    inner.setdefault(keypath[:-3], {})[".".join(map(str, keypath[-3:]))] = span
             self._inner = inner
         return self._inner
 

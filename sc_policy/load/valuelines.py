@@ -1,5 +1,6 @@
-"""Where each line of an expression's text is in its rule file, so that an error inside an expression
-(rule-engine's syntax error at a character) is reported at that character's line and column.
+"""Where each line of an expression's or an explanation template's text is in its rule file, so that an
+error inside one (rule-engine's syntax error at a character, a template's bad placeholder) is reported
+at that character's line and column.
 
 A YAML text value is not its source: a block scalar (``>-``, ``|``) drops its indentation, a folded
 or plain one joins its lines with spaces, a quoted one drops its quotes. Within one source line,
@@ -17,10 +18,16 @@ from typing import Dict, Optional, Tuple
 
 from sc_policy.diagnostics import Span
 
-__all__ = ["EXPRESSION_KEYS", "value_lines", "place_in_value"]
+__all__ = ["EXPRESSION_KEYS", "records_lines", "value_lines", "place_in_value"]
 
 EXPRESSION_KEYS = frozenset({"when", "condition"})
 """The keys of a rule file whose values are expressions (a clause's)."""
+
+
+def records_lines(keypath: Tuple) -> bool:
+    """Whether the value at ``keypath`` gets the places of its lines: an expression (``when``,
+    ``condition``) or an explanation template (``explain.pass``, ``explain.fail``, ...)."""
+    return keypath[-1] in EXPRESSION_KEYS or len(keypath) >= 2 and keypath[-2] == "explain"
 _BREAKS = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 """What YAML counts as a line break (and both parsers with it)."""
 

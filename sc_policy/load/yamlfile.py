@@ -33,7 +33,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from sc_policy.diagnostics import PolicyLoadError, Span, Suggestion, echoed
 from sc_policy.load.remembered import Remembered, fresh
 from sc_policy.load.yamlhints import SLIP_PROBLEMS, slipped_line, worded
-from sc_policy.load.valuelines import EXPRESSION_KEYS, value_lines
+from sc_policy.load.valuelines import records_lines, value_lines
 from sc_policy.load.yamlvalues import scalar_value
 
 __all__ = ["Document", "load_document", "parse_document", "parse_vouched", "load_vouched", "read_regular",
@@ -381,7 +381,7 @@ def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], lo
                                       _span(path, key_node.start_mark), code="duplicate-key")
             spans[keypath + (key,)] = _span(path, key_node.start_mark)
             value = mapping[key] = _construct(value_node, keypath + (key,), path, spans, loader, text)
-            if key in EXPRESSION_KEYS and isinstance(value, str):
+            if isinstance(value, str) and records_lines(keypath + (key,)):
                 value_lines(value_node, value, keypath + (key,), path, spans, text)
         return mapping
     raise PolicyLoadError("unsupported YAML node", _span(path, node.start_mark), code="yaml-syntax")
