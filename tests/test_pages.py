@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html as htmllib
+from html.parser import HTMLParser
 import re
 import warnings
 
@@ -284,3 +285,48 @@ def test_behind_a_proxy_at_a_path_prefix_every_link_and_form_stays_under_the_pre
             assert response.status_code in (200, 400, 404) and targets, path
             assert all(t.startswith("/sc/") for t in targets), (path, [t for t in targets if not t.startswith("/sc/")])
     assert '<form method="get" action="/"' in TestClient(app).get("/").text   # without a prefix, as before
+
+
+# -- the markup ---------------------------------------------------------------------------------------------
+
+class _Nesting(HTMLParser):
+    """What an HTML parser would repair in a page: a block (a quote, a list, a table...) opened inside a <p>,
+    which a browser ends before the block (its </p> is then a stray end tag), or an end tag that closes
+    another element than the one open."""
+
+    VOID = {"meta", "input", "br", "link", "img", "hr", "col", "wbr", "source"}
+    BLOCKS = {"address", "blockquote", "details", "div", "dl", "fieldset", "figure", "footer", "form", "h1", "h2",
+              "h3", "h4", "h5", "h6", "header", "hr", "nav", "ol", "p", "pre", "section", "table", "ul"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list = []
+        self.faults: list = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCKS and "p" in self.open[-1:]:
+            self.faults.append(f"<{tag}> inside <p> at line {self.getpos()[0]}")
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        if not self.open or self.open[-1] != tag:
+            self.faults.append(f"</{tag}> closes <{self.open[-1] if self.open else 'nothing'}> "
+                               f"at line {self.getpos()[0]}")
+            while self.open and self.open[-1] != tag and tag in self.open:
+                self.open.pop()
+        if self.open:
+            self.open.pop()
+
+
+@pytest.mark.parametrize("path", ["/", "/?occupation=7511&industry=484121", "/?occupation=13110",
+                                  "/?occupation=211", "/?occupation=programmer", "/occupations?industry=325410",
+                                  f"/versions/{VERSION}", "/versions/phase-1"])
+def test_every_page_is_markup_a_browser_reads_as_written(client, path):
+    """The policy book put each area's quotes (blockquotes) inside the paragraph naming the area's id: a browser
+    ends the paragraph before the first quote and the </p> after them stands alone."""
+    parser = _Nesting()
+    parser.feed(client.get(path).text)
+    assert not parser.faults and not parser.open, (parser.faults[:3], parser.open)
