@@ -68,6 +68,21 @@ def test_the_summary_gives_verdict_date_version_and_hash_above_the_detail(client
     assert "(the version chosen in the form)" in summary_of(named)
 
 
+def test_the_answer_as_json_is_the_answer_the_page_shows_with_its_date(client):
+    """The page's link to its answer as JSON named the version by id, so the JSON said ``decided_on: null``
+    where the page said the day whose version was chosen: a case file kept the JSON without the date."""
+    today = dt.date.today().isoformat()
+    for params, day in (({"occupation": "2174", "industry": "541514"}, today),
+                        ({"occupation": "21233"}, today),
+                        ({"occupation": "2174", "version": "phase-1"}, None)):   # a version named: as the CLI
+        html = client.get("/", params=params).text
+        href = htmllib.unescape(re.search(r'<a href="([^"]+)">This answer as JSON</a>', html).group(1))
+        shown = client.get(href).json()
+        assert shown["decided_on"] == day, (params, href)
+        assert shown["version"] in summary_of(html) and shown["version_hash"] in summary_of(html)
+        assert shown["input"]["noc"] == params["occupation"]
+
+
 def test_the_summary_shows_the_deciding_reason_when_the_answer_has_one(app):
     service = app.state.service
     opened = service.opened[VERSION]
