@@ -66,6 +66,9 @@ def test_the_summary_gives_verdict_date_version_and_hash_above_the_detail(client
     assert html.index('<div class="summary">') < html.index('class="area"')
     named = client.get("/", params={"occupation": "2174", "version": VERSION}).text
     assert "(the version chosen in the form)" in summary_of(named)
+    m = opened.version.manifest      # the document whose lines the quotes below cite
+    assert (f'<dt>Source document</dt><dd id="source-document">{m.source_title}, the text the lines below are '
+            f'quoted from (SHA-256 <code>{m.source_sha256}</code>)</dd>') in htmllib.unescape(summary)
 
 
 def test_the_answer_as_json_is_the_answer_the_page_shows_with_its_date(client):
