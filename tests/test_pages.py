@@ -86,6 +86,23 @@ def test_the_answer_as_json_is_the_answer_the_page_shows_with_its_date(client):
         assert shown["input"]["noc"] == params["occupation"]
 
 
+def test_a_date_in_the_form_chooses_the_version_in_force_that_day_as_explain_on_does(client):
+    """The page had no date: a caseworker deciding a case for another day (``explain --on``, the API's
+    ``on``) had to know which version was in force then, from a list that gave only each version's start."""
+    html = client.get("/", params={"occupation": "2174", "industry": "541514", "on": "2026-11-25"}).text
+    summary = summary_of(html)
+    assert '<dd id="decided-on">2026-11-25 (the version in force that day)' in summary
+    assert "version phase-1 (superseded)" in summary
+    href = htmllib.unescape(re.search(r'<a href="([^"]+)">This answer as JSON</a>', html).group(1))
+    shown = client.get(href).json()
+    assert (shown["version"], shown["decided_on"]) == ("phase-1", "2026-11-25")
+    assert 'id="on" name="on" value="2026-11-25"' in html
+    # the list of versions says when each one ended, and a title search keeps the date for its matches
+    assert "phase-1: Second Career Fast Track – Phase I (superseded, from 2021-04-01 to 2026-11-25)" in html
+    matches = client.get("/", params={"occupation": "web developers", "on": "2026-11-25"}).text
+    assert '<a href="/?occupation=2175&amp;on=2026-11-25">' in matches
+
+
 def test_the_summary_shows_the_deciding_reason_when_the_answer_has_one(app):
     service = app.state.service
     opened = service.opened[VERSION]
@@ -148,6 +165,9 @@ def test_an_indeterminate_answer_names_its_candidates_and_their_outcomes(client)
     ({"occupation": "2174", "industry": "541510"}, "industry"),             # a US NAICS code
     ({"occupation": "2174", "version": "phase-9"}, "version"),              # unknown version
     ({"occupation": "2174", "version": "2022-13-45"}, "version"),           # a bad date for a version
+    ({"occupation": "2174", "on": "2026-13-01"}, "on"),                     # a date that is none
+    ({"occupation": "2174", "on": "2020-01-01"}, "on"),                     # a date no version covers
+    ({"occupation": "2174", "on": "2026-11-25", "version": "phase-1"}, "on"),   # a date and a version
 ])
 def test_a_mistake_is_a_400_page_with_the_error_next_to_its_field(client, params, field):
     response = client.get("/", params=params)

@@ -79,6 +79,7 @@ class Form:
     occupation: str = ""
     industry: str = ""
     version: str = ""
+    on: str = ""
     area: str = ""
     submitted: Tuple[str, ...] = ()
     errors: Dict[str, str] = field(default_factory=dict)
