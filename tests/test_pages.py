@@ -361,6 +361,7 @@ class _Nesting(HTMLParser):
 
 @pytest.mark.parametrize("path", ["/", "/?occupation=7511&industry=484121", "/?occupation=13110",
                                   "/?occupation=211", "/?occupation=programmer", "/occupations?industry=325410",
+                                  "/?occupation=2174&on=2026-11-25", "/?occupation=2174&on=soon",
                                   f"/versions/{VERSION}", "/versions/phase-1"])
 def test_every_page_is_markup_a_browser_reads_as_written(client, path):
     """The policy book put each area's quotes (blockquotes) inside the paragraph naming the area's id: a browser
