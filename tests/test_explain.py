@@ -197,3 +197,14 @@ def test_indeterminate_text_ends_its_sentence_once(ws, opened):
     assert answer.verdict == "indeterminate"
     text = " ".join(answer_text(answer, opened.version).split())
     assert "Pick the candidate that matches the case." in text and ".." not in text
+
+
+def test_the_full_answer_and_the_page_name_the_document_their_lines_are_from(ws, opened):
+    """Every quote of an answer is cited as "Source, line N", but no answer named the source: a case file
+    printed from the page or pasted from ``--full`` could not say which document line 62 is in."""
+    from sc_policy.present.render import answer_text
+    m = opened.version.manifest
+    assert m.source_title and len(m.source_sha256) == 64
+    full = " ".join(answer_text(ws.explain("2174", version=VERSION), opened.version, full=True).split())
+    assert full.endswith(f"Source document (the lines cited above are its lines): {m.source_title}, sha256 "
+                         f"{m.source_sha256}")

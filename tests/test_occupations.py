@@ -269,6 +269,8 @@ def test_occupations_page_without_an_industry_shows_the_published_lists(client):
     html = client.get("/occupations").text
     assert len(re.findall(r'<th scope="row">', html)) == data["count"] > 0
     assert "no employer industry (the published lists)" in html
+    # each version of the list says when it was in force, as on the question page
+    assert "phase-1: Second Career Fast Track – Phase I (superseded, from 2021-04-01 to 2026-11-25)" in html
 
 
 def test_occupations_page_says_when_no_occupation_is_open(client):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html as htmllib
+from html.parser import HTMLParser
 import re
 import warnings
 
@@ -65,6 +66,41 @@ def test_the_summary_gives_verdict_date_version_and_hash_above_the_detail(client
     assert html.index('<div class="summary">') < html.index('class="area"')
     named = client.get("/", params={"occupation": "2174", "version": VERSION}).text
     assert "(the version chosen in the form)" in summary_of(named)
+    m = opened.version.manifest      # the document whose lines the quotes below cite
+    assert (f'<dt>Source document</dt><dd id="source-document">{m.source_title}, the text the lines below are '
+            f'quoted from (SHA-256 <code>{m.source_sha256}</code>)</dd>') in htmllib.unescape(summary)
+
+
+def test_the_answer_as_json_is_the_answer_the_page_shows_with_its_date(client):
+    """The page's link to its answer as JSON named the version by id, so the JSON said ``decided_on: null``
+    where the page said the day whose version was chosen: a case file kept the JSON without the date."""
+    today = dt.date.today().isoformat()
+    for params, day in (({"occupation": "2174", "industry": "541514"}, today),
+                        ({"occupation": "21233"}, today),
+                        ({"occupation": "2174", "version": "phase-1"}, None)):   # a version named: as the CLI
+        html = client.get("/", params=params).text
+        href = htmllib.unescape(re.search(r'<a href="([^"]+)">This answer as JSON</a>', html).group(1))
+        shown = client.get(href).json()
+        assert shown["decided_on"] == day, (params, href)
+        assert shown["version"] in summary_of(html) and shown["version_hash"] in summary_of(html)
+        assert shown["input"]["noc"] == params["occupation"]
+
+
+def test_a_date_in_the_form_chooses_the_version_in_force_that_day_as_explain_on_does(client):
+    """The page had no date: a caseworker deciding a case for another day (``explain --on``, the API's
+    ``on``) had to know which version was in force then, from a list that gave only each version's start."""
+    html = client.get("/", params={"occupation": "2174", "industry": "541514", "on": "2026-11-25"}).text
+    summary = summary_of(html)
+    assert '<dd id="decided-on">2026-11-25 (the version in force that day)' in summary
+    assert "version phase-1 (superseded)" in summary
+    href = htmllib.unescape(re.search(r'<a href="([^"]+)">This answer as JSON</a>', html).group(1))
+    shown = client.get(href).json()
+    assert (shown["version"], shown["decided_on"]) == ("phase-1", "2026-11-25")
+    assert 'id="on" name="on" value="2026-11-25"' in html
+    # the list of versions says when each one ended, and a title search keeps the date for its matches
+    assert "phase-1: Second Career Fast Track – Phase I (superseded, from 2021-04-01 to 2026-11-25)" in html
+    matches = client.get("/", params={"occupation": "web developers", "on": "2026-11-25"}).text
+    assert '<a href="/?occupation=2175&amp;on=2026-11-25">' in matches
 
 
 def test_the_summary_shows_the_deciding_reason_when_the_answer_has_one(app):
@@ -129,6 +165,9 @@ def test_an_indeterminate_answer_names_its_candidates_and_their_outcomes(client)
     ({"occupation": "2174", "industry": "541510"}, "industry"),             # a US NAICS code
     ({"occupation": "2174", "version": "phase-9"}, "version"),              # unknown version
     ({"occupation": "2174", "version": "2022-13-45"}, "version"),           # a bad date for a version
+    ({"occupation": "2174", "on": "2026-13-01"}, "on"),                     # a date that is none
+    ({"occupation": "2174", "on": "2020-01-01"}, "on"),                     # a date no version covers
+    ({"occupation": "2174", "on": "2026-11-25", "version": "phase-1"}, "on"),   # a date and a version
 ])
 def test_a_mistake_is_a_400_page_with_the_error_next_to_its_field(client, params, field):
     response = client.get("/", params=params)
@@ -284,3 +323,49 @@ def test_behind_a_proxy_at_a_path_prefix_every_link_and_form_stays_under_the_pre
             assert response.status_code in (200, 400, 404) and targets, path
             assert all(t.startswith("/sc/") for t in targets), (path, [t for t in targets if not t.startswith("/sc/")])
     assert '<form method="get" action="/"' in TestClient(app).get("/").text   # without a prefix, as before
+
+
+# -- the markup ---------------------------------------------------------------------------------------------
+
+class _Nesting(HTMLParser):
+    """What an HTML parser would repair in a page: a block (a quote, a list, a table...) opened inside a <p>,
+    which a browser ends before the block (its </p> is then a stray end tag), or an end tag that closes
+    another element than the one open."""
+
+    VOID = {"meta", "input", "br", "link", "img", "hr", "col", "wbr", "source"}
+    BLOCKS = {"address", "blockquote", "details", "div", "dl", "fieldset", "figure", "footer", "form", "h1", "h2",
+              "h3", "h4", "h5", "h6", "header", "hr", "nav", "ol", "p", "pre", "section", "table", "ul"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list = []
+        self.faults: list = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCKS and "p" in self.open[-1:]:
+            self.faults.append(f"<{tag}> inside <p> at line {self.getpos()[0]}")
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        if not self.open or self.open[-1] != tag:
+            self.faults.append(f"</{tag}> closes <{self.open[-1] if self.open else 'nothing'}> "
+                               f"at line {self.getpos()[0]}")
+            while self.open and self.open[-1] != tag and tag in self.open:
+                self.open.pop()
+        if self.open:
+            self.open.pop()
+
+
+@pytest.mark.parametrize("path", ["/", "/?occupation=7511&industry=484121", "/?occupation=13110",
+                                  "/?occupation=211", "/?occupation=programmer", "/occupations?industry=325410",
+                                  "/?occupation=2174&on=2026-11-25", "/?occupation=2174&on=soon",
+                                  f"/versions/{VERSION}", "/versions/phase-1"])
+def test_every_page_is_markup_a_browser_reads_as_written(client, path):
+    """The policy book put each area's quotes (blockquotes) inside the paragraph naming the area's id: a browser
+    ends the paragraph before the first quote and the </p> after them stands alone."""
+    parser = _Nesting()
+    parser.feed(client.get(path).text)
+    assert not parser.faults and not parser.open, (parser.faults[:3], parser.open)

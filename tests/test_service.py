@@ -630,7 +630,7 @@ def test_serve_names_an_ipv6_address_in_a_url_that_works(app, monkeypatch):
 
 def test_page_form_has_labelled_fields(client):
     html = client.get("/").text
-    for name in ("occupation", "industry", "version"):
+    for name in ("occupation", "industry", "on", "version"):
         assert f'<label for="{name}">' in html and f'id="{name}"' in html
     assert '<form method="get" action="/"' in html and "@media print" in html
     assert 'class="field-error"' not in html

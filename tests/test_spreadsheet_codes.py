@@ -75,6 +75,24 @@ def test_a_code_written_as_a_decimal_number_is_named_as_the_code(ref):
     assert "541514 Computer" in industry_refusal("541514.0", ref)
 
 
+def test_a_code_given_with_more_than_its_digits_is_named_as_the_code(ref):
+    """A caseworker pastes "NOC 2174" or "2174 Computer programmers", a spreadsheet writes 2,174 (thousands
+    separator), '2174 (a text cell) or "2174" (quoted twice): the refusal said only that it is not four digits,
+    which it plainly holds; it names the code now, as for 2174.0, and stays a refusal."""
+    assert "written as a number: 2174 Computer programmers" in explain_error("2,174")
+    for text in ("NOC 2174", "'2174", '"2174"', "2174 Computer programmers"):
+        message = explain_error(text)
+        assert "is not four digits (the code alone is 2174 Computer" in message, message
+        assert "2174 Computer" in noc_candidates(text, ref, "2016")            # evaluate and the service
+    assert "the code alone is 21232 Software" in explain_error("NOC 21232", "--noc-version", "2021")
+    assert "the code alone is 541514 Computer" in explain_error("2174", "--industry", "NAICS 541514")
+    assert "written as a number: 541514 Computer" in industry_refusal("541,514", ref)
+    # no code when the text holds two runs of digits, a run that is no code, or a digit of another script
+    for text in ("NOC 2016 2174", "NOC 9999", "21A4", "\uff112174"):
+        assert "(" not in explain_error(text), text
+    assert "(" not in explain_error("2174", "--industry", "NAICS 999999")
+
+
 def test_a_five_digit_code_is_called_a_noc_2021_code_only_when_it_is_one(ref):
     assert "02174" not in ref.concordance
     message = explain_error("02174")

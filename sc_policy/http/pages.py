@@ -24,7 +24,7 @@ from sc_policy.present import pages
 __all__ = ["page_router", "page_response", "refused_page", "not_found_page", "PAGE_HEADERS", "PAGE_PARAMS",
            "OCCUPATIONS_PAGE_PARAMS"]
 
-PAGE_PARAMS = ("occupation", "industry", "version")
+PAGE_PARAMS = ("occupation", "industry", "on", "version")
 OCCUPATIONS_PAGE_PARAMS = ("industry", "area", "version")
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -80,15 +80,18 @@ def page_router() -> APIRouter:
                 response_description="The page: the form, the matches of a title search, or the explained answer.",
                 dependencies=[Depends(strict_query(PAGE_PARAMS))],
                 responses={400: {"description": "A field's value is not known (shown next to the field: a bad "
-                                                "occupation code, an unknown industry or version, a title no "
-                                                "occupation has), or a parameter the form never sends: unknown, "
-                                                "given twice or too long.", "content": HTML}})
+                                                "occupation code, an unknown industry or version, a date that is "
+                                                "none or has no version in force, a title no occupation has), or "
+                                                "a parameter the form never sends: unknown, given twice or too "
+                                                "long.", "content": HTML}})
     def home(request: Request,
              occupation: Annotated[Optional[str], field("A NOC 2016 or NOC 2021 code, or words of the title.")] = None,
              industry: Annotated[Optional[str], field("The employer's NAICS Canada 2017 code.")] = None,
+             on: Annotated[Optional[str], field("The day whose version in force decides, YYYY-MM-DD "
+                                                "(default: today).")] = None,
              version: Annotated[Optional[str], field("Policy version id (default: in force today).")] = None
              ) -> Response:
-        form = pages.Form(occupation=occupation or "", industry=industry or "", version=version or "",
+        form = pages.Form(occupation=occupation or "", industry=industry or "", on=on or "", version=version or "",
                           submitted=tuple(request.query_params), max_chars=MAX_PARAM_CHARS)
         context = request.app.state.service.home_context(form)
         return page_response(request, "home.html", context, 400 if form.errors else 200)

@@ -267,11 +267,21 @@ class DecisionService:
             return pages.home_context(form, versions)
         version = form.version.strip() or None
         today = dt.date.today()
+        day: Optional[dt.date] = None
+        if form.on.strip():
+            try:
+                day = read_day(form.on.strip())
+            except InputError as exc:
+                form.errors["on"] = pages.sentence(exc.diagnostic)
         chosen: Optional[OpenVersion] = None
-        try:
-            chosen = self.opened[self._chosen(version, None, today)]
-        except ScPolicyError as exc:
-            form.errors["version"] = pages.sentence(exc.diagnostic)
+        if version is not None and day is not None:
+            form.errors["on"] = ("Give a date or a policy version, not both: the date chooses the version in "
+                                 "force that day.")
+        elif "on" not in form.errors:
+            try:
+                chosen = self.opened[self._chosen(version, day, today)]
+            except ScPolicyError as exc:
+                form.errors["version" if day is None else "on"] = pages.sentence(exc.diagnostic)
         industry = form.industry.strip() or None
         try:
             parse_industry(industry, self.refdata)
@@ -296,9 +306,10 @@ class DecisionService:
                                                                        "title.")
         if form.errors or chosen is None:
             return pages.home_context(form, versions)
-        answer = self._answer_cached(chosen.version.id, occupation, industry, noc_version, today.isoformat())
+        decided_on = day or today
+        answer = self._answer_cached(chosen.version.id, occupation, industry, noc_version, decided_on.isoformat())
         return pages.home_context(form, versions, answer=answer, version=chosen.version, refdata=self.refdata,
-                                  decided_on=today, version_by_date=version is None, reason=answer.reason)
+                                  decided_on=decided_on, version_by_date=version is None, reason=answer.reason)
 
     def message_context(self, heading: str, message: str) -> dict:
         return pages.message_context(heading, message, self.version_rows)

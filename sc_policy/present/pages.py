@@ -79,6 +79,7 @@ class Form:
     occupation: str = ""
     industry: str = ""
     version: str = ""
+    on: str = ""
     area: str = ""
     submitted: Tuple[str, ...] = ()
     errors: Dict[str, str] = field(default_factory=dict)
@@ -176,8 +177,10 @@ def home_context(form: Form, versions: Sequence[dict], *, matches: Sequence[Matc
             resolutions={r.id: r for r in version.resolutions},
             applied=list({r.id: r for d in answer.candidates for r in d.resolutions}.values()),
             readings=list({i.id: i for d in answer.candidates for i in d.interpretations}.values()),
+            # a version chosen by date is asked for by that date, so that the JSON says the day the page says
             json_link=link("/v1/decisions", noc=answer.noc.code, industry=answer.industry,
-                           noc_version=answer.noc.version if answer.noc.version != "2016" else None, version=m.id))
+                           noc_version=answer.noc.version if answer.noc.version != "2016" else None,
+                           **({"on": decided_on.isoformat()} if version_by_date and decided_on else {"version": m.id})))
     context["title"] = title
     return context
 

@@ -343,6 +343,8 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
     applied = {r.id: r for d in answer.candidates for r in d.resolutions}
     if full:
         lines += _notes_full(applied.values(), {i.id: i for d in answer.candidates for i in d.interpretations}.values())
+        lines += [""] + _wrap(f"Source document (the lines cited above are its lines): {m.source_title}, sha256 "
+                              f"{m.source_sha256}", "  ", "")
         return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
     readings = _deciding_readings(answer, version)
     if applied or readings:  # a line each: --full gives their texts, and every interpretation that bears on it

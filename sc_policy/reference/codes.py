@@ -26,6 +26,8 @@ _FOUR, _FIVE = re.compile(r"[0-9]{4}"), re.compile(r"[0-9]{5}")
 _SHORT = re.compile(r"[0-9]{1,4}")  # a code a spreadsheet read as a number (``0011`` became ``11``)
 _DECIMAL = re.compile(r"([0-9]{1,6})\.0+")  # and wrote back as a decimal number (``2174.0``)
 _NAICS = re.compile(r"[0-9]{2,6}")
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")  # a number with thousands separators (``2,174``)
+_RUN = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+")  # a run of digits in a text, separators kept
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,22 @@ def _as_decimal(message: str, padded: str, title: Optional[str], unknown: str) -
                                                               MESSAGE_ROOM - len(message) - len(said) - 3))
 
 
+def _inside(text: str, title_of: Callable[[str], Optional[str]], widths: Collection[int],
+            message: str) -> Optional[Suggestion]:
+    """For a code given with more than its digits (``NOC 2174``, ``'2174``, ``2,174``, ``NAICS 541514``): the
+    one run of digits it holds, as a code, when that is one (``title_of`` gives its title, else None)."""
+    runs = _RUN.findall(text)
+    if len(runs) != 1 or re.search(r"\d", text.replace(runs[0], "")):  # a digit of another script: no code
+        return None
+    digits = runs[0].replace(",", "")
+    title = title_of(digits) if len(digits) in widths else None
+    if title is None:
+        return None
+    said = "written as a number: " if _GROUPED.fullmatch(text) else "the code alone is "
+    return Suggestion("did-you-mean", (digits,), said + _cut(_titled(digits, title),
+                                                              MESSAGE_ROOM - len(message) - len(said) - 3))
+
+
 def _unit_title(refdata: ReferenceData, code: str, noc_version: str) -> Optional[str]:
     """The title of the NOC ``noc_version`` unit group ``code``, or None when it is none."""
     if noc_version == "2021":
@@ -206,6 +224,9 @@ def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput,
                 suggestion = _zero_dropped(code, code.zfill(5), title, "NOC 2021")
             elif _FOUR.fullmatch(code):
                 suggestion = Suggestion("noc-version", ("2016",), "a NOC 2016 code has four digits")
+            else:
+                suggestion = _inside(code, lambda c: _unit_title(refdata, c, "2021"), (5,),
+                                     _not_digits(code, "2021"))
             return _not_digits(code, "2021"), suggestion
         rows = refdata.concordance.get(code)
         if not rows:
@@ -232,6 +253,8 @@ def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput,
                     _titled(code[1:], refdata.noc2016[code[1:]].title), room))
             else:
                 suggestion = Suggestion("note", (), "it is not a NOC 2021 unit group either")
+        else:
+            suggestion = _inside(code, refdata.noc_title, (4,), _not_digits(code, "2016"))
         return _not_digits(code, "2016"), suggestion
     unit = refdata.noc2016.get(code)
     if unit is None:
@@ -266,7 +289,8 @@ def _industry(code: str, refdata: ReferenceData) -> Optional[_Refusal]:
             digits = decimal.group(1)
             title = refdata.naics2017[digits].title if digits in refdata.naics2017 else None
             return message, _as_decimal(message, digits, title, "is not in NAICS Canada 2017")
-        return message, None
+        return message, _inside(code, lambda c: refdata.naics2017[c].title if c in refdata.naics2017 else None,
+                                range(2, 7), message)
     if code in refdata.naics2017:
         return None
     later = refdata.naics2022.get(code)
