@@ -147,8 +147,9 @@ def run_duckdb(script: str, header, rows, path: Path) -> tuple:
 
 
 def run_sqlite(script: str, header, rows) -> tuple:
+    """The table's columns named exactly as ``header`` names them, as SQLite's ``.import`` names them."""
     con = sqlite3.connect(":memory:")
-    con.execute(f"CREATE TABLE caseload ({', '.join(f'{h} TEXT' for h in header)})")
+    con.execute(f"CREATE TABLE caseload ({', '.join(chr(34) + h + chr(34) + ' TEXT' for h in header)})")
     con.executemany(f"INSERT INTO caseload VALUES ({', '.join('?' * len(header))})", rows)
     con.executescript(script)
     cur = con.execute("SELECT * FROM decisions")
@@ -326,6 +327,23 @@ def test_columns_that_evaluate_would_refuse_are_refused(columns, said):
     result = CliRunner().invoke(main, ["sql", "--dialect", "sqlite", "--columns", columns])
     assert result.exit_code == 2 and result.stderr.startswith(f"sc-policy: error: {said}"), result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_columns_with_spaces_around_names_are_the_caseloads_columns(tmp_path, tree_copy):
+    """A header such as ``id, noc, industry`` (evaluate reads it) makes, with SQLite's ``.import``, columns
+    named `` noc`` and `` industry``: given as --columns, the view reads those, spaces and all, and
+    decides as evaluate does (it named them ``noc``: "no such column")."""
+    header, rows = caseload(300, 23, industry=True, noc_version=True, date=True)
+    header = ["id", " NOC", " industry ", "noc_version ", "  decided"]
+    tree = _two_versions(tree_copy)
+    args = ["--policies", str(tree), "--date-column", "decided"]
+    expected = run_evaluate(_csv(header, rows), args)
+    assert list(expected[0])[:5] == header
+    script = sql_script(args + ["--noc-version-column", "--columns", ",".join(header)], "sqlite")
+    names, got = run_sqlite(script, header, rows)
+    counts = assert_same(expected, names, got, header)
+    assert 0 < counts["errors"] < counts["rows"]
+    assert {r["version"] for r in expected} == {"phase-1", "phase-2", ""}
 
 
 def test_columns_are_read_as_a_csv_header_quotes_and_all():

@@ -95,9 +95,10 @@ def _fill(tree: exp.Expression, values: Dict[str, exp.Expression]) -> exp.Expres
     return tree.transform(swap)
 
 
-def _text(column: str, dialect: str = "duckdb") -> exp.Expression:
-    """A caseload column as text, NULL as '', trimmed as ``str.strip()`` trims."""
-    name = exp.to_identifier(_name(column), quoted=True)
+def _text(column: str, dialect: str = "duckdb", listed: bool = False) -> exp.Expression:
+    """A caseload column as text, NULL as '', trimmed as ``str.strip()`` trims (``listed``: ``column``
+    is the name as the caseload's list of columns gives it, surrounding spaces and all)."""
+    name = exp.to_identifier(column.lower() if listed else _name(column), quoted=True)
     raw = exp.Coalesce(this=exp.cast(exp.column(name, "c"), "TEXT"),
                        expressions=[exp.Literal.string("")])
     space = exp.Literal.string(whitespace())
@@ -205,7 +206,7 @@ def _trimmed_once(select: exp.Expression, shape, dialect: str) -> Dict[str, exp.
     roles = [r for r, present in (("noc", True), ("industry", shape.industry),
                                   ("noc_version", shape.noc_version_column), ("date", shape.date_column is not None))
              if present]
-    texts = {shape.column(r): _text(shape.column(r), dialect) for r in roles}
+    texts = {shape.column(r): _text(shape.column(r), dialect, listed=bool(shape.columns)) for r in roles}
     if not shape.columns:
         return texts
     inner = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("c")),
