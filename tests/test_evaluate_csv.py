@@ -305,6 +305,17 @@ def test_a_killed_run_leaves_the_earlier_output_and_no_partial_file(tmp_path):
      "name ends in .parquet)"),
     ("noc,industry\n2174,541514\n".encode("utf-16"),
      "the header row is not valid UTF-8 (the input looks like UTF-16 text: save it as UTF-8)"),
+    # another separator (Excel in a French locale writes ';'; a tab is shown as a space), or JSON Lines
+    (b"\xef\xbb\xbfid;NOC;industry\r\n1;2174;541514\r\n",
+     "the input has no 'noc' column (the header has: id;NOC;industry; its fields are separated by ';', not commas: "
+     "save the file as comma-separated CSV)"),
+    (b"id\tnoc\tindustry\n1\t2174\t541514\n",
+     "the input has no 'noc' column (the header has: id noc industry; its fields are separated by tabs, not commas"),
+    (b"id|noc\n1|2174\n", "the input has no 'noc' column (the header has: id|noc; its fields are separated by '|'"),
+    (b'{"id": 1, "noc": "2174"}\n',
+     "the input has no 'noc' column (the header has: {\"id\": 1, \"noc\": \"2174\"}; the input looks like JSON Lines: "
+     "give CSV, or Parquet in a file whose name ends in .parquet)"),
+    (b"case;code\n1;2174\n", "the input has no 'noc' column (the header has: case;code)\n"),  # no noc: no guess
 ])
 def test_a_header_that_cannot_be_used_names_the_input(tmp_path, header, message):
     """One line naming the file (or stdin) the header is in, exit 2, and no output file."""

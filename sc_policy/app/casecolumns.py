@@ -58,6 +58,22 @@ def _columns_of(header: Sequence[str], room: int = 40) -> Suggestion:
     return Suggestion("known-columns", tuple(header), f"the header has: {text}")
 
 
+_SEPARATORS = ((";", "';'"), ("\t", "tabs"), ("|", "'|'"))
+"""Separators of fields other than the comma that spreadsheets and databases write (a French locale's
+Excel writes ';')."""
+
+
+def _misread(header: Sequence[str]) -> Optional[str]:
+    """Why a header without a ``noc`` column seems to be of another kind of file than CSV: its fields
+    separated by another character than the comma (one of them ``noc``), or a line of JSON; or None."""
+    if header and header[0].lstrip().startswith("{"):
+        return "the input looks like JSON Lines: give CSV, or Parquet in a file whose name ends in .parquet"
+    for separator, said in _SEPARATORS:
+        if any(part.strip().lower() == "noc" for name in header for part in name.split(separator)):
+            return f"its fields are separated by {said}, not commas: save the file as comma-separated CSV"
+    return None
+
+
 def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
                     noc_version: str = "2016") -> Columns:
     """The columns of ``header``; InputError when a name holds a CR, a column is named twice, ``noc`` (or
@@ -80,7 +96,10 @@ def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
         if name in names:
             where[role] = names.index(name)
     if "noc" not in where:
-        raise InputError("the input has no 'noc' column", suggestion=_columns_of(header))
+        known, misread = _columns_of(header), _misread(header)
+        if misread is not None:  # (a tab is shown as a space: say what the header is)
+            known = Suggestion(known.kind, known.values, f"{known.text}; {misread}")
+        raise InputError("the input has no 'noc' column", suggestion=known)
     if date_column is not None and "date" not in where:
         raise InputError(f"the input has no {echoed(date_column)} column for the dates", suggestion=_columns_of(header))
     taken = [role for role in ("noc", "industry", "noc_version") if date_column is not None and role in where
