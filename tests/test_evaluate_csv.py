@@ -305,6 +305,10 @@ def test_a_killed_run_leaves_the_earlier_output_and_no_partial_file(tmp_path):
      "name ends in .parquet)"),
     ("noc,industry\n2174,541514\n".encode("utf-16"),
      "the header row is not valid UTF-8 (the input looks like UTF-16 text: save it as UTF-8)"),
+    # a spreadsheet's plain CSV: Windows-1252 (a French header, say); not said of bytes that are no text
+    (b"Num\xe9ro,noc,industrie\r\n1,2174,541514\r\n", "the header row is not valid UTF-8 (the input looks like "
+     "Windows-1252 or Latin-1 text, as a spreadsheet's plain CSV is saved: save it as CSV UTF-8)"),
+    (b"Num\xe9ro\x00,noc\n1,2174\n", "the header row is not valid UTF-8\n"),
     # another separator (Excel in a French locale writes ';'; a tab is shown as a space), or JSON Lines
     (b"\xef\xbb\xbfid;NOC;industry\r\n1;2174;541514\r\n",
      "the input has no 'noc' column (the header has: id;NOC;industry; its fields are separated by ';', not commas: "
