@@ -330,3 +330,22 @@ def test_a_header_that_cannot_be_used_names_the_input(tmp_path, header, message)
     assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "out.csv").exists()
     piped = evaluate([], header)
     assert piped.exit_code == 2 and piped.stderr.startswith(f"sc-policy: error: stdin: {message}")
+
+
+def test_an_interrupted_batch_exits_130_not_1(tmp_path, monkeypatch):
+    """Ctrl-C once the output is open: one line and exit status 130, as a shell reports an interrupted
+    command; not click's "Aborted!" and 1, the status of a batch that finished with row errors. No
+    output file is left."""
+    from sc_policy.app.csvrows import CsvRows
+    batches = CsvRows.batches
+
+    def interrupted(self, width):
+        yield from batches(self, width)
+        raise KeyboardInterrupt  # (after the last batch: the rows have been written to the output's file)
+
+    monkeypatch.setattr(CsvRows, "batches", interrupted)
+    src, out = tmp_path / "cases.csv", tmp_path / "decided.csv"
+    src.write_bytes(b"noc\n2174\nx\n")
+    result = CliRunner().invoke(main, ["evaluate", str(src), "--output", str(out)])
+    assert (result.exit_code, result.stderr) == (130, "sc-policy: error: interrupted\n")
+    assert os.listdir(tmp_path) == ["cases.csv"]
