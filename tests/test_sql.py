@@ -329,6 +329,20 @@ def test_columns_that_evaluate_would_refuse_are_refused(columns, said):
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("args, said", [
+    (["--columns", "id,noc,industry, NOC_Version"], "--columns has a column 'noc_version', which evaluate reads and "
+                                                   "the script would not: give --noc-version-column"),
+    (["--no-industry", "--columns", "id,noc,industry"], "--columns has a column 'industry', which evaluate reads and "
+                                                        "the script would not: leave out --no-industry"),
+])
+def test_columns_evaluate_reads_are_not_left_unread(args, said):
+    """A listed noc_version column without --noc-version-column (or an industry column with --no-industry)
+    would be passed through unread: NOC 2021 codes refused, a bad NOC version decided, where evaluate
+    reads the column. Refused, as a shape the view cannot decide as evaluate does."""
+    result = CliRunner().invoke(main, ["sql", "--dialect", "sqlite", *args])
+    assert (result.exit_code, result.stderr) == (2, f"sc-policy: error: {said}\n")
+
+
 def test_columns_with_spaces_around_names_are_the_caseloads_columns(tmp_path, tree_copy):
     """A header such as ``id, noc, industry`` (evaluate reads it) makes, with SQLite's ``.import``, columns
     named `` noc`` and `` industry``: given as --columns, the view reads those, spaces and all, and

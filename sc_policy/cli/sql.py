@@ -92,6 +92,11 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
             raise ScPolicyError(f"--columns has no column {echoed(missing[0])}", code="bad-input")
         # the view reads each code (and date) column by its name as listed, spaces and all
         read = {"noc": True, "industry": shape.industry, "noc_version": noc_version_column, "date": True}
+        unread = [role for role in where if not read[role]]  # evaluate reads it: the view would decide otherwise
+        if unread:
+            raise ScPolicyError(f"--columns has a column {echoed(unread[0])}, which evaluate reads and the script "
+                                "would not: " + ("leave out --no-industry" if unread[0] == "industry"
+                                                 else "give --noc-version-column"), code="bad-input")
         shape = dataclasses.replace(shape, renamed=tuple((role, names[i]) for role, i in where.items() if read[role]))
     data = script_data(table_command.workspace(policies, no_cache), shape, version, on)
     text = script(data, dialect)
