@@ -289,7 +289,10 @@ def test_a_killed_run_leaves_the_earlier_output_and_no_partial_file(tmp_path):
 
 
 @pytest.mark.parametrize("header, message", [
-    (b"noc,noc\n2174,2174\n", "the header names column 'noc' twice"),
+    (b"noc,noc\n2174,2174\n", "the header names column 'noc' twice\n"),
+    # a spreadsheet's used range past its data: every row ends with empty fields under empty names
+    (b"id,noc,industry,,\r\n1,2174,541514,,\r\n", "the header names column '' twice (empty header cells, as a "
+     "spreadsheet writes for columns past its data: delete those columns, or name them)"),
     (b"case\n1\n", "the input has no 'noc' column"),
     (b"", "the input is empty"),
     # lines ended by CR alone (an old Mac format) are one header line: refused, not 0 rows and exit 0

@@ -86,7 +86,9 @@ def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
     seen = set()
     for n in names:
         if n in seen:
-            raise InputError(f"the header names column {echoed(n)} twice")
+            raise InputError(f"the header names column {echoed(n)} twice", suggestion=None if n else Suggestion(
+                "note", (), "empty header cells, as a spreadsheet writes for columns past its data: "
+                            "delete those columns, or name them"))
         seen.add(n)
     where = {}
     wanted = {"noc": "noc", "industry": "industry", "noc_version": "noc_version"}
