@@ -352,3 +352,25 @@ def test_an_interrupted_batch_exits_130_not_1(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["evaluate", str(src), "--output", str(out)])
     assert (result.exit_code, result.stderr) == (130, "sc-policy: error: interrupted\n")
     assert os.listdir(tmp_path) == ["cases.csv"]
+
+
+@pytest.mark.parametrize("header, unread", [
+    ("id,noc,NAICS", "'NAICS'"),
+    ("id,noc, Industry code ", "'Industry code'"),
+    ("id,noc,Industrie (SCIAN)", "'Industrie (SCIAN)'"),
+    ("id,noc,industry,naics_title", None),  # the industry column is there: nothing left unread
+    ("id,noc,name", None),  # no column of industries: a caseload without them
+])
+def test_a_column_of_industries_left_unread_is_said(header, unread):
+    """Without an `industry` column every row is decided with no employer industry: a column whose
+    name says it holds industries is then left unread, and the decisions differ (2174 with 541514
+    is in scope under ict alone, without an industry under three areas), so a warning says so."""
+    result = evaluate([], f"{header}\n1,2174,541514{',x' if header.count(',') == 3 else ''}\n".encode())
+    assert result.exit_code == 0, result.output
+    if unread is None:
+        assert result.stderr == ""
+    else:
+        assert result.stderr == ("sc-policy: warning: the input has no 'industry' column: every row is decided with "
+                                 f"no employer industry, and column {unread} is not read (name it 'industry' to "
+                                 "decide by it)\n")
+        assert rows_of(result.stdout)[0]["areas"] == "ict;life-sciences;manufacturing"

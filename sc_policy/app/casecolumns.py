@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from sc_policy.diagnostics import ECHO_CHARS, InputError, Suggestion, echoed
 
-__all__ = ["COLUMNS", "COLUMNS_NOC2021", "Columns", "resolve_columns"]
+__all__ = ["COLUMNS", "COLUMNS_NOC2021", "Columns", "resolve_columns", "unread_industry"]
 
 COLUMNS = ("eligible", "areas", "version", "error", "version_hash")
 """Added to every row: ``true``/``false`` (empty on error); the ids of the areas in scope,
@@ -115,3 +115,20 @@ def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
         raise InputError(f"the input already has a column {echoed(clash[0])}, which the output adds",
                          suggestion=Suggestion("rename-column", (clash[0],), "rename or drop it"))
     return Columns(tuple(header), where, added)
+
+
+_INDUSTRY_WORDS = ("industr", "naics", "scian")
+"""What the name of a column of industries holds (``industry_code``, ``NAICS``, French ``industrie``, ``SCIAN``)."""
+
+
+def unread_industry(columns: Columns) -> Optional[str]:
+    """A notice when the header has no ``industry`` column but one whose name says it holds industries:
+    every row is then decided with no employer industry, which changes decisions without a word; or None."""
+    if "industry" in columns.where:
+        return None
+    read = set(columns.where.values())
+    for i, name in enumerate(columns.header):
+        if i not in read and any(word in name.lower() for word in _INDUSTRY_WORDS):
+            return (f"the input has no 'industry' column: every row is decided with no employer industry, and "
+                    f"column {echoed(name.strip())} is not read (name it 'industry' to decide by it)")
+    return None
