@@ -308,6 +308,10 @@ def test_a_killed_run_leaves_the_earlier_output_and_no_partial_file(tmp_path):
      "name ends in .parquet)"),
     ("noc,industry\n2174,541514\n".encode("utf-16"),
      "the header row is not valid UTF-8 (the input looks like UTF-16 text: save it as UTF-8)"),
+    # a Parquet file whose bytes up to the first LF are UTF-8 (often so): its "columns" are not listed
+    (b"PAR1\x15\x04\x150\x15.L\x15\x06\x15\x00\x12\x00\x00\x18\x04\x01\x00\n\x01<\x02\x00\n",
+     "the input has no 'noc' column (the input looks like a Parquet file: Parquet is read from a file whose name "
+     "ends in .parquet)\n"),
     # a spreadsheet's plain CSV: Windows-1252 (a French header, say); not said of bytes that are no text
     (b"Num\xe9ro,noc,industrie\r\n1,2174,541514\r\n", "the header row is not valid UTF-8 (the input looks like "
      "Windows-1252 or Latin-1 text, as a spreadsheet's plain CSV is saved: save it as CSV UTF-8)"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from sc_policy.app.csvrows import not_csv
 from sc_policy.diagnostics import ECHO_CHARS, InputError, Suggestion, echoed
 
 __all__ = ["COLUMNS", "COLUMNS_NOC2021", "Columns", "resolve_columns", "unread_industry"]
@@ -64,8 +65,8 @@ Excel writes ';')."""
 
 
 def _misread(header: Sequence[str]) -> Optional[str]:
-    """Why a header without a ``noc`` column seems to be of another kind of file than CSV: its fields
-    separated by another character than the comma (one of them ``noc``), or a line of JSON; or None."""
+    """Why a header without a ``noc`` column seems to be of another kind of file than CSV: a line of
+    JSON, or its fields separated by another character than the comma (one of them ``noc``); or None."""
     if header and header[0].lstrip().startswith("{"):
         return "the input looks like JSON Lines: give CSV, or Parquet in a file whose name ends in .parquet"
     for separator, said in _SEPARATORS:
@@ -98,6 +99,9 @@ def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
         if name in names:
             where[role] = names.index(name)
     if "noc" not in where:
+        binary = not_csv(header[0][:4].encode("utf-8")) if header else None
+        if binary is not None:  # a Parquet file's first line is often UTF-8: its "columns" are bytes
+            raise InputError("the input has no 'noc' column", suggestion=binary)
         known, misread = _columns_of(header), _misread(header)
         if misread is not None:  # (a tab is shown as a space: say what the header is)
             known = Suggestion(known.kind, known.values, f"{known.text}; {misread}")
