@@ -316,6 +316,10 @@ def test_sql_echoes_a_long_value_cut_as_evaluate_does(tmp_path):
     ("noc,noc", "--columns: the header names column 'noc' twice"),
     ("noc,industry,eligible", "--columns: the input already has a column 'eligible', which the output adds"),
     ("noc, Error ,industry", "--columns: the input already has a column 'error', which the output adds"),
+    # the view's derived table names the trimmed noc so: the caseload's column was read in its place
+    ("noc,industry,sc_policy_noc", "--columns has a column 'sc_policy_noc', a name the script gives a column of "
+                                   "its own: rename it"),
+    ("noc,industry,SC_POLICY_INDUSTRY", "--columns has a column 'SC_POLICY_INDUSTRY', a name the script gives"),
     ("industry", "--columns has no column 'noc'"),
     ("", "--columns names no column"),  # (head -n 1 of a file that is not there)
     ("id,noc,industry\n1,2174,541514", "--columns holds a line break: give the header line alone"),  # head -n 2

@@ -30,7 +30,7 @@ from sqlglot import exp
 from sc_policy.app.sqldata import ScriptData, whitespace
 from sc_policy.diagnostics import ECHO_CHARS, echoed
 
-__all__ = ["DIALECTS", "script", "statements"]
+__all__ = ["DIALECTS", "TRIMMED", "script", "statements"]
 
 DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
 
@@ -199,6 +199,11 @@ def _own_columns(shape, dialect: str, texts: Dict[str, exp.Expression]) -> List[
     return [exp.Column(this=star, table=exp.to_identifier("c"))]
 
 
+TRIMMED = {role: f"sc_policy_{role}" for role in ("noc", "industry", "noc_version", "date")}
+"""The name of each role's trimmed column in the view's derived table (when the caseload's columns
+are listed): a caseload column of that name would be read in its place, so the list may not have one."""
+
+
 def _trimmed_once(select: exp.Expression, shape, dialect: str) -> Dict[str, exp.Expression]:
     """Each code (and date) column's trimmed text, by column: when the shape lists the caseload's
     columns, computed once a row in a derived table that replaces ``caseload`` in ``select`` (then
@@ -210,10 +215,10 @@ def _trimmed_once(select: exp.Expression, shape, dialect: str) -> Dict[str, exp.
     if not shape.columns:
         return texts
     inner = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("c")),
-                       *(exp.alias_(texts[shape.column(r)], f"sc_policy_{r}") for r in roles)
+                       *(exp.alias_(texts[shape.column(r)], TRIMMED[r]) for r in roles)
                        ).from_(exp.to_table("caseload").as_("c"))
     select.from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("c"))), copy=False)
-    return {shape.column(r): exp.column(f"sc_policy_{r}", "c") for r in roles}
+    return {shape.column(r): exp.column(TRIMMED[r], "c") for r in roles}
 
 
 def view(data: ScriptData, dialect: str = "duckdb") -> exp.Expression:

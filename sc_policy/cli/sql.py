@@ -62,7 +62,7 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
     if date_column is not None and not date_column.strip():
         raise ScPolicyError("--date-column names no column", code="bad-input")
     try:
-        from sc_policy.app.sqlscript import script
+        from sc_policy.app.sqlscript import TRIMMED, script
     except ImportError as exc:
         if getattr(exc, "name", None) != "sqlglot":
             raise
@@ -90,6 +90,10 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
                                     suggestion=exc.diagnostic.suggestion) from None
         if missing:
             raise ScPolicyError(f"--columns has no column {echoed(missing[0])}", code="bad-input")
+        taken = [n for n in names if n.lower() in TRIMMED.values()]
+        if taken:  # the view would read it in place of the trimmed code (SQLite and DuckDB fold case)
+            raise ScPolicyError(f"--columns has a column {echoed(taken[0])}, a name the script gives a column of its "
+                                "own: rename it", code="bad-input")
         # the view reads each code (and date) column by its name as listed, spaces and all
         read = {"noc": True, "industry": shape.industry, "noc_version": noc_version_column, "date": True}
         unread = [role for role in where if not read[role]]  # evaluate reads it: the view would decide otherwise
