@@ -104,6 +104,13 @@ def test_other_inputs_go_the_python_way(tmp_path, monkeypatch, used, text):
     assert used == [False]
 
 
+def test_a_column_of_industries_left_unread_is_said_alike(tmp_path, monkeypatch, used):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(b"id,noc,naics\n1,2174,541514\n")
+    result = both(path, [], monkeypatch)
+    assert used == [True] and result.stderr.startswith("sc-policy: warning: the input has no 'industry' column")
+
+
 def test_the_python_path_is_the_default(tmp_path, used):
     path = tmp_path / "cases.csv"
     path.write_bytes(b"noc,industry\n2174,541514\n")

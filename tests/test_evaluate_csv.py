@@ -289,7 +289,10 @@ def test_a_killed_run_leaves_the_earlier_output_and_no_partial_file(tmp_path):
 
 
 @pytest.mark.parametrize("header, message", [
-    (b"noc,noc\n2174,2174\n", "the header names column 'noc' twice"),
+    (b"noc,noc\n2174,2174\n", "the header names column 'noc' twice\n"),
+    # a spreadsheet's used range past its data: every row ends with empty fields under empty names
+    (b"id,noc,industry,,\r\n1,2174,541514,,\r\n", "the header names column '' twice (empty header cells, as a "
+     "spreadsheet writes for columns past its data: delete those columns, or name them)"),
     (b"case\n1\n", "the input has no 'noc' column"),
     (b"", "the input is empty"),
     # lines ended by CR alone (an old Mac format) are one header line: refused, not 0 rows and exit 0
@@ -305,6 +308,25 @@ def test_a_killed_run_leaves_the_earlier_output_and_no_partial_file(tmp_path):
      "name ends in .parquet)"),
     ("noc,industry\n2174,541514\n".encode("utf-16"),
      "the header row is not valid UTF-8 (the input looks like UTF-16 text: save it as UTF-8)"),
+    # a Parquet file whose bytes up to the first LF are UTF-8 (often so): its "columns" are not listed
+    (b"PAR1\x15\x04\x150\x15.L\x15\x06\x15\x00\x12\x00\x00\x18\x04\x01\x00\n\x01<\x02\x00\n",
+     "the input has no 'noc' column (the input looks like a Parquet file: Parquet is read from a file whose name "
+     "ends in .parquet)\n"),
+    # a spreadsheet's plain CSV: Windows-1252 (a French header, say); not said of bytes that are no text
+    (b"Num\xe9ro,noc,industrie\r\n1,2174,541514\r\n", "the header row is not valid UTF-8 (the input looks like "
+     "Windows-1252 or Latin-1 text, as a spreadsheet's plain CSV is saved: save it as CSV UTF-8)"),
+    (b"Num\xe9ro\x00,noc\n1,2174\n", "the header row is not valid UTF-8\n"),
+    # another separator (Excel in a French locale writes ';'; a tab is shown as a space), or JSON Lines
+    (b"\xef\xbb\xbfid;NOC;industry\r\n1;2174;541514\r\n",
+     "the input has no 'noc' column (the header has: id;NOC;industry; its fields are separated by ';', not commas: "
+     "save the file as comma-separated CSV)"),
+    (b"id\tnoc\tindustry\n1\t2174\t541514\n",
+     "the input has no 'noc' column (the header has: id noc industry; its fields are separated by tabs, not commas"),
+    (b"id|noc\n1|2174\n", "the input has no 'noc' column (the header has: id|noc; its fields are separated by '|'"),
+    (b'{"id": 1, "noc": "2174"}\n',
+     "the input has no 'noc' column (the header has: {\"id\": 1, \"noc\": \"2174\"}; the input looks like JSON Lines: "
+     "give CSV, or Parquet in a file whose name ends in .parquet)"),
+    (b"case;code\n1;2174\n", "the input has no 'noc' column (the header has: case;code)\n"),  # no noc: no guess
 ])
 def test_a_header_that_cannot_be_used_names_the_input(tmp_path, header, message):
     """One line naming the file (or stdin) the header is in, exit 2, and no output file."""
@@ -315,3 +337,44 @@ def test_a_header_that_cannot_be_used_names_the_input(tmp_path, header, message)
     assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "out.csv").exists()
     piped = evaluate([], header)
     assert piped.exit_code == 2 and piped.stderr.startswith(f"sc-policy: error: stdin: {message}")
+
+
+def test_an_interrupted_batch_exits_130_not_1(tmp_path, monkeypatch):
+    """Ctrl-C once the output is open: one line and exit status 130, as a shell reports an interrupted
+    command; not click's "Aborted!" and 1, the status of a batch that finished with row errors. No
+    output file is left."""
+    from sc_policy.app.csvrows import CsvRows
+    batches = CsvRows.batches
+
+    def interrupted(self, width):
+        yield from batches(self, width)
+        raise KeyboardInterrupt  # (after the last batch: the rows have been written to the output's file)
+
+    monkeypatch.setattr(CsvRows, "batches", interrupted)
+    src, out = tmp_path / "cases.csv", tmp_path / "decided.csv"
+    src.write_bytes(b"noc\n2174\nx\n")
+    result = CliRunner().invoke(main, ["evaluate", str(src), "--output", str(out)])
+    assert (result.exit_code, result.stderr) == (130, "sc-policy: error: interrupted\n")
+    assert os.listdir(tmp_path) == ["cases.csv"]
+
+
+@pytest.mark.parametrize("header, unread", [
+    ("id,noc,NAICS", "'NAICS'"),
+    ("id,noc, Industry code ", "'Industry code'"),
+    ("id,noc,Industrie (SCIAN)", "'Industrie (SCIAN)'"),
+    ("id,noc,industry,naics_title", None),  # the industry column is there: nothing left unread
+    ("id,noc,name", None),  # no column of industries: a caseload without them
+])
+def test_a_column_of_industries_left_unread_is_said(header, unread):
+    """Without an `industry` column every row is decided with no employer industry: a column whose
+    name says it holds industries is then left unread, and the decisions differ (2174 with 541514
+    is in scope under ict alone, without an industry under three areas), so a warning says so."""
+    result = evaluate([], f"{header}\n1,2174,541514{',x' if header.count(',') == 3 else ''}\n".encode())
+    assert result.exit_code == 0, result.output
+    if unread is None:
+        assert result.stderr == ""
+    else:
+        assert result.stderr == ("sc-policy: warning: the input has no 'industry' column: every row is decided with "
+                                 f"no employer industry, and column {unread} is not read (name it 'industry' to "
+                                 "decide by it)\n")
+        assert rows_of(result.stdout)[0]["areas"] == "ict;life-sciences;manufacturing"

@@ -147,8 +147,9 @@ def run_duckdb(script: str, header, rows, path: Path) -> tuple:
 
 
 def run_sqlite(script: str, header, rows) -> tuple:
+    """The table's columns named exactly as ``header`` names them, as SQLite's ``.import`` names them."""
     con = sqlite3.connect(":memory:")
-    con.execute(f"CREATE TABLE caseload ({', '.join(f'{h} TEXT' for h in header)})")
+    con.execute(f"CREATE TABLE caseload ({', '.join(chr(34) + h + chr(34) + ' TEXT' for h in header)})")
     con.executemany(f"INSERT INTO caseload VALUES ({', '.join('?' * len(header))})", rows)
     con.executescript(script)
     cur = con.execute("SELECT * FROM decisions")
@@ -315,6 +316,10 @@ def test_sql_echoes_a_long_value_cut_as_evaluate_does(tmp_path):
     ("noc,noc", "--columns: the header names column 'noc' twice"),
     ("noc,industry,eligible", "--columns: the input already has a column 'eligible', which the output adds"),
     ("noc, Error ,industry", "--columns: the input already has a column 'error', which the output adds"),
+    # the view's derived table names the trimmed noc so: the caseload's column was read in its place
+    ("noc,industry,sc_policy_noc", "--columns has a column 'sc_policy_noc', a name the script gives a column of "
+                                   "its own: rename it"),
+    ("noc,industry,SC_POLICY_INDUSTRY", "--columns has a column 'SC_POLICY_INDUSTRY', a name the script gives"),
     ("industry", "--columns has no column 'noc'"),
     ("", "--columns names no column"),  # (head -n 1 of a file that is not there)
     ("id,noc,industry\n1,2174,541514", "--columns holds a line break: give the header line alone"),  # head -n 2
@@ -326,6 +331,37 @@ def test_columns_that_evaluate_would_refuse_are_refused(columns, said):
     result = CliRunner().invoke(main, ["sql", "--dialect", "sqlite", "--columns", columns])
     assert result.exit_code == 2 and result.stderr.startswith(f"sc-policy: error: {said}"), result.stderr
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--columns", "id,noc,industry, NOC_Version"], "--columns has a column 'noc_version', which evaluate reads and "
+                                                   "the script would not: give --noc-version-column"),
+    (["--no-industry", "--columns", "id,noc,industry"], "--columns has a column 'industry', which evaluate reads and "
+                                                        "the script would not: leave out --no-industry"),
+])
+def test_columns_evaluate_reads_are_not_left_unread(args, said):
+    """A listed noc_version column without --noc-version-column (or an industry column with --no-industry)
+    would be passed through unread: NOC 2021 codes refused, a bad NOC version decided, where evaluate
+    reads the column. Refused, as a shape the view cannot decide as evaluate does."""
+    result = CliRunner().invoke(main, ["sql", "--dialect", "sqlite", *args])
+    assert (result.exit_code, result.stderr) == (2, f"sc-policy: error: {said}\n")
+
+
+def test_columns_with_spaces_around_names_are_the_caseloads_columns(tmp_path, tree_copy):
+    """A header such as ``id, noc, industry`` (evaluate reads it) makes, with SQLite's ``.import``, columns
+    named `` noc`` and `` industry``: given as --columns, the view reads those, spaces and all, and
+    decides as evaluate does (it named them ``noc``: "no such column")."""
+    header, rows = caseload(300, 23, industry=True, noc_version=True, date=True)
+    header = ["id", " NOC", " industry ", "noc_version ", "  decided"]
+    tree = _two_versions(tree_copy)
+    args = ["--policies", str(tree), "--date-column", "decided"]
+    expected = run_evaluate(_csv(header, rows), args)
+    assert list(expected[0])[:5] == header
+    script = sql_script(args + ["--noc-version-column", "--columns", ",".join(header)], "sqlite")
+    names, got = run_sqlite(script, header, rows)
+    counts = assert_same(expected, names, got, header)
+    assert 0 < counts["errors"] < counts["rows"]
+    assert {r["version"] for r in expected} == {"phase-1", "phase-2", ""}
 
 
 def test_columns_are_read_as_a_csv_header_quotes_and_all():

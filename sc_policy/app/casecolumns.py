@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from sc_policy.app.csvrows import not_csv
 from sc_policy.diagnostics import ECHO_CHARS, InputError, Suggestion, echoed
 
-__all__ = ["COLUMNS", "COLUMNS_NOC2021", "Columns", "resolve_columns"]
+__all__ = ["COLUMNS", "COLUMNS_NOC2021", "Columns", "resolve_columns", "unread_industry"]
 
 COLUMNS = ("eligible", "areas", "version", "error", "version_hash")
 """Added to every row: ``true``/``false`` (empty on error); the ids of the areas in scope,
@@ -58,6 +59,22 @@ def _columns_of(header: Sequence[str], room: int = 40) -> Suggestion:
     return Suggestion("known-columns", tuple(header), f"the header has: {text}")
 
 
+_SEPARATORS = ((";", "';'"), ("\t", "tabs"), ("|", "'|'"))
+"""Separators of fields other than the comma that spreadsheets and databases write (a French locale's
+Excel writes ';')."""
+
+
+def _misread(header: Sequence[str]) -> Optional[str]:
+    """Why a header without a ``noc`` column seems to be of another kind of file than CSV: a line of
+    JSON, or its fields separated by another character than the comma (one of them ``noc``); or None."""
+    if header and header[0].lstrip().startswith("{"):
+        return "the input looks like JSON Lines: give CSV, or Parquet in a file whose name ends in .parquet"
+    for separator, said in _SEPARATORS:
+        if any(part.strip().lower() == "noc" for name in header for part in name.split(separator)):
+            return f"its fields are separated by {said}, not commas: save the file as comma-separated CSV"
+    return None
+
+
 def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
                     noc_version: str = "2016") -> Columns:
     """The columns of ``header``; InputError when a name holds a CR, a column is named twice, ``noc`` (or
@@ -70,7 +87,9 @@ def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
     seen = set()
     for n in names:
         if n in seen:
-            raise InputError(f"the header names column {echoed(n)} twice")
+            raise InputError(f"the header names column {echoed(n)} twice", suggestion=None if n else Suggestion(
+                "note", (), "empty header cells, as a spreadsheet writes for columns past its data: "
+                            "delete those columns, or name them"))
         seen.add(n)
     where = {}
     wanted = {"noc": "noc", "industry": "industry", "noc_version": "noc_version"}
@@ -80,7 +99,13 @@ def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
         if name in names:
             where[role] = names.index(name)
     if "noc" not in where:
-        raise InputError("the input has no 'noc' column", suggestion=_columns_of(header))
+        binary = not_csv(header[0][:4].encode("utf-8")) if header else None
+        if binary is not None:  # a Parquet file's first line is often UTF-8: its "columns" are bytes
+            raise InputError("the input has no 'noc' column", suggestion=binary)
+        known, misread = _columns_of(header), _misread(header)
+        if misread is not None:  # (a tab is shown as a space: say what the header is)
+            known = Suggestion(known.kind, known.values, f"{known.text}; {misread}")
+        raise InputError("the input has no 'noc' column", suggestion=known)
     if date_column is not None and "date" not in where:
         raise InputError(f"the input has no {echoed(date_column)} column for the dates", suggestion=_columns_of(header))
     taken = [role for role in ("noc", "industry", "noc_version") if date_column is not None and role in where
@@ -94,3 +119,20 @@ def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
         raise InputError(f"the input already has a column {echoed(clash[0])}, which the output adds",
                          suggestion=Suggestion("rename-column", (clash[0],), "rename or drop it"))
     return Columns(tuple(header), where, added)
+
+
+_INDUSTRY_WORDS = ("industr", "naics", "scian")
+"""What the name of a column of industries holds (``industry_code``, ``NAICS``, French ``industrie``, ``SCIAN``)."""
+
+
+def unread_industry(columns: Columns) -> Optional[str]:
+    """A notice when the header has no ``industry`` column but one whose name says it holds industries:
+    every row is then decided with no employer industry, which changes decisions without a word; or None."""
+    if "industry" in columns.where:
+        return None
+    read = set(columns.where.values())
+    for i, name in enumerate(columns.header):
+        if i not in read and any(word in name.lower() for word in _INDUSTRY_WORDS):
+            return (f"the input has no 'industry' column: every row is decided with no employer industry, and "
+                    f"column {echoed(name.strip())} is not read (name it 'industry' to decide by it)")
+    return None

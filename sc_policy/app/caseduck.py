@@ -26,7 +26,7 @@ import shutil
 import tempfile
 from typing import BinaryIO, Callable, Iterator, List, Optional, TextIO, Tuple
 
-from sc_policy.app.casecolumns import resolve_columns
+from sc_policy.app.casecolumns import resolve_columns, unread_industry
 from sc_policy.app.casedecide import RowDecider, VersionChooser
 from sc_policy.app.caseformats import CsvFormat
 from sc_policy.app.caseload import Counts
@@ -197,9 +197,10 @@ def _fill(con, table: str, rows, path: str) -> None:
 
 
 def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, noc_version: str = "2016",
-        date_column: Optional[str] = None, words: Words = plain_words) -> Optional[Counts]:
+        date_column: Optional[str] = None, words: Words = plain_words,
+        notify: Optional[Callable[[str], None]] = None) -> Optional[Counts]:
     """Decide the CSV file ``path`` in DuckDB and write it to ``open_sink()``; None (nothing written)
-    when the input is not one this path takes. Raises InputError as the Python path does."""
+    when the input is not one this path takes. Raises InputError, and tells ``notify``, as the Python path does."""
     import duckdb
     path = os.path.abspath(path)
     plain = plain_input(path)
@@ -287,6 +288,9 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
         except duckdb.Error:
             return None  # DuckDB read the input otherwise (e.g. a row of another width): the Python path
         con.close()
+        unread = unread_industry(columns)
+        if unread is not None and notify is not None:  # (here: the Python path, when DuckDB fails, says it too)
+            notify(unread)
         sink = open_sink()
         fmt.start(sink, columns)  # the header, as the Python path writes it
         sink.flush()  # then the rows, as bytes, under the text layer

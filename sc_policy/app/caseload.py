@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import BinaryIO, Callable, List, Optional, TextIO, Tuple
 
-from sc_policy.app.casecolumns import Columns, resolve_columns
+from sc_policy.app.casecolumns import Columns, resolve_columns, unread_industry
 from sc_policy.app.casedecide import RowDecider, VersionChooser
 from sc_policy.app.caseformats import FORMATS
 from sc_policy.app.csvrows import Broken, CsvRows
@@ -45,8 +45,10 @@ class CsvBatch:
     """One batch run's settings; :meth:`run` streams an input to an output."""
 
     def __init__(self, chooser: VersionChooser, *, fmt: str = "csv", noc_version: str = "2016",
-                 date_column: Optional[str] = None, words: Words = plain_words):
-        """``words`` puts a refusal's suggestion in the words of the front door that runs the batch."""
+                 date_column: Optional[str] = None, words: Words = plain_words,
+                 notify: Optional[Callable[[str], None]] = None):
+        """``words`` puts a refusal's suggestion in the words of the front door that runs the batch;
+        ``notify`` is told of what the header leaves unread (:func:`unread_industry`)."""
         if fmt not in FORMATS and fmt != "parquet":
             raise ValueError(fmt)
         self.chooser = chooser
@@ -54,6 +56,7 @@ class CsvBatch:
         self.noc_version = noc_version
         self.date_column = date_column
         self.words = words
+        self.notify = notify
 
     def run(self, source: BinaryIO, open_sink: Callable[[], TextIO],
             progress: Optional[Callable[[int], None]] = None) -> Counts:
@@ -78,6 +81,9 @@ class CsvBatch:
             fmt = FORMATS[self.fmt](columns)
         decide = RowDecider(self.chooser, columns, fmt, noc_version=self.noc_version,
                             date_column=self.date_column, words=self.words).function()
+        unread = unread_industry(columns)
+        if unread is not None and self.notify is not None:
+            self.notify(unread)
         if self.fmt == "parquet":
             return self._stream_parquet(rows, columns, fmt, decide, open_sink())
         return self._stream(rows, columns, fmt, decide, open_sink())

@@ -43,7 +43,7 @@ from typing import BinaryIO, Callable, Generator, Iterable, Iterator, List, Opti
 
 from sc_policy.diagnostics import InputError, Suggestion
 
-__all__ = ["Broken", "CsvRows", "LINE_LIMIT", "BLOCK_BYTES"]
+__all__ = ["Broken", "CsvRows", "LINE_LIMIT", "BLOCK_BYTES", "not_csv"]
 
 LINE_LIMIT = 128 * 1024
 """The most bytes a line (with its line end), or a row over several lines, may have: Python's csv
@@ -70,11 +70,20 @@ _NOT_CSV = ((b"\x1f\x8b", "the input looks compressed with gzip: decompress it f
 """The first bytes of files that are often given for a CSV file, and what to do about them."""
 
 
-def _not_csv(first: bytes) -> Optional[Suggestion]:
-    """What the input seems to be when its first bytes are those of a known kind of file, or None."""
+def not_csv(first: bytes, header: Optional[bytes] = None) -> Optional[Suggestion]:
+    """What the input seems to be when its first bytes are those of a known kind of file, or, given
+    the ``header`` line that is not UTF-8, when it reads as Windows-1252 text; or None."""
     for magic, text in _NOT_CSV:
         if first.startswith(magic):
             return Suggestion("note", (), text)
+    if header is not None:
+        try:
+            text = header.decode("cp1252")
+        except UnicodeDecodeError:
+            return None
+        if text.rstrip("\r\n").isprintable():  # letters with accents, as Excel's plain "CSV" writes them
+            return Suggestion("note", (), "the input looks like Windows-1252 or Latin-1 text, as a spreadsheet's "
+                                          "plain CSV is saved: save it as CSV UTF-8")
     return None
 
 
@@ -323,11 +332,11 @@ class CsvRows:
         except _Unreadable as exc:
             if block is None:
                 raise InputError(f"the header row is longer than {self.limit:,} bytes",
-                                 suggestion=_not_csv(self._first)) from None
+                                 suggestion=not_csv(self._first)) from None
             raise InputError(f"the header row is not valid CSV: {exc.args[1]}",
-                             suggestion=_not_csv(self._first)) from None
+                             suggestion=not_csv(self._first)) from None
         if type(row) is Broken:
-            raise InputError("the header row is not valid UTF-8", suggestion=_not_csv(self._first))
+            raise InputError("the header row is not valid UTF-8", suggestion=not_csv(self._first, block))
         self._lines = lines[used:]
         return row
 

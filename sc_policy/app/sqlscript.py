@@ -30,7 +30,7 @@ from sqlglot import exp
 from sc_policy.app.sqldata import ScriptData, whitespace
 from sc_policy.diagnostics import ECHO_CHARS, echoed
 
-__all__ = ["DIALECTS", "script", "statements"]
+__all__ = ["DIALECTS", "TRIMMED", "script", "statements"]
 
 DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
 
@@ -95,9 +95,10 @@ def _fill(tree: exp.Expression, values: Dict[str, exp.Expression]) -> exp.Expres
     return tree.transform(swap)
 
 
-def _text(column: str, dialect: str = "duckdb") -> exp.Expression:
-    """A caseload column as text, NULL as '', trimmed as ``str.strip()`` trims."""
-    name = exp.to_identifier(_name(column), quoted=True)
+def _text(column: str, dialect: str = "duckdb", listed: bool = False) -> exp.Expression:
+    """A caseload column as text, NULL as '', trimmed as ``str.strip()`` trims (``listed``: ``column``
+    is the name as the caseload's list of columns gives it, surrounding spaces and all)."""
+    name = exp.to_identifier(column.lower() if listed else _name(column), quoted=True)
     raw = exp.Coalesce(this=exp.cast(exp.column(name, "c"), "TEXT"),
                        expressions=[exp.Literal.string("")])
     space = exp.Literal.string(whitespace())
@@ -198,6 +199,11 @@ def _own_columns(shape, dialect: str, texts: Dict[str, exp.Expression]) -> List[
     return [exp.Column(this=star, table=exp.to_identifier("c"))]
 
 
+TRIMMED = {role: f"sc_policy_{role}" for role in ("noc", "industry", "noc_version", "date")}
+"""The name of each role's trimmed column in the view's derived table (when the caseload's columns
+are listed): a caseload column of that name would be read in its place, so the list may not have one."""
+
+
 def _trimmed_once(select: exp.Expression, shape, dialect: str) -> Dict[str, exp.Expression]:
     """Each code (and date) column's trimmed text, by column: when the shape lists the caseload's
     columns, computed once a row in a derived table that replaces ``caseload`` in ``select`` (then
@@ -205,14 +211,14 @@ def _trimmed_once(select: exp.Expression, shape, dialect: str) -> Dict[str, exp.
     roles = [r for r, present in (("noc", True), ("industry", shape.industry),
                                   ("noc_version", shape.noc_version_column), ("date", shape.date_column is not None))
              if present]
-    texts = {shape.column(r): _text(shape.column(r), dialect) for r in roles}
+    texts = {shape.column(r): _text(shape.column(r), dialect, listed=bool(shape.columns)) for r in roles}
     if not shape.columns:
         return texts
     inner = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("c")),
-                       *(exp.alias_(texts[shape.column(r)], f"sc_policy_{r}") for r in roles)
+                       *(exp.alias_(texts[shape.column(r)], TRIMMED[r]) for r in roles)
                        ).from_(exp.to_table("caseload").as_("c"))
     select.from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("c"))), copy=False)
-    return {shape.column(r): exp.column(f"sc_policy_{r}", "c") for r in roles}
+    return {shape.column(r): exp.column(TRIMMED[r], "c") for r in roles}
 
 
 def view(data: ScriptData, dialect: str = "duckdb") -> exp.Expression:

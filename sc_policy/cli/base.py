@@ -54,6 +54,9 @@ COMMANDS = {
 }
 """Command name -> ``module:function`` in this package, imported when the command is used."""
 
+INTERRUPTED = 130
+"""The exit status of a command interrupted by Ctrl-C (SIGINT), as a shell reports one (128 + 2)."""
+
 
 class Group(click.Group):
     """The ``sc-policy`` group: commands loaded on first use (click's lazy-loading pattern), and
@@ -90,6 +93,8 @@ class Group(click.Group):
             raise failure_of(exc) from None
         except ScPolicyError as exc:
             raise failure_of(exc) from None
+        except KeyboardInterrupt:  # Ctrl-C: not click's "Aborted!" and exit 1, which says "rows with errors"
+            raise Failure("interrupted", exit_code=INTERRUPTED) from None
 
     def make_context(self, *args, **kwargs):
         with self.reported():  # the group's own options: sc-policy --nope

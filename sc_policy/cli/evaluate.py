@@ -13,7 +13,7 @@ import click
 from sc_policy.app.writing import atomic_file
 from sc_policy.diagnostics import InputError, ScPolicyError, counted, echoed, os_error
 from sc_policy.diagnostics import Span
-from sc_policy.cli.base import NamedStream, policies_option, version_options
+from sc_policy.cli.base import NamedStream, policies_option, version_options, warn
 from sc_policy.cli.diagnostics import named, words
 from sc_policy.cli.table import binary_stdout, no_cache_option, workspace
 
@@ -103,7 +103,7 @@ def _columnar(chooser, input_path: str, open_sink, fmt: str, noc_version: str, d
     except ImportError:
         return None
     return caseduck.run(chooser, input_path, open_sink, noc_version=noc_version, date_column=date_column,
-                        words=words)
+                        words=words, notify=warn)
 
 
 @click.command()
@@ -141,7 +141,7 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
     chooser = VersionChooser(ws, version, on, by_date=date_column is not None)
     if date_column is None:
         chooser.fixed()  # an invalid version stops here, before any output
-    batch = CsvBatch(chooser, fmt=fmt, noc_version=noc_version, date_column=date_column, words=words)
+    batch = CsvBatch(chooser, fmt=fmt, noc_version=noc_version, date_column=date_column, words=words, notify=warn)
     source, close_source = (None, False) if parquet_in else _open_input(input_path)
     with contextlib.ExitStack() as resources:  # on leaving: the output finished (or dropped), the input closed
         if close_source:

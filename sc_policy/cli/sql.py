@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 
 import click
 
@@ -17,10 +18,12 @@ DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
 
 def _header(columns: str) -> tuple:
     """The names of ``--columns``, a CSV header line as ``head -n 1`` gives it (a byte-order mark and
-    a line end left out, as evaluate reads a header); a one-line error when it is not one."""
+    a line end left out, as evaluate reads a header); a one-line error when it is not one. A name keeps
+    its surrounding spaces: it is the caseload's column as the header names it (SQLite's ``.import``
+    keeps them: ``id, noc`` makes a column `` noc``), matched to its role as evaluate matches it."""
     text = columns.lstrip("\ufeff")
     try:
-        return tuple(c.strip() for c in next(csv.reader([text], strict=True), ()))
+        return tuple(next(csv.reader([text], strict=True), ()))
     except csv.Error as exc:
         if "new-line" in str(exc):  # an unquoted CR or LF: more than the header line
             raise ScPolicyError("--columns holds a line break: give the header line alone (head -n 1)",
@@ -59,7 +62,7 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
     if date_column is not None and not date_column.strip():
         raise ScPolicyError("--date-column names no column", code="bad-input")
     try:
-        from sc_policy.app.sqlscript import script
+        from sc_policy.app.sqlscript import TRIMMED, script
     except ImportError as exc:
         if getattr(exc, "name", None) != "sqlglot":
             raise
@@ -67,7 +70,7 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
     from sc_policy.app.sqldata import CaseloadShape, script_data
     # a CSV header line, as head -n 1 gives it (a byte-order mark left out, as evaluate reads it)
     names = () if columns is None else _header(columns)
-    if columns is not None and not any(names):
+    if columns is not None and not any(n.strip() for n in names):
         raise ScPolicyError("--columns names no column", code="bad-input")
     shape = CaseloadShape(industry=not no_industry, noc_version_column=noc_version_column,
                           noc_version=noc_version, date_column=date_column, columns=names)
@@ -75,18 +78,30 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
         raise ScPolicyError(f"--date-column names {echoed(date_column)}, a column of codes: every row would be "
                             "an error", code="bad-input")
     if names:
-        wanted = {n.lower() for n in names}
+        wanted = {n.strip().lower() for n in names}
         missing = [c.strip().lower() for c in shape.codes() + ((date_column,) if date_column else ())
                    if c.strip().lower() not in wanted]
         if "noc" not in missing:  # (without it, evaluate would say the header has no 'noc' column)
             try:  # as evaluate refuses a header: a column named twice, or one the view adds (it would shadow it)
-                resolve_columns(names, date_column=date_column,
-                                noc_version="2021" if noc_version_column else noc_version)
+                where = resolve_columns(names, date_column=date_column,
+                                        noc_version="2021" if noc_version_column else noc_version).where
             except InputError as exc:
                 raise ScPolicyError(f"--columns: {exc.diagnostic.message}", code="bad-input",
                                     suggestion=exc.diagnostic.suggestion) from None
         if missing:
             raise ScPolicyError(f"--columns has no column {echoed(missing[0])}", code="bad-input")
+        taken = [n for n in names if n.lower() in TRIMMED.values()]
+        if taken:  # the view would read it in place of the trimmed code (SQLite and DuckDB fold case)
+            raise ScPolicyError(f"--columns has a column {echoed(taken[0])}, a name the script gives a column of its "
+                                "own: rename it", code="bad-input")
+        # the view reads each code (and date) column by its name as listed, spaces and all
+        read = {"noc": True, "industry": shape.industry, "noc_version": noc_version_column, "date": True}
+        unread = [role for role in where if not read[role]]  # evaluate reads it: the view would decide otherwise
+        if unread:
+            raise ScPolicyError(f"--columns has a column {echoed(unread[0])}, which evaluate reads and the script "
+                                "would not: " + ("leave out --no-industry" if unread[0] == "industry"
+                                                 else "give --noc-version-column"), code="bad-input")
+        shape = dataclasses.replace(shape, renamed=tuple((role, names[i]) for role, i in where.items() if read[role]))
     data = script_data(table_command.workspace(policies, no_cache), shape, version, on)
     text = script(data, dialect)
     out = binary_stdout()
