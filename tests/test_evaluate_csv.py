@@ -131,6 +131,22 @@ def test_jsonl_output_is_typed(opened):
     assert second["eligible"] is None and second["areas"] == [] and "not four digits" in second["error"]
 
 
+@pytest.mark.parametrize("name,jsonl", [("out.jsonl", True), ("OUT.NDJSON", True), ("out.json", False),
+                                         ("out.csv", False), ("jsonl", False)])
+def test_an_output_named_for_json_lines_is_json_lines_unless_a_format_is_given(tmp_path, name, jsonl):
+    """As an output named *.parquet is Parquet: `-o decisions.jsonl` wrote CSV under that name."""
+    src = tmp_path / "cases.csv"
+    src.write_bytes(b"id,noc\n1,2174\n")
+    out = tmp_path / name
+    assert CliRunner().invoke(main, ["evaluate", str(src), "--output", str(out)]).exit_code == 0
+    first = out.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("{") == jsonl, first
+    if jsonl:
+        assert json.loads(first)["eligible"] is True
+        assert CliRunner().invoke(main, ["evaluate", str(src), "--output", str(out), "--format", "csv"]).exit_code == 0
+        assert out.read_text(encoding="utf-8").startswith("id,noc,"), "--format decides over the name"
+
+
 def test_noc_2021_rows_get_a_verdict_and_their_candidates(ws):
     concordance = ws.refdata.concordance
     split = next(code for code, rows in sorted(concordance.items())

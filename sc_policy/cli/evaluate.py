@@ -106,12 +106,18 @@ def _columnar(chooser, input_path: str, open_sink, fmt: str, noc_version: str, d
                         words=words, notify=warn)
 
 
+def _is_json_lines(name: str) -> bool:
+    """Whether an output's name says JSON Lines (it ends in ``.jsonl`` or ``.ndjson``, in any case)."""
+    return name.lower().endswith((".jsonl", ".ndjson"))
+
+
 @click.command()
 @click.argument("input_path", metavar="[INPUT|-]", default="-", required=False, callback=named)
 @click.option("--output", "-o", "output", metavar="FILE|-", default="-", show_default=True, callback=named,
               help="Where to write the decisions.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]),
-              help="Output format  [default: parquet for an output named *.parquet, else csv].")
+              help="Output format  [default: parquet for an output named *.parquet, jsonl for *.jsonl or "
+                   "*.ndjson, else csv].")
 @version_options
 @click.option("--date-column", metavar="NAME",
               help="Decide each row under the version in force on the date (YYYY-MM-DD) in this column.")
@@ -124,7 +130,8 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
 
     Every column passes through (noc, industry, noc_version trimmed); added: eligible, areas
     (;-separated), version, error (and verdict, candidates for NOC 2021 codes). An input or output
-    named *.parquet is Parquet (needs pip install "sc-policy[data]"). Exit 0 when every row was
+    named *.parquet is Parquet (needs pip install "sc-policy[data]"); an output named *.jsonl
+    or *.ndjson is JSON Lines. Exit 0 when every row was
     decided, 1 when some rows have errors, 2 when the input cannot be read.
     """
     from sc_policy.app.casedecide import VersionChooser  # imported by this command alone
@@ -133,7 +140,7 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
     if sum(x is not None for x in (version, on, date_column)) > 1:
         raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
     engine = _engine()  # a misspelt engine stops here, before any output
-    fmt = fmt or ("parquet" if is_parquet(output) else "csv")
+    fmt = fmt or ("parquet" if is_parquet(output) else "jsonl" if _is_json_lines(output) else "csv")
     parquet_in = input_path != "-" and is_parquet(input_path)
     if parquet_in or fmt == "parquet":
         arrow()  # pyarrow is there, or a one-line error naming the extra
