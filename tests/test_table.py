@@ -204,6 +204,15 @@ def test_no_cache_writes_nothing(tree_copy, tmp_path, monkeypatch):
     assert Workspace(tree_copy).cache is None
 
 
+@pytest.mark.parametrize("value,cached", [("1", False), ("yes", False), ("true", False), ("0", True), ("", True),
+                                          ("false", True), (" No ", True), ("off", True)])
+def test_sc_policy_no_cache_is_read_as_a_switch(monkeypatch, tmp_path, value, cached):
+    """SC_POLICY_NO_CACHE=false (or no, off) leaves the cache on: it switched it off, as any value but 0 did."""
+    monkeypatch.setenv("SC_POLICY_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("SC_POLICY_NO_CACHE", value)
+    assert (Workspace().cache is not None) == cached
+
+
 def test_cache_dir_follows_xdg_cache_home(monkeypatch, tmp_path):
     monkeypatch.delenv("SC_POLICY_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))

@@ -7,7 +7,7 @@ on the version's files, the policy's source document, the reference data and the
 code of sc-policy itself, so it is stored once and read back in milliseconds.
 
 * Where: ``$SC_POLICY_CACHE_DIR``, else ``$XDG_CACHE_HOME/sc-policy``, else
-  ``~/.cache/sc-policy``. ``SC_POLICY_NO_CACHE=1`` (or ``--no-cache``) bypasses it.
+  ``~/.cache/sc-policy``. ``SC_POLICY_NO_CACHE=1`` (any value but empty, 0, false, no, off; or ``--no-cache``) bypasses it.
 * Key: SHA-256 over the cache format, the bytes of the package's own code and data
   (every module of every subpackage, the schemas, the reference tables: a version
   number alone would miss a local edit), the version folder's path in the tree, and the
@@ -90,9 +90,13 @@ _OTHERS = 4  # entries of other versions whose header is read for the code diges
 _VOUCHED = 6  # most manifests an entry's header vouches for (it must stay within the 1 kB _header reads)
 
 
+_SWITCHED_OFF = ("", "0", "false", "no", "off")
+"""The values of SC_POLICY_NO_CACHE (trimmed, in any case) that leave the cache on."""
+
+
 def default_cache_dir() -> Optional[Path]:
     """The cache folder the environment names, or None when caching is switched off."""
-    if os.environ.get("SC_POLICY_NO_CACHE", "").strip() not in ("", "0"):
+    if os.environ.get("SC_POLICY_NO_CACHE", "").strip().lower() not in _SWITCHED_OFF:
         return None
     explicit = os.environ.get("SC_POLICY_CACHE_DIR")
     if explicit:
