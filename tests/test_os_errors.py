@@ -93,9 +93,15 @@ def test_a_closed_pipe_ends_quietly_with_the_status_of_sigpipe(args, tmp_path):
     assert (result.returncode, result.stderr.decode("utf-8", "replace")) == (141, "")
 
 
-def test_a_reader_that_leaves_after_two_lines_stops_the_table_quietly():
-    """`sc-policy table | head -2`: the reader takes the first lines and goes while the table is written."""
-    child = subprocess.Popen([sys.executable, "-c", "from sc_policy.cli import main; main()", "table"],
+@pytest.mark.parametrize("args", [["table"], ["evaluate", "{cases}"], slow(["sql"])], ids=lambda a: a[0])
+def test_a_reader_that_leaves_part_way_stops_the_command_quietly(args, tmp_path):
+    """`sc-policy table | head -2`: the reader takes the first lines and goes while the output is written
+    (over 64 kB, more than a pipe holds). A large write that met the closed pipe part way used to drop the
+    rest without an error: `sql` and `evaluate` then exited 0 with their output cut short."""
+    cases = tmp_path / "cases.csv"
+    cases.write_text("noc,industry\n" + "2174,541514\n0011,\n" * 3000, encoding="utf-8")
+    child = subprocess.Popen([sys.executable, "-c", "from sc_policy.cli import main; main()",
+                              *[a.replace("{cases}", str(cases)) for a in args]],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     try:
         first = child.stdout.readline() + child.stdout.readline()
@@ -103,7 +109,7 @@ def test_a_reader_that_leaves_after_two_lines_stops_the_table_quietly():
         stderr = child.stderr.read()
     finally:
         child.wait(timeout=300)
-    assert first.startswith(b"noc,noc_title,") and first.count(b"\n") == 2
+    assert first.count(b"\n") == 2
     assert (child.returncode, stderr.decode("utf-8", "replace")) == (141, "")
 
 

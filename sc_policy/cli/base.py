@@ -175,7 +175,19 @@ class NamedStream:
         return self._call("readline", *args)
 
     def write(self, data):
-        return self._call("write", data)
+        """Write all of ``data``: a buffered binary stream that meets a closed pipe part way through a large
+        write returns the count written and drops the rest without an error; the rest is written again
+        here, so that the error is raised (and ``| head`` is seen to have cut the output short)."""
+        written = self._call("write", data)
+        if isinstance(data, (bytes, bytearray, memoryview)) and isinstance(written, int):
+            rest = memoryview(data).cast("B")[written:]
+            while rest:
+                more = self._call("write", rest)
+                if not more:  # a non-blocking stream that takes nothing now: say how much it took
+                    break
+                written += more
+                rest = rest[more:]
+        return written
 
     def writelines(self, lines):
         return self._call("writelines", lines)
