@@ -30,3 +30,53 @@ def test_shutdown_then_exit_ends_the_command_cleanly():
     replies = [json.loads(part.split(b"\r\n\r\n", 1)[1]) for part in done.stdout.split(b"Content-Length")[1:]]
     assert [r.get("id") for r in replies if "id" in r] == [1, 2]  # both requests answered
     assert "capabilities" in replies[0]["result"]
+
+
+def test_odd_requests_get_the_protocols_answers_and_no_traceback(shipped_copy):
+    """What an editor (or a broken client) may send: hover and completion in rule files that are not open and
+    cannot be read (not UTF-8, deleted), a change and a close of a document never opened, a position that is
+    no position, a message that is not JSON, or JSON but no message. Each gets what the protocol says (null,
+    an error response, or nothing), said in the client's log at most, and standard error stays empty (pygls
+    printed a Python traceback there for each, and showed "Error in server" to the user)."""
+    from pathlib import Path
+    folder = shipped_copy / "second-career-fast-track" / "phase-1.1"
+    garbled = folder / "areas" / "life-sciences.yaml"
+    garbled.write_bytes(garbled.read_bytes().replace(b"title:", b"title: \xff", 1))
+    gone = folder / "clauses" / "occupation-listed.yaml"
+    gone.unlink()
+    ict = Path(folder / "areas" / "ict.yaml").as_uri()
+
+    def at(path, line, character):
+        return {"textDocument": {"uri": path.as_uri() if isinstance(path, Path) else path},
+                "position": {"line": line, "character": character}}
+
+    session = b"".join([message(m) for m in (
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"processId": None, "rootUri": None, "capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": at(garbled, 1, 8)},
+        {"jsonrpc": "2.0", "id": 3, "method": "textDocument/completion", "params": at(gone, 5, 12)},
+        {"jsonrpc": "2.0", "id": 4, "method": "textDocument/hover", "params": at(ict, -1, 0)},
+        {"jsonrpc": "2.0", "id": 5, "method": "textDocument/hover", "params": {"textDocument": {}}},
+        {"jsonrpc": "2.0", "method": "textDocument/didChange",
+         "params": {"textDocument": {"uri": ict, "version": 2}, "contentChanges": [{"text": "id: ict\n"}]}},
+        {"jsonrpc": "2.0", "method": "textDocument/didClose", "params": {"textDocument": {"uri": ict}}},
+        {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": ict}}},
+    )] + [b"Content-Length: 9\r\n\r\n{not json", b"Content-Length: 2\r\n\r\n[]"] + [message(m) for m in (
+        {"jsonrpc": "2.0", "id": 6, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"})])
+    done = subprocess.run([sys.executable, "-m", "sc_policy", "lsp"], input=session, capture_output=True, timeout=120)
+    assert (done.returncode, done.stderr.decode(errors="replace")) == (0, "")
+    replies = [json.loads(part.split(b"\r\n\r\n", 1)[1]) for part in done.stdout.split(b"Content-Length")[1:]]
+    answers = {r["id"]: r for r in replies if r.get("id") is not None}
+    assert sorted(answers) == [1, 2, 3, 4, 5, 6]  # every request answered
+    assert answers[2]["result"] is None and answers[3]["result"] is None  # nothing to show: no error
+    for rid in (4, 5):
+        assert answers[rid]["error"]["code"] == -32602 and "traceback" not in json.dumps(answers[rid]), answers[rid]
+    assert "Position.line" in answers[4]["error"]["message"]
+    unaddressed = [r["error"]["code"] for r in replies if "error" in r and r.get("id") is None]
+    assert sorted(unaddressed) == [-32700, -32600]  # not JSON; JSON but no message
+    shown = [r for r in replies if r.get("method") == "window/showMessage"]
+    assert shown == []  # nothing put before the user: these are the client's slips, said in its log
+    logged = " ".join(r["params"]["message"] for r in replies if r.get("method") == "window/logMessage")
+    assert "ignored a change of" in logged and "ignored the close of" in logged and "'languageId' is missing" in logged

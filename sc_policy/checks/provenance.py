@@ -18,7 +18,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from sc_policy.diagnostics import Diagnostic, Suggestion, InputError, shown_path
 from sc_policy.checks.lifecycle import is_frozen
 from sc_policy.checks.subjects import short, slug
-from sc_policy.load.policytext import OCCUPATION_LINE, SourceText, read_source
+from sc_policy.load.policytext import OCCUPATION_LINE, NearestPassages, SourceText, read_source
 from sc_policy.load.tree import LoadedVersion
 from sc_policy.load.yamlfile import is_inside
 from sc_policy.model import Area, Citation, Version
@@ -58,10 +58,11 @@ def citations(version: Version) -> Iterable[Tuple[str, Citation]]:
 def provenance(version: Version, source: SourceText, partial: bool) -> List[Diagnostic]:
     """Every quote against ``source``; quotes that publish another code or level; unlisted occupations."""
     out: List[Diagnostic] = []
+    passages = NearestPassages(source)
     for what, citation in citations(version):
         lines = source.quote_lines(citation.quote)
         if not lines:
-            meant = source.nearest(citation.quote)
+            meant = passages.nearest(citation.quote)
             hint = None if meant is None else Suggestion(
                 "did-you-mean", (meant[1],), f"the nearest passage is on line {meant[0]}: {short(meant[1])!r}")
             out.append(Diagnostic(citation.at("quote"), "error", "quote-not-found",

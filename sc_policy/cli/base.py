@@ -6,9 +6,11 @@ imported when it is first used: a new command is a module of its own and one lin
 Every error becomes a :class:`~sc_policy.cli.diagnostics.Failure` in :meth:`Group.reported`,
 and click shows it as one line on stderr and exits with its status: a
 :class:`ScPolicyError` is its diagnostic in the CLI's words; an :class:`OSError` (the
-operating system refusing: a full disk, a closed pipe, a permission, a name too long,
-on any path or stream) becomes ``sc-policy: error: <path or stdout>: <reason>``; a usage
-error of click's is one line too. All exit with status 2. Standard output is flushed
+operating system refusing: a full disk, a permission, a name too long, on any path or
+stream) becomes ``sc-policy: error: <path or stdout>: <reason>``; a usage error of
+click's is one line too. All exit with status 2. A closed pipe on standard output is
+no error: the reader has gone (``| head``), and the command stops without a word, exit
+status :data:`READER_LEFT` (141). Standard output is flushed
 before the command returns, inside this guard, so that a refusal that only shows when
 the last bytes are written is reported too, and the interpreter's own flush at exit
 never meets it again.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import importlib
 import os
 import posixpath
@@ -32,7 +35,7 @@ from sc_policy.load.tree import resolve_root
 from sc_policy.reference.codes import DAY_FORM
 from sc_policy.cli.diagnostics import Failure, failure_of, remember_policies, usage_failure
 
-__all__ = ["main", "policies_option", "format_option", "version_options", "warn", "Date", "Group", "NamedStream",
+__all__ = ["main", "READER_LEFT", "policies_option", "format_option", "version_options", "warn", "Date", "Group", "NamedStream",
            "tool_version", "tree_paths"]
 
 
@@ -56,6 +59,11 @@ COMMANDS = {
 
 INTERRUPTED = 130
 """The exit status of a command interrupted by Ctrl-C (SIGINT), as a shell reports one (128 + 2)."""
+READER_LEFT = 128 + 13
+"""The exit status when standard output's reader has gone (a closed pipe, ``| head``): no message, and
+the status a shell gives a process that SIGPIPE ended (128 + 13), as ``cat`` or ``yes`` have in
+``yes | head -1`` (Python ignores SIGPIPE and sees EPIPE instead; its documentation suggests exit
+status 1, which sc-policy gives to errors found)."""
 
 
 class Group(click.Group):
@@ -87,9 +95,11 @@ class Group(click.Group):
             raise
         except click.UsageError as exc:
             raise usage_failure(exc) from None
-        except OSError as exc:  # e.g. `sc-policy table > /dev/full`, `sc-policy table | head`
+        except OSError as exc:  # e.g. `sc-policy table > /dev/full`
             if exc.filename == "stdout":
                 _silence_stdout()
+                if exc.errno == errno.EPIPE:  # `sc-policy table | head`: the reader left, no mistake of anyone's
+                    raise click.exceptions.Exit(READER_LEFT) from None
             raise failure_of(exc) from None
         except ScPolicyError as exc:
             raise failure_of(exc) from None
@@ -168,7 +178,19 @@ class NamedStream:
         return self._call("readline", *args)
 
     def write(self, data):
-        return self._call("write", data)
+        """Write all of ``data``: a buffered binary stream that meets a closed pipe part way through a large
+        write returns the count written and drops the rest without an error; the rest is written again
+        here, so that the error is raised (and ``| head`` is seen to have cut the output short)."""
+        written = self._call("write", data)
+        if isinstance(data, (bytes, bytearray, memoryview)) and isinstance(written, int):
+            rest = memoryview(data).cast("B")[written:]
+            while rest:
+                more = self._call("write", rest)
+                if not more:  # a non-blocking stream that takes nothing now: say how much it took
+                    break
+                written += more
+                rest = rest[more:]
+        return written
 
     def writelines(self, lines):
         return self._call("writelines", lines)

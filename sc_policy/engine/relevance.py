@@ -13,8 +13,11 @@ once per *relevant* value (its :class:`Relevance`):
 
 * a text fact (``noc``, ``industry``, ...): ``fact == "x"``, ``fact != "x"``, or
   ``fact in C`` where ``C`` is a literal list or set of texts or a set fact of the
-  area (``area_occupations``). Every value outside those texts compares alike:
-  the relevant value is the fact's value when it is one of them, else "other".
+  area (``area_occupations``). Every value that is none of the literal texts and
+  belongs to the same ones of those area sets compares alike: the relevant value
+  is the fact's value when it is a literal text, else "other" with its membership
+  of each area set (so that a list of 500 occupations does not make 500 relevant
+  values, each evaluated against the whole list).
 * a set fact (``industry_prefixes``): ``"x" in fact``, or ``fact & C`` (either
   side) with ``C`` as above. The result depends only on the fact's members among
   those texts: the relevant value is that intersection.
@@ -183,13 +186,32 @@ def _expression_reads(clause: Clause) -> Tuple[str, ...]:
     return compiled.reads
 
 
-def _relevant(value, texts):
-    """The part of a fact's value that can make a difference (see :mod:`sc_policy.engine.relevance`)."""
-    if texts is None:
+@dataclass(frozen=True)
+class _Telling:
+    """What can tell a fact's values apart in one area: its Relevance's literal texts, the members of
+    the area sets it is compared with (``sets``), and every text of both (``every``)."""
+
+    texts: FrozenSet[str]
+    sets: Tuple[FrozenSet[str], ...]
+    every: FrozenSet[str]
+
+    @classmethod
+    def of(cls, found: Relevance, area_facts: Mapping[str, object]) -> "_Telling":
+        sets = tuple(frozenset(area_facts[name]) for name in found.area_sets)
+        return cls(found.texts, sets, found.values(area_facts))
+
+
+def _relevant(value, telling: Optional[_Telling]):
+    """The part of a fact's value that can make a difference (see :mod:`sc_policy.engine.relevance`):
+    a set's members among the texts that tell values apart; a text itself when it is a literal text,
+    else "other" with its membership of each area set it is compared with."""
+    if telling is None:
         return value
     if isinstance(value, frozenset):
-        return value & texts
-    return value if value in texts else OTHER
+        return value & telling.every
+    if value in telling.texts:
+        return value
+    return OTHER + tuple(value in members for members in telling.sets) if telling.sets else OTHER
 
 
 def frozen_facts(facts: Mapping[str, object]) -> dict:
@@ -209,8 +231,8 @@ class KeyedClause:
         self.cc, self.a_facts = cc, a_facts
         self.kind = _kind(families(reads))
 
-        def spec(family: str) -> Tuple[Tuple[str, Optional[frozenset]], ...]:
-            return tuple((n, relevant[n].values(a_facts) if relevant.get(n) is not None else None)
+        def spec(family: str) -> Tuple[Tuple[str, Optional[_Telling]], ...]:
+            return tuple((n, _Telling.of(relevant[n], a_facts) if relevant.get(n) is not None else None)
                          for n in reads if FACTS[n].family == family)
 
         self.occ, self.ind = spec("occupation"), spec("industry")
@@ -219,10 +241,10 @@ class KeyedClause:
         self.signature = (self.kind, self.fixed, self.occ, self.ind)  # equal signatures: equal columns
 
     def occ_key(self, frozen: dict) -> tuple:
-        return tuple(_relevant(frozen[n], texts) for n, texts in self.occ)
+        return tuple(_relevant(frozen[n], telling) for n, telling in self.occ)
 
     def ind_key(self, frozen: dict) -> tuple:
-        return tuple(_relevant(frozen[n], texts) for n, texts in self.ind)
+        return tuple(_relevant(frozen[n], telling) for n, telling in self.ind)
 
     def key(self, occ_frozen: dict, ind_frozen: dict) -> tuple:
         """Equal keys: equal outcomes (``*_frozen``: see :func:`frozen_facts`)."""

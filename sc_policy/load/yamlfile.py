@@ -33,7 +33,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from sc_policy.diagnostics import PolicyLoadError, Span, Suggestion, echoed
 from sc_policy.load.remembered import Remembered, fresh
 from sc_policy.load.yamlhints import SLIP_PROBLEMS, slipped_line, worded
-from sc_policy.load.valuelines import records_lines, value_lines
+from sc_policy.load.valuelines import SourceLines, records_lines, value_lines
 from sc_policy.load.yamlvalues import scalar_value
 
 __all__ = ["Document", "load_document", "parse_document", "parse_vouched", "load_vouched", "read_regular",
@@ -269,7 +269,7 @@ def parse_vouched(raw: bytes, path: str) -> Document:
         if node is None:
             return parse_document(raw, path)
         spans: Dict[KeyPath, Span] = {(): _span(path, node.start_mark)}
-        data = _construct(node, (), path, spans, loader, loader_text)
+        data = _construct(node, (), path, spans, loader, SourceLines(loader_text))
     except (yaml.YAMLError, RecursionError):
         return parse_document(raw, path)
     finally:
@@ -303,7 +303,7 @@ def _parse(raw: bytes, path: str) -> Tuple[Any, Dict[KeyPath, Span]]:
         raise PolicyLoadError("file is empty", Span(path), code="empty")
     spans: Dict[KeyPath, Span] = {(): _span(path, node.start_mark)}
     try:
-        data = _construct(node, (), path, spans, loader, text)
+        data = _construct(node, (), path, spans, loader, SourceLines(text))
     except RecursionError:
         raise PolicyLoadError("YAML nested too deeply", Span(path), code="yaml-syntax") from None
     return data, spans
@@ -352,7 +352,7 @@ def _compose(text: str, path: str):
     return node, loader
 
 
-def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], loader, text: str) -> Any:
+def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], loader, text: SourceLines) -> Any:
     if node.tag not in _PLAIN_TAGS:
         raise PolicyLoadError(f"YAML tag {node.tag!r} is not allowed in rule files",
                               _span(path, node.start_mark), code="unsafe-yaml")

@@ -14,8 +14,10 @@ import logging
 import os
 from pathlib import Path
 from typing import Dict, Optional, Set, Tuple
+from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
@@ -24,6 +26,7 @@ from sc_policy.lsp.completion import TRIGGERS, completions
 from sc_policy.lsp.diagnostics import to_lsp
 from sc_policy.lsp.hover import hover_text
 from sc_policy.lsp.overlay import Checked, Place, check_with, place_of, texts_under
+from sc_policy.lsp.protocol import PARSE_ERROR, ClientLog, PolicyProtocol, disk_document
 from sc_policy.reference.statcan import ReferenceData, reference_data
 
 __all__ = ["PolicyServer", "make_server", "run", "SETTLE"]
@@ -43,7 +46,8 @@ class PolicyServer(LanguageServer):
             own = version("sc-policy")
         except PackageNotFoundError:  # run from a source tree that is not installed
             own = "unknown"
-        super().__init__("sc-policy", own, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("sc-policy", own, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=PolicyProtocol)
         self.refdata = refdata or reference_data()
         self.checked: Dict[Path, Checked] = {}
         self._published: Dict[Path, Set[str]] = {}  # version folder -> uris given its findings
@@ -156,13 +160,25 @@ class PolicyServer(LanguageServer):
     def checked_for(self, place: Place) -> Optional[Checked]:
         return self.checked.get(place.folder)
 
+    def report_server_error(self, error: Exception, source) -> None:
+        """A message that is not JSON is answered as JSON-RPC says (the error ``Parse error``, the id null);
+        any other error outside a request is said in the client's log, not shown to the user."""
+        if isinstance(error, ValueError) and type(error).__name__ == "JSONDecodeError":
+            self.protocol._send_response(None, None, types.ResponseError(PARSE_ERROR, f"not JSON: {error}"))
+        elif source is not FeatureRequestError:
+            self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"sc-policy: {error}"))
+
 
 def _document(server: PolicyServer, uri: str):
-    """(the open document, its place) or None for a file that is not a rule file."""
+    """(the document, its place) or None for a file that is not a rule file, or that is not open and
+    cannot be read from the disk as a rule file is (deleted, not UTF-8, a pipe: pygls would raise)."""
     place = server.place(uri)
     if place is None:
         return None
-    return server.workspace.get_text_document(uri), place
+    document = server.workspace.text_documents.get(unquote(uri))
+    if document is None:
+        document = disk_document(uri, server.workspace.position_codec)
+    return None if document is None else (document, place)
 
 
 def make_server(refdata: Optional[ReferenceData] = None) -> PolicyServer:
@@ -218,5 +234,12 @@ def make_server(refdata: Optional[ReferenceData] = None) -> PolicyServer:
 
 
 def run() -> None:
-    """Serve the Language Server Protocol on standard input and output until the client says exit."""
-    make_server().start_io()
+    """Serve the Language Server Protocol on standard input and output until the client says exit.
+
+    pygls's log goes to the client's log of the server, one line each (:class:`ClientLog`), not to
+    standard error as tracebacks."""
+    server = make_server()
+    pygls_log = logging.getLogger("pygls")
+    pygls_log.addHandler(ClientLog(server.protocol))
+    pygls_log.propagate = False
+    server.start_io()
