@@ -450,3 +450,14 @@ def test_a_templates_bad_placeholder_is_reported_at_its_character_in_the_file(tr
     (found,) = [f for f in json.loads(result.stdout) if f["check"] == "template"]
     assert (found["path"], found["line"], found["column"]) == (rel, line, lines[line - 1].index(at) + 1), found
     assert f"explain.fail: {words}" in found["message"]
+
+
+@pytest.mark.parametrize("template", ["NAICS {industry:} {industy_title}", "{noc:}{noc}: {industy_title}",
+                                      "{{x}} {industry:} {{ {industy_title}"])
+def test_a_bad_placeholder_after_an_empty_format_spec_is_at_its_brace(template):
+    """``{industry:}`` is the placeholder ``{industry}`` (Python's formatter reads an empty spec as none) but one
+    character longer: the place of a later bad placeholder was counted from ``{industry}``, one column short."""
+    from sc_policy.engine.templates import TemplateError, template_fields
+    with pytest.raises(TemplateError) as raised:
+        template_fields(template)
+    assert template[raised.value.offset:].startswith("{industy_title}")

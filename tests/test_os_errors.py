@@ -102,7 +102,8 @@ def test_a_reader_that_leaves_part_way_stops_the_command_quietly(args, tmp_path)
     cases.write_text("noc,industry\n" + "2174,541514\n0011,\n" * 3000, encoding="utf-8")
     child = subprocess.Popen([sys.executable, "-c", "from sc_policy.cli import main; main()",
                               *[a.replace("{cases}", str(cases)) for a in args]],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                             env={**os.environ, "PYTHONUNBUFFERED": "1"})  # the file takes part: see NamedStream.write
     try:
         first = child.stdout.readline() + child.stdout.readline()
         child.stdout.close()
@@ -241,3 +242,20 @@ def test_output_is_utf8_whatever_the_locale_says():
     latin = subprocess.run(args, capture_output=True, timeout=300, env={**os.environ, "PYTHONIOENCODING": "latin-1"})
     assert (latin.returncode, latin.stderr) == (0, b""), latin.stderr.decode("utf-8", "replace")[-300:]
     assert "–".encode() in latin.stdout and latin.stdout == plain.stdout
+
+
+@pytest.mark.parametrize("unbuffered", ["1", ""], ids=["PYTHONUNBUFFERED=1", "buffered"])
+@pytest.mark.parametrize("args", [["explain", "2174", "--full"], ["schema", "area"]], ids=lambda a: a[0])
+def test_output_cut_by_a_disk_that_fills_part_way_is_an_error(args, unbuffered, tmp_path):
+    """A write the disk takes only part of (here a limit on the file's size, as a disk that fills part way):
+    with PYTHONUNBUFFERED=1 (or python -u, as many container images set) standard output's text layer
+    ignored the count the file took and dropped the rest: the command ended 0 with its output cut short."""
+    import resource
+    out = tmp_path / "out.txt"
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+    with open(out, "wb") as fh:
+        result = subprocess.run([sys.executable, "-c", "from sc_policy.cli import main; main()", *args],
+                                stdout=fh, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, timeout=300,
+                                preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048)))
+    assert out.stat().st_size == 2048
+    assert (result.returncode, one_error_line(result.stderr)) == (2, "sc-policy: error: stdout: File too large")

@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 import errno
 import importlib
+import io
 import os
 import posixpath
 import sys
@@ -118,7 +119,8 @@ class Group(click.Group):
         """Run, with standard output in UTF-8 and naming itself in its errors."""
         _utf8(sys.stdout)
         stdout = sys.stdout
-        sys.stdout = NamedStream(stdout, "stdout")
+        text = _written_whole(stdout)
+        sys.stdout = NamedStream(text, "stdout")
         try:
             return super().main(*args, **kwargs)
         finally:
@@ -127,6 +129,11 @@ class Group(click.Group):
             except OSError:  # after an error that was reported: drop the rest
                 _silence_stdout()
             sys.stdout = stdout
+            if text is not stdout:
+                try:
+                    text.detach()  # (it holds nothing: it writes through) standard output stays open
+                except (OSError, ValueError):  # closed already (the language server's client said exit)
+                    pass
 
 
 def _utf8(stream) -> None:
@@ -137,6 +144,24 @@ def _utf8(stream) -> None:
             stream.reconfigure(encoding="utf-8")
         except (AttributeError, ValueError, OSError):  # not a text file of Python's (a test's capture)
             pass
+
+
+def _written_whole(stream):
+    """Standard output's text layer over its bytes as a :class:`NamedStream`, when those bytes are the
+    unbuffered file (``PYTHONUNBUFFERED=1`` or ``python -u``, as many container images set): the file's
+    write may take part of the data and return the count (a full disk or a closed pipe part way), which
+    Python's text layer ignores, dropping the rest without an error (``sc-policy diff --format json >
+    out.json`` ended 0 with the file cut short). Written through :meth:`NamedStream.write`, every write is
+    written whole or raises. Anything else (a buffered file, a test's capture) is returned as it is."""
+    buffer = getattr(stream, "buffer", None)
+    if type(stream) is not io.TextIOWrapper or buffer is None or isinstance(buffer, io.BufferedIOBase):
+        return stream
+    try:
+        stream.flush()
+        return io.TextIOWrapper(NamedStream(buffer, "stdout"), encoding=stream.encoding, errors=stream.errors,
+                                newline=None, line_buffering=stream.line_buffering, write_through=True)
+    except (OSError, ValueError):  # closed, or nothing can be written to it: as it is
+        return stream
 
 
 def _flush_stdout() -> None:
@@ -178,9 +203,10 @@ class NamedStream:
         return self._call("readline", *args)
 
     def write(self, data):
-        """Write all of ``data``: a buffered binary stream that meets a closed pipe part way through a large
-        write returns the count written and drops the rest without an error; the rest is written again
-        here, so that the error is raised (and ``| head`` is seen to have cut the output short)."""
+        """Write all of ``data``: an unbuffered binary file (standard output under ``PYTHONUNBUFFERED=1``)
+        that meets a closed pipe or a full disk part way through a large write returns the count written,
+        and the rest would be dropped without an error; the rest is written again here, so that the error
+        is raised (and ``| head`` is seen to have cut the output short)."""
         written = self._call("write", data)
         if isinstance(data, (bytes, bytearray, memoryview)) and isinstance(written, int):
             rest = memoryview(data).cast("B")[written:]

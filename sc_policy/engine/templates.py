@@ -41,7 +41,7 @@ def template_fields(template: str) -> List[str]:
             meant = difflib.get_close_matches(name, sorted(FACTS), n=1, cutoff=0.8)
             raise TemplateError(f"placeholder {{{name}}} names no fact", at, meant[0] if meant else None)
         names.append(name)
-        at += len(written)
+        at = template.index("}", at + 1 + len(name)) + 1  # {name} or {name:}, which is the same placeholder
     return names
 
 
