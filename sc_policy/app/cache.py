@@ -90,13 +90,13 @@ _OTHERS = 4  # entries of other versions whose header is read for the code diges
 _VOUCHED = 6  # most manifests an entry's header vouches for (it must stay within the 1 kB _header reads)
 
 
-_SWITCHED_OFF = ("", "0", "false", "no", "off")
+_LEAVE_ON = ("", "0", "false", "no", "off")
 """The values of SC_POLICY_NO_CACHE (trimmed, in any case) that leave the cache on."""
 
 
 def default_cache_dir() -> Optional[Path]:
     """The cache folder the environment names, or None when caching is switched off."""
-    if os.environ.get("SC_POLICY_NO_CACHE", "").strip().lower() not in _SWITCHED_OFF:
+    if os.environ.get("SC_POLICY_NO_CACHE", "").strip().lower() not in _LEAVE_ON:
         return None
     explicit = os.environ.get("SC_POLICY_CACHE_DIR")
     if explicit:

@@ -33,7 +33,6 @@ from sc_policy.load.yamlfile import MAX_FILE_BYTES, read_regular
 
 __all__ = ["PolicyProtocol", "disk_document", "Unfit", "ClientLog", "PARSE_ERROR"]
 
-log = logging.getLogger(__name__)
 
 INVALID_PARAMS = -32602
 """JSON-RPC's error code for a request whose parameters do not fit its method."""
