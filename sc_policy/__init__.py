@@ -6,7 +6,7 @@ The public API::
     >>> answer = Workspace().explain("2174", industry="541514")   # the shipped policy tree
     >>> answer.verdict
     'eligible'
-    >>> text = answer_json(answer)     # the bytes `sc-policy explain --format json` prints
+    >>> text = answer_json(answer)     # the text (a str) `sc-policy explain --format json` prints
 
 * :class:`Workspace` opens a policy tree (``Workspace(path)``; default ``$SC_POLICY_PATH``,
   else the shipped one) and answers with :meth:`Workspace.explain`
