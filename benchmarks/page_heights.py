@@ -12,6 +12,7 @@ narrowest quote on it (the width of the narrowest ``blockquote``).
 
 from __future__ import annotations
 
+import argparse
 import socket
 import subprocess
 import sys
@@ -68,4 +69,6 @@ def main(paths) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or PAGES)
+    parser = argparse.ArgumentParser(description="How tall the caseworkers' answer pages are, at 1280 px and 375 px.")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help=f"pages to measure (default: {' '.join(PAGES)})")
+    main(parser.parse_args().paths or PAGES)
