@@ -36,9 +36,27 @@ def slipped_line(text: str, stopped: int) -> Optional[Tuple[int, int]]:
     (_, before, opens), (slipped, indent, _), (_, after, _) = lines[-3:]
     if indent < after and opens and indent <= before:
         return slipped, indent  # the first line of a block, indented too little
-    if indent < after and indent < before and after == _enclosing(lines[:-2], after):  # back to the block left
+    if indent < after and indent < before and after == _enclosing(lines[:-2], after) \
+            and not _next_item(text.splitlines(), slipped):  # back to the block left
         return slipped, indent
     return None
+
+
+def _next_item(lines, at: int) -> bool:
+    """Whether line ``at`` is a list item (``- ...``) at the indentation of the nearest item before it that is
+    indented no more: the next item of a list, right where it is."""
+    def dash(text: str) -> Optional[int]:
+        stripped = text.lstrip(" ")
+        return len(text) - len(stripped) if stripped.startswith("- ") or stripped.rstrip() == "-" else None
+    column = dash(lines[at])
+    if column is None:
+        return False
+    for text in reversed(lines[:at]):
+        stripped = text.lstrip(" ")
+        if not stripped.strip() or stripped.startswith("#") or len(text) - len(stripped) > column:
+            continue
+        return dash(text) == column
+    return False
 
 
 def _enclosing(lines, column: int) -> Optional[int]:
