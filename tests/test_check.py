@@ -547,6 +547,32 @@ def test_a_case_whose_expectations_contradict_each_other_is_a_warning_at_its_lin
     assert "case-contradiction" in CHECKS
 
 
+def test_a_case_naming_a_code_area_or_clause_that_does_not_exist_is_a_warning_at_its_place(tree_copy):
+    # a misspelt NOC or NAICS code, area or clause in a test case: `test` refuses the input or finds nothing to
+    # compare, so the case fails whatever the rules say; check (and the editor, which runs it) said nothing
+    path = version_dir(tree_copy) / "tests" / "industries.yaml"
+    edit(path, "  noc: '2174'\n  industry: '5415'\n  expect: {eligible: true, areas: [ict]}",
+         "  noc: '2157'\n  industry: '5915'\n  expect: {eligible: true, areas: [itc],\n"
+         "    clauses: {ict: {industry-in-aera: pass}, life-science: {occupation-listed: fail}}}")
+    found = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "case-unknown"]
+    lines = path.read_text(encoding="utf-8").splitlines()
+
+    def place(needle):  # (line, column) of the needle's first character
+        line = line_of(path, needle)
+        return line, lines[line - 1].index(needle) + 1
+    assert [(f.severity, f.span.path, (f.span.line, f.span.column)) for f in found] == [
+        ("warning", f"{REL}/tests/industries.yaml", at) for at in (
+            place("noc: '2157'"), place("industry: '5915'"), place("itc]"), place("industry-in-aera"),
+            place("life-science:"))]
+    words = [f.message for f in found]
+    assert "NOC code 2157 is not a NOC 2016 unit group" in words[0] and "input is refused" in words[0]
+    assert "NAICS code 5915 is not in NAICS Canada 2017" in words[1]
+    assert "no area 'itc' in this version" in words[2] and "no clause 'industry-in-aera' applies to area 'ict'" in words[3]
+    assert "no area 'life-science'" in words[4]
+    assert found[0].suggestion is not None and "2151" in found[0].suggestion.values
+    assert "case-unknown" in CHECKS
+
+
 def test_an_occupation_whose_quotes_publish_no_occupation_is_a_quote_mismatch(tree_copy):
     # Phase II adds 2283 to ICT citing the list's heading: the quote occurs, on a line of ICT's sections, so nothing
     # said that the source lists no such occupation

@@ -433,6 +433,9 @@ TEMPLATES = [  # (the fail template as written, the placeholder the error is at,
      "placeholder {industry!r} must be a plain fact name"),
     ("  fail: |\n    NAICS {industry}\n      outside {area_title:>9}\n", "{area_title:>9}",
      "placeholder {area_title:>9} must be a plain fact name"),
+    # a placeholder left open: Python's "unexpected '{' in field name", at the start of the value
+    ('  fail: "NAICS {industry {industry_title} is not in manufacturing."\n', "{industry {",
+     "the '{' here opens a placeholder that is not closed: write {fact}, or '{{' for a brace in the text"),
 ]
 
 
@@ -461,3 +464,19 @@ def test_a_bad_placeholder_after_an_empty_format_spec_is_at_its_brace(template):
     with pytest.raises(TemplateError) as raised:
         template_fields(template)
     assert template[raised.value.offset:].startswith("{industy_title}")
+
+
+@pytest.mark.parametrize("template,at,words", [
+    ("NAICS {industry} (31-33}) {noc}", "}) {noc}", "the '}' here closes no placeholder: write '}}' for a brace in the text"),
+    ("{{31}} {industry} {noc", "{noc", "the '{' here opens a placeholder that is not closed"),
+    ("{noc}{", "{", "the '{' here opens a placeholder that is not closed"),
+    ("{industry{noc}}", "{industry{", "the '{' here opens a placeholder that is not closed"),
+])
+def test_a_stray_brace_is_said_in_words_at_its_character(template, at, words):
+    """Python's formatter said "Single '}' encountered in format string", "expected '}' before end of string",
+    with no place: the editor and check underlined the whole value."""
+    from sc_policy.engine.templates import TemplateError, template_fields
+    with pytest.raises(TemplateError) as raised:
+        template_fields(template)
+    assert raised.value.offset == (template.rindex(at) if at == "{" else template.index(at))
+    assert str(raised.value).startswith(words)

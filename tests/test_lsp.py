@@ -122,6 +122,23 @@ async def test_closing_an_unsaved_buffer_checks_the_file_on_the_disk_again(clien
     await until(lambda: not codes(client, uri, types.DiagnosticSeverity.Error), "the disk's file, without error")
 
 
+async def test_a_tree_in_a_folder_with_a_space_gets_its_findings_under_the_uri_the_editor_opened(client, shipped_copy):
+    """The file URI an editor sends is percent-encoded (``my%20policies``); the server published the open
+    file's findings under the decoded one (``my policies``), which a client matching URIs as strings (and
+    after a close, when the file's own URI was used) keeps as a second, stale list."""
+    import shutil
+    from urllib.parse import unquote
+    spaced = shipped_copy.parent / "my policies"
+    shutil.copytree(shipped_copy, spaced)
+    ict = version_dir(spaced) / "areas" / "ict.yaml"
+    uri = open_file(client, ict, ict.read_text(encoding="utf-8").replace("level: B", "level: Q", 1), version=3)
+    assert "%20" in uri
+    await until(lambda: codes(client, uri, types.DiagnosticSeverity.Error), "an error in the buffer", timeout=20)
+    assert unquote(uri) not in client.diagnostics
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    await until(lambda: not codes(client, uri, types.DiagnosticSeverity.Error), "the disk's file, without error")
+
+
 async def test_other_files_are_left_alone(client, shipped_copy):
     notes = shipped_copy / POLICY / "notes.yaml"
     notes.write_text("occupations:\n- code: '2174'\n", encoding="utf-8")

@@ -121,6 +121,27 @@ def test_hover_reads_only_ascii_digits_and_says_when_the_version_is_not_checked_
     assert "Computer programmers" in text and "not known yet" in text and "does not load" not in text
 
 
+def test_hover_on_a_fact_name_in_a_clause_shows_its_type_and_meaning(tmp_path):
+    """Completion offered a fact with its meaning; hovering over it where it is read said nothing."""
+    from sc_policy.engine.facts import FACTS
+    from sc_policy.lsp.hover import hover_text
+    from sc_policy.lsp.overlay import Place
+    from sc_policy.reference.statcan import reference_data
+    place, ref = Place(tmp_path, tmp_path / "p" / "v", "clauses/c.yaml"), reference_data()
+    lines = ["id: c\n", "title: the area and the noc\n", "condition: >-\n", "  noc in area_occupations and area != 'noc'\n",
+             "explain:\n", "  pass: \"{noc_title} is listed in the area {area_title}\"\n"]
+    text, start, end = hover_text(lines, 3, 12, place, None, ref)
+    assert (start, end) == (9, 25) and "area_occupations" in text and FACTS["area_occupations"].doc in text
+    assert FACTS["area_occupations"].type in text
+    text, start, end = hover_text(lines, 5, 12, place, None, ref)  # a template's placeholder
+    assert (start, end) == (10, 19) and FACTS["noc_title"].doc in text
+    assert hover_text(lines, 5, 40, place, None, ref) is None   # "area" in a template's text, not a placeholder
+    assert hover_text(lines, 3, 39, place, None, ref) is None   # 'noc' in an expression's string
+    assert hover_text(lines, 1, 23, place, None, ref) is None   # a title's words are prose
+    area = Place(tmp_path, tmp_path / "p" / "v", "areas/a.yaml")
+    assert hover_text(["condition: noc\n"], 0, 12, area, None, ref) is None  # only a clause reads facts
+
+
 def test_a_path_too_long_for_the_system_is_no_rule_file(tmp_path):
     """An editor's URI of a path over the system's limit made hover and completion an internal error
     (-32603, OSError: File name too long) while looking for its manifest."""

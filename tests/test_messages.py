@@ -101,6 +101,11 @@ def test_an_indentation_slip_is_pointed_at_saying_where_the_parser_stopped(text,
 @pytest.mark.parametrize("text,line", [
     ("id: x\nitems:\n  - code: '1'\n    title: a\n   - code: '2'\n    title: b\n", 5),  # the slip is the line itself
     ("cases:\n- name: a\n  noc: '1'\n- name: b\n noc: '2'\n  expect: {eligible: true}\n", 5),
+    # a line indented one space too MUCH under a list entry: the line above it (a new entry, back at the
+    # list's own indentation) is right, and was blamed ("most likely the indentation of this line")
+    ("occupations:\n- code: '1'\n  source:\n  - {line: 1, quote: a}\n- code: '2'\n   title: b\n  level: B\n", 6),
+    # the same, the list indented under its key: the too-deep line matches the citation items' indentation
+    ("occupations:\n  - code: '1'\n    source:\n    - {line: 1, quote: a}\n  - code: '2'\n      title: b\n", 6),
 ])
 def test_a_slip_on_the_line_the_parser_names_keeps_that_line(text, line):
     with pytest.raises(PolicyLoadError) as caught:

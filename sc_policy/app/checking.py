@@ -26,7 +26,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from sc_policy.analysis.agreement import agreement
 from sc_policy.app.writing import pending_change
-from sc_policy.checks.cases import case_expectations
+from sc_policy.checks.cases import case_expectations, case_references
 from sc_policy.checks.citations import citations
 from sc_policy.checks.industries import industries
 from sc_policy.checks.interpretations import interpretations
@@ -102,6 +102,7 @@ CHECK_STAGES: Tuple[Stage, ...] = (
     Stage("interpretations", _model(interpretations)),
     Stage("citations", _model(citations)),
     Stage("test-cases", _model(case_expectations)),
+    Stage("test-case-references", _model(case_references)),
     Stage("provenance", _provenance),
     Stage("agreement", _agreement),
 )

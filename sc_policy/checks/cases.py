@@ -5,18 +5,21 @@ tied together (a case is eligible exactly when some area is in scope, and its ve
 ``eligible`` exactly when it is eligible), so a case that states them at odds with each other
 would fail whatever the rules say: ``case-contradiction``, a warning at the expectation that
 disagrees with ``eligible`` (``test`` still runs the case, and fails it; a warning leaves the version's
-answers and its other cases alone).
+answers and its other cases alone). A case that names a NOC or NAICS code the classifications lack (its
+input is refused), or an area or a clause the version lacks (nothing to compare), fails whatever the rules
+say as well: ``case-unknown``, a warning at the name.
 """
 
 from __future__ import annotations
 
 from typing import List
 
-from sc_policy.diagnostics import Diagnostic
-from sc_policy.model import Version
+from sc_policy.diagnostics import Diagnostic, InputError, Span
+from sc_policy.model import TestCase, Version
+from sc_policy.reference.codes import parse_industry, parse_noc
 from sc_policy.reference.statcan import ReferenceData
 
-__all__ = ["case_expectations"]
+__all__ = ["case_expectations", "case_references"]
 
 
 def case_expectations(version: Version, refdata: ReferenceData, partial: bool) -> List[Diagnostic]:
@@ -41,4 +44,42 @@ def case_expectations(version: Version, refdata: ReferenceData, partial: bool) -
                                   f"test case {case.name!r} expects {said} with {shown} in scope, which no answer "
                                   f"gives (a case is eligible exactly when some area is in scope): correct "
                                   f"'eligible' or 'areas'", case.name))
+    return out
+
+
+def case_references(version: Version, refdata: ReferenceData, partial: bool) -> List[Diagnostic]:
+    """``case-unknown`` for each code, area and clause a case names that does not exist (with every area file
+    read: ``partial`` leaves the areas and clauses unchecked)."""
+    applies = {area.id: set() for area in version.areas}
+    for clause in version.clauses:
+        for area_id in clause.applies_to:
+            applies.setdefault(area_id, set()).add(clause.id)
+    out: List[Diagnostic] = []
+
+    def unknown(case: TestCase, at: Span, what: str, suggestion=None) -> None:
+        out.append(Diagnostic(at, "warning", "case-unknown", f"test case {case.name!r}: {what}, so the case fails "
+                              f"whatever the rules say", case.name, suggestion=suggestion))
+
+    for case in version.tests:
+        for key, read in (("noc", lambda: parse_noc(case.noc, refdata, case.noc_version)),
+                          ("industry", lambda: parse_industry(case.industry, refdata))):
+            try:
+                read()
+            except InputError as exc:
+                unknown(case, case.at(key), f"{exc.message}: its input is refused", exc.diagnostic.suggestion)
+        if partial:
+            continue
+        areas = case.expect.get("areas")
+        for i, area_id in enumerate(areas if isinstance(areas, list) else ()):
+            if area_id not in applies:
+                unknown(case, case.at(f"expect.areas.{i}"), f"no area {area_id!r} in this version")
+        clauses = case.expect.get("clauses")
+        for area_id, named in (clauses.items() if isinstance(clauses, dict) else ()):
+            if area_id not in applies:
+                unknown(case, case.at(f"expect.clauses.{area_id}"), f"no area {area_id!r} in this version")
+                continue
+            for clause_id in (named if isinstance(named, dict) else ()):
+                if clause_id not in applies[area_id]:
+                    unknown(case, case.at(f"expect.clauses.{area_id}.{clause_id}"),
+                            f"no clause {clause_id!r} applies to area {area_id!r}")
     return out

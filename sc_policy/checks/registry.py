@@ -84,6 +84,8 @@ CHECKS: Mapping[str, str] = {
     "duplicate-interpretation": "two interpretations with the same id",
     # the analysts' test cases (sc_policy.checks.cases)
     "case-contradiction": "a test case whose verdict or areas contradict its eligible (no answer can match it; a warning)",
+    "case-unknown": "a test case naming a NOC or NAICS code, an area or a clause that does not exist (its input is "
+                    "refused or its expectation compares nothing: it fails whatever the rules say; a warning)",
     # occupations
     "noc-format": "an occupation code that is not four digits",
     "unknown-noc": "an occupation code that is not a NOC 2016 unit group",

@@ -27,7 +27,42 @@ class TemplateError(ValueError):
 
 def template_fields(template: str) -> List[str]:
     """The placeholders of a template; raises TemplateError (a ValueError) for anything but ``{fact}``."""
-    names = []
+    names: List[str] = []
+    try:
+        _placeholders(template, names)
+    except TemplateError:
+        raise
+    except ValueError:  # Python's words ("Single '}' encountered in format string"), and no place
+        raise _stray_brace(template) from None
+    return names
+
+
+def _stray_brace(template: str) -> TemplateError:
+    """The error for the first brace that neither opens nor closes a placeholder: a ``{`` not closed before
+    the next ``{`` or the end, a lone ``}`` (a brace of the text is written twice)."""
+    at, opened = 0, None
+    while at < len(template):
+        brace = template[at]
+        if brace in "{}" and template.startswith(brace * 2, at) and opened is None:
+            at += 2  # a brace of the text, written twice
+        elif brace == "{":
+            if opened is not None:
+                break  # a second '{' before the first is closed
+            opened = at
+            at += 1
+        elif brace == "}" and opened is not None:
+            opened = None
+            at += 1
+        elif brace == "}":
+            return TemplateError("the '}' here closes no placeholder: write '}}' for a brace in the text", at)
+        else:
+            at += 1
+    return TemplateError("the '{' here opens a placeholder that is not closed: write {fact}, or '{{' for a brace "
+                         "in the text", opened)
+
+
+def _placeholders(template: str, names: List[str]) -> None:
+    """template_fields' reading: appends each placeholder to ``names``; raises ValueError on a stray brace."""
     at = 0  # where the text parsed so far ends in the template
     for literal, name, spec, conversion in string.Formatter().parse(template):
         at += len(literal) + literal.count("{") + literal.count("}")  # each brace of the text was written twice
@@ -42,7 +77,6 @@ def template_fields(template: str) -> List[str]:
             raise TemplateError(f"placeholder {{{name}}} names no fact", at, meant[0] if meant else None)
         names.append(name)
         at = template.index("}", at + 1 + len(name)) + 1  # {name} or {name:}, which is the same placeholder
-    return names
 
 
 @functools.lru_cache(maxsize=4096)

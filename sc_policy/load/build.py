@@ -27,6 +27,7 @@ class _Positions:
     def __init__(self, doc: Document):
         self.doc = doc
         self._inner: Optional[Dict[KeyPath, Dict[str, Span]]] = None
+        self._deep: Optional[Dict[KeyPath, Dict[str, Span]]] = None
 
     def _index(self) -> Dict[KeyPath, Dict[str, Span]]:
         if self._inner is None:
@@ -43,6 +44,20 @@ class _Positions:
 
     def span(self, keypath: KeyPath = ()) -> Span:
         return self.doc.span(keypath)
+
+    def every_span(self, keypath: KeyPath) -> Mapping[str, Span]:
+        """The spans of every key and item at any depth inside an entry two levels down (a test case:
+        ``expect.clauses.ict.industry-in-area``, ``expect.areas.0``), indexed for the document when first asked for."""
+        keypath = tuple(keypath)
+
+        def index() -> Dict[str, Span]:
+            if self._deep is None:
+                self._deep = {}
+                for inner, span in self.doc.spans.items():
+                    if len(inner) > 2:
+                        self._deep.setdefault(inner[:2], {})[".".join(map(str, inner[2:]))] = span
+            return dict(self._deep.get(keypath, {}))
+        return LazyMapping(index)
 
     def spans(self, keypath: KeyPath = ()) -> Mapping[str, Span]:
         """The spans of the keys inside an entry, indexed when first asked for (a warm answer never asks)."""
@@ -147,7 +162,7 @@ def build_tests(doc: Document) -> Tuple[TestCase, ...]:
         where = ("cases", i)
         cases.append(TestCase(c["name"], c["noc"], c.get("noc_version", "2016"), c.get("industry"),
                               dict(c["expect"]), doc.path, at.span(where),
-                              _citations(at, where + ("source",), c.get("source")), at.spans(where)))
+                              _citations(at, where + ("source",), c.get("source")), at.every_span(where)))
     return tuple(cases)
 
 

@@ -27,15 +27,41 @@ def _indents(text: str) -> Iterator[Tuple[int, int, bool]]:
 
 def slipped_line(text: str, stopped: int) -> Optional[Tuple[int, int]]:
     """(line index, indentation) of the line before the one the parser ``stopped`` on, when that line
-    is indented less than the line after it and either less than the line before it or no more than a
-    line before it that opens a block (an indentation slip)."""
+    is indented less than the line after it and either no more than a line before it that opens a block,
+    or less than the line before it while the line after it returns to the indentation of the block it
+    left (an indentation slip; not a right line followed by one indented too much)."""
     lines = [entry for entry in _indents(text) if entry[0] <= stopped]
     if len(lines) < 3 or lines[-1][0] != stopped:
         return None
     (_, before, opens), (slipped, indent, _), (_, after, _) = lines[-3:]
-    if indent < after and (indent < before or (opens and indent <= before)):
+    if indent < after and opens and indent <= before:
+        return slipped, indent  # the first line of a block, indented too little
+    if indent < after and indent < before and after == _enclosing(lines[:-2], after) \
+            and not _next_item(text.splitlines(), slipped):  # back to the block left
         return slipped, indent
     return None
+
+
+def _next_item(lines, at: int) -> bool:
+    """Whether line ``at`` is a list item (``- ...``) at the indentation of the nearest item before it that is
+    indented no more: the next item of a list, right where it is."""
+    def dash(text: str) -> Optional[int]:
+        stripped = text.lstrip(" ")
+        return len(text) - len(stripped) if stripped.startswith("- ") or stripped.rstrip() == "-" else None
+    column = dash(lines[at])
+    if column is None:
+        return False
+    for text in reversed(lines[:at]):
+        stripped = text.lstrip(" ")
+        if not stripped.strip() or stripped.startswith("#") or len(text) - len(stripped) > column:
+            continue
+        return dash(text) == column
+    return False
+
+
+def _enclosing(lines, column: int) -> Optional[int]:
+    """The indentation of the nearest of ``lines`` indented no more than ``column``."""
+    return next((indent for _, indent, _ in reversed(lines) if indent <= column), None)
 
 
 QUOTE_ADVICE = "a value that contains ': ' must be in quotes"

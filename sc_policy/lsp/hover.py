@@ -4,7 +4,9 @@
   title, its skill level, and the areas of the version that list it (with the title they publish);
   a five-digit NOC 2021 code: the NOC 2016 unit groups it corresponds to;
 - a NAICS code (an area's ``industries``, a test's ``industry``): its official NAICS Canada 2017 title;
-- the ``line`` of a citation: that line of the version's source document.
+- the ``line`` of a citation: that line of the version's source document;
+- a fact a clause reads (in its ``when`` or ``condition``, or a ``{placeholder}`` of its ``explain``): the
+  fact's type, family and meaning, as completion offers it.
 
 Every text from a rule file, the source or the tables is shown escaped, never as markup.
 """
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from sc_policy.diagnostics import ScPolicyError
+from sc_policy.engine.facts import FACTS
 from sc_policy.load.policytext import read_source
 from sc_policy.lsp.context import context_at, token_at
 from sc_policy.lsp.overlay import Checked, Place
@@ -103,6 +106,21 @@ def _source_line(number: int, place: Place, version: Optional[Version], checked:
     return f"**{escaped(shown)}, line {number}**  \n{escaped(source.lines[number - 1]) or '(empty line)'}"
 
 
+def _fact(text: str, name: str, start: int, end: int, place: Place, context) -> Optional[str]:
+    """The hover of a fact a clause reads at ``text[start:end]``: a name in its expressions (not inside a
+    string), a ``{placeholder}`` of its templates (not a word of their text); None for anything else."""
+    spec = FACTS.get(name)
+    if spec is None or not place.rel.startswith("clauses/"):
+        return None
+    before, after = text[start - 1:start], text[end:end + 1]
+    if context.within("explain"):
+        if (before, after) != ("{", "}"):
+            return None
+    elif not context.within("when", "condition") or before in ("'", '"') or after in ("'", '"'):
+        return None
+    return f"**fact `{name}`** {escaped(spec.type)} ({escaped(spec.family)} fact)  \n{escaped(spec.doc)}"
+
+
 def hover_text(lines: Sequence[str], line: int, column: int, place: Place, checked: Optional[Checked],
                refdata: ReferenceData) -> Optional[tuple]:
     """(Markdown text, start column, end column) of the hover at 0-based ``line`` and ``column`` (in
@@ -110,6 +128,10 @@ def hover_text(lines: Sequence[str], line: int, column: int, place: Place, check
     if not 0 <= line < len(lines):
         return None
     found = token_at(lines[line], column)
+    if found is not None and found[0] in FACTS:
+        token, start, end = found
+        text = _fact(lines[line], token, start, end, place, context_at(lines, line, start))
+        return (text, start, end) if text else None
     if found is None or not (found[0].isascii() and found[0].isdigit()):
         return None  # only ASCII digits are a number or a code (YAML reads "\u00b2" or "\uff11\uff17" as text)
     token, start, end = found

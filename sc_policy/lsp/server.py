@@ -58,8 +58,8 @@ class PolicyServer(LanguageServer):
     def open_texts(self) -> Dict[Path, str]:
         """Every open document with a file path: path -> the editor's text."""
         out = {}
-        for uri, document in list(self.workspace.text_documents.items()):
-            path = to_fs_path(uri)
+        for document in list(self.workspace.text_documents.values()):
+            path = to_fs_path(document.uri)  # as the editor sent it (pygls keys it decoded: decoding twice misreads '%')
             if path is not None:
                 out[Path(os.path.abspath(path))] = document.source
         return out
@@ -74,7 +74,7 @@ class PolicyServer(LanguageServer):
     def _lines(self, path: Path, uri: Optional[str]) -> Tuple[list, Optional[int]]:
         """(the lines of a file as the editor has it, else as on the disk; its document version or None)."""
         if uri is not None:
-            document = self.workspace.text_documents.get(uri)
+            document = self.workspace.text_documents.get(unquote(uri))
             if document is not None:
                 return list(document.lines), document.version
         try:
@@ -150,11 +150,12 @@ class PolicyServer(LanguageServer):
         self._published[place.folder] = published
 
     def _uri_of(self, path: Path) -> str:
-        """The uri the editor opened ``path`` under, else the file's own."""
-        for uri in list(self.workspace.text_documents):
-            there = to_fs_path(uri)
+        """The uri the editor opened ``path`` under (as it sent it: pygls keys documents by the decoded uri), else
+        the file's own."""
+        for document in list(self.workspace.text_documents.values()):
+            there = to_fs_path(document.uri)
             if there is not None and Path(os.path.abspath(there)) == path:
-                return uri
+                return document.uri
         return from_fs_path(str(path))
 
     def checked_for(self, place: Place) -> Optional[Checked]:
