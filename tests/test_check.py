@@ -573,6 +573,22 @@ def test_a_case_naming_a_code_area_or_clause_that_does_not_exist_is_a_warning_at
     assert "case-unknown" in CHECKS
 
 
+@pytest.mark.parametrize("written,said", [
+    ("  noc: '21232'\n", "21232 Software developers and programmers is a NOC 2021 unit group: give the case "
+                          "noc_version: '2021'"),
+    ("  noc: '2174'\n  noc_version: '2021'\n", "a NOC 2016 code has four digits: leave out the case's "
+                                                "noc_version: '2021'"),
+])
+def test_a_case_whose_code_is_of_the_other_noc_version_is_told_the_key_to_change(tree_copy, written, said):
+    # check worded the code's hint as the command line's: "use --noc-version 2021", "drop --noc-version 2021",
+    # an option no test case has
+    path = version_dir(tree_copy) / "tests" / "industries.yaml"
+    edit(path, "  noc: '2174'\n  industry: '5415'\n", written + "  industry: '5415'\n")
+    code, result = run_check(policies=tree_copy, fmt="text")
+    (line,) = [line for line in result.stdout.splitlines() if "case-unknown" in line]
+    assert line.endswith(f"({said})") and "--noc-version" not in line
+
+
 def test_an_occupation_whose_quotes_publish_no_occupation_is_a_quote_mismatch(tree_copy):
     # Phase II adds 2283 to ICT citing the list's heading: the quote occurs, on a line of ICT's sections, so nothing
     # said that the source lists no such occupation

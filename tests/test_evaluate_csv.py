@@ -343,6 +343,11 @@ def test_a_killed_run_leaves_the_earlier_output_and_no_partial_file(tmp_path):
      "the input has no 'noc' column (the header has: {\"id\": 1, \"noc\": \"2174\"}; the input looks like JSON Lines: "
      "give CSV, or Parquet in a file whose name ends in .parquet)"),
     (b"case;code\n1;2174\n", "the input has no 'noc' column (the header has: case;code)\n"),  # no noc: no guess
+    # a second byte-order mark (a file saved twice with one), a zero-width space: the name shows as noc
+    (b"\xef\xbb\xbf\xef\xbb\xbfnoc,industry\n2174,541514\n", "the input has no 'noc' column (the header has: \ufeffnoc, "
+     "industry; column '\\ufeffnoc' holds a character that does not show: delete it)"),
+    ("id,noc\u200b\n1,2174\n".encode("utf-8"), "the input has no 'noc' column (the header has: id, noc\u200b; "
+     "column 'noc\\u200b' holds a character that does not show: delete it)"),
 ])
 def test_a_header_that_cannot_be_used_names_the_input(tmp_path, header, message):
     """One line naming the file (or stdin) the header is in, exit 2, and no output file."""

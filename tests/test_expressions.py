@@ -480,3 +480,16 @@ def test_a_stray_brace_is_said_in_words_at_its_character(template, at, words):
         template_fields(template)
     assert raised.value.offset == (template.rindex(at) if at == "{" else template.index(at))
     assert str(raised.value).startswith(words)
+
+
+
+@pytest.mark.parametrize("template", ["{noc!}", "{noc} {industry!rr}", "{{x}} {noc[}", "{noc:} {industry[0}"])
+def test_a_placeholder_python_cannot_read_is_named_at_its_brace(template):
+    """Python's formatter refuses ``{noc!}`` or ``{noc[0}`` with no place ("end of string while looking for
+    conversion specifier", "Missing ']' in format string"): each was said to be a '{' not closed, with no place."""
+    from sc_policy.engine.templates import TemplateError, template_fields
+    with pytest.raises(TemplateError) as raised:
+        template_fields(template)
+    at = template.rindex("{")
+    assert raised.value.offset == at
+    assert str(raised.value) == f"placeholder {template[at:]} must be a plain fact name"

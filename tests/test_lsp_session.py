@@ -80,3 +80,33 @@ def test_odd_requests_get_the_protocols_answers_and_no_traceback(shipped_copy):
     assert shown == []  # nothing put before the user: these are the client's slips, said in its log
     logged = " ".join(r["params"]["message"] for r in replies if r.get("method") == "window/logMessage")
     assert "ignored a change of" in logged and "ignored the close of" in logged and "'languageId' is missing" in logged
+
+
+def test_a_message_that_is_no_request_gets_invalid_request_and_no_traceback():
+    """A method that is no string, an id that is a list or an object, a ``jsonrpc`` other than 2.0, JSON
+    nested too deep to read: pygls answered the first with its internal error and a Python traceback in the
+    answer, the id as a list with a traceback on standard error, and the others not at all (a request left
+    unanswered). Each gets JSON-RPC's Invalid Request (Parse error for the nesting), with the id when it is one."""
+    from pygls.exceptions import JsonRpcException
+    from sc_policy.lsp.server import make_server
+    server = make_server()
+    protocol = server.protocol
+    sent = []
+    protocol._send_response = lambda msg_id, result, error=None: sent.append((msg_id, error.code, error.message))
+    bodies = [json.dumps(m) for m in (
+        {"jsonrpc": "2.0", "id": 2, "method": 5, "params": {}},
+        {"jsonrpc": "2.0", "id": [3], "method": "textDocument/hover", "params": {}},
+        {"jsonrpc": "2.0", "id": {"a": 4}, "method": "shutdown"},
+        {"jsonrpc": "1.0", "id": 5, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": ["initialized"]},
+    )] + ['{"jsonrpc": "2.0", "id": 6, "method": "x", "params": ' + "[" * 50000 + "]" * 50000 + "}"]
+    for body in bodies:  # as pygls's reading loop (pygls.io_.run) hands each message over
+        try:
+            protocol.handle_message(json.loads(body, object_hook=protocol.structure_message))
+        except Exception as exc:
+            server.report_server_error(exc, JsonRpcException)
+    assert [(msg_id, code) for msg_id, code, _ in sent] == [
+        (2, -32600), (None, -32600), (None, -32600), (5, -32600), (None, -32600), (None, -32700)]
+    assert "its method is not a string" in sent[0][2] and "its id is not a string" in sent[1][2]
+    assert 'jsonrpc is not "2.0"' in sent[3][2] and "nested too deeply" in sent[5][2]
+    assert not any("Traceback" in text or "File " in text for _, _, text in sent)

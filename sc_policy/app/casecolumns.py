@@ -66,9 +66,14 @@ Excel writes ';')."""
 
 def _misread(header: Sequence[str]) -> Optional[str]:
     """Why a header without a ``noc`` column seems to be of another kind of file than CSV: a line of
-    JSON, or its fields separated by another character than the comma (one of them ``noc``); or None."""
+    JSON, its ``noc`` written with a character that does not show, or its fields separated by another
+    character than the comma (one of them ``noc``); or None."""
     if header and header[0].lstrip().startswith("{"):
         return "the input looks like JSON Lines: give CSV, or Parquet in a file whose name ends in .parquet"
+    for name in header:  # a second byte-order mark, a zero-width space: the name shows as noc, and is not
+        seen = "".join(ch for ch in name if ch.isprintable() or ch.isspace())
+        if seen != name and seen.strip().lower() == "noc":
+            return f"column {echoed(name)} holds a character that does not show: delete it"
     for separator, said in _SEPARATORS:
         if any(part.strip().lower() == "noc" for name in header for part in name.split(separator)):
             return f"its fields are separated by {said}, not commas: save the file as comma-separated CSV"

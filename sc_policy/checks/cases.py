@@ -12,9 +12,9 @@ say as well: ``case-unknown``, a warning at the name.
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional
 
-from sc_policy.diagnostics import Diagnostic, InputError, Span
+from sc_policy.diagnostics import Diagnostic, InputError, Span, Suggestion
 from sc_policy.model import TestCase, Version
 from sc_policy.reference.codes import parse_industry, parse_noc
 from sc_policy.reference.statcan import ReferenceData
@@ -47,6 +47,16 @@ def case_expectations(version: Version, refdata: ReferenceData, partial: bool) -
     return out
 
 
+def _in_case(suggestion: Optional[Suggestion]) -> Optional[Suggestion]:
+    """A code's suggestion as a test case follows it: another NOC version is the case's ``noc_version``
+    key (the command line words a ``noc-version`` suggestion as its ``--noc-version`` option)."""
+    if suggestion is None or suggestion.kind != "noc-version":
+        return suggestion
+    if suggestion.values == ("2021",):
+        return Suggestion("note", (), f"{suggestion.text}: give the case noc_version: '2021'")
+    return Suggestion("note", (), f"{suggestion.text}: leave out the case's noc_version: '2021'")
+
+
 def case_references(version: Version, refdata: ReferenceData, partial: bool) -> List[Diagnostic]:
     """``case-unknown`` for each code, area and clause a case names that does not exist (with every area file
     read: ``partial`` leaves the areas and clauses unchecked)."""
@@ -66,7 +76,7 @@ def case_references(version: Version, refdata: ReferenceData, partial: bool) -> 
             try:
                 read()
             except InputError as exc:
-                unknown(case, case.at(key), f"{exc.message}: its input is refused", exc.diagnostic.suggestion)
+                unknown(case, case.at(key), f"{exc.message}: its input is refused", _in_case(exc.diagnostic.suggestion))
         if partial:
             continue
         areas = case.expect.get("areas")

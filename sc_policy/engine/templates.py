@@ -39,7 +39,8 @@ def template_fields(template: str) -> List[str]:
 
 def _stray_brace(template: str) -> TemplateError:
     """The error for the first brace that neither opens nor closes a placeholder: a ``{`` not closed before
-    the next ``{`` or the end, a lone ``}`` (a brace of the text is written twice)."""
+    the next ``{`` or the end, a lone ``}`` (a brace of the text is written twice); or for the first
+    placeholder Python's formatter cannot read (``{noc!}``, ``{noc[0}``)."""
     at, opened = 0, None
     while at < len(template):
         brace = template[at]
@@ -51,6 +52,9 @@ def _stray_brace(template: str) -> TemplateError:
             opened = at
             at += 1
         elif brace == "}" and opened is not None:
+            written = template[opened:at + 1]  # a placeholder Python could not read ({noc!}, {noc[0})
+            if not (written[1:-1].isidentifier() or written[1:-2].isidentifier() and written[-2] == ":"):
+                return TemplateError(f"placeholder {written} must be a plain fact name", opened)
             opened = None
             at += 1
         elif brace == "}":

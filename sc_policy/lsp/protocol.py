@@ -9,6 +9,9 @@ not UTF-8, a pipe, too large). Here:
 * a request with parameters that do not fit gets the JSON-RPC error response ``InvalidParams``
   (-32602) with a one-line message; such a notification is ignored, said in one line in the client's
   log (``window/logMessage``), as the protocol lets a server ignore a notification it cannot handle;
+* a message that is no JSON-RPC 2.0 request or notification (a method that is no string, an id that is
+  neither a string nor an integer, a ``jsonrpc`` other than 2.0) gets the error ``InvalidRequest``
+  (-32600), with its id when it has one, else the id null;
 * a change or close of a document that is not open is ignored the same way;
 * a document that is not open is read from the disk as a rule file is (:func:`disk_document`):
   one that cannot be is no document, and hover and completion answer null.
@@ -47,8 +50,20 @@ class Unfit:
 
     jsonrpc = "2.0"
 
-    def __init__(self, msg_id: Any, method: str, reason: str):
-        self.id, self.method, self.reason = msg_id, method, reason
+    def __init__(self, msg_id: Any, method: str, reason: str, code: int = INVALID_PARAMS):
+        self.id, self.method, self.reason, self.code = msg_id, method, reason, code
+
+
+def _no_message(data: dict) -> Optional[str]:
+    """Why ``data`` is no JSON-RPC 2.0 request or notification (pygls answered a method that is a number
+    with a Python traceback, and a method or id that is a list, or a ``jsonrpc`` other than 2.0, not at all)."""
+    if not isinstance(data["method"], str):
+        return "its method is not a string"
+    if data.get("jsonrpc") != "2.0":
+        return 'its jsonrpc is not "2.0"'
+    if "id" in data and (isinstance(data["id"], bool) or not isinstance(data["id"], (str, int, type(None)))):
+        return "its id is not a string or an integer"
+    return None
 
 
 def _reason(exc: BaseException) -> str:
@@ -69,6 +84,9 @@ class PolicyProtocol(LanguageServerProtocol):
         if "jsonrpc" not in data or "method" not in data or "error" in data or "result" in data:
             return super().structure_message(data)  # a response, or a dict inside a message
         request = "id" in data
+        wrong = _no_message(data)
+        if wrong is not None:  # answered with the id null when the id is no id
+            return Unfit(None if wrong.endswith("integer") else data.get("id"), "", wrong, INVALID_REQUEST)
         kind = self.get_message_type(data["method"]) or (JsonRPCRequestMessage if request else JsonRPCNotification)
         try:
             return self._converter.structure(data, kind)
@@ -81,6 +99,10 @@ class PolicyProtocol(LanguageServerProtocol):
             return None
         if not isinstance(message, Unfit):
             return super().handle_message(message)
+        if message.code == INVALID_REQUEST:  # answered even without an id, as JSON-RPC says (the id null)
+            self._send_response(message.id, None, types.ResponseError(INVALID_REQUEST, "not a JSON-RPC 2.0 "
+                                                                      f"request or notification: {message.reason}"))
+            return None
         what = f"{message.method}: the parameters do not fit the protocol ({message.reason})"
         if message.id is not None:
             self._send_response(message.id, None, types.ResponseError(INVALID_PARAMS, what))

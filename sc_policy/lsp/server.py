@@ -166,6 +166,9 @@ class PolicyServer(LanguageServer):
         any other error outside a request is said in the client's log, not shown to the user."""
         if isinstance(error, ValueError) and type(error).__name__ == "JSONDecodeError":
             self.protocol._send_response(None, None, types.ResponseError(PARSE_ERROR, f"not JSON: {error}"))
+        elif isinstance(error, RecursionError):  # JSON nested deeper than Python's decoder reads
+            self.protocol._send_response(None, None, types.ResponseError(PARSE_ERROR, "not JSON that can be read: "
+                                                                         "nested too deeply"))
         elif source is not FeatureRequestError:
             self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"sc-policy: {error}"))
 
