@@ -34,7 +34,7 @@ from pygls.workspace import TextDocument
 from sc_policy.diagnostics import PolicyLoadError
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, read_regular
 
-__all__ = ["PolicyProtocol", "disk_document", "Unfit", "ClientLog", "PARSE_ERROR"]
+__all__ = ["PolicyProtocol", "open_document", "disk_document", "Unfit", "ClientLog", "PARSE_ERROR"]
 
 
 INVALID_PARAMS = -32602
@@ -115,7 +115,7 @@ class PolicyProtocol(LanguageServerProtocol):
         self.notify(types.WINDOW_LOG_MESSAGE, types.LogMessageParams(types.MessageType.Warning, f"sc-policy: {text}"))
 
     def _open(self, uri: str) -> bool:
-        return unquote(uri) in self.workspace.text_documents  # pygls keeps them by their unquoted uri
+        return open_document(self.workspace, uri) is not None
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
@@ -130,6 +130,12 @@ class PolicyProtocol(LanguageServerProtocol):
             self.tell(f"ignored the close of {params.text_document.uri}, which is not open")
             return None
         return (yield from super().lsp_text_document__did_close(params))
+
+
+def open_document(workspace, uri: str) -> Optional[TextDocument]:
+    """The document the editor opened at ``uri``, or None: pygls keeps them by their unquoted uri (its
+    ``get_text_document`` reads a document that is not open from the disk)."""
+    return workspace.text_documents.get(unquote(uri))
 
 
 def disk_document(uri: str, position_codec=None) -> Optional[TextDocument]:

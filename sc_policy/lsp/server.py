@@ -10,11 +10,11 @@ checks run one at a time, off the loop that answers hovers and completions.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from pathlib import Path
 from typing import Dict, Optional, Set, Tuple
-from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import FeatureRequestError
@@ -26,7 +26,7 @@ from sc_policy.lsp.completion import TRIGGERS, completions
 from sc_policy.lsp.diagnostics import to_lsp
 from sc_policy.lsp.hover import hover_text
 from sc_policy.lsp.overlay import Checked, Place, check_with, place_of, texts_under
-from sc_policy.lsp.protocol import PARSE_ERROR, ClientLog, PolicyProtocol, disk_document
+from sc_policy.lsp.protocol import PARSE_ERROR, ClientLog, PolicyProtocol, disk_document, open_document
 from sc_policy.reference.statcan import ReferenceData, reference_data
 
 __all__ = ["PolicyServer", "make_server", "run", "SETTLE"]
@@ -74,7 +74,7 @@ class PolicyServer(LanguageServer):
     def _lines(self, path: Path, uri: Optional[str]) -> Tuple[list, Optional[int]]:
         """(the lines of a file as the editor has it, else as on the disk; its document version or None)."""
         if uri is not None:
-            document = self.workspace.text_documents.get(unquote(uri))
+            document = open_document(self.workspace, uri)
             if document is not None:
                 return list(document.lines), document.version
         try:
@@ -164,7 +164,7 @@ class PolicyServer(LanguageServer):
     def report_server_error(self, error: Exception, source) -> None:
         """A message that is not JSON is answered as JSON-RPC says (the error ``Parse error``, the id null);
         any other error outside a request is said in the client's log, not shown to the user."""
-        if isinstance(error, ValueError) and type(error).__name__ == "JSONDecodeError":
+        if isinstance(error, json.JSONDecodeError):  # pygls reads messages with the json module
             self.protocol._send_response(None, None, types.ResponseError(PARSE_ERROR, f"not JSON: {error}"))
         elif isinstance(error, RecursionError):  # JSON nested deeper than Python's decoder reads
             self.protocol._send_response(None, None, types.ResponseError(PARSE_ERROR, "not JSON that can be read: "
@@ -179,7 +179,7 @@ def _document(server: PolicyServer, uri: str):
     place = server.place(uri)
     if place is None:
         return None
-    document = server.workspace.text_documents.get(unquote(uri))
+    document = open_document(server.workspace, uri)
     if document is None:
         document = disk_document(uri, server.workspace.position_codec)
     return None if document is None else (document, place)
