@@ -626,6 +626,33 @@ def test_serve_names_an_ipv6_address_in_a_url_that_works(app, monkeypatch):
     assert result.exit_code == 0 and " at http://[::1]:8081/ " in result.stderr
 
 
+def test_serve_logs_each_line_with_its_time(app, monkeypatch, capsys):
+    # an operator reading a long-running service's log needs to know when each request and start happened
+    import logging
+    import logging.config
+    import uvicorn
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append(k))
+    monkeypatch.setattr("sc_policy.cli.serve._check_port_free", lambda host, port: None)
+    monkeypatch.setattr("sc_policy.http.app.create_app", lambda workspace: app)
+    assert CliRunner().invoke(main, ["serve"]).exit_code == 0
+    loggers = {name: logging.getLogger(name) for name in ("uvicorn", "uvicorn.error", "uvicorn.access")}
+    kept = {name: (lg.handlers[:], lg.level, lg.propagate) for name, lg in loggers.items()}
+    try:
+        logging.config.dictConfig(started[-1]["log_config"])     # as uvicorn applies it
+        loggers["uvicorn.error"].info("Started server process [%d]", 4242)
+        loggers["uvicorn.access"].info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:50000", "GET", "/v1/x", "1.1", 200)
+    finally:
+        for name, (handlers, level, propagate) in kept.items():
+            loggers[name].handlers[:] = handlers
+            loggers[name].setLevel(level)
+            loggers[name].propagate = propagate
+    out, err = capsys.readouterr()
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} "
+    assert re.match(stamp + r"INFO: +Started server process \[4242\]$", err.strip().splitlines()[-1]), err
+    assert re.match(stamp + r'INFO: +127\.0\.0\.1:50000 - "GET /v1/x HTTP/1\.1" 200', out.strip()), out
+
+
 # -- the pages -------------------------------------------------------------------------------------------
 
 def test_page_form_has_labelled_fields(client):

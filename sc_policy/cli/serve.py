@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 import re
@@ -25,6 +26,17 @@ def _check_port_free(host: str, port: int) -> None:
     except OSError as exc:
         raise ScPolicyError(f"--host/--port: cannot listen on {host}:{port}: {exc.strerror or exc}",
                             code="bad-input") from None
+
+
+def _log_config(uvicorn_config: dict) -> dict:
+    """uvicorn's logging configuration with each line starting with its local time and UTC offset
+    (``2026-11-27T09:15:02-0500``): an operator reading the log of a long-running service, or of
+    several workers, needs to know when each request and each start or stop happened."""
+    config = copy.deepcopy(uvicorn_config)
+    for formatter in config["formatters"].values():
+        formatter["fmt"] = "%(asctime)s " + formatter["fmt"]
+        formatter["datefmt"] = "%Y-%m-%dT%H:%M:%S%z"
+    return config
 
 
 _PREFIX = re.compile(r"(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*")
@@ -82,7 +94,9 @@ def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, 
     address = f"[{host}]" if ":" in host else host     # an IPv6 address is bracketed in a URL
     click.echo(f"sc-policy: serving {versions} from {workspace.root} at http://{address}:{port}/ "
                f"(Ctrl-C to stop)", err=True)
+    from uvicorn.config import LOGGING_CONFIG
     settings = dict(host=host, port=port, access_log=access_log, log_level="info", ws="none",
+                    log_config=_log_config(LOGGING_CONFIG),
                     http=functools.partial(BoundedHttpToolsProtocol, request_timeout=timeout_request,
                                            max_head_bytes=MAX_HEAD_BYTES),
                     timeout_keep_alive=timeout_keep_alive, root_path=root_path)
