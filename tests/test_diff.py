@@ -112,6 +112,26 @@ def test_diff_names_every_recorded_hash_that_changed(shipped_copy):
     assert "manifest: table_sha256 changed" in text
 
 
+def test_a_manifest_field_on_one_side_only_is_placed_in_that_side_and_named_as_the_other_file():
+    # phase-1 says no `supersedes` and phase-1.1 no `effective_to`: the side without the key names its
+    # manifest, with no line (it was the manifest's first key, which is not where the field is)
+    result = invoke("diff", "phase-1", VERSION, "--format", "json", "--no-impact")
+    assert result.exit_code == 0, result.output
+    changes = {c["field"]: c for c in json.loads(result.output)["changes"] if c["kind"] == "manifest_changed"}
+    manifest = f"{POLICY}/{{}}/version.yaml"
+    root = shipped_policies()
+    assert changes["supersedes"]["old"] is None
+    assert changes["supersedes"]["old_at"] == {"path": manifest.format("phase-1"), "line": 0, "column": 0}
+    assert changes["supersedes"]["new_at"] == {"path": manifest.format(VERSION), "column": 1, "line": _line_of(
+        root / manifest.format(VERSION), "supersedes:")}
+    assert changes["effective_to"]["new"] is None
+    assert changes["effective_to"]["new_at"] == {"path": manifest.format(VERSION), "line": 0, "column": 0}
+    assert changes["effective_to"]["old_at"]["line"] == _line_of(root / manifest.format("phase-1"), "effective_to:")
+    text = invoke("diff", "phase-1", VERSION, "--no-impact").output
+    block = text[text.index("manifest: supersedes changed"):].splitlines()
+    assert block[1].strip() == f"old at {manifest.format('phase-1')}"
+
+
 def test_diff_names_changes_and_exact_impact(tree_copy):
     add_consulting(tree_copy)
     result = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--format", "json")

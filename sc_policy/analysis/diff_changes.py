@@ -93,9 +93,16 @@ def _manifest_changes(old: Version, new: Version) -> List[Change]:
         if a != b:
             conv = _sections if name == "general_sections" else _plain
             key = _MANIFEST_KEYS.get(name, name)
-            out.append(_change("manifest_changed", (0, "", i), _where(old.manifest, new.manifest, key), field=name,
-                               old=conv(a), new=conv(b)))
+            out.append(_change("manifest_changed", (0, "", i), (_field_at(old.manifest, key),
+                                                                 _field_at(new.manifest, key)),
+                               field=name, old=conv(a), new=conv(b)))
     return out
+
+
+def _field_at(manifest, key: str) -> Span:
+    """Where a manifest says field ``key``; a manifest without the key is named as the file alone, with no
+    line: none of its keys is the field's place."""
+    return manifest.at(key) if key in manifest.spans else Span(manifest.span.path)
 
 
 def _clause_value(clause: Clause, name: str):
