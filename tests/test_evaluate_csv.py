@@ -84,8 +84,25 @@ def test_bom_crlf_blank_lines_and_header_case_are_accepted():
     data = "\ufeffCase,NOC , Industry\r\n1,2174,541514\r\n\r\n2,0011,\r\n".encode("utf-8")
     result = evaluate([], data)
     assert result.exit_code == 0, result.output
-    rows = rows_of(result.stdout)
+    assert result.stdout.startswith("\ufeffCase,NOC , Industry,eligible,")  # the input's mark kept (below)
+    rows = rows_of(result.stdout[1:])
     assert [(r["Case"], r["eligible"]) for r in rows] == [("1", "true"), ("2", "false")]
+
+
+def test_a_spreadsheets_byte_order_mark_is_kept_in_its_csv_and_only_there(tmp_path):
+    # Excel's "CSV UTF-8" starts with a byte-order mark, and reads a CSV's accents right only with one:
+    # the decisions of such a file open in Excel as they were typed; JSON Lines never has one
+    src = tmp_path / "cases.csv"
+    src.write_bytes("\ufeffname,noc\r\nHélène,2174\r\n".encode("utf-8"))
+    out = tmp_path / "out.csv"
+    assert CliRunner().invoke(main, ["evaluate", str(src), "-o", str(out)]).exit_code == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfname,noc,eligible,")
+    assert rows_of(out.read_text(encoding="utf-8-sig"))[0]["name"] == "Hélène"
+    assert CliRunner().invoke(main, ["evaluate", str(src), "-o", str(tmp_path / "out.jsonl")]).exit_code == 0
+    assert json.loads((tmp_path / "out.jsonl").read_bytes().splitlines()[0])["name"] == "Hélène"
+    src.write_bytes("name,noc\r\nHélène,2174\r\n".encode("utf-8"))  # none in, none out
+    assert CliRunner().invoke(main, ["evaluate", str(src), "-o", str(out)]).exit_code == 0
+    assert out.read_bytes().startswith(b"name,noc,eligible,")
 
 
 @pytest.mark.parametrize("data,needle", [

@@ -88,9 +88,11 @@ class CsvFormat:
 
         return fail
 
-    def start(self, sink: TextIO, columns: Columns) -> Tuple[RowWriter, RowWriter]:
-        """Write the header line to ``sink`` (anything with ``write``); return the writers of a row's
-        own fields (no line end): one for any fields, and a faster one for fields that hold no CR or LF."""
+    def start(self, sink: TextIO, columns: Columns, bom: bool = False) -> Tuple[RowWriter, RowWriter]:
+        """Write the header line to ``sink`` (anything with ``write``), after a byte-order mark when ``bom``
+        (the input had one: a spreadsheet that wrote it reads its accents right only with one); return the
+        writers of a row's own fields (no line end): one for any fields, and a faster one for fields that
+        hold no CR or LF."""
         buffer = io.StringIO()
         render = csv.writer(buffer, lineterminator="\r\n").writerow
         swrite = sink.write
@@ -103,6 +105,8 @@ class CsvFormat:
             render(fields)
             swrite(buffer.getvalue()[:-2])
 
+        if bom:
+            swrite("\ufeff")
         careful(list(columns.header) + list(self.added))
         swrite("\n")
         fast = csv.writer(sink, lineterminator="").writerow
@@ -151,7 +155,8 @@ class JsonlFormat:
     def failing(self, version: str = "", version_hash: str = "") -> Callable[[str], Added]:
         return lambda message: self.render(failure(message, version, version_hash))
 
-    def start(self, sink: TextIO, columns: Columns) -> Tuple[RowWriter, RowWriter]:
+    def start(self, sink: TextIO, columns: Columns, bom: bool = False) -> Tuple[RowWriter, RowWriter]:
+        """As :meth:`CsvFormat.start`, without a header line; JSON Lines never starts with a byte-order mark."""
         names: List[str] = list(columns.header)
         dumps, swrite = json.dumps, sink.write
 

@@ -95,7 +95,7 @@ class CsvBatch:
         than two writes a row (and bounded, as a batch is)."""
         parts: List[str] = []
         swrite = parts.append
-        careful_write, fast_write = fmt.start(SimpleNamespace(write=swrite), columns)
+        careful_write, fast_write = fmt.start(SimpleNamespace(write=swrite), columns, bom=reader.bom)
         fail = fmt.failing()
         width = columns.width
         trim = code_columns(columns)

@@ -84,6 +84,8 @@ class ParquetRows:
     :meth:`header`, then :meth:`batches` of rows (lists of text, each of the header's width); the record
     batch a batch of rows came from is :attr:`current` (for its columns to pass through)."""
 
+    bom = False  # a Parquet file has no byte-order mark for a CSV written from it to keep
+
     def __init__(self, path: str, *, batch_rows: int = BATCH_ROWS, batch_bytes: int = BATCH_BYTES,
                  text_bytes: int = TEXT_BYTES):
         pa, pq, _ = arrow()

@@ -121,6 +121,7 @@ class CsvRows:
         self._back: List[Tuple[int, Optional[bytes]]] = []  # pieces to give again, last first
         self._lines: List[_Line] = []  # lines read for the header that are not part of it
         self._first = b""  # the input's first bytes, for what it seems to be when its header cannot be read
+        self.bom = False  # whether the input starts with a byte-order mark (known once the header is read)
 
     # -- blocks of whole lines ------------------------------------------------------------
     def _read(self) -> Iterator[Tuple[int, Optional[bytes]]]:
@@ -134,6 +135,7 @@ class CsvRows:
             self.progress(len(chunk))
         if chunk.startswith(codecs.BOM_UTF8):  # spreadsheet exports often start with one
             chunk = chunk[len(codecs.BOM_UTF8):]
+            self.bom = True
         while chunk:
             if skipping:  # past a line too long, up to its end
                 cut = chunk.find(b"\n")
