@@ -132,6 +132,30 @@ def test_a_manifest_field_on_one_side_only_is_placed_in_that_side_and_named_as_t
     assert block[1].strip() == f"old at {manifest.format('phase-1')}"
 
 
+def test_a_test_case_renamed_and_otherwise_unchanged_is_one_rename(tree_copy):
+    folder = draft(tree_copy)
+    cases = folder / "tests" / "contradictions.yaml"
+    text = cases.read_text(encoding="utf-8")
+    old_name = "ict-two-noc-a keeps 2174 in scope under ICT"
+    cases.write_text(text.replace(f"name: {old_name}\n", "name: 2174 stays in ICT as its NOC A exception\n"),
+                     encoding="utf-8")
+    result = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--format", "json", "--no-impact")
+    assert result.exit_code == 0, result.output
+    tests = [c for c in json.loads(result.output)["changes"] if c["kind"].startswith("test_")]
+    assert [(c["kind"], c["was"], c["test"], c["file"]) for c in tests] == [
+        ("test_renamed", old_name, "2174 stays in ICT as its NOC A exception", "tests/contradictions.yaml")]
+    assert tests[0]["new_at"]["line"] == tests[0]["old_at"]["line"] == _line_of(cases, f"- name: 2174 stays")
+    text_out = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--no-impact").output
+    assert f"test case {old_name} renamed to 2174 stays in ICT as its NOC A exception, otherwise unchanged " \
+           "(tests/contradictions.yaml)" in " ".join(text_out.split())
+    # renamed and changed: not a rename, but a case removed and another added
+    cases.write_text(text.replace(f"name: {old_name}\n", "name: 2174 again\n").replace("industry: '511211'", "industry: '511212'"),
+                     encoding="utf-8")
+    result = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--format", "json", "--no-impact")
+    kinds = sorted(c["kind"] for c in json.loads(result.output)["changes"] if c["kind"].startswith("test_"))
+    assert kinds == ["test_added", "test_removed"]
+
+
 def test_diff_names_changes_and_exact_impact(tree_copy):
     add_consulting(tree_copy)
     result = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--format", "json")

@@ -9,12 +9,13 @@ so a diff is empty exactly when the contents are equal.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from sc_policy.checks.lifecycle import clause_content_changed
 from sc_policy.diagnostics import Span
-from sc_policy.model import Area, Clause, Occupation, Version
+from sc_policy.model import Area, Clause, Occupation, TestCase, Version
 
 __all__ = ["Change", "structural_changes"]
 
@@ -259,10 +260,31 @@ def _interpretation_changes(old: Version, new: Version) -> List[Change]:
     return out
 
 
+def _renamed(old: Version, new: Version, a: Dict[str, TestCase], b: Dict[str, TestCase]) -> Dict[str, str]:
+    """Test cases renamed and otherwise unchanged, new name -> old name: a case only in ``a`` and one only
+    in ``b`` that ask the same and expect the same, in the same file, when no other case of either side
+    does too (two identical cases renamed cannot be told apart, and stay removed and added)."""
+    def same(t: TestCase, folder: str) -> str:
+        return json.dumps([_rel(t.path, folder)] + [_test_value(t, k) for k in _TEST_FIELDS], sort_keys=True)
+    gone: Dict[str, List[str]] = {}
+    for name in a.keys() - b.keys():
+        gone.setdefault(same(a[name], old.folder), []).append(name)
+    came: Dict[str, List[str]] = {}
+    for name in b.keys() - a.keys():
+        came.setdefault(same(b[name], new.folder), []).append(name)
+    return {came[k][0]: names[0] for k, names in gone.items() if len(names) == 1 and len(came.get(k, ())) == 1}
+
+
 def _test_changes(old: Version, new: Version) -> List[Change]:
     out = []
     a = {t.name: t for t in old.tests}
     b = {t.name: t for t in new.tests}
+    renamed = _renamed(old, new, a, b)
+    for name, was in renamed.items():
+        out.append(_change("test_renamed", (4, name), _where(a[was], b[name]), test=name, was=was,
+                           file=_rel(b[name].path, new.folder)))
+    a = {k: v for k, v in a.items() if k not in renamed.values()}
+    b = {k: v for k, v in b.items() if k not in renamed}
     for name in sorted(set(a) | set(b)):
         if name not in b:
             out.append(_change("test_removed", (4, name), _where(a[name], None), test=name, file=_rel(a[name].path, old.folder)))

@@ -100,6 +100,8 @@ def describe_change(ch: Change) -> Tuple[str, List[Tuple[str, str, str]]]:
     if k == "test_changed":
         return (f"test case {d['test']} changed: {', '.join(f['field'] for f in d['fields'])} ({d['file']})",
                 [(f["field"], _value(f["old"]), _value(f["new"])) for f in d["fields"]])
+    if k == "test_renamed":
+        return f"test case {d['was']} renamed to {d['test']}, otherwise unchanged ({d['file']})", []
     if k.startswith("test_"):
         return f"test case {d['test']} {k.split('_')[1]} ({d['file']})", []
     if k == "file_changed":
