@@ -8,6 +8,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
 
+from sc_policy.engine.breadth import IndustryPart
 from sc_policy.engine.changes import NO_CHANGES, Changes, OccupationChange
 from sc_policy.engine.reasons import AreaReason
 from sc_policy.model import Citation, Interpretation, Resolution
@@ -85,6 +86,8 @@ class Answer:
     why: Optional[Callable[["Answer"], Tuple[tuple, str]]] = field(default=None, compare=False, repr=False)
     """Gives (reasons, reason) for this answer; asked on first use of either (a caller that wants only
     the verdict does not pay for the explanation)."""
+    industry_parts: Tuple[IndustryPart, ...] = ()
+    """The areas whose definition holds part of the industry code and not the rest (engine/breadth.py)."""
 
     @functools.cached_property
     def _why(self) -> Tuple[tuple, str]:

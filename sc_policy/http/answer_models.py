@@ -11,7 +11,7 @@ from sc_policy.model import FAIL, NOT_APPLICABLE, PASS
 from sc_policy.reference.codes import NOC_VERSIONS
 
 __all__ = ["Citation", "ClauseResult", "AreaResult", "AppliedResolution", "AppliedInterpretation", "OccupationChange",
-           "IndustryChange", "Changes", "Candidate", "AnswerInput", "ClauseBrief", "AreaBrief", "CandidateBrief",
+           "IndustryChange", "IndustryPart", "Changes", "Candidate", "AnswerInput", "ClauseBrief", "AreaBrief", "CandidateBrief",
            "AnswerHead", "DecisionBrief", "Decision"]
 
 Result = Literal[PASS, FAIL, NOT_APPLICABLE]  # sc_policy.model.CLAUSE_RESULTS
@@ -136,6 +136,14 @@ class CandidateBrief(BaseModel):
     areas: List[AreaBrief]
 
 
+class IndustryPart(BaseModel):
+    """An area whose definition holds part of the industry code given and not the rest."""
+    area: str
+    within: bool = Field(description="The code itself falls within the definition, which excludes part of it.")
+    includes: List[str] = Field(description="The codes below the one given that the definition includes.")
+    excludes: List[str] = Field(description="The codes below the one given that the definition excludes.")
+
+
 class AnswerHead(BaseModel):
     """The fields both views of a decision open with: the version, the input, the verdict and its reason."""
 
@@ -150,6 +158,9 @@ class AnswerHead(BaseModel):
     decided_on: Optional[str] = Field(description="The day (YYYY-MM-DD) the version was chosen for: the date asked, "
                                                   "else the day of the answer; null for a version named by "
                                                   "its id alone.")
+    industry_parts: List[IndustryPart] = Field(description="The areas whose definition holds only part of the "
+                                                           "industry code given (a sector, 54, of which ICT has "
+                                                           "5415): the employer's finer code may decide otherwise.")
 
 
 class DecisionBrief(AnswerHead):
