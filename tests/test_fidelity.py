@@ -142,3 +142,19 @@ def test_the_book_does_not_call_a_derived_code_published(book):
     assert rows["31"].startswith("Included 31 Manufacturing not published, derived from line 56: Manufacturing")
     assert "not published, derived from line 21: navigational" in rows["3345"]
     assert "not published" not in rows["5112"]
+
+
+def test_the_caseworkers_page_notes_the_part_of_a_broad_code_an_area_holds():
+    pytest.importorskip("fastapi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+        from sc_policy.app.workspace import Workspace
+        from sc_policy.http.app import create_app
+        with TestClient(create_app(Workspace())) as client:
+            page = _text(client.get("/", params={"occupation": "2174", "industry": "54"}).text)
+            fine = _text(client.get("/", params={"occupation": "2174", "industry": "541514"}).text)
+    assert ("Part of NAICS 54 is in the definition of Information and Communications Technology (NAICS 5415) and "
+            "Life Sciences (NAICS 5417): the employer's finer code may decide otherwise.") in page
+    assert "Note: Only part of NAICS 54 is in this area's definition, which includes NAICS 5417 within it." in page
+    assert "Only part of" not in fine and "Part of NAICS" not in fine
