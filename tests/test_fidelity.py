@@ -158,3 +158,20 @@ def test_the_caseworkers_page_notes_the_part_of_a_broad_code_an_area_holds():
             "Life Sciences (NAICS 5417): the employer's finer code may decide otherwise.") in page
     assert "Note: Only part of NAICS 54 is in this area's definition, which includes NAICS 5417 within it." in page
     assert "Only part of" not in fine and "Part of NAICS" not in fine
+
+
+def test_the_occupations_an_industry_opens_note_the_part_of_a_broad_code_an_area_holds():
+    """`sc-policy occupations --industry 54` opens nothing, but its sector holds ICT's 5415 and Life Sciences'
+    5417: the list says so (it was only 'no priority area is in scope for any occupation')."""
+    result = CliRunner().invoke(main, ["occupations", "--industry", "54"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "No NOC 2016 unit group is eligible for this input" in text
+    assert ("Note (Information and Communications Technology): Only part of NAICS 54 is in this area's definition, "
+            "which includes NAICS 5415 within it.") in text
+    assert "Note (Life Sciences): Only part of NAICS 54 is in this area's definition, which includes NAICS 5417" in text
+    data = json.loads(CliRunner().invoke(main, ["occupations", "--industry", "334", "--area", "manufacturing",
+                                                "--format", "json"]).output)
+    assert data["count"] > 0 and data["industry_parts"] == []   # the area asked about holds all of 334
+    data = json.loads(CliRunner().invoke(main, ["occupations", "--industry", "334", "--format", "json"]).output)
+    assert data["industry_parts"] == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"]}]
