@@ -154,6 +154,10 @@ def test_the_caseworkers_page_notes_the_part_of_a_broad_code_an_area_holds():
         with TestClient(create_app(Workspace())) as client:
             page = _text(client.get("/", params={"occupation": "2174", "industry": "54"}).text)
             fine = _text(client.get("/", params={"occupation": "2174", "industry": "541514"}).text)
+            open_title = _text(client.get("/", params={"occupation": "9461"}).text)
+    assert ("Contradictions of the source that bear on this answer, which no resolution resolves "
+            "official-title:manufacturing:9461 : area 'manufacturing': 9461 is listed as") in open_title
+    assert "which no resolution resolves" not in fine
     assert ("Part of NAICS 54 is in the definition of Information and Communications Technology (NAICS 5415) and "
             "Life Sciences (NAICS 5417): the employer's finer code may decide otherwise.") in page
     assert "Note: Only part of NAICS 54 is in this area's definition, which includes NAICS 5417 within it." in page
@@ -175,3 +179,49 @@ def test_the_occupations_an_industry_opens_note_the_part_of_a_broad_code_an_area
     assert data["count"] > 0 and data["industry_parts"] == []   # the area asked about holds all of 334
     data = json.loads(CliRunner().invoke(main, ["occupations", "--industry", "334", "--format", "json"]).output)
     assert data["industry_parts"] == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"]}]
+
+
+# -- contradictions no resolution resolves ----------------------------------------------------------------
+
+def test_an_answer_shows_the_contradictions_bearing_on_it_that_no_resolution_resolves(opened):
+    """Line 151 publishes 9461 under its NOC 2011 title ('... food, beverage and associated products
+    processing'), not its NOC 2016 one: `check` warns (official-title) and no resolution resolves it; an
+    answer that decides 9461 now says so (it showed the published title and nothing else)."""
+    warned = {f.key for f in opened.findings if f.code == "official-title" and f.severity == "warning"}
+    assert warned == {"official-title:manufacturing:9461", "official-title:manufacturing:9213",
+                      "official-title:manufacturing:9465", "official-title:manufacturing:9232"}
+    for key in warned:
+        noc = key.rsplit(":", 1)[1]
+        data = answer_to_dict(opened.evaluator.answer(noc))
+        assert [u["key"] for u in data["unresolved"]] == [key]
+        assert "official NOC 2016 title is" in data["unresolved"][0]["message"]
+    assert answer_to_dict(opened.evaluator.answer("2174", "54"))["unresolved"] == []
+    text = explain("9461")
+    assert "\nResolutions and interpretations for this answer; unresolved: official-title:manufacturing:9461\n" in text
+    full = " ".join(explain("9461", "--full").split())
+    assert ("Contradictions of the source that bear on this answer, which no resolution resolves: - "
+            "official-title:manufacturing:9461: area 'manufacturing': 9461 is listed as 'Process control and machine "
+            "operators, food, beverage and associated products processing'; its official NOC 2016 title is "
+            "'Process control and machine operators, food and beverage processing'") in full
+    assert "unresolved" not in explain("2174")
+
+
+def test_a_resolution_that_resolves_it_takes_it_off_the_answer(tree_copy):
+    from sc_policy.app.workspace import Workspace
+    ws = Workspace(tree_copy)
+    assert [u.key for u in ws.open(VERSION).evaluator.answer("9213").unresolved] == ["official-title:manufacturing:9213"]
+    edit(version_dir(tree_copy) / "resolutions.yaml", "\n# The analyst's readings where the source is silent.", """
+  - id: food-supervisors-2011-title
+    resolves: [official-title:manufacturing:9213]
+    finding: Line 166 publishes 9213 under another title than its official NOC 2016 one.
+    decision: The code governs.
+    source:
+      - line: 166
+        quote: 9213 Supervisors, food, beverage and associated products processing – NOC B
+    affects:
+      - {area: manufacturing, codes: ["9213"]}
+
+# The analyst's readings where the source is silent.""")
+    answer = Workspace(tree_copy).open(VERSION).evaluator.answer("9213")
+    assert answer.unresolved == ()
+    assert [r.id for r in answer.candidates[0].resolutions] == ["food-supervisors-2011-title"]

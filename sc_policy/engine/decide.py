@@ -14,6 +14,7 @@ import functools
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 from sc_policy.engine.breadth import industry_parts
+from sc_policy.engine.unresolved import UnresolvedIndex
 from sc_policy.engine.changes import NO_CHANGES, ChangeFinder, Changes, OccupationChange
 from sc_policy.engine.results import Answer, AreaResult, ClauseResult, Decision
 from sc_policy.engine.templates import render_template, template_fields
@@ -75,7 +76,7 @@ class Evaluator:
 
     def __init__(self, compiled: Optional["CompiledVersion"] = None, refdata: Optional[ReferenceData] = None, *,
                  table: Optional["DecisionTable"] = None, version: Optional[Version] = None,
-                 tabulate: Optional[Callable[["Evaluator"], "DecisionTable"]] = None):
+                 tabulate: Optional[Callable[["Evaluator"], "DecisionTable"]] = None, findings=()):
         if compiled is None and (table is None or version is None):
             raise TypeError("an Evaluator needs a compiled version, or a decision table and its version")
         self._compiled = compiled
@@ -96,6 +97,7 @@ class Evaluator:
         self._runs = None  # (table, per area: (index, area, area facts, its runs of clauses, see _runs))
         self._changes = ChangeFinder(self.version, self.refdata)  # see changes
         self._outside = None  # see in_scope
+        self.unresolved = UnresolvedIndex(findings)  # the check's findings about the source, unresolved
 
     @property
     def table(self) -> Optional["DecisionTable"]:
@@ -302,7 +304,8 @@ class Evaluator:
         decisions = ((decide(candidates[0], found[0]),) if len(candidates) == 1
                      else tuple(decide(c, found[0]) for c in candidates))
         return Answer(self.version.policy, self.version.id, self.version.content_hash, parsed, found[0],
-                      found[1], decisions, decided_on, self._why, found[2])
+                      found[1], decisions, decided_on, self._why, found[2],
+                      self.unresolved.bearing(candidates, found[0]))
 
     def _why(self, answer: Answer) -> Tuple[tuple, str]:
         """(each candidate's area reasons, the deciding sentence) of an answer (:mod:`sc_policy.engine.reasons`)."""

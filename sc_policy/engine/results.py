@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
 
 from sc_policy.engine.breadth import IndustryPart
+from sc_policy.engine.unresolved import Unresolved
 from sc_policy.engine.changes import NO_CHANGES, Changes, OccupationChange
 from sc_policy.engine.reasons import AreaReason
 from sc_policy.model import Citation, Interpretation, Resolution
@@ -88,6 +89,8 @@ class Answer:
     the verdict does not pay for the explanation)."""
     industry_parts: Tuple[IndustryPart, ...] = ()
     """The areas whose definition holds part of the industry code and not the rest (engine/breadth.py)."""
+    unresolved: Tuple[Unresolved, ...] = ()
+    """The source's contradictions bearing on it that no resolution resolves (engine/unresolved.py)."""
 
     @functools.cached_property
     def _why(self) -> Tuple[tuple, str]:

@@ -119,6 +119,7 @@ def answer_to_dict(answer: Answer, view: str = "full", sources: Optional[Sources
         "reason": answer.reason,
         "decided_on": answer.decided_on,
         "industry_parts": [p.as_dict() for p in answer.industry_parts],
+        "unresolved": [u.as_dict() for u in answer.unresolved],
     }
     full = view != "brief"
     if only is not None:
@@ -314,17 +315,32 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
     applied = {r.id: r for d in answer.candidates for r in d.resolutions}
     if full:
         lines += _notes_full(applied.values(), {i.id: i for d in answer.candidates for i in d.interpretations}.values())
+        lines += _unresolved_lines(answer, full=True)
         lines += [""] + _wrap(f"Source document (the lines cited above are its lines): {m.source_title}, sha256 "
                               f"{m.source_sha256}", "  ", "")
         return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
     readings = _deciding_readings(answer, version)
-    if applied or readings:  # a line each: --full gives their texts, and every interpretation that bears on it
-        lines.append("The analyst's resolutions that bear on this answer, and interpretations that decide it:")
+    if applied or readings or answer.unresolved:  # a line each: --full gives their texts, and every interpretation
+        open_keys = ", ".join(u.key for u in answer.unresolved)  # (by key on the heading: --full gives them)
+        head = ("The analyst's resolutions that bear on this answer, and interpretations that decide it:"
+                if not open_keys else f"Resolutions and interpretations for this answer; unresolved: {open_keys}"
+                if applied or readings else f"Contradictions of the source left unresolved here: {open_keys}")
+        lines += _wrap(head, "  ", "")
         for r in applied.values():
             lines.append(_one_line(f"{r.id}{_lines_of(r.source)}: {r.decision}", "  - "))
         for i in readings.values():
             lines.append(_one_line(f"interpretation {i.id}{_lines_of(i.source)}: {i.reading}", "  - "))
     return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
+
+
+def _unresolved_lines(answer: Answer, full: bool) -> List[str]:
+    """The source's contradictions that bear on the answer and that no resolution resolves, in full."""
+    if not answer.unresolved:
+        return []
+    lines = ["", "Contradictions of the source that bear on this answer, which no resolution resolves:"]
+    for u in answer.unresolved:
+        lines += _wrap(f"{u.key}: {u.message}", "      ", "  - ")
+    return lines
 
 
 def versions_text(rows: Iterable[dict]) -> str:
