@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Dict, Mapping, Optional, Tuple
 
 from sc_policy.diagnostics import Span
+
+NAICS_IN_QUOTE = re.compile(r"\(NAICS ([0-9]{2,6})\)")
+"""How the source publishes an industry's code: "Software publishers (NAICS 5112)"."""
 
 __all__ = [
     "Located", "Citation", "Section", "Occupation", "IndustryEntry", "Area", "Clause", "Resolution", "Assignment",
@@ -97,6 +101,18 @@ class IndustryEntry(Located):
     span: Span = field(compare=False)
     spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
     published: bool = True  # False: the source publishes no such code; the analyst derived it from ``source``
+
+    @property
+    def quoted_codes(self) -> Tuple[str, ...]:
+        """The NAICS codes its quotes publish, as the source does: "Software publishers (NAICS 5112)"."""
+        return tuple(code for c in self.source for code in NAICS_IN_QUOTE.findall(c.quote))
+
+    @property
+    def shown_as_published(self) -> bool:
+        """Whether an answer may say the source publishes it: not marked ``published: false``, and its
+        quotes publish a NAICS code (a quote that names none, "excluding navigational, measuring, medical
+        and controlling devices", publishes no code: the code is the analyst's reading of it)."""
+        return self.published and bool(self.quoted_codes)
 
 
 @dataclass(frozen=True)

@@ -149,9 +149,12 @@ def test_manufacturing_naics_codes_are_not_labelled_as_published(ws):
     assert "includes NAICS 31 Manufacturing (not published, derived from line 56:" in new_text
     assert "includes NAICS 5112 Software publishers (published: Software publishers)" in new_text
     assert [e.published for e in ws.open(NEW).version.area("manufacturing").include] == [False] * 3
-    # phase-1 is frozen as it was: its entries say nothing, so they keep the old label
+    # phase-1 is frozen as it was: its entries say nothing (no published: false), but their quote (line 56)
+    # publishes no NAICS code, so its answers no longer call them published either (check: unpublished-code)
+    assert [e.published for e in ws.open(OLD).version.area("manufacturing").include] == [True] * 3
     old_text = answer_text(ws.explain("7511", "484121", version=OLD), ws.open(OLD).version, full=True)
-    assert "(published: Manufacturing (Phase I" in old_text
+    assert "(published: Manufacturing" not in old_text
+    assert "includes NAICS 31 Manufacturing (not published, derived from line 56:" in old_text
 
 
 # -- item 3: interpretations are data --------------------------------------------------------------------

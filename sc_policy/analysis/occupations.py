@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Protocol, Tuple
 
 from sc_policy.diagnostics import InputError, Suggestion, echoed
+from sc_policy.engine.breadth import IndustryPart, industry_parts
 from sc_policy.model import Version
 from sc_policy.reference.codes import parse_industry
 from sc_policy.reference.statcan import NAICS_RANGES, ReferenceData
@@ -50,6 +51,7 @@ class Occupations:
     area: Optional[str]              # the area asked about, None for all
     areas: Tuple[Tuple[str, str], ...]  # (id, title) of every area of the version, in its order
     rows: Tuple[OpenedOccupation, ...]  # in NOC code order
+    parts: Tuple[IndustryPart, ...] = ()  # the areas whose definition holds only part of the industry code
 
     def area_title(self, area_id: str) -> str:
         return dict(self.areas).get(area_id, area_id)
@@ -108,4 +110,5 @@ def occupations(opened: Opened, refdata: ReferenceData, industry: Optional[str] 
     rows.sort(key=lambda r: r.noc)
     return Occupations(table.policy, table.version, table.version_hash, code,
                        refdata.naics_title(code) if code else None, area_id,
-                       tuple((a.id, a.title) for a in version.areas), tuple(rows))
+                       tuple((a.id, a.title) for a in version.areas), tuple(rows),
+                       tuple(p for p in industry_parts(version.areas, code) if area_id in (None, p.area)))

@@ -258,8 +258,8 @@ class Workspace:
                 if compiled is not None and compiled.version != entry.version:
                     compiled = None
                 version = compiled.version if compiled is not None else entry.version
-                opened = OpenVersion(version, Evaluator(compiled, self.refdata, table=entry.table, version=version),
-                                     entry.findings)
+                opened = OpenVersion(version, Evaluator(compiled, self.refdata, table=entry.table, version=version,
+                                                        findings=entry.findings), entry.findings)
                 self._open[ref.rel] = opened
                 return opened
             if problem:
@@ -281,7 +281,7 @@ class Workspace:
         findings = tuple(check_version(loaded, self.root, refdata=self.refdata, compiled=compiled, memo=self._checked))
         if has_errors(findings):
             raise invalid_policy(findings, f"version {ref.id} is invalid")
-        opened = OpenVersion(loaded.version, Evaluator(compiled, self.refdata,
+        opened = OpenVersion(loaded.version, Evaluator(compiled, self.refdata, findings=findings,
                                                        tabulate=self._tabulator(ref, loaded, findings, cache_key)), findings)
         self._open[ref.rel] = opened
         return opened

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import os
-import re
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -21,7 +20,7 @@ from sc_policy.checks.subjects import short, slug
 from sc_policy.load.policytext import OCCUPATION_LINE, NearestPassages, SourceText, read_source
 from sc_policy.load.tree import LoadedVersion
 from sc_policy.load.yamlfile import is_inside
-from sc_policy.model import Area, Citation, Version
+from sc_policy.model import NAICS_IN_QUOTE, Area, Citation, Version
 
 __all__ = ["citations", "provenance", "version_source"]
 
@@ -74,13 +73,10 @@ def provenance(version: Version, source: SourceText, partial: bool) -> List[Diag
                                   f"{what}: line {citation.line} of {source.path} does not hold the start of the "
                                   f"quote {short(citation.quote)!r}, which starts on line {where}"))
     out.extend(_quote_mismatch(version))
+    out.extend(_unpublished(version))
     if not partial:
         out.extend(_unlisted(version, source))
     return out
-
-
-NAICS_IN_QUOTE = re.compile(r"\(NAICS ([0-9]{2,6})\)")
-"""How the source publishes an industry's code: "Software publishers (NAICS 5112)"."""
 
 
 def _quote_mismatch(version: Version) -> List[Diagnostic]:
@@ -89,7 +85,7 @@ def _quote_mismatch(version: Version) -> List[Diagnostic]:
         for entries in (area.include, area.exclude):
             for entry in entries:  # an entry whose quote publishes codes, none of them its own
                 for c in entry.source:
-                    published = NAICS_IN_QUOTE.findall(c.quote)
+                    published = NAICS_IN_QUOTE.findall(c.quote)  # (the entry's own quoted_codes, per quote)
                     if published and entry.code not in published:
                         out.append(Diagnostic(c.span, "warning", "quote-mismatch",
                                               f"area {area.id!r}: the quoted source publishes NAICS "
@@ -117,6 +113,25 @@ def _quote_mismatch(version: Version) -> List[Diagnostic]:
                                           f"area {area.id!r}: the quoted source publishes {' and '.join(problems)}",
                                           f"{area.id}:{occ.code or slug(occ.title)}"))
                 break
+    return out
+
+
+def _unpublished(version: Version) -> List[Diagnostic]:
+    """``unpublished-code``: an industry entry that does not say ``published: false`` although no quote of
+    it publishes a NAICS code (the code is the analyst's reading of the words quoted; an answer that
+    called it published would put in the source a code it does not give)."""
+    out = []
+    for area in version.areas:
+        for kind, entries in (("include", area.include), ("exclude", area.exclude)):
+            for entry in entries:
+                if entry.published and entry.source and not entry.quoted_codes:
+                    lines = ", ".join(str(c.line) for c in entry.source)
+                    out.append(Diagnostic(
+                        entry.at("code"), "warning", "unpublished-code",
+                        f"area {area.id!r} {kind}s NAICS {entry.code}, which the source does not publish: the "
+                        f"quote on line {lines} names no NAICS code, so the code is the analyst's reading of it; "
+                        f"say 'published: false' (an answer then calls it derived, not published)",
+                        f"{area.id}:naics:{entry.code}"))
     return out
 
 

@@ -111,6 +111,8 @@ CHECKS: Mapping[str, str] = {
     "quote-mismatch": ("an occupation whose quote publishes another code or level, or no occupation at all; an "
                        "industry whose quote publishes only other NAICS codes (a warning)"),
     "unlisted-occupation": "an occupation line of the source that no occupation entry cites",
+    "unpublished-code": ("an industry code whose quotes publish no NAICS code, not marked 'published: false' "
+                         "(the analyst's reading shown as the source's; a warning)"),
     # agreement (sc_policy.analysis.agreement)
     "disagreement": "a listed occupation that a clause of its own area fails (with no industry)",
 }

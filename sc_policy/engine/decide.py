@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
+from sc_policy.engine.breadth import industry_parts
+from sc_policy.engine.unresolved import UnresolvedIndex
 from sc_policy.engine.changes import NO_CHANGES, ChangeFinder, Changes, OccupationChange
 from sc_policy.engine.results import Answer, AreaResult, ClauseResult, Decision
 from sc_policy.engine.templates import render_template, template_fields
@@ -74,7 +76,7 @@ class Evaluator:
 
     def __init__(self, compiled: Optional["CompiledVersion"] = None, refdata: Optional[ReferenceData] = None, *,
                  table: Optional["DecisionTable"] = None, version: Optional[Version] = None,
-                 tabulate: Optional[Callable[["Evaluator"], "DecisionTable"]] = None):
+                 tabulate: Optional[Callable[["Evaluator"], "DecisionTable"]] = None, findings=()):
         if compiled is None and (table is None or version is None):
             raise TypeError("an Evaluator needs a compiled version, or a decision table and its version")
         self._compiled = compiled
@@ -88,13 +90,14 @@ class Evaluator:
         self._readings = self.version.readings_by_area()
         self._memo: Dict[object, object] = {}  # see _from_table
         self._nocs: Dict[tuple, NocInput] = {}  # accepted raw NOC inputs, parsed (see answer)
-        self._industries: Dict[object, tuple] = {}  # accepted raw industries: (code, title)
+        self._industries: Dict[object, tuple] = {}  # accepted raw industries: (code, title, parts)
         self._profiles = None  # see sc_policy.engine.reasons.profiles
         self._reasons: Dict[object, object] = {}  # area reasons by the area's results (reasons.area_reasons)
         self._listed = tuple((area.id, frozenset(area.listed)) for area in self.version.areas)
         self._runs = None  # (table, per area: (index, area, area facts, its runs of clauses, see _runs))
         self._changes = ChangeFinder(self.version, self.refdata)  # see changes
         self._outside = None  # see in_scope
+        self.unresolved = UnresolvedIndex(findings)  # the check's findings about the source, unresolved
 
     @property
     def table(self) -> Optional["DecisionTable"]:
@@ -292,7 +295,8 @@ class Evaluator:
         found = self._industries.get(industry) if industry is None or type(industry) is str else None
         if found is None:
             naics = parse_industry(industry, self.refdata)
-            found = (naics, self.refdata.naics_title(naics) if naics else None)
+            found = (naics, self.refdata.naics_title(naics) if naics else None,
+                     industry_parts(self.version.areas, naics))
             if (industry is None or type(industry) is str) and len(self._industries) < INPUTS_KEPT:
                 self._industries[industry] = found
         decide = self.decide_direct if direct else self.decide
@@ -300,7 +304,8 @@ class Evaluator:
         decisions = ((decide(candidates[0], found[0]),) if len(candidates) == 1
                      else tuple(decide(c, found[0]) for c in candidates))
         return Answer(self.version.policy, self.version.id, self.version.content_hash, parsed, found[0],
-                      found[1], decisions, decided_on, self._why)
+                      found[1], decisions, decided_on, self._why, found[2],
+                      self.unresolved.bearing(candidates, found[0]))
 
     def _why(self, answer: Answer) -> Tuple[tuple, str]:
         """(each candidate's area reasons, the deciding sentence) of an answer (:mod:`sc_policy.engine.reasons`)."""

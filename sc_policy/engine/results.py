@@ -8,6 +8,8 @@ import functools
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
 
+from sc_policy.engine.breadth import IndustryPart
+from sc_policy.engine.unresolved import Unresolved
 from sc_policy.engine.changes import NO_CHANGES, Changes, OccupationChange
 from sc_policy.engine.reasons import AreaReason
 from sc_policy.model import Citation, Interpretation, Resolution
@@ -85,6 +87,10 @@ class Answer:
     why: Optional[Callable[["Answer"], Tuple[tuple, str]]] = field(default=None, compare=False, repr=False)
     """Gives (reasons, reason) for this answer; asked on first use of either (a caller that wants only
     the verdict does not pay for the explanation)."""
+    industry_parts: Tuple[IndustryPart, ...] = ()
+    """The areas whose definition holds part of the industry code and not the rest (engine/breadth.py)."""
+    unresolved: Tuple[Unresolved, ...] = ()
+    """The source's contradictions bearing on it that no resolution resolves (engine/unresolved.py)."""
 
     @functools.cached_property
     def _why(self) -> Tuple[tuple, str]:

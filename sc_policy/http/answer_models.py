@@ -11,7 +11,7 @@ from sc_policy.model import FAIL, NOT_APPLICABLE, PASS
 from sc_policy.reference.codes import NOC_VERSIONS
 
 __all__ = ["Citation", "ClauseResult", "AreaResult", "AppliedResolution", "AppliedInterpretation", "OccupationChange",
-           "IndustryChange", "Changes", "Candidate", "AnswerInput", "ClauseBrief", "AreaBrief", "CandidateBrief",
+           "IndustryChange", "IndustryPart", "UnresolvedFinding", "Changes", "Candidate", "AnswerInput", "ClauseBrief", "AreaBrief", "CandidateBrief",
            "AnswerHead", "DecisionBrief", "Decision"]
 
 Result = Literal[PASS, FAIL, NOT_APPLICABLE]  # sc_policy.model.CLAUSE_RESULTS
@@ -136,6 +136,21 @@ class CandidateBrief(BaseModel):
     areas: List[AreaBrief]
 
 
+class IndustryPart(BaseModel):
+    """An area whose definition holds part of the industry code given and not the rest."""
+    area: str
+    within: bool = Field(description="The code itself falls within the definition, which excludes part of it.")
+    includes: List[str] = Field(description="The codes below the one given that the definition includes.")
+    excludes: List[str] = Field(description="The codes below the one given that the definition excludes.")
+
+
+class UnresolvedFinding(BaseModel):
+    """A finding of the check about the source that bears on the answer and that no resolution resolves."""
+    key: str = Field(description="check-id:subject, as a resolution would name it.")
+    check: str
+    message: str
+
+
 class AnswerHead(BaseModel):
     """The fields both views of a decision open with: the version, the input, the verdict and its reason."""
 
@@ -150,6 +165,12 @@ class AnswerHead(BaseModel):
     decided_on: Optional[str] = Field(description="The day (YYYY-MM-DD) the version was chosen for: the date asked, "
                                                   "else the day of the answer; null for a version named by "
                                                   "its id alone.")
+    industry_parts: List[IndustryPart] = Field(description="The areas whose definition holds only part of the "
+                                                           "industry code given (a sector, 54, of which ICT has "
+                                                           "5415): the employer's finer code may decide otherwise.")
+    unresolved: List[UnresolvedFinding] = Field(description="The source's contradictions that bear on the answer "
+                                                            "(the occupation decided, the industry) and that no "
+                                                            "resolution resolves: the check's warnings.")
 
 
 class DecisionBrief(AnswerHead):

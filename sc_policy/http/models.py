@@ -15,7 +15,7 @@ from typing import Annotated, Dict, List, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sc_policy.http.answer_models import Decision, DecisionBrief  # the decision bodies, declared there
+from sc_policy.http.answer_models import Decision, DecisionBrief, IndustryPart  # the decision bodies, declared there
 from sc_policy.reference.codes import NOC_VERSIONS
 
 __all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "MAX_PARAM_CHARS", "DATE_PATTERN", "DecisionInput", "DecisionQuery",
@@ -227,6 +227,9 @@ class OccupationList(BaseModel):
     areas: Annotated[List[AreaName], Field(description="Every area of the version, in its order.")]
     count: int
     occupations: Annotated[List[OpenedOccupation], Field(description="In NOC code order.")]
+    industry_parts: List[IndustryPart] = Field(description="The areas whose definition holds only part of the "
+                                                           "industry code given: the employer's finer code may "
+                                                           "open other occupations.")
 
 
 class Health(BaseModel):

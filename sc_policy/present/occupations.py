@@ -34,6 +34,7 @@ def occupations_to_dict(found: Occupations) -> dict:
         "areas": [{"area": area, "title": title} for area, title in found.areas],
         "count": len(found.rows),
         "occupations": [{"noc": r.noc, "noc_title": r.title, "areas": list(r.areas)} for r in found.rows],
+        "industry_parts": [p.as_dict() for p in found.parts],
     }
 
 
@@ -72,7 +73,7 @@ def occupations_text(found: Occupations) -> str:
     if not n:
         lines += _fill("No NOC 2016 unit group is eligible for this input: no priority area is in scope for any "
                        "occupation.", "")
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines + _parts(found)) + "\n"
     lines.append(f"{n} NOC 2016 unit group{'s are' if n != 1 else ' is'} eligible:")
     lines.append("")
     shown = [", ".join(r.areas) for r in found.rows]
@@ -91,4 +92,9 @@ def occupations_text(found: Occupations) -> str:
     lines.append("Areas:")
     for area_id, title in found.areas:
         lines += _fill(f"  {area_id}: {title}", "    ")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _parts(found)) + "\n"
+
+
+def _parts(found: Occupations) -> List[str]:
+    """A note for each area whose definition holds only part of the industry code (engine/breadth.py)."""
+    return [line for p in found.parts for line in _fill(f"Note ({p.title}): {p.sentence()}", "  ")]

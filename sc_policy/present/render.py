@@ -18,11 +18,12 @@ from sc_policy.engine.results import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
 from sc_policy.diagnostics import visible
+from sc_policy.present.lines import WIDTH, parts_sentence
+from sc_policy.present.lines import one_line as _one_line, part_lines as _part_lines, wrap as _wrap
 
 __all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "compact_dumps", "industry_label",
            "versions_text", "relabelled", "visible", "VIEWS", "WIDTH"]
 
-WIDTH = 100
 _MARK = {PASS: "PASS", FAIL: "FAIL", NOT_APPLICABLE: "N/A"}
 
 
@@ -117,6 +118,8 @@ def answer_to_dict(answer: Answer, view: str = "full", sources: Optional[Sources
         "eligible": answer.eligible,
         "reason": answer.reason,
         "decided_on": answer.decided_on,
+        "industry_parts": [p.as_dict() for p in answer.industry_parts],
+        "unresolved": [u.as_dict() for u in answer.unresolved],
     }
     full = view != "brief"
     if only is not None:
@@ -141,37 +144,10 @@ def answer_json(answer: Answer) -> str:
     return dumps(answer_to_dict(answer))
 
 
-def _wrap(text: str, indent: str, first: Optional[str] = None) -> List[str]:
-    """``text`` with every run of whitespace made one space, in lines of at most :data:`WIDTH` columns.
-
-    What ``textwrap.wrap(..., break_on_hyphens=False)`` gives: words go on a line while they fit,
-    one space apart. textwrap itself (a few times slower) does it when a word is wider than a line,
-    which it cuts.
-    """
-    first = first if first is not None else indent
-    words = text.split()
-    if not words:
-        return [first or indent]
-    if len(max(words, key=len)) > WIDTH - max(len(first), len(indent)):
-        import textwrap
-        return textwrap.wrap(" ".join(words), WIDTH, initial_indent=first, subsequent_indent=indent,
-                             break_on_hyphens=False) or [first or indent]
-    lines: List[str] = []
-    start, room, used = 0, WIDTH - len(first), len(words[0])
-    for i in range(1, len(words)):
-        if used + 1 + len(words[i]) <= room:
-            used += 1 + len(words[i])
-        else:
-            lines.append((indent if lines else first) + " ".join(words[start:i]))
-            start, room, used = i, WIDTH - len(indent), len(words[i])
-    lines.append((indent if lines else first) + " ".join(words[start:]))
-    return lines
-
-
 def industry_label(entry) -> str:
     """How an answer labels an industry entry: the source's own words, or, for a code the source does
     not publish, that the analyst derived it and from which lines."""
-    if entry.published:
+    if entry.shown_as_published:
         return f"published: {entry.description}"
     lines = ", ".join(str(c.line) for c in entry.source)
     return f"not published, derived from line {lines}: {entry.description}"
@@ -189,12 +165,12 @@ def _definition_lines(version: Version, area_id: str, refdata: ReferenceData) ->
     return lines
 
 
-def _decision_text(d: Decision, version: Version, refdata: ReferenceData, resolutions: dict) -> List[str]:
+def _decision_text(d: Decision, version: Version, refdata: ReferenceData, resolutions: dict, parts) -> List[str]:
     lines = []
     for a in d.areas:
         lines.append(f"{a.title} ({a.area}): {'IN SCOPE' if a.in_scope else 'not in scope'}")
         lines.append("  Industry definition:")
-        lines += _definition_lines(version, a.area, refdata)
+        lines += _definition_lines(version, a.area, refdata) + _part_lines(parts, a.area)
         for c in a.clauses:
             lines += _wrap(f"{c.title} [{c.clause} v{c.clause_version}]", "         ", f"  {_MARK[c.result]:<6} ")
             lines += _wrap(c.reason, "         ")
@@ -217,16 +193,6 @@ def _lines_of(source) -> str:
     return f" [line{'s' if len(lines) > 1 else ''} {', '.join(str(n) for n in lines)}]"
 
 
-def _one_line(text: str, prefix: str = "") -> str:
-    """``prefix`` and ``text`` on one line of at most :data:`WIDTH` columns, cut at a word with an ellipsis
-    if longer (the full answer shows it all)."""
-    text = prefix + " ".join(text.split())
-    if len(text) <= WIDTH:
-        return text
-    cut = text[:WIDTH - 1]
-    return (cut.rsplit(" ", 1)[0] if " " in cut[WIDTH // 2:] else cut) + "\u2026"
-
-
 def _changes_brief(changes) -> List[str]:
     """What would change the answer, in a few lines: the occupations by code (with the areas that would
     take them), each other employer's industries in full (the full answer names the occupations)."""
@@ -241,7 +207,7 @@ def _changes_brief(changes) -> List[str]:
     return lines
 
 
-def _summary_text(d: Decision, reasons, brief: bool) -> List[str]:
+def _summary_text(d: Decision, reasons, brief: bool, parts=()) -> List[str]:
     """One line per area, and one line per clause: result, id, the lines it rests on, the reason (or
     the clause it follows from). The area's deciding clause gives its reason in full, the others on
     one line. ``brief`` (one of several candidates): the area lines alone, each with its deciding clause."""
@@ -254,6 +220,7 @@ def _summary_text(d: Decision, reasons, brief: bool) -> List[str]:
             c = next((c for c in a.clauses if why and c.clause == why.deciding), None)
             lines.append(_one_line(f"{a.title} ({a.area}): {scope}" +
                                    (f", {_MARK[c.result]} {c.clause}: {c.reason}" if c else ""), "  "))
+            lines += _part_lines(parts, a.area)
             continue
         lines += _wrap(f"{a.title} ({a.area}): {scope}" + (
             f"; resolution{'s' if len(a.resolutions) > 1 else ''} {', '.join(a.resolutions)}"
@@ -266,6 +233,7 @@ def _summary_text(d: Decision, reasons, brief: bool) -> List[str]:
                 lines += _wrap(text, "         ", f"  {_MARK[c.result]:<6} ")
             else:
                 lines.append(_one_line(text, f"  {_MARK[c.result]:<6} "))
+        lines += _part_lines(parts, a.area)
     return lines
 
 
@@ -327,6 +295,9 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
     lines += _wrap(f"Verdict: {verdict}. {answer.reason}", "         ", "")
     if answer.verdict == "indeterminate":
         lines += _wrap("Pick the candidate that matches the case.", "         ")
+    partly = None if answer.verdict == "eligible" else parts_sentence(answer.industry_parts)
+    if partly:
+        lines += _wrap(partly, "         ")
     lines.append("")
     reasons = answer.reasons or ((),) * len(answer.candidates)
     for d, r in zip(answer.candidates, reasons):
@@ -334,26 +305,42 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
             lines += _wrap(f"== Candidate NOC 2016 {d.noc} {d.noc_title}: "
                            f"{'eligible' if d.eligible else 'not eligible'}", "   ", "")
             lines.append("")
+        parts = answer.industry_parts if full or d is answer.candidates[-1] else ()  # brief: once, at the end
         if full:
-            lines += _decision_text(d, version, refdata, resolutions)
+            lines += _decision_text(d, version, refdata, resolutions, parts)
         else:
-            lines += _summary_text(d, r, brief=len(answer.candidates) > 1)
+            lines += _summary_text(d, r, len(answer.candidates) > 1, parts)
             lines += _changes_brief(d.changes)
             lines.append("")
     applied = {r.id: r for d in answer.candidates for r in d.resolutions}
     if full:
         lines += _notes_full(applied.values(), {i.id: i for d in answer.candidates for i in d.interpretations}.values())
+        lines += _unresolved_lines(answer, full=True)
         lines += [""] + _wrap(f"Source document (the lines cited above are its lines): {m.source_title}, sha256 "
                               f"{m.source_sha256}", "  ", "")
         return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
     readings = _deciding_readings(answer, version)
-    if applied or readings:  # a line each: --full gives their texts, and every interpretation that bears on it
-        lines.append("The analyst's resolutions that bear on this answer, and interpretations that decide it:")
+    if applied or readings or answer.unresolved:  # a line each: --full gives their texts, and every interpretation
+        open_keys = ", ".join(u.key for u in answer.unresolved)  # (by key on the heading: --full gives them)
+        head = ("The analyst's resolutions that bear on this answer, and interpretations that decide it:"
+                if not open_keys else f"Resolutions and interpretations for this answer; unresolved: {open_keys}"
+                if applied or readings else f"Contradictions of the source left unresolved here: {open_keys}")
+        lines += _wrap(head, "  ", "")
         for r in applied.values():
             lines.append(_one_line(f"{r.id}{_lines_of(r.source)}: {r.decision}", "  - "))
         for i in readings.values():
             lines.append(_one_line(f"interpretation {i.id}{_lines_of(i.source)}: {i.reading}", "  - "))
     return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
+
+
+def _unresolved_lines(answer: Answer, full: bool) -> List[str]:
+    """The source's contradictions that bear on the answer and that no resolution resolves, in full."""
+    if not answer.unresolved:
+        return []
+    lines = ["", "Contradictions of the source that bear on this answer, which no resolution resolves:"]
+    for u in answer.unresolved:
+        lines += _wrap(f"{u.key}: {u.message}", "      ", "  - ")
+    return lines
 
 
 def versions_text(rows: Iterable[dict]) -> str:

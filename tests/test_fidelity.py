@@ -1,0 +1,227 @@
+"""What an answer, the check and the policy book say about the source must be what the source says: an
+industry code that an area's definition holds only part of is not called wholly outside or inside it; a
+NAICS code that no quote publishes is not called published; a clause's own passages are shown in the book."""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+import re
+import warnings
+
+import pytest
+from click.testing import CliRunner
+
+from sc_policy.app.checking import check_tree
+from sc_policy.cli import main
+from sc_policy.present.render import answer_text, answer_to_dict
+from sc_policy.reference.statcan import reference_data
+
+from conftest import POLICY, SHIPPED, VERSION, edit, version_dir
+
+REF = reference_data()
+
+
+def explain(*args: str) -> str:
+    result = CliRunner().invoke(main, ["explain", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def parts(opened, noc: str, industry):
+    return answer_to_dict(opened.evaluator.answer(noc, industry))["industry_parts"]
+
+
+# -- a code broader than an area's definition -------------------------------------------------------------
+
+def test_a_sector_that_two_areas_hold_part_of_is_not_called_outside_them_without_a_word(opened):
+    """NAICS 54 holds 5415 (ICT) and 5417 (Life Sciences): the answer, whose clauses decide on 54 as one
+    code, says that part of it is in those definitions, and the parts it names do decide otherwise."""
+    assert parts(opened, "2174", "54") == [
+        {"area": "ict", "within": False, "includes": ["5415"], "excludes": []},
+        {"area": "life-sciences", "within": False, "includes": ["5417"], "excludes": []}]
+    answer = opened.evaluator.answer("2174", "54")
+    assert answer.verdict == "not_eligible"
+    for part in answer.industry_parts:  # the finer code does decide otherwise: the note is true
+        assert part.area in opened.evaluator.answer("2174", part.includes[0]).candidates[0].in_scope
+    text = explain("2174", "--industry", "54")
+    verdict = " ".join(text.split("\n\n")[1].split())
+    assert ("Part of NAICS 54 is in the definition of Information and Communications Technology (NAICS 5415) "
+            "and Life Sciences (NAICS 5417): the employer's finer code may decide otherwise.") in verdict
+    ict = " ".join(text[text.index("Information and Communications Technology (ict)"):
+                        text.index("Life Sciences (life-sciences)")].split())
+    assert ("Note: Only part of NAICS 54 is in this area's definition, which includes NAICS 5415 within it. "
+            "The clauses decide on NAICS 54 as given; the employer's finer code may decide otherwise.") in ict
+    assert "Note:" not in text[text.index("Manufacturing (manufacturing)"):]
+
+
+def test_a_code_inside_a_definition_that_excludes_part_of_it_says_so(opened):
+    """NAICS 334 is ICT's, less 3345 (line 21): an answer that passes it says that part of it is excluded."""
+    assert parts(opened, "2174", "334") == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"]}]
+    assert "ict" not in opened.evaluator.answer("2174", "3345").candidates[0].in_scope
+    text = explain("2174", "--industry", "334")
+    assert "Note:  Only part of NAICS 334 is in this area's definition, which excludes NAICS 3345 within it." in text
+    assert "Part of NAICS 334" not in text  # eligible: no sentence under the verdict
+    full = explain("2174", "--industry", "334", "--full")
+    assert "Only part of NAICS 334 is in this area's definition" in " ".join(full.split())
+
+
+def test_a_sector_range_is_read_through_its_parts(opened):
+    assert parts(opened, "2174", "31-33") == [
+        {"area": "ict", "within": False, "includes": ["334"], "excludes": ["3345"]},
+        {"area": "life-sciences", "within": False, "includes": ["3391", "3254"], "excludes": []}]
+
+
+@pytest.mark.parametrize("industry", [None, "541514", "5415", "3345", "334511", "111110", "33"])
+def test_a_code_wholly_inside_or_outside_each_definition_has_no_note(opened, industry):
+    found = parts(opened, "2174", industry)
+    text = answer_text(opened.evaluator.answer("2174", industry), opened.version, REF)
+    if industry == "33":  # 33 holds ICT's 334 and Life Sciences' 3391, and is Manufacturing's own
+        assert [p["area"] for p in found] == ["ict", "life-sciences"] and text.count("Note:") == 2
+    else:
+        assert found == [] and "Note:" not in text
+
+
+# -- a NAICS code that no quote publishes --------------------------------------------------------------
+
+def test_check_reports_a_code_that_no_quote_publishes_unless_it_says_published_false(tree_copy):
+    found = [f for f in check_tree(None, list(SHIPPED)) if f.code == "unpublished-code"]
+    where = sorted((f.span.path.split(POLICY + "/")[1], f.subject) for f in found)
+    assert where == [("phase-1.1/areas/ict.yaml", "ict:naics:3345"), ("phase-1/areas/ict.yaml", "ict:naics:3345"),
+                     ("phase-1/areas/manufacturing.yaml", "manufacturing:naics:31"),
+                     ("phase-1/areas/manufacturing.yaml", "manufacturing:naics:32"),
+                     ("phase-1/areas/manufacturing.yaml", "manufacturing:naics:33")]
+    assert all(f.severity == "warning" for f in found)
+    ict = version_dir(tree_copy) / "areas" / "ict.yaml"
+    edit(ict, "    description: navigational, measuring, medical and controlling devices\n",
+         "    description: navigational, measuring, medical and controlling devices\n    published: false\n")
+    assert not [f for f in check_tree(tree_copy, [VERSION]) if f.code == "unpublished-code"]
+
+
+def test_an_answer_does_not_call_a_code_published_that_its_quote_does_not_publish():
+    full = " ".join(explain("2174", "--full").split())
+    assert ("excludes NAICS 3345 Navigational, measuring, medical and control instruments manufacturing (not "
+            "published, derived from line 21: navigational, measuring, medical and controlling devices)") in full
+    assert "includes NAICS 5112 Software publishers (published: Software publishers)" in full
+
+
+# -- the policy book ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def book():
+    pytest.importorskip("fastapi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+        from sc_policy.app.workspace import Workspace
+        from sc_policy.http.app import create_app
+        with TestClient(create_app(Workspace())) as client:
+            return client.get(f"/versions/{VERSION}").text
+
+
+def _text(fragment: str) -> str:
+    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def test_the_book_quotes_each_clause_s_passages_for_each_area(book, opened):
+    for clause in opened.version.clauses:
+        at = book.index(f'id="clause-{clause.id}"')
+        section = book[at:book.index("</section>", at)]
+        for area_id, cites in clause.area_source:
+            title = opened.version.area(area_id).title
+            shown = _text(section[section.index(f"For {title}:"):])
+            for c in cites:
+                assert f"“{' '.join(c.quote.split())}” Source, line {c.line}" in shown, (clause.id, area_id)
+        for i in clause.rests_on:
+            assert f'href="#interpretation-{i}"' in section, clause.id
+
+
+def test_the_book_does_not_call_a_derived_code_published(book):
+    rows = {m.group(1): _text(m.group(0)) for m in
+            re.finditer(r'<tr><td>(?:Included|Excluded)</td><th scope="row">(\d+)</th>.*?</tr>', book)}
+    assert rows["31"].startswith("Included 31 Manufacturing not published, derived from line 56: Manufacturing")
+    assert "not published, derived from line 21: navigational" in rows["3345"]
+    assert "not published" not in rows["5112"]
+
+
+def test_the_caseworkers_page_notes_the_part_of_a_broad_code_an_area_holds():
+    pytest.importorskip("fastapi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+        from sc_policy.app.workspace import Workspace
+        from sc_policy.http.app import create_app
+        with TestClient(create_app(Workspace())) as client:
+            page = _text(client.get("/", params={"occupation": "2174", "industry": "54"}).text)
+            fine = _text(client.get("/", params={"occupation": "2174", "industry": "541514"}).text)
+            open_title = _text(client.get("/", params={"occupation": "9461"}).text)
+    assert ("Contradictions of the source that bear on this answer, which no resolution resolves "
+            "official-title:manufacturing:9461 : area 'manufacturing': 9461 is listed as") in open_title
+    assert "which no resolution resolves" not in fine
+    assert ("Part of NAICS 54 is in the definition of Information and Communications Technology (NAICS 5415) and "
+            "Life Sciences (NAICS 5417): the employer's finer code may decide otherwise.") in page
+    assert "Note: Only part of NAICS 54 is in this area's definition, which includes NAICS 5417 within it." in page
+    assert "Only part of" not in fine and "Part of NAICS" not in fine
+
+
+def test_the_occupations_an_industry_opens_note_the_part_of_a_broad_code_an_area_holds():
+    """`sc-policy occupations --industry 54` opens nothing, but its sector holds ICT's 5415 and Life Sciences'
+    5417: the list says so (it was only 'no priority area is in scope for any occupation')."""
+    result = CliRunner().invoke(main, ["occupations", "--industry", "54"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "No NOC 2016 unit group is eligible for this input" in text
+    assert ("Note (Information and Communications Technology): Only part of NAICS 54 is in this area's definition, "
+            "which includes NAICS 5415 within it.") in text
+    assert "Note (Life Sciences): Only part of NAICS 54 is in this area's definition, which includes NAICS 5417" in text
+    data = json.loads(CliRunner().invoke(main, ["occupations", "--industry", "334", "--area", "manufacturing",
+                                                "--format", "json"]).output)
+    assert data["count"] > 0 and data["industry_parts"] == []   # the area asked about holds all of 334
+    data = json.loads(CliRunner().invoke(main, ["occupations", "--industry", "334", "--format", "json"]).output)
+    assert data["industry_parts"] == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"]}]
+
+
+# -- contradictions no resolution resolves ----------------------------------------------------------------
+
+def test_an_answer_shows_the_contradictions_bearing_on_it_that_no_resolution_resolves(opened):
+    """Line 151 publishes 9461 under its NOC 2011 title ('... food, beverage and associated products
+    processing'), not its NOC 2016 one: `check` warns (official-title) and no resolution resolves it; an
+    answer that decides 9461 now says so (it showed the published title and nothing else)."""
+    warned = {f.key for f in opened.findings if f.code == "official-title" and f.severity == "warning"}
+    assert warned == {"official-title:manufacturing:9461", "official-title:manufacturing:9213",
+                      "official-title:manufacturing:9465", "official-title:manufacturing:9232"}
+    for key in warned:
+        noc = key.rsplit(":", 1)[1]
+        data = answer_to_dict(opened.evaluator.answer(noc))
+        assert [u["key"] for u in data["unresolved"]] == [key]
+        assert "official NOC 2016 title is" in data["unresolved"][0]["message"]
+    assert answer_to_dict(opened.evaluator.answer("2174", "54"))["unresolved"] == []
+    text = explain("9461")
+    assert "\nResolutions and interpretations for this answer; unresolved: official-title:manufacturing:9461\n" in text
+    full = " ".join(explain("9461", "--full").split())
+    assert ("Contradictions of the source that bear on this answer, which no resolution resolves: - "
+            "official-title:manufacturing:9461: area 'manufacturing': 9461 is listed as 'Process control and machine "
+            "operators, food, beverage and associated products processing'; its official NOC 2016 title is "
+            "'Process control and machine operators, food and beverage processing'") in full
+    assert "unresolved" not in explain("2174")
+
+
+def test_a_resolution_that_resolves_it_takes_it_off_the_answer(tree_copy):
+    from sc_policy.app.workspace import Workspace
+    ws = Workspace(tree_copy)
+    assert [u.key for u in ws.open(VERSION).evaluator.answer("9213").unresolved] == ["official-title:manufacturing:9213"]
+    edit(version_dir(tree_copy) / "resolutions.yaml", "\n# The analyst's readings where the source is silent.", """
+  - id: food-supervisors-2011-title
+    resolves: [official-title:manufacturing:9213]
+    finding: Line 166 publishes 9213 under another title than its official NOC 2016 one.
+    decision: The code governs.
+    source:
+      - line: 166
+        quote: 9213 Supervisors, food, beverage and associated products processing – NOC B
+    affects:
+      - {area: manufacturing, codes: ["9213"]}
+
+# The analyst's readings where the source is silent.""")
+    answer = Workspace(tree_copy).open(VERSION).evaluator.answer("9213")
+    assert answer.unresolved == ()
+    assert [r.id for r in answer.candidates[0].resolutions] == ["food-supervisors-2011-title"]
