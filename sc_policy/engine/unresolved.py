@@ -12,7 +12,7 @@ check the version was opened with; nothing here changes a decision.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sc_policy.checks.registry import RESOLVABLE
 from sc_policy.diagnostics import Diagnostic
@@ -38,22 +38,30 @@ class Unresolved:
 
 
 class UnresolvedIndex:
-    """The unresolved findings about the source among a version's findings, asked by occupation and industry."""
+    """The unresolved findings about the source among a version's findings, asked by occupation and industry
+    (indexed by the code each is about: an answer asks a few lookups, whatever the number of findings)."""
 
     def __init__(self, findings: Iterable[Diagnostic] = ()):
-        self._items = tuple(Unresolved(f.code, f.subject, f.message) for f in findings
-                            if f.code in RESOLVABLE and f.severity == "warning" and f.subject)
+        self._by_noc: Dict[str, List[Unresolved]] = {}
+        self._by_naics: Dict[str, List[Unresolved]] = {}
+        self._order: Dict[Unresolved, int] = {}
+        for f in findings:
+            if f.code in RESOLVABLE and f.severity == "warning" and f.subject:
+                u = Unresolved(f.code, f.subject, f.message)
+                self._order.setdefault(u, len(self._order))
+                parts = u.subject.split(":")
+                for code in {parts[0], parts[1]} if len(parts) == 2 else {parts[0]}:  # ``code``, ``area:code``
+                    self._by_noc.setdefault(code, []).append(u)
+                if len(parts) == 3 and parts[1] in ("naics", "include", "exclude"):
+                    self._by_naics.setdefault(parts[2], []).append(u)
 
     def bearing(self, nocs: Sequence[str], industry: Optional[str]) -> Tuple[Unresolved, ...]:
         """Those about one of the NOC 2016 codes decided (subject ``code`` or ``area:code``) or about an
-        industry code at or above the employer's (``area:naics:code``, ``area:include:code``)."""
-        if not self._items:
+        industry code at or above the employer's (``area:naics:code``, ``area:include:code``), in the
+        order of the findings."""
+        if not self._order:
             return ()
-        above = prefixes(industry) if industry else set()
-        out = []
-        for u in self._items:
-            parts = u.subject.split(":")
-            if parts[0] in nocs or (len(parts) == 2 and parts[1] in nocs) or (
-                    len(parts) == 3 and parts[1] in ("naics", "include", "exclude") and parts[2] in above):
-                out.append(u)
-        return tuple(out)
+        found = {u for code in nocs for u in self._by_noc.get(code, ())}
+        if industry and self._by_naics:
+            found.update(u for code in prefixes(industry) for u in self._by_naics.get(code, ()))
+        return tuple(sorted(found, key=self._order.__getitem__)) if found else ()
