@@ -103,14 +103,46 @@ async def read_bounded(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+class _NotJsonConstant(Exception):
+    """NaN, Infinity or -Infinity, which Python's reader takes and JSON has not."""
+
+
+def _refuse_constant(name: str):
+    raise _NotJsonConstant(name)
+
+
+def _check_characters(value) -> None:
+    """Raise a Problem for a string (a key too) holding a lone surrogate: an escape such as ``\\ud800`` that
+    is half of a UTF-16 pair, no character, which no UTF-8 text (nor any answer echoing it) can carry."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    raise Problem(400, "bad-request", f"body: a string holds \\u{ord(item[exc.start]):04x}, half "
+                                                      f"of a UTF-16 surrogate pair (no character)", "body") from None
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+
+
 def parse_json(body: bytes):
+    """A request body as JSON (RFC 8259: UTF-8, no NaN or Infinity, no lone surrogate); raise Problem."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Problem(400, "bad-request", f"body: not UTF-8: byte 0x{body[exc.start]:02x} at byte {exc.start}",
                       "body") from None
     try:  # a byte-order mark, which some Windows clients write, is ignored (RFC 8259, section 8.1)
-        return json.loads(text[1:] if text.startswith("\ufeff") else text, object_pairs_hook=json_object)
+        value = json.loads(text[1:] if text.startswith("\ufeff") else text, object_pairs_hook=json_object,
+                           parse_constant=_refuse_constant)
+    except _NotJsonConstant as exc:
+        raise Problem(400, "bad-request", f"body: not valid JSON: {exc} is not a JSON value", "body") from None
     except json.JSONDecodeError as exc:
         raise Problem(400, "bad-request", f"body: not valid JSON: {exc.msg[:1].lower()}{exc.msg[1:]} at line "
                                           f"{exc.lineno}, column {exc.colno}", "body") from None
@@ -120,6 +152,8 @@ def parse_json(body: bytes):
                                           f"({digits})", "body") from None
     except RecursionError:
         raise Problem(400, "bad-request", "body: JSON nested too deeply", "body") from None
+    _check_characters(value)
+    return value
 
 
 def _query(request: Request, params, model):
