@@ -512,6 +512,20 @@ def test_openapi_describes_every_route(app, client):
     assert described == served
 
 
+def test_openapi_names_the_path_prefix_it_is_served_under(app):
+    """Behind a proxy at a prefix (``serve --root-path``) the document names it as its server: without
+    ``servers`` a client generated from it called /v1/decisions at the host's root, where the proxy serves
+    nothing of the service."""
+    with TestClient(app, root_path="/second-career") as c:
+        response = c.get("/second-career/openapi.json")
+        assert response.status_code == 200 and response.json()["servers"] == [{"url": "/second-career"}]
+        assert {k: v for k, v in response.json().items() if k != "servers"} == openapi_document()
+        tag = response.headers["etag"]
+        assert c.get("/second-career/openapi.json", headers={"if-none-match": tag}).status_code == 304
+    with TestClient(app) as c:
+        assert "servers" not in c.get("/openapi.json").json()      # at the root, the default server "/" is right
+
+
 def test_openapi_describes_the_response_bodies(client):
     doc = client.get("/openapi.json").json()
     schemas, paths = doc["components"]["schemas"], doc["paths"]

@@ -17,6 +17,7 @@ document (:func:`openapi_document`) is generated from the routes' declared model
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Optional
 
@@ -131,6 +132,15 @@ def openapi_document() -> dict:
     return doc
 
 
+def served_under(document: dict, root_path: str) -> dict:
+    """The document as served under a path prefix (``serve --root-path``): ``servers`` names the prefix, so
+    that a client generated from it calls the service there (with none, OpenAPI's default server is ``/``)."""
+    if not root_path:
+        return document
+    head = {key: document[key] for key in ("openapi", "info") if key in document}
+    return {**head, "servers": [{"url": root_path}], **document}
+
+
 def _allowed_methods(app: FastAPI, request: Request) -> str:
     """Every method the address takes, over all routes at it (Starlette names only the first route's)."""
     methods = set()
@@ -157,7 +167,7 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
     document = openapi_document()
     app.openapi = lambda: document  # type: ignore[method-assign]
     app.state.service = service
-    app.state.openapi_json = dumps(document)
+    app.state.openapi_json = functools.lru_cache(maxsize=8)(lambda root: dumps(served_under(document, root)))
     app.state.templates = Jinja2Templates(env=service.html)
 
     async def on_problem(request: Request, exc: Problem) -> Response:

@@ -306,7 +306,7 @@ def api_router() -> APIRouter:
     @router.get("/openapi.json", operation_id="openapi", summary="This document", response_model=Dict[str, Any],
                 response_description="OpenAPI 3.1.", dependencies=[Depends(strict_query())], responses=NO_PARAMS)
     async def openapi(request: Request) -> Response:
-        return json_response(request.app.state.openapi_json)
+        return json_response(request.app.state.openapi_json(request.scope.get("root_path", "")))
 
     return router
 
