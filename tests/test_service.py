@@ -7,6 +7,7 @@ server error and that every response matches the document.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -393,6 +394,24 @@ def test_batch_is_bounded(client):
 def test_malformed_batch_is_a_problem(client, content, ctype, status):
     assert_problem(client.post("/v1/decisions", content=content, headers={"content-type": ctype}), status,
                    "body")
+
+
+def test_a_compressed_batch_is_refused_with_the_coding_taken(client):
+    """RFC 9110 (8.4, 15.5.16): a content coding the server does not take is a 415 that says which it takes.
+    The coding was ignored: a gzip body was 'not UTF-8: byte 0x8b at byte 1', and JSON labelled br was
+    read as if it were not compressed."""
+    body = b'[{"noc": "2174"}]'
+    for coding, content in (("gzip", gzip.compress(body)), ("br", body), ("gzip, identity", gzip.compress(body))):
+        response = client.post("/v1/decisions", content=content,
+                               headers={"content-type": "application/json", "content-encoding": coding})
+        assert_problem(response, 415, "Content-Encoding")
+        assert response.headers["accept-encoding"] == "identity"
+        assert response.json()["detail"] == f"Content-Encoding: {coding} is not taken; send the JSON uncompressed"
+    response = client.post("/v1/decisions", content=body,
+                           headers={"content-type": "application/json", "content-encoding": "identity"})
+    assert response.status_code == 200 and response.json()[0]["verdict"] == "eligible"
+    declared = client.get("/openapi.json").json()["paths"]["/v1/decisions"]["post"]["responses"]["415"]
+    assert declared["headers"]["Accept-Encoding"]["schema"]["const"] == "identity"
 
 
 @pytest.mark.parametrize("content, detail", [

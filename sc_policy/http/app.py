@@ -115,6 +115,10 @@ def openapi_document() -> dict:
                 if int(status) >= 400 and "application/json" in content:
                     content["application/problem+json"] = content.pop("application/json")
                 response["headers"] = validators if status in ("200", "304") and method == "get" else header
+                if status == "415":
+                    response["headers"] = {**header, "Accept-Encoding": {
+                        "description": "When the body was refused for its Content-Encoding: the coding taken.",
+                        "schema": {"type": "string", "const": "identity"}}}
     components = doc.setdefault("components", {})
     schemas = components.get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):

@@ -42,9 +42,11 @@ NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 class Problem(Exception):
     """A request the service refuses: becomes an ``application/problem+json`` response."""
 
-    def __init__(self, status: int, code: str, detail: str, parameter: Optional[str] = None):
+    def __init__(self, status: int, code: str, detail: str, parameter: Optional[str] = None,
+                 headers: Optional[Mapping[str, str]] = None):
         super().__init__(detail)
         self.status, self.code, self.detail, self.parameter = status, code, detail, parameter
+        self.headers = dict(headers or {})      # sent with the answer (e.g. what the service takes instead)
 
     def as_dict(self) -> dict:
         out = {"type": PROBLEM_TYPE + self.code, "title": TITLES.get(self.code, "Invalid input"),
@@ -62,8 +64,8 @@ class Problem(Exception):
 
 def problem_response(problem: Problem, headers: Optional[Mapping[str, str]] = None) -> Response:
     # The header is set here too, not only by the middleware: a 500 is answered outside all middleware.
-    return Response(dumps(problem.as_dict()), status_code=problem.status, headers={**NOSNIFF, **(headers or {})},
-                    media_type="application/problem+json")
+    return Response(dumps(problem.as_dict()), status_code=problem.status,
+                    headers={**NOSNIFF, **problem.headers, **(headers or {})}, media_type="application/problem+json")
 
 
 # -- a library diagnostic -------------------------------------------------------------------------------

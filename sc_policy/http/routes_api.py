@@ -234,13 +234,20 @@ def api_router() -> APIRouter:
                                          "value they take."),
                             413: problem(f"More than {MAX_BATCH} inputs, or a body over {MAX_BODY_BYTES} bytes (a "
                                          f"list of {MAX_BATCH} can still be too large)."),
-                            415: problem("The body is not sent as application/json.")})
+                            415: problem("The body is not sent as application/json, or is compressed (a "
+                                         "Content-Encoding other than identity).")})
     async def decide_batch(request: Request) -> Response:
         view, pretty = view_of(_query(request, VIEW_PARAMS, ViewInput))
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json":
             raise Problem(415, "unsupported-media-type", "body: send a JSON list with Content-Type: "
                                                          "application/json", "body")
+        coding = request.headers.get("content-encoding", "").strip()
+        if any(part.strip().lower() not in ("", "identity") for part in coding.split(",")):
+            # RFC 9110, 15.5.16: a coding not taken is a 415 that names the codings taken
+            raise Problem(415, "unsupported-media-type", f"Content-Encoding: {cut(coding)} is not taken; send the "
+                                                         f"JSON uncompressed", "Content-Encoding",
+                          headers={"Accept-Encoding": "identity"})
         items = parse_json(await read_bounded(request))
         if not isinstance(items, list):
             raise Problem(400, "bad-input", "body: must be a JSON list of inputs", "body")
