@@ -34,6 +34,7 @@ from sc_policy.cli import main  # noqa: E402
 from sc_policy.diagnostics import PolicyInvalidError  # noqa: E402
 from sc_policy.http.app import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, create_app,  # noqa: E402
                                openapi_document)
+from sc_policy.http.models import MAX_HEAD_BYTES  # noqa: E402
 
 from conftest import POLICY, VERSION, examples, version_dir  # noqa: E402
 
@@ -529,6 +530,19 @@ def test_openapi_describes_every_route(app, client):
     described = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
     served = {(route.path, method) for route in app.routes for method in route.methods if method != "HEAD"}
     assert described == served
+
+
+def test_openapi_declares_the_431_every_operation_can_get(client):
+    """``serve`` answers a request line and headers over MAX_HEAD_BYTES with a 431 problem, whatever the
+    address (tests below drive it): the document declared no 431, so a generated client had no type for it."""
+    doc = client.get("/openapi.json").json()
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            declared = operation["responses"].get("431")
+            assert declared, f"{method} {path}"
+            assert declared["content"]["application/problem+json"]["schema"]["$ref"].endswith("/ProblemDetails")
+            assert str(MAX_HEAD_BYTES) in declared["description"]
+    assert "404 problem" in doc["info"]["description"] and "405 problem with `Allow`" in doc["info"]["description"]
 
 
 def test_openapi_names_the_path_prefix_it_is_served_under(app):

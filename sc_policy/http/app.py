@@ -33,7 +33,7 @@ from starlette.templating import Jinja2Templates
 
 from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import cut
-from sc_policy.http.models import MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS
+from sc_policy.http.models import MAX_BATCH, MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_PARAM_CHARS
 from sc_policy.http.caching import CACHE_CONTROL, ConditionalGet
 from sc_policy.http.fastpath import FastDecisions
 from sc_policy.http.pages import is_page, not_found_page, page_router, refused_page
@@ -47,7 +47,8 @@ __all__ = ["create_app", "create_app_from_environment", "openapi_document", "Pro
 
 TITLE = "sc-policy decision service"
 DESCRIPTION = ("Read-only decisions of Ontario's Second Career Fast Track training-eligibility policy, explained "
-               "clause by clause with the quoted source.")
+               "clause by clause with the quoted source. Besides each operation's answers: an address not listed "
+               "here is a 404 problem, and a method an address does not take a 405 problem with `Allow`.")
 
 
 class NoSniffMiddleware:
@@ -96,7 +97,8 @@ def openapi_document() -> dict:
 
     Then, for every response: a refusal's body is labelled ``application/problem+json`` (the type
     it is sent with), the ``nosniff`` header is described, and FastAPI's 422 (this service answers
-    a malformed request with a 400 problem) is left out.
+    a malformed request with a 400 problem) is left out; every operation gets the 431 that ``serve``
+    answers a request head over ``MAX_HEAD_BYTES`` with (:mod:`sc_policy.http.limits`).
     """
     doc = get_openapi(title=TITLE, version=_package_version(), openapi_version="3.1.0", description=DESCRIPTION,
                       routes=_routes())
@@ -110,6 +112,11 @@ def openapi_document() -> dict:
                                                                 "the answer's ETag.", "headers": validators}
             responses = operation["responses"]
             responses.pop("422", None)
+            responses["431"] = {"description": f"The request line and headers are over {MAX_HEAD_BYTES} bytes (the "
+                                               f"connection is then closed). The body is a problem whose `parameter` "
+                                               f"names what is at fault.",
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/ProblemDetails"}}}}
             for status, response in responses.items():
                 content = response.get("content", {})
                 if int(status) >= 400 and "application/json" in content:
