@@ -376,6 +376,18 @@ def test_batch_refuses_a_key_given_twice_in_place(client):
     assert out[1]["error"]["parameter"] == "[1].industry" and out[2]["eligible"] is True
 
 
+def test_batch_echoes_a_long_key_cut_as_a_query_parameter_is(client):
+    """An unknown or repeated key of a batch item is repeated cut at 40 characters, as a query parameter's
+    name is (it was echoed at 200 characters, and a repeated key whole in ``parameter``)."""
+    long = "x" * 35 + "ABCDEFGHIJ" + "y" * 500
+    body = ('[{"noc": "2174", "%s": 1}, {"noc": "2174", "%s": 1, "%s": 2}]' % (long, long, long)).encode()
+    out = client.post("/v1/decisions", content=body, headers={"content-type": "application/json"}).json()
+    for i, item in enumerate(out):
+        detail, parameter = item["error"]["detail"], item["error"]["parameter"]
+        assert detail.startswith(f"[{i}]." + long[:40] + "\u2026: ") and len(detail) <= 160, detail
+        assert parameter.startswith(f"[{i}].xxx") and len(parameter) <= len(f"[{i}].") + MAX_PARAM_CHARS
+
+
 def test_batch_is_bounded(client):
     assert_problem(client.post("/v1/decisions", json=[{"noc": "2174"}] * (MAX_BATCH + 1)), 413, "body")
     big = json.dumps([{"noc": "2174", "industry": " " * 1000}] * 80).encode()

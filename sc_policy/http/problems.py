@@ -15,8 +15,8 @@ from typing import Callable, Dict, Mapping, Optional, Sequence
 
 from starlette.responses import Response
 
-from sc_policy.diagnostics import Diagnostic, Suggestion, echoed, one_line, worded
-from sc_policy.http.models import DATE_PATTERN, DecisionInput
+from sc_policy.diagnostics import Diagnostic, Suggestion, cut, echoed, one_line, worded
+from sc_policy.http.models import DATE_PATTERN, MAX_PARAM_CHARS, DecisionInput
 from sc_policy.present.render import dumps
 
 __all__ = ["Problem", "NOSNIFF", "PROBLEM_TYPE", "TITLES", "problem_response", "from_diagnostic",
@@ -142,6 +142,7 @@ def from_validation(errors: Sequence[Mapping], where: str = "") -> Problem:
     """The first of pydantic's errors as a problem naming its parameter (``where`` before it, in a batch)."""
     error = errors[0] if errors else {}
     loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
-    name = ".".join(loc)[:200]
+    name = ".".join(loc)[:MAX_PARAM_CHARS]
     parameter = (where + name) if name else (where.rstrip(".") or "request")
-    return Problem(400, "bad-input", f"{parameter}: {_wording(name, error)}", parameter)
+    shown = (where + cut(name)) if name else parameter      # a name is repeated cut, as a value is
+    return Problem(400, "bad-input", f"{shown}: {_wording(name, error)}", parameter)
