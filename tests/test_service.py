@@ -431,14 +431,15 @@ def test_a_compressed_batch_is_refused_with_the_coding_taken(client):
     (b'[{"noc": ' + b"9" * 5000 + b"}]", "body: a number in the JSON has more digits than any input needs (5000)"),
     (b'[{"noc": "2174"}]\xff', "body: not UTF-8: byte 0xff at byte 17"),
     (b'[{"noc": }]', "body: not valid JSON: expecting value at line 1, column 10"),
+    (b" \r\n", "body: empty: send a JSON list of inputs"),
     (b'[{"noc": NaN}]', "body: not valid JSON: NaN is not a JSON value"),
     (b'[{"noc": "2174", "on": -Infinity}]', "body: not valid JSON: -Infinity is not a JSON value"),
-    (b'[{"noc": "\\ud800"}]', "body: a string holds \\ud800, half of a UTF-16 surrogate pair (no character)"),
+    (b'[{"noc": "\\ud800"}]', "body: a string holds U+D800, a lone surrogate: an escape that names no character"),
     (b'[{"noc": "2174", "\\udfff": 1, "\\udfff": 2}]',
-     "body: a string holds \\udfff, half of a UTF-16 surrogate pair (no character)"),
+     "body: a string holds U+DFFF, a lone surrogate: an escape that names no character"),
     (b'[["x", {"a": ["\\ud83d\\ude00", "\\ude00"]}]]',
-     "body: a string holds \\ude00, half of a UTF-16 surrogate pair (no character)"),
-], ids=["a number of 5,000 digits", "a byte that is not UTF-8", "not JSON", "NaN", "-Infinity",
+     "body: a string holds U+DE00, a lone surrogate: an escape that names no character"),
+], ids=["a number of 5,000 digits", "a byte that is not UTF-8", "not JSON", "no JSON at all", "NaN", "-Infinity",
         "a lone surrogate", "a lone surrogate in a key given twice", "a lone surrogate deep in the body"])
 def test_a_body_that_is_not_json_says_what_is_wrong_in_its_own_words(client, content, detail):
     """Not Python's: a 5,000-digit number was 'not valid UTF-8 JSON (Exceeds the limit (4300 digits)
@@ -446,7 +447,7 @@ def test_a_body_that_is_not_json_says_what_is_wrong_in_its_own_words(client, con
     Python reads and JSON has not, were taken as values (answered in place as the wrong type); a string
     escape no UTF-8 can carry (a lone surrogate, RFC 8259 section 8.2) was pydantic's 'unable to parse raw
     data as a unicode string', and a 500 when it was a key given twice (the problem echoing it could not
-    be encoded)."""
+    be encoded). A body of no JSON at all was 'expecting value at line 1, column 1'."""
     response = client.post("/v1/decisions", content=content, headers={"content-type": "application/json"})
     assert_problem(response, 400, "body")
     assert response.json()["detail"] == detail

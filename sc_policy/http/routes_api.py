@@ -122,8 +122,8 @@ def _check_characters(value) -> None:
                 try:
                     item.encode("utf-8")
                 except UnicodeEncodeError as exc:
-                    raise Problem(400, "bad-request", f"body: a string holds \\u{ord(item[exc.start]):04x}, half "
-                                                      f"of a UTF-16 surrogate pair (no character)", "body") from None
+                    raise Problem(400, "bad-request", f"body: a string holds U+{ord(item[exc.start]):04X}, a lone "
+                                                      f"surrogate: an escape that names no character", "body") from None
         elif isinstance(item, list):
             stack.extend(item)
         elif isinstance(item, dict):
@@ -138,9 +138,12 @@ def parse_json(body: bytes):
     except UnicodeDecodeError as exc:
         raise Problem(400, "bad-request", f"body: not UTF-8: byte 0x{body[exc.start]:02x} at byte {exc.start}",
                       "body") from None
-    try:  # a byte-order mark, which some Windows clients write, is ignored (RFC 8259, section 8.1)
-        value = json.loads(text[1:] if text.startswith("\ufeff") else text, object_pairs_hook=json_object,
-                           parse_constant=_refuse_constant)
+    # A byte-order mark, which some Windows clients write, is ignored (RFC 8259, section 8.1).
+    text = text[1:] if text.startswith("\ufeff") else text
+    if not text.strip(" \t\r\n"):  # JSON's whitespace only
+        raise Problem(400, "bad-request", "body: empty: send a JSON list of inputs", "body")
+    try:
+        value = json.loads(text, object_pairs_hook=json_object, parse_constant=_refuse_constant)
     except _NotJsonConstant as exc:
         raise Problem(400, "bad-request", f"body: not valid JSON: {exc} is not a JSON value", "body") from None
     except json.JSONDecodeError as exc:
