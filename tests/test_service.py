@@ -687,6 +687,11 @@ def test_serve_passes_a_path_prefix_to_uvicorn_and_refuses_a_malformed_one(app, 
         result = CliRunner().invoke(main, ["serve", "--root-path", bad])
         assert result.exit_code == 2 and "--root-path" in result.stderr and "Traceback" not in result.output, bad
     assert len(started) == 2
+    # Each quoted value kept whole: the text between two quoted values was taken for one over 40 characters
+    # and cut ("write it as /NAME or…'/' at the end").
+    assert CliRunner().invoke(main, ["serve", "--root-path", "sc"]).stderr == (
+        "sc-policy: error: --root-path: 'sc' is no path prefix: write it as /NAME or /NAME/NAME, without a '/' at "
+        "the end (or '' for none)\n")
 
 
 def test_serve_names_an_ipv6_address_in_a_url_that_works(app, monkeypatch):
