@@ -556,6 +556,7 @@ def test_openapi_declares_the_431_every_operation_can_get(client):
             assert declared["content"]["application/problem+json"]["schema"]["$ref"].endswith("/ProblemDetails")
             assert str(MAX_HEAD_BYTES) in declared["description"]
     assert "404 problem" in doc["info"]["description"] and "405 problem with `Allow`" in doc["info"]["description"]
+    assert "Every GET is answered for HEAD too" in doc["info"]["description"]      # HEAD has no operation of its own
 
 
 def test_openapi_names_the_path_prefix_it_is_served_under(app):

@@ -47,8 +47,9 @@ __all__ = ["create_app", "create_app_from_environment", "openapi_document", "Pro
 
 TITLE = "sc-policy decision service"
 DESCRIPTION = ("Read-only decisions of Ontario's Second Career Fast Track training-eligibility policy, explained "
-               "clause by clause with the quoted source. Besides each operation's answers: an address not listed "
-               "here is a 404 problem, and a method an address does not take a 405 problem with `Allow`.")
+               "clause by clause with the quoted source. Every GET is answered for HEAD too (the same status and "
+               "headers, no body). Besides each operation's answers: an address not listed here is a 404 problem, "
+               "and a method an address does not take a 405 problem with `Allow`.")
 
 
 class NoSniffMiddleware:
