@@ -566,7 +566,7 @@ def test_openapi_names_the_path_prefix_it_is_served_under(app):
     with TestClient(app, root_path="/second-career") as c:
         response = c.get("/second-career/openapi.json")
         assert response.status_code == 200 and response.json()["servers"] == [{"url": "/second-career"}]
-        assert {k: v for k, v in response.json().items() if k != "servers"} == openapi_document()
+        assert {k: v for k, v in response.json().items() if k != "servers"} == json.loads(app.state.openapi_json(""))
         tag = response.headers["etag"]
         assert c.get("/second-career/openapi.json", headers={"if-none-match": tag}).status_code == 304
     with TestClient(app) as c:
