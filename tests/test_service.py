@@ -7,6 +7,7 @@ server error and that every response matches the document.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -33,6 +34,7 @@ from sc_policy.cli import main  # noqa: E402
 from sc_policy.diagnostics import PolicyInvalidError  # noqa: E402
 from sc_policy.http.app import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, create_app,  # noqa: E402
                                openapi_document)
+from sc_policy.http.models import MAX_HEAD_BYTES  # noqa: E402
 
 from conftest import POLICY, VERSION, examples, version_dir  # noqa: E402
 
@@ -374,6 +376,18 @@ def test_batch_refuses_a_key_given_twice_in_place(client):
     assert out[1]["error"]["parameter"] == "[1].industry" and out[2]["eligible"] is True
 
 
+def test_batch_echoes_a_long_key_cut_as_a_query_parameter_is(client):
+    """An unknown or repeated key of a batch item is repeated cut at 40 characters, as a query parameter's
+    name is (it was echoed at 200 characters, and a repeated key whole in ``parameter``)."""
+    long = "x" * 35 + "ABCDEFGHIJ" + "y" * 500
+    body = ('[{"noc": "2174", "%s": 1}, {"noc": "2174", "%s": 1, "%s": 2}]' % (long, long, long)).encode()
+    out = client.post("/v1/decisions", content=body, headers={"content-type": "application/json"}).json()
+    for i, item in enumerate(out):
+        detail, parameter = item["error"]["detail"], item["error"]["parameter"]
+        assert detail.startswith(f"[{i}]." + long[:40] + "\u2026: ") and len(detail) <= 160, detail
+        assert parameter.startswith(f"[{i}].xxx") and len(parameter) <= len(f"[{i}].") + MAX_PARAM_CHARS
+
+
 def test_batch_is_bounded(client):
     assert_problem(client.post("/v1/decisions", json=[{"noc": "2174"}] * (MAX_BATCH + 1)), 413, "body")
     big = json.dumps([{"noc": "2174", "industry": " " * 1000}] * 80).encode()
@@ -395,14 +409,45 @@ def test_malformed_batch_is_a_problem(client, content, ctype, status):
                    "body")
 
 
+def test_a_compressed_batch_is_refused_with_the_coding_taken(client):
+    """RFC 9110 (8.4, 15.5.16): a content coding the server does not take is a 415 that says which it takes.
+    The coding was ignored: a gzip body was 'not UTF-8: byte 0x8b at byte 1', and JSON labelled br was
+    read as if it were not compressed."""
+    body = b'[{"noc": "2174"}]'
+    for coding, content in (("gzip", gzip.compress(body)), ("br", body), ("gzip, identity", gzip.compress(body))):
+        response = client.post("/v1/decisions", content=content,
+                               headers={"content-type": "application/json", "content-encoding": coding})
+        assert_problem(response, 415, "Content-Encoding")
+        assert response.headers["accept-encoding"] == "identity"
+        assert response.json()["detail"] == f"Content-Encoding: {coding} is not taken; send the JSON uncompressed"
+    response = client.post("/v1/decisions", content=body,
+                           headers={"content-type": "application/json", "content-encoding": "identity"})
+    assert response.status_code == 200 and response.json()[0]["verdict"] == "eligible"
+    declared = client.get("/openapi.json").json()["paths"]["/v1/decisions"]["post"]["responses"]["415"]
+    assert declared["headers"]["Accept-Encoding"]["schema"]["const"] == "identity"
+
+
 @pytest.mark.parametrize("content, detail", [
     (b'[{"noc": ' + b"9" * 5000 + b"}]", "body: a number in the JSON has more digits than any input needs (5000)"),
     (b'[{"noc": "2174"}]\xff', "body: not UTF-8: byte 0xff at byte 17"),
     (b'[{"noc": }]', "body: not valid JSON: expecting value at line 1, column 10"),
-], ids=["a number of 5,000 digits", "a byte that is not UTF-8", "not JSON"])
+    (b" \r\n", "body: empty: send a JSON list of inputs"),
+    (b'[{"noc": NaN}]', "body: not valid JSON: NaN is not a JSON value"),
+    (b'[{"noc": "2174", "on": -Infinity}]', "body: not valid JSON: -Infinity is not a JSON value"),
+    (b'[{"noc": "\\ud800"}]', "body: a string holds U+D800, a lone surrogate: an escape that names no character"),
+    (b'[{"noc": "2174", "\\udfff": 1, "\\udfff": 2}]',
+     "body: a string holds U+DFFF, a lone surrogate: an escape that names no character"),
+    (b'[["x", {"a": ["\\ud83d\\ude00", "\\ude00"]}]]',
+     "body: a string holds U+DE00, a lone surrogate: an escape that names no character"),
+], ids=["a number of 5,000 digits", "a byte that is not UTF-8", "not JSON", "no JSON at all", "NaN", "-Infinity",
+        "a lone surrogate", "a lone surrogate in a key given twice", "a lone surrogate deep in the body"])
 def test_a_body_that_is_not_json_says_what_is_wrong_in_its_own_words(client, content, detail):
     """Not Python's: a 5,000-digit number was 'not valid UTF-8 JSON (Exceeds the limit (4300 digits)
-    for integer string conversion ...; use sys.set_int_max_str_digits() ...)'."""
+    for integer string conversion ...; use sys.set_int_max_str_digits() ...)'. NaN and Infinity, which
+    Python reads and JSON has not, were taken as values (answered in place as the wrong type); a string
+    escape no UTF-8 can carry (a lone surrogate, RFC 8259 section 8.2) was pydantic's 'unable to parse raw
+    data as a unicode string', and a 500 when it was a key given twice (the problem echoing it could not
+    be encoded). A body of no JSON at all was 'expecting value at line 1, column 1'."""
     response = client.post("/v1/decisions", content=content, headers={"content-type": "application/json"})
     assert_problem(response, 400, "body")
     assert response.json()["detail"] == detail
@@ -498,6 +543,34 @@ def test_openapi_describes_every_route(app, client):
     described = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
     served = {(route.path, method) for route in app.routes for method in route.methods if method != "HEAD"}
     assert described == served
+
+
+def test_openapi_declares_the_431_every_operation_can_get(client):
+    """``serve`` answers a request line and headers over MAX_HEAD_BYTES with a 431 problem, whatever the
+    address (tests below drive it): the document declared no 431, so a generated client had no type for it."""
+    doc = client.get("/openapi.json").json()
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            declared = operation["responses"].get("431")
+            assert declared, f"{method} {path}"
+            assert declared["content"]["application/problem+json"]["schema"]["$ref"].endswith("/ProblemDetails")
+            assert str(MAX_HEAD_BYTES) in declared["description"]
+    assert "404 problem" in doc["info"]["description"] and "405 problem with `Allow`" in doc["info"]["description"]
+    assert "Every GET is answered for HEAD too" in doc["info"]["description"]      # HEAD has no operation of its own
+
+
+def test_openapi_names_the_path_prefix_it_is_served_under(app):
+    """Behind a proxy at a prefix (``serve --root-path``) the document names it as its server: without
+    ``servers`` a client generated from it called /v1/decisions at the host's root, where the proxy serves
+    nothing of the service."""
+    with TestClient(app, root_path="/second-career") as c:
+        response = c.get("/second-career/openapi.json")
+        assert response.status_code == 200 and response.json()["servers"] == [{"url": "/second-career"}]
+        assert {k: v for k, v in response.json().items() if k != "servers"} == json.loads(app.state.openapi_json(""))
+        tag = response.headers["etag"]
+        assert c.get("/second-career/openapi.json", headers={"if-none-match": tag}).status_code == 304
+    with TestClient(app) as c:
+        assert "servers" not in c.get("/openapi.json").json()      # at the root, the default server "/" is right
 
 
 def test_openapi_describes_the_response_bodies(client):
@@ -615,6 +688,11 @@ def test_serve_passes_a_path_prefix_to_uvicorn_and_refuses_a_malformed_one(app, 
         result = CliRunner().invoke(main, ["serve", "--root-path", bad])
         assert result.exit_code == 2 and "--root-path" in result.stderr and "Traceback" not in result.output, bad
     assert len(started) == 2
+    # Each quoted value kept whole: the text between two quoted values was taken for one over 40 characters
+    # and cut ("write it as /NAME or…'/' at the end").
+    assert CliRunner().invoke(main, ["serve", "--root-path", "sc"]).stderr == (
+        "sc-policy: error: --root-path: 'sc' is no path prefix: write it as /NAME or /NAME/NAME, without a '/' at "
+        "the end (or '' for none)\n")
 
 
 def test_serve_names_an_ipv6_address_in_a_url_that_works(app, monkeypatch):

@@ -130,6 +130,7 @@ def usage_failure(error: click.UsageError) -> Failure:
     return Failure(one_line(_LONG_QUOTED.sub(lambda m: f"'{cut(m.group(1))}'", message)), error.exit_code)
 
 
-_LONG_QUOTED = re.compile("'([^'\n]{%d,})'" % (ECHO_CHARS + 1))
-"""A value click quotes in its message (an option's value, an unknown option or command) longer than
-ECHO_CHARS: shown cut, as the library's own messages echo a user's value."""
+_LONG_QUOTED = re.compile("'([^'\n]*)'")
+"""A value click quotes in its message (an option's value, an unknown option or command): one longer than
+ECHO_CHARS is shown cut, as the library's own messages echo a user's value. Quotes pair from the left, so
+the text between two quoted values is never taken for one."""

@@ -17,6 +17,7 @@ document (:func:`openapi_document`) is generated from the routes' declared model
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Optional
 
@@ -32,7 +33,7 @@ from starlette.templating import Jinja2Templates
 
 from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import cut
-from sc_policy.http.models import MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS
+from sc_policy.http.models import MAX_BATCH, MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_PARAM_CHARS
 from sc_policy.http.caching import CACHE_CONTROL, ConditionalGet
 from sc_policy.http.fastpath import FastDecisions
 from sc_policy.http.pages import is_page, not_found_page, page_router, refused_page
@@ -46,7 +47,9 @@ __all__ = ["create_app", "create_app_from_environment", "openapi_document", "Pro
 
 TITLE = "sc-policy decision service"
 DESCRIPTION = ("Read-only decisions of Ontario's Second Career Fast Track training-eligibility policy, explained "
-               "clause by clause with the quoted source.")
+               "clause by clause with the quoted source. Every GET is answered for HEAD too (the same status and "
+               "headers, no body). Besides each operation's answers: an address not listed here is a 404 problem, "
+               "and a method an address does not take a 405 problem with `Allow`.")
 
 
 class NoSniffMiddleware:
@@ -95,7 +98,8 @@ def openapi_document() -> dict:
 
     Then, for every response: a refusal's body is labelled ``application/problem+json`` (the type
     it is sent with), the ``nosniff`` header is described, and FastAPI's 422 (this service answers
-    a malformed request with a 400 problem) is left out.
+    a malformed request with a 400 problem) is left out; every operation gets the 431 that ``serve``
+    answers a request head over ``MAX_HEAD_BYTES`` with (:mod:`sc_policy.http.limits`).
     """
     doc = get_openapi(title=TITLE, version=_package_version(), openapi_version="3.1.0", description=DESCRIPTION,
                       routes=_routes())
@@ -109,11 +113,20 @@ def openapi_document() -> dict:
                                                                 "the answer's ETag.", "headers": validators}
             responses = operation["responses"]
             responses.pop("422", None)
+            responses["431"] = {"description": f"The request line and headers are over {MAX_HEAD_BYTES} bytes (the "
+                                               f"connection is then closed). The body is a problem whose `parameter` "
+                                               f"names what is at fault.",
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/ProblemDetails"}}}}
             for status, response in responses.items():
                 content = response.get("content", {})
                 if int(status) >= 400 and "application/json" in content:
                     content["application/problem+json"] = content.pop("application/json")
                 response["headers"] = validators if status in ("200", "304") and method == "get" else header
+                if status == "415":
+                    response["headers"] = {**header, "Accept-Encoding": {
+                        "description": "When the body was refused for its Content-Encoding: the coding taken.",
+                        "schema": {"type": "string", "const": "identity"}}}
     components = doc.setdefault("components", {})
     schemas = components.get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
@@ -129,6 +142,15 @@ def openapi_document() -> dict:
         "description": "Every response: the body is the type it is labelled with; a browser must not guess.",
         "required": True, "schema": {"type": "string", "const": NOSNIFF["X-Content-Type-Options"]}}}
     return doc
+
+
+def served_under(document: dict, root_path: str) -> dict:
+    """The document as served under a path prefix (``serve --root-path``): ``servers`` names the prefix, so
+    that a client generated from it calls the service there (with none, OpenAPI's default server is ``/``)."""
+    if not root_path:
+        return document
+    head = {key: document[key] for key in ("openapi", "info") if key in document}
+    return {**head, "servers": [{"url": root_path}], **document}
 
 
 def _allowed_methods(app: FastAPI, request: Request) -> str:
@@ -157,7 +179,7 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
     document = openapi_document()
     app.openapi = lambda: document  # type: ignore[method-assign]
     app.state.service = service
-    app.state.openapi_json = dumps(document)
+    app.state.openapi_json = functools.lru_cache(maxsize=8)(lambda root: dumps(served_under(document, root)))
     app.state.templates = Jinja2Templates(env=service.html)
 
     async def on_problem(request: Request, exc: Problem) -> Response:

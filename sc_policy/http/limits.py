@@ -35,6 +35,7 @@ from typing import Optional
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from sc_policy.present.render import dumps
+from sc_policy.http.models import MAX_HEAD_BYTES
 from sc_policy.http.problems import NOSNIFF, Problem
 
 __all__ = ["BoundedHttpToolsProtocol", "REQUEST_TIMEOUT", "KEEP_ALIVE_TIMEOUT", "MAX_HEAD_BYTES"]
@@ -43,8 +44,6 @@ REQUEST_TIMEOUT = 10
 """Seconds a request (head and body) may take to arrive, from the connection or its first byte."""
 KEEP_ALIVE_TIMEOUT = 5
 """Seconds an idle kept-alive connection stays open after a response (uvicorn's own setting)."""
-MAX_HEAD_BYTES = 64 * 1024
-"""Largest request line plus headers: the service's longest URL is a few hundred bytes."""
 
 REASONS = {400: b"Bad Request", 431: b"Request Header Fields Too Large"}
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sc_policy.http.answer_models import Decision, DecisionBrief, IndustryPart  # the decision bodies, declared there
 from sc_policy.reference.codes import NOC_VERSIONS
 
-__all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "MAX_PARAM_CHARS", "DATE_PATTERN", "DecisionInput", "DecisionQuery",
+__all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "MAX_HEAD_BYTES", "MAX_PARAM_CHARS", "DATE_PATTERN", "DecisionInput", "DecisionQuery",
            "ViewInput", "Decision", "DecisionBrief",
            "VersionInfo", "DiffResult", "Health", "ProblemDetails", "BatchError", "BatchAnswers", "batch_body_schema",
            "OccupationsInput", "OccupationList"]
@@ -27,6 +27,8 @@ MAX_BATCH = 100
 """Most inputs one POST /v1/decisions may carry."""
 MAX_BODY_BYTES = 64 * 1024
 """Largest request body accepted (a full batch of inputs is well under 16 KiB)."""
+MAX_HEAD_BYTES = 64 * 1024
+"""Largest request line plus headers (``serve`` refuses more with a 431): the longest URL is a few hundred bytes."""
 MAX_PARAM_CHARS = 200
 """Longest value accepted for any parameter; no code or title search needs more."""
 DATE_PATTERN = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"

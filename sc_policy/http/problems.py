@@ -15,8 +15,8 @@ from typing import Callable, Dict, Mapping, Optional, Sequence
 
 from starlette.responses import Response
 
-from sc_policy.diagnostics import Diagnostic, Suggestion, echoed, one_line, worded
-from sc_policy.http.models import DATE_PATTERN, DecisionInput
+from sc_policy.diagnostics import Diagnostic, Suggestion, cut, echoed, one_line, worded
+from sc_policy.http.models import DATE_PATTERN, MAX_PARAM_CHARS, DecisionInput
 from sc_policy.present.render import dumps
 
 __all__ = ["Problem", "NOSNIFF", "PROBLEM_TYPE", "TITLES", "problem_response", "from_diagnostic",
@@ -42,9 +42,11 @@ NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 class Problem(Exception):
     """A request the service refuses: becomes an ``application/problem+json`` response."""
 
-    def __init__(self, status: int, code: str, detail: str, parameter: Optional[str] = None):
+    def __init__(self, status: int, code: str, detail: str, parameter: Optional[str] = None,
+                 headers: Optional[Mapping[str, str]] = None):
         super().__init__(detail)
         self.status, self.code, self.detail, self.parameter = status, code, detail, parameter
+        self.headers = dict(headers or {})      # sent with the answer (e.g. what the service takes instead)
 
     def as_dict(self) -> dict:
         out = {"type": PROBLEM_TYPE + self.code, "title": TITLES.get(self.code, "Invalid input"),
@@ -62,8 +64,8 @@ class Problem(Exception):
 
 def problem_response(problem: Problem, headers: Optional[Mapping[str, str]] = None) -> Response:
     # The header is set here too, not only by the middleware: a 500 is answered outside all middleware.
-    return Response(dumps(problem.as_dict()), status_code=problem.status, headers={**NOSNIFF, **(headers or {})},
-                    media_type="application/problem+json")
+    return Response(dumps(problem.as_dict()), status_code=problem.status,
+                    headers={**NOSNIFF, **problem.headers, **(headers or {})}, media_type="application/problem+json")
 
 
 # -- a library diagnostic -------------------------------------------------------------------------------
@@ -140,6 +142,7 @@ def from_validation(errors: Sequence[Mapping], where: str = "") -> Problem:
     """The first of pydantic's errors as a problem naming its parameter (``where`` before it, in a batch)."""
     error = errors[0] if errors else {}
     loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
-    name = ".".join(loc)[:200]
+    name = ".".join(loc)[:MAX_PARAM_CHARS]
     parameter = (where + name) if name else (where.rstrip(".") or "request")
-    return Problem(400, "bad-input", f"{parameter}: {_wording(name, error)}", parameter)
+    shown = (where + cut(name)) if name else parameter      # a name is repeated cut, as a value is
+    return Problem(400, "bad-input", f"{shown}: {_wording(name, error)}", parameter)

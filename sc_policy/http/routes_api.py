@@ -103,14 +103,49 @@ async def read_bounded(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+class _NotJsonConstant(Exception):
+    """NaN, Infinity or -Infinity, which Python's reader takes and JSON has not."""
+
+
+def _refuse_constant(name: str):
+    raise _NotJsonConstant(name)
+
+
+def _check_characters(value) -> None:
+    """Raise a Problem for a string (a key too) holding a lone surrogate: an escape such as ``\\ud800`` that
+    is half of a UTF-16 pair, no character, which no UTF-8 text (nor any answer echoing it) can carry."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    raise Problem(400, "bad-request", f"body: a string holds U+{ord(item[exc.start]):04X}, a lone "
+                                                      f"surrogate: an escape that names no character", "body") from None
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+
+
 def parse_json(body: bytes):
+    """A request body as JSON (RFC 8259: UTF-8, no NaN or Infinity, no lone surrogate); raise Problem."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Problem(400, "bad-request", f"body: not UTF-8: byte 0x{body[exc.start]:02x} at byte {exc.start}",
                       "body") from None
-    try:  # a byte-order mark, which some Windows clients write, is ignored (RFC 8259, section 8.1)
-        return json.loads(text[1:] if text.startswith("\ufeff") else text, object_pairs_hook=json_object)
+    # A byte-order mark, which some Windows clients write, is ignored (RFC 8259, section 8.1).
+    text = text[1:] if text.startswith("\ufeff") else text
+    if not text.strip(" \t\r\n"):  # JSON's whitespace only
+        raise Problem(400, "bad-request", "body: empty: send a JSON list of inputs", "body")
+    try:
+        value = json.loads(text, object_pairs_hook=json_object, parse_constant=_refuse_constant)
+    except _NotJsonConstant as exc:
+        raise Problem(400, "bad-request", f"body: not valid JSON: {exc} is not a JSON value", "body") from None
     except json.JSONDecodeError as exc:
         raise Problem(400, "bad-request", f"body: not valid JSON: {exc.msg[:1].lower()}{exc.msg[1:]} at line "
                                           f"{exc.lineno}, column {exc.colno}", "body") from None
@@ -120,6 +155,8 @@ def parse_json(body: bytes):
                                           f"({digits})", "body") from None
     except RecursionError:
         raise Problem(400, "bad-request", "body: JSON nested too deeply", "body") from None
+    _check_characters(value)
+    return value
 
 
 def _query(request: Request, params, model):
@@ -200,13 +237,20 @@ def api_router() -> APIRouter:
                                          "value they take."),
                             413: problem(f"More than {MAX_BATCH} inputs, or a body over {MAX_BODY_BYTES} bytes (a "
                                          f"list of {MAX_BATCH} can still be too large)."),
-                            415: problem("The body is not sent as application/json.")})
+                            415: problem("The body is not sent as application/json, or is compressed (a "
+                                         "Content-Encoding other than identity).")})
     async def decide_batch(request: Request) -> Response:
         view, pretty = view_of(_query(request, VIEW_PARAMS, ViewInput))
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json":
             raise Problem(415, "unsupported-media-type", "body: send a JSON list with Content-Type: "
                                                          "application/json", "body")
+        coding = request.headers.get("content-encoding", "").strip()
+        if any(part.strip().lower() not in ("", "identity") for part in coding.split(",")):
+            # RFC 9110, 15.5.16: a coding not taken is a 415 that names the codings taken
+            raise Problem(415, "unsupported-media-type", f"Content-Encoding: {cut(coding)} is not taken; send the "
+                                                         f"JSON uncompressed", "Content-Encoding",
+                          headers={"Accept-Encoding": "identity"})
         items = parse_json(await read_bounded(request))
         if not isinstance(items, list):
             raise Problem(400, "bad-input", "body: must be a JSON list of inputs", "body")
@@ -272,7 +316,7 @@ def api_router() -> APIRouter:
     @router.get("/openapi.json", operation_id="openapi", summary="This document", response_model=Dict[str, Any],
                 response_description="OpenAPI 3.1.", dependencies=[Depends(strict_query())], responses=NO_PARAMS)
     async def openapi(request: Request) -> Response:
-        return json_response(request.app.state.openapi_json)
+        return json_response(request.app.state.openapi_json(request.scope.get("root_path", "")))
 
     return router
 

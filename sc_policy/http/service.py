@@ -22,7 +22,7 @@ from sc_policy.app.workspace import OpenVersion, Workspace, decision_day
 from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError, Span, UnknownVersionError, cut,
                                    echoed, integrity_first, no_versions, visible)
 from sc_policy.http.caching import etag_of
-from sc_policy.http.models import DecisionInput
+from sc_policy.http.models import MAX_PARAM_CHARS, DecisionInput
 from sc_policy.http.problems import Problem, from_diagnostic, from_validation, required
 from sc_policy.present import pages
 from sc_policy.present.diff import diff_json
@@ -233,7 +233,8 @@ class DecisionService:
             try:
                 repeated = getattr(item, "repeated", None)
                 if repeated is not None:  # as a query parameter given twice is refused, not the last one kept
-                    raise Problem(400, "bad-input", f"{cut(repeated)}: given more than once", repeated)
+                    raise Problem(400, "bad-input", f"{cut(repeated)}: given more than once",
+                                  repeated[:MAX_PARAM_CHARS])
                 try:
                     inp = DecisionInput.model_validate(item)
                 except ValidationError as exc:
