@@ -315,7 +315,7 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
     applied = {r.id: r for d in answer.candidates for r in d.resolutions}
     if full:
         lines += _notes_full(applied.values(), {i.id: i for d in answer.candidates for i in d.interpretations}.values())
-        lines += _unresolved_lines(answer, full=True)
+        lines += _unresolved_lines(answer)
         lines += [""] + _wrap(f"Source document (the lines cited above are its lines): {m.source_title}, sha256 "
                               f"{m.source_sha256}", "  ", "")
         return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
@@ -333,7 +333,7 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
     return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
 
 
-def _unresolved_lines(answer: Answer, full: bool) -> List[str]:
+def _unresolved_lines(answer: Answer) -> List[str]:
     """The source's contradictions that bear on the answer and that no resolution resolves, in full."""
     if not answer.unresolved:
         return []
