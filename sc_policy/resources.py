@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["package_dir", "shipped_policies", "schemas_dir", "refdata_dir"]
+__all__ = ["package_dir", "shipped_policies", "schemas_dir", "refdata_dir", "own_version", "UNKNOWN_VERSION"]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -33,3 +33,16 @@ def schemas_dir() -> Path:
 
 def refdata_dir() -> Path:
     return _HERE / "refdata"
+
+
+UNKNOWN_VERSION = "0+unknown"
+"""sc-policy's version where no installer recorded one (a checkout on ``PYTHONPATH``, a zip archive)."""
+
+
+def own_version() -> str:
+    """The installed sc-policy's version, from its distribution's metadata, else :data:`UNKNOWN_VERSION`."""
+    from importlib import metadata  # 35 ms of imports (email, zipfile): only what names the version pays
+    try:
+        return metadata.version("sc-policy")
+    except metadata.PackageNotFoundError:
+        return UNKNOWN_VERSION

@@ -116,6 +116,22 @@ def test_python_dash_m_runs_the_same_command(tmp_path):
     assert usage.returncode == 0 and usage.stdout.startswith("Usage: sc-policy ")
 
 
+def test_version_is_the_installed_one_or_says_it_is_unknown(monkeypatch):
+    """`sc-policy --version` names the installed distribution's version; run from files that no installer
+    recorded (a checkout on PYTHONPATH, a zip archive) it says the version is unknown, exit 0 (it was
+    click's RuntimeError, a traceback)."""
+    from importlib import metadata
+
+    def unrecorded(name):
+        raise metadata.PackageNotFoundError(name)
+    with monkeypatch.context() as patched:
+        patched.setattr(metadata, "version", unrecorded)
+        result = CliRunner().invoke(main, ["--version"])
+    assert (result.exit_code, result.output) == (0, "sc-policy, version 0+unknown\n"), result.exception
+    result = CliRunner().invoke(main, ["--version"])  # asked again: the installed version, not a remembered one
+    assert (result.exit_code, result.output) == (0, f"sc-policy, version {metadata.version('sc-policy')}\n")
+
+
 # -- one diagnostic, worded once by the command line ------------------------------------------------
 
 @pytest.mark.parametrize("args,line", [

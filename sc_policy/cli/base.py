@@ -34,6 +34,7 @@ import click
 from sc_policy.diagnostics import ScPolicyError, echoed
 from sc_policy.load.tree import resolve_root
 from sc_policy.reference.codes import DAY_FORM
+from sc_policy.resources import own_version
 from sc_policy.cli.diagnostics import Failure, failure_of, remember_policies, usage_failure
 
 __all__ = ["main", "READER_LEFT", "policies_option", "format_option", "version_options", "warn", "Date", "Group", "NamedStream",
@@ -264,8 +265,17 @@ def warn(message: str) -> None:
         pass
 
 
+def _print_version(ctx, param, value) -> None:
+    """``--version``: click's own option looks the version up by the distribution's name and raises where
+    no installer recorded it (a checkout on PYTHONPATH, a zip archive); this one says so in the version."""
+    if value and not ctx.resilient_parsing:
+        click.echo(f"{ctx.find_root().info_name}, version {own_version()}")
+        ctx.exit()
+
+
 @click.group("sc-policy", cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="sc-policy")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 def main():
     """Ontario's Second Career Fast Track training-eligibility policy, as code.
 
@@ -322,11 +332,7 @@ def version_options(f):
 
 def tool_version() -> str:
     """The installed sc-policy's version (what a report names as the tool that made it)."""
-    from importlib import metadata  # 35 ms of imports (email, zipfile): only the reports that name the tool pay
-    try:
-        return metadata.version("sc-policy")
-    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
-        return "0+unknown"
+    return own_version()
 
 
 def tree_paths(policies) -> Callable[[str], str]:
