@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -237,3 +238,16 @@ def test_an_engine_that_names_none_is_refused(tmp_path, monkeypatch, used, engin
     assert result.stderr == f"sc-policy: error: SC_POLICY_ENGINE='{engine}' names no engine (expected python or duckdb)\n"
     monkeypatch.setenv("SC_POLICY_ENGINE", "python")
     assert CliRunner().invoke(main, ["evaluate", str(path)]).exit_code == 0 and used == []
+
+
+def test_the_duckdb_engine_without_duckdb_names_the_extra(tmp_path, monkeypatch, used):
+    """SC_POLICY_ENGINE=duckdb where DuckDB is not installed is a one-line error naming the extra to
+    install, exit 2 before any output (it was the default path, unsaid)."""
+    path = tmp_path / "cases.csv"
+    path.write_bytes(b"noc,industry\n2174,541514\n")
+    monkeypatch.setenv("SC_POLICY_ENGINE", "duckdb")
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # as if not installed: importing it raises ImportError
+    result = CliRunner().invoke(main, ["evaluate", str(path)])
+    assert (result.exit_code, result.stdout, used) == (2, "", [])
+    assert result.stderr == ('sc-policy: error: SC_POLICY_ENGINE=duckdb needs DuckDB, which is not installed '
+                             '(pip install "sc-policy[data]")\n')
