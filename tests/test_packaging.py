@@ -1,0 +1,98 @@
+"""What `pip install sc-policy` gets. The wheel holds every file the package reads (its modules, the
+pages' templates, StatCan's reference data with its PROVENANCE.md, the shipped policy tree, the
+schemas) and the licence; the source distribution holds every file of the repository, so that its
+tests run from it (tests/conftest.py, schemathesis.toml). Both are built by setuptools, the backend
+pyproject.toml names, from a copy of the files git tracks, as they are in the working tree."""
+
+from __future__ import annotations
+
+import email
+import importlib.util
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_BUILD = """import pathlib, sys
+from setuptools import build_meta
+out = pathlib.Path(sys.argv[1])
+names = [build_meta.build_wheel(str(out)), build_meta.build_sdist(str(out))]
+(out / "built.txt").write_text(chr(10).join(names))
+"""
+
+
+def _tracked() -> list:
+    try:
+        out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        pytest.skip("not a git checkout (an unpacked sdist, say): no list of the repository's files")
+    return sorted(n for n in out.decode("utf-8").split("\0") if n and (ROOT / n).is_file())
+
+
+def _can_build_wheels() -> bool:
+    """setuptools 70.1 builds wheels itself (the test extra asks for it); an older one needs the wheel package."""
+    import setuptools
+    major, minor = (int(p) for p in setuptools.__version__.split(".")[:2])
+    return (major, minor) >= (70, 1) or importlib.util.find_spec("wheel") is not None
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """(the tracked files, the wheel's names, its METADATA, the sdist's names below its top folder)."""
+    if not _can_build_wheels():
+        pytest.skip('needs setuptools>=70.1, which the test extra installs (pip install ".[test]")')
+    tracked = _tracked()
+    src, out = tmp_path_factory.mktemp("src"), tmp_path_factory.mktemp("dist")
+    for name in tracked:
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, src / name)
+    done = subprocess.run([sys.executable, "-c", _BUILD, str(out)], cwd=src, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    wheel_name, sdist_name = (out / "built.txt").read_text().split("\n")
+    with zipfile.ZipFile(out / wheel_name) as wheel:
+        names = set(wheel.namelist())
+        meta = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        metadata = email.message_from_bytes(wheel.read(meta))
+    with tarfile.open(out / sdist_name) as sdist:
+        members = {m.name.split("/", 1)[1] for m in sdist.getmembers() if m.isfile() and "/" in m.name}
+    return tracked, names, metadata, members
+
+
+def test_the_wheel_holds_every_file_the_package_reads(built):
+    tracked, names, _, _ = built
+    needed = set()
+    for name in tracked:
+        top, _, rest = name.partition("/")
+        if top == "sc_policy":
+            needed.add(name)
+        elif top in ("policies", "schemas"):  # installed inside the package (package_dir in setup.cfg)
+            needed.add(f"sc_policy/{top}/{rest}")
+    assert {"sc_policy/refdata/PROVENANCE.md", "sc_policy/present/templates/style.css",
+            "sc_policy/schemas/clause.schema.json"} <= needed
+    assert any(n.startswith("sc_policy/policies/") and n.endswith("/version.yaml") for n in needed)
+    assert sorted(needed - names) == []
+    # nothing else lands in site-packages: no tests/ or benchmarks/ package beside sc_policy
+    assert sorted(n for n in names if not n.startswith("sc_policy/") and ".dist-info/" not in n) == []
+
+
+def test_the_wheel_carries_its_licence_and_metadata(built):
+    _, names, metadata, _ = built
+    assert any(n.endswith(".dist-info/licenses/LICENSE") or n.endswith(".dist-info/LICENSE") for n in names)
+    assert "MIT License" in (ROOT / "LICENSE").read_text("utf-8")
+    assert metadata["License"] == "MIT" or metadata["License-Expression"] == "MIT"
+    assert "License :: OSI Approved :: MIT License" in metadata.get_all("Classifier")
+    assert metadata["Requires-Python"].startswith(">=")
+    assert set(metadata.get_all("Provides-Extra")) >= {"data", "serve", "lsp", "test"}
+
+
+def test_the_sdist_holds_every_file_of_the_repository(built):
+    tracked, _, _, members = built
+    assert sorted(set(tracked) - members) == []
+    assert {"tests/conftest.py", "schemathesis.toml", "LICENSE"} <= members
