@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -96,3 +97,22 @@ def test_the_sdist_holds_every_file_of_the_repository(built):
     tracked, _, _, members = built
     assert sorted(set(tracked) - members) == []
     assert {"tests/conftest.py", "schemathesis.toml", "LICENSE"} <= members
+
+
+def test_imported_from_a_zip_archive_it_says_so_in_one_line(tmp_path):
+    """A zipped install (sc_policy/ inside a .zip on sys.path) cannot read its own files as files: a command
+    says so in one line naming the archive, exit 2 (it was 'policy tree not found' at a path inside the
+    archive, or a schema's 'Not a directory')."""
+    archive = tmp_path / "sc-policy.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for path in sorted((ROOT / "sc_policy").rglob("*.py")):
+            z.write(path, path.relative_to(ROOT).as_posix())
+    env = {**os.environ, "PYTHONPATH": str(archive), "SC_POLICY_NO_CACHE": "1"}
+    env.pop("SC_POLICY_PATH", None)
+    for args in (["explain", "2174"], ["check", "--policies", str(ROOT / "policies")]):
+        done = subprocess.run([sys.executable, "-m", "sc_policy", *args], capture_output=True, text=True,
+                              cwd=tmp_path, env=env, timeout=120)
+        assert (done.returncode, done.stdout) == (2, "")
+        assert done.stderr == (f"sc-policy: error: sc-policy is imported from {archive}, not from folders of files: it "
+                               "cannot read its own policy tree, schemas and reference data there; install it "
+                               "unpacked (pip install sc-policy)\n")
