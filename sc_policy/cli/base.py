@@ -67,6 +67,10 @@ the status a shell gives a process that SIGPIPE ended (128 + 13), as ``cat`` or 
 ``yes | head -1`` (Python ignores SIGPIPE and sees EPIPE instead; its documentation suggests exit
 status 1, which sc-policy gives to errors found)."""
 
+_HELP_ASKED_BY_NOTHING = getattr(click.exceptions, "NoArgsIsHelpError", ())
+"""What click 8.2+ raises for a bare group (its message is the whole help, which is no one-line error);
+click 8.1 prints the help and exits 0 instead."""
+
 
 class Group(click.Group):
     """The ``sc-policy`` group: commands loaded on first use (click's lazy-loading pattern), and
@@ -93,7 +97,7 @@ class Group(click.Group):
                 _flush_stdout()  # --help, --version, an exit status: what they wrote is reported
                 raise
             _flush_stdout()  # a full disk or a closed pipe is reported here, not at exit
-        except Failure:
+        except (Failure, _HELP_ASKED_BY_NOTHING):  # bare `sc-policy`: click shows the help, exit 2
             raise
         except click.UsageError as exc:
             raise usage_failure(exc) from None
