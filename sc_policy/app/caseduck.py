@@ -116,7 +116,7 @@ def plain_input(path: str) -> Optional[Tuple[str, bool, bool]]:
 
 def _quotes_hash(con, folder: str) -> bool:
     """Whether this DuckDB's CSV writer quotes a field that holds ``#`` though told there is no comment
-    character (1.x does: ``"#"``; the Python path writes ``#``). Python 3.10 gets no DuckDB 2."""
+    character (1.4 and 1.5 do: ``"#"``; the Python path writes ``#``). Python 3.10 gets no DuckDB 2."""
     probe = os.path.join(folder, "probe.csv")
     con.execute(f"COPY (SELECT '#') TO {_literal(probe)} (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', "
                 f"ESCAPE '\"', COMMENT '')")
