@@ -115,3 +115,40 @@ def test_imported_from_a_zip_archive_it_says_so_in_one_line(tmp_path):
         assert done.stderr == (f"sc-policy: error: sc-policy is imported from {archive}, not from folders of files: it "
                                "cannot read its own policy tree, schemas and reference data there; install it "
                                "unpacked (pip install sc-policy)\n")
+
+
+def _floors() -> list:
+    """setup.cfg's install_requires, each at the lowest version it admits (``name>=X,<Y`` -> ``name==X``)."""
+    import configparser
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg", encoding="utf-8")
+    pins = []
+    for line in config["options"]["install_requires"].split("\n"):
+        if line.strip():
+            name, _, rest = line.strip().partition(">=")
+            assert name and rest, f"install_requires names no lowest version: {line!r}"
+            pins.append(f"{name}=={rest.split(',')[0]}")
+    return pins
+
+
+@pytest.mark.slow
+def test_the_lowest_versions_install_requires_admits_give_the_same_answers(tmp_path):
+    """Each dependency at the lowest version setup.cfg admits (pip keeps an older one already installed
+    when it satisfies the range) decides, checks and tests as today's versions do: rule-engine 4.5 failed
+    every version ('resolved to incorrect datatype (is: SET, expected: SET)'), Cerberus before 1.3.5 does
+    not import without pkg_resources, and click 8.1 has no NoArgsIsHelpError."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+                           "--disable-pip-version-check", *_floors()], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SC_POLICY_NO_CACHE": "1"}
+    env.pop("SC_POLICY_PATH", None)
+    for args in (["test"], ["explain", "2174", "--industry", "541514", "--format", "json"]):
+        lowest, today = (subprocess.run([exe, "-m", "sc_policy", *args], capture_output=True, text=True, cwd=tmp_path,
+                                        env=env, timeout=300) for exe in (str(python), sys.executable))
+        assert (lowest.returncode, lowest.stdout, lowest.stderr) == (today.returncode, today.stdout, today.stderr)
+    bare = subprocess.run([str(python), "-m", "sc_policy"], capture_output=True, text=True, env=env, timeout=120)
+    assert bare.returncode in (0, 2) and "Usage: sc-policy" in bare.stdout + bare.stderr
+    assert "Traceback" not in bare.stderr and "error:" not in bare.stderr

@@ -67,9 +67,10 @@ the status a shell gives a process that SIGPIPE ended (128 + 13), as ``cat`` or 
 ``yes | head -1`` (Python ignores SIGPIPE and sees EPIPE instead; its documentation suggests exit
 status 1, which sc-policy gives to errors found)."""
 
-_HELP_ASKED_BY_NOTHING = getattr(click.exceptions, "NoArgsIsHelpError", ())
-"""What click 8.2+ raises for a bare group (its message is the whole help, which is no one-line error);
-click 8.1 prints the help and exits 0 instead."""
+_PASSED_ON = (Failure,) + tuple(getattr(click.exceptions, name) for name in ("NoArgsIsHelpError",)
+                               if hasattr(click.exceptions, name))
+"""What is shown as it is: a Failure, and what click 8.2+ raises for a bare group (its message is the whole
+help, which is no one-line error; click 8.1 prints the help and exits 0 instead)."""
 
 
 class Group(click.Group):
@@ -97,7 +98,7 @@ class Group(click.Group):
                 _flush_stdout()  # --help, --version, an exit status: what they wrote is reported
                 raise
             _flush_stdout()  # a full disk or a closed pipe is reported here, not at exit
-        except (Failure, _HELP_ASKED_BY_NOTHING):  # bare `sc-policy`: click shows the help, exit 2
+        except _PASSED_ON:  # a Failure as it is; a bare `sc-policy`: click shows the help, exit 2
             raise
         except click.UsageError as exc:
             raise usage_failure(exc) from None
