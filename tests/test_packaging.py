@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -118,12 +119,14 @@ def test_imported_from_a_zip_archive_it_says_so_in_one_line(tmp_path):
 
 
 def _floors() -> list:
-    """setup.cfg's install_requires, each at the lowest version it admits (``name>=X,<Y`` -> ``name==X``)."""
+    """setup.cfg's install_requires and lsp extra, each at the lowest version it admits (``name>=X,<Y`` ->
+    ``name==X``)."""
     import configparser
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg", encoding="utf-8")
     pins = []
-    for line in config["options"]["install_requires"].split("\n"):
+    lines = config["options"]["install_requires"] + "\n" + config["options.extras_require"]["lsp"]
+    for line in lines.split("\n"):
         if line.strip():
             name, _, rest = line.strip().partition(">=")
             assert name and rest, f"install_requires names no lowest version: {line!r}"
@@ -136,7 +139,8 @@ def test_the_lowest_versions_install_requires_admits_give_the_same_answers(tmp_p
     """Each dependency at the lowest version setup.cfg admits (pip keeps an older one already installed
     when it satisfies the range) decides, checks and tests as today's versions do: rule-engine 4.5 failed
     every version ('resolved to incorrect datatype (is: SET, expected: SET)'), Cerberus before 1.3.5 does
-    not import without pkg_resources, and click 8.1 has no NoArgsIsHelpError."""
+    not import without pkg_resources, click 8.1 has no NoArgsIsHelpError, and the language server on
+    pygls 2.0.0 wrote a traceback when stopped during a check."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
@@ -152,3 +156,21 @@ def test_the_lowest_versions_install_requires_admits_give_the_same_answers(tmp_p
     bare = subprocess.run([str(python), "-m", "sc_policy"], capture_output=True, text=True, env=env, timeout=120)
     assert bare.returncode in (0, 2) and "Usage: sc-policy" in bare.stdout + bare.stderr
     assert "Traceback" not in bare.stderr and "error:" not in bare.stderr
+    # the language server, asked to stop while it checks a file just opened (pygls 2.0.0 wrote a traceback)
+    clause = ROOT / "policies" / "second-career-fast-track" / "phase-1.1" / "clauses" / "skill-level-limit.yaml"
+    session = b"".join(_rpc(m) for m in (
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None,
+                                                                        "capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": clause.as_uri(), "languageId": "yaml", "version": 1, "text": clause.read_text("utf-8")}}},
+        {"jsonrpc": "2.0", "id": 2, "method": "shutdown"}, {"jsonrpc": "2.0", "method": "exit"}))
+    served = subprocess.run([str(python), "-m", "sc_policy", "lsp"], input=session, capture_output=True, env=env,
+                            timeout=120)
+    assert served.returncode == 0 and b'"id": 1' in served.stdout and b'"id": 2' in served.stdout
+    assert served.stderr == b""
+
+
+def _rpc(message: dict) -> bytes:
+    body = json.dumps(message).encode("utf-8")
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
