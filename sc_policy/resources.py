@@ -10,13 +10,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["package_dir", "shipped_policies", "schemas_dir", "refdata_dir"]
+from sc_policy.diagnostics import ScPolicyError
+
+__all__ = ["package_dir", "shipped_policies", "schemas_dir", "refdata_dir", "own_version", "UNKNOWN_VERSION"]
 
 _HERE = Path(__file__).resolve().parent
 
 
+def _on_disk() -> None:
+    """sc-policy reads its own files (the policy tree, schemas, reference data) as files: imported from a
+    zip archive (a zipped install, a zipapp), it cannot, which is said here rather than as a missing file."""
+    if _HERE.is_dir():
+        return
+    archive = next((p for p in _HERE.parents if p.is_file()), _HERE)
+    raise ScPolicyError(f"sc-policy is imported from {archive}, not from folders of files: it cannot read its own "
+                        "policy tree, schemas and reference data there; install it unpacked (pip install sc-policy)",
+                        code="not-unpacked")
+
+
 def package_dir(name: str) -> Path:
     """The installed ``sc_policy/<name>``, else the checkout's ``<name>`` beside the package."""
+    _on_disk()
     inside = _HERE / name
     if inside.is_dir():
         return inside
@@ -32,4 +46,18 @@ def schemas_dir() -> Path:
 
 
 def refdata_dir() -> Path:
+    _on_disk()
     return _HERE / "refdata"
+
+
+UNKNOWN_VERSION = "0+unknown"
+"""sc-policy's version where no installer recorded one (a checkout on ``PYTHONPATH``, a zip archive)."""
+
+
+def own_version() -> str:
+    """The installed sc-policy's version, from its distribution's metadata, else :data:`UNKNOWN_VERSION`."""
+    from importlib import metadata  # 35 ms of imports (email, zipfile): only what names the version pays
+    try:
+        return metadata.version("sc-policy")
+    except metadata.PackageNotFoundError:
+        return UNKNOWN_VERSION

@@ -116,6 +116,32 @@ def test_python_dash_m_runs_the_same_command(tmp_path):
     assert usage.returncode == 0 and usage.stdout.startswith("Usage: sc-policy ")
 
 
+def test_a_bare_command_shows_the_help_as_help_shows_it():
+    """`sc-policy` alone (what one types first after installing it) shows the help as `--help` lays it
+    out, not as a one-line error of 1,600 characters ('sc-policy: error: Usage: ... Commands: check ...')."""
+    import click
+    help_text = CliRunner().invoke(main, ["--help"]).output
+    result = CliRunner().invoke(main, [])
+    assert result.output == help_text and help_text.startswith("Usage: sc-policy [OPTIONS] COMMAND")
+    assert result.exit_code == (2 if hasattr(click.exceptions, "NoArgsIsHelpError") else 0)  # as click 8.2+ / 8.1
+
+
+def test_version_is_the_installed_one_or_says_it_is_unknown(monkeypatch):
+    """`sc-policy --version` names the installed distribution's version; run from files that no installer
+    recorded (a checkout on PYTHONPATH, a zip archive) it says the version is unknown, exit 0 (it was
+    click's RuntimeError, a traceback)."""
+    from importlib import metadata
+
+    def unrecorded(name):
+        raise metadata.PackageNotFoundError(name)
+    with monkeypatch.context() as patched:
+        patched.setattr(metadata, "version", unrecorded)
+        result = CliRunner().invoke(main, ["--version"])
+    assert (result.exit_code, result.output) == (0, "sc-policy, version 0+unknown\n"), result.exception
+    result = CliRunner().invoke(main, ["--version"])  # asked again: the installed version, not a remembered one
+    assert (result.exit_code, result.output) == (0, f"sc-policy, version {metadata.version('sc-policy')}\n")
+
+
 # -- one diagnostic, worded once by the command line ------------------------------------------------
 
 @pytest.mark.parametrize("args,line", [

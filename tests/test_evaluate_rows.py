@@ -392,3 +392,39 @@ def test_a_rows_own_noc_version_is_not_advised_about_the_option():
         "NOC code '21232' is not four digits (21232 Software developers and programmers is a NOC 2021 unit group)",
         "NOC code '21232' is not four digits (a five-digit NOC 2021 code: use --noc-version 2021)",  # the option's
     ]
+
+
+class _Python310Writer:
+    """csv.writer as Python 3.10 has it: a field that holds NUL raises csv.Error (3.11 writes it as it is)."""
+
+    def __init__(self, *args, **kwargs):
+        self._writer = _REAL_WRITER(*args, **kwargs)
+
+    def writerow(self, row):
+        if any("\0" in str(field) for field in row):
+            raise csv.Error("need to escape, but no escapechar set")
+        return self._writer.writerow(row)
+
+
+_REAL_WRITER = csv.writer
+
+
+def test_nul_in_a_field_is_written_as_it_is_where_csv_refuses_it(tmp_path, monkeypatch):
+    """setup.cfg admits Python 3.10, whose csv.writer refuses a field holding NUL: there too every row is
+    written, byte for byte as on Python 3.11 (every batch crashed on 3.10: the error rows' writer was
+    made by rendering a NUL)."""
+    from sc_policy.app import caseformats
+    path = tmp_path / "cases.csv"
+    path.write_bytes(b"id,noc,note\n1,2174,a\x00b\n2,21\x0074,\"x,\x00\"\n3,2174,plain\n4,9999,\x00\n")
+    expected = CliRunner().invoke(main, ["evaluate", str(path)])
+    assert expected.exit_code == 1 and expected.stdout_bytes.count(b"\x00") == 4
+    monkeypatch.setattr(caseformats, "CSV_WRITES_NUL", False, raising=False)
+    monkeypatch.setattr(caseformats.csv, "writer", _Python310Writer)
+    result = CliRunner().invoke(main, ["evaluate", str(path)])
+    assert (result.exit_code, result.stderr) == (1, expected.stderr), result.exception
+    assert result.stdout_bytes == expected.stdout_bytes
+    alone = tmp_path / "noc.csv"  # one column: a row of one empty field is written empty, as without NUL
+    alone.write_bytes(b"noc\n2174\n\x00\n")
+    result = CliRunner().invoke(main, ["evaluate", str(alone)])
+    monkeypatch.undo()
+    assert result.stdout_bytes == CliRunner().invoke(main, ["evaluate", str(alone)]).stdout_bytes

@@ -65,11 +65,13 @@ def _lines_fit(block: bytes, line: int) -> Optional[int]:
     return line + len(block) if last < 0 else len(block) - last - 1
 
 
-def plain_input(path: str) -> Optional[Tuple[str, bool]]:
-    """The header line of a file DuckDB reads as csvrows does (see the module), and whether any
-    ``-`` follows it (a sector range such as ``31-33`` needs one); or None."""
+def plain_input(path: str) -> Optional[Tuple[str, bool, bool]]:
+    """The header line of a file DuckDB reads as csvrows does (see the module), whether any ``-``
+    follows it (a sector range such as ``31-33`` needs one) and whether any ``#`` does (see
+    :func:`_quotes_hash`); or None."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     header, line, last, dash = None, 0, b"\n", False  # bytes of the current line so far; the byte before this block
+    hashed = False
     commas = ends = 0  # DuckDB drops a row's extra fields when they are empty ("2174,541514,"): count them
     with open(path, "rb") as f:
         first = True
@@ -98,6 +100,7 @@ def plain_input(path: str) -> Optional[Tuple[str, bool]]:
             line = _lines_fit(block, line)
             if line is None:
                 return None
+            hashed = hashed or b"#" in block
             commas, ends = commas + block.count(b","), ends + block.count(b"\n")
             last, first = block[-1:], False
     try:
@@ -108,7 +111,17 @@ def plain_input(path: str) -> Optional[Tuple[str, bool]]:
     # add up to the header's only when no row has more
     if commas != (ends + (last != b"\n")) * header.count(","):
         return None
-    return header, dash
+    return header, dash, hashed
+
+
+def _quotes_hash(con, folder: str) -> bool:
+    """Whether this DuckDB's CSV writer quotes a field that holds ``#`` though told there is no comment
+    character (1.4 and 1.5 do: ``"#"``; the Python path writes ``#``). Python 3.10 gets no DuckDB 2."""
+    probe = os.path.join(folder, "probe.csv")
+    con.execute(f"COPY (SELECT '#') TO {_literal(probe)} (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', "
+                f"ESCAPE '\"', COMMENT '')")
+    with open(probe, "rb") as f:
+        return f.read().startswith(b'"')
 
 
 def _slices(path: str, header: str, folder: str) -> Iterator[str]:
@@ -206,7 +219,7 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
     plain = plain_input(path)
     if plain is None:
         return None
-    header_line, dash = plain
+    header_line, dash, hashed = plain
     header = header_line.split(",")
     columns = resolve_columns(header, date_column=date_column, noc_version=noc_version)
     where = columns.where
@@ -253,6 +266,8 @@ def run(chooser: VersionChooser, path: str, open_sink: Callable[[], TextIO], *, 
             for setting in ("enable_external_access", "autoinstall_known_extensions", "autoload_known_extensions"):
                 con.execute(f"SET {setting} = false")
             con.execute("SET lock_configuration = true")
+            if hashed and _quotes_hash(con, folder):
+                return None  # it would write a field holding # otherwise: the Python path
             present = None  # the caseload's industries: see script_data
             if "industry" in where and not dash:
                 present = ()  # no sector range: no row can name one

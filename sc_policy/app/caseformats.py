@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import sys
 from typing import Callable, List, Optional, Sequence, TextIO, Tuple
 
 from sc_policy.app.casecolumns import Columns
@@ -22,6 +24,9 @@ Added = Tuple[str, bool]
 """The text that follows a row's own fields (to the line end), and whether the row is an error."""
 
 RowWriter = Callable[[Sequence[str]], None]
+
+CSV_WRITES_NUL = sys.version_info >= (3, 11)
+"""Whether csv.writer writes a field that holds NUL (as it is); Python 3.10's raises csv.Error."""
 
 
 def result(opened, candidates: Tuple[str, ...], naics: Optional[str]) -> dict:
@@ -79,7 +84,8 @@ class CsvFormat:
     def failing(self, version: str = "", version_hash: str = "") -> Callable[[str], Added]:
         """:meth:`render` of :func:`failure` for any message: the other fields are rendered once,
         the message is quoted as csv.writer would quote it."""
-        pre, post = self.render(failure("\0", version, version_hash))[0].split("\0")
+        # a mark no version id, hash or empty field holds, and that csv.writer writes as it is
+        pre, post = self.render(failure("\x01", version, version_hash))[0].split("\x01")
 
         def fail(message: str) -> Added:
             if '"' in message or "," in message or "\n" in message or "\r" in message:
@@ -110,6 +116,8 @@ class CsvFormat:
         careful(list(columns.header) + list(self.added))
         swrite("\n")
         fast = csv.writer(sink, lineterminator="").writerow
+        if not CSV_WRITES_NUL:
+            careful, fast = _with_nul(careful, render, buffer, swrite), _with_nul(fast, render, buffer, swrite)
         if columns.width != 1:
             return careful, fast
 
@@ -118,6 +126,26 @@ class CsvFormat:
         def alone(write: RowWriter) -> RowWriter:
             return lambda fields: None if len(fields) == 1 and not fields[0] else write(fields)
         return alone(careful), alone(fast)
+
+
+def _stand_ins():
+    """Characters csv.writer writes as they are: more of them than a row of at most 128 KiB can hold."""
+    return itertools.chain(range(1, 9), range(0xE000, 0xF900), range(0xF0000, 0xFFFFE))
+
+
+def _with_nul(write: RowWriter, render: RowWriter, buffer: io.StringIO, swrite: Callable[[str], object]) -> RowWriter:
+    """``write`` for Python 3.10, whose csv.writer raises on a field that holds NUL: such a row is rendered
+    with each NUL replaced by a character the row does not hold, which is then put back, so that the
+    output is what Python 3.11's csv.writer writes (a NUL is quoted for nothing)."""
+    def write_with_nul(fields: Sequence[str]) -> None:
+        if not any("\0" in f for f in fields):
+            return write(fields)
+        mark = next(chr(c) for c in _stand_ins() if not any(chr(c) in f for f in fields))
+        buffer.seek(0)
+        buffer.truncate()
+        render([f.replace("\0", mark) for f in fields])
+        swrite(buffer.getvalue()[:-2].replace(mark, "\0"))
+    return write_with_nul
 
 
 def typed_fields(added: Sequence[str], d: dict) -> List[object]:

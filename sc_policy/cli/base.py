@@ -34,6 +34,7 @@ import click
 from sc_policy.diagnostics import ScPolicyError, echoed
 from sc_policy.load.tree import resolve_root
 from sc_policy.reference.codes import DAY_FORM
+from sc_policy.resources import own_version
 from sc_policy.cli.diagnostics import Failure, failure_of, remember_policies, usage_failure
 
 __all__ = ["main", "READER_LEFT", "policies_option", "format_option", "version_options", "warn", "Date", "Group", "NamedStream",
@@ -66,6 +67,11 @@ the status a shell gives a process that SIGPIPE ended (128 + 13), as ``cat`` or 
 ``yes | head -1`` (Python ignores SIGPIPE and sees EPIPE instead; its documentation suggests exit
 status 1, which sc-policy gives to errors found)."""
 
+_PASSED_ON = (Failure,) + tuple(getattr(click.exceptions, name) for name in ("NoArgsIsHelpError",)
+                               if hasattr(click.exceptions, name))
+"""What is shown as it is: a Failure, and what click 8.2+ raises for a bare group (its message is the whole
+help, which is no one-line error; click 8.1 prints the help and exits 0 instead)."""
+
 
 class Group(click.Group):
     """The ``sc-policy`` group: commands loaded on first use (click's lazy-loading pattern), and
@@ -92,7 +98,7 @@ class Group(click.Group):
                 _flush_stdout()  # --help, --version, an exit status: what they wrote is reported
                 raise
             _flush_stdout()  # a full disk or a closed pipe is reported here, not at exit
-        except Failure:
+        except _PASSED_ON:  # a Failure as it is; a bare `sc-policy`: click shows the help, exit 2
             raise
         except click.UsageError as exc:
             raise usage_failure(exc) from None
@@ -264,8 +270,17 @@ def warn(message: str) -> None:
         pass
 
 
+def _print_version(ctx, param, value) -> None:
+    """``--version``: click's own option looks the version up by the distribution's name and raises where
+    no installer recorded it (a checkout on PYTHONPATH, a zip archive); this one says so in the version."""
+    if value and not ctx.resilient_parsing:
+        click.echo(f"{ctx.find_root().info_name}, version {own_version()}")
+        ctx.exit()
+
+
 @click.group("sc-policy", cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="sc-policy")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 def main():
     """Ontario's Second Career Fast Track training-eligibility policy, as code.
 
@@ -322,11 +337,7 @@ def version_options(f):
 
 def tool_version() -> str:
     """The installed sc-policy's version (what a report names as the tool that made it)."""
-    from importlib import metadata  # 35 ms of imports (email, zipfile): only the reports that name the tool pay
-    try:
-        return metadata.version("sc-policy")
-    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
-        return "0+unknown"
+    return own_version()
 
 
 def tree_paths(policies) -> Callable[[str], str]:

@@ -12,7 +12,7 @@ import click
 
 from sc_policy.app.writing import atomic_file
 from sc_policy.diagnostics import InputError, ScPolicyError, counted, echoed, os_error
-from sc_policy.diagnostics import Span
+from sc_policy.diagnostics import Span, Suggestion
 from sc_policy.cli.base import NamedStream, policies_option, version_options, warn
 from sc_policy.cli.diagnostics import named, words
 from sc_policy.cli.table import binary_stdout, no_cache_option, workspace
@@ -80,12 +80,20 @@ ENGINES = ("python", "duckdb")
 
 
 def _engine() -> str:
-    """The engine ``SC_POLICY_ENGINE`` names; a value that names none is a one-line error (a typo
-    would otherwise decide the batch on the default path unsaid)."""
+    """The engine ``SC_POLICY_ENGINE`` names; a value that names none, or duckdb where the data extra is
+    not installed, is a one-line error (the batch would otherwise be decided on the default path unsaid)."""
     value = os.environ.get("SC_POLICY_ENGINE", "")
     if value not in ENGINES + ("",):
         raise ScPolicyError(f"SC_POLICY_ENGINE={echoed(value)} names no engine (expected {' or '.join(ENGINES)})",
                             code="bad-input")
+    if value == "duckdb":  # asked for and not installed: said, not the default path unsaid
+        try:
+            import duckdb  # noqa: F401  (the DuckDB path imports it anyway)
+        except ImportError:
+            raise ScPolicyError("SC_POLICY_ENGINE=duckdb needs DuckDB, which is not installed",
+                                code="missing-dependency",
+                                suggestion=Suggestion("install-extra", ("data",),
+                                                      "install sc-policy's data extra")) from None
     return value or "python"
 
 

@@ -41,6 +41,7 @@ from sc_policy.http.problems import NOSNIFF, Problem, from_validation, problem_r
 from sc_policy.http.routes_api import DECISION_PARAMS, api_router
 from sc_policy.http.service import DecisionService
 from sc_policy.present.render import dumps
+from sc_policy.resources import own_version
 
 __all__ = ["create_app", "create_app_from_environment", "openapi_document", "Problem",
            "MAX_BATCH", "MAX_BODY_BYTES", "MAX_PARAM_CHARS", "DECISION_PARAMS"]
@@ -101,7 +102,7 @@ def openapi_document() -> dict:
     a malformed request with a 400 problem) is left out; every operation gets the 431 that ``serve``
     answers a request head over ``MAX_HEAD_BYTES`` with (:mod:`sc_policy.http.limits`).
     """
-    doc = get_openapi(title=TITLE, version=_package_version(), openapi_version="3.1.0", description=DESCRIPTION,
+    doc = get_openapi(title=TITLE, version=own_version(), openapi_version="3.1.0", description=DESCRIPTION,
                       routes=_routes())
     header = {"X-Content-Type-Options": {"$ref": "#/components/headers/NoSniff"}}
     validators = {"ETag": {"$ref": "#/components/headers/ETag"},
@@ -172,7 +173,7 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
     tree has errors.
     """
     service = DecisionService(workspace if workspace is not None else Workspace())
-    app = FastAPI(title=TITLE, description=DESCRIPTION, version=_package_version(), openapi_url=None,
+    app = FastAPI(title=TITLE, description=DESCRIPTION, version=own_version(), openapi_url=None,
                   docs_url=None, redoc_url=None, routes=_routes(), redirect_slashes=False,
                   middleware=[Middleware(FastDecisions), Middleware(ConditionalGet), Middleware(NoSniffMiddleware),
                               Middleware(HeadAsGetMiddleware)])
@@ -226,11 +227,3 @@ def _wants_html(request: Request) -> bool:
 def create_app_from_environment() -> FastAPI:
     """Factory for uvicorn's worker processes: the tree named by ``$SC_POLICY_PATH`` (or the shipped one)."""
     return create_app(Workspace(os.environ.get("SC_POLICY_PATH") or None))
-
-
-def _package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("sc-policy")
-    except PackageNotFoundError:
-        return "0"

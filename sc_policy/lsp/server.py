@@ -28,6 +28,7 @@ from sc_policy.lsp.hover import hover_text
 from sc_policy.lsp.overlay import Checked, Place, check_with, place_of, texts_under
 from sc_policy.lsp.protocol import PARSE_ERROR, ClientLog, PolicyProtocol, disk_document, open_document
 from sc_policy.reference.statcan import ReferenceData, reference_data
+from sc_policy.resources import own_version
 
 __all__ = ["PolicyServer", "make_server", "run", "SETTLE"]
 
@@ -41,12 +42,7 @@ class PolicyServer(LanguageServer):
     """The server's state: the last check of each version folder, and what was published for it."""
 
     def __init__(self, refdata: Optional[ReferenceData] = None):
-        from importlib.metadata import PackageNotFoundError, version
-        try:
-            own = version("sc-policy")
-        except PackageNotFoundError:  # run from a source tree that is not installed
-            own = "unknown"
-        super().__init__("sc-policy", own, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        super().__init__("sc-policy", own_version(), text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
                          protocol_cls=PolicyProtocol)
         self.refdata = refdata or reference_data()
         self.checked: Dict[Path, Checked] = {}
