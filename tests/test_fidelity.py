@@ -38,8 +38,9 @@ def test_a_sector_that_two_areas_hold_part_of_is_not_called_outside_them_without
     """NAICS 54 holds 5415 (ICT) and 5417 (Life Sciences): the answer, whose clauses decide on 54 as one
     code, says that part of it is in those definitions, and the parts it names do decide otherwise."""
     assert parts(opened, "2174", "54") == [
-        {"area": "ict", "within": False, "includes": ["5415"], "excludes": []},
-        {"area": "life-sciences", "within": False, "includes": ["5417"], "excludes": []}]
+        {"area": "ict", "within": False, "includes": ["5415"], "excludes": [], "finer_code_changes": ["2174"]},
+        {"area": "life-sciences", "within": False, "includes": ["5417"], "excludes": [],
+         "finer_code_changes": ["2174"]}]
     answer = opened.evaluator.answer("2174", "54")
     assert answer.verdict == "not_eligible"
     for part in answer.industry_parts:  # the finer code does decide otherwise: the note is true
@@ -55,9 +56,36 @@ def test_a_sector_that_two_areas_hold_part_of_is_not_called_outside_them_without
     assert "Note:" not in text[text.index("Manufacturing (manufacturing)"):]
 
 
+
+def test_a_note_says_a_finer_code_may_decide_otherwise_only_where_one_does(opened):
+    """9461 is listed under Manufacturing alone: no part of NAICS 54 (ICT's 5415, Life Sciences' 5417) makes it
+    eligible, so neither the verdict nor the areas' notes say that the employer's finer code may decide
+    otherwise (they did); 1221, which Life Sciences lists, is told of 5417 alone, not of ICT's 5415."""
+    answer = opened.evaluator.answer("9461", "54")
+    for part in answer.industry_parts:  # what the notes now say, checked against the engine
+        assert part.area not in opened.evaluator.answer("9461", part.includes[0]).candidates[0].in_scope
+    assert [p["finer_code_changes"] for p in parts(opened, "9461", "54")] == [[], []]
+    assert [p["finer_code_changes"] for p in parts(opened, "2174", "54")] == [["2174"], ["2174"]]
+    for text in (explain("9461", "--industry", "54"), explain("9461", "--industry", "54", "--full")):
+        flat = " ".join(text.split())
+        assert "may decide otherwise" not in flat and "Part of NAICS 54" not in flat
+        assert ("Only part of NAICS 54 is in this area's definition, which includes NAICS 5415 within it. The clauses "
+                "decide on NAICS 54 as given; for this occupation no finer code would change this area's answer.") in flat
+    verdict = " ".join(explain("1221", "--industry", "54").split("\n\n")[1].split())
+    assert verdict.endswith("Part of NAICS 54 is in the definition of Life Sciences (NAICS 5417): the employer's "
+                            "finer code may decide otherwise.")
+    ict = explain("1221", "--industry", "54")
+    ict = " ".join(ict[ict.index("(ict)"):ict.index("(life-sciences)")].split())
+    assert "no finer code would change this area's answer" in ict and "may decide otherwise" not in ict
+    # 334 is ICT's but for 3345: for 9461, which ICT does not list, 3345 changes nothing there either
+    assert [p["finer_code_changes"] for p in parts(opened, "9461", "334")] == [[]]
+    assert [p["finer_code_changes"] for p in parts(opened, "2174", "334")] == [["2174"]]
+
+
 def test_a_code_inside_a_definition_that_excludes_part_of_it_says_so(opened):
     """NAICS 334 is ICT's, less 3345 (line 21): an answer that passes it says that part of it is excluded."""
-    assert parts(opened, "2174", "334") == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"]}]
+    assert parts(opened, "2174", "334") == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"],
+                                             "finer_code_changes": ["2174"]}]
     assert "ict" not in opened.evaluator.answer("2174", "3345").candidates[0].in_scope
     text = explain("2174", "--industry", "334")
     assert "Note:  Only part of NAICS 334 is in this area's definition, which excludes NAICS 3345 within it." in text
@@ -68,8 +96,9 @@ def test_a_code_inside_a_definition_that_excludes_part_of_it_says_so(opened):
 
 def test_a_sector_range_is_read_through_its_parts(opened):
     assert parts(opened, "2174", "31-33") == [
-        {"area": "ict", "within": False, "includes": ["334"], "excludes": ["3345"]},
-        {"area": "life-sciences", "within": False, "includes": ["3391", "3254"], "excludes": []}]
+        {"area": "ict", "within": False, "includes": ["334"], "excludes": ["3345"], "finer_code_changes": ["2174"]},
+        {"area": "life-sciences", "within": False, "includes": ["3391", "3254"], "excludes": [],
+         "finer_code_changes": ["2174"]}]
 
 
 @pytest.mark.parametrize("industry", [None, "541514", "5415", "3345", "334511", "111110", "33"])

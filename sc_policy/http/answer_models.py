@@ -142,6 +142,10 @@ class IndustryPart(BaseModel):
     within: bool = Field(description="The code itself falls within the definition, which excludes part of it.")
     includes: List[str] = Field(description="The codes below the one given that the definition includes.")
     excludes: List[str] = Field(description="The codes below the one given that the definition excludes.")
+    finer_code_changes: Optional[List[str]] = Field(
+        default=None, description="In an answer: the NOC 2016 unit groups decided whose answer in this area one of "
+                                  "the finer codes changes (empty: none, the occupation fails there otherwise); "
+                                  "absent from the occupations an industry opens.")
 
 
 class UnresolvedFinding(BaseModel):

@@ -3,7 +3,7 @@ code that an area's definition holds only part of (:mod:`sc_policy.engine.breadt
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import Iterable, List, Optional, Sequence
 
 from sc_policy.engine.breadth import IndustryPart
 
@@ -49,15 +49,17 @@ def one_line(text: str, prefix: str = "") -> str:
     return (cut.rsplit(" ", 1)[0] if " " in cut[WIDTH // 2:] else cut) + "\u2026"
 
 
-def part_lines(parts: Sequence[IndustryPart], area: str) -> List[str]:
-    """The note of an area whose definition holds only part of the industry code (engine/breadth.py)."""
-    return [line for p in parts if p.area == area for line in wrap(p.sentence(), "         ", "  Note:  ")]
+def part_lines(parts: Sequence[IndustryPart], area: str, nocs: Optional[Iterable[str]] = None) -> List[str]:
+    """The note of an area whose definition holds only part of the industry code (engine/breadth.py), for
+    the NOC 2016 unit groups ``nocs`` (else every one the answer decides)."""
+    return [line for p in parts if p.area == area for line in wrap(p.sentence(nocs), "         ", "  Note:  ")]
 
 
 def parts_sentence(parts: Sequence[IndustryPart]) -> Optional[str]:
     """For a verdict that is not eligible: the areas whose definition holds part of the industry code,
-    whose finer codes the verdict says nothing of (None when there is none)."""
-    some = [p for p in parts if p.includes]
+    whose finer codes may decide otherwise (None when there is none: 9461, which only Manufacturing lists,
+    is not eligible under ICT with any part of NAICS 54)."""
+    some = [p for p in parts if p.includes and p.may_change()]
     if not some:
         return None
     where = [f"{p.title} (NAICS {', '.join(p.includes)})" for p in some]

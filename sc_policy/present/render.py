@@ -170,7 +170,7 @@ def _decision_text(d: Decision, version: Version, refdata: ReferenceData, resolu
     for a in d.areas:
         lines.append(f"{a.title} ({a.area}): {'IN SCOPE' if a.in_scope else 'not in scope'}")
         lines.append("  Industry definition:")
-        lines += _definition_lines(version, a.area, refdata) + _part_lines(parts, a.area)
+        lines += _definition_lines(version, a.area, refdata) + _part_lines(parts, a.area, (d.noc,))
         for c in a.clauses:
             lines += _wrap(f"{c.title} [{c.clause} v{c.clause_version}]", "         ", f"  {_MARK[c.result]:<6} ")
             lines += _wrap(c.reason, "         ")
