@@ -82,6 +82,21 @@ def test_a_note_says_a_finer_code_may_decide_otherwise_only_where_one_does(opene
     assert [p["finer_code_changes"] for p in parts(opened, "2174", "334")] == [["2174"]]
 
 
+
+def test_each_noc_2021_candidate_is_told_of_the_finer_codes_that_change_its_own_answer():
+    """NOC 2021 21234 is NOC 2016 2174 or 2175: with NAICS 54, 5417 would admit 2174 under Life Sciences but
+    not 2175 (NOC A, which Life Sciences does not list). The brief answer put every note under the last
+    candidate, 2175, and so told 2175's Life Sciences line that a finer code may decide otherwise."""
+    text = explain("21234", "--noc-version", "2021", "--industry", "54")
+    first, second = text.split("== Candidate NOC 2016 2175")
+    first = first[first.index("== Candidate NOC 2016 2174"):]
+    assert "which includes NAICS 5417 within it" in " ".join(first.split())
+    assert "which includes NAICS 5415 within it" in " ".join(first.split())
+    life = second[second.index("(life-sciences)"):second.index("(manufacturing)")]
+    assert "Note:" not in life and "may decide otherwise" not in life
+    assert "Note:  Only part of NAICS 54" in second[second.index("(ict)"):second.index("(life-sciences)")]
+
+
 def test_a_code_inside_a_definition_that_excludes_part_of_it_says_so(opened):
     """NAICS 334 is ICT's, less 3345 (line 21): an answer that passes it says that part of it is excluded."""
     assert parts(opened, "2174", "334") == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"],

@@ -220,7 +220,7 @@ def _summary_text(d: Decision, reasons, brief: bool, parts=()) -> List[str]:
             c = next((c for c in a.clauses if why and c.clause == why.deciding), None)
             lines.append(_one_line(f"{a.title} ({a.area}): {scope}" +
                                    (f", {_MARK[c.result]} {c.clause}: {c.reason}" if c else ""), "  "))
-            lines += _part_lines(parts, a.area)
+            lines += _part_lines(parts, a.area, (d.noc,))
             continue
         lines += _wrap(f"{a.title} ({a.area}): {scope}" + (
             f"; resolution{'s' if len(a.resolutions) > 1 else ''} {', '.join(a.resolutions)}"
@@ -233,7 +233,7 @@ def _summary_text(d: Decision, reasons, brief: bool, parts=()) -> List[str]:
                 lines += _wrap(text, "         ", f"  {_MARK[c.result]:<6} ")
             else:
                 lines.append(_one_line(text, f"  {_MARK[c.result]:<6} "))
-        lines += _part_lines(parts, a.area)
+        lines += _part_lines(parts, a.area, (d.noc,))
     return lines
 
 
@@ -305,7 +305,8 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
             lines += _wrap(f"== Candidate NOC 2016 {d.noc} {d.noc_title}: "
                            f"{'eligible' if d.eligible else 'not eligible'}", "   ", "")
             lines.append("")
-        parts = answer.industry_parts if full or d is answer.candidates[-1] else ()  # brief: once, at the end
+        parts = answer.industry_parts if full or len(answer.candidates) == 1 else tuple(
+            p for p in answer.industry_parts if p.may_change((d.noc,)))  # brief: each candidate's own, that bear
         if full:
             lines += _decision_text(d, version, refdata, resolutions, parts)
         else:
