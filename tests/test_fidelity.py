@@ -199,6 +199,8 @@ def test_the_caseworkers_page_notes_the_part_of_a_broad_code_an_area_holds():
             page = _text(client.get("/", params={"occupation": "2174", "industry": "54"}).text)
             fine = _text(client.get("/", params={"occupation": "2174", "industry": "541514"}).text)
             open_title = _text(client.get("/", params={"occupation": "9461"}).text)
+            only_manufacturing = _text(client.get("/", params={"occupation": "9461", "industry": "54"}).text)
+            two = client.get("/", params={"occupation": "21234", "industry": "54"}).text
     assert ("Contradictions of the source that bear on this answer, which no resolution resolves "
             "official-title:manufacturing:9461 : area 'manufacturing': 9461 is listed as") in open_title
     assert "which no resolution resolves" not in fine
@@ -206,6 +208,16 @@ def test_the_caseworkers_page_notes_the_part_of_a_broad_code_an_area_holds():
             "Life Sciences (NAICS 5417): the employer's finer code may decide otherwise.") in page
     assert "Note: Only part of NAICS 54 is in this area's definition, which includes NAICS 5417 within it." in page
     assert "Only part of" not in fine and "Part of NAICS" not in fine
+    # 9461 is Manufacturing's alone: no part of 54 changes its answer, and the page says so, as the text does
+    assert "may decide otherwise" not in only_manufacturing and "Part of NAICS 54" not in only_manufacturing
+    assert ("Note: Only part of NAICS 54 is in this area's definition, which includes NAICS 5417 within it. The "
+            "clauses decide on NAICS 54 as given; for this occupation no finer code would change this area's "
+            "answer.") in only_manufacturing
+    # NOC 2021 21234 is 2174 or 2175: each candidate's Life Sciences note is about its own answer
+    notes = {noc: _text(two[two.index(f'id="area-{noc}-life-sciences"'):two.index(f'id="area-{noc}-manufacturing"')])
+             for noc in ("2174", "2175")}
+    assert "the employer's finer code may decide otherwise" in notes["2174"]
+    assert "for this occupation no finer code would change this area's answer" in notes["2175"]
 
 
 def test_the_occupations_an_industry_opens_note_the_part_of_a_broad_code_an_area_holds():
