@@ -149,6 +149,23 @@ def test_an_answer_does_not_call_a_code_published_that_its_quote_does_not_publis
     assert "includes NAICS 5112 Software publishers (published: Software publishers)" in full
 
 
+def test_a_code_whose_quote_publishes_another_code_is_not_called_published(tree_copy):
+    """An analyst who quotes line 21 whole for ICT's exclusion quotes "(NAICS 334)": the source publishes 334,
+    not 3345, so the answer must still call 3345 derived (it called it published, putting 3345 in the source);
+    one derived from several lines names them as lines."""
+    from sc_policy.app.workspace import Workspace
+    ict = version_dir(tree_copy) / "areas" / "ict.yaml"
+    edit(ict, "    - {line: 21, quote: 'excluding navigational, measuring, medical and controlling devices'}\n",
+         "    - {line: 21, quote: 'Computer and electronics products manufacturer, excluding navigational, measuring, "
+         "medical and controlling devices (NAICS 334)'}\n    - {line: 19, quote: 'the technology area is defined "
+         "as including'}\n")
+    opened = Workspace(tree_copy).open(VERSION)
+    full = " ".join(answer_text(opened.evaluator.answer("2174"), opened.version, REF, full=True).split())
+    assert ("excludes NAICS 3345 Navigational, measuring, medical and control instruments manufacturing (not "
+            "published, derived from lines 21, 19: navigational, measuring, medical and controlling devices)") in full
+    assert "includes NAICS 334 Computer and electronic product manufacturing (published:" in full
+
+
 # -- the policy book ---------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -149,8 +149,7 @@ def industry_label(entry) -> str:
     not publish, that the analyst derived it and from which lines."""
     if entry.shown_as_published:
         return f"published: {entry.description}"
-    lines = ", ".join(str(c.line) for c in entry.source)
-    return f"not published, derived from line {lines}: {entry.description}"
+    return f"not published, derived from {entry.derived_from}: {entry.description}"
 
 
 def _definition_lines(version: Version, area_id: str, refdata: ReferenceData) -> List[str]:
