@@ -171,7 +171,8 @@ class AnswerHead(BaseModel):
                                                   "its id alone.")
     industry_parts: List[IndustryPart] = Field(description="The areas whose definition holds only part of the "
                                                            "industry code given (a sector, 54, of which ICT has "
-                                                           "5415): the employer's finer code may decide otherwise.")
+                                                           "5415), each with the occupations decided for which the "
+                                                           "employer's finer code may decide otherwise there.")
     unresolved: List[UnresolvedFinding] = Field(description="The source's contradictions that bear on the answer "
                                                             "(the occupation decided, the industry) and that no "
                                                             "resolution resolves: the check's warnings.")
