@@ -38,9 +38,10 @@ def test_a_sector_that_two_areas_hold_part_of_is_not_called_outside_them_without
     """NAICS 54 holds 5415 (ICT) and 5417 (Life Sciences): the answer, whose clauses decide on 54 as one
     code, says that part of it is in those definitions, and the parts it names do decide otherwise."""
     assert parts(opened, "2174", "54") == [
-        {"area": "ict", "within": False, "includes": ["5415"], "excludes": [], "finer_code_changes": ["2174"]},
+        {"area": "ict", "within": False, "includes": ["5415"], "excludes": [], "finer_code_changes": ["2174"],
+         "verdict_changes": ["2174"]},
         {"area": "life-sciences", "within": False, "includes": ["5417"], "excludes": [],
-         "finer_code_changes": ["2174"]}]
+         "finer_code_changes": ["2174"], "verdict_changes": ["2174"]}]
     answer = opened.evaluator.answer("2174", "54")
     assert answer.verdict == "not_eligible"
     for part in answer.industry_parts:  # the finer code does decide otherwise: the note is true
@@ -100,7 +101,7 @@ def test_each_noc_2021_candidate_is_told_of_the_finer_codes_that_change_its_own_
 def test_a_code_inside_a_definition_that_excludes_part_of_it_says_so(opened):
     """NAICS 334 is ICT's, less 3345 (line 21): an answer that passes it says that part of it is excluded."""
     assert parts(opened, "2174", "334") == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"],
-                                             "finer_code_changes": ["2174"]}]
+                                             "finer_code_changes": ["2174"], "verdict_changes": []}]
     assert "ict" not in opened.evaluator.answer("2174", "3345").candidates[0].in_scope
     text = explain("2174", "--industry", "334")
     assert "Note:  Only part of NAICS 334 is in this area's definition, which excludes NAICS 3345 within it." in text
@@ -109,11 +110,28 @@ def test_a_code_inside_a_definition_that_excludes_part_of_it_says_so(opened):
     assert "Only part of NAICS 334 is in this area's definition" in " ".join(full.split())
 
 
+
+def test_an_eligible_verdict_that_a_finer_code_overturns_says_so(opened):
+    """2175 with NAICS 334 is eligible under ICT alone, and ICT excludes 3345 (line 21): an employer in 3345
+    makes it not eligible, so the verdict, not only ICT's note, says that the finer code may decide otherwise
+    (it said nothing: a caseworker pasting the verdict read ELIGIBLE without a word). 2174 with 334 stays
+    eligible under Manufacturing whatever part of 334, and its verdict says nothing more."""
+    assert opened.evaluator.answer("2175", "3345").verdict == "not_eligible"
+    assert parts(opened, "2175", "334") == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"],
+                                             "finer_code_changes": ["2175"], "verdict_changes": ["2175"]}]
+    verdict = " ".join(explain("2175", "--industry", "334").split("\n\n")[1].split())
+    assert verdict.startswith("Verdict: ELIGIBLE.")
+    assert verdict.endswith("Part of NAICS 334 is outside the definition of Information and Communications "
+                            "Technology (NAICS 3345): the employer's finer code may decide otherwise.")
+    assert "Part of NAICS 334" not in explain("2174", "--industry", "334")
+
+
 def test_a_sector_range_is_read_through_its_parts(opened):
     assert parts(opened, "2174", "31-33") == [
-        {"area": "ict", "within": False, "includes": ["334"], "excludes": ["3345"], "finer_code_changes": ["2174"]},
+        {"area": "ict", "within": False, "includes": ["334"], "excludes": ["3345"], "finer_code_changes": ["2174"],
+         "verdict_changes": []},
         {"area": "life-sciences", "within": False, "includes": ["3391", "3254"], "excludes": [],
-         "finer_code_changes": ["2174"]}]
+         "finer_code_changes": ["2174"], "verdict_changes": []}]
 
 
 @pytest.mark.parametrize("industry", [None, "541514", "5415", "3345", "334511", "111110", "33"])
@@ -218,6 +236,7 @@ def test_the_caseworkers_page_notes_the_part_of_a_broad_code_an_area_holds():
             open_title = _text(client.get("/", params={"occupation": "9461"}).text)
             only_manufacturing = _text(client.get("/", params={"occupation": "9461", "industry": "54"}).text)
             two = client.get("/", params={"occupation": "21234", "industry": "54"}).text
+            overturned = _text(client.get("/", params={"occupation": "2175", "industry": "334"}).text)
     assert ("Contradictions of the source that bear on this answer, which no resolution resolves "
             "official-title:manufacturing:9461 : area 'manufacturing': 9461 is listed as") in open_title
     assert "which no resolution resolves" not in fine
@@ -235,6 +254,8 @@ def test_the_caseworkers_page_notes_the_part_of_a_broad_code_an_area_holds():
              for noc in ("2174", "2175")}
     assert "the employer's finer code may decide otherwise" in notes["2174"]
     assert "for this occupation no finer code would change this area's answer" in notes["2175"]
+    assert ("Verdict: Eligible" in overturned and "Part of NAICS 334 is outside the definition of Information and "
+            "Communications Technology (NAICS 3345): the employer's finer code may decide otherwise.") in overturned
 
 
 def test_the_occupations_an_industry_opens_note_the_part_of_a_broad_code_an_area_holds():

@@ -35,6 +35,9 @@ class IndustryPart:
     changes: Optional[Tuple[str, ...]] = None
     """For an answer: the NOC 2016 unit groups decided whose answer in this area one of the finer codes
     changes (:func:`finer_codes`); None where no occupation is decided (the occupations an industry opens)."""
+    verdicts: Tuple[str, ...] = ()
+    """For an answer: those of them whose verdict (eligible or not) one of the finer codes changes (2175 with
+    334: 3345 takes it out of ICT, its only area; not 2174, which Manufacturing keeps)."""
 
     @property
     def finer(self) -> Tuple[str, ...]:
@@ -47,6 +50,7 @@ class IndustryPart:
                "excludes": list(self.excludes)}
         if self.changes is not None:
             out["finer_code_changes"] = list(self.changes)
+            out["verdict_changes"] = list(self.verdicts)
         return out
 
     def may_change(self, nocs: Optional[Iterable[str]] = None) -> bool:
@@ -106,6 +110,11 @@ def finer_codes(parts: Tuple[IndustryPart, ...], nocs: Iterable[str],
     answer in its area one of its finer codes changes (``in_scope(noc, naics)``: the areas in scope), so that
     a note says "may decide otherwise" only where a finer code does (9461 is not ICT's whatever part of 54)."""
     nocs = tuple(nocs)
-    return tuple(replace(p, changes=tuple(
-        n for n in nocs if any((p.area in in_scope(n, c)) != (p.area in in_scope(n, p.code)) for c in p.finer)))
-        for p in parts)
+    out = []
+    for p in parts:
+        now = {n: in_scope(n, p.code) for n in nocs}
+        finer = {(n, c): in_scope(n, c) for n in nocs for c in p.finer}
+        out.append(replace(
+            p, changes=tuple(n for n in nocs if any((p.area in finer[n, c]) != (p.area in now[n]) for c in p.finer)),
+            verdicts=tuple(n for n in nocs if any(bool(finer[n, c]) != bool(now[n]) for c in p.finer))))
+    return tuple(out)

@@ -146,6 +146,10 @@ class IndustryPart(BaseModel):
         default=None, description="In an answer: the NOC 2016 unit groups decided whose answer in this area one of "
                                   "the finer codes changes (empty: none, the occupation fails there otherwise); "
                                   "absent from the occupations an industry opens.")
+    verdict_changes: Optional[List[str]] = Field(
+        default=None, description="In an answer: those of them whose verdict (eligible or not) one of the finer "
+                                  "codes changes, which the verdict's text then notes; absent from the "
+                                  "occupations an industry opens.")
 
 
 class UnresolvedFinding(BaseModel):

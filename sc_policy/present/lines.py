@@ -56,13 +56,18 @@ def part_lines(parts: Sequence[IndustryPart], area: str, nocs: Optional[Iterable
 
 
 def parts_sentence(parts: Sequence[IndustryPart]) -> Optional[str]:
-    """For a verdict that is not eligible: the areas whose definition holds part of the industry code,
-    whose finer codes may decide otherwise (None when there is none: 9461, which only Manufacturing lists,
-    is not eligible under ICT with any part of NAICS 54)."""
-    some = [p for p in parts if p.includes and p.may_change()]
+    """Under the verdict: the areas whose definition holds part of the industry code where a finer code may
+    change the verdict (None when there is none: 9461, which only Manufacturing lists, is not eligible under
+    ICT with any part of NAICS 54; 2174 with 334 stays eligible under Manufacturing with ICT's 3345)."""
+    some = [p for p in parts if p.verdicts or (p.changes is None and p.includes)]
     if not some:
         return None
-    where = [f"{p.title} (NAICS {', '.join(p.includes)})" for p in some]
-    return (f"Part of NAICS {some[0].code} is in the definition of "
-            f"{where[0] if len(where) == 1 else ', '.join(where[:-1]) + ' and ' + where[-1]}: "
-            f"the employer's finer code may decide otherwise.")
+    inside = [f"{p.title} (NAICS {', '.join(p.includes)})" for p in some if not p.within]
+    outside = [f"{p.title} (NAICS {', '.join(p.excludes)})" for p in some if p.within]
+    said = ([f"in the definition of {_and(inside)}"] if inside else []) + \
+        ([f"outside the definition of {_and(outside)}"] if outside else [])
+    return f"Part of NAICS {some[0].code} is {' and part '.join(said)}: the employer's finer code may decide otherwise."
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

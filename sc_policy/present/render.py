@@ -294,7 +294,7 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
     lines += _wrap(f"Verdict: {verdict}. {answer.reason}", "         ", "")
     if answer.verdict == "indeterminate":
         lines += _wrap("Pick the candidate that matches the case.", "         ")
-    partly = None if answer.verdict == "eligible" else parts_sentence(answer.industry_parts)
+    partly = parts_sentence(answer.industry_parts)
     if partly:
         lines += _wrap(partly, "         ")
     lines.append("")
