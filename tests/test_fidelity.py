@@ -300,6 +300,16 @@ def test_an_answer_shows_the_contradictions_bearing_on_it_that_no_resolution_res
     assert "unresolved" not in explain("2174")
 
 
+
+@pytest.mark.parametrize("version", ["phase-1", "phase-1.1"])
+def test_the_full_answer_parts_are_one_blank_line_apart(version):
+    """phase-1 has no interpretations: its resolutions' notes ended in a blank line, and the source document's
+    line (or the unresolved contradictions of 9213) added another, two blank lines in a case file."""
+    for noc in ("2174", "9213"):
+        text = explain(noc, "--version", version, "--full")
+        assert "\n\n\n" not in text and text.count("\nSource document (the lines cited above are its lines)") == 1
+
+
 def test_a_resolution_that_resolves_it_takes_it_off_the_answer(tree_copy):
     from sc_policy.app.workspace import Workspace
     ws = Workspace(tree_copy)

@@ -318,6 +318,7 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
         lines += _unresolved_lines(answer)
         lines += [""] + _wrap(f"Source document (the lines cited above are its lines): {m.source_title}, sha256 "
                               f"{m.source_sha256}", "  ", "")
+        lines = [line for i, line in enumerate(lines) if line or i == 0 or lines[i - 1]]  # one blank between parts
         return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
     readings = _deciding_readings(answer, version)
     if applied or readings or answer.unresolved:  # a line each: --full gives their texts, and every interpretation
