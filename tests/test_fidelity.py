@@ -127,6 +127,9 @@ def test_an_eligible_verdict_that_a_finer_code_overturns_says_so(opened):
 
 
 def test_a_sector_range_is_read_through_its_parts(opened):
+    verdict = " ".join(explain("2175", "--industry", "31-33").split("\n\n")[1].split())
+    assert verdict.endswith("Part of NAICS 31-33 is in the definition of Information and Communications "
+                            "Technology (NAICS 334, less 3345): the employer's finer code may decide otherwise.")
     assert parts(opened, "2174", "31-33") == [
         {"area": "ict", "within": False, "includes": ["334"], "excludes": ["3345"], "finer_code_changes": ["2174"],
          "verdict_changes": []},

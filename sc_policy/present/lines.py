@@ -62,7 +62,8 @@ def parts_sentence(parts: Sequence[IndustryPart]) -> Optional[str]:
     some = [p for p in parts if p.verdicts or (p.changes is None and p.includes)]
     if not some:
         return None
-    inside = [f"{p.title} (NAICS {', '.join(p.includes)})" for p in some if not p.within]
+    inside = [f"{p.title} (NAICS {', '.join(p.includes)}{', less ' + ', '.join(p.excludes) if p.excludes else ''})"
+              for p in some if not p.within]  # as the area's note says it: 31-33 holds ICT's 334, less 3345
     outside = [f"{p.title} (NAICS {', '.join(p.excludes)})" for p in some if p.within]
     said = ([f"in the definition of {_and(inside)}"] if inside else []) + \
         ([f"outside the definition of {_and(outside)}"] if outside else [])
