@@ -110,9 +110,15 @@ class IndustryEntry(Located):
     @property
     def shown_as_published(self) -> bool:
         """Whether an answer may say the source publishes it: not marked ``published: false``, and its
-        quotes publish a NAICS code (a quote that names none, "excluding navigational, measuring, medical
-        and controlling devices", publishes no code: the code is the analyst's reading of it)."""
-        return self.published and bool(self.quoted_codes)
+        quotes publish this very NAICS code (a quote that names none, "excluding navigational, measuring,
+        medical and controlling devices", publishes no code: the code is the analyst's reading of it; nor
+        does one that names another, line 21's "(NAICS 334)" for the 3345 it excludes)."""
+        return self.published and self.code in self.quoted_codes
+
+    @property
+    def derived_from(self) -> str:
+        """The lines an unpublished code is derived from, as an answer names them: "line 21", "lines 21, 19"."""
+        return f"line{'s' if len(self.source) > 1 else ''} {', '.join(str(c.line) for c in self.source)}"
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,10 @@ def test_a_sector_that_two_areas_hold_part_of_is_not_called_outside_them_without
     """NAICS 54 holds 5415 (ICT) and 5417 (Life Sciences): the answer, whose clauses decide on 54 as one
     code, says that part of it is in those definitions, and the parts it names do decide otherwise."""
     assert parts(opened, "2174", "54") == [
-        {"area": "ict", "within": False, "includes": ["5415"], "excludes": []},
-        {"area": "life-sciences", "within": False, "includes": ["5417"], "excludes": []}]
+        {"area": "ict", "within": False, "includes": ["5415"], "excludes": [], "finer_code_changes": ["2174"],
+         "verdict_changes": ["2174"]},
+        {"area": "life-sciences", "within": False, "includes": ["5417"], "excludes": [],
+         "finer_code_changes": ["2174"], "verdict_changes": ["2174"]}]
     answer = opened.evaluator.answer("2174", "54")
     assert answer.verdict == "not_eligible"
     for part in answer.industry_parts:  # the finer code does decide otherwise: the note is true
@@ -55,9 +57,51 @@ def test_a_sector_that_two_areas_hold_part_of_is_not_called_outside_them_without
     assert "Note:" not in text[text.index("Manufacturing (manufacturing)"):]
 
 
+
+def test_a_note_says_a_finer_code_may_decide_otherwise_only_where_one_does(opened):
+    """9461 is listed under Manufacturing alone: no part of NAICS 54 (ICT's 5415, Life Sciences' 5417) makes it
+    eligible, so neither the verdict nor the areas' notes say that the employer's finer code may decide
+    otherwise (they did); 1221, which Life Sciences lists, is told of 5417 alone, not of ICT's 5415."""
+    answer = opened.evaluator.answer("9461", "54")
+    for part in answer.industry_parts:  # what the notes now say, checked against the engine
+        assert part.area not in opened.evaluator.answer("9461", part.includes[0]).candidates[0].in_scope
+    assert [p["finer_code_changes"] for p in parts(opened, "9461", "54")] == [[], []]
+    assert [p["finer_code_changes"] for p in parts(opened, "2174", "54")] == [["2174"], ["2174"]]
+    for text in (explain("9461", "--industry", "54"), explain("9461", "--industry", "54", "--full")):
+        flat = " ".join(text.split())
+        assert "may decide otherwise" not in flat and "Part of NAICS 54" not in flat
+        assert ("Only part of NAICS 54 is in this area's definition, which includes NAICS 5415 within it. The clauses "
+                "decide on NAICS 54 as given; for this occupation no finer code would change this area's answer.") in flat
+    verdict = " ".join(explain("1221", "--industry", "54").split("\n\n")[1].split())
+    assert verdict.endswith("Part of NAICS 54 is in the definition of Life Sciences (NAICS 5417): the employer's "
+                            "finer code may decide otherwise.")
+    ict = explain("1221", "--industry", "54")
+    ict = " ".join(ict[ict.index("(ict)"):ict.index("(life-sciences)")].split())
+    assert "no finer code would change this area's answer" in ict and "may decide otherwise" not in ict
+    # 334 is ICT's but for 3345: for 9461, which ICT does not list, 3345 changes nothing there either
+    assert [p["finer_code_changes"] for p in parts(opened, "9461", "334")] == [[]]
+    assert [p["finer_code_changes"] for p in parts(opened, "2174", "334")] == [["2174"]]
+
+
+
+def test_each_noc_2021_candidate_is_told_of_the_finer_codes_that_change_its_own_answer():
+    """NOC 2021 21234 is NOC 2016 2174 or 2175: with NAICS 54, 5417 would admit 2174 under Life Sciences but
+    not 2175 (NOC A, which Life Sciences does not list). The brief answer put every note under the last
+    candidate, 2175, and so told 2175's Life Sciences line that a finer code may decide otherwise."""
+    text = explain("21234", "--noc-version", "2021", "--industry", "54")
+    first, second = text.split("== Candidate NOC 2016 2175")
+    first = first[first.index("== Candidate NOC 2016 2174"):]
+    assert "which includes NAICS 5417 within it" in " ".join(first.split())
+    assert "which includes NAICS 5415 within it" in " ".join(first.split())
+    life = second[second.index("(life-sciences)"):second.index("(manufacturing)")]
+    assert "Note:" not in life and "may decide otherwise" not in life
+    assert "Note:  Only part of NAICS 54" in second[second.index("(ict)"):second.index("(life-sciences)")]
+
+
 def test_a_code_inside_a_definition_that_excludes_part_of_it_says_so(opened):
     """NAICS 334 is ICT's, less 3345 (line 21): an answer that passes it says that part of it is excluded."""
-    assert parts(opened, "2174", "334") == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"]}]
+    assert parts(opened, "2174", "334") == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"],
+                                             "finer_code_changes": ["2174"], "verdict_changes": []}]
     assert "ict" not in opened.evaluator.answer("2174", "3345").candidates[0].in_scope
     text = explain("2174", "--industry", "334")
     assert "Note:  Only part of NAICS 334 is in this area's definition, which excludes NAICS 3345 within it." in text
@@ -66,10 +110,31 @@ def test_a_code_inside_a_definition_that_excludes_part_of_it_says_so(opened):
     assert "Only part of NAICS 334 is in this area's definition" in " ".join(full.split())
 
 
+
+def test_an_eligible_verdict_that_a_finer_code_overturns_says_so(opened):
+    """2175 with NAICS 334 is eligible under ICT alone, and ICT excludes 3345 (line 21): an employer in 3345
+    makes it not eligible, so the verdict, not only ICT's note, says that the finer code may decide otherwise
+    (it said nothing: a caseworker pasting the verdict read ELIGIBLE without a word). 2174 with 334 stays
+    eligible under Manufacturing whatever part of 334, and its verdict says nothing more."""
+    assert opened.evaluator.answer("2175", "3345").verdict == "not_eligible"
+    assert parts(opened, "2175", "334") == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"],
+                                             "finer_code_changes": ["2175"], "verdict_changes": ["2175"]}]
+    verdict = " ".join(explain("2175", "--industry", "334").split("\n\n")[1].split())
+    assert verdict.startswith("Verdict: ELIGIBLE.")
+    assert verdict.endswith("Part of NAICS 334 is outside the definition of Information and Communications "
+                            "Technology (NAICS 3345): the employer's finer code may decide otherwise.")
+    assert "Part of NAICS 334" not in explain("2174", "--industry", "334")
+
+
 def test_a_sector_range_is_read_through_its_parts(opened):
+    verdict = " ".join(explain("2175", "--industry", "31-33").split("\n\n")[1].split())
+    assert verdict.endswith("Part of NAICS 31-33 is in the definition of Information and Communications "
+                            "Technology (NAICS 334, less 3345): the employer's finer code may decide otherwise.")
     assert parts(opened, "2174", "31-33") == [
-        {"area": "ict", "within": False, "includes": ["334"], "excludes": ["3345"]},
-        {"area": "life-sciences", "within": False, "includes": ["3391", "3254"], "excludes": []}]
+        {"area": "ict", "within": False, "includes": ["334"], "excludes": ["3345"], "finer_code_changes": ["2174"],
+         "verdict_changes": []},
+        {"area": "life-sciences", "within": False, "includes": ["3391", "3254"], "excludes": [],
+         "finer_code_changes": ["2174"], "verdict_changes": []}]
 
 
 @pytest.mark.parametrize("industry", [None, "541514", "5415", "3345", "334511", "111110", "33"])
@@ -103,6 +168,23 @@ def test_an_answer_does_not_call_a_code_published_that_its_quote_does_not_publis
     assert ("excludes NAICS 3345 Navigational, measuring, medical and control instruments manufacturing (not "
             "published, derived from line 21: navigational, measuring, medical and controlling devices)") in full
     assert "includes NAICS 5112 Software publishers (published: Software publishers)" in full
+
+
+def test_a_code_whose_quote_publishes_another_code_is_not_called_published(tree_copy):
+    """An analyst who quotes line 21 whole for ICT's exclusion quotes "(NAICS 334)": the source publishes 334,
+    not 3345, so the answer must still call 3345 derived (it called it published, putting 3345 in the source);
+    one derived from several lines names them as lines."""
+    from sc_policy.app.workspace import Workspace
+    ict = version_dir(tree_copy) / "areas" / "ict.yaml"
+    edit(ict, "    - {line: 21, quote: 'excluding navigational, measuring, medical and controlling devices'}\n",
+         "    - {line: 21, quote: 'Computer and electronics products manufacturer, excluding navigational, measuring, "
+         "medical and controlling devices (NAICS 334)'}\n    - {line: 19, quote: 'the technology area is defined "
+         "as including'}\n")
+    opened = Workspace(tree_copy).open(VERSION)
+    full = " ".join(answer_text(opened.evaluator.answer("2174"), opened.version, REF, full=True).split())
+    assert ("excludes NAICS 3345 Navigational, measuring, medical and control instruments manufacturing (not "
+            "published, derived from lines 21, 19: navigational, measuring, medical and controlling devices)") in full
+    assert "includes NAICS 334 Computer and electronic product manufacturing (published:" in full
 
 
 # -- the policy book ---------------------------------------------------------------------------------------
@@ -155,6 +237,9 @@ def test_the_caseworkers_page_notes_the_part_of_a_broad_code_an_area_holds():
             page = _text(client.get("/", params={"occupation": "2174", "industry": "54"}).text)
             fine = _text(client.get("/", params={"occupation": "2174", "industry": "541514"}).text)
             open_title = _text(client.get("/", params={"occupation": "9461"}).text)
+            only_manufacturing = _text(client.get("/", params={"occupation": "9461", "industry": "54"}).text)
+            two = client.get("/", params={"occupation": "21234", "industry": "54"}).text
+            overturned = _text(client.get("/", params={"occupation": "2175", "industry": "334"}).text)
     assert ("Contradictions of the source that bear on this answer, which no resolution resolves "
             "official-title:manufacturing:9461 : area 'manufacturing': 9461 is listed as") in open_title
     assert "which no resolution resolves" not in fine
@@ -162,6 +247,18 @@ def test_the_caseworkers_page_notes_the_part_of_a_broad_code_an_area_holds():
             "Life Sciences (NAICS 5417): the employer's finer code may decide otherwise.") in page
     assert "Note: Only part of NAICS 54 is in this area's definition, which includes NAICS 5417 within it." in page
     assert "Only part of" not in fine and "Part of NAICS" not in fine
+    # 9461 is Manufacturing's alone: no part of 54 changes its answer, and the page says so, as the text does
+    assert "may decide otherwise" not in only_manufacturing and "Part of NAICS 54" not in only_manufacturing
+    assert ("Note: Only part of NAICS 54 is in this area's definition, which includes NAICS 5417 within it. The "
+            "clauses decide on NAICS 54 as given; for this occupation no finer code would change this area's "
+            "answer.") in only_manufacturing
+    # NOC 2021 21234 is 2174 or 2175: each candidate's Life Sciences note is about its own answer
+    notes = {noc: _text(two[two.index(f'id="area-{noc}-life-sciences"'):two.index(f'id="area-{noc}-manufacturing"')])
+             for noc in ("2174", "2175")}
+    assert "the employer's finer code may decide otherwise" in notes["2174"]
+    assert "for this occupation no finer code would change this area's answer" in notes["2175"]
+    assert ("Verdict: Eligible" in overturned and "Part of NAICS 334 is outside the definition of Information and "
+            "Communications Technology (NAICS 3345): the employer's finer code may decide otherwise.") in overturned
 
 
 def test_the_occupations_an_industry_opens_note_the_part_of_a_broad_code_an_area_holds():
@@ -204,6 +301,16 @@ def test_an_answer_shows_the_contradictions_bearing_on_it_that_no_resolution_res
             "operators, food, beverage and associated products processing'; its official NOC 2016 title is "
             "'Process control and machine operators, food and beverage processing'") in full
     assert "unresolved" not in explain("2174")
+
+
+
+@pytest.mark.parametrize("version", ["phase-1", "phase-1.1"])
+def test_the_full_answer_parts_are_one_blank_line_apart(version):
+    """phase-1 has no interpretations: its resolutions' notes ended in a blank line, and the source document's
+    line (or the unresolved contradictions of 9213) added another, two blank lines in a case file."""
+    for noc in ("2174", "9213"):
+        text = explain(noc, "--version", version, "--full")
+        assert "\n\n\n" not in text and text.count("\nSource document (the lines cited above are its lines)") == 1
 
 
 def test_a_resolution_that_resolves_it_takes_it_off_the_answer(tree_copy):

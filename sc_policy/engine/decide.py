@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
-from sc_policy.engine.breadth import industry_parts
+from sc_policy.engine.breadth import finer_codes, industry_parts
 from sc_policy.engine.unresolved import UnresolvedIndex
 from sc_policy.engine.changes import NO_CHANGES, ChangeFinder, Changes, OccupationChange
 from sc_policy.engine.results import Answer, AreaResult, ClauseResult, Decision
@@ -304,7 +304,8 @@ class Evaluator:
         decisions = ((decide(candidates[0], found[0]),) if len(candidates) == 1
                      else tuple(decide(c, found[0]) for c in candidates))
         return Answer(self.version.policy, self.version.id, self.version.content_hash, parsed, found[0],
-                      found[1], decisions, decided_on, self._why, found[2],
+                      found[1], decisions, decided_on, self._why,
+                      finer_codes(found[2], candidates, self.in_scope) if found[2] else (),
                       self.unresolved.bearing(candidates, found[0]))
 
     def _why(self, answer: Answer) -> Tuple[tuple, str]:

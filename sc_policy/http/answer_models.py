@@ -142,6 +142,14 @@ class IndustryPart(BaseModel):
     within: bool = Field(description="The code itself falls within the definition, which excludes part of it.")
     includes: List[str] = Field(description="The codes below the one given that the definition includes.")
     excludes: List[str] = Field(description="The codes below the one given that the definition excludes.")
+    finer_code_changes: Optional[List[str]] = Field(
+        default=None, description="In an answer: the NOC 2016 unit groups decided whose answer in this area one of "
+                                  "the finer codes changes (empty: none, the occupation fails there otherwise); "
+                                  "absent from the occupations an industry opens.")
+    verdict_changes: Optional[List[str]] = Field(
+        default=None, description="In an answer: those of them whose verdict (eligible or not) one of the finer "
+                                  "codes changes, which the verdict's text then notes; absent from the "
+                                  "occupations an industry opens.")
 
 
 class UnresolvedFinding(BaseModel):
@@ -167,7 +175,8 @@ class AnswerHead(BaseModel):
                                                   "its id alone.")
     industry_parts: List[IndustryPart] = Field(description="The areas whose definition holds only part of the "
                                                            "industry code given (a sector, 54, of which ICT has "
-                                                           "5415): the employer's finer code may decide otherwise.")
+                                                           "5415), each with the occupations decided for which the "
+                                                           "employer's finer code may decide otherwise there.")
     unresolved: List[UnresolvedFinding] = Field(description="The source's contradictions that bear on the answer "
                                                             "(the occupation decided, the industry) and that no "
                                                             "resolution resolves: the check's warnings.")

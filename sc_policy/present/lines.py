@@ -3,7 +3,7 @@ code that an area's definition holds only part of (:mod:`sc_policy.engine.breadt
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import Iterable, List, Optional, Sequence
 
 from sc_policy.engine.breadth import IndustryPart
 
@@ -49,18 +49,26 @@ def one_line(text: str, prefix: str = "") -> str:
     return (cut.rsplit(" ", 1)[0] if " " in cut[WIDTH // 2:] else cut) + "\u2026"
 
 
-def part_lines(parts: Sequence[IndustryPart], area: str) -> List[str]:
-    """The note of an area whose definition holds only part of the industry code (engine/breadth.py)."""
-    return [line for p in parts if p.area == area for line in wrap(p.sentence(), "         ", "  Note:  ")]
+def part_lines(parts: Sequence[IndustryPart], area: str, nocs: Optional[Iterable[str]] = None) -> List[str]:
+    """The note of an area whose definition holds only part of the industry code (engine/breadth.py), for
+    the NOC 2016 unit groups ``nocs`` (else every one the answer decides)."""
+    return [line for p in parts if p.area == area for line in wrap(p.sentence(nocs), "         ", "  Note:  ")]
 
 
 def parts_sentence(parts: Sequence[IndustryPart]) -> Optional[str]:
-    """For a verdict that is not eligible: the areas whose definition holds part of the industry code,
-    whose finer codes the verdict says nothing of (None when there is none)."""
-    some = [p for p in parts if p.includes]
+    """Under the verdict: the areas whose definition holds part of the industry code where a finer code may
+    change the verdict (None when there is none: 9461, which only Manufacturing lists, is not eligible under
+    ICT with any part of NAICS 54; 2174 with 334 stays eligible under Manufacturing with ICT's 3345)."""
+    some = [p for p in parts if p.verdicts or (p.changes is None and p.includes)]
     if not some:
         return None
-    where = [f"{p.title} (NAICS {', '.join(p.includes)})" for p in some]
-    return (f"Part of NAICS {some[0].code} is in the definition of "
-            f"{where[0] if len(where) == 1 else ', '.join(where[:-1]) + ' and ' + where[-1]}: "
-            f"the employer's finer code may decide otherwise.")
+    inside = [f"{p.title} (NAICS {', '.join(p.includes)}{', less ' + ', '.join(p.excludes) if p.excludes else ''})"
+              for p in some if not p.within]  # as the area's note says it: 31-33 holds ICT's 334, less 3345
+    outside = [f"{p.title} (NAICS {', '.join(p.excludes)})" for p in some if p.within]
+    said = ([f"in the definition of {_and(inside)}"] if inside else []) + \
+        ([f"outside the definition of {_and(outside)}"] if outside else [])
+    return f"Part of NAICS {some[0].code} is {' and part '.join(said)}: the employer's finer code may decide otherwise."
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -149,8 +149,7 @@ def industry_label(entry) -> str:
     not publish, that the analyst derived it and from which lines."""
     if entry.shown_as_published:
         return f"published: {entry.description}"
-    lines = ", ".join(str(c.line) for c in entry.source)
-    return f"not published, derived from line {lines}: {entry.description}"
+    return f"not published, derived from {entry.derived_from}: {entry.description}"
 
 
 def _definition_lines(version: Version, area_id: str, refdata: ReferenceData) -> List[str]:
@@ -170,7 +169,7 @@ def _decision_text(d: Decision, version: Version, refdata: ReferenceData, resolu
     for a in d.areas:
         lines.append(f"{a.title} ({a.area}): {'IN SCOPE' if a.in_scope else 'not in scope'}")
         lines.append("  Industry definition:")
-        lines += _definition_lines(version, a.area, refdata) + _part_lines(parts, a.area)
+        lines += _definition_lines(version, a.area, refdata) + _part_lines(parts, a.area, (d.noc,))
         for c in a.clauses:
             lines += _wrap(f"{c.title} [{c.clause} v{c.clause_version}]", "         ", f"  {_MARK[c.result]:<6} ")
             lines += _wrap(c.reason, "         ")
@@ -220,7 +219,7 @@ def _summary_text(d: Decision, reasons, brief: bool, parts=()) -> List[str]:
             c = next((c for c in a.clauses if why and c.clause == why.deciding), None)
             lines.append(_one_line(f"{a.title} ({a.area}): {scope}" +
                                    (f", {_MARK[c.result]} {c.clause}: {c.reason}" if c else ""), "  "))
-            lines += _part_lines(parts, a.area)
+            lines += _part_lines(parts, a.area, (d.noc,))
             continue
         lines += _wrap(f"{a.title} ({a.area}): {scope}" + (
             f"; resolution{'s' if len(a.resolutions) > 1 else ''} {', '.join(a.resolutions)}"
@@ -233,7 +232,7 @@ def _summary_text(d: Decision, reasons, brief: bool, parts=()) -> List[str]:
                 lines += _wrap(text, "         ", f"  {_MARK[c.result]:<6} ")
             else:
                 lines.append(_one_line(text, f"  {_MARK[c.result]:<6} "))
-        lines += _part_lines(parts, a.area)
+        lines += _part_lines(parts, a.area, (d.noc,))
     return lines
 
 
@@ -295,7 +294,7 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
     lines += _wrap(f"Verdict: {verdict}. {answer.reason}", "         ", "")
     if answer.verdict == "indeterminate":
         lines += _wrap("Pick the candidate that matches the case.", "         ")
-    partly = None if answer.verdict == "eligible" else parts_sentence(answer.industry_parts)
+    partly = parts_sentence(answer.industry_parts)
     if partly:
         lines += _wrap(partly, "         ")
     lines.append("")
@@ -305,7 +304,8 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
             lines += _wrap(f"== Candidate NOC 2016 {d.noc} {d.noc_title}: "
                            f"{'eligible' if d.eligible else 'not eligible'}", "   ", "")
             lines.append("")
-        parts = answer.industry_parts if full or d is answer.candidates[-1] else ()  # brief: once, at the end
+        parts = answer.industry_parts if full or len(answer.candidates) == 1 else tuple(
+            p for p in answer.industry_parts if p.may_change((d.noc,)))  # brief: each candidate's own, that bear
         if full:
             lines += _decision_text(d, version, refdata, resolutions, parts)
         else:
@@ -318,6 +318,7 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
         lines += _unresolved_lines(answer)
         lines += [""] + _wrap(f"Source document (the lines cited above are its lines): {m.source_title}, sha256 "
                               f"{m.source_sha256}", "  ", "")
+        lines = [line for i, line in enumerate(lines) if line or i == 0 or lines[i - 1]]  # one blank between parts
         return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
     readings = _deciding_readings(answer, version)
     if applied or readings or answer.unresolved:  # a line each: --full gives their texts, and every interpretation
