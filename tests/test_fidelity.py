@@ -55,6 +55,33 @@ def test_a_sector_that_two_areas_hold_part_of_is_not_called_outside_them_without
     assert "Note:" not in text[text.index("Manufacturing (manufacturing)"):]
 
 
+def test_the_verdict_says_a_finer_code_may_decide_otherwise_only_when_one_can(opened):
+    """2173 is on no area's list: no code within NAICS 54 makes it eligible, so its verdict does not say the
+    employer's finer code may (it said so, sending a caseworker after a code that changes nothing); the
+    notes under the areas still name the part of 54 each holds. A NOC 2021 code whose candidate an area
+    takes with a finer code (21234: 2174 and 2175, ICT's) keeps the sentence, in the text and on the page."""
+    answer = opened.evaluator.answer("2173", "54")
+    assert answer.verdict == "not_eligible" and [p.area for p in answer.industry_parts] == ["ict", "life-sciences"]
+    for part in answer.industry_parts:  # the finer code does not decide otherwise
+        assert not opened.evaluator.answer("2173", part.includes[0]).candidates[0].in_scope
+    text = explain("2173", "--industry", "54")
+    assert "finer code may decide otherwise" not in text.split("\n\n")[1]
+    assert "Part of NAICS 54" not in text
+    assert "Note:  Only part of NAICS 54 is in this area's definition, which includes NAICS 5415" in text
+    text = " ".join(explain("21234", "--noc-version", "2021", "--industry", "54").split())
+    assert ("Part of NAICS 54 is in the definition of Information and Communications Technology (NAICS 5415) and "
+            "Life Sciences (NAICS 5417): the employer's finer code may decide otherwise.") in text
+    pytest.importorskip("fastapi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+        from sc_policy.app.workspace import Workspace
+        from sc_policy.http.app import create_app
+        with TestClient(create_app(Workspace())) as client:
+            page = client.get("/", params={"occupation": "2173", "industry": "54"}).text
+    assert 'id="industry-parts"' not in page and 'class="industry-part"' in page
+
+
 def test_a_code_inside_a_definition_that_excludes_part_of_it_says_so(opened):
     """NAICS 334 is ICT's, less 3345 (line 21): an answer that passes it says that part of it is excluded."""
     assert parts(opened, "2174", "334") == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"]}]

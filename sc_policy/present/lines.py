@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import List, Optional, Sequence
 
 from sc_policy.engine.breadth import IndustryPart
+from sc_policy.engine.results import Answer
 
 __all__ = ["WIDTH", "wrap", "one_line", "part_lines", "parts_sentence"]
 
@@ -54,10 +55,13 @@ def part_lines(parts: Sequence[IndustryPart], area: str) -> List[str]:
     return [line for p in parts if p.area == area for line in wrap(p.sentence(), "         ", "  Note:  ")]
 
 
-def parts_sentence(parts: Sequence[IndustryPart]) -> Optional[str]:
-    """For a verdict that is not eligible: the areas whose definition holds part of the industry code,
-    whose finer codes the verdict says nothing of (None when there is none)."""
-    some = [p for p in parts if p.includes]
+def parts_sentence(answer: Answer) -> Optional[str]:
+    """For a verdict that is not eligible: the areas whose definition holds part of the industry code and
+    that a candidate fails for its industry alone (what would change it names another employer there), so
+    that a finer code within the one given may decide otherwise (None when there is none: 2173, on no
+    area's list, is not eligible whatever part of NAICS 54 its employer is in)."""
+    taking = {i.area for d in answer.candidates for i in d.changes.industries}
+    some = [p for p in answer.industry_parts if p.includes and p.area in taking]
     if not some:
         return None
     where = [f"{p.title} (NAICS {', '.join(p.includes)})" for p in some]

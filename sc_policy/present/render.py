@@ -295,7 +295,7 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
     lines += _wrap(f"Verdict: {verdict}. {answer.reason}", "         ", "")
     if answer.verdict == "indeterminate":
         lines += _wrap("Pick the candidate that matches the case.", "         ")
-    partly = None if answer.verdict == "eligible" else parts_sentence(answer.industry_parts)
+    partly = None if answer.verdict == "eligible" else parts_sentence(answer)
     if partly:
         lines += _wrap(partly, "         ")
     lines.append("")
