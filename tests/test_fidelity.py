@@ -208,6 +208,28 @@ def test_the_occupations_an_industry_opens_note_the_part_of_a_broad_code_an_area
     assert data["industry_parts"] == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"]}]
 
 
+def test_the_occupations_page_notes_the_part_of_a_broad_code_an_area_holds():
+    """The caseworkers' list of occupations notes what `sc-policy occupations` and its JSON note: NAICS 54
+    opens nothing, but ICT includes 5415 within it and Life Sciences 5417 (the page said only that no area is
+    in scope for any occupation); under the area asked about, only that area's note."""
+    pytest.importorskip("fastapi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+        from sc_policy.app.workspace import Workspace
+        from sc_policy.http.app import create_app
+        with TestClient(create_app(Workspace())) as client:
+            every = _text(client.get("/occupations", params={"industry": "54"}).text)
+            one = _text(client.get("/occupations", params={"industry": "54", "area": "life-sciences"}).text)
+            fine = _text(client.get("/occupations", params={"industry": "541514"}).text)
+    assert ("Information and Communications Technology: Only part of NAICS 54 is in this area's definition, which "
+            "includes NAICS 5415 within it. The clauses decide on NAICS 54 as given; the employer's finer code may "
+            "decide otherwise.") in every
+    assert "Life Sciences: Only part of NAICS 54 is in this area's definition, which includes NAICS 5417" in every
+    assert "includes NAICS 5417" in one and "includes NAICS 5415" not in one
+    assert "Only part of" not in fine
+
+
 # -- contradictions no resolution resolves ----------------------------------------------------------------
 
 def test_an_answer_shows_the_contradictions_bearing_on_it_that_no_resolution_resolves(opened):
