@@ -125,6 +125,17 @@ def test_check_reports_a_code_that_no_quote_publishes_unless_it_says_published_f
     assert not [f for f in check_tree(tree_copy, [VERSION]) if f.code == "unpublished-code"]
 
 
+def test_the_unpublished_code_warning_counts_the_quotes_it_names(tree_copy):
+    ict = version_dir(tree_copy) / "areas" / "ict.yaml"
+    [one] = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "unpublished-code"]
+    assert "the quote on line 21 names no NAICS code, so" in one.message
+    edit(ict, "    - {line: 21, quote: 'excluding navigational, measuring, medical and controlling devices'}\n",
+         "    - {line: 21, quote: 'excluding navigational, measuring, medical and controlling devices'}\n"
+         "    - {line: 19, quote: 'the technology area is defined as including:'}\n")
+    [two] = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "unpublished-code"]
+    assert "the quotes on lines 21, 19 name no NAICS code, so" in two.message  # was 'the quote on line 21, 19 names'
+
+
 def test_an_answer_does_not_call_a_code_published_that_its_quote_does_not_publish():
     full = " ".join(explain("2174", "--full").split())
     assert ("excludes NAICS 3345 Navigational, measuring, medical and control instruments manufacturing (not "
