@@ -98,6 +98,33 @@ def test_each_noc_2021_candidate_is_told_of_the_finer_codes_that_change_its_own_
     assert "Note:  Only part of NAICS 54" in second[second.index("(ict)"):second.index("(life-sciences)")]
 
 
+def test_the_verdict_says_a_finer_code_may_decide_otherwise_only_when_one_can(opened):
+    """2173 is on no area's list: no code within NAICS 54 makes it eligible, so its verdict does not say the
+    employer's finer code may (it said so, sending a caseworker after a code that changes nothing); the
+    notes under the areas still name the part of 54 each holds. A NOC 2021 code whose candidate an area
+    takes with a finer code (21234: 2174 and 2175, ICT's) keeps the sentence, in the text and on the page."""
+    answer = opened.evaluator.answer("2173", "54")
+    assert answer.verdict == "not_eligible" and [p.area for p in answer.industry_parts] == ["ict", "life-sciences"]
+    for part in answer.industry_parts:  # the finer code does not decide otherwise
+        assert not opened.evaluator.answer("2173", part.includes[0]).candidates[0].in_scope
+    text = explain("2173", "--industry", "54")
+    assert "finer code may decide otherwise" not in text.split("\n\n")[1]
+    assert "Part of NAICS 54" not in text
+    assert "Note:  Only part of NAICS 54 is in this area's definition, which includes NAICS 5415" in text
+    text = " ".join(explain("21234", "--noc-version", "2021", "--industry", "54").split())
+    assert ("Part of NAICS 54 is in the definition of Information and Communications Technology (NAICS 5415) and "
+            "Life Sciences (NAICS 5417): the employer's finer code may decide otherwise.") in text
+    pytest.importorskip("fastapi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+        from sc_policy.app.workspace import Workspace
+        from sc_policy.http.app import create_app
+        with TestClient(create_app(Workspace())) as client:
+            page = client.get("/", params={"occupation": "2173", "industry": "54"}).text
+    assert 'id="industry-parts"' not in page and 'class="industry-part"' in page
+
+
 def test_a_code_inside_a_definition_that_excludes_part_of_it_says_so(opened):
     """NAICS 334 is ICT's, less 3345 (line 21): an answer that passes it says that part of it is excluded."""
     assert parts(opened, "2174", "334") == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"],
@@ -161,6 +188,17 @@ def test_check_reports_a_code_that_no_quote_publishes_unless_it_says_published_f
     edit(ict, "    description: navigational, measuring, medical and controlling devices\n",
          "    description: navigational, measuring, medical and controlling devices\n    published: false\n")
     assert not [f for f in check_tree(tree_copy, [VERSION]) if f.code == "unpublished-code"]
+
+
+def test_the_unpublished_code_warning_counts_the_quotes_it_names(tree_copy):
+    ict = version_dir(tree_copy) / "areas" / "ict.yaml"
+    [one] = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "unpublished-code"]
+    assert "the quote on line 21 names no NAICS code, so" in one.message
+    edit(ict, "    - {line: 21, quote: 'excluding navigational, measuring, medical and controlling devices'}\n",
+         "    - {line: 21, quote: 'excluding navigational, measuring, medical and controlling devices'}\n"
+         "    - {line: 19, quote: 'the technology area is defined as including:'}\n")
+    [two] = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "unpublished-code"]
+    assert "the quotes on lines 21, 19 name no NAICS code, so" in two.message  # was 'the quote on line 21, 19 names'
 
 
 def test_an_answer_does_not_call_a_code_published_that_its_quote_does_not_publish():
@@ -276,6 +314,28 @@ def test_the_occupations_an_industry_opens_note_the_part_of_a_broad_code_an_area
     assert data["count"] > 0 and data["industry_parts"] == []   # the area asked about holds all of 334
     data = json.loads(CliRunner().invoke(main, ["occupations", "--industry", "334", "--format", "json"]).output)
     assert data["industry_parts"] == [{"area": "ict", "within": True, "includes": [], "excludes": ["3345"]}]
+
+
+def test_the_occupations_page_notes_the_part_of_a_broad_code_an_area_holds():
+    """The caseworkers' list of occupations notes what `sc-policy occupations` and its JSON note: NAICS 54
+    opens nothing, but ICT includes 5415 within it and Life Sciences 5417 (the page said only that no area is
+    in scope for any occupation); under the area asked about, only that area's note."""
+    pytest.importorskip("fastapi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+        from sc_policy.app.workspace import Workspace
+        from sc_policy.http.app import create_app
+        with TestClient(create_app(Workspace())) as client:
+            every = _text(client.get("/occupations", params={"industry": "54"}).text)
+            one = _text(client.get("/occupations", params={"industry": "54", "area": "life-sciences"}).text)
+            fine = _text(client.get("/occupations", params={"industry": "541514"}).text)
+    assert ("Information and Communications Technology: Only part of NAICS 54 is in this area's definition, which "
+            "includes NAICS 5415 within it. The clauses decide on NAICS 54 as given; the employer's finer code may "
+            "decide otherwise.") in every
+    assert "Life Sciences: Only part of NAICS 54 is in this area's definition, which includes NAICS 5417" in every
+    assert "includes NAICS 5417" in one and "includes NAICS 5415" not in one
+    assert "Only part of" not in fine
 
 
 # -- contradictions no resolution resolves ----------------------------------------------------------------

@@ -27,6 +27,7 @@ from sc_policy.engine.results import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Version
 from sc_policy.present.changes import industry_phrase
 from sc_policy.present.lines import parts_sentence
+from sc_policy.present.render import industry_label
 from sc_policy.reference.statcan import ReferenceData, skill_level
 
 __all__ = ["Form", "Match", "TitleIndex", "QuoteLedger", "outcome", "environment", "render", "home_context", "book_context",
@@ -59,7 +60,7 @@ def environment() -> jinja2.Environment:
     # ``root``: the path prefix the service is served under behind a proxy (the ASGI root_path); links start with it.
     env.globals.update(root="", link=link, result_words=RESULT_WORDS, verdict_words=VERDICT_WORDS,
                        skill_level=skill_level, outcome=outcome, industry_phrase=industry_phrase,
-                       parts_sentence=parts_sentence)
+                       parts_sentence=parts_sentence, industry_label=industry_label)
     return env
 
 
