@@ -42,18 +42,23 @@ class UnresolvedIndex:
     (indexed by the code each is about: an answer asks a few lookups, whatever the number of findings)."""
 
     def __init__(self, findings: Iterable[Diagnostic] = ()):
-        self._by_noc: Dict[str, List[Unresolved]] = {}
-        self._by_naics: Dict[str, List[Unresolved]] = {}
+        by_noc: Dict[str, List[Unresolved]] = {}
+        by_naics: Dict[str, List[Unresolved]] = {}
         self._order: Dict[Unresolved, int] = {}
         for f in findings:
             if f.code in RESOLVABLE and f.severity == "warning" and f.subject:
                 u = Unresolved(f.code, f.subject, f.message)
-                self._order.setdefault(u, len(self._order))
+                if u in self._order:
+                    continue
+                self._order[u] = len(self._order)
                 parts = u.subject.split(":")
                 for code in {parts[0], parts[1]} if len(parts) == 2 else {parts[0]}:  # ``code``, ``area:code``
-                    self._by_noc.setdefault(code, []).append(u)
+                    by_noc.setdefault(code, []).append(u)
                 if len(parts) == 3 and parts[1] in ("naics", "include", "exclude"):
-                    self._by_naics.setdefault(parts[2], []).append(u)
+                    by_naics.setdefault(parts[2], []).append(u)
+        # each in the order of the findings: what one unit group alone bears is an answer's usual case
+        self._by_noc: Dict[str, Tuple[Unresolved, ...]] = {k: tuple(v) for k, v in by_noc.items()}
+        self._by_naics: Dict[str, Tuple[Unresolved, ...]] = {k: tuple(v) for k, v in by_naics.items()}
 
     def bearing(self, nocs: Sequence[str], industry: Optional[str]) -> Tuple[Unresolved, ...]:
         """Those about one of the NOC 2016 codes decided (subject ``code`` or ``area:code``) or about an
@@ -61,6 +66,8 @@ class UnresolvedIndex:
         order of the findings."""
         if not self._order:
             return ()
+        if len(nocs) == 1 and not (industry and self._by_naics):  # one lookup
+            return self._by_noc.get(nocs[0], ())
         found = {u for code in nocs for u in self._by_noc.get(code, ())}
         if industry and self._by_naics:
             found.update(u for code in prefixes(industry) for u in self._by_naics.get(code, ()))
