@@ -275,6 +275,13 @@ def unknown_version(version_id: str, known, tree: str = "") -> UnknownVersionErr
                                                      tree=tree))
 
 
+def missing_extra(message: str, extra: str) -> ScPolicyError:
+    """The error for an optional part of sc-policy that is not installed: ``message`` says what needs what,
+    and the suggestion (``install-extra``) names the extra that installs it."""
+    return ScPolicyError(message, code="missing-dependency",
+                         suggestion=Suggestion("install-extra", (extra,), f"install sc-policy's {extra} extra"))
+
+
 def no_versions(tree: str) -> UnknownVersionError:
     """The error for a policy tree (``tree``, its folder) that holds no version: most likely the wrong folder."""
     return UnknownVersionError("no policy versions found", Span(tree))

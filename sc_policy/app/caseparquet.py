@@ -21,7 +21,7 @@ from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 from sc_policy.app.casecolumns import Columns
 from sc_policy.app.caseformats import failure, typed_fields
-from sc_policy.diagnostics import InputError, ScPolicyError, Suggestion
+from sc_policy.diagnostics import InputError, missing_extra
 
 __all__ = ["arrow", "ParquetRows", "ParquetFormat", "ParquetWriter", "BATCH_ROWS", "is_parquet", "write_table"]
 
@@ -49,10 +49,7 @@ def arrow():
         import pyarrow.compute
         import pyarrow.parquet
     except ImportError:
-        raise ScPolicyError("reading or writing Parquet needs pyarrow, which is not installed",
-                            code="missing-dependency",
-                            suggestion=Suggestion("install-extra", ("data",),
-                                                  "install sc-policy's data extra")) from None
+        raise missing_extra("reading or writing Parquet needs pyarrow, which is not installed", "data") from None
     return pyarrow, pyarrow.parquet, pyarrow.compute
 
 

@@ -15,7 +15,7 @@ from typing import Callable, Dict, Optional, Tuple
 
 import click
 
-from sc_policy.diagnostics import ECHO_CHARS, Suggestion, counted, cut, one_line, os_error, shown_path, worded
+from sc_policy.diagnostics import Suggestion, counted, cut, one_line, os_error, shown_path, worded
 from sc_policy.load.tree import ENV_VAR
 
 __all__ = ["Failure", "words", "failure_of", "usage_failure", "policies_flag", "remember_policies", "named",

@@ -12,7 +12,7 @@ import click
 
 from sc_policy.app.writing import atomic_file
 from sc_policy.diagnostics import InputError, ScPolicyError, counted, echoed, os_error
-from sc_policy.diagnostics import Span, Suggestion
+from sc_policy.diagnostics import Span, missing_extra
 from sc_policy.cli.base import NamedStream, policies_option, version_options, warn
 from sc_policy.cli.diagnostics import named, words
 from sc_policy.cli.table import binary_stdout, no_cache_option, workspace
@@ -90,10 +90,7 @@ def _engine() -> str:
         try:
             import duckdb  # noqa: F401  (the DuckDB path imports it anyway)
         except ImportError:
-            raise ScPolicyError("SC_POLICY_ENGINE=duckdb needs DuckDB, which is not installed",
-                                code="missing-dependency",
-                                suggestion=Suggestion("install-extra", ("data",),
-                                                      "install sc-policy's data extra")) from None
+            raise missing_extra("SC_POLICY_ENGINE=duckdb needs DuckDB, which is not installed", "data") from None
     return value or "python"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sc_policy.diagnostics import ScPolicyError, Suggestion
+from sc_policy.diagnostics import missing_extra
 
 
 @click.command()
@@ -24,6 +24,5 @@ def lsp(stdio):
         missing = (exc.name or "").split(".")[0]
         if missing not in ("pygls", "lsprotocol", "cattrs", "attrs"):
             raise
-        raise ScPolicyError(f"the language server needs pygls ({missing} is not installed)", code="missing-dependency",
-                            suggestion=Suggestion("install-extra", ("lsp",), "install sc-policy's lsp extra")) from None
+        raise missing_extra(f"the language server needs pygls ({missing} is not installed)", "lsp") from None
     run()

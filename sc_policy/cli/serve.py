@@ -11,7 +11,7 @@ import socket
 import click
 
 from sc_policy.app.workspace import Workspace
-from sc_policy.diagnostics import PolicyInvalidError, ScPolicyError, Suggestion, integrity_first
+from sc_policy.diagnostics import PolicyInvalidError, ScPolicyError, integrity_first, missing_extra
 from sc_policy.cli.base import policies_option, warn
 from sc_policy.cli.diagnostics import words
 
@@ -78,10 +78,8 @@ def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, 
         from sc_policy.http.limits import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
         from sc_policy.http.app import create_app
     except ImportError as exc:
-        raise ScPolicyError(f"the service needs FastAPI, Jinja2, uvicorn and httptools ({exc.name} is missing)",
-                            code="missing-dependency",
-                            suggestion=Suggestion("install-extra", ("serve",),
-                                                  "install sc-policy's serve extra")) from None
+        raise missing_extra(f"the service needs FastAPI, Jinja2, uvicorn and httptools ({exc.name} is missing)",
+                            "serve") from None
     workspace = Workspace(policies, notify=warn)
     try:
         app = create_app(workspace)
