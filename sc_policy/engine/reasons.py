@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 # Decisions and area results (sc_policy.engine.decide, which imports this module) are read by their fields.
 Decision = AreaResult = object
 
-__all__ = ["Profile", "Profiles", "profiles", "AreaReason", "area_reasons", "decision_reason", "candidates_reason"]
+__all__ = ["Profile", "Profiles", "profiles", "AreaReason", "area_reasons", "decision_reason", "candidates_reason",
+           "and_list"]
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def decision_reason(decision: "Decision", reasons: Sequence[AreaReason], listed_
         groups: Dict[Optional[str], list] = {}
         for a, c in admitted:
             groups.setdefault(c.clause if c else None, []).append(a.title)
-        where = "; ".join(f"{_and(titles)}" + (f", by clause {cid}" if cid else "") for cid, titles in groups.items())
+        where = "; ".join(f"{and_list(titles)}" + (f", by clause {cid}" if cid else "") for cid, titles in groups.items())
         first = next((c for _, c in admitted if c is not None), None)
         return f"In scope under {where}" + (f": {first.reason}" if first else ".")
     listed = [a for a in decision.areas if a.area in listed_in]
@@ -164,7 +165,7 @@ def decision_reason(decision: "Decision", reasons: Sequence[AreaReason], listed_
         c = _clause(a, by_area[a.area].deciding)
         first = first or c
         groups.setdefault(c.clause if c else None, []).append(a.title)
-    where = ", and ".join(f"under {_and(titles)}" + (f", where clause {cid} fails" if cid else "")
+    where = ", and ".join(f"under {and_list(titles)}" + (f", where clause {cid} fails" if cid else "")
                           for cid, titles in groups.items())
     return f"{decision.noc} is listed {where}" + (f": {first.reason}" if first else ".")
 
@@ -174,10 +175,11 @@ def candidates_reason(noc, decisions: Sequence["Decision"]) -> str:
     its outcome, the areas by title as in :func:`decision_reason`."""
     return (f"NOC {noc.version} {noc.code} corresponds to {len(decisions)} NOC 2016 unit groups: "
             + "; ".join(f"{d.noc} {d.noc_title}, " + (
-                f"eligible ({_and([a.title for a in d.areas if a.in_scope])})" if d.eligible else "not eligible")
+                f"eligible ({and_list([a.title for a in d.areas if a.in_scope])})" if d.eligible else "not eligible")
                 for d in decisions) + ".")
 
 
-def _and(items: Sequence[str]) -> str:
+def and_list(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``: items as a sentence names them."""
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

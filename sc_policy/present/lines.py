@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Iterable, List, Optional, Sequence
 
 from sc_policy.engine.breadth import IndustryPart
+from sc_policy.engine.reasons import and_list
 
 __all__ = ["WIDTH", "wrap", "one_line", "part_lines", "parts_sentence"]
 
@@ -65,10 +66,6 @@ def parts_sentence(parts: Sequence[IndustryPart]) -> Optional[str]:
     inside = [f"{p.title} (NAICS {', '.join(p.includes)}{', less ' + ', '.join(p.excludes) if p.excludes else ''})"
               for p in some if not p.within]  # as the area's note says it: 31-33 holds ICT's 334, less 3345
     outside = [f"{p.title} (NAICS {', '.join(p.excludes)})" for p in some if p.within]
-    said = ([f"in the definition of {_and(inside)}"] if inside else []) + \
-        ([f"outside the definition of {_and(outside)}"] if outside else [])
+    said = ([f"in the definition of {and_list(inside)}"] if inside else []) + \
+        ([f"outside the definition of {and_list(outside)}"] if outside else [])
     return f"Part of NAICS {some[0].code} is {' and part '.join(said)}: the employer's finer code may decide otherwise."
-
-
-def _and(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
