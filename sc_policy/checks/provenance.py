@@ -125,13 +125,12 @@ def _unpublished(version: Version) -> List[Diagnostic]:
         for kind, entries in (("include", area.include), ("exclude", area.exclude)):
             for entry in entries:
                 if entry.published and entry.source and not entry.quoted_codes:
-                    lines = ", ".join(str(c.line) for c in entry.source)
-                    quotes = ("quote on line", "names") if len(entry.source) == 1 else ("quotes on lines", "name")
+                    quotes = ("quote", "names") if len(entry.source) == 1 else ("quotes", "name")
                     out.append(Diagnostic(
                         entry.at("code"), "warning", "unpublished-code",
                         f"area {area.id!r} {kind}s NAICS {entry.code}, which the source does not publish: the "
-                        f"{quotes[0]} {lines} {quotes[1]} no NAICS code, so the code is the analyst's reading of it; "
-                        f"say 'published: false' (an answer then calls it derived, not published)",
+                        f"{quotes[0]} on {entry.derived_from} {quotes[1]} no NAICS code, so the code is the analyst's "
+                        f"reading of it; say 'published: false' (an answer then calls it derived, not published)",
                         f"{area.id}:naics:{entry.code}"))
     return out
 

@@ -110,9 +110,9 @@ def finer_codes(parts: Tuple[IndustryPart, ...], nocs: Iterable[str],
     answer in its area one of its finer codes changes (``in_scope(noc, naics)``: the areas in scope), so that
     a note says "may decide otherwise" only where a finer code does (9461 is not ICT's whatever part of 54)."""
     nocs = tuple(nocs)
+    now = {n: in_scope(n, parts[0].code) for n in nocs} if parts else {}  # every part is of the caller's code
     out = []
     for p in parts:
-        now = {n: in_scope(n, p.code) for n in nocs}
         finer = {(n, c): in_scope(n, c) for n in nocs for c in p.finer}
         out.append(replace(
             p, changes=tuple(n for n in nocs if any((p.area in finer[n, c]) != (p.area in now[n]) for c in p.finer)),
