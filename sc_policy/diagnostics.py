@@ -266,13 +266,15 @@ class UnknownVersionError(ScPolicyError):
     default_code = "unknown-version"
 
 
-def unknown_version(version_id: str, known, tree: str = "") -> UnknownVersionError:
-    """The error for a version id the tree lacks, suggesting the ids it has (``known-versions``);
+def unknown_version(version_id: str, known, tree: str = "", day: bool = False) -> UnknownVersionError:
+    """The error for a version id the tree lacks, suggesting the ids it has (``known-versions``), or for
+    one written as a ``day`` (YYYY-MM-DD), the version in force that day (``version-is-date``);
     ``tree`` is the policy tree that was read (carried as data, for a front door to name)."""
     ids = tuple(sorted(set(known)))  # the plain text names no path: the service and the pages show it
-    return UnknownVersionError(f"unknown version {echoed(version_id)}",
-                               suggestion=Suggestion("known-versions", ids, f"known versions: {', '.join(ids)}",
-                                                     tree=tree))
+    known_ids = f"known versions: {', '.join(ids)}"
+    return UnknownVersionError(f"unknown version {echoed(version_id)}", suggestion=Suggestion(
+        "version-is-date", (version_id,) + ids, f"a date names no version: ask for the version in force on it; {known_ids}",
+        tree=tree) if day else Suggestion("known-versions", ids, known_ids, tree=tree))
 
 
 def missing_extra(message: str, extra: str) -> ScPolicyError:
@@ -301,6 +303,7 @@ class Suggestion:
 
     - ``did-you-mean``: the name or code given is unknown; ``values`` are the nearest known ones.
     - ``known-versions``: a version id is unknown; ``values`` are the ids the tree has, ``tree`` the tree.
+    - ``version-is-date``: an unknown version id written as a date; ``values``: that date, the known ids.
     - ``list-versions``: no version is in force on the day asked; the list of versions and their
       dates says which is in force when. No values.
     - ``choose-version``: the version in force cannot be chosen (a version's manifest is invalid);

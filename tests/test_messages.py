@@ -204,6 +204,36 @@ def test_the_library_and_the_service_carry_the_tree_as_data(shipped_copy):
     assert str(shipped_copy) not in sentence(caught.value.diagnostic)
 
 
+def test_a_date_given_as_a_version_id_says_how_to_ask_for_that_day(shipped_copy):
+    # explain, table, evaluate and sql choose a version by --on: the hint names it, to be followed as printed
+    result = cli("explain", "2174", "--version", "2022-01-01", "--policies", str(shipped_copy))
+    assert result.exit_code == 2
+    assert result.stderr == ("sc-policy: error: unknown version '2022-01-01' "
+                             "(for the version in force on that day, give --on 2022-01-01)\n")
+    followed = cli("explain", "2174", "--on", "2022-01-01", "--policies", str(shipped_copy))
+    assert followed.exit_code == 0 and "version phase-1 " in followed.stdout
+    # a command with no --on lists the versions, as for any unknown id
+    check = cli("test", "2022-01-01", "--policies", str(shipped_copy))
+    assert check.stderr == (f"sc-policy: error: unknown version '2022-01-01' (known versions in the policy tree "
+                            f"{shipped_copy} (--policies {shipped_copy}): {KNOWN})\n")
+    # not a day written YYYY-MM-DD: an unknown id like any other
+    assert "--on" not in cli("explain", "2174", "--version", "2022-1-1").stderr
+
+
+def test_the_library_and_the_service_word_a_date_given_as_a_version_id(shipped_copy):
+    from sc_policy.diagnostics import UnknownVersionError
+    from sc_policy.http.problems import from_diagnostic
+    from sc_policy.load.tree import PolicyTree, select_version
+    with pytest.raises(UnknownVersionError) as caught:
+        select_version(PolicyTree(shipped_copy), "2022-01-01")
+    suggestion = caught.value.suggestion
+    assert (suggestion.kind, suggestion.values) == ("version-is-date", ("2022-01-01",) + SHIPPED)
+    assert str(caught.value) == ("unknown version '2022-01-01' (a date names no version: ask for the version "
+                                 f"in force on it; known versions: {KNOWN})")  # no flag, no parameter
+    assert from_diagnostic(caught.value.diagnostic, "version").detail == (
+        "version: unknown version '2022-01-01' (for the version in force on that day, give on=2022-01-01)")
+
+
 # -- titles ------------------------------------------------------------------------------------------
 
 def test_new_version_without_a_title_names_the_draft_by_its_id(shipped_copy):

@@ -69,12 +69,24 @@ def _known_versions(s: Suggestion) -> str:
     return f"versions in the shipped tree {shown_path(s.tree)}: {ids}; or --policies DIR"  # short with two versions
 
 
+def _version_is_date(s: Suggestion) -> str:
+    """``--on DAY`` where the command has that option; else the known versions."""
+    ctx = click.get_current_context(silent=True)
+    command = ctx.command if ctx is not None else None
+    if isinstance(command, click.Group) and ctx.invoked_subcommand:  # shown after the command's own context ended
+        command = command.get_command(ctx, ctx.invoked_subcommand)
+    if command is not None and any(p.name == "on" for p in command.params):
+        return f"for the version in force on that day, give --on {s.values[0]}"
+    return _known_versions(Suggestion("known-versions", s.values[1:], tree=s.tree))
+
+
 WORDS: Dict[str, Callable[[Suggestion], str]] = {
     "run-check": lambda s: f"and {counted(int(s.values[0]), 'more error', 'more errors')}; "
                            f"run `sc-policy check{policies_flag()}`",
     "choose-version": lambda s: f"run `sc-policy check{policies_flag()}`, or name a version with --version",
     "list-versions": lambda s: f"`sc-policy versions{policies_flag()}` lists their dates",
     "known-versions": _known_versions,
+    "version-is-date": _version_is_date,
     "noc-version": lambda s: _NOC_VERSION.get(s.values[0] if s.values else "", s.text),
     "install-extra": lambda s: f'pip install "sc-policy[{s.values[0]}]"',
     "run-tests": lambda s: f"run `sc-policy test {s.values[0]}{policies_flag()}`",

@@ -76,6 +76,7 @@ _NOC_VERSION = {"2016": "a NOC 2016 code has four digits; give noc_version=2016 
 SUGGESTION_WORDS: Dict[str, Callable[[Suggestion], str]] = {
     "known-versions": lambda s: f"known versions: {', '.join(s.values)}" if s.values else s.text,
     "list-versions": lambda s: "GET /v1/versions lists the versions and their dates",
+    "version-is-date": lambda s: f"for the version in force on that day, give on={s.values[0]}",
     "choose-version": lambda s: "name a version with the version parameter",
     "noc-version": lambda s: _NOC_VERSION.get(s.values[0] if s.values else "", s.text),
     "one-of": lambda s: f"use {' or '.join(s.values)}" if s.values else s.text,

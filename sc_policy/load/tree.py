@@ -25,6 +25,7 @@ from sc_policy.load.yamlfile import Document, LazyMapping, is_inside, load_docum
 from sc_policy.load.build import (build_area, build_clause, build_interpretations, build_manifest, build_resolutions,
                                   build_tests)
 from sc_policy.model import Version
+from sc_policy.reference.codes import DAY_FORM
 from sc_policy.resources import shipped_policies
 from sc_policy.diagnostics import Span, echoed
 
@@ -340,7 +341,7 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
                                       f"as {' or '.join(f'{r.policy}/{r.id}' for r in found)}", Span(str(tree.root)))
         if found:
             return found[0]
-        raise unknown_version(version_id, (r.id for r in refs), str(tree.root))
+        raise unknown_version(version_id, (r.id for r in refs), str(tree.root), day=bool(DAY_FORM.fullmatch(version_id)))
     when = on or today or dt.date.today()
     what = f"on {when.isoformat()}" if on else "today"
     in_force = []
