@@ -276,6 +276,7 @@ class Manifest(Located):
     table_sha256: Optional[str] = None  # the hash of its decisions, recorded by `freeze` (table.decisions_hash)
     spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
     general_sections: Tuple[Section, ...] = ()  # the source's text that governs every area
+    file_sha256: Mapping[str, str] = field(default_factory=dict)  # each file's hash at its freeze (Version.files)
 
     def as_dict(self) -> dict:
         return {

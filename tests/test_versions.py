@@ -363,6 +363,43 @@ def test_freeze_records_the_hash_of_the_decisions_outside_the_content_hash(tree_
     assert m["sha256"] == before == loaded(tree_copy, VERSION).version.content_hash  # recording it changes no hash
 
 
+def test_freeze_records_each_files_hash_so_that_a_change_names_its_files(tree_copy):
+    make_phase_2(tree_copy)
+    before = loaded(tree_copy, "phase-2").version.content_hash
+    assert run("freeze", "phase-2", "--policies", tree_copy).exit_code == 0
+    frozen = loaded(tree_copy, "phase-2").version
+    assert frozen.manifest.file_sha256 == dict(frozen.files) and "clauses/skill-level-limit.yaml" in frozen.files
+    assert frozen.content_hash == before == frozen.manifest.sha256  # recording them changes no hash
+    assert "file_sha256" not in manifest(tree_copy, "phase-1.1")  # the version it closed: only its period
+    # a new version made from it starts without them (it is a draft)
+    assert run("new-version", "phase-2", "phase-3", "--effective-from", "2028-01-01", "--policies", tree_copy).exit_code == 0
+    assert "file_sha256" not in manifest(tree_copy, "phase-3")
+    folder = tree_copy / POLICY / "phase-2"
+    clause = folder / "clauses" / "skill-level-limit.yaml"
+    clause.write_text(clause.read_text("utf-8").replace("\ntitle: ", "\ntitle: Edited ", 1), "utf-8")
+    (folder / "clauses" / "extra.yaml").write_text(clause.read_text("utf-8").replace("id: skill-level-limit",
+                                                                                  "id: extra"), "utf-8")
+    (folder / "tests" / "skill-levels.yaml").unlink()
+    result = run("check", "phase-2", "--policies", tree_copy)
+    (line,) = [x for x in result.output.splitlines() if "hash-mismatch" in x]
+    assert ("(changed since frozen: clauses/skill-level-limit.yaml; added: clauses/extra.yaml; "
+            "removed: tests/skill-levels.yaml)") in line
+    refused = run("explain", "2174", "--version", "phase-2", "--policies", tree_copy)
+    assert refused.exit_code == 2 and "changed since frozen: clauses/skill-level-limit.yaml" in refused.stderr
+
+
+def test_an_older_freeze_gets_each_files_hash_when_frozen_again(tree_copy):
+    assert run("freeze", VERSION, "--policies", tree_copy).exit_code == 0
+    assert run("freeze", VERSION, "--policies", tree_copy).exit_code == 0  # already frozen: nothing is missing
+    m = manifest(tree_copy, VERSION)
+    version = loaded(tree_copy, VERSION).version
+    assert m["file_sha256"] == dict(version.files) and m["sha256"] == version.content_hash
+    set_fields(tree_copy, VERSION, file_sha256=None)  # an older freeze, with its content unchanged
+    again = run("freeze", VERSION, "--policies", tree_copy)
+    assert again.exit_code == 0 and "already frozen" in again.output
+    assert manifest(tree_copy, VERSION)["file_sha256"] == dict(version.files)
+
+
 def test_the_shipped_version_records_the_hash_of_its_decisions(shipped_copy):
     from sc_policy.app.workspace import Workspace
     from sc_policy.engine.table import decisions_hash

@@ -1,18 +1,18 @@
 """Make a new draft version from an existing one, and freeze a version once the analyst is done.
 
-Both change files that auditors rely on. Both hold the policy tree's lock while
-they run, so two analysts never decide from the same state, and both write
-atomically (:mod:`sc_policy.app.writing`): every file goes to a temporary file beside
-it and is renamed over the old one, a new version folder is assembled under a
-hidden name and renamed into place, and the manifests ``freeze`` changes are
-replaced together through a journal, so a crash never leaves half a manifest,
-half a version, or one manifest changed without the other.
+Both change files that auditors rely on. Both hold the policy tree's lock while they run, so two
+analysts never decide from the same state, and both write atomically (:mod:`sc_policy.app.writing`):
+every file goes to a temporary file beside it and is renamed over the old one, a new version folder
+is assembled under a hidden name and renamed into place, and the manifests ``freeze`` changes are
+replaced together through a journal, so a crash never leaves half a manifest, half a version, or one
+manifest changed without the other.
 
-``freeze`` records the content hash (:func:`sc_policy.load.tree.content_hash`) and the hash of the
-version's decisions (:func:`sc_policy.engine.table.decisions_hash`, of the table built from the files,
-never from the cache) in the manifest, sets the status to ``in-force``, and closes the period of the
-version it supersedes (``effective_to`` the day before, status ``superseded``); those fields are
-outside the hash, which is what lets a frozen version's life go on without changing its content.
+``freeze`` records in the manifest the content hash (:func:`sc_policy.load.tree.content_hash`), each
+file's hash (:func:`~sc_policy.load.tree.file_hashes`, so that a later change names its files) and the
+hash of the version's decisions (:func:`sc_policy.engine.table.decisions_hash`, of the table built from
+the files, never from the cache), sets the status to ``in-force``, and closes the period of the version
+it supersedes (``effective_to`` the day before, status ``superseded``); those fields are outside the
+hash, which is what lets a frozen version's life go on without changing its content.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ lower-case letters, digits, '.', '_' and '-' (no '/', no newline, no upper case,
 some file systems), starting with a letter or digit (no '.', '..' or hidden names), at most 64 long."""
 _ONE_DAY = dt.timedelta(days=1)
 _MANIFEST_ORDER = ("id", "policy", "title", "status", "effective_from", "effective_to", "supersedes",
-                   "assumptions", "source_document", "general_sections", "sha256", "table_sha256")
+                   "assumptions", "source_document", "general_sections", "sha256", "table_sha256", "file_sha256")
 
 
 def _yaml_line(key: str, value) -> str:
@@ -270,7 +270,7 @@ class FreezeResult:
     version: str
     status: str
     sha256: str
-    already_frozen: bool  # frozen with this content before (then only a missing table_sha256 is written)
+    already_frozen: bool  # frozen with this content before (then only a missing table_sha256, file_sha256 is written)
     closed: Optional[Tuple[str, dt.date, str]]  # (superseded id, its new effective_to, its status)
     table_sha256: str = ""  # the hash of its decisions (sc_policy.engine.table.decisions_hash)
     table_recorded: bool = False  # table_sha256 written now (a new freeze, or an older one without it)
@@ -384,17 +384,16 @@ def _freeze(tree: PolicyTree, version_id: str, name: str = "freeze") -> FreezeRe
     changed = [f for f in table_findings(version, decisions) if f.severity == "error"] if already else []
     if changed:
         raise invalid_policy(changed, f"cannot freeze {m.id}")
-    record = not (already and m.table_sha256)
-    if record:  # beside the content hash; an older freeze without it gets it now
-        own = ref.folder / "version.yaml"
-        fields = dict(next((f for path, f in updates if path == own), {}), table_sha256=decisions)
+    recorded = {k: v for k, v in (("table_sha256", decisions), ("file_sha256", dict(sorted(version.files.items()))))
+                if not (already and getattr(m, k))}  # beside the content hash; an older freeze lacking them gets them
+    own = ref.folder / "version.yaml"
+    if recorded:
+        fields = dict(next((f for path, f in updates if path == own), {}), **recorded)
         updates = [(own, fields)] + [(path, f) for path, f in updates if path != own]
-    changes = []
-    for path, fields in updates:
-        before = path.read_bytes()
-        changes.append((path, before, set_manifest_fields(before.decode("utf-8"), fields, tree.display(path))))
+    changes = [(path, before, set_manifest_fields(before.decode("utf-8"), fields, tree.display(path)))
+               for path, fields in updates for before in (path.read_bytes(),)]
     if changes:
         replace_together(tree.root, f"{name} {m.id}", changes)
     same = prev_loaded.version.manifest.id if prev_loaded is not None and \
         " ".join(prev_loaded.version.manifest.title.split()) == " ".join(m.title.split()) else ""
-    return FreezeResult(m.id, status, version.content_hash, already, closed, decisions, record, same)
+    return FreezeResult(m.id, status, version.content_hash, already, closed, decisions, "table_sha256" in recorded, same)

@@ -57,14 +57,26 @@ def _new_version(version_id: str) -> Suggestion:
     return Suggestion("new-version", (version_id,), f"make a new version from {version_id}")
 
 
+def changed_files(v: Version) -> Optional[str]:
+    """The files of a frozen version that differ from the hashes its freeze recorded (``file_sha256``), said
+    as "changed since frozen: F; added: G; removed: H"; None when the freeze recorded none (an older freeze)."""
+    recorded, now = v.manifest.file_sha256, v.files
+    if not recorded:
+        return None
+    kinds = (("changed since frozen", [f for f in recorded if f in now and now[f] != recorded[f]]),
+             ("added", [f for f in now if f not in recorded]), ("removed", [f for f in recorded if f not in now]))
+    return "; ".join(f"{what}: {', '.join(sorted(files))}" for what, files in kinds if files) or None
+
+
 def hash_findings(v: Version) -> List[Diagnostic]:
     m = v.manifest
     if integrity(v) == "modified":
+        files = changed_files(v)
         return [Diagnostic(m.at("sha256"), "error", "hash-mismatch",
                         f"version {m.id} is {m.status} and frozen with sha256 {m.sha256}, but its "
-                        f"content now hashes to {v.content_hash}: a frozen version is immutable; restore "
-                        f"its files and make any change in a new version", subject=m.id,
-                        suggestion=_new_version(m.id))]
+                        f"content now hashes to {v.content_hash}{f' ({files})' if files else ''}: a frozen "
+                        f"version is immutable; restore its files and make any change in a new version",
+                        subject=m.id, suggestion=_new_version(m.id))]
     return []
 
 

@@ -152,7 +152,8 @@ def build_manifest(doc: Document) -> Manifest:
     return Manifest(d["id"], d["policy"], d["title"], d["status"], _date(d["effective_from"]),
                     _date(d.get("effective_to")), d.get("supersedes"), dict(d.get("assumptions") or {}),
                     src["title"], src["file"], src["sha256"], d.get("sha256"), doc.path, at.span(),
-                    d.get("table_sha256"), at.spans(), _sections(at, ("general_sections",), d.get("general_sections")))
+                    d.get("table_sha256"), at.spans(), _sections(at, ("general_sections",), d.get("general_sections")),
+                    dict(d.get("file_sha256") or {}))
 
 
 def build_tests(doc: Document) -> Tuple[TestCase, ...]:

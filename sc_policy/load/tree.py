@@ -34,9 +34,9 @@ __all__ = ["PolicyTree", "VersionRef", "LoadedVersion", "resolve_root", "content
 
 ENV_VAR = "SC_POLICY_PATH"
 SOURCE_FOLDER = "source"
-HASH_EXCLUDED = ("status", "sha256", "table_sha256", "effective_to")
+HASH_EXCLUDED = ("status", "sha256", "table_sha256", "file_sha256", "effective_to")
 """Manifest fields outside the content hash: they change over a frozen version's life, or record it
-(``table_sha256``, the hash of the decisions, is recorded beside ``sha256`` and like it is left out)."""
+(``table_sha256`` and ``file_sha256``, recorded beside ``sha256``, the decisions' and each file's hash)."""
 
 
 def resolve_root(policies: Optional[str | os.PathLike] = None) -> Path:
