@@ -270,7 +270,7 @@ class FreezeResult:
     version: str
     status: str
     sha256: str
-    already_frozen: bool  # frozen with this content before (then only a missing table_sha256, file_sha256 is written)
+    already_frozen: bool  # frozen with this content before (then only a missing table_sha256 or file_sha256 is written)
     closed: Optional[Tuple[str, dt.date, str]]  # (superseded id, its new effective_to, its status)
     table_sha256: str = ""  # the hash of its decisions (sc_policy.engine.table.decisions_hash)
     table_recorded: bool = False  # table_sha256 written now (a new freeze, or an older one without it)
