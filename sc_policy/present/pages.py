@@ -145,7 +145,11 @@ def outcome(d: Decision) -> str:
     return f"eligible, in scope under {', '.join(areas)}" if areas else "not eligible, in scope under no priority area"
 
 
-def _verdict_detail(answer: Answer) -> str:
+def _verdict_detail(answer: Answer, reason: Optional[str]) -> str:
+    """What the verdict line says after the verdict: nothing the reason under it says (``explain`` too gives the
+    verdict, then the reason), or without a reason, the areas."""
+    if reason:
+        return "pick the NOC 2016 unit group below that matches the case" if answer.verdict == "indeterminate" else ""
     if answer.verdict == "indeterminate":
         return ("the NOC 2016 unit groups that this NOC 2021 code corresponds to disagree; pick the one that "
                 "matches the case")
@@ -169,12 +173,14 @@ def home_context(form: Form, versions: Sequence[dict], *, matches: Sequence[Matc
                "answer": None}
     if form.errors:
         title = "Error: " + title
+    elif matches:   # as the list's heading says
+        title = f"Occupations matching \u201c{visible(_one_line(form.occupation))}\u201d | {SITE}"
     elif answer is not None and version is not None and refdata is not None:
         title = (f"{VERDICT_WORDS[answer.verdict]}: NOC {answer.noc.code} {answer.noc.title}"
                  + (f", NAICS {answer.industry}" if answer.industry else "") + f" | {SITE}")
         m = version.manifest
         context.update(
-            answer=answer, version=version, refdata=refdata, verdict_detail=_verdict_detail(answer),
+            answer=answer, version=version, refdata=refdata, verdict_detail=_verdict_detail(answer, reason),
             reason=reason, decided_on=decided_on, version_by_date=version_by_date,
             ledger=QuoteLedger(),
             resolutions={r.id: r for r in version.resolutions},
