@@ -327,3 +327,28 @@ def test_each_region_of_an_answer_with_two_candidates_has_a_name_of_its_own(serv
                                                                 for n in v["nodes"]]
     regions = page.get_by_role("region", name=re.compile(r"\(NOC 2016 1241\)$"))
     assert regions.count() >= 3
+
+
+FIELD_IN_VIEW = """name => {
+  const top = document.querySelector(`label[for=${name}]`).getBoundingClientRect().top;
+  const error = document.getElementById(`${name}-error`).getBoundingClientRect();
+  const field = document.getElementById(name).getBoundingClientRect();
+  return {label: top, error: error.top, bottom: field.bottom, height: window.innerHeight,
+          focused: document.activeElement.id}}"""
+
+
+@pytest.mark.parametrize("width,height", [(320, 640), (640, 400)])   # a phone; 1280 x 800 at 200 %
+def test_an_error_summary_link_shows_the_field_with_its_label_and_its_error(server, browser_page, width, height):
+    """A link of the error summary focuses its field, which the browser scrolled to the top of the window: on a
+    phone or at 200 % the field's label and the error that says what is wrong were above it, out of sight."""
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": height})
+    try:
+        for name in ("occupation", "industry", "on"):
+            page.goto(server + "/?occupation=217&industry=541510&on=2020-01-01")
+            page.locator(f".error-summary a[href='#{name}']").click()
+            seen = page.evaluate(FIELD_IN_VIEW, name)
+            assert seen["focused"] == name
+            assert 0 <= seen["label"] and seen["bottom"] <= seen["height"], (name, seen)
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 800})
