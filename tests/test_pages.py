@@ -139,6 +139,22 @@ def test_the_matches_of_a_title_search_have_a_title_of_their_own(client):
     assert title == "Occupations matching \u201cweb developers\u201d | Second Career Fast Track", title
 
 
+@pytest.mark.parametrize("params,section", [({"occupation": "13110", "on": "2026-01-01"}, "candidates"),
+                                            ({"occupation": "2171", "industry": "325410", "on": "2026-01-01"},
+                                             "changes-2171")])
+def test_a_candidate_or_another_occupation_is_answered_for_the_day_the_case_was_asked_for(client, params, section):
+    """An answer asked for a day linked its candidates and the other occupations by the version in force that day:
+    the page they led to said "Date: today (the version chosen in the form)", the caseworker's day lost and the
+    version called chosen, where a title search's matches keep the day."""
+    html = client.get("/", params=params).text
+    links = [htmllib.unescape(h) for h in re.findall(r'<a href="(/\?occupation=[^"]+)"',
+                                                     html[html.index(f'id="{section}"'):])]
+    assert links and all("on=2026-01-01" in h and "version=" not in h for h in links), links
+    summary = summary_of(client.get(links[0]).text)
+    assert '<dd id="decided-on">2026-01-01 (the version in force that day)' in summary
+    assert "version phase-1 (superseded)" in summary
+
+
 def test_the_summary_shows_the_deciding_reason_when_the_answer_has_one(app):
     service = app.state.service
     opened = service.opened[VERSION]

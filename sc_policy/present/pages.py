@@ -182,6 +182,10 @@ def home_context(form: Form, versions: Sequence[dict], *, matches: Sequence[Matc
         context.update(
             answer=answer, version=version, refdata=refdata, verdict_detail=_verdict_detail(answer, reason),
             reason=reason, decided_on=decided_on, version_by_date=version_by_date,
+            # the page's links to other answers (candidates, other occupations) ask as the form did: for the day
+            # it named, else by this version
+            same_case=({"on": decided_on.isoformat()} if version_by_date and decided_on and form.on.strip()
+                       else {"version": m.id}),
             ledger=QuoteLedger(),
             resolutions={r.id: r for r in version.resolutions},
             applied=list({r.id: r for d in answer.candidates for r in d.resolutions}.values()),
