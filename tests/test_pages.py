@@ -155,6 +155,30 @@ def test_a_candidate_or_another_occupation_is_answered_for_the_day_the_case_was_
     assert "version phase-1 (superseded)" in summary
 
 
+@pytest.mark.parametrize("params,args", [
+    ({"occupation": "2174", "industry": "541514"}, ["2174", "--industry", "541514"]),
+    ({"occupation": "21232"}, ["21232", "--noc-version", "2021"]),
+    ({"occupation": "13110", "on": "2026-01-01"}, ["13110", "--noc-version", "2021", "--on", "2026-01-01"]),
+    ({"occupation": "7511", "industry": "484121", "version": "phase-1"}, ["7511", "--industry", "484121",
+                                                                          "--version", "phase-1"])])
+def test_the_answer_offers_the_plain_text_a_case_file_takes_as_explain_prints_it(client, params, args):
+    """The page offered its answer as HTML and JSON only: a caseworker pasting it into a plain-text case file
+    copied the page's boxes and lists, where ``explain`` prints text made for that, with version, hash and date."""
+    html = client.get("/", params=params).text
+    shown = re.search(r'<details class="no-print" id="as-text"><summary>(.*?)</summary><pre>(.*?)</pre></details>',
+                      summary_of(html), re.S)
+    assert shown is not None and "plain text" in shown.group(1)
+    cli = CliRunner().invoke(main, ["explain", *args])
+    text = htmllib.unescape(shown.group(2))
+    assert cli.exit_code == 0
+    if "--version" in args:     # explain records no day for a version it is given; the page, the day it asks on
+        assert f"version phase-1 (superseded), decided on {dt.date.today().isoformat()}" in " ".join(text.split())
+        text, cli_text = text[text.index("Occupation:"):], cli.output[cli.output.index("Occupation:"):]
+    else:
+        cli_text = cli.output
+    assert text == cli_text
+
+
 def test_the_summary_shows_the_deciding_reason_when_the_answer_has_one(app):
     service = app.state.service
     opened = service.opened[VERSION]

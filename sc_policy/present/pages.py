@@ -27,7 +27,7 @@ from sc_policy.engine.results import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Version
 from sc_policy.present.changes import industry_phrase
 from sc_policy.present.lines import parts_sentence
-from sc_policy.present.render import industry_label
+from sc_policy.present.render import answer_text, industry_label
 from sc_policy.reference.statcan import ReferenceData, skill_level
 
 __all__ = ["Form", "Match", "TitleIndex", "QuoteLedger", "outcome", "environment", "render", "home_context", "book_context",
@@ -182,6 +182,7 @@ def home_context(form: Form, versions: Sequence[dict], *, matches: Sequence[Matc
         context.update(
             answer=answer, version=version, refdata=refdata, verdict_detail=_verdict_detail(answer, reason),
             reason=reason, decided_on=decided_on, version_by_date=version_by_date,
+            text=answer_text(answer, version, refdata),     # for a plain-text case file, as ``explain`` prints it
             # the page's links to other answers (candidates, other occupations) ask as the form did: for the day
             # it named, else by this version
             same_case=({"on": decided_on.isoformat()} if version_by_date and decided_on and form.on.strip()
