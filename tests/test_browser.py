@@ -280,3 +280,75 @@ def test_every_page_meets_wcag_2_aa(server, browser_page, axe, path, status, wid
         assert page.evaluate("document.documentElement.scrollWidth") <= width     # no sideways scrolling
     finally:
         page.set_viewport_size({"width": 1280, "height": 800})
+
+
+# -- keyboard only ------------------------------------------------------------------------------------------
+
+FOCUSED = """() => {const e = document.activeElement, r = e.getBoundingClientRect();
+  return {tag: e.tagName, text: e.innerText, href: e.getAttribute('href'), width: r.width, height: r.height,
+          top: r.top, outline: getComputedStyle(e).outlineStyle, inAnswer: !!e.closest('#answer')}}"""
+
+
+@pytest.mark.parametrize("path,target,name", [
+    ("/?occupation=2174&industry=541514", "#answer", "Skip to the answer"),
+    ("/?occupation=web+developers", "#matches", "Skip to the matches"),
+    ("/", "#main", "Skip to main content"),
+    ("/?occupation=21A4", "#main", "Skip to main content"),
+    ("/versions/phase-1", "#main", "Skip to main content")])
+def test_the_first_tab_offers_a_visible_skip_link_past_the_form(server, browser_page, path, target, name):
+    """No page had a skip link: to reach the answer, a keyboard user tabbed through the site link, the link to
+    the occupations page, the four fields and the button, on every answer."""
+    page = browser_page
+    page.goto(server + path)
+    page.keyboard.press("Tab")
+    first = page.evaluate(FOCUSED)
+    assert (first["tag"], first["text"], first["href"]) == ("A", name, target)
+    assert first["width"] > 1 and first["height"] > 1 and first["top"] >= 0      # seen when focused
+    assert first["outline"] != "none"
+    page.keyboard.press("Enter")
+    if target == "#answer":
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUSED)["inAnswer"]       # the next stop is in the answer, not in the form
+    page.emulate_media(media="print")
+    try:
+        assert page.get_by_role("link", name=name).is_hidden()
+    finally:
+        page.emulate_media(media="screen")
+
+
+@pytest.mark.parametrize("path", ["/?occupation=13110", "/?occupation=13110&industry=541514"])
+def test_each_region_of_an_answer_with_two_candidates_has_a_name_of_its_own(server, browser_page, axe, path):
+    """The areas of both NOC 2016 candidates were regions named alike ("Manufacturing: not in scope" twice), so a
+    screen reader's list of regions could not tell one candidate's from the other's (axe: landmark-unique)."""
+    page = browser_page
+    page.goto(server + path)
+    results = axe.run(page, options={"runOnly": {"type": "rule", "values": ["landmark-unique"]}}).response
+    assert results["passes"] and results["violations"] == [], [n["target"] for v in results["violations"]
+                                                                for n in v["nodes"]]
+    regions = page.get_by_role("region", name=re.compile(r"\(NOC 2016 1241\)$"))
+    assert regions.count() >= 3
+
+
+FIELD_IN_VIEW = """name => {
+  const top = document.querySelector(`label[for=${name}]`).getBoundingClientRect().top;
+  const error = document.getElementById(`${name}-error`).getBoundingClientRect();
+  const field = document.getElementById(name).getBoundingClientRect();
+  return {label: top, error: error.top, bottom: field.bottom, height: window.innerHeight,
+          focused: document.activeElement.id}}"""
+
+
+@pytest.mark.parametrize("width,height", [(320, 640), (640, 400)])   # a phone; 1280 x 800 at 200 %
+def test_an_error_summary_link_shows_the_field_with_its_label_and_its_error(server, browser_page, width, height):
+    """A link of the error summary focuses its field, which the browser scrolled to the top of the window: on a
+    phone or at 200 % the field's label and the error that says what is wrong were above it, out of sight."""
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": height})
+    try:
+        for name in ("occupation", "industry", "on"):
+            page.goto(server + "/?occupation=217&industry=541510&on=2020-01-01")
+            page.locator(f".error-summary a[href='#{name}']").click()
+            seen = page.evaluate(FIELD_IN_VIEW, name)
+            assert seen["focused"] == name
+            assert 0 <= seen["label"] and seen["bottom"] <= seen["height"], (name, seen)
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 800})

@@ -13,6 +13,7 @@ import re
 import warnings
 
 import pytest
+from click.testing import CliRunner
 
 pytest.importorskip("fastapi")
 with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx still works
@@ -21,6 +22,7 @@ with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx still wor
 from starlette.requests import Request  # noqa: E402
 
 from sc_policy.app.workspace import Workspace  # noqa: E402
+from sc_policy.cli import main  # noqa: E402
 from sc_policy.http.app import create_app  # noqa: E402
 from sc_policy.present import pages  # noqa: E402
 
@@ -102,6 +104,79 @@ def test_a_date_in_the_form_chooses_the_version_in_force_that_day_as_explain_on_
     assert "phase-1: Second Career Fast Track – Phase I (superseded, from 2021-04-01 to 2026-11-25)" in html
     matches = client.get("/", params={"occupation": "web developers", "on": "2026-11-25"}).text
     assert '<a href="/?occupation=2175&amp;on=2026-11-25">' in matches
+
+
+@pytest.mark.parametrize("occupation,groups", [
+    ("21232", "2174 Computer programmers and interactive media developers"),
+    ("13110", "0112 Human resources managers; 1241 Administrative assistants")])
+def test_a_noc_2021_answer_names_its_noc_2016_unit_groups_in_the_summary_as_the_cli_does(client, occupation, groups):
+    """The summary of a NOC 2021 answer named the NOC 2021 code only, then gave a reason about 2174: a case file
+    pasted from it never said which NOC 2016 unit group decided (``explain`` prints the concordance's groups)."""
+    summary = text_of(summary_of(client.get("/", params={"occupation": occupation}).text))
+    assert f"NOC 2016{groups} (Statistics Canada concordance)" in summary, summary
+    cli = CliRunner().invoke(main, ["explain", occupation, "--noc-version", "2021"]).output
+    assert "(Statistics Canada concordance): " + groups in " ".join(cli.split())
+    assert "concordance" not in summary_of(client.get("/", params={"occupation": "2174"}).text)
+
+
+@pytest.mark.parametrize("params", [{"occupation": "2174"}, {"occupation": "2174", "industry": "541514"},
+                                    {"occupation": "7511", "industry": "484121"}, {"occupation": "13110"}])
+def test_the_summary_says_each_thing_once_as_the_cli_s_verdict_does(client, params):
+    """The verdict line said "in scope under A, B, C" and the reason under it "In scope under A, B and C, by
+    clause ...": the summary, and a case file pasted from it, said which areas admit the case twice."""
+    summary = summary_of(client.get("/", params=params).text)
+    verdict = text_of(re.search(r'<p class="verdict[^"]*" id="verdict">(.*?)</p>', summary).group(1))
+    reason = text_of(re.search(r'<p class="reason" id="reason">(.*?)</p>', summary).group(1))
+    assert not set(sentences(verdict.removeprefix("Verdict: "))) & set(sentences(reason)), (verdict, reason)
+    assert "in scope under" not in verdict.casefold(), verdict
+
+
+def test_the_matches_of_a_title_search_have_a_title_of_their_own(client):
+    """A title search's matches had the empty form's title: the history, a bookmark and a screen reader's
+    first words could not tell the list of matches from the blank form."""
+    html = client.get("/", params={"occupation": "web developers", "on": "2026-11-25"}).text
+    title = htmllib.unescape(re.search(r"<title>(.*?)</title>", html).group(1))
+    assert title == "Occupations matching \u201cweb developers\u201d | Second Career Fast Track", title
+
+
+@pytest.mark.parametrize("params,section", [({"occupation": "13110", "on": "2026-01-01"}, "candidates"),
+                                            ({"occupation": "2171", "industry": "325410", "on": "2026-01-01"},
+                                             "changes-2171")])
+def test_a_candidate_or_another_occupation_is_answered_for_the_day_the_case_was_asked_for(client, params, section):
+    """An answer asked for a day linked its candidates and the other occupations by the version in force that day:
+    the page they led to said "Date: today (the version chosen in the form)", the caseworker's day lost and the
+    version called chosen, where a title search's matches keep the day."""
+    html = client.get("/", params=params).text
+    links = [htmllib.unescape(h) for h in re.findall(r'<a href="(/\?occupation=[^"]+)"',
+                                                     html[html.index(f'id="{section}"'):])]
+    assert links and all("on=2026-01-01" in h and "version=" not in h for h in links), links
+    summary = summary_of(client.get(links[0]).text)
+    assert '<dd id="decided-on">2026-01-01 (the version in force that day)' in summary
+    assert "version phase-1 (superseded)" in summary
+
+
+@pytest.mark.parametrize("params,args", [
+    ({"occupation": "2174", "industry": "541514"}, ["2174", "--industry", "541514"]),
+    ({"occupation": "21232"}, ["21232", "--noc-version", "2021"]),
+    ({"occupation": "13110", "on": "2026-01-01"}, ["13110", "--noc-version", "2021", "--on", "2026-01-01"]),
+    ({"occupation": "7511", "industry": "484121", "version": "phase-1"}, ["7511", "--industry", "484121",
+                                                                          "--version", "phase-1"])])
+def test_the_answer_offers_the_plain_text_a_case_file_takes_as_explain_prints_it(client, params, args):
+    """The page offered its answer as HTML and JSON only: a caseworker pasting it into a plain-text case file
+    copied the page's boxes and lists, where ``explain`` prints text made for that, with version, hash and date."""
+    html = client.get("/", params=params).text
+    shown = re.search(r'<details class="no-print" id="as-text"><summary>(.*?)</summary><pre>(.*?)</pre></details>',
+                      summary_of(html), re.S)
+    assert shown is not None and "plain text" in shown.group(1)
+    cli = CliRunner().invoke(main, ["explain", *args])
+    text = htmllib.unescape(shown.group(2))
+    assert cli.exit_code == 0
+    if "--version" in args:     # explain records no day for a version it is given; the page, the day it asks on
+        assert f"version phase-1 (superseded), decided on {dt.date.today().isoformat()}" in " ".join(text.split())
+        text, cli_text = text[text.index("Occupation:"):], cli.output[cli.output.index("Occupation:"):]
+    else:
+        cli_text = cli.output
+    assert text == cli_text
 
 
 def test_the_summary_shows_the_deciding_reason_when_the_answer_has_one(app):

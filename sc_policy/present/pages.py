@@ -27,7 +27,7 @@ from sc_policy.engine.results import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Version
 from sc_policy.present.changes import industry_phrase
 from sc_policy.present.lines import parts_sentence
-from sc_policy.present.render import industry_label
+from sc_policy.present.render import answer_text, industry_label
 from sc_policy.reference.statcan import ReferenceData, skill_level
 
 __all__ = ["Form", "Match", "TitleIndex", "QuoteLedger", "outcome", "environment", "render", "home_context", "book_context",
@@ -145,7 +145,11 @@ def outcome(d: Decision) -> str:
     return f"eligible, in scope under {', '.join(areas)}" if areas else "not eligible, in scope under no priority area"
 
 
-def _verdict_detail(answer: Answer) -> str:
+def _verdict_detail(answer: Answer, reason: Optional[str]) -> str:
+    """What the verdict line says after the verdict: nothing the reason under it says (``explain`` too gives the
+    verdict, then the reason), or without a reason, the areas."""
+    if reason:
+        return "pick the NOC 2016 unit group below that matches the case" if answer.verdict == "indeterminate" else ""
     if answer.verdict == "indeterminate":
         return ("the NOC 2016 unit groups that this NOC 2021 code corresponds to disagree; pick the one that "
                 "matches the case")
@@ -169,13 +173,20 @@ def home_context(form: Form, versions: Sequence[dict], *, matches: Sequence[Matc
                "answer": None}
     if form.errors:
         title = "Error: " + title
+    elif matches:   # as the list's heading says
+        title = f"Occupations matching \u201c{visible(_one_line(form.occupation))}\u201d | {SITE}"
     elif answer is not None and version is not None and refdata is not None:
         title = (f"{VERDICT_WORDS[answer.verdict]}: NOC {answer.noc.code} {answer.noc.title}"
                  + (f", NAICS {answer.industry}" if answer.industry else "") + f" | {SITE}")
         m = version.manifest
         context.update(
-            answer=answer, version=version, refdata=refdata, verdict_detail=_verdict_detail(answer),
+            answer=answer, version=version, refdata=refdata, verdict_detail=_verdict_detail(answer, reason),
             reason=reason, decided_on=decided_on, version_by_date=version_by_date,
+            text=answer_text(answer, version, refdata),     # for a plain-text case file, as ``explain`` prints it
+            # the page's links to other answers (candidates, other occupations) ask as the form did: for the day
+            # it named, else by this version
+            same_case=({"on": decided_on.isoformat()} if version_by_date and decided_on and form.on.strip()
+                       else {"version": m.id}),
             ledger=QuoteLedger(),
             resolutions={r.id: r for r in version.resolutions},
             applied=list({r.id: r for d in answer.candidates for r in d.resolutions}.values()),
