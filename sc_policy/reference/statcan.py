@@ -6,6 +6,10 @@ Canada Open Licence (see ``refdata/PROVENANCE.md``).
 
 Files are read lazily, once per :class:`ReferenceData` object, the first time a
 table is needed; :func:`reference_data` returns the one shared, read-only copy.
+Each is read only if it is the table shipped (:data:`SHIPPED_SHA256`): a frozen version's decisions
+hash covers the NOC 2016 unit groups and NAICS codes it decides, not the titles an answer quotes nor
+the concordance that maps a NOC 2021 code to those unit groups, so an edited table would otherwise
+change a frozen version's answers unnoticed.
 """
 
 from __future__ import annotations
@@ -13,16 +17,18 @@ from __future__ import annotations
 import bisect
 import csv
 import functools
+import hashlib
 import io
 import operator
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+from sc_policy.diagnostics import ScPolicyError
 from sc_policy.resources import refdata_dir
 
 __all__ = [
     "UnitGroup", "Industry", "Correspondence", "ReferenceData", "reference_data",
-    "skill_level", "SKILL_LEVELS", "NAICS_RANGES",
+    "skill_level", "SKILL_LEVELS", "NAICS_RANGES", "SHIPPED_SHA256",
 ]
 
 _MISSING = object()
@@ -83,6 +89,17 @@ class Correspondence:
     change: str
 
 
+SHIPPED_SHA256 = {
+    "naics_canada_2017.csv": "01af0eb404b812e3ec51ce7830fa5541a24240667fc7d5a6f71a0bdd7a10281f",
+    "naics_canada_2022.csv": "04a669708dc27b04681659e6be737834303caf9059571410e5417e76624a9206",
+    "noc2016_hierarchy.csv": "df54c80082847947b95cb26943de8436d19a91ed1fd4fbb4e8ba71667160a60e",
+    "noc2016_to_noc2021.csv": "281fbc3dd659f79d7193d6726f39a06350efe0faaec176da47bc2e4bd3991e84",
+    "noc2016_unit_groups.csv": "380c408ad2a1f7d693a7a8250f483afb8ae1d15fd9e573f919b7fd1d482cbc07",
+}
+"""The SHA-256 of each shipped table, its line ends made LF (the files end lines in CRLF; a copy that made
+them LF, or CRLF again, holds the same rows and is the same table)."""
+
+
 def _read_csv(name: str, *columns: str) -> List[tuple]:
     """The named columns of every row of a table, as :class:`csv.DictReader` reads them (blank lines
     skipped, a missing cell None), without a dict per row: the command line reads the tables on every run.
@@ -91,8 +108,14 @@ def _read_csv(name: str, *columns: str) -> List[tuple]:
     faster); a quoted line is read by the csv module, and the whole table is when a quoted field
     might span lines or a line ends in a carriage return.
     """
-    text = (refdata_dir() / name).read_text(encoding="utf-8")
-    return _columns(_rows(text), columns)
+    path = refdata_dir() / name
+    data = path.read_bytes()
+    digest = hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest()
+    if digest != SHIPPED_SHA256.get(name):
+        raise ScPolicyError(f"{path}: this is not the reference table sc-policy ships (sha256 {digest}, shipped "
+                            f"{SHIPPED_SHA256.get(name)}): the answers of frozen versions rest on the shipped "
+                            f"tables; restore it (reinstall sc-policy)", code="refdata-modified")
+    return _columns(_rows(data.decode("utf-8")), columns)
 
 
 def _rows(text: str) -> List[List[str]]:
