@@ -51,3 +51,60 @@ def test_a_damaged_schema_of_sc_policys_own_is_one_line_not_a_traceback(package_
     assert "Traceback" not in done.stderr and done.stdout == ""
     assert done.stderr.count("\n") == 1 and name in done.stderr and "schema" in done.stderr, done.stderr
 
+
+# -- the day an answer reports is the day its version was chosen for -------------------------------------
+
+_EVE, _DAY = __import__("datetime").date(2026, 11, 25), __import__("datetime").date(2026, 11, 26)  # phase-1's last day
+
+
+def _midnight(monkeypatch, asked_before: int) -> None:
+    """The clock's day is 2026-11-25 for the first ``asked_before`` questions, 2026-11-26 after (midnight falls
+    between two of them), in every module that asks it; phase-1 is in force on the first day, phase-1.1 on the next."""
+    import datetime as real
+    import types
+    asked = []
+
+    class Meta(type):
+        def __instancecheck__(cls, obj):
+            return isinstance(obj, real.date)
+
+    class Day(real.date, metaclass=Meta):
+        @classmethod
+        def today(cls):
+            asked.append(1)
+            return _EVE if len(asked) <= asked_before else _DAY
+
+    clock = types.SimpleNamespace(date=Day, datetime=real.datetime, timedelta=real.timedelta)
+    for module in ("sc_policy.app.workspace", "sc_policy.load.tree", "sc_policy.cli.explain", "sc_policy.http.service"):
+        monkeypatch.setattr(f"{module}.dt", clock)
+
+
+def _json_on(day) -> str:
+    from sc_policy import answer_json
+    from sc_policy.app.workspace import Workspace
+    return answer_json(Workspace().explain("2174", "541514", on=day))
+
+
+@pytest.mark.parametrize("asked_before", [1, 2, 3])
+def test_an_answer_by_date_is_decided_under_the_version_in_force_on_the_day_it_reports(monkeypatch, asked_before):
+    """The day was read once for decided_on and again to choose the version: at midnight an answer could say
+    decided_on 2026-11-25 under phase-1.1 (or 2026-11-26 under phase-1), which the same input with that
+    day, --on 2026-11-25, never gives. Each front door now reads the day once per question."""
+    import json
+    from click.testing import CliRunner
+    from sc_policy import answer_json
+    from sc_policy.app.workspace import Workspace
+    from sc_policy.cli import main
+    from sc_policy.http.models import DecisionInput
+    from sc_policy.http.service import DecisionService, case_of
+    expected = {d.isoformat(): _json_on(d) for d in (_EVE, _DAY)}
+    service = DecisionService(Workspace())
+
+    _midnight(monkeypatch, asked_before)
+    library = answer_json(Workspace().explain("2174", "541514"))
+    _midnight(monkeypatch, asked_before)
+    cli = CliRunner().invoke(main, ["explain", "2174", "--industry", "541514", "--format", "json"])
+    _midnight(monkeypatch, asked_before)
+    served = service.answer(case_of(DecisionInput(noc="2174", industry="541514")), pretty=True).decode()
+    for front, text in (("library", library), ("cli", cli.output), ("service", served)):
+        assert text == expected[json.loads(text)["decided_on"]], front
