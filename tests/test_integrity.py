@@ -108,3 +108,28 @@ def test_an_answer_by_date_is_decided_under_the_version_in_force_on_the_day_it_r
     served = service.answer(case_of(DecisionInput(noc="2174", industry="541514")), pretty=True).decode()
     for front, text in (("library", library), ("cli", cli.output), ("service", served)):
         assert text == expected[json.loads(text)["decided_on"]], front
+
+
+@pytest.mark.parametrize("name, text", [
+    ("base.html", "{% if %}\n"),                 # not Jinja
+    ("decision.html", None),                     # missing
+])
+def test_a_damaged_page_template_stops_the_service_at_start_in_one_line(package_copy, name, text):
+    """It was a traceback (exit 1) at start, or, for a template compiled on first use, a 500 for every page."""
+    import socket
+    path = package_copy / "sc_policy" / "present" / "templates" / name
+    if text is None:
+        path.unlink()
+    else:
+        path.write_text(text, encoding="utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done = run(package_copy, "serve", "--host", "127.0.0.1", "--port", str(port))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and name in done.stderr and "template" in done.stderr, done.stderr
+
+
+def test_every_page_template_is_compiled_at_start():
+    from sc_policy.present.pages import SHIPPED_TEMPLATES, TEMPLATES
+    assert sorted(SHIPPED_TEMPLATES) == sorted(p.name for p in TEMPLATES.iterdir() if p.is_file())
