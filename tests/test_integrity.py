@@ -133,3 +133,25 @@ def test_a_damaged_page_template_stops_the_service_at_start_in_one_line(package_
 def test_every_page_template_is_compiled_at_start():
     from sc_policy.present.pages import SHIPPED_TEMPLATES, TEMPLATES
     assert sorted(SHIPPED_TEMPLATES) == sorted(p.name for p in TEMPLATES.iterdir() if p.is_file())
+
+
+# -- the environment -------------------------------------------------------------------------------------
+
+def test_no_home_directory_means_no_cache_not_a_traceback(monkeypatch):
+    """HOME unset and a user with no passwd entry (a container run as an arbitrary uid): Path.home() raises
+    RuntimeError, which was a traceback for every command. The cache is skipped; the answer is the same."""
+    import pwd
+    from click.testing import CliRunner
+    from sc_policy.app.cache import default_cache_dir
+    from sc_policy.cli import main
+    expected = CliRunner().invoke(main, ["explain", "2174", "--version", VERSION, "--format", "json"]).output
+    for name in ("HOME", "XDG_CACHE_HOME", "SC_POLICY_CACHE_DIR", "SC_POLICY_NO_CACHE"):
+        monkeypatch.delenv(name, raising=False)
+
+    def unknown(uid):
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    monkeypatch.setattr(pwd, "getpwuid", unknown)
+    assert default_cache_dir() is None
+    done = CliRunner().invoke(main, ["explain", "2174", "--version", VERSION, "--format", "json"])
+    assert done.exit_code == 0 and done.output == expected, done.output

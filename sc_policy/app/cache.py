@@ -102,8 +102,12 @@ def default_cache_dir() -> Optional[Path]:
     if explicit:
         return Path(explicit)
     xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
-    return base / "sc-policy"
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "sc-policy"
+    try:
+        return Path.home() / ".cache" / "sc-policy"
+    except (RuntimeError, KeyError, OSError):  # no HOME and no passwd entry (a container's arbitrary uid)
+        return None  # no cache: the answers are the same
 
 
 # -- entries --------------------------------------------------------------------------
