@@ -155,3 +155,19 @@ def test_no_home_directory_means_no_cache_not_a_traceback(monkeypatch):
     assert default_cache_dir() is None
     done = CliRunner().invoke(main, ["explain", "2174", "--version", VERSION, "--format", "json"])
     assert done.exit_code == 0 and done.output == expected, done.output
+
+
+def test_the_cache_folder_is_made_for_its_owner_alone_whatever_the_umask(tmp_path):
+    """Under umask 000 the folder was made writable by everyone, and whoever can write it can write a
+    well-formed entry, which a draft's answers trust (its entries are read as the owner's)."""
+    import stat
+    from sc_policy.app.cache import TableCache
+    from sc_policy.app.workspace import Workspace
+    folder = tmp_path / "cache"
+    old = os.umask(0)
+    try:
+        Workspace(cache=TableCache(folder)).explain("2174", version=VERSION)
+    finally:
+        os.umask(old)
+    assert any(folder.iterdir())
+    assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0, oct(folder.stat().st_mode)

@@ -350,7 +350,7 @@ class TableCache:
         from sc_policy.app.writing import write_atomic  # (tempfile, shutil): only when an entry is written
         target = self._path(key, label)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # the owner's alone, as its entries
             write_atomic(target, header.encode("ascii") + b"\n" + body, mode=0o600)  # the owner's alone
             self._names, self._heads = None, {}
             mine = re.compile(re.escape(_safe(label)) + r"--[0-9a-f]{64}" + re.escape(_SUFFIX))
