@@ -192,3 +192,65 @@ def test_every_shipped_table_reads_as_the_csv_module_reads_it():
         text = path.read_text(encoding="utf-8")
         header, expected = _dict_reader(text)
         assert _columns(_rows(text), tuple(header)) == expected, path.name
+
+
+# -- the shipped tables are the ones shipped ------------------------------------------------------------
+
+def _edited_refdata(tmp_path, monkeypatch, name, edit):
+    """A copy of the reference data with table ``name`` passed through ``edit``, read in its place."""
+    import shutil
+    from sc_policy.reference import statcan
+    copy = tmp_path / "refdata"
+    shutil.copytree(refdata_dir(), copy)
+    path = copy / name
+    original = path.read_bytes()
+    path.write_bytes(edit(original))
+    assert path.read_bytes() != original
+    monkeypatch.setattr(statcan, "refdata_dir", lambda: copy)
+    return ReferenceData()
+
+
+def test_an_edited_concordance_does_not_change_a_frozen_versions_answer_silently(tmp_path, monkeypatch):
+    """The concordance is outside the decisions hash (it maps NOC 2021 codes to the NOC 2016 unit groups
+    the table decides): a row edited in an installed copy, 21232 -> 7511 instead of 2174, turned a frozen
+    version's ELIGIBLE for 21232 with NAICS 541514 into NOT ELIGIBLE, unnoticed. It is refused now."""
+    from sc_policy.app.workspace import Workspace
+    from sc_policy.diagnostics import ScPolicyError
+    refdata = _edited_refdata(tmp_path, monkeypatch, "noc2016_to_noc2021.csv",
+                              lambda b: b.replace(b"\n2174,Computer programmers and interactive media developers,"
+                                                  b"\"RC4.1 - Breakdown, VC1 - Code Change, VC2 - Name Change\",21232,",
+                                                  b"\n7511,Computer programmers and interactive media developers,"
+                                                  b"\"RC4.1 - Breakdown, VC1 - Code Change, VC2 - Name Change\",21232,"))
+    ws = Workspace(refdata=refdata, cache=False)
+    with pytest.raises(ScPolicyError) as caught:
+        ws.explain("21232", "541514", version=VERSION, noc_version="2021")
+    assert caught.value.code == "refdata-modified"
+    assert "noc2016_to_noc2021.csv" in caught.value.message and "\n" not in caught.value.message
+
+
+@pytest.mark.parametrize("name, edit", [
+    ("noc2016_unit_groups.csv", lambda b: b.replace(b"7511,Transport truck drivers,", b"7511,Truck drivers,")),
+    ("naics_canada_2017.csv", lambda b: b[: len(b) // 2]),                       # truncated
+    ("naics_canada_2022.csv", lambda b: b.replace(b"code,title,", b"code,name,")),  # a renamed column
+])
+def test_any_edit_of_a_shipped_table_is_refused_in_one_line(tmp_path, monkeypatch, name, edit):
+    """An answer's titles come from the tables too, and a damaged header was a traceback."""
+    from sc_policy.diagnostics import ScPolicyError
+    refdata = _edited_refdata(tmp_path, monkeypatch, name, edit)
+    table = {"noc2016_unit_groups.csv": "noc2016", "naics_canada_2017.csv": "naics2017",
+             "naics_canada_2022.csv": "naics2022"}[name]
+    with pytest.raises(ScPolicyError) as caught:
+        getattr(refdata, table)
+    assert caught.value.code == "refdata-modified" and name in caught.value.message
+
+
+def test_tables_with_other_line_ends_are_the_shipped_tables(tmp_path, monkeypatch):
+    """The shipped tables end their lines in CRLF; a copy that made them LF (git's autocrlf=input, an
+    editor) holds the same rows: it is not refused."""
+    refdata = _edited_refdata(tmp_path, monkeypatch, "noc2016_unit_groups.csv", lambda b: b.replace(b"\r\n", b"\n"))
+    assert refdata.noc_title("7511") == "Transport truck drivers"
+
+
+def test_every_shipped_table_has_its_recorded_hash():
+    from sc_policy.reference.statcan import SHIPPED_SHA256
+    assert sorted(SHIPPED_SHA256) == sorted(p.name for p in refdata_dir().glob("*.csv"))

@@ -102,8 +102,12 @@ def default_cache_dir() -> Optional[Path]:
     if explicit:
         return Path(explicit)
     xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
-    return base / "sc-policy"
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "sc-policy"
+    try:
+        return Path.home() / ".cache" / "sc-policy"
+    except (RuntimeError, KeyError, OSError):  # no HOME and no passwd entry (a container's arbitrary uid)
+        return None  # no cache: the answers are the same
 
 
 # -- entries --------------------------------------------------------------------------
@@ -346,7 +350,7 @@ class TableCache:
         from sc_policy.app.writing import write_atomic  # (tempfile, shutil): only when an entry is written
         target = self._path(key, label)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # the owner's alone, as its entries
             write_atomic(target, header.encode("ascii") + b"\n" + body, mode=0o600)  # the owner's alone
             self._names, self._heads = None, {}
             mine = re.compile(re.escape(_safe(label)) + r"--[0-9a-f]{64}" + re.escape(_SUFFIX))

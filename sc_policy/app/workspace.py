@@ -150,12 +150,15 @@ class Workspace:
             self._refs = self.tree.refs()
         return list(self._refs)
 
-    def select(self, version: Optional[str] = None, on: Optional[dt.date] = None) -> VersionRef:
-        """The version named, else the one in force on ``on`` (default today); remembered by id and date."""
-        key = (version, None) if version is not None else (None, on or dt.date.today())
+    def select(self, version: Optional[str] = None, on: Optional[dt.date] = None,
+               today: Optional[dt.date] = None) -> VersionRef:
+        """The version named, else the one in force on ``on`` (default ``today``, else the clock's date);
+        remembered by id and date. A caller that reports the day it decided on passes it as ``today``, so
+        that the version is the one in force that day even when the clock's day ends meanwhile."""
+        key = (version, None) if version is not None else (None, on or today or dt.date.today())
         ref = self._chosen.get(key)
         if ref is None:
-            ref = self._chosen[key] = select_version(self.tree, version, on, read=self._read_manifests,
+            ref = self._chosen[key] = select_version(self.tree, version, on, today=key[1], read=self._read_manifests,
                                                      refs=self.refs())
             if len(self._chosen) > _CHOICES_KEPT:  # a service is asked for any day: keep the latest
                 with contextlib.suppress(KeyError):  # another thread emptied it meanwhile
@@ -237,9 +240,11 @@ class Workspace:
             found = self._compiled[loaded.ref.rel] = compile_version(loaded.version)
         return found
 
-    def open(self, version: Optional[str] = None, on: Optional[dt.date] = None) -> OpenVersion:
-        """Load, validate and compile a version; raise PolicyInvalidError if it has any error."""
-        return self.open_ref(self.select(version, on))
+    def open(self, version: Optional[str] = None, on: Optional[dt.date] = None,
+             today: Optional[dt.date] = None) -> OpenVersion:
+        """Load, validate and compile a version (as :meth:`select` chooses it); raise PolicyInvalidError if
+        it has any error."""
+        return self.open_ref(self.select(version, on, today))
 
     def open_ref(self, ref: VersionRef) -> OpenVersion:
         """Open a version folder: from the cache when its files are unchanged, else from the files (once)."""
@@ -350,7 +355,7 @@ class Workspace:
         ref = self._chosen.get((version, None) if version is not None else (None, day))
         opened = self._open.get(ref.rel) if ref is not None else None
         if opened is None:  # the first answer of this version or date
-            opened = self.open(version, on)
+            opened = self.open(version, on, day)
         return opened.evaluator.answer(noc, industry, noc_version, decided_on=decision_day(version, on, iso))
 
     def _today(self) -> Tuple[dt.date, str]:

@@ -26,9 +26,10 @@ def explain(noc, industry, noc_version, version, on, full, fmt, policies):
     if version and on:
         raise ScPolicyError("give --version or --on, not both", code="bad-input")
     ws = Workspace(policies, notify=warn)
-    opened = ws.open(version, on)
+    today = dt.date.today()  # read once: the version chosen is the one in force on the day the answer reports
+    opened = ws.open(version, on, today)
     answer = opened.evaluator.answer(noc, industry, noc_version,
-                                     decided_on=decision_day(version, on, dt.date.today().isoformat()))
+                                     decided_on=decision_day(version, on, today.isoformat()))
     if fmt == "json":
         click.echo(answer_json(answer), nl=False)
     else:

@@ -55,7 +55,7 @@ def json_object(pairs) -> JsonObject:
 
 def day_of(case: "Case") -> Optional[str]:
     """The day the case's answer is decided on (:func:`~sc_policy.app.workspace.decision_day`)."""
-    return decision_day(case.version, case.on, dt.date.today().isoformat())
+    return decision_day(case.version, case.on, case.today.isoformat())
 
 
 class Case(NamedTuple):
@@ -66,6 +66,7 @@ class Case(NamedTuple):
     version: Optional[str]
     on: Optional[dt.date]
     noc_version: str
+    today: dt.date  # the clock's day when the case was read: it both chooses the version and is reported
 
 
 def parse_day(text: str, parameter: str) -> dt.date:
@@ -93,7 +94,7 @@ def case_of(inp: DecisionInput) -> Case:
     if version and inp.on:
         raise Problem(400, "bad-input", "on: give version or on, not both", "on")
     on = parse_day(inp.on, "on") if inp.on else None
-    return Case(noc, _given(inp.industry), version, on, inp.noc_version or "2016")
+    return Case(noc, _given(inp.industry), version, on, inp.noc_version or "2016", dt.date.today())
 
 
 class DecisionService:
@@ -152,13 +153,15 @@ class DecisionService:
 
     # -- choosing a version -------------------------------------------------------------------------------
     def _choose(self, version: Optional[str], on: Optional[dt.date], today: dt.date) -> str:
-        # ``today`` is part of the key only: the version in force changes at midnight.
-        return self.workspace.select(version, on).id
+        # ``today`` is part of the key (the version in force changes at midnight) and the day chosen for.
+        return self.workspace.select(version, on, today).id
 
-    def choose(self, version: Optional[str], on: Optional[dt.date], parameter: str) -> OpenVersion:
-        """The version named, or in force on ``on`` (or today); raise Problem naming ``parameter``."""
+    def choose(self, version: Optional[str], on: Optional[dt.date], parameter: str,
+               today: Optional[dt.date] = None) -> OpenVersion:
+        """The version named, or in force on ``on`` (or ``today``, else the clock's day); raise Problem
+        naming ``parameter``."""
         try:
-            return self.opened[self._chosen(version, on, dt.date.today())]
+            return self.opened[self._chosen(version, on, today or dt.date.today())]
         except ScPolicyError as exc:
             raise from_diagnostic(exc.diagnostic, parameter) from None
 
@@ -201,7 +204,7 @@ class DecisionService:
 
     def _checked(self, case: Case) -> OpenVersion:
         """The version that decides a case, its codes checked; raise Problem naming the parameter at fault."""
-        opened = self.choose(case.version, case.on, "on" if case.on else "version")
+        opened = self.choose(case.version, case.on, "on" if case.on else "version", case.today)
         for parameter, check in (("noc", lambda: parse_noc(case.noc, self.refdata, case.noc_version)),
                                  ("industry", lambda: parse_industry(case.industry, self.refdata))):
             try:

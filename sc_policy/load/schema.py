@@ -22,13 +22,13 @@ import datetime as dt
 import difflib
 import functools
 import hashlib
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, NoReturn, Tuple
 
 import cerberus
 import yaml
 from cerberus.errors import BAD_TYPE, BAD_TYPE_FOR_SCHEMA, REQUIRED_FIELD, UNKNOWN_FIELD
 
-from sc_policy.diagnostics import Diagnostic, Suggestion
+from sc_policy.diagnostics import Diagnostic, ScPolicyError, Suggestion
 from sc_policy.load.remembered import Remembered
 from sc_policy.load.yamlfile import Document
 from sc_policy.resources import schemas_dir
@@ -48,11 +48,39 @@ def _schema_text(name: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def schema_for(kind: str) -> Tuple[dict, dict]:
-    """The schema of a file kind and the registry of shared sub-schemas it refers to."""
+    """The schema of a file kind and the registry of shared sub-schemas it refers to; a schema file of
+    sc-policy's own that is damaged (not YAML, not a mapping, not a Cerberus schema) raises ScPolicyError."""
     if kind not in FILE_KINDS:
         raise ValueError(f"unknown file kind {kind!r}")
-    registry = {"citation": yaml.safe_load(_schema_text("_citation"))}
-    return yaml.safe_load(_schema_text(kind)), registry
+    registry = {"citation": _schema("_citation")}
+    for name, schema, known in (("_citation", registry["citation"], {}), (kind, _schema(kind), registry)):
+        try:
+            cerberus.Validator(schema, schema_registry=_registry(known))  # checks the schema itself
+        except cerberus.SchemaError as exc:
+            _damaged(name, " ".join(str(exc).split()))
+    return schema, registry
+
+
+def _schema(name: str) -> dict:
+    try:
+        schema = yaml.safe_load(_schema_text(name))
+    except yaml.YAMLError as exc:
+        _damaged(name, " ".join(str(exc).split()))
+    if not isinstance(schema, dict) or not all(isinstance(rules, dict) for rules in schema.values()):
+        _damaged(name, "it is not a mapping of fields to their rules")
+    return schema
+
+
+def _damaged(name: str, why: str) -> NoReturn:
+    raise ScPolicyError(f"{schemas_dir() / f'{name}.yaml'}: sc-policy's own schema cannot be used ({why[:300]}); "
+                        f"restore it (reinstall sc-policy)", code="schema-damaged")
+
+
+def _registry(registry: dict) -> "cerberus.schema.SchemaRegistry":
+    reg = cerberus.schema.SchemaRegistry()
+    for name, definition in registry.items():
+        reg.add(name, definition)
+    return reg
 
 
 class _TooMany(Exception):
@@ -107,10 +135,7 @@ class _Leaves(cerberus.errors.BaseErrorHandler):
 
 def _validator(kind: str) -> cerberus.Validator:
     schema, registry = schema_for(kind)
-    reg = cerberus.schema.SchemaRegistry()
-    for name, definition in registry.items():
-        reg.add(name, definition)
-    return _Validator(schema, schema_registry=reg, allow_unknown=False, error_handler=_Leaves)
+    return _Validator(schema, schema_registry=_registry(registry), allow_unknown=False, error_handler=_Leaves)
 
 
 _CHECKS = {UNKNOWN_FIELD.code: "unknown-key", BAD_TYPE.code: "wrong-type", BAD_TYPE_FOR_SCHEMA.code: "wrong-type",

@@ -16,12 +16,12 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NoReturn, Optional, Sequence, Tuple
 
 import jinja2
 
 from sc_policy.analysis.occupations import Occupations
-from sc_policy.diagnostics import Diagnostic, one_line, plain_words, visible
+from sc_policy.diagnostics import Diagnostic, ScPolicyError, one_line, plain_words, visible
 from sc_policy.engine.compile import CompiledVersion
 from sc_policy.engine.results import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Version
@@ -35,6 +35,9 @@ __all__ = ["Form", "Match", "TitleIndex", "QuoteLedger", "outcome", "environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 """The pages' templates (package data: ``setup.cfg`` ships them with the package)."""
+SHIPPED_TEMPLATES = ("base.html", "book.html", "decision.html", "forms.html", "home.html", "message.html",
+                     "occupations.html", "quotes.html", "style.css")
+"""Every file of :data:`TEMPLATES`, each compiled when the environment is made."""
 MAX_MATCHES = 40
 RESULT_WORDS = {PASS: "Pass", FAIL: "Fail", NOT_APPLICABLE: "Not applicable"}
 VERDICT_WORDS = {"eligible": "Eligible", "not_eligible": "Not eligible", "indeterminate": "Indeterminate"}
@@ -61,7 +64,21 @@ def environment() -> jinja2.Environment:
     env.globals.update(root="", link=link, result_words=RESULT_WORDS, verdict_words=VERDICT_WORDS,
                        skill_level=skill_level, outcome=outcome, industry_phrase=industry_phrase,
                        parts_sentence=parts_sentence, industry_label=industry_label)
+    for name in SHIPPED_TEMPLATES:  # compiled here (and kept by the environment): a damaged one stops the start
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            _damaged(TEMPLATES / (exc.name or name), f"line {exc.lineno}: {exc.message}")
+        except jinja2.TemplateNotFound as exc:
+            _damaged(TEMPLATES / (exc.name or name), "it is missing")
+        except (OSError, UnicodeDecodeError) as exc:
+            _damaged(TEMPLATES / name, str(exc))
     return env
+
+
+def _damaged(path: Path, why: object) -> NoReturn:
+    raise ScPolicyError(f"{path}: sc-policy's own page template cannot be used ({one_line(str(why))[:300]}); "
+                        f"restore it (reinstall sc-policy)", code="template-damaged")
 
 
 def render(env: jinja2.Environment, name: str, context: dict) -> str:

@@ -6,6 +6,10 @@ Canada Open Licence (see ``refdata/PROVENANCE.md``).
 
 Files are read lazily, once per :class:`ReferenceData` object, the first time a
 table is needed; :func:`reference_data` returns the one shared, read-only copy.
+Each is read only if it is the table shipped (:data:`SHIPPED_SHA256`): a frozen version's decisions
+hash covers the NOC 2016 unit groups and NAICS codes it decides, not the titles an answer quotes nor
+the concordance that maps a NOC 2021 code to those unit groups, so an edited table would otherwise
+change a frozen version's answers unnoticed.
 """
 
 from __future__ import annotations
@@ -13,16 +17,18 @@ from __future__ import annotations
 import bisect
 import csv
 import functools
+import hashlib
 import io
 import operator
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+from sc_policy.diagnostics import ScPolicyError
 from sc_policy.resources import refdata_dir
 
 __all__ = [
     "UnitGroup", "Industry", "Correspondence", "ReferenceData", "reference_data",
-    "skill_level", "SKILL_LEVELS", "NAICS_RANGES",
+    "skill_level", "SKILL_LEVELS", "NAICS_RANGES", "SHIPPED_SHA256",
 ]
 
 _MISSING = object()
@@ -83,6 +89,17 @@ class Correspondence:
     change: str
 
 
+SHIPPED_SHA256 = {
+    "naics_canada_2017.csv": "61c1be4e4d1e02704e974e43a1c785c4c21a1eb2d33dd824072c1474893b8073",
+    "naics_canada_2022.csv": "07ac9fd7bdad530f062cd60a767722fc1aeea32426574232490dc796902f2837",
+    "noc2016_hierarchy.csv": "40bd18f13ed94a0b66280fcdeb1838461a067d34342653ce702d3ed9fc0a5d49",
+    "noc2016_to_noc2021.csv": "2cbdfc74fb2a9e5f2b8ad474367eb3426892682fead1afe7ca3c8abb88f4a3e6",
+    "noc2016_unit_groups.csv": "f55f4fe878f471607689884e00cab899ba46ee893fe69c600f9197f8f2c21c57",
+}
+"""The SHA-256 of each shipped table, as shipped (its lines end in CRLF; a copy whose lines end in LF, as
+some tools rewrite them, holds the same rows and is the same table)."""
+
+
 def _read_csv(name: str, *columns: str) -> List[tuple]:
     """The named columns of every row of a table, as :class:`csv.DictReader` reads them (blank lines
     skipped, a missing cell None), without a dict per row: the command line reads the tables on every run.
@@ -91,8 +108,15 @@ def _read_csv(name: str, *columns: str) -> List[tuple]:
     faster); a quoted line is read by the csv module, and the whole table is when a quoted field
     might span lines or a line ends in a carriage return.
     """
-    text = (refdata_dir() / name).read_text(encoding="utf-8")
-    return _columns(_rows(text), columns)
+    path = refdata_dir() / name
+    data = path.read_bytes()
+    digest, shipped = hashlib.sha256(data).hexdigest(), SHIPPED_SHA256.get(name)
+    if digest != shipped and hashlib.sha256(  # (a copy with other line ends: compared as CRLF, only then)
+            data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")).hexdigest() != shipped:
+        raise ScPolicyError(f"{path}: this is not the reference table sc-policy ships (sha256 {digest}, shipped "
+                            f"{shipped}): the answers of frozen versions rest on the shipped "
+                            f"tables; restore it (reinstall sc-policy)", code="refdata-modified")
+    return _columns(_rows(data.decode("utf-8")), columns)
 
 
 def _rows(text: str) -> List[List[str]]:

@@ -1,0 +1,173 @@
+"""What else on disk may change under a frozen version: sc-policy's own files in an installed copy.
+
+Each test runs sc-policy from a copy of the package (its code, schemas and policy tree) with one of its
+own files damaged, in a fresh process, as a damaged install would run: one line naming the file and
+exit status 2, never a traceback and never another answer.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sc_policy.app import cache as cache_module
+from sc_policy.resources import schemas_dir, shipped_policies
+
+from conftest import VERSION
+
+
+@pytest.fixture
+def package_copy(tmp_path) -> Path:
+    """A folder holding copies of sc_policy/, schemas/ and policies/, laid out as a checkout."""
+    ignore = shutil.ignore_patterns("__pycache__", "policies", "schemas")
+    shutil.copytree(cache_module._PACKAGE, tmp_path / "sc_policy", ignore=ignore)
+    shutil.copytree(schemas_dir(), tmp_path / "schemas")
+    shutil.copytree(shipped_policies(), tmp_path / "policies")
+    return tmp_path
+
+
+def run(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SC_POLICY_NO_CACHE": "1", "PYTHONPATH": str(folder)}
+    env.pop("SC_POLICY_PATH", None)
+    return subprocess.run([sys.executable, "-m", "sc_policy", *args], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("name, text", [
+    ("clause.yaml", ""),                                              # emptied
+    ("area.yaml", "type: [\n"),                                       # not YAML
+    ("manifest.yaml", "id: {type: strnig, required: true}\n"),        # not a Cerberus schema
+    ("_citation.yaml", "- line\n"),                                   # not a mapping
+])
+def test_a_damaged_schema_of_sc_policys_own_is_one_line_not_a_traceback(package_copy, name, text):
+    (package_copy / "schemas" / name).write_text(text, encoding="utf-8")
+    done = run(package_copy, "explain", "2174", "--version", VERSION)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and name in done.stderr and "schema" in done.stderr, done.stderr
+
+
+# -- the day an answer reports is the day its version was chosen for -------------------------------------
+
+_EVE, _DAY = __import__("datetime").date(2026, 11, 25), __import__("datetime").date(2026, 11, 26)  # phase-1's last day
+
+
+def _midnight(monkeypatch, asked_before: int) -> None:
+    """The clock's day is 2026-11-25 for the first ``asked_before`` questions, 2026-11-26 after (midnight falls
+    between two of them), in every module that asks it; phase-1 is in force on the first day, phase-1.1 on the next."""
+    import datetime as real
+    import types
+    asked = []
+
+    class Meta(type):
+        def __instancecheck__(cls, obj):
+            return isinstance(obj, real.date)
+
+    class Day(real.date, metaclass=Meta):
+        @classmethod
+        def today(cls):
+            asked.append(1)
+            return _EVE if len(asked) <= asked_before else _DAY
+
+    clock = types.SimpleNamespace(date=Day, datetime=real.datetime, timedelta=real.timedelta)
+    for module in ("sc_policy.app.workspace", "sc_policy.load.tree", "sc_policy.cli.explain", "sc_policy.http.service"):
+        monkeypatch.setattr(f"{module}.dt", clock)
+
+
+def _json_on(day) -> str:
+    from sc_policy import answer_json
+    from sc_policy.app.workspace import Workspace
+    return answer_json(Workspace().explain("2174", "541514", on=day))
+
+
+@pytest.mark.parametrize("asked_before", [1, 2, 3])
+def test_an_answer_by_date_is_decided_under_the_version_in_force_on_the_day_it_reports(monkeypatch, asked_before):
+    """The day was read once for decided_on and again to choose the version: at midnight an answer could say
+    decided_on 2026-11-25 under phase-1.1 (or 2026-11-26 under phase-1), which the same input with that
+    day, --on 2026-11-25, never gives. Each front door now reads the day once per question."""
+    import json
+    from click.testing import CliRunner
+    from sc_policy import answer_json
+    from sc_policy.app.workspace import Workspace
+    from sc_policy.cli import main
+    from sc_policy.http.models import DecisionInput
+    from sc_policy.http.service import DecisionService, case_of
+    expected = {d.isoformat(): _json_on(d) for d in (_EVE, _DAY)}
+    service = DecisionService(Workspace())
+
+    _midnight(monkeypatch, asked_before)
+    library = answer_json(Workspace().explain("2174", "541514"))
+    _midnight(monkeypatch, asked_before)
+    cli = CliRunner().invoke(main, ["explain", "2174", "--industry", "541514", "--format", "json"])
+    _midnight(monkeypatch, asked_before)
+    served = service.answer(case_of(DecisionInput(noc="2174", industry="541514")), pretty=True).decode()
+    for front, text in (("library", library), ("cli", cli.output), ("service", served)):
+        assert text == expected[json.loads(text)["decided_on"]], front
+
+
+@pytest.mark.parametrize("name, text", [
+    ("base.html", "{% if %}\n"),                 # not Jinja
+    ("decision.html", None),                     # missing
+])
+def test_a_damaged_page_template_stops_the_service_at_start_in_one_line(package_copy, name, text):
+    """It was a traceback (exit 1) at start, or, for a template compiled on first use, a 500 for every page."""
+    import socket
+    path = package_copy / "sc_policy" / "present" / "templates" / name
+    if text is None:
+        path.unlink()
+    else:
+        path.write_text(text, encoding="utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done = run(package_copy, "serve", "--host", "127.0.0.1", "--port", str(port))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and name in done.stderr and "template" in done.stderr, done.stderr
+
+
+def test_every_page_template_is_compiled_at_start():
+    from sc_policy.present.pages import SHIPPED_TEMPLATES, TEMPLATES
+    assert sorted(SHIPPED_TEMPLATES) == sorted(p.name for p in TEMPLATES.iterdir() if p.is_file())
+
+
+# -- the environment -------------------------------------------------------------------------------------
+
+def test_no_home_directory_means_no_cache_not_a_traceback(monkeypatch):
+    """HOME unset and a user with no passwd entry (a container run as an arbitrary uid): Path.home() raises
+    RuntimeError, which was a traceback for every command. The cache is skipped; the answer is the same."""
+    import pwd
+    from click.testing import CliRunner
+    from sc_policy.app.cache import default_cache_dir
+    from sc_policy.cli import main
+    expected = CliRunner().invoke(main, ["explain", "2174", "--version", VERSION, "--format", "json"]).output
+    for name in ("HOME", "XDG_CACHE_HOME", "SC_POLICY_CACHE_DIR", "SC_POLICY_NO_CACHE"):
+        monkeypatch.delenv(name, raising=False)
+
+    def unknown(uid):
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    monkeypatch.setattr(pwd, "getpwuid", unknown)
+    assert default_cache_dir() is None
+    done = CliRunner().invoke(main, ["explain", "2174", "--version", VERSION, "--format", "json"])
+    assert done.exit_code == 0 and done.output == expected, done.output
+
+
+def test_the_cache_folder_is_made_for_its_owner_alone_whatever_the_umask(tmp_path):
+    """Under umask 000 the folder was made writable by everyone, and whoever can write it can write a
+    well-formed entry, which a draft's answers trust (its entries are read as the owner's)."""
+    import stat
+    from sc_policy.app.cache import TableCache
+    from sc_policy.app.workspace import Workspace
+    folder = tmp_path / "cache"
+    old = os.umask(0)
+    try:
+        Workspace(cache=TableCache(folder)).explain("2174", version=VERSION)
+    finally:
+        os.umask(old)
+    assert any(folder.iterdir())
+    assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0, oct(folder.stat().st_mode)
