@@ -452,6 +452,23 @@ def test_a_section_that_ends_before_it_starts_is_one_error_at_its_line(tree_copy
     assert [(f["path"], f["check"]) for f in errors(findings)] == [(f"{REL}/version.yaml", "schema")]
 
 
+def test_a_citation_line_off_by_a_few_is_one_citation_line_error_not_also_citation_area(tree_copy):
+    # 2282's line 72 mistyped as 78 (past ICT's list, 60-76): a citation-area error ("cites line 78,
+    # outside the text of area 'ict'") came first, and was what explain and freeze named, though the fix
+    # is the line number, which citation-line names ("which starts on line 72")
+    v = version_dir(tree_copy)
+    edit(v / "areas/ict.yaml", "{line: 72, quote: 2282", "{line: 78, quote: 2282")
+    code, findings = run_check(policies=tree_copy)
+    assert code == 1
+    assert [(f["path"], f["line"], f["check"]) for f in errors(findings)] == [
+        (f"{REL}/areas/ict.yaml", line_of(v / "areas/ict.yaml", "{line: 78, quote: 2282"), "citation-line")]
+    assert "which starts on line 72" in errors(findings)[0]["message"]
+    edit(v / "areas/ict.yaml", "{line: 78, quote: 2282 User Support Technicians", "{line: 140, quote: 2282 User support technicians")
+    code, findings = run_check(policies=tree_copy)  # the line that holds it, outside the area: citation-area
+    assert ("citation-area", line_of(v / "areas/ict.yaml", "{line: 140, quote: 2282")) in {
+        (f["check"], f["line"]) for f in errors(findings)}, errors(findings)
+
+
 def test_duplicate_key_keeps_both_lines_in_view(tree_copy):
     v = version_dir(tree_copy)
     edit(v / "areas/ict.yaml", "title: Information and Communications Technology\n",

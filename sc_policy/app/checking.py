@@ -81,7 +81,11 @@ def _model(check: Callable[[Version, ReferenceData, bool], List[Diagnostic]]) ->
 def _provenance(run: _Run) -> None:
     text = run.source if run.source is not None else version_source(run.loaded, run.root, run.out)
     if text is not None:
-        run.out.extend(provenance(run.version, text, run.partial))
+        found = provenance(run.version, text, run.partial)
+        # A line number off by a few is one mistake: citation-line names the line that holds the quote, and
+        # the citation-area the wrong number also causes (same place) would send the analyst to the sections.
+        misplaced = {f.span for f in found if f.code == "citation-line"}
+        run.out[:] = [f for f in run.out if not (f.code == "citation-area" and f.span in misplaced)] + found
 
 
 def _agreement(run: _Run) -> None:
