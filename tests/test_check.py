@@ -469,6 +469,21 @@ def test_a_citation_line_off_by_a_few_is_one_citation_line_error_not_also_citati
         (f["check"], f["line"]) for f in errors(findings)}, errors(findings)
 
 
+@pytest.mark.parametrize("written,said", [
+    ("22310", "22310 is the NOC 2021 unit group 'Electrical and electronics engineering technologists and technicians'; "
+              "areas list NOC 2016 unit groups: write 2241"),
+    ("21233", "21233 is the NOC 2021 unit group 'Web designers'; areas list NOC 2016 unit groups: write one of 2171, 2175"),
+    ("22820", 'is not four digits (a NOC 2016 unit group code, e.g. "2174")'),  # no NOC 2021 unit group either
+])
+def test_an_area_listing_a_noc_2021_code_is_told_its_noc_2016_unit_groups(tree_copy, written, said):
+    # an analyst copying the code from a NOC 2021 page was told only "not four digits"
+    v = version_dir(tree_copy)
+    edit(v / "areas/ict.yaml", "code: '2282'", f"code: '{written}'")
+    code, findings = run_check(policies=tree_copy)
+    (found,) = with_check(errors(findings), "noc-format")
+    assert found["line"] == line_of(v / "areas/ict.yaml", f"code: '{written}'") and said in found["message"], found
+
+
 def test_duplicate_key_keeps_both_lines_in_view(tree_copy):
     v = version_dir(tree_copy)
     edit(v / "areas/ict.yaml", "title: Information and Communications Technology\n",
