@@ -286,6 +286,22 @@ def test_a_draft_that_starts_before_its_predecessor_is_an_error(tree_copy):
     assert [f.code for f in errors(tree_copy)] == ["period-overlap"]
 
 
+def test_freeze_of_a_draft_starting_before_its_predecessor_says_to_move_its_own_start(shipped_copy):
+    # phase-3 (superseding the frozen phase-2, from 2027-04-01) dated 2027-03-15 by hand: freeze named first an
+    # overlap with phase-1.1 and advised "set phase-1.1's effective_to to 2027-03-14", a frozen version's end
+    make_phase_2(shipped_copy)
+    add_occupation(shipped_copy)
+    assert run("freeze", "phase-2", "--policies", shipped_copy).exit_code == 0
+    assert run("new-version", "phase-2", "phase-3", "--effective-from", "2027-09-01", "--policies",
+               shipped_copy).exit_code == 0
+    set_fields(shipped_copy, "phase-3", effective_from=dt.date(2027, 3, 15))
+    result = run("freeze", "phase-3", "--policies", shipped_copy)
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1, result.output
+    assert "phase-3/version.yaml" in result.stderr and "not after the version it supersedes, phase-2" in result.stderr
+    assert "effective_to" not in result.stderr, result.stderr
+    assert manifest(shipped_copy, "phase-2")["status"] == "in-force"  # nothing written
+
+
 # -- atomic writes and manifest edits --------------------------------------------------------------------------
 
 def test_write_atomic_leaves_the_old_file_when_the_rename_fails(tmp_path, monkeypatch):
