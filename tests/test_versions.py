@@ -302,6 +302,20 @@ def test_freeze_of_a_draft_starting_before_its_predecessor_says_to_move_its_own_
     assert manifest(shipped_copy, "phase-2")["status"] == "in-force"  # nothing written
 
 
+def test_freeze_refused_for_an_edited_predecessor_names_its_status_as_it_is(shipped_copy):
+    # phase-2 in force, edited by mistake while phase-3 was meant: freeze phase-3 said "version phase-2 is
+    # superseded and frozen", the status it would have had after the freeze it refused
+    make_phase_2(shipped_copy)
+    add_occupation(shipped_copy)
+    assert run("freeze", "phase-2", "--policies", shipped_copy).exit_code == 0
+    assert run("new-version", "phase-2", "phase-3", "--effective-from", "2027-09-01", "--policies",
+               shipped_copy).exit_code == 0
+    edit_clause(shipped_copy, "phase-2", "skill-level-limit", title="The skill level is A, B or C")
+    result = run("freeze", "phase-3", "--policies", shipped_copy)
+    assert result.exit_code == 2 and "hash-mismatch: version phase-2 is in-force and frozen" in result.stderr, result.stderr
+    assert manifest(shipped_copy, "phase-2")["status"] == "in-force" and manifest(shipped_copy, "phase-3")["status"] == "draft"
+
+
 # -- atomic writes and manifest edits --------------------------------------------------------------------------
 
 def test_write_atomic_leaves_the_old_file_when_the_rename_fails(tmp_path, monkeypatch):
