@@ -97,6 +97,15 @@ def test_new_version_copies_a_draft_that_supersedes(tree_copy):
     assert not [p for p in (tree_copy / POLICY).iterdir() if p.name.startswith(".")]  # no staging left
 
 
+@pytest.mark.parametrize("given", [True, False])
+def test_new_version_asks_to_edit_the_title_first_only_when_none_was_given(tree_copy, given):
+    # with --title "Second Career Fast Track – Phase II" the next step still read "edit ... (its title first)"
+    title = ["--title", "Second Career Fast Track – Phase II"] if given else []
+    result = run("new-version", VERSION, "phase-2", "--effective-from", "2027-04-01", "--policies", tree_copy, *title)
+    assert result.exit_code == 0, result.output
+    assert ("(its title first)" in result.stdout) is not given, result.stdout
+
+
 def test_new_version_without_a_date_records_an_assumption(tree_copy):
     # from a version that has an end (phase-1), the new one starts the day after it, whatever the clock
     result = run("new-version", FIRST, "phase-2", "--policies", tree_copy)
