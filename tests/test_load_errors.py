@@ -444,6 +444,22 @@ def test_a_colon_inside_a_plain_value_is_advised_to_be_quoted(text, where, advis
     assert (error.suggestion is not None and error.suggestion.kind == "note") is advised
 
 
+@pytest.mark.parametrize("text, advised", [
+    ('id: x\ncondition: [c for c in industry_prefixes if c in ["32", "33"]].length > 0\n', True),
+    ('id: x\nwhen: {"31", "32"} & industry_prefixes\n', True),
+    ("id: x\nsource:\n- {line: 82 quote: A}\nnext: [a b: c]\n", False),  # a flow mapping of another key
+])
+def test_an_expression_that_starts_with_a_bracket_is_advised_to_be_quoted(text, advised):
+    # YAML reads `condition: [c for c ...` as a list: "expected ',' or ']', but got '['" said nothing of quotes
+    from sc_policy.diagnostics import PolicyLoadError
+    from sc_policy.load.yamlfile import parse_document
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(text.encode(), "clause.yaml")
+    assert caught.value.code == "yaml-syntax"
+    note = caught.value.suggestion.text if caught.value.suggestion is not None else ""
+    assert ("is read as a YAML list or mapping" in note) is advised, str(caught.value)
+
+
 @pytest.mark.parametrize("text", ["id: x\ntitle: 'it's'\nnext: 1\n", 'id: x\ntitle: "X" and more\nnext: 1\n',
                                   "id: x\nsource:\n  - title: 'a'b\n"])
 def test_text_after_a_closing_quote_is_not_called_an_indentation_slip(text):
