@@ -484,6 +484,17 @@ def test_an_area_listing_a_noc_2021_code_is_told_its_noc_2016_unit_groups(tree_c
     assert found["line"] == line_of(v / "areas/ict.yaml", f"code: '{written}'") and said in found["message"], found
 
 
+def test_a_resolutions_file_that_fails_to_load_is_its_own_errors_not_every_contradiction_it_resolves(tree_copy):
+    # `readin:` for `reading:` in one interpretation: check listed first six errors (noc-a-limit, title-conflict,
+    # ...) for the contradictions the unread file resolves, then the misspelt key, at the end
+    v = version_dir(tree_copy)
+    edit(v / "resolutions.yaml", "    reading: >-", "    readin: >-")
+    code, findings = run_check(policies=tree_copy)
+    assert code == 1
+    assert {(f["path"], f["check"]) for f in errors(findings)} == {
+        (f"{REL}/resolutions.yaml", "unknown-key"), (f"{REL}/resolutions.yaml", "missing-key")}, errors(findings)
+
+
 def test_duplicate_key_keeps_both_lines_in_view(tree_copy):
     v = version_dir(tree_copy)
     edit(v / "areas/ict.yaml", "title: Information and Communications Technology\n",

@@ -34,7 +34,7 @@ from sc_policy.checks.lifecycle import lifecycle_findings
 from sc_policy.checks.occupations import occupations
 from sc_policy.checks.provenance import provenance, version_source
 from sc_policy.checks.references import references, resolution_references
-from sc_policy.checks.registry import has_errors
+from sc_policy.checks.registry import RESOLVABLE, has_errors
 from sc_policy.checks.resolutions import apply_resolutions
 from sc_policy.diagnostics import Diagnostic
 from sc_policy.engine.compile import CompiledVersion, compile_version
@@ -143,7 +143,12 @@ def check_version(loaded: LoadedVersion, root: Union[str, os.PathLike], *, refda
         kept = (loaded.version, run.out)
         if memo is not None and source is None:
             memo[loaded.ref.rel] = kept
-    return sorted(apply_resolutions(loaded.version, findings + kept[1], check_stale=not partial))
+    found = apply_resolutions(loaded.version, findings + kept[1], check_stale=not partial)
+    unread = f"{loaded.ref.rel}/resolutions.yaml"
+    if any(f.severity == "error" and f.span.path == unread for f in loaded.findings):
+        # what the source contradicts is judged once its resolutions are read: the file's own errors say why not
+        found = [f for f in found if f.code not in RESOLVABLE]
+    return sorted(found)
 
 
 def check_tree(tree: Union[PolicyTree, str, os.PathLike, None] = None, version_ids: Optional[Sequence[str]] = None,
