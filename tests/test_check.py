@@ -495,6 +495,28 @@ def test_a_resolutions_file_that_fails_to_load_is_its_own_errors_not_every_contr
         (f"{REL}/resolutions.yaml", "unknown-key"), (f"{REL}/resolutions.yaml", "missing-key")}, errors(findings)
 
 
+def test_without_the_source_document_a_resolution_of_a_dropped_entry_is_not_called_stale(tree_copy):
+    # 7511 dropped on purpose and resolved; with the source document missing, unlisted-occupation cannot run, and
+    # its resolution was a stale-resolution error advising to remove it (which would fail once the text is back)
+    v = version_dir(tree_copy)
+    text = (v / "areas/manufacturing.yaml").read_text(encoding="utf-8")
+    first = text.index("- code: '7511'")
+    (v / "areas/manufacturing.yaml").write_text(text[:first] + text[text.index("- code:", first + 1):], encoding="utf-8")
+    edit(v / "resolutions.yaml", "\ninterpretations:", """
+  - id: truck-drivers-out
+    resolves: [unlisted-occupation:manufacturing:7511]
+    finding: The Manufacturing list publishes 7511 Transport truck drivers.
+    decision: Phase II drops it.
+    source:
+      - {line: 198, quote: 7511 Transport truck drivers – NOC C}
+interpretations:""")
+    assert run_check(policies=tree_copy)[0] == 0
+    (tree_copy / POLICY / "source" / "second-career-fast-track.txt").unlink()
+    code, findings = run_check(policies=tree_copy)
+    assert "source-missing" in {f["check"] for f in findings}
+    assert not with_check(findings, "stale-resolution") and code == 0, errors(findings)
+
+
 def test_duplicate_key_keeps_both_lines_in_view(tree_copy):
     v = version_dir(tree_copy)
     edit(v / "areas/ict.yaml", "title: Information and Communications Technology\n",

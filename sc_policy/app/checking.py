@@ -115,6 +115,9 @@ CHECK_STAGES: Tuple[Stage, ...] = (
 STAGES: Tuple[Stage, ...] = CHECK_STAGES + (Stage("resolutions", _resolutions),)
 """The checks of one version, in the order they run: last, the analyst's resolutions mark what they name."""
 
+_NEEDS_SOURCE = ("unlisted-occupation", "quote-mismatch")
+"""The resolvable checks that run only when the source document is read (in :func:`provenance`)."""
+
 CheckMemo = Dict[str, Tuple[Version, List[Diagnostic]]]
 """What :data:`CHECK_STAGES` found about each version (by folder), kept by a workspace so that each
 version is checked once however many callers ask (see :func:`check_version`)."""
@@ -143,7 +146,11 @@ def check_version(loaded: LoadedVersion, root: Union[str, os.PathLike], *, refda
         kept = (loaded.version, run.out)
         if memo is not None and source is None:
             memo[loaded.ref.rel] = kept
-    found = apply_resolutions(loaded.version, findings + kept[1], check_stale=not partial)
+    source_at = loaded.version.manifest.at("source_document.file")  # where an unread source document is said
+    unread_source = source is None and any(f.span == source_at and f.code in ("source-missing", "unsafe-path")
+                                           for f in kept[1])
+    found = apply_resolutions(loaded.version, findings + kept[1], check_stale=not partial,
+                              unjudged=_NEEDS_SOURCE if unread_source else ())
     unread = f"{loaded.ref.rel}/resolutions.yaml"
     if any(f.severity == "error" and f.span.path == unread for f in loaded.findings):
         # what the source contradicts is judged once its resolutions are read: the file's own errors say why not
