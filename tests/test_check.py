@@ -339,6 +339,11 @@ def _mistakes():
              "{line: 27, quote: Computer systems design and related services (NAICS 5415)}")
         return "tests/industries.yaml", "{line: 27, quote: Computer systems design"
 
+    def duplicate_case(v):  # the diff keys cases by name: the second of two was left out of it
+        edit(v / "tests/industries.yaml", "- name: Phase I manufacturing given as the sector 31",
+             "- name: Phase I manufacturing food 311410 (sector 31)")
+        return "tests/industries.yaml", ("- name: Phase I manufacturing food 311410 (sector 31)", 1)
+
     def source_hash(v):
         source = v.parent / "source" / "second-career-fast-track.txt"
         source.write_text(source.read_text(encoding="utf-8") + "\nAppended.\n", encoding="utf-8")
@@ -362,6 +367,7 @@ def _mistakes():
         ("unmatched-assignment", unmatched_assignment), ("unknown-affects", unknown_affects),
         ("missing-key", uncited_occupation), ("source-hash", source_hash),
         ("quote-not-found", case_quote_typo), ("citation-line", case_citation_line),
+        ("duplicate-case", duplicate_case),
     ]
 
 
