@@ -339,6 +339,11 @@ def _mistakes():
              "{line: 27, quote: Computer systems design and related services (NAICS 5415)}")
         return "tests/industries.yaml", "{line: 27, quote: Computer systems design"
 
+    def duplicate_case(v):  # the diff keys cases by name: the second of two was left out of it
+        edit(v / "tests/industries.yaml", "- name: Phase I manufacturing given as the sector 31",
+             "- name: Phase I manufacturing food 311410 (sector 31)")
+        return "tests/industries.yaml", ("- name: Phase I manufacturing food 311410 (sector 31)", 1)
+
     def source_hash(v):
         source = v.parent / "source" / "second-career-fast-track.txt"
         source.write_text(source.read_text(encoding="utf-8") + "\nAppended.\n", encoding="utf-8")
@@ -362,6 +367,7 @@ def _mistakes():
         ("unmatched-assignment", unmatched_assignment), ("unknown-affects", unknown_affects),
         ("missing-key", uncited_occupation), ("source-hash", source_hash),
         ("quote-not-found", case_quote_typo), ("citation-line", case_citation_line),
+        ("duplicate-case", duplicate_case),
     ]
 
 
@@ -450,6 +456,71 @@ def test_a_section_that_ends_before_it_starts_is_one_error_at_its_line(tree_copy
     edit(v / "version.yaml", "{lines: 3-15,", "{lines: 15-3,")
     code, findings = run_check(policies=tree_copy)
     assert [(f["path"], f["check"]) for f in errors(findings)] == [(f"{REL}/version.yaml", "schema")]
+
+
+def test_a_citation_line_off_by_a_few_is_one_citation_line_error_not_also_citation_area(tree_copy):
+    # 2282's line 72 mistyped as 78 (past ICT's list, 60-76): a citation-area error ("cites line 78,
+    # outside the text of area 'ict'") came first, and was what explain and freeze named, though the fix
+    # is the line number, which citation-line names ("which starts on line 72")
+    v = version_dir(tree_copy)
+    edit(v / "areas/ict.yaml", "{line: 72, quote: 2282", "{line: 78, quote: 2282")
+    code, findings = run_check(policies=tree_copy)
+    assert code == 1
+    assert [(f["path"], f["line"], f["check"]) for f in errors(findings)] == [
+        (f"{REL}/areas/ict.yaml", line_of(v / "areas/ict.yaml", "{line: 78, quote: 2282"), "citation-line")]
+    assert "which starts on line 72" in errors(findings)[0]["message"]
+    edit(v / "areas/ict.yaml", "{line: 78, quote: 2282 User Support Technicians", "{line: 140, quote: 2282 User support technicians")
+    code, findings = run_check(policies=tree_copy)  # the line that holds it, outside the area: citation-area
+    assert ("citation-area", line_of(v / "areas/ict.yaml", "{line: 140, quote: 2282")) in {
+        (f["check"], f["line"]) for f in errors(findings)}, errors(findings)
+
+
+@pytest.mark.parametrize("written,said", [
+    ("22310", "22310 is the NOC 2021 unit group 'Electrical and electronics engineering technologists and technicians'; "
+              "areas list NOC 2016 unit groups: write 2241"),
+    ("21233", "21233 is the NOC 2021 unit group 'Web designers'; areas list NOC 2016 unit groups: write one of 2171, 2175"),
+    ("22820", 'is not four digits (a NOC 2016 unit group code, e.g. "2174")'),  # no NOC 2021 unit group either
+])
+def test_an_area_listing_a_noc_2021_code_is_told_its_noc_2016_unit_groups(tree_copy, written, said):
+    # an analyst copying the code from a NOC 2021 page was told only "not four digits"
+    v = version_dir(tree_copy)
+    edit(v / "areas/ict.yaml", "code: '2282'", f"code: '{written}'")
+    code, findings = run_check(policies=tree_copy)
+    (found,) = with_check(errors(findings), "noc-format")
+    assert found["line"] == line_of(v / "areas/ict.yaml", f"code: '{written}'") and said in found["message"], found
+
+
+def test_a_resolutions_file_that_fails_to_load_is_its_own_errors_not_every_contradiction_it_resolves(tree_copy):
+    # `readin:` for `reading:` in one interpretation: check listed first six errors (noc-a-limit, title-conflict,
+    # ...) for the contradictions the unread file resolves, then the misspelt key, at the end
+    v = version_dir(tree_copy)
+    edit(v / "resolutions.yaml", "    reading: >-", "    readin: >-")
+    code, findings = run_check(policies=tree_copy)
+    assert code == 1
+    assert {(f["path"], f["check"]) for f in errors(findings)} == {
+        (f"{REL}/resolutions.yaml", "unknown-key"), (f"{REL}/resolutions.yaml", "missing-key")}, errors(findings)
+
+
+def test_without_the_source_document_a_resolution_of_a_dropped_entry_is_not_called_stale(tree_copy):
+    # 7511 dropped on purpose and resolved; with the source document missing, unlisted-occupation cannot run, and
+    # its resolution was a stale-resolution error advising to remove it (which would fail once the text is back)
+    v = version_dir(tree_copy)
+    text = (v / "areas/manufacturing.yaml").read_text(encoding="utf-8")
+    first = text.index("- code: '7511'")
+    (v / "areas/manufacturing.yaml").write_text(text[:first] + text[text.index("- code:", first + 1):], encoding="utf-8")
+    edit(v / "resolutions.yaml", "\ninterpretations:", """
+  - id: truck-drivers-out
+    resolves: [unlisted-occupation:manufacturing:7511]
+    finding: The Manufacturing list publishes 7511 Transport truck drivers.
+    decision: Phase II drops it.
+    source:
+      - {line: 198, quote: 7511 Transport truck drivers – NOC C}
+interpretations:""")
+    assert run_check(policies=tree_copy)[0] == 0
+    (tree_copy / POLICY / "source" / "second-career-fast-track.txt").unlink()
+    code, findings = run_check(policies=tree_copy)
+    assert "source-missing" in {f["check"] for f in findings}
+    assert not with_check(findings, "stale-resolution") and code == 0, errors(findings)
 
 
 def test_duplicate_key_keeps_both_lines_in_view(tree_copy):

@@ -342,17 +342,41 @@ def test_schema_findings_are_classified_by_cerberus_error_codes(tmp_path):
     found = [(f.code, f.message) for f in validate(load_document(path, "version.yaml"), "manifest")]
     assert found == [
         ("missing-key", "missing required key 'policy'"),  # at the file's start
-        ("schema", "id: value does not match regex '^[a-z0-9][a-z0-9._-]{0,63}\\Z'"),
+        ("schema", "id: 'Phase_1' is not 1 to 64 lower-case letters, digits, '.', '_' and '-', starting with a "
+                   "letter or digit"),
         ("wrong-type", "title: must be of string type (YAML reads this value as a number: write it in quotes to "
                        "give it as text)"),
-        ("schema", "status: unallowed value nope"),
-        ("wrong-type", "effective_from: must be of date type"),
+        ("schema", "status: unallowed value nope (allowed: draft, in-force, superseded)"),
+        ("wrong-type", "effective_from: must be of date type (write the day as YYYY-MM-DD, without quotes, "
+                       "e.g. 2027-04-01)"),
         ("schema", "assumptions.effective_from: empty values not allowed"),
-        ("schema", "assumptions.bogus: unallowed value bogus"),
+        ("schema", "assumptions.bogus: unallowed value bogus (allowed: effective_from, effective_to)"),
         ("wrong-type", "source_document: must be of dict type"),
         ("schema", "table_sha256: field 'sha256' is required"),
         ("unknown-key", "unknown key 'extra'"),
     ], found
+
+
+@pytest.mark.parametrize("kind, text, said", [
+    ("area", "sections:\n- {lines: '60-76', what: the list}\n", "sections.0.what: unallowed value the list (allowed: definition, list)"),
+    ("area", "occupations:\n- {code: '2174', title: x, level: b, source: []}\n", "occupations.0.level: unallowed value b (allowed: 0, A, B, C, D)"),
+    ("area", "sections:\n- {lines: '60 to 76', what: list}\n", "sections.0.lines: '60 to 76' is not a line or a range of lines, e.g. '17-27' or '58'"),
+    ("clause", "id: Industry_in_area\n", "id: 'Industry_in_area' is not lower-case letters, digits and '-', starting with a letter"),
+    ("clause", "version: '3'\n", "version: must be of integer type (write the number without quotes, e.g. 3)"),
+    ("resolutions", "resolutions:\n- {id: x, resolves: [noc-a-limit], finding: f, decision: d, source: []}\n",
+     "resolutions.0.resolves.0: 'noc-a-limit' is not a finding's key, check-id:subject, e.g. 'noc-a-limit:ict'"),
+    ("tests", "cases:\n- {name: x, noc: '2174', expect: {eligible: true, candidates: ['02174']}}\n",
+     "cases.0.expect.candidates.0: '02174' is not four digits"),
+])
+def test_a_value_the_schema_refuses_is_told_what_it_allows_in_words(tmp_path, kind, text, said):
+    # Cerberus's own words were "unallowed value b" (not which are allowed) and "value does not match regex
+    # '^[a-z][a-z0-9-]*$'" (a regular expression, for an analyst); "must be of integer type" for '3'
+    from sc_policy.load.schema import validate
+    from sc_policy.load.yamlfile import load_document
+    path = tmp_path / "x.yaml"
+    path.write_text(text, encoding="utf-8")
+    found = [f.message for f in validate(load_document(path, "x.yaml"), kind)]
+    assert said in found, found
 
 
 @pytest.mark.parametrize("value, kind", [("true", "true or false"), ("2026-01-01", "a date"), ("0.5", "a number")])
@@ -418,6 +442,22 @@ def test_a_colon_inside_a_plain_value_is_advised_to_be_quoted(text, where, advis
         assert (error.span.line, error.span.column) == where
     assert ("must be in quotes" in str(error)) is advised, str(error)
     assert (error.suggestion is not None and error.suggestion.kind == "note") is advised
+
+
+@pytest.mark.parametrize("text, advised", [
+    ('id: x\ncondition: [c for c in industry_prefixes if c in ["32", "33"]].length > 0\n', True),
+    ('id: x\nwhen: {"31", "32"} & industry_prefixes\n', True),
+    ("id: x\nsource:\n- {line: 82 quote: A}\nnext: [a b: c]\n", False),  # a flow mapping of another key
+])
+def test_an_expression_that_starts_with_a_bracket_is_advised_to_be_quoted(text, advised):
+    # YAML reads `condition: [c for c ...` as a list: "expected ',' or ']', but got '['" said nothing of quotes
+    from sc_policy.diagnostics import PolicyLoadError
+    from sc_policy.load.yamlfile import parse_document
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(text.encode(), "clause.yaml")
+    assert caught.value.code == "yaml-syntax"
+    note = caught.value.suggestion.text if caught.value.suggestion is not None else ""
+    assert ("is read as a YAML list or mapping" in note) is advised, str(caught.value)
 
 
 @pytest.mark.parametrize("text", ["id: x\ntitle: 'it's'\nnext: 1\n", 'id: x\ntitle: "X" and more\nnext: 1\n',

@@ -40,6 +40,20 @@ def test_an_overlaid_text_is_checked_in_place_of_the_file_which_is_left_as_it_is
     assert not any(f.severity == "error" for f in plain)
 
 
+def test_a_file_of_a_frozen_version_edited_in_the_editor_is_itself_told_the_version_is_frozen(shipped_copy):
+    # the hash-mismatch went to version.yaml alone (often not open): the file being edited by mistake said nothing
+    from sc_policy.lsp.overlay import check_with, place_of
+    from sc_policy.reference.statcan import reference_data
+    ict = version_dir(shipped_copy) / "areas" / "ict.yaml"
+    place = place_of(ict)
+    mistaken = ict.read_text(encoding="utf-8").replace("- code: '5241'", "- code: '5242'")
+    checked = check_with(place, {ict: mistaken}, reference_data())
+    [told] = [f for f in checked.for_file(ICT) if f.code == "hash-mismatch"]
+    assert (told.span.line, told.severity) == (1, "error") and "is immutable" in told.message
+    assert [f.code for f in checked.for_file(f"{POLICY}/{VERSION}/version.yaml")].count("hash-mismatch") == 1
+    assert not [f for f in check_with(place, {}, reference_data()).for_file(ICT) if f.code == "hash-mismatch"]
+
+
 def test_an_overlaid_workspace_is_never_answered_from_a_cache_entry_nor_writes_one(tree_copy, tmp_path):
     cache = TableCache(tmp_path / "cache")
     warm = Workspace(tree_copy, cache=cache)

@@ -97,6 +97,15 @@ def test_new_version_copies_a_draft_that_supersedes(tree_copy):
     assert not [p for p in (tree_copy / POLICY).iterdir() if p.name.startswith(".")]  # no staging left
 
 
+@pytest.mark.parametrize("given", [True, False])
+def test_new_version_asks_to_edit_the_title_first_only_when_none_was_given(tree_copy, given):
+    # with --title "Second Career Fast Track – Phase II" the next step still read "edit ... (its title first)"
+    title = ["--title", "Second Career Fast Track – Phase II"] if given else []
+    result = run("new-version", VERSION, "phase-2", "--effective-from", "2027-04-01", "--policies", tree_copy, *title)
+    assert result.exit_code == 0, result.output
+    assert ("(its title first)" in result.stdout) is not given, result.stdout
+
+
 def test_new_version_without_a_date_records_an_assumption(tree_copy):
     # from a version that has an end (phase-1), the new one starts the day after it, whatever the clock
     result = run("new-version", FIRST, "phase-2", "--policies", tree_copy)
@@ -284,6 +293,36 @@ def test_a_draft_that_starts_before_its_predecessor_is_an_error(tree_copy):
     make_phase_2(tree_copy)
     set_fields(tree_copy, "phase-2", effective_from=dt.date(2020, 1, 1))
     assert [f.code for f in errors(tree_copy)] == ["period-overlap"]
+
+
+def test_freeze_of_a_draft_starting_before_its_predecessor_says_to_move_its_own_start(shipped_copy):
+    # phase-3 (superseding the frozen phase-2, from 2027-04-01) dated 2027-03-15 by hand: freeze named first an
+    # overlap with phase-1.1 and advised "set phase-1.1's effective_to to 2027-03-14", a frozen version's end
+    make_phase_2(shipped_copy)
+    add_occupation(shipped_copy)
+    assert run("freeze", "phase-2", "--policies", shipped_copy).exit_code == 0
+    assert run("new-version", "phase-2", "phase-3", "--effective-from", "2027-09-01", "--policies",
+               shipped_copy).exit_code == 0
+    set_fields(shipped_copy, "phase-3", effective_from=dt.date(2027, 3, 15))
+    result = run("freeze", "phase-3", "--policies", shipped_copy)
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1, result.output
+    assert "phase-3/version.yaml" in result.stderr and "not after the version it supersedes, phase-2" in result.stderr
+    assert "effective_to" not in result.stderr, result.stderr
+    assert manifest(shipped_copy, "phase-2")["status"] == "in-force"  # nothing written
+
+
+def test_freeze_refused_for_an_edited_predecessor_names_its_status_as_it_is(shipped_copy):
+    # phase-2 in force, edited by mistake while phase-3 was meant: freeze phase-3 said "version phase-2 is
+    # superseded and frozen", the status it would have had after the freeze it refused
+    make_phase_2(shipped_copy)
+    add_occupation(shipped_copy)
+    assert run("freeze", "phase-2", "--policies", shipped_copy).exit_code == 0
+    assert run("new-version", "phase-2", "phase-3", "--effective-from", "2027-09-01", "--policies",
+               shipped_copy).exit_code == 0
+    edit_clause(shipped_copy, "phase-2", "skill-level-limit", title="The skill level is A, B or C")
+    result = run("freeze", "phase-3", "--policies", shipped_copy)
+    assert result.exit_code == 2 and "hash-mismatch: version phase-2 is in-force and frozen" in result.stderr, result.stderr
+    assert manifest(shipped_copy, "phase-2")["status"] == "in-force" and manifest(shipped_copy, "phase-3")["status"] == "draft"
 
 
 # -- atomic writes and manifest edits --------------------------------------------------------------------------

@@ -1,11 +1,10 @@
 """Make a new draft version from an existing one, and freeze a version once the analyst is done.
 
-Both change files that auditors rely on. Both hold the policy tree's lock while they run, so two
-analysts never decide from the same state, and both write atomically (:mod:`sc_policy.app.writing`):
-every file goes to a temporary file beside it and is renamed over the old one, a new version folder
-is assembled under a hidden name and renamed into place, and the manifests ``freeze`` changes are
-replaced together through a journal, so a crash never leaves half a manifest, half a version, or one
-manifest changed without the other.
+Both change files that auditors rely on. Both hold the policy tree's lock while they run, so two analysts
+never decide from the same state, and both write atomically (:mod:`sc_policy.app.writing`): every file goes to
+a temporary file beside it and is renamed over the old one, a new version folder is assembled under a hidden
+name and renamed into place, and the manifests ``freeze`` changes are replaced together through a journal, so
+a crash never leaves half a manifest, half a version, or one manifest changed without the other.
 
 ``freeze`` records in the manifest the content hash (:func:`sc_policy.load.tree.content_hash`), each
 file's hash (:func:`~sc_policy.load.tree.file_hashes`, so that a later change names its files) and the
@@ -355,6 +354,8 @@ def _freeze(tree: PolicyTree, version_id: str, name: str = "freeze") -> FreezeRe
     closed = None
     prev_loaded = next((lv for lv in loaded.values() if lv.version is not None and lv.version.id == m.supersedes),
                        None)
+    if prev_loaded is not None and hash_findings(prev_loaded.version):  # as it is, not as it would be after
+        raise invalid_policy(hash_findings(prev_loaded.version), f"cannot freeze {m.id}")
     if m.supersedes and prev_loaded is not None:
         p = prev_loaded.version.manifest
         if p.status == "draft":

@@ -34,7 +34,7 @@ from sc_policy.checks.lifecycle import lifecycle_findings
 from sc_policy.checks.occupations import occupations
 from sc_policy.checks.provenance import provenance, version_source
 from sc_policy.checks.references import references, resolution_references
-from sc_policy.checks.registry import has_errors
+from sc_policy.checks.registry import RESOLVABLE, has_errors
 from sc_policy.checks.resolutions import apply_resolutions
 from sc_policy.diagnostics import Diagnostic
 from sc_policy.engine.compile import CompiledVersion, compile_version
@@ -81,7 +81,11 @@ def _model(check: Callable[[Version, ReferenceData, bool], List[Diagnostic]]) ->
 def _provenance(run: _Run) -> None:
     text = run.source if run.source is not None else version_source(run.loaded, run.root, run.out)
     if text is not None:
-        run.out.extend(provenance(run.version, text, run.partial))
+        found = provenance(run.version, text, run.partial)
+        # A line number off by a few is one mistake: citation-line names the line that holds the quote, and
+        # the citation-area the wrong number also causes (same place) would send the analyst to the sections.
+        misplaced = {f.span for f in found if f.code == "citation-line"}
+        run.out[:] = [f for f in run.out if not (f.code == "citation-area" and f.span in misplaced)] + found
 
 
 def _agreement(run: _Run) -> None:
@@ -111,6 +115,9 @@ CHECK_STAGES: Tuple[Stage, ...] = (
 STAGES: Tuple[Stage, ...] = CHECK_STAGES + (Stage("resolutions", _resolutions),)
 """The checks of one version, in the order they run: last, the analyst's resolutions mark what they name."""
 
+_NEEDS_SOURCE = ("unlisted-occupation", "quote-mismatch")
+"""The resolvable checks that run only when the source document is read (in :func:`provenance`)."""
+
 CheckMemo = Dict[str, Tuple[Version, List[Diagnostic]]]
 """What :data:`CHECK_STAGES` found about each version (by folder), kept by a workspace so that each
 version is checked once however many callers ask (see :func:`check_version`)."""
@@ -139,7 +146,16 @@ def check_version(loaded: LoadedVersion, root: Union[str, os.PathLike], *, refda
         kept = (loaded.version, run.out)
         if memo is not None and source is None:
             memo[loaded.ref.rel] = kept
-    return sorted(apply_resolutions(loaded.version, findings + kept[1], check_stale=not partial))
+    source_at = loaded.version.manifest.at("source_document.file")  # where an unread source document is said
+    unread_source = source is None and any(f.span == source_at and f.code in ("source-missing", "unsafe-path")
+                                           for f in kept[1])
+    found = apply_resolutions(loaded.version, findings + kept[1], check_stale=not partial,
+                              unjudged=_NEEDS_SOURCE if unread_source else ())
+    unread = f"{loaded.ref.rel}/resolutions.yaml"
+    if any(f.severity == "error" and f.span.path == unread for f in loaded.findings):
+        # what the source contradicts is judged once its resolutions are read: the file's own errors say why not
+        found = [f for f in found if f.code not in RESOLVABLE]
+    return sorted(found)
 
 
 def check_tree(tree: Union[PolicyTree, str, os.PathLike, None] = None, version_ids: Optional[Sequence[str]] = None,

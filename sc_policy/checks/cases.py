@@ -7,7 +7,8 @@ would fail whatever the rules say: ``case-contradiction``, a warning at the expe
 disagrees with ``eligible`` (``test`` still runs the case, and fails it; a warning leaves the version's
 answers and its other cases alone). A case that names a NOC or NAICS code the classifications lack (its
 input is refused), or an area or a clause the version lacks (nothing to compare), fails whatever the rules
-say as well: ``case-unknown``, a warning at the name.
+say as well: ``case-unknown``, a warning at the name. Two cases of one name are a ``duplicate-case`` error at
+the second: ``diff`` and the reports tell cases by their names, so one of the two would be left out.
 """
 
 from __future__ import annotations
@@ -23,9 +24,17 @@ __all__ = ["case_expectations", "case_references"]
 
 
 def case_expectations(version: Version, refdata: ReferenceData, partial: bool) -> List[Diagnostic]:
-    """``case-contradiction`` for each case whose ``verdict`` or ``areas`` contradicts its ``eligible``."""
+    """``case-contradiction`` for each case whose ``verdict`` or ``areas`` contradicts its ``eligible``;
+    ``duplicate-case`` for each case named like one before it."""
     out: List[Diagnostic] = []
+    first: dict = {}
     for case in version.tests:
+        seen = first.setdefault(" ".join(case.name.split()), case)
+        if seen is not case:
+            out.append(Diagnostic(case.at("name"), "error", "duplicate-case",
+                                  f"test case name {case.name!r} is also the name of the case at "
+                                  f"{seen.span.path}:{seen.span.line} (cases are told apart by name): rename one",
+                                  case.name))
         expect = case.expect
         eligible = expect.get("eligible")
         if not isinstance(eligible, bool):

@@ -55,8 +55,8 @@ def citations(version: Version, refdata: ReferenceData, partial: bool) -> List[D
 
         def outside(cites: Tuple[Citation, ...], what: str, subject: str) -> None:
             for c in cites:
-                if not any(s.holds(c.line) for s in allowed):
-                    out.append(Diagnostic(c.span, "error", "citation-area",
+                if not any(s.holds(c.line) for s in allowed):  # at the line number, what lies outside
+                    out.append(Diagnostic(c.at("line"), "error", "citation-area",
                                           f"{what} cites line {c.line}, outside the text of {where}",
                                           f"{subject}:{c.line}"))
 

@@ -142,6 +142,9 @@ def _period_findings(versions: Sequence[Version]) -> List[Diagnostic]:
                 reported.add((b.id, a.id))
                 earlier, later = a, b  # sorted by start: b starts on or after a
                 start = later.manifest.effective_from
+                prev = by_id.get(later.manifest.supersedes or "")
+                if prev is not None and prev is not earlier and start <= prev.manifest.effective_from:
+                    continue  # its own start is wrong, not earlier's end: said below, at the same place
                 fix = (f"set {earlier.id}'s effective_to to {(start - _ONE_DAY).isoformat()}"
                        if start > earlier.manifest.effective_from  # else it would end before it starts
                        else f"they cannot both start on {start.isoformat()}")

@@ -43,7 +43,7 @@ def occupations(version: Version, refdata: ReferenceData, partial: bool) -> List
             if not re.fullmatch(r"[0-9]{4}", occ.code):
                 add(code_span, "error", "noc-format",
                     f"area {area.id!r}: occupation code {occ.code!r} is not four digits "
-                    f"(a NOC 2016 unit group code, e.g. \"2174\")", f"{area.id}:{occ.code}")
+                    f"({_of_noc_2021(occ.code, refdata)})", f"{area.id}:{occ.code}")
                 continue
             unit = refdata.noc2016.get(occ.code)
             if unit is None:
@@ -104,3 +104,14 @@ def _missing_code(area: Area, occ: Occupation, subject: str) -> Diagnostic:
     else:
         message += "; the entry counts for nothing until a resolution assigns it a code"
     return Diagnostic(occ.at("title"), "error", "missing-code", message, subject)
+
+
+def _of_noc_2021(code: str, refdata: ReferenceData) -> str:
+    """What to write instead of a code that is not four digits: for a NOC 2021 unit group (copied from a
+    NOC 2021 page), its NOC 2016 unit groups by Statistics Canada's concordance."""
+    rows = refdata.concordance.get(code) if re.fullmatch(r"[0-9]{5}", code) else None
+    if not rows:
+        return 'a NOC 2016 unit group code, e.g. "2174"'
+    codes = sorted({r.noc2016 for r in rows})
+    return (f"{code} is the NOC 2021 unit group {rows[0].noc2021_title!r}; areas list NOC 2016 unit groups: write "
+            f"{'one of ' if len(codes) > 1 else ''}{', '.join(codes)}")

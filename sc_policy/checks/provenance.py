@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from sc_policy.diagnostics import Diagnostic, Suggestion, InputError, shown_path
+from sc_policy.diagnostics import Diagnostic, Suggestion, InputError, Span, shown_path
 from sc_policy.checks.lifecycle import is_frozen
 from sc_policy.checks.subjects import short, slug
 from sc_policy.load.policytext import OCCUPATION_LINE, NearestPassages, SourceText, read_source
@@ -58,6 +58,7 @@ def provenance(version: Version, source: SourceText, partial: bool) -> List[Diag
     """Every quote against ``source``; quotes that publish another code or level; unlisted occupations."""
     out: List[Diagnostic] = []
     passages = NearestPassages(source)
+    starts: Dict[Span, int] = {}  # a citation whose line is off -> the line holding its quote nearest to it
     for what, citation in citations(version):
         lines = source.quote_lines(citation.quote)
         if not lines:
@@ -68,6 +69,7 @@ def provenance(version: Version, source: SourceText, partial: bool) -> List[Diag
                                   f"{what}: the quote {short(citation.quote)!r} does not occur in {source.path}",
                                   suggestion=hint))
         elif citation.line not in lines:
+            starts[citation.span] = min(lines, key=lambda n: (abs(n - citation.line), n))
             where = ", ".join(str(n) for n in lines[:5])
             out.append(Diagnostic(citation.at("line"), "error", "citation-line",
                                   f"{what}: line {citation.line} of {source.path} does not hold the start of the "
@@ -75,7 +77,7 @@ def provenance(version: Version, source: SourceText, partial: bool) -> List[Diag
     out.extend(_quote_mismatch(version))
     out.extend(_unpublished(version))
     if not partial:
-        out.extend(_unlisted(version, source))
+        out.extend(_unlisted(version, source, starts))
     return out
 
 
@@ -135,17 +137,18 @@ def _unpublished(version: Version) -> List[Diagnostic]:
     return out
 
 
-def _unlisted(version: Version, source: SourceText) -> List[Diagnostic]:
+def _unlisted(version: Version, source: SourceText, starts: Dict[Span, int]) -> List[Diagnostic]:
     """``unlisted-occupation`` for every line of the source that publishes an occupation no entry cites, in
     the area whose ``sections`` hold the line; in a version whose areas name no sections (phase-1's
     files), in the area of the cited lines around it. A line that no area's sections hold, in a version
-    whose areas name theirs, belongs to no area of the version (one dropped): it is named at the manifest."""
+    whose areas name theirs, belongs to no area of the version (one dropped): it is named at the manifest.
+    A citation whose line is off (``starts``: citation-line says so) counts for the line its quote starts on."""
     out: List[Diagnostic] = []
     cited: Dict[int, Tuple[Area, int]] = {}
     for area in version.areas:
         for i, occ in enumerate(area.occupations):
             for c in occ.source:
-                cited.setdefault(c.line, (area, i))
+                cited.setdefault(starts.get(c.span, c.line), (area, i))
     if not cited:
         return out
     sections = [(s, area) for area in version.areas for s in area.sections]

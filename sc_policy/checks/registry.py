@@ -83,6 +83,7 @@ CHECKS: Mapping[str, str] = {
     "unknown-interpretation": "a clause rests on an interpretation that resolutions.yaml does not record",
     "duplicate-interpretation": "two interpretations with the same id",
     # the analysts' test cases (sc_policy.checks.cases)
+    "duplicate-case": "two test cases of a version with the same name (diff and the reports tell cases by name)",
     "case-contradiction": "a test case whose verdict or areas contradict its eligible (no answer can match it; a warning)",
     "case-unknown": "a test case naming a NOC or NAICS code, an area or a clause that does not exist (its input is "
                     "refused or its expectation compares nothing: it fails whatever the rules say; a warning)",

@@ -10,7 +10,7 @@ check outside :data:`~sc_policy.checks.registry.RESOLVABLE` (``unresolvable``).
 from __future__ import annotations
 
 import difflib
-from typing import Dict, List, Sequence, Tuple
+from typing import Collection, Dict, List, Sequence, Tuple
 
 from sc_policy.checks.registry import CHECKS, RESOLVABLE
 from sc_policy.diagnostics import Diagnostic, Suggestion
@@ -19,8 +19,10 @@ from sc_policy.model import Version
 __all__ = ["apply_resolutions"]
 
 
-def apply_resolutions(version: Version, findings: Sequence[Diagnostic], check_stale: bool = True) -> List[Diagnostic]:
-    """Mark the findings that a resolution names as resolved (info); add stale/unresolvable errors."""
+def apply_resolutions(version: Version, findings: Sequence[Diagnostic], check_stale: bool = True,
+                      unjudged: Collection[str] = ()) -> List[Diagnostic]:
+    """Mark the findings that a resolution names as resolved (info); add stale/unresolvable errors (not for a
+    key of an ``unjudged`` check, one that could not run: without its finding, the key is not known stale)."""
     by_key: Dict[str, Tuple[str, str]] = {}
     out: List[Diagnostic] = []
     for r in version.resolutions:
@@ -45,7 +47,7 @@ def apply_resolutions(version: Version, findings: Sequence[Diagnostic], check_st
         unresolved = sorted({f.key for f in out if f.code in RESOLVABLE and f.severity != "info" and f.key})
         for r in version.resolutions:
             for key, span in zip(r.resolves, r.resolves_spans or (r.span,) * len(r.resolves)):
-                if key in by_key and key not in used:
+                if key in by_key and key not in used and key.split(":", 1)[0] not in unjudged:
                     out.append(_stale(r.id, key, span, unresolved))
     return out
 

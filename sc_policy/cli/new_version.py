@@ -37,7 +37,8 @@ def new_version(from_id, new_id, effective_from, title, policies):
     click.echo(f"Made draft version {ref.id} of policy {ref.policy} from {from_id} in {ref.folder}")
     click.echo(f"  effective from {manifest['effective_from'].isoformat()}{assumed}, supersedes {from_id}")
     flag = policies_flag()
-    click.echo(f"Next: edit its rule files (its title first) and its test cases in the policy tree "
+    first = "" if title else " (its title first)"  # the title given is the one answers will show
+    click.echo(f"Next: edit its rule files{first} and its test cases in the policy tree "
                f"{shown_path(tree.root)}, then `sc-policy check{flag}`, `sc-policy test {ref.id}{flag}`, "
                f"`sc-policy diff {from_id} {ref.id}{flag}` and `sc-policy freeze {ref.id}{flag}`.")
 

@@ -22,11 +22,13 @@ import datetime as dt
 import difflib
 import functools
 import hashlib
+import re
 from typing import Any, Dict, List, NoReturn, Tuple
 
 import cerberus
 import yaml
-from cerberus.errors import BAD_TYPE, BAD_TYPE_FOR_SCHEMA, REQUIRED_FIELD, UNKNOWN_FIELD
+from cerberus.errors import (BAD_TYPE, BAD_TYPE_FOR_SCHEMA, REGEX_MISMATCH, REQUIRED_FIELD, UNALLOWED_VALUE,
+                             UNALLOWED_VALUES, UNKNOWN_FIELD)
 
 from sc_policy.diagnostics import Diagnostic, ScPolicyError, Suggestion
 from sc_policy.load.remembered import Remembered
@@ -110,6 +112,30 @@ Error = Tuple[Tuple[Any, ...], int, str]
 """One schema error: the key path of the value, Cerberus's error code, Cerberus's message."""
 
 
+_FORMS = {
+    r"^[a-z0-9][a-z0-9._-]{0,63}\Z": "1 to 64 lower-case letters, digits, '.', '_' and '-', starting with a letter or digit",
+    r"^[a-z0-9][a-z0-9-]*\Z": "lower-case letters, digits and '-', starting with a letter or digit",
+    r"^[a-z][a-z0-9-]*$": "lower-case letters, digits and '-', starting with a letter",
+    r"^[a-z][a-z0-9-]*\Z": "lower-case letters, digits and '-', starting with a letter",
+    r"^[a-z][a-z0-9-]*(:[^:\s]+)+$": "a finding's key, check-id:subject, e.g. 'noc-a-limit:ict'",
+    r"^[1-9][0-9]*(-[1-9][0-9]*)?\Z": "a line or a range of lines, e.g. '17-27' or '58'",
+    r"^\d{4}$": "four digits",
+    r"^[0-9a-f]{64}$": "64 lower-case hexadecimal digits",
+    r"^[0-9a-f]{64}\Z": "64 lower-case hexadecimal digits",
+    r"^[^/].*\Z": "a path relative to the policy folder (not starting with '/')",
+}
+"""The schemas' regular expressions in words: what a value refused by one must be (an analyst reads no regex)."""
+
+
+def _words(code: int, message: str, constraint: Any, value: Any) -> str:
+    """Cerberus's message, saying which values are allowed, or the form a regular expression asks for."""
+    if code in (UNALLOWED_VALUE.code, UNALLOWED_VALUES.code) and isinstance(constraint, (list, tuple)):
+        return f"{message} (allowed: {', '.join(str(c) for c in constraint)})"
+    if code == REGEX_MISMATCH.code and constraint in _FORMS:
+        return f"{value!r} is not {_FORMS[constraint]}"
+    return message
+
+
 class _Leaves(cerberus.errors.BaseErrorHandler):
     """A Cerberus error handler that lists every error that is not a group of others as an
     :data:`Error`: its document path, its code (``cerberus.errors``) and its message as Cerberus's
@@ -130,6 +156,7 @@ class _Leaves(cerberus.errors.BaseErrorHandler):
             elif error.code in self.messages:
                 message = self.messages[error.code].format(*error.info, constraint=error.constraint,
                                                            field=error.field, value=error.value)
+                message = _words(error.code, message, error.constraint, error.value)
                 out.append((tuple(error.document_path), error.code, message))
 
 
@@ -159,6 +186,10 @@ def _describe(keypath: Tuple[Any, ...], code: int, message: str, data: Any) -> s
             message += f" (YAML reads this value as {kind}: write it in quotes to give it as text)"
         if message == "must be of integer type" and isinstance(value, bool):
             message += " (true and false are not numbers)"
+        elif message == "must be of integer type" and isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
+            message += f" (write the number without quotes, e.g. {int(value)})"
+        elif message == "must be of date type":
+            message += " (write the day as YYYY-MM-DD, without quotes, e.g. 2027-04-01)"
     return f"{where}: {message}"
 
 

@@ -107,6 +107,8 @@ def worded(text: str, problem: str, mark: Any) -> Tuple[str, Optional[str]]:
         return f"this line is indented differently from the lines above it ({problem})", None
     if mark is None:
         return problem, None
+    if _flow_expression(text, mark.line):
+        return problem, EXPRESSION_ADVICE
     if problem.startswith("mapping values are not allowed") and quote_needed(text, mark.line, mark.column):
         return problem, QUOTE_ADVICE
     if problem.endswith("but got ':'") and _in_flow_value(text, mark.line, mark.column):  # {line: 1, quote: a: b}
@@ -126,3 +128,13 @@ def _in_flow_value(text: str, line: int, column: int) -> bool:
     entry = re.split(r"[{,]", lines[line][:column])[-1]
     key, sep, value = entry.partition(": ")
     return bool(sep and key.strip() and value.strip())
+
+
+EXPRESSION_ADVICE = ("an expression that starts with '[' or '{' is read as a YAML list or mapping: quote it, or write "
+                     "it on the next lines after '>-'")
+
+
+def _flow_expression(text: str, line: int) -> bool:
+    """Whether 0-based ``line`` gives a clause's ``when`` or ``condition`` a value starting with ``[`` or ``{``."""
+    lines = text.splitlines()
+    return line < len(lines) and re.match(r"\s*(?:when|condition):[ \t]+[\[{]", lines[line]) is not None

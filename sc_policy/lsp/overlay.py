@@ -9,7 +9,7 @@ is written to the disk, and no cache entry answers for it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Dict, Mapping, Optional, Tuple
 
@@ -83,8 +83,14 @@ class Checked:
         the version folder as a whole are the manifest's."""
         folder = self.place.version_id
         manifest = f"{folder}/version.yaml"
-        return tuple(f for f in self.findings
-                     if f.span.path == shown or (shown == manifest and f.span.path in (folder, "")))
+        own = tuple(f for f in self.findings
+                    if f.span.path == shown or (shown == manifest and f.span.path in (folder, "")))
+        if shown == manifest:
+            return own
+        # a frozen version edited: each of its files says so at its first line, not only the manifest
+        frozen = tuple(replace(f, span=Span(shown, 1, 1)) for f in self.findings
+                       if f.code == "hash-mismatch" and f.span.path == manifest)
+        return frozen + own
 
     def files(self) -> Tuple[str, ...]:
         """Every file of the version that a finding is about (as findings name them)."""
