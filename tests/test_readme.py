@@ -179,3 +179,26 @@ def test_the_unresolved_heading_shown_is_what_explain_prints():
     assert heading, "the README quotes the heading"
     result = CliRunner().invoke(main, ["explain", "9461"])
     assert heading.group(1) in result.stdout.splitlines()
+
+
+def test_the_numbers_the_readme_states_are_the_shipped_trees():
+    """What the README states in its prose, where it can drift: `--version`'s line, the shipped version's
+    count of test cases, and the shipped versions' hashes (abbreviated as `head…tail`)."""
+    import yaml
+    from conftest import POLICY, VERSION
+    from sc_policy.resources import shipped_policies
+    text = _text()
+    version_line = CliRunner().invoke(main, ["--version"]).stdout.strip()
+    assert f"(`{version_line}`)" in text
+    cases = re.search(r"The shipped Phase I version has (\d+) cases", text)
+    tested = CliRunner().invoke(main, ["test", VERSION]).stdout.splitlines()[-1]
+    assert cases and tested == f"{cases.group(1)} passed, 0 failed"
+    shipped = re.search(r"\*The shipped versions\.\*(.*?)\n\n", text, re.S).group(1)
+    quoted = re.findall(r"`([\w.-]+)` \(sha256 `([0-9a-f]+)…([0-9a-f]+)`\)", shipped)
+    quoted += [(VERSION + ":table", *m) for m in re.findall(r"`table_sha256` \(`([0-9a-f]+)…([0-9a-f]+)`\)", shipped)]
+    assert len(quoted) == 3, quoted
+    for name, head, tail in quoted:
+        version, _, key = name.partition(":")
+        manifest = yaml.safe_load((shipped_policies() / POLICY / version / "version.yaml").read_text("utf-8"))
+        recorded = manifest["table_sha256" if key else "sha256"]
+        assert recorded.startswith(head) and recorded.endswith(tail), (name, recorded)
