@@ -202,3 +202,15 @@ def test_the_numbers_the_readme_states_are_the_shipped_trees():
         manifest = yaml.safe_load((shipped_policies() / POLICY / version / "version.yaml").read_text("utf-8"))
         recorded = manifest["table_sha256" if key else "sha256"]
         assert recorded.startswith(head) and recorded.endswith(tail), (name, recorded)
+
+
+def test_occupations_industry_parts_are_explains_less_what_the_readme_says():
+    """*Which occupations an industry opens*: its JSON's `industry_parts` are `explain`'s without the keys
+    the README names as left out (those about one occupation decided)."""
+    said = re.search(r"`industry_parts` \(as `explain`'s,\s+without\s+(.*?),\s+since", _text(), re.S)
+    assert said, "the README says which keys occupations leaves out"
+    left_out = set(re.findall(r"`(\w+)`", said.group(1)))
+    explained = json.loads(CliRunner().invoke(main, ["explain", "2174", "--industry", "54", "--format", "json"]).stdout)
+    listed = json.loads(CliRunner().invoke(main, ["occupations", "--industry", "54", "--format", "json"]).stdout)
+    assert explained["industry_parts"] and listed["industry_parts"]
+    assert set(explained["industry_parts"][0]) - left_out == set(listed["industry_parts"][0])
