@@ -88,12 +88,15 @@ def _table_rows() -> list[str]:
 
 
 def test_the_table_of_commands_writes_each_command_as_its_help_does():
-    """Each command in the README's *Commands* table takes the arguments its usage line names, in that
-    form (``[VERSION ...]``, not ``[VERSION]...``), and each option shown with the metavar its help
-    shows."""
+    """Each command in the README's *Commands* table (and in a synopsis such as diff's) takes the arguments
+    its usage line names, in that form (``[VERSION ...]``, not ``[VERSION]...``), and each option shown
+    with the metavar its help shows (``--policies DIR``, as every message names it)."""
     ctx = main.make_context("sc-policy", [], resilient_parsing=True)
     seen = set()
-    for row in _table_rows():
+    synopses = [line for block in _blocks(_text()) for line in block
+                if line.startswith("sc-policy ") and " [--" in line]  # diff's: sc-policy diff OLD NEW [--policies DIR] ...
+    assert synopses
+    for row in _table_rows() + [f"`{line}` |" for line in synopses]:
         cell = row.split(" | ")[0].replace("\\|", "|")
         for usage in re.findall(r"`(?:sc-policy )?([a-z][^`]*)`", cell):
             name, _, rest = usage.partition(" ")
