@@ -217,3 +217,14 @@ def test_occupations_industry_parts_are_explains_less_what_the_readme_says():
     listed = json.loads(CliRunner().invoke(main, ["occupations", "--industry", "54", "--format", "json"]).stdout)
     assert explained["industry_parts"] and listed["industry_parts"]
     assert set(explained["industry_parts"][0]) - left_out == set(listed["industry_parts"][0])
+
+
+def test_the_diffs_json_keys_are_named_in_the_readme():
+    """*Comparing versions*: every key of `diff --format json` between the shipped versions (the changes'
+    included) is named in the paragraph that describes it."""
+    start = _text().index("The JSON output is an object with `old` and `new`")
+    described = _text()[start:_text().index("`sc-policy diff A A`", start)]
+    diff = json.loads(CliRunner().invoke(main, ["diff", "phase-1", "phase-1.1", "--format", "json"]).stdout)
+    keys = set(diff) | set(diff["old"]) | {key for change in diff["changes"] for key in change}
+    keys |= {key for change in diff["changes"] for field in change.get("fields", ()) for key in field}
+    assert not {key for key in keys if f"`{key}`" not in described and f'"{key}"' not in described}
