@@ -228,3 +228,19 @@ def test_the_diffs_json_keys_are_named_in_the_readme():
     keys = set(diff) | set(diff["old"]) | {key for change in diff["changes"] for key in change}
     keys |= {key for change in diff["changes"] for field in change.get("fields", ()) for key in field}
     assert not {key for key in keys if f"`{key}`" not in described and f'"{key}"' not in described}
+
+
+def test_explains_json_keys_are_named_in_the_readme():
+    """*Asking a question*: every key of `explain --format json` (of the answer, its input, areas, clauses,
+    industry parts, changes and NOC 2021 candidates) is named in the paragraph that describes it."""
+    start = _text().index("The JSON answer is an object with")
+    described = _text()[start:_text().index("The same inputs and version give byte-identical JSON.", start)]
+    keys = set()
+    for args in (["7511", "--industry", "484121"], ["2175", "--industry", "334"], ["21233", "--noc-version", "2021"]):
+        answer = json.loads(CliRunner().invoke(main, ["explain", *args, "--format", "json"]).stdout)
+        keys |= set(answer) | set(answer["input"]) | set(answer["changes"])
+        keys |= {key for area in answer["areas"] for key in area}
+        keys |= {key for area in answer["areas"] for clause in area["clauses"] for key in clause}
+        keys |= {key for part in answer["industry_parts"] for key in part}
+        keys |= {key for candidate in answer["candidates"] for key in candidate}
+    assert not {key for key in keys if f"`{key}`" not in described}
