@@ -244,3 +244,22 @@ def test_explains_json_keys_are_named_in_the_readme():
         keys |= {key for part in answer["industry_parts"] for key in part}
         keys |= {key for candidate in answer["candidates"] for key in candidate}
     assert not {key for key in keys if f"`{key}`" not in described}
+
+
+def test_the_tests_json_keys_are_named_in_the_readme():
+    """*Policy test cases*: every key of `sc-policy test --coverage --format json` is named where the README
+    describes that JSON."""
+    start = _text().index("`--format json` prints `passed`, `failed` and `versions`")
+    described = _text()[start:_text().index("\n\n", start)]
+    result = json.loads(CliRunner().invoke(main, ["test", "--coverage", "--format", "json"]).stdout)
+    keys = set(result)
+    for version in result["versions"]:
+        keys |= set(version) | set(version["coverage"])
+        keys |= {key for case in version["cases"] for key in [*case, *case["input"]]}
+        keys |= {key for clause in version["coverage"]["clauses"] for key in clause}
+        keys |= {key for kind in ("untouched_occupations", "untouched_industries")
+                 for entry in version["coverage"][kind] for key in entry}
+    from sc_policy.analysis.testcases import Mismatch, Untouched  # no shipped case fails, no entry goes untouched
+    keys |= set(Mismatch("eligible", "eligible", "not eligible").as_dict())
+    keys |= set(Untouched("ict", "occupation", "2174", "Computer programmers").as_dict())
+    assert not {key for key in keys if f"`{key}`" not in described}
