@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -236,3 +237,14 @@ def test_every_command_is_in_the_readmes_table_of_commands():
     listed = {name for row in table.splitlines()[2:]
               for name in re.findall(r"`(?:sc-policy )?([a-z][a-z-]*)[ `]", row.split(" | ")[0])}
     assert listed == set(COMMANDS) == set(main.list_commands(None))
+
+
+def test_every_options_help_is_a_sentence_before_its_default():
+    """Each option's help ends its sentence before the ``[default: ...]`` it shows, as click writes it
+    (evaluate --format wrote its own default after a sentence left open, and a full stop after it)."""
+    import re
+    ctx = main.make_context("sc-policy", [], resilient_parsing=True)
+    for name in main.list_commands(ctx):
+        command = main.get_command(ctx, name)
+        text = " ".join(command.get_help(click.Context(command, info_name=name, parent=ctx)).split())
+        assert not re.findall(r"\w \[default: [^\]]*\]\.?|\[default: [^\]]*\]\.", text), name

@@ -10,6 +10,7 @@ import email
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -91,6 +92,12 @@ def test_the_wheel_carries_its_licence_and_metadata(built):
     assert metadata["License"] == "MIT" or metadata["License-Expression"] == "MIT"
     assert metadata["Requires-Python"].startswith(">=")
     assert set(metadata.get_all("Provides-Extra")) >= {"data", "serve", "lsp", "test"}
+    # `pip show sc-policy` names who (the licence's copyright holder; setuptools deprecates licence classifiers)
+    holder = re.search(r"Copyright \(c\) \d{4} (.+)", (ROOT / "LICENSE").read_text("utf-8")).group(1).strip()
+    assert metadata["Author"] == holder
+    # every extra the README tells a user to install exists
+    named = set(re.findall(r'(?:"\.|sc-policy)\[([a-z,]+)\]"', (ROOT / "README.md").read_text("utf-8")))
+    assert named and {e for n in named for e in n.split(",")} <= set(metadata.get_all("Provides-Extra"))
 
 
 def test_the_sdist_holds_every_file_of_the_repository(built):

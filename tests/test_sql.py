@@ -239,7 +239,7 @@ def test_sql_errors_are_one_line_exit_2(monkeypatch):
     monkeypatch.delitem(sys.modules, "sc_policy.app.sqlscript", raising=False)
     result = CliRunner().invoke(main, ["sql"])
     assert result.exit_code == 2 and result.output.strip().splitlines() == [
-        'sc-policy: error: writing SQL needs sqlglot: pip install "sc-policy[data]"']
+        'sc-policy: error: writing SQL needs sqlglot, which is not installed (pip install "sc-policy[data]")']
 
 
 def _readme_blocks() -> dict:

@@ -295,7 +295,7 @@ def main():
 
 
 def policies_option(f):
-    return click.option("--policies", "policies", type=click.Path(file_okay=False, path_type=str),
+    return click.option("--policies", "policies", type=click.Path(file_okay=False, path_type=str), metavar="DIR",
                         envvar="SC_POLICY_PATH", show_envvar=True, callback=remember_policies,
                         help="Policy tree to read (default: the one shipped with sc-policy).")(f)
 

@@ -121,8 +121,8 @@ def _is_json_lines(name: str) -> bool:
 @click.option("--output", "-o", "output", metavar="FILE|-", default="-", show_default=True, callback=named,
               help="Where to write the decisions.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]),
-              help="Output format  [default: parquet for an output named *.parquet, jsonl for *.jsonl or "
-                   "*.ndjson, else csv].")
+              help="Output format.  [default: parquet for an output named *.parquet, jsonl for *.jsonl or "
+                   "*.ndjson, else csv]")
 @version_options
 @click.option("--date-column", metavar="NAME",
               help="Decide each row under the version in force on the date (YYYY-MM-DD) in this column.")

@@ -8,7 +8,7 @@ import dataclasses
 import click
 
 from sc_policy.app.casecolumns import resolve_columns
-from sc_policy.diagnostics import InputError, ScPolicyError, echoed
+from sc_policy.diagnostics import InputError, ScPolicyError, echoed, missing_extra
 from sc_policy.cli.base import policies_option, version_options
 from sc_policy.cli import table as table_command
 from sc_policy.cli.table import binary_stdout, no_cache_option
@@ -66,7 +66,7 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
     except ImportError as exc:
         if getattr(exc, "name", None) != "sqlglot":
             raise
-        raise ScPolicyError('writing SQL needs sqlglot: pip install "sc-policy[data]"', code="missing-extra") from None
+        raise missing_extra("writing SQL needs sqlglot, which is not installed", "data") from None
     from sc_policy.app.sqldata import CaseloadShape, script_data
     # a CSV header line, as head -n 1 gives it (a byte-order mark left out, as evaluate reads it)
     names = () if columns is None else _header(columns)

@@ -19,7 +19,7 @@ _HEAD = {PASS: "pass", FAIL: "fail", NOT_APPLICABLE: "n/a"}
 
 
 @click.command("test")
-@click.argument("versions", nargs=-1, metavar="[VERSION]...")
+@click.argument("versions", nargs=-1, metavar="[VERSION ...]")
 @policies_option
 @format_option("text", "json")
 @click.option("--coverage", "with_coverage", is_flag=True,
