@@ -461,7 +461,7 @@ def test_versions_shows_integrity_and_exits_1_when_a_frozen_version_is_modified(
     first, row = json.loads(result.stdout)
     assert first["integrity"] == "intact"
     assert row["frozen"] is True and row["integrity"] == "modified" and row["sha256"] != row["content_hash"]
-    assert result.stderr.startswith("sc-policy: 1 frozen version(s) modified since frozen: phase-1.1 (")
+    assert result.stderr.startswith("sc-policy: 1 frozen version modified since frozen: phase-1.1 (restore its files")
     text = run("versions", "--policies", shipped_copy)
     assert text.exit_code == 1
     assert f"sha256 {row['content_hash']} MODIFIED since frozen" in text.stdout
@@ -548,7 +548,7 @@ def test_an_id_or_a_day_several_policies_share_chooses_none(shipped_copy):
     set_fields(shipped_copy, VERSION, status="draft")
     result = CliRunner().invoke(main, ["versions", "--policies", tree])
     assert result.exit_code == 1 and "modified since frozen: another-policy/phase-1, another-policy/phase-1.1 (" \
-        in result.stderr and f"1 draft(s) record the hashes of a freeze: {POLICY}/{VERSION} (" in result.stderr
+        in result.stderr and f"1 draft records the hashes of a freeze: {POLICY}/{VERSION} (" in result.stderr
 
 
 def test_versions_flags_a_frozen_version_marked_draft(shipped_copy):
@@ -558,7 +558,7 @@ def test_versions_flags_a_frozen_version_marked_draft(shipped_copy):
     result = CliRunner().invoke(main, ["versions", "--policies", str(shipped_copy)])
     assert result.exit_code == 1
     assert "records the hashes of a freeze: a frozen version relabelled draft?" in " ".join(result.stdout.split())
-    assert result.stderr.startswith(f"sc-policy: 1 draft(s) record the hashes of a freeze: {VERSION} (")
+    assert result.stderr.startswith(f"sc-policy: 1 draft records the hashes of a freeze: {VERSION} (")
     assert all(len(line) <= 100 for line in result.stdout.splitlines())
 
 

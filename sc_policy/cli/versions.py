@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from sc_policy.app.workspace import Workspace
-from sc_policy.diagnostics import no_versions
+from sc_policy.diagnostics import counted, no_versions
 from sc_policy.present.render import dumps, relabelled, versions_text
 from sc_policy.cli.base import format_option, policies_option
 
@@ -33,10 +33,12 @@ def versions(fmt, policies):
     modified = [n for n, r in zip(named, rows) if r.get("integrity") == "modified"]
     relabelled_ids = [n for n, r in zip(named, rows) if relabelled(r)]
     if modified:
-        click.echo(f"sc-policy: {len(modified)} frozen version(s) modified since frozen: {', '.join(modified)} "
-                   f"(restore their files; `sc-policy check` names the change)", err=True)
+        click.echo(f"sc-policy: {counted(len(modified), 'frozen version')} modified since frozen: "
+                   f"{', '.join(modified)} (restore {'its' if len(modified) == 1 else 'their'} files; "
+                   f"`sc-policy check` names the change)", err=True)
     if relabelled_ids:  # check's draft-hashed: a frozen version marked draft escapes the integrity shown above
-        click.echo(f"sc-policy: {len(relabelled_ids)} draft(s) record the hashes of a freeze: "
+        click.echo(f"sc-policy: {counted(len(relabelled_ids), 'draft')} "
+                   f"record{'s' if len(relabelled_ids) == 1 else ''} the hashes of a freeze: "
                    f"{', '.join(relabelled_ids)} "
                    f"(a frozen version relabelled draft? restore its status; `sc-policy check` names it)", err=True)
     if modified or relabelled_ids:
