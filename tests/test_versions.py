@@ -402,6 +402,22 @@ def test_freeze_records_the_hash_of_the_decisions_outside_the_content_hash(tree_
     assert m["sha256"] == before == loaded(tree_copy, VERSION).version.content_hash  # recording it changes no hash
 
 
+def test_a_status_its_successors_contradict_is_a_warning(tree_copy):
+    assert not [f for f in lifecycle_findings(PolicyTree(tree_copy).load_all()) if f.code == "status-mismatch"]
+    set_fields(tree_copy, VERSION, status="superseded")  # nothing supersedes it: relabelled by hand
+    set_fields(tree_copy, FIRST, status="in-force")  # phase-1.1 (not a draft) supersedes it
+    found = {f.subject: f for f in lifecycle_findings(PolicyTree(tree_copy).load_all()) if f.code == "status-mismatch"}
+    assert set(found) == {VERSION, FIRST} and all(f.severity == "warning" for f in found.values())
+    assert found[VERSION].message == (f"version {VERSION} is marked superseded, but no version supersedes it; "
+                                      f"set its status to in-force (answers under it show it)")
+    assert found[FIRST].message.startswith(f"version {FIRST} is marked in-force, but {VERSION} supersedes it; "
+                                           f"set its status to superseded")
+    assert found[VERSION].span.path.endswith(f"{VERSION}/version.yaml") and found[VERSION].span.line
+    make_phase_2(tree_copy)  # a draft superseding a version marked superseded changes nothing
+    assert "status-mismatch" in {f.code for f in lifecycle_findings(PolicyTree(tree_copy).load_all())
+                                 if f.subject == VERSION}
+
+
 def test_freeze_records_each_files_hash_so_that_a_change_names_its_files(tree_copy):
     make_phase_2(tree_copy)
     before = loaded(tree_copy, "phase-2").version.content_hash

@@ -269,5 +269,27 @@ def lifecycle_findings(loaded: Sequence[LoadedVersion]) -> List[Diagnostic]:
     for policy in sorted(by_policy):
         versions = by_policy[policy]
         findings.extend(_period_findings(versions))
+        findings.extend(_succession_status_findings(versions))
         findings.extend(_clause_version_findings(versions))
+    return findings
+
+
+def _succession_status_findings(versions: Sequence[Version]) -> List[Diagnostic]:
+    """A status that its successors contradict (a warning: the status lies outside the content hash, and
+    an answer only shows it): ``superseded`` while no version (but a draft) supersedes it, or ``in-force``
+    while one does (``freeze`` sets a version superseded when it freezes its successor)."""
+    successors: Dict[str, str] = {v.manifest.supersedes: v.id for v in versions
+                                  if v.manifest.status != "draft" and v.manifest.supersedes}
+    findings: List[Diagnostic] = []
+    for v in versions:
+        m = v.manifest
+        if m.status == "superseded" and m.id not in successors:
+            why = "no version supersedes it; set its status to in-force"
+        elif m.status == "in-force" and m.id in successors:
+            why = f"{successors[m.id]} supersedes it; set its status to superseded"
+        else:
+            continue
+        findings.append(Diagnostic(m.at("status"), "warning", "status-mismatch",
+                                   f"version {m.id} is marked {m.status}, but {why} (answers under it show it)",
+                                   subject=m.id))
     return findings

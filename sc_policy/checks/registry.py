@@ -48,6 +48,8 @@ CHECKS: Mapping[str, str] = {
                   "shows a change to what it decides)",
     "draft-hashed": "a draft whose manifest records the sha256 or table_sha256 of a freeze (a frozen version "
                     "relabelled draft, which would escape its hash checks)",
+    "status-mismatch": "a version marked superseded that no version supersedes, or in force while a frozen version "
+                       "supersedes it (a warning: the status is outside the content hash; answers show it)",
     "period-invalid": "a version whose effective_to lies before its effective_from",
     "period-overlap": "two versions in force on the same day",
     "period-gap": "days between a version and the one it supersedes when none is in force",
