@@ -51,3 +51,30 @@ def test_the_script_is_what_sqlglot_writes_from_the_plain_ast(data, dialect):
 def test_whitespace_is_every_character_str_strip_removes():
     every = "".join(map(chr, range(sys.maxunicode + 1)))
     assert whitespace() == "".join(c for c in every if c.isspace())
+
+
+def _view(dialect: str, **shape) -> "sqlglot.exp.Expression":
+    """The view ``decisions`` of a caseload of ``shape``, as sqlglot reads back the SQL written for ``dialect``."""
+    import sqlglot
+    text = sqlscript.view(ScriptData(CaseloadShape(**shape), (), (), ()), dialect).sql(dialect=dialect)
+    return sqlglot.parse_one(text, read=dialect)
+
+
+@pytest.mark.parametrize("columns", [(), ("id", "noc", "industry", "decided")])
+def test_postgres_reads_a_date_column_as_iso_text_whatever_the_datestyle(columns):
+    """PostgreSQL casts a DATE to text in the session's DateStyle (``27/11/2026`` under ``SQL, DMY``,
+    ``27.11.2026`` under ``German``: every row an error); JSON writes it ``2026-11-27`` always, and a
+    text as it is. The other dialects cast a DATE to ``YYYY-MM-DD``."""
+    import sqlglot.expressions as exp
+
+    def readers(tree):
+        return [column.parent for column in tree.find_all(exp.Column)  # (not as passed through: as it is)
+                if column.name == "decided" and not isinstance(column.parent, exp.Select)]
+
+    pg = readers(_view("postgres", date_column="decided", columns=columns))
+    assert pg and all(isinstance(r, exp.Anonymous) and r.name.upper() == "TO_JSON"
+                      and isinstance(r.parent, exp.JSONBExtractScalar) and r.parent.expression.name == "{}"
+                      for r in pg), [r.sql("postgres") for r in pg]  # never CAST(c."decided" AS TEXT)
+    for dialect in ("duckdb", "sqlite", "spark"):
+        other = readers(_view(dialect, date_column="decided", columns=columns))
+        assert other and all(isinstance(r, exp.Cast) for r in other), dialect

@@ -95,11 +95,21 @@ def _fill(tree: exp.Expression, values: Dict[str, exp.Expression]) -> exp.Expres
     return tree.transform(swap)
 
 
-def _text(column: str, dialect: str = "duckdb", listed: bool = False) -> exp.Expression:
+def _as_text(value: exp.Expression, dialect: str, day: bool) -> exp.Expression:
+    """``value`` as text; a day (``day``: the date column) in PostgreSQL as JSON writes it, always
+    ``YYYY-MM-DD`` for a DATE (a cast to text writes it in the session's DateStyle: ``27/11/2026``
+    under ``SQL, DMY``), and a text as it is."""
+    if dialect == "postgres" and day:
+        return exp.JSONBExtractScalar(this=exp.func("TO_JSON", value, copy=False), expression=exp.Literal.string("{}"))
+    return exp.cast(value, "TEXT")
+
+
+def _text(column: str, dialect: str = "duckdb", listed: bool = False, day: bool = False) -> exp.Expression:
     """A caseload column as text, NULL as '', trimmed as ``str.strip()`` trims (``listed``: ``column``
-    is the name as the caseload's list of columns gives it, surrounding spaces and all)."""
+    is the name as the caseload's list of columns gives it, surrounding spaces and all; ``day``: it is
+    the date column)."""
     name = exp.to_identifier(column.lower() if listed else _name(column), quoted=True)
-    raw = exp.Coalesce(this=exp.cast(exp.column(name, "c"), "TEXT"),
+    raw = exp.Coalesce(this=_as_text(exp.column(name, "c"), dialect, day),
                        expressions=[exp.Literal.string("")])
     space = exp.Literal.string(whitespace())
     ends = [exp.func("SUBSTR", raw.copy(), exp.Literal.number(1), exp.Literal.number(1), copy=False),
@@ -211,7 +221,8 @@ def _trimmed_once(select: exp.Expression, shape, dialect: str) -> Dict[str, exp.
     roles = [r for r, present in (("noc", True), ("industry", shape.industry),
                                   ("noc_version", shape.noc_version_column), ("date", shape.date_column is not None))
              if present]
-    texts = {shape.column(r): _text(shape.column(r), dialect, listed=bool(shape.columns)) for r in roles}
+    texts = {shape.column(r): _text(shape.column(r), dialect, listed=bool(shape.columns), day=r == "date")
+             for r in roles}
     if not shape.columns:
         return texts
     inner = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("c")),
