@@ -78,3 +78,17 @@ def test_postgres_reads_a_date_column_as_iso_text_whatever_the_datestyle(columns
     for dialect in ("duckdb", "sqlite", "spark"):
         other = readers(_view(dialect, date_column="decided", columns=columns))
         assert other and all(isinstance(r, exp.Cast) for r in other), dialect
+
+
+def test_postgres_reads_listed_columns_by_their_folded_names():
+    """A header ``ID,NOC,Industry`` makes, in a table created from it, the columns ``id``, ``noc`` and
+    ``industry`` (PostgreSQL folds an unquoted name, its ASCII letters: ``ÉTAT`` makes ``État``): the view
+    reads each listed column so and names it as listed, as evaluate writes the header (``c."ID"`` did not
+    exist)."""
+    import sqlglot.expressions as exp
+    tree = _view("postgres", columns=("ID", "NOC", "Industry", "ÉTAT", "DÉCIDÉ"), date_column="Décidé",
+                 renamed=(("noc", "NOC"), ("industry", "Industry"), ("date", "DÉCIDÉ")))
+    assert [p.alias_or_name for p in tree.expression.expressions][:5] == ["ID", "NOC", "Industry", "ÉTAT", "DÉCIDÉ"]
+    read = {c.name for c in tree.find_all(exp.Column) if c.table == "c"}
+    assert read - {"*", "sc_policy_noc", "sc_policy_industry", "sc_policy_date"} == {"id", "noc", "industry", "État",
+                                                                                     "dÉcidÉ"}

@@ -104,11 +104,20 @@ def _as_text(value: exp.Expression, dialect: str, day: bool) -> exp.Expression:
     return exp.cast(value, "TEXT")
 
 
+def _folded(column: str) -> str:
+    """A listed column's name as PostgreSQL folds an unquoted name (ASCII letters to lower case; the
+    other dialects match names regardless of case)."""
+    return column.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def _text(column: str, dialect: str = "duckdb", listed: bool = False, day: bool = False) -> exp.Expression:
     """A caseload column as text, NULL as '', trimmed as ``str.strip()`` trims (``listed``: ``column``
     is the name as the caseload's list of columns gives it, surrounding spaces and all; ``day``: it is
     the date column)."""
-    name = exp.to_identifier(column.lower() if listed else _name(column), quoted=True)
+    name = exp.to_identifier(_folded(column) if listed else _name(column), quoted=True)
     raw = exp.Coalesce(this=_as_text(exp.column(name, "c"), dialect, day),
                        expressions=[exp.Literal.string("")])
     space = exp.Literal.string(whitespace())
@@ -194,6 +203,13 @@ def _name(column: str) -> str:
     return column.strip().lower()  # a column matched as evaluate matches a header
 
 
+def _passed(column: str) -> exp.Expression:
+    """A listed column that is not a code, read by its folded name and named as listed (as ``evaluate``
+    writes the header): ``c."id" AS "ID"`` in PostgreSQL, where an unquoted ``ID`` made a column ``id``."""
+    read = exp.column(exp.to_identifier(_folded(column), quoted=True), "c")
+    return read if _folded(column) == column else exp.alias_(read, exp.to_identifier(column, quoted=True))
+
+
 def _own_columns(shape, dialect: str, texts: Dict[str, exp.Expression]) -> List[exp.Expression]:
     """The caseload's columns as ``evaluate`` writes them: the code columns trimmed in place (as
     text, NULL as ''; ``texts``: each code column's trimmed value), listed when the shape knows
@@ -202,7 +218,7 @@ def _own_columns(shape, dialect: str, texts: Dict[str, exp.Expression]) -> List[
     codes = {_name(c): texts[c] for c in shape.codes()}
     if shape.columns:
         return [exp.alias_(codes[_name(c)], exp.to_identifier(c, quoted=True)) if _name(c) in codes
-                else exp.column(exp.to_identifier(c, quoted=True), "c") for c in shape.columns]
+                else _passed(c) for c in shape.columns]
     star = exp.Star()
     if dialect == "duckdb":
         star.set("replace", [exp.alias_(e, exp.to_identifier(n, quoted=True)) for n, e in codes.items()])
