@@ -44,8 +44,27 @@ def test_the_script_is_what_sqlglot_writes_from_the_plain_ast(data, dialect):
     assert len(data.decisions) > 3_000
     text = sqlscript.script(data, dialect)
     assert text == plain(data, dialect)
-    assert text.count("INSERT INTO") == sum(-(-len(rows) // sqlscript.CHUNK) for rows in
-                                            (data.versions, data.industries, data.decisions))
+    chunks = sum(-(-len(rows) // sqlscript.CHUNK) for rows in (data.versions, data.industries, data.decisions))
+    assert text.count("INSERT INTO") == (0 if dialect == "spark" else chunks)  # Spark: temporary views of rows
+
+
+def test_spark_holds_the_data_in_temporary_views_that_a_new_session_can_make_again(data):
+    """Spark (PySpark without Hive support: no persistent catalog) forgets a table at the end of the
+    session but keeps its files, so the script's second run, in a new session, failed at ``CREATE TABLE``
+    (LOCATION_ALREADY_EXISTS). Its data are temporary views, as ``decisions`` is: no table, no INSERT."""
+    import sqlglot
+    import sqlglot.expressions as exp
+    parsed = [s for s in sqlglot.parse(sqlscript.script(data, "spark"), read="spark") if s is not None]
+    assert not any(isinstance(s, (exp.Insert, exp.Drop)) and s.args.get("kind") != "VIEW" for s in parsed)
+    creates = [s for s in parsed if isinstance(s, exp.Create)]
+    assert all(c.args["kind"] == "VIEW" and c.find(exp.TemporaryProperty) for c in creates)
+    views = {c.this.name: c.expression for c in creates}
+    assert list(views) == ["sc_policy_versions", "sc_policy_industries", "sc_policy_decisions", "decisions"]
+    for name, rows in (("sc_policy_versions", data.versions), ("sc_policy_industries", data.industries),
+                       ("sc_policy_decisions", data.decisions)):
+        assert len(views[name].find(exp.Values).expressions) == len(rows)
+        assert [p.alias_or_name for p in views[name].expressions] == \
+            [c.split()[0] for c in sqlscript._TABLES[name][0].split(", ")]
 
 
 def test_whitespace_is_every_character_str_strip_removes():

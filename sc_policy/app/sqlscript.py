@@ -1,7 +1,7 @@
 """A version compiled to one self-contained SQL script, for DuckDB, SQLite, PostgreSQL or Spark.
 
-The script (re)creates three tables of data (:mod:`sc_policy.app.sqldata`: ``sc_policy_versions``,
-``sc_policy_industries``, ``sc_policy_decisions``) and a view ``decisions`` over a table or view
+The script (re)creates three tables of data (Spark: temporary views; :mod:`sc_policy.app.sqldata`:
+``sc_policy_versions``, ``sc_policy_industries``, ``sc_policy_decisions``) and a view ``decisions`` over a table or view
 ``caseload`` that must exist before the script runs. The view passes every column of ``caseload``
 through and adds ``evaluate``'s columns: ``eligible`` (a boolean, NULL on an error), ``verdict``,
 ``version``, ``error`` and ``version_hash`` (text, NULL where ``evaluate`` writes an empty field),
@@ -22,6 +22,7 @@ data are written from each distinct value's literal and the frame of a row as sq
 
 from __future__ import annotations
 
+import string
 from typing import Dict, List, Sequence
 
 import sqlglot
@@ -96,21 +97,19 @@ def _fill(tree: exp.Expression, values: Dict[str, exp.Expression]) -> exp.Expres
 
 
 def _as_text(value: exp.Expression, dialect: str, day: bool) -> exp.Expression:
-    """``value`` as text; a day (``day``: the date column) in PostgreSQL as JSON writes it, always
-    ``YYYY-MM-DD`` for a DATE (a cast to text writes it in the session's DateStyle: ``27/11/2026``
-    under ``SQL, DMY``), and a text as it is."""
+    """``value`` as text; PostgreSQL's date column (``day``) as JSON writes it: a DATE ``YYYY-MM-DD``
+    (a cast follows the session's DateStyle: ``27/11/2026`` under ``SQL, DMY``), a text as it is."""
     if dialect == "postgres" and day:
         return exp.JSONBExtractScalar(this=exp.func("TO_JSON", value, copy=False), expression=exp.Literal.string("{}"))
     return exp.cast(value, "TEXT")
 
 
 def _folded(column: str) -> str:
-    """A listed column's name as PostgreSQL folds an unquoted name (ASCII letters to lower case; the
-    other dialects match names regardless of case)."""
+    """A listed name as PostgreSQL folds it unquoted: ASCII letters in lower case (the others ignore case)."""
     return column.translate(_ASCII_LOWER)
 
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 def _text(column: str, dialect: str = "duckdb", listed: bool = False, day: bool = False) -> exp.Expression:
@@ -296,11 +295,11 @@ def _literal(value) -> exp.Expression:
     raise TypeError(f"no literal for a {type(value).__name__} in the script's data")
 
 
-def _table(name: str, dialect: str) -> List[exp.Expression]:
+def _table(name: str) -> List[exp.Expression]:
     """``DROP TABLE`` and ``CREATE TABLE`` of one of the data's tables."""
     columns, key = _TABLES[name]
-    create = _sql(f"CREATE TABLE {name} ({columns}{f', PRIMARY KEY ({key})' if key and dialect != 'spark' else ''})")
-    return [_sql(f"DROP TABLE IF EXISTS {name}"), create]
+    key = f", PRIMARY KEY ({key})" if key else ""
+    return [_sql(f"DROP TABLE IF EXISTS {name}"), _sql(f"CREATE TABLE {name} ({columns}{key})")]
 
 
 def _inserts(name: str, rows: Sequence[tuple], dialect: str) -> List[exp.Expression]:
@@ -358,14 +357,27 @@ class _Rows:
         return out
 
 
+def _session_view(name: str, inserts: List[exp.Expression]) -> exp.Expression:
+    """Spark: the rows of ``inserts`` (at least one) as a temporary view, each column cast to its type. A
+    table outlives a session without a persistent catalog (PySpark without Hive) as files, which the next
+    session's ``CREATE TABLE`` refuses (``LOCATION_ALREADY_EXISTS``); the view lasts as ``decisions`` does."""
+    defs = _sql(f"CREATE TABLE {name} ({_TABLES[name][0]})").this.expressions
+    alias = exp.TableAlias(this=exp.to_identifier("sc_policy_rows"), columns=[d.this.copy() for d in defs])
+    rows = exp.Values(expressions=[row for insert in inserts for row in insert.expression.expressions], alias=alias)
+    select = exp.select(*(exp.alias_(exp.cast(exp.column(d.name), d.args["kind"].copy()), d.name) for d in defs),
+                        copy=False).from_(rows, copy=False)
+    return exp.Create(this=exp.to_table(name), kind="VIEW", replace=True, expression=select,
+                      properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+
+
 def _statements(data: ScriptData, dialect: str, inserts) -> List[exp.Expression]:
     if dialect not in DIALECTS:
         raise ValueError(dialect)
     out: List[exp.Expression] = [_sql("DROP VIEW IF EXISTS decisions")]
     for name, rows in (("sc_policy_versions", data.versions), ("sc_policy_industries", data.industries),
                        ("sc_policy_decisions", data.decisions)):
-        out += _table(name, dialect)
-        out += inserts(name, rows, dialect)
+        out += [_session_view(name, inserts(name, rows, dialect))] if dialect == "spark" \
+            else _table(name) + inserts(name, rows, dialect)
     decisions = view(data, dialect)
     if dialect == "spark":  # a permanent view may not read a temporary one, which a caseload often is
         decisions.set("properties", exp.Properties(expressions=[exp.TemporaryProperty()]))
@@ -376,8 +388,8 @@ def _statements(data: ScriptData, dialect: str, inserts) -> List[exp.Expression]
 def statements(data: ScriptData, dialect: str, values: bool = True) -> List[exp.Expression]:
     """The script's statements, in order, every value of the data a node of its own (without
     ``values``, the tables are created empty, for a caller that fills them itself: faster than
-    parsing thousands of rows of SQL). Spark gets no PRIMARY KEY (its tables have none) and a
-    temporary view (Spark refuses a permanent view over a temporary ``caseload``)."""
+    parsing thousands of rows of SQL; not in Spark, whose data are temporary views of their rows), and
+    Spark's ``decisions`` a temporary view (Spark refuses a permanent view over a temporary ``caseload``)."""
     return _statements(data, dialect, _inserts if values else lambda *_: [])
 
 
