@@ -106,10 +106,7 @@ def _as_text(value: exp.Expression, dialect: str, day: bool) -> exp.Expression:
 
 def _folded(column: str) -> str:
     """A listed name as PostgreSQL folds it unquoted: ASCII letters in lower case (the others ignore case)."""
-    return column.translate(_ASCII_LOWER)
-
-
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+    return column.translate(str.maketrans(string.ascii_uppercase, string.ascii_lowercase))
 
 
 def _text(column: str, dialect: str = "duckdb", listed: bool = False, day: bool = False) -> exp.Expression:
@@ -373,7 +370,9 @@ def _session_view(name: str, inserts: List[exp.Expression]) -> exp.Expression:
 def _statements(data: ScriptData, dialect: str, inserts) -> List[exp.Expression]:
     if dialect not in DIALECTS:
         raise ValueError(dialect)
-    out: List[exp.Expression] = [_sql("DROP VIEW IF EXISTS decisions")]
+    # psql reads a script in the client's encoding (LATIN1 in a Latin-1 terminal); the script is UTF-8
+    out: List[exp.Expression] = [_sql("SET client_encoding = 'UTF8'")] if dialect == "postgres" else []
+    out.append(_sql("DROP VIEW IF EXISTS decisions"))
     for name, rows in (("sc_policy_versions", data.versions), ("sc_policy_industries", data.industries),
                        ("sc_policy_decisions", data.decisions)):
         out += [_session_view(name, inserts(name, rows, dialect))] if dialect == "spark" \
