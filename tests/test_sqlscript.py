@@ -130,3 +130,22 @@ def test_the_postgres_script_says_it_is_utf8(dialect):
     assert parsed[0] is sets[0] and len(sets) == 1
     item = sets[0].expressions[0].this
     assert (item.this.name.lower(), item.expression.name) == ("client_encoding", "UTF8")
+
+
+def test_the_spark_view_is_ascii_whatever_locale_reads_it():
+    """``spark-sql`` (Java 17) reads a script in the locale's encoding, ASCII under ``LANG=C``: the white
+    space the view trims (NBSP, U+2028, ideographic space...) and the ellipsis of a long value were read
+    as other characters (620 / 8,913 / 20,467 rows eligible / not / errors became 428 / 5,966 / 23,606).
+    The Spark view is ASCII, each such text its UTF-8 bytes decoded, and means the same texts."""
+    import sqlglot
+    import sqlglot.expressions as exp
+    shape = dict(noc_version_column=True, date_column="decided", columns=("id", "noc", "industry", "noc_version",
+                                                                          "decided"))
+    data = ScriptData(CaseloadShape(**shape), (("v", "h", None, None),), (("v", "", 0),),
+                      (("v", "2016", "2174", 0, True, "", "ict", ""),))
+    text = sqlscript.statements(data, "spark")[-1].sql(dialect="spark")
+    assert text.isascii()
+    decoded = {bytes.fromhex(d.this.this.name).decode("utf-8")
+               for d in sqlglot.parse_one(text, read="spark").find_all(exp.Decode)}
+    assert decoded == {whitespace(), "\u2026"}
+    assert not any(s.find(exp.Decode) for s in sqlscript.statements(data, "duckdb"))

@@ -29,6 +29,7 @@ import sqlglot
 from sqlglot import exp
 
 from sc_policy.app.sqldata import ScriptData, whitespace
+from sc_policy.app.sqlspark import ascii_text, session_view
 from sc_policy.diagnostics import ECHO_CHARS, echoed
 
 __all__ = ["DIALECTS", "TRIMMED", "script", "statements"]
@@ -354,19 +355,6 @@ class _Rows:
         return out
 
 
-def _session_view(name: str, inserts: List[exp.Expression]) -> exp.Expression:
-    """Spark: the rows of ``inserts`` (at least one) as a temporary view, each column cast to its type. A
-    table outlives a session without a persistent catalog (PySpark without Hive) as files, which the next
-    session's ``CREATE TABLE`` refuses (``LOCATION_ALREADY_EXISTS``); the view lasts as ``decisions`` does."""
-    defs = _sql(f"CREATE TABLE {name} ({_TABLES[name][0]})").this.expressions
-    alias = exp.TableAlias(this=exp.to_identifier("sc_policy_rows"), columns=[d.this.copy() for d in defs])
-    rows = exp.Values(expressions=[row for insert in inserts for row in insert.expression.expressions], alias=alias)
-    select = exp.select(*(exp.alias_(exp.cast(exp.column(d.name), d.args["kind"].copy()), d.name) for d in defs),
-                        copy=False).from_(rows, copy=False)
-    return exp.Create(this=exp.to_table(name), kind="VIEW", replace=True, expression=select,
-                      properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
-
-
 def _statements(data: ScriptData, dialect: str, inserts) -> List[exp.Expression]:
     if dialect not in DIALECTS:
         raise ValueError(dialect)
@@ -375,11 +363,12 @@ def _statements(data: ScriptData, dialect: str, inserts) -> List[exp.Expression]
     out.append(_sql("DROP VIEW IF EXISTS decisions"))
     for name, rows in (("sc_policy_versions", data.versions), ("sc_policy_industries", data.industries),
                        ("sc_policy_decisions", data.decisions)):
-        out += [_session_view(name, inserts(name, rows, dialect))] if dialect == "spark" \
+        out += [session_view(name, _TABLES[name][0], inserts(name, rows, dialect))] if dialect == "spark" \
             else _table(name) + inserts(name, rows, dialect)
     decisions = view(data, dialect)
     if dialect == "spark":  # a permanent view may not read a temporary one, which a caseload often is
         decisions.set("properties", exp.Properties(expressions=[exp.TemporaryProperty()]))
+        decisions = decisions.transform(ascii_text, copy=False)  # the view in ASCII, whatever the locale
     out.append(decisions)
     return out
 
