@@ -221,7 +221,9 @@ def test_postgres_and_spark_scripts_parse_in_their_dialect(dialect):
     assert statements[-1].this.name == "decisions"
     names = [p.alias_or_name for p in statements[-1].expression.expressions]
     assert names == ["*", "eligible", "verdict", "areas", "candidates", "version", "error", "version_hash"]
-    assert sum(isinstance(s, sqlglot.exp.Insert) for s in statements) > 10
+    kind = sqlglot.exp.Insert if dialect == "postgres" else sqlglot.exp.Create
+    rows = [s for s in statements if isinstance(s, kind)]
+    assert len(rows) > (10 if dialect == "postgres" else 3)  # Spark: the data are temporary views of their rows
 
 
 def test_sql_errors_are_one_line_exit_2(monkeypatch):

@@ -1,7 +1,7 @@
 """A version compiled to one self-contained SQL script, for DuckDB, SQLite, PostgreSQL or Spark.
 
-The script (re)creates three tables of data (:mod:`sc_policy.app.sqldata`: ``sc_policy_versions``,
-``sc_policy_industries``, ``sc_policy_decisions``) and a view ``decisions`` over a table or view
+The script (re)creates three tables of data (Spark: temporary views; :mod:`sc_policy.app.sqldata`:
+``sc_policy_versions``, ``sc_policy_industries``, ``sc_policy_decisions``) and a view ``decisions`` over a table or view
 ``caseload`` that must exist before the script runs. The view passes every column of ``caseload``
 through and adds ``evaluate``'s columns: ``eligible`` (a boolean, NULL on an error), ``verdict``,
 ``version``, ``error`` and ``version_hash`` (text, NULL where ``evaluate`` writes an empty field),
@@ -22,12 +22,14 @@ data are written from each distinct value's literal and the frame of a row as sq
 
 from __future__ import annotations
 
+import string
 from typing import Dict, List, Sequence
 
 import sqlglot
 from sqlglot import exp
 
 from sc_policy.app.sqldata import ScriptData, whitespace
+from sc_policy.app.sqlspark import ascii_text, session_view
 from sc_policy.diagnostics import ECHO_CHARS, echoed
 
 __all__ = ["DIALECTS", "TRIMMED", "script", "statements"]
@@ -95,11 +97,25 @@ def _fill(tree: exp.Expression, values: Dict[str, exp.Expression]) -> exp.Expres
     return tree.transform(swap)
 
 
-def _text(column: str, dialect: str = "duckdb", listed: bool = False) -> exp.Expression:
+def _as_text(value: exp.Expression, dialect: str, day: bool) -> exp.Expression:
+    """``value`` as text; PostgreSQL's date column (``day``) as JSON writes it: a DATE ``YYYY-MM-DD``
+    (a cast follows the session's DateStyle: ``27/11/2026`` under ``SQL, DMY``), a text as it is."""
+    if dialect == "postgres" and day:
+        return exp.JSONBExtractScalar(this=exp.func("TO_JSON", value, copy=False), expression=exp.Literal.string("{}"))
+    return exp.cast(value, "TEXT")
+
+
+def _folded(column: str) -> str:
+    """A listed name as PostgreSQL folds it unquoted: ASCII letters in lower case (the others ignore case)."""
+    return column.translate(str.maketrans(string.ascii_uppercase, string.ascii_lowercase))
+
+
+def _text(column: str, dialect: str = "duckdb", listed: bool = False, day: bool = False) -> exp.Expression:
     """A caseload column as text, NULL as '', trimmed as ``str.strip()`` trims (``listed``: ``column``
-    is the name as the caseload's list of columns gives it, surrounding spaces and all)."""
-    name = exp.to_identifier(column.lower() if listed else _name(column), quoted=True)
-    raw = exp.Coalesce(this=exp.cast(exp.column(name, "c"), "TEXT"),
+    is the name as the caseload's list of columns gives it, surrounding spaces and all; ``day``: it is
+    the date column)."""
+    name = exp.to_identifier(_folded(column) if listed else _name(column), quoted=True)
+    raw = exp.Coalesce(this=_as_text(exp.column(name, "c"), dialect, day),
                        expressions=[exp.Literal.string("")])
     space = exp.Literal.string(whitespace())
     ends = [exp.func("SUBSTR", raw.copy(), exp.Literal.number(1), exp.Literal.number(1), copy=False),
@@ -184,6 +200,13 @@ def _name(column: str) -> str:
     return column.strip().lower()  # a column matched as evaluate matches a header
 
 
+def _passed(column: str) -> exp.Expression:
+    """A listed column that is not a code, read by its folded name and named as listed (as ``evaluate``
+    writes the header): ``c."id" AS "ID"`` in PostgreSQL, where an unquoted ``ID`` made a column ``id``."""
+    read = exp.column(exp.to_identifier(_folded(column), quoted=True), "c")
+    return read if _folded(column) == column else exp.alias_(read, exp.to_identifier(column, quoted=True))
+
+
 def _own_columns(shape, dialect: str, texts: Dict[str, exp.Expression]) -> List[exp.Expression]:
     """The caseload's columns as ``evaluate`` writes them: the code columns trimmed in place (as
     text, NULL as ''; ``texts``: each code column's trimmed value), listed when the shape knows
@@ -192,7 +215,7 @@ def _own_columns(shape, dialect: str, texts: Dict[str, exp.Expression]) -> List[
     codes = {_name(c): texts[c] for c in shape.codes()}
     if shape.columns:
         return [exp.alias_(codes[_name(c)], exp.to_identifier(c, quoted=True)) if _name(c) in codes
-                else exp.column(exp.to_identifier(c, quoted=True), "c") for c in shape.columns]
+                else _passed(c) for c in shape.columns]
     star = exp.Star()
     if dialect == "duckdb":
         star.set("replace", [exp.alias_(e, exp.to_identifier(n, quoted=True)) for n, e in codes.items()])
@@ -211,7 +234,8 @@ def _trimmed_once(select: exp.Expression, shape, dialect: str) -> Dict[str, exp.
     roles = [r for r, present in (("noc", True), ("industry", shape.industry),
                                   ("noc_version", shape.noc_version_column), ("date", shape.date_column is not None))
              if present]
-    texts = {shape.column(r): _text(shape.column(r), dialect, listed=bool(shape.columns)) for r in roles}
+    texts = {shape.column(r): _text(shape.column(r), dialect, listed=bool(shape.columns), day=r == "date")
+             for r in roles}
     if not shape.columns:
         return texts
     inner = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("c")),
@@ -269,11 +293,11 @@ def _literal(value) -> exp.Expression:
     raise TypeError(f"no literal for a {type(value).__name__} in the script's data")
 
 
-def _table(name: str, dialect: str) -> List[exp.Expression]:
+def _table(name: str) -> List[exp.Expression]:
     """``DROP TABLE`` and ``CREATE TABLE`` of one of the data's tables."""
     columns, key = _TABLES[name]
-    create = _sql(f"CREATE TABLE {name} ({columns}{f', PRIMARY KEY ({key})' if key and dialect != 'spark' else ''})")
-    return [_sql(f"DROP TABLE IF EXISTS {name}"), create]
+    key = f", PRIMARY KEY ({key})" if key else ""
+    return [_sql(f"DROP TABLE IF EXISTS {name}"), _sql(f"CREATE TABLE {name} ({columns}{key})")]
 
 
 def _inserts(name: str, rows: Sequence[tuple], dialect: str) -> List[exp.Expression]:
@@ -334,14 +358,17 @@ class _Rows:
 def _statements(data: ScriptData, dialect: str, inserts) -> List[exp.Expression]:
     if dialect not in DIALECTS:
         raise ValueError(dialect)
-    out: List[exp.Expression] = [_sql("DROP VIEW IF EXISTS decisions")]
+    # psql reads a script in the client's encoding (LATIN1 in a Latin-1 terminal); the script is UTF-8
+    out: List[exp.Expression] = [_sql("SET client_encoding = 'UTF8'")] if dialect == "postgres" else []
+    out.append(_sql("DROP VIEW IF EXISTS decisions"))
     for name, rows in (("sc_policy_versions", data.versions), ("sc_policy_industries", data.industries),
                        ("sc_policy_decisions", data.decisions)):
-        out += _table(name, dialect)
-        out += inserts(name, rows, dialect)
+        out += [session_view(name, _TABLES[name][0], inserts(name, rows, dialect))] if dialect == "spark" \
+            else _table(name) + inserts(name, rows, dialect)
     decisions = view(data, dialect)
     if dialect == "spark":  # a permanent view may not read a temporary one, which a caseload often is
         decisions.set("properties", exp.Properties(expressions=[exp.TemporaryProperty()]))
+        decisions = decisions.transform(ascii_text, copy=False)  # the view in ASCII, whatever the locale
     out.append(decisions)
     return out
 
@@ -349,8 +376,8 @@ def _statements(data: ScriptData, dialect: str, inserts) -> List[exp.Expression]
 def statements(data: ScriptData, dialect: str, values: bool = True) -> List[exp.Expression]:
     """The script's statements, in order, every value of the data a node of its own (without
     ``values``, the tables are created empty, for a caller that fills them itself: faster than
-    parsing thousands of rows of SQL). Spark gets no PRIMARY KEY (its tables have none) and a
-    temporary view (Spark refuses a permanent view over a temporary ``caseload``)."""
+    parsing thousands of rows of SQL; not in Spark, whose data are temporary views of their rows), and
+    Spark's ``decisions`` a temporary view (Spark refuses a permanent view over a temporary ``caseload``)."""
     return _statements(data, dialect, _inserts if values else lambda *_: [])
 
 
