@@ -276,3 +276,24 @@ async def test_go_to_definition_of_the_ids_rule_files_name(client, shipped_copy)
     assert target.read_text(encoding="utf-8").splitlines()[found.range.start.line] == "id: noc-a-exception"
     assert await client.text_document_definition_async(types.DefinitionParams(
         types.TextDocumentIdentifier(uri), position_of(text, "title: The occupation", 3))) is None
+
+
+async def test_hover_on_an_interpretation_shows_its_reading_and_on_an_area_its_title(client, shipped_copy):
+    """A clause's ``rests_on`` named an interpretation, and a resolution's key an area, without a word of
+    what they say."""
+    folder = version_dir(shipped_copy)
+    clause = folder / "clauses" / "occupation-listed.yaml"
+    text = clause.read_text(encoding="utf-8")
+    resolutions = folder / "resolutions.yaml"
+    resolutions_text = resolutions.read_text(encoding="utf-8")
+    uri, resolutions_uri = open_file(client, clause), open_file(client, resolutions)
+    await until(lambda: uri in client.diagnostics and resolutions_uri in client.diagnostics, "the first check")
+    rests = position_of(text, "life-sciences-note-adds-none]", 3)
+    key = position_of(resolutions_text, "noc-a-limit:ict", len("noc-a-limit:i"))
+    answer = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), rests))
+    shown = answer.contents.value.replace("\\", "")
+    assert "interpretation `life-sciences-note-adds-none`" in shown and "does it add occupations to a list?" in shown
+    assert "reading: The note names no occupation" in shown and "line 82: Note: A number of occupations" in shown
+    answer = await client.text_document_hover_async(types.HoverParams(
+        types.TextDocumentIdentifier(resolutions_uri), key))
+    assert answer.contents.value.replace("\\", "") == "**area `ict`** Information and Communications Technology"

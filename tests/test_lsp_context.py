@@ -260,3 +260,29 @@ def test_an_ids_entry_is_found_in_the_checked_model_else_in_the_file_its_id_name
     assert definition_of(Reference("area", "ict", 0, 0), place, None).path == f"{place.version_id}/areas/ict.yaml"
     assert definition_of(Reference("area", "nowhere", 0, 0), place, version) is None
     assert definition_of(Reference("interpretation", "life-sciences-note-adds-none", 0, 0), place, None) is None
+
+
+def test_hover_on_an_interpretation_shows_its_reading_and_on_an_area_its_title(shipped_copy):
+    from sc_policy.lsp.hover import hover_text
+    from sc_policy.lsp.overlay import check_with, place_of
+    from sc_policy.reference.statcan import reference_data
+    from conftest import version_dir
+    folder, ref = version_dir(shipped_copy), reference_data()
+    clause = folder / "clauses" / "occupation-listed.yaml"
+    lines = clause.read_text(encoding="utf-8").splitlines(True)
+    place = place_of(clause)
+    checked = check_with(place, {}, ref)
+    number = next(i for i, line in enumerate(lines) if line.startswith("rests_on:"))
+    column = lines[number].index("life-sciences-note-adds-none") + 3
+    text, start, end = hover_text(lines, number, column, place, checked, ref)
+    assert (start, end) == (column - 3, column - 3 + len("life-sciences-note-adds-none"))
+    [reading] = [i for i in checked.version.interpretations if i.id == "life-sciences-note-adds-none"]
+    shown = text.replace("\\", "")
+    assert " ".join(reading.question.split()) in shown and " ".join(reading.reading.split()) in shown
+    assert f"line 82: {reading.source[0].quote}" in shown and "ict, life-sciences" in shown
+    assert "not known yet" in hover_text(lines, number, column, place, None, ref)[0]
+    number = next(i for i, line in enumerate(lines) if line.startswith("applies_to:"))
+    text = hover_text(lines, number, lines[number].index("life-sciences") + 1, place, checked, ref)[0]
+    assert text.replace("\\", "") == "**area `life-sciences`** " + checked.version.area("life-sciences").title
+    unknown = ["applies_to: [ict, nowhere]\n"]
+    assert "has no such area" in hover_text(unknown, 0, 20, place, checked, ref)[0]
