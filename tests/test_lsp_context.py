@@ -175,7 +175,7 @@ def test_a_version_yaml_open_inside_a_version_folder_is_one_error_at_it(tree_cop
 RESOLUTIONS = """\
 resolutions:
   - id: ict-two-noc-a
-    resolves: [noc-a-limit:ict, title-conflict:9232]
+    resolves: [noc-a-limit:ict, title-conflict:9232, citation-area:occupation-listed:ict]
     affects:
       - {area: manufacturing, codes: ["2174"]}
   - id: listed-twice
@@ -220,6 +220,7 @@ def named(rel: str, text: str, needle: str, offset: int, tmp_path):
     ("resolutions.yaml", RESOLUTIONS, "noc-a-limit:ict", 13, ("area", "ict")),              # a key's subject
     ("resolutions.yaml", RESOLUTIONS, "noc-a-limit:ict", 2, None),                          # its check
     ("resolutions.yaml", RESOLUTIONS, "title-conflict:9232", 16, None),                     # a code
+    ("resolutions.yaml", RESOLUTIONS, "area:occupation-listed", 6, None),                   # no resolvable check
     ("resolutions.yaml", RESOLUTIONS, "duplicate-occupation:life-sciences:3219", 25, ("area", "life-sciences")),
     ("resolutions.yaml", RESOLUTIONS, "duplicate-occupation:life-sciences:3219", 37, None),
     ("resolutions.yaml", RESOLUTIONS, "{area: manufacturing", 9, ("area", "manufacturing")),

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+from sc_policy.checks.registry import RESOLVABLE
 from sc_policy.diagnostics import Span
 from sc_policy.lsp.context import context_at, in_comment, token_at
 from sc_policy.lsp.overlay import Place
@@ -46,16 +47,17 @@ class Reference:
     end: int
 
 
-def _subject_segment(text: str, start: int, end: int) -> int:
-    """Which ``:``-separated part of a finding key (``check:subject``) the word at ``text[start:end]`` is
-    (0: the check)."""
+def _names_area(text: str, start: int) -> bool:
+    """Whether the word at ``text[start:]`` is the first part of the subject of a finding key (``check:subject``)
+    of a check a resolution may resolve: an area's id (a code for ``title-conflict``, which is no id)."""
     first = start
     while first > 0 and _KEY_TEXT.match(text[first - 1]):
         first -= 1
-    return text[first:start].count(":")
+    parts = text[first:start].split(":")
+    return len(parts) == 2 and parts[0] in RESOLVABLE
 
 
-def _kind(rel: str, context, is_key: bool, text: str, start: int, end: int) -> Optional[str]:
+def _kind(rel: str, context, is_key: bool, text: str, start: int) -> Optional[str]:
     """The kind of entry a word names in a rule file at ``rel``, from the keys around it (None: no id)."""
     if rel.startswith("clauses/"):
         if context.key == "rests_on" and not is_key:
@@ -69,7 +71,7 @@ def _kind(rel: str, context, is_key: bool, text: str, start: int, end: int) -> O
             return AREA
         if context.key == "areas" and context.within("interpretations") and not is_key:
             return AREA
-        if context.key == "resolves" and not is_key and _subject_segment(text, start, end) == 1:
+        if context.key == "resolves" and not is_key and _names_area(text, start):
             return AREA
     elif rel.startswith("tests/") and context.within("expect"):
         if context.key == "areas" and not is_key:
@@ -92,7 +94,7 @@ def reference_at(lines: Sequence[str], line: int, column: int, place: Place) -> 
         return None
     token, start, end = found
     is_key = text[end:end + 1] == ":" and text[end + 1:end + 2] in ("", " ", "\t")
-    kind = _kind(place.rel, context_at(lines, line, end), is_key, text, start, end)  # (at its start, "check:" is a key)
+    kind = _kind(place.rel, context_at(lines, line, end), is_key, text, start)  # (at its start, "check:" is a key)
     return Reference(kind, token, start, end) if kind else None
 
 
