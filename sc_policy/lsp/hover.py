@@ -132,7 +132,7 @@ def _named(reference: Reference, version: Optional[Version], checked: bool) -> s
                        else ": not known yet (the version is being checked)")
     entry = entry_of(reference, version)
     if entry is None:
-        return f"{head}: version {escaped(version.manifest.id)} has no such {reference.kind}"
+        return f"{head}: version {escaped(version.manifest.id)} has no such {reference.kind} (as last checked)"
     if reference.kind in (AREA, CLAUSE):
         return f"{head} {escaped(entry.title)}"
     text = [head, f"question: {escaped(entry.question)}", f"reading: {escaped(entry.reading)}"]
