@@ -238,3 +238,62 @@ async def test_completion_offers_facts_in_expressions_and_area_ids_in_applies_to
     areas = {a.id for a in Workspace(shipped_copy).load(VERSION).version.areas}
     assert await labels(applies) == areas == {"ict", "life-sciences", "manufacturing"}
     assert await labels(position_of(text, "title: A NOC A", len("title: A"))) == set()
+
+
+async def test_go_to_definition_of_the_ids_rule_files_name(client, shipped_copy):
+    """An interpretation a clause rests on, an area it applies to, a clause a test case expects, the area of
+    a resolution's key: each goes to its entry, where the editor's unsaved text has it."""
+    folder = version_dir(shipped_copy)
+    clause = folder / "clauses" / "occupation-listed.yaml"
+    text = clause.read_text(encoding="utf-8")
+    resolutions = folder / "resolutions.yaml"
+    unsaved = resolutions.read_text(encoding="utf-8").replace("interpretations:\n", "interpretations:\n# moved\n\n")
+    resolutions_uri = open_file(client, resolutions, unsaved)  # not saved: the entry is two lines further down
+    uri = open_file(client, clause)
+    await until(lambda: uri in client.diagnostics and resolutions_uri in client.diagnostics, "the first check")
+
+    async def definition(where: str, at: types.Position):
+        answer = await client.text_document_definition_async(types.DefinitionParams(
+            types.TextDocumentIdentifier(where), at))
+        assert isinstance(answer, types.Location), answer
+        return answer
+
+    rests = position_of(text, "life-sciences-note-adds-none]", 3)
+    found = await definition(uri, rests)
+    line = unsaved.splitlines()[found.range.start.line]
+    assert found.uri == resolutions_uri and line.strip() == "- id: life-sciences-note-adds-none"
+    assert found.range.start.character == line.index("id:")
+    found = await definition(uri, position_of(text, "applies_to: [ict", len("applies_to: [i")))
+    assert found.uri == from_fs_path(str(folder / "areas" / "ict.yaml")) and found.range.start.line == 0
+    key = position_of(unsaved, "noc-a-limit:ict", len("noc-a-limit:i"))
+    assert (await definition(resolutions_uri, key)).uri == found.uri
+    cases = folder / "tests" / "contradictions.yaml"
+    cases_text = cases.read_text(encoding="utf-8")
+    cases_uri = open_file(client, cases)
+    found = await definition(cases_uri, position_of(cases_text, "ict: {noc-a-exception", len("ict: {noc")))
+    target = folder / "clauses" / "noc-a-exception.yaml"
+    assert found.uri == from_fs_path(str(target))
+    assert target.read_text(encoding="utf-8").splitlines()[found.range.start.line] == "id: noc-a-exception"
+    assert await client.text_document_definition_async(types.DefinitionParams(
+        types.TextDocumentIdentifier(uri), position_of(text, "title: The occupation", 3))) is None
+
+
+async def test_hover_on_an_interpretation_shows_its_reading_and_on_an_area_its_title(client, shipped_copy):
+    """A clause's ``rests_on`` named an interpretation, and a resolution's key an area, without a word of
+    what they say."""
+    folder = version_dir(shipped_copy)
+    clause = folder / "clauses" / "occupation-listed.yaml"
+    text = clause.read_text(encoding="utf-8")
+    resolutions = folder / "resolutions.yaml"
+    resolutions_text = resolutions.read_text(encoding="utf-8")
+    uri, resolutions_uri = open_file(client, clause), open_file(client, resolutions)
+    await until(lambda: uri in client.diagnostics and resolutions_uri in client.diagnostics, "the first check")
+    rests = position_of(text, "life-sciences-note-adds-none]", 3)
+    key = position_of(resolutions_text, "noc-a-limit:ict", len("noc-a-limit:i"))
+    answer = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), rests))
+    shown = answer.contents.value.replace("\\", "")
+    assert "interpretation `life-sciences-note-adds-none`" in shown and "does it add occupations to a list?" in shown
+    assert "reading: The note names no occupation" in shown and "line 82: Note: A number of occupations" in shown
+    answer = await client.text_document_hover_async(types.HoverParams(
+        types.TextDocumentIdentifier(resolutions_uri), key))
+    assert answer.contents.value.replace("\\", "") == "**area `ict`** Information and Communications Technology"

@@ -170,3 +170,120 @@ def test_a_version_yaml_open_inside_a_version_folder_is_one_error_at_it(tree_cop
     [finding] = checked.findings
     assert finding.severity == "error" and finding.span.path == place.shown
     assert "so it is a policy folder, not a policy tree" in finding.message
+
+
+RESOLUTIONS = """\
+resolutions:
+  - id: ict-two-noc-a
+    resolves: [noc-a-limit:ict, title-conflict:9232, citation-area:occupation-listed:ict]
+    affects:
+      - {area: manufacturing, codes: ["2174"]}
+  - id: listed-twice
+    resolves:
+      - duplicate-occupation:life-sciences:3219
+interpretations:
+  - id: note-adds-none
+    areas: [ict, life-sciences]  # ict
+"""
+
+TESTS = """\
+cases:
+- name: ict-two-noc-a keeps 2174
+  noc: '2174'
+  expect:
+    eligible: true
+    areas: [ict]
+    clauses:
+      ict: {noc-a-exception: pass, occupation-listed: pass}
+      manufacturing:
+        phase-1-manufacturing: fail
+"""
+
+
+def named(rel: str, text: str, needle: str, offset: int, tmp_path):
+    """The id the cursor names at ``needle`` (plus ``offset``) of a rule file ``rel``: (kind, id) or None."""
+    from sc_policy.lsp.overlay import Place
+    from sc_policy.lsp.references import reference_at
+    lines = text.splitlines(True)
+    number = next(i for i, line in enumerate(lines) if needle in line)
+    place = Place(tmp_path, tmp_path / "p" / "v", rel)
+    found = reference_at(lines, number, lines[number].index(needle) + offset, place)
+    return (found.kind, found.id) if found else None
+
+
+@pytest.mark.parametrize("rel, text, needle, offset, expected", [
+    ("clauses/c.yaml", CLAUSE, "- manufacturing", 4, ("area", "manufacturing")),            # applies_to
+    ("clauses/c.yaml", "rests_on: [a-reading, other]\n", "other", 2, ("interpretation", "other")),
+    ("clauses/c.yaml", "area_source:\n  ict:\n  - {line: 64, quote: x}\n", "ict", 1, ("area", "ict")),
+    ("clauses/c.yaml", "area_source:\n  ict:\n  - {line: 64, quote: x}\n", "line", 1, None),
+    ("clauses/c.yaml", CLAUSE, "id: noc-a-exception", 6, None),                             # its own id
+    ("resolutions.yaml", RESOLUTIONS, "noc-a-limit:ict", 13, ("area", "ict")),              # a key's subject
+    ("resolutions.yaml", RESOLUTIONS, "noc-a-limit:ict", 2, None),                          # its check
+    ("resolutions.yaml", RESOLUTIONS, "title-conflict:9232", 16, None),                     # a code
+    ("resolutions.yaml", RESOLUTIONS, "area:occupation-listed", 6, None),                   # no resolvable check
+    ("resolutions.yaml", RESOLUTIONS, "duplicate-occupation:life-sciences:3219", 25, ("area", "life-sciences")),
+    ("resolutions.yaml", RESOLUTIONS, "duplicate-occupation:life-sciences:3219", 37, None),
+    ("resolutions.yaml", RESOLUTIONS, "{area: manufacturing", 9, ("area", "manufacturing")),
+    ("resolutions.yaml", RESOLUTIONS, "areas: [ict, life", 15, ("area", "life-sciences")),
+    ("resolutions.yaml", RESOLUTIONS, "# ict", 3, None),                                    # a comment
+    ("tests/t.yaml", TESTS, "areas: [ict]", 9, ("area", "ict")),
+    ("tests/t.yaml", TESTS, "ict: {noc-a", 1, ("area", "ict")),
+    ("tests/t.yaml", TESTS, "noc-a-exception: pass", 3, ("clause", "noc-a-exception")),
+    ("tests/t.yaml", TESTS, "occupation-listed: pass}", 3, ("clause", "occupation-listed")),
+    ("tests/t.yaml", TESTS, "occupation-listed: pass}", 21, None),                       # a result
+    ("tests/t.yaml", TESTS, "manufacturing:", 3, ("area", "manufacturing")),
+    ("tests/t.yaml", TESTS, "phase-1-manufacturing", 3, ("clause", "phase-1-manufacturing")),
+    ("tests/t.yaml", TESTS, "name: ict-two", 7, None),
+    ("areas/a.yaml", "id: ict\n", "ict", 1, None),
+])
+def test_the_id_under_the_cursor_and_what_it_names(rel, text, needle, offset, expected, tmp_path):
+    assert named(rel, text, needle, offset, tmp_path) == expected
+
+
+def test_an_ids_entry_is_found_in_the_checked_model_else_in_the_file_its_id_names(shipped_copy):
+    """Go to definition: an interpretation to its entry in resolutions.yaml, an area or a clause to the
+    ``id`` of its file, each where the model built from the editor's text put it."""
+    from sc_policy.lsp.overlay import check_with, place_of
+    from sc_policy.lsp.references import Reference, definition_of
+    from sc_policy.reference.statcan import reference_data
+    from conftest import version_dir
+    folder = version_dir(shipped_copy)
+    resolutions = folder / "resolutions.yaml"
+    unsaved = resolutions.read_text(encoding="utf-8").replace("interpretations:\n", "interpretations:\n# moved\n\n")
+    place = place_of(folder / "clauses" / "occupation-listed.yaml")
+    version = check_with(place, {resolutions: unsaved}, reference_data()).version
+    span = definition_of(Reference("interpretation", "life-sciences-note-adds-none", 0, 0), place, version)
+    line = unsaved.splitlines()[span.line - 1]
+    assert span.path == f"{place.version_id}/resolutions.yaml" and line.strip() == "- id: life-sciences-note-adds-none"
+    assert line[span.column - 1:].startswith("id:")
+    span = definition_of(Reference("clause", "noc-a-exception", 0, 0), place, version)
+    assert (span.path, span.line) == (f"{place.version_id}/clauses/noc-a-exception.yaml", 3)  # after its comment
+    assert definition_of(Reference("area", "ict", 0, 0), place, None).path == f"{place.version_id}/areas/ict.yaml"
+    assert definition_of(Reference("area", "nowhere", 0, 0), place, version) is None
+    assert definition_of(Reference("interpretation", "life-sciences-note-adds-none", 0, 0), place, None) is None
+
+
+def test_hover_on_an_interpretation_shows_its_reading_and_on_an_area_its_title(shipped_copy):
+    from sc_policy.lsp.hover import hover_text
+    from sc_policy.lsp.overlay import check_with, place_of
+    from sc_policy.reference.statcan import reference_data
+    from conftest import version_dir
+    folder, ref = version_dir(shipped_copy), reference_data()
+    clause = folder / "clauses" / "occupation-listed.yaml"
+    lines = clause.read_text(encoding="utf-8").splitlines(True)
+    place = place_of(clause)
+    checked = check_with(place, {}, ref)
+    number = next(i for i, line in enumerate(lines) if line.startswith("rests_on:"))
+    column = lines[number].index("life-sciences-note-adds-none") + 3
+    text, start, end = hover_text(lines, number, column, place, checked, ref)
+    assert (start, end) == (column - 3, column - 3 + len("life-sciences-note-adds-none"))
+    [reading] = [i for i in checked.version.interpretations if i.id == "life-sciences-note-adds-none"]
+    shown = text.replace("\\", "")
+    assert " ".join(reading.question.split()) in shown and " ".join(reading.reading.split()) in shown
+    assert f"line 82: {reading.source[0].quote}" in shown and "ict, life-sciences" in shown
+    assert "not known yet" in hover_text(lines, number, column, place, None, ref)[0]
+    number = next(i for i, line in enumerate(lines) if line.startswith("applies_to:"))
+    text = hover_text(lines, number, lines[number].index("life-sciences") + 1, place, checked, ref)[0]
+    assert text.replace("\\", "") == "**area `life-sciences`** " + checked.version.area("life-sciences").title
+    unknown = ["applies_to: [ict, nowhere]\n"]
+    assert "has no such area" in hover_text(unknown, 0, 20, place, checked, ref)[0]

@@ -6,7 +6,9 @@
 - a NAICS code (an area's ``industries``, a test's ``industry``): its official NAICS Canada 2017 title;
 - the ``line`` of a citation: that line of the version's source document;
 - a fact a clause reads (in its ``when`` or ``condition``, or a ``{placeholder}`` of its ``explain``): the
-  fact's type, family and meaning, as completion offers it.
+  fact's type, family and meaning, as completion offers it;
+- an interpretation's id where a clause rests on it: its question, its reading and the passages it cites;
+  an area's or a clause's id where a rule file names it (:mod:`~sc_policy.lsp.references`): its title.
 
 Every text from a rule file, the source or the tables is shown escaped, never as markup.
 """
@@ -22,6 +24,7 @@ from sc_policy.engine.facts import FACTS
 from sc_policy.load.policytext import read_source
 from sc_policy.lsp.context import context_at, token_at
 from sc_policy.lsp.overlay import Checked, Place
+from sc_policy.lsp.references import AREA, CLAUSE, Reference, entry_of, reference_at
 from sc_policy.model import Version
 from sc_policy.reference.statcan import ReferenceData, skill_level
 
@@ -121,6 +124,24 @@ def _fact(text: str, name: str, start: int, end: int, place: Place, context) -> 
     return f"**fact `{name}`** {escaped(spec.type)} ({escaped(spec.family)} fact)  \n{escaped(spec.doc)}"
 
 
+def _named(reference: Reference, version: Optional[Version], checked: bool) -> str:
+    """The hover of an id naming an interpretation, an area or a clause."""
+    head = f"**{reference.kind} `{reference.id}`**"
+    if version is None:
+        return head + (": not known (the version does not load; see its errors)" if checked
+                       else ": not known yet (the version is being checked)")
+    entry = entry_of(reference, version)
+    if entry is None:
+        return f"{head}: version {escaped(version.manifest.id)} has no such {reference.kind} (as last checked)"
+    if reference.kind in (AREA, CLAUSE):
+        return f"{head} {escaped(entry.title)}"
+    text = [head, f"question: {escaped(entry.question)}", f"reading: {escaped(entry.reading)}"]
+    text += [f"line {c.line}: {escaped(c.quote)}" for c in entry.source]
+    if entry.areas:
+        text.append(f"bears on the areas: {escaped(', '.join(entry.areas))}")
+    return "  \n".join(text)
+
+
 def hover_text(lines: Sequence[str], line: int, column: int, place: Place, checked: Optional[Checked],
                refdata: ReferenceData) -> Optional[tuple]:
     """(Markdown text, start column, end column) of the hover at 0-based ``line`` and ``column`` (in
@@ -131,7 +152,12 @@ def hover_text(lines: Sequence[str], line: int, column: int, place: Place, check
     if found is not None and found[0] in FACTS:
         token, start, end = found
         text = _fact(lines[line], token, start, end, place, context_at(lines, line, start))
-        return (text, start, end) if text else None
+        if text:
+            return text, start, end
+    reference = reference_at(lines, line, column, place)
+    if reference is not None:
+        version = checked.version if checked is not None else None
+        return _named(reference, version, checked is not None), reference.start, reference.end
     if found is None or not (found[0].isascii() and found[0].isdigit()):
         return None  # only ASCII digits are a number or a code (YAML reads "\u00b2" or "\uff11\uff17" as text)
     token, start, end = found

@@ -21,12 +21,14 @@ from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
+from sc_policy.diagnostics import Span
 from sc_policy.load.tree import rule_file_kind
 from sc_policy.lsp.completion import TRIGGERS, completions
 from sc_policy.lsp.diagnostics import to_lsp
 from sc_policy.lsp.hover import hover_text
 from sc_policy.lsp.overlay import Checked, Place, check_with, place_of, texts_under
 from sc_policy.lsp.protocol import PARSE_ERROR, ClientLog, PolicyProtocol, disk_document, open_document
+from sc_policy.lsp.references import definition_of, reference_at
 from sc_policy.reference.statcan import ReferenceData, reference_data
 from sc_policy.resources import own_version
 
@@ -125,11 +127,7 @@ class PolicyServer(LanguageServer):
 
         def resolution(rid: str) -> Optional[types.Location]:
             span = resolutions.get(rid)
-            if span is None or not span.path:
-                return None
-            path = Path(os.path.abspath(place.root / span.path))
-            line = max(span.line - 1, 0)
-            return types.Location(self._uri_of(path), types.Range(types.Position(line, 0), types.Position(line, 0)))
+            return self.location(place, span) if span is not None else None
 
         published = set()
         for path, uri in sorted(uris.items()):
@@ -144,6 +142,20 @@ class PolicyServer(LanguageServer):
             if findings:
                 published.add(uri)
         self._published[place.folder] = published
+
+    def location(self, place: Place, span: Span, column: bool = False) -> Optional[types.Location]:
+        """Where a span of the model is, as a location in the editor (at the start of its line, or with
+        ``column`` at its column, counted in the client's units in the file as the editor has it)."""
+        if not span.path:
+            return None
+        path = Path(os.path.abspath(place.root / span.path))
+        uri = self._uri_of(path)
+        line, character = max(span.line - 1, 0), 0
+        if column and span.column > 1:
+            lines = self._lines(path, uri)[0]
+            if line < len(lines):
+                character = self.workspace.position_codec.client_num_units(lines[line][:span.column - 1])
+        return types.Location(uri, types.Range(types.Position(line, character), types.Position(line, character)))
 
     def _uri_of(self, path: Path) -> str:
         """The uri the editor opened ``path`` under (as it sent it: pygls keys documents by the decoded uri), else
@@ -220,6 +232,22 @@ def make_server(refdata: Optional[ReferenceData] = None) -> PolicyServer:
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
             range=types.Range(types.Position(at.line, units(line[:start])), types.Position(at.line, units(line[:end]))))
+
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    def definition(ls: PolicyServer, params: types.DefinitionParams) -> Optional[types.Location]:
+        found = _document(ls, params.text_document.uri)
+        if found is None:
+            return None
+        document, place = found
+        if params.position.line >= len(document.lines):
+            return None  # past the last line, as for a hover
+        at = document.position_from_client_units(params.position)
+        reference = reference_at(document.lines, at.line, at.character, place)
+        if reference is None:
+            return None
+        checked = ls.checked_for(place)
+        span = definition_of(reference, place, checked.version if checked is not None else None)
+        return ls.location(place, span, column=True) if span is not None else None
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=TRIGGERS))
     def complete(ls: PolicyServer, params: types.CompletionParams) -> Optional[types.CompletionList]:
