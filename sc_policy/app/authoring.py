@@ -27,20 +27,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import yaml
-
 from sc_policy.app.checking import check_version
 from sc_policy.engine.compile import CompiledVersion, compile_version
 from sc_policy.diagnostics import (Diagnostic, InputError, PolicyInvalidError, ScPolicyError, Span, Suggestion, counted,
                                    echoed, invalid_policy)
 from sc_policy.engine.decide import Evaluator
 from sc_policy.checks.lifecycle import hash_findings, lifecycle_findings, status_findings, table_findings
-from sc_policy.load.yamlfile import MAX_FILE_BYTES, load_document, parse_document
+from sc_policy.load.yamlfile import MAX_FILE_BYTES, load_document
 from sc_policy.model import Version
 from sc_policy.engine.table import build_table, decisions_hash
 from sc_policy.analysis.testcases import run_cases
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, select_version
 from sc_policy.app.writing import STAGING_PREFIX, Notice, changing, fsync_dir, replace_together, write_atomic
+from sc_policy.app.manifestfile import dump_manifest, set_manifest_fields
 
 __all__ = ["new_version", "freeze", "FreezeResult", "write_atomic", "set_manifest_fields", "require_safe_id",
            "ID_PATTERN"]
@@ -51,71 +50,6 @@ ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,%d}" % (ID_MAX_LENGTH - 1))
 lower-case letters, digits, '.', '_' and '-' (no '/', no newline, no upper case, which folds together on
 some file systems), starting with a letter or digit (no '.', '..' or hidden names), at most 64 long."""
 _ONE_DAY = dt.timedelta(days=1)
-_MANIFEST_ORDER = ("id", "policy", "title", "status", "effective_from", "effective_to", "supersedes",
-                   "assumptions", "source_document", "general_sections", "sha256", "table_sha256", "file_sha256")
-
-
-def _yaml_line(key: str, value) -> str:
-    return yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, width=10_000).rstrip("\n")
-
-
-def _dump_manifest(data: Dict, header: str) -> str:
-    ordered = {k: data[k] for k in _MANIFEST_ORDER if k in data}
-    ordered.update({k: v for k, v in data.items() if k not in ordered})
-    body = yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=96, default_flow_style=False)
-    return header + body
-
-
-def set_manifest_fields(text: str, updates: Dict[str, object], path: str = "version.yaml") -> str:
-    """The manifest ``text`` with top-level scalar fields set (value) or removed (None).
-
-    Edits only the lines of those fields, so the analyst's comments and layout
-    stay; the result is parsed back and compared with the intended data, and if
-    an unusual layout defeats the line edit the manifest is written out whole.
-    """
-    original = parse_document(text.encode("utf-8"), path).data
-    expected = dict(original)
-    for key, value in updates.items():
-        if value is None:
-            expected.pop(key, None)
-        else:
-            expected[key] = value
-    lines = text.splitlines()
-
-    def block(key: str) -> Optional[Tuple[int, int]]:
-        for i, line in enumerate(lines):
-            if re.match(rf"^{re.escape(key)}\s*:", line):
-                end = i + 1
-                while end < len(lines) and lines[end].startswith((" ", "\t")):
-                    end += 1
-                return i, end
-        return None
-
-    for key, value in updates.items():
-        found = block(key)
-        if value is None:
-            if found:
-                del lines[found[0]:found[1]]
-            continue
-        new_line = _yaml_line(key, value)
-        if found:
-            lines[found[0]:found[1]] = [new_line]
-            continue
-        anchor = block("effective_from") if key == "effective_to" else None
-        if anchor:
-            lines.insert(anchor[1], new_line)
-        else:
-            lines.append(new_line)
-    result = "\n".join(lines) + "\n"
-    try:
-        ok = parse_document(result.encode("utf-8"), path).data == expected
-    except ScPolicyError:
-        ok = False
-    if not ok:
-        result = _dump_manifest(expected, "")
-    return result
-
-
 # -- new-version -------------------------------------------------------------------------------------------
 
 def require_safe_id(new_id: str) -> None:
@@ -210,7 +144,7 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
         except shutil.Error as exc:  # e.g. a file that cannot be read; the first one, named
             src, _, why = exc.args[0][0]
             raise ScPolicyError(f"cannot copy: {why}", Span(tree.display(Path(src))), code="unreadable") from None
-        write_atomic(copy / "version.yaml", _dump_manifest(manifest, header))
+        write_atomic(copy / "version.yaml", dump_manifest(manifest, header))
         try:
             os.replace(copy, target)
         except OSError as exc:
