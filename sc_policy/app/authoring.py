@@ -42,7 +42,7 @@ from sc_policy.app.writing import STAGING_PREFIX, Notice, changing, fsync_dir, r
 from sc_policy.app.manifestfile import dump_manifest, set_manifest_fields
 
 __all__ = ["new_version", "freeze", "FreezeResult", "write_atomic", "set_manifest_fields", "require_safe_id",
-           "ID_PATTERN"]
+           "ID_PATTERN", "placeholder_title"]
 
 ID_MAX_LENGTH = 64
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,%d}" % (ID_MAX_LENGTH - 1))
@@ -57,6 +57,12 @@ def require_safe_id(new_id: str) -> None:
     if not isinstance(new_id, str) or not ID_PATTERN.fullmatch(new_id):
         raise InputError(f"new version id {echoed(new_id)} must be 1 to {ID_MAX_LENGTH} lower-case letters, digits, "
                          f"'.', '_' and '-', starting with a letter or digit", code="bad-input")
+
+
+def placeholder_title(policy: str, version_id: str) -> str:
+    """The title a new draft is given when none is: its policy and id (``second-career-fast-track phase-2``),
+    for the analyst to replace before it is frozen (``freeze`` refuses it)."""
+    return f"{policy} {version_id}"
 
 
 def _day_after(day: Optional[dt.date]) -> Optional[dt.date]:
@@ -122,7 +128,7 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
         "id": new_id,
         "policy": data.get("policy", source.policy),
         # Never the source's title: answers under the new version would read as the old one's.
-        "title": title or f"{data.get('policy', source.policy)} {new_id}",
+        "title": title or placeholder_title(data.get("policy", source.policy), new_id),
         "status": "draft",
         "effective_from": effective_from,
         "supersedes": source.id if data.get("id") is None else data["id"],
@@ -242,6 +248,16 @@ def _require_checked_and_tested(loaded: LoadedVersion, root: Path, compiled: Com
                                                        f"run the test cases of {loaded.ref.id}"))
 
 
+def _require_own_title(version: Version) -> None:
+    """Refuse a version still titled as its draft was made (:func:`placeholder_title`): once frozen, its
+    answers would show that placeholder for good, and only a new version could give it a title."""
+    m = version.manifest
+    if " ".join(m.title.split()) == placeholder_title(m.policy, m.id):
+        raise InputError(f"cannot freeze {m.id}: its title is still {echoed(m.title)}, the placeholder it was made "
+                         f"with (its policy and id), which its answers would show for good: give it its own title "
+                         f"first", m.at("title"), code="bad-input")
+
+
 def _located_in(finding: Diagnostic, version: Version) -> bool:
     return finding.span.path.startswith(version.folder.rstrip("/") + "/")
 
@@ -315,6 +331,7 @@ def _freeze(tree: PolicyTree, version_id: str, name: str = "freeze") -> FreezeRe
         raise invalid_policy(blocking, f"cannot freeze {m.id}")
     if not already:
         _require_checked_and_tested(loaded[ref.id], tree.root, compiled)
+        _require_own_title(version)
     decisions = _decisions(compiled)
     changed = [f for f in table_findings(version, decisions) if f.severity == "error"] if already else []
     if changed:
