@@ -496,12 +496,50 @@ def test_a_yaml_file_named_unlike_a_rule_file_names_the_rule_file_it_would_be(tr
     (v / "areas" / "life-sciences.yml").write_text("a: 1\n", encoding="utf-8")  # beside the real one
     tree = PolicyTree(tree_copy)
     loaded = tree.load(next(r for r in tree.refs() if r.id == VERSION))
-    found = {f.span.path.rsplit("/", 1)[-1]: f.message for f in loaded.findings if f.code == "unknown-file"}
-    ignored = "file is not a rule file of any kind and is ignored"
-    assert found == {"skill-level-limit.yml": f"{ignored} (to be read, name it clauses/skill-level-limit.yaml)",
-                     "ICT.YAML": f"{ignored} (to be read, name it areas/ict.yaml)",
-                     "industries.yaml": f"{ignored} (to be read, name it tests/industries.yaml)",
-                     "notes.yaml": ignored, "life-sciences.yml": ignored}
+    found = {f.span.path.rsplit("/", 1)[-1]: (f.code, f.message) for f in loaded.findings
+             if f.code in ("unknown-file", "misnamed-file")}
+    ignored = ("unknown-file", "file is not a rule file of any kind and is ignored")
+    left_out = ("file is not a rule file of any kind and is not read: what it holds is left out of the version (to be "
+                "read, name it {}; else move it out of the version folder)")
+    assert found == {"skill-level-limit.yml": ("misnamed-file", left_out.format("clauses/skill-level-limit.yaml")),
+                     "ICT.YAML": ("misnamed-file", left_out.format("areas/ict.yaml")),
+                     "industries.yaml": ("misnamed-file", left_out.format("tests/industries.yaml")),
+                     "notes.yaml": ignored, "life-sciences.yml": ignored}  # beside the real one: nothing left out
+
+
+def test_a_draft_cannot_lose_a_misnamed_rule_file_silently(shipped_copy):
+    """A clause saved as clauses/x.yml is not read: in a draft it is an error, so that neither check (exit 1)
+    nor freeze (exit 2) lets the draft lose it; in a frozen version, whose hash never covered it, a warning."""
+    tree = str(shipped_copy)
+    assert cli("new-version", VERSION, "phase-2", "--effective-from", "2030-01-01", "--title", "Phase II",
+               "--policies", tree).exit_code == 0
+    draft = shipped_copy / POLICY / "phase-2"
+    (draft / "clauses" / "skill-level-limit.yaml").rename(draft / "clauses" / "skill-level-limit.yml")
+    shown = f"{POLICY}/phase-2/clauses/skill-level-limit.yml"
+    checked = cli("check", "phase-2", "--policies", tree)
+    assert checked.exit_code == 1, checked.output
+    assert (f"{shown}: error misnamed-file: file is not a rule file of any kind and is not read: what it holds is "
+            f"left out of the version (to be read, name it clauses/skill-level-limit.yaml; else move it out of the "
+            f"version folder)") in checked.output
+    refused = cli("freeze", "phase-2", "--policies", tree)
+    assert refused.exit_code == 2 and "cannot freeze phase-2" in refused.stderr and shown in refused.stderr
+    assert "\nstatus: draft\n" in (draft / "version.yaml").read_text(encoding="utf-8")  # nothing frozen
+    # a stray clause beside a frozen version's files: its decisions are as frozen, so it stays usable
+    (version_dir(shipped_copy) / "clauses" / "extra.yml").write_text("id: extra\n", encoding="utf-8")
+    frozen = cli("check", VERSION, "--policies", tree)
+    assert frozen.exit_code == 0, frozen.output
+    assert (f"{POLICY}/{VERSION}/clauses/extra.yml: warning misnamed-file: file is not a rule file of any kind and "
+            f"is not read, and not covered by the frozen version's content hash (to be read, name it "
+            f"clauses/extra.yaml in a new version)") in frozen.output
+    assert cli("explain", "2174", "--version", VERSION, "--policies", tree).exit_code == 0
+    (draft / "clauses" / "skill-level-limit.yml").rename(draft / "clauses" / "skill-level-limit.yaml")
+    assert cli("freeze", "phase-2", "--policies", tree).exit_code == 0
+    # renamed once frozen (its freeze recorded each file): the hash-mismatch is the error; the name to restore
+    (draft / "clauses" / "skill-level-limit.yaml").rename(draft / "clauses" / "skill-level-limit.yml")
+    changed = cli("check", "phase-2", "--policies", tree)
+    assert changed.exit_code == 1 and "error hash-mismatch" in changed.output, changed.output
+    assert (f"{shown}: warning misnamed-file: file is not a rule file of any kind and is not read: the version was "
+            f"frozen with it named clauses/skill-level-limit.yaml (name it so again)") in changed.output
 
 
 @pytest.mark.parametrize("text, line", [('id: x\ntitle: "caf\\ud800"\n', 2), ('id: x\n"k\\udfff": 1\n', 2),

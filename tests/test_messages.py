@@ -245,6 +245,23 @@ def test_new_version_without_a_title_names_the_draft_by_its_id(shipped_copy):
     assert old["title"] not in new["title"]
 
 
+def test_freeze_refuses_a_draft_still_titled_as_it_was_made(shipped_copy):
+    """new-version's title (policy and id) is a placeholder to replace: frozen, it would show on every answer."""
+    assert cli("new-version", VERSION, "phase-2", "--effective-from", "2030-01-01", "--policies",
+               str(shipped_copy)).exit_code == 0
+    manifest = shipped_copy / POLICY / "phase-2" / "version.yaml"
+    before = manifest.read_bytes()
+    line = before.decode("utf-8").splitlines().index(f"title: {POLICY} phase-2") + 1
+    result = cli("freeze", "phase-2", "--policies", str(shipped_copy))
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"sc-policy: error: {POLICY}/phase-2/version.yaml:{line}:1: cannot freeze phase-2: its "
+                             f"title is still '{POLICY} phase-2', the placeholder it was made with (its policy and "
+                             f"id), which its answers would show for good: give it its own title first\n")
+    assert manifest.read_bytes() == before  # nothing written
+    edit(manifest, f"title: {POLICY} phase-2", "title: Second Career Fast Track, Phase II")
+    assert cli("freeze", "phase-2", "--policies", str(shipped_copy)).exit_code == 0
+
+
 @pytest.mark.parametrize("same", [True, False])
 def test_freeze_warns_when_a_version_keeps_the_title_of_the_one_it_supersedes(shipped_copy, same):
     assert cli("new-version", VERSION, "phase-2", "--effective-from", "2030-01-01", "--policies",

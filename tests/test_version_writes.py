@@ -279,7 +279,7 @@ def test_a_kill_at_any_point_of_a_change_leaves_the_old_or_the_new_state(tmp_pat
 
 
 def test_an_interrupted_change_is_never_finished_over_a_later_edit(tree_copy):
-    new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2027, 4, 1))
+    new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2027, 4, 1), title="Phase II")
     assert _kill_freeze(tree_copy, "replace", f"{VERSION}/version.yaml").returncode == 137
     path = tree_copy / POLICY / VERSION / "version.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("Phase I", "Phase 1"), encoding="utf-8")
@@ -343,7 +343,7 @@ def _set_period(root: Path, start: str, end: str = "") -> None:
 
 def test_a_version_that_ends_on_the_calendars_last_day_is_open_ended(tree_copy):
     _set_period(tree_copy, "2026-11-26", "9999-12-31")
-    result = run("new-version", VERSION, "phase-2", "--policies", tree_copy)
+    result = run("new-version", VERSION, "phase-2", "--title", "Phase II", "--policies", tree_copy)
     assert result.exit_code == 0, result.output
     draft = manifests(tree_copy)["phase-2"]
     start = draft["effective_from"]

@@ -74,7 +74,9 @@ def edit_clause(root: Path, version_id: str, clause: str, **fields):
 
 
 def make_phase_2(root: Path, *extra) -> None:
-    result = run("new-version", VERSION, "phase-2", "--effective-from", "2027-04-01", "--policies", root, *extra)
+    titled = () if "--title" in extra else ("--title", "Phase II")  # freeze refuses the placeholder title
+    result = run("new-version", VERSION, "phase-2", "--effective-from", "2027-04-01", "--policies", root, *titled,
+                 *extra)
     assert result.exit_code == 0, result.output
 
 

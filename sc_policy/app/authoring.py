@@ -27,23 +27,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import yaml
-
 from sc_policy.app.checking import check_version
 from sc_policy.engine.compile import CompiledVersion, compile_version
 from sc_policy.diagnostics import (Diagnostic, InputError, PolicyInvalidError, ScPolicyError, Span, Suggestion, counted,
                                    echoed, invalid_policy)
 from sc_policy.engine.decide import Evaluator
 from sc_policy.checks.lifecycle import hash_findings, lifecycle_findings, status_findings, table_findings
-from sc_policy.load.yamlfile import MAX_FILE_BYTES, load_document, parse_document
+from sc_policy.load.yamlfile import MAX_FILE_BYTES, load_document
 from sc_policy.model import Version
 from sc_policy.engine.table import build_table, decisions_hash
 from sc_policy.analysis.testcases import run_cases
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, select_version
 from sc_policy.app.writing import STAGING_PREFIX, Notice, changing, fsync_dir, replace_together, write_atomic
+from sc_policy.app.manifestfile import dump_manifest, set_manifest_fields
 
 __all__ = ["new_version", "freeze", "FreezeResult", "write_atomic", "set_manifest_fields", "require_safe_id",
-           "ID_PATTERN"]
+           "ID_PATTERN", "placeholder_title"]
 
 ID_MAX_LENGTH = 64
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,%d}" % (ID_MAX_LENGTH - 1))
@@ -51,71 +50,6 @@ ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,%d}" % (ID_MAX_LENGTH - 1))
 lower-case letters, digits, '.', '_' and '-' (no '/', no newline, no upper case, which folds together on
 some file systems), starting with a letter or digit (no '.', '..' or hidden names), at most 64 long."""
 _ONE_DAY = dt.timedelta(days=1)
-_MANIFEST_ORDER = ("id", "policy", "title", "status", "effective_from", "effective_to", "supersedes",
-                   "assumptions", "source_document", "general_sections", "sha256", "table_sha256", "file_sha256")
-
-
-def _yaml_line(key: str, value) -> str:
-    return yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, width=10_000).rstrip("\n")
-
-
-def _dump_manifest(data: Dict, header: str) -> str:
-    ordered = {k: data[k] for k in _MANIFEST_ORDER if k in data}
-    ordered.update({k: v for k, v in data.items() if k not in ordered})
-    body = yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=96, default_flow_style=False)
-    return header + body
-
-
-def set_manifest_fields(text: str, updates: Dict[str, object], path: str = "version.yaml") -> str:
-    """The manifest ``text`` with top-level scalar fields set (value) or removed (None).
-
-    Edits only the lines of those fields, so the analyst's comments and layout
-    stay; the result is parsed back and compared with the intended data, and if
-    an unusual layout defeats the line edit the manifest is written out whole.
-    """
-    original = parse_document(text.encode("utf-8"), path).data
-    expected = dict(original)
-    for key, value in updates.items():
-        if value is None:
-            expected.pop(key, None)
-        else:
-            expected[key] = value
-    lines = text.splitlines()
-
-    def block(key: str) -> Optional[Tuple[int, int]]:
-        for i, line in enumerate(lines):
-            if re.match(rf"^{re.escape(key)}\s*:", line):
-                end = i + 1
-                while end < len(lines) and lines[end].startswith((" ", "\t")):
-                    end += 1
-                return i, end
-        return None
-
-    for key, value in updates.items():
-        found = block(key)
-        if value is None:
-            if found:
-                del lines[found[0]:found[1]]
-            continue
-        new_line = _yaml_line(key, value)
-        if found:
-            lines[found[0]:found[1]] = [new_line]
-            continue
-        anchor = block("effective_from") if key == "effective_to" else None
-        if anchor:
-            lines.insert(anchor[1], new_line)
-        else:
-            lines.append(new_line)
-    result = "\n".join(lines) + "\n"
-    try:
-        ok = parse_document(result.encode("utf-8"), path).data == expected
-    except ScPolicyError:
-        ok = False
-    if not ok:
-        result = _dump_manifest(expected, "")
-    return result
-
-
 # -- new-version -------------------------------------------------------------------------------------------
 
 def require_safe_id(new_id: str) -> None:
@@ -123,6 +57,12 @@ def require_safe_id(new_id: str) -> None:
     if not isinstance(new_id, str) or not ID_PATTERN.fullmatch(new_id):
         raise InputError(f"new version id {echoed(new_id)} must be 1 to {ID_MAX_LENGTH} lower-case letters, digits, "
                          f"'.', '_' and '-', starting with a letter or digit", code="bad-input")
+
+
+def placeholder_title(policy: str, version_id: str) -> str:
+    """The title a new draft is given when none is: its policy and id (``second-career-fast-track phase-2``),
+    for the analyst to replace before it is frozen (``freeze`` refuses it)."""
+    return f"{policy} {version_id}"
 
 
 def _day_after(day: Optional[dt.date]) -> Optional[dt.date]:
@@ -188,7 +128,7 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
         "id": new_id,
         "policy": data.get("policy", source.policy),
         # Never the source's title: answers under the new version would read as the old one's.
-        "title": title or f"{data.get('policy', source.policy)} {new_id}",
+        "title": title or placeholder_title(data.get("policy", source.policy), new_id),
         "status": "draft",
         "effective_from": effective_from,
         "supersedes": source.id if data.get("id") is None else data["id"],
@@ -210,7 +150,7 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
         except shutil.Error as exc:  # e.g. a file that cannot be read; the first one, named
             src, _, why = exc.args[0][0]
             raise ScPolicyError(f"cannot copy: {why}", Span(tree.display(Path(src))), code="unreadable") from None
-        write_atomic(copy / "version.yaml", _dump_manifest(manifest, header))
+        write_atomic(copy / "version.yaml", dump_manifest(manifest, header))
         try:
             os.replace(copy, target)
         except OSError as exc:
@@ -308,6 +248,16 @@ def _require_checked_and_tested(loaded: LoadedVersion, root: Path, compiled: Com
                                                        f"run the test cases of {loaded.ref.id}"))
 
 
+def _require_own_title(version: Version) -> None:
+    """Refuse a version still titled as its draft was made (:func:`placeholder_title`): once frozen, its
+    answers would show that placeholder for good, and only a new version could give it a title."""
+    m = version.manifest
+    if " ".join(m.title.split()) == placeholder_title(m.policy, m.id):
+        raise InputError(f"cannot freeze {m.id}: its title is still {echoed(m.title)}, the placeholder it was made "
+                         f"with (its policy and id), which its answers would show for good: give it its own title "
+                         f"first", m.at("title"), code="bad-input")
+
+
 def _located_in(finding: Diagnostic, version: Version) -> bool:
     return finding.span.path.startswith(version.folder.rstrip("/") + "/")
 
@@ -381,6 +331,7 @@ def _freeze(tree: PolicyTree, version_id: str, name: str = "freeze") -> FreezeRe
         raise invalid_policy(blocking, f"cannot freeze {m.id}")
     if not already:
         _require_checked_and_tested(loaded[ref.id], tree.root, compiled)
+        _require_own_title(version)
     decisions = _decisions(compiled)
     changed = [f for f in table_findings(version, decisions) if f.severity == "error"] if already else []
     if changed:

@@ -30,6 +30,9 @@ CHECKS: Mapping[str, str] = {
     "missing-manifest": "a version folder without version.yaml",
     "unsafe-path": "a symbolic link or source path that leads out of the policy tree",
     "unknown-file": "a file or folder in a version that is not a rule file (ignored; a warning)",
+    "misnamed-file": "a YAML file named or placed almost like a rule file (clauses/x.yml, areas/ICT.yaml, "
+                     "tests/old/x.yaml), so not read: its rules are left out (an error in a draft; a warning in a "
+                     "frozen version, whose content hash never covered it)",
     # expressions (sc_policy.engine.compile)
     "expression": "a when/condition expression that does not compile against the facts (unknown "
                   "fact, type error), goes past a bound (length, nesting, a regular expression that can "

@@ -22,6 +22,7 @@ from typing import Dict, List, Mapping, Optional, Tuple, Union
 from sc_policy.diagnostics import (Diagnostic, PolicyInvalidError, PolicyLoadError, ScPolicyError, Suggestion,
                                    UnknownVersionError, no_versions, unknown_version)
 from sc_policy.load.yamlfile import Document, LazyMapping, is_inside, load_document, parse_document
+from sc_policy.load.filenames import meant_rule_file, misnamed_file, rule_file_kind
 from sc_policy.load.build import (build_area, build_clause, build_interpretations, build_manifest, build_resolutions,
                                   build_tests)
 from sc_policy.model import Version
@@ -86,31 +87,6 @@ class LoadedVersion:
     @property
     def errors(self) -> Tuple[Diagnostic, ...]:
         return tuple(f for f in self.findings if f.severity == "error")
-
-
-def rule_file_kind(rel: str) -> Optional[str]:
-    """The kind of rule file at ``rel`` (relative to its version folder, with forward slashes):
-    ``manifest``, ``resolutions``, ``area``, ``clause`` or ``tests``; None for any other file."""
-    parts = rel.split("/")
-    if rel == "version.yaml":
-        return "manifest"
-    if rel == "resolutions.yaml":
-        return "resolutions"
-    if len(parts) == 2 and parts[1].endswith(".yaml"):
-        return {"areas": "area", "clauses": "clause", "tests": "tests"}.get(parts[0])
-    return None
-
-
-def _meant(rel: str) -> Optional[str]:
-    """The rule file a YAML file that is none was most likely meant to be (``clauses/x.yml``,
-    ``areas/sub/x.yaml``, ``Version.yaml``: its clause, area, manifest silently left out), or None."""
-    parts = rel.split("/")
-    stem, dot, ext = parts[-1].rpartition(".")
-    if not dot or not stem or ext.lower() not in ("yaml", "yml"):
-        return None
-    name = f"{stem.lower()}.yaml"  # ids are lower case: a file named after one in upper case is a file-name error
-    candidate = name if len(parts) == 1 else f"{parts[0]}/{name}"
-    return candidate if candidate != rel and rule_file_kind(candidate) else None
 
 
 def content_hash(documents: Tuple[Document, ...], version_rel: str) -> str:
@@ -191,6 +167,10 @@ class PolicyTree:
         base = os.path.abspath(folder) + os.sep
         return [folder / os.path.relpath(p, base) for p in self.overlay if p.startswith(base)]
 
+    def _exists(self, path: Path) -> bool:
+        """Whether a file is at ``path``, on the disk or in the overlay."""
+        return path.exists() or os.path.abspath(path) in self.overlay
+
     def display(self, path: Path) -> str:
         try:
             return path.relative_to(self.root).as_posix()
@@ -220,6 +200,7 @@ class PolicyTree:
             return LoadedVersion(ref, None, tuple(findings))
         documents: Dict[str, Tuple[str, Document]] = {}
         parsed: List[Document] = []  # every rule file that parsed, valid or not: what the content hash covers
+        misnamed: List[Tuple[str, str]] = []  # (file, the rule file it was meant to be)
         for path in sorted(set(ref.folder.rglob("*")).union(self._overlaid(ref.folder))):
             rel = path.relative_to(ref.folder).as_posix()
             shown = f"{ref.rel}/{rel}"
@@ -240,10 +221,12 @@ class PolicyTree:
                 continue
             if kind is None:
                 if "/" not in rel.rstrip("/") or rel.split("/")[0] in ("areas", "clauses", "tests"):
-                    meant = _meant(rel)
-                    hint = f" (to be read, name it {meant})" if meant and not (ref.folder / meant).exists() else ""
-                    findings.append(Diagnostic(Span(shown), "warning", "unknown-file",
-                                            f"file is not a rule file of any kind and is ignored{hint}"))
+                    meant = meant_rule_file(rel)
+                    if meant and not self._exists(ref.folder / meant):  # its rules left out: how bad, by status
+                        misnamed.append((shown, meant))
+                    else:
+                        findings.append(Diagnostic(Span(shown), "warning", "unknown-file",
+                                                   "file is not a rule file of any kind and is ignored"))
                 continue
             try:
                 doc = self.document(path, shown)
@@ -256,6 +239,8 @@ class PolicyTree:
             findings.extend(problems)
             if not problems:
                 documents[rel] = (kind, doc)
+        manifest = documents["version.yaml"][1].data if "version.yaml" in documents else None
+        findings.extend(misnamed_file(shown, meant, manifest) for shown, meant in misnamed)
         if "version.yaml" not in documents:
             return LoadedVersion(ref, None, tuple(sorted(findings)))
         # The hash covers a file that fails its schema too, so that a frozen version whose file

@@ -1,0 +1,65 @@
+"""What each file of a version folder is, by its name: a rule file of some kind, or a stray file.
+
+A YAML file named or placed almost like a rule file (``clauses/x.yml``, ``areas/ICT.yaml``,
+``tests/old/x.yaml``, ``Version.yaml``) is no rule file, so it is not read: its clause, area, cases or
+manifest are silently left out of the version. In a draft that changes what the version decides, so it
+is an error (``misnamed-file``), which ``check`` and ``freeze`` cannot miss; in a frozen version it is
+a warning: its content hash never covered the file, so its decisions are exactly those it was frozen with.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Optional
+
+from sc_policy.diagnostics import Diagnostic, Span
+
+__all__ = ["rule_file_kind", "meant_rule_file", "misnamed_file", "is_frozen"]
+
+
+def rule_file_kind(rel: str) -> Optional[str]:
+    """The kind of rule file at ``rel`` (relative to its version folder, with forward slashes):
+    ``manifest``, ``resolutions``, ``area``, ``clause`` or ``tests``; None for any other file."""
+    parts = rel.split("/")
+    if rel == "version.yaml":
+        return "manifest"
+    if rel == "resolutions.yaml":
+        return "resolutions"
+    if len(parts) == 2 and parts[1].endswith(".yaml"):
+        return {"areas": "area", "clauses": "clause", "tests": "tests"}.get(parts[0])
+    return None
+
+
+def meant_rule_file(rel: str) -> Optional[str]:
+    """The rule file a YAML file that is none was most likely meant to be (``clauses/x.yml``,
+    ``areas/sub/x.yaml``, ``Version.yaml``: its clause, area, manifest silently left out), or None."""
+    parts = rel.split("/")
+    stem, dot, ext = parts[-1].rpartition(".")
+    if not dot or not stem or ext.lower() not in ("yaml", "yml"):
+        return None
+    name = f"{stem.lower()}.yaml"  # ids are lower case: a file named after one in upper case is a file-name error
+    candidate = name if len(parts) == 1 else f"{parts[0]}/{name}"
+    return candidate if candidate != rel and rule_file_kind(candidate) else None
+
+
+def is_frozen(manifest: Optional[Mapping]) -> bool:
+    """Whether a manifest's data (None: no valid manifest) is that of a frozen version: not a draft, and
+    a content hash recorded by a freeze."""
+    return isinstance(manifest, Mapping) and manifest.get("status") != "draft" and bool(manifest.get("sha256"))
+
+
+def misnamed_file(shown: str, meant: str, manifest: Optional[Mapping]) -> Diagnostic:
+    """The finding for the file at ``shown``, which is not read though it was meant as the rule file ``meant``
+    (a name no file of the version has): an error in a draft, a warning in a frozen version (``manifest``
+    is the data of the version's manifest, None when it has no valid one)."""
+    ignored = "file is not a rule file of any kind and is not read"
+    if not is_frozen(manifest):
+        return Diagnostic(Span(shown), "error", "misnamed-file",
+                          f"{ignored}: what it holds is left out of the version (to be read, name it {meant}; "
+                          f"else move it out of the version folder)")
+    files = manifest.get("file_sha256")
+    if isinstance(files, Mapping) and meant in files:  # renamed since: the hash-mismatch is the error
+        return Diagnostic(Span(shown), "warning", "misnamed-file",
+                          f"{ignored}: the version was frozen with it named {meant} (name it so again)")
+    return Diagnostic(Span(shown), "warning", "misnamed-file",
+                      f"{ignored}, and not covered by the frozen version's content hash (to be read, name it "
+                      f"{meant} in a new version)")
