@@ -57,7 +57,7 @@ def schema_for(kind: str) -> Tuple[dict, dict]:
     registry = {"citation": _schema("_citation")}
     for name, schema, known in (("_citation", registry["citation"], {}), (kind, _schema(kind), registry)):
         try:
-            cerberus.Validator(schema, schema_registry=_registry(known))  # checks the schema itself
+            _Validator(schema, schema_registry=_registry(known))  # checks the schema itself (once: Cerberus keeps it)
         except cerberus.SchemaError as exc:
             _damaged(name, " ".join(str(exc).split()))
     return schema, registry
