@@ -961,3 +961,26 @@ def test_the_passages_of_many_near_miss_quotes_are_searched_for_within_a_bound(o
     assert len(findings) == 120
     assert findings[0].suggestion is not None and "nearest passage is on line" in findings[0].suggestion.text
     assert len(searched) == len(set(searched)) <= NEAREST_WORK // 900 ** 2 < 60
+
+
+def test_a_version_frozen_with_two_cases_of_one_name_is_still_answered(shipped_copy):
+    """A version frozen before duplicate-case existed may hold two test cases of one name: the check's error
+    made it invalid, so explain (and serve, and evaluate) refused a frozen version whose decisions are
+    intact, and advised renaming a case in files that must not change. For a frozen version it is a warning
+    that says to rename it in a new version; a draft's is an error, which freeze refuses."""
+    from sc_policy.app.authoring import set_manifest_fields
+    v = version_dir(shipped_copy)
+    edit(v / "tests/industries.yaml", "- name: Phase I manufacturing given as the sector 31",
+         "- name: Phase I manufacturing food 311410 (sector 31)")
+    tree = PolicyTree(shipped_copy)
+    content = tree.load(select_version(tree, VERSION)).version.content_hash  # as an older sc-policy froze it
+    manifest = v / "version.yaml"
+    manifest.write_text(set_manifest_fields(manifest.read_text(encoding="utf-8"), {"sha256": content}),
+                        encoding="utf-8")
+    answered = CliRunner().invoke(main, ["explain", "2174", "--version", VERSION, "--policies", str(shipped_copy)])
+    assert answered.exit_code == 0, answered.output
+    code, findings = run_check(policies=shipped_copy)
+    assert code == 0 and not errors(findings), errors(findings)
+    [found] = with_check(findings, "duplicate-case")
+    assert found["severity"] == "warning" and f"{VERSION} is frozen" in found["message"], found
+    assert "new version" in found["message"], found

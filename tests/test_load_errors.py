@@ -584,3 +584,43 @@ def test_a_huge_value_in_an_error_is_cut(text, words):
     message = caught.value.message
     assert words in message and "\u2026'" in message and len(message) < 200, message
     assert "sys.set_int_max_str_digits" not in message
+
+
+@pytest.mark.parametrize("kind, text, words", [
+    ("clause", "version: '" + "9" * 5_000 + "'\n", "version: must be of integer type (write the number without quotes"),
+    ("clause", "id: " + "Q" * 3_000 + "\n", "id: 'QQQQ"),
+], ids=["a quoted number of 5,000 digits", "an id of 3,000 characters"])
+def test_a_huge_value_the_schema_refuses_is_cut_in_its_words(tmp_path, kind, text, words):
+    """The schema's advice in words quoted the whole value (an id of 3,000 characters was a 3 kB line), and
+    int() of a quoted number over Python's 4,300 digits was a ValueError traceback from `check`."""
+    from sc_policy.load.schema import validate
+    from sc_policy.load.yamlfile import load_document
+    path = tmp_path / "x.yaml"
+    path.write_text(text, encoding="utf-8")
+    found = [f.message for f in validate(load_document(path, "x.yaml"), kind)]
+    [message] = [m for m in found if m.startswith(words)]
+    assert "\u2026" in message and len(message) < 200, message
+
+
+def test_a_schema_checked_for_damage_is_not_validated_again_by_the_validator(monkeypatch):
+    """schema_for checks each of sc-policy's own schemas (schema-damaged) with a Cerberus validator: it was
+    Cerberus's plain Validator, whose types differ from those of the validator that reads the files, so
+    Cerberus validated every schema twice (some 17 ms more for each process that reads a rule file)."""
+    import cerberus
+    from sc_policy.load import schema
+    validated = []
+    real = cerberus.schema.DefinitionSchema._validate
+    monkeypatch.setattr(cerberus.schema.DefinitionSchema, "_validate",
+                        lambda self, definition: (validated.append(1), real(self, definition))[1])
+    schema.schema_for.cache_clear()
+    cerberus.Validator.clear_caches()
+    try:
+        for kind in schema.FILE_KINDS:
+            schema.schema_for(kind)
+        checked = len(validated)
+        assert checked
+        for kind in schema.FILE_KINDS:
+            schema._validator(kind)
+        assert len(validated) == checked
+    finally:
+        schema.schema_for.cache_clear()

@@ -389,3 +389,22 @@ def test_a_bad_date_is_worded_as_evaluate_words_it():
                             "date '2026/01/01' in column 'decided' is not YYYY-MM-DD"]
     names, got = run_sqlite(sql_script(args + ["--columns", "noc,decided"], "sqlite"), header, rows)
     assert [_text(row[names.index("error")]) for row in got] == expected
+
+
+@pytest.mark.parametrize("args, told", [
+    (["--columns", "ID,NOC,Industry,ÉTAT"], True),       # a column passed through
+    (["--date-column", "Décidé"], True),                 # a column the view reads
+    (["--columns", "ID,NOC,Industry"], False),
+])
+def test_spark_is_told_when_a_column_name_keeps_its_view_from_being_ascii(args, told):
+    """The Spark view writes its texts in ASCII (spark-sql reads a script in the locale's encoding, ASCII under
+    LANG=C), but a column's name can only be written as it is: the README said the view is ASCII, and under
+    LANG=C such a name is read as another (no such column). Said on stderr; the script is the same."""
+    pytest.importorskip("sqlglot")
+    result = CliRunner().invoke(main, ["sql", "--dialect", "spark", *args])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.isascii() is not told
+    warned = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert bool(warned) is told, result.stderr
+    if told:
+        assert len(warned) == 1 and "UTF-8 locale" in warned[0] and "not ASCII" in warned[0], warned

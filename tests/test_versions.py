@@ -627,3 +627,18 @@ def test_freeze_refused_for_a_failing_case_names_its_place_once(tree_copy):
     place = f"{POLICY}/phase-2/tests/industries.yaml:"
     assert result.output.count(place) == 1, result.output  # it read "PATH:L:C: cannot freeze ...: PATH:L:C: case ..."
     assert result.output.startswith(f"sc-policy: error: {place}") and ": its own test cases fail: case " in result.output
+
+
+def test_freeze_of_a_frozen_version_says_when_it_writes_the_files_hashes(shipped_copy):
+    # phase-1.1 was frozen before file_sha256 existed: freezing it again wrote 16 lines into its manifest and
+    # said only "is already frozen", as when nothing is written
+    before = manifest(shipped_copy, "phase-1.1")
+    assert "file_sha256" not in before and before["table_sha256"]
+    result = run("freeze", "phase-1.1", "--policies", shipped_copy)
+    assert result.exit_code == 0, result.output
+    after = manifest(shipped_copy, "phase-1.1")
+    assert sorted(after["file_sha256"]) == sorted(loaded(shipped_copy, "phase-1.1").version.files)
+    assert "already frozen" in result.output and "file_sha256" in result.output, result.output
+    assert after["sha256"] == before["sha256"]
+    again = run("freeze", "phase-1.1", "--policies", shipped_copy)  # nothing left to record: nothing said of it
+    assert again.exit_code == 0 and "file_sha256" not in again.output and "Recorded" not in again.output

@@ -214,6 +214,7 @@ class FreezeResult:
     table_sha256: str = ""  # the hash of its decisions (sc_policy.engine.table.decisions_hash)
     table_recorded: bool = False  # table_sha256 written now (a new freeze, or an older one without it)
     same_title_as: str = ""  # the version it supersedes, when both have the same title (a draft left untitled)
+    files_recorded: int = 0  # how many files' hashes file_sha256 records, written now (as table_recorded)
 
 
 def _require_valid(loaded: LoadedVersion) -> Tuple[Version, CompiledVersion]:
@@ -265,14 +266,12 @@ def _located_in(finding: Diagnostic, version: Version) -> bool:
 def freeze(tree: PolicyTree, version_id: str, notice: Notice = None, *, name: str = "freeze") -> FreezeResult:
     """Record the version's content hash and status, and close the period of the version it supersedes.
 
-    Records beside the content hash the hash of the version's decisions, computed
-    from its files. Refuses (exit 2) a version with errors, a frozen version whose
-    content or decisions have changed, any freeze after which the versions' periods
-    would overlap or leave a gap, or a changed clause would keep its version number,
-    and a version that `sc-policy check` finds errors in or whose own test cases fail.
+    Records beside the content hash the hash of its decisions, computed from its files, and each file's hash.
+    Refuses (exit 2) a version with errors, a frozen version whose content or decisions have changed, any
+    freeze after which the versions' periods would overlap or leave a gap, or a changed clause would keep its
+    version number, and a version that `sc-policy check` finds errors in or whose own test cases fail.
 
-    ``name`` is what the caller calls this change (e.g. the command its user ran), followed by the
-    version's id: the journal of the change records it, so that an interrupted freeze is named so.
+    ``name``: what the caller calls this change (e.g. the command run), which its journal records.
     """
     select_version(tree, version_id)  # an unknown version is refused before anything is locked
     with changing(tree.root, notice):
@@ -338,14 +337,15 @@ def _freeze(tree: PolicyTree, version_id: str, name: str = "freeze") -> FreezeRe
         raise invalid_policy(changed, f"cannot freeze {m.id}")
     recorded = {k: v for k, v in (("table_sha256", decisions), ("file_sha256", dict(sorted(version.files.items()))))
                 if not (already and getattr(m, k))}  # beside the content hash; an older freeze lacking them gets them
-    own = ref.folder / "version.yaml"
     if recorded:
+        own = ref.folder / "version.yaml"
         fields = dict(next((f for path, f in updates if path == own), {}), **recorded)
         updates = [(own, fields)] + [(path, f) for path, f in updates if path != own]
-    changes = [(path, before, set_manifest_fields(before.decode("utf-8"), fields, tree.display(path)))
-               for path, fields in updates for before in (path.read_bytes(),)]
-    if changes:
-        replace_together(tree.root, f"{name} {m.id}", changes)
+    if updates:  # the manifests changed, replaced together
+        replace_together(tree.root, f"{name} {m.id}", [
+            (path, before, set_manifest_fields(before.decode("utf-8"), fields, tree.display(path)))
+            for path, fields in updates for before in (path.read_bytes(),)])
     same = prev_loaded.version.manifest.id if prev_loaded is not None and \
         " ".join(prev_loaded.version.manifest.title.split()) == " ".join(m.title.split()) else ""
-    return FreezeResult(m.id, status, version.content_hash, already, closed, decisions, "table_sha256" in recorded, same)
+    return FreezeResult(m.id, status, version.content_hash, already, closed, decisions, "table_sha256" in recorded,
+                        same, len(recorded.get("file_sha256", ())))

@@ -8,13 +8,16 @@ disagrees with ``eligible`` (``test`` still runs the case, and fails it; a warni
 answers and its other cases alone). A case that names a NOC or NAICS code the classifications lack (its
 input is refused), or an area or a clause the version lacks (nothing to compare), fails whatever the rules
 say as well: ``case-unknown``, a warning at the name. Two cases of one name are a ``duplicate-case`` error at
-the second: ``diff`` and the reports tell cases by their names, so one of the two would be left out.
+the second: ``diff`` and the reports tell cases by their names, so one of the two would be left out. In a
+frozen version (one frozen before the check existed) it is a warning: its files must not change, and an
+error would refuse the answers of a version whose decisions are intact.
 """
 
 from __future__ import annotations
 
 from typing import List, Optional
 
+from sc_policy.checks.lifecycle import is_frozen
 from sc_policy.diagnostics import Diagnostic, InputError, Span, Suggestion
 from sc_policy.model import TestCase, Version
 from sc_policy.reference.codes import parse_industry, parse_noc
@@ -28,13 +31,15 @@ def case_expectations(version: Version, refdata: ReferenceData, partial: bool) -
     ``duplicate-case`` for each case named like one before it."""
     out: List[Diagnostic] = []
     first: dict = {}
+    frozen = is_frozen(version.manifest)
     for case in version.tests:
         seen = first.setdefault(" ".join(case.name.split()), case)
         if seen is not case:
-            out.append(Diagnostic(case.at("name"), "error", "duplicate-case",
+            out.append(Diagnostic(case.at("name"), "warning" if frozen else "error", "duplicate-case",
                                   f"test case name {case.name!r} is also the name of the case at "
-                                  f"{seen.span.path}:{seen.span.line} (cases are told apart by name): rename one",
-                                  case.name))
+                                  f"{seen.span.path}:{seen.span.line} (cases are told apart by name): rename one"
+                                  + (f" in a new version ({version.id} is frozen and must not change)" if frozen
+                                     else ""), case.name))
         expect = case.expect
         eligible = expect.get("eligible")
         if not isinstance(eligible, bool):

@@ -6,7 +6,7 @@ import click
 
 from sc_policy.load.tree import PolicyTree, resolve_root
 from sc_policy.app.authoring import freeze as freeze_version
-from sc_policy.diagnostics import os_error
+from sc_policy.diagnostics import counted, os_error
 from sc_policy.cli.base import policies_option, warn
 from sc_policy.cli.new_version import _notice
 
@@ -26,6 +26,9 @@ def freeze(version_id, policies):
         if result.table_recorded:
             click.echo(f"Recorded the hash of its decisions, which its freeze had not: table_sha256 "
                        f"{result.table_sha256} (its content hash is unchanged)")
+        if result.files_recorded:
+            click.echo(f"Recorded each rule file's hash, which its freeze had not: file_sha256 of "
+                       f"{counted(result.files_recorded, 'file')} (its content hash is unchanged)")
     else:
         click.echo(f"Froze version {result.version}: status {result.status}, sha256 {result.sha256}, "
                    f"table_sha256 {result.table_sha256}")

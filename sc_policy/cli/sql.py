@@ -9,7 +9,7 @@ import click
 
 from sc_policy.app.casecolumns import resolve_columns
 from sc_policy.diagnostics import InputError, ScPolicyError, echoed, missing_extra
-from sc_policy.cli.base import policies_option, version_options
+from sc_policy.cli.base import policies_option, version_options, warn
 from sc_policy.cli import table as table_command
 from sc_policy.cli.table import binary_stdout, no_cache_option
 
@@ -104,6 +104,10 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
         shape = dataclasses.replace(shape, renamed=tuple((role, names[i]) for role, i in where.items() if read[role]))
     data = script_data(table_command.workspace(policies, no_cache), shape, version, on)
     text = script(data, dialect)
+    if dialect == "spark" and not text.isascii():  # its texts are written in ASCII; a column's name cannot be
+        named = next((n for n in (*names, date_column or "") if not n.isascii()), None)
+        warn(f"{f'column {echoed(named)}' if named else 'a column name'} is not ASCII: spark-sql reads the script "
+             "in the locale's encoding: run it under a UTF-8 locale (e.g. LC_ALL=C.UTF-8)")
     out = binary_stdout()
     out.write(text.encode("utf-8"))
     out.flush()

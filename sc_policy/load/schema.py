@@ -30,7 +30,7 @@ import yaml
 from cerberus.errors import (BAD_TYPE, BAD_TYPE_FOR_SCHEMA, REGEX_MISMATCH, REQUIRED_FIELD, UNALLOWED_VALUE,
                              UNALLOWED_VALUES, UNKNOWN_FIELD)
 
-from sc_policy.diagnostics import Diagnostic, ScPolicyError, Suggestion
+from sc_policy.diagnostics import Diagnostic, ScPolicyError, Suggestion, cut, echoed
 from sc_policy.load.remembered import Remembered
 from sc_policy.load.yamlfile import Document
 from sc_policy.resources import schemas_dir
@@ -57,7 +57,7 @@ def schema_for(kind: str) -> Tuple[dict, dict]:
     registry = {"citation": _schema("_citation")}
     for name, schema, known in (("_citation", registry["citation"], {}), (kind, _schema(kind), registry)):
         try:
-            cerberus.Validator(schema, schema_registry=_registry(known))  # checks the schema itself
+            _Validator(schema, schema_registry=_registry(known))  # checks the schema itself (once: Cerberus keeps it)
         except cerberus.SchemaError as exc:
             _damaged(name, " ".join(str(exc).split()))
     return schema, registry
@@ -132,7 +132,7 @@ def _words(code: int, message: str, constraint: Any, value: Any) -> str:
     if code in (UNALLOWED_VALUE.code, UNALLOWED_VALUES.code) and isinstance(constraint, (list, tuple)):
         return f"{message} (allowed: {', '.join(str(c) for c in constraint)})"
     if code == REGEX_MISMATCH.code and constraint in _FORMS:
-        return f"{value!r} is not {_FORMS[constraint]}"
+        return f"{echoed(value)} is not {_FORMS[constraint]}"  # 40 characters of it, as every message
     return message
 
 
@@ -187,7 +187,8 @@ def _describe(keypath: Tuple[Any, ...], code: int, message: str, data: Any) -> s
         if message == "must be of integer type" and isinstance(value, bool):
             message += " (true and false are not numbers)"
         elif message == "must be of integer type" and isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
-            message += f" (write the number without quotes, e.g. {int(value)})"
+            message += f" (write the number without quotes, e.g. {cut(value.strip().lstrip('0') or '0')})"  # no int():
+            # a number of over 4,300 digits is a ValueError
         elif message == "must be of date type":
             message += " (write the day as YYYY-MM-DD, without quotes, e.g. 2027-04-01)"
     return f"{where}: {message}"
