@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sc_policy.diagnostics import ScPolicyError
+from sc_policy.diagnostics import ScPolicyError, one_line
 
-__all__ = ["package_dir", "shipped_policies", "schemas_dir", "refdata_dir", "own_version", "UNKNOWN_VERSION"]
+__all__ = ["package_dir", "shipped_policies", "schemas_dir", "refdata_dir", "own_version", "UNKNOWN_VERSION",
+           "damaged"]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -61,3 +62,10 @@ def own_version() -> str:
         return metadata.version("sc-policy")
     except metadata.PackageNotFoundError:
         return UNKNOWN_VERSION
+
+
+def damaged(path: Path, what: str, why: object, code: str) -> ScPolicyError:
+    """The error for a file of sc-policy's own (``what``: its schema, a page template) that cannot be used
+    as shipped (not parsed, missing): one line naming it and why, and that reinstalling restores it."""
+    return ScPolicyError(f"{path}: sc-policy's own {what} cannot be used ({one_line(str(why))[:300]}); "
+                         f"restore it (reinstall sc-policy)", code=code)

@@ -110,7 +110,8 @@ CHECK_STAGES: Tuple[Stage, ...] = (
     Stage("provenance", _provenance),
     Stage("agreement", _agreement),
 )
-"""The stages that find something about one version, in the order they run (each only appends)."""
+"""The stages that find something about one version, in the order they run (each appends to the one list;
+provenance also drops the ``citation-area`` finding a ``citation-line`` at the same place explains)."""
 
 STAGES: Tuple[Stage, ...] = CHECK_STAGES + (Stage("resolutions", _resolutions),)
 """The checks of one version, in the order they run: last, the analyst's resolutions mark what they name."""

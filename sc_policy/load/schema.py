@@ -30,10 +30,10 @@ import yaml
 from cerberus.errors import (BAD_TYPE, BAD_TYPE_FOR_SCHEMA, REGEX_MISMATCH, REQUIRED_FIELD, UNALLOWED_VALUE,
                              UNALLOWED_VALUES, UNKNOWN_FIELD)
 
-from sc_policy.diagnostics import Diagnostic, ScPolicyError, Suggestion, cut, echoed
+from sc_policy.diagnostics import Diagnostic, Suggestion, cut, echoed
 from sc_policy.load.remembered import Remembered
 from sc_policy.load.yamlfile import Document
-from sc_policy.resources import schemas_dir
+from sc_policy.resources import damaged, schemas_dir
 
 __all__ = ["FILE_KINDS", "MAX_FINDINGS", "validate", "schema_for"]
 
@@ -74,8 +74,7 @@ def _schema(name: str) -> dict:
 
 
 def _damaged(name: str, why: str) -> NoReturn:
-    raise ScPolicyError(f"{schemas_dir() / f'{name}.yaml'}: sc-policy's own schema cannot be used ({why[:300]}); "
-                        f"restore it (reinstall sc-policy)", code="schema-damaged")
+    raise damaged(schemas_dir() / f"{name}.yaml", "schema", why, "schema-damaged")
 
 
 def _registry(registry: dict) -> "cerberus.schema.SchemaRegistry":

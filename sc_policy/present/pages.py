@@ -21,7 +21,7 @@ from typing import Dict, List, NoReturn, Optional, Sequence, Tuple
 import jinja2
 
 from sc_policy.analysis.occupations import Occupations
-from sc_policy.diagnostics import Diagnostic, ScPolicyError, one_line, plain_words, visible
+from sc_policy.diagnostics import Diagnostic, one_line, plain_words, visible
 from sc_policy.engine.compile import CompiledVersion
 from sc_policy.engine.results import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Version
@@ -29,6 +29,7 @@ from sc_policy.present.changes import industry_phrase
 from sc_policy.present.lines import parts_sentence
 from sc_policy.present.render import answer_text, industry_label
 from sc_policy.reference.statcan import ReferenceData, skill_level
+from sc_policy.resources import damaged
 
 __all__ = ["Form", "Match", "TitleIndex", "QuoteLedger", "outcome", "environment", "render", "home_context", "book_context",
            "message_context", "occupations_context", "sentence", "link", "TEMPLATES", "MAX_MATCHES"]
@@ -77,8 +78,7 @@ def environment() -> jinja2.Environment:
 
 
 def _damaged(path: Path, why: object) -> NoReturn:
-    raise ScPolicyError(f"{path}: sc-policy's own page template cannot be used ({one_line(str(why))[:300]}); "
-                        f"restore it (reinstall sc-policy)", code="template-damaged")
+    raise damaged(path, "page template", why, "template-damaged")
 
 
 def render(env: jinja2.Environment, name: str, context: dict) -> str:
