@@ -54,6 +54,20 @@ def test_a_file_of_a_frozen_version_edited_in_the_editor_is_itself_told_the_vers
     assert not [f for f in check_with(place, {}, reference_data()).for_file(ICT) if f.code == "hash-mismatch"]
 
 
+def test_with_each_files_hash_recorded_only_the_files_edited_are_told(tree_copy):
+    from sc_policy.lsp.overlay import check_with, place_of
+    from sc_policy.reference.statcan import reference_data
+    assert CliRunner().invoke(cli, ["freeze", VERSION, "--policies", str(tree_copy)]).exit_code == 0  # file_sha256
+    ict = version_dir(tree_copy) / "areas" / "ict.yaml"
+    mistaken = ict.read_text(encoding="utf-8").replace("- code: '5241'", "- code: '5242'")
+    checked = check_with(place_of(ict), {ict: mistaken}, reference_data())
+    [told] = [f for f in checked.for_file(ICT) if f.code == "hash-mismatch"]
+    assert "(changed since frozen: areas/ict.yaml)" in told.message and told.span.line == 1
+    untouched = f"{POLICY}/{VERSION}/areas/life-sciences.yaml"  # open beside it, unchanged: not told
+    assert not [f for f in checked.for_file(untouched) if f.code == "hash-mismatch"]
+    assert [f.code for f in checked.for_file(f"{POLICY}/{VERSION}/version.yaml")].count("hash-mismatch") == 1
+
+
 def test_an_overlaid_workspace_is_never_answered_from_a_cache_entry_nor_writes_one(tree_copy, tmp_path):
     cache = TableCache(tmp_path / "cache")
     warm = Workspace(tree_copy, cache=cache)

@@ -57,15 +57,24 @@ def _new_version(version_id: str) -> Suggestion:
     return Suggestion("new-version", (version_id,), f"make a new version from {version_id}")
 
 
-def changed_files(v: Version) -> Optional[str]:
-    """The files of a frozen version that differ from the hashes its freeze recorded (``file_sha256``), said
-    as "changed since frozen: F; added: G; removed: H"; None when the freeze recorded none (an older freeze)."""
+def file_changes(v: Version) -> Optional[Dict[str, List[str]]]:
+    """The files of a version that differ from the hashes its freeze recorded (``file_sha256``), by how:
+    ``changed since frozen``, ``added``, ``removed`` (each sorted, only those with files); None when the
+    freeze recorded none (an older freeze, or a draft)."""
     recorded, now = v.manifest.file_sha256, v.files
     if not recorded:
         return None
     kinds = (("changed since frozen", [f for f in recorded if f in now and now[f] != recorded[f]]),
              ("added", [f for f in now if f not in recorded]), ("removed", [f for f in recorded if f not in now]))
-    return "; ".join(f"{what}: {', '.join(sorted(files))}" for what, files in kinds if files) or None
+    return {what: sorted(files) for what, files in kinds if files}
+
+
+def changed_files(v: Version) -> Optional[str]:
+    """:func:`file_changes` said as "changed since frozen: F; added: G; removed: H" (None for none)."""
+    changes = file_changes(v)
+    if not changes:
+        return None
+    return "; ".join(f"{what}: {', '.join(files)}" for what, files in changes.items())
 
 
 def hash_findings(v: Version) -> List[Diagnostic]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Dict, Mapping, Optional, Tuple
 
 from sc_policy.app.workspace import Workspace
+from sc_policy.checks.lifecycle import file_changes
 from sc_policy.diagnostics import Diagnostic, ScPolicyError, Span, os_error
 from sc_policy.load.tree import rule_file_kind
 from sc_policy.model import Version
@@ -87,7 +88,11 @@ class Checked:
                     if f.span.path == shown or (shown == manifest and f.span.path in (folder, "")))
         if shown == manifest:
             return own
-        # a frozen version edited: each of its files says so at its first line, not only the manifest
+        # a frozen version edited: each of its files says so at its first line, not only the manifest (only
+        # those that changed, when its freeze recorded each file's hash)
+        changes = file_changes(self.version) if self.version is not None else None
+        if changes is not None and not any(shown == f"{folder}/{rel}" for files in changes.values() for rel in files):
+            return own
         frozen = tuple(replace(f, span=Span(shown, 1, 1)) for f in self.findings
                        if f.code == "hash-mismatch" and f.span.path == manifest)
         return frozen + own
