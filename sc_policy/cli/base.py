@@ -289,8 +289,9 @@ def main():
     list and freeze versions (new-version, versions, freeze); decide whole caseloads
     (evaluate, table) or in a database (sql); serve decisions over HTTP (serve);
     give an editor the rule files' JSON Schemas and a language server (schema, lsp).
-    Every command reads the policy tree shipped with sc-policy unless --policies DIR
-    or $SC_POLICY_PATH names another.
+    Each command that reads a policy tree (all but schema, and lsp, which reads the
+    tree of each file the editor opens) reads the one shipped with sc-policy unless
+    --policies DIR or $SC_POLICY_PATH names another.
     """
 
 

@@ -14,7 +14,7 @@ from sc_policy.cli.base import format_option, policies_option, version_options, 
 
 @click.command()
 @click.argument("noc")
-@click.option("--industry", metavar="NAICS", help="The employer's NAICS Canada 2017 code (2 to 6 digits).")
+@click.option("--industry", metavar="NAICS", help="The employer's NAICS Canada 2017 code (2 to 6 digits, or a sector range such as 31-33).")
 @click.option("--noc-version", type=click.Choice(["2016", "2021"]), default="2016", show_default=True,
               help="Classification of NOC: 2016 (four digits) or 2021 (five digits, mapped by the concordance).")
 @version_options

@@ -15,7 +15,12 @@ from sc_policy.cli.new_version import _notice
 @click.argument("version_id", metavar="ID")
 @policies_option
 def freeze(version_id, policies):
-    """Record version ID's content hash and status (in-force); close the period of the one it supersedes."""
+    """Record version ID's content hash and status (in-force); close the period of the one it supersedes.
+
+    Beside the content hash (sha256) it records the hash of the version's decisions (table_sha256) and
+    each rule file's hash (file_sha256). It refuses a version that `sc-policy check` finds errors in,
+    whose own test cases fail, or that still has the title new-version gave it.
+    """
     tree = PolicyTree(resolve_root(policies))
     try:
         result = freeze_version(tree, version_id, notice=_notice, name="sc-policy freeze")

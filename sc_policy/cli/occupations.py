@@ -15,7 +15,8 @@ RENDER = {"text": occupations_text, "json": occupations_json, "csv": occupations
 
 @click.command()
 @click.option("--industry", metavar="NAICS",
-              help="The employer's NAICS Canada 2017 code (2 to 6 digits); none: the published lists.")
+              help="The employer's NAICS Canada 2017 code (2 to 6 digits, or a sector range such as 31-33); "
+                   "none: the published lists.")
 @click.option("--area", metavar="ID", help="Only the unit groups in scope under this priority area (its id).")
 @version_options
 @format_option("text", "json", "csv")
