@@ -193,6 +193,15 @@ def _document(server: PolicyServer, uri: str):
     return None if document is None else (document, place)
 
 
+def _cursor(server: PolicyServer, uri: str, position: types.Position):
+    """(the document, its place, the cursor's position in its text) for a hover or a definition, or None
+    (no rule file; past the last line, the empty line after a final newline, which pygls moves to the last)."""
+    found = _document(server, uri)
+    if found is None or position.line >= len(found[0].lines):
+        return None
+    return found + (found[0].position_from_client_units(position),)
+
+
 def make_server(refdata: Optional[ReferenceData] = None) -> PolicyServer:
     """A language server with every feature registered (not started)."""
     server = PolicyServer(refdata)
@@ -215,14 +224,11 @@ def make_server(refdata: Optional[ReferenceData] = None) -> PolicyServer:
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: PolicyServer, params: types.HoverParams) -> Optional[types.Hover]:
-        found = _document(ls, params.text_document.uri)
+        found = _cursor(ls, params.text_document.uri, params.position)
         if found is None:
             return None
-        document, place = found
+        document, place, at = found
         lines = document.lines
-        if params.position.line >= len(lines):
-            return None  # past the last line (the empty line after a final newline): pygls moves it to the last line
-        at = document.position_from_client_units(params.position)
         shown = hover_text(lines, at.line, at.character, place, ls.checked_for(place), ls.refdata)
         if shown is None:
             return None
@@ -235,13 +241,10 @@ def make_server(refdata: Optional[ReferenceData] = None) -> PolicyServer:
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     def definition(ls: PolicyServer, params: types.DefinitionParams) -> Optional[types.Location]:
-        found = _document(ls, params.text_document.uri)
+        found = _cursor(ls, params.text_document.uri, params.position)
         if found is None:
             return None
-        document, place = found
-        if params.position.line >= len(document.lines):
-            return None  # past the last line, as for a hover
-        at = document.position_from_client_units(params.position)
+        document, place, at = found
         reference = reference_at(document.lines, at.line, at.character, place)
         if reference is None:
             return None
