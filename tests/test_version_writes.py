@@ -125,7 +125,7 @@ def test_a_command_that_finds_the_tree_locked_stops_with_one_line(tree_copy):
 
 def _two_drafts(root: Path) -> None:
     for new_id in ("phase-2", "phase-3"):  # both supersede phase-1 from the same day: only one may win
-        new_version(PolicyTree(root), VERSION, new_id, dt.date(2027, 4, 1))
+        new_version(PolicyTree(root), VERSION, new_id, dt.date(2027, 4, 1), title=f"Phase II ({new_id})")
 
 
 @pytest.mark.slow
@@ -178,7 +178,7 @@ def _kill_freeze(root: Path, op: str, suffix: str) -> subprocess.CompletedProces
 
 @pytest.mark.slow
 def test_freeze_killed_between_its_manifest_writes_is_finished_by_the_next_command(tree_copy):
-    new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2027, 4, 1))
+    new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2027, 4, 1), title="Phase II")
     killed = _kill_freeze(tree_copy, "replace", f"{VERSION}/version.yaml")
     assert killed.returncode == 137, killed.stderr
     # On disk: phase-2 written, phase-1 not yet closed; the journal says what is still to do.
@@ -202,7 +202,7 @@ def test_freeze_killed_between_its_manifest_writes_is_finished_by_the_next_comma
 
 @pytest.mark.slow
 def test_freeze_killed_before_it_commits_leaves_the_old_state(tree_copy):
-    new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2027, 4, 1))
+    new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2027, 4, 1), title="Phase II")
     before = manifest_bytes(tree_copy)
     killed = _kill_freeze(tree_copy, "replace", JOURNAL_NAME)
     assert killed.returncode == 137, killed.stderr
