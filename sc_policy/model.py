@@ -25,7 +25,7 @@ NAICS_IN_QUOTE = re.compile(r"\(NAICS ([0-9]{2,6})\)")
 __all__ = [
     "Located", "Citation", "Section", "Occupation", "IndustryEntry", "Area", "Clause", "Resolution", "Assignment",
     "Interpretation",
-    "TestCase", "Manifest", "Version", "PASS", "FAIL", "NOT_APPLICABLE", "CLAUSE_RESULTS",
+    "TestCase", "Manifest", "is_frozen", "Version", "PASS", "FAIL", "NOT_APPLICABLE", "CLAUSE_RESULTS",
 ]
 
 
@@ -290,6 +290,11 @@ class Manifest(Located):
             "sha256": self.sha256,
             "table_sha256": self.table_sha256,
         }
+
+
+def is_frozen(m: Manifest) -> bool:
+    """A version is frozen once ``freeze`` has recorded its content hash (and it is no longer a draft)."""
+    return m.status != "draft" and bool(m.sha256)
 
 
 @dataclass(frozen=True)

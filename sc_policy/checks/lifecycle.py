@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Dict, List, Optional, Sequence
 
 from sc_policy.diagnostics import Diagnostic, Suggestion
-from sc_policy.model import Clause, Manifest, Version
+from sc_policy.model import Clause, Manifest, Version, is_frozen
 from sc_policy.load.tree import LoadedVersion
 
 __all__ = ["lifecycle_findings", "clause_content_changed", "period_text", "hash_findings", "status_findings",
@@ -38,11 +38,6 @@ def _overlap(a: Manifest, b: Manifest) -> bool:
     a_end = a.effective_to or dt.date.max
     b_end = b.effective_to or dt.date.max
     return a.effective_from <= b_end and b.effective_from <= a_end
-
-
-def is_frozen(m: Manifest) -> bool:
-    """A version is frozen once ``freeze`` has recorded its content hash (and it is no longer a draft)."""
-    return m.status != "draft" and bool(m.sha256)
 
 
 def integrity(v: Version) -> Optional[str]:

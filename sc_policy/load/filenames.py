@@ -9,11 +9,12 @@ a warning: its content hash never covered the file, so its decisions are exactly
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from typing import Optional
 
 from sc_policy.diagnostics import Diagnostic, Span
+from sc_policy.model import Manifest, is_frozen
 
-__all__ = ["rule_file_kind", "meant_rule_file", "misnamed_file", "is_frozen"]
+__all__ = ["rule_file_kind", "meant_rule_file", "misnamed_file"]
 
 
 def rule_file_kind(rel: str) -> Optional[str]:
@@ -41,23 +42,16 @@ def meant_rule_file(rel: str) -> Optional[str]:
     return candidate if candidate != rel and rule_file_kind(candidate) else None
 
 
-def is_frozen(manifest: Optional[Mapping]) -> bool:
-    """Whether a manifest's data (None: no valid manifest) is that of a frozen version: not a draft, and
-    a content hash recorded by a freeze."""
-    return isinstance(manifest, Mapping) and manifest.get("status") != "draft" and bool(manifest.get("sha256"))
-
-
-def misnamed_file(shown: str, meant: str, manifest: Optional[Mapping]) -> Diagnostic:
+def misnamed_file(shown: str, meant: str, manifest: Optional[Manifest]) -> Diagnostic:
     """The finding for the file at ``shown``, which is not read though it was meant as the rule file ``meant``
     (a name no file of the version has): an error in a draft, a warning in a frozen version (``manifest``
-    is the data of the version's manifest, None when it has no valid one)."""
+    is the version's, None when it has no valid one)."""
     ignored = "file is not a rule file of any kind and is not read"
-    if not is_frozen(manifest):
+    if manifest is None or not is_frozen(manifest):
         return Diagnostic(Span(shown), "error", "misnamed-file",
                           f"{ignored}: what it holds is left out of the version (to be read, name it {meant}; "
                           f"else move it out of the version folder)")
-    files = manifest.get("file_sha256")
-    if isinstance(files, Mapping) and meant in files:  # renamed since: the hash-mismatch is the error
+    if meant in manifest.file_sha256:  # renamed since: the hash-mismatch is the error
         return Diagnostic(Span(shown), "warning", "misnamed-file",
                           f"{ignored}: the version was frozen with it named {meant} (name it so again)")
     return Diagnostic(Span(shown), "warning", "misnamed-file",

@@ -239,13 +239,14 @@ class PolicyTree:
             findings.extend(problems)
             if not problems:
                 documents[rel] = (kind, doc)
-        manifest = documents["version.yaml"][1].data if "version.yaml" in documents else None
-        findings.extend(misnamed_file(shown, meant, manifest) for shown, meant in misnamed)
-        if "version.yaml" not in documents:
-            return LoadedVersion(ref, None, tuple(sorted(findings)))
         # The hash covers a file that fails its schema too, so that a frozen version whose file
         # became invalid is reported as changed (or not) by what the file says.
-        version = _build(ref.rel, documents, content_hash(tuple(parsed), ref.rel))
+        version = _build(ref.rel, documents, content_hash(tuple(parsed), ref.rel)) \
+            if "version.yaml" in documents else None
+        findings.extend(misnamed_file(shown, meant, version.manifest if version is not None else None)
+                        for shown, meant in misnamed)
+        if version is None:
+            return LoadedVersion(ref, None, tuple(sorted(findings)))
         return LoadedVersion(ref, version, tuple(sorted(findings)),
                              tuple(doc for _, (_, doc) in sorted(documents.items())))
 
