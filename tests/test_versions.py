@@ -297,14 +297,18 @@ def test_a_draft_that_starts_before_its_predecessor_is_an_error(tree_copy):
     assert [f.code for f in errors(tree_copy)] == ["period-overlap"]
 
 
+def _draft_after_frozen_phase_2(root: Path) -> None:
+    """phase-2 frozen (in force from 2027-04-01), and a draft phase-3 from 2027-09-01 that supersedes it."""
+    make_phase_2(root)
+    add_occupation(root)
+    assert run("freeze", "phase-2", "--policies", root).exit_code == 0
+    assert run("new-version", "phase-2", "phase-3", "--effective-from", "2027-09-01", "--policies", root).exit_code == 0
+
+
 def test_freeze_of_a_draft_starting_before_its_predecessor_says_to_move_its_own_start(shipped_copy):
     # phase-3 (superseding the frozen phase-2, from 2027-04-01) dated 2027-03-15 by hand: freeze named first an
     # overlap with phase-1.1 and advised "set phase-1.1's effective_to to 2027-03-14", a frozen version's end
-    make_phase_2(shipped_copy)
-    add_occupation(shipped_copy)
-    assert run("freeze", "phase-2", "--policies", shipped_copy).exit_code == 0
-    assert run("new-version", "phase-2", "phase-3", "--effective-from", "2027-09-01", "--policies",
-               shipped_copy).exit_code == 0
+    _draft_after_frozen_phase_2(shipped_copy)
     set_fields(shipped_copy, "phase-3", effective_from=dt.date(2027, 3, 15))
     result = run("freeze", "phase-3", "--policies", shipped_copy)
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1, result.output
@@ -316,11 +320,7 @@ def test_freeze_of_a_draft_starting_before_its_predecessor_says_to_move_its_own_
 def test_freeze_refused_for_an_edited_predecessor_names_its_status_as_it_is(shipped_copy):
     # phase-2 in force, edited by mistake while phase-3 was meant: freeze phase-3 said "version phase-2 is
     # superseded and frozen", the status it would have had after the freeze it refused
-    make_phase_2(shipped_copy)
-    add_occupation(shipped_copy)
-    assert run("freeze", "phase-2", "--policies", shipped_copy).exit_code == 0
-    assert run("new-version", "phase-2", "phase-3", "--effective-from", "2027-09-01", "--policies",
-               shipped_copy).exit_code == 0
+    _draft_after_frozen_phase_2(shipped_copy)
     edit_clause(shipped_copy, "phase-2", "skill-level-limit", title="The skill level is A, B or C")
     result = run("freeze", "phase-3", "--policies", shipped_copy)
     assert result.exit_code == 2 and "hash-mismatch: version phase-2 is in-force and frozen" in result.stderr, result.stderr

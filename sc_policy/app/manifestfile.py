@@ -29,7 +29,7 @@ def dump_manifest(data: Dict, header: str) -> str:
 
 
 def set_manifest_fields(text: str, updates: Dict[str, object], path: str = "version.yaml") -> str:
-    """The manifest ``text`` with top-level scalar fields set (value) or removed (None).
+    """The manifest ``text`` with top-level fields set (a value, or a mapping such as file_sha256) or removed (None).
 
     Edits only the lines of those fields, so the analyst's comments and layout
     stay; the result is parsed back and compared with the intended data, and if
