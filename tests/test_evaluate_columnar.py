@@ -278,7 +278,9 @@ def test_the_duckdb_engine_without_duckdb_names_the_extra(tmp_path, monkeypatch,
     path.write_bytes(b"noc,industry\n2174,541514\n")
     monkeypatch.setenv("SC_POLICY_ENGINE", "duckdb")
     monkeypatch.setitem(sys.modules, "duckdb", None)  # as if not installed: importing it raises ImportError
+    monkeypatch.setattr("sc_policy.cli.install.origin", lambda: {  # installed from a git tag
+        "url": "https://github.com/ontario/sc-policy", "vcs_info": {"vcs": "git", "requested_revision": "v0.1.0"}})
     result = CliRunner().invoke(main, ["evaluate", str(path)])
     assert (result.exit_code, result.stdout, used) == (2, "", [])
     assert result.stderr == ('sc-policy: error: SC_POLICY_ENGINE=duckdb needs DuckDB, which is not installed '
-                             '(pip install "sc-policy[data]")\n')
+                             "(pip install 'sc-policy[data] @ git+https://github.com/ontario/sc-policy@v0.1.0')\n")

@@ -135,10 +135,12 @@ def test_a_file_that_is_not_parquet_is_one_line_and_exit_2(tmp_path):
 def test_without_pyarrow_parquet_is_an_error_naming_the_extra(tmp_path, monkeypatch, args):
     (tmp_path / "in.parquet").write_bytes(b"")
     monkeypatch.setitem(sys.modules, "pyarrow", None)                   # import pyarrow fails
+    monkeypatch.setattr("sc_policy.cli.install.origin",                  # installed from a checkout
+                        lambda: {"url": "file:///home/ana/sc-policy", "dir_info": {}})
     result = run(*[a.format(tmp=tmp_path) for a in args], data="noc\n2174\n")
     assert result.exit_code == 2, result.output
     assert result.output == ('sc-policy: error: reading or writing Parquet needs pyarrow, which is not installed '
-                             '(pip install "sc-policy[data]")\n')
+                             "(pip install '/home/ana/sc-policy[data]')\n")
     assert not (tmp_path / "out.parquet").exists()
 
 

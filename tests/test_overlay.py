@@ -123,7 +123,8 @@ def test_lsp_without_pygls_is_one_line_naming_the_extra(monkeypatch):
         if name.split(".")[0] in ("pygls", "lsprotocol") or name == "sc_policy.lsp.server":
             monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "pygls", None)  # what an environment without the extra has
+    monkeypatch.setattr("sc_policy.cli.install.origin", lambda: None)  # installed from a package index
     result = CliRunner().invoke(cli, ["lsp"])
     assert result.exit_code == 2
     assert result.output == ('sc-policy: error: the language server needs pygls (pygls is not installed) '
-                             '(pip install "sc-policy[lsp]")\n')
+                             "(pip install 'sc-policy[lsp]')\n")

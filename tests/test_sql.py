@@ -239,9 +239,11 @@ def test_sql_errors_are_one_line_exit_2(monkeypatch):
         assert result.exit_code == 2 and needle in result.output and len(result.output.strip().splitlines()) == 1
     monkeypatch.setitem(sys.modules, "sqlglot", None)  # as if the data extra were not installed
     monkeypatch.delitem(sys.modules, "sc_policy.app.sqlscript", raising=False)
+    monkeypatch.setattr("sc_policy.cli.install.origin",  # an editable install of a checkout
+                        lambda: {"url": "file:///home/ana/sc-policy", "dir_info": {"editable": True}})
     result = CliRunner().invoke(main, ["sql"])
     assert result.exit_code == 2 and result.output.strip().splitlines() == [
-        'sc-policy: error: writing SQL needs sqlglot, which is not installed (pip install "sc-policy[data]")']
+        "sc-policy: error: writing SQL needs sqlglot, which is not installed (pip install -e '/home/ana/sc-policy[data]')"]
 
 
 def _readme_blocks() -> dict:

@@ -15,6 +15,7 @@ from typing import Callable, Dict, Optional, Tuple
 
 import click
 
+from sc_policy.cli import install
 from sc_policy.diagnostics import Suggestion, counted, cut, one_line, os_error, shown_path, worded
 from sc_policy.load.tree import ENV_VAR
 
@@ -88,7 +89,7 @@ WORDS: Dict[str, Callable[[Suggestion], str]] = {
     "known-versions": _known_versions,
     "version-is-date": _version_is_date,
     "noc-version": lambda s: _NOC_VERSION.get(s.values[0] if s.values else "", s.text),
-    "install-extra": lambda s: f'pip install "sc-policy[{s.values[0]}]"',
+    "install-extra": lambda s: install.install_command(s.values[0], install.origin()),
     "run-tests": lambda s: f"run `sc-policy test {s.values[0]}{policies_flag()}`",
     "new-version": lambda s: f"`sc-policy new-version {s.values[0]} NEW_ID{policies_flag()}`",
     "freeze": lambda s: f"`sc-policy freeze {s.values[0]}{policies_flag()}` records it",

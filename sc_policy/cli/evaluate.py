@@ -135,7 +135,7 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
 
     Every column passes through (noc, industry, noc_version trimmed); added: eligible, areas
     (;-separated), version, error (and verdict, candidates for NOC 2021 codes). An input or output
-    named *.parquet is Parquet (needs pip install "sc-policy[data]"); an output named *.jsonl
+    named *.parquet is Parquet (needs the data extra); an output named *.jsonl
     or *.ndjson is JSON Lines. Exit 0 when every row was
     decided, 1 when some rows have errors, 2 when the input cannot be read.
     """

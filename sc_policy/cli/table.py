@@ -52,7 +52,7 @@ def _rows(t, refdata, classes: bool):
 @click.command()
 @version_options
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), default="csv", show_default=True,
-              help="Output format (parquet needs pip install \"sc-policy[data]\").")
+              help="Output format (parquet needs the data extra).")
 @click.option("--classes", is_flag=True,
               help="Print instead every NAICS Canada 2017 code with its industry class, to join a caseload on.")
 @no_cache_option
