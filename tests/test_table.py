@@ -20,7 +20,7 @@ from sc_policy.app.workspace import Workspace
 from sc_policy.app.cache import TableCache, decode, encode
 from sc_policy.engine.table import table_to_dict
 from sc_policy.cli import main
-from sc_policy.reference.statcan import reference_data
+from sc_policy.reference.statcan import NAICS_RANGES, reference_data
 from sc_policy.present.render import answer_json
 
 from conftest import POLICY, SHIPPED, VERSION, version_dir
@@ -260,11 +260,42 @@ def test_table_jsonl_and_classes_join_back_to_every_code(opened):
     assert first["noc"] == "0011" and first["eligible"] is False and first["areas"] == []
     result = CliRunner().invoke(main, ["table", "--classes"])
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    assert len(rows) == len(NAICS) + 1 and {r["industry"] for r in rows} == set(NAICS) | {""}
+    assert len(rows) == len(NAICS) + 4 and {r["industry"] for r in rows} == set(NAICS) | set(NAICS_RANGES) | {""}
     assert rows[0] == {"industry": "", "industry_title": "no employer industry given", "industry_class": "0",
                        "industry_representative": ""}  # class 0: no industry
     cls = {r["industry"]: r["industry_class"] for r in rows}
     assert cls["541514"] == cls["5415"] and cls["541514"] != cls["334110"]
+
+
+@pytest.mark.parametrize("version", ["phase-1", VERSION])
+def test_a_sector_range_joins_through_the_classes_as_evaluate_decides_it(version):
+    """StatCan writes three sectors as ranges ("31-33"), which evaluate accepts: --classes gives each
+    a class, and the table's row of that class is evaluate's decision for every NOC code."""
+    runner = CliRunner()
+    classes = {r["industry"]: r for r in csv.DictReader(io.StringIO(
+        runner.invoke(main, ["table", "--classes", "--version", version]).output))}
+    table = {(r["noc"], r["industry_class"]): r for r in csv.DictReader(io.StringIO(
+        runner.invoke(main, ["table", "--version", version]).output))}
+    nocs = sorted({noc for noc, _ in table})
+    cases = "noc,industry\n" + "".join(f"{noc},{code}\n" for code in sorted(NAICS_RANGES) for noc in nocs)
+    decided = list(csv.DictReader(io.StringIO(
+        runner.invoke(main, ["evaluate", "-", "--version", version], input=cases).output)))
+    assert len(decided) == 3 * len(nocs) and all(r["error"] == "" for r in decided)
+    for row in decided:
+        cls = classes[row["industry"]]
+        assert cls["industry_title"] == reference_data().naics_title(row["industry"][:2])
+        joined = table[row["noc"], cls["industry_class"]]
+        assert (joined["eligible"], joined["areas"]) == (row["eligible"], row["areas"]), row
+
+
+def test_a_sector_range_no_class_decides_is_left_out_with_a_warning(monkeypatch):
+    monkeypatch.setattr("sc_policy.cli.table.range_classes", lambda refdata, opened: [("31-33", None), ("44-45", 1)])
+    result = CliRunner().invoke(main, ["table", "--classes"])
+    assert result.exit_code == 0
+    industries = [r["industry"] for r in csv.DictReader(io.StringIO(result.stdout))]
+    assert "44-45" in industries and "31-33" not in industries
+    assert result.stderr == ("sc-policy: warning: no industry class decides sector 31-33 as evaluate does (a clause "
+                             "tells its parts apart); it has no row here: `sc-policy sql` decides it\n")
 
 
 @pytest.mark.parametrize("args,needle", [

@@ -32,7 +32,7 @@ from sc_policy.diagnostics import ScPolicyError
 from sc_policy.reference.codes import NOC_VERSIONS, industry_refusal, noc_candidates
 from sc_policy.reference.statcan import NAICS_RANGES
 
-__all__ = ["CaseloadShape", "ScriptData", "script_data", "whitespace"]
+__all__ = ["CaseloadShape", "ScriptData", "range_classes", "script_data", "whitespace"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -158,8 +158,7 @@ def _version_rows(refdata, opened, noc_versions, present=None) -> Tuple[List[tup
     when none does, a class of its own numbered after the table's, with its own decision rows."""
     table, vid = opened.table, opened.version.id
     nocs = _nocs(refdata, noc_versions)
-    naics = [None] + [c.representative for c in table.classes]  # any code of a class decides as the others
-    columns = [[_fields(result(opened, candidates, rep)) for _, _, candidates in nocs] for rep in naics]
+    columns = _class_columns(opened, nocs)
     industries = [(vid, "", 0)]
     for code in sorted(set(refdata.naics2017) | set(NAICS_RANGES)):
         if industry_refusal(code, refdata) is not None:
@@ -168,11 +167,7 @@ def _version_rows(refdata, opened, noc_versions, present=None) -> Tuple[List[tup
         if cls is None and present is not None and code not in present:
             continue  # not in the caseload
         if cls is None:  # decided directly by evaluate: find (or make) the class that decides as it does
-            decided = {}  # a NOC 2021 code mapped to one NOC 2016 code decides as that code does
-            for _, _, candidates in nocs:
-                if candidates not in decided:
-                    decided[candidates] = _fields(result(opened, candidates, code))
-            column = [decided[candidates] for _, _, candidates in nocs]
+            column = _decided_column(opened, nocs, code)
             cls = next((j for j, known in enumerate(columns) if known == column), None)
             if cls is None:
                 cls = len(columns)
@@ -181,3 +176,32 @@ def _version_rows(refdata, opened, noc_versions, present=None) -> Tuple[List[tup
     decisions = [(vid, nv, code, j) + column[k] for k, (nv, code, _) in enumerate(nocs)
                  for j, column in enumerate(columns)]
     return industries, decisions
+
+
+def _class_columns(opened, nocs) -> List[list]:
+    """The decisions of each class of the table (0: no industry) for every NOC code of ``nocs``."""
+    naics = [None] + [c.representative for c in opened.table.classes]  # any code of a class decides as the others
+    return [[_fields(result(opened, candidates, rep)) for _, _, candidates in nocs] for rep in naics]
+
+
+def _decided_column(opened, nocs, code: str) -> list:
+    """The decisions of the industry ``code`` for every NOC code of ``nocs``, as ``evaluate`` decides them."""
+    decided = {}  # a NOC 2021 code mapped to one NOC 2016 code decides as that code does
+    for _, _, candidates in nocs:
+        if candidates not in decided:
+            decided[candidates] = _fields(result(opened, candidates, code))
+    return [decided[candidates] for _, _, candidates in nocs]
+
+
+def range_classes(refdata, opened) -> List[Tuple[str, Optional[int]]]:
+    """Each sector StatCan writes as a range ("31-33") that ``evaluate`` accepts, with the class of the
+    version's table (0: no industry) that decides every NOC 2016 code as ``evaluate`` decides the range,
+    or None when no class does (the table's classes partition the NAICS codes; a range is none of them)."""
+    nocs = _nocs(refdata, ("2016",))
+    columns = _class_columns(opened, nocs)
+    out = []
+    for code in sorted(NAICS_RANGES):
+        if industry_refusal(code, refdata) is None:
+            column = _decided_column(opened, nocs, code)
+            out.append((code, next((j for j, known in enumerate(columns) if known == column), None)))
+    return out

@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from sc_policy.app.sqldata import range_classes
 from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import ScPolicyError
 from sc_policy.engine.classes import NO_INDUSTRY
@@ -37,11 +38,18 @@ def workspace(policies, no_cache: bool) -> Workspace:
     return Workspace(policies, cache=not no_cache, notify=warn)
 
 
-def _rows(t, refdata, classes: bool):
+def _rows(opened, refdata, classes: bool):
     """(column names, rows) of the table, or of the industry classes."""
+    t = opened.table
     if classes:
-        rows = ((code, refdata.naics_title(code) or "", j, cls.representative)
-                for j, cls in enumerate(t.classes, 1) for code in cls.codes)
+        rows = [(code, refdata.naics_title(code) or "", j, cls.representative)
+                for j, cls in enumerate(t.classes, 1) for code in cls.codes]
+        for code, j in range_classes(refdata, opened):  # "31-33": decided as its parts are, and as a class
+            if j is None:
+                warn(f"no industry class decides sector {code} as evaluate does (a clause tells its parts apart); "
+                     "it has no row here: `sc-policy sql` decides it")
+            else:
+                rows.append((code, refdata.naics_title(code) or "", j, t.classes[j - 1].representative if j else ""))
         # class 0 first: an empty industry (after trimming) is "no employer industry given"
         return CLASS_COLUMNS, [("", NO_INDUSTRY.description, 0, "")] + sorted(rows)
     return TABLE_COLUMNS, ((noc, refdata.noc_title(noc) or "", j, cls.representative if cls else "",
@@ -54,7 +62,7 @@ def _rows(t, refdata, classes: bool):
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), default="csv", show_default=True,
               help="Output format (parquet needs the data extra).")
 @click.option("--classes", is_flag=True,
-              help="Print instead every NAICS Canada 2017 code with its industry class, to join a caseload on.")
+              help="Print instead every NAICS Canada 2017 code (and sector range, 31-33) with its industry class, to join a caseload on.")
 @no_cache_option
 @policies_option
 def table(version, on, fmt, classes, no_cache, policies):
@@ -74,11 +82,11 @@ def table(version, on, fmt, classes, no_cache, policies):
     t = opened.table
     refdata = ws.refdata
     if fmt == "parquet":
-        names, rows = _rows(t, refdata, classes)
+        names, rows = _rows(opened, refdata, classes)
         write_table(binary_stdout(), [(n, KINDS.get(n, "text")) for n in names], rows)
         return
     out = text_sink(binary_stdout())
-    names, rows = _rows(t, refdata, classes)
+    names, rows = _rows(opened, refdata, classes)
     try:
         if fmt == "csv":
             writer = csv.writer(out, lineterminator="\n")
