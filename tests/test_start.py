@@ -79,3 +79,20 @@ def test_open_after_check_reuses_the_findings_and_agrees_with_a_fresh_workspace(
     assert opened.findings == fresh.findings
     assert [f for f in checked if f.span.path.startswith(f"{POLICY}/{VERSION}/")] == sorted(
         f for f in Workspace(tree_copy, cache=False).check() if f.span.path.startswith(f"{POLICY}/{VERSION}/"))
+
+
+def test_a_warm_explain_imports_no_checker_compiler_or_data_library():
+    """Answering from the cache needs neither the rule files' checker (Cerberus) nor their compiler
+    (rule-engine), nor any extra's library, nor what only an error's advice needs (the install
+    command's URL parsing): what a warm `sc-policy explain` imports, in a process of its own."""
+    import subprocess
+    import sys
+    code = ("import sys\nfrom sc_policy.cli import main\ntry:\n    main(['explain', '2174'])\n"
+            "except SystemExit:\n    pass\nprint(' '.join(sorted(sys.modules)), file=sys.stderr)")
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)  # fills the cache
+    assert first.returncode == 0 and "cerberus" in first.stderr.split()  # (a cold start reads the rule files)
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert warm.returncode == 0 and "Occupation: NOC 2016 2174 " in warm.stdout
+    imported = {name.split(".")[0] if name.split(".")[0] != "urllib" else name for name in warm.stderr.split()}
+    unwanted = {"cerberus", "rule_engine", "sqlglot", "duckdb", "pyarrow", "jinja2", "fastapi", "urllib.request"}
+    assert imported & unwanted == set()

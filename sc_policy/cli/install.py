@@ -10,12 +10,8 @@ index's form.
 
 from __future__ import annotations
 
-import json
 import shlex
-from importlib import metadata
 from typing import Optional
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 __all__ = ["install_command", "origin"]
 
@@ -26,6 +22,8 @@ def origin() -> Optional[dict]:
     """This sc-policy's ``direct_url.json`` (None when pip recorded none, or it cannot be read). The
     first record found on the path: a checkout's ``sc_policy.egg-info`` (left by a build, found
     first when Python runs in the checkout) records no origin, the installed copy's does."""
+    import json  # (here, not at the top: only an error for a missing extra reads it; sc-policy starts without)
+    from importlib import metadata
     for found in metadata.distributions(name=DISTRIBUTION):
         try:
             text = found.read_text("direct_url.json")
@@ -39,6 +37,8 @@ def origin() -> Optional[dict]:
 
 def install_command(extra: str, recorded: Optional[dict]) -> str:
     """``pip install ...`` of sc-policy with ``extra``, from the origin ``recorded`` (a ``direct_url.json``)."""
+    from urllib.parse import unquote, urlsplit
+    from urllib.request import url2pathname
     named = f"{DISTRIBUTION}[{extra}]"
     if recorded is None:
         return f"pip install {shlex.quote(named)}"
