@@ -276,6 +276,12 @@ async def test_go_to_definition_of_the_ids_rule_files_name(client, shipped_copy)
     assert target.read_text(encoding="utf-8").splitlines()[found.range.start.line] == "id: noc-a-exception"
     assert await client.text_document_definition_async(types.DefinitionParams(
         types.TextDocumentIdentifier(uri), position_of(text, "title: The occupation", 3))) is None
+    manifest = folder / "version.yaml"  # its supersedes: the manifest of the version it supersedes, at its id
+    manifest_text = manifest.read_text(encoding="utf-8")
+    found = await definition(open_file(client, manifest), position_of(manifest_text, "supersedes: phase-1", 14))
+    earlier = folder.parent / "phase-1" / "version.yaml"
+    assert found.uri == from_fs_path(str(earlier))
+    assert earlier.read_text(encoding="utf-8").splitlines()[found.range.start.line] == "id: phase-1"
 
 
 async def test_hover_on_an_interpretation_shows_its_reading_and_on_an_area_its_title(client, shipped_copy):

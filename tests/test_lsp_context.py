@@ -235,6 +235,11 @@ def named(rel: str, text: str, needle: str, offset: int, tmp_path):
     ("tests/t.yaml", TESTS, "phase-1-manufacturing", 3, ("clause", "phase-1-manufacturing")),
     ("tests/t.yaml", TESTS, "name: ict-two", 7, None),
     ("areas/a.yaml", "id: ict\n", "ict", 1, None),
+    ("version.yaml", "id: phase-2\nsupersedes: phase-1.1\n", "phase-1.1", 8, ("version", "phase-1.1")),
+    ("version.yaml", "supersedes: 'phase-1'  # the first\n", "phase-1", 0, ("version", "phase-1")),
+    ("version.yaml", "supersedes: phase-1  # the first\n", "the", 0, None),                # its comment
+    ("version.yaml", "supersedes: null\n", "null", 1, None),                               # YAML's none
+    ("version.yaml", "id: phase-2\nsupersedes: phase-1.1\n", "phase-2", 1, None),        # its own id
 ])
 def test_the_id_under_the_cursor_and_what_it_names(rel, text, needle, offset, expected, tmp_path):
     assert named(rel, text, needle, offset, tmp_path) == expected
@@ -287,3 +292,30 @@ def test_hover_on_an_interpretation_shows_its_reading_and_on_an_area_its_title(s
     assert text.replace("\\", "") == "**area `life-sciences`** " + checked.version.area("life-sciences").title
     unknown = ["applies_to: [ict, nowhere]\n"]
     assert "has no such area" in hover_text(unknown, 0, 20, place, checked, ref)[0]
+
+
+def test_a_manifest_s_supersedes_goes_to_that_version_and_shows_its_title(shipped_copy):
+    """``supersedes: phase-1`` in phase-1.1's manifest: go to definition opens phase-1's manifest at its
+    ``id``, and the hover gives its title, status and period; a version the policy lacks has neither."""
+    from sc_policy.lsp.hover import hover_text
+    from sc_policy.lsp.overlay import place_of
+    from sc_policy.lsp.references import Reference, definition_of
+    from sc_policy.reference.statcan import reference_data
+    from conftest import version_dir
+    folder = version_dir(shipped_copy)
+    manifest = folder / "version.yaml"
+    lines = manifest.read_text(encoding="utf-8").splitlines(True)
+    place = place_of(manifest)
+    number = next(i for i, line in enumerate(lines) if line.startswith("supersedes:"))
+    column = lines[number].index("phase-1") + 2
+    span = definition_of(Reference("version", "phase-1", 0, 0), place, None)
+    earlier = folder.parent / "phase-1" / "version.yaml"
+    assert span.path == f"{folder.parent.name}/phase-1/version.yaml"
+    assert earlier.read_text(encoding="utf-8").splitlines()[span.line - 1] == "id: phase-1"
+    text, start, end = hover_text(lines, number, column, place, None, reference_data())
+    assert (start, end) == (column - 2, column - 2 + len("phase-1"))
+    assert text.startswith("**version `phase-1`** Second Career Fast Track") and "status: superseded" in text
+    assert definition_of(Reference("version", "phase-9", 0, 0), place, None) is None
+    lines[number] = "supersedes: phase-9\n"
+    text, _, _ = hover_text(lines, number, column, place, None, reference_data())
+    assert text.startswith("**version `phase-9`**: policy ") and "has no such version" in text

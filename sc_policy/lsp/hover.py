@@ -24,7 +24,7 @@ from sc_policy.engine.facts import FACTS
 from sc_policy.load.policytext import read_source
 from sc_policy.lsp.context import context_at, token_at
 from sc_policy.lsp.overlay import Checked, Place
-from sc_policy.lsp.references import AREA, CLAUSE, Reference, entry_of, reference_at
+from sc_policy.lsp.references import AREA, CLAUSE, VERSION, Reference, entry_of, reference_at, superseded_manifest
 from sc_policy.model import Version
 from sc_policy.reference.statcan import ReferenceData, skill_level
 
@@ -124,6 +124,21 @@ def _fact(text: str, name: str, start: int, end: int, place: Place, context) -> 
     return f"**fact `{name}`** {escaped(spec.type)} ({escaped(spec.family)} fact)  \n{escaped(spec.doc)}"
 
 
+def _superseded(reference: Reference, place: Place) -> str:
+    """The hover of the version a manifest's ``supersedes`` names: its title, status and period, as its
+    manifest on the disk says."""
+    head = f"**version `{reference.id}`**"
+    manifest = superseded_manifest(reference, place)
+    data = manifest.data if manifest is not None else None
+    if not isinstance(data, dict):
+        return f"{head}: policy {escaped(place.folder.parent.name)} has no such version that loads (no folder " \
+               f"{escaped(reference.id)} with a readable version.yaml beside this version's)"
+    text = [f"{head} {escaped(str(data.get('title', '')))}".rstrip()]
+    text.append(f"status: {escaped(str(data.get('status', '')))}; in force from "
+                f"{escaped(str(data.get('effective_from') or 'no date'))} to {escaped(str(data.get('effective_to') or 'no end'))}")
+    return "  \n".join(text)
+
+
 def _named(reference: Reference, version: Optional[Version], checked: bool) -> str:
     """The hover of an id naming an interpretation, an area or a clause."""
     head = f"**{reference.kind} `{reference.id}`**"
@@ -155,6 +170,8 @@ def hover_text(lines: Sequence[str], line: int, column: int, place: Place, check
         if text:
             return text, start, end
     reference = reference_at(lines, line, column, place)
+    if reference is not None and reference.kind == VERSION:
+        return _superseded(reference, place), reference.start, reference.end
     if reference is not None:
         version = checked.version if checked is not None else None
         return _named(reference, version, checked is not None), reference.start, reference.end

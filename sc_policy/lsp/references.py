@@ -9,7 +9,9 @@ The rule files name each other's entries by id, in these places only (the schema
   resolution may resolve names the area first, but ``title-conflict``, which names a code); an
   interpretation's ``areas`` name areas;
 - a test case: its expected ``areas``, and under its expected ``clauses`` the area ids (the keys) and the
-  clause ids (the keys inside them).
+  clause ids (the keys inside them);
+- a manifest (``version.yaml``): its ``supersedes`` names another version of the policy, whose folder, beside
+  this version's, has its id for name (the check ``folder-name`` sees to it).
 
 Resolution ids are named by no rule file (the findings they resolve point at them). The cursor is read as
 :mod:`~sc_policy.lsp.context` reads it (the text, valid YAML or not); where an entry is comes from the model
@@ -24,17 +26,21 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from sc_policy.checks.registry import RESOLVABLE
-from sc_policy.diagnostics import Span
+from sc_policy.diagnostics import ScPolicyError, Span
+from sc_policy.load.yamlfile import Document, load_document
 from sc_policy.lsp.context import context_at, in_comment, token_at
 from sc_policy.lsp.overlay import Place
 from sc_policy.model import Version
 
-__all__ = ["Reference", "reference_at", "entry_of", "definition_of", "AREA", "CLAUSE", "INTERPRETATION"]
+__all__ = ["Reference", "reference_at", "entry_of", "definition_of", "superseded_manifest", "AREA", "CLAUSE",
+           "INTERPRETATION", "VERSION"]
 
-AREA, CLAUSE, INTERPRETATION = "area", "clause", "interpretation"
+AREA, CLAUSE, INTERPRETATION, VERSION = "area", "clause", "interpretation", "version"
 
 _ID = re.compile(r"[a-z][a-z0-9-]*\Z")
 _KEY_TEXT = re.compile(r"[^\s\[\]{},'\"#]")
+_SUPERSEDES = re.compile(r"supersedes:[ \t]+(['\"]?)([a-z0-9][a-z0-9._-]{0,63})\1[ \t]*(?:#.*)?\Z")
+"""A manifest's ``supersedes`` line naming a version (an id as the manifest's schema allows one)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,11 @@ def reference_at(lines: Sequence[str], line: int, column: int, place: Place) -> 
     if not 0 <= line < len(lines) or in_comment(lines[line], column):
         return None
     text = lines[line].rstrip("\r\n")
+    if place.rel == "version.yaml":  # a manifest names one other entry: the version it supersedes
+        named = _SUPERSEDES.match(text)
+        if named is None or not named.start(2) <= column <= named.end(2) or named.group() == "supersedes: null":
+            return None  # (YAML's null, unquoted: none)
+        return Reference(VERSION, named.group(2), named.start(2), named.end(2))
     found = token_at(text, column)
     if found is None or not _ID.match(found[0]):
         return None
@@ -99,8 +110,9 @@ def reference_at(lines: Sequence[str], line: int, column: int, place: Place) -> 
 
 
 def entry_of(reference: Reference, version: Optional[Version]):
-    """The model's entry an id names (an Area, Clause or Interpretation), or None (not known, or no model)."""
-    if version is None:
+    """The model's entry an id names (an Area, Clause or Interpretation), or None (not known, or no model;
+    another version is no entry of this one's model: see :func:`superseded_manifest`)."""
+    if version is None or reference.kind == VERSION:
         return None
     if reference.kind == AREA:
         return version.area(reference.id)
@@ -111,6 +123,9 @@ def entry_of(reference: Reference, version: Optional[Version]):
 def definition_of(reference: Reference, place: Place, version: Optional[Version]) -> Optional[Span]:
     """Where the entry an id names is (its ``id`` key in the model; for an area or clause the model does not
     hold, the first line of the file its id names, when there is one), or None."""
+    if reference.kind == VERSION:
+        manifest = superseded_manifest(reference, place)
+        return manifest.span(("id",)) if manifest is not None else None
     entry = entry_of(reference, version)
     if entry is not None:
         return entry.at("id")
@@ -123,3 +138,13 @@ def definition_of(reference: Reference, place: Place, version: Optional[Version]
     except OSError:  # a name longer than the system allows
         return None
     return Span(f"{place.version_id}/{rel}", 1, 1)
+
+
+def superseded_manifest(reference: Reference, place: Place) -> Optional[Document]:
+    """The manifest of the version a ``supersedes`` names (``reference``), read from the disk, in the
+    folder of that id beside this version's; None when there is none or it does not parse."""
+    rel = f"{place.folder.parent.name}/{reference.id}/version.yaml"
+    try:
+        return load_document(place.root / rel, rel)
+    except (OSError, ScPolicyError):
+        return None
