@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
 import sys
 
 import pytest
@@ -210,3 +212,31 @@ def test_rows_wide_on_average_are_read_in_fewer_rows_a_batch(tmp_path):
     sizes = [len(batch) for batch, _ in rows.batches(1)]
     assert sum(sizes) == 100 and max(sizes) <= 10
     assert rows.current.column(0)[0].as_py().strip() == "2174"
+
+
+@pytest.mark.parametrize("args, advice", [
+    (["table", "--format", "parquet"], "redirect standard output to a file (> table.parquet)"),
+    (["evaluate", "-", "--format", "parquet"], "give --output FILE.parquet, or redirect standard output to a file"),
+])
+def test_parquet_is_not_written_to_a_terminal(tmp_path, args, advice):
+    """Parquet's bytes on a terminal garble it: with standard output a terminal (a pseudo-terminal here),
+    a one-line error before any work, exit 2, nothing on the terminal (as gzip refuses); a file still gets it."""
+    import pty
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run([sys.executable, "-m", "sc_policy", *args], stdin=subprocess.DEVNULL, stdout=follower,
+                                stderr=subprocess.PIPE, text=True, timeout=60)
+        os.set_blocking(leader, False)
+        try:
+            shown = os.read(leader, 65536)
+        except (BlockingIOError, OSError):
+            shown = b""
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert (result.returncode, shown) == (2, b"")
+    assert result.stderr == f"sc-policy: error: Parquet is binary and is not written to a terminal: {advice}\n"
+    with open(tmp_path / "out.parquet", "wb") as out:  # redirected to a file: written
+        written = subprocess.run([sys.executable, "-m", "sc_policy", *args], input=b"noc\n2174\n", stdout=out,
+                                 stderr=subprocess.PIPE, timeout=120)
+    assert written.returncode == 0 and (tmp_path / "out.parquet").read_bytes()[:4] == b"PAR1"

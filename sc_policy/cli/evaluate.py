@@ -15,7 +15,7 @@ from sc_policy.diagnostics import InputError, ScPolicyError, counted, echoed, os
 from sc_policy.diagnostics import Span, missing_extra
 from sc_policy.cli.base import NamedStream, policies_option, version_options, warn
 from sc_policy.cli.diagnostics import named, words
-from sc_policy.cli.table import binary_stdout, no_cache_option, workspace
+from sc_policy.cli.table import binary_stdout, no_cache_option, refuse_binary_to_terminal, workspace
 
 PROGRESS_BYTES = 8 << 20
 """Inputs larger than this (about 150,000 rows) show a progress bar, when stderr is a terminal."""
@@ -146,6 +146,8 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
         raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
     engine = _engine()  # a misspelt engine stops here, before any output
     fmt = fmt or ("parquet" if is_parquet(output) else "jsonl" if _is_json_lines(output) else "csv")
+    if output == "-":
+        refuse_binary_to_terminal(fmt, "give --output FILE.parquet, or redirect standard output to a file")
     parquet_in = input_path != "-" and is_parquet(input_path)
     if parquet_in or fmt == "parquet":
         arrow()  # pyarrow is there, or a one-line error naming the extra

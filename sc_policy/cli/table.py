@@ -14,7 +14,7 @@ from sc_policy.diagnostics import ScPolicyError
 from sc_policy.engine.classes import NO_INDUSTRY
 from sc_policy.cli.base import policies_option, version_options, warn
 
-__all__ = ["no_cache_option", "TABLE_COLUMNS", "CLASS_COLUMNS"]
+__all__ = ["no_cache_option", "refuse_binary_to_terminal", "TABLE_COLUMNS", "CLASS_COLUMNS"]
 
 TABLE_COLUMNS = ("noc", "noc_title", "industry_class", "industry_representative", "industry_description",
                  "eligible", "areas", "version", "version_hash")
@@ -26,6 +26,18 @@ KINDS = {"industry_class": "integer", "eligible": "boolean", "areas": "texts"}
 def no_cache_option(f):
     return click.option("--no-cache", is_flag=True,
                         help="Neither read nor write the decision-table cache (build the table afresh).")(f)
+
+
+def refuse_binary_to_terminal(fmt: str, redirect: str) -> None:
+    """Parquet to standard output that is a terminal: an error before any work (as gzip refuses to
+    write compressed data to one): the bytes would garble the terminal and help no one. ``redirect``
+    says how to send it to a file instead."""
+    try:
+        terminal = sys.stdout.isatty()
+    except (AttributeError, ValueError):  # no standard output, or a closed one
+        terminal = False
+    if fmt == "parquet" and terminal:
+        raise ScPolicyError(f"Parquet is binary and is not written to a terminal: {redirect}", code="bad-input")
 
 
 def binary_stdout():
@@ -74,6 +86,7 @@ def table(version, on, fmt, classes, no_cache, policies):
     if version and on:
         raise ScPolicyError("give --version or --on, not both", code="bad-input")
     from sc_policy.app.caseload import text_sink  # only this command needs it
+    refuse_binary_to_terminal(fmt, "redirect standard output to a file (> table.parquet)")
     if fmt == "parquet":
         from sc_policy.app.caseparquet import arrow, write_table
         arrow()  # pyarrow is there, or a one-line error naming the extra
