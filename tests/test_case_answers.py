@@ -1,0 +1,80 @@
+"""Answers as a caseworker reads them, pastes them into a case file or gets them on the page: each says what
+it names (an unresolved contradiction, not only its key), in the words of the door it comes through (a code
+typed on the page, not read from a spreadsheet), and a page's refusal is a page."""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+import warnings
+
+import pytest
+from click.testing import CliRunner
+
+from sc_policy.cli import main
+
+from conftest import edit, version_dir
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+SAID_9461 = "  - official-title:manufacturing:9461: a listed title that differs from the official NOC 2016 title"
+
+
+def explain(*args: str) -> str:
+    result = CliRunner().invoke(main, ["explain", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def client():
+    pytest.importorskip("fastapi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+        from sc_policy.app.workspace import Workspace
+        from sc_policy.http.app import create_app
+        with TestClient(create_app(Workspace())) as c:
+            yield c
+
+
+# -- an unresolved contradiction is said, not only keyed ---------------------------------------------------
+
+def test_the_default_answer_says_what_each_unresolved_contradiction_is():
+    """The default answer named 9461's unresolved contradiction only by its key on a heading
+    (`...; unresolved: official-title:manufacturing:9461`): pasted into a case file, nothing said what it
+    means. The list under the heading now says it, a line each: the key, and what the check finds (its
+    message when it fits on the line, else the check's meaning)."""
+    heading = "Resolutions and interpretations for this answer; unresolved: official-title:manufacturing:9461"
+    text = explain("9461", "--on", "2026-11-26")
+    assert text.splitlines()[-1] == SAID_9461 and heading in text.splitlines()
+    assert all(len(line) <= 100 for line in text.splitlines())
+    # with a resolution too (9232's two titles), and with nothing else to list
+    text = explain("9232", "--industry", "3254")
+    assert text.splitlines()[-1] == SAID_9461.replace("9461", "9232")
+    assert "unresolved: official-title:manufacturing:9232" in text
+    assert "unresolved" not in explain("2174")
+    assert SAID_9461 not in explain("9461", "--full")                  # --full as it was: the message in full
+
+
+def test_an_unresolved_contradiction_about_the_industry_gives_its_message_when_it_fits(tree_copy):
+    """A contradiction about the employer's industry (an area that includes NAICS 33 twice, as a draft may,
+    a warning no resolution resolves) is said by its own message, which fits on the line."""
+    edit(version_dir(tree_copy) / "areas/manufacturing.yaml", "  exclude: []", """  - code: '33'
+    description: 'Manufacturing (Phase I: the Manufacturing area as a whole)'
+    published: false
+    source:
+    - {line: 56, quote: 'For Phase I implementation, the Manufacturing area as a whole will be prioritized.'}
+  exclude: []""")
+    text = explain("9461", "--industry", "332", "--policies", str(tree_copy))
+    assert text.splitlines()[-2:] == [
+        "  - duplicate-industry:manufacturing:include:33: area 'manufacturing' includes NAICS 33 twice", SAID_9461]
+    assert ("unresolved: duplicate-industry:manufacturing:include:33, official-title:manufacturing:9461"
+            in " ".join(text.split()))
+
+
+def test_the_page_s_plain_text_for_a_case_file_says_what_is_unresolved(client):
+    page = client.get("/", params={"occupation": "9461"}).text
+    text = htmllib.unescape(re.search(r'<details class="no-print" id="as-text">.*?<pre>(.*?)</pre>', page,
+                                      re.S).group(1))
+    assert text.rstrip("\n").splitlines()[-1] == SAID_9461
