@@ -302,6 +302,8 @@ class Suggestion:
     The kinds:
 
     - ``did-you-mean``: the name or code given is unknown; ``values`` are the nearest known ones.
+    - ``leading-zeros``: a code short of its leading zeros (as a spreadsheet that reads codes as numbers
+      leaves it: NOC 2016 0112 as 112); ``values`` are the code in full and its title.
     - ``known-versions``: a version id is unknown; ``values`` are the ids the tree has, ``tree`` the tree.
     - ``version-is-date``: an unknown version id written as a date; ``values``: that date, the known ids.
     - ``list-versions``: no version is in force on the day asked; the list of versions and their

@@ -78,3 +78,22 @@ def test_the_page_s_plain_text_for_a_case_file_says_what_is_unresolved(client):
     text = htmllib.unescape(re.search(r'<details class="no-print" id="as-text">.*?<pre>(.*?)</pre>', page,
                                       re.S).group(1))
     assert text.rstrip("\n").splitlines()[-1] == SAID_9461
+
+
+# -- a code typed on the page is not a spreadsheet's -------------------------------------------------------
+
+def _field_error(html: str, name: str) -> str:
+    found = re.search(rf'<p class="field-error" id="{name}-error">(.*?)</p>', html, re.S)
+    return htmllib.unescape(re.sub(r"<[^>]+>", "", found.group(1))) if found else ""
+
+
+@pytest.mark.parametrize("typed, code", [("112", "0112 Human resources managers"), ("11", "0011 Legislators")])
+def test_a_code_typed_short_of_its_leading_zeros_on_the_page_is_not_blamed_on_a_spreadsheet(client, typed, code):
+    """On the page a person typed 112: the refusal said "a spreadsheet dropped a leading zero", the batch's
+    words. The page offers the code in full in its own words; the batch, explain and the API keep theirs."""
+    error = _field_error(client.get("/", params={"occupation": typed}).text, "occupation")
+    assert "spreadsheet" not in error and f"did you mean {code}?" in error and "leading zero" in error, error
+    assert client.get("/", params={"occupation": typed}).status_code == 400
+    batch = CliRunner().invoke(main, ["evaluate"], input=f"noc\n{typed}\n")
+    assert "a spreadsheet dropped" in batch.stdout and code[:4] in batch.stdout
+    assert "a spreadsheet dropped" in client.get("/v1/decisions", params={"noc": typed}).json()["detail"]

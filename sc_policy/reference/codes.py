@@ -151,13 +151,14 @@ def _titled(code: str, title: str) -> str:
 def _zero_dropped(code: str, padded: str, title: Optional[str], classification: str) -> Suggestion:
     """For a code short of digits: ``padded``, the code with its leading zeros put back (``title`` is
     that code's title, None when it is no unit group), which a spreadsheet drops when it reads a code
-    as a number (NOC 2016 0011 becomes 11)."""
+    as a number (NOC 2016 0011 becomes 11). Its plain words blame the spreadsheet, as a batch's row has it;
+    a front door where a person typed the code words it itself (the suggestion's kind ``leading-zeros``)."""
     zeros = "a leading zero" if len(padded) - len(code) == 1 else "leading zeros"
     if title is None:
         return Suggestion("note", (), f"with {zeros}, {padded} is not a {classification} unit group either")
     said = f"a spreadsheet dropped {zeros}: "
     room = MESSAGE_ROOM - len(f"NOC code '{code}' is not four digits (") - len(said) - 1
-    return Suggestion("did-you-mean", (padded,), said + _cut(_titled(padded, title), room))
+    return Suggestion("leading-zeros", (padded, " ".join(title.split())), said + _cut(_titled(padded, title), room))
 
 
 def _as_decimal(message: str, padded: str, title: Optional[str], unknown: str) -> Suggestion:
