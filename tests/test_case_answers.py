@@ -97,3 +97,31 @@ def test_a_code_typed_short_of_its_leading_zeros_on_the_page_is_not_blamed_on_a_
     batch = CliRunner().invoke(main, ["evaluate"], input=f"noc\n{typed}\n")
     assert "a spreadsheet dropped" in batch.stdout and code[:4] in batch.stdout
     assert "a spreadsheet dropped" in client.get("/v1/decisions", params={"noc": typed}).json()["detail"]
+
+
+# -- a method a page does not take is refused by a page ------------------------------------------------------
+
+@pytest.mark.parametrize("method, path", [("POST", "/"), ("POST", "/?occupation=2174"), ("PUT", "/occupations"),
+                                          ("DELETE", "/versions/phase-1.1"), ("OPTIONS", "/")])
+def test_a_method_a_page_does_not_take_is_refused_by_a_page(client, method, path):
+    """A form posted to the page (or any method but GET and HEAD) got the API's JSON problem; a browser shows a
+    page in the pages' style, with `Allow` and the pages' headers."""
+    response = client.request(method, path, headers={"accept": "text/html"})
+    assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD"
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<h1>Method not allowed</h1>" in response.text and 'href="/"' in response.text
+    assert f"{method} request" in response.text
+    assert response.headers["x-frame-options"] == "DENY" and "default-src 'none'" in response.headers[
+        "content-security-policy"]
+    assert client.request(method, path).headers["content-type"].startswith("text/html")   # whatever it accepts
+
+
+def test_a_method_an_api_route_does_not_take_stays_a_problem(client):
+    response = client.request("POST", "/v1/versions", headers={"accept": "text/html"})
+    assert response.status_code == 405 and response.headers["content-type"] == "application/problem+json"
+    assert response.json()["parameter"] == "method" and response.headers["allow"] == "GET, HEAD"
+
+
+def test_the_method_named_on_the_page_is_escaped(client):
+    response = client.request("<B>", "/")
+    assert response.status_code == 405 and "<B>" not in response.text and "&lt;B&gt; request" in response.text
