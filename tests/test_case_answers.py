@@ -125,3 +125,30 @@ def test_a_method_an_api_route_does_not_take_stays_a_problem(client):
 def test_the_method_named_on_the_page_is_escaped(client):
     response = client.request("<B>", "/")
     assert response.status_code == 405 and "<B>" not in response.text and "&lt;B&gt; request" in response.text
+
+
+# -- a sector range given with more than its code ----------------------------------------------------------
+
+@pytest.mark.parametrize("given, said", [
+    ("NAICS 31-33", "the code alone is 31-33 Manufacturing"),
+    ("31-33 Manufacturing", "the code alone is 31-33 Manufacturing"),
+    ("31\u201333", "written with a hyphen: 31-33 Manufacturing"),        # an en dash, as a document writes it
+    ("44 - 45", "written with a hyphen: 44-45 Retail trade"),
+    ("NAICS 48\u201449", "the code alone is 48-49 Transportation and\u2026"),   # cut to fit, as every hint
+])
+def test_a_sector_range_given_with_more_than_its_code_is_named_as_the_range(client, given, said):
+    """`NAICS 541514` was named as the code alone, but a sector StatCan writes as a range (`NAICS 31-33`, `31–33`
+    pasted from a document) got only "is not 2 to 6 digits": it holds two runs of digits. It stays refused, and
+    the refusal names the range, at every door."""
+    result = CliRunner().invoke(main, ["explain", "2174", "--industry", given])
+    assert result.exit_code == 2 and f"is not 2 to 6 digits ({said})" in result.output, result.output
+    error = _field_error(client.get("/", params={"occupation": "2174", "industry": given}).text, "industry")
+    assert said in error, error
+    assert said in client.get("/v1/decisions", params={"noc": "2174", "industry": given}).json()["detail"]
+
+
+@pytest.mark.parametrize("given", ["31-34", "NAICS 31-33 and 54", "31-33-44", "3 1-33", "31-33\uff11"])
+def test_text_that_is_no_sector_range_is_not_named_as_one(given):
+    result = CliRunner().invoke(main, ["explain", "2174", "--industry", given])
+    assert result.exit_code == 2 and "not 2 to 6 digits" in result.output and "31-33 Manufacturing" not in \
+        result.output, result.output
