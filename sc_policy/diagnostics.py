@@ -296,12 +296,12 @@ SEVERITIES = ("error", "warning", "info")
 class Suggestion:
     """What the user can do about a diagnostic, as data: each front door puts it in its own words.
 
-    ``kind`` says what sort of help it is; ``values`` are the things offered (codes, ids);
-    ``text`` is the same help in plain words that name no command, flag or route (what
-    ``str(error)`` shows, and what a front door shows for a kind it has no words of its own for).
-    The kinds:
+    ``kind`` says what sort of help it is; ``values`` are the things offered (codes, ids); ``text`` is the
+    same help in plain words that name no command, flag or route (what ``str(error)`` shows, and what a
+    front door shows for a kind it has no words of its own for). The kinds:
 
     - ``did-you-mean``: the name or code given is unknown; ``values`` are the nearest known ones.
+    - ``leading-zeros``: a code short of its leading zeros (0112 as 112); ``values``: the code in full, its title.
     - ``known-versions``: a version id is unknown; ``values`` are the ids the tree has, ``tree`` the tree.
     - ``version-is-date``: an unknown version id written as a date; ``values``: that date, the known ids.
     - ``list-versions``: no version is in force on the day asked; the list of versions and their

@@ -182,6 +182,8 @@ def test_the_unresolved_heading_shown_is_what_explain_prints():
     assert heading, "the README quotes the heading"
     result = CliRunner().invoke(main, ["explain", "9461"])
     assert heading.group(1) in result.stdout.splitlines()
+    said = re.search(r"`(official-title:manufacturing:9461: [^`]*)`", _text())   # and what the key is
+    assert said and f"  - {said.group(1)}" in result.stdout.splitlines()
 
 
 def test_the_numbers_the_readme_states_are_the_shipped_trees():

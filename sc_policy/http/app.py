@@ -36,7 +36,7 @@ from sc_policy.diagnostics import cut
 from sc_policy.http.models import MAX_BATCH, MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_PARAM_CHARS
 from sc_policy.http.caching import CACHE_CONTROL, ConditionalGet
 from sc_policy.http.fastpath import FastDecisions
-from sc_policy.http.pages import is_page, not_found_page, page_router, refused_page
+from sc_policy.http.pages import is_page, method_page, not_found_page, page_router, refused_page
 from sc_policy.http.problems import NOSNIFF, Problem, from_validation, problem_response
 from sc_policy.http.routes_api import DECISION_PARAMS, api_router
 from sc_policy.http.service import DecisionService
@@ -50,7 +50,7 @@ TITLE = "sc-policy decision service"
 DESCRIPTION = ("Read-only decisions of Ontario's Second Career Fast Track training-eligibility policy, explained "
                "clause by clause with the quoted source. Every GET is answered for HEAD too (the same status and "
                "headers, no body). Besides each operation's answers: an address not listed here is a 404 problem, "
-               "and a method an address does not take a 405 problem with `Allow`.")
+               "and a method an address does not take a 405 problem with `Allow` (a page's address: a 405 page).")
 
 
 class NoSniffMiddleware:
@@ -196,6 +196,8 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
             page = not_found_page(request, "There is no page at this address.")
             page.headers["Vary"] = "Accept"         # a page for a browser, a problem for a program
             return page
+        if exc.status_code == 405 and is_page(request):   # a page's address: a form posted to it, say
+            return method_page(request, _allowed_methods(app, request))
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "bad-request")
         detail = {404: f"path: nothing at {cut(request.url.path)}",
                   405: f"method: {cut(request.method)} is not allowed here"}.get(exc.status_code, str(exc.detail))

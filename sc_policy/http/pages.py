@@ -4,7 +4,8 @@
 The HTML comes from the templates of :mod:`sc_policy.present.pages`, rendered with autoescaping
 through Starlette's ``Jinja2Templates``. A mistake in a field is shown next to the field, on the
 page rendered as usual with status 400; an address the form never produces (an unknown parameter, one given twice, a value too
-long) gets a "Bad request" page, rendered by :func:`refused_page`.
+long) gets a "Bad request" page, rendered by :func:`refused_page`, and a method a page does not take (a form posted to
+it) a "Method not allowed" page, by :func:`method_page`.
 """
 
 from typing import Annotated, Optional
@@ -14,15 +15,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
-from sc_policy.diagnostics import echoed
+from sc_policy.diagnostics import cut, echoed
 from sc_policy.http.models import MAX_PARAM_CHARS
 from sc_policy.http.occupations import occupations_page
 from sc_policy.http.problems import NOSNIFF, Problem
 from sc_policy.http.routes_api import strict_query
 from sc_policy.present import pages
 
-__all__ = ["page_router", "page_response", "refused_page", "not_found_page", "PAGE_HEADERS", "PAGE_PARAMS",
-           "OCCUPATIONS_PAGE_PARAMS"]
+__all__ = ["page_router", "page_response", "refused_page", "not_found_page", "method_page", "PAGE_HEADERS",
+           "PAGE_PARAMS", "OCCUPATIONS_PAGE_PARAMS"]
 
 PAGE_PARAMS = ("occupation", "industry", "on", "version")
 OCCUPATIONS_PAGE_PARAMS = ("industry", "area", "version")
@@ -65,6 +66,16 @@ def refused_page(request: Request, problem: Problem) -> Response:
 def not_found_page(request: Request, message: str) -> Response:
     return page_response(request, "message.html", request.app.state.service.message_context("Not found", message),
                          404)
+
+
+def method_page(request: Request, allow: str) -> Response:
+    """A page's address asked with a method it does not take (a form posted to it): a 405 page with ``Allow``."""
+    context = request.app.state.service.message_context(
+        "Method not allowed", f"This page does not answer a {cut(request.method, 20)} request: open its address "
+                              f"in the browser, or send the form from the page.")
+    response = page_response(request, "message.html", context, 405)
+    response.headers["Allow"] = allow
+    return response
 
 
 def field(description: str):

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Iterable, List, Optional, Sequence
 
+from sc_policy.checks.registry import CHECKS
 from sc_policy.engine.breadth import IndustryPart
 from sc_policy.engine.reasons import and_list
+from sc_policy.engine.unresolved import Unresolved
 
-__all__ = ["WIDTH", "wrap", "one_line", "part_lines", "parts_sentence"]
+__all__ = ["WIDTH", "wrap", "one_line", "part_lines", "parts_sentence", "unresolved_line"]
 
 WIDTH = 100
 
@@ -69,3 +71,14 @@ def parts_sentence(parts: Sequence[IndustryPart]) -> Optional[str]:
     said = ([f"in the definition of {and_list(inside)}"] if inside else []) + \
         ([f"outside the definition of {and_list(outside)}"] if outside else [])
     return f"Part of NAICS {some[0].code} is {' and part '.join(said)}: the employer's finer code may decide otherwise."
+
+
+def unresolved_line(u: Unresolved) -> str:
+    """One line for a contradiction of the source that no resolution resolves: its key and what it is, its
+    own message when that fits on the line, else what its check finds (the registry's meaning, without the
+    note that the check reports it as a warning: the heading names it unresolved). The full answer gives
+    the message in full."""
+    line = f"  - {u.key}: {' '.join(u.message.split())}"
+    if len(line) <= WIDTH:
+        return line
+    return one_line(f"{u.key}: {CHECKS.get(u.check, u.message).removesuffix(' (a warning)')}", "  - ")

@@ -21,7 +21,7 @@ from typing import Dict, List, NoReturn, Optional, Sequence, Tuple
 import jinja2
 
 from sc_policy.analysis.occupations import Occupations
-from sc_policy.diagnostics import Diagnostic, one_line, plain_words, visible
+from sc_policy.diagnostics import Diagnostic, one_line, visible, worded
 from sc_policy.engine.compile import CompiledVersion
 from sc_policy.engine.results import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Version
@@ -85,9 +85,16 @@ def render(env: jinja2.Environment, name: str, context: dict) -> str:
     return env.get_template(name).render(context)
 
 
+PAGE_WORDS = {
+    # a person typed the code: no spreadsheet dropped its zeros
+    "leading-zeros": lambda s: f"did you mean {s.values[0]} {s.values[1]}? A code's leading zeros are part of it",
+}
+"""The kinds of suggestion the pages word themselves; every other kind in its plain words."""
+
+
 def sentence(diagnostic: Diagnostic, advice: str = "") -> str:
     """A user's mistake as a sentence for the page, shown next to its field: what, the help, what to do."""
-    text = one_line(diagnostic.message, plain_words(diagnostic.suggestion))
+    text = one_line(diagnostic.message, worded(diagnostic.suggestion, PAGE_WORDS))
     text = text[0].upper() + text[1:] if text else text
     return f"{text}. {advice}".strip()
 

@@ -18,7 +18,7 @@ from sc_policy.engine.results import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
 from sc_policy.diagnostics import visible
-from sc_policy.present.lines import WIDTH, parts_sentence
+from sc_policy.present.lines import WIDTH, parts_sentence, unresolved_line
 from sc_policy.present.lines import one_line as _one_line, part_lines as _part_lines, wrap as _wrap
 
 __all__ = ["answer_to_dict", "answer_json", "answer_text", "dumps", "compact_dumps", "industry_label",
@@ -322,7 +322,7 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
         return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
     readings = _deciding_readings(answer, version)
     if applied or readings or answer.unresolved:  # a line each: --full gives their texts, and every interpretation
-        open_keys = ", ".join(u.key for u in answer.unresolved)  # (by key on the heading: --full gives them)
+        open_keys = ", ".join(u.key for u in answer.unresolved)
         head = ("The analyst's resolutions that bear on this answer, and interpretations that decide it:"
                 if not open_keys else f"Resolutions and interpretations for this answer; unresolved: {open_keys}"
                 if applied or readings else f"Contradictions of the source left unresolved here: {open_keys}")
@@ -331,6 +331,7 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
             lines.append(_one_line(f"{r.id}{_lines_of(r.source)}: {r.decision}", "  - "))
         for i in readings.values():
             lines.append(_one_line(f"interpretation {i.id}{_lines_of(i.source)}: {i.reading}", "  - "))
+        lines += [unresolved_line(u) for u in answer.unresolved]  # what each key on the heading is
     return visible("\n".join(line.rstrip() for line in lines).rstrip() + "\n")
 
 

@@ -28,6 +28,7 @@ _DECIMAL = re.compile(r"([0-9]{1,6})\.0+")  # and wrote back as a decimal number
 _NAICS = re.compile(r"[0-9]{2,6}")
 _GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")  # a number with thousands separators (``2,174``)
 _RUN = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+")  # a run of digits in a text, separators kept
+_SECTOR = re.compile("(?<![0-9])([0-9]{2}) *[-\u2010-\u2015\u2212] *([0-9]{2})(?![0-9])")  # 31-33, 31 – 33
 
 
 @dataclass(frozen=True)
@@ -151,13 +152,14 @@ def _titled(code: str, title: str) -> str:
 def _zero_dropped(code: str, padded: str, title: Optional[str], classification: str) -> Suggestion:
     """For a code short of digits: ``padded``, the code with its leading zeros put back (``title`` is
     that code's title, None when it is no unit group), which a spreadsheet drops when it reads a code
-    as a number (NOC 2016 0011 becomes 11)."""
+    as a number (NOC 2016 0011 becomes 11). Its plain words blame the spreadsheet, as a batch's row has it;
+    a front door where a person typed the code words it itself (the suggestion's kind ``leading-zeros``)."""
     zeros = "a leading zero" if len(padded) - len(code) == 1 else "leading zeros"
     if title is None:
         return Suggestion("note", (), f"with {zeros}, {padded} is not a {classification} unit group either")
     said = f"a spreadsheet dropped {zeros}: "
     room = MESSAGE_ROOM - len(f"NOC code '{code}' is not four digits (") - len(said) - 1
-    return Suggestion("did-you-mean", (padded,), said + _cut(_titled(padded, title), room))
+    return Suggestion("leading-zeros", (padded, " ".join(title.split())), said + _cut(_titled(padded, title), room))
 
 
 def _as_decimal(message: str, padded: str, title: Optional[str], unknown: str) -> Suggestion:
@@ -183,6 +185,21 @@ def _inside(text: str, title_of: Callable[[str], Optional[str]], widths: Collect
         return None
     said = "written as a number: " if _GROUPED.fullmatch(text) else "the code alone is "
     return Suggestion("did-you-mean", (digits,), said + _cut(_titled(digits, title),
+                                                              MESSAGE_ROOM - len(message) - len(said) - 3))
+
+
+def _sector_inside(text: str, refdata: ReferenceData, message: str) -> Optional[Suggestion]:
+    """For a sector StatCan writes as a range given with more than the range (``NAICS 31-33``, ``31-33
+    Manufacturing``) or with another dash (``31–33``, pasted from a document): the range, when the text
+    holds one and no other digit."""
+    found = list(_SECTOR.finditer(text))
+    if len(found) != 1 or re.search(r"\d", text[:found[0].start()] + text[found[0].end():]):
+        return None
+    sector = f"{found[0].group(1)}-{found[0].group(2)}"
+    if sector not in NAICS_RANGES:
+        return None
+    said = "written with a hyphen: " if found[0].group(0) == text else "the code alone is "
+    return Suggestion("did-you-mean", (sector,), said + _cut(f"{sector} {refdata.naics_title(sector)}",
                                                               MESSAGE_ROOM - len(message) - len(said) - 3))
 
 
@@ -289,8 +306,8 @@ def _industry(code: str, refdata: ReferenceData) -> Optional[_Refusal]:
             digits = decimal.group(1)
             title = refdata.naics2017[digits].title if digits in refdata.naics2017 else None
             return message, _as_decimal(message, digits, title, "is not in NAICS Canada 2017")
-        return message, _inside(code, lambda c: refdata.naics2017[c].title if c in refdata.naics2017 else None,
-                                range(2, 7), message)
+        return message, _sector_inside(code, refdata, message) or _inside(
+            code, lambda c: refdata.naics2017[c].title if c in refdata.naics2017 else None, range(2, 7), message)
     if code in refdata.naics2017:
         return None
     later = refdata.naics2022.get(code)
