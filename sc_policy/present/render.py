@@ -326,6 +326,8 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
         head = ("The analyst's resolutions that bear on this answer, and interpretations that decide it:"
                 if not open_keys else f"Resolutions and interpretations for this answer; unresolved: {open_keys}"
                 if applied or readings else f"Contradictions of the source left unresolved here: {open_keys}")
+        if lines[-1] == "":  # the block follows the last area's lines as each area follows the one before it
+            lines.pop()
         lines += _wrap(head, "  ", "")
         for r in applied.values():
             lines.append(_one_line(f"{r.id}{_lines_of(r.source)}: {r.decision}", "  - "))
