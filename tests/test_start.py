@@ -81,7 +81,7 @@ def test_open_after_check_reuses_the_findings_and_agrees_with_a_fresh_workspace(
         f for f in Workspace(tree_copy, cache=False).check() if f.span.path.startswith(f"{POLICY}/{VERSION}/"))
 
 
-def test_a_warm_explain_imports_no_checker_compiler_or_data_library():
+def test_a_warm_explain_imports_no_checker_compiler_or_data_library(tmp_path):
     """Answering from the cache needs neither the rule files' checker (Cerberus) nor their compiler
     (rule-engine), nor any extra's library, nor what only an error's advice needs (the install
     command's URL parsing): what a warm `sc-policy explain` imports, in a process of its own."""
@@ -89,9 +89,12 @@ def test_a_warm_explain_imports_no_checker_compiler_or_data_library():
     import sys
     code = ("import sys\nfrom sc_policy.cli import main\ntry:\n    main(['explain', '2174'])\n"
             "except SystemExit:\n    pass\nprint(' '.join(sorted(sys.modules)), file=sys.stderr)")
-    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)  # fills the cache
+    import os
+    cache = tmp_path / "cache"  # its own, empty: the session's cache may hold the version already
+    env = dict(os.environ, SC_POLICY_CACHE_DIR=str(cache))
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)  # fills the cache
     assert first.returncode == 0 and "cerberus" in first.stderr.split()  # (a cold start reads the rule files)
-    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert warm.returncode == 0 and "Occupation: NOC 2016 2174 " in warm.stdout
     imported = {name.split(".")[0] if name.split(".")[0] != "urllib" else name for name in warm.stderr.split()}
     unwanted = {"cerberus", "rule_engine", "sqlglot", "duckdb", "pyarrow", "jinja2", "fastapi", "urllib.request"}
