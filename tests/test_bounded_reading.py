@@ -95,7 +95,7 @@ def cached_answer(tmp_path_factory):
 def test_a_cache_entry_that_is_not_a_small_regular_file_is_ignored_and_replaced(cached_answer, tmp_path, replace):
     tree_copy, name, want = cached_answer
     cache = TableCache(tmp_path / "cache")
-    cache.directory.mkdir()
+    cache.directory.mkdir(mode=0o700)  # the user's alone, whatever the umask (else not used)
     entry = cache.directory / name  # where the entry of the answer was: something else is there now
     if replace.startswith("symlink"):
         entry.symlink_to(replace.split()[-1])

@@ -171,3 +171,115 @@ def test_the_cache_folder_is_made_for_its_owner_alone_whatever_the_umask(tmp_pat
         os.umask(old)
     assert any(folder.iterdir())
     assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0, oct(folder.stat().st_mode)
+
+
+# -- the cache folder: the user's alone ------------------------------------------------------------------
+
+def _planted(folder: Path, tree: Path) -> dict:
+    """``folder`` holding a well-formed entry for the draft VERSION of ``tree`` (whose entry is trusted) on which
+    0013 is eligible, as anyone who can write the folder and read the tree can make one; its names and bytes."""
+    from sc_policy.app.cache import TableCache
+    from sc_policy.app.workspace import Workspace
+    from test_table import _forge_entry, _pass_everywhere
+    assert not Workspace(tree, cache=TableCache(folder)).explain("0013", version=VERSION).eligible  # genuine
+    _forge_entry(TableCache(folder), _pass_everywhere("0013"))
+    assert Workspace(tree, cache=TableCache(folder)).explain("0013", version=VERSION).eligible  # forged: believed
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def _refused(folder: Path, tree: Path, monkeypatch, before: dict, says: str) -> None:
+    """Commands run with the cache in ``folder`` decide as without a cache, read no entry there and write
+    nothing there, and say why in one line, once per command (diff and versions read two versions)."""
+    import json
+    import sc_policy.app.cache as cache_module
+    from click.testing import CliRunner
+    from sc_policy.cli import main
+    opened = []
+    read, header = cache_module.read_regular, cache_module._header
+    monkeypatch.setattr(cache_module, "read_regular", lambda path, *a, **k: opened.append(path) or read(path, *a, **k))
+    monkeypatch.setattr(cache_module, "_header", lambda path: opened.append(path) or header(path))
+    runner = CliRunner()
+    explain = ["explain", "0013", "--version", VERSION, "--format", "json", "--policies", str(tree)]
+    expected = runner.invoke(main, explain, env={"SC_POLICY_NO_CACHE": "1"})
+    assert json.loads(expected.stdout)["verdict"] == "not_eligible"
+    env = {"SC_POLICY_CACHE_DIR": str(folder), "SC_POLICY_NO_CACHE": None}
+    done = runner.invoke(main, explain, env=env)
+    assert done.exit_code == 0 and done.stdout == expected.stdout, done.stdout[:300]
+    [warning] = done.stderr.splitlines()
+    assert warning.startswith(f"sc-policy: warning: the cache folder {folder} ") and says in warning, warning
+    for command in (["diff", "phase-1", VERSION], ["versions"]):
+        other = runner.invoke(main, command + ["--policies", str(tree)], env=env)
+        assert other.exit_code == 0 and other.stderr.splitlines() == [warning], (command, other.stderr)
+    places = {str(folder), os.path.realpath(folder)}
+    assert [p for p in opened if os.path.dirname(os.fspath(p)) in places] == []  # no entry read, no header
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # nothing written, nothing removed
+
+
+@pytest.mark.parametrize("mode, whom", [(0o777, "its group and others (mode 0777)"),
+                                        (0o1777, "its group and others (mode 1777)"),  # sticky, as /tmp
+                                        (0o730, "its group (mode 0730)")], ids=["0777", "1777", "0730"])
+def test_a_cache_folder_that_others_may_write_is_not_used(tree_copy, tmp_path, monkeypatch, mode, whom):
+    """A folder already there was used whatever its mode (only one sc-policy makes was made 0700): whoever else
+    could write it (another user made it, or `chmod 777`) could plant a draft's entry, which is believed."""
+    folder = tmp_path / "cache"
+    before = _planted(folder, tree_copy)
+    folder.chmod(mode)
+    _refused(folder, tree_copy, monkeypatch, before, f"is writable by {whom}")
+
+
+def test_a_cache_folder_of_another_user_is_not_used(tree_copy, tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    before = _planted(folder, tree_copy)  # 0700, but the user's whose uid it is, not this one's:
+    owner = os.getuid()
+    monkeypatch.setattr(os, "getuid", lambda: owner + 1)
+    _refused(folder, tree_copy, monkeypatch, before, f"belongs to another user (uid {owner}; you are uid {owner + 1})")
+
+
+def test_a_cache_folder_that_links_to_a_folder_others_may_write_is_not_used(tree_copy, tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    before = _planted(shared, tree_copy)
+    shared.chmod(0o777)
+    link = tmp_path / "cache"
+    link.symlink_to(shared, target_is_directory=True)
+    _refused(link, tree_copy, monkeypatch, before, f"(a link to {shared}) is writable by its group and others")
+
+
+def test_a_link_of_another_users_is_not_followed(tree_copy, tmp_path, monkeypatch):
+    """Its owner may point it elsewhere at any time (a link in /tmp, say): refused before its folder is looked at."""
+    folder = tmp_path / "mine"
+    before = _planted(folder, tree_copy)
+    link = tmp_path / "cache"
+    link.symlink_to(folder, target_is_directory=True)
+    me = os.getuid()
+    real_lstat = os.lstat
+    monkeypatch.setattr(os, "lstat", lambda path, *a, **k: _owned_by(real_lstat(path, *a, **k), me + 1)
+                        if os.fspath(path) == str(link) else real_lstat(path, *a, **k))
+    _refused(link, tree_copy, monkeypatch, before, f"is a link that belongs to another user (uid {me + 1})")
+
+
+def _owned_by(info: os.stat_result, uid: int) -> os.stat_result:
+    fields = list(info)
+    fields[4] = uid  # st_uid
+    return os.stat_result(fields)
+
+
+def test_the_folders_made_for_the_cache_are_the_users_alone_and_used(tree_copy, tmp_path):
+    """The missing parents of the cache folder (``~/.cache``) were made with the umask's mode, under umask 000
+    writable by everyone, who could then swap the folder for one of theirs. Each is made 0700 now (as the XDG
+    Base Directory spec asks), and the folder is used: the next run answers from the entry the first wrote."""
+    import stat
+    from sc_policy import answer_json
+    from sc_policy.app.cache import TableCache
+    from sc_policy.app.workspace import Workspace
+    folder = tmp_path / "home" / ".cache" / "sc-policy"
+    old = os.umask(0)
+    try:
+        want = answer_json(Workspace(tree_copy, cache=TableCache(folder)).explain("2174", "541514", version=VERSION))
+    finally:
+        os.umask(old)
+    for made in (folder.parent.parent, folder.parent, folder):
+        assert stat.S_IMODE(made.stat().st_mode) == 0o700, (made, oct(made.stat().st_mode))
+    notices = []
+    warm = Workspace(tree_copy, cache=TableCache(folder), notify=notices.append)
+    assert answer_json(warm.explain("2174", "541514", version=VERSION)) == want
+    assert warm.open(VERSION).evaluator._compiled is None and notices == []  # from the cache entry, said nothing

@@ -693,7 +693,7 @@ def test_the_package_digest_is_remembered_by_stat_and_hashed_again_on_any_change
     # a header that lies about the digest only picks which entry is looked up: the entry it sits on,
     # keyed by the true digest, is not the one looked up, so the version is opened from its files
     forged = tmp_path / "forged"
-    forged.mkdir()
+    forged.mkdir(mode=0o700)  # the user's alone, whatever the umask (else not used)
     [honest] = TableCache(store).entries()
     head, _, body = honest.read_bytes().partition(b"\n")
     header = json.loads(head)

@@ -217,7 +217,7 @@ def test_bytes_libyaml_would_read_otherwise_are_never_vouched_for_nor_cached(tmp
 @pytest.mark.parametrize("header", [{"vouched": True}, {"vouched": 5}, {"vouched": "abc"}, {"vouched": {"k": 1}}])
 def test_a_malformed_header_in_the_cache_folder_is_ignored(tmp_path, header):
     folder = tmp_path / "cache"
-    folder.mkdir()
+    folder.mkdir(mode=0o700)  # the user's alone, whatever the umask (else not used)
     (folder / ("x--" + "a" * 64 + ".json")).write_text(json.dumps(header) + "\n{}", encoding="utf-8")
     clean = Workspace(cache=False).explain("2174")
     assert Workspace(cache=TableCache(folder)).explain("2174") == clean

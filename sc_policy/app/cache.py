@@ -8,6 +8,7 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
 
 * Where: ``$SC_POLICY_CACHE_DIR``, else ``$XDG_CACHE_HOME/sc-policy``, else
   ``~/.cache/sc-policy``. ``SC_POLICY_NO_CACHE=1`` (any value but empty, 0, false, no, off; or ``--no-cache``) bypasses it.
+  A folder not the user's alone is refused, neither read nor written (:mod:`sc_policy.app.cachedir`).
 * Key: SHA-256 over the cache format, the bytes of the package's own code and data
   (every module of every subpackage, the schemas, the reference tables: a version
   number alone would miss a local edit), the version folder's path in the tree, and the
@@ -36,7 +37,7 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
 * The entry's SHA-256 catches damage, not forgery: anyone who can write the cache
   folder can write a well-formed entry. What a frozen version decides is checked
   against the hashes its manifest records (:meth:`sc_policy.app.workspace.Workspace.open_ref`);
-  a draft's entry is trusted as its owner's.
+  a draft's entry is trusted as its owner's, which is why the folder must be the owner's alone.
 * Choosing a version by date reads every manifest (``version.yaml``) from the disk, always:
   the manifest is the trust anchor. Its schema is not checked again (no Cerberus) when the
   cache holds an entry for the version's exact files (:meth:`TableCache.has`, which looks
@@ -48,9 +49,8 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
   frozen version's hash checks.) A manifest whose exact bytes the cache vouches for is read by
   libyaml, not the strict Python parser (about 0.1 ms instead of 8): it vouches only for bytes that
   libyaml reads exactly as the strict parser did (:func:`sc_policy.app.trust.read_alike`).
-* Writes are atomic (:func:`sc_policy.app.writing.write_atomic`, readable by the owner alone): a
-  temporary file in the cache folder, renamed over the entry.
-  A cache that cannot be written is skipped silently; the answer is the same.
+* Writes are atomic (:func:`sc_policy.app.writing.write_atomic`, readable by the owner alone): a temporary
+  file in the cache folder, renamed over the entry. A cache that cannot be written is skipped silently.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ from pathlib import Path
 from typing import Iterable, List, Optional, Tuple
 
 import sc_policy.model as model
+from sc_policy.app.cachedir import default_cache_dir, look, make_private
 from sc_policy.app.codec import _classes, decode, encode
 from sc_policy.diagnostics import Diagnostic, PolicyLoadError
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, MAX_SOURCE_BYTES, Document, file_kind, read_regular
@@ -88,26 +89,6 @@ _PACKAGE = Path(__file__).resolve().parent.parent  # sc_policy/, whose code and 
 _SUFFIX = ".json"
 _OTHERS = 4  # entries of other versions whose header is read for the code digest (see _candidates)
 _VOUCHED = 6  # most manifests an entry's header vouches for (it must stay within the 1 kB _header reads)
-
-
-_LEAVE_ON = ("", "0", "false", "no", "off")
-"""The values of SC_POLICY_NO_CACHE (trimmed, in any case) that leave the cache on."""
-
-
-def default_cache_dir() -> Optional[Path]:
-    """The cache folder the environment names, or None when caching is switched off."""
-    if os.environ.get("SC_POLICY_NO_CACHE", "").strip().lower() not in _LEAVE_ON:
-        return None
-    explicit = os.environ.get("SC_POLICY_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg and os.path.isabs(xdg):
-        return Path(xdg) / "sc-policy"
-    try:
-        return Path.home() / ".cache" / "sc-policy"
-    except (RuntimeError, KeyError, OSError):  # no HOME and no passwd entry (a container's arbitrary uid)
-        return None  # no cache: the answers are the same
 
 
 # -- entries --------------------------------------------------------------------------
@@ -190,11 +171,23 @@ class TableCache:
         self._vouched: List[str] = []  # keys of versions whose manifest passed its schema (see vouch)
         self._names: Optional[List[str]] = None  # the folder's entries, listed once (until one is written)
         self._heads: dict = {}  # their headers, read once each
+        self._looked: Optional[str] = ""  # what cachedir.look said of the folder once it was there (see refusal)
 
     @classmethod
     def default(cls) -> Optional["TableCache"]:
         where = default_cache_dir()
         return cls(where) if where is not None else None
+
+    def refusal(self) -> Optional[str]:
+        """Why the folder is refused (one line: not the user's alone, :func:`~sc_policy.app.cachedir.look`),
+        or None; looked at until it is there, then once. Nothing is read from a refused folder or written to it."""
+        if self._looked == "":
+            self._looked = look(self.directory)
+        return self._looked or None
+
+    def _usable(self) -> bool:
+        """Whether entries may be read: the folder is there and the user's alone."""
+        return self.refusal() is None and self._looked is None
 
     def key(self, root: Path, policy: str, folder: Path, rel: str) -> str:
         """The entry key of a version folder: see the module docstring for what goes in."""
@@ -254,7 +247,7 @@ class TableCache:
         """The names of the folder's entries, sorted, listed once per instance (until :meth:`store`)."""
         if self._names is None:
             try:
-                names = os.listdir(self.directory)
+                names = os.listdir(self.directory) if self._usable() else []
             except OSError:
                 names = []
             entry = re.compile(r".*--[0-9a-f]{64}" + re.escape(_SUFFIX))
@@ -278,6 +271,8 @@ class TableCache:
         then needs no validation (see :meth:`sc_policy.app.workspace.Workspace.select`).
         """
         path = self._path(key, label)
+        if not self._usable():
+            return False
         try:
             info = os.lstat(path)
         except OSError:
@@ -305,6 +300,8 @@ class TableCache:
     def load(self, key: str, label: str) -> Optional[CachedVersion]:
         """The entry of ``key``, or None; ``label`` is the version folder relative to the tree root."""
         path = self._path(key, label)
+        if not self._usable():
+            return None
         try:  # a regular file, not a link to /dev/zero, a pipe or a 3 GB file: looked at, then read bounded
             raw = read_regular(path, MAX_ENTRY_BYTES, str(path), expected="a cache entry",
                                limit_of="cache entries", nofollow=True)
@@ -336,6 +333,8 @@ class TableCache:
 
     def store(self, key: str, label: str, entry: CachedVersion) -> bool:
         """Write an entry atomically, removing older entries of the same version; False if it cannot."""
+        if self.refusal():
+            return False
         try:
             body = json.dumps({"documents": encode(list(entry.documents)),
                                "findings": encode(list(entry.findings)), "table": table_to_dict(entry.table)},
@@ -350,7 +349,9 @@ class TableCache:
         from sc_policy.app.writing import write_atomic  # (tempfile, shutil): only when an entry is written
         target = self._path(key, label)
         try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # the owner's alone, as its entries
+            self._looked = make_private(self.directory)  # the owner's alone (and its parents made), as its entries
+            if self._looked is not None:
+                return False
             write_atomic(target, header.encode("ascii") + b"\n" + body, mode=0o600)  # the owner's alone
             self._names, self._heads = None, {}
             mine = re.compile(re.escape(_safe(label)) + r"--[0-9a-f]{64}" + re.escape(_SUFFIX))

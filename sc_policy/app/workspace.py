@@ -19,7 +19,7 @@ A frozen version's cache entry is used only when it matches what the version's
 manifest records: its content hash and the hash of its decisions
 (:func:`sc_policy.engine.table.decisions_hash`). Anything else (a forged or foreign
 entry) is set aside, said in :attr:`Workspace.notices`, and the version is opened
-from its files. A draft's entry is trusted as its owner's.
+from its files. A draft's entry is trusted as its owner's: a cache folder not theirs alone is not used.
 """
 
 from __future__ import annotations
@@ -207,6 +207,11 @@ class Workspace:
 
     def _cache_key(self, ref: VersionRef) -> Optional[str]:
         if self.cache is None:
+            return None
+        refused = self.cache.refusal()  # a folder not the user's alone (sc_policy.app.cachedir): said once
+        if refused:
+            if refused not in self.notices:
+                self._notice(refused)
             return None
         if ref.rel not in self._keys:
             try:

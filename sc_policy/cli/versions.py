@@ -7,7 +7,7 @@ import click
 from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import counted, no_versions
 from sc_policy.present.render import dumps, relabelled, versions_text
-from sc_policy.cli.base import format_option, policies_option
+from sc_policy.cli.base import format_option, policies_option, warn
 
 
 @click.command()
@@ -20,7 +20,7 @@ def versions(fmt, policies):
     is marked MODIFIED (JSON: "integrity": "modified"); the exit status is then 1, as it is
     when a draft records the hashes of a freeze (a frozen version relabelled draft).
     """
-    ws = Workspace(policies)
+    ws = Workspace(policies, notify=warn)  # (a cache folder refused is said)
     rows = ws.versions()
     if not rows:  # the wrong folder, most likely: said, as check and explain say it
         raise no_versions(str(ws.tree.root))
