@@ -8,6 +8,7 @@ from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import counted, no_versions
 from sc_policy.present.render import dumps, relabelled, versions_text
 from sc_policy.cli.base import format_option, policies_option, warn
+from sc_policy.cli.diagnostics import policies_flag
 
 
 @click.command()
@@ -35,11 +36,12 @@ def versions(fmt, policies):
     if modified:
         click.echo(f"sc-policy: {counted(len(modified), 'frozen version')} modified since frozen: "
                    f"{', '.join(modified)} (restore {'its' if len(modified) == 1 else 'their'} files; "
-                   f"`sc-policy check` names the change)", err=True)
+                   f"`sc-policy check{policies_flag()}` names the change)", err=True)
     if relabelled_ids:  # check's draft-hashed: a frozen version marked draft escapes the integrity shown above
         click.echo(f"sc-policy: {counted(len(relabelled_ids), 'draft')} "
                    f"record{'s' if len(relabelled_ids) == 1 else ''} the hashes of a freeze: "
                    f"{', '.join(relabelled_ids)} "
-                   f"(a frozen version relabelled draft? restore its status; `sc-policy check` names it)", err=True)
+                   f"(a frozen version relabelled draft? restore its status; `sc-policy check{policies_flag()}` names it)",
+                   err=True)
     if modified or relabelled_ids:
         click.get_current_context().exit(1)
