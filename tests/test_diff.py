@@ -549,3 +549,15 @@ def test_a_changed_test_case_shows_what_it_now_expects(tree_copy):
     text = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--no-impact").output
     assert f"test case {name} changed: expect (tests/industries.yaml)" in text
     assert 'expect now: {"areas": [], "eligible": false}' in text
+
+
+def test_a_date_that_cannot_choose_a_version_says_to_name_it_as_diff_takes_it(tree_copy):
+    """`diff 2027-01-01 phase-1.1` with a broken manifest beside the versions told the auditor to "name a
+    version with --version", an option diff does not have: diff takes the version's id in place of the date."""
+    (tree_copy / POLICY / "phase-2" / "areas").mkdir(parents=True)
+    result = invoke("diff", "2027-01-01", VERSION, "--policies", str(tree_copy))
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "cannot choose the version in force" in result.stderr and "--version" not in result.stderr
+    assert result.stderr.endswith(f"(run `sc-policy check --policies {tree_copy}`, or name the version by its id "
+                                  "in place of the date)\n")
+    assert invoke("diff", "phase-1", VERSION, "--policies", str(tree_copy), "--no-impact").exit_code == 0
