@@ -112,6 +112,41 @@ def test_diff_names_every_recorded_hash_that_changed(shipped_copy):
     assert "manifest: table_sha256 changed" in text
 
 
+def test_each_changed_decision_names_the_clauses_that_decide_it_otherwise(tree_copy):
+    """An auditor reads why each decision changes, not only which: every impact row names, for each area whose
+    answer changed, the clauses whose results differ, in every format (they gave the areas alone)."""
+    add_consulting(tree_copy)
+    args = ("diff", VERSION, "phase-2", "--policies", str(tree_copy))
+    rows = {(r["noc"], r["industry"]): r for r in json.loads(invoke(*args, "--format", "json").output)["impact"]}
+    assert rows[("2241", None)]["reasons"] == [  # listed under ICT now; no industry: its clause is n/a
+        {"area": "ict", "clause": "occupation-listed", "before": "fail", "after": "pass"}]
+    consulting = next(r for (noc, ind), r in rows.items() if noc == "2281" and ind and ind.startswith("5416"))
+    assert consulting["reasons"] == [  # an ICT occupation, its employer's industry now in ICT's definition
+        {"area": "ict", "clause": "industry-in-area", "before": "fail", "after": "pass"}]
+    text = invoke(*args).output
+    row = text[text.index("\n  2241  none"):].splitlines()[1:]  # the row, its title wrapped, then why
+    assert next(line for line in row if "why:" in line) == " " * 16 + "why: ict: occupation-listed fail -> pass"
+    assert max(len(line) for line in text.splitlines()) <= 100
+    markdown = invoke(*args, "--format", "markdown").output
+    assert "| before | after | why |" in markdown
+    assert "| life-sciences, manufacturing | ict, life-sciences, manufacturing | ict: occupation-listed fail -> pass |" \
+        in markdown
+
+
+def test_a_clause_a_version_does_not_apply_to_an_area_is_absent_from_its_reasons(tree_copy):
+    """A clause newly applied to an area decides it from nothing: `absent -> fail`."""
+    folder = draft(tree_copy)
+    edit_yaml(folder / "clauses" / "phase-1-manufacturing.yaml",
+              lambda d: d.update({"applies_to": ["manufacturing", "life-sciences"], "version": d["version"] + 1}))
+    result = diff_versions(evaluator(tree_copy, VERSION), evaluator(tree_copy, "phase-2"))
+    row = next(r for r in result.impact.rows if r.noc == "1221" and r.industry == "5417")  # R&D: not manufacturing
+    assert (row.before, row.after, row.change) == (("life-sciences",), (), "no_longer_eligible")
+    assert [r.as_dict() for r in row.reasons] == [
+        {"area": "life-sciences", "clause": "phase-1-manufacturing", "before": None, "after": "fail"}]
+    from sc_policy.present.diff import diff_text
+    assert "why: life-sciences: phase-1-manufacturing absent -> fail" in diff_text(result)
+
+
 def test_a_manifest_field_on_one_side_only_is_placed_in_that_side_and_named_as_the_other_file():
     # phase-1 says no `supersedes` and phase-1.1 no `effective_to`: the side without the key names its
     # manifest, with no line (it was the manifest's first key, which is not where the field is)
@@ -404,6 +439,18 @@ def explained(row, diff) -> bool:
     return False
 
 
+def clause_changes(old_decision, new_decision) -> list:
+    """Every clause whose result differs, in each area in scope under one decision only (a clause the version
+    does not apply to the area: None), as a diff's impact row gives its reasons."""
+    out = []
+    for area in sorted(set(old_decision.in_scope) ^ set(new_decision.in_scope)):
+        was, now = ({c.clause: c.result for a in d.areas if a.area == area for c in a.clauses}
+                    for d in (old_decision, new_decision))
+        out += [{"area": area, "clause": c, "before": was.get(c), "after": now.get(c)}
+                for c in list(now) + [c for c in was if c not in now] if was.get(c) != now.get(c)]
+    return out
+
+
 class _OldDecisions:
     """The shipped version's decisions, memoised across examples (the old side never changes)."""
 
@@ -452,6 +499,9 @@ def test_impact_equals_brute_force_over_random_edits(tmp_path_factory, edit_list
     # Every changed decision is accounted for by a structural change that can change decisions ...
     for row in result.impact.rows:
         assert explained(row, result), row
+        # ... and by the clauses whose results differ, as each version decides the input directly
+        assert [r.as_dict() for r in row.reasons] == clause_changes(
+            OLD.evaluator.decide_direct(row.noc, row.industry), new.decide_direct(row.noc, row.industry)), row
     # ... and an edit that changed the files is reported as a change of its kind.
     if len(edit_list) == 1 and took[0]:
         assert any(c.kind in EXPECTED_KINDS[edit_list[0][0]] for c in result.changes), (edit_list, result.changes)

@@ -165,6 +165,15 @@ class Change(BaseModel):
     new_at: Optional[Place]
 
 
+class ClauseChange(BaseModel):
+    """A clause that decides the input otherwise in an area whose answer changed (null: not applied there)."""
+
+    area: str
+    clause: str
+    before: Optional[Literal["pass", "fail", "not_applicable"]]
+    after: Optional[Literal["pass", "fail", "not_applicable"]]
+
+
 class ImpactRow(BaseModel):
     noc: str
     noc_title: str
@@ -174,6 +183,7 @@ class ImpactRow(BaseModel):
     before: List[str]
     after: List[str]
     change: Literal["now_eligible", "no_longer_eligible", "areas_changed"]
+    reasons: List[ClauseChange]
 
 
 class ImpactSummary(BaseModel):
