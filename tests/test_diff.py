@@ -147,6 +147,31 @@ def test_a_clause_a_version_does_not_apply_to_an_area_is_absent_from_its_reasons
     assert "why: life-sciences: phase-1-manufacturing absent -> fail" in diff_text(result)
 
 
+def test_inputs_decided_alike_but_explained_otherwise_are_counted_per_clause_change(tree_copy):
+    """A clause that now passes where another clause still fails changes no eligibility, but every answer
+    shows it and the decisions hash differs: the diff said only 'now eligible: 0, ...' (no decision changed)."""
+    folder = draft(tree_copy)
+    edit_yaml(folder / "clauses" / "skill-level-limit.yaml",
+              lambda d: d.update({"condition": 'noc_level in ["A", "B", "C", "D"]', "version": d["version"] + 1}))
+    args = ("diff", VERSION, "phase-2", "--policies", str(tree_copy))
+    result = invoke(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["impact"] == []  # no level D occupation is listed: none becomes eligible
+    inputs = sum(1 for n in NOCS if skill_level(n) == "D") * len(data["industry_inputs"])
+    assert data["impact_summary"]["clause_results_changed"] == {"inputs": inputs, "clauses": [
+        {"area": area, "clause": "skill-level-limit", "before": "fail", "after": "pass", "inputs": inputs}
+        for area in ("ict", "life-sciences", "manufacturing")]}
+    text = invoke(*args).output
+    assert f"decided alike but explained otherwise: {inputs}" in " ".join(text.split())
+    assert f"  ict: skill-level-limit fail -> pass: {inputs} inputs\n" in text
+    markdown = invoke(*args, "--format", "markdown").output
+    assert f"| ict | skill-level-limit | fail | pass | {inputs} |" in markdown
+    # the shipped versions decide every input alike and explain each by the same clause results
+    shipped = json.loads(invoke("diff", "phase-1", VERSION, "--format", "json").output)["impact_summary"]
+    assert shipped["clause_results_changed"] == {"inputs": 0, "clauses": []}
+
+
 def test_a_manifest_field_on_one_side_only_is_placed_in_that_side_and_named_as_the_other_file():
     # phase-1 says no `supersedes` and phase-1.1 no `effective_to`: the side without the key names its
     # manifest, with no line (it was the manifest's first key, which is not where the field is)
@@ -439,11 +464,12 @@ def explained(row, diff) -> bool:
     return False
 
 
-def clause_changes(old_decision, new_decision) -> list:
-    """Every clause whose result differs, in each area in scope under one decision only (a clause the version
-    does not apply to the area: None), as a diff's impact row gives its reasons."""
+def clause_changes(old_decision, new_decision, areas=None) -> list:
+    """Every clause whose result differs, in each area in scope under one decision only (or in each of
+    ``areas``; a clause the version does not apply to the area: None), as a diff's impact row gives its reasons."""
     out = []
-    for area in sorted(set(old_decision.in_scope) ^ set(new_decision.in_scope)):
+    moved = set(old_decision.in_scope) ^ set(new_decision.in_scope)
+    for area in sorted(moved if areas is None else areas):
         was, now = ({c.clause: c.result for a in d.areas if a.area == area for c in a.clauses}
                     for d in (old_decision, new_decision))
         out += [{"area": area, "clause": c, "before": was.get(c), "after": now.get(c)}
@@ -458,11 +484,14 @@ class _OldDecisions:
         self.evaluator = None
         self.cache = {}
 
-    def in_scope(self, noc, industry):
+    def decision(self, noc, industry):
         key = (noc, industry)
         if key not in self.cache:
-            self.cache[key] = tuple(sorted(self.evaluator.decide(noc, industry).in_scope))
+            self.cache[key] = self.evaluator.decide(noc, industry)
         return self.cache[key]
+
+    def in_scope(self, noc, industry):
+        return tuple(sorted(self.decision(noc, industry).in_scope))
 
 
 OLD = _OldDecisions()
@@ -481,7 +510,8 @@ def test_impact_equals_brute_force_over_random_edits(tmp_path_factory, edit_list
     new = evaluator(root, "phase-2", tabulate=True)
     result = diff_versions(OLD.evaluator, new)
     got = {(r.noc, r.industry): (r.before, r.after, r.change) for r in result.impact.rows}
-    expected = {}
+    expected, alike, alike_inputs = {}, {}, 0
+    areas = {a.area for d in (OLD.decision(NOCS[0], None), new.decide(NOCS[0], None)) for a in d.areas}
     # Every (unit group, industry input) pair, decided by each version's own decision table (which
     # the impact does not read: it classes the industries of both versions jointly), with a sample
     # of the pairs decided directly by rule-engine too, so that the table is not taken on trust.
@@ -495,7 +525,17 @@ def test_impact_equals_brute_force_over_random_edits(tmp_path_factory, edit_list
                 change = ("now_eligible" if not before else "no_longer_eligible" if not after
                           else "areas_changed")
                 expected[(noc, inp.representative)] = (before, after, change)
+                continue
+            differs = clause_changes(OLD.decision(noc, inp.representative), new.decide(noc, inp.representative),
+                                     sorted(areas))
+            alike_inputs += bool(differs)
+            for d in differs:
+                key = (d["area"], d["clause"], d["before"], d["after"])
+                alike[key] = alike.get(key, 0) + 1
     assert got == expected
+    # the inputs decided alike but explained otherwise, counted per clause change
+    assert result.impact.alike == alike_inputs
+    assert {(c.area, c.clause, c.before, c.after): n for c, n in result.impact.alike_clauses} == alike
     # Every changed decision is accounted for by a structural change that can change decisions ...
     for row in result.impact.rows:
         assert explained(row, result), row

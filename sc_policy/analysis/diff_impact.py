@@ -105,9 +105,15 @@ class ImpactRow:
 
 @dataclass(frozen=True)
 class Impact:
+    """The rows whose decision differs; and, over the inputs decided alike (same areas in scope), how many
+    have some clause result that differs (``alike``), and each such clause change with its count of inputs
+    (``alike_clauses``): what an answer explains otherwise, and what changes the decisions hash."""
+
     rows: Tuple[ImpactRow, ...]
     nocs: int
     industries: Tuple[IndustryClass, ...]
+    alike: int = 0
+    alike_clauses: Tuple[Tuple[ClauseChange, int], ...] = ()
 
     def count(self, change: str) -> int:
         return sum(1 for r in self.rows if r.change == change)
@@ -115,7 +121,9 @@ class Impact:
     def as_dict(self) -> dict:
         return {"nocs": self.nocs, "industry_inputs": len(self.industries),
                 "inputs": self.nocs * len(self.industries),
-                "counts": {g: self.count(g) for g in CHANGE_GROUPS}}
+                "counts": {g: self.count(g) for g in CHANGE_GROUPS},
+                "clause_results_changed": {"inputs": self.alike, "clauses": [
+                    {**change.as_dict(), "inputs": n} for change, n in self.alike_clauses]}}
 
 
 def _classify(before: Tuple[str, ...], after: Tuple[str, ...]) -> Optional[str]:
@@ -140,8 +148,13 @@ def reasons(t_old: DecisionTable, c_old: int, t_new: DecisionTable, c_new: int,
     """For each area in scope under one version only, every clause whose result differs between them, in
     the order the new version's explanation lists them (then the old's clauses it lacks). An area's scope
     is that none of its clauses fails, so each such area has at least one."""
+    return _differences(t_old, c_old, t_new, c_new, sorted(set(before) ^ set(after)))
+
+
+def _differences(t_old: DecisionTable, c_old: int, t_new: DecisionTable, c_new: int,
+                 areas: Sequence[str]) -> Tuple[ClauseChange, ...]:
     out: List[ClauseChange] = []
-    for area in sorted(set(before) ^ set(after)):
+    for area in areas:
         was, now = _results(t_old, area, c_old), _results(t_new, area, c_new)
         for clause in list(now) + [c for c in was if c not in now]:
             if was.get(clause) != now.get(clause):
@@ -161,6 +174,9 @@ def impact(old: Evaluator, new: Evaluator) -> Impact:
     nocs = sorted(refdata.noc2016)
     inputs = industry_inputs(t_old, t_new, refdata.naics2017_codes, (old, new))
     rows = []
+    areas = sorted(set(t_old.areas) | set(t_new.areas))
+    alike: Dict[ClauseChange, int] = {}
+    alike_inputs = 0
     for inp in inputs:
         for n in nocs:
             c_old, c_new = t_old.cell(n, inp.representative), t_new.cell(n, inp.representative)
@@ -170,6 +186,13 @@ def impact(old: Evaluator, new: Evaluator) -> Impact:
             if change:
                 rows.append(ImpactRow(n, refdata.noc_title(n) or "", inp.representative, inp.description, len(inp.codes),
                                       b, a, change, reasons(t_old, c_old, t_new, c_new, b, a)))
+                continue
+            differences = _differences(t_old, c_old, t_new, c_new, areas)
+            alike_inputs += bool(differences)
+            for d in differences:
+                alike[d] = alike.get(d, 0) + 1
     rows.sort(key=lambda r: (CHANGE_GROUPS.index(r.change), r.noc, r.industry is not None, len(r.industry or ""),
                              r.industry or ""))
-    return Impact(tuple(rows), len(nocs), tuple(inputs))
+    tally = sorted(alike.items(), key=lambda item: (item[0].area, item[0].clause, item[0].before or "",
+                                                    item[0].after or ""))
+    return Impact(tuple(rows), len(nocs), tuple(inputs), alike_inputs, tuple(tally))

@@ -186,11 +186,23 @@ class ImpactRow(BaseModel):
     reasons: List[ClauseChange]
 
 
+class ClauseTally(ClauseChange):
+    inputs: int
+
+
+class ClauseResultsChanged(BaseModel):
+    """The inputs decided alike (same areas in scope) whose clause results differ, and each such change."""
+
+    inputs: int
+    clauses: List[ClauseTally]
+
+
 class ImpactSummary(BaseModel):
     nocs: int
     industry_inputs: int
     inputs: int
     counts: Dict[str, int]
+    clause_results_changed: ClauseResultsChanged
 
 
 class IndustryInput(BaseModel):

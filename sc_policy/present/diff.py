@@ -21,6 +21,8 @@ __all__ = ["diff_text", "diff_markdown", "diff_json", "describe_change", "descri
 
 GROUP_TITLES = {"now_eligible": "Now eligible", "no_longer_eligible": "No longer eligible",
                 "areas_changed": "Eligible under different areas"}
+ALIKE = "Decided alike but explained otherwise"
+"""The inputs whose areas in scope are the same under both versions but some clause's result is not."""
 
 
 def diff_json(diff: VersionDiff) -> str:
@@ -176,7 +178,8 @@ def diff_text(diff: VersionDiff, *, not_computed: str = "not asked for") -> str:
              f"of each of {n_ind - 1} industry classes) = {imp.nocs * n_ind} inputs, each decided under both "
              f"versions.")
     lines += _wrap(f"Impact: {space}", "", "  ")
-    lines += _wrap(", ".join(f"{GROUP_TITLES[g].lower()}: {imp.count(g)}" for g in CHANGE_GROUPS), "  ", "  ")
+    lines += _wrap(", ".join([f"{GROUP_TITLES[g].lower()}: {imp.count(g)}" for g in CHANGE_GROUPS] +
+                             [f"{ALIKE.lower()}: {imp.alike}"]), "  ", "  ")
     lines.append("")
     lines.append("Industry inputs (a class's representative stands for every code in it):")
     for inp in imp.industries:
@@ -190,6 +193,11 @@ def diff_text(diff: VersionDiff, *, not_computed: str = "not asked for") -> str:
             lines.append("  NOC   NAICS   areas before -> after: NOC title (why: each clause deciding it otherwise)")
         for r in rows:
             lines += _row_line(r)
+    lines += ["", f"{ALIKE}: {imp.alike or 'none'}"]
+    if imp.alike:
+        lines.append("  (areas in scope unchanged; each clause whose result differs, with its inputs)")
+    for change, n in imp.alike_clauses:
+        lines += _wrap(f"{describe_reasons((change,))}: {n} input{'s' if n != 1 else ''}", "  ", "    ")
     return visible("\n".join(line.rstrip() for line in lines) + "\n")
 
 
@@ -250,6 +258,7 @@ def diff_markdown(diff: VersionDiff, *, not_computed: str = "not asked for") -> 
                f"alike) = {imp.nocs * n_ind} inputs, each decided under both versions.")
     out += ["", "| change | inputs |", "|---|---|"]
     out += [f"| {GROUP_TITLES[g]} | {imp.count(g)} |" for g in CHANGE_GROUPS]
+    out.append(f"| {ALIKE} (areas in scope unchanged, a clause result differs) | {imp.alike} |")
     for group in CHANGE_GROUPS:
         rows = [r for r in imp.rows if r.change == group]
         out += ["", f"### {GROUP_TITLES[group]} ({len(rows)})", ""]
@@ -261,6 +270,13 @@ def diff_markdown(diff: VersionDiff, *, not_computed: str = "not asked for") -> 
         for r in rows:
             out.append(f"| {r.noc} | {_md(r.noc_title)} | {_md_code(r.industry)} | {_md(r.industry_class)} | "
                        f"{_md(_areas(r.before))} | {_md(_areas(r.after))} | {_md(describe_reasons(r.reasons))} |")
+    out += ["", f"### {ALIKE} ({imp.alike})", ""]
+    if imp.alike_clauses:
+        out += ["| area | clause | before | after | inputs |", "|---|---|---|---|---|"]
+        out += [f"| {_md(c.area)} | {_md(c.clause)} | {_RESULT_WORDS[c.before]} | {_RESULT_WORDS[c.after]} | {n} |"
+                for c, n in imp.alike_clauses]
+    else:
+        out.append("None.")
     out += ["", "### Industry inputs", "", "| industry | class | NAICS codes |", "|---|---|---|"]
     for inp in imp.industries:
         out.append(f"| {_md_code(inp.representative)} | {_md(inp.description)} | {len(inp.codes) if inp.representative else '—'} |")
