@@ -656,3 +656,25 @@ def test_the_check_that_versions_suggests_reads_the_same_tree(shipped_copy):
     assert relabelled.endswith(f"restore its status; `sc-policy check --policies {shipped_copy}` names it)")
     plain = CliRunner().invoke(main, ["versions"], env={"SC_POLICY_PATH": str(shipped_copy)})
     assert "`sc-policy check` names the change" in plain.stderr  # the environment names the tree for both
+
+
+@pytest.mark.parametrize("damage", [
+    "id: phase-1\n  title: x: y\n",  # not YAML
+    None,  # no manifest at all
+])
+def test_versions_exits_1_for_a_version_whose_manifest_cannot_be_read(shipped_copy, damage):
+    """The auditor's integrity overview listed a frozen version whose manifest no longer reads as `(invalid)`,
+    integrity null, exit 0: whether it is frozen, and intact, could not be told, and nothing failed (a tampered
+    manifest made unreadable escaped the exit status that a modified one gets)."""
+    manifest = shipped_copy / POLICY / FIRST / "version.yaml"
+    if damage is None:
+        manifest.unlink()
+    else:
+        manifest.write_text(damage, encoding="utf-8")
+    for fmt in ("text", "json"):
+        result = CliRunner().invoke(main, ["versions", "--format", fmt, "--policies", str(shipped_copy)])
+        assert result.exit_code == 1, (fmt, result.output)
+        assert result.stderr == (f"sc-policy: 1 version cannot be read: {FIRST} (whether it is frozen, and intact, "
+                                 f"cannot be told; `sc-policy check --policies {shipped_copy}` names the error)\n")
+    rows = json.loads(CliRunner().invoke(main, ["versions", "--format", "json", "--policies", str(shipped_copy)]).stdout)
+    assert [(r["id"], r["status"], r["integrity"]) for r in rows] == [(FIRST, "invalid", None), (VERSION, "in-force", "intact")]

@@ -19,7 +19,8 @@ def versions(fmt, policies):
 
     A frozen version whose content no longer has the hash recorded when it was frozen
     is marked MODIFIED (JSON: "integrity": "modified"); the exit status is then 1, as it is
-    when a draft records the hashes of a freeze (a frozen version relabelled draft).
+    when a draft records the hashes of a freeze (a frozen version relabelled draft) and when
+    a version's manifest cannot be read.
     """
     ws = Workspace(policies, notify=warn)  # (a cache folder refused is said)
     rows = ws.versions()
@@ -33,6 +34,7 @@ def versions(fmt, policies):
     named = [f"{r['policy']}/{r['id']}" if several else r["id"] for r in rows]
     modified = [n for n, r in zip(named, rows) if r.get("integrity") == "modified"]
     relabelled_ids = [n for n, r in zip(named, rows) if relabelled(r)]
+    unreadable = [n for n, r in zip(named, rows) if r.get("status") == "invalid"]  # its manifest: none, or broken
     if modified:
         click.echo(f"sc-policy: {counted(len(modified), 'frozen version')} modified since frozen: "
                    f"{', '.join(modified)} (restore {'its' if len(modified) == 1 else 'their'} files; "
@@ -43,5 +45,9 @@ def versions(fmt, policies):
                    f"{', '.join(relabelled_ids)} "
                    f"(a frozen version relabelled draft? restore its status; `sc-policy check{policies_flag()}` names it)",
                    err=True)
-    if modified or relabelled_ids:
+    if unreadable:  # frozen or not, intact or not: nothing can tell, and nothing may pass for intact
+        click.echo(f"sc-policy: {counted(len(unreadable), 'version')} cannot be read: {', '.join(unreadable)} "
+                   f"(whether {'it is' if len(unreadable) == 1 else 'they are'} frozen, and intact, cannot be told; "
+                   f"`sc-policy check{policies_flag()}` names the error)", err=True)
+    if modified or relabelled_ids or unreadable:
         click.get_current_context().exit(1)
