@@ -984,3 +984,26 @@ def test_a_version_frozen_with_two_cases_of_one_name_is_still_answered(shipped_c
     [found] = with_check(findings, "duplicate-case")
     assert found["severity"] == "warning" and f"{VERSION} is frozen" in found["message"], found
     assert "new version" in found["message"], found
+
+
+def test_check_finds_a_frozen_version_that_now_decides_otherwise(shipped_copy):
+    """An auditor's integrity check: a frozen version whose files are intact but whose decisions no longer
+    hash to its recorded table_sha256 (another sc-policy, other reference data; here the hash itself
+    changed) is refused by every command that opens it, so `check` says so too (it said 0 errors)."""
+    from sc_policy.app.authoring import set_manifest_fields
+    manifest = version_dir(shipped_copy) / "version.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(set_manifest_fields(text, {"table_sha256": "0" * 64}), encoding="utf-8")
+    code, findings = run_check(policies=shipped_copy)
+    assert code == 1
+    [found] = errors(findings)
+    assert (found["check"], found["path"]) == ("table-mismatch", f"{REL}/version.yaml")
+    assert found["line"] == line_of(manifest, "table_sha256:") and "0" * 64 in found["message"]
+    refused = CliRunner().invoke(main, ["explain", "2174", "--version", VERSION, "--policies", str(shipped_copy)])
+    assert refused.exit_code == 2 and "table-mismatch" in refused.stderr  # what check now foretells
+    # the other version, and a version whose content changed (its hash-mismatch says it), are not judged so
+    code, findings = run_check("phase-1", policies=shipped_copy)
+    assert code == 0 and not errors(findings)
+    edit(version_dir(shipped_copy) / "clauses" / "occupation-listed.yaml", "title:", "notes: an edit\ntitle:")
+    code, findings = run_check(VERSION, policies=shipped_copy)
+    assert "table-mismatch" not in {f["check"] for f in errors(findings)}

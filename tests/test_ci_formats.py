@@ -264,3 +264,21 @@ def test_a_tree_the_run_cannot_read_replaces_the_junit_report_and_an_empty_one_d
     assert suite.find("testcase/error").get("message") == f"{root}: {said}"
     listed = run("versions", "--policies", str(root))
     assert listed.exit_code == 2 and listed.stderr == f"sc-policy: error: {root}: {said}\n"
+
+
+def test_a_version_refused_for_its_decisions_replaces_the_junit_report(shipped_copy, tmp_path):
+    """A frozen version whose files now decide otherwise is refused when its table is built, after it was
+    opened: the report must still say why, not keep the previous run's (it was not written at all)."""
+    from sc_policy.app.authoring import set_manifest_fields
+    manifest = version_dir(shipped_copy) / "version.yaml"
+    manifest.write_text(set_manifest_fields(manifest.read_text(encoding="utf-8"), {"table_sha256": "0" * 64}),
+                        encoding="utf-8")
+    out = tmp_path / "report.xml"
+    out.write_text("<testsuites tests='133' failures='0'/>", encoding="utf-8")  # last run's report
+    result = run("test", VERSION, "--policies", str(shipped_copy), "--junit-xml", str(out))
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "table-mismatch" in result.stderr
+    root = _junit(out)
+    assert (root.get("tests"), root.get("errors"), root.get("failures")) == ("1", "1", "0")
+    [suite] = root.findall("testsuite")
+    assert suite.get("name") == VERSION
+    assert suite.find("testcase/error").get("message") == result.stderr.removeprefix("sc-policy: error: ").rstrip("\n")

@@ -112,6 +112,66 @@ def test_diff_names_every_recorded_hash_that_changed(shipped_copy):
     assert "manifest: table_sha256 changed" in text
 
 
+def test_each_changed_decision_names_the_clauses_that_decide_it_otherwise(tree_copy):
+    """An auditor reads why each decision changes, not only which: every impact row names, for each area whose
+    answer changed, the clauses whose results differ, in every format (they gave the areas alone)."""
+    add_consulting(tree_copy)
+    args = ("diff", VERSION, "phase-2", "--policies", str(tree_copy))
+    rows = {(r["noc"], r["industry"]): r for r in json.loads(invoke(*args, "--format", "json").output)["impact"]}
+    assert rows[("2241", None)]["reasons"] == [  # listed under ICT now; no industry: its clause is n/a
+        {"area": "ict", "clause": "occupation-listed", "before": "fail", "after": "pass"}]
+    consulting = next(r for (noc, ind), r in rows.items() if noc == "2281" and ind and ind.startswith("5416"))
+    assert consulting["reasons"] == [  # an ICT occupation, its employer's industry now in ICT's definition
+        {"area": "ict", "clause": "industry-in-area", "before": "fail", "after": "pass"}]
+    text = invoke(*args).output
+    row = text[text.index("\n  2241  none"):].splitlines()[1:]  # the row, its title wrapped, then why
+    assert next(line for line in row if "why:" in line) == " " * 16 + "why: ict: occupation-listed fail -> pass"
+    assert max(len(line) for line in text.splitlines()) <= 100
+    markdown = invoke(*args, "--format", "markdown").output
+    assert "| before | after | why |" in markdown
+    assert "| life-sciences, manufacturing | ict, life-sciences, manufacturing | ict: occupation-listed fail -> pass |" \
+        in markdown
+
+
+def test_a_clause_a_version_does_not_apply_to_an_area_is_absent_from_its_reasons(tree_copy):
+    """A clause newly applied to an area decides it from nothing: `absent -> fail`."""
+    folder = draft(tree_copy)
+    edit_yaml(folder / "clauses" / "phase-1-manufacturing.yaml",
+              lambda d: d.update({"applies_to": ["manufacturing", "life-sciences"], "version": d["version"] + 1}))
+    result = diff_versions(evaluator(tree_copy, VERSION), evaluator(tree_copy, "phase-2"))
+    row = next(r for r in result.impact.rows if r.noc == "1221" and r.industry == "5417")  # R&D: not manufacturing
+    assert (row.before, row.after, row.change) == (("life-sciences",), (), "no_longer_eligible")
+    assert [r.as_dict() for r in row.reasons] == [
+        {"area": "life-sciences", "clause": "phase-1-manufacturing", "before": None, "after": "fail"}]
+    from sc_policy.present.diff import diff_text
+    assert "why: life-sciences: phase-1-manufacturing absent -> fail" in diff_text(result)
+
+
+def test_inputs_decided_alike_but_explained_otherwise_are_counted_per_clause_change(tree_copy):
+    """A clause that now passes where another clause still fails changes no eligibility, but every answer
+    shows it and the decisions hash differs: the diff said only 'now eligible: 0, ...' (no decision changed)."""
+    folder = draft(tree_copy)
+    edit_yaml(folder / "clauses" / "skill-level-limit.yaml",
+              lambda d: d.update({"condition": 'noc_level in ["A", "B", "C", "D"]', "version": d["version"] + 1}))
+    args = ("diff", VERSION, "phase-2", "--policies", str(tree_copy))
+    result = invoke(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["impact"] == []  # no level D occupation is listed: none becomes eligible
+    inputs = sum(1 for n in NOCS if skill_level(n) == "D") * len(data["industry_inputs"])
+    assert data["impact_summary"]["clause_results_changed"] == {"inputs": inputs, "clauses": [
+        {"area": area, "clause": "skill-level-limit", "before": "fail", "after": "pass", "inputs": inputs}
+        for area in ("ict", "life-sciences", "manufacturing")]}
+    text = invoke(*args).output
+    assert f"decided alike but explained otherwise: {inputs}" in " ".join(text.split())
+    assert f"  ict: skill-level-limit fail -> pass: {inputs} inputs\n" in text
+    markdown = invoke(*args, "--format", "markdown").output
+    assert f"| ict | skill-level-limit | fail | pass | {inputs} |" in markdown
+    # the shipped versions decide every input alike and explain each by the same clause results
+    shipped = json.loads(invoke("diff", "phase-1", VERSION, "--format", "json").output)["impact_summary"]
+    assert shipped["clause_results_changed"] == {"inputs": 0, "clauses": []}
+
+
 def test_a_manifest_field_on_one_side_only_is_placed_in_that_side_and_named_as_the_other_file():
     # phase-1 says no `supersedes` and phase-1.1 no `effective_to`: the side without the key names its
     # manifest, with no line (it was the manifest's first key, which is not where the field is)
@@ -404,6 +464,19 @@ def explained(row, diff) -> bool:
     return False
 
 
+def clause_changes(old_decision, new_decision, areas=None) -> list:
+    """Every clause whose result differs, in each area in scope under one decision only (or in each of
+    ``areas``; a clause the version does not apply to the area: None), as a diff's impact row gives its reasons."""
+    out = []
+    moved = set(old_decision.in_scope) ^ set(new_decision.in_scope)
+    for area in sorted(moved if areas is None else areas):
+        was, now = ({c.clause: c.result for a in d.areas if a.area == area for c in a.clauses}
+                    for d in (old_decision, new_decision))
+        out += [{"area": area, "clause": c, "before": was.get(c), "after": now.get(c)}
+                for c in list(now) + [c for c in was if c not in now] if was.get(c) != now.get(c)]
+    return out
+
+
 class _OldDecisions:
     """The shipped version's decisions, memoised across examples (the old side never changes)."""
 
@@ -411,11 +484,14 @@ class _OldDecisions:
         self.evaluator = None
         self.cache = {}
 
-    def in_scope(self, noc, industry):
+    def decision(self, noc, industry):
         key = (noc, industry)
         if key not in self.cache:
-            self.cache[key] = tuple(sorted(self.evaluator.decide(noc, industry).in_scope))
+            self.cache[key] = self.evaluator.decide(noc, industry)
         return self.cache[key]
+
+    def in_scope(self, noc, industry):
+        return tuple(sorted(self.decision(noc, industry).in_scope))
 
 
 OLD = _OldDecisions()
@@ -434,7 +510,8 @@ def test_impact_equals_brute_force_over_random_edits(tmp_path_factory, edit_list
     new = evaluator(root, "phase-2", tabulate=True)
     result = diff_versions(OLD.evaluator, new)
     got = {(r.noc, r.industry): (r.before, r.after, r.change) for r in result.impact.rows}
-    expected = {}
+    expected, alike, alike_inputs = {}, {}, 0
+    areas = {a.area for d in (OLD.decision(NOCS[0], None), new.decide(NOCS[0], None)) for a in d.areas}
     # Every (unit group, industry input) pair, decided by each version's own decision table (which
     # the impact does not read: it classes the industries of both versions jointly), with a sample
     # of the pairs decided directly by rule-engine too, so that the table is not taken on trust.
@@ -448,10 +525,23 @@ def test_impact_equals_brute_force_over_random_edits(tmp_path_factory, edit_list
                 change = ("now_eligible" if not before else "no_longer_eligible" if not after
                           else "areas_changed")
                 expected[(noc, inp.representative)] = (before, after, change)
+                continue
+            differs = clause_changes(OLD.decision(noc, inp.representative), new.decide(noc, inp.representative),
+                                     sorted(areas))
+            alike_inputs += bool(differs)
+            for d in differs:
+                key = (d["area"], d["clause"], d["before"], d["after"])
+                alike[key] = alike.get(key, 0) + 1
     assert got == expected
+    # the inputs decided alike but explained otherwise, counted per clause change
+    assert result.impact.alike == alike_inputs
+    assert {(c.area, c.clause, c.before, c.after): n for c, n in result.impact.alike_clauses} == alike
     # Every changed decision is accounted for by a structural change that can change decisions ...
     for row in result.impact.rows:
         assert explained(row, result), row
+        # ... and by the clauses whose results differ, as each version decides the input directly
+        assert [r.as_dict() for r in row.reasons] == clause_changes(
+            OLD.evaluator.decide_direct(row.noc, row.industry), new.decide_direct(row.noc, row.industry)), row
     # ... and an edit that changed the files is reported as a change of its kind.
     if len(edit_list) == 1 and took[0]:
         assert any(c.kind in EXPECTED_KINDS[edit_list[0][0]] for c in result.changes), (edit_list, result.changes)
@@ -549,3 +639,15 @@ def test_a_changed_test_case_shows_what_it_now_expects(tree_copy):
     text = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--no-impact").output
     assert f"test case {name} changed: expect (tests/industries.yaml)" in text
     assert 'expect now: {"areas": [], "eligible": false}' in text
+
+
+def test_a_date_that_cannot_choose_a_version_says_to_name_it_as_diff_takes_it(tree_copy):
+    """`diff 2027-01-01 phase-1.1` with a broken manifest beside the versions told the auditor to "name a
+    version with --version", an option diff does not have: diff takes the version's id in place of the date."""
+    (tree_copy / POLICY / "phase-2" / "areas").mkdir(parents=True)
+    result = invoke("diff", "2027-01-01", VERSION, "--policies", str(tree_copy))
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "cannot choose the version in force" in result.stderr and "--version" not in result.stderr
+    assert result.stderr.endswith(f"(run `sc-policy check --policies {tree_copy}`, or name the version by its id "
+                                  "in place of the date)\n")
+    assert invoke("diff", "phase-1", VERSION, "--policies", str(tree_copy), "--no-impact").exit_code == 0

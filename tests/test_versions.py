@@ -642,3 +642,39 @@ def test_freeze_of_a_frozen_version_says_when_it_writes_the_files_hashes(shipped
     assert after["sha256"] == before["sha256"]
     again = run("freeze", "phase-1.1", "--policies", shipped_copy)  # nothing left to record: nothing said of it
     assert again.exit_code == 0 and "file_sha256" not in again.output and "Recorded" not in again.output
+
+
+def test_the_check_that_versions_suggests_reads_the_same_tree(shipped_copy):
+    """`versions --policies DIR` told the auditor to run `sc-policy check`, which reads the shipped tree, where
+    nothing is modified: the suggested command carries the --policies given, as every suggestion does."""
+    edit_clause(shipped_copy, VERSION, "skill-level-limit", title="The skill level is A, B or C")
+    set_fields(shipped_copy, "phase-1", status="draft")
+    result = CliRunner().invoke(main, ["versions", "--policies", str(shipped_copy)])
+    assert result.exit_code == 1
+    [modified, relabelled] = result.stderr.splitlines()
+    assert modified.endswith(f"(restore its files; `sc-policy check --policies {shipped_copy}` names the change)")
+    assert relabelled.endswith(f"restore its status; `sc-policy check --policies {shipped_copy}` names it)")
+    plain = CliRunner().invoke(main, ["versions"], env={"SC_POLICY_PATH": str(shipped_copy)})
+    assert "`sc-policy check` names the change" in plain.stderr  # the environment names the tree for both
+
+
+@pytest.mark.parametrize("damage", [
+    "id: phase-1\n  title: x: y\n",  # not YAML
+    None,  # no manifest at all
+])
+def test_versions_exits_1_for_a_version_whose_manifest_cannot_be_read(shipped_copy, damage):
+    """The auditor's integrity overview listed a frozen version whose manifest no longer reads as `(invalid)`,
+    integrity null, exit 0: whether it is frozen, and intact, could not be told, and nothing failed (a tampered
+    manifest made unreadable escaped the exit status that a modified one gets)."""
+    manifest = shipped_copy / POLICY / FIRST / "version.yaml"
+    if damage is None:
+        manifest.unlink()
+    else:
+        manifest.write_text(damage, encoding="utf-8")
+    for fmt in ("text", "json"):
+        result = CliRunner().invoke(main, ["versions", "--format", fmt, "--policies", str(shipped_copy)])
+        assert result.exit_code == 1, (fmt, result.output)
+        assert result.stderr == (f"sc-policy: 1 version cannot be read: {FIRST} (whether it is frozen, and intact, "
+                                 f"cannot be told; `sc-policy check --policies {shipped_copy}` names the error)\n")
+    rows = json.loads(CliRunner().invoke(main, ["versions", "--format", "json", "--policies", str(shipped_copy)]).stdout)
+    assert [(r["id"], r["status"], r["integrity"]) for r in rows] == [(FIRST, "invalid", None), (VERSION, "in-force", "intact")]

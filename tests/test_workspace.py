@@ -40,7 +40,7 @@ def test_a_junk_file_at_an_entry_name_does_not_spare_a_bad_manifest_its_schema(t
     listed = _run("versions", "--policies", tree_copy)
     assert listed.exit_code in (0, 1) and isinstance(listed.exception, (SystemExit, type(None))), listed.exception
     assert f"{POLICY} {VERSION} (invalid): in force unknown to open." in listed.output
-    row, = [r for r in json.loads(_run("versions", "--format", "json", "--policies", tree_copy).output)
+    row, = [r for r in json.loads(_run("versions", "--format", "json", "--policies", tree_copy).stdout)
             if r["id"] == VERSION]
     assert (row["status"], row["effective_from"], row["effective_to"]) == ("invalid", None, None)  # not "?"
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from sc_policy.analysis.diff_changes import Change, structural_changes
-from sc_policy.analysis.diff_impact import (CHANGE_GROUPS, Impact, ImpactRow, decision_table, impact,
-                                            industry_inputs)
+from sc_policy.analysis.diff_impact import (CHANGE_GROUPS, ClauseChange, Impact, ImpactRow, decision_table,
+                                            impact, industry_inputs)
 from sc_policy.engine.decide import Evaluator
 from sc_policy.model import Version
 
-__all__ = ["Change", "ImpactRow", "Impact", "VersionDiff", "structural_changes",
+__all__ = ["Change", "ClauseChange", "ImpactRow", "Impact", "VersionDiff", "structural_changes",
            "industry_inputs", "impact", "diff_versions", "decision_table", "CHANGE_GROUPS"]
 
 

@@ -18,7 +18,8 @@ from sc_policy.engine.classes import NO_INDUSTRY, IndustryClass, industry_classe
 from sc_policy.engine.decide import Evaluator
 from sc_policy.engine.table import DecisionTable, build_table
 
-__all__ = ["CHANGE_GROUPS", "ImpactRow", "Impact", "industry_inputs", "impact", "decision_table"]
+__all__ = ["CHANGE_GROUPS", "ClauseChange", "ImpactRow", "Impact", "industry_inputs", "impact", "reasons",
+           "decision_table"]
 
 CHANGE_GROUPS = ("now_eligible", "no_longer_eligible", "areas_changed")
 """The impact groups, in the order they are shown."""
@@ -69,6 +70,21 @@ def industry_inputs(old: DecisionTable, new: DecisionTable, codes: Sequence[str]
 # -- the impact ---------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class ClauseChange:
+    """Why an area's answer changed: one of its clauses decides the input otherwise. ``before`` and
+    ``after`` are ``pass``, ``fail`` or ``not_applicable``, or None where the version applies no clause of
+    that id to the area (a clause added, removed or re-scoped, or the area itself added or removed)."""
+
+    area: str
+    clause: str
+    before: Optional[str]
+    after: Optional[str]
+
+    def as_dict(self) -> dict:
+        return {"area": self.area, "clause": self.clause, "before": self.before, "after": self.after}
+
+
+@dataclass(frozen=True)
 class ImpactRow:
     noc: str
     noc_title: str
@@ -78,18 +94,26 @@ class ImpactRow:
     before: Tuple[str, ...]
     after: Tuple[str, ...]
     change: str
+    reasons: Tuple[ClauseChange, ...] = ()
 
     def as_dict(self) -> dict:
         return {"noc": self.noc, "noc_title": self.noc_title, "industry": self.industry,
                 "industry_class": self.industry_class, "industry_codes": self.industry_codes,
-                "before": list(self.before), "after": list(self.after), "change": self.change}
+                "before": list(self.before), "after": list(self.after), "change": self.change,
+                "reasons": [r.as_dict() for r in self.reasons]}
 
 
 @dataclass(frozen=True)
 class Impact:
+    """The rows whose decision differs; and, over the inputs decided alike (same areas in scope), how many
+    have some clause result that differs (``alike``), and each such clause change with its count of inputs
+    (``alike_clauses``): what an answer explains otherwise, and what changes the decisions hash."""
+
     rows: Tuple[ImpactRow, ...]
     nocs: int
     industries: Tuple[IndustryClass, ...]
+    alike: int = 0
+    alike_clauses: Tuple[Tuple[ClauseChange, int], ...] = ()
 
     def count(self, change: str) -> int:
         return sum(1 for r in self.rows if r.change == change)
@@ -97,7 +121,9 @@ class Impact:
     def as_dict(self) -> dict:
         return {"nocs": self.nocs, "industry_inputs": len(self.industries),
                 "inputs": self.nocs * len(self.industries),
-                "counts": {g: self.count(g) for g in CHANGE_GROUPS}}
+                "counts": {g: self.count(g) for g in CHANGE_GROUPS},
+                "clause_results_changed": {"inputs": self.alike, "clauses": [
+                    {**change.as_dict(), "inputs": n} for change, n in self.alike_clauses]}}
 
 
 def _classify(before: Tuple[str, ...], after: Tuple[str, ...]) -> Optional[str]:
@@ -108,6 +134,32 @@ def _classify(before: Tuple[str, ...], after: Tuple[str, ...]) -> Optional[str]:
     if not after:
         return "no_longer_eligible"
     return "areas_changed"
+
+
+def _results(table: DecisionTable, area: str, cell: int) -> Dict[str, str]:
+    """Each clause's result for an area at a cell ({} when the version has no such area)."""
+    if area not in table.areas:
+        return {}
+    return {clause.id: result for clause, result in table.results(table.areas.index(area), cell)}
+
+
+def reasons(t_old: DecisionTable, c_old: int, t_new: DecisionTable, c_new: int,
+            before: Tuple[str, ...], after: Tuple[str, ...]) -> Tuple[ClauseChange, ...]:
+    """For each area in scope under one version only, every clause whose result differs between them, in
+    the order the new version's explanation lists them (then the old's clauses it lacks). An area's scope
+    is that none of its clauses fails, so each such area has at least one."""
+    return _differences(t_old, c_old, t_new, c_new, sorted(set(before) ^ set(after)))
+
+
+def _differences(t_old: DecisionTable, c_old: int, t_new: DecisionTable, c_new: int,
+                 areas: Sequence[str]) -> Tuple[ClauseChange, ...]:
+    out: List[ClauseChange] = []
+    for area in areas:
+        was, now = _results(t_old, area, c_old), _results(t_new, area, c_new)
+        for clause in list(now) + [c for c in was if c not in now]:
+            if was.get(clause) != now.get(clause):
+                out.append(ClauseChange(area, clause, was.get(clause), now.get(clause)))
+    return tuple(out)
 
 
 def impact(old: Evaluator, new: Evaluator) -> Impact:
@@ -122,14 +174,25 @@ def impact(old: Evaluator, new: Evaluator) -> Impact:
     nocs = sorted(refdata.noc2016)
     inputs = industry_inputs(t_old, t_new, refdata.naics2017_codes, (old, new))
     rows = []
+    areas = sorted(set(t_old.areas) | set(t_new.areas))
+    alike: Dict[ClauseChange, int] = {}
+    alike_inputs = 0
     for inp in inputs:
         for n in nocs:
-            b = tuple(sorted(t_old.in_scope(t_old.cell(n, inp.representative))))
-            a = tuple(sorted(t_new.in_scope(t_new.cell(n, inp.representative))))
+            c_old, c_new = t_old.cell(n, inp.representative), t_new.cell(n, inp.representative)
+            b = tuple(sorted(t_old.in_scope(c_old)))
+            a = tuple(sorted(t_new.in_scope(c_new)))
             change = _classify(b, a)
             if change:
                 rows.append(ImpactRow(n, refdata.noc_title(n) or "", inp.representative, inp.description, len(inp.codes),
-                                      b, a, change))
+                                      b, a, change, reasons(t_old, c_old, t_new, c_new, b, a)))
+                continue
+            differences = _differences(t_old, c_old, t_new, c_new, areas)
+            alike_inputs += bool(differences)
+            for d in differences:
+                alike[d] = alike.get(d, 0) + 1
     rows.sort(key=lambda r: (CHANGE_GROUPS.index(r.change), r.noc, r.industry is not None, len(r.industry or ""),
                              r.industry or ""))
-    return Impact(tuple(rows), len(nocs), tuple(inputs))
+    tally = sorted(alike.items(), key=lambda item: (item[0].area, item[0].clause, item[0].before or "",
+                                                    item[0].after or ""))
+    return Impact(tuple(rows), len(nocs), tuple(inputs), alike_inputs, tuple(tally))

@@ -30,20 +30,21 @@ from sc_policy.checks.cases import case_expectations, case_references
 from sc_policy.checks.citations import citations
 from sc_policy.checks.industries import industries
 from sc_policy.checks.interpretations import interpretations
-from sc_policy.checks.lifecycle import lifecycle_findings
+from sc_policy.checks.lifecycle import integrity, lifecycle_findings, table_findings
 from sc_policy.checks.occupations import occupations
 from sc_policy.checks.provenance import provenance, version_source
 from sc_policy.checks.references import references, resolution_references
 from sc_policy.checks.registry import RESOLVABLE, has_errors
 from sc_policy.checks.resolutions import apply_resolutions
-from sc_policy.diagnostics import Diagnostic
+from sc_policy.diagnostics import Diagnostic, PolicyInvalidError
 from sc_policy.engine.compile import CompiledVersion, compile_version
 from sc_policy.load.policytext import SourceText, read_source
 from sc_policy.load.tree import LoadedVersion, PolicyTree, resolve_root, select_version
 from sc_policy.model import Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
 
-__all__ = ["Stage", "STAGES", "CHECK_STAGES", "CheckMemo", "check_version", "check_tree", "has_errors"]
+__all__ = ["Stage", "STAGES", "CHECK_STAGES", "CheckMemo", "check_version", "check_tree", "decision_findings",
+           "has_errors"]
 
 
 @dataclass
@@ -124,9 +125,26 @@ CheckMemo = Dict[str, Tuple[Version, List[Diagnostic]]]
 version is checked once however many callers ask (see :func:`check_version`)."""
 
 
+def decision_findings(version: Version, compiled: Optional[CompiledVersion],
+                      refdata: ReferenceData) -> List[Diagnostic]:
+    """A frozen version, its content intact, whose decisions no longer hash to the ``table_sha256`` it
+    was frozen with (another sc-policy or other reference data decides it otherwise): its table built
+    from its files, never from the cache, as every command that opens the version builds and refuses it."""
+    if compiled is None or integrity(version) != "intact" or not version.manifest.table_sha256:
+        return []
+    from sc_policy.engine.decide import Evaluator
+    from sc_policy.engine.table import build_table, decisions_hash
+    try:
+        table = build_table(Evaluator(compiled, refdata))
+    except PolicyInvalidError as exc:  # an expression that fails or overruns its budget on some input
+        return [exc.diagnostic]
+    return [f for f in table_findings(version, decisions_hash(table)) if f.severity == "error"]
+
+
 def check_version(loaded: LoadedVersion, root: Union[str, os.PathLike], *, refdata: Optional[ReferenceData] = None,
                   source: Optional[SourceText] = None, compiled: Optional[CompiledVersion] = None,
-                  extra: Sequence[Diagnostic] = (), memo: Optional[CheckMemo] = None) -> List[Diagnostic]:
+                  extra: Sequence[Diagnostic] = (), memo: Optional[CheckMemo] = None,
+                  decisions: bool = False) -> List[Diagnostic]:
     """Every finding about one loaded version, resolutions applied, sorted by path and line.
 
     ``source`` overrides the manifest's source document; ``compiled`` saves compiling
@@ -134,19 +152,33 @@ def check_version(loaded: LoadedVersion, root: Union[str, os.PathLike], *, refda
     cycle) that the version's resolutions may also name. ``memo`` (a workspace's) keeps
     what :data:`CHECK_STAGES` found about the version, so that a second call (another
     caller, other ``extra``) only applies the resolutions again; it is not used with ``source``.
+    ``decisions`` also decides a frozen version afresh (:func:`decision_findings`, memoized too):
+    what ``check`` asks; opening a version verifies them as it builds its table.
     """
     findings: List[Diagnostic] = list(loaded.findings) + list(extra)
     if loaded.version is None:
         return sorted(findings)
     partial = any(f.severity == "error" for f in loaded.findings)
+    refdata = refdata or reference_data()
     kept = memo.get(loaded.ref.rel) if memo is not None and source is None else None
     if kept is None or kept[0] is not loaded.version:
-        run = _Run(loaded, loaded.version, Path(root), refdata or reference_data(), partial, source, compiled, [])
+        run = _Run(loaded, loaded.version, Path(root), refdata, partial, source, compiled, [])
         for stage in CHECK_STAGES:
             stage.run(run)
         kept = (loaded.version, run.out)
+        compiled = run.compiled
         if memo is not None and source is None:
             memo[loaded.ref.rel] = kept
+    if decisions and not partial:
+        key = f"{loaded.ref.rel}#decisions"  # '#' is in no folder name (ids are [a-z0-9._-])
+        decided = memo.get(key) if memo is not None else None
+        if decided is None or decided[0] is not loaded.version:
+            if compiled is None:
+                compiled = compile_version(loaded.version)[0]
+            decided = (loaded.version, decision_findings(loaded.version, compiled, refdata))
+            if memo is not None:
+                memo[key] = decided
+        findings += decided[1]
     source_at = loaded.version.manifest.at("source_document.file")  # where an unread source document is said
     unread_source = source is None and any(f.span == source_at and f.code in ("source-missing", "unsafe-path")
                                            for f in kept[1])
@@ -189,7 +221,7 @@ def check_tree(tree: Union[PolicyTree, str, os.PathLike, None] = None, version_i
             continue
         prefix = lv.ref.rel + "/"
         extra = [f for f in life if f.span.path.startswith(prefix)]
-        out.extend(check_version(lv, tree.root, refdata=refdata, source=source, extra=extra, memo=memo,
+        out.extend(check_version(lv, tree.root, refdata=refdata, source=source, extra=extra, memo=memo, decisions=True,
                                  compiled=compiled(lv) if compiled is not None and lv.version is not None else None))
     # Life-cycle findings outside every version folder (none today) are kept as they are.
     out.extend(f for f in life if not f.span.path.startswith(tuple(r.rel + "/" for r in refs)))

@@ -43,8 +43,8 @@ CHECKS: Mapping[str, str] = {
     # life cycle (sc_policy.checks.lifecycle): versions as they follow one another
     "hash-mismatch": "a frozen (non-draft) version whose content no longer matches its recorded sha256",
     "table-mismatch": "a frozen version whose files, unchanged, now decide otherwise than its recorded "
-                      "table_sha256 (another release of the tool or of the reference data; found when the version "
-                      "is opened)",
+                      "table_sha256 (another release of the tool or of the reference data; found by check and when "
+                      "the version is opened)",
     "table-hash-missing": "a frozen version that records no table_sha256 (an older freeze; a warning: "
                           "freezing records it)",
     "not-frozen": "a version in force or superseded whose manifest records no sha256 (a warning: nothing "

@@ -70,21 +70,32 @@ def _known_versions(s: Suggestion) -> str:
     return f"versions in the shipped tree {shown_path(s.tree)}: {ids}; or --policies DIR"  # short with two versions
 
 
-def _version_is_date(s: Suggestion) -> str:
-    """``--on DAY`` where the command has that option; else the known versions."""
+def _takes(option: str) -> bool:
+    """Whether the command running takes the option named (by its parameter name)."""
     ctx = click.get_current_context(silent=True)
     command = ctx.command if ctx is not None else None
     if isinstance(command, click.Group) and ctx.invoked_subcommand:  # shown after the command's own context ended
         command = command.get_command(ctx, ctx.invoked_subcommand)
-    if command is not None and any(p.name == "on" for p in command.params):
+    return command is not None and any(p.name == option for p in command.params)
+
+
+def _version_is_date(s: Suggestion) -> str:
+    """``--on DAY`` where the command has that option; else the known versions."""
+    if _takes("on"):
         return f"for the version in force on that day, give --on {s.values[0]}"
     return _known_versions(Suggestion("known-versions", s.values[1:], tree=s.tree))
+
+
+def _choose_version(s: Suggestion) -> str:
+    """``--version`` where the command has that option; else (``diff``) the id given in place of the date."""
+    named = "a version with --version" if _takes("version") else "the version by its id in place of the date"
+    return f"run `sc-policy check{policies_flag()}`, or name {named}"
 
 
 WORDS: Dict[str, Callable[[Suggestion], str]] = {
     "run-check": lambda s: f"and {counted(int(s.values[0]), 'more error', 'more errors')}; "
                            f"run `sc-policy check{policies_flag()}`",
-    "choose-version": lambda s: f"run `sc-policy check{policies_flag()}`, or name a version with --version",
+    "choose-version": _choose_version,
     "list-versions": lambda s: f"`sc-policy versions{policies_flag()}` lists their dates",
     "known-versions": _known_versions,
     "version-is-date": _version_is_date,

@@ -36,7 +36,7 @@ def test_command(versions, policies, fmt, with_coverage, junit):
     written in every case, for a run that cannot start as one error naming why.
     """
     item = None  # the version the run could not start with (None: the tree itself), for the report
-    opened = []
+    opened, reports = [], []
     try:
         ws = Workspace(policies, notify=warn)
         asked = list(dict.fromkeys(versions)) if versions else ws.tree.refs()
@@ -46,6 +46,8 @@ def test_command(versions, policies, fmt, with_coverage, junit):
             version = ws.open(item) if isinstance(item, str) else ws.open_ref(item)
             if all(version is not other for other in opened):  # phase-1 and POLICY/phase-1 are one version
                 opened.append(version)
+                # run here: a frozen version is refused as it decides (its table-mismatch), after it opened
+                reports.append(report(version.evaluator))
     except ScPolicyError as exc:  # the run cannot start: the report says why before the error is shown
         if junit:
             details = [f.render(words) for f in getattr(exc, "findings", ())]
@@ -57,7 +59,6 @@ def test_command(versions, policies, fmt, with_coverage, junit):
                 refusal = junit_refusal(item if isinstance(item, str) else item.rel, exc.line(words), details)
             _write(junit, refusal)
         raise
-    reports = [report(o.evaluator) for o in opened]
     passed = sum(r.passed for r in reports)
     failed = sum(r.failed for r in reports)
     if junit:

@@ -8,6 +8,7 @@ from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import counted, no_versions
 from sc_policy.present.render import dumps, relabelled, versions_text
 from sc_policy.cli.base import format_option, policies_option, warn
+from sc_policy.cli.diagnostics import policies_flag
 
 
 @click.command()
@@ -18,7 +19,8 @@ def versions(fmt, policies):
 
     A frozen version whose content no longer has the hash recorded when it was frozen
     is marked MODIFIED (JSON: "integrity": "modified"); the exit status is then 1, as it is
-    when a draft records the hashes of a freeze (a frozen version relabelled draft).
+    when a draft records the hashes of a freeze (a frozen version relabelled draft) and when
+    a version's manifest cannot be read.
     """
     ws = Workspace(policies, notify=warn)  # (a cache folder refused is said)
     rows = ws.versions()
@@ -32,14 +34,20 @@ def versions(fmt, policies):
     named = [f"{r['policy']}/{r['id']}" if several else r["id"] for r in rows]
     modified = [n for n, r in zip(named, rows) if r.get("integrity") == "modified"]
     relabelled_ids = [n for n, r in zip(named, rows) if relabelled(r)]
+    unreadable = [n for n, r in zip(named, rows) if r.get("status") == "invalid"]  # its manifest: none, or broken
     if modified:
         click.echo(f"sc-policy: {counted(len(modified), 'frozen version')} modified since frozen: "
                    f"{', '.join(modified)} (restore {'its' if len(modified) == 1 else 'their'} files; "
-                   f"`sc-policy check` names the change)", err=True)
+                   f"`sc-policy check{policies_flag()}` names the change)", err=True)
     if relabelled_ids:  # check's draft-hashed: a frozen version marked draft escapes the integrity shown above
         click.echo(f"sc-policy: {counted(len(relabelled_ids), 'draft')} "
                    f"record{'s' if len(relabelled_ids) == 1 else ''} the hashes of a freeze: "
                    f"{', '.join(relabelled_ids)} "
-                   f"(a frozen version relabelled draft? restore its status; `sc-policy check` names it)", err=True)
-    if modified or relabelled_ids:
+                   f"(a frozen version relabelled draft? restore its status; `sc-policy check{policies_flag()}` names it)",
+                   err=True)
+    if unreadable:  # frozen or not, intact or not: nothing can tell, and nothing may pass for intact
+        click.echo(f"sc-policy: {counted(len(unreadable), 'version')} cannot be read: {', '.join(unreadable)} "
+                   f"(whether {'it is' if len(unreadable) == 1 else 'they are'} frozen, and intact, cannot be told; "
+                   f"`sc-policy check{policies_flag()}` names the error)", err=True)
+    if modified or relabelled_ids or unreadable:
         click.get_current_context().exit(1)

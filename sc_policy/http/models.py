@@ -165,6 +165,15 @@ class Change(BaseModel):
     new_at: Optional[Place]
 
 
+class ClauseChange(BaseModel):
+    """A clause that decides the input otherwise in an area whose answer changed (null: not applied there)."""
+
+    area: str
+    clause: str
+    before: Optional[Literal["pass", "fail", "not_applicable"]]
+    after: Optional[Literal["pass", "fail", "not_applicable"]]
+
+
 class ImpactRow(BaseModel):
     noc: str
     noc_title: str
@@ -174,6 +183,18 @@ class ImpactRow(BaseModel):
     before: List[str]
     after: List[str]
     change: Literal["now_eligible", "no_longer_eligible", "areas_changed"]
+    reasons: List[ClauseChange]
+
+
+class ClauseTally(ClauseChange):
+    inputs: int
+
+
+class ClauseResultsChanged(BaseModel):
+    """The inputs decided alike (same areas in scope) whose clause results differ, and each such change."""
+
+    inputs: int
+    clauses: List[ClauseTally]
 
 
 class ImpactSummary(BaseModel):
@@ -181,6 +202,7 @@ class ImpactSummary(BaseModel):
     industry_inputs: int
     inputs: int
     counts: Dict[str, int]
+    clause_results_changed: ClauseResultsChanged
 
 
 class IndustryInput(BaseModel):

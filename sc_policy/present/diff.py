@@ -12,15 +12,17 @@ import re
 import textwrap
 from typing import List, Optional, Tuple
 
-from sc_policy.analysis.diff import CHANGE_GROUPS, Change, ImpactRow, VersionDiff
+from sc_policy.analysis.diff import CHANGE_GROUPS, Change, ClauseChange, ImpactRow, VersionDiff
 from sc_policy.diagnostics import Span
 from sc_policy.model import Version
 from sc_policy.present.render import WIDTH, dumps, visible
 
-__all__ = ["diff_text", "diff_markdown", "diff_json", "describe_change"]
+__all__ = ["diff_text", "diff_markdown", "diff_json", "describe_change", "describe_reasons"]
 
 GROUP_TITLES = {"now_eligible": "Now eligible", "no_longer_eligible": "No longer eligible",
                 "areas_changed": "Eligible under different areas"}
+ALIKE = "Decided alike but explained otherwise"
+"""The inputs whose areas in scope are the same under both versions but some clause's result is not."""
 
 
 def diff_json(diff: VersionDiff) -> str:
@@ -128,9 +130,23 @@ def _version_line(label: str, v: Version) -> List[str]:
     return lines
 
 
+_RESULT_WORDS = {"pass": "pass", "fail": "fail", "not_applicable": "n/a", None: "absent"}
+"""A clause's result in an impact row's reasons, as explain shows it (absent: the version applies no clause
+of that id to the area)."""
+
+
+def describe_reasons(reasons: Tuple[ClauseChange, ...]) -> str:
+    """Why a row's areas changed: ``AREA: CLAUSE OLD -> NEW`` for each clause that decides it otherwise."""
+    return "; ".join(f"{r.area}: {r.clause} {_RESULT_WORDS[r.before]} -> {_RESULT_WORDS[r.after]}"
+                     for r in reasons)
+
+
 def _row_line(r: ImpactRow) -> List[str]:
     ind = r.industry or "none"
-    return _wrap(f"{_areas(r.before)} -> {_areas(r.after)}: {r.noc_title}", f"  {r.noc:<5} {ind:<7} ", " " * 16)
+    lines = _wrap(f"{_areas(r.before)} -> {_areas(r.after)}: {r.noc_title}", f"  {r.noc:<5} {ind:<7} ", " " * 16)
+    if r.reasons:
+        lines += _wrap(f"why: {describe_reasons(r.reasons)}", " " * 16, " " * 21)
+    return lines
 
 
 def diff_text(diff: VersionDiff, *, not_computed: str = "not asked for") -> str:
@@ -162,7 +178,8 @@ def diff_text(diff: VersionDiff, *, not_computed: str = "not asked for") -> str:
              f"of each of {n_ind - 1} industry classes) = {imp.nocs * n_ind} inputs, each decided under both "
              f"versions.")
     lines += _wrap(f"Impact: {space}", "", "  ")
-    lines += _wrap(", ".join(f"{GROUP_TITLES[g].lower()}: {imp.count(g)}" for g in CHANGE_GROUPS), "  ", "  ")
+    lines += _wrap(", ".join([f"{GROUP_TITLES[g].lower()}: {imp.count(g)}" for g in CHANGE_GROUPS] +
+                             [f"{ALIKE.lower()}: {imp.alike}"]), "  ", "  ")
     lines.append("")
     lines.append("Industry inputs (a class's representative stands for every code in it):")
     for inp in imp.industries:
@@ -173,9 +190,14 @@ def diff_text(diff: VersionDiff, *, not_computed: str = "not asked for") -> str:
         lines.append("")
         lines.append(f"{GROUP_TITLES[group]}: {len(rows) or 'none'}")
         if rows:
-            lines.append("  NOC   NAICS   areas before -> after: NOC title")
+            lines.append("  NOC   NAICS   areas before -> after: NOC title (why: each clause deciding it otherwise)")
         for r in rows:
             lines += _row_line(r)
+    lines += ["", f"{ALIKE}: {imp.alike or 'none'}"]
+    if imp.alike:
+        lines.append("  (areas in scope unchanged; each clause whose result differs, with its inputs)")
+    for change, n in imp.alike_clauses:
+        lines += _wrap(f"{describe_reasons((change,))}: {n} input{'s' if n != 1 else ''}", "  ", "    ")
     return visible("\n".join(line.rstrip() for line in lines) + "\n")
 
 
@@ -236,16 +258,25 @@ def diff_markdown(diff: VersionDiff, *, not_computed: str = "not asked for") -> 
                f"alike) = {imp.nocs * n_ind} inputs, each decided under both versions.")
     out += ["", "| change | inputs |", "|---|---|"]
     out += [f"| {GROUP_TITLES[g]} | {imp.count(g)} |" for g in CHANGE_GROUPS]
+    out.append(f"| {ALIKE} (areas in scope unchanged, a clause result differs) | {imp.alike} |")
     for group in CHANGE_GROUPS:
         rows = [r for r in imp.rows if r.change == group]
         out += ["", f"### {GROUP_TITLES[group]} ({len(rows)})", ""]
         if not rows:
             out.append("None.")
             continue
-        out += ["| NOC | title | industry | industry class | before | after |", "|---|---|---|---|---|---|"]
+        out += ["| NOC | title | industry | industry class | before | after | why |",
+                "|---|---|---|---|---|---|---|"]
         for r in rows:
             out.append(f"| {r.noc} | {_md(r.noc_title)} | {_md_code(r.industry)} | {_md(r.industry_class)} | "
-                       f"{_md(_areas(r.before))} | {_md(_areas(r.after))} |")
+                       f"{_md(_areas(r.before))} | {_md(_areas(r.after))} | {_md(describe_reasons(r.reasons))} |")
+    out += ["", f"### {ALIKE} ({imp.alike})", ""]
+    if imp.alike_clauses:
+        out += ["| area | clause | before | after | inputs |", "|---|---|---|---|---|"]
+        out += [f"| {_md(c.area)} | {_md(c.clause)} | {_RESULT_WORDS[c.before]} | {_RESULT_WORDS[c.after]} | {n} |"
+                for c, n in imp.alike_clauses]
+    else:
+        out.append("None.")
     out += ["", "### Industry inputs", "", "| industry | class | NAICS codes |", "|---|---|---|"]
     for inp in imp.industries:
         out.append(f"| {_md_code(inp.representative)} | {_md(inp.description)} | {len(inp.codes) if inp.representative else '—'} |")
