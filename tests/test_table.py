@@ -703,3 +703,14 @@ def test_the_package_digest_is_remembered_by_stat_and_hashed_again_on_any_change
     assert lied.explain("2174", version=VERSION).eligible
     assert lied.open(VERSION).evaluator._table is not None  # built from the files...
     assert [p.name for p in TableCache(forged).entries()] != [honest.name]  # ...and stored under another key
+
+
+def test_a_class_description_says_a_code_within_an_excluded_one_with_it(opened):
+    """A class holding NAICS 3345 but not the rest of 334 read "within 31, 32, 33 or 3345, outside 3254,
+    334, 3391", as if 3345 were outside with 334: the code within is said with the one it lies in."""
+    from sc_policy.engine.classes import describe
+    assert describe(["311111", "334511", "331"], ["31", "32", "33", "334", "3345"]) == \
+        "within 31 or 33, outside 334 (but within 3345)"
+    assert describe(["334110"], ["33", "334", "3345"]) == "within 334, outside 3345"
+    manufacturing = opened.table.classes[opened.table.industry_class("334511") - 1]
+    assert manufacturing.description == "within 31, 32 or 33, outside 3254, 334 (but within 3345), 3391"

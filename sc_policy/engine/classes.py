@@ -97,8 +97,13 @@ def describe(members: Sequence[str], mentioned: List[str]) -> str:
     within = sorted(deepest, key=order)
     outside = sorted((c for c in mentioned if c not in deepest and any(c.startswith(w) and c != w for w in within)),
                      key=order)
-    text = "within " + (within[0] if len(within) == 1 else ", ".join(within[:-1]) + " or " + within[-1])
-    return text + (", outside " + ", ".join(outside) if outside else "")
+    # a code within one of those outside is said with it ("outside 334 (but within 3345)"), not beside
+    # the others, where "within 33 or 3345, outside 334" read as if 3345 were outside too
+    inner = {o: [w for w in within if w.startswith(o) and w != o] for o in outside}
+    top = [w for w in within if not any(w in codes for codes in inner.values())]
+    text = "within " + (top[0] if len(top) == 1 else ", ".join(top[:-1]) + " or " + top[-1])
+    said = [o + (f" (but within {' or '.join(inner[o])})" if inner[o] else "") for o in outside]
+    return text + (", outside " + ", ".join(said) if said else "")
 
 
 def industry_classes(evaluators: Sequence, codes: Optional[Sequence[str]] = None,
