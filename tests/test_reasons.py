@@ -58,6 +58,19 @@ def test_not_eligible_names_the_failing_clause_where_the_occupation_is_listed():
     assert "not in manufacturing (NAICS 31-33)" in first
 
 
+def test_areas_failing_for_their_own_reasons_are_not_given_one_area_s_words():
+    """2174 is listed in three areas and NAICS 44-45 fails each for its own reason: the sentence named the
+    failing clause of each, then gave ICT's words alone ("... is outside the definition of Information and
+    Communications Technology"), which read as the whole cause. It names the clauses; the area lines say why."""
+    data = json.loads(explain("2174", "--industry", "44-45", "--format", "json"))
+    assert data["reason"] == ("2174 is listed under Information and Communications Technology and Life Sciences, "
+                              "where clause industry-in-area fails, and under Manufacturing, where clause "
+                              "phase-1-manufacturing fails.")
+    text = explain("2174", "--industry", "44-45")
+    areas = " ".join(text.split("\n\n")[2].split())  # (each area's own line says its reason)
+    assert "outside the definition of Life Sciences" in areas and "not in manufacturing (NAICS 31-33)" in areas
+
+
 def test_one_cause_is_one_failure_the_other_follows_from_it():
     data = json.loads(explain("7511", "--industry", "484121", "--format", "json"))
     manufacturing = next(a for a in data["areas"] if a["area"] == "manufacturing")

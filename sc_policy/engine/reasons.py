@@ -160,14 +160,17 @@ def decision_reason(decision: "Decision", reasons: Sequence[AreaReason], listed_
     if not listed:
         return f"{decision.noc} {decision.noc_title} is on the in-scope list of no priority area."
     groups: Dict[Optional[str], list] = {}
-    first = None
+    failing = []
     for a in listed:
         c = _clause(a, by_area[a.area].deciding)
-        first = first or c
+        failing.append(c)
         groups.setdefault(c.clause if c else None, []).append(a.title)
     where = ", and ".join(f"under {and_list(titles)}" + (f", where clause {cid} fails" if cid else "")
                           for cid, titles in groups.items())
-    return f"{decision.noc} is listed {where}" + (f": {first.reason}" if first else ".")
+    # the failure's own words when they are every listed area's (one area, or the same sentence in each):
+    # one area's words after the others' names read as the whole cause; the area lines give each area's
+    said = {c.reason for c in failing if c is not None}
+    return f"{decision.noc} is listed {where}" + (f": {said.pop()}" if len(said) == 1 and None not in failing else ".")
 
 
 def candidates_reason(noc, decisions: Sequence["Decision"]) -> str:
