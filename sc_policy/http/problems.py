@@ -20,7 +20,7 @@ from sc_policy.http.models import DATE_PATTERN, MAX_PARAM_CHARS, DecisionInput
 from sc_policy.present.render import dumps
 
 __all__ = ["Problem", "NOSNIFF", "PROBLEM_TYPE", "TITLES", "problem_response", "from_diagnostic",
-           "from_validation", "suggestion_words", "required"]
+           "from_validation", "suggestion_words", "required", "shown"]
 
 PROBLEM_TYPE = "urn:sc-policy:problem:"
 TITLES = {
@@ -60,6 +60,16 @@ class Problem(Exception):
         if self.parameter is None or self.parameter.startswith("["):
             return self
         return Problem(self.status, self.code, where + self.detail, where + self.parameter)
+
+
+def shown(name: str) -> str:
+    """A name the client sent (a parameter, a key of a batch item, a path, a header's value) as a detail
+    repeats it: cut (:func:`~sc_policy.diagnostics.cut`), and quoted with its escapes when it is empty or holds
+    a character a line cannot show as it is (a line feed, a terminal's escape sequence, a bidirectional
+    override), as a value is (:func:`~sc_policy.diagnostics.echoed`): the detail stays one line that shows
+    what was sent."""
+    text = cut(name)
+    return text if text and text.isprintable() else echoed(name)
 
 
 def problem_response(problem: Problem, headers: Optional[Mapping[str, str]] = None) -> Response:
@@ -145,5 +155,5 @@ def from_validation(errors: Sequence[Mapping], where: str = "") -> Problem:
     loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
     name = ".".join(loc)[:MAX_PARAM_CHARS]
     parameter = (where + name) if name else (where.rstrip(".") or "request")
-    shown = (where + cut(name)) if name else parameter      # a name is repeated cut, as a value is
-    return Problem(400, "bad-input", f"{shown}: {_wording(name, error)}", parameter)
+    named = (where + shown(name)) if name else parameter     # a name is repeated cut, as a value is
+    return Problem(400, "bad-input", f"{named}: {_wording(name, error)}", parameter)

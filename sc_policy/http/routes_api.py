@@ -21,12 +21,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from sc_policy.diagnostics import cut
 from sc_policy.http.models import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, BatchAnswers, Decision,
                                    DecisionBrief, DecisionQuery, DiffResult, Health, OccupationList, OccupationsInput,
                                    ProblemDetails, VersionInfo, ViewInput, batch_body_schema)
 from sc_policy.http.occupations import occupations_answer
-from sc_policy.http.problems import Problem, from_validation, required
+from sc_policy.http.problems import Problem, from_validation, required, shown
 from sc_policy.http.service import DecisionService, case_of, json_object
 
 __all__ = ["api_router", "check_query", "strict_query", "decision_query", "query_parameters", "read_bounded",
@@ -49,11 +48,11 @@ def check_query(request: Request, allowed: Sequence[str] = (),
         name = key[:MAX_PARAM_CHARS]
         if key not in allowed:
             expected = f"expected one of {', '.join(allowed)}" if allowed else none_taken
-            raise Problem(400, "bad-input", f"{cut(name)}: unknown parameter ({expected})", name)
+            raise Problem(400, "bad-input", f"{shown(name)}: unknown parameter ({expected})", name)
         if key in seen:
-            raise Problem(400, "bad-input", f"{cut(name)}: given more than once", name)
+            raise Problem(400, "bad-input", f"{shown(name)}: given more than once", name)
         if len(value) > MAX_PARAM_CHARS:
-            raise Problem(400, "bad-input", f"{cut(name)}: longer than {MAX_PARAM_CHARS} characters", name)
+            raise Problem(400, "bad-input", f"{shown(name)}: longer than {MAX_PARAM_CHARS} characters", name)
         seen.add(key)
 
 
@@ -248,7 +247,7 @@ def api_router() -> APIRouter:
         coding = request.headers.get("content-encoding", "").strip()
         if any(part.strip().lower() not in ("", "identity") for part in coding.split(",")):
             # RFC 9110, 15.5.16: a coding not taken is a 415 that names the codings taken
-            raise Problem(415, "unsupported-media-type", f"Content-Encoding: {cut(coding)} is not taken; send the "
+            raise Problem(415, "unsupported-media-type", f"Content-Encoding: {shown(coding)} is not taken; send the "
                                                          f"JSON uncompressed", "Content-Encoding",
                           headers={"Accept-Encoding": "identity"})
         items = parse_json(await read_bounded(request))

@@ -23,7 +23,7 @@ from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError
                                    echoed, integrity_first, no_versions, visible)
 from sc_policy.http.caching import etag_of
 from sc_policy.http.models import MAX_PARAM_CHARS, DecisionInput
-from sc_policy.http.problems import Problem, from_diagnostic, from_validation, required
+from sc_policy.http.problems import Problem, from_diagnostic, from_validation, required, shown
 from sc_policy.present import pages
 from sc_policy.present.diff import diff_json
 from sc_policy.present.render import Sources, answer_to_dict, compact_dumps, dumps
@@ -236,7 +236,7 @@ class DecisionService:
             try:
                 repeated = getattr(item, "repeated", None)
                 if repeated is not None:  # as a query parameter given twice is refused, not the last one kept
-                    raise Problem(400, "bad-input", f"{cut(repeated)}: given more than once",
+                    raise Problem(400, "bad-input", f"{shown(repeated)}: given more than once",
                                   repeated[:MAX_PARAM_CHARS])
                 try:
                     inp = DecisionInput.model_validate(item)
