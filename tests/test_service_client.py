@@ -79,3 +79,32 @@ def test_a_path_with_control_characters_is_shown_escaped(client):
 def test_a_content_encoding_with_a_tab_is_shown_escaped(client):
     response = client.post("/v1/decisions", content=b"[]", headers={**JSON, "content-encoding": "gzip\tbr"})
     assert response.status_code == 415 and _one_line(response.json()["detail"]), response.text
+
+
+@pytest.mark.parametrize("url,parameter,detail", [
+    ("/v1/decisions?noc=%FF", "noc", "noc: not UTF-8: byte 0xff at byte 0"),
+    ("/v1/decisions?noc=2174&industry=54%E9", "industry", "industry: not UTF-8: byte 0xe9 at byte 2"),
+    ("/v1/decisions?noc=2174&version=phase%2D1%C0%AF", "version", "version: not UTF-8: byte 0xc0 at byte 7"),
+    ("/v1/occupations?area=%ED%A0%80", "area", "area: not UTF-8: byte 0xed at byte 0"),   # a surrogate, encoded
+    ("/v1/versions?x%FF=1", "x\ufffd", "x\ufffd: its name is not UTF-8: byte 0xff at byte 1"),
+])
+def test_a_query_that_is_not_utf8_is_refused_as_such(client, url, parameter, detail):
+    """A percent-encoded byte that is no UTF-8 (a Latin-1 client's é, %E9) was read as U+FFFD and answered as
+    a code or version the policy does not know (``NAICS code '54\ufffd' is not 2 to 6 digits``), where a body
+    with that byte is refused as not UTF-8."""
+    response = client.get(url)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert (body["parameter"], body["detail"]) == (parameter, detail)
+    assert body["type"].endswith(":bad-request")
+
+
+def test_a_batch_query_that_is_not_utf8_is_refused_as_such(client):
+    response = client.post("/v1/decisions?view=brief%FF", content=b"[]", headers=JSON)
+    assert response.status_code == 400 and response.json()["detail"] == "view: not UTF-8: byte 0xff at byte 5"
+
+
+def test_a_replacement_character_sent_as_utf8_is_a_character(client):
+    """U+FFFD sent as its UTF-8 bytes is a character like another: the code it is in is refused as that."""
+    body = client.get("/v1/decisions?noc=%EF%BF%BD").json()
+    assert body["detail"].startswith("noc: NOC code '\ufffd' is not four digits"), body

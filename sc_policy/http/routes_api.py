@@ -13,6 +13,7 @@ than the rest of a cached answer.
 
 import json
 import re
+from urllib.parse import parse_qsl
 from typing import Annotated, Any, Callable, Dict, List, Sequence, Tuple, Type, Union
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -39,12 +40,15 @@ DIFF_PARAMS = ("old", "new")
 
 def check_query(request: Request, allowed: Sequence[str] = (),
                 none_taken: str = "this address takes no parameters") -> None:
-    """Refuse (400) a query parameter not in ``allowed``, one given twice, a value too long.
+    """Refuse (400) a query parameter not in ``allowed``, one given twice, a value too long, a name or value
+    that is not UTF-8.
 
     Nothing is ignored or guessed: a misspelt parameter would otherwise change the answer silently.
     """
     seen = set()
     for key, value in request.query_params.multi_items():
+        if "\ufffd" in key or "\ufffd" in value:     # Starlette reads a byte that is no UTF-8 as U+FFFD
+            _check_utf8(request)
         name = key[:MAX_PARAM_CHARS]
         if key not in allowed:
             expected = f"expected one of {', '.join(allowed)}" if allowed else none_taken
@@ -54,6 +58,21 @@ def check_query(request: Request, allowed: Sequence[str] = (),
         if len(value) > MAX_PARAM_CHARS:
             raise Problem(400, "bad-input", f"{shown(name)}: longer than {MAX_PARAM_CHARS} characters", name)
         seen.add(key)
+
+
+def _check_utf8(request: Request) -> None:
+    """Refuse (400) the first parameter whose name or value, percent-decoded, is not UTF-8, as a body that is
+    not is refused: read as U+FFFD, a Latin-1 client's ``%E9`` was answered as a code the policy does not know."""
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    for key, value in parse_qsl(raw, keep_blank_values=True, encoding="latin-1"):   # each byte as a character
+        name = key.encode("latin-1").decode("utf-8", "replace")[:MAX_PARAM_CHARS]
+        for whose, text in (("its name is ", key), ("", value)):
+            data = text.encode("latin-1")
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise Problem(400, "bad-request", f"{shown(name)}: {whose}not UTF-8: byte 0x{data[exc.start]:02x} "
+                                                  f"at byte {exc.start}", name) from None
 
 
 def strict_query(allowed: Sequence[str] = (), none_taken: str = "this address takes no parameters") -> Callable:
