@@ -108,3 +108,15 @@ def test_a_replacement_character_sent_as_utf8_is_a_character(client):
     """U+FFFD sent as its UTF-8 bytes is a character like another: the code it is in is refused as that."""
     body = client.get("/v1/decisions?noc=%EF%BF%BD").json()
     assert body["detail"].startswith("noc: NOC code '\ufffd' is not four digits"), body
+
+
+@pytest.mark.parametrize("vid", ["2022-01-01", "2026-11-27"])
+def test_a_version_path_written_as_a_date_is_not_told_to_give_on(client, vid):
+    """``/v1/versions/2022-01-01`` was a 404 saying ``give on=2022-01-01``: this address takes no parameters,
+    and ``?on=`` there was then refused as unknown. It points to the list of versions and their dates."""
+    response = client.get(f"/v1/versions/{vid}")
+    assert response.status_code == 404, response.text
+    detail = response.json()["detail"]
+    assert "on=" not in detail and "GET /v1/versions" in detail, detail
+    assert detail.startswith(f"id: unknown version '{vid}'"), detail
+    assert client.get(f"/v1/versions/{vid}?on={vid}").status_code == 400     # what it said to do

@@ -20,7 +20,7 @@ from sc_policy.http.models import DATE_PATTERN, MAX_PARAM_CHARS, DecisionInput
 from sc_policy.present.render import dumps
 
 __all__ = ["Problem", "NOSNIFF", "PROBLEM_TYPE", "TITLES", "problem_response", "from_diagnostic",
-           "from_validation", "suggestion_words", "required", "shown"]
+           "from_validation", "suggestion_words", "required", "shown", "PATH_ID_WORDS"]
 
 PROBLEM_TYPE = "urn:sc-policy:problem:"
 TITLES = {
@@ -95,14 +95,24 @@ SUGGESTION_WORDS: Dict[str, Callable[[Suggestion], str]] = {
 every other kind is given in its plain words (:attr:`Suggestion.text`)."""
 
 
-def suggestion_words(suggestion: Optional[Suggestion]) -> str:
+PATH_ID_WORDS: Dict[str, Callable[[Suggestion], str]] = {
+    **SUGGESTION_WORDS,
+    "version-is-date": lambda s: "a date names no version; GET /v1/versions lists the versions and their dates",
+}
+"""The words for a version id in a path (``/v1/versions/{id}``), which takes no ``on``."""
+
+
+def suggestion_words(suggestion: Optional[Suggestion],
+                     words: Mapping[str, Callable[[Suggestion], str]] = SUGGESTION_WORDS) -> str:
     """A suggestion in the API's words ("" for none)."""
-    return worded(suggestion, SUGGESTION_WORDS)
+    return worded(suggestion, words)
 
 
-def from_diagnostic(diagnostic: Diagnostic, parameter: Optional[str], status: int = 400) -> Problem:
-    """A library diagnostic about ``parameter`` as a problem: ``parameter: message (suggestion)``."""
-    detail = one_line(diagnostic.message, suggestion_words(diagnostic.suggestion))
+def from_diagnostic(diagnostic: Diagnostic, parameter: Optional[str], status: int = 400,
+                    words: Mapping[str, Callable[[Suggestion], str]] = SUGGESTION_WORDS) -> Problem:
+    """A library diagnostic about ``parameter`` as a problem: ``parameter: message (suggestion)``, the
+    suggestion in ``words`` (:data:`PATH_ID_WORDS` for a version named in a path)."""
+    detail = one_line(diagnostic.message, suggestion_words(diagnostic.suggestion, words))
     if parameter:
         detail = f"{parameter}: {detail}"
     code = diagnostic.code if diagnostic.code in TITLES else "bad-input"
