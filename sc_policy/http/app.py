@@ -32,12 +32,11 @@ from starlette.routing import Match
 from starlette.templating import Jinja2Templates
 
 from sc_policy.app.workspace import Workspace
-from sc_policy.diagnostics import cut
 from sc_policy.http.models import MAX_BATCH, MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_PARAM_CHARS
 from sc_policy.http.caching import CACHE_CONTROL, ConditionalGet
 from sc_policy.http.fastpath import FastDecisions
 from sc_policy.http.pages import is_page, method_page, not_found_page, page_router, refused_page
-from sc_policy.http.problems import NOSNIFF, Problem, from_validation, problem_response
+from sc_policy.http.problems import NOSNIFF, Problem, from_validation, problem_response, shown
 from sc_policy.http.routes_api import DECISION_PARAMS, api_router
 from sc_policy.http.service import DecisionService
 from sc_policy.present.render import dumps
@@ -199,8 +198,8 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
         if exc.status_code == 405 and is_page(request):   # a page's address: a form posted to it, say
             return method_page(request, _allowed_methods(app, request))
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "bad-request")
-        detail = {404: f"path: nothing at {cut(request.url.path)}",
-                  405: f"method: {cut(request.method)} is not allowed here"}.get(exc.status_code, str(exc.detail))
+        detail = {404: f"path: nothing at {shown(request.url.path)}",
+                  405: f"method: {shown(request.method)} is not allowed here"}.get(exc.status_code, str(exc.detail))
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = _allowed_methods(app, request)

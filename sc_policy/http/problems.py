@@ -20,7 +20,7 @@ from sc_policy.http.models import DATE_PATTERN, MAX_PARAM_CHARS, DecisionInput
 from sc_policy.present.render import dumps
 
 __all__ = ["Problem", "NOSNIFF", "PROBLEM_TYPE", "TITLES", "problem_response", "from_diagnostic",
-           "from_validation", "suggestion_words", "required"]
+           "from_validation", "suggestion_words", "required", "shown", "PATH_ID_WORDS"]
 
 PROBLEM_TYPE = "urn:sc-policy:problem:"
 TITLES = {
@@ -62,6 +62,16 @@ class Problem(Exception):
         return Problem(self.status, self.code, where + self.detail, where + self.parameter)
 
 
+def shown(name: str) -> str:
+    """A name the client sent (a parameter, a key of a batch item, a path, a header's value) as a detail
+    repeats it: cut (:func:`~sc_policy.diagnostics.cut`), and quoted with its escapes when it is empty or holds
+    a character a line cannot show as it is (a line feed, a terminal's escape sequence, a bidirectional
+    override), as a value is (:func:`~sc_policy.diagnostics.echoed`): the detail stays one line that shows
+    what was sent."""
+    text = cut(name)
+    return text if text and text.isprintable() else echoed(name)
+
+
 def problem_response(problem: Problem, headers: Optional[Mapping[str, str]] = None) -> Response:
     # The header is set here too, not only by the middleware: a 500 is answered outside all middleware.
     return Response(dumps(problem.as_dict()), status_code=problem.status,
@@ -85,14 +95,24 @@ SUGGESTION_WORDS: Dict[str, Callable[[Suggestion], str]] = {
 every other kind is given in its plain words (:attr:`Suggestion.text`)."""
 
 
-def suggestion_words(suggestion: Optional[Suggestion]) -> str:
+PATH_ID_WORDS: Dict[str, Callable[[Suggestion], str]] = {
+    **SUGGESTION_WORDS,
+    "version-is-date": lambda s: "a date names no version; GET /v1/versions lists the versions and their dates",
+}
+"""The words for a version id in a path (``/v1/versions/{id}``), which takes no ``on``."""
+
+
+def suggestion_words(suggestion: Optional[Suggestion],
+                     words: Mapping[str, Callable[[Suggestion], str]] = SUGGESTION_WORDS) -> str:
     """A suggestion in the API's words ("" for none)."""
-    return worded(suggestion, SUGGESTION_WORDS)
+    return worded(suggestion, words)
 
 
-def from_diagnostic(diagnostic: Diagnostic, parameter: Optional[str], status: int = 400) -> Problem:
-    """A library diagnostic about ``parameter`` as a problem: ``parameter: message (suggestion)``."""
-    detail = one_line(diagnostic.message, suggestion_words(diagnostic.suggestion))
+def from_diagnostic(diagnostic: Diagnostic, parameter: Optional[str], status: int = 400,
+                    words: Mapping[str, Callable[[Suggestion], str]] = SUGGESTION_WORDS) -> Problem:
+    """A library diagnostic about ``parameter`` as a problem: ``parameter: message (suggestion)``, the
+    suggestion in ``words`` (:data:`PATH_ID_WORDS` for a version named in a path)."""
+    detail = one_line(diagnostic.message, suggestion_words(diagnostic.suggestion, words))
     if parameter:
         detail = f"{parameter}: {detail}"
     code = diagnostic.code if diagnostic.code in TITLES else "bad-input"
@@ -145,5 +165,5 @@ def from_validation(errors: Sequence[Mapping], where: str = "") -> Problem:
     loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
     name = ".".join(loc)[:MAX_PARAM_CHARS]
     parameter = (where + name) if name else (where.rstrip(".") or "request")
-    shown = (where + cut(name)) if name else parameter      # a name is repeated cut, as a value is
-    return Problem(400, "bad-input", f"{shown}: {_wording(name, error)}", parameter)
+    named = (where + shown(name)) if name else parameter     # a name is repeated cut, as a value is
+    return Problem(400, "bad-input", f"{named}: {_wording(name, error)}", parameter)

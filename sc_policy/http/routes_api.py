@@ -13,6 +13,7 @@ than the rest of a cached answer.
 
 import json
 import re
+from urllib.parse import parse_qsl
 from typing import Annotated, Any, Callable, Dict, List, Sequence, Tuple, Type, Union
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -21,12 +22,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from sc_policy.diagnostics import cut
 from sc_policy.http.models import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, BatchAnswers, Decision,
                                    DecisionBrief, DecisionQuery, DiffResult, Health, OccupationList, OccupationsInput,
                                    ProblemDetails, VersionInfo, ViewInput, batch_body_schema)
 from sc_policy.http.occupations import occupations_answer
-from sc_policy.http.problems import Problem, from_validation, required
+from sc_policy.http.problems import Problem, from_validation, required, shown
 from sc_policy.http.service import DecisionService, case_of, json_object
 
 __all__ = ["api_router", "check_query", "strict_query", "decision_query", "query_parameters", "read_bounded",
@@ -40,21 +40,39 @@ DIFF_PARAMS = ("old", "new")
 
 def check_query(request: Request, allowed: Sequence[str] = (),
                 none_taken: str = "this address takes no parameters") -> None:
-    """Refuse (400) a query parameter not in ``allowed``, one given twice, a value too long.
+    """Refuse (400) a query parameter not in ``allowed``, one given twice, a value too long, a name or value
+    that is not UTF-8.
 
     Nothing is ignored or guessed: a misspelt parameter would otherwise change the answer silently.
     """
     seen = set()
     for key, value in request.query_params.multi_items():
+        if "\ufffd" in key or "\ufffd" in value:     # Starlette reads a byte that is no UTF-8 as U+FFFD
+            _check_utf8(request)
         name = key[:MAX_PARAM_CHARS]
         if key not in allowed:
             expected = f"expected one of {', '.join(allowed)}" if allowed else none_taken
-            raise Problem(400, "bad-input", f"{cut(name)}: unknown parameter ({expected})", name)
+            raise Problem(400, "bad-input", f"{shown(name)}: unknown parameter ({expected})", name)
         if key in seen:
-            raise Problem(400, "bad-input", f"{cut(name)}: given more than once", name)
+            raise Problem(400, "bad-input", f"{shown(name)}: given more than once", name)
         if len(value) > MAX_PARAM_CHARS:
-            raise Problem(400, "bad-input", f"{cut(name)}: longer than {MAX_PARAM_CHARS} characters", name)
+            raise Problem(400, "bad-input", f"{shown(name)}: longer than {MAX_PARAM_CHARS} characters", name)
         seen.add(key)
+
+
+def _check_utf8(request: Request) -> None:
+    """Refuse (400) the first parameter whose name or value, percent-decoded, is not UTF-8, as a body that is
+    not is refused: read as U+FFFD, a Latin-1 client's ``%E9`` was answered as a code the policy does not know."""
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    for key, value in parse_qsl(raw, keep_blank_values=True, encoding="latin-1"):   # each byte as a character
+        name = key.encode("latin-1").decode("utf-8", "replace")[:MAX_PARAM_CHARS]
+        for whose, text in (("its name is ", key), ("", value)):
+            data = text.encode("latin-1")
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise Problem(400, "bad-request", f"{shown(name)}: {whose}not UTF-8: byte 0x{data[exc.start]:02x} "
+                                                  f"at byte {exc.start}", name) from None
 
 
 def strict_query(allowed: Sequence[str] = (), none_taken: str = "this address takes no parameters") -> Callable:
@@ -248,7 +266,7 @@ def api_router() -> APIRouter:
         coding = request.headers.get("content-encoding", "").strip()
         if any(part.strip().lower() not in ("", "identity") for part in coding.split(",")):
             # RFC 9110, 15.5.16: a coding not taken is a 415 that names the codings taken
-            raise Problem(415, "unsupported-media-type", f"Content-Encoding: {cut(coding)} is not taken; send the "
+            raise Problem(415, "unsupported-media-type", f"Content-Encoding: {shown(coding)} is not taken; send the "
                                                          f"JSON uncompressed", "Content-Encoding",
                           headers={"Accept-Encoding": "identity"})
         items = parse_json(await read_bounded(request))

@@ -23,7 +23,7 @@ from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError
                                    echoed, integrity_first, no_versions, visible)
 from sc_policy.http.caching import etag_of
 from sc_policy.http.models import MAX_PARAM_CHARS, DecisionInput
-from sc_policy.http.problems import Problem, from_diagnostic, from_validation, required
+from sc_policy.http.problems import PATH_ID_WORDS, Problem, from_diagnostic, from_validation, required, shown
 from sc_policy.present import pages
 from sc_policy.present.diff import diff_json
 from sc_policy.present.render import Sources, answer_to_dict, compact_dumps, dumps
@@ -187,7 +187,7 @@ class DecisionService:
         try:
             self.workspace.select(vid)          # the workspace says why an id names no version
         except ScPolicyError as exc:
-            raise from_diagnostic(exc.diagnostic, "id", 404) from None
+            raise from_diagnostic(exc.diagnostic, "id", 404, PATH_ID_WORDS) from None
         raise Problem(404, "unknown-version", f"id: version {echoed(vid)} is not served", "id")
 
     # -- deciding -----------------------------------------------------------------------------------------
@@ -236,7 +236,7 @@ class DecisionService:
             try:
                 repeated = getattr(item, "repeated", None)
                 if repeated is not None:  # as a query parameter given twice is refused, not the last one kept
-                    raise Problem(400, "bad-input", f"{cut(repeated)}: given more than once",
+                    raise Problem(400, "bad-input", f"{shown(repeated)}: given more than once",
                                   repeated[:MAX_PARAM_CHARS])
                 try:
                     inp = DecisionInput.model_validate(item)
