@@ -532,6 +532,16 @@ def test_duplicate_key_keeps_both_lines_in_view(tree_copy):
     assert "duplicate key 'title'" in f.message and "first at line 2" in f.message
 
 
+
+def test_duplicate_key_names_the_entry_it_is_in(tree_copy):
+    """A key twice in one entry of a list (an occupation given two levels) names that entry, as a schema
+    finding does (`occupations.3`); a key twice at the top of a file names none."""
+    v = version_dir(tree_copy)
+    edit(v / "areas/ict.yaml", "  level: B\n", "  level: B\n  level: C\n")
+    [f] = [f for f in check_tree(tree_copy) if f.code == "duplicate-key"]
+    assert f.message == "duplicate key 'level' in occupations.2 (first at line 56)", f.message
+    assert (f.span.line, f.span.column) == (57, 3)
+
 def test_third_listing_is_not_covered_by_the_resolution_of_two(tree_copy):
     path = version_dir(tree_copy) / "areas" / "life-sciences.yaml"
     edit(path, "- code: '9232'",

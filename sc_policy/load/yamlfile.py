@@ -30,7 +30,7 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from sc_policy.diagnostics import PolicyLoadError, Span, Suggestion, echoed
+from sc_policy.diagnostics import PolicyLoadError, Span, Suggestion, cut, echoed
 from sc_policy.load.remembered import Remembered, fresh
 from sc_policy.load.yamlhints import SLIP_PROBLEMS, slipped_line, worded
 from sc_policy.load.valuelines import SourceLines, records_lines, value_lines
@@ -376,7 +376,8 @@ def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], lo
                                       f"(write it in quotes)", _span(path, key_node.start_mark), code="wrong-type")
             if key in mapping:
                 first = spans.get(keypath + (key,))
-                where = f" (first at line {first.line})" if first else ""
+                inside = f" in {cut('.'.join(map(str, keypath)), 80)}" if keypath else ""  # the entry, as schema names it
+                where = f"{inside} (first at line {first.line})" if first else inside
                 raise PolicyLoadError(f"duplicate key {echoed(key)}{where}",
                                       _span(path, key_node.start_mark), code="duplicate-key")
             spans[keypath + (key,)] = _span(path, key_node.start_mark)
