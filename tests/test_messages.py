@@ -115,6 +115,27 @@ def test_a_slip_on_the_line_the_parser_names_keeps_that_line(text, line):
                                            "above it (expected <block end>")
 
 
+
+@pytest.mark.parametrize("text,line,column", [
+    ("id: x\nexplain:\n  pass: a\n   fail: b\n", 4, 8),
+    ("id: x\noccupations:\n- code: '1'\n  title: a\n    level: B\n", 5, 10),  # the value would go on
+])
+def test_a_line_indented_more_than_a_value_above_it_is_said_so(text, line, column):
+    """PyYAML reads it as more of the value above and stops at its colon: 'mapping values are not allowed here'
+    said nothing of indentation."""
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(text.encode(), "f.yaml")
+    error = caught.value
+    assert (error.span.line, error.span.column) == (line, column)
+    assert error.message == ("YAML syntax error: this line is indented more than the line above it, so it reads as "
+                             "the rest of that line's value (mapping values are not allowed here)")
+
+
+def test_a_colon_in_a_value_is_not_called_an_indentation():
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(b"id: x\ntitle: Step one: apply\n", "f.yaml")
+    assert "indented" not in caught.value.message
+
 def test_the_cli_shows_the_slip_on_one_line(tree_copy):
     clause = version_dir(tree_copy) / "clauses" / "occupation-listed.yaml"
     lines = clause.read_text("utf-8").splitlines(keepends=True)

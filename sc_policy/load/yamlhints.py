@@ -111,9 +111,22 @@ def worded(text: str, problem: str, mark: Any) -> Tuple[str, Optional[str]]:
         return problem, EXPRESSION_ADVICE
     if problem.startswith("mapping values are not allowed") and quote_needed(text, mark.line, mark.column):
         return problem, QUOTE_ADVICE
+    if problem.startswith("mapping values are not allowed") and _indented_under_value(text, mark.line, mark.column):
+        return f"this line is indented more than the line above it, so it reads as the rest of that line's value " \
+               f"({problem})", None
     if problem.endswith("but got ':'") and _in_flow_value(text, mark.line, mark.column):  # {line: 1, quote: a: b}
         return problem, FLOW_ADVICE
     return problem, None
+
+
+def _indented_under_value(text: str, line: int, column: int) -> bool:
+    """Whether the ``:`` PyYAML stopped at (0-based ``line`` and ``column``) ends the first key of a line indented
+    more than the line before it, whose ``key: value`` holds a value (``  title: a`` then ``    level: B``)."""
+    if _before(text, line, column) is not None:
+        return False
+    before = [(indent, opens) for number, indent, opens in _indents(text) if number < line]
+    here = [indent for number, indent, _ in _indents(text) if number == line]
+    return bool(before and here) and not before[-1][1] and here[0] > before[-1][0]
 
 
 FLOW_ADVICE = QUOTE_ADVICE + ", or a ',' is missing between two keys"
