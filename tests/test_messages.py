@@ -136,6 +136,23 @@ def test_a_colon_in_a_value_is_not_called_an_indentation():
         parse_document(b"id: x\ntitle: Step one: apply\n", "f.yaml")
     assert "indented" not in caught.value.message
 
+
+@pytest.mark.parametrize("text,line,column,indentation", [
+    ("id: x\n\ttitle: a\n", 2, 1, True),
+    ("id: x\nitems:\n-\tcode: '1'\n", 3, 2, True),  # after a list's dash
+    ("id: x\ntitle:\ta b\n", 2, 7, False),  # between a key and its value
+    ("id: x\ntitle: a\t\nlevel: B\n", 2, 9, False),  # at the end of a line
+    ("id: x\nsource:\n- {line: 72,\tquote: a}\n", 3, 13, False),  # inside a flow mapping
+])
+def test_a_tab_is_called_indentation_only_where_it_indents(text, line, column, indentation):
+    """Every tab PyYAML refuses was 'used for indentation', also one after a key's colon or at a line's end."""
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(text.encode(), "f.yaml")
+    error = caught.value
+    assert (error.code, error.span.line, error.span.column) == ("yaml-syntax", line, column)
+    assert error.message == ("YAML syntax error: tab character used for indentation (use spaces)" if indentation else
+                             "YAML syntax error: tab character where YAML allows only spaces (use spaces)")
+
 def test_the_cli_shows_the_slip_on_one_line(tree_copy):
     clause = version_dir(tree_copy) / "clauses" / "occupation-listed.yaml"
     lines = clause.read_text("utf-8").splitlines(keepends=True)

@@ -32,7 +32,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from sc_policy.diagnostics import PolicyLoadError, Span, Suggestion, cut, echoed
 from sc_policy.load.remembered import Remembered, fresh
-from sc_policy.load.yamlhints import SLIP_PROBLEMS, slipped_line, worded
+from sc_policy.load.yamlhints import SLIP_PROBLEMS, slipped_line, tab_problem, worded
 from sc_policy.load.valuelines import SourceLines, records_lines, value_lines
 from sc_policy.load.yamlvalues import scalar_value
 
@@ -334,7 +334,7 @@ def _compose(text: str, path: str):
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         if "\t" in problem or "'\\t'" in problem:
-            problem = "tab character used for indentation (use spaces)"
+            problem = tab_problem(text, mark)
         slip = slipped_line(text, mark.line) if mark is not None and problem.startswith(SLIP_PROBLEMS) else None
         if slip is not None:  # the parser stops on the line after a line indented too little
             line, indent = slip

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, Optional, Tuple
 
-__all__ = ["SLIP_PROBLEMS", "slipped_line", "QUOTE_ADVICE", "quote_needed", "AFTER_QUOTE_ADVICE", "after_quoted",
+__all__ = ["SLIP_PROBLEMS", "slipped_line", "tab_problem", "QUOTE_ADVICE", "quote_needed", "AFTER_QUOTE_ADVICE", "after_quoted",
            "worded"]
 
 SLIP_PROBLEMS = ("expected <block end>", "mapping values are not allowed", "could not find expected ':'")
@@ -62,6 +62,16 @@ def _next_item(lines, at: int) -> bool:
 def _enclosing(lines, column: int) -> Optional[int]:
     """The indentation of the nearest of ``lines`` indented no more than ``column``."""
     return next((indent for _, indent, _ in reversed(lines) if indent <= column), None)
+
+
+def tab_problem(text: str, mark: Any) -> str:
+    """The words for a tab PyYAML stopped at (``mark``: 0-based line and column): indentation when nothing but
+    blanks and list dashes come before it on its line; else a tab where YAML allows only spaces (after a
+    key's colon, at a line's end, inside a flow mapping)."""
+    lines = text.splitlines()
+    if mark is None or mark.line >= len(lines) or not lines[mark.line][:mark.column].replace("-", " ").strip(" \t"):
+        return "tab character used for indentation (use spaces)"
+    return "tab character where YAML allows only spaces (use spaces)"
 
 
 QUOTE_ADVICE = "a value that contains ': ' must be in quotes"
