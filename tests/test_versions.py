@@ -461,6 +461,18 @@ def test_a_frozen_file_edited_so_that_it_does_not_load_is_named_changed_not_remo
     (line,) = [x for x in result.output.splitlines() if "hash-mismatch" in x]
     assert "(changed since frozen: clauses/skill-level-limit.yaml)" in line, line
 
+
+def test_freezing_a_frozen_version_edited_since_names_the_files_changed(tree_copy):
+    """`check` names the files a frozen version's edit changed; `freeze` refused the same edit naming none."""
+    make_phase_2(tree_copy)
+    assert run("freeze", "phase-2", "--policies", tree_copy).exit_code == 0
+    clause = tree_copy / POLICY / "phase-2" / "clauses" / "skill-level-limit.yaml"
+    clause.write_text(clause.read_text("utf-8").replace("\ntitle: ", "\ntitle: Edited ", 1), "utf-8")
+    refused = run("freeze", "phase-2", "--policies", tree_copy)
+    assert refused.exit_code == 2 and refused.stderr.count("\n") == 1
+    assert "cannot freeze phase-2: " in refused.stderr
+    assert "(changed since frozen: clauses/skill-level-limit.yaml)" in refused.stderr, refused.stderr
+
 def test_an_older_freeze_gets_each_files_hash_when_frozen_again(tree_copy):
     assert run("freeze", VERSION, "--policies", tree_copy).exit_code == 0
     assert run("freeze", VERSION, "--policies", tree_copy).exit_code == 0  # already frozen: nothing is missing
