@@ -313,6 +313,7 @@ class Version:
     the manifest without its life-cycle fields and id), so that a diff can tell a file changed
     in a way no structural change shows, without the YAML."""
     interpretations: Tuple[Interpretation, ...] = ()  # the analyst's readings (resolutions.yaml)
+    unloaded: Tuple[str, ...] = field(compare=False, default=())  # rule files present that did not load
 
     @property
     def id(self) -> str:

@@ -523,6 +523,27 @@ interpretations:""")
     assert not with_check(findings, "stale-resolution") and code == 0, errors(findings)
 
 
+
+@pytest.mark.parametrize("saved", [lambda raw: raw.replace(b"\n", b"\r\n"), lambda raw: b"\xef\xbb\xbf" + raw,
+                                   lambda raw: b"\xef\xbb\xbf" + raw.replace(b"\n", b"\r\n")],
+                         ids=["CRLF", "BOM", "both"])
+def test_a_source_document_saved_with_other_line_endings_says_so(tree_copy, saved):
+    """A Windows editor, or a checkout that converts line endings, changes every byte's hash but no word: the
+    source-hash error says that only the line endings or a byte-order mark differ, and what to restore."""
+    source = tree_copy / POLICY / "source" / "second-career-fast-track.txt"
+    source.write_bytes(saved(source.read_bytes()))
+    found = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "source-hash"]
+    assert len(found) == 1 and found[0].severity == "error"
+    assert "differs from the recorded text only in its line endings (CRLF) or a byte-order mark" in found[0].message
+    assert [f.code for f in check_tree(tree_copy, [VERSION]) if f.severity == "error"] == ["source-hash"]
+
+
+def test_a_source_document_with_other_words_is_not_said_to_differ_only_in_line_endings(tree_copy):
+    source = tree_copy / POLICY / "source" / "second-career-fast-track.txt"
+    source.write_bytes(source.read_bytes().replace(b"\n", b"\r\n") + b"Appended.\r\n")
+    [f] = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "source-hash"]
+    assert "line endings" not in f.message
+
 def test_duplicate_key_keeps_both_lines_in_view(tree_copy):
     v = version_dir(tree_copy)
     edit(v / "areas/ict.yaml", "title: Information and Communications Technology\n",
@@ -531,6 +552,16 @@ def test_duplicate_key_keeps_both_lines_in_view(tree_copy):
     [f] = [f for f in findings if f.code == "duplicate-key"]
     assert "duplicate key 'title'" in f.message and "first at line 2" in f.message
 
+
+
+def test_duplicate_key_names_the_entry_it_is_in(tree_copy):
+    """A key twice in one entry of a list (an occupation given two levels) names that entry, as a schema
+    finding does (`occupations.3`); a key twice at the top of a file names none."""
+    v = version_dir(tree_copy)
+    edit(v / "areas/ict.yaml", "  level: B\n", "  level: B\n  level: C\n")
+    [f] = [f for f in check_tree(tree_copy) if f.code == "duplicate-key"]
+    assert f.message == "duplicate key 'level' in occupations.2 (first at line 56)", f.message
+    assert (f.span.line, f.span.column) == (57, 3)
 
 def test_third_listing_is_not_covered_by_the_resolution_of_two(tree_copy):
     path = version_dir(tree_copy) / "areas" / "life-sciences.yaml"

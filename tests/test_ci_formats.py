@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -282,3 +283,66 @@ def test_a_version_refused_for_its_decisions_replaces_the_junit_report(shipped_c
     [suite] = root.findall("testsuite")
     assert suite.get("name") == VERSION
     assert suite.find("testcase/error").get("message") == result.stderr.removeprefix("sc-policy: error: ").rstrip("\n")
+
+
+def _half_made_version(tree: Path) -> str:
+    """A version folder without its manifest (areas copied, version.yaml not yet written): its finding is
+    about a file that does not exist. Returns that file's path from the repository's root."""
+    shutil.copytree(version_dir(tree) / "areas", tree / POLICY / "phase-3" / "areas")
+    return f"policies/{POLICY}/phase-3/version.yaml"
+
+
+def test_a_finding_about_a_file_that_does_not_exist_is_named_from_the_repository_root(shipped_copy, monkeypatch):
+    """Every finding's path is joined to the tree as given, also when the file it names is missing (a CI
+    service would look for second-career-fast-track/... at the repository's root, where nothing is)."""
+    monkeypatch.chdir(shipped_copy.parent)
+    want = _half_made_version(shipped_copy)
+    github = run("check", "--format", "github", "--severity", "error", "--policies", "policies")
+    assert github.exit_code == 1
+    assert github.stdout == f"::error file={want},title=missing-manifest::version folder has no manifest (version.yaml)\n"
+    log = json.loads(run("check", "--format", "sarif", "--severity", "error", "--policies", "policies").stdout)
+    [result] = log["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == want
+
+
+def test_a_path_named_from_the_working_directory_outside_the_tree_is_kept(shipped_copy, monkeypatch):
+    from sc_policy.cli.base import tree_paths
+    monkeypatch.chdir(shipped_copy.parent)
+    (shipped_copy.parent / "text.txt").write_text("x", encoding="utf-8")  # e.g. a --source FILE
+    located = tree_paths("policies")
+    assert located("text.txt") == "text.txt"
+    assert located(f"{POLICY}/{VERSION}/version.yaml") == f"policies/{POLICY}/{VERSION}/version.yaml"
+    assert located(f"{POLICY}/phase-9/version.yaml") == f"policies/{POLICY}/phase-9/version.yaml"
+
+
+def test_a_refused_version_s_junit_error_names_the_file_and_line_of_its_error(tree_copy, tmp_path, monkeypatch):
+    """CI tools annotate a JUnit testcase at its file and line: the refusal's testcase carries those of the
+    error that refused the version, named from the repository's root like every other testcase."""
+    monkeypatch.chdir(tree_copy.parent)
+    edit(version_dir(tree_copy) / "areas" / "ict.yaml", "{line: 72, quote: 2282", "{line: 71, quote: 2282")
+    out = tmp_path / "report.xml"
+    result = run("test", VERSION, "--policies", "policies", "--junit-xml", str(out))
+    assert result.exit_code == 2 and "citation-line" in result.stderr
+    [case] = _junit(out).iter("testcase")
+    assert case.find("error") is not None
+    where = result.stderr.removeprefix("sc-policy: error: ").split(": ", 1)[0]  # PATH:LINE:COL
+    path, line, _column = where.rsplit(":", 2)
+    assert (case.get("file"), case.get("line")) == (f"policies/{path}", line)
+    assert path == f"{REL}/areas/ict.yaml"
+
+
+def test_a_refusal_without_a_place_names_no_file(shipped_copy, tmp_path):
+    out = tmp_path / "report.xml"
+    result = run("test", "no-such-version", "--policies", str(shipped_copy), "--junit-xml", str(out))
+    assert result.exit_code == 2
+    [case] = _junit(out).iter("testcase")
+    assert case.get("file") is None and case.get("line") is None and case.find("error") is not None
+
+
+def test_a_missing_manifest_refusal_names_the_file_from_the_repository_root(shipped_copy, tmp_path, monkeypatch):
+    monkeypatch.chdir(shipped_copy.parent)
+    want = _half_made_version(shipped_copy)
+    out = tmp_path / "report.xml"
+    assert run("test", "--policies", "policies", "--junit-xml", str(out)).exit_code == 2
+    [case] = _junit(out).iter("testcase")
+    assert case.get("file") == want and case.get("line") is None

@@ -586,6 +586,16 @@ def test_a_huge_value_in_an_error_is_cut(text, words):
     assert "sys.set_int_max_str_digits" not in message
 
 
+def test_a_duplicate_key_names_its_entry_cut_when_huge():
+    """The entry a duplicate key is in is named (as a schema finding names it), cut like a value."""
+    from sc_policy.diagnostics import PolicyLoadError
+    from sc_policy.load.yamlfile import parse_document
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(("id: x\nk" + "x" * 1_000 + ":\n  a: 1\n  a: 2\n").encode(), "clause.yaml")
+    message = caught.value.message
+    assert message.startswith("duplicate key 'a' in kxxxx") and message.endswith("\u2026 (first at line 3)")
+    assert len(message) < 200, message
+
 @pytest.mark.parametrize("kind, text, words", [
     ("clause", "version: '" + "9" * 5_000 + "'\n", "version: must be of integer type (write the number without quotes"),
     ("clause", "id: " + "Q" * 3_000 + "\n", "id: 'QQQQ"),

@@ -115,6 +115,44 @@ def test_a_slip_on_the_line_the_parser_names_keeps_that_line(text, line):
                                            "above it (expected <block end>")
 
 
+
+@pytest.mark.parametrize("text,line,column", [
+    ("id: x\nexplain:\n  pass: a\n   fail: b\n", 4, 8),
+    ("id: x\noccupations:\n- code: '1'\n  title: a\n    level: B\n", 5, 10),  # the value would go on
+])
+def test_a_line_indented_more_than_a_value_above_it_is_said_so(text, line, column):
+    """PyYAML reads it as more of the value above and stops at its colon: 'mapping values are not allowed here'
+    said nothing of indentation."""
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(text.encode(), "f.yaml")
+    error = caught.value
+    assert (error.span.line, error.span.column) == (line, column)
+    assert error.message == ("YAML syntax error: this line is indented more than the line above it, so it reads as "
+                             "the rest of that line's value (mapping values are not allowed here)")
+
+
+def test_a_colon_in_a_value_is_not_called_an_indentation():
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(b"id: x\ntitle: Step one: apply\n", "f.yaml")
+    assert "indented" not in caught.value.message
+
+
+@pytest.mark.parametrize("text,line,column,indentation", [
+    ("id: x\n\ttitle: a\n", 2, 1, True),
+    ("id: x\nitems:\n-\tcode: '1'\n", 3, 2, True),  # after a list's dash
+    ("id: x\ntitle:\ta b\n", 2, 7, False),  # between a key and its value
+    ("id: x\ntitle: a\t\nlevel: B\n", 2, 9, False),  # at the end of a line
+    ("id: x\nsource:\n- {line: 72,\tquote: a}\n", 3, 13, False),  # inside a flow mapping
+])
+def test_a_tab_is_called_indentation_only_where_it_indents(text, line, column, indentation):
+    """Every tab PyYAML refuses was 'used for indentation', also one after a key's colon or at a line's end."""
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(text.encode(), "f.yaml")
+    error = caught.value
+    assert (error.code, error.span.line, error.span.column) == ("yaml-syntax", line, column)
+    assert error.message == ("YAML syntax error: tab character used for indentation (use spaces)" if indentation else
+                             "YAML syntax error: tab character where YAML allows only spaces (use spaces)")
+
 def test_the_cli_shows_the_slip_on_one_line(tree_copy):
     clause = version_dir(tree_copy) / "clauses" / "occupation-listed.yaml"
     lines = clause.read_text("utf-8").splitlines(keepends=True)

@@ -38,6 +38,20 @@ def test_the_manifest_offers_both_hooks_in_the_form_pre_commit_reads():
         assert not files.search("README.md")
 
 
+
+def _runs(hook: dict, staged) -> bool:
+    """Whether pre-commit runs ``hook`` for a commit: when it is ``always_run``, or when one of the files it
+    names matches ``files``. pre-commit names the staged files `git diff --staged --diff-filter=ACMRTUXB`
+    lists: added, copied, modified, renamed..., never a deleted one."""
+    return bool(hook.get("always_run")) or any(re.search(hook.get("files", ""), name) for name in staged)
+
+
+@pytest.mark.parametrize("hook_id", ["sc-policy-check", "sc-policy-test"])
+def test_a_commit_that_only_deletes_a_rule_file_runs_the_hooks(hook_id):
+    """`git rm clauses/occupation-listed.yaml` changes every answer (or a frozen version's hash), and the
+    commit names no file pre-commit passes on: the hooks were skipped as "(no files to check)"."""
+    assert _runs(BY_ID[hook_id], staged=[])
+
 def run_hook(hook_id: str, repo: Path) -> subprocess.CompletedProcess:
     """The hook's entry and args, run from the repository's root as pre-commit runs them."""
     hook = BY_ID[hook_id]

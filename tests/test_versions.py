@@ -445,6 +445,34 @@ def test_freeze_records_each_files_hash_so_that_a_change_names_its_files(tree_co
     assert refused.exit_code == 2 and "changed since frozen: clauses/skill-level-limit.yaml" in refused.stderr
 
 
+
+@pytest.mark.parametrize("broken", [
+    lambda text: text.replace("\ntitle: ", "\ntitle: a\ntitle: ", 1),  # a duplicate key: the file does not parse
+    lambda text: text.replace("\ntitle: ", "\ntitel: ", 1),  # an unknown key: it parses, its schema refuses it
+], ids=["does not parse", "fails its schema"])
+def test_a_frozen_file_edited_so_that_it_does_not_load_is_named_changed_not_removed(tree_copy, broken):
+    """The file is there, edited: 'removed: clauses/skill-level-limit.yaml' sent the analyst looking for a
+    deletion (the loader leaves out a file that does not load)."""
+    make_phase_2(tree_copy)
+    assert run("freeze", "phase-2", "--policies", tree_copy).exit_code == 0
+    clause = tree_copy / POLICY / "phase-2" / "clauses" / "skill-level-limit.yaml"
+    clause.write_text(broken(clause.read_text("utf-8")), "utf-8")
+    result = run("check", "phase-2", "--policies", tree_copy)
+    (line,) = [x for x in result.output.splitlines() if "hash-mismatch" in x]
+    assert "(changed since frozen: clauses/skill-level-limit.yaml)" in line, line
+
+
+def test_freezing_a_frozen_version_edited_since_names_the_files_changed(tree_copy):
+    """`check` names the files a frozen version's edit changed; `freeze` refused the same edit naming none."""
+    make_phase_2(tree_copy)
+    assert run("freeze", "phase-2", "--policies", tree_copy).exit_code == 0
+    clause = tree_copy / POLICY / "phase-2" / "clauses" / "skill-level-limit.yaml"
+    clause.write_text(clause.read_text("utf-8").replace("\ntitle: ", "\ntitle: Edited ", 1), "utf-8")
+    refused = run("freeze", "phase-2", "--policies", tree_copy)
+    assert refused.exit_code == 2 and refused.stderr.count("\n") == 1
+    assert "cannot freeze phase-2: " in refused.stderr
+    assert "(changed since frozen: clauses/skill-level-limit.yaml)" in refused.stderr, refused.stderr
+
 def test_an_older_freeze_gets_each_files_hash_when_frozen_again(tree_copy):
     assert run("freeze", VERSION, "--policies", tree_copy).exit_code == 0
     assert run("freeze", VERSION, "--policies", tree_copy).exit_code == 0  # already frozen: nothing is missing

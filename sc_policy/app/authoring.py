@@ -32,7 +32,8 @@ from sc_policy.engine.compile import CompiledVersion, compile_version
 from sc_policy.diagnostics import (Diagnostic, InputError, PolicyInvalidError, ScPolicyError, Span, Suggestion, counted,
                                    echoed, invalid_policy)
 from sc_policy.engine.decide import Evaluator
-from sc_policy.checks.lifecycle import hash_findings, lifecycle_findings, status_findings, table_findings
+from sc_policy.checks.lifecycle import (changed_files, hash_findings, lifecycle_findings, status_findings,
+                                       table_findings)
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, load_document
 from sc_policy.model import Version
 from sc_policy.engine.table import build_table, decisions_hash
@@ -289,7 +290,8 @@ def _freeze(tree: PolicyTree, version_id: str, name: str = "freeze") -> FreezeRe
     if m.status != "draft" and m.sha256 and m.sha256 != version.content_hash:
         raise PolicyInvalidError(
             f"cannot freeze {m.id}: it is {m.status} and frozen with sha256 {m.sha256}, but its content now "
-            f"hashes to {version.content_hash}; a frozen version is immutable: restore it, and make the "
+            f"hashes to {version.content_hash}{f' ({changed_files(version)})' if changed_files(version) else ''}; "
+            f"a frozen version is immutable: restore it, and make the "
             f"change in a new version", m.span,
             suggestion=Suggestion("new-version", (m.id,), f"a new version made from {m.id}"))
     already = m.status != "draft" and m.sha256 == version.content_hash

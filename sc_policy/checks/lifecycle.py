@@ -55,12 +55,13 @@ def _new_version(version_id: str) -> Suggestion:
 def file_changes(v: Version) -> Optional[Dict[str, List[str]]]:
     """The files of a version that differ from the hashes its freeze recorded (``file_sha256``), by how:
     ``changed since frozen``, ``added``, ``removed`` (each sorted, only those with files); None when the
-    freeze recorded none (an older freeze, or a draft)."""
-    recorded, now = v.manifest.file_sha256, v.files
+    freeze recorded none (an older freeze, or a draft). A file that is there but does not load is changed."""
+    recorded, now, there = v.manifest.file_sha256, v.files, set(v.unloaded)
     if not recorded:
         return None
-    kinds = (("changed since frozen", [f for f in recorded if f in now and now[f] != recorded[f]]),
-             ("added", [f for f in now if f not in recorded]), ("removed", [f for f in recorded if f not in now]))
+    kinds = (("changed since frozen", [f for f in recorded if (f in now and now[f] != recorded[f]) or f in there]),
+             ("added", [f for f in now if f not in recorded] + [f for f in there if f not in recorded]),
+             ("removed", [f for f in recorded if f not in now and f not in there]))
     return {what: sorted(files) for what, files in kinds if files}
 
 

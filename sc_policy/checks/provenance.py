@@ -240,10 +240,14 @@ def version_source(loaded: LoadedVersion, root: Path, out: List[Diagnostic]) -> 
                               f"source document {shown}: {exc.message}"))
         return None
     if source.sha256 != m.source_sha256.lower():
+        if source.lf_sha256 == m.source_sha256.lower():  # saved by a Windows editor, or checked out so
+            why = ("it differs from the recorded text only in its line endings (CRLF) or a byte-order mark (save it "
+                   "with LF line endings and no byte-order mark)")
+        else:
+            why = "the quotes were checked against another text (" + (
+                "restore the text version " + m.id + " was frozen with; a new text needs a new version"
+                if is_frozen(m) else "update the manifest only after re-checking every quote") + ")"
         out.append(Diagnostic(m.at("source_document.sha256"), "error", "source-hash",
                               f"source document {shown} has sha256 {source.sha256}, but the manifest records "
-                              f"{m.source_sha256}: the quotes were checked against another text ("
-                              + ("restore the text version " + m.id + " was frozen with; a new text needs a new "
-                                 "version" if is_frozen(m) else
-                                 "update the manifest only after re-checking every quote") + ")", m.id))
+                              f"{m.source_sha256}: {why}", m.id))
     return source

@@ -344,11 +344,12 @@ def tool_version() -> str:
 def tree_paths(policies) -> Callable[[str], str]:
     """How a finding's path (relative to the policy tree) is named from the directory the command runs
     in: joined to the tree as given (--policies, $SC_POLICY_PATH, or the shipped tree's folder), so
-    that a CI service finds it from the repository's root; a path outside the tree is kept as it is."""
+    that a CI service finds it from the repository's root, also a file the finding says is missing (a
+    version folder's manifest); a path outside the tree, named from here (--source), is kept as it is."""
     root = resolve_root(policies)
 
     def located(path: str) -> str:
-        if not path or Path(path).is_absolute() or not (root / path).exists():
+        if not path or Path(path).is_absolute() or (not (root / path).exists() and Path(path).exists()):
             return path
         return posixpath.normpath(posixpath.join(root.as_posix(), path))
     return located

@@ -55,8 +55,10 @@ def test_command(versions, policies, fmt, with_coverage, junit):
                 span = exc.diagnostic.span
                 refusal = junit_refusal(span.path if span else "policies", exc.line(words), details,
                                         "the policy tree has versions")
-            else:
-                refusal = junit_refusal(item if isinstance(item, str) else item.rel, exc.line(words), details)
+            else:  # the testcase at the error's file and line, named as every testcase's file is
+                span = exc.diagnostic.span
+                refusal = junit_refusal(item if isinstance(item, str) else item.rel, exc.line(words), details,
+                                        file=tree_paths(policies)(span.path) if span.path else "", line=span.line)
             _write(junit, refusal)
         raise
     passed = sum(r.passed for r in reports)

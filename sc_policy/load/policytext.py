@@ -55,6 +55,7 @@ class SourceText:
     compact: str
     compact_lines: Tuple[int, ...]
     sha256: str
+    lf_sha256: str = ""  # the hash of the text with LF line endings and no byte-order mark
 
     @classmethod
     def parse(cls, raw: bytes, path: str) -> "SourceText":
@@ -68,7 +69,8 @@ class SourceText:
             kept = _compact(line)
             chars.append(kept)
             where.extend([number] * len(kept))
-        return cls(path, lines, "".join(chars), tuple(where), hashlib.sha256(raw).hexdigest())
+        return cls(path, lines, "".join(chars), tuple(where), hashlib.sha256(raw).hexdigest(),
+                   hashlib.sha256(text.replace("\r\n", "\n").encode("utf-8")).hexdigest())
 
     def quote_lines(self, quote: str) -> List[int]:
         """The lines on which an occurrence of ``quote`` starts (none: it does not occur)."""

@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple, Union
 
@@ -201,6 +201,7 @@ class PolicyTree:
         documents: Dict[str, Tuple[str, Document]] = {}
         parsed: List[Document] = []  # every rule file that parsed, valid or not: what the content hash covers
         misnamed: List[Tuple[str, str]] = []  # (file, the rule file it was meant to be)
+        unloaded: List[str] = []  # rule files that are there but did not parse or failed their schema
         for path in sorted(set(ref.folder.rglob("*")).union(self._overlaid(ref.folder))):
             rel = path.relative_to(ref.folder).as_posix()
             shown = f"{ref.rel}/{rel}"
@@ -232,6 +233,7 @@ class PolicyTree:
                 doc = self.document(path, shown)
             except PolicyLoadError as exc:
                 findings.append(exc.diagnostic)
+                unloaded.append(rel)
                 continue
             parsed.append(doc)
             from sc_policy.load.schema import validate  # Cerberus: imported only when a file is validated
@@ -239,9 +241,11 @@ class PolicyTree:
             findings.extend(problems)
             if not problems:
                 documents[rel] = (kind, doc)
+            else:
+                unloaded.append(rel)
         # The hash covers a file that fails its schema too, so that a frozen version whose file
         # became invalid is reported as changed (or not) by what the file says.
-        version = _build(ref.rel, documents, content_hash(tuple(parsed), ref.rel)) \
+        version = replace(_build(ref.rel, documents, content_hash(tuple(parsed), ref.rel)), unloaded=tuple(unloaded)) \
             if "version.yaml" in documents else None
         findings.extend(misnamed_file(shown, meant, version.manifest if version is not None else None)
                         for shown, meant in misnamed)

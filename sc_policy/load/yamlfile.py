@@ -30,9 +30,9 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from sc_policy.diagnostics import PolicyLoadError, Span, Suggestion, echoed
+from sc_policy.diagnostics import PolicyLoadError, Span, Suggestion, cut, echoed
 from sc_policy.load.remembered import Remembered, fresh
-from sc_policy.load.yamlhints import SLIP_PROBLEMS, slipped_line, worded
+from sc_policy.load.yamlhints import SLIP_PROBLEMS, slipped_line, tab_problem, worded
 from sc_policy.load.valuelines import SourceLines, records_lines, value_lines
 from sc_policy.load.yamlvalues import scalar_value
 
@@ -334,7 +334,7 @@ def _compose(text: str, path: str):
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         if "\t" in problem or "'\\t'" in problem:
-            problem = "tab character used for indentation (use spaces)"
+            problem = tab_problem(text, mark)
         slip = slipped_line(text, mark.line) if mark is not None and problem.startswith(SLIP_PROBLEMS) else None
         if slip is not None:  # the parser stops on the line after a line indented too little
             line, indent = slip
@@ -376,7 +376,8 @@ def _construct(node, keypath: KeyPath, path: str, spans: Dict[KeyPath, Span], lo
                                       f"(write it in quotes)", _span(path, key_node.start_mark), code="wrong-type")
             if key in mapping:
                 first = spans.get(keypath + (key,))
-                where = f" (first at line {first.line})" if first else ""
+                inside = f" in {cut('.'.join(map(str, keypath)), 80)}" if keypath else ""  # the entry, as schema names it
+                where = f"{inside} (first at line {first.line})" if first else inside
                 raise PolicyLoadError(f"duplicate key {echoed(key)}{where}",
                                       _span(path, key_node.start_mark), code="duplicate-key")
             spans[keypath + (key,)] = _span(path, key_node.start_mark)

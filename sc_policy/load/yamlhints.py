@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, Optional, Tuple
 
-__all__ = ["SLIP_PROBLEMS", "slipped_line", "QUOTE_ADVICE", "quote_needed", "AFTER_QUOTE_ADVICE", "after_quoted",
+__all__ = ["SLIP_PROBLEMS", "slipped_line", "tab_problem", "QUOTE_ADVICE", "quote_needed", "AFTER_QUOTE_ADVICE", "after_quoted",
            "worded"]
 
 SLIP_PROBLEMS = ("expected <block end>", "mapping values are not allowed", "could not find expected ':'")
@@ -64,6 +64,16 @@ def _enclosing(lines, column: int) -> Optional[int]:
     return next((indent for _, indent, _ in reversed(lines) if indent <= column), None)
 
 
+def tab_problem(text: str, mark: Any) -> str:
+    """The words for a tab PyYAML stopped at (``mark``: 0-based line and column): indentation when nothing but
+    blanks and list dashes come before it on its line; else a tab where YAML allows only spaces (after a
+    key's colon, at a line's end, inside a flow mapping)."""
+    lines = text.splitlines()
+    if mark is None or mark.line >= len(lines) or not lines[mark.line][:mark.column].replace("-", " ").strip(" \t"):
+        return "tab character used for indentation (use spaces)"
+    return "tab character where YAML allows only spaces (use spaces)"
+
+
 QUOTE_ADVICE = "a value that contains ': ' must be in quotes"
 
 
@@ -111,9 +121,22 @@ def worded(text: str, problem: str, mark: Any) -> Tuple[str, Optional[str]]:
         return problem, EXPRESSION_ADVICE
     if problem.startswith("mapping values are not allowed") and quote_needed(text, mark.line, mark.column):
         return problem, QUOTE_ADVICE
+    if problem.startswith("mapping values are not allowed") and _indented_under_value(text, mark.line, mark.column):
+        return f"this line is indented more than the line above it, so it reads as the rest of that line's value " \
+               f"({problem})", None
     if problem.endswith("but got ':'") and _in_flow_value(text, mark.line, mark.column):  # {line: 1, quote: a: b}
         return problem, FLOW_ADVICE
     return problem, None
+
+
+def _indented_under_value(text: str, line: int, column: int) -> bool:
+    """Whether the ``:`` PyYAML stopped at (0-based ``line`` and ``column``) ends the first key of a line indented
+    more than the line before it, whose ``key: value`` holds a value (``  title: a`` then ``    level: B``)."""
+    if _before(text, line, column) is not None:
+        return False
+    before = [(indent, opens) for number, indent, opens in _indents(text) if number < line]
+    here = [indent for number, indent, _ in _indents(text) if number == line]
+    return bool(before and here) and not before[-1][1] and here[0] > before[-1][0]
 
 
 FLOW_ADVICE = QUOTE_ADVICE + ", or a ',' is missing between two keys"

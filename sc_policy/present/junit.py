@@ -55,14 +55,19 @@ def junit_xml(reports: Sequence[VersionReport], located: Callable[[str], str] = 
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def junit_refusal(suite: str, message: str, details: Sequence[str], case: str = "the version opens") -> bytes:
+def junit_refusal(suite: str, message: str, details: Sequence[str], case: str = "the version opens",
+                  file: str = "", line: int = 0) -> bytes:
     """The JUnit XML report of a run that could not start: suite ``suite`` (the version refused, or the
     policy tree) with one testcase, ``case``, in ``<error>`` with ``message`` and the ``details`` (one
-    line each), so that CI shows why no case ran, never an old report left in the file's place."""
+    line each), so that CI shows why no case ran, never an old report left in the file's place. The
+    testcase carries the ``file`` and ``line`` of the error, when it has them, as every testcase does."""
     root = ET.Element("testsuites", {"name": "sc-policy test", "tests": "1", "failures": "0", "errors": "1"})
+    where = {"file": _clean(file)} if file else {}
+    if file and line:
+        where["line"] = str(line)
     element = ET.SubElement(ET.SubElement(root, "testsuite", {
         "name": _clean(suite), "tests": "1", "failures": "0", "errors": "1", "skipped": "0"}),
-        "testcase", {"name": _clean(case), "classname": _clean(suite.replace("/", ".").strip("."))})
+        "testcase", {"name": _clean(case), "classname": _clean(suite.replace("/", ".").strip(".")), **where})
     error = ET.SubElement(element, "error", {"type": "refused", "message": _clean(message)})
     error.text = _clean("\n".join(details) or message)
     ET.indent(root)
