@@ -247,3 +247,17 @@ def serving(*options: str, ready: Callable[[int], bool] = lambda port: True):
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A test client of the service over the shipped tree, started once per module (skipped without the
+    serve extra); a module that needs another service or client defines its own ``client``."""
+    pytest.importorskip("fastapi")
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    from sc_policy.http.app import create_app
+    with TestClient(create_app(Workspace())) as c:
+        yield c

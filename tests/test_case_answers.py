@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-import warnings
 
 import pytest
 from click.testing import CliRunner
@@ -24,18 +23,6 @@ def explain(*args: str) -> str:
     result = CliRunner().invoke(main, ["explain", *args])
     assert result.exit_code == 0, result.output
     return result.output
-
-
-@pytest.fixture(scope="module")
-def client():
-    pytest.importorskip("fastapi")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from starlette.testclient import TestClient
-        from sc_policy.app.workspace import Workspace
-        from sc_policy.http.app import create_app
-        with TestClient(create_app(Workspace())) as c:
-            yield c
 
 
 # -- an unresolved contradiction is said, not only keyed ---------------------------------------------------

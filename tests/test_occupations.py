@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import re
-import warnings
 
 import pytest
 from click.testing import CliRunner
@@ -176,18 +175,6 @@ def test_the_command_is_listed():
 
 
 # -- the service: GET /v1/occupations is the command's JSON; the page --------------------------------------
-
-@pytest.fixture(scope="module")
-def client():
-    pytest.importorskip("fastapi")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from starlette.testclient import TestClient
-    from sc_policy.app.workspace import Workspace
-    from sc_policy.http.app import create_app
-    with TestClient(create_app(Workspace())) as c:
-        yield c
-
 
 @pytest.mark.parametrize("industry,area", [(None, None), ("325410", None), ("3254", "life-sciences"),
                                            ("541514", "ict"), ("33", "manufacturing"), ("111110", None)])
