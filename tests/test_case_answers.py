@@ -120,7 +120,8 @@ def test_the_method_named_on_the_page_is_escaped(client):
     ("NAICS 31-33", "the code alone is 31-33 Manufacturing"),
     ("31-33 Manufacturing", "the code alone is 31-33 Manufacturing"),
     ("31\u201333", "written with a hyphen: 31-33 Manufacturing"),        # an en dash, as a document writes it
-    ("44 - 45", "written with a hyphen: 44-45 Retail trade"),
+    ("44 - 45", "written without spaces: 44-45 Retail trade"),              # a hyphen already: the spaces
+    ("31 \u2013 33", "written with a hyphen and without spaces: 31-33 Manufacturing"),
     ("NAICS 48\u201449", "the code alone is 48-49 Transportation and\u2026"),   # cut to fit, as every hint
 ])
 def test_a_sector_range_given_with_more_than_its_code_is_named_as_the_range(client, given, said):

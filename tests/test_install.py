@@ -17,6 +17,8 @@ from sc_policy.cli.install import install_command, origin
     ({"url": "file:///home/ana/sc-policy", "dir_info": {}}, "pip install '/home/ana/sc-policy[data]'"),
     ({"url": "file:///home/ana/sc-policy", "dir_info": {"editable": True}}, "pip install -e '/home/ana/sc-policy[data]'"),
     ({"url": "file:///home/ana/my%20policy", "dir_info": {"editable": False}}, "pip install '/home/ana/my policy[data]'"),
+    # a folder whose name holds a percent sign: pip quotes it once (%25), and it is unquoted once
+    ({"url": "file:///home/ana/my%2520policy", "dir_info": {}}, "pip install '/home/ana/my%20policy[data]'"),
     ({"url": "https://github.com/ontario/sc-policy", "vcs_info": {"vcs": "git", "commit_id": "ab12"}},
      "pip install 'sc-policy[data] @ git+https://github.com/ontario/sc-policy'"),
     ({"url": "https://github.com/ontario/sc-policy", "vcs_info": {"vcs": "git", "requested_revision": "v0.1.0"}},

@@ -239,6 +239,9 @@ def named(rel: str, text: str, needle: str, offset: int, tmp_path):
     ("version.yaml", "supersedes: 'phase-1'  # the first\n", "phase-1", 0, ("version", "phase-1")),
     ("version.yaml", "supersedes: phase-1  # the first\n", "the", 0, None),                # its comment
     ("version.yaml", "supersedes: null\n", "null", 1, None),                               # YAML's none
+    ("version.yaml", "supersedes: null  # the first\n", "null", 1, None),                 # none, with a comment
+    ("version.yaml", "supersedes:  null\n", "null", 1, None),                              # none, two spaces
+    ("version.yaml", "supersedes: 'null'\n", "null", 1, ("version", "null")),             # quoted: an id
     ("version.yaml", "id: phase-2\nsupersedes: phase-1.1\n", "phase-2", 1, None),        # its own id
 ])
 def test_the_id_under_the_cursor_and_what_it_names(rel, text, needle, offset, expected, tmp_path):

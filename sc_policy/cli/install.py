@@ -37,7 +37,7 @@ def origin() -> Optional[dict]:
 
 def install_command(extra: str, recorded: Optional[dict]) -> str:
     """``pip install ...`` of sc-policy with ``extra``, from the origin ``recorded`` (a ``direct_url.json``)."""
-    from urllib.parse import unquote, urlsplit
+    from urllib.parse import urlsplit
     from urllib.request import url2pathname
     named = f"{DISTRIBUTION}[{extra}]"
     if recorded is None:
@@ -45,7 +45,7 @@ def install_command(extra: str, recorded: Optional[dict]) -> str:
     url = recorded["url"]
     folder = recorded.get("dir_info")
     if isinstance(folder, dict) and urlsplit(url).scheme == "file":
-        path = url2pathname(unquote(urlsplit(url).path))
+        path = url2pathname(urlsplit(url).path)  # (which unquotes it: once, as pip quoted it)
         editable = "-e " if folder.get("editable") is True else ""
         return f"pip install {editable}{shlex.quote(f'{path}[{extra}]')}"
     vcs = recorded.get("vcs_info")

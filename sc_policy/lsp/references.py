@@ -97,8 +97,8 @@ def reference_at(lines: Sequence[str], line: int, column: int, place: Place) -> 
     text = lines[line].rstrip("\r\n")
     if place.rel == "version.yaml":  # a manifest names one other entry: the version it supersedes
         named = _SUPERSEDES.match(text)
-        if named is None or not named.start(2) <= column <= named.end(2) or named.group() == "supersedes: null":
-            return None  # (YAML's null, unquoted: none)
+        if named is None or not named.start(2) <= column <= named.end(2) or named.group(1, 2) == ("", "null"):
+            return None  # (YAML's null, unquoted, whatever the spaces and comment after it: none)
         return Reference(VERSION, named.group(2), named.start(2), named.end(2))
     found = token_at(text, column)
     if found is None or not _ID.match(found[0]):

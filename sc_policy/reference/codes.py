@@ -198,7 +198,10 @@ def _sector_inside(text: str, refdata: ReferenceData, message: str) -> Optional[
     sector = f"{found[0].group(1)}-{found[0].group(2)}"
     if sector not in NAICS_RANGES:
         return None
-    said = "written with a hyphen: " if found[0].group(0) == text else "the code alone is "
+    written = found[0].group(0)  # the range alone, with another dash or spaces: say which
+    said = ("written " + " and ".join(w for w, wrong in (("with a hyphen", "-" not in written),
+                                                          ("without spaces", " " in written)) if wrong) + ": "
+            if written == text else "the code alone is ")
     return Suggestion("did-you-mean", (sector,), said + _cut(f"{sector} {refdata.naics_title(sector)}",
                                                               MESSAGE_ROOM - len(message) - len(said) - 3))
 
