@@ -232,7 +232,9 @@ def test_a_cache_folder_of_another_user_is_not_used(tree_copy, tmp_path, monkeyp
     before = _planted(folder, tree_copy)  # 0700, but the user's whose uid it is, not this one's:
     owner = os.getuid()
     monkeypatch.setattr(os, "getuid", lambda: owner + 1)
-    _refused(folder, tree_copy, monkeypatch, before, f"belongs to another user (uid {owner}; you are uid {owner + 1})")
+    _refused(folder, tree_copy, monkeypatch, before, f"belongs to another user (uid {owner}; you are uid {owner + 1}): "
+             "not used, versions are opened from their rule files (the same answers, slower); choose a folder of "
+             "your own (SC_POLICY_CACHE_DIR)")  # (not told to remove it: not theirs to remove)
 
 
 def test_a_cache_folder_that_links_to_a_folder_others_may_write_is_not_used(tree_copy, tmp_path, monkeypatch):

@@ -65,22 +65,25 @@ def look(folder: os.PathLike | str, what: str = "the cache folder") -> Optional[
             info = os.stat(folder)
     except OSError:  # missing, a dangling link, or a parent not to be searched: nothing can be read there
         return ""
+    elsewhere = "choose a folder of your own (SC_POLICY_CACHE_DIR)"
     if stat.S_ISLNK(info.st_mode):
-        problem = f"is a link that belongs to another user (uid {info.st_uid})"
+        problem, advice = f"is a link that belongs to another user (uid {info.st_uid})", elsewhere
     elif not stat.S_ISDIR(info.st_mode):
         return ""
-    elif info.st_uid != uid:
-        problem = f"belongs to another user (uid {info.st_uid}; you are uid {uid})"
+    elif info.st_uid != uid:  # (not theirs to remove: /tmp, a colleague's)
+        problem, advice = f"belongs to another user (uid {info.st_uid}; you are uid {uid})", elsewhere
     elif info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         whom = " and ".join(w for bit, w in ((stat.S_IWGRP, "its group"), (stat.S_IWOTH, "others"))
                             if info.st_mode & bit)
         problem = f"is writable by {whom} (mode {stat.S_IMODE(info.st_mode):04o})"
+        # (not "chmod 700": what the folder holds may have been written by another, and would then be believed;
+        # nor "remove it" alone: it may be a folder the user shares on purpose)
+        advice = f"remove it, and sc-policy makes it anew for you alone; or {elsewhere}"
     else:
         return None
     where = shown_path(folder) + (f" (a link to {shown_path(os.path.realpath(folder))})" if followed else "")
-    # (not "chmod 700": what the folder holds may have been written by another, and would then be believed)
     return (f"{what} {where} {problem}: not used, versions are opened from their rule files (the same answers, "
-            f"slower); remove it, and sc-policy makes it anew for you alone")
+            f"slower); {advice}")
 
 
 def make_private(folder: os.PathLike | str) -> Optional[str]:

@@ -92,7 +92,6 @@ def table(version, on, fmt, classes, no_cache, policies):
         arrow()  # pyarrow is there, or a one-line error naming the extra
     ws = workspace(policies, no_cache)
     opened = ws.open(version, on)
-    t = opened.table
     refdata = ws.refdata
     if fmt == "parquet":
         names, rows = _rows(opened, refdata, classes)
