@@ -254,8 +254,9 @@ def test_a_date_given_as_a_version_id_says_how_to_ask_for_that_day(shipped_copy)
     check = cli("test", "2022-01-01", "--policies", str(shipped_copy))
     assert check.stderr == (f"sc-policy: error: unknown version '2022-01-01' (known versions in the policy tree "
                             f"{shipped_copy} (--policies {shipped_copy}): {KNOWN})\n")
-    # not a day written YYYY-MM-DD: an unknown id like any other
-    assert "--on" not in cli("explain", "2174", "--version", "2022-1-1").stderr
+    # not a day written YYYY-MM-DD, or no calendar day (--on would refuse it in turn): an unknown id like any other
+    for text in ("2022-1-1", "2022-13-01", "2022-02-30"):
+        assert "--on" not in cli("explain", "2174", "--version", text).stderr, text
 
 
 def test_the_library_and_the_service_word_a_date_given_as_a_version_id(shipped_copy):

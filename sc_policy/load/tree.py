@@ -26,7 +26,7 @@ from sc_policy.load.filenames import meant_rule_file, misnamed_file, rule_file_k
 from sc_policy.load.build import (build_area, build_clause, build_interpretations, build_manifest, build_resolutions,
                                   build_tests)
 from sc_policy.model import Version
-from sc_policy.reference.codes import DAY_FORM
+from sc_policy.reference.codes import parse_day
 from sc_policy.resources import shipped_policies
 from sc_policy.diagnostics import Span, echoed
 
@@ -307,6 +307,15 @@ def _area_order(area) -> Tuple[int, str]:
     return (AREA_ORDER.index(area.id) if area.id in AREA_ORDER else len(AREA_ORDER), area.id)
 
 
+def _is_day(text: str) -> bool:
+    """Whether a version id is a calendar day written YYYY-MM-DD (``2022-13-01`` is none: no day to ask about)."""
+    try:
+        parse_day(text)
+    except ScPolicyError:
+        return False
+    return True
+
+
 def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optional[dt.date] = None,
                    policy: Optional[str] = None, today: Optional[dt.date] = None, *,
                    read=None, refs: Optional[List[VersionRef]] = None) -> VersionRef:
@@ -331,7 +340,7 @@ def select_version(tree: PolicyTree, version_id: Optional[str] = None, on: Optio
                                       f"as {' or '.join(f'{r.policy}/{r.id}' for r in found)}", Span(str(tree.root)))
         if found:
             return found[0]
-        raise unknown_version(version_id, (r.id for r in refs), str(tree.root), day=bool(DAY_FORM.fullmatch(version_id)))
+        raise unknown_version(version_id, (r.id for r in refs), str(tree.root), day=_is_day(version_id))
     when = on or today or dt.date.today()
     what = f"on {when.isoformat()}" if on else "today"
     in_force = []
