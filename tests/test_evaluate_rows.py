@@ -233,7 +233,7 @@ def test_every_input_row_is_one_output_row_parsed_back(body, fmt):
             assert error.startswith(f"line {no}: the row is not valid UTF-8")
             assert given_fields == _shown(fields)
         elif len(fields) != len(header):
-            assert error == f"the row has {len(fields)} fields, the header has 3"
+            assert error == f"the row has {len(fields)} field{'' if len(fields) == 1 else 's'}, the header has 3"
         else:
             assert given_fields == _shown(fields) and not error.startswith("line ")
     assert result.exit_code == (1 if errors else 0)
@@ -266,6 +266,8 @@ def test_a_stray_quote_costs_its_own_row_only():
     (b'noc,note\n2174,"a"b\n0013,x\n', "'b' follows the closing quote of field 2"),
     (b'noc,note\n2174,"a\n0013,x\n2173,y",extra\n0013,z\n', "the row then has 3 fields, the header has 2"),
     (b'noc,note\n2174,x"y,"a\n0013,b"\n', "a '\"' inside an unquoted field"),
+    (b'noc,note,id\n"2174\n0013",x\n0013,z,1\n', "the row then has 2 fields, the header has 3"),
+    (b'noc,note\n"2174\n0013"\n0013,z\n', "the row then has 1 field, the header has 2"),  # not "1 fields"
 ])
 def test_a_row_that_does_not_parse_is_one_error_row_and_reading_resumes(data, why):
     result, rows = run(data)
@@ -278,7 +280,7 @@ def test_a_bare_cr_is_data_and_crlf_a_line_end():
     result, rows = run(b"noc,note\r\n2174,a\rb\r\n0013,x\r\n0011\r")
     assert result.exit_code == 1
     assert [(r["noc"], r["note"]) for r in rows] == [("2174", "a\rb"), ("0013", "x"), ("0011", "")]
-    assert rows[2]["error"] == "the row has 1 fields, the header has 2"
+    assert rows[2]["error"] == "the row has 1 field, the header has 2"  # one field, not "1 fields"
 
 
 def test_a_quoted_field_may_span_lines_up_to_the_limit():

@@ -259,3 +259,17 @@ def test_output_cut_by_a_disk_that_fills_part_way_is_an_error(args, unbuffered, 
                                 preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048)))
     assert out.stat().st_size == 2048
     assert (result.returncode, one_error_line(result.stderr)) == (2, "sc-policy: error: stdout: File too large")
+
+
+@pytest.mark.parametrize("where", ["no-such-folder/out.csv", "a-folder", "no-such-folder/out.jsonl"])
+def test_an_output_that_cannot_be_written_is_named_alone(tree_copy, tmp_path, where):
+    """The error names the output it could not write, not the input it was reading as well
+    (it read ``cases.csv: .../out.csv: cannot write the output``)."""
+    cases = tmp_path / "cases.csv"
+    cases.write_text("noc\n2174\n", encoding="utf-8")
+    (tmp_path / "a-folder").mkdir()
+    out = tmp_path / where
+    line = assert_one_line(cli("evaluate", str(cases), "-o", str(out), "--policies", str(tree_copy)),
+                           "cannot write the output")
+    assert line.startswith(f"sc-policy: error: {out}: cannot write the output: "), line
+    assert str(cases) not in line

@@ -29,7 +29,7 @@ from sc_policy.app.casecolumns import Columns, resolve_columns, unread_industry
 from sc_policy.app.casedecide import RowDecider, VersionChooser
 from sc_policy.app.caseformats import FORMATS
 from sc_policy.app.csvrows import Broken, CsvRows
-from sc_policy.diagnostics import plain_words
+from sc_policy.diagnostics import counted, plain_words
 from sc_policy.reference.codes import Words
 
 __all__ = ["CsvBatch", "Counts", "code_columns", "text_sink"]
@@ -152,7 +152,7 @@ def _unfit(row, width: int, trim: Tuple[int, ...], fail):
     if type(row) is Broken:
         fields, problem = row.fields, row.message
     else:
-        fields, problem = row, f"the row has {len(row)} fields, the header has {width}"
+        fields, problem = row, f"the row has {counted(len(row), 'field')}, the header has {width}"
     fields = (fields + [""] * width)[:width]
     for i in trim:
         fields[i] = fields[i].strip()

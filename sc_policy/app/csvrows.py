@@ -41,7 +41,7 @@ import io
 import re
 from typing import BinaryIO, Callable, Generator, Iterable, Iterator, List, Optional, Tuple
 
-from sc_policy.diagnostics import InputError, Suggestion
+from sc_policy.diagnostics import InputError, Suggestion, counted
 
 __all__ = ["Broken", "CsvRows", "LINE_LIMIT", "BLOCK_BYTES", "not_csv"]
 
@@ -265,7 +265,7 @@ class CsvRows:
             break
         if j > i and width is not None and len(fields) != width:
             raise _Unreadable(no, f"a quoted field runs from this line to line {lines[j][0]}, and the row "
-                                  f"then has {len(fields)} fields, the header has {width}")
+                                  f"then has {counted(len(fields), 'field')}, the header has {width}")
         return (Broken(f"line {no}: {_NOT_UTF8}", fields) if bad else fields), j - i + 1
 
     def _careful(self, lines: List[_Line], width: int) -> Generator[Tuple[Iterable[List[str]], bool], None, bool]:

@@ -48,7 +48,7 @@ def _output_file(path: str, resources: contextlib.ExitStack) -> BinaryIO:
             return device
         return resources.enter_context(atomic_file(target, sync=False))
     except OSError as exc:
-        raise InputError(f"{path}: cannot write the output: {exc.strerror or exc}") from None
+        raise InputError(f"cannot write the output: {exc.strerror or exc}", Span(path)) from None
 
 
 def _finisher(sink, standard: bool):
