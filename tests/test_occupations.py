@@ -138,6 +138,20 @@ def test_text_says_what_was_asked_and_wraps_long_titles():
     assert "Industry: NAICS 111110 Soybean farming" in none and "No NOC 2016 unit group is eligible" in none
 
 
+def test_an_empty_list_for_one_area_does_not_say_no_area_opens_anything():
+    """541514 opens 6 unit groups under ICT and none under Manufacturing: asked about Manufacturing, the
+    text must not claim that no priority area is in scope for any occupation, and says how many others open."""
+    text = " ".join(ok("occupations", "--industry", "541514", "--area", "manufacturing", "--version", VERSION).split())
+    assert "no priority area is in scope" not in text
+    assert "No NOC 2016 unit group is in scope under Manufacturing for this input" in text
+    assert "6 are eligible under other priority areas" in text
+    alone = " ".join(ok("occupations", "--industry", "111110", "--area", "ict", "--version", VERSION).split())
+    assert "No NOC 2016 unit group is in scope under Information and Communications Technology" in alone
+    assert "other priority areas" not in alone and "no priority area is in scope" not in alone
+    assert "no priority area is in scope for any occupation" in ok("occupations", "--industry", "111110",
+                                                                   "--version", VERSION)
+
+
 def test_output_is_deterministic():
     for fmt in ("text", "json", "csv"):
         args = ("occupations", "--industry", "3254", "--format", fmt)
@@ -263,6 +277,17 @@ def test_occupations_page_without_an_industry_shows_the_published_lists(client):
 def test_occupations_page_says_when_no_occupation_is_open(client):
     html = client.get("/occupations", params={"industry": "111110"}).text
     assert 'id="none-open"' in html and "<table>" not in html
+
+
+def test_occupations_page_for_one_area_does_not_say_no_area_opens_anything(client):
+    html = client.get("/occupations", params={"industry": "541514", "area": "manufacturing"}).text
+    none = re.search(r'<p id="none-open">(.*?)</p>', html, re.S).group(1)
+    assert "no priority area is in scope" not in none
+    assert "6 are eligible under other priority areas" in none
+    assert '<a href="/occupations?industry=541514&amp;version=phase-1.1">' in none
+    alone = re.search(r'<p id="none-open">(.*?)</p>',
+                      client.get("/occupations", params={"industry": "111110", "area": "ict"}).text, re.S).group(1)
+    assert "no priority area is in scope" not in alone and "other priority areas" not in alone
 
 
 def test_occupations_page_shows_each_mistake_next_to_its_field(client):
