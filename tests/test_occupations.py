@@ -17,8 +17,9 @@ from click.testing import CliRunner
 from hypothesis import given, strategies as st
 
 from conftest import VERSION, slow
-from sc_policy.analysis.occupations import occupations
+from sc_policy.analysis.occupations import OpenedOccupation, Occupations, occupations
 from sc_policy.cli import main
+from sc_policy.present import pages
 from sc_policy.present.render import WIDTH
 from sc_policy.reference.statcan import reference_data
 
@@ -288,6 +289,19 @@ def test_occupations_page_for_one_area_does_not_say_no_area_opens_anything(clien
     alone = re.search(r'<p id="none-open">(.*?)</p>',
                       client.get("/occupations", params={"industry": "111110", "area": "ict"}).text, re.S).group(1)
     assert "no priority area is in scope" not in alone and "other priority areas" not in alone
+
+
+def test_occupations_page_title_says_the_area_asked_about_and_counts_in_the_singular(client):
+    """The window's title is what the heading says: 6 under ICT is not 6 for no employer (which is 77)."""
+    html = client.get("/occupations", params={"area": "ict"}).text
+    title = re.search(r"<title>(.*?)</title>", html).group(1)
+    assert title.startswith("6 occupations open for no employer industry, in scope under Information and "
+                            "Communications Technology | ")
+    one = Occupations("p", "v1", "0" * 64, "541514", "Computer systems design", "ict", (("ict", "ICT"),),
+                      (OpenedOccupation("2174", "Computer programmers", ("ict",)),))
+    form = pages.Form(industry="541514", area="ict")
+    assert pages.occupations_context(form, (), (("ict", "ICT"),), found=one)["title"].startswith(
+        "1 occupation open for NAICS 541514 Computer systems design, in scope under ICT | ")
 
 
 def test_occupations_page_shows_each_mistake_next_to_its_field(client):
