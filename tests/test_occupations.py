@@ -304,6 +304,15 @@ def test_occupations_page_title_says_the_area_asked_about_and_counts_in_the_sing
         "1 occupation open for NAICS 541514 Computer systems design, in scope under ICT | ")
 
 
+def test_the_forms_show_the_trimmed_choice_the_answer_was_given_for(client):
+    """" ict " and " phase-1 " are read trimmed; the form must show them chosen, not the defaults."""
+    html = client.get("/occupations", params={"area": " ict ", "version": " phase-1 "}).text
+    assert "in scope under Information and Communications Technology" in html
+    assert '<option value="ict" selected>' in html and '<option value="phase-1" selected>' in html
+    home = client.get("/", params={"occupation": "2174", "version": " phase-1 "}).text
+    assert '<option value="phase-1" selected>' in home
+
+
 def test_occupations_page_shows_each_mistake_next_to_its_field(client):
     response = client.get("/occupations", params={"industry": "541510", "area": "medtech"})
     assert response.status_code == 400
