@@ -131,7 +131,7 @@ def test_an_unlisted_occupation_suggests_the_listed_ones_of_its_minor_group_firs
     assert decision.changes.occupations[0].areas == ev.decide("7511").in_scope
     result = CliRunner().invoke(main, ["explain", "7512"])
     assert result.exit_code == 0
-    assert "another occupation (the same industry): 7511 (manufacturing)" in result.output
+    assert "another occupation (no employer industry): 7511 (manufacturing)" in result.output
     result = CliRunner().invoke(main, ["explain", "7512", "--full"])
     assert result.exit_code == 0
     assert "7511 Transport truck drivers (eligible under: manufacturing)" in result.output
@@ -140,6 +140,20 @@ def test_an_unlisted_occupation_suggests_the_listed_ones_of_its_minor_group_firs
     assert data["changes"]["occupations"][0] == {"noc": "7511", "title": "Transport truck drivers",
                                                  "areas": ["manufacturing"]}
     assert [n["noc"] for n in data["nearby"]] == ["7511"]  # the older field is kept as it was
+
+
+def test_other_occupations_are_not_said_to_be_for_the_same_employer_when_none_was_given():
+    """Without an industry there is no employer to keep: the suggestions are eligible with no employer."""
+    def out(*args):
+        result = CliRunner().invoke(main, ["explain", *args])
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split())
+    assert "another occupation (the same industry): 7511 (manufacturing)" in out("7512", "--industry", "325410")
+    assert "another occupation (no employer industry): 7511 (manufacturing)" in out("7512")
+    assert "the same industry" not in out("7512") and "same employer" not in out("7512", "--full")
+    assert "Another occupation, eligible with no employer industry given (the same NOC minor group" in \
+        out("7512", "--full")
+    assert "Another occupation, eligible for the same employer" in out("7512", "--industry", "325410", "--full")
 
 
 def test_the_major_group_follows_the_minor_group(opened):

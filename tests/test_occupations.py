@@ -17,8 +17,9 @@ from click.testing import CliRunner
 from hypothesis import given, strategies as st
 
 from conftest import VERSION, slow
-from sc_policy.analysis.occupations import occupations
+from sc_policy.analysis.occupations import OpenedOccupation, Occupations, occupations
 from sc_policy.cli import main
+from sc_policy.present import pages
 from sc_policy.present.render import WIDTH
 from sc_policy.reference.statcan import reference_data
 
@@ -136,6 +137,20 @@ def test_text_says_what_was_asked_and_wraps_long_titles():
     assert lines[k].index("life-sciences") == lines[k - 1].index("In scope under")
     none = ok("occupations", "--industry", "111110", "--version", VERSION)
     assert "Industry: NAICS 111110 Soybean farming" in none and "No NOC 2016 unit group is eligible" in none
+
+
+def test_an_empty_list_for_one_area_does_not_say_no_area_opens_anything():
+    """541514 opens 6 unit groups under ICT and none under Manufacturing: asked about Manufacturing, the
+    text must not claim that no priority area is in scope for any occupation, and says how many others open."""
+    text = " ".join(ok("occupations", "--industry", "541514", "--area", "manufacturing", "--version", VERSION).split())
+    assert "no priority area is in scope" not in text
+    assert "No NOC 2016 unit group is in scope under Manufacturing for this input" in text
+    assert "6 are eligible under other priority areas" in text
+    alone = " ".join(ok("occupations", "--industry", "111110", "--area", "ict", "--version", VERSION).split())
+    assert "No NOC 2016 unit group is in scope under Information and Communications Technology" in alone
+    assert "other priority areas" not in alone and "no priority area is in scope" not in alone
+    assert "no priority area is in scope for any occupation" in ok("occupations", "--industry", "111110",
+                                                                   "--version", VERSION)
 
 
 def test_output_is_deterministic():
@@ -263,6 +278,39 @@ def test_occupations_page_without_an_industry_shows_the_published_lists(client):
 def test_occupations_page_says_when_no_occupation_is_open(client):
     html = client.get("/occupations", params={"industry": "111110"}).text
     assert 'id="none-open"' in html and "<table>" not in html
+
+
+def test_occupations_page_for_one_area_does_not_say_no_area_opens_anything(client):
+    html = client.get("/occupations", params={"industry": "541514", "area": "manufacturing"}).text
+    none = re.search(r'<p id="none-open">(.*?)</p>', html, re.S).group(1)
+    assert "no priority area is in scope" not in none
+    assert "6 are eligible under other priority areas" in none
+    assert '<a href="/occupations?industry=541514&amp;version=phase-1.1">' in none
+    alone = re.search(r'<p id="none-open">(.*?)</p>',
+                      client.get("/occupations", params={"industry": "111110", "area": "ict"}).text, re.S).group(1)
+    assert "no priority area is in scope" not in alone and "other priority areas" not in alone
+
+
+def test_occupations_page_title_says_the_area_asked_about_and_counts_in_the_singular(client):
+    """The window's title is what the heading says: 6 under ICT is not 6 for no employer (which is 77)."""
+    html = client.get("/occupations", params={"area": "ict"}).text
+    title = re.search(r"<title>(.*?)</title>", html).group(1)
+    assert title.startswith("6 occupations open for no employer industry, in scope under Information and "
+                            "Communications Technology | ")
+    one = Occupations("p", "v1", "0" * 64, "541514", "Computer systems design", "ict", (("ict", "ICT"),),
+                      (OpenedOccupation("2174", "Computer programmers", ("ict",)),))
+    form = pages.Form(industry="541514", area="ict")
+    assert pages.occupations_context(form, (), (("ict", "ICT"),), found=one)["title"].startswith(
+        "1 occupation open for NAICS 541514 Computer systems design, in scope under ICT | ")
+
+
+def test_the_forms_show_the_trimmed_choice_the_answer_was_given_for(client):
+    """" ict " and " phase-1 " are read trimmed; the form must show them chosen, not the defaults."""
+    html = client.get("/occupations", params={"area": " ict ", "version": " phase-1 "}).text
+    assert "in scope under Information and Communications Technology" in html
+    assert '<option value="ict" selected>' in html and '<option value="phase-1" selected>' in html
+    home = client.get("/", params={"occupation": "2174", "version": " phase-1 "}).text
+    assert '<option value="phase-1" selected>' in home
 
 
 def test_occupations_page_shows_each_mistake_next_to_its_field(client):

@@ -445,3 +445,10 @@ def test_every_page_is_markup_a_browser_reads_as_written(client, path):
     parser = _Nesting()
     parser.feed(client.get(path).text)
     assert not parser.faults and not parser.open, (parser.faults[:3], parser.open)
+
+
+def test_other_occupations_are_for_the_same_employer_only_when_one_was_given(client):
+    none = client.get("/", params={"occupation": "7512"}).text
+    assert "Another occupation, eligible with no employer industry given" in none and "same employer" not in none
+    one = client.get("/", params={"occupation": "7512", "industry": "325410"}).text
+    assert "Another occupation, eligible for the same employer" in one

@@ -52,6 +52,7 @@ class Occupations:
     areas: Tuple[Tuple[str, str], ...]  # (id, title) of every area of the version, in its order
     rows: Tuple[OpenedOccupation, ...]  # in NOC code order
     parts: Tuple[IndustryPart, ...] = ()  # the areas whose definition holds only part of the industry code
+    others: int = 0  # with an area asked about: the eligible unit groups not in scope under it (not listed)
 
     def area_title(self, area_id: str) -> str:
         return dict(self.areas).get(area_id, area_id)
@@ -102,13 +103,15 @@ def occupations(opened: Opened, refdata: ReferenceData, industry: Optional[str] 
             return opened.evaluator.decide(noc, code).in_scope
     else:  # every NAICS Canada 2017 code has a class, unless the table is not whole
         raise InputError(f"NAICS code {code} is not in the decision table of version {version.id}")
-    rows = []
+    rows, others = [], 0
     for noc in table.nocs:
         found = in_scope(noc)
         if found and (area_id is None or area_id in found):
             rows.append(OpenedOccupation(noc, refdata.noc_title(noc) or "", found))
+        elif found:
+            others += 1
     rows.sort(key=lambda r: r.noc)
     return Occupations(table.policy, table.version, table.version_hash, code,
                        refdata.naics_title(code) if code else None, area_id,
                        tuple((a.id, a.title) for a in version.areas), tuple(rows),
-                       tuple(p for p in industry_parts(version.areas, code) if area_id in (None, p.area)))
+                       tuple(p for p in industry_parts(version.areas, code) if area_id in (None, p.area)), others)

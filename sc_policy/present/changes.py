@@ -7,7 +7,7 @@ The lines are at most :data:`WIDTH` columns and read only the finished
 from __future__ import annotations
 
 import textwrap
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 from sc_policy.engine.changes import Changes, IndustryChange
 
@@ -35,13 +35,15 @@ def industry_phrase(change: IndustryChange) -> str:
     return text
 
 
-def changes_text(changes: Changes) -> List[str]:
-    """The lines of a "What would change the answer" block; none when there is nothing to offer."""
+def changes_text(changes: Changes, industry: Optional[str] = None) -> List[str]:
+    """The lines of a "What would change the answer" block; none when there is nothing to offer.
+    ``industry``: the employer's code the answer is for (None: no employer, whom no suggestion keeps)."""
     if not changes:
         return []
     lines = ["What would change the answer:"]
     if changes.occupations:
-        lines += _wrap("Another occupation, eligible for the same employer (the same NOC minor group first, "
+        whose = "for the same employer" if industry else "with no employer industry given"
+        lines += _wrap(f"Another occupation, eligible {whose} (the same NOC minor group first, "
                        "then the same major group):", "  ", "  ")
         for o in changes.occupations:
             lines += _wrap(f"{o.noc} {o.title} (eligible under: {', '.join(o.areas)})", "    - ", "      ")

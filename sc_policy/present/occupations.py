@@ -17,7 +17,7 @@ from sc_policy.analysis.occupations import Occupations
 from sc_policy.diagnostics import visible
 from sc_policy.present.render import WIDTH, dumps
 
-__all__ = ["occupations_to_dict", "occupations_json", "occupations_csv", "occupations_text", "CSV_COLUMNS"]
+__all__ = ["occupations_to_dict", "occupations_json", "occupations_csv", "occupations_text", "none_open", "CSV_COLUMNS"]
 
 CSV_COLUMNS = ("noc", "noc_title", "areas", "industry", "version", "version_hash")
 """One row per eligible unit group; ``areas`` is ``;``-separated, as in ``sc-policy table``."""
@@ -71,8 +71,7 @@ def occupations_text(found: Occupations) -> str:
     lines += _fill(f"Area: {area}", "  ")
     n = len(found.rows)
     if not n:
-        lines += _fill("No NOC 2016 unit group is eligible for this input: no priority area is in scope for any "
-                       "occupation.", "")
+        lines += _fill(none_open(found), "")
         return "\n".join(lines + _parts(found)) + "\n"
     lines.append(f"{n} NOC 2016 unit group{'s are' if n != 1 else ' is'} eligible:")
     lines.append("")
@@ -93,6 +92,17 @@ def occupations_text(found: Occupations) -> str:
     for area_id, title in found.areas:
         lines += _fill(f"  {area_id}: {title}", "    ")
     return "\n".join(lines + _parts(found)) + "\n"
+
+
+def none_open(found: Occupations) -> str:
+    """Why the list is empty: no area opens anything, or none under the area asked about (and how many others do)."""
+    if found.area is None:
+        return "No NOC 2016 unit group is eligible for this input: no priority area is in scope for any occupation."
+    said = f"No NOC 2016 unit group is in scope under {found.area_title(found.area)} for this input"
+    if not found.others:
+        return f"{said}, nor under any other priority area."
+    verb = "are" if found.others != 1 else "is"
+    return f"{said}; {found.others} {verb} eligible under other priority areas."
 
 
 def _parts(found: Occupations) -> List[str]:

@@ -246,7 +246,9 @@ def occupations_context(form: Form, versions: Sequence[dict], areas: Sequence[Tu
         title = "Error: " + title
     elif found is not None:
         where = f"NAICS {found.industry} {found.industry_title}" if found.industry else "no employer industry"
-        title = f"{len(found.rows)} occupations open for {where} | {SITE}"
+        area = f", in scope under {found.area_title(found.area)}" if found.area else ""
+        n = len(found.rows)
+        title = f"{n} occupation{'s' if n != 1 else ''} open for {where}{area} | {SITE}"
         context.update(found=found,
                        json_link=link("/v1/occupations", industry=found.industry, area=found.area,
                                       version=found.version))

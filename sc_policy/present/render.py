@@ -180,7 +180,7 @@ def _decision_text(d: Decision, version: Version, refdata: ReferenceData, resolu
             lines += _wrap(f"Resolution {r.id}: {r.decision}", "    ", "  Note: ")
         lines.append("")
     if d.changes:
-        lines += changes_text(d.changes) + [""]
+        lines += changes_text(d.changes, d.industry) + [""]
     return lines
 
 
@@ -192,14 +192,15 @@ def _lines_of(source) -> str:
     return f" [line{'s' if len(lines) > 1 else ''} {', '.join(str(n) for n in lines)}]"
 
 
-def _changes_brief(changes) -> List[str]:
+def _changes_brief(changes, industry: Optional[str]) -> List[str]:
     """What would change the answer, in a few lines: the occupations by code (with the areas that would
     take them), each other employer's industries in full (the full answer names the occupations)."""
     if not changes:
         return []
     lines = ["What would change the answer:"]
     if changes.occupations:
-        lines += _wrap("another occupation (the same industry): " + ", ".join(
+        kept = "the same industry" if industry else "no employer industry"
+        lines += _wrap(f"another occupation ({kept}): " + ", ".join(
             f"{o.noc} ({', '.join(o.areas)})" for o in changes.occupations), "      ", "  - ")
     for i in changes.industries:
         lines += _wrap(f"another employer: {industry_phrase(i)}", "      ", "  - ")
@@ -310,7 +311,7 @@ def answer_text(answer: Answer, version: Version, refdata: Optional[ReferenceDat
             lines += _decision_text(d, version, refdata, resolutions, parts)
         else:
             lines += _summary_text(d, r, len(answer.candidates) > 1, parts)
-            lines += _changes_brief(d.changes)
+            lines += _changes_brief(d.changes, d.industry)
             lines.append("")
     applied = {r.id: r for d in answer.candidates for r in d.resolutions}
     if full:
