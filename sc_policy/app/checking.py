@@ -129,9 +129,15 @@ def decision_findings(version: Version, compiled: Optional[CompiledVersion],
                       refdata: ReferenceData) -> List[Diagnostic]:
     """A frozen version, its content intact, whose decisions no longer hash to the ``table_sha256`` it
     was frozen with (another sc-policy or other reference data decides it otherwise): its table built
-    from its files, never from the cache, as every command that opens the version builds and refuses it."""
-    if compiled is None or integrity(version) != "intact" or not version.manifest.table_sha256:
+    from its files, never from the cache, as every command that opens the version builds and refuses it.
+    ``compiled``: the version compiled, when the caller has it (compiled here otherwise, and only for a
+    version whose decisions are verified: a draft is not compiled for nothing)."""
+    if integrity(version) != "intact" or not version.manifest.table_sha256:
         return []
+    if compiled is None:
+        compiled = compile_version(version)[0]
+        if compiled is None:  # (its compile errors are the check's own findings)
+            return []
     from sc_policy.engine.decide import Evaluator
     from sc_policy.engine.table import build_table, decisions_hash
     try:
@@ -173,8 +179,6 @@ def check_version(loaded: LoadedVersion, root: Union[str, os.PathLike], *, refda
         key = f"{loaded.ref.rel}#decisions"  # '#' is in no folder name (ids are [a-z0-9._-])
         decided = memo.get(key) if memo is not None else None
         if decided is None or decided[0] is not loaded.version:
-            if compiled is None:
-                compiled = compile_version(loaded.version)[0]
             decided = (loaded.version, decision_findings(loaded.version, compiled, refdata))
             if memo is not None:
                 memo[key] = decided
