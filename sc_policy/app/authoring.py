@@ -285,12 +285,14 @@ def _freeze(tree: PolicyTree, version_id: str, name: str = "freeze") -> FreezeRe
     loaded = {r.id: tree.load(r) for r in siblings}
     version, compiled = _require_valid(loaded[ref.id])
     m = version.manifest
-    if any(f.severity == "error" for f in status_findings(version)):  # frozen, then marked draft: not frozen again
-        raise invalid_policy(status_findings(version), f"cannot freeze {m.id}")
+    marked = status_findings(version)
+    if any(f.severity == "error" for f in marked):  # frozen, then marked draft: not frozen again
+        raise invalid_policy(marked, f"cannot freeze {m.id}")
     if m.status != "draft" and m.sha256 and m.sha256 != version.content_hash:
+        changed = changed_files(version)
         raise PolicyInvalidError(
             f"cannot freeze {m.id}: it is {m.status} and frozen with sha256 {m.sha256}, but its content now "
-            f"hashes to {version.content_hash}{f' ({changed_files(version)})' if changed_files(version) else ''}; "
+            f"hashes to {version.content_hash}{f' ({changed})' if changed else ''}; "
             f"a frozen version is immutable: restore it, and make the "
             f"change in a new version", m.span,
             suggestion=Suggestion("new-version", (m.id,), f"a new version made from {m.id}"))

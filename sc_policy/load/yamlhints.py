@@ -134,8 +134,9 @@ def _indented_under_value(text: str, line: int, column: int) -> bool:
     more than the line before it, whose ``key: value`` holds a value (``  title: a`` then ``    level: B``)."""
     if _before(text, line, column) is not None:
         return False
-    before = [(indent, opens) for number, indent, opens in _indents(text) if number < line]
-    here = [indent for number, indent, _ in _indents(text) if number == line]
+    indents = list(_indents(text))
+    before = [(indent, opens) for number, indent, opens in indents if number < line]
+    here = [indent for number, indent, _ in indents if number == line]
     return bool(before and here) and not before[-1][1] and here[0] > before[-1][0]
 
 
