@@ -9,13 +9,12 @@ import click
 from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import ScPolicyError, no_versions, os_error
 from sc_policy.present.junit import junit_refusal, junit_xml
+from sc_policy.present.lines import RESULT_WORDS as _HEAD
 from sc_policy.present.render import dumps
 from sc_policy.analysis.testcases import OUTCOMES, VersionReport, report
-from sc_policy.model import FAIL, NOT_APPLICABLE, PASS
 from sc_policy.cli.base import format_option, policies_option, tree_paths, warn
 from sc_policy.cli.diagnostics import named, words
 
-_HEAD = {PASS: "pass", FAIL: "fail", NOT_APPLICABLE: "n/a"}
 
 
 @click.command("test")

@@ -15,6 +15,7 @@ from typing import List, Optional, Tuple
 from sc_policy.analysis.diff import CHANGE_GROUPS, Change, ClauseChange, ImpactRow, VersionDiff
 from sc_policy.diagnostics import Span
 from sc_policy.model import Version
+from sc_policy.present.lines import RESULT_WORDS
 from sc_policy.present.render import WIDTH, dumps, visible
 
 __all__ = ["diff_text", "diff_markdown", "diff_json", "describe_change", "describe_reasons"]
@@ -130,7 +131,7 @@ def _version_line(label: str, v: Version) -> List[str]:
     return lines
 
 
-_RESULT_WORDS = {"pass": "pass", "fail": "fail", "not_applicable": "n/a", None: "absent"}
+_RESULT_WORDS = {**RESULT_WORDS, None: "absent"}
 """A clause's result in an impact row's reasons, as explain shows it (absent: the version applies no clause
 of that id to the area)."""
 

@@ -9,10 +9,15 @@ from sc_policy.checks.registry import CHECKS
 from sc_policy.engine.breadth import IndustryPart
 from sc_policy.engine.reasons import and_list
 from sc_policy.engine.unresolved import Unresolved
+from sc_policy.model import FAIL, NOT_APPLICABLE, PASS
 
-__all__ = ["WIDTH", "wrap", "one_line", "part_lines", "parts_sentence", "unresolved_line"]
+__all__ = ["WIDTH", "RESULT_WORDS", "wrap", "one_line", "part_lines", "parts_sentence", "unresolved_line"]
 
 WIDTH = 100
+
+RESULT_WORDS = {PASS: "pass", FAIL: "fail", NOT_APPLICABLE: "n/a"}
+"""A clause's result in a line of a report (a test run's coverage, a diff's reasons); an answer marks
+each clause's line in capitals (PASS, FAIL, N/A)."""
 
 
 def wrap(text: str, indent: str, first: Optional[str] = None) -> List[str]:
