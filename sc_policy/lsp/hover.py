@@ -8,7 +8,8 @@
 - a fact a clause reads (in its ``when`` or ``condition``, or a ``{placeholder}`` of its ``explain``): the
   fact's type, family and meaning, as completion offers it;
 - an interpretation's id where a clause rests on it: its question, its reading and the passages it cites;
-  an area's or a clause's id where a rule file names it (:mod:`~sc_policy.lsp.references`): its title.
+  an area's or a clause's id where a rule file names it (:mod:`~sc_policy.lsp.references`): its title;
+- the version a manifest ``supersedes``: its title, status and period, as its manifest says.
 
 Every text from a rule file, the source or the tables is shown escaped, never as markup.
 """
