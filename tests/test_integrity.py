@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sc_policy.app import cache as cache_module
+from sc_policy.app import codefiles
 from sc_policy.resources import schemas_dir, shipped_policies
 
 from conftest import VERSION
@@ -25,7 +25,7 @@ from conftest import VERSION
 def package_copy(tmp_path) -> Path:
     """A folder holding copies of sc_policy/, schemas/ and policies/, laid out as a checkout."""
     ignore = shutil.ignore_patterns("__pycache__", "policies", "schemas")
-    shutil.copytree(cache_module._PACKAGE, tmp_path / "sc_policy", ignore=ignore)
+    shutil.copytree(codefiles.PACKAGE, tmp_path / "sc_policy", ignore=ignore)
     shutil.copytree(schemas_dir(), tmp_path / "schemas")
     shutil.copytree(shipped_policies(), tmp_path / "policies")
     return tmp_path

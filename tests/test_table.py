@@ -637,36 +637,68 @@ def test_the_package_root_is_the_public_api_and_imports_nothing_until_asked():
 def test_cache_key_covers_the_code_and_data_of_every_subpackage(tmp_path, monkeypatch):
     """An entry made by other code (any module of any layer) or other reference data is never read back."""
     import shutil
-    from sc_policy.app import cache as cache_module
+    from sc_policy.app import codefiles
     package = tmp_path / "sc_policy"
-    shutil.copytree(cache_module._PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(cache_module, "_PACKAGE", package)
-    base = cache_module._package_digest()
+    shutil.copytree(codefiles.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(codefiles, "PACKAGE", package)
+    base = codefiles.code_digest()
     for rel in ("checks/registry.py", "load/build.py", "engine/decide.py", "refdata/noc2016_unit_groups.csv"):
         path = package / rel
         original = path.read_bytes()
         path.write_bytes(original + b"\n")
-        assert cache_module._package_digest() != base, rel
+        assert codefiles.code_digest() != base, rel
         path.write_bytes(original)
-    assert cache_module._package_digest() == base
+    assert codefiles.code_digest() == base
+
+
+def test_cache_key_covers_the_code_of_the_libraries_that_read_validate_and_decide(tmp_path, monkeypatch):
+    """An upgraded (or patched) PyYAML, Cerberus or rule-engine could read, validate or decide a draft
+    otherwise: an entry made with other bytes of their code is never read back."""
+    import shutil
+    from sc_policy.app import codefiles
+    names = [name for name, _ in codefiles.code_files()]
+    for library, module in (("yaml", "constructor.py"), ("cerberus", "validator.py"), ("rule_engine", "engine/rule.py")):
+        assert f"lib/{library}/{module}" in names
+    copy = tmp_path / "rule_engine"
+    shutil.copytree(codefiles._library_folder("rule_engine"), copy, ignore=shutil.ignore_patterns("__pycache__"))
+    real = codefiles._library_folder
+    monkeypatch.setattr(codefiles, "_library_folder", lambda name: copy if name == "rule_engine" else real(name))
+    base = codefiles.code_digest()
+    module = copy / "engine" / "rule.py"
+    module.write_bytes(module.read_bytes() + b"\n")
+    assert codefiles.code_digest() != base
+    shutil.rmtree(copy)  # not found as a folder (a zipped install): named alone, still another digest
+    assert ("lib/rule_engine", "") in codefiles.code_files() and codefiles.code_digest() != base
+
+
+def test_cache_key_names_the_python_that_ran(tmp_path, monkeypatch):
+    """A cache folder shared by two Pythons (a venv recreated on an upgrade) keeps their entries apart."""
+    import types
+    cache = TableCache(tmp_path / "cache")
+    from sc_policy.resources import shipped_policies
+    root = shipped_policies()
+    args = (root, POLICY, version_dir(root), f"{POLICY}/{VERSION}")
+    key = cache.key(*args)
+    monkeypatch.setattr(sys, "implementation", types.SimpleNamespace(cache_tag="cpython-399"))
+    assert cache.key(*args) != key
 
 
 def test_the_package_digest_is_remembered_by_stat_and_hashed_again_on_any_change(tree_copy, tmp_path, monkeypatch):
     """The digest of sc-policy's own files is read back from an entry's header while no file changed
     (by os.stat), and computed again from the bytes when one did: an edit still changes the key."""
     import shutil
-    from sc_policy.app import cache as cache_module
+    from sc_policy.app import codefiles
     package = tmp_path / "sc_policy"
-    shutil.copytree(cache_module._PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__", "policies"))
-    monkeypatch.setattr(cache_module, "_PACKAGE", package)
+    shutil.copytree(codefiles.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__", "policies"))
+    monkeypatch.setattr(codefiles, "PACKAGE", package)
     hashed = []
-    real = cache_module._package_digest
+    real = codefiles.code_digest
 
     def digest(files=None):
         hashed.append(1)
         return real(files)
 
-    monkeypatch.setattr(cache_module, "_package_digest", digest)
+    monkeypatch.setattr(codefiles, "code_digest", digest)
     store = tmp_path / "cache"
     first = Workspace(tree_copy, cache=TableCache(store))
     assert first.explain("2174", version=VERSION).eligible
@@ -675,7 +707,7 @@ def test_the_package_digest_is_remembered_by_stat_and_hashed_again_on_any_change
     assert again.explain("2174", version=VERSION).eligible
     # copied just now (the change time cannot be set back): too fresh to be trusted by its times
     assert len(hashed) == 2 and TableCache(store).entries() == [entry]
-    monkeypatch.setattr(cache_module, "_RACY_NS", 0)  # as if the copy were older than the file system's tick
+    monkeypatch.setattr(codefiles, "RACY_NS", 0)  # as if the copy were older than the file system's tick
     entry.unlink()
     third = Workspace(tree_copy, cache=TableCache(store))
     assert third.explain("2174", version=VERSION).eligible

@@ -59,7 +59,7 @@ def test_other_reference_data_is_never_answered_from_the_cache(tmp_path):
 
 
 def test_a_version_without_an_entry_of_its_own_takes_the_code_digest_from_a_neighbours_header(tmp_path, monkeypatch):
-    import sc_policy.app.cache as cache_module
+    from sc_policy.app import codefiles
     cache = TableCache(tmp_path / "cache")
     ws = Workspace(cache=cache)
     ws.explain("2174")  # writes the entry of the version in force, with the code digest in its header
@@ -69,7 +69,7 @@ def test_a_version_without_an_entry_of_its_own_takes_the_code_digest_from_a_neig
     def rehash(*args):
         raise AssertionError("the package's files were hashed again")
 
-    monkeypatch.setattr(cache_module, "_package_digest", rehash)
+    monkeypatch.setattr(codefiles, "code_digest", rehash)
     fresh = TableCache(tmp_path / "cache")
     assert Workspace(cache=fresh)._cache_key(superseded) == ws._cache_key(superseded)
 

@@ -3,15 +3,18 @@
 Opening a version from its rule files means parsing YAML, validating with
 Cerberus, compiling expressions with rule-engine (0.3 s just to import) and
 evaluating every clause over its domain (about a second). The result depends only
-on the version's files, the policy's source document, the reference data and the
-code of sc-policy itself, so it is stored once and read back in milliseconds.
+on the version's files, the policy's source document, the reference data, the
+code of sc-policy itself and of the libraries that read and decide, so it is stored once and read
+back in milliseconds.
 
 * Where: ``$SC_POLICY_CACHE_DIR``, else ``$XDG_CACHE_HOME/sc-policy``, else
   ``~/.cache/sc-policy``. ``SC_POLICY_NO_CACHE=1`` (any value but empty, 0, false, no, off; or ``--no-cache``) bypasses it.
   A folder not the user's alone is refused, neither read nor written (:mod:`sc_policy.app.cachedir`).
-* Key: SHA-256 over the cache format, the bytes of the package's own code and data
-  (every module of every subpackage, the schemas, the reference tables: a version
-  number alone would miss a local edit), the version folder's path in the tree, and the
+* Key: SHA-256 over the cache format, the Python (its cache tag, e.g. ``cpython-311``), the bytes of the
+  package's own code and data (every module of every subpackage, the schemas, the reference tables: a
+  version number alone would miss a local edit) and of the modules of PyYAML, Cerberus and rule-engine
+  (an upgrade of any of them changes what an entry would hold: :mod:`sc_policy.app.codefiles`),
+  the version folder's path in the tree, and the
   names and kinds of every entry of the version folder and of the policy's
   ``source/`` folder, with the exact bytes of each file that sc-policy may read:
   a regular file within the loader's limit (:data:`~sc_policy.load.yamlfile.MAX_FILE_BYTES`
@@ -19,7 +22,7 @@ code of sc-policy itself, so it is stored once and read back in milliseconds.
   A larger file or a pipe, socket or device is never read (the loader refuses it
   or ignores it, naming it); it enters the key by name, kind and size. Any change
   gives another key; nothing is parsed to compute it. The digest of the package's own
-  files is written in each entry's header beside their ``os.stat`` signature (size,
+  files (and the libraries') is written in each entry's header beside their ``os.stat`` signature (size,
   modification and change times, inode, device) and read back while the signature is
   the same, as ``git status`` trusts its index; a file changed within 2 s of being hashed
   is not remembered (git's "racy" case), and any change of the signature hashes the
@@ -62,18 +65,19 @@ import json
 import os
 import re
 import stat
+import sys
 import time
 from pathlib import Path
 from typing import Iterable, List, Optional, Tuple
 
 import sc_policy.model as model
+from sc_policy.app import codefiles
 from sc_policy.app.cachedir import default_cache_dir, look, make_private
 from sc_policy.app.codec import _classes, decode, encode
 from sc_policy.diagnostics import Diagnostic, PolicyLoadError
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, MAX_SOURCE_BYTES, Document, file_kind, read_regular
 from sc_policy.engine.table import DecisionTable, table_from_dict, table_to_dict
 from sc_policy.load.tree import version_from_documents
-from sc_policy.resources import schemas_dir
 
 __all__ = ["TableCache", "CachedVersion", "default_cache_dir", "encode", "decode", "FORMAT"]
 
@@ -85,7 +89,6 @@ MAX_ENTRY_BYTES = 256_000_000
 
 _BODY_KEYS = {"documents", "findings", "table"}
 
-_PACKAGE = Path(__file__).resolve().parent.parent  # sc_policy/, whose code and data key every entry
 _SUFFIX = ".json"
 _OTHERS = 4  # entries of other versions whose header is read for the code digest (see _candidates)
 _VOUCHED = 6  # most manifests an entry's header vouches for (it must stay within the 1 kB _header reads)
@@ -114,50 +117,6 @@ def _entries(folder: Path) -> Iterable[Tuple[str, Path]]:
         out.extend((prefix + name, Path(top, name)) for name in dirs + files)
     return sorted(out)
 
-
-def _package_files() -> List[Tuple[str, str]]:
-    """sc-policy's own code and shipped data, by name: every module and data file of the package,
-    in every subpackage, and the rule files' schemas (not ``policies/``, not ``__pycache__``)."""
-    files = []
-    for label, folder in (("", _PACKAGE), ("schemas/", schemas_dir())):
-        for top, dirs, names in os.walk(folder):
-            rel = os.path.relpath(top, folder)
-            prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-            dirs[:] = [d for d in dirs if d != "__pycache__" and not (prefix == "" and d == "policies")]
-            for name in names:
-                path = os.path.join(top, name)
-                if os.path.splitext(name)[1] in (".py", ".csv", ".yaml") and os.path.isfile(path) and \
-                        not (prefix == "" and name in ("policies", "__pycache__")):
-                    files.append((label + prefix + name, path))
-    return sorted(files)
-
-
-def _package_digest(files: Optional[List[Tuple[str, str]]] = None) -> str:
-    """The bytes of sc-policy's own code and shipped data (a version number alone misses local edits)."""
-    h = hashlib.sha256()
-    for name, p in files if files is not None else _package_files():
-        with open(p, "rb") as fh:
-            data = fh.read()
-        h.update(f"{name}\0{len(data)}\0".encode())
-        h.update(data)
-    return h.hexdigest()
-
-
-def _signature(files: List[Tuple[str, str]]) -> Tuple[str, int]:
-    """(a digest of what ``os.stat`` says of each file, the newest change time among them, in ns)."""
-    h = hashlib.sha256()
-    newest = 0
-    for name, p in files:
-        info = os.stat(p)
-        newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
-        h.update(f"{name}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}\0"
-                 f"{info.st_dev}\0".encode())
-    return h.hexdigest(), newest
-
-
-_RACY_NS = 2_000_000_000
-"""A signature is remembered only when every file is older than this: a file written within the same
-tick of the file system's clock as it was hashed could change without changing its times (git's "racy" case)."""
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -192,7 +151,7 @@ class TableCache:
     def key(self, root: Path, policy: str, folder: Path, rel: str) -> str:
         """The entry key of a version folder: see the module docstring for what goes in."""
         code = self._code_digest(rel)
-        h = hashlib.sha256(f"sc-policy cache {FORMAT}\0{code}\0{rel}\0".encode())
+        h = hashlib.sha256(f"sc-policy cache {FORMAT}\0{sys.implementation.cache_tag}\0{code}\0{rel}\0".encode())
         for label, base, limit in (("version", folder, MAX_FILE_BYTES),
                                    ("source", Path(root) / policy / "source", MAX_SOURCE_BYTES)):
             for name, path in _entries(base):
@@ -211,15 +170,15 @@ class TableCache:
         return h.hexdigest()
 
     def _code_digest(self, label: str) -> str:
-        """:func:`_package_digest`, taken from the header of an entry of ``label`` written while no file of
+        """:func:`~sc_policy.app.codefiles.code_digest`, taken from the header of an entry of ``label`` written while no file of
         the package has changed since (the same size, times, inode and device, as ``git status`` decides);
         the bytes are hashed again whenever any of them differs. A forged header can only choose which
         entry is looked up, which anyone who can write the folder can do by writing the entry."""
         if self._code is not None:
             return self._code
-        files = _package_files()
+        files = codefiles.code_files()
         try:
-            self._stat, newest = _signature(files)
+            self._stat, newest = codefiles.stat_signature(files)
         except OSError:
             self._stat, newest = None, 0
         if self._stat is not None:
@@ -229,8 +188,8 @@ class TableCache:
                 if header.get("code_stat") == self._stat and isinstance(code, str) and _HEX64.fullmatch(code):
                     self._code = header["code"]
                     return self._code
-        self._code = _package_digest(files)
-        if self._stat is not None and time.time_ns() - newest <= _RACY_NS:
+        self._code = codefiles.code_digest(files)
+        if self._stat is not None and time.time_ns() - newest <= codefiles.RACY_NS:
             self._stat = None  # too fresh to be remembered by its times
         return self._code
 
