@@ -160,8 +160,33 @@ def test_output_is_deterministic():
 
 
 def test_on_chooses_the_version_in_force():
-    assert ok("occupations", "--on", "2026-12-01", "--format", "json") == \
-        ok("occupations", "--version", VERSION, "--format", "json")
+    by_day = json.loads(ok("occupations", "--on", "2026-12-01", "--format", "json"))
+    by_id = json.loads(ok("occupations", "--version", VERSION, "--format", "json"))
+    assert (by_day.pop("decided_on"), by_id.pop("decided_on")) == ("2026-12-01", None)
+    assert by_day == by_id
+
+
+def test_the_list_records_its_day_and_the_area_asked_about(monkeypatch):
+    """A list kept in a client's file says which day chose its version, as an answer does, and a CSV
+    filtered by area says so (its rows alone cannot: each names every area it is in scope under)."""
+    import datetime as real
+    from sc_policy.cli import occupations as command
+
+    class Clock(real.date):
+        @classmethod
+        def today(cls):
+            return cls(2026, 12, 1)
+
+    monkeypatch.setattr(command.dt, "date", Clock)
+    text = ok("occupations", "--industry", "541514")
+    assert "\nDate: 2026-12-01 (the version in force that day)\n" in text
+    assert json.loads(ok("occupations", "--format", "json"))["decided_on"] == "2026-12-01"
+    rows = list(csv.DictReader(io.StringIO(ok("occupations", "--industry", "541514", "--area", "ict",
+                                              "--format", "csv"))))
+    assert rows and {(r["area"], r["decided_on"]) for r in rows} == {("ict", "2026-12-01")}
+    rows = list(csv.DictReader(io.StringIO(ok("occupations", "--version", VERSION, "--format", "csv"))))
+    assert rows and {(r["area"], r["decided_on"]) for r in rows} == {("", "")}
+    assert "Date:" not in ok("occupations", "--version", VERSION)
 
 
 @pytest.mark.parametrize("args,says", [
@@ -202,10 +227,13 @@ def test_get_occupations_is_the_cli_json_byte_for_byte(client, industry, area):
 
 
 def test_get_occupations_trims_and_takes_a_version_or_a_date(client):
-    expected = run("occupations", "--industry", "3254", "--format", "json").stdout_bytes
-    for params in ({"industry": " 3254 ", "version": VERSION}, {"industry": "3254", "on": "2026-12-01"},
-                   {"industry": "3254", "area": "", "on": ""}):
+    for params, args in (({"industry": " 3254 ", "version": VERSION}, ("--version", VERSION)),
+                         ({"industry": "3254", "on": "2026-12-01"}, ("--on", "2026-12-01")),
+                         ({"industry": "3254", "area": "", "on": ""}, ())):
+        expected = run("occupations", "--industry", "3254", *args, "--format", "json").stdout_bytes
         assert client.get("/v1/occupations", params=params).content == expected
+    assert client.get("/v1/occupations", params={"on": "2026-12-01"}).json()["decided_on"] == "2026-12-01"
+    assert client.get("/v1/occupations", params={"version": VERSION}).json()["decided_on"] is None
 
 
 @pytest.mark.parametrize("query,parameter", [
@@ -240,6 +268,7 @@ def test_openapi_describes_the_occupations_route(client):
     assert "application/problem+json" in operation["responses"]["400"]["content"]
     listed = doc["components"]["schemas"]["OccupationList"]
     assert {"version", "version_hash", "input", "areas", "count", "occupations"} <= set(listed["required"])
+    assert "null for a version named by its id" in listed["properties"]["decided_on"]["description"]
     assert "/occupations" in doc["paths"]
 
 
@@ -263,6 +292,8 @@ def test_occupations_page_lists_the_decision_tables_rows(client):
     assert codes == [o["noc"] for o in data["occupations"]] and len(codes) == data["count"] > 0
     assert f'<h2 id="list-title">{data["count"]} occupations open for an employer in NAICS 325410' in html
     assert data["version_hash"] in html
+    assert f'<dd id="decided-on">{data["decided_on"]} (the version in force that day)</dd>' in html
+    assert 'id="decided-on"' not in client.get("/occupations", params={"version": VERSION}).text
     assert "<script" not in html
 
 

@@ -53,6 +53,7 @@ class Occupations:
     rows: Tuple[OpenedOccupation, ...]  # in NOC code order
     parts: Tuple[IndustryPart, ...] = ()  # the areas whose definition holds only part of the industry code
     others: int = 0  # with an area asked about: the eligible unit groups not in scope under it (not listed)
+    decided_on: Optional[str] = None  # the day (ISO) the version was chosen for; None for a version named by id
 
     def area_title(self, area_id: str) -> str:
         return dict(self.areas).get(area_id, area_id)
@@ -84,9 +85,10 @@ def area_of(version: Version, text: Optional[str]) -> Optional[str]:
 
 
 def occupations(opened: Opened, refdata: ReferenceData, industry: Optional[str] = None,
-                area: Optional[str] = None) -> Occupations:
+                area: Optional[str] = None, decided_on: Optional[str] = None) -> Occupations:
     """Every NOC 2016 unit group eligible under ``opened`` for an employer in ``industry`` (None: no industry),
-    those in scope under ``area`` only when one is given; from the version's decision table.
+    those in scope under ``area`` only when one is given; from the version's decision table. ``decided_on``:
+    the day (ISO) the version was chosen for, recorded in the list (as an answer's).
 
     Raises :class:`~sc_policy.diagnostics.InputError` for a code that is not in NAICS Canada 2017
     or an area the version does not have.
@@ -114,4 +116,5 @@ def occupations(opened: Opened, refdata: ReferenceData, industry: Optional[str] 
     return Occupations(table.policy, table.version, table.version_hash, code,
                        refdata.naics_title(code) if code else None, area_id,
                        tuple((a.id, a.title) for a in version.areas), tuple(rows),
-                       tuple(p for p in industry_parts(version.areas, code) if area_id in (None, p.area)), others)
+                       tuple(p for p in industry_parts(version.areas, code) if area_id in (None, p.area)), others,
+                       decided_on)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from sc_policy.analysis.occupations import occupations as list_occupations
-from sc_policy.app.workspace import Workspace
+from sc_policy.app.workspace import Workspace, decision_day
 from sc_policy.diagnostics import ScPolicyError
 from sc_policy.present.occupations import occupations_csv, occupations_json, occupations_text
 from sc_policy.cli.base import format_option, policies_option, version_options, warn
@@ -29,5 +31,7 @@ def occupations(industry, area, version, on, fmt, policies):
     if version and on:
         raise ScPolicyError("give --version or --on, not both", code="bad-input")
     ws = Workspace(policies, notify=warn)
-    found = list_occupations(ws.open(version, on), ws.refdata, industry, area)
+    day = on or dt.date.today()  # the clock read once: the day that chooses the version is the day recorded
+    found = list_occupations(ws.open(version, on, day), ws.refdata, industry, area,
+                             decided_on=decision_day(version, on, day.isoformat()))
     click.echo(RENDER[fmt](found), nl=False)

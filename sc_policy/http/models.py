@@ -248,6 +248,8 @@ class OccupationList(BaseModel):
     version: str
     version_hash: Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
     input: OccupationsQuery
+    decided_on: Optional[str] = Field(description="The day (YYYY-MM-DD) the version was chosen for: the date asked, "
+                                                  "else the day the list was made; null for a version named by its id.")
     areas: Annotated[List[AreaName], Field(description="Every area of the version, in its order.")]
     count: int
     occupations: Annotated[List[OpenedOccupation], Field(description="In NOC code order.")]

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Dict, Optional, Tuple
 
 from sc_policy.analysis.occupations import area_of, occupations
-from sc_policy.app.workspace import OpenVersion
+from sc_policy.app.workspace import OpenVersion, decision_day
 from sc_policy.diagnostics import Diagnostic, InputError, ScPolicyError
 from sc_policy.http.models import OccupationsInput
 from sc_policy.http.problems import Problem, from_diagnostic
@@ -33,12 +33,12 @@ def _given(value: Optional[str]) -> Optional[str]:
 
 
 def _read(service: DecisionService, industry: Optional[str], area: Optional[str], version: Optional[str],
-          on: Optional[dt.date]) -> Tuple[Optional[OpenVersion], Dict[str, Diagnostic]]:
-    """(the version chosen or None, the mistake of each field at fault)."""
+          on: Optional[dt.date], today: dt.date) -> Tuple[Optional[OpenVersion], Dict[str, Diagnostic]]:
+    """(the version chosen, for ``on`` or else ``today``, or None; the mistake of each field at fault)."""
     errors: Dict[str, Diagnostic] = {}
     opened = None
     try:
-        opened = service.opened[service.workspace.select(version, on).id]
+        opened = service.opened[service.workspace.select(version, on, today).id]
     except ScPolicyError as exc:
         errors["on" if on else "version"] = exc.diagnostic
     try:
@@ -60,17 +60,20 @@ def occupations_answer(service: DecisionService, inp: OccupationsInput) -> str:
         raise Problem(400, "bad-input", "on: give version or on, not both", "on")
     on = parse_day(inp.on, "on") if inp.on else None
     industry, area = _given(inp.industry), _given(inp.area)
-    opened, errors = _read(service, industry, area, version, on)
+    today = dt.date.today()  # read once: the day that chooses the version is the day recorded
+    opened, errors = _read(service, industry, area, version, on, today)
     for name in ("on",) + FIELDS:
         if name in errors:
             raise from_diagnostic(errors[name], name)
-    return occupations_json(occupations(opened, service.refdata, industry, area))
+    return occupations_json(occupations(opened, service.refdata, industry, area,
+                                        decided_on=decision_day(version, on, today.isoformat())))
 
 
 def occupations_page(service: DecisionService, form: pages.Form) -> Tuple[dict, int]:
     """The page's context and status: the list, or (400) the form with each mistake next to its field."""
     version, industry, area = _given(form.version), _given(form.industry), _given(form.area)
-    opened, errors = _read(service, industry, area, version, None)
+    today = dt.date.today()
+    opened, errors = _read(service, industry, area, version, None, today)
     for name in FIELDS:
         if name in errors:
             form.errors[name] = pages.sentence(errors[name])
@@ -83,5 +86,5 @@ def occupations_page(service: DecisionService, form: pages.Form) -> Tuple[dict, 
     areas = tuple((a.id, a.title) for a in shown.version.areas) if shown is not None else ()
     if form.errors:
         return pages.occupations_context(form, service.version_rows, areas), 400
-    found = occupations(opened, service.refdata, industry, area)
+    found = occupations(opened, service.refdata, industry, area, decided_on=decision_day(version, None, today.isoformat()))
     return pages.occupations_context(form, service.version_rows, areas, found=found), 200

@@ -1,7 +1,7 @@
 """The occupations an industry opens (:class:`~sc_policy.analysis.occupations.Occupations`) as text, JSON and CSV.
 
 Each form is built in a fixed order from the finished list, so the same input under the same
-version gives the same bytes. The text reads at 100 columns: a head (version, hash, industry,
+version (and day) gives the same bytes. The text reads at 100 columns: a head (version, hash, day, industry,
 area, how many), then one row per unit group (code, official NOC 2016 title, the ids of the
 areas it is in scope under), long titles wrapped in their column, then the areas' titles.
 """
@@ -19,8 +19,9 @@ from sc_policy.present.render import WIDTH, dumps
 
 __all__ = ["occupations_to_dict", "occupations_json", "occupations_csv", "occupations_text", "none_open", "CSV_COLUMNS"]
 
-CSV_COLUMNS = ("noc", "noc_title", "areas", "industry", "version", "version_hash")
-"""One row per eligible unit group; ``areas`` is ``;``-separated, as in ``sc-policy table``."""
+CSV_COLUMNS = ("noc", "noc_title", "areas", "industry", "version", "version_hash", "area", "decided_on")
+"""One row per eligible unit group; ``areas`` is ``;``-separated, as in ``sc-policy table``; ``area`` is the
+area asked about (empty: every area), ``decided_on`` the day the version was chosen for (empty: named by id)."""
 _AREAS_WIDTH = 40  # the widest the areas column grows before it wraps
 
 
@@ -31,6 +32,7 @@ def occupations_to_dict(found: Occupations) -> dict:
         "version": found.version,
         "version_hash": found.version_hash,
         "input": {"industry": found.industry, "industry_title": found.industry_title, "area": found.area},
+        "decided_on": found.decided_on,
         "areas": [{"area": area, "title": title} for area, title in found.areas],
         "count": len(found.rows),
         "occupations": [{"noc": r.noc, "noc_title": r.title, "areas": list(r.areas)} for r in found.rows],
@@ -48,7 +50,7 @@ def occupations_csv(found: Occupations) -> str:
     writer.writerow(CSV_COLUMNS)
     for r in found.rows:
         writer.writerow([r.noc, r.title, ";".join(r.areas), found.industry or "", found.version,
-                         found.version_hash])
+                         found.version_hash, found.area or "", found.decided_on or ""])
     return out.getvalue()
 
 
@@ -66,6 +68,8 @@ def occupations_text(found: Occupations) -> str:
     """The list for a terminal or a case file, at most 100 columns wide."""
     lines = _fill(f"Occupations open to training under {found.policy} version {found.version}", "  ")
     lines.append(f"Version hash: {found.version_hash}")
+    if found.decided_on is not None:
+        lines.append(f"Date: {found.decided_on} (the version in force that day)")
     lines += _fill(f"Industry: {_industry(found)}", "  ")
     area = f"{found.area} ({found.area_title(found.area)})" if found.area else "every priority area"
     lines += _fill(f"Area: {area}", "  ")
