@@ -22,8 +22,8 @@ from sc_policy.http.problems import NOSNIFF, Problem
 from sc_policy.http.routes_api import strict_query
 from sc_policy.present import pages
 
-__all__ = ["page_router", "page_response", "refused_page", "not_found_page", "method_page", "is_page_route", "PAGE_HEADERS",
-           "PAGE_PARAMS", "OCCUPATIONS_PAGE_PARAMS"]
+__all__ = ["page_router", "page_response", "refused_page", "not_found_page", "method_page", "is_page_route",
+           "PAGE_HEADERS", "PAGE_PARAMS", "OCCUPATIONS_PAGE_PARAMS"]
 
 PAGE_PARAMS = ("occupation", "industry", "on", "version")
 OCCUPATIONS_PAGE_PARAMS = ("industry", "area", "version")
