@@ -1038,3 +1038,17 @@ def test_check_finds_a_frozen_version_that_now_decides_otherwise(shipped_copy):
     edit(version_dir(shipped_copy) / "clauses" / "occupation-listed.yaml", "title:", "notes: an edit\ntitle:")
     code, findings = run_check(VERSION, policies=shipped_copy)
     assert "table-mismatch" not in {f["check"] for f in errors(findings)}
+
+
+def test_check_version_runs_the_one_list_of_stages_the_module_declares(tree_copy, monkeypatch):
+    """A stage added to CHECK_STAGES is run (the README's recipe for a check); the module declared a second list,
+    STAGES, that its docstring said check_version runs and that nothing ran."""
+    from sc_policy.app import checking
+    from sc_policy.diagnostics import Diagnostic, Span
+    declared = [name for name, value in vars(checking).items() if isinstance(value, tuple) and value
+                and all(isinstance(stage, checking.Stage) for stage in value)]
+    assert declared == ["CHECK_STAGES"]
+    said = Diagnostic(Span(f"{REL}/version.yaml", 1, 1), "warning", "not-frozen", "a new stage ran")
+    monkeypatch.setattr(checking, "CHECK_STAGES", checking.CHECK_STAGES + (
+        checking.Stage("new", lambda run: run.out.append(said)),))
+    assert said in check_tree(tree_copy, [VERSION])

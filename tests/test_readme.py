@@ -119,10 +119,33 @@ def test_the_resolved_findings_name_every_finding_the_shipped_policy_gets():
     result = CliRunner().invoke(main, ["check", "--format", "json"])
     assert result.exit_code == 0, result.output
     ids = {finding["check"] for finding in json.loads(result.stdout)}
-    described = _section("### Resolved findings")
-    assert ids and not {i for i in ids if f"`{i}" not in described}
     summary = CliRunner().invoke(main, ["check"]).stderr.strip()  # the text output's summary, which it states
-    assert f"`{summary}`" in described, summary
+    assert ids
+    faults = _resolved_findings_faults(ids, summary, _section("### Resolved findings"))
+    assert not faults, "\n".join(faults)
+
+
+def _resolved_findings_faults(ids, summary: str, described: str) -> list:
+    """What *Resolved findings* (``described``) does not say of the check of the shipped policy: the check ids
+    it reports, and the summary it ends with; each with what to do."""
+    faults = [f"the check of the shipped policy reports {i}: say which findings those are under *Resolved findings*"
+              for i in sorted(ids) if f"`{i}" not in described]
+    if f"`{summary}`" not in described:
+        faults.append(f"the check of the shipped policy ends with `{summary}`: write that summary, with its exit "
+                      f"status, under *Resolved findings*")
+    return faults
+
+
+def test_a_new_finding_on_the_shipped_policy_is_told_where_to_say_it():
+    """A new check that reports something on the shipped policy failed this test with the set of its ids alone."""
+    described = "`noc-a-limit:ict` ... checks with `0 errors, 14 warnings, 14 resolved or info` and exit status 0"
+    assert _resolved_findings_faults({"noc-a-limit"}, "0 errors, 14 warnings, 14 resolved or info", described) == []
+    faults = _resolved_findings_faults({"noc-a-limit", "a-new-check"}, "0 errors, 15 warnings, 14 resolved or info",
+                                       described)
+    assert faults == [
+        "the check of the shipped policy reports a-new-check: say which findings those are under *Resolved findings*",
+        "the check of the shipped policy ends with `0 errors, 15 warnings, 14 resolved or info`: write that summary, "
+        "with its exit status, under *Resolved findings*"]
 
 
 def _walkthrough(tree: Path) -> Path:

@@ -35,6 +35,7 @@ from sc_policy.diagnostics import PolicyInvalidError  # noqa: E402
 from sc_policy.http.app import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, create_app,  # noqa: E402
                                openapi_document)
 from sc_policy.http.models import MAX_HEAD_BYTES  # noqa: E402
+from sc_policy.http.pages import is_page_route  # noqa: E402
 
 from conftest import POLICY, VERSION, examples, version_dir  # noqa: E402
 
@@ -573,7 +574,7 @@ def test_openapi_names_the_path_prefix_it_is_served_under(app):
         assert "servers" not in c.get("/openapi.json").json()      # at the root, the default server "/" is right
 
 
-def test_openapi_describes_the_response_bodies(client):
+def test_openapi_describes_the_response_bodies(client, app):
     doc = client.get("/openapi.json").json()
     schemas, paths = doc["components"]["schemas"], doc["paths"]
 
@@ -594,15 +595,50 @@ def test_openapi_describes_the_response_bodies(client):
     assert set(version["properties"]) == set(client.get(f"/v1/versions/{VERSION}").json())
     diff = named(body("/v1/diff", "get", "200"))
     assert set(diff["required"]) >= {"old", "new", "changes", "impact"}
-    for path, operations in paths.items():                              # every refusal is a problem
+    assert not refusals_not_problems(doc, app.routes)                   # every refusal is a problem
+    assert "422" not in json.dumps(paths)
+
+
+def refusals_not_problems(doc: dict, routes) -> list:
+    """The refusals (4xx) that the OpenAPI document ``doc`` does not describe as a problem, but on a page's path
+    (a route of ``routes`` that answers HTML, as :func:`sc_policy.http.pages.is_page_route` tells: its refusals
+    are pages); and every response that does not describe the ``nosniff`` header."""
+    pages = {route.path for route in routes if is_page_route(route)}
+    schemas, wrong = doc["components"]["schemas"], []
+    for path, operations in doc["paths"].items():
         for method, operation in operations.items():
             for status, response in operation["responses"].items():
-                assert response["headers"]["X-Content-Type-Options"]
-                is_page = path in ("/", "/occupations") or path.startswith(("/versions/", "/?"))
-                if int(status) >= 400 and not is_page:
-                    problem = named(body(path, method, status, "application/problem+json"))
-                    assert set(problem["required"]) == {"type", "title", "status", "detail"}
-    assert "422" not in json.dumps(paths)
+                if "X-Content-Type-Options" not in response.get("headers", {}):
+                    wrong.append(f"{method.upper()} {path} {status}: no X-Content-Type-Options")
+                if int(status) < 400 or path in pages:
+                    continue
+                schema = response.get("content", {}).get("application/problem+json", {}).get("schema", {})
+                problem = schemas.get(schema.get("$ref", "").rsplit("/", 1)[-1], {})
+                if set(problem.get("required", ())) != {"type", "title", "status", "detail"}:
+                    wrong.append(f"{method.upper()} {path} {status}: not a problem (a page's route answers HTML: "
+                                 f"declare it in page_router(), sc_policy/http/pages.py)")
+    return wrong
+
+
+def test_a_new_page_s_refusal_pages_are_told_from_problems_without_a_list_of_page_paths(monkeypatch):
+    """A page that declares its 400 page (as the README's recipe says) is a page in the OpenAPI document's test
+    by its route, as the service tells it (it was told by a list of page paths that a new page had to join)."""
+    from fastapi import Depends
+    from sc_policy.http import app as http_app
+    from sc_policy.http.pages import HTML, page_router
+    from sc_policy.http.routes_api import strict_query
+    router = page_router()
+
+    @router.get("/a-new-page", dependencies=[Depends(strict_query())],
+                responses={400: {"description": "A query parameter was given.", "content": HTML}})
+    def a_new_page():
+        return ""
+
+    monkeypatch.setattr(http_app, "page_router", lambda: router)
+    doc = openapi_document()
+    assert "text/html" in doc["paths"]["/a-new-page"]["get"]["responses"]["400"]["content"]
+    assert refusals_not_problems(doc, router.routes) == []
+    assert refusals_not_problems(doc, []) != []                          # no page: its refusal is no problem
 
 
 def test_head_is_answered_like_get(client):

@@ -7,11 +7,13 @@ version's (:func:`check_version`), and an interrupted change of the tree
 (:mod:`sc_policy.app.writing`). Each finding carries the real file, line and column of
 the node it is about, read from the model.
 
-:func:`check_version` runs :data:`STAGES` in order, as OPA's compiler runs its named
+:func:`check_version` runs :data:`CHECK_STAGES` in order, as OPA's compiler runs its named
 stages, each appending to one list of findings: compile, the model checks of
 :mod:`sc_policy.checks`, provenance against the source document, agreement
-(:mod:`sc_policy.analysis.agreement`), and last the analyst's resolutions, which mark
-the findings they name as resolved. Every check id is listed in
+(:mod:`sc_policy.analysis.agreement`); then the analyst's resolutions
+(:func:`~sc_policy.checks.resolutions.apply_resolutions`) mark the findings they name as
+resolved, among those and the findings from elsewhere (the life cycle, a frozen version's
+decisions), which the stages' memo does not keep. Every check id is listed in
 :data:`sc_policy.checks.registry.CHECKS` with its meaning; a new check is a function
 ``(version, refdata, partial)`` over the model in ``checks/``, its id in the registry, and a stage
 of :data:`CHECK_STAGES` here.
@@ -43,7 +45,7 @@ from sc_policy.load.tree import LoadedVersion, PolicyTree, resolve_root, select_
 from sc_policy.model import Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
 
-__all__ = ["Stage", "STAGES", "CHECK_STAGES", "CheckMemo", "check_version", "check_tree", "decision_findings",
+__all__ = ["Stage", "CHECK_STAGES", "CheckMemo", "check_version", "check_tree", "decision_findings",
            "has_errors"]
 
 
@@ -94,10 +96,6 @@ def _agreement(run: _Run) -> None:
         run.out.extend(agreement(run.version, run.compiled, run.refdata, every_clause=not run.partial))
 
 
-def _resolutions(run: _Run) -> None:
-    run.out[:] = apply_resolutions(run.version, run.out, check_stale=not run.partial)
-
-
 CHECK_STAGES: Tuple[Stage, ...] = (
     Stage("compile", _compile),
     Stage("references", _model(references)),
@@ -113,9 +111,6 @@ CHECK_STAGES: Tuple[Stage, ...] = (
 )
 """The stages that find something about one version, in the order they run (each appends to the one list;
 provenance also drops the ``citation-area`` finding a ``citation-line`` at the same place explains)."""
-
-STAGES: Tuple[Stage, ...] = CHECK_STAGES + (Stage("resolutions", _resolutions),)
-"""The checks of one version, in the order they run: last, the analyst's resolutions mark what they name."""
 
 _NEEDS_SOURCE = ("unlisted-occupation", "quote-mismatch")
 """The resolvable checks that run only when the source document is read (in :func:`provenance`)."""

@@ -41,7 +41,7 @@ NO_INDUSTRY = IndustryClass(None, (), "no employer industry given")
 
 def industry_signature(evaluators: Sequence, code: str, budget=None) -> Tuple[str, ...]:
     """The result of every industry-reading clause, in every area of every version, for ``code``
-    (``budget``: the run's :class:`~sc_policy.engine.bounds.ExpressionBudget`, if any)."""
+    (``budget``: the run's :class:`~sc_policy.engine.budget.ExpressionBudget`, if any)."""
     out = []
     for ev in evaluators:
         ind = industry_facts(code, ev.refdata)

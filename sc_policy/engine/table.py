@@ -229,7 +229,7 @@ def build_table(evaluator, budget: Optional["ExpressionBudget"] = None) -> Decis
     Each clause is evaluated once per distinct relevant value of what its expressions read
     (:mod:`sc_policy.engine.relevance`); a column holds one outcome per value of its own domain.
     Every expression is evaluated under ``budget`` (by default a new
-    :class:`~sc_policy.engine.bounds.ExpressionBudget`: :data:`~sc_policy.engine.bounds.EXPRESSION_SECONDS`
+    :class:`~sc_policy.engine.budget.ExpressionBudget`: :data:`~sc_policy.engine.budget.EXPRESSION_SECONDS`
     for each expression over the whole build). An expression that fails, or that overruns
     its budget, raises :class:`~sc_policy.diagnostics.PolicyInvalidError` (code ``expression``) at
     its clause's line.

@@ -22,8 +22,8 @@ from sc_policy.http.problems import NOSNIFF, Problem
 from sc_policy.http.routes_api import strict_query
 from sc_policy.present import pages
 
-__all__ = ["page_router", "page_response", "refused_page", "not_found_page", "method_page", "PAGE_HEADERS",
-           "PAGE_PARAMS", "OCCUPATIONS_PAGE_PARAMS"]
+__all__ = ["page_router", "page_response", "refused_page", "not_found_page", "method_page", "is_page_route",
+           "PAGE_HEADERS", "PAGE_PARAMS", "OCCUPATIONS_PAGE_PARAMS"]
 
 PAGE_PARAMS = ("occupation", "industry", "on", "version")
 OCCUPATIONS_PAGE_PARAMS = ("industry", "area", "version")
@@ -38,11 +38,16 @@ PAGE_HEADERS = {
 HTML = {"text/html": {"schema": {"type": "string"}}}
 
 
+def is_page_route(route: object) -> bool:
+    """A route that answers HTML, as every route of :func:`page_router` does: a page, whose refusals are pages
+    too, not problems (so that a new page needs no list of its own, here or in the OpenAPI document's tests)."""
+    return getattr(route, "response_class", None) is HTMLResponse
+
+
 def is_page(request: Request) -> bool:
-    """An address of a page (its refusals are pages too, not problems): one routed to a route that answers
-    HTML, as every route of :func:`page_router` does, so that a new page needs no list of its own here."""
+    """An address of a page: one routed to a route that answers HTML (:func:`is_page_route`)."""
     route = request.scope.get("route")
-    return route is not None and getattr(route, "response_class", None) is HTMLResponse
+    return route is not None and is_page_route(route)
 
 
 def root_of(request: Request) -> str:
