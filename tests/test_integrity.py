@@ -18,7 +18,7 @@ import pytest
 from sc_policy.app import cache as cache_module
 from sc_policy.resources import schemas_dir, shipped_policies
 
-from conftest import VERSION
+from conftest import POLICY, VERSION
 
 
 @pytest.fixture
@@ -171,6 +171,31 @@ def test_the_cache_folder_is_made_for_its_owner_alone_whatever_the_umask(tmp_pat
         os.umask(old)
     assert any(folder.iterdir())
     assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0, oct(folder.stat().st_mode)
+
+
+def test_an_entry_takes_the_place_of_its_versions_old_one_on_a_volume_with_no_room_for_both(tmp_path, monkeypatch):
+    """The old entries of a version were removed only once its new one was written: on a small volume (a tmpfs)
+    that an upgraded sc-policy's old entries filled, the new one never fitted, and the cache stayed unused."""
+    import errno
+    import sc_policy.app.writing as writing
+    from sc_policy.app.cache import TableCache
+    from sc_policy.app.workspace import Workspace
+    folder = tmp_path / "cache"
+    Workspace(cache=TableCache(folder)).explain("2174", version=VERSION)
+    [old] = list(folder.iterdir())
+    label, key = f"{POLICY}/{VERSION}", old.name.rsplit("--", 1)[1][:-len(".json")]
+    entry = TableCache(folder).load(key, label)
+    room, write = old.stat().st_size * 3 // 2, writing.write_atomic
+
+    def on_a_small_volume(path, data, **kw):
+        if sum(p.stat().st_size for p in path.parent.iterdir()) + len(data) > room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        write(path, data, **kw)
+
+    monkeypatch.setattr(writing, "write_atomic", on_a_small_volume)
+    upgraded = "0" * 64  # the same version under another key (another sc-policy's code)
+    assert entry is not None and TableCache(folder).store(upgraded, label, entry)
+    assert [p.name for p in folder.iterdir()] == [old.name.replace(key, upgraded)]
 
 
 # -- the cache folder: the user's alone ------------------------------------------------------------------
