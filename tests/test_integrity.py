@@ -252,6 +252,29 @@ def test_a_cache_folder_that_others_may_write_is_not_used(tree_copy, tmp_path, m
     _refused(folder, tree_copy, monkeypatch, before, f"is writable by {whom}")
 
 
+def test_a_shared_folder_as_tmp_is_never_to_be_removed_and_a_folder_in_it_is_used(tmp_path, monkeypatch):
+    """SC_POLICY_CACHE_DIR=/tmp (a container's tmpfs, say) was refused with the advice to remove /tmp itself;
+    a sticky folder is shared by design: the advice is a folder in it, which sc-policy makes for the user."""
+    from click.testing import CliRunner
+    from sc_policy.app.cachedir import look
+    from sc_policy.cli import main
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    advice = (f"choose a folder of your own (SC_POLICY_CACHE_DIR), such as {shared / 'sc-policy'}, which sc-policy "
+              f"makes for you alone")
+    assert look(shared).endswith(f"is writable by its group and others (mode 1777): not used, versions are opened "
+                                 f"from their rule files (the same answers, slower); {advice}"), look(shared)
+    me = os.getuid()
+    with monkeypatch.context() as other:  # /tmp is root's
+        other.setattr(os, "getuid", lambda: me + 1)
+        assert look(shared).endswith(f"belongs to another user (uid {me}; you are uid {me + 1}): not used, versions "
+                                     f"are opened from their rule files (the same answers, slower); {advice}")
+    monkeypatch.setenv("SC_POLICY_CACHE_DIR", str(shared / "sc-policy"))
+    done = CliRunner().invoke(main, ["explain", "2174", "--version", VERSION])
+    assert done.exit_code == 0 and done.stderr == "" and any((shared / "sc-policy").iterdir())
+
+
 def test_a_cache_folder_of_another_user_is_not_used(tree_copy, tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     before = _planted(folder, tree_copy)  # 0700, but the user's whose uid it is, not this one's:
