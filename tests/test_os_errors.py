@@ -183,6 +183,23 @@ def test_a_permission_refused_is_one_line_naming_the_path(tree_copy, monkeypatch
         assert line == f"sc-policy: error: {folder}: Permission denied"
 
 
+def test_a_tree_that_may_not_be_written_is_said_so_when_it_is_to_change(tree_copy, monkeypatch):
+    """A tree of another account's with no lock file yet: the lock could not be made (permission denied), and
+    the read-only open of one to share then said "No such file or directory", as if the tree were missing."""
+    import sc_policy.app.writing as writing
+    real_open = os.open
+
+    def refusing(path, flags, *args, **kwargs):
+        if os.fspath(path).endswith(writing.LOCK_NAME) and flags & os.O_CREAT:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(writing.os, "open", refusing)
+    for args in (["freeze", VERSION], ["new-version", VERSION, "phase-2"]):
+        line = assert_one_line(cli(*args, "--policies", str(tree_copy)), "lock")
+        assert line == f"sc-policy: error: {tree_copy / writing.LOCK_NAME}: cannot lock the policy tree: Permission denied"
+
+
 def test_a_draft_that_cannot_be_written_is_one_line(tree_copy, monkeypatch):
     def no_space(*args, **kwargs):
         raise OSError(28, "No space left on device")
