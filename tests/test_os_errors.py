@@ -10,6 +10,7 @@ them (root reads any file whatever its mode).
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import subprocess
@@ -206,6 +207,14 @@ def test_a_frozen_versions_folder_or_file_it_may_not_read_is_named_not_taken_for
         assert line.startswith(f"sc-policy: error: second-career-fast-track/{VERSION}/{what}: version {VERSION} is "
                                f"invalid: unreadable: cannot read {'folder' if what == 'areas' else 'file'}: "
                                f"Permission denied"), line
+    listed = cli("versions", "--policies", str(shipped_copy))  # nor listed as MODIFIED: nothing shows a change
+    assert listed.exit_code == 1 and "MODIFIED" not in listed.stdout and listed.stderr.startswith(
+        f"sc-policy: 1 frozen version cannot be read whole: {VERSION} (whether it is intact cannot be told; "), listed
+    row, = [r for r in json.loads(cli("versions", "--format", "json", "--policies", str(shipped_copy)).stdout)
+            if r["id"] == VERSION]
+    assert (row["integrity"], row["content_hash"]) == (None, None) and row["problem"].startswith(
+        f"second-career-fast-track/{VERSION}/{what}: cannot read {'folder' if what == 'areas' else 'file'}: "
+        f"Permission denied; what the version holds, and whether it is what was frozen, cannot be told"), row
 
 
 def test_a_tree_that_may_not_be_written_is_said_so_when_it_is_to_change(tree_copy, monkeypatch):
