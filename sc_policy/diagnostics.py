@@ -226,9 +226,9 @@ INTEGRITY_CHECKS = ("hash-mismatch", "table-mismatch")
 since they say why the others exist (a tampered file) and what to do (restore it, not fix it)."""
 
 
-ROOT_CAUSES = INTEGRITY_CHECKS + ("source-hash",)
-"""Named first, in this order: then a source document changed since its quotes were checked, the cause of
-every ``quote-not-found`` that follows it."""
+ROOT_CAUSES = ("unreadable",) + INTEGRITY_CHECKS + ("source-hash",)
+"""Named first, in this order: a file or folder that cannot be read (its content unknown, a frozen version's hash
+then differs), the integrity checks, a source document changed since its quotes were checked (every quote-not-found)."""
 
 
 def integrity_first(findings):

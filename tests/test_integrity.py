@@ -18,7 +18,7 @@ import pytest
 from sc_policy.app import codefiles
 from sc_policy.resources import schemas_dir, shipped_policies
 
-from conftest import VERSION
+from conftest import POLICY, VERSION
 
 
 @pytest.fixture
@@ -173,6 +173,31 @@ def test_the_cache_folder_is_made_for_its_owner_alone_whatever_the_umask(tmp_pat
     assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0, oct(folder.stat().st_mode)
 
 
+def test_an_entry_takes_the_place_of_its_versions_old_one_on_a_volume_with_no_room_for_both(tmp_path, monkeypatch):
+    """The old entries of a version were removed only once its new one was written: on a small volume (a tmpfs)
+    that an upgraded sc-policy's old entries filled, the new one never fitted, and the cache stayed unused."""
+    import errno
+    import sc_policy.app.writing as writing
+    from sc_policy.app.cache import TableCache
+    from sc_policy.app.workspace import Workspace
+    folder = tmp_path / "cache"
+    Workspace(cache=TableCache(folder)).explain("2174", version=VERSION)
+    [old] = list(folder.iterdir())
+    label, key = f"{POLICY}/{VERSION}", old.name.rsplit("--", 1)[1][:-len(".json")]
+    entry = TableCache(folder).load(key, label)
+    room, write = old.stat().st_size * 3 // 2, writing.write_atomic
+
+    def on_a_small_volume(path, data, **kw):
+        if sum(p.stat().st_size for p in path.parent.iterdir()) + len(data) > room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        write(path, data, **kw)
+
+    monkeypatch.setattr(writing, "write_atomic", on_a_small_volume)
+    upgraded = "0" * 64  # the same version under another key (another sc-policy's code)
+    assert entry is not None and TableCache(folder).store(upgraded, label, entry)
+    assert [p.name for p in folder.iterdir()] == [old.name.replace(key, upgraded)]
+
+
 # -- the cache folder: the user's alone ------------------------------------------------------------------
 
 def _planted(folder: Path, tree: Path) -> dict:
@@ -225,6 +250,29 @@ def test_a_cache_folder_that_others_may_write_is_not_used(tree_copy, tmp_path, m
     before = _planted(folder, tree_copy)
     folder.chmod(mode)
     _refused(folder, tree_copy, monkeypatch, before, f"is writable by {whom}")
+
+
+def test_a_shared_folder_as_tmp_is_never_to_be_removed_and_a_folder_in_it_is_used(tmp_path, monkeypatch):
+    """SC_POLICY_CACHE_DIR=/tmp (a container's tmpfs, say) was refused with the advice to remove /tmp itself;
+    a sticky folder is shared by design: the advice is a folder in it, which sc-policy makes for the user."""
+    from click.testing import CliRunner
+    from sc_policy.app.cachedir import look
+    from sc_policy.cli import main
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    advice = (f"choose a folder of your own (SC_POLICY_CACHE_DIR), such as {shared / 'sc-policy'}, which sc-policy "
+              f"makes for you alone")
+    assert look(shared).endswith(f"is writable by its group and others (mode 1777): not used, versions are opened "
+                                 f"from their rule files (the same answers, slower); {advice}"), look(shared)
+    me = os.getuid()
+    with monkeypatch.context() as other:  # /tmp is root's
+        other.setattr(os, "getuid", lambda: me + 1)
+        assert look(shared).endswith(f"belongs to another user (uid {me}; you are uid {me + 1}): not used, versions "
+                                     f"are opened from their rule files (the same answers, slower); {advice}")
+    monkeypatch.setenv("SC_POLICY_CACHE_DIR", str(shared / "sc-policy"))
+    done = CliRunner().invoke(main, ["explain", "2174", "--version", VERSION])
+    assert done.exit_code == 0 and done.stderr == "" and any((shared / "sc-policy").iterdir())
 
 
 def test_a_cache_folder_of_another_user_is_not_used(tree_copy, tmp_path, monkeypatch):

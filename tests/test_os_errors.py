@@ -10,6 +10,7 @@ them (root reads any file whatever its mode).
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import subprocess
@@ -181,6 +182,57 @@ def test_a_permission_refused_is_one_line_naming_the_path(tree_copy, monkeypatch
     for args in (["explain", "2174"], ["versions"], ["check"], ["table"]):
         line = assert_one_line(cli(*args, "--policies", str(tree_copy)), "Permission denied")
         assert line == f"sc-policy: error: {folder}: Permission denied"
+
+
+@pytest.mark.parametrize("what", ["areas", "areas/ict.yaml"])
+def test_a_frozen_versions_folder_or_file_it_may_not_read_is_named_not_taken_for_a_change(shipped_copy, monkeypatch,
+                                                                                          what):
+    """A tree installed by another account with a folder or file caseworkers may not read: the folder was skipped
+    unsaid (Path.rglob), and either was reported as the frozen version modified since (hash-mismatch: "restore
+    its files"), the permission named last if at all. The cause is named first; the other errors follow."""
+    import sc_policy.app.writing  # noqa: F401  (imported before os.open and os.scandir refuse)
+    refused = os.path.join(version_dir(shipped_copy), what)
+    real = {name: getattr(os, name) for name in ("scandir", "open")}
+
+    def refusing(name):
+        def call(path, *args, **kwargs):
+            if os.fspath(path) == refused:
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real[name](path, *args, **kwargs)
+        return call
+
+    monkeypatch.setattr(os, "scandir" if what == "areas" else "open", refusing("scandir" if what == "areas" else "open"))
+    for args in (["explain", "2174"], ["evaluate", "-"]):
+        line = assert_one_line(cli(*args, "--version", VERSION, "--policies", str(shipped_copy)), "unreadable")
+        assert line.startswith(f"sc-policy: error: second-career-fast-track/{VERSION}/{what}: version {VERSION} is "
+                               f"invalid: unreadable: cannot read {'folder' if what == 'areas' else 'file'}: "
+                               f"Permission denied"), line
+    listed = cli("versions", "--policies", str(shipped_copy))  # nor listed as MODIFIED: nothing shows a change
+    assert listed.exit_code == 1 and "MODIFIED" not in listed.stdout and listed.stderr.startswith(
+        f"sc-policy: 1 frozen version cannot be read whole: {VERSION} (whether it is intact cannot be told; "), listed
+    row, = [r for r in json.loads(cli("versions", "--format", "json", "--policies", str(shipped_copy)).stdout)
+            if r["id"] == VERSION]
+    assert (row["integrity"], row["content_hash"]) == (None, None) and row["problem"].startswith(
+        f"second-career-fast-track/{VERSION}/{what}: cannot read {'folder' if what == 'areas' else 'file'}: "
+        f"Permission denied; what the version holds, and whether it is what was frozen, cannot be told"), row
+
+
+def test_a_tree_that_may_not_be_written_is_said_so_when_it_is_to_change(tree_copy, monkeypatch):
+    """A tree of another account's with no lock file yet: the lock could not be made (permission denied), and
+    the read-only open of one to share then said "No such file or directory", as if the tree were missing."""
+    import sc_policy.app.writing as writing
+    real_open = os.open
+
+    def refusing(path, flags, *args, **kwargs):
+        if os.fspath(path).endswith(writing.LOCK_NAME) and flags & os.O_CREAT:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(writing.os, "open", refusing)
+    for args in (["freeze", VERSION], ["new-version", VERSION, "phase-2"]):
+        line = assert_one_line(cli(*args, "--policies", str(tree_copy)), "lock")
+        assert line == (f"sc-policy: error: {tree_copy / writing.LOCK_NAME}: cannot lock the policy tree: "
+                        f"Permission denied")
 
 
 def test_a_draft_that_cannot_be_written_is_one_line(tree_copy, monkeypatch):

@@ -99,3 +99,28 @@ def test_a_warm_explain_imports_no_checker_compiler_or_data_library(tmp_path):
     imported = {name.split(".")[0] if name.split(".")[0] != "urllib" else name for name in warm.stderr.split()}
     unwanted = {"cerberus", "rule_engine", "sqlglot", "duckdb", "pyarrow", "jinja2", "fastapi", "urllib.request"}
     assert imported & unwanted == set()
+
+
+def test_the_service_neither_reads_nor_writes_the_cache_folder(tmp_path, monkeypatch):
+    # README (Operating it): "serve neither writes it nor uses the cache folder"; it wrote an entry when a
+    # version was first asked for (a request writing to a container's tmpfs, say), and warned at start about
+    # a folder it could not use (another account's)
+    import uvicorn
+    from fastapi.testclient import TestClient
+    import sc_policy.http.app as http_app
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    monkeypatch.setenv("SC_POLICY_CACHE_DIR", str(folder))
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **k: started.append(app))
+    monkeypatch.setattr("sc_policy.cli.serve._check_port_free", lambda host, port: None)
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr
+    with TestClient(started[-1]) as client:
+        for version in ("phase-1", VERSION):
+            assert client.get(f"/v1/decisions?noc=2174&industry=541514&version={version}").status_code == 200
+    assert list(folder.iterdir()) == []
+    made = []  # each worker process (--workers N) builds its own app from the environment
+    monkeypatch.setattr(http_app, "create_app", lambda workspace: made.append(workspace))
+    http_app.create_app_from_environment()
+    assert made[-1].cache is None

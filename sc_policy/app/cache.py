@@ -291,7 +291,7 @@ class TableCache:
                 gc.enable()
 
     def store(self, key: str, label: str, entry: CachedVersion) -> bool:
-        """Write an entry atomically, removing older entries of the same version; False if it cannot."""
+        """Write an entry atomically, in place of the older entries of the same version; False if it cannot."""
         if self.refusal():
             return False
         try:
@@ -311,12 +311,12 @@ class TableCache:
             self._looked = make_private(self.directory)  # the owner's alone (and its parents made), as its entries
             if self._looked is not None:
                 return False
-            write_atomic(target, header.encode("ascii") + b"\n" + body, mode=0o600)  # the owner's alone
-            self._names, self._heads = None, {}
             mine = re.compile(re.escape(_safe(label)) + r"--[0-9a-f]{64}" + re.escape(_SUFFIX))
-            for old in self.directory.iterdir():
+            for old in self.directory.iterdir():  # first: on a full volume (an upgrade's) they left no room for it
                 if old != target and mine.fullmatch(old.name):
                     _unlink(old)
+            self._names, self._heads = None, {}
+            write_atomic(target, header.encode("ascii") + b"\n" + body, mode=0o600)  # the owner's alone
         except OSError:
             return False
         return True

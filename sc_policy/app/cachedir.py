@@ -66,6 +66,9 @@ def look(folder: os.PathLike | str, what: str = "the cache folder") -> Optional[
     except OSError:  # missing, a dangling link, or a parent not to be searched: nothing can be read there
         return ""
     elsewhere = "choose a folder of your own (SC_POLICY_CACHE_DIR)"
+    shared = stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX  # sticky: shared by design, as /tmp
+    if shared:  # (never to be removed): a folder inside it is the user's, once sc-policy makes it
+        elsewhere += f", such as {shown_path(os.path.join(folder, 'sc-policy'))}, which sc-policy makes for you alone"
     if stat.S_ISLNK(info.st_mode):
         problem, advice = f"is a link that belongs to another user (uid {info.st_uid})", elsewhere
     elif not stat.S_ISDIR(info.st_mode):
@@ -78,7 +81,7 @@ def look(folder: os.PathLike | str, what: str = "the cache folder") -> Optional[
         problem = f"is writable by {whom} (mode {stat.S_IMODE(info.st_mode):04o})"
         # (not "chmod 700": what the folder holds may have been written by another, and would then be believed;
         # nor "remove it" alone: it may be a folder the user shares on purpose)
-        advice = f"remove it, and sc-policy makes it anew for you alone; or {elsewhere}"
+        advice = elsewhere if shared else f"remove it, and sc-policy makes it anew for you alone; or {elsewhere}"
     else:
         return None
     where = shown_path(folder) + (f" (a link to {shown_path(os.path.realpath(folder))})" if followed else "")

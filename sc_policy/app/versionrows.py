@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterable, Optional
 
 from sc_policy.checks.lifecycle import integrity, is_frozen
+from sc_policy.diagnostics import Diagnostic
 from sc_policy.model import Version
 
 __all__ = ["version_row"]
 
 
-def version_row(version: Version, folder: Optional[str] = None) -> dict:
+def version_row(version: Version, folder: Optional[str] = None, findings: Iterable[Diagnostic] = ()) -> dict:
     """The manifest, the content hash, whether the version is frozen and, if so, whether its content is
     still what was frozen (``integrity``: ``intact`` or ``modified``; None when not frozen).
 
     A version is named by its folder (``folder``, when given), which every command takes; a manifest
     that gives another id (``check``'s ``file-name``) is listed under the folder's, with a ``problem``
-    naming the id it gives, so that two rows never show one id."""
+    naming the id it gives, so that two rows never show one id.
+
+    ``findings``: those met reading the version. A file or folder of it that cannot be read (``unreadable``)
+    leaves its content unknown: ``content_hash`` and ``integrity`` are then None (not "modified": nothing
+    shows a change), and a ``problem`` names what cannot be read."""
     out = version.manifest.as_dict()
     out["content_hash"] = version.content_hash
     out["frozen"] = is_frozen(version.manifest)
@@ -25,4 +30,9 @@ def version_row(version: Version, folder: Optional[str] = None) -> dict:
         out["id"] = folder
         out["problem"] = (f"its manifest names it {version.manifest.id!r}, but a version is named by its folder: "
                           f"set id: {folder} in its version.yaml (a check of the tree reports it as file-name)")
+    unread = [f"{f.span.path}: {f.message}" for f in findings if f.code == "unreadable"]
+    if unread:
+        out["content_hash"] = out["integrity"] = None
+        out["problem"] = "; ".join(([out["problem"]] if "problem" in out else []) + unread + [
+            "what the version holds, and whether it is what was frozen, cannot be told"])
     return out

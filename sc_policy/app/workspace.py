@@ -377,7 +377,7 @@ class Workspace:
         """Every version's manifest (as a dict), in tree order; an unreadable manifest is marked.
 
         Each row's ``integrity`` is ``intact`` or ``modified`` for a frozen version (whether its
-        content still has the hash recorded when it was frozen), None otherwise.
+        content still has the hash recorded when it was frozen), None otherwise, or when that cannot be told.
         """
         rows = []
         for ref in self.refs():
@@ -388,10 +388,9 @@ class Workspace:
                              "problem": f"{ref.rel}/version.yaml is missing or invalid; a check of the tree names "
                                         f"the problem"})
                 continue
-            opened = self._open.get(ref.rel)
-            version = opened.version if opened is not None else self.load_ref(ref).version
-            if version is not None:
-                rows.append(version_row(version, ref.id))
+            loaded = self._open.get(ref.rel) or self.load_ref(ref)  # opened (without errors), else as read
+            if loaded.version is not None:  # (a file or folder it cannot read leaves its integrity unknown)
+                rows.append(version_row(loaded.version, ref.id, loaded.findings))
             else:
                 row = manifest.as_dict()
                 row["integrity"] = None

@@ -158,9 +158,11 @@ def changing(folder: Path, notice: Notice = None) -> Iterator[None]:
     flags = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags | os.O_RDWR | os.O_CREAT, 0o666)
-    except PermissionError:  # made by another analyst: a lock needs only read access
+    except PermissionError as denied:  # made by another analyst: a lock needs only read access
         try:
             fd = os.open(path, flags | os.O_RDONLY)
+        except FileNotFoundError:  # none to share, and none may be made: a tree of another account's
+            raise os_error(denied, "lock the policy tree", path) from None
         except OSError as exc:
             raise os_error(exc, "lock the policy tree", path) from None
     except OSError as exc:

@@ -80,7 +80,7 @@ def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, 
     except ImportError as exc:
         raise missing_extra(f"the service needs FastAPI, Jinja2, uvicorn and httptools ({exc.name} is missing)",
                             "serve") from None
-    workspace = Workspace(policies, notify=warn)
+    workspace = Workspace(policies, cache=False, notify=warn)  # read-only: no cache folder read or written
     try:
         app = create_app(workspace)
     except PolicyInvalidError as exc:

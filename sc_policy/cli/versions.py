@@ -19,8 +19,8 @@ def versions(fmt, policies):
 
     A frozen version whose content no longer has the hash recorded when it was frozen
     is marked MODIFIED (JSON: "integrity": "modified"); the exit status is then 1, as it is
-    when a draft records the hashes of a freeze (a frozen version relabelled draft) and when
-    a version's manifest cannot be read.
+    when a draft records the hashes of a freeze (a frozen version relabelled draft), when
+    a version's manifest cannot be read, and when a file of a frozen version cannot be read.
     """
     ws = Workspace(policies, notify=warn)  # (a cache folder refused is said)
     rows = ws.versions()
@@ -35,6 +35,7 @@ def versions(fmt, policies):
     modified = [n for n, r in zip(named, rows) if r.get("integrity") == "modified"]
     relabelled_ids = [n for n, r in zip(named, rows) if relabelled(r)]
     unreadable = [n for n, r in zip(named, rows) if r.get("status") == "invalid"]  # its manifest: none, or broken
+    unknown = [n for n, r in zip(named, rows) if r.get("frozen") and r.get("integrity") is None]  # a file unread
     if modified:
         click.echo(f"sc-policy: {counted(len(modified), 'frozen version')} modified since frozen: "
                    f"{', '.join(modified)} (restore {'its' if len(modified) == 1 else 'their'} files; "
@@ -49,5 +50,9 @@ def versions(fmt, policies):
         click.echo(f"sc-policy: {counted(len(unreadable), 'version')} cannot be read: {', '.join(unreadable)} "
                    f"(whether {'it is' if len(unreadable) == 1 else 'they are'} frozen, and intact, cannot be told; "
                    f"`sc-policy check{policies_flag()}` names the error)", err=True)
-    if modified or relabelled_ids or unreadable:
+    if unknown:  # not "modified": nothing shows a change (a tree installed by another account, say)
+        click.echo(f"sc-policy: {counted(len(unknown), 'frozen version')} cannot be read whole: {', '.join(unknown)} "
+                   f"(whether {'it is' if len(unknown) == 1 else 'they are'} intact cannot be told; "
+                   f"`sc-policy check{policies_flag()}` names what cannot be read)", err=True)
+    if modified or relabelled_ids or unreadable or unknown:
         click.get_current_context().exit(1)

@@ -166,12 +166,13 @@ def _allowed_methods(app: FastAPI, request: Request) -> str:
 
 
 def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
-    """The service for one workspace (default: the shipped tree, or ``$SC_POLICY_PATH``).
+    """The service for one workspace (default: the shipped tree, or ``$SC_POLICY_PATH``, without the cache
+    folder: the service writes nothing).
 
     Raises :class:`~sc_policy.diagnostics.PolicyInvalidError` (with every error finding) when the
     tree has errors.
     """
-    service = DecisionService(workspace if workspace is not None else Workspace())
+    service = DecisionService(workspace if workspace is not None else Workspace(cache=False))
     app = FastAPI(title=TITLE, description=DESCRIPTION, version=own_version(), openapi_url=None,
                   docs_url=None, redoc_url=None, routes=_routes(), redirect_slashes=False,
                   middleware=[Middleware(FastDecisions), Middleware(ConditionalGet), Middleware(NoSniffMiddleware),
@@ -227,4 +228,4 @@ def _wants_html(request: Request) -> bool:
 
 def create_app_from_environment() -> FastAPI:
     """Factory for uvicorn's worker processes: the tree named by ``$SC_POLICY_PATH`` (or the shipped one)."""
-    return create_app(Workspace(os.environ.get("SC_POLICY_PATH") or None))
+    return create_app(Workspace(os.environ.get("SC_POLICY_PATH") or None, cache=False))  # writes nothing

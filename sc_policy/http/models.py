@@ -132,7 +132,8 @@ class VersionInfo(BaseModel):
     frozen: Optional[bool] = None
     integrity: Annotated[Optional[Literal["intact", "modified"]],
                          Field(description="For a frozen version: whether its content still has the sha256 "
-                                           "recorded when it was frozen.")] = None
+                                           "recorded when it was frozen (null when a file of it cannot be read: "
+                                           "a `problem` names it).")] = None
 
 
 class DiffVersion(BaseModel):

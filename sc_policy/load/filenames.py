@@ -5,16 +5,37 @@ A YAML file named or placed almost like a rule file (``clauses/x.yml``, ``areas/
 manifest are silently left out of the version. In a draft that changes what the version decides, so it
 is an error (``misnamed-file``), which ``check`` and ``freeze`` cannot miss; in a frozen version it is
 a warning: its content hash never covered the file, so its decisions are exactly those it was frozen with.
+
+A folder of the version that cannot be listed (its permissions: a tree of another account's) is an error
+(``unreadable``, :func:`listed`): its rule files would be left out unsaid, as ``Path.rglob`` skips it.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+import os
+from pathlib import Path
+from typing import List, Optional
 
 from sc_policy.diagnostics import Diagnostic, Span
 from sc_policy.model import Manifest, is_frozen
 
-__all__ = ["rule_file_kind", "meant_rule_file", "misnamed_file"]
+__all__ = ["rule_file_kind", "meant_rule_file", "misnamed_file", "listed"]
+
+
+def listed(folder: Path, shown: str, findings: List[Diagnostic]) -> List[Path]:
+    """Every file and folder below the version folder ``folder`` (shown as ``shown``), as ``Path.rglob`` lists
+    them (links to folders not followed); appends to ``findings`` an ``unreadable`` error for each folder that
+    cannot be listed, which rglob skips unsaid (its rule files would be silently left out of the version)."""
+    paths = list(folder.rglob("*"))
+    for path in [folder, *paths]:
+        if path.is_dir() and not path.is_symlink():
+            try:
+                os.scandir(path).close()
+            except OSError as exc:
+                rel = path.relative_to(folder).as_posix()
+                findings.append(Diagnostic(Span(shown if rel == "." else f"{shown}/{rel}"), "error", "unreadable",
+                                           f"cannot read folder: {exc.strerror or exc}"))
+    return paths
 
 
 def rule_file_kind(rel: str) -> Optional[str]:

@@ -22,7 +22,7 @@ from typing import Dict, List, Mapping, Optional, Tuple, Union
 from sc_policy.diagnostics import (Diagnostic, PolicyInvalidError, PolicyLoadError, ScPolicyError, Suggestion,
                                    UnknownVersionError, no_versions, unknown_version)
 from sc_policy.load.yamlfile import Document, LazyMapping, is_inside, load_document, parse_document
-from sc_policy.load.filenames import meant_rule_file, misnamed_file, rule_file_kind
+from sc_policy.load.filenames import listed, meant_rule_file, misnamed_file, rule_file_kind
 from sc_policy.load.build import (build_area, build_clause, build_interpretations, build_manifest, build_resolutions,
                                   build_tests)
 from sc_policy.model import Version
@@ -202,7 +202,7 @@ class PolicyTree:
         parsed: List[Document] = []  # every rule file that parsed, valid or not: what the content hash covers
         misnamed: List[Tuple[str, str]] = []  # (file, the rule file it was meant to be)
         unloaded: List[str] = []  # rule files that are there but did not parse or failed their schema
-        for path in sorted(set(ref.folder.rglob("*")).union(self._overlaid(ref.folder))):
+        for path in sorted(set(listed(ref.folder, ref.rel, findings)).union(self._overlaid(ref.folder))):
             rel = path.relative_to(ref.folder).as_posix()
             shown = f"{ref.rel}/{rel}"
             if path.is_symlink() and not is_inside(path, self.root):
