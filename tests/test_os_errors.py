@@ -127,7 +127,8 @@ def assert_one_line(result, needle: str):
     return line
 
 
-# The 7 commands that take a policy tree and a version (and new-version, which makes a path of its id).
+# Every command that takes a policy tree (a test below holds the list to them), with a version where it takes one
+# (new-version makes a path of its id); serve starts only with a tree it can read, so it is tried alone below.
 PATH_COMMANDS = {
     "explain": (["explain", "2174", "--policies", "{p}"], ["explain", "2174", "--version", "{v}"]),
     "versions": (["versions", "--policies", "{p}"], None),
@@ -138,7 +139,24 @@ PATH_COMMANDS = {
     "evaluate": (["evaluate", "-", "--policies", "{p}"], ["evaluate", "-", "--version", "{v}"]),
     "freeze": (["freeze", VERSION, "--policies", "{p}"], ["freeze", "{v}"]),
     "new-version": (["new-version", VERSION, "x", "--policies", "{p}"], ["new-version", VERSION, "{v}"]),
+    "sql": (["sql", "--policies", "{p}"], ["sql", "--version", "{v}"]),
+    "occupations": (["occupations", "--policies", "{p}"], ["occupations", "--version", "{v}"]),
+    "serve": (["serve", "--policies", "{p}"], None),
 }
+
+
+def test_every_command_that_takes_a_tree_is_tried_with_paths_too_long():
+    """A new command that reads a policy tree joins PATH_COMMANDS (its --policies and, if it takes one, its
+    --version), so that a path too long is shown to be one line for it too."""
+    import click
+    from sc_policy.cli.base import COMMANDS
+    ctx = click.Context(main)
+    options = {name: {o for p in main.get_command(ctx, name).params for o in p.opts} for name in COMMANDS}
+    assert {name for name, opts in options.items() if "--policies" in opts} == set(PATH_COMMANDS), \
+        "add each command that takes --policies to PATH_COMMANDS"
+    for name, (_, with_version) in PATH_COMMANDS.items():
+        takes = "--version" in options[name] or name in ("check", "test", "diff", "freeze", "new-version")
+        assert (with_version is not None) == takes, f"{name}: try its version too (or not: it takes none)"
 
 
 @pytest.mark.parametrize("command", sorted(PATH_COMMANDS))
