@@ -157,3 +157,27 @@ def test_typed_columns_are_decided_alike_in_sql_csv_and_parquet(tmp_path, day_ty
     fast = CliRunner().invoke(main, ["evaluate", str(tmp_path / "c.csv"), *args], env={"SC_POLICY_ENGINE": "duckdb"})
     slow = CliRunner().invoke(main, ["evaluate", str(tmp_path / "c.csv"), *args])
     assert (fast.exit_code, fast.stdout_bytes) == (slow.exit_code, slow.stdout_bytes)
+
+
+@pytest.mark.parametrize("float_type", ["DOUBLE", "FLOAT"])
+def test_codes_stored_as_floating_point_numbers_are_refused_on_every_path(tmp_path, float_type):
+    """A NOC, NAICS or NOC version held as a floating-point number (pandas makes a column of numbers with gaps
+    one) is ``2174.0`` to the SQL (DuckDB, SQLite) and in a CSV export, refused with the code it stands for named;
+    evaluate's Parquet reader read it as Arrow writes it, ``2174``, and decided it: eligible from the Parquet
+    file, refused from the same table's CSV and in the warehouse."""
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE caseload (id INTEGER, noc {float_type}, industry {float_type}, "
+                f"noc_version {float_type}, note {float_type})")
+    con.execute("INSERT INTO caseload VALUES (0, 2174, 541514, 2016, 0.5), (1, 211, NULL, NULL, NULL), "
+                "(2, 2174, NULL, NULL, 1), (3, 21311, 31, 2021, 2), (4, 2174.5, NULL, NULL, NULL)")
+    con.execute(f"COPY caseload TO '{tmp_path / 'c.csv'}' (HEADER)")
+    con.execute(f"COPY caseload TO '{tmp_path / 'c.parquet'}' (FORMAT parquet)")
+    got = _view(con, sql_script(["--noc-version-column"], "duckdb"))
+    assert {v[4] for v in got.values()} == {"NOC code '...' is not four digits", "NOC version '...' is not 2016 or 2021"}
+    for path in ("c.csv", "c.parquet"):
+        rows = evaluate(tmp_path / path)
+        assert _decisions(rows) == got, path
+        assert "written as a number: 2174 Computer programmers" in rows[2]["error"], rows[2]
+    out = tmp_path / "out.csv"
+    assert CliRunner().invoke(main, ["evaluate", str(tmp_path / "c.parquet"), "-o", str(out)]).exit_code == 1
+    assert [r["note"] for r in csv.DictReader(open(out, encoding="utf-8"))] == ["0.5", "", "1", "2", ""]
