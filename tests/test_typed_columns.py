@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from sc_policy.cli import main
 
+from test_evaluate_columnar import used  # noqa: F401 (a fixture)
 from test_sql import _text, sql_script
 
 duckdb = pytest.importorskip("duckdb")
@@ -45,8 +46,8 @@ DAYS = {
 GUESSED = "(a time of day other than midnight, or a time zone: its day is not guessed)"
 
 
-def evaluate(path, *args, env=None) -> list:
-    result = CliRunner().invoke(main, ["evaluate", str(path), "--format", "jsonl", *args], env=env)
+def evaluate(path, *args) -> list:
+    result = CliRunner().invoke(main, ["evaluate", str(path), "--format", "jsonl", *args])
     assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
     return [json.loads(line) for line in result.stdout.splitlines()]
 
@@ -73,7 +74,7 @@ def _view(con, script: str) -> dict:
     return _decisions(rows)
 
 
-def test_a_date_at_midnight_is_its_day_on_every_path(tmp_path, monkeypatch):
+def test_a_date_at_midnight_is_its_day_on_every_path(tmp_path, used):
     """``2026-03-01 00:00:00`` (a TIMESTAMP at midnight as DuckDB, SQLite or a spreadsheet writes it, with ``T``
     as PostgreSQL's JSON does, with zero fractions as Arrow does) is the day 2026-03-01 in evaluate, the DuckDB
     engine and the SQL alike; a time zone or another time is refused, with the reason (it was refused as
@@ -95,6 +96,7 @@ def test_a_date_at_midnight_is_its_day_on_every_path(tmp_path, monkeypatch):
     fast = CliRunner().invoke(main, ["evaluate", str(path), *args], env={"SC_POLICY_ENGINE": "duckdb"})
     slow = CliRunner().invoke(main, ["evaluate", str(path), *args])
     assert (fast.exit_code, fast.stdout_bytes) == (slow.exit_code, slow.stdout_bytes) and slow.exit_code == 1
+    assert used == [True]  # (not handed back to the Python path)
     expected = _decisions(got)
     con = duckdb.connect()
     con.execute("CREATE TABLE caseload (id VARCHAR, noc VARCHAR, industry VARCHAR, decided VARCHAR)")
@@ -127,7 +129,7 @@ CODES = [("INTEGER", "INTEGER", "INTEGER"), ("BIGINT", "DECIMAL(6,0)", "SMALLINT
 
 @pytest.mark.parametrize("day_type, day, code_types", [t + (CODES[k % len(CODES)],) for k, t in enumerate(TYPES)],
                          ids=[f"{t}-{k}" for k, (t, _) in enumerate(TYPES)])
-def test_typed_columns_are_decided_alike_in_sql_csv_and_parquet(tmp_path, day_type, day, code_types):
+def test_typed_columns_are_decided_alike_in_sql_csv_and_parquet(tmp_path, used, day_type, day, code_types):
     """A warehouse table whose codes are numbers (a NOC's leading zero lost: 211 and 213 refused, not decided
     as 0211 or 0213) or padded text, and whose day is a DATE or a TIMESTAMP: `sc-policy sql` over it, `evaluate`
     of its CSV and Parquet exports (DuckDB's COPY, pyarrow's typed table) and the DuckDB engine on the CSV agree
@@ -151,12 +153,12 @@ def test_typed_columns_are_decided_alike_in_sql_csv_and_parquet(tmp_path, day_ty
         assert got["0"][:3] == (True, "ict", "phase-1") and got["9"][2] == "phase-1.1"
         assert got["1"][4] == got["2"][4] == "NOC code '...' is not four digits"  # 211, 213: not 0211, 0213
         assert got["7"][4].startswith("date ") and got["8"][4].startswith("no version of the policy")
-    for path, env in (("c.csv", {}), ("c.csv", {"SC_POLICY_ENGINE": "duckdb"}), ("c.parquet", {}),
-                      ("arrow.parquet", {})):
-        assert _decisions(evaluate(tmp_path / path, *args, env=env)) == got, (path, env)
+    for path in ("c.csv", "c.parquet", "arrow.parquet"):
+        assert _decisions(evaluate(tmp_path / path, *args)) == got, path
     fast = CliRunner().invoke(main, ["evaluate", str(tmp_path / "c.csv"), *args], env={"SC_POLICY_ENGINE": "duckdb"})
     slow = CliRunner().invoke(main, ["evaluate", str(tmp_path / "c.csv"), *args])
     assert (fast.exit_code, fast.stdout_bytes) == (slow.exit_code, slow.stdout_bytes)
+    assert used == [True]  # the DuckDB engine decided the CSV export, not the Python path
 
 
 @pytest.mark.parametrize("float_type", ["DOUBLE", "FLOAT"])
