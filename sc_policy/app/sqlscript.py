@@ -65,8 +65,8 @@ LEFT JOIN sc_policy_decisions AS d
 """
 
 _DAY_SHAPE = "sc_day_alone AND SUBSTR(sc_day, 5, 1) = '-' AND SUBSTR(sc_day, 8, 1) = '-' AND sc_digits_of_day"
-"""A day written YYYY-MM-DD (``sc_day``: the date's first ten characters, ``sc_day_alone``: alone or at
-midnight, :data:`_MIDNIGHT`; ``sc_digits_of_day``: its eight digits are ASCII digits)."""
+"""A day written YYYY-MM-DD (``sc_day``: the date, of which only the first ten characters are read;
+``sc_day_alone``: they stand alone or at midnight, :data:`_MIDNIGHT`; ``sc_digits_of_day``: ASCII digits)."""
 
 _DAY_OK = f"""
 CASE WHEN {_DAY_SHAPE}
@@ -267,9 +267,10 @@ def view(data: ScriptData, dialect: str = "duckdb") -> exp.Expression:
     if shape.date_column is not None:
         text = values["sc_day_text"] = texts[shape.column("date")]
         day = values["sc_day"] = exp.func("SUBSTR", text.copy(), 1, 10, copy=False)  # the text at a midnight
-        digits = exp.func("SUBSTR", day.copy(), 1, 4, copy=False)
-        digits = _cat(digits, *(exp.func("SUBSTR", day.copy(), at, 2, copy=False) for at in (6, 9)))
-        day_parts = {"sc_day": day, "sc_day_alone": _fill(_sql(_MIDNIGHT), {"sc_text": text}),
+        digits = exp.func("SUBSTR", text.copy(), 1, 4, copy=False)
+        digits = _cat(digits, *(exp.func("SUBSTR", text.copy(), at, 2, copy=False) for at in (6, 9)))
+        # the checks read the day's characters in the text itself (within its first ten, they are the same)
+        day_parts = {"sc_day": text, "sc_day_alone": _fill(_sql(_MIDNIGHT), {"sc_text": text}),
                      "sc_digits_of_day": _digits(digits, 8, 8)}
         values["sc_day_ok"] = _fill(_sql(_DAY_OK), day_parts)
         values["sc_day_shape"] = _fill(_sql(_DAY_SHAPE), day_parts)
