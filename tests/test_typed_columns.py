@@ -43,7 +43,7 @@ DAYS = {
     "2026-03-01 00": "not YYYY-MM-DD", "2026-03-01x00:00:00": "not YYYY-MM-DD", "": "not YYYY-MM-DD",
     "2026/03/01": "not YYYY-MM-DD", "2026/03/01 00:00:00": "not YYYY-MM-DD", "２０２６-０３-０１": "not YYYY-MM-DD",
 }
-GUESSED = "(a time of day other than midnight, or a time zone: its day is not guessed)"
+GUESSED = "is not YYYY-MM-DD (nor midnight without a time zone)"
 
 
 def evaluate(path, *args) -> list:
@@ -93,6 +93,7 @@ def test_a_date_at_midnight_is_its_day_on_every_path(tmp_path, used):
             assert row["eligible"] is None and want in row["error"], row
             said = want == "not YYYY-MM-DD" and re.match(r"[0-9-]{10}[ T][0-9]{2}:[0-9]{2}", day) is not None
             assert (GUESSED in row["error"]) is said, row  # a time of day or a zone: the reason given
+            assert len(row["error"]) <= 110, row  # a short line (test_error_lines)
     fast = CliRunner().invoke(main, ["evaluate", str(path), *args], env={"SC_POLICY_ENGINE": "duckdb"})
     slow = CliRunner().invoke(main, ["evaluate", str(path), *args])
     assert (fast.exit_code, fast.stdout_bytes) == (slow.exit_code, slow.stdout_bytes) and slow.exit_code == 1

@@ -166,8 +166,7 @@ class RowDecider:
         try:
             day = _DATE.fullmatch(text)
             if day is None:
-                hint = " (a time of day other than midnight, or a time zone: its day is not guessed)" \
-                    if _TIMED.match(text) else ""
+                hint = " (nor midnight without a time zone)" if _TIMED.match(text) else ""  # no day is guessed
                 raise InputError(f"date {echoed(text)} in column {echoed(self.date_column)} is not YYYY-MM-DD{hint}")
             try:
                 when = dt.date.fromisoformat(day.group(1))
