@@ -5,8 +5,9 @@ record batch at a time (:data:`BATCH_ROWS` rows), so memory stays flat however l
 
 Reading: the header is the file's column names; a row's value is read as text for the decision
 (:func:`texts`): a string as it is, a number or a date as Arrow writes it (``211``, ``2022-01-31``) but
-a floating-point number as DuckDB and Python do (``2174.0``), a null as empty. So a NOC code a spreadsheet turned into the number 211 reaches the decision as
-``211`` and gets its error. A Parquet file has no malformed rows: every row gets an output row.
+a floating-point number as DuckDB and Python do (``2174.0``), a null as empty. So a NOC code a
+spreadsheet turned into the number 211 reaches the decision as ``211`` and gets its error. A Parquet
+file has no malformed rows: every row gets an output row.
 
 Writing: the input's columns pass through with their types (from a CSV input: text), the columns of
 codes (``noc``, ``industry``, ``noc_version``) as trimmed text when they are text; then the added
