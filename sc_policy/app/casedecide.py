@@ -27,7 +27,11 @@ MEMO_LIMIT = 20_000
 """New entries the memories (raw codes, raw industries, dates, finished fields) take before they are
 emptied (none then holds more than twice as many)."""
 
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?")
+"""A day: ``YYYY-MM-DD``, or that day at midnight as a typed DATE or TIMESTAMP is written as text
+(``2026-03-01 00:00:00`` by DuckDB, SQLite or a spreadsheet, ``2026-03-01T00:00:00`` by PostgreSQL's
+JSON, ``2026-03-01 00:00:00.000000`` by Arrow); any other time, or a time zone, says no day by itself."""
+_TIMED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}")
 _WIDE = 1 << 15  # ids stay below MEMO_LIMIT + 2, so a (NOC id, industry id) key stays a small (fast) int
 
 
@@ -160,10 +164,12 @@ class RowDecider:
         """The memory of the version in force on a row's date, or the added fields saying why there is none."""
         text = raw.strip()
         try:
-            if not _DATE.fullmatch(text):
-                raise InputError(f"date {echoed(text)} in column {echoed(self.date_column)} is not YYYY-MM-DD")
+            day = _DATE.fullmatch(text)
+            if day is None:
+                hint = " (nor midnight without a time zone)" if _TIMED.match(text) else ""  # no day is guessed
+                raise InputError(f"date {echoed(text)} in column {echoed(self.date_column)} is not YYYY-MM-DD{hint}")
             try:
-                when = dt.date.fromisoformat(text)
+                when = dt.date.fromisoformat(day.group(1))
             except ValueError:
                 raise InputError(f"date {echoed(text)} in column {echoed(self.date_column)} is not a date") from None
             return self._memory(self.chooser.on(when))

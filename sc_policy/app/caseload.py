@@ -72,6 +72,8 @@ class CsvBatch:
         ``batches`` (:class:`~sc_policy.app.caseparquet.ParquetRows`). For the ``parquet`` format,
         ``open_sink`` gives a binary file (or a path)."""
         columns = resolve_columns(rows.header(), date_column=self.date_column, noc_version=self.noc_version)
+        if hasattr(rows, "decides"):  # a Parquet input: the columns it reads as the decision reads them
+            rows.decides(columns.where.values())
         if self.fmt == "parquet":
             from sc_policy.app.caseparquet import ParquetFormat  # only with the data extra
             fmt = ParquetFormat(columns)

@@ -4,9 +4,10 @@ Parquet needs pyarrow, sc-policy's optional ``data`` extra (:func:`arrow`). Read
 record batch at a time (:data:`BATCH_ROWS` rows), so memory stays flat however long the caseload.
 
 Reading: the header is the file's column names; a row's value is read as text for the decision
-(:func:`texts`): a string as it is, a number or a date as Arrow writes it (``211``, ``2022-01-31``),
-a null as empty. So a NOC code a spreadsheet turned into the number 211 reaches the decision as
-``211`` and gets its error. A Parquet file has no malformed rows: every row gets an output row.
+(:func:`texts`): a string as it is, a number or a date as Arrow writes it (``211``, ``2022-01-31``) but
+a floating-point number as DuckDB and Python do (``2174.0``), a null as empty. So a NOC code a
+spreadsheet turned into the number 211 reaches the decision as ``211`` and gets its error. A Parquet
+file has no malformed rows: every row gets an output row.
 
 Writing: the input's columns pass through with their types (from a CSV input: text), the columns of
 codes (``noc``, ``industry``, ``noc_version``) as trimmed text when they are text; then the added
@@ -53,13 +54,17 @@ def arrow():
     return pyarrow, pyarrow.parquet, pyarrow.compute
 
 
-def texts(array) -> List[str]:
-    """A column's values as the text the decision reads: nulls empty, other values as Arrow casts them to
-    text (numbers without a fraction as integers, dates YYYY-MM-DD); a value Arrow cannot cast as JSON (a
-    list or a struct) or decoded with replacement characters (bytes that are not UTF-8)."""
+def texts(array, decided: bool = False) -> List[str]:
+    """A column's values as text: nulls empty, other values as Arrow casts them to text (integers and dates
+    YYYY-MM-DD, floating-point numbers without a fraction as integers); a value Arrow cannot cast as JSON (a
+    list or a struct) or decoded with replacement characters (bytes that are not UTF-8). In a column the
+    decision reads (``decided``), a floating-point number as DuckDB, SQLite and Python write it, ``2174.0``:
+    a code stored as a number is refused as in a CSV export of the column or the warehouse's SQL."""
     pa, _, pc = arrow()
     if pa.types.is_dictionary(array.type):
         array = array.dictionary_decode()
+    if decided and pa.types.is_floating(array.type):
+        return ["" if v is None else repr(float(v)) for v in array.to_pylist()]
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         try:
             array = pc.cast(array, pa.large_string())
@@ -106,6 +111,11 @@ class ParquetRows:
         self.batch_rows = max(1, min(batch_rows, int(batch_bytes // max(wide, 1))))
         self.current = None
         self.read_only: Optional[set] = None
+        self.decided: set = set()
+
+    def decides(self, indexes) -> None:
+        """The columns at ``indexes`` are read for the decision (:func:`texts`)."""
+        self.decided = set(indexes)
 
     def only(self, indexes) -> None:
         """Read as text only the columns at ``indexes`` (the others' fields are empty): for an output
@@ -122,7 +132,8 @@ class ParquetRows:
                 batch, done = self._decoded(batch, done), done + batch.num_rows
                 self.current = batch
                 only = self.read_only
-                columns = [texts(batch.column(i)) if only is None or i in only else repeat("", batch.num_rows)
+                columns = [texts(batch.column(i), i in self.decided) if only is None or i in only
+                           else repeat("", batch.num_rows)
                            for i in range(batch.num_columns)]
                 yield [list(row) for row in zip(*columns)], True
         except self._errors as exc:

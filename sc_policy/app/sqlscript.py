@@ -11,8 +11,8 @@ A row is decided as ``evaluate`` decides it: every code is cast to text and trim
 Python's ``str.strip()`` removes; an empty or NULL industry is "no industry" (class 0); an empty or
 NULL ``noc_version`` is the default; any code ``evaluate`` refuses (malformed, unknown, a NAICS
 code of another edition) matches no row of the data and gives an error, as does a date that is not
-a real ``YYYY-MM-DD`` day or has no version in force. The error text is ``evaluate``'s message
-without its suggestion of the nearest codes.
+a real ``YYYY-MM-DD`` day (alone or at midnight) or has no version in force. The error text is
+``evaluate``'s message without its hint in brackets (the nearest codes, why a time is no day).
 
 The view is one AST, parsed from canonical SQL and completed with :mod:`sqlglot.expressions`;
 sqlglot writes it, and the data, in each dialect. Nothing here formats SQL by hand: the rows of the
@@ -64,8 +64,9 @@ LEFT JOIN sc_policy_decisions AS d
   AND d.industry_class = i.industry_class
 """
 
-_DAY_SHAPE = "LENGTH(sc_day) = 10 AND SUBSTR(sc_day, 5, 1) = '-' AND SUBSTR(sc_day, 8, 1) = '-' AND sc_digits_of_day"
-"""A day written YYYY-MM-DD (``sc_digits_of_day``: its eight digits are ASCII digits)."""
+_DAY_SHAPE = "sc_day_alone AND SUBSTR(sc_day, 5, 1) = '-' AND SUBSTR(sc_day, 8, 1) = '-' AND sc_digits_of_day"
+"""A day written YYYY-MM-DD (``sc_day``: the date, of which only the first ten characters are read;
+``sc_day_alone``: they stand alone or at midnight, :data:`_MIDNIGHT`; ``sc_digits_of_day``: ASCII digits)."""
 
 _DAY_OK = f"""
 CASE WHEN {_DAY_SHAPE}
@@ -78,6 +79,13 @@ CASE WHEN {_DAY_SHAPE}
                    WHEN CAST(SUBSTR(sc_day, 6, 2) AS INT) IN (4, 6, 9, 11) THEN 30 ELSE 31 END
      ELSE FALSE END
 """
+
+_MIDNIGHT = """
+(LENGTH(sc_text) = 10 OR (SUBSTR(sc_text, 11, 1) IN (' ', 'T') AND (SUBSTR(sc_text, 12) IN ('00:00', '00:00:00')
+ OR (SUBSTR(sc_text, 12, 9) = '00:00:00.' AND SUBSTR(sc_text, 21) <> '' AND REPLACE(SUBSTR(sc_text, 21), '0', '') = ''))))
+"""
+"""A date's text ``sc_text`` is ten characters, or them at midnight without a time zone, as text writes a
+DATE or TIMESTAMP (as ``casedecide._DATE`` reads it); in parentheses: it stands for a term of an AND."""
 
 _IN_FORCE = """
 (v.in_force_from IS NULL OR v.in_force_from <= sc_day) AND (v.in_force_to IS NULL OR sc_day <= v.in_force_to)
@@ -174,12 +182,12 @@ def _error(data: ScriptData, v: Dict[str, exp.Expression]) -> exp.Expression:
     noc, industry, nv = v["sc_noc"], v["sc_industry"], v["sc_noc_version"]
     cases = []
     if shape.date_column is not None:
-        day = v["sc_day"]
+        day, text = v["sc_day"], v["sc_day_text"]
         said = f"' in column {echoed(shape.date_column.strip().lower())} is not "
         cases.append((_sql("v.version IS NULL"), _when(
             [(v["sc_day_ok"].copy(), _cat("no version of the policy is in force on ", day)),
-             (v["sc_day_shape"].copy(), _cat("date '", _echo(day), said + "a date"))],
-            _cat("date '", _echo(day), said + "YYYY-MM-DD"))))
+             (v["sc_day_shape"].copy(), _cat("date '", _echo(text), said + "a date"))],
+            _cat("date '", _echo(text), said + "YYYY-MM-DD"))))
     if shape.noc_version_column:
         cases.append((exp.not_(exp.In(this=nv.copy(), expressions=[exp.Literal.string(x) for x in ("2016", "2021")]),
                                copy=False),
@@ -257,10 +265,13 @@ def view(data: ScriptData, dialect: str = "duckdb") -> exp.Expression:
                                                              expression=exp.Literal.string("")),
                                              expressions=[default]) if shape.noc_version_column else default)
     if shape.date_column is not None:
-        day = values["sc_day"] = texts[shape.column("date")]
-        digits = exp.func("SUBSTR", day.copy(), 1, 4, copy=False)
-        digits = _cat(digits, *(exp.func("SUBSTR", day.copy(), at, 2, copy=False) for at in (6, 9)))
-        day_parts = {"sc_day": day, "sc_digits_of_day": _digits(digits, 8, 8)}
+        text = values["sc_day_text"] = texts[shape.column("date")]
+        day = values["sc_day"] = exp.func("SUBSTR", text.copy(), 1, 10, copy=False)  # the text at a midnight
+        digits = exp.func("SUBSTR", text.copy(), 1, 4, copy=False)
+        digits = _cat(digits, *(exp.func("SUBSTR", text.copy(), at, 2, copy=False) for at in (6, 9)))
+        # the checks read the day's characters in the text itself (within its first ten, they are the same)
+        day_parts = {"sc_day": text, "sc_day_alone": _fill(_sql(_MIDNIGHT), {"sc_text": text}),
+                     "sc_digits_of_day": _digits(digits, 8, 8)}
         values["sc_day_ok"] = _fill(_sql(_DAY_OK), day_parts)
         values["sc_day_shape"] = _fill(_sql(_DAY_SHAPE), day_parts)
         on = exp.and_(values["sc_day_ok"].copy(), _fill(_sql(_IN_FORCE), {"sc_day": day}), copy=False)
