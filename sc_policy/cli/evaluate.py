@@ -125,7 +125,8 @@ def _is_json_lines(name: str) -> bool:
                    "*.ndjson, else csv]")
 @version_options
 @click.option("--date-column", metavar="NAME",
-              help="Decide each row under the version in force on the date (YYYY-MM-DD) in this column.")
+              help="Decide each row under the version in force on the date (YYYY-MM-DD, or that day at midnight "
+                   "without a time zone: 2026-03-01 00:00:00) in this column.")
 @click.option("--noc-version", type=click.Choice(["2016", "2021"]), default="2016", show_default=True,
               help="Classification of the noc column where a row has no noc_version value.")
 @no_cache_option

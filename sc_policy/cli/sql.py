@@ -36,7 +36,8 @@ def _header(columns: str) -> tuple:
 @click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True,
               help="The SQL dialect to write.")
 @click.option("--date-column", metavar="NAME",
-              help="Decide each row under the version in force on the date (YYYY-MM-DD) in this column.")
+              help="Decide each row under the version in force on the date (YYYY-MM-DD, or that day at midnight "
+                   "without a time zone: 2026-03-01 00:00:00) in this column.")
 @click.option("--noc-version", type=click.Choice(["2016", "2021"]), default="2016", show_default=True,
               help="Classification of the noc column where a row has no noc_version value.")
 @click.option("--noc-version-column", is_flag=True,
