@@ -235,6 +235,28 @@ def test_a_frozen_versions_folder_or_file_it_may_not_read_is_named_not_taken_for
         f"Permission denied; what the version holds, and whether it is what was frozen, cannot be told"), row
 
 
+def test_a_frozen_version_folder_it_may_not_list_is_not_listed_as_fine(shipped_copy, monkeypatch):
+    """The version folder itself cannot be listed (its manifest still read by name): its rule files are all left
+    out, so no version is built; ``versions`` listed it as "version has errors", not frozen, and exited 0, when
+    a subfolder of it that cannot be listed exits 1. Whether it is intact cannot be told: exit 1, the cause named."""
+    refused = os.fspath(version_dir(shipped_copy))
+    real_scandir = os.scandir
+
+    def refusing(path=".", *args, **kwargs):
+        if os.fspath(path) == refused:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    listed = cli("versions", "--policies", str(shipped_copy))
+    assert listed.exit_code == 1 and listed.stderr.startswith(
+        f"sc-policy: 1 frozen version cannot be read whole: {VERSION} (whether it is intact cannot be told; "), listed
+    row, = [r for r in json.loads(cli("versions", "--format", "json", "--policies", str(shipped_copy)).stdout)
+            if r["id"] == VERSION]
+    assert (row["frozen"], row["integrity"]) == (True, None) and row["problem"].startswith(
+        f"second-career-fast-track/{VERSION}: cannot read folder: Permission denied; "), row
+
+
 def test_a_tree_that_may_not_be_written_is_said_so_when_it_is_to_change(tree_copy, monkeypatch):
     """A tree of another account's with no lock file yet: the lock could not be made (permission denied), and
     the read-only open of one to share then said "No such file or directory", as if the tree were missing."""
