@@ -257,6 +257,31 @@ def test_a_frozen_version_folder_it_may_not_list_is_not_listed_as_fine(shipped_c
         f"second-career-fast-track/{VERSION}: cannot read folder: Permission denied; "), row
 
 
+def test_a_folder_listed_but_not_searched_is_named_unreadable_not_a_stop(shipped_copy, monkeypatch):
+    """A folder caseworkers may list but not search (``chmod o=r``: its names read, its entries not looked at):
+    rglob listed its files, whose look (``is_dir``) raised, so every command stopped at the first file's
+    "Permission denied" (versions listed nothing). It is named as one that cannot be listed is, and the rest goes on."""
+    import sc_policy.app.writing  # noqa: F401  (imported before os.open and os.stat refuse)
+    refused = os.path.join(version_dir(shipped_copy), "areas") + os.sep
+    real = {name: getattr(os, name) for name in ("stat", "open")}
+
+    def refusing(name):
+        def call(path, *args, **kwargs):
+            if isinstance(path, (str, os.PathLike)) and os.fspath(path).startswith(refused):
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real[name](path, *args, **kwargs)
+        return call
+
+    for name in real:
+        monkeypatch.setattr(os, name, refusing(name))
+    line = assert_one_line(cli("explain", "2174", "--version", VERSION, "--policies", str(shipped_copy)), "unreadable")
+    assert line.startswith(f"sc-policy: error: second-career-fast-track/{VERSION}/areas: version {VERSION} is "
+                           f"invalid: unreadable: cannot read folder: Permission denied"), line
+    listed = cli("versions", "--policies", str(shipped_copy))
+    assert listed.exit_code == 1 and listed.stderr.startswith(
+        f"sc-policy: 1 frozen version cannot be read whole: {VERSION} (whether it is intact cannot be told; "), listed
+
+
 def test_a_tree_that_may_not_be_written_is_said_so_when_it_is_to_change(tree_copy, monkeypatch):
     """A tree of another account's with no lock file yet: the lock could not be made (permission denied), and
     the read-only open of one to share then said "No such file or directory", as if the tree were missing."""
