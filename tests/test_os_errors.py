@@ -257,6 +257,25 @@ def test_a_frozen_version_folder_it_may_not_list_is_not_listed_as_fine(shipped_c
         f"second-career-fast-track/{VERSION}: cannot read folder: Permission denied; "), row
 
 
+def test_a_version_not_frozen_with_a_folder_it_may_not_list_is_not_said_to_be_frozen(tree_copy, monkeypatch):
+    """A version never frozen (a draft, or the copy's, its hashes dropped) with a folder it may not list: its row
+    said "whether it is what was frozen, cannot be told", of a version never frozen."""
+    refused = os.path.join(version_dir(tree_copy), "areas")
+    real_scandir = os.scandir
+
+    def refusing(path=".", *args, **kwargs):
+        if os.fspath(path) == refused:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    listed = cli("versions", "--format", "json", "--policies", str(tree_copy))
+    row, = [r for r in json.loads(listed.stdout) if r["id"] == VERSION]
+    assert row["problem"] == (f"second-career-fast-track/{VERSION}/areas: cannot read folder: Permission denied; "
+                              f"what the version holds cannot be told"), row
+    assert listed.exit_code == 0 and not row["frozen"], listed  # (a version never frozen: no integrity to tell)
+
+
 def test_a_folder_listed_but_not_searched_is_named_unreadable_not_a_stop(shipped_copy, monkeypatch):
     """A folder caseworkers may list but not search (``chmod o=r``: its names read, its entries not looked at):
     rglob listed its files, whose look (``is_dir``) raised, so every command stopped at the first file's

@@ -33,7 +33,7 @@ def version_row(version: Version, folder: Optional[str] = None, findings: Iterab
     unread = _unread(findings)
     if unread:
         out["content_hash"] = out["integrity"] = None
-        out["problem"] = "; ".join(([out["problem"]] if "problem" in out else []) + unread + [_UNTOLD])
+        out["problem"] = "; ".join(([out["problem"]] if "problem" in out else []) + unread + [_untold(out["frozen"])])
     return out
 
 
@@ -45,11 +45,14 @@ def unbuilt_row(manifest: Manifest, findings: Iterable[Diagnostic] = ()) -> dict
     out["frozen"] = is_frozen(manifest)
     out["integrity"] = None
     unread = _unread(findings)
-    out["problem"] = "; ".join(unread + [_UNTOLD]) if unread else "version has errors; a check of the tree lists them"
+    out["problem"] = "; ".join(unread + [_untold(out["frozen"])]) if unread else \
+        "version has errors; a check of the tree lists them"
     return out
 
 
-_UNTOLD = "what the version holds, and whether it is what was frozen, cannot be told"
+def _untold(frozen: bool) -> str:
+    """What a file or folder that cannot be read leaves unknown (of a version never frozen: no freeze to compare)."""
+    return f"what the version holds{', and whether it is what was frozen,' if frozen else ''} cannot be told"
 
 
 def _unread(findings: Iterable[Diagnostic]) -> List[str]:
