@@ -235,12 +235,9 @@ def test_a_frozen_versions_folder_or_file_it_may_not_read_is_named_not_taken_for
         f"Permission denied; what the version holds, and whether it is what was frozen, cannot be told"), row
 
 
-def test_a_frozen_version_folder_it_may_not_list_is_not_listed_as_fine(shipped_copy, monkeypatch):
-    """The version folder itself cannot be listed (its manifest still read by name): its rule files are all left
-    out, so no version is built; ``versions`` listed it as "version has errors", not frozen, and exited 0, when
-    a subfolder of it that cannot be listed exits 1. Whether it is intact cannot be told: exit 1, the cause named."""
-    refused = os.fspath(version_dir(shipped_copy))
-    real_scandir = os.scandir
+def refuse_to_list(monkeypatch, folder):
+    """``os.scandir`` refuses ``folder`` (Permission denied), as for a folder of another account's (root reads any)."""
+    refused, real_scandir = os.fspath(folder), os.scandir
 
     def refusing(path=".", *args, **kwargs):
         if os.fspath(path) == refused:
@@ -248,6 +245,13 @@ def test_a_frozen_version_folder_it_may_not_list_is_not_listed_as_fine(shipped_c
         return real_scandir(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "scandir", refusing)
+
+
+def test_a_frozen_version_folder_it_may_not_list_is_not_listed_as_fine(shipped_copy, monkeypatch):
+    """The version folder itself cannot be listed (its manifest still read by name): its rule files are all left
+    out, so no version is built; ``versions`` listed it as "version has errors", not frozen, and exited 0, when
+    a subfolder of it that cannot be listed exits 1. Whether it is intact cannot be told: exit 1, the cause named."""
+    refuse_to_list(monkeypatch, version_dir(shipped_copy))
     listed = cli("versions", "--policies", str(shipped_copy))
     assert listed.exit_code == 1 and listed.stderr.startswith(
         f"sc-policy: 1 frozen version cannot be read whole: {VERSION} (whether it is intact cannot be told; "), listed
@@ -260,15 +264,7 @@ def test_a_frozen_version_folder_it_may_not_list_is_not_listed_as_fine(shipped_c
 def test_a_version_not_frozen_with_a_folder_it_may_not_list_is_not_said_to_be_frozen(tree_copy, monkeypatch):
     """A version never frozen (a draft, or the copy's, its hashes dropped) with a folder it may not list: its row
     said "whether it is what was frozen, cannot be told", of a version never frozen."""
-    refused = os.path.join(version_dir(tree_copy), "areas")
-    real_scandir = os.scandir
-
-    def refusing(path=".", *args, **kwargs):
-        if os.fspath(path) == refused:
-            raise PermissionError(13, "Permission denied", os.fspath(path))
-        return real_scandir(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "scandir", refusing)
+    refuse_to_list(monkeypatch, version_dir(tree_copy) / "areas")
     listed = cli("versions", "--format", "json", "--policies", str(tree_copy))
     row, = [r for r in json.loads(listed.stdout) if r["id"] == VERSION]
     assert row["problem"] == (f"second-career-fast-track/{VERSION}/areas: cannot read folder: Permission denied; "
