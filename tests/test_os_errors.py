@@ -235,6 +235,68 @@ def test_a_frozen_versions_folder_or_file_it_may_not_read_is_named_not_taken_for
         f"Permission denied; what the version holds, and whether it is what was frozen, cannot be told"), row
 
 
+def refuse_to_list(monkeypatch, folder):
+    """``os.scandir`` refuses ``folder`` (Permission denied), as for a folder of another account's (root reads any)."""
+    refused, real_scandir = os.fspath(folder), os.scandir
+
+    def refusing(path=".", *args, **kwargs):
+        if os.fspath(path) == refused:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+
+
+def test_a_frozen_version_folder_it_may_not_list_is_not_listed_as_fine(shipped_copy, monkeypatch):
+    """The version folder itself cannot be listed (its manifest still read by name): its rule files are all left
+    out, so no version is built; ``versions`` listed it as "version has errors", not frozen, and exited 0, when
+    a subfolder of it that cannot be listed exits 1. Whether it is intact cannot be told: exit 1, the cause named."""
+    refuse_to_list(monkeypatch, version_dir(shipped_copy))
+    listed = cli("versions", "--policies", str(shipped_copy))
+    assert listed.exit_code == 1 and listed.stderr.startswith(
+        f"sc-policy: 1 frozen version cannot be read whole: {VERSION} (whether it is intact cannot be told; "), listed
+    row, = [r for r in json.loads(cli("versions", "--format", "json", "--policies", str(shipped_copy)).stdout)
+            if r["id"] == VERSION]
+    assert (row["frozen"], row["integrity"]) == (True, None) and row["problem"].startswith(
+        f"second-career-fast-track/{VERSION}: cannot read folder: Permission denied; "), row
+
+
+def test_a_version_not_frozen_with_a_folder_it_may_not_list_is_not_said_to_be_frozen(tree_copy, monkeypatch):
+    """A version never frozen (a draft, or the copy's, its hashes dropped) with a folder it may not list: its row
+    said "whether it is what was frozen, cannot be told", of a version never frozen."""
+    refuse_to_list(monkeypatch, version_dir(tree_copy) / "areas")
+    listed = cli("versions", "--format", "json", "--policies", str(tree_copy))
+    row, = [r for r in json.loads(listed.stdout) if r["id"] == VERSION]
+    assert row["problem"] == (f"second-career-fast-track/{VERSION}/areas: cannot read folder: Permission denied; "
+                              f"what the version holds cannot be told"), row
+    assert listed.exit_code == 0 and not row["frozen"], listed  # (a version never frozen: no integrity to tell)
+
+
+def test_a_folder_listed_but_not_searched_is_named_unreadable_not_a_stop(shipped_copy, monkeypatch):
+    """A folder caseworkers may list but not search (``chmod o=r``: its names read, its entries not looked at):
+    rglob listed its files, whose look (``is_dir``) raised, so every command stopped at the first file's
+    "Permission denied" (versions listed nothing). It is named as one that cannot be listed is, and the rest goes on."""
+    import sc_policy.app.writing  # noqa: F401  (imported before os.open and os.stat refuse)
+    refused = os.path.join(version_dir(shipped_copy), "areas") + os.sep
+    real = {name: getattr(os, name) for name in ("stat", "open")}
+
+    def refusing(name):
+        def call(path, *args, **kwargs):
+            if isinstance(path, (str, os.PathLike)) and os.fspath(path).startswith(refused):
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real[name](path, *args, **kwargs)
+        return call
+
+    for name in real:
+        monkeypatch.setattr(os, name, refusing(name))
+    line = assert_one_line(cli("explain", "2174", "--version", VERSION, "--policies", str(shipped_copy)), "unreadable")
+    assert line.startswith(f"sc-policy: error: second-career-fast-track/{VERSION}/areas: version {VERSION} is "
+                           f"invalid: unreadable: cannot read folder: Permission denied"), line
+    listed = cli("versions", "--policies", str(shipped_copy))
+    assert listed.exit_code == 1 and listed.stderr.startswith(
+        f"sc-policy: 1 frozen version cannot be read whole: {VERSION} (whether it is intact cannot be told; "), listed
+
+
 def test_a_tree_that_may_not_be_written_is_said_so_when_it_is_to_change(tree_copy, monkeypatch):
     """A tree of another account's with no lock file yet: the lock could not be made (permission denied), and
     the read-only open of one to share then said "No such file or directory", as if the tree were missing."""

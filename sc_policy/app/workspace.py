@@ -40,7 +40,7 @@ from sc_policy.engine.table import decisions_hash
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, manifest_of, resolve_root, select_version
 from sc_policy.load.yamlfile import Document, is_inside, load_vouched
 from sc_policy.app.trust import read_alike, untrusted, vouched_manifest
-from sc_policy.app.versionrows import version_row
+from sc_policy.app.versionrows import unbuilt_row, version_row
 from sc_policy.model import Manifest, Version
 from sc_policy.reference.codes import parse_day
 from sc_policy.reference.statcan import ReferenceData, reference_data
@@ -392,8 +392,5 @@ class Workspace:
             if loaded.version is not None:  # (a file or folder it cannot read leaves its integrity unknown)
                 rows.append(version_row(loaded.version, ref.id, loaded.findings))
             else:
-                row = manifest.as_dict()
-                row["integrity"] = None
-                row["problem"] = "version has errors; a check of the tree lists them"
-                rows.append(row)
+                rows.append(unbuilt_row(manifest, loaded.findings))
         return rows

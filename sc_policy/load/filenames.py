@@ -25,17 +25,23 @@ __all__ = ["rule_file_kind", "meant_rule_file", "misnamed_file", "listed"]
 def listed(folder: Path, shown: str, findings: List[Diagnostic]) -> List[Path]:
     """Every file and folder below the version folder ``folder`` (shown as ``shown``), as ``Path.rglob`` lists
     them (links to folders not followed); appends to ``findings`` an ``unreadable`` error for each folder that
-    cannot be listed, which rglob skips unsaid (its rule files would be silently left out of the version)."""
+    cannot be listed, which rglob skips unsaid (its rule files would be silently left out of the version), or whose
+    entries cannot be looked at (listed, but not searched: ``chmod o=r``); what lies below such a folder is left out."""
     paths = list(folder.rglob("*"))
+    unread: List[Path] = []
     for path in [folder, *paths]:
-        if path.is_dir() and not path.is_symlink():
-            try:
+        if any(u in path.parents for u in unread):
+            continue
+        try:
+            if path.is_dir() and not path.is_symlink():
                 os.scandir(path).close()
-            except OSError as exc:
-                rel = path.relative_to(folder).as_posix()
-                findings.append(Diagnostic(Span(shown if rel == "." else f"{shown}/{rel}"), "error", "unreadable",
-                                           f"cannot read folder: {exc.strerror or exc}"))
-    return paths
+                os.stat(os.path.join(path, os.curdir))  # its entries may be looked at (the folder searched)
+        except OSError as exc:
+            unread.append(path)
+            rel = path.relative_to(folder).as_posix()
+            findings.append(Diagnostic(Span(shown if rel == "." else f"{shown}/{rel}"), "error", "unreadable",
+                                       f"cannot read folder: {exc.strerror or exc}"))
+    return [p for p in paths if not any(u in p.parents for u in unread)]
 
 
 def rule_file_kind(rel: str) -> Optional[str]:
