@@ -270,6 +270,9 @@ def test_a_shared_folder_as_tmp_is_never_to_be_removed_and_a_folder_in_it_is_use
         other.setattr(os, "getuid", lambda: me + 1)
         assert look(shared).endswith(f"belongs to another user (uid {me}; you are uid {me + 1}): not used, versions "
                                      f"are opened from their rule files (the same answers, slower); {advice}")
+        shared.chmod(0o1755)  # sticky, but no one else may make a folder in it: no such advice
+        assert look(shared).endswith("(the same answers, slower); choose a folder of your own (SC_POLICY_CACHE_DIR)")
+    shared.chmod(0o1777)
     monkeypatch.setenv("SC_POLICY_CACHE_DIR", str(shared / "sc-policy"))
     done = CliRunner().invoke(main, ["explain", "2174", "--version", VERSION])
     assert done.exit_code == 0 and done.stderr == "" and any((shared / "sc-policy").iterdir())

@@ -66,7 +66,8 @@ def look(folder: os.PathLike | str, what: str = "the cache folder") -> Optional[
     except OSError:  # missing, a dangling link, or a parent not to be searched: nothing can be read there
         return ""
     elsewhere = "choose a folder of your own (SC_POLICY_CACHE_DIR)"
-    shared = stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX  # sticky: shared by design, as /tmp
+    # sticky and open to all: shared by design, as /tmp (not a sticky folder others may not write, 1755)
+    shared = stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX and info.st_mode & stat.S_IWOTH
     if shared:  # (never to be removed): a folder inside it is the user's, once sc-policy makes it
         elsewhere += f", such as {shown_path(os.path.join(folder, 'sc-policy'))}, which sc-policy makes for you alone"
     if stat.S_ISLNK(info.st_mode):
