@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -196,6 +197,25 @@ def test_an_entry_takes_the_place_of_its_versions_old_one_on_a_volume_with_no_ro
     upgraded = "0" * 64  # the same version under another key (another sc-policy's code)
     assert entry is not None and TableCache(folder).store(upgraded, label, entry)
     assert [p.name for p in folder.iterdir()] == [old.name.replace(key, upgraded)]
+
+
+def test_a_temporary_file_a_killed_write_left_goes_with_the_versions_next_entry(tmp_path):
+    """A process killed in the milliseconds an entry is written leaves its temporary file (.NAME.XXXXXXXX.tmp):
+    nothing removed it, so each such kill kept some 350 kB for ever. One over an hour old goes when the version's
+    next entry is written; a recent one (another process writing now) stays."""
+    from sc_policy.app.cache import TableCache
+    from sc_policy.app.workspace import Workspace
+    folder = tmp_path / "cache"
+    Workspace(cache=TableCache(folder)).explain("2174", version=VERSION)
+    [entry] = list(folder.iterdir())
+    label, key = f"{POLICY}/{VERSION}", entry.name.rsplit("--", 1)[1][:-len(".json")]
+    stale, writing_now = folder / f".{entry.name}.0badf00d.tmp", folder / f".{entry.name}.12345678.tmp"
+    for left in (stale, writing_now):
+        left.write_bytes(entry.read_bytes()[:1000])
+    hour_ago = time.time() - 3700
+    os.utime(stale, (hour_ago, hour_ago))
+    assert TableCache(folder).store("0" * 64, label, TableCache(folder).load(key, label))
+    assert sorted(p.name for p in folder.iterdir()) == sorted([writing_now.name, entry.name.replace(key, "0" * 64)])
 
 
 # -- the cache folder: the user's alone ------------------------------------------------------------------

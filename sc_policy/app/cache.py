@@ -53,7 +53,8 @@ back in milliseconds.
   libyaml, not the strict Python parser (about 0.1 ms instead of 8): it vouches only for bytes that
   libyaml reads exactly as the strict parser did (:func:`sc_policy.app.trust.read_alike`).
 * Writes are atomic (:func:`sc_policy.app.writing.write_atomic`, readable by the owner alone): a temporary
-  file in the cache folder, renamed over the entry. A cache that cannot be written is skipped silently.
+  file in the cache folder, renamed over the entry. A temporary file a killed write left (over an hour old) goes when the
+  version's next entry is written. A cache that cannot be written is skipped silently.
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ _BODY_KEYS = {"documents", "findings", "table"}
 _SUFFIX = ".json"
 _OTHERS = 4  # entries of other versions whose header is read for the code digest (see _candidates)
 _VOUCHED = 6  # most manifests an entry's header vouches for (it must stay within the 1 kB _header reads)
+_STALE_TMP_NS = 3_600_000_000_000
+"""A temporary file of an entry's write older than this (an hour) was left by a process killed while writing (a
+write takes milliseconds): it is removed when the version's next entry is written."""
 
 
 # -- entries --------------------------------------------------------------------------
@@ -312,8 +316,9 @@ class TableCache:
             if self._looked is not None:
                 return False
             mine = re.compile(re.escape(_safe(label)) + r"--[0-9a-f]{64}" + re.escape(_SUFFIX))
+            left = re.compile(r"\." + mine.pattern + r"\.[0-9a-f]{8}\.tmp")  # (writing.atomic_file's names)
             for old in self.directory.iterdir():  # first: on a full volume (an upgrade's) they left no room for it
-                if old != target and mine.fullmatch(old.name):
+                if (old != target and mine.fullmatch(old.name)) or (left.fullmatch(old.name) and _stale(old)):
                     _unlink(old)
             self._names, self._heads = None, {}
             write_atomic(target, header.encode("ascii") + b"\n" + body, mode=0o600)  # the owner's alone
@@ -350,6 +355,14 @@ def _listed(vouched: object, key: str) -> bool:
 
 def _safe(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", label)[:100]
+
+
+def _stale(path: Path) -> bool:
+    """Whether a temporary file was last written over :data:`_STALE_TMP_NS` ago (not another process's write)."""
+    try:
+        return time.time_ns() - os.lstat(path).st_mtime_ns > _STALE_TMP_NS
+    except OSError:
+        return False
 
 
 def _unlink(path: Path) -> None:
