@@ -254,3 +254,24 @@ def test_a_file_saved_while_a_version_is_read_is_not_cached_under_its_old_bytes(
     for _ in range(2):  # from the files, then from what that wrote
         assert Workspace(tree_copy, cache=TableCache(tmp_path / "cache")).explain(
             "9461", "311", version=VERSION).verdict == "eligible"
+
+
+def test_an_entry_found_by_hashing_the_code_again_is_restamped_so_the_next_run_need_not(tmp_path, monkeypatch):
+    """An entry written while the package's files were too fresh to be remembered by their times (a run
+    straight after an install), or by another install of the same code, names no signature or another one:
+    the run that hashed the code to find it writes its own into the header, so later runs stat, not hash."""
+    from sc_policy.app import codefiles
+    store = tmp_path / "cache"
+    monkeypatch.setattr(codefiles, "RACY_NS", 10**30)  # every file "just written": the signature is not kept
+    Workspace(cache=TableCache(store)).explain("2174")
+    [entry] = TableCache(store).entries()
+    assert json.loads(entry.read_bytes().partition(b"\n")[0])["code_stat"] is None
+    monkeypatch.setattr(codefiles, "RACY_NS", 0)
+    hashed = []
+    real = codefiles.code_digest
+    monkeypatch.setattr(codefiles, "code_digest", lambda files=None: hashed.append(1) or real(files))
+    Workspace(cache=TableCache(store)).explain("2174")
+    assert hashed == [1] and TableCache(store).entries() == [entry]  # hashed to find it, and found
+    Workspace(cache=TableCache(store)).explain("2174")
+    assert hashed == [1], "the code was hashed again on a warm run"
+    assert Workspace(cache=TableCache(store)).open(Workspace().select().id).evaluator._compiled is None

@@ -26,7 +26,7 @@ back in milliseconds.
   modification and change times, inode, device) and read back while the signature is
   the same, as ``git status`` trusts its index; a file changed within 2 s of being hashed
   is not remembered (git's "racy" case), and any change of the signature hashes the
-  bytes again. A forged header can only choose which entry is looked up, which whoever
+  bytes again (the entry then found is written again under the new signature, so only one run hashes). A forged header can only choose which entry is looked up, which whoever
   can write the folder can do anyway.
 * Entries are JSON (never pickle, see :mod:`sc_policy.app.codec`): a header line with the key and the SHA-256 of
   the body, then the body: the version's validated rule files (their data and
@@ -287,12 +287,26 @@ class TableCache:
             if not all(type(d) is Document for d in documents) or not all(isinstance(f, Diagnostic) for f in findings):
                 return None
             version = version_from_documents(label, documents)
-            return CachedVersion(version, findings, table_from_dict(data["table"], version), documents)
+            entry = CachedVersion(version, findings, table_from_dict(data["table"], version), documents)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None
         finally:
             if collecting:
                 gc.enable()
+        if self._stat is not None and header.get("code_stat") != self._stat:
+            self._restamp(path, dict(header, code=self._code, code_stat=self._stat), body)
+        return entry
+
+    def _restamp(self, path: Path, header: dict, body: bytes) -> None:
+        """Write an entry again under a header naming the code's current ``os.stat`` signature: the package
+        was hashed to find it (its files were too fresh to be remembered when it was written, or were
+        reinstalled since), and would be hashed again on every run while the header names another."""
+        from sc_policy.app.writing import write_atomic
+        try:
+            write_atomic(path, json.dumps(header).encode("ascii") + b"\n" + body, mode=0o600)
+        except OSError:
+            return
+        self._heads.pop(path.name, None)
 
     def store(self, key: str, label: str, entry: CachedVersion) -> bool:
         """Write an entry atomically, in place of the older entries of the same version; False if it cannot."""
