@@ -275,3 +275,28 @@ def test_an_entry_found_by_hashing_the_code_again_is_restamped_so_the_next_run_n
     Workspace(cache=TableCache(store)).explain("2174")
     assert hashed == [1], "the code was hashed again on a warm run"
     assert Workspace(cache=TableCache(store)).open(Workspace().select().id).evaluator._compiled is None
+
+
+def test_environments_sharing_a_cache_folder_keep_an_entry_each_up_to_three(tmp_path, monkeypatch):
+    """Two environments that share one cache folder (a pipx install and a project's venv, say) evicted each
+    other's entry of a version: each run after the other's opened the version from its files again (0.6 s).
+    Each keeps its own now; an entry of the same environment still takes the place of its stale one, and
+    entries of old environments (upgrades) do not pile up: a version keeps at most three."""
+    from sc_policy.app import codefiles
+    folder = tmp_path / "cache"
+    real = codefiles.LIBRARIES
+
+    def run(*extra):  # an environment whose code also has the modules of ``extra``
+        monkeypatch.setattr(codefiles, "LIBRARIES", real + extra)
+        ws = Workspace(cache=TableCache(folder))
+        ws.explain("2174", version=VERSION)
+        return ws.open(VERSION).evaluator._compiled is None  # opened from its entry, not from the files
+
+    assert not run()
+    [first] = TableCache(folder).entries()
+    assert not run("json")  # another environment: its own entry, beside the first
+    assert run() and run("json")  # each finds its own
+    assert first in TableCache(folder).entries() and len(TableCache(folder).entries()) == 2
+    assert not run("csv") and not run("email")
+    assert len(TableCache(folder).entries()) == 3 and first not in TableCache(folder).entries()  # the oldest went
+    assert run("json") and run("csv") and run("email")

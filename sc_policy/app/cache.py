@@ -53,8 +53,9 @@ back in milliseconds.
   libyaml, not the strict Python parser (about 0.1 ms instead of 8): it vouches only for bytes that
   libyaml reads exactly as the strict parser did (:func:`sc_policy.app.trust.read_alike`).
 * Writes are atomic (:func:`sc_policy.app.writing.write_atomic`, readable by the owner alone): a temporary
-  file in the cache folder, renamed over the entry. A temporary file a killed write left (over an hour old) goes when the
-  version's next entry is written. A cache that cannot be written is skipped silently.
+  file in the cache folder, renamed into place. A version keeps one entry per environment (code and Python) sharing
+  the folder, at most three, and the temporary files killed writes left go (:mod:`sc_policy.app.eviction`). A cache
+  that cannot be written is skipped silently.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ from pathlib import Path
 from typing import Iterable, List, Optional, Tuple
 
 import sc_policy.model as model
-from sc_policy.app import codefiles
+from sc_policy.app import codefiles, eviction
 from sc_policy.app.cachedir import default_cache_dir, look, make_private
 from sc_policy.app.codec import _classes, decode, encode
 from sc_policy.diagnostics import Diagnostic, PolicyLoadError
@@ -93,9 +94,6 @@ _BODY_KEYS = {"documents", "findings", "table"}
 _SUFFIX = ".json"
 _OTHERS = 4  # entries of other versions whose header is read for the code digest (see _candidates)
 _VOUCHED = 6  # most manifests an entry's header vouches for (it must stay within the 1 kB _header reads)
-_STALE_TMP_NS = 3_600_000_000_000
-"""A temporary file of an entry's write older than this (an hour) was left by a process killed while writing (a
-write takes milliseconds): it is removed when the version's next entry is written."""
 
 
 # -- entries --------------------------------------------------------------------------
@@ -275,7 +273,7 @@ class TableCache:
         try:
             head, _, body = raw.partition(b"\n")
             header = json.loads(head)
-            if not isinstance(header, dict) or set(header) - {"code", "code_stat", "vouched"} != {"format", "key", "sha256"} or (
+            if not isinstance(header, dict) or set(header) - {"code", "code_stat", "python", "vouched"} != {"format", "key", "sha256"} or (
                     header["format"], header["key"], header["sha256"]) != (FORMAT, key, hashlib.sha256(body).hexdigest()):
                 return None
             data = json.loads(body)
@@ -321,7 +319,7 @@ class TableCache:
         if len(body) + 1024 > MAX_ENTRY_BYTES:  # (with its header) it could never be read back
             return False
         header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest(),
-                             "code": self._code, "code_stat": self._stat,
+                             "code": self._code, "code_stat": self._stat, "python": sys.implementation.cache_tag,
                              "vouched": [k for k in self._vouched if k != key]})
         from sc_policy.app.writing import write_atomic  # (tempfile, shutil): only when an entry is written
         target = self._path(key, label)
@@ -330,12 +328,10 @@ class TableCache:
             if self._looked is not None:
                 return False
             mine = re.compile(re.escape(_safe(label)) + r"--[0-9a-f]{64}" + re.escape(_SUFFIX))
-            left = re.compile(r"\." + mine.pattern + r"\.[0-9a-f]{8}\.tmp")  # (writing.atomic_file's names)
-            for old in self.directory.iterdir():  # first: on a full volume (an upgrade's) they left no room for it
-                if (old != target and mine.fullmatch(old.name)) or (left.fullmatch(old.name) and _stale(old)):
-                    _unlink(old)
+            kept = eviction.make_room(self.directory, mine, target, (sys.implementation.cache_tag, self._code), _header)
             self._names, self._heads = None, {}
-            write_atomic(target, header.encode("ascii") + b"\n" + body, mode=0o600)  # the owner's alone
+            eviction.write_with_room(  # the owner's alone
+                lambda: write_atomic(target, header.encode("ascii") + b"\n" + body, mode=0o600), kept)
         except OSError:
             return False
         return True
@@ -369,18 +365,3 @@ def _listed(vouched: object, key: str) -> bool:
 
 def _safe(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", label)[:100]
-
-
-def _stale(path: Path) -> bool:
-    """Whether a temporary file was last written over :data:`_STALE_TMP_NS` ago (not another process's write)."""
-    try:
-        return time.time_ns() - os.lstat(path).st_mtime_ns > _STALE_TMP_NS
-    except OSError:
-        return False
-
-
-def _unlink(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass
