@@ -747,3 +747,18 @@ def test_a_class_description_says_a_code_within_an_excluded_one_with_it(opened):
     assert describe(["334110"], ["33", "334", "3345"]) == "within 334, outside 3345"
     manufacturing = opened.table.classes[opened.table.industry_class("334511") - 1]
     assert manufacturing.description == "within 31, 32 or 33, outside 3254, 334 (but within 3345), 3391"
+
+
+def test_cache_key_covers_the_python_patch_level_and_rule_engines_date_library(tmp_path, monkeypatch):
+    """A patch release of Python (the same ``cpython-311`` tag, another standard library) or an upgrade of
+    python-dateutil (with which rule-engine parses dates) made the same key: entries of the older ones were used."""
+    from sc_policy.app import codefiles
+    cache = TableCache(tmp_path / "cache")
+    from sc_policy.resources import shipped_policies
+    root = shipped_policies()
+    args = (root, POLICY, version_dir(root), f"{POLICY}/{VERSION}")
+    key = cache.key(*args)
+    monkeypatch.setattr(sys, "version", sys.version.replace(".", ".9", 1))
+    assert TableCache(tmp_path / "cache").key(*args) != key
+    assert len(codefiles.python()) <= 40 and codefiles.python().startswith(sys.implementation.cache_tag)
+    assert any(name.startswith("lib/dateutil/parser/") for name, _ in codefiles.code_files())

@@ -10,10 +10,10 @@ back in milliseconds.
 * Where: ``$SC_POLICY_CACHE_DIR``, else ``$XDG_CACHE_HOME/sc-policy``, else
   ``~/.cache/sc-policy``. ``SC_POLICY_NO_CACHE=1`` (any value but empty, 0, false, no, off; or ``--no-cache``) bypasses it.
   A folder not the user's alone is refused, neither read nor written (:mod:`sc_policy.app.cachedir`).
-* Key: SHA-256 over the cache format, the Python (its cache tag, e.g. ``cpython-311``), the bytes of the
+* Key: SHA-256 over the cache format, the Python (its cache tag, e.g. ``cpython-311``, and its full version: :func:`~sc_policy.app.codefiles.python`), the bytes of the
   package's own code and data (every module of every subpackage, the schemas, the reference tables: a
-  version number alone would miss a local edit) and of the modules of PyYAML, Cerberus and rule-engine
-  (an upgrade of any of them changes what an entry would hold: :mod:`sc_policy.app.codefiles`),
+  version number alone would miss a local edit) and of the modules of PyYAML, Cerberus, rule-engine
+  and python-dateutil (an upgrade of any of them changes what an entry would hold: :mod:`sc_policy.app.codefiles`),
   the version folder's path in the tree, and the
   names and kinds of every entry of the version folder and of the policy's
   ``source/`` folder, with the exact bytes of each file that sc-policy may read:
@@ -153,7 +153,7 @@ class TableCache:
     def key(self, root: Path, policy: str, folder: Path, rel: str) -> str:
         """The entry key of a version folder: see the module docstring for what goes in."""
         code = self._code_digest(rel)
-        h = hashlib.sha256(f"sc-policy cache {FORMAT}\0{sys.implementation.cache_tag}\0{code}\0{rel}\0".encode())
+        h = hashlib.sha256(f"sc-policy cache {FORMAT}\0{codefiles.python()}\0{code}\0{rel}\0".encode())
         for label, base, limit in (("version", folder, MAX_FILE_BYTES),
                                    ("source", Path(root) / policy / "source", MAX_SOURCE_BYTES)):
             for name, path in _entries(base):
@@ -319,7 +319,7 @@ class TableCache:
         if len(body) + 1024 > MAX_ENTRY_BYTES:  # (with its header) it could never be read back
             return False
         header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest(),
-                             "code": self._code, "code_stat": self._stat, "python": sys.implementation.cache_tag,
+                             "code": self._code, "code_stat": self._stat, "python": codefiles.python(),
                              "vouched": [k for k in self._vouched if k != key]})
         from sc_policy.app.writing import write_atomic  # (tempfile, shutil): only when an entry is written
         target = self._path(key, label)
@@ -328,7 +328,7 @@ class TableCache:
             if self._looked is not None:
                 return False
             mine = re.compile(re.escape(_safe(label)) + r"--[0-9a-f]{64}" + re.escape(_SUFFIX))
-            kept = eviction.make_room(self.directory, mine, target, (sys.implementation.cache_tag, self._code), _header)
+            kept = eviction.make_room(self.directory, mine, target, (codefiles.python(), self._code), _header)
             self._names, self._heads = None, {}
             eviction.write_with_room(  # the owner's alone
                 lambda: write_atomic(target, header.encode("ascii") + b"\n" + body, mode=0o600), kept)

@@ -13,18 +13,20 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import sys
 from pathlib import Path
 from typing import List, Optional, Tuple
 
 from sc_policy.resources import schemas_dir
 
-__all__ = ["PACKAGE", "LIBRARIES", "code_files", "code_digest", "stat_signature", "RACY_NS"]
+__all__ = ["PACKAGE", "LIBRARIES", "code_files", "code_digest", "python", "stat_signature", "RACY_NS"]
 
 PACKAGE = Path(__file__).resolve().parent.parent
 """sc_policy/, whose code and data key every entry."""
 
-LIBRARIES = ("yaml", "cerberus", "rule_engine")
-"""The libraries whose code makes what an entry holds: PyYAML, Cerberus and rule-engine (by import name)."""
+LIBRARIES = ("yaml", "cerberus", "rule_engine", "dateutil")
+"""The libraries whose code makes what an entry holds: PyYAML, Cerberus and rule-engine (by import name), and
+python-dateutil, with which rule-engine parses date and time literals and reads the local time zone."""
 
 _LIBRARY_SUFFIXES = (".py", ".so", ".pyd")
 
@@ -69,6 +71,13 @@ def code_files() -> List[Tuple[str, str]]:
         found = _walk(folder, f"lib/{name}/", _LIBRARY_SUFFIXES) if folder is not None and folder.is_dir() else []
         files += found or [(f"lib/{name}", "")]
     return sorted(files)
+
+
+def python() -> str:
+    """The Python that runs, in at most 40 characters (an entry's header names it): its bytecode tag
+    (``cpython-311``) and a digest of its full version, patch level and build (a patch release changes the
+    standard library an entry was made with)."""
+    return f"{sys.implementation.cache_tag[:20]}-{hashlib.sha256(sys.version.encode()).hexdigest()[:16]}"
 
 
 def code_digest(files: Optional[List[Tuple[str, str]]] = None) -> str:
