@@ -43,10 +43,14 @@ SARIF_SCHEMA = _obj(
             locations={"type": "array", "items": _LOCATION},
             suppressions={"type": "array", "items": _obj(
                 ["kind"], kind={"enum": ["inSource", "external"]},
-                status={"enum": ["accepted", "underReview", "rejected"]})})})})
+                status={"enum": ["accepted", "underReview", "rejected"]})})},
+        invocations={"type": "array", "items": _obj(
+            ["executionSuccessful"], executionSuccessful={"type": "boolean"},
+            toolExecutionNotifications={"type": "array", "items": _obj(
+                ["message"], message=_MESSAGE, level={"enum": ["none", "note", "warning", "error"]})})})})
 """The SARIF 2.1.0 requirements (OASIS standard, sections 3.13 sarifLog, 3.14 run, 3.18 tool, 3.19
 toolComponent, 3.27 result, 3.11 message, 3.28 location, 3.29 physicalLocation, 3.4 artifactLocation,
-3.30 region, 3.35 suppression) on the properties sc-policy writes, as a JSON Schema written from the
+3.30 region, 3.35 suppression, 3.20 invocation, 3.58 notification) on the properties sc-policy writes, as a JSON Schema written from the
 standard's text: the OASIS schema file itself is not copied into this repository."""
 
 
@@ -346,3 +350,21 @@ def test_a_missing_manifest_refusal_names_the_file_from_the_repository_root(ship
     assert run("test", "--policies", "policies", "--junit-xml", str(out)).exit_code == 2
     [case] = _junit(out).iter("testcase")
     assert case.get("file") == want and case.get("line") is None
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "github"])
+def test_a_check_that_cannot_run_says_why_in_the_log_ci_reads(tmp_path, fmt):
+    """A check that could not run (no tree there) wrote nothing to stdout: the README's CI recipe then
+    uploaded an empty file, and code scanning failed on it with a JSON syntax error instead of the reason."""
+    result = run("check", "--format", fmt, "--policies", str(tmp_path / "nowhere"))
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    why = result.stderr.removeprefix("sc-policy: error: ").rstrip("\n")
+    assert "nowhere" in why
+    if fmt == "github":
+        assert result.stdout == f"::error title=sc-policy::{why}\n"
+        return
+    log = json.loads(result.stdout)
+    jsonschema.Draft7Validator(SARIF_SCHEMA, format_checker=jsonschema.FormatChecker()).validate(log)
+    [only] = log["runs"]
+    assert only["results"] == [] and only["invocations"] == [{"executionSuccessful": False, "toolExecutionNotifications": [
+        {"level": "error", "message": {"text": why}}]}]

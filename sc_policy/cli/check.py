@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 
 from sc_policy.app.checking import check_tree, has_errors
-from sc_policy.diagnostics import SEVERITIES, counted
-from sc_policy.present.annotations import annotations
+from sc_policy.diagnostics import SEVERITIES, ScPolicyError, counted
+from sc_policy.present.annotations import annotations, failed
 from sc_policy.present.render import dumps
 from sc_policy.present.sarif import sarif_log
 from sc_policy.cli.base import format_option, policies_option, tool_version, tree_paths
-from sc_policy.cli.diagnostics import named, words
+from sc_policy.cli.diagnostics import failure_of, named, words
 
 
 @click.command()
@@ -30,9 +30,18 @@ def check(versions, source, fmt, severity, policies):
     or GitHub Actions annotations (--format github), their paths from the directory the
     command runs in. Findings that a resolution in resolutions.yaml resolves are shown as
     info, with the resolution; so is each interpretation a clause rests on, with its reading.
-    Exit status: 0 no errors, 1 errors, 2 the check could not run.
+    Exit status: 0 no errors, 1 errors, 2 the check could not run (the SARIF log and the annotations
+    then say why, beside the error on stderr).
     """
-    findings = check_tree(policies, list(versions) or None, source)
+    try:
+        findings = check_tree(policies, list(versions) or None, source)
+    except (ScPolicyError, OSError) as exc:  # the check did not run: said on stderr, and in the log CI reads
+        failure = failure_of(exc)
+        if fmt == "sarif":
+            click.echo(dumps(sarif_log([], tool_version(), failure=failure.format_message())), nl=False)
+        elif fmt == "github":
+            click.echo(failed(failure.format_message()), nl=False)
+        raise failure from None
     shown = [f for f in findings if SEVERITIES.index(f.severity) <= SEVERITIES.index(severity)]
     if fmt == "json":
         click.echo(dumps([f.as_dict(words) for f in shown]), nl=False)

@@ -12,7 +12,7 @@ from typing import Callable, Iterable, List, Optional
 
 from sc_policy.diagnostics import Diagnostic, Suggestion, plain_words, visible
 
-__all__ = ["LEVELS", "escape_data", "escape_property", "annotation", "annotations"]
+__all__ = ["LEVELS", "escape_data", "escape_property", "annotation", "annotations", "failed"]
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -46,3 +46,9 @@ def annotations(findings: Iterable[Diagnostic], located: Callable[[str], str] = 
                 words: Callable[[Optional[Suggestion]], str] = plain_words) -> str:
     """Every finding as a workflow command, one per line (with a final newline when there are any)."""
     return "".join(annotation(f, located, words) + "\n" for f in findings)
+
+
+def failed(line: str) -> str:
+    """The workflow command (and newline) saying the check could not run, and why (``line``): an error
+    annotation of the run, on no file."""
+    return f"::error title=sc-policy::{escape_data(visible(line))}\n"

@@ -54,13 +54,18 @@ def _result(finding: Diagnostic, rule_index: int, located: Callable[[str], str],
 
 
 def sarif_log(findings: Iterable[Diagnostic], tool_version: str, located: Callable[[str], str] = str,
-              words: Callable[[Optional[Suggestion]], str] = plain_words) -> dict:
+              words: Callable[[Optional[Suggestion]], str] = plain_words, failure: Optional[str] = None) -> dict:
     """The SARIF log of ``findings``: ``located`` maps a finding's path to the path a reader of the
-    log resolves (e.g. relative to the repository root); ``words`` words each suggestion."""
+    log resolves (e.g. relative to the repository root); ``words`` words each suggestion. ``failure``, the
+    one line saying why the check could not run, makes a log with no results whose invocation did not
+    succeed and says why (a code-scanning upload then reads a log, not an empty file)."""
     findings = list(findings)
     rules: List[str] = sorted({f.code for f in findings})
     index = {rule: i for i, rule in enumerate(rules)}
     driver = {"name": "sc-policy", "version": tool_version, "rules": [{"id": rule} for rule in rules]}
-    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION,
-            "runs": [{"tool": {"driver": driver}, "columnKind": "unicodeCodePoints",
-                      "results": [_result(f, index[f.code], located, words) for f in findings]}]}
+    run = {"tool": {"driver": driver}, "columnKind": "unicodeCodePoints",
+           "results": [_result(f, index[f.code], located, words) for f in findings]}
+    if failure is not None:
+        run["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": [
+            {"level": "error", "message": {"text": failure}}]}]
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
