@@ -81,15 +81,19 @@ class OpenVersion:
 
 
 class _ReadOnce(PolicyTree):
-    """A policy tree whose version folders are each read once (a workspace's, shared with `check`)."""
+    """A policy tree whose version folders are each read once (a workspace's, shared with `check`); ``keyed``
+    takes a version's cache key before its files are read, so that what was read is never stored under a key
+    of bytes saved since (the key is taken once)."""
 
-    def __init__(self, root, overlay=None):
+    def __init__(self, root, overlay=None, keyed: Optional[Callable[[VersionRef], object]] = None):
         super().__init__(root, overlay)
         self._loaded: Dict[str, LoadedVersion] = {}
+        self._keyed = keyed or (lambda ref: None)
 
     def load(self, ref: VersionRef) -> LoadedVersion:
         loaded = self._loaded.get(ref.rel)
         if loaded is None:
+            self._keyed(ref)
             loaded = self._loaded[ref.rel] = super().load(ref)
         return loaded
 
@@ -121,7 +125,7 @@ class Workspace:
         something the user should know that did not stop the answer (a cache entry set aside).
         """
         self.root = resolve_root(policies)
-        self.tree: PolicyTree = _ReadOnce(self.root, overlay)
+        self.tree: PolicyTree = _ReadOnce(self.root, overlay, keyed=self._cache_key)
         self.refdata = refdata or reference_data()
         # The cache's key covers the shipped reference data (other reference data gets no cache) and the
         # files on the disk (an overlay's texts are not on the disk: no cache).
