@@ -333,3 +333,22 @@ def test_a_frozen_version_checked_and_then_changed_is_refused_by_the_next_worksp
     for _ in range(2):
         with pytest.raises(PolicyInvalidError, match="hash-mismatch"):
             Workspace(shipped_copy, cache=TableCache(tmp_path / "cache")).explain("9461", "311", version=VERSION)
+
+
+def test_a_tree_that_cannot_be_listed_when_first_asked_is_an_os_error_not_a_traceback(shipped_copy, tmp_path,
+                                                                                      monkeypatch):
+    """As ``explain`` documents (``os-error``, the tree): a tree removed after its workspace was made, or given
+    as a relative path by a process that changed directory since, raised Python's FileNotFoundError."""
+    import shutil
+    from sc_policy.diagnostics import ScPolicyError
+    monkeypatch.chdir(shipped_copy.parent)
+    relative = Workspace(shipped_copy.name, cache=False)
+    gone = Workspace(shipped_copy, cache=False)
+    monkeypatch.chdir(tmp_path.parent)
+    with pytest.raises(ScPolicyError) as moved:
+        relative.explain("2174")
+    shutil.rmtree(shipped_copy)
+    with pytest.raises(ScPolicyError) as removed:
+        gone.explain("2174")
+    for error, path in ((moved.value, shipped_copy.name), (removed.value, str(shipped_copy))):
+        assert error.code == "os-error" and error.span.path == path and "\n" not in str(error), str(error)

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Mapping, Optio
 
 from sc_policy.app.cache import CachedVersion, TableCache
 from sc_policy.checks.lifecycle import hash_findings, is_frozen, status_findings, table_findings
-from sc_policy.diagnostics import Diagnostic, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
+from sc_policy.diagnostics import Diagnostic, InputError, PolicyInvalidError, ScPolicyError, invalid_policy, os_error
 from sc_policy.engine.decide import Answer, Evaluator
 from sc_policy.engine.table import decisions_hash
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, manifest_of, resolve_root, select_version
@@ -56,9 +56,7 @@ __all__ = ["Workspace", "OpenVersion", "version_row", "decision_day"]
 def decision_day(version: Optional[str], on: Optional[dt.date], today: str) -> Optional[str]:
     """The day (ISO) an answer reports as ``decided_on``: ``on``, else ``today`` (ISO) when the version is
     chosen by date; None for a version named by its id alone (its answer is then the same bytes on any day)."""
-    if on is not None:
-        return on.isoformat()
-    return None if version is not None else today
+    return on.isoformat() if on is not None else None if version is not None else today
 
 
 @dataclass(frozen=True)
@@ -81,9 +79,8 @@ class OpenVersion:
 
 
 class _ReadOnce(PolicyTree):
-    """A policy tree whose version folders are each read once (a workspace's, shared with `check`); ``keyed``
-    takes a version's cache key before its files are read, so that what was read is never stored under a key
-    of bytes saved since (the key is taken once)."""
+    """A policy tree whose version folders are each read once (a workspace's, shared with `check`); ``keyed`` takes
+    a version's cache key (once) before its files are read: what was read is never stored under later bytes' key."""
 
     def __init__(self, root, overlay=None, keyed: Optional[Callable[[VersionRef], object]] = None):
         super().__init__(root, overlay)
@@ -149,9 +146,12 @@ class Workspace:
 
     # -- choosing a version ------------------------------------------------------------------
     def refs(self) -> List[VersionRef]:
-        """Every version folder of the tree (listed once)."""
+        """Every version folder of the tree (listed once); a tree that cannot be listed (gone, moved) is an os-error."""
         if self._refs is None:
-            self._refs = self.tree.refs()
+            try:
+                self._refs = self.tree.refs()
+            except OSError as exc:  # the command line says the same of it (cli.diagnostics.failure_of)
+                raise os_error(exc) from None
         return list(self._refs)
 
     def select(self, version: Optional[str] = None, on: Optional[dt.date] = None,
@@ -332,8 +332,8 @@ class Workspace:
         """Every finding of `sc-policy check` about the named versions (all by default), from the versions
         as this workspace read and compiled them (once)."""
         from sc_policy.app.checking import check_tree
-        return check_tree(self.tree, versions, source, self.refdata, compiled=lambda lv: self._compile(lv)[0],
-                          memo=self._checked)
+        return check_tree(self.tree, versions, source, self.refdata,
+                          compiled=lambda lv: self._compile(lv)[0], memo=self._checked)
 
     def explain(self, noc, industry=None, *, version: Optional[str] = None,
                 on: Union[dt.date, str, None] = None, noc_version: Union[str, int] = "2016") -> Answer:
