@@ -352,3 +352,9 @@ def test_a_tree_that_cannot_be_listed_when_first_asked_is_an_os_error_not_a_trac
         gone.explain("2174")
     for error, path in ((moved.value, shipped_copy.name), (removed.value, str(shipped_copy))):
         assert error.code == "os-error" and error.span.path == path and "\n" not in str(error), str(error)
+
+
+
+def test_check_takes_one_version_id_alone_as_that_version(ws):
+    """``ws.check("phase-1.1")`` as a script writes it was read as the ids 'p', 'h', ...: unknown version 'p'."""
+    assert ws.check(VERSION) == ws.check([VERSION])

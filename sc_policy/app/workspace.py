@@ -327,12 +327,12 @@ class Workspace:
         return tabulate
 
     # -- what the front doors ask ---------------------------------------------------------------
-    def check(self, versions: Optional[List[str]] = None,
+    def check(self, versions: Union[str, List[str], None] = None,
               source: Optional[str | os.PathLike | SourceText] = None) -> List[Diagnostic]:
-        """Every finding of `sc-policy check` about the named versions (all by default), from the versions
-        as this workspace read and compiled them (once)."""
+        """Every finding of `sc-policy check` about the named versions (all by default; one id alone is one
+        version), from the versions as this workspace read and compiled them (once)."""
         from sc_policy.app.checking import check_tree
-        return check_tree(self.tree, versions, source, self.refdata,
+        return check_tree(self.tree, [versions] if isinstance(versions, str) else versions, source, self.refdata,
                           compiled=lambda lv: self._compile(lv)[0], memo=self._checked)
 
     def explain(self, noc, industry=None, *, version: Optional[str] = None,
