@@ -358,3 +358,17 @@ def test_a_tree_that_cannot_be_listed_when_first_asked_is_an_os_error_not_a_trac
 def test_check_takes_one_version_id_alone_as_that_version(ws):
     """``ws.check("phase-1.1")`` as a script writes it was read as the ids 'p', 'h', ...: unknown version 'p'."""
     assert ws.check(VERSION) == ws.check([VERSION])
+
+
+def test_a_version_or_noc_version_of_another_type_is_refused_as_its_text_not_a_type_error(ws):
+    """As ``on=`` is: ``version=["phase-1"]`` or ``noc_version=["2021"]`` raised "unhashable type: 'list'" from
+    the workspace's memory of choices and codes; a version id given as a number is its text."""
+    from sc_policy.diagnostics import InputError, UnknownVersionError
+    with pytest.raises(UnknownVersionError, match=r"unknown version \"\['phase-1'\]\"") as unknown:
+        ws.explain("2174", version=["phase-1"])
+    assert unknown.value.code == "unknown-version"
+    with pytest.raises(InputError, match=r"unknown NOC version \"\['2021'\]\" \(use 2016 or 2021\)"):
+        ws.explain("21232", noc_version=["2021"])
+    with pytest.raises(UnknownVersionError, match="unknown version '1'"):
+        ws.explain("2174", version=1)
+    assert ws.explain("21232", noc_version=2021) == ws.explain("21232", noc_version="2021")

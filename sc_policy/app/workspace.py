@@ -353,6 +353,7 @@ class Workspace:
         ``unknown-version`` (no such id, or no version in force that day), ``invalid`` (the version has
         errors, listed in ``error.findings``), or ``missing``, ``not-a-directory`` or ``os-error`` (the tree).
         """
+        version = version if version is None or type(version) is str else str(version)  # 1, ["x"]: refused as text
         if on is not None:
             on = parse_day(on)
             if version is not None:  # then the day must choose that version, or its answer would misreport it
@@ -393,8 +394,6 @@ class Workspace:
                                         f"the problem"})
                 continue
             loaded = self._open.get(ref.rel) or self.load_ref(ref)  # opened (without errors), else as read
-            if loaded.version is not None:  # (a file or folder it cannot read leaves its integrity unknown)
-                rows.append(version_row(loaded.version, ref.id, loaded.findings))
-            else:
-                rows.append(unbuilt_row(manifest, loaded.findings))
+            rows.append(version_row(loaded.version, ref.id, loaded.findings) if loaded.version is not None
+                        else unbuilt_row(manifest, loaded.findings))  # (unreadable: its integrity unknown)
         return rows
