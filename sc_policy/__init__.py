@@ -12,7 +12,9 @@ The public API::
   else the shipped one) and answers with :meth:`Workspace.explain`
   ``(noc, industry=None, *, version=None, on=None, noc_version="2016")``. It reads, checks and
   compiles each version once and keeps it: a rule file edited afterwards is seen by a new
-  ``Workspace``, not by this one. One workspace may answer from several threads at once.
+  ``Workspace``, not by this one. One workspace may answer from several threads at once. A missing
+  tree is refused by ``Workspace(path)``; the tree is read when first asked, a relative path from the
+  current directory of that moment.
 * :class:`Answer` is what it returns: the verdict and, per NOC 2016 candidate, every area and
   clause result with its reason and citations.
 * :func:`answer_to_dict` and :func:`answer_json` give an answer as JSON-ready data and as JSON text

@@ -300,3 +300,75 @@ def test_environments_sharing_a_cache_folder_keep_an_entry_each_up_to_three(tmp_
     assert not run("csv") and not run("email")
     assert len(TableCache(folder).entries()) == 3 and first not in TableCache(folder).entries()  # the oldest went
     assert run("json") and run("csv") and run("email")
+
+
+@pytest.mark.parametrize("read", ["check", "load"])
+def test_a_version_read_before_it_was_keyed_is_not_cached_under_the_key_of_bytes_saved_since(tree_copy, tmp_path, read):
+    """A workspace that read a version (``check()``, ``load()``) before anything took its cache key, then was
+    asked for an answer after a rule file was saved, keyed the entry by the saved bytes and stored the version
+    it had read before them: every later workspace, and ``sc-policy explain``, answered the edit with the rules
+    it replaced (a version that is not frozen: its entry is trusted)."""
+    clause = tree_copy / POLICY / VERSION / "clauses" / "phase-1-manufacturing.yaml"
+    original = clause.read_text(encoding="utf-8")
+    ws = Workspace(tree_copy, cache=TableCache(tmp_path / "cache"))
+    ws.check([VERSION]) if read == "check" else ws.load(VERSION)  # read as NAICS 31-33 count ...
+    clause.write_text(original.replace('{"31", "32", "33"}', '{"32", "33"}'), encoding="utf-8")  # ... then saved
+    assert ws.explain("9461", "311", version=VERSION).verdict == "eligible"  # as it read it (documented)
+    for _ in range(2):  # a new workspace sees the edit: from the files, then from what that wrote
+        assert Workspace(tree_copy, cache=TableCache(tmp_path / "cache")).explain(
+            "9461", "311", version=VERSION).verdict == "not_eligible"
+
+
+def test_a_frozen_version_checked_and_then_changed_is_refused_by_the_next_workspace(shipped_copy, tmp_path):
+    """The same path for a frozen version: the entry stored under the changed files' key held the version as
+    frozen, whose hashes the manifest records, so the next workspace answered from it instead of refusing
+    the changed version (its hash-mismatch)."""
+    from sc_policy.diagnostics import PolicyInvalidError
+    clause = shipped_copy / POLICY / VERSION / "clauses" / "phase-1-manufacturing.yaml"
+    ws = Workspace(shipped_copy, cache=TableCache(tmp_path / "cache"))
+    ws.check([VERSION])
+    clause.write_text(clause.read_text(encoding="utf-8").replace('{"31", "32", "33"}', '{"32", "33"}'),
+                      encoding="utf-8")
+    assert ws.explain("9461", "311", version=VERSION).verdict == "eligible"  # as it read it, frozen
+    for _ in range(2):
+        with pytest.raises(PolicyInvalidError, match="hash-mismatch"):
+            Workspace(shipped_copy, cache=TableCache(tmp_path / "cache")).explain("9461", "311", version=VERSION)
+
+
+def test_a_tree_that_cannot_be_listed_when_first_asked_is_an_os_error_not_a_traceback(shipped_copy, tmp_path,
+                                                                                      monkeypatch):
+    """As ``explain`` documents (``os-error``, the tree): a tree removed after its workspace was made, or given
+    as a relative path by a process that changed directory since, raised Python's FileNotFoundError."""
+    import shutil
+    from sc_policy.diagnostics import ScPolicyError
+    monkeypatch.chdir(shipped_copy.parent)
+    relative = Workspace(shipped_copy.name, cache=False)
+    gone = Workspace(shipped_copy, cache=False)
+    monkeypatch.chdir(tmp_path.parent)
+    with pytest.raises(ScPolicyError) as moved:
+        relative.explain("2174")
+    shutil.rmtree(shipped_copy)
+    with pytest.raises(ScPolicyError) as removed:
+        gone.explain("2174")
+    for error, path in ((moved.value, shipped_copy.name), (removed.value, str(shipped_copy))):
+        assert error.code == "os-error" and error.span.path == path and "\n" not in str(error), str(error)
+
+
+
+def test_check_takes_one_version_id_alone_as_that_version(ws):
+    """``ws.check("phase-1.1")`` as a script writes it was read as the ids 'p', 'h', ...: unknown version 'p'."""
+    assert ws.check(VERSION) == ws.check([VERSION])
+
+
+def test_a_version_or_noc_version_of_another_type_is_refused_as_its_text_not_a_type_error(ws):
+    """As ``on=`` is: ``version=["phase-1"]`` or ``noc_version=["2021"]`` raised "unhashable type: 'list'" from
+    the workspace's memory of choices and codes; a version id given as a number is its text."""
+    from sc_policy.diagnostics import InputError, UnknownVersionError
+    with pytest.raises(UnknownVersionError, match=r"unknown version \"\['phase-1'\]\"") as unknown:
+        ws.explain("2174", version=["phase-1"])
+    assert unknown.value.code == "unknown-version"
+    with pytest.raises(InputError, match=r"unknown NOC version \"\['2021'\]\" \(use 2016 or 2021\)"):
+        ws.explain("21232", noc_version=["2021"])
+    with pytest.raises(UnknownVersionError, match="unknown version '1'"):
+        ws.explain("2174", version=1)
+    assert ws.explain("21232", noc_version=2021) == ws.explain("21232", noc_version="2021")

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Mapping, Optio
 
 from sc_policy.app.cache import CachedVersion, TableCache
 from sc_policy.checks.lifecycle import hash_findings, is_frozen, status_findings, table_findings
-from sc_policy.diagnostics import Diagnostic, InputError, PolicyInvalidError, ScPolicyError, invalid_policy
+from sc_policy.diagnostics import Diagnostic, InputError, PolicyInvalidError, ScPolicyError, invalid_policy, os_error
 from sc_policy.engine.decide import Answer, Evaluator
 from sc_policy.engine.table import decisions_hash
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, manifest_of, resolve_root, select_version
@@ -56,9 +56,7 @@ __all__ = ["Workspace", "OpenVersion", "version_row", "decision_day"]
 def decision_day(version: Optional[str], on: Optional[dt.date], today: str) -> Optional[str]:
     """The day (ISO) an answer reports as ``decided_on``: ``on``, else ``today`` (ISO) when the version is
     chosen by date; None for a version named by its id alone (its answer is then the same bytes on any day)."""
-    if on is not None:
-        return on.isoformat()
-    return None if version is not None else today
+    return on.isoformat() if on is not None else None if version is not None else today
 
 
 @dataclass(frozen=True)
@@ -81,15 +79,18 @@ class OpenVersion:
 
 
 class _ReadOnce(PolicyTree):
-    """A policy tree whose version folders are each read once (a workspace's, shared with `check`)."""
+    """A policy tree whose version folders are each read once (a workspace's, shared with `check`); ``keyed`` takes
+    a version's cache key (once) before its files are read: what was read is never stored under later bytes' key."""
 
-    def __init__(self, root, overlay=None):
+    def __init__(self, root, overlay=None, keyed: Optional[Callable[[VersionRef], object]] = None):
         super().__init__(root, overlay)
         self._loaded: Dict[str, LoadedVersion] = {}
+        self._keyed = keyed or (lambda ref: None)
 
     def load(self, ref: VersionRef) -> LoadedVersion:
         loaded = self._loaded.get(ref.rel)
         if loaded is None:
+            self._keyed(ref)
             loaded = self._loaded[ref.rel] = super().load(ref)
         return loaded
 
@@ -121,7 +122,7 @@ class Workspace:
         something the user should know that did not stop the answer (a cache entry set aside).
         """
         self.root = resolve_root(policies)
-        self.tree: PolicyTree = _ReadOnce(self.root, overlay)
+        self.tree: PolicyTree = _ReadOnce(self.root, overlay, keyed=self._cache_key)
         self.refdata = refdata or reference_data()
         # The cache's key covers the shipped reference data (other reference data gets no cache) and the
         # files on the disk (an overlay's texts are not on the disk: no cache).
@@ -145,9 +146,12 @@ class Workspace:
 
     # -- choosing a version ------------------------------------------------------------------
     def refs(self) -> List[VersionRef]:
-        """Every version folder of the tree (listed once)."""
+        """Every version folder of the tree (listed once); a tree that cannot be listed (gone, moved) is an os-error."""
         if self._refs is None:
-            self._refs = self.tree.refs()
+            try:
+                self._refs = self.tree.refs()
+            except OSError as exc:  # the command line says the same of it (cli.diagnostics.failure_of)
+                raise os_error(exc) from None
         return list(self._refs)
 
     def select(self, version: Optional[str] = None, on: Optional[dt.date] = None,
@@ -323,13 +327,13 @@ class Workspace:
         return tabulate
 
     # -- what the front doors ask ---------------------------------------------------------------
-    def check(self, versions: Optional[List[str]] = None,
+    def check(self, versions: Union[str, List[str], None] = None,
               source: Optional[str | os.PathLike | SourceText] = None) -> List[Diagnostic]:
-        """Every finding of `sc-policy check` about the named versions (all by default), from the versions
-        as this workspace read and compiled them (once)."""
+        """Every finding of `sc-policy check` about the named versions (all by default; one id alone is one
+        version), from the versions as this workspace read and compiled them (once)."""
         from sc_policy.app.checking import check_tree
-        return check_tree(self.tree, versions, source, self.refdata, compiled=lambda lv: self._compile(lv)[0],
-                          memo=self._checked)
+        return check_tree(self.tree, [versions] if isinstance(versions, str) else versions, source, self.refdata,
+                          compiled=lambda lv: self._compile(lv)[0], memo=self._checked)
 
     def explain(self, noc, industry=None, *, version: Optional[str] = None,
                 on: Union[dt.date, str, None] = None, noc_version: Union[str, int] = "2016") -> Answer:
@@ -349,6 +353,7 @@ class Workspace:
         ``unknown-version`` (no such id, or no version in force that day), ``invalid`` (the version has
         errors, listed in ``error.findings``), or ``missing``, ``not-a-directory`` or ``os-error`` (the tree).
         """
+        version = version if version is None or type(version) is str else str(version)  # 1, ["x"]: refused as text
         if on is not None:
             on = parse_day(on)
             if version is not None:  # then the day must choose that version, or its answer would misreport it
@@ -389,8 +394,6 @@ class Workspace:
                                         f"the problem"})
                 continue
             loaded = self._open.get(ref.rel) or self.load_ref(ref)  # opened (without errors), else as read
-            if loaded.version is not None:  # (a file or folder it cannot read leaves its integrity unknown)
-                rows.append(version_row(loaded.version, ref.id, loaded.findings))
-            else:
-                rows.append(unbuilt_row(manifest, loaded.findings))
+            rows.append(version_row(loaded.version, ref.id, loaded.findings) if loaded.version is not None
+                        else unbuilt_row(manifest, loaded.findings))  # (unreadable: its integrity unknown)
         return rows

@@ -287,10 +287,11 @@ class Evaluator:
         ``direct=True`` bypasses the decision table (for the differential test); ``decided_on``: the
         day (ISO) the version was chosen for, which the answer reports.
         """
-        parsed = self._nocs.get((noc, noc_version)) if type(noc) is str else None
+        kept = type(noc) is str and type(noc_version) in (str, int)  # (a list is refused, not looked up)
+        parsed = self._nocs.get((noc, noc_version)) if kept else None
         if parsed is None:
             parsed = parse_noc(noc, self.refdata, noc_version)
-            if type(noc) is str and len(self._nocs) < INPUTS_KEPT:  # accepted codes only: a refusal raised
+            if kept and len(self._nocs) < INPUTS_KEPT:  # accepted codes only: a refusal raised
                 self._nocs[noc, noc_version] = parsed
         found = self._industries.get(industry) if industry is None or type(industry) is str else None
         if found is None:
