@@ -100,7 +100,11 @@ def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, 
                     timeout_keep_alive=timeout_keep_alive, root_path=root_path)
     if workers == 1:
         uvicorn.run(app, **settings)
-    else:
-        # Worker processes build their own app from the same tree, named through the environment.
-        os.environ["SC_POLICY_PATH"] = str(workspace.root)
-        uvicorn.run("sc_policy.http.app:create_app_from_environment", factory=True, workers=workers, **settings)
+        return
+    # Worker processes build their own app from the same tree, named through the environment, and
+    # serve it only while it is what was checked here (a worker replaced later reads the tree again).
+    from sc_policy.http import workers as worker_processes
+    os.environ[worker_processes.TREE] = str(workspace.root)
+    os.environ[worker_processes.SERVED] = worker_processes.fingerprint(app.state.service)
+    if worker_processes.run(workers, settings):
+        raise ScPolicyError("a worker process could not start (the log above says why): the service stopped")

@@ -18,7 +18,6 @@ document (:func:`openapi_document`) is generated from the routes' declared model
 from __future__ import annotations
 
 import functools
-import os
 from typing import Optional
 
 from fastapi import FastAPI
@@ -42,7 +41,7 @@ from sc_policy.http.service import DecisionService
 from sc_policy.present.render import dumps
 from sc_policy.resources import own_version
 
-__all__ = ["create_app", "create_app_from_environment", "openapi_document", "Problem",
+__all__ = ["create_app", "openapi_document", "Problem",
            "MAX_BATCH", "MAX_BODY_BYTES", "MAX_PARAM_CHARS", "DECISION_PARAMS"]
 
 TITLE = "sc-policy decision service"
@@ -224,8 +223,3 @@ def _wants_html(request: Request) -> bool:
     path = request.url.path[len(request.scope.get("root_path", "")):]     # as routed, without --root-path
     return not path.startswith(("/v1/", "/openapi.json", "/healthz")) and \
         "text/html" in request.headers.get("accept", "")
-
-
-def create_app_from_environment() -> FastAPI:
-    """Factory for uvicorn's worker processes: the tree named by ``$SC_POLICY_PATH`` (or the shipped one)."""
-    return create_app(Workspace(os.environ.get("SC_POLICY_PATH") or None, cache=False))  # writes nothing

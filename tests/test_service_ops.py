@@ -1,0 +1,127 @@
+"""Operating ``sc-policy serve``: what an operator meets at start, in the logs and when the tree on disk changes.
+
+A worker process of ``--workers N`` serves the tree the service checked at start, or
+none: one started later (uvicorn replaces a worker that dies) on a tree changed or
+broken since stops the service with one line, rather than answering from another
+tree than its siblings or failing with a traceback every second.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("uvicorn")
+
+from sc_policy.app.workspace import Workspace  # noqa: E402
+from sc_policy.cli import main  # noqa: E402
+from sc_policy.http import workers  # noqa: E402
+from sc_policy.http.app import create_app  # noqa: E402
+
+from conftest import POLICY, VERSION, edit, serving  # noqa: E402
+
+
+def new_draft(tree: Path, new_id: str = "phase-2") -> Path:
+    result = CliRunner().invoke(main, ["new-version", VERSION, new_id, "--effective-from", "2099-01-01",
+                                       "--policies", str(tree)])
+    assert result.exit_code == 0, result.output
+    return tree / POLICY / new_id
+
+
+def broken(draft: Path) -> None:
+    edit(draft / "clauses" / "skill-level-limit.yaml", "condition: noc_level", "condition: noc_levl")
+
+
+@pytest.fixture()
+def worker_env(shipped_copy, monkeypatch):
+    """The environment ``serve --workers`` gives its workers, for the shipped tree's copy as checked now."""
+    monkeypatch.setenv(workers.TREE, str(shipped_copy))
+    monkeypatch.setenv(workers.SERVED, workers.fingerprint(create_app(Workspace(shipped_copy)).state.service))
+    return shipped_copy
+
+
+def refused(caplog) -> str:
+    with pytest.raises(SystemExit) as stopped, caplog.at_level(logging.ERROR, "uvicorn.error"):
+        workers.create_app_from_environment()
+    assert stopped.value.code == 3          # uvicorn's STARTUP_FAILURE: the supervisor stops, not restarts
+    lines = [r.getMessage() for r in caplog.records if r.name == "uvicorn.error"]
+    assert len(lines) == 1 and "\n" not in lines[0] and not any(r.exc_info for r in caplog.records), lines
+    return lines[0]
+
+
+def test_a_worker_serves_the_tree_the_service_checked(worker_env):
+    app = workers.create_app_from_environment()
+    assert sorted(app.state.service.opened) == ["phase-1", "phase-1.1"]
+
+
+def test_a_worker_started_after_the_tree_changed_stops_the_service_in_one_line(worker_env, caplog):
+    new_draft(worker_env)               # a `git pull` that adds a draft, after the service started
+    line = refused(caplog)
+    assert line.startswith(f"sc-policy: error: the policy tree {worker_env} changed on disk since the service "
+                           f"started (it now holds phase-1, phase-1.1, phase-2)"), line
+
+
+def test_a_worker_started_after_the_tree_broke_stops_the_service_in_one_line(worker_env, caplog):
+    broken(new_draft(worker_env))
+    line = refused(caplog)
+    assert line.startswith("sc-policy: error: a worker process cannot serve the policy tree as it is now (the "
+                           "policy tree has 2 error(s)"), line
+
+
+@pytest.mark.slow
+def test_a_worker_replaced_after_a_change_on_disk_stops_the_service_rather_than_answer_otherwise(shipped_copy):
+    """End to end: two workers; the tree gains a draft; one worker is killed. uvicorn replaced it with one
+    answering from the new tree (two answers to one question, by worker) and, with the draft broken, with
+    one failing with a traceback every second or two; now the service stops, exit 2, saying why."""
+    with serving("--workers", "2", "--policies", str(shipped_copy),
+                 ready=lambda port: _versions(port) == ["phase-1", "phase-1.1"]) as (port, proc):
+        new_draft(shipped_copy)
+        children = [pid for pid in _children(proc.pid) if b"spawn_main" in _cmdline(pid)]
+        assert len(children) == 2, children
+        os.kill(children[0], signal.SIGKILL)
+        seen = set()
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                seen.add(tuple(_versions(port)))
+            except OSError:
+                pass
+            time.sleep(0.2)
+        assert proc.poll() == 2, "the service went on with a worker replaced from a changed tree"
+        assert seen <= {("phase-1", "phase-1.1")}, seen
+        err = proc.stderr.read().decode()
+        assert "Traceback" not in err
+        assert f"sc-policy: error: the policy tree {shipped_copy} changed on disk since the service started" in err
+        assert err.strip().splitlines()[-1] == ("sc-policy: error: a worker process could not start (the log above "
+                                                "says why): the service stopped")
+
+
+def _versions(port: int):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+        return json.load(answer)["versions"]
+
+
+def _children(pid: int):
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                yield int(entry.name)
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
