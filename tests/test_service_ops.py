@@ -3,7 +3,8 @@
 A worker process of ``--workers N`` serves the tree the service checked at start, or
 none: one started later (uvicorn replaces a worker that dies) on a tree changed or
 broken since stops the service with one line, rather than answering from another
-tree than its siblings or failing with a traceback every second.
+tree than its siblings or failing with a traceback every second. A refused start
+names the versions at fault and the tree.
 """
 
 from __future__ import annotations
@@ -125,3 +126,18 @@ def _cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+# -- a refused start -------------------------------------------------------------------------------------
+
+def test_a_broken_draft_that_stops_the_start_is_named_with_its_tree_and_the_way_out(shipped_copy, monkeypatch):
+    import uvicorn
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("serve started on a tree with errors"))
+    broken(new_draft(shipped_copy))
+    result = CliRunner().invoke(main, ["serve", "--policies", str(shipped_copy), "--port", "8080"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("sc-policy: error: the policy tree has 2 error(s), the first ")
+    assert last.endswith(f"; the errors are in phase-2 (draft) of the tree {shipped_copy}; the service starts only "
+                         f"when every version of its tree passes `sc-policy check`, drafts too: fix them, or serve "
+                         f"a tree without the versions at fault"), last

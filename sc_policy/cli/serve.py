@@ -39,6 +39,17 @@ def _log_config(uvicorn_config: dict) -> dict:
     return config
 
 
+def _refused_for(workspace: Workspace, findings) -> str:
+    """What an operator needs after a refused start: which versions have the errors (a draft the service
+    would not even answer for today stops it too), in which tree, and the two ways out."""
+    status = {(row.get("policy"), row.get("id")): row.get("status") for row in workspace.versions()}
+    at_fault = sorted({f"{ref.id} ({status.get((ref.policy, ref.id)) or 'unreadable'})" for ref in workspace.refs()
+                       for f in findings if f.span.path == ref.rel or f.span.path.startswith(ref.rel + "/")})
+    where = f"in {', '.join(at_fault)} " if at_fault else ""
+    return (f"the errors are {where}of the tree {workspace.root}; the service starts only when every version of "
+            f"its tree passes `sc-policy check`, drafts too: fix them, or serve a tree without the versions at fault")
+
+
 _PREFIX = re.compile(r"(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*")
 """A path prefix: segments of a URL path's characters, each after a '/', none empty, no '/' at the end."""
 
@@ -86,7 +97,8 @@ def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, 
     except PolicyInvalidError as exc:
         for finding in integrity_first(exc.findings):
             click.echo(finding.render(words), err=True)
-        raise
+        raise PolicyInvalidError(f"{exc.message}; {_refused_for(workspace, exc.findings)}",
+                                 findings=exc.findings) from None
     _check_port_free(host, port)
     versions = ", ".join(sorted(app.state.service.opened))
     address = f"[{host}]" if ":" in host else host     # an IPv6 address is bracketed in a URL
