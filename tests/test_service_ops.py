@@ -4,7 +4,7 @@ A worker process of ``--workers N`` serves the tree the service checked at start
 none: one started later (uvicorn replaces a worker that dies) on a tree changed or
 broken since stops the service with one line, rather than answering from another
 tree than its siblings or failing with a traceback every second. A refused start
-names the versions at fault and the tree.
+names the versions at fault and the tree; ``--log-level`` sets what uvicorn logs.
 """
 
 from __future__ import annotations
@@ -141,3 +141,19 @@ def test_a_broken_draft_that_stops_the_start_is_named_with_its_tree_and_the_way_
     assert last.endswith(f"; the errors are in phase-2 (draft) of the tree {shipped_copy}; the service starts only "
                          f"when every version of its tree passes `sc-policy check`, drafts too: fix them, or serve "
                          f"a tree without the versions at fault"), last
+
+
+# -- what uvicorn logs -----------------------------------------------------------------------------------
+
+def test_log_level_is_passed_to_uvicorn(monkeypatch):
+    import uvicorn
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append(k))
+    monkeypatch.setattr("sc_policy.cli.serve._check_port_free", lambda host, port: None)
+    app = create_app(Workspace())
+    monkeypatch.setattr("sc_policy.http.app.create_app", lambda workspace: app)
+    assert CliRunner().invoke(main, ["serve"]).exit_code == 0 and started[-1]["log_level"] == "info"
+    assert CliRunner().invoke(main, ["serve", "--log-level", "warning"]).exit_code == 0
+    assert started[-1]["log_level"] == "warning"
+    result = CliRunner().invoke(main, ["serve", "--log-level", "loud"])
+    assert result.exit_code == 2 and "--log-level" in result.stderr and len(started) == 2

@@ -28,6 +28,10 @@ def _check_port_free(host: str, port: int) -> None:
                             code="bad-input") from None
 
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+"""``--log-level``'s choices: uvicorn's, and the standard library's levels."""
+
+
 def _log_config(uvicorn_config: dict) -> dict:
     """uvicorn's logging configuration with each line starting with its local time and UTC offset
     (``2026-11-27T09:15:02-0500``): an operator reading the log of a long-running service, or of
@@ -67,6 +71,9 @@ def _root_path(ctx, param, value: str) -> str:
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes (one per core for throughput).")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True,
+              help="The least severe of uvicorn's lines logged: 'warning' keeps warnings and errors (a 500's "
+                   "traceback) and drops the start and stop lines and the access log, which is 'info'.")
 @click.option("--timeout-request", type=click.IntRange(1, 3600), default=10, show_default=True, metavar="SECONDS",
               help="Close a connection whose request (headers and body) has not arrived this long after the "
                    "connection opened or the request began.")
@@ -76,7 +83,7 @@ def _root_path(ctx, param, value: str) -> str:
               help="The path a reverse proxy serves the service under, e.g. /second-career, when the proxy "
                    "strips it from the requests it passes on: the pages' links and forms start with it.")
 @policies_option
-def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, root_path, policies):
+def serve(host, port, workers, access_log, log_level, timeout_request, timeout_keep_alive, root_path, policies):
     """Serve decisions over HTTP: the JSON API (/v1/..., /openapi.json) and the caseworkers' page (/).
 
     Loads, checks and compiles every version once at start and refuses to start,
@@ -105,7 +112,7 @@ def serve(host, port, workers, access_log, timeout_request, timeout_keep_alive, 
     click.echo(f"sc-policy: serving {versions} from {workspace.root} at http://{address}:{port}/ "
                f"(Ctrl-C to stop)", err=True)
     from uvicorn.config import LOGGING_CONFIG
-    settings = dict(host=host, port=port, access_log=access_log, log_level="info", ws="none",
+    settings = dict(host=host, port=port, access_log=access_log, log_level=log_level, ws="none",
                     log_config=_log_config(LOGGING_CONFIG),
                     http=functools.partial(BoundedHttpToolsProtocol, request_timeout=timeout_request,
                                            max_head_bytes=MAX_HEAD_BYTES),
