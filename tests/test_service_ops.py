@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import time
+import types
 import urllib.request
 from pathlib import Path
 
@@ -157,3 +159,34 @@ def test_log_level_is_passed_to_uvicorn(monkeypatch):
     assert started[-1]["log_level"] == "warning"
     result = CliRunner().invoke(main, ["serve", "--log-level", "loud"])
     assert result.exit_code == 2 and "--log-level" in result.stderr and len(started) == 2
+
+
+# -- what the service says at start ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("today, answers", [
+    ("2026-11-27", "phase-1.1 answers a question that names no version or date"),
+    ("2021-01-01", "no version is in force: a question that names no version or date is refused (/healthz is 503)"),
+])
+def test_the_start_names_the_code_s_version_the_day_and_the_version_in_force(monkeypatch, today, answers):
+    """The day comes from the local time zone (TZ): a service in UTC takes Ontario's tomorrow from 19:00 or 20:00,
+    and the version in force then with it. The start says which day and version, and sc-policy's version."""
+    import datetime as dt
+    import uvicorn
+    from sc_policy.resources import own_version
+
+    class Day:
+        @staticmethod
+        def today():
+            return dt.date.fromisoformat(today)
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    monkeypatch.setattr("sc_policy.cli.serve._check_port_free", lambda host, port: None)
+    monkeypatch.setattr("sc_policy.cli.serve.dt", types.SimpleNamespace(date=Day))  # serve's clock only
+    app = create_app(Workspace())
+    monkeypatch.setattr("sc_policy.http.app.create_app", lambda workspace: app)
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 0
+    first, second = result.stderr.splitlines()[:2]
+    assert first.startswith("sc-policy: serving phase-1, phase-1.1 from ")
+    assert re.fullmatch(rf"sc-policy: version {re.escape(own_version())}; today is {today} \(\S+, UTC[+-]\d{{4}}\): "
+                        rf"{re.escape(answers)}", second), second

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import functools
 import os
 import re
 import socket
+import time
 
 import click
 
@@ -14,6 +16,7 @@ from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import PolicyInvalidError, ScPolicyError, integrity_first, missing_extra
 from sc_policy.cli.base import policies_option, warn
 from sc_policy.cli.diagnostics import words
+from sc_policy.resources import own_version
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -52,6 +55,20 @@ def _refused_for(workspace: Workspace, findings) -> str:
     where = f"in {', '.join(at_fault)} " if at_fault else ""
     return (f"the errors are {where}of the tree {workspace.root}; the service starts only when every version of "
             f"its tree passes `sc-policy check`, drafts too: fix them, or serve a tree without the versions at fault")
+
+
+def _in_force_today(service) -> str:
+    """The second start line: sc-policy's version, the day the service takes for today (the local time zone,
+    from TZ) and the version that answers a question naming none, so that a wrong TZ shows in the log at
+    start rather than in an answer the evening before a version comes into force."""
+    from sc_policy.http.problems import Problem
+    today = dt.date.today()
+    try:
+        answer = f"{service.choose(None, None, 'version', today).version.id} answers a question that names no " \
+                 f"version or date"
+    except Problem:
+        answer = "no version is in force: a question that names no version or date is refused (/healthz is 503)"
+    return f"sc-policy: version {own_version()}; today is {today.isoformat()} ({time.strftime('%Z, UTC%z')}): {answer}"
 
 
 _PREFIX = re.compile(r"(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*")
@@ -111,6 +128,7 @@ def serve(host, port, workers, access_log, log_level, timeout_request, timeout_k
     address = f"[{host}]" if ":" in host else host     # an IPv6 address is bracketed in a URL
     click.echo(f"sc-policy: serving {versions} from {workspace.root} at http://{address}:{port}/ "
                f"(Ctrl-C to stop)", err=True)
+    click.echo(_in_force_today(app.state.service), err=True)
     from uvicorn.config import LOGGING_CONFIG
     settings = dict(host=host, port=port, access_log=access_log, log_level=log_level, ws="none",
                     log_config=_log_config(LOGGING_CONFIG),
