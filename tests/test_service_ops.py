@@ -43,6 +43,12 @@ def broken(draft: Path) -> None:
     edit(draft / "clauses" / "skill-level-limit.yaml", "condition: noc_level", "condition: noc_levl")
 
 
+@pytest.fixture(scope="module")
+def shipped_app():
+    """The service of the shipped tree, built once for the tests that stop ``serve`` before uvicorn runs."""
+    return create_app(Workspace())
+
+
 @pytest.fixture()
 def worker_env(shipped_copy, monkeypatch):
     """The environment ``serve --workers`` gives its workers, for the shipped tree's copy as checked now."""
@@ -147,13 +153,12 @@ def test_a_broken_draft_that_stops_the_start_is_named_with_its_tree_and_the_way_
 
 # -- what uvicorn logs -----------------------------------------------------------------------------------
 
-def test_log_level_is_passed_to_uvicorn(monkeypatch):
+def test_log_level_is_passed_to_uvicorn(monkeypatch, shipped_app):
     import uvicorn
     started = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append(k))
     monkeypatch.setattr("sc_policy.cli.serve._check_port_free", lambda host, port: None)
-    app = create_app(Workspace())
-    monkeypatch.setattr("sc_policy.http.app.create_app", lambda workspace: app)
+    monkeypatch.setattr("sc_policy.http.app.create_app", lambda workspace: shipped_app)
     assert CliRunner().invoke(main, ["serve"]).exit_code == 0 and started[-1]["log_level"] == "info"
     assert CliRunner().invoke(main, ["serve", "--log-level", "warning"]).exit_code == 0
     assert started[-1]["log_level"] == "warning"
@@ -167,7 +172,8 @@ def test_log_level_is_passed_to_uvicorn(monkeypatch):
     ("2026-11-27", "phase-1.1 answers a question that names no version or date"),
     ("2021-01-01", "no version is in force: a question that names no version or date is refused (/healthz is 503)"),
 ])
-def test_the_start_names_the_code_s_version_the_day_and_the_version_in_force(monkeypatch, today, answers):
+def test_the_start_names_the_code_s_version_the_day_and_the_version_in_force(monkeypatch, shipped_app, today,
+                                                                            answers):
     """The day comes from the local time zone (TZ): a service in UTC takes Ontario's tomorrow from 19:00 or 20:00,
     and the version in force then with it. The start says which day and version, and sc-policy's version."""
     import datetime as dt
@@ -182,11 +188,34 @@ def test_the_start_names_the_code_s_version_the_day_and_the_version_in_force(mon
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
     monkeypatch.setattr("sc_policy.cli.serve._check_port_free", lambda host, port: None)
     monkeypatch.setattr("sc_policy.cli.serve.dt", types.SimpleNamespace(date=Day))  # serve's clock only
-    app = create_app(Workspace())
-    monkeypatch.setattr("sc_policy.http.app.create_app", lambda workspace: app)
+    monkeypatch.setattr("sc_policy.http.app.create_app", lambda workspace: shipped_app)
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 0
     first, second = result.stderr.splitlines()[:2]
     assert first.startswith("sc-policy: serving phase-1, phase-1.1 from ")
     assert re.fullmatch(rf"sc-policy: version {re.escape(own_version())}; today is {today} \(\S+, UTC[+-]\d{{4}}\): "
                         rf"{re.escape(answers)}", second), second
+
+
+@pytest.mark.parametrize("zone, warned", [("America/Nowhere", True), (":America/Nowhere", True), ("UTC", False),
+                                          ("America/Toronto", False), ("EST5EDT", False)])
+def test_a_tz_the_system_does_not_know_is_a_warning_at_start(monkeypatch, shipped_app, zone, warned):
+    """Without its file (no tzdata), the C library takes TZ=America/Toronto for UTC, silently: the service
+    then answers with tomorrow's version from 19:00 Ontario time. The start says so."""
+    import uvicorn
+    from sc_policy.cli import serve
+    if not warned and "/" in zone and not serve._zone_file(zone):
+        pytest.skip("this system has no tzdata")
+    monkeypatch.setenv("TZ", zone)
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    monkeypatch.setattr("sc_policy.cli.serve._check_port_free", lambda host, port: None)
+    monkeypatch.setattr("sc_policy.http.app.create_app", lambda workspace: shipped_app)
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 0
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("sc-policy: warning: ")]
+    if warned:
+        assert warnings == [f"sc-policy: warning: TZ=America/Nowhere names no time zone of this system (no such "
+                            f"file under {', '.join(serve._zone_folders())}): the C library takes it for UTC, and "
+                            f"the service the day in UTC; install the system's tzdata or correct TZ"], warnings
+    else:
+        assert warnings == []

@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import time
+import zoneinfo
 
 import click
 
@@ -55,6 +56,15 @@ def _refused_for(workspace: Workspace, findings) -> str:
     where = f"in {', '.join(at_fault)} " if at_fault else ""
     return (f"the errors are {where}of the tree {workspace.root}; the service starts only when every version of "
             f"its tree passes `sc-policy check`, drafts too: fix them, or serve a tree without the versions at fault")
+
+
+def _zone_file(name: str) -> bool:
+    """Whether a time zone name (``America/Toronto``) has its file where the C library looks for it."""
+    return any(os.path.isfile(os.path.join(folder, name)) for folder in _zone_folders())
+
+
+def _zone_folders():
+    return [os.environ["TZDIR"]] if os.environ.get("TZDIR") else list(zoneinfo.TZPATH)
 
 
 def _in_force_today(service) -> str:
@@ -129,6 +139,10 @@ def serve(host, port, workers, access_log, log_level, timeout_request, timeout_k
     click.echo(f"sc-policy: serving {versions} from {workspace.root} at http://{address}:{port}/ "
                f"(Ctrl-C to stop)", err=True)
     click.echo(_in_force_today(app.state.service), err=True)
+    zone = os.environ.get("TZ", "").lstrip(":")
+    if "/" in zone and not os.path.isabs(zone) and not _zone_file(zone):
+        warn(f"TZ={zone} names no time zone of this system (no such file under {', '.join(_zone_folders())}): the "
+             f"C library takes it for UTC, and the service the day in UTC; install the system's tzdata or correct TZ")
     from uvicorn.config import LOGGING_CONFIG
     settings = dict(host=host, port=port, access_log=access_log, log_level=log_level, ws="none",
                     log_config=_log_config(LOGGING_CONFIG),
