@@ -219,3 +219,23 @@ def test_a_tz_the_system_does_not_know_is_a_warning_at_start(monkeypatch, shippe
                             f"the service the day in UTC; install the system's tzdata or correct TZ"], warnings
     else:
         assert warnings == []
+
+
+# -- a failure -------------------------------------------------------------------------------------------
+
+def test_a_server_error_logs_which_request_failed_without_its_query(shipped_app, monkeypatch, caplog):
+    """uvicorn's traceback of a 500 names no request; with --no-access-log nothing else did. The service logs
+    the method and path (not the query: a case's codes), then the traceback follows."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    def fail(*args):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(shipped_app.state.service, "_diff_cached", fail)
+    with TestClient(shipped_app, raise_server_exceptions=False) as client, \
+            caplog.at_level(logging.ERROR, "uvicorn.error"):
+        assert client.get(f"/v1/diff?old={VERSION}&new={VERSION}").status_code == 500
+    assert [r.getMessage() for r in caplog.records if r.name == "uvicorn.error"] == [
+        "sc-policy: 500 answered to GET /v1/diff (the traceback follows)"]

@@ -18,6 +18,7 @@ document (:func:`openapi_document`) is generated from the routes' declared model
 from __future__ import annotations
 
 import functools
+import logging
 from typing import Optional
 
 from fastapi import FastAPI
@@ -209,6 +210,10 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
                                         "method"), headers=headers)
 
     async def on_error(request: Request, exc: Exception) -> Response:
+        # The traceback uvicorn logs next names no request: say which one failed (its method and path,
+        # not its query, which holds a case's codes), so that it is found with --no-access-log too.
+        logging.getLogger("uvicorn.error").error("sc-policy: 500 answered to %s %s (the traceback follows)",
+                                                 shown(request.method), shown(request.url.path))
         return problem_response(Problem(500, "server-error", "the service failed to answer; the failure is "
                                                              "logged by the server"))
 
