@@ -239,3 +239,18 @@ def test_a_server_error_logs_which_request_failed_without_its_query(shipped_app,
         assert client.get(f"/v1/diff?old={VERSION}&new={VERSION}").status_code == 500
     assert [r.getMessage() for r in caplog.records if r.name == "uvicorn.error"] == [
         "sc-policy: 500 answered to GET /v1/diff (the traceback follows)"]
+
+
+# -- signals ---------------------------------------------------------------------------------------------
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP here")
+def test_sighup_to_one_worker_is_ignored_with_a_word_not_an_abrupt_end():
+    """`systemctl reload` (ExecReload=kill -HUP) ended a one-worker service at once, requests in flight cut,
+    and systemd counts death by SIGHUP a clean stop: Restart=on-failure never brought it back."""
+    with serving(ready=lambda port: _versions(port) == ["phase-1", "phase-1.1"]) as (port, proc):
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(1)
+        assert proc.poll() is None, f"serve ended on SIGHUP with status {proc.returncode}"
+        assert _versions(port) == ["phase-1", "phase-1.1"]
+    assert "WARNING:  sc-policy: SIGHUP ignored: the service loads no new policy tree while it runs; restart it" \
+           in proc.stderr.read().decode()

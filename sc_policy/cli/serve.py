@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import logging
 import os
 import re
+import signal
 import socket
 import time
 import zoneinfo
@@ -56,6 +58,14 @@ def _refused_for(workspace: Workspace, findings) -> str:
     where = f"in {', '.join(at_fault)} " if at_fault else ""
     return (f"the errors are {where}of the tree {workspace.root}; the service starts only when every version of "
             f"its tree passes `sc-policy check`, drafts too: fix them, or serve a tree without the versions at fault")
+
+
+def _hangup_ignored(signum, frame) -> None:
+    """SIGHUP with one worker: by default it ended the process at once, cutting the requests in flight, and
+    systemd counts that a clean stop, so `systemctl reload` (kill -HUP) stopped the service for good."""
+    logging.getLogger("uvicorn.error").warning(
+        "sc-policy: SIGHUP ignored: the service loads no new policy tree while it runs; restart it (SIGTERM, "
+        "then start) to serve a changed tree")
 
 
 def _zone_file(name: str) -> bool:
@@ -150,7 +160,13 @@ def serve(host, port, workers, access_log, log_level, timeout_request, timeout_k
                                            max_head_bytes=MAX_HEAD_BYTES),
                     timeout_keep_alive=timeout_keep_alive, root_path=root_path)
     if workers == 1:
-        uvicorn.run(app, **settings)
+        hangup = getattr(signal, "SIGHUP", None)  # uvicorn handles SIGINT and SIGTERM; --workers' supervisor SIGHUP
+        before = signal.signal(hangup, _hangup_ignored) if hangup else None
+        try:
+            uvicorn.run(app, **settings)
+        finally:
+            if hangup:
+                signal.signal(hangup, before)
         return
     # Worker processes build their own app from the same tree, named through the environment, and
     # serve it only while it is what was checked here (a worker replaced later reads the tree again).
