@@ -254,3 +254,20 @@ def test_sighup_to_one_worker_is_ignored_with_a_word_not_an_abrupt_end():
         assert _versions(port) == ["phase-1", "phase-1.1"]
     assert "WARNING:  sc-policy: SIGHUP ignored: the service loads no new policy tree while it runs; restart it" \
            in proc.stderr.read().decode()
+
+
+def test_a_server_error_at_a_page_s_address_is_a_page(shipped_app, monkeypatch):
+    """A caseworker's browser got the API's JSON problem for a 500 on the question page."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    def fail(*args):
+        raise RuntimeError("boom 2174")
+    monkeypatch.setattr(shipped_app.state.service, "home_context", fail)
+    with TestClient(shipped_app, raise_server_exceptions=False) as client:
+        response = client.get("/?occupation=2174", headers={"accept": "text/html"})
+    assert response.status_code == 500 and response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "Something went wrong" in response.text and "boom" not in response.text and "2174" not in response.text

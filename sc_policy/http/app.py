@@ -35,7 +35,7 @@ from sc_policy.app.workspace import Workspace
 from sc_policy.http.models import MAX_BATCH, MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_PARAM_CHARS
 from sc_policy.http.caching import CACHE_CONTROL, ConditionalGet
 from sc_policy.http.fastpath import FastDecisions
-from sc_policy.http.pages import is_page, method_page, not_found_page, page_router, refused_page
+from sc_policy.http.pages import failed_page, is_page, method_page, not_found_page, page_router, refused_page
 from sc_policy.http.problems import NOSNIFF, Problem, from_validation, problem_response, shown
 from sc_policy.http.routes_api import DECISION_PARAMS, api_router
 from sc_policy.http.service import DecisionService
@@ -214,6 +214,11 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
         # not its query, which holds a case's codes), so that it is found with --no-access-log too.
         logging.getLogger("uvicorn.error").error("sc-policy: 500 answered to %s %s (the traceback follows)",
                                                  shown(request.method), shown(request.url.path))
+        if is_page(request):        # a caseworker's browser: a page, as for every other refusal of a page
+            try:
+                return failed_page(request)
+            except Exception:       # (the page itself cannot be made: the problem below says as much)
+                pass
         return problem_response(Problem(500, "server-error", "the service failed to answer; the failure is "
                                                              "logged by the server"))
 
