@@ -18,7 +18,7 @@ document (:func:`openapi_document`) is generated from the routes' declared model
 from __future__ import annotations
 
 import functools
-import os
+import logging
 from typing import Optional
 
 from fastapi import FastAPI
@@ -35,14 +35,14 @@ from sc_policy.app.workspace import Workspace
 from sc_policy.http.models import MAX_BATCH, MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_PARAM_CHARS
 from sc_policy.http.caching import CACHE_CONTROL, ConditionalGet
 from sc_policy.http.fastpath import FastDecisions
-from sc_policy.http.pages import is_page, method_page, not_found_page, page_router, refused_page
+from sc_policy.http.pages import failed_page, is_page, method_page, not_found_page, page_router, refused_page
 from sc_policy.http.problems import NOSNIFF, Problem, from_validation, problem_response, shown
 from sc_policy.http.routes_api import DECISION_PARAMS, api_router
 from sc_policy.http.service import DecisionService
 from sc_policy.present.render import dumps
 from sc_policy.resources import own_version
 
-__all__ = ["create_app", "create_app_from_environment", "openapi_document", "Problem",
+__all__ = ["create_app", "openapi_document", "Problem",
            "MAX_BATCH", "MAX_BODY_BYTES", "MAX_PARAM_CHARS", "DECISION_PARAMS"]
 
 TITLE = "sc-policy decision service"
@@ -210,6 +210,15 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
                                         "method"), headers=headers)
 
     async def on_error(request: Request, exc: Exception) -> Response:
+        # The traceback uvicorn logs next names no request: say which one failed (its method and path,
+        # not its query, which holds a case's codes), so that it is found with --no-access-log too.
+        logging.getLogger("uvicorn.error").error("sc-policy: 500 answered to %s %s (the traceback follows)",
+                                                 shown(request.method), shown(request.url.path))
+        if is_page(request):        # a caseworker's browser: a page, as for every other refusal of a page
+            try:
+                return failed_page(request)
+            except Exception:       # (the page itself cannot be made: the problem below says as much)
+                pass
         return problem_response(Problem(500, "server-error", "the service failed to answer; the failure is "
                                                              "logged by the server"))
 
@@ -224,8 +233,3 @@ def _wants_html(request: Request) -> bool:
     path = request.url.path[len(request.scope.get("root_path", "")):]     # as routed, without --root-path
     return not path.startswith(("/v1/", "/openapi.json", "/healthz")) and \
         "text/html" in request.headers.get("accept", "")
-
-
-def create_app_from_environment() -> FastAPI:
-    """Factory for uvicorn's worker processes: the tree named by ``$SC_POLICY_PATH`` (or the shipped one)."""
-    return create_app(Workspace(os.environ.get("SC_POLICY_PATH") or None, cache=False))  # writes nothing

@@ -73,6 +73,14 @@ def not_found_page(request: Request, message: str) -> Response:
                          404)
 
 
+def failed_page(request: Request) -> Response:
+    """A page's address whose answer failed (a defect, logged with its traceback): a 500 page, not a problem."""
+    context = request.app.state.service.message_context(
+        "Something went wrong", "The service failed to answer this question; the failure is logged. Try again "
+                                "later, and tell the people who run the service if it happens again.")
+    return page_response(request, "message.html", context, 500)
+
+
 def method_page(request: Request, allow: str) -> Response:
     """A page's address asked with a method it does not take (a form posted to it): a 405 page with ``Allow``."""
     context = request.app.state.service.message_context(
