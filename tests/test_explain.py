@@ -208,3 +208,11 @@ def test_the_full_answer_and_the_page_name_the_document_their_lines_are_from(ws,
     full = " ".join(answer_text(ws.explain("2174", version=VERSION), opened.version, full=True).split())
     assert full.endswith(f"Source document (the lines cited above are its lines): {m.source_title}, sha256 "
                          f"{m.source_sha256}")
+
+
+def test_a_view_that_is_not_one_is_refused_not_taken_for_the_full_one(ws):
+    """`answer_to_dict(answer, "breif")` (public: in ``sc_policy.__all__``) gave the full view without a word."""
+    answer = ws.explain("2174", version=VERSION)
+    assert "areas" in answer_to_dict(answer, "full") and answer_to_dict(answer, "brief") != answer_to_dict(answer)
+    with pytest.raises(ValueError, match="no view 'breif': the views are full, brief"):
+        answer_to_dict(answer, "breif")

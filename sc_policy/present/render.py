@@ -100,7 +100,10 @@ def _decision_dict(d: Decision, view: str = "full", memo: Optional[Sources] = No
 def answer_to_dict(answer: Answer, view: str = "full", sources: Optional[Sources] = None) -> dict:
     """The decision as JSON-ready data (the shape the README documents), in one of :data:`VIEWS`.
     Both views share every field but the areas' details, the resolutions, the nearby occupations and
-    the changes that would make the case eligible."""
+    the changes that would make the case eligible. Another view is a ValueError (a misspelt one would
+    otherwise be the full view, unseen)."""
+    if view not in VIEWS:
+        raise ValueError(f"no view {view!r}: the views are {', '.join(VIEWS)}")
     only = answer.candidates[0] if len(answer.candidates) == 1 else None
     out = {
         "policy": answer.policy,
