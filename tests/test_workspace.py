@@ -372,3 +372,12 @@ def test_a_version_or_noc_version_of_another_type_is_refused_as_its_text_not_a_t
     with pytest.raises(UnknownVersionError, match="unknown version '1'"):
         ws.explain("2174", version=1)
     assert ws.explain("21232", noc_version=2021) == ws.explain("21232", noc_version="2021")
+
+
+def test_an_empty_tree_path_is_refused_not_taken_for_the_default_tree():
+    """``Workspace("")`` (a caller's unset variable) opened ``$SC_POLICY_PATH`` or the shipped tree unseen."""
+    from sc_policy.diagnostics import ScPolicyError
+    with pytest.raises(ScPolicyError, match="an empty path names no policy tree") as refused:
+        Workspace("")
+    assert refused.value.code == "missing"
+    assert Workspace().explain("2174").eligible and Workspace(None).explain("2174").eligible

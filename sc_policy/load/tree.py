@@ -4,9 +4,8 @@ A policy tree is a folder ``ROOT/<policy>/<version>/`` of rule files (see the
 README for the layout). Loading a version reads every file with the strict
 loader, validates it against its schema, and builds the model from the files
 that are valid (:mod:`sc_policy.load.build`, which gives the model its positions).
-Problems are returned as findings, not raised, so that a check can
-report all of them at once. :func:`select_version` is the one way to choose a
-version: by id (``phase-1`` or ``policy/phase-1``) or by the date it is in force.
+Problems are returned as findings, not raised, so that a check can report all of them at once.
+:func:`select_version` is the one way to choose a version: by id (``phase-1`` or ``policy/phase-1``) or by date.
 """
 
 from __future__ import annotations
@@ -41,7 +40,9 @@ HASH_EXCLUDED = ("status", "sha256", "table_sha256", "file_sha256", "effective_t
 
 
 def resolve_root(policies: Optional[str | os.PathLike] = None) -> Path:
-    """The policy tree to use: ``--policies``, else ``$SC_POLICY_PATH``, else the shipped one."""
+    """The policy tree to use: ``--policies``, else ``$SC_POLICY_PATH``, else the shipped one ("" is refused)."""
+    if isinstance(policies, str) and policies == "":  # (a caller's unset variable, not a request for the default)
+        raise ScPolicyError("an empty path names no policy tree", Span(""), code="missing")
     chosen = policies if policies else os.environ.get(ENV_VAR) or None
     root = Path(chosen) if chosen else shipped_policies()
     if not root.exists():
