@@ -372,3 +372,18 @@ def test_a_version_or_noc_version_of_another_type_is_refused_as_its_text_not_a_t
     with pytest.raises(UnknownVersionError, match="unknown version '1'"):
         ws.explain("2174", version=1)
     assert ws.explain("21232", noc_version=2021) == ws.explain("21232", noc_version="2021")
+
+
+def test_a_header_nested_too_deep_for_json_is_ignored(tmp_path):
+    """A file at an entry's name whose first line opens a thousand lists (damage, or whoever can write the
+    folder) stopped every command that uses the cache with a RecursionError traceback: json reads so deep a
+    line by recursion. Its header reads as a malformed one, whether it is an entry of the version or not."""
+    from sc_policy.app.cache import _safe
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)  # the user's alone, whatever the umask (else not used)
+    label = _safe(f"{POLICY}/{VERSION}")
+    for name in (f"{label}--{'d' * 64}.json", f"other--{'e' * 64}.json"):
+        (folder / name).write_text("[" * 1020 + "\n{}", encoding="utf-8")
+    clean = Workspace(cache=False).explain("2174")
+    assert Workspace(cache=TableCache(folder)).explain("2174") == clean  # from the files, then stored
+    assert Workspace(cache=TableCache(folder)).explain("2174") == clean  # and from what that wrote

@@ -352,7 +352,7 @@ def _header(path: Path) -> dict:
         head = os.read(fd, 1024).partition(b"\n")[0]
         header = json.loads(head)
         return header if isinstance(header, dict) else {}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # (a line of a thousand "[": too deep for json)
         return {}
     finally:
         os.close(fd)
