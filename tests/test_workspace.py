@@ -387,3 +387,53 @@ def test_a_header_nested_too_deep_for_json_is_ignored(tmp_path):
     clean = Workspace(cache=False).explain("2174")
     assert Workspace(cache=TableCache(folder)).explain("2174") == clean  # from the files, then stored
     assert Workspace(cache=TableCache(folder)).explain("2174") == clean  # and from what that wrote
+
+
+def test_two_installs_of_the_same_code_sharing_a_cache_folder_stop_hashing_after_one_run_each(tmp_path, monkeypatch):
+    """Two installs of the same code (a pipx install and a project's venv of the same release, two checkouts)
+    share a version's entry, their files the same bytes under other ``os.stat`` signatures. Each run after the
+    other's hashed the code again and wrote the whole entry again under its own signature (some 230 kB, synced),
+    so alternating runs never stopped doing so. The header keeps the latest signatures (at most three)."""
+    from sc_policy.app import codefiles
+    store = tmp_path / "cache"
+    hashed, written = [], []
+    real_digest, real_restamp = codefiles.code_digest, TableCache._restamp
+    monkeypatch.setattr(codefiles, "code_digest", lambda files=None: hashed.append(1) or real_digest(files))
+    monkeypatch.setattr(TableCache, "_restamp", lambda self, *a: written.append(1) or real_restamp(self, *a))
+
+    def run(install):  # the same files, seen through another install's stat signature
+        monkeypatch.setattr(codefiles, "stat_signature", lambda files: (install * 64, 0))
+        Workspace(cache=TableCache(store)).explain("2174")
+
+    run("a"), run("b")  # each hashes once: a writes the entry, b finds it by hashing and adds its signature
+    assert len(hashed) == 2 and len(written) == 1 and len(TableCache(store).entries()) == 1
+    for install in "abcabcab":
+        run(install)
+    assert len(hashed) == 3 and len(written) == 2, "alternating installs hashed the code and rewrote the entry again"
+    [entry] = TableCache(store).entries()
+    assert json.loads(entry.read_bytes().partition(b"\n")[0])["code_stat"] == ["c" * 64, "b" * 64, "a" * 64]
+
+
+def test_the_largest_header_an_entry_has_is_read_whole(tmp_path, monkeypatch):
+    """An entry's header is read from its first 1 kB (``_header``: the code digest, its signatures, the
+    manifests it vouches for). The most it holds, six vouched manifests, three signatures of the code and a
+    Python named in 40 characters, must fit: a longer line reads as no header at all, and every run hashes."""
+    from sc_policy.app import cache as cache_module, codefiles
+    store = tmp_path / "cache"
+    monkeypatch.setattr(codefiles, "python", lambda: "p" * 40)
+
+    def run(install, *vouched):
+        monkeypatch.setattr(codefiles, "stat_signature", lambda files: (install * 64, 0))
+        cache = TableCache(store)
+        for key in vouched:
+            cache.vouch(key)
+        Workspace(cache=cache).explain("2174")
+
+    run("a", *(f"{n:x}" * 64 for n in range(cache_module._VOUCHED + 1)))
+    for install in "bcd":
+        run(install)
+    [entry] = TableCache(store).entries()
+    line = entry.read_bytes().partition(b"\n")[0]
+    header = json.loads(line)
+    assert len(header["vouched"]) == cache_module._VOUCHED and len(header["code_stat"]) == cache_module._SIGNATURES
+    assert cache_module._header(entry) == header, f"a header of {len(line)} bytes is not read whole"
