@@ -75,9 +75,10 @@ def code_files() -> List[Tuple[str, str]]:
 
 def python() -> str:
     """The Python that runs, in at most 40 characters (an entry's header names it): its bytecode tag
-    (``cpython-311``) and a digest of its full version, patch level and build (a patch release changes the
-    standard library an entry was made with)."""
-    return f"{sys.implementation.cache_tag[:20]}-{hashlib.sha256(sys.version.encode()).hexdigest()[:16]}"
+    (``cpython-311``; its name alone on a Python that caches no bytecode, whose tag is None) and a digest of its
+    full version, patch level and build (a patch release changes the standard library an entry was made with)."""
+    tag = sys.implementation.cache_tag or sys.implementation.name
+    return f"{tag[:20]}-{hashlib.sha256(sys.version.encode()).hexdigest()[:16]}"
 
 
 def code_digest(files: Optional[List[Tuple[str, str]]] = None) -> str:
