@@ -437,3 +437,27 @@ def test_the_largest_header_an_entry_has_is_read_whole(tmp_path, monkeypatch):
     header = json.loads(line)
     assert len(header["vouched"]) == cache_module._VOUCHED and len(header["code_stat"]) == cache_module._SIGNATURES
     assert cache_module._header(entry) == header, f"a header of {len(line)} bytes is not read whole"
+
+
+def test_a_link_or_pipe_at_an_entry_name_goes_and_keeps_no_other_environments_entry_out(tmp_path, monkeypatch):
+    """A version keeps the newest entries of two other environments. A symbolic link or a pipe at an entry's
+    name (never read: an entry is a regular file) counted as one of them, so the true entry of another
+    environment went in its place, and the junk stayed."""
+    import os
+    import time
+    from sc_policy.app import codefiles
+    from sc_policy.app.cache import _safe
+    folder = tmp_path / "cache"
+    real = codefiles.LIBRARIES
+    monkeypatch.setattr(codefiles, "LIBRARIES", real + ("json",))  # another environment writes its entry
+    Workspace(cache=TableCache(folder)).explain("2174", version=VERSION)
+    [other] = TableCache(folder).entries()
+    hour_ago = time.time() - 3600
+    os.utime(other, (hour_ago, hour_ago))
+    label = _safe(f"{POLICY}/{VERSION}")
+    (folder / f"{label}--{'b' * 64}.json").symlink_to("/dev/zero")
+    os.mkfifo(folder / f"{label}--{'c' * 64}.json")
+    monkeypatch.setattr(codefiles, "LIBRARIES", real)
+    Workspace(cache=TableCache(folder)).explain("2174", version=VERSION)
+    left = sorted(p.name for p in folder.iterdir())
+    assert other.name in left and len(left) == 2, left
