@@ -26,7 +26,8 @@ PACKAGE = Path(__file__).resolve().parent.parent
 
 LIBRARIES = ("yaml", "cerberus", "rule_engine", "dateutil")
 """The libraries whose code makes what an entry holds: PyYAML, Cerberus and rule-engine (by import name), and
-python-dateutil, with which rule-engine parses date and time literals and reads the local time zone."""
+python-dateutil, with which rule-engine parses date and time literals and makes their time zones (UTC unless a
+literal names another: the context of :mod:`sc_policy.engine.compile` never reads the local one)."""
 
 _LIBRARY_SUFFIXES = (".py", ".so", ".pyd")
 
