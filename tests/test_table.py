@@ -762,3 +762,13 @@ def test_cache_key_covers_the_python_patch_level_and_rule_engines_date_library(t
     assert TableCache(tmp_path / "cache").key(*args) != key
     assert len(codefiles.python()) <= 40 and codefiles.python().startswith(sys.implementation.cache_tag)
     assert any(name.startswith("lib/dateutil/parser/") for name, _ in codefiles.code_files())
+
+
+def test_a_python_without_a_bytecode_tag_is_named_by_its_implementation(monkeypatch):
+    """``sys.implementation.cache_tag`` is None on a Python that caches no bytecode: naming the Python for the
+    cache key then stopped every command that uses the cache with a TypeError traceback."""
+    from sc_policy.app import codefiles
+    tagged = codefiles.python()
+    monkeypatch.setattr(sys.implementation, "cache_tag", None)
+    untagged = codefiles.python()
+    assert untagged.startswith(sys.implementation.name) and untagged != tagged and len(untagged) <= 40

@@ -285,6 +285,10 @@ def test_environments_sharing_a_cache_folder_keep_an_entry_each_up_to_three(tmp_
     from sc_policy.app import codefiles
     folder = tmp_path / "cache"
     real = codefiles.LIBRARIES
+    # Each run remembers its code by its stat signature, as an install does. (Within 2 s of an edit of the
+    # package it would not: a later run, hashing to find its entry, wrote it again, and the oldest entry
+    # then was the newest written: the test failed when run straight after saving a module.)
+    monkeypatch.setattr(codefiles, "RACY_NS", 0)
 
     def run(*extra):  # an environment whose code also has the modules of ``extra``
         monkeypatch.setattr(codefiles, "LIBRARIES", real + extra)
@@ -381,3 +385,92 @@ def test_an_empty_tree_path_is_refused_not_taken_for_the_default_tree():
         Workspace("")
     assert refused.value.code == "missing"
     assert Workspace().explain("2174").eligible and Workspace(None).explain("2174").eligible
+
+
+def test_a_header_nested_too_deep_for_json_is_ignored(tmp_path):
+    """A file at an entry's name whose first line opens a thousand lists (damage, or whoever can write the
+    folder) stopped every command that uses the cache with a RecursionError traceback: json reads so deep a
+    line by recursion. Its header reads as a malformed one, whether it is an entry of the version or not."""
+    from sc_policy.app.cache import _safe
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)  # the user's alone, whatever the umask (else not used)
+    label = _safe(f"{POLICY}/{VERSION}")
+    for name in (f"{label}--{'d' * 64}.json", f"other--{'e' * 64}.json"):
+        (folder / name).write_text("[" * 1020 + "\n{}", encoding="utf-8")
+    clean = Workspace(cache=False).explain("2174")
+    assert Workspace(cache=TableCache(folder)).explain("2174") == clean  # from the files, then stored
+    assert Workspace(cache=TableCache(folder)).explain("2174") == clean  # and from what that wrote
+
+
+def test_two_installs_of_the_same_code_sharing_a_cache_folder_stop_hashing_after_one_run_each(tmp_path, monkeypatch):
+    """Two installs of the same code (a pipx install and a project's venv of the same release, two checkouts)
+    share a version's entry, their files the same bytes under other ``os.stat`` signatures. Each run after the
+    other's hashed the code again and wrote the whole entry again under its own signature (some 230 kB, synced),
+    so alternating runs never stopped doing so. The header keeps the latest signatures (at most three)."""
+    from sc_policy.app import codefiles
+    store = tmp_path / "cache"
+    hashed, written = [], []
+    real_digest, real_restamp = codefiles.code_digest, TableCache._restamp
+    monkeypatch.setattr(codefiles, "code_digest", lambda files=None: hashed.append(1) or real_digest(files))
+    monkeypatch.setattr(TableCache, "_restamp", lambda self, *a: written.append(1) or real_restamp(self, *a))
+
+    def run(install):  # the same files, seen through another install's stat signature
+        monkeypatch.setattr(codefiles, "stat_signature", lambda files: (install * 64, 0))
+        Workspace(cache=TableCache(store)).explain("2174")
+
+    run("a"), run("b")  # each hashes once: a writes the entry, b finds it by hashing and adds its signature
+    assert len(hashed) == 2 and len(written) == 1 and len(TableCache(store).entries()) == 1
+    for install in "abcabcab":
+        run(install)
+    assert len(hashed) == 3 and len(written) == 2, "alternating installs hashed the code and rewrote the entry again"
+    [entry] = TableCache(store).entries()
+    assert json.loads(entry.read_bytes().partition(b"\n")[0])["code_stat"] == ["c" * 64, "b" * 64, "a" * 64]
+
+
+def test_the_largest_header_an_entry_has_is_read_whole(tmp_path, monkeypatch):
+    """An entry's header is read from its first 1 kB (``_header``: the code digest, its signatures, the
+    manifests it vouches for). The most it holds, six vouched manifests, three signatures of the code and a
+    Python named in 40 characters, must fit: a longer line reads as no header at all, and every run hashes."""
+    from sc_policy.app import cache as cache_module, codefiles
+    store = tmp_path / "cache"
+    monkeypatch.setattr(codefiles, "python", lambda: "p" * 40)
+
+    def run(install, *vouched):
+        monkeypatch.setattr(codefiles, "stat_signature", lambda files: (install * 64, 0))
+        cache = TableCache(store)
+        for key in vouched:
+            cache.vouch(key)
+        Workspace(cache=cache).explain("2174")
+
+    run("a", *(f"{n:x}" * 64 for n in range(cache_module._VOUCHED + 1)))
+    for install in "bcd":
+        run(install)
+    [entry] = TableCache(store).entries()
+    line = entry.read_bytes().partition(b"\n")[0]
+    header = json.loads(line)
+    assert len(header["vouched"]) == cache_module._VOUCHED and len(header["code_stat"]) == cache_module._SIGNATURES
+    assert cache_module._header(entry) == header, f"a header of {len(line)} bytes is not read whole"
+
+
+def test_a_link_or_pipe_at_an_entry_name_goes_and_keeps_no_other_environments_entry_out(tmp_path, monkeypatch):
+    """A version keeps the newest entries of two other environments. A symbolic link or a pipe at an entry's
+    name (never read: an entry is a regular file) counted as one of them, so the true entry of another
+    environment went in its place, and the junk stayed."""
+    import os
+    import time
+    from sc_policy.app import codefiles
+    from sc_policy.app.cache import _safe
+    folder = tmp_path / "cache"
+    real = codefiles.LIBRARIES
+    monkeypatch.setattr(codefiles, "LIBRARIES", real + ("json",))  # another environment writes its entry
+    Workspace(cache=TableCache(folder)).explain("2174", version=VERSION)
+    [other] = TableCache(folder).entries()
+    hour_ago = time.time() - 3600
+    os.utime(other, (hour_ago, hour_ago))
+    label = _safe(f"{POLICY}/{VERSION}")
+    (folder / f"{label}--{'b' * 64}.json").symlink_to("/dev/zero")
+    os.mkfifo(folder / f"{label}--{'c' * 64}.json")
+    monkeypatch.setattr(codefiles, "LIBRARIES", real)
+    Workspace(cache=TableCache(folder)).explain("2174", version=VERSION)
+    left = sorted(p.name for p in folder.iterdir())
+    assert other.name in left and len(left) == 2, left

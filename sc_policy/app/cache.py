@@ -26,7 +26,9 @@ back in milliseconds.
   modification and change times, inode, device) and read back while the signature is
   the same, as ``git status`` trusts its index; a file changed within 2 s of being hashed
   is not remembered (git's "racy" case), and any change of the signature hashes the
-  bytes again (the entry then found is written again under the new signature, so only one run hashes). A forged header can only choose which entry is looked up, which whoever
+  bytes again (the entry then found is written again naming the new signature beside the last ones of the same
+  code, at most :data:`_SIGNATURES`, so only one run hashes, even when installs of the same code share the
+  folder and take turns). A forged header can only choose which entry is looked up, which whoever
   can write the folder can do anyway.
 * Entries are JSON (never pickle, see :mod:`sc_policy.app.codec`): a header line with the key and the SHA-256 of
   the body, then the body: the version's validated rule files (their data and
@@ -94,6 +96,7 @@ _BODY_KEYS = {"documents", "findings", "table"}
 _SUFFIX = ".json"
 _OTHERS = 4  # entries of other versions whose header is read for the code digest (see _candidates)
 _VOUCHED = 6  # most manifests an entry's header vouches for (it must stay within the 1 kB _header reads)
+_SIGNATURES = 3  # most stat signatures of the same code a header names (installs of it sharing the folder; also 1 kB)
 
 
 # -- entries --------------------------------------------------------------------------
@@ -187,7 +190,7 @@ class TableCache:
             for name in self._candidates(label):
                 header = self._head(name)
                 code = header.get("code")
-                if header.get("code_stat") == self._stat and isinstance(code, str) and _HEX64.fullmatch(code):
+                if self._stat in _signatures(header) and isinstance(code, str) and _HEX64.fullmatch(code):
                     self._code = header["code"]
                     return self._code
         self._code = codefiles.code_digest(files)
@@ -291,14 +294,18 @@ class TableCache:
         finally:
             if collecting:
                 gc.enable()
-        if self._stat is not None and header.get("code_stat") != self._stat:
-            self._restamp(path, dict(header, code=self._code, code_stat=self._stat), body)
+        signatures = _signatures(header) if header.get("code") == self._code else []
+        if self._stat is not None and self._stat not in signatures:
+            self._restamp(path, dict(header, code=self._code,
+                                     code_stat=[self._stat] + signatures[:_SIGNATURES - 1]), body)
         return entry
 
     def _restamp(self, path: Path, header: dict, body: bytes) -> None:
-        """Write an entry again under a header naming the code's current ``os.stat`` signature: the package
-        was hashed to find it (its files were too fresh to be remembered when it was written, or were
-        reinstalled since), and would be hashed again on every run while the header names another."""
+        """Write an entry again under a header naming the code's current ``os.stat`` signature first: the package
+        was hashed to find it (its files were too fresh to be remembered when it was written, were reinstalled
+        since, or are another install's of the same code), and would be hashed again on every run while the
+        header names it not. The last signatures of the same code stay named, so that installs taking turns do
+        not each write the entry again."""
         from sc_policy.app.writing import write_atomic
         try:
             write_atomic(path, json.dumps(header).encode("ascii") + b"\n" + body, mode=0o600)
@@ -352,10 +359,18 @@ def _header(path: Path) -> dict:
         head = os.read(fd, 1024).partition(b"\n")[0]
         header = json.loads(head)
         return header if isinstance(header, dict) else {}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # (a line of a thousand "[": too deep for json)
         return {}
     finally:
         os.close(fd)
+
+
+def _signatures(header: dict) -> List[str]:
+    """The ``os.stat`` signatures of the code a header names, newest first: ``code_stat`` is the one it was
+    written under (or null, too fresh), or after :meth:`TableCache._restamp` a list of them."""
+    named = header.get("code_stat")
+    named = named if isinstance(named, list) else [named]
+    return [s for s in named if isinstance(s, str) and _HEX64.fullmatch(s)][:_SIGNATURES]
 
 
 def _listed(vouched: object, key: str) -> bool:

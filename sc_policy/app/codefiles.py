@@ -26,7 +26,8 @@ PACKAGE = Path(__file__).resolve().parent.parent
 
 LIBRARIES = ("yaml", "cerberus", "rule_engine", "dateutil")
 """The libraries whose code makes what an entry holds: PyYAML, Cerberus and rule-engine (by import name), and
-python-dateutil, with which rule-engine parses date and time literals and reads the local time zone."""
+python-dateutil, with which rule-engine parses date and time literals and makes their time zones (UTC unless a
+literal names another: the context of :mod:`sc_policy.engine.compile` never reads the local one)."""
 
 _LIBRARY_SUFFIXES = (".py", ".so", ".pyd")
 
@@ -75,9 +76,10 @@ def code_files() -> List[Tuple[str, str]]:
 
 def python() -> str:
     """The Python that runs, in at most 40 characters (an entry's header names it): its bytecode tag
-    (``cpython-311``) and a digest of its full version, patch level and build (a patch release changes the
-    standard library an entry was made with)."""
-    return f"{sys.implementation.cache_tag[:20]}-{hashlib.sha256(sys.version.encode()).hexdigest()[:16]}"
+    (``cpython-311``; its name alone on a Python that caches no bytecode, whose tag is None) and a digest of its
+    full version, patch level and build (a patch release changes the standard library an entry was made with)."""
+    tag = sys.implementation.cache_tag or sys.implementation.name
+    return f"{tag[:20]}-{hashlib.sha256(sys.version.encode()).hexdigest()[:16]}"
 
 
 def code_digest(files: Optional[List[Tuple[str, str]]] = None) -> str:

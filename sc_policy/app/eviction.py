@@ -9,7 +9,8 @@ install) each keep their own entry, so neither opens the version from its files 
   it goes;
 * of the entries other environments made, the newest :data:`ENVIRONMENTS` - 1 stay (by when each was
   written) and older ones go: an upgrade's old entries do not pile up;
-* a temporary file a killed write left (over an hour old) goes.
+* a temporary file a killed write left (over an hour old) goes, and so does what is at an entry's name but is
+  not a regular file (a symbolic link, a pipe: never read as an entry), in place of no other environment's entry.
 
 Old entries go before the new one is written. When the volume has no room for the new entry beside the
 entries kept for other environments, those go too and the write is tried once more: on a small volume an
@@ -21,6 +22,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
@@ -87,11 +89,12 @@ def unlink(path: Path) -> None:
 
 
 def _written(path: Path) -> Optional[int]:
-    """When an entry was last written (ns), or None when it cannot be looked at."""
+    """When an entry was last written (ns), or None when it cannot be looked at or is no regular file."""
     try:
-        return os.lstat(path).st_mtime_ns
+        info = os.lstat(path)
     except OSError:
         return None
+    return info.st_mtime_ns if stat.S_ISREG(info.st_mode) else None
 
 
 def _older_than(path: Path, age_ns: int) -> bool:
