@@ -216,3 +216,10 @@ def test_a_view_that_is_not_one_is_refused_not_taken_for_the_full_one(ws):
     assert "areas" in answer_to_dict(answer, "full") and answer_to_dict(answer, "brief") != answer_to_dict(answer)
     with pytest.raises(ValueError, match="no view 'breif': the views are full, brief"):
         answer_to_dict(answer, "breif")
+
+
+def test_an_answer_shows_itself_in_one_short_line(ws):
+    """``repr(answer)`` was the whole nested dataclass, some 25 kB: unreadable in a log or a test's failure."""
+    answer = ws.explain("2174", "541514", version=VERSION, on="2026-11-30")
+    assert repr(answer) == (f"Answer(policy='second-career-fast-track', version='{VERSION}', noc='2174', "
+                            f"noc_version='2016', industry='541514', decided_on='2026-11-30', verdict='eligible')")

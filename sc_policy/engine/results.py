@@ -67,7 +67,7 @@ class Decision:
         return tuple(a.area for a in self.areas if a.in_scope)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Answer:
     """What the caller asked and what the policy says: one decision per NOC 2016 candidate.
 
@@ -91,6 +91,12 @@ class Answer:
     """The areas whose definition holds part of the industry code and not the rest (engine/breadth.py)."""
     unresolved: Tuple[Unresolved, ...] = ()
     """The source's contradictions bearing on it that no resolution resolves (engine/unresolved.py)."""
+
+    def __repr__(self) -> str:
+        """What was asked and the verdict, in one line (the whole answer's repr ran to some 25 kB)."""
+        return (f"Answer(policy={self.policy!r}, version={self.version!r}, noc={self.noc.code!r}, "
+                f"noc_version={self.noc.version!r}, industry={self.industry!r}, decided_on={self.decided_on!r}, "
+                f"verdict={self.verdict!r})")
 
     @functools.cached_property
     def _why(self) -> Tuple[tuple, str]:
