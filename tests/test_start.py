@@ -111,7 +111,6 @@ def test_the_service_neither_reads_nor_writes_the_cache_folder(tmp_path, monkeyp
     with warnings.catch_warnings():  # (Starlette's note about httpx, as the client fixture)
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
-    import sc_policy.http.app as http_app
     folder = tmp_path / "cache"
     folder.mkdir(mode=0o700)
     monkeypatch.setenv("SC_POLICY_CACHE_DIR", str(folder))
@@ -125,6 +124,8 @@ def test_the_service_neither_reads_nor_writes_the_cache_folder(tmp_path, monkeyp
             assert client.get(f"/v1/decisions?noc=2174&industry=541514&version={version}").status_code == 200
     assert list(folder.iterdir()) == []
     made = []  # each worker process (--workers N) builds its own app from the environment
-    monkeypatch.setattr(http_app, "create_app", lambda workspace: made.append(workspace))
-    http_app.create_app_from_environment()
+    import sc_policy.http.workers as workers
+    monkeypatch.setattr(workers, "create_app", lambda workspace: made.append(workspace))
+    monkeypatch.delenv(workers.SERVED, raising=False)
+    workers.create_app_from_environment()
     assert made[-1].cache is None
