@@ -29,10 +29,19 @@ The public API::
   ``missing`` or ``not-a-directory`` (the tree), ``os-error``.
 
 Everything else is internal and may change. The names are imported on first use, so that
-``import sc_policy`` (which the ``sc-policy`` command does first) costs nothing.
+``import sc_policy`` (which the ``sc-policy`` command does first) costs nothing; type checkers read
+them from the ``TYPE_CHECKING`` imports (the package ships ``py.typed``).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what type checkers see (the package is typed: py.typed); at run time, imported on first use
+    from sc_policy.app.workspace import Workspace
+    from sc_policy.diagnostics import Diagnostic, ScPolicyError
+    from sc_policy.engine.results import Answer
+    from sc_policy.present.render import answer_json, answer_to_dict
 
 __all__ = ["Workspace", "Answer", "Diagnostic", "ScPolicyError", "answer_to_dict", "answer_json"]
 

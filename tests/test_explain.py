@@ -223,3 +223,21 @@ def test_an_answer_shows_itself_in_one_short_line(ws):
     answer = ws.explain("2174", "541514", version=VERSION, on="2026-11-30")
     assert repr(answer) == (f"Answer(policy='second-career-fast-track', version='{VERSION}', noc='2174', "
                             f"noc_version='2016', industry='541514', decided_on='2026-11-30', verdict='eligible')")
+
+
+def test_type_checkers_see_each_public_name_as_what_it_is():
+    """The public names are imported on first use (``__getattr__``), which type checkers read as ``Any``:
+    each is also imported for them (``TYPE_CHECKING``), from the module that defines it, and the package says
+    it is typed (``py.typed``)."""
+    import ast
+    import importlib
+    from pathlib import Path
+    import sc_policy
+    init = Path(sc_policy.__file__)
+    guarded = next(node for node in ast.parse(init.read_text(encoding="utf-8")).body
+                   if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING")
+    seen = {alias.name: node.module for node in guarded.body for alias in node.names}
+    assert sorted(seen) == sorted(sc_policy.__all__)
+    for name, module in seen.items():
+        assert getattr(importlib.import_module(module), name) is getattr(sc_policy, name), name
+    assert (init.parent / "py.typed").is_file()

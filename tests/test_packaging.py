@@ -78,7 +78,7 @@ def test_the_wheel_holds_every_file_the_package_reads(built):
         elif top in ("policies", "schemas"):  # installed inside the package (package_dir in setup.cfg)
             needed.add(f"sc_policy/{top}/{rest}")
     assert {"sc_policy/refdata/PROVENANCE.md", "sc_policy/present/templates/style.css",
-            "sc_policy/schemas/clause.schema.json"} <= needed
+            "sc_policy/schemas/clause.schema.json", "sc_policy/py.typed"} <= needed
     assert any(n.startswith("sc_policy/policies/") and n.endswith("/version.yaml") for n in needed)
     assert sorted(needed - names) == []
     # nothing else lands in site-packages: no tests/ or benchmarks/ package beside sc_policy
