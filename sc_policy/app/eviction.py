@@ -40,7 +40,8 @@ _NO_ROOM = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 
 
 def environment(header: dict) -> Tuple[object, object]:
-    """The environment an entry's header names: (the Python's cache tag, the digest of the code)."""
+    """The environment an entry's header names: (the Python, as :func:`sc_policy.app.codefiles.python` names it;
+    the digest of the code)."""
     return header.get("python"), header.get("code")
 
 
