@@ -6,20 +6,19 @@
     >>> answer.verdict
     'eligible'
 
-A :class:`Workspace` opens a policy tree and runs the pipeline once per version and
-per workspace (another workspace opens the version again, from the cache when it can): it reads, checks and compiles a version at most once (:meth:`Workspace.load_ref`,
-:meth:`Workspace.open_ref`), remembers which version an id or a date chooses
-(:meth:`Workspace.select`), and builds a version's decision table (:mod:`sc_policy.engine.table`)
-only when a decision is first asked for, so that opening a version to check or test it does
-not pay for one. The table is kept with the validated rule files in the on-disk cache
-(:mod:`sc_policy.app.cache`): opening a version whose files have not changed compiles no expression
-and parses no rule file but its manifest (by libyaml, which re-reads bytes validated before).
+A :class:`Workspace` opens a policy tree and runs the pipeline once per version and per workspace (another
+workspace opens the version again, from the cache when it can): it reads, checks and compiles a version at most
+once (:meth:`Workspace.load_ref`, :meth:`Workspace.open_ref`), remembers which version an id or a date chooses
+(:meth:`Workspace.select`), and builds a version's decision table (:mod:`sc_policy.engine.table`) only when a
+decision is first asked for, so that opening a version to check or test it does not pay for one. The table is
+kept with the validated rule files in the on-disk cache (:mod:`sc_policy.app.cache`): opening a version whose
+files have not changed compiles no expression and parses no rule file but its manifest (by libyaml, which
+re-reads bytes validated before).
 
-A frozen version's cache entry is used only when it matches what the version's
-manifest records: its content hash and the hash of its decisions
-(:func:`sc_policy.engine.table.decisions_hash`). Anything else (a forged or foreign
-entry) is set aside, said in :attr:`Workspace.notices`, and the version is opened
-from its files. A draft's entry is trusted as its owner's: a cache folder not theirs alone is not used.
+A frozen version's cache entry is used only when it matches what the version's manifest records: its content
+hash and the hash of its decisions (:func:`sc_policy.engine.table.decisions_hash`). Anything else (a forged or
+foreign entry) is set aside, said in :attr:`Workspace.notices`, and the version is opened from its files. A
+draft's entry is trusted as its owner's: a cache folder not theirs alone is not used.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -102,25 +102,22 @@ _CHOICES_KEPT = 1024
 class Workspace:
     """A policy tree and the versions opened from it, each stage of each version run once.
 
-    ``Workspace()`` opens the tree ``$SC_POLICY_PATH`` names, else the one shipped with the package;
-    ``Workspace(path)`` opens another (a copy to edit). Ask it with :meth:`explain`. A version is read,
-    checked and compiled on its first use and kept for the workspace's life: a rule file edited on the
-    disk afterwards is seen by a new ``Workspace``, not by this one. One workspace may answer
-    (:meth:`explain`) from several threads at once. Errors are :class:`~sc_policy.diagnostics.ScPolicyError` (see :meth:`explain`).
-    """
+    ``Workspace()`` opens the tree ``$SC_POLICY_PATH`` names, else the one shipped with the package; ``Workspace(path)``
+    opens another (a copy to edit). Ask it with :meth:`explain`. A version is read, checked and compiled on its first
+    use and kept for the workspace's life: a rule file edited on the disk afterwards is seen by a new ``Workspace``,
+    not by this one. One workspace may answer from several threads at once (a version asked for by several at once is
+    opened once). Errors are :class:`~sc_policy.diagnostics.ScPolicyError` (see :meth:`explain`)."""
 
     def __init__(self, policies: Optional[str | os.PathLike] = None, refdata: Optional[ReferenceData] = None, *,
                  cache: Union[bool, TableCache, None] = True, notify: Optional[Callable[[str], None]] = None,
                  overlay: Optional[Mapping[Union[str, os.PathLike], str]] = None):
         """``cache``: True for the user's cache (see :mod:`sc_policy.app.cache`), False for none, or a TableCache.
 
-        ``overlay`` maps paths of rule files to texts read in their place (an editor's unsaved buffers,
-        see :class:`~sc_policy.load.tree.PolicyTree`). A workspace with an overlay uses no cache at all:
-        its versions are never answered from a cache entry, and none is written for them.
-
-        ``notify`` is called with each notice (one line) as it is recorded in :attr:`notices`:
-        something the user should know that did not stop the answer (a cache entry set aside).
-        """
+        ``overlay`` maps paths of rule files to texts read in their place (an editor's unsaved buffers, see
+        :class:`~sc_policy.load.tree.PolicyTree`). A workspace with an overlay uses no cache at all: its versions
+        are never answered from a cache entry, and none is written for them. ``notify`` is called with each notice
+        (one line) as it is recorded in :attr:`notices`: something the user should know that did not stop the
+        answer (a cache entry set aside)."""
         self.root = resolve_root(policies)
         self.tree: PolicyTree = _ReadOnce(self.root, overlay, keyed=self._cache_key)
         self.refdata = refdata or reference_data()
@@ -137,6 +134,7 @@ class Workspace:
         self._compiled: Dict[str, tuple] = {}  # by folder: (CompiledVersion or None, its problems)
         self._checked: dict = {}  # by folder: what the checks found (sc_policy.app.checking.CheckMemo)
         self._open: Dict[str, OpenVersion] = {}
+        self._opening = threading.RLock()
         self._day: Optional[tuple] = None  # (the local day's first second, the next day's, the day, as ISO)
 
     def _notice(self, text: str) -> None:
@@ -256,10 +254,13 @@ class Workspace:
         return self.open_ref(self.select(version, on, today))
 
     def open_ref(self, ref: VersionRef) -> OpenVersion:
-        """Open a version folder: from the cache when its files are unchanged, else from the files (once)."""
-        opened = self._open.get(ref.rel)
-        if opened is not None:
-            return opened
+        """Open a version folder (once; threads asking at once wait): from the cache when its files are unchanged."""
+        if ref.rel not in self._open:  # (never removed once there)
+            with self._opening:
+                return self._open.get(ref.rel) or self._open_ref(ref)
+        return self._open[ref.rel]
+
+    def _open_ref(self, ref: VersionRef) -> OpenVersion:
         cache_key = self._cache_key(ref)
         entry = self.cache.load(cache_key, ref.rel) if cache_key else None
         if entry is not None:

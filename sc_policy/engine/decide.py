@@ -11,6 +11,7 @@ into text, JSON or HTML.
 from __future__ import annotations
 
 import functools
+import threading
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 from sc_policy.engine.breadth import finer_codes, industry_parts
@@ -84,6 +85,7 @@ class Evaluator:
         self.refdata = refdata or reference_data()
         self._table = table
         self._tabulate = tabulate if table is None else None
+        self._building = threading.RLock()  # threads asking first at once build the table (or compile) once
         self._area_facts = tuple((area, area_facts(area)) for area in self.version.areas)
         self._rests = {(a.id, c.id): self.version.readings_for(a.id, c) for a in self.version.areas
                        for c in self.version.clauses}  # a clause's interpretations bearing on an area
@@ -103,8 +105,10 @@ class Evaluator:
     def table(self) -> Optional["DecisionTable"]:
         """The decision table: built on first use when the evaluator was given ``tabulate``."""
         if self._table is None and self._tabulate is not None:
-            self._table = self._tabulate(self)
-            self._tabulate = None
+            with self._building:
+                if self._table is None and self._tabulate is not None:
+                    self._table = self._tabulate(self)
+                    self._tabulate = None
         return self._table
 
     @property
