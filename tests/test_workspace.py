@@ -501,3 +501,30 @@ def test_threads_asking_a_fresh_workspace_at_once_open_and_tabulate_the_version_
     for thread in threads:
         thread.join()
     assert answers == ["eligible"] * 8 and opened == [1] and built == [1]
+
+
+def test_threads_compiling_a_version_opened_from_the_cache_at_once_compile_it_once(tmp_path, monkeypatch):
+    """A version opened from the cache compiles on first use (``OpenVersion.compiled``; an answer for a sector
+    range such as 31-33, which its table does not hold): threads asking at once each compiled it, although the
+    evaluator's lock was said to cover compiling too."""
+    import threading
+    import time
+    from sc_policy.engine import compile as compile_module
+    Workspace(cache=TableCache(tmp_path)).explain("2174", version=VERSION)  # the entry
+    opened = Workspace(cache=TableCache(tmp_path)).open(VERSION)
+    assert opened.evaluator._compiled is None  # from the entry: not compiled
+    compiled, real = [], compile_module.compile_version
+    monkeypatch.setattr(compile_module, "compile_version",  # (slow, as rule-engine's first compile is: 0.3 s)
+                        lambda version: compiled.append(1) or time.sleep(0.05) or real(version))
+    start, got = threading.Barrier(6), []
+
+    def ask():
+        start.wait()
+        got.append(opened.compiled)
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(got) == 6 and all(c is got[0] for c in got) and compiled == [1]

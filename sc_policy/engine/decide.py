@@ -115,11 +115,13 @@ class Evaluator:
     def compiled(self) -> "CompiledVersion":
         """The compiled version; compiled (importing rule-engine) on first use when opened from the cache."""
         if self._compiled is None:
-            from sc_policy.engine.compile import compile_version
-            compiled, problems = compile_version(self.version)
-            if compiled is None:  # the cache holds only versions that compiled; the files have not changed
-                raise RuntimeError(f"version {self.version.id} no longer compiles: {problems[0].render()}")
-            self._compiled = compiled
+            with self._building:  # (re-entered when the table is built from this version compiled on first use)
+                if self._compiled is None:
+                    from sc_policy.engine.compile import compile_version
+                    compiled, problems = compile_version(self.version)
+                    if compiled is None:  # the cache holds only versions that compiled; the files have not changed
+                        raise RuntimeError(f"version {self.version.id} no longer compiles: {problems[0].render()}")
+                    self._compiled = compiled
         return self._compiled
 
     @functools.cached_property
