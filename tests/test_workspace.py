@@ -359,6 +359,19 @@ def test_a_tree_that_cannot_be_listed_when_first_asked_is_an_os_error_not_a_trac
 
 
 
+def test_a_tree_removed_after_it_was_listed_is_an_os_error_for_check_too(shipped_copy):
+    """``check`` lists the tree again: a tree removed since raised Python's FileNotFoundError from it, where
+    ``explain`` and ``refs`` say ``os-error``, as the API documents."""
+    import shutil
+    from sc_policy.diagnostics import ScPolicyError
+    ws = Workspace(shipped_copy, cache=False)
+    ws.refs()
+    shutil.rmtree(shipped_copy)
+    with pytest.raises(ScPolicyError) as removed:
+        ws.check()
+    assert removed.value.code == "os-error" and removed.value.span.path == str(shipped_copy), str(removed.value)
+
+
 def test_check_takes_one_version_id_alone_as_that_version(ws):
     """``ws.check("phase-1.1")`` as a script writes it was read as the ids 'p', 'h', ...: unknown version 'p'."""
     assert ws.check(VERSION) == ws.check([VERSION])

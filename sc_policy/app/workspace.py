@@ -6,19 +6,18 @@
     >>> answer.verdict
     'eligible'
 
-A :class:`Workspace` opens a policy tree and runs the pipeline once per version and per workspace (another
-workspace opens the version again, from the cache when it can): it reads, checks and compiles a version at most
-once (:meth:`Workspace.load_ref`, :meth:`Workspace.open_ref`), remembers which version an id or a date chooses
+A :class:`Workspace` opens a policy tree and runs the pipeline once per version and per workspace (another workspace
+opens the version again, from the cache when it can): it reads, checks and compiles a version at most once
+(:meth:`Workspace.load_ref`, :meth:`Workspace.open_ref`), remembers which version an id or a date chooses
 (:meth:`Workspace.select`), and builds a version's decision table (:mod:`sc_policy.engine.table`) only when a
-decision is first asked for, so that opening a version to check or test it does not pay for one. The table is
-kept with the validated rule files in the on-disk cache (:mod:`sc_policy.app.cache`): opening a version whose
-files have not changed compiles no expression and parses no rule file but its manifest (by libyaml, which
-re-reads bytes validated before).
+decision is first asked for, so that opening a version to check or test it does not pay for one. The table is kept
+with the validated rule files in the on-disk cache (:mod:`sc_policy.app.cache`): opening a version whose files have
+not changed compiles no expression and parses no rule file but its manifest (by libyaml: bytes validated before).
 
-A frozen version's cache entry is used only when it matches what the version's manifest records: its content
-hash and the hash of its decisions (:func:`sc_policy.engine.table.decisions_hash`). Anything else (a forged or
-foreign entry) is set aside, said in :attr:`Workspace.notices`, and the version is opened from its files. A
-draft's entry is trusted as its owner's: a cache folder not theirs alone is not used.
+A frozen version's cache entry is used only when it matches what the version's manifest records: its content hash
+and the hash of its decisions (:func:`sc_policy.engine.table.decisions_hash`). Anything else (a forged or foreign
+entry) is set aside, said in :attr:`Workspace.notices`, and the version is opened from its files. A draft's entry is
+trusted as its owner's: a cache folder not theirs alone is not used.
 """
 
 from __future__ import annotations
@@ -333,20 +332,22 @@ class Workspace:
         """Every finding of `sc-policy check` about the named versions (all by default; one id alone is one
         version), from the versions as this workspace read and compiled them (once)."""
         from sc_policy.app.checking import check_tree
-        return check_tree(self.tree, [versions] if isinstance(versions, str) else versions, source, self.refdata,
-                          compiled=lambda lv: self._compile(lv)[0], memo=self._checked)
+        try:
+            return check_tree(self.tree, [versions] if isinstance(versions, str) else versions, source, self.refdata,
+                              compiled=lambda lv: self._compile(lv)[0], memo=self._checked)
+        except OSError as exc:  # the tree removed or moved since it was listed: as refs() says it
+            raise os_error(exc) from None
 
     def explain(self, noc, industry=None, *, version: Optional[str] = None,
                 on: Union[dt.date, str, None] = None, noc_version: Union[str, int] = "2016") -> Answer:
         """The answer for a NOC (and industry) under the version named, or in force on ``on`` (default today);
         the answer reports that day as ``decided_on`` (None for a version named by its id alone).
 
-        ``noc``: a NOC 2016 unit group (``"2174"``), or with ``noc_version="2021"`` (or 2021) a NOC 2021
-        one (``"21232"``; the answer then has one candidate per NOC 2016 unit group it maps to).
-        ``industry``: the employer's NAICS Canada 2017 code, or None. ``version``: a version id.
-        ``on``: a ``datetime.date`` (a datetime is its day; ``"YYYY-MM-DD"`` is read) choosing the version
-        in force then; with ``version`` only when that day chooses that version.
-        As JSON: ``sc_policy.answer_json(answer)``.
+        ``noc``: a NOC 2016 unit group (``"2174"``), or with ``noc_version="2021"`` (or 2021) a NOC 2021 one
+        (``"21232"``; the answer then has one candidate per NOC 2016 unit group it maps to). ``industry``: the
+        employer's NAICS Canada 2017 code, or None. ``version``: a version id.
+        ``on``: a ``datetime.date`` (a datetime is its day; ``"YYYY-MM-DD"`` is read) choosing the version in force
+        then; with ``version`` only when that day chooses that version. As JSON: ``sc_policy.answer_json(answer)``.
 
         Raises :class:`~sc_policy.diagnostics.ScPolicyError` (one line; its ``diagnostic`` gives ``code``,
         ``message`` and ``span``), with code ``bad-input`` (an :class:`~sc_policy.diagnostics.InputError`:
@@ -389,10 +390,9 @@ class Workspace:
         for ref in self.refs():
             manifest = self._manifest(ref)[1]
             if manifest is None:
+                problem = f"{ref.rel}/version.yaml is missing or invalid; a check of the tree names the problem"
                 rows.append({"policy": ref.policy, "id": ref.id, "status": "invalid", "effective_from": None,
-                             "effective_to": None, "title": "", "assumptions": {}, "integrity": None,
-                             "problem": f"{ref.rel}/version.yaml is missing or invalid; a check of the tree names "
-                                        f"the problem"})
+                             "effective_to": None, "title": "", "assumptions": {}, "integrity": None, "problem": problem})
                 continue
             loaded = self._open.get(ref.rel) or self.load_ref(ref)  # opened (without errors), else as read
             rows.append(version_row(loaded.version, ref.id, loaded.findings) if loaded.version is not None
