@@ -11,7 +11,7 @@ from typing import List, Optional, Sequence
 
 from sc_policy.engine.changes import Changes, IndustryChange
 
-__all__ = ["changes_text", "industry_phrase", "WIDTH"]
+__all__ = ["changes_text", "industry_phrase", "occupations_lead", "INDUSTRIES_LEAD", "WIDTH"]
 
 WIDTH = 100
 
@@ -35,6 +35,16 @@ def industry_phrase(change: IndustryChange) -> str:
     return text
 
 
+def occupations_lead(industry: Optional[str]) -> str:
+    """The sentence before the other occupations (in the full text answer and on the page)."""
+    whose = "for the same employer" if industry else "with no employer industry given"
+    return f"Another occupation, eligible {whose} (the same NOC minor group first, then the same major group):"
+
+
+INDUSTRIES_LEAD = "The same occupation with another employer (only the industry fails in these areas):"
+"""The sentence before the other employers' industries (in the full text answer and on the page)."""
+
+
 def changes_text(changes: Changes, industry: Optional[str] = None) -> List[str]:
     """The lines of a "What would change the answer" block; none when there is nothing to offer.
     ``industry``: the employer's code the answer is for (None: no employer, whom no suggestion keeps)."""
@@ -42,14 +52,11 @@ def changes_text(changes: Changes, industry: Optional[str] = None) -> List[str]:
         return []
     lines = ["What would change the answer:"]
     if changes.occupations:
-        whose = "for the same employer" if industry else "with no employer industry given"
-        lines += _wrap(f"Another occupation, eligible {whose} (the same NOC minor group first, "
-                       "then the same major group):", "  ", "  ")
+        lines += _wrap(occupations_lead(industry), "  ", "  ")
         for o in changes.occupations:
             lines += _wrap(f"{o.noc} {o.title} (eligible under: {', '.join(o.areas)})", "    - ", "      ")
     if changes.industries:
-        lines += _wrap("The same occupation with another employer (only the industry fails in these areas):",
-                       "  ", "  ")
+        lines += _wrap(INDUSTRIES_LEAD, "  ", "  ")
         for i in changes.industries:
             lines += _wrap(industry_phrase(i), "    - ", "      ")
     return lines

@@ -25,7 +25,7 @@ from sc_policy.diagnostics import Diagnostic, one_line, visible, worded
 from sc_policy.engine.compile import CompiledVersion
 from sc_policy.engine.results import Answer, Decision
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Version
-from sc_policy.present.changes import industry_phrase
+from sc_policy.present.changes import INDUSTRIES_LEAD, industry_phrase, occupations_lead
 from sc_policy.present.lines import parts_sentence
 from sc_policy.present.render import answer_text, industry_label
 from sc_policy.reference.statcan import ReferenceData, skill_level
@@ -64,6 +64,7 @@ def environment() -> jinja2.Environment:
     # ``root``: the path prefix the service is served under behind a proxy (the ASGI root_path); links start with it.
     env.globals.update(root="", link=link, result_words=RESULT_WORDS, verdict_words=VERDICT_WORDS,
                        skill_level=skill_level, outcome=outcome, industry_phrase=industry_phrase,
+                       occupations_lead=occupations_lead, industries_lead=INDUSTRIES_LEAD,
                        parts_sentence=parts_sentence, industry_label=industry_label)
     for name in SHIPPED_TEMPLATES:  # compiled here (and kept by the environment): a damaged one stops the start
         try:
