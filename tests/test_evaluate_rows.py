@@ -19,7 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sc_policy.cli import main
-from sc_policy.app.csvrows import LINE_LIMIT, Broken, CsvRows
+from sc_policy.app.casecolumns import resolve_columns
+from sc_policy.app.caseformats import CsvFormat
+from sc_policy.app.csvrows import ANY, LINE_LIMIT, ONE_LINE, PLAIN, Broken, CsvRows
 from sc_policy.diagnostics import InputError
 
 BOM = b"\xef\xbb\xbf"
@@ -172,8 +174,22 @@ def _read_all(data: bytes, **kw):
         header = reader.header()
     except InputError:
         return None, []
-    rows = [row for batch, _ in reader.batches(len(header)) for row in batch if row or type(row) is Broken]
+    rows = []
+    for batch, kind in reader.batches(len(header)):
+        batch = list(batch)
+        _check_kind(batch, kind)
+        rows += [row for row in batch if row or type(row) is Broken]
     return header, rows
+
+
+def _check_kind(batch, kind: int) -> None:
+    """A batch's rows hold only what its kind says (the writer that evaluate picks by it relies on it)."""
+    assert kind in (PLAIN, ONE_LINE, ANY)
+    if kind != ANY:
+        assert all(type(row) is list for row in batch)
+        assert not any("\r" in f or "\n" in f for row in batch for f in row)
+    if kind == PLAIN:
+        assert not any("," in f or '"' in f for row in batch for f in row)
 
 
 @settings(max_examples=300)
@@ -237,6 +253,27 @@ def test_every_input_row_is_one_output_row_parsed_back(body, fmt):
         else:
             assert given_fields == _shown(fields) and not error.startswith("line ")
     assert result.exit_code == (1 if errors else 0)
+
+
+@settings(max_examples=200)
+@given(fields=st.lists(st.text(st.characters(blacklist_characters=',"\r\n', blacklist_categories=("Cs",)),
+                               max_size=6), min_size=1, max_size=4))
+def test_a_plain_batchs_writer_writes_what_csv_writer_writes(fields):
+    """evaluate joins the fields of a row of a PLAIN batch (no comma, quote, CR or LF in any) with commas
+    instead of calling csv.writer (2.4 times as fast): the bytes must be csv.writer's all the same."""
+    columns = resolve_columns(["noc"] + [f"c{i}" for i in range(1, len(fields))])
+    written: List[str] = []
+
+    class Sink:
+        write = written.append
+
+    writers = CsvFormat(columns).start(Sink, columns)
+    outputs = []
+    for kind in (PLAIN, ONE_LINE, ANY):
+        written.clear()
+        writers[kind](list(fields))
+        outputs.append("".join(written))
+    assert outputs[0] == outputs[1] == outputs[2], outputs
 
 
 # -- the cases of the report, one by one ------------------------------------------------------------

@@ -24,6 +24,8 @@ Added = Tuple[str, bool]
 """The text that follows a row's own fields (to the line end), and whether the row is an error."""
 
 RowWriter = Callable[[Sequence[str]], None]
+Writers = Tuple[RowWriter, RowWriter, RowWriter]
+"""A format's writers of a row's own fields, by what a batch's fields may hold (sc_policy.app.csvrows.PLAIN, ...)."""
 
 CSV_WRITES_NUL = sys.version_info >= (3, 11)
 """Whether csv.writer writes a field that holds NUL (as it is); Python 3.10's raises csv.Error."""
@@ -94,11 +96,12 @@ class CsvFormat:
 
         return fail
 
-    def start(self, sink: TextIO, columns: Columns, bom: bool = False) -> Tuple[RowWriter, RowWriter]:
+    def start(self, sink: TextIO, columns: Columns, bom: bool = False) -> Writers:
         """Write the header line to ``sink`` (anything with ``write``), after a byte-order mark when ``bom``
         (the input had one: a spreadsheet that wrote it reads its accents right only with one); return the
-        writers of a row's own fields (no line end): one for any fields, and a faster one for fields that
-        hold no CR or LF."""
+        writers of a row's own fields (no line end) for each kind of batch
+        (:data:`~sc_policy.app.csvrows.PLAIN`, ``ONE_LINE``, ``ANY``): fields joined by commas (none needs
+        quotes), csv.writer's, and csv.writer's for fields that may hold line breaks."""
         buffer = io.StringIO()
         render = csv.writer(buffer, lineterminator="\r\n").writerow
         swrite = sink.write
@@ -116,16 +119,20 @@ class CsvFormat:
         careful(list(columns.header) + list(self.added))
         swrite("\n")
         fast = csv.writer(sink, lineterminator="").writerow
+
+        def plain(fields: Sequence[str]) -> None:  # what csv.writer writes of fields without , " CR or LF
+            swrite(",".join(fields))
+
         if not CSV_WRITES_NUL:
             careful, fast = _with_nul(careful, render, buffer, swrite), _with_nul(fast, render, buffer, swrite)
         if columns.width != 1:
-            return careful, fast
+            return plain, fast, careful
 
         # csv.writer writes a row of one empty field as "" (to tell it from an empty line); the added
         # fields follow it here, so it is written empty, as DuckDB writes it
         def alone(write: RowWriter) -> RowWriter:
             return lambda fields: None if len(fields) == 1 and not fields[0] else write(fields)
-        return alone(careful), alone(fast)
+        return alone(plain), alone(fast), alone(careful)
 
 
 def _stand_ins():
@@ -183,15 +190,16 @@ class JsonlFormat:
     def failing(self, version: str = "", version_hash: str = "") -> Callable[[str], Added]:
         return lambda message: self.render(failure(message, version, version_hash))
 
-    def start(self, sink: TextIO, columns: Columns, bom: bool = False) -> Tuple[RowWriter, RowWriter]:
-        """As :meth:`CsvFormat.start`, without a header line; JSON Lines never starts with a byte-order mark."""
+    def start(self, sink: TextIO, columns: Columns, bom: bool = False) -> Writers:
+        """As :meth:`CsvFormat.start`, without a header line (one writer for every kind of batch); JSON Lines
+        never starts with a byte-order mark."""
         names: List[str] = list(columns.header)
         dumps, swrite = json.dumps, sink.write
 
         def write(fields: Sequence[str]) -> None:
             swrite(dumps(dict(zip(names, fields)), ensure_ascii=False)[:-1])
 
-        return write, write
+        return write, write, write
 
 
 FORMATS = {"csv": CsvFormat, "jsonl": JsonlFormat}

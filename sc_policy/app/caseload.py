@@ -28,7 +28,7 @@ from typing import BinaryIO, Callable, List, Optional, TextIO, Tuple
 from sc_policy.app.casecolumns import Columns, resolve_columns, unread_industry
 from sc_policy.app.casedecide import RowDecider, VersionChooser
 from sc_policy.app.caseformats import FORMATS
-from sc_policy.app.csvrows import Broken, CsvRows
+from sc_policy.app.csvrows import ANY, Broken, CsvRows
 from sc_policy.diagnostics import counted, plain_words
 from sc_policy.reference.codes import Words
 
@@ -97,13 +97,14 @@ class CsvBatch:
         than two writes a row (and bounded, as a batch is)."""
         parts: List[str] = []
         swrite = parts.append
-        careful_write, fast_write = fmt.start(SimpleNamespace(write=swrite), columns, bom=reader.bom)
+        writers = fmt.start(SimpleNamespace(write=swrite), columns, bom=reader.bom)
+        careful_write = writers[ANY]
         fail = fmt.failing()
         width = columns.width
         trim = code_columns(columns)
         rows = errors = 0
-        for batch, careful in reader.batches(width):
-            write = careful_write if careful else fast_write  # fast batches hold no CR or LF (csvrows)
+        for batch, kind in reader.batches(width):
+            write = writers[kind]  # as little work as the batch's fields need (csvrows.PLAIN, ...)
             for row in batch:
                 if len(row) == width:
                     for i in trim:

@@ -22,6 +22,7 @@ from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 from sc_policy.app.casecolumns import Columns
 from sc_policy.app.caseformats import failure, typed_fields
+from sc_policy.app.csvrows import ANY
 from sc_policy.diagnostics import InputError, missing_extra
 
 __all__ = ["arrow", "ParquetRows", "ParquetFormat", "ParquetWriter", "BATCH_ROWS", "is_parquet", "write_table"]
@@ -125,7 +126,8 @@ class ParquetRows:
     def header(self) -> List[str]:
         return [str(name) for name in self.schema.names]
 
-    def batches(self, width: int) -> Iterator[Tuple[List[List[str]], bool]]:
+    def batches(self, width: int) -> Iterator[Tuple[List[List[str]], int]]:
+        """As :meth:`CsvRows.batches <sc_policy.app.csvrows.CsvRows.batches>`: each batch's fields may hold anything."""
         done = 0
         try:
             for batch in self.file.iter_batches(batch_size=self.batch_rows):
@@ -135,7 +137,7 @@ class ParquetRows:
                 columns = [texts(batch.column(i), i in self.decided) if only is None or i in only
                            else repeat("", batch.num_rows)
                            for i in range(batch.num_columns)]
-                yield [list(row) for row in zip(*columns)], True
+                yield [list(row) for row in zip(*columns)], ANY
         except self._errors as exc:
             raise InputError(f"cannot read the input as Parquet: {_one_line(exc)}") from None
 

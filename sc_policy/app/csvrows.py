@@ -43,7 +43,11 @@ from typing import BinaryIO, Callable, Generator, Iterable, Iterator, List, Opti
 
 from sc_policy.diagnostics import InputError, Suggestion, counted
 
-__all__ = ["Broken", "CsvRows", "LINE_LIMIT", "BLOCK_BYTES", "not_csv"]
+__all__ = ["Broken", "CsvRows", "LINE_LIMIT", "BLOCK_BYTES", "not_csv", "PLAIN", "ONE_LINE", "ANY"]
+
+PLAIN, ONE_LINE, ANY = 0, 1, 2
+"""What the fields of a batch may hold (:meth:`CsvRows.batches`), so that a writer does only the work they need:
+no quote, comma, CR or LF (the rows of a block without quotes); no CR or LF; anything (line breaks, Broken rows)."""
 
 LINE_LIMIT = 128 * 1024
 """The most bytes a line (with its line end), or a row over several lines, may have: Python's csv
@@ -268,7 +272,7 @@ class CsvRows:
                                   f"then has {counted(len(fields), 'field')}, the header has {width}")
         return (Broken(f"line {no}: {_NOT_UTF8}", fields) if bad else fields), j - i + 1
 
-    def _careful(self, lines: List[_Line], width: int) -> Generator[Tuple[Iterable[List[str]], bool], None, bool]:
+    def _careful(self, lines: List[_Line], width: int) -> Generator[Tuple[Iterable[List[str]], int], None, bool]:
         """Batches of the rows of ``lines`` (and of more input, while a quoted field runs on);
         returns whether any row was read here line by line.
 
@@ -295,7 +299,7 @@ class CsvRows:
                 except csv.Error:
                     rows = []
                 if len(rows) == j - i:
-                    yield rows, False
+                    yield rows, ONE_LINE
                     i = j
                     continue
             rows = []
@@ -313,7 +317,7 @@ class CsvRows:
                     rows.append(row)
                     i += used
             by_line = True
-            yield rows, True
+            yield rows, ANY
         return by_line
 
     # -- the input --------------------------------------------------------------------------------
@@ -342,9 +346,9 @@ class CsvRows:
         self._lines = lines[used:]
         return row
 
-    def batches(self, width: int) -> Iterator[Tuple[Iterable[List[str]], bool]]:
-        """The rows after the header, as (rows, careful) in input order; ``careful`` batches may
-        hold fields with line breaks and Broken rows. Each batch must be used up before the next."""
+    def batches(self, width: int) -> Iterator[Tuple[Iterable[List[str]], int]]:
+        """The rows after the header, as (rows, what their fields may hold: PLAIN, ONE_LINE or ANY) in input
+        order; only ANY batches hold Broken rows. Each batch must be used up before the next."""
         whole = True
         if self._lines:
             lines, self._lines = self._lines, []
@@ -364,8 +368,8 @@ class CsvRows:
                 continue
             crs = text.count("\r")
             if "\x00" not in text and (not crs or crs == text.count("\r\n")):  # (Python 3.10's csv refuses NUL)
-                if '"' not in text:
-                    yield csv.reader(io.StringIO(text, newline="\n")), False
+                if '"' not in text:  # so no field holds a comma, CR or LF either
+                    yield csv.reader(io.StringIO(text, newline="\n")), PLAIN
                     continue
                 if whole:  # quotes: the whole block in strict mode, taken if it gives one row per line
                     try:
@@ -373,7 +377,7 @@ class CsvRows:
                     except csv.Error:
                         rows = []
                     if len(rows) == text.count("\n"):
-                        yield rows, False
+                        yield rows, ONE_LINE
                         continue
             # Try the next block whole again only if this one had no row to read line by line.
             whole = not (yield from self._careful(self._split(no, block), width))
