@@ -368,8 +368,11 @@ class CsvRows:
                 continue
             crs = text.count("\r")
             if "\x00" not in text and (not crs or crs == text.count("\r\n")):  # (Python 3.10's csv refuses NUL)
-                if '"' not in text:  # so no field holds a comma, CR or LF either
-                    yield csv.reader(io.StringIO(text, newline="\n")), PLAIN
+                if '"' not in text:  # so no field holds a comma, CR or LF either: split as csv.reader reads it
+                    lines = (text.replace("\r\n", "\n") if crs else text).split("\n")
+                    if not lines[-1]:
+                        lines.pop()  # (after the last line end)
+                    yield (line.split(",") if line else [] for line in lines), PLAIN  # an empty line is no row
                     continue
                 if whole:  # quotes: the whole block in strict mode, taken if it gives one row per line
                     try:
