@@ -295,6 +295,12 @@ def _mistakes():
              "")
         return "areas/life-sciences.yaml", "- code: '3223'"
 
+    def dropped_industry(v):  # a definition narrowed unnoticed: line 27's (NAICS 8112) cited by no entry
+        edit(v / "areas/ict.yaml", "  - code: '8112'\n    description: Electronic and precision equipment repair and "
+             "maintenance\n    source:\n    - {line: 27, quote: Electronic and precision equipment repair and "
+             "maintenance (NAICS 8112)}\n", "")
+        return "areas/ict.yaml", "industries:"
+
     def disagreement(v):
         edit(v / "clauses/skill-level-limit.yaml", 'condition: noc_level in ["A", "B", "C"]',
              'condition: noc_level in ["A", "B"]')
@@ -362,7 +368,7 @@ def _mistakes():
         ("unknown-naics", naics_unknown), ("unknown-naics", naics_2022_only), ("naics-format", naics_format),
         ("exclusion-outside", exclusion_outside), ("included-and-excluded", included_and_excluded),
         ("quote-not-found", quote_drift), ("citation-line", citation_line),
-        ("unlisted-occupation", dropped_occupation), ("disagreement", disagreement), ("disagreement", admitted_unlisted),
+        ("unlisted-occupation", dropped_occupation), ("unlisted-industry", dropped_industry), ("disagreement", disagreement), ("disagreement", admitted_unlisted),
         ("stale-resolution", stale_resolution), ("unresolvable", unresolvable),
         ("unmatched-assignment", unmatched_assignment), ("unknown-affects", unknown_affects),
         ("missing-key", uncited_occupation), ("source-hash", source_hash),
@@ -440,6 +446,39 @@ interpretations:""")
     code, result = run_check(policies=tree_copy, fmt="text")
     (line,) = [x for x in result.stdout.splitlines() if " unlisted-occupation: " in x]
     assert " info " in line and line.endswith("[resolved by truck-drivers-out: Phase II drops it.]"), line
+
+
+def test_a_naics_code_dropped_from_a_definition_is_found_in_either_form_of_version(tree_copy):
+    # 5417 dropped from Life Sciences went unreported: only occupation lines were checked for a citation
+    drop = ("  - code: '5417'\n    description: Scientific research & development services\n    source:\n"
+            "    - {line: 36, quote: Scientific research & development services (NAICS 5417)}\n")
+    for version in SHIPPED:  # phase-1's areas name no sections: the area of the nearest cited line
+        edit(tree_copy / POLICY / version / "areas/life-sciences.yaml", drop, "")
+    code, findings = run_check(policies=tree_copy)
+    found = sorted((f["path"], f["key"]) for f in findings if f["check"] == "unlisted-industry")
+    assert found == [(f"{POLICY}/{v}/areas/life-sciences.yaml", "unlisted-industry:life-sciences:naics:5417")
+                     for v in sorted(SHIPPED, reverse=True)], found  # sorted: "phase-1.1/" < "phase-1/"
+    assert all("line 36 of" in f["message"] and f["severity"] == "error"
+               for f in findings if f["check"] == "unlisted-industry")
+    edit(tree_copy / POLICY / VERSION / "resolutions.yaml", "\ninterpretations:", """
+  - id: no-research
+    resolves: [unlisted-industry:life-sciences:naics:5417]
+    finding: Line 36 publishes NAICS 5417 for MedTech.
+    decision: A later phase drops it.
+    source:
+      - {line: 36, quote: Scientific research & development services (NAICS 5417)}
+interpretations:""")
+    code, findings = run_check(policies=tree_copy)
+    (resolved,) = [f for f in findings if f["check"] == "unlisted-industry" and f["path"].startswith(REL + "/")]
+    assert resolved["severity"] == "info", resolved
+
+
+def test_a_quote_that_runs_over_two_lines_cites_the_code_on_its_second(tree_copy):
+    from sc_policy.checks.provenance import _covered
+    from sc_policy.load.policytext import SourceText
+    source = SourceText.parse(b"Intro\nSoftware\npublishers (NAICS 5112)\nEnd\n", "src")
+    assert list(_covered(source, "Software publishers (NAICS 5112)", 2)) == [2, 3]
+    assert list(_covered(source, "End", 4)) == [4] and list(_covered(source, "absent", 1)) == [1]
 
 
 def test_a_section_that_ends_before_it_starts_is_one_error_at_its_line(tree_copy):

@@ -195,8 +195,8 @@ def test_each_clause_names_the_interpretations_it_rests_on_in_both_views(ws):
 
 
 def test_the_default_answer_lists_the_interpretations_that_decide_it(ws, new):
-    def notes(*args):
-        text = answer_text(ws.explain(*args, version=NEW), new.version)
+    def notes(noc, industry=None, noc_version="2016"):
+        text = answer_text(ws.explain(noc, industry, version=NEW, noc_version=noc_version), new.version)
         return [line for line in text.splitlines() if line.startswith("  - interpretation ")]
 
     # 7511 fails in Manufacturing, the only area that lists it, on the Phase I clause: the industry reading
@@ -204,8 +204,12 @@ def test_the_default_answer_lists_the_interpretations_that_decide_it(ws, new):
                                        "requires an occupation on\u2026"]  # one line: --full has the reading
     # 2211 is admitted by occupation-listed in Life Sciences, where the 1-2% note bears on the list too
     assert [n.split()[2] for n in notes("2211")] == ["industries-and-lists-combine", "life-sciences-note-adds-none"]
-    # 2174 is admitted by its NOC A exception, which rests on no interpretation
-    assert notes("2174") == []
+    # 2174 is admitted by its NOC A exception, which rests on no interpretation; but with no industry it is
+    # in scope only because the industry clauses do not apply, which is the industry reading (as for 7511)
+    assert [n.split()[2] for n in notes("2174")] == ["industries-and-lists-combine"]
+    assert [n.split()[2] for n in notes("21234", None, "2021")] == ["industries-and-lists-combine"]
+    # with an industry inside the definitions the clauses apply and pass: no reading decides
+    assert notes("2174", "325410") == [] and notes("2175", "541514") == []
     full = answer_text(ws.explain("2174", version=NEW), new.version, full=True)
     assert "  - industries-and-lists-combine: The source defines each priority area" in full  # --full: all
 

@@ -288,3 +288,22 @@ def test_the_tests_json_keys_are_named_in_the_readme():
     keys |= set(Mismatch("eligible", "eligible", "not eligible").as_dict())
     keys |= set(Untouched("ict", "occupation", "2174", "Computer programmers").as_dict())
     assert not {key for key in keys if f"`{key}`" not in described}
+
+
+def test_the_editions_the_readme_names_are_readings_of_a_source_that_names_none():
+    """The README said "the policy is written in NAICS Canada 2017": the source names no edition (the rule
+    files read it so); what the README says instead is checked against the source and StatCan's tables."""
+    import csv
+    from sc_policy.model import NAICS_IN_QUOTE
+    from sc_policy.resources import refdata_dir, shipped_policies
+    text = _text()
+    assert "the policy is written in NAICS Canada" not in text
+    assert "The source names no edition of either\nclassification" in text
+    source = (shipped_policies() / "second-career-fast-track" / "source" / "second-career-fast-track.txt").read_text(
+        encoding="utf-8")
+    assert not re.search(r"NAICS (Canada )?20\d\d|NOC 20\d\d|NOC 2011", source)  # no edition named
+    codes = {n: c for n, line in enumerate(source.split("\n"), 1) for c in NAICS_IN_QUOTE.findall(line)}
+    tables = {year: {row["code"] for row in csv.DictReader(
+        (refdata_dir() / f"naics_canada_{year}.csv").open(encoding="utf-8"))} for year in (2017, 2022)}
+    assert codes[23] == "5112" and "5112" not in tables[2022] and "5132" in tables[2022]
+    assert set(codes.values()) <= tables[2017] and len(set(codes.values()) & tables[2022]) == 9

@@ -112,7 +112,7 @@ CHECK_STAGES: Tuple[Stage, ...] = (
 """The stages that find something about one version, in the order they run (each appends to the one list;
 provenance also drops the ``citation-area`` finding a ``citation-line`` at the same place explains)."""
 
-_NEEDS_SOURCE = ("unlisted-occupation", "quote-mismatch")
+_NEEDS_SOURCE = ("unlisted-occupation", "unlisted-industry", "quote-mismatch")
 """The resolvable checks that run only when the source document is read (in :func:`provenance`)."""
 
 CheckMemo = Dict[str, Tuple[Version, List[Diagnostic]]]

@@ -2,8 +2,8 @@
 
 Each quote must occur in the source (whitespace aside) and start on the line it
 names; an occupation's quote must publish the code and level the entry declares, an industry's
-quote its code when it publishes codes; and every line of the source that publishes an occupation must be cited by some
-entry (one dropped from a list is found). :func:`version_source` reads the source
+quote its code when it publishes codes; and every line of the source that publishes an occupation, and every NAICS code it
+publishes, must be cited by some entry (one dropped from a list or a definition is found). :func:`version_source` reads the source
 document a manifest names, checking it lies in the tree and has the recorded hash.
 """
 
@@ -78,6 +78,7 @@ def provenance(version: Version, source: SourceText, partial: bool) -> List[Diag
     out.extend(_unpublished(version))
     if not partial:
         out.extend(_unlisted(version, source, starts))
+        out.extend(_unlisted_industries(version, source, starts))
     return out
 
 
@@ -176,6 +177,53 @@ def _unlisted(version: Version, source: SourceText, starts: Dict[Span, int]) -> 
                               suggestion=Suggestion("resolve", (key,), f"dropped from the list? if on purpose, "
                                                                        f"record a resolution that resolves {key}")))
     return out
+
+
+def _unlisted_industries(version: Version, source: SourceText, starts: Dict[Span, int]) -> List[Diagnostic]:
+    """``unlisted-industry`` for every NAICS code the source publishes ("Telecommunications (NAICS 517)")
+    that no industry entry's quote publishes from that line: one dropped from an area's definition, which
+    would narrow it unnoticed. Reported in the area whose ``sections`` hold the line (in a version whose
+    areas name no sections, the area whose entries cite the line nearest it), else at the manifest."""
+    cited: Dict[int, Area] = {}
+    published = set()  # (line, code): a line an entry's quote covers, and a code the quote publishes
+    for area in version.areas:
+        for entry in (*area.include, *area.exclude):
+            for c in entry.source:
+                first = starts.get(c.span, c.line)
+                cited.setdefault(first, area)
+                published.update((line, code) for line in _covered(source, c.quote, first)
+                                 for code in NAICS_IN_QUOTE.findall(c.quote))
+    if not cited:
+        return []
+    sections = [(s, area) for area in version.areas for s in area.sections]
+    out: List[Diagnostic] = []
+    for number, text in enumerate(source.lines, 1):
+        for code in NAICS_IN_QUOTE.findall(text):
+            if (number, code) in published:
+                continue
+            what = f"line {number} of {source.path} publishes NAICS {code}, which no industry entry cites"
+            owner = (next((area for s, area in sections if s.holds(number)), None) if sections
+                     else cited[min(cited, key=lambda n: (abs(n - number), n))])
+            if owner is None:
+                out.append(Diagnostic(version.manifest.span, "error", "unlisted-industry",
+                                      f"{what} and no area's sections hold (an area dropped?)", f"version:naics:{code}"))
+                continue
+            key = f"unlisted-industry:{owner.id}:naics:{code}"  # what a resolution of a deliberate drop names
+            out.append(Diagnostic(owner.at("industries"), "error", "unlisted-industry", f"area {owner.id!r}: {what}",
+                                  f"{owner.id}:naics:{code}",
+                                  suggestion=Suggestion("resolve", (key,), f"dropped from the definition? if on "
+                                                                           f"purpose, record a resolution that "
+                                                                           f"resolves {key}")))
+    return out
+
+
+def _covered(source: SourceText, quote: str, first: int) -> range:
+    """The lines that ``quote``, starting on line ``first``, covers (white space aside, as it is found)."""
+    needle = "".join(quote.split())
+    at = source.compact.find(needle, bisect.bisect_left(source.compact_lines, first)) if needle else -1
+    if at < 0:
+        return range(first, first + 1)
+    return range(source.compact_lines[at], source.compact_lines[at + len(needle) - 1] + 1)
 
 
 def _neighbours_area(line: int, ordered: List[int], cited: Dict[int, Tuple[Area, int]]) -> Area:

@@ -117,6 +117,7 @@ CHECKS: Mapping[str, str] = {
     "quote-mismatch": ("an occupation whose quote publishes another code or level, or no occupation at all; an "
                        "industry whose quote publishes only other NAICS codes (a warning)"),
     "unlisted-occupation": "an occupation line of the source that no occupation entry cites",
+    "unlisted-industry": "a NAICS code the source publishes that no industry entry cites",
     "unpublished-code": ("an industry code whose quotes publish no NAICS code, not marked 'published: false' "
                          "(the analyst's reading shown as the source's; a warning)"),
     # agreement (sc_policy.analysis.agreement)
@@ -126,7 +127,8 @@ CHECKS: Mapping[str, str] = {
 
 RESOLVABLE = frozenset({
     "noc-a-limit", "duplicate-occupation", "missing-code", "title-conflict", "official-title",
-    "level-mismatch", "excluded-level", "quote-mismatch", "unlisted-occupation", "duplicate-industry",
+    "level-mismatch", "excluded-level", "quote-mismatch", "unlisted-occupation", "unlisted-industry",
+    "duplicate-industry",
 })
 """The checks that report what the *source* says (its contradictions), which a resolution may
 resolve. Every other finding is a mistake in the rule files and must be fixed there."""

@@ -262,13 +262,18 @@ def _notes_full(resolutions, readings) -> List[str]:
 
 def _deciding_readings(answer: Answer, version: Version) -> Dict[str, object]:
     """The interpretations that decide the answer: those the deciding clause rests on in each area the
-    deciding reason names (the areas in scope; else the areas that list the occupation; else every area)."""
+    deciding reason names (the areas in scope; else the areas that list the occupation; else every area),
+    and, in an area in scope, those of each clause that does not apply: the area is in scope because it
+    does not, so the reading that says when it applies decides too (with no industry, phase-1.1's
+    industries-and-lists-combine admits 2174 as much as 7511)."""
     out: Dict[str, object] = {}
     for d, reasons in zip(answer.candidates, answer.reasons or ((),) * len(answer.candidates)):
         chosen = {r.area: r.deciding for r in reasons}
         named = [a for a in d.areas if a.in_scope] or [a for a in d.areas if d.noc in (
             version.area(a.area).listed if version.area(a.area) else ())] or d.areas
-        ids = {i for a in named for c in a.clauses if chosen.get(a.area) == c.clause for i in c.interpretations}
+        ids = {i for a in named for c in a.clauses
+               if chosen.get(a.area) == c.clause or (a.in_scope and c.result == NOT_APPLICABLE)
+               for i in c.interpretations}
         out.update((i.id, i) for i in d.interpretations if i.id in ids)
     return out
 
