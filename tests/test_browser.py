@@ -352,3 +352,52 @@ def test_an_error_summary_link_shows_the_field_with_its_label_and_its_error(serv
             assert 0 <= seen["label"] and seen["bottom"] <= seen["height"], (name, seen)
     finally:
         page.set_viewport_size({"width": 1280, "height": 800})
+
+
+# -- reflow: 320 CSS px, as 1280 px at 400 % (WCAG 1.4.10) --------------------------------------------------
+
+SPLIT_WORDS = r"""() => {
+  const split = [];
+  for (const cell of document.querySelectorAll('main th, main td')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      for (const m of n.data.matchAll(/[^\s-]+-?/g)) {     // a line may end after a hyphen, never inside a word
+        const r = document.createRange();
+        r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
+        if ([...r.getClientRects()].filter(x => x.width > 0).length > 1) split.push(m[0]);
+      }
+    }
+  }
+  return split;
+}"""
+
+
+@pytest.mark.parametrize("path,scrolls", [("/occupations?industry=325410", False), ("/versions/phase-1.1", True)])
+def test_a_table_at_320_px_keeps_its_words_whole_and_scrolls_in_a_region_of_its_own(server, browser_page, path,
+                                                                                     scrolls):
+    """At 320 px table cells broke anywhere, so that nothing scrolled sideways: NOC code 1215 read "121" over "5",
+    "Life Sciences" "Life Scienc" over "es", and the policy book's header "NAICS code" "N", "AI", "C", "S co", "d",
+    "e". A table too wide for the window now scrolls by itself, as WCAG 1.4.10 allows a data table, in a region
+    named by its caption that the keyboard reaches and scrolls; the page itself still never scrolls sideways."""
+    page = browser_page
+    page.set_viewport_size({"width": 320, "height": 640})
+    try:
+        page.goto(server + path)
+        assert page.evaluate(SPLIT_WORDS) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        captions = page.locator("main table caption").all_inner_texts()
+        assert captions
+        for caption in set(captions):
+            regions = page.get_by_role("region", name=re.compile(re.escape(caption) + "$")).filter(
+                has=page.locator("table"))
+            assert regions.count() == captions.count(caption)
+            assert all(regions.nth(i).get_attribute("tabindex") == "0" for i in range(regions.count()))
+        wide = page.locator(".table-scroll").first
+        assert wide.evaluate("e => e.scrollWidth > e.clientWidth") == scrolls
+        if scrolls:
+            wide.focus()
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function("e => e.scrollLeft > 0", arg=wide.element_handle(), timeout=5000)   # smooth
+            assert wide.locator("caption").is_visible()       # the caption stays in view as the table scrolls
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 800})
