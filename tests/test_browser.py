@@ -140,7 +140,7 @@ def test_occupation_found_by_words_and_picked(server, browser_page):
 def test_caseworker_browses_the_occupations_an_industry_opens(server, browser_page):
     page = browser_page
     page.goto(server + "/")
-    page.get_by_role("link", name="which occupations an employer's industry opens").click()
+    page.get_by_role("main").get_by_role("link", name="which occupations an employer's industry opens").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Which occupations can a client train for?"
     # Without an industry: the published lists, each occupation with its areas.
