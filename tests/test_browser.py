@@ -302,7 +302,6 @@ FOCUSED = """() => {const e = document.activeElement, r = e.getBoundingClientRec
     ("/?occupation=2174&industry=541514", "#answer", "Skip to the answer"),
     ("/?occupation=web+developers", "#matches", "Skip to the matches"),
     ("/", "#main", "Skip to main content"),
-    ("/?occupation=21A4", "#main", "Skip to main content"),
     ("/versions/phase-1", "#main", "Skip to main content")])
 def test_the_first_tab_offers_a_visible_skip_link_past_the_form(server, browser_page, path, target, name):
     """No page had a skip link: to reach the answer, a keyboard user tabbed through the site link, the link to
@@ -323,6 +322,20 @@ def test_the_first_tab_offers_a_visible_skip_link_past_the_form(server, browser_
         assert page.get_by_role("link", name=name).is_hidden()
     finally:
         page.emulate_media(media="screen")
+
+
+def test_a_page_with_errors_opens_on_their_summary_and_the_first_tab_on_the_first_error(server, browser_page):
+    """A keyboard user sent back to the form with errors started at the top of the page, the summary of what to
+    fix below the header and the skip link: the summary now has the focus when the page loads (announced, and in
+    view), and the first Tab reaches its first link, which leads to the field at fault."""
+    page = browser_page
+    page.goto(server + "/?occupation=21A4&industry=541510")
+    assert page.evaluate("document.activeElement.className") == "error-summary"
+    page.keyboard.press("Tab")
+    first = page.evaluate(FOCUSED)
+    assert (first["tag"], first["href"]) == ("A", "#occupation") and first["outline"] != "none"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "occupation"
 
 
 @pytest.mark.parametrize("path", ["/?occupation=13110", "/?occupation=13110&industry=541514"])

@@ -70,3 +70,20 @@ def test_the_page_of_a_failure_links_to_every_page_of_the_site(app, monkeypatch)
         response = client.get("/?occupation=2174", headers=HTML)
     assert response.status_code == 500 and "Something went wrong" in response.text
     assert [href for href, _ in site_links(response.text)][:2] == ["/", "/occupations"]
+
+
+@pytest.mark.parametrize("path", ["/?occupation=21A4", "/?occupation=2174&on=2026-13-01", "/occupations?industry=5"])
+def test_a_page_with_errors_starts_at_their_summary(client, path):
+    """A keyboard or screen-reader user sent back to the form with errors started at the top of the page, the
+    summary of what to fix somewhere below: the summary takes the focus when the page loads (by ``autofocus``, no
+    script; ``tabindex="-1"`` makes it focusable but keeps it out of the Tab order), the only element that does."""
+    response = client.get(path, headers=HTML)
+    assert response.status_code == 400
+    summary = re.search(r'<div class="error-summary"[^>]*>', response.text)
+    assert summary and 'tabindex="-1"' in summary.group(0) and "autofocus" in summary.group(0)
+    assert len(re.findall(r"<[^>]*\bautofocus\b", response.text)) == 1
+
+
+def test_a_page_without_errors_takes_no_focus_of_its_own(client):
+    for path in ("/", "/?occupation=2174", "/occupations"):
+        assert "autofocus" not in client.get(path, headers=HTML).text
