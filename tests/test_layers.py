@@ -148,6 +148,17 @@ def test_no_module_imports_what_it_does_not_use():
     assert not unused, "\n".join(unused)
 
 
+def test_clause_results_are_spelled_in_the_model_alone():
+    """One vocabulary of clause results (``sc_policy.model.CLAUSE_RESULTS``): the service's diff model spelled
+    them again as ``Literal["pass", "fail", "not_applicable"]``."""
+    from sc_policy.model import CLAUSE_RESULTS
+    spelled = [f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: spells the clause result {node.value!r}: use "
+               f"sc_policy.model's PASS, FAIL, NOT_APPLICABLE" for _, path, _ in _modules() if path.name != "model.py"
+               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+               if isinstance(node, ast.Constant) and node.value == CLAUSE_RESULTS[2]]
+    assert not spelled, "\n".join(spelled)
+
+
 def test_no_module_imports_a_layer_above_its_own():
     wrong = _wrong_imports(_modules())
     assert not wrong, "\n".join(wrong)
