@@ -5,6 +5,7 @@ module is over 400 lines; each failure says what to do about it."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sc_policy"
@@ -119,6 +120,43 @@ def _long_modules(modules) -> list:
     return [f"{path.relative_to(PACKAGE.parent) if path.is_relative_to(PACKAGE.parent) else path}: {n} lines (over "
             f"{MAX_LINES}: move a job of its own into a module of its own, in the same layer)"
             for _, path, _ in modules if (n := path.read_text(encoding="utf-8").count("\n")) > MAX_LINES]
+
+
+def _unused_imports(modules) -> list:
+    """Each name a module imports at its top level (or under ``if TYPE_CHECKING:``) and never uses: not read as a
+    name, nor named in a string (``__all__``, a quoted annotation); a line marked ``noqa`` is an import on purpose."""
+    unused = []
+    for _, path, _ in modules:
+        text = path.read_text(encoding="utf-8")
+        tree, lines = ast.parse(text), text.splitlines()
+        bound = {}
+        for node in tree.body:
+            for n in node.body if isinstance(node, (ast.If, ast.Try)) else [node]:
+                if isinstance(n, (ast.Import, ast.ImportFrom)) and "noqa" not in lines[n.lineno - 1] \
+                        and not (isinstance(n, ast.ImportFrom) and n.module == "__future__"):
+                    bound.update(((a.asname or a.name).split(".")[0], n.lineno) for a in n.names if a.name != "*")
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        strings = "\n".join(n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+        unused += [f"{path.relative_to(PACKAGE.parent)}:{line}: imports {name!r} and never uses it: remove the import"
+                   for name, line in bound.items() if name not in names and not re.search(rf"\b{re.escape(name)}\b", strings)]
+    return unused
+
+
+def test_no_module_imports_what_it_does_not_use():
+    """Dead code: ``sc_policy/app/cache.py`` imported ``sys`` after what used it moved to ``codefiles.py``."""
+    unused = _unused_imports(_modules())
+    assert not unused, "\n".join(unused)
+
+
+def test_clause_results_are_spelled_in_the_model_alone():
+    """One vocabulary of clause results (``sc_policy.model.CLAUSE_RESULTS``): the service's diff model spelled
+    them again as ``Literal["pass", "fail", "not_applicable"]``."""
+    from sc_policy.model import CLAUSE_RESULTS
+    spelled = [f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: spells the clause result {node.value!r}: use "
+               f"sc_policy.model's PASS, FAIL, NOT_APPLICABLE" for _, path, _ in _modules() if path.name != "model.py"
+               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+               if isinstance(node, ast.Constant) and node.value == CLAUSE_RESULTS[2]]
+    assert not spelled, "\n".join(spelled)
 
 
 def test_no_module_imports_a_layer_above_its_own():

@@ -209,10 +209,17 @@ def test_sql_without_optional_columns(tmp_path, sized, sql_args, eval_args, shap
 
 
 def test_sql_by_date_chooses_the_version_in_force_each_day(tmp_path, sized, tree_copy):
+    """Also over 100,000 rows (with --run-slow) holding every kind of bad row, bad dates among them: the rows of
+    the 100k comparison above have no date column."""
     tree = _two_versions(tree_copy)
     args = ["--policies", str(tree), "--date-column", "decided"]
-    expected = compare(tmp_path, sized(1_000, 5_000), 9, sql_args=args, eval_args=args, date=True)
+    expected = compare(tmp_path, sized(1_000, 100_000), 9, sql_args=args + ["--noc-version-column"], eval_args=args,
+                       date=True, noc_version=True)
     assert {r["version"] for r in expected} == {"phase-1", "phase-2", ""}
+    errors = [r["error"] for r in expected if r["error"]]
+    for kind in ("NOC code ", "NOC 2021 code ", "NAICS code ", "NOC version ", "date ", "no version of the policy "):
+        assert any(e.startswith(kind) for e in errors), kind
+    assert any(" is not a date" in e for e in errors) and any(" is not YYYY-MM-DD" in e for e in errors)
 
 
 @pytest.mark.slow

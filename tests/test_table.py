@@ -586,6 +586,23 @@ def test_a_workspace_reads_checks_and_compiles_each_version_once(tree_copy, monk
     assert (sorted(loads), compiles, tables) == (sorted(SHIPPED), [VERSION], [1])
 
 
+@pytest.mark.parametrize("check_first", [True, False], ids=["check-then-decide", "decide-then-check"])
+def test_a_workspace_that_checks_and_decides_tabulates_each_version_once(shipped_copy, monkeypatch, check_first):
+    """A check verifies a frozen version's decisions by building its table; the first decision built it again
+    (the service, which checks the tree as it starts, built each version's table twice)."""
+    import sc_policy.engine.table as table_module
+    tables, real_build = [], table_module.build_table
+    monkeypatch.setattr(table_module, "build_table",
+                        lambda ev, budget=None: tables.append(ev.version.id) or real_build(ev, budget))
+    ws = Workspace(shipped_copy, cache=False)
+    steps = [ws.check, lambda: [ws.explain("2174", "541514", version=v) for v in SHIPPED]]
+    for step in steps if check_first else steps[::-1]:
+        step()
+        step()
+    assert sorted(tables) == sorted(SHIPPED)  # both frozen, decisions verified by the check: one build each
+    assert not [f for f in ws.check() if f.severity == "error"] and ws.explain("2174", version=VERSION).eligible
+
+
 def test_freeze_compiles_once(shipped_copy, monkeypatch):
     import sc_policy.app.authoring as authoring
     manifest = version_dir(shipped_copy) / "version.yaml"

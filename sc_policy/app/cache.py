@@ -69,7 +69,6 @@ import json
 import os
 import re
 import stat
-import sys
 import time
 from pathlib import Path
 from typing import Iterable, List, Optional, Tuple

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from sc_policy.analysis.agreement import agreement
 from sc_policy.app.writing import pending_change
@@ -45,7 +45,10 @@ from sc_policy.load.tree import LoadedVersion, PolicyTree, resolve_root, select_
 from sc_policy.model import Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
 
-__all__ = ["Stage", "CHECK_STAGES", "CheckMemo", "check_version", "check_tree", "decision_findings",
+if TYPE_CHECKING:
+    from sc_policy.engine.table import DecisionTable
+
+__all__ = ["Stage", "CHECK_STAGES", "CheckMemo", "check_version", "check_tree", "decision_findings", "table_once",
            "has_errors"]
 
 
@@ -115,18 +118,34 @@ provenance also drops the ``citation-area`` finding a ``citation-line`` at the s
 _NEEDS_SOURCE = ("unlisted-occupation", "unlisted-industry", "quote-mismatch")
 """The resolvable checks that run only when the source document is read (in :func:`provenance`)."""
 
-CheckMemo = Dict[str, Tuple[Version, List[Diagnostic]]]
-"""What :data:`CHECK_STAGES` found about each version (by folder), kept by a workspace so that each
-version is checked once however many callers ask (see :func:`check_version`)."""
+CheckMemo = Dict[str, tuple]
+"""What :data:`CHECK_STAGES` found about each version (by folder: ``(version, findings)``), kept by a workspace so
+that each version is checked once however many callers ask (see :func:`check_version`); and each version's
+decision table built from its files (``folder#table``: ``(compiled version, table)``, see :func:`table_once`)."""
+
+
+def table_once(memo: Optional[CheckMemo], rel: str, compiled: CompiledVersion,
+               build: Callable[[], "DecisionTable"]) -> "DecisionTable":
+    """The decision table of the version in folder ``rel`` as ``compiled``, made by ``build`` once per ``memo``
+    (a workspace's): by a check verifying a frozen version's decisions or by its first decision, whichever
+    comes first, the other taking it from there."""
+    key = f"{rel}#table"
+    found = memo.get(key) if memo is not None else None
+    if found is None or found[0] is not compiled:
+        found = (compiled, build())
+        if memo is not None:
+            memo[key] = found
+    return found[1]
 
 
 def decision_findings(version: Version, compiled: Optional[CompiledVersion],
-                      refdata: ReferenceData) -> List[Diagnostic]:
+                      refdata: ReferenceData, memo: Optional[CheckMemo] = None, rel: str = "") -> List[Diagnostic]:
     """A frozen version, its content intact, whose decisions no longer hash to the ``table_sha256`` it
     was frozen with (another sc-policy or other reference data decides it otherwise): its table built
     from its files, never from the cache, as every command that opens the version builds and refuses it.
     ``compiled``: the version compiled, when the caller has it (compiled here otherwise, and only for a
-    version whose decisions are verified: a draft is not compiled for nothing)."""
+    version whose decisions are verified: a draft is not compiled for nothing). ``memo`` and ``rel``: a workspace's
+    memo and the version's folder, which keep the table for the version's decisions (:func:`table_once`)."""
     if integrity(version) != "intact" or not version.manifest.table_sha256:
         return []
     if compiled is None:
@@ -136,7 +155,7 @@ def decision_findings(version: Version, compiled: Optional[CompiledVersion],
     from sc_policy.engine.decide import Evaluator
     from sc_policy.engine.table import build_table, decisions_hash
     try:
-        table = build_table(Evaluator(compiled, refdata))
+        table = table_once(memo, rel, compiled, lambda: build_table(Evaluator(compiled, refdata)))
     except PolicyInvalidError as exc:  # an expression that fails or overruns its budget on some input
         return [exc.diagnostic]
     return [f for f in table_findings(version, decisions_hash(table)) if f.severity == "error"]
@@ -174,7 +193,7 @@ def check_version(loaded: LoadedVersion, root: Union[str, os.PathLike], *, refda
         key = f"{loaded.ref.rel}#decisions"  # '#' is in no folder name (ids are [a-z0-9._-])
         decided = memo.get(key) if memo is not None else None
         if decided is None or decided[0] is not loaded.version:
-            decided = (loaded.version, decision_findings(loaded.version, compiled, refdata))
+            decided = (loaded.version, decision_findings(loaded.version, compiled, refdata, memo, loaded.ref.rel))
             if memo is not None:
                 memo[key] = decided
         findings += decided[1]

@@ -302,16 +302,16 @@ class Workspace:
 
     def _tabulator(self, ref: VersionRef, loaded: LoadedVersion, findings: Tuple[Diagnostic, ...],
                    cache_key: Optional[str]):
-        """What builds an opened version's table on first use: the table, checked against the decisions
-        hash a frozen version records, then stored in the cache with the version."""
+        """What builds an opened version's table on first use (or takes the one a check built): the table, checked
+        against the decisions hash a frozen version records, then stored in the cache with the version."""
         def tabulate(evaluator: Evaluator) -> "DecisionTable":
+            from sc_policy.app.checking import table_once  # (the check's memo: a check may have built it already)
             from sc_policy.engine.table import build_table
             try:
-                table = build_table(evaluator)
+                table = table_once(self._checked, ref.rel, evaluator.compiled, lambda: build_table(evaluator))
             except PolicyInvalidError as exc:  # an expression that fails or overruns its time budget on some input
                 raise invalid_policy([exc.diagnostic], f"version {ref.id} is invalid") from None
-            version = evaluator.version
-            manifest = version.manifest
+            version, manifest = evaluator.version, evaluator.version.manifest
             if is_frozen(manifest) and manifest.table_sha256:
                 changed = [f for f in table_findings(version, decisions_hash(table)) if f.severity == "error"]
                 if changed:

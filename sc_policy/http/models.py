@@ -15,7 +15,7 @@ from typing import Annotated, Dict, List, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sc_policy.http.answer_models import Decision, DecisionBrief, IndustryPart  # the decision bodies, declared there
+from sc_policy.http.answer_models import Decision, DecisionBrief, IndustryPart, Result  # the decision bodies, declared there
 from sc_policy.reference.codes import NOC_VERSIONS
 
 __all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "MAX_HEAD_BYTES", "MAX_PARAM_CHARS", "DATE_PATTERN", "DecisionInput", "DecisionQuery",
@@ -171,8 +171,8 @@ class ClauseChange(BaseModel):
 
     area: str
     clause: str
-    before: Optional[Literal["pass", "fail", "not_applicable"]]
-    after: Optional[Literal["pass", "fail", "not_applicable"]]
+    before: Optional[Result]
+    after: Optional[Result]
 
 
 class ImpactRow(BaseModel):
