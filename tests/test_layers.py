@@ -169,6 +169,25 @@ def test_no_import_cycles():
     assert not cycles, "\n".join(cycles)
 
 
+def _shared_class_names(modules) -> list:
+    """Each class name given to more than one class, with where, and what to do."""
+    places: dict = {}
+    for module, path, _ in modules:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                places.setdefault(node.name, []).append(f"{module}:{node.lineno}")
+    return [f"class {name} is defined {len(where)} times ({', '.join(where)}): give each its own name (an HTTP "
+            f"body model of a domain class is named after it with Json)" for name, where in places.items()
+            if len(where) > 1]
+
+
+def test_no_two_classes_share_a_name():
+    """A reader (and grep) tells the classes apart by name: the HTTP bodies' pydantic models were named as the
+    domain classes they give as JSON (Decision, AreaResult, Citation, Change, ... 13 of them)."""
+    shared = _shared_class_names(_modules())
+    assert not shared, "\n".join(shared)
+
+
 def test_no_module_over_400_lines():
     long = _long_modules(_modules())
     assert not long, "\n".join(long)

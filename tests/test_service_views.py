@@ -15,7 +15,7 @@ with warnings.catch_warnings():
 
 from sc_policy.app.workspace import Workspace  # noqa: E402
 from sc_policy.http.app import create_app  # noqa: E402
-from sc_policy.http.models import Decision, DecisionBrief  # noqa: E402
+from sc_policy.http.models import DecisionJson, DecisionBrief  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -54,7 +54,7 @@ def test_brief_is_the_full_decision_without_the_quotes(client, query):
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
     brief = response.json()
     DecisionBrief.model_validate(brief)
-    Decision.model_validate(full)
+    DecisionJson.model_validate(full)
     # Every field of the full view but the detailed ones is in the brief view, with the same value:
     # a field added to the decision (e.g. a verdict's reason) reaches both.
     assert set(brief) == set(full) - set(DETAIL)

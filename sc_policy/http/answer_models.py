@@ -1,5 +1,8 @@
 """The bodies of a decision, full and brief, declared as pydantic models (re-exported by
-:mod:`sc_policy.http.models`): what ``sc-policy explain --format json`` prints, field for field."""
+:mod:`sc_policy.http.models`): what ``sc-policy explain --format json`` prints, field for field.
+
+A model that gives a domain class as JSON is named after it with ``Json`` (:class:`DecisionJson` is
+:class:`sc_policy.engine.results.Decision`'s), so that no two classes share a name."""
 
 from __future__ import annotations
 
@@ -10,25 +13,26 @@ from pydantic import BaseModel, Field
 from sc_policy.model import FAIL, NOT_APPLICABLE, PASS
 from sc_policy.reference.codes import NOC_VERSIONS
 
-__all__ = ["Citation", "ClauseResult", "AreaResult", "AppliedResolution", "AppliedInterpretation", "OccupationChange",
-           "IndustryChange", "IndustryPart", "UnresolvedFinding", "Changes", "Candidate", "AnswerInput", "ClauseBrief", "AreaBrief", "CandidateBrief",
-           "AnswerHead", "DecisionBrief", "Decision"]
+__all__ = ["CitationJson", "ClauseResultJson", "AreaResultJson", "AppliedResolution", "AppliedInterpretation",
+           "OccupationChangeJson", "IndustryChangeJson", "IndustryPartJson", "UnresolvedFinding", "ChangesJson",
+           "Candidate", "AnswerInput", "ClauseBrief", "AreaBrief", "CandidateBrief", "AnswerHead", "DecisionBrief",
+           "DecisionJson"]
 
 Result = Literal[PASS, FAIL, NOT_APPLICABLE]  # sc_policy.model.CLAUSE_RESULTS
 
 
-class Citation(BaseModel):
+class CitationJson(BaseModel):
     line: int
     quote: str
 
 
-class ClauseResult(BaseModel):
+class ClauseResultJson(BaseModel):
     clause: str
     clause_version: int
     title: str
     result: Result
     reason: str
-    source: List[Citation]
+    source: List[CitationJson]
     deciding: bool = Field(description="This clause decides the area's answer: it admits the case (the most "
                                        "specific clause that passes) or is its deciding failure.")
     follows_from: Optional[str] = Field(description="A failing clause whose failure adds no cause to the deciding "
@@ -37,11 +41,11 @@ class ClauseResult(BaseModel):
                                                    "in this area (their texts under the decision's interpretations).")
 
 
-class AreaResult(BaseModel):
+class AreaResultJson(BaseModel):
     area: str
     title: str
     in_scope: bool
-    clauses: List[ClauseResult]
+    clauses: List[ClauseResultJson]
     resolutions: List[str]
     interpretations: List[str]
 
@@ -51,7 +55,7 @@ class AppliedResolution(BaseModel):
     resolves: List[str]
     finding: str
     decision: str
-    source: List[Citation]
+    source: List[CitationJson]
 
 
 class AppliedInterpretation(BaseModel):
@@ -60,10 +64,10 @@ class AppliedInterpretation(BaseModel):
     id: str
     question: str
     reading: str
-    source: List[Citation]
+    source: List[CitationJson]
 
 
-class OccupationChange(BaseModel):
+class OccupationChangeJson(BaseModel):
     """Another NOC 2016 unit group and its areas: in ``changes``, one near the case's (same minor group, then
     major group) and the areas it is eligible under with the case's industry; in ``nearby``, a listed
     occupation of the same minor group and the areas that list it."""
@@ -72,7 +76,7 @@ class OccupationChange(BaseModel):
     areas: List[str]
 
 
-class IndustryChange(BaseModel):
+class IndustryChangeJson(BaseModel):
     """An area where only the industry fails, with its industry definition (NAICS codes)."""
     area: str
     title: str
@@ -80,10 +84,10 @@ class IndustryChange(BaseModel):
     exclude: List[str]
 
 
-class Changes(BaseModel):
+class ChangesJson(BaseModel):
     """What would make a not-eligible case eligible, from the decision table (both empty otherwise)."""
-    occupations: Annotated[List[OccupationChange], Field(max_length=5)]
-    industries: List[IndustryChange]
+    occupations: Annotated[List[OccupationChangeJson], Field(max_length=5)]
+    industries: List[IndustryChangeJson]
 
 
 class Candidate(BaseModel):
@@ -94,11 +98,11 @@ class Candidate(BaseModel):
     noc_level: str
     verdict: Literal["eligible", "not_eligible"]
     eligible: bool
-    areas: List[AreaResult]
+    areas: List[AreaResultJson]
     resolutions: List[AppliedResolution]
     interpretations: List[AppliedInterpretation]
-    nearby: List[OccupationChange]
-    changes: Changes
+    nearby: List[OccupationChangeJson]
+    changes: ChangesJson
 
 
 class AnswerInput(BaseModel):
@@ -136,7 +140,7 @@ class CandidateBrief(BaseModel):
     areas: List[AreaBrief]
 
 
-class IndustryPart(BaseModel):
+class IndustryPartJson(BaseModel):
     """An area whose definition holds part of the industry code given and not the rest."""
     area: str
     within: bool = Field(description="The code itself falls within the definition, which excludes part of it.")
@@ -173,7 +177,7 @@ class AnswerHead(BaseModel):
     decided_on: Optional[str] = Field(description="The day (YYYY-MM-DD) the version was chosen for: the date asked, "
                                                   "else the day of the answer; null for a version named by "
                                                   "its id alone.")
-    industry_parts: List[IndustryPart] = Field(description="The areas whose definition holds only part of the "
+    industry_parts: List[IndustryPartJson] = Field(description="The areas whose definition holds only part of the "
                                                            "industry code given (a sector, 54, of which ICT has "
                                                            "5415), each with the occupations decided for which the "
                                                            "employer's finer code may decide otherwise there.")
@@ -191,12 +195,12 @@ class DecisionBrief(AnswerHead):
     candidates: List[CandidateBrief]
 
 
-class Decision(AnswerHead):
+class DecisionJson(AnswerHead):
     """The JSON of `sc-policy explain --format json` (byte for byte with ``pretty=1``)."""
 
-    areas: List[AreaResult]
+    areas: List[AreaResultJson]
     resolutions: List[AppliedResolution]
     interpretations: List[AppliedInterpretation]
-    nearby: List[OccupationChange]
-    changes: Changes
+    nearby: List[OccupationChangeJson]
+    changes: ChangesJson
     candidates: List[Candidate]

@@ -6,7 +6,9 @@ the finished JSON text of :mod:`sc_policy.present.render` and :mod:`sc_policy.pr
 ``pretty=1`` asks for those very bytes, or in its brief view), so the
 models describe those bodies; ``tests/test_service.py`` checks with schemathesis that no
 response contradicts them. :class:`DecisionInput` also *checks* every input: the query
-parameters of ``GET /v1/decisions`` and each item of a batch.
+parameters of ``GET /v1/decisions`` and each item of a batch. A model that gives a domain class as
+JSON is named after it with ``Json`` (:class:`ChangeJson` is a diff's
+:class:`~sc_policy.analysis.diff_changes.Change`), so that no two classes share a name.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from typing import Annotated, Dict, List, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sc_policy.http.answer_models import Decision, DecisionBrief, IndustryPart, Result  # the decision bodies, declared there
+from sc_policy.http.answer_models import DecisionBrief, DecisionJson, IndustryPartJson, Result  # declared there
 from sc_policy.reference.codes import NOC_VERSIONS
 
 __all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "MAX_HEAD_BYTES", "MAX_PARAM_CHARS", "DATE_PATTERN", "DecisionInput", "DecisionQuery",
-           "ViewInput", "Decision", "DecisionBrief",
+           "ViewInput", "DecisionJson", "DecisionBrief",
            "VersionInfo", "DiffResult", "Health", "ProblemDetails", "BatchError", "BatchAnswers", "batch_body_schema",
            "OccupationsInput", "OccupationList"]
 
@@ -147,7 +149,7 @@ class DiffVersion(BaseModel):
     sha256: Optional[str]
 
 
-class Place(BaseModel):
+class PlaceJson(BaseModel):
     """Where a change is in a version's files: a path from the policy tree; line and column 1-based, 0 for a whole file."""
 
     path: str
@@ -155,18 +157,18 @@ class Place(BaseModel):
     column: int
 
 
-class Change(BaseModel):
+class ChangeJson(BaseModel):
     """One structural change; its other fields depend on ``kind`` (as `sc-policy diff --format json`).
     ``old_at`` and ``new_at``: where it is in each version's files (null for the version without it)."""
 
     model_config = ConfigDict(extra="allow")
 
     kind: str
-    old_at: Optional[Place]
-    new_at: Optional[Place]
+    old_at: Optional[PlaceJson]
+    new_at: Optional[PlaceJson]
 
 
-class ClauseChange(BaseModel):
+class ClauseChangeJson(BaseModel):
     """A clause that decides the input otherwise in an area whose answer changed (null: not applied there)."""
 
     area: str
@@ -175,7 +177,7 @@ class ClauseChange(BaseModel):
     after: Optional[Result]
 
 
-class ImpactRow(BaseModel):
+class ImpactRowJson(BaseModel):
     noc: str
     noc_title: str
     industry: Optional[str]
@@ -184,10 +186,10 @@ class ImpactRow(BaseModel):
     before: List[str]
     after: List[str]
     change: Literal["now_eligible", "no_longer_eligible", "areas_changed"]
-    reasons: List[ClauseChange]
+    reasons: List[ClauseChangeJson]
 
 
-class ClauseTally(ClauseChange):
+class ClauseTally(ClauseChangeJson):
     inputs: int
 
 
@@ -217,8 +219,8 @@ class DiffResult(BaseModel):
 
     old: DiffVersion
     new: DiffVersion
-    changes: List[Change]
-    impact: Optional[List[ImpactRow]]
+    changes: List[ChangeJson]
+    impact: Optional[List[ImpactRowJson]]
     impact_summary: Optional[ImpactSummary] = None
     industry_inputs: Optional[List[IndustryInput]] = None
 
@@ -234,7 +236,7 @@ class AreaName(BaseModel):
     title: str
 
 
-class OpenedOccupation(BaseModel):
+class OpenedOccupationJson(BaseModel):
     noc: Annotated[str, Field(pattern="^[0-9]{4}$")]
     noc_title: Annotated[str, Field(description="The official NOC 2016 title.")]
     areas: Annotated[List[str], Field(description="The ids of the areas it is in scope under, in the version's "
@@ -253,8 +255,8 @@ class OccupationList(BaseModel):
                                                   "else the day the list was made; null for a version named by its id.")
     areas: Annotated[List[AreaName], Field(description="Every area of the version, in its order.")]
     count: int
-    occupations: Annotated[List[OpenedOccupation], Field(description="In NOC code order.")]
-    industry_parts: List[IndustryPart] = Field(description="The areas whose definition holds only part of the "
+    occupations: Annotated[List[OpenedOccupationJson], Field(description="In NOC code order.")]
+    industry_parts: List[IndustryPartJson] = Field(description="The areas whose definition holds only part of the "
                                                            "industry code given: the employer's finer code may "
                                                            "open other occupations.")
 
@@ -282,7 +284,7 @@ class BatchError(BaseModel):
     error: ProblemDetails
 
 
-BatchAnswers = List[Union[Decision, DecisionBrief, BatchError]]
+BatchAnswers = List[Union[DecisionJson, DecisionBrief, BatchError]]
 """The answer to a batch: one entry per input, in order."""
 
 

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from sc_policy.http.models import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, BatchAnswers, Decision,
+from sc_policy.http.models import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, BatchAnswers, DecisionJson,
                                    DecisionBrief, DecisionQuery, DiffResult, Health, OccupationList, OccupationsInput,
                                    ProblemDetails, VersionInfo, ViewInput, batch_body_schema)
 from sc_policy.http.occupations import occupations_answer
@@ -230,7 +230,7 @@ def api_router() -> APIRouter:
     router = APIRouter()
 
     @router.get("/v1/decisions", operation_id="decide", summary="Decide one case",
-                response_model=Union[Decision, DecisionBrief],
+                response_model=Union[DecisionJson, DecisionBrief],
                 response_description="The decision, as `sc-policy explain --format json` (compact unless "
                                      "`pretty=1`), or its brief view (`view=brief`).",
                 openapi_extra={"parameters": query_parameters(DecisionQuery)},
