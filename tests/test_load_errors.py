@@ -363,6 +363,7 @@ def test_schema_findings_are_classified_by_cerberus_error_codes(tmp_path):
     ("area", "sections:\n- {lines: '60 to 76', what: list}\n", "sections.0.lines: '60 to 76' is not a line or a range of lines, e.g. '17-27' or '58'"),
     ("clause", "id: Industry_in_area\n", "id: 'Industry_in_area' is not lower-case letters, digits and '-', starting with a letter"),
     ("clause", "version: '3'\n", "version: must be of integer type (write the number without quotes, e.g. 3)"),
+    ("clause", "version: true\n", "version: must be of integer type (true and false are not numbers)"),
     ("resolutions", "resolutions:\n- {id: x, resolves: [noc-a-limit], finding: f, decision: d, source: []}\n",
      "resolutions.0.resolves.0: 'noc-a-limit' is not a finding's key, check-id:subject, e.g. 'noc-a-limit:ict'"),
     ("tests", "cases:\n- {name: x, noc: '2174', expect: {eligible: true, candidates: ['02174']}}\n",

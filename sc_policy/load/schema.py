@@ -126,13 +126,34 @@ _FORMS = {
 """The schemas' regular expressions in words: what a value refused by one must be (an analyst reads no regex)."""
 
 
-def _words(code: int, message: str, constraint: Any, value: Any) -> str:
-    """Cerberus's message, saying which values are allowed, or the form a regular expression asks for."""
+def _words(code: int, message: str, constraint: Any, value: Any, keypath: Tuple[Any, ...]) -> str:
+    """Cerberus's message, saying which values are allowed, the form a regular expression asks for, or how
+    to write a value of the wrong type (``constraint``: the type the schema asks for)."""
     if code in (UNALLOWED_VALUE.code, UNALLOWED_VALUES.code) and isinstance(constraint, (list, tuple)):
         return f"{message} (allowed: {', '.join(str(c) for c in constraint)})"
     if code == REGEX_MISMATCH.code and constraint in _FORMS:
         return f"{echoed(value)} is not {_FORMS[constraint]}"  # 40 characters of it, as every message
+    if code == BAD_TYPE.code:
+        return message + _type_hint(constraint, value, keypath)
     return message
+
+
+def _type_hint(expected: Any, value: Any, keypath: Tuple[Any, ...]) -> str:
+    """How to write ``value`` as the type the schema asks for (``expected``, a Cerberus type name), or ""."""
+    if expected == "string" and isinstance(value, int) and any(k in ("code", "codes", "noc", "industry")
+                                                               for k in keypath):
+        return ' (write codes in quotes, e.g. "2174")'
+    if expected == "string" and isinstance(value, (bool, int, float, dt.date)):
+        kind = "true or false" if isinstance(value, bool) else "a date" if isinstance(value, dt.date) else "a number"
+        return f" (YAML reads this value as {kind}: write it in quotes to give it as text)"
+    if expected == "integer" and isinstance(value, bool):
+        return " (true and false are not numbers)"
+    if expected == "integer" and isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
+        return f" (write the number without quotes, e.g. {cut(value.strip().lstrip('0') or '0')})"  # no int():
+        # a number of over 4,300 digits is a ValueError
+    if expected == "date":
+        return " (write the day as YYYY-MM-DD, without quotes, e.g. 2027-04-01)"
+    return ""
 
 
 class _Leaves(cerberus.errors.BaseErrorHandler):
@@ -155,7 +176,7 @@ class _Leaves(cerberus.errors.BaseErrorHandler):
             elif error.code in self.messages:
                 message = self.messages[error.code].format(*error.info, constraint=error.constraint,
                                                            field=error.field, value=error.value)
-                message = _words(error.code, message, error.constraint, error.value)
+                message = _words(error.code, message, error.constraint, error.value, tuple(error.document_path))
                 out.append((tuple(error.document_path), error.code, message))
 
 
@@ -169,37 +190,13 @@ _CHECKS = {UNKNOWN_FIELD.code: "unknown-key", BAD_TYPE.code: "wrong-type", BAD_T
 """The check id of a Cerberus error code; any other code is ``schema``."""
 
 
-def _describe(keypath: Tuple[Any, ...], code: int, message: str, data: Any) -> str:
+def _describe(keypath: Tuple[Any, ...], code: int, message: str) -> str:
     where = ".".join(str(k) for k in keypath)
     if code == UNKNOWN_FIELD.code:
         return f"unknown key {keypath[-1]!r}" + (f" in {'.'.join(map(str, keypath[:-1]))}" if len(keypath) > 1 else "")
     if code == REQUIRED_FIELD.code:
         return f"missing required key {where!r}"
-    if code == BAD_TYPE.code:
-        value = _get(data, keypath)
-        if (message == "must be of string type" and isinstance(value, int)
-                and any(k in ("code", "codes", "noc", "industry") for k in keypath)):
-            message += ' (write codes in quotes, e.g. "2174")'
-        elif message == "must be of string type" and isinstance(value, (bool, int, float, dt.date)):
-            kind = "true or false" if isinstance(value, bool) else "a date" if isinstance(value, dt.date) else "a number"
-            message += f" (YAML reads this value as {kind}: write it in quotes to give it as text)"
-        if message == "must be of integer type" and isinstance(value, bool):
-            message += " (true and false are not numbers)"
-        elif message == "must be of integer type" and isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
-            message += f" (write the number without quotes, e.g. {cut(value.strip().lstrip('0') or '0')})"  # no int():
-            # a number of over 4,300 digits is a ValueError
-        elif message == "must be of date type":
-            message += " (write the day as YYYY-MM-DD, without quotes, e.g. 2027-04-01)"
     return f"{where}: {message}"
-
-
-def _get(data: Any, keypath: Tuple[Any, ...]) -> Any:
-    for key in keypath:
-        try:
-            data = data[key]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
 
 
 Unknown = Dict[Tuple[Any, ...], str]
@@ -252,7 +249,7 @@ def _ordered(document: Document, errors: List[Error], unknown: Unknown) -> List[
     findings = []
     for keypath, code, message in errors:
         span, suggestion = document.span(keypath), None
-        text = _describe(keypath, code, message, document.data)
+        text = _describe(keypath, code, message)
         if code == UNKNOWN_FIELD.code and unknown.get(keypath):
             meant = unknown[keypath]
             suggestion = Suggestion("did-you-mean", (meant,), f"did you mean {meant!r}")
