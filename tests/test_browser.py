@@ -302,6 +302,8 @@ FOCUSED = """() => {const e = document.activeElement, r = e.getBoundingClientRec
     ("/?occupation=2174&industry=541514", "#answer", "Skip to the answer"),
     ("/?occupation=web+developers", "#matches", "Skip to the matches"),
     ("/", "#main", "Skip to main content"),
+    ("/occupations?industry=325410", "#occupations", "Skip to the list"),
+    ("/occupations", "#occupations", "Skip to the list"),
     ("/versions/phase-1", "#main", "Skip to main content")])
 def test_the_first_tab_offers_a_visible_skip_link_past_the_form(server, browser_page, path, target, name):
     """No page had a skip link: to reach the answer, a keyboard user tabbed through the site link, the link to
@@ -317,6 +319,9 @@ def test_the_first_tab_offers_a_visible_skip_link_past_the_form(server, browser_
     if target == "#answer":
         page.keyboard.press("Tab")
         assert page.evaluate(FOCUSED)["inAnswer"]       # the next stop is in the answer, not in the form
+    if target == "#occupations":  # the next stop is the list's first link (the occupations page listed ~10 before)
+        page.keyboard.press("Tab")
+        assert page.evaluate("!!document.activeElement.closest('#occupations')")
     page.emulate_media(media="print")
     try:
         assert page.get_by_role("link", name=name).is_hidden()
