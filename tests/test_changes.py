@@ -181,9 +181,9 @@ def test_an_eligible_answer_offers_no_change_and_the_json_says_so(opened):
 def test_the_json_matches_the_documented_models(opened):
     from sc_policy.http import models
     for args in (("7511", "484121"), ("7512", None), ("2174", None)):
-        models.Decision.model_validate(json.loads(answer_json(opened.evaluator.answer(*args))))
+        models.DecisionJson.model_validate(json.loads(answer_json(opened.evaluator.answer(*args))))
     data = json.loads(answer_json(opened.evaluator.answer("22232", None, "2021")))
-    models.Decision.model_validate(data)
+    models.DecisionJson.model_validate(data)
     assert all("changes" in c for c in data["candidates"])
 
 

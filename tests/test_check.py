@@ -473,6 +473,22 @@ interpretations:""")
     assert resolved["severity"] == "info", resolved
 
 
+def test_a_code_dropped_beside_a_quote_that_takes_in_its_line_is_found(tree_copy):
+    # 518 dropped from ICT while 517's quote ran on into line 25, "(NAICS 518)" and all: the quote published 518
+    # too, so line 25 counted as cited and the narrowed definition went unreported (quote-mismatch is silent:
+    # 517's quote does publish 517)
+    ict = tree_copy / POLICY / VERSION / "areas/ict.yaml"
+    edit(ict, "{line: 24, quote: Telecommunications (NAICS 517)}",
+         "{line: 24, quote: 'Telecommunications (NAICS 517) - Data processing, hosting and related services "
+         "(NAICS 518)'}")
+    edit(ict, "  - code: '518'\n    description: Data processing, hosting and related services\n    source:\n"
+              "    - {line: 25, quote: 'Data processing, hosting and related services (NAICS 518)'}\n", "")
+    code, findings = run_check(policies=tree_copy)
+    found = [(f["path"], f["key"]) for f in findings if f["check"] == "unlisted-industry"]
+    assert found == [(f"{REL}/areas/ict.yaml", "unlisted-industry:ict:naics:518")], found
+    assert not [f for f in findings if f["check"] == "unlisted-industry" and "NAICS 517" in f["message"]]
+
+
 def test_a_quote_that_runs_over_two_lines_cites_the_code_on_its_second(tree_copy):
     from sc_policy.checks.provenance import _covered
     from sc_policy.load.policytext import SourceText

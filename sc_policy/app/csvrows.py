@@ -27,7 +27,8 @@ the end of line *k* > *j*, the row started at line *k* ends on line *k*, and no 
 span lines overlap by more than a line.
 
 Why it is fast: input is read in blocks of whole lines (:data:`BLOCK_BYTES`). A block with
-no ``"``, no bare CR and no NUL goes to :func:`csv.reader` as it is; a block whose quotes
+no ``"``, no bare CR and no NUL is split at LF and commas (:data:`PLAIN`: what :func:`csv.reader`
+would read of it, and what csv.writer writes of its fields joined by commas); a block whose quotes
 all close on their own lines is read by :func:`csv.reader` in strict mode and checked to
 give one row per line; in any other block, runs of lines that csv.reader reads as these
 rules do still go to it, and only the lines around them are read here, one by one.

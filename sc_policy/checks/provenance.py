@@ -185,14 +185,17 @@ def _unlisted_industries(version: Version, source: SourceText, starts: Dict[Span
     would narrow it unnoticed. Reported in the area whose ``sections`` hold the line (in a version whose
     areas name no sections, the area whose entries cite the line nearest it), else at the manifest."""
     cited: Dict[int, Area] = {}
-    published = set()  # (line, code): a line an entry's quote covers, and a code the quote publishes
+    published = set()  # (line, code): a line an entry's quote covers, and a code the entry cites there
     for area in version.areas:
         for entry in (*area.include, *area.exclude):
             for c in entry.source:
                 first = starts.get(c.span, c.line)
                 cited.setdefault(first, area)
-                published.update((line, code) for line in _covered(source, c.quote, first)
-                                 for code in NAICS_IN_QUOTE.findall(c.quote))
+                codes = NAICS_IN_QUOTE.findall(c.quote)
+                # a quote that also takes in a neighbour's code cites its own alone (the neighbour's entry may be
+                # the one dropped); one that publishes only other codes cites them (quote-mismatch says so)
+                codes = [entry.code] if entry.code in codes else codes
+                published.update((line, code) for line in _covered(source, c.quote, first) for code in codes)
     if not cited:
         return []
     sections = [(s, area) for area in version.areas for s in area.sections]
