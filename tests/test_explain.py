@@ -167,6 +167,18 @@ def test_a_noc_version_given_as_a_number_is_that_version(ws):
         ws.explain("2174", noc_version=True, version=VERSION)
 
 
+def test_each_candidate_of_a_noc_2021_code_is_decided_with_the_employers_industry(ws):
+    """21233 stands for 2171 and 2175: each is decided with the employer's NAICS code. With a computer
+    systems design employer 2175 is in ICT (so the answer is indeterminate); with a farm neither is."""
+    answer = ws.explain("21233", "541514", noc_version="2021", version=VERSION)
+    assert answer.verdict == "indeterminate"
+    assert [(d.noc, d.industry, d.in_scope) for d in answer.candidates] == [
+        ("2171", "541514", ()), ("2175", "541514", ("ict",))]
+    farm = ws.explain("21233", "111110", noc_version="2021", version=VERSION)
+    assert farm.verdict == "not_eligible" and [d.industry for d in farm.candidates] == ["111110", "111110"]
+    assert answer_to_dict(farm)["input"]["industry_title"] == "Soybean farming"  # the code's title, not the code
+
+
 def test_a_code_or_noc_version_given_as_a_list_is_refused_in_one_line(ws):
     """A script that passes a list (read from JSON) where a code belongs gets the refusal of that input,
     not a TypeError from the memory of answered codes (a list cannot be looked up in it)."""
