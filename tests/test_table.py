@@ -276,6 +276,47 @@ def test_a_forged_entry_with_a_matching_digest_that_does_not_fit_is_refused(tree
     assert Workspace(tree_copy, cache=cache).explain("2174", version=VERSION).eligible
 
 
+def _drop_last_areas_columns(table):  # whole in every column: the last area would just never be in scope
+    table["columns"].pop()
+
+
+def _list_a_unit_group_twice(table):  # 2174 written over 2175: 2174 would be looked up in 2175's row
+    table["nocs"][table["nocs"].index("2175")] = "2174"
+
+
+def _put_a_code_in_two_classes(table):  # 541514 in the first class as well: it would decide as that class
+    table["classes"][0]["codes"].append("541514")
+
+
+def _represent_a_class_by_a_code_outside_it(table):
+    table["classes"][-1]["representative"] = "541514"
+
+
+@pytest.mark.parametrize("damage", [_drop_last_areas_columns, _list_a_unit_group_twice, _put_a_code_in_two_classes,
+                                    _represent_a_class_by_a_code_outside_it])
+def test_a_drafts_entry_whose_table_is_not_whole_is_refused(tree_copy, tmp_path, damage):
+    """A draft's entry is trusted as its owner's, so the table's own check is what refuses one that a
+    damaged or hand-edited cache holds (its digest recomputed): 2174 stays eligible in its three areas."""
+    import hashlib
+    cache = TableCache(tmp_path / "cache")
+    ws = Workspace(tree_copy, cache=cache)
+    want = answer_json(ws.explain("2174", "541514", version=VERSION))
+    ref = ws.select(VERSION)
+    key = cache.key(ws.root, ref.policy, ref.folder, ref.rel)
+    [entry] = cache.entries()
+    head, body = entry.read_bytes().split(b"\n", 1)
+    data = json.loads(body)
+    damage(data["table"])
+    body = json.dumps(data).encode()
+    header = json.loads(head)
+    header["sha256"] = hashlib.sha256(body).hexdigest()
+    entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
+    assert cache.load(key, ref.rel) is None
+    again = Workspace(tree_copy, cache=cache)
+    assert answer_json(again.explain("2174", "541514", version=VERSION)) == want
+    assert again.explain("2174", version=VERSION).candidates[0].in_scope == ("ict", "life-sciences", "manufacturing")
+
+
 def test_editing_a_rule_file_makes_the_entry_stale(tree_copy, tmp_path):
     cache = TableCache(tmp_path / "cache")
     assert Workspace(tree_copy, cache=cache).explain("5224", version=VERSION).eligible
