@@ -292,8 +292,23 @@ def _represent_a_class_by_a_code_outside_it(table):
     table["classes"][-1]["representative"] = "541514"
 
 
+def _cut_a_column_short(table):  # the last unit group would have no result for the clause
+    col = table["columns"][0][0]
+    col["outcomes"] = col["outcomes"][:-1]
+
+
+def _write_an_unknown_result(table):
+    col = table["columns"][0][0]
+    col["outcomes"] = "x" + col["outcomes"][1:]
+
+
+def _give_a_column_an_unknown_kind(table):
+    table["columns"][0][0]["kind"] = "everything"
+
+
 @pytest.mark.parametrize("damage", [_drop_last_areas_columns, _list_a_unit_group_twice, _put_a_code_in_two_classes,
-                                    _represent_a_class_by_a_code_outside_it])
+                                    _represent_a_class_by_a_code_outside_it, _cut_a_column_short,
+                                    _write_an_unknown_result, _give_a_column_an_unknown_kind])
 def test_a_drafts_entry_whose_table_is_not_whole_is_refused(tree_copy, tmp_path, damage):
     """A draft's entry is trusted as its owner's, so the table's own check is what refuses one that a
     damaged or hand-edited cache holds (its digest recomputed): 2174 stays eligible in its three areas."""
