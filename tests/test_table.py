@@ -129,7 +129,7 @@ source:
 
 def test_a_clause_reading_only_the_areas_facts_is_decided_for_every_case(tree_copy):
     """A clause that reads only its area's facts has one result for every input (one cell in the table); the
-    answers of the table, with its text, are those of direct evaluation."""
+    answers of the table, with its text, are those of direct evaluation, and the version can be frozen."""
     (version_dir(tree_copy) / "clauses" / "area-lists-occupations.yaml").write_text(AREA_CLAUSE, encoding="utf-8")
     opened = Workspace(tree_copy, cache=False).open(VERSION)
     assert [c.kind for c in opened.table.columns[opened.table.areas.index("manufacturing")]
@@ -141,6 +141,15 @@ def test_a_clause_reading_only_the_areas_facts_is_decided_for_every_case(tree_co
         manufacturing = answer.candidates[0].areas[opened.table.areas.index("manufacturing")]
         assert "Manufacturing lists the occupations in scope." in [c.reason for c in manufacturing.clauses]
         assert answer_json(answer) == answer_json(opened.evaluator.answer(noc, industry, direct=True))
+    from sc_policy.engine.table import DecisionTable, TableColumn, decisions_hash
+    t = opened.table  # the decisions hash covers what is decided, not how a column stores it
+    spread = DecisionTable(t.policy, t.version, t.version_hash, t.areas, t.nocs, t.classes,
+                           [[TableColumn(c.clause, c.outcomes * len(t.nocs), "occupation") if c.kind == "area" else c
+                             for c in cols] for cols in t.columns], {c.id: c for c in opened.version.clauses})
+    assert decisions_hash(spread) == decisions_hash(t)
+    frozen = CliRunner().invoke(main, ["freeze", VERSION, "--policies", str(tree_copy)])  # hashes its decisions
+    assert frozen.exit_code == 0, frozen.output
+    assert Workspace(tree_copy, cache=False).explain("9416", "311111", version=VERSION).verdict == "eligible"
 
 
 def test_an_occupation_clause_whose_text_quotes_no_occupation_fact_is_still_decided_per_unit_group(tree_copy):
