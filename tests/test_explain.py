@@ -10,7 +10,7 @@ from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import InputError
 from sc_policy.present.render import answer_json, answer_to_dict
 
-from conftest import VERSION, version_dir
+from conftest import VERSION, edit, version_dir
 
 
 def areas(ws, noc, industry=None):
@@ -167,6 +167,29 @@ def test_a_noc_version_given_as_a_number_is_that_version(ws):
         ws.explain("2174", noc_version=True, version=VERSION)
 
 
+def test_each_candidate_of_a_noc_2021_code_is_decided_with_the_employers_industry(ws):
+    """21233 stands for 2171 and 2175: each is decided with the employer's NAICS code. With a computer
+    systems design employer 2175 is in ICT (so the answer is indeterminate); with a farm neither is."""
+    answer = ws.explain("21233", "541514", noc_version="2021", version=VERSION)
+    assert answer.verdict == "indeterminate"
+    assert [(d.noc, d.industry, d.in_scope) for d in answer.candidates] == [
+        ("2171", "541514", ()), ("2175", "541514", ("ict",))]
+    farm = ws.explain("21233", "111110", noc_version="2021", version=VERSION)
+    assert farm.verdict == "not_eligible" and [d.industry for d in farm.candidates] == ["111110", "111110"]
+    assert answer_to_dict(farm)["input"]["industry_title"] == "Soybean farming"  # the code's title, not the code
+
+
+def test_a_code_or_noc_version_given_as_a_list_is_refused_in_one_line(ws):
+    """A script that passes a list (read from JSON) where a code belongs gets the refusal of that input,
+    not a TypeError from the memory of answered codes (a list cannot be looked up in it)."""
+    with pytest.raises(InputError, match=r"\['2174'\]"):
+        ws.explain(["2174"], version=VERSION)
+    with pytest.raises(InputError, match="unknown NOC version"):
+        ws.explain("2174", noc_version=["2016"], version=VERSION)
+    with pytest.raises(InputError, match="NAICS"):
+        ws.explain("2174", industry=["541514"], version=VERSION)
+
+
 def test_rule_file_edit_changes_the_decision(tree_copy):
     """No decision logic in Python: editing a list changes the answer."""
     path = version_dir(tree_copy) / "areas" / "ict.yaml"
@@ -175,6 +198,31 @@ def test_rule_file_edit_changes_the_decision(tree_copy):
     edited = Workspace(tree_copy)
     assert edited.explain("5224", version=VERSION).verdict == "not_eligible"
     assert edited.explain("5225", version=VERSION).verdict == "eligible"
+
+
+def test_a_clause_without_its_own_not_applicable_text_says_not_applicable(tree_copy):
+    """``explain.not_applicable`` may be left out: the reason of a clause that does not apply is then
+    "Not applicable.", from the table as by direct evaluation."""
+    edit(version_dir(tree_copy) / "clauses" / "noc-a-exception.yaml",
+         '  not_applicable: "{noc} is at NOC skill level {noc_level}, not A."\n', "")
+    opened = Workspace(tree_copy, cache=False).open(VERSION)
+    for direct in (False, True):
+        answer = opened.evaluator.answer("2281", direct=direct)  # level B: the NOC A exception does not apply
+        assert answer.verdict == "eligible"
+        ict = next(a for a in answer.candidates[0].areas if a.area == "ict")
+        [exception] = [c for c in ict.clauses if c.clause == "noc-a-exception"]
+        assert (exception.result, exception.reason) == ("not_applicable", "Not applicable.")
+
+
+def test_nearby_listed_occupations_are_named_by_their_noc_titles(ws):
+    """2171 is not eligible; the listed occupations of its minor group are named as NOC 2016 names them,
+    not as the source's list writes them ("Web Designers and Developers")."""
+    answer = ws.explain("2171", version=VERSION)
+    assert answer.verdict == "not_eligible"
+    assert json.loads(answer_json(answer))["nearby"] == [
+        {"noc": "2174", "title": "Computer programmers and interactive media developers",
+         "areas": ["ict", "life-sciences", "manufacturing"]},
+        {"noc": "2175", "title": "Web designers and developers", "areas": ["ict"]}]
 
 
 def test_noc_2021_candidates(ws):

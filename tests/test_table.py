@@ -23,7 +23,7 @@ from sc_policy.cli import main
 from sc_policy.reference.statcan import NAICS_RANGES, reference_data
 from sc_policy.present.render import answer_json
 
-from conftest import POLICY, SHIPPED, VERSION, version_dir
+from conftest import POLICY, SHIPPED, VERSION, edit, version_dir
 
 NAICS = reference_data().naics2017_codes
 NOCS = tuple(sorted(reference_data().noc2016))
@@ -112,6 +112,111 @@ def test_a_clause_reading_occupation_and_industry_is_exact_per_code(tree_copy):
         same_everywhere(opened.evaluator, industry)
 
 
+AREA_CLAUSE = """\
+id: area-lists-occupations
+version: 1
+title: The area lists the occupations in scope
+applies_to: [manufacturing]
+condition: area_occupations.length > 0
+explain:
+  pass: "{area_title} lists the occupations in scope."
+  fail: "{area_title} lists no occupation."
+source:
+  - line: 13
+    quote: Definitions of each Invest Ontario priority area and the list of occupations included under each priority areas are outlined below.
+"""
+
+
+def test_a_clause_reading_only_the_areas_facts_is_decided_for_every_case(tree_copy):
+    """A clause that reads only its area's facts has one result for every input (one cell in the table); the
+    answers of the table, with its text, are those of direct evaluation, and the version can be frozen."""
+    (version_dir(tree_copy) / "clauses" / "area-lists-occupations.yaml").write_text(AREA_CLAUSE, encoding="utf-8")
+    opened = Workspace(tree_copy, cache=False).open(VERSION)
+    assert [c.kind for c in opened.table.columns[opened.table.areas.index("manufacturing")]
+            if c.clause == "area-lists-occupations"] == ["area"]
+    for noc, industry, verdict in (("9416", "311111", "eligible"), ("9416", None, "eligible"),
+                                   ("7241", "311111", "not_eligible")):
+        answer = opened.evaluator.answer(noc, industry)
+        assert answer.verdict == verdict, (noc, industry)
+        manufacturing = answer.candidates[0].areas[opened.table.areas.index("manufacturing")]
+        assert "Manufacturing lists the occupations in scope." in [c.reason for c in manufacturing.clauses]
+        assert answer_json(answer) == answer_json(opened.evaluator.answer(noc, industry, direct=True))
+    from sc_policy.engine.table import DecisionTable, TableColumn, decisions_hash
+    t = opened.table  # the decisions hash covers what is decided, not how a column stores it
+    spread = DecisionTable(t.policy, t.version, t.version_hash, t.areas, t.nocs, t.classes,
+                           [[TableColumn(c.clause, c.outcomes * len(t.nocs), "occupation") if c.kind == "area" else c
+                             for c in cols] for cols in t.columns], {c.id: c for c in opened.version.clauses})
+    assert decisions_hash(spread) == decisions_hash(t)
+    frozen = CliRunner().invoke(main, ["freeze", VERSION, "--policies", str(tree_copy)])  # hashes its decisions
+    assert frozen.exit_code == 0, frozen.output
+    assert Workspace(tree_copy, cache=False).explain("9416", "311111", version=VERSION).verdict == "eligible"
+
+
+def test_an_occupation_clause_whose_text_quotes_no_occupation_fact_is_still_decided_per_unit_group(tree_copy):
+    """An answer from the table remembers a clause's results by what they depend on. A skill-level clause
+    whose explanation quotes no occupation fact still depends on the unit group: a level D code answered
+    first must not make the level B 2281 (listed under ICT) fail it."""
+    path = version_dir(tree_copy) / "clauses" / "skill-level-limit.yaml"
+    edit(path, '"{noc} is at NOC skill level {noc_level}, one of the levels in scope (A, B, C)."',
+         '"The skill level is one of the levels in scope (A, B, C)."')
+    edit(path, '"{noc} is at NOC skill level {noc_level}; only NOC A, B and C occupations are in scope."',
+         '"Only NOC A, B and C occupations are in scope."')
+    ev = Workspace(tree_copy, cache=False).open(VERSION).evaluator
+    assert ev.answer("6611").verdict == "not_eligible"  # level D: the clause fails
+    answer = ev.answer("2281")
+    assert answer.verdict == "eligible"
+    assert answer_json(answer) == answer_json(ev.answer("2281", direct=True))
+
+
+def test_an_industry_clause_whose_text_quotes_no_industry_fact_is_still_decided_per_industry(tree_copy):
+    """The same for the industry: an industry clause whose explanation does not quote the industry still
+    depends on it, so 2174 with an ICT employer answered first does not make it eligible with a farm's."""
+    path = version_dir(tree_copy) / "clauses" / "industry-in-area.yaml"
+    edit(path, '"NAICS {industry} {industry_title} falls within the definition of {area_title}."',
+         '"The employer\'s industry falls within the definition of {area_title}."')
+    edit(path, '"NAICS {industry} {industry_title} is outside the definition of {area_title}."',
+         '"The employer\'s industry is outside the definition of {area_title}."')
+    ev = Workspace(tree_copy, cache=False).open(VERSION).evaluator
+    assert ev.answer("2174", "541514").verdict == "eligible"
+    answer = ev.answer("2174", "111110")
+    assert answer.verdict == "not_eligible"
+    assert answer_json(answer) == answer_json(ev.answer("2174", "111110", direct=True))
+
+
+def test_clauses_that_depend_on_different_inputs_in_turn_are_each_decided_on_theirs(tree_copy):
+    """Every clause quoting the industry puts Manufacturing's clauses in turns: industry alone (industry-in-area),
+    occupation and industry (noc-a-exception, occupation-listed), industry alone (phase-1-manufacturing),
+    occupation and industry (skill-level-limit). Each clause is still decided on its own inputs: 9416, listed
+    under Manufacturing, answered first does not list 7241 (electricians) with the same employer."""
+    clauses = version_dir(tree_copy) / "clauses"
+    edit(clauses / "noc-a-exception.yaml", '"{noc} is at NOC skill level {noc_level}, not A."',
+         '"{noc} is at NOC skill level {noc_level}, not A (employer: NAICS {industry})."')
+    edit(clauses / "occupation-listed.yaml", 'in-scope occupations of {area_title}."',
+         'in-scope occupations of {area_title} (employer: NAICS {industry})."')
+    edit(clauses / "skill-level-limit.yaml", 'one of the levels in scope (A, B, C)."',
+         'one of the levels in scope (A, B, C) (employer: NAICS {industry})."')
+    ev = Workspace(tree_copy, cache=False).open(VERSION).evaluator
+    assert ev.answer("9416", "311111").verdict == "eligible"
+    answer = ev.answer("7241", "311111")
+    assert answer.verdict == "not_eligible"
+    assert answer_json(answer) == answer_json(ev.answer("7241", "311111", direct=True))
+
+
+def test_an_industry_clause_whose_text_quotes_the_occupation_names_the_occupation_asked_about(tree_copy):
+    """An industry clause decides per industry class, but a text that quotes the occupation is the
+    occupation's: the second of two answers with one industry must not repeat the first one's code."""
+    path = version_dir(tree_copy) / "clauses" / "industry-in-area.yaml"
+    edit(path, '"NAICS {industry} {industry_title} falls within the definition of {area_title}."',
+         '"NAICS {industry} falls within the definition of {area_title} (asked for {noc})."')
+    ev = Workspace(tree_copy, cache=False).open(VERSION).evaluator
+    ev.answer("2174", "541514")
+    answer = ev.answer("2281", "541514")
+    ict = answer.candidates[0].areas[0]
+    assert "NAICS 541514 falls within the definition of Information and Communications Technology (asked for " \
+           "2281)." in [c.reason for c in ict.clauses]
+    assert answer_json(answer) == answer_json(ev.answer("2281", "541514", direct=True))
+
+
 # -- the cache -----------------------------------------------------------------------------
 
 def test_second_open_comes_from_the_cache_without_compiling(tree_copy, tmp_path):
@@ -178,6 +283,62 @@ def test_a_forged_entry_with_a_matching_digest_that_does_not_fit_is_refused(tree
     entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
     assert cache.load(header["key"], "second-career-fast-track/phase-1") is None
     assert Workspace(tree_copy, cache=cache).explain("2174", version=VERSION).eligible
+
+
+def _drop_last_areas_columns(table):  # whole in every column: the last area would just never be in scope
+    table["columns"].pop()
+
+
+def _list_a_unit_group_twice(table):  # 2174 written over 2175: 2174 would be looked up in 2175's row
+    table["nocs"][table["nocs"].index("2175")] = "2174"
+
+
+def _put_a_code_in_two_classes(table):  # 541514 in the first class as well: it would decide as that class
+    table["classes"][0]["codes"].append("541514")
+
+
+def _represent_a_class_by_a_code_outside_it(table):
+    table["classes"][-1]["representative"] = "541514"
+
+
+def _cut_a_column_short(table):  # the last unit group would have no result for the clause
+    col = table["columns"][0][0]
+    col["outcomes"] = col["outcomes"][:-1]
+
+
+def _write_an_unknown_result(table):
+    col = table["columns"][0][0]
+    col["outcomes"] = "x" + col["outcomes"][1:]
+
+
+def _give_a_column_an_unknown_kind(table):
+    table["columns"][0][0]["kind"] = "everything"
+
+
+@pytest.mark.parametrize("damage", [_drop_last_areas_columns, _list_a_unit_group_twice, _put_a_code_in_two_classes,
+                                    _represent_a_class_by_a_code_outside_it, _cut_a_column_short,
+                                    _write_an_unknown_result, _give_a_column_an_unknown_kind])
+def test_a_drafts_entry_whose_table_is_not_whole_is_refused(tree_copy, tmp_path, damage):
+    """A draft's entry is trusted as its owner's, so the table's own check is what refuses one that a
+    damaged or hand-edited cache holds (its digest recomputed): 2174 stays eligible in its three areas."""
+    import hashlib
+    cache = TableCache(tmp_path / "cache")
+    ws = Workspace(tree_copy, cache=cache)
+    want = answer_json(ws.explain("2174", "541514", version=VERSION))
+    ref = ws.select(VERSION)
+    key = cache.key(ws.root, ref.policy, ref.folder, ref.rel)
+    [entry] = cache.entries()
+    head, body = entry.read_bytes().split(b"\n", 1)
+    data = json.loads(body)
+    damage(data["table"])
+    body = json.dumps(data).encode()
+    header = json.loads(head)
+    header["sha256"] = hashlib.sha256(body).hexdigest()
+    entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
+    assert cache.load(key, ref.rel) is None
+    again = Workspace(tree_copy, cache=cache)
+    assert answer_json(again.explain("2174", "541514", version=VERSION)) == want
+    assert again.explain("2174", version=VERSION).candidates[0].in_scope == ("ict", "life-sciences", "manufacturing")
 
 
 def test_editing_a_rule_file_makes_the_entry_stale(tree_copy, tmp_path):
