@@ -148,8 +148,7 @@ class DecisionTable:
 
     def results(self, area_index: int, cell: int) -> Tuple[Tuple[Clause, str], ...]:
         """(clause, result) for every clause of an area, in explanation order."""
-        i, j = divmod(cell, self.width)
-        at = {"area": 0, "occupation": i, "industry": j, "both": cell}
+        at = self.positions(cell)
         return tuple((clause, _RESULTS[col.outcomes[at[col.kind]]])
                      for clause, col in zip(self._clauses[area_index], self.columns[area_index]))
 
