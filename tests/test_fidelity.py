@@ -392,3 +392,25 @@ def test_a_resolution_that_resolves_it_takes_it_off_the_answer(tree_copy):
     answer = Workspace(tree_copy).open(VERSION).evaluator.answer("9213")
     assert answer.unresolved == ()
     assert [r.id for r in answer.candidates[0].resolutions] == ["food-supervisors-2011-title"]
+
+
+def test_the_pages_introduce_the_policy_in_the_sources_words():
+    """Both pages opened with "training must lead to an occupation listed under an Invest Ontario priority area":
+    the source says the Ministry has direction to *prioritize* three priority areas (line 7), and "listed" left out
+    the industry that decides too. A caseworker reads the lead as the rule itself."""
+    pytest.importorskip("fastapi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    from sc_policy.app.workspace import Workspace
+    from sc_policy.http.app import create_app
+    from sc_policy.resources import shipped_policies
+    source = (shipped_policies() / POLICY / "source" / "second-career-fast-track.txt").read_text(encoding="utf-8")
+    assert "direction to prioritize the following three Invest Ontario priority areas" in source
+    assert " must " not in source
+    with TestClient(create_app(Workspace())) as client:
+        for path in ("/", "/occupations"):
+            page = client.get(path, headers={"accept": "text/html"}).text
+            lead = re.search(r"<p>Second Career Fast Track: (.*?)</p>", page, re.S).group(1)
+            assert "prioritizes training" in lead and "three Invest Ontario priority areas" in lead, lead
+            assert " must " not in lead, lead
