@@ -20,7 +20,7 @@ from sc_policy.checks.subjects import short, slug
 from sc_policy.load.policytext import OCCUPATION_LINE, NearestPassages, SourceText, read_source
 from sc_policy.load.tree import LoadedVersion
 from sc_policy.load.yamlfile import is_inside
-from sc_policy.model import NAICS_IN_QUOTE, Area, Citation, Version
+from sc_policy.model import NAICS_IN_QUOTE, Area, Citation, Section, Version
 
 __all__ = ["citations", "provenance", "version_source"]
 
@@ -158,18 +158,14 @@ def _unlisted(version: Version, source: SourceText, starts: Dict[Span, int]) -> 
             continue
         published = f"{code + ' ' if code else ''}{title} – NOC {level}"
         subject = code or slug(title)
-        if sections:
-            owner = next((area for s, area in sections if s.holds(line)), None)
-            if owner is None:
-                out.append(Diagnostic(version.manifest.span, "error", "unlisted-occupation",
-                                      f"line {line} of {source.path} publishes {published!r}, which no occupation "
-                                      f"entry cites and no area's sections hold (an area dropped?)",
-                                      f"version:{subject}"))
-                continue
-            own = sorted(ln for ln, (area, _) in cited.items() if area is owner)
-        else:
-            owner, own = None, sorted(cited)
-        area = owner or _neighbours_area(line, own, cited)
+        area = _owner(line, sections, cited)
+        if area is None:
+            out.append(Diagnostic(version.manifest.span, "error", "unlisted-occupation",
+                                  f"line {line} of {source.path} publishes {published!r}, which no occupation "
+                                  f"entry cites and no area's sections hold (an area dropped?)",
+                                  f"version:{subject}"))
+            continue
+        own = sorted(ln for ln, (a, _) in cited.items() if a is area) if sections else sorted(cited)
         key = f"unlisted-occupation:{area.id}:{subject}"  # what a resolution of a deliberate drop names
         out.append(Diagnostic(_where_it_goes(line, own, cited, area), "error", "unlisted-occupation",
                               f"area {area.id!r}: line {line} of {source.path} publishes {published!r}, which no "
@@ -184,13 +180,13 @@ def _unlisted_industries(version: Version, source: SourceText, starts: Dict[Span
     that no industry entry's quote publishes from that line: one dropped from an area's definition, which
     would narrow it unnoticed. Reported in the area whose ``sections`` hold the line (in a version whose
     areas name no sections, the area whose entries cite the line nearest it), else at the manifest."""
-    cited: Dict[int, Area] = {}
+    cited: Dict[int, Tuple[Area, int]] = {}
     published = set()  # (line, code): a line an entry's quote covers, and a code the entry cites there
     for area in version.areas:
-        for entry in (*area.include, *area.exclude):
+        for i, entry in enumerate((*area.include, *area.exclude)):
             for c in entry.source:
                 first = starts.get(c.span, c.line)
-                cited.setdefault(first, area)
+                cited.setdefault(first, (area, i))
                 codes = NAICS_IN_QUOTE.findall(c.quote)
                 # a quote that also takes in a neighbour's code cites its own alone (the neighbour's entry may be
                 # the one dropped); one that publishes only other codes cites them (quote-mismatch says so)
@@ -205,8 +201,7 @@ def _unlisted_industries(version: Version, source: SourceText, starts: Dict[Span
             if (number, code) in published:
                 continue
             what = f"line {number} of {source.path} publishes NAICS {code}, which no industry entry cites"
-            owner = (next((area for s, area in sections if s.holds(number)), None) if sections
-                     else cited[min(cited, key=lambda n: (abs(n - number), n))])
+            owner = _owner(number, sections, cited)
             if owner is None:
                 out.append(Diagnostic(version.manifest.span, "error", "unlisted-industry",
                                       f"{what} and no area's sections hold (an area dropped?)", f"version:naics:{code}"))
@@ -227,6 +222,14 @@ def _covered(source: SourceText, quote: str, first: int) -> range:
     if at < 0:
         return range(first, first + 1)
     return range(source.compact_lines[at], source.compact_lines[at + len(needle) - 1] + 1)
+
+
+def _owner(line: int, sections: List[Tuple[Section, Area]], cited: Dict[int, Tuple[Area, int]]) -> Optional[Area]:
+    """The area a line of the source belongs to: the one whose ``sections`` hold it (None when none does: an area
+    dropped); in a version whose areas name no sections (phase-1's files), that of the ``cited`` lines around it."""
+    if sections:
+        return next((area for s, area in sections if s.holds(line)), None)
+    return _neighbours_area(line, sorted(cited), cited)
 
 
 def _neighbours_area(line: int, ordered: List[int], cited: Dict[int, Tuple[Area, int]]) -> Area:
