@@ -152,6 +152,16 @@ def test_a_clause_reading_only_the_areas_facts_is_decided_for_every_case(tree_co
     assert Workspace(tree_copy, cache=False).explain("9416", "311111", version=VERSION).verdict == "eligible"
 
 
+def _answer_after(tree_copy, first, first_verdict, then, then_verdict) -> None:
+    """Ask the edited tree's table ``first`` then ``then`` (each (noc[, industry])): each has its verdict, and
+    ``then``'s answer is direct evaluation's, byte for byte (the table remembered nothing of ``first`` wrongly)."""
+    ev = Workspace(tree_copy, cache=False).open(VERSION).evaluator
+    assert ev.answer(*first).verdict == first_verdict
+    answer = ev.answer(*then)
+    assert answer.verdict == then_verdict
+    assert answer_json(answer) == answer_json(ev.answer(*then, direct=True))
+
+
 def test_an_occupation_clause_whose_text_quotes_no_occupation_fact_is_still_decided_per_unit_group(tree_copy):
     """An answer from the table remembers a clause's results by what they depend on. A skill-level clause
     whose explanation quotes no occupation fact still depends on the unit group: a level D code answered
@@ -161,11 +171,7 @@ def test_an_occupation_clause_whose_text_quotes_no_occupation_fact_is_still_deci
          '"The skill level is one of the levels in scope (A, B, C)."')
     edit(path, '"{noc} is at NOC skill level {noc_level}; only NOC A, B and C occupations are in scope."',
          '"Only NOC A, B and C occupations are in scope."')
-    ev = Workspace(tree_copy, cache=False).open(VERSION).evaluator
-    assert ev.answer("6611").verdict == "not_eligible"  # level D: the clause fails
-    answer = ev.answer("2281")
-    assert answer.verdict == "eligible"
-    assert answer_json(answer) == answer_json(ev.answer("2281", direct=True))
+    _answer_after(tree_copy, ("6611",), "not_eligible", ("2281",), "eligible")  # 6611, level D: the clause fails
 
 
 def test_an_industry_clause_whose_text_quotes_no_industry_fact_is_still_decided_per_industry(tree_copy):
@@ -176,11 +182,7 @@ def test_an_industry_clause_whose_text_quotes_no_industry_fact_is_still_decided_
          '"The employer\'s industry falls within the definition of {area_title}."')
     edit(path, '"NAICS {industry} {industry_title} is outside the definition of {area_title}."',
          '"The employer\'s industry is outside the definition of {area_title}."')
-    ev = Workspace(tree_copy, cache=False).open(VERSION).evaluator
-    assert ev.answer("2174", "541514").verdict == "eligible"
-    answer = ev.answer("2174", "111110")
-    assert answer.verdict == "not_eligible"
-    assert answer_json(answer) == answer_json(ev.answer("2174", "111110", direct=True))
+    _answer_after(tree_copy, ("2174", "541514"), "eligible", ("2174", "111110"), "not_eligible")
 
 
 def test_clauses_that_depend_on_different_inputs_in_turn_are_each_decided_on_theirs(tree_copy):
@@ -195,11 +197,7 @@ def test_clauses_that_depend_on_different_inputs_in_turn_are_each_decided_on_the
          'in-scope occupations of {area_title} (employer: NAICS {industry})."')
     edit(clauses / "skill-level-limit.yaml", 'one of the levels in scope (A, B, C)."',
          'one of the levels in scope (A, B, C) (employer: NAICS {industry})."')
-    ev = Workspace(tree_copy, cache=False).open(VERSION).evaluator
-    assert ev.answer("9416", "311111").verdict == "eligible"
-    answer = ev.answer("7241", "311111")
-    assert answer.verdict == "not_eligible"
-    assert answer_json(answer) == answer_json(ev.answer("7241", "311111", direct=True))
+    _answer_after(tree_copy, ("9416", "311111"), "eligible", ("7241", "311111"), "not_eligible")
 
 
 def test_an_industry_clause_whose_text_quotes_the_occupation_names_the_occupation_asked_about(tree_copy):
