@@ -183,9 +183,13 @@ def slow(*values, **kwargs):
 def unfrozen(root: Path) -> Path:
     """The copy of the shipped tree at ``root`` without its recorded hashes (see :func:`tree_copy`)."""
     for manifest in root.rglob("version.yaml"):
-        lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
-        manifest.write_text("".join(l for l in lines if not l.startswith(("sha256:", "table_sha256:"))),
-                            encoding="utf-8")
+        kept, dropping = [], False
+        for line in manifest.read_text(encoding="utf-8").splitlines(keepends=True):
+            if not line.startswith(" "):  # a top-level field: file_sha256's mapping follows it, indented
+                dropping = line.startswith(("sha256:", "table_sha256:", "file_sha256:"))
+            if not dropping:
+                kept.append(line)
+        manifest.write_text("".join(kept), encoding="utf-8")
     return root
 
 

@@ -18,7 +18,7 @@ import yaml
 
 from sc_policy.resources import shipped_policies
 
-from conftest import POLICY, VERSION
+from conftest import POLICY, VERSION, unfrozen
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOKS = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
@@ -67,9 +67,7 @@ def repo(tmp_path) -> Path:
     so that edits show as themselves)."""
     root = tmp_path / "analyst-repo"
     shutil.copytree(shipped_policies(), root / "policies")
-    for manifest in (root / "policies").rglob("version.yaml"):
-        lines = manifest.read_text("utf-8").splitlines(keepends=True)
-        manifest.write_text("".join(l for l in lines if not l.startswith(("sha256:", "table_sha256:"))), "utf-8")
+    unfrozen(root / "policies")
     return root
 
 

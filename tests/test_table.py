@@ -686,19 +686,22 @@ def test_a_version_whose_files_now_decide_otherwise_is_refused(shipped_copy):
         assert "version.yaml:" in line
 
 
-def without_file_hashes(manifest) -> str:
-    """A manifest's text without the ``file_sha256`` block that freezing an older freeze again adds."""
+def as_older_freeze(manifest) -> str:
+    """Make a shipped manifest one of an older freeze, without ``table_sha256`` and ``file_sha256`` (which
+    freezing it again records); its text as shipped."""
     text = manifest.read_text(encoding="utf-8")
-    assert "\nfile_sha256:\n  version.yaml: " in text or "\nfile_sha256:\n  areas/" in text
-    return re.sub(r"(?m)^file_sha256:\n(  .*\n)+", "", text)
+    older = re.sub(r"(?m)^file_sha256:\n(  .*\n)+", "", re.sub(r"(?m)^table_sha256: .*\n", "", text))
+    assert "\ntable_sha256: " in text and "\nfile_sha256:\n  " in text
+    assert "\ntable_sha256:" not in older and "\nfile_sha256:" not in older
+    manifest.write_text(older, encoding="utf-8")
+    return text
 
 
 def test_a_version_frozen_without_a_decisions_hash_is_decided_from_its_files(shipped_copy, tmp_path):
     """An older freeze: the cache cannot be verified, so it is not used; `check` says so; `freeze`
     records the hash without changing the content hash, and the cache serves it again."""
     manifest = version_dir(shipped_copy) / "version.yaml"
-    lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
-    manifest.write_text("".join(l for l in lines if not l.startswith("table_sha256:")), encoding="utf-8")
+    shipped = as_older_freeze(manifest)
     cache = TableCache(tmp_path / "cache")
     for _ in range(2):
         opened = Workspace(shipped_copy, cache=cache).open(VERSION)
@@ -710,7 +713,7 @@ def test_a_version_frozen_without_a_decisions_hash_is_decided_from_its_files(shi
     result = CliRunner().invoke(main, ["freeze", VERSION, "--policies", str(shipped_copy)])
     assert result.exit_code == 0 and "already frozen" in result.output and "table_sha256" in result.output
     from sc_policy.engine.table import decisions_hash
-    assert without_file_hashes(manifest) == "".join(lines)  # as shipped: one line added back, and the files' hashes
+    assert manifest.read_text(encoding="utf-8") == shipped  # as shipped: the two hashes written back in place
     reopened = Workspace(shipped_copy, cache=cache).open(VERSION)
     assert reopened.version.manifest.table_sha256 == decisions_hash(opened.table)
     assert decisions_hash(reopened.table) == reopened.version.manifest.table_sha256  # built, verified, stored
@@ -765,15 +768,14 @@ def test_a_workspace_that_checks_and_decides_tabulates_each_version_once(shipped
 def test_freeze_compiles_once(shipped_copy, monkeypatch):
     import sc_policy.app.authoring as authoring
     manifest = version_dir(shipped_copy) / "version.yaml"
-    lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
-    manifest.write_text("".join(l for l in lines if not l.startswith("table_sha256:")), encoding="utf-8")
+    shipped = as_older_freeze(manifest)
     compiles = []
     real = authoring.compile_version
     monkeypatch.setattr(authoring, "compile_version", lambda v: compiles.append(v.id) or real(v))
     from sc_policy.load.tree import PolicyTree
     result = authoring.freeze(PolicyTree(shipped_copy), VERSION)
     assert result.table_recorded and compiles == [VERSION]
-    assert without_file_hashes(manifest) == "".join(lines)
+    assert manifest.read_text(encoding="utf-8") == shipped
 
 
 def test_warm_explain_imports_neither_cerberus_nor_rule_engine_and_parses_only_manifests(tmp_path):

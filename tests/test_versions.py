@@ -473,6 +473,17 @@ def test_freezing_a_frozen_version_edited_since_names_the_files_changed(tree_cop
     assert "cannot freeze phase-2: " in refused.stderr
     assert "(changed since frozen: clauses/skill-level-limit.yaml)" in refused.stderr, refused.stderr
 
+@pytest.mark.parametrize("version_id", ["phase-1", "phase-1.1"])
+def test_an_edit_to_a_shipped_frozen_version_names_the_file(shipped_copy, version_id):
+    """An analyst who edits a shipped version by mistake is told which file to restore: both shipped versions
+    record each file's hash (they were frozen before file_sha256 existed, and said only 'restore its files')."""
+    area = shipped_copy / POLICY / version_id / "areas" / "ict.yaml"
+    area.write_text(area.read_text("utf-8").replace("\ntitle: ", "\ntitle: Edited ", 1), "utf-8")
+    result = run("check", version_id, "--policies", shipped_copy)
+    (line,) = [x for x in result.output.splitlines() if "hash-mismatch" in x]
+    assert f"version {version_id} is " in line and "(changed since frozen: areas/ict.yaml)" in line, line
+
+
 def test_an_older_freeze_gets_each_files_hash_when_frozen_again(tree_copy):
     assert run("freeze", VERSION, "--policies", tree_copy).exit_code == 0
     assert run("freeze", VERSION, "--policies", tree_copy).exit_code == 0  # already frozen: nothing is missing
@@ -658,8 +669,9 @@ def test_freeze_refused_for_a_failing_case_names_its_place_once(tree_copy):
 
 
 def test_freeze_of_a_frozen_version_says_when_it_writes_the_files_hashes(shipped_copy):
-    # phase-1.1 was frozen before file_sha256 existed: freezing it again wrote 16 lines into its manifest and
-    # said only "is already frozen", as when nothing is written
+    # a version frozen before file_sha256 existed (as phase-1.1 was, until it was frozen again): freezing it
+    # again wrote 16 lines into its manifest and said only "is already frozen", as when nothing is written
+    set_fields(shipped_copy, "phase-1.1", file_sha256=None)
     before = manifest(shipped_copy, "phase-1.1")
     assert "file_sha256" not in before and before["table_sha256"]
     result = run("freeze", "phase-1.1", "--policies", shipped_copy)
