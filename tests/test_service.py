@@ -973,6 +973,7 @@ def test_an_oversized_or_malformed_head_is_a_problem_and_a_close(served):
     assert seconds is not None and answer.startswith(b"HTTP/1.1 431 ")
     head, _, body = answer.partition(b"\r\n\r\n")
     assert b"application/problem+json" in head and b"nosniff" in head
+    assert re.search(rb"(?i)\r\nx-request-id: [0-9a-f]{32}\r\n", head + b"\r\n"), head  # as the document says
     assert json.loads(body)["parameter"] == "headers"
     with socket.create_connection((host, port)) as sock:
         sock.sendall(b"GET /\x00 HTTP/1.1\r\n\r\n")

@@ -236,9 +236,44 @@ def test_a_server_error_logs_which_request_failed_without_its_query(shipped_app,
     monkeypatch.setattr(shipped_app.state.service, "_diff_cached", fail)
     with TestClient(shipped_app, raise_server_exceptions=False) as client, \
             caplog.at_level(logging.ERROR, "uvicorn.error"):
-        assert client.get(f"/v1/diff?old={VERSION}&new={VERSION}").status_code == 500
+        failed = client.get(f"/v1/diff?old={VERSION}&new={VERSION}", headers={"X-Request-ID": "case-42/try:1"})
+        assert failed.status_code == 500 and failed.headers["x-request-id"] == "case-42/try:1"
+        unnamed = client.get(f"/v1/diff?old={VERSION}&new={VERSION}")
+    assert re.fullmatch("[0-9a-f]{32}", unnamed.headers["x-request-id"])
     assert [r.getMessage() for r in caplog.records if r.name == "uvicorn.error"] == [
-        "sc-policy: 500 answered to GET /v1/diff (the traceback follows)"]
+        "sc-policy: 500 answered to GET /v1/diff, request id case-42/try:1 (the traceback follows)",
+        f"sc-policy: 500 answered to GET /v1/diff, request id {unnamed.headers['x-request-id']} (the traceback "
+        f"follows)"]
+
+
+# -- request ids -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method, url", [
+    ("GET", "/v1/decisions?noc=2174"),  # the fast path
+    ("GET", "/v1/decisions?noc=21"),  # a problem
+    ("HEAD", "/v1/versions"), ("GET", "/"), ("GET", "/nowhere"), ("DELETE", "/v1/decisions"),
+    ("POST", "/v1/decisions"),  # no body: a problem from the route
+])
+def test_every_answer_carries_the_request_id_it_was_sent(shipped_app, method, url):
+    """A client's X-Request-ID comes back on the answer, whatever the answer; without one, or with one unfit
+    for a log line (a space, a control character, too long, sent twice), each answer gets a new one."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    with TestClient(shipped_app, raise_server_exceptions=False) as client:
+        assert client.request(method, url, headers={"X-Request-ID": "7f1c-ab.CD_e~9"}).headers[
+            "x-request-id"] == "7f1c-ab.CD_e~9"
+        made = set()
+        for unfit in (None, "two words", "x" * 129, "tab\there", "", "é"):
+            headers = {} if unfit is None else {"X-Request-ID": unfit.encode("utf-8")}
+            answer = client.request(method, url, headers=headers)
+            assert re.fullmatch("[0-9a-f]{32}", answer.headers["x-request-id"]), (unfit, answer.headers)
+            made.add(answer.headers["x-request-id"])
+        twice = client.request(method, url, headers=[("X-Request-ID", "a"), ("X-Request-ID", "b")])
+        assert re.fullmatch("[0-9a-f]{32}", twice.headers["x-request-id"])
+        assert len(made | {twice.headers["x-request-id"]}) == 7  # a new one each time
+        assert client.request(method, url, headers={"X-Request-ID": "x" * 128}).headers["x-request-id"] == "x" * 128
 
 
 # -- signals ---------------------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ from sc_policy.http.caching import CACHE_CONTROL, ConditionalGet
 from sc_policy.http.fastpath import FastDecisions
 from sc_policy.http.pages import failed_page, is_page, method_page, not_found_page, page_router, refused_page
 from sc_policy.http.problems import NOSNIFF, Problem, from_validation, problem_response, shown
+from sc_policy.http.requestid import HEADER as REQUEST_ID, ID_PATTERN, MAX_ID_CHARS, RequestIdMiddleware, \
+    request_id
 from sc_policy.http.routes_api import DECISION_PARAMS, api_router
 from sc_policy.http.service import DecisionService
 from sc_policy.present.render import dumps
@@ -89,6 +91,12 @@ class HeadAsGetMiddleware:
         await self.app(scope, receive, send)
 
 
+ID_PARAMETER = {"name": REQUEST_ID, "in": "header", "required": False, "schema": {"type": "string"},
+                "description": f"The client's id of the request, which the answer carries back when it is 1 to "
+                               f"{MAX_ID_CHARS} of the characters A-Z a-z 0-9 and -._~:/+=@ (any other is "
+                               f"replaced by a new id, not refused)."}
+
+
 def _routes():
     return [*page_router().routes, *api_router().routes]
 
@@ -103,11 +111,13 @@ def openapi_document() -> dict:
     """
     doc = get_openapi(title=TITLE, version=own_version(), openapi_version="3.1.0", description=DESCRIPTION,
                       routes=_routes())
-    header = {"X-Content-Type-Options": {"$ref": "#/components/headers/NoSniff"}}
+    header = {"X-Content-Type-Options": {"$ref": "#/components/headers/NoSniff"},
+              REQUEST_ID: {"$ref": "#/components/headers/RequestId"}}
     validators = {"ETag": {"$ref": "#/components/headers/ETag"},
                   "Cache-Control": {"$ref": "#/components/headers/CacheControl"}, **header}
     for operations in doc["paths"].values():
         for method, operation in operations.items():
+            operation.setdefault("parameters", []).append(dict(ID_PARAMETER))
             if method == "get":
                 operation["responses"]["304"] = {"description": "Not modified: the request's If-None-Match names "
                                                                 "the answer's ETag.", "headers": validators}
@@ -131,7 +141,10 @@ def openapi_document() -> dict:
     schemas = components.get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
-    components["headers"] = {"ETag": {
+    components["headers"] = {"RequestId": {
+        "description": "Every response: the request's X-Request-ID as sent, when it is fit to log (this pattern), "
+                       "else a new one (32 hex digits); the server's log names the id of a request that failed.",
+        "required": True, "schema": {"type": "string", "pattern": f"^{ID_PATTERN}$"}}, "ETag": {
         "description": "Every 200 to a GET: the first 128 bits of the SHA-256 of the body, in hex (the same bytes, "
                        "the same tag); send it back in If-None-Match to get a 304 while the answer is unchanged.",
         "required": True,
@@ -175,8 +188,8 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
     service = DecisionService(workspace if workspace is not None else Workspace(cache=False))
     app = FastAPI(title=TITLE, description=DESCRIPTION, version=own_version(), openapi_url=None,
                   docs_url=None, redoc_url=None, routes=_routes(), redirect_slashes=False,
-                  middleware=[Middleware(FastDecisions), Middleware(ConditionalGet), Middleware(NoSniffMiddleware),
-                              Middleware(HeadAsGetMiddleware)])
+                  middleware=[Middleware(RequestIdMiddleware), Middleware(FastDecisions), Middleware(ConditionalGet),
+                              Middleware(NoSniffMiddleware), Middleware(HeadAsGetMiddleware)])
     document = openapi_document()
     app.openapi = lambda: document  # type: ignore[method-assign]
     app.state.service = service
@@ -212,15 +225,21 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
     async def on_error(request: Request, exc: Exception) -> Response:
         # The traceback uvicorn logs next names no request: say which one failed (its method and path,
         # not its query, which holds a case's codes), so that it is found with --no-access-log too.
-        logging.getLogger("uvicorn.error").error("sc-policy: 500 answered to %s %s (the traceback follows)",
-                                                 shown(request.method), shown(request.url.path))
+        # Its request id, which the answer carries too, matches the client's record of it with the log.
+        rid = request_id(request.scope)
+        logging.getLogger("uvicorn.error").error("sc-policy: 500 answered to %s %s, request id %s (the traceback "
+                                                 "follows)", shown(request.method), shown(request.url.path), rid)
+        answer = None
         if is_page(request):        # a caseworker's browser: a page, as for every other refusal of a page
             try:
-                return failed_page(request)
+                answer = failed_page(request)
             except Exception:       # (the page itself cannot be made: the problem below says as much)
                 pass
-        return problem_response(Problem(500, "server-error", "the service failed to answer; the failure is "
-                                                             "logged by the server"))
+        if answer is None:
+            answer = problem_response(Problem(500, "server-error", "the service failed to answer; the failure is "
+                                                                   "logged by the server"))
+        answer.headers[REQUEST_ID] = rid  # made outside the middleware that adds it to every other answer
+        return answer
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_invalid)

@@ -37,6 +37,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from sc_policy.present.render import dumps
 from sc_policy.http.models import MAX_HEAD_BYTES
 from sc_policy.http.problems import NOSNIFF, Problem
+from sc_policy.http.requestid import HEADER as REQUEST_ID, new_id
 
 __all__ = ["BoundedHttpToolsProtocol", "REQUEST_TIMEOUT", "KEEP_ALIVE_TIMEOUT", "MAX_HEAD_BYTES"]
 
@@ -157,5 +158,6 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             head = [b"HTTP/1.1 %d %s" % (status, REASONS[status]), b"content-type: application/problem+json",
                     b"content-length: %d" % len(body), b"connection: close"]
             head += [f"{name}: {value}".encode("latin-1") for name, value in NOSNIFF.items()]
+            head.append(f"{REQUEST_ID}: {new_id()}".encode("ascii"))  # a new one: the client's was not read
             self.transport.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
         self.transport.close()
