@@ -449,6 +449,11 @@ def test_a_colon_inside_a_plain_value_is_advised_to_be_quoted(text, where, advis
     ('id: x\ncondition: [c for c in industry_prefixes if c in ["32", "33"]].length > 0\n', True),
     ('id: x\nwhen: {"31", "32"} & industry_prefixes\n', True),
     ("id: x\nsource:\n- {line: 82 quote: A}\nnext: [a b: c]\n", False),  # a flow mapping of another key
+    # a list or set that parses whole, then more of the expression: it was "this line is indented differently"
+    ('id: x\ncondition: ["2174", "2175"].length > 0 and noc in ["2174"]\n', True),
+    ('id: x\nwhen: {"32", "33"}.length > 0\n', True),
+    ('id: x\ncondition: ["A", "B", "C"][0] == noc_level\n', True),
+    ("id: x\nexplain:\n  pass: a\n fail: b\n", False),  # an indentation slip stays one
 ])
 def test_an_expression_that_starts_with_a_bracket_is_advised_to_be_quoted(text, advised):
     # YAML reads `condition: [c for c ...` as a list: "expected ',' or ']', but got '['" said nothing of quotes
