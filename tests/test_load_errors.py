@@ -330,6 +330,23 @@ def test_more_errors_than_the_one_named_are_a_run_check_suggestion(tree_copy, no
     assert result.stderr.strip().endswith(f"(and {more} more {'error' if more == 1 else 'errors'}; run `sc-policy check --policies {tree_copy}`)"), result.stderr
 
 
+def test_a_clause_that_does_not_compile_is_counted_with_the_other_errors(tree_copy, no_cache):
+    """A draft with a mistyped fact and an unknown NOC code: `explain` named the expression alone, with no
+    "(and 1 more error)", as if fixing it would do; the version's other errors are counted as `check` lists them."""
+    clause = version_dir(tree_copy) / "clauses" / "skill-level-limit.yaml"
+    clause.write_text(clause.read_text(encoding="utf-8").replace("condition: noc_level in", "condition: noc_levle in"),
+                      encoding="utf-8")
+    area = version_dir(tree_copy) / "areas" / "ict.yaml"
+    area.write_text(area.read_text(encoding="utf-8").replace("- code: '2281'", "- code: '2218'"), encoding="utf-8")
+    checked = cli("check", "--policies", str(tree_copy), "--severity", "error")
+    assert checked.exit_code == 1 and len(checked.stdout.splitlines()) == 2, checked.stdout
+    for args in (["explain", "2174"], ["test"]):
+        result = cli(*args, "--policies", str(tree_copy))
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip().endswith(f"(and 1 more error; run `sc-policy check --policies {tree_copy}`)"), \
+            result.stderr
+
+
 def test_schema_findings_are_classified_by_cerberus_error_codes(tmp_path):
     """unknown-key, missing-key and wrong-type come from Cerberus's error codes (UNKNOWN_FIELD,
     REQUIRED_FIELD, BAD_TYPE and BAD_TYPE_FOR_SCHEMA); every other Cerberus error is ``schema``."""
