@@ -397,7 +397,10 @@ def test_a_value_the_schema_refuses_is_told_what_it_allows_in_words(tmp_path, ki
     assert said in found, found
 
 
-@pytest.mark.parametrize("value, kind", [("true", "true or false"), ("2026-01-01", "a date"), ("0.5", "a number")])
+@pytest.mark.parametrize("value, kind", [("true", "true or false"), ("2026-01-01", "a date"), ("0.5", "a number"),
+                                         # an expression that starts with a bracket and parses whole as YAML
+                                         ('[c for c in industry_prefixes if c == "32"]', "a list"),
+                                         ('{"31", "32"}', "a mapping")])
 def test_a_text_yaml_reads_as_another_type_says_to_quote_it(tmp_path, value, kind):
     from sc_policy.load.schema import validate
     from sc_policy.load.yamlfile import load_document
