@@ -359,6 +359,13 @@ def test_a_killed_run_leaves_the_earlier_output_and_no_partial_file(tmp_path):
     (b'{"id": 1, "noc": "2174"}\n',
      "the input has no 'noc' column (the header has: {\"id\": 1, \"noc\": \"2174\"}; the input looks like JSON Lines: "
      "give CSV, or Parquet in a file whose name ends in .parquet)"),
+    # compact JSON Lines (pandas' to_json(lines=True), DuckDB's COPY ... (FORMAT json)) is no CSV at all
+    (b'{"id":1,"noc":"2174","industry":"541514"}\n{"id":2,"noc":"211"}\n',
+     "the header row is not valid CSV: ':' follows the closing quote of field 2; a closing quote must be followed by "
+     "a comma or the line end (the input looks like JSON Lines: give CSV, or Parquet in a file whose name ends in "
+     ".parquet)\n"),
+    (b'id,"noc"x\n1,2174\n', "the header row is not valid CSV: 'x' follows the closing quote of field 2; a closing "
+     "quote must be followed by a comma or the line end\n"),  # a CSV header with a stray character: no guess
     (b"case;code\n1;2174\n", "the input has no 'noc' column (the header has: case;code)\n"),  # no noc: no guess
     # a second byte-order mark (a file saved twice with one), a zero-width space: the name shows as noc
     (b"\xef\xbb\xbf\xef\xbb\xbfnoc,industry\n2174,541514\n", "the input has no 'noc' column (the header has: \ufeffnoc, "

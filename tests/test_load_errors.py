@@ -330,6 +330,23 @@ def test_more_errors_than_the_one_named_are_a_run_check_suggestion(tree_copy, no
     assert result.stderr.strip().endswith(f"(and {more} more {'error' if more == 1 else 'errors'}; run `sc-policy check --policies {tree_copy}`)"), result.stderr
 
 
+def test_a_clause_that_does_not_compile_is_counted_with_the_other_errors(tree_copy, no_cache):
+    """A draft with a mistyped fact and an unknown NOC code: `explain` named the expression alone, with no
+    "(and 1 more error)", as if fixing it would do; the version's other errors are counted as `check` lists them."""
+    clause = version_dir(tree_copy) / "clauses" / "skill-level-limit.yaml"
+    clause.write_text(clause.read_text(encoding="utf-8").replace("condition: noc_level in", "condition: noc_levle in"),
+                      encoding="utf-8")
+    area = version_dir(tree_copy) / "areas" / "ict.yaml"
+    area.write_text(area.read_text(encoding="utf-8").replace("- code: '2281'", "- code: '2218'"), encoding="utf-8")
+    checked = cli("check", "--policies", str(tree_copy), "--severity", "error")
+    assert checked.exit_code == 1 and len(checked.stdout.splitlines()) == 2, checked.stdout
+    for args in (["explain", "2174"], ["test"]):
+        result = cli(*args, "--policies", str(tree_copy))
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip().endswith(f"(and 1 more error; run `sc-policy check --policies {tree_copy}`)"), \
+            result.stderr
+
+
 def test_schema_findings_are_classified_by_cerberus_error_codes(tmp_path):
     """unknown-key, missing-key and wrong-type come from Cerberus's error codes (UNKNOWN_FIELD,
     REQUIRED_FIELD, BAD_TYPE and BAD_TYPE_FOR_SCHEMA); every other Cerberus error is ``schema``."""
@@ -380,7 +397,10 @@ def test_a_value_the_schema_refuses_is_told_what_it_allows_in_words(tmp_path, ki
     assert said in found, found
 
 
-@pytest.mark.parametrize("value, kind", [("true", "true or false"), ("2026-01-01", "a date"), ("0.5", "a number")])
+@pytest.mark.parametrize("value, kind", [("true", "true or false"), ("2026-01-01", "a date"), ("0.5", "a number"),
+                                         # an expression that starts with a bracket and parses whole as YAML
+                                         ('[c for c in industry_prefixes if c == "32"]', "a list"),
+                                         ('{"31", "32"}', "a mapping")])
 def test_a_text_yaml_reads_as_another_type_says_to_quote_it(tmp_path, value, kind):
     from sc_policy.load.schema import validate
     from sc_policy.load.yamlfile import load_document
@@ -449,6 +469,11 @@ def test_a_colon_inside_a_plain_value_is_advised_to_be_quoted(text, where, advis
     ('id: x\ncondition: [c for c in industry_prefixes if c in ["32", "33"]].length > 0\n', True),
     ('id: x\nwhen: {"31", "32"} & industry_prefixes\n', True),
     ("id: x\nsource:\n- {line: 82 quote: A}\nnext: [a b: c]\n", False),  # a flow mapping of another key
+    # a list or set that parses whole, then more of the expression: it was "this line is indented differently"
+    ('id: x\ncondition: ["2174", "2175"].length > 0 and noc in ["2174"]\n', True),
+    ('id: x\nwhen: {"32", "33"}.length > 0\n', True),
+    ('id: x\ncondition: ["A", "B", "C"][0] == noc_level\n', True),
+    ("id: x\nexplain:\n  pass: a\n fail: b\n", False),  # an indentation slip stays one
 ])
 def test_an_expression_that_starts_with_a_bracket_is_advised_to_be_quoted(text, advised):
     # YAML reads `condition: [c for c ...` as a list: "expected ',' or ']', but got '['" said nothing of quotes

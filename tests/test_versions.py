@@ -247,6 +247,12 @@ def test_freeze_refuses_a_version_with_errors(tree_copy):
     result = run("freeze", "phase-2", "--policies", tree_copy)
     assert result.exit_code == 2 and "noc_levl" in result.output
     assert len(result.output.strip().splitlines()) == 1
+    # another error beside the clause that does not compile is counted, as `explain` counts it (it was not)
+    area = tree_copy / POLICY / "phase-2" / "areas" / "ict.yaml"
+    area.write_text(area.read_text(encoding="utf-8").replace("- code: '2281'", "- code: '2218'"), encoding="utf-8")
+    result = run("freeze", "phase-2", "--policies", tree_copy)
+    assert result.exit_code == 2 and "(and 1 more error; run `sc-policy check" in result.output, result.output
+    assert manifest(tree_copy, "phase-2")["status"] == "draft"
 
 
 # -- periods ----------------------------------------------------------------------------------------------------

@@ -218,15 +218,16 @@ class FreezeResult:
     files_recorded: int = 0  # how many files' hashes file_sha256 records, written now (as table_recorded)
 
 
-def _require_valid(loaded: LoadedVersion) -> Tuple[Version, CompiledVersion]:
+def _require_valid(loaded: LoadedVersion, root: Path) -> Tuple[Version, CompiledVersion]:
     errors = [f for f in loaded.findings if f.severity == "error"]
     if loaded.version is None or errors:
         modified = hash_findings(loaded.version) if loaded.version is not None else []  # named first
         unbuilt = Diagnostic(Span(f"{loaded.ref.rel}/version.yaml"), "error", "invalid", "the version could not be built")
         raise invalid_policy(modified + errors or [unbuilt], f"cannot freeze {loaded.ref.id}")
     compiled, problems = compile_version(loaded.version)  # the one compilation of a freeze
-    if compiled is None:
-        raise invalid_policy(hash_findings(loaded.version) + problems, f"cannot freeze {loaded.ref.id}")
+    if compiled is None:  # its other errors count too, as `check` lists them (it named the expression alone)
+        checked = [f for f in check_version(loaded, root) if f.severity == "error"]
+        raise invalid_policy(hash_findings(loaded.version) + (checked or problems), f"cannot freeze {loaded.ref.id}")
     return loaded.version, compiled
 
 
@@ -283,7 +284,7 @@ def _freeze(tree: PolicyTree, version_id: str, name: str = "freeze") -> FreezeRe
     ref = select_version(tree, version_id)
     siblings = [r for r in tree.refs() if r.policy == ref.policy]
     loaded = {r.id: tree.load(r) for r in siblings}
-    version, compiled = _require_valid(loaded[ref.id])
+    version, compiled = _require_valid(loaded[ref.id], tree.root)
     m = version.manifest
     marked = status_findings(version)
     if any(f.severity == "error" for f in marked):  # frozen, then marked draft: not frozen again

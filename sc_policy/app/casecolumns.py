@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from sc_policy.app.csvrows import not_csv
+from sc_policy.app.csvrows import JSON_LINES, not_csv
 from sc_policy.diagnostics import ECHO_CHARS, InputError, Suggestion, echoed
 
 __all__ = ["COLUMNS", "COLUMNS_NOC2021", "Columns", "resolve_columns", "unread_industry"]
@@ -69,7 +69,7 @@ def _misread(header: Sequence[str]) -> Optional[str]:
     JSON, its ``noc`` written with a character that does not show, or its fields separated by another
     character than the comma (one of them ``noc``); or None."""
     if header and header[0].lstrip().startswith("{"):
-        return "the input looks like JSON Lines: give CSV, or Parquet in a file whose name ends in .parquet"
+        return JSON_LINES
     for name in header:  # a second byte-order mark, a zero-width space: the name shows as noc, and is not
         seen = "".join(ch for ch in name if ch.isprintable() or ch.isspace())
         if seen != name and seen.strip().lower() == "noc":

@@ -44,7 +44,7 @@ from typing import BinaryIO, Callable, Generator, Iterable, Iterator, List, Opti
 
 from sc_policy.diagnostics import InputError, Suggestion, counted
 
-__all__ = ["Broken", "CsvRows", "LINE_LIMIT", "BLOCK_BYTES", "not_csv", "PLAIN", "ONE_LINE", "ANY"]
+__all__ = ["Broken", "CsvRows", "JSON_LINES", "LINE_LIMIT", "BLOCK_BYTES", "not_csv", "PLAIN", "ONE_LINE", "ANY"]
 
 PLAIN, ONE_LINE, ANY = 0, 1, 2
 """What the fields of a batch may hold (:meth:`CsvRows.batches`), so that a writer does only the work they need:
@@ -90,6 +90,14 @@ def not_csv(first: bytes, header: Optional[bytes] = None) -> Optional[Suggestion
             return Suggestion("note", (), "the input looks like Windows-1252 or Latin-1 text, as a spreadsheet's "
                                           "plain CSV is saved: save it as CSV UTF-8")
     return None
+
+
+JSON_LINES = "the input looks like JSON Lines: give CSV, or Parquet in a file whose name ends in .parquet"
+
+
+def _json_lines(header: bytes) -> Optional[Suggestion]:
+    """``JSON_LINES`` when the ``header`` line is a JSON object (``{"id":1,"noc":"2174"}``, which is no CSV); or None."""
+    return Suggestion("note", (), JSON_LINES) if header.lstrip().startswith(b"{") else None
 
 
 class Broken(list):
@@ -341,7 +349,7 @@ class CsvRows:
                 raise InputError(f"the header row is longer than {self.limit:,} bytes",
                                  suggestion=not_csv(self._first)) from None
             raise InputError(f"the header row is not valid CSV: {exc.args[1]}",
-                             suggestion=not_csv(self._first)) from None
+                             suggestion=not_csv(self._first) or _json_lines(block)) from None
         if type(row) is Broken:
             raise InputError("the header row is not valid UTF-8", suggestion=not_csv(self._first, block))
         self._lines = lines[used:]

@@ -289,12 +289,10 @@ class Workspace:
                     if f.severity == "error"] if version is not None else []
         if modified or loaded.errors or loaded.version is None:
             raise invalid_policy(modified + list(loaded.findings), f"version {ref.id} is invalid")
-        compiled, problems = self._compile(loaded)
-        if compiled is None:
-            raise invalid_policy(problems, f"version {ref.id} is invalid")
+        compiled, problems = self._compile(loaded)  # (one that does not compile is checked too: its other errors count)
         findings = tuple(check_version(loaded, self.root, refdata=self.refdata, compiled=compiled, memo=self._checked))
-        if has_errors(findings):
-            raise invalid_policy(findings, f"version {ref.id} is invalid")
+        if compiled is None or has_errors(findings):
+            raise invalid_policy(findings if has_errors(findings) else problems, f"version {ref.id} is invalid")
         opened = OpenVersion(loaded.version, Evaluator(compiled, self.refdata, findings=findings,
                                                        tabulate=self._tabulator(ref, loaded, findings, cache_key)), findings)
         self._open[ref.rel] = opened

@@ -143,8 +143,9 @@ def _type_hint(expected: Any, value: Any, keypath: Tuple[Any, ...]) -> str:
     if expected == "string" and isinstance(value, int) and any(k in ("code", "codes", "noc", "industry")
                                                                for k in keypath):
         return ' (write codes in quotes, e.g. "2174")'
-    if expected == "string" and isinstance(value, (bool, int, float, dt.date)):
-        kind = "true or false" if isinstance(value, bool) else "a date" if isinstance(value, dt.date) else "a number"
+    if expected == "string" and isinstance(value, (bool, int, float, dt.date, list, dict)):  # `condition: [...]`: a list
+        kind = "true or false" if isinstance(value, bool) else "a date" if isinstance(value, dt.date) else \
+            "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "a number"
         return f" (YAML reads this value as {kind}: write it in quotes to give it as text)"
     if expected == "integer" and isinstance(value, bool):
         return " (true and false are not numbers)"

@@ -113,12 +113,12 @@ def worded(text: str, problem: str, mark: Any) -> Tuple[str, Optional[str]]:
     column, or None) that is not an indentation slip (:func:`slipped_line`)."""
     if problem.startswith("expected <block end>") and mark is not None and after_quoted(text, mark.line, mark.column):
         return f"text after the closing quote of a quoted value ({problem})", AFTER_QUOTE_ADVICE
+    if mark is not None and _flow_expression(text, mark.line):  # (`["A", "B"].length > 0`: not an indentation)
+        return problem, EXPRESSION_ADVICE
     if problem.startswith("expected <block end>"):
         return f"this line is indented differently from the lines above it ({problem})", None
     if mark is None:
         return problem, None
-    if _flow_expression(text, mark.line):
-        return problem, EXPRESSION_ADVICE
     if problem.startswith("mapping values are not allowed") and quote_needed(text, mark.line, mark.column):
         return problem, QUOTE_ADVICE
     if problem.startswith("mapping values are not allowed") and _indented_under_value(text, mark.line, mark.column):
