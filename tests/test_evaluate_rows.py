@@ -423,14 +423,22 @@ def test_each_row_of_many_distinct_bad_codes_gets_its_own_message():
 
 
 def test_a_rows_own_noc_version_is_not_advised_about_the_option():
-    data = "noc,noc_version\n2174,2021\n21232,2016\n21232,\n"
+    """A row whose noc_version cell is empty was told to "use --noc-version 2021", which would change every
+    other row with an empty cell too: the fix is the row's own cell, named as the header writes it."""
+    data = "noc,NOC_Version\n2174,2021\n21232,2016\n21232,\n2174,\n"
     result = CliRunner().invoke(main, ["evaluate"], input=data)
     errors = [row["error"] for row in csv.DictReader(io.StringIO(result.stdout))]
     assert errors == [
         "NOC 2021 code '2174' is not five digits (a NOC 2016 code has four digits)",
         "NOC code '21232' is not four digits (21232 Software developers and programmers is a NOC 2021 unit group)",
-        "NOC code '21232' is not four digits (a five-digit NOC 2021 code: use --noc-version 2021)",  # the option's
+        "NOC code '21232' is not four digits (21232 Software developers and programmers is a NOC 2021 unit group: "
+        "write 2021 in its 'NOC_Version' column)",
+        "",
     ]
+    flipped = CliRunner().invoke(main, ["evaluate", "--noc-version", "2021"], input=data)
+    assert [row["error"] for row in csv.DictReader(io.StringIO(flipped.stdout))][3] == (
+        "NOC 2021 code '2174' is not five digits (a NOC 2016 code has four digits: write 2016 in its 'NOC_Version' "
+        "column)")
 
 
 class _Python310Writer:

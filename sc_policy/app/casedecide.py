@@ -17,7 +17,8 @@ from typing import Callable, Dict, List, Optional
 
 from sc_policy.app.casecolumns import Columns
 from sc_policy.app.caseformats import Added, failure, result
-from sc_policy.diagnostics import InputError, ScPolicyError, UnknownVersionError, echoed, one_line, plain_words
+from sc_policy.diagnostics import InputError, ScPolicyError, Suggestion, UnknownVersionError, echoed, one_line, \
+    plain_words
 from sc_policy.load.tree import manifests
 from sc_policy.reference.codes import NOC_VERSIONS, Words, industry_refusal, noc_candidates
 
@@ -102,6 +103,16 @@ class _Memory:
         self.fail = fail
 
 
+def _cell_words(column: str, words: Words) -> Words:
+    """``words``, but a suggestion of the other NOC version worded as the row's empty ``column`` cell to fill:
+    the caseload says each row's version (the front door's option only stands in for an empty cell)."""
+    def worded(suggestion: Optional[Suggestion]) -> str:
+        if suggestion is not None and suggestion.kind == "noc-version" and suggestion.values:
+            return f"{suggestion.text}: write {suggestion.values[0]} in its {echoed(column)} column"
+        return words(suggestion)
+    return worded
+
+
 class RowDecider:
     """The added fields of well-formed rows (of the header's width), through ``fmt``'s ``render``.
 
@@ -126,6 +137,9 @@ class RowDecider:
         self._plain = (where["noc"], where["industry"]) if "industry" in where and "noc_version" not in where \
             else None
         self._nocs: Dict[object, int] = {}  # raw NOC (or (raw NOC, raw NOC version)) -> id
+        self._cell_words = words  # a row whose noc_version cell is empty: advice about the cell, not the option
+        if "noc_version" in where:
+            self._cell_words = _cell_words(columns.header[where["noc_version"]], words)
         self._values: Dict[object, int] = {}  # a candidates tuple or an industry value -> its id
         self._known: List[object] = []  # id -> that value
         self._versions: Dict[str, _Memory] = {}  # version folder -> its memory
@@ -140,7 +154,7 @@ class RowDecider:
         nv = given or self.noc_version
         if nv not in NOC_VERSIONS:
             return one_line(f"NOC version {echoed(nv)} is not 2016 or 2021")
-        return noc_candidates(noc, self.refdata, nv, plain_words if given else self.words)
+        return noc_candidates(noc, self.refdata, nv, plain_words if given else self._cell_words)
 
     def _industry_value(self, raw: str, memory: _Memory) -> tuple:
         refusal = industry_refusal(raw, self.refdata, self.words)
