@@ -20,6 +20,8 @@ them alike):
 * with the data extra (DuckDB) installed, evaluate through DuckDB (SC_POLICY_ENGINE=duckdb): against a hand-written DuckDB
   join of the caseload on the exported `table` and `table --classes`, writing the same columns.
   Target: at most 1.0x. And against the Python path (the default).
+* with pyarrow (the data extra), evaluate of the same caseload as Parquet (every column text, row groups
+  of 100,000 rows) to Parquet, against the CSV run (and --against's Parquet run).
 * peak resident memory of evaluate (getrusage of the child) at --rows/10, /2 and --rows
   rows, on each path. Target: the same within noise (through DuckDB: --rows within 1.2x of --rows/10).
 
@@ -57,6 +59,16 @@ with open(sys.argv[1], newline="", encoding="utf-8") as f, open(sys.argv[2], "w"
         row.append("x")
         w.writerow(row)
 """
+
+TO_PARQUET = r"""
+import sys
+import pyarrow as pa, pyarrow.csv as pc, pyarrow.parquet as pq
+names = open(sys.argv[1], encoding="utf-8").readline().strip().split(",")
+table = pc.read_csv(sys.argv[1], convert_options=pc.ConvertOptions(column_types={n: pa.string() for n in names}))
+pq.write_table(table, sys.argv[2], row_group_size=100_000)
+"""
+"""The caseload as Parquet, every column text (as a warehouse export of codes has them), in row groups of
+100,000 rows."""
 
 DUCK_JOIN = r"""
 import duckdb, sys
@@ -195,6 +207,14 @@ def main() -> None:
             subprocess.run(cli + ["evaluate", str(files[sizes[0]]), "--output", str(work / "warm-d.csv")],  # a first run
                            env=dict(env, SC_POLICY_ENGINE="duckdb"), stdout=subprocess.DEVNULL,  # not counted
                            stderr=subprocess.DEVNULL)
+        try:
+            import pyarrow  # noqa: F401  (the data extra: Parquet in and out)
+            parquet = work / "cases.parquet"
+            subprocess.run([sys.executable, "-c", TO_PARQUET, str(big), str(parquet)], check=True)
+            commands["parquet"] = lambda i: (cli + ["evaluate", str(parquet), "--output", str(work / "out.parquet")],
+                                             env)
+        except ImportError:
+            parquet = None
         if args.against:
             # -P: the source tree named, not the current directory, provides sc_policy
             other = [sys.executable, "-P", "-c", "from sc_policy.cli import main; main()"]
@@ -203,6 +223,9 @@ def main() -> None:
             subprocess.run(other + ["explain", "2174"], env=other_env, stdout=subprocess.DEVNULL, check=True)
             commands["against"] = lambda i: (other + ["evaluate", str(big), "--output", str(work / "out-a.csv")],
                                              other_env)
+            if parquet is not None:
+                commands["against-parquet"] = lambda i: (
+                    other + ["evaluate", str(parquet), "--output", str(work / "out-a.parquet")], other_env)
             if columnar:  # the DuckDB path of that tree too (after a first run, not counted)
                 subprocess.run(other + ["evaluate", str(files[sizes[0]]), "--output", str(work / "warm-a.csv")],
                                env=dict(other_env, SC_POLICY_ENGINE="duckdb"), stdout=subprocess.DEVNULL,
@@ -265,6 +288,14 @@ def main() -> None:
             theirs = first["against-duckdb"]
             row(f"  the same through DuckDB from {args.against}", times(theirs))
             row("  this tree's DuckDB path / that tree's", "", ratio(duck[0] / theirs[0], duck[1] / theirs[1]))
+    if "parquet" in first:
+        mine = first["parquet"]
+        row(f"evaluate {args.rows:,} rows Parquet to Parquet", times(mine))
+        row("  Parquet to Parquet / CSV to CSV", "", ratio(mine[0] / evaluate[0], mine[1] / evaluate[1]))
+        if "against-parquet" in first:
+            theirs = first["against-parquet"]
+            row(f"  the same from {args.against}", times(theirs))
+            row("  this tree's time / that tree's", "", ratio(mine[0] / theirs[0], mine[1] / theirs[1]))
     row("plain csv read + write with one column", times(plain))
     speed, speed_cpu = plain[0] / evaluate[0], plain[1] / evaluate[1]
     row("  evaluate speed / plain pass speed", "", ratio(speed, speed_cpu), ">=0.5x",

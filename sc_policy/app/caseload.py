@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from itertools import repeat
 from types import SimpleNamespace
 from typing import BinaryIO, Callable, List, Optional, TextIO, Tuple
 
@@ -171,21 +172,37 @@ def code_columns(columns: Columns) -> Tuple[int, ...]:
 def _parquet_loop(reader, columns: Columns, fmt, decide, sink) -> Counts:
     from sc_policy.app.caseparquet import ParquetWriter  # only with the data extra
     writer = ParquetWriter(sink, columns, fmt, code_columns(columns), getattr(reader, "schema", None))
-    fail, width, trim = fmt.failing(), columns.width, code_columns(columns)
     rows = errors = 0
     try:
-        for batch, _ in reader.batches(width):
-            own, added = [], []
-            for fields, out in _rows_of(batch, width, trim, decide, fail):
-                own.append(fields)
-                added.append(out[0])
-                errors += out[1]
-            if own:
-                writer.write(own, added, getattr(reader, "current", None))
-                rows += len(own)
+        batches = _column_batches(reader, columns, decide) if hasattr(reader, "column_batches") \
+            else _row_batches(reader, columns, fmt, decide)
+        for own, outs, record_batch in batches:
+            if outs:
+                writer.write(own, [out[0] for out in outs], record_batch)
+                rows += len(outs)
+                errors += sum(out[1] for out in outs)
     finally:
         writer.close()
     return Counts(rows - errors, errors)
+
+
+def _row_batches(reader, columns: Columns, fmt, decide):
+    """(each batch's own columns, its rows' added fields, None) from rows that may be unfit (a CSV's)."""
+    fail, width, trim = fmt.failing(), columns.width, code_columns(columns)
+    for batch, _ in reader.batches(width):
+        decided = list(_rows_of(batch, width, trim, decide, fail))
+        yield list(zip(*(fields for fields, _ in decided))), [out for _, out in decided], None
+
+
+def _column_batches(reader, columns: Columns, decide):
+    """(each batch's own columns, its rows' added fields, its record batch) from a Parquet input, column by
+    column: every row has the header's width, so no row is built but the one each decision reads."""
+    trim = code_columns(columns)
+    for own, count in reader.column_batches():
+        for i in trim:
+            own[i] = [value.strip() for value in own[i]]
+        rows = zip(*(repeat("", count) if c is None else c for c in own))
+        yield own, list(map(decide, rows)), reader.current
 
 
 def text_sink(binary: BinaryIO) -> TextIO:

@@ -128,16 +128,20 @@ class ParquetRows:
 
     def batches(self, width: int) -> Iterator[Tuple[List[List[str]], int]]:
         """As :meth:`CsvRows.batches <sc_policy.app.csvrows.CsvRows.batches>`: each batch's fields may hold anything."""
+        for columns, count in self.column_batches():
+            yield [list(row) for row in zip(*(repeat("", count) if c is None else c for c in columns))], ANY
+
+    def column_batches(self) -> Iterator[Tuple[List[Optional[List[str]]], int]]:
+        """Each record batch's columns as text (:func:`texts`; None for a column not read, see :meth:`only`)
+        and its number of rows; the record batch is :attr:`current`. Every row has the header's width."""
         done = 0
         try:
             for batch in self.file.iter_batches(batch_size=self.batch_rows):
                 batch, done = self._decoded(batch, done), done + batch.num_rows
                 self.current = batch
                 only = self.read_only
-                columns = [texts(batch.column(i), i in self.decided) if only is None or i in only
-                           else repeat("", batch.num_rows)
-                           for i in range(batch.num_columns)]
-                yield [list(row) for row in zip(*columns)], ANY
+                yield [texts(batch.column(i), i in self.decided) if only is None or i in only else None
+                       for i in range(batch.num_columns)], batch.num_rows
         except self._errors as exc:
             raise InputError(f"cannot read the input as Parquet: {_one_line(exc)}") from None
 
@@ -231,17 +235,17 @@ class ParquetWriter:
         self.schema = pa.schema(fields + self.added)
         self.writer = pq.ParquetWriter(sink, self.schema)
 
-    def write(self, rows: List[Sequence[str]], added: List[tuple], batch=None) -> None:
-        """Write rows (their own fields as text, codes trimmed) and their added values; ``batch``, the
-        record batch they were read from (a Parquet input), gives the columns that pass through as
-        they are, and the nulls of its text columns of codes."""
+    def write(self, columns: Sequence[Optional[Sequence[str]]], added: List[tuple], batch=None) -> None:
+        """Write rows, given by their own columns (text, codes trimmed; a column that passes through may be
+        None), and their added values; ``batch``, the record batch they were read from (a Parquet input),
+        gives the columns that pass through as they are, and the nulls of its text columns of codes."""
         pa, pc = self.pa, self.pc
         arrays = []
         for i in range(self.width):
             if self.kept[i]:
                 arrays.append(batch.column(i))
                 continue
-            text = pa.array([row[i] for row in rows], pa.string())
+            text = pa.array(columns[i], pa.string())
             if batch is not None and batch.column(i).null_count:
                 text = pc.if_else(batch.column(i).is_null(), pa.scalar(None, pa.string()), text)
             arrays.append(text)
