@@ -93,6 +93,22 @@ def test_a_code_given_with_more_than_its_digits_is_named_as_the_code(ref):
     assert "(" not in explain_error("2174", "--industry", "NAICS 999999")
 
 
+def test_words_in_place_of_a_code_are_answered_with_the_codes_of_the_titles_that_hold_them(ref):
+    """A caseworker types the occupation's title, as the page takes it: the refusal said only that it is not
+    four digits; it names the unit groups whose title holds every word (of the NOC version asked for), as many
+    as the line has room for, and stays a refusal."""
+    assert "(by title: 2174 Computer programmers and" in explain_error("computer programmers")
+    assert "(by title: 3131 Pharmacists)" in explain_error("PHARMACISTS")
+    assert "(by title: 21232 Software developers and" in explain_error("software developers", "--noc-version", "2021")
+    many = [m.code for m in ref.titles_with("managers") if m.noc_version == "2016"]
+    message = explain_error("managers")
+    assert len(many) > 20 and f"(by title: {many[0]}, {many[1]}, " in message and f"\u2026 {len(many)} in all)" in message
+    assert len(message) <= 100 + len("sc-policy: error: ")
+    for text in ("zzz", "software 2174x", "--"):  # no title holds it, or it has digits: no guess
+        assert "by title" not in run("explain", "--", text).output, text
+    assert "by title: 3131 Pharmacists" in noc_candidates("pharmacists", ref, "2016")  # evaluate and the service
+
+
 def test_a_five_digit_code_is_called_a_noc_2021_code_only_when_it_is_one(ref):
     assert "02174" not in ref.concordance
     message = explain_error("02174")

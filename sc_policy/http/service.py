@@ -125,7 +125,6 @@ class DecisionService:
         self.html = pages.environment()
         self.books = {vid: self._book_uncached(vid, "") for vid in self.opened}  # made at start, the rest on use
         self._book_under = functools.lru_cache(maxsize=64)(self._book_uncached)
-        self.titles = pages.TitleIndex(self.refdata)
         self._chosen = functools.lru_cache(maxsize=512)(self._choose)
         self._sources: Sources = {}  # each clause's citations as JSON-ready lists, made once per version
         self._answer_cached = functools.lru_cache(maxsize=ANSWER_CACHE_SIZE)(self._answer_uncached)
@@ -292,7 +291,7 @@ class DecisionService:
         except InputError as exc:
             form.errors["industry"] = pages.sentence(exc.diagnostic)   # its suggestion names the Canadian codes
         if not any(ch.isdigit() for ch in occupation):
-            matches = self.titles.search(occupation)
+            matches = self.refdata.titles_with(occupation)
             if not matches:
                 form.errors["occupation"] = (f"No NOC 2016 or NOC 2021 title contains all of the words "
                                              f"\u201c{visible(cut(occupation))}\u201d. Try fewer or other words, "

@@ -12,7 +12,6 @@ case files. The HTTP front door serves them through Starlette's ``Jinja2Template
 from __future__ import annotations
 
 import datetime as dt
-import re
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,10 +27,10 @@ from sc_policy.model import FAIL, NOT_APPLICABLE, PASS, Citation, Version
 from sc_policy.present.changes import INDUSTRIES_LEAD, industry_phrase, occupations_lead
 from sc_policy.present.lines import parts_sentence
 from sc_policy.present.render import answer_text, industry_label
-from sc_policy.reference.statcan import ReferenceData, skill_level
+from sc_policy.reference.statcan import ReferenceData, TitleMatch, skill_level
 from sc_policy.resources import damaged
 
-__all__ = ["Form", "Match", "TitleIndex", "QuoteLedger", "outcome", "environment", "render", "home_context", "book_context",
+__all__ = ["Form", "QuoteLedger", "outcome", "environment", "render", "home_context", "book_context",
            "message_context", "occupations_context", "sentence", "link", "TEMPLATES", "MAX_MATCHES"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -115,28 +114,6 @@ class Form:
     """The longest value the service takes for a field: the browser stops typing there."""
 
 
-@dataclass(frozen=True)
-class Match:
-    code: str
-    noc_version: str
-    title: str
-
-
-class TitleIndex:
-    """NOC 2016 and NOC 2021 unit group titles, searched by words (every word must occur)."""
-
-    def __init__(self, refdata: ReferenceData):
-        rows = [Match(u.code, "2016", u.title) for u in refdata.noc2016.values()]
-        rows += [Match(code, "2021", corr[0].noc2021_title) for code, corr in refdata.concordance.items()]
-        self.rows = [(row, row.title.casefold()) for row in sorted(rows, key=lambda m: (m.noc_version, m.code))]
-
-    def search(self, text: str) -> List[Match]:
-        words = re.findall(r"\w+", text.casefold())
-        if not words:
-            return []
-        return [row for row, folded in self.rows if all(w in folded for w in words)]
-
-
 class QuoteLedger:
     """The passages of the source already quoted on one page, in the order the page shows them.
 
@@ -184,7 +161,7 @@ def _verdict_detail(answer: Answer, reason: Optional[str]) -> str:
     return "in scope under no priority area"
 
 
-def home_context(form: Form, versions: Sequence[dict], *, matches: Sequence[Match] = (),
+def home_context(form: Form, versions: Sequence[dict], *, matches: Sequence[TitleMatch] = (),
                  answer: Optional[Answer] = None, version: Optional[Version] = None,
                  refdata: Optional[ReferenceData] = None, decided_on: Optional[dt.date] = None,
                  version_by_date: bool = True, reason: Optional[str] = None) -> dict:

@@ -206,6 +206,25 @@ def _sector_inside(text: str, refdata: ReferenceData, message: str) -> Optional[
                                                               MESSAGE_ROOM - len(message) - len(said) - 3))
 
 
+def _by_title(text: str, refdata: ReferenceData, noc_version: str) -> Optional[Suggestion]:
+    """For words in place of a code (``computer programmers``): the NOC ``noc_version`` unit groups whose
+    title holds them all, titled when they fit in the message's room, else as many codes as fit."""
+    if re.search(r"\d", text):
+        return None
+    found = {m.code: m for m in refdata.titles_with(text) if m.noc_version == noc_version}
+    if not found:
+        return None
+    codes, said = tuple(found), "by title: "
+    room = MESSAGE_ROOM - len(_not_digits(text, noc_version)) - len(said) - 3
+    if len(codes) == 1:
+        return Suggestion("did-you-mean", codes, said + _cut(_titled(codes[0], found[codes[0]].title), room))
+    more = f", \u2026 {len(codes)} in all"
+    shown = nearest_text(codes, found, room - len(more))
+    if "; " not in shown and shown.count(", ") + 1 < len(codes):
+        shown += more
+    return Suggestion("did-you-mean", codes, said + shown)
+
+
 def _unit_title(refdata: ReferenceData, code: str, noc_version: str) -> Optional[str]:
     """The title of the NOC ``noc_version`` unit group ``code``, or None when it is none."""
     if noc_version == "2021":
@@ -246,7 +265,7 @@ def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput,
                 suggestion = Suggestion("noc-version", ("2016",), "a NOC 2016 code has four digits")
             else:
                 suggestion = _inside(code, lambda c: _unit_title(refdata, c, "2021"), (5,),
-                                     _not_digits(code, "2021"))
+                                     _not_digits(code, "2021")) or _by_title(code, refdata, "2021")
             return _not_digits(code, "2021"), suggestion
         rows = refdata.concordance.get(code)
         if not rows:
@@ -274,7 +293,8 @@ def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput,
             else:
                 suggestion = Suggestion("note", (), "it is not a NOC 2021 unit group either")
         else:
-            suggestion = _inside(code, refdata.noc_title, (4,), _not_digits(code, "2016"))
+            suggestion = _inside(code, refdata.noc_title, (4,), _not_digits(code, "2016")) or \
+                _by_title(code, refdata, "2016")
         return _not_digits(code, "2016"), suggestion
     unit = refdata.noc2016.get(code)
     if unit is None:

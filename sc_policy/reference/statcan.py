@@ -20,6 +20,7 @@ import functools
 import hashlib
 import io
 import operator
+import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
@@ -27,7 +28,7 @@ from sc_policy.diagnostics import ScPolicyError
 from sc_policy.resources import refdata_dir
 
 __all__ = [
-    "UnitGroup", "Industry", "Correspondence", "ReferenceData", "reference_data",
+    "UnitGroup", "Industry", "Correspondence", "TitleMatch", "ReferenceData", "reference_data",
     "skill_level", "SKILL_LEVELS", "NAICS_RANGES", "SHIPPED_SHA256",
 ]
 
@@ -165,6 +166,14 @@ def _naics_table(name: str) -> Dict[str, Industry]:
     return out
 
 
+@dataclass(frozen=True)
+class TitleMatch:
+    """A unit group whose title a search found (:meth:`ReferenceData.titles_with`)."""
+    code: str
+    noc_version: str
+    title: str
+
+
 class ReferenceData:
     """The classification tables, each read on first use."""
 
@@ -205,6 +214,20 @@ class ReferenceData:
             return self._naics2017_titles.get(code)
         ind = table.get(code)
         return ind.title if ind else None
+
+    @functools.cached_property
+    def _titles(self) -> List[Tuple["TitleMatch", str]]:
+        rows = [TitleMatch(u.code, "2016", u.title) for u in self.noc2016.values()]
+        rows += [TitleMatch(code, "2021", corr[0].noc2021_title) for code, corr in self.concordance.items()]
+        return [(row, row.title.casefold()) for row in sorted(rows, key=lambda m: (m.noc_version, m.code))]
+
+    def titles_with(self, text: str) -> List["TitleMatch"]:
+        """The NOC 2016 and NOC 2021 unit groups whose title holds every word of ``text`` (in any case), by
+        version and code; none for a text without a word."""
+        words = re.findall(r"\w+", text.casefold())
+        if not words:
+            return []
+        return [row for row, folded in self._titles if all(w in folded for w in words)]
 
     @functools.cached_property
     def _naics2017_titles(self) -> Dict[str, str]:
