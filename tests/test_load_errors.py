@@ -381,6 +381,10 @@ def test_schema_findings_are_classified_by_cerberus_error_codes(tmp_path):
     ("clause", "id: Industry_in_area\n", "id: 'Industry_in_area' is not lower-case letters, digits and '-', starting with a letter"),
     ("clause", "version: '3'\n", "version: must be of integer type (write the number without quotes, e.g. 3)"),
     ("clause", "version: true\n", "version: must be of integer type (true and false are not numbers)"),
+    ("area", "occupations:\n- {code: 2174, title: x, level: B, source: []}\n",
+     'occupations.0.code: must be of string type (write codes in quotes, e.g. "2174")'),
+    ("area", "industries:\n  include:\n  - {code: 334, description: x, source: []}\n",  # a NAICS example for NAICS
+     'industries.include.0.code: must be of string type (write codes in quotes, e.g. "541514")'),
     ("resolutions", "resolutions:\n- {id: x, resolves: [noc-a-limit], finding: f, decision: d, source: []}\n",
      "resolutions.0.resolves.0: 'noc-a-limit' is not a finding's key, check-id:subject, e.g. 'noc-a-limit:ict'"),
     ("tests", "cases:\n- {name: x, noc: '2174', expect: {eligible: true, candidates: ['02174']}}\n",

@@ -142,7 +142,8 @@ def _type_hint(expected: Any, value: Any, keypath: Tuple[Any, ...]) -> str:
     """How to write ``value`` as the type the schema asks for (``expected``, a Cerberus type name), or ""."""
     if expected == "string" and isinstance(value, int) and any(k in ("code", "codes", "noc", "industry")
                                                                for k in keypath):
-        return ' (write codes in quotes, e.g. "2174")'
+        industry = any(k in ("industry", "industries") for k in keypath)
+        return f' (write codes in quotes, e.g. "{541514 if industry else 2174}")'
     if expected == "string" and isinstance(value, (bool, int, float, dt.date, list, dict)):  # `condition: [...]`: a list
         kind = "true or false" if isinstance(value, bool) else "a date" if isinstance(value, dt.date) else \
             "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "a number"
