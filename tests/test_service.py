@@ -707,7 +707,7 @@ def test_service_refusing_a_tampered_version_names_the_hash_mismatch_first(shipp
     lines = result.stderr.splitlines()
     assert f" error hash-mismatch: version {VERSION} is in-force and frozen" in lines[0]
     assert any("nonsense_fact" in line for line in lines[1:])
-    assert lines[-1].startswith("sc-policy: error: the policy tree has 2 error(s), the first hash-mismatch in ")
+    assert lines[-1].startswith("sc-policy: error: the policy tree has 2 errors, the first hash-mismatch in ")
 
 
 def test_serve_passes_a_path_prefix_to_uvicorn_and_refuses_a_malformed_one(app, monkeypatch):

@@ -82,7 +82,7 @@ def test_a_worker_started_after_the_tree_broke_stops_the_service_in_one_line(wor
     broken(new_draft(worker_env))
     line = refused(caplog)
     assert line.startswith("sc-policy: error: a worker process cannot serve the policy tree as it is now (the "
-                           "policy tree has 2 error(s)"), line
+                           "policy tree has 2 errors"), line
 
 
 @pytest.mark.slow
@@ -145,7 +145,7 @@ def test_a_broken_draft_that_stops_the_start_is_named_with_its_tree_and_the_way_
     result = CliRunner().invoke(main, ["serve", "--policies", str(shipped_copy), "--port", "8080"])
     assert result.exit_code == 2 and "Traceback" not in result.output
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("sc-policy: error: the policy tree has 2 error(s), the first ")
+    assert last.startswith("sc-policy: error: the policy tree has 2 errors, the first ")
     assert last.endswith(f"; the errors are in phase-2 (draft) of the tree {shipped_copy}; the service starts only "
                          f"when every version of its tree passes `sc-policy check`, drafts too: fix them, or serve "
                          f"a tree without the versions at fault"), last

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from sc_policy.analysis.diff import diff_versions
 from sc_policy.app.workspace import OpenVersion, Workspace, decision_day
-from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError, Span, UnknownVersionError, cut,
+from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError, Span, UnknownVersionError, counted, cut,
                                    echoed, integrity_first, no_versions, visible)
 from sc_policy.http.caching import etag_of
 from sc_policy.http.models import MAX_PARAM_CHARS, DecisionInput
@@ -104,7 +104,7 @@ class DecisionService:
         # A modified frozen version first: it explains the rest.
         errors = integrity_first([f for f in workspace.check() if f.severity == "error"])
         if errors:
-            raise PolicyInvalidError(f"the policy tree has {len(errors)} error(s), the first {errors[0].code} in "
+            raise PolicyInvalidError(f"the policy tree has {counted(len(errors), 'error')}, the first {errors[0].code} in "
                                      f"{errors[0].span.path}", findings=errors)
         self.workspace = workspace
         self.refdata = workspace.refdata
