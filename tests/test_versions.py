@@ -479,6 +479,27 @@ def test_freezing_a_frozen_version_edited_since_names_the_files_changed(tree_cop
     assert "cannot freeze phase-2: " in refused.stderr
     assert "(changed since frozen: clauses/skill-level-limit.yaml)" in refused.stderr, refused.stderr
 
+def test_freeze_says_in_the_manifests_comment_that_the_draft_was_frozen(tree_copy):
+    """new-version's comment called the version a draft and told to freeze it, and still did once it was frozen.
+    A comment the analyst wrote instead stays as written."""
+    make_phase_2(tree_copy)
+    path = tree_copy / POLICY / "phase-2" / "version.yaml"
+    head = path.read_text("utf-8").splitlines()[:2]
+    assert head[0].startswith("# Manifest of version phase-2, a draft made from") and "freeze phase-2" in head[1]
+    assert run("freeze", "phase-2", "--policies", tree_copy).exit_code == 0
+    text = path.read_text("utf-8")
+    assert text.startswith(f"# Manifest of version phase-2, made from {VERSION} by `sc-policy new-version`, then "
+                           f"frozen.\nid: phase-2\n"), text[:200]
+    assert manifest(tree_copy, "phase-2")["status"] == "in-force"
+    assert run("new-version", "phase-2", "phase-3", "--title", "Phase III", "--effective-from", "2028-01-01",
+               "--policies", tree_copy).exit_code == 0
+    path = tree_copy / POLICY / "phase-3" / "version.yaml"
+    path.write_text("# Phase III: the analyst's own note.\n" + path.read_text("utf-8"), "utf-8")
+    assert run("freeze", "phase-3", "--policies", tree_copy).exit_code == 0
+    assert path.read_text("utf-8").startswith("# Phase III: the analyst's own note.\n# Manifest of version phase-3, a "
+                                              "draft made from")
+
+
 @pytest.mark.parametrize("version_id", ["phase-1", "phase-1.1"])
 def test_an_edit_to_a_shipped_frozen_version_names_the_file(shipped_copy, version_id):
     """An analyst who edits a shipped version by mistake is told which file to restore: both shipped versions

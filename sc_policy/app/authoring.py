@@ -40,7 +40,7 @@ from sc_policy.engine.table import build_table, decisions_hash
 from sc_policy.analysis.testcases import run_cases
 from sc_policy.load.tree import LoadedVersion, PolicyTree, VersionRef, select_version
 from sc_policy.app.writing import STAGING_PREFIX, Notice, changing, fsync_dir, replace_together, write_atomic
-from sc_policy.app.manifestfile import dump_manifest, set_manifest_fields
+from sc_policy.app.manifestfile import draft_header, dump_manifest, frozen_header, set_manifest_fields
 
 __all__ = ["new_version", "freeze", "FreezeResult", "write_atomic", "set_manifest_fields", "require_safe_id",
            "ID_PATTERN", "placeholder_title"]
@@ -139,8 +139,7 @@ def _new_version(tree: PolicyTree, from_id: str, new_id: str, effective_from: Op
     manifest.update({k: v for k, v in (("assumptions", assumptions),
                                        ("general_sections", data.get("general_sections"))) if v})
     steps = "; ".join(next_steps) or f"check it, test it, compare it with {from_id} and freeze it"
-    header = (f"# Manifest of version {new_id}, a draft made from {from_id}{by}.\n"
-              f"# Edit the rule files, then: {steps}.\n")
+    header = draft_header(new_id, f"{from_id}{by}", steps)
     _refuse_uncopyable(tree, source.folder)
     staging = Path(tempfile.mkdtemp(dir=source.folder.parent, prefix=f"{STAGING_PREFIX}{new_id}."))
     try:
@@ -347,8 +346,10 @@ def _freeze(tree: PolicyTree, version_id: str, name: str = "freeze") -> FreezeRe
         fields = dict(next((f for path, f in updates if path == own), {}), **recorded)
         updates = [(own, fields)] + [(path, f) for path, f in updates if path != own]
     if updates:  # the manifests changed, replaced together
+        own = ref.folder / "version.yaml"
         replace_together(tree.root, f"{name} {m.id}", [
-            (path, before, set_manifest_fields(before.decode("utf-8"), fields, tree.display(path)))
+            (path, before, set_manifest_fields(frozen_header(before.decode("utf-8"), m.id) if path == own and
+                                               not already else before.decode("utf-8"), fields, tree.display(path)))
             for path, fields in updates for before in (path.read_bytes(),)])
     same = prev_loaded.version.manifest.id if prev_loaded is not None and \
         " ".join(prev_loaded.version.manifest.title.split()) == " ".join(m.title.split()) else ""

@@ -11,7 +11,7 @@ import yaml
 from sc_policy.diagnostics import ScPolicyError
 from sc_policy.load.yamlfile import parse_document
 
-__all__ = ["set_manifest_fields", "dump_manifest"]
+__all__ = ["set_manifest_fields", "dump_manifest", "draft_header", "frozen_header"]
 
 _MANIFEST_ORDER = ("id", "policy", "title", "status", "effective_from", "effective_to", "supersedes",
                    "assumptions", "source_document", "general_sections", "sha256", "table_sha256", "file_sha256")
@@ -26,6 +26,24 @@ def dump_manifest(data: Dict, header: str) -> str:
     ordered.update({k: v for k, v in data.items() if k not in ordered})
     body = yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=96, default_flow_style=False)
     return header + body
+
+
+def draft_header(new_id: str, made_from: str, steps: str) -> str:
+    """The comment ``new-version`` puts at the top of a draft's manifest (``made_from``: the version and how)."""
+    return f"# Manifest of version {new_id}, a draft made from {made_from}.\n# Edit the rule files, then: {steps}.\n"
+
+
+_DRAFT_HEADER = re.compile(r"\A# Manifest of version (?P<id>\S+), a draft made from (?P<made>[^\n]+)\.\n"
+                           r"# Edit the rule files, then: [^\n]*\.\n")
+
+
+def frozen_header(text: str, version_id: str) -> str:
+    """The manifest ``text`` of ``version_id`` with :func:`draft_header`'s comment, when it is there as
+    written, saying the version was frozen: it called the version a draft and told to freeze it."""
+    found = _DRAFT_HEADER.match(text)
+    if found is None or found.group("id") != version_id:
+        return text
+    return f"# Manifest of version {version_id}, made from {found.group('made')}, then frozen.\n" + text[found.end():]
 
 
 def set_manifest_fields(text: str, updates: Dict[str, object], path: str = "version.yaml") -> str:
