@@ -726,6 +726,10 @@ def test_a_case_naming_a_code_area_or_clause_that_does_not_exist_is_a_warning_at
     assert "NAICS code 5915 is not in NAICS Canada 2017" in words[1]
     assert "no area 'itc' in this version" in words[2] and "no clause 'industry-in-aera' applies to area 'ict'" in words[3]
     assert "no area 'life-science'" in words[4]
+    # each names what there is to choose from, as unknown-area does for a clause's applies_to
+    assert "in this version (areas: ict, life-sciences, manufacturing)" in words[2] and \
+        "in this version (areas: ict, life-sciences, manufacturing)" in words[4]
+    assert "applies to area 'ict' (those that do: industry-in-area, noc-a-exception, occupation-listed" in words[3]
     assert found[0].suggestion is not None and "2151" in found[0].suggestion.values
     assert "case-unknown" in CHECKS
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import List, Optional
 
 from sc_policy.checks.lifecycle import is_frozen
+from sc_policy.checks.subjects import known_areas
 from sc_policy.diagnostics import Diagnostic, InputError, Span, Suggestion
 from sc_policy.model import TestCase, Version
 from sc_policy.reference.codes import parse_industry, parse_noc
@@ -96,14 +97,16 @@ def case_references(version: Version, refdata: ReferenceData, partial: bool) -> 
         areas = case.expect.get("areas")
         for i, area_id in enumerate(areas if isinstance(areas, list) else ()):
             if area_id not in applies:
-                unknown(case, case.at(f"expect.areas.{i}"), f"no area {area_id!r} in this version")
+                unknown(case, case.at(f"expect.areas.{i}"), f"no area {area_id!r} in this version{known_areas(applies)}")
         clauses = case.expect.get("clauses")
         for area_id, named in (clauses.items() if isinstance(clauses, dict) else ()):
             if area_id not in applies:
-                unknown(case, case.at(f"expect.clauses.{area_id}"), f"no area {area_id!r} in this version")
+                unknown(case, case.at(f"expect.clauses.{area_id}"),
+                        f"no area {area_id!r} in this version{known_areas(applies)}")
                 continue
             for clause_id in (named if isinstance(named, dict) else ()):
                 if clause_id not in applies[area_id]:
+                    those = f" (those that do: {', '.join(sorted(applies[area_id]))})" if applies[area_id] else ""
                     unknown(case, case.at(f"expect.clauses.{area_id}.{clause_id}"),
-                            f"no clause {clause_id!r} applies to area {area_id!r}")
+                            f"no clause {clause_id!r} applies to area {area_id!r}{those}")
     return out
