@@ -602,9 +602,16 @@ def test_explain_refuses_a_lone_surrogate_in_one_line(tree_copy, no_cache):
 
 @pytest.mark.parametrize("text, words", [
     ("id: " + "9" * 5_000 + "\n", "cannot read value '99999"),  # over Python's digits limit for int()
+    # int(text, 16) has no digits limit, but repr() of its value has: `check` was a ValueError traceback
+    ("id: 0x" + "f" * 4_000 + "\n", "cannot read value '0xfff"),
+    ("id: 0x" + "f" * 20_000 + "\n", "cannot read value '0xfff"),
+    ("id: 0b" + "1" * 20_000 + "\n", "cannot read value '0b111"),
+    ("id: 0" + "7" * 20_000 + "\n", "cannot read value '07777"),  # YAML 1.1 octal
+    ("id: 1:" + ":".join(["59"] * 3_000) + "\n", "cannot read value '1:59:"),  # base 60
     ("id: x\n" + "9" * 1_000 + ": 1\n", "key '99999"),  # a number as a key
     ("id: x\nk" + "x" * 1_000 + ": 1\nk" + "x" * 1_000 + ": 2\n", "duplicate key 'kxxxx"),
-], ids=["a number of 5,000 digits", "a number as a key", "a duplicate key"])
+], ids=["a number of 5,000 digits", "hexadecimal of 4,000 digits", "hexadecimal of 20,000 digits",
+        "binary", "octal", "base 60", "a number as a key", "a duplicate key"])
 def test_a_huge_value_in_an_error_is_cut(text, words):
     """The message repeats 40 characters of the value, not all of it (a 900,000-digit number was a 900 kB line)."""
     from sc_policy.diagnostics import PolicyLoadError
@@ -664,3 +671,17 @@ def test_a_schema_checked_for_damage_is_not_validated_again_by_the_validator(mon
         assert len(validated) == checked
     finally:
         schema.schema_for.cache_clear()
+
+
+def test_an_integer_in_base_60_of_a_whole_file_is_refused_before_it_is_computed():
+    """PyYAML computes `1:59:59:...` by multiplying by 60 once per part, in time quadratic in the text:
+    a rule file of 900 kB of it took about 20 s, to end in a value no repr could print."""
+    import time
+    from sc_policy.diagnostics import PolicyLoadError
+    from sc_policy.load.yamlfile import parse_document
+    text = "version: 1:" + ":".join(["59"] * 300_000) + "\n"
+    started = time.process_time()
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(text.encode(), "clause.yaml")
+    assert time.process_time() - started < 5
+    assert caught.value.message.startswith("cannot read value '1:59:59") and len(caught.value.message) < 200
