@@ -7,7 +7,8 @@ on the case alone. Three layers keep it so:
 
 1. Before rule-engine parses it (:func:`screen`): its length, the number of operators and
    brackets (an upper bound on how deep the parsed expression nests, so that neither the
-   parser nor the evaluation can exhaust the stack), and every regular expression, which
+   parser nor the evaluation can exhaust the stack), the shift ``<<`` (an ``int`` shift, then a
+   conversion to ``Decimal``: no timer interrupts either), and every regular expression, which
    must be one string literal whose worst-case backtracking is bounded. This cannot wait
    for the parsed tree: rule-engine evaluates constant sub-expressions while it parses,
    so a literal text matched against a literal pattern runs inside the parser.
@@ -80,6 +81,9 @@ def screen(text: str) -> Optional[str]:
     if operators > MAX_OPERATORS:
         return (f"has {operators} operators and brackets; the limit is {MAX_OPERATORS} (it bounds how deeply an "
                 f"expression nests: test membership with `in [...]` rather than a chain of `or`)")
+    if ("op", "<<") in tokens:  # rule-engine folds a constant shift while it parses, so it is refused here
+        return ("<< builds a number of any size in one step that no time limit can interrupt "
+                "(1 << 99999999999 asks for 12 GB; the facts hold no numbers to shift)")
     for i, (kind, value) in enumerate(tokens):
         if kind != "op" or value not in _REGEX_OPS:
             continue
