@@ -12,7 +12,8 @@ on the case alone. Three layers keep it so:
    must be one string literal whose worst-case backtracking is bounded. This cannot wait
    for the parsed tree: rule-engine evaluates constant sub-expressions while it parses,
    so a literal text matched against a literal pattern runs inside the parser.
-2. After parsing (:func:`inspect`): builtins whose value depends on the clock, randomness
+2. After parsing (:func:`inspect`): a builtin rule-engine does not have (``$round``: rule-engine
+   would say so only when it runs), builtins whose value depends on the clock, randomness
    or the environment (:func:`nondeterministic_builtins`, derived from the installed
    rule-engine), ``$range`` (it builds its whole list in one call that no timer can
    interrupt), a regular expression matched against anything but a fact, a comprehension
@@ -279,6 +280,13 @@ def nondeterministic_builtins() -> Mapping[str, str]:
     return classify_builtins(values)
 
 
+@functools.lru_cache(maxsize=1)
+def _builtin_names() -> frozenset:
+    """The names of the installed rule-engine's builtins (``$abs``, ``$split``, ...)."""
+    from rule_engine import Context
+    return frozenset(Context(default_timezone="utc").builtins)
+
+
 def _attributes(node) -> List[object]:
     """Every attribute value of an AST node: rule-engine's nodes keep some in ``__slots__``, some in ``__dict__``."""
     names = set(getattr(node, "__dict__", {}))
@@ -328,6 +336,9 @@ def inspect(statement, facts: Collection[str]) -> Tuple[Optional[str], Tuple[str
                         f"every time it is made"), ()
             if node.name in _RESOURCE_BUILTINS:
                 return f"${node.name} {_RESOURCE_BUILTINS[node.name]}", ()
+            if node.name not in _builtin_names():  # rule-engine only finds out when it runs, as an 'unknown symbol'
+                usable = sorted(_builtin_names() - set(banned) - set(_RESOURCE_BUILTINS))
+                return f"unknown builtin ${node.name}; the builtins are {', '.join('$' + n for n in usable)}", ()
         elif isinstance(node, ast.FuzzyComparisonExpression):
             left = node.left
             if isinstance(left, ast.GetAttributeExpression) and left.name in ("as_lower", "as_upper"):
