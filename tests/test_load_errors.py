@@ -91,6 +91,15 @@ DAMAGE = {
                      "areas/ict.yaml", "yaml-syntax", None, "nested too deeply"),
     "number as a key": (lambda v, o: write(v / "resolutions.yaml", "resolutions: []\n2174: x\n"),
                         "resolutions.yaml", "wrong-type", "2:1", "key '2174' is read as a int, not text"),
+    # int() refuses a decimal text over Python's 4,300 digits, but int(text, 16) does not, and repr() of its
+    # value then raised ValueError: a traceback from check and explain (the same for a line of 5,000 digits)
+    "hexadecimal of 20,000 digits": (lambda v, o: write(v / "clauses" / "skill-level-limit.yaml",
+                                                        (v / "clauses" / "skill-level-limit.yaml").read_text("utf-8")
+                                                        .replace("\nversion: ", "\nversion: 0x" + "f" * 20_000 + "\n#")),
+                                     "clauses/skill-level-limit.yaml", "yaml-syntax", "4:10", "cannot read value '0xfff"),
+    "a line range of 5,000 digits": (lambda v, o: write(v / "areas" / "ict.yaml", (v / "areas" / "ict.yaml")
+                                                        .read_text("utf-8").replace("17-27", "17-" + "7" * 5_000)),
+                                     "areas/ict.yaml", "schema", "6:4", "sections.0.lines: '17-77777"),
     "duplicate key": (lambda v, o: write(v / "clauses" / "skill-level-limit.yaml",
                                          (v / "clauses" / "skill-level-limit.yaml").read_text("utf-8")
                                          + "version: 2\n"),
@@ -377,7 +386,7 @@ def test_schema_findings_are_classified_by_cerberus_error_codes(tmp_path):
 @pytest.mark.parametrize("kind, text, said", [
     ("area", "sections:\n- {lines: '60-76', what: the list}\n", "sections.0.what: unallowed value the list (allowed: definition, list)"),
     ("area", "occupations:\n- {code: '2174', title: x, level: b, source: []}\n", "occupations.0.level: unallowed value b (allowed: 0, A, B, C, D)"),
-    ("area", "sections:\n- {lines: '60 to 76', what: list}\n", "sections.0.lines: '60 to 76' is not a line or a range of lines, e.g. '17-27' or '58'"),
+    ("area", "sections:\n- {lines: '60 to 76', what: list}\n", "sections.0.lines: '60 to 76' is not a line or a range of lines, e.g. '17-27' or '58' (at most 9 digits each)"),
     ("clause", "id: Industry_in_area\n", "id: 'Industry_in_area' is not lower-case letters, digits and '-', starting with a letter"),
     ("clause", "version: '3'\n", "version: must be of integer type (write the number without quotes, e.g. 3)"),
     ("clause", "version: true\n", "version: must be of integer type (true and false are not numbers)"),
