@@ -694,3 +694,21 @@ def test_an_integer_in_base_60_of_a_whole_file_is_refused_before_it_is_computed(
         parse_document(text.encode(), "clause.yaml")
     assert time.process_time() - started < 5
     assert caught.value.message.startswith("cannot read value '1:59:59") and len(caught.value.message) < 200
+
+
+@pytest.mark.parametrize("file, old, new", [
+    ("tests/noc-2021.yaml", "line: 66", "line: 1" + "0" * 4_000),
+    ("clauses/skill-level-limit.yaml", "\nversion: 2\n", "\nversion: 2" + "0" * 4_000 + "\n"),
+], ids=["a quote's line", "a clause's version"])
+def test_a_number_of_thousands_of_digits_is_over_the_schemas_maximum_not_a_line_of_thousands(tree_copy, file, old,
+                                                                                              new, no_cache):
+    """A quote's line of 4,001 digits passed the schema, and check repeated all of it in its citation-line
+    finding (a 4 kB line); a clause's version so long went into every decision's JSON."""
+    path = version_dir(tree_copy) / file
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+    result = cli("check", "--policies", str(tree_copy))
+    found = [line for line in result.stdout.splitlines() if f"{V}/{file}:" in line and " error " in line]
+    assert found and all(len(line) < 300 for line in found), found
+    assert any("max value is 999999999" in line for line in found), found
