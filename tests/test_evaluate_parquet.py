@@ -240,3 +240,40 @@ def test_parquet_is_not_written_to_a_terminal(tmp_path, args, advice):
         written = subprocess.run([sys.executable, "-m", "sc_policy", *args], input=b"noc\n2174\n", stdout=out,
                                  stderr=subprocess.PIPE, timeout=120)
     assert written.returncode == 0 and (tmp_path / "out.parquet").read_bytes()[:4] == b"PAR1"
+
+
+def _unchecked_strings(values) -> "pa.Array":
+    """A string array holding ``values`` (bytes) as they are: Parquet and Arrow store text unchecked."""
+    offsets = [0]
+    for v in values:
+        offsets.append(offsets[-1] + len(v))
+    return pa.Array.from_buffers(pa.string(), len(values), [None, pa.array(offsets, pa.int32()).buffers()[1],
+                                                             pa.py_buffer(b"".join(values))])
+
+
+@pytest.mark.parametrize("output", ["csv", "jsonl", "parquet"])
+def test_a_text_that_is_not_utf8_is_its_rows_error_not_the_end_of_the_batch(tmp_path, output):
+    """pyarrow's to_pylist raised UnicodeDecodeError for the column: the whole batch was refused, exit 2,
+    as "cannot read the input as Parquet: 'utf-8' codec can't decode byte 0xff in position 0", naming no row."""
+    source = tmp_path / "cases.parquet"
+    notes = _unchecked_strings([b"fine", b"caf\xe9", b"fine", b"fine"])
+    tags = pa.ListArray.from_arrays(pa.array([0, 1, 2, 3, 4], pa.int32()),
+                                    _unchecked_strings([b"a", b"b", b"\xff", b"d"]))
+    pq.write_table(pa.table({"noc": _unchecked_strings([b"2174", b"2174", b"2174", b"21\xff4"]), "note": notes,
+                             "tags": tags}), source)
+    target = tmp_path / f"out.{output}"
+    result = run("evaluate", str(source), "--output", str(target), "--format", output)
+    assert result.exit_code == 1, result.output
+    if output == "parquet":  # the columns not decided on pass through as they are, unread
+        assert result.stderr.strip().splitlines() == ["sc-policy: 3 decided, 1 error"]
+        assert pq.read_table(target).column("error").to_pylist() == [
+            None, None, None, "row 4: column 'noc' holds bytes that are not UTF-8 (shown as U+FFFD)"]
+        return
+    assert result.stderr.strip().splitlines() == ["sc-policy: 1 decided, 3 errors"]
+    if output == "jsonl":
+        errors = [json.loads(line)["error"] for line in target.read_text("utf-8").splitlines()]
+    else:
+        errors = [r["error"] or None for r in csv.DictReader(io.StringIO(target.read_text("utf-8")))]
+    assert errors == [None, "row 2: column 'note' holds bytes that are not UTF-8 (shown as U+FFFD)",
+                      "row 3: column 'tags' holds bytes that are not UTF-8 (shown as U+FFFD)",
+                      "row 4: column 'noc' holds bytes that are not UTF-8 (shown as U+FFFD)"]

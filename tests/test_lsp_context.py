@@ -121,6 +121,17 @@ def test_hover_reads_only_ascii_digits_and_says_when_the_version_is_not_checked_
     assert "Computer programmers" in text and "not known yet" in text and "does not load" not in text
 
 
+def test_hover_on_a_line_number_of_thousands_of_digits_is_none_not_a_traceback(tmp_path):
+    """int() of a 5,000-digit token raised ValueError: the editor got an error response carrying a traceback."""
+    from sc_policy.lsp.hover import hover_text
+    from sc_policy.lsp.overlay import Place
+    from sc_policy.reference.statcan import reference_data
+    place = Place(tmp_path, tmp_path / "p" / "v", "areas/a.yaml")
+    lines = ["source:\n", "- {line: " + "1" * 5_000 + ", quote: x}\n", "- {line: 1234567890, quote: x}\n"]
+    assert hover_text(lines, 1, 9, place, None, reference_data()) is None
+    assert hover_text(lines, 2, 9, place, None, reference_data()) is None  # over the schema's 9 digits
+
+
 def test_hover_on_a_fact_name_in_a_clause_shows_its_type_and_meaning(tmp_path):
     """Completion offered a fact with its meaning; hovering over it where it is read said nothing."""
     from sc_policy.engine.facts import FACTS

@@ -405,3 +405,40 @@ def test_an_output_that_cannot_be_written_is_named_alone(tree_copy, tmp_path, wh
                            "cannot write the output")
     assert line.startswith(f"sc-policy: error: {out}: cannot write the output: "), line
     assert str(cases) not in line
+
+
+@pytest.mark.parametrize("where", ["a stray file", "a version folder"])
+def test_a_name_in_the_tree_that_is_not_utf8_is_no_traceback(shipped_copy, where):
+    """os.listdir gives a name that is not UTF-8 with surrogate escapes (b'\\xff' is '\\udcff'), which the
+    cache key's str.encode() refused: explain, versions and table were a UnicodeEncodeError traceback."""
+    import shutil
+    folder = version_dir(shipped_copy)
+    if where == "a stray file":
+        (folder / os.fsdecode(b"notes\xff.txt")).write_text("x", encoding="utf-8")
+    else:
+        shutil.copytree(folder, folder.parent / os.fsdecode(b"phase-\xff"))
+    for args in (["explain", "2174"], ["versions"], ["table"]):
+        result = CliRunner().invoke(main, [*args, "--policies", str(shipped_copy)])
+        assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
+        assert result.exit_code in (0, 1, 2) and "Traceback" not in result.output, (args, result.output)
+    result = CliRunner().invoke(main, ["explain", "2174", "--policies", str(shipped_copy)])
+    if where == "a stray file":  # a warning of check's: the frozen version still answers
+        assert result.exit_code == 0, result.output
+    else:  # a folder whose name is no version id: the day's version cannot be chosen, said in one line
+        assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.output
+
+
+@pytest.mark.parametrize("environment", [{"PYTHONIOENCODING": "utf-8"}, {"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}],
+                         ids=["a UTF-8 locale (strict)", "the C locale (surrogateescape)"])
+def test_a_version_folder_named_in_bytes_that_are_not_utf8_is_written_as_an_escape(shipped_copy, environment):
+    """The answer names the folder: in a UTF-8 locale Python's stdout raised UnicodeEncodeError (a traceback),
+    in the C locale it wrote the raw byte, which made the JSON no UTF-8 a reader takes."""
+    import shutil
+    folder = version_dir(shipped_copy)
+    shutil.copytree(folder, folder.parent / os.fsdecode(b"phase-\xff"))
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LANG", "PYTHONIOENCODING")}
+    result = subprocess.run([sys.executable, "-m", "sc_policy", "versions", "--format", "json", "--policies",
+                             str(shipped_copy)], capture_output=True, env={**env, **environment}, timeout=120)
+    assert b"Traceback" not in result.stderr, result.stderr.decode("utf-8", "replace")
+    listed = json.loads(result.stdout.decode("utf-8"))
+    assert "phase-\udcff" in [v["id"] for v in listed]

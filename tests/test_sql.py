@@ -420,3 +420,15 @@ def test_spark_is_told_when_a_column_name_keeps_its_view_from_being_ascii(args, 
     assert bool(warned) is told, result.stderr
     if told:
         assert len(warned) == 1 and "UTF-8 locale" in warned[0] and "not ASCII" in warned[0], warned
+
+
+@pytest.mark.parametrize("args", [["--date-column", "d\udcff"], ["--columns", "noc,industry,d\udcff"]],
+                         ids=["--date-column", "--columns"])
+def test_a_column_name_given_in_bytes_that_are_not_utf8_is_one_line_exit_2(args):
+    """A shell passes b'\\xff' as the surrogate escape '\\udcff': the script, quoting the name, could not be
+    encoded in UTF-8 (a UnicodeEncodeError traceback after the whole script was built)."""
+    result = CliRunner().invoke(main, ["sql", *args])
+    assert result.exit_code == 2, (repr(result.exception), result.output)
+    (line,) = result.output.strip().splitlines()
+    assert line == f"sc-policy: error: {args[0]}: 'd\\udcff' holds bytes that are not UTF-8: a column's name is text " \
+                   "(give the name in UTF-8)"

@@ -155,7 +155,7 @@ class TableCache:
     def key(self, root: Path, policy: str, folder: Path, rel: str) -> str:
         """The entry key of a version folder: see the module docstring for what goes in."""
         code = self._code_digest(rel)
-        h = hashlib.sha256(f"sc-policy cache {FORMAT}\0{codefiles.python()}\0{code}\0{rel}\0".encode())
+        h = hashlib.sha256(f"sc-policy cache {FORMAT}\0{codefiles.python()}\0{code}\0{rel}\0".encode("utf-8", "surrogateescape"))
         for label, base, limit in (("version", folder, MAX_FILE_BYTES),
                                    ("source", Path(root) / policy / "source", MAX_SOURCE_BYTES)):
             for name, path in _entries(base):
@@ -167,9 +167,9 @@ class TableCache:
                     except PolicyLoadError as exc:  # it changed since: key it by what it is now
                         kind = exc.code
                 if data is None:
-                    h.update(f"{label}/{name}\0{kind}\0{size}\0unread\0".encode())
+                    h.update(f"{label}/{name}\0{kind}\0{size}\0unread\0".encode("utf-8", "surrogateescape"))
                 else:
-                    h.update(f"{label}/{name}\0{len(data)}\0".encode())
+                    h.update(f"{label}/{name}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
                     h.update(data)
         return h.hexdigest()
 

@@ -174,7 +174,7 @@ def _parquet_loop(reader, columns: Columns, fmt, decide, sink) -> Counts:
     writer = ParquetWriter(sink, columns, fmt, code_columns(columns), getattr(reader, "schema", None))
     rows = errors = 0
     try:
-        batches = _column_batches(reader, columns, decide) if hasattr(reader, "column_batches") \
+        batches = _column_batches(reader, columns, fmt, decide) if hasattr(reader, "column_batches") \
             else _row_batches(reader, columns, fmt, decide)
         for own, outs, record_batch in batches:
             if outs:
@@ -194,15 +194,19 @@ def _row_batches(reader, columns: Columns, fmt, decide):
         yield list(zip(*(fields for fields, _ in decided))), [out for _, out in decided], None
 
 
-def _column_batches(reader, columns: Columns, decide):
+def _column_batches(reader, columns: Columns, fmt, decide):
     """(each batch's own columns, its rows' added fields, its record batch) from a Parquet input, column by
-    column: every row has the header's width, so no row is built but the one each decision reads."""
-    trim = code_columns(columns)
+    column: every row has the header's width, so no row is built but the one each decision reads; a row
+    with a text that is not UTF-8 (``reader.broken``) is an error."""
+    fail, trim = fmt.failing(), code_columns(columns)
     for own, count in reader.column_batches():
         for i in trim:
             own[i] = [value.strip() for value in own[i]]
         rows = zip(*(repeat("", count) if c is None else c for c in own))
-        yield own, list(map(decide, rows)), reader.current
+        outs = list(map(decide, rows))
+        for r, message in reader.broken.items():
+            outs[r] = fail(message)
+        yield own, outs, reader.current
 
 
 def text_sink(binary: BinaryIO) -> TextIO:

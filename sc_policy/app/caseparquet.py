@@ -7,7 +7,8 @@ Reading: the header is the file's column names; a row's value is read as text fo
 (:func:`texts`): a string as it is, a number or a date as Arrow writes it (``211``, ``2022-01-31``) but
 a floating-point number as DuckDB and Python do (``2174.0``), a null as empty. So a NOC code a
 spreadsheet turned into the number 211 reaches the decision as ``211`` and gets its error. A Parquet
-file has no malformed rows: every row gets an output row.
+file has no malformed rows but one thing: a text that is not UTF-8 (Parquet does not check it), which is
+that row's error (:attr:`ParquetRows.broken`); every row gets an output row.
 
 Writing: the input's columns pass through with their types (from a CSV input: text), the columns of
 codes (``noc``, ``industry``, ``noc_version``) as trimmed text when they are text; then the added
@@ -18,11 +19,11 @@ from __future__ import annotations
 
 import json
 from itertools import repeat
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from sc_policy.app.casecolumns import Columns
 from sc_policy.app.caseformats import failure, typed_fields
-from sc_policy.app.csvrows import ANY
+from sc_policy.app.csvrows import ANY, Broken
 from sc_policy.diagnostics import InputError, missing_extra
 
 __all__ = ["arrow", "ParquetRows", "ParquetFormat", "ParquetWriter", "BATCH_ROWS", "is_parquet", "write_table"]
@@ -55,12 +56,15 @@ def arrow():
     return pyarrow, pyarrow.parquet, pyarrow.compute
 
 
-def texts(array, decided: bool = False) -> List[str]:
+def texts(array, decided: bool = False, bad: Optional[set] = None) -> List[str]:
     """A column's values as text: nulls empty, other values as Arrow casts them to text (integers and dates
     YYYY-MM-DD, floating-point numbers without a fraction as integers); a value Arrow cannot cast as JSON (a
     list or a struct) or decoded with replacement characters (bytes that are not UTF-8). In a column the
     decision reads (``decided``), a floating-point number as DuckDB, SQLite and Python write it, ``2174.0``:
-    a code stored as a number is refused as in a CSV export of the column or the warehouse's SQL."""
+    a code stored as a number is refused as in a CSV export of the column or the warehouse's SQL.
+
+    A string column is not checked to be UTF-8 when it is written: a value that is not is decoded with
+    replacement characters (inside a list or struct: left empty), and its row's index added to ``bad``."""
     pa, _, pc = arrow()
     if pa.types.is_dictionary(array.type):
         array = array.dictionary_decode()
@@ -70,10 +74,40 @@ def texts(array, decided: bool = False) -> List[str]:
         try:
             array = pc.cast(array, pa.large_string())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            return ["" if v is None else v.decode("utf-8", "replace") if isinstance(v, bytes) else
-                    json.dumps(v, ensure_ascii=False, default=_json_text) if isinstance(v, (list, dict)) else str(v)
-                    for v in array.to_pylist()]
-    return ["" if v is None else v for v in array.to_pylist()]
+            try:
+                return [_text(v) for v in array.to_pylist()]
+            except UnicodeDecodeError:  # a string inside, not UTF-8: the value left empty, its row marked
+                return [_text_or_marked(array, i, bad) for i in range(len(array))]
+    try:
+        return ["" if v is None else v for v in array.to_pylist()]
+    except UnicodeDecodeError:  # (pyarrow's to_pylist raised it for the whole column)
+        raw = array.cast(pa.large_binary()).to_pylist()
+        return ["" if v is None else _utf8_or_marked(v, i, bad) for i, v in enumerate(raw)]
+
+
+def _text(v) -> str:
+    return ("" if v is None else v.decode("utf-8", "replace") if isinstance(v, bytes) else
+            json.dumps(v, ensure_ascii=False, default=_json_text) if isinstance(v, (list, dict)) else str(v))
+
+
+def _text_or_marked(array, i: int, bad: Optional[set]) -> str:
+    try:
+        return _text(array[i].as_py())
+    except UnicodeDecodeError:
+        if bad is not None:
+            bad.add(i)
+        return ""
+
+
+def _utf8_or_marked(value: bytes, i: int, bad: Optional[set]) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        if bad is not None:
+            bad.add(i)
+        return value.decode("utf-8", "replace")
+
+
 
 
 def _json_text(value) -> str:
@@ -111,6 +145,7 @@ class ParquetRows:
         wide = max((g.total_byte_size / g.num_rows for g in groups if g.num_rows), default=0)
         self.batch_rows = max(1, min(batch_rows, int(batch_bytes // max(wide, 1))))
         self.current = None
+        self.broken: Dict[int, str] = {}  # the current batch's rows (by index) with a text that is not UTF-8
         self.read_only: Optional[set] = None
         self.decided: set = set()
 
@@ -129,7 +164,10 @@ class ParquetRows:
     def batches(self, width: int) -> Iterator[Tuple[List[List[str]], int]]:
         """As :meth:`CsvRows.batches <sc_policy.app.csvrows.CsvRows.batches>`: each batch's fields may hold anything."""
         for columns, count in self.column_batches():
-            yield [list(row) for row in zip(*(repeat("", count) if c is None else c for c in columns))], ANY
+            rows = [list(row) for row in zip(*(repeat("", count) if c is None else c for c in columns))]
+            for r, message in self.broken.items():
+                rows[r] = Broken(message, rows[r])
+            yield rows, ANY
 
     def column_batches(self) -> Iterator[Tuple[List[Optional[List[str]]], int]]:
         """Each record batch's columns as text (:func:`texts`; None for a column not read, see :meth:`only`)
@@ -140,8 +178,15 @@ class ParquetRows:
                 batch, done = self._decoded(batch, done), done + batch.num_rows
                 self.current = batch
                 only = self.read_only
-                yield [texts(batch.column(i), i in self.decided) if only is None or i in only else None
-                       for i in range(batch.num_columns)], batch.num_rows
+                bad: dict = {}
+                columns = [texts(batch.column(i), i in self.decided, bad.setdefault(i, set()))
+                           if only is None or i in only else None for i in range(batch.num_columns)]
+                self.broken = {}
+                for i, marked in bad.items():  # the first column that is not UTF-8 names the row's error
+                    for r in sorted(marked - set(self.broken)):
+                        self.broken[r] = (f"row {done - batch.num_rows + r + 1:,}: column {self.schema.names[i]!r} "
+                                          f"holds bytes that are not UTF-8 (shown as U+FFFD)")
+                yield columns, batch.num_rows
         except self._errors as exc:
             raise InputError(f"cannot read the input as Parquet: {_one_line(exc)}") from None
 

@@ -144,10 +144,16 @@ class Group(click.Group):
 
 def _utf8(stream) -> None:
     """Write UTF-8 whatever the locale says (``PYTHONIOENCODING=latin-1``, a Windows code page): the
-    answers hold text no such encoding has (an en dash, an arrow), and the same inputs give the same bytes."""
-    if (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "") != "utf8":
+    answers hold text no such encoding has (an en dash, an arrow), and the same inputs give the same bytes.
+
+    A file or folder name that is not UTF-8 (``b"phase-\\xff"``) reaches the output as a lone surrogate
+    (``"\\udcff"``), which no UTF-8 writer takes: written as the escape ``\\udcff``, as stderr writes it
+    (Python's own choice for stdout was a UnicodeEncodeError traceback in a UTF-8 locale, and the raw byte,
+    which no JSON reader takes, in the C locale)."""
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if encoding != "utf8" or getattr(stream, "errors", None) != "backslashreplace":
         try:
-            stream.reconfigure(encoding="utf-8")
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
         except (AttributeError, ValueError, OSError):  # not a text file of Python's (a test's capture)
             pass
 

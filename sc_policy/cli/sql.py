@@ -71,6 +71,11 @@ def sql(version, on, dialect, date_column, noc_version, noc_version_column, no_i
     from sc_policy.app.sqldata import CaseloadShape, script_data
     # a CSV header line, as head -n 1 gives it (a byte-order mark left out, as evaluate reads it)
     names = () if columns is None else _header(columns)
+    # bytes an argument holds that are not UTF-8 (surrogate escapes): no column's name, and no UTF-8 script's
+    for option, name in [("--date-column", date_column or "")] + [("--columns", n) for n in names]:
+        if any("\udc80" <= c <= "\udcff" for c in name):
+            raise ScPolicyError(f"{option}: {echoed(name)} holds bytes that are not UTF-8: a column's name is "
+                                "text (give the name in UTF-8)", code="bad-input")
     if columns is not None and not any(n.strip() for n in names):
         raise ScPolicyError("--columns names no column", code="bad-input")
     shape = CaseloadShape(industry=not no_industry, noc_version_column=noc_version_column,

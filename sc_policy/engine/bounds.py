@@ -7,11 +7,13 @@ on the case alone. Three layers keep it so:
 
 1. Before rule-engine parses it (:func:`screen`): its length, the number of operators and
    brackets (an upper bound on how deep the parsed expression nests, so that neither the
-   parser nor the evaluation can exhaust the stack), and every regular expression, which
+   parser nor the evaluation can exhaust the stack), the shift ``<<`` (an ``int`` shift, then a
+   conversion to ``Decimal``: no timer interrupts either), and every regular expression, which
    must be one string literal whose worst-case backtracking is bounded. This cannot wait
    for the parsed tree: rule-engine evaluates constant sub-expressions while it parses,
    so a literal text matched against a literal pattern runs inside the parser.
-2. After parsing (:func:`inspect`): builtins whose value depends on the clock, randomness
+2. After parsing (:func:`inspect`): a builtin rule-engine does not have (``$round``: rule-engine
+   would say so only when it runs), builtins whose value depends on the clock, randomness
    or the environment (:func:`nondeterministic_builtins`, derived from the installed
    rule-engine), ``$range`` (it builds its whole list in one call that no timer can
    interrupt), a regular expression matched against anything but a fact, a comprehension
@@ -80,6 +82,9 @@ def screen(text: str) -> Optional[str]:
     if operators > MAX_OPERATORS:
         return (f"has {operators} operators and brackets; the limit is {MAX_OPERATORS} (it bounds how deeply an "
                 f"expression nests: test membership with `in [...]` rather than a chain of `or`)")
+    if ("op", "<<") in tokens:  # rule-engine folds a constant shift while it parses, so it is refused here
+        return ("<< builds a number of any size in one step that no time limit can interrupt "
+                "(1 << 99999999999 asks for 12 GB; the facts hold no numbers to shift)")
     for i, (kind, value) in enumerate(tokens):
         if kind != "op" or value not in _REGEX_OPS:
             continue
@@ -275,6 +280,13 @@ def nondeterministic_builtins() -> Mapping[str, str]:
     return classify_builtins(values)
 
 
+@functools.lru_cache(maxsize=1)
+def _builtin_names() -> frozenset:
+    """The names of the installed rule-engine's builtins (``$abs``, ``$split``, ...)."""
+    from rule_engine import Context
+    return frozenset(Context(default_timezone="utc").builtins)
+
+
 def _attributes(node) -> List[object]:
     """Every attribute value of an AST node: rule-engine's nodes keep some in ``__slots__``, some in ``__dict__``."""
     names = set(getattr(node, "__dict__", {}))
@@ -324,6 +336,9 @@ def inspect(statement, facts: Collection[str]) -> Tuple[Optional[str], Tuple[str
                         f"every time it is made"), ()
             if node.name in _RESOURCE_BUILTINS:
                 return f"${node.name} {_RESOURCE_BUILTINS[node.name]}", ()
+            if node.name not in _builtin_names():  # rule-engine only finds out when it runs, as an 'unknown symbol'
+                usable = sorted(_builtin_names() - set(banned) - set(_RESOURCE_BUILTINS))
+                return f"unknown builtin ${node.name}; the builtins are {', '.join('$' + n for n in usable)}", ()
         elif isinstance(node, ast.FuzzyComparisonExpression):
             left = node.left
             if isinstance(left, ast.GetAttributeExpression) and left.name in ("as_lower", "as_upper"):

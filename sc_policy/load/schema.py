@@ -117,7 +117,7 @@ _FORMS = {
     r"^[a-z][a-z0-9-]*$": "lower-case letters, digits and '-', starting with a letter",
     r"^[a-z][a-z0-9-]*\Z": "lower-case letters, digits and '-', starting with a letter",
     r"^[a-z][a-z0-9-]*(:[^:\s]+)+$": "a finding's key, check-id:subject, e.g. 'noc-a-limit:ict'",
-    r"^[1-9][0-9]*(-[1-9][0-9]*)?\Z": "a line or a range of lines, e.g. '17-27' or '58'",
+    r"^[1-9][0-9]{0,8}(-[1-9][0-9]{0,8})?\Z": "a line or a range of lines, e.g. '17-27' or '58' (at most 9 digits each)",
     r"^\d{4}$": "four digits",
     r"^[0-9a-f]{64}$": "64 lower-case hexadecimal digits",
     r"^[0-9a-f]{64}\Z": "64 lower-case hexadecimal digits",

@@ -3,6 +3,9 @@
 
 * a value PyYAML cannot construct (a day that does not exist, an integer of thousands of digits):
   the message repeats the value cut short (:func:`~sc_policy.diagnostics.echoed`), not a whole line;
+  an integer over Python's digits limit is refused however it is written: int() refuses only decimal
+  digits, but PyYAML also reads hexadecimal (``0xfff...``), octal, binary and base 60 (``1:59:59...``,
+  whose value it computes in time quadratic in its length), which then no repr could print;
 * a text holding a lone surrogate, which only an escape can write (``"\\ud800"``): it is no character,
   UTF-8 cannot encode it, and nothing downstream (hashing, output) could.
 """
@@ -10,6 +13,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import yaml
@@ -30,8 +34,15 @@ def _reason(exc: Exception) -> str:
 
 def scalar_value(loader, node, span: Span) -> Any:
     """The value of scalar ``node`` as ``loader`` constructs it; raises PolicyLoadError at ``span``."""
+    digits = sys.get_int_max_str_digits() or 4300
+    if node.tag == "tag:yaml.org,2002:int" and len(node.value) > digits:
+        raise PolicyLoadError(f"cannot read value {echoed(node.value)}: an integer written with "
+                              f"{len(node.value)} characters exceeds the limit ({digits} digits)", span,
+                              code="yaml-syntax")
     try:
         value = loader.construct_object(node, deep=True)
+        if isinstance(value, int) and value.bit_length() > 64:
+            str(value)  # raises ValueError over the digits limit, as int() does for decimal text
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
         raise PolicyLoadError(f"cannot read value {echoed(node.value)}: {_reason(exc)}", span,
                               code="yaml-syntax") from None

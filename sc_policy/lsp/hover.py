@@ -181,8 +181,8 @@ def hover_text(lines: Sequence[str], line: int, column: int, place: Place, check
     token, start, end = found
     context = context_at(lines, line, start)
     version = checked.version if checked is not None else None
-    if context.key == "line":
-        text = _source_line(int(token), place, version, checked is not None)
+    if context.key == "line":  # no line has more digits than the schema's 9 (int() refuses over 4,300)
+        text = _source_line(int(token), place, version, checked is not None) if len(token) <= 9 else None
     elif context.key in NAICS_KEYS or context.within("industries"):
         text = _naics(token, refdata)
     elif context.key in NOC_KEYS and len(token) == 4:
