@@ -423,3 +423,21 @@ def test_a_column_of_industries_left_unread_is_said(header, unread):
                                  f"no employer industry, and column {unread} is not read (name it 'industry' to "
                                  "decide by it)\n")
         assert rows_of(result.stdout)[0]["areas"] == "ict;life-sciences;manufacturing"
+
+
+@pytest.mark.parametrize("name, instead", [("decided.xlsx", "*.csv"), ("Decided.XLS", "*.csv"),
+                                           ("decided.ods", "*.csv"), ("decided.json", "*.jsonl")])
+def test_an_output_named_for_a_format_evaluate_does_not_write_is_refused(tmp_path, name, instead):
+    """`-o decided.xlsx` wrote CSV under a workbook's name, which Excel then refuses to open ("the file format or
+    extension is not valid"); `-o decided.json` wrote CSV where a JSON reader was waiting. --format still writes
+    what it says under any name."""
+    out = tmp_path / name
+    refused = CliRunner().invoke(main, ["evaluate", "-o", str(out)], input="noc\n2174\n")
+    assert refused.exit_code == 2 and not out.exists()
+    assert refused.output.startswith(f"sc-policy: error: --output {out} names ") and f"name it {instead}" in \
+        refused.output and refused.output.count("\n") == 1, refused.output
+    written = CliRunner().invoke(main, ["evaluate", "-o", str(out), "--format", "csv"], input="noc\n2174\n")
+    assert written.exit_code == 0 and out.read_text("utf-8").startswith("noc,eligible,")
+    other = tmp_path / "decided.txt"  # any other name is CSV, as before
+    assert CliRunner().invoke(main, ["evaluate", "-o", str(other)], input="noc\n2174\n").exit_code == 0
+    assert other.read_text("utf-8").startswith("noc,eligible,")

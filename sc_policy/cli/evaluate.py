@@ -116,6 +116,23 @@ def _is_json_lines(name: str) -> bool:
     return name.lower().endswith((".jsonl", ".ndjson"))
 
 
+_NOT_WRITTEN = {".xlsx": "an Excel workbook", ".xlsm": "an Excel workbook", ".xls": "an Excel workbook",
+                ".ods": "an OpenDocument spreadsheet", ".json": "a JSON document"}
+"""Output names that say a format evaluate does not write: CSV written under one would be refused by the
+program that opens it (Excel: "the file format or extension is not valid")."""
+
+
+def _refuse_misnamed(output: str) -> None:
+    """Refuse an output whose name says a format evaluate does not write (:data:`_NOT_WRITTEN`), unless
+    --format says what to write; a name without such an ending is CSV."""
+    ending = os.path.splitext(output)[1].lower() if output != "-" else ""
+    if ending in _NOT_WRITTEN:
+        instead = "*.jsonl for JSON Lines" if ending == ".json" else "*.csv, which spreadsheets open"
+        raise ScPolicyError(f"--output {output} names {_NOT_WRITTEN[ending]}, which evaluate does not write: name "
+                            f"it {instead}, or *.parquet (or give --format to write under this name)",
+                            code="bad-input")
+
+
 @click.command()
 @click.argument("input_path", metavar="[INPUT|-]", default="-", required=False, callback=named)
 @click.option("--output", "-o", "output", metavar="FILE|-", default="-", show_default=True, callback=named,
@@ -146,6 +163,8 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
     if sum(x is not None for x in (version, on, date_column)) > 1:
         raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
     engine = _engine()  # a misspelt engine stops here, before any output
+    if fmt is None:
+        _refuse_misnamed(output)
     fmt = fmt or ("parquet" if is_parquet(output) else "jsonl" if _is_json_lines(output) else "csv")
     if output == "-":
         refuse_binary_to_terminal(fmt, "give --output FILE.parquet, or redirect standard output to a file")
