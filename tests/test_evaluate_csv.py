@@ -148,7 +148,7 @@ def test_jsonl_output_is_typed(opened):
     assert second["eligible"] is None and second["areas"] == [] and "not four digits" in second["error"]
 
 
-@pytest.mark.parametrize("name,jsonl", [("out.jsonl", True), ("OUT.NDJSON", True), ("out.json", False),
+@pytest.mark.parametrize("name,jsonl", [("out.jsonl", True), ("OUT.NDJSON", True), ("out.txt", False),
                                          ("out.csv", False), ("jsonl", False)])
 def test_an_output_named_for_json_lines_is_json_lines_unless_a_format_is_given(tmp_path, name, jsonl):
     """As an output named *.parquet is Parquet: `-o decisions.jsonl` wrote CSV under that name."""
@@ -372,6 +372,11 @@ def test_a_killed_run_leaves_the_earlier_output_and_no_partial_file(tmp_path):
      "industry; column '\\ufeffnoc' holds a character that does not show: delete it)"),
     ("id,noc\u200b\n1,2174\n".encode("utf-8"), "the input has no 'noc' column (the header has: id, noc\u200b; "
      "column 'noc\\u200b' holds a character that does not show: delete it)"),
+    # the same for industry or noc_version: read as no such column, every row was decided without it (exit 0)
+    (b"noc,\xef\xbb\xbfindustry\n2174,541514\n", "column '\\ufeffindustry' holds a character that does not show: "
+     "delete it\n"),
+    ("noc,noc_version\u200b\n21232,2021\n".encode("utf-8"), "column 'noc_version\\u200b' holds a character that does "
+     "not show: delete it\n"),
 ])
 def test_a_header_that_cannot_be_used_names_the_input(tmp_path, header, message):
     """One line naming the file (or stdin) the header is in, exit 2, and no output file."""

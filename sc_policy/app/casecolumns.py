@@ -64,6 +64,11 @@ _SEPARATORS = ((";", "';'"), ("\t", "tabs"), ("|", "'|'"))
 Excel writes ';')."""
 
 
+def _shown(name: str) -> str:
+    """A column's name as it shows: without the characters that do not (a byte-order mark, a zero-width space)."""
+    return "".join(ch for ch in name if ch.isprintable() or ch.isspace())
+
+
 def _misread(header: Sequence[str]) -> Optional[str]:
     """Why a header without a ``noc`` column seems to be of another kind of file than CSV: a line of
     JSON, its ``noc`` written with a character that does not show, or its fields separated by another
@@ -71,8 +76,7 @@ def _misread(header: Sequence[str]) -> Optional[str]:
     if header and header[0].lstrip().startswith("{"):
         return JSON_LINES
     for name in header:  # a second byte-order mark, a zero-width space: the name shows as noc, and is not
-        seen = "".join(ch for ch in name if ch.isprintable() or ch.isspace())
-        if seen != name and seen.strip().lower() == "noc":
+        if _shown(name) != name and _shown(name).strip().lower() == "noc":
             return f"column {echoed(name)} holds a character that does not show: delete it"
     for separator, said in _SEPARATORS:
         if any(part.strip().lower() == "noc" for name in header for part in name.split(separator)):
@@ -103,6 +107,10 @@ def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
     for role, name in wanted.items():
         if name in names:
             where[role] = names.index(name)
+        elif role != "noc":  # (one for noc is said with its absence, below)
+            hidden = next((h for h in header if _shown(h) != h and _shown(h).strip().lower() == name), None)
+            if hidden is not None:  # read as no such column, every row would be decided without it
+                raise InputError(f"column {echoed(hidden)} holds a character that does not show: delete it")
     if "noc" not in where:
         binary = not_csv(header[0][:4].encode("utf-8")) if header else None
         if binary is not None:  # a Parquet file's first line is often UTF-8: its "columns" are bytes
