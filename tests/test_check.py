@@ -530,6 +530,25 @@ def test_a_citation_line_off_by_a_few_is_one_citation_line_error_not_also_citati
         (f["check"], f["line"]) for f in errors(findings)}, errors(findings)
 
 
+@pytest.mark.parametrize("file, written, typo", [
+    ("areas/ict.yaml", "- {lines: 17-27, what: definition}", "- {lines: 17-2700, what: definition}"),
+    ("version.yaml", "- {lines: '58', what: the heading of the in-scope occupation lists}",
+     "- {lines: '580', what: the heading of the in-scope occupation lists}"),
+])
+def test_a_section_past_the_end_of_the_source_is_an_error_at_its_lines(tree_copy, file, written, typo):
+    """A typo that runs a section past the source's last line (17-2700 for 17-27) passed: text that is not there
+    was the area's own, and every citation beyond its real end counted as inside it."""
+    v = version_dir(tree_copy)
+    edit(v / file, written, typo)
+    code, findings = run_check(policies=tree_copy)
+    lines = len(SOURCE.read_text("utf-8").splitlines())
+    assert code == 1
+    [found] = [f for f in errors(findings) if f["check"] == "section-past-end"]
+    assert (found["path"], found["line"]) == (f"{REL}/{file}", line_of(v / file, typo.strip("- {")[:12]))
+    assert found["message"].endswith(f"run past the end of {POLICY}/source/second-career-fast-track.txt, which has "
+                                     f"{lines} lines") and "section-past-end" in CHECKS
+
+
 @pytest.mark.parametrize("written,said", [
     ("22310", "22310 is the NOC 2021 unit group 'Electrical and electronics engineering technologists and technicians'; "
               "areas list NOC 2016 unit groups: write 2241"),

@@ -74,6 +74,13 @@ def provenance(version: Version, source: SourceText, partial: bool) -> List[Diag
             out.append(Diagnostic(citation.at("line"), "error", "citation-line",
                                   f"{what}: line {citation.line} of {source.path} does not hold the start of the "
                                   f"quote {short(citation.quote)!r}, which starts on line {where}"))
+    for owner, sections in [("general_sections", version.manifest.general_sections)] + \
+            [(f"area {a.id!r}", a.sections) for a in version.areas]:
+        for s in sections:
+            if max(s.first, s.last) > len(source.lines):  # the text it names is not there (a typo: 58-766)
+                out.append(Diagnostic(s.at("lines"), "error", "section-past-end",
+                                      f"{owner}: section lines {s.lines} run past the end of {source.path}, "
+                                      f"which has {len(source.lines)} lines", f"{owner}:{s.lines}"))
     out.extend(_quote_mismatch(version))
     out.extend(_unpublished(version))
     if not partial:

@@ -114,6 +114,7 @@ CHECKS: Mapping[str, str] = {
     "source-hash": "the source document's sha256 differs from the one the manifest records",
     "quote-not-found": "a quoted passage that does not occur in the source document",
     "citation-line": "a citation whose line does not hold the start of its quote",
+    "section-past-end": "a section (an area's or the general text's) whose lines run past the source document's end",
     "quote-mismatch": ("an occupation whose quote publishes another code or level, or no occupation at all; an "
                        "industry whose quote publishes only other NAICS codes (a warning)"),
     "unlisted-occupation": "an occupation line of the source that no occupation entry cites",
