@@ -367,6 +367,9 @@ def test_a_killed_run_leaves_the_earlier_output_and_no_partial_file(tmp_path):
     (b'id,"noc"x\n1,2174\n', "the header row is not valid CSV: 'x' follows the closing quote of field 2; a closing "
      "quote must be followed by a comma or the line end\n"),  # a CSV header with a stray character: no guess
     (b"case;code\n1;2174\n", "the input has no 'noc' column (the header has: case;code)\n"),  # no noc: no guess
+    # empty lines above the header: it said "the header has: nothing"
+    (b"\n\nid,noc\n1,2174\n", "the input has no 'noc' column (the header, the first line, is empty: delete any empty "
+     "lines above it)\n"),
     # a second byte-order mark (a file saved twice with one), a zero-width space: the name shows as noc
     (b"\xef\xbb\xbf\xef\xbb\xbfnoc,industry\n2174,541514\n", "the input has no 'noc' column (the header has: \ufeffnoc, "
      "industry; column '\\ufeffnoc' holds a character that does not show: delete it)"),

@@ -55,7 +55,10 @@ def _columns_of(header: Sequence[str], room: int = 40) -> Suggestion:
             break
         shown.append(name)
     more = len(header) - len(shown)
-    text = ", ".join(shown) + (f" and {more} more" if more else "") if header else "nothing"
+    if not header or list(header) == [""]:  # the header is the first line, however blank
+        return Suggestion("known-columns", tuple(header), "the header, the first line, is empty: delete any empty "
+                                                          "lines above it")
+    text = ", ".join(shown) + (f" and {more} more" if more else "")
     return Suggestion("known-columns", tuple(header), f"the header has: {text}")
 
 
