@@ -849,6 +849,20 @@ def test_check_that_cannot_run_exits_2_with_one_line(args, needle):
     assert needle in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("text", ["", " \n\n\t\n"])
+def test_an_empty_source_is_one_line_not_a_quote_not_found_per_quote(tmp_path, tree_copy, text):
+    """`check --source` of an empty file gave 621 quote-not-found errors; a manifest's empty source the same."""
+    empty = tmp_path / "empty.txt"
+    empty.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--source", str(empty)])
+    assert result.exit_code == 2 and result.output == (f"sc-policy: error: {empty}: source document is empty (no quote "
+                                                       f"can be found in it)\n"), result.output
+    (tree_copy / POLICY / "source" / "second-career-fast-track.txt").write_text(text, encoding="utf-8")
+    code, findings = run_check(VERSION, policies=tree_copy)
+    assert code == 1 and [(f["check"], "is empty" in f["message"]) for f in errors(findings)] == [
+        ("source-missing", True)]
+
+
 def test_source_that_is_not_a_regular_file_is_refused_without_reading_it(tmp_path):
     fifo = tmp_path / "source.fifo"
     os.mkfifo(fifo)

@@ -185,6 +185,9 @@ def read_source(path: Union[str, os.PathLike], display: Optional[str] = None) ->
             exc.code, exc.message.replace("cannot read file", "cannot read source document"))
         raise InputError(message, Span(shown), code=exc.code) from None
     try:
-        return SourceText.parse(raw, shown)
+        source = SourceText.parse(raw, shown)
     except UnicodeDecodeError:
         raise InputError("source document is not UTF-8 text", Span(shown), code="encoding") from None
+    if not source.compact:  # every quote would be "not found": one line says why
+        raise InputError("source document is empty (no quote can be found in it)", Span(shown), code="empty")
+    return source
