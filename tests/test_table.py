@@ -985,6 +985,18 @@ def test_a_class_description_says_a_code_within_an_excluded_one_with_it(opened):
     assert manufacturing.description == "within 31, 32 or 33, outside 3254, 334 (but within 3345), 3391"
 
 
+def test_a_class_is_described_by_the_named_codes_it_lies_within_in_code_order(opened):
+    """What `table` and `diff` print of a class: a class of codes no area names says so, and the named codes a
+    class lies within, and those within them that it lies outside, are said in one order (by two-digit part,
+    then length, then code), whatever the order of its members."""
+    from sc_policy.engine.classes import describe
+    farms = opened.table.classes[opened.table.industry_class("111110") - 1]
+    assert farms.description == "outside every code named in an area definition"
+    named = ["311", "325", "3345", "5415", "5417"]
+    assert describe(["541710", "3111", "334511", "32541", "541514"], named) == "within 311, 325, 3345, 5415 or 5417"
+    assert describe(["331110"], ["33", "3345", "335"]) == "within 33, outside 335, 3345"
+
+
 def test_cache_key_covers_the_python_patch_level_and_rule_engines_date_library(tmp_path, monkeypatch):
     """A patch release of Python (the same ``cpython-311`` tag, another standard library) or an upgrade of
     python-dateutil (with which rule-engine parses dates) made the same key: entries of the older ones were used."""
