@@ -20,6 +20,7 @@ from sc_policy.app.workspace import Workspace
 from sc_policy.app.cache import TableCache, decode, encode
 from sc_policy.engine.table import table_to_dict
 from sc_policy.cli import main
+from sc_policy.diagnostics import ScPolicyError
 from sc_policy.reference.statcan import NAICS_RANGES, reference_data
 from sc_policy.present.render import answer_json
 
@@ -281,6 +282,35 @@ def test_a_forged_entry_with_a_matching_digest_that_does_not_fit_is_refused(tree
     entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
     assert cache.load(header["key"], "second-career-fast-track/phase-1") is None
     assert Workspace(tree_copy, cache=cache).explain("2174", version=VERSION).eligible
+
+
+def test_an_entry_at_the_key_of_a_manifest_that_is_not_yaml_is_set_aside_in_one_line(tree_copy, tmp_path,
+                                                                                    monkeypatch):
+    """A well-formed entry whose key is that of the version's files, manifest not YAML (its bytes are in
+    the key): the manifest on disk is the trust anchor, so the answer is the one-line error the files
+    give without a cache."""
+    monkeypatch.setenv("SC_POLICY_CACHE_DIR", str(tmp_path / "cache"))
+    cache = TableCache(tmp_path / "cache")
+    assert Workspace(tree_copy, cache=cache).open(VERSION).table is not None  # built, and stored
+    [entry] = cache.entries()
+    (version_dir(tree_copy) / "version.yaml").write_text("id: [phase-1.1\n", encoding="utf-8")
+    args = ["explain", "2174", "--version", VERSION, "--policies", str(tree_copy)]
+    want = CliRunner().invoke(main, args, env={"SC_POLICY_NO_CACHE": "1"})
+    assert want.exit_code == 2 and "yaml-syntax" in want.stderr and len(want.stderr.splitlines()) == 1, want.output
+    ws = Workspace(tree_copy, cache=TableCache(tmp_path / "cache"))
+    [ref] = [r for r in ws.refs() if r.rel == f"{POLICY}/{VERSION}"]
+    key = ws._cache_key(ref)
+    head, body = entry.read_bytes().split(b"\n", 1)
+    header = json.loads(head)
+    entry.unlink()
+    header["key"] = key  # moved to the key of the files as they are now
+    cache._path(key, ref.rel).write_bytes(json.dumps(header).encode() + b"\n" + body)
+    assert TableCache(tmp_path / "cache").load(key, ref.rel) is not None  # well-formed: it would be read
+    with pytest.raises(ScPolicyError) as refused:
+        ws.open_ref(ref)
+    assert "version.yaml" in refused.value.line()
+    result = CliRunner().invoke(main, args)
+    assert (result.exit_code, result.output) == (want.exit_code, want.output)
 
 
 def _drop_last_areas_columns(table):  # whole in every column: the last area would just never be in scope
@@ -671,6 +701,35 @@ def test_a_forged_entry_changes_no_command_and_each_says_so(shipped_copy, tmp_pa
         assert runner.invoke(main, args, input=stdin).stderr == ""  # rebuilt: the next run is quiet
 
 
+def test_an_entry_of_a_version_frozen_without_a_decisions_hash_is_never_believed(shipped_copy, tmp_path):
+    """An older freeze records no decisions hash, so nothing can verify an entry of it: one at its key (its
+    manifest as on disk, 0013 eligible everywhere) is set aside, and the version decided from its files."""
+    cache = TableCache(tmp_path / "cache")
+    assert Workspace(shipped_copy, cache=cache).open(VERSION).table is not None  # built, and stored
+    manifest = version_dir(shipped_copy) / "version.yaml"
+    lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
+    manifest.write_text("".join(l for l in lines if not l.startswith("table_sha256:")), encoding="utf-8")
+
+    def older_freeze(data):
+        _pass_everywhere("0013")(data)
+        del _document(data, "version.yaml")[1]["$o"]["table_sha256"]  # as the manifest on disk now says
+
+    _forge_entry(cache, older_freeze)
+    [entry] = cache.entries()
+    ws = Workspace(shipped_copy, cache=TableCache(tmp_path / "cache"))
+    [ref] = [r for r in ws.refs() if r.id == VERSION]
+    head, body = entry.read_bytes().split(b"\n", 1)
+    header = json.loads(head)
+    header["key"] = ws._cache_key(ref)  # at the key of the files as they are now
+    entry.unlink()
+    cache._path(header["key"], ref.rel).write_bytes(json.dumps(header).encode() + b"\n" + body)
+    forged = TableCache(tmp_path / "cache").load(header["key"], ref.rel)
+    assert forged is not None and forged.table.in_scope(forged.table.cell("0013", None))  # it would say eligible
+    opened = ws.open_ref(ref)
+    assert opened.evaluator._compiled is not None  # from the files
+    assert json.loads(answer_json(opened.evaluator.answer("0013", None)))["verdict"] == "not_eligible"
+
+
 def test_a_version_whose_files_now_decide_otherwise_is_refused(shipped_copy):
     """Files unchanged but decisions different from those frozen (as another sc-policy or reference data
     would make them): recorded hash and files disagree, and no answer is given."""
@@ -710,6 +769,7 @@ def test_a_version_frozen_without_a_decisions_hash_is_decided_from_its_files(shi
     assert check.exit_code == 0
     [missing] = [f for f in json.loads(check.stdout) if f["check"] == "table-hash-missing"]
     assert missing["severity"] == "warning" and "sc-policy freeze phase-1" in missing["message"]
+    assert missing["line"] == 1 + [l.startswith("sha256:") for l in lines].index(True)  # the hash it has
     result = CliRunner().invoke(main, ["freeze", VERSION, "--policies", str(shipped_copy)])
     assert result.exit_code == 0 and "already frozen" in result.output and "table_sha256" in result.output
     from sc_policy.engine.table import decisions_hash
@@ -925,6 +985,18 @@ def test_a_class_description_says_a_code_within_an_excluded_one_with_it(opened):
     assert describe(["334110"], ["33", "334", "3345"]) == "within 334, outside 3345"
     manufacturing = opened.table.classes[opened.table.industry_class("334511") - 1]
     assert manufacturing.description == "within 31, 32 or 33, outside 3254, 334 (but within 3345), 3391"
+
+
+def test_a_class_is_described_by_the_named_codes_it_lies_within_in_code_order(opened):
+    """What `table` and `diff` print of a class: a class of codes no area names says so, and the named codes a
+    class lies within, and those within them that it lies outside, are said in one order (by two-digit part,
+    then length, then code), whatever the order of its members."""
+    from sc_policy.engine.classes import describe
+    farms = opened.table.classes[opened.table.industry_class("111110") - 1]
+    assert farms.description == "outside every code named in an area definition"
+    named = ["311", "325", "3345", "5415", "5417"]
+    assert describe(["541710", "3111", "334511", "32541", "541514"], named) == "within 311, 325, 3345, 5415 or 5417"
+    assert describe(["331110"], ["33", "3345", "335"]) == "within 33, outside 335, 3345"
 
 
 def test_cache_key_covers_the_python_patch_level_and_rule_engines_date_library(tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,12 @@ def errors(root: Path):
 def set_fields(root: Path, version_id: str, **fields):
     path = root / POLICY / version_id / "version.yaml"
     path.write_text(set_manifest_fields(path.read_text(encoding="utf-8"), fields), encoding="utf-8")
+
+
+def manifest_line(root: Path, version_id: str, key: str) -> int:
+    """The line of a version's manifest that gives ``key``."""
+    text = (root / POLICY / version_id / "version.yaml").read_text(encoding="utf-8")
+    return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(f"{key}:"))
 
 
 def add_occupation(root: Path, version_id: str = "phase-2"):
@@ -200,6 +207,7 @@ def test_tampering_with_a_frozen_version_is_caught(tree_copy):
     found = errors(tree_copy)
     assert [f.code for f in found] == ["hash-mismatch"]
     assert found[0].span.path.endswith(f"{VERSION}/version.yaml")
+    assert found[0].span.line == manifest_line(tree_copy, VERSION, "sha256")  # where the hash it no longer has is
     check = run("check", "--policies", tree_copy)
     assert check.exit_code != 0 and "hash-mismatch" in check.output
     refused = run("freeze", VERSION, "--policies", tree_copy)
@@ -297,6 +305,18 @@ def test_two_versions_that_start_on_one_day_are_not_told_to_end_one_the_day_befo
     assert all("they cannot both start on 2026-11-26" in m for m in overlaps), overlaps
 
 
+@pytest.mark.parametrize("day, other", [(dt.date(2026, 11, 26), VERSION), (dt.date(2026, 11, 25), FIRST)],
+                         ids=["the first day of one", "the last day of the other"])
+def test_a_version_in_force_for_one_day_another_is_in_force_overlaps_it(tree_copy, day, other):
+    """Periods include both their days: a one-day version (superseding nothing) on the first day of one
+    version, or on the last day of another, leaves two versions in force that day."""
+    make_phase_2(tree_copy)
+    set_fields(tree_copy, "phase-2", status="in-force", supersedes=None, effective_from=day, effective_to=day)
+    [found] = errors(tree_copy)
+    assert found.code == "period-overlap" and found.subject == f"{other}/phase-2", found.message
+    assert f"both in force on {day.isoformat()}" in found.message
+
+
 def test_a_draft_that_starts_before_its_predecessor_is_an_error(tree_copy):
     make_phase_2(tree_copy)
     set_fields(tree_copy, "phase-2", effective_from=dt.date(2020, 1, 1))
@@ -385,10 +405,23 @@ def test_a_frozen_version_marked_draft_is_refused_and_not_frozen_again(shipped_c
     assert manifest(shipped_copy, VERSION)["sha256"] == recorded  # nothing written
 
 
+def test_an_older_freeze_marked_draft_is_refused_at_its_recorded_hash(shipped_copy):
+    """A version frozen by an older sc-policy records a content hash but no decisions hash; marked draft it
+    would escape its hash checks too: refused, at the line of the hash it records, which the message names."""
+    set_fields(shipped_copy, VERSION, status="draft", table_sha256=None)
+    [finding] = errors(shipped_copy)
+    assert finding.code == "draft-hashed" and finding.span.path.endswith(f"{VERSION}/version.yaml")
+    assert finding.span.line == manifest_line(shipped_copy, VERSION, "sha256")
+    assert "records the sha256 of a freeze" in finding.message
+    result = run("explain", "2174", "--version", VERSION, "--policies", shipped_copy)
+    assert result.exit_code == 2 and "draft-hashed" in result.output
+
+
 def test_a_version_in_force_without_its_hash_is_reported_and_freezing_it_settles_it(tree_copy):
     findings = [f for f in lifecycle_findings(PolicyTree(tree_copy).load_all()) if f.code == "not-frozen"]
     assert sorted(f.subject for f in findings) == [FIRST, VERSION] and {f.severity for f in findings} == {"warning"}
     assert all(f.suggestion.kind == "freeze" and f.span.path.endswith("version.yaml") for f in findings)
+    assert all(f.span.line == manifest_line(tree_copy, f.subject, "status") for f in findings)  # what to change
     checked = run("check", "--policies", tree_copy)
     assert f"version {VERSION} is in-force but records no sha256" in checked.output
     assert run("freeze", VERSION, "--policies", tree_copy).exit_code == 0
@@ -420,7 +453,8 @@ def test_a_status_its_successors_contradict_is_a_warning(tree_copy):
                                       f"set its status to in-force (answers under it show it)")
     assert found[FIRST].message.startswith(f"version {FIRST} is marked in-force, but {VERSION} supersedes it; "
                                            f"set its status to superseded")
-    assert found[VERSION].span.path.endswith(f"{VERSION}/version.yaml") and found[VERSION].span.line
+    assert found[VERSION].span.path.endswith(f"{VERSION}/version.yaml")
+    assert all(f.span.line == manifest_line(tree_copy, v, "status") for v, f in found.items())  # the line to change
     make_phase_2(tree_copy)  # a draft superseding a version marked superseded changes nothing
     assert "status-mismatch" in {f.code for f in lifecycle_findings(PolicyTree(tree_copy).load_all())
                                  if f.subject == VERSION}
@@ -466,6 +500,31 @@ def test_a_frozen_file_edited_so_that_it_does_not_load_is_named_changed_not_remo
     result = run("check", "phase-2", "--policies", tree_copy)
     (line,) = [x for x in result.output.splitlines() if "hash-mismatch" in x]
     assert "(changed since frozen: clauses/skill-level-limit.yaml)" in line, line
+
+
+def test_files_added_to_a_frozen_version_are_named_in_order_whether_or_not_they_load(tree_copy):
+    """The files added are one list, in path order, however the loader sorted them (it leaves out those that
+    do not load): the same change, the same message."""
+    make_phase_2(tree_copy)
+    assert run("freeze", "phase-2", "--policies", tree_copy).exit_code == 0
+    clauses = tree_copy / POLICY / "phase-2" / "clauses"
+    text = (clauses / "skill-level-limit.yaml").read_text("utf-8")
+    (clauses / "a-extra.yaml").write_text(text.replace("\ntitle: ", "\ntitle: a\ntitle: ", 1), "utf-8")  # no load
+    (clauses / "b-extra.yaml").write_text(text.replace("id: skill-level-limit", "id: b-extra"), "utf-8")
+    result = run("check", "phase-2", "--policies", tree_copy)
+    (line,) = [x for x in result.output.splitlines() if "hash-mismatch" in x]
+    assert "(added: clauses/a-extra.yaml, clauses/b-extra.yaml)" in line, line
+
+
+def test_a_change_to_an_older_freeze_names_no_file_it_has_no_hash_of(shipped_copy):
+    """A version frozen before freezes recorded each file's hash (no ``file_sha256``): its hash-mismatch says
+    that its content changed, and names no file, rather than every file as added."""
+    path = shipped_copy / POLICY / VERSION / "version.yaml"
+    path.write_text(re.sub(r"(?m)^file_sha256:\n(  .*\n)+", "", path.read_text(encoding="utf-8")), encoding="utf-8")
+    assert "file_sha256" not in manifest(shipped_copy, VERSION) and errors(shipped_copy) == []  # (no content)
+    edit_clause(shipped_copy, VERSION, "skill-level-limit", title="The skill level is A, B or C")
+    [found] = errors(shipped_copy)
+    assert found.code == "hash-mismatch" and "added" not in found.message and "since frozen" not in found.message
 
 
 def test_freezing_a_frozen_version_edited_since_names_the_files_changed(tree_copy):

@@ -45,6 +45,41 @@ def test_a_junk_file_at_an_entry_name_does_not_spare_a_bad_manifest_its_schema(t
     assert (row["status"], row["effective_from"], row["effective_to"]) == ("invalid", None, None)  # not "?"
 
 
+ILL_TYPED = {  # a manifest its schema refuses for the type of one value (each a value a vouched manifest has)
+    "a number for a title": ("title: Second Career Fast Track – Phase I (each area citing its own text)", "title: 5"),
+    "a number for the version it supersedes": ("supersedes: phase-1", "supersedes: 7"),
+    "a word for its first day": ("effective_from: 2026-11-26", "effective_from: soon"),
+    "a word for its last day": ("status: in-force", "status: in-force\neffective_to: soon"),
+    "a time for its first day": ("effective_from: 2026-11-26", "effective_from: 2026-11-26 10:00:00"),
+    "a number for an assumption": ("assumptions:\n", "assumptions:\n  effective_to: 5\n"),
+}
+
+
+@pytest.mark.parametrize("old, new", ILL_TYPED.values(), ids=ILL_TYPED)
+def test_a_header_vouching_for_a_manifest_of_the_wrong_types_does_not_spare_it_its_schema(tree_copy, tmp_path,
+                                                                                            monkeypatch, old, new):
+    """A header's list of manifests that passed their schema is written by sc-policy, but the cache folder
+    can be written by others than sc-policy: a manifest with a value of the wrong type is refused, and the
+    versions listed, as if no header vouched for it."""
+    manifest = tree_copy / POLICY / VERSION / "version.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    assert old in text
+    manifest.write_text(text.replace(old, new, 1), encoding="utf-8")
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    monkeypatch.setenv("SC_POLICY_CACHE_DIR", str(folder))
+    commands = (["explain", "2174"], ["versions", "--format", "json"])
+    before = [_run(*args, "--policies", tree_copy) for args in commands]
+    assert before[0].exit_code == 2 and "wrong-type" in before[0].stderr, before[0].output
+    ws = Workspace(tree_copy, cache=TableCache(folder))
+    [ref] = [r for r in ws.refs() if r.id == VERSION]
+    (folder / ("x--" + "a" * 64 + ".json")).write_text(json.dumps({"vouched": [ws._cache_key(ref)]}) + "\n{}",
+                                                        encoding="utf-8")
+    assert TableCache(folder).vouches(ws._cache_key(ref), ref.rel)
+    after = [_run(*args, "--policies", tree_copy) for args in commands]
+    assert [(r.exit_code, r.output) for r in after] == [(r.exit_code, r.output) for r in before]
+
+
 def test_the_choices_of_version_it_remembers_are_bounded(ws):
     first = dt.date(2026, 11, 26)  # the first day of VERSION, the version in force (open-ended)
     for n in range(_CHOICES_KEPT + 50):

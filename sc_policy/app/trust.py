@@ -34,7 +34,9 @@ def vouched_manifest(doc: Document) -> Optional[Manifest]:
         manifest = build_manifest(doc)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    return manifest if _well_typed(manifest) else None
+    # a timestamp is no day to the schema, though the Manifest holds its day (build_manifest)
+    timed = any(isinstance(doc.data.get(k), dt.datetime) for k in ("effective_from", "effective_to"))
+    return manifest if _well_typed(manifest) and not timed else None
 
 
 def read_alike(path: os.PathLike, strict: Optional[Document]) -> bool:
