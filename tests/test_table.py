@@ -769,7 +769,7 @@ def test_a_version_frozen_without_a_decisions_hash_is_decided_from_its_files(shi
     assert check.exit_code == 0
     [missing] = [f for f in json.loads(check.stdout) if f["check"] == "table-hash-missing"]
     assert missing["severity"] == "warning" and "sc-policy freeze phase-1" in missing["message"]
-    assert missing["line"] == 1 + [l.startswith("sha256:") for l in lines].index(True)  # the hash it has
+    assert missing["line"] == 1 + [l.startswith("sha256:") for l in shipped.splitlines()].index(True)  # the hash it has
     result = CliRunner().invoke(main, ["freeze", VERSION, "--policies", str(shipped_copy)])
     assert result.exit_code == 0 and "already frozen" in result.output and "table_sha256" in result.output
     from sc_policy.engine.table import decisions_hash
