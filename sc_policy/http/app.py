@@ -37,7 +37,7 @@ from sc_policy.http.caching import CACHE_CONTROL, ConditionalGet
 from sc_policy.http.fastpath import FastDecisions
 from sc_policy.http.pages import failed_page, is_page, method_page, not_found_page, page_router, refused_page
 from sc_policy.http.problems import NOSNIFF, Problem, from_validation, problem_response, shown
-from sc_policy.http.requestid import HEADER as REQUEST_ID, ID_PATTERN, MAX_ID_CHARS, RequestIdMiddleware, \
+from sc_policy.http.headers import HEADER as REQUEST_ID, ID_PATTERN, MAX_ID_CHARS, AnswerHeadersMiddleware, \
     request_id
 from sc_policy.http.routes_api import DECISION_PARAMS, api_router
 from sc_policy.http.service import DecisionService
@@ -52,28 +52,6 @@ DESCRIPTION = ("Read-only decisions of Ontario's Second Career Fast Track traini
                "clause by clause with the quoted source. Every GET is answered for HEAD too (the same status and "
                "headers, no body). Besides each operation's answers: an address not listed here is a 404 problem, "
                "and a method an address does not take a 405 problem with `Allow` (a page's address: a 405 page).")
-
-
-class NoSniffMiddleware:
-    """Adds ``X-Content-Type-Options: nosniff`` to every response that does not already carry it."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_nosniff(message):
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if not any(name.lower() == b"x-content-type-options" for name, _ in headers):
-                    headers.append((b"x-content-type-options", b"nosniff"))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_nosniff)
 
 
 class HeadAsGetMiddleware:
@@ -188,8 +166,8 @@ def create_app(workspace: Optional[Workspace] = None) -> FastAPI:
     service = DecisionService(workspace if workspace is not None else Workspace(cache=False))
     app = FastAPI(title=TITLE, description=DESCRIPTION, version=own_version(), openapi_url=None,
                   docs_url=None, redoc_url=None, routes=_routes(), redirect_slashes=False,
-                  middleware=[Middleware(RequestIdMiddleware), Middleware(FastDecisions), Middleware(ConditionalGet),
-                              Middleware(NoSniffMiddleware), Middleware(HeadAsGetMiddleware)])
+                  middleware=[Middleware(AnswerHeadersMiddleware), Middleware(FastDecisions), Middleware(ConditionalGet),
+                              Middleware(HeadAsGetMiddleware)])
     document = openapi_document()
     app.openapi = lambda: document  # type: ignore[method-assign]
     app.state.service = service

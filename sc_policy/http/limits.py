@@ -37,7 +37,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from sc_policy.present.render import dumps
 from sc_policy.http.models import MAX_HEAD_BYTES
 from sc_policy.http.problems import NOSNIFF, Problem
-from sc_policy.http.requestid import HEADER as REQUEST_ID, new_id
+from sc_policy.http.headers import HEADER as REQUEST_ID, new_id
 
 __all__ = ["BoundedHttpToolsProtocol", "REQUEST_TIMEOUT", "KEEP_ALIVE_TIMEOUT", "MAX_HEAD_BYTES"]
 

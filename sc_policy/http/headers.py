@@ -1,4 +1,5 @@
-"""Every answer names its request: ``X-Request-ID``, the client's own when it sends one fit to log, else a new one.
+"""The headers every answer carries: ``X-Content-Type-Options: nosniff``, and ``X-Request-ID``, the client's own
+when it sends one fit to log, else a new one.
 
 A case-management system that sends ``X-Request-ID`` (as a gateway or load balancer often adds one) gets
 it back on the answer, so that a failure it records can be matched with the service's log, which names
@@ -14,7 +15,7 @@ import re
 import secrets
 from typing import Mapping
 
-__all__ = ["RequestIdMiddleware", "request_id", "new_id", "HEADER", "MAX_ID_CHARS", "ID_PATTERN"]
+__all__ = ["AnswerHeadersMiddleware", "request_id", "new_id", "HEADER", "MAX_ID_CHARS", "ID_PATTERN"]
 
 HEADER = "X-Request-ID"
 MAX_ID_CHARS = 128
@@ -23,6 +24,7 @@ ID_PATTERN = r"[A-Za-z0-9._~:/+=@-]{1,%d}" % MAX_ID_CHARS
 _ID = re.compile(ID_PATTERN.encode("ascii"))
 _NAME = HEADER.lower().encode("ascii")
 _KEY = "sc_policy.request_id"  # where the id is kept in the request's ASGI scope
+_NOSNIFF_NAME = b"x-content-type-options"
 
 
 def new_id() -> str:
@@ -36,8 +38,9 @@ def request_id(scope: Mapping) -> str:
     return scope.get(_KEY, "")
 
 
-class RequestIdMiddleware:
-    """Gives each HTTP request its id (see the module) and adds it to the answer's headers."""
+class AnswerHeadersMiddleware:
+    """Gives each HTTP request its id (see the module), and adds it to the answer's headers with ``nosniff``
+    (unless the answer already says nosniff)."""
 
     def __init__(self, app):
         self.app = app
@@ -52,9 +55,13 @@ class RequestIdMiddleware:
         scope[_KEY] = rid  # in place: the server-error handler, outside every middleware, reads the same scope
         header = (_NAME, rid.encode("ascii"))
 
-        async def send_with_id(message):
+        async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", ()), header]}
+                headers = list(message.get("headers", ()))
+                if not any(name.lower() == _NOSNIFF_NAME for name, _ in headers):
+                    headers.append((_NOSNIFF_NAME, b"nosniff"))
+                headers.append(header)
+                message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        await self.app(scope, receive, send_with_headers)
