@@ -108,8 +108,6 @@ def _utf8_or_marked(value: bytes, i: int, bad: Optional[set]) -> str:
         return value.decode("utf-8", "replace")
 
 
-
-
 def _json_text(value) -> str:
     """A value inside a list or struct that JSON has no type for: bytes decoded (as a column of them is),
     anything else (a date, a decimal) as text."""
