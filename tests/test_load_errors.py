@@ -632,6 +632,19 @@ def test_a_huge_value_in_an_error_is_cut(text, words):
     assert "sys.set_int_max_str_digits" not in message
 
 
+def test_a_huge_integer_is_refused_on_a_python_without_a_digits_limit(monkeypatch):
+    """Python 3.10 before 3.10.7 (which setup.cfg allows) has no sys.get_int_max_str_digits: every integer of
+    every rule file was an AttributeError traceback."""
+    import sys
+    from sc_policy.diagnostics import PolicyLoadError
+    from sc_policy.load.yamlfile import parse_document
+    monkeypatch.delattr(sys, "get_int_max_str_digits", raising=False)
+    assert parse_document(b"version: 3\n", "clause.yaml").data == {"version": 3}
+    with pytest.raises(PolicyLoadError) as caught:
+        parse_document(("id: 0x" + "f" * 20_000 + "\n").encode(), "clause.yaml")
+    assert "cannot read value '0xfff" in caught.value.message and "(4300 digits)" in caught.value.message
+
+
 def test_a_duplicate_key_names_its_entry_cut_when_huge():
     """The entry a duplicate key is in is named (as a schema finding names it), cut like a value."""
     from sc_policy.diagnostics import PolicyLoadError

@@ -34,7 +34,7 @@ def _reason(exc: Exception) -> str:
 
 def scalar_value(loader, node, span: Span) -> Any:
     """The value of scalar ``node`` as ``loader`` constructs it; raises PolicyLoadError at ``span``."""
-    digits = sys.get_int_max_str_digits() or 4300
+    digits = getattr(sys, "get_int_max_str_digits", lambda: 0)() or 4300  # (no limit before 3.10.7: 4300 here)
     if node.tag == "tag:yaml.org,2002:int" and len(node.value) > digits:
         raise PolicyLoadError(f"cannot read value {echoed(node.value)}: an integer written with "
                               f"{len(node.value)} characters exceeds the limit ({digits} digits)", span,
