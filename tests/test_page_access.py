@@ -16,23 +16,11 @@ with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx still wor
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: E402
 
-from sc_policy.app.workspace import Workspace  # noqa: E402
-from sc_policy.http.app import create_app  # noqa: E402
+from test_pages import app, client  # noqa: E402,F401 (the shipped tree's service and its client: fixtures)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 HTML = {"accept": "text/html"}
-
-
-@pytest.fixture(scope="module")
-def app():
-    return create_app(Workspace())
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    with TestClient(app) as c:
-        yield c
 
 
 def site_links(html: str) -> list:
