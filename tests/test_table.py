@@ -248,18 +248,24 @@ DAMAGES = {
 }
 
 
-def test_a_damaged_cache_entry_is_ignored_and_rebuilt(tree_copy, tmp_path):
+def _stored_entry(tree, tmp_path):
+    """(the cache, the version's key and folder, its one entry, the JSON answer of 2174 in 541514) once an
+    answer has stored the shipped version of ``tree`` in a new cache folder."""
     cache = TableCache(tmp_path / "cache")
-    ws = Workspace(tree_copy, cache=cache)
+    ws = Workspace(tree, cache=cache)
     want = answer_json(ws.explain("2174", "541514", version=VERSION))
     ref = ws.select(VERSION)
-    key = cache.key(ws.root, ref.policy, ref.folder, ref.rel)
     [entry] = cache.entries()
+    return cache, cache.key(ws.root, ref.policy, ref.folder, ref.rel), ref.rel, entry, want
+
+
+def test_a_damaged_cache_entry_is_ignored_and_rebuilt(tree_copy, tmp_path):
+    cache, key, rel, entry, want = _stored_entry(tree_copy, tmp_path)
     good = entry.read_bytes()
-    assert cache.load(key, ref.rel) is not None
+    assert cache.load(key, rel) is not None
     for name, damage in DAMAGES.items():
         entry.write_bytes(damage(good))
-        assert cache.load(key, ref.rel) is None, name
+        assert cache.load(key, rel) is None, name
     again = Workspace(tree_copy, cache=cache)
     assert answer_json(again.explain("2174", "541514", version=VERSION)) == want
     assert again.open(VERSION).evaluator._compiled is not None  # rebuilt from the files...
@@ -350,12 +356,7 @@ def test_a_drafts_entry_whose_table_is_not_whole_is_refused(tree_copy, tmp_path,
     """A draft's entry is trusted as its owner's, so the table's own check is what refuses one that a
     damaged or hand-edited cache holds (its digest recomputed): 2174 stays eligible in its three areas."""
     import hashlib
-    cache = TableCache(tmp_path / "cache")
-    ws = Workspace(tree_copy, cache=cache)
-    want = answer_json(ws.explain("2174", "541514", version=VERSION))
-    ref = ws.select(VERSION)
-    key = cache.key(ws.root, ref.policy, ref.folder, ref.rel)
-    [entry] = cache.entries()
+    cache, key, rel, entry, want = _stored_entry(tree_copy, tmp_path)
     head, body = entry.read_bytes().split(b"\n", 1)
     data = json.loads(body)
     damage(data["table"])
@@ -363,7 +364,7 @@ def test_a_drafts_entry_whose_table_is_not_whole_is_refused(tree_copy, tmp_path,
     header = json.loads(head)
     header["sha256"] = hashlib.sha256(body).hexdigest()
     entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
-    assert cache.load(key, ref.rel) is None
+    assert cache.load(key, rel) is None
     again = Workspace(tree_copy, cache=cache)
     assert answer_json(again.explain("2174", "541514", version=VERSION)) == want
     assert again.explain("2174", version=VERSION).candidates[0].in_scope == ("ict", "life-sciences", "manufacturing")
