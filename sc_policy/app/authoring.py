@@ -341,15 +341,18 @@ def _freeze(tree: PolicyTree, version_id: str, name: str = "freeze") -> FreezeRe
         raise invalid_policy(changed, f"cannot freeze {m.id}")
     recorded = {k: v for k, v in (("table_sha256", decisions), ("file_sha256", dict(sorted(version.files.items()))))
                 if not (already and getattr(m, k))}  # beside the content hash; an older freeze lacking them gets them
+    own = ref.folder / "version.yaml"
     if recorded:
-        own = ref.folder / "version.yaml"
         fields = dict(next((f for path, f in updates if path == own), {}), **recorded)
         updates = [(own, fields)] + [(path, f) for path, f in updates if path != own]
+
+    def text(path: Path, before: bytes) -> str:  # a draft frozen now: new-version's comment says so (frozen_header)
+        read = before.decode("utf-8")
+        return frozen_header(read, m.id) if path == own and not already else read
+
     if updates:  # the manifests changed, replaced together
-        own = ref.folder / "version.yaml"
         replace_together(tree.root, f"{name} {m.id}", [
-            (path, before, set_manifest_fields(frozen_header(before.decode("utf-8"), m.id) if path == own and
-                                               not already else before.decode("utf-8"), fields, tree.display(path)))
+            (path, before, set_manifest_fields(text(path, before), fields, tree.display(path)))
             for path, fields in updates for before in (path.read_bytes(),)])
     same = prev_loaded.version.manifest.id if prev_loaded is not None and \
         " ".join(prev_loaded.version.manifest.title.split()) == " ".join(m.title.split()) else ""
