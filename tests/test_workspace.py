@@ -109,6 +109,30 @@ def test_a_version_without_an_entry_of_its_own_takes_the_code_digest_from_a_neig
     assert Workspace(cache=fresh)._cache_key(superseded) == ws._cache_key(superseded)
 
 
+def test_the_code_digest_is_found_in_the_newest_entry_among_many_versions_entries(tmp_path, monkeypatch):
+    """A cache shared by many versions and older installs: the signature of the code that ran last is in the
+    entry written (or re-stamped) last, whatever its version's name, so a version with no entry of its own is
+    keyed without hashing the package again."""
+    import os
+    from sc_policy.app import cache as cache_module, codefiles
+    monkeypatch.setattr(codefiles, "RACY_NS", 0)  # the checkout's files count as old enough to be remembered
+    folder = tmp_path / "cache"
+    ws = Workspace(cache=TableCache(folder))
+    ws.explain("2174")  # the entry of the version in force, naming the code's signature
+    [written] = TableCache(folder).entries()
+    for n in range(cache_module._OTHERS + 1):  # other versions' entries, by older code, sorting first by name
+        stale = folder / f"a-version-{n}--{n:064x}.json"
+        stale.write_text(json.dumps({"code": "b" * 64, "code_stat": ["c" * 64]}) + "\n{}", encoding="utf-8")
+        os.utime(stale, ns=(written.stat().st_mtime_ns - 10**9, written.stat().st_mtime_ns - 10**9))
+    superseded = next(r for r in ws.refs() if r.id != ws.select().id)
+
+    def rehash(*args):
+        raise AssertionError("the package's files were hashed again")
+
+    monkeypatch.setattr(codefiles, "code_digest", rehash)
+    assert Workspace(cache=TableCache(folder))._cache_key(superseded) == ws._cache_key(superseded)
+
+
 def test_a_vouched_manifest_is_read_as_the_strict_parser_reads_it():
     import pytest
     from sc_policy.diagnostics import PolicyLoadError

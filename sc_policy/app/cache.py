@@ -199,12 +199,22 @@ class TableCache:
 
     def _candidates(self, label: str) -> List[str]:
         """The entries whose header may hold the code digest: those of ``label`` first, then up to
-        :data:`_OTHERS` others (a version with no entry of its own, a superseded one, is keyed by the
-        same code as its neighbours)."""
+        :data:`_OTHERS` others, the newest first (a version with no entry of its own, a superseded one, is
+        keyed by the same code as its neighbours)."""
         mine = re.compile(re.escape(_safe(label)) + r"--[0-9a-f]{64}" + re.escape(_SUFFIX))
         names = self._listing()
         own = [n for n in names if mine.fullmatch(n)]
-        return own + [n for n in names if n not in own][:_OTHERS]
+        return own + self._newest_first([n for n in names if n not in own])[:_OTHERS]
+
+    def _newest_first(self, names: List[str]) -> List[str]:
+        """``names`` by their entries' modification times, the newest first (then by name): the entry written or
+        re-stamped last names the signature of the code that ran last, whichever version it is of."""
+        def written(name: str) -> int:
+            try:
+                return os.lstat(self.directory / name).st_mtime_ns
+            except OSError:
+                return 0
+        return sorted(names, key=lambda name: (-written(name), name))
 
     def _listing(self) -> List[str]:
         """The names of the folder's entries, sorted, listed once per instance (until :meth:`store`)."""
