@@ -362,7 +362,7 @@ class Diagnostic:
 
     def _order(self) -> tuple:
         # By place, then severity, code and message; at one place an unknown key comes first: it most
-        # often explains the others there (the required key it misspells, reported missing).
+        # often explains the others there.
         return (self.span, self.severity, self.code != "unknown-key", self.code, self.message, self.subject,
                 self.resolution)
 

@@ -208,12 +208,51 @@ def test_a_test_case_renamed_and_otherwise_unchanged_is_one_rename(tree_copy):
     text_out = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--no-impact").output
     assert f"test case {old_name} renamed to 2174 stays in ICT as its NOC A exception, otherwise unchanged " \
            "(tests/contradictions.yaml)" in " ".join(text_out.split())
-    # renamed and changed: not a rename, but a case removed and another added
+    # renamed and asking something else (another industry): not a rename, but a case removed and another added
     cases.write_text(text.replace(f"name: {old_name}\n", "name: 2174 again\n").replace("industry: '511211'", "industry: '511212'"),
                      encoding="utf-8")
     result = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--format", "json", "--no-impact")
     kinds = sorted(c["kind"] for c in json.loads(result.output)["changes"] if c["kind"].startswith("test_"))
     assert kinds == ["test_added", "test_removed"]
+
+
+def test_a_test_case_renamed_and_edited_is_one_rename_with_its_changes(tree_copy):
+    folder = draft(tree_copy)
+    cases = folder / "tests" / "contradictions.yaml"
+    text = cases.read_text(encoding="utf-8")
+    old_name, new_name = "ict-two-noc-a keeps 2174 in scope under ICT", "2174 stays in ICT as its NOC A exception"
+    old_clauses = "      ict: {noc-a-exception: pass, occupation-listed: pass}\n"
+    new_clauses = "      ict: {noc-a-exception: pass, occupation-listed: pass, industry-in-area: pass}\n"
+    assert text.count(old_clauses) == 1
+    edited = text.replace(f"name: {old_name}\n", f"name: {new_name}\n").replace(old_clauses, new_clauses)
+    cases.write_text(edited, encoding="utf-8")
+    args = ("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--no-impact")
+    result = invoke(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    tests = [c for c in json.loads(result.output)["changes"] if c["kind"].startswith("test_")]
+    expect = {"eligible": True, "areas": ["ict"], "clauses": {"ict": {"noc-a-exception": "pass", "occupation-listed": "pass"}}}
+    assert [(c["kind"], c["was"], c["test"], c["file"], c["fields"]) for c in tests] == [
+        ("test_renamed", old_name, new_name, "tests/contradictions.yaml",
+         [{"field": "expect", "old": expect, "new": {**expect, "clauses": {"ict": {
+             "noc-a-exception": "pass", "occupation-listed": "pass", "industry-in-area": "pass"}}}}])]
+    assert tests[0]["old_at"]["line"] == tests[0]["new_at"]["line"] == _line_of(cases, f"- name: {new_name}")
+    text_out = " ".join(invoke(*args).output.split())
+    assert f"test case {old_name} renamed to {new_name}, and changed: expect (tests/contradictions.yaml)" in text_out
+    assert 'expect was: {"areas": ["ict"], "clauses": {"ict": {"noc-a-exception": "pass",' in text_out
+    markdown = invoke(*args, "--format", "markdown").output
+    assert f"- test case {old_name} renamed to {new_name}, and changed: expect (tests/contradictions.yaml)\n" in markdown
+    assert '  - expect: was `{"areas": ["ict"], "clauses": {"ict": {"noc-a-exception": "pass"' in markdown
+    # a pure rename lists no fields
+    cases.write_text(text.replace(f"name: {old_name}\n", f"name: {new_name}\n"), encoding="utf-8")
+    tests = [c for c in json.loads(invoke(*args, "--format", "json").output)["changes"] if c["kind"].startswith("test_")]
+    assert [(c["kind"], c["fields"]) for c in tests] == [("test_renamed", [])]
+    # ambiguous: another new case asks the same in the same file, so neither is taken for the old one
+    twin = edited.replace(f"- name: {new_name}\n", f"- name: another 2174 case\n  noc: '2174'\n  industry: '511211'\n"
+                          f"  expect: {{eligible: true}}\n\n- name: {new_name}\n")
+    cases.write_text(twin, encoding="utf-8")
+    tests = [c for c in json.loads(invoke(*args, "--format", "json").output)["changes"] if c["kind"].startswith("test_")]
+    assert sorted((c["kind"], c["test"]) for c in tests) == [
+        ("test_added", new_name), ("test_added", "another 2174 case"), ("test_removed", old_name)]
 
 
 def test_diff_names_changes_and_exact_impact(tree_copy):

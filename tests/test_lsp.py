@@ -164,6 +164,22 @@ async def test_a_yaml_slip_is_an_error_at_its_line(client, shipped_copy):
     assert {d.range.start.line for d in errors} == {position_of(text, "condition:").line}
 
 
+async def test_a_misspelt_required_key_is_one_diagnostic_as_check_says_it(client, shipped_copy):
+    clause = version_dir(shipped_copy) / "clauses" / "industry-in-area.yaml"
+    text = clause.read_text(encoding="utf-8").replace("\ncondition:", "\nconditon:", 1)
+    uri = open_file(client, clause, text)
+    await until(lambda: "unknown-key" in codes(client, uri), "the unknown-key error")
+    errors = [d for d in client.diagnostics[uri] if d.severity == types.DiagnosticSeverity.Error
+              and d.code != "hash-mismatch"]  # (the shipped version is frozen: line 1 says so)
+    (found,) = errors  # not also a missing-key for 'condition' on the same line
+    (expected,) = [f.as_dict() for f in Workspace(shipped_copy, overlay={clause: text}).check()
+                   if f.span.path.endswith("clauses/industry-in-area.yaml") and f.code != "hash-mismatch"]
+    assert (found.code, found.message, found.range.start.line + 1) == (expected["check"], expected["message"],
+                                                                       expected["line"])
+    assert found.message == "unknown key 'conditon' and missing required key 'condition' (did you mean 'condition'?)"
+    assert found.data["suggestion"] == {"kind": "did-you-mean", "values": ["condition"]}
+
+
 async def test_hover_shows_the_official_titles_and_the_source_line(client, shipped_copy):
     folder = version_dir(shipped_copy)
     ict = folder / "areas" / "ict.yaml"

@@ -110,3 +110,50 @@ def test_a_message_that_is_no_request_gets_invalid_request_and_no_traceback():
     assert "its method is not a string" in sent[0][2] and "its id is not a string" in sent[1][2]
     assert 'jsonrpc is not "2.0"' in sent[3][2] and "nested too deeply" in sent[5][2]
     assert not any("Traceback" in text or "File " in text for _, _, text in sent)
+
+
+def test_a_handler_that_fails_unexpectedly_answers_in_one_line_and_logs_its_traceback(monkeypatch, caplog):
+    """A defect in a handler (here hover's, made to raise): pygls answered with the exception as the message
+    and the Python traceback as the error's ``data``, which the editor shows or keeps. The answer is
+    InternalError with a short message and no data; the traceback is in the server's log."""
+    import sys
+    from pathlib import Path
+    from pygls.exceptions import FeatureNotificationError, JsonRpcInternalError
+    from sc_policy.lsp import server as lsp_server
+    from sc_policy.resources import shipped_policies
+
+    def fail(*args, **kwargs):
+        raise ZeroDivisionError("the defect's own words")
+    monkeypatch.setattr(lsp_server, "hover_text", fail)
+    server = lsp_server.make_server()
+    protocol = server.protocol
+    sent = []
+    monkeypatch.setattr(protocol, "_send_data", lambda data: sent.append(protocol._converter.unstructure(data)))
+    ict = Path(shipped_policies()) / "second-career-fast-track" / "phase-1.1" / "areas" / "ict.yaml"
+    with caplog.at_level("ERROR", logger="sc_policy.lsp"):
+        for body in ({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                      "params": {"processId": None, "rootUri": None, "capabilities": {}}},
+                     {"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover",
+                      "params": {"textDocument": {"uri": ict.as_uri()}, "position": {"line": 10, "character": 10}}}):
+            protocol.handle_message(json.loads(json.dumps(body), object_hook=protocol.structure_message))
+    (answer,) = [m for m in sent if m.get("id") == 2]
+    assert answer["error"] == {"code": -32603, "message": "sc-policy failed to answer: an internal error (its "
+                                                          "traceback is in the server's log)"}
+    assert "the defect's own words" not in json.dumps(sent) and "Traceback" not in json.dumps(sent)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("sc_policy.lsp"))
+    assert "the request 2 failed" in logged and "Traceback (most recent call last):" in logged
+    assert "in hover" in logged and "ZeroDivisionError: the defect's own words" in logged
+
+    # a notification's handler that fails: its traceback is logged too, and the client's log has one line
+    caplog.clear()
+    sent.clear()
+    try:
+        fail()
+    except ZeroDivisionError:
+        error = JsonRpcInternalError.of(sys.exc_info())
+    with caplog.at_level("ERROR", logger="sc_policy.lsp"):
+        server.report_server_error(error, FeatureNotificationError)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("sc_policy.lsp"))
+    assert "Traceback (most recent call last):" in logged and "in fail" in logged
+    (line,) = [m["params"]["message"] for m in sent if m.get("method") == "window/logMessage"]
+    assert line == "sc-policy: ZeroDivisionError: the defect's own words"

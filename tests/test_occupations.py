@@ -262,7 +262,8 @@ def test_bad_occupations_query_is_a_problem_naming_the_parameter(client, query, 
 def test_openapi_describes_the_occupations_route(client):
     doc = client.get("/openapi.json").json()
     operation = doc["paths"]["/v1/occupations"]["get"]
-    assert [p["name"] for p in operation["parameters"] if p["in"] == "query"] == ["industry", "area", "version", "on"]
+    assert [p["name"] for p in operation["parameters"] if p["in"] == "query"] == [
+        "industry", "area", "version", "on", "pretty"]
     ok_schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok_schema == {"$ref": "#/components/schemas/OccupationList"}
     assert "application/problem+json" in operation["responses"]["400"]["content"]

@@ -84,8 +84,8 @@ def test_the_check_hook_fails_on_a_broken_rule_file(repo):
     result = run_hook("sc-policy-check", repo)
     assert result.returncode == 1
     assert f"{POLICY}/{VERSION}/clauses/occupation-listed.yaml:" in result.stdout
-    assert "unknown key 'titel' (did you mean 'title')" in result.stdout
-    assert result.stderr.startswith("2 errors, ")
+    assert "unknown key 'titel' and missing required key 'title' (did you mean 'title'?)" in result.stdout
+    assert result.stderr.startswith("1 error, ")
 
 
 def test_the_test_hook_fails_on_a_failing_case(repo):

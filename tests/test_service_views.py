@@ -110,6 +110,31 @@ def test_the_document_declares_the_views(client):
     assert "DecisionBrief" in json.dumps(get["responses"]["200"])
 
 
+@pytest.mark.parametrize("url", ["/v1/diff?old=phase-1&new=phase-1.1", "/v1/occupations?industry=325410",
+                                 "/v1/occupations?area=ict&on=2022-01-01"])
+def test_the_diff_and_the_occupations_take_pretty_as_the_decisions_do(client, url):
+    indented = client.get(url)
+    assert indented.status_code == 200 and indented.content.startswith(b'{\n  "')
+    for value in ("1", ""):
+        assert client.get(f"{url}&pretty={value}").content == indented.content  # indented by default, as the CLI
+    compact = client.get(f"{url}&pretty=0")
+    assert compact.status_code == 200 and compact.headers["content-type"] == "application/json"
+    assert compact.content.count(b"\n") == 1 and compact.content.endswith(b"\n") and b'": ' not in compact.content
+    assert json.loads(compact.content) == json.loads(indented.content)
+    refused = client.get(f"{url}&pretty=yes")
+    assert refused.status_code == 400 and refused.json()["parameter"] == "pretty"
+
+
+def test_the_document_declares_pretty_on_every_route_that_takes_it(client):
+    doc = client.get("/openapi.json").json()
+    for path, method in (("/v1/decisions", "get"), ("/v1/decisions", "post"), ("/v1/diff", "get"),
+                         ("/v1/occupations", "get")):
+        (pretty,) = [p for p in doc["paths"][path][method]["parameters"] if p["name"] == "pretty"]
+        assert pretty["in"] == "query" and not pretty["required"], path
+        assert pretty["schema"]["enum"] == ["0", "1", ""] and "the default" in pretty["description"].replace(
+            "default:", "the default"), path  # each says what it does when not given
+
+
 @pytest.mark.parametrize("query", QUERIES[:3] + ["noc=2174&view=brief&pretty=1"])
 def test_a_decision_has_the_same_head_on_the_fast_path_as_through_the_route(client, query):
     """GET is answered before FastAPI's routing (sc_policy/http/fastpath.py); HEAD goes through the route."""

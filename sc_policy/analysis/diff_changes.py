@@ -261,18 +261,29 @@ def _interpretation_changes(old: Version, new: Version) -> List[Change]:
 
 
 def _renamed(old: Version, new: Version, a: Dict[str, TestCase], b: Dict[str, TestCase]) -> Dict[str, str]:
-    """Test cases renamed and otherwise unchanged, new name -> old name: a case only in ``a`` and one only
-    in ``b`` that ask the same and expect the same, in the same file, when no other case of either side
-    does too (two identical cases renamed cannot be told apart, and stay removed and added)."""
-    def same(t: TestCase, folder: str) -> str:
-        return json.dumps([_rel(t.path, folder)] + [_test_value(t, k) for k in _TEST_FIELDS], sort_keys=True)
-    gone: Dict[str, List[str]] = {}
-    for name in a.keys() - b.keys():
-        gone.setdefault(same(a[name], old.folder), []).append(name)
-    came: Dict[str, List[str]] = {}
-    for name in b.keys() - a.keys():
-        came.setdefault(same(b[name], new.folder), []).append(name)
-    return {came[k][0]: names[0] for k, names in gone.items() if len(names) == 1 and len(came.get(k, ())) == 1}
+    """Test cases renamed, new name -> old name: a case only in ``a`` and one only in ``b``, in the same file,
+    that say the same (renamed and otherwise unchanged), or else that ask the same (its ``_TEST_INPUTS``:
+    renamed and its expectation or sources changed), when no other such case of either side does too (two
+    cases that cannot be told apart stay removed and added)."""
+    def pairs(a: Dict[str, TestCase], b: Dict[str, TestCase], names) -> Dict[str, str]:
+        def key(t: TestCase, folder: str) -> str:
+            return json.dumps([_rel(t.path, folder)] + [_test_value(t, k) for k in names], sort_keys=True)
+        gone: Dict[str, List[str]] = {}
+        for name in a.keys() - b.keys():
+            gone.setdefault(key(a[name], old.folder), []).append(name)
+        came: Dict[str, List[str]] = {}
+        for name in b.keys() - a.keys():
+            came.setdefault(key(b[name], new.folder), []).append(name)
+        return {came[k][0]: was[0] for k, was in gone.items() if len(was) == 1 and len(came.get(k, ())) == 1}
+    same = pairs(a, b, _TEST_FIELDS)
+    rest = pairs({k: v for k, v in a.items() if k not in same.values()}, {k: v for k, v in b.items() if k not in same},
+                 _TEST_INPUTS)
+    return {**same, **rest}
+
+
+def _test_fields(a: TestCase, b: TestCase) -> List[dict]:
+    return [{"field": k, "old": _test_value(a, k), "new": _test_value(b, k)}
+            for k in _TEST_FIELDS if _test_value(a, k) != _test_value(b, k)]
 
 
 def _test_changes(old: Version, new: Version) -> List[Change]:
@@ -282,7 +293,7 @@ def _test_changes(old: Version, new: Version) -> List[Change]:
     renamed = _renamed(old, new, a, b)
     for name, was in renamed.items():
         out.append(_change("test_renamed", (4, name), _where(a[was], b[name]), test=name, was=was,
-                           file=_rel(b[name].path, new.folder)))
+                           file=_rel(b[name].path, new.folder), fields=_test_fields(a[was], b[name])))
     a = {k: v for k, v in a.items() if k not in renamed.values()}
     b = {k: v for k, v in b.items() if k not in renamed}
     for name in sorted(set(a) | set(b)):
@@ -291,15 +302,15 @@ def _test_changes(old: Version, new: Version) -> List[Change]:
         elif name not in a:
             out.append(_change("test_added", (4, name), _where(None, b[name]), test=name, file=_rel(b[name].path, new.folder)))
         elif a[name] != b[name]:
-            fields = [{"field": k, "old": _test_value(a[name], k), "new": _test_value(b[name], k)}
-                      for k in _TEST_FIELDS if _test_value(a[name], k) != _test_value(b[name], k)]
             out.append(_change("test_changed", (4, name), _where(a[name], b[name]), test=name,
-                               file=_rel(b[name].path, new.folder), fields=fields))
+                               file=_rel(b[name].path, new.folder), fields=_test_fields(a[name], b[name])))
     return out
 
 
 _TEST_FIELDS = ("noc", "noc_version", "industry", "expect", "source")
 """What a test case says, in its file's order: a changed case lists the ones that changed, old and new."""
+_TEST_INPUTS = _TEST_FIELDS[:3]
+"""What a test case asks: a case renamed and edited is matched to its old name by these (and its file)."""
 
 
 def _test_value(case, name: str):

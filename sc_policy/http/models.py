@@ -23,7 +23,7 @@ from sc_policy.reference.codes import NOC_VERSIONS
 __all__ = ["MAX_BATCH", "MAX_BODY_BYTES", "MAX_HEAD_BYTES", "MAX_PARAM_CHARS", "DATE_PATTERN", "DecisionInput", "DecisionQuery",
            "ViewInput", "DecisionJson", "DecisionBrief",
            "VersionInfo", "DiffResult", "Health", "ProblemDetails", "BatchError", "BatchAnswers", "batch_body_schema",
-           "OccupationsInput", "OccupationList"]
+           "OccupationsInput", "OccupationList", "PrettyByDefault", "PRETTY_BY_DEFAULT"]
 
 MAX_BATCH = 100
 """Most inputs one POST /v1/decisions may carry."""
@@ -69,6 +69,10 @@ View = Annotated[Optional[Literal["full", "brief", ""]],
 Pretty = Annotated[Optional[Literal["0", "1", ""]],
                    Field(description="`1`: indented JSON for people (the full view is then byte for byte "
                                      "`sc-policy explain --format json`); default: compact JSON on one line.")]
+PRETTY_BY_DEFAULT = ("`1` (the default, also when empty): indented JSON for people, byte for byte the command's "
+                     "`--format json`; `0`: the same JSON compact, on one line.")
+"""What ``pretty`` does where the answer is indented by default (GET /v1/occupations and /v1/diff)."""
+PrettyByDefault = Annotated[Optional[Literal["0", "1", ""]], Field(description=PRETTY_BY_DEFAULT)]
 
 
 class ViewInput(BaseModel):
@@ -101,6 +105,7 @@ class OccupationsInput(BaseModel):
                                                "Not with `on`.")] = None
     on: Annotated[Day, Field(description="Use the version in force on this date (YYYY-MM-DD; empty: today). "
                                          "Not with `version`.")] = None
+    pretty: PrettyByDefault = None
 
 
 class SourceDocument(BaseModel):

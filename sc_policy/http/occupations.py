@@ -19,7 +19,8 @@ from sc_policy.http.models import OccupationsInput
 from sc_policy.http.problems import Problem, from_diagnostic
 from sc_policy.http.service import DecisionService, parse_day
 from sc_policy.present import pages
-from sc_policy.present.occupations import occupations_json
+from sc_policy.present.occupations import occupations_json, occupations_to_dict
+from sc_policy.present.render import compact_dumps
 from sc_policy.reference.codes import parse_industry
 
 __all__ = ["occupations_answer", "occupations_page"]
@@ -54,7 +55,8 @@ def _read(service: DecisionService, industry: Optional[str], area: Optional[str]
 
 
 def occupations_answer(service: DecisionService, inp: OccupationsInput) -> str:
-    """The JSON text of the list for a checked query; raise Problem naming the parameter at fault."""
+    """The JSON text of the list for a checked query (compact for ``pretty=0``); raise Problem naming the
+    parameter at fault."""
     version = _given(inp.version)
     if version and inp.on:
         raise Problem(400, "bad-input", "on: give version or on, not both", "on")
@@ -65,8 +67,8 @@ def occupations_answer(service: DecisionService, inp: OccupationsInput) -> str:
     for name in ("on",) + FIELDS:
         if name in errors:
             raise from_diagnostic(errors[name], name)
-    return occupations_json(occupations(opened, service.refdata, industry, area,
-                                        decided_on=decision_day(version, on, today.isoformat())))
+    found = occupations(opened, service.refdata, industry, area, decided_on=decision_day(version, on, today.isoformat()))
+    return compact_dumps(occupations_to_dict(found)) if inp.pretty == "0" else occupations_json(found)
 
 
 def occupations_page(service: DecisionService, form: pages.Form) -> Tuple[dict, int]:

@@ -3,7 +3,7 @@
 Each route is declared with its parameters and its response models (:mod:`sc_policy.http.models`),
 from which FastAPI builds the OpenAPI document. A route answers with finished JSON text, not a
 re-serialised model: a decision compact by default (``pretty=1``: byte for byte what the CLI
-prints), the other routes as the CLI prints them. Every route first refuses a query parameter
+prints), the other routes as the CLI prints them (the diff and the occupations compact with ``pretty=0``). Every route first refuses a query parameter
 it does not take, one given twice and a value over ``MAX_PARAM_CHARS`` (:func:`check_query`); a
 batch's body is read within ``MAX_BODY_BYTES`` by :func:`read_bounded`. GET /v1/decisions reads its
 parameters with :class:`DecisionQuery` itself (:func:`decision_query`, documented by
@@ -14,7 +14,7 @@ than the rest of a cached answer.
 import json
 import re
 from urllib.parse import parse_qsl
-from typing import Annotated, Any, Callable, Dict, List, Sequence, Tuple, Type, Union
+from typing import Annotated, Any, Callable, Dict, List, Literal, Sequence, Tuple, Type, Union
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ValidationError
@@ -24,7 +24,7 @@ from starlette.responses import Response
 
 from sc_policy.http.models import (MAX_BATCH, MAX_BODY_BYTES, MAX_PARAM_CHARS, BatchAnswers, DecisionJson,
                                    DecisionBrief, DecisionQuery, DiffResult, Health, OccupationList, OccupationsInput,
-                                   ProblemDetails, VersionInfo, ViewInput, batch_body_schema)
+                                   PRETTY_BY_DEFAULT, ProblemDetails, VersionInfo, ViewInput, batch_body_schema)
 from sc_policy.http.occupations import occupations_answer
 from sc_policy.http.problems import Problem, from_validation, required, shown
 from sc_policy.http.service import DecisionService, case_of, json_object
@@ -35,7 +35,7 @@ __all__ = ["api_router", "check_query", "strict_query", "decision_query", "query
 DECISION_PARAMS = tuple(DecisionQuery.model_fields)
 VIEW_PARAMS = tuple(ViewInput.model_fields)
 OCCUPATIONS_PARAMS = tuple(OccupationsInput.model_fields)
-DIFF_PARAMS = ("old", "new")
+DIFF_PARAMS = ("old", "new", "pretty")
 
 
 def check_query(request: Request, allowed: Sequence[str] = (),
@@ -280,7 +280,8 @@ def api_router() -> APIRouter:
     @router.get("/v1/occupations", operation_id="occupations", summary="Which occupations an industry opens",
                 response_model=OccupationList,
                 response_description="Every eligible NOC 2016 unit group with its areas, from the version's "
-                                     "decision table, as `sc-policy occupations --format json`.",
+                                     "decision table, as `sc-policy occupations --format json` (compact with "
+                                     "`pretty=0`).",
                 openapi_extra={"parameters": query_parameters(OccupationsInput)},
                 responses={400: problem("A parameter is unknown, given twice, too long or malformed, or names an "
                                         "industry code, area, version or date that the policy and the reference "
@@ -305,21 +306,24 @@ def api_router() -> APIRouter:
         return json_response(service_of(request).version_row(id))
 
     @router.get("/v1/diff", operation_id="diff", summary="What changed between two versions",
-                response_model=DiffResult, response_description="As `sc-policy diff --format json`.",
+                response_model=DiffResult, response_description="As `sc-policy diff --format json` (compact with "
+                                                                "`pretty=0`).",
                 dependencies=[Depends(strict_query(DIFF_PARAMS))],
-                responses={400: problem("A parameter is missing, unknown, given twice or too long, or names no "
-                                        "version (an id not known, a date on which no version is in force).")})
+                responses={400: problem("A parameter is missing, unknown, given twice, too long or malformed, or "
+                                        "names no version (an id not known, a date on which no version is in "
+                                        "force).")})
     async def diff(request: Request,
                    old: Annotated[str, version_param("The earlier version: an id, or a date YYYY-MM-DD (the "
                                                      "version in force that day).")],
-                   new: Annotated[str, version_param("The later version: an id or a date.")]) -> Response:
+                   new: Annotated[str, version_param("The later version: an id or a date.")],
+                   pretty: Annotated[Literal["0", "1", ""], Query(description=PRETTY_BY_DEFAULT)] = "1") -> Response:
         service = service_of(request)
         chosen = []
         for name, value in (("old", old), ("new", new)):
             if not value.strip():
                 raise Problem(400, "bad-input", f"{name}: {required(name)}", name)
             chosen.append(service.version_named(name, value.strip()))
-        return json_response(await run_in_threadpool(service.diff, chosen[0], chosen[1]))
+        return json_response(await run_in_threadpool(service.diff, chosen[0], chosen[1], pretty != "0"))
 
     @router.get("/healthz", operation_id="health", summary="Health: up, and a version is in force today",
                 response_model=Health, response_description="The service is up, serving these versions, one of "

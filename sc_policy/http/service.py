@@ -17,7 +17,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from pydantic import ValidationError
 
-from sc_policy.analysis.diff import diff_versions
+from sc_policy.analysis.diff import VersionDiff, diff_versions
 from sc_policy.app.workspace import OpenVersion, Workspace, decision_day
 from sc_policy.diagnostics import (InputError, PolicyInvalidError, ScPolicyError, Span, UnknownVersionError, counted, cut,
                                    echoed, integrity_first, no_versions, visible)
@@ -130,6 +130,7 @@ class DecisionService:
         self._answer_cached = functools.lru_cache(maxsize=ANSWER_CACHE_SIZE)(self._answer_uncached)
         self._body_cached = functools.lru_cache(maxsize=ANSWER_CACHE_SIZE)(self._body_uncached)
         self._diff_cached = functools.lru_cache(maxsize=16)(self._diff_uncached)
+        self._version_diff = functools.lru_cache(maxsize=16)(self._version_diff_uncached)
 
     def _book_uncached(self, vid: str, root: str) -> str:
         opened = self.opened[vid]
@@ -253,11 +254,16 @@ class DecisionService:
                 out.append({"error": problem.within(where).as_dict()})
         return dumps(out) if pretty else compact_dumps(out)
 
-    def _diff_uncached(self, old: str, new: str) -> str:
-        return diff_json(diff_versions(self.opened[old].evaluator, self.opened[new].evaluator))
+    def _version_diff_uncached(self, old: str, new: str) -> VersionDiff:
+        return diff_versions(self.opened[old].evaluator, self.opened[new].evaluator)
 
-    def diff(self, old: str, new: str) -> str:
-        return self._diff_cached(old, new)
+    def _diff_uncached(self, old: str, new: str, pretty: bool) -> str:
+        found = self._version_diff(old, new)
+        return diff_json(found) if pretty else compact_dumps(found.as_dict())
+
+    def diff(self, old: str, new: str, pretty: bool = True) -> str:
+        """The JSON text of the diff: indented (``sc-policy diff --format json``'s), or compact."""
+        return self._diff_cached(old, new, pretty)
 
     # -- the question page --------------------------------------------------------------------------------
     def home_context(self, form: pages.Form) -> dict:

@@ -245,20 +245,21 @@ def _closest(key: str, data: dict, fields: dict) -> str:
 
 def _ordered(document: Document, errors: List[Error], unknown: Unknown) -> List[Diagnostic]:
     """The errors as findings, sorted. An unknown key that most likely misspells a field the mapping
-    lacks says "did you mean"; when that field is required, its missing-key finding is placed at the
-    unknown key (where the fix is), after it, and says so."""
+    lacks says "did you mean"; when that field is required, the unknown key's finding also says it is
+    missing, and that field's missing-key finding is left out: one mistake, one finding, where the fix is."""
+    missing = {keypath for keypath, code, _ in errors if code == REQUIRED_FIELD.code}
     meant_by = {keypath[:-1] + (meant,): keypath for keypath, meant in unknown.items() if meant}
     findings = []
     for keypath, code, message in errors:
+        if code == REQUIRED_FIELD.code and keypath in meant_by:
+            continue  # said by the unknown key that stands for it
         span, suggestion = document.span(keypath), None
         text = _describe(keypath, code, message)
         if code == UNKNOWN_FIELD.code and unknown.get(keypath):
             meant = unknown[keypath]
-            suggestion = Suggestion("did-you-mean", (meant,), f"did you mean {meant!r}")
-        elif code == REQUIRED_FIELD.code and keypath in meant_by:
-            misspelt = meant_by[keypath]
-            span = document.span(misspelt)
-            text += f" (most likely the unknown key {misspelt[-1]!r} on this line)"
+            suggestion = Suggestion("did-you-mean", (meant,), f"did you mean {meant!r}?")
+            if keypath[:-1] + (meant,) in missing:
+                text += f" and {_describe(keypath[:-1] + (meant,), REQUIRED_FIELD.code, '')}"
         findings.append(Diagnostic(span, "error", _CHECKS.get(code, "schema"), text, suggestion=suggestion))
     return sorted(set(findings))
 

@@ -15,6 +15,13 @@ not UTF-8, a pipe, too large). Here:
 * a change or close of a document that is not open is ignored the same way;
 * a document that is not open is read from the disk as a rule file is (:func:`disk_document`):
   one that cannot be is no document, and hover and completion answer null.
+
+A request that fails by a defect of the server (an exception of a handler, pygls's or sc-policy's) is
+answered by pygls with ``InternalError`` (-32603), the exception as the message and its Python traceback
+as the ``data`` (``JsonRpcInternalError.of`` in ``pygls.protocol.json_rpc``; the hook
+``report_server_error`` is called only after that answer is sent). Here the answer is
+:data:`INTERNAL_FAILURE`, without ``data``, and the traceback goes to the server's log (standard error,
+which an editor keeps as the server's log), as :func:`log_failure` writes it.
 """
 
 from __future__ import annotations
@@ -34,7 +41,8 @@ from pygls.workspace import TextDocument
 from sc_policy.diagnostics import PolicyLoadError
 from sc_policy.load.yamlfile import MAX_FILE_BYTES, read_regular
 
-__all__ = ["PolicyProtocol", "open_document", "disk_document", "Unfit", "ClientLog", "PARSE_ERROR"]
+__all__ = ["PolicyProtocol", "open_document", "disk_document", "Unfit", "ClientLog", "PARSE_ERROR", "INTERNAL_FAILURE",
+           "log_failure"]
 
 
 INVALID_PARAMS = -32602
@@ -43,6 +51,22 @@ INVALID_REQUEST = -32600
 """JSON-RPC's error code for a message that is JSON but no request (answered with the id null)."""
 PARSE_ERROR = -32700
 """JSON-RPC's error code for a message that is not JSON (answered with the id null)."""
+INTERNAL_FAILURE = "sc-policy failed to answer: an internal error (its traceback is in the server's log)"
+"""The message of the answer to a request whose handler failed unexpectedly (a defect: please report it)."""
+
+log = logging.getLogger(__name__)
+
+
+def log_failure(what: str, error: Any) -> bool:
+    """Write the Python traceback pygls put in ``error`` (a ``JsonRpcInternalError`` or its ``ResponseError``:
+    its ``data``) to the server's log, saying ``what`` failed; False when ``error`` holds no traceback."""
+    data = getattr(error, "data", None)
+    frames = data.get("traceback") if isinstance(data, dict) else None
+    if not isinstance(frames, list):
+        return False
+    log.error("sc-policy: %s failed, a defect of the server (please report it):\nTraceback (most recent call "
+              "last):\n%s%s", what, "".join(str(frame) for frame in frames), getattr(error, "message", ""))
+    return True
 
 
 class Unfit:
@@ -109,6 +133,11 @@ class PolicyProtocol(LanguageServerProtocol):
         else:
             self.tell(f"ignored the notification {what}")
         return None
+
+    def _send_response(self, msg_id: Any, result: Any = None, error: Optional[types.ResponseError] = None) -> None:
+        if error is not None and log_failure(f"the request {msg_id!r}", error):  # no traceback to the client
+            error = types.ResponseError(error.code, INTERNAL_FAILURE)
+        super()._send_response(msg_id, result, error)
 
     def tell(self, text: str) -> None:
         """One line in the client's log of the server (``window/logMessage``), as a warning."""

@@ -27,7 +27,7 @@ from sc_policy.lsp.completion import TRIGGERS, completions
 from sc_policy.lsp.diagnostics import to_lsp
 from sc_policy.lsp.hover import hover_text
 from sc_policy.lsp.overlay import Checked, Place, check_with, place_of, texts_under
-from sc_policy.lsp.protocol import PARSE_ERROR, ClientLog, PolicyProtocol, disk_document, open_document
+from sc_policy.lsp.protocol import PARSE_ERROR, ClientLog, PolicyProtocol, disk_document, log_failure, open_document
 from sc_policy.lsp.references import definition_of, reference_at
 from sc_policy.reference.statcan import ReferenceData, reference_data
 from sc_policy.resources import own_version
@@ -177,7 +177,8 @@ class PolicyServer(LanguageServer):
         elif isinstance(error, RecursionError):  # JSON nested deeper than Python's decoder reads
             self.protocol._send_response(None, None, types.ResponseError(PARSE_ERROR, "not JSON that can be read: "
                                                                          "nested too deeply"))
-        elif source is not FeatureRequestError:
+        elif source is not FeatureRequestError:  # a request's failure was logged as it was answered
+            log_failure("a notification's handler", error)
             self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"sc-policy: {error}"))
 
 

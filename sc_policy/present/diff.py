@@ -104,7 +104,10 @@ def describe_change(ch: Change) -> Tuple[str, List[Tuple[str, str, str]]]:
         return (f"test case {d['test']} changed: {', '.join(f['field'] for f in d['fields'])} ({d['file']})",
                 [(f["field"], _value(f["old"]), _value(f["new"])) for f in d["fields"]])
     if k == "test_renamed":
-        return f"test case {d['was']} renamed to {d['test']}, otherwise unchanged ({d['file']})", []
+        fields = d["fields"]
+        what = f"and changed: {', '.join(f['field'] for f in fields)}" if fields else "otherwise unchanged"
+        return (f"test case {d['was']} renamed to {d['test']}, {what} ({d['file']})",
+                [(f["field"], _value(f["old"]), _value(f["new"])) for f in fields])
     if k.startswith("test_"):
         return f"test case {d['test']} {k.split('_')[1]} ({d['file']})", []
     if k == "file_changed":
