@@ -51,3 +51,33 @@ def test_an_empty_code_on_the_command_line_and_through_the_service_says_it_is_em
     assert answer.status_code == 400 and answer.json()["detail"].startswith("noc: required")
     answer = client.post("/v1/decisions", json=[{"noc": ""}, {"noc": "2174"}])
     assert answer.status_code == 200 and answer.json()[0]["error"]["detail"].startswith("[0].noc: required")
+
+
+# -- a JSON array for a caseload ----------------------------------------------------------------
+JSON_ARRAY = "the input looks like a JSON array ('[' on line 1): give CSV, or Parquet in a file whose name ends in .parquet"
+
+
+@pytest.mark.parametrize("name", ["cases.jsonl", "cases.json", "cases.csv"])
+@pytest.mark.parametrize("data", [
+    b'[{"noc":"2174"},{"noc":"7511"}]\n',                     # its fields read as CSV: no noc among them
+    b'[{"id":1,"noc":"2174"},{"id":2,"noc":"211"}]',          # a quote after ':' : no CSV header at all
+    b'\xef\xbb\xbf[\n  {"id": 1, "noc": "2174"},\n  {"id": 2, "noc": "7511"}\n]\n',  # indented, by an editor
+    b'[ ]\n',
+])
+def test_a_json_array_is_named_for_what_it_is_in_one_line(tmp_path, name, data):
+    """It was "no 'noc' column (the header has: [)", or a CSV parse error: nothing said it was JSON."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = _run("evaluate", str(path), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 2 and result.stdout == "", result.output
+    line = result.stderr
+    assert line.startswith(f"sc-policy: error: {path}: ") and line.count("\n") == 1, line
+    assert line.endswith(f"{JSON_ARRAY})\n"), line
+    assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("header", [b"[id],[noc],[industry]\n", b"[ID], NOC code\n", b"[1],[2],[3]\n"])
+def test_a_header_in_brackets_is_no_json_array(header):
+    """A CSV header whose names a database wrote in brackets ([noc], SQL Server's quoting) is not called JSON."""
+    result = _run("evaluate", data=header + b"1,2174,541514\n")
+    assert result.exit_code == 2 and "JSON" not in result.stderr, result.output

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from sc_policy.app.csvrows import JSON_LINES, not_csv
+from sc_policy.app.csvrows import json_hint, not_csv
 from sc_policy.diagnostics import ECHO_CHARS, InputError, Suggestion, echoed
 
 __all__ = ["COLUMNS", "COLUMNS_NOC2021", "Columns", "resolve_columns", "unread_industry"]
@@ -76,8 +76,9 @@ def _misread(header: Sequence[str]) -> Optional[str]:
     """Why a header without a ``noc`` column seems to be of another kind of file than CSV: a line of
     JSON, its ``noc`` written with a character that does not show, or its fields separated by another
     character than the comma (one of them ``noc``); or None."""
-    if header and header[0].lstrip().startswith("{"):
-        return JSON_LINES
+    hint = json_hint(",".join(header).encode("utf-8", "replace"))
+    if hint is not None:
+        return hint.text
     for name in header:  # a second byte-order mark, a zero-width space: the name shows as noc, and is not
         if _shown(name) != name and _shown(name).strip().lower() == "noc":
             return f"column {echoed(name)} holds a character that does not show: delete it"
