@@ -81,3 +81,30 @@ def test_a_header_in_brackets_is_no_json_array(header):
     """A CSV header whose names a database wrote in brackets ([noc], SQL Server's quoting) is not called JSON."""
     result = _run("evaluate", data=header + b"1,2174,541514\n")
     assert result.exit_code == 2 and "JSON" not in result.stderr, result.output
+
+
+# -- a misspelt noc column ----------------------------------------------------------------------
+@pytest.mark.parametrize("header, meant", [
+    (b"nocc,industry", "nocc"), (b"id, NOCS ,industry", "NOCS"), (b"case,noc1,naics", "noc1"), (b"Noc_,x", "Noc_"),
+])
+def test_a_column_close_to_noc_is_named_first(tmp_path, header, meant):
+    """It said only "no 'noc' column (the header has: nocc, industry)": the likely cause, a misspelt name, came last
+    if at all (read off the listed header); it is said first, in the same one line."""
+    path = tmp_path / "cases.csv"
+    path.write_bytes(header + b"\n2174,541514\n")
+    result = _run("evaluate", str(path))
+    assert result.exit_code == 2 and result.stdout == "", result.output
+    listed = " ".join(", ".join(header.decode().split(",")).split())  # as written, each run of spaces one space
+    assert result.stderr == (f"sc-policy: error: {path}: column '{meant}' is likely a misspelt 'noc': name it 'noc' "
+                             f"(the input has no 'noc' column; the header has: {listed})\n")
+
+
+@pytest.mark.parametrize("header", [
+    b"nom,code_cnp",          # French: a name, not a NOC code
+    b"no,code",               # a row number
+    b"doc,industry", b"noc_version,industry", b"case,NOC 2016",
+])
+def test_a_column_not_close_to_noc_is_not_suggested(header):
+    result = _run("evaluate", data=header + b"\n1,2174\n")
+    assert result.exit_code == 2 and "misspelt" not in result.stderr, result.output
+    assert result.stderr.startswith("sc-policy: error: stdin: the input has no 'noc' column (the header has: ")

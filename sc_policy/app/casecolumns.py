@@ -8,8 +8,9 @@ may occur.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sc_policy.app.csvrows import json_hint, not_csv
 from sc_policy.diagnostics import ECHO_CHARS, InputError, Suggestion, echoed
@@ -88,6 +89,15 @@ def _misread(header: Sequence[str]) -> Optional[str]:
     return None
 
 
+def _misspelt_noc(header: Sequence[str], read: Iterable[str]) -> Optional[str]:
+    """The column of ``header`` (as written, trimmed) that is likely a misspelt ``noc`` (``nocc``, ``NOCS``, ``noc1``:
+    close by :mod:`difflib`, and longer than two letters, ``No`` being a row's number), not one of the names ``read``
+    (``noc_version``...); or None. Three letters changed by one (``nom``, French for a name; ``doc``) are not close."""
+    names = {h.strip().lower(): h.strip() for h in header if len(h.strip()) > 2 and h.strip().lower() not in read}
+    meant = difflib.get_close_matches("noc", names, n=1, cutoff=0.75)
+    return names[meant[0]] if meant else None
+
+
 def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
                     noc_version: str = "2016") -> Columns:
     """The columns of ``header``; InputError when a name holds a CR, a column is named twice, ``noc`` (or
@@ -122,6 +132,10 @@ def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
         known, misread = _columns_of(header), _misread(header)
         if misread is not None:  # (a tab is shown as a space: say what the header is)
             known = Suggestion(known.kind, known.values, f"{known.text}; {misread}")
+        meant = _misspelt_noc(header, wanted.values()) if misread is None else None
+        if meant is not None:  # the likely cause first, then what is missing
+            raise InputError(f"column {echoed(meant)} is likely a misspelt 'noc': name it 'noc'", suggestion=Suggestion(
+                known.kind, known.values, f"the input has no 'noc' column; {known.text}"))
         raise InputError("the input has no 'noc' column", suggestion=known)
     if date_column is not None and "date" not in where:
         raise InputError(f"the input has no {echoed(date_column)} column for the dates", suggestion=_columns_of(header))
