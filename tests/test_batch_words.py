@@ -108,3 +108,87 @@ def test_a_column_not_close_to_noc_is_not_suggested(header):
     result = _run("evaluate", data=header + b"\n1,2174\n")
     assert result.exit_code == 2 and "misspelt" not in result.stderr, result.output
     assert result.stderr.startswith("sc-policy: error: stdin: the input has no 'noc' column (the header has: ")
+
+
+# -- sc-policy table --output -------------------------------------------------------------------
+def _leftovers(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("name, fmt", [("table.csv", "csv"), ("table.txt", "csv"), ("table.jsonl", "jsonl"),
+                                       ("TABLE.NDJSON", "jsonl")])
+@pytest.mark.parametrize("classes", [(), ("--classes",)])
+def test_table_writes_an_output_file_in_the_format_its_name_asks_for(tmp_path, name, fmt, classes):
+    """`table` had no --output (`-o` was "No such option"): a data team redirected stdout, and could not name
+    the format by the file as `evaluate -o decided.jsonl` does."""
+    out = tmp_path / name
+    result = _run("table", *classes, "-o", str(out))
+    assert result.exit_code == 0 and result.stdout == "", result.output
+    printed = _run("table", *classes, "--format", fmt)
+    assert printed.exit_code == 0 and out.read_bytes() == printed.stdout_bytes
+    assert _leftovers(tmp_path) == [name]
+
+
+def test_table_writes_parquet_to_a_file_named_so(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    result = _run("table", "--output", str(tmp_path / "table.parquet"))
+    assert result.exit_code == 0 and result.stdout == "", result.output
+    written = pq.read_table(tmp_path / "table.parquet")
+    as_csv = list(csv.DictReader(io.StringIO(_run("table").stdout)))
+    assert written.num_rows == len(as_csv) and written.column_names == list(as_csv[0])
+    assert written.column("eligible").type == "bool"
+
+
+def test_table_format_decides_over_the_name_and_a_name_it_does_not_write_is_refused(tmp_path):
+    out = tmp_path / "table.xlsx"
+    refused = _run("table", "-o", str(out))
+    assert refused.exit_code == 2 and not out.exists() and refused.stdout == ""
+    assert refused.stderr == (f"sc-policy: error: --output {out} names an Excel workbook, which table does not "
+                              "write: name it *.csv, which spreadsheets open, or *.parquet (or give --format to "
+                              "write under this name)\n")
+    json_doc = tmp_path / "table.json"
+    assert "name it *.jsonl for JSON Lines" in _run("table", "-o", str(json_doc)).stderr and not json_doc.exists()
+    assert _run("table", "-o", str(out), "--format", "csv").exit_code == 0
+    assert out.read_text("utf-8").startswith("noc,noc_title,industry_class,")
+    jsonl = tmp_path / "table.jsonl"
+    assert _run("table", "-o", str(jsonl), "--format", "csv").exit_code == 0
+    assert jsonl.read_text("utf-8").startswith("noc,noc_title,")
+    empty = _run("table", "-o", "")
+    assert empty.exit_code == 2 and empty.stderr.startswith("sc-policy: error: --output/-o: an empty value"), empty.output
+    assert "-o, --output FILE|-" in _run("table", "--help").stdout
+
+
+def test_table_output_is_put_in_place_only_when_the_table_is_whole(tmp_path, monkeypatch):
+    """As evaluate's: written beside the name, then renamed; a run that fails leaves the earlier file as it was
+    and nothing else; the permissions of the file it replaces are kept; a symlink's file is replaced."""
+    import stat
+    import sc_policy.cli.table as cli_table
+    out = tmp_path / "table.csv"
+    out.write_bytes(b"earlier,complete\n")
+    out.chmod(0o640)
+    original = cli_table._rows
+
+    def failing(*args):
+        names, rows = original(*args)
+
+        def cut():
+            for i, row in enumerate(rows):
+                if i == 3000:
+                    raise OSError(28, "No space left on device")
+                yield row
+        return names, cut()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cli_table, "_rows", failing)
+        result = _run("table", "-o", str(out))
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "No space left on device" in result.stderr
+    assert out.read_bytes() == b"earlier,complete\n" and _leftovers(tmp_path) == ["table.csv"]
+    assert _run("table", "--version", "no-such-version", "-o", str(out)).exit_code == 2
+    assert out.read_bytes() == b"earlier,complete\n" and _leftovers(tmp_path) == ["table.csv"]
+    assert _run("table", "-o", str(out)).exit_code == 0
+    assert out.read_bytes() == _run("table").stdout_bytes and stat.S_IMODE(out.stat().st_mode) == 0o640
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(out)
+    assert _run("table", "-o", str(link)).exit_code == 0
+    assert link.is_symlink() and json.loads(out.read_text("utf-8").splitlines()[0])["noc"]
+    assert _leftovers(tmp_path) == ["link.jsonl", "table.csv"]

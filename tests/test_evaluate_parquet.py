@@ -215,7 +215,7 @@ def test_rows_wide_on_average_are_read_in_fewer_rows_a_batch(tmp_path):
 
 
 @pytest.mark.parametrize("args, advice", [
-    (["table", "--format", "parquet"], "redirect standard output to a file (> table.parquet)"),
+    (["table", "--format", "parquet"], "give --output FILE.parquet, or redirect standard output to a file (> table.parquet)"),
     (["evaluate", "-", "--format", "parquet"], "give --output FILE.parquet, or redirect standard output to a file"),
 ])
 def test_parquet_is_not_written_to_a_terminal(tmp_path, args, advice):
