@@ -8,10 +8,11 @@ may occur.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from sc_policy.app.csvrows import JSON_LINES, not_csv
+from sc_policy.app.csvrows import json_hint, not_csv
 from sc_policy.diagnostics import ECHO_CHARS, InputError, Suggestion, echoed
 
 __all__ = ["COLUMNS", "COLUMNS_NOC2021", "Columns", "resolve_columns", "unread_industry"]
@@ -76,8 +77,9 @@ def _misread(header: Sequence[str]) -> Optional[str]:
     """Why a header without a ``noc`` column seems to be of another kind of file than CSV: a line of
     JSON, its ``noc`` written with a character that does not show, or its fields separated by another
     character than the comma (one of them ``noc``); or None."""
-    if header and header[0].lstrip().startswith("{"):
-        return JSON_LINES
+    hint = json_hint(",".join(header).encode("utf-8", "replace"))
+    if hint is not None:
+        return hint.text
     for name in header:  # a second byte-order mark, a zero-width space: the name shows as noc, and is not
         if _shown(name) != name and _shown(name).strip().lower() == "noc":
             return f"column {echoed(name)} holds a character that does not show: delete it"
@@ -85,6 +87,15 @@ def _misread(header: Sequence[str]) -> Optional[str]:
         if any(part.strip().lower() == "noc" for name in header for part in name.split(separator)):
             return f"its fields are separated by {said}, not commas: save the file as comma-separated CSV"
     return None
+
+
+def _misspelt_noc(header: Sequence[str], read: Iterable[str]) -> Optional[str]:
+    """The column of ``header`` (as written, trimmed) that is likely a misspelt ``noc`` (``nocc``, ``NOCS``, ``noc1``:
+    close by :mod:`difflib`, and longer than two letters, ``No`` being a row's number), not one of the names ``read``
+    (``noc_version``...); or None. Three letters changed by one (``nom``, French for a name; ``doc``) are not close."""
+    names = {h.strip().lower(): h.strip() for h in header if len(h.strip()) > 2 and h.strip().lower() not in read}
+    meant = difflib.get_close_matches("noc", names, n=1, cutoff=0.75)
+    return names[meant[0]] if meant else None
 
 
 def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
@@ -121,6 +132,10 @@ def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
         known, misread = _columns_of(header), _misread(header)
         if misread is not None:  # (a tab is shown as a space: say what the header is)
             known = Suggestion(known.kind, known.values, f"{known.text}; {misread}")
+        meant = _misspelt_noc(header, wanted.values()) if misread is None else None
+        if meant is not None:  # the likely cause first, then what is missing
+            raise InputError(f"column {echoed(meant)} is likely a misspelt 'noc': name it 'noc'", suggestion=Suggestion(
+                known.kind, known.values, f"the input has no 'noc' column; {known.text}"))
         raise InputError("the input has no 'noc' column", suggestion=known)
     if date_column is not None and "date" not in where:
         raise InputError(f"the input has no {echoed(date_column)} column for the dates", suggestion=_columns_of(header))

@@ -44,7 +44,7 @@ from typing import BinaryIO, Callable, Generator, Iterable, Iterator, List, Opti
 
 from sc_policy.diagnostics import InputError, Suggestion, counted
 
-__all__ = ["Broken", "CsvRows", "JSON_LINES", "LINE_LIMIT", "BLOCK_BYTES", "not_csv", "PLAIN", "ONE_LINE", "ANY"]
+__all__ = ["Broken", "CsvRows", "json_hint", "LINE_LIMIT", "BLOCK_BYTES", "not_csv", "PLAIN", "ONE_LINE", "ANY"]
 
 PLAIN, ONE_LINE, ANY = 0, 1, 2
 """What the fields of a batch may hold (:meth:`CsvRows.batches`), so that a writer does only the work they need:
@@ -93,11 +93,16 @@ def not_csv(first: bytes, header: Optional[bytes] = None) -> Optional[Suggestion
 
 
 JSON_LINES = "the input looks like JSON Lines: give CSV, or Parquet in a file whose name ends in .parquet"
+JSON_ARRAY = "the input looks like a JSON array ('[' on line 1): give CSV, or Parquet in a file whose name ends in .parquet"
+_ARRAY = re.compile(rb'\s*\[\s*(?:[\[{"\]]|$)')  # "[" and an object, array or text, "]" or the line's end (not "[id]")
 
 
-def _json_lines(header: bytes) -> Optional[Suggestion]:
-    """``JSON_LINES`` when the ``header`` line is a JSON object (``{"id":1,"noc":"2174"}``, which is no CSV); or None."""
-    return Suggestion("note", (), JSON_LINES) if header.lstrip().startswith(b"{") else None
+def json_hint(header: bytes) -> Optional[Suggestion]:
+    """``JSON_LINES`` when the ``header`` line is a JSON object (``{"id":1,"noc":"2174"}``, which is no CSV),
+    ``JSON_ARRAY`` when it opens a JSON array (``[{"noc":"2174"},``, or ``[`` alone, as an editor indents one); or None."""
+    if header.lstrip().startswith(b"{"):
+        return Suggestion("note", (), JSON_LINES)
+    return Suggestion("note", (), JSON_ARRAY) if _ARRAY.match(header) else None
 
 
 class Broken(list):
@@ -349,7 +354,7 @@ class CsvRows:
                 raise InputError(f"the header row is longer than {self.limit:,} bytes",
                                  suggestion=not_csv(self._first)) from None
             raise InputError(f"the header row is not valid CSV: {exc.args[1]}",
-                             suggestion=not_csv(self._first) or _json_lines(block)) from None
+                             suggestion=not_csv(self._first) or json_hint(block)) from None
         if type(row) is Broken:
             raise InputError("the header row is not valid UTF-8", suggestion=not_csv(self._first, block))
         self._lines = lines[used:]

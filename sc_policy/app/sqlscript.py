@@ -31,6 +31,7 @@ from sqlglot import exp
 from sc_policy.app.sqldata import ScriptData, whitespace
 from sc_policy.app.sqlspark import ascii_text, session_view
 from sc_policy.diagnostics import ECHO_CHARS, echoed
+from sc_policy.reference.codes import EMPTY_NOC
 
 __all__ = ["DIALECTS", "TRIMMED", "script", "statements"]
 
@@ -196,8 +197,8 @@ def _error(data: ScriptData, v: Dict[str, exp.Expression]) -> exp.Expression:
                     _cat("NOC code '", _echo(noc), "' is not four digits"))
     noc2021 = _when([(_digits(noc, 5, 5), _cat("NOC 2021 code ", noc, " is not a NOC 2021 unit group"))],
                     _cat("NOC 2021 code '", _echo(noc), "' is not five digits"))
-    cases.append((_sql("n.noc IS NULL"), _when([(exp.EQ(this=nv.copy(), expression=exp.Literal.string("2021")),
-                                                 noc2021)], noc2016)))
+    cases.append((_sql("n.noc IS NULL"), _when([(_fill(_sql("sc_noc = ''"), v), exp.Literal.string(EMPTY_NOC)),
+                                                (_fill(_sql("sc_noc_version = '2021'"), v), noc2021)], noc2016)))
     cases.append((_sql("i.industry_class IS NULL"), _when(
         [(_digits(industry, 2, 6), _cat("NAICS code ", industry, " is not in NAICS Canada 2017"))],
         _cat("NAICS code '", _echo(industry), "' is not 2 to 6 digits"))))

@@ -6,15 +6,14 @@ import contextlib
 import os
 import stat
 import sys
-from typing import BinaryIO
 
 import click
 
-from sc_policy.app.writing import atomic_file
 from sc_policy.diagnostics import InputError, ScPolicyError, counted, echoed, os_error
 from sc_policy.diagnostics import Span, missing_extra
 from sc_policy.cli.base import NamedStream, policies_option, version_options, warn
 from sc_policy.cli.diagnostics import named, words
+from sc_policy.cli.outputs import FORMAT_HELP, finisher, output_file, output_format, output_option
 from sc_policy.cli.table import binary_stdout, no_cache_option, refuse_binary_to_terminal, workspace
 
 PROGRESS_BYTES = 8 << 20
@@ -28,42 +27,6 @@ def _open_input(path: str):
         return NamedStream(open(path, "rb"), path), True
     except OSError as exc:
         raise os_error(exc, "read the input", path) from None
-
-
-def _output_file(path: str, resources: contextlib.ExitStack) -> BinaryIO:
-    """The file to write a named output to, entered into ``resources``: a regular file (or a new
-    one) is written through :func:`sc_policy.app.writing.atomic_file`, put in place only when
-    ``resources`` closes without an error (a run that fails or is killed leaves an earlier file
-    as it was, and no partial file under its name; a symlink's file is replaced, not the
-    symlink); anything else (a device, a FIFO) is written in place."""
-    target = os.path.realpath(path)
-    try:
-        try:
-            regular = stat.S_ISREG(os.stat(target).st_mode)
-        except FileNotFoundError:
-            regular = True
-        if not regular:
-            device = NamedStream(open(path, "wb"), path)
-            resources.callback(device.close)
-            return device
-        return resources.enter_context(atomic_file(target, sync=False))
-    except OSError as exc:
-        raise InputError(f"cannot write the output: {exc.strerror or exc}", Span(path)) from None
-
-
-def _finisher(sink, standard: bool):
-    """The exit of the output's text stream: flushed, then let go of (standard output stays open,
-    a named output is then put in place by its ``atomic_file``); after a failure a named output's
-    stream is left unflushed, since its file is removed."""
-    def finish(failed, *_):
-        if failed is None or standard:
-            try:
-                sink.flush()
-            finally:
-                sink.detach()
-        return False
-
-    return finish
 
 
 def _size(stream) -> int:
@@ -111,35 +74,10 @@ def _columnar(chooser, input_path: str, open_sink, fmt: str, noc_version: str, d
                         words=words, notify=warn)
 
 
-def _is_json_lines(name: str) -> bool:
-    """Whether an output's name says JSON Lines (it ends in ``.jsonl`` or ``.ndjson``, in any case)."""
-    return name.lower().endswith((".jsonl", ".ndjson"))
-
-
-_NOT_WRITTEN = {".xlsx": "an Excel workbook", ".xlsm": "an Excel workbook", ".xls": "an Excel workbook",
-                ".ods": "an OpenDocument spreadsheet", ".json": "a JSON document"}
-"""Output names that say a format evaluate does not write: CSV written under one would be refused by the
-program that opens it (Excel: "the file format or extension is not valid")."""
-
-
-def _refuse_misnamed(output: str) -> None:
-    """Refuse an output whose name says a format evaluate does not write (:data:`_NOT_WRITTEN`), unless
-    --format says what to write; a name without such an ending is CSV."""
-    ending = os.path.splitext(output)[1].lower() if output != "-" else ""
-    if ending in _NOT_WRITTEN:
-        instead = "*.jsonl for JSON Lines" if ending == ".json" else "*.csv, which spreadsheets open"
-        raise ScPolicyError(f"--output {output} names {_NOT_WRITTEN[ending]}, which evaluate does not write: name "
-                            f"it {instead}, or *.parquet (or give --format to write under this name)",
-                            code="bad-input")
-
-
 @click.command()
 @click.argument("input_path", metavar="[INPUT|-]", default="-", required=False, callback=named)
-@click.option("--output", "-o", "output", metavar="FILE|-", default="-", show_default=True, callback=named,
-              help="Where to write the decisions.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]),
-              help="Output format.  [default: parquet for an output named *.parquet, jsonl for *.jsonl or "
-                   "*.ndjson, else csv]")
+@output_option("the decisions")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), help=f"Output format.  {FORMAT_HELP}")
 @version_options
 @click.option("--date-column", metavar="NAME",
               help="Decide each row under the version in force on the date (YYYY-MM-DD, or that day at midnight "
@@ -163,9 +101,7 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
     if sum(x is not None for x in (version, on, date_column)) > 1:
         raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
     engine = _engine()  # a misspelt engine stops here, before any output
-    if fmt is None:
-        _refuse_misnamed(output)
-    fmt = fmt or ("parquet" if is_parquet(output) else "jsonl" if _is_json_lines(output) else "csv")
+    fmt = output_format(output, fmt, "evaluate")
     if output == "-":
         refuse_binary_to_terminal(fmt, "give --output FILE.parquet, or redirect standard output to a file")
     parquet_in = input_path != "-" and is_parquet(input_path)
@@ -186,12 +122,12 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
                     os.path.samefile(input_path, output):
                 raise InputError("the output would overwrite the input", Span(output))
             if fmt == "parquet":  # binary, written by pyarrow a record batch at a time
-                return binary_stdout() if output == "-" else _output_file(output, resources)
+                return binary_stdout() if output == "-" else output_file(output, resources)
             if output == "-":
                 sink = text_sink(binary_stdout())
             else:
-                sink = NamedStream(text_sink(_output_file(output, resources)), output)
-            resources.push(_finisher(sink, output == "-"))
+                sink = NamedStream(text_sink(output_file(output, resources)), output)
+            resources.push(finisher(sink, output == "-"))
             return sink
 
         size = 0 if parquet_in else _size(source)

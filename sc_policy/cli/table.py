@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import sys
@@ -12,7 +13,8 @@ from sc_policy.app.sqldata import range_classes
 from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import ScPolicyError
 from sc_policy.engine.classes import NO_INDUSTRY
-from sc_policy.cli.base import policies_option, version_options, warn
+from sc_policy.cli.base import NamedStream, policies_option, version_options, warn
+from sc_policy.cli.outputs import FORMAT_HELP, finisher, output_file, output_format, output_option
 
 __all__ = ["no_cache_option", "refuse_binary_to_terminal", "TABLE_COLUMNS", "CLASS_COLUMNS"]
 
@@ -71,35 +73,41 @@ def _rows(opened, refdata, classes: bool):
 
 @click.command()
 @version_options
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), default="csv", show_default=True,
-              help="Output format (parquet needs the data extra).")
+@output_option("the table")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]),
+              help=f"Output format (parquet needs the data extra).  {FORMAT_HELP}")
 @click.option("--classes", is_flag=True,
-              help="Print instead every NAICS Canada 2017 code (and sector range, 31-33) with its industry class, to join a caseload on.")
+              help="Write instead every NAICS Canada 2017 code (and sector range, 31-33) with its industry class, to join a caseload on.")
 @no_cache_option
 @policies_option
-def table(version, on, fmt, classes, no_cache, policies):
+def table(version, on, output, fmt, classes, no_cache, policies):
     """Export a version's whole decision table: one row per NOC 2016 unit group and industry class.
 
     Class 0 is "no employer industry given"; --classes maps every NAICS code to its class (and
-    the empty industry to class 0). `sc-policy sql` writes a script that joins a caseload exactly.
+    the empty industry to class 0). An output named *.parquet is Parquet (needs the data extra), one
+    named *.jsonl or *.ndjson JSON Lines. `sc-policy sql` writes a script that joins a caseload exactly.
     """
     if version and on:
         raise ScPolicyError("give --version or --on, not both", code="bad-input")
     from sc_policy.app.caseload import text_sink  # only this command needs it
-    refuse_binary_to_terminal(fmt, "redirect standard output to a file (> table.parquet)")
+    fmt = output_format(output, fmt, "table")
+    if output == "-":
+        refuse_binary_to_terminal(fmt, "give --output FILE.parquet, or redirect standard output to a file "
+                                       "(> table.parquet)")
     if fmt == "parquet":
         from sc_policy.app.caseparquet import arrow, write_table
         arrow()  # pyarrow is there, or a one-line error naming the extra
     ws = workspace(policies, no_cache)
     opened = ws.open(version, on)
     refdata = ws.refdata
-    if fmt == "parquet":
-        names, rows = _rows(opened, refdata, classes)
-        write_table(binary_stdout(), [(n, KINDS.get(n, "text")) for n in names], rows)
-        return
-    out = text_sink(binary_stdout())
     names, rows = _rows(opened, refdata, classes)
-    try:
+    with contextlib.ExitStack() as resources:  # on leaving: a named output put in place, or dropped after a failure
+        binary = binary_stdout() if output == "-" else output_file(output, resources)
+        if fmt == "parquet":
+            write_table(binary, [(n, KINDS.get(n, "text")) for n in names], rows)
+            return
+        out = text_sink(binary) if output == "-" else NamedStream(text_sink(binary), output)
+        resources.push(finisher(out, output == "-"))
         if fmt == "csv":
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(names)
@@ -110,6 +118,3 @@ def table(version, on, fmt, classes, no_cache, policies):
             for row in rows:
                 out.write(json.dumps({k: (list(v) if isinstance(v, tuple) else v) for k, v in zip(names, row)},
                                      ensure_ascii=False) + "\n")
-        out.flush()
-    finally:
-        out.detach()

@@ -17,9 +17,12 @@ from sc_policy.diagnostics import InputError, Suggestion, echoed, one_line, plai
 from sc_policy.reference.statcan import NAICS_RANGES, ReferenceData
 
 __all__ = ["NocInput", "parse_noc", "parse_day", "day_named", "DAY_FORM", "parse_industry", "noc_candidates", "industry_refusal", "nearest_text",
-           "MESSAGE_ROOM", "NOC_VERSIONS"]
+           "MESSAGE_ROOM", "NOC_VERSIONS", "EMPTY_NOC"]
 
 NOC_VERSIONS = ("2016", "2021")
+
+EMPTY_NOC = "the NOC code is empty"
+"""The refusal of an empty code (nothing, or white space alone: a caseload's empty cell), in either version."""
 
 # ASCII digits: \d takes any script's ("２１７４")
 _FOUR, _FIVE = re.compile(r"[0-9]{4}"), re.compile(r"[0-9]{5}")
@@ -252,6 +255,8 @@ def _decimal(code: str, refdata: ReferenceData, noc_version: str) -> Optional[_R
 
 
 def _noc(code: str, refdata: ReferenceData, noc_version: str) -> Union[NocInput, _Refusal]:
+    if not code:  # (not "'' is not four digits": one looks for a mistyped code)
+        return EMPTY_NOC, None
     if noc_version == "2021":
         if not _FIVE.fullmatch(code):
             decimal = _decimal(code, refdata, "2021")
