@@ -22,7 +22,7 @@ from sc_policy.app.authoring import set_manifest_fields, write_atomic
 
 from conftest import POLICY
 
-VERSION = "phase-1.1"  # the version in force: new versions are made from it
+VERSION = "phase-1.2"  # the version in force: new versions are made from it
 FIRST = "phase-1"  # the version it superseded (frozen, closed on 2026-11-25 by phase-1.1's freeze)
 
 
