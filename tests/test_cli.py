@@ -32,7 +32,7 @@ def test_installed_cli_explains_from_any_directory(tmp_path):
     assert max(len(line) for line in result.stdout.splitlines()) <= 100
     full = run("explain", "2174", "--version", VERSION, "--full", cwd=tmp_path)
     assert full.returncode == 0, full.stderr
-    assert "[occupation-listed v2]" in full.stdout and "Source, line 64: \u201cIn-scope occupations\u201d" in full.stdout
+    assert "[occupation-listed v3]" in full.stdout and "Source, line 64: \u201cIn-scope occupations\u201d" in full.stdout
     assert max(len(line) for line in full.stdout.splitlines()) <= 100
 
 
