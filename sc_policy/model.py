@@ -206,7 +206,9 @@ class Resolution(Located):
     spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
 
     def affects_decision(self, area: str, code: str) -> bool:
-        return any(a == area and code in codes for a, codes in self.affects)
+        """Whether the resolution bears on the answer about ``code`` in ``area``: an ``affects`` entry of that
+        area names the code, or names no codes (it bears on every answer of the area)."""
+        return any(a == area and (not codes or code in codes) for a, codes in self.affects)
 
     def as_dict(self) -> dict:
         return {"id": self.id, "resolves": list(self.resolves), "finding": " ".join(self.finding.split()),

@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, settings
 from sc_policy.app.workspace import Workspace
 from sc_policy.resources import shipped_policies
 
-VERSION = "phase-1.1"  # the version in force: tests edit it and commands choose it by default
+VERSION = "phase-1.2"  # the version in force: tests edit it and commands choose it by default
 
-SHIPPED = ("phase-1", "phase-1.1")  # the shipped versions, both frozen; the same decisions
+SHIPPED = ("phase-1", "phase-1.1", "phase-1.2")  # the shipped versions, all frozen; the same decisions
 POLICY = "second-career-fast-track"
 
 # Hypothesis profiles: "ci" (the default) keeps the property suite to seconds; run

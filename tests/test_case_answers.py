@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from sc_policy.cli import main
 
-from conftest import edit, version_dir
+from conftest import POLICY, edit, version_dir
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -37,23 +37,25 @@ def test_the_default_answer_says_what_each_unresolved_contradiction_is():
     assert text.splitlines()[-1] == SAID_9461 and heading in text.splitlines()
     assert all(len(line) <= 100 for line in text.splitlines())
     # with a resolution too (9232's two titles), and with nothing else to list
-    text = explain("9232", "--industry", "3254")
+    text = explain("9232", "--industry", "3254", "--on", "2026-11-26")
     assert text.splitlines()[-1] == SAID_9461.replace("9461", "9232")
     assert "unresolved: official-title:manufacturing:9232" in text
     assert "unresolved" not in explain("2174")
-    assert SAID_9461 not in explain("9461", "--full")                  # --full as it was: the message in full
+    assert SAID_9461 not in explain("9461", "--full", "--on", "2026-11-26")  # --full as it was: the message in full
+    # the version in force (phase-1.2) resolves the four titles: titles-not-noc-2016
+    assert "unresolved" not in explain("9461") and "titles-not-noc-2016" in explain("9461")
 
 
 def test_an_unresolved_contradiction_about_the_industry_gives_its_message_when_it_fits(tree_copy):
     """A contradiction about the employer's industry (an area that includes NAICS 33 twice, as a draft may,
     a warning no resolution resolves) is said by its own message, which fits on the line."""
-    edit(version_dir(tree_copy) / "areas/manufacturing.yaml", "  exclude: []", """  - code: '33'
+    edit(tree_copy / POLICY / "phase-1.1" / "areas/manufacturing.yaml", "  exclude: []", """  - code: '33'
     description: 'Manufacturing (Phase I: the Manufacturing area as a whole)'
     published: false
     source:
     - {line: 56, quote: 'For Phase I implementation, the Manufacturing area as a whole will be prioritized.'}
   exclude: []""")
-    text = explain("9461", "--industry", "332", "--policies", str(tree_copy))
+    text = explain("9461", "--industry", "332", "--version", "phase-1.1", "--policies", str(tree_copy))
     assert text.splitlines()[-2:] == [
         "  - duplicate-industry:manufacturing:include:33: area 'manufacturing' includes NAICS 33 twice", SAID_9461]
     assert ("unresolved: duplicate-industry:manufacturing:include:33, official-title:manufacturing:9461"
@@ -61,7 +63,7 @@ def test_an_unresolved_contradiction_about_the_industry_gives_its_message_when_i
 
 
 def test_the_page_s_plain_text_for_a_case_file_says_what_is_unresolved(client):
-    page = client.get("/", params={"occupation": "9461"}).text
+    page = client.get("/", params={"occupation": "9461", "version": "phase-1.1"}).text
     text = htmllib.unescape(re.search(r'<details class="no-print" id="as-text">.*?<pre>(.*?)</pre>', page,
                                       re.S).group(1))
     assert text.rstrip("\n").splitlines()[-1] == SAID_9461

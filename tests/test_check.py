@@ -95,7 +95,10 @@ def test_shipped_policy_reports_every_contradiction_resolved_and_exits_0():
 
 
 def test_shipped_official_title_differences_are_warnings_giving_both_titles():
-    findings = check_tree(None, [VERSION])
+    # phase-1.1 (frozen) leaves them unresolved; the version in force resolves the four (titles-not-noc-2016)
+    resolved = {f.subject: (f.severity, f.resolution) for f in check_tree(None, [VERSION]) if f.code == "official-title"}
+    assert resolved == {f"manufacturing:{code}": ("info", "titles-not-noc-2016") for code in ("9461", "9213", "9465", "9232")}
+    findings = check_tree(None, ["phase-1.1"])
     warned = {f.subject: f for f in findings if f.code == "official-title"}
     assert {"manufacturing:9461", "manufacturing:9213", "manufacturing:9465", "manufacturing:9232"} <= set(warned)
     f = warned["manufacturing:9232"]
@@ -133,6 +136,23 @@ def test_removing_any_one_resolution_fails_the_check(tree_copy, resolution):
     assert code == 1
     unresolved = {f.get("key") for f in errors(findings)}
     assert set(removed[0]) <= unresolved
+
+
+@pytest.mark.parametrize("resolution", ["titles-not-noc-2016", "manufacturing-list-governs"])
+def test_removing_a_resolution_of_warnings_makes_them_warnings_again(tree_copy, resolution):
+    path = version_dir(tree_copy) / "resolutions.yaml"
+    removed = []
+
+    def drop(data):
+        removed.extend(r["resolves"] for r in data["resolutions"] if r["id"] == resolution)
+        data["resolutions"] = [r for r in data["resolutions"] if r["id"] != resolution]
+
+    edit_data(path, drop)
+    code, findings = run_check(policies=tree_copy)
+    assert code == 0
+    warned = {f.get("key") for f in findings if f["severity"] == "warning" and f["path"].startswith(REL + "/")
+              and f["check"] != "not-frozen"}  # (the copy's hashes are dropped)
+    assert warned == set(removed[0]) and len(warned) in (2, 4), warned
 
 
 def test_removing_one_key_from_resolves_fails_the_check(tree_copy):
@@ -175,7 +195,7 @@ def _mistakes():
         return "areas/ict.yaml", "code: 2282"
 
     def boolean_version(v):
-        edit(v / "clauses/noc-a-exception.yaml", "version: 2\n", "version: true\n")
+        edit(v / "clauses/noc-a-exception.yaml", "version: 3\n", "version: true\n")
         return "clauses/noc-a-exception.yaml", "version: true"
 
     def expression(v):
@@ -457,7 +477,7 @@ def test_a_naics_code_dropped_from_a_definition_is_found_in_either_form_of_versi
     code, findings = run_check(policies=tree_copy)
     found = sorted((f["path"], f["key"]) for f in findings if f["check"] == "unlisted-industry")
     assert found == [(f"{POLICY}/{v}/areas/life-sciences.yaml", "unlisted-industry:life-sciences:naics:5417")
-                     for v in sorted(SHIPPED, reverse=True)], found  # sorted: "phase-1.1/" < "phase-1/"
+                     for v in sorted(SHIPPED, key=lambda v: v + "/")], found  # sorted: "phase-1.1/" < "phase-1/"
     assert all("line 36 of" in f["message"] and f["severity"] == "error"
                for f in findings if f["check"] == "unlisted-industry")
     edit(tree_copy / POLICY / VERSION / "resolutions.yaml", "\ninterpretations:", """
@@ -634,8 +654,8 @@ def test_duplicate_key_names_the_entry_it_is_in(tree_copy):
     v = version_dir(tree_copy)
     edit(v / "areas/ict.yaml", "  level: B\n", "  level: B\n  level: C\n")
     [f] = [f for f in check_tree(tree_copy) if f.code == "duplicate-key"]
-    assert f.message == "duplicate key 'level' in occupations.2 (first at line 56)", f.message
-    assert (f.span.line, f.span.column) == (57, 3)
+    assert f.message == "duplicate key 'level' in occupations.2 (first at line 57)", f.message
+    assert (f.span.line, f.span.column) == (58, 3)
 
 def test_third_listing_is_not_covered_by_the_resolution_of_two(tree_copy):
     path = version_dir(tree_copy) / "areas" / "life-sciences.yaml"
@@ -790,9 +810,10 @@ def test_source_option_checks_every_quote_against_the_given_text(tmp_path):
                          encoding="utf-8")
     code, findings = run_check("--source", str(shortened))
     assert code == 1
-    found = with_check(errors(findings), "quote-not-found")  # per version: ICT and two test cases quote line 23
-    assert [f["path"] for f in found] == [f"{POLICY}/{v}/{file}" for v in ("phase-1.1", "phase-1")
-                                          for file in ("areas/ict.yaml", "tests/industries.yaml", "tests/noc-2021.yaml")]
+    found = with_check(errors(findings), "quote-not-found")  # per version: ICT and two test cases quote line 23,
+    quoting = ("areas/ict.yaml", "tests/industries.yaml", "tests/noc-2021.yaml")  # and phase-1.2's naics-canada-2017
+    assert [f["path"] for f in found] == [f"{POLICY}/{v}/{file}" for v in ("phase-1.1", "phase-1.2", "phase-1")
+                                          for file in sorted(quoting + (("resolutions.yaml",) if v == "phase-1.2" else ()))]
     assert all("Software publishers (NAICS 5112)" in f["message"] for f in found)
 
 
@@ -819,7 +840,7 @@ def test_missing_source_document_is_a_warning_and_quotes_go_unchecked(tree_copy)
     assert code == 0
     found = with_check(findings, "source-missing")  # one per version naming it
     assert [(f["severity"], f["path"]) for f in found] == [
-        ("warning", f"{POLICY}/{v}/version.yaml") for v in ("phase-1.1", "phase-1")]
+        ("warning", f"{POLICY}/{v}/version.yaml") for v in ("phase-1.1", "phase-1.2", "phase-1")]
 
 
 def test_a_source_document_that_cannot_be_read_is_not_said_to_be_missing(tree_copy):
@@ -889,9 +910,10 @@ def test_open_refuses_a_version_with_check_errors_naming_file_line_and_area(tree
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
 
 
-def test_open_keeps_warnings_and_resolved_findings(opened):
-    severities = {f.severity for f in opened.findings}
+def test_open_keeps_warnings_and_resolved_findings(ws, opened):
+    severities = {f.severity for f in ws.open("phase-1.1").findings}  # the version in force has no warning
     assert "error" not in severities and {"info", "warning"} <= severities
+    assert {f.severity for f in opened.findings} == {"info"}
 
 
 def test_workspace_check_is_check_tree(ws):

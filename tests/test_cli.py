@@ -32,7 +32,7 @@ def test_installed_cli_explains_from_any_directory(tmp_path):
     assert max(len(line) for line in result.stdout.splitlines()) <= 100
     full = run("explain", "2174", "--version", VERSION, "--full", cwd=tmp_path)
     assert full.returncode == 0, full.stderr
-    assert "[occupation-listed v2]" in full.stdout and "Source, line 64: \u201cIn-scope occupations\u201d" in full.stdout
+    assert "[occupation-listed v3]" in full.stdout and "Source, line 64: \u201cIn-scope occupations\u201d" in full.stdout
     assert max(len(line) for line in full.stdout.splitlines()) <= 100
 
 
@@ -96,11 +96,12 @@ def test_versions_lists_status_and_assumed_dates():
     result = CliRunner().invoke(main, ["versions", "--format", "json"])
     assert result.exit_code == 0
     rows = json.loads(result.output)
-    assert [(r["id"], r["status"]) for r in rows] == [("phase-1", "superseded"), (VERSION, "in-force")]
+    assert [(r["id"], r["status"]) for r in rows] == [("phase-1", "superseded"), ("phase-1.1", "superseded"),
+                                                      (VERSION, "in-force")]
     assert all("effective_from" in r["assumptions"] for r in rows)
     text = CliRunner().invoke(main, ["versions"]).output
     assert "in force 2021-04-01 (assumed) to 2026-11-25" in text and "effective_from is an assumption" in text
-    assert "in force 2026-11-26 (assumed) to open" in text
+    assert "in force 2026-11-26 (assumed) to 2026-11-27" in text and "in force 2026-11-28 (assumed) to open" in text
     assert all(f"sha256 {r['content_hash']} (frozen)" in text for r in rows)
     assert max(len(line) for line in text.splitlines()) <= 100
 
@@ -173,10 +174,10 @@ def test_a_usage_error_is_one_line_naming_the_option_exit_2(args, line):
                            "use --noc-version 2021)"),
     (["explain", "2174", "--noc-version", "2021"],
      "NOC 2021 code '2174' is not five digits (a NOC 2016 code has four digits; drop --noc-version 2021)"),
-    (["explain", "2174", "--version", "phase-9"], f"unknown version 'phase-9' (versions in the shipped "
-                                                  f"tree {shipped_policies()}: phase-1, phase-1.1; or --policies DIR)"),
-    (["diff", VERSION, "phase-9"], f"unknown version 'phase-9' (versions in the shipped tree "
-                                   f"{shipped_policies()}: phase-1, phase-1.1; or --policies DIR)"),
+    (["explain", "2174", "--version", "phase-9"], f"unknown version 'phase-9' (shipped tree {shipped_policies()}: "
+                                                  f"phase-1, phase-1.1, phase-1.2; or --policies DIR)"),
+    (["diff", VERSION, "phase-9"], f"unknown version 'phase-9' (shipped tree {shipped_policies()}: "
+                                   f"phase-1, phase-1.1, phase-1.2; or --policies DIR)"),
     (["diff", VERSION, "2021-02-30"], "'2021-02-30' is not a calendar date written YYYY-MM-DD"),
     (["explain", "2174", "--on", "1999-01-01"],
      "no version of the policy is in force on 1999-01-01 (`sc-policy versions` lists their dates)"),
@@ -187,7 +188,7 @@ def test_a_suggestion_is_worded_by_the_command_line(args, line):
 
 
 def test_diff_chooses_a_version_by_date_as_every_command_does():
-    by_date = CliRunner().invoke(main, ["diff", VERSION, "2026-11-26", "--no-impact", "--format", "json"])
+    by_date = CliRunner().invoke(main, ["diff", VERSION, "2026-11-28", "--no-impact", "--format", "json"])
     by_id = CliRunner().invoke(main, ["diff", VERSION, VERSION, "--no-impact", "--format", "json"])
     assert by_date.exit_code == 0 and by_date.stdout == by_id.stdout
     before = CliRunner().invoke(main, ["diff", VERSION, "1999-01-01"])
@@ -201,7 +202,7 @@ def test_library_errors_name_no_command_line_flag_and_carry_their_help_as_data(t
     from sc_policy.diagnostics import ScPolicyError
     ws = Workspace()
     cases = [
-        (lambda: ws.open("phase-9"), "known-versions", ("phase-1", VERSION)),
+        (lambda: ws.open("phase-9"), "known-versions", ("phase-1", "phase-1.1", VERSION)),
         (lambda: ws.open(None, __import__("datetime").date(1999, 1, 1)), "list-versions", ()),
         (lambda: ws.open().evaluator.answer("21232", None, "2016"), "noc-version", ("2021",)),
         (lambda: ws.open().evaluator.answer("2174", None, "2021"), "noc-version", ("2016",)),

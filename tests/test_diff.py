@@ -267,7 +267,7 @@ def test_diff_names_changes_and_exact_impact(tree_copy):
     assert ("naics_include_added", "ict", "5416") in kinds
     manifest = f"{POLICY}/{{}}/version.yaml"
     assert {"field": "effective_from", "kind": "manifest_changed", "new": data["new"]["effective_from"],
-            "old": "2026-11-26",  # VERSION's, and where each version's manifest says it
+            "old": "2026-11-28",  # VERSION's, and where each version's manifest says it
             "old_at": {"path": manifest.format(VERSION), "line": _line_of(tree_copy / manifest.format(VERSION),
                                                                          "effective_from:"), "column": 1},
             "new_at": {"path": manifest.format("phase-2"), "line": _line_of(tree_copy / manifest.format("phase-2"),
@@ -332,7 +332,7 @@ def test_diff_text_and_markdown_are_stable_and_fit(tree_copy):
 
 def test_no_impact_and_versions_by_date(tree_copy):
     add_consulting(tree_copy)
-    result = invoke("diff", "2026-11-26", "phase-2", "--policies", str(tree_copy), "--no-impact",
+    result = invoke("diff", "2026-11-28", "phase-2", "--policies", str(tree_copy), "--no-impact",
                     "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)

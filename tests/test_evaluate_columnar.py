@@ -210,7 +210,7 @@ def test_a_lone_column_left_empty_by_trimming_is_written_alike(tmp_path, monkeyp
     path = tmp_path / "cases.csv"
     path.write_bytes(b"noc\n2174\n \n\t0011\n")
     result = both(path, [], monkeypatch)
-    assert result.stdout_bytes.splitlines()[2].startswith(b",,,phase-1.1,the NOC code is empty,")
+    assert result.stdout_bytes.splitlines()[2].startswith(b",,,phase-1.2,the NOC code is empty,")
     assert used == [True]
 
 

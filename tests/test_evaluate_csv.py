@@ -187,23 +187,23 @@ def test_noc_2021_rows_get_a_verdict_and_their_candidates(ws):
 
 
 def _two_versions(tree):
-    """phase-1.1 until 2027-12-31; phase-2 from 2028-01-01, where manufacturing stops at NAICS 31 and 32."""
+    """VERSION (phase-1.2) until 2027-12-31; phase-2 from 2028-01-01, where manufacturing stops at NAICS 31 and 32."""
     v1 = version_dir(tree)
     v2 = v1.parent / "phase-2"
     shutil.copytree(v1, v2)
     shutil.rmtree(v2 / "tests", ignore_errors=True)
     m1 = (v1 / "version.yaml").read_text(encoding="utf-8")
-    (v1 / "version.yaml").write_text(m1.replace("effective_from: 2026-11-26",
-                                                "effective_from: 2026-11-26\neffective_to: 2027-12-31"),
+    (v1 / "version.yaml").write_text(m1.replace("effective_from: 2026-11-28",
+                                                "effective_from: 2026-11-28\neffective_to: 2027-12-31"),
                                      encoding="utf-8")
-    m2 = m1.replace("id: phase-1.1", "id: phase-2").replace("effective_from: 2026-11-26",
-                                                            "effective_from: 2028-01-01").replace(
-        "supersedes: phase-1\n", "supersedes: phase-1.1\n")
+    m2 = m1.replace(f"id: {VERSION}", "id: phase-2").replace("effective_from: 2026-11-28",
+                                                             "effective_from: 2028-01-01").replace(
+        "supersedes: phase-1.1\n", f"supersedes: {VERSION}\n")
     (v2 / "version.yaml").write_text(m2, encoding="utf-8")
     clause = v2 / "clauses" / "phase-1-manufacturing.yaml"
     text = clause.read_text(encoding="utf-8")
     assert 'condition: (industry_prefixes & {"31", "32", "33"}).length > 0' in text
-    clause.write_text(text.replace('{"31", "32", "33"}', '{"31", "32"}').replace("version: 2", "version: 3"),
+    clause.write_text(text.replace('{"31", "32", "33"}', '{"31", "32"}').replace("version: 3", "version: 4"),
                       encoding="utf-8")
     return tree
 

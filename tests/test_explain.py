@@ -100,14 +100,18 @@ def test_phase_1_clause_fails_outside_manufacturing(ws):
     assert clause(ws, "7511", "manufacturing", "phase-1-manufacturing", "336") == "pass"
 
 
-def test_resolutions_show_where_they_matter(ws):
-    shown = {r.id for r in ws.explain("2175", version=VERSION).candidates[0].resolutions}
-    assert shown == {"ict-two-noc-a"}
-    shown = {r.id for r in ws.explain("3219", version=VERSION).candidates[0].resolutions}
-    assert shown == {"life-sciences-listed-twice"}
-    shown = {r.id for r in ws.explain("9232", version=VERSION).candidates[0].resolutions}
-    assert shown == {"central-control-operators-two-titles"}
-    assert ws.explain("2281", version=VERSION).candidates[0].resolutions == ()
+@pytest.mark.parametrize("version,everywhere,titles", [
+    ("phase-1.1", set(), set()),
+    # phase-1.2: manufacturing-list-governs bears on every Manufacturing answer; titles-not-noc-2016 on 9232's
+    (VERSION, {"manufacturing-list-governs"}, {"titles-not-noc-2016"})])
+def test_resolutions_show_where_they_matter(ws, version, everywhere, titles):
+    shown = {r.id for r in ws.explain("2175", version=version).candidates[0].resolutions}
+    assert shown == {"ict-two-noc-a"} | everywhere
+    shown = {r.id for r in ws.explain("3219", version=version).candidates[0].resolutions}
+    assert shown == {"life-sciences-listed-twice"} | everywhere
+    shown = {r.id for r in ws.explain("9232", version=version).candidates[0].resolutions}
+    assert shown == {"central-control-operators-two-titles"} | titles | everywhere
+    assert {r.id for r in ws.explain("2281", version=version).candidates[0].resolutions} == everywhere
 
 
 def test_json_shape_and_byte_identical(ws):

@@ -337,7 +337,7 @@ def test_control_characters_of_a_template_are_shown_as_escapes(tree_copy):
 def test_control_characters_of_a_version_title_and_of_messages_are_escaped(tree_copy):
     manifest = version_dir(tree_copy) / "version.yaml"
     text = manifest.read_text(encoding="utf-8")
-    title = "Second Career Fast Track – Phase I (each area citing its own text)"
+    title = "Second Career Fast Track – Phase I (the analyst's readings recorded)"
     assert f"\ntitle: {title}\n" in text
     manifest.write_text(text.replace(f"\ntitle: {title}\n", f'\ntitle: "\\e[2J\\r{title}"\n'), encoding="utf-8")
     shown = run("versions", "--policies", str(tree_copy)).stdout

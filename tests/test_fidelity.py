@@ -184,20 +184,21 @@ def test_check_reports_a_code_that_no_quote_publishes_unless_it_says_published_f
                      ("phase-1/areas/manufacturing.yaml", "manufacturing:naics:32"),
                      ("phase-1/areas/manufacturing.yaml", "manufacturing:naics:33")]
     assert all(f.severity == "warning" for f in found)
-    ict = version_dir(tree_copy) / "areas" / "ict.yaml"
+    # phase-1.2 says published: false (none of its findings above); phase-1.1 did not, which the edit shows
+    ict = tree_copy / POLICY / "phase-1.1" / "areas" / "ict.yaml"
     edit(ict, "    description: navigational, measuring, medical and controlling devices\n",
          "    description: navigational, measuring, medical and controlling devices\n    published: false\n")
-    assert not [f for f in check_tree(tree_copy, [VERSION]) if f.code == "unpublished-code"]
+    assert not [f for f in check_tree(tree_copy, ["phase-1.1"]) if f.code == "unpublished-code"]
 
 
 def test_the_unpublished_code_warning_counts_the_quotes_it_names(tree_copy):
-    ict = version_dir(tree_copy) / "areas" / "ict.yaml"
-    [one] = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "unpublished-code"]
+    ict = tree_copy / POLICY / "phase-1.1" / "areas" / "ict.yaml"  # (phase-1.2 says published: false)
+    [one] = [f for f in check_tree(tree_copy, ["phase-1.1"]) if f.code == "unpublished-code"]
     assert "the quote on line 21 names no NAICS code, so" in one.message
     edit(ict, "    - {line: 21, quote: 'excluding navigational, measuring, medical and controlling devices'}\n",
          "    - {line: 21, quote: 'excluding navigational, measuring, medical and controlling devices'}\n"
          "    - {line: 19, quote: 'the technology area is defined as including:'}\n")
-    [two] = [f for f in check_tree(tree_copy, [VERSION]) if f.code == "unpublished-code"]
+    [two] = [f for f in check_tree(tree_copy, ["phase-1.1"]) if f.code == "unpublished-code"]
     assert "the quotes on lines 21, 19 name no NAICS code, so" in two.message  # was 'the quote on line 21, 19 names'
 
 
@@ -274,12 +275,14 @@ def test_the_caseworkers_page_notes_the_part_of_a_broad_code_an_area_holds():
         with TestClient(create_app(Workspace())) as client:
             page = _text(client.get("/", params={"occupation": "2174", "industry": "54"}).text)
             fine = _text(client.get("/", params={"occupation": "2174", "industry": "541514"}).text)
-            open_title = _text(client.get("/", params={"occupation": "9461"}).text)
+            open_title = _text(client.get("/", params={"occupation": "9461", "version": "phase-1.1"}).text)
+            resolved_title = _text(client.get("/", params={"occupation": "9461"}).text)  # phase-1.2 resolves it
             only_manufacturing = _text(client.get("/", params={"occupation": "9461", "industry": "54"}).text)
             two = client.get("/", params={"occupation": "21234", "industry": "54"}).text
             overturned = _text(client.get("/", params={"occupation": "2175", "industry": "334"}).text)
     assert ("Contradictions of the source that bear on this answer, which no resolution resolves "
             "official-title:manufacturing:9461 : area 'manufacturing': 9461 is listed as") in open_title
+    assert "which no resolution resolves" not in resolved_title and "titles-not-noc-2016" in resolved_title
     assert "which no resolution resolves" not in fine
     assert ("Part of NAICS 54 is in the definition of Information and Communications Technology (NAICS 5415) and "
             "Life Sciences (NAICS 5417): the employer's finer code may decide otherwise.") in page
@@ -340,10 +343,13 @@ def test_the_occupations_page_notes_the_part_of_a_broad_code_an_area_holds():
 
 # -- contradictions no resolution resolves ----------------------------------------------------------------
 
-def test_an_answer_shows_the_contradictions_bearing_on_it_that_no_resolution_resolves(opened):
+def test_an_answer_shows_the_contradictions_bearing_on_it_that_no_resolution_resolves(ws):
     """Line 151 publishes 9461 under its NOC 2011 title ('... food, beverage and associated products
     processing'), not its NOC 2016 one: `check` warns (official-title) and no resolution resolves it; an
-    answer that decides 9461 now says so (it showed the published title and nothing else)."""
+    answer that decides 9461 now says so (it showed the published title and nothing else). phase-1.1 (frozen)
+    leaves it so; phase-1.2 resolves the four (titles-not-noc-2016)."""
+    opened = ws.open("phase-1.1")
+    assert not [f for f in ws.open(VERSION).findings if f.code == "official-title" and f.severity == "warning"]
     warned = {f.key for f in opened.findings if f.code == "official-title" and f.severity == "warning"}
     assert warned == {"official-title:manufacturing:9461", "official-title:manufacturing:9213",
                       "official-title:manufacturing:9465", "official-title:manufacturing:9232"}
@@ -353,9 +359,9 @@ def test_an_answer_shows_the_contradictions_bearing_on_it_that_no_resolution_res
         assert [u["key"] for u in data["unresolved"]] == [key]
         assert "official NOC 2016 title is" in data["unresolved"][0]["message"]
     assert answer_to_dict(opened.evaluator.answer("2174", "54"))["unresolved"] == []
-    text = explain("9461")
+    text = explain("9461", "--version", "phase-1.1")
     assert "\nResolutions and interpretations for this answer; unresolved: official-title:manufacturing:9461\n" in text
-    full = " ".join(explain("9461", "--full").split())
+    full = " ".join(explain("9461", "--full", "--version", "phase-1.1").split())
     assert ("Contradictions of the source that bear on this answer, which no resolution resolves: - "
             "official-title:manufacturing:9461: area 'manufacturing': 9461 is listed as 'Process control and machine "
             "operators, food, beverage and associated products processing'; its official NOC 2016 title is "
@@ -375,9 +381,9 @@ def test_the_full_answer_parts_are_one_blank_line_apart(version):
 
 def test_a_resolution_that_resolves_it_takes_it_off_the_answer(tree_copy):
     from sc_policy.app.workspace import Workspace
-    ws = Workspace(tree_copy)
-    assert [u.key for u in ws.open(VERSION).evaluator.answer("9213").unresolved] == ["official-title:manufacturing:9213"]
-    edit(version_dir(tree_copy) / "resolutions.yaml", "\n# The analyst's readings where the source is silent.", """
+    ws = Workspace(tree_copy)  # phase-1.1 leaves it unresolved (phase-1.2 resolves it: titles-not-noc-2016)
+    assert [u.key for u in ws.open("phase-1.1").evaluator.answer("9213").unresolved] == ["official-title:manufacturing:9213"]
+    edit(tree_copy / POLICY / "phase-1.1" / "resolutions.yaml", "\n# The analyst's readings where the source is silent.", """
   - id: food-supervisors-2011-title
     resolves: [official-title:manufacturing:9213]
     finding: Line 166 publishes 9213 under another title than its official NOC 2016 one.
@@ -389,7 +395,7 @@ def test_a_resolution_that_resolves_it_takes_it_off_the_answer(tree_copy):
       - {area: manufacturing, codes: ["9213"]}
 
 # The analyst's readings where the source is silent.""")
-    answer = Workspace(tree_copy).open(VERSION).evaluator.answer("9213")
+    answer = Workspace(tree_copy).open("phase-1.1").evaluator.answer("9213")
     assert answer.unresolved == ()
     assert [r.id for r in answer.candidates[0].resolutions] == ["food-supervisors-2011-title"]
 

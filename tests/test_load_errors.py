@@ -102,8 +102,8 @@ DAMAGE = {
                                      "areas/ict.yaml", "schema", "6:4", "sections.0.lines: '17-77777"),
     "duplicate key": (lambda v, o: write(v / "clauses" / "skill-level-limit.yaml",
                                          (v / "clauses" / "skill-level-limit.yaml").read_text("utf-8")
-                                         + "version: 2\n"),
-                      "clauses/skill-level-limit.yaml", "duplicate-key", "24:1", "duplicate key 'version'"),
+                                         + "version: 3\n"),
+                      "clauses/skill-level-limit.yaml", "duplicate-key", "26:1", "duplicate key 'version'"),
 }
 
 
@@ -711,7 +711,7 @@ def test_an_integer_in_base_60_of_a_whole_file_is_refused_before_it_is_computed(
 
 @pytest.mark.parametrize("file, old, new", [
     ("tests/noc-2021.yaml", "line: 66", "line: 1" + "0" * 4_000),
-    ("clauses/skill-level-limit.yaml", "\nversion: 2\n", "\nversion: 2" + "0" * 4_000 + "\n"),
+    ("clauses/skill-level-limit.yaml", "\nversion: 3\n", "\nversion: 3" + "0" * 4_000 + "\n"),
 ], ids=["a quote's line", "a clause's version"])
 def test_a_number_of_thousands_of_digits_is_over_the_schemas_maximum_not_a_line_of_thousands(tree_copy, file, old,
                                                                                               new, no_cache):

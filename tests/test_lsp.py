@@ -274,7 +274,7 @@ async def test_go_to_definition_of_the_ids_rule_files_name(client, shipped_copy)
         assert isinstance(answer, types.Location), answer
         return answer
 
-    rests = position_of(text, "life-sciences-note-adds-none]", 3)
+    rests = position_of(text, "life-sciences-note-adds-none,", 3)
     found = await definition(uri, rests)
     line = unsaved.splitlines()[found.range.start.line]
     assert found.uri == resolutions_uri and line.strip() == "- id: life-sciences-note-adds-none"
@@ -295,9 +295,9 @@ async def test_go_to_definition_of_the_ids_rule_files_name(client, shipped_copy)
     manifest = folder / "version.yaml"  # its supersedes: the manifest of the version it supersedes, at its id
     manifest_text = manifest.read_text(encoding="utf-8")
     found = await definition(open_file(client, manifest), position_of(manifest_text, "supersedes: phase-1", 14))
-    earlier = folder.parent / "phase-1" / "version.yaml"
+    earlier = folder.parent / "phase-1.1" / "version.yaml"  # (the version in force supersedes phase-1.1)
     assert found.uri == from_fs_path(str(earlier))
-    assert earlier.read_text(encoding="utf-8").splitlines()[found.range.start.line] == "id: phase-1"
+    assert earlier.read_text(encoding="utf-8").splitlines()[found.range.start.line] == "id: phase-1.1"
 
 
 async def test_hover_on_an_interpretation_shows_its_reading_and_on_an_area_its_title(client, shipped_copy):
@@ -310,7 +310,7 @@ async def test_hover_on_an_interpretation_shows_its_reading_and_on_an_area_its_t
     resolutions_text = resolutions.read_text(encoding="utf-8")
     uri, resolutions_uri = open_file(client, clause), open_file(client, resolutions)
     await until(lambda: uri in client.diagnostics and resolutions_uri in client.diagnostics, "the first check")
-    rests = position_of(text, "life-sciences-note-adds-none]", 3)
+    rests = position_of(text, "life-sciences-note-adds-none,", 3)
     key = position_of(resolutions_text, "noc-a-limit:ict", len("noc-a-limit:i"))
     answer = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), rests))
     shown = answer.contents.value.replace("\\", "")

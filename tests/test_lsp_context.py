@@ -276,7 +276,7 @@ def test_an_ids_entry_is_found_in_the_checked_model_else_in_the_file_its_id_name
     assert span.path == f"{place.version_id}/resolutions.yaml" and line.strip() == "- id: life-sciences-note-adds-none"
     assert line[span.column - 1:].startswith("id:")
     span = definition_of(Reference("clause", "noc-a-exception", 0, 0), place, version)
-    assert (span.path, span.line) == (f"{place.version_id}/clauses/noc-a-exception.yaml", 3)  # after its comment
+    assert (span.path, span.line) == (f"{place.version_id}/clauses/noc-a-exception.yaml", 5)  # after its comment
     assert definition_of(Reference("area", "ict", 0, 0), place, None).path == f"{place.version_id}/areas/ict.yaml"
     assert definition_of(Reference("area", "nowhere", 0, 0), place, version) is None
     assert definition_of(Reference("interpretation", "life-sciences-note-adds-none", 0, 0), place, None) is None
@@ -316,7 +316,7 @@ def test_a_manifest_s_supersedes_goes_to_that_version_and_shows_its_title(shippe
     from sc_policy.lsp.references import Reference, definition_of
     from sc_policy.reference.statcan import reference_data
     from conftest import version_dir
-    folder = version_dir(shipped_copy)
+    folder = version_dir(shipped_copy).parent / "phase-1.1"  # (phase-1.2 supersedes phase-1.1)
     manifest = folder / "version.yaml"
     lines = manifest.read_text(encoding="utf-8").splitlines(True)
     place = place_of(manifest)

@@ -172,10 +172,12 @@ def test_the_cli_shows_the_slip_on_one_line(tree_copy):
 def test_summaries_count_in_the_singular_and_the_plural(tree_copy):
     # phase-1: 4 warnings, 6 resolved, and its 4 industry codes that no quote publishes (3345; 31, 32, 33);
     # phase-1.1 the same but 31-33 (marked published: false), ICT's skill-level clause without a passage of its
-    # own and its two interpretations; and the copy's two versions, in force and superseded, without their hashes
-    assert cli("check", "--policies", str(tree_copy)).stderr == "0 errors, 16 warnings, 14 resolved or info\n"
+    # own, its two all-occupations sentences and its two interpretations; phase-1.2 no warning, 18 resolved or info
+    # (its resolutions of the four titles and the two sentences, and five interpretations); and the copy's three
+    # versions, in force and superseded, without their hashes
+    assert cli("check", "--policies", str(tree_copy)).stderr == "0 errors, 19 warnings, 32 resolved or info\n"
     edit(version_dir(tree_copy) / "clauses" / "occupation-listed.yaml", "\ntitle:", "\nnotes: x\ntitle:")
-    assert cli("check", "--policies", str(tree_copy)).stderr.startswith("1 error, 16 warnings, ")
+    assert cli("check", "--policies", str(tree_copy)).stderr.startswith("1 error, 19 warnings, ")
 
 
 def test_a_freeze_refused_for_failing_cases_counts_the_others(tree_copy):
@@ -225,7 +227,7 @@ def test_an_unknown_version_names_the_tree_and_the_policies_given(shipped_copy):
     assert env.stderr == (f"sc-policy: error: unknown version 'phase-2' (known versions in the policy tree "
                           f"{shipped_copy} ($SC_POLICY_PATH): {KNOWN})\n")
     shipped = cli("test", "phase-2")
-    assert shipped.stderr == (f"sc-policy: error: unknown version 'phase-2' (versions in the shipped "
+    assert shipped.stderr == (f"sc-policy: error: unknown version 'phase-2' (shipped "
                               f"tree {shipped_policies()}: {KNOWN}; or --policies DIR)\n")
 
 

@@ -46,7 +46,8 @@ def test_the_new_version_is_in_force_from_its_assumed_date_and_phase_1_before(ws
     assert ws.open(on=dt.date(2026, 11, 25)).version.id == OLD
     old, new = ws.open(OLD).version.manifest, ws.open(NEW).version.manifest
     assert (old.status, old.effective_to) == ("superseded", dt.date(2026, 11, 25))
-    assert (new.status, new.supersedes, new.effective_to) == ("in-force", OLD, None)
+    # phase-1.2 superseded it on 2026-11-28 (freeze closed it the day before)
+    assert (new.status, new.supersedes, new.effective_to) == ("superseded", OLD, dt.date(2026, 11, 27))
     assert "effective_from" in new.assumptions  # the source states no date for this edition
 
 
@@ -54,7 +55,7 @@ def test_the_new_version_decides_exactly_as_phase_1(ws):
     old, new = ws.open(OLD).version.manifest, ws.open(NEW).version.manifest
     assert new.table_sha256 == old.table_sha256
     versions = json.loads(CliRunner().invoke(main, ["versions", "--format", "json"]).output)
-    assert {v["id"]: v["integrity"] for v in versions} == {OLD: "intact", NEW: "intact"}
+    assert {v["id"]: v["integrity"] for v in versions} == {OLD: "intact", NEW: "intact", "phase-1.2": "intact"}
 
 
 def test_every_shipped_case_of_phase_1_keeps_its_verdict_and_areas(ws):
@@ -276,20 +277,21 @@ def test_diff_shows_interpretations_added_changed_and_removed(ws, tree_copy):
     # a changed reading, and a removed one, in a copy
     copy = tree_copy / POLICY
     import shutil
-    shutil.copytree(copy / NEW, copy / "phase-1.2")
-    manifest = copy / "phase-1.2" / "version.yaml"
-    _edit(manifest, "id: phase-1.1", "id: phase-1.2")
-    _edit(manifest, "status: in-force", "status: draft")
+    shutil.copytree(copy / NEW, copy / "phase-1.1b")
+    manifest = copy / "phase-1.1b" / "version.yaml"
+    _edit(manifest, "id: phase-1.1", "id: phase-1.1b")
+    _edit(manifest, "status: superseded", "status: draft")
+    _edit(manifest, "effective_to: 2026-11-27\n", "")
     _edit(manifest, "effective_from: 2026-11-26", "effective_from: 2027-01-01")
     _edit(manifest, "supersedes: phase-1\n", "supersedes: phase-1.1\n")
-    res = copy / "phase-1.2" / "resolutions.yaml"
+    res = copy / "phase-1.1b" / "resolutions.yaml"
     text = res.read_text(encoding="utf-8")
     res.write_text(text[:text.index("  - id: life-sciences-note-adds-none")], encoding="utf-8")
-    _edit(copy / "phase-1.2" / "clauses" / "occupation-listed.yaml",
+    _edit(copy / "phase-1.1b" / "clauses" / "occupation-listed.yaml",
           "rests_on: [industries-and-lists-combine, life-sciences-note-adds-none]",
           "rests_on: [industries-and-lists-combine]")
     _edit(res, "With no industry, the eligible", "Without an industry, the eligible")
-    out = runner.invoke(main, ["diff", NEW, "phase-1.2", "--no-impact", "--policies", str(tree_copy)])
+    out = runner.invoke(main, ["diff", NEW, "phase-1.1b", "--no-impact", "--policies", str(tree_copy)])
     assert out.exit_code == 0, out.output
     assert "interpretation industries-and-lists-combine changed: reading" in out.output
     assert "interpretation life-sciences-note-adds-none removed:" in out.output

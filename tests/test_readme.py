@@ -151,7 +151,8 @@ def test_a_new_finding_on_the_shipped_policy_is_told_where_to_say_it():
 def _walkthrough(tree: Path) -> Path:
     """The README's edit -> check loop on ``tree``: a draft phase-2 of the version in force, with 2282's
     level B -> C in its ICT list (as the loop's comment says)."""
-    made = CliRunner().invoke(main, ["new-version", "phase-1.1", "phase-2", "--effective-from", "2027-04-01",
+    from conftest import VERSION
+    made = CliRunner().invoke(main, ["new-version", VERSION, "phase-2", "--effective-from", "2027-04-01",
                                      "--policies", str(tree)])
     assert made.exit_code == 0, made.output
     ict = tree / "second-career-fast-track" / "phase-2" / "areas" / "ict.yaml"
@@ -203,7 +204,8 @@ def test_the_unresolved_heading_shown_is_what_explain_prints():
     """The heading the README quotes for an answer that an unresolved contradiction bears on (9461's)."""
     heading = re.search(r"`(Resolutions and interpretations for this answer; unresolved: [^`]*)`", _text())
     assert heading, "the README quotes the heading"
-    result = CliRunner().invoke(main, ["explain", "9461"])
+    assert "as `explain 9461 --version phase-1.1` prints it" in " ".join(_text().split())
+    result = CliRunner().invoke(main, ["explain", "9461", "--version", "phase-1.1"])  # (phase-1.2 resolves it)
     assert heading.group(1) in result.stdout.splitlines()
     said = re.search(r"`(official-title:manufacturing:9461: [^`]*)`", _text())   # and what the key is
     assert said and f"  - {said.group(1)}" in result.stdout.splitlines()
@@ -224,7 +226,7 @@ def test_the_numbers_the_readme_states_are_the_shipped_trees():
     shipped = re.search(r"\*The shipped versions\.\*(.*?)\n\n", text, re.S).group(1)
     quoted = re.findall(r"`([\w.-]+)` \(sha256 `([0-9a-f]+)…([0-9a-f]+)`\)", shipped)
     quoted += [(VERSION + ":table", *m) for m in re.findall(r"`table_sha256` \(`([0-9a-f]+)…([0-9a-f]+)`\)", shipped)]
-    assert len(quoted) == 3, quoted
+    assert len(quoted) == 4, quoted
     for name, head, tail in quoted:
         version, _, key = name.partition(":")
         manifest = yaml.safe_load((shipped_policies() / POLICY / version / "version.yaml").read_text("utf-8"))

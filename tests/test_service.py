@@ -483,8 +483,8 @@ def test_versions_are_the_cli_json(client):
 def test_versions_show_each_frozen_versions_integrity(client):
     from sc_policy.engine.table import decisions_hash
     rows = client.get("/v1/versions").json()
-    assert [r["id"] for r in rows] == ["phase-1", VERSION]
-    for row in rows:  # phase-1.1 decides exactly as phase-1
+    assert [r["id"] for r in rows] == ["phase-1", "phase-1.1", VERSION]
+    for row in rows:  # phase-1.1 and phase-1.2 decide exactly as phase-1
         assert row["frozen"] is True and row["integrity"] == "intact" and row["sha256"] == row["content_hash"]
         assert row["table_sha256"] == decisions_hash(APP.state.service.opened[VERSION].table)
     described = openapi_document()["components"]["schemas"]
@@ -492,7 +492,7 @@ def test_versions_show_each_frozen_versions_integrity(client):
 
 
 def test_healthz(client):
-    assert client.get("/healthz").json() == {"status": "ok", "versions": ["phase-1", VERSION]}
+    assert client.get("/healthz").json() == {"status": "ok", "versions": ["phase-1", "phase-1.1", VERSION]}
 
 
 def test_healthz_is_503_on_a_day_no_version_is_in_force(app, monkeypatch):
@@ -684,7 +684,8 @@ def test_service_refuses_a_tree_whose_policies_share_a_version_id(tree_copy, mon
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("serve started with a version id shared"))
     other = tree_copy / "other"
     shutil.copytree(tree_copy / "second-career-fast-track", other)
-    shutil.rmtree(other / "phase-1")
+    for earlier in ("phase-1", "phase-1.1"):
+        shutil.rmtree(other / earlier)
     manifest = other / VERSION / "version.yaml"
     manifest.write_text("".join(line for line in manifest.read_text(encoding="utf-8").splitlines(keepends=True)
                                 if not line.startswith("supersedes:")).replace(

@@ -68,14 +68,14 @@ def refused(caplog) -> str:
 
 def test_a_worker_serves_the_tree_the_service_checked(worker_env):
     app = workers.create_app_from_environment()
-    assert sorted(app.state.service.opened) == ["phase-1", "phase-1.1"]
+    assert sorted(app.state.service.opened) == ["phase-1", "phase-1.1", "phase-1.2"]
 
 
 def test_a_worker_started_after_the_tree_changed_stops_the_service_in_one_line(worker_env, caplog):
     new_draft(worker_env)               # a `git pull` that adds a draft, after the service started
     line = refused(caplog)
     assert line.startswith(f"sc-policy: error: the policy tree {worker_env} changed on disk since the service "
-                           f"started (it now holds phase-1, phase-1.1, phase-2)"), line
+                           f"started (it now holds phase-1, phase-1.1, phase-1.2, phase-2)"), line
 
 
 def test_a_worker_started_after_the_tree_broke_stops_the_service_in_one_line(worker_env, caplog):
@@ -91,7 +91,7 @@ def test_a_worker_replaced_after_a_change_on_disk_stops_the_service_rather_than_
     answering from the new tree (two answers to one question, by worker) and, with the draft broken, with
     one failing with a traceback every second or two; now the service stops, exit 2, saying why."""
     with serving("--workers", "2", "--policies", str(shipped_copy),
-                 ready=lambda port: _versions(port) == ["phase-1", "phase-1.1"]) as (port, proc):
+                 ready=lambda port: _versions(port) == ["phase-1", "phase-1.1", "phase-1.2"]) as (port, proc):
         new_draft(shipped_copy)
         children = [pid for pid in _children(proc.pid) if b"spawn_main" in _cmdline(pid)]
         assert len(children) == 2, children
@@ -105,7 +105,7 @@ def test_a_worker_replaced_after_a_change_on_disk_stops_the_service_rather_than_
                 pass
             time.sleep(0.2)
         assert proc.poll() == 2, "the service went on with a worker replaced from a changed tree"
-        assert seen <= {("phase-1", "phase-1.1")}, seen
+        assert seen <= {("phase-1", "phase-1.1", "phase-1.2")}, seen
         err = proc.stderr.read().decode()
         assert "Traceback" not in err
         assert f"sc-policy: error: the policy tree {shipped_copy} changed on disk since the service started" in err
@@ -170,6 +170,7 @@ def test_log_level_is_passed_to_uvicorn(monkeypatch, shipped_app):
 
 @pytest.mark.parametrize("today, answers", [
     ("2026-11-27", "phase-1.1 answers a question that names no version or date"),
+    ("2026-11-28", "phase-1.2 answers a question that names no version or date"),
     ("2021-01-01", "no version is in force: a question that names no version or date is refused (/healthz is 503)"),
 ])
 def test_the_start_names_the_code_s_version_the_day_and_the_version_in_force(monkeypatch, shipped_app, today,
@@ -192,7 +193,7 @@ def test_the_start_names_the_code_s_version_the_day_and_the_version_in_force(mon
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 0
     first, second = result.stderr.splitlines()[:2]
-    assert first.startswith("sc-policy: serving phase-1, phase-1.1 from ")
+    assert first.startswith("sc-policy: serving phase-1, phase-1.1, phase-1.2 from ")
     assert re.fullmatch(rf"sc-policy: version {re.escape(own_version())}; today is {today} \(\S+, UTC[+-]\d{{4}}\): "
                         rf"{re.escape(answers)}", second), second
 
@@ -282,11 +283,11 @@ def test_every_answer_carries_the_request_id_it_was_sent(shipped_app, method, ur
 def test_sighup_to_one_worker_is_ignored_with_a_word_not_an_abrupt_end():
     """`systemctl reload` (ExecReload=kill -HUP) ended a one-worker service at once, requests in flight cut,
     and systemd counts death by SIGHUP a clean stop: Restart=on-failure never brought it back."""
-    with serving(ready=lambda port: _versions(port) == ["phase-1", "phase-1.1"]) as (port, proc):
+    with serving(ready=lambda port: _versions(port) == ["phase-1", "phase-1.1", "phase-1.2"]) as (port, proc):
         proc.send_signal(signal.SIGHUP)
         time.sleep(1)
         assert proc.poll() is None, f"serve ended on SIGHUP with status {proc.returncode}"
-        assert _versions(port) == ["phase-1", "phase-1.1"]
+        assert _versions(port) == ["phase-1", "phase-1.1", "phase-1.2"]
     assert "WARNING:  sc-policy: SIGHUP ignored: the service loads no new policy tree while it runs; restart it" \
            in proc.stderr.read().decode()
 

@@ -49,7 +49,7 @@ def _counting(monkeypatch):
 def test_the_service_starts_with_one_load_compile_and_check_per_version(tree_copy, tmp_path, monkeypatch, cache):
     added = CliRunner().invoke(main, ["new-version", VERSION, "phase-2", "--policies", str(tree_copy)])
     assert added.exit_code == 0, added.output
-    folders = {f"{POLICY}/phase-1", f"{POLICY}/{VERSION}", f"{POLICY}/phase-2"}  # every version, once
+    folders = {f"{POLICY}/phase-1", f"{POLICY}/phase-1.1", f"{POLICY}/{VERSION}", f"{POLICY}/phase-2"}  # each once
     if cache:  # entries written by an earlier process: the service still checks every version once
         from sc_policy.app.cache import TableCache
         store = TableCache(tmp_path / "cache")

@@ -119,7 +119,7 @@ def test_a_command_that_finds_the_tree_locked_stops_with_one_line(tree_copy):
     with open(tree_copy / LOCK_NAME, "a") as mine:  # released when the command ended
         fcntl.flock(mine, fcntl.LOCK_EX | fcntl.LOCK_NB)
     # The lock file is outside every version and policy folder: nothing reads it.
-    assert [r.id for r in PolicyTree(tree_copy).refs()] == ["phase-1", VERSION, "phase-2"]
+    assert [r.id for r in PolicyTree(tree_copy).refs()] == ["phase-1", "phase-1.1", VERSION, "phase-2"]
     assert_no_leftovers(tree_copy)
 
 
@@ -337,18 +337,18 @@ def test_new_version_id_too_long_for_the_file_system_is_one_line(tree_copy, monk
 def _set_period(root: Path, start: str, end: str = "") -> None:
     path = root / POLICY / VERSION / "version.yaml"
     period = f"effective_from: {start}" + (f"\neffective_to: {end}" if end else "")
-    text = path.read_text(encoding="utf-8").replace("effective_from: 2026-11-26", period)
+    text = path.read_text(encoding="utf-8").replace("effective_from: 2026-11-28", period)
     path.write_text(text, encoding="utf-8")
 
 
 def test_a_version_that_ends_on_the_calendars_last_day_is_open_ended(tree_copy):
-    _set_period(tree_copy, "2026-11-26", "9999-12-31")
+    _set_period(tree_copy, "2026-11-28", "9999-12-31")
     result = run("new-version", VERSION, "phase-2", "--title", "Phase II", "--policies", tree_copy)
     assert result.exit_code == 0, result.output
     draft = manifests(tree_copy)["phase-2"]
     start = draft["effective_from"]
-    # today, but never on or before the start of the version it follows (phase-1.1 starts 2026-11-26)
-    assert start == max(dt.date.today(), dt.date(2026, 11, 27)) and "new-version" in draft["assumptions"]["effective_from"]
+    # today, but never on or before the start of the version it follows (phase-1.2 starts 2026-11-28)
+    assert start == max(dt.date.today(), dt.date(2026, 11, 29)) and "new-version" in draft["assumptions"]["effective_from"]
     assert_check_accepts(tree_copy)  # a draft after an open end, as after no end
     result = run("freeze", "phase-2", "--policies", tree_copy)
     assert result.exit_code == 0, result.output
@@ -362,8 +362,8 @@ def test_a_version_that_starts_on_the_calendars_last_day_has_no_successor(tree_c
     for extra in ([], ["--effective-from", "9999-12-31"]):
         result = run("new-version", VERSION, "phase-2", *extra, "--policies", tree_copy)
         assert result.exit_code == 2
-        assert_one_line_error(result.output, "phase-1.1 starts on 9999-12-31, the last day of the calendar",
-                              "is not after phase-1.1's effective_from (9999-12-31)")
+        assert_one_line_error(result.output, f"{VERSION} starts on 9999-12-31, the last day of the calendar",
+                              f"is not after {VERSION}'s effective_from (9999-12-31)")
     assert not (tree_copy / POLICY / "phase-2").exists()
 
 
@@ -374,6 +374,7 @@ def test_two_versions_from_the_calendars_first_day_are_an_overlap_not_a_crash(tr
     path.write_text(path.read_text(encoding="utf-8").replace("effective_from: 2027-04-01", "effective_from: 0001-01-01")
                     .replace("status: draft", "status: in-force"), encoding="utf-8")
     found = [f for f in lifecycle_findings(PolicyTree(tree_copy).load_all()) if f.code == "period-overlap"]
-    assert found and "they cannot both start on 0001-01-01" in found[0].message
+    same_day = [f.message for f in found if f.subject == f"{VERSION}/phase-2"]  # (phase-1 and phase-1.1 overlap too)
+    assert any("they cannot both start on 0001-01-01" in m for m in same_day), same_day
     result = run("check", "--policies", tree_copy)
     assert result.exit_code == 1 and "Traceback" not in result.output

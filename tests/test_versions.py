@@ -22,8 +22,8 @@ from sc_policy.app.authoring import set_manifest_fields, write_atomic
 
 from conftest import POLICY
 
-VERSION = "phase-1.1"  # the version in force: new versions are made from it
-FIRST = "phase-1"  # the version it superseded (frozen, closed on 2026-11-25 by phase-1.1's freeze)
+VERSION = "phase-1.2"  # the version in force: new versions are made from it
+FIRST = "phase-1.1"  # the version it superseded (frozen, closed on 2026-11-27 by phase-1.2's freeze)
 
 
 class _NoAliases(yaml.SafeDumper):
@@ -99,7 +99,7 @@ def test_new_version_copies_a_draft_that_supersedes(tree_copy):
     assert "sha256" not in m and "effective_to" not in m
     old, new = loaded(tree_copy, VERSION).version, loaded(tree_copy, "phase-2").version
     assert (old.areas, old.clauses, old.resolutions, old.tests) == (new.areas, new.clauses, new.resolutions, new.tests)
-    assert old.interpretations == new.interpretations and len(new.interpretations) == 2
+    assert old.interpretations == new.interpretations and len(new.interpretations) == 5
     assert new.manifest.general_sections == old.manifest.general_sections != ()  # the same source document
     assert not loaded(tree_copy, "phase-2").errors
     assert errors(tree_copy) == []  # a draft after an open-ended version: freeze will close it
@@ -116,21 +116,21 @@ def test_new_version_asks_to_edit_the_title_first_only_when_none_was_given(tree_
 
 
 def test_new_version_without_a_date_records_an_assumption(tree_copy):
-    # from a version that has an end (phase-1), the new one starts the day after it, whatever the clock
+    # from a version that has an end (phase-1.1), the new one starts the day after it, whatever the clock
     result = run("new-version", FIRST, "phase-2", "--policies", tree_copy)
     assert result.exit_code == 0, result.output
     m = manifest(tree_copy, "phase-2")
-    assert m["effective_from"] == dt.date(2026, 11, 26)
+    assert m["effective_from"] == dt.date(2026, 11, 28)
     assert "new-version" in m["assumptions"]["effective_from"]
     versions = json.loads(run("versions", "--policies", tree_copy, "--format", "json").output)
-    assert [v["id"] for v in versions] == [FIRST, VERSION, "phase-2"]
+    assert [v["id"] for v in versions] == ["phase-1", FIRST, VERSION, "phase-2"]
 
 
 @pytest.mark.parametrize("args,needle", [
     ([VERSION, VERSION], f"version '{VERSION}' already exists"),
     ([VERSION, "Phase_2"], "new version id 'Phase_2'"),
     (["phase-0", "phase-2"], "unknown version 'phase-0'"),
-    ([VERSION, "phase-2", "--effective-from", "2026-11-26"], "is not after phase-1.1's effective_from"),
+    ([VERSION, "phase-2", "--effective-from", "2026-11-28"], f"is not after {VERSION}'s effective_from"),
     ([VERSION, "phase-2", "--effective-from", "next week"], "not a date"),
 ])
 def test_new_version_mistakes_are_one_line_exit_2(tree_copy, args, needle):
@@ -147,7 +147,7 @@ def test_new_version_is_atomic_when_the_rename_fails(tree_copy, monkeypatch):
     monkeypatch.setattr(versions_module.os, "replace", refuse)
     with pytest.raises(OSError):
         versions_module.new_version(PolicyTree(tree_copy), VERSION, "phase-2", dt.date(2027, 4, 1))
-    assert sorted(p.name for p in (tree_copy / POLICY).iterdir()) == ["phase-1", "phase-1.1", "source"]
+    assert sorted(p.name for p in (tree_copy / POLICY).iterdir()) == ["phase-1", "phase-1.1", "phase-1.2", "source"]
 
 
 # -- freeze ---------------------------------------------------------------------------------------------------
@@ -164,7 +164,7 @@ def test_freeze_records_hash_closes_the_superseded_version_and_on_picks_by_date(
     prev = loaded(tree_copy, VERSION).version
     assert prev.manifest.effective_to == dt.date(2027, 3, 31) and prev.manifest.status == "superseded"
     assert prev.content_hash == old_hash  # life-cycle fields are outside the hash
-    assert "Closed version phase-1.1: effective_to 2027-03-31" in result.output
+    assert f"Closed version {VERSION}: effective_to 2027-03-31" in result.output
     assert errors(tree_copy) == []
     # Freezing again changes nothing.
     before = {p: p.read_bytes() for p in (tree_copy / POLICY).rglob("version.yaml")}
@@ -240,7 +240,7 @@ def test_freeze_refuses_a_changed_clause_with_the_same_version(tree_copy):
     result = run("freeze", "phase-2", "--policies", tree_copy)
     assert result.exit_code == 2 and "clause-version-not-bumped" in result.output
     assert manifest(tree_copy, "phase-2")["status"] == "draft"
-    edit_clause(tree_copy, "phase-2", "phase-1-manufacturing", version=3)  # phase-1.1 has version 2
+    edit_clause(tree_copy, "phase-2", "phase-1-manufacturing", version=4)  # phase-1.2 has version 3
     assert errors(tree_copy) == []
     # Checked now, but the copied Phase I cases expect 31 and 32 to count: freeze still refuses.
     result = run("freeze", "phase-2", "--policies", tree_copy)
@@ -299,13 +299,13 @@ def test_a_day_two_versions_are_in_force_chooses_neither(tree_copy):
 
 def test_two_versions_that_start_on_one_day_are_not_told_to_end_one_the_day_before(tree_copy):
     make_phase_2(tree_copy)
-    set_fields(tree_copy, "phase-2", status="in-force", effective_from=dt.date(2026, 11, 26))  # VERSION's start
+    set_fields(tree_copy, "phase-2", status="in-force", effective_from=dt.date(2026, 11, 28))  # VERSION's start
     overlaps = [f.message for f in errors(tree_copy) if "both in force" in f.message]
-    assert overlaps and all("effective_to to 2026-11-25" not in m for m in overlaps), overlaps  # before it starts
-    assert all("they cannot both start on 2026-11-26" in m for m in overlaps), overlaps
+    assert overlaps and all("effective_to to 2026-11-27" not in m for m in overlaps), overlaps  # before it starts
+    assert all("they cannot both start on 2026-11-28" in m for m in overlaps), overlaps
 
 
-@pytest.mark.parametrize("day, other", [(dt.date(2026, 11, 26), VERSION), (dt.date(2026, 11, 25), FIRST)],
+@pytest.mark.parametrize("day, other", [(dt.date(2026, 11, 28), VERSION), (dt.date(2026, 11, 27), FIRST)],
                          ids=["the first day of one", "the last day of the other"])
 def test_a_version_in_force_for_one_day_another_is_in_force_overlaps_it(tree_copy, day, other):
     """Periods include both their days: a one-day version (superseding nothing) on the first day of one
@@ -419,14 +419,14 @@ def test_an_older_freeze_marked_draft_is_refused_at_its_recorded_hash(shipped_co
 
 def test_a_version_in_force_without_its_hash_is_reported_and_freezing_it_settles_it(tree_copy):
     findings = [f for f in lifecycle_findings(PolicyTree(tree_copy).load_all()) if f.code == "not-frozen"]
-    assert sorted(f.subject for f in findings) == [FIRST, VERSION] and {f.severity for f in findings} == {"warning"}
+    assert sorted(f.subject for f in findings) == ["phase-1", FIRST, VERSION] and {f.severity for f in findings} == {"warning"}
     assert all(f.suggestion.kind == "freeze" and f.span.path.endswith("version.yaml") for f in findings)
     assert all(f.span.line == manifest_line(tree_copy, f.subject, "status") for f in findings)  # what to change
     checked = run("check", "--policies", tree_copy)
     assert f"version {VERSION} is in-force but records no sha256" in checked.output
     assert run("freeze", VERSION, "--policies", tree_copy).exit_code == 0
     after = [f.subject for f in lifecycle_findings(PolicyTree(tree_copy).load_all()) if f.code == "not-frozen"]
-    assert after == [FIRST]
+    assert after == ["phase-1", FIRST]
 
 
 # -- a frozen version commits to its decisions; integrity is visible -----------------------------------------
@@ -594,30 +594,31 @@ def test_versions_shows_integrity_and_exits_1_when_a_frozen_version_is_modified(
     result = run("versions", "--policies", shipped_copy, "--format", "json")
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
-    assert [r["id"] for r in rows] == [FIRST, VERSION]
+    assert [r["id"] for r in rows] == ["phase-1", FIRST, VERSION]
     for row in rows:
         assert row["frozen"] is True and row["integrity"] == "intact" and row["sha256"] == row["content_hash"]
     assert "MODIFIED" not in run("versions", "--policies", shipped_copy).output
     edit_clause(shipped_copy, VERSION, "skill-level-limit", title="The skill level is A, B or C")
     result = run("versions", "--policies", shipped_copy, "--format", "json")
     assert result.exit_code == 1
-    first, row = json.loads(result.stdout)
-    assert first["integrity"] == "intact"
+    first, second, row = json.loads(result.stdout)
+    assert first["integrity"] == second["integrity"] == "intact"
     assert row["frozen"] is True and row["integrity"] == "modified" and row["sha256"] != row["content_hash"]
-    assert result.stderr.startswith("sc-policy: 1 frozen version modified since frozen: phase-1.1 (restore its files")
+    assert result.stderr.startswith(f"sc-policy: 1 frozen version modified since frozen: {VERSION} (restore its files")
     text = run("versions", "--policies", shipped_copy)
     assert text.exit_code == 1
     assert f"sha256 {row['content_hash']} MODIFIED since frozen" in text.stdout
-    assert f"frozen with sha256 {row['sha256']}" in text.stdout and text.stdout.count("(frozen)") == 1
+    assert f"frozen with sha256 {row['sha256']}" in text.stdout and text.stdout.count("(frozen)") == 2
     assert f"sha256 {first['sha256']} (frozen)" in text.stdout  # phase-1, untouched
+    assert f"sha256 {second['sha256']} (frozen)" in text.stdout  # phase-1.1, untouched
     assert max(len(line) for line in text.stdout.splitlines()) <= 100
 
 
 def test_a_draft_has_no_integrity(tree_copy):
     make_phase_2(tree_copy)
     rows = json.loads(run("versions", "--policies", tree_copy, "--format", "json").stdout)
-    assert [(r["id"], r["frozen"], r["integrity"]) for r in rows] == [(FIRST, False, None), (VERSION, False, None),
-                                                                          ("phase-2", False, None)]
+    assert [(r["id"], r["frozen"], r["integrity"]) for r in rows] == [("phase-1", False, None), (FIRST, False, None),
+                                                                          (VERSION, False, None), ("phase-2", False, None)]
 
 
 @pytest.mark.parametrize("mistake", ["expression", "schema"])
@@ -690,7 +691,8 @@ def test_an_id_or_a_day_several_policies_share_chooses_none(shipped_copy):
     # the summary of `versions` names a version by policy and id when the tree has several policies
     set_fields(shipped_copy, VERSION, status="draft")
     result = CliRunner().invoke(main, ["versions", "--policies", tree])
-    assert result.exit_code == 1 and "modified since frozen: another-policy/phase-1, another-policy/phase-1.1 (" \
+    assert result.exit_code == 1 and "modified since frozen: another-policy/phase-1, another-policy/phase-1.1, " \
+        "another-policy/phase-1.2 (" \
         in result.stderr and f"1 draft records the hashes of a freeze: {POLICY}/{VERSION} (" in result.stderr
 
 
@@ -712,10 +714,10 @@ def test_versions_names_a_version_by_its_folder_when_its_manifest_gives_another_
     set_fields(tree_copy, "phase-2", id=VERSION)
     result = CliRunner().invoke(main, ["versions", "--format", "json", "--policies", str(tree_copy)])
     rows = json.loads(result.stdout)
-    assert [r["id"] for r in rows] == ["phase-1", VERSION, "phase-2"]
-    problem = rows[2]["problem"]
+    assert [r["id"] for r in rows] == ["phase-1", FIRST, VERSION, "phase-2"]
+    problem = rows[3]["problem"]
     assert f"its manifest names it '{VERSION}'" in problem and "id: phase-2" in problem
-    assert "problem" not in rows[1]
+    assert "problem" not in rows[2]
     text = CliRunner().invoke(main, ["versions", "--policies", str(tree_copy)]).stdout
     assert f"{POLICY} phase-2 (draft)" in text and f"its manifest names it '{VERSION}'" in " ".join(text.split())
 
@@ -732,13 +734,13 @@ def test_a_draft_made_from_a_version_already_superseded_is_told_to_supersede_its
     assert [(f.code, f.severity) for f in found()] == [("superseded-twice", "warning")]
     first = found()[0]
     assert first.span.line == loaded(tree_copy, "phase-1b").version.manifest.at("supersedes").line
-    assert f"phase-1, which {VERSION} (in-force, 2026-11-26 to open) already supersedes" in first.message
-    assert f"freeze would refuse it; make phase-1b supersede {VERSION}" in first.message
+    assert f"phase-1, which {FIRST} (superseded, 2026-11-26 to 2026-11-27) already supersedes" in first.message
+    assert f"freeze would refuse it; make phase-1b supersede {FIRST} (or the latest version after it)" in first.message
     set_fields(tree_copy, "phase-1b", effective_from=dt.date(2027, 1, 1))  # no gap advice about phase-1 either
     assert [(f.code, f.severity) for f in found()] == [("superseded-twice", "warning")] and errors(tree_copy) == []
     refused = run("freeze", "phase-1b", "--policies", tree_copy)
     assert refused.exit_code == 2
-    assert "effective_to" not in refused.output and f"supersede {VERSION}" in refused.output, refused.output
+    assert "effective_to" not in refused.output and f"supersede {FIRST}" in refused.output, refused.output
 
 
 def test_freeze_refused_for_a_failing_case_names_its_place_once(tree_copy):
@@ -803,4 +805,5 @@ def test_versions_exits_1_for_a_version_whose_manifest_cannot_be_read(shipped_co
         assert result.stderr == (f"sc-policy: 1 version cannot be read: {FIRST} (whether it is frozen, and intact, "
                                  f"cannot be told; `sc-policy check --policies {shipped_copy}` names the error)\n")
     rows = json.loads(CliRunner().invoke(main, ["versions", "--format", "json", "--policies", str(shipped_copy)]).stdout)
-    assert [(r["id"], r["status"], r["integrity"]) for r in rows] == [(FIRST, "invalid", None), (VERSION, "in-force", "intact")]
+    assert [(r["id"], r["status"], r["integrity"]) for r in rows] == [("phase-1", "superseded", "intact"),
+                                                                      (FIRST, "invalid", None), (VERSION, "in-force", "intact")]

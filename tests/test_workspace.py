@@ -46,11 +46,11 @@ def test_a_junk_file_at_an_entry_name_does_not_spare_a_bad_manifest_its_schema(t
 
 
 ILL_TYPED = {  # a manifest its schema refuses for the type of one value (each a value a vouched manifest has)
-    "a number for a title": ("title: Second Career Fast Track – Phase I (each area citing its own text)", "title: 5"),
+    "a number for a title": ("title: Second Career Fast Track – Phase I (the analyst's readings recorded)", "title: 5"),
     "a number for the version it supersedes": ("supersedes: phase-1", "supersedes: 7"),
-    "a word for its first day": ("effective_from: 2026-11-26", "effective_from: soon"),
+    "a word for its first day": ("effective_from: 2026-11-28", "effective_from: soon"),
     "a word for its last day": ("status: in-force", "status: in-force\neffective_to: soon"),
-    "a time for its first day": ("effective_from: 2026-11-26", "effective_from: 2026-11-26 10:00:00"),
+    "a time for its first day": ("effective_from: 2026-11-28", "effective_from: 2026-11-28 10:00:00"),
     "a number for an assumption": ("assumptions:\n", "assumptions:\n  effective_to: 5\n"),
 }
 
@@ -81,7 +81,7 @@ def test_a_header_vouching_for_a_manifest_of_the_wrong_types_does_not_spare_it_i
 
 
 def test_the_choices_of_version_it_remembers_are_bounded(ws):
-    first = dt.date(2026, 11, 26)  # the first day of VERSION, the version in force (open-ended)
+    first = dt.date(2026, 11, 28)  # the first day of VERSION, the version in force (open-ended)
     for n in range(_CHOICES_KEPT + 50):
         assert ws.select(None, first + dt.timedelta(days=n)).id == VERSION
     assert len(ws._chosen) == _CHOICES_KEPT

@@ -115,7 +115,7 @@ CHECK_STAGES: Tuple[Stage, ...] = (
 """The stages that find something about one version, in the order they run (each appends to the one list;
 provenance also drops the ``citation-area`` finding a ``citation-line`` at the same place explains)."""
 
-_NEEDS_SOURCE = ("unlisted-occupation", "unlisted-industry", "quote-mismatch")
+_NEEDS_SOURCE = ("unlisted-occupation", "unlisted-industry", "quote-mismatch", "all-occupations")
 """The resolvable checks that run only when the source document is read (in :func:`provenance`)."""
 
 CheckMemo = Dict[str, tuple]

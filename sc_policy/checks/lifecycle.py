@@ -150,6 +150,9 @@ def _period_findings(versions: Sequence[Version]) -> List[Diagnostic]:
                 prev = by_id.get(later.manifest.supersedes or "")
                 if prev is not None and prev is not earlier and start <= prev.manifest.effective_from:
                     continue  # its own start is wrong, not earlier's end: said below, at the same place
+                if prev is not None and _successor(versions, later, prev.id) not in (None, earlier):
+                    continue  # a second successor of prev, overlapping a later version of the lineage: its lineage
+                    # is wrong, not earlier's end (superseded-twice says so, at the same version)
                 fix = (f"set {earlier.id}'s effective_to to {(start - _ONE_DAY).isoformat()}"
                        if start > earlier.manifest.effective_from  # else it would end before it starts
                        else f"they cannot both start on {start.isoformat()}")

@@ -3,7 +3,8 @@
 Each quote must occur in the source (whitespace aside) and start on the line it
 names; an occupation's quote must publish the code and level the entry declares, an industry's
 quote its code when it publishes codes; and every line of the source that publishes an occupation, and every NAICS code it
-publishes, must be cited by some entry (one dropped from a list or a definition is found). :func:`version_source` reads the source
+publishes, must be cited by some entry (one dropped from a list or a definition is found); a line of an area's
+own text that puts all occupations of a kind in scope is reported (:mod:`sc_policy.checks.scope`). :func:`version_source` reads the source
 document a manifest names, checking it lies in the tree and has the recorded hash.
 """
 
@@ -16,6 +17,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 from sc_policy.diagnostics import Diagnostic, Suggestion, InputError, Span, shown_path
 from sc_policy.checks.lifecycle import is_frozen
+from sc_policy.checks.scope import all_occupations
 from sc_policy.checks.subjects import short, slug
 from sc_policy.load.policytext import OCCUPATION_LINE, NearestPassages, SourceText, read_source
 from sc_policy.load.tree import LoadedVersion
@@ -86,6 +88,7 @@ def provenance(version: Version, source: SourceText, partial: bool) -> List[Diag
     if not partial:
         out.extend(_unlisted(version, source, starts))
         out.extend(_unlisted_industries(version, source, starts))
+    out.extend(all_occupations(version, source))
     return out
 
 

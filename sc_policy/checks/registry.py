@@ -119,6 +119,8 @@ CHECKS: Mapping[str, str] = {
                        "industry whose quote publishes only other NAICS codes (a warning)"),
     "unlisted-occupation": "an occupation line of the source that no occupation entry cites",
     "unlisted-industry": "a NAICS code the source publishes that no industry entry cites",
+    "all-occupations": ("a line of an area's own text that puts all occupations of a kind in scope, while the "
+                        "area publishes a list of them (the rules follow the list: a warning; resolvable)"),
     "unpublished-code": ("an industry code whose quotes publish no NAICS code, not marked 'published: false' "
                          "(the analyst's reading shown as the source's; a warning)"),
     # agreement (sc_policy.analysis.agreement)
@@ -129,7 +131,7 @@ CHECKS: Mapping[str, str] = {
 RESOLVABLE = frozenset({
     "noc-a-limit", "duplicate-occupation", "missing-code", "title-conflict", "official-title",
     "level-mismatch", "excluded-level", "quote-mismatch", "unlisted-occupation", "unlisted-industry",
-    "duplicate-industry",
+    "duplicate-industry", "all-occupations",
 })
 """The checks that report what the *source* says (its contradictions), which a resolution may
 resolve. Every other finding is a mistake in the rule files and must be fixed there."""

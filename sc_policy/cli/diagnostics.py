@@ -67,7 +67,7 @@ def _known_versions(s: Suggestion) -> str:
         return f"known versions in the policy tree {shown_path(s.tree)} (--policies {shlex.quote(value)}): {ids}"
     if value and source == "environment":
         return f"known versions in the policy tree {shown_path(s.tree)} (${ENV_VAR}): {ids}"
-    return f"versions in the shipped tree {shown_path(s.tree)}: {ids}; or --policies DIR"  # short with two versions
+    return f"shipped tree {shown_path(s.tree)}: {ids}; or --policies DIR"  # short with three versions
 
 
 def _takes(option: str) -> bool:

@@ -125,7 +125,7 @@ def build_resolutions(doc: Document) -> Tuple[Resolution, ...]:
         out.append(Resolution(
             r["id"], tuple(r["resolves"]), r["finding"], r["decision"],
             _citations(at, where + ("source",), r["source"]),
-            tuple((a["area"], tuple(a["codes"])) for a in r.get("affects", ())),
+            tuple((a["area"], tuple(a.get("codes", ()))) for a in r.get("affects", ())),
             tuple(Assignment(a["area"], a["title"], a["code"], at.span(where + ("assigns", j)),
                              at.spans(where + ("assigns", j)))
                   for j, a in enumerate(r.get("assigns", ()))),
