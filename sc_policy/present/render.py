@@ -265,15 +265,19 @@ def _deciding_readings(answer: Answer, version: Version) -> Dict[str, object]:
     deciding reason names (the areas in scope; else the areas that list the occupation; else every area),
     and, in an area in scope, those of each clause that does not apply: the area is in scope because it
     does not, so the reading that says when it applies decides too (with no industry, phase-1.1's
-    industries-and-lists-combine admits 2174 as much as 7511)."""
+    industries-and-lists-combine admits 2174 as much as 7511), when a clause that applies there rests on it
+    as well: a reading that only clauses that do not apply rest on has nothing to decide (with no industry,
+    phase-1.2's naics-canada-2017, the edition of an industry code not given)."""
     out: Dict[str, object] = {}
     for d, reasons in zip(answer.candidates, answer.reasons or ((),) * len(answer.candidates)):
         chosen = {r.area: r.deciding for r in reasons}
         named = [a for a in d.areas if a.in_scope] or [a for a in d.areas if d.noc in (
             version.area(a.area).listed if version.area(a.area) else ())] or d.areas
-        ids = {i for a in named for c in a.clauses
-               if chosen.get(a.area) == c.clause or (a.in_scope and c.result == NOT_APPLICABLE)
-               for i in c.interpretations}
+        ids = set()
+        for a in named:
+            applying = {i for c in a.clauses if c.result != NOT_APPLICABLE for i in c.interpretations}
+            ids.update(i for c in a.clauses for i in c.interpretations if chosen.get(a.area) == c.clause or (
+                a.in_scope and c.result == NOT_APPLICABLE and i in applying))
         out.update((i.id, i) for i in d.interpretations if i.id in ids)
     return out
 
