@@ -199,16 +199,19 @@ class Resolution(Located):
     finding: str
     decision: str
     source: Tuple[Citation, ...]
-    affects: Tuple[Tuple[str, Tuple[str, ...]], ...]
+    affects: Tuple[Tuple[str, Tuple[str, ...]], ...]  # (area, codes): an entry with ``unlisted`` has no codes
     assigns: Tuple[Assignment, ...]
     span: Span = field(compare=False)
     resolves_spans: Tuple[Span, ...] = field(compare=False, default=())
     spans: Mapping[str, Span] = field(compare=False, default_factory=dict)
+    unlisted: Tuple[str, ...] = ()  # the areas of the ``affects`` entries with ``unlisted: true``
 
-    def affects_decision(self, area: str, code: str) -> bool:
+    def affects_decision(self, area: "Area", code: str) -> bool:
         """Whether the resolution bears on the answer about ``code`` in ``area``: an ``affects`` entry of that
-        area names the code, or names no codes (it bears on every answer of the area)."""
-        return any(a == area and (not codes or code in codes) for a, codes in self.affects)
+        area names the code, or says ``unlisted: true`` and the area does not list the code (a resolution
+        that lets the list govern over a sentence of the area's text bears on the occupations left out)."""
+        return (any(a == area.id and code in codes for a, codes in self.affects)
+                or (area.id in self.unlisted and code not in area.listed))
 
     def as_dict(self) -> dict:
         return {"id": self.id, "resolves": list(self.resolves), "finding": " ".join(self.finding.split()),

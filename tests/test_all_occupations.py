@@ -5,6 +5,8 @@ which bears on every Manufacturing answer (an ``affects`` entry without codes), 
 
 from __future__ import annotations
 
+import pytest
+
 from sc_policy.app.checking import check_tree
 from sc_policy.app.workspace import Workspace
 from sc_policy.checks.registry import CHECKS, RESOLVABLE
@@ -60,21 +62,27 @@ def test_an_area_that_no_longer_says_all_occupations_has_no_finding_and_its_reso
         f"stale-resolution:manufacturing-list-governs:{k}" for k in KEYS]
 
 
-def test_a_resolution_affecting_an_area_without_codes_bears_on_every_answer_of_the_area(ws):
+def test_a_resolution_affecting_the_unlisted_occupations_of_an_area_bears_on_their_answers_only(ws):
     opened = ws.open(VERSION)
-    for noc in ("0911", "7312", "9461"):  # a manager, an unlisted trade, a listed operator: every answer
+    for noc, unlisted in (("0911", True), ("7312", True), ("9461", False), ("2174", False)):  # 9461, 2174: listed
         data = answer_to_dict(opened.evaluator.answer(noc))
         bearing = {a["area"]: a["resolutions"] for a in data["areas"]}
-        assert "manufacturing-list-governs" in bearing["manufacturing"], bearing
+        assert ("manufacturing-list-governs" in bearing["manufacturing"]) is unlisted, (noc, bearing)
         assert all("manufacturing-list-governs" not in ids for area, ids in bearing.items() if area != "manufacturing")
-        assert "manufacturing-list-governs" in [r["id"] for r in data["resolutions"]]
+        assert ("manufacturing-list-governs" in [r["id"] for r in data["resolutions"]]) is unlisted, noc
 
 
-def test_an_affects_entry_without_codes_is_valid_and_one_with_an_empty_list_is_not(tree_copy):
+@pytest.mark.parametrize("entry, errors", [
+    ("{area: manufacturing}", ["missing-key", "missing-key"]),       # neither: codes, or unlisted, is missing
+    ("{area: manufacturing, codes: []}", ["schema"]),
+    ("{area: manufacturing, unlisted: false}", ["schema"]),
+    ("{area: manufacturing, unlisted: true, codes: ['9461']}", ["schema", "schema"])])  # each excludes the other
+def test_an_affects_entry_names_codes_or_says_unlisted_true_one_of_them(tree_copy, entry, errors):
     path = version_dir(tree_copy) / "resolutions.yaml"
-    edit(path, "      - {area: manufacturing}\n", "      - {area: manufacturing, codes: []}\n")
+    edit(path, "      - {area: manufacturing, unlisted: true}\n", f"      - {entry}\n")
     findings = check_tree(tree_copy, [VERSION])
-    assert [f.code for f in findings if f.severity == "error"] == ["schema"]
-    edit(path, "      - {area: manufacturing, codes: []}\n", "      - {area: manufacturing}\n")
+    assert [f.code for f in findings if f.severity == "error"] == errors, entry
+    assert all(f.span.path.endswith("resolutions.yaml") for f in findings if f.severity == "error")
+    edit(path, f"      - {entry}\n", "      - {area: manufacturing, unlisted: true}\n")
     assert not [f for f in check_tree(tree_copy, [VERSION]) if f.severity == "error"]
     Workspace(tree_copy).open(VERSION)

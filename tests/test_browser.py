@@ -194,7 +194,8 @@ def test_answer_quotes_are_readable_on_a_desktop_and_a_phone(server, browser_pag
     assert layout["width"] <= width                          # nothing scrolls sideways, even on a phone
     assert layout["narrowest"] >= 0.75 * min(layout["main"], 60 * 16)   # quotes run the width of the text
     if width == 1280:
-        assert layout["height"] < 6000                       # was 8,387 px with quotes in a narrow column
+        # was 8,387 px with quotes in a narrow column; 6,136 px since phase-1.2 lists three more readings with quotes
+        assert layout["height"] < 6500
 
 
 def test_collapsed_sections_print_open(server, browser_page):

@@ -100,18 +100,19 @@ def test_phase_1_clause_fails_outside_manufacturing(ws):
     assert clause(ws, "7511", "manufacturing", "phase-1-manufacturing", "336") == "pass"
 
 
-@pytest.mark.parametrize("version,everywhere,titles", [
-    ("phase-1.1", set(), set()),
-    # phase-1.2: manufacturing-list-governs bears on every Manufacturing answer; titles-not-noc-2016 on 9232's
-    (VERSION, {"manufacturing-list-governs"}, {"titles-not-noc-2016"})])
-def test_resolutions_show_where_they_matter(ws, version, everywhere, titles):
+@pytest.mark.parametrize("version,unlisted", [
+    ("phase-1.1", set()),
+    # phase-1.2: manufacturing-list-governs bears on the answers about occupations Manufacturing does not list
+    # (2175, 3219, 2281), not on 9232's, which it lists (9232's title is central-control-operators-two-titles')
+    (VERSION, {"manufacturing-list-governs"})])
+def test_resolutions_show_where_they_matter(ws, version, unlisted):
     shown = {r.id for r in ws.explain("2175", version=version).candidates[0].resolutions}
-    assert shown == {"ict-two-noc-a"} | everywhere
+    assert shown == {"ict-two-noc-a"} | unlisted
     shown = {r.id for r in ws.explain("3219", version=version).candidates[0].resolutions}
-    assert shown == {"life-sciences-listed-twice"} | everywhere
+    assert shown == {"life-sciences-listed-twice"} | unlisted
     shown = {r.id for r in ws.explain("9232", version=version).candidates[0].resolutions}
-    assert shown == {"central-control-operators-two-titles"} | titles | everywhere
-    assert {r.id for r in ws.explain("2281", version=version).candidates[0].resolutions} == everywhere
+    assert shown == {"central-control-operators-two-titles"}
+    assert {r.id for r in ws.explain("2281", version=version).candidates[0].resolutions} == unlisted
 
 
 def test_json_shape_and_byte_identical(ws):

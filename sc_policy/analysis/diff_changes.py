@@ -232,8 +232,10 @@ def _resolution_changes(old: Version, new: Version) -> List[Change]:
                                finding=" ".join(b[rid].finding.split())))
         elif a[rid] != b[rid]:
             da, db = a[rid].as_dict(), b[rid].as_dict()
-            da.update(affects=_plain(a[rid].affects), assigns=[(x.area, x.title, x.code) for x in a[rid].assigns])
-            db.update(affects=_plain(b[rid].affects), assigns=[(x.area, x.title, x.code) for x in b[rid].assigns])
+            da.update(affects=_plain(a[rid].affects), unlisted=list(a[rid].unlisted),
+                      assigns=[(x.area, x.title, x.code) for x in a[rid].assigns])
+            db.update(affects=_plain(b[rid].affects), unlisted=list(b[rid].unlisted),
+                      assigns=[(x.area, x.title, x.code) for x in b[rid].assigns])
             fields = [{"field": k, "old": _plain(da[k]), "new": _plain(db[k])} for k in da if da[k] != db[k]]
             out.append(_change("resolution_changed", (3, rid), _where(a[rid], b[rid]), resolution=rid, fields=fields))
     return out

@@ -179,7 +179,7 @@ class Evaluator:
                                               for k, (area, a_facts) in enumerate(self._area_facts)))
         unit = memo.get(noc)
         if unit is None:  # what depends on the unit group alone: its title and level, the resolutions per area
-            bearing = tuple(tuple(r for r in self.version.resolutions if r.affects_decision(area.id, noc))
+            bearing = tuple(tuple(r for r in self.version.resolutions if r.affects_decision(area, noc))
                             for area, _ in self._area_facts)
             unit = memo[noc] = (refdata.noc_title(noc) or "", skill_level(noc), bearing,
                                 tuple(tuple(r.id for r in b) for b in bearing))
@@ -244,7 +244,7 @@ class Evaluator:
             facts = {**a_facts, **occupation_facts(noc, area, self.refdata), **ind}
             clause_results = [self._result(clause, result, facts) for clause, result in outcomes(k, facts)]
             in_scope = all(r.result != FAIL for r in clause_results)
-            bearing = [r for r in self.version.resolutions if r.affects_decision(area.id, noc)]
+            bearing = [r for r in self.version.resolutions if r.affects_decision(area, noc)]
             applied.update((r.id, r) for r in bearing)
             results.append(AreaResult(area.id, area.title, in_scope, tuple(clause_results),
                                       tuple(r.id for r in bearing), self._readings[0][k]))

@@ -131,7 +131,8 @@ def build_resolutions(doc: Document) -> Tuple[Resolution, ...]:
                   for j, a in enumerate(r.get("assigns", ()))),
             at.span(where),
             tuple(at.span(where + ("resolves", j)) for j in range(len(r["resolves"]))),
-            at.spans(where)))
+            at.spans(where),
+            tuple(a["area"] for a in r.get("affects", ()) if a.get("unlisted"))))
     return tuple(out)
 
 

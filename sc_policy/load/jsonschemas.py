@@ -9,8 +9,9 @@ The translation covers the Cerberus rules the schemas use: ``type`` (``date`` is
 ``YYYY-MM-DD``, as a YAML language server sees a date), ``required``, ``nullable``, ``empty``,
 ``allowed``, ``regex`` (anchored at both ends, as Cerberus matches it; ``\\Z`` becomes ``$``),
 ``min``/``max``, ``minlength``/``maxlength``, ``schema`` (a mapping's fields, a list's items, or a
-shared sub-schema of the registry: a ``definitions`` entry), ``keysrules``/``valuesrules`` and
-``dependencies``. A mapping with fields accepts no other key (the schemas are applied with
+shared sub-schema of the registry: a ``definitions`` entry), ``keysrules``/``valuesrules``,
+``dependencies`` and ``excludes`` (fields that may not stand together; each of them ``required`` as well:
+exactly one of them, a ``oneOf``). A mapping with fields accepts no other key (the schemas are applied with
 ``allow_unknown`` false). A rule it does not know raises ValueError, so that a new rule in a schema
 cannot be dropped silently. JSON Schema draft-07, the draft YAML language servers know best.
 """
@@ -32,7 +33,7 @@ _TYPES = {"string": "string", "integer": "integer", "boolean": "boolean", "list"
           "date": "string", "float": "number", "number": "number"}
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _HANDLED = {"type", "required", "nullable", "empty", "allowed", "regex", "min", "max", "minlength", "maxlength",
-            "schema", "keysrules", "valuesrules", "dependencies"}
+            "schema", "keysrules", "valuesrules", "dependencies", "excludes"}
 
 
 def _pattern(regex: str) -> str:
@@ -107,12 +108,21 @@ def _fields(fields: Dict[str, Any], registry: Dict[str, Any], where: str) -> Dic
     properties = {}
     required: List[str] = []
     dependencies: Dict[str, List[str]] = {}
+    apart: List[List[str]] = []  # fields that exclude each other
     for name, rules in fields.items():
         path = f"{where}.{name}" if where else name
         if not isinstance(rules, dict):
             raise ValueError(f"{path}: rules must be a mapping")
         properties[name] = _value(rules, registry, path)
-        if rules.get("required"):
+        excluded = rules.get("excludes", [])
+        excluded = [excluded] if isinstance(excluded, str) else list(excluded)
+        if excluded:
+            group = sorted({name, *excluded})
+            if not all(fields.get(other, {}).get("required") for other in group):
+                raise ValueError(f"{path}: only excludes between required fields translate (exactly one of them)")
+            if group not in apart:
+                apart.append(group)
+        elif rules.get("required"):
             required.append(name)
         if "dependencies" in rules:
             needs = rules["dependencies"]
@@ -125,6 +135,9 @@ def _fields(fields: Dict[str, Any], registry: Dict[str, Any], where: str) -> Dic
         out["required"] = required
     if dependencies:
         out["dependencies"] = dependencies
+    if apart:  # (Cerberus: a required field is not required when a field it excludes is there)
+        exactly_one = [{"oneOf": [{"required": [name]} for name in group]} for group in apart]
+        out.update(exactly_one[0] if len(exactly_one) == 1 else {"allOf": exactly_one})
     return out
 
 
