@@ -690,3 +690,22 @@ def test_a_date_that_cannot_choose_a_version_says_to_name_it_as_diff_takes_it(tr
     assert result.stderr.endswith(f"(run `sc-policy check --policies {tree_copy}`, or name the version by its id "
                                   "in place of the date)\n")
     assert invoke("diff", "phase-1", VERSION, "--policies", str(tree_copy), "--no-impact").exit_code == 0
+
+
+def test_a_resolution_that_now_bears_on_an_areas_unlisted_occupations_is_a_change_an_auditor_sees(tree_copy):
+    """manufacturing-list-governs bears on the occupations Manufacturing does not list (``unlisted: true``); a
+    draft that names codes instead bears on fewer answers, and the diff says which field changed, old and new."""
+    phase2 = draft(tree_copy)
+
+    def to_codes(data):
+        governs, = [r for r in data["resolutions"] if r["id"] == "manufacturing-list-governs"]
+        governs["affects"] = [{"area": "manufacturing", "codes": ["9461"]}]
+
+    assert edit_yaml(phase2 / "resolutions.yaml", to_codes)
+    result = invoke("diff", VERSION, "phase-2", "--policies", str(tree_copy), "--format", "json")
+    assert result.exit_code == 0, result.output
+    changed, = [c for c in json.loads(result.output)["changes"] if c["kind"] == "resolution_changed"]
+    assert changed["resolution"] == "manufacturing-list-governs"
+    fields = {f["field"]: (f["old"], f["new"]) for f in changed["fields"]}
+    assert fields == {"affects": ([["manufacturing", []]], [["manufacturing", ["9461"]]]),
+                      "unlisted": (["manufacturing"], [])}
