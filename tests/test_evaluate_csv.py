@@ -248,6 +248,16 @@ def test_date_column_past_the_last_day_of_the_last_version_is_no_version(tree_co
         assert [(r["version"], r["error"]) for r in rows[1:]] == [(VERSION, "")] * 2
 
 
+def test_date_column_with_one_version_in_force_since_the_first_day_there_is(tree_copy):
+    shutil.rmtree(version_dir(tree_copy).parent / "phase-1")
+    edit(version_dir(tree_copy) / "version.yaml", "effective_from: 2026-11-26", "effective_from: 0001-01-01")
+    data = b"id,noc,industry,decided\n1,9461,334110,0001-01-01\n2,9461,334110,2027-06-30\n"
+    result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree_copy), "--date-column", "decided"],
+                                input=data)
+    assert result.exit_code == 0, result.output
+    assert [(r["version"], r["eligible"], r["error"]) for r in rows_of(result.stdout)] == [(VERSION, "true", "")] * 2
+
+
 def test_date_column_with_a_broken_manifest_is_one_line_exit_2(tree_copy):
     """Any version could be the one in force on a row's day: a manifest that fails its schema stops the run."""
     broken = version_dir(tree_copy).parent / "phase-2"
