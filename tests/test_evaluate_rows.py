@@ -545,7 +545,8 @@ def _distinct_values(n: int):
     import datetime as dt
     first = dt.date(2027, 1, 1)
     for i in range(n):
-        yield [str(i), f"{i:05d}", str(100_000 + i), f"day {i}" if i % 2 else (first + dt.timedelta(days=i)).isoformat()]
+        day = f"day {i}" if i % 2 else (first + dt.timedelta(days=i)).isoformat()
+        yield [str(i), f"{i:05d}", str(100_000 + i), day]
 
 
 def _pairs_of_a_few_values(n: int):
