@@ -284,6 +284,16 @@ def test_overlap_gap_and_invalid_periods_are_errors(tree_copy):
     assert [f.code for f in errors(tree_copy)] == ["supersedes-unknown"]
 
 
+def test_a_successor_starting_before_its_predecessor_ends_is_one_overlap(tree_copy):
+    """Both in force and one supersedes the other: the overlap is said once, not also as a start before an end."""
+    make_phase_2(tree_copy)
+    set_fields(tree_copy, "phase-2", status="in-force")
+    set_fields(tree_copy, VERSION, effective_to=dt.date(2027, 6, 30))  # phase-2 starts on 2027-04-01
+    [found] = errors(tree_copy)
+    assert found.code == "period-overlap" and found.subject == f"{VERSION}/phase-2", found.message
+    assert "set phase-1.1's effective_to to 2027-03-31" in found.message
+
+
 def test_a_day_two_versions_are_in_force_chooses_neither(tree_copy):
     # phase-2 put in force by hand (never frozen) over phase-1.1's open end: the date no longer names one version
     make_phase_2(tree_copy)
