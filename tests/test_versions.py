@@ -331,6 +331,16 @@ def test_a_draft_that_starts_before_its_predecessor_is_an_error(tree_copy):
     make_phase_2(tree_copy)
     set_fields(tree_copy, "phase-2", effective_from=dt.date(2020, 1, 1))
     assert [f.code for f in errors(tree_copy)] == ["period-overlap"]
+    set_fields(tree_copy, VERSION, effective_to=dt.date(2027, 3, 31))  # its predecessor's end: still said once
+    [found] = errors(tree_copy)
+    assert found.code == "period-overlap" and "not after the version it supersedes" in found.message, found.message
+
+
+def test_a_version_that_supersedes_itself_is_told_so(tree_copy):
+    make_phase_2(tree_copy)
+    set_fields(tree_copy, "phase-2", supersedes="phase-2")
+    [found] = errors(tree_copy)
+    assert (found.code, found.message) == ("supersedes-unknown", "version phase-2 supersedes itself")
 
 
 def _draft_after_frozen_phase_2(root: Path) -> None:
