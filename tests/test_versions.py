@@ -336,6 +336,27 @@ def test_a_draft_that_starts_before_its_predecessor_is_an_error(tree_copy):
     assert found.code == "period-overlap" and "not after the version it supersedes" in found.message, found.message
 
 
+def test_a_draft_starting_before_its_predecessor_ends_is_told_so(tree_copy):
+    make_phase_2(tree_copy)  # a draft: no overlap of versions in force to say it
+    set_fields(tree_copy, VERSION, effective_to=dt.date(2027, 6, 30))
+    [found] = errors(tree_copy)
+    assert found.code == "period-overlap" and found.subject == f"{VERSION}/phase-2"
+    assert found.message == f"version phase-2 starts on 2027-04-01, but {VERSION}, which it supersedes, is in force " \
+                            "until 2027-06-30"
+
+
+def test_of_two_versions_in_force_that_supersede_one_the_later_is_superseded_twice(tree_copy):
+    make_phase_2(tree_copy)
+    result = run("new-version", VERSION, "phase-2b", "--effective-from", "2027-09-01", "--title", "Phase IIb",
+                 "--policies", tree_copy)
+    assert result.exit_code == 0, result.output
+    for version_id in ("phase-2", "phase-2b"):
+        set_fields(tree_copy, version_id, status="in-force")
+    twice = [f for f in errors(tree_copy) if f.code == "superseded-twice"]
+    assert [f.subject for f in twice] == ["phase-2b"], [f.message for f in twice]
+    assert f"supersedes {VERSION}, which phase-2 (in-force, 2027-04-01 to open) already supersedes" in twice[0].message
+
+
 def test_a_version_that_supersedes_itself_is_told_so(tree_copy):
     make_phase_2(tree_copy)
     set_fields(tree_copy, "phase-2", supersedes="phase-2")
