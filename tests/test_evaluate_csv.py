@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from sc_policy.cli import main
 
-from conftest import VERSION, version_dir
+from conftest import VERSION, edit, version_dir
 
 
 pytestmark = pytest.mark.usefixtures("cli_shares_ws")  # one opened shipped version for every run
@@ -228,6 +228,46 @@ def test_date_column_replays_each_row_under_the_version_of_its_day(tree_copy):
             f"sc-policy: error: stdin: the column of the dates, {column!r}, is the column of the {codes}"]
     result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree), "--on", "2028-02-01"], input=data)
     assert {r["version"] for r in rows_of(result.stdout)} == {"phase-2"}
+
+
+@pytest.mark.parametrize("last", ["2027-12-31", "9999-12-31"])
+def test_date_column_past_the_last_day_of_the_last_version_is_no_version(tree_copy, last):
+    manifest = version_dir(tree_copy) / "version.yaml"
+    edit(manifest, "effective_from: 2026-11-26", f"effective_from: 2026-11-26\neffective_to: {last}")
+    data = b"id,noc,industry,decided\n1,9461,334110,2027-12-31\n2,9461,334110,2028-01-01\n3,9461,,9999-12-31\n"
+    result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree_copy), "--date-column", "decided"],
+                                input=data)
+    rows = rows_of(result.stdout)
+    assert rows[0]["version"] == VERSION and rows[0]["eligible"] == "true"
+    if last == "2027-12-31":
+        assert result.exit_code == 1, result.output
+        assert [r["error"] for r in rows[1:]] == [f"no version of the policy is in force on {day}"
+                                                  for day in ("2028-01-01", "9999-12-31")]
+    else:  # the last day there is
+        assert result.exit_code == 0, result.output
+        assert [(r["version"], r["error"]) for r in rows[1:]] == [(VERSION, "")] * 2
+
+
+def test_date_column_with_one_version_in_force_since_the_first_day_there_is(tree_copy):
+    shutil.rmtree(version_dir(tree_copy).parent / "phase-1")
+    edit(version_dir(tree_copy) / "version.yaml", "effective_from: 2026-11-26", "effective_from: 0001-01-01")
+    data = b"id,noc,industry,decided\n1,9461,334110,0001-01-01\n2,9461,334110,2027-06-30\n"
+    result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree_copy), "--date-column", "decided"],
+                                input=data)
+    assert result.exit_code == 0, result.output
+    assert [(r["version"], r["eligible"], r["error"]) for r in rows_of(result.stdout)] == [(VERSION, "true", "")] * 2
+
+
+def test_date_column_with_a_broken_manifest_is_one_line_exit_2(tree_copy):
+    """Any version could be the one in force on a row's day: a manifest that fails its schema stops the run."""
+    broken = version_dir(tree_copy).parent / "phase-2"
+    broken.mkdir()
+    (broken / "version.yaml").write_text("id: phase-2\nstatus: in-force\neffective_from: soon\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree_copy), "--date-column", "decided"],
+                                input=b"id,noc,decided\n1,9461,2027-06-30\n")
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert "cannot choose the version in force: version phase-2 is invalid" in line and result.stdout == ""
 
 
 ROW = st.one_of(

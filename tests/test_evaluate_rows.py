@@ -23,6 +23,7 @@ from sc_policy.app.casecolumns import resolve_columns
 from sc_policy.app.caseformats import CsvFormat
 from sc_policy.app.csvrows import ANY, LINE_LIMIT, ONE_LINE, PLAIN, Broken, CsvRows
 from sc_policy.diagnostics import InputError
+from sc_policy.reference.statcan import reference_data
 
 BOM = b"\xef\xbb\xbf"
 
@@ -475,3 +476,105 @@ def test_nul_in_a_field_is_written_as_it_is_where_csv_refuses_it(tmp_path, monke
     result = CliRunner().invoke(main, ["evaluate", str(alone)])
     monkeypatch.undo()
     assert result.stdout_bytes == CliRunner().invoke(main, ["evaluate", str(alone)]).stdout_bytes
+
+
+def _caseload(n: int, seed: int, *, noc_version: bool, date: bool) -> bytes:
+    """``n`` rows drawn, with repeats, from a few NOC codes, industries, NOC versions and days, good and bad."""
+    import random
+    pick = random.Random(seed).choice
+    head = ["id", "noc", "industry"] + ["noc_version"] * noc_version + ["decided"] * date
+    lines = [",".join(head)]
+    for i in range(n):
+        row = [str(i), pick(["2174", "2173", "0013", "9461", "7511", "2281", "21232", "21A4", "99999"]),
+               pick(["", "541514", "3345", "31", "5417", "417310", "11", "1", "999999"])]
+        row += [pick(["", "2016", "2021", "2030"])] * noc_version
+        row += [pick(["2026-11-26", "2026-11-25", "2027-06-30 00:00:00", "2020-01-01", "2027-02-30", "soon"])] * date
+        lines.append(",".join(row))
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("noc_version, date", [(False, False), (True, False), (False, True), (True, True)],
+                         ids=["noc and industry", "with noc_version", "by date", "noc_version by date"])
+def test_emptying_the_memories_changes_no_row(monkeypatch, noc_version, date):
+    """With the memories emptied every few new values (and their ids' room cut to fit, as the limits say), each
+    row is decided as with memories that never fill: a value seen before an emptying is not taken for another."""
+    from sc_policy.app import casedecide
+    data = _caseload(1500, 11, noc_version=noc_version, date=date)
+    args = ["--date-column", "decided"] if date else []
+    full, rows = run(data, *args)
+    assert len(rows) == 1500 and {r["error"] == "" for r in rows} == {True, False}
+    monkeypatch.setattr(casedecide, "MEMO_LIMIT", 5)
+    monkeypatch.setattr(casedecide, "_WIDE", 8)  # ids stay below MEMO_LIMIT + 2
+    emptied, _ = run(data, *args)
+    assert (emptied.exit_code, emptied.stdout) == (full.exit_code, full.stdout)
+
+
+def _decider(ws, date: bool):
+    from sc_policy.app.casedecide import RowDecider, VersionChooser
+    column = "decided" if date else None
+    columns = resolve_columns(["id", "noc", "industry", "decided"], date_column=column)
+    return RowDecider(VersionChooser(ws, by_date=date), columns, CsvFormat(columns), date_column=column).function()
+
+
+def test_each_code_and_day_is_looked_up_once_until_the_memories_are_emptied(ws, monkeypatch):
+    """Raw codes and days are remembered: a caseload of a few distinct values looks each up once, and after
+    the memories were emptied (here once, by a hundred distinct refusals), once more, not once a row."""
+    from sc_policy.app import casedecide
+    monkeypatch.setattr(casedecide, "MEMO_LIMIT", 100)
+    looked_up, days = [], []
+    real_candidates, real_on = casedecide.noc_candidates, casedecide.VersionChooser.on
+    monkeypatch.setattr(casedecide, "noc_candidates", lambda noc, *a: looked_up.append(noc) or real_candidates(noc, *a))
+    monkeypatch.setattr(casedecide.VersionChooser, "on", lambda self, day: days.append(day) or real_on(self, day))
+    decide = _decider(ws, True)
+    nocs, industries = ["2174", "2173", "0013", "9461", "7511"], ["", "541514", "3345", "x"]
+    dates = ["2026-11-26", "2026-11-25", "2027-06-30"]  # two versions: 40 (code, industry) pairs in all
+    rows = [[str(i), nocs[i % 5], industries[i % 4], dates[i % 3]] for i in range(2000)]
+    for row in rows:
+        decide(row)
+    assert sorted(looked_up) == sorted(nocs) and len(days) == 3
+    for i in range(100):
+        decide([str(i), f"{i:05d}", "", dates[0]])
+    looked_up.clear()
+    for row in rows:
+        decide(row)
+    assert sorted(looked_up) == sorted(nocs) and len(days) == 3
+
+
+def _distinct_values(n: int):
+    """Rows of distinct codes, industries and days, each a refusal or, one day in two, a day in force."""
+    import datetime as dt
+    first = dt.date(2027, 1, 1)
+    for i in range(n):
+        day = f"day {i}" if i % 2 else (first + dt.timedelta(days=i)).isoformat()
+        yield [str(i), f"{i:05d}", str(100_000 + i), day]
+
+
+def _pairs_of_a_few_values(n: int):
+    """Rows of every pair of 99 unit groups and 99 refused industries: few values (the memories of values stay
+    small), but thousands of pairs."""
+    nocs = sorted(reference_data().noc2016)[:99]
+    for i in range(n):
+        yield [str(i), nocs[i % 99], str(100_000 + i // 99 % 99), "2027-01-01"]
+
+
+@pytest.mark.parametrize("date, rows", [(False, _distinct_values), (True, _distinct_values),
+                                        (False, _pairs_of_a_few_values)],
+                         ids=["one version", "by date", "pairs of a few values"])
+def test_the_memories_stay_flat_however_many_distinct_values(ws, monkeypatch, date, rows):
+    """Each memory is emptied at MEMO_LIMIT entries: tens of thousands of distinct codes, industries, days
+    or pairs of them cost the decider no more memory than a few hundred."""
+    import tracemalloc
+    from sc_policy.app import casedecide
+    monkeypatch.setattr(casedecide, "MEMO_LIMIT", 200)
+    decide = _decider(ws, date)
+    for noc, industry in (("2174", "541514"), ("21A4", "1"), ("99999", "999999")):  # the version and its data read
+        decide(["0", noc, industry, "2027-01-01"])
+    n = 30_000
+    tracemalloc.start()
+    try:
+        errors = sum(bool(decide(row)[1]) for row in rows(n))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert errors == n
+    assert peak < 1 << 20, peak

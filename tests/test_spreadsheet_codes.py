@@ -142,6 +142,21 @@ def test_manufacturing_as_statcan_writes_it_counts_as_manufacturing(ws, ref):
     assert text.exit_code == 0 and "NAICS 31-33 Manufacturing is in manufacturing" in text.output
 
 
+def test_evaluate_decides_each_sector_range_as_the_sector_it_names(ws, ref):
+    """A range is in no class of the decision table, so evaluate decides it on its own: each range as its own
+    sector, whichever range came first."""
+    opened = ws.open("phase-1")
+    noc = next(n for n in sorted(ref.noc2016) if "manufacturing" in opened.evaluator.decide(n, "31").in_scope
+               and opened.evaluator.decide(n, "44").in_scope != opened.evaluator.decide(n, "31").in_scope)
+    industries = ["31-33", "44-45", "48-49", "44-45", "31-33", "31"]
+    data = "noc,industry\n" + "".join(f"{noc},{i}\n" for i in industries)
+    result = run("evaluate", "--version", "phase-1", data=data)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["areas"] for r in rows] == [";".join(opened.evaluator.decide(noc, i).in_scope) for i in industries]
+    assert rows[0]["areas"] != rows[1]["areas"]
+
+
 def test_an_unknown_naics_code_is_offered_the_codes_sharing_its_longest_prefix(ref):
     message = explain_error("0211", "--industry", "999999")
     assert "nearest: 91 Public administration" in message and "11 Agriculture" not in message

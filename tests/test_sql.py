@@ -78,7 +78,9 @@ def _date(rng: random.Random) -> str:
                           "\uff12\uff10\uff12\uff12-\uff10\uff16-\uff13\uff10", "2022_06_30", "9999-12-31",
                           # a TIMESTAMP at midnight as text is its day; another time, or a zone, is no day
                           "2022-06-30 00:00:00", "2022-06-30T00:00:00.000000", "2023-01-01 00:00", "2022-02-29 00:00:00",
-                          "2022-06-30 00:00:00+00", "2022-06-30 13:45:00", "2022-06-30 00:00:00.", "2022-06-3000:00"])
+                          "2022-06-30 00:00:00+00", "2022-06-30 13:45:00", "2022-06-30 00:00:00.", "2022-06-3000:00",
+                          # each side of where a version starts or ends (the shipped ones, and those of _two_versions)
+                          "2021-03-31", "2021-04-01", "2026-11-25", "2026-11-26", "2027-12-31", "2028-01-01"])
     return _padded(rng, day)
 
 
@@ -215,7 +217,7 @@ def test_sql_by_date_chooses_the_version_in_force_each_day(tmp_path, sized, tree
     args = ["--policies", str(tree), "--date-column", "decided"]
     expected = compare(tmp_path, sized(1_000, 100_000), 9, sql_args=args + ["--noc-version-column"], eval_args=args,
                        date=True, noc_version=True)
-    assert {r["version"] for r in expected} == {"phase-1", "phase-2", ""}
+    assert {r["version"] for r in expected} == {"phase-1", "phase-1.1", "phase-2", ""}
     errors = [r["error"] for r in expected if r["error"]]
     for kind in ("NOC code ", "NOC 2021 code ", "NAICS code ", "NOC version ", "date ", "no version of the policy "):
         assert any(e.startswith(kind) for e in errors), kind
@@ -375,7 +377,7 @@ def test_columns_with_spaces_around_names_are_the_caseloads_columns(tmp_path, tr
     names, got = run_sqlite(script, header, rows)
     counts = assert_same(expected, names, got, header)
     assert 0 < counts["errors"] < counts["rows"]
-    assert {r["version"] for r in expected} == {"phase-1", "phase-2", ""}
+    assert {r["version"] for r in expected} == {"phase-1", "phase-1.1", "phase-2", ""}
 
 
 def test_columns_are_read_as_a_csv_header_quotes_and_all():

@@ -284,6 +284,16 @@ def test_overlap_gap_and_invalid_periods_are_errors(tree_copy):
     assert [f.code for f in errors(tree_copy)] == ["supersedes-unknown"]
 
 
+def test_a_successor_starting_before_its_predecessor_ends_is_one_overlap(tree_copy):
+    """Both in force and one supersedes the other: the overlap is said once, not also as a start before an end."""
+    make_phase_2(tree_copy)
+    set_fields(tree_copy, "phase-2", status="in-force")
+    set_fields(tree_copy, VERSION, effective_to=dt.date(2027, 6, 30))  # phase-2 starts on 2027-04-01
+    [found] = errors(tree_copy)
+    assert found.code == "period-overlap" and found.subject == f"{VERSION}/phase-2", found.message
+    assert "set phase-1.1's effective_to to 2027-03-31" in found.message
+
+
 def test_a_day_two_versions_are_in_force_chooses_neither(tree_copy):
     # phase-2 put in force by hand (never frozen) over phase-1.1's open end: the date no longer names one version
     make_phase_2(tree_copy)
@@ -321,6 +331,37 @@ def test_a_draft_that_starts_before_its_predecessor_is_an_error(tree_copy):
     make_phase_2(tree_copy)
     set_fields(tree_copy, "phase-2", effective_from=dt.date(2020, 1, 1))
     assert [f.code for f in errors(tree_copy)] == ["period-overlap"]
+    set_fields(tree_copy, VERSION, effective_to=dt.date(2027, 3, 31))  # its predecessor's end: still said once
+    [found] = errors(tree_copy)
+    assert found.code == "period-overlap" and "not after the version it supersedes" in found.message, found.message
+
+
+def test_a_draft_starting_before_its_predecessor_ends_is_told_so(tree_copy):
+    make_phase_2(tree_copy)  # a draft: no overlap of versions in force to say it
+    set_fields(tree_copy, VERSION, effective_to=dt.date(2027, 6, 30))
+    [found] = errors(tree_copy)
+    assert found.code == "period-overlap" and found.subject == f"{VERSION}/phase-2"
+    assert found.message == f"version phase-2 starts on 2027-04-01, but {VERSION}, which it supersedes, is in force " \
+                            "until 2027-06-30"
+
+
+def test_of_two_versions_in_force_that_supersede_one_the_later_is_superseded_twice(tree_copy):
+    make_phase_2(tree_copy)
+    result = run("new-version", VERSION, "phase-2b", "--effective-from", "2027-09-01", "--title", "Phase IIb",
+                 "--policies", tree_copy)
+    assert result.exit_code == 0, result.output
+    for version_id in ("phase-2", "phase-2b"):
+        set_fields(tree_copy, version_id, status="in-force")
+    twice = [f for f in errors(tree_copy) if f.code == "superseded-twice"]
+    assert [f.subject for f in twice] == ["phase-2b"], [f.message for f in twice]
+    assert f"supersedes {VERSION}, which phase-2 (in-force, 2027-04-01 to open) already supersedes" in twice[0].message
+
+
+def test_a_version_that_supersedes_itself_is_told_so(tree_copy):
+    make_phase_2(tree_copy)
+    set_fields(tree_copy, "phase-2", supersedes="phase-2")
+    [found] = errors(tree_copy)
+    assert (found.code, found.message) == ("supersedes-unknown", "version phase-2 supersedes itself")
 
 
 def _draft_after_frozen_phase_2(root: Path) -> None:
