@@ -233,7 +233,7 @@ def test_date_column_replays_each_row_under_the_version_of_its_day(tree_copy):
 @pytest.mark.parametrize("last", ["2027-12-31", "9999-12-31"])
 def test_date_column_past_the_last_day_of_the_last_version_is_no_version(tree_copy, last):
     manifest = version_dir(tree_copy) / "version.yaml"
-    edit(manifest, "effective_from: 2026-11-26", f"effective_from: 2026-11-26\neffective_to: {last}")
+    edit(manifest, "effective_from: 2026-11-28", f"effective_from: 2026-11-28\neffective_to: {last}")
     data = b"id,noc,industry,decided\n1,9461,334110,2027-12-31\n2,9461,334110,2028-01-01\n3,9461,,9999-12-31\n"
     result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree_copy), "--date-column", "decided"],
                                 input=data)
@@ -249,8 +249,10 @@ def test_date_column_past_the_last_day_of_the_last_version_is_no_version(tree_co
 
 
 def test_date_column_with_one_version_in_force_since_the_first_day_there_is(tree_copy):
-    shutil.rmtree(version_dir(tree_copy).parent / "phase-1")
-    edit(version_dir(tree_copy) / "version.yaml", "effective_from: 2026-11-26", "effective_from: 0001-01-01")
+    for other in version_dir(tree_copy).parent.iterdir():  # the versions it supersedes, and theirs
+        if other.is_dir() and other.name not in (VERSION, "source"):
+            shutil.rmtree(other)
+    edit(version_dir(tree_copy) / "version.yaml", "effective_from: 2026-11-28", "effective_from: 0001-01-01")
     data = b"id,noc,industry,decided\n1,9461,334110,0001-01-01\n2,9461,334110,2027-06-30\n"
     result = CliRunner().invoke(main, ["evaluate", "--policies", str(tree_copy), "--date-column", "decided"],
                                 input=data)

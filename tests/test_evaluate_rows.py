@@ -527,7 +527,7 @@ def test_each_code_and_day_is_looked_up_once_until_the_memories_are_emptied(ws, 
     monkeypatch.setattr(casedecide.VersionChooser, "on", lambda self, day: days.append(day) or real_on(self, day))
     decide = _decider(ws, True)
     nocs, industries = ["2174", "2173", "0013", "9461", "7511"], ["", "541514", "3345", "x"]
-    dates = ["2026-11-26", "2026-11-25", "2027-06-30"]  # two versions: 40 (code, industry) pairs in all
+    dates = ["2026-11-28", "2026-11-27", "2027-06-30"]  # two versions: 40 (code, industry) pairs in all
     rows = [[str(i), nocs[i % 5], industries[i % 4], dates[i % 3]] for i in range(2000)]
     for row in rows:
         decide(row)

@@ -291,7 +291,7 @@ def test_a_successor_starting_before_its_predecessor_ends_is_one_overlap(tree_co
     set_fields(tree_copy, VERSION, effective_to=dt.date(2027, 6, 30))  # phase-2 starts on 2027-04-01
     [found] = errors(tree_copy)
     assert found.code == "period-overlap" and found.subject == f"{VERSION}/phase-2", found.message
-    assert "set phase-1.1's effective_to to 2027-03-31" in found.message
+    assert f"set {VERSION}'s effective_to to 2027-03-31" in found.message
 
 
 def test_a_day_two_versions_are_in_force_chooses_neither(tree_copy):
