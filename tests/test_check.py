@@ -1158,6 +1158,30 @@ def test_check_finds_a_frozen_version_that_now_decides_otherwise(shipped_copy):
     assert "table-mismatch" not in {f["check"] for f in errors(findings)}
 
 
+def test_a_tree_checked_again_verifies_its_frozen_versions_decisions_without_building_them_again(tmp_path, monkeypatch):
+    """Two copies of the shipped tree (the language server checks on each edit; a CI job checks a checkout): the
+    second verifies each frozen version's decisions by the hash the first found for the same files, and a
+    recorded table_sha256 that differs is still refused."""
+    import shutil
+    from sc_policy.engine import table as table_module
+    from sc_policy.resources import shipped_policies
+    built = []
+    real = table_module.build_table
+    monkeypatch.setattr(table_module, "build_table", lambda *a, **k: built.append(1) or real(*a, **k))
+    copies = [tmp_path / "a", tmp_path / "b"]
+    for copy in copies:
+        shutil.copytree(shipped_policies(), copy)
+    assert not errors(run_check(policies=copies[0])[1])
+    first = len(built)
+    assert not errors(run_check(policies=copies[1])[1]) and len(built) == first
+    from sc_policy.app.authoring import set_manifest_fields
+    manifest = version_dir(copies[1]) / "version.yaml"
+    manifest.write_text(set_manifest_fields(manifest.read_text(encoding="utf-8"), {"table_sha256": "0" * 64}),
+                        encoding="utf-8")
+    code, findings = run_check(policies=copies[1])
+    assert code == 1 and [f["check"] for f in errors(findings)] == ["table-mismatch"] and len(built) == first
+
+
 def test_check_version_runs_the_one_list_of_stages_the_module_declares(tree_copy, monkeypatch):
     """A stage added to CHECK_STAGES is run (the README's recipe for a check); the module declared a second list,
     STAGES, that its docstring said check_version runs and that nothing ran."""

@@ -41,6 +41,7 @@ from sc_policy.checks.resolutions import apply_resolutions
 from sc_policy.diagnostics import Diagnostic, PolicyInvalidError
 from sc_policy.engine.compile import CompiledVersion, compile_version
 from sc_policy.load.policytext import SourceText, read_source
+from sc_policy.load.remembered import Remembered
 from sc_policy.load.tree import LoadedVersion, PolicyTree, resolve_root, select_version
 from sc_policy.model import Version
 from sc_policy.reference.statcan import ReferenceData, reference_data
@@ -124,6 +125,13 @@ that each version is checked once however many callers ask (see :func:`check_ver
 decision table built from its files (``folder#table``: ``(compiled version, table)``, see :func:`table_once`)."""
 
 
+_DECIDED: "Remembered[Optional[Tuple[ReferenceData, str]]]" = Remembered(32)
+"""The hash of the decisions of each frozen version verified in this process, by its content hash (the bytes of its
+rule files) and the reference data it was decided with: a tree checked again (a copy of it, the language server's
+check on each edit) verifies its intact frozen versions without building their tables again. sc-policy's code, the
+rest of what decides, is the process's own."""
+
+
 def table_once(memo: Optional[CheckMemo], rel: str, compiled: CompiledVersion,
                build: Callable[[], "DecisionTable"]) -> "DecisionTable":
     """The decision table of the version in folder ``rel`` as ``compiled``, made by ``build`` once per ``memo``
@@ -148,17 +156,24 @@ def decision_findings(version: Version, compiled: Optional[CompiledVersion],
     memo and the version's folder, which keep the table for the version's decisions (:func:`table_once`)."""
     if integrity(version) != "intact" or not version.manifest.table_sha256:
         return []
-    if compiled is None:
-        compiled = compile_version(version)[0]
-        if compiled is None:  # (its compile errors are the check's own findings)
-            return []
-    from sc_policy.engine.decide import Evaluator
-    from sc_policy.engine.table import build_table, decisions_hash
-    try:
+
+    def decide(key, compiled: Optional[CompiledVersion]) -> Optional[Tuple[ReferenceData, str]]:
+        if compiled is None:
+            compiled = compile_version(version)[0]
+            if compiled is None:  # (its compile errors are the check's own findings)
+                return None
+        from sc_policy.engine.decide import Evaluator
+        from sc_policy.engine.table import build_table, decisions_hash
         table = table_once(memo, rel, compiled, lambda: build_table(Evaluator(compiled, refdata)))
+        return refdata, decisions_hash(table)  # (the reference data held, so that its id names it while remembered)
+
+    try:
+        found = _DECIDED.get((version.content_hash, id(refdata)), decide, compiled)
     except PolicyInvalidError as exc:  # an expression that fails or overruns its budget on some input
         return [exc.diagnostic]
-    return [f for f in table_findings(version, decisions_hash(table)) if f.severity == "error"]
+    if found is None:
+        return []
+    return [f for f in table_findings(version, found[1]) if f.severity == "error"]
 
 
 def check_version(loaded: LoadedVersion, root: Union[str, os.PathLike], *, refdata: Optional[ReferenceData] = None,
