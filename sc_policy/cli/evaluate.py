@@ -13,8 +13,8 @@ from sc_policy.diagnostics import InputError, ScPolicyError, counted, echoed, os
 from sc_policy.diagnostics import Span, missing_extra
 from sc_policy.cli.base import NamedStream, policies_option, version_options, warn
 from sc_policy.cli.diagnostics import named, words
-from sc_policy.cli.outputs import FORMAT_HELP, finisher, output_file, output_format, output_option
-from sc_policy.cli.table import binary_stdout, no_cache_option, refuse_binary_to_terminal, workspace
+from sc_policy.cli.outputs import FORMAT_HELP, binary_output, output_format, output_option, text_output
+from sc_policy.cli.table import no_cache_option, refuse_binary_to_terminal, workspace
 
 PROGRESS_BYTES = 8 << 20
 """Inputs larger than this (about 150,000 rows) show a progress bar, when stderr is a terminal."""
@@ -96,7 +96,7 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
     decided, 1 when some rows have errors, 2 when the input cannot be read.
     """
     from sc_policy.app.casedecide import VersionChooser  # imported by this command alone
-    from sc_policy.app.caseload import CsvBatch, text_sink
+    from sc_policy.app.caseload import CsvBatch
     from sc_policy.app.caseparquet import ParquetRows, arrow, is_parquet
     if sum(x is not None for x in (version, on, date_column)) > 1:
         raise ScPolicyError("give at most one of --version, --on and --date-column", code="bad-input")
@@ -122,13 +122,8 @@ def evaluate(input_path, output, fmt, version, on, date_column, noc_version, no_
                     os.path.samefile(input_path, output):
                 raise InputError("the output would overwrite the input", Span(output))
             if fmt == "parquet":  # binary, written by pyarrow a record batch at a time
-                return binary_stdout() if output == "-" else output_file(output, resources)
-            if output == "-":
-                sink = text_sink(binary_stdout())
-            else:
-                sink = NamedStream(text_sink(output_file(output, resources)), output)
-            resources.push(finisher(sink, output == "-"))
-            return sink
+                return binary_output(output, resources)
+            return text_output(output, resources)
 
         size = 0 if parquet_in else _size(source)
         try:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from typing import BinaryIO, Optional
+import sys
+from typing import BinaryIO, Optional, TextIO
 
 import click
 
@@ -20,7 +21,8 @@ from sc_policy.diagnostics import InputError, ScPolicyError, Span
 from sc_policy.cli.base import NamedStream
 from sc_policy.cli.diagnostics import named
 
-__all__ = ["output_option", "output_format", "output_file", "finisher", "FORMAT_HELP"]
+__all__ = ["output_option", "output_format", "binary_output", "text_output", "output_file", "binary_stdout",
+           "FORMAT_HELP"]
 
 FORMAT_HELP = "[default: parquet for an output named *.parquet, jsonl for *.jsonl or *.ndjson, else csv]"
 """What ``--format`` defaults to, as a command's help says it."""
@@ -61,6 +63,28 @@ def output_format(output: str, fmt: Optional[str], command: str) -> str:
     from sc_policy.app.caseparquet import is_parquet  # (not pyarrow: a name's ending)
     _refuse_misnamed(output, command)
     return "parquet" if is_parquet(output) else "jsonl" if is_json_lines(output) else "csv"
+
+
+def binary_stdout() -> BinaryIO:
+    """Standard output as bytes (text already written to it flushed first)."""
+    sys.stdout.flush()
+    return sys.stdout.buffer
+
+
+def binary_output(output: str, resources: contextlib.ExitStack) -> BinaryIO:
+    """Where a binary output (Parquet) is written: standard output for ``-``, else :func:`output_file`."""
+    return binary_stdout() if output == "-" else output_file(output, resources)
+
+
+def text_output(output: str, resources: contextlib.ExitStack) -> TextIO:
+    """A UTF-8 text stream over :func:`binary_output` (named in its errors when it is a file), finished when
+    ``resources`` closes (:func:`finisher`)."""
+    from sc_policy.app.caseload import text_sink  # (the commands that write an output load it on use)
+    standard = output == "-"
+    sink = text_sink(binary_output(output, resources))
+    sink = sink if standard else NamedStream(sink, output)
+    resources.push(finisher(sink, standard))
+    return sink
 
 
 def output_file(path: str, resources: contextlib.ExitStack) -> BinaryIO:

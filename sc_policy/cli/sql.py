@@ -11,7 +11,8 @@ from sc_policy.app.casecolumns import resolve_columns
 from sc_policy.diagnostics import InputError, ScPolicyError, echoed, missing_extra
 from sc_policy.cli.base import policies_option, version_options, warn
 from sc_policy.cli import table as table_command
-from sc_policy.cli.table import binary_stdout, no_cache_option
+from sc_policy.cli.outputs import binary_stdout
+from sc_policy.cli.table import no_cache_option
 
 DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
 

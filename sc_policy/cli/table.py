@@ -13,8 +13,8 @@ from sc_policy.app.sqldata import range_classes
 from sc_policy.app.workspace import Workspace
 from sc_policy.diagnostics import ScPolicyError
 from sc_policy.engine.classes import NO_INDUSTRY
-from sc_policy.cli.base import NamedStream, policies_option, version_options, warn
-from sc_policy.cli.outputs import FORMAT_HELP, finisher, output_file, output_format, output_option
+from sc_policy.cli.base import policies_option, version_options, warn
+from sc_policy.cli.outputs import FORMAT_HELP, binary_output, output_format, output_option, text_output
 
 __all__ = ["no_cache_option", "refuse_binary_to_terminal", "TABLE_COLUMNS", "CLASS_COLUMNS"]
 
@@ -40,12 +40,6 @@ def refuse_binary_to_terminal(fmt: str, redirect: str) -> None:
         terminal = False
     if fmt == "parquet" and terminal:
         raise ScPolicyError(f"Parquet is binary and is not written to a terminal: {redirect}", code="bad-input")
-
-
-def binary_stdout():
-    """Standard output as bytes (text already written to it flushed first)."""
-    sys.stdout.flush()
-    return sys.stdout.buffer
 
 
 def workspace(policies, no_cache: bool) -> Workspace:
@@ -89,7 +83,6 @@ def table(version, on, output, fmt, classes, no_cache, policies):
     """
     if version and on:
         raise ScPolicyError("give --version or --on, not both", code="bad-input")
-    from sc_policy.app.caseload import text_sink  # only this command needs it
     fmt = output_format(output, fmt, "table")
     if output == "-":
         refuse_binary_to_terminal(fmt, "give --output FILE.parquet, or redirect standard output to a file "
@@ -102,12 +95,10 @@ def table(version, on, output, fmt, classes, no_cache, policies):
     refdata = ws.refdata
     names, rows = _rows(opened, refdata, classes)
     with contextlib.ExitStack() as resources:  # on leaving: a named output put in place, or dropped after a failure
-        binary = binary_stdout() if output == "-" else output_file(output, resources)
         if fmt == "parquet":
-            write_table(binary, [(n, KINDS.get(n, "text")) for n in names], rows)
+            write_table(binary_output(output, resources), [(n, KINDS.get(n, "text")) for n in names], rows)
             return
-        out = text_sink(binary) if output == "-" else NamedStream(text_sink(binary), output)
-        resources.push(finisher(out, output == "-"))
+        out = text_output(output, resources)
         if fmt == "csv":
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(names)
