@@ -15,7 +15,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from sc_policy.checks.lifecycle import clause_content_changed
 from sc_policy.diagnostics import Span
-from sc_policy.model import Area, Clause, Occupation, TestCase, Version
+from sc_policy.model import Area, Clause, Occupation, Resolution, TestCase, Version
 
 __all__ = ["Change", "structural_changes"]
 
@@ -231,11 +231,7 @@ def _resolution_changes(old: Version, new: Version) -> List[Change]:
             out.append(_change("resolution_added", (3, rid), _where(None, b[rid]), resolution=rid,
                                finding=" ".join(b[rid].finding.split())))
         elif a[rid] != b[rid]:
-            da, db = a[rid].as_dict(), b[rid].as_dict()
-            da.update(affects=_plain(a[rid].affects), unlisted=list(a[rid].unlisted),
-                      assigns=[(x.area, x.title, x.code) for x in a[rid].assigns])
-            db.update(affects=_plain(b[rid].affects), unlisted=list(b[rid].unlisted),
-                      assigns=[(x.area, x.title, x.code) for x in b[rid].assigns])
+            da, db = _resolution_fields(a[rid]), _resolution_fields(b[rid])
             fields = [{"field": k, "old": _plain(da[k]), "new": _plain(db[k])} for k in da if da[k] != db[k]]
             out.append(_change("resolution_changed", (3, rid), _where(a[rid], b[rid]), resolution=rid, fields=fields))
     return out
@@ -260,6 +256,12 @@ def _interpretation_changes(old: Version, new: Version) -> List[Change]:
             fields = [{"field": k, "old": _plain(da[k]), "new": _plain(db[k])} for k in da if da[k] != db[k]]
             out.append(_change("interpretation_changed", order, _where(a[rid], b[rid]), interpretation=rid, fields=fields))
     return out
+
+
+def _resolution_fields(r: Resolution) -> dict:
+    """What a resolution says, field by field, as a changed one lists them (old and new)."""
+    return dict(r.as_dict(), affects=_plain(r.affects), unlisted=list(r.unlisted),
+                assigns=[(x.area, x.title, x.code) for x in r.assigns])
 
 
 def _renamed(old: Version, new: Version, a: Dict[str, TestCase], b: Dict[str, TestCase]) -> Dict[str, str]:

@@ -73,6 +73,12 @@ def _shown(name: str) -> str:
     return "".join(ch for ch in name if ch.isprintable() or ch.isspace())
 
 
+def _hides(name: str, wanted: str) -> bool:
+    """Whether column ``name`` shows as ``wanted`` (letter case and spaces aside) but holds a character that
+    does not show."""
+    return _shown(name) != name and _shown(name).strip().lower() == wanted
+
+
 def _misread(header: Sequence[str]) -> Optional[str]:
     """Why a header without a ``noc`` column seems to be of another kind of file than CSV: a line of
     JSON, its ``noc`` written with a character that does not show, or its fields separated by another
@@ -81,7 +87,7 @@ def _misread(header: Sequence[str]) -> Optional[str]:
     if hint is not None:
         return hint.text
     for name in header:  # a second byte-order mark, a zero-width space: the name shows as noc, and is not
-        if _shown(name) != name and _shown(name).strip().lower() == "noc":
+        if _hides(name, "noc"):
             return f"column {echoed(name)} holds a character that does not show: delete it"
     for separator, said in _SEPARATORS:
         if any(part.strip().lower() == "noc" for name in header for part in name.split(separator)):
@@ -122,7 +128,7 @@ def resolve_columns(header: Sequence[str], *, date_column: Optional[str] = None,
         if name in names:
             where[role] = names.index(name)
         elif role != "noc":  # (one for noc is said with its absence, below)
-            hidden = next((h for h in header if _shown(h) != h and _shown(h).strip().lower() == name), None)
+            hidden = next((h for h in header if _hides(h, name)), None)
             if hidden is not None:  # read as no such column, every row would be decided without it
                 raise InputError(f"column {echoed(hidden)} holds a character that does not show: delete it")
     if "noc" not in where:
